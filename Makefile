@@ -1,0 +1,42 @@
+# Two commands do all set-up on a fresh machine: `make reports` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# Keep kernel start-up chatter (ipykernel/jupyter_client warnings) out of the terminal.
+export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::RuntimeWarning:jupyter_client.session
+export JUPYTER_PLATFORM_DIRS := 1
+
+.PHONY: install reports test lint lab bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(STAMP)
+
+## make reports: render the standard report set from the bundled data into reports/<run-id>/
+reports: install
+	$(BIN)/p2c render
+
+## make test: the whole test suite (unit tests, notebooks through nbval, lint)
+test: install
+	$(BIN)/ruff check p2c_analysis tests benchmarks
+	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q --nbval-lax -p no:cacheprovider notebooks
+
+## make lab: JupyterLab on notebooks/ with the project's environment as kernel
+lab: install
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+## make bench: the benchmark scripts (figures go in the README)
+bench: install
+	$(BIN)/python benchmarks/bench_allocation.py
+	$(BIN)/python benchmarks/bench_render.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,28 @@
+"""p2c_analysis: Partner2Connect pledges measured against the connectivity gap.
+
+Modules, one job each:
+
+- ``paths``        where the bundled data lives, SHA-256 of data files
+- ``countries``    country reference table, group membership as of a date, name resolver
+- ``connectivity`` internet use / offline population by country-year, group aggregates, validation
+- ``fields``       the field registry of the canonical pledge table (feeds schema, docs, mappings)
+- ``parsing``      parsing of messy pledge cells (values, currencies, dates, lists)
+- ``fx``           dated exchange rates (WDI annual averages) to convert pledge values to USD
+- ``pledges``      loading pledge exports: valid pledges + quarantine, nothing lost
+- ``export``       safe CSV/XLSX writing (spreadsheet formula injection neutralised)
+- ``synthetic``    synthetic platform-scale pledges (always marked ``is_synthetic``)
+- ``milestones``   the coalition's published totals over time
+- ``gaps``         pledges allocated to countries, coverage and attention metrics
+- ``progress``     implementation progress: status ladder, reporting, traffic lights
+- ``trajectory``   mobilisation and connectivity trajectories (extrapolations, not forecasts)
+- ``style`` / ``plots`` / ``maps``  house style, figures and maps
+- ``params``       validation of report parameters
+- ``runner`` / ``cli``  rendering reports with papermill, the ``p2c`` command
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("p2c-analysis")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0+unknown"

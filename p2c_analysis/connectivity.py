@@ -1,0 +1,383 @@
+"""Internet use and offline population by country and year, group aggregates, and a validation
+table against ITU's and the World Bank's own aggregates.
+
+Sources (``data/raw/``, see ``SOURCES.md``): ITU's "Individuals using the Internet (% of
+population)" as republished by the World Bank (WDI IT.NET.USER.ZS, vintage 13 July 2026) and WDI
+population (SP.POP.TOTL, same vintage); ITU Facts and Figures 2024 workbook (Nov 2024) for the
+comparison. Only the 217 WDI economies are used (the files mix in 48 aggregate rows), years
+:data:`FIRST_YEAR`–:data:`LATEST_YEAR` (2025 covers only 10 economies and has spurious zeros).
+
+Units: ``population`` and ``offline`` in persons, ``internet_pct`` in percent of the population
+(0–100), shares (``*_pct``) in percent.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from p2c_analysis import countries, paths
+
+FIRST_YEAR = 2000
+LATEST_YEAR = 2024
+#: ``linear``: interpolate between observed years, carry the last observation forward past the
+#: latest one (never backwards before the first); ``locf``: carry the last observation forward
+#: everywhere (no interpolation); ``none``: observed values only.
+IMPUTATION_METHODS: tuple[str, ...] = ("linear", "locf", "none")
+
+VINTAGE_NOTE = (
+    "Bottom-up figures use ITU data as republished in WDI (vintage July 2026); ITU's Facts and "
+    "Figures 2024 aggregates are an earlier vintage (Nov 2024) and are modelled by ITU, so the "
+    "two differ by more than rounding."
+)
+
+
+def _check_method(method: str) -> None:
+    if method not in IMPUTATION_METHODS:
+        raise ValueError(
+            f"imputation method {method!r} is not one of {', '.join(IMPUTATION_METHODS)}"
+        )
+
+
+def _read_wdi_wide(path) -> pd.DataFrame:
+    """A WDI "API_" CSV as a frame indexed by WB code with int year columns (all rows)."""
+    df = pd.read_csv(paths.track(path), skiprows=4, encoding="utf-8-sig")
+    df = df.drop(columns=[c for c in df.columns if c.startswith("Unnamed")])
+    df = df.set_index("Country Code")
+    years = [c for c in df.columns if c.isdigit()]
+    out = df[years].astype("float64")
+    out.columns = out.columns.astype(int)
+    return out
+
+
+@functools.cache
+def _wdi_internet() -> pd.DataFrame:
+    return _read_wdi_wide(paths.WDI_INTERNET)
+
+
+@functools.cache
+def _wdi_population() -> pd.DataFrame:
+    return _read_wdi_wide(paths.WDI_POPULATION)
+
+
+def economies() -> list[str]:
+    """ISO3 (WB) codes of the 217 WDI economies (rows with a region in the WDI metadata)."""
+    ref = countries.reference()
+    return sorted(ref.loc[ref["in_wdi"], "iso3"])
+
+
+def _impute(obs: pd.DataFrame, method: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Impute a wide (economy × year) frame. Returns (values, left source year, right source
+    year); the right source year is only set where a value was interpolated."""
+    years = np.asarray(obs.columns, dtype="float64")
+    observed_year = pd.DataFrame(
+        np.where(obs.notna(), years, np.nan), index=obs.index, columns=obs.columns
+    )
+    left = observed_year.ffill(axis=1)
+    right = observed_year.bfill(axis=1)
+    if method == "none":
+        values = obs
+    elif method == "locf":
+        values = obs.ffill(axis=1)
+    else:  # linear inside, carried forward after the last observation
+        values = obs.interpolate(axis=1, method="index", limit_area="inside").ffill(axis=1)
+    left = left.where(values.notna())
+    inside = values.notna() & obs.isna() & right.notna()
+    right = right.where(inside & (method == "linear"))
+    return values, left, right
+
+
+@functools.cache
+def _country_year(method: str) -> pd.DataFrame:
+    econ = economies()
+    years = list(range(FIRST_YEAR, LATEST_YEAR + 1))
+    obs = _wdi_internet().reindex(index=econ)[years]
+    pop = _wdi_population().reindex(index=econ)[years]
+    values, left, right = _impute(obs, method)
+
+    def long(frame: pd.DataFrame, name: str) -> pd.Series:
+        s = frame.stack(future_stack=True)
+        s.name = name
+        return s
+
+    out = pd.concat(
+        [
+            long(pop, "population"),
+            long(values, "internet_pct"),
+            long(left, "source_year"),
+            long(right, "source_year_after"),
+            long(obs.notna(), "observed"),
+        ],
+        axis=1,
+    )
+    out.index.names = ["iso3", "year"]
+    out = out.reset_index()
+    out["iso3"] = out["iso3"].astype("string")
+    out["year"] = out["year"].astype("int64")
+    out["offline"] = out["population"] * (1.0 - out["internet_pct"] / 100.0)
+    out["imputed"] = out["internet_pct"].notna() & ~out["observed"].astype(bool)
+    out["source_year"] = out["source_year"].astype("Int64")
+    out["source_year_after"] = out["source_year_after"].astype("Int64")
+    out["method"] = method
+    cols = ["iso3", "year", "population", "internet_pct", "offline", "source_year",
+            "source_year_after", "imputed", "method"]  # fmt: skip
+    return out[cols]
+
+
+def country_year(method: str = "linear") -> pd.DataFrame:
+    """Tidy table, one row per WDI economy and year ``FIRST_YEAR..LATEST_YEAR``.
+
+    Columns: ``iso3, year, population`` (persons, mid-year), ``internet_pct`` (percent of the
+    population using the Internet; NaN where the economy has no value to rest on — never
+    invented), ``offline`` (persons = population × (1 − internet_pct/100); NaN with
+    internet_pct), ``source_year`` (the observed year the value rests on; for an interpolated
+    value the observed year before it), ``source_year_after`` (for an interpolated value, the
+    observed year after it; else NA), ``imputed`` (True where the value is not an observation),
+    ``method`` (see :data:`IMPUTATION_METHODS`). Returns a copy.
+    """
+    _check_method(method)
+    return _country_year(method).copy()
+
+
+def for_year(year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFrame:
+    """:func:`country_year` for one year, indexed by nothing, one row per economy."""
+    check_year(year)
+    cy = country_year(method)
+    return cy[cy["year"].eq(year)].reset_index(drop=True)
+
+
+def check_year(year: int) -> None:
+    """Raise ``ValueError`` naming the year unless it is within the data."""
+    if isinstance(year, bool) or not isinstance(year, int | np.integer):
+        raise ValueError(f"year: {year!r} is not an integer year")
+    if not FIRST_YEAR <= year <= LATEST_YEAR:
+        raise ValueError(f"year: {year} is outside the data ({FIRST_YEAR}-{LATEST_YEAR})")
+
+
+def without_data(year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFrame:
+    """Economies with no internet value to rest on in ``year`` (none observed up to then):
+    ``iso3, name, population``, largest first. They are left out of offline totals."""
+    t = for_year(year, method)
+    t = t[t["internet_pct"].isna()][["iso3", "population"]]
+    t.insert(1, "name", t["iso3"].map(countries.country_name).astype("string"))
+    return t.sort_values("population", ascending=False).reset_index(drop=True)
+
+
+def _group_members(
+    groups: Iterable[str] | Mapping[str, Iterable[str]] | None, year: int
+) -> dict[str, list[str]]:
+    if groups is None:
+        groups = countries.STANDARD_GROUPS
+    if isinstance(groups, Mapping):
+        return {str(k): list(v) for k, v in groups.items()}
+    return {g: countries.members(g, as_of=year) for g in groups}
+
+
+def aggregate(
+    groups: Iterable[str] | Mapping[str, Iterable[str]] | None = None,
+    year: int = LATEST_YEAR,
+    method: str = "linear",
+) -> pd.DataFrame:
+    """Group aggregates for one year, bottom-up from the economies.
+
+    ``groups``: group labels (membership as of ``year``, see :func:`countries.members`), or a
+    mapping ``{label: [iso3, ...]}`` for custom lists; default :data:`countries.STANDARD_GROUPS`.
+
+    Columns: ``group, year, population`` (all members with population data), ``offline``
+    (persons, summed over members with an internet value), ``internet_pct`` (100 × users ÷
+    population of members with a value), ``data_coverage_pct`` (share of the group's population
+    with an *observed* value for the year), ``imputed_pct`` (share resting on an imputed value),
+    ``no_data_pct`` (share with no value at all, left out of ``offline``), ``n_countries``.
+    """
+    _check_method(method)
+    t = for_year(year, method).set_index("iso3")
+    rows = []
+    for label, iso3s in _group_members(groups, year).items():
+        m = t.reindex([i for i in iso3s if i in t.index])
+        pop = m["population"].sum(min_count=1)
+        has = m["internet_pct"].notna()
+        pop_with = m.loc[has, "population"].sum()
+        offline = m.loc[has, "offline"].sum()
+        pop_obs = m.loc[has & ~m["imputed"].astype(bool), "population"].sum()
+        pop_imp = m.loc[m["imputed"].astype(bool), "population"].sum()
+        rows.append(
+            {
+                "group": label,
+                "year": year,
+                "population": pop,
+                "offline": offline if pop_with > 0 else np.nan,
+                "internet_pct": 100.0 * (1 - offline / pop_with) if pop_with > 0 else np.nan,
+                "data_coverage_pct": 100.0 * pop_obs / pop if pop > 0 else np.nan,
+                "imputed_pct": 100.0 * pop_imp / pop if pop > 0 else np.nan,
+                "no_data_pct": 100.0 * (pop - pop_with) / pop if pop > 0 else np.nan,
+                "n_countries": int(len(m)),
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["group"] = out["group"].astype("string")
+    return out
+
+
+def aggregate_series(
+    groups: Iterable[str] | Mapping[str, Iterable[str]] | None = None,
+    years: Iterable[int] | None = None,
+    method: str = "linear",
+) -> pd.DataFrame:
+    """:func:`aggregate` for several years stacked (default 2015–``LATEST_YEAR``); group
+    membership is taken as of each year."""
+    years = list(years) if years is not None else list(range(2015, LATEST_YEAR + 1))
+    return pd.concat([aggregate(groups, y, method) for y in years], ignore_index=True)
+
+
+def method_comparison(
+    year: int = LATEST_YEAR, groups: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Offline people by group under each imputation method side by side (persons), so a
+    reader sees how much the choice matters (e.g. Pakistan 2021–2023)."""
+    frames = []
+    for method in IMPUTATION_METHODS:
+        a = aggregate(groups, year, method)[["group", "offline"]]
+        frames.append(a.set_index("group")["offline"].rename(f"offline_{method}"))
+    return pd.concat(frames, axis=1).reset_index()
+
+
+# --------------------------------------------------------------------------------------------
+# official aggregates for validation
+# --------------------------------------------------------------------------------------------
+
+#: ITU workbook row label → our group label.
+_ITU_LABELS = {
+    "World": "World",
+    "Least Developed Countries (LDCs)": "LDC",
+    "Land Locked Developing Countries (LLDCs)": "LLDC",
+    "Small Island Developing States (SIDS)": "SIDS",
+    "Low-income": "Low income",
+    "Lower-middle-income": "Lower middle income",
+    "Upper-middle-income": "Upper middle income",
+    "High-income": "High income",
+    "Africa": "Africa",
+    "Americas": "Americas",
+    "Arab States": "Arab States",
+    "Asia-Pacific": "Asia & Pacific",
+    "CIS": "CIS",
+    "Europe": "Europe",
+}
+#: World Bank aggregate code → our group label (the WB has no LLDC, SIDS or ITU-D aggregates).
+_WB_CODES = {
+    "WLD": "World",
+    "LDC": "LDC",
+    "LIC": "Low income",
+    "LMC": "Lower middle income",
+    "UMC": "Upper middle income",
+    "HIC": "High income",
+}
+
+
+def _parse_itu_sheet(sheet: pd.DataFrame) -> pd.DataFrame:
+    """The "Individuals using the Internet" block of one workbook sheet: millions in the left
+    half, percentages in the right half, one header row of years for each."""
+    col0 = sheet[0].astype("string")
+    start = col0[col0.str.contains("Individuals using the Internet", na=False)].index[0]
+    # the header row with years is the first row at/after start whose column 1 is a year
+    header = next(r for r in range(start, start + 3) if str(sheet.iat[r, 1]).startswith("20"))
+    years_row = sheet.iloc[header]
+    year_cols = [c for c in sheet.columns[1:] if pd.notna(years_row[c])]
+    half = len(year_cols) // 2
+    users_cols, pct_cols = year_cols[:half], year_cols[half:]
+    rows = []
+    r = header + 1
+    while r < len(sheet) and pd.notna(sheet.iat[r, 0]):
+        label = str(sheet.iat[r, 0]).strip()
+        for uc, pc in zip(users_cols, pct_cols, strict=True):
+            rows.append(
+                {
+                    "itu_label": label,
+                    "year": int(float(years_row[uc])),
+                    "users": float(sheet.iat[r, uc]) * 1e6,
+                    "internet_pct": float(sheet.iat[r, pc]),
+                }
+            )
+        r += 1
+    return pd.DataFrame(rows)
+
+
+@functools.cache
+def _itu_aggregates() -> pd.DataFrame:
+    book = pd.read_excel(paths.track(paths.ITU_AGGREGATES), sheet_name=None, header=None)
+    parts = [
+        _parse_itu_sheet(book["By dvpmnt status and spec. reg."]),
+        _parse_itu_sheet(book["By BDT region"]),
+    ]
+    out = pd.concat(parts, ignore_index=True)
+    out["group"] = out["itu_label"].map(_ITU_LABELS).astype("string")
+    out = out.dropna(subset=["group"])
+    out["population"] = out["users"] / (out["internet_pct"] / 100.0)
+    out["offline"] = out["population"] - out["users"]
+    return out[["group", "year", "population", "offline", "internet_pct", "users"]]
+
+
+def itu_aggregates() -> pd.DataFrame:
+    """ITU Facts and Figures 2024 aggregates (Nov 2024): ``group, year, population, offline,
+    internet_pct, users``. ``users`` is ITU's figure (millions × 1e6, persons); ``population``
+    and ``offline`` are implied (users ÷ penetration), so they carry ITU's rounding (0.1 M,
+    0.1 pp)."""
+    return _itu_aggregates().copy()
+
+
+def wb_aggregates() -> pd.DataFrame:
+    """World Bank aggregate rows of the WDI files: ``group, year, population, offline,
+    internet_pct`` for World, LDC and the income groups (FY26 composition)."""
+    inet = _wdi_internet()
+    pop = _wdi_population()
+    rows = []
+    for code, label in _WB_CODES.items():
+        for year in range(FIRST_YEAR, LATEST_YEAR + 1):
+            p, i = pop.at[code, year], inet.at[code, year]
+            rows.append(
+                {
+                    "group": label,
+                    "year": year,
+                    "population": p,
+                    "offline": p * (1 - i / 100.0) if pd.notna(i) else np.nan,
+                    "internet_pct": i,
+                }
+            )
+    out = pd.DataFrame(rows)
+    out["group"] = out["group"].astype("string")
+    return out
+
+
+VALIDATION_GROUPS: tuple[str, ...] = ("World", "LDC", "LLDC", "SIDS", *countries.ITU_REGIONS,
+                                      *countries.INCOME_GROUPS)  # fmt: skip
+
+
+def validation_table(year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFrame:
+    """Bottom-up aggregates beside ITU's (Facts and Figures 2024) and the World Bank's own.
+
+    One row per group of :data:`VALIDATION_GROUPS`; columns ``group, year``, then for each
+    source ``ours_*``, ``itu_*``, ``wb_*`` the ``internet_pct`` and ``offline`` (persons), and
+    the differences ``diff_itu_pp`` / ``diff_wb_pp`` (ours − theirs, percentage points) and
+    ``diff_itu_offline`` / ``diff_wb_offline`` (persons). NaN where a source publishes no such
+    aggregate (the World Bank has no LLDC, SIDS or ITU-D region rows). The vintages differ
+    (:data:`VINTAGE_NOTE`); ITU's income groups use ITU's own country lists.
+    """
+    ours = aggregate(list(VALIDATION_GROUPS), year, method).set_index("group")
+    itu = _itu_aggregates()
+    itu = itu[itu["year"].eq(year)].set_index("group")
+    wb = wb_aggregates()
+    wb = wb[wb["year"].eq(year)].set_index("group")
+    out = pd.DataFrame(index=pd.Index(list(VALIDATION_GROUPS), name="group", dtype="string"))
+    out["year"] = year
+    for prefix, src in (("ours", ours), ("itu", itu), ("wb", wb)):
+        src = src.reindex(out.index)
+        out[f"{prefix}_population"] = src["population"]
+        out[f"{prefix}_internet_pct"] = src["internet_pct"]
+        out[f"{prefix}_offline"] = src["offline"]
+    out["ours_data_coverage_pct"] = ours.reindex(out.index)["data_coverage_pct"]
+    for prefix in ("itu", "wb"):
+        out[f"diff_{prefix}_pp"] = out["ours_internet_pct"] - out[f"{prefix}_internet_pct"]
+        out[f"diff_{prefix}_offline"] = out["ours_offline"] - out[f"{prefix}_offline"]
+    return out.reset_index()

@@ -1,0 +1,445 @@
+"""Country reference table, group membership as of a date, and the country-name resolver.
+
+Built by code from the raw files (never edited):
+
+- ``data/raw/country-codes.csv`` (UN M49 of Sept 2024: ISO codes, UN regions, LDC/LLDC/SIDS),
+- ``data/raw/wdi_country_metadata_income_region_FY26.csv`` (WB region and FY26 income group),
+- ``data/reference/itu_bdt_regions.csv`` (ITU-D region of 211 economies),
+- ``data/reference/un_group_changes.csv`` (dated changes to the LDC/LLDC lists),
+- ``data/harmonization/*.csv`` (our alias and short-name tables).
+
+Group labels (see ``docs/architecture.md``): ``"World"``, ``"LDC"``, ``"LLDC"``, ``"SIDS"``,
+the six ITU-D regions (bare names such as ``"Africa"``), the four World Bank income groups, UN
+regions prefixed ``"UN "`` (``"UN Africa"``), UN sub-/intermediate regions by their M49 names
+(``"Sub-Saharan Africa"``, ``"Caribbean"``), World Bank regions prefixed ``"WB "`` and custom
+groups from ``data/harmonization/custom_regions.csv``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import pandas as pd
+
+from p2c_analysis import paths
+
+ITU_REGIONS: tuple[str, ...] = (
+    "Africa",
+    "Americas",
+    "Arab States",
+    "Asia & Pacific",
+    "CIS",
+    "Europe",
+)
+INCOME_GROUPS: tuple[str, ...] = (
+    "Low income",
+    "Lower middle income",
+    "Upper middle income",
+    "High income",
+)
+UN_GROUPS: tuple[str, ...] = ("LDC", "LLDC", "SIDS")
+STANDARD_GROUPS: tuple[str, ...] = ("World", *UN_GROUPS, *ITU_REGIONS, *INCOME_GROUPS)
+
+#: The M49 flags in country-codes.csv are those of this date; dated changes are applied from here.
+LIST_BASELINE = dt.date(2024, 9, 1)
+
+#: World Bank FY26 region name → our label (the long FY26 MENA name is shortened).
+_WB_REGION_LABELS = {
+    "Middle East, North Africa, Afghanistan & Pakistan": "WB Middle East & North Africa",
+}
+
+
+class UnknownCountryError(ValueError):
+    """A country name or code that the resolver cannot map to an ISO3 code."""
+
+    def __init__(self, name: str, suggestions: list[str] | None = None):
+        self.name = name
+        self.suggestions = suggestions or []
+        close = ", ".join(repr(s) for s in self.suggestions)
+        hint = f" (did you mean {close}?)" if close else ""
+        super().__init__(f"unknown country {name!r}{hint}")
+
+
+class UnknownGroupError(ValueError):
+    """A group label that :func:`members` does not know."""
+
+    def __init__(self, group: str):
+        self.group = group
+        super().__init__(f"unknown country group {group!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# name normalisation
+# --------------------------------------------------------------------------------------------
+
+_APOSTROPHES = re.compile(r"[’'`´ʼ‘]")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def normalise_name(text: str) -> str:
+    """Key used for matching names: accents, case, apostrophes, punctuation and extra spaces
+    removed, ``&`` read as ``and``, a leading/trailing ``the`` dropped.
+
+    >>> normalise_name("Côte d’Ivoire")
+    'cote divoire'
+    >>> normalise_name("  Congo (the) ")
+    'congo'
+    """
+    s = unicodedata.normalize("NFKD", str(text))
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = s.casefold().replace("&", " and ")
+    s = _APOSTROPHES.sub("", s)
+    s = _NON_ALNUM.sub(" ", s).strip()
+    s = re.sub(r"^the ", "", s)
+    s = re.sub(r" the$", "", s)
+    return s
+
+
+def _short_unterm(name: str) -> str:
+    """UNTERM English Short without the trailing "(the)" and footnote stars."""
+    return re.sub(r"\s*\(the\)\s*", " ", name).replace("*", "").strip()
+
+
+# --------------------------------------------------------------------------------------------
+# reference table
+# --------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _country_codes() -> pd.DataFrame:
+    return pd.read_csv(paths.track(paths.COUNTRY_CODES), keep_default_na=False, dtype=str)
+
+
+@functools.cache
+def _wdi_metadata() -> pd.DataFrame:
+    return pd.read_csv(paths.track(paths.WDI_METADATA), encoding="utf-8-sig", dtype=str)
+
+
+@functools.cache
+def reference() -> pd.DataFrame:
+    """One row per economy: the union of the M49 countries/areas and the 217 WDI economies.
+
+    Columns: ``iso3, iso2, m49`` (3-digit string), ``name`` (short English), ``un_region``,
+    ``un_subregion``, ``un_intermediate_region``, ``itu_region``, ``wb_region``, ``income_group``
+    (World Bank FY26), ``ldc``, ``lldc``, ``sids`` (bool: the M49 lists of Sept 2024; use
+    :func:`members` for membership at another date), ``in_wdi`` (bool: a WDI economy, i.e. has
+    WDI population data). Missing text is ``<NA>`` (e.g. no ITU-D region for economies without ITU
+    data, no income group for Ethiopia and Venezuela in FY26).
+    """
+    cc = _country_codes()
+    cc = cc[cc["ISO3166-1-Alpha-3"] != ""]
+    out = pd.DataFrame(
+        {
+            "iso3": cc["ISO3166-1-Alpha-3"],
+            "iso2": cc["ISO3166-1-Alpha-2"],
+            "m49": cc["M49"].str.zfill(3),
+            "name": [
+                _short_unterm(u) if u else o
+                for u, o in zip(cc["UNTERM English Short"], cc["official_name_en"], strict=True)
+            ],
+            "un_region": cc["Region Name"],
+            "un_subregion": cc["Sub-region Name"],
+            "un_intermediate_region": cc["Intermediate Region Name"],
+            "ldc": cc["Least Developed Countries (LDC)"].eq("x"),
+            "lldc": cc["Land Locked Developing Countries (LLDC)"].eq("x"),
+            "sids": cc["Small Island Developing States (SIDS)"].eq("x"),
+        }
+    )
+    md = _wdi_metadata()
+    md = md[md["Region"].notna()]
+    extra = md[~md["Country Code"].isin(out["iso3"])]  # XKX (Kosovo), CHI (Channel Islands)
+    if len(extra):
+        out = pd.concat(
+            [
+                out,
+                pd.DataFrame(
+                    {
+                        "iso3": extra["Country Code"],
+                        "name": extra["TableName"],
+                        "ldc": False,
+                        "lldc": False,
+                        "sids": False,
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    wb = md.set_index("Country Code")
+    out["wb_region"] = out["iso3"].map(wb["Region"]).replace(_WB_REGION_LABELS)
+    out["income_group"] = out["iso3"].map(wb["IncomeGroup"])
+    out["in_wdi"] = out["iso3"].isin(wb.index)
+    itu = pd.read_csv(paths.track(paths.ITU_REGIONS), dtype=str).set_index("iso3")["itu_region"]
+    out["itu_region"] = out["iso3"].map(itu)
+    short = pd.read_csv(paths.track(paths.HARMONIZATION / "country_short_names.csv"), dtype=str)
+    out["name"] = out["iso3"].map(short.set_index("iso3")["short_name"]).fillna(out["name"])
+    text_cols = ["iso2", "m49", "un_region", "un_subregion", "un_intermediate_region"]
+    for col in text_cols:
+        out[col] = out[col].replace("", pd.NA)
+    cols = [
+        "iso3", "iso2", "m49", "name", "un_region", "un_subregion", "un_intermediate_region",
+        "itu_region", "wb_region", "income_group", "ldc", "lldc", "sids", "in_wdi",
+    ]  # fmt: skip
+    out = out[cols].sort_values("iso3").reset_index(drop=True)
+    for col in ("iso3", "iso2", "m49", "name", "un_region", "un_subregion",
+                "un_intermediate_region", "itu_region", "wb_region", "income_group"):  # fmt: skip
+        out[col] = out[col].astype("string")
+    return out
+
+
+def country_name(iso3: str) -> str:
+    """Short English name of an economy (``iso3`` must be in :func:`reference`)."""
+    names = _names()
+    if iso3 not in names:
+        raise UnknownCountryError(iso3)
+    return names[iso3]
+
+
+@functools.cache
+def _names() -> dict[str, str]:
+    ref = reference()
+    return dict(zip(ref["iso3"], ref["name"], strict=True))
+
+
+# --------------------------------------------------------------------------------------------
+# resolver
+# --------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _name_index() -> dict[str, str]:
+    """Normalised name → ISO3, from every name column of the raw files plus our alias table.
+    Names that map to two economies in the raw files are left out (ambiguous)."""
+    cc = _country_codes()
+    cc = cc[cc["ISO3166-1-Alpha-3"] != ""]
+    pairs: list[tuple[str, str]] = []
+    for col in ("official_name_en", "UNTERM English Short", "UNTERM English Formal",
+                "CLDR display name"):  # fmt: skip
+        for name, iso3 in zip(cc[col], cc["ISO3166-1-Alpha-3"], strict=True):
+            if name:
+                pairs.append((name, iso3))
+                pairs.append((_short_unterm(name), iso3))
+    m49 = pd.read_csv(paths.track(paths.UNSD_M49), encoding="utf-8-sig", dtype=str)
+    m49 = m49.dropna(subset=["ISO-alpha3 Code"])
+    pairs += list(zip(m49["Country or Area"], m49["ISO-alpha3 Code"], strict=True))
+    md = _wdi_metadata()
+    md = md[md["Region"].notna()]
+    pairs += list(zip(md["TableName"], md["Country Code"], strict=True))
+    pairs += [(n, i) for i, n in _names().items()]
+
+    index: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for name, iso3 in pairs:
+        key = normalise_name(name)
+        if not key:
+            continue
+        if key in index and index[key] != iso3:
+            ambiguous.add(key)
+        index.setdefault(key, iso3)
+    for key in ambiguous:
+        del index[key]
+    # Our curated aliases win over anything derived.
+    aliases = pd.read_csv(paths.track(paths.COUNTRY_ALIASES), dtype=str)
+    for alias, iso3 in zip(aliases["alias"], aliases["iso3"], strict=True):
+        index[normalise_name(alias)] = iso3
+    return index
+
+
+@functools.cache
+def _code_index() -> dict[str, str]:
+    """ISO2 / ISO3 / WDI code (upper case) → ISO3."""
+    ref = reference()
+    out = {i: i for i in ref["iso3"]}
+    out.update({c: i for c, i in zip(ref["iso2"], ref["iso3"], strict=True) if isinstance(c, str)})
+    return out
+
+
+def try_resolve(name: object) -> str | None:
+    """ISO3 code for a free-text country name or an ISO2/ISO3 code, or ``None`` if unknown.
+
+    Handles UN, World Bank, ITU and press spellings ("Côte d’Ivoire", "Cote d'Ivoire",
+    "Ivory Coast"; "Congo, Dem. Rep." vs "Congo"), ignoring case, accents, punctuation and
+    extra spaces. Missing input (``None``, NaN, blank) gives ``None``.
+    """
+    if name is None or (not isinstance(name, str) and pd.isna(name)):
+        return None
+    text = str(name).strip()
+    if not text:
+        return None
+    compact = text.replace(".", "").strip()
+    if 2 <= len(compact) <= 3 and compact.isalpha():
+        code = _code_index().get(compact.upper())
+        if code:
+            return code
+    key = normalise_name(text)
+    return _name_index().get(key) or _spaceless_index().get(key.replace(" ", ""))
+
+
+@functools.cache
+def _spaceless_index() -> dict[str, str]:
+    """Fallback index with spaces removed too ("cote d ivoire" = "cote divoire")."""
+    out: dict[str, str] = {}
+    clash: set[str] = set()
+    for key, iso3 in _name_index().items():
+        k = key.replace(" ", "")
+        if k in out and out[k] != iso3:
+            clash.add(k)
+        out.setdefault(k, iso3)
+    return {k: v for k, v in out.items() if k not in clash}
+
+
+def resolve(name: object) -> str:
+    """ISO3 code for ``name``; raises :class:`UnknownCountryError` naming the text otherwise
+    (with close matches as suggestions)."""
+    iso3 = try_resolve(name)
+    if iso3 is None:
+        key = normalise_name(str(name))
+        close = difflib.get_close_matches(key, list(_name_index()), n=3, cutoff=0.8)
+        suggestions = sorted({country_name(_name_index()[k]) for k in close})
+        raise UnknownCountryError(str(name), suggestions)
+    return iso3
+
+
+def resolve_all(names: Iterable[object]) -> tuple[list[str | None], list[str]]:
+    """Resolve many names. Returns ``(iso3 codes or None, unknown names)`` — unknown names are
+    reported, never dropped silently (each appears once in the second list)."""
+    codes: list[str | None] = []
+    unknown: list[str] = []
+    for n in names:
+        c = try_resolve(n)
+        codes.append(c)
+        if c is None and n is not None and str(n).strip() and str(n) not in unknown:
+            unknown.append(str(n))
+    return codes, unknown
+
+
+# --------------------------------------------------------------------------------------------
+# regions and groups
+# --------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _static_groups() -> dict[str, tuple[str, ...]]:
+    """Group label → member ISO3 for groups that don't change over time in our data."""
+    ref = reference()
+    groups: dict[str, tuple[str, ...]] = {"World": tuple(ref.loc[ref["in_wdi"], "iso3"])}
+
+    def add(label: str, mask: pd.Series) -> None:
+        groups[label] = tuple(sorted(ref.loc[mask.fillna(False), "iso3"]))
+
+    for region in ITU_REGIONS:
+        add(region, ref["itu_region"].eq(region))
+    for income in INCOME_GROUPS:
+        add(income, ref["income_group"].eq(income))
+    for col, prefix in (("un_region", "UN "), ("wb_region", "WB ")):
+        for value in ref[col].dropna().unique():
+            label = value if str(value).startswith(prefix) else prefix + str(value)
+            add(label, ref[col].eq(value))
+    for col in ("un_subregion", "un_intermediate_region"):
+        for value in ref[col].dropna().unique():
+            groups.setdefault(str(value), ())
+            add(str(value), ref[col].eq(value))
+    custom = pd.read_csv(paths.track(paths.HARMONIZATION / "custom_regions.csv"), dtype=str)
+    for label, sub in custom.groupby("label"):
+        groups[str(label)] = tuple(sorted(sub["iso3"]))
+    return groups
+
+
+def group_labels() -> list[str]:
+    """Every label :func:`members` accepts."""
+    return [*UN_GROUPS, *sorted(_static_groups())]
+
+
+@functools.cache
+def _region_index() -> dict[str, str]:
+    index = {normalise_name(label): label for label in group_labels()}
+    aliases = pd.read_csv(paths.track(paths.REGION_ALIASES), dtype=str)
+    for alias, label in zip(aliases["alias"], aliases["label"], strict=True):
+        index[normalise_name(alias)] = label
+    return index
+
+
+def resolve_region(text: object) -> str | None:
+    """Group label for a free-text region name ("Asia-Pacific" → "Asia & Pacific",
+    "North Africa" → "Northern Africa", "LDCs" → "LDC"), or ``None`` when unknown.
+    Bare continent-like names are ITU-D regions ("Africa" → ITU-D Africa)."""
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return None
+    return _region_index().get(normalise_name(str(text)))
+
+
+def as_of_date(as_of: object = None) -> dt.date:
+    """Normalise an ``as_of`` value to a date: an int year (or "YYYY") means 1 July of that year
+    (mid-year, like WDI population), "YYYY-MM-DD" or a date/datetime/Timestamp is taken as is,
+    ``None`` or "" means today."""
+    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
+        return dt.date.today()
+    if isinstance(as_of, bool):
+        raise ValueError(f"as_of: {as_of!r} is not a date or year")
+    if isinstance(as_of, int):
+        return dt.date(as_of, 7, 1)
+    if isinstance(as_of, pd.Timestamp | dt.datetime):
+        return as_of.date()
+    if isinstance(as_of, dt.date):
+        return as_of
+    text = str(as_of).strip()
+    if re.fullmatch(r"\d{4}", text):
+        return dt.date(int(text), 7, 1)
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError as err:
+        raise ValueError(f"as_of: {as_of!r} is not a date (YYYY-MM-DD) or a year") from err
+
+
+@functools.cache
+def _group_changes() -> pd.DataFrame:
+    ch = pd.read_csv(paths.track(paths.UN_GROUP_CHANGES), dtype=str)
+    ch["effective_date"] = pd.to_datetime(ch["effective_date"]).dt.date
+    return ch
+
+
+def members(group: str, as_of: object = None, include_scheduled: bool = False) -> list[str]:
+    """Sorted ISO3 codes of a group's members as of a date.
+
+    ``group`` is a label from :func:`group_labels` (free text is accepted through
+    :func:`resolve_region`). For LDC and LLDC the M49 list of Sept 2024 is moved to ``as_of``
+    with the dated changes in ``data/reference/un_group_changes.csv``: changes effective between
+    the list date and ``as_of`` are applied, those after ``as_of`` but before the list date are
+    reversed. Only rows with status ``effective`` count unless ``include_scheduled`` (the 2026
+    graduations of Bangladesh, Lao PDR and Nepal were still ``scheduled`` in this data). SIDS
+    and the other groups have no dated changes in our data (income groups are FY26 throughout).
+    """
+    label = group if group in UN_GROUPS or group in _static_groups() else resolve_region(group)
+    if label is None:
+        raise UnknownGroupError(group)
+    if label in UN_GROUPS:
+        ref = reference()
+        current = set(ref.loc[ref[label.lower()], "iso3"])
+        when = as_of_date(as_of)
+        ch = _group_changes()
+        ch = ch[ch["group"].eq(label)]
+        if not include_scheduled:
+            ch = ch[ch["status"].eq("effective")]
+        for row in ch.itertuples(index=False):
+            eff = row.effective_date
+            if LIST_BASELINE < eff <= when:  # happened after the list was drawn up
+                (current.discard if row.change == "leave" else current.add)(row.iso3)
+            elif when < eff <= LIST_BASELINE:  # not yet happened at as_of: reverse it
+                (current.add if row.change == "leave" else current.discard)(row.iso3)
+        return sorted(current)
+    return list(_static_groups()[label])
+
+
+def membership_table(groups: Iterable[str] = STANDARD_GROUPS, as_of: object = None) -> pd.DataFrame:
+    """Long table ``group, iso3`` of the groups' members as of a date (see :func:`members`)."""
+    rows = [(g, i) for g in groups for i in members(g, as_of)]
+    return pd.DataFrame(rows, columns=["group", "iso3"]).astype("string")
+
+
+def groups_of(iso3: str, as_of: object = None) -> list[str]:
+    """The standard groups (:data:`STANDARD_GROUPS`) an economy belongs to as of a date."""
+    return [g for g in STANDARD_GROUPS if iso3 in set(members(g, as_of))]

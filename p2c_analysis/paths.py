@@ -1,0 +1,76 @@
+"""Where the bundled data lives, and checksums of data files.
+
+All paths are absolute :class:`pathlib.Path` objects. Nothing here reads data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+RAW = DATA / "raw"
+REFERENCE = DATA / "reference"
+HARMONIZATION = DATA / "harmonization"
+PLEDGES = DATA / "pledges"
+NOTEBOOKS = ROOT / "notebooks"
+REPORTS = ROOT / "reports"
+
+WDI_INTERNET = RAW / "wdi_IT.NET.USER.ZS_internet_users_pct.csv"
+WDI_POPULATION = RAW / "wdi_SP.POP.TOTL_population.csv"
+WDI_METADATA = RAW / "wdi_country_metadata_income_region_FY26.csv"
+WDI_FX = RAW / "wdi_PA.NUS.FCRF_exchange_rate_lcu_per_usd.csv"
+COUNTRY_CODES = RAW / "country-codes.csv"
+UNSD_M49 = RAW / "unsd_m49_en.csv"
+ITU_AGGREGATES = RAW / "ITU_regional_global_Key_ICT_indicator_aggregates_Nov_2024.xlsx"
+NE_110M = RAW / "ne_110m_admin_0_countries.geojson"
+NE_50M_TOPO = RAW / "world-atlas_countries-50m.topo.json"
+
+ITU_REGIONS = REFERENCE / "itu_bdt_regions.csv"
+UN_GROUP_CHANGES = REFERENCE / "un_group_changes.csv"
+CURRENCY_MAP = REFERENCE / "currency_iso4217_to_iso3.csv"
+
+COUNTRY_ALIASES = HARMONIZATION / "country_aliases.csv"
+REGION_ALIASES = HARMONIZATION / "region_aliases.csv"
+
+PUBLIC_PLEDGES = PLEDGES / "public_pledges.csv"
+PUBLISHED_AGGREGATES = PLEDGES / "published_aggregates.csv"
+MILESTONES = PLEDGES / "milestones.csv"
+
+
+def sha256(path: str | Path, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+# --- provenance: which data files a process has read -------------------------------------------
+_FILES_READ: dict[str, Path] = {}
+
+
+def track(path: str | Path) -> Path:
+    """Record that ``path`` is read by this process and return it as a Path.
+
+    Every loader in the package wraps its data paths with this, so a report can list the
+    SHA-256 of every data file it read (see :func:`files_read`).
+    """
+    p = Path(path).resolve()
+    _FILES_READ[str(p)] = p
+    return p
+
+
+def files_read() -> dict[str, str]:
+    """``{path: sha256}`` of every file passed to :func:`track` so far, paths relative to the
+    project root where possible (absolute otherwise), sorted by path."""
+    out: dict[str, str] = {}
+    for _key, p in sorted(_FILES_READ.items()):
+        try:
+            name = str(p.relative_to(ROOT))
+        except ValueError:
+            name = str(p)
+        out[name] = sha256(p) if p.exists() else "missing"
+    return out

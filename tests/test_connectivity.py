@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from p2c_analysis import connectivity, countries
+
+
+def test_world_offline_2024_about_2_3_billion():
+    world = connectivity.aggregate(["World"], 2024).iloc[0]
+    assert 2.25e9 < world["offline"] < 2.40e9
+    # WDI's own world row says 71.2% online of 8.141 bn: about 2.34 bn offline
+    wb = connectivity.wb_aggregates().query("group == 'World' and year == 2024").iloc[0]
+    assert abs(world["offline"] - wb["offline"]) / wb["offline"] < 0.02
+
+
+def test_countries_only_no_aggregates():
+    cy = connectivity.country_year()
+    assert cy["iso3"].nunique() == 217
+    assert not cy["iso3"].isin(["WLD", "LDC", "HIC", "SSF", "EMU"]).any()
+    assert cy["year"].max() == 2024 == connectivity.LATEST_YEAR
+
+
+def test_pakistan_interpolated_not_carried_forward():
+    cy = connectivity.country_year("linear").set_index(["iso3", "year"])
+    p20, p24 = cy.loc[("PAK", 2020), "internet_pct"], cy.loc[("PAK", 2024), "internet_pct"]
+    assert p20 == pytest.approx(18.935) and p24 == pytest.approx(57.253)
+    p22 = cy.loc[("PAK", 2022)]
+    assert p22["imputed"]
+    assert p22["internet_pct"] == pytest.approx(p20 + (p24 - p20) * 2 / 4)
+    assert p22["source_year"] == 2020 and p22["source_year_after"] == 2024
+    locf = connectivity.country_year("locf").set_index(["iso3", "year"]).loc[("PAK", 2022)]
+    assert locf["internet_pct"] == pytest.approx(p20)
+    extra = locf["offline"] - p22["offline"]
+    # carrying 2020 forward adds tens of millions of offline people to 2022
+    assert 40e6 < extra < 55e6
+
+
+def test_last_observation_carried_forward_only_past_latest():
+    cy = connectivity.country_year("linear").set_index(["iso3", "year"])
+    ssd = cy.loc["SSD"]  # South Sudan: last value 2019
+    assert not ssd.loc[2019, "imputed"]
+    assert ssd.loc[2024, "imputed"] and ssd.loc[2024, "source_year"] == 2019
+    assert ssd.loc[2024, "internet_pct"] == ssd.loc[2019, "internet_pct"]
+    assert pd.isna(ssd.loc[2024, "source_year_after"])
+
+
+def test_never_invents_values_for_economies_without_data():
+    cy = connectivity.country_year("linear")
+    for iso3 in ("ASM", "MNP", "IMN"):
+        assert cy.loc[cy["iso3"].eq(iso3), "internet_pct"].isna().all()
+    missing = connectivity.without_data(2024)
+    assert set(missing["iso3"]) >= {"ASM", "MNP", "IMN"}
+    assert missing["population"].sum() < 1e6  # 0.46 M people per SOURCES
+
+
+def test_none_method_keeps_only_observations():
+    cy = connectivity.country_year("none")
+    assert not cy["imputed"].any()
+    assert cy.loc[cy["iso3"].eq("PAK") & cy["year"].eq(2022), "internet_pct"].isna().all()
+
+
+def test_unknown_method_rejected():
+    with pytest.raises(ValueError, match="imputation method"):
+        connectivity.country_year("spline")
+
+
+def test_every_lldc_has_a_2024_value_observed_or_imputed():
+    t = connectivity.for_year(2024).set_index("iso3")
+    for iso3 in countries.members("LLDC", as_of=2024):
+        assert pd.notna(t.loc[iso3, "internet_pct"]), iso3
+    assert t.loc["TKM", "imputed"] and t.loc["SSD", "imputed"]
+
+
+def test_aggregate_by_hand_custom_group():
+    t = connectivity.for_year(2024).set_index("iso3")
+    a = connectivity.aggregate({"pair": ["NGA", "KEN"]}, 2024).iloc[0]
+    pop = t.loc["NGA", "population"] + t.loc["KEN", "population"]
+    off = t.loc["NGA", "offline"] + t.loc["KEN", "offline"]
+    assert a["population"] == pytest.approx(pop)
+    assert a["offline"] == pytest.approx(off)
+    assert a["internet_pct"] == pytest.approx(100 * (1 - off / pop))
+    assert a["data_coverage_pct"] == pytest.approx(100.0)
+
+
+def test_aggregate_reports_imputed_share():
+    a = connectivity.aggregate(["Arab States"], 2024).iloc[0]
+    # SDN, SYR, YEM and PSE rest on carried-forward values: about a quarter of the population
+    assert 20 < a["imputed_pct"] < 30
+    assert a["data_coverage_pct"] + a["imputed_pct"] + a["no_data_pct"] == pytest.approx(100)
+
+
+def test_group_membership_follows_the_year():
+    a22 = connectivity.aggregate(["LDC"], 2022).iloc[0]
+    a24 = connectivity.aggregate(["LDC"], 2024).iloc[0]
+    assert a22["n_countries"] == 46 and a24["n_countries"] == 45
+
+
+def test_validation_table_2024():
+    v = connectivity.validation_table(2024).set_index("group")
+    for g in ("World", "LDC", "LLDC", "SIDS", *countries.ITU_REGIONS):
+        assert g in v.index
+        assert np.isfinite(v.loc[g, "itu_internet_pct"])
+    assert v.loc["World", "itu_internet_pct"] == pytest.approx(67.6)
+    assert v.loc["Asia & Pacific", "itu_internet_pct"] == pytest.approx(66.1)
+    assert v.loc["World", "wb_internet_pct"] == pytest.approx(71.2, abs=0.05)
+    assert np.isnan(v.loc["SIDS", "wb_internet_pct"])
+    assert v.loc["World", "diff_itu_pp"] == pytest.approx(
+        v.loc["World", "ours_internet_pct"] - 67.6
+    )
+    # populations agree within 1.5% for the ITU-D regions (different vintages, same people)
+    for g in countries.ITU_REGIONS:
+        ratio = v.loc[g, "ours_population"] / v.loc[g, "itu_population"]
+        assert 0.985 < ratio < 1.015, g
+
+
+def test_check_year():
+    with pytest.raises(ValueError, match="outside the data"):
+        connectivity.check_year(1990)
+    with pytest.raises(ValueError, match="not an integer"):
+        connectivity.check_year("2024")

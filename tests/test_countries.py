@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from p2c_analysis import countries
+
+
+@pytest.mark.parametrize(
+    "text, iso3",
+    [
+        ("Côte d’Ivoire", "CIV"),
+        ("Cote d'Ivoire", "CIV"),
+        ("Ivory Coast", "CIV"),
+        ("  COTE   d IVOIRE ", "CIV"),
+        ("Türkiye", "TUR"),
+        ("Turkey", "TUR"),
+        ("Congo, Dem. Rep.", "COD"),
+        ("DR Congo", "COD"),
+        ("Democratic Republic of the Congo", "COD"),
+        ("Congo", "COG"),
+        ("Republic of the Congo", "COG"),
+        ("Congo, Rep.", "COG"),
+        ("Lao PDR", "LAO"),
+        ("Viet Nam", "VNM"),
+        ("Vietnam", "VNM"),
+        ("Micronesia (Federated States of)", "FSM"),
+        ("Micronesia, Fed. Sts.", "FSM"),
+        ("Bolivia (Plurinational State of)", "BOL"),
+        ("United Republic of Tanzania", "TZA"),
+        ("Tanzania", "TZA"),
+        ("gh", "GHA"),
+        ("GHA", "GHA"),
+        ("nga", "NGA"),
+        ("NA", "NAM"),  # Namibia's ISO2 is "NA": not a missing value
+        ("Kosovo", "XKX"),
+        ("United Kingdom of Great Britain and Northern Ireland", "GBR"),
+        ("Gambia, The", "GMB"),
+        ("Korea, Dem. People's Rep.", "PRK"),
+        ("Sao Tome and Principe", "STP"),
+        ("São Tomé and Príncipe", "STP"),
+    ],
+)
+def test_resolve_spellings(text, iso3):
+    assert countries.resolve(text) == iso3
+
+
+def test_unknown_name_is_reported_by_name():
+    with pytest.raises(countries.UnknownCountryError, match="'Atlantis'"):
+        countries.resolve("Atlantis")
+    assert countries.try_resolve("Atlantis") is None
+
+
+def test_unknown_name_suggests_close_match():
+    with pytest.raises(countries.UnknownCountryError) as err:
+        countries.resolve("Nigerai")
+    assert "Nigeria" in str(err.value)
+
+
+def test_resolve_all_reports_unknown_without_dropping():
+    codes, unknown = countries.resolve_all(["Ghana", "Atlantis", "Kenya", "Atlantis", None])
+    assert codes == ["GHA", None, "KEN", None, None]
+    assert unknown == ["Atlantis"]
+
+
+def test_missing_input_is_none():
+    assert countries.try_resolve(None) is None
+    assert countries.try_resolve("  ") is None
+    assert countries.try_resolve(float("nan")) is None
+
+
+def test_reference_one_row_per_economy():
+    ref = countries.reference()
+    assert ref["iso3"].is_unique
+    assert ref["in_wdi"].sum() == 217
+    row = ref.set_index("iso3").loc["NAM"]
+    assert row["iso2"] == "NA"
+    assert row["m49"] == "516"
+    bgd = ref.set_index("iso3").loc["BGD"]
+    assert bgd["itu_region"] == "Asia & Pacific"
+    assert bgd["income_group"] == "Lower middle income"
+    assert bgd["un_subregion"] == "Southern Asia"
+    assert bool(bgd["ldc"]) and not bool(bgd["sids"])
+    assert pd.isna(ref.set_index("iso3").loc["ETH", "income_group"])  # unclassified in FY26
+    assert ref.set_index("iso3").loc["CIV", "name"] == "Côte d'Ivoire"
+
+
+def test_ldc_list_2025_has_44_members_including_bangladesh():
+    ldc = countries.members("LDC", as_of=2025)
+    assert len(ldc) == 44
+    assert "BGD" in ldc
+    assert "STP" not in ldc  # graduated 13 Dec 2024
+
+
+def test_ldc_membership_moves_with_the_date():
+    # Bhutan graduated on 2023-12-13, Sao Tome and Principe on 2024-12-13, Vanuatu 2020-12-04.
+    assert "BTN" in countries.members("LDC", as_of=2022)
+    assert "BTN" in countries.members("LDC", as_of="2023-12-12")
+    assert "BTN" not in countries.members("LDC", as_of="2023-12-13")
+    assert "STP" in countries.members("LDC", as_of=2024)
+    assert "VUT" in countries.members("LDC", as_of=2020)
+    assert len(countries.members("LDC", as_of=2022)) == 46
+    assert len(countries.members("LDC", as_of=2020)) == 47
+
+
+def test_scheduled_graduations_only_on_request():
+    late = dt.date(2026, 12, 31)
+    assert "BGD" in countries.members("LDC", as_of=late)
+    assert "BGD" not in countries.members("LDC", as_of=late, include_scheduled=True)
+
+
+def test_lldc_south_sudan_joined_2011():
+    assert "SSD" in countries.members("LLDC", as_of=2012)
+    assert "SSD" not in countries.members("LLDC", as_of=2010)
+    assert len(countries.members("LLDC", as_of=2024)) == 32
+
+
+def test_itu_regions_partition_211_economies():
+    seen = [i for r in countries.ITU_REGIONS for i in countries.members(r)]
+    assert len(seen) == len(set(seen)) == 211
+    assert "PSE" in countries.members("Arab States")
+    assert "SDN" in countries.members("Arab States")
+    assert "UKR" in countries.members("Europe")
+
+
+def test_regions_from_free_text():
+    assert countries.resolve_region("Asia-Pacific") == "Asia & Pacific"
+    assert countries.resolve_region("sub-saharan africa") == "Sub-Saharan Africa"
+    assert countries.resolve_region("North Africa") == "Northern Africa"
+    assert countries.resolve_region("Atlantis") is None
+    assert "EGY" in countries.members("Northern Africa")
+    assert "NGA" in countries.members("Sub-Saharan Africa")
+    assert "NGA" not in countries.members("Northern Africa")
+
+
+def test_unknown_group():
+    with pytest.raises(countries.UnknownGroupError, match="'Atlantis'"):
+        countries.members("Atlantis")
+
+
+def test_as_of_parsing():
+    assert countries.as_of_date(2022) == dt.date(2022, 7, 1)
+    assert countries.as_of_date("2022") == dt.date(2022, 7, 1)
+    assert countries.as_of_date("2023-12-13") == dt.date(2023, 12, 13)
+    with pytest.raises(ValueError, match="as_of"):
+        countries.as_of_date("last year")
