@@ -1,0 +1,145 @@
+"""Safe CSV/XLSX writing: every table the package writes goes through here.
+
+Spreadsheet formula injection (OWASP "CSV injection"): a text cell that begins with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return can be run as a formula when the file is
+opened in a spreadsheet. Such text cells are *neutralised* by prefixing a single quote ``'``
+(``"=HYPERLINK(...)"`` -> ``"'=HYPERLINK(...)"``).
+
+Decisions:
+
+- Numbers stay numbers: the float ``-3.5`` is written as ``-3.5``. The *string* ``"-3.5"``
+  is text that begins with ``-`` and is prefixed like any other (OWASP's advice: escape every
+  text cell starting with those characters; a number that must stay a number should be
+  stored as a number, not as text).
+- List cells (Python lists/tuples) are joined with ``"; "`` (then neutralised as text).
+- XLSX gets the same neutralised text as CSV (so a sheet later saved as CSV stays safe),
+  and every text cell is written explicitly as a string cell (``data_type == "s"``), never
+  as a formula.
+- Missing values (``None``, NaN, ``pd.NA``, NaT) are written as empty cells.
+- Output paths: refuse a path that is a directory or whose parent directory does not exist
+  (:class:`OutputPathError`, one clear line).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+LIST_SEPARATOR = "; "
+
+
+class OutputPathError(ValueError):
+    """An output path cannot be written (is a directory, or its folder does not exist)."""
+
+
+def check_output_path(path: str | Path) -> Path:
+    """Return ``path`` as a Path if a file can be written there; raise
+    :class:`OutputPathError` naming the path when it is a directory or its parent folder is
+    missing. Never creates folders."""
+    p = Path(path)
+    if str(path).strip() == "":
+        raise OutputPathError("output path is empty")
+    if p.is_dir():
+        raise OutputPathError(f"{p}: is a directory, not a file path")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputPathError(f"{p}: folder {parent} does not exist")
+    return p
+
+
+def _is_missing_scalar(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, np.floating) and np.isnan(value):
+        return True
+    return False
+
+
+def safe_text(text: str) -> str:
+    """Neutralise one text value: prefix ``'`` when it begins with a formula character."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def safe_cell(value: object) -> object:
+    """One cell made safe to write: text starting with ``= + - @``, tab or CR gets a leading
+    ``'``; lists/tuples are joined with ``"; "`` first; numbers, booleans, dates and missing
+    values are returned unchanged."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        items = [str(v) for v in value if not _is_missing_scalar(v)]
+        return safe_text(LIST_SEPARATOR.join(items))
+    if isinstance(value, str):
+        return safe_text(value)
+    return value
+
+
+def neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with every text/list cell passed through :func:`safe_cell`.
+    Numeric, boolean and datetime columns are left as they are; the header is neutralised
+    too."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_object_dtype(s)) or \
+                pd.api.types.is_datetime64_any_dtype(s) or \
+                isinstance(s.dtype, pd.CategoricalDtype):
+            if isinstance(s.dtype, pd.CategoricalDtype):
+                out[col] = s.astype("object").map(safe_cell)
+            continue
+        out[col] = pd.Series([safe_cell(v) for v in s.tolist()], index=s.index, dtype="object")
+    out.columns = [safe_cell(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``df`` as UTF-8 CSV (no index) after :func:`neutralise`; dates as ISO
+    ``YYYY-MM-DD`` (with time only when not midnight); missing values empty.
+    Returns the path."""
+    p = check_output_path(path)
+    neutralise(df).to_csv(p, index=False, encoding="utf-8", lineterminator="\n")
+    return p
+
+
+def _xlsx_value(value: object) -> object:
+    if _is_missing_scalar(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime().replace(tzinfo=None)
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (dt.datetime, dt.date, int, float, bool, str)):
+        return value
+    return str(value)
+
+
+def write_xlsx(df: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
+    """Write ``df`` to a one-sheet XLSX after :func:`neutralise`. Every text cell is a
+    string cell (``data_type "s"``), never a formula; characters XLSX cannot hold
+    (control characters other than tab/newline/CR) are removed. Returns the path."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    p = check_output_path(path)
+    safe = neutralise(df)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet[:31]
+    for j, name in enumerate(safe.columns, start=1):
+        cell = ws.cell(row=1, column=j, value=ILLEGAL_CHARACTERS_RE.sub("", str(name)))
+        cell.data_type = "s"
+    for i, row in enumerate(safe.itertuples(index=False, name=None), start=2):
+        for j, value in enumerate(row, start=1):
+            v = _xlsx_value(value)
+            if isinstance(v, str):
+                cell = ws.cell(row=i, column=j, value=ILLEGAL_CHARACTERS_RE.sub("", v))
+                cell.data_type = "s"
+            else:
+                ws.cell(row=i, column=j, value=v)
+    wb.save(p)
+    return p

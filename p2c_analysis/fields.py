@@ -1,0 +1,339 @@
+"""The field registry of the canonical pledge table.
+
+One definition (:data:`FIELDS`) feeds everything else, PUDL style:
+
+- :func:`schema` builds the pandera ``DataFrameSchema`` that every canonical frame must pass;
+- :func:`docs_table` renders the markdown table used in the README and docs;
+- :func:`column_aliases` gives the source column names that feed each field (used by
+  :mod:`p2c_analysis.pledges` to map an export onto the canonical layout);
+- :func:`empty_frame` and :func:`coerce_canonical` give / enforce the canonical column order
+  and dtypes.
+
+The column contract itself is fixed in ``docs/architecture.md`` ("Canonical pledge table").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+FOCUS_AREAS: tuple[str, ...] = ("ACCESS", "ADOPTION", "VALUE CREATION", "ACCELERATE INVESTMENT")
+STAKEHOLDER_TYPES: tuple[str, ...] = (
+    "Government",
+    "Private sector",
+    "Academia",
+    "Civil society / NGO",
+    "International or regional organization",
+    "UN entity",
+    "Financial institution",
+    "Other",
+)
+PLEDGE_TYPES: tuple[str, ...] = ("Programmatic", "Financial", "Policy", "Advocacy", "In-kind")
+STATUSES: tuple[str, ...] = ("announced", "in progress", "completed", "withdrawn", "unknown")
+STATUS_LADDER: tuple[str, ...] = STATUSES[:3]
+UNKNOWN = "unknown"
+DATE_PRECISIONS: tuple[str, ...] = ("year", "month", "day")
+SDG_RANGE: tuple[int, int] = (1, 17)
+
+STATUS_DTYPE = pd.CategoricalDtype(list(STATUSES), ordered=True)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of the canonical pledge table.
+
+    ``dtype`` is the pandas dtype of the column (``"object"`` for list-valued fields, whose
+    cells are Python lists of ``item_type``). ``missing`` says what a missing value looks like
+    and means. ``allowed`` lists the allowed values (of each item, for list fields), empty = any.
+    ``aliases`` are source column names (case-insensitive) that feed this field.
+    """
+
+    name: str
+    dtype: str
+    description: str
+    missing: str
+    allowed: tuple = ()
+    is_list: bool = False
+    item_type: type | None = None
+    aliases: tuple[str, ...] = ()
+    required: bool = False  # must be present in a source (after mapping) for the file to load
+    nullable: bool = True
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("pledge_id", "string", "Unique pledge identifier. Taken from the source when it has one; "
+          "otherwise derived from the row (see pledges.load_pledges).", "never missing",
+          aliases=("id", "pledge id", "pledge_no", "pledge number", "reference"), nullable=False),
+    Field("title", "string", "Pledge title as published.", "<NA> = not stated",
+          aliases=("pledge_title", "pledge title", "pledge name", "pledge")),
+    Field("pledger", "string", "Entity making the pledge (organisation, government, ...).",
+          "<NA> = not stated",
+          aliases=("entity", "entity name", "organization", "organisation", "pledging entity")),
+    Field("stakeholder_type", "string", "Type of the pledging entity. When a source lists "
+          "several, the first listed is kept and the others are recorded in notes.",
+          "'unknown' = not stated", allowed=(*STAKEHOLDER_TYPES, UNKNOWN),
+          aliases=("stakeholder type", "stakeholder", "entity type", "stakeholder_group"),
+          nullable=False),
+    Field("entity_country", "string", "ISO 3166-1 alpha-3 code of the pledger's home country.",
+          "<NA> = not stated / multinational",
+          aliases=("entity_country_iso3", "entity country", "country", "entity_country_name",
+                   "headquarters country")),
+    Field("pledge_type", "string", "Kind of pledge.", "'unknown' = not stated",
+          allowed=(*PLEDGE_TYPES, UNKNOWN),
+          aliases=("pledge type", "type", "commitment type"), nullable=False),
+    Field("focus_areas", "object", "P2C focus areas the pledge addresses (list).",
+          "[] = none stated", allowed=FOCUS_AREAS, is_list=True, item_type=str,
+          aliases=("focus_area", "focus area", "focus areas", "p2c focus area")),
+    Field("target_countries", "object", "ISO3 codes of the countries the pledge targets (list).",
+          "[] = none stated (see target_regions / is_global)", is_list=True, item_type=str,
+          aliases=("target_countries_iso3", "target countries", "beneficiary countries",
+                   "countries")),
+    Field("target_regions", "object", "Targeted regions as group labels of "
+          "p2c_analysis.countries (ITU-D regions, 'LDC', UN sub-regions, ...) (list).",
+          "[] = none stated", is_list=True, item_type=str,
+          aliases=("target_region", "target region", "target regions", "region", "regions")),
+    Field("is_global", "bool", "True when the pledge says it is global / worldwide / for all "
+          "countries (in its region or country cells).", "never missing",
+          aliases=("global",), nullable=False),
+    Field("estimated_value_usd", "float64", "Pledge value in US dollars (nominal, converted "
+          "from the stated currency with the WDI annual-average rate of the announcement "
+          "year; an explicit USD figure in the text is preferred).",
+          "NaN = no value stated (never 0)",
+          aliases=("value_usd", "value (usd)", "amount_usd", "estimated value (usd)")),
+    Field("value_as_stated", "string", "The value text as published, e.g. 'EUR 155 million'.",
+          "<NA> = no value stated",
+          aliases=("value", "amount", "pledge value", "financial value")),
+    Field("currency", "string", "ISO 4217 code of the stated value's currency.",
+          "<NA> = no value stated", aliases=("currency code", "ccy")),
+    Field("announced_date", "datetime64[ns]", "Announcement date: first day of the stated "
+          "period (a bare year 2022 -> 2022-01-01).", "NaT = not stated",
+          aliases=("announced", "announcement date", "date", "date announced", "created")),
+    Field("announced_precision", "string", "Precision of announced_date.",
+          "<NA> when the date is missing", allowed=DATE_PRECISIONS),
+    Field("target_year", "Int64", "Year by which the pledge is to be delivered.",
+          "<NA> = not stated", aliases=("target year", "deadline", "completion year")),
+    Field("status", "category", "Implementation status (ordered: announced < in progress < "
+          "completed < withdrawn < unknown); the ladder is STATUS_LADDER.",
+          "'unknown' = not reported", allowed=STATUSES,
+          aliases=("pledge status", "implementation status"), nullable=False),
+    Field("last_report_date", "datetime64[ns]", "Date of the latest progress report.",
+          "NaT = never reported",
+          aliases=("last report date", "last reported", "last update", "last_update")),
+    Field("beneficiaries", "object", "Intended beneficiaries as stated, one item per group "
+          "(list; split on ';' and newlines only).", "[] = not stated", is_list=True,
+          item_type=str, aliases=("target beneficiaries", "beneficiary groups")),
+    Field("sdgs", "object", "UN Sustainable Development Goals addressed, integers 1..17 (list).",
+          "[] = none stated", allowed=tuple(range(SDG_RANGE[0], SDG_RANGE[1] + 1)),
+          is_list=True, item_type=int,
+          aliases=("sdg", "sdg goals", "sustainable development goals")),
+    Field("source_url", "string", "Public web page the pledge was taken from.",
+          "<NA> = none", aliases=("url", "source", "link")),
+    Field("is_synthetic", "bool", "True for generated (synthetic) rows; false for real pledges.",
+          "never missing", aliases=("synthetic",), nullable=False),
+    Field("description", "string", "Pledge description as published.", "<NA> = none",
+          aliases=("pledge description", "summary", "details")),
+    Field("notes", "string", "Curation notes, including how values, stakeholders and dates "
+          "were interpreted.", "<NA> = none", aliases=("note", "comments", "remarks")),
+)
+
+FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
+CANONICAL_COLUMNS: tuple[str, ...] = tuple(f.name for f in FIELDS)
+LIST_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.is_list)
+STRING_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.dtype == "string")
+DATE_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.dtype.startswith("datetime"))
+BOOL_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.dtype == "bool")
+
+
+def column_aliases() -> dict[str, str]:
+    """``{normalised source column name: canonical field}`` for every field name and alias.
+
+    Source names are normalised with :func:`normalise_column` (lower case, spaces/dashes to
+    underscores), so ``"Pledge Title"`` and ``"pledge_title"`` both map to ``title``.
+    """
+    out: dict[str, str] = {}
+    for f in FIELDS:
+        for name in (f.name, *f.aliases):
+            out.setdefault(normalise_column(name), f.name)
+    return out
+
+
+def normalise_column(name: str) -> str:
+    """Normalise a column header: strip, lower-case, runs of space/dash/dot -> ``_``."""
+    return re.sub(r"[\s\-./]+", "_", str(name).strip().lower()).strip("_")
+
+
+# --- dtypes ----------------------------------------------------------------------------------
+
+def _pandas_dtype(f: Field):
+    if f.name == "status":
+        return STATUS_DTYPE
+    if f.dtype == "string":
+        return pd.StringDtype()
+    return f.dtype
+
+
+def empty_frame() -> pd.DataFrame:
+    """A zero-row canonical pledge frame with the canonical columns and dtypes."""
+    return pd.DataFrame(
+        {f.name: pd.Series([], dtype=_pandas_dtype(f)) for f in FIELDS}
+    )
+
+
+def _as_list(value: object) -> list:
+    """A list cell from whatever is there: list/tuple/set/ndarray kept, missing -> []."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, (tuple, set, np.ndarray)):
+        return list(value)
+    if value is None:
+        return []
+    try:
+        if pd.isna(value):
+            return []
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, str):
+        return [p.strip() for p in value.replace("\n", ";").split(";") if p.strip()]
+    return [value]
+
+
+def coerce_canonical(df: pd.DataFrame) -> pd.DataFrame:
+    """Put a frame built by anyone into canonical column order and dtypes.
+
+    Missing columns are added with their "missing" value (``<NA>``, ``NaN``, ``NaT``, ``[]``,
+    ``"unknown"``, ``False``); extra columns are dropped. List fields become Python lists
+    (a ``;``-joined string is split), ``status`` an ordered Categorical over :data:`STATUSES`
+    (values outside it become ``"unknown"``), dates ``datetime64[ns]``. Does not validate:
+    use :func:`schema` for that.
+    """
+    n = len(df)
+    out: dict[str, pd.Series] = {}
+    index = df.index
+    for f in FIELDS:
+        if f.name in df.columns:
+            s = df[f.name]
+        else:
+            s = pd.Series([pd.NA] * n, index=index, dtype="object")
+        if f.is_list:
+            vals = [_as_list(v) for v in s.tolist()]
+            if f.item_type is int:
+                vals = [[int(x) for x in v] for v in vals]
+            out[f.name] = pd.Series(vals, index=index, dtype="object")
+        elif f.name == "status":
+            st = s.astype("object").where(s.notna(), UNKNOWN)
+            st = st.map(lambda v: str(v).strip().lower())
+            st = st.where(st.isin(STATUSES), UNKNOWN)
+            out[f.name] = st.astype(STATUS_DTYPE)
+        elif f.name in ("stakeholder_type", "pledge_type"):
+            out[f.name] = s.astype("object").where(s.notna(), UNKNOWN).astype(pd.StringDtype())
+        elif f.dtype == "string":
+            out[f.name] = s.astype(pd.StringDtype())
+        elif f.dtype == "bool":
+            out[f.name] = s.astype("object").where(s.notna(), False).astype(bool)
+        elif f.dtype.startswith("datetime"):
+            out[f.name] = pd.to_datetime(s).astype("datetime64[ns]")
+        elif f.dtype == "Int64":
+            out[f.name] = pd.to_numeric(s).astype("Int64")
+        elif f.dtype == "float64":
+            out[f.name] = pd.to_numeric(s).astype("float64")
+        else:  # pragma: no cover - every registry dtype is handled above
+            out[f.name] = s.astype(f.dtype)
+    return pd.DataFrame(out, index=index).reset_index(drop=True)
+
+
+# --- pandera schema ---------------------------------------------------------------------------
+
+def _list_check(f: Field) -> pa.Check:
+    allowed = set(f.allowed)
+    item_type = f.item_type
+
+    def ok(cell: object) -> bool:
+        if not isinstance(cell, list):
+            return False
+        for x in cell:
+            if item_type is int:
+                if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+                    return False
+            elif item_type is str and not isinstance(x, str):
+                return False
+            if allowed and x not in allowed:
+                return False
+        return True
+
+    return pa.Check(ok, element_wise=True, error=f"{f.name}: every cell a list of allowed items")
+
+
+def _column(f: Field) -> pa.Column:
+    checks: list[pa.Check] = []
+    if f.is_list:
+        checks.append(_list_check(f))
+    elif f.allowed and f.name != "status":
+        checks.append(pa.Check.isin(list(f.allowed)))
+    if f.name == "estimated_value_usd":
+        checks.append(pa.Check.ge(0))
+    if f.name in ("entity_country",):
+        checks.append(pa.Check.str_matches(r"^[A-Z]{3}$"))
+    return pa.Column(
+        _pandas_dtype(f),
+        checks=checks,
+        nullable=f.nullable,
+        unique=f.name == "pledge_id",
+        required=True,
+        description=f.description,
+        title=f.name,
+    )
+
+
+def _precision_consistent(df: pd.DataFrame) -> bool:
+    return bool((df["announced_date"].isna() == df["announced_precision"].isna()).all())
+
+
+def schema() -> pa.DataFrameSchema:
+    """The pandera schema of the canonical pledge table, built from :data:`FIELDS`.
+
+    Checks dtypes, column order, allowed values (also inside list cells), uniqueness of
+    ``pledge_id``, ``estimated_value_usd >= 0`` and that ``announced_precision`` is missing
+    exactly when ``announced_date`` is.
+    """
+    return pa.DataFrameSchema(
+        {f.name: _column(f) for f in FIELDS},
+        checks=[pa.Check(_precision_consistent,
+                         error="announced_precision missing iff announced_date missing")],
+        strict=True,
+        ordered=True,
+        name="canonical_pledges",
+    )
+
+
+# --- docs -------------------------------------------------------------------------------------
+
+def _fmt_allowed(values: Iterable) -> str:
+    vals = list(values)
+    if not vals:
+        return ""
+    if all(isinstance(v, int) for v in vals):
+        return f"{min(vals)}..{max(vals)}"
+    return ", ".join(f"`{v}`" for v in vals)
+
+
+def docs_table() -> str:
+    """Markdown table of the registry: column, dtype, list?, description, missing, allowed,
+    source aliases. Used in the README and docs."""
+    head = ("| column | dtype | list | description | missing means | allowed values "
+            "| source column aliases |")
+    lines = [head, "|---|---|---|---|---|---|---|"]
+    for f in FIELDS:
+        dtype = "ordered category" if f.name == "status" else f.dtype
+        if f.is_list:
+            dtype = f"list[{f.item_type.__name__}]"  # type: ignore[union-attr]
+        aliases = ", ".join(f"`{a}`" for a in f.aliases)
+        lines.append(
+            f"| `{f.name}` | {dtype} | {'yes' if f.is_list else ''} | {f.description} "
+            f"| {f.missing} | {_fmt_allowed(f.allowed)} | {aliases} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,121 @@
+"""Dated exchange rates to convert pledge values to US dollars.
+
+Rates are the World Bank WDI series PA.NUS.FCRF, "Official exchange rate (LCU per US$,
+period average)": one **annual average** per economy and year, in local currency units
+per US dollar (``data/raw/wdi_PA.NUS.FCRF_exchange_rate_lcu_per_usd.csv``, long format).
+A currency (ISO 4217) is mapped to the WDI row to use by
+``data/reference/currency_iso4217_to_iso3.csv`` (EUR -> the ``EMU`` euro-area row, XOF -> SEN,
+...; see ``data/raw/SOURCES.md`` section 9 for caveats: official rates can differ from
+market rates, e.g. NGN before June 2023).
+
+Rule: the rate year is the pledge's announcement year. When that year has no rate (e.g. the
+latest year is not yet published), the nearest *earlier* year with a rate is used and the
+result says which year was used. A later year is never used. USD converts at 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+import pandas as pd
+
+from p2c_analysis import paths
+
+
+class FXError(ValueError):
+    """A value cannot be converted; the message is the reason (names currency and year)."""
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """Result of a conversion: ``usd`` (US dollars), ``rate`` (LCU per USD), the ``rate_year``
+    actually used and the ``requested_year``; ``note`` is empty when they are equal, else
+    says that an earlier year's rate was used."""
+
+    usd: float
+    currency: str
+    rate: float
+    rate_year: int
+    requested_year: int
+    wdi_code: str
+    note: str = ""
+
+
+@lru_cache(maxsize=1)
+def currency_map() -> dict[str, str | None]:
+    """``{ISO 4217 code: WDI country/aggregate code or None}`` from the reference table;
+    ``None`` means the currency is known but WDI has no row for it (e.g. TWD)."""
+    df = pd.read_csv(paths.track(paths.CURRENCY_MAP), dtype=str, keep_default_na=False)
+    return {
+        row.currency.strip().upper(): (row.iso3_or_aggregate.strip() or None)
+        for row in df.itertuples(index=False)
+    }
+
+
+@lru_cache(maxsize=1)
+def rates() -> pd.DataFrame:
+    """WDI exchange rates, long: columns ``code, year, lcu_per_usd`` (float), one row per
+    code and year with a value (a missing pair means no value)."""
+    df = pd.read_csv(paths.track(paths.WDI_FX))
+    out = pd.DataFrame(
+        {
+            "code": df["Country Code"].astype(str),
+            "year": df["Year"].astype(int),
+            "lcu_per_usd": df["Value"].astype(float),
+        }
+    )
+    return out.sort_values(["code", "year"], ignore_index=True)
+
+
+@cache
+def _series(code: str) -> dict[int, float]:
+    r = rates()
+    sub = r[r["code"] == code]
+    return dict(zip(sub["year"].tolist(), sub["lcu_per_usd"].tolist(), strict=True))
+
+
+def rate(currency: str, year: int) -> tuple[float, int, str]:
+    """``(LCU per USD, rate year used, WDI code)`` for ``currency`` in ``year``.
+
+    Uses ``year`` if WDI has a value, otherwise the nearest earlier year. Raises
+    :class:`FXError` for an unknown currency, a currency with no WDI row, or no rate in or
+    before ``year``.
+    """
+    cur = str(currency).strip().upper()
+    year = int(year)
+    if cur == "USD":
+        return 1.0, year, "USA"
+    cmap = currency_map()
+    if cur not in cmap:
+        raise FXError(f"unknown currency {cur!r} (not in {paths.CURRENCY_MAP.name})")
+    code = cmap[cur]
+    if code is None:
+        raise FXError(f"no exchange rate source for currency {cur!r} (no WDI row)")
+    series = _series(code)
+    earlier = [y for y in series if y <= year]
+    if not earlier:
+        raise FXError(f"no {cur} exchange rate in or before {year} (WDI {code})")
+    used = max(earlier)
+    return series[used], used, code
+
+
+def convert(amount: float, currency: str, year: int) -> Conversion:
+    """Convert ``amount`` (units of ``currency``) to US dollars at the WDI annual-average
+    rate of ``year`` (or the nearest earlier year, noted). See :func:`rate`."""
+    lcu, used, code = rate(currency, year)
+    note = ""
+    if used != int(year):
+        note = (f"{str(currency).upper()} rate for {year} not available; "
+                f"used {used} WDI annual average")
+    return Conversion(
+        usd=float(amount) / lcu, currency=str(currency).upper(), rate=lcu, rate_year=used,
+        requested_year=int(year), wdi_code=code, note=note,
+    )
+
+
+def to_usd(amount: float, currency: str, year: int) -> float:
+    """``amount`` in ``currency`` converted to US dollars with the WDI annual-average rate of
+    ``year`` (nearest earlier year when ``year`` has none; use :func:`convert` to learn which
+    year was used). Raises :class:`FXError` with a clear reason when it cannot."""
+    return convert(amount, currency, year).usd

@@ -1,0 +1,219 @@
+"""The coalition's published totals over time (the only public view of the whole platform).
+
+Everything here is derived by code from ``data/pledges/published_aggregates.csv``: one row per
+figure the coalition (or someone quoting it) published, with ``as_of_date, metric,
+breakdown_dimension, breakdown_value, value, unit, source_url, quote, notes``.
+
+- :func:`load_milestones` — the headline totals (pledges, USD value, entities, countries) by date;
+- :func:`goal` — the coalition's target (USD 100 billion by 2026), read from the file;
+- :func:`breakdown` — the published breakdowns (2023 Annual Report: by stakeholder type, pledge
+  type, entity region, implementation region, LDC targeting, ...).
+
+Third-party figures. A figure is *third party* when its ``notes`` say it is not an ITU
+publication ("NOT an ITU publication": quoted by e.g. a minister or head of state) or not an
+official ITU record (auto-generated session summaries on dig.watch). Press copies of ITU press
+releases count as ITU figures.
+
+Two figures for the same date. :func:`load_milestones` keeps ITU and third-party figures apart:
+one row per (date, is_third_party). Within such a row, when two sources give the same metric on
+the same date (e.g. 2023-12-12: "more than 36 billion" on the annual-meeting page and "nearly
+$37-billion" in the press release), the **larger** figure is kept: published totals are
+cumulative and never fall, and same-day differences are lower bounds ("over", "more than") or a
+figure stated before that day's announcements. ``source_url`` lists every URL the kept figures
+come from, joined with ``" | "``.
+
+Run ``python -m p2c_analysis.milestones`` to rewrite the bundled ``data/pledges/milestones.csv``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from p2c_analysis import paths
+
+HEADLINE_METRICS: tuple[str, ...] = ("total_pledges", "total_value_usd", "entities", "countries")
+MILESTONE_COLUMNS: tuple[str, ...] = (
+    "date", "date_as_stated", *HEADLINE_METRICS, "is_third_party", "source_url",
+)
+#: Data date of the 2023 Annual Report ("as of 6 December 2023"), which published the breakdowns.
+BREAKDOWN_DATE = "2023-12-06"
+GOAL_METRIC = "target_total_value_usd"
+URL_SEPARATOR = " | "
+
+_RAW_COLUMNS = ("as_of_date", "metric", "breakdown_dimension", "breakdown_value", "value", "unit",
+                "source_url", "quote", "notes")
+_THIRD_PARTY = re.compile(r"not an itu publication|not an official itu record", re.IGNORECASE)
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_QUALIFIER = re.compile(r"^(?P<label>.*?)\s*\((?P<qualifier>[^()]*)\)\s*$")
+
+
+def _parse_date(text: str, where: str) -> pd.Timestamp:
+    """First day of the stated period: ``YYYY-MM-DD`` as is, ``YYYY-MM`` -> day 1."""
+    if _DAY.match(text):
+        stamp = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    elif _MONTH.match(text):
+        stamp = pd.to_datetime(text + "-01", format="%Y-%m-%d", errors="coerce")
+    else:
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise ValueError(f"{where}: as_of_date {text!r} is not YYYY-MM-DD or YYYY-MM")
+    return stamp
+
+
+def load_published(path: str | Path | None = None) -> pd.DataFrame:
+    """The published-figures file, parsed: every row of ``published_aggregates.csv``.
+
+    Adds ``date`` (datetime64[ns], first day of the stated period), ``date_as_stated`` (the
+    ``as_of_date`` text) and ``is_third_party`` (bool, see module docstring). ``value`` is float
+    (counts, USD, percent or rank as given by ``unit``). Missing text is ``<NA>``.
+    Raises ``ValueError`` naming the file and row for a missing column, a bad date or a
+    non-numeric value.
+    """
+    p = paths.track(paths.PUBLISHED_AGGREGATES if path is None else path)
+    raw = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
+    missing = [c for c in _RAW_COLUMNS if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{p.name}: missing column(s) {', '.join(missing)}")
+    df = raw.loc[:, list(_RAW_COLUMNS)].astype(pd.StringDtype())
+    # row numbers as in a spreadsheet: header is line 1
+    dates = [_parse_date(str(t), f"{p.name} line {i + 2}")
+             for i, t in enumerate(df["as_of_date"].fillna("").tolist())]
+    values = pd.to_numeric(df["value"], errors="coerce")
+    bad = values.isna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValueError(f"{p.name} line {i + 2}: value {df['value'].iloc[i]!r} is not a number")
+    out = df.drop(columns=["as_of_date", "value"])
+    out.insert(0, "date", pd.Series(dates, dtype="datetime64[ns]"))
+    out.insert(1, "date_as_stated", df["as_of_date"])
+    out.insert(5, "value", values.astype("float64"))
+    out["is_third_party"] = df["notes"].fillna("").str.contains(_THIRD_PARTY).astype(bool)
+    return out
+
+
+def load_milestones(path: str | Path | None = None) -> pd.DataFrame:
+    """Headline totals over time, one row per (date, is_third_party).
+
+    Columns: ``date`` (datetime64[ns], first day of the stated period), ``date_as_stated``
+    (string, e.g. ``"2022-10"``), ``total_pledges``, ``total_value_usd`` (nominal USD),
+    ``entities``, ``countries`` (float; NaN = not published at that date by that kind of
+    source), ``is_third_party`` (bool), ``source_url`` (the URLs of the kept figures, joined
+    with ``" | "``). Sorted by date, ITU rows before third-party rows of the same date.
+    Same-date duplicates: see the module docstring (the larger figure is kept).
+    """
+    pub = load_published(path)
+    head = pub[pub["metric"].isin(HEADLINE_METRICS) & pub["breakdown_dimension"].isna()].copy()
+    # keep the largest figure per (date, provenance, metric); stable so ties keep file order
+    head = head.sort_values("value", ascending=False, kind="stable")
+    kept = head.drop_duplicates(["date_as_stated", "is_third_party", "metric"], keep="first")
+    keys = ["date", "date_as_stated", "is_third_party"]
+    wide = kept.pivot(index=keys, columns="metric", values="value")
+    wide = wide.reindex(columns=list(HEADLINE_METRICS)).astype("float64")
+    urls = (
+        kept.sort_index()  # URLs in file order
+        .groupby(keys)["source_url"]
+        .agg(lambda s: URL_SEPARATOR.join(dict.fromkeys(s.dropna().tolist())))
+    )
+    out = wide.join(urls).reset_index()
+    out.columns.name = None
+    out = out.sort_values(["date", "is_third_party"], kind="stable").reset_index(drop=True)
+    out = out.loc[:, list(MILESTONE_COLUMNS)]
+    out["date"] = out["date"].astype("datetime64[ns]")
+    out["date_as_stated"] = out["date_as_stated"].astype(pd.StringDtype())
+    out["source_url"] = out["source_url"].astype(pd.StringDtype())
+    out["is_third_party"] = out["is_third_party"].astype(bool)
+    return out
+
+
+def goal(path: str | Path | None = None) -> dict:
+    """The coalition's goal, read from the ``target_total_value_usd`` rows.
+
+    Returns ``{"value_usd": float (nominal USD), "year": int (by the end of that year),
+    "source_url": str, "quote": str, "date": Timestamp}`` taken from the earliest ITU
+    (non-third-party) statement of the goal. Raises ``ValueError`` when the file has no goal
+    row or its rows disagree on the value or year.
+    """
+    pub = load_published(path)
+    rows = pub[pub["metric"] == GOAL_METRIC]
+    if rows.empty:
+        raise ValueError(f"published aggregates: no {GOAL_METRIC!r} row")
+    years = pd.to_numeric(rows["breakdown_value"], errors="coerce")
+    if rows["value"].nunique() != 1 or years.nunique() != 1 or years.isna().any():
+        raise ValueError(f"published aggregates: {GOAL_METRIC!r} rows disagree on value or year")
+    best = rows.sort_values(["is_third_party", "date"], kind="stable").iloc[0]
+    return {
+        "value_usd": float(best["value"]),
+        "year": int(years.iloc[0]),
+        "source_url": str(best["source_url"]),
+        "quote": str(best["quote"]),
+        "date": best["date"],
+    }
+
+
+def breakdown(metric: str, date: str | None = BREAKDOWN_DATE,
+              path: str | Path | None = None) -> pd.DataFrame:
+    """Published rows of one ``metric``, e.g. ``"pledges_by_stakeholder_type"``.
+
+    ``date`` selects the rows stated for that ``as_of_date`` (default: the 2023 Annual Report
+    data date, :data:`BREAKDOWN_DATE`); ``None`` returns every date. Columns: ``date``,
+    ``date_as_stated``, ``dimension`` (e.g. ``"stakeholder_type"``), ``category`` (the label
+    without a trailing parenthesis, e.g. ``"Programmatic"``), ``qualifier`` (the parenthesis,
+    e.g. ``"new 2023 pledges"``; ``<NA>`` if none), ``category_as_stated``, ``value`` (float, in
+    ``unit``: count, USD, percent, rank), ``unit``, ``is_third_party``, ``source_url``,
+    ``quote``, ``notes``. Only the categories that were published appear (the remainder is not
+    known). Raises ``KeyError`` for a metric that the file does not have (at that date).
+    """
+    pub = load_published(path)
+    rows = pub[pub["metric"] == metric]
+    if date is not None:
+        rows = rows[rows["date_as_stated"] == date]
+    if rows.empty:
+        known = sorted(pub["metric"].dropna().unique().tolist())
+        at = "" if date is None else f" at {date}"
+        raise KeyError(f"published aggregates: no metric {metric!r}{at}; known: {known}")
+    stated = rows["breakdown_value"]
+    parts = stated.fillna("").str.extract(_QUALIFIER)
+    label = parts["label"].where(parts["label"].notna(), stated)
+    out = pd.DataFrame({
+        "date": rows["date"],
+        "date_as_stated": rows["date_as_stated"],
+        "dimension": rows["breakdown_dimension"],
+        "category": label.astype(pd.StringDtype()),
+        "qualifier": parts["qualifier"].astype(pd.StringDtype()),
+        "category_as_stated": stated,
+        "value": rows["value"],
+        "unit": rows["unit"],
+        "is_third_party": rows["is_third_party"],
+        "source_url": rows["source_url"],
+        "quote": rows["quote"],
+        "notes": rows["notes"],
+    })
+    return out.reset_index(drop=True)
+
+
+def headline(metric: str, date: str = BREAKDOWN_DATE, path: str | Path | None = None) -> float:
+    """One headline total (``total_pledges``, ``total_value_usd``, ``entities``, ``countries``)
+    as published by ITU for ``date`` (``as_of_date`` text). Raises ``KeyError`` when absent."""
+    m = load_milestones(path)
+    row = m[(m["date_as_stated"] == date) & ~m["is_third_party"]]
+    if metric not in HEADLINE_METRICS or row.empty or pd.isna(row[metric].iloc[0]):
+        raise KeyError(f"published aggregates: no ITU {metric!r} for {date}")
+    return float(row[metric].iloc[0])
+
+
+def write_milestones(path: str | Path | None = None) -> Path:
+    """Write :func:`load_milestones` to ``path`` (default ``data/pledges/milestones.csv``)."""
+    from p2c_analysis.export import write_csv
+
+    out = Path(paths.MILESTONES if path is None else path)
+    write_csv(load_milestones(), out)
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover - thin CLI
+    print(f"wrote {write_milestones()}")

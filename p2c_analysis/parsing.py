@@ -1,0 +1,744 @@
+"""Parsers for messy pledge cells: values and currencies, dates, lists, categories.
+
+Every parser takes one cell and returns the parsed value, ``None`` when the cell is
+*missing* (blank, ``TBD``, ``N/A``, ``n/a``, ``-``, ...: missing, never zero), or raises
+:class:`ParseError` whose message is the reason a row is set aside (quarantined).
+
+Decisions (documented here once, tested in ``tests/test_parsing.py``):
+
+- **Bare ``$``** means US dollars. A bare ``¥`` is ambiguous (JPY or CNY) and is refused.
+  A number with no currency at all is returned with ``currency=None``; the caller decides
+  (the loader treats it as USD and says so in the pledge's notes).
+- **Explicit USD figure preferred**: ``"CAD 2 billion (USD 1.46 billion)"`` gives
+  ``amount=2e9, currency="CAD", usd_stated=1.46e9``; the USD figure the text states is
+  used instead of a conversion.
+- **Qualifiers** (``more than``, ``over``, ``at least``, ``approximately``, ``up to``...) do
+  not change the amount; they are recorded in ``Money.qualifier`` and in the note.
+  ``more than $47 million`` is 47 million, a lower bound.
+- **Totals over a period**: ``"$30 million over five years"`` is a total of 30 million (not
+  multiplied); the duration is recorded.
+- **Rates per year**: ``estimated_value_usd`` is a pledge's *total* (like ``"$30 million
+  over five years"``), so a rate is turned into a total when the text states a duration,
+  even in a hedged remark: ``"$2 million per year for 5 years"`` -> 10 million and
+  ``"approximately US$2 billion per year (similar over next five years)"`` -> 10 billion
+  (``per_year=True, years=5, multiplied=True``; the note gives the annual figure and where
+  the duration came from, so a reader can undo it). With no duration
+  (``"$5 million a year"``) the annual amount is taken and flagged as such.
+- **Ranges** (``$1-2 million``) take the lower bound, noted.
+- **Several different amounts** outside parentheses (``$5 million and $3 million``) are
+  refused as ambiguous: a person has to say which is the pledge's value.
+- **Negative** amounts are refused (``negative value``).
+- **Dates** give ``(Timestamp of the first day of the stated period, precision)`` with
+  precision ``"year"``, ``"month"`` or ``"day"``; impossible calendar dates are refused.
+  Numeric ``dd/mm/yyyy`` vs ``mm/dd/yyyy`` is refused when both readings are valid and differ.
+- **Lists** split on ``;`` and newlines; commas split only when each piece resolves on its
+  own and the whole does not (``"GHA, KEN"`` splits, ``"Congo, Dem. Rep."`` does not).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+from dateutil import parser as dateparser
+
+from p2c_analysis.fields import (
+    FOCUS_AREAS,
+    PLEDGE_TYPES,
+    SDG_RANGE,
+    STAKEHOLDER_TYPES,
+    STATUSES,
+    UNKNOWN,
+)
+
+
+class ParseError(ValueError):
+    """A cell could not be parsed.
+
+    ``kind`` is a short reason category (``"negative value"``, ``"impossible date"``, ...),
+    ``text`` the offending cell text, ``detail`` an optional explanation;
+    ``str(err)`` reads ``kind 'text' (detail)``.
+    """
+
+    def __init__(self, kind: str, text: object = None, detail: str = "") -> None:
+        self.kind = kind
+        self.text = text
+        self.detail = detail
+        msg = kind if text is None else f"{kind} {text!r}"
+        super().__init__(f"{msg} ({detail})" if detail else msg)
+
+
+# --- missing ---------------------------------------------------------------------------------
+
+MISSING_TOKENS = frozenset(
+    {"", "-", "--", "—", "–", "n/a", "na", "n.a.", "tbd", "tba", "tbc", "none", "null", "nan",
+     "<na>", "not stated", "not available", "unknown", "not applicable", "?"}
+)
+
+
+def is_missing(value: object) -> bool:
+    """True for ``None``, NaN/NA and the text tokens meaning "not stated" (blank, ``TBD``,
+    ``N/A``, ``n/a``, ``-``, ``none``, ``unknown``, ...)."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip().lower() in MISSING_TOKENS
+    if isinstance(value, (list, tuple)):
+        return len(value) == 0
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def clean_text(value: object) -> str | None:
+    """Stripped text with internal runs of whitespace collapsed; ``None`` when missing."""
+    if is_missing(value):
+        return None
+    return re.sub(r"\s+", " ", str(value)).strip() or None
+
+
+# --- money -----------------------------------------------------------------------------------
+
+SCALES: dict[str, float] = {
+    "thousand": 1e3, "k": 1e3,
+    "million": 1e6, "millions": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6, "mio": 1e6,
+    "billion": 1e9, "billions": 1e9, "bn": 1e9, "b": 1e9, "bln": 1e9,
+    "trillion": 1e12, "tn": 1e12,
+}
+
+# Currency words and symbols -> ISO 4217. Longest first when matching.
+CURRENCY_TOKENS: dict[str, str] = {
+    "us$": "USD", "us $": "USD", "u.s.$": "USD", "usd": "USD", "us dollars": "USD",
+    "u.s. dollars": "USD", "dollars": "USD", "dollar": "USD", "$": "USD",
+    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
+    "£": "GBP", "gbp": "GBP", "pounds sterling": "GBP", "pound sterling": "GBP",
+    "c$": "CAD", "ca$": "CAD", "can$": "CAD", "cad": "CAD", "canadian dollars": "CAD",
+    "a$": "AUD", "au$": "AUD", "aud": "AUD",
+    "nz$": "NZD", "hk$": "HKD", "s$": "SGD",
+    "cn¥": "CNY", "rmb": "CNY", "yuan": "CNY", "cny": "CNY",
+    "jp¥": "JPY", "yen": "JPY", "jpy": "JPY",
+    "₹": "INR", "rs": "INR", "rupees": "INR",
+    "₦": "NGN", "naira": "NGN", "₩": "KRW", "won": "KRW",
+    "ksh": "KES", "kshs": "KES", "chf": "CHF", "swiss francs": "CHF",
+    "r$": "BRL", "₽": "RUB", "₺": "TRY", "₱": "PHP", "₫": "VND", "₪": "ILS", "₴": "UAH",
+}
+AMBIGUOUS_CURRENCY = {"¥": "JPY or CNY"}
+
+_NUM = r"\d+(?:[.,]\d+)*"
+_SCALE = r"(?:thousand|trillion|millions?|billions?|mln|mio|bln|mn|bn|tn|k|m|b)"
+_ISO = r"[A-Za-z]{3}"
+_WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20,
+}
+_QUALIFIERS = (
+    ("more than", "lower bound"), ("over", "lower bound"), ("at least", "lower bound"),
+    ("in excess of", "lower bound"), ("above", "lower bound"), ("exceeding", "lower bound"),
+    ("up to", "upper bound"), ("less than", "upper bound"), ("under", "upper bound"),
+    ("approximately", "approximate"), ("approx.", "approximate"), ("approx", "approximate"),
+    ("about", "approximate"), ("around", "approximate"), ("roughly", "approximate"),
+    ("nearly", "approximate"), ("almost", "approximate"), ("some", "approximate"),
+    ("c.", "approximate"), ("~", "approximate"),
+)
+_PER_YEAR = r"(?:per\s+(?:year|annum)|a\s+year|each\s+year|every\s+year|annually|/\s*(?:yr|year))"
+_DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?(\d+|[a-z]+)\s+years?"
+
+
+@dataclass(frozen=True)
+class Money:
+    """A parsed value cell.
+
+    ``amount`` is in units of ``currency`` (ISO 4217, ``None`` = not stated) and is the total
+    the pledge is taken to be worth (see the module docstring for per-year rates).
+    ``usd_stated`` is an explicit US-dollar figure given alongside another currency.
+    ``note`` says in words how the text was read (empty when plain).
+    """
+
+    amount: float
+    currency: str | None
+    usd_stated: float | None = None
+    qualifier: str | None = None
+    per_year: bool = False
+    years: int | None = None
+    multiplied: bool = False
+    note: str = ""
+
+
+def _to_number(num: str) -> float:
+    """``"1,200,000"`` -> 1200000.0, ``"1.5"`` -> 1.5, ``"1.200.000"`` -> 1200000.0."""
+    if "," in num and "." in num:
+        # the last separator is the decimal one
+        if num.rfind(",") > num.rfind("."):
+            num = num.replace(".", "").replace(",", ".")
+        else:
+            num = num.replace(",", "")
+    elif "," in num:
+        parts = num.split(",")
+        if all(len(p) == 3 for p in parts[1:]):
+            num = num.replace(",", "")
+        elif len(parts) == 2:
+            num = num.replace(",", ".")  # decimal comma: "1,5 million"
+        else:
+            raise ParseError("unparseable value", num)
+    elif num.count(".") > 1:
+        parts = num.split(".")
+        if all(len(p) == 3 for p in parts[1:]):
+            num = num.replace(".", "")
+        else:
+            raise ParseError("unparseable value", num)
+    return float(num)
+
+
+def _currency_in(text: str) -> tuple[str | None, str | None]:
+    """(ISO code, matched token) of the currency named in ``text`` (first by position)."""
+    low = text.lower()
+    best: tuple[int, int, str, str] | None = None  # (position, -len, code, token)
+    for token, code in {**CURRENCY_TOKENS, **{k: "?" for k in AMBIGUOUS_CURRENCY}}.items():
+        if token.isalpha():
+            m = re.search(rf"(?<![a-z]){re.escape(token)}(?![a-z])", low)
+        else:
+            m = re.search(re.escape(token), low)
+        if m:
+            cand = (m.start(), -len(token), code, token)
+            if best is None or cand[:2] < best[:2]:
+                best = cand
+    # a bare ISO 4217-looking code such as "KES" or "XOF" before or after the number
+    m = re.search(rf"(?<![A-Za-z])([A-Z]{{3}})(?=\s*\d)|(?<=\d)\s*(?:{_SCALE}\s+)?([A-Z]{{3}})"
+                  r"(?![A-Za-z])", text)
+    if m:
+        code = (m.group(1) or m.group(2)).upper()
+        if best is None or m.start() < best[0]:
+            if code.lower() not in SCALES:
+                best = (m.start(), -3, code, code.lower())
+    if best is None:
+        return None, None
+    if best[2] == "?":
+        raise ParseError(
+            "ambiguous currency", best[3], f"{AMBIGUOUS_CURRENCY[best[3]]}: write the ISO code"
+        )
+    return best[2], best[3]
+
+
+_AMOUNT_RE = re.compile(
+    rf"(?P<sign>-\s*)?(?P<num>{_NUM})(?:\s*(?:-|–|to)\s*(?P<hi>{_NUM}))?"
+    rf"(?:\s*(?P<scale>{_SCALE})(?![a-z]))?",
+    re.IGNORECASE,
+)
+
+
+def _amounts(text: str) -> list[tuple[float, float | None, re.Match]]:
+    """All (amount, range upper, match) in text, scales applied; durations' numbers skipped."""
+    out = []
+    for m in _AMOUNT_RE.finditer(text):
+        after = text[m.end():m.end() + 12].lower()
+        before = text[max(0, m.start() - 12):m.start()].lower()
+        if re.match(r"\s*(?:years?|months?|yrs?)\b", after) and not m.group("scale"):
+            continue  # "over 5 years"
+        if re.search(r"(?:sdg|goal)\s*$", before):
+            continue
+        scale = SCALES[m.group("scale").lower()] if m.group("scale") else 1.0
+        value = _to_number(m.group("num")) * scale
+        if m.group("sign") and not re.search(r"[a-z0-9]$", before.rstrip()):
+            value = -value
+        hi = _to_number(m.group("hi")) * scale if m.group("hi") else None
+        out.append((value, hi, m))
+    return out
+
+
+def _year_like(m: re.Match, text: str) -> bool:
+    """A bare 4-digit year (1900-2100, or a year range) with no scale and no currency sign
+    right before it."""
+    num, hi = m.group("num"), m.group("hi")
+    if m.group("scale") or not re.fullmatch(r"(?:19|20|21)\d\d", num):
+        return False
+    if hi is not None and not re.fullmatch(r"(?:19|20|21)?\d\d", hi):
+        return False
+    return not re.search(r"[$€£¥₹₦₩]\s*$|[A-Z]{3}\s*$", text[: m.start()])
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)")
+
+
+def parse_money(value: object) -> Money | None:
+    """Parse a value cell into :class:`Money`; ``None`` when missing (never 0).
+
+    Accepts numbers (int/float, taken as-is with no currency) and text such as
+    ``1,200,000``, ``$3,000,000``, ``USD 1.5 million``, ``EUR 155 million``, ``€155m``,
+    ``2 bn``, ``CAD 2 billion (USD 1.46 billion)``, ``more than $47 million (committed so
+    far)``, ``$30 million over five years``. Raises :class:`ParseError` for negative values,
+    text without a number, ambiguous currencies or several different amounts.
+    """
+    if is_missing(value):
+        return None
+    if isinstance(value, bool):
+        raise ParseError("unparseable value", value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(float(value)):
+            raise ParseError("unparseable value", value)
+        if value < 0:
+            raise ParseError("negative value", value)
+        return Money(float(value), None)
+    text = clean_text(value) or ""
+    if _PLAIN_NUMBER.fullmatch(text):  # "1.705E+08" from a spreadsheet
+        if float(text) < 0:
+            raise ParseError("negative value", text)
+        return parse_money(float(text))
+
+    # parenthetical parts: an explicit USD figure, or a remark kept in the note
+    usd_stated: float | None = None
+    remarks: list[str] = []
+    main = text
+    for par in re.findall(r"\(([^()]*)\)", text):
+        main = main.replace(f"({par})", " ")
+        try:
+            cur, _ = _currency_in(par)
+        except ParseError:
+            cur = None
+        amts = _amounts(par) if cur == "USD" else []
+        if cur == "USD" and len(amts) == 1:
+            usd_stated = amts[0][0]
+        else:
+            remarks.append(par.strip())
+    main = re.sub(r"\s+", " ", main).strip()
+
+    amounts = _amounts(main)
+    if len({a for a, _, _ in amounts}) > 1:
+        # "$30 million by 2025": a bare year next to a real amount is not an amount
+        amounts = [t for t in amounts if not _year_like(t[2], main)] or amounts
+    if not amounts:
+        raise ParseError("unparseable value", text)
+    distinct = {a for a, _, _ in amounts}
+    if len(distinct) > 1:
+        raise ParseError("ambiguous value", text, "several amounts")
+    amount, hi, match = amounts[0]
+    if re.search(r"(?:^|\s)[-−]\s*(?:[^\d\s]{1,4}\s*)?\d", main):  # "-$5 million", "- 5"
+        amount = -abs(amount)
+    if amount < 0 or (usd_stated is not None and usd_stated < 0):
+        raise ParseError("negative value", text)
+    currency, _token = _currency_in(main)
+
+    notes: list[str] = []
+    qualifier = None
+    head = main[: match.start()].lower()
+    for word, meaning in _QUALIFIERS:
+        if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", head):
+            qualifier = word
+            notes.append(f"'{word}': {meaning}")
+            break
+    if hi is not None:
+        notes.append(f"range stated; lower bound {amount:,.0f} taken")
+
+    tail = main[match.end():].lower()
+    per_year = bool(re.search(_PER_YEAR, tail))
+    years: int | None = None
+    multiplied = False
+    # the duration: after the amount, else in a parenthetical remark ("similar over next
+    # five years")
+    dur = re.search(_DURATION, tail)
+    dur_remark = None
+    if dur is None and per_year:
+        for r in remarks:
+            if (dur := re.search(_DURATION, r.lower())) is not None:
+                dur_remark = r
+                break
+    if dur:
+        word = dur.group(1)
+        years = int(word) if word.isdigit() else _WORD_NUMBERS.get(word)
+    if per_year and years:
+        annual = amount
+        amount = amount * years
+        if usd_stated is not None:
+            usd_stated = usd_stated * years
+        multiplied = True
+        how = f" (from '{dur_remark}')" if dur_remark else ""
+        notes.append(f"stated per year ({annual:,.0f}); multiplied by the {years} years "
+                     f"stated{how} to a total of {amount:,.0f}")
+        remarks = [r for r in remarks if r != dur_remark]
+    elif per_year:
+        notes.append("stated per year with no duration; the annual amount is taken")
+    elif years:
+        notes.append(f"total over {years} years")
+    if usd_stated is not None and currency != "USD":
+        notes.append("USD figure stated in the text used")
+    notes.extend(f"({r})" for r in remarks if r)
+    return Money(
+        amount=float(amount), currency=currency, usd_stated=usd_stated, qualifier=qualifier,
+        per_year=per_year, years=years, multiplied=multiplied, note="; ".join(notes),
+    )
+
+
+def parse_currency(value: object) -> str | None:
+    """A currency cell (``$``, ``US$``, ``USD``, ``€``, ``EUR``, ``£``, ``CAD``, ...) -> ISO
+    4217 code; ``None`` when missing. Raises for ``¥`` (ambiguous) and unknown text."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    low = text.lower()
+    if low in CURRENCY_TOKENS:
+        return CURRENCY_TOKENS[low]
+    if text in AMBIGUOUS_CURRENCY:
+        raise ParseError("ambiguous currency", text, AMBIGUOUS_CURRENCY[text])
+    if re.fullmatch(r"[A-Za-z]{3}", text):
+        return text.upper()
+    raise ParseError("unknown currency", text)
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+Precision = str  # "year" | "month" | "day"
+
+
+def parse_date(value: object) -> tuple[pd.Timestamp, Precision] | None:
+    """A date cell -> (Timestamp of the first day of the stated period, precision).
+
+    ``2022`` -> (2022-01-01, "year"); ``2022-06`` / ``June 2022`` -> (2022-06-01, "month");
+    ``9 June 2022`` / ``2022-06-09`` / ``2022-06-09T10:00:00Z`` -> (2022-06-09, "day").
+    Time of day and time zone are dropped (a timestamp's calendar date in its own zone).
+    ``None`` when missing. Raises :class:`ParseError` for impossible dates (``2022-13-40``,
+    ``31 February 2023``), ambiguous numeric day/month order and unparseable text.
+    """
+    if is_missing(value):
+        return None
+    if isinstance(value, (pd.Timestamp, dt.datetime)):
+        return pd.Timestamp(value.year, value.month, value.day), "day"
+    if isinstance(value, dt.date):
+        return pd.Timestamp(value.year, value.month, value.day), "day"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if float(value).is_integer() and 1000 <= value <= 9999:
+            return pd.Timestamp(int(value), 1, 1), "year"
+        raise ParseError("unparseable date", value)
+    text = clean_text(value) or ""
+    if m := re.fullmatch(r"(\d{4})(?:\.0)?", text):
+        return pd.Timestamp(int(m.group(1)), 1, 1), "year"
+    if m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})", text):
+        year, month = int(m.group(1)), int(m.group(2))
+        if not 1 <= month <= 12:
+            raise ParseError("impossible date", text, f"month {month}")
+        return pd.Timestamp(year, month, 1), "month"
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?", text):
+        y, mo, d = (int(g) for g in m.groups())
+        try:
+            return pd.Timestamp(dt.date(y, mo, d)), "day"
+        except ValueError as err:
+            raise ParseError("impossible date", text, str(err)) from None
+    if m := re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", text):
+        a, b, y = (int(g) for g in m.groups())
+        if a != b and a <= 12 and b <= 12:
+            raise ParseError("ambiguous date", text, "day/month order: use YYYY-MM-DD")
+    # dateutil, twice with different defaults: a component it fills from the default was
+    # not stated, which gives the precision.
+    d1 = dt.datetime(1901, 1, 1)
+    d2 = dt.datetime(1902, 2, 2)
+    try:
+        p1 = dateparser.parse(text, default=d1)
+        p2 = dateparser.parse(text, default=d2)
+    except (dateparser.ParserError, ValueError, OverflowError) as err:
+        msg = str(err)
+        if "out of range" in msg or "must be in" in msg:
+            raise ParseError("impossible date", text, msg.split(":")[0]) from None
+        raise ParseError("unparseable date", text) from None
+    if p1.year != p2.year:
+        raise ParseError("unparseable date", text, "no year")
+    if p1.month != p2.month:
+        return pd.Timestamp(p1.year, 1, 1), "year"
+    if p1.day != p2.day:
+        return pd.Timestamp(p1.year, p1.month, 1), "month"
+    return pd.Timestamp(p1.year, p1.month, p1.day), "day"
+
+
+def parse_year(value: object) -> int | None:
+    """A year cell (``2030``, ``2030.0``, ``"by 2030"``, ``2030-12-31``) -> int in
+    1900..2100; ``None`` when missing; raises :class:`ParseError` otherwise."""
+    if is_missing(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if float(value).is_integer() and 1900 <= value <= 2100:
+            return int(value)
+        raise ParseError("impossible year", value)
+    text = clean_text(value) or ""
+    years = re.findall(r"(?<!\d)(\d{4})(?!\d)", text)
+    if len(set(years)) == 1 and re.fullmatch(r"(?:by|in|end(?: of)?)?\s*\d{4}(?:\.0)?"
+                                            r"(?:-\d{1,2}(?:-\d{1,2})?)?", text, re.I):
+        year = int(years[0])
+        if 1900 <= year <= 2100:
+            return year
+        raise ParseError("impossible year", text)
+    raise ParseError("unparseable year", text)
+
+
+def parse_bool(value: object) -> bool | None:
+    """``true/yes/y/1/x`` -> True, ``false/no/n/0`` -> False, missing -> None."""
+    if isinstance(value, bool):
+        return value
+    if is_missing(value):
+        return None
+    text = str(value).strip().lower()
+    if text in {"true", "yes", "y", "1", "1.0", "x", "t"}:
+        return True
+    if text in {"false", "no", "n", "0", "0.0", "f"}:
+        return False
+    raise ParseError("not a yes/no value", value)
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+def split_cell(value: object) -> list[str]:
+    """Split a multi-valued cell on ``;`` and newlines (never on commas); drop empty pieces.
+    Lists/tuples are taken as already split. Missing -> ``[]``."""
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if not is_missing(v)]
+    if is_missing(value):
+        return []
+    pieces = re.split(r"[;\n\r]+", str(value))
+    return [p.strip() for p in pieces if not is_missing(p)]
+
+
+def split_resolving(
+    value: object, resolve: Callable[[str], object | None]
+) -> tuple[list, list[str]]:
+    """Split a multi-valued cell, resolving each piece: ``(resolved items, unresolved texts)``.
+
+    Pieces are separated by ``;`` / newlines. A piece that does not resolve as a whole but
+    contains commas is split on commas *greedily*: at each position the longest run of
+    comma-separated parts that resolves is taken (so ``"Congo, Dem. Rep., Ghana"`` gives the
+    DR Congo and Ghana). If some part still does not resolve, the whole piece is reported as
+    unresolved. ``resolve`` returns ``None`` for unknown text. Duplicates are dropped,
+    order kept.
+    """
+    items: list = []
+    bad: list[str] = []
+    for piece in split_cell(value):
+        got = resolve(piece)
+        if got is not None:
+            items.append(got)
+            continue
+        parts = [p.strip() for p in piece.split(",")]
+        if len(parts) < 2:
+            bad.append(piece)
+            continue
+        found: list = []
+        i = 0
+        ok = True
+        while i < len(parts):
+            for j in range(len(parts), i, -1):
+                cand = ", ".join(parts[i:j])
+                if not cand:
+                    continue
+                hit = resolve(cand)
+                if hit is not None:
+                    found.append(hit)
+                    i = j
+                    break
+            else:
+                if parts[i] == "":
+                    i += 1
+                    continue
+                ok = False
+                break
+        if ok:
+            items.extend(found)
+        else:
+            bad.append(piece)
+    seen: set = set()
+    unique = [x for x in items if not (x in seen or seen.add(x))]
+    return unique, bad
+
+
+# --- categories ------------------------------------------------------------------------------
+
+def text_key(text: str) -> str:
+    """Normalisation key: lower case, organisation->organization, &->and, punctuation and
+    runs of space/dash/underscore -> one space."""
+    t = text.lower().replace("organisation", "organization").replace("&", " and ")
+    t = re.sub(r"[\-_/,.()'’]+", " ", t)
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def _table(pairs: dict[str, Iterable[str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for canonical, variants in pairs.items():
+        for v in (canonical, *variants):
+            out[text_key(v)] = canonical
+    return out
+
+
+_FOCUS = _table({
+    "ACCESS": ["access", "connectivity access", "universal access"],
+    "ADOPTION": ["adoption", "adopt", "digital adoption", "use", "usage"],
+    "VALUE CREATION": ["value creation", "value creating", "creating value", "value-creation",
+                       "create value"],
+    "ACCELERATE INVESTMENT": ["accelerate investment", "accelerate investments",
+                              "accelerating investment", "accelerating investments",
+                              "accelerated investment", "investment acceleration",
+                              "investment", "investments", "accelerate-investment"],
+})
+_STAKEHOLDER = _table({
+    "Government": ["government", "governments", "gov", "govt", "national government",
+                   "public sector", "ministry", "member state", "regulator", "public"],
+    "Private sector": ["private sector", "private", "private company", "company", "companies",
+                       "business", "industry", "corporate", "private sector company",
+                       "private sector entity", "privatesector"],
+    "Academia": ["academia", "academic", "university", "universities", "research",
+                 "research institution", "academia and research", "academic institution"],
+    "Civil society / NGO": ["civil society", "ngo", "ngos", "civil society ngo",
+                            "civil society organization", "civil society organizations", "cso",
+                            "non governmental organization", "non profit", "nonprofit",
+                            "not for profit", "foundation", "civil society and ngo"],
+    "International or regional organization": [
+        "international organization", "regional organization", "international or regional",
+        "international and regional organization", "international regional organization",
+        "intergovernmental organization", "igo", "international organizations",
+        "regional organizations"],
+    "UN entity": ["un entity", "un agency", "un agencies", "united nations", "un",
+                  "un body", "un system", "un system entity", "united nations entity",
+                  "united nations agency", "un organization", "un entities"],
+    "Financial institution": ["financial institution", "financial institutions",
+                              "development bank", "multilateral development bank", "mdb",
+                              "bank", "dfi", "development finance institution", "finance",
+                              "investor", "financial"],
+    "Other": ["other", "others", "individual", "multi stakeholder", "multistakeholder"],
+})
+_PLEDGE_TYPE = _table({
+    "Programmatic": ["programmatic", "programme", "program", "programs", "programmes",
+                     "project", "projects", "programmatic pledge"],
+    "Financial": ["financial", "finance", "funding", "financial pledge", "financial commitment",
+                  "monetary"],
+    "Policy": ["policy", "policies", "policy pledge", "regulatory", "policy commitment"],
+    "Advocacy": ["advocacy", "advocacy pledge", "awareness"],
+    "In-kind": ["in-kind", "in kind", "inkind", "in kind contribution", "in-kind pledge",
+                "in kind pledge", "contribution in kind"],
+})
+_STATUS = _table({
+    "announced": ["announced", "pledged", "new", "committed", "not started", "planned",
+                  "open"],
+    "in progress": ["in progress", "in-progress", "ongoing", "on going", "underway",
+                    "under way", "started", "in implementation", "implementing", "active",
+                    "on track", "progressing"],
+    "completed": ["completed", "complete", "done", "fulfilled", "achieved", "delivered",
+                  "closed", "finished", "implemented"],
+    "withdrawn": ["withdrawn", "withdraw", "cancelled", "canceled", "dropped", "abandoned",
+                  "retracted"],
+    "unknown": ["unknown", "not reported", "no report", "no information"],
+})
+assert set(_FOCUS.values()) == set(FOCUS_AREAS)
+assert set(_STAKEHOLDER.values()) == set(STAKEHOLDER_TYPES)
+assert set(_PLEDGE_TYPE.values()) == set(PLEDGE_TYPES)
+assert set(_STATUS.values()) == set(STATUSES)
+
+
+def _lookup(table: dict[str, str], value: object, what: str,
+            strip: tuple[str, ...] = ()) -> str | None:
+    text = clean_text(value)
+    if text is None:
+        return None
+    key = text_key(text)
+    if key in table:
+        return table[key]
+    for suffix in strip:
+        if key.endswith(" " + suffix) and key[: -len(suffix) - 1] in table:
+            return table[key[: -len(suffix) - 1]]
+    for prefix in ("p2c ",):
+        if key.startswith(prefix) and key[len(prefix):] in table:
+            return table[key[len(prefix):]]
+    key2 = re.sub(r"\s*\(.*$", "", text)  # drop a trailing parenthetical: "Access (rural)"
+    if key2 != text and text_key(key2) in table:
+        return table[text_key(key2)]
+    raise ParseError(f"unknown {what}", text)
+
+
+def parse_focus_area(value: object) -> str | None:
+    """One focus-area spelling (any case; ``Accelerating investment``,
+    ``accelerate-investment``, ...) -> one of :data:`FOCUS_AREAS`; ``None`` when missing."""
+    return _lookup(_FOCUS, value, "focus area", strip=("focus area", "pillar"))
+
+
+def parse_focus_areas(value: object) -> list[str]:
+    """A focus-area cell (``;``/newline separated; commas too, since no focus area contains
+    one) -> list of :data:`FOCUS_AREAS`, duplicates dropped. Raises on an unknown piece."""
+    out: list[str] = []
+    for piece in split_cell(value):
+        for part in piece.split(","):
+            if is_missing(part):
+                continue
+            fa = parse_focus_area(part)
+            if fa is not None and fa not in out:
+                out.append(fa)
+    return out
+
+
+def parse_stakeholder_types(value: object) -> list[str]:
+    """A stakeholder-type cell -> list of :data:`STAKEHOLDER_TYPES` in the order listed
+    (``"UN entity; Government"`` -> both). ``"Civil society / NGO"`` is one type, so ``/`` is
+    not a separator. Missing -> ``[]``; raises on an unknown type."""
+    out: list[str] = []
+    for piece in split_cell(value):
+        st = _lookup(_STAKEHOLDER, piece, "stakeholder type", strip=("entity", "stakeholder"))
+        if st is not None and st not in out:
+            out.append(st)
+    return out
+
+
+def parse_pledge_type(value: object) -> list[str]:
+    """A pledge-type cell -> list of :data:`PLEDGE_TYPES` (``"Financial pledge"`` ->
+    ``["Financial"]``); missing -> ``[]``; raises on an unknown type."""
+    out: list[str] = []
+    for piece in split_cell(value):
+        for part in (piece.split(",") if "," in piece else [piece]):
+            if is_missing(part):
+                continue
+            pt = _lookup(_PLEDGE_TYPE, part, "pledge type", strip=("pledge", "commitment"))
+            if pt is not None and pt not in out:
+                out.append(pt)
+    return out
+
+
+def parse_status(value: object) -> str:
+    """A status cell -> one of :data:`STATUSES`; missing -> ``"unknown"``; raises on text
+    that is no known status."""
+    if is_missing(value) and not (isinstance(value, str) and value.strip().lower() == UNKNOWN):
+        return UNKNOWN
+    return _lookup(_STATUS, value, "status") or UNKNOWN
+
+
+def parse_sdgs(value: object) -> list[int]:
+    """An SDG cell (``"SDG 9; SDG 17"``, ``"9, 17"``, ``"Goal 4"``, ``9``) -> sorted unique
+    ints in 1..17; missing -> ``[]``; raises for numbers outside 1..17 or other text."""
+    if is_missing(value):
+        return []
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        nums = [value]
+    else:
+        text = str(value)
+        pieces = [p for p in re.split(r"[;,\n\r/|]+|\band\b", text) if not is_missing(p)]
+        nums = []
+        for p in pieces:
+            m = re.fullmatch(r"\s*(?:sdgs?|goal)?\s*#?\s*(-?\d+(?:\.0)?)\s*(?::.*)?", p, re.I)
+            if not m:
+                raise ParseError("unparseable sdg", p.strip())
+            nums.append(float(m.group(1)))
+    out: set[int] = set()
+    lo, hi = SDG_RANGE
+    for n in nums:
+        if not float(n).is_integer() or not lo <= n <= hi:
+            raise ParseError(f"sdg outside {lo}-{hi}", f"{n:g}")
+        out.add(int(n))
+    return sorted(out)
+
+
+GLOBAL_TOKENS = frozenset({"global", "worldwide", "world", "world wide", "all countries",
+                           "globally", "all regions", "all economies"})
+
+
+def is_global_text(value: object) -> bool:
+    """True when a region/country piece says the pledge is global (``Global``,
+    ``worldwide``, ``World``, ``all countries``). ``Global South`` is *not* global."""
+    text = clean_text(value)
+    if text is None:
+        return False
+    key = text_key(text)
+    return key in GLOBAL_TOKENS

@@ -1,0 +1,106 @@
+"""Safe CSV/XLSX writing: formula injection neutralised, numbers kept, paths checked."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from p2c_analysis import export
+
+DANGEROUS = ['=HYPERLINK("http://evil.example","click")', "+1+1", "@SUM(A1)", "-2+3",
+             "\tTAB", "\rCR"]
+
+
+@pytest.mark.parametrize("text", DANGEROUS)
+def test_formula_text_gets_a_quote_prefix(text: str) -> None:
+    assert export.safe_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", [-3.5, 3, 0, np.float64(-1.25), True, None])
+def test_numbers_and_non_text_stay_as_they_are(value: object) -> None:
+    assert export.safe_cell(value) is value
+
+
+def test_decisions_on_edge_cases() -> None:
+    assert export.safe_cell("-3.5") == "'-3.5"  # text starting with '-' is text (OWASP)
+    assert export.safe_cell("plain text") == "plain text"
+    assert export.safe_cell("a=b") == "a=b"  # only the first character matters
+    assert export.safe_cell(["GHA", "KEN"]) == "GHA; KEN"
+    assert export.safe_cell(["=1+1", "KEN"]) == "'=1+1; KEN"
+    assert export.safe_cell([]) == ""
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "title": pd.Series(DANGEROUS[:4] + ["ok"], dtype="string"),
+        "value": [-3.5, 1.0, float("nan"), 2.0, 0.0],
+        "countries": [["GHA", "KEN"], [], ["=cmd"], ["UGA"], ["RWA"]],
+        "date": pd.to_datetime(["2022-06-09", None, "2023-01-01", "2024-02-29", "2025-12-31"]),
+        "text_number": ["-3.5", "1", "x", "y", "z"],
+    })
+
+
+def test_neutralise_leaves_input_untouched_and_numbers_numeric() -> None:
+    df = _frame()
+    out = export.neutralise(df)
+    assert df.loc[0, "title"].startswith("=")  # input not modified
+    assert out.loc[0, "title"].startswith("'=")
+    assert out["value"].dtype == "float64" and out.loc[0, "value"] == -3.5
+    assert out.loc[0, "countries"] == "GHA; KEN" and out.loc[2, "countries"] == "'=cmd"
+    assert out["date"].dtype == df["date"].dtype
+
+
+def test_write_csv_neutralises_cells(tmp_path: Path) -> None:
+    p = export.write_csv(_frame(), tmp_path / "out.csv")
+    with open(p, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["title", "value", "countries", "date", "text_number"]
+    titles = [r[0] for r in rows[1:]]
+    assert titles[:4] == ["'" + t for t in DANGEROUS[:4]]
+    assert rows[1][1] == "-3.5"  # the number is written as a bare number
+    assert rows[1][4] == "'-3.5"  # the text is prefixed
+    assert rows[1][2] == "GHA; KEN"
+    assert rows[1][3] == "2022-06-09" and rows[2][3] == ""
+    assert all(not c.startswith(("=", "+", "@")) for r in rows for c in r)
+
+
+def test_write_xlsx_writes_text_cells_never_formulas(tmp_path: Path) -> None:
+    p = export.write_xlsx(_frame(), tmp_path / "out.xlsx")
+    ws = load_workbook(p).active
+    header = [c.value for c in ws[1]]
+    assert header == ["title", "value", "countries", "date", "text_number"]
+    cells = [ws.cell(row=i, column=1) for i in range(2, 7)]
+    assert all(c.data_type == "s" for c in cells)
+    assert [c.value for c in cells[:4]] == ["'" + t for t in DANGEROUS[:4]]
+    value = ws.cell(row=2, column=2)
+    assert value.data_type == "n" and value.value == -3.5
+    assert ws.cell(row=4, column=2).value is None  # NaN -> empty
+    assert ws.cell(row=4, column=3).value == "'=cmd"
+    assert ws.cell(row=2, column=4).is_date
+    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
+
+
+def test_raw_formula_strings_would_be_formulas_without_neutralising(tmp_path: Path) -> None:
+    """Control: openpyxl does turn '=...' into a formula, so the test above can fail."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active["A1"] = "=1+1"
+    assert wb.active["A1"].data_type == "f"
+
+
+def test_output_path_checks(tmp_path: Path) -> None:
+    with pytest.raises(export.OutputPathError, match="is a directory"):
+        export.write_csv(_frame(), tmp_path)
+    with pytest.raises(export.OutputPathError, match="does not exist"):
+        export.write_csv(_frame(), tmp_path / "nowhere" / "out.csv")
+    with pytest.raises(export.OutputPathError, match="does not exist"):
+        export.write_xlsx(_frame(), tmp_path / "nowhere" / "out.xlsx")
+    assert not (tmp_path / "nowhere").exists()  # never creates folders
+    assert math.isnan(export.neutralise(_frame()).loc[2, "value"])

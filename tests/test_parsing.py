@@ -1,0 +1,322 @@
+"""Cell parsers: money, currencies, dates, lists, categories. Expected values by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from p2c_analysis import parsing
+from p2c_analysis.parsing import ParseError
+
+# --- money -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency"),
+    [
+        ("1,200,000", 1_200_000, None),
+        ("$3,000,000", 3_000_000, "USD"),
+        ("USD 1.5 million", 1_500_000, "USD"),
+        ("EUR 155 million", 155_000_000, "EUR"),
+        ("€155m", 155_000_000, "EUR"),
+        ("2 bn", 2_000_000_000, None),
+        ("USD 300,000", 300_000, "USD"),
+        ("$1.2 million of satellite airtime", 1_200_000, "USD"),
+        ("US$ 2bn", 2_000_000_000, "USD"),
+        ("£10m", 10_000_000, "GBP"),
+        ("GBP 10 million", 10_000_000, "GBP"),
+        ("CAD 400 million", 400_000_000, "CAD"),
+        ("KES 300 million", 300_000_000, "KES"),
+        ("XOF 2 billion", 2_000_000_000, "XOF"),
+        ("1,5 million", 1_500_000, None),  # decimal comma
+        ("1.200.000", 1_200_000, None),  # dot thousands separators
+        (1500, 1500, None),
+        (2.5e6, 2.5e6, None),
+    ],
+)
+def test_money_amount_and_currency(text: object, amount: float, currency: str | None) -> None:
+    m = parsing.parse_money(text)
+    assert m is not None
+    assert m.amount == pytest.approx(amount)
+    assert m.currency == currency
+
+
+def test_explicit_usd_figure_is_preferred() -> None:
+    m = parsing.parse_money("CAD 2 billion (USD 1.46 billion)")
+    assert m.amount == 2e9 and m.currency == "CAD"
+    assert m.usd_stated == pytest.approx(1.46e9)
+    assert "USD figure stated" in m.note
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "qualifier"),
+    [
+        ("more than $47 million (committed so far)", 47e6, "more than"),
+        ("over $1.4 billion", 1.4e9, "over"),
+        ("at least USD 5 million", 5e6, "at least"),
+        ("up to €3m", 3e6, "up to"),
+    ],
+)
+def test_qualifiers_keep_the_stated_amount(text: str, amount: float, qualifier: str) -> None:
+    m = parsing.parse_money(text)
+    assert m.amount == pytest.approx(amount)
+    assert m.qualifier == qualifier
+    assert qualifier in m.note
+
+
+def test_parenthetical_remark_is_kept_in_the_note() -> None:
+    m = parsing.parse_money("more than $47 million (committed so far)")
+    assert "(committed so far)" in m.note
+
+
+def test_total_over_a_period_is_not_multiplied() -> None:
+    m = parsing.parse_money("$30 million over five years")
+    assert m.amount == 30e6 and m.years == 5 and not m.per_year and not m.multiplied
+    m = parsing.parse_money("$1.38 billion over five years")
+    assert m.amount == pytest.approx(1.38e9)
+
+
+def test_per_year_with_a_stated_duration_becomes_a_total() -> None:
+    m = parsing.parse_money("$2 million per year for 5 years")
+    assert m.amount == 10e6 and m.per_year and m.years == 5 and m.multiplied
+    # hedged duration in a remark: still multiplied, the note keeps the annual figure
+    m = parsing.parse_money(
+        "approximately US$2 billion per year (similar over next five years)")
+    assert m.amount == pytest.approx(10e9)
+    assert m.currency == "USD" and m.qualifier == "approximately" and m.multiplied
+    assert "2,000,000,000" in m.note and "similar over next five years" in m.note
+
+
+def test_per_year_without_duration_takes_the_annual_amount() -> None:
+    m = parsing.parse_money("$5 million a year")
+    assert m.amount == 5e6 and m.per_year and not m.multiplied
+    assert "annual amount" in m.note
+
+
+@pytest.mark.parametrize("text", ["TBD", "N/A", "n/a", "-", "", "  ", None, float("nan"), pd.NA])
+def test_missing_money_is_none_not_zero(text: object) -> None:
+    assert parsing.parse_money(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("-5000000", "negative value"),
+        ("-$5 million", "negative value"),
+        ("USD -5 million", "negative value"),
+        (-3.0, "negative value"),
+        ("lots of money", "unparseable value"),
+        ("$5 million and $3 million", "ambiguous value"),
+        ("¥500 million", "ambiguous currency"),
+    ],
+)
+def test_money_errors_have_a_reason(text: object, kind: str) -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == kind
+    assert kind in str(err.value)
+
+
+def test_range_takes_the_lower_bound() -> None:
+    m = parsing.parse_money("$1-2 million")
+    assert m.amount == 1e6 and "lower bound" in m.note
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("$", "USD"), ("US$", "USD"), ("usd", "USD"), ("€", "EUR"), ("EUR", "EUR"), ("£", "GBP"),
+     ("GBP", "GBP"), ("CAD", "CAD"), ("C$", "CAD"), ("rwf", "RWF"), ("yen", "JPY"),
+     ("RMB", "CNY")],
+)
+def test_currency_cells(text: str, code: str) -> None:
+    assert parsing.parse_currency(text) == code
+
+
+def test_currency_cell_errors_and_missing() -> None:
+    assert parsing.parse_currency("") is None
+    with pytest.raises(ParseError, match="ambiguous currency"):
+        parsing.parse_currency("¥")
+    with pytest.raises(ParseError, match="unknown currency"):
+        parsing.parse_currency("bitcoins")
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "precision"),
+    [
+        ("2022", "2022-01-01", "year"),
+        (2022, "2022-01-01", "year"),
+        ("2022-06", "2022-06-01", "month"),
+        ("June 2022", "2022-06-01", "month"),
+        ("Sept 2023", "2023-09-01", "month"),
+        ("9 June 2022", "2022-06-09", "day"),
+        ("June 9, 2022", "2022-06-09", "day"),
+        ("2022-06-09", "2022-06-09", "day"),
+        ("2022-06-09T10:00:00Z", "2022-06-09", "day"),
+        ("2022-06-09 23:30", "2022-06-09", "day"),
+        ("13/04/2022", "2022-04-13", "day"),  # only one reading is valid
+        (dt.datetime(2022, 6, 9, 15, 0), "2022-06-09", "day"),  # from an XLSX cell
+        (dt.date(2024, 2, 29), "2024-02-29", "day"),
+    ],
+)
+def test_dates_give_first_day_and_precision(text: object, date: str, precision: str) -> None:
+    ts, prec = parsing.parse_date(text)
+    assert ts == pd.Timestamp(date)
+    assert prec == precision
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("2022-13-40", "impossible date"),
+        ("31 February 2023", "impossible date"),
+        ("2023-02-29", "impossible date"),  # 2023 is not a leap year
+        ("2022-13", "impossible date"),
+        ("03/04/2022", "ambiguous date"),  # 3 April or March 4
+        ("soon", "unparseable date"),
+        ("March", "unparseable date"),  # no year
+    ],
+)
+def test_bad_dates_have_a_reason(text: str, kind: str) -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_date(text)
+    assert err.value.kind == kind
+
+
+@pytest.mark.parametrize("text", ["", "TBD", "n/a", None])
+def test_missing_dates(text: object) -> None:
+    assert parsing.parse_date(text) is None
+
+
+def test_years() -> None:
+    assert parsing.parse_year("2030") == 2030
+    assert parsing.parse_year(2030.0) == 2030
+    assert parsing.parse_year("by 2030") == 2030
+    assert parsing.parse_year("") is None
+    with pytest.raises(ParseError):
+        parsing.parse_year("3030")
+    with pytest.raises(ParseError):
+        parsing.parse_year("2025 or 2026")
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+
+def test_split_cell_on_semicolons_and_newlines_only() -> None:
+    assert parsing.split_cell("a; b\nc;;") == ["a", "b", "c"]
+    assert parsing.split_cell("rural villages (over 6,000); schools") == [
+        "rural villages (over 6,000)", "schools"]
+    assert parsing.split_cell("") == []
+    assert parsing.split_cell(["x", None, ""]) == ["x"]
+
+
+def _toy_resolver(text: str) -> str | None:
+    table = {"congo, dem. rep.": "COD", "ghana": "GHA", "gha": "GHA", "ken": "KEN",
+             "korea, rep.": "KOR", "korea": None}
+    return table.get(text.strip().lower())
+
+
+def test_split_resolving_uses_commas_only_when_unambiguous() -> None:
+    assert parsing.split_resolving("GHA, KEN", _toy_resolver) == (["GHA", "KEN"], [])
+    assert parsing.split_resolving("Congo, Dem. Rep.", _toy_resolver) == (["COD"], [])
+    assert parsing.split_resolving("Korea, Rep., Ghana", _toy_resolver) == (["KOR", "GHA"], [])
+    assert parsing.split_resolving("GHA; Atlantis", _toy_resolver) == (["GHA"], ["Atlantis"])
+    # a comma piece that does not fully resolve falls back to the whole piece
+    assert parsing.split_resolving("Ghana, Atlantis", _toy_resolver) == ([], ["Ghana, Atlantis"])
+    assert parsing.split_resolving("GHA; Ghana", _toy_resolver) == (["GHA"], [])
+
+
+# --- categories --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Access", ["ACCESS"]),
+        ("ACCESS", ["ACCESS"]),
+        ("Accelerating investment", ["ACCELERATE INVESTMENT"]),
+        ("accelerate-investment", ["ACCELERATE INVESTMENT"]),
+        ("value_creation", ["VALUE CREATION"]),
+        ("Access; Adoption", ["ACCESS", "ADOPTION"]),
+        ("Access, Adoption, access", ["ACCESS", "ADOPTION"]),
+        ("", []),
+    ],
+)
+def test_focus_areas(text: str, expected: list[str]) -> None:
+    assert parsing.parse_focus_areas(text) == expected
+
+
+def test_unknown_focus_area() -> None:
+    with pytest.raises(ParseError, match="unknown focus area"):
+        parsing.parse_focus_areas("Teleportation")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Private sector", ["Private sector"]),
+        ("private-sector", ["Private sector"]),
+        ("PRIVATE SECTOR", ["Private sector"]),
+        ("NGO", ["Civil society / NGO"]),
+        ("civil society", ["Civil society / NGO"]),
+        ("Civil society / NGO", ["Civil society / NGO"]),
+        ("UN agency", ["UN entity"]),
+        ("International organisation", ["International or regional organization"]),
+        ("UN entity; Government", ["UN entity", "Government"]),
+        ("", []),
+    ],
+)
+def test_stakeholder_types(text: str, expected: list[str]) -> None:
+    assert parsing.parse_stakeholder_types(text) == expected
+
+
+def test_pledge_types_and_status() -> None:
+    assert parsing.parse_pledge_type("Financial pledge") == ["Financial"]
+    assert parsing.parse_pledge_type("in kind") == ["In-kind"]
+    assert parsing.parse_status("In-progress") == "in progress"
+    assert parsing.parse_status("ONGOING") == "in progress"
+    assert parsing.parse_status("Completed") == "completed"
+    assert parsing.parse_status("cancelled") == "withdrawn"
+    assert parsing.parse_status("") == "unknown"
+    assert parsing.parse_status("unknown") == "unknown"
+    with pytest.raises(ParseError, match="unknown status"):
+        parsing.parse_status("postponed forever")
+    with pytest.raises(ParseError, match="unknown stakeholder type"):
+        parsing.parse_stakeholder_types("Alien federation")
+    with pytest.raises(ParseError, match="unknown pledge type"):
+        parsing.parse_pledge_type("Telepathic")
+
+
+def test_sdgs() -> None:
+    assert parsing.parse_sdgs("SDG 9; SDG 17") == [9, 17]
+    assert parsing.parse_sdgs("17, 9, 9") == [9, 17]
+    assert parsing.parse_sdgs("Goal 4") == [4]
+    assert parsing.parse_sdgs(9) == [9]
+    assert parsing.parse_sdgs("") == []
+    with pytest.raises(ParseError, match="sdg outside 1-17"):
+        parsing.parse_sdgs("18")
+    with pytest.raises(ParseError, match="sdg outside 1-17"):
+        parsing.parse_sdgs("0; 4")
+
+
+def test_global_tokens_and_bools() -> None:
+    assert parsing.is_global_text("Global") and parsing.is_global_text("worldwide")
+    assert parsing.is_global_text("All countries")
+    assert not parsing.is_global_text("Global South") and not parsing.is_global_text("Africa")
+    assert parsing.parse_bool("yes") is True and parsing.parse_bool("FALSE") is False
+    assert parsing.parse_bool("") is None
+    with pytest.raises(ParseError):
+        parsing.parse_bool("maybe")
+
+
+def test_years_and_other_numbers_next_to_an_amount() -> None:
+    assert parsing.parse_money("$30 million by 2025").amount == 30e6
+    assert parsing.parse_money("USD 5 million in 2022-2025").amount == 5e6
+    assert parsing.parse_money("$2025").amount == 2025  # a currency sign makes it an amount
+    assert parsing.parse_money("1.705E+08").amount == 170_500_000
+    with pytest.raises(ParseError, match="several amounts"):
+        parsing.parse_money("USD 5 million for 10,000 schools")

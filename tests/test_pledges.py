@@ -1,0 +1,366 @@
+"""Loading pledge files: the bundled real file, messy fixtures, mappings, XLSX, bad files."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+from p2c_analysis import fields, paths
+from p2c_analysis.pledges import (
+    LoadResult,
+    PledgeDataError,
+    PledgeFileError,
+    load_pledges,
+    read_mapping,
+)
+
+FIX = Path(__file__).parent / "fixtures" / "pledges"
+MAPPING = paths.DATA / "mappings" / "p2c_platform_export.toml"
+
+
+@pytest.fixture(scope="module")
+def bundled() -> LoadResult:
+    return load_pledges()
+
+
+def _raw_emu_rate(year: int) -> float:
+    with open(paths.WDI_FX, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["Country Code"] == "EMU" and int(row["Year"]) == year:
+                return float(row["Value"])
+    raise LookupError(year)
+
+
+def _bundled_rows() -> list[dict[str, str]]:
+    with open(paths.PUBLIC_PLEDGES, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+# --- the real bundled file -------------------------------------------------------------------
+
+
+def test_bundled_file_loads_completely(bundled: LoadResult) -> None:
+    assert bundled.n_read == 38 == len(_bundled_rows())
+    assert len(bundled.valid) == 38 and len(bundled.quarantine) == 0
+    assert bundled.conserved and bundled.unused_columns == []
+    assert list(bundled.valid.columns) == list(fields.CANONICAL_COLUMNS)
+    fields.schema().validate(bundled.valid)
+    assert not bundled.valid["is_synthetic"].any()
+    assert bundled.valid["pledge_id"].is_unique
+    assert "data/pledges/public_pledges.csv" in paths.files_read()
+
+
+def _row(bundled: LoadResult, title_start: str) -> pd.Series:
+    v = bundled.valid
+    hit = v[v["title"].str.startswith(title_start)]
+    assert len(hit) == 1, title_start
+    return hit.iloc[0]
+
+
+def test_ghana_euro_pledge_converted_with_the_2022_wdi_rate(bundled: LoadResult) -> None:
+    r = _row(bundled, "Rural Telephony and Digital Inclusion Project")
+    rate = _raw_emu_rate(2022)  # 0.94962... EUR per USD, read from the raw file by hand
+    assert r["estimated_value_usd"] == pytest.approx(155e6 / rate, rel=1e-9)
+    assert r["estimated_value_usd"] == pytest.approx(163.2e6, rel=1e-3)
+    assert r["currency"] == "EUR" and r["value_as_stated"] == "EUR 155 million"
+    # the curator's own figure (EUR at 1.10) stays visible in the notes
+    assert "170,500,000" in r["notes"] and "WDI EMU 2022" in r["notes"]
+    assert r["announced_date"] == pd.Timestamp("2022-01-01")
+    assert r["announced_precision"] == "year"
+    assert r["entity_country"] == "GHA" and r["target_countries"] == ["GHA"]
+    assert r["target_regions"] == ["Africa"] and r["focus_areas"] == ["ACCESS"]
+    assert r["pledge_type"] == "Financial" and r["stakeholder_type"] == "Government"
+
+
+def test_bundled_value_rules(bundled: LoadResult) -> None:
+    canada = _row(bundled, "AI Compute Access Fund")
+    assert canada["estimated_value_usd"] == pytest.approx(1.46e9)  # USD figure in the text
+    assert canada["currency"] == "CAD"
+    mtn = _row(bundled, "Network capex of about USD 2 billion a year")
+    assert mtn["estimated_value_usd"] == pytest.approx(10e9)  # 2 bn a year x 5 years
+    assert "2,000,000,000" in mtn["notes"]
+    stated = bundled.valid["value_as_stated"]
+    usa = bundled.valid[stated == "more than $47 million (committed so far)"]
+    assert usa["estimated_value_usd"].tolist() == [47e6]
+    # rows with no value stated are NaN, never 0
+    no_value = bundled.valid["value_as_stated"].isna()
+    assert bundled.valid.loc[no_value, "estimated_value_usd"].isna().all()
+    assert (bundled.valid["estimated_value_usd"].dropna() > 0).all()
+    # only Ghana differs from the curator's USD figure (EUR at the WDI rate, not at 1.10);
+    # MTN's 2 bn a year x 5 is the curator's derivation too
+    raw = {r["pledge_title"]: r for r in _bundled_rows()}
+    differ = []
+    for _, r in bundled.valid.iterrows():
+        src = raw[r["title"]]["estimated_value_usd"]
+        if src and abs(float(src) - r["estimated_value_usd"]) > 1:
+            differ.append(r["title"][:20])
+    assert differ == ["Rural Telephony and "]
+
+
+def test_bundled_multi_valued_stakeholder_is_kept_in_notes(bundled: LoadResult) -> None:
+    r = _row(bundled, "Hamburg Declaration")
+    assert r["stakeholder_type"] == "UN entity"
+    assert "also listed as stakeholder type: Government" in r["notes"]
+
+
+def test_bundled_regions_and_lists(bundled: LoadResult) -> None:
+    r = _row(bundled, "Advocacy and digital literacy")
+    assert len(r["target_countries"]) == 12 and r["target_countries"][0] == "AGO"
+    regions = set().union(*bundled.valid["target_regions"].map(set))
+    assert {"Africa", "Asia & Pacific", "Americas", "Europe", "Sub-Saharan Africa"} <= regions
+    assert r["beneficiaries"] == ["youth aged 14-25", "persons with disabilities", "women"]
+
+
+def test_derived_ids_are_stable_across_runs_and_row_order(tmp_path: Path,
+                                                          bundled: LoadResult) -> None:
+    rows = _bundled_rows()
+    p = tmp_path / "reversed.csv"
+    with open(p, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(reversed(rows))
+    again = load_pledges(p)
+    a = dict(zip(bundled.valid["title"], bundled.valid["pledge_id"], strict=True))
+    b = dict(zip(again.valid["title"], again.valid["pledge_id"], strict=True))
+    assert a == b
+    assert all(pid.startswith("P2C-") and len(pid) == 12 for pid in a.values())
+
+
+# --- messy fixtures ----------------------------------------------------------------------------
+
+
+def test_messy_semicolon_cp1252_file() -> None:
+    r = load_pledges(FIX / "messy_semicolon_cp1252.csv")
+    assert r.delimiter == ";" and r.encoding == "cp1252"
+    # 14 data rows, one completely blank (row 12) is skipped
+    assert r.n_read == 13 and len(r.valid) == 7 and len(r.quarantine) == 6 and r.conserved
+    q = dict(zip(r.quarantine["source_row"], r.quarantine["reasons"], strict=True))
+    assert q == {
+        4: "unknown country: 'Atlantis' in target_countries",
+        5: "negative value: '-5000000' in estimated_value_usd",
+        6: "impossible date: '2022-13-40' in announced_date (month must be in 1..12)",
+        7: "exact duplicate: of row 2",
+        9: "unknown focus area: 'Teleportation' in focus_areas",
+        11: "unknown region: 'Narnia' in target_regions",
+    }
+    assert r.reason_counts().to_dict() == {
+        "unknown country": 1, "negative value": 1, "impossible date": 1,
+        "exact duplicate": 1, "unknown focus area": 1, "unknown region": 1}
+    raw7 = json.loads(r.quarantine.set_index("source_row").loc[7, "raw"])
+    assert raw7["value_as_stated"] == "€155m"  # cp1252 euro sign decoded
+    assert raw7["description"] == "Line one of the description\nline two, after a quoted newline"
+
+    v = r.valid.set_index("title")
+    first = v.loc["Rural pilot"]
+    assert first["focus_areas"] == ["ACCESS", "ADOPTION"]
+    assert first["target_countries"] == ["GHA", "KEN"]  # "GHA, KEN" split on the comma
+    assert first["entity_country"] == "GHA" and first["pledge_type"] == "Financial"
+    assert first["estimated_value_usd"] == pytest.approx(155e6 / _raw_emu_rate(2022))
+    assert first["announced_date"] == pd.Timestamp("2022-06-01")
+    assert first["announced_precision"] == "month"
+    assert first["beneficiaries"] == ["rural villages", "schools"]
+    civ = v.loc["Côte d’Ivoire backbone"]
+    assert civ["entity_country"] == "CIV" and civ["stakeholder_type"] == "Private sector"
+    assert civ["focus_areas"] == ["ACCELERATE INVESTMENT"]
+    assert civ["target_regions"] == ["Asia & Pacific"]
+    formula = v.loc['=HYPERLINK("http://evil.example","click")']  # data kept as is in memory
+    assert formula["pledger"] == "+1+1" and formula["description"] == "@SUM(A1)"
+    assert formula["stakeholder_type"] == "Civil society / NGO"
+    assert pd.isna(formula["estimated_value_usd"])  # TBD -> missing
+    assert v.loc["AI fund", "target_countries"] == ["COD"]  # "Congo, Dem. Rep." not split
+    assert v.loc["AI fund", "estimated_value_usd"] == pytest.approx(1.46e9)
+    assert v.loc["Everywhere", "is_global"] and v.loc["Everywhere", "target_regions"] == []
+    assert not v.loc["Rural pilot", "is_global"]
+    joint = v.loc["Joint declaration"]
+    assert joint["stakeholder_type"] == "UN entity" and "Government" in joint["notes"]
+    assert joint["estimated_value_usd"] == 1.2e6 and joint["currency"] == "USD"
+
+
+def test_bom_tab_file_with_ids_status_sdgs() -> None:
+    r = load_pledges(FIX / "bom_tab_canonical.csv")
+    assert r.delimiter == "\t" and r.encoding == "utf-8 (BOM)"
+    assert r.n_read == 8 and len(r.valid) == 2 and r.conserved
+    assert r.valid["pledge_id"].tolist() == ["A-1", "A-2"]  # first column despite the BOM
+    assert r.valid["status"].tolist() == ["in progress", "completed"]
+    assert r.valid["sdgs"].tolist() == [[4, 9], [4, 9]]
+    q = dict(zip(r.quarantine["source_row"], r.quarantine["reasons"], strict=True))
+    assert q[4] == "duplicate pledge_id: 'A-1' (first at row 2)"
+    assert q[5].startswith("missing pledge_id")
+    assert q[6] == "sdg outside 1-17: '18' in sdgs"
+    assert q[7] == "unknown status: 'postponed forever' in status"
+    assert q[8].startswith("extra cells")
+    assert q[9] == "unknown stakeholder type: 'Alien federation' in stakeholder_type"
+
+
+def test_pipe_delimited_file() -> None:
+    r = load_pledges(FIX / "pipe.csv")
+    assert r.delimiter == "|" and len(r.valid) == 2 and r.conserved
+    assert r.valid["target_countries"].tolist() == [["KEN", "UGA"], ["UGA"]]
+    assert r.valid["estimated_value_usd"].tolist() == [2e6, 3e6]
+
+
+def test_strict_mode_raises_on_the_first_problem() -> None:
+    with pytest.raises(PledgeDataError) as err:
+        load_pledges(FIX / "messy_semicolon_cp1252.csv", strict=True)
+    msg = str(err.value)
+    assert "messy_semicolon_cp1252.csv" in msg and "row 4" in msg and "Atlantis" in msg
+    assert len(load_pledges(strict=True).valid) == 38  # the clean bundled file passes
+
+
+# --- mapping and XLSX --------------------------------------------------------------------------
+
+
+def test_platform_export_csv_with_the_example_mapping() -> None:
+    r = load_pledges(FIX / "platform_export.csv", mapping=MAPPING)
+    assert r.n_read == 5 and len(r.valid) == 4 and r.conserved
+    assert r.unused_columns == ["Submitted By (email)"]
+    assert r.quarantine["reasons"].tolist() == [
+        "ambiguous currency: '¥' in value_as_stated (JPY or CNY: write the ISO code)"]
+    v = r.valid.set_index("pledge_id")
+    k = v.loc["P2C-0001"]
+    assert k["target_countries"] == ["KEN", "UGA"]  # two source columns joined
+    assert k["focus_areas"] == ["ACCESS", "ACCELERATE INVESTMENT"]
+    assert k["status"] == "in progress" and k["sdgs"] == [9, 17] and k["target_year"] == 2026
+    assert k["last_report_date"] == pd.Timestamp("2024-03-31")
+    assert k["estimated_value_usd"] == 25e6 and k["currency"] == "USD"
+    rw = v.loc["P2C-0002"]  # 1.5 bn RWF at the WDI 2023 rate
+    rwf_2023 = 1160.1  # SOURCES.md section 9 sanity table
+    assert rw["estimated_value_usd"] == pytest.approx(1.5e9 / rwf_2023, rel=1e-3)
+    assert v.loc["P2C-0003", "target_regions"] == ["Sub-Saharan Africa", "LDC"]
+    world = v.loc["P2C-0004"]
+    assert world["is_global"] and world["status"] == "announced"
+    assert world["estimated_value_usd"] == pytest.approx(2e6 / _raw_emu_rate(2025))  # 2026 -> 2025
+    assert "2025" in world["notes"]
+
+
+def _write_platform_xlsx(path: Path) -> None:
+    with open(FIX / "platform_export.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    wb = Workbook()
+    about = wb.active
+    about.title = "About"
+    about["A1"] = "Exported from the P2C platform"
+    ws = wb.create_sheet("Pledges")
+    ws.append(rows[0])
+    for r in rows[1:]:
+        ws.append([int(c) if c.isdigit() and len(c) > 4 else c for c in r])
+    ws["M2"].value = pd.Timestamp("2022-06-09 14:30").to_pydatetime()  # a real date cell
+    wb.save(path)
+
+
+def test_xlsx_platform_export_reads_the_named_sheet(tmp_path: Path) -> None:
+    p = tmp_path / "export.xlsx"
+    _write_platform_xlsx(p)
+    r = load_pledges(p, mapping=MAPPING)
+    assert r.file_format == "xlsx" and r.sheet == "Pledges"
+    assert r.n_read == 5 and len(r.valid) == 4 and r.conserved
+    k = r.valid.set_index("pledge_id").loc["P2C-0001"]
+    assert k["announced_date"] == pd.Timestamp("2022-06-09") and k["announced_precision"] == "day"
+    assert k["estimated_value_usd"] == 25e6
+    # without the mapping the first sheet is read, and it has no pledge columns
+    with pytest.raises(PledgeFileError, match="no pledge columns"):
+        load_pledges(p)
+
+
+def test_mapping_errors_name_the_mapping_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[columns]\nflavour = "Taste"\n')
+    with pytest.raises(PledgeFileError, match="bad.toml: unknown field 'flavour'"):
+        read_mapping(bad)
+    bad.write_text("[columns\n")
+    with pytest.raises(PledgeFileError, match="not a valid TOML"):
+        read_mapping(bad)
+    with pytest.raises(PledgeFileError, match="mapping file not found"):
+        read_mapping(tmp_path / "none.toml")
+    missing_col = tmp_path / "missing.toml"
+    missing_col.write_text('[columns]\ntitle = "Headline"\n')
+    with pytest.raises(PledgeFileError, match="mapping names column 'Headline'"):
+        load_pledges(FIX / "platform_export.csv", mapping=missing_col)
+
+
+# --- unreadable files --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("binary.csv", "binary file"),
+        ("empty.csv", "empty file"),
+        ("not_a_table.csv", "no pledge columns"),
+        ("fake.xlsx", "not a readable XLSX"),
+        ("does_not_exist.csv", "no such file"),
+    ],
+)
+def test_unreadable_files_raise_one_clear_error(name: str, what: str) -> None:
+    with pytest.raises(PledgeFileError) as err:
+        load_pledges(FIX / name)
+    msg = str(err.value)
+    assert name in msg and what in msg and "\n" not in msg
+
+
+def test_directory_is_not_a_pledge_file() -> None:
+    with pytest.raises(PledgeFileError, match="is a directory"):
+        load_pledges(FIX)
+
+
+@pytest.mark.parametrize("name", ["messy_semicolon_cp1252.csv", "bom_tab_canonical.csv",
+                                  "pipe.csv", "platform_export.csv"])
+def test_conservation_on_every_fixture(name: str) -> None:
+    r = load_pledges(FIX / name)
+    assert r.n_read == len(r.valid) + len(r.quarantine)
+    assert list(r.quarantine.columns) == ["source_row", "reasons", "raw"]
+    assert r.quarantine["reasons"].str.len().gt(0).all()
+    fields.schema().validate(r.valid)
+
+
+def test_header_only_and_excel_sep_line(tmp_path: Path) -> None:
+    p = tmp_path / "header_only.csv"
+    p.write_text("pledge_title,pledger\n", encoding="utf-8")
+    r = load_pledges(p)
+    assert r.n_read == 0 and len(r.valid) == 0 and len(r.quarantine) == 0
+    assert list(r.valid.columns) == list(fields.CANONICAL_COLUMNS)
+    p = tmp_path / "sep.csv"
+    p.write_text("sep=;\ntitle;pledger;value_as_stated\nA, B and C;X;USD 1,5 million\n"
+                 ";;\nD;Y;-1\n", encoding="utf-8")
+    r = load_pledges(p)
+    assert r.delimiter == ";" and r.n_read == 2 and r.valid["title"].tolist() == ["A, B and C"]
+    assert r.valid["estimated_value_usd"].tolist() == [1.5e6]
+    assert r.quarantine["source_row"].tolist() == [4]  # header is row 1, blank row 3 skipped
+
+
+def test_xlsx_row_numbers_count_leading_and_blank_rows(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws["A3"], ws["B3"], ws["C3"] = "Title", "Pledger", "Announced"
+    ws.append(["Good", "Org", 2023])  # row 4
+    ws.append([None, None, None])  # row 5, blank
+    ws.append(["Bad date", "Org 2", "31 February 2023"])  # row 6
+    p = tmp_path / "offset.xlsx"
+    wb.save(p)
+    r = load_pledges(p)
+    assert r.n_read == 2 and r.valid["announced_precision"].tolist() == ["year"]
+    assert r.quarantine["source_row"].tolist() == [6]
+    assert "impossible date" in r.quarantine["reasons"].iloc[0]
+
+
+def test_utf16_unicode_text_export(tmp_path: Path) -> None:
+    p = tmp_path / "unicode.txt"
+    p.write_bytes("title\tpledger\tentity_country\nRéseau\tOrange\tFrance\n".encode("utf-16"))
+    r = load_pledges(p)
+    assert r.encoding == "utf-16" and r.delimiter == "\t"
+    assert r.valid["title"].tolist() == ["Réseau"] and r.valid["entity_country"].tolist() == ["FRA"]
+
+
+def test_same_title_and_pledger_get_numbered_ids(tmp_path: Path) -> None:
+    p = tmp_path / "twins.csv"
+    p.write_text("title,pledger,announced_date\nFibre,Org,2022\nFibre,Org,2022\n"
+                 "Fibre,Org,2023\nfibre , ORG,2024\n", encoding="utf-8")
+    r = load_pledges(p)
+    assert r.quarantine["reasons"].tolist() == ["exact duplicate: of row 2"]
+    ids = r.valid["pledge_id"].tolist()
+    assert ids[1:] == [ids[0] + "-2", ids[0] + "-3"]  # case/space-insensitive, file order
