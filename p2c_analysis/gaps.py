@@ -1,0 +1,882 @@
+"""Pledges allocated to countries, and coverage / attention metrics against the people offline.
+
+The coalition tracks pledges "in light of the overall goal of achieving universal connectivity".
+This module lines pledged effort up with where the unconnected people are.
+
+Inputs (every function takes them as arguments; the defaults call the sibling modules):
+
+- ``pledges``: the canonical pledge table (``docs/architecture.md``). Used columns:
+  ``pledge_id`` (unique), ``target_countries``, ``target_regions``, ``is_global``,
+  ``estimated_value_usd`` and, for :func:`mix`, ``focus_areas``, ``stakeholder_type``,
+  ``pledge_type``.
+- ``country_table``: one row per economy for the analysis year with ``iso3``, ``population``
+  (persons), ``offline`` (persons not using the Internet) and optionally ``internet_pct``.
+  Default: :func:`country_table` (``connectivity.country_year`` for that year).
+- ``memberships``: ``{group label: [iso3, ...]}`` used to resolve ``target_regions`` labels and
+  group labels. Labels not in it are looked up with ``countries.members(label, as_of)``.
+- ``as_of``: the analysis year (int). Group membership (LDC, LLDC, SIDS, ...) is taken as of
+  1 July of that year, the convention of ``countries.members``. Default
+  ``connectivity.LATEST_YEAR``.
+
+Allocation rules (:func:`allocate`)
+-----------------------------------
+A pledge's countries are its ``target_countries`` if non-empty, else the members of its
+``target_regions`` (union over labels, as of the analysis year), else it is *global*
+(``is_global`` or nothing targeted: a pledge that names no country or region is counted with the
+global ones, so the unallocated row reads "Global or not stated"). Its USD value is spread over its countries by a weight:
+
+- ``"equal"``: every country the same share;
+- ``"population"``: the country's population of the analysis year;
+- ``"offline"``: the country's offline people of the analysis year.
+
+Missing weights: a country with a missing weight (not in ``country_table`` or NaN there) gets
+weight 0, like a country with 0 offline people. When *all* of a pledge's countries have zero or
+missing weight, the pledge falls back to an equal split over its countries (column
+``fallback_equal=True``). So a pledge's allocated USD always sums back to its value.
+
+Countries targeted (directly or as members of a region) but absent from ``country_table``
+(e.g. VAT: in the ITU Europe list, not a WDI economy) keep their rows with a missing weight:
+they get USD only under ``"equal"`` or through the fallback, have no offline figure, and count in
+a group only when the group's member list names them.
+
+Global pledges: with ``include_global=False`` (default) each is kept apart as one row with
+``iso3 = "GLOBAL"`` (unallocated, ``is_global_row=True``); with ``include_global=True`` it is
+spread over all countries of ``country_table`` by the same method (same fallback rule).
+
+Pledges without a value (``estimated_value_usd`` NaN) keep their rows with ``usd = NaN``: they
+count as pledges (``pledges_targeting``, ``pledge_units``) but add nothing to USD sums (a sum of
+USD treats NaN as "no value", never as a zero pledge; ``pledges_with_value`` says how many
+pledges the USD figures rest on).
+
+Metrics (:func:`coverage_by_country`, :func:`coverage_by_group`)
+----------------------------------------------------------------
+- ``pledges_targeting``: distinct pledges with at least one allocated country in the unit;
+  ``pledges_with_value``: those of them with a USD value.
+- ``pledge_units``: each pledge is one unit spread over its countries by the allocation weights
+  (the USD rule applied to a value of 1), so units add up over a partition of countries.
+- ``allocated_usd``: USD allocated to the unit (0.0 when nothing is allocated).
+- ``usd_per_offline``: ``allocated_usd / offline`` (USD per offline person);
+  ``pledges_per_10m_offline``: ``pledges_targeting / offline * 1e7``. NaN when offline is 0/NaN.
+- ``usd_share``: unit's ``allocated_usd`` ÷ USD allocated to all countries (unallocated global
+  pledges excluded); ``unit_share``: same with ``pledge_units``; ``offline_share``: unit's offline
+  people ÷ offline people of all countries in ``country_table`` with data.
+- ``attention_ratio_usd = usd_share / offline_share`` and
+  ``attention_ratio_count = unit_share / offline_share``: 1.0 = pledged attention proportional
+  to the unit's share of the world's offline people; < 1 = under-served, > 1 = over-served.
+  NaN where undefined: offline share 0 or unknown, or nothing allocated at all.
+
+Groups overlap (a country is in Africa and LDC), so group shares need not add up to 1.
+Group offline/population sums use the members present in ``country_table`` with data
+(``n_countries`` members, ``n_with_offline`` of them with an offline figure).
+
+Scale: vectorised numpy (integer codes, ``np.bincount``); no Python loop over pledges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
+import pandas as pd
+
+ALLOCATION_METHODS: tuple[str, ...] = ("equal", "population", "offline")
+GLOBAL_ISO3 = "GLOBAL"
+GLOBAL_LABEL = "Global or not stated (unallocated)"
+NO_FOCUS = "none stated"
+
+Memberships = Mapping[str, Sequence[str]]
+Groups = Sequence[str] | Mapping[str, Sequence[str]]
+
+_METHOD_COLUMN = {"population": "population", "offline": "offline"}
+
+
+# --- defaults from sibling modules ------------------------------------------------------------
+
+def _default_year() -> int:
+    from p2c_analysis import connectivity
+
+    return int(connectivity.LATEST_YEAR)
+
+
+def _year(as_of: object) -> int:
+    """The analysis year: ``None`` -> ``connectivity.LATEST_YEAR``; else an int year."""
+    if as_of is None:
+        return _default_year()
+    if isinstance(as_of, bool) or not isinstance(as_of, int | np.integer):
+        raise ValueError(f"as_of={as_of!r}: expected an analysis year (int), e.g. 2024")
+    return int(as_of)
+
+
+def country_table(as_of: int | None = None, imputation: str = "linear") -> pd.DataFrame:
+    """Per-country table of one year: ``iso3, population, offline, internet_pct, imputed``.
+
+    From ``connectivity.country_year(imputation)`` (persons; percent 0-100); ``as_of`` defaults
+    to ``connectivity.LATEST_YEAR``. Offline/internet are NaN where the economy has no data.
+    """
+    from p2c_analysis import connectivity
+
+    year = _year(as_of)
+    cy = connectivity.country_year(imputation)
+    cols = [c for c in ("iso3", "population", "offline", "internet_pct", "imputed")
+            if c in cy.columns]
+    out = cy.loc[cy["year"] == year, cols].reset_index(drop=True)
+    if out.empty:
+        raise ValueError(f"country_table: no connectivity rows for as_of={year}")
+    return out
+
+
+def default_groups() -> list[str]:
+    """``countries.STANDARD_GROUPS`` as a list."""
+    from p2c_analysis import countries
+
+    return list(countries.STANDARD_GROUPS)
+
+
+def group_memberships(
+    groups: Groups | None = None,
+    as_of: int | None = None,
+    memberships: Memberships | None = None,
+) -> dict[str, list[str]]:
+    """``{label: sorted ISO3 list}`` for group labels as of the analysis year.
+
+    ``groups``: labels (resolved from ``memberships`` first, else ``countries.members``) or a dict
+    label -> ISO3 list (taken as given). Default ``countries.STANDARD_GROUPS``.
+    """
+    if groups is None:
+        groups = default_groups()
+    if isinstance(groups, Mapping):
+        return {str(k): sorted({str(x) for x in v}) for k, v in groups.items()}
+    year = _year(as_of)
+    out: dict[str, list[str]] = {}
+    for label in groups:
+        out[str(label)] = _members(str(label), year, memberships)
+    return out
+
+
+def _members(label: str, as_of: int, memberships: Memberships | None,
+             context: str = "") -> list[str]:
+    if memberships is not None and label in memberships:
+        return sorted({str(x) for x in memberships[label]})
+    from p2c_analysis import countries
+
+    try:
+        return sorted(countries.members(label, as_of=as_of))
+    except Exception as exc:  # unknown label: one clear line naming it
+        raise ValueError(f"unknown group label {label!r}{context}: {exc}") from exc
+
+
+def _check_method(method: str) -> None:
+    if method not in ALLOCATION_METHODS:
+        raise ValueError(f"method={method!r}: expected one of {ALLOCATION_METHODS}")
+
+
+# --- targets ----------------------------------------------------------------------------------
+
+@dataclass
+class _Targets:
+    """Integer-coded (pledge, country) pairs; the internal form of :func:`explode_targets`."""
+
+    pledge_ids: pd.Series  # position -> pledge_id (the pledges' column, not copied)
+    universe: pd.Index  # country code -> iso3 (country_table first, then extra targets)
+    n_table: int  # first n_table codes are the country_table rows (or all when no table)
+    p: np.ndarray  # int32 pledge positions of the rows, sorted by pledge (rows contiguous)
+    c: np.ndarray  # int32 country codes of the rows
+    via: np.ndarray  # int8: 0 country, 1 region
+    is_global: np.ndarray  # bool per pledge: no rows, allocated globally
+
+    @property
+    def n_pledges(self) -> int:
+        return len(self.pledge_ids)
+
+
+def _list_lengths(cells: list) -> tuple[list, np.ndarray]:
+    """Cells as lists (missing -> []) and their lengths, fast path for canonical frames."""
+    if not cells or set(map(type, cells)) == {list}:
+        return cells, np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+    from p2c_analysis.fields import _as_list
+
+    cells = [_as_list(x) for x in cells]
+    return cells, np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+
+
+def _check_pledges(pledges: pd.DataFrame, needed: Iterable[str]) -> None:
+    missing = [c for c in needed if c not in pledges.columns]
+    if missing:
+        raise ValueError(f"pledges: missing column(s) {missing}")
+
+
+def _unique_ids(pledges: pd.DataFrame) -> pd.Index:
+    """``pledge_id`` as an Index, raising a one-line error when not unique."""
+    ids = pd.Index(pledges["pledge_id"].astype(str))
+    if not ids.is_unique:
+        dup = ids[ids.duplicated()][0]
+        raise ValueError(f"pledges: pledge_id not unique (e.g. {dup!r})")
+    return ids
+
+
+def _dedupe(p: np.ndarray, c: np.ndarray, via: np.ndarray, multi: np.ndarray, nu: int):
+    """Drop repeated (pledge, country) rows; only rows of pledges flagged ``multi`` can repeat.
+
+    Returns the rows sorted by pledge (stable: single rows keep their order)."""
+    m = multi[p]
+    if m.any():
+        key = p[m].astype(np.int64) * max(nu, 1) + c[m]
+        _, first = np.unique(key, return_index=True)
+        keep_m = np.flatnonzero(m)[first]
+        keep = np.sort(np.concatenate([np.flatnonzero(~m), keep_m]))
+        p, c, via = p[keep], c[keep], via[keep]
+    return p, c, via
+
+
+def _targets(
+    pledges: pd.DataFrame,
+    as_of: int | None,
+    memberships: Memberships | None,
+    table_iso3: Sequence[str] | None = None,
+) -> _Targets:
+    _check_pledges(pledges, ("pledge_id", "target_countries", "target_regions"))
+    year = _year(as_of)
+    n = len(pledges)
+    ids = pledges["pledge_id"]
+    tc, lens = _list_lengths(pledges["target_countries"].tolist())
+    flat_c = np.array(list(chain.from_iterable(tc)), dtype=object)
+    p_c = np.repeat(np.arange(n, dtype=np.int32), lens)
+
+    # regions only for pledges without target countries
+    has_c = lens > 0
+    tr, rlens = _list_lengths(pledges["target_regions"].tolist())
+    rlens = np.where(has_c, 0, rlens)
+    sel = np.flatnonzero(rlens > 0)
+    flat_r = list(chain.from_iterable(tr[i] for i in sel))  # loop over region pledges only
+    p_r_lab = np.repeat(sel.astype(np.int32), rlens[sel])
+    lab_codes, labels = pd.factorize(np.array(flat_r, dtype=object))
+    label_members: list[list[str]] = []
+    for j, label in enumerate(labels):  # loop over distinct labels (a handful)
+        first = p_r_lab[np.flatnonzero(lab_codes == j)[0]]
+        ctx = f" in target_regions of pledge {ids.iloc[first]!r}"
+        mem = _members(str(label), year, memberships, ctx)
+        if not mem:
+            raise ValueError(f"target region {label!r}{ctx} has no members as of {year}")
+        label_members.append(mem)
+
+    # country universe: table first, then any extra iso3 targeted
+    c_codes, c_uniques = pd.factorize(flat_c)
+    base = [] if table_iso3 is None else [str(x) for x in table_iso3]
+    seen = pd.Index(base)
+    extra = pd.Index(pd.unique(np.array(
+        [*map(str, c_uniques), *chain.from_iterable(label_members)], dtype=object)))
+    extra = extra[~extra.isin(seen)] if len(extra) else extra
+    universe = pd.Index(list(seen) + sorted(map(str, extra)), dtype=object)
+    n_table = len(base) if table_iso3 is not None else len(universe)
+    nu = len(universe)
+
+    c_c = universe.get_indexer(pd.Index(c_uniques, dtype=object)).astype(np.int32)[c_codes] \
+        if len(c_codes) else np.empty(0, np.int32)
+    # region rows: expand each (pledge, label) row into the label's members
+    mem_codes = [universe.get_indexer(m).astype(np.int32) for m in label_members]
+    mlen = np.array([len(m) for m in mem_codes], dtype=np.int64)
+    flat_m = np.concatenate(mem_codes) if mem_codes else np.empty(0, np.int32)
+    offs = np.concatenate([[0], np.cumsum(mlen)[:-1]]) if len(mlen) else np.empty(0, np.int64)
+    row_len = mlen[lab_codes] if len(lab_codes) else np.empty(0, np.int64)
+    p_r = np.repeat(p_r_lab, row_len)
+    start = np.repeat(offs[lab_codes] if len(lab_codes) else np.empty(0, np.int64), row_len)
+    within = np.arange(len(p_r), dtype=np.int64) - np.repeat(
+        np.cumsum(row_len) - row_len, row_len)
+    c_r = flat_m[start + within] if len(p_r) else np.empty(0, np.int32)
+
+    # dedupe only where repeats are possible: several countries / several region labels
+    p_c, c_c, v_c = _dedupe(p_c, c_c, np.zeros(len(p_c), np.int8), lens > 1, nu)
+    p_r, c_r, v_r = _dedupe(p_r, c_r, np.ones(len(p_r), np.int8), rlens > 1, nu)
+    # a pledge has country rows or region rows, never both: merge the two sorted runs
+    p_all = np.concatenate([p_c, p_r])
+    order = np.argsort(p_all, kind="stable")
+    p_all = p_all[order]
+    c_all = np.concatenate([c_c, c_r])[order]
+    via = np.concatenate([v_c, v_r])[order]
+    has_rows = np.zeros(n, dtype=bool)
+    has_rows[p_all] = True
+    return _Targets(ids, universe, n_table, p_all, c_all, via, ~has_rows)
+
+
+def explode_targets(
+    pledges: pd.DataFrame,
+    as_of: int | None = None,
+    memberships: Memberships | None = None,
+) -> pd.DataFrame:
+    """Long (pledge, country) table: which countries each pledge targets.
+
+    Returns columns ``pledge_id, iso3, via`` (``via`` = ``"country"``, ``"region"`` or
+    ``"global"``), one row per distinct (pledge, country), sorted by pledge. A pledge with
+    ``target_countries`` uses them; else the union of its ``target_regions`` members as of the
+    analysis year ``as_of``; else it gets one row ``iso3 = "GLOBAL"``. The three columns are
+    categoricals (memory at platform scale; they compare and merge like strings).
+    Raises ``ValueError`` for a non-unique ``pledge_id`` or a region label with no known or no
+    current members.
+    """
+    ids = _unique_ids(pledges)
+    t = _targets(pledges, as_of, memberships)
+    g = np.flatnonzero(t.is_global).astype(np.int32)
+    p = np.concatenate([t.p, g])
+    order = np.argsort(p, kind="stable")
+    c = np.concatenate([t.c, np.full(len(g), len(t.universe), dtype=np.int32)])[order]
+    via = np.concatenate([t.via, np.full(len(g), 2, dtype=np.int8)])[order]
+    return pd.DataFrame({
+        "pledge_id": pd.Categorical.from_codes(p[order], categories=ids),
+        "iso3": pd.Categorical.from_codes(c, categories=[*t.universe, GLOBAL_ISO3]),
+        "via": pd.Categorical.from_codes(via, categories=["country", "region", "global"]),
+    })
+
+
+# --- allocation core --------------------------------------------------------------------------
+
+@dataclass
+class _Allocation:
+    t: _Targets
+    share: np.ndarray  # per targeted row: share of the pledge (sums to 1 per pledge)
+    fallback: np.ndarray  # bool per pledge: equal split used because all weights were 0/NaN
+    value: np.ndarray  # float per pledge (NaN = no value)
+    global_share: np.ndarray  # per universe country: share of a global pledge (0 outside table)
+    global_fallback: bool
+    include_global: bool
+    weights: np.ndarray  # per universe country raw weight (NaN = missing)
+
+
+def _prepare_table(ct: pd.DataFrame, method: str) -> pd.DataFrame:
+    if "iso3" not in ct.columns:
+        raise ValueError("country_table: missing column 'iso3'")
+    col = _METHOD_COLUMN.get(method)
+    if col is not None and col not in ct.columns:
+        raise ValueError(f"country_table: missing column {col!r} needed by method={method!r}")
+    if not ct["iso3"].is_unique:
+        dup = ct.loc[ct["iso3"].duplicated(), "iso3"].iloc[0]
+        raise ValueError(f"country_table: iso3 not unique (e.g. {dup!r}); pass one year")
+    return ct
+
+
+def _allocate_core(
+    pledges: pd.DataFrame,
+    ct: pd.DataFrame,
+    method: str,
+    include_global: bool,
+    t: _Targets,
+) -> _Allocation:
+    _check_method(method)
+    _prepare_table(ct, method)
+    if "estimated_value_usd" not in pledges.columns:
+        raise ValueError("pledges: missing column 'estimated_value_usd'")
+    nu = len(t.universe)
+    w = np.full(nu, np.nan)
+    if method == "equal":
+        w[:] = 1.0
+    else:
+        vals = pd.to_numeric(ct[_METHOD_COLUMN[method]], errors="coerce").to_numpy(float)
+        w[: t.n_table] = vals
+    if np.any(w < 0):
+        bad = t.universe[np.flatnonzero(w < 0)[0]]
+        raise ValueError(f"country_table: negative {method} weight for {bad}")
+    w0 = np.nan_to_num(w, nan=0.0)
+    npl = t.n_pledges
+    rw = w0[t.c]
+    tot = np.bincount(t.p, weights=rw, minlength=npl)
+    cnt = np.bincount(t.p, minlength=npl).astype(float)
+    fallback = (tot <= 0) & (cnt > 0)
+    rw = np.where(fallback[t.p], 1.0, rw)
+    tot = np.where(fallback, cnt, tot)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = rw / tot[t.p]
+    value = pd.to_numeric(pledges["estimated_value_usd"], errors="coerce").to_numpy(float)
+
+    gw = np.zeros(nu)
+    gw[: t.n_table] = w0[: t.n_table]
+    gfall = bool(gw.sum() <= 0)
+    if gfall:
+        gw[: t.n_table] = 1.0
+    gshare = gw / gw.sum() if gw.sum() > 0 else gw
+    return _Allocation(t, share, fallback, value, gshare, gfall, include_global, w)
+
+
+def _resolve_inputs(pledges, country_table_, as_of, memberships, targets=None):
+    year = _year(as_of)
+    ct = country_table(year) if country_table_ is None else country_table_
+    _prepare_table(ct, "equal")
+    if targets is None:
+        targets = _targets(pledges, year, memberships, ct["iso3"].astype(str).tolist())
+    return year, ct, targets
+
+
+def allocate(
+    pledges: pd.DataFrame,
+    country_table: pd.DataFrame | None = None,
+    method: str = "offline",
+    include_global: bool = False,
+    memberships: Memberships | None = None,
+    as_of: int | None = None,
+) -> pd.DataFrame:
+    """Spread each pledge's USD value over its countries.
+
+    Returns long rows ``pledge_id, iso3, weight, usd, is_global_row, fallback_equal``, sorted
+    by pledge (``pledge_id`` and ``iso3`` are categoricals, for memory at platform scale; they
+    compare and merge like strings; ``pledge_id`` must be unique):
+    ``weight`` is the country's share of the pledge (sums to 1 per pledge), ``usd = value *
+    weight`` (NaN when the pledge has no value). ``method`` in :data:`ALLOCATION_METHODS`.
+    Global pledges: one ``iso3="GLOBAL"`` row (weight 1) when ``include_global=False``; else one
+    row per ``country_table`` country (this can be large: n_global x n_countries rows; the
+    coverage functions never build it). See the module docstring for the missing-weight rule.
+    """
+    _check_method(method)
+    _, ct, t = _resolve_inputs(pledges, country_table, as_of, memberships)
+    a = _allocate_core(pledges, ct, method, include_global, t)
+    g = np.flatnonzero(t.is_global).astype(np.int32)
+    p_parts = [t.p]
+    c_parts = [t.c]
+    w_parts = [a.share]
+    glob_parts = [np.zeros(len(t.p), dtype=bool)]
+    fb_parts = [a.fallback[t.p]]
+    cats = list(t.universe)
+    if len(g):
+        if include_global:
+            nt = t.n_table
+            p_parts.append(np.repeat(g, nt))
+            c_parts.append(np.tile(np.arange(nt, dtype=np.int32), len(g)))
+            w_parts.append(np.tile(a.global_share[:nt], len(g)))
+            fb_parts.append(np.full(len(g) * nt, a.global_fallback))
+        else:
+            cats = cats + [GLOBAL_ISO3]
+            p_parts.append(g)
+            c_parts.append(np.full(len(g), len(t.universe), dtype=np.int32))
+            w_parts.append(np.ones(len(g)))
+            fb_parts.append(np.zeros(len(g), dtype=bool))
+        glob_parts.append(np.ones(len(p_parts[-1]), dtype=bool))
+    p = np.concatenate(p_parts)
+    c = np.concatenate(c_parts)
+    w = np.concatenate(w_parts)
+    order = np.argsort(p, kind="stable")
+    p, c, w = p[order], c[order], w[order]
+    return pd.DataFrame({
+        "pledge_id": pd.Categorical.from_codes(p, categories=_unique_ids(pledges)),
+        "iso3": pd.Categorical.from_codes(c, categories=cats),
+        "weight": w,
+        "usd": a.value[p] * w,
+        "is_global_row": np.concatenate(glob_parts)[order],
+        "fallback_equal": np.concatenate(fb_parts)[order],
+    })
+
+
+# --- coverage ---------------------------------------------------------------------------------
+
+def _country_sums(a: _Allocation) -> dict[str, np.ndarray]:
+    """Per universe country: distinct pledges, pledges with value, units, USD."""
+    t = a.t
+    nu = len(t.universe)
+    has_val = ~np.isnan(a.value)
+    v0 = np.nan_to_num(a.value, nan=0.0)
+    out = {
+        "pledges_targeting": np.bincount(t.c, minlength=nu).astype(float),
+        "pledges_with_value": np.bincount(t.c, weights=has_val[t.p].astype(float),
+                                          minlength=nu),
+        "pledge_units": np.bincount(t.c, weights=a.share, minlength=nu),
+        "allocated_usd": np.bincount(t.c, weights=v0[t.p] * a.share, minlength=nu),
+    }
+    out = {k: v.astype(float) for k, v in out.items()}  # bincount of nothing is int64
+    if a.include_global:
+        g = t.is_global
+        ng, ngv = float(g.sum()), float((g & has_val).sum())
+        in_table = np.zeros(nu, dtype=bool)
+        in_table[: t.n_table] = True
+        out["pledges_targeting"] += ng * in_table
+        out["pledges_with_value"] += ngv * in_table
+        out["pledge_units"] += ng * a.global_share
+        out["allocated_usd"] += v0[g].sum() * a.global_share
+    return out
+
+
+def _global_row(a: _Allocation) -> dict[str, float]:
+    g = a.t.is_global
+    return {
+        "pledges_targeting": float(g.sum()),
+        "pledges_with_value": float((g & ~np.isnan(a.value)).sum()),
+        "pledge_units": float(g.sum()),
+        "allocated_usd": float(np.nansum(a.value[g])),
+    }
+
+
+def _ratios(df: pd.DataFrame, world_offline: float, total_usd: float,
+            total_units: float) -> pd.DataFrame:
+    off = df["offline"].astype(float)
+    off_pos = off.where(off > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df["usd_per_offline"] = df["allocated_usd"] / off_pos
+        df["pledges_per_10m_offline"] = df["pledges_targeting"] / off_pos * 1e7
+        df["offline_share"] = off / world_offline if world_offline > 0 else np.nan
+        df["usd_share"] = df["allocated_usd"] / total_usd if total_usd > 0 else np.nan
+        df["unit_share"] = df["pledge_units"] / total_units if total_units > 0 else np.nan
+    osh = df["offline_share"].where(df["offline_share"] > 0)
+    df["attention_ratio_usd"] = df["usd_share"] / osh
+    df["attention_ratio_count"] = df["unit_share"] / osh
+    return df
+
+
+_COUNT_COLS = ("pledges_targeting", "pledges_with_value")
+
+
+def _coverage_country_from(a: _Allocation, ct: pd.DataFrame) -> pd.DataFrame:
+    t = a.t
+    sums = _country_sums(a)
+    nu = len(t.universe)
+    df = pd.DataFrame({"iso3": pd.array(np.asarray(t.universe, dtype=object), dtype="str")})
+    for col in ("population", "offline", "internet_pct"):
+        vals = np.full(nu, np.nan)
+        if col in ct.columns:
+            vals[: t.n_table] = pd.to_numeric(ct[col], errors="coerce").to_numpy(float)
+        df[col] = vals
+    df["in_country_table"] = np.arange(nu) < t.n_table
+    for k, v in sums.items():
+        df[k] = v
+    world_off = float(np.nansum(df["offline"].to_numpy()[: t.n_table]))
+    total_usd = float(df["allocated_usd"].sum())
+    total_units = float(df["pledge_units"].sum())
+    df = _ratios(df, world_off, total_usd, total_units)
+    if not a.include_global and t.is_global.any():
+        row = {"iso3": GLOBAL_ISO3, "in_country_table": False, **_global_row(a)}
+        df = pd.concat([df, pd.DataFrame([row])], ignore_index=True)
+    for col in _COUNT_COLS:
+        df[col] = df[col].round().astype("int64")
+    return df
+
+
+def coverage_by_country(
+    pledges: pd.DataFrame,
+    country_table: pd.DataFrame | None = None,
+    method: str = "offline",
+    include_global: bool = False,
+    memberships: Memberships | None = None,
+    as_of: int | None = None,
+) -> pd.DataFrame:
+    """One row per country: offline people, population and the pledged attention they get.
+
+    Columns ``iso3, population, offline, internet_pct, in_country_table, pledges_targeting,
+    pledges_with_value, pledge_units, allocated_usd, usd_per_offline, pledges_per_10m_offline,
+    offline_share, usd_share, unit_share, attention_ratio_usd, attention_ratio_count`` (definitions
+    in the module docstring). Rows: every ``country_table`` country, plus targeted ISO3 absent
+    from it (``in_country_table=False``, no offline data), plus one ``iso3="GLOBAL"`` row for the
+    unallocated global pledges when ``include_global=False`` (its ratios are NaN).
+    """
+    _check_method(method)
+    _, ct, t = _resolve_inputs(pledges, country_table, as_of, memberships)
+    a = _allocate_core(pledges, ct, method, include_global, t)
+    return _coverage_country_from(a, ct)
+
+
+def _membership_matrix(groups: dict[str, list[str]], universe: pd.Index) -> np.ndarray:
+    m = np.zeros((len(groups), len(universe)), dtype=bool)
+    for i, mem in enumerate(groups.values()):
+        idx = universe.get_indexer(list(mem))
+        m[i, idx[idx >= 0]] = True
+    return m
+
+
+def _group_hits(a: _Allocation, mrow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pledge: whether it touches the group, and the USD it allocates to the group."""
+    t = a.t
+    npl = t.n_pledges
+    hit = mrow[t.c]
+    ph = t.p[hit]
+    touched = np.bincount(ph, minlength=npl) > 0
+    usd = np.bincount(ph, weights=np.nan_to_num(a.value[ph]) * a.share[hit], minlength=npl)
+    if a.include_global:
+        g = t.is_global
+        gin = mrow[: t.n_table].any()
+        touched = touched | (g & gin)
+        gsh = float(a.global_share[mrow].sum())
+        usd = np.where(g, np.nan_to_num(a.value) * gsh, usd)
+    return touched, usd
+
+
+def _touched_matrix(a: _Allocation, m: np.ndarray) -> np.ndarray:
+    """Bool (groups x pledges): the pledge allocates to at least one member of the group.
+
+    One pass over the rows: each country carries a bit mask of its groups (64 per word), OR-ed
+    over each pledge's contiguous rows with ``np.bitwise_or.reduceat``."""
+    t = a.t
+    ng, npl = m.shape[0], t.n_pledges
+    out = np.zeros((ng, npl), dtype=bool)
+    if len(t.p):
+        starts = np.flatnonzero(np.r_[True, t.p[1:] != t.p[:-1]])
+        owners = t.p[starts]
+    for lo in range(0, ng, 64):
+        sub = m[lo: lo + 64]
+        shifts = np.arange(len(sub), dtype=np.uint64)[:, None]
+        bits = np.bitwise_or.reduce(sub.astype(np.uint64) << shifts, axis=0)
+        if len(t.p):
+            pb = np.zeros(npl, dtype=np.uint64)
+            pb[owners] = np.bitwise_or.reduceat(bits[t.c], starts)
+            for k in range(len(sub)):
+                out[lo + k] = ((pb >> np.uint64(k)) & np.uint64(1)).astype(bool)
+    if a.include_global:
+        in_table = m[:, : t.n_table].any(axis=1)
+        out[np.ix_(in_table, t.is_global)] = True
+    return out
+
+
+def _coverage_group_from(a: _Allocation, ct: pd.DataFrame,
+                         groups: dict[str, list[str]]) -> pd.DataFrame:
+    t = a.t
+    sums = _country_sums(a)
+    nu = len(t.universe)
+    m = _membership_matrix(groups, t.universe)
+    off = np.full(nu, np.nan)
+    pop = np.full(nu, np.nan)
+    if "offline" in ct.columns:
+        off[: t.n_table] = pd.to_numeric(ct["offline"], errors="coerce").to_numpy(float)
+    if "population" in ct.columns:
+        pop[: t.n_table] = pd.to_numeric(ct["population"], errors="coerce").to_numpy(float)
+    has_val = ~np.isnan(a.value)
+    touch = _touched_matrix(a, m)
+    rows = []
+    for i, label in enumerate(groups):  # loop over groups (a handful), not pledges
+        mrow = m[i]
+        touched = touch[i]
+        mpop = pop[mrow]
+        moff = off[mrow]
+        rows.append({
+            "group": label,
+            "n_countries": len(groups[label]),
+            "n_with_offline": int(np.isfinite(moff).sum()),
+            "population": float(np.nansum(mpop)) if np.isfinite(mpop).any() else np.nan,
+            "offline": float(np.nansum(moff)) if np.isfinite(moff).any() else np.nan,
+            "pledges_targeting": int(touched.sum()),
+            "pledges_with_value": int((touched & has_val).sum()),
+            "pledge_units": float(sums["pledge_units"][mrow].sum()),
+            "allocated_usd": float(sums["allocated_usd"][mrow].sum()),
+        })
+    df = pd.DataFrame(rows)
+    if df.empty:
+        df = pd.DataFrame(columns=["group", "n_countries", "n_with_offline", "population",
+                                   "offline", *_COUNT_COLS, "pledge_units", "allocated_usd"])
+    df["group"] = df["group"].astype("str")
+    off_with = pd.Series(off[: t.n_table]).fillna(0.0)
+    world_off = float(off_with.sum())
+    df = _ratios(df, world_off, float(sums["allocated_usd"].sum()),
+                 float(sums["pledge_units"].sum()))
+    if not a.include_global and t.is_global.any():
+        row = {"group": GLOBAL_LABEL, "n_countries": 0, "n_with_offline": 0, **_global_row(a)}
+        df = pd.concat([df, pd.DataFrame([row])], ignore_index=True)
+    for col in (*_COUNT_COLS, "n_countries", "n_with_offline"):
+        df[col] = df[col].round().astype("int64")
+    return df
+
+
+def coverage_by_group(
+    pledges: pd.DataFrame,
+    groups: Groups | None = None,
+    country_table: pd.DataFrame | None = None,
+    method: str = "offline",
+    include_global: bool = False,
+    memberships: Memberships | None = None,
+    as_of: int | None = None,
+) -> pd.DataFrame:
+    """One row per group: offline people, population and the pledged attention they get.
+
+    ``groups``: group labels (default ``countries.STANDARD_GROUPS``; membership as of ``as_of``)
+    or a dict ``{label: [iso3, ...]}``. Columns ``group, n_countries, n_with_offline,
+    population, offline, pledges_targeting, pledges_with_value, pledge_units, allocated_usd,
+    usd_per_offline, pledges_per_10m_offline, offline_share, usd_share, unit_share,
+    attention_ratio_usd, attention_ratio_count`` (see the module docstring). With
+    ``include_global=False`` and global pledges present, a last row ``group = GLOBAL_LABEL``
+    holds the unallocated global pledges (ratios NaN).
+    """
+    _check_method(method)
+    year, ct, t = _resolve_inputs(pledges, country_table, as_of, memberships)
+    gm = group_memberships(groups, year, memberships)
+    a = _allocate_core(pledges, ct, method, include_global, t)
+    return _coverage_group_from(a, ct, gm)
+
+
+def under_served(
+    pledges: pd.DataFrame | None = None,
+    coverage: pd.DataFrame | None = None,
+    min_offline: float = 1e6,
+    basis: str = "usd",
+    top: int | None = 20,
+    **coverage_kwargs,
+) -> pd.DataFrame:
+    """Countries with many offline people and little or no pledged attention, ranked.
+
+    ``score = offline * (1 - min(1, attention_ratio))`` (persons): the offline people "not
+    matched" by pledged attention; a country with no attention at all scores its whole offline
+    population, one at or above proportional attention scores 0. ``basis`` picks the ratio:
+    ``"usd"`` (``attention_ratio_usd``) or ``"count"`` (``attention_ratio_count``). Only countries
+    with ``offline >= min_offline`` (persons) and a defined ratio are kept; sorted by score
+    (descending), ``top`` rows (None = all). Pass a :func:`coverage_by_country` table as
+    ``coverage``, or ``pledges`` plus its keyword arguments.
+    """
+    if basis not in ("usd", "count"):
+        raise ValueError(f"basis={basis!r}: expected 'usd' or 'count'")
+    if coverage is None:
+        if pledges is None:
+            raise ValueError("under_served: pass pledges or coverage")
+        coverage = coverage_by_country(pledges, **coverage_kwargs)
+    ratio = f"attention_ratio_{basis}"
+    df = coverage.loc[(coverage["iso3"] != GLOBAL_ISO3) & (coverage["offline"] >= min_offline)
+                      & coverage[ratio].notna()].copy()
+    df["score"] = df["offline"] * (1.0 - np.minimum(1.0, df[ratio]))
+    df = df.sort_values(["score", "offline"], ascending=False, kind="stable")
+    df["rank"] = np.arange(1, len(df) + 1)
+    cols = ["rank", "iso3", "offline", "population", "internet_pct", "pledges_targeting",
+            "allocated_usd", ratio, "score"]
+    df = df[cols].reset_index(drop=True)
+    return df if top is None else df.head(top)
+
+
+# --- sensitivity ------------------------------------------------------------------------------
+
+SENSITIVE_METRICS: tuple[str, ...] = (
+    "allocated_usd", "usd_per_offline", "usd_share", "unit_share",
+    "attention_ratio_usd", "attention_ratio_count",
+)
+
+
+def sensitivity(
+    pledges: pd.DataFrame,
+    groups: Groups | None = None,
+    country_table: pd.DataFrame | None = None,
+    by: str = "group",
+    methods: Sequence[str] = ALLOCATION_METHODS,
+    include_global: bool = False,
+    memberships: Memberships | None = None,
+    as_of: int | None = None,
+) -> pd.DataFrame:
+    """Coverage under each allocation method side by side (wide by method).
+
+    ``by="group"`` (rows = groups) or ``"country"`` (rows = ISO3). Method-independent columns
+    (``offline, population, pledges_targeting, pledges_with_value``) once, then
+    ``<metric>_<method>`` for each metric of :data:`SENSITIVE_METRICS`, then
+    ``attention_usd_min`` / ``attention_usd_max`` over methods and ``robust_usd``: True when the
+    USD attention ratio is on the same side of 1.0 under every method (NaN ratios ignored;
+    ``<NA>`` when no method gives a ratio) — i.e. "under-/over-served" does not depend on the
+    method. Pledge counts do not depend on the method; USD and unit figures do, but only for
+    pledges with several countries.
+    """
+    if by not in ("group", "country"):
+        raise ValueError(f"by={by!r}: expected 'group' or 'country'")
+    for mth in methods:
+        _check_method(mth)
+    year, ct, t = _resolve_inputs(pledges, country_table, as_of, memberships)
+    gm = group_memberships(groups, year, memberships) if by == "group" else None
+    key = "group" if by == "group" else "iso3"
+    base_cols = [key, "offline", "population", "pledges_targeting", "pledges_with_value"]
+    out: pd.DataFrame | None = None
+    for mth in methods:
+        a = _allocate_core(pledges, ct, mth, include_global, t)
+        cov = _coverage_group_from(a, ct, gm) if by == "group" else _coverage_country_from(a, ct)
+        part = cov[[key, *SENSITIVE_METRICS]].rename(
+            columns={m: f"{m}_{mth}" for m in SENSITIVE_METRICS})
+        out = cov[base_cols].merge(part, on=key) if out is None else out.merge(part, on=key)
+    assert out is not None
+    rcols = [f"attention_ratio_usd_{m}" for m in methods]
+    r = out[rcols]
+    out["attention_usd_min"] = r.min(axis=1)
+    out["attention_usd_max"] = r.max(axis=1)
+    above = (r > 1).where(r.notna())
+    n_def = r.notna().sum(axis=1)
+    robust = (above.sum(axis=1) == n_def) | (above.sum(axis=1) == 0)
+    out["robust_usd"] = pd.array(robust.where(n_def > 0), dtype="boolean")
+    return out
+
+
+# --- mix --------------------------------------------------------------------------------------
+
+MIX_DIMENSIONS: tuple[str, ...] = ("focus_area", "stakeholder_type", "pledge_type")
+
+
+def _dimension_codes(pledges: pd.DataFrame, dim: str):
+    """Long (pledge position, category code, fraction) for one dimension, plus categories."""
+    from p2c_analysis import fields
+
+    n = len(pledges)
+    if dim == "focus_area":
+        cells, lens = _list_lengths(pledges["focus_areas"].tolist())
+        flat = list(chain.from_iterable(cells))
+        p = np.repeat(np.arange(n, dtype=np.int64), lens)
+        none = np.flatnonzero(lens == 0)
+        p = np.concatenate([p, none])
+        flat = np.array(flat + [NO_FOCUS] * len(none), dtype=object)
+        k = np.maximum(lens, 1).astype(float)
+        cats = [*fields.FOCUS_AREAS, NO_FOCUS]
+        frac = 1.0 / k[p]
+    else:
+        col = pledges[dim].astype("object").where(pledges[dim].notna(), fields.UNKNOWN)
+        flat = col.to_numpy(dtype=object)
+        p = np.arange(n, dtype=np.int64)
+        frac = np.ones(n)
+        allowed = fields.STAKEHOLDER_TYPES if dim == "stakeholder_type" else fields.PLEDGE_TYPES
+        cats = [*allowed, fields.UNKNOWN]
+    extra = sorted(set(pd.unique(flat)) - set(cats), key=str)
+    cats = cats + [str(x) for x in extra]
+    codes = pd.Index(cats).get_indexer(flat)
+    return p, codes, frac, cats
+
+
+def mix(
+    pledges: pd.DataFrame,
+    groups: Groups | None = None,
+    country_table: pd.DataFrame | None = None,
+    method: str = "offline",
+    include_global: bool = False,
+    dimensions: Sequence[str] = MIX_DIMENSIONS,
+    memberships: Memberships | None = None,
+    as_of: int | None = None,
+) -> pd.DataFrame:
+    """Focus-area, stakeholder-type and pledge-type mix of the pledges reaching each group.
+
+    Long table ``group, dimension, category, pledges, pledge_share, usd, usd_share,
+    group_pledges, group_usd, offline_share``. A pledge is in a group when it allocates to at
+    least one member (the same rule as ``pledges_targeting``); its USD in the group is the USD
+    allocated to members (``method``). Multi-focus pledges count once in *each* of their focus
+    areas (so focus ``pledge_share`` can add to more than 1) and their USD is split equally among
+    them (so ``usd_share`` adds to 1); no focus stated -> category ``"none stated"``.
+    ``pledge_share = pledges / group_pledges``; ``usd_share = usd / group_usd`` (NaN when the
+    group has no USD). ``offline_share`` is the group's share of the world's offline people
+    (same as :func:`coverage_by_group`). With ``include_global=False``, global pledges form the
+    pseudo-group ``GLOBAL_LABEL``.
+    """
+    _check_method(method)
+    for d in dimensions:
+        if d not in MIX_DIMENSIONS:
+            raise ValueError(f"dimension {d!r}: expected one of {MIX_DIMENSIONS}")
+    year, ct, t = _resolve_inputs(pledges, country_table, as_of, memberships)
+    gm = group_memberships(groups, year, memberships)
+    a = _allocate_core(pledges, ct, method, include_global, t)
+    cov = _coverage_group_from(a, ct, gm).set_index("group")
+    m = _membership_matrix(gm, t.universe)
+    dims = {d: _dimension_codes(pledges, d) for d in dimensions}
+    members: list[tuple[str, np.ndarray, np.ndarray]] = []
+    for i, label in enumerate(gm):
+        touched, usd = _group_hits(a, m[i])
+        members.append((label, touched, usd))
+    if not include_global and t.is_global.any():
+        g = t.is_global
+        members.append((GLOBAL_LABEL, g, np.where(g, np.nan_to_num(a.value), 0.0)))
+    frames = []
+    for label, touched, usd in members:
+        n_in = int(touched.sum())
+        g_usd = float(usd[touched].sum())
+        osh = cov.at[label, "offline_share"] if label in cov.index else np.nan
+        for d, (p, codes, frac, cats) in dims.items():
+            sel = touched[p]
+            cnt = np.bincount(codes[sel], minlength=len(cats))
+            u = np.bincount(codes[sel], weights=usd[p[sel]] * frac[sel], minlength=len(cats))
+            frames.append(pd.DataFrame({
+                "group": label, "dimension": d, "category": cats,
+                "pledges": cnt.astype("int64"),
+                "pledge_share": cnt / n_in if n_in else np.nan,
+                "usd": u,
+                "usd_share": u / g_usd if g_usd > 0 else np.nan,
+                "group_pledges": n_in, "group_usd": g_usd, "offline_share": osh,
+            }))
+    out = pd.concat(frames, ignore_index=True)
+    for c in ("group", "dimension", "category"):
+        out[c] = out[c].astype("str")
+    return out

@@ -1,0 +1,216 @@
+"""Implementation progress of pledges: status ladder, reporting compliance, overdue pledges and
+per-pledge traffic lights (the way UN partnership registries flag commitments).
+
+Inputs: the canonical pledge table (``status``, ``last_report_date``, ``target_year``,
+``estimated_value_usd``; see ``docs/architecture.md``) and an analysis date ``as_of``.
+
+``as_of`` conventions (the same as ``countries.as_of_date``): an int year means 1 July of that
+year (mid-year), a ``"YYYY-MM-DD"`` string, ``datetime.date`` or ``pd.Timestamp`` is taken as
+is; ``None`` means today.
+
+Missing values:
+
+- ``status`` missing or outside ``fields.STATUSES`` counts as ``"unknown"``; an unknown status is
+  not "completed" nor "withdrawn", so such a pledge can be overdue.
+- ``last_report_date`` NaT = never reported: never "reported"; a report dated *after* ``as_of``
+  is ignored (it had not happened yet at ``as_of``).
+- ``target_year`` missing: the pledge is never overdue (no deadline stated).
+
+Definitions:
+
+- *recent report*: ``last_report_date`` in the window ``(as_of - window_months, as_of]``
+  (default 12 months; a report dated exactly 12 months before ``as_of`` is not recent).
+- *closed*: status ``"completed"`` or ``"withdrawn"``.
+- *overdue*: ``target_year < as_of.year`` and not closed.
+- *traffic light*: ``"reported"`` if a recent report exists (whatever the deadline), else
+  ``"overdue"`` if overdue, else ``"due"`` (a report is expected: no recent report, deadline not
+  passed — closed pledges without a recent report also show ``"due"``; the column ``closed``
+  lets a reader set them apart).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from p2c_analysis import fields
+
+LIGHTS: tuple[str, ...] = ("reported", "due", "overdue")
+LIGHT_DTYPE = pd.CategoricalDtype(list(LIGHTS), ordered=True)
+CLOSED_STATUSES: tuple[str, ...] = ("completed", "withdrawn")
+REPORT_WINDOW_MONTHS = 12
+
+
+def as_of_timestamp(as_of: object = None) -> pd.Timestamp:
+    """``as_of`` as a ``pd.Timestamp`` (int year -> 1 July of that year; None -> today)."""
+    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
+        return pd.Timestamp(dt.date.today())
+    if isinstance(as_of, bool):
+        raise ValueError(f"as_of: {as_of!r} is not a date or year")
+    if isinstance(as_of, int | np.integer):
+        return pd.Timestamp(int(as_of), 7, 1)
+    if isinstance(as_of, str) and as_of.strip().isdigit() and len(as_of.strip()) == 4:
+        return pd.Timestamp(int(as_of), 7, 1)
+    try:
+        ts = pd.Timestamp(as_of)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"as_of: {as_of!r} is not a date (YYYY-MM-DD) or a year") from err
+    if pd.isna(ts):
+        raise ValueError(f"as_of: {as_of!r} is not a date (YYYY-MM-DD) or a year")
+    return ts.normalize()
+
+
+def _status(pledges: pd.DataFrame) -> pd.Series:
+    """``status`` as an ordered Categorical over ``fields.STATUSES``; missing/other -> unknown."""
+    if "status" not in pledges.columns:
+        raise ValueError("pledges: missing column 'status'")
+    s = pledges["status"]
+    if isinstance(s.dtype, pd.CategoricalDtype) and list(s.cat.categories) == list(
+            fields.STATUSES):
+        return s.fillna(fields.UNKNOWN).astype(fields.STATUS_DTYPE)
+    st = s.astype("object").where(s.notna(), fields.UNKNOWN).astype(str).str.strip().str.lower()
+    st = st.where(st.isin(fields.STATUSES), fields.UNKNOWN)
+    return st.astype(fields.STATUS_DTYPE)
+
+
+def _need(pledges: pd.DataFrame, cols: tuple[str, ...]) -> None:
+    missing = [c for c in cols if c not in pledges.columns]
+    if missing:
+        raise ValueError(f"pledges: missing column(s) {missing}")
+
+
+def status_distribution(pledges: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Pledges and USD per status, over the full ordered list ``fields.STATUSES``.
+
+    Columns ``[by,] status`` (ordered Categorical), ``pledges``, ``share`` (of pledges in the
+    row's ``by`` group, or of all), ``usd`` (sum of ``estimated_value_usd``; pledges without a
+    value add nothing), ``usd_share`` (NaN when the group has no USD), ``on_ladder`` (status in
+    ``fields.STATUS_LADDER``: announced < in progress < completed). Every status appears, with 0
+    when no pledge has it. ``by`` is an optional column to split by (e.g. ``"stakeholder_type"``).
+    """
+    st = _status(pledges)
+    value = pd.to_numeric(pledges.get("estimated_value_usd", pd.Series(np.nan,
+                          index=pledges.index)), errors="coerce").fillna(0.0)
+    df = pd.DataFrame({"status": st, "usd": value.to_numpy(), "n": 1})
+    keys = ["status"]
+    if by is not None:
+        _need(pledges, (by,))
+        df.insert(0, by, pledges[by].astype("object").fillna(fields.UNKNOWN).to_numpy())
+        keys = [by, "status"]
+    agg = df.groupby(keys, observed=False).agg(pledges=("n", "sum"), usd=("usd", "sum"))
+    agg = agg.reset_index()
+    if by is None:
+        tot_n, tot_u = agg["pledges"].sum(), agg["usd"].sum()
+    else:
+        tot_n = agg.groupby(by)["pledges"].transform("sum")
+        tot_u = agg.groupby(by)["usd"].transform("sum")
+    agg["pledges"] = agg["pledges"].astype("int64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        agg["share"] = agg["pledges"] / tot_n
+        agg["usd_share"] = (agg["usd"] / tot_u).where(tot_u > 0) if by is not None else (
+            agg["usd"] / tot_u if tot_u > 0 else np.nan)
+    agg["on_ladder"] = agg["status"].astype(str).isin(fields.STATUS_LADDER)
+    agg["status"] = agg["status"].astype(fields.STATUS_DTYPE)
+    return agg[[*keys, "pledges", "share", "usd", "usd_share", "on_ladder"]]
+
+
+def _flags(pledges: pd.DataFrame, as_of: object, window_months: int) -> pd.DataFrame:
+    _need(pledges, ("pledge_id", "last_report_date", "target_year"))
+    if window_months <= 0:
+        raise ValueError(f"window_months={window_months}: must be a positive number of months")
+    when = as_of_timestamp(as_of)
+    start = when - pd.DateOffset(months=int(window_months))
+    rep = pd.to_datetime(pledges["last_report_date"])
+    recent = (rep > start) & (rep <= when)
+    st = _status(pledges)
+    closed = st.isin(CLOSED_STATUSES)
+    ty = pd.to_numeric(pledges["target_year"], errors="coerce").astype("Float64")
+    overdue = ((ty < when.year).fillna(False).astype(bool)) & ~closed
+    return pd.DataFrame({
+        "pledge_id": pledges["pledge_id"].to_numpy(),
+        "status": st.to_numpy(),
+        "last_report_date": rep.to_numpy(),
+        "target_year": pledges["target_year"].astype("Int64").to_numpy(),
+        "recent_report": recent.fillna(False).astype(bool).to_numpy(),
+        "closed": closed.to_numpy(),
+        "overdue": overdue.to_numpy(),
+    }, index=pledges.index)
+
+
+def reporting_compliance(
+    pledges: pd.DataFrame,
+    as_of: object = None,
+    window_months: int = REPORT_WINDOW_MONTHS,
+    by: str | None = None,
+    exclude_closed: bool = False,
+) -> pd.DataFrame:
+    """Share of pledges with a progress report in the ``window_months`` before ``as_of``.
+
+    Columns ``[by,] pledges, reported_recently, never_reported, compliance_pct`` (percent,
+    0-100; NaN for an empty group). ``exclude_closed=True`` leaves completed/withdrawn pledges
+    out of the base (they owe no further report). One row (no ``by``) or one per ``by`` value.
+    """
+    f = _flags(pledges, as_of, window_months)
+    if exclude_closed:
+        keep = ~f["closed"]
+        f, pledges = f[keep], pledges[keep]
+    f = f.assign(never=f["last_report_date"].isna(), n=1)
+    if by is None:
+        g = f.assign(_all="all").groupby("_all")
+    else:
+        _need(pledges, (by,))
+        f[by] = pledges[by].astype("object").fillna(fields.UNKNOWN).to_numpy()
+        g = f.groupby(by)
+    out = g.agg(pledges=("n", "sum"), reported_recently=("recent_report", "sum"),
+                never_reported=("never", "sum"))
+    out = out.astype("int64")
+    out["compliance_pct"] = 100.0 * out["reported_recently"] / out["pledges"].where(
+        out["pledges"] > 0)
+    out = out.reset_index()
+    if by is None:
+        out = out.drop(columns="_all")
+        if out.empty:
+            out = pd.DataFrame({"pledges": [0], "reported_recently": [0], "never_reported": [0],
+                                "compliance_pct": [np.nan]})
+    return out
+
+
+def overdue(pledges: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
+    """Overdue pledges: ``target_year`` before the year of ``as_of`` and not completed/withdrawn.
+
+    Returns the rows of ``pledges`` (all their columns) plus ``years_overdue`` (as_of year -
+    target year, >= 1), most overdue first. Pledges without a target year are never overdue.
+    """
+    f = _flags(pledges, as_of, REPORT_WINDOW_MONTHS)
+    out = pledges.loc[f["overdue"].to_numpy()].copy()
+    out["years_overdue"] = (as_of_timestamp(as_of).year
+                            - pd.to_numeric(out["target_year"]).astype("int64"))
+    return out.sort_values(["years_overdue", "pledge_id"], ascending=[False, True],
+                           kind="stable").reset_index(drop=True)
+
+
+def traffic_lights(
+    pledges: pd.DataFrame,
+    as_of: object = None,
+    window_months: int = REPORT_WINDOW_MONTHS,
+) -> pd.DataFrame:
+    """Per-pledge traffic light: ``"reported"`` / ``"due"`` / ``"overdue"`` (see module doc).
+
+    Columns ``pledge_id, status, last_report_date, target_year, recent_report, closed, overdue,
+    light`` (ordered Categorical over :data:`LIGHTS`), one row per pledge in input order.
+    """
+    f = _flags(pledges, as_of, window_months)
+    light = np.where(f["recent_report"], "reported", np.where(f["overdue"], "overdue", "due"))
+    f["light"] = pd.Categorical(light, dtype=LIGHT_DTYPE)
+    return f.reset_index(drop=True)
+
+
+def light_counts(lights: pd.DataFrame) -> pd.DataFrame:
+    """Counts and shares of each light in a :func:`traffic_lights` table (every light listed)."""
+    c = lights["light"].value_counts().reindex(list(LIGHTS), fill_value=0)
+    n = int(c.sum())
+    return pd.DataFrame({"light": pd.Categorical(list(LIGHTS), dtype=LIGHT_DTYPE),
+                         "pledges": c.to_numpy().astype("int64"),
+                         "share": c.to_numpy() / n if n else np.nan})

@@ -1,0 +1,390 @@
+"""Tests for p2c_analysis.gaps: allocation, coverage, attention ratios, sensitivity, mix.
+
+The small case (hand-computed numbers in the comments):
+
+countries (analysis year): AAA pop 100 offline 60; BBB pop 200 offline 20;
+CCC pop 50 offline 20; DDD pop 150 offline NaN (no internet data). World offline = 100.
+groups: R1 = {AAA, BBB}, R2 = {CCC, DDD}, G = {AAA, CCC}.
+pledges:
+  p1 countries [AAA, BBB]            USD 100
+  p2 regions [R2] -> CCC, DDD        USD 40
+  p3 global                           USD 300
+  p4 countries [DDD]                  no value
+  p5 countries [DDD]                  USD 10
+  p6 regions [R1, G] -> AAA BBB CCC   USD 90 (AAA in both labels: counted once)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from p2c_analysis import gaps
+
+MEMBERS = {"R1": ["AAA", "BBB"], "R2": ["CCC", "DDD"], "G": ["AAA", "CCC"]}
+
+
+def _ct() -> pd.DataFrame:
+    return pd.DataFrame({
+        "iso3": ["AAA", "BBB", "CCC", "DDD"],
+        "population": [100.0, 200.0, 50.0, 150.0],
+        "offline": [60.0, 20.0, 20.0, np.nan],
+    })
+
+
+def _pledges() -> pd.DataFrame:
+    return pd.DataFrame({
+        "pledge_id": ["p1", "p2", "p3", "p4", "p5", "p6"],
+        "target_countries": [["AAA", "BBB"], [], [], ["DDD"], ["DDD"], []],
+        "target_regions": [[], ["R2"], [], [], [], ["R1", "G"]],
+        "is_global": [False, False, True, False, False, False],
+        "estimated_value_usd": [100.0, 40.0, 300.0, np.nan, 10.0, 90.0],
+        "focus_areas": [["ACCESS", "ADOPTION"], ["ACCESS"], [], ["VALUE CREATION"],
+                        ["ACCESS"], ["ACCELERATE INVESTMENT", "ACCESS"]],
+        "stakeholder_type": ["Government", "Private sector", "UN entity", "Government",
+                             "unknown", "Private sector"],
+        "pledge_type": ["Financial", "Financial", "Programmatic", "Policy", "Financial",
+                        "Financial"],
+    })
+
+
+def _usd(alloc: pd.DataFrame, pid: str, iso: str) -> float:
+    row = alloc[(alloc["pledge_id"] == pid) & (alloc["iso3"] == iso)]
+    assert len(row) == 1, (pid, iso)
+    return float(row["usd"].iloc[0])
+
+
+KW = {"memberships": MEMBERS, "as_of": 2024}
+
+
+def test_explode_targets_rules():
+    t = gaps.explode_targets(_pledges(), **KW)
+    got = {(r.pledge_id, r.iso3, r.via) for r in t.itertuples()}
+    assert got == {
+        ("p1", "AAA", "country"), ("p1", "BBB", "country"),
+        ("p2", "CCC", "region"), ("p2", "DDD", "region"),
+        ("p3", "GLOBAL", "global"),
+        ("p4", "DDD", "country"), ("p5", "DDD", "country"),
+        ("p6", "AAA", "region"), ("p6", "BBB", "region"), ("p6", "CCC", "region"),
+    }
+    assert len(t) == 10  # AAA counted once for p6 although it is in R1 and G
+
+
+def test_target_countries_win_over_regions():
+    p = _pledges().iloc[[0]].copy()
+    p.at[p.index[0], "target_regions"] = ["R2"]
+    t = gaps.explode_targets(p, **KW)
+    assert sorted(t["iso3"]) == ["AAA", "BBB"]
+
+
+def test_unknown_region_label_is_a_clear_error():
+    p = _pledges()
+    p.at[1, "target_regions"] = ["Atlantis"]
+    with pytest.raises(ValueError, match="Atlantis.*p2"):
+        gaps.explode_targets(p, **KW)
+
+
+def test_allocate_offline_by_hand():
+    a = gaps.allocate(_pledges(), _ct(), method="offline", **KW)
+    assert _usd(a, "p1", "AAA") == pytest.approx(75.0)  # 60 / (60 + 20)
+    assert _usd(a, "p1", "BBB") == pytest.approx(25.0)
+    assert _usd(a, "p2", "CCC") == pytest.approx(40.0)  # DDD has no offline figure -> 0
+    assert _usd(a, "p2", "DDD") == pytest.approx(0.0)
+    assert _usd(a, "p6", "AAA") == pytest.approx(54.0)  # 90 * 60/100
+    assert _usd(a, "p6", "CCC") == pytest.approx(18.0)
+    assert _usd(a, "p5", "DDD") == pytest.approx(10.0)  # all weights missing: equal fallback
+    assert bool(a.loc[a["pledge_id"] == "p5", "fallback_equal"].iloc[0])
+    assert not a.loc[a["pledge_id"] == "p1", "fallback_equal"].any()
+    # no value: the row is kept, USD NaN, weight defined
+    p4 = a[a["pledge_id"] == "p4"]
+    assert len(p4) == 1 and np.isnan(p4["usd"].iloc[0]) and p4["weight"].iloc[0] == 1.0
+    # global kept apart
+    g = a[a["is_global_row"]]
+    assert list(g["iso3"]) == ["GLOBAL"] and g["usd"].iloc[0] == 300.0
+
+
+def test_allocate_equal_and_population_by_hand():
+    e = gaps.allocate(_pledges(), _ct(), method="equal", **KW)
+    assert _usd(e, "p1", "AAA") == pytest.approx(50.0)
+    assert _usd(e, "p2", "DDD") == pytest.approx(20.0)
+    assert _usd(e, "p6", "BBB") == pytest.approx(30.0)
+    p = gaps.allocate(_pledges(), _ct(), method="population", **KW)
+    assert _usd(p, "p1", "BBB") == pytest.approx(100 * 200 / 300)
+    assert _usd(p, "p2", "DDD") == pytest.approx(40 * 150 / 200)
+    assert _usd(p, "p6", "AAA") == pytest.approx(90 * 100 / 350)
+
+
+def test_allocate_include_global_spreads_by_method():
+    a = gaps.allocate(_pledges(), _ct(), method="offline", include_global=True, **KW)
+    g = a[a["pledge_id"] == "p3"].set_index("iso3")["usd"]
+    assert g["AAA"] == pytest.approx(180.0)  # 300 * 60/100
+    assert g["BBB"] == pytest.approx(60.0)
+    assert g["DDD"] == pytest.approx(0.0)
+    assert "GLOBAL" not in set(a["iso3"].astype(str))
+    e = gaps.allocate(_pledges(), _ct(), method="equal", include_global=True, **KW)
+    assert e.loc[e["pledge_id"] == "p3", "usd"].tolist() == [75.0] * 4
+
+
+@pytest.mark.parametrize("method", gaps.ALLOCATION_METHODS)
+@pytest.mark.parametrize("include_global", [False, True])
+def test_allocation_sums_back_to_value(method, include_global):
+    a = gaps.allocate(_pledges(), _ct(), method=method, include_global=include_global, **KW)
+    sums = a.groupby("pledge_id")["usd"].sum(min_count=1)
+    sums.index = sums.index.astype(str)  # pledge_id comes back categorical
+    vals = _pledges().set_index("pledge_id")["estimated_value_usd"]
+    pd.testing.assert_series_equal(sums.sort_index(), vals.sort_index(), check_names=False)
+    w = a.groupby("pledge_id")["weight"].sum()
+    assert np.allclose(w, 1.0)
+
+
+def test_allocation_sums_back_random_frame():
+    rng = np.random.default_rng(1)
+    isos = [f"C{i:02d}" for i in range(30)]
+    ct = pd.DataFrame({"iso3": isos, "population": rng.uniform(1, 100, 30),
+                       "offline": np.where(rng.random(30) < 0.2, np.nan, rng.uniform(0, 50, 30))})
+    n = 500
+    tc = [list(rng.choice(isos + ["ZZZ"], size=rng.integers(0, 5))) for _ in range(n)]
+    regions = [["R"] if (not c and rng.random() < 0.5) else [] for c in tc]
+    p = pd.DataFrame({"pledge_id": [f"x{i}" for i in range(n)], "target_countries": tc,
+                      "target_regions": regions, "is_global": [False] * n,
+                      "estimated_value_usd": np.where(rng.random(n) < 0.3, np.nan,
+                                                      rng.uniform(0, 1e9, n))})
+    for method in gaps.ALLOCATION_METHODS:
+        a = gaps.allocate(p, ct, method=method, include_global=True,
+                          memberships={"R": isos[:7]}, as_of=2024)
+        s = a.groupby("pledge_id")["usd"].sum(min_count=1).reindex(p["pledge_id"])
+        assert np.allclose(s.to_numpy(), p["estimated_value_usd"].to_numpy(), equal_nan=True)
+
+
+def test_coverage_by_country_by_hand():
+    c = gaps.coverage_by_country(_pledges(), _ct(), method="offline", **KW).set_index("iso3")
+    # allocated: AAA 75+54, BBB 25+18, CCC 40+18, DDD 0+10 -> total 240
+    assert c.at["AAA", "allocated_usd"] == pytest.approx(129.0)
+    assert c.at["DDD", "allocated_usd"] == pytest.approx(10.0)
+    assert c.at["AAA", "pledges_targeting"] == 2
+    assert c.at["DDD", "pledges_targeting"] == 3  # p2, p4, p5
+    assert c.at["DDD", "pledges_with_value"] == 2
+    assert c.at["AAA", "attention_ratio_usd"] == pytest.approx((129 / 240) / 0.6)
+    assert c.at["CCC", "attention_ratio_usd"] == pytest.approx((58 / 240) / 0.2)
+    assert np.isnan(c.at["DDD", "attention_ratio_usd"])  # no offline figure: undefined
+    # units: AAA 0.75 (p1) + 0.6 (p6) of 5 allocated pledges
+    assert c.at["AAA", "pledge_units"] == pytest.approx(1.35)
+    assert c.at["AAA", "attention_ratio_count"] == pytest.approx((1.35 / 5) / 0.6)
+    assert c.at["AAA", "usd_per_offline"] == pytest.approx(129 / 60)
+    assert c.at["CCC", "pledges_per_10m_offline"] == pytest.approx(2 / 20 * 1e7)
+    assert c.at["GLOBAL", "allocated_usd"] == 300.0
+    assert np.isnan(c.at["GLOBAL", "attention_ratio_usd"])
+
+
+def test_coverage_by_country_include_global_by_hand():
+    c = gaps.coverage_by_country(_pledges(), _ct(), method="offline", include_global=True,
+                                 **KW).set_index("iso3")
+    assert "GLOBAL" not in c.index
+    assert c.at["AAA", "allocated_usd"] == pytest.approx(309.0)  # 129 + 180
+    assert c.at["AAA", "attention_ratio_usd"] == pytest.approx((309 / 540) / 0.6)
+    assert c.at["DDD", "pledges_targeting"] == 4  # the global pledge targets everyone
+
+
+def test_coverage_by_group_by_hand():
+    g = gaps.coverage_by_group(_pledges(), ["R1", "R2"], _ct(), method="offline",
+                               **KW).set_index("group")
+    assert g.at["R1", "offline"] == 80.0 and g.at["R1", "population"] == 300.0
+    assert g.at["R2", "offline"] == 20.0 and g.at["R2", "n_with_offline"] == 1
+    assert g.at["R1", "pledges_targeting"] == 2  # p1, p6
+    assert g.at["R2", "pledges_targeting"] == 4  # p2, p4, p5, p6
+    assert g.at["R1", "allocated_usd"] == pytest.approx(172.0)
+    assert g.at["R1", "attention_ratio_usd"] == pytest.approx((172 / 240) / 0.8)
+    assert g.at["R2", "attention_ratio_usd"] == pytest.approx((68 / 240) / 0.2)
+    assert g.at[gaps.GLOBAL_LABEL, "pledges_targeting"] == 1
+    # a dict of groups works the same
+    g2 = gaps.coverage_by_group(_pledges(), {"R1": ["AAA", "BBB"]}, _ct(), **KW)
+    assert g2.loc[g2["group"] == "R1", "allocated_usd"].iloc[0] == pytest.approx(172.0)
+
+
+def test_attention_ratio_proportional_is_one():
+    # one pledge per country, USD exactly proportional to offline people -> ratio 1 everywhere
+    ct = _ct().iloc[:3]
+    p = pd.DataFrame({"pledge_id": ["a", "b", "c"], "target_countries": [["AAA"], ["BBB"],
+                      ["CCC"]], "target_regions": [[], [], []], "is_global": [False] * 3,
+                      "estimated_value_usd": [6.0, 2.0, 2.0]})
+    c = gaps.coverage_by_country(p, ct, **KW)
+    assert np.allclose(c["attention_ratio_usd"], 1.0)
+    assert np.allclose(c["attention_ratio_count"], [1 / 3 / 0.6, 1 / 3 / 0.2, 1 / 3 / 0.2])
+
+
+def test_under_served_score():
+    c = gaps.coverage_by_country(_pledges(), _ct(), method="offline", **KW)
+    u = gaps.under_served(coverage=c, min_offline=20, top=None)
+    # AAA ratio 0.8958 -> score 60 * (1 - 0.8958) = 6.25; BBB 20 * 0.104 = 2.08; CCC ratio > 1
+    assert list(u["iso3"]) == ["AAA", "BBB", "CCC"]
+    assert u["score"].iloc[0] == pytest.approx(60 * (1 - (129 / 240) / 0.6))
+    assert u["score"].iloc[2] == 0.0
+    assert "DDD" not in set(u["iso3"])  # no offline figure
+    assert list(gaps.under_served(coverage=c, min_offline=50, top=None)["iso3"]) == ["AAA"]
+
+
+def test_sensitivity_side_by_side():
+    s = gaps.sensitivity(_pledges(), ["R1", "R2"], _ct(), **KW).set_index("group")
+    assert s.at["R1", "allocated_usd_offline"] == pytest.approx(172.0)
+    assert s.at["R1", "allocated_usd_equal"] == pytest.approx(100 + 60)  # p1 all, p6 30+30
+    assert s.at["R1", "allocated_usd_population"] == pytest.approx(100 + 90 * 300 / 350)
+    # R1 equal: 160/240 / 0.8 < 1; offline 0.896 < 1; population (100+77.1)/240/0.8 < 1
+    assert bool(s.at["R1", "robust_usd"])
+    # R2 equal: (40 + 10 + 30)/240/0.2 > 1, offline 68/240/0.2 > 1, population > 1 too
+    assert s.at["R2", "attention_usd_min"] > 1
+    assert s.at["R1", "pledges_targeting"] == 2
+
+
+def test_mix_by_hand():
+    m = gaps.mix(_pledges(), ["R1"], _ct(), method="offline", **KW)
+    f = m[(m["group"] == "R1") & (m["dimension"] == "focus_area")].set_index("category")
+    # R1 pledges: p1 (USD 100 in R1, ACCESS+ADOPTION), p6 (USD 72, ACCEL. INV.+ACCESS)
+    assert f.at["ACCESS", "pledges"] == 2 and f.at["ACCESS", "pledge_share"] == 1.0
+    assert f.at["ACCESS", "usd"] == pytest.approx(50 + 36)
+    assert f.at["ADOPTION", "usd"] == pytest.approx(50)
+    assert f["usd_share"].sum() == pytest.approx(1.0)
+    assert f.at["ACCESS", "group_usd"] == pytest.approx(172)
+    assert f.at["ACCESS", "offline_share"] == pytest.approx(0.8)
+    s = m[(m["group"] == "R1") & (m["dimension"] == "stakeholder_type")].set_index("category")
+    assert s.at["Government", "pledges"] == 1 and s.at["Private sector", "usd"] == 72
+    gl = m[(m["group"] == gaps.GLOBAL_LABEL) & (m["dimension"] == "focus_area")]
+    assert gl.set_index("category").at["none stated", "pledges"] == 1
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="method"):
+        gaps.allocate(_pledges(), _ct(), method="gdp", **KW)
+    p = _pledges()
+    p.loc[1, "pledge_id"] = "p1"
+    with pytest.raises(ValueError, match="pledge_id not unique"):
+        gaps.allocate(p, _ct(), **KW)
+    with pytest.raises(ValueError, match="iso3 not unique"):
+        gaps.allocate(_pledges(), pd.concat([_ct(), _ct()]), **KW)
+
+
+def test_membership_as_of_year_bhutan_and_sao_tome():
+    # real group lists: Bhutan graduated from LDC on 2023-12-13, Sao Tome and Principe on
+    # 2024-12-13; membership is read as of 1 July of the analysis year.
+    p = pd.DataFrame({"pledge_id": ["ldc"], "target_countries": [[]],
+                      "target_regions": [["LDC"]], "is_global": [False],
+                      "estimated_value_usd": [1e6]})
+    t22 = set(gaps.explode_targets(p, as_of=2022)["iso3"])
+    t24 = set(gaps.explode_targets(p, as_of=2024)["iso3"])
+    t25 = set(gaps.explode_targets(p, as_of=2025)["iso3"])
+    assert "BTN" in t22 and "BTN" not in t24
+    assert "STP" in t24 and "STP" not in t25
+    ct = pd.DataFrame({"iso3": ["BTN", "STP", "NPL"], "population": [1.0, 1.0, 1.0],
+                       "offline": [1.0, 1.0, 2.0]})
+    a22 = gaps.allocate(p, ct, method="offline", as_of=2022)
+    a24 = gaps.allocate(p, ct, method="offline", as_of=2024)
+    assert _usd(a22, "ldc", "BTN") == pytest.approx(1e6 * 1 / 4)  # BTN, STP, NPL in table
+    assert "BTN" not in set(a24["iso3"].astype(str))
+    assert _usd(a24, "ldc", "NPL") == pytest.approx(1e6 * 2 / 3)
+
+
+# --- bundled real data and synthetic data --------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def real():
+    from p2c_analysis import pledges
+
+    return pledges.load_pledges().valid
+
+
+@pytest.fixture(scope="module")
+def ct2024():
+    return gaps.country_table(2024)
+
+
+def test_real_pledges_allocation(real, ct2024):
+    assert len(real) == 38
+    a = gaps.allocate(real, ct2024, method="offline", as_of=2024)
+    sums = a.groupby("pledge_id", observed=True)["usd"].sum(min_count=1)
+    vals = real.set_index("pledge_id")["estimated_value_usd"]
+    assert np.allclose(sums.reindex(vals.index.astype(str)).to_numpy(), vals.to_numpy(),
+                       equal_nan=True)
+    # pledges with nothing targeted are the global ones, kept apart
+    no_target = (real["target_countries"].map(len) == 0) & (real["target_regions"].map(len) == 0)
+    assert int(a["is_global_row"].sum()) == int(no_target.sum())
+    # a three-country pledge is split by the countries' 2024 offline people
+    row = real[real["target_countries"].map(lambda x: sorted(x) == ["COM", "MDG", "TZA"])]
+    assert len(row) == 1
+    off = ct2024.set_index("iso3").loc[["MDG", "TZA", "COM"], "offline"]
+    got = a[a["pledge_id"] == row["pledge_id"].iloc[0]].set_index("iso3")["usd"]
+    value = row["estimated_value_usd"].iloc[0]
+    for iso in ["MDG", "TZA", "COM"]:
+        assert got[iso] == pytest.approx(value * off[iso] / off.sum())
+
+
+def test_real_pledges_coverage_counts(real, ct2024):
+    from p2c_analysis import countries
+
+    g = gaps.coverage_by_group(real, ["World", "LDC"], ct2024, as_of=2024).set_index("group")
+    targeted = (real["target_countries"].map(len) > 0) | (real["target_regions"].map(len) > 0)
+    assert g.at["World", "pledges_targeting"] == int(targeted.sum())
+    assert g.at[gaps.GLOBAL_LABEL, "pledges_targeting"] == int((~targeted).sum())
+    # LDC count computed independently from the member list and the targeting rule
+    ldc = set(countries.members("LDC", as_of=2024))
+
+    def hits_ldc(r) -> bool:
+        if r.target_countries:
+            return bool(ldc & set(r.target_countries))
+        return any(ldc & set(countries.members(lab, as_of=2024)) for lab in r.target_regions)
+
+    assert g.at["LDC", "pledges_targeting"] == sum(hits_ldc(r) for r in real.itertuples())
+    assert g.at["World", "attention_ratio_usd"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("include_global", [False, True])
+def test_synthetic_allocation_sums_back(include_global, ct2024):
+    from p2c_analysis import countries, synthetic
+
+    p = synthetic.make_pledges(2000, seed=3)
+    for method in gaps.ALLOCATION_METHODS:
+        a = gaps.allocate(p, ct2024, method=method, include_global=include_global, as_of=2024)
+        s = np.bincount(a["pledge_id"].cat.codes.to_numpy(), weights=a["usd"].fillna(0),
+                        minlength=len(p))
+        assert np.allclose(s, p["estimated_value_usd"].fillna(0).to_numpy(), rtol=1e-12)
+        cc = gaps.coverage_by_country(p, ct2024, method=method, include_global=include_global,
+                                      as_of=2024)
+        # every country row + the unallocated row, if any
+        assert cc["allocated_usd"].sum() == pytest.approx(p["estimated_value_usd"].sum(),
+                                                          rel=1e-9)
+        # a group's USD is the sum over its members (VAT: in ITU Europe, not in WDI "World")
+        cg = gaps.coverage_by_group(p, ["World", "Europe"], ct2024, method=method,
+                                    include_global=include_global, as_of=2024)
+        cg = cg.set_index("group")
+        for grp in ("World", "Europe"):
+            mem = set(countries.members(grp, as_of=2024))
+            expect = cc.loc[cc["iso3"].isin(mem), "allocated_usd"].sum()
+            assert cg.at[grp, "allocated_usd"] == pytest.approx(expect, rel=1e-12)
+
+
+def test_sensitivity_by_country_and_mix_with_global():
+    s = gaps.sensitivity(_pledges(), country_table=_ct(), by="country", **KW).set_index("iso3")
+    assert s.at["AAA", "allocated_usd_equal"] == pytest.approx(50 + 30)  # p1 half, p6 third
+    assert s.at["AAA", "allocated_usd_offline"] == pytest.approx(129.0)
+    assert pd.isna(s.at["DDD", "robust_usd"])  # no offline figure: no ratio under any method
+    m = gaps.mix(_pledges(), ["R1"], _ct(), method="offline", include_global=True, **KW)
+    f = m[m["dimension"] == "focus_area"].set_index("category")
+    assert gaps.GLOBAL_LABEL not in set(m["group"])
+    # p3 (global, no focus) now reaches R1 with 300 * (60 + 20) / 100 = 240
+    assert f.at["none stated", "pledges"] == 1 and f.at["none stated", "usd"] == pytest.approx(240)
+    assert f.at["ACCESS", "group_pledges"] == 3 and f.at["ACCESS", "group_usd"] == 172 + 240
+
+
+def test_as_of_must_be_a_year():
+    with pytest.raises(ValueError, match="as_of"):
+        gaps.allocate(_pledges(), _ct(), memberships=MEMBERS, as_of="2024-06-30")
+
+
+def test_only_a_global_pledge_without_value():
+    g = pd.DataFrame({"pledge_id": ["x"], "target_countries": [[]], "target_regions": [[]],
+                      "is_global": [True], "estimated_value_usd": [np.nan]})
+    c = gaps.coverage_by_country(g, _ct().iloc[:2], include_global=True, **KW).set_index("iso3")
+    assert c["pledges_targeting"].tolist() == [1, 1] and c["pledges_with_value"].sum() == 0
+    assert c["allocated_usd"].tolist() == [0.0, 0.0]
+    assert c["attention_ratio_usd"].isna().all()  # nothing allocated: undefined, not 0
+    # offline weights 60 and 20: units 0.75 / 0.25 against offline shares 0.75 / 0.25
+    assert np.allclose(c["attention_ratio_count"], 1.0)

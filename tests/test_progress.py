@@ -1,0 +1,120 @@
+"""Tests for p2c_analysis.progress on hand-made dates (as_of 2024-06-30 unless said)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from p2c_analysis import fields, progress
+
+AS_OF = "2024-06-30"
+
+
+def _pledges() -> pd.DataFrame:
+    return pd.DataFrame({
+        "pledge_id": ["a", "b", "c", "d", "e", "f", "g"],
+        # e: missing status, g: a status outside the list -> both "unknown"
+        "status": ["in progress", "announced", "announced", "completed", None, "withdrawn",
+                   "paused"],
+        "last_report_date": pd.to_datetime([
+            "2024-01-10",  # a: within 12 months
+            "2023-06-30",  # b: exactly 12 months before: not recent
+            None,          # c: never reported
+            None,          # d
+            None,          # e
+            "2024-07-15",  # f: after as_of: ignored
+            "2023-07-01",  # g: just inside the window
+        ]),
+        "target_year": pd.array([2023, 2025, 2022, 2020, 2023, None, None], dtype="Int64"),
+        "estimated_value_usd": [10.0, np.nan, 30.0, 40.0, np.nan, 5.0, 15.0],
+        "stakeholder_type": ["Government", "Government", "Private sector", "Government",
+                             "Private sector", "Private sector", "Government"],
+    })
+
+
+def test_traffic_lights_by_hand():
+    t = progress.traffic_lights(_pledges(), AS_OF).set_index("pledge_id")
+    assert t["light"].to_dict() == {
+        "a": "reported",  # recent report wins although its target year (2023) has passed
+        "b": "due",       # report exactly 12 months old is not recent; deadline 2025
+        "c": "overdue",   # 2022 < 2024 and announced
+        "d": "due",       # completed: never overdue
+        "e": "overdue",   # unknown status is not completed
+        "f": "due",       # report after as_of ignored; withdrawn; no target year
+        "g": "reported",  # 2023-07-01 is inside (2023-06-30, 2024-06-30]
+    }
+    assert bool(t.at["a", "overdue"]) and bool(t.at["d", "closed"])
+    assert t.at["e", "status"] == "unknown" and t.at["g", "status"] == "unknown"
+    assert list(t["light"].cat.categories) == list(progress.LIGHTS)
+
+
+def test_traffic_lights_window_and_year_as_of():
+    # as_of 2024 = 2024-07-01: g's report (2023-07-01) is now exactly 12 months old
+    t = progress.traffic_lights(_pledges(), 2024).set_index("pledge_id")
+    assert t.at["g", "light"] == "due"
+    # a 24-month window makes b's report recent
+    t24 = progress.traffic_lights(_pledges(), AS_OF, window_months=24).set_index("pledge_id")
+    assert t24.at["b", "light"] == "reported"
+    with pytest.raises(ValueError, match="window_months"):
+        progress.traffic_lights(_pledges(), AS_OF, window_months=0)
+    with pytest.raises(ValueError, match="as_of"):
+        progress.traffic_lights(_pledges(), "last spring")
+
+
+def test_reporting_compliance_by_hand():
+    c = progress.reporting_compliance(_pledges(), AS_OF)
+    assert c.loc[0, "pledges"] == 7 and c.loc[0, "reported_recently"] == 2  # a, g
+    assert c.loc[0, "never_reported"] == 3  # c, d, e
+    assert c.loc[0, "compliance_pct"] == pytest.approx(100 * 2 / 7)
+    c2 = progress.reporting_compliance(_pledges(), AS_OF, exclude_closed=True)
+    assert c2.loc[0, "pledges"] == 5 and c2.loc[0, "compliance_pct"] == pytest.approx(40.0)
+    by = progress.reporting_compliance(_pledges(), AS_OF, by="stakeholder_type")
+    by = by.set_index("stakeholder_type")
+    assert by.at["Government", "compliance_pct"] == pytest.approx(50.0)  # a, g of a b d g
+    assert by.at["Private sector", "compliance_pct"] == 0.0
+
+
+def test_overdue_by_hand():
+    o = progress.overdue(_pledges(), AS_OF)
+    assert list(o["pledge_id"]) == ["c", "a", "e"]  # 2 years, then 1 year (a, e by id)
+    assert list(o["years_overdue"]) == [2, 1, 1]
+
+
+def test_status_distribution_by_hand():
+    d = progress.status_distribution(_pledges()).set_index("status")
+    assert list(d.index) == list(fields.STATUSES)
+    assert d["pledges"].to_dict() == {"announced": 2, "in progress": 1, "completed": 1,
+                                      "withdrawn": 1, "unknown": 2}
+    assert d.at["announced", "share"] == pytest.approx(2 / 7)
+    assert d.at["completed", "usd"] == 40.0  # b has no value: adds nothing to announced
+    assert d.at["announced", "usd"] == 30.0
+    assert d.at["unknown", "usd_share"] == pytest.approx(15 / 100)
+    assert d["on_ladder"].tolist() == [True, True, True, False, False]
+    by = progress.status_distribution(_pledges(), by="stakeholder_type")
+    gov = by[by["stakeholder_type"] == "Government"].set_index("status")
+    assert gov["pledges"].sum() == 4 and gov.at["withdrawn", "pledges"] == 0
+    assert gov["share"].sum() == pytest.approx(1.0)
+
+
+def test_light_counts():
+    t = progress.traffic_lights(_pledges(), AS_OF)
+    c = progress.light_counts(t).set_index("light")
+    assert c["pledges"].to_dict() == {"reported": 2, "due": 3, "overdue": 2}
+
+
+def test_real_pledges_lights():
+    from p2c_analysis import pledges
+
+    real = pledges.load_pledges().valid
+    t = progress.traffic_lights(real, "2026-06-30")
+    assert len(t) == 38
+    # independent count: target year before 2026 and not closed; no recent reports
+    ty = real["target_year"]
+    closed = real["status"].astype(str).isin(["completed", "withdrawn"])
+    recent = (real["last_report_date"] > "2025-06-30") & (real["last_report_date"] <= "2026-06-30")
+    expect_overdue = int(((ty < 2026).fillna(False) & ~closed & ~recent).sum())
+    assert int((t["light"] == "overdue").sum()) == expect_overdue
+    assert int((t["light"] == "reported").sum()) == int(recent.sum())
+    d = progress.status_distribution(real)
+    assert d["pledges"].sum() == 38
