@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from p2c_analysis.params import ParameterError
+from p2c_analysis.runner import UsageError
 
 
 def _check_pledges(args: argparse.Namespace) -> int:
@@ -17,9 +22,92 @@ def _check_pledges(args: argparse.Namespace) -> int:
     )
 
 
+class _UsageError(Exception):
+    """A command-line usage error, shown as one line (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the full usage stays in ``--help``)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{message} (see: {self.prog} --help)")
+
+
+def _given_parameters(args: argparse.Namespace) -> dict[str, Any]:
+    """Parameters from ``-f params.yaml`` then ``-p NAME VALUE`` (later wins)."""
+    import yaml
+
+    given: dict[str, Any] = {}
+    if args.file_params:
+        path = Path(args.file_params)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as err:
+            raise _UsageError(f"cannot read parameter file {path}: {err.strerror}") from None
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark is not None else ""
+            raise _UsageError(f"parameter file {path}{where}: not valid YAML") from None
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise _UsageError(f"parameter file {path}: expected NAME: VALUE lines")
+        given.update({str(k): v for k, v in data.items()})
+    for name, value in args.parameters or []:
+        given[name] = value
+    return given
+
+
+def _run(specs: list, args: argparse.Namespace) -> int:
+    from p2c_analysis import runner
+
+    result = runner.render(
+        specs, out=args.out, workers=args.workers, progress=not args.no_progress,
+        command=["p2c", *sys.argv[1:]], cell_timeout=args.timeout,
+    )
+    print(runner.summary(result))
+    return 1 if result.failed else 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from p2c_analysis import runner
+
+    specs = runner.plan_render(args.notebooks, _given_parameters(args))
+    return _run(specs, args)
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from p2c_analysis import runner
+
+    name, values = runner.parse_over(args.over)
+    specs = runner.plan_batch(args.notebook, name, values, _given_parameters(args))
+    return _run(specs, args)
+
+
+def _params(args: argparse.Namespace) -> int:
+    from p2c_analysis import runner
+
+    print(runner.describe_parameters(args.notebook))
+    return 0
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-p", "--parameter", nargs=2, action="append", dest="parameters",
+                   metavar=("NAME", "VALUE"), help="set a notebook parameter (repeatable)")
+    p.add_argument("-f", "--parameters-file", dest="file_params", metavar="PARAMS.yaml",
+                   help="YAML file of NAME: VALUE parameters (-p wins over it)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="root folder of the runs (default: reports/); nothing else is written")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="reports rendered at the same time (default: number of CPUs)")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="a cell running longer fails its report (default: no limit)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="p2c", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="p2c", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("check-pledges", help="load a pledge export, report what was kept and why")
     p.add_argument("file", help="pledge file (CSV or XLSX)")
@@ -28,12 +116,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quarantine", help="write the set-aside rows and their reasons here (CSV)")
     p.set_defaults(func=_check_pledges)
 
+    p = sub.add_parser(
+        "render", help="render reports (default: the standard set) into reports/<run-id>/",
+        description="Render report notebooks; without NOTEBOOK the standard set. "
+        "Each -p goes to the notebooks that declare it.",
+    )
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                   help="report name (e.g. country_profile) or path to an .ipynb")
+    _add_run_options(p)
+    p.set_defaults(func=_render)
+
+    p = sub.add_parser(
+        "batch", help="one report per value of a parameter (e.g. --over country=LDC)",
+        description="Render NOTEBOOK once per value: --over NAME=V1,V2,... or, for country, "
+        "a group label (LDC, LLDC, SIDS, a region...) meaning its members as of today.",
+    )
+    p.add_argument("notebook", metavar="NOTEBOOK")
+    p.add_argument("--over", required=True, metavar="NAME=VALUES",
+                   help="parameter and its values: comma list or country group label")
+    _add_run_options(p)
+    p.set_defaults(func=_batch)
+
+    p = sub.add_parser("params", help="list a report notebook's parameters, types and defaults")
+    p.add_argument("notebook", metavar="NOTEBOOK")
+    p.set_defaults(func=_params)
+
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        args = build_parser().parse_args(argv)
+        if getattr(args, "workers", None) is not None and args.workers < 1:
+            raise _UsageError("--workers must be at least 1")
+        if getattr(args, "timeout", None) is not None and not args.timeout > 0:
+            raise _UsageError("--timeout must be a positive number of seconds")
+        return int(args.func(args) or 0)
+    except (_UsageError, UsageError, ParameterError) as err:
+        print(f"p2c: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("p2c: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

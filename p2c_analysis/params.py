@@ -1,0 +1,271 @@
+"""Validation of report parameters.
+
+Report notebooks call :func:`validate` in the cell after their ``parameters`` cell, and the runner
+calls it before launching anything, so a bad value stops with one clear line naming the parameter
+and the value, e.g. ``parameter 'year': 1990 is outside the data (2000-2024)``.
+
+Values may arrive as strings (from the command line or a YAML file): ``"2024"`` is read as the
+year 2024, ``"yes"`` as ``True``. Names this module does not know pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+# Fallbacks used only while the modules that own these constants are not importable.
+_FALLBACK_FIRST_YEAR = 2000
+_FALLBACK_LATEST_YEAR = 2024
+_FALLBACK_ALLOCATION_METHODS = ("equal", "population", "offline")
+_FALLBACK_IMPUTATION_METHODS = ("linear", "locf", "none")
+
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+
+
+class ParameterError(ValueError):
+    """A report parameter has a bad value. The message is one line naming parameter and value.
+
+    In a notebook, IPython shows only that line (no traceback) through ``_render_traceback_``.
+    """
+
+    def __init__(self, name: str, value: Any, problem: str) -> None:
+        self.name = name
+        self.value = value
+        self.problem = problem
+        super().__init__(f"parameter {name!r}: {_show(value)} {problem}")
+
+    def _render_traceback_(self) -> list[str]:  # IPython hook: the traceback shown in a cell
+        return [f"ParameterError: {self}"]
+
+
+def _show(value: Any) -> str:
+    """How a bad value is quoted in a message: numbers bare, text quoted."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int | float):
+        return str(value)
+    return repr(str(value))
+
+
+# --- shared constants, imported lazily -----------------------------------------------------------
+def year_range() -> tuple[int, int]:
+    """``(FIRST_YEAR, LATEST_YEAR)`` of the connectivity data (calendar years, inclusive)."""
+    try:
+        from p2c_analysis import connectivity
+
+        return int(connectivity.FIRST_YEAR), int(connectivity.LATEST_YEAR)
+    except (ImportError, AttributeError):
+        return _FALLBACK_FIRST_YEAR, _FALLBACK_LATEST_YEAR
+
+
+def allocation_methods() -> tuple[str, ...]:
+    """``gaps.ALLOCATION_METHODS`` (how a pledge's value is split across its countries)."""
+    try:
+        from p2c_analysis import gaps
+
+        return tuple(gaps.ALLOCATION_METHODS)
+    except (ImportError, AttributeError):
+        return _FALLBACK_ALLOCATION_METHODS
+
+
+def imputation_methods() -> tuple[str, ...]:
+    """``connectivity.IMPUTATION_METHODS`` (how gaps in a country's series are filled)."""
+    try:
+        from p2c_analysis import connectivity
+
+        return tuple(connectivity.IMPUTATION_METHODS)
+    except (ImportError, AttributeError):
+        return _FALLBACK_IMPUTATION_METHODS
+
+
+# --- one checker per kind of value -----------------------------------------------------------
+def to_int(name: str, value: Any, lo: int | None = None, hi: int | None = None) -> int:
+    """An integer (``"12"`` accepted); ``lo``/``hi`` inclusive bounds, ``None`` = unbounded."""
+    if isinstance(value, bool):
+        raise ParameterError(name, value, "is not a whole number")
+    if isinstance(value, int):
+        out = value
+    elif isinstance(value, float) and value.is_integer():
+        out = int(value)
+    elif isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        out = int(value.strip())
+    else:
+        raise ParameterError(name, value, "is not a whole number")
+    if (lo is not None and out < lo) or (hi is not None and out > hi):
+        raise ParameterError(name, out, f"is outside {_bounds(lo, hi)}")
+    return out
+
+
+def to_float(name: str, value: Any, lo: float | None = None, hi: float | None = None) -> float:
+    """A finite number (``"0.5"`` accepted); ``lo``/``hi`` inclusive bounds."""
+    if isinstance(value, bool):
+        raise ParameterError(name, value, "is not a number")
+    try:
+        out = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise ParameterError(name, value, "is not a number") from None
+    if not math.isfinite(out):
+        raise ParameterError(name, value, "is not a finite number")
+    if (lo is not None and out < lo) or (hi is not None and out > hi):
+        raise ParameterError(name, value, f"is outside {_bounds(lo, hi)}")
+    return out
+
+
+def _bounds(lo: float | None, hi: float | None) -> str:
+    if lo is not None and hi is not None:
+        return f"{lo}-{hi}"
+    return f">= {lo}" if lo is not None else f"<= {hi}"
+
+
+def to_bool(name: str, value: Any) -> bool:
+    """A boolean; accepts ``true/false``, ``yes/no``, ``1/0``, ``on/off`` (any case)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    raise ParameterError(name, value, "is not true/false (use true, false, yes, no, 1 or 0)")
+
+
+def to_date(name: str, value: Any) -> dt.date:
+    """A calendar date from ``"YYYY-MM-DD"`` or a date/datetime; ``""``/``None`` = today (UTC)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return dt.datetime.now(dt.UTC).date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ParameterError(name, value, "is not a date (use YYYY-MM-DD)")
+
+
+def to_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (case and surrounding spaces ignored)."""
+    text = str(value).strip().lower() if value is not None else ""
+    for choice in choices:
+        if text == choice.lower():
+            return choice
+    raise ParameterError(name, value, f"is not one of {', '.join(choices)}")
+
+
+def to_existing_file(name: str, value: Any) -> str:
+    """Absolute path of an existing file; ``""``/``None`` = the bundled default (kept ``""``)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    path = Path(str(value).strip()).expanduser()
+    if not path.is_file():
+        problem = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise ParameterError(name, value, problem)
+    return str(path.resolve())
+
+
+def to_existing_dir(name: str, value: Any) -> str:
+    """Path of an existing folder (as given; ``""`` = the current folder ``"."``)."""
+    text = "." if value is None or not str(value).strip() else str(value).strip()
+    if not Path(text).expanduser().is_dir():
+        raise ParameterError(name, value, "is not an existing folder")
+    return text
+
+
+def to_country(name: str, value: Any) -> str:
+    """ISO3 code of a country given by ISO2/ISO3 code or name (``countries.resolve``)."""
+    from p2c_analysis import countries
+
+    text = "" if value is None else str(value).strip()
+    if not text:
+        raise ParameterError(name, value, "is empty (give a country name or ISO3 code)")
+    try:
+        return countries.resolve(text)
+    except countries.UnknownCountryError as err:
+        close = ", ".join(repr(x) for x in getattr(err, "suggestions", [])[:3])
+        hint = f" (did you mean {close}?)" if close else ""
+        raise ParameterError(name, value, f"is not a known country{hint}") from None
+
+
+def _year(name: str, value: Any) -> int:
+    first, latest = year_range()
+    try:
+        return to_int(name, value, first, latest)
+    except ParameterError as err:
+        if isinstance(err.value, int) and not isinstance(err.value, bool):
+            problem = f"is outside the data ({first}-{latest})"
+            raise ParameterError(name, err.value, problem) from None
+        raise
+
+
+_CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "year": _year,
+    "as_of": to_date,
+    "allocation": lambda n, v: to_choice(n, v, allocation_methods()),
+    "method": lambda n, v: to_choice(n, v, imputation_methods()),
+    "include_global": to_bool,
+    "country": to_country,
+    "pledges": to_existing_file,
+    "mapping": to_existing_file,
+    "output_dir": to_existing_dir,
+    "window": lambda n, v: to_int(n, v, 1, None),
+    "top_n": lambda n, v: to_int(n, v, 1, None),
+    "target_year": lambda n, v: to_int(n, v, 2000, 2100),
+    "target_pct": lambda n, v: to_float(n, v, 0.0, 100.0),
+    "seed": lambda n, v: to_int(n, v, 0, None),
+}
+
+#: Names :func:`validate` checks; any other name passes through unchanged.
+KNOWN_PARAMETERS: tuple[str, ...] = tuple(_CHECKS)
+
+
+def validate(**params: Any) -> dict[str, Any]:
+    """Check and normalise report parameters by name; return a new dict, same keys.
+
+    - ``year``: int within ``connectivity.FIRST_YEAR..LATEST_YEAR`` (``"2024"`` accepted).
+    - ``as_of``: ISO date string → :class:`datetime.date`; ``""`` = today (UTC).
+    - ``allocation``: one of ``gaps.ALLOCATION_METHODS``; ``method``: one of
+      ``connectivity.IMPUTATION_METHODS``.
+    - ``include_global``: bool (``true/false/yes/no/1/0`` accepted).
+    - ``country``: country name or ISO2/ISO3 → ISO3 (``countries.resolve``).
+    - ``pledges`` / ``mapping``: an existing file → its absolute path; ``""`` = bundled default.
+    - ``output_dir``: an existing folder.
+    - ``window`` / ``top_n`` (int >= 1), ``seed`` (int >= 0), ``target_year`` (2000-2100),
+      ``target_pct`` (float, percent 0-100).
+
+    Raises :class:`ParameterError` (one line: parameter, value, problem) on the first bad value.
+    """
+    out: dict[str, Any] = {}
+    for name, value in params.items():
+        check = _CHECKS.get(name)
+        out[name] = check(name, value) if check is not None else value
+    return out
+
+
+def for_notebook(values: dict[str, Any]) -> dict[str, Any]:
+    """Validated values as plain literals a notebook's parameters cell can hold
+    (dates → ``"YYYY-MM-DD"``, everything else unchanged)."""
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
+
+
+def coerce(name: str, value: Any, type_name: str) -> Any:
+    """Convert a value given as text to a notebook's declared type (``int``, ``float``,
+    ``bool``, ``str``; papermill's ``inferred_type_name``). Other types: unchanged."""
+    kind = (type_name or "").strip().lower()
+    if kind == "int":
+        return to_int(name, value)
+    if kind == "float":
+        return to_float(name, value)
+    if kind == "bool":
+        return to_bool(name, value)
+    if kind == "str":
+        return value if isinstance(value, str) else str(value)
+    return value

@@ -1,0 +1,152 @@
+"""Report parameter validation (p2c_analysis.params): no kernels here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from p2c_analysis import connectivity, gaps
+from p2c_analysis import params as P
+
+
+def _error(**kw) -> str:
+    with pytest.raises(P.ParameterError) as info:
+        P.validate(**kw)
+    return str(info.value)
+
+
+# --- year -----------------------------------------------------------------------------------
+def test_year_accepts_text_and_bounds_of_the_data():
+    assert P.validate(year="2024") == {"year": 2024}
+    assert P.validate(year=2000)["year"] == 2000
+    assert P.validate(year=" 2010 ")["year"] == 2010
+    assert P.year_range() == (connectivity.FIRST_YEAR, connectivity.LATEST_YEAR)
+
+
+def test_bad_year_names_parameter_value_and_range():
+    # the data cover 2000-2024 (docs/architecture.md, connectivity section)
+    assert _error(year=1990) == "parameter 'year': 1990 is outside the data (2000-2024)"
+    assert _error(year="2025") == "parameter 'year': 2025 is outside the data (2000-2024)"
+    assert _error(year="twenty") == "parameter 'year': 'twenty' is not a whole number"
+    assert "not a whole number" in _error(year=True)
+    assert "not a whole number" in _error(year=2020.5)
+
+
+# --- as_of ----------------------------------------------------------------------------------
+def test_as_of_iso_date_and_empty_means_today():
+    assert P.validate(as_of="2024-03-05")["as_of"] == dt.date(2024, 3, 5)
+    today = P.validate(as_of="")["as_of"]
+    assert today in {dt.date.today(), dt.datetime.now(dt.UTC).date()}
+    assert P.validate(as_of=dt.datetime(2023, 1, 2, 15, 0))["as_of"] == dt.date(2023, 1, 2)
+    assert "not a date" in _error(as_of="05/03/2024")
+    assert "'2024-13-01'" in _error(as_of="2024-13-01")
+
+
+# --- allocation, method ---------------------------------------------------------------------
+def test_allocation_methods_come_from_gaps():
+    assert P.allocation_methods() == gaps.ALLOCATION_METHODS
+    assert P.validate(allocation=" Offline ")["allocation"] == "offline"
+    msg = _error(allocation="uniform")
+    assert msg == "parameter 'allocation': 'uniform' is not one of equal, population, offline"
+
+
+def test_imputation_method():
+    assert P.validate(method="LOCF")["method"] == "locf"
+    assert "'spline'" in _error(method="spline")
+
+
+# --- include_global -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("true", True), ("False", False), ("yes", True), ("NO", False), ("1", True), ("0", False),
+     (True, True), (0, False)],
+)
+def test_include_global_accepts_common_spellings(text, expected):
+    assert P.validate(include_global=text)["include_global"] is expected
+
+
+def test_include_global_rejects_other_text():
+    assert _error(include_global="maybe").startswith("parameter 'include_global': 'maybe' is not")
+    assert "not true/false" in _error(include_global=2)
+
+
+# --- country --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "iso3"), [("Kenya", "KEN"), ("ken", "KEN"), ("KE", "KEN"), ("Côte d'Ivoire", "CIV")]
+)
+def test_country_resolves_to_iso3(text, iso3):
+    assert P.validate(country=text)["country"] == iso3
+
+
+def test_unknown_country_is_one_line_naming_it():
+    msg = _error(country="Narnia")
+    assert msg.startswith("parameter 'country': 'Narnia' is not a known country")
+    assert "\n" not in msg
+    assert "is empty" in _error(country="  ")
+
+
+# --- files and folders ----------------------------------------------------------------------
+def test_pledges_and_mapping_paths(tmp_path):
+    f = tmp_path / "p.csv"
+    f.write_text("a\n1\n")
+    assert P.validate(pledges="")["pledges"] == ""
+    assert P.validate(pledges=str(f))["pledges"] == str(f.resolve())
+    assert P.validate(mapping=str(f))["mapping"] == str(f.resolve())
+    assert _error(pledges=str(tmp_path / "nope.csv")).endswith("does not exist")
+    assert _error(mapping=str(tmp_path)).endswith("is a folder, not a file")
+
+
+def test_output_dir_must_exist(tmp_path):
+    assert P.validate(output_dir=str(tmp_path))["output_dir"] == str(tmp_path)
+    assert P.validate(output_dir="")["output_dir"] == "."
+    assert "not an existing folder" in _error(output_dir=str(tmp_path / "missing"))
+
+
+# --- generic numbers, unknown names ---------------------------------------------------------
+def test_generic_numbers():
+    assert P.validate(window="3", target_pct="50.5", target_year="2030", seed=0) == {
+        "window": 3, "target_pct": 50.5, "target_year": 2030, "seed": 0,
+    }
+    assert "outside >= 1" in _error(window="0")
+    assert "outside 0.0-100.0" in _error(target_pct=150)
+    assert "not a finite number" in _error(target_pct="nan")
+    assert "not a number" in _error(target_pct="half")
+
+
+def test_unknown_names_pass_through_unchanged():
+    marker = object()
+    out = P.validate(title="Any text", colour=marker, year="2001")
+    assert out["title"] == "Any text" and out["colour"] is marker and out["year"] == 2001
+    assert list(out) == ["title", "colour", "year"]
+
+
+def test_first_bad_value_stops():
+    assert _error(year=2020, allocation="bad", country="Narnia").startswith(
+        "parameter 'allocation'"
+    )
+
+
+# --- the error itself, conversions ----------------------------------------------------------
+def test_parameter_error_shows_one_line_in_ipython():
+    err = P.ParameterError("year", 1990, "is outside the data (2000-2024)")
+    assert isinstance(err, ValueError)
+    assert err._render_traceback_() == [
+        "ParameterError: parameter 'year': 1990 is outside the data (2000-2024)"
+    ]
+    assert (err.name, err.value) == ("year", 1990)
+
+
+def test_for_notebook_turns_dates_into_text():
+    out = P.for_notebook({"as_of": dt.date(2024, 1, 31), "year": 2024})
+    assert out == {"as_of": "2024-01-31", "year": 2024}
+
+
+def test_coerce_to_declared_type():
+    assert P.coerce("n", "7", "int") == 7
+    assert P.coerce("x", "0.25", "float") == 0.25
+    assert P.coerce("b", "yes", "bool") is True
+    assert P.coerce("s", 12, "str") == "12"
+    assert P.coerce("other", "[1, 2]", "None") == "[1, 2]"
+    with pytest.raises(P.ParameterError, match="parameter 'n': 'seven' is not a whole number"):
+        P.coerce("n", "seven", "int")
