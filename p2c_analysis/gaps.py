@@ -23,7 +23,8 @@ Allocation rules (:func:`allocate`)
 A pledge's countries are its ``target_countries`` if non-empty, else the members of its
 ``target_regions`` (union over labels, as of the analysis year), else it is *global*
 (``is_global`` or nothing targeted: a pledge that names no country or region is counted with
-the global ones, so the unallocated row reads "Global or not stated"). Its USD value is spread over its countries by a weight:
+the global ones, so the unallocated row reads "Global or not stated"). Its USD value is spread
+over its countries by a weight:
 
 - ``"equal"``: every country the same share;
 - ``"population"``: the country's population of the analysis year;
