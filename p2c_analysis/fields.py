@@ -337,3 +337,25 @@ def docs_table() -> str:
             f"| {f.missing} | {_fmt_allowed(f.allowed)} | {aliases} |"
         )
     return "\n".join(lines) + "\n"
+
+
+FIELDS_DOC = "docs/pledge_fields.md"
+
+
+def docs_page() -> str:
+    """The Markdown page ``docs/pledge_fields.md``, generated from the registry (a test checks
+    that the committed page equals this, so the docs cannot drift from the schema)."""
+    return (
+        "# The canonical pledge table\n\n"
+        "Generated from the field registry in `p2c_analysis/fields.py` by "
+        "`python -m p2c_analysis.fields`; do not edit by hand. The pandera schema "
+        "(`fields.schema()`) and the column mapping of the loaders are built from the same "
+        "registry.\n\n" + docs_table() + "\n"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover - regenerate docs/pledge_fields.md
+    from p2c_analysis import paths
+
+    (paths.ROOT / FIELDS_DOC).write_text(docs_page(), encoding="utf-8")
+    print(f"wrote {FIELDS_DOC}")

@@ -128,3 +128,12 @@ def test_docs_table_has_one_row_per_field() -> None:
     assert len(lines) == 2 + len(fields.FIELDS)
     assert "`pledge_title`" in table and "NaN = no value stated (never 0)" in table
     assert "| `sdgs` | list[int] | yes |" in table
+
+
+def test_docs_page_is_generated_from_the_registry():
+    from p2c_analysis import paths
+
+    committed = (paths.ROOT / fields.FIELDS_DOC).read_text(encoding="utf-8")
+    assert committed == fields.docs_page(), "run `python -m p2c_analysis.fields` to regenerate"
+    for f in fields.CANONICAL_COLUMNS:
+        assert f"`{f}`" in committed
