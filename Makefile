@@ -25,7 +25,7 @@ reports: install
 
 ## make test: the whole test suite (unit tests, notebooks through nbval, lint)
 test: install
-	$(BIN)/ruff check p2c_analysis tests benchmarks
+	$(BIN)/ruff check p2c_analysis tests benchmarks scripts notebooks/conftest.py
 	$(BIN)/python -m pytest -q tests
 	$(BIN)/python -m pytest -q --nbval-lax -p no:cacheprovider notebooks
 

@@ -173,9 +173,10 @@ def to_existing_file(name: str, value: Any) -> str:
 
 
 def to_existing_dir(name: str, value: Any) -> str:
-    """Path of an existing folder (as given; ``""`` = the current folder ``"."``)."""
-    text = "." if value is None or not str(value).strip() else str(value).strip()
-    if not Path(text).expanduser().is_dir():
+    """Path of an existing folder, as given; ``""`` stays ``""`` (for ``output_dir``: write
+    nothing, as when a researcher runs a notebook interactively)."""
+    text = "" if value is None else str(value).strip()
+    if text and not Path(text).expanduser().is_dir():
         raise ParameterError(name, value, "is not an existing folder")
     return text
 
@@ -237,7 +238,7 @@ def validate(**params: Any) -> dict[str, Any]:
     - ``include_global``: bool (``true/false/yes/no/1/0`` accepted).
     - ``country``: country name or ISO2/ISO3 → ISO3 (``countries.resolve``).
     - ``pledges`` / ``mapping``: an existing file → its absolute path; ``""`` = bundled default.
-    - ``output_dir``: an existing folder.
+    - ``output_dir``: an existing folder, or ``""`` = write no files.
     - ``window`` / ``top_n`` (int >= 1), ``seed`` (int >= 0), ``target_year`` (2000-2100),
       ``target_pct`` (float, percent 0-100).
 

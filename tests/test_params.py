@@ -99,7 +99,7 @@ def test_pledges_and_mapping_paths(tmp_path):
 
 def test_output_dir_must_exist(tmp_path):
     assert P.validate(output_dir=str(tmp_path))["output_dir"] == str(tmp_path)
-    assert P.validate(output_dir="")["output_dir"] == "."
+    assert P.validate(output_dir="")["output_dir"] == ""  # empty: write no files
     assert "not an existing folder" in _error(output_dir=str(tmp_path / "missing"))
 
 

@@ -1,0 +1,564 @@
+"""The figures of the report notebooks, in the house style (:mod:`p2c_analysis.style`).
+
+Every function takes tidy data computed elsewhere in the package, draws one figure and returns
+the :class:`matplotlib.figure.Figure`; it computes nothing that a reader would need to check.
+Each figure has a title, axis labels with units, and a source line at the bottom; missing values
+are left out of a chart and say so in the note, never drawn as zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib import colors as mcolors
+from matplotlib.figure import Figure
+
+from p2c_analysis import style
+
+EXTRAPOLATION_LABEL = "Extrapolation of the past trend (not a forecast)"
+
+
+def _source(fig: Figure, source: str, note: str | None = None) -> None:
+    text = source if not note else f"{note}\n{source}"
+    fig.text(0.01, 0.005, text, fontsize=style.SOURCE_FONTSIZE, color="#555555",
+             ha="left", va="bottom")
+
+
+def _finish(fig: Figure, source: str, note: str | None = None) -> Figure:
+    n_lines = 1 + (note.count("\n") + 1 if note else 0)
+    fig.tight_layout(rect=(0, 0.035 * n_lines, 1, 1))
+    _source(fig, source, note)
+    return fig
+
+
+def _text_on(fill: str) -> str:
+    """Black or white, whichever reads better on ``fill`` (by relative luminance)."""
+    r, g, b = mcolors.to_rgb(fill)
+    return "#222222" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.55 else "white"
+
+
+def _order_groups(labels: Iterable[str]) -> list[str]:
+    labels = list(dict.fromkeys(str(x) for x in labels))
+    known = [g for g in style.GROUP_ORDER if g in labels]
+    return known + [g for g in labels if g not in known]
+
+
+def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: data lacks column(s) {missing}; has {list(df.columns)}")
+
+
+def _end_labels(ax, ends: list[tuple[float, float, str, str]], gap_frac: float = 0.045) -> None:
+    """Label line ends (``(y, x, text, colour)``), nudged apart vertically so none overlap."""
+    if not ends:
+        return
+    lo, hi = ax.get_ylim()
+    gap = (hi - lo) * gap_frac
+    x_lo, x_hi = ax.get_xlim()
+    x_pad = (x_hi - x_lo) * 0.01
+    ends = sorted(ends)
+    ys = [e[0] for e in ends]
+    for i in range(1, len(ys)):
+        ys[i] = max(ys[i], ys[i - 1] + gap)
+    overflow = ys[-1] - hi
+    if overflow > 0:
+        ys = [y - overflow for y in ys]
+        for i in range(len(ys) - 2, -1, -1):
+            ys[i] = min(ys[i], ys[i + 1] - gap)
+    for (y, x, text, color), y_text in zip(ends, ys, strict=True):
+        ax.annotate(text, (x, y), xytext=(x + x_pad, y_text), textcoords="data", va="center",
+                    fontsize=8, color=color, annotation_clip=False,
+                    xycoords="data", ha="left",
+                    bbox={"boxstyle": "square,pad=0.1", "fc": "none", "ec": "none"})
+
+
+# --- connectivity ------------------------------------------------------------------------------
+
+
+def offline_by_group(
+    agg: pd.DataFrame,
+    title: str | None = None,
+    source: str = style.SOURCES["wdi"],
+    note: str | None = None,
+) -> Figure:
+    """Horizontal bars of offline people (persons) by group, one year.
+
+    ``agg``: rows of ``connectivity.aggregate`` (``group, year, offline, internet_pct``). Each bar
+    is labelled with the offline count and the share of the group's population using the
+    Internet. Groups keep the standard order (World, LDC/LLDC/SIDS, regions, income groups).
+    """
+    _require(agg, ["group", "year", "offline", "internet_pct"], "offline_by_group")
+    style.apply()
+    d = agg.set_index(agg["group"].astype(str)).reindex(_order_groups(agg["group"]))
+    years = sorted(set(int(y) for y in agg["year"]))
+    year_text = ", ".join(str(y) for y in years)
+    fig, ax = plt.subplots(figsize=(9, 0.42 * len(d) + 1.6))
+    y = np.arange(len(d))
+    vals = d["offline"].astype("float64").to_numpy()
+    ax.barh(y, np.nan_to_num(vals), color=[style.group_color(g) for g in d.index], height=0.7)
+    ax.set_yticks(y, d.index)
+    ax.invert_yaxis()
+    xmax = np.nanmax(vals) if np.isfinite(vals).any() else 1.0
+    for yi, off, pct in zip(y, vals, d["internet_pct"], strict=True):
+        text = (f"{style.fmt_people(off)} offline ({style.fmt_pct(pct, 0)} online)"
+                if np.isfinite(off) else "no data")
+        ax.text(np.nan_to_num(off) + xmax * 0.01, yi, text, va="center", fontsize=8)
+    ax.set_xlim(0, xmax * 1.35)
+    ax.xaxis.set_major_formatter(style.people_formatter())
+    ax.set_xlabel("People not using the Internet (persons)")
+    ax.set_ylabel("")
+    ax.grid(axis="y", visible=False)
+    ax.set_title(title or f"People offline by group, {year_text}")
+    return _finish(fig, source, note)
+
+
+def trend_by_group(
+    series: pd.DataFrame,
+    value: str = "internet_pct",
+    groups: Iterable[str] | None = None,
+    title: str | None = None,
+    source: str = style.SOURCES["wdi"],
+    note: str | None = None,
+) -> Figure:
+    """Lines over years, one per group, in the group's fixed colour, labelled at the line end.
+
+    ``series``: ``group, year`` and ``value`` (``internet_pct`` in percent, or ``offline`` in
+    persons; e.g. ``connectivity.aggregate_series``). ``groups`` picks and orders the lines.
+    """
+    _require(series, ["group", "year", value], "trend_by_group")
+    style.apply()
+    kinds = {
+        "internet_pct": ("Individuals using the Internet (% of population)", "pct"),
+        "offline": ("People not using the Internet (persons)", "people"),
+    }
+    ylabel, kind = kinds.get(value, (value, "ratio"))
+    labels = _order_groups(groups if groups is not None else series["group"])
+    fig, ax = plt.subplots(figsize=style.FIGSIZE)
+    fmt = style.formatter_for(kind)
+    ends = []
+    for g in labels:
+        s = series[series["group"].astype(str).eq(g)].sort_values("year")
+        s = s[s[value].notna()]
+        if s.empty:
+            continue
+        color = style.group_color(g)
+        lw = 2.6 if g == "World" else 1.8
+        ax.plot(s["year"], s[value], color=color, lw=lw, label=g)
+        last = s.iloc[-1]
+        ends.append((float(last[value]), float(last["year"]), f"{g} {fmt(last[value])}", color))
+    if value == "internet_pct":
+        ax.set_ylim(0, 100)
+    else:
+        ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(style.number_formatter(kind))
+    years = series["year"].astype(int)
+    ax.set_xlim(years.min(), years.max() + (years.max() - years.min()) * 0.28 + 0.5)
+    _end_labels(ax, ends)
+    ax.set_xticks([t for t in plt.MaxNLocator(integer=True).tick_values(years.min(), years.max())
+                   if years.min() <= t <= years.max()])
+    ax.set_xlabel("Year")
+    ax.set_ylabel(ylabel)
+    first, last_year = int(years.min()), int(years.max())
+    what = "Internet use" if value == "internet_pct" else "People offline"
+    ax.set_title(title or f"{what} by group, {first}–{last_year}")
+    return _finish(fig, source, note)
+
+
+# --- pledges and coverage ----------------------------------------------------------------------
+
+
+def attention_ratio(
+    df: pd.DataFrame,
+    label: str = "group",
+    ratio: str = "attention_ratio",
+    title: str = "Pledge attention relative to the offline population",
+    xlabel: str = "Attention ratio (share of pledged USD ÷ share of offline people)",
+    source: str = style.SOURCES["pledges_wdi"],
+    note: str | None = None,
+    log: bool = True,
+) -> Figure:
+    """Dot plot of attention ratios with a reference line at 1.0 (attention in proportion to
+    the offline population). Below 1 = less pledged attention than the group's share of offline
+    people. Rows with a missing ratio are listed in the note, not drawn; a ratio of 0 is drawn
+    at the left edge (log scale) with an open marker.
+    """
+    _require(df, [label, ratio], "attention_ratio")
+    style.apply()
+    d = df[[label, ratio]].copy()
+    d[label] = d[label].astype(str)
+    missing = d[d[ratio].isna()][label].tolist()
+    d = d[d[ratio].notna()].sort_values(ratio)
+    fig, ax = plt.subplots(figsize=(9, 0.36 * max(len(d), 3) + 1.6))
+    y = np.arange(len(d))
+    vals = d[ratio].astype("float64").to_numpy()
+    colors = [style.group_color(g) for g in d[label]]
+    if log:
+        positive = vals[vals > 0]
+        lo = min(positive.min() if len(positive) else 0.1, 1.0) / 2
+        hi = max(positive.max() if len(positive) else 10, 1.0) * 2
+        plotted = np.where(vals > 0, vals, lo)
+        ax.set_xscale("log")
+        ax.set_xlim(lo / 1.2, hi)
+    else:
+        plotted = vals
+        ax.set_xlim(0, max(np.nanmax(vals) if len(vals) else 1.0, 1.0) * 1.15)
+    ax.hlines(y, ax.get_xlim()[0], plotted, color="#DDDDDD", lw=1, zorder=1)
+    zero = vals == 0
+    ax.scatter(plotted[~zero], y[~zero], c=np.array(colors, dtype=object)[~zero], s=60, zorder=3)
+    if zero.any():
+        ax.scatter(plotted[zero], y[zero], facecolors="white", edgecolors="#333333", s=60,
+                   zorder=3, label="no pledged USD (ratio 0)")
+        ax.legend(loc="lower right")
+    ax.axvline(1.0, color=style.REFERENCE_COLOR, lw=1.2, ls="--", zorder=2)
+    ax.annotate("1.0 = in proportion to offline people", (1.0, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(4, -2), textcoords="offset points", fontsize=8, va="top",
+                color=style.REFERENCE_COLOR)
+    ax.set_yticks(y, d[label])
+    if log:
+        lo_x, hi_x = ax.get_xlim()
+        ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
+                 if lo_x <= t <= hi_x]
+        ax.set_xticks(ticks)
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:g}"))
+    else:
+        ax.xaxis.set_major_formatter(style.number_formatter("ratio"))
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    if missing:
+        extra = "No ratio (no offline people or no data): " + ", ".join(missing)
+        note = f"{note}\n{extra}" if note else extra
+    return _finish(fig, source, note)
+
+
+def stacked_shares(
+    table: pd.DataFrame,
+    title: str,
+    xlabel: str = "Share of pledges (%)",
+    colors: dict[str, str] | None = None,
+    source: str = style.SOURCES["pledges"],
+    note: str | None = None,
+    normalise: bool = True,
+    kind: str = "pct",
+) -> Figure:
+    """Stacked horizontal bars: one bar per row of ``table`` (index = category shown on the
+    y axis), one segment per column (e.g. focus areas). ``normalise=True`` converts each row
+    to percent of its total (rows summing to 0 are shown empty and named in the note)."""
+    style.apply()
+    t = table.astype("float64").fillna(0.0)
+    totals = t.sum(axis=1)
+    empty = [str(i) for i in t.index[totals.eq(0)]]
+    if normalise:
+        t = t.div(totals.where(totals > 0), axis=0).fillna(0.0) * 100.0
+    palette = colors or {}
+    default = list(style.CATEGORICAL)
+    fig, ax = plt.subplots(figsize=(9, 0.45 * max(len(t), 3) + 2.0))
+    y = np.arange(len(t))
+    left = np.zeros(len(t))
+    for i, col in enumerate(t.columns):
+        vals = t[col].to_numpy()
+        fill = palette.get(str(col), default[i % len(default)])
+        bars = ax.barh(y, vals, left=left, height=0.7, label=str(col), color=fill)
+        if normalise:
+            labels = [f"{v:.0f}%" if v >= 7 else "" for v in vals]
+            ax.bar_label(bars, labels=labels, label_type="center", fontsize=8,
+                         color=_text_on(fill))
+        left += vals
+    ax.set_yticks(y, [str(i) for i in t.index])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(style.number_formatter(kind if not normalise else "pct"))
+    if normalise:
+        ax.set_xlim(0, 100)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.legend(ncol=min(len(t.columns), 4), loc="upper left", bbox_to_anchor=(0, -0.12 - 0.02 *
+              max(0, 6 - len(t))), fontsize=8)
+    if empty:
+        extra = "No pledges: " + ", ".join(empty)
+        note = f"{note}\n{extra}" if note else extra
+    return _finish(fig, source, note)
+
+
+def focus_mix(
+    table: pd.DataFrame,
+    title: str = "Focus-area mix of pledges",
+    xlabel: str = "Share of pledges (%)",
+    source: str = style.SOURCES["pledges"],
+    note: str | None = None,
+) -> Figure:
+    """Focus-area mix as 100% stacked bars: ``table`` rows = categories (groups, stakeholder
+    types, ...), columns = focus areas, values = counts or USD (converted to shares per row)."""
+    colors = dict(zip(["ACCESS", "ADOPTION", "VALUE CREATION", "ACCELERATE INVESTMENT"],
+                      ["#0072B2", "#E69F00", "#009E73", "#CC79A7"], strict=True))
+    colors["none stated"] = style.NO_DATA_COLOR
+    return stacked_shares(table, title, xlabel, colors=colors, source=source, note=note)
+
+
+def bars(
+    values: pd.Series,
+    title: str,
+    xlabel: str,
+    kind: str = "int",
+    source: str = style.SOURCES["pledges"],
+    note: str | None = None,
+    color: str | dict[str, str] | None = None,
+    sort: bool = True,
+) -> Figure:
+    """Horizontal bars of one number per category (``values`` indexed by category), labelled
+    with the formatted value; NaN bars are labelled "n/a" with no bar. ``kind`` picks the
+    number format (``int``, ``people``, ``usd``, ``pct``)."""
+    style.apply()
+    v = values.astype("float64")
+    if sort:
+        v = v.sort_values(ascending=False, na_position="last")
+    fig, ax = plt.subplots(figsize=(9, 0.4 * max(len(v), 3) + 1.5))
+    y = np.arange(len(v))
+    if isinstance(color, dict):
+        cols = [color.get(str(i), style.OTHER_COLOR) for i in v.index]
+    else:
+        cols = [color or style.CATEGORICAL[0]] * len(v)
+    ax.barh(y, np.nan_to_num(v.to_numpy()), color=cols, height=0.7)
+    fmt = style.formatter_for(kind)
+    vmax = np.nanmax(v.to_numpy()) if v.notna().any() else 1.0
+    for yi, val in zip(y, v, strict=True):
+        ax.text(np.nan_to_num(val) + vmax * 0.01, yi, fmt(val), va="center", fontsize=8)
+    ax.set_xlim(0, (vmax or 1.0) * 1.2)
+    ax.set_yticks(y, [str(i) for i in v.index])
+    ax.invert_yaxis()
+    if kind in {"people", "usd", "pct"}:
+        ax.xaxis.set_major_formatter(style.number_formatter(kind))
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    return _finish(fig, source, note)
+
+
+def status_ladder(
+    counts: pd.Series,
+    title: str = "Implementation status of pledges",
+    xlabel: str = "Number of pledges",
+    source: str = style.SOURCES["pledges"],
+    note: str | None = None,
+) -> Figure:
+    """Bars of pledges per status in ladder order (announced → in progress → completed, then
+    withdrawn and unknown), each in its fixed status colour, labelled with count and share."""
+    order = [s for s in style.STATUS_COLORS if s in counts.index]
+    order += [s for s in counts.index if s not in order]
+    c = counts.reindex(order).astype("float64")
+    total = c.sum()
+    style.apply()
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(c) + 1.6))
+    y = np.arange(len(c))
+    ax.barh(y, c.fillna(0).to_numpy(), height=0.7, edgecolor="#777777", linewidth=0.5,
+            color=[style.STATUS_COLORS.get(str(s), style.OTHER_COLOR) for s in c.index])
+    vmax = float(c.max()) if c.notna().any() and c.max() > 0 else 1.0
+    for yi, val in zip(y, c, strict=True):
+        share = 100.0 * val / total if total > 0 else np.nan
+        ax.text(val + vmax * 0.01, yi, f"{style.fmt_int(val)} ({style.fmt_pct(share, 0)})",
+                va="center", fontsize=9)
+    ax.set_xlim(0, vmax * 1.25)
+    ax.set_yticks(y, [str(s) for s in c.index])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    return _finish(fig, source, note)
+
+
+# --- trajectories ------------------------------------------------------------------------------
+
+
+def extrapolation_from_pace(
+    pace: pd.DataFrame, until: pd.Timestamp, central_window: float = 2, steps: int = 24
+) -> pd.DataFrame:
+    """Straight lines ``value(t) = last_value_usd + pace_usd_per_year * years since last_date``
+    for each window of ``trajectory.mobilisation_pace`` (one row per window), sampled from the
+    last published date to ``until``: columns ``date, central`` (the ``central_window`` line),
+    ``low``, ``high`` (lowest / highest line over the windows). Windows with no pace (NaN) are
+    left out; empty frame when none has a pace."""
+    _require(pace, ["window_years", "last_date", "last_value_usd", "pace_usd_per_year"],
+             "extrapolation_from_pace")
+    p = pace[pace["pace_usd_per_year"].notna()]
+    if p.empty:
+        return pd.DataFrame(columns=["date", "central", "low", "high"])
+    start = pd.Timestamp(p["last_date"].iloc[0])
+    dates = pd.date_range(start, max(pd.Timestamp(until), start), periods=steps)
+    years = ((dates - start) / pd.Timedelta(days=365.25)).to_numpy(dtype=float)
+    lines = {float(w): float(v0) + float(r) * years for w, v0, r in
+             zip(p["window_years"], p["last_value_usd"], p["pace_usd_per_year"], strict=True)}
+    stacked = np.vstack(list(lines.values()))
+    central = lines.get(float(central_window), np.median(stacked, axis=0))
+    return pd.DataFrame({"date": dates, "central": central, "low": stacked.min(axis=0),
+                         "high": stacked.max(axis=0)})
+
+
+def mobilisation_trajectory(
+    milestones: pd.DataFrame,
+    goal: dict | None = None,
+    extrapolation: pd.DataFrame | None = None,
+    value: str = "total_value_usd",
+    title: str = "Pledged value over time and the USD 100 bn goal",
+    source: str = style.SOURCES["milestones"],
+    note: str | None = None,
+    band_label: str = "",
+) -> Figure:
+    """Published cumulative pledged value (USD) by date, the goal as a horizontal line, and,
+    if given, an extrapolation of the past trend as a dashed line inside a shaded band, labelled
+    in the legend as an extrapolation, not a forecast.
+
+    ``milestones``: ``milestones.load_milestones()`` or ``trajectory.mobilisation()``
+    (``date``, ``value`` column in USD, ``is_third_party``; NaN values are skipped).
+    ``goal``: ``milestones.goal()`` (``value_usd``, ``year``). ``extrapolation``: ``date``,
+    ``central``, ``low``, ``high`` (USD), e.g. :func:`extrapolation_from_pace`; ``band_label``
+    says what the band spans (e.g. "pace over the last 1-3 years").
+    """
+    _require(milestones, ["date", value], "mobilisation_trajectory")
+    style.apply()
+    m = milestones[milestones[value].notna()].sort_values("date")
+    fig, ax = plt.subplots(figsize=style.FIGSIZE)
+    third = m["is_third_party"].astype(bool) if "is_third_party" in m else pd.Series(False, m.index)
+    ax.plot(m.loc[~third, "date"], m.loc[~third, value], color=style.CATEGORICAL[0], lw=1.5,
+            zorder=3)
+    ax.scatter(m.loc[~third, "date"], m.loc[~third, value], color=style.CATEGORICAL[0], s=30,
+               zorder=4, label="Total published by ITU")
+    if third.any():
+        ax.scatter(m.loc[third, "date"], m.loc[third, value], facecolors="white",
+                   edgecolors=style.CATEGORICAL[0], s=30, zorder=4,
+                   label="Total quoted by a third party")
+    if extrapolation is not None and not extrapolation.empty:
+        _require(extrapolation, ["date", "central", "low", "high"], "mobilisation_trajectory")
+        e = extrapolation.sort_values("date")
+        span = f" ({band_label})" if band_label else ""
+        ax.fill_between(e["date"], e["low"], e["high"], color=style.EXTRAPOLATION_COLOR,
+                        alpha=0.25, lw=0, label=f"Extrapolation range{span}")
+        ax.plot(e["date"], e["central"], color=style.EXTRAPOLATION_COLOR, lw=1.8, ls="--",
+                label=EXTRAPOLATION_LABEL)
+        ax.annotate("extrapolation,\nnot a forecast", (e["date"].iloc[-1], e["central"].iloc[-1]),
+                    xytext=(-4, -4), textcoords="offset points", ha="right", va="top",
+                    fontsize=8, color="#555555")
+    if goal and goal.get("value_usd"):
+        gv = float(goal["value_usd"])
+        glabel = f"Goal: {style.fmt_usd(gv, trim=True)}"
+        if goal.get("year"):
+            glabel += f" by end of {int(goal['year'])}"
+            gx = pd.Timestamp(year=int(goal["year"]), month=12, day=31)
+            ax.plot([gx], [gv], marker="*", color=style.REFERENCE_COLOR, ms=12, zorder=5,
+                    linestyle="none")
+        ax.axhline(gv, color=style.REFERENCE_COLOR, lw=1.2, ls=":", label=glabel)
+        top = gv
+        if extrapolation is not None and not extrapolation.empty:
+            top = max(top, float(extrapolation["high"].max()))
+        ax.set_ylim(0, top * 1.12)
+    else:
+        ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(style.usd_formatter())
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.set_xlabel("Date of the published total")
+    ax.set_ylabel("Cumulative pledged value (USD, as published)")
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize=8)
+    return _finish(fig, source, note)
+
+
+def projection_band(
+    paths: Mapping[object, pd.DataFrame], central: object, value: str = "internet_pct"
+) -> pd.DataFrame:
+    """Extrapolated years of several ``trajectory.connectivity_path`` results (e.g. one per
+    trend window) as ``year, central, low, high``: ``central`` from the path keyed ``central``,
+    ``low``/``high`` the lowest/highest over all paths. Rows with ``kind == "observed"`` are
+    dropped, except the last observed year, where all lines start."""
+    frames = []
+    for key, p in paths.items():
+        _require(p, ["year", value, "kind"], "projection_band")
+        obs = p[p["kind"].eq("observed") & p[value].notna()]
+        ext = p[p["kind"].ne("observed")]
+        keep = pd.concat([obs.tail(1), ext])[["year", value]].assign(path=str(key))
+        frames.append(keep)
+    if not frames:
+        return pd.DataFrame(columns=["year", "central", "low", "high"])
+    long = pd.concat(frames, ignore_index=True)
+    wide = long.pivot_table(index="year", columns="path", values=value, aggfunc="first")
+    out = pd.DataFrame({
+        "year": wide.index.astype(int),
+        "central": wide[str(central)].to_numpy() if str(central) in wide else np.nan,
+        "low": wide.min(axis=1).to_numpy(),
+        "high": wide.max(axis=1).to_numpy(),
+    })
+    return out.reset_index(drop=True)
+
+
+def country_trend(
+    history: pd.DataFrame,
+    country: str,
+    projection: pd.DataFrame | None = None,
+    groups: pd.DataFrame | None = None,
+    target_pct: float | None = None,
+    title: str | None = None,
+    source: str = style.SOURCES["wdi"],
+    note: str | None = None,
+    band_label: str = "",
+) -> Figure:
+    """A country's Internet use over time (percent), observed years as filled dots and imputed
+    years as open dots, with an optional projection to 2030 (``year``, ``central``, ``low``,
+    ``high`` in percent, e.g. :func:`projection_band`) drawn as a dashed line in a band labelled
+    as an extrapolation (``band_label`` says what the band spans), optional
+    group lines (``group, year, internet_pct``) for comparison, and an optional target line.
+
+    ``history``: ``year, internet_pct`` and optionally ``imputed`` (bool); NaN years skipped.
+    """
+    _require(history, ["year", "internet_pct"], "country_trend")
+    style.apply()
+    h = history[history["internet_pct"].notna()].sort_values("year")
+    fig, ax = plt.subplots(figsize=style.FIGSIZE)
+    if groups is not None and not groups.empty:
+        for g in _order_groups(groups["group"]):
+            s = groups[groups["group"].astype(str).eq(g)].sort_values("year")
+            ax.plot(s["year"], s["internet_pct"], color=style.group_color(g), lw=1.2, alpha=0.8,
+                    label=f"{g} (group)")
+    color = "#000000"
+    ax.plot(h["year"], h["internet_pct"], color=color, lw=2.4, label=country)
+    imputed = h["imputed"].astype(bool) if "imputed" in h else pd.Series(False, index=h.index)
+    ax.scatter(h.loc[~imputed, "year"], h.loc[~imputed, "internet_pct"], color=color, s=18,
+               zorder=3, label="observed")
+    if imputed.any():
+        ax.scatter(h.loc[imputed, "year"], h.loc[imputed, "internet_pct"], facecolors="white",
+                   edgecolors=color, s=18, zorder=3, label="imputed (no observation)")
+    last_year = int(h["year"].max()) if len(h) else None
+    if projection is not None and not projection.empty:
+        _require(projection, ["year", "central", "low", "high"], "country_trend")
+        p = projection.sort_values("year")
+        span = f" ({band_label})" if band_label else ""
+        ax.fill_between(p["year"], p["low"].clip(0, 100), p["high"].clip(0, 100),
+                        color=style.EXTRAPOLATION_COLOR, alpha=0.25, lw=0,
+                        label=f"Extrapolation range{span}")
+        ax.plot(p["year"], p["central"].clip(0, 100), color=color, lw=1.5, ls="--",
+                label=EXTRAPOLATION_LABEL)
+    if target_pct is not None:
+        ax.axhline(target_pct, color=style.REFERENCE_COLOR, lw=1, ls=":",
+                   label=f"Target: {style.fmt_pct(target_pct, 0)}")
+    ax.set_ylim(0, 100)
+    ax.yaxis.set_major_formatter(style.pct_formatter())
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Individuals using the Internet (% of population)")
+    span = f", {int(h['year'].min())}–{last_year}" if last_year else ""
+    ax.set_title(title or f"Internet use in {country}{span}")
+    ax.legend(loc="upper left", fontsize=8)
+    return _finish(fig, source, note)
+
+
+def save(fig: Figure, path, close: bool = False) -> None:
+    """Save ``fig`` (PNG/SVG by the suffix) at the house resolution."""
+    fig.savefig(path, dpi=style.SAVE_DPI, bbox_inches="tight")
+    if close:
+        plt.close(fig)

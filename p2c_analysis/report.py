@@ -1,0 +1,593 @@
+"""What every report shows besides its figures: the header, tables, generated prose, provenance.
+
+- :func:`header` — the short block at the top of each report: which data it used (files,
+  vintages, counts of pledges and countries), the parameters, a visible banner when any pledge is
+  synthetic, and a plain statement when the pledges are the bundled public subset.
+- :func:`show_table` — a DataFrame as an HTML table: readable column names, numbers formatted in
+  the house style (:mod:`p2c_analysis.style`), missing values as ``"n/a"``, **all text
+  HTML-escaped**.
+- :func:`say` / :func:`list_text` — sentences generated from numbers (never typed by hand).
+- :func:`write_tables` / :func:`write_provenance` — the report's CSV tables (safe CSV, through
+  :func:`p2c_analysis.export.write_csv`) and ``data_files.json``.
+
+Untrusted text: pledge fields (titles, pledger names, notes, ...) and user-supplied file names
+come from outside the package. Whatever reaches the rendered HTML is escaped: ``<script>`` is
+shown as the text ``<script>``, never run. pandas' ``DataFrame.to_html`` escapes by default (used
+here with ``escape=True`` spelled out); ``Styler`` would not (never used here); Markdown output
+is escaped with :func:`escape`, which HTML-escapes and also backslash-escapes Markdown
+punctuation so a pledge title cannot become a link, an image or a heading.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML, Markdown
+
+from p2c_analysis import paths, style
+
+#: Readable names of columns used across the package (others: ``snake_case`` -> "Snake case").
+COLUMN_LABELS: dict[str, str] = {
+    "iso3": "ISO3",
+    "name": "Country",
+    "country": "Country",
+    "group": "Group",
+    "year": "Year",
+    "population": "Population",
+    "offline": "People offline",
+    "internet_pct": "Internet use (%)",
+    "data_coverage_pct": "Population with observed data (%)",
+    "imputed_pct": "Population with imputed data (%)",
+    "no_data_pct": "Population without data (%)",
+    "n_countries": "Countries",
+    "pledge_id": "Pledge ID",
+    "title": "Pledge",
+    "pledger": "Pledger",
+    "stakeholder_type": "Stakeholder type",
+    "pledge_type": "Pledge type",
+    "focus_areas": "Focus areas",
+    "target_countries": "Target countries",
+    "target_regions": "Target regions",
+    "estimated_value_usd": "Estimated value (USD)",
+    "status": "Status",
+    "announced_date": "Announced",
+    "target_year": "Target year",
+    "last_report_date": "Last report",
+    "attention_ratio": "Attention ratio",
+    "usd_per_offline": "USD per offline person",
+    "pledges": "Pledges",
+}
+#: Column-name patterns and the number format they get in :func:`show_table` (first match wins).
+COLUMN_KINDS: tuple[tuple[str, str], ...] = (
+    (r"(^|_)pct$|_pct_", "pct"),
+    (r"_share$|^share$", "share"),
+    (r"ratio|per_10m", "ratio"),
+    (r"usd_per_offline|usd_per_person|per_offline", "usd_small"),
+    (r"usd", "usd"),
+    (r"^(offline|population)$|_offline$|_population$|^offline_|^population_", "people"),
+    (r"^year$|_year$|^n_|count|^pledges", "int"),
+)
+PUBLIC_SUBSET_TEMPLATE = (
+    "These are the {n} publicly described pledges bundled with the package, about {pct} of the "
+    "coalition's pledges by count, not the full platform."
+)
+CONNECTIVITY_SOURCE = (
+    "ITU, *Individuals using the Internet (% of population)*, and population, both via World "
+    "Bank WDI (vintage 13 July 2026)"
+)
+GROUPS_SOURCE = (
+    "UN M49 LDC/LLDC/SIDS lists of September 2024 (dated changes applied), World Bank income "
+    "groups FY26, ITU-D regions"
+)
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#!|~])")
+
+
+# --- escaping --------------------------------------------------------------------------------
+
+
+def escape(text: object) -> str:
+    """Untrusted text made safe for inline Markdown/HTML output: line breaks become spaces,
+    Markdown punctuation (``\\ ` * _ { } [ ] # ! | ~``) is backslash-escaped, then the
+    text is HTML-escaped (``<``, ``>``, ``&``, quotes), so it shows as typed and never becomes
+    markup, a link or an image. Missing values give ``"n/a"``."""
+    if style.is_missing(text):
+        return style.NA_TEXT
+    flat = re.sub(r"\s+", " ", str(text))
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", flat), quote=True)
+
+
+def escape_html(text: object) -> str:
+    """Untrusted text for an HTML context (no Markdown processing). Missing -> ``"n/a"``."""
+    if style.is_missing(text):
+        return style.NA_TEXT
+    return html.escape(str(text), quote=True)
+
+
+# --- generated prose -------------------------------------------------------------------------
+
+
+def say(template: str, **values: object) -> Markdown:
+    """A generated sentence: ``template`` (trusted, written in the notebook) with ``{name}``
+    fields filled by ``values``, each converted with ``str`` and escaped (:func:`escape`).
+    Numbers must be formatted by the caller (``style.fmt_people`` etc.), so the prose shows
+    exactly what the tables show."""
+    return Markdown(template.format(**{k: escape(v) for k, v in values.items()}))
+
+
+#: Same as :func:`say` (the name used in the design notes).
+sentence = say
+
+
+def list_text(items: Iterable[object], conjunction: str = "and", empty: str = "none") -> str:
+    """``["A", "B", "C"] -> "A, B and C"`` (items not escaped: pass through :func:`say`)."""
+    xs = [str(x) for x in items]
+    if not xs:
+        return empty
+    if len(xs) == 1:
+        return xs[0]
+    return f"{', '.join(xs[:-1])} {conjunction} {xs[-1]}"
+
+
+def compare(diff: float, unit: str = "percentage points", decimals: int = 1) -> str:
+    """Phrase for a difference *ours − theirs*: ``3.84 -> "3.8 percentage points higher than"``,
+    ``-0.2 -> "0.2 percentage points lower than"``; a difference that rounds to 0 gives
+    ``"the same as"``; missing gives ``"not comparable with"``."""
+    if style.is_missing(diff):
+        return "not comparable with"
+    d = float(diff)
+    if round(abs(d), decimals) == 0:
+        return "the same as"
+    return f"{abs(d):.{decimals}f} {unit} {'higher' if d > 0 else 'lower'} than"
+
+
+def plural(n: int | float, word: str, plural_word: str | None = None) -> str:
+    """``plural(1, "pledge") -> "1 pledge"``, ``plural(3, "country", "countries")``."""
+    n_int = int(n)
+    w = word if n_int == 1 else (plural_word or f"{word}s")
+    return f"{style.fmt_int(n_int)} {w}"
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def readable(column: str) -> str:
+    """Readable column name: :data:`COLUMN_LABELS`, else ``"usd_per_offline" ->
+    "Usd per offline"`` style (underscores to spaces, first letter capital)."""
+    if column in COLUMN_LABELS:
+        return COLUMN_LABELS[column]
+    text = str(column).replace("_", " ").strip()
+    text = re.sub(r"\bpct\b", "(%)", text)
+    text = re.sub(r"\busd\b", "USD", text, flags=re.IGNORECASE)
+    return text[:1].upper() + text[1:]
+
+
+def column_kind(column: str) -> str | None:
+    """Number format of a column by its name (:data:`COLUMN_KINDS`), None = plain rounding."""
+    for pattern, kind in COLUMN_KINDS:
+        if re.search(pattern, str(column)):
+            return kind
+    return None
+
+
+def _fmt_cell(value: object, kind: str | None, digits: int) -> str:
+    if isinstance(value, list | tuple | set | np.ndarray):
+        return "; ".join(str(v) for v in value) if len(value) else ""
+    if style.is_missing(value):
+        return style.NA_TEXT
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | float | np.integer | np.floating):
+        if kind == "usd_small":
+            return style.fmt_usd_small(value)
+        if kind == "int":
+            return style.fmt_int(value)
+        if kind == "pct":
+            return style.fmt_pct(value, decimals=1)
+        if kind == "share":
+            return style.fmt_share(value)
+        if kind in {"people", "usd", "ratio"}:
+            return style.formatter_for(kind)(value)
+        if isinstance(value, int | np.integer):
+            return f"{int(value):,}"
+        return f"{float(value):,.{digits}f}"
+    return str(value)
+
+
+def format_table(
+    df: pd.DataFrame,
+    columns: Mapping[str, str] | Iterable[str] | None = None,
+    kinds: Mapping[str, str | None] | None = None,
+    digits: int = 1,
+) -> pd.DataFrame:
+    """A copy of ``df`` with every cell as display text (not escaped; :func:`show_table`
+    escapes). ``columns``: which columns, in order, optionally ``{column: header}``;
+    ``kinds``: ``{column: "people" | "usd" | "usd_small" | "pct" | "share" | "ratio" | "int" |
+    None}`` overriding
+    :func:`column_kind`; other numbers are rounded to ``digits``. Years print without a
+    separator; lists are ``"; "``-joined; missing values are ``"n/a"``."""
+    if columns is None:
+        names = {c: readable(c) for c in df.columns}
+    elif isinstance(columns, Mapping):
+        names = dict(columns)
+    else:
+        names = {c: readable(c) for c in columns}
+    missing = [c for c in names if c not in df.columns]
+    if missing:
+        raise KeyError(f"format_table: no column(s) {missing}; has {list(df.columns)}")
+    kinds = dict(kinds or {})
+    out = pd.DataFrame(index=range(len(df)))
+    for col, header in names.items():
+        kind = kinds[col] if col in kinds else column_kind(col)
+        is_year = col == "year" or (str(col).endswith("_year") and "_per_" not in str(col))
+        cells = []
+        for v in df[col].tolist():
+            if is_year and not style.is_missing(v) and isinstance(v, int | float | np.number):
+                cells.append(str(int(v)))
+            else:
+                cells.append(_fmt_cell(v, kind, digits))
+        out[header] = pd.array(cells, dtype=object)
+    return out
+
+
+_TABLE_COUNTER = 0
+
+
+def _is_number_column(col: pd.Series) -> bool:
+    return (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col)) \
+        and not pd.api.types.is_bool_dtype(col)
+
+
+def table_html(
+    df: pd.DataFrame,
+    columns: Mapping[str, str] | Iterable[str] | None = None,
+    kinds: Mapping[str, str | None] | None = None,
+    digits: int = 1,
+    max_rows: int | None = None,
+) -> str:
+    """The HTML of :func:`show_table` (every cell and header escaped by ``to_html``)."""
+    t = format_table(df, columns, kinds, digits)
+    more = 0
+    if max_rows is not None and len(t) > max_rows:
+        more = len(t) - max_rows
+        t = t.head(max_rows)
+    global _TABLE_COUNTER
+    _TABLE_COUNTER += 1
+    css_class = f"p2c-t{_TABLE_COUNTER}"
+    names = list(columns) if columns is not None else list(df.columns)
+    text_cols = [i + 1 for i, c in enumerate(names) if not _is_number_column(df[c])]
+    out = t.to_html(index=False, escape=True, border=0, classes=["p2c-table", css_class],
+                    na_rep="n/a")
+    if text_cols:  # text columns read better left-aligned (numbers stay right-aligned)
+        rules = ", ".join(f".{css_class} td:nth-child({i}), .{css_class} th:nth-child({i})"
+                          for i in text_cols)
+        out = f"<style>{rules} {{text-align: left;}}</style>" + out
+    if more:
+        out += f"<p><em>… and {more:,} more rows (all rows are in the CSV table).</em></p>"
+    return out
+
+
+def show_table(
+    df: pd.DataFrame,
+    columns: Mapping[str, str] | Iterable[str] | None = None,
+    kinds: Mapping[str, str | None] | None = None,
+    digits: int = 1,
+    max_rows: int | None = 40,
+    caption: str | None = None,
+) -> HTML:
+    """``df`` as an escaped, formatted HTML table for the report (see :func:`format_table`).
+
+    ``caption`` (trusted text, escaped anyway) goes above the table. Rows beyond ``max_rows``
+    are cut with a note pointing at the CSV table."""
+    body = table_html(df, columns, kinds, digits, max_rows)
+    if caption:
+        body = f"<p><strong>{escape_html(caption)}</strong></p>" + body
+    return HTML(body)
+
+
+# --- simple breakdowns for the landscape tables ----------------------------------------------
+
+NOT_STATED = "none stated"
+
+
+def tally(
+    pledges: pd.DataFrame,
+    column: str,
+    categories: Iterable[str] | None = None,
+    value: str = "estimated_value_usd",
+) -> pd.DataFrame:
+    """Pledges and USD per category of one pledge column (scalar or list-valued).
+
+    Columns ``category, pledges, pledge_share_pct, pledges_with_value, usd, usd_share_pct``.
+    A pledge with several categories (a list cell, e.g. ``focus_areas``) counts once in *each*
+    (so ``pledge_share_pct`` can add to more than 100) and its USD is split equally among them
+    (so ``usd_share_pct`` adds to 100), the rule of ``gaps.mix``. Missing / empty cells form the
+    category :data:`NOT_STATED`. ``usd`` sums stated values only (NaN = no value, never 0);
+    it is NaN for a category none of whose pledges states a value. ``categories`` fixes the
+    order and lists categories with 0 pledges; others found are appended, largest first.
+    """
+    if column not in pledges:
+        raise KeyError(f"tally: no column {column!r} in the pledge table")
+    cats: list[list[str]] = []
+    for cell in pledges[column].tolist():
+        if isinstance(cell, list | tuple | np.ndarray):
+            items = list(dict.fromkeys(str(x) for x in cell))
+        elif style.is_missing(cell) or str(cell).strip() == "":
+            items = []
+        else:
+            items = [str(cell)]
+        cats.append(items or [NOT_STATED])
+    vals = pledges[value].astype("float64").to_numpy() if value in pledges else \
+        np.full(len(pledges), np.nan)
+    long = pd.DataFrame({
+        "category": [c for items in cats for c in items],
+        "usd": [v / len(items) for items, v in zip(cats, vals, strict=True) for _ in items],
+    })
+    g = long.groupby("category", sort=False)
+    out = pd.DataFrame({
+        "pledges": g.size(),
+        "pledges_with_value": g["usd"].count(),
+        "usd": g["usd"].sum(min_count=1),
+    })
+    order = list(categories or [])
+    rest = [c for c in out.sort_values("pledges", ascending=False).index if c not in order]
+    out = out.reindex(order + rest)
+    out["pledges"] = out["pledges"].fillna(0).astype("int64")
+    out["pledges_with_value"] = out["pledges_with_value"].fillna(0).astype("int64")
+    n = len(pledges)
+    total_usd = np.nansum(vals) if np.isfinite(vals).any() else np.nan
+    out["pledge_share_pct"] = 100.0 * out["pledges"] / n if n else np.nan
+    out["usd_share_pct"] = 100.0 * out["usd"] / total_usd if total_usd and total_usd > 0 \
+        else np.nan
+    out.index.name = "category"
+    return out.reset_index()[
+        ["category", "pledges", "pledge_share_pct", "pledges_with_value", "usd", "usd_share_pct"]
+    ]
+
+
+def tally_columns(category: str) -> dict[str, str]:
+    """Readable headers of a :func:`tally` table for :func:`show_table`, the first naming what
+    is counted (e.g. ``"Focus area"``)."""
+    return {"category": category, "pledges": "Pledges", "pledge_share_pct": "Share of pledges (%)",
+            "pledges_with_value": "Pledges stating a value", "usd": "Stated value (USD)",
+            "usd_share_pct": "Share of stated value (%)"}
+
+
+# --- header ------------------------------------------------------------------------------------
+
+
+def _is_bundled(source: str | Path | None) -> bool:
+    if source is None or str(source) == "":
+        return True
+    try:
+        return Path(source).resolve() == paths.PUBLIC_PLEDGES.resolve()
+    except OSError:
+        return False
+
+
+def published_pledge_count() -> tuple[float, str] | None:
+    """Latest pledge count published by ITU (not third parties): ``(count, date as stated)``,
+    or None when none is available."""
+    try:
+        from p2c_analysis import milestones
+    except ImportError:  # pragma: no cover - milestones is part of the package
+        return None
+    m = milestones.load_milestones()
+    m = m[m["total_pledges"].notna()]
+    if "is_third_party" in m:
+        m = m[~m["is_third_party"].astype(bool)]
+    if m.empty:
+        return None
+    last = m.sort_values("date").iloc[-1]
+    return float(last["total_pledges"]), str(last.get("date_as_stated", last["date"]))
+
+
+def public_subset_statement(n: int) -> str:
+    """The plain statement shown when the pledges are the bundled public subset, with the
+    share of the latest ITU-published pledge count computed (not typed)."""
+    published = published_pledge_count()
+    if published is None or published[0] <= 0:
+        pct = "an unknown share"
+    else:
+        share = 100.0 * n / published[0]
+        pct = f"{share:.0f}%" if share >= 1 else f"{share:.1f}%"
+    return PUBLIC_SUBSET_TEMPLATE.format(n=n, pct=pct)
+
+
+def synthetic_notice() -> str:
+    """The synthetic-data notice (``synthetic.SYNTHETIC_NOTICE`` when available)."""
+    try:
+        from p2c_analysis.synthetic import SYNTHETIC_NOTICE
+    except ImportError:  # pragma: no cover
+        return "SYNTHETIC DATA: not real pledges; numbers are illustrative only."
+    return str(SYNTHETIC_NOTICE)
+
+
+def banner(text: str, color: str = "#D55E00") -> str:
+    """A visible boxed banner (HTML inside Markdown); ``text`` is escaped."""
+    return (
+        f'<div style="border:3px solid {color}; background:#FFF4E5; padding:0.6em 0.9em; '
+        f'margin:0.5em 0; font-weight:bold; font-size:1.1em">&#9888; {escape_html(text)}</div>'
+    )
+
+
+def _count_countries(pledges: pd.DataFrame) -> int:
+    if "target_countries" not in pledges:
+        return 0
+    seen: set[str] = set()
+    for cell in pledges["target_countries"].tolist():
+        if isinstance(cell, list | tuple | np.ndarray):
+            seen.update(str(x) for x in cell)
+    return len(seen)
+
+
+def header_text(
+    title: str | None = None,
+    pledges: pd.DataFrame | None = None,
+    pledge_source: str | Path | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    quarantined: int | None = None,
+    mapping: str | Path | None = None,
+    extra_sources: Iterable[str] = (),
+) -> str:
+    """The Markdown of :func:`header` (see there)."""
+    lines: list[str] = [f"## {escape(title)}", ""] if title else []
+    if pledges is not None:
+        n = len(pledges)
+        synthetic = bool(pledges["is_synthetic"].any()) if "is_synthetic" in pledges else False
+        if synthetic:
+            n_syn = int(pledges["is_synthetic"].sum())
+            lines += [banner(f"{synthetic_notice()} ({n_syn:,} of {n:,} pledges are synthetic.)"),
+                      ""]
+        if _is_bundled(pledge_source) and not synthetic:
+            lines += [f"**{escape(public_subset_statement(n))}**", ""]
+    lines += ["**Data used**", ""]
+    lines.append(f"- Connectivity: {CONNECTIVITY_SOURCE}.")
+    lines.append(f"- Country groups: {GROUPS_SOURCE}.")
+    if pledges is not None:
+        src = ("bundled `data/pledges/public_pledges.csv`" if _is_bundled(pledge_source)
+               else f"file {escape(Path(str(pledge_source)).name)}")
+        n_value = int(pledges["estimated_value_usd"].notna().sum()) \
+            if "estimated_value_usd" in pledges else 0
+        total_usd = pledges["estimated_value_usd"].sum(min_count=1) \
+            if "estimated_value_usd" in pledges else np.nan
+        n_countries = plural(_count_countries(pledges), "country", "countries")
+        usd = escape(style.fmt_usd(total_usd))
+        text = (f"- Pledges: {src}: {plural(len(pledges), 'pledge')} "
+                f"targeting {n_countries} by name; "
+                f"{style.fmt_int(n_value)} {'states' if n_value == 1 else 'state'} a value, "
+                f"together {usd}")
+        if quarantined:
+            text += (f"; {plural(quarantined, 'row')} set aside (quarantined) and not used")
+        lines.append(text + ".")
+        if mapping:
+            lines.append(f"- Column mapping: {escape(Path(str(mapping)).name)}.")
+    for s in extra_sources:
+        lines.append(f"- {escape(s)}")
+    if parameters:
+        shown = {k: v for k, v in parameters.items() if k != "output_dir"}
+        if shown:
+            params = ", ".join(f"{escape(k)} = {escape(_param_text(v))}" for k, v in shown.items())
+            lines += ["", f"**Parameters:** {params}"]
+    from p2c_analysis import __version__
+
+    lines += ["", f"*Rendered {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC with p2c-analysis "
+                  f"{escape(__version__)}. Data files and their SHA-256 are listed in "
+                  "`data_files.json` beside this report.*"]
+    return "\n".join(lines)
+
+
+def _param_text(v: object) -> str:
+    if isinstance(v, str) and v == "":
+        return '"" (default)'
+    return str(v)
+
+
+def header(
+    title: str | None = None,
+    pledges: pd.DataFrame | None = None,
+    pledge_source: str | Path | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    quarantined: int | None = None,
+    mapping: str | Path | None = None,
+    extra_sources: Iterable[str] = (),
+) -> Markdown:
+    """The report header as Markdown: title (if given, as a level-2 heading under the
+    notebook's own title); a red-bordered banner with
+    ``synthetic.SYNTHETIC_NOTICE`` when any pledge has ``is_synthetic``; the public-subset
+    statement when ``pledge_source`` is the bundled file (``None`` or ``""`` = bundled); the
+    data used (connectivity and group sources with vintages, pledge file, counts of pledges and
+    named target countries, stated values, quarantined rows); the parameters; the render time.
+    All pledge-derived and user-supplied text is escaped (:func:`escape`)."""
+    return Markdown(header_text(title, pledges, pledge_source, parameters, quarantined, mapping,
+                                extra_sources))
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def show(fig) -> None:
+    """Display a figure in the notebook once, then close it (no duplicate display by the inline
+    backend, no figures piling up in memory)."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)
+
+
+# --- output files ----------------------------------------------------------------------------
+
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def write_tables(output_dir: str | Path, tables: Mapping[str, pd.DataFrame]) -> list[Path]:
+    """Write each ``{name: DataFrame}`` as ``<output_dir>/<name>.csv`` through
+    :func:`p2c_analysis.export.write_csv` (formula injection neutralised, lists joined,
+    missing values empty). Names are plain file names (letters, digits, ``_.-``); ``.csv`` is
+    added when missing. Returns the paths written; ``output_dir=""`` writes nothing (an
+    interactive session or nbval) and returns ``[]``."""
+    from p2c_analysis.export import write_csv
+
+    for name in tables:
+        if not _TABLE_NAME.match(name) or name in {".", ".."}:
+            raise ValueError(f"write_tables: table name {name!r} is not a plain file name")
+    if not str(output_dir):
+        return []
+    out_dir = Path(output_dir)
+    written = []
+    for name, df in tables.items():
+        if not _TABLE_NAME.match(name) or name in {".", ".."}:
+            raise ValueError(f"write_tables: table name {name!r} is not a plain file name")
+        file = name if name.endswith(".csv") else f"{name}.csv"
+        written.append(write_csv(df, out_dir / file))
+    return written
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dt.date | dt.datetime | pd.Timestamp):
+        return v.isoformat()
+    if isinstance(v, Path):
+        return str(v)
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, Mapping):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+def write_provenance(
+    output_dir: str | Path, parameters: Mapping[str, Any] | None = None
+) -> Path | None:
+    """Write ``<output_dir>/data_files.json`` = :func:`paths.files_read` (``{path: sha256}`` of
+    every data file this process read; the runner merges it into ``manifest.json``), and, when
+    ``parameters`` are given, ``<output_dir>/parameters.json`` with them (dates as ISO text).
+    Returns the path of ``data_files.json``, or ``None`` when ``output_dir=""`` (write
+    nothing)."""
+    if not str(output_dir):
+        return None
+    out_dir = Path(output_dir)
+    if not out_dir.is_dir():
+        raise FileNotFoundError(f"write_provenance: output folder {out_dir} does not exist")
+    target = out_dir / "data_files.json"
+    target.write_text(json.dumps(paths.files_read(), indent=2) + "\n", encoding="utf-8")
+    if parameters is not None:
+        (out_dir / "parameters.json").write_text(
+            json.dumps(_jsonable(dict(parameters)), indent=2, default=str) + "\n",
+            encoding="utf-8",
+        )
+    return target

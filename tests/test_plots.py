@@ -1,0 +1,123 @@
+"""Figure functions: data drawn as given, extrapolations labelled, reference lines in place."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from p2c_analysis import plots  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def _texts(fig):
+    ax = fig.axes[0]
+    out = [t.get_text() for t in fig.texts] + [t.get_text() for t in ax.texts]
+    legend = ax.get_legend()
+    if legend is not None:
+        out += [t.get_text() for t in legend.get_texts()]
+    return out
+
+
+def test_extrapolation_from_pace_hand_computed():
+    pace = pd.DataFrame({
+        "window_years": [1.0, 2.0, 3.0],
+        "last_date": pd.to_datetime(["2026-01-01"] * 3),
+        "last_value_usd": [80e9] * 3,
+        "pace_usd_per_year": [10e9, 20e9, np.nan],
+    })
+    until = pd.Timestamp("2026-01-01") + pd.Timedelta(days=365.25)
+    e = plots.extrapolation_from_pace(pace, until, central_window=2, steps=3)
+    assert len(e) == 3
+    # one year on: 80 + 20 = 100 bn (central, 2-year window), band 90..100; 3-year window has
+    # no pace and is left out
+    assert e["central"].iloc[-1] == pytest.approx(100e9, rel=1e-6)
+    assert e["low"].iloc[-1] == pytest.approx(90e9, rel=1e-6)
+    assert e["high"].iloc[-1] == pytest.approx(100e9, rel=1e-6)
+    assert e["central"].iloc[0] == pytest.approx(80e9)
+    empty = plots.extrapolation_from_pace(pace.assign(pace_usd_per_year=np.nan), until)
+    assert empty.empty
+
+
+def test_projection_band_starts_at_last_observation():
+    def path(slope):
+        return pd.DataFrame({
+            "year": [2023, 2024, 2025, 2026],
+            "internet_pct": [40.0, 42.0, 42.0 + slope, 42.0 + 2 * slope],
+            "kind": ["observed", "observed", "extrapolation", "extrapolation"],
+        })
+
+    band = plots.projection_band({3: path(1.0), 5: path(2.0), 7: path(3.0)}, central=5)
+    assert band["year"].tolist() == [2024, 2025, 2026]
+    assert band["central"].tolist() == [42.0, 44.0, 46.0]
+    assert band["low"].tolist() == [42.0, 43.0, 44.0]
+    assert band["high"].tolist() == [42.0, 45.0, 48.0]
+
+
+def test_mobilisation_figure_labels_extrapolation_and_goal():
+    m = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2025-01-01", "2025-06-01"]),
+                      "total_value_usd": [40e9, 60e9, 55e9],
+                      "is_third_party": [False, False, True]})
+    ext = pd.DataFrame({"date": pd.to_datetime(["2025-01-01", "2026-12-31"]),
+                        "central": [60e9, 95e9], "low": [60e9, 80e9], "high": [60e9, 99e9]})
+    fig = plots.mobilisation_trajectory(m, {"value_usd": 1e11, "year": 2026}, ext)
+    texts = " | ".join(_texts(fig))
+    assert "not a forecast" in texts
+    assert "Goal: USD 100 bn by end of 2026" in texts
+    assert "Total quoted by a third party" in texts
+    assert "Source:" in texts
+    ax = fig.axes[0]
+    assert ax.get_ylim()[1] >= 1e11
+    assert "USD" in ax.get_ylabel()
+
+
+def test_attention_ratio_reference_line_and_missing_note():
+    df = pd.DataFrame({"group": ["LDC", "SIDS", "CIS", "Europe"],
+                       "attention_ratio": [0.5, 2.0, 0.0, np.nan]})
+    fig = plots.attention_ratio(df, "group", "attention_ratio")
+    ax = fig.axes[0]
+    xs = [line.get_xdata()[0] for line in ax.lines]
+    assert 1.0 in xs  # the reference line at 1.0
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["CIS", "LDC", "SIDS"]
+    texts = " | ".join(_texts(fig))
+    assert "No ratio (no offline people or no data): Europe" in texts
+    assert "no pledged USD (ratio 0)" in texts
+
+
+def test_offline_by_group_orders_groups_and_labels_values():
+    agg = pd.DataFrame({"group": ["Africa", "World", "LDC"], "year": [2024] * 3,
+                        "offline": [8.0e8, 2.34e9, np.nan], "internet_pct": [34.0, 71.2, np.nan]})
+    fig = plots.offline_by_group(agg)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["World", "LDC", "Africa"]
+    texts = _texts(fig)
+    assert "2.34 bn offline (71% online)" in texts
+    assert "no data" in texts  # LDC has no value: labelled, not drawn as 0 people
+    assert "persons" in ax.get_xlabel()
+
+
+def test_status_ladder_in_ladder_order_with_shares():
+    counts = pd.Series({"completed": 1, "unknown": 1, "announced": 2})
+    fig = plots.status_ladder(counts)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["announced", "completed", "unknown"]
+    assert "2 (50%)" in _texts(fig)
+
+
+def test_stacked_shares_normalises_rows():
+    table = pd.DataFrame({"ACCESS": [3, 0], "ADOPTION": [1, 0]}, index=["A", "B"])
+    fig = plots.focus_mix(table)
+    ax = fig.axes[0]
+    widths = [p.get_width() for p in ax.patches]
+    assert widths[:2] == [75.0, 0.0] and widths[2:] == [25.0, 0.0]
+    assert "No pledges: B" in " | ".join(_texts(fig))

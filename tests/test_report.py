@@ -1,0 +1,250 @@
+"""Report header, tables and prose: untrusted pledge text is always escaped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+from p2c_analysis import fields, paths, pledges, report
+
+XSS = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return pledges.load_pledges().valid
+
+
+def _rendered(markdown_text: str) -> str:
+    """What the HTML report shows for a Markdown output (nbconvert's own renderer)."""
+    return markdown2html_mistune(markdown_text)
+
+
+def test_escape_makes_script_plain_text():
+    out = report.escape(XSS)
+    assert "<script" not in out
+    html = _rendered(out)
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_escape_blocks_markdown_links_images_and_emphasis():
+    html = _rendered(report.escape("[x](javascript:alert(1)) ![i](x.png) *b* _i_ `c`"))
+    assert "<a " not in html and "<img" not in html
+    assert "<em>" not in html and "<strong>" not in html and "<code>" not in html
+    assert "[x](javascript:alert(1))" in html
+
+
+def test_escape_missing_is_na():
+    assert report.escape(None) == "n/a"
+    assert report.escape(np.nan) == "n/a"
+
+
+def test_show_table_escapes_pledge_text(bundled):
+    df = bundled.head(3).copy()
+    df.loc[df.index[0], "title"] = XSS
+    df.loc[df.index[1], "pledger"] = '<img src=x onerror="alert(2)">'
+    shown = report.show_table(df, ["pledge_id", "title", "pledger", "estimated_value_usd"])
+    html = shown.data
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=" in html
+    # readable headers
+    assert "<th>Pledge</th>" in html and "<th>Estimated value (USD)</th>" in html
+
+
+def test_show_table_escapes_column_names_and_caption():
+    df = pd.DataFrame({XSS: ["a"]})
+    html = report.show_table(df, caption="<b>cap</b>").data
+    assert "<script" not in html and "<b>cap" not in html
+    assert "&lt;b&gt;cap&lt;/b&gt;" in html
+
+
+def test_format_table_units_and_missing_values():
+    df = pd.DataFrame(
+        {
+            "group": ["World", "LDC"],
+            "year": [2024, 2024],
+            "offline": [2.34e9, np.nan],
+            "internet_pct": [71.234, 30.0],
+            "estimated_value_usd": [3e9, np.nan],
+            "attention_ratio": [0.456, np.nan],
+            "focus_areas": [["ACCESS", "ADOPTION"], []],
+            "is_global": [True, False],
+            "announced_date": [pd.Timestamp("2022-06-07"), pd.NaT],
+            "usd_per_offline": [1.234, np.nan],
+        }
+    )
+    t = report.format_table(df)
+    row0, row1 = t.iloc[0].to_dict(), t.iloc[1].to_dict()
+    assert row0["Year"] == "2024"  # no thousands separator in years
+    assert row0["People offline"] == "2.34 bn" and row1["People offline"] == "n/a"
+    assert row0["Internet use (%)"] == "71.2%"
+    assert row0["Estimated value (USD)"] == "USD 3.00 bn"
+    assert row1["Estimated value (USD)"] == "n/a"  # not "USD 0"
+    assert row0["Attention ratio"] == "0.46"
+    assert row0["Focus areas"] == "ACCESS; ADOPTION" and row1["Focus areas"] == ""
+    assert row0["Is global"] == "yes" and row1["Is global"] == "no"
+    assert row0["Announced"] == "2022-06-07" and row1["Announced"] == "n/a"
+    assert row0["USD per offline person"] == "USD 1.23"
+    with pytest.raises(KeyError, match="nope"):
+        report.format_table(df, ["nope"])
+
+
+def test_show_table_cuts_long_tables_with_a_note():
+    df = pd.DataFrame({"n_countries": range(50)})
+    html = report.show_table(df, max_rows=10).data
+    assert html.count("<td>") == 10  # one column, 10 rows shown
+    assert "40 more rows" in html
+
+
+def test_header_public_subset_statement(bundled):
+    text = report.header_text("Pledges", bundled, None, {"year": 2024, "output_dir": "/x"})
+    n = len(bundled)
+    assert n == 38
+    # 38 of the 1,000 pledges ITU published for May 2025 = 3.8%, i.e. "about 4%"
+    assert (f"These are the {n} publicly described pledges bundled with the package, about 4% "
+            "of the coalition") in _rendered(text).replace("&#x27;", "'")
+    assert "not the full platform" in text
+    assert "output_dir" not in text  # runner-owned folder is not a report parameter
+    assert "year = 2024" in text
+    assert "SYNTHETIC" not in text
+    # the same file given by path is still the bundled subset
+    assert "publicly described" in report.header_text(None, bundled, str(paths.PUBLIC_PLEDGES))
+
+
+def test_header_other_file_has_no_subset_statement_and_escapes_its_name(bundled, tmp_path):
+    name = tmp_path / "<script>alert(1)<script>.csv"
+    text = report.header_text("Pledges", bundled, name, mapping="<b>m</b>.toml")
+    html = _rendered(text)
+    assert "publicly described" not in text
+    assert "<script" not in html and "<b>m" not in html
+    assert "&lt;script&gt;alert(1)&lt;script&gt;.csv" in html
+
+
+def test_header_synthetic_banner(bundled):
+    syn = bundled.copy()
+    syn["is_synthetic"] = True
+    syn.loc[syn.index[0], "title"] = XSS
+    text = report.header_text("Synthetic", syn, None)
+    from p2c_analysis.synthetic import SYNTHETIC_NOTICE
+
+    assert report.escape_html(SYNTHETIC_NOTICE) in text
+    assert "38 of 38 pledges are synthetic" in text
+    assert "publicly described" not in text  # synthetic pledges are not the public subset
+    assert "<script" not in _rendered(text)
+
+
+def test_header_without_pledges_names_connectivity_sources():
+    text = report.header_text("Connectivity", parameters={"year": 2024})
+    assert "World Bank WDI" in text and "Pledges:" not in text
+
+
+def test_header_counts(bundled):
+    text = report.header_text(None, bundled, None, quarantined=2)
+    n_value = int(bundled["estimated_value_usd"].notna().sum())
+    n_countries = len({c for cell in bundled["target_countries"] for c in cell})
+    assert f"{n_value} state a value" in text
+    assert f"targeting {n_countries} countries by name" in text
+    assert "2 rows set aside" in text
+
+
+def test_say_escapes_values_not_template():
+    md = report.say("**{n}** pledges, first: {title}", n="3", title=XSS).data
+    html = _rendered(md)
+    assert "<strong>3</strong>" in html
+    assert "<script" not in html and "&lt;script&gt;" in html
+
+
+def test_prose_helpers():
+    assert report.list_text(["A", "B", "C"]) == "A, B and C"
+    assert report.list_text(["A"]) == "A"
+    assert report.list_text([]) == "none"
+    assert report.plural(1, "pledge") == "1 pledge"
+    assert report.plural(1200, "country", "countries") == "1,200 countries"
+    assert report.compare(3.84) == "3.8 percentage points higher than"
+    assert report.compare(-0.2) == "0.2 percentage points lower than"
+    assert report.compare(0.04) == "the same as"
+    assert report.compare(np.nan) == "not comparable with"
+
+
+def test_write_tables_uses_safe_csv(tmp_path):
+    df = pd.DataFrame({"title": ["=HYPERLINK(\"http://x\")", "plain"], "n": [-1.5, 2.0],
+                       "focus_areas": [["ACCESS"], []]})
+    written = report.write_tables(tmp_path, {"pledges_table": df})
+    assert written == [tmp_path / "pledges_table.csv"]
+    back = pd.read_csv(written[0])
+    assert back.loc[0, "title"].startswith("'=")  # formula neutralised
+    assert back.loc[0, "n"] == -1.5  # numbers stay numbers
+    assert back.loc[0, "focus_areas"] == "ACCESS"
+    with pytest.raises(ValueError, match="plain file name"):
+        report.write_tables(tmp_path, {"../escape": df})
+
+
+def test_write_provenance(tmp_path):
+    paths.track(paths.PUBLIC_PLEDGES)
+    target = report.write_provenance(tmp_path, {"year": 2024, "as_of": dt.date(2026, 1, 31),
+                                                "output_dir": str(tmp_path)})
+    files = json.loads(target.read_text())
+    assert files == paths.files_read()
+    assert files["data/pledges/public_pledges.csv"] == paths.sha256(paths.PUBLIC_PLEDGES)
+    params = json.loads((tmp_path / "parameters.json").read_text())
+    assert params["as_of"] == "2026-01-31" and params["year"] == 2024
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        report.write_provenance(tmp_path / "nope")
+
+
+def test_canonical_columns_all_have_a_readable_name():
+    cols = [f.name for f in fields.FIELDS]
+    names = [report.readable(c) for c in cols]
+    assert all(n and "_" not in n for n in names)
+
+
+def test_column_kinds_by_name():
+    assert report.column_kind("attention_ratio_usd") == "ratio"  # not formatted as USD
+    assert report.column_kind("usd_per_offline") == "usd_small"
+    assert report.column_kind("allocated_usd") == "usd"
+    assert report.column_kind("offline_share") == "share"
+    assert report.column_kind("internet_pct") == "pct"
+    assert report.column_kind("pledges_per_10m_offline") == "ratio"
+    t = report.format_table(pd.DataFrame({"pace_usd_per_year": [9.0e9], "target_year": [2026]}))
+    assert t.iloc[0].tolist() == ["USD 9.00 bn", "2026"]
+
+
+def test_tally_counts_each_category_and_splits_usd():
+    df = pd.DataFrame({
+        "focus_areas": [["ACCESS", "ADOPTION"], ["ACCESS"], [], ["ADOPTION"]],
+        "stakeholder_type": ["Government", "Government", pd.NA, "Private sector"],
+        "estimated_value_usd": [100.0, 50.0, np.nan, np.nan],
+    })
+    t = report.tally(df, "focus_areas", fields.FOCUS_AREAS).set_index("category")
+    # ACCESS: pledges 1 and 2 -> 2 pledges; USD 100/2 + 50 = 100 of 150 stated
+    assert t.at["ACCESS", "pledges"] == 2 and t.at["ACCESS", "usd"] == 100.0
+    assert t.at["ACCESS", "usd_share_pct"] == pytest.approx(100 * 100 / 150)
+    # ADOPTION: pledges 1 and 4 -> USD 50 (pledge 4 has no value: not a zero)
+    assert t.at["ADOPTION", "pledges"] == 2 and t.at["ADOPTION", "usd"] == 50.0
+    assert t.at["ADOPTION", "pledges_with_value"] == 1
+    assert t.at["ACCELERATE INVESTMENT", "pledges"] == 0
+    assert np.isnan(t.at["ACCELERATE INVESTMENT", "usd"])
+    assert t.at[report.NOT_STATED, "pledges"] == 1 and np.isnan(t.at[report.NOT_STATED, "usd"])
+    assert t["pledge_share_pct"].sum() == pytest.approx(125.0)  # 5 mentions / 4 pledges
+    assert t["usd_share_pct"].sum() == pytest.approx(100.0)
+    s = report.tally(df, "stakeholder_type").set_index("category")
+    assert s["pledges"].to_dict() == {"Government": 2, "Private sector": 1, report.NOT_STATED: 1}
+    with pytest.raises(KeyError, match="nope"):
+        report.tally(df, "nope")
+
+
+def test_empty_output_dir_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    df = pd.DataFrame({"a": [1]})
+    assert report.write_tables("", {"t": df}) == []
+    assert report.write_provenance("", {"year": 2024}) is None
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError):  # a bad table name is refused even when nothing is written
+        report.write_tables("", {"../escape": df})
