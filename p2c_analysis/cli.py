@@ -106,7 +106,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="p2c", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="p2c", description="Check pledge files and render p2c-analysis reports.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("check-pledges", help="load a pledge export, report what was kept and why")

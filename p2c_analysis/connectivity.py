@@ -193,31 +193,45 @@ def aggregate(
     ``no_data_pct`` (share with no value at all, left out of ``offline``), ``n_countries``.
     """
     _check_method(method)
-    t = for_year(year, method).set_index("iso3")
-    rows = []
-    for label, iso3s in _group_members(groups, year).items():
-        m = t.reindex([i for i in iso3s if i in t.index])
-        pop = m["population"].sum(min_count=1)
-        has = m["internet_pct"].notna()
-        pop_with = m.loc[has, "population"].sum()
-        offline = m.loc[has, "offline"].sum()
-        pop_obs = m.loc[has & ~m["imputed"].astype(bool), "population"].sum()
-        pop_imp = m.loc[m["imputed"].astype(bool), "population"].sum()
-        rows.append(
-            {
-                "group": label,
-                "year": year,
-                "population": pop,
-                "offline": offline if pop_with > 0 else np.nan,
-                "internet_pct": 100.0 * (1 - offline / pop_with) if pop_with > 0 else np.nan,
-                "data_coverage_pct": 100.0 * pop_obs / pop if pop > 0 else np.nan,
-                "imputed_pct": 100.0 * pop_imp / pop if pop > 0 else np.nan,
-                "no_data_pct": 100.0 * (pop - pop_with) / pop if pop > 0 else np.nan,
-                "n_countries": int(len(m)),
-            }
-        )
-    out = pd.DataFrame(rows)
-    out["group"] = out["group"].astype("string")
+    t = for_year(year, method)
+    by_group = _group_members(groups, year)
+    order = list(by_group)
+    m = pd.DataFrame(
+        [(label, i) for label, iso3s in by_group.items() for i in iso3s], columns=["group", "iso3"]
+    )
+    m = m.merge(t, on="iso3", how="inner")  # members outside WDI (e.g. VAT) have no data
+    has = m["internet_pct"].notna()
+    imputed = m["imputed"].astype(bool)
+    m = m.assign(
+        pop_with=m["population"].where(has, 0.0),
+        offline_with=m["offline"].where(has, 0.0),
+        pop_obs=m["population"].where(has & ~imputed, 0.0),
+        pop_imp=m["population"].where(imputed, 0.0),
+    )
+    g = m.groupby("group", sort=False).agg(
+        population=("population", lambda s: s.sum(min_count=1)),
+        pop_with=("pop_with", "sum"),
+        offline=("offline_with", "sum"),
+        pop_obs=("pop_obs", "sum"),
+        pop_imp=("pop_imp", "sum"),
+        n_countries=("iso3", "size"),
+    )
+    g = g.reindex(order)
+    pop = g["population"].where(g["population"] > 0)
+    pop_with = g["pop_with"].where(g["pop_with"] > 0)
+    out = pd.DataFrame(
+        {
+            "group": pd.array(order, dtype="string"),
+            "year": year,
+            "population": g["population"].to_numpy(),
+            "offline": g["offline"].where(pop_with.notna()).to_numpy(),
+            "internet_pct": (100.0 * (1 - g["offline"] / pop_with)).to_numpy(),
+            "data_coverage_pct": (100.0 * g["pop_obs"] / pop).to_numpy(),
+            "imputed_pct": (100.0 * g["pop_imp"] / pop).to_numpy(),
+            "no_data_pct": (100.0 * (pop - g["pop_with"]) / pop).to_numpy(),
+            "n_countries": g["n_countries"].fillna(0).astype("int64").to_numpy(),
+        }
+    )
     return out
 
 

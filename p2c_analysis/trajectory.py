@@ -197,8 +197,9 @@ def mobilisation_summary(
     }
     when = (f"around {out['goal_date']:%B %Y}" if pd.notna(out["goal_date"])
             else "not at all at this pace")
+    years = f"{window:g} year" + ("" if window == 1 else "s")
     out["sentence"] = (
-        f"At the pace of the last {window:g} year(s) (USD {out['pace_usd_per_year'] / 1e9:.1f} bn "
+        f"At the pace of the last {years} (USD {out['pace_usd_per_year'] / 1e9:.1f} bn "
         f"per year), pledges would reach USD {out['goal_usd'] / 1e9:.0f} bn {when} "
         f"(extrapolation, not a forecast)."
     )

@@ -120,3 +120,10 @@ def test_check_year():
         connectivity.check_year(1990)
     with pytest.raises(ValueError, match="not an integer"):
         connectivity.check_year("2024")
+
+
+def test_aggregate_groups_without_data_stay_visible():
+    a = connectivity.aggregate({"empty": [], "holy see": ["VAT"], "kenya": ["KEN"]}, 2024)
+    assert list(a["group"]) == ["empty", "holy see", "kenya"]
+    assert a["n_countries"].tolist() == [0, 0, 1]
+    assert a["population"].isna().tolist() == [True, True, False]
