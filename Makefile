@@ -3,18 +3,16 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-# Keep kernel start-up chatter (ipykernel/jupyter_client warnings) out of the terminal.
-export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::RuntimeWarning:jupyter_client.session
-export JUPYTER_PLATFORM_DIRS := 1
 
 .PHONY: install reports test lint lab bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# PYTHONWARNINGS=ignore: keep setuptools' build-backend notices out of the terminal.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --upgrade pip
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
 install: $(STAMP)
