@@ -1,0 +1,58 @@
+"""End to end: a real report notebook rendered by the runner shows untrusted pledge text as text.
+
+Pledge text is untrusted: a title such as ``<script>alert(1)</script>`` must reach the HTML a
+reviewer opens escaped, never as markup, and the tables written beside it must be safe for
+spreadsheets.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+
+from p2c_analysis import paths, runner
+
+XSS_TITLE = "<script>alert(1)</script>"
+XSS_PLEDGER = "<img src=x onerror=alert(2)>"
+FORMULA_TITLE = "=HYPERLINK(\"http://evil.example\",\"click\")"
+
+
+def _pledge_file(tmp_path):
+    src = paths.PUBLIC_PLEDGES
+    with open(src, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    fieldnames = list(rows[0])
+    rows[0]["pledge_title"] = XSS_TITLE
+    rows[0]["pledger"] = XSS_PLEDGER
+    rows[1]["pledge_title"] = FORMULA_TITLE
+    out = tmp_path / "pledges_with_markup.csv"
+    with open(out, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fieldnames)
+        w.writeheader()
+        w.writerows(rows)
+    return out
+
+
+def test_pledge_text_is_escaped_in_rendered_html(tmp_path):
+    pledge_file = _pledge_file(tmp_path)
+    specs = runner.plan_render(
+        ["implementation_progress"], {"pledges": str(pledge_file), "as_of": "2026-06-30"}
+    )
+    result = runner.render(specs, out=tmp_path / "runs", workers=1, progress=False)
+    assert not result.failed, runner.summary(result)
+    folder = result.run_dir / "implementation_progress"
+    html = (folder / "implementation_progress.html").read_text(encoding="utf-8")
+
+    # the text is there, escaped ...
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html
+    # ... and never as markup
+    assert "<script>alert(1)" not in html
+    assert not re.search(r"<img[^>]*onerror", html)
+    assert not re.search(r"<script\b", html, re.I), "the report HTML carries no script at all"
+
+    # the traffic-light table written beside it neutralises the formula cell
+    with open(folder / "traffic_lights.csv", encoding="utf-8", newline="") as f:
+        cells = [c for row in csv.reader(f) for c in row]
+    assert "'" + FORMULA_TITLE in cells
+    assert FORMULA_TITLE not in cells
