@@ -35,10 +35,12 @@ weight 0, like a country with 0 offline people. When *all* of a pledge's countri
 missing weight, the pledge falls back to an equal split over its countries (column
 ``fallback_equal=True``). So a pledge's allocated USD always sums back to its value.
 
-Countries targeted (directly or as members of a region) but absent from ``country_table``
-(e.g. VAT: in the ITU Europe list, not a WDI economy) keep their rows with a missing weight:
-they get USD only under ``"equal"`` or through the fallback, have no offline figure, and count in
-a group only when the group's member list names them.
+A region expands to its members that are in ``country_table`` (the economies with data), so a
+regional pledge is not spread over, e.g., the Holy See (in the ITU Europe list, not a WDI
+economy); only when none of a region's members is in the table are all of them kept. Countries
+named directly but absent from ``country_table`` keep their rows with a missing weight: they get
+USD only under ``"equal"`` or through the fallback, have no offline figure, and count in a group
+only when the group's member list names them.
 
 Global pledges: with ``include_global=False`` (default) each is kept apart as one row with
 ``iso3 = "GLOBAL"`` (unallocated, ``is_global_row=True``); with ``include_global=True`` it is
@@ -254,12 +256,15 @@ def _targets(
     p_r_lab = np.repeat(sel.astype(np.int32), rlens[sel])
     lab_codes, labels = pd.factorize(np.array(flat_r, dtype=object))
     label_members: list[list[str]] = []
+    in_table = None if table_iso3 is None else set(map(str, table_iso3))
     for j, label in enumerate(labels):  # loop over distinct labels (a handful)
         first = p_r_lab[np.flatnonzero(lab_codes == j)[0]]
         ctx = f" in target_regions of pledge {ids.iloc[first]!r}"
         mem = _members(str(label), year, memberships, ctx)
         if not mem:
             raise ValueError(f"target region {label!r}{ctx} has no members as of {year}")
+        if in_table is not None:  # a region reaches the economies we have data for
+            mem = [m for m in mem if m in in_table] or mem
         label_members.append(mem)
 
     # country universe: table first, then any extra iso3 targeted

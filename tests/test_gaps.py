@@ -388,3 +388,22 @@ def test_only_a_global_pledge_without_value():
     assert c["attention_ratio_usd"].isna().all()  # nothing allocated: undefined, not 0
     # offline weights 60 and 20: units 0.75 / 0.25 against offline shares 0.75 / 0.25
     assert np.allclose(c["attention_ratio_count"], 1.0)
+
+
+def test_region_expands_only_to_economies_with_data():
+    # R3 lists ZZZ, which the country table (the economies with data) does not have:
+    # the regional pledge goes to AAA alone under every method; a pledge naming ZZZ keeps it.
+    members = {**MEMBERS, "R3": ["AAA", "ZZZ"]}
+    p = pd.DataFrame({
+        "pledge_id": ["r", "n"],
+        "target_countries": [[], ["ZZZ", "AAA"]],
+        "target_regions": [["R3"], []],
+        "is_global": [False, False],
+        "estimated_value_usd": [80.0, 10.0],
+    })
+    for method in gaps.ALLOCATION_METHODS:
+        a = gaps.allocate(p, _ct(), method=method, memberships=members, as_of=2024)
+        assert _usd(a, "r", "AAA") == pytest.approx(80.0)
+        assert not ((a["pledge_id"] == "r") & (a["iso3"] == "ZZZ")).any()
+    a = gaps.allocate(p, _ct(), method="equal", memberships=members, as_of=2024)
+    assert _usd(a, "n", "ZZZ") == pytest.approx(5.0)
