@@ -158,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("p2c: interrupted", file=sys.stderr)
         return 130
+    except OSError as err:  # a file or folder the command needs: one line, no traceback
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"p2c: error: {where}{err.strerror or err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

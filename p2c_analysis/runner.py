@@ -722,7 +722,12 @@ def render(
     out = Path(out if out is not None else paths.REPORTS).expanduser().resolve()
     for s in specs:
         _inside(out, s.name)  # refuses names that would leave the output folder
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"--out {out}: cannot create the folder ({err.strerror})") from err
     run_id = new_run_id()
     run_dir = out / run_id
     run_dir.mkdir()

@@ -362,3 +362,16 @@ def test_run_ids_sort_by_time_and_git_outside_a_repo(tmp_path):
     b = runner.new_run_id(dt.datetime(2026, 1, 10, 0, 0, 0, tzinfo=dt.UTC))
     assert a.startswith("20260109T235959Z-") and a < b
     assert runner.git_commit(tmp_path) == "unknown"
+
+
+def test_out_that_is_a_file_is_one_line_error(tmp_path):
+    f = tmp_path / "not_a_folder"
+    f.write_text("x")
+    proc = subprocess.run(
+        [sys.executable, "-m", "p2c_analysis.cli", "render", "--out", str(f)],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "not a folder" in lines[0], proc.stderr
+    assert f.read_text() == "x"
