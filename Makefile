@@ -28,8 +28,9 @@ test: install
 	$(BIN)/python -m pytest -q --nbval-lax -p no:cacheprovider notebooks
 
 ## make lab: JupyterLab on notebooks/ with the project's environment as kernel
+# (--allow-root only when run as root, e.g. in a container)
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## make bench: the benchmark scripts (figures go in the README)
 bench: install
