@@ -296,9 +296,7 @@ def focus_mix(
 ) -> Figure:
     """Focus-area mix as 100% stacked bars: ``table`` rows = categories (groups, stakeholder
     types, ...), columns = focus areas, values = counts or USD (converted to shares per row)."""
-    colors = dict(zip(["ACCESS", "ADOPTION", "VALUE CREATION", "ACCELERATE INVESTMENT"],
-                      ["#0072B2", "#E69F00", "#009E73", "#CC79A7"], strict=True))
-    colors["none stated"] = style.NO_DATA_COLOR
+    colors = {**style.FOCUS_COLORS, "none stated": style.NO_DATA_COLOR}
     return stacked_shares(table, title, xlabel, colors=colors, source=source, note=note)
 
 

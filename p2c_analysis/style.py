@@ -66,6 +66,13 @@ OTHER_COLOR = "#999999"
 CATEGORICAL: tuple[str, ...] = (
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
 )
+#: Fixed colours of the four P2C focus areas (``fields.FOCUS_AREAS`` order).
+FOCUS_COLORS: dict[str, str] = {
+    "ACCESS": CATEGORICAL[0],
+    "ADOPTION": CATEGORICAL[1],
+    "VALUE CREATION": CATEGORICAL[2],
+    "ACCELERATE INVESTMENT": CATEGORICAL[3],
+}
 #: Fixed colours of the implementation statuses (ladder announced -> in progress -> completed).
 STATUS_COLORS: dict[str, str] = {
     "announced": "#BBBBBB",

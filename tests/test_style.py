@@ -132,3 +132,10 @@ def test_small_usd_and_shares():
     assert style.fmt_share(0.0588) == "5.9%"
     assert style.fmt_share(None) == "n/a"
     assert style.number_formatter("usd_small")(0.01, 0) == "USD 0.01"
+
+
+def test_focus_colours_cover_the_registry():
+    from p2c_analysis import fields
+
+    assert list(style.FOCUS_COLORS) == list(fields.FOCUS_AREAS)
+    assert len(set(style.FOCUS_COLORS.values())) == len(fields.FOCUS_AREAS)
