@@ -5,10 +5,12 @@ same run:
 
 - ours:   ``gaps.allocate`` (long pledge x country table) + ``gaps.coverage_by_group``
           (pledges targeting, pledge units, allocated USD per standard group);
-- DuckDB: the same allocation (unnest targets, expand regions, offline weights with the same
-          equal fallback, global pledges kept apart) materialised as a table, then the same
-          group sums, starting from the same pandas frame (the Arrow conversion of the list
-          columns is counted in DuckDB's time; the query-only time is printed too).
+- DuckDB: the same allocation (unnest targets, expand regions to their members with data,
+          offline weights with the same equal fallback; pledges without targets kept apart:
+          ``is_global`` ones as one ``GLOBAL`` row, the others - targets not stated - as one
+          ``UNSTATED`` row; targets win over ``is_global``) materialised as a table, then the
+          same group sums, starting from the same pandas frame (the Arrow conversion of the
+          list columns is counted in DuckDB's time; the query-only time is printed too).
 
 Both use the 2024 country table and the standard groups as of 2024 (membership lists are
 built once, outside the timings). The script asserts that both give the same numbers, then
@@ -48,7 +50,13 @@ def peak_mb() -> float:
 
 ALLOC_SQL = """
 CREATE OR REPLACE TEMP TABLE alloc AS
-WITH tc AS (
+WITH mm AS (
+    -- a region reaches its members with data (in c); all of them only when none has data
+    SELECT m.label, m.iso3 FROM m
+    WHERE m.iso3 IN (SELECT iso3 FROM c)
+       OR NOT EXISTS (SELECT 1 FROM m AS m2 JOIN c ON m2.iso3 = c.iso3
+                      WHERE m2.label = m.label)
+), tc AS (
     SELECT pid, unnest(target_countries) AS iso3 FROM p WHERE len(target_countries) > 0
 ), tr AS (
     SELECT pid, unnest(target_regions) AS label FROM p
@@ -57,7 +65,7 @@ WITH tc AS (
     SELECT DISTINCT pid, iso3 FROM (
         SELECT pid, iso3 FROM tc
         UNION ALL
-        SELECT tr.pid, m.iso3 FROM tr JOIN m ON tr.label = m.label
+        SELECT tr.pid, mm.iso3 FROM tr JOIN mm ON tr.label = mm.label
     )
 ), w AS (
     SELECT t.pid, t.iso3, coalesce(c.offline, 0.0) AS w FROM t LEFT JOIN c ON t.iso3 = c.iso3
@@ -67,10 +75,11 @@ WITH tc AS (
 SELECT w.pid, w.iso3,
        CASE WHEN tot.tw > 0 THEN w.w / tot.tw ELSE 1.0 / tot.n END AS weight,
        p.value * (CASE WHEN tot.tw > 0 THEN w.w / tot.tw ELSE 1.0 / tot.n END) AS usd,
-       false AS is_global_row
+       false AS is_global_row, false AS is_unstated_row
 FROM w JOIN tot ON w.pid = tot.pid JOIN p ON w.pid = p.pid
 UNION ALL
-SELECT pid, 'GLOBAL' AS iso3, 1.0 AS weight, value AS usd, true AS is_global_row
+SELECT pid, CASE WHEN is_global THEN 'GLOBAL' ELSE 'UNSTATED' END AS iso3, 1.0 AS weight,
+       value AS usd, is_global AS is_global_row, NOT is_global AS is_unstated_row
 FROM p WHERE len(target_countries) = 0 AND len(target_regions) = 0
 """
 
@@ -94,6 +103,7 @@ def duck(con, pledges: pd.DataFrame):
         "target_regions": pa.array(pledges["target_regions"].to_numpy(),
                                    type=pa.list_(pa.string())),
         "value": pa.array(pledges["estimated_value_usd"].to_numpy(), from_pandas=True),
+        "is_global": pa.array(pledges["is_global"].to_numpy(dtype=bool, na_value=False)),
     })
     t_arrow = time.perf_counter() - t0
     con.register("p", p)
@@ -169,13 +179,24 @@ def main(argv: list[str] | None = None) -> int:
 
     # same numbers?
     assert len(alloc) == n_alloc_duck, (len(alloc), n_alloc_duck)
-    mine = cov[cov["group"] != gaps.GLOBAL_LABEL].set_index("group")
+    mine = cov[~cov["group"].isin([gaps.GLOBAL_LABEL, gaps.UNSTATED_LABEL])].set_index("group")
     theirs = dcov.set_index("group").reindex(mine.index)
     for col in ("pledges_targeting", "pledges_with_value"):
         assert (mine[col].to_numpy() == theirs[col].fillna(0).to_numpy()).all(), col
     for col in ("pledge_units", "allocated_usd"):
         assert np.allclose(mine[col].to_numpy(), theirs[col].fillna(0).to_numpy(),
                            rtol=1e-9, atol=1e-6), col
+    # the pseudo-rows: same global / not-stated pledges and USD on both sides
+    d_pseudo = con.execute(
+        "SELECT iso3, count(*) AS n, coalesce(sum(usd), 0.0) AS usd FROM alloc "
+        "WHERE iso3 IN ('GLOBAL', 'UNSTATED') GROUP BY iso3").df().set_index("iso3")
+    for iso, flag in ((gaps.GLOBAL_ISO3, "is_global_row"), (gaps.UNSTATED_ISO3,
+                                                            "is_unstated_row")):
+        rows = alloc[alloc[flag]]
+        n_d = int(d_pseudo.at[iso, "n"]) if iso in d_pseudo.index else 0
+        usd_d = float(d_pseudo.at[iso, "usd"]) if iso in d_pseudo.index else 0.0
+        assert len(rows) == n_d, (iso, len(rows), n_d)
+        assert np.isclose(rows["usd"].sum(), usd_d, rtol=1e-9), iso
     # and the allocation sums back to each pledge's value
     sums = np.bincount(alloc["pledge_id"].cat.codes.to_numpy(),
                        weights=alloc["usd"].fillna(0).to_numpy(), minlength=len(pledges))
@@ -197,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"peak memory of our allocate + coverage_by_group alone (tracemalloc): "
           f"{traced_peak:,.0f} MB")
     print("numbers agree: pledges_targeting, pledges_with_value, pledge_units, allocated_usd "
-          f"for {len(mine)} groups")
+          f"for {len(mine)} groups; pseudo-rows: {int(alloc['is_global_row'].sum()):,} global, "
+          f"{int(alloc['is_unstated_row'].sum()):,} not stated")
     return 0
 
 

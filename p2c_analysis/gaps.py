@@ -20,11 +20,18 @@ Inputs (every function takes them as arguments; the defaults call the sibling mo
 
 Allocation rules (:func:`allocate`)
 -----------------------------------
-A pledge's countries are its ``target_countries`` if non-empty, else the members of its
-``target_regions`` (union over labels, as of the analysis year), else it is *global*
-(``is_global`` or nothing targeted: a pledge that names no country or region is counted with
-the global ones, so the unallocated row reads "Global or not stated"). Its USD value is spread
-over its countries by a weight:
+A pledge's geography is one of three kinds:
+
+- *targeted*: its countries are its ``target_countries`` if non-empty, else the members of its
+  ``target_regions`` (union over labels, as of the analysis year). Targets win over
+  ``is_global`` when a row has both;
+- *global*: ``is_global`` True and no target country or region (a worldwide pledge);
+- *not stated*: no target country or region and ``is_global`` False (a missing cell reads as
+  False; the column itself is required): the pledge's geography is unknown. It is **never**
+  spread over countries (an unknown geography is not a worldwide pledge), whatever
+  ``include_global`` says.
+
+A targeted pledge's USD value is spread over its countries by a weight:
 
 - ``"equal"``: every country the same share;
 - ``"population"``: the country's population of the analysis year;
@@ -43,8 +50,20 @@ USD only under ``"equal"`` or through the fallback, have no offline figure, and 
 only when the group's member list names them.
 
 Global pledges: with ``include_global=False`` (default) each is kept apart as one row with
-``iso3 = "GLOBAL"`` (unallocated, ``is_global_row=True``); with ``include_global=True`` it is
-spread over all countries of ``country_table`` by the same method (same fallback rule).
+``iso3 = "GLOBAL"`` (:data:`GLOBAL_ISO3`, unallocated, ``is_global_row=True``); with
+``include_global=True`` it is spread over all countries of ``country_table`` by the same method
+(same fallback rule).
+
+Not-stated pledges: always kept apart as one row with ``iso3 = "UNSTATED"``
+(:data:`UNSTATED_ISO3`, weight 1, the pledge's full USD, ``is_unstated_row=True``), under both
+``include_global`` settings.
+
+Pseudo-rows: the coverage tables (:func:`coverage_by_country`, :func:`coverage_by_group`,
+:func:`mix`, :func:`sensitivity`) end with up to two rows that are not countries or groups:
+``GLOBAL_LABEL`` = "Global (unallocated)" (iso3 ``"GLOBAL"`` by country), only when
+``include_global=False`` and global pledges exist, then ``UNSTATED_LABEL`` = "Targets not
+stated (unallocated)" (iso3 ``"UNSTATED"`` by country) whenever not-stated pledges exist. They
+hold those pledges' counts and full USD; their offline figures and all ratios are NaN.
 
 Pledges without a value (``estimated_value_usd`` NaN) keep their rows with ``usd = NaN``: they
 count as pledges (``pledges_targeting``, ``pledge_units``) but add nothing to USD sums (a sum of
@@ -60,9 +79,15 @@ Metrics (:func:`coverage_by_country`, :func:`coverage_by_group`)
 - ``allocated_usd``: USD allocated to the unit (0.0 when nothing is allocated).
 - ``usd_per_offline``: ``allocated_usd / offline`` (USD per offline person);
   ``pledges_per_10m_offline``: ``pledges_targeting / offline * 1e7``. NaN when offline is 0/NaN.
-- ``usd_share``: unit's ``allocated_usd`` ÷ USD allocated to all countries (unallocated global
-  pledges excluded); ``unit_share``: same with ``pledge_units``; ``offline_share``: unit's offline
-  people ÷ offline people of all countries in ``country_table`` with data.
+- ``usd_share``: unit's ``allocated_usd`` ÷ USD allocated to countries, i.e. summed over every
+  country row (the ``country_table`` countries plus targeted ISO3 absent from it); the
+  pseudo-rows (unallocated global pledges when ``include_global=False``, not-stated pledges
+  always) are excluded from this denominator. ``unit_share``: same with ``pledge_units``
+  (denominator = the number of pledges allocated to countries, global ones included only when
+  ``include_global=True``, not-stated ones never). ``offline_share``: unit's offline people ÷
+  offline people of all countries in ``country_table`` with data. So a group holding every
+  country that receives an allocation and every country with offline data (e.g. ``"World"``
+  with a WDI country table) has ratios of 1.0 (up to float rounding).
 - ``attention_ratio_usd = usd_share / offline_share`` and
   ``attention_ratio_count = unit_share / offline_share``: 1.0 = pledged attention proportional
   to the unit's share of the world's offline people; < 1 = under-served, > 1 = over-served.
@@ -86,7 +111,9 @@ import pandas as pd
 
 ALLOCATION_METHODS: tuple[str, ...] = ("equal", "population", "offline")
 GLOBAL_ISO3 = "GLOBAL"
-GLOBAL_LABEL = "Global or not stated (unallocated)"
+GLOBAL_LABEL = "Global (unallocated)"
+UNSTATED_ISO3 = "UNSTATED"
+UNSTATED_LABEL = "Targets not stated (unallocated)"
 NO_FOCUS = "none stated"
 
 Memberships = Mapping[str, Sequence[str]]
@@ -187,7 +214,8 @@ class _Targets:
     p: np.ndarray  # int32 pledge positions of the rows, sorted by pledge (rows contiguous)
     c: np.ndarray  # int32 country codes of the rows
     via: np.ndarray  # int8: 0 country, 1 region
-    is_global: np.ndarray  # bool per pledge: no rows, allocated globally
+    is_global: np.ndarray  # bool per pledge: no rows and is_global (worldwide)
+    unstated: np.ndarray  # bool per pledge: no rows and not is_global (targets not stated)
 
     @property
     def n_pledges(self) -> int:
@@ -219,6 +247,15 @@ def _unique_ids(pledges: pd.DataFrame) -> pd.Index:
     return ids
 
 
+def _global_flags(pledges: pd.DataFrame) -> np.ndarray:
+    """``is_global`` as a bool array; a missing cell reads as False (not stated)."""
+    col = pledges["is_global"]
+    try:
+        return col.to_numpy(dtype=bool, na_value=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"pledges: column 'is_global' is not boolean ({exc})") from exc
+
+
 def _dedupe(p: np.ndarray, c: np.ndarray, via: np.ndarray, multi: np.ndarray, nu: int):
     """Drop repeated (pledge, country) rows; only rows of pledges flagged ``multi`` can repeat.
 
@@ -239,7 +276,7 @@ def _targets(
     memberships: Memberships | None,
     table_iso3: Sequence[str] | None = None,
 ) -> _Targets:
-    _check_pledges(pledges, ("pledge_id", "target_countries", "target_regions"))
+    _check_pledges(pledges, ("pledge_id", "target_countries", "target_regions", "is_global"))
     year = _year(as_of)
     n = len(pledges)
     ids = pledges["pledge_id"]
@@ -303,7 +340,9 @@ def _targets(
     via = np.concatenate([v_c, v_r])[order]
     has_rows = np.zeros(n, dtype=bool)
     has_rows[p_all] = True
-    return _Targets(ids, universe, n_table, p_all, c_all, via, ~has_rows)
+    flag = _global_flags(pledges)
+    return _Targets(ids, universe, n_table, p_all, c_all, via, ~has_rows & flag,
+                    ~has_rows & ~flag)
 
 
 def explode_targets(
@@ -313,25 +352,33 @@ def explode_targets(
 ) -> pd.DataFrame:
     """Long (pledge, country) table: which countries each pledge targets.
 
-    Returns columns ``pledge_id, iso3, via`` (``via`` = ``"country"``, ``"region"`` or
-    ``"global"``), one row per distinct (pledge, country), sorted by pledge. A pledge with
-    ``target_countries`` uses them; else the union of its ``target_regions`` members as of the
-    analysis year ``as_of``; else it gets one row ``iso3 = "GLOBAL"``. The three columns are
-    categoricals (memory at platform scale; they compare and merge like strings).
+    Returns columns ``pledge_id, iso3, via`` (``via`` = ``"country"``, ``"region"``,
+    ``"global"`` or ``"not stated"``), one row per distinct (pledge, country), sorted by pledge.
+    A pledge with ``target_countries`` uses them; else the union of its ``target_regions``
+    members as of the analysis year ``as_of``; else, when ``is_global``, one row
+    ``iso3 = "GLOBAL"`` (``via="global"``); else (targets not stated) one row
+    ``iso3 = "UNSTATED"`` (``via="not stated"``). The three columns are categoricals (memory at
+    platform scale; they compare and merge like strings).
     Raises ``ValueError`` for a non-unique ``pledge_id`` or a region label with no known or no
     current members.
     """
     ids = _unique_ids(pledges)
     t = _targets(pledges, as_of, memberships)
     g = np.flatnonzero(t.is_global).astype(np.int32)
-    p = np.concatenate([t.p, g])
+    u = np.flatnonzero(t.unstated).astype(np.int32)
+    nu = len(t.universe)
+    p = np.concatenate([t.p, g, u])
     order = np.argsort(p, kind="stable")
-    c = np.concatenate([t.c, np.full(len(g), len(t.universe), dtype=np.int32)])[order]
-    via = np.concatenate([t.via, np.full(len(g), 2, dtype=np.int8)])[order]
+    c = np.concatenate([t.c, np.full(len(g), nu, dtype=np.int32),
+                        np.full(len(u), nu + 1, dtype=np.int32)])[order]
+    via = np.concatenate([t.via, np.full(len(g), 2, dtype=np.int8),
+                          np.full(len(u), 3, dtype=np.int8)])[order]
     return pd.DataFrame({
         "pledge_id": pd.Categorical.from_codes(p[order], categories=ids),
-        "iso3": pd.Categorical.from_codes(c, categories=[*t.universe, GLOBAL_ISO3]),
-        "via": pd.Categorical.from_codes(via, categories=["country", "region", "global"]),
+        "iso3": pd.Categorical.from_codes(
+            c, categories=[*t.universe, GLOBAL_ISO3, UNSTATED_ISO3]),
+        "via": pd.Categorical.from_codes(
+            via, categories=["country", "region", "global", "not stated"]),
     })
 
 
@@ -422,14 +469,18 @@ def allocate(
 ) -> pd.DataFrame:
     """Spread each pledge's USD value over its countries.
 
-    Returns long rows ``pledge_id, iso3, weight, usd, is_global_row, fallback_equal``, sorted
-    by pledge (``pledge_id`` and ``iso3`` are categoricals, for memory at platform scale; they
-    compare and merge like strings; ``pledge_id`` must be unique):
+    Returns long rows ``pledge_id, iso3, weight, usd, is_global_row, is_unstated_row,
+    fallback_equal``, sorted by pledge (``pledge_id`` and ``iso3`` are categoricals, for memory
+    at platform scale; they compare and merge like strings; ``pledge_id`` must be unique):
     ``weight`` is the country's share of the pledge (sums to 1 per pledge), ``usd = value *
     weight`` (NaN when the pledge has no value). ``method`` in :data:`ALLOCATION_METHODS`.
-    Global pledges: one ``iso3="GLOBAL"`` row (weight 1) when ``include_global=False``; else one
-    row per ``country_table`` country (this can be large: n_global x n_countries rows; the
-    coverage functions never build it). See the module docstring for the missing-weight rule.
+    Global pledges (``is_global``, no targets): one ``iso3="GLOBAL"`` row (weight 1,
+    ``is_global_row=True``) when ``include_global=False``; else one row per ``country_table``
+    country (this can be large: n_global x n_countries rows; the coverage functions never build
+    it), also flagged ``is_global_row``. Pledges whose targets are not stated (no targets, not
+    ``is_global``): always one ``iso3="UNSTATED"`` row (weight 1, full USD,
+    ``is_unstated_row=True``), whatever ``include_global``. See the module docstring for the
+    missing-weight rule.
     """
     _check_method(method)
     _, ct, t = _resolve_inputs(pledges, country_table, as_of, memberships)
@@ -439,6 +490,7 @@ def allocate(
     c_parts = [t.c]
     w_parts = [a.share]
     glob_parts = [np.zeros(len(t.p), dtype=bool)]
+    unst_parts = [np.zeros(len(t.p), dtype=bool)]
     fb_parts = [a.fallback[t.p]]
     cats = list(t.universe)
     if len(g):
@@ -455,6 +507,16 @@ def allocate(
             w_parts.append(np.ones(len(g)))
             fb_parts.append(np.zeros(len(g), dtype=bool))
         glob_parts.append(np.ones(len(p_parts[-1]), dtype=bool))
+        unst_parts.append(np.zeros(len(p_parts[-1]), dtype=bool))
+    u = np.flatnonzero(t.unstated).astype(np.int32)
+    if len(u):
+        p_parts.append(u)
+        c_parts.append(np.full(len(u), len(cats), dtype=np.int32))
+        cats = cats + [UNSTATED_ISO3]
+        w_parts.append(np.ones(len(u)))
+        fb_parts.append(np.zeros(len(u), dtype=bool))
+        glob_parts.append(np.zeros(len(u), dtype=bool))
+        unst_parts.append(np.ones(len(u), dtype=bool))
     p = np.concatenate(p_parts)
     c = np.concatenate(c_parts)
     w = np.concatenate(w_parts)
@@ -466,6 +528,7 @@ def allocate(
         "weight": w,
         "usd": a.value[p] * w,
         "is_global_row": np.concatenate(glob_parts)[order],
+        "is_unstated_row": np.concatenate(unst_parts)[order],
         "fallback_equal": np.concatenate(fb_parts)[order],
     })
 
@@ -498,8 +561,22 @@ def _country_sums(a: _Allocation) -> dict[str, np.ndarray]:
     return out
 
 
-def _global_row(a: _Allocation) -> dict[str, float]:
-    g = a.t.is_global
+def _pseudo_rows(a: _Allocation) -> list[tuple[str, str, np.ndarray]]:
+    """The unallocated pseudo-rows, in order: ``(iso3, group label, pledge mask)``.
+
+    Global pledges when ``include_global=False`` and any exist; not-stated pledges whenever any
+    exist."""
+    t = a.t
+    out = []
+    if not a.include_global and t.is_global.any():
+        out.append((GLOBAL_ISO3, GLOBAL_LABEL, t.is_global))
+    if t.unstated.any():
+        out.append((UNSTATED_ISO3, UNSTATED_LABEL, t.unstated))
+    return out
+
+
+def _pseudo_row(a: _Allocation, g: np.ndarray) -> dict[str, float]:
+    """Counts and full USD of the pledges in mask ``g`` (one unallocated pseudo-row)."""
     return {
         "pledges_targeting": float(g.sum()),
         "pledges_with_value": float((g & ~np.isnan(a.value)).sum()),
@@ -544,9 +621,10 @@ def _coverage_country_from(a: _Allocation, ct: pd.DataFrame) -> pd.DataFrame:
     total_usd = float(df["allocated_usd"].sum())
     total_units = float(df["pledge_units"].sum())
     df = _ratios(df, world_off, total_usd, total_units)
-    if not a.include_global and t.is_global.any():
-        row = {"iso3": GLOBAL_ISO3, "in_country_table": False, **_global_row(a)}
-        df = pd.concat([df, pd.DataFrame([row])], ignore_index=True)
+    rows = [{"iso3": iso, "in_country_table": False, **_pseudo_row(a, mask)}
+            for iso, _, mask in _pseudo_rows(a)]
+    if rows:
+        df = pd.concat([df, pd.DataFrame(rows)], ignore_index=True)
     for col in _COUNT_COLS:
         df[col] = df[col].round().astype("int64")
     return df
@@ -566,8 +644,10 @@ def coverage_by_country(
     pledges_with_value, pledge_units, allocated_usd, usd_per_offline, pledges_per_10m_offline,
     offline_share, usd_share, unit_share, attention_ratio_usd, attention_ratio_count`` (definitions
     in the module docstring). Rows: every ``country_table`` country, plus targeted ISO3 absent
-    from it (``in_country_table=False``, no offline data), plus one ``iso3="GLOBAL"`` row for the
-    unallocated global pledges when ``include_global=False`` (its ratios are NaN).
+    from it (``in_country_table=False``, no offline data), plus the unallocated pseudo-rows
+    (``in_country_table=False``, offline and ratios NaN): ``iso3="GLOBAL"`` for the global
+    pledges when ``include_global=False``, ``iso3="UNSTATED"`` for the pledges whose targets
+    are not stated (always, when any). Shares and ratios are over the country rows only.
     """
     _check_method(method)
     _, ct, t = _resolve_inputs(pledges, country_table, as_of, memberships)
@@ -666,9 +746,10 @@ def _coverage_group_from(a: _Allocation, ct: pd.DataFrame,
     world_off = float(off_with.sum())
     df = _ratios(df, world_off, float(sums["allocated_usd"].sum()),
                  float(sums["pledge_units"].sum()))
-    if not a.include_global and t.is_global.any():
-        row = {"group": GLOBAL_LABEL, "n_countries": 0, "n_with_offline": 0, **_global_row(a)}
-        df = pd.concat([df, pd.DataFrame([row])], ignore_index=True)
+    prow = [{"group": label, "n_countries": 0, "n_with_offline": 0, **_pseudo_row(a, mask)}
+            for _, label, mask in _pseudo_rows(a)]
+    if prow:
+        df = pd.concat([df, pd.DataFrame(prow)], ignore_index=True)
     for col in (*_COUNT_COLS, "n_countries", "n_with_offline"):
         df[col] = df[col].round().astype("int64")
     return df
@@ -689,9 +770,10 @@ def coverage_by_group(
     or a dict ``{label: [iso3, ...]}``. Columns ``group, n_countries, n_with_offline,
     population, offline, pledges_targeting, pledges_with_value, pledge_units, allocated_usd,
     usd_per_offline, pledges_per_10m_offline, offline_share, usd_share, unit_share,
-    attention_ratio_usd, attention_ratio_count`` (see the module docstring). With
-    ``include_global=False`` and global pledges present, a last row ``group = GLOBAL_LABEL``
-    holds the unallocated global pledges (ratios NaN).
+    attention_ratio_usd, attention_ratio_count`` (see the module docstring). Then the
+    unallocated pseudo-rows (``n_countries`` 0, offline and ratios NaN): ``group =
+    GLOBAL_LABEL`` for the global pledges when ``include_global=False`` and any exist,
+    ``group = UNSTATED_LABEL`` for the pledges whose targets are not stated (always, when any).
     """
     _check_method(method)
     year, ct, t = _resolve_inputs(pledges, country_table, as_of, memberships)
@@ -715,7 +797,8 @@ def under_served(
     population, one at or above proportional attention scores 0. ``basis`` picks the ratio:
     ``"usd"`` (``attention_ratio_usd``) or ``"count"`` (``attention_ratio_count``). Only countries
     with ``offline >= min_offline`` (persons) and a defined ratio are kept; sorted by score
-    (descending), ``top`` rows (None = all). Pass a :func:`coverage_by_country` table as
+    (descending), ``top`` rows (None = all); the unallocated pseudo-rows (``"GLOBAL"``,
+    ``"UNSTATED"``) are never ranked. Pass a :func:`coverage_by_country` table as
     ``coverage``, or ``pledges`` plus its keyword arguments.
     """
     if basis not in ("usd", "count"):
@@ -725,7 +808,8 @@ def under_served(
             raise ValueError("under_served: pass pledges or coverage")
         coverage = coverage_by_country(pledges, **coverage_kwargs)
     ratio = f"attention_ratio_{basis}"
-    df = coverage.loc[(coverage["iso3"] != GLOBAL_ISO3) & (coverage["offline"] >= min_offline)
+    pseudo = coverage["iso3"].isin([GLOBAL_ISO3, UNSTATED_ISO3])
+    df = coverage.loc[~pseudo & (coverage["offline"] >= min_offline)
                       & coverage[ratio].notna()].copy()
     df["score"] = df["offline"] * (1.0 - np.minimum(1.0, df[ratio]))
     df = df.sort_values(["score", "offline"], ascending=False, kind="stable")
@@ -762,8 +846,10 @@ def sensitivity(
     ``attention_usd_min`` / ``attention_usd_max`` over methods and ``robust_usd``: True when the
     USD attention ratio is on the same side of 1.0 under every method (NaN ratios ignored;
     ``<NA>`` when no method gives a ratio) — i.e. "under-/over-served" does not depend on the
-    method. Pledge counts do not depend on the method; USD and unit figures do, but only for
-    pledges with several countries.
+    method. The unallocated pseudo-rows (``GLOBAL_LABEL`` / ``"GLOBAL"`` when
+    ``include_global=False``, ``UNSTATED_LABEL`` / ``"UNSTATED"`` when not-stated pledges exist)
+    are kept, with NaN ratios and ``robust_usd`` ``<NA>``. Pledge counts do not depend on the
+    method; USD and unit figures do, but only for pledges with several countries.
     """
     if by not in ("group", "country"):
         raise ValueError(f"by={by!r}: expected 'group' or 'country'")
@@ -845,8 +931,9 @@ def mix(
     them (so ``usd_share`` adds to 1); no focus stated -> category ``"none stated"``.
     ``pledge_share = pledges / group_pledges``; ``usd_share = usd / group_usd`` (NaN when the
     group has no USD). ``offline_share`` is the group's share of the world's offline people
-    (same as :func:`coverage_by_group`). With ``include_global=False``, global pledges form the
-    pseudo-group ``GLOBAL_LABEL``.
+    (same as :func:`coverage_by_group`). Pseudo-groups (``offline_share`` NaN): with
+    ``include_global=False``, global pledges form ``GLOBAL_LABEL``; pledges whose targets are
+    not stated always form ``UNSTATED_LABEL`` (they never reach a group).
     """
     _check_method(method)
     for d in dimensions:
@@ -862,9 +949,8 @@ def mix(
     for i, label in enumerate(gm):
         touched, usd = _group_hits(a, m[i])
         members.append((label, touched, usd))
-    if not include_global and t.is_global.any():
-        g = t.is_global
-        members.append((GLOBAL_LABEL, g, np.where(g, np.nan_to_num(a.value), 0.0)))
+    for _, label, g in _pseudo_rows(a):
+        members.append((label, g, np.where(g, np.nan_to_num(a.value), 0.0)))
     frames = []
     for label, touched, usd in members:
         n_in = int(touched.sum())

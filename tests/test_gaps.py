@@ -12,6 +12,12 @@ pledges:
   p4 countries [DDD]                  no value
   p5 countries [DDD]                  USD 10
   p6 regions [R1, G] -> AAA BBB CCC   USD 90 (AAA in both labels: counted once)
+  p7 no target, is_global False       USD 50 (targets not stated: never spread, row UNSTATED)
+
+p7 reaches no country under either include_global setting, so every per-country and per-group
+figure below is the same as without it; shares and attention ratios are over the USD / units
+allocated to countries (240 USD and 5 pledges by offline weights, 540 USD and 6 pledges with
+the global p3 spread), never over p7's 50 USD.
 """
 
 from __future__ import annotations
@@ -35,17 +41,17 @@ def _ct() -> pd.DataFrame:
 
 def _pledges() -> pd.DataFrame:
     return pd.DataFrame({
-        "pledge_id": ["p1", "p2", "p3", "p4", "p5", "p6"],
-        "target_countries": [["AAA", "BBB"], [], [], ["DDD"], ["DDD"], []],
-        "target_regions": [[], ["R2"], [], [], [], ["R1", "G"]],
-        "is_global": [False, False, True, False, False, False],
-        "estimated_value_usd": [100.0, 40.0, 300.0, np.nan, 10.0, 90.0],
+        "pledge_id": ["p1", "p2", "p3", "p4", "p5", "p6", "p7"],
+        "target_countries": [["AAA", "BBB"], [], [], ["DDD"], ["DDD"], [], []],
+        "target_regions": [[], ["R2"], [], [], [], ["R1", "G"], []],
+        "is_global": [False, False, True, False, False, False, False],
+        "estimated_value_usd": [100.0, 40.0, 300.0, np.nan, 10.0, 90.0, 50.0],
         "focus_areas": [["ACCESS", "ADOPTION"], ["ACCESS"], [], ["VALUE CREATION"],
-                        ["ACCESS"], ["ACCELERATE INVESTMENT", "ACCESS"]],
+                        ["ACCESS"], ["ACCELERATE INVESTMENT", "ACCESS"], ["ADOPTION"]],
         "stakeholder_type": ["Government", "Private sector", "UN entity", "Government",
-                             "unknown", "Private sector"],
+                             "unknown", "Private sector", "Government"],
         "pledge_type": ["Financial", "Financial", "Programmatic", "Policy", "Financial",
-                        "Financial"],
+                        "Financial", "Financial"],
     })
 
 
@@ -67,8 +73,9 @@ def test_explode_targets_rules():
         ("p3", "GLOBAL", "global"),
         ("p4", "DDD", "country"), ("p5", "DDD", "country"),
         ("p6", "AAA", "region"), ("p6", "BBB", "region"), ("p6", "CCC", "region"),
+        ("p7", "UNSTATED", "not stated"),
     }
-    assert len(t) == 10  # AAA counted once for p6 although it is in R1 and G
+    assert len(t) == 11  # AAA counted once for p6 although it is in R1 and G
 
 
 def test_target_countries_win_over_regions():
@@ -76,6 +83,12 @@ def test_target_countries_win_over_regions():
     p.at[p.index[0], "target_regions"] = ["R2"]
     t = gaps.explode_targets(p, **KW)
     assert sorted(t["iso3"]) == ["AAA", "BBB"]
+    # targets also win over is_global: a flagged pledge that names countries is not global
+    p.at[p.index[0], "is_global"] = True
+    t = gaps.explode_targets(p, **KW)
+    assert sorted(t["iso3"]) == ["AAA", "BBB"] and set(t["via"]) == {"country"}
+    a = gaps.allocate(p, _ct(), method="equal", include_global=True, **KW)
+    assert _usd(a, "p1", "AAA") == pytest.approx(50.0) and not a["is_global_row"].any()
 
 
 def test_unknown_region_label_is_a_clear_error():
@@ -99,9 +112,16 @@ def test_allocate_offline_by_hand():
     # no value: the row is kept, USD NaN, weight defined
     p4 = a[a["pledge_id"] == "p4"]
     assert len(p4) == 1 and np.isnan(p4["usd"].iloc[0]) and p4["weight"].iloc[0] == 1.0
-    # global kept apart
+    # global kept apart: p3 alone (p7 names no target but is not is_global)
     g = a[a["is_global_row"]]
+    assert list(g["pledge_id"]) == ["p3"]
     assert list(g["iso3"]) == ["GLOBAL"] and g["usd"].iloc[0] == 300.0
+    # targets not stated: p7 alone, one UNSTATED row with weight 1 and its full 50 USD
+    u = a[a["is_unstated_row"]]
+    assert list(u["pledge_id"]) == ["p7"] and list(u["iso3"]) == ["UNSTATED"]
+    assert u["usd"].iloc[0] == 50.0 and u["weight"].iloc[0] == 1.0
+    assert not u["is_global_row"].iloc[0] and not u["fallback_equal"].iloc[0]
+    assert not (a["is_global_row"] & a["is_unstated_row"]).any()
 
 
 def test_allocate_equal_and_population_by_hand():
@@ -128,6 +148,60 @@ def test_allocate_include_global_spreads_by_method():
 
 @pytest.mark.parametrize("method", gaps.ALLOCATION_METHODS)
 @pytest.mark.parametrize("include_global", [False, True])
+def test_not_stated_pledges_stay_apart(method, include_global):
+    # p7 (no target, not is_global) is one UNSTATED row under both settings and every method
+    a = gaps.allocate(_pledges(), _ct(), method=method, include_global=include_global, **KW)
+    p7 = a[a["pledge_id"] == "p7"]
+    assert list(p7["iso3"].astype(str)) == [gaps.UNSTATED_ISO3]
+    assert p7["usd"].tolist() == [50.0] and p7["weight"].tolist() == [1.0]
+    assert bool(p7["is_unstated_row"].iloc[0]) and not p7["is_global_row"].iloc[0]
+    assert int(a["is_unstated_row"].sum()) == 1
+    # the global p3 is kept apart (1 row) or spread over the 4 countries
+    assert int((a["pledge_id"] == "p3").sum()) == (4 if include_global else 1)
+    c = gaps.coverage_by_country(_pledges(), _ct(), method=method,
+                                 include_global=include_global, **KW).set_index("iso3")
+    assert c.at["UNSTATED", "allocated_usd"] == 50.0
+    assert c.at["UNSTATED", "pledges_targeting"] == 1
+    assert not c.at["UNSTATED", "in_country_table"]
+    assert np.isnan(c.at["UNSTATED", "attention_ratio_usd"])
+    assert np.isnan(c.at["UNSTATED", "usd_share"])
+    assert ("GLOBAL" in c.index) == (not include_global)
+    assert list(c.index[-1:]) == ["UNSTATED"]  # the last row
+    # shares are over the country rows only: they add to 1 without p7's 50 USD
+    countries_only = c.drop(index=[i for i in ("GLOBAL", "UNSTATED") if i in c.index])
+    assert countries_only["usd_share"].sum() == pytest.approx(1.0)
+    assert countries_only["unit_share"].sum() == pytest.approx(1.0)
+    assert c["allocated_usd"].sum() == pytest.approx(590.0)  # 100+40+300+10+90+50
+    g = gaps.coverage_by_group(_pledges(), ["R1", "R2"], _ct(), method=method,
+                               include_global=include_global, **KW)
+    expect = (["R1", "R2"] + ([] if include_global else [gaps.GLOBAL_LABEL])
+              + [gaps.UNSTATED_LABEL])
+    assert g["group"].tolist() == expect
+    gi = g.set_index("group")
+    assert gi.at[gaps.UNSTATED_LABEL, "pledges_targeting"] == 1
+    assert gi.at[gaps.UNSTATED_LABEL, "pledges_with_value"] == 1
+    assert gi.at[gaps.UNSTATED_LABEL, "allocated_usd"] == 50.0
+    assert gi.at[gaps.UNSTATED_LABEL, "n_countries"] == 0
+    assert np.isnan(gi.at[gaps.UNSTATED_LABEL, "attention_ratio_count"])
+
+
+def test_no_pseudo_rows_without_such_pledges():
+    p = _pledges().iloc[[0, 1, 3, 4, 5]]  # neither the global p3 nor the not-stated p7
+    c = gaps.coverage_by_country(p, _ct(), **KW)
+    assert not c["iso3"].isin(["GLOBAL", "UNSTATED"]).any()
+    g = gaps.coverage_by_group(p, ["R1"], _ct(), **KW)
+    assert g["group"].tolist() == ["R1"]
+    a = gaps.allocate(p, _ct(), **KW)
+    assert not a["is_global_row"].any() and not a["is_unstated_row"].any()
+
+
+def test_missing_is_global_column_is_a_clear_error():
+    with pytest.raises(ValueError, match="is_global"):
+        gaps.allocate(_pledges().drop(columns="is_global"), _ct(), **KW)
+
+
+@pytest.mark.parametrize("method", gaps.ALLOCATION_METHODS)
+@pytest.mark.parametrize("include_global", [False, True])
 def test_allocation_sums_back_to_value(method, include_global):
     a = gaps.allocate(_pledges(), _ct(), method=method, include_global=include_global, **KW)
     sums = a.groupby("pledge_id")["usd"].sum(min_count=1)
@@ -146,8 +220,11 @@ def test_allocation_sums_back_random_frame():
     n = 500
     tc = [list(rng.choice(isos + ["ZZZ"], size=rng.integers(0, 5))) for _ in range(n)]
     regions = [["R"] if (not c and rng.random() < 0.5) else [] for c in tc]
+    # is_global at random, also on targeted rows (targets win): the untargeted pledges are a
+    # mix of global and not-stated ones
+    glob = rng.random(n) < 0.5
     p = pd.DataFrame({"pledge_id": [f"x{i}" for i in range(n)], "target_countries": tc,
-                      "target_regions": regions, "is_global": [False] * n,
+                      "target_regions": regions, "is_global": glob,
                       "estimated_value_usd": np.where(rng.random(n) < 0.3, np.nan,
                                                       rng.uniform(0, 1e9, n))})
     for method in gaps.ALLOCATION_METHODS:
@@ -155,6 +232,13 @@ def test_allocation_sums_back_random_frame():
                           memberships={"R": isos[:7]}, as_of=2024)
         s = a.groupby("pledge_id")["usd"].sum(min_count=1).reindex(p["pledge_id"])
         assert np.allclose(s.to_numpy(), p["estimated_value_usd"].to_numpy(), equal_nan=True)
+        untargeted = np.array([not c and not r for c, r in zip(tc, regions, strict=True)])
+        unstated = set(p.loc[untargeted & ~glob, "pledge_id"])
+        assert 0 < len(unstated) < int(untargeted.sum())  # both kinds occur
+        assert set(a.loc[a["is_unstated_row"], "pledge_id"].astype(str)) == unstated
+        assert set(a.loc[a["iso3"] == "UNSTATED", "pledge_id"].astype(str)) == unstated
+        spread = set(a.loc[a["is_global_row"], "pledge_id"].astype(str))
+        assert spread == set(p.loc[untargeted & glob, "pledge_id"])
 
 
 def test_coverage_by_country_by_hand():
@@ -175,6 +259,9 @@ def test_coverage_by_country_by_hand():
     assert c.at["CCC", "pledges_per_10m_offline"] == pytest.approx(2 / 20 * 1e7)
     assert c.at["GLOBAL", "allocated_usd"] == 300.0
     assert np.isnan(c.at["GLOBAL", "attention_ratio_usd"])
+    # p7 (targets not stated) is its own row; the 240 denominator above excludes its 50 USD
+    assert c.at["UNSTATED", "allocated_usd"] == 50.0
+    assert c.at["GLOBAL", "pledges_targeting"] == 1  # p3 only
 
 
 def test_coverage_by_country_include_global_by_hand():
@@ -184,6 +271,9 @@ def test_coverage_by_country_include_global_by_hand():
     assert c.at["AAA", "allocated_usd"] == pytest.approx(309.0)  # 129 + 180
     assert c.at["AAA", "attention_ratio_usd"] == pytest.approx((309 / 540) / 0.6)
     assert c.at["DDD", "pledges_targeting"] == 4  # the global pledge targets everyone
+    # ... but not the not-stated p7: it stays apart (540 above excludes its 50 USD)
+    assert c.at["UNSTATED", "allocated_usd"] == 50.0
+    assert c.at["UNSTATED", "pledges_targeting"] == 1
 
 
 def test_coverage_by_group_by_hand():
@@ -196,7 +286,10 @@ def test_coverage_by_group_by_hand():
     assert g.at["R1", "allocated_usd"] == pytest.approx(172.0)
     assert g.at["R1", "attention_ratio_usd"] == pytest.approx((172 / 240) / 0.8)
     assert g.at["R2", "attention_ratio_usd"] == pytest.approx((68 / 240) / 0.2)
-    assert g.at[gaps.GLOBAL_LABEL, "pledges_targeting"] == 1
+    assert g.at[gaps.GLOBAL_LABEL, "pledges_targeting"] == 1  # p3 only, not p7
+    assert g.at[gaps.GLOBAL_LABEL, "allocated_usd"] == 300.0
+    assert g.at[gaps.UNSTATED_LABEL, "pledges_targeting"] == 1  # p7
+    assert g.at[gaps.UNSTATED_LABEL, "allocated_usd"] == 50.0
     # a dict of groups works the same
     g2 = gaps.coverage_by_group(_pledges(), {"R1": ["AAA", "BBB"]}, _ct(), **KW)
     assert g2.loc[g2["group"] == "R1", "allocated_usd"].iloc[0] == pytest.approx(172.0)
@@ -221,6 +314,7 @@ def test_under_served_score():
     assert u["score"].iloc[0] == pytest.approx(60 * (1 - (129 / 240) / 0.6))
     assert u["score"].iloc[2] == 0.0
     assert "DDD" not in set(u["iso3"])  # no offline figure
+    assert not u["iso3"].isin(["GLOBAL", "UNSTATED"]).any()
     assert list(gaps.under_served(coverage=c, min_offline=50, top=None)["iso3"]) == ["AAA"]
 
 
@@ -234,6 +328,11 @@ def test_sensitivity_side_by_side():
     # R2 equal: (40 + 10 + 30)/240/0.2 > 1, offline 68/240/0.2 > 1, population > 1 too
     assert s.at["R2", "attention_usd_min"] > 1
     assert s.at["R1", "pledges_targeting"] == 2
+    # pseudo-rows: p3 (global) and p7 (not stated), same full USD under every method, no ratio
+    for mth in gaps.ALLOCATION_METHODS:
+        assert s.at[gaps.GLOBAL_LABEL, f"allocated_usd_{mth}"] == 300.0
+        assert s.at[gaps.UNSTATED_LABEL, f"allocated_usd_{mth}"] == 50.0
+    assert pd.isna(s.at[gaps.UNSTATED_LABEL, "robust_usd"])
 
 
 def test_mix_by_hand():
@@ -250,6 +349,13 @@ def test_mix_by_hand():
     assert s.at["Government", "pledges"] == 1 and s.at["Private sector", "usd"] == 72
     gl = m[(m["group"] == gaps.GLOBAL_LABEL) & (m["dimension"] == "focus_area")]
     assert gl.set_index("category").at["none stated", "pledges"] == 1
+    # old semantics put p7 in this pseudo-group too (group_pledges 2); now p3 alone
+    assert gl["group_pledges"].iloc[0] == 1 and gl["group_usd"].iloc[0] == 300.0
+    un = m[(m["group"] == gaps.UNSTATED_LABEL) & (m["dimension"] == "focus_area")]
+    un = un.set_index("category")
+    assert un.at["ADOPTION", "pledges"] == 1 and un.at["ADOPTION", "usd"] == 50.0
+    assert un["pledges"].sum() == 1 and un.at["ADOPTION", "group_usd"] == 50.0
+    assert np.isnan(un.at["ADOPTION", "offline_share"])
 
 
 def test_bad_inputs():
@@ -304,9 +410,22 @@ def test_real_pledges_allocation(real, ct2024):
     vals = real.set_index("pledge_id")["estimated_value_usd"]
     assert np.allclose(sums.reindex(vals.index.astype(str)).to_numpy(), vals.to_numpy(),
                        equal_nan=True)
-    # pledges with nothing targeted are the global ones, kept apart
+    # old expectation (old semantics): every pledge with nothing targeted was a global row.
+    # Now: no target + is_global -> global; no target + not is_global -> not stated. In the
+    # bundled file 18 pledges name no target and none is is_global.
     no_target = (real["target_countries"].map(len) == 0) & (real["target_regions"].map(len) == 0)
-    assert int(a["is_global_row"].sum()) == int(no_target.sum())
+    glob = real["is_global"].astype(bool)
+    n_unstated = int((no_target & ~glob).sum())
+    n_global = int((no_target & glob).sum())
+    assert (n_unstated, n_global) == (18, 0)
+    assert int(a["is_unstated_row"].sum()) == n_unstated
+    assert int(a["is_global_row"].sum()) == n_global
+    assert set(a.loc[a["is_unstated_row"], "pledge_id"].astype(str)) == set(
+        real.loc[no_target & ~glob, "pledge_id"].astype(str))
+    # spreading global pledges changes nothing for the not-stated ones
+    ag = gaps.allocate(real, ct2024, method="offline", include_global=True, as_of=2024)
+    assert int(ag["is_unstated_row"].sum()) == n_unstated
+    assert len(ag) == len(a) - n_global + n_global * len(ct2024)
     # a three-country pledge is split by the countries' 2024 offline people
     row = real[real["target_countries"].map(lambda x: sorted(x) == ["COM", "MDG", "TZA"])]
     assert len(row) == 1
@@ -322,8 +441,15 @@ def test_real_pledges_coverage_counts(real, ct2024):
 
     g = gaps.coverage_by_group(real, ["World", "LDC"], ct2024, as_of=2024).set_index("group")
     targeted = (real["target_countries"].map(len) > 0) | (real["target_regions"].map(len) > 0)
+    glob = real["is_global"].astype(bool)
     assert g.at["World", "pledges_targeting"] == int(targeted.sum())
-    assert g.at[gaps.GLOBAL_LABEL, "pledges_targeting"] == int((~targeted).sum())
+    # old expectation: GLOBAL_LABEL held every untargeted pledge. Now the untargeted pledges
+    # that are not is_global (all 18 of them in the bundled file) form UNSTATED_LABEL, and
+    # GLOBAL_LABEL appears only when some pledge is is_global without targets (none here).
+    assert g.at[gaps.UNSTATED_LABEL, "pledges_targeting"] == int((~targeted & ~glob).sum())
+    assert g.at[gaps.UNSTATED_LABEL, "allocated_usd"] == pytest.approx(
+        real.loc[~targeted & ~glob, "estimated_value_usd"].sum())
+    assert (gaps.GLOBAL_LABEL in g.index) == bool((~targeted & glob).any())
     # LDC count computed independently from the member list and the targeting rule
     ldc = set(countries.members("LDC", as_of=2024))
 
@@ -334,6 +460,10 @@ def test_real_pledges_coverage_counts(real, ct2024):
 
     assert g.at["LDC", "pledges_targeting"] == sum(hits_ldc(r) for r in real.itertuples())
     assert g.at["World", "attention_ratio_usd"] == pytest.approx(1.0)
+    gg = gaps.coverage_by_group(real, ["World"], ct2024, include_global=True,
+                                as_of=2024).set_index("group")
+    assert gg.at["World", "attention_ratio_usd"] == pytest.approx(1.0)
+    assert gg.at[gaps.UNSTATED_LABEL, "pledges_targeting"] == int((~targeted & ~glob).sum())
 
 
 @pytest.mark.parametrize("include_global", [False, True])
@@ -367,8 +497,10 @@ def test_sensitivity_by_country_and_mix_with_global():
     assert s.at["AAA", "allocated_usd_offline"] == pytest.approx(129.0)
     assert pd.isna(s.at["DDD", "robust_usd"])  # no offline figure: no ratio under any method
     m = gaps.mix(_pledges(), ["R1"], _ct(), method="offline", include_global=True, **KW)
-    f = m[m["dimension"] == "focus_area"].set_index("category")
+    # R1 rows only: the UNSTATED_LABEL pseudo-group (p7) is in the table too
+    f = m[(m["group"] == "R1") & (m["dimension"] == "focus_area")].set_index("category")
     assert gaps.GLOBAL_LABEL not in set(m["group"])
+    assert gaps.UNSTATED_LABEL in set(m["group"])  # p7 stays apart even so
     # p3 (global, no focus) now reaches R1 with 300 * (60 + 20) / 100 = 240
     assert f.at["none stated", "pledges"] == 1 and f.at["none stated", "usd"] == pytest.approx(240)
     assert f.at["ACCESS", "group_pledges"] == 3 and f.at["ACCESS", "group_usd"] == 172 + 240
