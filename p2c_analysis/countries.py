@@ -341,7 +341,6 @@ def _static_groups() -> dict[str, tuple[str, ...]]:
             add(label, ref[col].eq(value))
     for col in ("un_subregion", "un_intermediate_region"):
         for value in ref[col].dropna().unique():
-            groups.setdefault(str(value), ())
             add(str(value), ref[col].eq(value))
     custom = pd.read_csv(paths.track(paths.HARMONIZATION / "custom_regions.csv"), dtype=str)
     for label, sub in custom.groupby("label"):
@@ -432,12 +431,6 @@ def members(group: str, as_of: object = None, include_scheduled: bool = False) -
                 (current.add if row.change == "leave" else current.discard)(row.iso3)
         return sorted(current)
     return list(_static_groups()[label])
-
-
-def membership_table(groups: Iterable[str] = STANDARD_GROUPS, as_of: object = None) -> pd.DataFrame:
-    """Long table ``group, iso3`` of the groups' members as of a date (see :func:`members`)."""
-    rows = [(g, i) for g in groups for i in members(g, as_of)]
-    return pd.DataFrame(rows, columns=["group", "iso3"]).astype("string")
 
 
 def groups_of(iso3: str, as_of: object = None) -> list[str]:

@@ -127,3 +127,15 @@ def test_aggregate_groups_without_data_stay_visible():
     assert list(a["group"]) == ["empty", "holy see", "kenya"]
     assert a["n_countries"].tolist() == [0, 0, 1]
     assert a["population"].isna().tolist() == [True, True, False]
+
+
+def test_method_comparison_shows_what_imputation_adds():
+    m = connectivity.method_comparison(2022, ["World", "Asia & Pacific", "Europe"]).set_index(
+        "group"
+    )
+    cy = {k: connectivity.for_year(2022, k).set_index("iso3") for k in ("linear", "locf")}
+    pak = cy["locf"].loc["PAK", "offline"] - cy["linear"].loc["PAK", "offline"]
+    diff = m.loc["Asia & Pacific", "offline_locf"] - m.loc["Asia & Pacific", "offline_linear"]
+    assert diff >= pak > 0  # Pakistan alone accounts for tens of millions of the difference
+    # 'none' leaves out every economy without a 2022 observation: fewer people counted offline
+    assert m.loc["World", "offline_none"] < m.loc["World", "offline_linear"]
