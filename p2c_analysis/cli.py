@@ -22,15 +22,11 @@ def _check_pledges(args: argparse.Namespace) -> int:
     )
 
 
-class _UsageError(Exception):
-    """A command-line usage error, shown as one line (exit code 2)."""
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (the full usage stays in ``--help``)."""
 
     def error(self, message: str) -> NoReturn:
-        raise _UsageError(f"{message} (see: {self.prog} --help)")
+        raise UsageError(f"{message} (see: {self.prog} --help)")
 
 
 def _given_parameters(args: argparse.Namespace) -> dict[str, Any]:
@@ -43,15 +39,15 @@ def _given_parameters(args: argparse.Namespace) -> dict[str, Any]:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except OSError as err:
-            raise _UsageError(f"cannot read parameter file {path}: {err.strerror}") from None
+            raise UsageError(f"cannot read parameter file {path}: {err.strerror}") from None
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None)
             where = f" line {mark.line + 1}" if mark is not None else ""
-            raise _UsageError(f"parameter file {path}{where}: not valid YAML") from None
+            raise UsageError(f"parameter file {path}{where}: not valid YAML") from None
         if data is None:
             data = {}
         if not isinstance(data, dict):
-            raise _UsageError(f"parameter file {path}: expected NAME: VALUE lines")
+            raise UsageError(f"parameter file {path}: expected NAME: VALUE lines")
         given.update({str(k): v for k, v in data.items()})
     for name, value in args.parameters or []:
         given[name] = value
@@ -148,11 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if getattr(args, "workers", None) is not None and args.workers < 1:
-            raise _UsageError("--workers must be at least 1")
+            raise UsageError("--workers must be at least 1")
         if getattr(args, "timeout", None) is not None and not args.timeout > 0:
-            raise _UsageError("--timeout must be a positive number of seconds")
+            raise UsageError("--timeout must be a positive number of seconds")
         return int(args.func(args) or 0)
-    except (_UsageError, UsageError, ParameterError) as err:
+    except (UsageError, ParameterError) as err:
         print(f"p2c: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -86,12 +86,9 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         s = out[col]
-        if (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_object_dtype(s)) or \
-                pd.api.types.is_datetime64_any_dtype(s) or \
-                isinstance(s.dtype, pd.CategoricalDtype):
-            if isinstance(s.dtype, pd.CategoricalDtype):
-                out[col] = s.astype("object").map(safe_cell)
-            continue
+        if not isinstance(s.dtype, pd.CategoricalDtype) and (
+                pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)):
+            continue  # numbers (and bools, dates) stay as they are
         out[col] = pd.Series([safe_cell(v) for v in s.tolist()], index=s.index, dtype="object")
     out.columns = [safe_cell(c) if isinstance(c, str) else c for c in out.columns]
     return out
@@ -130,15 +127,20 @@ def write_xlsx(df: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = sheet[:31]
-    for j, name in enumerate(safe.columns, start=1):
-        cell = ws.cell(row=1, column=j, value=ILLEGAL_CHARACTERS_RE.sub("", str(name)))
+
+    def text_cell(row: int, column: int, text: str) -> None:
+        # neutralise again after removing illegal characters: "\x01=cmd" becomes "=cmd"
+        cell = ws.cell(row=row, column=column,
+                       value=safe_text(ILLEGAL_CHARACTERS_RE.sub("", text)))
         cell.data_type = "s"
+
+    for j, name in enumerate(safe.columns, start=1):
+        text_cell(1, j, str(name))
     for i, row in enumerate(safe.itertuples(index=False, name=None), start=2):
         for j, value in enumerate(row, start=1):
             v = _xlsx_value(value)
             if isinstance(v, str):
-                cell = ws.cell(row=i, column=j, value=ILLEGAL_CHARACTERS_RE.sub("", v))
-                cell.data_type = "s"
+                text_cell(i, j, v)
             else:
                 ws.cell(row=i, column=j, value=v)
     wb.save(p)

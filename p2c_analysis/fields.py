@@ -144,9 +144,6 @@ FIELDS: tuple[Field, ...] = (
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 CANONICAL_COLUMNS: tuple[str, ...] = tuple(f.name for f in FIELDS)
 LIST_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.is_list)
-STRING_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.dtype == "string")
-DATE_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.dtype.startswith("datetime"))
-BOOL_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.dtype == "bool")
 
 
 def column_aliases() -> dict[str, str]:
@@ -184,7 +181,7 @@ def empty_frame() -> pd.DataFrame:
     )
 
 
-def _as_list(value: object) -> list:
+def as_list(value: object) -> list:
     """A list cell from whatever is there: list/tuple/set/ndarray kept, missing -> []."""
     if isinstance(value, list):
         return value
@@ -202,48 +199,66 @@ def _as_list(value: object) -> list:
     return [value]
 
 
+def _as_bool(value: object) -> bool:
+    """A bool cell: missing -> False; the text ``"true"``/``"false"`` (any case) as meant, not
+    as Python's ``bool("False") == True``; other text raises ``ValueError``."""
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if key not in ("true", "false"):
+            raise ValueError(f"not a boolean: {value!r}")
+        return key == "true"
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return False
+    return bool(value)
+
+
 def coerce_canonical(df: pd.DataFrame) -> pd.DataFrame:
     """Put a frame built by anyone into canonical column order and dtypes.
 
     Missing columns are added with their "missing" value (``<NA>``, ``NaN``, ``NaT``, ``[]``,
     ``"unknown"``, ``False``); extra columns are dropped. List fields become Python lists
     (a ``;``-joined string is split), ``status`` an ordered Categorical over :data:`STATUSES`
-    (values outside it become ``"unknown"``), dates ``datetime64[ns]``. Does not validate:
-    use :func:`schema` for that.
+    (values outside it become ``"unknown"``), dates ``datetime64[ns]``, bools from bools or
+    the text ``"true"``/``"false"``. Does not validate: use :func:`schema` for that.
+    Raises ``ValueError`` naming the column when a cell cannot take the column's dtype.
     """
-    n = len(df)
     out: dict[str, pd.Series] = {}
     index = df.index
     for f in FIELDS:
         if f.name in df.columns:
             s = df[f.name]
         else:
-            s = pd.Series([pd.NA] * n, index=index, dtype="object")
-        if f.is_list:
-            vals = [_as_list(v) for v in s.tolist()]
-            if f.item_type is int:
-                vals = [[int(x) for x in v] for v in vals]
-            out[f.name] = pd.Series(vals, index=index, dtype="object")
-        elif f.name == "status":
-            st = s.astype("object").where(s.notna(), UNKNOWN)
-            st = st.map(lambda v: str(v).strip().lower())
-            st = st.where(st.isin(STATUSES), UNKNOWN)
-            out[f.name] = st.astype(STATUS_DTYPE)
-        elif f.name in ("stakeholder_type", "pledge_type"):
-            out[f.name] = s.astype("object").where(s.notna(), UNKNOWN).astype(pd.StringDtype())
-        elif f.dtype == "string":
-            out[f.name] = s.astype(pd.StringDtype())
-        elif f.dtype == "bool":
-            out[f.name] = s.astype("object").where(s.notna(), False).astype(bool)
-        elif f.dtype.startswith("datetime"):
-            out[f.name] = pd.to_datetime(s).astype("datetime64[ns]")
-        elif f.dtype == "Int64":
-            out[f.name] = pd.to_numeric(s).astype("Int64")
-        elif f.dtype == "float64":
-            out[f.name] = pd.to_numeric(s).astype("float64")
-        else:  # pragma: no cover - every registry dtype is handled above
-            out[f.name] = s.astype(f.dtype)
+            s = pd.Series(pd.NA, index=index, dtype="object")
+        try:
+            out[f.name] = _coerce_column(f, s)
+        except (TypeError, ValueError) as err:
+            first_line = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise ValueError(f"coerce_canonical: column {f.name!r}: {first_line}") from None
     return pd.DataFrame(out, index=index).reset_index(drop=True)
+
+
+def _coerce_column(f: Field, s: pd.Series) -> pd.Series:
+    """One column of :func:`coerce_canonical` in the dtype of field ``f``."""
+    if f.is_list:
+        vals = [as_list(v) for v in s.tolist()]
+        if f.item_type is int:
+            vals = [[int(x) for x in v] for v in vals]
+        return pd.Series(vals, index=s.index, dtype="object")
+    if f.name == "status":
+        st = s.astype("object").where(s.notna(), UNKNOWN)
+        st = st.map(lambda v: str(v).strip().lower())
+        return st.where(st.isin(STATUSES), UNKNOWN).astype(STATUS_DTYPE)
+    if f.name in ("stakeholder_type", "pledge_type"):
+        return s.astype("object").where(s.notna(), UNKNOWN).astype(pd.StringDtype())
+    if f.dtype == "string":
+        return s.astype(pd.StringDtype())
+    if f.dtype == "bool":
+        return pd.Series([_as_bool(v) for v in s.tolist()], index=s.index, dtype=bool)
+    if f.dtype.startswith("datetime"):
+        return pd.to_datetime(s).astype("datetime64[ns]")
+    if f.dtype in ("Int64", "float64"):
+        return pd.to_numeric(s).astype(f.dtype)
+    return s.astype(f.dtype)  # pragma: no cover - every registry dtype is handled above
 
 
 # --- pandera schema ---------------------------------------------------------------------------
@@ -276,7 +291,7 @@ def _column(f: Field) -> pa.Column:
         checks.append(pa.Check.isin(list(f.allowed)))
     if f.name == "estimated_value_usd":
         checks.append(pa.Check.ge(0))
-    if f.name in ("entity_country",):
+    if f.name == "entity_country":
         checks.append(pa.Check.str_matches(r"^[A-Z]{3}$"))
     return pa.Column(
         _pandas_dtype(f),

@@ -65,6 +65,8 @@ def rates() -> pd.DataFrame:
             "lcu_per_usd": df["Value"].astype(float),
         }
     )
+    # a blank value is no rate: dropped, so the nearest earlier year is used (never NaN USD)
+    out = out.dropna(subset=["lcu_per_usd"])
     return out.sort_values(["code", "year"], ignore_index=True)
 
 

@@ -114,7 +114,9 @@ GLOBAL_ISO3 = "GLOBAL"
 GLOBAL_LABEL = "Global (unallocated)"
 UNSTATED_ISO3 = "UNSTATED"
 UNSTATED_LABEL = "Targets not stated (unallocated)"
-NO_FOCUS = "none stated"
+#: Category of a pledge that states none (no focus area, no stakeholder type, ...).
+NOT_STATED = "none stated"
+NO_FOCUS = NOT_STATED
 
 Memberships = Mapping[str, Sequence[str]]
 Groups = Sequence[str] | Mapping[str, Sequence[str]]
@@ -193,7 +195,7 @@ def _members(label: str, as_of: int, memberships: Memberships | None,
 
     try:
         return sorted(countries.members(label, as_of=as_of))
-    except Exception as exc:  # unknown label: one clear line naming it
+    except (LookupError, ValueError) as exc:  # UnknownGroupError: one line naming it
         raise ValueError(f"unknown group label {label!r}{context}: {exc}") from exc
 
 
@@ -226,9 +228,9 @@ def _list_lengths(cells: list) -> tuple[list, np.ndarray]:
     """Cells as lists (missing -> []) and their lengths, fast path for canonical frames."""
     if not cells or set(map(type, cells)) == {list}:
         return cells, np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
-    from p2c_analysis.fields import _as_list
+    from p2c_analysis.fields import as_list
 
-    cells = [_as_list(x) for x in cells]
+    cells = [as_list(x) for x in cells]
     return cells, np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
 
 
@@ -972,3 +974,61 @@ def mix(
     for c in ("group", "dimension", "category"):
         out[c] = out[c].astype("str")
     return out
+
+
+# --- pledges and USD per category, over all pledges ---------------------------------------------
+
+
+def tally(
+    pledges: pd.DataFrame,
+    column: str,
+    categories: Iterable[str] | None = None,
+    value: str = "estimated_value_usd",
+) -> pd.DataFrame:
+    """Pledges and USD per category of one pledge column (scalar or list-valued).
+
+    Columns ``category, pledges, pledge_share_pct, pledges_with_value, usd, usd_share_pct``.
+    A pledge with several categories (a list cell, e.g. ``focus_areas``) counts once in *each*
+    (so ``pledge_share_pct`` can add to more than 100) and its USD is split equally among them
+    (so ``usd_share_pct`` adds to 100), the rule of :func:`mix`. Missing / empty cells form the
+    category :data:`NOT_STATED`. ``usd`` sums stated values only (NaN = no value, never 0);
+    it is NaN for a category none of whose pledges states a value. ``categories`` fixes the
+    order and lists categories with 0 pledges; others found are appended, largest first.
+    """
+    if column not in pledges:
+        raise KeyError(f"tally: no column {column!r} in the pledge table")
+    cats: list[list[str]] = []
+    for cell in pledges[column].tolist():
+        if isinstance(cell, list | tuple | np.ndarray):
+            items = list(dict.fromkeys(str(x) for x in cell))
+        elif cell is None or pd.isna(cell) or str(cell).strip() == "":
+            items = []
+        else:
+            items = [str(cell)]
+        cats.append(items or [NOT_STATED])
+    vals = pledges[value].astype("float64").to_numpy() if value in pledges else \
+        np.full(len(pledges), np.nan)
+    long = pd.DataFrame({
+        "category": [c for items in cats for c in items],
+        "usd": [v / len(items) for items, v in zip(cats, vals, strict=True) for _ in items],
+    })
+    g = long.groupby("category", sort=False)
+    out = pd.DataFrame({
+        "pledges": g.size(),
+        "pledges_with_value": g["usd"].count(),
+        "usd": g["usd"].sum(min_count=1),
+    })
+    order = list(categories or [])
+    rest = [c for c in out.sort_values("pledges", ascending=False).index if c not in order]
+    out = out.reindex(order + rest)
+    out["pledges"] = out["pledges"].fillna(0).astype("int64")
+    out["pledges_with_value"] = out["pledges_with_value"].fillna(0).astype("int64")
+    n = len(pledges)
+    total_usd = np.nansum(vals) if np.isfinite(vals).any() else np.nan
+    out["pledge_share_pct"] = 100.0 * out["pledges"] / n if n else np.nan
+    out["usd_share_pct"] = 100.0 * out["usd"] / total_usd if total_usd and total_usd > 0 \
+        else np.nan
+    out.index.name = "category"
+    return out.reset_index()[
+        ["category", "pledges", "pledge_share_pct", "pledges_with_value", "usd", "usd_share_pct"]
+    ]

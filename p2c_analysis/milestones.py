@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from p2c_analysis import paths
+from p2c_analysis.export import write_csv
 
 HEADLINE_METRICS: tuple[str, ...] = ("total_pledges", "total_value_usd", "entities", "countries")
 MILESTONE_COLUMNS: tuple[str, ...] = (
@@ -63,6 +64,11 @@ def _parse_date(text: str, where: str) -> pd.Timestamp:
     if pd.isna(stamp):
         raise ValueError(f"{where}: as_of_date {text!r} is not YYYY-MM-DD or YYYY-MM")
     return stamp
+
+
+def _file_name(path: str | Path | None) -> str:
+    """The file name errors quote: the given path's, else the bundled file's."""
+    return Path(paths.PUBLISHED_AGGREGATES if path is None else path).name
 
 
 def load_published(path: str | Path | None = None) -> pd.DataFrame:
@@ -141,10 +147,10 @@ def goal(path: str | Path | None = None) -> dict:
     pub = load_published(path)
     rows = pub[pub["metric"] == GOAL_METRIC]
     if rows.empty:
-        raise ValueError(f"published aggregates: no {GOAL_METRIC!r} row")
+        raise ValueError(f"{_file_name(path)}: no {GOAL_METRIC!r} row")
     years = pd.to_numeric(rows["breakdown_value"], errors="coerce")
     if rows["value"].nunique() != 1 or years.nunique() != 1 or years.isna().any():
-        raise ValueError(f"published aggregates: {GOAL_METRIC!r} rows disagree on value or year")
+        raise ValueError(f"{_file_name(path)}: {GOAL_METRIC!r} rows disagree on value or year")
     best = rows.sort_values(["is_third_party", "date"], kind="stable").iloc[0]
     return {
         "value_usd": float(best["value"]),
@@ -175,7 +181,7 @@ def breakdown(metric: str, date: str | None = BREAKDOWN_DATE,
     if rows.empty:
         known = sorted(pub["metric"].dropna().unique().tolist())
         at = "" if date is None else f" at {date}"
-        raise KeyError(f"published aggregates: no metric {metric!r}{at}; known: {known}")
+        raise KeyError(f"{_file_name(path)}: no metric {metric!r}{at}; known: {known}")
     stated = rows["breakdown_value"]
     parts = stated.fillna("").str.extract(_QUALIFIER)
     label = parts["label"].where(parts["label"].notna(), stated)
@@ -202,14 +208,12 @@ def headline(metric: str, date: str = BREAKDOWN_DATE, path: str | Path | None = 
     m = load_milestones(path)
     row = m[(m["date_as_stated"] == date) & ~m["is_third_party"]]
     if metric not in HEADLINE_METRICS or row.empty or pd.isna(row[metric].iloc[0]):
-        raise KeyError(f"published aggregates: no ITU {metric!r} for {date}")
+        raise KeyError(f"{_file_name(path)}: no ITU {metric!r} for {date}")
     return float(row[metric].iloc[0])
 
 
 def write_milestones(path: str | Path | None = None) -> Path:
     """Write :func:`load_milestones` to ``path`` (default ``data/pledges/milestones.csv``)."""
-    from p2c_analysis.export import write_csv
-
     out = Path(paths.MILESTONES if path is None else path)
     write_csv(load_milestones(), out)
     return out

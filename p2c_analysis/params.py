@@ -16,12 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-# Fallbacks used only while the modules that own these constants are not importable.
-_FALLBACK_FIRST_YEAR = 2000
-_FALLBACK_LATEST_YEAR = 2024
-_FALLBACK_ALLOCATION_METHODS = ("equal", "population", "offline")
-_FALLBACK_IMPUTATION_METHODS = ("linear", "locf", "none")
-
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
@@ -51,35 +45,26 @@ def _show(value: Any) -> str:
     return repr(str(value))
 
 
-# --- shared constants, imported lazily -----------------------------------------------------------
+# --- shared constants, imported lazily (the owning modules load pandas) ---------------------------
 def year_range() -> tuple[int, int]:
     """``(FIRST_YEAR, LATEST_YEAR)`` of the connectivity data (calendar years, inclusive)."""
-    try:
-        from p2c_analysis import connectivity
+    from p2c_analysis import connectivity
 
-        return int(connectivity.FIRST_YEAR), int(connectivity.LATEST_YEAR)
-    except (ImportError, AttributeError):
-        return _FALLBACK_FIRST_YEAR, _FALLBACK_LATEST_YEAR
+    return int(connectivity.FIRST_YEAR), int(connectivity.LATEST_YEAR)
 
 
 def allocation_methods() -> tuple[str, ...]:
     """``gaps.ALLOCATION_METHODS`` (how a pledge's value is split across its countries)."""
-    try:
-        from p2c_analysis import gaps
+    from p2c_analysis import gaps
 
-        return tuple(gaps.ALLOCATION_METHODS)
-    except (ImportError, AttributeError):
-        return _FALLBACK_ALLOCATION_METHODS
+    return tuple(gaps.ALLOCATION_METHODS)
 
 
 def imputation_methods() -> tuple[str, ...]:
     """``connectivity.IMPUTATION_METHODS`` (how gaps in a country's series are filled)."""
-    try:
-        from p2c_analysis import connectivity
+    from p2c_analysis import connectivity
 
-        return tuple(connectivity.IMPUTATION_METHODS)
-    except (ImportError, AttributeError):
-        return _FALLBACK_IMPUTATION_METHODS
+    return tuple(connectivity.IMPUTATION_METHODS)
 
 
 # --- one checker per kind of value -----------------------------------------------------------

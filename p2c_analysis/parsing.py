@@ -128,6 +128,12 @@ CURRENCY_TOKENS: dict[str, str] = {
     "r$": "BRL", "₽": "RUB", "₺": "TRY", "₱": "PHP", "₫": "VND", "₪": "ILS", "₴": "UAH",
 }
 AMBIGUOUS_CURRENCY = {"¥": "JPY or CNY"}
+# (token, ISO code or "?" for ambiguous, compiled pattern): words match whole, symbols anywhere
+_CURRENCY_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
+    (token, code, re.compile(rf"(?<![a-z]){re.escape(token)}(?![a-z])" if token.isalpha()
+                             else re.escape(token)))
+    for token, code in {**CURRENCY_TOKENS, **dict.fromkeys(AMBIGUOUS_CURRENCY, "?")}.items()
+)
 
 _NUM = r"\d+(?:[.,]\d+)*"
 _SCALE = r"(?:thousand|trillion|millions?|billions?|mln|mio|bln|mn|bn|tn|k|m|b)"
@@ -198,12 +204,8 @@ def _currency_in(text: str) -> tuple[str | None, str | None]:
     """(ISO code, matched token) of the currency named in ``text`` (first by position)."""
     low = text.lower()
     best: tuple[int, int, str, str] | None = None  # (position, -len, code, token)
-    for token, code in {**CURRENCY_TOKENS, **{k: "?" for k in AMBIGUOUS_CURRENCY}}.items():
-        if token.isalpha():
-            m = re.search(rf"(?<![a-z]){re.escape(token)}(?![a-z])", low)
-        else:
-            m = re.search(re.escape(token), low)
-        if m:
+    for token, code, pattern in _CURRENCY_PATTERNS:
+        if m := pattern.search(low):
             cand = (m.start(), -len(token), code, token)
             if best is None or cand[:2] < best[:2]:
                 best = cand
@@ -544,9 +546,7 @@ def split_resolving(
             items.extend(found)
         else:
             bad.append(piece)
-    seen: set = set()
-    unique = [x for x in items if not (x in seen or seen.add(x))]
-    return unique, bad
+    return list(dict.fromkeys(items)), bad
 
 
 # --- categories ------------------------------------------------------------------------------
@@ -642,9 +642,8 @@ def _lookup(table: dict[str, str], value: object, what: str,
     for suffix in strip:
         if key.endswith(" " + suffix) and key[: -len(suffix) - 1] in table:
             return table[key[: -len(suffix) - 1]]
-    for prefix in ("p2c ",):
-        if key.startswith(prefix) and key[len(prefix):] in table:
-            return table[key[len(prefix):]]
+    if key.startswith("p2c ") and key.removeprefix("p2c ") in table:
+        return table[key.removeprefix("p2c ")]
     key2 = re.sub(r"\s*\(.*$", "", text)  # drop a trailing parenthetical: "Access (rural)"
     if key2 != text and text_key(key2) in table:
         return table[text_key(key2)]
@@ -688,7 +687,7 @@ def parse_pledge_type(value: object) -> list[str]:
     ``["Financial"]``); missing -> ``[]``; raises on an unknown type."""
     out: list[str] = []
     for piece in split_cell(value):
-        for part in (piece.split(",") if "," in piece else [piece]):
+        for part in piece.split(","):
             if is_missing(part):
                 continue
             pt = _lookup(_PLEDGE_TYPE, part, "pledge type", strip=("pledge", "commitment"))

@@ -677,16 +677,6 @@ def load_pledges(
     )
 
 
-def to_csv_frame(valid: pd.DataFrame) -> pd.DataFrame:
-    """The canonical frame ready for CSV: canonical column order, list fields joined with
-    ``"; "``, status as text. (Formula neutralising happens in :mod:`p2c_analysis.export`.)"""
-    out = valid.loc[:, list(fields.CANONICAL_COLUMNS)].copy()
-    for name in fields.LIST_FIELDS:
-        out[name] = out[name].map(lambda v: "; ".join(str(x) for x in v))
-    out["status"] = out["status"].astype("string")
-    return out
-
-
 def _describe_delimiter(d: str | None) -> str:
     return {"\t": "tab", ",": "','", ";": "';'", "|": "'|'"}.get(d or "", repr(d))
 
@@ -718,10 +708,7 @@ def check_pledges_cli(
                 Path(out).resolve() == Path(quarantine).resolve():
             raise OutputPathError(f"{out}: --out and --quarantine are the same file")
         result = load_pledges(file, mapping=mapping)
-    except PledgeFileError as err:
-        print(f"{prog}: {err}", file=sys.stderr)
-        return 2
-    except OutputPathError as err:
+    except (PledgeFileError, OutputPathError) as err:
         print(f"{prog}: {err}", file=sys.stderr)
         return 2
     except Exception as err:  # noqa: BLE001 - the CLI never shows a traceback
@@ -745,7 +732,7 @@ def check_pledges_cli(
         print(f"  columns not used: {', '.join(result.unused_columns)}")
     try:
         if out is not None:
-            write_csv(to_csv_frame(result.valid), targets["--out"])
+            write_csv(result.valid, targets["--out"])  # lists "; "-joined
             print(f"  wrote {len(result.valid)} valid pledges to {out}")
         if quarantine is not None:
             write_csv(result.quarantine, targets["--quarantine"])

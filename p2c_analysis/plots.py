@@ -8,7 +8,7 @@ are left out of a chart and say so in the note, never drawn as zero.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -375,30 +375,6 @@ def status_ladder(
 # --- trajectories ------------------------------------------------------------------------------
 
 
-def extrapolation_from_pace(
-    pace: pd.DataFrame, until: pd.Timestamp, central_window: float = 2, steps: int = 24
-) -> pd.DataFrame:
-    """Straight lines ``value(t) = last_value_usd + pace_usd_per_year * years since last_date``
-    for each window of ``trajectory.mobilisation_pace`` (one row per window), sampled from the
-    last published date to ``until``: columns ``date, central`` (the ``central_window`` line),
-    ``low``, ``high`` (lowest / highest line over the windows). Windows with no pace (NaN) are
-    left out; empty frame when none has a pace."""
-    _require(pace, ["window_years", "last_date", "last_value_usd", "pace_usd_per_year"],
-             "extrapolation_from_pace")
-    p = pace[pace["pace_usd_per_year"].notna()]
-    if p.empty:
-        return pd.DataFrame(columns=["date", "central", "low", "high"])
-    start = pd.Timestamp(p["last_date"].iloc[0])
-    dates = pd.date_range(start, max(pd.Timestamp(until), start), periods=steps)
-    years = ((dates - start) / pd.Timedelta(days=365.25)).to_numpy(dtype=float)
-    lines = {float(w): float(v0) + float(r) * years for w, v0, r in
-             zip(p["window_years"], p["last_value_usd"], p["pace_usd_per_year"], strict=True)}
-    stacked = np.vstack(list(lines.values()))
-    central = lines.get(float(central_window), np.median(stacked, axis=0))
-    return pd.DataFrame({"date": dates, "central": central, "low": stacked.min(axis=0),
-                         "high": stacked.max(axis=0)})
-
-
 def mobilisation_trajectory(
     milestones: pd.DataFrame,
     goal: dict | None = None,
@@ -416,8 +392,8 @@ def mobilisation_trajectory(
     ``milestones``: ``milestones.load_milestones()`` or ``trajectory.mobilisation()``
     (``date``, ``value`` column in USD, ``is_third_party``; NaN values are skipped).
     ``goal``: ``milestones.goal()`` (``value_usd``, ``year``). ``extrapolation``: ``date``,
-    ``central``, ``low``, ``high`` (USD), e.g. :func:`extrapolation_from_pace`; ``band_label``
-    says what the band spans (e.g. "pace over the last 1-3 years").
+    ``central``, ``low``, ``high`` (USD), e.g. ``trajectory.extrapolation_from_pace``;
+    ``band_label`` says what the band spans (e.g. "pace over the last 1-3 years").
     """
     _require(milestones, ["date", value], "mobilisation_trajectory")
     style.apply()
@@ -468,33 +444,6 @@ def mobilisation_trajectory(
     return _finish(fig, source, note)
 
 
-def projection_band(
-    paths: Mapping[object, pd.DataFrame], central: object, value: str = "internet_pct"
-) -> pd.DataFrame:
-    """Extrapolated years of several ``trajectory.connectivity_path`` results (e.g. one per
-    trend window) as ``year, central, low, high``: ``central`` from the path keyed ``central``,
-    ``low``/``high`` the lowest/highest over all paths. Rows with ``kind == "observed"`` are
-    dropped, except the last observed year, where all lines start."""
-    frames = []
-    for key, p in paths.items():
-        _require(p, ["year", value, "kind"], "projection_band")
-        obs = p[p["kind"].eq("observed") & p[value].notna()]
-        ext = p[p["kind"].ne("observed")]
-        keep = pd.concat([obs.tail(1), ext])[["year", value]].assign(path=str(key))
-        frames.append(keep)
-    if not frames:
-        return pd.DataFrame(columns=["year", "central", "low", "high"])
-    long = pd.concat(frames, ignore_index=True)
-    wide = long.pivot_table(index="year", columns="path", values=value, aggfunc="first")
-    out = pd.DataFrame({
-        "year": wide.index.astype(int),
-        "central": wide[str(central)].to_numpy() if str(central) in wide else np.nan,
-        "low": wide.min(axis=1).to_numpy(),
-        "high": wide.max(axis=1).to_numpy(),
-    })
-    return out.reset_index(drop=True)
-
-
 def country_trend(
     history: pd.DataFrame,
     country: str,
@@ -508,8 +457,8 @@ def country_trend(
 ) -> Figure:
     """A country's Internet use over time (percent), observed years as filled dots and imputed
     years as open dots, with an optional projection to 2030 (``year``, ``central``, ``low``,
-    ``high`` in percent, e.g. :func:`projection_band`) drawn as a dashed line in a band labelled
-    as an extrapolation (``band_label`` says what the band spans), optional
+    ``high`` in percent, e.g. ``trajectory.projection_band``) drawn as a dashed line in a band
+    labelled as an extrapolation (``band_label`` says what the band spans), optional
     group lines (``group, year, internet_pct``) for comparison, and an optional target line.
 
     ``history``: ``year, internet_pct`` and optionally ``imputed`` (bool); NaN years skipped.

@@ -30,12 +30,10 @@ Definitions:
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 
-from p2c_analysis import fields
+from p2c_analysis import countries, fields
 
 LIGHTS: tuple[str, ...] = ("reported", "due", "overdue")
 LIGHT_DTYPE = pd.CategoricalDtype(list(LIGHTS), ordered=True)
@@ -44,22 +42,9 @@ REPORT_WINDOW_MONTHS = 12
 
 
 def as_of_timestamp(as_of: object = None) -> pd.Timestamp:
-    """``as_of`` as a ``pd.Timestamp`` (int year -> 1 July of that year; None -> today)."""
-    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
-        return pd.Timestamp(dt.date.today())
-    if isinstance(as_of, bool):
-        raise ValueError(f"as_of: {as_of!r} is not a date or year")
-    if isinstance(as_of, int | np.integer):
-        return pd.Timestamp(int(as_of), 7, 1)
-    if isinstance(as_of, str) and as_of.strip().isdigit() and len(as_of.strip()) == 4:
-        return pd.Timestamp(int(as_of), 7, 1)
-    try:
-        ts = pd.Timestamp(as_of)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"as_of: {as_of!r} is not a date (YYYY-MM-DD) or a year") from err
-    if pd.isna(ts):
-        raise ValueError(f"as_of: {as_of!r} is not a date (YYYY-MM-DD) or a year")
-    return ts.normalize()
+    """``as_of`` as a ``pd.Timestamp`` at midnight, by ``countries.as_of_date`` (int year -> 1
+    July of that year; None or "" -> today); a bad value raises a one-line ``ValueError``."""
+    return pd.Timestamp(countries.as_of_date(as_of))
 
 
 def _status(pledges: pd.DataFrame) -> pd.Series:

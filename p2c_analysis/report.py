@@ -123,10 +123,6 @@ def say(template: str, **values: object) -> Markdown:
     return Markdown(template.format(**{k: escape(v) for k, v in values.items()}))
 
 
-#: Same as :func:`say` (the name used in the design notes).
-sentence = say
-
-
 def list_text(items: Iterable[object], conjunction: str = "and", empty: str = "none") -> str:
     """``["A", "B", "C"] -> "A, B and C"`` (items not escaped: pass through :func:`say`)."""
     xs = [str(x) for x in items]
@@ -190,15 +186,7 @@ def _fmt_cell(value: object, kind: str | None, digits: int) -> str:
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, int | float | np.integer | np.floating):
-        if kind == "usd_small":
-            return style.fmt_usd_small(value)
-        if kind == "int":
-            return style.fmt_int(value)
-        if kind == "pct":
-            return style.fmt_pct(value, decimals=1)
-        if kind == "share":
-            return style.fmt_share(value)
-        if kind in {"people", "usd", "ratio"}:
+        if kind is not None:
             return style.formatter_for(kind)(value)
         if isinstance(value, int | np.integer):
             return f"{int(value):,}"
@@ -297,69 +285,12 @@ def show_table(
     return HTML(body)
 
 
-# --- simple breakdowns for the landscape tables ----------------------------------------------
-
-NOT_STATED = "none stated"
-
-
-def tally(
-    pledges: pd.DataFrame,
-    column: str,
-    categories: Iterable[str] | None = None,
-    value: str = "estimated_value_usd",
-) -> pd.DataFrame:
-    """Pledges and USD per category of one pledge column (scalar or list-valued).
-
-    Columns ``category, pledges, pledge_share_pct, pledges_with_value, usd, usd_share_pct``.
-    A pledge with several categories (a list cell, e.g. ``focus_areas``) counts once in *each*
-    (so ``pledge_share_pct`` can add to more than 100) and its USD is split equally among them
-    (so ``usd_share_pct`` adds to 100), the rule of ``gaps.mix``. Missing / empty cells form the
-    category :data:`NOT_STATED`. ``usd`` sums stated values only (NaN = no value, never 0);
-    it is NaN for a category none of whose pledges states a value. ``categories`` fixes the
-    order and lists categories with 0 pledges; others found are appended, largest first.
-    """
-    if column not in pledges:
-        raise KeyError(f"tally: no column {column!r} in the pledge table")
-    cats: list[list[str]] = []
-    for cell in pledges[column].tolist():
-        if isinstance(cell, list | tuple | np.ndarray):
-            items = list(dict.fromkeys(str(x) for x in cell))
-        elif style.is_missing(cell) or str(cell).strip() == "":
-            items = []
-        else:
-            items = [str(cell)]
-        cats.append(items or [NOT_STATED])
-    vals = pledges[value].astype("float64").to_numpy() if value in pledges else \
-        np.full(len(pledges), np.nan)
-    long = pd.DataFrame({
-        "category": [c for items in cats for c in items],
-        "usd": [v / len(items) for items, v in zip(cats, vals, strict=True) for _ in items],
-    })
-    g = long.groupby("category", sort=False)
-    out = pd.DataFrame({
-        "pledges": g.size(),
-        "pledges_with_value": g["usd"].count(),
-        "usd": g["usd"].sum(min_count=1),
-    })
-    order = list(categories or [])
-    rest = [c for c in out.sort_values("pledges", ascending=False).index if c not in order]
-    out = out.reindex(order + rest)
-    out["pledges"] = out["pledges"].fillna(0).astype("int64")
-    out["pledges_with_value"] = out["pledges_with_value"].fillna(0).astype("int64")
-    n = len(pledges)
-    total_usd = np.nansum(vals) if np.isfinite(vals).any() else np.nan
-    out["pledge_share_pct"] = 100.0 * out["pledges"] / n if n else np.nan
-    out["usd_share_pct"] = 100.0 * out["usd"] / total_usd if total_usd and total_usd > 0 \
-        else np.nan
-    out.index.name = "category"
-    return out.reset_index()[
-        ["category", "pledges", "pledge_share_pct", "pledges_with_value", "usd", "usd_share_pct"]
-    ]
+# --- headers of a gaps.tally table ----------------------------------------------------------
 
 
 def tally_columns(category: str) -> dict[str, str]:
-    """Readable headers of a :func:`tally` table for :func:`show_table`, the first naming what
-    is counted (e.g. ``"Focus area"``)."""
+    """Readable headers of a :func:`p2c_analysis.gaps.tally` table for :func:`show_table`, the
+    first naming what is counted (e.g. ``"Focus area"``)."""
     return {"category": category, "pledges": "Pledges", "pledge_share_pct": "Share of pledges (%)",
             "pledges_with_value": "Pledges stating a value", "usd": "Stated value (USD)",
             "usd_share_pct": "Share of stated value (%)"}
@@ -380,10 +311,8 @@ def _is_bundled(source: str | Path | None) -> bool:
 def published_pledge_count() -> tuple[float, str] | None:
     """Latest pledge count published by ITU (not third parties): ``(count, date as stated)``,
     or None when none is available."""
-    try:
-        from p2c_analysis import milestones
-    except ImportError:  # pragma: no cover - milestones is part of the package
-        return None
+    from p2c_analysis import milestones
+
     m = milestones.load_milestones()
     m = m[m["total_pledges"].notna()]
     if "is_third_party" in m:
@@ -407,11 +336,9 @@ def public_subset_statement(n: int) -> str:
 
 
 def synthetic_notice() -> str:
-    """The synthetic-data notice (``synthetic.SYNTHETIC_NOTICE`` when available)."""
-    try:
-        from p2c_analysis.synthetic import SYNTHETIC_NOTICE
-    except ImportError:  # pragma: no cover
-        return "SYNTHETIC DATA: not real pledges; numbers are illustrative only."
+    """The synthetic-data notice, ``synthetic.SYNTHETIC_NOTICE``."""
+    from p2c_analysis.synthetic import SYNTHETIC_NOTICE
+
     return str(SYNTHETIC_NOTICE)
 
 
@@ -442,7 +369,13 @@ def header_text(
     mapping: str | Path | None = None,
     extra_sources: Iterable[str] = (),
 ) -> str:
-    """The Markdown of :func:`header` (see there)."""
+    """The Markdown text of the report header (:func:`header` displays it): title (if given, as
+    a level-2 heading under the notebook's own title); a red-bordered banner with
+    ``synthetic.SYNTHETIC_NOTICE`` when any pledge has ``is_synthetic``; the public-subset
+    statement when ``pledge_source`` is the bundled file (``None`` or ``""`` = bundled); the
+    data used (connectivity and group sources with vintages, pledge file, counts of pledges and
+    named target countries, stated values, quarantined rows); the parameters; the render time.
+    All pledge-derived and user-supplied text is escaped (:func:`escape`)."""
     lines: list[str] = [f"## {escape(title)}", ""] if title else []
     if pledges is not None:
         n = len(pledges)
@@ -495,24 +428,9 @@ def _param_text(v: object) -> str:
     return str(v)
 
 
-def header(
-    title: str | None = None,
-    pledges: pd.DataFrame | None = None,
-    pledge_source: str | Path | None = None,
-    parameters: Mapping[str, Any] | None = None,
-    quarantined: int | None = None,
-    mapping: str | Path | None = None,
-    extra_sources: Iterable[str] = (),
-) -> Markdown:
-    """The report header as Markdown: title (if given, as a level-2 heading under the
-    notebook's own title); a red-bordered banner with
-    ``synthetic.SYNTHETIC_NOTICE`` when any pledge has ``is_synthetic``; the public-subset
-    statement when ``pledge_source`` is the bundled file (``None`` or ``""`` = bundled); the
-    data used (connectivity and group sources with vintages, pledge file, counts of pledges and
-    named target countries, stated values, quarantined rows); the parameters; the render time.
-    All pledge-derived and user-supplied text is escaped (:func:`escape`)."""
-    return Markdown(header_text(title, pledges, pledge_source, parameters, quarantined, mapping,
-                                extra_sources))
+def header(*args: Any, **kwargs: Any) -> Markdown:
+    """The report header as displayable Markdown: :func:`header_text` (same arguments)."""
+    return Markdown(header_text(*args, **kwargs))
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -549,8 +467,6 @@ def write_tables(output_dir: str | Path, tables: Mapping[str, pd.DataFrame]) -> 
     out_dir = Path(output_dir)
     written = []
     for name, df in tables.items():
-        if not _TABLE_NAME.match(name) or name in {".", ".."}:
-            raise ValueError(f"write_tables: table name {name!r} is not a plain file name")
         file = name if name.endswith(".csv") else f"{name}.csv"
         written.append(write_csv(df, out_dir / file))
     return written

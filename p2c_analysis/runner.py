@@ -773,7 +773,8 @@ def render(
                 except Exception as err:  # the worker process itself died
                     entries[spec.name] = {**entries[spec.name], "status": "failed",
                                           "finished": _now(),
-                                          "error": f"{type(err).__name__}: {err}"}
+                                          "error": f"{type(err).__name__}: "
+                                                   f"{_first_line(err) or repr(err)}"}
                 if entries[spec.name]["status"] != "ok":
                     bar.write(f"FAILED {spec.name}: {entries[spec.name].get('error')}",
                               file=sys.stderr)

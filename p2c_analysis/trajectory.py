@@ -28,7 +28,7 @@ else the string ``"not before 2050"`` (pace <= 0 or later than 2050).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -56,6 +56,12 @@ def _from_decimal_year(y: float) -> pd.Timestamp:
     return (pd.Timestamp("2000-01-01") + pd.Timedelta(days=(y - 2000.0) * DAYS_PER_YEAR)).round("D")
 
 
+def _need(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: missing column(s) {missing}")
+
+
 def _slope(x: np.ndarray, y: np.ndarray, fit: str) -> float:
     if fit not in FITS:
         raise ValueError(f"fit={fit!r}: expected one of {FITS}")
@@ -78,9 +84,7 @@ def mobilisation(milestones: pd.DataFrame | None = None,
         from p2c_analysis import milestones as ms
 
         milestones = ms.load_milestones()
-    missing = [c for c in ("date", "total_value_usd") if c not in milestones.columns]
-    if missing:
-        raise ValueError(f"milestones: missing column(s) {missing}")
+    _need(milestones, ("date", "total_value_usd"), "milestones")
     m = milestones.copy()
     if "is_third_party" in m.columns and not include_third_party:
         m = m[~m["is_third_party"].astype(bool)]
@@ -204,6 +208,29 @@ def mobilisation_summary(
         f"(extrapolation, not a forecast)."
     )
     return out
+
+
+def extrapolation_from_pace(
+    pace: pd.DataFrame, until: pd.Timestamp, central_window: float = 2, steps: int = 24
+) -> pd.DataFrame:
+    """Straight lines ``value(t) = last_value_usd + pace_usd_per_year * years since last_date``
+    for each window of :func:`mobilisation_pace` (one row per window), sampled from the
+    last published date to ``until``: columns ``date, central`` (the ``central_window`` line),
+    ``low``, ``high`` (lowest / highest line over the windows). Windows with no pace (NaN) are
+    left out; empty frame when none has a pace."""
+    _need(pace, ("window_years", "last_date", "last_value_usd", "pace_usd_per_year"), "pace")
+    p = pace[pace["pace_usd_per_year"].notna()]
+    if p.empty:
+        return pd.DataFrame(columns=["date", "central", "low", "high"])
+    start = pd.Timestamp(p["last_date"].iloc[0])
+    dates = pd.date_range(start, max(pd.Timestamp(until), start), periods=steps)
+    years = ((dates - start) / pd.Timedelta(days=DAYS_PER_YEAR)).to_numpy(dtype=float)
+    lines = {float(w): float(v0) + float(r) * years for w, v0, r in
+             zip(p["window_years"], p["last_value_usd"], p["pace_usd_per_year"], strict=True)}
+    stacked = np.vstack(list(lines.values()))
+    central = lines.get(float(central_window), np.median(stacked, axis=0))
+    return pd.DataFrame({"date": dates, "central": central, "low": stacked.min(axis=0),
+                         "high": stacked.max(axis=0)})
 
 
 # --- (b) connectivity -------------------------------------------------------------------------
@@ -347,3 +374,30 @@ def connectivity_path(
     ext = pd.DataFrame({"year": years, "internet_pct": pct, "population": pop,
                         "offline": pop * (1 - pct / 100), "kind": KIND})
     return pd.concat([obs, ext], ignore_index=True)
+
+
+def projection_band(
+    paths: Mapping[object, pd.DataFrame], central: object, value: str = "internet_pct"
+) -> pd.DataFrame:
+    """Extrapolated years of several :func:`connectivity_path` results (e.g. one per
+    trend window) as ``year, central, low, high``: ``central`` from the path keyed ``central``,
+    ``low``/``high`` the lowest/highest over all paths. Rows with ``kind == "observed"`` are
+    dropped, except the last observed year, where all lines start."""
+    frames = []
+    for key, p in paths.items():
+        _need(p, ("year", value, "kind"), f"path {key!r}")
+        obs = p[p["kind"].eq("observed") & p[value].notna()]
+        ext = p[p["kind"].ne("observed")]
+        keep = pd.concat([obs.tail(1), ext])[["year", value]].assign(path=str(key))
+        frames.append(keep)
+    if not frames:
+        return pd.DataFrame(columns=["year", "central", "low", "high"])
+    long = pd.concat(frames, ignore_index=True)
+    wide = long.pivot_table(index="year", columns="path", values=value, aggfunc="first")
+    out = pd.DataFrame({
+        "year": wide.index.astype(int),
+        "central": wide[str(central)].to_numpy() if str(central) in wide else np.nan,
+        "low": wide.min(axis=1).to_numpy(),
+        "high": wide.max(axis=1).to_numpy(),
+    })
+    return out.reset_index(drop=True)

@@ -104,3 +104,23 @@ def test_output_path_checks(tmp_path: Path) -> None:
         export.write_xlsx(_frame(), tmp_path / "nowhere" / "out.xlsx")
     assert not (tmp_path / "nowhere").exists()  # never creates folders
     assert math.isnan(export.neutralise(_frame()).loc[2, "value"])
+
+
+def test_categorical_text_is_neutralised_and_bools_stay_bools() -> None:
+    df = pd.DataFrame({
+        "status": pd.Categorical(["=1+1", "ok", None]),
+        "flag": [True, False, True],
+    })
+    out = export.neutralise(df)
+    assert out["status"].tolist()[:2] == ["'=1+1", "ok"] and pd.isna(out.loc[2, "status"])
+    assert out["flag"].dtype == bool
+
+
+def test_write_xlsx_neutralises_text_revealed_by_removing_illegal_characters(
+        tmp_path: Path) -> None:
+    # XLSX cannot hold \x01, so it is removed; what remains starts with '=' and must be
+    # prefixed, or the sheet saved as CSV would carry a formula
+    df = pd.DataFrame({"title": ["\x01=HYPERLINK(\"x\")", "a\x02b"]})
+    ws = load_workbook(export.write_xlsx(df, tmp_path / "out.xlsx")).active
+    assert ws.cell(row=2, column=1).value == "'=HYPERLINK(\"x\")"
+    assert ws.cell(row=3, column=1).value == "ab"

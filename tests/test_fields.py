@@ -76,6 +76,25 @@ def test_coerce_canonical_orders_fills_and_types() -> None:
     fields.schema().validate(c)
 
 
+def test_coerce_canonical_reads_bool_text_as_meant() -> None:
+    # bool("False") is True in Python: the text "False" must still mean False
+    df = _two_rows().assign(is_synthetic=["False", "TRUE"], is_global=[None, 1])
+    c = fields.coerce_canonical(df)
+    assert c["is_synthetic"].tolist() == [False, True]
+    assert c["is_global"].tolist() == [False, True]  # missing -> False
+
+
+@pytest.mark.parametrize(
+    ("column", "bad"),
+    [("is_synthetic", "maybe"), ("estimated_value_usd", "lots"), ("sdgs", "nine")],
+)
+def test_coerce_canonical_error_names_the_column(column: str, bad: object) -> None:
+    df = _two_rows().assign(**{column: [bad, None]})
+    with pytest.raises(ValueError, match=rf"^coerce_canonical: column '{column}': ") as err:
+        fields.coerce_canonical(df)
+    assert "\n" not in str(err.value)
+
+
 @pytest.mark.parametrize(
     ("column", "bad"),
     [

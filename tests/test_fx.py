@@ -58,3 +58,20 @@ def test_rates_are_tracked_for_provenance() -> None:
     read = paths.files_read()
     assert "data/raw/wdi_PA.NUS.FCRF_exchange_rate_lcu_per_usd.csv" in read
     assert "data/reference/currency_iso4217_to_iso3.csv" in read
+
+
+def test_a_blank_rate_is_no_rate_not_nan(tmp_path, monkeypatch) -> None:
+    """A blank WDI value for the requested year falls back to the earlier year (never NaN)."""
+    f = tmp_path / "fx.csv"
+    f.write_text("Country Name,Country Code,Year,Value\n"
+                 "Euro area,EMU,2021,0.8\nEuro area,EMU,2022,\n", encoding="utf-8")
+    monkeypatch.setattr(paths, "WDI_FX", f)
+    for cached in (fx.rates, fx._series):
+        cached.cache_clear()
+    try:
+        conv = fx.convert(8.0, "EUR", 2022)
+        assert conv.rate_year == 2021 and conv.usd == pytest.approx(10.0)
+    finally:
+        monkeypatch.undo()
+        for cached in (fx.rates, fx._series):
+            cached.cache_clear()

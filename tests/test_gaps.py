@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from p2c_analysis import gaps
+from p2c_analysis import fields, gaps
 
 MEMBERS = {"R1": ["AAA", "BBB"], "R2": ["CCC", "DDD"], "G": ["AAA", "CCC"]}
 
@@ -539,3 +539,27 @@ def test_region_expands_only_to_economies_with_data():
         assert not ((a["pledge_id"] == "r") & (a["iso3"] == "ZZZ")).any()
     a = gaps.allocate(p, _ct(), method="equal", memberships=members, as_of=2024)
     assert _usd(a, "n", "ZZZ") == pytest.approx(5.0)
+
+
+def test_tally_counts_each_category_and_splits_usd():
+    df = pd.DataFrame({
+        "focus_areas": [["ACCESS", "ADOPTION"], ["ACCESS"], [], ["ADOPTION"]],
+        "stakeholder_type": ["Government", "Government", pd.NA, "Private sector"],
+        "estimated_value_usd": [100.0, 50.0, np.nan, np.nan],
+    })
+    t = gaps.tally(df, "focus_areas", fields.FOCUS_AREAS).set_index("category")
+    # ACCESS: pledges 1 and 2 -> 2 pledges; USD 100/2 + 50 = 100 of 150 stated
+    assert t.at["ACCESS", "pledges"] == 2 and t.at["ACCESS", "usd"] == 100.0
+    assert t.at["ACCESS", "usd_share_pct"] == pytest.approx(100 * 100 / 150)
+    # ADOPTION: pledges 1 and 4 -> USD 50 (pledge 4 has no value: not a zero)
+    assert t.at["ADOPTION", "pledges"] == 2 and t.at["ADOPTION", "usd"] == 50.0
+    assert t.at["ADOPTION", "pledges_with_value"] == 1
+    assert t.at["ACCELERATE INVESTMENT", "pledges"] == 0
+    assert np.isnan(t.at["ACCELERATE INVESTMENT", "usd"])
+    assert t.at[gaps.NOT_STATED, "pledges"] == 1 and np.isnan(t.at[gaps.NOT_STATED, "usd"])
+    assert t["pledge_share_pct"].sum() == pytest.approx(125.0)  # 5 mentions / 4 pledges
+    assert t["usd_share_pct"].sum() == pytest.approx(100.0)
+    s = gaps.tally(df, "stakeholder_type").set_index("category")
+    assert s["pledges"].to_dict() == {"Government": 2, "Private sector": 1, gaps.NOT_STATED: 1}
+    with pytest.raises(KeyError, match="nope"):
+        gaps.tally(df, "nope")

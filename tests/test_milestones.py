@@ -211,3 +211,14 @@ def test_missing_column_is_named(tmp_path):
 def test_reading_is_tracked():
     milestones.load_milestones()
     assert "data/pledges/published_aggregates.csv" in paths.files_read()
+
+
+def test_errors_name_the_file_read(tmp_path):
+    p = _write(tmp_path, [
+        "2024-01-01,target_total_value_usd,target_year,2026,1e11,USD,https://a,q,",
+        "2024-02-01,target_total_value_usd,target_year,2026,2e11,USD,https://b,q,",
+    ])
+    with pytest.raises(ValueError, match=rf"^{p.name}: .*disagree"):
+        milestones.goal(p)
+    with pytest.raises(KeyError, match=rf"{p.name}: no metric 'no_such_metric'"):
+        milestones.breakdown("no_such_metric", path=p)

@@ -29,41 +29,6 @@ def _texts(fig):
     return out
 
 
-def test_extrapolation_from_pace_hand_computed():
-    pace = pd.DataFrame({
-        "window_years": [1.0, 2.0, 3.0],
-        "last_date": pd.to_datetime(["2026-01-01"] * 3),
-        "last_value_usd": [80e9] * 3,
-        "pace_usd_per_year": [10e9, 20e9, np.nan],
-    })
-    until = pd.Timestamp("2026-01-01") + pd.Timedelta(days=365.25)
-    e = plots.extrapolation_from_pace(pace, until, central_window=2, steps=3)
-    assert len(e) == 3
-    # one year on: 80 + 20 = 100 bn (central, 2-year window), band 90..100; 3-year window has
-    # no pace and is left out
-    assert e["central"].iloc[-1] == pytest.approx(100e9, rel=1e-6)
-    assert e["low"].iloc[-1] == pytest.approx(90e9, rel=1e-6)
-    assert e["high"].iloc[-1] == pytest.approx(100e9, rel=1e-6)
-    assert e["central"].iloc[0] == pytest.approx(80e9)
-    empty = plots.extrapolation_from_pace(pace.assign(pace_usd_per_year=np.nan), until)
-    assert empty.empty
-
-
-def test_projection_band_starts_at_last_observation():
-    def path(slope):
-        return pd.DataFrame({
-            "year": [2023, 2024, 2025, 2026],
-            "internet_pct": [40.0, 42.0, 42.0 + slope, 42.0 + 2 * slope],
-            "kind": ["observed", "observed", "extrapolation", "extrapolation"],
-        })
-
-    band = plots.projection_band({3: path(1.0), 5: path(2.0), 7: path(3.0)}, central=5)
-    assert band["year"].tolist() == [2024, 2025, 2026]
-    assert band["central"].tolist() == [42.0, 44.0, 46.0]
-    assert band["low"].tolist() == [42.0, 43.0, 44.0]
-    assert band["high"].tolist() == [42.0, 45.0, 48.0]
-
-
 def test_mobilisation_figure_labels_extrapolation_and_goal():
     m = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2025-01-01", "2025-06-01"]),
                       "total_value_usd": [40e9, 60e9, 55e9],

@@ -118,3 +118,12 @@ def test_real_pledges_lights():
     assert int((t["light"] == "reported").sum()) == int(recent.sum())
     d = progress.status_distribution(real)
     assert d["pledges"].sum() == 38
+
+
+def test_as_of_timestamp_follows_countries_as_of_date():
+    # an int year (or "YYYY") is mid-year, 1 July; a full date is taken as is, at midnight
+    assert progress.as_of_timestamp(2022) == pd.Timestamp("2022-07-01")
+    assert progress.as_of_timestamp("2022") == pd.Timestamp("2022-07-01")
+    assert progress.as_of_timestamp(pd.Timestamp("2023-12-13 15:30")) == pd.Timestamp("2023-12-13")
+    with pytest.raises(ValueError, match="last year"):
+        progress.as_of_timestamp("last year")

@@ -216,30 +216,6 @@ def test_column_kinds_by_name():
     assert t.iloc[0].tolist() == ["USD 9.00 bn", "2026"]
 
 
-def test_tally_counts_each_category_and_splits_usd():
-    df = pd.DataFrame({
-        "focus_areas": [["ACCESS", "ADOPTION"], ["ACCESS"], [], ["ADOPTION"]],
-        "stakeholder_type": ["Government", "Government", pd.NA, "Private sector"],
-        "estimated_value_usd": [100.0, 50.0, np.nan, np.nan],
-    })
-    t = report.tally(df, "focus_areas", fields.FOCUS_AREAS).set_index("category")
-    # ACCESS: pledges 1 and 2 -> 2 pledges; USD 100/2 + 50 = 100 of 150 stated
-    assert t.at["ACCESS", "pledges"] == 2 and t.at["ACCESS", "usd"] == 100.0
-    assert t.at["ACCESS", "usd_share_pct"] == pytest.approx(100 * 100 / 150)
-    # ADOPTION: pledges 1 and 4 -> USD 50 (pledge 4 has no value: not a zero)
-    assert t.at["ADOPTION", "pledges"] == 2 and t.at["ADOPTION", "usd"] == 50.0
-    assert t.at["ADOPTION", "pledges_with_value"] == 1
-    assert t.at["ACCELERATE INVESTMENT", "pledges"] == 0
-    assert np.isnan(t.at["ACCELERATE INVESTMENT", "usd"])
-    assert t.at[report.NOT_STATED, "pledges"] == 1 and np.isnan(t.at[report.NOT_STATED, "usd"])
-    assert t["pledge_share_pct"].sum() == pytest.approx(125.0)  # 5 mentions / 4 pledges
-    assert t["usd_share_pct"].sum() == pytest.approx(100.0)
-    s = report.tally(df, "stakeholder_type").set_index("category")
-    assert s["pledges"].to_dict() == {"Government": 2, "Private sector": 1, report.NOT_STATED: 1}
-    with pytest.raises(KeyError, match="nope"):
-        report.tally(df, "nope")
-
-
 def test_empty_output_dir_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     df = pd.DataFrame({"a": [1]})
@@ -248,3 +224,16 @@ def test_empty_output_dir_writes_nothing(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ValueError):  # a bad table name is refused even when nothing is written
         report.write_tables("", {"../escape": df})
+
+
+def test_format_table_refuses_an_unknown_number_kind():
+    with pytest.raises(ValueError, match="unknown number kind 'money'"):
+        report.format_table(pd.DataFrame({"a": [1.5]}), kinds={"a": "money"})
+
+
+def test_header_is_header_text_as_markdown():
+    kwargs = {"title": "<b>T</b>", "parameters": {"year": 2024}}
+    shown = report.header(**kwargs).data
+    assert "&lt;b&gt;T&lt;/b&gt;" in shown and "year = 2024" in shown
+    # same text but for the render minute, which may tick between the two calls
+    assert shown.splitlines()[:-1] == report.header_text(**kwargs).splitlines()[:-1]
