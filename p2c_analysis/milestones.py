@@ -27,6 +27,7 @@ Run ``python -m p2c_analysis.milestones`` to rewrite the bundled ``data/pledges/
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -81,6 +82,13 @@ def load_published(path: str | Path | None = None) -> pd.DataFrame:
     non-numeric value.
     """
     p = paths.track(paths.PUBLISHED_AGGREGATES if path is None else path)
+    return _parse_published(p, p.stat().st_mtime_ns).copy()
+
+
+@functools.cache
+def _parse_published(p: Path, _mtime_ns: int) -> pd.DataFrame:
+    """Parse once per file version (``goal``, ``breakdown`` and ``headline`` each call
+    :func:`load_published`; the file is read again only when it changes)."""
     raw = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
     missing = [c for c in _RAW_COLUMNS if c not in raw.columns]
     if missing:
