@@ -37,6 +37,11 @@ REGION_ALIASES = HARMONIZATION / "region_aliases.csv"
 PUBLIC_PLEDGES = PLEDGES / "public_pledges.csv"
 PUBLISHED_AGGREGATES = PLEDGES / "published_aggregates.csv"
 MILESTONES = PLEDGES / "milestones.csv"
+PUBLIC_PLEDGES_ADDITIONS = PLEDGES / "public_pledges_additions_2026-12.csv"
+PUBLISHED_AGGREGATES_ADDITIONS = PLEDGES / "published_aggregates_additions_2026-12.csv"
+STATUS_EVIDENCE = PLEDGES / "status_evidence.csv"
+ITU_HEADLINE_FIGURES = REFERENCE / "itu_headline_figures.csv"
+INVESTMENT_NEEDS = REFERENCE / "investment_needs.csv"
 
 
 def sha256(path: str | Path, chunk: int = 1 << 20) -> str:
