@@ -37,7 +37,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from p2c_analysis import countries, gaps, synthetic
+from p2c_analysis import connectivity, countries, gaps, synthetic
+from p2c_analysis.vocabulary import (
+    GLOBAL_ISO3,
+    GLOBAL_LABEL,
+    STANDARD_GROUPS,
+    UNSTATED_ISO3,
+    UNSTATED_LABEL,
+)
 
 AS_OF = 2024
 
@@ -129,11 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     pledges = synthetic.make_pledges(args.n, seed=args.seed)
     t_gen = time.perf_counter() - t0
-    ct = gaps.country_table(AS_OF)
+    ct = connectivity.for_year(AS_OF)
     labels = sorted(set(pledges["target_regions"].explode().dropna().astype(str))
-                    | set(countries.STANDARD_GROUPS))
+                    | set(STANDARD_GROUPS))
     members = {lab: countries.members(lab, as_of=AS_OF) for lab in labels}
-    groups = {g: members[g] for g in countries.STANDARD_GROUPS}
+    groups = {g: members[g] for g in STANDARD_GROUPS}
     print(f"pledges: {args.n:,} synthetic (seed {args.seed}), generated in {t_gen:.2f} s; "
           f"peak RSS after generation {peak_mb():,.0f} MB")
 
@@ -152,10 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     peak_ours = 0.0
     for _ in range(args.repeat):
         t1 = time.perf_counter()
-        alloc = gaps.allocate(pledges, ct, method="offline", memberships=members, as_of=AS_OF)
+        alloc = gaps.allocate(pledges, ct, method="offline", memberships=members, year=AS_OF)
         t_a = time.perf_counter() - t1
         cov = gaps.coverage_by_group(pledges, groups, ct, method="offline",
-                                     memberships=members, as_of=AS_OF)
+                                     memberships=members, year=AS_OF)
         t_o = time.perf_counter() - t1
         if t_o < t_ours:
             t_ours, t_alloc_ours = t_o, t_a
@@ -171,15 +178,15 @@ def main(argv: list[str] | None = None) -> int:
 
     # our own allocations, traced once more (Python + numpy heap; Arrow buffers not traced)
     tracemalloc.start()
-    gaps.allocate(pledges, ct, method="offline", memberships=members, as_of=AS_OF)
+    gaps.allocate(pledges, ct, method="offline", memberships=members, year=AS_OF)
     gaps.coverage_by_group(pledges, groups, ct, method="offline", memberships=members,
-                           as_of=AS_OF)
+                           year=AS_OF)
     traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
 
     # same numbers?
     assert len(alloc) == n_alloc_duck, (len(alloc), n_alloc_duck)
-    mine = cov[~cov["group"].isin([gaps.GLOBAL_LABEL, gaps.UNSTATED_LABEL])].set_index("group")
+    mine = cov[~cov["group"].isin([GLOBAL_LABEL, UNSTATED_LABEL])].set_index("group")
     theirs = dcov.set_index("group").reindex(mine.index)
     for col in ("pledges_targeting", "pledges_with_value"):
         assert (mine[col].to_numpy() == theirs[col].fillna(0).to_numpy()).all(), col
@@ -190,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     d_pseudo = con.execute(
         "SELECT iso3, count(*) AS n, coalesce(sum(usd), 0.0) AS usd FROM alloc "
         "WHERE iso3 IN ('GLOBAL', 'UNSTATED') GROUP BY iso3").df().set_index("iso3")
-    for iso, flag in ((gaps.GLOBAL_ISO3, "is_global_row"), (gaps.UNSTATED_ISO3,
+    for iso, flag in ((GLOBAL_ISO3, "is_global_row"), (UNSTATED_ISO3,
                                                             "is_unstated_row")):
         rows = alloc[alloc[flag]]
         n_d = int(d_pseudo.at[iso, "n"]) if iso in d_pseudo.index else 0

@@ -20,13 +20,13 @@ import numpy as np
 import pandas as pd
 
 from p2c_analysis import countries, paths
-
-FIRST_YEAR = 2000
-LATEST_YEAR = 2024
-#: ``linear``: interpolate between observed years, carry the last observation forward past the
-#: latest one (never backwards before the first); ``locf``: carry the last observation forward
-#: everywhere (no interpolation); ``none``: observed values only.
-IMPUTATION_METHODS: tuple[str, ...] = ("linear", "locf", "none")
+from p2c_analysis.vocabulary import (
+    FIRST_YEAR,
+    IMPUTATION_METHODS,
+    INCOME_GROUPS,
+    ITU_REGIONS,
+    LATEST_YEAR,
+)
 
 VINTAGE_NOTE = (
     "Bottom-up figures use ITU data as republished in WDI (vintage July 2026); ITU's Facts and "
@@ -166,16 +166,6 @@ def without_data(year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFram
     return t.sort_values("population", ascending=False).reset_index(drop=True)
 
 
-def _group_members(
-    groups: Iterable[str] | Mapping[str, Iterable[str]] | None, year: int
-) -> dict[str, list[str]]:
-    if groups is None:
-        groups = countries.STANDARD_GROUPS
-    if isinstance(groups, Mapping):
-        return {str(k): list(v) for k, v in groups.items()}
-    return {g: countries.members(g, as_of=year) for g in groups}
-
-
 def aggregate(
     groups: Iterable[str] | Mapping[str, Iterable[str]] | None = None,
     year: int = LATEST_YEAR,
@@ -184,7 +174,7 @@ def aggregate(
     """Group aggregates for one year, bottom-up from the economies.
 
     ``groups``: group labels (membership as of ``year``, see :func:`countries.members`), or a
-    mapping ``{label: [iso3, ...]}`` for custom lists; default :data:`countries.STANDARD_GROUPS`.
+    mapping ``{label: [iso3, ...]}`` for custom lists; default :data:`STANDARD_GROUPS`.
 
     Columns: ``group, year, population`` (all members with population data), ``offline``
     (persons, summed over members with an internet value), ``internet_pct`` (100 × users ÷
@@ -194,7 +184,7 @@ def aggregate(
     """
     _check_method(method)
     t = for_year(year, method)
-    by_group = _group_members(groups, year)
+    by_group = countries.memberships(groups, as_of=year)
     order = list(by_group)
     m = pd.DataFrame(
         [(label, i) for label, iso3s in by_group.items() for i in iso3s], columns=["group", "iso3"]
@@ -364,8 +354,8 @@ def wb_aggregates() -> pd.DataFrame:
     return out
 
 
-VALIDATION_GROUPS: tuple[str, ...] = ("World", "LDC", "LLDC", "SIDS", *countries.ITU_REGIONS,
-                                      *countries.INCOME_GROUPS)  # fmt: skip
+VALIDATION_GROUPS: tuple[str, ...] = ("World", "LDC", "LLDC", "SIDS", *ITU_REGIONS,
+                                      *INCOME_GROUPS)  # fmt: skip
 
 
 def validation_table(year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFrame:

@@ -22,28 +22,12 @@ import difflib
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
 from p2c_analysis import paths
-
-ITU_REGIONS: tuple[str, ...] = (
-    "Africa",
-    "Americas",
-    "Arab States",
-    "Asia & Pacific",
-    "CIS",
-    "Europe",
-)
-INCOME_GROUPS: tuple[str, ...] = (
-    "Low income",
-    "Lower middle income",
-    "Upper middle income",
-    "High income",
-)
-UN_GROUPS: tuple[str, ...] = ("LDC", "LLDC", "SIDS")
-STANDARD_GROUPS: tuple[str, ...] = ("World", *UN_GROUPS, *ITU_REGIONS, *INCOME_GROUPS)
+from p2c_analysis.vocabulary import INCOME_GROUPS, ITU_REGIONS, STANDARD_GROUPS, UN_GROUPS
 
 #: The M49 flags in country-codes.csv are those of this date; dated changes are applied from here.
 LIST_BASELINE = dt.date(2024, 9, 1)
@@ -431,6 +415,22 @@ def members(group: str, as_of: object = None, include_scheduled: bool = False) -
                 (current.add if row.change == "leave" else current.discard)(row.iso3)
         return sorted(current)
     return list(_static_groups()[label])
+
+
+def memberships(
+    groups: Iterable[str] | Mapping[str, Iterable[str]] | None = None, as_of: object = None
+) -> dict[str, list[str]]:
+    """``{label: sorted ISO3}`` for several groups as of a date (see :func:`members`).
+
+    ``groups``: labels (default :data:`STANDARD_GROUPS`), or a mapping ``{label: [iso3, ...]}``
+    for custom lists, taken as given (deduplicated, sorted). Members need not have data: a
+    caller counting economies intersects with its own table (e.g. the Holy See is in ITU Europe
+    but not a WDI economy)."""
+    if groups is None:
+        groups = STANDARD_GROUPS
+    if isinstance(groups, Mapping):
+        return {str(k): sorted({str(x) for x in v}) for k, v in groups.items()}
+    return {str(g): members(str(g), as_of) for g in groups}
 
 
 def groups_of(iso3: str, as_of: object = None) -> list[str]:

@@ -22,23 +22,15 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-FOCUS_AREAS: tuple[str, ...] = ("ACCESS", "ADOPTION", "VALUE CREATION", "ACCELERATE INVESTMENT")
-STAKEHOLDER_TYPES: tuple[str, ...] = (
-    "Government",
-    "Private sector",
-    "Academia",
-    "Civil society / NGO",
-    "International or regional organization",
-    "UN entity",
-    "Financial institution",
-    "Other",
+from p2c_analysis.vocabulary import (
+    DATE_PRECISIONS,
+    FOCUS_AREAS,
+    PLEDGE_TYPES,
+    SDG_RANGE,
+    STAKEHOLDER_TYPES,
+    STATUSES,
+    UNKNOWN,
 )
-PLEDGE_TYPES: tuple[str, ...] = ("Programmatic", "Financial", "Policy", "Advocacy", "In-kind")
-STATUSES: tuple[str, ...] = ("announced", "in progress", "completed", "withdrawn", "unknown")
-STATUS_LADDER: tuple[str, ...] = STATUSES[:3]
-UNKNOWN = "unknown"
-DATE_PRECISIONS: tuple[str, ...] = ("year", "month", "day")
-SDG_RANGE: tuple[int, int] = (1, 17)
 
 STATUS_DTYPE = pd.CategoricalDtype(list(STATUSES), ordered=True)
 

@@ -11,12 +11,11 @@ Inputs (every function takes them as arguments; the defaults call the sibling mo
   ``pledge_type``.
 - ``country_table``: one row per economy for the analysis year with ``iso3``, ``population``
   (persons), ``offline`` (persons not using the Internet) and optionally ``internet_pct``.
-  Default: :func:`country_table` (``connectivity.country_year`` for that year).
+  Default: ``connectivity.for_year(year)``.
 - ``memberships``: ``{group label: [iso3, ...]}`` used to resolve ``target_regions`` labels and
-  group labels. Labels not in it are looked up with ``countries.members(label, as_of)``.
-- ``as_of``: the analysis year (int). Group membership (LDC, LLDC, SIDS, ...) is taken as of
-  1 July of that year, the convention of ``countries.members``. Default
-  ``connectivity.LATEST_YEAR``.
+  group labels. Labels not in it are looked up with ``countries.members(label, as_of=year)``.
+- ``year``: the analysis year (int). Group membership (LDC, LLDC, SIDS, ...) is taken as of
+  1 July of that year, the convention of ``countries.members``. Default ``LATEST_YEAR``.
 
 Allocation rules (:func:`allocate`)
 -----------------------------------
@@ -109,14 +108,19 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
-ALLOCATION_METHODS: tuple[str, ...] = ("equal", "population", "offline")
-GLOBAL_ISO3 = "GLOBAL"
-GLOBAL_LABEL = "Global (unallocated)"
-UNSTATED_ISO3 = "UNSTATED"
-UNSTATED_LABEL = "Targets not stated (unallocated)"
-#: Category of a pledge that states none (no focus area, no stakeholder type, ...).
-NOT_STATED = "none stated"
-NO_FOCUS = NOT_STATED
+from p2c_analysis.vocabulary import (
+    ALLOCATION_METHODS,
+    FOCUS_AREAS,
+    GLOBAL_ISO3,
+    GLOBAL_LABEL,
+    LATEST_YEAR,
+    NOT_STATED,
+    PLEDGE_TYPES,
+    STAKEHOLDER_TYPES,
+    UNKNOWN,
+    UNSTATED_ISO3,
+    UNSTATED_LABEL,
+)
 
 Memberships = Mapping[str, Sequence[str]]
 Groups = Sequence[str] | Mapping[str, Sequence[str]]
@@ -124,84 +128,38 @@ Groups = Sequence[str] | Mapping[str, Sequence[str]]
 _METHOD_COLUMN = {"population": "population", "offline": "offline"}
 
 
-# --- defaults from sibling modules ------------------------------------------------------------
+# --- inputs from sibling modules ------------------------------------------------------------
 
-def _default_year() -> int:
-    from p2c_analysis import connectivity
-
-    return int(connectivity.LATEST_YEAR)
-
-
-def _year(as_of: object) -> int:
-    """The analysis year: ``None`` -> ``connectivity.LATEST_YEAR``; else an int year."""
-    if as_of is None:
-        return _default_year()
-    if isinstance(as_of, bool) or not isinstance(as_of, int | np.integer):
-        raise ValueError(f"as_of={as_of!r}: expected an analysis year (int), e.g. 2024")
-    return int(as_of)
-
-
-def country_table(as_of: int | None = None, imputation: str = "linear") -> pd.DataFrame:
-    """Per-country table of one year: ``iso3, population, offline, internet_pct, imputed``.
-
-    From ``connectivity.country_year(imputation)`` (persons; percent 0-100); ``as_of`` defaults
-    to ``connectivity.LATEST_YEAR``. Offline/internet are NaN where the economy has no data.
-    """
-    from p2c_analysis import connectivity
-
-    year = _year(as_of)
-    cy = connectivity.country_year(imputation)
-    cols = [c for c in ("iso3", "population", "offline", "internet_pct", "imputed")
-            if c in cy.columns]
-    out = cy.loc[cy["year"] == year, cols].reset_index(drop=True)
-    if out.empty:
-        raise ValueError(f"country_table: no connectivity rows for as_of={year}")
-    return out
-
-
-def default_groups() -> list[str]:
-    """``countries.STANDARD_GROUPS`` as a list."""
-    from p2c_analysis import countries
-
-    return list(countries.STANDARD_GROUPS)
-
-
-def group_memberships(
-    groups: Groups | None = None,
-    as_of: int | None = None,
-    memberships: Memberships | None = None,
-) -> dict[str, list[str]]:
-    """``{label: sorted ISO3 list}`` for group labels as of the analysis year.
-
-    ``groups``: labels (resolved from ``memberships`` first, else ``countries.members``) or a dict
-    label -> ISO3 list (taken as given). Default ``countries.STANDARD_GROUPS``.
-    """
-    if groups is None:
-        groups = default_groups()
-    if isinstance(groups, Mapping):
-        return {str(k): sorted({str(x) for x in v}) for k, v in groups.items()}
-    year = _year(as_of)
-    out: dict[str, list[str]] = {}
-    for label in groups:
-        out[str(label)] = _members(str(label), year, memberships)
-    return out
-
-
-def _members(label: str, as_of: int, memberships: Memberships | None,
+def _members(label: str, year: int, memberships: Memberships | None,
              context: str = "") -> list[str]:
+    """Members of ``label``: from ``memberships`` when it has the label, else
+    ``countries.members`` as of the analysis year (1 July)."""
     if memberships is not None and label in memberships:
         return sorted({str(x) for x in memberships[label]})
     from p2c_analysis import countries
 
     try:
-        return sorted(countries.members(label, as_of=as_of))
-    except (LookupError, ValueError) as exc:  # UnknownGroupError: one line naming it
+        return countries.members(label, as_of=year)
+    except countries.UnknownGroupError as exc:  # one line naming the label and the pledge
         raise ValueError(f"unknown group label {label!r}{context}: {exc}") from exc
 
 
-def _check_method(method: str) -> None:
-    if method not in ALLOCATION_METHODS:
-        raise ValueError(f"method={method!r}: expected one of {ALLOCATION_METHODS}")
+def group_memberships(
+    groups: Groups | None = None,
+    year: int = LATEST_YEAR,
+    memberships: Memberships | None = None,
+) -> dict[str, list[str]]:
+    """``{label: sorted ISO3 list}`` of the groups to report, as of the analysis year.
+
+    ``groups``: labels (default ``STANDARD_GROUPS``), or a dict label -> ISO3 list taken as
+    given; labels found in ``memberships`` take their members from there
+    (``countries.memberships`` otherwise).
+    """
+    from p2c_analysis import countries
+
+    if isinstance(groups, Mapping) or memberships is None:
+        return countries.memberships(groups, as_of=year)
+    return {str(label): _members(str(label), year, memberships) for label in groups}
 
 
 # --- targets ----------------------------------------------------------------------------------
@@ -274,12 +232,11 @@ def _dedupe(p: np.ndarray, c: np.ndarray, via: np.ndarray, multi: np.ndarray, nu
 
 def _targets(
     pledges: pd.DataFrame,
-    as_of: int | None,
+    year: int,
     memberships: Memberships | None,
     table_iso3: Sequence[str] | None = None,
 ) -> _Targets:
     _check_pledges(pledges, ("pledge_id", "target_countries", "target_regions", "is_global"))
-    year = _year(as_of)
     n = len(pledges)
     ids = pledges["pledge_id"]
     tc, lens = _list_lengths(pledges["target_countries"].tolist())
@@ -349,7 +306,7 @@ def _targets(
 
 def explode_targets(
     pledges: pd.DataFrame,
-    as_of: int | None = None,
+    year: int = LATEST_YEAR,
     memberships: Memberships | None = None,
 ) -> pd.DataFrame:
     """Long (pledge, country) table: which countries each pledge targets.
@@ -357,7 +314,7 @@ def explode_targets(
     Returns columns ``pledge_id, iso3, via`` (``via`` = ``"country"``, ``"region"``,
     ``"global"`` or ``"not stated"``), one row per distinct (pledge, country), sorted by pledge.
     A pledge with ``target_countries`` uses them; else the union of its ``target_regions``
-    members as of the analysis year ``as_of``; else, when ``is_global``, one row
+    members as of the analysis year ``year``; else, when ``is_global``, one row
     ``iso3 = "GLOBAL"`` (``via="global"``); else (targets not stated) one row
     ``iso3 = "UNSTATED"`` (``via="not stated"``). The three columns are categoricals (memory at
     platform scale; they compare and merge like strings).
@@ -365,7 +322,7 @@ def explode_targets(
     current members.
     """
     ids = _unique_ids(pledges)
-    t = _targets(pledges, as_of, memberships)
+    t = _targets(pledges, year, memberships)
     g = np.flatnonzero(t.is_global).astype(np.int32)
     u = np.flatnonzero(t.unstated).astype(np.int32)
     nu = len(t.universe)
@@ -417,7 +374,6 @@ def _allocate_core(
     include_global: bool,
     t: _Targets,
 ) -> _Allocation:
-    _check_method(method)
     _prepare_table(ct, method)
     if "estimated_value_usd" not in pledges.columns:
         raise ValueError("pledges: missing column 'estimated_value_usd'")
@@ -452,13 +408,15 @@ def _allocate_core(
     return _Allocation(t, share, fallback, value, gshare, gfall, include_global, w)
 
 
-def _resolve_inputs(pledges, country_table_, as_of, memberships, targets=None):
-    year = _year(as_of)
-    ct = country_table(year) if country_table_ is None else country_table_
+def _resolve_inputs(pledges: pd.DataFrame, country_table: pd.DataFrame | None, year: int,
+                    memberships: Memberships | None) -> tuple[pd.DataFrame, _Targets]:
+    """The country table (``connectivity.for_year(year)`` by default) and the pledges'
+    targets, restricted for regions to the economies in that table."""
+    from p2c_analysis import connectivity
+
+    ct = connectivity.for_year(year) if country_table is None else country_table
     _prepare_table(ct, "equal")
-    if targets is None:
-        targets = _targets(pledges, year, memberships, ct["iso3"].astype(str).tolist())
-    return year, ct, targets
+    return ct, _targets(pledges, year, memberships, ct["iso3"].astype(str).tolist())
 
 
 def allocate(
@@ -467,7 +425,7 @@ def allocate(
     method: str = "offline",
     include_global: bool = False,
     memberships: Memberships | None = None,
-    as_of: int | None = None,
+    year: int = LATEST_YEAR,
 ) -> pd.DataFrame:
     """Spread each pledge's USD value over its countries.
 
@@ -484,8 +442,7 @@ def allocate(
     ``is_unstated_row=True``), whatever ``include_global``. See the module docstring for the
     missing-weight rule.
     """
-    _check_method(method)
-    _, ct, t = _resolve_inputs(pledges, country_table, as_of, memberships)
+    ct, t = _resolve_inputs(pledges, country_table, year, memberships)
     a = _allocate_core(pledges, ct, method, include_global, t)
     g = np.flatnonzero(t.is_global).astype(np.int32)
     p_parts = [t.p]
@@ -638,7 +595,7 @@ def coverage_by_country(
     method: str = "offline",
     include_global: bool = False,
     memberships: Memberships | None = None,
-    as_of: int | None = None,
+    year: int = LATEST_YEAR,
 ) -> pd.DataFrame:
     """One row per country: offline people, population and the pledged attention they get.
 
@@ -651,8 +608,7 @@ def coverage_by_country(
     pledges when ``include_global=False``, ``iso3="UNSTATED"`` for the pledges whose targets
     are not stated (always, when any). Shares and ratios are over the country rows only.
     """
-    _check_method(method)
-    _, ct, t = _resolve_inputs(pledges, country_table, as_of, memberships)
+    ct, t = _resolve_inputs(pledges, country_table, year, memberships)
     a = _allocate_core(pledges, ct, method, include_global, t)
     return _coverage_country_from(a, ct)
 
@@ -730,7 +686,7 @@ def _coverage_group_from(a: _Allocation, ct: pd.DataFrame,
         moff = off[mrow]
         rows.append({
             "group": label,
-            "n_countries": len(groups[label]),
+            "n_countries": int(mrow[: t.n_table].sum()),
             "n_with_offline": int(np.isfinite(moff).sum()),
             "population": float(np.nansum(mpop)) if np.isfinite(mpop).any() else np.nan,
             "offline": float(np.nansum(moff)) if np.isfinite(moff).any() else np.nan,
@@ -764,11 +720,11 @@ def coverage_by_group(
     method: str = "offline",
     include_global: bool = False,
     memberships: Memberships | None = None,
-    as_of: int | None = None,
+    year: int = LATEST_YEAR,
 ) -> pd.DataFrame:
     """One row per group: offline people, population and the pledged attention they get.
 
-    ``groups``: group labels (default ``countries.STANDARD_GROUPS``; membership as of ``as_of``)
+    ``groups``: group labels (default ``STANDARD_GROUPS``; membership as of ``year``)
     or a dict ``{label: [iso3, ...]}``. Columns ``group, n_countries, n_with_offline,
     population, offline, pledges_targeting, pledges_with_value, pledge_units, allocated_usd,
     usd_per_offline, pledges_per_10m_offline, offline_share, usd_share, unit_share,
@@ -777,8 +733,7 @@ def coverage_by_group(
     GLOBAL_LABEL`` for the global pledges when ``include_global=False`` and any exist,
     ``group = UNSTATED_LABEL`` for the pledges whose targets are not stated (always, when any).
     """
-    _check_method(method)
-    year, ct, t = _resolve_inputs(pledges, country_table, as_of, memberships)
+    ct, t = _resolve_inputs(pledges, country_table, year, memberships)
     gm = group_memberships(groups, year, memberships)
     a = _allocate_core(pledges, ct, method, include_global, t)
     return _coverage_group_from(a, ct, gm)
@@ -838,7 +793,7 @@ def sensitivity(
     methods: Sequence[str] = ALLOCATION_METHODS,
     include_global: bool = False,
     memberships: Memberships | None = None,
-    as_of: int | None = None,
+    year: int = LATEST_YEAR,
 ) -> pd.DataFrame:
     """Coverage under each allocation method side by side (wide by method).
 
@@ -855,9 +810,7 @@ def sensitivity(
     """
     if by not in ("group", "country"):
         raise ValueError(f"by={by!r}: expected 'group' or 'country'")
-    for mth in methods:
-        _check_method(mth)
-    year, ct, t = _resolve_inputs(pledges, country_table, as_of, memberships)
+    ct, t = _resolve_inputs(pledges, country_table, year, memberships)
     gm = group_memberships(groups, year, memberships) if by == "group" else None
     key = "group" if by == "group" else "iso3"
     base_cols = [key, "offline", "population", "pledges_targeting", "pledges_with_value"]
@@ -887,7 +840,6 @@ MIX_DIMENSIONS: tuple[str, ...] = ("focus_area", "stakeholder_type", "pledge_typ
 
 def _dimension_codes(pledges: pd.DataFrame, dim: str):
     """Long (pledge position, category code, fraction) for one dimension, plus categories."""
-    from p2c_analysis import fields
 
     n = len(pledges)
     if dim == "focus_area":
@@ -896,17 +848,17 @@ def _dimension_codes(pledges: pd.DataFrame, dim: str):
         p = np.repeat(np.arange(n, dtype=np.int64), lens)
         none = np.flatnonzero(lens == 0)
         p = np.concatenate([p, none])
-        flat = np.array(flat + [NO_FOCUS] * len(none), dtype=object)
+        flat = np.array(flat + [NOT_STATED] * len(none), dtype=object)
         k = np.maximum(lens, 1).astype(float)
-        cats = [*fields.FOCUS_AREAS, NO_FOCUS]
+        cats = [*FOCUS_AREAS, NOT_STATED]
         frac = 1.0 / k[p]
     else:
-        col = pledges[dim].astype("object").where(pledges[dim].notna(), fields.UNKNOWN)
+        col = pledges[dim].astype("object").where(pledges[dim].notna(), UNKNOWN)
         flat = col.to_numpy(dtype=object)
         p = np.arange(n, dtype=np.int64)
         frac = np.ones(n)
-        allowed = fields.STAKEHOLDER_TYPES if dim == "stakeholder_type" else fields.PLEDGE_TYPES
-        cats = [*allowed, fields.UNKNOWN]
+        allowed = STAKEHOLDER_TYPES if dim == "stakeholder_type" else PLEDGE_TYPES
+        cats = [*allowed, UNKNOWN]
     extra = sorted(set(pd.unique(flat)) - set(cats), key=str)
     cats = cats + [str(x) for x in extra]
     codes = pd.Index(cats).get_indexer(flat)
@@ -921,7 +873,7 @@ def mix(
     include_global: bool = False,
     dimensions: Sequence[str] = MIX_DIMENSIONS,
     memberships: Memberships | None = None,
-    as_of: int | None = None,
+    year: int = LATEST_YEAR,
 ) -> pd.DataFrame:
     """Focus-area, stakeholder-type and pledge-type mix of the pledges reaching each group.
 
@@ -937,11 +889,10 @@ def mix(
     ``include_global=False``, global pledges form ``GLOBAL_LABEL``; pledges whose targets are
     not stated always form ``UNSTATED_LABEL`` (they never reach a group).
     """
-    _check_method(method)
     for d in dimensions:
         if d not in MIX_DIMENSIONS:
             raise ValueError(f"dimension {d!r}: expected one of {MIX_DIMENSIONS}")
-    year, ct, t = _resolve_inputs(pledges, country_table, as_of, memberships)
+    ct, t = _resolve_inputs(pledges, country_table, year, memberships)
     gm = group_memberships(groups, year, memberships)
     a = _allocate_core(pledges, ct, method, include_global, t)
     cov = _coverage_group_from(a, ct, gm).set_index("group")

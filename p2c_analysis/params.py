@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from p2c_analysis.vocabulary import ALLOCATION_METHODS, FIRST_YEAR, IMPUTATION_METHODS, LATEST_YEAR
+
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
@@ -48,23 +50,20 @@ def _show(value: Any) -> str:
 # --- shared constants, imported lazily (the owning modules load pandas) ---------------------------
 def year_range() -> tuple[int, int]:
     """``(FIRST_YEAR, LATEST_YEAR)`` of the connectivity data (calendar years, inclusive)."""
-    from p2c_analysis import connectivity
 
-    return int(connectivity.FIRST_YEAR), int(connectivity.LATEST_YEAR)
+    return int(FIRST_YEAR), int(LATEST_YEAR)
 
 
 def allocation_methods() -> tuple[str, ...]:
-    """``gaps.ALLOCATION_METHODS`` (how a pledge's value is split across its countries)."""
-    from p2c_analysis import gaps
+    """``ALLOCATION_METHODS`` (how a pledge's value is split across its countries)."""
 
-    return tuple(gaps.ALLOCATION_METHODS)
+    return tuple(ALLOCATION_METHODS)
 
 
 def imputation_methods() -> tuple[str, ...]:
-    """``connectivity.IMPUTATION_METHODS`` (how gaps in a country's series are filled)."""
-    from p2c_analysis import connectivity
+    """``IMPUTATION_METHODS`` (how gaps in a country's series are filled)."""
 
-    return tuple(connectivity.IMPUTATION_METHODS)
+    return tuple(IMPUTATION_METHODS)
 
 
 # --- one checker per kind of value -----------------------------------------------------------
@@ -216,10 +215,10 @@ KNOWN_PARAMETERS: tuple[str, ...] = tuple(_CHECKS)
 def validate(**params: Any) -> dict[str, Any]:
     """Check and normalise report parameters by name; return a new dict, same keys.
 
-    - ``year``: int within ``connectivity.FIRST_YEAR..LATEST_YEAR`` (``"2024"`` accepted).
+    - ``year``: int within ``FIRST_YEAR..LATEST_YEAR`` (``"2024"`` accepted).
     - ``as_of``: ISO date string → :class:`datetime.date`; ``""`` = today (UTC).
-    - ``allocation``: one of ``gaps.ALLOCATION_METHODS``; ``method``: one of
-      ``connectivity.IMPUTATION_METHODS``.
+    - ``allocation``: one of ``ALLOCATION_METHODS``; ``method``: one of
+      ``IMPUTATION_METHODS``.
     - ``include_global``: bool (``true/false/yes/no/1/0`` accepted).
     - ``country``: country name or ISO2/ISO3 → ISO3 (``countries.resolve``).
     - ``pledges`` / ``mapping``: an existing file → its absolute path; ``""`` = bundled default.

@@ -10,7 +10,7 @@ is; ``None`` means today.
 
 Missing values:
 
-- ``status`` missing or outside ``fields.STATUSES`` counts as ``"unknown"``; an unknown status is
+- ``status`` missing or outside ``STATUSES`` counts as ``"unknown"``; an unknown status is
   not "completed" nor "withdrawn", so such a pledge can be overdue.
 - ``last_report_date`` NaT = never reported: never "reported"; a report dated *after* ``as_of``
   is ignored (it had not happened yet at ``as_of``).
@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from p2c_analysis import countries, fields
+from p2c_analysis.vocabulary import STATUS_LADDER, STATUSES, UNKNOWN
 
 LIGHTS: tuple[str, ...] = ("reported", "due", "overdue")
 LIGHT_DTYPE = pd.CategoricalDtype(list(LIGHTS), ordered=True)
@@ -48,15 +49,15 @@ def as_of_timestamp(as_of: object = None) -> pd.Timestamp:
 
 
 def _status(pledges: pd.DataFrame) -> pd.Series:
-    """``status`` as an ordered Categorical over ``fields.STATUSES``; missing/other -> unknown."""
+    """``status`` as an ordered Categorical over ``STATUSES``; missing/other -> unknown."""
     if "status" not in pledges.columns:
         raise ValueError("pledges: missing column 'status'")
     s = pledges["status"]
     if isinstance(s.dtype, pd.CategoricalDtype) and list(s.cat.categories) == list(
-            fields.STATUSES):
-        return s.fillna(fields.UNKNOWN).astype(fields.STATUS_DTYPE)
-    st = s.astype("object").where(s.notna(), fields.UNKNOWN).astype(str).str.strip().str.lower()
-    st = st.where(st.isin(fields.STATUSES), fields.UNKNOWN)
+            STATUSES):
+        return s.fillna(UNKNOWN).astype(fields.STATUS_DTYPE)
+    st = s.astype("object").where(s.notna(), UNKNOWN).astype(str).str.strip().str.lower()
+    st = st.where(st.isin(STATUSES), UNKNOWN)
     return st.astype(fields.STATUS_DTYPE)
 
 
@@ -67,12 +68,12 @@ def _need(pledges: pd.DataFrame, cols: tuple[str, ...]) -> None:
 
 
 def status_distribution(pledges: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Pledges and USD per status, over the full ordered list ``fields.STATUSES``.
+    """Pledges and USD per status, over the full ordered list ``STATUSES``.
 
     Columns ``[by,] status`` (ordered Categorical), ``pledges``, ``share`` (of pledges in the
     row's ``by`` group, or of all), ``usd`` (sum of ``estimated_value_usd``; pledges without a
     value add nothing), ``usd_share`` (NaN when the group has no USD), ``on_ladder`` (status in
-    ``fields.STATUS_LADDER``: announced < in progress < completed). Every status appears, with 0
+    ``STATUS_LADDER``: announced < in progress < completed). Every status appears, with 0
     when no pledge has it. ``by`` is an optional column to split by (e.g. ``"stakeholder_type"``).
     """
     st = _status(pledges)
@@ -82,7 +83,7 @@ def status_distribution(pledges: pd.DataFrame, by: str | None = None) -> pd.Data
     keys = ["status"]
     if by is not None:
         _need(pledges, (by,))
-        df.insert(0, by, pledges[by].astype("object").fillna(fields.UNKNOWN).to_numpy())
+        df.insert(0, by, pledges[by].astype("object").fillna(UNKNOWN).to_numpy())
         keys = [by, "status"]
     agg = df.groupby(keys, observed=False).agg(pledges=("n", "sum"), usd=("usd", "sum"))
     agg = agg.reset_index()
@@ -96,7 +97,7 @@ def status_distribution(pledges: pd.DataFrame, by: str | None = None) -> pd.Data
         agg["share"] = agg["pledges"] / tot_n
         agg["usd_share"] = (agg["usd"] / tot_u).where(tot_u > 0) if by is not None else (
             agg["usd"] / tot_u if tot_u > 0 else np.nan)
-    agg["on_ladder"] = agg["status"].astype(str).isin(fields.STATUS_LADDER)
+    agg["on_ladder"] = agg["status"].astype(str).isin(STATUS_LADDER)
     agg["status"] = agg["status"].astype(fields.STATUS_DTYPE)
     return agg[[*keys, "pledges", "share", "usd", "usd_share", "on_ladder"]]
 
@@ -146,7 +147,7 @@ def reporting_compliance(
         g = f.assign(_all="all").groupby("_all")
     else:
         _need(pledges, (by,))
-        f[by] = pledges[by].astype("object").fillna(fields.UNKNOWN).to_numpy()
+        f[by] = pledges[by].astype("object").fillna(UNKNOWN).to_numpy()
         g = f.groupby(by)
     out = g.agg(pledges=("n", "sum"), reported_recently=("recent_report", "sum"),
                 never_reported=("never", "sum"))

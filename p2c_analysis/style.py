@@ -57,7 +57,7 @@ GROUP_COLORS: dict[str, str] = {
     **REGION_COLORS,
     **INCOME_COLORS,
 }
-#: Display order of the standard groups (as ``countries.STANDARD_GROUPS``): World, LDC/LLDC/SIDS,
+#: Display order of the standard groups (as ``STANDARD_GROUPS``): World, LDC/LLDC/SIDS,
 #: the ITU-D regions, the income groups (low to high).
 GROUP_ORDER: tuple[str, ...] = tuple(GROUP_COLORS)
 #: Neutral colour for a group without a fixed colour (custom group lists).
@@ -66,7 +66,7 @@ OTHER_COLOR = "#999999"
 CATEGORICAL: tuple[str, ...] = (
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
 )
-#: Fixed colours of the four P2C focus areas (``fields.FOCUS_AREAS`` order).
+#: Fixed colours of the four P2C focus areas (``FOCUS_AREAS`` order).
 FOCUS_COLORS: dict[str, str] = {
     "ACCESS": CATEGORICAL[0],
     "ADOPTION": CATEGORICAL[1],

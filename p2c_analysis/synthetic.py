@@ -32,7 +32,7 @@ How targets are drawn. Each pledge gets an implementation region (an ITU-D regio
 ``"Global"``). Global pledges have ``is_global=True`` and no countries. Regional pledges name
 the region in ``target_regions``. Country pledges name 1 to 20 countries of the region, drawn
 with weights ``offline ** COUNTRY_WEIGHT_EXPONENT`` (offline people in
-:data:`connectivity.LATEST_YEAR`; the square root keeps India, Nigeria, ... from taking nearly
+:data:`LATEST_YEAR`; the square root keeps India, Nigeria, ... from taking nearly
 all single-country pledges); entity countries are drawn within the entity region with weights
 ``population ** COUNTRY_WEIGHT_EXPONENT``. To match the published LDC share, a country pledge
 in region ``r`` is marked LDC-targeting with probability ``min(1, c * s_r)`` (``s_r`` = the
@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from p2c_analysis import fields, milestones
+from p2c_analysis.vocabulary import LATEST_YEAR
 
 SYNTHETIC_NOTICE = (
     "SYNTHETIC DATA — not real pledges: generated to match the coalition's published 2023 "
@@ -261,7 +262,7 @@ def _country_table() -> pd.DataFrame:
     ref = countries.reference()
     ref = ref.loc[ref["itu_region"].isin(ITU_REGIONS), ["iso3", "itu_region"]]
     cy = connectivity.country_year()
-    cy = cy.loc[cy["year"] == connectivity.LATEST_YEAR, ["iso3", "population", "offline"]]
+    cy = cy.loc[cy["year"] == LATEST_YEAR, ["iso3", "population", "offline"]]
     t = ref.merge(cy, on="iso3", how="left").rename(columns={"itu_region": "region"})
     t["iso3"] = t["iso3"].astype(str)
     t["region"] = t["region"].astype(str)

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from p2c_analysis import connectivity, countries
+from p2c_analysis.vocabulary import ITU_REGIONS, LATEST_YEAR
 
 
 def test_world_offline_2024_about_2_3_billion():
@@ -19,7 +20,7 @@ def test_countries_only_no_aggregates():
     cy = connectivity.country_year()
     assert cy["iso3"].nunique() == 217
     assert not cy["iso3"].isin(["WLD", "LDC", "HIC", "SSF", "EMU"]).any()
-    assert cy["year"].max() == 2024 == connectivity.LATEST_YEAR
+    assert cy["year"].max() == 2024 == LATEST_YEAR
 
 
 def test_pakistan_interpolated_not_carried_forward():
@@ -99,7 +100,7 @@ def test_group_membership_follows_the_year():
 
 def test_validation_table_2024():
     v = connectivity.validation_table(2024).set_index("group")
-    for g in ("World", "LDC", "LLDC", "SIDS", *countries.ITU_REGIONS):
+    for g in ("World", "LDC", "LLDC", "SIDS", *ITU_REGIONS):
         assert g in v.index
         assert np.isfinite(v.loc[g, "itu_internet_pct"])
     assert v.loc["World", "itu_internet_pct"] == pytest.approx(67.6)
@@ -110,7 +111,7 @@ def test_validation_table_2024():
         v.loc["World", "ours_internet_pct"] - 67.6
     )
     # populations agree within 1.5% for the ITU-D regions (different vintages, same people)
-    for g in countries.ITU_REGIONS:
+    for g in ITU_REGIONS:
         ratio = v.loc[g, "ours_population"] / v.loc[g, "itu_population"]
         assert 0.985 < ratio < 1.015, g
 

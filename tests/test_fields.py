@@ -7,6 +7,13 @@ import pandera.errors
 import pytest
 
 from p2c_analysis import fields
+from p2c_analysis.vocabulary import (
+    FOCUS_AREAS,
+    PLEDGE_TYPES,
+    STAKEHOLDER_TYPES,
+    STATUS_LADDER,
+    STATUSES,
+)
 
 ARCHITECTURE_ORDER = [  # docs/architecture.md, "Canonical pledge table", in order
     "pledge_id", "title", "pledger", "stakeholder_type", "entity_country", "pledge_type",
@@ -18,11 +25,11 @@ ARCHITECTURE_ORDER = [  # docs/architecture.md, "Canonical pledge table", in ord
 
 
 def test_constants_match_the_brief() -> None:
-    assert fields.FOCUS_AREAS == ("ACCESS", "ADOPTION", "VALUE CREATION", "ACCELERATE INVESTMENT")
-    assert fields.STATUSES == ("announced", "in progress", "completed", "withdrawn", "unknown")
-    assert fields.STATUS_LADDER == ("announced", "in progress", "completed")
-    assert len(fields.STAKEHOLDER_TYPES) == 8 and "Civil society / NGO" in fields.STAKEHOLDER_TYPES
-    assert fields.PLEDGE_TYPES == ("Programmatic", "Financial", "Policy", "Advocacy", "In-kind")
+    assert FOCUS_AREAS == ("ACCESS", "ADOPTION", "VALUE CREATION", "ACCELERATE INVESTMENT")
+    assert STATUSES == ("announced", "in progress", "completed", "withdrawn", "unknown")
+    assert STATUS_LADDER == ("announced", "in progress", "completed")
+    assert len(STAKEHOLDER_TYPES) == 8 and "Civil society / NGO" in STAKEHOLDER_TYPES
+    assert PLEDGE_TYPES == ("Programmatic", "Financial", "Policy", "Advocacy", "In-kind")
 
 
 def test_canonical_columns_follow_the_architecture_contract() -> None:
@@ -41,7 +48,7 @@ def test_empty_frame_has_canonical_dtypes_and_passes_schema() -> None:
     assert e["is_global"].dtype == bool
     assert isinstance(e["status"].dtype, pd.CategoricalDtype)
     assert e["status"].dtype.ordered and list(e["status"].dtype.categories) == list(
-        fields.STATUSES)
+        STATUSES)
     fields.schema().validate(e)
 
 

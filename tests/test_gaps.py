@@ -26,7 +26,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from p2c_analysis import fields, gaps
+from p2c_analysis import connectivity, gaps
+from p2c_analysis.vocabulary import (
+    ALLOCATION_METHODS,
+    FOCUS_AREAS,
+    GLOBAL_LABEL,
+    NOT_STATED,
+    UNSTATED_ISO3,
+    UNSTATED_LABEL,
+)
 
 MEMBERS = {"R1": ["AAA", "BBB"], "R2": ["CCC", "DDD"], "G": ["AAA", "CCC"]}
 
@@ -61,7 +69,7 @@ def _usd(alloc: pd.DataFrame, pid: str, iso: str) -> float:
     return float(row["usd"].iloc[0])
 
 
-KW = {"memberships": MEMBERS, "as_of": 2024}
+KW = {"memberships": MEMBERS, "year": 2024}
 
 
 def test_explode_targets_rules():
@@ -146,13 +154,13 @@ def test_allocate_include_global_spreads_by_method():
     assert e.loc[e["pledge_id"] == "p3", "usd"].tolist() == [75.0] * 4
 
 
-@pytest.mark.parametrize("method", gaps.ALLOCATION_METHODS)
+@pytest.mark.parametrize("method", ALLOCATION_METHODS)
 @pytest.mark.parametrize("include_global", [False, True])
 def test_not_stated_pledges_stay_apart(method, include_global):
     # p7 (no target, not is_global) is one UNSTATED row under both settings and every method
     a = gaps.allocate(_pledges(), _ct(), method=method, include_global=include_global, **KW)
     p7 = a[a["pledge_id"] == "p7"]
-    assert list(p7["iso3"].astype(str)) == [gaps.UNSTATED_ISO3]
+    assert list(p7["iso3"].astype(str)) == [UNSTATED_ISO3]
     assert p7["usd"].tolist() == [50.0] and p7["weight"].tolist() == [1.0]
     assert bool(p7["is_unstated_row"].iloc[0]) and not p7["is_global_row"].iloc[0]
     assert int(a["is_unstated_row"].sum()) == 1
@@ -174,15 +182,15 @@ def test_not_stated_pledges_stay_apart(method, include_global):
     assert c["allocated_usd"].sum() == pytest.approx(590.0)  # 100+40+300+10+90+50
     g = gaps.coverage_by_group(_pledges(), ["R1", "R2"], _ct(), method=method,
                                include_global=include_global, **KW)
-    expect = (["R1", "R2"] + ([] if include_global else [gaps.GLOBAL_LABEL])
-              + [gaps.UNSTATED_LABEL])
+    expect = (["R1", "R2"] + ([] if include_global else [GLOBAL_LABEL])
+              + [UNSTATED_LABEL])
     assert g["group"].tolist() == expect
     gi = g.set_index("group")
-    assert gi.at[gaps.UNSTATED_LABEL, "pledges_targeting"] == 1
-    assert gi.at[gaps.UNSTATED_LABEL, "pledges_with_value"] == 1
-    assert gi.at[gaps.UNSTATED_LABEL, "allocated_usd"] == 50.0
-    assert gi.at[gaps.UNSTATED_LABEL, "n_countries"] == 0
-    assert np.isnan(gi.at[gaps.UNSTATED_LABEL, "attention_ratio_count"])
+    assert gi.at[UNSTATED_LABEL, "pledges_targeting"] == 1
+    assert gi.at[UNSTATED_LABEL, "pledges_with_value"] == 1
+    assert gi.at[UNSTATED_LABEL, "allocated_usd"] == 50.0
+    assert gi.at[UNSTATED_LABEL, "n_countries"] == 0
+    assert np.isnan(gi.at[UNSTATED_LABEL, "attention_ratio_count"])
 
 
 def test_no_pseudo_rows_without_such_pledges():
@@ -200,7 +208,7 @@ def test_missing_is_global_column_is_a_clear_error():
         gaps.allocate(_pledges().drop(columns="is_global"), _ct(), **KW)
 
 
-@pytest.mark.parametrize("method", gaps.ALLOCATION_METHODS)
+@pytest.mark.parametrize("method", ALLOCATION_METHODS)
 @pytest.mark.parametrize("include_global", [False, True])
 def test_allocation_sums_back_to_value(method, include_global):
     a = gaps.allocate(_pledges(), _ct(), method=method, include_global=include_global, **KW)
@@ -227,9 +235,9 @@ def test_allocation_sums_back_random_frame():
                       "target_regions": regions, "is_global": glob,
                       "estimated_value_usd": np.where(rng.random(n) < 0.3, np.nan,
                                                       rng.uniform(0, 1e9, n))})
-    for method in gaps.ALLOCATION_METHODS:
+    for method in ALLOCATION_METHODS:
         a = gaps.allocate(p, ct, method=method, include_global=True,
-                          memberships={"R": isos[:7]}, as_of=2024)
+                          memberships={"R": isos[:7]}, year=2024)
         s = a.groupby("pledge_id")["usd"].sum(min_count=1).reindex(p["pledge_id"])
         assert np.allclose(s.to_numpy(), p["estimated_value_usd"].to_numpy(), equal_nan=True)
         untargeted = np.array([not c and not r for c, r in zip(tc, regions, strict=True)])
@@ -286,10 +294,10 @@ def test_coverage_by_group_by_hand():
     assert g.at["R1", "allocated_usd"] == pytest.approx(172.0)
     assert g.at["R1", "attention_ratio_usd"] == pytest.approx((172 / 240) / 0.8)
     assert g.at["R2", "attention_ratio_usd"] == pytest.approx((68 / 240) / 0.2)
-    assert g.at[gaps.GLOBAL_LABEL, "pledges_targeting"] == 1  # p3 only, not p7
-    assert g.at[gaps.GLOBAL_LABEL, "allocated_usd"] == 300.0
-    assert g.at[gaps.UNSTATED_LABEL, "pledges_targeting"] == 1  # p7
-    assert g.at[gaps.UNSTATED_LABEL, "allocated_usd"] == 50.0
+    assert g.at[GLOBAL_LABEL, "pledges_targeting"] == 1  # p3 only, not p7
+    assert g.at[GLOBAL_LABEL, "allocated_usd"] == 300.0
+    assert g.at[UNSTATED_LABEL, "pledges_targeting"] == 1  # p7
+    assert g.at[UNSTATED_LABEL, "allocated_usd"] == 50.0
     # a dict of groups works the same
     g2 = gaps.coverage_by_group(_pledges(), {"R1": ["AAA", "BBB"]}, _ct(), **KW)
     assert g2.loc[g2["group"] == "R1", "allocated_usd"].iloc[0] == pytest.approx(172.0)
@@ -329,10 +337,10 @@ def test_sensitivity_side_by_side():
     assert s.at["R2", "attention_usd_min"] > 1
     assert s.at["R1", "pledges_targeting"] == 2
     # pseudo-rows: p3 (global) and p7 (not stated), same full USD under every method, no ratio
-    for mth in gaps.ALLOCATION_METHODS:
-        assert s.at[gaps.GLOBAL_LABEL, f"allocated_usd_{mth}"] == 300.0
-        assert s.at[gaps.UNSTATED_LABEL, f"allocated_usd_{mth}"] == 50.0
-    assert pd.isna(s.at[gaps.UNSTATED_LABEL, "robust_usd"])
+    for mth in ALLOCATION_METHODS:
+        assert s.at[GLOBAL_LABEL, f"allocated_usd_{mth}"] == 300.0
+        assert s.at[UNSTATED_LABEL, f"allocated_usd_{mth}"] == 50.0
+    assert pd.isna(s.at[UNSTATED_LABEL, "robust_usd"])
 
 
 def test_mix_by_hand():
@@ -347,11 +355,11 @@ def test_mix_by_hand():
     assert f.at["ACCESS", "offline_share"] == pytest.approx(0.8)
     s = m[(m["group"] == "R1") & (m["dimension"] == "stakeholder_type")].set_index("category")
     assert s.at["Government", "pledges"] == 1 and s.at["Private sector", "usd"] == 72
-    gl = m[(m["group"] == gaps.GLOBAL_LABEL) & (m["dimension"] == "focus_area")]
+    gl = m[(m["group"] == GLOBAL_LABEL) & (m["dimension"] == "focus_area")]
     assert gl.set_index("category").at["none stated", "pledges"] == 1
     # old semantics put p7 in this pseudo-group too (group_pledges 2); now p3 alone
     assert gl["group_pledges"].iloc[0] == 1 and gl["group_usd"].iloc[0] == 300.0
-    un = m[(m["group"] == gaps.UNSTATED_LABEL) & (m["dimension"] == "focus_area")]
+    un = m[(m["group"] == UNSTATED_LABEL) & (m["dimension"] == "focus_area")]
     un = un.set_index("category")
     assert un.at["ADOPTION", "pledges"] == 1 and un.at["ADOPTION", "usd"] == 50.0
     assert un["pledges"].sum() == 1 and un.at["ADOPTION", "group_usd"] == 50.0
@@ -359,8 +367,6 @@ def test_mix_by_hand():
 
 
 def test_bad_inputs():
-    with pytest.raises(ValueError, match="method"):
-        gaps.allocate(_pledges(), _ct(), method="gdp", **KW)
     p = _pledges()
     p.loc[1, "pledge_id"] = "p1"
     with pytest.raises(ValueError, match="pledge_id not unique"):
@@ -375,15 +381,15 @@ def test_membership_as_of_year_bhutan_and_sao_tome():
     p = pd.DataFrame({"pledge_id": ["ldc"], "target_countries": [[]],
                       "target_regions": [["LDC"]], "is_global": [False],
                       "estimated_value_usd": [1e6]})
-    t22 = set(gaps.explode_targets(p, as_of=2022)["iso3"])
-    t24 = set(gaps.explode_targets(p, as_of=2024)["iso3"])
-    t25 = set(gaps.explode_targets(p, as_of=2025)["iso3"])
+    t22 = set(gaps.explode_targets(p, year=2022)["iso3"])
+    t24 = set(gaps.explode_targets(p, year=2024)["iso3"])
+    t25 = set(gaps.explode_targets(p, year=2025)["iso3"])
     assert "BTN" in t22 and "BTN" not in t24
     assert "STP" in t24 and "STP" not in t25
     ct = pd.DataFrame({"iso3": ["BTN", "STP", "NPL"], "population": [1.0, 1.0, 1.0],
                        "offline": [1.0, 1.0, 2.0]})
-    a22 = gaps.allocate(p, ct, method="offline", as_of=2022)
-    a24 = gaps.allocate(p, ct, method="offline", as_of=2024)
+    a22 = gaps.allocate(p, ct, method="offline", year=2022)
+    a24 = gaps.allocate(p, ct, method="offline", year=2024)
     assert _usd(a22, "ldc", "BTN") == pytest.approx(1e6 * 1 / 4)  # BTN, STP, NPL in table
     assert "BTN" not in set(a24["iso3"].astype(str))
     assert _usd(a24, "ldc", "NPL") == pytest.approx(1e6 * 2 / 3)
@@ -400,12 +406,12 @@ def real():
 
 @pytest.fixture(scope="module")
 def ct2024():
-    return gaps.country_table(2024)
+    return connectivity.for_year(2024)
 
 
 def test_real_pledges_allocation(real, ct2024):
     assert len(real) == 38
-    a = gaps.allocate(real, ct2024, method="offline", as_of=2024)
+    a = gaps.allocate(real, ct2024, method="offline", year=2024)
     sums = a.groupby("pledge_id", observed=True)["usd"].sum(min_count=1)
     vals = real.set_index("pledge_id")["estimated_value_usd"]
     assert np.allclose(sums.reindex(vals.index.astype(str)).to_numpy(), vals.to_numpy(),
@@ -423,7 +429,7 @@ def test_real_pledges_allocation(real, ct2024):
     assert set(a.loc[a["is_unstated_row"], "pledge_id"].astype(str)) == set(
         real.loc[no_target & ~glob, "pledge_id"].astype(str))
     # spreading global pledges changes nothing for the not-stated ones
-    ag = gaps.allocate(real, ct2024, method="offline", include_global=True, as_of=2024)
+    ag = gaps.allocate(real, ct2024, method="offline", include_global=True, year=2024)
     assert int(ag["is_unstated_row"].sum()) == n_unstated
     assert len(ag) == len(a) - n_global + n_global * len(ct2024)
     # a three-country pledge is split by the countries' 2024 offline people
@@ -439,17 +445,17 @@ def test_real_pledges_allocation(real, ct2024):
 def test_real_pledges_coverage_counts(real, ct2024):
     from p2c_analysis import countries
 
-    g = gaps.coverage_by_group(real, ["World", "LDC"], ct2024, as_of=2024).set_index("group")
+    g = gaps.coverage_by_group(real, ["World", "LDC"], ct2024, year=2024).set_index("group")
     targeted = (real["target_countries"].map(len) > 0) | (real["target_regions"].map(len) > 0)
     glob = real["is_global"].astype(bool)
     assert g.at["World", "pledges_targeting"] == int(targeted.sum())
     # old expectation: GLOBAL_LABEL held every untargeted pledge. Now the untargeted pledges
     # that are not is_global (all 18 of them in the bundled file) form UNSTATED_LABEL, and
     # GLOBAL_LABEL appears only when some pledge is is_global without targets (none here).
-    assert g.at[gaps.UNSTATED_LABEL, "pledges_targeting"] == int((~targeted & ~glob).sum())
-    assert g.at[gaps.UNSTATED_LABEL, "allocated_usd"] == pytest.approx(
+    assert g.at[UNSTATED_LABEL, "pledges_targeting"] == int((~targeted & ~glob).sum())
+    assert g.at[UNSTATED_LABEL, "allocated_usd"] == pytest.approx(
         real.loc[~targeted & ~glob, "estimated_value_usd"].sum())
-    assert (gaps.GLOBAL_LABEL in g.index) == bool((~targeted & glob).any())
+    assert (GLOBAL_LABEL in g.index) == bool((~targeted & glob).any())
     # LDC count computed independently from the member list and the targeting rule
     ldc = set(countries.members("LDC", as_of=2024))
 
@@ -461,9 +467,9 @@ def test_real_pledges_coverage_counts(real, ct2024):
     assert g.at["LDC", "pledges_targeting"] == sum(hits_ldc(r) for r in real.itertuples())
     assert g.at["World", "attention_ratio_usd"] == pytest.approx(1.0)
     gg = gaps.coverage_by_group(real, ["World"], ct2024, include_global=True,
-                                as_of=2024).set_index("group")
+                                year=2024).set_index("group")
     assert gg.at["World", "attention_ratio_usd"] == pytest.approx(1.0)
-    assert gg.at[gaps.UNSTATED_LABEL, "pledges_targeting"] == int((~targeted & ~glob).sum())
+    assert gg.at[UNSTATED_LABEL, "pledges_targeting"] == int((~targeted & ~glob).sum())
 
 
 @pytest.mark.parametrize("include_global", [False, True])
@@ -471,19 +477,19 @@ def test_synthetic_allocation_sums_back(include_global, ct2024):
     from p2c_analysis import countries, synthetic
 
     p = synthetic.make_pledges(2000, seed=3)
-    for method in gaps.ALLOCATION_METHODS:
-        a = gaps.allocate(p, ct2024, method=method, include_global=include_global, as_of=2024)
+    for method in ALLOCATION_METHODS:
+        a = gaps.allocate(p, ct2024, method=method, include_global=include_global, year=2024)
         s = np.bincount(a["pledge_id"].cat.codes.to_numpy(), weights=a["usd"].fillna(0),
                         minlength=len(p))
         assert np.allclose(s, p["estimated_value_usd"].fillna(0).to_numpy(), rtol=1e-12)
         cc = gaps.coverage_by_country(p, ct2024, method=method, include_global=include_global,
-                                      as_of=2024)
+                                      year=2024)
         # every country row + the unallocated row, if any
         assert cc["allocated_usd"].sum() == pytest.approx(p["estimated_value_usd"].sum(),
                                                           rel=1e-9)
         # a group's USD is the sum over its members (VAT: in ITU Europe, not in WDI "World")
         cg = gaps.coverage_by_group(p, ["World", "Europe"], ct2024, method=method,
-                                    include_global=include_global, as_of=2024)
+                                    include_global=include_global, year=2024)
         cg = cg.set_index("group")
         for grp in ("World", "Europe"):
             mem = set(countries.members(grp, as_of=2024))
@@ -499,16 +505,11 @@ def test_sensitivity_by_country_and_mix_with_global():
     m = gaps.mix(_pledges(), ["R1"], _ct(), method="offline", include_global=True, **KW)
     # R1 rows only: the UNSTATED_LABEL pseudo-group (p7) is in the table too
     f = m[(m["group"] == "R1") & (m["dimension"] == "focus_area")].set_index("category")
-    assert gaps.GLOBAL_LABEL not in set(m["group"])
-    assert gaps.UNSTATED_LABEL in set(m["group"])  # p7 stays apart even so
+    assert GLOBAL_LABEL not in set(m["group"])
+    assert UNSTATED_LABEL in set(m["group"])  # p7 stays apart even so
     # p3 (global, no focus) now reaches R1 with 300 * (60 + 20) / 100 = 240
     assert f.at["none stated", "pledges"] == 1 and f.at["none stated", "usd"] == pytest.approx(240)
     assert f.at["ACCESS", "group_pledges"] == 3 and f.at["ACCESS", "group_usd"] == 172 + 240
-
-
-def test_as_of_must_be_a_year():
-    with pytest.raises(ValueError, match="as_of"):
-        gaps.allocate(_pledges(), _ct(), memberships=MEMBERS, as_of="2024-06-30")
 
 
 def test_only_a_global_pledge_without_value():
@@ -533,11 +534,11 @@ def test_region_expands_only_to_economies_with_data():
         "is_global": [False, False],
         "estimated_value_usd": [80.0, 10.0],
     })
-    for method in gaps.ALLOCATION_METHODS:
-        a = gaps.allocate(p, _ct(), method=method, memberships=members, as_of=2024)
+    for method in ALLOCATION_METHODS:
+        a = gaps.allocate(p, _ct(), method=method, memberships=members, year=2024)
         assert _usd(a, "r", "AAA") == pytest.approx(80.0)
         assert not ((a["pledge_id"] == "r") & (a["iso3"] == "ZZZ")).any()
-    a = gaps.allocate(p, _ct(), method="equal", memberships=members, as_of=2024)
+    a = gaps.allocate(p, _ct(), method="equal", memberships=members, year=2024)
     assert _usd(a, "n", "ZZZ") == pytest.approx(5.0)
 
 
@@ -547,7 +548,7 @@ def test_tally_counts_each_category_and_splits_usd():
         "stakeholder_type": ["Government", "Government", pd.NA, "Private sector"],
         "estimated_value_usd": [100.0, 50.0, np.nan, np.nan],
     })
-    t = gaps.tally(df, "focus_areas", fields.FOCUS_AREAS).set_index("category")
+    t = gaps.tally(df, "focus_areas", FOCUS_AREAS).set_index("category")
     # ACCESS: pledges 1 and 2 -> 2 pledges; USD 100/2 + 50 = 100 of 150 stated
     assert t.at["ACCESS", "pledges"] == 2 and t.at["ACCESS", "usd"] == 100.0
     assert t.at["ACCESS", "usd_share_pct"] == pytest.approx(100 * 100 / 150)
@@ -556,10 +557,10 @@ def test_tally_counts_each_category_and_splits_usd():
     assert t.at["ADOPTION", "pledges_with_value"] == 1
     assert t.at["ACCELERATE INVESTMENT", "pledges"] == 0
     assert np.isnan(t.at["ACCELERATE INVESTMENT", "usd"])
-    assert t.at[gaps.NOT_STATED, "pledges"] == 1 and np.isnan(t.at[gaps.NOT_STATED, "usd"])
+    assert t.at[NOT_STATED, "pledges"] == 1 and np.isnan(t.at[NOT_STATED, "usd"])
     assert t["pledge_share_pct"].sum() == pytest.approx(125.0)  # 5 mentions / 4 pledges
     assert t["usd_share_pct"].sum() == pytest.approx(100.0)
     s = gaps.tally(df, "stakeholder_type").set_index("category")
-    assert s["pledges"].to_dict() == {"Government": 2, "Private sector": 1, gaps.NOT_STATED: 1}
+    assert s["pledges"].to_dict() == {"Government": 2, "Private sector": 1, NOT_STATED: 1}
     with pytest.raises(KeyError, match="nope"):
         gaps.tally(df, "nope")

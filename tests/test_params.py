@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from p2c_analysis import connectivity, gaps
 from p2c_analysis import params as P
+from p2c_analysis.vocabulary import ALLOCATION_METHODS, FIRST_YEAR, LATEST_YEAR
 
 
 def _error(**kw) -> str:
@@ -21,7 +21,7 @@ def test_year_accepts_text_and_bounds_of_the_data():
     assert P.validate(year="2024") == {"year": 2024}
     assert P.validate(year=2000)["year"] == 2000
     assert P.validate(year=" 2010 ")["year"] == 2010
-    assert P.year_range() == (connectivity.FIRST_YEAR, connectivity.LATEST_YEAR)
+    assert P.year_range() == (FIRST_YEAR, LATEST_YEAR)
 
 
 def test_bad_year_names_parameter_value_and_range():
@@ -45,7 +45,7 @@ def test_as_of_iso_date_and_empty_means_today():
 
 # --- allocation, method ---------------------------------------------------------------------
 def test_allocation_methods_come_from_gaps():
-    assert P.allocation_methods() == gaps.ALLOCATION_METHODS
+    assert P.allocation_methods() == ALLOCATION_METHODS
     assert P.validate(allocation=" Offline ")["allocation"] == "offline"
     msg = _error(allocation="uniform")
     assert msg == "parameter 'allocation': 'uniform' is not one of equal, population, offline"

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from p2c_analysis import fields, progress
+from p2c_analysis import progress
+from p2c_analysis.vocabulary import STATUSES
 
 AS_OF = "2024-06-30"
 
@@ -83,7 +84,7 @@ def test_overdue_by_hand():
 
 def test_status_distribution_by_hand():
     d = progress.status_distribution(_pledges()).set_index("status")
-    assert list(d.index) == list(fields.STATUSES)
+    assert list(d.index) == list(STATUSES)
     assert d["pledges"].to_dict() == {"announced": 2, "in progress": 1, "completed": 1,
                                       "withdrawn": 1, "unknown": 2}
     assert d.at["announced", "share"] == pytest.approx(2 / 7)

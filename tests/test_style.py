@@ -13,7 +13,14 @@ matplotlib.use("Agg")
 
 from matplotlib import colors as mcolors  # noqa: E402
 
-from p2c_analysis import countries, style  # noqa: E402
+from p2c_analysis import style  # noqa: E402
+from p2c_analysis.vocabulary import (
+    FOCUS_AREAS,
+    INCOME_GROUPS,
+    ITU_REGIONS,
+    STANDARD_GROUPS,
+    UN_GROUPS,
+)
 
 
 @pytest.mark.parametrize(
@@ -73,20 +80,20 @@ def test_tick_formatters():
 
 
 def test_every_standard_group_has_its_own_valid_colour():
-    for g in countries.STANDARD_GROUPS:
+    for g in STANDARD_GROUPS:
         assert g in style.GROUP_COLORS, g
         assert mcolors.is_color_like(style.GROUP_COLORS[g])
     # within each family that is drawn together, colours are distinct
     families = [
-        ["World", *countries.ITU_REGIONS],
-        ["World", *countries.UN_GROUPS],
-        ["World", *countries.INCOME_GROUPS],
+        ["World", *ITU_REGIONS],
+        ["World", *UN_GROUPS],
+        ["World", *INCOME_GROUPS],
     ]
     for fam in families:
         cols = [style.GROUP_COLORS[g].lower() for g in fam]
         assert len(set(cols)) == len(cols), fam
     assert style.group_color("Some custom list") == style.OTHER_COLOR
-    assert list(style.GROUP_ORDER) == list(countries.STANDARD_GROUPS)
+    assert list(style.GROUP_ORDER) == list(STANDARD_GROUPS)
 
 
 def test_income_colours_are_ordered_dark_to_light():
@@ -95,7 +102,7 @@ def test_income_colours_are_ordered_dark_to_light():
         r, g, b = mcolors.to_rgb(hex_)
         return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
-    lums = [lum(style.INCOME_COLORS[g]) for g in countries.INCOME_GROUPS]
+    lums = [lum(style.INCOME_COLORS[g]) for g in INCOME_GROUPS]
     assert lums == sorted(lums)
 
 
@@ -135,7 +142,6 @@ def test_small_usd_and_shares():
 
 
 def test_focus_colours_cover_the_registry():
-    from p2c_analysis import fields
 
-    assert list(style.FOCUS_COLORS) == list(fields.FOCUS_AREAS)
-    assert len(set(style.FOCUS_COLORS.values())) == len(fields.FOCUS_AREAS)
+    assert list(style.FOCUS_COLORS) == list(FOCUS_AREAS)
+    assert len(set(style.FOCUS_COLORS.values())) == len(FOCUS_AREAS)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from p2c_analysis import countries, fields, milestones, synthetic
+from p2c_analysis.vocabulary import PLEDGE_TYPES
 
 N = 20_000
 
@@ -121,7 +122,7 @@ def test_pledge_type_shares(big):
     assert abs(_share(t == "Programmatic") - 389 / 845) < 0.015
     # the other types split like the new 2023 pledges: Advocacy 21 % : Policy 12 %
     assert abs((t == "Advocacy").sum() / (t == "Policy").sum() - 21 / 12) < 0.15
-    assert set(t) <= set(fields.PLEDGE_TYPES)
+    assert set(t) <= set(PLEDGE_TYPES)
 
 
 def test_entity_region_shares(big, itu_region):
