@@ -27,14 +27,14 @@ from pathlib import Path
 
 import nbformat
 
-from p2c_analysis import countries, paths, runner
+from p2c_analysis import countries, paths, planning, runner
 
 FIXTURES = paths.ROOT / "tests" / "fixtures" / "notebooks"
 GOAL_PER_REPORT = 1.5
 GOAL_TWO_WORKERS = 0.65
 
 
-def _timed_render(specs: list[runner.ReportSpec], out: Path, workers: int) -> tuple[float, Path]:
+def _timed_render(specs: list[planning.ReportSpec], out: Path, workers: int) -> tuple[float, Path]:
     t0 = time.perf_counter()
     result = runner.render(specs, out=out, workers=workers, progress=False)
     wall = time.perf_counter() - t0
@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     profile = real if real.is_file() else FIXTURES / "profile_standin.ipynb"
     ldc = countries.members("LDC")
     values = (ldc * (args.n // len(ldc) + 1))[: args.n] if args.n > len(ldc) else ldc[: args.n]
-    empty = runner.plan_render([FIXTURES / "empty.ipynb"], {})
-    batch = runner.plan_batch(profile, "country", values, {})
+    empty = planning.plan_render([FIXTURES / "empty.ipynb"], {})
+    batch = planning.plan_batch(profile, "country", values, {})
 
     print(f"bench_render: {len(batch)} country profiles from {profile.relative_to(paths.ROOT)}")
     if profile != real:

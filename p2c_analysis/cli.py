@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from p2c_analysis.params import ParameterError
-from p2c_analysis.runner import UsageError
+from p2c_analysis.planning import UsageError
 
 
 def _check_pledges(args: argparse.Namespace) -> int:
@@ -61,29 +61,49 @@ def _run(specs: list, args: argparse.Namespace) -> int:
         specs, out=args.out, workers=args.workers, progress=not args.no_progress,
         command=["p2c", *sys.argv[1:]], cell_timeout=args.timeout,
     )
-    print(runner.summary(result))
+    print(summary(result))
     return 1 if result.failed else 0
 
 
-def _render(args: argparse.Namespace) -> int:
-    from p2c_analysis import runner
+def summary(result: Any) -> str:
+    """End-of-run text of a :class:`runner.RunResult`: counts, where the reports are, each
+    failure with cell and error."""
+    from p2c_analysis.execution import first_line
 
-    specs = runner.plan_render(args.notebooks, _given_parameters(args))
+    ok = len(result.reports) - len(result.failed)
+    lines = [f"{ok} of {len(result.reports)} reports rendered into {result.run_dir}"]
+    for e in result.failed:
+        cell = e.get("failed_cell") or {}
+        where = ""
+        if cell:
+            where = f" in cell {cell.get('index')} (In [{cell.get('execution_count')}])"
+            if cell.get("source_first_line"):
+                where += f" `{cell['source_first_line'][:60]}`"
+        folder = e.get("folder") or f"{e['name']}.partial"
+        error = first_line(e.get("error"))[:200]
+        lines.append(f"  FAILED {e['name']}{where}: {error}  -> {folder}/")
+    return "\n".join(lines)
+
+
+def _render(args: argparse.Namespace) -> int:
+    from p2c_analysis import planning
+
+    specs = planning.plan_render(args.notebooks, _given_parameters(args))
     return _run(specs, args)
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from p2c_analysis import runner
+    from p2c_analysis import planning
 
-    name, values = runner.parse_over(args.over)
-    specs = runner.plan_batch(args.notebook, name, values, _given_parameters(args))
+    name, values = planning.parse_over(args.over)
+    specs = planning.plan_batch(args.notebook, name, values, _given_parameters(args))
     return _run(specs, args)
 
 
 def _params(args: argparse.Namespace) -> int:
-    from p2c_analysis import runner
+    from p2c_analysis import planning
 
-    print(runner.describe_parameters(args.notebook))
+    print(planning.describe_parameters(args.notebook))
     return 0
 
 

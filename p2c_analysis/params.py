@@ -1,18 +1,22 @@
-"""Validation of report parameters.
+"""Validation of report parameters: the one place where a parameter is checked.
 
-Report notebooks call :func:`validate` in the cell after their ``parameters`` cell, and the runner
-calls it before launching anything, so a bad value stops with one clear line naming the parameter
-and the value, e.g. ``parameter 'year': 1990 is outside the data (2000-2024)``.
+The runner calls :func:`validate_declared` before launching anything, and every report notebook
+calls :func:`validate` (through ``report.start``) right after its ``parameters`` cell, so a bad
+value stops with one clear line naming the parameter and the value, e.g.
+``parameter 'year': 1990 is outside the data (2000-2024)``. Everything below (``gaps``,
+``progress``, ``connectivity``...) trusts what comes out of here: an analysis ``year`` is an
+``int`` within the data, ``as_of`` a ``datetime.date``, methods are members of their vocabulary.
 
 Values may arrive as strings (from the command line or a YAML file): ``"2024"`` is read as the
-year 2024, ``"yes"`` as ``True``. Names this module does not know pass through unchanged.
+year 2024, ``"yes"`` as ``True``. Names this module does not know pass through unchanged, or are
+converted to the type the notebook declares (:func:`validate_declared`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,23 +51,13 @@ def _show(value: Any) -> str:
     return repr(str(value))
 
 
-# --- shared constants, imported lazily (the owning modules load pandas) ---------------------------
+#: The window of dates an analysis can be judged at (``as_of``): the years of pledges and data.
+AS_OF_RANGE: tuple[dt.date, dt.date] = (dt.date(FIRST_YEAR, 1, 1), dt.date(2100, 12, 31))
+
+
 def year_range() -> tuple[int, int]:
     """``(FIRST_YEAR, LATEST_YEAR)`` of the connectivity data (calendar years, inclusive)."""
-
-    return int(FIRST_YEAR), int(LATEST_YEAR)
-
-
-def allocation_methods() -> tuple[str, ...]:
-    """``ALLOCATION_METHODS`` (how a pledge's value is split across its countries)."""
-
-    return tuple(ALLOCATION_METHODS)
-
-
-def imputation_methods() -> tuple[str, ...]:
-    """``IMPUTATION_METHODS`` (how gaps in a country's series are filled)."""
-
-    return tuple(IMPUTATION_METHODS)
+    return FIRST_YEAR, LATEST_YEAR
 
 
 # --- one checker per kind of value -----------------------------------------------------------
@@ -121,19 +115,26 @@ def to_bool(name: str, value: Any) -> bool:
 
 
 def to_date(name: str, value: Any) -> dt.date:
-    """A calendar date from ``"YYYY-MM-DD"`` or a date/datetime; ``""``/``None`` = today (UTC)."""
+    """A calendar date from ``"YYYY-MM-DD"`` or a date/datetime; ``""``/``None`` = today (UTC).
+    Dates outside :data:`AS_OF_RANGE` are refused: Python can hold them, the analysis cannot."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return dt.datetime.now(dt.UTC).date()
+    out: dt.date | None = None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
+        out = value.date()
+    elif isinstance(value, dt.date):
+        out = value
+    elif isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value.strip())
+            out = dt.date.fromisoformat(value.strip())
         except ValueError:
-            pass
-    raise ParameterError(name, value, "is not a date (use YYYY-MM-DD)")
+            out = None
+    if out is None:
+        raise ParameterError(name, value, "is not a date (use YYYY-MM-DD)")
+    lo, hi = AS_OF_RANGE
+    if not lo <= out <= hi:
+        raise ParameterError(name, str(out), f"is outside the dates an analysis covers ({lo}-{hi})")
+    return out
 
 
 def to_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
@@ -146,13 +147,20 @@ def to_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
 
 
 def to_existing_file(name: str, value: Any) -> str:
-    """Absolute path of an existing file; ``""``/``None`` = the bundled default (kept ``""``)."""
+    """Absolute path of an existing, readable file; ``""``/``None`` = the bundled default (kept
+    ``""``)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
     path = Path(str(value).strip()).expanduser()
     if not path.is_file():
-        problem = "is a folder, not a file" if path.is_dir() else "does not exist"
+        problem = ("is a folder, not a file" if path.is_dir()
+                   else "is not a regular file" if path.exists() else "does not exist")
         raise ParameterError(name, value, problem)
+    try:
+        with open(path, "rb") as f:
+            f.read(1)
+    except OSError as err:
+        raise ParameterError(name, value, f"cannot be read ({err.strerror})") from None
     return str(path.resolve())
 
 
@@ -194,18 +202,13 @@ def _year(name: str, value: Any) -> int:
 _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "year": _year,
     "as_of": to_date,
-    "allocation": lambda n, v: to_choice(n, v, allocation_methods()),
-    "method": lambda n, v: to_choice(n, v, imputation_methods()),
+    "allocation": lambda n, v: to_choice(n, v, ALLOCATION_METHODS),
+    "method": lambda n, v: to_choice(n, v, IMPUTATION_METHODS),
     "include_global": to_bool,
     "country": to_country,
     "pledges": to_existing_file,
     "mapping": to_existing_file,
     "output_dir": to_existing_dir,
-    "window": lambda n, v: to_int(n, v, 1, None),
-    "top_n": lambda n, v: to_int(n, v, 1, None),
-    "target_year": lambda n, v: to_int(n, v, 2000, 2100),
-    "target_pct": lambda n, v: to_float(n, v, 0.0, 100.0),
-    "seed": lambda n, v: to_int(n, v, 0, None),
 }
 
 #: Names :func:`validate` checks; any other name passes through unchanged.
@@ -216,41 +219,57 @@ def validate(**params: Any) -> dict[str, Any]:
     """Check and normalise report parameters by name; return a new dict, same keys.
 
     - ``year``: int within ``FIRST_YEAR..LATEST_YEAR`` (``"2024"`` accepted).
-    - ``as_of``: ISO date string → :class:`datetime.date`; ``""`` = today (UTC).
-    - ``allocation``: one of ``ALLOCATION_METHODS``; ``method``: one of
-      ``IMPUTATION_METHODS``.
+    - ``as_of``: ISO date string → :class:`datetime.date` within :data:`AS_OF_RANGE`; ``""`` =
+      today (UTC).
+    - ``allocation``: one of ``ALLOCATION_METHODS``; ``method``: one of ``IMPUTATION_METHODS``.
     - ``include_global``: bool (``true/false/yes/no/1/0`` accepted).
     - ``country``: country name or ISO2/ISO3 → ISO3 (``countries.resolve``).
-    - ``pledges`` / ``mapping``: an existing file → its absolute path; ``""`` = bundled default.
+    - ``pledges`` / ``mapping``: an existing readable file → its absolute path; ``""`` =
+      bundled default.
     - ``output_dir``: an existing folder, or ``""`` = write no files.
-    - ``window`` / ``top_n`` (int >= 1), ``seed`` (int >= 0), ``target_year`` (2000-2100),
-      ``target_pct`` (float, percent 0-100).
 
     Raises :class:`ParameterError` (one line: parameter, value, problem) on the first bad value.
     """
+    return validate_declared(params)
+
+
+def validate_declared(
+    values: Mapping[str, Any], types: Mapping[str, str | None] | None = None
+) -> dict[str, Any]:
+    """:func:`validate` for a mapping, where a name :func:`validate` does not know is converted
+    to the type its notebook declares (``types``: name → papermill's ``inferred_type_name``:
+    ``int``, ``float``, ``bool``, ``str``, ``list``, ``dict``; other types and names without a
+    type pass through unchanged). Lists and dicts given as text are read as YAML."""
+    types = types or {}
     out: dict[str, Any] = {}
-    for name, value in params.items():
+    for name, value in values.items():
         check = _CHECKS.get(name)
-        out[name] = check(name, value) if check is not None else value
+        out[name] = check(name, value) if check is not None else _to_type(
+            name, value, types.get(name))
     return out
+
+
+def _to_type(name: str, value: Any, type_name: str | None) -> Any:
+    kind = (type_name or "").strip().lower()
+    if kind in {"list", "dict"} and isinstance(value, str):
+        import yaml
+
+        try:
+            value = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise ParameterError(name, value, f"is not a {kind} (YAML syntax)") from None
+        if not isinstance(value, list if kind == "list" else dict):
+            raise ParameterError(name, value, f"is not a {kind}")
+        return value
+    convert = {"int": to_int, "float": to_float, "bool": to_bool}.get(kind)
+    if convert is not None:
+        return convert(name, value)
+    if kind == "str":
+        return value if isinstance(value, str) else str(value)
+    return value
 
 
 def for_notebook(values: dict[str, Any]) -> dict[str, Any]:
     """Validated values as plain literals a notebook's parameters cell can hold
     (dates → ``"YYYY-MM-DD"``, everything else unchanged)."""
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
-
-
-def coerce(name: str, value: Any, type_name: str) -> Any:
-    """Convert a value given as text to a notebook's declared type (``int``, ``float``,
-    ``bool``, ``str``; papermill's ``inferred_type_name``). Other types: unchanged."""
-    kind = (type_name or "").strip().lower()
-    if kind == "int":
-        return to_int(name, value)
-    if kind == "float":
-        return to_float(name, value)
-    if kind == "bool":
-        return to_bool(name, value)
-    if kind == "str":
-        return value if isinstance(value, str) else str(value)
-    return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 
@@ -43,9 +44,18 @@ def test_as_of_iso_date_and_empty_means_today():
     assert "'2024-13-01'" in _error(as_of="2024-13-01")
 
 
+def test_as_of_that_python_holds_but_the_analysis_cannot():
+    # a date before the data or far in the future passes date parsing but not the analysis
+    assert _error(as_of="0001-01-01") == (
+        "parameter 'as_of': '0001-01-01' is outside the dates an analysis covers "
+        "(2000-01-01-2100-12-31)")
+    assert "outside the dates" in _error(as_of="9999-12-31")
+    assert P.validate(as_of="2000-01-01")["as_of"] == dt.date(2000, 1, 1)
+
+
 # --- allocation, method ---------------------------------------------------------------------
-def test_allocation_methods_come_from_gaps():
-    assert P.allocation_methods() == ALLOCATION_METHODS
+def test_allocation_methods_come_from_the_vocabulary():
+    assert ALLOCATION_METHODS == ("equal", "population", "offline")
     assert P.validate(allocation=" Offline ")["allocation"] == "offline"
     msg = _error(allocation="uniform")
     assert msg == "parameter 'allocation': 'uniform' is not one of equal, population, offline"
@@ -97,21 +107,48 @@ def test_pledges_and_mapping_paths(tmp_path):
     assert _error(mapping=str(tmp_path)).endswith("is a folder, not a file")
 
 
+def test_unreadable_pledge_file_is_refused_before_any_kernel(tmp_path, monkeypatch):
+    f = tmp_path / "locked.csv"
+    f.write_text("a\n1\n")
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(P, "open", denied, raising=False)  # as for a file without read rights
+    assert _error(pledges=str(f)) == f"parameter 'pledges': {str(f)!r} cannot be read " \
+        "(Permission denied)"
+
+
+def test_pledge_file_that_is_unreadable_as_a_file(tmp_path):
+    # a FIFO with no writer would block a reader: it is not a regular file and is refused
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    assert _error(pledges=str(fifo)).endswith("is not a regular file")
+
+
 def test_output_dir_must_exist(tmp_path):
     assert P.validate(output_dir=str(tmp_path))["output_dir"] == str(tmp_path)
     assert P.validate(output_dir="")["output_dir"] == ""  # empty: write no files
     assert "not an existing folder" in _error(output_dir=str(tmp_path / "missing"))
 
 
-# --- generic numbers, unknown names ---------------------------------------------------------
-def test_generic_numbers():
-    assert P.validate(window="3", target_pct="50.5", target_year="2030", seed=0) == {
-        "window": 3, "target_pct": 50.5, "target_year": 2030, "seed": 0,
-    }
-    assert "outside >= 1" in _error(window="0")
-    assert "outside 0.0-100.0" in _error(target_pct=150)
-    assert "not a finite number" in _error(target_pct="nan")
-    assert "not a number" in _error(target_pct="half")
+# --- declared types, unknown names ----------------------------------------------------------
+def test_names_params_does_not_know_take_the_declared_type():
+    types = {"window": "int", "share": "float", "flag": "bool", "label": "str",
+             "groups": "list", "other": "None"}
+    out = P.validate_declared({"window": "3", "share": "50.5", "flag": "yes", "label": 12,
+                               "groups": "[LDC, SIDS]", "other": "[1, 2]"}, types)
+    assert out == {"window": 3, "share": 50.5, "flag": True, "label": "12",
+                   "groups": ["LDC", "SIDS"], "other": "[1, 2]"}
+    with pytest.raises(P.ParameterError, match="'window': 'seven' is not a whole number"):
+        P.validate_declared({"window": "seven"}, types)
+    with pytest.raises(P.ParameterError, match="not a finite number"):
+        P.validate_declared({"share": "nan"}, types)
+    with pytest.raises(P.ParameterError, match="'groups': 'LDC' is not a list"):
+        P.validate_declared({"groups": "LDC"}, types)
+    # known names are checked whatever the declared type says
+    with pytest.raises(P.ParameterError, match="outside the data"):
+        P.validate_declared({"year": "1990"}, {"year": "int"})
 
 
 def test_unknown_names_pass_through_unchanged():
@@ -140,13 +177,3 @@ def test_parameter_error_shows_one_line_in_ipython():
 def test_for_notebook_turns_dates_into_text():
     out = P.for_notebook({"as_of": dt.date(2024, 1, 31), "year": 2024})
     assert out == {"as_of": "2024-01-31", "year": 2024}
-
-
-def test_coerce_to_declared_type():
-    assert P.coerce("n", "7", "int") == 7
-    assert P.coerce("x", "0.25", "float") == 0.25
-    assert P.coerce("b", "yes", "bool") is True
-    assert P.coerce("s", 12, "str") == "12"
-    assert P.coerce("other", "[1, 2]", "None") == "[1, 2]"
-    with pytest.raises(P.ParameterError, match="parameter 'n': 'seven' is not a whole number"):
-        P.coerce("n", "seven", "int")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import re
 
-from p2c_analysis import paths, runner
+from p2c_analysis import cli, paths, planning, runner
 
 XSS_TITLE = "<script>alert(1)</script>"
 XSS_PLEDGER = "<img src=x onerror=alert(2)>"
@@ -35,11 +35,11 @@ def _pledge_file(tmp_path):
 
 def test_pledge_text_is_escaped_in_rendered_html(tmp_path):
     pledge_file = _pledge_file(tmp_path)
-    specs = runner.plan_render(
+    specs = planning.plan_render(
         ["implementation_progress"], {"pledges": str(pledge_file), "as_of": "2026-06-30"}
     )
     result = runner.render(specs, out=tmp_path / "runs", workers=1, progress=False)
-    assert not result.failed, runner.summary(result)
+    assert not result.failed, cli.summary(result)
     folder = result.run_dir / "implementation_progress"
     html = (folder / "implementation_progress.html").read_text(encoding="utf-8")
 

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from html_resources import external_resources
 
-from p2c_analysis import cli, countries, paths, runner
+from p2c_analysis import cli, countries, execution, paths, planning, runner
 from p2c_analysis.params import ParameterError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
@@ -159,7 +160,7 @@ def test_report_folder_holds_notebook_html_and_tables(render_run):
 def test_html_is_self_contained_and_hides_code(render_run):
     _, run_dir, _ = render_run
     html = (run_dir / "table" / "table.html").read_text()
-    assert runner.external_resources(html) == []
+    assert external_resources(html) == []
     # belt and braces, independent of the parser: no tag loads anything from http(s)
     loads = r"""<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=\s*["']?(https?:)?//"""
     assert not re.search(loads, html, re.IGNORECASE)
@@ -178,7 +179,7 @@ def test_external_resources_finds_loads_not_links():
     @font-face { src: url('https://fonts.example/f.woff2'); } .a { background: url(data:x) }
     </style></head><body><a href="https://itu.int">source</a>
     <img src="data:image/png;base64,AAAA"><img src="local.png"></body></html>"""
-    assert runner.external_resources(html) == [
+    assert external_resources(html) == [
         "https://cdn.example/x.js", "//fonts.example/f.css", "https://fonts.example/f.woff2"
     ]
 
@@ -210,8 +211,8 @@ def test_batch_names_are_sanitised_and_stay_inside_out(batch_run, out_root, tmp_
 
 def test_parameter_error_in_notebook_is_one_line(tmp_path):
     # bypass the runner's own check to see what a notebook shows for a bad value
-    spec = runner.ReportSpec("bad-year", TABLE.resolve(), {"year": 1990})
-    entry = runner.execute_report(spec, tmp_path)
+    spec = planning.ReportSpec("bad-year", TABLE.resolve(), {"year": 1990})
+    entry = execution.execute_report(spec, tmp_path)
     assert entry["status"] == "failed"
     line = "ParameterError: parameter 'year': 1990 is outside the data (2000-2024)"
     assert entry["error"] == line
@@ -254,7 +255,7 @@ def test_undeclared_parameter_is_named(capsys, tmp_path):
     assert "parameter 'colour': 'red' is not a parameter of empty" in err
     declares = "declares: year, country, allocation, label"
     with pytest.raises(ParameterError, match=f"'colour'.*{declares}"):
-        runner.prepare_parameters(EMPTY, {"colour": "red"})
+        planning.prepare_parameters(EMPTY, {"colour": "red"})
 
 
 def test_output_dir_is_the_runners(capsys, tmp_path):
@@ -277,12 +278,12 @@ def test_parameters_file_and_p_override(tmp_path):
         ["render", str(EMPTY), "-f", str(yml), "-p", "year", "2021"]
     )
     given = cli._given_parameters(args)
-    (spec,) = runner.plan_render([EMPTY], given)
+    (spec,) = planning.plan_render([EMPTY], given)
     assert spec.parameters == {"year": 2021, "label": "from-file", "allocation": "population"}
 
 
 def test_batch_over_group_is_its_members_today():
-    specs = runner.plan_batch(EMPTY, "country", "LDC", {"year": "2020"})
+    specs = planning.plan_batch(EMPTY, "country", "LDC", {"year": "2020"})
     ldc = countries.members("LDC")
     assert [s.name for s in specs] == [f"empty-{iso}" for iso in ldc]
     assert all(s.parameters == {"year": 2020, "country": iso} for s, iso in zip(specs, ldc,
@@ -290,10 +291,10 @@ def test_batch_over_group_is_its_members_today():
 
 
 def test_batch_values_are_normalised_and_deduplicated():
-    specs = runner.plan_batch(EMPTY, "country", "Kenya, KEN ,Ghana", None)
+    specs = planning.plan_batch(EMPTY, "country", "Kenya, KEN ,Ghana", None)
     assert [s.name for s in specs] == ["empty-KEN", "empty-GHA"]
-    with pytest.raises(runner.UsageError, match="both"):
-        runner.plan_batch(EMPTY, "country", "KEN", {"country": "GHA"})
+    with pytest.raises(planning.UsageError, match="both"):
+        planning.plan_batch(EMPTY, "country", "KEN", {"country": "GHA"})
 
 
 def test_params_command_lists_types_defaults_help(capsys):
@@ -311,21 +312,21 @@ def test_params_command_lists_types_defaults_help(capsys):
      ("a/../b", "a-.-b"), (".hidden", "hidden"), ("x" * 200, "x" * 80)],
 )
 def test_safe_name(text, expected):
-    name = runner.safe_name(text)
+    name = planning.safe_name(text)
     assert name == expected
     assert "/" not in name and ".." not in name and not name.startswith(".")
 
 
 @pytest.mark.parametrize("text", ["..", ".", "/", "   ", "漢字"])
 def test_safe_name_refuses_nothing_left(text):
-    with pytest.raises(runner.UsageError):
-        runner.safe_name(text)
+    with pytest.raises(planning.UsageError):
+        planning.safe_name(text)
 
 
 @pytest.mark.parametrize("name", ["..", "../x", "a/b", "/abs"])
 def test_folder_names_cannot_leave_the_run(tmp_path, name):
-    with pytest.raises(runner.UsageError):
-        runner._inside(tmp_path, name)
+    with pytest.raises(planning.UsageError):
+        execution.inside(tmp_path, name)
 
 
 def test_interrupted_report_leaves_only_a_partial_folder(tmp_path, monkeypatch):
@@ -336,9 +337,9 @@ def test_interrupted_report_leaves_only_a_partial_folder(tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(papermill, "execute_notebook", interrupted)
-    spec = runner.ReportSpec("empty", EMPTY.resolve(), {})
+    spec = planning.ReportSpec("empty", EMPTY.resolve(), {})
     with pytest.raises(KeyboardInterrupt):
-        runner.execute_report(spec, tmp_path)
+        execution.execute_report(spec, tmp_path)
     assert (tmp_path / "empty.partial" / "empty.ipynb").exists()
     assert not (tmp_path / "empty").exists()
 

@@ -1,0 +1,252 @@
+"""Planning a run: which reports to render, with which checked parameters.
+
+Nothing here starts a kernel. A report is named by its notebook (``country_profile`` →
+``notebooks/country_profile.ipynb``) or a path; its parameters are the ones its ``parameters``
+cell declares (read with papermill), checked by :mod:`p2c_analysis.params` before anything runs.
+The result is a list of :class:`ReportSpec`, which :func:`p2c_analysis.runner.render` executes.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from p2c_analysis import params as P
+from p2c_analysis import paths
+
+STANDARD_REPORTS: tuple[str, ...] = (
+    "connectivity_gap",
+    "pledge_landscape",
+    "gap_coverage",
+    "country_profile",
+    "implementation_progress",
+)
+
+#: Parameters the runner sets itself; users may not pass them.
+RUNNER_PARAMETERS: tuple[str, ...] = ("output_dir",)
+
+
+class UsageError(ValueError):
+    """A bad command (unknown notebook, malformed ``--over``...): one line, exit code 2."""
+
+
+# --- notebooks and their parameters ------------------------------------------------------------
+def resolve_notebook(ref: str | Path, notebooks_dir: Path | None = None) -> Path:
+    """Path of a report notebook: a report name (``"country_profile"`` →
+    ``notebooks/country_profile.ipynb``) or a path to an ``.ipynb`` file."""
+    text = str(ref)
+    path = Path(text).expanduser()
+    if text.endswith(".ipynb") or path.is_file():
+        if not path.is_file():
+            raise UsageError(f"notebook {text!r} does not exist")
+        return path.resolve()
+    folder = notebooks_dir or paths.NOTEBOOKS
+    candidate = folder / f"{text}.ipynb"
+    if not candidate.is_file():
+        known = sorted(p.stem for p in folder.glob("*.ipynb")) if folder.is_dir() else []
+        hint = f" (known: {', '.join(known)})" if known else f" (no notebooks in {folder})"
+        raise UsageError(f"no report notebook {text!r}{hint}")
+    return candidate.resolve()
+
+
+def declared_parameters(notebook: str | Path) -> dict[str, dict[str, Any]]:
+    """The notebook's ``parameters`` cell: ``{name: {"name", "inferred_type_name", "default",
+    "help"}}`` as papermill's ``inspect_notebook`` reads it (defaults are source text)."""
+    path = Path(notebook).resolve()
+    stat = path.stat()
+    return {k: dict(v) for k, v in _inspect(str(path), stat.st_mtime_ns, stat.st_size).items()}
+
+
+@functools.lru_cache(maxsize=64)
+def _inspect(path: str, mtime_ns: int, size: int) -> dict[str, dict[str, Any]]:
+    import papermill
+
+    return dict(papermill.inspect_notebook(path))
+
+
+def describe_parameters(notebook: str | Path) -> str:
+    """Human-readable list of a notebook's parameters (``p2c params``): name, type, default,
+    help; which ones :func:`params.validate` checks and which the runner sets."""
+    nb = resolve_notebook(notebook)
+    declared = declared_parameters(nb)
+    if not declared:
+        return f"{nb.stem}: no parameters (no cell tagged 'parameters')"
+    width = max(len(n) for n in declared)
+    lines = [f"Parameters of {nb.stem} ({nb}):"]
+    for name, info in declared.items():
+        kind = info.get("inferred_type_name") or "None"
+        text = f"  {name:<{width}}  {kind:<6} default {info.get('default')}"
+        notes = []
+        if info.get("help"):
+            notes.append(str(info["help"]))
+        if name in RUNNER_PARAMETERS and "runner" not in str(info.get("help")):
+            notes.append("set by the runner")
+        elif name in P.KNOWN_PARAMETERS and name not in RUNNER_PARAMETERS:
+            notes.append("checked by params.validate")
+        if notes:
+            text += "  # " + "; ".join(notes)
+        lines.append(text)
+    return "\n".join(lines)
+
+
+def effective_parameters(notebook: str | Path, passed: Mapping[str, Any]) -> dict[str, Any]:
+    """Every declared parameter (but ``output_dir``) with the value a report runs with: the
+    passed value, else the notebook's default (a Python literal; its source text otherwise)."""
+    out: dict[str, Any] = {}
+    for name, info in declared_parameters(notebook).items():
+        if name in RUNNER_PARAMETERS:
+            continue
+        if name in passed:
+            out[name] = passed[name]
+            continue
+        try:
+            out[name] = ast.literal_eval(str(info.get("default")))
+        except (ValueError, SyntaxError):
+            out[name] = info.get("default")
+    return out
+
+
+def prepare_parameters(
+    notebook: Path,
+    given: Mapping[str, Any],
+    declared: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Check ``given`` against what ``notebook`` declares and normalise the values.
+
+    Names the notebook does not declare and runner-owned names (``output_dir``) raise
+    :class:`params.ParameterError`; every value goes through :func:`params.validate_declared`
+    (the notebook's declared types for names ``params`` does not know). Returns literals fit
+    for papermill (dates as ISO text).
+    """
+    declared = declared_parameters(notebook) if declared is None else declared
+    for name, value in given.items():
+        if name in RUNNER_PARAMETERS:
+            raise P.ParameterError(name, value, "is set by the runner (use --out for the folder)")
+        if name not in declared:
+            names = ", ".join(n for n in declared if n not in RUNNER_PARAMETERS) or "none"
+            raise P.ParameterError(
+                name, value, f"is not a parameter of {notebook.stem} (it declares: {names})"
+            )
+    types = {name: declared[name].get("inferred_type_name") for name in given}
+    return P.for_notebook(P.validate_declared(given, types))
+
+
+# --- what to render ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReportSpec:
+    """One report to render: folder ``name`` in the run, source ``notebook``, and the
+    validated ``parameters`` (without ``output_dir``, which the runner adds)."""
+
+    name: str
+    notebook: Path
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def safe_name(text: Any, max_len: int = 80) -> str:
+    """A folder name derived from ``text``: ASCII letters, digits, ``_``, ``-`` and single dots
+    only; no ``/``, no ``..``, no leading dot or dash. Raises :class:`UsageError` when nothing
+    usable remains."""
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    name = _UNSAFE.sub("-", ascii_text)
+    name = re.sub(r"\.{2,}", ".", name)
+    name = re.sub(r"-{2,}", "-", name).strip(".-")[:max_len].strip(".-")
+    if not name:
+        raise UsageError(f"cannot make a folder name from {str(text)!r}")
+    return name
+
+
+def _unique_names(specs: list[ReportSpec]) -> list[ReportSpec]:
+    seen: dict[str, int] = {}
+    out = []
+    for spec in specs:
+        n = seen.get(spec.name, 0) + 1
+        seen[spec.name] = n
+        if n > 1:
+            spec = ReportSpec(f"{spec.name}-{n}", spec.notebook, spec.parameters)
+        out.append(spec)
+    return out
+
+
+def plan_render(
+    notebooks: Sequence[str | Path] | None, given: Mapping[str, Any] | None = None
+) -> list[ReportSpec]:
+    """Reports for ``p2c render``: each notebook once (none = :data:`STANDARD_REPORTS`).
+
+    Each given parameter goes to the notebooks that declare it; a name that none of them
+    declares raises :class:`params.ParameterError`. All values are checked here, before
+    anything is launched.
+    """
+    given = dict(given or {})
+    paths_ = [resolve_notebook(n) for n in (notebooks or STANDARD_REPORTS)]
+    declared = {p: declared_parameters(p) for p in paths_}
+    for name, value in given.items():
+        if name in RUNNER_PARAMETERS:
+            raise P.ParameterError(name, value, "is set by the runner (use --out for the folder)")
+        if not any(name in d for d in declared.values()):
+            which = paths_[0].stem if len(paths_) == 1 else "any of the selected notebooks"
+            raise P.ParameterError(name, value, f"is not a parameter of {which}")
+    specs = []
+    for p in paths_:
+        mine = {k: v for k, v in given.items() if k in declared[p]}
+        specs.append(ReportSpec(safe_name(p.stem), p, prepare_parameters(p, mine, declared[p])))
+    return _unique_names(specs)
+
+
+def expand_values(name: str, text: str) -> list[str]:
+    """The values of ``--over NAME=VALUES``: a comma list, or (for ``country``) a group label
+    such as ``LDC`` → its members as of today (``countries.members``)."""
+    parts = [v.strip() for v in str(text).split(",")]
+    parts = [v for v in parts if v]
+    if not parts:
+        raise UsageError(f"--over {name}=: no values given")
+    if name == "country" and len(parts) == 1:
+        from p2c_analysis import countries
+
+        try:
+            members = list(countries.members(parts[0]))  # as of today
+        except (KeyError, ValueError, LookupError):  # UnknownGroupError: not a group
+            members = []
+        if members:
+            return members
+    return parts
+
+
+def parse_over(text: str) -> tuple[str, str]:
+    """``"NAME=VALUES"`` → ``(NAME, VALUES)``."""
+    name, sep, values = str(text).partition("=")
+    if not sep or not name.strip():
+        raise UsageError(f"--over expects NAME=VALUES, got {text!r}")
+    return name.strip(), values.strip()
+
+
+def plan_batch(
+    notebook: str | Path, name: str, values: str | Sequence[Any], given: Mapping[str, Any] | None
+) -> list[ReportSpec]:
+    """Reports for ``p2c batch``: one per value of parameter ``name`` (a comma list / group
+    label, or a sequence), folders ``<notebook>-<value>`` (value after normalisation, e.g. the
+    ISO3 code). Every value is validated before anything runs; duplicates are rendered once."""
+    given = dict(given or {})
+    nb = resolve_notebook(notebook)
+    declared = declared_parameters(nb)
+    if name in given:
+        raise UsageError(f"parameter {name!r} is given both with -p/-f and with --over")
+    raw = expand_values(name, values) if isinstance(values, str) else list(values)
+    specs: list[ReportSpec] = []
+    seen: set[str] = set()
+    for value in raw:
+        prepared = prepare_parameters(nb, {**given, name: value}, declared)
+        label = safe_name(prepared[name])
+        if label in seen:
+            continue
+        seen.add(label)
+        specs.append(ReportSpec(f"{safe_name(nb.stem)}-{label}", nb, prepared))
+    return _unique_names(specs)
