@@ -149,6 +149,26 @@ def for_year(year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFrame:
     return cy[cy["year"].eq(year)].reset_index(drop=True)
 
 
+def offline_by_country(year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFrame:
+    """One row per economy for ``year`` with its name and groups: ``iso3, name, year,
+    population, internet_pct, offline, imputed, source_year, method, itu_region, income_group,
+    ldc, lldc, sids`` (units as :func:`country_year`; group flags are the M49 lists of Sept
+    2024, text ``<NA>`` where the economy has no ITU-D region or income group)."""
+    ref = countries.reference().set_index("iso3")
+    out = for_year(year, method)[["iso3", "year", "population", "internet_pct", "offline",
+                                  "imputed", "source_year", "method"]]
+    out.insert(1, "name", out["iso3"].map(ref["name"]))
+    for col in ("itu_region", "income_group", "ldc", "lldc", "sids"):
+        out[col] = out["iso3"].map(ref[col])
+    return out
+
+
+def history(iso3: str, year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFrame:
+    """One economy's rows of :func:`country_year` up to ``year``, oldest first."""
+    cy = country_year(method)
+    return cy[cy["iso3"].eq(iso3) & cy["year"].le(year)].sort_values("year")
+
+
 def check_year(year: int) -> None:
     """Raise ``ValueError`` naming the year unless it is within the data."""
     if isinstance(year, bool) or not isinstance(year, int | np.integer):

@@ -14,6 +14,8 @@ The column contract itself is fixed in ``docs/architecture.md`` ("Canonical pled
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -315,6 +317,66 @@ def schema() -> pa.DataFrameSchema:
         ordered=True,
         name="canonical_pledges",
     )
+
+
+def input_schema(*columns: str) -> pa.DataFrameSchema:
+    """The part of :func:`schema` a function reads: the named columns with their dtypes
+    (coerced, so a hand-made frame with plain ``str`` ids passes; never for booleans, where
+    coercion would read the text ``"False"`` as True), allowed values, uniqueness of
+    ``pledge_id`` and ``estimated_value_usd >= 0``; other columns may be present. List cells are
+    not re-checked item by item (the loader's full schema did), which keeps the check cheap at
+    platform scale."""
+    return _input_schema(tuple(columns))
+
+
+@functools.cache
+def _input_schema(columns: tuple[str, ...]) -> pa.DataFrameSchema:
+    out = {}
+    for name in columns:
+        f = FIELDS_BY_NAME[name]
+        full = _column(f)
+        checks = [] if f.is_list else list(full.checks)
+        out[name] = pa.Column(full.dtype, checks=checks, nullable=f.nullable, unique=full.unique,
+                              coerce=f.dtype != "bool", required=True, title=name)
+    return pa.DataFrameSchema(out, strict=False, name=f"pledges ({', '.join(columns)})")
+
+
+class PledgeTableError(ValueError):
+    """A pledge table given to a function does not fit the canonical schema; one line naming
+    the function, the column and the problem."""
+
+
+def _one_line(err: Exception) -> str:
+    first = getattr(err, "schema_errors", None)  # SchemaErrors: several, show the first
+    text = str(first[0]) if first else str(err)
+    return " ".join(text.split())[:300]
+
+
+def checked(*columns: str):
+    """Decorator of the public functions that take a canonical pledge table as ``pledges``:
+    the table is validated against :func:`input_schema` of ``columns`` (pandera) when the
+    function is called, so the function body trusts it; a table that does not fit raises
+    :class:`PledgeTableError` (one line)."""
+    from pandera.errors import SchemaError, SchemaErrors
+
+    schema = input_schema(*columns)
+
+    def decorate(fn):
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            try:
+                bound.arguments["pledges"] = schema.validate(bound.arguments["pledges"])
+            except (SchemaError, SchemaErrors) as err:
+                raise PledgeTableError(f"pledges given to {fn.__name__}: {_one_line(err)}") \
+                    from None
+            return fn(*bound.args, **bound.kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 # --- docs -------------------------------------------------------------------------------------

@@ -108,14 +108,17 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
+from p2c_analysis.fields import checked
 from p2c_analysis.vocabulary import (
     ALLOCATION_METHODS,
     FOCUS_AREAS,
     GLOBAL_ISO3,
     GLOBAL_LABEL,
+    ITU_REGIONS,
     LATEST_YEAR,
     NOT_STATED,
     PLEDGE_TYPES,
+    PSEUDO_LABELS,
     STAKEHOLDER_TYPES,
     UNKNOWN,
     UNSTATED_ISO3,
@@ -126,6 +129,9 @@ Memberships = Mapping[str, Sequence[str]]
 Groups = Sequence[str] | Mapping[str, Sequence[str]]
 
 _METHOD_COLUMN = {"population": "population", "offline": "offline"}
+#: Pledge columns the allocation reads (checked by the schema at each public function).
+_GEOGRAPHY = ("pledge_id", "target_countries", "target_regions", "is_global")
+_VALUED = (*_GEOGRAPHY, "estimated_value_usd")
 
 
 # --- inputs from sibling modules ------------------------------------------------------------
@@ -192,28 +198,9 @@ def _list_lengths(cells: list) -> tuple[list, np.ndarray]:
     return cells, np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
 
 
-def _check_pledges(pledges: pd.DataFrame, needed: Iterable[str]) -> None:
-    missing = [c for c in needed if c not in pledges.columns]
-    if missing:
-        raise ValueError(f"pledges: missing column(s) {missing}")
-
-
-def _unique_ids(pledges: pd.DataFrame) -> pd.Index:
-    """``pledge_id`` as an Index, raising a one-line error when not unique."""
-    ids = pd.Index(pledges["pledge_id"].astype(str))
-    if not ids.is_unique:
-        dup = ids[ids.duplicated()][0]
-        raise ValueError(f"pledges: pledge_id not unique (e.g. {dup!r})")
-    return ids
-
-
-def _global_flags(pledges: pd.DataFrame) -> np.ndarray:
-    """``is_global`` as a bool array; a missing cell reads as False (not stated)."""
-    col = pledges["is_global"]
-    try:
-        return col.to_numpy(dtype=bool, na_value=False)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"pledges: column 'is_global' is not boolean ({exc})") from exc
+def _ids_at(pledges: pd.DataFrame, positions: np.ndarray) -> pd.Series:
+    """The ``pledge_id`` of each pledge position, in the pledge table's own dtype."""
+    return pledges["pledge_id"].take(positions).reset_index(drop=True)
 
 
 def _dedupe(p: np.ndarray, c: np.ndarray, via: np.ndarray, multi: np.ndarray, nu: int):
@@ -236,7 +223,6 @@ def _targets(
     memberships: Memberships | None,
     table_iso3: Sequence[str] | None = None,
 ) -> _Targets:
-    _check_pledges(pledges, ("pledge_id", "target_countries", "target_regions", "is_global"))
     n = len(pledges)
     ids = pledges["pledge_id"]
     tc, lens = _list_lengths(pledges["target_countries"].tolist())
@@ -299,11 +285,12 @@ def _targets(
     via = np.concatenate([v_c, v_r])[order]
     has_rows = np.zeros(n, dtype=bool)
     has_rows[p_all] = True
-    flag = _global_flags(pledges)
+    flag = pledges["is_global"].to_numpy(dtype=bool)
     return _Targets(ids, universe, n_table, p_all, c_all, via, ~has_rows & flag,
                     ~has_rows & ~flag)
 
 
+@checked(*_GEOGRAPHY)
 def explode_targets(
     pledges: pd.DataFrame,
     year: int = LATEST_YEAR,
@@ -316,12 +303,11 @@ def explode_targets(
     A pledge with ``target_countries`` uses them; else the union of its ``target_regions``
     members as of the analysis year ``year``; else, when ``is_global``, one row
     ``iso3 = "GLOBAL"`` (``via="global"``); else (targets not stated) one row
-    ``iso3 = "UNSTATED"`` (``via="not stated"``). The three columns are categoricals (memory at
-    platform scale; they compare and merge like strings).
-    Raises ``ValueError`` for a non-unique ``pledge_id`` or a region label with no known or no
-    current members.
+    ``iso3 = "UNSTATED"`` (``via="not stated"``). ``pledge_id`` has the dtype of the pledge
+    table's; ``iso3`` and ``via`` are categoricals (memory at platform scale; they compare and
+    merge like strings). Raises ``ValueError`` for a region label with no known or no current
+    members.
     """
-    ids = _unique_ids(pledges)
     t = _targets(pledges, year, memberships)
     g = np.flatnonzero(t.is_global).astype(np.int32)
     u = np.flatnonzero(t.unstated).astype(np.int32)
@@ -333,7 +319,7 @@ def explode_targets(
     via = np.concatenate([t.via, np.full(len(g), 2, dtype=np.int8),
                           np.full(len(u), 3, dtype=np.int8)])[order]
     return pd.DataFrame({
-        "pledge_id": pd.Categorical.from_codes(p[order], categories=ids),
+        "pledge_id": _ids_at(pledges, p[order]),
         "iso3": pd.Categorical.from_codes(
             c, categories=[*t.universe, GLOBAL_ISO3, UNSTATED_ISO3]),
         "via": pd.Categorical.from_codes(
@@ -375,8 +361,6 @@ def _allocate_core(
     t: _Targets,
 ) -> _Allocation:
     _prepare_table(ct, method)
-    if "estimated_value_usd" not in pledges.columns:
-        raise ValueError("pledges: missing column 'estimated_value_usd'")
     nu = len(t.universe)
     w = np.full(nu, np.nan)
     if method == "equal":
@@ -419,6 +403,7 @@ def _resolve_inputs(pledges: pd.DataFrame, country_table: pd.DataFrame | None, y
     return ct, _targets(pledges, year, memberships, ct["iso3"].astype(str).tolist())
 
 
+@checked(*_VALUED)
 def allocate(
     pledges: pd.DataFrame,
     country_table: pd.DataFrame | None = None,
@@ -482,7 +467,7 @@ def allocate(
     order = np.argsort(p, kind="stable")
     p, c, w = p[order], c[order], w[order]
     return pd.DataFrame({
-        "pledge_id": pd.Categorical.from_codes(p, categories=_unique_ids(pledges)),
+        "pledge_id": _ids_at(pledges, p),
         "iso3": pd.Categorical.from_codes(c, categories=cats),
         "weight": w,
         "usd": a.value[p] * w,
@@ -589,6 +574,7 @@ def _coverage_country_from(a: _Allocation, ct: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+@checked(*_VALUED)
 def coverage_by_country(
     pledges: pd.DataFrame,
     country_table: pd.DataFrame | None = None,
@@ -713,6 +699,7 @@ def _coverage_group_from(a: _Allocation, ct: pd.DataFrame,
     return df
 
 
+@checked(*_VALUED)
 def coverage_by_group(
     pledges: pd.DataFrame,
     groups: Groups | None = None,
@@ -785,6 +772,7 @@ SENSITIVE_METRICS: tuple[str, ...] = (
 )
 
 
+@checked(*_VALUED)
 def sensitivity(
     pledges: pd.DataFrame,
     groups: Groups | None = None,
@@ -865,6 +853,7 @@ def _dimension_codes(pledges: pd.DataFrame, dim: str):
     return p, codes, frac, cats
 
 
+@checked(*_VALUED, "focus_areas", "stakeholder_type", "pledge_type")
 def mix(
     pledges: pd.DataFrame,
     groups: Groups | None = None,
@@ -983,3 +972,37 @@ def tally(
     return out.reset_index()[
         ["category", "pledges", "pledge_share_pct", "pledges_with_value", "usd", "usd_share_pct"]
     ]
+
+
+def tally_by_entity_region(pledges: pd.DataFrame) -> pd.DataFrame:
+    """:func:`tally` of the ITU-D region of each pledger's home country (``entity_country``),
+    regions in ``ITU_REGIONS`` order; no country or no ITU-D region -> :data:`NOT_STATED`."""
+    from p2c_analysis import countries
+
+    region = pledges["entity_country"].map(countries.reference().set_index("iso3")["itu_region"])
+    return tally(pledges.assign(entity_region=region), "entity_region", ITU_REGIONS)
+
+
+def mix_table(mix_long: pd.DataFrame, dimension: str = "focus_area",
+              value: str = "pledges") -> pd.DataFrame:
+    """One dimension of a :func:`mix` table, wide: one row per group (in the mix's order), one
+    column per category (focus areas first, in ``FOCUS_AREAS`` order, then ``NOT_STATED``);
+    cells are ``value`` (``pledges`` or ``usd``), 0 where none."""
+    part = mix_long[mix_long["dimension"].eq(dimension)]
+    wide = part.pivot_table(index="group", columns="category", values=value, aggfunc="sum",
+                            sort=False).fillna(0)
+    order = [*FOCUS_AREAS, NOT_STATED] if dimension == "focus_area" else list(wide.columns)
+    return wide[[c for c in order if c in wide.columns]]
+
+
+def with_names(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a per-country table with ``name`` inserted after ``iso3``: the economy's short
+    name, or the label of a pseudo-row (``GLOBAL`` -> :data:`GLOBAL_LABEL`, ``UNSTATED`` ->
+    :data:`UNSTATED_LABEL`)."""
+    from p2c_analysis import countries
+
+    iso3 = table["iso3"].astype(str)
+    names = iso3.map(lambda i: PSEUDO_LABELS.get(i) or countries.country_name(i))
+    out = table.copy()
+    out.insert(out.columns.get_loc("iso3") + 1, "name", names)
+    return out

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -208,6 +209,12 @@ def breakdown(metric: str, date: str | None = BREAKDOWN_DATE,
         "notes": rows["notes"],
     })
     return out.reset_index(drop=True)
+
+
+def breakdowns(metrics: Iterable[str], date: str | None = BREAKDOWN_DATE,
+               path: str | Path | None = None) -> pd.DataFrame:
+    """:func:`breakdown` of several metrics stacked, in the order given."""
+    return pd.concat([breakdown(m, date, path) for m in metrics], ignore_index=True)
 
 
 def headline(metric: str, date: str = BREAKDOWN_DATE, path: str | Path | None = None) -> float:

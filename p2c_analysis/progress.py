@@ -33,8 +33,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from p2c_analysis import countries, fields
-from p2c_analysis.vocabulary import STATUS_LADDER, STATUSES, UNKNOWN
+from p2c_analysis import countries
+from p2c_analysis.fields import STATUS_DTYPE, checked
+from p2c_analysis.vocabulary import STATUS_LADDER, UNKNOWN
 
 LIGHTS: tuple[str, ...] = ("reported", "due", "overdue")
 LIGHT_DTYPE = pd.CategoricalDtype(list(LIGHTS), ordered=True)
@@ -48,25 +49,11 @@ def as_of_timestamp(as_of: object = None) -> pd.Timestamp:
     return pd.Timestamp(countries.as_of_date(as_of))
 
 
-def _status(pledges: pd.DataFrame) -> pd.Series:
-    """``status`` as an ordered Categorical over ``STATUSES``; missing/other -> unknown."""
-    if "status" not in pledges.columns:
-        raise ValueError("pledges: missing column 'status'")
-    s = pledges["status"]
-    if isinstance(s.dtype, pd.CategoricalDtype) and list(s.cat.categories) == list(
-            STATUSES):
-        return s.fillna(UNKNOWN).astype(fields.STATUS_DTYPE)
-    st = s.astype("object").where(s.notna(), UNKNOWN).astype(str).str.strip().str.lower()
-    st = st.where(st.isin(STATUSES), UNKNOWN)
-    return st.astype(fields.STATUS_DTYPE)
+#: Pledge columns the progress functions read (checked by the schema when they are called).
+_PROGRESS = ("pledge_id", "status", "last_report_date", "target_year")
 
 
-def _need(pledges: pd.DataFrame, cols: tuple[str, ...]) -> None:
-    missing = [c for c in cols if c not in pledges.columns]
-    if missing:
-        raise ValueError(f"pledges: missing column(s) {missing}")
-
-
+@checked("status", "estimated_value_usd")
 def status_distribution(pledges: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Pledges and USD per status, over the full ordered list ``STATUSES``.
 
@@ -76,13 +63,11 @@ def status_distribution(pledges: pd.DataFrame, by: str | None = None) -> pd.Data
     ``STATUS_LADDER``: announced < in progress < completed). Every status appears, with 0
     when no pledge has it. ``by`` is an optional column to split by (e.g. ``"stakeholder_type"``).
     """
-    st = _status(pledges)
-    value = pd.to_numeric(pledges.get("estimated_value_usd", pd.Series(np.nan,
-                          index=pledges.index)), errors="coerce").fillna(0.0)
+    st = pledges["status"]
+    value = pledges["estimated_value_usd"].fillna(0.0)
     df = pd.DataFrame({"status": st, "usd": value.to_numpy(), "n": 1})
     keys = ["status"]
     if by is not None:
-        _need(pledges, (by,))
         df.insert(0, by, pledges[by].astype("object").fillna(UNKNOWN).to_numpy())
         keys = [by, "status"]
     agg = df.groupby(keys, observed=False).agg(pledges=("n", "sum"), usd=("usd", "sum"))
@@ -98,33 +83,31 @@ def status_distribution(pledges: pd.DataFrame, by: str | None = None) -> pd.Data
         agg["usd_share"] = (agg["usd"] / tot_u).where(tot_u > 0) if by is not None else (
             agg["usd"] / tot_u if tot_u > 0 else np.nan)
     agg["on_ladder"] = agg["status"].astype(str).isin(STATUS_LADDER)
-    agg["status"] = agg["status"].astype(fields.STATUS_DTYPE)
+    agg["status"] = agg["status"].astype(STATUS_DTYPE)
     return agg[[*keys, "pledges", "share", "usd", "usd_share", "on_ladder"]]
 
 
 def _flags(pledges: pd.DataFrame, as_of: object, window_months: int) -> pd.DataFrame:
-    _need(pledges, ("pledge_id", "last_report_date", "target_year"))
     if window_months <= 0:
         raise ValueError(f"window_months={window_months}: must be a positive number of months")
     when = as_of_timestamp(as_of)
     start = when - pd.DateOffset(months=int(window_months))
-    rep = pd.to_datetime(pledges["last_report_date"])
+    rep = pledges["last_report_date"]
     recent = (rep > start) & (rep <= when)
-    st = _status(pledges)
-    closed = st.isin(CLOSED_STATUSES)
-    ty = pd.to_numeric(pledges["target_year"], errors="coerce").astype("Float64")
-    overdue = ((ty < when.year).fillna(False).astype(bool)) & ~closed
+    closed = pledges["status"].isin(CLOSED_STATUSES)
+    overdue = (pledges["target_year"] < when.year).fillna(False).astype(bool) & ~closed
     return pd.DataFrame({
-        "pledge_id": pledges["pledge_id"].to_numpy(),
-        "status": st.to_numpy(),
-        "last_report_date": rep.to_numpy(),
-        "target_year": pledges["target_year"].astype("Int64").to_numpy(),
-        "recent_report": recent.fillna(False).astype(bool).to_numpy(),
-        "closed": closed.to_numpy(),
-        "overdue": overdue.to_numpy(),
+        "pledge_id": pledges["pledge_id"],
+        "status": pledges["status"],
+        "last_report_date": rep,
+        "target_year": pledges["target_year"].astype("float64"),
+        "recent_report": recent,
+        "closed": closed,
+        "overdue": overdue,
     }, index=pledges.index)
 
 
+@checked(*_PROGRESS)
 def reporting_compliance(
     pledges: pd.DataFrame,
     as_of: object = None,
@@ -146,7 +129,6 @@ def reporting_compliance(
     if by is None:
         g = f.assign(_all="all").groupby("_all")
     else:
-        _need(pledges, (by,))
         f[by] = pledges[by].astype("object").fillna(UNKNOWN).to_numpy()
         g = f.groupby(by)
     out = g.agg(pledges=("n", "sum"), reported_recently=("recent_report", "sum"),
@@ -163,6 +145,7 @@ def reporting_compliance(
     return out
 
 
+@checked(*_PROGRESS)
 def overdue(pledges: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
     """Overdue pledges: ``target_year`` before the year of ``as_of`` and not completed/withdrawn.
 
@@ -177,6 +160,7 @@ def overdue(pledges: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
                            kind="stable").reset_index(drop=True)
 
 
+@checked(*_PROGRESS)
 def traffic_lights(
     pledges: pd.DataFrame,
     as_of: object = None,
@@ -191,6 +175,19 @@ def traffic_lights(
     light = np.where(f["recent_report"], "reported", np.where(f["overdue"], "overdue", "due"))
     f["light"] = pd.Categorical(light, dtype=LIGHT_DTYPE)
     return f.reset_index(drop=True)
+
+
+@checked(*_PROGRESS)
+def light_table(
+    pledges: pd.DataFrame,
+    as_of: object = None,
+    window_months: int = REPORT_WINDOW_MONTHS,
+) -> pd.DataFrame:
+    """:func:`traffic_lights` with each pledge's ``title`` and ``pledger``, the lights that need
+    attention first (overdue, due, reported), then by target year."""
+    lights = traffic_lights(pledges, as_of, window_months)
+    named = lights.merge(pledges[["pledge_id", "title", "pledger"]], on="pledge_id")
+    return named.sort_values(["light", "target_year"], ascending=[False, True])
 
 
 def light_counts(lights: pd.DataFrame) -> pd.DataFrame:

@@ -34,47 +34,6 @@ from IPython.display import HTML, Markdown
 
 from p2c_analysis import paths, style
 
-#: Readable names of columns used across the package (others: ``snake_case`` -> "Snake case").
-COLUMN_LABELS: dict[str, str] = {
-    "iso3": "ISO3",
-    "name": "Country",
-    "country": "Country",
-    "group": "Group",
-    "year": "Year",
-    "population": "Population",
-    "offline": "People offline",
-    "internet_pct": "Internet use (%)",
-    "data_coverage_pct": "Population with observed data (%)",
-    "imputed_pct": "Population with imputed data (%)",
-    "no_data_pct": "Population without data (%)",
-    "n_countries": "Countries",
-    "pledge_id": "Pledge ID",
-    "title": "Pledge",
-    "pledger": "Pledger",
-    "stakeholder_type": "Stakeholder type",
-    "pledge_type": "Pledge type",
-    "focus_areas": "Focus areas",
-    "target_countries": "Target countries",
-    "target_regions": "Target regions",
-    "estimated_value_usd": "Estimated value (USD)",
-    "status": "Status",
-    "announced_date": "Announced",
-    "target_year": "Target year",
-    "last_report_date": "Last report",
-    "attention_ratio": "Attention ratio",
-    "usd_per_offline": "USD per offline person",
-    "pledges": "Pledges",
-}
-#: Column-name patterns and the number format they get in :func:`show_table` (first match wins).
-COLUMN_KINDS: tuple[tuple[str, str], ...] = (
-    (r"(^|_)pct$|_pct_", "pct"),
-    (r"_share$|^share$", "share"),
-    (r"ratio|per_10m", "ratio"),
-    (r"usd_per_offline|usd_per_person|per_offline", "usd_small"),
-    (r"usd", "usd"),
-    (r"^(offline|population)$|_offline$|_population$|^offline_|^population_", "people"),
-    (r"^year$|_year$|^n_|count|^pledges", "int"),
-)
 PUBLIC_SUBSET_TEMPLATE = (
     "These are the {n} publicly described pledges bundled with the package, about {pct} of the "
     "coalition's pledges by count, not the full platform."
@@ -155,26 +114,10 @@ def plural(n: int | float, word: str, plural_word: str | None = None) -> str:
 # --- tables ----------------------------------------------------------------------------------
 
 
-def readable(column: str) -> str:
-    """Readable column name: :data:`COLUMN_LABELS`, else ``"usd_per_offline" ->
-    "Usd per offline"`` style (underscores to spaces, first letter capital)."""
-    if column in COLUMN_LABELS:
-        return COLUMN_LABELS[column]
-    text = str(column).replace("_", " ").strip()
-    text = re.sub(r"\bpct\b", "(%)", text)
-    text = re.sub(r"\busd\b", "USD", text, flags=re.IGNORECASE)
-    return text[:1].upper() + text[1:]
-
-
-def column_kind(column: str) -> str | None:
-    """Number format of a column by its name (:data:`COLUMN_KINDS`), None = plain rounding."""
-    for pattern, kind in COLUMN_KINDS:
-        if re.search(pattern, str(column)):
-            return kind
-    return None
-
-
 def _fmt_cell(value: object, kind: str | None, digits: int) -> str:
+    if kind == "year" and isinstance(value, int | float | np.number) \
+            and not style.is_missing(value):
+        return str(int(value))
     if isinstance(value, list | tuple | set | np.ndarray):
         return "; ".join(str(v) for v in value) if len(value) else ""
     if style.is_missing(value):
@@ -186,7 +129,7 @@ def _fmt_cell(value: object, kind: str | None, digits: int) -> str:
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, int | float | np.integer | np.floating):
-        if kind is not None:
+        if kind not in (None, "year"):
             return style.formatter_for(kind)(value)
         if isinstance(value, int | np.integer):
             return f"{int(value):,}"
@@ -199,33 +142,33 @@ def format_table(
     columns: Mapping[str, str] | Iterable[str] | None = None,
     kinds: Mapping[str, str | None] | None = None,
     digits: int = 1,
+    labels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """A copy of ``df`` with every cell as display text (not escaped; :func:`show_table`
-    escapes). ``columns``: which columns, in order, optionally ``{column: header}``;
+    escapes). ``columns``: which columns, in order (headers and number formats from the output
+    registry, :mod:`p2c_analysis.metrics`), or ``{column: header}``; ``labels``: headers that
+    differ from the registry's in this table (e.g. ``{"category": "Focus area"}``);
     ``kinds``: ``{column: "people" | "usd" | "usd_small" | "pct" | "share" | "ratio" | "int" |
-    None}`` overriding
-    :func:`column_kind`; other numbers are rounded to ``digits``. Years print without a
-    separator; lists are ``"; "``-joined; missing values are ``"n/a"``."""
-    if columns is None:
-        names = {c: readable(c) for c in df.columns}
-    elif isinstance(columns, Mapping):
+    "year" | None}`` overriding the registry; other numbers are rounded to ``digits``.
+    Lists are ``"; "``-joined; missing values are ``"n/a"``."""
+    from p2c_analysis import metrics
+
+    if isinstance(columns, Mapping):
         names = dict(columns)
     else:
-        names = {c: readable(c) for c in columns}
+        names = {c: metrics.label(c) for c in (df.columns if columns is None else columns)}
+    names.update({c: h for c, h in (labels or {}).items() if c in names})
     missing = [c for c in names if c not in df.columns]
     if missing:
         raise KeyError(f"format_table: no column(s) {missing}; has {list(df.columns)}")
     kinds = dict(kinds or {})
+    for col, kind in kinds.items():
+        if kind not in metrics.KINDS:
+            raise ValueError(f"unknown number kind {kind!r} for column {col!r}")
     out = pd.DataFrame(index=range(len(df)))
     for col, header in names.items():
-        kind = kinds[col] if col in kinds else column_kind(col)
-        is_year = col == "year" or (str(col).endswith("_year") and "_per_" not in str(col))
-        cells = []
-        for v in df[col].tolist():
-            if is_year and not style.is_missing(v) and isinstance(v, int | float | np.number):
-                cells.append(str(int(v)))
-            else:
-                cells.append(_fmt_cell(v, kind, digits))
+        kind = kinds[col] if col in kinds else metrics.kind(col)
+        cells = [_fmt_cell(v, kind, digits) for v in df[col].tolist()]
         out[header] = pd.array(cells, dtype=object)
     return out
 
@@ -244,9 +187,10 @@ def table_html(
     kinds: Mapping[str, str | None] | None = None,
     digits: int = 1,
     max_rows: int | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> str:
     """The HTML of :func:`show_table` (every cell and header escaped by ``to_html``)."""
-    t = format_table(df, columns, kinds, digits)
+    t = format_table(df, columns, kinds, digits, labels)
     more = 0
     if max_rows is not None and len(t) > max_rows:
         more = len(t) - max_rows
@@ -274,26 +218,18 @@ def show_table(
     digits: int = 1,
     max_rows: int | None = 40,
     caption: str | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> HTML:
-    """``df`` as an escaped, formatted HTML table for the report (see :func:`format_table`).
+    """``df`` as an escaped, formatted HTML table for the report (see :func:`format_table`:
+    ``columns`` in order, headers and formats from the output registry, ``labels`` for headers
+    specific to this table).
 
     ``caption`` (trusted text, escaped anyway) goes above the table. Rows beyond ``max_rows``
     are cut with a note pointing at the CSV table."""
-    body = table_html(df, columns, kinds, digits, max_rows)
+    body = table_html(df, columns, kinds, digits, max_rows, labels)
     if caption:
         body = f"<p><strong>{escape_html(caption)}</strong></p>" + body
     return HTML(body)
-
-
-# --- headers of a gaps.tally table ----------------------------------------------------------
-
-
-def tally_columns(category: str) -> dict[str, str]:
-    """Readable headers of a :func:`p2c_analysis.gaps.tally` table for :func:`show_table`, the
-    first naming what is counted (e.g. ``"Focus area"``)."""
-    return {"category": category, "pledges": "Pledges", "pledge_share_pct": "Share of pledges (%)",
-            "pledges_with_value": "Pledges stating a value", "usd": "Stated value (USD)",
-            "usd_share_pct": "Share of stated value (%)"}
 
 
 # --- header ------------------------------------------------------------------------------------
@@ -507,3 +443,115 @@ def write_provenance(
             encoding="utf-8",
         )
     return target
+
+
+# --- a report's life: start, write, finish ---------------------------------------------------
+
+#: The vintage of the bundled connectivity data, shown on a run's front page.
+DATA_VINTAGE = "connectivity: ITU via WDI, vintage 13 July 2026"
+
+
+class Report:
+    """What a report notebook works with after :func:`start`: the validated parameters (as
+    attributes: ``r.year``, ``r.as_of``, ``r.output_dir``...), the pledges (``r.pledges``, the
+    valid canonical table; ``r.loaded``, the whole load result with its quarantine), and where
+    its files go (:meth:`write`, :meth:`finish`)."""
+
+    def __init__(self, title: str | None, parameters: Mapping[str, Any],
+                 loaded: Any = None) -> None:
+        self.title = title
+        self.parameters = dict(parameters)
+        self.loaded = loaded
+        self.written: dict[str, list[str]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        params = self.__dict__.get("parameters", {})
+        if name in params:
+            return params[name]
+        raise AttributeError(f"the report has no parameter or attribute {name!r}")
+
+    @property
+    def pledges(self) -> pd.DataFrame:
+        """The valid pledges (canonical table); ``ValueError`` when the report loads none."""
+        if self.loaded is None:
+            raise ValueError("this report has no 'pledges' parameter: no pledges loaded")
+        return self.loaded.valid
+
+    def write(self, **tables: pd.DataFrame) -> Markdown:
+        """Write the tables (:func:`write_tables`) into ``output_dir`` and their column docs
+        (``columns.csv``, from :mod:`p2c_analysis.metrics`); return the sentence naming the
+        files written (none when ``output_dir`` is ``""``)."""
+        written = write_tables(self.parameters.get("output_dir", ""), tables)
+        self.written.update({name: [str(c) for c in df.columns] for name, df in tables.items()})
+        if written:
+            write_column_docs(self.parameters["output_dir"], self.written)
+        return say("Wrote {files}.", files=list_text(p.name for p in written))
+
+    def finish(self, headline: Iterable[tuple[str, str]] = ()) -> None:
+        """Write the provenance (``data_files.json``, ``parameters.json``) and ``summary.json``
+        (title, the ``headline`` numbers as ``(label, text)`` pairs, whether any pledge is
+        synthetic, the data vintage) for the run's front page. Nothing when ``output_dir``
+        is ``""``."""
+        out = self.parameters.get("output_dir", "")
+        if not str(out):
+            return
+        write_provenance(out, self.parameters)
+        synthetic = bool(self.loaded is not None and "is_synthetic" in self.loaded.valid
+                         and self.loaded.valid["is_synthetic"].any())
+        summary = {
+            "title": self.title,
+            "headline": [{"label": str(k), "value": str(v)} for k, v in headline],
+            "is_synthetic": synthetic,
+            "data_vintage": DATA_VINTAGE,
+        }
+        (Path(out) / "summary.json").write_text(
+            json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_column_docs(output_dir: str | Path, tables: Mapping[str, Iterable[str]]) -> Path:
+    """``<output_dir>/columns.csv``: label, unit and definition of every column of the tables
+    written (``{table name: columns}``), from the output and input registries."""
+    from p2c_analysis import metrics
+    from p2c_analysis.export import write_csv
+
+    rows = metrics.data_dictionary({name: list(cols) for name, cols in tables.items()})
+    return write_csv(pd.DataFrame(rows, columns=["table", "column", "label", "unit",
+                                                 "definition"]), Path(output_dir) / "columns.csv")
+
+
+def start(title: str | None = None, **parameters: Any) -> Report:
+    """The set-up of a report notebook, in one call: validate the parameters
+    (:func:`p2c_analysis.params.validate`; a bad value stops here with one line), apply the
+    house style, load the pledges when the notebook has a ``pledges`` parameter (``""`` = the
+    bundled public pledges; ``mapping`` for other layouts), and show the header.
+
+    ``title`` is a template filled with the validated parameters (``"Data for {year}"``), plus
+    ``{country_name}`` when there is a ``country`` (also kept as ``r.country_name``). Returns
+    the :class:`Report`.
+    """
+    from p2c_analysis import params
+
+    values = params.validate(**parameters)
+    style.apply()
+    fill = dict(values)
+    if "country" in values:
+        from p2c_analysis import countries
+
+        fill["country_name"] = countries.country_name(values["country"])
+    text = title.format(**fill) if title else None
+    loaded = None
+    if "pledges" in values:
+        from p2c_analysis.pledges import load_pledges
+
+        loaded = load_pledges(values["pledges"] or None, mapping=values.get("mapping") or None)
+    r = Report(text, values, loaded)
+    if "country_name" in fill:
+        r.country_name = fill["country_name"]
+    from IPython.display import display
+
+    if loaded is not None:
+        display(header(text, loaded.valid, values["pledges"], values,
+                       quarantined=len(loaded.quarantine), mapping=values.get("mapping")))
+    else:
+        display(header(text, parameters=values))
+    return r

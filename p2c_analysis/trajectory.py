@@ -56,12 +56,6 @@ def _from_decimal_year(y: float) -> pd.Timestamp:
     return (pd.Timestamp("2000-01-01") + pd.Timedelta(days=(y - 2000.0) * DAYS_PER_YEAR)).round("D")
 
 
-def _need(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{what}: missing column(s) {missing}")
-
-
 def _slope(x: np.ndarray, y: np.ndarray, fit: str) -> float:
     if fit not in FITS:
         raise ValueError(f"fit={fit!r}: expected one of {FITS}")
@@ -84,7 +78,6 @@ def mobilisation(milestones: pd.DataFrame | None = None,
         from p2c_analysis import milestones as ms
 
         milestones = ms.load_milestones()
-    _need(milestones, ("date", "total_value_usd"), "milestones")
     m = milestones.copy()
     if "is_third_party" in m.columns and not include_third_party:
         m = m[~m["is_third_party"].astype(bool)]
@@ -210,6 +203,15 @@ def mobilisation_summary(
     return out
 
 
+def horizon(goal: Mapping, summary: Mapping) -> pd.Timestamp:
+    """How far a mobilisation chart extends: 31 December of the goal year, or the extrapolated
+    date the goal is reached (``summary["goal_date"]``, :func:`mobilisation_summary`) when
+    later."""
+    end = pd.Timestamp(year=int(goal["year"]), month=12, day=31)
+    reached = summary.get("goal_date")
+    return max(end, reached) if reached is not None and pd.notna(reached) else end
+
+
 def extrapolation_from_pace(
     pace: pd.DataFrame, until: pd.Timestamp, central_window: float = 2, steps: int = 24
 ) -> pd.DataFrame:
@@ -218,7 +220,6 @@ def extrapolation_from_pace(
     last published date to ``until``: columns ``date, central`` (the ``central_window`` line),
     ``low``, ``high`` (lowest / highest line over the windows). Windows with no pace (NaN) are
     left out; empty frame when none has a pace."""
-    _need(pace, ("window_years", "last_date", "last_value_usd", "pace_usd_per_year"), "pace")
     p = pace[pace["pace_usd_per_year"].notna()]
     if p.empty:
         return pd.DataFrame(columns=["date", "central", "low", "high"])
@@ -385,7 +386,6 @@ def projection_band(
     dropped, except the last observed year, where all lines start."""
     frames = []
     for key, p in paths.items():
-        _need(p, ("year", value, "kind"), f"path {key!r}")
         obs = p[p["kind"].eq("observed") & p[value].notna()]
         ext = p[p["kind"].ne("observed")]
         keep = pd.concat([obs.tail(1), ext])[["year", value]].assign(path=str(key))

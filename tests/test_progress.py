@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from p2c_analysis import progress
+from p2c_analysis.fields import PledgeTableError
 from p2c_analysis.vocabulary import STATUSES
 
 AS_OF = "2024-06-30"
@@ -15,9 +16,9 @@ AS_OF = "2024-06-30"
 def _pledges() -> pd.DataFrame:
     return pd.DataFrame({
         "pledge_id": ["a", "b", "c", "d", "e", "f", "g"],
-        # e: missing status, g: a status outside the list -> both "unknown"
-        "status": ["in progress", "announced", "announced", "completed", None, "withdrawn",
-                   "paused"],
+        # e, g: no status reported (the loader reads a missing status as "unknown")
+        "status": ["in progress", "announced", "announced", "completed", "unknown", "withdrawn",
+                   "unknown"],
         "last_report_date": pd.to_datetime([
             "2024-01-10",  # a: within 12 months
             "2023-06-30",  # b: exactly 12 months before: not recent
@@ -128,3 +129,13 @@ def test_as_of_timestamp_follows_countries_as_of_date():
     assert progress.as_of_timestamp(pd.Timestamp("2023-12-13 15:30")) == pd.Timestamp("2023-12-13")
     with pytest.raises(ValueError, match="last year"):
         progress.as_of_timestamp("last year")
+
+
+def test_a_table_outside_the_schema_is_refused_when_called():
+    # the functions trust their input: the schema checks it at the call, with one clear error
+    p = _pledges()
+    p.loc[6, "status"] = "paused"  # the loader would have set this row aside
+    with pytest.raises(PledgeTableError, match="status"):
+        progress.traffic_lights(p, AS_OF)
+    with pytest.raises(PledgeTableError, match="last_report_date"):
+        progress.overdue(_pledges().drop(columns="last_report_date"), AS_OF)

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-from p2c_analysis import fields, paths, pledges, report
+from p2c_analysis import fields, metrics, paths, pledges, report
+from p2c_analysis.params import ParameterError
 
 XSS = "<script>alert(1)</script>"
 
@@ -73,7 +74,7 @@ def test_format_table_units_and_missing_values():
             "offline": [2.34e9, np.nan],
             "internet_pct": [71.234, 30.0],
             "estimated_value_usd": [3e9, np.nan],
-            "attention_ratio": [0.456, np.nan],
+            "attention_ratio_usd": [0.456, np.nan],
             "focus_areas": [["ACCESS", "ADOPTION"], []],
             "is_global": [True, False],
             "announced_date": [pd.Timestamp("2022-06-07"), pd.NaT],
@@ -87,9 +88,9 @@ def test_format_table_units_and_missing_values():
     assert row0["Internet use (%)"] == "71.2%"
     assert row0["Estimated value (USD)"] == "USD 3.00 bn"
     assert row1["Estimated value (USD)"] == "n/a"  # not "USD 0"
-    assert row0["Attention ratio"] == "0.46"
+    assert row0["Attention ratio (USD)"] == "0.46"
     assert row0["Focus areas"] == "ACCESS; ADOPTION" and row1["Focus areas"] == ""
-    assert row0["Is global"] == "yes" and row1["Is global"] == "no"
+    assert row0["Global"] == "yes" and row1["Global"] == "no"
     assert row0["Announced"] == "2022-06-07" and row1["Announced"] == "n/a"
     assert row0["USD per offline person"] == "USD 1.23"
     with pytest.raises(KeyError, match="nope"):
@@ -201,19 +202,27 @@ def test_write_provenance(tmp_path):
 
 def test_canonical_columns_all_have_a_readable_name():
     cols = [f.name for f in fields.FIELDS]
-    names = [report.readable(c) for c in cols]
+    names = [metrics.label(c) for c in cols]
     assert all(n and "_" not in n for n in names)
 
 
-def test_column_kinds_by_name():
-    assert report.column_kind("attention_ratio_usd") == "ratio"  # not formatted as USD
-    assert report.column_kind("usd_per_offline") == "usd_small"
-    assert report.column_kind("allocated_usd") == "usd"
-    assert report.column_kind("offline_share") == "share"
-    assert report.column_kind("internet_pct") == "pct"
-    assert report.column_kind("pledges_per_10m_offline") == "ratio"
-    t = report.format_table(pd.DataFrame({"pace_usd_per_year": [9.0e9], "target_year": [2026]}))
-    assert t.iloc[0].tolist() == ["USD 9.00 bn", "2026"]
+def test_number_formats_come_from_the_registry():
+    assert metrics.kind("attention_ratio_usd") == "ratio"  # not formatted as USD
+    assert metrics.kind("usd_per_offline") == "usd_small"
+    assert metrics.kind("allocated_usd") == "usd"
+    assert metrics.kind("offline_share") == "share"
+    assert metrics.kind("internet_pct") == "pct"
+    assert metrics.kind("pledges_per_10m_offline") == "ratio"
+    t = report.format_table(pd.DataFrame({"pace_usd_per_year": [9.0e9], "target_year": [2026],
+                                          "unregistered": [1234.56]}))
+    assert t.iloc[0].tolist() == ["USD 9.00 bn", "2026", "1,234.6"]
+    assert list(t.columns) == ["Pace (USD per year)", "Target year", "Unregistered"]
+
+
+def test_a_table_may_rename_a_header_for_its_context():
+    t = report.format_table(pd.DataFrame({"category": ["ACCESS"], "pledges": [3]}),
+                            labels={"category": "Focus area"})
+    assert list(t.columns) == ["Focus area", "Pledges"]
 
 
 def test_empty_output_dir_writes_nothing(tmp_path, monkeypatch):
@@ -237,3 +246,46 @@ def test_header_is_header_text_as_markdown():
     assert "&lt;b&gt;T&lt;/b&gt;" in shown and "year = 2024" in shown
     # same text but for the render minute, which may tick between the two calls
     assert shown.splitlines()[:-1] == report.header_text(**kwargs).splitlines()[:-1]
+
+
+# --- report.start, Report.write, Report.finish ------------------------------------------------
+def test_start_validates_loads_and_shows_the_header(tmp_path, capsys):
+    r = report.start("Data for {year}, {country_name}", pledges="", mapping="", year="2023",
+                     country="kenya", allocation="Equal", output_dir=str(tmp_path))
+    assert (r.year, r.country, r.allocation, r.title) == (2023, "KEN", "equal",
+                                                         "Data for 2023, Kenya")
+    assert len(r.pledges) == len(pledges.load_pledges().valid)
+    assert r.loaded.n_read == len(r.pledges) + len(r.loaded.quarantine)
+    with pytest.raises(AttributeError, match="no parameter or attribute 'method'"):
+        r.method  # noqa: B018
+    with pytest.raises(ParameterError, match="'year': 1990"):
+        report.start(None, year=1990)
+
+
+def test_a_report_without_pledges_has_none():
+    r = report.start(None, year=2024, output_dir="")
+    with pytest.raises(ValueError, match="no pledges loaded"):
+        r.pledges  # noqa: B018
+
+
+def test_write_and_finish_leave_tables_their_docs_and_the_summary(tmp_path):
+    r = report.start("T {year}", year=2024, pledges="", output_dir=str(tmp_path))
+    shown = r.write(by_group=pd.DataFrame({"group": ["World"], "offline": [2.3e9],
+                                           "mystery": [1]}))
+    assert shown.data == "Wrote by\\_group.csv."  # Markdown-escaped file name
+    docs = pd.read_csv(tmp_path / "columns.csv")
+    assert docs.set_index("column").loc["offline", "unit"] == "persons"
+    assert docs.set_index("column").loc["mystery", "definition"] == "undocumented"
+    r.finish(headline=[("People offline", "2.30 bn")])
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["title"] == "T 2024" and summary["is_synthetic"] is False
+    assert summary["headline"] == [{"label": "People offline", "value": "2.30 bn"}]
+    assert (tmp_path / "data_files.json").is_file() and (tmp_path / "parameters.json").is_file()
+
+
+def test_empty_output_dir_finish_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = report.start(None, year=2024, output_dir="")
+    assert "none" in r.write(t=pd.DataFrame({"a": [1]})).data
+    r.finish(headline=[("x", "1")])
+    assert list(tmp_path.iterdir()) == []

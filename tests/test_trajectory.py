@@ -167,11 +167,3 @@ def test_projection_band_starts_at_last_observation():
     assert band["central"].tolist() == [42.0, 44.0, 46.0]
     assert band["low"].tolist() == [42.0, 43.0, 44.0]
     assert band["high"].tolist() == [42.0, 45.0, 48.0]
-
-
-def test_band_helpers_name_the_missing_column():
-    with pytest.raises(ValueError, match="pace_usd_per_year"):
-        trajectory.extrapolation_from_pace(pd.DataFrame({"window_years": [1.0]}),
-                                           pd.Timestamp("2027-01-01"))
-    with pytest.raises(ValueError, match="kind"):
-        trajectory.projection_band({5: pd.DataFrame({"year": [2024], "internet_pct": [1.0]})}, 5)

@@ -1,0 +1,68 @@
+"""One country in context: the tables of a country profile.
+
+Each function joins what the other modules compute for one economy (``iso3``): its groups
+(:mod:`countries`), the pledges that reach it and their reporting light (:mod:`gaps`,
+:mod:`progress`), and its pledged attention beside its groups' (:mod:`gaps`). The analysis
+``year`` (int) sets connectivity data and group membership; ``as_of`` (a date) sets statuses
+and deadlines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from p2c_analysis import countries, gaps, progress
+from p2c_analysis.fields import checked
+from p2c_analysis.vocabulary import GLOBAL_ISO3, UNSTATED_ISO3
+
+
+def groups(iso3: str, year: int) -> list[str]:
+    """The standard groups the economy belongs to in ``year`` (membership as of 1 July),
+    without "World"."""
+    return [g for g in countries.groups_of(iso3, as_of=year) if g != "World"]
+
+
+@checked("pledge_id", "target_countries", "target_regions", "is_global", "status",
+         "last_report_date", "target_year")
+def pledges_reaching(pledges: pd.DataFrame, iso3: str, year: int,
+                     as_of: dt.date | None = None) -> pd.DataFrame:
+    """The pledges that reach the economy, by name (``via = "country"``) or through a region or
+    group (``"region"``): every pledge column plus ``via`` and the reporting ``light`` as of
+    ``as_of`` (:func:`progress.traffic_lights`); by name first, then by value (largest first,
+    pledges without a value last)."""
+    targets = gaps.explode_targets(pledges, year=year)
+    mine = targets.loc[targets["iso3"].eq(iso3), ["pledge_id", "via"]]
+    lights = progress.traffic_lights(pledges, as_of=as_of)[["pledge_id", "light"]]
+    out = pledges.merge(mine, on="pledge_id").merge(lights, on="pledge_id")
+    return out.sort_values(["via", "estimated_value_usd"], ascending=[True, False])
+
+
+def reach_counts(pledges: pd.DataFrame, iso3: str, year: int) -> dict[str, int]:
+    """How the pledges relate to the economy: ``total`` pledges, ``direct`` (name it),
+    ``region`` (through a region or group), ``global`` (worldwide, allocated nowhere by
+    default) and ``unstated`` (no target stated)."""
+    targets = gaps.explode_targets(pledges, year=year)
+    mine = targets.loc[targets["iso3"].eq(iso3), "via"]
+
+    def distinct(code: str) -> int:
+        return int(targets.loc[targets["iso3"].eq(code), "pledge_id"].nunique())
+
+    return {"total": len(pledges), "direct": int(mine.eq("country").sum()),
+            "region": int(mine.eq("region").sum()), "global": distinct(GLOBAL_ISO3),
+            "unstated": distinct(UNSTATED_ISO3)}
+
+
+def coverage_beside_groups(pledges: pd.DataFrame, iso3: str, year: int,
+                           method: str = "offline", include_global: bool = False) -> pd.DataFrame:
+    """The economy's row of :func:`gaps.coverage_by_country` followed by the rows of "World"
+    and its groups (:func:`groups`) from :func:`gaps.coverage_by_group`; column ``unit`` names
+    the row (the country's short name, or the group)."""
+    mine = groups(iso3, year)
+    kw = {"method": method, "include_global": include_global, "year": year}
+    by_country = gaps.coverage_by_country(pledges, **kw)
+    by_group = gaps.coverage_by_group(pledges, groups=["World", *mine], **kw)
+    side = by_group[by_group["group"].isin(["World", *mine])].rename(columns={"group": "unit"})
+    row = by_country[by_country["iso3"].eq(iso3)].assign(unit=countries.country_name(iso3))
+    return pd.concat([row, side], ignore_index=True)
