@@ -1,11 +1,13 @@
 """p2c_analysis: Partner2Connect pledges measured against the connectivity gap.
 
-Modules, one job each:
+Modules, one job each (layers in ``docs/architecture.md``):
 
+- ``vocabulary``   the shared constants: data years, methods, group labels, categories
 - ``paths``        where the bundled data lives, SHA-256 of data files
 - ``countries``    country reference table, group membership as of a date, name resolver
 - ``connectivity`` internet use / offline population by country-year, group aggregates, validation
 - ``fields``       the field registry of the canonical pledge table (feeds schema, docs, mappings)
+- ``metrics``      the output registry: label, unit, format, definition of every reported column
 - ``parsing``      parsing of messy pledge cells (values, currencies, dates, lists)
 - ``fx``           dated exchange rates (WDI annual averages) to convert pledge values to USD
 - ``pledges``      loading pledge exports: valid pledges + quarantine, nothing lost
@@ -15,9 +17,13 @@ Modules, one job each:
 - ``gaps``         pledges allocated to countries, coverage and attention metrics
 - ``progress``     implementation progress: status ladder, reporting, traffic lights
 - ``trajectory``   mobilisation and connectivity trajectories (extrapolations, not forecasts)
+- ``profiles``     one country in context: the tables of a country profile
 - ``style`` / ``plots`` / ``maps``  house style, figures and maps
-- ``params``       validation of report parameters
-- ``runner`` / ``cli``  rendering reports with papermill, the ``p2c`` command
+- ``report``       a report's set-up (``start``), tables, generated prose, files written
+- ``params``       validation of report parameters (the one place they are checked)
+- ``planning`` / ``execution`` / ``htmlexport`` / ``runner``  which reports with which values,
+  one report in its kernel, its HTML page, a run of reports in parallel
+- ``cli``          the ``p2c`` command (all terminal output)
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -137,7 +137,6 @@ FIELDS: tuple[Field, ...] = (
 
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 CANONICAL_COLUMNS: tuple[str, ...] = tuple(f.name for f in FIELDS)
-LIST_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.is_list)
 
 
 def column_aliases() -> dict[str, str]:

@@ -291,11 +291,8 @@ def _targets(
 
 
 @checked(*_GEOGRAPHY)
-def explode_targets(
-    pledges: pd.DataFrame,
-    year: int = LATEST_YEAR,
-    memberships: Memberships | None = None,
-) -> pd.DataFrame:
+def explode_targets(pledges: pd.DataFrame, year: int = LATEST_YEAR,
+                    memberships: Memberships | None = None) -> pd.DataFrame:
     """Long (pledge, country) table: which countries each pledge targets.
 
     Returns columns ``pledge_id, iso3, via`` (``via`` = ``"country"``, ``"region"``,
@@ -404,19 +401,14 @@ def _resolve_inputs(pledges: pd.DataFrame, country_table: pd.DataFrame | None, y
 
 
 @checked(*_VALUED)
-def allocate(
-    pledges: pd.DataFrame,
-    country_table: pd.DataFrame | None = None,
-    method: str = "offline",
-    include_global: bool = False,
-    memberships: Memberships | None = None,
-    year: int = LATEST_YEAR,
-) -> pd.DataFrame:
+def allocate(pledges: pd.DataFrame, country_table: pd.DataFrame | None = None,
+             method: str = "offline", include_global: bool = False,
+             memberships: Memberships | None = None, year: int = LATEST_YEAR) -> pd.DataFrame:
     """Spread each pledge's USD value over its countries.
 
     Returns long rows ``pledge_id, iso3, weight, usd, is_global_row, is_unstated_row,
-    fallback_equal``, sorted by pledge (``pledge_id`` and ``iso3`` are categoricals, for memory
-    at platform scale; they compare and merge like strings; ``pledge_id`` must be unique):
+    fallback_equal``, sorted by pledge (``pledge_id`` in the pledge table's dtype; ``iso3`` a
+    categorical, for memory at platform scale, which compares and merges like strings):
     ``weight`` is the country's share of the pledge (sums to 1 per pledge), ``usd = value *
     weight`` (NaN when the pledge has no value). ``method`` in :data:`ALLOCATION_METHODS`.
     Global pledges (``is_global``, no targets): one ``iso3="GLOBAL"`` row (weight 1,
@@ -575,14 +567,10 @@ def _coverage_country_from(a: _Allocation, ct: pd.DataFrame) -> pd.DataFrame:
 
 
 @checked(*_VALUED)
-def coverage_by_country(
-    pledges: pd.DataFrame,
-    country_table: pd.DataFrame | None = None,
-    method: str = "offline",
-    include_global: bool = False,
-    memberships: Memberships | None = None,
-    year: int = LATEST_YEAR,
-) -> pd.DataFrame:
+def coverage_by_country(pledges: pd.DataFrame, country_table: pd.DataFrame | None = None,
+                        method: str = "offline", include_global: bool = False,
+                        memberships: Memberships | None = None,
+                        year: int = LATEST_YEAR) -> pd.DataFrame:
     """One row per country: offline people, population and the pledged attention they get.
 
     Columns ``iso3, population, offline, internet_pct, in_country_table, pledges_targeting,
@@ -700,15 +688,10 @@ def _coverage_group_from(a: _Allocation, ct: pd.DataFrame,
 
 
 @checked(*_VALUED)
-def coverage_by_group(
-    pledges: pd.DataFrame,
-    groups: Groups | None = None,
-    country_table: pd.DataFrame | None = None,
-    method: str = "offline",
-    include_global: bool = False,
-    memberships: Memberships | None = None,
-    year: int = LATEST_YEAR,
-) -> pd.DataFrame:
+def coverage_by_group(pledges: pd.DataFrame, groups: Groups | None = None,
+                      country_table: pd.DataFrame | None = None, method: str = "offline",
+                      include_global: bool = False, memberships: Memberships | None = None,
+                      year: int = LATEST_YEAR) -> pd.DataFrame:
     """One row per group: offline people, population and the pledged attention they get.
 
     ``groups``: group labels (default ``STANDARD_GROUPS``; membership as of ``year``)
@@ -726,14 +709,9 @@ def coverage_by_group(
     return _coverage_group_from(a, ct, gm)
 
 
-def under_served(
-    pledges: pd.DataFrame | None = None,
-    coverage: pd.DataFrame | None = None,
-    min_offline: float = 1e6,
-    basis: str = "usd",
-    top: int | None = 20,
-    **coverage_kwargs,
-) -> pd.DataFrame:
+def under_served(pledges: pd.DataFrame | None = None, coverage: pd.DataFrame | None = None,
+                 min_offline: float = 1e6, basis: str = "usd", top: int | None = 20,
+                 **coverage_kwargs) -> pd.DataFrame:
     """Countries with many offline people and little or no pledged attention, ranked.
 
     ``score = offline * (1 - min(1, attention_ratio))`` (persons): the offline people "not
@@ -773,16 +751,10 @@ SENSITIVE_METRICS: tuple[str, ...] = (
 
 
 @checked(*_VALUED)
-def sensitivity(
-    pledges: pd.DataFrame,
-    groups: Groups | None = None,
-    country_table: pd.DataFrame | None = None,
-    by: str = "group",
-    methods: Sequence[str] = ALLOCATION_METHODS,
-    include_global: bool = False,
-    memberships: Memberships | None = None,
-    year: int = LATEST_YEAR,
-) -> pd.DataFrame:
+def sensitivity(pledges: pd.DataFrame, groups: Groups | None = None,
+                country_table: pd.DataFrame | None = None, by: str = "group",
+                methods: Sequence[str] = ALLOCATION_METHODS, include_global: bool = False,
+                memberships: Memberships | None = None, year: int = LATEST_YEAR) -> pd.DataFrame:
     """Coverage under each allocation method side by side (wide by method).
 
     ``by="group"`` (rows = groups) or ``"country"`` (rows = ISO3). Method-independent columns
@@ -854,16 +826,10 @@ def _dimension_codes(pledges: pd.DataFrame, dim: str):
 
 
 @checked(*_VALUED, "focus_areas", "stakeholder_type", "pledge_type")
-def mix(
-    pledges: pd.DataFrame,
-    groups: Groups | None = None,
-    country_table: pd.DataFrame | None = None,
-    method: str = "offline",
-    include_global: bool = False,
-    dimensions: Sequence[str] = MIX_DIMENSIONS,
-    memberships: Memberships | None = None,
-    year: int = LATEST_YEAR,
-) -> pd.DataFrame:
+def mix(pledges: pd.DataFrame, groups: Groups | None = None,
+        country_table: pd.DataFrame | None = None, method: str = "offline",
+        include_global: bool = False, dimensions: Sequence[str] = MIX_DIMENSIONS,
+        memberships: Memberships | None = None, year: int = LATEST_YEAR) -> pd.DataFrame:
     """Focus-area, stakeholder-type and pledge-type mix of the pledges reaching each group.
 
     Long table ``group, dimension, category, pledges, pledge_share, usd, usd_share,

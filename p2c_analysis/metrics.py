@@ -19,7 +19,9 @@ percent, 0-100), ``share`` (a fraction 0-1 shown as percent), ``ratio`` (2 decim
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 
 from p2c_analysis.vocabulary import ALLOCATION_METHODS
 
@@ -41,176 +43,18 @@ class Metric:
     definition: str
 
 
-def _m(name: str, label: str, unit: str, kind: str | None, definition: str) -> Metric:
-    return Metric(name, label, unit, kind, definition)
+#: The registry itself: one row per column in ``metrics.csv`` beside this module (edited like
+#: code, reviewed in diffs); the per-method columns of the allocation sensitivity are derived.
+REGISTRY_FILE = Path(__file__).with_name("metrics.csv")
 
 
-_BASE: tuple[Metric, ...] = (
-    # --- places and groups -------------------------------------------------------------------
-    _m("iso3", "ISO3", "code", None, "ISO 3166-1 alpha-3 code of the economy (GLOBAL / UNSTATED "
-       "for pledges kept apart)."),
-    _m("name", "Country", "text", None, "Short English name of the economy."),
-    _m("group", "Group", "text", None, "Country group: World, LDC/LLDC/SIDS, ITU-D region, "
-       "income group, or a row of pledges kept apart."),
-    _m("unit", "Country or group", "text", None, "The country or group a row describes."),
-    _m("year", "Year", "year", "year", "Calendar year of the data."),
-    _m("itu_region", "ITU-D region", "text", None, "ITU-D (BDT) region of the economy."),
-    _m("income_group", "Income group", "text", None, "World Bank income group (FY26)."),
-    _m("ldc", "LDC", "yes/no", None, "On the UN list of least developed countries (Sept 2024)."),
-    _m("lldc", "LLDC", "yes/no", None, "On the UN list of landlocked developing countries."),
-    _m("sids", "SIDS", "yes/no", None, "On the UN list of small island developing states."),
-    _m("n_countries", "Economies", "count", "int", "Members of the group that are economies "
-       "with data (WDI)."),
-    _m("n_with_offline", "Economies with an offline figure", "count", "int",
-       "Members with an Internet-use value to rest on in the year."),
-    _m("in_country_table", "In the data", "yes/no", None, "The economy is in the connectivity "
-       "data of the year (no: named by a pledge, no offline figure)."),
-    # --- connectivity ------------------------------------------------------------------------
-    _m("population", "Population", "persons", "people", "Mid-year population (WDI)."),
-    _m("offline", "People offline", "persons", "people", "Population x (1 - share using the "
-       "Internet); n/a where the economy has no Internet value at all."),
-    _m("internet_pct", "Internet use (%)", "percent of population", "pct",
-       "Individuals using the Internet (ITU via WDI)."),
-    _m("data_coverage_pct", "Population with observed data (%)", "percent of population", "pct",
-       "Share of the population whose value for the year is an observation."),
-    _m("imputed_pct", "Population with imputed data (%)", "percent of population", "pct",
-       "Share of the population whose value for the year is imputed."),
-    _m("no_data_pct", "Population without data (%)", "percent of population", "pct",
-       "Share of the population with no value at all (left out of offline totals)."),
-    _m("imputed", "Imputed", "yes/no", None, "The Internet value is interpolated or carried "
-       "forward, not observed."),
-    _m("source_year", "Observed year used", "year", "year", "The observed year the value rests "
-       "on (for an interpolated value: the observed year before)."),
-    _m("source_year_after", "Next observed year", "year", "year", "For an interpolated value, "
-       "the observed year after it."),
-    _m("method", "Imputation", "text", None, "How missing years were filled: linear, locf, none."),
-    # validation against ITU and the World Bank
-    _m("ours_internet_pct", "Ours: Internet use (%)", "percent of population", "pct",
-       "Bottom-up Internet use from the economies (WDI vintage July 2026)."),
-    _m("itu_internet_pct", "ITU: Internet use (%)", "percent of population", "pct",
-       "ITU Facts and Figures 2024 estimate (Nov 2024)."),
-    _m("wb_internet_pct", "World Bank: Internet use (%)", "percent of population", "pct",
-       "World Bank aggregate in WDI."),
-    _m("diff_itu_pp", "Ours − ITU (pp)", "percentage points", None,
-       "Ours minus ITU's Internet use."),
-    _m("diff_wb_pp", "Ours − World Bank (pp)", "percentage points", None,
-       "Ours minus the World Bank's Internet use."),
-    _m("ours_offline", "Ours: people offline", "persons", "people", "Bottom-up people offline."),
-    _m("itu_offline", "ITU: people offline", "persons", "people", "People offline implied by "
-       "ITU's users and penetration."),
-    _m("wb_offline", "World Bank: people offline", "persons", "people",
-       "People offline implied by the World Bank aggregate."),
-    _m("ours_population", "Ours: population", "persons", "people", "Bottom-up population."),
-    _m("itu_population", "ITU: population", "persons", "people",
-       "Population implied by ITU's users and penetration."),
-    _m("wb_population", "World Bank: population", "persons", "people", "WDI aggregate."),
-    _m("ours_data_coverage_pct", "Ours: population with observed data (%)",
-       "percent of population", "pct", "Share of the group's population with an observation."),
-    _m("diff_itu_offline", "Ours − ITU (people offline)", "persons", "people",
-       "Ours minus ITU's people offline."),
-    _m("diff_wb_offline", "Ours − World Bank (people offline)", "persons", "people",
-       "Ours minus the World Bank's people offline."),
-    # --- pledges counted and allocated -------------------------------------------------------
-    _m("category", "Category", "text", None, "The category counted (focus area, stakeholder "
-       "type, ...); 'none stated' when a pledge states none."),
-    _m("pledges", "Pledges", "count", "int", "Number of pledges."),
-    _m("pledge_share_pct", "Share of pledges (%)", "percent of pledges", "pct",
-       "Pledges in the category / all pledges; can add to more than 100 for list fields."),
-    _m("pledges_with_value", "Pledges stating a value", "count", "int",
-       "Pledges whose USD value is stated (the USD figures rest on these)."),
-    _m("usd", "Stated value (USD)", "US dollars", "usd", "Sum of stated values; pledges without "
-       "a value add nothing (never counted as 0)."),
-    _m("usd_share_pct", "Share of stated value (%)", "percent of USD", "pct",
-       "USD in the category / all stated USD."),
-    _m("pledges_targeting", "Pledges", "count", "int",
-       "Distinct pledges allocating to at least one country of the row."),
-    _m("pledge_units", "Pledge units", "pledges", "ratio", "Each pledge is one unit spread over "
-       "its countries by the allocation weights."),
-    _m("allocated_usd", "Pledged USD allocated", "US dollars", "usd", "USD allocated to the row "
-       "by the allocation method (0 when nothing is allocated)."),
-    _m("usd_per_offline", "USD per offline person", "US dollars per person", "usd_small",
-       "Allocated USD / people offline; n/a when no one is offline or the figure is unknown."),
-    _m("pledges_per_10m_offline", "Pledges per 10 M offline", "pledges per 10 M persons",
-       "ratio", "Pledges reaching the row per 10 million offline people."),
-    _m("offline_share", "Share of world offline (%)", "fraction of the world's offline people",
-       "share", "The row's offline people / offline people of all economies with data."),
-    _m("usd_share", "Share of USD (%)", "fraction of USD", "share",
-       "The row's USD / the total it is compared with (coverage tables: USD allocated to "
-       "countries; status tables: all stated USD); n/a when that total is 0."),
-    _m("unit_share", "Share of pledge units (%)", "fraction of pledge units", "share",
-       "The row's pledge units / pledges allocated to countries."),
-    _m("attention_ratio_usd", "Attention ratio (USD)", "ratio", "ratio",
-       "USD share / offline share: 1 = in proportion to the row's offline people."),
-    _m("attention_ratio_count", "Attention ratio (count)", "ratio", "ratio",
-       "Pledge-unit share / offline share: 1 = in proportion to the row's offline people."),
-    _m("attention_usd_min", "Lowest USD attention ratio", "ratio", "ratio",
-       "Lowest USD attention ratio over the allocation methods."),
-    _m("attention_usd_max", "Highest USD attention ratio", "ratio", "ratio",
-       "Highest USD attention ratio over the allocation methods."),
-    _m("robust_usd", "Robust", "yes/no", None, "Under- or over-served (USD) under every "
-       "allocation method; n/a when no method gives a ratio."),
-    _m("rank", "Rank", "rank", "int", "1 = the most offline people not matched by attention."),
-    _m("score", "Offline people not matched", "persons", "people",
-       "Offline people x (1 - min(1, attention ratio))."),
-    _m("via", "Targets the country", "text", None, "How the pledge reaches the country: by name "
-       "(country) or through a region or group (region)."),
-    _m("weight", "Weight", "fraction of the pledge", "ratio",
-       "The country's share of the pledge."),
-    _m("dimension", "Breakdown", "text", None, "What a published breakdown splits by."),
-    # --- implementation progress -------------------------------------------------------------
-    _m("share", "Share of pledges (%)", "fraction of pledges", "share",
-       "Pledges with the status / all pledges (of the row's group)."),
-    _m("on_ladder", "On the status ladder", "yes/no", None,
-       "Status is announced, in progress or completed."),
-    _m("reported_recently", "Reported in last 12 months", "count", "int",
-       "Pledges with a progress report in the 12 months before the analysis date."),
-    _m("never_reported", "Never reported", "count", "int", "Pledges with no progress report."),
-    _m("compliance_pct", "Compliance (%)", "percent of pledges", "pct",
-       "Reported in the last 12 months / pledges; n/a for an empty group."),
-    _m("recent_report", "Recent report", "yes/no", None,
-       "A progress report in the 12 months before the analysis date."),
-    _m("closed", "Closed", "yes/no", None, "Completed or withdrawn."),
-    _m("overdue", "Overdue", "yes/no", None, "Target year passed and not closed."),
-    _m("years_overdue", "Years overdue", "years", "int",
-       "Year of the analysis date minus the target year."),
-    _m("light", "Reporting", "text", None, "Traffic light: reported (a recent report), overdue "
-       "(deadline passed, no recent report), due (otherwise)."),
-    # --- published totals and trajectories ---------------------------------------------------
-    _m("date_as_stated", "As of", "text", None, "The date as the source states it."),
-    _m("value", "Value", "as given by unit", None, "The published figure, in its unit."),
-    _m("qualifier", "Note", "text", None, "What the source says about the figure."),
-    _m("quote", "As published", "text", None, "The published wording."),
-    _m("window_years", "Window (years)", "years", "int", "Years of published totals the pace "
-       "is fitted on."),
-    _m("fit", "Fit", "text", None, "How the pace is fitted: ols or endpoints."),
-    _m("n_points", "Published totals used", "count", "int",
-       "Published totals in the window."),
-    _m("start_date", "Window start", "date", None, "First date of the window."),
-    _m("last_date", "Latest total", "date", None, "Date of the latest published total."),
-    _m("last_value_usd", "Latest total (USD)", "US dollars", "usd",
-       "The latest published cumulative total."),
-    _m("pace_usd_per_year", "Pace (USD per year)", "US dollars per year", "usd",
-       "Straight-line growth of the published total over the window."),
-    _m("pace_pledges_per_year", "Pace (pledges per year)", "pledges per year", "ratio",
-       "Straight-line growth of the published pledge count over the window."),
-    _m("goal_usd", "Goal (USD)", "US dollars", "usd", "The coalition's goal."),
-    _m("goal_year", "Goal year", "year", "year", "The goal is due by the end of this year."),
-    _m("goal_date", "Goal reached (extrapolated)", "date", None, "When the extrapolated total "
-       "reaches the goal; n/a when the pace is not positive."),
-    _m("value_at_deadline_usd", "Value at end of goal year (extrapolated)", "US dollars", "usd",
-       "Extrapolated total on 31 December of the goal year."),
-    _m("on_track", "On track", "yes/no", None, "The extrapolated total reaches the goal by the "
-       "end of the goal year."),
-    _m("kind", "Kind", "text", None, "'extrapolation': a straight-line extension of the past "
-       "pace, not a forecast."),
-    # --- quarantine --------------------------------------------------------------------------
-    _m("reason", "Reason", "text", None, "Why rows were set aside (the kind of problem)."),
-    _m("rows", "Rows", "count", "int", "Number of rows."),
-    _m("source_row", "Source row", "row number", "int",
-       "Spreadsheet row number in the source file (header = row 1)."),
-    _m("reasons", "Reasons", "text", None, "Every reason the row was set aside."),
-    _m("raw", "Raw row", "JSON text", None, "The source row as read."),
-)
+def _read_registry(path: Path = REGISTRY_FILE) -> tuple[Metric, ...]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return tuple(Metric(r["name"], r["label"], r["unit"], r["kind"] or None, r["definition"])
+                     for r in csv.DictReader(f))
+
+
+_BASE: tuple[Metric, ...] = _read_registry()
 
 
 def _by_method() -> tuple[Metric, ...]:
@@ -314,7 +158,8 @@ def docs_page() -> str:
     lines = [
         "# Columns of the report tables",
         "",
-        "Generated from the output registry in `p2c_analysis/metrics.py` by "
+        "Generated from the output registry (`p2c_analysis/metrics.csv`, read by "
+        "`p2c_analysis/metrics.py`) by "
         "`python -m p2c_analysis.metrics`; do not edit by hand. Columns of the canonical pledge "
         "table are in `docs/pledge_fields.md`. Every report folder also holds `columns.csv`, "
         "the same docs for the tables it wrote.",

@@ -179,7 +179,7 @@ def breakdown(metric: str, date: str | None = BREAKDOWN_DATE,
     ``date_as_stated``, ``dimension`` (e.g. ``"stakeholder_type"``), ``category`` (the label
     without a trailing parenthesis, e.g. ``"Programmatic"``), ``qualifier`` (the parenthesis,
     e.g. ``"new 2023 pledges"``; ``<NA>`` if none), ``category_as_stated``, ``value`` (float, in
-    ``unit``: count, USD, percent, rank), ``unit``, ``is_third_party``, ``source_url``,
+    ``value_unit``: count, USD, percent, rank), ``value_unit``, ``is_third_party``, ``source_url``,
     ``quote``, ``notes``. Only the categories that were published appear (the remainder is not
     known). Raises ``KeyError`` for a metric that the file does not have (at that date).
     """
@@ -202,7 +202,7 @@ def breakdown(metric: str, date: str | None = BREAKDOWN_DATE,
         "qualifier": parts["qualifier"].astype(pd.StringDtype()),
         "category_as_stated": stated,
         "value": rows["value"],
-        "unit": rows["unit"],
+        "value_unit": rows["unit"],
         "is_third_party": rows["is_third_party"],
         "source_url": rows["source_url"],
         "quote": rows["quote"],

@@ -24,7 +24,6 @@ WDI_FX = RAW / "wdi_PA.NUS.FCRF_exchange_rate_lcu_per_usd.csv"
 COUNTRY_CODES = RAW / "country-codes.csv"
 UNSD_M49 = RAW / "unsd_m49_en.csv"
 ITU_AGGREGATES = RAW / "ITU_regional_global_Key_ICT_indicator_aggregates_Nov_2024.xlsx"
-NE_110M = RAW / "ne_110m_admin_0_countries.geojson"
 NE_50M_TOPO = RAW / "world-atlas_countries-50m.topo.json"
 
 ITU_REGIONS = REFERENCE / "itu_bdt_regions.csv"

@@ -80,12 +80,8 @@ def _end_labels(ax, ends: list[tuple[float, float, str, str]], gap_frac: float =
 # --- connectivity ------------------------------------------------------------------------------
 
 
-def offline_by_group(
-    agg: pd.DataFrame,
-    title: str | None = None,
-    source: str = style.SOURCES["wdi"],
-    note: str | None = None,
-) -> Figure:
+def offline_by_group(agg: pd.DataFrame, title: str | None = None,
+                     source: str = style.SOURCES["wdi"], note: str | None = None) -> Figure:
     """Horizontal bars of offline people (persons) by group, one year.
 
     ``agg``: rows of ``connectivity.aggregate`` (``group, year, offline, internet_pct``). Each bar
@@ -117,14 +113,9 @@ def offline_by_group(
     return _finish(fig, source, note)
 
 
-def trend_by_group(
-    series: pd.DataFrame,
-    value: str = "internet_pct",
-    groups: Iterable[str] | None = None,
-    title: str | None = None,
-    source: str = style.SOURCES["wdi"],
-    note: str | None = None,
-) -> Figure:
+def trend_by_group(series: pd.DataFrame, value: str = "internet_pct",
+                   groups: Iterable[str] | None = None, title: str | None = None,
+                   source: str = style.SOURCES["wdi"], note: str | None = None) -> Figure:
     """Lines over years, one per group, in the group's fixed colour, labelled at the line end.
 
     ``series``: ``group, year`` and ``value`` (``internet_pct`` in percent, or ``offline`` in
@@ -172,16 +163,12 @@ def trend_by_group(
 # --- pledges and coverage ----------------------------------------------------------------------
 
 
-def attention_ratio(
-    df: pd.DataFrame,
-    label: str = "group",
-    ratio: str = "attention_ratio",
-    title: str = "Pledge attention relative to the offline population",
-    xlabel: str = "Attention ratio (share of pledged USD ÷ share of offline people)",
-    source: str = style.SOURCES["pledges_wdi"],
-    note: str | None = None,
-    log: bool = True,
-) -> Figure:
+def attention_ratio(df: pd.DataFrame, label: str = "group", ratio: str = "attention_ratio",
+                    title: str = "Pledge attention relative to the offline population",
+                    xlabel: str = (
+                        "Attention ratio (share of pledged USD ÷ share of offline people)"),
+                    source: str = style.SOURCES["pledges_wdi"], note: str | None = None,
+                    log: bool = True) -> Figure:
     """Dot plot of attention ratios with a reference line at 1.0 (attention in proportion to
     the offline population). Below 1 = less pledged attention than the group's share of offline
     people. Rows with a missing ratio are listed in the note, not drawn; a ratio of 0 is drawn
@@ -238,16 +225,9 @@ def attention_ratio(
     return _finish(fig, source, note)
 
 
-def stacked_shares(
-    table: pd.DataFrame,
-    title: str,
-    xlabel: str = "Share of pledges (%)",
-    colors: dict[str, str] | None = None,
-    source: str = style.SOURCES["pledges"],
-    note: str | None = None,
-    normalise: bool = True,
-    kind: str = "pct",
-) -> Figure:
+def stacked_shares(table: pd.DataFrame, title: str, xlabel: str = "Share of pledges (%)",
+                   colors: dict[str, str] | None = None, source: str = style.SOURCES["pledges"],
+                   note: str | None = None, normalise: bool = True, kind: str = "pct") -> Figure:
     """Stacked horizontal bars: one bar per row of ``table`` (index = category shown on the
     y axis), one segment per column (e.g. focus areas). ``normalise=True`` converts each row
     to percent of its total (rows summing to 0 are shown empty and named in the note)."""
@@ -287,29 +267,18 @@ def stacked_shares(
     return _finish(fig, source, note)
 
 
-def focus_mix(
-    table: pd.DataFrame,
-    title: str = "Focus-area mix of pledges",
-    xlabel: str = "Share of pledges (%)",
-    source: str = style.SOURCES["pledges"],
-    note: str | None = None,
-) -> Figure:
+def focus_mix(table: pd.DataFrame, title: str = "Focus-area mix of pledges",
+              xlabel: str = "Share of pledges (%)", source: str = style.SOURCES["pledges"],
+              note: str | None = None) -> Figure:
     """Focus-area mix as 100% stacked bars: ``table`` rows = categories (groups, stakeholder
     types, ...), columns = focus areas, values = counts or USD (converted to shares per row)."""
     colors = {**style.FOCUS_COLORS, "none stated": style.NO_DATA_COLOR}
     return stacked_shares(table, title, xlabel, colors=colors, source=source, note=note)
 
 
-def bars(
-    values: pd.Series,
-    title: str,
-    xlabel: str,
-    kind: str = "int",
-    source: str = style.SOURCES["pledges"],
-    note: str | None = None,
-    color: str | dict[str, str] | None = None,
-    sort: bool = True,
-) -> Figure:
+def bars(values: pd.Series, title: str, xlabel: str, kind: str = "int",
+         source: str = style.SOURCES["pledges"], note: str | None = None,
+         color: str | dict[str, str] | None = None, sort: bool = True) -> Figure:
     """Horizontal bars of one number per category (``values`` indexed by category), labelled
     with the formatted value; NaN bars are labelled "n/a" with no bar. ``kind`` picks the
     number format (``int``, ``people``, ``usd``, ``pct``)."""
@@ -339,13 +308,9 @@ def bars(
     return _finish(fig, source, note)
 
 
-def status_ladder(
-    counts: pd.Series,
-    title: str = "Implementation status of pledges",
-    xlabel: str = "Number of pledges",
-    source: str = style.SOURCES["pledges"],
-    note: str | None = None,
-) -> Figure:
+def status_ladder(counts: pd.Series, title: str = "Implementation status of pledges",
+                  xlabel: str = "Number of pledges", source: str = style.SOURCES["pledges"],
+                  note: str | None = None) -> Figure:
     """Bars of pledges per status in ladder order (announced → in progress → completed, then
     withdrawn and unknown), each in its fixed status colour, labelled with count and share."""
     order = [s for s in style.STATUS_COLORS if s in counts.index]
@@ -375,16 +340,12 @@ def status_ladder(
 # --- trajectories ------------------------------------------------------------------------------
 
 
-def mobilisation_trajectory(
-    milestones: pd.DataFrame,
-    goal: dict | None = None,
-    extrapolation: pd.DataFrame | None = None,
-    value: str = "total_value_usd",
-    title: str = "Pledged value over time and the USD 100 bn goal",
-    source: str = style.SOURCES["milestones"],
-    note: str | None = None,
-    band_label: str = "",
-) -> Figure:
+def mobilisation_trajectory(milestones: pd.DataFrame, goal: dict | None = None,
+                            extrapolation: pd.DataFrame | None = None,
+                            value: str = "total_value_usd",
+                            title: str = "Pledged value over time and the USD 100 bn goal",
+                            source: str = style.SOURCES["milestones"], note: str | None = None,
+                            band_label: str = "") -> Figure:
     """Published cumulative pledged value (USD) by date, the goal as a horizontal line, and,
     if given, an extrapolation of the past trend as a dashed line inside a shaded band, labelled
     in the legend as an extrapolation, not a forecast.
@@ -444,17 +405,10 @@ def mobilisation_trajectory(
     return _finish(fig, source, note)
 
 
-def country_trend(
-    history: pd.DataFrame,
-    country: str,
-    projection: pd.DataFrame | None = None,
-    groups: pd.DataFrame | None = None,
-    target_pct: float | None = None,
-    title: str | None = None,
-    source: str = style.SOURCES["wdi"],
-    note: str | None = None,
-    band_label: str = "",
-) -> Figure:
+def country_trend(history: pd.DataFrame, country: str, projection: pd.DataFrame | None = None,
+                  groups: pd.DataFrame | None = None, target_pct: float | None = None,
+                  title: str | None = None, source: str = style.SOURCES["wdi"],
+                  note: str | None = None, band_label: str = "") -> Figure:
     """A country's Internet use over time (percent), observed years as filled dots and imputed
     years as open dots, with an optional projection to 2030 (``year``, ``central``, ``low``,
     ``high`` in percent, e.g. ``trajectory.projection_band``) drawn as a dashed line in a band

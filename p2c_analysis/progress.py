@@ -108,13 +108,9 @@ def _flags(pledges: pd.DataFrame, as_of: object, window_months: int) -> pd.DataF
 
 
 @checked(*_PROGRESS)
-def reporting_compliance(
-    pledges: pd.DataFrame,
-    as_of: object = None,
-    window_months: int = REPORT_WINDOW_MONTHS,
-    by: str | None = None,
-    exclude_closed: bool = False,
-) -> pd.DataFrame:
+def reporting_compliance(pledges: pd.DataFrame, as_of: object = None,
+                         window_months: int = REPORT_WINDOW_MONTHS, by: str | None = None,
+                         exclude_closed: bool = False) -> pd.DataFrame:
     """Share of pledges with a progress report in the ``window_months`` before ``as_of``.
 
     Columns ``[by,] pledges, reported_recently, never_reported, compliance_pct`` (percent,
@@ -161,11 +157,8 @@ def overdue(pledges: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
 
 
 @checked(*_PROGRESS)
-def traffic_lights(
-    pledges: pd.DataFrame,
-    as_of: object = None,
-    window_months: int = REPORT_WINDOW_MONTHS,
-) -> pd.DataFrame:
+def traffic_lights(pledges: pd.DataFrame, as_of: object = None,
+                   window_months: int = REPORT_WINDOW_MONTHS) -> pd.DataFrame:
     """Per-pledge traffic light: ``"reported"`` / ``"due"`` / ``"overdue"`` (see module doc).
 
     Columns ``pledge_id, status, last_report_date, target_year, recent_report, closed, overdue,
@@ -178,11 +171,8 @@ def traffic_lights(
 
 
 @checked(*_PROGRESS)
-def light_table(
-    pledges: pd.DataFrame,
-    as_of: object = None,
-    window_months: int = REPORT_WINDOW_MONTHS,
-) -> pd.DataFrame:
+def light_table(pledges: pd.DataFrame, as_of: object = None,
+                window_months: int = REPORT_WINDOW_MONTHS) -> pd.DataFrame:
     """:func:`traffic_lights` with each pledge's ``title`` and ``pledger``, the lights that need
     attention first (overdue, due, reported), then by target year."""
     lights = traffic_lights(pledges, as_of, window_months)

@@ -125,11 +125,6 @@ def group_color(label: str) -> str:
     return GROUP_COLORS.get(label, OTHER_COLOR)
 
 
-def group_palette(labels) -> dict[str, str]:
-    """``{label: colour}`` for the given labels (for seaborn's ``palette=``)."""
-    return {label: group_color(label) for label in labels}
-
-
 def map_cmap(name: str = MAP_CMAP, start: float = MAP_CMAP_START) -> mcolors.Colormap:
     """The sequential map colormap ``name`` without its lightest ``start`` share."""
     import numpy as np
