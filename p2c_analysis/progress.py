@@ -100,7 +100,7 @@ def _flags(pledges: pd.DataFrame, as_of: object, window_months: int) -> pd.DataF
         "pledge_id": pledges["pledge_id"],
         "status": pledges["status"],
         "last_report_date": rep,
-        "target_year": pledges["target_year"].astype("float64"),
+        "target_year": pledges["target_year"],
         "recent_report": recent,
         "closed": closed,
         "overdue": overdue,
