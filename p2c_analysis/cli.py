@@ -30,25 +30,22 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _given_parameters(args: argparse.Namespace) -> dict[str, Any]:
-    """Parameters from ``-f params.yaml`` then ``-p NAME VALUE`` (later wins)."""
-    import yaml
+    """Parameters from ``-f params.yaml`` then ``-p NAME VALUE`` (later wins). The file is
+    read with :func:`p2c_analysis.limits.read_yaml_parameters` (safe, no aliases, size and
+    node limits); anything wrong with it is one line naming the file."""
+    from p2c_analysis.limits import (
+        InputFileError,
+        LimitError,
+        read_yaml_parameters,
+        terminal_safe,
+    )
 
     given: dict[str, Any] = {}
     if args.file_params:
-        path = Path(args.file_params)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as err:
-            raise UsageError(f"cannot read parameter file {path}: {err.strerror}") from None
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark is not None else ""
-            raise UsageError(f"parameter file {path}{where}: not valid YAML") from None
-        if data is None:
-            data = {}
-        if not isinstance(data, dict):
-            raise UsageError(f"parameter file {path}: expected NAME: VALUE lines")
-        given.update({str(k): v for k, v in data.items()})
+            given.update(read_yaml_parameters(Path(args.file_params)))
+        except (InputFileError, LimitError) as err:
+            raise UsageError(terminal_safe(f"parameter file {err}")) from None
     for name, value in args.parameters or []:
         given[name] = value
     return given

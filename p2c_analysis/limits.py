@@ -1,0 +1,283 @@
+"""Limits on input files, written down in one place and enforced before work starts.
+
+Two kinds of rules live here:
+
+- **Resource limits** (:class:`Limits`): how large an input may be before the package refuses
+  to read it. A file over a limit is rejected as a whole with ONE line naming the file, the
+  limit and how to raise it (an environment variable, e.g. ``P2C_MAX_FILE_MB=500``). The
+  exception is a single cell over the cell-length limit: only its row is set aside
+  (quarantined, with its row number), the rest of the file is read.
+- **Plausibility rules** for a single pledge (:data:`PLAUSIBLE_YEARS`,
+  :data:`MAX_PLEDGE_USD`): a row breaking them is quarantined with a reason, never dropped.
+  They are fixed (edit this module to change them): they say what a pledge can be, not how
+  much the machine can take.
+
+:func:`read_yaml_parameters` is the guarded reader of YAML parameter files
+(``p2c render -f params.yaml``): safe loader, no aliases or anchors, size, node and depth
+limits, one line naming the file for anything it cannot read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# --- plausibility rules for one pledge (fixed) ----------------------------------------------------
+
+PLAUSIBLE_YEARS: tuple[int, int] = (2000, 2100)
+"""Calendar years (inclusive) a pledge's dates and target year may fall in. P2C was launched in
+2021; 2000 leaves room for earlier commitments folded into it. Every such date also fits in a
+pandas ``datetime64[ns]`` (1677-2262). A date outside is a quarantine reason."""
+
+MAX_PLEDGE_USD: float = 10e12
+"""The largest value in US dollars a single pledge may have (USD 10 trillion). The investment
+needed to connect everyone by 2030 is estimated at USD 2.6-2.8 trillion (ITU), so a single
+pledge above this is a typing or unit error. Non-finite values (``inf``, ``nan``) are refused
+too. A value above is a quarantine reason ("absurd value")."""
+
+YAML_MAX_DEPTH = 32
+"""Nesting depth of a YAML parameter file (fixed: parameters are ``NAME: VALUE`` lines)."""
+
+
+# --- resource limits ------------------------------------------------------------------------------
+
+def _limit(default: float, env: str, unit: str, what: str) -> Any:
+    return field(default=default, metadata={"env": env, "unit": unit, "what": what})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits on input files. Each default can be raised (or lowered) with the
+    environment variable named in its metadata; :meth:`from_env` reads them.
+
+    Units: ``*_mb`` in MiB (2**20 bytes), ``*_kb`` in KiB, counts as plain numbers.
+    """
+
+    file_mb: float = _limit(100, "P2C_MAX_FILE_MB", "MB",
+                            "size of a pledge or mapping file")
+    rows: int = _limit(200_000, "P2C_MAX_ROWS", "rows",
+                       "last row holding data (spreadsheet row number, header = row 1)")
+    columns: int = _limit(1_000, "P2C_MAX_COLUMNS", "columns",
+                          "last column holding data (header or any row)")
+    cell_chars: int = _limit(32_767, "P2C_MAX_CELL_CHARS", "characters",
+                             "length of one cell (Excel's own maximum)")
+    xlsx_unzipped_mb: float = _limit(200, "P2C_MAX_XLSX_UNZIPPED_MB", "MB",
+                                     "uncompressed size of an XLSX (all parts, as declared)")
+    xlsx_ratio: float = _limit(100, "P2C_MAX_XLSX_RATIO", "x",
+                               "compression ratio of a part of an XLSX (uncompressed/compressed)")
+    yaml_kb: float = _limit(64, "P2C_MAX_YAML_KB", "kB", "size of a YAML parameter file")
+    yaml_nodes: int = _limit(10_000, "P2C_MAX_YAML_NODES", "nodes",
+                             "values, keys, lists and mappings in a YAML parameter file")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        """The defaults, each replaced by its environment variable when set (a positive
+        number). Raises :class:`LimitError` (one line) for a value that is not one."""
+        env = os.environ if environ is None else environ
+        values: dict[str, float] = {}
+        for f in dataclasses.fields(cls):
+            text = env.get(f.metadata["env"], "").strip()
+            if not text:
+                continue
+            try:
+                value = float(text)
+            except ValueError:
+                value = float("nan")
+            if not value > 0 or value == float("inf"):
+                raise LimitError(f"{f.metadata['env']}={text!r}: not a positive number")
+            values[f.name] = int(value) if f.type in ("int", int) else value
+        return cls(**values)
+
+    def exceeded(self, key: str, found: float, what: str | None = None) -> str | None:
+        """``None`` when ``found`` (in the limit's unit) is within limit ``key``; otherwise
+        one line saying what is over, the limit and how to raise it, e.g. ``"size 120 MB,
+        over the limit of 100 MB (raise it with P2C_MAX_FILE_MB=240)"``. ``what`` names
+        what was found (default: the limit's description and ``found``)."""
+        limit = getattr(self, key)
+        if found <= limit:
+            return None
+        meta = {f.name: f.metadata for f in dataclasses.fields(self)}[key]
+        what = what or f"{meta['what']}: {_fmt(found)} {meta['unit']}"
+        suggestion = _round_up(max(found, 2 * limit))
+        return (f"{what}, over the limit of {_fmt(limit)} {meta['unit']} "
+                f"(raise it with {meta['env']}={suggestion})")
+
+
+def _fmt(x: float) -> str:
+    """A number for a message: ``1,048,576``, ``64.3``, ``0.00122``."""
+    return f"{x:,.0f}" if x >= 100 or float(x).is_integer() else f"{x:.3g}"
+
+
+def _round_up(x: float) -> str:
+    """A round number at least ``x`` (two significant digits), for the "raise it" hint."""
+    digits = max(len(str(int(x))) - 2, 0)
+    step = 10 ** digits
+    return str(int(-(-x // step) * step))
+
+
+def documented() -> list[dict[str, object]]:
+    """One dict per resource limit (``name, env, default, unit, what``), for docs and tests."""
+    return [{"name": f.name, "env": f.metadata["env"], "default": f.default,
+             "unit": f.metadata["unit"], "what": f.metadata["what"]}
+            for f in dataclasses.fields(Limits)]
+
+
+class LimitError(ValueError):
+    """A limit set in the environment is not usable. ``str(err)`` is one line."""
+
+
+class InputFileError(ValueError):
+    """An input file cannot be read at all. ``str(err)`` is one line: ``<file>: <what>``."""
+
+    def __init__(self, path: str | Path, what: str) -> None:
+        self.path = str(path)
+        self.what = what
+        super().__init__(f"{path}: {what}")
+
+
+def terminal_safe(text: object) -> str:
+    """``text`` with every character a terminal could act on (ANSI escape sequences and
+    other control characters, bidirectional overrides, line breaks...) written as a visible
+    escape (``\\x1b``, ``\\u202e``, ``\\n``), so it prints as one plain line."""
+    s = str(text)
+    if s.isprintable():
+        return s
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in s)
+
+
+# --- YAML parameter files -------------------------------------------------------------------------
+
+class _GuardedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses anchors and aliases (no billion laughs) and counts
+    nodes and nesting depth while composing, before anything is built."""
+
+    max_nodes = 10_000
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._nodes = 0
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102 - PyYAML hook
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors and aliases (& and *) are not allowed", event.start_mark)
+        self._nodes += 1
+        if self._nodes > self.max_nodes:
+            raise _TooBig("yaml_nodes", self._nodes)
+        self._depth += 1
+        if self._depth > YAML_MAX_DEPTH:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"nested deeper than {YAML_MAX_DEPTH} levels", event.start_mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> dt.date | dt.datetime:
+        """A YAML date such as ``2024-02-30`` that is no calendar date: a one-line error
+        with its line, not a ``ValueError`` traceback."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as err:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a valid date ({err})", node.start_mark
+            ) from None
+
+
+_GuardedLoader.add_constructor("tag:yaml.org,2002:timestamp",
+                               _GuardedLoader.construct_yaml_timestamp)
+
+
+class _TooBig(Exception):
+    def __init__(self, key: str, found: float) -> None:
+        self.key = key
+        self.found = found
+
+
+def read_yaml_parameters(path: str | Path, limits: Limits | None = None) -> dict[str, Any]:
+    """Read a YAML parameter file of ``NAME: VALUE`` lines into ``{name: value}``.
+
+    Safe loader only (plain scalars, lists, mappings, dates); anchors and aliases are
+    refused; the file's size (``yaml_kb``), node count (``yaml_nodes``) and nesting depth
+    (:data:`YAML_MAX_DEPTH`) are bounded. An empty file gives ``{}``. Values are not
+    checked here (``params.validate`` does that). Raises :class:`InputFileError`, one line
+    naming the file, for anything it cannot read: missing, too large, binary, not UTF-8, not
+    YAML, an impossible date (``as_of: 2024-02-30``), not a mapping.
+    """
+    lim = limits or Limits.from_env()
+    p = Path(path)
+    data = read_limited(p, "yaml_kb", lim, "parameter file")
+    if b"\x00" in data:
+        raise InputFileError(p, "binary file, not YAML text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputFileError(p, f"not UTF-8 text (byte {err.start + 1})") from None
+    try:
+        value = _load_guarded(text, int(lim.yaml_nodes))
+    except _TooBig as err:
+        what = "too many YAML nodes (values, keys, lists and mappings)"
+        raise InputFileError(p, lim.exceeded(err.key, err.found, what) or what) from None
+    except yaml.YAMLError as err:
+        raise InputFileError(p, _yaml_problem(err)) from None
+    except (ValueError, TypeError, RecursionError) as err:  # a constructor's own failure
+        raise InputFileError(p, f"not readable YAML ({type(err).__name__})") from None
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InputFileError(p, "expected NAME: VALUE lines")
+    return {str(k): v for k, v in value.items()}
+
+
+def _load_guarded(text: str, max_nodes: int) -> Any:
+    """The single YAML document in ``text``, composed by :class:`_GuardedLoader`."""
+    loader = _GuardedLoader(text)
+    loader.max_nodes = max_nodes
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    """One line saying where and what PyYAML found wrong."""
+    if isinstance(err, yaml.reader.ReaderError):
+        return f"character #x{err.character:04x} (position {err.position}) is not allowed in YAML"
+    mark = getattr(err, "problem_mark", None)
+    where = f"line {mark.line + 1}: " if mark is not None else ""
+    problem = getattr(err, "problem", None) or getattr(err, "reason", None) or "not valid YAML"
+    return f"{where}{' '.join(str(problem).split())}"
+
+
+_UNIT_BYTES = {"MB": 2**20, "kB": 2**10}
+
+
+def read_limited(path: str | Path, key: str, limits: Limits, label: str) -> bytes:
+    """The bytes of ``path``, after checking its size against the size limit ``key``
+    (``"file_mb"`` or ``"yaml_kb"``) without reading it; ``label`` says what the file is
+    for (``"parameter file"``). Raises :class:`InputFileError`, one line naming the file:
+    missing, a folder, unreadable or over the limit."""
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError(p, "no such file")
+    if p.is_dir():
+        raise InputFileError(p, f"is a directory, not a {label}")
+    meta = {f.name: f.metadata for f in dataclasses.fields(limits)}[key]
+    try:
+        size = p.stat().st_size
+        found = size / _UNIT_BYTES[meta["unit"]]
+        if msg := limits.exceeded(key, found, f"size {_fmt(found)} {meta['unit']}"):
+            raise InputFileError(p, msg)
+        return p.read_bytes()
+    except OSError as err:
+        raise InputFileError(p, f"cannot read ({err.strerror})") from None
