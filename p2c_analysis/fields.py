@@ -193,16 +193,12 @@ def as_list(value: object) -> list:
 
 
 def _as_bool(value: object) -> bool:
-    """A bool cell: missing -> False; the text ``"true"``/``"false"`` (any case) as meant, not
-    as Python's ``bool("False") == True``; other text raises ``ValueError``."""
-    if isinstance(value, str):
-        key = value.strip().lower()
-        if key not in ("true", "false"):
-            raise ValueError(f"not a boolean: {value!r}")
-        return key == "true"
-    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
-        return False
-    return bool(value)
+    """A bool cell: missing -> False; otherwise :func:`p2c_analysis.parsing.parse_bool`
+    (strict: ``true/false``, ``yes/no``, ``1/0``... read as meant, not as Python's
+    ``bool("False") == True``); other values raise ``ValueError``."""
+    from p2c_analysis.parsing import parse_bool  # parsing imports this module
+
+    return bool(parse_bool(value, strict=True))
 
 
 def coerce_canonical(df: pd.DataFrame) -> pd.DataFrame:
@@ -211,8 +207,9 @@ def coerce_canonical(df: pd.DataFrame) -> pd.DataFrame:
     Missing columns are added with their "missing" value (``<NA>``, ``NaN``, ``NaT``, ``[]``,
     ``"unknown"``, ``False``); extra columns are dropped. List fields become Python lists
     (a ``;``-joined string is split), ``status`` an ordered Categorical over :data:`STATUSES`
-    (values outside it become ``"unknown"``), dates ``datetime64[ns]``, bools from bools or
-    the text ``"true"``/``"false"``. Does not validate: use :func:`schema` for that.
+    (values outside it become ``"unknown"``), dates ``datetime64[ns]``, bools from bools,
+    0/1 or yes/no text (:func:`p2c_analysis.parsing.parse_bool`, strict). Does not
+    validate: use :func:`schema` for that.
     Raises ``ValueError`` naming the column when a cell cannot take the column's dtype.
     """
     out: dict[str, pd.Series] = {}

@@ -27,25 +27,39 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
 - **Ranges** (``$1-2 million``) take the lower bound, noted.
 - **Several different amounts** outside parentheses (``$5 million and $3 million``) are
   refused as ambiguous: a person has to say which is the pledge's value.
-- **Negative** amounts are refused (``negative value``).
+- **Negative** amounts are refused (``negative value``), and so are negative durations
+  (``for -5 years``) and non-finite amounts (``absurd value``: ``1e999``, a 400-digit number).
+  The ceiling of a plausible pledge in US dollars (:data:`p2c_analysis.limits.MAX_PLEDGE_USD`)
+  is checked by the loader after conversion, since a cell's currency may be weak.
 - **Dates** give ``(Timestamp of the first day of the stated period, precision)`` with
   precision ``"year"``, ``"month"`` or ``"day"``; impossible calendar dates are refused.
   Numeric ``dd/mm/yyyy`` vs ``mm/dd/yyyy`` is refused when both readings are valid and differ.
+  Dates and years must fall in :data:`p2c_analysis.limits.PLAUSIBLE_YEARS` (2000-2100;
+  ``implausible date`` / ``impossible year``); a leading minus (``-2024``) is refused
+  (``negative date`` / ``negative year``), never read as 2024.
+- **Booleans**: :func:`parse_bool` is the package's one text -> bool parser.
+- **URLs**: ``source_url`` holds http(s) links (or bare ``www.`` addresses); other schemes
+  (``javascript:``, ``file:``, ``data:``) are refused (``unsupported url``).
 - **Lists** split on ``;`` and newlines; commas split only when each piece resolves on its
   own and the whole does not (``"GHA, KEN"`` splits, ``"Congo, Dem. Rep."`` does not).
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import functools
 import math
+import numbers
 import re
-from collections.abc import Callable, Iterable
+import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 from dateutil import parser as dateparser
 
+from p2c_analysis import paths
 from p2c_analysis.fields import (
     FOCUS_AREAS,
     PLEDGE_TYPES,
@@ -54,6 +68,7 @@ from p2c_analysis.fields import (
     STATUSES,
     UNKNOWN,
 )
+from p2c_analysis.limits import PLAUSIBLE_YEARS
 
 
 class ParseError(ValueError):
@@ -137,7 +152,6 @@ _CURRENCY_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
 
 _NUM = r"\d+(?:[.,]\d+)*"
 _SCALE = r"(?:thousand|trillion|millions?|billions?|mln|mio|bln|mn|bn|tn|k|m|b)"
-_ISO = r"[A-Za-z]{3}"
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20,
@@ -152,7 +166,8 @@ _QUALIFIERS = (
     ("c.", "approximate"), ("~", "approximate"),
 )
 _PER_YEAR = r"(?:per\s+(?:year|annum)|a\s+year|each\s+year|every\s+year|annually|/\s*(?:yr|year))"
-_DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?(\d+|[a-z]+)\s+years?"
+_DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?(\d{1,3}|[a-z]+)\s+years?"
+_NEGATIVE_DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?[-−–]\s*\d+\s+years?"
 
 
 @dataclass(frozen=True)
@@ -281,7 +296,7 @@ def parse_money(value: object) -> Money | None:
         raise ParseError("unparseable value", value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if not math.isfinite(float(value)):
-            raise ParseError("unparseable value", value)
+            raise ParseError("absurd value", value, "not a finite number")
         if value < 0:
             raise ParseError("negative value", value)
         return Money(float(value), None)
@@ -336,6 +351,8 @@ def parse_money(value: object) -> Money | None:
         notes.append(f"range stated; lower bound {amount:,.0f} taken")
 
     tail = main[match.end():].lower()
+    if re.search(_NEGATIVE_DURATION, tail):
+        raise ParseError("negative value", text, "negative number of years")
     per_year = bool(re.search(_PER_YEAR, tail))
     years: int | None = None
     multiplied = False
@@ -368,6 +385,8 @@ def parse_money(value: object) -> Money | None:
     if usd_stated is not None and currency != "USD":
         notes.append("USD figure stated in the text used")
     notes.extend(f"({r})" for r in remarks if r)
+    if not all(math.isfinite(x) for x in (amount, usd_stated or 0.0)):
+        raise ParseError("absurd value", text, "not a finite number")
     return Money(
         amount=float(amount), currency=currency, usd_stated=usd_stated, qualifier=qualifier,
         per_year=per_year, years=years, multiplied=multiplied, note="; ".join(notes),
@@ -395,6 +414,22 @@ def parse_currency(value: object) -> str | None:
 Precision = str  # "year" | "month" | "day"
 
 
+DATE_MAX_CHARS = 100  # longer text is no date (and is never handed to dateutil)
+_LEADING_MINUS = re.compile(r"^\s*[-−–]\s*\d|\s[-−–]\d")
+
+
+def _day(year: int, month: int, day: int, text: object) -> pd.Timestamp:
+    """``Timestamp(year, month, day)`` once the year is within :data:`PLAUSIBLE_YEARS`
+    (checked first, so no timestamp outside pandas' range is ever built)."""
+    lo, hi = PLAUSIBLE_YEARS
+    if not lo <= year <= hi:
+        raise ParseError("implausible date", text, f"year {year} outside {lo}-{hi}")
+    try:
+        return pd.Timestamp(dt.date(year, month, day))
+    except ValueError as err:
+        raise ParseError("impossible date", text, str(err)) from None
+
+
 def parse_date(value: object) -> tuple[pd.Timestamp, Precision] | None:
     """A date cell -> (Timestamp of the first day of the stated period, precision).
 
@@ -402,32 +437,40 @@ def parse_date(value: object) -> tuple[pd.Timestamp, Precision] | None:
     ``9 June 2022`` / ``2022-06-09`` / ``2022-06-09T10:00:00Z`` -> (2022-06-09, "day").
     Time of day and time zone are dropped (a timestamp's calendar date in its own zone).
     ``None`` when missing. Raises :class:`ParseError` for impossible dates (``2022-13-40``,
-    ``31 February 2023``), ambiguous numeric day/month order and unparseable text.
+    ``31 February 2023``), dates outside :data:`PLAUSIBLE_YEARS` (``implausible date``), a
+    leading minus (``-2024``: ``negative date``), ambiguous numeric day/month order and
+    unparseable text (including text longer than :data:`DATE_MAX_CHARS`).
     """
     if is_missing(value):
         return None
-    if isinstance(value, (pd.Timestamp, dt.datetime)):
-        return pd.Timestamp(value.year, value.month, value.day), "day"
-    if isinstance(value, dt.date):
-        return pd.Timestamp(value.year, value.month, value.day), "day"
+    if isinstance(value, dt.date):  # also datetime and pandas Timestamp (XLSX date cells)
+        return _day(value.year, value.month, value.day, value), "day"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value < 0:
+            raise ParseError("negative date", value)
         if float(value).is_integer() and 1000 <= value <= 9999:
-            return pd.Timestamp(int(value), 1, 1), "year"
+            return _day(int(value), 1, 1, value), "year"
         raise ParseError("unparseable date", value)
     text = clean_text(value) or ""
+    if len(text) > DATE_MAX_CHARS:
+        raise ParseError("unparseable date", text, f"longer than {DATE_MAX_CHARS} characters")
+    if _LEADING_MINUS.search(text):
+        raise ParseError("negative date", text)
+    return _parse_date_text(text)
+
+
+def _parse_date_text(text: str) -> tuple[pd.Timestamp, Precision]:
+    """:func:`parse_date` for a short, non-missing text with no minus sign before a year."""
     if m := re.fullmatch(r"(\d{4})(?:\.0)?", text):
-        return pd.Timestamp(int(m.group(1)), 1, 1), "year"
+        return _day(int(m.group(1)), 1, 1, text), "year"
     if m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})", text):
         year, month = int(m.group(1)), int(m.group(2))
         if not 1 <= month <= 12:
             raise ParseError("impossible date", text, f"month {month}")
-        return pd.Timestamp(year, month, 1), "month"
+        return _day(year, month, 1, text), "month"
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?", text):
         y, mo, d = (int(g) for g in m.groups())
-        try:
-            return pd.Timestamp(dt.date(y, mo, d)), "day"
-        except ValueError as err:
-            raise ParseError("impossible date", text, str(err)) from None
+        return _day(y, mo, d, text), "day"
     if m := re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", text):
         a, b, y = (int(g) for g in m.groups())
         if a != b and a <= 12 and b <= 12:
@@ -439,7 +482,7 @@ def parse_date(value: object) -> tuple[pd.Timestamp, Precision] | None:
     try:
         p1 = dateparser.parse(text, default=d1)
         p2 = dateparser.parse(text, default=d2)
-    except (dateparser.ParserError, ValueError, OverflowError) as err:
+    except (ValueError, OverflowError, TypeError, IndexError) as err:
         msg = str(err)
         if "out of range" in msg or "must be in" in msg:
             raise ParseError("impossible date", text, msg.split(":")[0]) from None
@@ -447,44 +490,94 @@ def parse_date(value: object) -> tuple[pd.Timestamp, Precision] | None:
     if p1.year != p2.year:
         raise ParseError("unparseable date", text, "no year")
     if p1.month != p2.month:
-        return pd.Timestamp(p1.year, 1, 1), "year"
+        return _day(p1.year, 1, 1, text), "year"
     if p1.day != p2.day:
-        return pd.Timestamp(p1.year, p1.month, 1), "month"
-    return pd.Timestamp(p1.year, p1.month, p1.day), "day"
+        return _day(p1.year, p1.month, 1, text), "month"
+    return _day(p1.year, p1.month, p1.day, text), "day"
 
 
 def parse_year(value: object) -> int | None:
     """A year cell (``2030``, ``2030.0``, ``"by 2030"``, ``2030-12-31``) -> int in
-    1900..2100; ``None`` when missing; raises :class:`ParseError` otherwise."""
+    :data:`PLAUSIBLE_YEARS` (2000..2100); ``None`` when missing; raises :class:`ParseError`
+    otherwise (``negative year`` for ``-2030``, ``impossible year`` outside the window)."""
     if is_missing(value):
         return None
+    lo, hi = PLAUSIBLE_YEARS
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if float(value).is_integer() and 1900 <= value <= 2100:
+        if value < 0:
+            raise ParseError("negative year", value)
+        if float(value).is_integer() and lo <= value <= hi:
             return int(value)
-        raise ParseError("impossible year", value)
+        raise ParseError("impossible year", value, f"outside {lo}-{hi}")
     text = clean_text(value) or ""
+    if _LEADING_MINUS.search(text):
+        raise ParseError("negative year", text)
     years = re.findall(r"(?<!\d)(\d{4})(?!\d)", text)
     if len(set(years)) == 1 and re.fullmatch(r"(?:by|in|end(?: of)?)?\s*\d{4}(?:\.0)?"
                                             r"(?:-\d{1,2}(?:-\d{1,2})?)?", text, re.I):
         year = int(years[0])
-        if 1900 <= year <= 2100:
+        if lo <= year <= hi:
             return year
-        raise ParseError("impossible year", text)
+        raise ParseError("impossible year", text, f"outside {lo}-{hi}")
     raise ParseError("unparseable year", text)
 
 
-def parse_bool(value: object) -> bool | None:
-    """``true/yes/y/1/x`` -> True, ``false/no/n/0`` -> False, missing -> None."""
+_TRUE_WORDS = frozenset({"true", "yes", "y", "on", "1"})
+_FALSE_WORDS = frozenset({"false", "no", "n", "off", "0"})
+_LENIENT_TRUE = _TRUE_WORDS | {"x", "t", "1.0"}
+_LENIENT_FALSE = _FALSE_WORDS | {"f", "0.0"}
+
+
+def parse_bool(value: object, *, strict: bool = False) -> bool | None:
+    """The package's one text -> bool parser. ``None`` when missing (blank, ``N/A``, NaN...).
+
+    Always accepted (any case, surrounding spaces ignored): ``true/yes/y/on/1`` -> True,
+    ``false/no/n/off/0`` -> False, Python/numpy bools, and the numbers 0 and 1.
+    ``strict=False`` (pledge cells) also takes spreadsheet habits: ``x``/``t``/``1.0`` ->
+    True, ``f``/``0.0`` -> False. Anything else raises :class:`ParseError`
+    (``not a yes/no value``).
+    """
     if isinstance(value, bool):
         return value
     if is_missing(value):
         return None
+    if isinstance(value, numbers.Real) and (value == 0 or value == 1):
+        return bool(value)
     text = str(value).strip().lower()
-    if text in {"true", "yes", "y", "1", "1.0", "x", "t"}:
+    if text in (_TRUE_WORDS if strict else _LENIENT_TRUE):
         return True
-    if text in {"false", "no", "n", "0", "0.0", "f"}:
+    if text in (_FALSE_WORDS if strict else _LENIENT_FALSE):
         return False
     raise ParseError("not a yes/no value", value)
+
+
+_URL_SCHEMES = ("http", "https")
+
+
+def parse_url(value: object) -> str | None:
+    """A ``source_url`` cell -> the text as stated (whitespace collapsed); ``None`` when
+    missing. Every link in it (split on spaces and ``;``) must be ``http://`` or
+    ``https://`` with a host, or a bare ``www.`` address. Raises :class:`ParseError`
+    (``unsupported url``) for other schemes (``javascript:``, ``file:``, ``data:``...),
+    text that is no link, and control characters."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    links = [link for link in re.split(r"[\s;]+", text) if link]
+    if not links:
+        raise ParseError("unsupported url", text, "not a link")
+    for link in links:
+        if not link.isprintable():
+            raise ParseError("unsupported url", text, "control characters")
+        if link.lower().startswith("www.") and len(link) > 4:
+            continue
+        try:
+            parts = urllib.parse.urlsplit(link)
+        except ValueError:
+            raise ParseError("unsupported url", text, "not a link") from None
+        if parts.scheme.lower() not in _URL_SCHEMES or not parts.hostname:
+            raise ParseError("unsupported url", text, "only http and https links")
+    return text
 
 
 # --- lists -----------------------------------------------------------------------------------
@@ -500,6 +593,9 @@ def split_cell(value: object) -> list[str]:
     return [p.strip() for p in pieces if not is_missing(p)]
 
 
+MAX_NAME_PARTS = 4  # a country or region name has at most 3 commas ("Congo, Dem. Rep." has 1)
+
+
 def split_resolving(
     value: object, resolve: Callable[[str], object | None]
 ) -> tuple[list, list[str]]:
@@ -507,8 +603,9 @@ def split_resolving(
 
     Pieces are separated by ``;`` / newlines. A piece that does not resolve as a whole but
     contains commas is split on commas *greedily*: at each position the longest run of
-    comma-separated parts that resolves is taken (so ``"Congo, Dem. Rep., Ghana"`` gives the
-    DR Congo and Ghana). If some part still does not resolve, the whole piece is reported as
+    comma-separated parts (at most :data:`MAX_NAME_PARTS`, so time stays linear in the cell's
+    length) that resolves is taken (so ``"Congo, Dem. Rep., Ghana"`` gives the DR Congo and
+    Ghana). If some part still does not resolve, the whole piece is reported as
     unresolved. ``resolve`` returns ``None`` for unknown text. Duplicates are dropped,
     order kept.
     """
@@ -527,7 +624,7 @@ def split_resolving(
         i = 0
         ok = True
         while i < len(parts):
-            for j in range(len(parts), i, -1):
+            for j in range(min(len(parts), i + MAX_NAME_PARTS), i, -1):
                 cand = ", ".join(parts[i:j])
                 if not cand:
                     continue
@@ -559,80 +656,40 @@ def text_key(text: str) -> str:
     return re.sub(r"\s+", " ", t).strip()
 
 
-def _table(pairs: dict[str, Iterable[str]]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for canonical, variants in pairs.items():
-        for v in (canonical, *variants):
-            out[text_key(v)] = canonical
-    return out
+CATEGORY_SYNONYMS = paths.HARMONIZATION / "category_synonyms.csv"
+CATEGORY_FIELDS: dict[str, tuple[str, ...]] = {
+    "focus_areas": FOCUS_AREAS,
+    "stakeholder_type": STAKEHOLDER_TYPES,
+    "pledge_type": PLEDGE_TYPES,
+    "status": STATUSES,
+}
 
 
-_FOCUS = _table({
-    "ACCESS": ["access", "connectivity access", "universal access"],
-    "ADOPTION": ["adoption", "adopt", "digital adoption", "use", "usage"],
-    "VALUE CREATION": ["value creation", "value creating", "creating value", "value-creation",
-                       "create value"],
-    "ACCELERATE INVESTMENT": ["accelerate investment", "accelerate investments",
-                              "accelerating investment", "accelerating investments",
-                              "accelerated investment", "investment acceleration",
-                              "investment", "investments", "accelerate-investment"],
-})
-_STAKEHOLDER = _table({
-    "Government": ["government", "governments", "gov", "govt", "national government",
-                   "public sector", "ministry", "member state", "regulator", "public"],
-    "Private sector": ["private sector", "private", "private company", "company", "companies",
-                       "business", "industry", "corporate", "private sector company",
-                       "private sector entity", "privatesector"],
-    "Academia": ["academia", "academic", "university", "universities", "research",
-                 "research institution", "academia and research", "academic institution"],
-    "Civil society / NGO": ["civil society", "ngo", "ngos", "civil society ngo",
-                            "civil society organization", "civil society organizations", "cso",
-                            "non governmental organization", "non profit", "nonprofit",
-                            "not for profit", "foundation", "civil society and ngo"],
-    "International or regional organization": [
-        "international organization", "regional organization", "international or regional",
-        "international and regional organization", "international regional organization",
-        "intergovernmental organization", "igo", "international organizations",
-        "regional organizations"],
-    "UN entity": ["un entity", "un agency", "un agencies", "united nations", "un",
-                  "un body", "un system", "un system entity", "united nations entity",
-                  "united nations agency", "un organization", "un entities"],
-    "Financial institution": ["financial institution", "financial institutions",
-                              "development bank", "multilateral development bank", "mdb",
-                              "bank", "dfi", "development finance institution", "finance",
-                              "investor", "financial"],
-    "Other": ["other", "others", "individual", "multi stakeholder", "multistakeholder"],
-})
-_PLEDGE_TYPE = _table({
-    "Programmatic": ["programmatic", "programme", "program", "programs", "programmes",
-                     "project", "projects", "programmatic pledge"],
-    "Financial": ["financial", "finance", "funding", "financial pledge", "financial commitment",
-                  "monetary"],
-    "Policy": ["policy", "policies", "policy pledge", "regulatory", "policy commitment"],
-    "Advocacy": ["advocacy", "advocacy pledge", "awareness"],
-    "In-kind": ["in-kind", "in kind", "inkind", "in kind contribution", "in-kind pledge",
-                "in kind pledge", "contribution in kind"],
-})
-_STATUS = _table({
-    "announced": ["announced", "pledged", "new", "committed", "not started", "planned",
-                  "open"],
-    "in progress": ["in progress", "in-progress", "ongoing", "on going", "underway",
-                    "under way", "started", "in implementation", "implementing", "active",
-                    "on track", "progressing"],
-    "completed": ["completed", "complete", "done", "fulfilled", "achieved", "delivered",
-                  "closed", "finished", "implemented"],
-    "withdrawn": ["withdrawn", "withdraw", "cancelled", "canceled", "dropped", "abandoned",
-                  "retracted"],
-    "unknown": ["unknown", "not reported", "no report", "no information"],
-})
-assert set(_FOCUS.values()) == set(FOCUS_AREAS)
-assert set(_STAKEHOLDER.values()) == set(STAKEHOLDER_TYPES)
-assert set(_PLEDGE_TYPE.values()) == set(PLEDGE_TYPES)
-assert set(_STATUS.values()) == set(STATUSES)
+@functools.cache
+def category_synonyms() -> dict[str, dict[str, str]]:
+    """``{field: {text_key(spelling): canonical value}}`` for the category fields
+    (:data:`CATEGORY_FIELDS`), read once from ``data/harmonization/category_synonyms.csv``
+    (columns ``field, canonical, synonym``; every canonical value also matches itself).
+
+    Raises ``ValueError`` naming the file and line for an unknown field or canonical
+    value."""
+    path = paths.track(CATEGORY_SYNONYMS)
+    tables: dict[str, dict[str, str]] = {
+        name: {text_key(v): v for v in allowed} for name, allowed in CATEGORY_FIELDS.items()}
+    with open(path, newline="", encoding="utf-8") as f:
+        for line, row in enumerate(csv.DictReader(f), start=2):
+            name, canonical = row["field"], row["canonical"]
+            if canonical not in CATEGORY_FIELDS.get(name, ()):
+                raise ValueError(f"{path}: line {line}: {canonical!r} is no {name} value")
+            tables[name][text_key(row["synonym"])] = canonical
+    return tables
 
 
-def _lookup(table: dict[str, str], value: object, what: str,
+def _lookup(fieldname: str, value: object, what: str,
             strip: tuple[str, ...] = ()) -> str | None:
+    """The canonical value of category field ``fieldname`` that the text ``value`` spells
+    (see :func:`category_synonyms`); ``None`` when missing; raises ``unknown <what>``."""
+    table = category_synonyms()[fieldname]
     text = clean_text(value)
     if text is None:
         return None
@@ -653,7 +710,7 @@ def _lookup(table: dict[str, str], value: object, what: str,
 def parse_focus_area(value: object) -> str | None:
     """One focus-area spelling (any case; ``Accelerating investment``,
     ``accelerate-investment``, ...) -> one of :data:`FOCUS_AREAS`; ``None`` when missing."""
-    return _lookup(_FOCUS, value, "focus area", strip=("focus area", "pillar"))
+    return _lookup("focus_areas", value, "focus area", strip=("focus area", "pillar"))
 
 
 def parse_focus_areas(value: object) -> list[str]:
@@ -676,7 +733,7 @@ def parse_stakeholder_types(value: object) -> list[str]:
     not a separator. Missing -> ``[]``; raises on an unknown type."""
     out: list[str] = []
     for piece in split_cell(value):
-        st = _lookup(_STAKEHOLDER, piece, "stakeholder type", strip=("entity", "stakeholder"))
+        st = _lookup("stakeholder_type", piece, "stakeholder type", strip=("entity", "stakeholder"))
         if st is not None and st not in out:
             out.append(st)
     return out
@@ -690,7 +747,7 @@ def parse_pledge_type(value: object) -> list[str]:
         for part in piece.split(","):
             if is_missing(part):
                 continue
-            pt = _lookup(_PLEDGE_TYPE, part, "pledge type", strip=("pledge", "commitment"))
+            pt = _lookup("pledge_type", part, "pledge type", strip=("pledge", "commitment"))
             if pt is not None and pt not in out:
                 out.append(pt)
     return out
@@ -701,7 +758,7 @@ def parse_status(value: object) -> str:
     that is no known status."""
     if is_missing(value) and not (isinstance(value, str) and value.strip().lower() == UNKNOWN):
         return UNKNOWN
-    return _lookup(_STATUS, value, "status") or UNKNOWN
+    return _lookup("status", value, "status") or UNKNOWN
 
 
 def parse_sdgs(value: object) -> list[int]:

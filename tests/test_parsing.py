@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 
 import pandas as pd
 import pytest
 
-from p2c_analysis import parsing
+from p2c_analysis import fields, parsing, paths
 from p2c_analysis.parsing import ParseError
 
 # --- money -------------------------------------------------------------------------------------
@@ -320,3 +321,174 @@ def test_years_and_other_numbers_next_to_an_amount() -> None:
     assert parsing.parse_money("1.705E+08").amount == 170_500_000
     with pytest.raises(ParseError, match="several amounts"):
         parsing.parse_money("USD 5 million for 10,000 schools")
+
+
+# --- plausibility, signs, non-finite values, links, one bool parser, synonyms as data ----------
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("3000-01-01", "implausible date"),
+        ("1999-12-31", "implausible date"),
+        ("2101", "implausible date"),
+        (dt.date(3000, 1, 1), "implausible date"),  # an XLSX date cell or a TOML date
+        (pd.Timestamp("1850-06-01"), "implausible date"),
+        (9999, "implausible date"),
+        ("-2024", "negative date"),
+        ("- 2024", "negative date"),
+        ("June -2024", "negative date"),
+        ("-5 June 2022", "negative date"),
+        (-2024, "negative date"),
+        ("x" * 101, "unparseable date"),
+    ],
+)
+def test_dates_outside_the_window_or_with_a_sign_are_refused(value: object, kind: str) -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_date(value)
+    assert err.value.kind == kind
+
+
+def test_window_edges_and_dashes_that_are_not_signs() -> None:
+    assert parsing.parse_date("2000-01-01") == (pd.Timestamp("2000-01-01"), "day")
+    assert parsing.parse_date("31 December 2100") == (pd.Timestamp("2100-12-31"), "day")
+    assert parsing.parse_date("Sept-2023") == (pd.Timestamp("2023-09-01"), "month")
+    assert parsing.parse_date("2022-06-09T10:00:00-05:00") == (pd.Timestamp("2022-06-09"),
+                                                               "day")
+
+
+def test_years_use_the_same_window_and_refuse_a_sign() -> None:
+    assert parsing.parse_year("2000") == 2000 and parsing.parse_year(2100) == 2100
+    for value, kind in (("1999", "impossible year"), (1950, "impossible year"),
+                        ("-2030", "negative year"), (-2030, "negative year"),
+                        ("by -2030", "negative year")):
+        with pytest.raises(ParseError) as err:
+            parsing.parse_year(value)
+        assert err.value.kind == kind, value
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("9" * 400, "absurd value"),
+        (float("inf"), "absurd value"),
+        ("USD " + "9" * 400 + " million", "absurd value"),
+        ("$2 million per year for -5 years", "negative value"),
+    ],
+)
+def test_non_finite_amounts_and_negative_durations_are_refused(text: object, kind: str) -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == kind
+
+
+def test_a_finite_huge_amount_is_left_to_the_loader_ceiling() -> None:
+    # a currency may be weak: the USD 10 trillion ceiling is checked after conversion
+    assert parsing.parse_money("1e308").amount == 1e308
+    assert parsing.parse_money("VND 50 trillion").amount == 50e12
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://www.itu.int/itu-d/sites/partner2connect/", "http://app.example.org/p?id=3",
+     "www.itu.int/partner2connect", "https://a.org https://b.org", "https://a.org; www.b.org"],
+)
+def test_web_links_are_kept_as_stated(url: str) -> None:
+    assert parsing.parse_url(url) == url
+    assert parsing.parse_url("  " + url + "  ") == url
+
+
+@pytest.mark.parametrize(
+    ("url", "detail"),
+    [
+        ("javascript:alert(1)", "only http and https links"),
+        ("JAVASCRIPT:alert(1)", "only http and https links"),
+        ("file:///etc/passwd", "only http and https links"),
+        ("data:text/html,<script>", "only http and https links"),
+        ("https://ok.org javascript:x", "only http and https links"),
+        ("itu.int/p2c", "only http and https links"),
+        ("https://", "only http and https links"),
+        ("http://[::1", "not a link"),
+        (";", "not a link"),
+        ("https://x.org/\x1b[31m", "control characters"),
+    ],
+)
+def test_other_links_are_refused(url: str, detail: str) -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_url(url)
+    assert err.value.kind == "unsupported url" and err.value.detail == detail
+    assert parsing.parse_url("") is None and parsing.parse_url("n/a") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "lenient", "strict"),
+    [
+        ("yes", True, True), ("ON", True, True), (" 1 ", True, True), (1, True, True),
+        (1.0, True, True), (True, True, True), ("no", False, False), ("off", False, False),
+        (0, False, False), ("x", True, "refused"), ("T", True, "refused"),
+        ("f", False, "refused"), ("1.0", True, "refused"), ("maybe", "refused", "refused"),
+        (2, "refused", "refused"), ("", None, None), (None, None, None),
+        (float("nan"), None, None),
+    ],
+)
+def test_parse_bool_is_the_one_bool_parser(value: object, lenient: object,
+                                           strict: object) -> None:
+    for mode, expected in ((False, lenient), (True, strict)):
+        if expected == "refused":
+            with pytest.raises(ParseError, match="not a yes/no value"):
+                parsing.parse_bool(value, strict=mode)
+        else:
+            assert parsing.parse_bool(value, strict=mode) is expected
+
+
+def test_category_synonyms_come_from_the_harmonisation_table() -> None:
+    with open(parsing.CATEGORY_SYNONYMS, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and set(rows[0]) == {"field", "canonical", "synonym"}
+    tables = parsing.category_synonyms()
+    assert set(tables) == {"focus_areas", "stakeholder_type", "pledge_type", "status"}
+    for r in rows:  # every row of the file is in force
+        assert tables[r["field"]][parsing.text_key(r["synonym"])] == r["canonical"]
+    for name, allowed in parsing.CATEGORY_FIELDS.items():
+        assert set(tables[name].values()) == set(allowed)
+    assert "data/harmonization/category_synonyms.csv" in paths.files_read()
+
+
+def test_an_unknown_canonical_value_in_the_synonyms_table_is_refused(tmp_path, monkeypatch
+                                                                    ) -> None:
+    bad = tmp_path / "category_synonyms.csv"
+    bad.write_text("field,canonical,synonym\nstatus,paused,on hold\n", encoding="utf-8")
+    monkeypatch.setattr(parsing, "CATEGORY_SYNONYMS", bad)
+    parsing.category_synonyms.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"line 2: 'paused' is no status value"):
+            parsing.category_synonyms()
+    finally:
+        monkeypatch.undo()
+        parsing.category_synonyms.cache_clear()
+
+
+def test_comma_splitting_stays_linear_on_long_cells() -> None:
+    calls = []
+
+    def resolver(text: str) -> str | None:
+        calls.append(text)
+        return None
+
+    parsing.split_resolving(", ".join(["x"] * 2000), resolver)
+    assert len(calls) <= 1 + parsing.MAX_NAME_PARTS  # gives up at the first unresolved part
+    calls.clear()
+    parsing.split_resolving(", ".join(["GHA"] * 2000), lambda t: "GHA" if t == "GHA" else
+                            calls.append(t))
+    assert len(calls) <= 2000 * parsing.MAX_NAME_PARTS
+
+
+def test_canonical_bool_columns_are_read_with_parse_bool() -> None:
+    df = pd.DataFrame({"pledge_id": ["a", "b", "c"], "is_synthetic": ["yes", "OFF", None],
+                       "is_global": [1, "false", "Y"]})
+    c = fields.coerce_canonical(df)
+    assert c["is_synthetic"].tolist() == [True, False, False]  # missing -> False
+    assert c["is_global"].tolist() == [True, False, True]
+    with pytest.raises(ValueError, match=r"^coerce_canonical: column 'is_global': not a yes/no "
+                                         r"value 'x'$"):
+        fields.coerce_canonical(df.assign(is_global=["x", 1, 0]))  # strict: no "x"
