@@ -35,31 +35,63 @@ Conventions and decisions:
 - **Duplicates**: an exact duplicate (all cells equal after trimming) of an earlier row is
   quarantined ("exact duplicate: of row N"); a later row repeating an earlier row's
   ``pledge_id`` is quarantined ("duplicate pledge_id"); the first occurrence stays valid.
+- **Encodings** (CSV): each line is read as UTF-8 when it is valid UTF-8, else in one
+  fallback encoding detected with charset-normalizer from the lines that are not (cp1252 on
+  a tie); a file with no UTF-8 beyond ASCII is simply in that encoding. When both occur, the
+  rows that needed the fallback are listed (``LoadResult.fallback_rows``) and say so in
+  their notes. UTF-16 with a BOM (Excel "Unicode text") is read as a whole.
+- **XLSX** files are streamed (openpyxl read-only mode, bounded by the cells stored, never by
+  the declared sheet dimension) after the zip's declared sizes are checked; their XML goes
+  through defusedxml (no entity expansion, no external entities). A formula cell with no
+  cached value (a file written by a program that cannot compute formulas) quarantines its
+  row ("formula without cached value").
+- **Limits** (:class:`p2c_analysis.limits.Limits`): a file over one (size, rows, columns,
+  XLSX unzipped size or compression ratio) is refused with one line naming the limit and
+  its ``P2C_MAX_*`` variable; a cell over the cell-length limit quarantines only its row.
+- **Nothing is lost**: a value no parser accepts (dates outside 2000-2100, negative years,
+  non-finite or absurd amounts above USD 10 trillion, ``javascript:`` links...) quarantines
+  its row; a column that still fails the canonical dtypes or the schema quarantines the
+  rows that make it fail, never the file.
 - Loader remarks are appended to the source notes after ``[loader]``.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import hashlib
-import io
+import itertools
 import json
+import math
 import re
 import sys
 import tomllib
+import warnings
+import zipfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import charset_normalizer
+import defusedxml.ElementTree as DefusedET
 import pandas as pd
+from defusedxml import DefusedXmlException
 
 from p2c_analysis import countries, fields, fx, parsing, paths
 from p2c_analysis.export import OutputPathError, check_output_path, write_csv
+from p2c_analysis.limits import (
+    MAX_PLEDGE_USD,
+    InputFileError,
+    LimitError,
+    Limits,
+    read_limited,
+    terminal_safe,
+)
 from p2c_analysis.parsing import ParseError
 
 DELIMITERS = (",", ";", "\t", "|")
-ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 DEFAULT_ID_PREFIX = "P2C-"
 VALUE_TOLERANCE = 0.005  # relative difference above which the curator's USD figure is noted
 QUARANTINE_COLUMNS = ("source_row", "reasons", "raw")
@@ -67,14 +99,9 @@ _NOT_A_COUNTRY = frozenset({"international", "multinational", "various", "multip
                             "worldwide", "n a"})
 
 
-class PledgeFileError(ValueError):
+class PledgeFileError(InputFileError):
     """A pledge (or mapping) file cannot be read at all. ``str(err)`` is one line:
     ``<file>: <what is wrong>``."""
-
-    def __init__(self, path: str | Path, what: str) -> None:
-        self.path = str(path)
-        self.what = what
-        super().__init__(f"{path}: {what}")
 
 
 class PledgeDataError(ValueError):
@@ -91,6 +118,11 @@ class LoadResult:
     (all reasons, ``"; "``-joined, each ``"<kind>: <detail>"``) and ``raw`` (the source row
     as a JSON object string, header -> cell text). ``n_read``: data rows read (empty rows not
     counted); always ``n_read == len(valid) + len(quarantine)``.
+
+    ``encoding`` is the CSV file's encoding (``None`` for XLSX). A CSV mixing UTF-8 rows
+    with rows in another encoding keeps ``encoding="utf-8"`` and names the other one in
+    ``fallback_encoding`` and the rows decoded with it in ``fallback_rows`` (spreadsheet
+    row numbers; such a valid row also says so in its ``notes``).
     """
 
     valid: pd.DataFrame
@@ -103,6 +135,8 @@ class LoadResult:
     sheet: str | None = None
     columns_used: dict[str, str] = field(default_factory=dict)
     unused_columns: list[str] = field(default_factory=list)
+    fallback_encoding: str | None = None
+    fallback_rows: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.conserved:
@@ -127,6 +161,18 @@ class LoadResult:
         s.index.name = "reason"
         return s
 
+    def encoding_summary(self, most: int = 20) -> str | None:
+        """``"utf-8; 2 rows decoded as cp1252: rows 5, 9"`` for a mixed-encoding CSV (at
+        most ``most`` row numbers listed); ``None`` when every row has the same encoding."""
+        if not self.fallback_rows:
+            return None
+        n = len(self.fallback_rows)
+        listed = ", ".join(str(r) for r in self.fallback_rows[:most])
+        more = f", ... ({n - most} more)" if n > most else ""
+        word = "row" if n == 1 else "rows"
+        return (f"{self.encoding}; {n} {word} decoded as {self.fallback_encoding}: "
+                f"{word} {listed}{more}")
+
 
 # --- reading the table -----------------------------------------------------------------------
 
@@ -138,6 +184,18 @@ class _Table:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    row_reasons: dict[int, list[str]] = field(default_factory=dict)  # found while reading
+    extra_columns: dict[int, list[int]] = field(default_factory=dict)  # see _add_row
+    fallback_encoding: str | None = None  # mixed-encoding CSV: the encoding of non-UTF-8 rows
+    fallback_rows: list[int] = field(default_factory=list)  # ... and their row numbers
+
+
+def _listing(names: list[str], most: int = 30, chars: int = 60) -> str:
+    """Names for a one-line message: at most ``most`` of them, each cut to ``chars``
+    characters."""
+    shown = [n if len(n) <= chars else n[:chars] + "..." for n in names[:most]]
+    more = f", ... ({len(names) - most} more)" if len(names) > most else ""
+    return ", ".join(shown) + more
 
 
 def _unique_header(cells: list[object]) -> list[str]:
@@ -150,22 +208,118 @@ def _unique_header(cells: list[object]) -> list[str]:
     return out
 
 
-def _decode(path: Path, data: bytes) -> tuple[str, str]:
-    for enc in ENCODINGS:
+def _last_filled(cells: list[object] | tuple[object, ...]) -> int:
+    """1-based position of the last non-blank cell; 0 for a blank row."""
+    for j in range(len(cells) - 1, -1, -1):
+        c = cells[j]
+        if c is not None and (not isinstance(c, str) or c.strip()):
+            return j + 1
+    return 0
+
+
+# CSV text: each physical line is decoded as UTF-8 when it is valid UTF-8, else with one
+# fallback encoding that charset-normalizer detects, among these, from the lines that are not:
+# the encodings spreadsheets and databases export text in (Windows ANSI code pages, ISO 8859,
+# KOI8, Mac Roman, the East Asian multi-byte ones). Left out: DOS code pages, which the
+# detector favours on short samples, and encodings that are not ASCII-based or not stateless.
+FALLBACK_ENCODINGS = (
+    "cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+    "latin_1", "iso8859_2", "iso8859_5", "iso8859_7", "iso8859_15", "koi8_r", "koi8_u",
+    "mac_roman", "cp874", "cp932", "shift_jis", "euc_jp", "gb18030", "gbk", "big5", "cp949",
+    "euc_kr",
+)
+
+
+_LINE_TEXT = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # a line as csv sees it
+_LINE_BYTES = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+_SAMPLE_BYTES = 1 << 20  # at most this much of the non-UTF-8 lines goes to the detector
+
+
+class _Lines:
+    """The decoded physical lines of CSV bytes (line ends kept), produced one at a time so
+    that nothing larger than the file is ever held: each line as UTF-8 when it is valid
+    UTF-8, else in ``fallback``. ``n_fallback`` counts the lines decoded with the fallback
+    so far. ``encoding`` labels the file; ``mixed`` is true when UTF-8 text beyond ASCII
+    and fallback lines both occur (then the fallback rows are named)."""
+
+    def __init__(self, body: bytes | str, encoding: str, fallback: str | None = None,
+                 mixed: bool = False) -> None:
+        self.body, self.encoding, self.fallback, self.mixed = body, encoding, fallback, mixed
+        self.n_fallback = 0
+
+    def __iter__(self) -> Iterator[str]:
+        if isinstance(self.body, str):
+            for m in _LINE_TEXT.finditer(self.body):
+                yield m.group()
+            return
+        for m in _LINE_BYTES.finditer(self.body):
+            try:
+                yield m.group().decode("utf-8")
+            except UnicodeDecodeError:
+                self.n_fallback += 1
+                yield _decode_line(m.group(), self.fallback or "latin-1")
+
+
+def _decode_line(raw: bytes, encoding: str) -> str:
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:  # a byte the sample given to the detector did not have
+        return raw.decode("latin-1")  # keeps every byte, one character each
+
+
+def _detect_fallback(sample: bytes) -> str:
+    """The encoding of ``sample`` (bytes that are not UTF-8) as charset-normalizer ranks it
+    among :data:`FALLBACK_ENCODINGS`; among candidates it finds equally likely, cp1252
+    (Excel's Western default) is preferred. cp1252, then latin-1 (which decodes anything)
+    when nothing it proposes decodes the sample."""
+    candidates: list[str] = []
+    matches = charset_normalizer.from_bytes(sample, cp_isolation=list(FALLBACK_ENCODINGS))
+    best = matches.best()
+    if best is not None:
+        tied = [m for m in matches if m.chaos == best.chaos and m.coherence == best.coherence]
+        names = {n for m in tied for n in (m.encoding, *m.could_be_from_charset)}
+        candidates = ["cp1252"] if "cp1252" in names else [best.encoding]
+    for enc in (*candidates, "cp1252", "latin-1"):
         try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
+            sample.decode(enc)
+        except (UnicodeDecodeError, LookupError):
             continue
-        if enc == "utf-8-sig":
-            return text, "utf-8 (BOM)" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
-        return text, enc
-    raise PledgeFileError(path, "cannot decode text")  # pragma: no cover - latin-1 never fails
+        return codecs.lookup(enc).name
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
 
 
-def _sniff_delimiter(text: str) -> str:
+def _decode(path: Path, data: bytes) -> _Lines:
+    """Decode CSV bytes line by line (see :func:`load_pledges`)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel "Unicode text": UTF-16 with BOM
+        try:
+            return _Lines(data.decode("utf-16"), "utf-16")
+        except UnicodeDecodeError:
+            raise PledgeFileError(path, "not valid UTF-16 text") from None
+    bom = data.startswith(codecs.BOM_UTF8)
+    body = data[len(codecs.BOM_UTF8):] if bom else data
+    label = "utf-8 (BOM)" if bom else "utf-8"
+    try:
+        return _Lines(body.decode("utf-8"), label)
+    except UnicodeDecodeError:
+        pass
+    sample = bytearray()
+    utf8_beyond_ascii = False
+    for m in _LINE_BYTES.finditer(body):
+        raw = m.group()
+        try:
+            utf8_beyond_ascii |= not raw.decode("utf-8").isascii()
+        except UnicodeDecodeError:
+            if len(sample) < _SAMPLE_BYTES:
+                sample += raw
+    fallback = _detect_fallback(bytes(sample))
+    if utf8_beyond_ascii:
+        return _Lines(body, label, fallback, mixed=True)  # really mixed: say which rows
+    return _Lines(body, fallback, fallback)  # no UTF-8 beyond ASCII: the whole file is that
+
+
+def _sniff_delimiter(first: str) -> str:
     """The delimiter among ``, ; TAB |`` that occurs most often in the header line
     (outside quotes); ``,`` on a tie or when none occurs."""
-    first = text.split("\n", 1)[0]
     counts = {}
     for d in DELIMITERS:
         try:
@@ -177,92 +331,258 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _read_csv(path: Path, data: bytes, encoding: str | None = None) -> _Table:
-    text, detected = _decode(path, data)
-    encoding = encoding or detected
-    if not text.strip():
-        raise PledgeFileError(path, "empty file (no header row)")
-    text = text.lstrip("\ufeff")
-    # Excel's "sep=;" first line names the delimiter; spreadsheets hide it, so it is not row 1
-    sep = re.match(r"sep=(.)\r?\n", text)
-    if sep:
-        text = text[sep.end():]
-    delimiter = sep.group(1) if sep else _sniff_delimiter(text)
+@contextlib.contextmanager
+def _csv_field_limit(n: int) -> Iterator[None]:
+    """Let the csv module read fields up to ``n`` characters (its default, 131,072, would
+    reject the whole file at a long cell; long cells are quarantined row by row instead)."""
+    old = csv.field_size_limit(min(max(n, 131_072), 2**31 - 1))
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as err:
-        raise PledgeFileError(path, f"not a readable CSV table ({err})") from None
-    # first non-empty record is the header
-    start = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
-    if start is None:  # pragma: no cover - text.strip() was non-empty
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _read_csv(path: Path, data: bytes, lim: Limits) -> _Table:
+    dec = _decode(path, data)
+    lines = iter(dec)
+    first = next(lines, "")
+    # Excel's "sep=;" first line names the delimiter; spreadsheets hide it, so it is not row 1
+    sep = re.fullmatch(r"sep=(.)\r?\n?", first)
+    if sep:
+        first = next(lines, "")
+    delimiter = sep.group(1) if sep else _sniff_delimiter(first.rstrip("\r\n"))
+    table = _Table([], [], "csv", encoding=dec.encoding, delimiter=delimiter,
+                   fallback_encoding=dec.fallback if dec.mixed else None)
+    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
+    rownum = 0
+    with _csv_field_limit(len(data) + 1):
+        try:
+            while True:
+                before = dec.n_fallback
+                record = next(reader, None)
+                if record is None:
+                    break
+                rownum += 1
+                if dec.mixed and dec.n_fallback > before:
+                    table.fallback_rows.append(rownum)
+                _add_row(table, path, lim, rownum, record, "")
+        except csv.Error as err:
+            raise PledgeFileError(path, f"not a readable CSV table (row {rownum + 1}: {err})") \
+                from None
+    if not table.header:
         raise PledgeFileError(path, "empty file (no header row)")
-    header = _unique_header(records[start])
-    rows = [(i + 1, list(r)) for i, r in enumerate(records) if i > start]
-    return _Table(header, rows, "csv", encoding=encoding, delimiter=delimiter)
+    return table
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> _Table:
+def _add_row(table: _Table, path: Path, lim: Limits, rownum: int, cells: list[object],
+             where: str) -> None:
+    """Add one row read from the file to ``table``: the first non-blank row is the header;
+    data rows keep the cells up to the header's width plus any non-blank cell beyond it
+    (its column in ``table.extra_columns``), so a stray far-right cell costs no memory.
+    Rejects the file when it reaches past the rows limit (blank rows count: in an XLSX a
+    gap before a stored row comes as blank rows, and the check stops before a gap of
+    millions is walked) or data past the columns limit, or has a header cell over the
+    cell-length limit."""
+    # blank rows count: a file of a million empty lines stops here, not after a long walk
+    if msg := lim.exceeded("rows", rownum, f"{where}a row numbered {rownum:,}"):
+        raise PledgeFileError(path, msg)
+    width = _last_filled(cells)
+    if width == 0:
+        return
+    if msg := lim.exceeded("columns", width, f"{where}row {rownum:,} has {width:,} columns"):
+        raise PledgeFileError(path, msg)
+    if not table.header:
+        longest = max(len(_cell_text(c)) for c in cells[:width])
+        if msg := lim.exceeded("cell_chars", longest, f"{where}a header cell of "
+                                                      f"{longest:,} characters"):
+            raise PledgeFileError(path, msg)
+        table.header = _unique_header(list(cells[:width]))
+        return
+    hw = len(table.header)
+    kept = list(cells[:hw])
+    extra = [j for j in range(hw, width) if _last_filled(cells[j:j + 1])]
+    if extra:
+        kept += [cells[j] for j in extra]
+        table.extra_columns[rownum] = [j + 1 for j in extra]
+    table.rows.append((rownum, kept))
+
+
+def _check_zip(path: Path, lim: Limits) -> None:
+    """Refuse an XLSX whose parts declare too much uncompressed data, before any part is
+    opened. (Python's zipfile stops a part at its declared size, so the declaration holds.)"""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise PledgeFileError(path, "not a readable XLSX workbook (damaged zip file)") from None
+    total = sum(p.file_size for p in parts)
+    if msg := lim.exceeded("xlsx_unzipped_mb", total / 2**20,
+                           f"unzipped size {total / 2**20:,.0f} MB"):
+        raise PledgeFileError(path, msg)
+    for p in parts:
+        if p.file_size < _RATIO_MIN_BYTES:
+            continue
+        ratio = p.file_size / max(p.compress_size, 1)
+        if msg := lim.exceeded("xlsx_ratio", ratio,
+                               f"part {p.filename!r} compressed {ratio:,.0f} to 1"):
+            raise PledgeFileError(path, msg)
+
+
+_RATIO_MIN_BYTES = 2**20  # parts smaller than this are not checked for their compression ratio
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _uncomputed_formulas(path: Path, member: str) -> dict[int, dict[int, str]]:
+    """``{row: {column: "=formula"}}`` (1-based) of the cells in sheet part ``member`` that
+    hold a formula and no cached value: no ``<v>``, or an empty one that is not a string
+    result (openpyxl and other writers that cannot compute formulas write ``<v/>``; a
+    formula whose result is the empty string has ``t="str"`` and is fine). One streaming
+    pass with defusedxml, which refuses entity declarations."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    out: dict[int, dict[int, str]] = {}
+    row = col = 0
+    with zipfile.ZipFile(path) as zf, zf.open(member) as src:
+        for event, el in DefusedET.iterparse(src, events=("start", "end")):
+            tag = _local(el.tag)
+            if event == "start" and tag == "row":
+                row = int(el.get("r") or row + 1)
+                col = 0
+            elif event == "end" and tag == "c":
+                ref = el.get("r")
+                col = column_index_from_string(coordinate_from_string(ref)[0]) if ref \
+                    else col + 1
+                children = {_local(c.tag): c for c in el}
+                cached = children["v"].text if "v" in children else None
+                if "f" in children and not cached and el.get("t") != "str":
+                    out.setdefault(row, {})[col] = "=" + (children["f"].text or "")
+                el.clear()
+            elif event == "end" and tag == "row":
+                el.clear()
+    return out
+
+
+def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, Iterator[tuple], dict]:
+    """The chosen sheet's name, its rows of cell values (streamed in openpyxl's read-only
+    mode, each row as wide as its last stored cell, never padded to the declared
+    dimension; a gap between stored rows comes as empty rows) and its formulas without a
+    cached value (:func:`_uncomputed_formulas`)."""
     from openpyxl import load_workbook
 
+    wb = load_workbook(path, read_only=True, data_only=True)
     try:
-        # not read_only: read-only sheets trust the file's stored dimensions, which some
-        # writers get wrong, and skip empty rows, which would shift row numbers
-        wb = load_workbook(path, data_only=True)
-    except Exception as err:  # noqa: BLE001 - any openpyxl failure means "unreadable"
-        raise PledgeFileError(path, f"not a readable XLSX workbook ({type(err).__name__})") \
-            from None
-    try:
-        if sheet is not None:
-            if sheet not in wb.sheetnames:
-                raise PledgeFileError(path, f"no sheet named {sheet!r} (sheets: "
-                                            f"{', '.join(wb.sheetnames)})")
-            ws = wb[sheet]
-        else:
-            ws = wb.worksheets[0]
-        values = [list(r) for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
-        name = ws.title
-    finally:
+        names = wb.sheetnames
+        if sheet is not None and sheet not in names:
+            raise PledgeFileError(path, f"no sheet named {sheet!r} (sheets: "
+                                        f"{_listing(names)})")
+        if not wb.worksheets:
+            raise PledgeFileError(path, "no worksheet in the workbook")
+        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+        ws.reset_dimensions()  # ignore the declared <dimension>: rows are as stored
+        # openpyxl keeps the sheet's part name private; it is the zip member to scan
+        uncomputed = _uncomputed_formulas(path, ws._worksheet_path)
+        return ws.title, _closing(ws.iter_rows(values_only=True), wb), uncomputed
+    except BaseException:
         wb.close()
-    start = next((i for i, r in enumerate(values)
-                  if any(c is not None and str(c).strip() for c in r)), None)
-    if start is None:
-        raise PledgeFileError(path, f"sheet {name!r} is empty (no header row)")
-    header_cells = values[start]
-    while header_cells and (header_cells[-1] is None or not str(header_cells[-1]).strip()):
-        header_cells = header_cells[:-1]
-    header = _unique_header(header_cells)
-    rows = [(i + 1, r) for i, r in enumerate(values) if i > start]
-    return _Table(header, rows, "xlsx", sheet=name)
+        raise
 
 
-def _read_table(path: Path, sheet: str | None) -> _Table:
+def _closing(rows: Iterator, wb: object) -> Iterator:
+    try:
+        yield from rows
+    finally:
+        wb.close()  # type: ignore[attr-defined]
+
+
+def _formula_reasons(rownum: int, cells: list[object], formulas: dict[int, str],
+                     header: list[str] | None) -> list[str]:
+    """Put each uncomputed formula's text into ``cells`` (so the raw row shows it) and
+    return one quarantine reason per such cell."""
+    from openpyxl.utils import get_column_letter
+
+    reasons = []
+    for col, formula in sorted(formulas.items()):
+        while len(cells) < col:
+            cells.append(None)
+        cells[col - 1] = formula
+        letter = get_column_letter(col)
+        name = header[col - 1] if header is not None and col <= len(header) else \
+            f"column {letter}"
+        reasons.append(f"formula without cached value: cell {letter}{rownum} {formula!r} in "
+                       f"{name} (open and save the file in Excel or LibreOffice to compute it)")
+    return reasons
+
+
+def _read_xlsx(path: Path, sheet: str | None, lim: Limits) -> _Table:
+    from openpyxl.xml import DEFUSEDXML
+
+    if not DEFUSEDXML:
+        raise PledgeFileError(path, "XLSX files are read only with defusedxml installed and "
+                                    "enabled (it stops XML bombs): reinstall p2c-analysis and "
+                                    "unset OPENPYXL_DEFUSEDXML")
+    _check_zip(path, lim)
+    table = _Table([], [], "xlsx")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl's warnings are not the user's business
+            table.sheet, rows, uncomputed = _xlsx_rows(path, sheet)
+            where = f"sheet {table.sheet!r}: "
+            for rownum, values in enumerate(rows, start=1):
+                if not values and rownum <= lim.rows:  # a blank row, e.g. in a gap
+                    continue
+                cells = list(values)
+                reasons = _formula_reasons(rownum, cells, uncomputed[rownum],
+                                           table.header or None) if rownum in uncomputed else []
+                _add_row(table, path, lim, rownum, cells, where)
+                if reasons and table.rows and table.rows[-1][0] == rownum:
+                    table.row_reasons[rownum] = reasons
+    except PledgeFileError:
+        raise
+    except Exception as err:  # noqa: BLE001 - any openpyxl failure means "unreadable"
+        raise PledgeFileError(path, _xlsx_problem(err)) from None
+    if not table.header:
+        raise PledgeFileError(path, f"sheet {table.sheet!r} is empty (no header row)")
+    return table
+
+
+def _xlsx_problem(err: BaseException) -> str:
+    """Why an XLSX could not be read, from the innermost error (openpyxl wraps them)."""
+    chain = [err]
+    while (nxt := chain[-1].__cause__ or chain[-1].__context__) is not None and \
+            len(chain) < 20:
+        chain.append(nxt)
+    if any(isinstance(e, DefusedXmlException) for e in chain):
+        return ("not a readable XLSX workbook (its XML declares entities or a DTD, "
+                "refused as a possible XML bomb or external-entity attack)")
+    return f"not a readable XLSX workbook ({type(chain[-1]).__name__})"
+
+
+def _read_table(path: Path, sheet: str | None, lim: Limits) -> _Table:
     if not path.exists():
         raise PledgeFileError(path, "no such file")
     if path.is_dir():
         raise PledgeFileError(path, "is a directory, not a pledge file")
     try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise PledgeFileError(path, f"cannot read ({err.strerror})") from None
+        data = read_limited(path, "file_mb", lim, "pledge file")
+    except InputFileError as err:
+        raise PledgeFileError(path, err.what) from None
     if not data.strip():
         raise PledgeFileError(path, "empty file (no header row)")
     suffix = path.suffix.lower()
     if data[:4] == b"PK\x03\x04":
         if suffix in (".xlsx", ".xlsm") or suffix not in (".csv", ".txt", ".tsv"):
-            return _read_xlsx(path, sheet)
+            return _read_xlsx(path, sheet, lim)
         raise PledgeFileError(path, "binary (zip) file, not a CSV table")
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise PledgeFileError(path, "old Excel .xls format is not supported: save as .xlsx or CSV")
     if suffix in (".xlsx", ".xlsm"):
         raise PledgeFileError(path, "not a readable XLSX workbook (not a zip file)")
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel "Unicode text": UTF-16 with BOM
-        try:
-            return _read_csv(path, data.decode("utf-16").encode("utf-8"), "utf-16")
-        except UnicodeDecodeError:
-            raise PledgeFileError(path, "not valid UTF-16 text") from None
-    if b"\x00" in data[:65536]:
+    if data[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in data[:65536]:
         raise PledgeFileError(path, "binary file, not a CSV table")
-    return _read_csv(path, data)
+    return _read_csv(path, data, lim)
 
 
 # --- mapping -----------------------------------------------------------------------------------
@@ -280,7 +600,7 @@ class Mapping:
     source: Path | None = None
 
 
-def read_mapping(path: str | Path) -> Mapping:
+def read_mapping(path: str | Path, limits: Limits | None = None) -> Mapping:
     """Read a TOML mapping file. Layout::
 
         sheet = "Pledges"              # optional, XLSX only (default: first sheet)
@@ -290,15 +610,23 @@ def read_mapping(path: str | Path) -> Mapping:
         [constants]                    # canonical field = fixed value for every row
         is_synthetic = false
 
-    Raises :class:`PledgeFileError` (naming the mapping file) for a missing file, invalid
-    TOML or an unknown field name."""
+    Raises :class:`PledgeFileError` (naming the mapping file) for a missing file, one over
+    the file-size limit (``limits``; ``None`` = :meth:`Limits.from_env`), invalid TOML or an
+    unknown field name. Values in ``[constants]`` are parsed row by row like cells: a bad
+    one (e.g. a date in the year 3000) quarantines the rows, it does not fail here."""
     p = Path(path)
     if not p.is_file():
         raise PledgeFileError(p, "mapping file not found")
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
+        text = read_limited(p, "file_mb", limits or Limits.from_env(), "mapping file") \
+            .decode("utf-8-sig")
+        data = tomllib.loads(text)
+    except InputFileError as err:
+        raise PledgeFileError(p, err.what) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise PledgeFileError(p, f"not a valid TOML mapping ({err})") from None
+    except RecursionError:
+        raise PledgeFileError(p, "not a valid TOML mapping (nested too deeply)") from None
     src = data.get("source", {}) if isinstance(data.get("source"), dict) else {}
     m = Mapping(source=p)
     m.sheet = data.get("sheet", src.get("sheet"))
@@ -339,7 +667,7 @@ def _match_columns(header: list[str], mapping: Mapping | None,
                 if norm(c) not in lookup:
                     raise PledgeFileError(
                         path, f"mapping names column {c!r} for {name}, not in the file "
-                              f"(columns: {', '.join(header)})")
+                              f"(columns: {_listing(header)})")
                 idx.append(lookup[norm(c)])
             used[name] = idx
     else:
@@ -362,6 +690,13 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def _shown(text: object, most: int = 200) -> str:
+    """``repr`` of a cell's text for a reason, cut to ``most`` characters (the raw row
+    keeps it whole); ``repr`` also escapes control characters."""
+    t = str(text)
+    return repr(t) if len(t) <= most else repr(t[:most]) + f"... ({len(t):,} characters)"
 
 
 def _norm(text: object) -> str:
@@ -399,16 +734,19 @@ class _RowParser:
         except ParseError as err:
             detail = f" ({err.detail})" if err.detail else ""
             text = err.text if err.text is not None else value
-            row.reasons.append(f"{err.kind}: {str(text)!r} in {fieldname}{detail}")
+            row.reasons.append(f"{err.kind}: {_shown(text)} in {fieldname}{detail}")
             return None
 
-    def parse(self, cells: dict[str, object]) -> _Row:
-        row = _Row(record={}, reasons=[], notes=[])
+    def parse(self, cells: dict[str, object], notes: list[str] | None = None) -> _Row:
+        """The canonical record of one mapped row (``cells``: field -> cell value), with
+        the reasons to quarantine it and the loader's notes (``notes`` come first)."""
+        row = _Row(record={}, reasons=[], notes=list(notes or []))
         rec = row.record
         get = cells.get
 
-        for name in ("title", "pledger", "description", "source_url", "value_as_stated"):
+        for name in ("title", "pledger", "description", "value_as_stated"):
             rec[name] = parsing.clean_text(get(name))
+        rec["source_url"] = self._try(row, "source_url", parsing.parse_url, get("source_url"))
         pid = get("pledge_id")
         rec["pledge_id"] = parsing.clean_text(_cell_text(pid) if pid is not None else None)
 
@@ -503,9 +841,9 @@ class _RowParser:
         curator: float | None = None
         if usd_cell is not None:
             if usd_cell.currency not in (None, "USD"):
-                row.reasons.append(f"unparseable value: {cells.get('estimated_value_usd')!r} "
-                                   f"in estimated_value_usd (not US dollars)")
-            else:
+                row.reasons.append(f"unparseable value: {_shown(cells.get('estimated_value_usd'))}"
+                                   " in estimated_value_usd (not US dollars)")
+            elif not _absurd(row, usd_cell.amount, "estimated_value_usd"):
                 curator = usd_cell.amount
         if curator == 0:
             curator = None
@@ -560,8 +898,20 @@ class _RowParser:
                 return
         elif cur_col is not None:
             currency = None  # a currency with no amount says nothing
+        if usd is not None and stated is not None and _absurd(row, usd, "value_as_stated"):
+            return
         rec["estimated_value_usd"] = float(usd) if usd is not None else float("nan")
         rec["currency"] = currency if usd is not None else None
+
+
+def _absurd(row: _Row, usd: float, fieldname: str) -> bool:
+    """True (and a quarantine reason added) when ``usd`` (US dollars) is no plausible value
+    for one pledge: not finite, or above :data:`~p2c_analysis.limits.MAX_PLEDGE_USD`."""
+    if math.isfinite(usd) and usd <= MAX_PLEDGE_USD:
+        return False
+    row.reasons.append(f"absurd value: USD {usd:.3g} from {fieldname} (more than USD "
+                       f"{MAX_PLEDGE_USD / 1e12:g} trillion, the ceiling for one pledge)")
+    return True
 
 
 def _derived_id(prefix: str, title: object, pledger: object, raw: str) -> str:
@@ -571,114 +921,244 @@ def _derived_id(prefix: str, title: object, pledger: object, raw: str) -> str:
     return prefix + hashlib.sha1(base.encode("utf-8")).hexdigest()[:8].upper()
 
 
+class _RowSorter:
+    """Turns the table's rows one by one into a canonical record or a quarantine entry,
+    keeping the cross-row state (exact duplicates, pledge ids)."""
+
+    def __init__(self, table: _Table, used: dict[str, list[int]], consts: dict[str, object],
+                 prefix: str, has_id: bool, lim: Limits) -> None:
+        self.table, self.used, self.consts = table, used, consts
+        self.prefix, self.has_id, self.lim = prefix, has_id, lim
+        self.parser = _RowParser()
+        self.first_seen: dict[tuple, int] = {}
+        self.id_rows: dict[str, int] = {}
+        self.derived_count: Counter[str] = Counter()
+        self.fallback = set(table.fallback_rows)
+
+    def column(self, rownum: int, j: int) -> str:
+        """The name of cell ``j`` (0-based) of row ``rownum``: its header, or
+        ``extra_<column number>`` beyond the header."""
+        hw = len(self.table.header)
+        if j < hw:
+            return self.table.header[j]
+        extra = self.table.extra_columns.get(rownum, [])
+        return f"extra_{extra[j - hw] if j - hw < len(extra) else j + 1}"
+
+    def raw(self, rownum: int, cells: list[object]) -> str:
+        """The source row as a JSON object string, header -> cell text."""
+        hw = len(self.table.header)
+        raw = {self.column(rownum, j): _cell_text(c)
+               for j, c in enumerate(cells) if j < hw or _cell_text(c).strip()}
+        return json.dumps(raw, ensure_ascii=False)
+
+    def sort(self, rownum: int, cells: list[object], texts: list[str]
+             ) -> tuple[dict | None, list[str]]:
+        """``(record, reasons)`` of one non-blank row; ``record`` is ``None`` when the row
+        was not parsed (a cell over the cell-length limit)."""
+        width = len(self.table.header)
+        reasons = list(self.table.row_reasons.get(rownum, []))
+        reasons += self._too_long(rownum, texts)
+        extra = [t for t in texts[width:] if t]
+        if extra:
+            reasons.append(f"extra cells: row has {width + len(extra)} cells, header {width}")
+        key = tuple(texts[:width]) + tuple([""] * max(0, width - len(texts)))
+        exact_dup = key in self.first_seen
+        if exact_dup:
+            reasons.append(f"exact duplicate: of row {self.first_seen[key]}")
+        else:
+            self.first_seen[key] = rownum
+        if any(r.startswith("cell too long") for r in reasons):
+            return None, reasons
+        notes = [f"row decoded as {self.table.fallback_encoding} (not valid UTF-8)"] \
+            if rownum in self.fallback else []
+        row = self.parser.parse(self._mapped(cells), notes)
+        reasons += row.reasons
+        reasons += self._pledge_id(row.record, rownum, exact_dup, cells)
+        return row.record, reasons
+
+    def _too_long(self, rownum: int, texts: list[str]) -> list[str]:
+        out = []
+        for j, t in enumerate(texts):
+            what = f"column {self.column(rownum, j)!r}"
+            if msg := self.lim.exceeded("cell_chars", len(t), f"{len(t):,} characters in {what}"):
+                out.append(f"cell too long: {msg}")
+        return out
+
+    def _mapped(self, cells: list[object]) -> dict[str, object]:
+        mapped: dict[str, object] = dict(self.consts)
+        for name, idx in self.used.items():
+            vals = [cells[i] if i < len(cells) else None for i in idx]
+            if len(vals) == 1:
+                mapped[name] = vals[0]
+            else:
+                mapped[name] = "; ".join(str(v) for v in vals if not parsing.is_missing(v))
+        return mapped
+
+    def _pledge_id(self, rec: dict, rownum: int, exact_dup: bool,
+                   cells: list[object]) -> list[str]:
+        """Set a derived ``pledge_id`` when the source has none; the reasons about ids."""
+        reasons = []
+        if self.has_id:
+            if rec["pledge_id"] is None:
+                reasons.append("missing pledge_id: blank in pledge_id")
+        else:
+            pid = _derived_id(self.prefix, rec["title"], rec["pledger"], self.raw(rownum, cells))
+            if not exact_dup:
+                self.derived_count[pid] += 1
+            n = self.derived_count[pid]
+            rec["pledge_id"] = pid if n <= 1 else f"{pid}-{n}"
+        pid = rec["pledge_id"]
+        if pid is not None and not exact_dup:
+            if pid in self.id_rows:
+                reasons.append(f"duplicate pledge_id: {pid!r} (first at row {self.id_rows[pid]})")
+            else:
+                self.id_rows[pid] = rownum
+        return reasons
+
+
+def _canonical(records: list[dict]) -> pd.DataFrame:
+    """The records as a canonical frame, coerced and schema-checked (raises if they are
+    not)."""
+    frame = fields.coerce_canonical(pd.DataFrame(records)) if records else fields.empty_frame()
+    return fields.schema().validate(frame)
+
+
+def _canonical_rows(records: list[dict]) -> tuple[pd.DataFrame, dict[int, str]]:
+    """The canonical frame of the records that pass, and ``{index: reason}`` of those that
+    do not (:func:`_failing`): a column that fails sets rows aside, never the file."""
+    try:
+        return _canonical(records), {}
+    except Exception:  # noqa: BLE001 - find the rows (below)
+        bad = _failing(records)
+    return _canonical([r for i, r in enumerate(records) if i not in bad]), bad
+
+
+def _failing(records: list[dict]) -> dict[int, str]:
+    """``{index: reason}`` of the records that :func:`_canonical` refuses, found by halving
+    (a few calls when few records fail). Records that fail only together (no single one
+    does) are all returned with the shared reason: set aside, never lost."""
+    try:
+        _canonical(records)
+        return {}
+    except Exception as err:  # noqa: BLE001 - any failure of a column sets rows aside
+        reason = f"invalid value: {_first_line(err)}"
+    if len(records) == 1:
+        return {0: reason}
+    mid = len(records) // 2
+    bad = _failing(records[:mid])
+    bad.update({mid + i: r for i, r in _failing(records[mid:]).items()})
+    return bad or dict.fromkeys(range(len(records)), reason)
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
 # --- public API --------------------------------------------------------------------------------
 
 def load_pledges(
     path: str | Path | None = None,
     mapping: str | Path | Mapping | None = None,
     strict: bool = False,
+    limits: Limits | None = None,
 ) -> LoadResult:
     """Load a pledge file into valid canonical pledges and a quarantine.
 
-    ``path``: CSV (delimiter sniffed among ``, ; TAB |``; UTF-8 with/without BOM, else
-    cp1252, else latin-1; quoted newlines fine) or XLSX (first sheet, or the mapping's
-    ``sheet``); ``None`` = the bundled ``data/pledges/public_pledges.csv``.
+    ``path``: CSV (delimiter sniffed among ``, ; TAB |``; quoted newlines fine; each line
+    read as UTF-8 when it is valid UTF-8, else in one fallback encoding detected with
+    charset-normalizer, and such rows flagged; UTF-16 with a BOM) or XLSX (first sheet, or
+    the mapping's ``sheet``; streamed, formulas without a cached value quarantined);
+    ``None`` = the bundled ``data/pledges/public_pledges.csv``.
     ``mapping``: TOML mapping file (see :func:`read_mapping`) or a :class:`Mapping`;
     ``None`` = match headers against canonical names and aliases.
     ``strict``: raise :class:`PledgeDataError` on the first bad row instead of quarantining.
+    ``limits``: resource limits (:class:`~p2c_analysis.limits.Limits`); ``None`` = the
+    defaults and the ``P2C_MAX_*`` environment variables.
 
     Raises :class:`PledgeFileError` when the file cannot be read at all (missing, empty,
-    binary, not a table, no pledge columns). See the module docstring for all decisions.
+    binary, not a table, no pledge columns, over a resource limit) and
+    :class:`~p2c_analysis.limits.LimitError` for a bad ``P2C_MAX_*`` value. A bad value in
+    a row (or a mapping's constant) never fails the file: the row is quarantined. See the
+    module docstring for all decisions.
     """
+    lim = limits or Limits.from_env()
     src = Path(path) if path is not None else paths.PUBLIC_PLEDGES
-    m = mapping if isinstance(mapping, Mapping) or mapping is None else read_mapping(mapping)
-    table = _read_table(src, m.sheet if m else None)
+    m, table, used, unused = _open(src, mapping, lim)
     paths.track(src)
-    used, unused = _match_columns(table.header, m, src)
     consts = m.constants if m else {}
-    if not ({"title", "pledger"} & (set(used) | set(consts))):
-        raise PledgeFileError(
-            src, "no pledge columns: need at least a title ('title', 'pledge_title') or a "
-                 f"pledger column; columns found: {', '.join(table.header)}")
-    prefix = m.id_prefix if m else DEFAULT_ID_PREFIX
     has_id = "pledge_id" in used or "pledge_id" in consts
-
-    parser = _RowParser()
+    sorter = _RowSorter(table, used, consts, m.id_prefix if m else DEFAULT_ID_PREFIX,
+                        has_id, lim)
     records: list[dict] = []
+    kept: list[tuple[int, str]] = []  # (row number, raw) of each record
     quarantine: list[dict] = []
-    first_seen: dict[tuple, int] = {}
-    id_rows: dict[str, int] = {}
-    derived_count: Counter[str] = Counter()
     n_read = 0
-    width = len(table.header)
-
     for rownum, cells in table.rows:
         texts = [_cell_text(c).strip() for c in cells]
         if not any(texts):
             continue
         n_read += 1
-        raw = {table.header[j] if j < width else f"extra_{j + 1}": _cell_text(c)
-               for j, c in enumerate(cells) if j < width or _cell_text(c).strip()}
-        raw_json = json.dumps(raw, ensure_ascii=False)
-        reasons: list[str] = []
-        extra = [t for t in texts[width:] if t]
-        if extra:
-            reasons.append(f"extra cells: row has {width + len(extra)} cells, header {width}")
-        key = tuple(texts[:width]) + tuple([""] * max(0, width - len(texts)))
-        exact_dup = key in first_seen
-        if exact_dup:
-            reasons.append(f"exact duplicate: of row {first_seen[key]}")
-        else:
-            first_seen[key] = rownum
-
-        mapped: dict[str, object] = dict(consts)
-        for name, idx in used.items():
-            vals = [cells[i] if i < len(cells) else None for i in idx]
-            if len(vals) == 1:
-                mapped[name] = vals[0]
-            else:
-                mapped[name] = "; ".join(str(v) for v in vals if not parsing.is_missing(v))
-        row = parser.parse(mapped)
-        reasons += row.reasons
-        rec = row.record
-
-        if has_id:
-            if rec["pledge_id"] is None:
-                reasons.append("missing pledge_id: blank in pledge_id")
-        else:
-            pid = _derived_id(prefix, rec["title"], rec["pledger"], raw_json)
-            if not exact_dup:
-                derived_count[pid] += 1
-            rec["pledge_id"] = pid if derived_count[pid] <= 1 else f"{pid}-{derived_count[pid]}"
-        pid = rec["pledge_id"]
-        if pid is not None and not exact_dup:
-            if pid in id_rows:
-                reasons.append(f"duplicate pledge_id: {pid!r} (first at row {id_rows[pid]})")
-            else:
-                id_rows[pid] = rownum
-
+        rec, reasons = sorter.sort(rownum, cells, texts)
         if reasons:
             if strict:
                 raise PledgeDataError(f"{src}: row {rownum}: {reasons[0]}")
             quarantine.append({"source_row": rownum, "reasons": "; ".join(reasons),
-                               "raw": raw_json})
+                               "raw": sorter.raw(rownum, cells)})
         else:
-            records.append(rec)
-
-    valid = fields.coerce_canonical(pd.DataFrame(records)) if records else fields.empty_frame()
-    valid = fields.schema().validate(valid)
-    q = pd.DataFrame(quarantine, columns=list(QUARANTINE_COLUMNS))
+            records.append(rec)  # type: ignore[arg-type]
+            kept.append((rownum, cells))  # type: ignore[arg-type]
+    valid, bad = _canonical_rows(records)
+    for i, reason in sorted(bad.items()):
+        if strict:
+            raise PledgeDataError(f"{src}: row {kept[i][0]}: {reason}")
+        quarantine.append({"source_row": kept[i][0], "reasons": reason,
+                           "raw": sorter.raw(*kept[i])})  # type: ignore[arg-type]
+    q = pd.DataFrame(sorted(quarantine, key=lambda r: r["source_row"]),
+                     columns=list(QUARANTINE_COLUMNS))
     q = q.astype({"source_row": "int64", "reasons": "string", "raw": "string"})
     columns_used = {name: ", ".join(table.header[i] for i in idx) for name, idx in used.items()}
     return LoadResult(
         valid=valid, quarantine=q, source=src, n_read=n_read, file_format=table.file_format,
         encoding=table.encoding, delimiter=table.delimiter, sheet=table.sheet,
         columns_used=columns_used, unused_columns=unused,
+        fallback_encoding=table.fallback_encoding if table.fallback_rows else None,
+        fallback_rows=table.fallback_rows,
     )
+
+
+def check_pledge_file(path: str | Path, mapping: str | Path | None = None,
+                      limits: Limits | None = None) -> None:
+    """Raise :class:`PledgeFileError` (one line) when ``path`` cannot be loaded as a whole:
+    missing, over a resource limit, not a CSV/XLSX table, no header row, no pledge columns,
+    or a bad ``mapping``. Rows are not parsed (bad rows are quarantined by
+    :func:`load_pledges`, they never make a file unreadable). For checking a ``pledges``
+    parameter before a report starts."""
+    _open(Path(path), mapping, limits or Limits.from_env())
+
+
+def _open(src: Path, mapping: str | Path | Mapping | None, lim: Limits
+          ) -> tuple[Mapping | None, _Table, dict[str, list[int]], list[str]]:
+    """Read the mapping and the table, match the columns: ``(mapping, table, used columns,
+    unused columns)``. Raises :class:`PledgeFileError` when the file has no pledge
+    columns."""
+    m = mapping if isinstance(mapping, Mapping) or mapping is None \
+        else read_mapping(mapping, lim)
+    table = _read_table(src, m.sheet if m else None, lim)
+    used, unused = _match_columns(table.header, m, src)
+    if not ({"title", "pledger"} & (set(used) | set(m.constants if m else {}))):
+        raise PledgeFileError(
+            src, "no pledge columns: need at least a title ('title', 'pledge_title') or a "
+                 f"pledger column; columns found: {_listing(table.header)}")
+    return m, table, used, unused
 
 
 def _describe_delimiter(d: str | None) -> str:
     return {"\t": "tab", ",": "','", ";": "';'", "|": "'|'"}.get(d or "", repr(d))
+
+
+def _say(text: str, err: bool = False) -> None:
+    print(terminal_safe(text), file=sys.stderr if err else sys.stdout)
 
 
 def check_pledges_cli(
@@ -692,52 +1172,65 @@ def check_pledges_cli(
     the quarantine (``quarantine``) as safe CSV when asked.
 
     Returns 0 when the file could be read (even with quarantined rows); otherwise prints one
-    line ``p2c check-pledges: error: <file>: <what>`` to stderr and returns 2.
+    line ``p2c check-pledges: error: <file>: <what>`` to stderr and returns 2 (never a
+    traceback). Text from the file (column names, sheet names) is printed through
+    :func:`terminal_safe`.
     """
     prog = "p2c check-pledges: error"
     try:
-        targets = {}
-        for label, p in (("--out", out), ("--quarantine", quarantine)):
-            if p is not None:
-                target = check_output_path(p)
-                if Path(file).exists() and target.exists() and \
-                        target.resolve() == Path(file).resolve():
-                    raise OutputPathError(f"{p}: {label} would overwrite the input file")
-                targets[label] = target
-        if out is not None and quarantine is not None and \
-                Path(out).resolve() == Path(quarantine).resolve():
-            raise OutputPathError(f"{out}: --out and --quarantine are the same file")
+        targets = _output_targets(file, out, quarantine)
         result = load_pledges(file, mapping=mapping)
-    except (PledgeFileError, OutputPathError) as err:
-        print(f"{prog}: {err}", file=sys.stderr)
+        _print_summary(result)
+        if out is not None:
+            write_csv(result.valid, targets["--out"])  # lists "; "-joined
+            _say(f"  wrote {len(result.valid)} valid pledges to {out}")
+        if quarantine is not None:
+            write_csv(result.quarantine, targets["--quarantine"])
+            _say(f"  wrote {len(result.quarantine)} quarantined rows to {quarantine}")
+    except (InputFileError, OutputPathError, LimitError) as err:
+        _say(f"{prog}: {err}", err=True)
+        return 2
+    except OSError as err:
+        _say(f"{prog}: {err.filename or file}: {err.strerror or err}", err=True)
         return 2
     except Exception as err:  # noqa: BLE001 - the CLI never shows a traceback
-        print(f"{prog}: {file}: unexpected {type(err).__name__}: {err}".splitlines()[0],
-              file=sys.stderr)
+        _say(f"{prog}: {file}: unexpected {type(err).__name__}: {_first_line(err)}", err=True)
         return 2
+    return 0
 
+
+def _output_targets(file: str | Path, out: str | Path | None,
+                    quarantine: str | Path | None) -> dict[str, Path]:
+    """The checked ``--out`` / ``--quarantine`` paths; :class:`OutputPathError` when one
+    would overwrite the input or both are the same file."""
+    targets = {}
+    for label, p in (("--out", out), ("--quarantine", quarantine)):
+        if p is not None:
+            target = check_output_path(p)
+            if Path(file).exists() and target.exists() and \
+                    target.resolve() == Path(file).resolve():
+                raise OutputPathError(f"{p}: {label} would overwrite the input file")
+            targets[label] = target
+    if out is not None and quarantine is not None and \
+            Path(out).resolve() == Path(quarantine).resolve():
+        raise OutputPathError(f"{out}: --out and --quarantine are the same file")
+    return targets
+
+
+def _print_summary(result: LoadResult) -> None:
     fmt = result.file_format.upper()
     how = (f"{fmt}, {result.encoding}, delimiter {_describe_delimiter(result.delimiter)}"
            if result.file_format == "csv" else f"{fmt}, sheet {result.sheet!r}")
-    print(f"{result.source}")
-    print(f"  rows read:    {result.n_read} ({how})")
-    print(f"  valid:        {len(result.valid)}")
-    print(f"  quarantined:  {len(result.quarantine)}")
+    _say(f"{result.source}")
+    _say(f"  rows read:    {result.n_read} ({how})")
+    if enc := result.encoding_summary():
+        _say(f"  encoding:     {enc}")
+    _say(f"  valid:        {len(result.valid)}")
+    _say(f"  quarantined:  {len(result.quarantine)}")
     counts = result.reason_counts()
     if len(counts):
-        print("  quarantined rows by reason:")
+        _say("  quarantined rows by reason:")
         for reason, n in counts.items():
-            print(f"    {n:>5}  {reason}")
+            _say(f"    {n:>5}  {reason}")
     if result.unused_columns:
-        print(f"  columns not used: {', '.join(result.unused_columns)}")
-    try:
-        if out is not None:
-            write_csv(result.valid, targets["--out"])  # lists "; "-joined
-            print(f"  wrote {len(result.valid)} valid pledges to {out}")
-        if quarantine is not None:
-            write_csv(result.quarantine, targets["--quarantine"])
-            print(f"  wrote {len(result.quarantine)} quarantined rows to {quarantine}")
-    except (OSError, OutputPathError) as err:
-        print(f"{prog}: {err}".splitlines()[0], file=sys.stderr)
-        return 2
-    return 0
+        _say(f"  columns not used: {_listing(result.unused_columns)}")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from p2c_analysis import fields, paths
+from p2c_analysis import fields, paths, pledges
 from p2c_analysis.pledges import check_pledges_cli
 
 FIX = Path(__file__).parent / "fixtures" / "pledges"
@@ -111,3 +111,22 @@ def test_mapping_option(tmp_path: Path, capsys) -> None:
     assert check_pledges_cli(str(FIX / "pipe.csv"), mapping=str(tmp_path / "none.toml")) == 2
     err = capsys.readouterr().err
     assert "none.toml: mapping file not found" in err
+
+
+def test_a_bad_limit_setting_is_one_line(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("P2C_MAX_ROWS", "lots")
+    assert check_pledges_cli(str(FIX / "pipe.csv")) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == "p2c check-pledges: error: P2C_MAX_ROWS='lots': not a positive number\n"
+
+
+def test_an_unexpected_failure_is_still_one_line(monkeypatch, capsys) -> None:
+    def boom(*args, **kwargs):
+        raise RuntimeError("first line\nsecond line \x1b[31m")
+
+    monkeypatch.setattr(pledges, "load_pledges", boom)
+    assert check_pledges_cli(str(FIX / "pipe.csv")) == 2
+    err = capsys.readouterr().err
+    assert err == (f"p2c check-pledges: error: {FIX / 'pipe.csv'}: unexpected RuntimeError: "
+                   "first line\n")

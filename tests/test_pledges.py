@@ -10,11 +10,13 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from p2c_analysis import fields, paths
+from p2c_analysis import fields, parsing, paths
+from p2c_analysis.limits import Limits
 from p2c_analysis.pledges import (
     LoadResult,
     PledgeDataError,
     PledgeFileError,
+    check_pledge_file,
     load_pledges,
     read_mapping,
 )
@@ -364,3 +366,138 @@ def test_same_title_and_pledger_get_numbered_ids(tmp_path: Path) -> None:
     assert r.quarantine["reasons"].tolist() == ["exact duplicate: of row 2"]
     ids = r.valid["pledge_id"].tolist()
     assert ids[1:] == [ids[0] + "-2", ids[0] + "-3"]  # case/space-insensitive, file order
+
+
+# --- nothing lost: a failing column sets rows aside, limits refuse files in one line -----------
+
+
+def _csv(tmp_path: Path, text: str, name: str = "p.csv") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_a_column_that_fails_its_dtype_sets_aside_only_the_rows_that_make_it_fail(
+        tmp_path: Path, monkeypatch) -> None:
+    # a parser letting a year-3000 date through (as before this check existed) must not
+    # cost the file: the canonical conversion finds the row and quarantines it
+    real = parsing.parse_date
+
+    def lax(value: object):
+        return (pd.Timestamp(3000, 1, 1), "year") if value == "3000" else real(value)
+
+    monkeypatch.setattr(parsing, "parse_date", lax)
+    p = _csv(tmp_path, "title,pledger,announced_date\nA,X,2022\nB,Y,3000\nC,Z,2023\n")
+    r = load_pledges(p)
+    assert r.n_read == 3 and r.conserved
+    assert r.valid["title"].tolist() == ["A", "C"]
+    assert r.quarantine["source_row"].tolist() == [3]
+    reason = r.quarantine["reasons"].iloc[0]
+    assert reason.startswith("invalid value: coerce_canonical: column 'announced_date': ")
+    assert "\n" not in reason
+    assert json.loads(r.quarantine["raw"].iloc[0]) == {"title": "B", "pledger": "Y",
+                                                       "announced_date": "3000"}
+    with pytest.raises(PledgeDataError, match=r"p\.csv: row 3: invalid value: "):
+        load_pledges(p, strict=True)
+
+
+def test_a_row_failing_the_schema_is_set_aside_not_the_file(tmp_path: Path,
+                                                           monkeypatch) -> None:
+    real = parsing.parse_money
+
+    def negative(value: object):
+        m = real(value)
+        return parsing.Money(-m.amount, "USD") if m is not None and m.amount == 7 else m
+
+    monkeypatch.setattr(parsing, "parse_money", negative)
+    p = _csv(tmp_path, "title,pledger,value_as_stated\nA,X,USD 5\nB,Y,USD 7\nC,Z,USD 9\n")
+    r = load_pledges(p)
+    assert r.valid["estimated_value_usd"].tolist() == [5.0, 9.0]
+    assert r.quarantine["source_row"].tolist() == [3]
+    assert r.quarantine["reasons"].iloc[0].startswith("invalid value: ")
+    assert "estimated_value_usd" in r.quarantine["reasons"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "limits", "what"),
+    [
+        ("title,pledger\n" + "A,X\n" * 20, Limits(rows=20),
+         "a row numbered 21, over the limit of 20 rows (raise it with P2C_MAX_ROWS=40)"),
+        ("title,pledger\nA,X\n" + "\n" * 30, Limits(rows=20),
+         "a row numbered 21, over the limit of 20 rows"),  # blank rows count
+        ("title,pledger" + ",c" * 40 + "\nA,X\n", Limits(columns=30),
+         "row 1 has 42 columns, over the limit of 30 columns (raise it with "
+         "P2C_MAX_COLUMNS=60)"),
+        ("title,pledger\nA,X" + ",," * 20 + ",far\n", Limits(columns=30),
+         "row 2 has 43 columns, over the limit of 30 columns"),
+        ("title," + "p" * 100 + "\nA,X\n", Limits(cell_chars=50),
+         "a header cell of 100 characters, over the limit of 50 characters"),
+        ("title,pledger\n" + "A,X\n" * 600, Limits(file_mb=0.001),
+         "size 0.0023 MB, over the limit of 0.001 MB (raise it with P2C_MAX_FILE_MB="),
+    ],
+)
+def test_a_file_over_a_limit_is_refused_in_one_line(tmp_path: Path, text: str, limits: Limits,
+                                                    what: str) -> None:
+    p = _csv(tmp_path, text)
+    with pytest.raises(PledgeFileError) as err:
+        load_pledges(p, limits=limits)
+    assert str(err.value).startswith(f"{p}: {what}") and "\n" not in str(err.value)
+
+
+def test_a_long_cell_sets_aside_its_row_and_the_csv_module_limit_is_no_file_error(
+        tmp_path: Path) -> None:
+    long = "y" * 200_000  # over csv's default field limit (131,072), which rejected the file
+    p = _csv(tmp_path, f"title,pledger,description\nA,X,{long}\nB,Y,short\n")
+    before = csv.field_size_limit()
+    r = load_pledges(p)
+    assert csv.field_size_limit() == before  # the process-wide setting is put back
+    assert r.valid["title"].tolist() == ["B"]
+    assert r.quarantine["reasons"].tolist() == [
+        "cell too long: 200,000 characters in column 'description', over the limit of 32,767 "
+        "characters (raise it with P2C_MAX_CELL_CHARS=200000)"]
+    assert json.loads(r.quarantine["raw"].iloc[0])["description"] == long
+    assert len(load_pledges(p, limits=Limits(cell_chars=200_000)).valid) == 2
+
+
+def test_a_stray_far_cell_is_kept_by_its_column_not_by_padding(tmp_path: Path) -> None:
+    p = _csv(tmp_path, "title,pledger\nA,X" + "," * 800 + "far\nB,Y\n")
+    r = load_pledges(p)
+    assert r.valid["title"].tolist() == ["B"]
+    assert r.quarantine["reasons"].tolist() == ["extra cells: row has 3 cells, header 2"]
+    assert json.loads(r.quarantine["raw"].iloc[0]) == {"title": "A", "pledger": "X",
+                                                       "extra_802": "far"}
+
+
+def test_old_mac_line_ends_and_a_single_legacy_encoding(tmp_path: Path) -> None:
+    p = tmp_path / "mac.csv"
+    p.write_bytes("title,pledger,entity_country\rСвязь,Ростелеком,Russian Federation\rB,Y,Kenya\r"
+                  .encode("cp1251"))
+    r = load_pledges(p)
+    assert r.encoding == "cp1251" and r.fallback_rows == [] and r.encoding_summary() is None
+    assert r.valid["pledger"].tolist() == ["Ростелеком", "Y"]
+    assert r.valid["entity_country"].tolist() == ["RUS", "KEN"]
+
+
+def test_encoding_summary_lists_at_most_twenty_rows(tmp_path: Path) -> None:
+    lines = [b"title,pledger\n", "Réseau,Orange\n".encode()]
+    lines += [f"Santé {i},Org\n".encode("cp1252") for i in range(25)]
+    p = tmp_path / "mixed.csv"
+    p.write_bytes(b"".join(lines))
+    r = load_pledges(p)
+    assert r.encoding == "utf-8" and r.fallback_encoding == "cp1252"
+    assert r.fallback_rows == list(range(3, 28))
+    assert r.encoding_summary() == ("utf-8; 25 rows decoded as cp1252: rows "
+                                    + ", ".join(str(i) for i in range(3, 23))
+                                    + ", ... (5 more)")
+    assert r.valid["title"].tolist()[:2] == ["Réseau", "Santé 0"]
+
+
+def test_check_pledge_file_refuses_what_load_pledges_refuses(tmp_path: Path) -> None:
+    assert check_pledge_file(FIX / "pipe.csv") is None
+    assert check_pledge_file(FIX / "platform_export.csv", mapping=MAPPING) is None
+    for name, what in (("binary.csv", "binary file"), ("not_a_table.csv", "no pledge columns"),
+                       ("does_not_exist.csv", "no such file")):
+        with pytest.raises(PledgeFileError, match=what):
+            check_pledge_file(FIX / name)
+    with pytest.raises(PledgeFileError, match="a row numbered 3, over the limit of 2 rows"):
+        check_pledge_file(FIX / "pipe.csv", limits=Limits(rows=2))

@@ -1,0 +1,174 @@
+"""Property-based tests (Hypothesis) of the cell parsers: for ANY cell they return a value
+or raise ``ParseError`` (a quarantine reason), never another exception, never a non-finite
+number or a date outside 2000-2100, and each call finishes within a bound (``deadline``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from p2c_analysis import countries, fields, parsing
+from p2c_analysis.limits import MAX_PLEDGE_USD, PLAUSIBLE_YEARS
+from p2c_analysis.parsing import ParseError
+from p2c_analysis.pledges import _RowParser
+
+PROPERTY = settings(max_examples=150, deadline=timedelta(milliseconds=500), database=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+# --- strategies: anything, and text that looks like what pledge cells hold -----------------------
+
+WORDS = ["USD", "US$", "$", "€", "EUR", "£", "¥", "CAD", "KES", "million", "bn", "m", "k",
+         "trillion", "per year", "a year", "for", "over", "the next", "five", "years", "to",
+         "more than", "up to", "approximately", "(", ")", "-", "−", "–", ",", ".", ";", "/",
+         "SDG", "Goal", "#", "and", "by", "in", "end of", "June", "Sept", "T", ":", "Z", "e",
+         "E+", "1e308", "9" * 400, "0", "2022", "-2024", "3000", "13", "31", "29", "\n", " ",
+         "TBD", "n/a", "Ghana", "Congo", "Dem. Rep.", "Global", "Africa", "Korea", "www.",
+         "http://", "https://", "javascript:", "x.org", "\x1b[31m", "\u202e", "\x00"]
+
+messy = st.one_of(
+    st.text(max_size=60),
+    st.lists(st.sampled_from(WORDS), max_size=12).map(" ".join),
+    st.lists(st.sampled_from(WORDS), max_size=12).map("".join),
+)
+numbers = st.one_of(
+    st.integers(min_value=-10**30, max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+)
+cells = st.one_of(messy, numbers, st.none(), st.dates(), st.datetimes())
+
+
+def _value_or_reason(func, value):
+    """``func(value)``, or ``None`` when it raised ParseError with a kind (a reason)."""
+    try:
+        return func(value)
+    except ParseError as err:
+        assert err.kind and isinstance(err.kind, str) and "\n" not in err.kind
+        return None
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+
+@PROPERTY
+@given(cells)
+def test_parse_money_gives_a_finite_non_negative_amount_or_a_reason(value: object) -> None:
+    m = _value_or_reason(parsing.parse_money, value)
+    if m is not None:
+        assert math.isfinite(m.amount) and m.amount >= 0
+        assert m.usd_stated is None or (math.isfinite(m.usd_stated) and m.usd_stated >= 0)
+        assert m.currency is None or (len(m.currency) == 3 and m.currency.isupper())
+
+
+@PROPERTY
+@given(cells)
+def test_parse_date_gives_a_plausible_nanosecond_date_or_a_reason(value: object) -> None:
+    got = _value_or_reason(parsing.parse_date, value)
+    if got is not None:
+        ts, precision = got
+        assert PLAUSIBLE_YEARS[0] <= ts.year <= PLAUSIBLE_YEARS[1]
+        assert precision in fields.DATE_PRECISIONS
+        assert pd.Series([ts]).astype("datetime64[ns]").iloc[0] == ts  # fits the column
+
+
+@PROPERTY
+@given(cells)
+def test_parse_year_gives_a_plausible_year_or_a_reason(value: object) -> None:
+    year = _value_or_reason(parsing.parse_year, value)
+    assert year is None or (isinstance(year, int)
+                            and PLAUSIBLE_YEARS[0] <= year <= PLAUSIBLE_YEARS[1])
+
+
+@PROPERTY
+@given(cells)
+def test_parse_sdgs_gives_sorted_goals_or_a_reason(value: object) -> None:
+    goals = _value_or_reason(parsing.parse_sdgs, value)
+    if goals is not None:
+        assert goals == sorted(set(goals)) and all(isinstance(g, int) for g in goals)
+        assert all(1 <= g <= 17 for g in goals)
+
+
+@PROPERTY
+@given(cells)
+def test_split_cell_gives_clean_pieces(value: object) -> None:
+    pieces = parsing.split_cell(value)  # never raises
+    for p in pieces:
+        assert isinstance(p, str) and p == p.strip() and not parsing.is_missing(p)
+        assert ";" not in p and "\n" not in p and "\r" not in p
+
+
+@PROPERTY
+@given(messy)
+def test_split_resolving_with_the_real_resolver(value: str) -> None:
+    found, bad = parsing.split_resolving(value, countries.try_resolve)
+    assert all(isinstance(c, str) and len(c) == 3 and c.isupper() for c in found)
+    assert len(found) == len(set(found))
+    assert all(isinstance(b, str) and b for b in bad)
+
+
+@PROPERTY
+@given(cells)
+def test_bool_url_currency_and_categories_give_a_value_or_a_reason(value: object) -> None:
+    assert _value_or_reason(parsing.parse_bool, value) in (None, True, False)
+    assert _value_or_reason(lambda v: parsing.parse_bool(v, strict=True), value) in (
+        None, True, False)
+    url = _value_or_reason(parsing.parse_url, value)
+    if url is not None:
+        first = url.split()[0].lower()
+        assert first.startswith(("http://", "https://", "www.")) and url.isprintable()
+    code = _value_or_reason(parsing.parse_currency, value)
+    assert code is None or (len(code) == 3 and code.isupper())
+    for func, allowed in ((parsing.parse_focus_areas, fields.FOCUS_AREAS),
+                          (parsing.parse_stakeholder_types, fields.STAKEHOLDER_TYPES),
+                          (parsing.parse_pledge_type, fields.PLEDGE_TYPES)):
+        assert set(_value_or_reason(func, value) or []) <= set(allowed)
+    assert _value_or_reason(parsing.parse_status, value) in (None, *fields.STATUSES)
+
+
+ROW_FIELDS = ("title", "pledger", "entity_country", "target_countries", "target_regions",
+              "value_as_stated", "currency", "estimated_value_usd", "announced_date",
+              "last_report_date", "target_year", "sdgs", "source_url", "status", "is_global")
+
+
+@PROPERTY
+@given(st.fixed_dictionaries({}, optional=dict.fromkeys(ROW_FIELDS, cells)))
+def test_the_row_parser_gives_a_record_and_reasons_never_an_exception(row: dict) -> None:
+    parsed = _RowParser().parse(row)
+    assert all(isinstance(r, str) and r and "\n" not in r for r in parsed.reasons)
+    rec = parsed.record
+    usd = rec.get("estimated_value_usd")
+    if usd is not None and not parsed.reasons:
+        assert math.isnan(usd) or 0 <= usd <= MAX_PLEDGE_USD
+    assert all(len(c) == 3 and c.isupper() for c in rec["target_countries"])
+    if rec["entity_country"] is not None:
+        assert len(rec["entity_country"]) == 3
+
+
+# --- bounded time on long, adversarial cells (32,767 characters: the cell-length limit) ---------
+
+LONG = 32_767
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1," * (LONG // 2), "-" * LONG, "(" * (LONG // 2) + ")" * (LONG // 2), "$" * LONG,
+     "9" * LONG, "1.2" * (LONG // 3), "a, " * (LONG // 3), "Congo, " * (LONG // 7),
+     "over " * (LONG // 5), "SDG 9; " * (LONG // 7), "2022-" * (LONG // 5), "é" * LONG],
+    ids=lambda t: f"{t[:8]!r}x{len(t)}",
+)
+def test_every_parser_finishes_quickly_on_a_cell_at_the_length_limit(text: str) -> None:
+    parser = _RowParser()
+    start = time.monotonic()
+    for func in (parsing.parse_money, parsing.parse_date, parsing.parse_year,
+                 parsing.parse_sdgs, parsing.parse_url, parsing.parse_focus_areas,
+                 parsing.parse_status, lambda v: parsing.split_resolving(v, parser.country)):
+        _value_or_reason(func, text)
+    parser.parse(dict.fromkeys(ROW_FIELDS, text))
+    assert time.monotonic() - start < 5.0
