@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from p2c_analysis import cli, limits
+from p2c_analysis import cli, limits, paths
 from p2c_analysis.limits import InputFileError, LimitError, Limits, read_yaml_parameters
 from p2c_analysis.runner import UsageError
 
@@ -146,3 +146,14 @@ def test_cli_reports_a_bad_parameter_file_as_a_usage_error(tmp_path: Path) -> No
     with pytest.raises(UsageError, match="none.yaml: no such file"):
         cli._given_parameters(args)
 
+
+def test_the_readme_states_every_limit_its_default_and_variable() -> None:
+    text = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Nothing is lost: limits and bad input", 1)[1].split("\n## ", 1)[0]
+    for d in limits.documented():
+        row = next(line for line in section.splitlines() if f"`{d['env']}`" in line)
+        default = f"{d['default']:,}"
+        assert default in row, (d["env"], row)
+    for kind in ("implausible date", "negative year", "absurd value", "unsupported url",
+                 "formula without cached value", "cell too long", "invalid value"):
+        assert f"`{kind}`" in section
