@@ -224,19 +224,39 @@ def read_yaml_parameters(path: str | Path, limits: Limits | None = None) -> dict
     except UnicodeDecodeError as err:
         raise InputFileError(p, f"not UTF-8 text (byte {err.start + 1})") from None
     try:
-        value = _load_guarded(text, int(lim.yaml_nodes))
-    except _TooBig as err:
-        what = "too many YAML nodes (values, keys, lists and mappings)"
-        raise InputFileError(p, lim.exceeded(err.key, err.found, what) or what) from None
-    except yaml.YAMLError as err:
-        raise InputFileError(p, _yaml_problem(err)) from None
-    except (ValueError, TypeError, RecursionError) as err:  # a constructor's own failure
-        raise InputFileError(p, f"not readable YAML ({type(err).__name__})") from None
+        value = load_yaml_text(text, lim)
+    except YamlTextError as err:
+        raise InputFileError(p, str(err)) from None
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise InputFileError(p, "expected NAME: VALUE lines")
     return {str(k): v for k, v in value.items()}
+
+
+class YamlTextError(ValueError):
+    """YAML text refused by :func:`load_yaml_text`; ``str(err)`` is one line (where, what)."""
+
+
+def load_yaml_text(text: str, limits: Limits | None = None) -> Any:
+    """The one YAML document in ``text`` (``None`` when empty), read with the guards of
+    :func:`read_yaml_parameters`: safe loader, no anchors or aliases, at most ``yaml_kb``
+    (UTF-8 size) and ``yaml_nodes``, nesting within :data:`YAML_MAX_DEPTH`, dates that
+    exist. For YAML given as text (e.g. a list parameter on the command line). Raises
+    :class:`YamlTextError`, one line, for anything else."""
+    lim = limits or Limits.from_env()
+    kb = len(text.encode("utf-8", "surrogatepass")) / 1024
+    if msg := lim.exceeded("yaml_kb", kb, f"YAML text of {_fmt(kb)} kB"):
+        raise YamlTextError(msg)
+    try:
+        return _load_guarded(text, int(lim.yaml_nodes))
+    except _TooBig as err:
+        what = "too many YAML nodes (values, keys, lists and mappings)"
+        raise YamlTextError(lim.exceeded(err.key, err.found, what) or what) from None
+    except yaml.YAMLError as err:
+        raise YamlTextError(_yaml_problem(err)) from None
+    except (ValueError, TypeError, RecursionError) as err:  # a constructor's own failure
+        raise YamlTextError(f"not readable YAML ({type(err).__name__})") from None
 
 
 def _load_guarded(text: str, max_nodes: int) -> Any:

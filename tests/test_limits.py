@@ -157,3 +157,15 @@ def test_the_readme_states_every_limit_its_default_and_variable() -> None:
     for kind in ("implausible date", "negative year", "absurd value", "unsupported url",
                  "formula without cached value", "cell too long", "invalid value"):
         assert f"`{kind}`" in section
+
+
+def test_yaml_given_as_text_has_the_same_guards() -> None:
+    assert limits.load_yaml_text("[LDC, SIDS]") == ["LDC", "SIDS"]
+    assert limits.load_yaml_text("") is None
+    for text, what in ((BILLION_LAUGHS, "line 1: anchors and aliases (& and *) are not allowed"),
+                       ("{a: 2024-02-30}", "line 1: '2024-02-30' is not a valid date"),
+                       ("[" * 40 + "]" * 40, "line 1: nested deeper than 32 levels"),
+                       ("x" * 70_000, "YAML text of 68.4 kB, over the limit of 64 kB")):
+        with pytest.raises(limits.YamlTextError) as err:
+            limits.load_yaml_text(text)
+        assert str(err.value).startswith(what) and "\n" not in str(err.value)
