@@ -38,8 +38,9 @@ pandas ``datetime64[ns]`` (1677-2262). A date outside is a quarantine reason."""
 
 MAX_PLEDGE_USD: float = 10e12
 """The largest value in US dollars a single pledge may have (USD 10 trillion). The investment
-needed to connect everyone by 2030 is estimated at USD 2.6-2.8 trillion (ITU), so a single
-pledge above this is a typing or unit error. Non-finite values (``inf``, ``nan``) are refused
+needed to connect everyone by 2030 is estimated at USD 2.6-2.8 trillion (ITU and CST,
+Connecting Humanity Action Blueprint, 2025: ``data/reference/investment_needs.csv``), so a
+single pledge above this is a typing or unit error. Non-finite values (``inf``, ``nan``) are refused
 too. A value above is a quarantine reason ("absurd value")."""
 
 YAML_MAX_DEPTH = 32
@@ -48,33 +49,36 @@ YAML_MAX_DEPTH = 32
 
 # --- resource limits ------------------------------------------------------------------------------
 
-def _limit(default: float, env: str, unit: str, what: str) -> Any:
-    return field(default=default, metadata={"env": env, "unit": unit, "what": what})
+def _limit(default: float, unit: str, what: str) -> Any:
+    return field(default=default, metadata={"unit": unit, "what": what})
+
+
+def env_variable(name: str) -> str:
+    """The environment variable that sets limit ``name``: ``P2C_MAX_`` + its name in capitals
+    (``rows`` -> ``P2C_MAX_ROWS``)."""
+    return "P2C_MAX_" + name.upper()
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits on input files. Each default can be raised (or lowered) with the
-    environment variable named in its metadata; :meth:`from_env` reads them.
+    """Resource limits on input files. Each default can be raised (or lowered) with its
+    environment variable (:func:`env_variable`: ``P2C_MAX_FILE_MB``, ``P2C_MAX_ROWS``...);
+    :meth:`from_env` reads them.
 
-    Units: ``*_mb`` in MiB (2**20 bytes), ``*_kb`` in KiB, counts as plain numbers.
+    Units: ``*_mb`` in MiB (2**20 bytes), ``*_kb`` in KiB, counts as plain numbers. ``rows``
+    is the last row of a file (spreadsheet numbering, header = row 1, blank rows count);
+    ``columns`` the last column holding data in any row; the XLSX limits apply to the
+    sizes the zip declares (all parts together; the ratio to each part over 1 MB).
     """
 
-    file_mb: float = _limit(100, "P2C_MAX_FILE_MB", "MB",
-                            "size of a pledge or mapping file")
-    rows: int = _limit(200_000, "P2C_MAX_ROWS", "rows",
-                       "last row holding data (spreadsheet row number, header = row 1)")
-    columns: int = _limit(1_000, "P2C_MAX_COLUMNS", "columns",
-                          "last column holding data (header or any row)")
-    cell_chars: int = _limit(32_767, "P2C_MAX_CELL_CHARS", "characters",
-                             "length of one cell (Excel's own maximum)")
-    xlsx_unzipped_mb: float = _limit(200, "P2C_MAX_XLSX_UNZIPPED_MB", "MB",
-                                     "uncompressed size of an XLSX (all parts, as declared)")
-    xlsx_ratio: float = _limit(100, "P2C_MAX_XLSX_RATIO", "x",
-                               "compression ratio of a part of an XLSX (uncompressed/compressed)")
-    yaml_kb: float = _limit(64, "P2C_MAX_YAML_KB", "kB", "size of a YAML parameter file")
-    yaml_nodes: int = _limit(10_000, "P2C_MAX_YAML_NODES", "nodes",
-                             "values, keys, lists and mappings in a YAML parameter file")
+    file_mb: float = _limit(100, "MB", "size of a pledge or mapping file")
+    rows: int = _limit(200_000, "rows", "last row of a file")
+    columns: int = _limit(1_000, "columns", "last column holding data")
+    cell_chars: int = _limit(32_767, "characters", "length of one cell (Excel's maximum)")
+    xlsx_unzipped_mb: float = _limit(200, "MB", "uncompressed size of an XLSX")
+    xlsx_ratio: float = _limit(100, "x", "compression ratio of a part of an XLSX")
+    yaml_kb: float = _limit(64, "kB", "size of a YAML parameter file")
+    yaml_nodes: int = _limit(10_000, "nodes", "nodes of a YAML parameter file")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
@@ -83,7 +87,7 @@ class Limits:
         env = os.environ if environ is None else environ
         values: dict[str, float] = {}
         for f in dataclasses.fields(cls):
-            text = env.get(f.metadata["env"], "").strip()
+            text = env.get(env_variable(f.name), "").strip()
             if not text:
                 continue
             try:
@@ -91,7 +95,7 @@ class Limits:
             except ValueError:
                 value = float("nan")
             if not value > 0 or value == float("inf"):
-                raise LimitError(f"{f.metadata['env']}={text!r}: not a positive number")
+                raise LimitError(f"{env_variable(f.name)}={text!r}: not a positive number")
             values[f.name] = int(value) if f.type in ("int", int) else value
         return cls(**values)
 
@@ -107,7 +111,7 @@ class Limits:
         what = what or f"{meta['what']}: {_fmt(found)} {meta['unit']}"
         suggestion = _round_up(max(found, 2 * limit))
         return (f"{what}, over the limit of {_fmt(limit)} {meta['unit']} "
-                f"(raise it with {meta['env']}={suggestion})")
+                f"(raise it with {env_variable(key)}={suggestion})")
 
 
 def _fmt(x: float) -> str:
@@ -124,7 +128,7 @@ def _round_up(x: float) -> str:
 
 def documented() -> list[dict[str, object]]:
     """One dict per resource limit (``name, env, default, unit, what``), for docs and tests."""
-    return [{"name": f.name, "env": f.metadata["env"], "default": f.default,
+    return [{"name": f.name, "env": env_variable(f.name), "default": f.default,
              "unit": f.metadata["unit"], "what": f.metadata["what"]}
             for f in dataclasses.fields(Limits)]
 
