@@ -145,6 +145,9 @@ class InputFileError(ValueError):
         self.what = what
         super().__init__(f"{path}: {what}")
 
+    def _render_traceback_(self) -> list[str]:  # IPython hook: one line in a notebook cell
+        return [f"{type(self).__name__}: {terminal_safe(self)}"]
+
 
 def terminal_safe(text: object) -> str:
     """``text`` with every character a terminal could act on (ANSI escape sequences and

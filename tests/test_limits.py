@@ -169,3 +169,10 @@ def test_yaml_given_as_text_has_the_same_guards() -> None:
         with pytest.raises(limits.YamlTextError) as err:
             limits.load_yaml_text(text)
         assert str(err.value).startswith(what) and "\n" not in str(err.value)
+
+
+def test_a_file_error_shows_as_one_plain_line_in_a_notebook() -> None:
+    from p2c_analysis.pledges import PledgeFileError
+
+    err = PledgeFileError("x.csv", "columns found: \x1b[2Jcolour")
+    assert err._render_traceback_() == ["PledgeFileError: x.csv: columns found: \\x1b[2Jcolour"]
