@@ -166,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError("--timeout must be a positive number of seconds")
         return int(args.func(args) or 0)
     except (UsageError, ParameterError) as err:
-        print(f"p2c: error: {err}", file=sys.stderr)
+        from p2c_analysis.limits import terminal_safe
+
+        print(f"p2c: error: {terminal_safe(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("p2c: interrupted", file=sys.stderr)

@@ -23,11 +23,12 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
-import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from p2c_analysis.fields import is_missing
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = "; "
@@ -52,16 +53,6 @@ def check_output_path(path: str | Path) -> Path:
     return p
 
 
-def _is_missing_scalar(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    if isinstance(value, np.floating) and np.isnan(value):
-        return True
-    return False
-
-
 def safe_text(text: str) -> str:
     """Neutralise one text value: prefix ``'`` when it begins with a formula character."""
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
@@ -72,7 +63,7 @@ def safe_cell(value: object) -> object:
     ``'``; lists/tuples are joined with ``"; "`` first; numbers, booleans, dates and missing
     values are returned unchanged."""
     if isinstance(value, (list, tuple, np.ndarray)):
-        items = [str(v) for v in value if not _is_missing_scalar(v)]
+        items = [str(v) for v in value if not is_missing(v)]
         return safe_text(LIST_SEPARATOR.join(items))
     if isinstance(value, str):
         return safe_text(value)
@@ -104,7 +95,7 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
 
 
 def _xlsx_value(value: object) -> object:
-    if _is_missing_scalar(value):
+    if is_missing(value):
         return None
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime().replace(tzinfo=None)

@@ -174,6 +174,18 @@ def empty_frame() -> pd.DataFrame:
     )
 
 
+def is_missing(value: object) -> bool:
+    """The package's one test of a missing value: ``None``, NaN, ``pd.NA``, ``NaT`` (what the
+    registry calls ``<NA>``/NaN/NaT). A list or other container is not missing (an empty list
+    means "none stated"); for cell *text* such as ``"TBD"`` see ``parsing.is_not_stated``."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like: not a scalar missing value
+        return False
+
+
 def as_list(value: object) -> list:
     """A list cell from whatever is there: list/tuple/set/ndarray kept, missing -> []."""
     if isinstance(value, list):

@@ -20,10 +20,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from p2c_analysis.limits import PLAUSIBLE_YEARS
 from p2c_analysis.vocabulary import ALLOCATION_METHODS, FIRST_YEAR, IMPUTATION_METHODS, LATEST_YEAR
-
-_TRUE = {"true", "yes", "y", "1", "on"}
-_FALSE = {"false", "no", "n", "0", "off"}
 
 
 class ParameterError(ValueError):
@@ -51,8 +49,10 @@ def _show(value: Any) -> str:
     return repr(str(value))
 
 
-#: The window of dates an analysis can be judged at (``as_of``): the years of pledges and data.
-AS_OF_RANGE: tuple[dt.date, dt.date] = (dt.date(FIRST_YEAR, 1, 1), dt.date(2100, 12, 31))
+#: The window of dates an analysis can be judged at (``as_of``): the years a pledge's dates may
+#: fall in (``limits.PLAUSIBLE_YEARS``).
+AS_OF_RANGE: tuple[dt.date, dt.date] = (dt.date(PLAUSIBLE_YEARS[0], 1, 1),
+                                        dt.date(PLAUSIBLE_YEARS[1], 12, 31))
 
 
 def year_range() -> tuple[int, int]:
@@ -100,18 +100,17 @@ def _bounds(lo: float | None, hi: float | None) -> str:
 
 
 def to_bool(name: str, value: Any) -> bool:
-    """A boolean; accepts ``true/false``, ``yes/no``, ``1/0``, ``on/off`` (any case)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-    raise ParameterError(name, value, "is not true/false (use true, false, yes, no, 1 or 0)")
+    """A boolean; accepts ``true/false``, ``yes/no``, ``1/0``, ``on/off`` (any case): the
+    package's one text -> bool parser, ``parsing.parse_bool(strict=True)``."""
+    from p2c_analysis.parsing import ParseError, parse_bool
+
+    try:
+        out = parse_bool(value, strict=True)
+    except ParseError:
+        out = None
+    if out is None:
+        raise ParameterError(name, value, "is not true/false (use true, false, yes, no, 1 or 0)")
+    return out
 
 
 def to_date(name: str, value: Any) -> dt.date:
@@ -246,18 +245,36 @@ def validate_declared(
         check = _CHECKS.get(name)
         out[name] = check(name, value) if check is not None else _to_type(
             name, value, types.get(name))
+    _check_pledge_source(out)
     return out
+
+
+def _check_pledge_source(values: Mapping[str, Any]) -> None:
+    """A ``pledges`` file (with its ``mapping``) must open as a table of pledges: within the
+    input limits, a CSV or XLSX table with pledge columns (``pledges.check_pledge_file``; rows
+    are not parsed here: bad rows are quarantined when the report loads them)."""
+    path = values.get("pledges")
+    if not path:
+        return
+    from p2c_analysis.pledges import PledgeFileError, check_pledge_file
+
+    mapping = values.get("mapping") or None
+    try:
+        check_pledge_file(path, mapping)
+    except PledgeFileError as err:
+        which = "mapping" if mapping and Path(err.path).resolve() == Path(mapping) else "pledges"
+        raise ParameterError(which, values[which], f"cannot be read: {err.what}") from None
 
 
 def _to_type(name: str, value: Any, type_name: str | None) -> Any:
     kind = (type_name or "").strip().lower()
     if kind in {"list", "dict"} and isinstance(value, str):
-        import yaml
+        from p2c_analysis.limits import YamlTextError, load_yaml_text
 
         try:
-            value = yaml.safe_load(value)
-        except yaml.YAMLError:
-            raise ParameterError(name, value, f"is not a {kind} (YAML syntax)") from None
+            value = load_yaml_text(value)
+        except YamlTextError as err:
+            raise ParameterError(name, value, f"is not a {kind} ({err})") from None
         if not isinstance(value, list if kind == "list" else dict):
             raise ParameterError(name, value, f"is not a {kind}")
         return value

@@ -60,7 +60,8 @@ import pandas as pd
 from dateutil import parser as dateparser
 
 from p2c_analysis import paths
-from p2c_analysis.fields import (
+from p2c_analysis.limits import PLAUSIBLE_YEARS
+from p2c_analysis.vocabulary import (
     FOCUS_AREAS,
     PLEDGE_TYPES,
     SDG_RANGE,
@@ -68,7 +69,6 @@ from p2c_analysis.fields import (
     STATUSES,
     UNKNOWN,
 )
-from p2c_analysis.limits import PLAUSIBLE_YEARS
 
 
 class ParseError(ValueError):
@@ -95,7 +95,7 @@ MISSING_TOKENS = frozenset(
 )
 
 
-def is_missing(value: object) -> bool:
+def is_not_stated(value: object) -> bool:
     """True for ``None``, NaN/NA and the text tokens meaning "not stated" (blank, ``TBD``,
     ``N/A``, ``n/a``, ``-``, ``none``, ``unknown``, ...)."""
     if value is None:
@@ -112,7 +112,7 @@ def is_missing(value: object) -> bool:
 
 def clean_text(value: object) -> str | None:
     """Stripped text with internal runs of whitespace collapsed; ``None`` when missing."""
-    if is_missing(value):
+    if is_not_stated(value):
         return None
     return re.sub(r"\s+", " ", str(value)).strip() or None
 
@@ -290,7 +290,7 @@ def parse_money(value: object) -> Money | None:
     far)``, ``$30 million over five years``. Raises :class:`ParseError` for negative values,
     text without a number, ambiguous currencies or several different amounts.
     """
-    if is_missing(value):
+    if is_not_stated(value):
         return None
     if isinstance(value, bool):
         raise ParseError("unparseable value", value)
@@ -441,7 +441,7 @@ def parse_date(value: object) -> tuple[pd.Timestamp, Precision] | None:
     leading minus (``-2024``: ``negative date``), ambiguous numeric day/month order and
     unparseable text (including text longer than :data:`DATE_MAX_CHARS`).
     """
-    if is_missing(value):
+    if is_not_stated(value):
         return None
     if isinstance(value, dt.date):  # also datetime and pandas Timestamp (XLSX date cells)
         return _day(value.year, value.month, value.day, value), "day"
@@ -500,7 +500,7 @@ def parse_year(value: object) -> int | None:
     """A year cell (``2030``, ``2030.0``, ``"by 2030"``, ``2030-12-31``) -> int in
     :data:`PLAUSIBLE_YEARS` (2000..2100); ``None`` when missing; raises :class:`ParseError`
     otherwise (``negative year`` for ``-2030``, ``impossible year`` outside the window)."""
-    if is_missing(value):
+    if is_not_stated(value):
         return None
     lo, hi = PLAUSIBLE_YEARS
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -539,7 +539,7 @@ def parse_bool(value: object, *, strict: bool = False) -> bool | None:
     """
     if isinstance(value, bool):
         return value
-    if is_missing(value):
+    if is_not_stated(value):
         return None
     if isinstance(value, numbers.Real) and (value == 0 or value == 1):
         return bool(value)
@@ -586,11 +586,11 @@ def split_cell(value: object) -> list[str]:
     """Split a multi-valued cell on ``;`` and newlines (never on commas); drop empty pieces.
     Lists/tuples are taken as already split. Missing -> ``[]``."""
     if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if not is_missing(v)]
-    if is_missing(value):
+        return [str(v).strip() for v in value if not is_not_stated(v)]
+    if is_not_stated(value):
         return []
     pieces = re.split(r"[;\n\r]+", str(value))
-    return [p.strip() for p in pieces if not is_missing(p)]
+    return [p.strip() for p in pieces if not is_not_stated(p)]
 
 
 MAX_NAME_PARTS = 4  # a country or region name has at most 3 commas ("Congo, Dem. Rep." has 1)
@@ -719,7 +719,7 @@ def parse_focus_areas(value: object) -> list[str]:
     out: list[str] = []
     for piece in split_cell(value):
         for part in piece.split(","):
-            if is_missing(part):
+            if is_not_stated(part):
                 continue
             fa = parse_focus_area(part)
             if fa is not None and fa not in out:
@@ -745,7 +745,7 @@ def parse_pledge_type(value: object) -> list[str]:
     out: list[str] = []
     for piece in split_cell(value):
         for part in piece.split(","):
-            if is_missing(part):
+            if is_not_stated(part):
                 continue
             pt = _lookup("pledge_type", part, "pledge type", strip=("pledge", "commitment"))
             if pt is not None and pt not in out:
@@ -756,7 +756,7 @@ def parse_pledge_type(value: object) -> list[str]:
 def parse_status(value: object) -> str:
     """A status cell -> one of :data:`STATUSES`; missing -> ``"unknown"``; raises on text
     that is no known status."""
-    if is_missing(value) and not (isinstance(value, str) and value.strip().lower() == UNKNOWN):
+    if is_not_stated(value) and not (isinstance(value, str) and value.strip().lower() == UNKNOWN):
         return UNKNOWN
     return _lookup("status", value, "status") or UNKNOWN
 
@@ -764,13 +764,13 @@ def parse_status(value: object) -> str:
 def parse_sdgs(value: object) -> list[int]:
     """An SDG cell (``"SDG 9; SDG 17"``, ``"9, 17"``, ``"Goal 4"``, ``9``) -> sorted unique
     ints in 1..17; missing -> ``[]``; raises for numbers outside 1..17 or other text."""
-    if is_missing(value):
+    if is_not_stated(value):
         return []
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         nums = [value]
     else:
         text = str(value)
-        pieces = [p for p in re.split(r"[;,\n\r/|]+|\band\b", text) if not is_missing(p)]
+        pieces = [p for p in re.split(r"[;,\n\r/|]+|\band\b", text) if not is_not_stated(p)]
         nums = []
         for p in pieces:
             m = re.fullmatch(r"\s*(?:sdgs?|goal)?\s*#?\s*(-?\d+(?:\.0)?)\s*(?::.*)?", p, re.I)

@@ -700,7 +700,7 @@ def _shown(text: object, most: int = 200) -> str:
 
 
 def _norm(text: object) -> str:
-    return " ".join(str(text).lower().split()) if not parsing.is_missing(text) else ""
+    return " ".join(str(text).lower().split()) if not parsing.is_not_stated(text) else ""
 
 
 @dataclass
@@ -991,7 +991,7 @@ class _RowSorter:
             if len(vals) == 1:
                 mapped[name] = vals[0]
             else:
-                mapped[name] = "; ".join(str(v) for v in vals if not parsing.is_missing(v))
+                mapped[name] = "; ".join(str(v) for v in vals if not parsing.is_not_stated(v))
         return mapped
 
     def _pledge_id(self, rec: dict, rownum: int, exact_dup: bool,

@@ -33,6 +33,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from p2c_analysis import paths, style
+from p2c_analysis.fields import is_missing
 
 PUBLIC_SUBSET_TEMPLATE = (
     "These are the {n} publicly described pledges bundled with the package, about {pct} of the "
@@ -58,7 +59,7 @@ def escape(text: object) -> str:
     Markdown punctuation (``\\ ` * _ { } [ ] # ! | ~``) is backslash-escaped, then the
     text is HTML-escaped (``<``, ``>``, ``&``, quotes), so it shows as typed and never becomes
     markup, a link or an image. Missing values give ``"n/a"``."""
-    if style.is_missing(text):
+    if is_missing(text):
         return style.NA_TEXT
     flat = re.sub(r"\s+", " ", str(text))
     return html.escape(_MD_SPECIAL.sub(r"\\\1", flat), quote=True)
@@ -66,7 +67,7 @@ def escape(text: object) -> str:
 
 def escape_html(text: object) -> str:
     """Untrusted text for an HTML context (no Markdown processing). Missing -> ``"n/a"``."""
-    if style.is_missing(text):
+    if is_missing(text):
         return style.NA_TEXT
     return html.escape(str(text), quote=True)
 
@@ -96,7 +97,7 @@ def compare(diff: float, unit: str = "percentage points", decimals: int = 1) -> 
     """Phrase for a difference *ours − theirs*: ``3.84 -> "3.8 percentage points higher than"``,
     ``-0.2 -> "0.2 percentage points lower than"``; a difference that rounds to 0 gives
     ``"the same as"``; missing gives ``"not comparable with"``."""
-    if style.is_missing(diff):
+    if is_missing(diff):
         return "not comparable with"
     d = float(diff)
     if round(abs(d), decimals) == 0:
@@ -116,11 +117,11 @@ def plural(n: int | float, word: str, plural_word: str | None = None) -> str:
 
 def _fmt_cell(value: object, kind: str | None, digits: int) -> str:
     if kind == "year" and isinstance(value, int | float | np.number) \
-            and not style.is_missing(value):
+            and not is_missing(value):
         return str(int(value))
     if isinstance(value, list | tuple | set | np.ndarray):
         return "; ".join(str(v) for v in value) if len(value) else ""
-    if style.is_missing(value):
+    if is_missing(value):
         return style.NA_TEXT
     if isinstance(value, pd.Timestamp | dt.datetime):
         return value.strftime("%Y-%m-%d")

@@ -25,9 +25,10 @@ from __future__ import annotations
 import math
 
 import matplotlib as mpl
-import pandas as pd
 from matplotlib import colors as mcolors
 from matplotlib.ticker import FuncFormatter
+
+from p2c_analysis.fields import is_missing
 
 # --- colours ----------------------------------------------------------------------------------
 
@@ -169,16 +170,6 @@ def apply() -> None:
 
 NA_TEXT = "n/a"
 _UNITS: tuple[tuple[float, str], ...] = ((1e9, "bn"), (1e6, "M"), (1e3, "k"))
-
-
-def is_missing(x: object) -> bool:
-    """True for ``None``, NaN, ``pd.NA`` and ``NaT`` (the values formatted as ``"n/a"``)."""
-    if x is None:
-        return True
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):  # list-like: not a scalar missing value
-        return False
 
 
 def _round_sig(x: float, digits: int) -> float:

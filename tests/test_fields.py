@@ -34,7 +34,8 @@ def test_constants_match_the_brief() -> None:
 
 def test_canonical_columns_follow_the_architecture_contract() -> None:
     assert list(fields.CANONICAL_COLUMNS) == ARCHITECTURE_ORDER
-    assert {f.name for f in fields.FIELDS if f.is_list} == {"focus_areas", "target_countries", "target_regions",
+    lists = {f.name for f in fields.FIELDS if f.is_list}
+    assert lists == {"focus_areas", "target_countries", "target_regions",
                                        "beneficiaries", "sdgs"}
 
 

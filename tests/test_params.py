@@ -99,10 +99,25 @@ def test_unknown_country_is_one_line_naming_it():
 # --- files and folders ----------------------------------------------------------------------
 def test_pledges_and_mapping_paths(tmp_path):
     f = tmp_path / "p.csv"
-    f.write_text("a\n1\n")
+    f.write_text("title,pledger\nFibre for all,ITU\n")
     assert P.validate(pledges="")["pledges"] == ""
     assert P.validate(pledges=str(f))["pledges"] == str(f.resolve())
     assert P.validate(mapping=str(f))["mapping"] == str(f.resolve())
+
+
+def test_a_pledge_file_must_open_as_a_table_of_pledges(tmp_path):
+    # checked before any report starts; bad rows would only be quarantined, not refused
+    f = tmp_path / "numbers.csv"
+    f.write_text("a\n1\n")
+    assert _error(pledges=str(f)) == (
+        f"parameter 'pledges': {str(f)!r} cannot be read: no pledge columns: need at least a "
+        "title ('title', 'pledge_title') or a pledger column; columns found: a")
+    good = tmp_path / "p.csv"
+    good.write_text("Pledge Name,Org\nFibre,ITU\n")
+    bad_mapping = tmp_path / "m.toml"
+    bad_mapping.write_text("[columns]\ntitle = 'No such column'\n")
+    assert _error(pledges=str(good), mapping=str(bad_mapping)).startswith(
+        f"parameter 'pledges': {str(good)!r} cannot be read: mapping names column")
     assert _error(pledges=str(tmp_path / "nope.csv")).endswith("does not exist")
     assert _error(mapping=str(tmp_path)).endswith("is a folder, not a file")
 

@@ -111,7 +111,7 @@ def test_parse_sdgs_gives_sorted_goals_or_a_reason(value: object) -> None:
 def test_split_cell_gives_clean_pieces(value: object) -> None:
     pieces = parsing.split_cell(value)  # never raises
     for p in pieces:
-        assert isinstance(p, str) and p == p.strip() and not parsing.is_missing(p)
+        assert isinstance(p, str) and p == p.strip() and not parsing.is_not_stated(p)
         assert ";" not in p and "\n" not in p and "\r" not in p
 
 
