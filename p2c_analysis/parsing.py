@@ -59,16 +59,8 @@ from dataclasses import dataclass
 import pandas as pd
 from dateutil import parser as dateparser
 
-from p2c_analysis import paths
+from p2c_analysis import paths, vocabulary
 from p2c_analysis.limits import PLAUSIBLE_YEARS
-from p2c_analysis.vocabulary import (
-    FOCUS_AREAS,
-    PLEDGE_TYPES,
-    SDG_RANGE,
-    STAKEHOLDER_TYPES,
-    STATUSES,
-    UNKNOWN,
-)
 
 
 class ParseError(ValueError):
@@ -658,10 +650,10 @@ def text_key(text: str) -> str:
 
 CATEGORY_SYNONYMS = paths.HARMONIZATION / "category_synonyms.csv"
 CATEGORY_FIELDS: dict[str, tuple[str, ...]] = {
-    "focus_areas": FOCUS_AREAS,
-    "stakeholder_type": STAKEHOLDER_TYPES,
-    "pledge_type": PLEDGE_TYPES,
-    "status": STATUSES,
+    "focus_areas": vocabulary.FOCUS_AREAS,
+    "stakeholder_type": vocabulary.STAKEHOLDER_TYPES,
+    "pledge_type": vocabulary.PLEDGE_TYPES,
+    "status": vocabulary.STATUSES,
 }
 
 
@@ -756,9 +748,10 @@ def parse_pledge_type(value: object) -> list[str]:
 def parse_status(value: object) -> str:
     """A status cell -> one of :data:`STATUSES`; missing -> ``"unknown"``; raises on text
     that is no known status."""
-    if is_not_stated(value) and not (isinstance(value, str) and value.strip().lower() == UNKNOWN):
-        return UNKNOWN
-    return _lookup("status", value, "status") or UNKNOWN
+    said_unknown = isinstance(value, str) and value.strip().lower() == vocabulary.UNKNOWN
+    if is_not_stated(value) and not said_unknown:
+        return vocabulary.UNKNOWN
+    return _lookup("status", value, "status") or vocabulary.UNKNOWN
 
 
 def parse_sdgs(value: object) -> list[int]:
@@ -778,7 +771,7 @@ def parse_sdgs(value: object) -> list[int]:
                 raise ParseError("unparseable sdg", p.strip())
             nums.append(float(m.group(1)))
     out: set[int] = set()
-    lo, hi = SDG_RANGE
+    lo, hi = vocabulary.SDG_RANGE
     for n in nums:
         if not float(n).is_integer() or not lo <= n <= hi:
             raise ParseError(f"sdg outside {lo}-{hi}", f"{n:g}")
