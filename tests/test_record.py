@@ -1,0 +1,109 @@
+"""The bundled public record as known on a date (p2c_analysis.record). Expected pledges come
+from the announcement dates in data/pledges/*.csv, expected statuses from status_evidence.csv."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from p2c_analysis import record
+
+
+@pytest.fixture(scope="module")
+def march_2025() -> record.PublicRecord:
+    return record.public_record("2025-03-01")
+
+
+@pytest.fixture(scope="module")
+def march_2026() -> record.PublicRecord:
+    return record.public_record("2026-03-31")
+
+
+def _pledgers(rec: record.PublicRecord) -> set[str]:
+    return set(rec.pledges["pledger"])
+
+
+def test_new_pledges_between_the_two_dates(march_2025, march_2026):
+    new = set(march_2026.pledges["pledge_id"]) - set(march_2025.pledges["pledge_id"])
+    new_rows = march_2026.pledges[march_2026.pledges["pledge_id"].isin(new)]
+    for pledger in ("MTN Group", "Globalstar", "Axian Telecom", "Cisco", "China Unicom",
+                    "Mobily", "Ooredoo Group"):
+        assert pledger in set(new_rows["pledger"]), pledger
+    # the other 2025-2026 pledges: Internet Society's July 2025 pledge, the Hamburg Declaration
+    # ("2025", known from 31 Dec 2025)
+    assert new_rows["title"].str.contains("Additional USD 30 million").any()
+    assert new_rows["title"].str.contains("Hamburg Declaration").any()
+    assert len(new) == 9
+    assert not (set(march_2025.pledges["pledge_id"]) - set(march_2026.pledges["pledge_id"]))
+    # Ooredoo's 2024 pledge is old news in both
+    assert "Ooredoo" in _pledgers(march_2025) and "Ooredoo" in _pledgers(march_2026)
+    # announced 2026-05-15: not yet
+    assert "Avant.Dev" not in _pledgers(march_2026)
+
+
+def test_huawei_moves_to_completed(march_2025, march_2026):
+    def huawei(rec):
+        p = rec.pledges
+        return p[p["title"].str.startswith("Connectivity for about 120 million")].iloc[0]
+    before, after = huawei(march_2025), huawei(march_2026)
+    assert str(before["status"]) == "in progress"
+    assert before["last_report_date"] == pd.Timestamp("2023-11-21")
+    assert str(after["status"]) == "completed"
+    assert after["last_report_date"] == pd.Timestamp("2026-03-05")
+    assert after["status_source"] == "public evidence"
+
+
+def test_public_evidence_statuses_appear(march_2026):
+    # dated evidence up to 2026-03-31 concerns 6 pledges: Huawei (120 m), ISOC (training),
+    # AT&T, Ghana (rural telephony, national roaming), ZTE (USD 400 m a year)
+    known = march_2026.pledges[march_2026.pledges["status"].astype(str) != "unknown"]
+    assert len(known) == 6
+    assert set(known["pledger"]) == {"Huawei", "Internet Society", "AT&T", "ZTE Corporation",
+                                     "Government of Ghana (Ministry of Communications and "
+                                     "Digitalisation)"}
+    assert (known["status_source"] == "public evidence").all()
+
+
+def test_undated_pledges_enter_at_their_file_vintage():
+    for undated_name in ("Eutelsat", "African Advanced Level Telecommunications Institute "
+                                     "(AFRALTI)"):
+        assert undated_name not in _pledgers(record.public_record("2026-11-28"))
+        assert undated_name in _pledgers(record.public_record("2026-11-29"))
+        assert undated_name in _pledgers(record.public_record("2020-01-01", undated="always"))
+    kf = record.public_record("2026-11-28").known_from.set_index("pledger")
+    assert kf.loc["Eutelsat", "date_basis"] == "undated; known by 2026-11-29"
+    assert not kf.loc["Eutelsat", "in_record"]
+
+
+def test_year_precision_is_known_from_the_end_of_the_year():
+    hamburg = "United Nations Development Programme (UNDP) and Germany (BMZ)"
+    assert not any(p.startswith("United Nations Development Programme") for p in
+                   _pledgers(record.public_record("2025-12-30")))
+    assert any(p.startswith("United Nations Development Programme") for p in
+               _pledgers(record.public_record("2025-12-31"))), hamburg
+
+
+def test_quarantine_is_kept_and_counted(march_2025):
+    r = march_2025
+    assert r.n_read == 47  # 38 + 9 rows in the two files
+    assert r.n_read == r.n_valid + r.n_quarantined
+    assert set(r.quarantine.columns) >= {"source_file", "source_row", "reasons", "raw"}
+    assert (r.quarantine["source_file"] == "public_pledges_additions_2026-12.csv").all()
+    assert r.quarantine["raw"].str.contains("50,000 hours of ICT lectures").any()
+    assert len(r.known_from) == r.n_valid
+    assert r.known_from["in_record"].sum() == len(r.pledges)
+
+
+def test_period_end():
+    dates = pd.Series(pd.to_datetime(["2024-01-01", "2024-02-01", "2024-02-09", None]))
+    prec = pd.Series(["year", "month", "day", None])
+    assert record.period_end(dates, prec).tolist()[:3] == [
+        pd.Timestamp("2024-12-31"), pd.Timestamp("2024-02-29"), pd.Timestamp("2024-02-09")]
+    assert pd.isna(record.period_end(dates, prec).iloc[3])
+
+
+def test_bad_rule_and_date():
+    with pytest.raises(ValueError, match="undated="):
+        record.public_record("2025-01-01", undated="sometimes")
+    with pytest.raises(ValueError, match="as_of"):
+        record.public_record("2025-02-30")
