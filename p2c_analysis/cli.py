@@ -104,6 +104,138 @@ def _params(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- p2c snapshot add | list | show -------------------------------------------------------------
+
+_SNAPSHOT_ERROR = "p2c snapshot: error"
+
+
+def _printable(text: object) -> str:
+    """One plain line for the terminal (``limits.terminal_safe``: control characters and
+    escape sequences shown as visible escapes)."""
+    from p2c_analysis.limits import terminal_safe
+
+    return terminal_safe(text)
+
+
+def _snapshot_command(func: Any) -> Any:
+    """Run a snapshot handler; any error is one line on stderr and exit code 2."""
+
+    def run(args: argparse.Namespace) -> int:
+        from p2c_analysis.pledges import PledgeFileError
+        from p2c_analysis.snapshots import SnapshotError
+
+        try:
+            return int(func(args) or 0)
+        except (SnapshotError, PledgeFileError, ValueError, OSError) as err:
+            msg = str(err).splitlines()[0] if str(err) else type(err).__name__
+            print(f"{_SNAPSHOT_ERROR}: {_printable(msg)}", file=sys.stderr)
+        except Exception as err:  # noqa: BLE001 - the CLI never shows a traceback
+            msg = f"unexpected {type(err).__name__}: {err}".splitlines()[0]
+            print(f"{_SNAPSHOT_ERROR}: {_printable(msg)}", file=sys.stderr)
+        return 2
+
+    return run
+
+
+@_snapshot_command
+def _snapshot_add(args: argparse.Namespace) -> int:
+    from p2c_analysis import snapshots
+
+    if args.public_record == (args.file is not None):
+        raise UsageError("snapshot add: give a pledge FILE or --public-record (one of them)")
+    if args.public_record:
+        if args.as_of is None:
+            raise UsageError("snapshot add --public-record: --as-of YYYY-MM-DD is required")
+        if args.mapping:
+            raise UsageError("snapshot add --public-record: --mapping is for pledge files")
+        result = snapshots.add_public_record(args.as_of, label=args.label, store=args.store)
+    else:
+        result = snapshots.add_file(args.file, mapping=args.mapping, as_of=args.as_of,
+                                    label=args.label, store=args.store)
+    print(_printable(result.message))
+    print(f"  store: {snapshots.store_path(args.store)}")
+    return 0
+
+
+@_snapshot_command
+def _snapshot_list(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from p2c_analysis import snapshots
+
+    table = snapshots.list_snapshots(args.store)
+    root = snapshots.store_path(args.store)
+    if table.empty:
+        print(f"no snapshots in {root}")
+        return 0
+    print(f"{len(table)} snapshot(s) in {root}")
+    print(f"  {'id':<20} {'as of':<10} {'pledges':>7} {'set aside':>9}  {'kind':<13} "
+          "source / label")
+    for r in table.itertuples(index=False):
+        label = "" if pd.isna(r.label) else f" ({r.label})"
+        print(f"  {r.id:<20} {r.as_of:<10} {r.pledges:>7} {r.rows_quarantined:>9}  "
+              f"{r.kind:<13} {_printable(r.source_file)}{_printable(label)}")
+    return 0
+
+
+@_snapshot_command
+def _snapshot_show(args: argparse.Namespace) -> int:
+    from p2c_analysis import snapshots
+
+    snap = snapshots.load_snapshot(args.id, args.store)
+    e = snap.entry
+    print(f"snapshot {e['id']} (as of {e['as_of']}, {e['kind']})")
+    if e["label"]:
+        print(f"  label:    {_printable(e['label'])}")
+    print(f"  source:   {_printable(e['source_file'])} (sha256 {e['source_sha256'][:12]}...)")
+    if e["mapping_file"]:
+        print(f"  mapping:  {_printable(e['mapping_file'])}")
+    print(f"  stored:   {e['created']} by p2c-analysis {e['package_version']}; ids "
+          f"{e['id_kind']}")
+    parts = snapshots.describe(snap)
+    for r in parts["counts"].itertuples(index=False):
+        value = f"USD {r.value / 1e9:,.2f} bn" if r.item.startswith("total USD") \
+            else f"{r.value:,.0f}"
+        print(f"  {r.item + ':':<30} {value}")
+    print("  by focus area (a pledge counts in each of its areas; its USD is split):")
+    for r in parts["by_focus_area"].itertuples(index=False):
+        usd = "-" if r.usd != r.usd else f"USD {r.usd / 1e9:,.2f} bn"
+        print(f"    {r.category:<24} {r.pledges:>6}  {usd}")
+    print("  by status:")
+    for r in parts["by_status"].itertuples(index=False):
+        print(f"    {str(r.status):<24} {r.pledges:>6}  USD {r.usd / 1e9:,.2f} bn")
+    return 0
+
+
+def _add_snapshot_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "snapshot", help="immutable dated snapshots of pledge tables (add, list, show)",
+        description="Store pledge tables as immutable, dated snapshots to compare reports over "
+        "time. Store: --store DIR, else $P2C_SNAPSHOT_STORE, else data/snapshots/.")
+    ssub = p.add_subparsers(dest="snapshot_command", required=True, parser_class=_Parser)
+    store_help = "snapshot store folder (default: $P2C_SNAPSHOT_STORE or data/snapshots/)"
+
+    a = ssub.add_parser("add", help="store a pledge file, or the public record as of a date")
+    a.add_argument("file", nargs="?", help="pledge file (CSV or XLSX)")
+    a.add_argument("--public-record", action="store_true",
+                   help="store the bundled public record as known on --as-of instead")
+    a.add_argument("--mapping", help="TOML mapping of source columns to pledge fields")
+    a.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD",
+                   help="date the snapshot describes (default: today)")
+    a.add_argument("--label", help="free text shown in list and show")
+    a.add_argument("--store", metavar="DIR", help=store_help)
+    a.set_defaults(func=_snapshot_add)
+
+    lp = ssub.add_parser("list", help="list the stored snapshots")
+    lp.add_argument("--store", metavar="DIR", help=store_help)
+    lp.set_defaults(func=_snapshot_list)
+
+    sp = ssub.add_parser("show", help="counts, USD, by focus area and by status of a snapshot")
+    sp.add_argument("id", metavar="ID", help="snapshot id (see: p2c snapshot list)")
+    sp.add_argument("--store", metavar="DIR", help=store_help)
+    sp.set_defaults(func=_snapshot_show)
+
+
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-p", "--parameter", nargs=2, action="append", dest="parameters",
                    metavar=("NAME", "VALUE"), help="set a notebook parameter (repeatable)")
@@ -153,6 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("params", help="list a report notebook's parameters, types and defaults")
     p.add_argument("notebook", metavar="NOTEBOOK")
     p.set_defaults(func=_params)
+
+    _add_snapshot_parser(sub)
 
     return parser
 

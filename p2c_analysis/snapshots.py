@@ -1,0 +1,556 @@
+"""The snapshot store: immutable, dated copies of pledge tables, so two reports can be compared.
+
+A **snapshot** is the canonical pledge table of one pledge export (loaded by
+:func:`p2c_analysis.pledges.load_pledges`; the rows it set aside are stored too) or of the bundled
+public record as known on a date (:func:`p2c_analysis.record.public_record`), with the date it
+describes (``as_of``). Besides the canonical columns it keeps ``status_source`` and
+``status_date_basis`` (:data:`p2c_analysis.evidence.STATUS_COLUMNS`).
+
+Layout of a store folder (default ``data/snapshots/``, git-ignored; overridden by the
+environment variable :data:`STORE_ENV` = ``P2C_SNAPSHOT_STORE``, and by an explicit ``store``)::
+
+    index.json                 {"format": "p2c-snapshot-index", "version": 1, "snapshots": [...]}
+    .lock                      lock file (fcntl.flock) serialising writers
+    <id>/pledges.parquet       canonical table (list columns as Arrow list types), read-only
+    <id>/quarantine.parquet    rows set aside: source_row, reasons, raw (+ source_file)
+
+Rules:
+
+- **id** = ``<as_of>-<8 hex>``, the hex from SHA-256 of (kind, source SHA-256, mapping SHA-256,
+  as_of): the same file with the same mapping and date always gets the same id, so adding it
+  again is a **no-op** that says so (the label of the first add is kept).
+- **Immutable**: a snapshot's files are written once (to a temporary folder, then renamed into
+  place) and made read-only; nothing ever rewrites them. The index records each file's SHA-256
+  and every read checks it.
+- **Concurrent adds** are serialised by an exclusive ``flock`` on ``.lock``; the index is
+  re-read under the lock and replaced atomically (temporary file + ``os.replace``), so two adds
+  at once leave a valid index listing both.
+- **Anything else in the store** (a foreign file, a corrupt index, a snapshot folder the index
+  does not list, a file whose SHA-256 changed) raises :class:`SnapshotError`, one line naming
+  the path. Folders named ``.tmp-*`` are writes in progress (or interrupted) and are ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from p2c_analysis import countries, evidence, fields, paths, record
+from p2c_analysis.pledges import LoadResult, load_pledges, read_mapping
+from p2c_analysis.vocabulary import STATUSES, UNKNOWN
+
+STORE_ENV = "P2C_SNAPSHOT_STORE"
+DEFAULT_STORE = paths.DATA / "snapshots"
+INDEX_NAME = "index.json"
+LOCK_NAME = ".lock"
+TMP_PREFIX = ".tmp-"
+INDEX_FORMAT = "p2c-snapshot-index"
+INDEX_VERSION = 1
+PLEDGES_FILE = "pledges.parquet"
+QUARANTINE_FILE = "quarantine.parquet"
+KIND_FILE = "file"
+KIND_PUBLIC = "public record"
+EXTRA_COLUMNS: tuple[str, ...] = evidence.STATUS_COLUMNS
+BACKENDS: tuple[str, ...] = ("python", "arrow")
+ID_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}-[0-9a-f]{8}$")
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: Columns of :func:`list_snapshots` (the index entries, files left out).
+INDEX_COLUMNS: tuple[str, ...] = (
+    "id", "as_of", "label", "kind", "source_file", "source_sha256", "mapping_file",
+    "mapping_sha256", "rows_read", "rows_valid", "rows_quarantined", "pledges", "id_kind",
+    "package_version", "created",
+)
+
+
+class SnapshotError(ValueError):
+    """A snapshot store or snapshot cannot be used; ``str(err)`` is one line naming the path."""
+
+
+@dataclass
+class AddResult:
+    """What an add did: ``entry`` (the index entry of the snapshot), ``added`` (False when the
+    same snapshot was already stored: nothing was written)."""
+
+    entry: dict
+    added: bool
+
+    @property
+    def message(self) -> str:
+        e = self.entry
+        if not self.added:
+            return (f"already stored as {e['id']} (as of {e['as_of']}, label "
+                    f"{e['label'] or '-'!s}): nothing written")
+        later = e["rows_valid"] - e["pledges"]
+        not_yet = f"; {later} valid pledge(s) not yet known on {e['as_of']}" if later else ""
+        return (f"added {e['id']} (as of {e['as_of']}): {e['pledges']} pledges stored; of "
+                f"{e['rows_read']} rows read, {e['rows_valid']} valid, "
+                f"{e['rows_quarantined']} set aside{not_yet}")
+
+
+@dataclass
+class Snapshot:
+    """A stored snapshot: its index ``entry``, ``pledges`` (canonical columns plus
+    :data:`EXTRA_COLUMNS`) and ``quarantine``."""
+
+    entry: dict
+    pledges: pd.DataFrame
+    quarantine: pd.DataFrame
+
+    @property
+    def id(self) -> str:
+        return str(self.entry["id"])
+
+    @property
+    def as_of(self) -> dt.date:
+        return dt.date.fromisoformat(self.entry["as_of"])
+
+
+@dataclass
+class PledgeSource:
+    """A pledge table named by a report parameter (see :func:`resolve`): ``kind`` is
+    ``"snapshot"``, ``"public record"`` or ``"file"``; ``label`` says which in words;
+    ``as_of`` the date it describes; ``n_quarantined`` rows set aside by the loader."""
+
+    kind: str
+    label: str
+    as_of: dt.date
+    pledges: pd.DataFrame
+    n_quarantined: int
+
+
+# --- the store folder --------------------------------------------------------------------------
+
+def store_path(store: str | Path | None = None) -> Path:
+    """The store folder: ``store`` if given, else ``$P2C_SNAPSHOT_STORE``, else
+    ``data/snapshots/``. Raises :class:`SnapshotError` when it exists and is not a folder."""
+    chosen = store if store not in (None, "") else os.environ.get(STORE_ENV) or DEFAULT_STORE
+    root = Path(chosen)
+    if root.exists() and not root.is_dir():
+        raise SnapshotError(f"{root}: snapshot store is not a folder")
+    return root
+
+
+def _read_index(root: Path) -> list[dict]:
+    """The index entries; ``[]`` when the store has no index yet."""
+    p = root / INDEX_NAME
+    if not p.exists():
+        return []
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise SnapshotError(f"{p}: cannot read the snapshot index ({err})") from None
+    except json.JSONDecodeError as err:
+        raise SnapshotError(f"{p}: corrupt snapshot index (not JSON: line {err.lineno})") \
+            from None
+    if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT:
+        raise SnapshotError(f"{p}: not a p2c snapshot index (no \"format\": \"{INDEX_FORMAT}\")")
+    if data.get("version") != INDEX_VERSION:
+        raise SnapshotError(f"{p}: snapshot index version {data.get('version')!r} is not "
+                            f"{INDEX_VERSION}")
+    entries = data.get("snapshots")
+    if not isinstance(entries, list):
+        raise SnapshotError(f"{p}: corrupt snapshot index (\"snapshots\" is not a list)")
+    for i, e in enumerate(entries):
+        if not isinstance(e, dict) or not all(k in e for k in (*INDEX_COLUMNS, "files", "key")):
+            raise SnapshotError(f"{p}: corrupt snapshot index (entry {i + 1} is incomplete)")
+    return entries
+
+
+def _write_index(root: Path, entries: list[dict]) -> None:
+    """Replace the index atomically (temporary file, fsync, rename, fsync of the folder)."""
+    tmp = root / f"{TMP_PREFIX}index-{uuid.uuid4().hex}.json"
+    body = json.dumps({"format": INDEX_FORMAT, "version": INDEX_VERSION, "snapshots": entries},
+                      indent=1, ensure_ascii=False) + "\n"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(body)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, root / INDEX_NAME)
+    _fsync_dir(root)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _locked(root: Path, exclusive: bool = True) -> Iterator[None]:
+    """Hold the store's lock for the block: exclusive for a writer (creates the store),
+    shared for a reader (no lock needed, and none taken, when the store does not exist)."""
+    if not exclusive and not root.is_dir():
+        yield
+        return
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / LOCK_NAME, "a+b") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+def _checked_index(root: Path) -> list[dict]:
+    """:func:`check_store` under a shared lock: a consistent view while writers work."""
+    with _locked(root, exclusive=False):
+        return check_store(root)
+
+
+def check_store(root: Path, entries: list[dict] | None = None) -> list[dict]:
+    """Check that the store holds only what the index lists; return the index entries.
+
+    Raises :class:`SnapshotError` for a corrupt index, a file or folder that is not part of
+    the store, a listed snapshot whose folder or files are missing, or an extra file in a
+    snapshot folder. (File contents are checked when a snapshot is read.)"""
+    entries = _read_index(root) if entries is None else entries
+    if not root.exists():
+        return entries
+    listed = {e["id"]: e for e in entries}
+    for item in sorted(root.iterdir()):
+        name = item.name
+        if name in (INDEX_NAME, LOCK_NAME) or name.startswith(TMP_PREFIX):
+            continue
+        if name not in listed or not item.is_dir():
+            raise SnapshotError(f"{item}: not part of the snapshot store (foreign file or "
+                                "folder; move it out of the store)")
+        expected = {Path(f["path"]).name for f in listed[name]["files"].values()}
+        extra = sorted(p.name for p in item.iterdir() if p.name not in expected)
+        if extra:
+            raise SnapshotError(f"{item / extra[0]}: not part of snapshot {name} (foreign file)")
+    for sid, e in listed.items():
+        for f in e["files"].values():
+            if not (root / f["path"]).is_file():
+                raise SnapshotError(f"{root / f['path']}: missing (snapshot {sid} is listed in "
+                                    "the index)")
+    return entries
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+def _arrow_type(f: fields.Field) -> pa.DataType:
+    if f.is_list:
+        return pa.list_(pa.int64() if f.item_type is int else pa.string())
+    return {"float64": pa.float64(), "Int64": pa.int64(), "bool": pa.bool_(),
+            "datetime64[ns]": pa.timestamp("ns")}.get(f.dtype, pa.string())
+
+
+def arrow_schema() -> pa.Schema:
+    """Arrow schema of a stored pledge table: the canonical fields (lists as list types, the
+    status as text) then :data:`EXTRA_COLUMNS` (text)."""
+    return pa.schema([pa.field(f.name, _arrow_type(f)) for f in fields.FIELDS]
+                     + [pa.field(c, pa.string()) for c in EXTRA_COLUMNS])
+
+
+def pledges_to_arrow(pledges: pd.DataFrame) -> pa.Table:
+    """A canonical pledge table (extra status columns optional) as an Arrow table of
+    :func:`arrow_schema`."""
+    df = pledges.copy()
+    for c in EXTRA_COLUMNS:
+        if c not in df.columns:
+            df[c] = pd.array([None] * len(df), dtype="string")
+    df = df.loc[:, [*fields.CANONICAL_COLUMNS, *EXTRA_COLUMNS]]
+    df["status"] = df["status"].astype(str)
+    return pa.Table.from_pandas(df, schema=arrow_schema(), preserve_index=False)
+
+
+def write_pledges_parquet(pledges: pd.DataFrame, path: str | Path) -> Path:
+    """Write a pledge table as Parquet in the store's format (see :func:`pledges_to_arrow`)."""
+    pq.write_table(pledges_to_arrow(pledges), path)
+    return Path(path)
+
+
+def _write_frame(df: pd.DataFrame, path: Path) -> None:
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path)
+
+
+def _key(kind: str, source_sha: str, mapping_sha: str | None, as_of: dt.date) -> str:
+    text = json.dumps([kind, source_sha, mapping_sha or "", as_of.isoformat()])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _stored_table(res: LoadResult, as_of: dt.date) -> pd.DataFrame:
+    """The export's own statuses, marked as self-reported (nothing cut off at ``as_of``)."""
+    events = evidence.self_reported_events(res.valid, as_of)
+    return evidence.apply_events(res.valid, events, None)
+
+
+def _add(root: Path, entry: dict, pledges: pd.DataFrame, quarantine: pd.DataFrame) -> AddResult:
+    """Write one snapshot unless its key is already in the index (see module docstring)."""
+    known = {e["key"]: e for e in _checked_index(root)}
+    if entry["key"] in known:
+        return AddResult(known[entry["key"]], added=False)
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f"{TMP_PREFIX}{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        write_pledges_parquet(pledges, tmp / PLEDGES_FILE)
+        _write_frame(quarantine, tmp / QUARANTINE_FILE)
+        entry["files"] = {
+            name: {"path": f"{entry['id']}/{fname}", "sha256": paths.sha256(tmp / fname)}
+            for name, fname in (("pledges", PLEDGES_FILE), ("quarantine", QUARANTINE_FILE))}
+        for fname in (PLEDGES_FILE, QUARANTINE_FILE):
+            os.chmod(tmp / fname, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        with _locked(root):
+            entries = check_store(root)
+            same = [e for e in entries if e["key"] == entry["key"]]
+            if same:  # another process added it meanwhile
+                return AddResult(same[0], added=False)
+            os.rename(tmp, root / entry["id"])
+            _fsync_dir(root)
+            _write_index(root, [*entries, entry])
+        return AddResult(entry, added=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _entry(kind: str, as_of: dt.date, label: str | None, source_file: str, source_sha: str,
+           mapping_file: str | None, mapping_sha: str | None, n_read: int, n_valid: int,
+           n_quarantined: int, n_stored: int, id_kind: str) -> dict:
+    from p2c_analysis import __version__
+
+    key = _key(kind, source_sha, mapping_sha, as_of)
+    return {
+        "id": f"{as_of.isoformat()}-{key[:8]}", "as_of": as_of.isoformat(),
+        "label": label or None, "kind": kind, "source_file": source_file,
+        "source_sha256": source_sha, "mapping_file": mapping_file,
+        "mapping_sha256": mapping_sha, "rows_read": n_read, "rows_valid": n_valid,
+        "rows_quarantined": n_quarantined, "pledges": n_stored, "id_kind": id_kind,
+        "package_version": __version__,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "key": key, "files": {},
+    }
+
+
+def add_file(file: str | Path, mapping: str | Path | None = None, as_of: object = None,
+             label: str | None = None, store: str | Path | None = None) -> AddResult:
+    """Store the pledge export ``file`` (CSV/XLSX, optional TOML ``mapping``) as a snapshot
+    dated ``as_of`` (the date the export describes; default today). Its statuses are the
+    export's own (``status_source = "self-reported"``). A second add of the same content,
+    mapping and date is a no-op (``added=False``). Raises
+    :class:`p2c_analysis.pledges.PledgeFileError` for an unreadable file and
+    :class:`SnapshotError` for a bad store."""
+    root = store_path(store)
+    when = countries.as_of_date(as_of)
+    m = read_mapping(mapping) if mapping else None
+    res = load_pledges(file, mapping=m)
+    id_kind = "source" if "pledge_id" in res.columns_used or (
+        m is not None and "pledge_id" in m.constants) else "derived"
+    entry = _entry(KIND_FILE, when, label, Path(file).name, paths.sha256(file),
+                   Path(mapping).name if mapping else None,
+                   paths.sha256(mapping) if mapping else None,
+                   res.n_read, len(res.valid), len(res.quarantine), len(res.valid), id_kind)
+    return _add(root, entry, _stored_table(res, when), res.quarantine)
+
+
+def add_public_record(as_of: object, label: str | None = None, store: str | Path | None = None,
+                      undated: str = "vintage") -> AddResult:
+    """Store the bundled public record as known on ``as_of``
+    (:func:`p2c_analysis.record.public_record`) as a snapshot. Its source SHA-256 is that of
+    the record's files' SHA-256 list, so a change in any of them makes a new snapshot."""
+    rec = record.public_record(as_of, undated=undated)
+    digest = hashlib.sha256(json.dumps(
+        sorted(rec.files.items()) + [["undated", undated]]).encode("utf-8")).hexdigest()
+    entry = _entry(KIND_PUBLIC, rec.as_of, label, " + ".join(rec.files), digest, None, None,
+                   rec.n_read, rec.n_valid, rec.n_quarantined, len(rec.pledges), "derived")
+    return _add(store_path(store), entry, rec.pledges, rec.quarantine)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def list_snapshots(store: str | Path | None = None) -> pd.DataFrame:
+    """The store's snapshots, one row each (:data:`INDEX_COLUMNS`), sorted by ``as_of`` then
+    ``created`` then ``id``; empty when the store is empty or does not exist."""
+    entries = _checked_index(store_path(store))
+    df = pd.DataFrame([{c: e.get(c) for c in INDEX_COLUMNS} for e in entries],
+                      columns=list(INDEX_COLUMNS))
+    counts = ("rows_read", "rows_valid", "rows_quarantined", "pledges")
+    df = df.astype({c: "int64" if c in counts else "string" for c in INDEX_COLUMNS})
+    return df.sort_values(["as_of", "created", "id"], kind="stable").reset_index(drop=True)
+
+
+def _entry_for(root: Path, snapshot_id: str) -> dict:
+    entries = _checked_index(root)
+    found = [e for e in entries if e["id"] == snapshot_id]
+    if not found:
+        raise SnapshotError(f"{root}: no snapshot {snapshot_id!r} (see: p2c snapshot list)")
+    return found[0]
+
+
+def _read_parquet(root: Path, entry: dict, name: str, columns: list[str] | None = None
+                  ) -> pa.Table:
+    f = entry["files"][name]
+    p = root / f["path"]
+    if paths.sha256(p) != f["sha256"]:
+        raise SnapshotError(f"{p}: contents changed since the snapshot was stored (SHA-256 "
+                            "differs from the index)")
+    try:
+        return pq.read_table(p, columns=columns)
+    except (pa.ArrowException, OSError) as err:
+        raise SnapshotError(f"{p}: not a readable Parquet file ({str(err).splitlines()[0]})") \
+            from None
+
+
+def table_to_pledges(table: pa.Table, backend: str = "python",
+                     columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """An Arrow table in the store's format back to a pledge table, columns in canonical
+    order plus the :data:`EXTRA_COLUMNS` present (only ``columns``, when given: allowed with
+    ``backend="arrow"`` only).
+
+    ``backend="python"``: the canonical dtypes (Python lists in list cells, ordered ``status``
+    Categorical; a status outside ``STATUSES`` reads as ``"unknown"``). ``"arrow"``: every
+    column Arrow-backed (``pd.ArrowDtype``, the status as text), nearly free for large tables
+    and enough for :func:`p2c_analysis.changes.changes_by_pledge`; other functions expect the
+    canonical dtypes. Raises ``ValueError`` naming the first missing canonical column or a
+    column whose type does not fit."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend={backend!r}: expected one of {BACKENDS}")
+    if columns is not None and backend != "arrow":
+        raise ValueError("columns: only with backend='arrow' (a canonical table has them all)")
+    wanted = fields.CANONICAL_COLUMNS if columns is None else tuple(columns)
+    missing = [c for c in wanted if c not in table.column_names]
+    if missing:
+        raise ValueError(f"not a pledge table (missing column(s) {', '.join(missing)})")
+    schema = arrow_schema()
+    names = [f.name for f in schema if f.name in table.column_names
+             and (columns is None or f.name in wanted)]
+    try:
+        table = table.select(names).cast(pa.schema([schema.field(n) for n in names]))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as err:
+        raise ValueError(f"column types do not fit a pledge table ({str(err).splitlines()[0]})")\
+            from None
+    if backend == "arrow":
+        return table.to_pandas(types_mapper=pd.ArrowDtype)
+    df = table.drop_columns([f.name for f in fields.FIELDS if f.is_list]).to_pandas()
+    cols: dict[str, object] = {}
+    for f in fields.FIELDS:
+        if f.is_list:
+            cols[f.name] = _python_lists(table[f.name])
+        elif f.name == "status":
+            st = df["status"].astype(object)
+            cols[f.name] = st.where(st.isin(STATUSES), UNKNOWN).astype(fields.STATUS_DTYPE)
+        else:
+            cols[f.name] = df[f.name].astype("string" if f.dtype == "string" else f.dtype)
+    for c in EXTRA_COLUMNS:
+        cols[c] = (df[c] if c in df.columns else pd.Series([None] * len(df))).astype("string")
+    return pd.DataFrame(cols)
+
+
+def _python_lists(col: pa.ChunkedArray) -> pd.Series:
+    """A list column as Python lists (``[]`` for an empty or null cell): the flat values
+    converted once, then sliced by the offsets."""
+    arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    values = arr.flatten().to_pylist()
+    bounds = (pc.list_value_length(arr).fill_null(0).to_numpy(zero_copy_only=False)
+              .cumsum().tolist())
+    starts = [0, *bounds[:-1]]
+    return pd.Series([values[a:b] for a, b in zip(starts, bounds, strict=True)], dtype=object)
+
+
+def read_pledges_parquet(path: str | Path, backend: str = "python",
+                         columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A pledge table written by :func:`write_pledges_parquet` (see :func:`table_to_pledges`
+    for ``backend`` and ``columns``; with ``columns`` only those are read from the file, e.g.
+    ``changes.COMPARISON_COLUMNS``). Raises ``ValueError`` naming the file when it is not
+    one."""
+    try:
+        present = pq.read_schema(path).names
+        cols = None if columns is None else [c for c in columns if c in present]
+        return table_to_pledges(pq.read_table(path, columns=cols), backend, columns)
+    except (pa.ArrowException, OSError) as err:
+        raise ValueError(f"{path}: not a readable Parquet file "
+                         f"({str(err).splitlines()[0]})") from None
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
+
+
+def load_snapshot(snapshot_id: str, store: str | Path | None = None,
+                  backend: str = "python") -> Snapshot:
+    """A stored snapshot (files checked against their SHA-256; ``backend`` as in
+    :func:`table_to_pledges`). Raises :class:`SnapshotError` for an unknown id or a corrupt
+    file."""
+    root = store_path(store)
+    entry = _entry_for(root, snapshot_id)
+    try:
+        pledges = table_to_pledges(_read_parquet(root, entry, "pledges"), backend)
+    except ValueError as err:
+        if isinstance(err, SnapshotError):
+            raise
+        raise SnapshotError(f"{root / entry['files']['pledges']['path']}: {err}") from None
+    quarantine = _read_parquet(root, entry, "quarantine").to_pandas()
+    return Snapshot(entry=entry, pledges=pledges, quarantine=quarantine)
+
+
+def describe(snapshot: Snapshot) -> dict[str, pd.DataFrame]:
+    """What ``p2c snapshot show`` prints: ``counts`` (``item, value``: rows read, valid,
+    quarantined, pledges stored (for the public record: those known on ``as_of``), pledges
+    with a value, total USD), ``by_focus_area`` (``gaps.tally`` of
+    ``focus_areas``: ``category, pledges, pledge_share_pct, pledges_with_value, usd,
+    usd_share_pct``; a multi-focus pledge counts in each, its USD split) and ``by_status``
+    (``status, pledges, usd``, every status listed)."""
+    from p2c_analysis import gaps, progress
+    from p2c_analysis.vocabulary import FOCUS_AREAS, NOT_STATED
+
+    e, p = snapshot.entry, snapshot.pledges
+    usd = p["estimated_value_usd"]
+    counts = pd.DataFrame({
+        "item": ["rows read", "rows valid", "rows set aside (quarantine)", "pledges stored",
+                 "pledges with a value", "total USD (stated values)"],
+        "value": [float(e["rows_read"]), float(e["rows_valid"]), float(e["rows_quarantined"]),
+                  float(len(p)), float(usd.notna().sum()), float(usd.sum())],
+    })
+    by_focus = gaps.tally(p, "focus_areas", categories=[*FOCUS_AREAS, NOT_STATED])
+    by_status = progress.status_distribution(p)[["status", "pledges", "usd"]]
+    return {"counts": counts, "by_focus_area": by_focus, "by_status": by_status}
+
+
+def resolve(spec: str | Path, store: str | Path | None = None,
+            mapping: str | Path | None = None, as_of: object = None) -> PledgeSource:
+    """The pledge table a report parameter names (the ``previous`` / ``current`` parameters):
+
+    - ``"YYYY-MM-DD"``: the bundled public record as known on that date;
+    - a snapshot id in the store (``"2025-03-01-1a2b3c4d"``): that snapshot;
+    - a path to a pledge file: the file (optional ``mapping``), dated ``as_of`` (default
+      today), statuses self-reported as in :func:`add_file`.
+
+    Raises :class:`SnapshotError` (one line) when ``spec`` is none of these."""
+    text = str(spec).strip()
+    if DATE_PATTERN.match(text):
+        try:
+            when = dt.date.fromisoformat(text)
+        except ValueError:
+            raise SnapshotError(f"{text!r}: not a valid date (YYYY-MM-DD)") from None
+        rec = record.public_record(when)
+        return PledgeSource("public record", f"public record as of {when.isoformat()}", when,
+                            rec.pledges, rec.n_quarantined)
+    if ID_PATTERN.match(text):
+        snap = load_snapshot(text, store)
+        label = f"snapshot {snap.id}" + (f" ({snap.entry['label']})" if snap.entry['label']
+                                         else "")
+        return PledgeSource("snapshot", label, snap.as_of, snap.pledges,
+                            int(snap.entry["rows_quarantined"]))
+    if text and Path(text).is_file():
+        when = countries.as_of_date(as_of)
+        res = load_pledges(text, mapping=mapping)
+        return PledgeSource("file", f"file {Path(text).name} as of {when.isoformat()}", when,
+                            _stored_table(res, when), len(res.quarantine))
+    raise SnapshotError(f"{text!r}: not a date (YYYY-MM-DD), a snapshot id or a pledge file")

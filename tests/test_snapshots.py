@@ -1,0 +1,225 @@
+"""The snapshot store (p2c_analysis.snapshots) and ``p2c snapshot``: idempotent adds, immutable
+files, concurrent adds, a corrupt or foreign store, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from p2c_analysis import fields, paths, record, snapshots
+
+PUBLIC = str(paths.PUBLIC_PLEDGES)
+
+
+class _Result:
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+@pytest.fixture
+def p2c(capsys, monkeypatch):
+    """``p2c snapshot ...`` in this process (``cli.main``), with the output captured."""
+    from p2c_analysis import cli
+
+    def run(*args: str, env: dict | None = None) -> _Result:
+        for k, v in (env or {}).items():
+            monkeypatch.setenv(k, v)
+        capsys.readouterr()
+        code = cli.main(["snapshot", *args])
+        out = capsys.readouterr()
+        return _Result(code, out.out, out.err)
+    return run
+
+
+def _subprocess(*args: str) -> subprocess.CompletedProcess:
+    """The real command line, in a fresh process."""
+    return subprocess.run([sys.executable, "-m", "p2c_analysis.cli", "snapshot", *args],
+                          capture_output=True, text=True, cwd=paths.ROOT, timeout=300)
+
+
+def _one_line_error(proc, *needles: str) -> None:
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    for n in needles:
+        assert n in lines[0], lines[0]
+
+
+# --- adding ---------------------------------------------------------------------------------------
+
+def test_add_twice_is_a_no_op_and_files_are_not_rewritten(tmp_path):
+    first = snapshots.add_file(PUBLIC, as_of="2026-01-15", label="first", store=tmp_path)
+    assert first.added and first.entry["rows_valid"] == 38
+    files = [tmp_path / f["path"] for f in first.entry["files"].values()]
+    stamps = {p: (p.stat().st_ino, p.stat().st_mtime_ns, paths.sha256(p)) for p in files}
+    index_before = (tmp_path / "index.json").read_bytes()
+    again = snapshots.add_file(PUBLIC, as_of="2026-01-15", label="second", store=tmp_path)
+    assert not again.added
+    assert "already stored" in again.message and first.entry["id"] in again.message
+    assert again.entry["label"] == "first"  # the stored snapshot is not touched
+    assert (tmp_path / "index.json").read_bytes() == index_before
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns, paths.sha256(p)) for p in files} == stamps
+    for p in files:  # read-only on disk
+        assert not os.access(p, os.W_OK) or os.geteuid() == 0
+        assert p.stat().st_mode & 0o222 == 0
+    # another date is another snapshot
+    other = snapshots.add_file(PUBLIC, as_of="2026-02-15", store=tmp_path)
+    assert other.added and other.entry["id"] != first.entry["id"]
+    assert len(snapshots.list_snapshots(tmp_path)) == 2
+
+
+def test_round_trip_keeps_the_canonical_table(tmp_path):
+    rec = record.public_record("2026-03-31")
+    res = snapshots.add_public_record("2026-03-31", store=tmp_path)
+    e = res.entry
+    assert (e["rows_read"], e["rows_valid"], e["rows_quarantined"]) == (
+        rec.n_read, rec.n_valid, rec.n_quarantined)
+    assert e["pledges"] == len(rec.pledges) and e["kind"] == "public record"
+    snap = snapshots.load_snapshot(e["id"], tmp_path)
+    got = snap.pledges
+    assert list(got.columns) == [*fields.CANONICAL_COLUMNS, *snapshots.EXTRA_COLUMNS]
+    fields.schema().validate(got[list(fields.CANONICAL_COLUMNS)])
+    pd.testing.assert_frame_equal(got, rec.pledges)
+    assert len(snap.quarantine) == rec.n_quarantined
+    schema = pq.read_schema(tmp_path / e["files"]["pledges"]["path"])
+    assert pa.types.is_list(schema.field("focus_areas").type)
+    assert schema.field("sdgs").type == pa.list_(pa.int64())
+
+
+def test_store_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv(snapshots.STORE_ENV, str(tmp_path / "env_store"))
+    assert snapshots.store_path() == tmp_path / "env_store"
+    assert snapshots.store_path(tmp_path / "explicit") == tmp_path / "explicit"
+    monkeypatch.delenv(snapshots.STORE_ENV)
+    assert snapshots.store_path() == snapshots.DEFAULT_STORE
+
+
+def test_concurrent_adds_leave_a_valid_index_with_all(tmp_path):
+    code = ("import sys; from p2c_analysis import snapshots; "
+            "r = snapshots.add_file(sys.argv[1], as_of=sys.argv[2], store=sys.argv[3]); "
+            "print(r.entry['id'], r.added)")
+    dates = ["2026-01-01", "2026-01-03", "2026-01-03"]  # the last two: the same snapshot
+    procs = [subprocess.Popen([sys.executable, "-c", code, PUBLIC, d, str(tmp_path)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              cwd=paths.ROOT) for d in dates]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1] for o in outs]
+    index = json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))
+    assert sorted(e["as_of"] for e in index["snapshots"]) == dates[:2]
+    same = [o[0].split() for o in outs[1:]]
+    assert same[0][0] == same[1][0]  # one id
+    assert sorted(x[1] for x in same) == ["False", "True"]  # added once, once a no-op
+    listed = snapshots.list_snapshots(tmp_path)
+    assert len(listed) == 2
+    for sid in listed["id"]:
+        assert len(snapshots.load_snapshot(sid, tmp_path).pledges) == 38
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(snapshots.TMP_PREFIX)]
+
+
+# --- a bad store ----------------------------------------------------------------------------------
+
+def test_corrupt_index(tmp_path, p2c):
+    (tmp_path / "index.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(snapshots.SnapshotError, match=r"index\.json: corrupt snapshot index"):
+        snapshots.list_snapshots(tmp_path)
+    _one_line_error(p2c("list", "--store", str(tmp_path)), "p2c snapshot: error:",
+                    "corrupt snapshot index")
+    (tmp_path / "index.json").write_text('{"format": "something else"}', encoding="utf-8")
+    _one_line_error(p2c("add", PUBLIC, "--store", str(tmp_path)), "not a p2c snapshot index")
+
+
+def test_foreign_file_in_the_store(tmp_path, p2c):
+    snapshots.add_file(PUBLIC, as_of="2026-01-15", store=tmp_path)
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(snapshots.SnapshotError, match="notes.txt: not part of the snapshot"):
+        snapshots.list_snapshots(tmp_path)
+    _one_line_error(p2c("list", "--store", str(tmp_path)), "notes.txt", "foreign")
+
+
+def test_changed_or_foreign_snapshot_file(tmp_path, p2c):
+    res = snapshots.add_file(PUBLIC, as_of="2026-01-15", store=tmp_path)
+    sid = res.entry["id"]
+    target = tmp_path / res.entry["files"]["pledges"]["path"]
+    os.chmod(target, 0o644)
+    pq.write_table(pa.table({"x": [1, 2]}), target)  # someone else's Parquet file
+    with pytest.raises(snapshots.SnapshotError, match="contents changed"):
+        snapshots.load_snapshot(sid, tmp_path)
+    _one_line_error(p2c("show", sid, "--store", str(tmp_path)), "contents changed")
+
+
+def test_missing_id_and_bad_input_exit_2(tmp_path, p2c):
+    snapshots.add_file(PUBLIC, as_of="2026-01-15", store=tmp_path)
+    _one_line_error(p2c("show", "2026-01-15-00000000", "--store", str(tmp_path)),
+                    "no snapshot '2026-01-15-00000000'")
+    _one_line_error(p2c("add", "--store", str(tmp_path)), "FILE or --public-record")
+    _one_line_error(p2c("add", "--public-record", "--store", str(tmp_path)), "--as-of")
+    _one_line_error(p2c("add", str(tmp_path / "nope.csv"), "--store", str(tmp_path)),
+                    "nope.csv: no such file")
+    _one_line_error(p2c("add", PUBLIC, "--as-of", "2026-02-30", "--store", str(tmp_path)),
+                    "as_of")
+    not_a_folder = tmp_path / "file_store"
+    not_a_folder.write_text("x", encoding="utf-8")
+    _one_line_error(p2c("list", "--store", str(not_a_folder)), "not a folder")
+
+
+def test_cli_add_list_show(tmp_path, p2c):
+    store = tmp_path / "s"
+    first = p2c("add", "--public-record", "--as-of", "2025-03-01", "--label", "before MWC",
+                 env={snapshots.STORE_ENV: str(store)})
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("added 2025-03-01-")
+    again = p2c("add", "--public-record", "--as-of", "2025-03-01",
+                 env={snapshots.STORE_ENV: str(store)})
+    assert again.returncode == 0 and "already stored" in again.stdout
+    sid = first.stdout.split()[1]
+    listed = p2c("list", "--store", str(store))
+    assert listed.returncode == 0 and sid in listed.stdout and "before MWC" in listed.stdout
+    shown = p2c("show", sid, "--store", str(store))
+    assert shown.returncode == 0, shown.stderr
+    assert "by focus area" in shown.stdout and "by status" in shown.stdout
+    assert "in progress" in shown.stdout
+    empty = p2c("list", "--store", str(tmp_path / "none"))
+    assert empty.returncode == 0 and "no snapshots" in empty.stdout
+
+
+def test_real_command_line(tmp_path):
+    """Exit code and a one-line error from a fresh process (no traceback anywhere)."""
+    (tmp_path / "index.json").write_text("[]", encoding="utf-8")
+    _one_line_error(_subprocess("show", "2026-01-15-00000000", "--store", str(tmp_path)),
+                    "p2c snapshot: error:", "not a p2c snapshot index")
+
+
+# --- naming a pledge table ------------------------------------------------------------------------
+
+def test_resolve(tmp_path):
+    res = snapshots.add_file(PUBLIC, as_of="2026-01-15", label="jan", store=tmp_path)
+    by_id = snapshots.resolve(res.entry["id"], store=tmp_path)
+    assert by_id.kind == "snapshot" and str(by_id.as_of) == "2026-01-15"
+    assert "jan" in by_id.label and len(by_id.pledges) == 38
+    by_date = snapshots.resolve("2025-03-01")
+    assert by_date.kind == "public record" and len(by_date.pledges) == 34
+    by_file = snapshots.resolve(PUBLIC, as_of="2025-06-30")
+    assert by_file.kind == "file" and str(by_file.as_of) == "2025-06-30"
+    with pytest.raises(snapshots.SnapshotError, match="not a date"):
+        snapshots.resolve("last tuesday", store=tmp_path)
+    with pytest.raises(snapshots.SnapshotError, match="no snapshot"):
+        snapshots.resolve("2026-01-15-ffffffff", store=tmp_path)
+
+
+def test_read_parquet_rejects_a_foreign_table(tmp_path):
+    p = tmp_path / "x.parquet"
+    pq.write_table(pa.table({"pledge_id": ["a"]}), p)
+    with pytest.raises(ValueError, match="x.parquet: not a pledge table"):
+        snapshots.read_pledges_parquet(p)
+    Path(tmp_path / "y.parquet").write_text("not parquet", encoding="utf-8")
+    with pytest.raises(ValueError, match="y.parquet: not a readable Parquet file"):
+        snapshots.read_pledges_parquet(tmp_path / "y.parquet")
