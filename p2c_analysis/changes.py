@@ -1,0 +1,857 @@
+"""What changed between two pledge tables: two snapshots, two dates of the public record, two
+exports. Every function takes canonical pledge tables (``docs/architecture.md``) and returns the
+tables a "what changed" report shows.
+
+Matching (:func:`match_pledges`)
+--------------------------------
+- **By id** (``match_rule = "pledge_id"``) when both tables carry *source* ids (an id column in
+  the export). Ids the loader derived from a hash of title and pledger (:func:`id_kind`) are not
+  trusted as identities: a renamed pledge would get a new one.
+- **By name** otherwise: first the exact key normalised pledger + normalised title
+  (``parsing.text_key``; ``match_rule = "pledger + title"``), then, for what is left, a fuzzy
+  title match **within the same normalised pledger**: rapidfuzz ``token_set_ratio`` on the
+  normalised titles, at or above :data:`FUZZY_THRESHOLD` (90 of 100;
+  ``match_rule = "pledger + fuzzy title"``, ``match_score`` the score). A pledge whose pledger
+  changed its name is not matched (it shows as one pledge no longer listed and one new).
+- **Ambiguity is never merged**: a key that occurs more than once on a side, a pledge with two
+  or more fuzzy candidates at or above the threshold, a pledge with the same title but another
+  pledger, or (with source ids) the same pledger + title under a different id are listed in
+  ``review`` and the pledges stay unmatched (``needs_review = True``).
+
+Per pledge (:func:`changes_by_pledge`)
+--------------------------------------
+``change`` is ``"new"`` (only in the current table), ``"no longer listed"`` (only in the previous
+one: absent is not ``"withdrawn"``, which is a status), ``"changed"`` or ``"unchanged"``. A
+matched pledge is ``"changed"`` when its status, its value (any :data:`VALUE_CHANGES` kind but
+``"unchanged"``) or one of :data:`COMPARED_FIELDS` differs (``what_changed`` names them).
+
+``value_change`` of a matched pledge (amounts compared in the **stated** currency, so a
+conversion is never taken for a change of the pledge):
+
+- ``"newly stated"`` / ``"no longer stated"``: a USD value only after / only before;
+- ``"restated in another currency"``: the stated currency differs (e.g. EUR then USD);
+- ``"conversion only"``: same stated amount and currency, different USD figure (another
+  exchange rate or conversion rule): a conversion effect, not a change of the pledge;
+- ``"up"`` / ``"down"``: the stated amount rose / fell (same currency);
+- ``"unchanged"``: same stated amount, same USD (or no value on either side).
+
+The stated amount is ``parsing.parse_money(value_as_stated).amount``; without a readable text it
+is the USD value (currency USD). ``status_change``: ``"forward"`` / ``"backward"`` on the ladder
+announced < in progress < completed (``moved_backwards`` is True for the latter),
+``"withdrawn"``, ``"reinstated"`` (withdrawn to the ladder), ``"first reported"`` (unknown to a
+status), ``"no longer reported"`` (a status to unknown), ``"unchanged"``.
+
+The other tables (:func:`compare` returns them all in a :class:`Comparison`):
+:func:`status_transitions`, :func:`group_changes` (LDC / LLDC / SIDS targeting with
+``gaps.coverage_by_group``; each side's analysis year is ``min(date.year, LATEST_YEAR)``),
+:func:`listing_changes` (new and no-longer-listed pledges by focus area, stakeholder type and
+target group), :func:`newly_overdue`, :func:`compliance_change` and :func:`summary`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from p2c_analysis import countries, gaps, parsing, progress
+from p2c_analysis.vocabulary import (
+    FOCUS_AREAS,
+    LATEST_YEAR,
+    NOT_STATED,
+    STAKEHOLDER_TYPES,
+    STATUS_LADDER,
+    STATUSES,
+    UN_GROUPS,
+    UNKNOWN,
+)
+
+NEW = "new"
+NO_LONGER_LISTED = "no longer listed"
+CHANGED = "changed"
+UNCHANGED = "unchanged"
+CHANGE_KINDS: tuple[str, ...] = (NEW, NO_LONGER_LISTED, CHANGED, UNCHANGED)
+RULE_ID = "pledge_id"
+RULE_KEY = "pledger + title"
+RULE_FUZZY = "pledger + fuzzy title"
+MATCH_RULES: tuple[str, ...] = (RULE_ID, RULE_KEY, RULE_FUZZY)
+#: Minimum rapidfuzz token_set_ratio (0-100) of two normalised titles of the same pledger.
+FUZZY_THRESHOLD = 90.0
+ID_RULES: tuple[str, ...] = ("auto", "source", "derived")
+VALUE_CHANGES: tuple[str, ...] = (
+    "unchanged", "up", "down", "newly stated", "no longer stated",
+    "restated in another currency", "conversion only",
+)
+STATUS_CHANGES: tuple[str, ...] = (
+    "unchanged", "forward", "backward", "withdrawn", "reinstated", "first reported",
+    "no longer reported",
+)
+#: Label of the missing side in :func:`status_transitions`.
+NOT_LISTED = "not listed"
+#: Fields whose difference makes a matched pledge "changed" (besides status and value).
+COMPARED_FIELDS: tuple[str, ...] = (
+    "title", "pledger", "stakeholder_type", "entity_country", "pledge_type", "focus_areas",
+    "target_countries", "target_regions", "is_global", "announced_date", "target_year",
+    "last_report_date", "beneficiaries", "sdgs", "description", "source_url",
+)
+#: Every column :func:`changes_by_pledge` reads (for ``snapshots.read_pledges_parquet``).
+COMPARISON_COLUMNS: tuple[str, ...] = (
+    "pledge_id", "title", "pledger", "status", "status_source", "estimated_value_usd",
+    "value_as_stated", "currency",
+    *(f for f in COMPARED_FIELDS if f not in ("title", "pledger")),
+)
+TARGET_OTHER = "other countries only"
+TARGET_GLOBAL = "global"
+TARGET_UNSTATED = "targets not stated"
+CHANGE_COLUMNS: tuple[str, ...] = (
+    "pledge_id", "pledge_id_before", "pledge_id_after", "title", "pledger", "change",
+    "match_rule", "match_score", "needs_review", "status_before", "status_after",
+    "status_source_before", "status_source_after", "status_change", "moved_backwards",
+    "value_usd_before", "value_usd_after", "value_usd_delta", "value_change",
+    "value_as_stated_before", "value_as_stated_after", "currency_before", "currency_after",
+    "what_changed",
+)
+REVIEW_COLUMNS: tuple[str, ...] = (
+    "pledge_id_before", "title_before", "pledger_before", "pledge_id_after", "title_after",
+    "pledger_after", "score", "reason",
+)
+_TOL = 1e-9  # relative tolerance of "the same amount"
+
+
+# --- arrow helpers -----------------------------------------------------------------------------
+
+def _arrow(s: pd.Series) -> pa.Array:
+    """One column as an Arrow array (missing values as nulls, NaN included; list cells as
+    Arrow lists, whether Python lists or Arrow-backed)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object).where(s.notna(), None)
+    arr = pa.array(s, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    return arr
+
+
+def _as_string(arr: pa.Array) -> pd.Series:
+    """An Arrow array as a pandas ``string`` Series (nulls as ``<NA>``)."""
+    return pd.Series(arr.cast(pa.large_string()).to_pandas()).astype("string")
+
+
+def _labels(codes: np.ndarray, labels: Sequence[str]) -> pd.Series:
+    """Integer codes into ``labels`` as a ``string`` Series (code -1 = ``<NA>``)."""
+    idx = pa.array(np.maximum(codes, 0), mask=codes < 0, type=pa.int64())
+    return _as_string(pc.take(pa.array(list(labels), pa.large_string()), idx))
+
+
+def _bools(arr: pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def normalise_text(arr: pa.Array) -> pa.Array:
+    """The vectorised ``parsing.text_key`` used as matching key: lower case,
+    organisation -> organization, ``&`` -> and, punctuation ``- _ / , . ( ) ' ’`` and runs of
+    whitespace -> one space, trimmed; a missing text is ``""``."""
+    t = pc.utf8_lower(arr.cast(pa.large_string()))
+    t = pc.replace_substring(t, "organisation", "organization")
+    t = pc.replace_substring(t, "&", " and ")
+    t = pc.replace_substring_regex(t, r"[\-_/,.()'’]+", " ")
+    t = pc.utf8_split_whitespace(pc.utf8_trim_whitespace(t))
+    t = pc.binary_join(t, pa.scalar(" ", pa.large_string()))
+    return pc.fill_null(t, "")
+
+
+# --- ids and keys ------------------------------------------------------------------------------
+
+_DERIVED = re.compile(r"^.*?([0-9A-F]{8})(?:-\d+)?$")
+
+
+def _loader_norm(text: object) -> str:
+    """The loader's normalisation for derived ids: lower case, whitespace collapsed."""
+    return "" if parsing.is_not_stated(text) else " ".join(str(text).lower().split())
+
+
+def id_kind(pledges: pd.DataFrame) -> str:
+    """``"derived"`` when every ``pledge_id`` is the loader's hash of title and pledger
+    (``<prefix><8 hex of SHA-1 of title|pledger>[-n]``), else ``"source"`` (ids from the
+    export). An empty table counts as ``"derived"`` (it has no ids to trust)."""
+    ids = _arrow(pledges["pledge_id"]).cast(pa.large_string())
+    if not pc.all(pc.fill_null(pc.match_substring_regex(ids, _DERIVED.pattern), False)
+                  ).as_py() and len(ids):
+        return "source"
+    for pid, title, pledger in zip(ids.to_pylist(), pledges["title"].tolist(),
+                                   pledges["pledger"].tolist(), strict=True):
+        base = f"{_loader_norm(title)}|{_loader_norm(pledger)}"
+        digest = hashlib.sha1(base.encode("utf-8")).hexdigest()[:8].upper()
+        if base != "|" and digest != _DERIVED.match(pid).group(1):  # type: ignore[union-attr]
+            return "source"
+    return "derived"
+
+
+# --- matching ----------------------------------------------------------------------------------
+
+@dataclass
+class Matching:
+    """How the rows of two tables were paired. ``pairs``: ``before`` and ``after`` (row
+    positions, ``-1`` = no row on that side), ``match_rule`` (``<NA>`` when unmatched),
+    ``match_score`` (0-100: 100 for exact keys, the fuzzy score, NaN for ids / unmatched) and
+    ``needs_review``; one row per pledge of either table. ``review``: candidate pairs not
+    merged (:data:`REVIEW_COLUMNS`)."""
+
+    pairs: pd.DataFrame
+    review: pd.DataFrame
+
+
+class _Side:
+    """One table's rows for matching: ids, normalised pledgers and titles, and which rows are
+    taken or under review."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        self.ids = _arrow(df["pledge_id"]).cast(pa.large_string())
+        self.free = np.ones(len(df), dtype=bool)
+        self.review = np.zeros(len(df), dtype=bool)
+        self._keys: tuple[np.ndarray, np.ndarray] | None = None
+
+    def keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """(normalised pledger, normalised title) of every row, object arrays."""
+        if self._keys is None:
+            self._keys = self.keys_of(None)
+        return self._keys
+
+    def keys_of(self, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(normalised pledger, normalised title) of ``rows`` (``None``: all rows)."""
+        out = []
+        for c in ("pledger", "title"):
+            arr = _arrow(self.df[c])
+            if rows is not None:
+                arr = pc.take(arr, pa.array(rows, type=pa.int64()))
+            out.append(np.asarray(normalise_text(arr).to_numpy(zero_copy_only=False),
+                                  dtype=object))
+        return out[0], out[1]
+
+    def open(self) -> np.ndarray:
+        """Positions neither matched nor under review."""
+        return np.flatnonzero(self.free & ~self.review)
+
+
+class _Pairing:
+    """Accumulates pairs and review candidates while matching."""
+
+    def __init__(self, before: pd.DataFrame, after: pd.DataFrame) -> None:
+        self.b, self.a = _Side(before), _Side(after)
+        self.pairs: list[tuple[np.ndarray, np.ndarray, str, np.ndarray]] = []
+        self.review: list[dict] = []
+
+    def take(self, b: np.ndarray, a: np.ndarray, rule: str, score: np.ndarray) -> None:
+        self.pairs.append((b, a, rule, score))
+        self.b.free[b] = False
+        self.a.free[a] = False
+
+    def flag(self, b: int, a: int, score: float, reason: str) -> None:
+        self.b.review[b] = self.a.review[a] = True
+        rb, ra = self.b.df.iloc[b], self.a.df.iloc[a]
+        self.review.append({
+            "pledge_id_before": rb["pledge_id"], "title_before": rb["title"],
+            "pledger_before": rb["pledger"], "pledge_id_after": ra["pledge_id"],
+            "title_after": ra["title"], "pledger_after": ra["pledger"], "score": score,
+            "reason": reason})
+
+    def result(self) -> Matching:
+        b_only, a_only = np.flatnonzero(self.b.free), np.flatnonzero(self.a.free)
+        b = np.concatenate([p[0] for p in self.pairs] + [b_only, np.full(len(a_only), -1)])
+        a = np.concatenate([p[1] for p in self.pairs] + [np.full(len(b_only), -1), a_only])
+        rule_code = np.concatenate([np.full(len(p[0]), MATCH_RULES.index(p[2]))
+                                    for p in self.pairs]
+                                   + [np.full(len(b_only) + len(a_only), -1)])
+        score = np.concatenate([p[3] for p in self.pairs]
+                               + [np.full(len(b_only) + len(a_only), np.nan)])
+        b, a, rule_code = (x.astype(np.int64) for x in (b, a, rule_code))
+        unmatched = rule_code < 0
+        review = unmatched & (((b >= 0) & self.b.review[np.maximum(b, 0)])
+                              | ((a >= 0) & self.a.review[np.maximum(a, 0)]))
+        pairs = pd.DataFrame({"before": b, "after": a,
+                              "match_rule": _labels(rule_code, MATCH_RULES),
+                              "match_score": score.astype(float), "needs_review": review})
+        rev = pd.DataFrame(self.review, columns=list(REVIEW_COLUMNS))
+        rev = rev.astype({c: "string" for c in REVIEW_COLUMNS if c != "score"}
+                         | {"score": "float64"})
+        rev = rev.sort_values(["pledge_id_before", "pledge_id_after"], kind="stable")
+        return Matching(pairs=pairs, review=rev.reset_index(drop=True))
+
+
+def _positions(values: pa.Array, among: pa.Array) -> np.ndarray:
+    """Position of each value in ``among`` (first occurrence), -1 when absent."""
+    pos = pc.index_in(values, value_set=among)
+    return np.asarray(pc.fill_null(pos, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _by_key(keys: np.ndarray, rows: np.ndarray) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for r in rows:
+        out.setdefault(keys[r], []).append(int(r))
+    return out
+
+
+def _match_ids(p: _Pairing) -> None:
+    pos = _positions(p.b.ids, p.a.ids)
+    hit = np.flatnonzero(pos >= 0)
+    p.take(hit, pos[hit], RULE_ID, np.full(len(hit), np.nan))
+    # the same pledger + title under another id: listed, never merged
+    bl, al = np.flatnonzero(p.b.free), np.flatnonzero(p.a.free)
+    if len(bl) and len(al):
+        (bp, bt), (ap, at) = p.b.keys_of(bl), p.a.keys_of(al)
+        where = _by_key(ap + "|" + at, np.arange(len(al)))
+        for k, key in enumerate(bp + "|" + bt):
+            for j in where.get(key, []):
+                p.flag(int(bl[k]), int(al[j]), 100.0,
+                       "same pledger and title under another pledge_id")
+
+
+def _match_exact(p: _Pairing) -> None:
+    """Exact normalised pledger + title, when the key occurs once on each side."""
+    (bp, bt), (ap, at) = p.b.keys(), p.a.keys()
+    bkey, akey = bp + "|" + bt, ap + "|" + at
+    nb = pd.Series(bkey).map(pd.Series(bkey).value_counts()).to_numpy()
+    na = pd.Series(bkey).map(pd.Series(akey).value_counts()).fillna(0).to_numpy()
+    pos = _positions(pa.array(bkey, pa.large_string()), pa.array(akey, pa.large_string()))
+    unique = np.flatnonzero((nb == 1) & (na == 1))
+    p.take(unique, pos[unique], RULE_KEY, np.full(len(unique), 100.0))
+    ambiguous = np.flatnonzero((na >= 1) & ~((nb == 1) & (na == 1)))
+    if len(ambiguous):
+        where = _by_key(akey, np.arange(len(akey)))
+        for i in ambiguous:
+            for j in where[bkey[i]]:
+                p.flag(int(i), j, 100.0, f"ambiguous: pledger + title occurs {int(nb[i])} "
+                                         f"time(s) before, {int(na[i])} after")
+
+
+def _match_fuzzy(p: _Pairing, threshold: float) -> None:
+    """Fuzzy titles within each pledger, among rows still open."""
+    from rapidfuzz import fuzz, process
+
+    (bp, bt), (ap, at) = p.b.keys(), p.a.keys()
+    a_by = _by_key(ap, p.a.open())
+    b_by = {k: v for k, v in _by_key(bp, p.b.open()).items() if k in a_by}
+    found: list[tuple[int, int, float]] = []
+    for pledger in sorted(b_by):
+        rows, cols = b_by[pledger], a_by[pledger]
+        scores = process.cdist([bt[i] for i in rows], [at[j] for j in cols],
+                               scorer=fuzz.token_set_ratio, processor=None)
+        ok = scores >= threshold
+        for r, c in zip(*np.nonzero(ok), strict=True):
+            if ok[r].sum() == 1 and ok[:, c].sum() == 1:
+                found.append((rows[r], cols[c], float(scores[r, c])))
+            else:
+                p.flag(rows[r], cols[c], float(scores[r, c]),
+                       f"ambiguous: {int(ok[r].sum())} fuzzy candidate(s) for the earlier "
+                       f"title, {int(ok[:, c].sum())} for the later one")
+    keep = [f for f in found if not p.b.review[f[0]] and not p.a.review[f[1]]]
+    p.take(np.array([f[0] for f in keep], dtype=np.int64),
+           np.array([f[1] for f in keep], dtype=np.int64), RULE_FUZZY,
+           np.array([f[2] for f in keep], dtype=float))
+
+
+def _flag_same_title(p: _Pairing) -> None:
+    """Same normalised title, another pledger: listed for review, never merged."""
+    bt, at = p.b.keys()[1], p.a.keys()[1]
+    where = _by_key(at, [j for j in p.a.open() if at[j]])
+    for i in p.b.open():
+        for j in where.get(bt[i], []) if bt[i] else []:
+            p.flag(int(i), j, 100.0, "same title, another pledger")
+
+
+def match_pledges(before: pd.DataFrame, after: pd.DataFrame, ids: str = "auto",
+                  threshold: float = FUZZY_THRESHOLD) -> Matching:
+    """Pair the pledges of two tables (see the module docstring for the rules).
+
+    ``ids``: ``"auto"`` (match by id when both tables carry source ids, see :func:`id_kind`),
+    ``"source"`` (always by id), ``"derived"`` (always by name). ``threshold``: minimum fuzzy
+    score, 0-100. Raises ``ValueError`` for a bad ``ids`` / ``threshold`` or a missing
+    ``pledge_id`` / ``title`` / ``pledger`` column."""
+    if ids not in ID_RULES:
+        raise ValueError(f"ids={ids!r}: expected one of {ID_RULES}")
+    if not 0 < threshold <= 100:
+        raise ValueError(f"threshold={threshold}: must be in (0, 100]")
+    for name, df in (("before", before), ("after", after)):
+        missing = [c for c in ("pledge_id", "title", "pledger") if c not in df.columns]
+        if missing:
+            raise ValueError(f"{name}: missing column(s) {missing}")
+    p = _Pairing(before, after)  # rows are addressed by position: the index plays no part
+    if ids == "source" or (ids == "auto" and id_kind(before) == "source"
+                           and id_kind(after) == "source"):
+        _match_ids(p)
+    else:
+        _match_exact(p)
+        _match_fuzzy(p, threshold)
+        _flag_same_title(p)
+    return p.result()
+
+
+# --- per pledge --------------------------------------------------------------------------------
+
+def _text_key(arr: pa.Array) -> pa.Array:
+    """A list column as one text per cell (items joined by U+001F), so cells compare with
+    ``pc.equal``; other columns unchanged."""
+    if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
+        return pc.binary_join(arr.cast(pa.list_(pa.string())), "\x1f")
+    return arr
+
+
+def _differs(b: pa.Array, a: pa.Array) -> np.ndarray:
+    """Cell by cell: the two values differ (a missing value equals only a missing value)."""
+    b, a = _text_key(b), _text_key(a)
+    if b.type != a.type:
+        b, a = b.cast(pa.large_string()), a.cast(pa.large_string())
+    same = pc.or_(pc.fill_null(pc.equal(b, a), False), pc.and_(pc.is_null(b), pc.is_null(a)))
+    return ~_bools(same)
+
+
+class _Aligned:
+    """The rows of one table at given positions (``-1`` = no row: every value missing); each
+    column converted to Arrow once."""
+
+    def __init__(self, df: pd.DataFrame, pos: np.ndarray) -> None:
+        self.df = df
+        self.present = pos >= 0
+        self.idx = pa.array(np.maximum(pos, 0), mask=~self.present, type=pa.int64())
+        self._cols: dict[str, pa.Array] = {}
+
+    def col(self, name: str) -> pa.Array:
+        if name not in self._cols:
+            if name not in self.df.columns:
+                self._cols[name] = pa.nulls(len(self.idx), pa.large_string())
+            else:
+                self._cols[name] = pc.take(_arrow(self.df[name]), self.idx)
+        return self._cols[name]
+
+    def text(self, name: str) -> pd.Series:
+        return _as_string(self.col(name))
+
+    def floats(self, name: str) -> np.ndarray:
+        return np.asarray(self.col(name).to_numpy(zero_copy_only=False), dtype=float)
+
+    def status_codes(self) -> np.ndarray:
+        """Position in ``STATUSES`` (a missing / unknown value counts as ``"unknown"``);
+        -1 where there is no row."""
+        st = self.col("status").cast(pa.large_string())
+        code = _positions(st, pa.array(list(STATUSES), pa.large_string()))
+        code = np.where(code < 0, STATUSES.index(UNKNOWN), code)
+        return np.where(self.present, code, -1)
+
+
+def _status_change(cb: np.ndarray, ca: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes into :data:`STATUS_CHANGES` (-1 where not both present) and ``moved_backwards``."""
+    ladder = len(STATUS_LADDER)
+    on_b, on_a = (cb >= 0) & (cb < ladder), (ca >= 0) & (ca < ladder)
+    withdrawn, unknown = STATUSES.index("withdrawn"), STATUSES.index(UNKNOWN)
+    code = np.select(
+        [(cb < 0) | (ca < 0), cb == ca, ca == withdrawn, (cb == withdrawn) & on_a,
+         ca == unknown, cb == unknown, on_b & on_a & (ca > cb)],
+        [-1, 0, 3, 4, 6, 5, 1], default=2)
+    return code, on_b & on_a & (ca < cb)
+
+
+def _stated_amounts(text: pa.Array, usd: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Stated amounts (in the stated currency) of ``rows``: the amount ``parse_money`` reads
+    in the text, else the USD value; NaN elsewhere."""
+    out = np.full(len(usd), np.nan)
+    cells = pc.take(text, pa.array(rows, type=pa.int64())).to_pylist() if len(rows) else []
+    for i, t in zip(rows, cells, strict=True):
+        try:
+            money = parsing.parse_money(t) if t is not None else None
+        except parsing.ParseError:
+            money = None
+        out[i] = money.amount if money is not None else usd[i]
+    return out
+
+
+def _value_change(b: _Aligned, a: _Aligned, matched: np.ndarray) -> np.ndarray:
+    """Codes into :data:`VALUE_CHANGES` of each matched row (-1 elsewhere). For an amount
+    stated in US dollars the stated amount is the USD value (the loader's rule), so only texts
+    in other currencies are parsed."""
+    ub, ua = b.floats("estimated_value_usd"), a.floats("estimated_value_usd")
+    hb, ha = ~np.isnan(ub), ~np.isnan(ua)
+    cur_b = pc.fill_null(b.col("currency").cast(pa.large_string()), "USD")
+    cur_a = pc.fill_null(a.col("currency").cast(pa.large_string()), "USD")
+    same_cur = _bools(pc.equal(cur_b, cur_a))
+    in_usd = _bools(pc.equal(cur_b, "USD"))
+    tb, ta = b.col("value_as_stated"), a.col("value_as_stated")
+    same_text = ~_differs(tb, ta) & _bools(pc.is_valid(tb))
+    amt_b, amt_a = ub.copy(), ua.copy()
+    reparse = np.flatnonzero(matched & hb & ha & same_cur & ~same_text & ~in_usd)
+    amt_b[reparse] = _stated_amounts(tb, ub, reparse)[reparse]
+    amt_a[reparse] = _stated_amounts(ta, ua, reparse)[reparse]
+    same_amount = same_text | np.isclose(amt_b, amt_a, rtol=_TOL, atol=0.0)
+    same_usd = np.isclose(ub, ua, rtol=_TOL, atol=0.0)
+    v = {k: i for i, k in enumerate(VALUE_CHANGES)}
+    code = np.select(
+        [~matched, ~hb & ~ha, ~hb & ha, hb & ~ha, ~same_cur, same_amount & same_usd,
+         same_amount, amt_a > amt_b],
+        [-1, v["unchanged"], v["newly stated"], v["no longer stated"],
+         v["restated in another currency"], v["unchanged"], v["conversion only"], v["up"]],
+        default=v["down"])
+    return code
+
+
+def _field_diffs(before: pd.DataFrame, after: pd.DataFrame, b_pos: np.ndarray,
+                 a_pos: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """Bool matrix (pair x field): the field differs between the paired rows ``b_pos[i]`` and
+    ``a_pos[i]`` (both present). Computed in the previous table's row order, so each field
+    takes one gather (of the current table's column) instead of two."""
+    of_b = np.full(len(before), -1, dtype=np.int64)
+    of_b[b_pos] = a_pos
+    idx = pa.array(np.maximum(of_b, 0), mask=of_b < 0, type=pa.int64())
+    cols = [_differs(_arrow(before[f]), pc.take(_arrow(after[f]), idx)) for f in names]
+    return np.column_stack(cols)[b_pos] if cols else np.zeros((len(b_pos), 0), dtype=bool)
+
+
+def _what_changed(b: _Aligned, a: _Aligned, matched: np.ndarray, status_moved: np.ndarray,
+                  value_code: np.ndarray, b_pos: np.ndarray, a_pos: np.ndarray) -> np.ndarray:
+    """``"; "``-joined names of what differs, per row (None when nothing or not matched)."""
+    names = [f for f in COMPARED_FIELDS if f in b.df.columns and f in a.df.columns]
+    value_moved = matched & (value_code != VALUE_CHANGES.index("unchanged"))
+    rows = np.flatnonzero(matched)
+    diff = np.zeros((len(matched), len(names) + 2), dtype=bool)
+    diff[rows, : len(names)] = _field_diffs(b.df, a.df, b_pos[rows], a_pos[rows], names)
+    diff[:, -2], diff[:, -1] = status_moved, value_moved
+    labels = [*names, "status", "value"]
+    what = np.full(len(matched), None, dtype=object)
+    for i in np.flatnonzero(diff.any(axis=1)):
+        items = [labels[j] for j in np.flatnonzero(diff[i])]
+        if "status" in items and "last_report_date" in items:
+            items.remove("last_report_date")  # a new status comes with its report date
+        what[i] = "; ".join(f"value ({VALUE_CHANGES[value_code[i]]})" if x == "value" else x
+                            for x in items)
+    return what
+
+
+def _sorted_pairs(before: pd.DataFrame, after: pd.DataFrame, pairs: pd.DataFrame
+                  ) -> pd.DataFrame:
+    """``pairs`` in output order: by the current id (else the previous one), then the
+    previous id."""
+    b = pc.take(_arrow(before["pledge_id"]).cast(pa.large_string()),
+                pa.array(pairs["before"].clip(lower=0), mask=pairs["before"] < 0))
+    a = pc.take(_arrow(after["pledge_id"]).cast(pa.large_string()),
+                pa.array(pairs["after"].clip(lower=0), mask=pairs["after"] < 0))
+    order = pc.sort_indices(pa.table({"k": pc.coalesce(a, b), "b": b}),
+                            sort_keys=[("k", "ascending", "at_end"),
+                                       ("b", "ascending", "at_end")])
+    return pairs.iloc[order.to_numpy()].reset_index(drop=True)
+
+
+def changes_by_pledge(before: pd.DataFrame, after: pd.DataFrame,
+                      matching: Matching | None = None, ids: str = "auto",
+                      threshold: float = FUZZY_THRESHOLD) -> pd.DataFrame:
+    """One row per pledge of either table: how it changed (see the module docstring).
+
+    Columns :data:`CHANGE_COLUMNS`: ``pledge_id`` (the current id, else the previous one),
+    ``pledge_id_before``, ``pledge_id_after``, ``title``, ``pledger`` (current text, else
+    previous), ``change``, ``match_rule``, ``match_score``, ``needs_review``, ``status_before``,
+    ``status_after`` (``<NA>`` on the missing side), ``status_source_before``,
+    ``status_source_after``, ``status_change``, ``moved_backwards``, ``value_usd_before``,
+    ``value_usd_after`` (NaN = no value), ``value_usd_delta`` (after - before, NaN unless both
+    are stated), ``value_change``, ``value_as_stated_before/after``, ``currency_before/after``,
+    ``what_changed`` (``"; "``-joined, ``<NA>`` when unchanged). Sorted by ``pledge_id``.
+    ``matching``: a :func:`match_pledges` result (computed with ``ids``, ``threshold`` when
+    not given). Columns may have the canonical dtypes or be Arrow-backed
+    (``snapshots.read_pledges_parquet(..., backend="arrow")``, for large tables).
+    """
+    m = matching if matching is not None else match_pledges(before, after, ids, threshold)
+    pr = _sorted_pairs(before, after, m.pairs)
+    b_pos, a_pos = pr["before"].to_numpy(), pr["after"].to_numpy()
+    b, a = _Aligned(before, b_pos), _Aligned(after, a_pos)
+    matched = b.present & a.present
+    cb, ca = b.status_codes(), a.status_codes()
+    status_code, backwards = _status_change(cb, ca)
+    value_code = _value_change(b, a, matched)
+    what = _what_changed(b, a, matched, matched & (cb != ca), value_code, b_pos, a_pos)
+    changed = np.fromiter((w is not None for w in what), dtype=bool, count=len(what))
+    change = np.select([~b.present, ~a.present, changed], [0, 1, 2], default=3)
+    ub, ua = b.floats("estimated_value_usd"), a.floats("estimated_value_usd")
+    id_b, id_a = b.col("pledge_id").cast(pa.large_string()), a.col("pledge_id").cast(
+        pa.large_string())
+
+    def current(name: str) -> pd.Series:
+        return _as_string(pc.coalesce(a.col(name).cast(pa.large_string()),
+                                      b.col(name).cast(pa.large_string())))
+
+    out = pd.DataFrame({
+        "pledge_id": _as_string(pc.coalesce(id_a, id_b)),
+        "pledge_id_before": _as_string(id_b), "pledge_id_after": _as_string(id_a),
+        "title": current("title"), "pledger": current("pledger"),
+        "change": _labels(change, CHANGE_KINDS), "match_rule": pr["match_rule"],
+        "match_score": pr["match_score"], "needs_review": pr["needs_review"],
+        "status_before": _labels(cb, STATUSES), "status_after": _labels(ca, STATUSES),
+        "status_source_before": b.text("status_source"),
+        "status_source_after": a.text("status_source"),
+        "status_change": _labels(status_code, STATUS_CHANGES),
+        "moved_backwards": backwards,
+        "value_usd_before": ub, "value_usd_after": ua, "value_usd_delta": ua - ub,
+        "value_change": _labels(value_code, VALUE_CHANGES),
+        "value_as_stated_before": b.text("value_as_stated"),
+        "value_as_stated_after": a.text("value_as_stated"),
+        "currency_before": b.text("currency"), "currency_after": a.text("currency"),
+        "what_changed": pd.array(what, dtype="string"),
+    })
+    return out.loc[:, list(CHANGE_COLUMNS)]
+
+
+# --- summary tables ----------------------------------------------------------------------------
+
+def _usd_of(changes: pd.DataFrame) -> pd.Series:
+    """USD of each row: the current value, else (no longer listed) the previous one."""
+    after = changes["value_usd_after"]
+    return after.where(changes["change"] != NO_LONGER_LISTED, changes["value_usd_before"])
+
+
+def status_transitions(changes: pd.DataFrame) -> pd.DataFrame:
+    """From -> to table of statuses: ``status_before, status_after, pledges, value_usd``.
+
+    ``"not listed"`` (:data:`NOT_LISTED`) stands for the missing side (new pledges come from
+    it, pledges no longer listed go to it). ``value_usd`` sums the current USD value (for
+    pledges no longer listed: the previous one); pledges without a value add nothing. Only
+    observed pairs, in ladder order (``STATUSES`` then ``"not listed"``)."""
+    order = [*STATUSES, NOT_LISTED]
+    k = len(order)
+
+    def codes(col: str) -> np.ndarray:
+        c = _positions(_arrow(changes[col]).cast(pa.large_string()).fill_null(NOT_LISTED),
+                       pa.array(order, pa.large_string()))
+        if (c < 0).any():
+            raise ValueError(f"changes: unknown value in {col}")
+        return c
+
+    pair = codes("status_before") * k + codes("status_after")
+    usd = _usd_of(changes).fillna(0.0).to_numpy(dtype=float)
+    n = np.bincount(pair, minlength=k * k)
+    total = np.bincount(pair, weights=usd, minlength=k * k)
+    seen = np.flatnonzero(n)
+    return pd.DataFrame({
+        "status_before": pd.array([order[i // k] for i in seen], dtype="string"),
+        "status_after": pd.array([order[i % k] for i in seen], dtype="string"),
+        "pledges": n[seen].astype("int64"), "value_usd": total[seen],
+    })
+
+
+def analysis_year(as_of: object) -> int:
+    """The connectivity and membership year for a date: ``min(year, LATEST_YEAR)``."""
+    return min(countries.as_of_date(as_of).year, LATEST_YEAR)
+
+
+def group_changes(before: pd.DataFrame, after: pd.DataFrame, as_of_before: object,
+                  as_of_after: object, groups: Sequence[str] = UN_GROUPS,
+                  method: str = "offline", include_global: bool = False) -> pd.DataFrame:
+    """Targeting of LDC / LLDC / SIDS (or ``groups``) before and after.
+
+    ``gaps.coverage_by_group`` of each table with the analysis year of each date
+    (:func:`analysis_year`). Columns ``group, year_before, year_after, pledges_before,
+    pledges_after`` (pledges allocating to at least one member), ``usd_before, usd_after``
+    (USD allocated to members by ``method``), ``attention_ratio_usd_before/after``,
+    ``attention_ratio_count_before/after``, ``offline_share_before/after``."""
+    cols = {"pledges_targeting": "pledges", "allocated_usd": "usd",
+            "attention_ratio_usd": "attention_ratio_usd",
+            "attention_ratio_count": "attention_ratio_count", "offline_share": "offline_share"}
+    out = pd.DataFrame({"group": pd.array(list(groups), dtype="string")})
+    for side, df, when in (("before", before, as_of_before), ("after", after, as_of_after)):
+        year = analysis_year(when)
+        cov = gaps.coverage_by_group(df, groups=list(groups), method=method,
+                                     include_global=include_global, year=year)
+        cov = cov.set_index("group").reindex(list(groups))
+        out[f"year_{side}"] = year
+        for src, name in cols.items():
+            out[f"{name}_{side}"] = cov[src].to_numpy()
+    order = ["group", "year_before", "year_after"] + [f"{n}_{s}" for n in cols.values()
+                                                     for s in ("before", "after")]
+    return out[order]
+
+
+def target_groups(pledges: pd.DataFrame, year: int,
+                  groups: Sequence[str] = UN_GROUPS) -> pd.Series:
+    """Per pledge (index of ``pledges``), the list of ``groups`` it reaches (a target country
+    in the group, or a target region whose members include one, as of ``year``); a targeted
+    pledge reaching none: ``["other countries only"]``; a global pledge ``["global"]``; no
+    targets stated ``["targets not stated"]``."""
+    if pledges.empty:
+        return pd.Series([], index=pledges.index, dtype=object)
+    long = gaps.explode_targets(pledges, year=year)
+    member = {g: set(countries.members(g, as_of=year)) for g in groups}
+    pid = long["pledge_id"].astype(str).to_numpy()
+    iso = long["iso3"].astype(str).to_numpy()
+    via = long["via"].astype(str).to_numpy()
+    hits: dict[str, list[str]] = {}
+    for p, c, v in zip(pid, iso, via, strict=True):
+        got = hits.setdefault(p, [])
+        if v == "global":
+            got.append(TARGET_GLOBAL)
+        elif v == "not stated":
+            got.append(TARGET_UNSTATED)
+        else:
+            got.extend(g for g in groups if c in member[g] and g not in got)
+    out = []
+    for p in pledges["pledge_id"].astype(str).tolist():
+        got = hits.get(p, [])
+        out.append([g for g in groups if g in got] or [x for x in (TARGET_GLOBAL,
+                    TARGET_UNSTATED) if x in got] or [TARGET_OTHER])
+    return pd.Series(out, index=pledges.index, dtype=object)
+
+
+def listing_changes(changes: pd.DataFrame, before: pd.DataFrame, after: pd.DataFrame,
+                    as_of_before: object, as_of_after: object) -> pd.DataFrame:
+    """New and no-longer-listed pledges by focus area, stakeholder type and target group.
+
+    Columns ``dimension`` (``"focus_area"``, ``"stakeholder_type"``, ``"target_group"``),
+    ``category``, ``new_pledges``, ``new_usd``, ``no_longer_listed_pledges``,
+    ``no_longer_listed_usd``. Counting rule of ``gaps.tally``: a pledge with several categories
+    counts once in each and its USD is split equally among them; ``*_usd`` is NaN when no
+    pledge of the category states a value. Target groups (:func:`target_groups`) use each
+    side's analysis year. Every standard category is listed, with 0 when none."""
+    new_ids = set(changes.loc[changes["change"] == NEW, "pledge_id_after"].dropna())
+    gone_ids = set(changes.loc[changes["change"] == NO_LONGER_LISTED,
+                               "pledge_id_before"].dropna())
+    new = after[after["pledge_id"].astype(str).isin(new_ids)].copy()
+    gone = before[before["pledge_id"].astype(str).isin(gone_ids)].copy()
+    new["target_group"] = target_groups(new, analysis_year(as_of_after))
+    gone["target_group"] = target_groups(gone, analysis_year(as_of_before))
+    dims = {
+        "focus_area": ("focus_areas", [*FOCUS_AREAS, NOT_STATED]),
+        "stakeholder_type": ("stakeholder_type", [*STAKEHOLDER_TYPES, UNKNOWN]),
+        "target_group": ("target_group", [*UN_GROUPS, TARGET_OTHER, TARGET_GLOBAL,
+                                          TARGET_UNSTATED]),
+    }
+    frames = []
+    for dim, (col, cats) in dims.items():
+        tn = gaps.tally(new, col, categories=cats).set_index("category")
+        tg = gaps.tally(gone, col, categories=cats).set_index("category")
+        idx = list(dict.fromkeys([*cats, *tn.index, *tg.index]))
+        tn, tg = tn.reindex(idx), tg.reindex(idx)
+        frames.append(pd.DataFrame({
+            "dimension": dim, "category": idx,
+            "new_pledges": tn["pledges"].fillna(0).astype("int64").to_numpy(),
+            "new_usd": tn["usd"].to_numpy(dtype=float),
+            "no_longer_listed_pledges": tg["pledges"].fillna(0).astype("int64").to_numpy(),
+            "no_longer_listed_usd": tg["usd"].to_numpy(dtype=float),
+        }))
+    out = pd.concat(frames, ignore_index=True)
+    return out.astype({"dimension": "string", "category": "string"})
+
+
+def newly_overdue(changes: pd.DataFrame, before: pd.DataFrame, after: pd.DataFrame,
+                  as_of_before: object, as_of_after: object) -> pd.DataFrame:
+    """Pledges overdue at ``as_of_after`` (``progress.overdue``) that were not overdue at
+    ``as_of_before`` (or not listed then): ``pledge_id, title, pledger, status, target_year,
+    years_overdue, change``; most overdue first, then by ``pledge_id``."""
+    cols = ["pledge_id", "title", "pledger", "status", "target_year", "years_overdue", "change"]
+    ov_a = progress.overdue(after, as_of_after)
+    was = set(progress.overdue(before, as_of_before)["pledge_id"].astype(str))
+    link = changes.dropna(subset=["pledge_id_after"]).set_index("pledge_id_after")
+    prev = ov_a["pledge_id"].astype(str).map(link["pledge_id_before"])
+    keep = ~prev.isin(was).to_numpy()
+    out = ov_a.loc[keep].copy()
+    out["change"] = out["pledge_id"].astype(str).map(link["change"]).to_numpy()
+    out = out.reindex(columns=cols)
+    out["status"] = out["status"].astype("string")
+    out["change"] = out["change"].astype("string")
+    return out.reset_index(drop=True)
+
+
+def compliance_change(before: pd.DataFrame, after: pd.DataFrame, as_of_before: object,
+                      as_of_after: object,
+                      window_months: int = progress.REPORT_WINDOW_MONTHS) -> pd.DataFrame:
+    """Reporting compliance (``progress.reporting_compliance``) at each date, two rows
+    (``side`` = ``"before"``, ``"after"``): ``side, as_of, pledges, reported_recently,
+    never_reported, compliance_pct`` (percent), ``change_pp`` (after - before, percentage
+    points, on the ``"after"`` row; NaN on the other)."""
+    rows = []
+    for side, df, when in (("before", before, as_of_before), ("after", after, as_of_after)):
+        rc = progress.reporting_compliance(df, when, window_months).iloc[0]
+        rows.append({"side": side, "as_of": pd.Timestamp(countries.as_of_date(when)),
+                     "pledges": int(rc["pledges"]),
+                     "reported_recently": int(rc["reported_recently"]),
+                     "never_reported": int(rc["never_reported"]),
+                     "compliance_pct": float(rc["compliance_pct"])})
+    out = pd.DataFrame(rows)
+    out["change_pp"] = [np.nan, out["compliance_pct"].iloc[1] - out["compliance_pct"].iloc[0]]
+    out["side"] = out["side"].astype("string")
+    out["as_of"] = out["as_of"].astype("datetime64[ns]")
+    return out
+
+
+def summary(changes: pd.DataFrame) -> pd.DataFrame:
+    """One row of headline counts: ``pledges_before, pledges_after, new, no_longer_listed,
+    changed, unchanged, needs_review, status_moved_backwards, usd_before, usd_after``
+    (sums of stated values), ``usd_new``, ``usd_no_longer_listed``, ``usd_value_changes``
+    (net USD change of matched pledges whose stated value changed: up, down, newly / no
+    longer stated, restated), ``usd_conversion_effects`` (net USD change of the
+    "conversion only" pledges). ``usd_after - usd_before`` is the sum of the last four."""
+    ch = changes["change"]
+    vc = changes["value_change"]
+    delta = changes["value_usd_after"].fillna(0.0) - changes["value_usd_before"].fillna(0.0)
+    matched = ch.isin([CHANGED, UNCHANGED])
+    return pd.DataFrame([{
+        "pledges_before": int(changes["pledge_id_before"].notna().sum()),
+        "pledges_after": int(changes["pledge_id_after"].notna().sum()),
+        "new": int((ch == NEW).sum()), "no_longer_listed": int((ch == NO_LONGER_LISTED).sum()),
+        "changed": int((ch == CHANGED).sum()), "unchanged": int((ch == UNCHANGED).sum()),
+        "needs_review": int(changes["needs_review"].sum()),
+        "status_moved_backwards": int(changes["moved_backwards"].sum()),
+        "usd_before": float(changes["value_usd_before"].sum()),
+        "usd_after": float(changes["value_usd_after"].sum()),
+        "usd_new": float(changes.loc[ch == NEW, "value_usd_after"].sum()),
+        "usd_no_longer_listed": -float(changes.loc[ch == NO_LONGER_LISTED,
+                                                   "value_usd_before"].sum()),
+        "usd_value_changes": float(delta[matched & ~vc.isin(["unchanged",
+                                                             "conversion only"])].sum()),
+        "usd_conversion_effects": float(delta[matched & (vc == "conversion only")].sum()),
+    }])
+
+
+@dataclass
+class Comparison:
+    """Everything a "what changed" report shows (see the functions of the same names)."""
+
+    as_of_before: dt.date
+    as_of_after: dt.date
+    changes: pd.DataFrame
+    review: pd.DataFrame
+    status_transitions: pd.DataFrame
+    group_changes: pd.DataFrame
+    listing_changes: pd.DataFrame
+    newly_overdue: pd.DataFrame
+    compliance: pd.DataFrame
+    summary: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables by file stem, for ``report.write_tables``."""
+        return {"changes_by_pledge": self.changes, "changes_for_review": self.review,
+                "status_transitions": self.status_transitions,
+                "group_changes": self.group_changes, "listing_changes": self.listing_changes,
+                "newly_overdue": self.newly_overdue, "compliance_change": self.compliance,
+                "changes_summary": self.summary}
+
+
+def compare(before: pd.DataFrame, after: pd.DataFrame, as_of_before: object,
+            as_of_after: object, ids: str = "auto", threshold: float = FUZZY_THRESHOLD,
+            groups: Sequence[str] = UN_GROUPS, method: str = "offline") -> Comparison:
+    """All the tables of a comparison of ``before`` (dated ``as_of_before``) with ``after``
+    (dated ``as_of_after``); dates as ``countries.as_of_date`` reads them."""
+    b_when, a_when = countries.as_of_date(as_of_before), countries.as_of_date(as_of_after)
+    m = match_pledges(before, after, ids, threshold)
+    ch = changes_by_pledge(before, after, m)
+    return Comparison(
+        as_of_before=b_when, as_of_after=a_when, changes=ch, review=m.review,
+        status_transitions=status_transitions(ch),
+        group_changes=group_changes(before, after, b_when, a_when, groups, method),
+        listing_changes=listing_changes(ch, before, after, b_when, a_when),
+        newly_overdue=newly_overdue(ch, before, after, b_when, a_when),
+        compliance=compliance_change(before, after, b_when, a_when),
+        summary=summary(ch),
+    )
+

@@ -1,0 +1,313 @@
+"""What changed between two pledge tables (p2c_analysis.changes): hand-built pairs for each rule,
+then the bundled public record as of 2025-03-01 against 2026-03-31."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from p2c_analysis import changes, fields, record
+from p2c_analysis.pledges import load_pledges
+
+
+def _table(rows: list[dict]) -> pd.DataFrame:
+    """A canonical table from hand-written rows (ids as given: source ids)."""
+    return fields.coerce_canonical(pd.DataFrame(rows))
+
+
+def _csv(tmp_path, name: str, rows: list[tuple[str, str]]) -> pd.DataFrame:
+    """A pledge file with titles and pledgers only, loaded: the loader derives the ids."""
+    p = tmp_path / name
+    body = "pledge_title,pledger\n" + "\n".join(f'"{t}","{who}"' for t, who in rows) + "\n"
+    p.write_text(body, encoding="utf-8")
+    return load_pledges(p).valid
+
+
+def _row(ch: pd.DataFrame, pledge_id: str) -> pd.Series:
+    hit = ch[(ch["pledge_id_before"] == pledge_id) | (ch["pledge_id_after"] == pledge_id)]
+    assert len(hit) == 1, hit
+    return hit.iloc[0]
+
+
+# --- ids ------------------------------------------------------------------------------------------
+
+def test_id_kind(tmp_path):
+    derived = _csv(tmp_path, "a.csv", [("Rural towers", "Acme")])
+    assert changes.id_kind(derived) == "derived"
+    assert changes.id_kind(_table([{"pledge_id": "PLEDGE-17", "title": "x", "pledger": "y"}])) \
+        == "source"
+    # an id that looks like a hash but is not the hash of its title and pledger: a source id
+    fake = derived.assign(pledge_id="P2C-0123ABCD")
+    assert changes.id_kind(fake) == "source"
+
+
+def test_matched_by_source_id_even_when_the_title_changes():
+    before = _table([{"pledge_id": "X-1", "title": "Rural towers", "pledger": "Acme"}])
+    after = _table([{"pledge_id": "X-1", "title": "Towers for 300 villages", "pledger": "Acme"}])
+    ch = changes.changes_by_pledge(before, after)
+    r = _row(ch, "X-1")
+    assert r["match_rule"] == "pledge_id" and r["change"] == "changed"
+    assert r["what_changed"] == "title"
+    assert r["title"] == "Towers for 300 villages"
+
+
+def test_same_pledger_and_title_under_another_source_id_is_for_review():
+    before = _table([{"pledge_id": "X-1", "title": "Rural towers", "pledger": "Acme"}])
+    after = _table([{"pledge_id": "Y-9", "title": "Rural Towers", "pledger": "ACME"}])
+    m = changes.match_pledges(before, after)
+    assert len(m.review) == 1 and "another pledge_id" in m.review["reason"].iloc[0]
+    ch = changes.changes_by_pledge(before, after, m)
+    assert sorted(ch["change"]) == ["new", "no longer listed"]  # never merged
+    assert ch["needs_review"].all()
+
+
+# --- matching by name -----------------------------------------------------------------------------
+
+def test_exact_key_after_normalisation(tmp_path):
+    before = _csv(tmp_path, "b.csv", [("Digital skills for youth", "Acme Organisation")])
+    after = _csv(tmp_path, "a.csv", [("Digital Skills for Youth.", "ACME organization")])
+    assert before["pledge_id"].iloc[0] != after["pledge_id"].iloc[0]  # derived ids differ
+    ch = changes.changes_by_pledge(before, after)
+    assert len(ch) == 1
+    assert ch["match_rule"].iloc[0] == "pledger + title"
+    assert ch["change"].iloc[0] == "changed"  # the title text (case, full stop) changed
+
+
+def test_near_duplicate_title_matched_fuzzily(tmp_path):
+    before = _csv(tmp_path, "b.csv", [
+        ("Connect 1 million underserved people in Sub-Saharan Africa", "Eutelsat"),
+        ("Satellite airtime for emergencies", "Eutelsat")])
+    after = _csv(tmp_path, "a.csv", [
+        ("Connect 1 million underserved people in Sub-Saharan Africa via satellite",
+         "Eutelsat"),
+        ("Satellite airtime for emergencies", "Eutelsat")])
+    m = changes.match_pledges(before, after)
+    assert m.review.empty
+    ch = changes.changes_by_pledge(before, after, m)
+    fuzzy = ch[ch["match_rule"] == "pledger + fuzzy title"]
+    assert len(fuzzy) == 1
+    assert fuzzy["match_score"].iloc[0] >= changes.FUZZY_THRESHOLD
+    assert fuzzy["what_changed"].iloc[0] == "title"
+    assert (ch["match_rule"] == "pledger + title").sum() == 1
+    assert not ch["change"].isin(["new", "no longer listed"]).any()
+
+
+def test_unrelated_titles_of_the_same_pledger_are_not_matched(tmp_path):
+    before = _csv(tmp_path, "b.csv", [("Rural connectivity in Kenya", "Acme")])
+    after = _csv(tmp_path, "a.csv", [("Cybersecurity training for officials", "Acme")])
+    ch = changes.changes_by_pledge(before, after)
+    assert sorted(ch["change"]) == ["new", "no longer listed"]
+    assert not ch["needs_review"].any()
+
+
+def test_ambiguous_candidates_are_listed_not_merged(tmp_path):
+    before = _csv(tmp_path, "b.csv", [("Rural connectivity in Kenya", "Acme")])
+    after = _csv(tmp_path, "a.csv", [("Rural connectivity in Kenya phase 1", "Acme"),
+                                     ("Rural connectivity in Kenya phase 2", "Acme")])
+    m = changes.match_pledges(before, after)
+    assert len(m.review) == 2
+    assert m.review["reason"].str.startswith("ambiguous").all()
+    assert (m.review["score"] >= changes.FUZZY_THRESHOLD).all()
+    ch = changes.changes_by_pledge(before, after, m)
+    assert ch["match_rule"].isna().all()
+    assert sorted(ch["change"]) == ["new", "new", "no longer listed"]
+    assert ch["needs_review"].all()
+
+
+def test_same_title_under_another_pledger_is_for_review(tmp_path):
+    before = _csv(tmp_path, "b.csv", [("Community networks", "Internet Society")])
+    after = _csv(tmp_path, "a.csv", [("Community networks", "ISOC Foundation")])
+    m = changes.match_pledges(before, after)
+    assert m.review["reason"].tolist() == ["same title, another pledger"]
+    assert changes.changes_by_pledge(before, after, m)["needs_review"].all()
+
+
+def test_threshold_is_checked():
+    t = _table([{"pledge_id": "A", "title": "x", "pledger": "y"}])
+    with pytest.raises(ValueError, match="threshold"):
+        changes.match_pledges(t, t, threshold=0)
+    with pytest.raises(ValueError, match="ids="):
+        changes.match_pledges(t, t, ids="guess")
+
+
+# --- statuses and values --------------------------------------------------------------------------
+
+BASE = {"title": "t", "pledger": "p", "target_year": 2030}
+
+
+def _pair(before_rows: list[dict], after_rows: list[dict]) -> pd.DataFrame:
+    return changes.changes_by_pledge(_table([BASE | r for r in before_rows]),
+                                     _table([BASE | r for r in after_rows]))
+
+
+def test_withdrawn_is_a_status_no_longer_listed_is_absence():
+    ch = _pair([{"pledge_id": "W", "status": "in progress"},
+                {"pledge_id": "G", "status": "in progress"}],
+               [{"pledge_id": "W", "status": "withdrawn"}])
+    w, g = _row(ch, "W"), _row(ch, "G")
+    assert (w["change"], w["status_after"], w["status_change"]) == (
+        "changed", "withdrawn", "withdrawn")
+    assert g["change"] == "no longer listed"
+    assert pd.isna(g["status_after"]) and pd.isna(g["status_change"])
+    assert not w["moved_backwards"] and not g["moved_backwards"]
+
+
+def test_status_moving_backwards():
+    ch = _pair([{"pledge_id": "B", "status": "completed"},
+                {"pledge_id": "F", "status": "announced"},
+                {"pledge_id": "U", "status": "unknown"}],
+               [{"pledge_id": "B", "status": "in progress"},
+                {"pledge_id": "F", "status": "completed"},
+                {"pledge_id": "U", "status": "announced"}])
+    b, f, u = _row(ch, "B"), _row(ch, "F"), _row(ch, "U")
+    assert b["status_change"] == "backward" and b["moved_backwards"]
+    assert f["status_change"] == "forward" and not f["moved_backwards"]
+    assert u["status_change"] == "first reported" and not u["moved_backwards"]
+    assert changes.summary(ch)["status_moved_backwards"].item() == 1
+
+
+def _valued(pid: str, text: str | None, currency: str | None, usd: float | None) -> dict:
+    return {"pledge_id": pid, "value_as_stated": text, "currency": currency,
+            "estimated_value_usd": np.nan if usd is None else usd}
+
+
+def test_value_change_kinds():
+    ch = _pair(
+        [_valued("CUR", "EUR 10 million", "EUR", 10.8e6),
+         _valued("CONV", "EUR 10 million", "EUR", 10.8e6),
+         _valued("UP", "USD 5 million", "USD", 5e6),
+         _valued("DOWN", "EUR 20 million", "EUR", 21.6e6),
+         _valued("NEWLY", None, None, None),
+         _valued("GONE", "USD 1 million", "USD", 1e6),
+         _valued("SAME", "USD 2 million", "USD", 2e6),
+         _valued("REWORD", "USD 3 million", "USD", 3e6)],
+        [_valued("CUR", "USD 11 million", "USD", 11e6),
+         _valued("CONV", "EUR 10 million", "EUR", 11.0e6),  # same text, another rate
+         _valued("UP", "USD 7.5 million", "USD", 7.5e6),
+         _valued("DOWN", "EUR 15 million", "EUR", 17.4e6),  # fewer euros (and another rate)
+         _valued("NEWLY", "USD 4 million", "USD", 4e6),
+         _valued("GONE", None, None, None),
+         _valued("SAME", "USD 2 million", "USD", 2e6),
+         _valued("REWORD", "US$3,000,000", "USD", 3e6)])
+    kind = dict(zip(ch["pledge_id"], ch["value_change"], strict=True))
+    assert kind == {"CUR": "restated in another currency", "CONV": "conversion only",
+                    "UP": "up", "DOWN": "down", "NEWLY": "newly stated",
+                    "GONE": "no longer stated", "SAME": "unchanged", "REWORD": "unchanged"}
+    assert _row(ch, "CONV")["value_usd_delta"] == pytest.approx(0.2e6)
+    assert _row(ch, "CONV")["what_changed"] == "value (conversion only)"
+    assert _row(ch, "REWORD")["change"] == "unchanged"
+    s = changes.summary(ch).iloc[0]
+    assert s["usd_conversion_effects"] == pytest.approx(0.2e6)
+    # CUR +0.2, UP +2.5, DOWN -4.2, NEWLY +4, GONE -1 (million)
+    assert s["usd_value_changes"] == pytest.approx(1.5e6)
+    assert s["usd_after"] - s["usd_before"] == pytest.approx(
+        s["usd_new"] + s["usd_no_longer_listed"] + s["usd_value_changes"]
+        + s["usd_conversion_effects"])
+
+
+def test_status_transitions_table():
+    ch = _pair([_valued("A", "USD 1 million", "USD", 1e6) | {"status": "announced"},
+                _valued("B", "USD 2 million", "USD", 2e6) | {"status": "announced"},
+                _valued("C", "USD 4 million", "USD", 4e6) | {"status": "in progress"}],
+               [_valued("A", "USD 1 million", "USD", 1e6) | {"status": "completed"},
+                _valued("B", "USD 2 million", "USD", 2e6) | {"status": "announced"},
+                _valued("D", "USD 8 million", "USD", 8e6) | {"status": "announced"}])
+    t = changes.status_transitions(ch)
+    got = {(r.status_before, r.status_after): (r.pledges, r.value_usd)
+           for r in t.itertuples(index=False)}
+    assert got == {("announced", "announced"): (1, 2e6), ("announced", "completed"): (1, 1e6),
+                   ("in progress", "not listed"): (1, 4e6), ("not listed", "announced"): (1, 8e6)}
+    assert list(t.columns) == ["status_before", "status_after", "pledges", "value_usd"]
+    # ladder order: announced rows first, "not listed" last
+    assert t["status_before"].tolist() == ["announced", "announced", "in progress", "not listed"]
+
+
+def test_changes_table_columns_and_order():
+    ch = _pair([{"pledge_id": "B"}, {"pledge_id": "A"}], [{"pledge_id": "C"}, {"pledge_id": "A"}])
+    assert list(ch.columns) == list(changes.CHANGE_COLUMNS)
+    assert ch["pledge_id"].tolist() == ["A", "B", "C"]
+    assert ch["change"].tolist() == ["unchanged", "no longer listed", "new"]
+
+
+def test_arrow_backed_tables_give_the_same_answer(tmp_path):
+    from p2c_analysis import snapshots
+
+    before = _table([BASE | _valued("A", "EUR 10 million", "EUR", 10.8e6)
+                     | {"focus_areas": ["ACCESS"], "status": "announced"},
+                     BASE | {"pledge_id": "B", "sdgs": [9, 17]}])
+    after = _table([BASE | _valued("A", "EUR 10 million", "EUR", 11e6)
+                    | {"focus_areas": ["ACCESS", "ADOPTION"], "status": "completed"},
+                    BASE | {"pledge_id": "B", "sdgs": [9, 17]}])
+    for df, name in ((before, "b"), (after, "a")):
+        snapshots.write_pledges_parquet(df, tmp_path / f"{name}.parquet")
+    fast = changes.changes_by_pledge(
+        *(snapshots.read_pledges_parquet(tmp_path / f"{n}.parquet", backend="arrow",
+                                         columns=changes.COMPARISON_COLUMNS) for n in "ba"))
+    plain = changes.changes_by_pledge(before, after)
+    pd.testing.assert_frame_equal(fast, plain)
+    assert plain["what_changed"].iloc[0] == "focus_areas; status; value (conversion only)"
+
+
+# --- the bundled public record: 2025-03-01 against 2026-03-31 -----------------------------------
+
+@pytest.fixture(scope="module")
+def comparison() -> changes.Comparison:
+    a, b = record.public_record("2025-03-01"), record.public_record("2026-03-31")
+    return changes.compare(a.pledges, b.pledges, a.as_of, b.as_of)
+
+
+def test_bundled_comparison_lists_new_pledges_and_huawei(comparison):
+    ch = comparison.changes
+    new = ch[ch["change"] == "new"]
+    assert {"MTN Group", "Globalstar", "Axian Telecom", "Cisco", "China Unicom", "Mobily",
+            "Ooredoo Group"} <= set(new["pledger"])
+    assert len(new) == 9
+    assert (ch["change"] == "no longer listed").sum() == 0
+    huawei = ch[ch["title"].str.startswith("Connectivity for about 120 million")].iloc[0]
+    assert (huawei["status_before"], huawei["status_after"]) == ("in progress", "completed")
+    assert huawei["status_change"] == "forward" and huawei["change"] == "changed"
+    assert huawei["match_rule"] == "pledger + title"  # derived ids: matched by name
+    assert huawei["status_source_after"] == "public evidence"
+    assert comparison.review.empty
+
+
+def test_bundled_listing_and_groups(comparison):
+    lc = comparison.listing_changes
+    by_type = lc[lc["dimension"] == "stakeholder_type"]
+    assert by_type["new_pledges"].sum() == 9  # one stakeholder type per pledge
+    assert by_type["no_longer_listed_pledges"].sum() == 0
+    assert set(lc["dimension"]) == {"focus_area", "stakeholder_type", "target_group"}
+    g = comparison.group_changes
+    assert g["group"].tolist() == ["LDC", "LLDC", "SIDS"]
+    assert (g["year_before"] == 2024).all() and (g["year_after"] == 2024).all()
+    # pledges are only added between the two dates: targeting cannot shrink
+    assert (g["pledges_after"] >= g["pledges_before"]).all()
+
+
+def test_bundled_overdue_and_compliance(comparison):
+    od = comparison.newly_overdue
+    # ZTE's USD 400 m a year through 2025 (status "announced"): overdue in 2026, not in 2025
+    assert od["pledger"].eq("ZTE Corporation").any()
+    # Huawei's 2025 target was met (completed): not overdue
+    assert not od["title"].str.startswith("Connectivity for about 120 million").any()
+    assert (od["years_overdue"] >= 1).all()
+    c = comparison.compliance.set_index("side")
+    # reports in the 12 months to 2026-03-31: Huawei (2026-03-05), Internet Society (2025-07-07)
+    assert c.loc["after", "reported_recently"] == 2
+    assert c.loc["after", "pledges"] == 43 and c.loc["before", "pledges"] == 34
+    assert set(comparison.tables()) >= {"changes_by_pledge", "status_transitions",
+                                        "group_changes", "listing_changes"}
+
+
+def test_vectorised_key_equals_parsing_text_key():
+    import pyarrow as pa
+
+    from p2c_analysis import parsing
+
+    texts = [*record.load_record_files()[0]["title"].tolist(),
+             *record.load_record_files()[0]["pledger"].tolist(),
+             "Digital Skills for Youth.", " A & B  (x) ", "e& (Emirates)", "Côte d’Ivoire-x_y/z",
+             "tab\there\u00a0nbsp", "Organisation-wide"]
+    got = changes.normalise_text(pa.array(texts)).to_pylist()
+    assert got == [parsing.text_key(t) for t in texts]
