@@ -1,8 +1,10 @@
 """The coalition's published totals over time (the only public view of the whole platform).
 
-Everything here is derived by code from ``data/pledges/published_aggregates.csv``: one row per
-figure the coalition (or someone quoting it) published, with ``as_of_date, metric,
-breakdown_dimension, breakdown_value, value, unit, source_url, quote, notes``.
+Everything here is derived by code from the published-figures files (:data:`PUBLISHED_FILES`:
+``data/pledges/published_aggregates.csv`` and ``published_aggregates_additions_2026-12.csv``,
+read together): one row per figure the coalition (or someone quoting it) published, with
+``as_of_date, metric, breakdown_dimension, breakdown_value, value, unit, source_url, quote,
+notes``.
 
 - :func:`load_milestones` — the headline totals (pledges, USD value, entities, countries) by date;
 - :func:`goal` — the coalition's target (USD 100 billion by 2026), read from the file;
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +40,9 @@ import pandas as pd
 from p2c_analysis import paths
 from p2c_analysis.export import write_csv
 
+#: The bundled published-figures files, read together when no path is given.
+PUBLISHED_FILES: tuple[Path, ...] = (paths.PUBLISHED_AGGREGATES,
+                                     paths.PUBLISHED_AGGREGATES_ADDITIONS)
 HEADLINE_METRICS: tuple[str, ...] = ("total_pledges", "total_value_usd", "entities", "countries")
 MILESTONE_COLUMNS: tuple[str, ...] = (
     "date", "date_as_stated", *HEADLINE_METRICS, "is_third_party", "source_url",
@@ -68,22 +73,35 @@ def _parse_date(text: str, where: str) -> pd.Timestamp:
     return stamp
 
 
-def _file_name(path: str | Path | None) -> str:
-    """The file name errors quote: the given path's, else the bundled file's."""
-    return Path(paths.PUBLISHED_AGGREGATES if path is None else path).name
+def _file_name(path: str | Path | Sequence[str | Path] | None) -> str:
+    """The file name(s) errors quote: the given paths', else the bundled files'."""
+    files = PUBLISHED_FILES if path is None else [path] if isinstance(path, str | Path) else path
+    return " + ".join(Path(f).name for f in files)
 
 
-def load_published(path: str | Path | None = None) -> pd.DataFrame:
-    """The published-figures file, parsed: every row of ``published_aggregates.csv``.
+def load_published(path: str | Path | Sequence[str | Path] | None = None) -> pd.DataFrame:
+    """The published figures, parsed: every row of the published-figures file(s).
 
+    ``path``: one file, several files (read in order, rows stacked), or ``None`` = the bundled
+    files :data:`PUBLISHED_FILES` (``published_aggregates.csv`` then its 2026-12 additions).
     Adds ``date`` (datetime64[ns], first day of the stated period), ``date_as_stated`` (the
-    ``as_of_date`` text) and ``is_third_party`` (bool, see module docstring). ``value`` is float
+    ``as_of_date`` text), ``is_third_party`` (bool, see module docstring), ``source_file``
+    (file name) and ``line`` (the row's line in its file, header = 1). ``value`` is float
     (counts, USD, percent or rank as given by ``unit``). Missing text is ``<NA>``.
     Raises ``ValueError`` naming the file and row for a missing column, a bad date or a
     non-numeric value.
     """
-    p = paths.track(paths.PUBLISHED_AGGREGATES if path is None else path)
-    return _parse_published(p, p.stat().st_mtime_ns).copy()
+    if path is None:
+        files: list[str | Path] = list(PUBLISHED_FILES)
+    elif isinstance(path, str | Path):
+        files = [path]
+    else:
+        files = list(path)
+    frames = []
+    for f in files:
+        p = paths.track(f)
+        frames.append(_parse_published(p, p.stat().st_mtime_ns))
+    return pd.concat(frames, ignore_index=True)
 
 
 @functools.cache
@@ -108,10 +126,12 @@ def _parse_published(p: Path, _mtime_ns: int) -> pd.DataFrame:
     out.insert(1, "date_as_stated", df["as_of_date"])
     out.insert(5, "value", values.astype("float64"))
     out["is_third_party"] = df["notes"].fillna("").str.contains(_THIRD_PARTY).astype(bool)
+    out["source_file"] = pd.array([p.name] * len(out), dtype="string")
+    out["line"] = np.arange(2, len(out) + 2, dtype="int64")
     return out
 
 
-def load_milestones(path: str | Path | None = None) -> pd.DataFrame:
+def load_milestones(path: str | Path | Sequence[str | Path] | None = None) -> pd.DataFrame:
     """Headline totals over time, one row per (date, is_third_party).
 
     Columns: ``date`` (datetime64[ns], first day of the stated period), ``date_as_stated``
@@ -145,7 +165,7 @@ def load_milestones(path: str | Path | None = None) -> pd.DataFrame:
     return out
 
 
-def goal(path: str | Path | None = None) -> dict:
+def goal(path: str | Path | Sequence[str | Path] | None = None) -> dict:
     """The coalition's goal, read from the ``target_total_value_usd`` rows.
 
     Returns ``{"value_usd": float (nominal USD), "year": int (by the end of that year),
@@ -171,7 +191,7 @@ def goal(path: str | Path | None = None) -> dict:
 
 
 def breakdown(metric: str, date: str | None = BREAKDOWN_DATE,
-              path: str | Path | None = None) -> pd.DataFrame:
+              path: str | Path | Sequence[str | Path] | None = None) -> pd.DataFrame:
     """Published rows of one ``metric``, e.g. ``"pledges_by_stakeholder_type"``.
 
     ``date`` selects the rows stated for that ``as_of_date`` (default: the 2023 Annual Report
@@ -212,12 +232,13 @@ def breakdown(metric: str, date: str | None = BREAKDOWN_DATE,
 
 
 def breakdowns(metrics: Iterable[str], date: str | None = BREAKDOWN_DATE,
-               path: str | Path | None = None) -> pd.DataFrame:
+               path: str | Path | Sequence[str | Path] | None = None) -> pd.DataFrame:
     """:func:`breakdown` of several metrics stacked, in the order given."""
     return pd.concat([breakdown(m, date, path) for m in metrics], ignore_index=True)
 
 
-def headline(metric: str, date: str = BREAKDOWN_DATE, path: str | Path | None = None) -> float:
+def headline(metric: str, date: str = BREAKDOWN_DATE,
+             path: str | Path | Sequence[str | Path] | None = None) -> float:
     """One headline total (``total_pledges``, ``total_value_usd``, ``entities``, ``countries``)
     as published by ITU for ``date`` (``as_of_date`` text). Raises ``KeyError`` when absent."""
     m = load_milestones(path)

@@ -69,11 +69,9 @@ def _slope(x: np.ndarray, y: np.ndarray, fit: str) -> float:
 
 # --- (a) mobilisation -------------------------------------------------------------------------
 
-def mobilisation(milestones: pd.DataFrame | None = None,
-                 include_third_party: bool = False) -> pd.DataFrame:
-    """Cumulative published totals over time: ``date, decimal_year, total_pledges,
-    total_value_usd, is_third_party`` sorted by date (NaN = not published at that date).
-    Default: ``milestones.load_milestones()`` without third-party figures."""
+def _published(milestones: pd.DataFrame | None, include_third_party: bool) -> pd.DataFrame:
+    """The milestones table (default ``milestones.load_milestones()``) without third-party
+    rows unless asked, sorted by date, with ``decimal_year``; all its columns kept."""
     if milestones is None:
         from p2c_analysis import milestones as ms
 
@@ -88,6 +86,15 @@ def mobilisation(milestones: pd.DataFrame | None = None,
     m = m.sort_values("date", kind="stable").reset_index(drop=True)
     m["date"] = pd.to_datetime(m["date"])
     m["decimal_year"] = decimal_year(m["date"])
+    return m
+
+
+def mobilisation(milestones: pd.DataFrame | None = None,
+                 include_third_party: bool = False) -> pd.DataFrame:
+    """Cumulative published totals over time: ``date, decimal_year, total_pledges,
+    total_value_usd, is_third_party`` sorted by date (NaN = not published at that date).
+    Default: ``milestones.load_milestones()`` without third-party figures."""
+    m = _published(milestones, include_third_party)
     return m[["date", "decimal_year", "total_pledges", "total_value_usd", "is_third_party"]]
 
 
@@ -97,6 +104,38 @@ def _goal(goal: dict | None) -> tuple[float, int]:
 
         goal = ms.goal()
     return float(goal["value_usd"]), int(goal["year"])
+
+
+def _window_start(last_date: pd.Timestamp, window_years: float) -> pd.Timestamp:
+    """First date of a pace window ending at ``last_date`` (inclusive)."""
+    if window_years <= 0:
+        raise ValueError(f"windows: {window_years} is not a positive number of years")
+    return last_date - pd.Timedelta(days=float(window_years) * DAYS_PER_YEAR)
+
+
+def pace_points(
+    milestones: pd.DataFrame | None = None,
+    windows: Sequence[float] = (1, 2, 3),
+    include_third_party: bool = False,
+) -> pd.DataFrame:
+    """The published points each pace window of :func:`mobilisation_pace` rests on.
+
+    One row per (window, published USD total): ``window_years, date, total_value_usd,
+    total_pledges`` (NaN = no count published that day), ``is_third_party``, ``source_url``
+    (``<NA>`` when the milestones table has none). The selection of :func:`mobilisation_pace`:
+    the USD totals dated on or after ``last_date - window_years * 365.25 days``."""
+    v = _published(milestones, include_third_party).dropna(subset=["total_value_usd"])
+    if v.empty:
+        raise ValueError("milestones: no published total_value_usd to measure a pace")
+    if "source_url" not in v.columns:
+        v["source_url"] = pd.NA
+    last = v["date"].iloc[-1]
+    cols = ["date", "total_value_usd", "total_pledges", "is_third_party", "source_url"]
+    frames = [v.loc[v["date"] >= _window_start(last, w), cols].assign(window_years=float(w))
+              for w in windows]
+    out = pd.concat(frames, ignore_index=True)
+    out["source_url"] = out["source_url"].astype("string")
+    return out[["window_years", *cols]]
 
 
 def mobilisation_pace(
@@ -114,7 +153,9 @@ def mobilisation_pace(
     value reaches the goal; ``NaT`` when the pace is not positive or the goal is more than
     :data:`MAX_YEARS_AHEAD` years away; the date of the first figure
     at or above the goal if already reached), ``value_at_deadline_usd`` (projected value on
-    31 Dec of the goal year), ``on_track`` (goal date on or before that deadline), ``kind``.
+    31 Dec of the goal year), ``on_track`` (goal date on or before that deadline), ``kind``,
+    ``dates_used`` (the dates of the published USD totals the window's pace rests on,
+    ``"; "``-joined ISO dates; :func:`pace_points` lists them with their values and sources).
     """
     m = mobilisation(milestones, include_third_party)
     goal_usd, goal_year = _goal(goal)
@@ -126,9 +167,7 @@ def mobilisation_pace(
     reached = v[v["total_value_usd"] >= goal_usd]
     rows = []
     for w in windows:
-        if w <= 0:
-            raise ValueError(f"windows: {w} is not a positive number of years")
-        start = last["date"] - pd.Timedelta(days=float(w) * DAYS_PER_YEAR)
+        start = _window_start(last["date"], w)
         win = v[v["date"] >= start]
         pace = _slope(win["decimal_year"].to_numpy(), win["total_value_usd"].to_numpy(), fit)
         c = m[(m["date"] >= start) & m["total_pledges"].notna()]
@@ -151,6 +190,7 @@ def mobilisation_pace(
             "value_at_deadline_usd": float(at_deadline),
             "on_track": bool(pd.notna(gdate) and gdate <= deadline),
             "kind": KIND,
+            "dates_used": "; ".join(f"{d:%Y-%m-%d}" for d in win["date"]),
         })
     out = pd.DataFrame(rows)
     out["goal_date"] = pd.to_datetime(out["goal_date"])

@@ -1,0 +1,221 @@
+"""How consistent are the coalition's published totals? Checks on them, as data.
+
+The published headline totals (``milestones.load_published``: pledges, USD value, entities,
+countries; both bundled files) are the only public view of the whole platform. Each check
+below returns findings, one row per finding (:data:`CHECK_COLUMNS`), with a one-sentence
+``explanation``; :func:`published_totals_checks` runs them all. Figures are never averaged or
+corrected: a finding shows both numbers and both sources.
+
+Kinds (:data:`KINDS`):
+
+- ``"total goes down"``: an ITU figure of a cumulative total (pledges, value, entities,
+  countries) lower than one ITU published for an earlier date (the highest earlier figure is
+  the comparison). Third-party quotes are left out (they often repeat an older figure).
+- ``"sources disagree"``: two or more figures for the same metric and the same stated date
+  (``as_of_date`` text) that differ, ITU or third party; the lowest and highest are shown.
+- ``"increase vs itemised pledges"``: between two consecutive dates with an ITU USD total
+  (per date, the highest ITU figure), the rise of the total beside the USD of the itemised
+  public pledges announced in that window: announced after the first date and, for a month
+  or a year, with the whole period on or before the second (``record.period_end``), e.g. the
+  four MWC 2024 pledges against the rise to USD 46 bn. Windows without a rise, or without an
+  itemised pledge that states a value, are not findings.
+- ``"count repeated while value grows"``: the same ITU count (pledges, entities, countries)
+  published at dates at least :data:`MIN_REPEAT_DAYS` apart while the ITU USD total rose in
+  between. The USD total "at" a date is the latest ITU total published on or before it plus
+  :data:`SAME_EVENT_DAYS` (a total announced a few days after the count belongs to the same
+  event, e.g. 1,000 pledges on 2 March 2026 and USD 82 bn on 4 March 2026).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import numpy as np
+import pandas as pd
+
+from p2c_analysis import milestones, record
+
+KINDS: tuple[str, ...] = (
+    "total goes down", "sources disagree", "increase vs itemised pledges",
+    "count repeated while value grows",
+)
+CHECK_COLUMNS: tuple[str, ...] = (
+    "kind", "metric", "date_1", "date_2", "value_1", "value_2", "source_1", "source_2",
+    "total_value_usd_1", "total_value_usd_2", "itemised_pledges", "itemised_usd",
+    "explanation",
+)
+COUNT_METRICS: tuple[str, ...] = ("total_pledges", "entities", "countries")
+VALUE_METRIC = "total_value_usd"
+#: A count repeated over at least this many days is reported (about three months).
+MIN_REPEAT_DAYS = 90
+#: A USD total published up to this many days after a count belongs to the same announcement.
+SAME_EVENT_DAYS = 7
+_LABELS = {"total_pledges": "pledge count", "total_value_usd": "total value",
+           "entities": "count of pledging entities", "countries": "count of countries"}
+
+
+def fmt_value(metric: str, value: float) -> str:
+    """A published figure in words: ``"USD 46 bn"`` for USD totals, ``"1,000"`` for counts."""
+    if metric == VALUE_METRIC:
+        return f"USD {value / 1e9:,.2f}".rstrip("0").rstrip(".") + " bn"
+    return f"{value:,.0f}"
+
+
+def _host(url: object) -> str:
+    if url is None or (isinstance(url, float) and np.isnan(url)) or url is pd.NA:
+        return "no source"
+    return urlparse(str(url)).netloc or str(url)
+
+
+def headline_figures(published: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every published headline figure, one row each: ``date, date_as_stated, metric, value,
+    source_url, is_third_party``, sorted by date, metric, file order. ``published``: a
+    ``milestones.load_published`` table (default: both bundled files)."""
+    pub = milestones.load_published() if published is None else published
+    head = pub[pub["metric"].isin(milestones.HEADLINE_METRICS)
+               & pub["breakdown_dimension"].isna()]
+    cols = ["date", "date_as_stated", "metric", "value", "source_url", "is_third_party"]
+    return head[cols].sort_values(["date", "metric"], kind="stable").reset_index(drop=True)
+
+
+def _itu_series(head: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """One ITU figure per stated date (the highest, as ``milestones`` keeps), by date."""
+    h = head[(head["metric"] == metric) & ~head["is_third_party"]]
+    h = h.sort_values("value", ascending=False, kind="stable")
+    h = h.drop_duplicates("date_as_stated").sort_values("date", kind="stable")
+    return h.reset_index(drop=True)
+
+
+def _row(kind: str, metric: str, a: pd.Series, b: pd.Series, explanation: str,
+         **extra: object) -> dict:
+    return {"kind": kind, "metric": metric, "date_1": a["date_as_stated"],
+            "date_2": b["date_as_stated"], "value_1": float(a["value"]),
+            "value_2": float(b["value"]), "source_1": a["source_url"],
+            "source_2": b["source_url"], "explanation": explanation, **extra}
+
+
+def totals_going_down(head: pd.DataFrame) -> list[dict]:
+    """ITU cumulative totals lower than the highest ITU figure of an earlier date."""
+    out = []
+    for metric in milestones.HEADLINE_METRICS:
+        s = _itu_series(head, metric)
+        for i in range(1, len(s)):
+            earlier = s.iloc[:i]
+            top = earlier.loc[earlier["value"].idxmax()]
+            cur = s.iloc[i]
+            if cur["value"] < top["value"] and cur["date"] > top["date"]:
+                out.append(_row(
+                    "total goes down", metric, top, cur,
+                    f"The {_LABELS[metric]} ITU published for {cur['date_as_stated']} "
+                    f"({fmt_value(metric, cur['value'])}) is lower than the "
+                    f"{fmt_value(metric, top['value'])} it published for "
+                    f"{top['date_as_stated']}, although the total is cumulative."))
+    return out
+
+
+def sources_disagreeing(head: pd.DataFrame) -> list[dict]:
+    """Figures for the same metric and stated date that differ (lowest and highest shown)."""
+    out = []
+    for (date, metric), g in head.groupby(["date_as_stated", "metric"], sort=True):
+        if g["value"].nunique() < 2:
+            continue
+        lo = g.loc[g["value"].idxmin()]
+        hi = g.loc[g["value"].idxmax()]
+        listed = "; ".join(
+            f"{fmt_value(metric, r.value)} ({_host(r.source_url)}"
+            f"{', third party' if r.is_third_party else ''})"
+            for r in g.sort_values("value", kind="stable").itertuples())
+        out.append(_row(
+            "sources disagree", str(metric), lo, hi,
+            f"{len(g)} published figures give different {_LABELS[str(metric)]}s for {date}: "
+            f"{listed}; all are kept, none is averaged."))
+    return out
+
+
+def _in_window(pledges: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """Pledges announced after ``start`` whose stated period ends on or before ``end``."""
+    first = pd.to_datetime(pledges["announced_date"])
+    last = record.period_end(pledges["announced_date"], pledges["announced_precision"])
+    return (first > start) & (last <= end)
+
+
+def increases_vs_itemised(head: pd.DataFrame, pledges: pd.DataFrame) -> list[dict]:
+    """Rises of the ITU USD total beside the itemised public pledges announced in between."""
+    s = _itu_series(head, VALUE_METRIC)
+    out = []
+    for i in range(1, len(s)):
+        a, b = s.iloc[i - 1], s.iloc[i]
+        rise = b["value"] - a["value"]
+        inside = pledges[_in_window(pledges, a["date"], b["date"]).to_numpy()]
+        if rise <= 0 or not inside["estimated_value_usd"].notna().any():
+            continue
+        usd = float(inside["estimated_value_usd"].sum())
+        names = ", ".join(dict.fromkeys(inside["pledger"].astype(str)))
+        valued = int(inside["estimated_value_usd"].notna().sum())
+        out.append(_row(
+            "increase vs itemised pledges", VALUE_METRIC, a, b,
+            f"The published total rose by {fmt_value(VALUE_METRIC, rise)} between "
+            f"{a['date_as_stated']} and {b['date_as_stated']}; the {len(inside)} itemised "
+            f"public pledge(s) announced in that window ({names}; {valued} with a value) add "
+            f"up to {fmt_value(VALUE_METRIC, usd)}, {usd / rise:.0%} of the rise.",
+            itemised_pledges=len(inside), itemised_usd=usd,
+            total_value_usd_1=float(a["value"]), total_value_usd_2=float(b["value"])))
+    return out
+
+
+def _value_at(values: pd.DataFrame, date: pd.Timestamp) -> float:
+    known = values[values["date"] <= date + pd.Timedelta(days=SAME_EVENT_DAYS)]
+    return float(known["value"].iloc[-1]) if len(known) else float("nan")
+
+
+def counts_repeated(head: pd.DataFrame) -> list[dict]:
+    """The same ITU count at dates at least :data:`MIN_REPEAT_DAYS` apart while the ITU USD
+    total rose in between (first and last date of each run of equal figures)."""
+    values = _itu_series(head, VALUE_METRIC)
+    out = []
+    for metric in COUNT_METRICS:
+        s = _itu_series(head, metric)
+        run = (s["value"] != s["value"].shift()).cumsum()
+        for _, g in s.groupby(run, sort=True):
+            a, b = g.iloc[0], g.iloc[-1]
+            if (b["date"] - a["date"]).days < MIN_REPEAT_DAYS:
+                continue
+            v1, v2 = _value_at(values, a["date"]), _value_at(values, b["date"])
+            if not v2 > v1:
+                continue
+            out.append(_row(
+                "count repeated while value grows", metric, a, b,
+                f"ITU gave the same {_LABELS[metric]} ({fmt_value(metric, a['value'])}) for "
+                f"{a['date_as_stated']} and {b['date_as_stated']} while the published total "
+                f"value rose from {fmt_value(VALUE_METRIC, v1)} to "
+                f"{fmt_value(VALUE_METRIC, v2)}: the count did not move while the value grew.",
+                total_value_usd_1=v1, total_value_usd_2=v2))
+    return out
+
+
+def published_totals_checks(published: pd.DataFrame | None = None,
+                            pledges: pd.DataFrame | None = None) -> pd.DataFrame:
+    """All checks (see the module docstring), one row per finding, columns
+    :data:`CHECK_COLUMNS`: ``kind``, ``metric``, ``date_1``, ``date_2`` (dates as stated),
+    ``value_1``, ``value_2`` (the two figures: counts, or nominal USD), ``source_1``,
+    ``source_2`` (their URLs), ``total_value_usd_1``, ``total_value_usd_2`` (the USD totals a
+    count or rise is set against; NaN otherwise), ``itemised_pledges``, ``itemised_usd`` (the
+    public pledges of the window; NaN otherwise), ``explanation``. Sorted by kind (order of
+    :data:`KINDS`), ``date_1``, ``metric``.
+
+    ``published``: a ``milestones.load_published`` table (default: both bundled files).
+    ``pledges``: itemised public pledges (canonical table; default: every valid pledge of the
+    bundled public record files, ``record.load_record_files``)."""
+    head = headline_figures(published)
+    if pledges is None:
+        pledges = record.load_record_files()[0]
+    rows = (totals_going_down(head) + sources_disagreeing(head)
+            + increases_vs_itemised(head, pledges) + counts_repeated(head))
+    out = pd.DataFrame(rows).reindex(columns=list(CHECK_COLUMNS))
+    text = ["kind", "metric", "date_1", "date_2", "source_1", "source_2", "explanation"]
+    out = out.astype({c: "string" for c in text}
+                     | {c: "float64" for c in CHECK_COLUMNS if c not in text})
+    order = pd.CategoricalDtype(list(KINDS), ordered=True)
+    out = out.sort_values(["kind", "date_1", "metric"], key=lambda c: c.astype(order)
+                          if c.name == "kind" else c, kind="stable")
+    return out.reset_index(drop=True)

@@ -1,0 +1,146 @@
+"""Checks on the published totals (p2c_analysis.totals): a hand-made series with one of each
+problem, then the bundled files (both published-figures files, the itemised public pledges)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from p2c_analysis import fields, milestones, totals
+
+HEADER = ("as_of_date,metric,breakdown_dimension,breakdown_value,value,unit,source_url,quote,"
+          "notes\n")
+
+
+@pytest.fixture
+def hand_made(tmp_path) -> pd.DataFrame:
+    p = tmp_path / "figures.csv"
+    p.write_text(HEADER + "\n".join([
+        "2024-01-01,total_pledges,,,100,count,https://a.org/1,q,",
+        "2024-01-01,total_value_usd,,,5e9,USD,https://a.org/1,q,",
+        "2024-01-01,entities,,,50,count,https://a.org/1,q,",
+        "2024-02-01,total_pledges,,,90,count,https://a.org/2,q,",         # goes down
+        "2024-03-01,total_value_usd,,,10e9,USD,https://a.org/3,q,",
+        "2024-03-01,total_value_usd,,,12e9,USD,https://b.org/3,q,",       # disagrees
+        "2024-03-01,total_value_usd,,,9e9,USD,https://c.org/3,q,NOT an ITU publication: x",
+        "2024-06-01,entities,,,50,count,https://a.org/6,q,",              # repeated 152 days
+        "2024-06-01,total_pledges,,,130,count,https://a.org/6,q,",
+        "2024-06-01,total_pledges,stakeholder_type,Government,10,count,https://a.org/6,q,",
+    ]) + "\n", encoding="utf-8")
+    return milestones.load_published(p)
+
+
+def _pledges(rows: list[dict]) -> pd.DataFrame:
+    return fields.coerce_canonical(pd.DataFrame(
+        [{"title": f"p{i}", "pledger": r.pop("pledger", "x"), **r} for i, r in enumerate(rows)]
+        ).assign(pledge_id=lambda d: [f"P{i}" for i in range(len(d))]))
+
+
+def test_one_of_each_problem(hand_made):
+    pledges = _pledges([
+        {"announced_date": "2024-02-15", "announced_precision": "day",
+         "estimated_value_usd": 3e9, "pledger": "In window"},
+        {"announced_date": "2024-01-01", "announced_precision": "day",   # on the first date:
+         "estimated_value_usd": 1e9},                                     # already counted
+        {"announced_date": "2024-01-01", "announced_precision": "year",  # 2024: not placeable
+         "estimated_value_usd": 1e9},
+        {"announced_date": "2024-03-01", "announced_precision": "month",  # March ends later
+         "estimated_value_usd": 1e9},
+    ])
+    t = totals.published_totals_checks(hand_made, pledges)
+    assert list(t.columns) == list(totals.CHECK_COLUMNS)
+    assert t["kind"].tolist() == list(totals.KINDS)  # exactly one finding of each kind
+    down, disagree, rise, repeated = (t.iloc[i] for i in range(4))
+    assert (down["metric"], down["date_1"], down["date_2"], down["value_1"], down["value_2"]) \
+        == ("total_pledges", "2024-01-01", "2024-02-01", 100, 90)
+    assert (disagree["value_1"], disagree["value_2"]) == (9e9, 12e9)  # lowest and highest
+    assert "third party" in disagree["explanation"] and "3 published figures" in \
+        disagree["explanation"]
+    # the rise is measured from the highest ITU figure of each date (12 bn, not 10 or 9)
+    assert (rise["date_1"], rise["date_2"], rise["value_1"], rise["value_2"]) == (
+        "2024-01-01", "2024-03-01", 5e9, 12e9)
+    assert rise["itemised_pledges"] == 1 and rise["itemised_usd"] == 3e9
+    assert "In window" in rise["explanation"] and "43%" in rise["explanation"]  # 3 / 7
+    assert (repeated["metric"], repeated["value_1"], repeated["value_2"]) == ("entities", 50, 50)
+    assert (repeated["total_value_usd_1"], repeated["total_value_usd_2"]) == (5e9, 12e9)
+    assert t["explanation"].str.len().gt(20).all()
+
+
+def test_no_findings_on_a_clean_series(tmp_path):
+    p = tmp_path / "clean.csv"
+    p.write_text(HEADER + "\n".join([
+        "2024-01-01,total_pledges,,,100,count,https://a,q,",
+        "2024-01-01,total_value_usd,,,5e9,USD,https://a,q,",
+        "2024-02-01,total_pledges,,,110,count,https://a,q,",
+        "2024-02-01,total_value_usd,,,6e9,USD,https://a,q,",
+    ]) + "\n", encoding="utf-8")
+    t = totals.published_totals_checks(milestones.load_published(p), _pledges([]))
+    assert t.empty and list(t.columns) == list(totals.CHECK_COLUMNS)
+
+
+def test_short_repeats_are_not_findings(tmp_path):
+    p = tmp_path / "short.csv"
+    p.write_text(HEADER + "\n".join([
+        "2024-01-01,entities,,,50,count,https://a,q,",
+        "2024-01-01,total_value_usd,,,5e9,USD,https://a,q,",
+        "2024-02-15,entities,,,50,count,https://a,q,",  # 45 days < MIN_REPEAT_DAYS
+        "2024-02-15,total_value_usd,,,6e9,USD,https://a,q,",
+    ]) + "\n", encoding="utf-8")
+    t = totals.published_totals_checks(milestones.load_published(p), _pledges([]))
+    assert "count repeated while value grows" not in set(t["kind"])
+
+
+# --- the bundled files ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def real() -> pd.DataFrame:
+    return totals.published_totals_checks()
+
+
+def _finding(t: pd.DataFrame, kind: str, metric: str, d1: str, d2: str) -> pd.Series:
+    hit = t[(t["kind"] == kind) & (t["metric"] == metric) & (t["date_1"] == d1)
+            & (t["date_2"] == d2)]
+    assert len(hit) == 1, t[t["kind"] == kind][["metric", "date_1", "date_2"]]
+    return hit.iloc[0]
+
+
+def test_mwc_2024_rise_against_the_four_pledges(real):
+    # 2023-12-12: "nearly $37-billion"; 2024-02-27: "over" USD 46 bn. Announced at MWC 2024 in
+    # public_pledges.csv: e& 6 bn, China Telecom 1.4 bn, Ooredoo 1.1 bn, VEON 0.6 bn
+    r = _finding(real, "increase vs itemised pledges", "total_value_usd", "2023-12-12",
+                 "2024-02-27")
+    assert (r["value_1"], r["value_2"]) == (37e9, 46e9)
+    assert r["itemised_pledges"] == 4
+    assert r["itemised_usd"] == pytest.approx(9.1e9)
+    for name in ("e&", "China Telecom", "Ooredoo", "VEON"):
+        assert name in r["explanation"]
+
+
+def test_other_real_findings(real):
+    # Annual Report 2023 (845 pledges, 6 Dec) then the annual meeting counter (830, 12 Dec)
+    down = _finding(real, "total goes down", "total_pledges", "2023-12-06", "2023-12-12")
+    assert (down["value_1"], down["value_2"]) == (845, 830)
+    # 12 Dec 2023: "more than 36 billion" (meeting page) and "nearly $37-billion" (press)
+    both = _finding(real, "sources disagree", "total_value_usd", "2023-12-12", "2023-12-12")
+    assert (both["value_1"], both["value_2"]) == (36e9, 37e9)
+    # "over 1,000 pledges" in May 2025 and again at MWC 2026, while USD 73 bn became 82 bn
+    rep = _finding(real, "count repeated while value grows", "total_pledges", "2025-05",
+                   "2026-03-02")
+    assert (rep["total_value_usd_1"], rep["total_value_usd_2"]) == (73e9, 82e9)
+    assert real["kind"].isin(totals.KINDS).all()
+
+
+def test_both_published_files_are_read():
+    pub = milestones.load_published()
+    assert len(pub) == 89 + 15  # data/pledges/README.md
+    assert set(pub["source_file"]) == {"published_aggregates.csv",
+                                       "published_aggregates_additions_2026-12.csv"}
+    ms = milestones.load_milestones()
+    apr = ms[(ms["date_as_stated"] == "2024-04") & ~ms["is_third_party"]].iloc[0]
+    assert (apr["total_pledges"], apr["total_value_usd"]) == (900, 46e9)  # from the additions
+
+
+def test_fmt_value():
+    assert totals.fmt_value("total_value_usd", 46e9) == "USD 46 bn"
+    assert totals.fmt_value("total_value_usd", 50.96e9) == "USD 50.96 bn"
+    assert totals.fmt_value("total_pledges", 1000) == "1,000"
