@@ -405,3 +405,102 @@ def validation_table(year: int = LATEST_YEAR, method: str = "linear") -> pd.Data
         out[f"diff_{prefix}_pp"] = out["ours_internet_pct"] - out[f"{prefix}_internet_pct"]
         out[f"diff_{prefix}_offline"] = out["ours_offline"] - out[f"{prefix}_offline"]
     return out.reset_index()
+
+
+# --------------------------------------------------------------------------------------------
+# ITU's headline figures, edition by edition, beside the bottom-up series
+# --------------------------------------------------------------------------------------------
+
+_HEADLINE_COLUMNS = ("edition", "release_date", "year", "group", "indicator", "value", "unit",
+                     "source_url", "notes")
+_UNIT_FACTORS = {"billion persons": 1e9, "percent of population": 1.0}
+
+
+def itu_headline_figures(path=None) -> pd.DataFrame:
+    """ITU's headline connectivity figures as published in each edition (Facts and Figures
+    2021-2025, Global Connectivity Report 2022), from ``data/reference/itu_headline_figures.csv``
+    (or ``path``). One row per published figure, in file order.
+
+    Columns ``edition``, ``release_date`` (datetime64), ``year`` (int: the data year the figure
+    is for), ``group`` (``"World"``, ``"LDC"``, an ITU-D region or income group as ITU names
+    it), ``indicator`` (``offline_people``, ``internet_users``, ``internet_pct``,
+    ``offline_pct``), ``value`` and ``unit`` as published, ``value_si`` (persons for
+    ``billion persons``, percent for ``percent of population``; NaN for another unit),
+    ``previous_value`` (the same figure in the latest earlier edition, in ``value``'s unit; NaN
+    when none), ``is_revision`` (an earlier edition gave another value for the same year,
+    group and indicator: e.g. 2024 offline people, 2.6 bn in 2024, 2.3 bn in 2025),
+    ``source_url``, ``notes``. Raises ``ValueError`` naming the file and line for a missing
+    column, a bad date or year, or a non-numeric value.
+    """
+    p = paths.track(paths.ITU_HEADLINE_FIGURES if path is None else path)
+    raw = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
+    missing = [c for c in _HEADLINE_COLUMNS if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{p.name}: missing column(s) {', '.join(missing)}")
+    df = raw.loc[:, list(_HEADLINE_COLUMNS)].astype("string")
+    for col, parse in (("release_date", lambda s: pd.to_datetime(s, format="%Y-%m-%d",
+                                                                   errors="coerce")),
+                       ("year", lambda s: pd.to_numeric(s, errors="coerce")),
+                       ("value", lambda s: pd.to_numeric(s, errors="coerce"))):
+        parsed = parse(df[col])
+        bad = parsed.isna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ValueError(f"{p.name} line {i + 2}: {col} {df[col].iloc[i]!r} is not valid")
+        df[col] = parsed
+    df["release_date"] = df["release_date"].astype("datetime64[ns]")
+    df["year"] = df["year"].astype("int64")
+    df["value"] = df["value"].astype("float64")
+    df["value_si"] = df["value"] * df["unit"].map(_UNIT_FACTORS).astype("float64")
+    keys = ["year", "group", "indicator"]
+    ordered = df.sort_values("release_date", kind="stable")
+    prev = ordered.groupby(keys, sort=False)["value"].shift()
+    df["previous_value"] = prev.reindex(df.index).astype("float64")
+    df["is_revision"] = (df["previous_value"].notna()
+                         & (df["previous_value"] != df["value"])).astype(bool)
+    order = [*_HEADLINE_COLUMNS[:7], "value_si", "previous_value", "is_revision",
+             *_HEADLINE_COLUMNS[7:]]
+    return df[order]
+
+
+def itu_headline_comparison(path=None, method: str = "linear") -> pd.DataFrame:
+    """Per data year, ITU's world figure of offline people in each edition (revisions
+    included) beside our bottom-up offline people (:func:`aggregate` ``(["World"], year)``).
+
+    One row per (year, edition) that publishes a world ``offline_people`` figure, sorted by
+    year then release date. Columns ``year``, ``edition``, ``release_date``, ``itu_offline``
+    (persons, as published: rounded to 0.1 bn), ``itu_internet_pct`` (the world share online
+    for that year in the same release, NaN when not published), ``is_revision``,
+    ``latest_edition`` (True for the newest edition giving that year's figure),
+    ``bottom_up_offline`` (persons; NaN for a year after :data:`LATEST_YEAR`),
+    ``bottom_up_internet_pct``, ``difference`` (``itu_offline - bottom_up_offline``, persons),
+    ``source_url``, ``notes``. The bottom-up series uses a later data vintage than every
+    edition (see :data:`VINTAGE_NOTE`), so it is closest to the latest edition.
+    """
+    f = itu_headline_figures(path)
+    world = f[f["group"] == "World"]
+    off = world[world["indicator"] == "offline_people"].copy()
+    keys = ["year", "edition", "release_date"]
+    pct = world[world["indicator"] == "internet_pct"].set_index(keys)["value"]
+    pct = pct[~pct.index.duplicated(keep="last")]
+    off["itu_internet_pct"] = [pct.get(k, np.nan) for k in
+                               zip(off["year"], off["edition"], off["release_date"], strict=True)]
+    newest = off.groupby("year")["release_date"].transform("max")
+    off["latest_edition"] = off["release_date"] == newest
+    ours = {}
+    for y in sorted(set(off["year"])):
+        if FIRST_YEAR <= y <= LATEST_YEAR:
+            a = aggregate(["World"], int(y), method).iloc[0]
+            ours[y] = (float(a["offline"]), float(a["internet_pct"]))
+    off["bottom_up_offline"] = off["year"].map(lambda y: ours.get(y, (np.nan,))[0])
+    off["bottom_up_internet_pct"] = off["year"].map(lambda y: ours.get(y, (np.nan, np.nan))[1])
+    out = pd.DataFrame({
+        "year": off["year"], "edition": off["edition"], "release_date": off["release_date"],
+        "itu_offline": off["value_si"], "itu_internet_pct": off["itu_internet_pct"],
+        "is_revision": off["is_revision"], "latest_edition": off["latest_edition"],
+        "bottom_up_offline": off["bottom_up_offline"].astype("float64"),
+        "bottom_up_internet_pct": off["bottom_up_internet_pct"].astype("float64"),
+        "difference": off["value_si"] - off["bottom_up_offline"].astype("float64"),
+        "source_url": off["source_url"], "notes": off["notes"],
+    })
+    return out.sort_values(["year", "release_date"], kind="stable").reset_index(drop=True)
