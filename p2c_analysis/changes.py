@@ -120,7 +120,7 @@ CHANGE_COLUMNS: tuple[str, ...] = (
 )
 REVIEW_COLUMNS: tuple[str, ...] = (
     "pledge_id_before", "title_before", "pledger_before", "pledge_id_after", "title_after",
-    "pledger_after", "score", "reason",
+    "pledger_after", "match_score", "review_reason",
 )
 _TOL = 1e-9  # relative tolerance of "the same amount"
 
@@ -261,8 +261,8 @@ class _Pairing:
         self.review.append({
             "pledge_id_before": rb["pledge_id"], "title_before": rb["title"],
             "pledger_before": rb["pledger"], "pledge_id_after": ra["pledge_id"],
-            "title_after": ra["title"], "pledger_after": ra["pledger"], "score": score,
-            "reason": reason})
+            "title_after": ra["title"], "pledger_after": ra["pledger"], "match_score": score,
+            "review_reason": reason})
 
     def result(self) -> Matching:
         b_only, a_only = np.flatnonzero(self.b.free), np.flatnonzero(self.a.free)
@@ -281,8 +281,8 @@ class _Pairing:
                               "match_rule": _labels(rule_code, MATCH_RULES),
                               "match_score": score.astype(float), "needs_review": review})
         rev = pd.DataFrame(self.review, columns=list(REVIEW_COLUMNS))
-        rev = rev.astype({c: "string" for c in REVIEW_COLUMNS if c != "score"}
-                         | {"score": "float64"})
+        rev = rev.astype({c: "string" for c in REVIEW_COLUMNS if c != "match_score"}
+                         | {"match_score": "float64"})
         rev = rev.sort_values(["pledge_id_before", "pledge_id_after"], kind="stable")
         return Matching(pairs=pairs, review=rev.reset_index(drop=True))
 

@@ -468,14 +468,15 @@ def itu_headline_comparison(path=None, method: str = "linear") -> pd.DataFrame:
     included) beside our bottom-up offline people (:func:`aggregate` ``(["World"], year)``).
 
     One row per (year, edition) that publishes a world ``offline_people`` figure, sorted by
-    year then release date. Columns ``year``, ``edition``, ``release_date``, ``itu_offline``
-    (persons, as published: rounded to 0.1 bn), ``itu_internet_pct`` (the world share online
-    for that year in the same release, NaN when not published), ``is_revision``,
-    ``latest_edition`` (True for the newest edition giving that year's figure),
-    ``bottom_up_offline`` (persons; NaN for a year after :data:`LATEST_YEAR`),
-    ``bottom_up_internet_pct``, ``difference`` (``itu_offline - bottom_up_offline``, persons),
-    ``source_url``, ``notes``. The bottom-up series uses a later data vintage than every
-    edition (see :data:`VINTAGE_NOTE`), so it is closest to the latest edition.
+    year then release date. Columns ``year``, ``edition``, ``release_date``,
+    ``itu_headline_offline`` (persons, as published: rounded to 0.1 bn),
+    ``itu_headline_internet_pct`` (the world share online for that year in the same release,
+    NaN when not published), ``is_revision``, ``latest_edition`` (True for the newest edition
+    giving that year's figure), ``bottom_up_offline`` (persons; NaN for a year after
+    :data:`LATEST_YEAR`), ``bottom_up_internet_pct``, ``difference``
+    (``itu_headline_offline - bottom_up_offline``, persons), ``source_url``, ``notes``. The
+    bottom-up series uses a later data vintage than every edition (see :data:`VINTAGE_NOTE`),
+    so it is closest to the latest edition.
     """
     f = itu_headline_figures(path)
     world = f[f["group"] == "World"]
@@ -483,7 +484,7 @@ def itu_headline_comparison(path=None, method: str = "linear") -> pd.DataFrame:
     keys = ["year", "edition", "release_date"]
     pct = world[world["indicator"] == "internet_pct"].set_index(keys)["value"]
     pct = pct[~pct.index.duplicated(keep="last")]
-    off["itu_internet_pct"] = [pct.get(k, np.nan) for k in
+    off["itu_headline_internet_pct"] = [pct.get(k, np.nan) for k in
                                zip(off["year"], off["edition"], off["release_date"], strict=True)]
     newest = off.groupby("year")["release_date"].transform("max")
     off["latest_edition"] = off["release_date"] == newest
@@ -496,7 +497,8 @@ def itu_headline_comparison(path=None, method: str = "linear") -> pd.DataFrame:
     off["bottom_up_internet_pct"] = off["year"].map(lambda y: ours.get(y, (np.nan, np.nan))[1])
     out = pd.DataFrame({
         "year": off["year"], "edition": off["edition"], "release_date": off["release_date"],
-        "itu_offline": off["value_si"], "itu_internet_pct": off["itu_internet_pct"],
+        "itu_headline_offline": off["value_si"],
+        "itu_headline_internet_pct": off["itu_headline_internet_pct"],
         "is_revision": off["is_revision"], "latest_edition": off["latest_edition"],
         "bottom_up_offline": off["bottom_up_offline"].astype("float64"),
         "bottom_up_internet_pct": off["bottom_up_internet_pct"].astype("float64"),

@@ -2,7 +2,8 @@
 
 The published headline totals (``milestones.load_published``: pledges, USD value, entities,
 countries; both bundled files) are the only public view of the whole platform. Each check
-below returns findings, one row per finding (:data:`CHECK_COLUMNS`), with a one-sentence
+below returns findings, one row per finding (:data:`CHECK_COLUMNS`; its kind in ``finding``),
+with a one-sentence
 ``explanation``; :func:`published_totals_checks` runs them all. Figures are never averaged or
 corrected: a finding shows both numbers and both sources.
 
@@ -40,7 +41,7 @@ KINDS: tuple[str, ...] = (
     "count repeated while value grows",
 )
 CHECK_COLUMNS: tuple[str, ...] = (
-    "kind", "metric", "date_1", "date_2", "value_1", "value_2", "source_1", "source_2",
+    "finding", "metric", "date_1", "date_2", "value_1", "value_2", "source_1", "source_2",
     "total_value_usd_1", "total_value_usd_2", "itemised_pledges", "itemised_usd",
     "explanation",
 )
@@ -88,7 +89,7 @@ def _itu_series(head: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 def _row(kind: str, metric: str, a: pd.Series, b: pd.Series, explanation: str,
          **extra: object) -> dict:
-    return {"kind": kind, "metric": metric, "date_1": a["date_as_stated"],
+    return {"finding": kind, "metric": metric, "date_1": a["date_as_stated"],
             "date_2": b["date_as_stated"], "value_1": float(a["value"]),
             "value_2": float(b["value"]), "source_1": a["source_url"],
             "source_2": b["source_url"], "explanation": explanation, **extra}
@@ -196,8 +197,9 @@ def counts_repeated(head: pd.DataFrame) -> list[dict]:
 def published_totals_checks(published: pd.DataFrame | None = None,
                             pledges: pd.DataFrame | None = None) -> pd.DataFrame:
     """All checks (see the module docstring), one row per finding, columns
-    :data:`CHECK_COLUMNS`: ``kind``, ``metric``, ``date_1``, ``date_2`` (dates as stated),
-    ``value_1``, ``value_2`` (the two figures: counts, or nominal USD), ``source_1``,
+    :data:`CHECK_COLUMNS`: ``finding`` (its kind, one of :data:`KINDS`), ``metric``,
+    ``date_1``, ``date_2`` (dates as stated), ``value_1``, ``value_2`` (the two figures:
+    counts, or nominal USD), ``source_1``,
     ``source_2`` (their URLs), ``total_value_usd_1``, ``total_value_usd_2`` (the USD totals a
     count or rise is set against; NaN otherwise), ``itemised_pledges``, ``itemised_usd`` (the
     public pledges of the window; NaN otherwise), ``explanation``. Sorted by kind (order of
@@ -212,10 +214,10 @@ def published_totals_checks(published: pd.DataFrame | None = None,
     rows = (totals_going_down(head) + sources_disagreeing(head)
             + increases_vs_itemised(head, pledges) + counts_repeated(head))
     out = pd.DataFrame(rows).reindex(columns=list(CHECK_COLUMNS))
-    text = ["kind", "metric", "date_1", "date_2", "source_1", "source_2", "explanation"]
+    text = ["finding", "metric", "date_1", "date_2", "source_1", "source_2", "explanation"]
     out = out.astype({c: "string" for c in text}
                      | {c: "float64" for c in CHECK_COLUMNS if c not in text})
     order = pd.CategoricalDtype(list(KINDS), ordered=True)
-    out = out.sort_values(["kind", "date_1", "metric"], key=lambda c: c.astype(order)
-                          if c.name == "kind" else c, kind="stable")
+    out = out.sort_values(["finding", "date_1", "metric"], key=lambda c: c.astype(order)
+                          if c.name == "finding" else c, kind="stable")
     return out.reset_index(drop=True)

@@ -56,7 +56,7 @@ def test_same_pledger_and_title_under_another_source_id_is_for_review():
     before = _table([{"pledge_id": "X-1", "title": "Rural towers", "pledger": "Acme"}])
     after = _table([{"pledge_id": "Y-9", "title": "Rural Towers", "pledger": "ACME"}])
     m = changes.match_pledges(before, after)
-    assert len(m.review) == 1 and "another pledge_id" in m.review["reason"].iloc[0]
+    assert len(m.review) == 1 and "another pledge_id" in m.review["review_reason"].iloc[0]
     ch = changes.changes_by_pledge(before, after, m)
     assert sorted(ch["change"]) == ["new", "no longer listed"]  # never merged
     assert ch["needs_review"].all()
@@ -107,8 +107,8 @@ def test_ambiguous_candidates_are_listed_not_merged(tmp_path):
                                      ("Rural connectivity in Kenya phase 2", "Acme")])
     m = changes.match_pledges(before, after)
     assert len(m.review) == 2
-    assert m.review["reason"].str.startswith("ambiguous").all()
-    assert (m.review["score"] >= changes.FUZZY_THRESHOLD).all()
+    assert m.review["review_reason"].str.startswith("ambiguous").all()
+    assert (m.review["match_score"] >= changes.FUZZY_THRESHOLD).all()
     ch = changes.changes_by_pledge(before, after, m)
     assert ch["match_rule"].isna().all()
     assert sorted(ch["change"]) == ["new", "new", "no longer listed"]
@@ -119,7 +119,7 @@ def test_same_title_under_another_pledger_is_for_review(tmp_path):
     before = _csv(tmp_path, "b.csv", [("Community networks", "Internet Society")])
     after = _csv(tmp_path, "a.csv", [("Community networks", "ISOC Foundation")])
     m = changes.match_pledges(before, after)
-    assert m.review["reason"].tolist() == ["same title, another pledger"]
+    assert m.review["review_reason"].tolist() == ["same title, another pledger"]
     assert changes.changes_by_pledge(before, after, m)["needs_review"].all()
 
 

@@ -66,14 +66,14 @@ def test_headline_comparison_beside_the_bottom_up_series():
     c = connectivity.itu_headline_comparison()
     assert c["year"].tolist() == [2021, 2021, 2022, 2023, 2024, 2024, 2025]
     y24 = c[c["year"] == 2024]
-    assert y24["itu_offline"].tolist() == pytest.approx([2.6e9, 2.3e9])
+    assert y24["itu_headline_offline"].tolist() == pytest.approx([2.6e9, 2.3e9])
     assert y24["latest_edition"].tolist() == [False, True]
     ours = connectivity.aggregate(["World"], 2024)["offline"].iloc[0]
     assert (y24["bottom_up_offline"] == ours).all()
     assert y24["difference"].tolist() == pytest.approx([2.6e9 - ours, 2.3e9 - ours])
     assert np.isnan(c.loc[c["year"] == 2025, "bottom_up_offline"]).all()  # after LATEST_YEAR
-    assert c.loc[c["year"] == 2025, "itu_internet_pct"].item() == 74
-    assert c.loc[c["year"] == 2022, "itu_internet_pct"].item() == 66
+    assert c.loc[c["year"] == 2025, "itu_headline_internet_pct"].item() == 74
+    assert c.loc[c["year"] == 2022, "itu_headline_internet_pct"].item() == 66
 
 
 def test_headline_file_errors_name_the_line(tmp_path):
@@ -87,3 +87,15 @@ def test_headline_file_errors_name_the_line(tmp_path):
     p.write_text("edition,year\nFF,2024\n", encoding="utf-8")
     with pytest.raises(ValueError, match="missing column"):
         connectivity.itu_headline_figures(p)
+
+
+def test_every_column_of_the_monitoring_tables_is_documented():
+    from p2c_analysis import changes, metrics, record, totals
+
+    a, b = record.public_record("2025-03-01"), record.public_record("2026-03-31")
+    comp = changes.compare(a.pledges, b.pledges, a.as_of, b.as_of)
+    tables = [*comp.tables().values(), totals.published_totals_checks(),
+              connectivity.itu_headline_comparison(), trajectory.pace_points(),
+              trajectory.mobilisation_pace()]
+    undocumented = {c for t in tables for c in t.columns if metrics.lookup(c) is None}
+    assert undocumented == set()

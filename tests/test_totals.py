@@ -49,7 +49,7 @@ def test_one_of_each_problem(hand_made):
     ])
     t = totals.published_totals_checks(hand_made, pledges)
     assert list(t.columns) == list(totals.CHECK_COLUMNS)
-    assert t["kind"].tolist() == list(totals.KINDS)  # exactly one finding of each kind
+    assert t["finding"].tolist() == list(totals.KINDS)  # exactly one finding of each kind
     down, disagree, rise, repeated = (t.iloc[i] for i in range(4))
     assert (down["metric"], down["date_1"], down["date_2"], down["value_1"], down["value_2"]) \
         == ("total_pledges", "2024-01-01", "2024-02-01", 100, 90)
@@ -87,7 +87,7 @@ def test_short_repeats_are_not_findings(tmp_path):
         "2024-02-15,total_value_usd,,,6e9,USD,https://a,q,",
     ]) + "\n", encoding="utf-8")
     t = totals.published_totals_checks(milestones.load_published(p), _pledges([]))
-    assert "count repeated while value grows" not in set(t["kind"])
+    assert "count repeated while value grows" not in set(t["finding"])
 
 
 # --- the bundled files ----------------------------------------------------------------------------
@@ -98,9 +98,9 @@ def real() -> pd.DataFrame:
 
 
 def _finding(t: pd.DataFrame, kind: str, metric: str, d1: str, d2: str) -> pd.Series:
-    hit = t[(t["kind"] == kind) & (t["metric"] == metric) & (t["date_1"] == d1)
+    hit = t[(t["finding"] == kind) & (t["metric"] == metric) & (t["date_1"] == d1)
             & (t["date_2"] == d2)]
-    assert len(hit) == 1, t[t["kind"] == kind][["metric", "date_1", "date_2"]]
+    assert len(hit) == 1, t[t["finding"] == kind][["metric", "date_1", "date_2"]]
     return hit.iloc[0]
 
 
@@ -127,7 +127,7 @@ def test_other_real_findings(real):
     rep = _finding(real, "count repeated while value grows", "total_pledges", "2025-05",
                    "2026-03-02")
     assert (rep["total_value_usd_1"], rep["total_value_usd_2"]) == (73e9, 82e9)
-    assert real["kind"].isin(totals.KINDS).all()
+    assert real["finding"].isin(totals.KINDS).all()
 
 
 def test_both_published_files_are_read():
