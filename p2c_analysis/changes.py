@@ -182,6 +182,8 @@ def id_kind(pledges: pd.DataFrame) -> str:
     """``"derived"`` when every ``pledge_id`` is the loader's hash of title and pledger
     (``<prefix><8 hex of SHA-1 of title|pledger>[-n]``), else ``"source"`` (ids from the
     export). An empty table counts as ``"derived"`` (it has no ids to trust)."""
+    if len(pledges) and not _DERIVED.match(str(pledges["pledge_id"].iloc[0])):
+        return "source"  # the first id is no hash: not all of them are
     ids = _arrow(pledges["pledge_id"]).cast(pa.large_string())
     if not pc.all(pc.fill_null(pc.match_substring_regex(ids, _DERIVED.pattern), False)
                   ).as_py() and len(ids):
@@ -410,6 +412,8 @@ def _differs(b: pa.Array, a: pa.Array) -> np.ndarray:
     b, a = _text_key(b), _text_key(a)
     if b.type != a.type:
         b, a = b.cast(pa.large_string()), a.cast(pa.large_string())
+    if b.null_count == 0 and a.null_count == 0:
+        return ~_bools(pc.equal(b, a))
     same = pc.or_(pc.fill_null(pc.equal(b, a), False), pc.and_(pc.is_null(b), pc.is_null(a)))
     return ~_bools(same)
 

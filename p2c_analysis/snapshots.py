@@ -404,7 +404,8 @@ def _read_parquet(root: Path, entry: dict, name: str, columns: list[str] | None 
         raise SnapshotError(f"{p}: contents changed since the snapshot was stored (SHA-256 "
                             "differs from the index)")
     try:
-        return pq.read_table(p, columns=columns)
+        with pq.ParquetFile(p) as f:  # one file: no dataset layer (nor its import time)
+            return f.read(columns=columns)
     except (pa.ArrowException, OSError) as err:
         raise SnapshotError(f"{p}: not a readable Parquet file ({str(err).splitlines()[0]})") \
             from None
@@ -473,9 +474,11 @@ def read_pledges_parquet(path: str | Path, backend: str = "python",
     ``changes.COMPARISON_COLUMNS``). Raises ``ValueError`` naming the file when it is not
     one."""
     try:
-        present = pq.read_schema(path).names
-        cols = None if columns is None else [c for c in columns if c in present]
-        return table_to_pledges(pq.read_table(path, columns=cols), backend, columns)
+        with pq.ParquetFile(path) as f:  # one file: no dataset layer (nor its import time)
+            names = f.schema_arrow.names
+            table = f.read(columns=None if columns is None else
+                           [c for c in columns if c in names])
+        return table_to_pledges(table, backend, columns)
     except (pa.ArrowException, OSError) as err:
         raise ValueError(f"{path}: not a readable Parquet file "
                          f"({str(err).splitlines()[0]})") from None
