@@ -172,6 +172,34 @@ def to_existing_dir(name: str, value: Any) -> str:
     return text
 
 
+def to_pledge_source(name: str, value: Any) -> str:
+    """The pledges a comparison reads (``previous`` / ``current``): ``""`` (the notebook's
+    default), a date ``YYYY-MM-DD`` of the bundled public record (within
+    :data:`AS_OF_RANGE`), the id of a snapshot in the store (``p2c snapshot list``), or a pledge
+    file (absolute path; it must open as a table of pledges). Returned as text."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return ""
+    from p2c_analysis import snapshots
+
+    if snapshots.DATE_PATTERN.match(text):
+        return to_date(name, text).isoformat()
+    if snapshots.ID_PATTERN.match(text):
+        try:
+            known = set(snapshots.list_snapshots()["id"])
+        except snapshots.SnapshotError as err:
+            raise ParameterError(name, value, f"cannot be looked up ({err})") from None
+        if text not in known:
+            raise ParameterError(name, value, "is not a snapshot in the store "
+                                              "(see: p2c snapshot list)")
+        return text
+    if Path(text).expanduser().exists():
+        path = to_existing_file(name, text)
+        _check_pledge_source({"pledges": path})
+        return path
+    raise ParameterError(name, value, "is not a date (YYYY-MM-DD), a snapshot id or a pledge file")
+
+
 def to_country(name: str, value: Any) -> str:
     """ISO3 code of a country given by ISO2/ISO3 code or name (``countries.resolve``)."""
     from p2c_analysis import countries
@@ -208,6 +236,8 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "pledges": to_existing_file,
     "mapping": to_existing_file,
     "output_dir": to_existing_dir,
+    "previous": to_pledge_source,
+    "current": to_pledge_source,
 }
 
 #: Names :func:`validate` checks; any other name passes through unchanged.
@@ -226,6 +256,7 @@ def validate(**params: Any) -> dict[str, Any]:
     - ``pledges`` / ``mapping``: an existing readable file → its absolute path; ``""`` =
       bundled default.
     - ``output_dir``: an existing folder, or ``""`` = write no files.
+    - ``previous`` / ``current``: the pledges a comparison reads (:func:`to_pledge_source`).
 
     Raises :class:`ParameterError` (one line: parameter, value, problem) on the first bad value.
     """

@@ -785,9 +785,13 @@ GLOBAL_TOKENS = frozenset({"global", "worldwide", "world", "world wide", "all co
 
 def is_global_text(value: object) -> bool:
     """True when a region/country piece says the pledge is global (``Global``,
-    ``worldwide``, ``World``, ``all countries``). ``Global South`` is *not* global."""
+    ``worldwide``, ``World``, ``all countries``), also with a trailing remark in parentheses
+    (``Global (emphasis on LDCs, LLDCs and SIDS)``: the remark is an emphasis, the scope is
+    global; the loader keeps it in the notes). ``Global South`` is *not* global."""
     text = clean_text(value)
     if text is None:
         return False
-    key = text_key(text)
-    return key in GLOBAL_TOKENS
+    return text_key(_TRAILING_REMARK.sub("", text)) in GLOBAL_TOKENS
+
+
+_TRAILING_REMARK = re.compile(r"\s*\([^()]*\)\s*$")

@@ -796,6 +796,8 @@ class _RowParser:
         for piece in parsing.split_cell(get("target_regions")):
             if parsing.is_global_text(piece) or self.region(piece) == "World":
                 is_global = True
+                if parsing.text_key(piece) not in parsing.GLOBAL_TOKENS | {"world"}:
+                    row.notes.append(f"target region {piece!r} read as global")
                 continue
             regs, bad = parsing.split_resolving(piece, self.region)
             tr += [r for r in regs if r != "World"]

@@ -35,6 +35,10 @@ from IPython.display import HTML, Markdown
 from p2c_analysis import paths, style
 from p2c_analysis.fields import is_missing
 
+PUBLIC_RECORD_SOURCE = (
+    "`data/pledges/public_pledges.csv` and `public_pledges_additions_2026-12.csv`, with the "
+    "dated public evidence of progress in `status_evidence.csv` applied as of the analysis date"
+)
 PUBLIC_SUBSET_TEMPLATE = (
     "These are the {n} publicly described pledges bundled with the package, about {pct} of the "
     "coalition's pledges by count, not the full platform."
@@ -327,7 +331,7 @@ def header_text(
     lines.append(f"- Connectivity: {CONNECTIVITY_SOURCE}.")
     lines.append(f"- Country groups: {GROUPS_SOURCE}.")
     if pledges is not None:
-        src = ("bundled `data/pledges/public_pledges.csv`" if _is_bundled(pledge_source)
+        src = (f"the bundled public record ({PUBLIC_RECORD_SOURCE})" if _is_bundled(pledge_source)
                else f"file {escape(Path(str(pledge_source)).name)}")
         n_value = int(pledges["estimated_value_usd"].notna().sum()) \
             if "estimated_value_usd" in pledges else 0
@@ -463,6 +467,7 @@ class Report:
         self.title = title
         self.parameters = dict(parameters)
         self.loaded = loaded
+        self.record = None  # the public record, when the pledges are the bundled ones
         self.written: dict[str, list[str]] = {}
 
     def __getattr__(self, name: str) -> Any:
@@ -520,11 +525,28 @@ def write_column_docs(output_dir: str | Path, tables: Mapping[str, Iterable[str]
                                                  "definition"]), Path(output_dir) / "columns.csv")
 
 
+def _load(values: Mapping[str, Any]) -> tuple[Any, Any]:
+    """The pledges of a report: ``(LoadResult, PublicRecord or None)``."""
+    from p2c_analysis.pledges import LoadResult, load_pledges
+
+    if values["pledges"]:
+        return load_pledges(values["pledges"], mapping=values.get("mapping") or None), None
+    from p2c_analysis import record
+
+    rec = record.public_record(values.get("as_of"))
+    view = LoadResult(valid=rec.pledges, quarantine=rec.quarantine, source=paths.PUBLIC_PLEDGES,
+                      n_read=len(rec.pledges) + len(rec.quarantine))
+    return view, rec
+
+
 def start(title: str | None = None, **parameters: Any) -> Report:
     """The set-up of a report notebook, in one call: validate the parameters
     (:func:`p2c_analysis.params.validate`; a bad value stops here with one line), apply the
-    house style, load the pledges when the notebook has a ``pledges`` parameter (``""`` = the
-    bundled public pledges; ``mapping`` for other layouts), and show the header.
+    house style, load the pledges when the notebook has a ``pledges`` parameter, and show the
+    header. ``pledges = ""`` is the bundled public record as known on ``as_of`` (today when the
+    notebook has no ``as_of``): :func:`p2c_analysis.record.public_record`, kept as
+    ``r.record``; a file is loaded with :func:`p2c_analysis.pledges.load_pledges` (``mapping``
+    for other layouts).
 
     ``title`` is a template filled with the validated parameters (``"Data for {year}"``), plus
     ``{country_name}`` when there is a ``country`` (also kept as ``r.country_name``). Returns
@@ -540,12 +562,9 @@ def start(title: str | None = None, **parameters: Any) -> Report:
 
         fill["country_name"] = countries.country_name(values["country"])
     text = title.format(**fill) if title else None
-    loaded = None
-    if "pledges" in values:
-        from p2c_analysis.pledges import load_pledges
-
-        loaded = load_pledges(values["pledges"] or None, mapping=values.get("mapping") or None)
+    loaded, rec = (_load(values) if "pledges" in values else (None, None))
     r = Report(text, values, loaded)
+    r.record = rec
     if "country_name" in fill:
         r.country_name = fill["country_name"]
     from IPython.display import display

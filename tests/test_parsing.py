@@ -492,3 +492,10 @@ def test_canonical_bool_columns_are_read_with_parse_bool() -> None:
     with pytest.raises(ValueError, match=r"^coerce_canonical: column 'is_global': not a yes/no "
                                          r"value 'x'$"):
         fields.coerce_canonical(df.assign(is_global=["x", 1, 0]))  # strict: no "x"
+
+
+def test_global_with_a_remark_in_parentheses_is_global():
+    # ZTE's training pledge: "Global (emphasis on LDCs, LLDCs and SIDS)"
+    assert parsing.is_global_text("Global (emphasis on LDCs, LLDCs and SIDS)")
+    assert not parsing.is_global_text("Global South (LDCs)")
+    assert not parsing.is_global_text("Africa (emphasis on Sahel)")

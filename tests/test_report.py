@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-from p2c_analysis import fields, metrics, paths, pledges, report
+from p2c_analysis import fields, metrics, paths, pledges, record, report
 from p2c_analysis.params import ParameterError
 
 XSS = "<script>alert(1)</script>"
@@ -254,7 +254,10 @@ def test_start_validates_loads_and_shows_the_header(tmp_path, capsys):
                      country="kenya", allocation="Equal", output_dir=str(tmp_path))
     assert (r.year, r.country, r.allocation, r.title) == (2023, "KEN", "equal",
                                                          "Data for 2023, Kenya")
-    assert len(r.pledges) == len(pledges.load_pledges().valid)
+    # pledges "" = the bundled public record as known today (both pledge files, evidence)
+    assert len(r.pledges) == len(record.public_record(None).pledges) > len(
+        pledges.load_pledges().valid)
+    assert r.record is not None and "status_source" in r.pledges
     assert r.loaded.n_read == len(r.pledges) + len(r.loaded.quarantine)
     with pytest.raises(AttributeError, match="no parameter or attribute 'method'"):
         r.method  # noqa: B018
