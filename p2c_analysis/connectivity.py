@@ -35,13 +35,6 @@ VINTAGE_NOTE = (
 )
 
 
-def _check_method(method: str) -> None:
-    if method not in IMPUTATION_METHODS:
-        raise ValueError(
-            f"imputation method {method!r} is not one of {', '.join(IMPUTATION_METHODS)}"
-        )
-
-
 def _read_wdi_wide(path) -> pd.DataFrame:
     """A WDI "API_" CSV as a frame indexed by WB code with int year columns (all rows)."""
     df = pd.read_csv(paths.track(path), skiprows=4, encoding="utf-8-sig")
@@ -69,6 +62,16 @@ def economies() -> list[str]:
     return sorted(ref.loc[ref["in_wdi"], "iso3"])
 
 
+#: How each of :data:`IMPUTATION_METHODS` fills a wide (economy x year) frame: ``linear``
+#: interpolates inside the observed years and carries the last observation forward.
+_FILL = {
+    "none": lambda obs: obs,
+    "locf": lambda obs: obs.ffill(axis=1),
+    "linear": lambda obs: obs.interpolate(axis=1, method="index", limit_area="inside")
+    .ffill(axis=1),
+}
+
+
 def _impute(obs: pd.DataFrame, method: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Impute a wide (economy × year) frame. Returns (values, left source year, right source
     year); the right source year is only set where a value was interpolated."""
@@ -78,12 +81,7 @@ def _impute(obs: pd.DataFrame, method: str) -> tuple[pd.DataFrame, pd.DataFrame,
     )
     left = observed_year.ffill(axis=1)
     right = observed_year.bfill(axis=1)
-    if method == "none":
-        values = obs
-    elif method == "locf":
-        values = obs.ffill(axis=1)
-    else:  # linear inside, carried forward after the last observation
-        values = obs.interpolate(axis=1, method="index", limit_area="inside").ffill(axis=1)
+    values = _FILL[method](obs)
     left = left.where(values.notna())
     inside = values.notna() & obs.isna() & right.notna()
     right = right.where(inside & (method == "linear"))
@@ -136,17 +134,20 @@ def country_year(method: str = "linear") -> pd.DataFrame:
     internet_pct), ``source_year`` (the observed year the value rests on; for an interpolated
     value the observed year before it), ``source_year_after`` (for an interpolated value, the
     observed year after it; else NA), ``imputed`` (True where the value is not an observation),
-    ``method`` (see :data:`IMPUTATION_METHODS`). Returns a copy.
+    ``method`` (see :data:`IMPUTATION_METHODS`; checked by ``params``, an unknown one is a
+    ``KeyError``). Returns a copy.
     """
-    _check_method(method)
     return _country_year(method).copy()
 
 
 def for_year(year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFrame:
-    """:func:`country_year` for one year, indexed by nothing, one row per economy."""
-    check_year(year)
-    cy = country_year(method)
-    return cy[cy["year"].eq(year)].reset_index(drop=True)
+    """:func:`country_year` for one year (``FIRST_YEAR..LATEST_YEAR``, checked by ``params``;
+    another is a ``KeyError``), one row per economy."""
+    cy = _country_year(method)
+    rows = cy.index[cy["year"].eq(year)]
+    if rows.empty:
+        raise KeyError(f"no connectivity data for the year {year!r}")
+    return cy.loc[rows].reset_index(drop=True)
 
 
 def offline_by_country(year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFrame:
@@ -167,14 +168,6 @@ def history(iso3: str, year: int = LATEST_YEAR, method: str = "linear") -> pd.Da
     """One economy's rows of :func:`country_year` up to ``year``, oldest first."""
     cy = country_year(method)
     return cy[cy["iso3"].eq(iso3) & cy["year"].le(year)].sort_values("year")
-
-
-def check_year(year: int) -> None:
-    """Raise ``ValueError`` naming the year unless it is within the data."""
-    if isinstance(year, bool) or not isinstance(year, int | np.integer):
-        raise ValueError(f"year: {year!r} is not an integer year")
-    if not FIRST_YEAR <= year <= LATEST_YEAR:
-        raise ValueError(f"year: {year} is outside the data ({FIRST_YEAR}-{LATEST_YEAR})")
 
 
 def without_data(year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFrame:
@@ -202,7 +195,6 @@ def aggregate(
     with an *observed* value for the year), ``imputed_pct`` (share resting on an imputed value),
     ``no_data_pct`` (share with no value at all, left out of ``offline``), ``n_countries``.
     """
-    _check_method(method)
     t = for_year(year, method)
     by_group = countries.memberships(groups, as_of=year)
     order = list(by_group)

@@ -62,9 +62,12 @@ def test_none_method_keeps_only_observations():
     assert cy.loc[cy["iso3"].eq("PAK") & cy["year"].eq(2022), "internet_pct"].isna().all()
 
 
-def test_unknown_method_rejected():
-    with pytest.raises(ValueError, match="imputation method"):
+def test_unknown_method_or_year_fails_loudly():
+    # params checks both before any report runs; called directly, nothing is silently filled
+    with pytest.raises(KeyError, match="spline"):
         connectivity.country_year("spline")
+    with pytest.raises(KeyError, match="1990"):
+        connectivity.for_year(1990)
 
 
 def test_every_lldc_has_a_2024_value_observed_or_imputed():
@@ -116,11 +119,6 @@ def test_validation_table_2024():
         assert 0.985 < ratio < 1.015, g
 
 
-def test_check_year():
-    with pytest.raises(ValueError, match="outside the data"):
-        connectivity.check_year(1990)
-    with pytest.raises(ValueError, match="not an integer"):
-        connectivity.check_year("2024")
 
 
 def test_aggregate_groups_without_data_stay_visible():
