@@ -292,3 +292,37 @@ def apply_events(pledges: pd.DataFrame, events: pd.DataFrame, as_of: object) -> 
     for col in STATUS_COLUMNS:
         out[col] = pd.array(got[col].astype(object).to_numpy(), dtype="string")
     return out
+
+
+NO_REPORT = "no report"
+
+
+def status_sources(pledges: pd.DataFrame) -> pd.DataFrame:
+    """Pledges and USD per status and where the status comes from: ``status, source, pledges,
+    usd`` with ``source`` one of ``"public evidence"``, ``"self-reported"`` (a status in the
+    pledge data; a table without a ``status_source`` column is all self-reported) and
+    ``"no report"`` (status unknown); ``usd`` NaN when no pledge of the row states a value.
+    Statuses in ``STATUSES`` order; only non-empty rows."""
+    status = pledges["status"].astype(str)
+    source = (pledges["status_source"].astype("object") if "status_source" in pledges
+              else pd.Series(pd.NA, index=pledges.index, dtype="object"))
+    source = source.where(source.notna(), SELF_REPORTED).where(status != UNKNOWN, NO_REPORT)
+    df = pd.DataFrame({"status": status, "source": source, "usd": pledges["estimated_value_usd"]})
+    g = df.groupby(["status", "source"], sort=False)["usd"]
+    out = pd.DataFrame({"pledges": g.size(), "usd": g.sum(min_count=1)}).reset_index()
+    out["status"] = pd.Categorical(out["status"], categories=list(STATUSES), ordered=True)
+    return out.sort_values(["status", "source"]).reset_index(drop=True)
+
+
+def events_with_pledges(events: pd.DataFrame, pledges: pd.DataFrame,
+                        as_of: object = None) -> pd.DataFrame:
+    """The status events (:data:`EVENT_COLUMNS`) dated on or before ``as_of`` (``None`` = all)
+    with each pledge's ``title`` and ``pledger``, newest first: what a reader needs to check a
+    status against its source."""
+    ev = events
+    if as_of is not None:
+        ev = ev[ev["date"] <= pd.Timestamp(countries.as_of_date(as_of))]
+    out = ev.merge(pledges[["pledge_id", "title", "pledger"]], on="pledge_id", how="left")
+    cols = ["date", "title", "pledger", "status", "source_kind", "date_basis", "evidence", "url"]
+    return out.sort_values(["date", "pledge_id"], ascending=[False, True])[cols].reset_index(
+        drop=True)

@@ -59,21 +59,21 @@ def status_distribution(pledges: pd.DataFrame, by: str | None = None) -> pd.Data
 
     Columns ``[by,] status`` (ordered Categorical), ``pledges``, ``share`` (of pledges in the
     row's ``by`` group, or of all), ``usd`` (sum of ``estimated_value_usd``; pledges without a
-    value add nothing), ``usd_share`` (NaN when the group has no USD), ``on_ladder`` (status in
+    value add nothing; NaN when none of the row's pledges states a value, never a USD 0 pledge),
+    ``usd_share`` (NaN when the group has no USD), ``on_ladder`` (status in
     ``STATUS_LADDER``: announced < in progress < completed). Every status appears, with 0
     when no pledge has it. ``by`` is an optional column to split by (e.g. ``"stakeholder_type"``).
     """
     st = pledges["status"]
-    value = pledges["estimated_value_usd"].fillna(0.0)
-    df = pd.DataFrame({"status": st, "usd": value.to_numpy(), "n": 1})
+    df = pd.DataFrame({"status": st, "usd": pledges["estimated_value_usd"].to_numpy(), "n": 1})
     keys = ["status"]
     if by is not None:
         df.insert(0, by, pledges[by].astype("object").fillna(UNKNOWN).to_numpy())
         keys = [by, "status"]
-    agg = df.groupby(keys, observed=False).agg(pledges=("n", "sum"), usd=("usd", "sum"))
-    agg = agg.reset_index()
+    g = df.groupby(keys, observed=False)
+    agg = pd.DataFrame({"pledges": g["n"].sum(), "usd": g["usd"].sum(min_count=1)}).reset_index()
     if by is None:
-        tot_n, tot_u = agg["pledges"].sum(), agg["usd"].sum()
+        tot_n, tot_u = agg["pledges"].sum(), agg["usd"].sum(min_count=1)
     else:
         tot_n = agg.groupby(by)["pledges"].transform("sum")
         tot_u = agg.groupby(by)["usd"].transform("sum")
@@ -173,10 +173,12 @@ def traffic_lights(pledges: pd.DataFrame, as_of: object = None,
 @checked(*_PROGRESS)
 def light_table(pledges: pd.DataFrame, as_of: object = None,
                 window_months: int = REPORT_WINDOW_MONTHS) -> pd.DataFrame:
-    """:func:`traffic_lights` with each pledge's ``title`` and ``pledger``, the lights that need
+    """:func:`traffic_lights` with each pledge's ``title`` and ``pledger`` (and
+    ``status_source`` when the table says where its statuses come from), the lights that need
     attention first (overdue, due, reported), then by target year."""
     lights = traffic_lights(pledges, as_of, window_months)
-    named = lights.merge(pledges[["pledge_id", "title", "pledger"]], on="pledge_id")
+    extra = [c for c in ("title", "pledger", "status_source") if c in pledges.columns]
+    named = lights.merge(pledges[["pledge_id", *extra]], on="pledge_id")
     return named.sort_values(["light", "target_year"], ascending=[False, True])
 
 

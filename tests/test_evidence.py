@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from p2c_analysis import evidence, fields, record
+from p2c_analysis.vocabulary import STATUSES
 
 HEADER = "pledger,pledge_title,status,evidence,evidence_date,evidence_url\n"
 
@@ -146,3 +148,29 @@ def test_self_reported_events_from_an_export():
     applied = evidence.apply_events(p, ev, "2024-12-31")
     # B's undated status is known only from the export's date
     assert applied["status"].astype(str).tolist() == ["in progress", "unknown", "unknown"]
+
+
+def test_status_sources_count_where_each_status_comes_from():
+    p = pd.DataFrame({
+        "status": pd.Categorical(["completed", "in progress", "unknown", "in progress"],
+                                 categories=list(STATUSES), ordered=True),
+        "status_source": ["public evidence", None, None, "public evidence"],
+        "estimated_value_usd": [np.nan, 10.0, 5.0, 20.0],
+    })
+    out = evidence.status_sources(p).astype({"status": str})
+    rows = {(s, src): (n, u) for s, src, n, u in out.itertuples(index=False)}
+    assert rows[("in progress", "public evidence")] == (1, 20.0)
+    assert rows[("in progress", "self-reported")] == (1, 10.0)  # a status in the data itself
+    assert rows[("unknown", "no report")] == (1, 5.0)
+    n, usd = rows[("completed", "public evidence")]
+    assert n == 1 and np.isnan(usd)  # no value stated: not USD 0
+    assert out["status"].tolist() == ["in progress", "in progress", "completed", "unknown"]
+
+
+def test_events_with_pledges_are_cut_at_the_date_and_named():
+    rec = record.public_record("2024-01-01")
+    shown = evidence.events_with_pledges(rec.events, rec.pledges, "2024-01-01")
+    assert (shown["date"] <= pd.Timestamp("2024-01-01")).all()
+    assert shown["title"].notna().all() and shown["date"].is_monotonic_decreasing
+    huawei = shown[shown["pledger"].eq("Huawei")]
+    assert huawei["status"].tolist() == ["in progress"]  # completion (2026-03-05) not yet known
