@@ -245,9 +245,9 @@ def patterns(path: str | Path | None = None) -> Patterns:
 
 # --- the engine ----------------------------------------------------------------------------------
 
-def _strings(values: pd.Series) -> pa.Array:
+def text_array(values: pd.Series) -> pa.Array:
     """Text cells as an Arrow large_string array (zero copy for Arrow-backed strings),
-    missing -> ""."""
+    missing -> "" (no cap: see :func:`examined`)."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         arr = pa.array(values)
     else:
@@ -259,8 +259,9 @@ def _strings(values: pd.Series) -> pa.Array:
     return pc.fill_null(arr, "") if arr.null_count else arr
 
 
-def _cap(arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """At most :data:`TEXT_EXAMINED_CHARS` characters of each text, and the number cut off."""
+def examined(arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The part of each text that rules read (at most :data:`TEXT_EXAMINED_CHARS`
+    characters), and the number of characters cut off."""
     length = _np(pc.utf8_length(arr)).astype(np.int64)
     cut = np.maximum(length - TEXT_EXAMINED_CHARS, 0)
     if cut.any():
@@ -528,7 +529,7 @@ def extract(pledges: pd.DataFrame, fields: tuple[str, ...] = FIELDS_READ,
     owners: list[np.ndarray] = []
     for j, f in enumerate(fields):  # each field in batches of about BATCH_BYTES
         vals = pledges[f] if f in pledges.columns else pd.Series([None] * n, dtype="object")
-        texts, cut = _cap(_strings(vals))
+        texts, cut = examined(text_array(vals))
         texts = _sanitise(texts)
         cuts.append(cut)
         nbytes = np.cumsum(_np(pc.binary_length(texts)).astype(np.int64))
@@ -569,8 +570,8 @@ def extract(pledges: pd.DataFrame, fields: tuple[str, ...] = FIELDS_READ,
     keep[cand[~dup]] = True
     d_idx = order[keep[order]]
     u_idx = order[kind[order] == 1]
-    ids = _strings(pledges["pledge_id"].astype("string"))
-    titles = _strings(pledges["title"]) if "title" in pledges.columns else \
+    ids = text_array(pledges["pledge_id"].astype("string"))
+    titles = text_array(pledges["title"]) if "title" in pledges.columns else \
         pa.array([""] * n, pa.large_string())
 
     def rows(idx: np.ndarray) -> dict[str, object]:

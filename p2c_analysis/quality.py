@@ -40,20 +40,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from p2c_analysis import deliverables, paths, values
-from p2c_analysis.vocabulary import (
-    FOCUS_AREAS,
-    GLOBAL_ISO3,
-    GLOBAL_LABEL,
-    LATEST_YEAR,
-    NOT_STATED,
-    PLEDGE_TYPES,
-    STAKEHOLDER_TYPES,
-    STANDARD_GROUPS,
-    TEXT_EXAMINED_CHARS,
-    UNKNOWN,
-    UNSTATED_ISO3,
-    UNSTATED_LABEL,
-)
+from p2c_analysis import vocabulary as voc
+from p2c_analysis.vocabulary import LATEST_YEAR, NOT_STATED, STANDARD_GROUPS, UNKNOWN
 
 RUBRIC = paths.HARMONIZATION / "quality_rubric.toml"
 MODES = ("share", "any")
@@ -220,7 +208,7 @@ def relevance(
     tpop = np.bincount(pos, weights=np.where(both, pop_c, 0.0), minlength=n)
     toff = np.bincount(pos, weights=np.where(both, off_c, 0.0), minlength=n)
     has = np.bincount(pos, weights=both.astype(float), minlength=n) > 0
-    pseudo = np.isin(codes, np.flatnonzero(cats.isin([GLOBAL_ISO3, UNSTATED_ISO3])))
+    pseudo = np.isin(codes, np.flatnonzero(cats.isin([voc.GLOBAL_ISO3, voc.UNSTATED_ISO3])))
     is_pseudo = np.bincount(pos, weights=pseudo.astype(float), minlength=n) > 0
     tpop = np.where(has & ~is_pseudo, tpop, np.nan)
     toff = np.where(has & ~is_pseudo, toff, np.nan)
@@ -271,11 +259,10 @@ def _lens(col: pd.Series) -> np.ndarray:
 
 
 def _text(pledges: pd.DataFrame, col: str) -> pa.Array:
+    """The examined part of a text column as Arrow strings ("" for missing)."""
     if col not in pledges.columns:
         return pa.array([""] * len(pledges), pa.large_string())
-    arr = pa.array(pledges[col].astype("object").where(pledges[col].notna(), None),
-                   type=pa.large_string())
-    return pc.utf8_slice_codeunits(pc.fill_null(arr, ""), 0, TEXT_EXAMINED_CHARS)
+    return deliverables.examined(deliverables.text_array(pledges[col]))[0]
 
 
 def _matches(arr: pa.Array, pattern: str) -> np.ndarray:
@@ -476,7 +463,7 @@ def _category_long(scores: Scores, by: str, year: int, groups: Iterable[str] | N
             hit = np.unique(pos[np.isin(iso, _group_members(g, year, memberships))])
             pos_out.append(hit)
             cat_out.append(np.full(len(hit), g, dtype=object))
-        for iso_code, label in ((GLOBAL_ISO3, GLOBAL_LABEL), (UNSTATED_ISO3, UNSTATED_LABEL)):
+        for iso_code, label in voc.PSEUDO_LABELS.items():
             hit = np.unique(pos[iso == iso_code])
             pos_out.append(hit)
             cat_out.append(np.full(len(hit), label, dtype=object))
@@ -495,9 +482,9 @@ def _category_long(scores: Scores, by: str, year: int, groups: Iterable[str] | N
 
 
 _ORDER: dict[str, tuple[str, ...]] = {
-    "stakeholder_type": (*STAKEHOLDER_TYPES, UNKNOWN),
-    "focus_areas": (*FOCUS_AREAS, NOT_STATED),
-    "pledge_type": (*PLEDGE_TYPES, UNKNOWN),
+    "stakeholder_type": (*voc.STAKEHOLDER_TYPES, UNKNOWN),
+    "focus_areas": (*voc.FOCUS_AREAS, NOT_STATED),
+    "pledge_type": (*voc.PLEDGE_TYPES, UNKNOWN),
 }
 
 
