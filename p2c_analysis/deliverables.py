@@ -489,15 +489,16 @@ def _texts(sentences: pa.Array, codes: np.ndarray, as_written: pa.Array) -> pa.A
 
 
 def _frame(columns: dict[str, object]) -> pd.DataFrame:
-    """A DataFrame from numpy / Arrow columns; Arrow strings become pandas ``string`` columns
-    without Python objects."""
+    """A DataFrame from numpy / pandas / Arrow columns; Arrow strings become pandas
+    ``string`` columns without Python objects (chunked arrays are kept chunked)."""
     out = {}
-    for k, v in columns.items():
+    for key, v in columns.items():
         if isinstance(v, pa.Array | pa.ChunkedArray):
-            v = pd.array(v.cast(pa.large_string()) if pa.types.is_string(v.type) else v,
-                         dtype=pd.StringDtype()) if pa.types.is_string(v.type) or \
-                pa.types.is_large_string(v.type) else v.to_numpy(zero_copy_only=False)
-        out[k] = v
+            if pa.types.is_string(v.type) or pa.types.is_large_string(v.type):
+                v = pd.array(v.cast(pa.large_string()), dtype=pd.StringDtype())
+            else:
+                v = v.to_numpy(zero_copy_only=False)
+        out[key] = v
     return pd.DataFrame(out)
 
 
@@ -524,93 +525,107 @@ def extract(pledges: pd.DataFrame, fields: tuple[str, ...] = FIELDS_READ,
     """
     t, pats = _load(terms)
     n = len(pledges)
-    cuts: list[np.ndarray] = []
-    parts: list[dict] = []
-    owners: list[np.ndarray] = []
-    for j, f in enumerate(fields):  # each field in batches of about BATCH_BYTES
+    texts, cuts = [], []
+    for f in fields:
         vals = pledges[f] if f in pledges.columns else pd.Series([None] * n, dtype="object")
-        texts, cut = examined(text_array(vals))
-        texts = _sanitise(texts)
+        arr, cut = examined(text_array(vals))
+        texts.append(_sanitise(arr))
         cuts.append(cut)
-        nbytes = np.cumsum(_np(pc.binary_length(texts)).astype(np.int64))
-        start = 0
-        while start < n:
-            base = nbytes[start - 1] if start else 0
-            stop = max(start + 1, int(np.searchsorted(nbytes, base + BATCH_BYTES)))
-            got = _classify(_scan(texts.slice(start, stop - start), pats), t, pats)
-            got["text_index"] = got["text_index"] + start + j * n
-            parts.append(got)
-            start = stop
-        owners.append(np.arange(n, dtype=np.int64))
-    if not parts:
-        parts.append(_classify(_scan(pa.array([""], pa.large_string()), pats), t, pats))
-    owner = np.concatenate(owners) if owners else np.zeros(1, np.int64)
-    field_idx = np.repeat(np.arange(max(len(fields), 1), dtype=np.int8), max(n, 1))
-    offsets = np.cumsum([0] + [len(p["sentences"]) for p in parts[:-1]])
-    for p, off in zip(parts, offsets, strict=True):
-        p["sentence_code"] = p["sentence_code"] + off
-    # numpy columns are concatenated; Arrow columns stay chunked (a take copies only the rows
-    # kept, once)
-    allq = {k: (np.concatenate([p[k] for p in parts]) if isinstance(parts[0][k], np.ndarray)
-                else pa.chunked_array([p[k] for p in parts])) for k in parts[0]}
-    del parts
-    ti = allq["text_index"]
-    pos, fld = owner[ti], field_idx[ti]
-    kind = allq["kind"]
-    # deliverables: once per pledge, quantity and unit family (people of any class = one)
-    is_del = kind == 0
-    unit = allq["unit"]
-    family = np.where(np.isin(unit, PEOPLE_UNITS), "people", unit).astype(object)
-    fam_code = pd.factorize(family)[0]
-    order = np.lexsort((np.arange(len(ti)), fld, pos))
-    keep = np.zeros(len(ti), dtype=bool)
-    cand = order[is_del[order]]
-    dup = pd.DataFrame({"p": pos[cand], "q": allq["quantity"][cand],
-                        "f": fam_code[cand]}).duplicated().to_numpy()
-    keep[cand[~dup]] = True
-    d_idx = order[keep[order]]
-    u_idx = order[kind[order] == 1]
     ids = text_array(pledges["pledge_id"].astype("string"))
     titles = text_array(pledges["title"]) if "title" in pledges.columns else \
         pa.array([""] * n, pa.large_string())
-
-    def rows(idx: np.ndarray) -> dict[str, object]:
-        written = pc.take(allq["as_written"], pa.array(idx.astype(np.int64)))
-        return {"pledge_id": pc.take(ids, pa.array(pos[idx])),
-                "title": pc.take(titles, pa.array(pos[idx])),
-                "text": _texts(allq["sentences"], allq["sentence_code"][idx], written),
-                "as_written": written,
-                "field": pd.Categorical.from_codes(fld[idx], categories=list(fields))}
-
-    r = rows(d_idx)
-    dl = _frame({"pledge_id": r["pledge_id"], "title": r["title"],
-                 "quantity": allq["quantity"][d_idx],
-                 "unit": pd.Categorical(unit[d_idx]), "text": r["text"],
-                 "field": r["field"],
-                 "qualifier": pc.if_else(pc.equal(pc.take(allq["qualifier"], pa.array(d_idx)),
-                                                  ""), None,
-                                         pc.take(allq["qualifier"], pa.array(d_idx))),
-                 "as_written": r["as_written"]})
-    r = rows(u_idx)
-    reasons = pd.Categorical.from_codes(allq["reason"][u_idx], categories=UNPARSED_REASONS)
-    un = _frame({"pledge_id": r["pledge_id"], "title": r["title"], "reason": reasons,
-                 "as_written": r["as_written"], "text": r["text"], "field": r["field"]})
-    # per pledge
-    per = {"pledge_id": ids,
-           "deliverables": np.bincount(pos[d_idx], minlength=n).astype("int64"),
-           "unparsed": np.bincount(pos[u_idx], minlength=n).astype("int64")}
-    qd = allq["quantity"][d_idx]
-    for u in PEOPLE_UNITS:
-        sel = unit[d_idx] == u
-        best = np.full(n, np.nan)
-        np.fmax.at(best, pos[d_idx][sel], qd[sel])
-        per[u.replace(" ", "_")] = best
-    per["chars_not_examined"] = (np.sum(cuts, axis=0) if cuts else np.zeros(n)).astype("int64")
-    allq.clear()
+    # pledges in batches of about BATCH_BYTES of text: every field of a pledge in the same
+    # batch, so each batch gives its final rows (deduplicated, in order) and nothing else is
+    # kept
+    size = np.zeros(n, dtype=np.int64)
+    for arr in texts:
+        size += _np(pc.binary_length(arr)).astype(np.int64)
+    ends = np.cumsum(size)
+    out_d: dict[str, list] = {}
+    out_u: dict[str, list] = {}
+    per = {name: np.zeros(n, dtype=np.int64) for name in ("deliverables", "unparsed")}
+    best = {u: np.full(n, np.nan) for u in PEOPLE_UNITS}
+    start = 0
+    while start < n:
+        base = ends[start - 1] if start else 0
+        stop = max(start + 1, int(np.searchsorted(ends, base + BATCH_BYTES)))
+        m = stop - start
+        batch = pa.concat_arrays([arr.slice(start, m) for arr in texts])
+        c = _classify(_scan(batch, pats), t, pats)
+        pos, fld = start + c["text_index"] % m, (c["text_index"] // m).astype(np.int8)
+        d_idx, u_idx = _kept(c, pos, fld)
+        for idx, out, names in ((d_idx, out_d, DELIVERABLE_COLUMNS),
+                                (u_idx, out_u, UNPARSED_COLUMNS)):
+            for name, col in _rows(c, idx, pos, fld, ids, titles).items():
+                if name in names:
+                    out.setdefault(name, []).append(col)
+        per["deliverables"] += np.bincount(pos[d_idx], minlength=n)
+        per["unparsed"] += np.bincount(pos[u_idx], minlength=n)
+        for u in PEOPLE_UNITS:
+            sel = d_idx[c["unit"][d_idx] == u]
+            np.fmax.at(best[u], pos[sel], c["quantity"][sel])
+        start = stop
     pa.default_memory_pool().release_unused()  # hand freed batch memory back to the system
-    return Extraction(dl.loc[:, list(DELIVERABLE_COLUMNS)],
-                      un.loc[:, list(UNPARSED_COLUMNS)],
-                      _frame(per).loc[:, list(PER_PLEDGE_COLUMNS)])
+    per_pledge = _frame({
+        "pledge_id": ids, **per, **{u.replace(" ", "_"): best[u] for u in PEOPLE_UNITS},
+        "chars_not_examined": (np.sum(cuts, axis=0) if cuts else np.zeros(n)).astype("int64"),
+    })
+    return Extraction(_assemble(out_d, DELIVERABLE_COLUMNS, fields),
+                      _assemble(out_u, UNPARSED_COLUMNS, fields),
+                      per_pledge.loc[:, list(PER_PLEDGE_COLUMNS)])
+
+
+def _kept(c: dict, pos: np.ndarray, fld: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row numbers of the deliverables (once per pledge, quantity and unit family: people of
+    any class are one family) and of the unparsed quantities of a batch, in output order
+    (pledge, field, position)."""
+    kind, unit = c["kind"], c["unit"]
+    order = np.lexsort((np.arange(len(kind)), fld, pos))
+    cand = order[kind[order] == 0]
+    family = np.where(np.isin(unit[cand], PEOPLE_UNITS), "people", unit[cand]).astype(object)
+    dup = pd.DataFrame({"p": pos[cand], "q": c["quantity"][cand],
+                        "f": pd.factorize(family)[0]}).duplicated().to_numpy()
+    return cand[~dup], order[kind[order] == 1]
+
+
+def _rows(c: dict, idx: np.ndarray, pos: np.ndarray, fld: np.ndarray, ids: pa.Array,
+          titles: pa.Array) -> dict[str, object]:
+    """The output columns of rows ``idx`` of a batch (numpy or Arrow)."""
+    take = pa.array(idx.astype(np.int64))
+    written = pc.take(c["as_written"], take)
+    qualifier = pc.take(c["qualifier"], take)
+    return {
+        "pledge_id": pc.take(ids, pa.array(pos[idx])),
+        "title": pc.take(titles, pa.array(pos[idx])),
+        "quantity": c["quantity"][idx],
+        "unit": c["unit"][idx],
+        "reason": c["reason"][idx],
+        "text": _texts(c["sentences"], c["sentence_code"][idx], written),
+        "field": fld[idx],
+        "qualifier": pc.if_else(pc.equal(qualifier, ""), None, qualifier),
+        "as_written": written,
+    }
+
+
+def _assemble(out: dict[str, list], columns: tuple[str, ...],
+              fields: tuple[str, ...]) -> pd.DataFrame:
+    """One output table from the batches' pieces (Arrow strings stay chunked: no copy)."""
+    cols: dict[str, object] = {}
+    for name in columns:
+        parts = out.get(name, [])
+        if name in ("quantity",):
+            cols[name] = np.concatenate(parts) if parts else np.empty(0)
+        elif name == "unit":
+            cols[name] = pd.Categorical(np.concatenate(parts) if parts else [])
+        elif name == "reason":
+            codes = np.concatenate(parts) if parts else np.empty(0, np.int64)
+            cols[name] = pd.Categorical.from_codes(codes, categories=UNPARSED_REASONS)
+        elif name == "field":
+            codes = np.concatenate(parts) if parts else np.empty(0, np.int8)
+            cols[name] = pd.Categorical.from_codes(codes, categories=list(fields))
+        else:
+            cols[name] = pa.chunked_array(parts, type=pa.large_string())
+    return _frame(cols).loc[:, list(columns)]
 
 
 def deliverables(pledges: pd.DataFrame, **kwargs) -> pd.DataFrame:

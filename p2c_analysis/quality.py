@@ -291,8 +291,6 @@ def ingredients(
     n_del = ex.per_pledge["deliverables"].to_numpy() > 0
     title = _text(p, "title")
     words = deliverables.patterns().units_in_text
-    text = pc.binary_join_element_wise(title, _text(p, "description"),
-                                       pa.scalar(" ", pa.large_string()))
     value = pd.to_numeric(p["estimated_value_usd"], errors="coerce").notna().to_numpy()
     ptype = p["pledge_type"].astype("string").fillna(UNKNOWN).to_numpy()
     ratio = rel["offline_rate_ratio"].to_numpy(float)
@@ -306,7 +304,8 @@ def ingredients(
         "in_kind_resource": (p["value_basis"].astype("string") == "in_kind").fillna(False)
         .to_numpy(bool) | (ptype == "In-kind"),
         "target_year": p["target_year"].notna().to_numpy(),
-        "stated_period": p["value_years"].notna().to_numpy() | _matches(text, PERIOD_PATTERN),
+        "stated_period": p["value_years"].notna().to_numpy() | _matches(title, PERIOD_PATTERN)
+        | _matches(_text(p, "description"), PERIOD_PATTERN),
         "priority_group": rel["targets_priority_group"].to_numpy(bool),
         "offline_ratio": np.nan_to_num(ratio, nan=0.0) > r.offline_rate_ratio_above,
         "source_url": p["source_url"].notna().to_numpy(),
