@@ -106,12 +106,13 @@ def _pledged_by_basis(pledges: pd.DataFrame, scope: str, year: int, method: str,
         pos = np.arange(len(p))
     else:
         from p2c_analysis import countries, gaps
+        from p2c_analysis.quality import pledge_positions
 
         alloc = gaps.allocate(p, method=method, include_global=False, year=year)
         members = set(countries.members(africa_group if scope == "Africa" else scope,
                                         as_of=year))
         inside = alloc["iso3"].astype(str).isin(members).to_numpy()
-        pos = alloc["pledge_id"].cat.codes.to_numpy()[inside]
+        pos = pledge_positions(p, alloc["pledge_id"])[inside]
         share = alloc["weight"].to_numpy(float)[inside]
     df = pd.DataFrame({"value_basis": basis[pos], "stated": usd[pos] * share,
                        "dedup": dedup[pos] * share, "pos": pos})

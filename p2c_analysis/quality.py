@@ -194,7 +194,7 @@ def relevance(
     ct = connectivity.for_year(year) if country_table is None else country_table
     groups = list(priority_groups)
     long = gaps.explode_targets(pledges, year=year, memberships=memberships)
-    pos = long["pledge_id"].cat.codes.to_numpy()
+    pos = pledge_positions(pledges, long["pledge_id"])
     n = len(pledges)
     pop_map = pd.Series(pd.to_numeric(ct["population"], errors="coerce").to_numpy(float),
                         index=ct["iso3"].astype(str))
@@ -243,6 +243,17 @@ def relevance(
 
 
 # --- ingredients ---------------------------------------------------------------------------------
+
+def pledge_positions(pledges: pd.DataFrame, ids: pd.Series) -> np.ndarray:
+    """Row positions in ``pledges`` of the ``pledge_id`` values ``ids`` (the ``pledge_id``
+    column of ``gaps.explode_targets`` or ``gaps.allocate``: a categorical over the table's
+    ids, or the table's own dtype, depending on the version of ``gaps``)."""
+    table_ids = pd.Index(pledges["pledge_id"].astype(str))
+    if isinstance(ids.dtype, pd.CategoricalDtype) and len(ids.cat.categories) == len(
+            table_ids) and ids.cat.categories.astype(str).equals(table_ids):
+        return ids.cat.codes.to_numpy().astype(np.int64)
+    return table_ids.get_indexer(ids.astype(str)).astype(np.int64)
+
 
 def _str_col(col: pd.Series) -> pd.api.extensions.ExtensionArray:
     """A column as a pandas ``string`` array (no copy when it already is one)."""
@@ -454,7 +465,7 @@ def _category_long(scores: Scores, by: str, year: int, groups: Iterable[str] | N
         from p2c_analysis import gaps
 
         long = gaps.explode_targets(p, year=year, memberships=memberships)
-        pos = long["pledge_id"].cat.codes.to_numpy()
+        pos = pledge_positions(p, long["pledge_id"])
         iso = long["iso3"].astype(str).to_numpy()
         labels = list(STANDARD_GROUPS if groups is None else groups)
         pos_out, cat_out = [], []
@@ -694,7 +705,7 @@ def reach_by_group(
                         index=ct["iso3"].astype(str))
     long = gaps.explode_targets(p, year=year, memberships=memberships)
     long = long.loc[long["via"].isin(["country", "region"])]
-    pos = long["pledge_id"].cat.codes.to_numpy()
+    pos = pledge_positions(p, long["pledge_id"])
     iso = long["iso3"].astype(str).to_numpy()
     n = len(p)
     n_targets = np.bincount(pos, minlength=n)

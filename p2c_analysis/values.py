@@ -66,6 +66,10 @@ import pandas as pd
 from p2c_analysis import parsing, paths
 from p2c_analysis.vocabulary import TEXT_EXAMINED_CHARS, VALUE_BASES, VALUE_NOT_STATED
 
+#: "Not stated" test of a cell (None, NaN, blank, "TBD", "N/A"...): ``parsing.is_missing``,
+#: called ``parsing.is_not_stated`` on main since the parsing rewrite; either works here.
+_not_stated = getattr(parsing, "is_not_stated", None) or parsing.is_missing
+
 OVERLAPS = paths.HARMONIZATION / "value_overlaps.csv"
 OVERLAP_COLUMNS: tuple[str, ...] = (
     "pledger", "pledge_title", "value_basis", "repeats", "usd_already_counted", "counted_in",
@@ -137,7 +141,7 @@ def _key(text: object) -> str:
     """Matching key of a pledger or title: case, accents, punctuation and spacing ignored."""
     from p2c_analysis.countries import normalise_name
 
-    return "" if parsing.is_missing(text) else normalise_name(str(text))
+    return "" if _not_stated(text) else normalise_name(str(text))
 
 
 def load_overlaps(path: str | Path | None = None) -> pd.DataFrame:
@@ -193,7 +197,7 @@ def _overlap_index(overlaps: pd.DataFrame) -> dict[tuple[str, str], dict]:
 
 def _cap(text: object) -> str:
     """A text cell as a string, at most :data:`TEXT_EXAMINED_CHARS` characters ('' if missing)."""
-    return "" if parsing.is_missing(text) else str(text)[:TEXT_EXAMINED_CHARS]
+    return "" if _not_stated(text) else str(text)[:TEXT_EXAMINED_CHARS]
 
 
 def _quote(text: str, m: re.Match) -> str:
@@ -248,7 +252,7 @@ def read_value_basis(
         if not pd.isna(curated.get("value_basis")):
             curated_basis = str(curated["value_basis"])
     stated = None
-    if not parsing.is_missing(stated_basis):
+    if not _not_stated(stated_basis):
         stated = re.sub(r"[\s\-]+", "_", str(stated_basis).strip().lower())
         if stated not in VALUE_BASES:
             raise parsing.ParseError("unknown value basis", str(stated_basis))
@@ -286,7 +290,7 @@ def read_value_basis(
                     f"{_quote(text, m)}")
     if value_text and (m := _IN_KIND_VALUE.search(value_text)):
         return done("in_kind", False, f"'{m.group(0)}' in value_as_stated")
-    if not parsing.is_missing(pledge_type) and str(pledge_type) == "In-kind":
+    if not _not_stated(pledge_type) and str(pledge_type) == "In-kind":
         return done("in_kind", False, "pledge_type In-kind")
     hit = _first_match(_IN_KIND_TEXT, ((k, texts[k]) for k in ("title", "description")))
     if hit:
@@ -346,7 +350,7 @@ class BasisReader:
             reading = read_value_basis(rec.get("value_as_stated"), rec.get("estimated_value_usd"))
         out = reading.as_fields()
         years = cells.get("value_years")
-        if not parsing.is_missing(years):
+        if not _not_stated(years):
             text = str(years).strip().removesuffix(".0")
             if text.isdigit() and 0 < int(text) <= 100:
                 out["value_years"] = int(text)
