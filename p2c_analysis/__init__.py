@@ -16,6 +16,10 @@ Modules, one job each (layers in ``docs/architecture.md``):
 - ``milestones``   the coalition's published totals over time
 - ``gaps``         pledges allocated to countries, coverage and attention metrics
 - ``progress``     implementation progress: status ladder, reporting, traffic lights
+- ``values``       what a pledge's money is (value basis, known overlaps), stated vs de-duplicated
+- ``deliverables`` quantified deliverables read from titles and descriptions
+- ``quality``      SMART score, trackability index, sensitivity, people aimed at vs offline
+- ``needs``        pledged USD against published investment-needs estimates
 - ``trajectory``   mobilisation and connectivity trajectories (extrapolations, not forecasts)
 - ``profiles``     one country in context: the tables of a country profile
 - ``style`` / ``plots`` / ``maps``  house style, figures and maps

@@ -32,6 +32,7 @@ from p2c_analysis.vocabulary import (
     STAKEHOLDER_TYPES,
     STATUSES,
     UNKNOWN,
+    VALUE_BASES,
 )
 
 STATUS_DTYPE = pd.CategoricalDtype(list(STATUSES), ordered=True)
@@ -133,6 +134,31 @@ FIELDS: tuple[Field, ...] = (
           aliases=("pledge description", "summary", "details")),
     Field("notes", "string", "Curation notes, including how values, stakeholders and dates "
           "were interpreted.", "<NA> = none", aliases=("note", "comments", "remarks")),
+    # what the money is (p2c_analysis.values; rules in its module docstring and the README)
+    Field("value_basis", "string", "What the stated value is: a total, a yearly rate times "
+          "the years stated, a yearly rate with no duration (counted once), a lower / upper "
+          "bound, an in-kind contribution, a top-up of an earlier commitment, a "
+          "re-announcement, or no value. Derived by the loader from value_as_stated, title, "
+          "description, notes and pledge_type, or taken from the curated "
+          "data/harmonization/value_overlaps.csv, or from a source column.",
+          "<NA> = not derived (a frame not built by the loader)", allowed=VALUE_BASES,
+          aliases=("value basis", "basis of value")),
+    Field("value_basis_inferred", "bool", "True when value_basis is a guess: read from the "
+          "title, description, notes or a hedged remark rather than from the value text, a "
+          "source column or the curated overlaps file.", "never missing (False when "
+          "value_basis is missing)", nullable=False),
+    Field("value_basis_note", "string", "How value_basis was read (the words it rests on, or "
+          "the curated row).", "<NA> = not derived"),
+    Field("value_years", "Int64", "Years the stated value covers, as stated: the multiplier of "
+          "a yearly rate, or the period of a total ('over five years').",
+          "<NA> = no duration stated", aliases=("value years",)),
+    Field("value_repeats", "string", "The pledge or campaign this value repeats, tops up or is "
+          "also counted in, where known (curated overlaps file or the pledge's own text).",
+          "<NA> = none known"),
+    Field("value_already_counted_usd", "float64", "USD of this pledge's value already counted "
+          "before (in an earlier pledge or campaign): all of a re-announcement, the earlier "
+          "part of a top-up when its stated value includes it; de-duplicated value = "
+          "estimated_value_usd - this.", "NaN = no value (or not derived); 0 = none known"),
 )
 
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}

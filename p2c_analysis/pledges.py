@@ -79,7 +79,7 @@ import defusedxml.ElementTree as DefusedET
 import pandas as pd
 from defusedxml import DefusedXmlException
 
-from p2c_analysis import countries, fields, fx, parsing, paths
+from p2c_analysis import countries, fields, fx, parsing, paths, values
 from p2c_analysis.export import OutputPathError, check_output_path, write_csv
 from p2c_analysis.limits import (
     MAX_PLEDGE_USD,
@@ -716,6 +716,7 @@ class _RowParser:
     def __init__(self) -> None:
         self._country_cache: dict[str, str | None] = {}
         self._region_cache: dict[str, str | None] = {}
+        self._basis = values.BasisReader()  # value basis: p2c_analysis.values
 
     def country(self, text: str) -> str | None:
         if text not in self._country_cache:
@@ -828,6 +829,7 @@ class _RowParser:
         rec["is_synthetic"] = bool(synth)
 
         self._value(row, cells)
+        rec.update(self._basis.read(rec, cells, row.reasons))  # value basis (values)
         src_notes = parsing.clean_text(get("notes"))
         loader = "[loader] " + "; ".join(row.notes) if row.notes else None
         rec["notes"] = " ".join(x for x in (src_notes, loader) if x) or None

@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from p2c_analysis import fields, milestones
-from p2c_analysis.vocabulary import LATEST_YEAR
+from p2c_analysis.vocabulary import LATEST_YEAR, VALUE_NOT_STATED
 
 SYNTHETIC_NOTICE = (
     "SYNTHETIC DATA — not real pledges: generated to match the coalition's published 2023 "
@@ -553,7 +553,8 @@ def make_pledges(n: int, seed: int = 0) -> pd.DataFrame:
     Deterministic for a given ``(n, seed)``; every row has ``is_synthetic=True``, ids
     ``SYN-000001``..., titles ``"Synthetic pledge 000001"``, pledgers ``"Synthetic entity
     000001"``. Values in nominal USD (``currency="USD"``, ``value_as_stated`` like
-    ``"USD 12.3 million"``); NaN when the pledge states no value (never 0). With ``n=845`` the
+    ``"USD 12.3 million"``, ``value_basis`` ``"total"``); NaN when the pledge states no value
+    (never 0; ``value_basis`` ``"not_stated"``). With ``n=845`` the
     values add up to about the published USD 36.78 bn (exactly, before rounding to three
     significant figures, as long as every stakeholder type has a valued pledge). No
     ``source_url``/``description``/``notes``. See the module docstring for what follows the
@@ -603,6 +604,14 @@ def make_pledges(n: int, seed: int = 0) -> pd.DataFrame:
         "is_synthetic": np.ones(n, dtype=bool),
         "description": missing_text,
         "notes": missing_text,
+        # value basis (p2c_analysis.values): plain "USD x million" totals, or no value
+        "value_basis": pd.array(np.where(stated, "total", VALUE_NOT_STATED),
+                                dtype=pd.StringDtype()),
+        "value_basis_inferred": np.zeros(n, dtype=bool),
+        "value_basis_note": missing_text,
+        "value_years": pd.array([None] * n, dtype="Int64"),
+        "value_repeats": missing_text,
+        "value_already_counted_usd": np.where(stated, 0.0, np.nan),
     }
     df = pd.DataFrame(cols)
     return df.loc[:, list(fields.CANONICAL_COLUMNS)]

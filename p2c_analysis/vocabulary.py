@@ -63,6 +63,24 @@ UNKNOWN = "unknown"
 #: A list category with no item stated (no focus area, no target region, ...).
 NOT_STATED = "none stated"
 DATE_PRECISIONS: tuple[str, ...] = ("year", "month", "day")
+
+# --- what a pledge's money is (p2c_analysis.values) --------------------------------------------
+#: The value basis of a pledge, one per pledge (rules and precedence: ``values`` module doc).
+#: ``total``: one amount for the whole pledge; ``per_year_times_years``: a yearly rate
+#: multiplied by the years stated; ``per_year_single``: a yearly rate with no duration, counted
+#: once; ``lower_bound`` / ``upper_bound``: "over", "at least" / "up to"; ``in_kind``: airtime,
+#: equipment, training hours valued in money; ``top_up``: more money on top of an earlier
+#: commitment; ``re_announcement``: money announced (and counted) before; ``not_stated``: no value.
+VALUE_BASES: tuple[str, ...] = (
+    "total", "per_year_times_years", "per_year_single", "lower_bound", "upper_bound",
+    "in_kind", "top_up", "re_announcement", "not_stated",
+)
+VALUE_NOT_STATED = "not_stated"
+
+# --- reading free text (values, deliverables, quality) ------------------------------------------
+#: Characters of each free-text cell (title, description, notes, value text) that rules read:
+#: text beyond this is not examined (bounded time and memory on huge or hostile input).
+TEXT_EXAMINED_CHARS = 10_000
 SDG_RANGE: tuple[int, int] = (1, 17)
 
 # --- pledges that reach no country -------------------------------------------------------------

@@ -21,6 +21,9 @@ ARCHITECTURE_ORDER = [  # docs/architecture.md, "Canonical pledge table", in ord
     "value_as_stated", "currency", "announced_date", "announced_precision", "target_year",
     "status", "last_report_date", "beneficiaries", "sdgs", "source_url", "is_synthetic",
     "description", "notes",
+    # what the money is (p2c_analysis.values), appended in issue 11
+    "value_basis", "value_basis_inferred", "value_basis_note", "value_years", "value_repeats",
+    "value_already_counted_usd",
 ]
 
 

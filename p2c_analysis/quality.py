@@ -1,0 +1,726 @@
+"""Pledge quality and accountability: SMART score, trackability index, sensitivity.
+
+The best accountability frameworks rate every commitment before tracking it: the UN Partnerships
+for SDGs platform admits only SMART commitments (specific, measurable, achievable,
+resource-based, time-based) and marks those without a progress report for two years inactive;
+the Nutrition Accountability Framework scores each commitment's SMARTness from a list of
+ingredients and publishes a four-level index (High / Upper-moderate / Lower-moderate / Low).
+This module does the same for P2C pledges, with rules anyone can read.
+
+The rubric is data: ``data/harmonization/quality_rubric.toml`` (criteria, their ingredients,
+weights, modes, the fields each reads and the source framework, index thresholds, trackable
+categories, relevance parameters). The ingredients themselves are small named rules over the
+canonical pledge table (:data:`INGREDIENTS`; see :func:`ingredients`).
+
+- :func:`score` -> :class:`Scores`: one row per pledge with its score, index, points per
+  criterion and the reason for each point (the ``pledge_scores`` table), plus the ingredient
+  matrix behind it;
+- :func:`distribution`: scores and index categories by stakeholder type, focus area or target
+  group;
+- :func:`sensitivity`: the index distribution when each criterion is dropped in turn;
+- :func:`one_field_away`: pledges that would become trackable with one more field;
+- :func:`relevance`: the pledge-level attention measure (offline rate ratio) and the
+  LDC/LLDC/SIDS test.
+
+Scale: everything is vectorised (numpy, pyarrow); reasons are built once per distinct
+combination of ingredients, not per pledge.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from p2c_analysis import deliverables, paths, values
+from p2c_analysis import vocabulary as voc
+from p2c_analysis.vocabulary import LATEST_YEAR, NOT_STATED, STANDARD_GROUPS, UNKNOWN
+
+RUBRIC = paths.HARMONIZATION / "quality_rubric.toml"
+MODES = ("share", "any")
+
+#: The ingredient rules the rubric may use: name -> what it checks (the code is in
+#: :func:`ingredients`).
+INGREDIENTS: dict[str, str] = {
+    "focus_area": "focus_areas has at least one item",
+    "target_geography": "target_countries or target_regions has at least one item",
+    "named_deliverable": "a quantified deliverable, or a deliverable word in the title",
+    "quantity": "a quantified deliverable",
+    "value": "estimated_value_usd stated",
+    "in_kind_resource": "value_basis in_kind or pledge_type In-kind",
+    "target_year": "target_year stated",
+    "stated_period": "value_years, or a period in the title or description",
+    "priority_group": "names an LDC/LLDC/SIDS member or group (as of the analysis year)",
+    "offline_ratio": "target offline rate ratio above the rubric's threshold",
+    "source_url": "source_url stated",
+    "reporting_record": "last_report_date stated",
+    "public_evidence": "pledge_id in the caller's set of pledges with public evidence",
+}
+
+#: A period in the text: "by 2030", "2024-2026", "over (the next) five years", "within 3 years",
+#: "through 2027", "until 2030", "in the next two years".
+PERIOD_PATTERN = (
+    r"(?i)\b(?:by|through|until|till|before|to)[ ]+(?:end[ ]+of[ ]+)?(?:19|20)[0-9]{2}\b"
+    r"|\b(?:19|20)[0-9]{2}[ ]?(?:-|–|to)[ ]?(?:19|20)?[0-9]{2}\b"
+    r"|\b(?:over|for|within|in)[ ]+(?:the[ ]+)?(?:next[ ]+|coming[ ]+|first[ ]+)?(?:[0-9]{1,2}"
+    r"|one|two|three|four|five|six|seven|eight|nine|ten)[ ]+(?:years?|months?)\b"
+)
+
+
+# --- the rubric ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Criterion:
+    name: str
+    label: str
+    weight: float
+    mode: str
+    ingredients: tuple[str, ...]
+    source: str
+    source_url: str
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """The rubric file, checked (see ``quality_rubric.toml``)."""
+
+    criteria: tuple[Criterion, ...]
+    index: tuple[tuple[str, float], ...]  # (category, min_score), highest first
+    trackable_categories: tuple[str, ...]
+    priority_groups: tuple[str, ...]
+    offline_rate_ratio_above: float
+    one_more_field: tuple[tuple[str, tuple[str, ...]], ...]
+    ingredient_rules: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    version: str = ""
+
+    @property
+    def categories(self) -> list[str]:
+        return [c for c, _ in self.index]
+
+    @property
+    def total_weight(self) -> float:
+        return float(sum(c.weight for c in self.criteria))
+
+
+def load_rubric(path: str | Path | None = None) -> Rubric:
+    """The rubric (default ``data/harmonization/quality_rubric.toml``), checked: known
+    ingredient names, positive weights, a known mode, categories with decreasing thresholds
+    ending at 0, trackable categories among them. Raises ``ValueError`` naming the problem."""
+    p = paths.track(RUBRIC if path is None else path)
+    return _load_rubric(p, p.stat().st_mtime_ns)
+
+
+@functools.cache
+def _load_rubric(p: Path, _mtime_ns: int) -> Rubric:
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"{p.name}: not valid TOML ({err})") from None
+    crits, rules = [], {}
+    for c in data.get("criterion", []):
+        name = str(c["name"])
+        if c.get("mode") not in MODES:
+            raise ValueError(f"{p.name}: criterion {name!r}: mode must be one of {MODES}")
+        if not float(c.get("weight", 0)) > 0:
+            raise ValueError(f"{p.name}: criterion {name!r}: weight must be > 0")
+        ings = []
+        for i in c.get("ingredient", []):
+            if i["name"] not in INGREDIENTS:
+                raise ValueError(f"{p.name}: criterion {name!r}: unknown ingredient "
+                                 f"{i['name']!r} (known: {', '.join(INGREDIENTS)})")
+            ings.append(str(i["name"]))
+            rules[str(i["name"])] = str(i.get("rule", INGREDIENTS[i["name"]]))
+        if not ings:
+            raise ValueError(f"{p.name}: criterion {name!r} has no ingredient")
+        crits.append(Criterion(name, str(c.get("label", name)), float(c["weight"]),
+                               str(c["mode"]), tuple(ings), str(c.get("source", "")),
+                               str(c.get("source_url", ""))))
+    if not crits or len({c.name for c in crits}) != len(crits):
+        raise ValueError(f"{p.name}: criteria missing or named twice")
+    index = tuple((str(i["category"]), float(i["min_score"])) for i in data.get("index", []))
+    mins = [m for _, m in index]
+    if not index or mins != sorted(mins, reverse=True) or mins[-1] != 0:
+        raise ValueError(f"{p.name}: [[index]] thresholds must decrease and end at 0")
+    track = tuple(data.get("trackable_categories", []))
+    if not set(track) <= {c for c, _ in index}:
+        raise ValueError(f"{p.name}: trackable_categories not among the index categories")
+    rel = data.get("relevance", {})
+    more = []
+    for m in data.get("one_more_field", []):
+        ings = tuple(m["ingredients"])
+        if not set(ings) <= set(INGREDIENTS):
+            raise ValueError(f"{p.name}: one_more_field {m['field']!r}: unknown ingredient")
+        more.append((str(m["field"]), ings))
+    return Rubric(tuple(crits), index, track, tuple(rel.get("priority_groups", ())),
+                  float(rel.get("offline_rate_ratio_above", 1.0)), tuple(more), rules,
+                  str(data.get("version", "")))
+
+
+# --- relevance -----------------------------------------------------------------------------------
+
+RELEVANCE_COLUMNS: tuple[str, ...] = (
+    "pledge_id", "targets_priority_group", "target_population", "target_offline",
+    "offline_rate", "offline_rate_ratio",
+)
+
+
+def relevance(
+    pledges: pd.DataFrame,
+    year: int = LATEST_YEAR,
+    country_table: pd.DataFrame | None = None,
+    memberships: Mapping[str, Iterable[str]] | None = None,
+    priority_groups: Iterable[str] = ("LDC", "LLDC", "SIDS"),
+) -> pd.DataFrame:
+    """Where each pledge points, against where people are offline (analysis year ``year``).
+
+    Columns :data:`RELEVANCE_COLUMNS`, one row per pledge in input order:
+    ``targets_priority_group`` (a named target country is a member of a priority group at
+    1 July of ``year``, or a target region is one of the groups); ``target_population`` /
+    ``target_offline``: people and offline people of its target countries with data (regions
+    expanded to their members, by :func:`gaps.explode_targets`; NaN for global pledges and
+    pledges whose targets are not stated); ``offline_rate`` = offline / population;
+    ``offline_rate_ratio`` = ``offline_rate`` / the world's offline rate (all countries of
+    ``country_table`` with data). ``country_table`` defaults to ``connectivity.for_year(year)``.
+    """
+    from p2c_analysis import connectivity, countries, gaps
+
+    ct = connectivity.for_year(year) if country_table is None else country_table
+    groups = list(priority_groups)
+    long = gaps.explode_targets(pledges, year=year, memberships=memberships)
+    pos = pledge_positions(pledges, long["pledge_id"])
+    n = len(pledges)
+    pop_map = pd.Series(pd.to_numeric(ct["population"], errors="coerce").to_numpy(float),
+                        index=ct["iso3"].astype(str))
+    off_map = pd.Series(pd.to_numeric(ct["offline"], errors="coerce").to_numpy(float),
+                        index=ct["iso3"].astype(str))
+    cats = long["iso3"].cat.categories.astype(str)
+    codes = long["iso3"].cat.codes.to_numpy()
+    pop_c = pop_map.reindex(cats).to_numpy(float)[codes]
+    off_c = off_map.reindex(cats).to_numpy(float)[codes]
+    both = np.isfinite(pop_c) & np.isfinite(off_c)
+    tpop = np.bincount(pos, weights=np.where(both, pop_c, 0.0), minlength=n)
+    toff = np.bincount(pos, weights=np.where(both, off_c, 0.0), minlength=n)
+    has = np.bincount(pos, weights=both.astype(float), minlength=n) > 0
+    pseudo = np.isin(codes, np.flatnonzero(cats.isin([voc.GLOBAL_ISO3, voc.UNSTATED_ISO3])))
+    is_pseudo = np.bincount(pos, weights=pseudo.astype(float), minlength=n) > 0
+    tpop = np.where(has & ~is_pseudo, tpop, np.nan)
+    toff = np.where(has & ~is_pseudo, toff, np.nan)
+    ok = np.isfinite(pop_map.to_numpy()) & np.isfinite(off_map.to_numpy())
+    world = off_map.to_numpy()[ok].sum() / pop_map.to_numpy()[ok].sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = toff / tpop
+    # priority groups: named countries, or a named group label
+    members = set()
+    for g in groups:
+        members |= set(memberships[g]) if memberships and g in memberships else \
+            set(countries.members(g, as_of=year))
+    via_country = (long["via"] == "country").to_numpy()
+    in_group = np.isin(codes, np.flatnonzero(cats.isin(list(members))))
+    named = np.bincount(pos[via_country], weights=in_group[via_country].astype(float),
+                        minlength=n) > 0
+    regions = pledges["target_regions"].tolist()
+    lens = np.fromiter(map(len, regions), dtype=np.int64, count=n) if n else \
+        np.zeros(0, np.int64)
+    flat = pd.Series([r for cell in regions for r in cell], dtype="object")
+    label_hit = np.bincount(np.repeat(np.arange(n), lens), weights=flat.isin(groups)
+                            .to_numpy(float), minlength=n) > 0 if len(flat) else \
+        np.zeros(n, dtype=bool)
+    return pd.DataFrame({
+        "pledge_id": _str_col(pledges["pledge_id"]),
+        "targets_priority_group": named | label_hit,
+        "target_population": tpop,
+        "target_offline": toff,
+        "offline_rate": rate,
+        "offline_rate_ratio": rate / world,
+    })
+
+
+# --- ingredients ---------------------------------------------------------------------------------
+
+def pledge_positions(pledges: pd.DataFrame, ids: pd.Series) -> np.ndarray:
+    """Row positions in ``pledges`` of the ``pledge_id`` values ``ids`` (e.g. the
+    ``pledge_id`` column of ``gaps.explode_targets``, in the table's own dtype)."""
+    return pd.Index(pledges["pledge_id"]).get_indexer(ids).astype(np.int64)
+
+
+def _str_col(col: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """A column as a pandas ``string`` array (no copy when it already is one)."""
+    return col.astype(pd.StringDtype()).array
+
+
+def _lens(col: pd.Series) -> np.ndarray:
+    """Lengths of list cells (0 for a missing cell)."""
+    cells = col.tolist()
+    if cells and set(map(type, cells)) == {list}:
+        return np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+    return np.fromiter((len(c) if isinstance(c, list | tuple) else 0 for c in cells),
+                       dtype=np.int64, count=len(cells))
+
+
+def _text(pledges: pd.DataFrame, col: str) -> pa.Array:
+    """The examined part of a text column as Arrow strings ("" for missing)."""
+    if col not in pledges.columns:
+        return pa.array([""] * len(pledges), pa.large_string())
+    return deliverables.examined(deliverables.text_array(pledges[col]))[0]
+
+
+def _matches(arr: pa.Array, pattern: str) -> np.ndarray:
+    return pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
+
+
+def ingredients(
+    pledges: pd.DataFrame,
+    year: int = LATEST_YEAR,
+    evidence: Iterable[str] | None = None,
+    rubric: Rubric | None = None,
+    extraction: deliverables.Extraction | None = None,
+    relevance_table: pd.DataFrame | None = None,
+    **relevance_kwargs,
+) -> pd.DataFrame:
+    """The ingredient matrix: one bool column per rule of :data:`INGREDIENTS`, one row per
+    pledge (index of ``pledges``). ``evidence``: pledge ids with public evidence of progress.
+    ``extraction`` (from :func:`deliverables.extract`) and ``relevance_table`` (from
+    :func:`relevance`) are computed when not given; ``relevance_kwargs`` go to
+    :func:`relevance` (``country_table``, ``memberships``)."""
+    r = load_rubric() if rubric is None else rubric
+    p = values.ensure_value_basis(pledges)
+    ex = deliverables.extract(p) if extraction is None else extraction
+    rel = relevance(p, year, priority_groups=r.priority_groups, **relevance_kwargs) \
+        if relevance_table is None else relevance_table
+    n_del = ex.per_pledge["deliverables"].to_numpy() > 0
+    title = _text(p, "title")
+    words = deliverables.patterns().units_in_text
+    value = pd.to_numeric(p["estimated_value_usd"], errors="coerce").notna().to_numpy()
+    ptype = p["pledge_type"].astype("string").fillna(UNKNOWN).to_numpy()
+    ratio = rel["offline_rate_ratio"].to_numpy(float)
+    ev = set(map(str, evidence)) if evidence is not None else set()
+    out = pd.DataFrame({
+        "focus_area": _lens(p["focus_areas"]) > 0,
+        "target_geography": (_lens(p["target_countries"]) + _lens(p["target_regions"])) > 0,
+        "named_deliverable": n_del | _matches(title, words),
+        "quantity": n_del,
+        "value": value,
+        "in_kind_resource": (p["value_basis"].astype("string") == "in_kind").fillna(False)
+        .to_numpy(bool) | (ptype == "In-kind"),
+        "target_year": p["target_year"].notna().to_numpy(),
+        "stated_period": p["value_years"].notna().to_numpy() | _matches(title, PERIOD_PATTERN)
+        | _matches(_text(p, "description"), PERIOD_PATTERN),
+        "priority_group": rel["targets_priority_group"].to_numpy(bool),
+        "offline_ratio": np.nan_to_num(ratio, nan=0.0) > r.offline_rate_ratio_above,
+        "source_url": p["source_url"].notna().to_numpy(),
+        "reporting_record": pd.to_datetime(p["last_report_date"]).notna().to_numpy(),
+        "public_evidence": p["pledge_id"].astype(str).isin(ev).to_numpy(),
+    }, index=pledges.index)
+    return out[list(INGREDIENTS)]
+
+
+# --- scores --------------------------------------------------------------------------------------
+
+@dataclass
+class Scores:
+    """What :func:`score` computed: ``table`` (the ``pledge_scores`` table),
+    ``ingredients`` (bool matrix, one row per pledge), ``rubric``, ``pledges`` (as scored)."""
+
+    table: pd.DataFrame
+    ingredients: pd.DataFrame
+    rubric: Rubric
+    pledges: pd.DataFrame
+
+
+def _points(ing: pd.DataFrame, rubric: Rubric, drop: str | None = None,
+            force: Iterable[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """(points per criterion [pledges x criteria], score 0-100) with criterion ``drop`` left
+    out (weights renormalised) and the ``force`` ingredients taken as met."""
+    forced = set(force)
+    pts, weights = [], []
+    for c in rubric.criteria:
+        m = np.column_stack([np.ones(len(ing), dtype=bool) if i in forced
+                             else ing[i].to_numpy(bool) for i in c.ingredients])
+        got = m.mean(axis=1) if c.mode == "share" else m.any(axis=1).astype(float)
+        pts.append(c.weight * got)
+        weights.append(0.0 if c.name == drop else c.weight)
+    pts_arr = np.column_stack(pts)
+    w = np.array(weights)
+    score = 100.0 * (pts_arr * (w > 0)).sum(axis=1) / w.sum()
+    return pts_arr, score
+
+
+def _index(score: np.ndarray, rubric: Rubric) -> pd.Categorical:
+    cats = rubric.categories
+    conds = [score >= m - 1e-9 for _, m in rubric.index]
+    codes = np.select(conds, list(range(len(cats))), default=len(cats) - 1)
+    return pd.Categorical.from_codes(codes, categories=cats, ordered=True)
+
+
+def _reasons(ing: pd.DataFrame, pts: np.ndarray, rubric: Rubric) -> pd.Categorical:
+    """One text per pledge (a Categorical: each distinct text stored once): each criterion's
+    points and which ingredients earned them. Built once per distinct combination."""
+    names = list(ing.columns)
+    bits = ing.to_numpy(bool)
+    key = bits @ (1 << np.arange(bits.shape[1], dtype=np.int64))
+    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    texts = []
+    for row in first:
+        met = dict(zip(names, bits[row], strict=True))
+        parts = []
+        for j, c in enumerate(rubric.criteria):
+            have = [i for i in c.ingredients if met[i]]
+            lack = [i for i in c.ingredients if not met[i]]
+            got = pts[row, j]
+            what = ", ".join(f"+{i}" for i in have) if have else "none"
+            miss = "; missing " + ", ".join(lack) if lack and (c.mode == "share" or not have) \
+                else ""
+            parts.append(f"{c.name} {got:g}/{c.weight:g} ({what}{miss})")
+        texts.append("; ".join(parts))
+    cats = pd.Index(pd.array(texts, dtype="string")).unique()
+    return pd.Categorical.from_codes(cats.get_indexer(texts)[inv.ravel()], categories=cats)
+
+
+SCORE_BASE_COLUMNS: tuple[str, ...] = (
+    "pledge_id", "title", "pledger", "stakeholder_type", "score", "index", "index_trackable",
+    "reasons",
+)
+
+
+def score(
+    pledges: pd.DataFrame,
+    year: int = LATEST_YEAR,
+    evidence: Iterable[str] | None = None,
+    rubric: str | Path | Rubric | None = None,
+    extraction: deliverables.Extraction | None = None,
+    **relevance_kwargs,
+) -> Scores:
+    """Score every pledge with the rubric (analysis year ``year`` for LDC/LLDC/SIDS
+    membership and offline people; ``evidence`` = pledge ids with public evidence of progress).
+
+    ``Scores.table`` (the ``pledge_scores`` table) has columns :data:`SCORE_BASE_COLUMNS`
+    (``score`` 0-100, ``index`` an ordered Categorical of the rubric's categories,
+    ``index_trackable`` = index in ``trackable_categories``, ``reasons`` = each criterion's
+    points and the ingredients behind them, e.g. ``"specific 0.667/1 (+focus_area,
+    +target_geography; missing named_deliverable); ..."``), then one column per criterion
+    (points earned, 0..weight), then ``deliverables`` (count), ``offline_rate_ratio`` and
+    ``value_basis``. One row per pledge, input order.
+    """
+    r = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
+    p = values.ensure_value_basis(pledges)
+    ex = deliverables.extract(p) if extraction is None else extraction
+    rel = relevance(p, year, priority_groups=r.priority_groups, **relevance_kwargs)
+    ing = ingredients(p, year, evidence, r, ex, rel)
+    pts, sc = _points(ing, r)
+    idx = _index(sc, r)
+    table = pd.DataFrame({
+        "pledge_id": _str_col(p["pledge_id"]),
+        "title": _str_col(p["title"]),
+        "pledger": _str_col(p["pledger"]),
+        "stakeholder_type": _str_col(p["stakeholder_type"]),
+        "score": np.round(sc, 1),
+        "index": idx,
+        "index_trackable": np.isin(np.asarray(idx.astype(str)), r.trackable_categories),
+        "reasons": _reasons(ing, pts, r),
+    })
+    for j, c in enumerate(r.criteria):
+        table[c.name] = np.round(pts[:, j], 3)
+    table["deliverables"] = ex.per_pledge["deliverables"].to_numpy()
+    table["offline_rate_ratio"] = rel["offline_rate_ratio"].to_numpy(float)
+    table["value_basis"] = _str_col(p["value_basis"])
+    return Scores(table, ing.reset_index(drop=True), r, p.reset_index(drop=True))
+
+
+def pledge_scores(pledges: pd.DataFrame, **kwargs) -> pd.DataFrame:
+    """The ``pledge_scores`` table (:func:`score` ``.table``)."""
+    return score(pledges, **kwargs).table
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+def _group_members(label: str, year: int,
+                   memberships: Mapping[str, Iterable[str]] | None) -> list[str]:
+    from p2c_analysis import countries
+
+    if memberships is not None and label in memberships:
+        return sorted(map(str, memberships[label]))
+    return countries.members(label, as_of=year)
+
+
+def _category_long(scores: Scores, by: str, year: int, groups: Iterable[str] | None,
+                   memberships: Mapping[str, Iterable[str]] | None = None
+                   ) -> tuple[np.ndarray, pd.Series]:
+    """(pledge positions, category) pairs for one dimension: a pledge with several categories
+    counts in each."""
+    p = scores.pledges
+    n = len(p)
+    if by == "target_group":
+        from p2c_analysis import gaps
+
+        long = gaps.explode_targets(p, year=year, memberships=memberships)
+        pos = pledge_positions(p, long["pledge_id"])
+        iso = long["iso3"].astype(str).to_numpy()
+        labels = list(STANDARD_GROUPS if groups is None else groups)
+        pos_out, cat_out = [], []
+        for g in labels:
+            hit = np.unique(pos[np.isin(iso, _group_members(g, year, memberships))])
+            pos_out.append(hit)
+            cat_out.append(np.full(len(hit), g, dtype=object))
+        for iso_code, label in voc.PSEUDO_LABELS.items():
+            hit = np.unique(pos[iso == iso_code])
+            pos_out.append(hit)
+            cat_out.append(np.full(len(hit), label, dtype=object))
+        return np.concatenate(pos_out), pd.Series(np.concatenate(cat_out), dtype="object")
+    if by not in p.columns:
+        raise KeyError(f"distribution: no column {by!r} in the pledge table")
+    cells = p[by].tolist()
+    if cells and any(isinstance(c, list | tuple) for c in cells):
+        items = [list(c) if isinstance(c, list | tuple) and len(c) else [NOT_STATED]
+                 for c in cells]
+        lens = np.fromiter(map(len, items), dtype=np.int64, count=n)
+        return (np.repeat(np.arange(n), lens),
+                pd.Series([x for it in items for x in it], dtype="object"))
+    cat = p[by].astype("object").where(p[by].notna(), UNKNOWN)
+    return np.arange(n), pd.Series(cat.to_numpy(), dtype="object")
+
+
+_ORDER: dict[str, tuple[str, ...]] = {
+    "stakeholder_type": (*voc.STAKEHOLDER_TYPES, UNKNOWN),
+    "focus_areas": (*voc.FOCUS_AREAS, NOT_STATED),
+    "pledge_type": (*voc.PLEDGE_TYPES, UNKNOWN),
+}
+
+
+def distribution(scores: Scores, by: str = "stakeholder_type", year: int = LATEST_YEAR,
+                 groups: Iterable[str] | None = None,
+                 memberships: Mapping[str, Iterable[str]] | None = None) -> pd.DataFrame:
+    """Scores and index categories by one dimension.
+
+    ``by``: a pledge column (``"stakeholder_type"``, ``"focus_areas"``, ``"pledge_type"``, ...;
+    a list column counts a pledge once in each of its items, empty = "none stated") or
+    ``"target_group"`` (a pledge counts in each standard group, as of ``year``, holding at least
+    one of its target countries; then "Global (unallocated)" and "Targets not stated
+    (unallocated)"; ``groups`` overrides the labels, ``memberships`` their members). Columns
+    ``dimension, category, pledges,
+    mean_score, median_score``, one column per index category (pledges), ``trackable_pct``
+    (share of the row's pledges whose index is trackable). Rows in vocabulary order for
+    stakeholder types, focus areas and pledge types, group order for target groups;
+    categories with no pledge are left out.
+    """
+    pos, cat = _category_long(scores, by, year, groups, memberships)
+    t = scores.table
+    df = pd.DataFrame({"category": cat.to_numpy(), "score": t["score"].to_numpy()[pos],
+                       "index": t["index"].astype(str).to_numpy()[pos],
+                       "trackable": t["index_trackable"].to_numpy()[pos]})
+    g = df.groupby("category", sort=False)
+    out = pd.DataFrame({"pledges": g.size(), "mean_score": g["score"].mean(),
+                        "median_score": g["score"].median()})
+    counts = pd.crosstab(df["category"], df["index"]).reindex(
+        index=out.index, columns=scores.rubric.categories, fill_value=0)
+    out = out.join(counts.astype("int64"))
+    out["trackable_pct"] = 100.0 * g["trackable"].mean()
+    known = _ORDER.get(by)
+    if known is not None:  # the vocabulary's order, then anything else
+        out = out.reindex([c for c in known if c in out.index]
+                          + [c for c in out.index if c not in known])
+    out.insert(0, "dimension", by)
+    out.index.name = "category"
+    out = out.reset_index()
+    out["pledges"] = out["pledges"].astype("int64")
+    return out
+
+
+def sensitivity(scores: Scores) -> pd.DataFrame:
+    """The index distribution with all criteria, then with each criterion dropped in turn (its
+    weight removed, scores renormalised over the others, same thresholds).
+
+    Columns ``dropped`` ("none", then each criterion name), one column per index category
+    (pledges), ``trackable`` (pledges with a trackable index), ``pledges_changed`` (pledges
+    whose category differs from "none"), ``moved_up`` / ``moved_down`` (of them, to a higher /
+    lower category).
+    """
+    r = scores.rubric
+    base = _index(_points(scores.ingredients, r)[1], r)
+    rows = []
+    for drop in [None, *(c.name for c in r.criteria)]:
+        idx = base if drop is None else _index(_points(scores.ingredients, r, drop)[1], r)
+        counts = pd.Series(idx).value_counts().reindex(r.categories, fill_value=0)
+        up = (idx.codes < base.codes).sum()  # categories are listed highest first
+        down = (idx.codes > base.codes).sum()
+        rows.append({"dropped": drop or "none", **counts.astype("int64").to_dict(),
+                     "trackable": int(np.isin(np.asarray(idx.astype(str)),
+                                              r.trackable_categories).sum()),
+                     "pledges_changed": int(up + down), "moved_up": int(up),
+                     "moved_down": int(down)})
+    return pd.DataFrame(rows)
+
+
+ONE_FIELD_COLUMNS: tuple[str, ...] = (
+    "pledge_id", "title", "pledger", "score", "index", "missing_field", "criteria",
+    "score_if_added", "index_if_added",
+)
+
+
+def one_field_away(scores: Scores) -> pd.DataFrame:
+    """Pledges not trackable now that would be with one more field (the rubric's
+    ``one_more_field`` list: e.g. only the target year missing). One row per (pledge, field)
+    that would do it; columns :data:`ONE_FIELD_COLUMNS` (``criteria``: the criteria the field
+    would add points to), sorted by pledge then the score it would reach (highest first)."""
+    r = scores.rubric
+    t = scores.table
+    now = t["index_trackable"].to_numpy(bool)
+    ing = scores.ingredients
+    rows = []
+    for fld, ings in r.one_more_field:
+        pts, sc = _points(ing, r, force=ings)
+        idx = _index(sc, r)
+        ok = np.isin(np.asarray(idx.astype(str)), r.trackable_categories) & ~now
+        missing = ~ing[list(ings)].to_numpy(bool).all(axis=1)
+        sel = np.flatnonzero(ok & missing)
+        crits = ", ".join(c.name for c in r.criteria if set(c.ingredients) & set(ings))
+        for i in sel:
+            rows.append({"pos": i, "pledge_id": t["pledge_id"].iloc[i],
+                         "title": t["title"].iloc[i], "pledger": t["pledger"].iloc[i],
+                         "score": t["score"].iloc[i], "index": str(t["index"].iloc[i]),
+                         "missing_field": fld, "criteria": crits,
+                         "score_if_added": round(float(sc[i]), 1),
+                         "index_if_added": str(idx[i])})
+    out = pd.DataFrame(rows, columns=["pos", *ONE_FIELD_COLUMNS])
+    out = out.sort_values(["pos", "score_if_added"], ascending=[True, False], kind="stable")
+    out = out.drop(columns="pos").reset_index(drop=True)
+    for col in ("pledge_id", "title", "pledger", "missing_field", "criteria"):
+        out[col] = out[col].astype("string")
+    cats = r.categories
+    for col in ("index", "index_if_added"):
+        out[col] = pd.Categorical(out[col], categories=cats, ordered=True)
+    return out
+
+
+def rubric_table(rubric: Rubric | None = None) -> pd.DataFrame:
+    """The rubric as a table for reports: one row per (criterion, ingredient), columns
+    ``criterion, label, weight, mode, ingredient, rule, source, source_url``."""
+    r = load_rubric() if rubric is None else rubric
+    rows = [{"criterion": c.name, "label": c.label, "weight": c.weight, "mode": c.mode,
+             "ingredient": i, "rule": r.ingredient_rules.get(i, INGREDIENTS[i]),
+             "source": c.source, "source_url": c.source_url}
+            for c in r.criteria for i in c.ingredients]
+    return pd.DataFrame(rows)
+
+
+# --- people the pledges aim to reach, beside people offline -------------------------------------
+
+REACH_COLUMNS: tuple[str, ...] = (
+    "pledge_id", "title", "pledger", "targets", "people_connected", "people_trained",
+    "people_reached", "target_population", "target_offline", "connected_pct_of_offline",
+)
+
+
+def _targets_text(p: pd.DataFrame) -> np.ndarray:
+    out = []
+    for tc, tr in zip(p["target_countries"].tolist(), p["target_regions"].tolist(),
+                      strict=True):
+        items = list(tc) if isinstance(tc, list | tuple) and len(tc) else \
+            list(tr) if isinstance(tr, list | tuple) else []
+        out.append(", ".join(map(str, items)))
+    return np.array(out, dtype=object)
+
+
+def reach_vs_offline(
+    pledges: pd.DataFrame,
+    year: int = LATEST_YEAR,
+    extraction: deliverables.Extraction | None = None,
+    **relevance_kwargs,
+) -> pd.DataFrame:
+    """People each country or group pledge aims to reach, beside the people offline where it
+    points. One row per pledge with named target countries or regions *and* at least one
+    people deliverable; columns :data:`REACH_COLUMNS`. ``people_*`` are the largest quantity
+    of each class the pledge states (NaN = none; never a sum of its deliverables);
+    ``target_offline`` / ``target_population``: people offline / all people in its target
+    countries in ``year``; ``connected_pct_of_offline`` = 100 x people_connected /
+    target_offline. Each row is one pledge: pledges aiming at the same country may reach the
+    same people, so rows must not be added up (see :func:`reach_by_group`)."""
+    p = values.ensure_value_basis(pledges)
+    ex = deliverables.extract(p) if extraction is None else extraction
+    rel = relevance(p, year, **relevance_kwargs)
+    per = ex.per_pledge
+    people = per[["people_connected", "people_trained", "people_reached"]].to_numpy(float)
+    named = (_lens(p["target_countries"]) + _lens(p["target_regions"])) > 0
+    keep = named & np.isfinite(people).any(axis=1)
+    off = rel["target_offline"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = 100.0 * people[:, 0] / off
+    out = pd.DataFrame({
+        "pledge_id": _str_col(p["pledge_id"]),
+        "title": _str_col(p["title"]),
+        "pledger": _str_col(p["pledger"]),
+        "targets": pd.array(_targets_text(p), dtype="string"),
+        "people_connected": people[:, 0], "people_trained": people[:, 1],
+        "people_reached": people[:, 2],
+        "target_population": rel["target_population"].to_numpy(float),
+        "target_offline": off, "connected_pct_of_offline": pct,
+    })
+    return out.loc[keep].reset_index(drop=True)
+
+
+REACH_GROUP_COLUMNS: tuple[str, ...] = (
+    "group", "offline", "pledges_within", "pledges_with_people_within",
+    "largest_people_connected", "people_connected_sum_may_overlap", "pledges_partly_within",
+    "note",
+)
+REACH_GROUP_NOTE = ("sum over pledges whose targets all lie in the group; pledges may reach "
+                    "the same people, so the sum can count people more than once")
+
+
+def reach_by_group(
+    pledges: pd.DataFrame,
+    groups: Iterable[str] | None = None,
+    year: int = LATEST_YEAR,
+    extraction: deliverables.Extraction | None = None,
+    country_table: pd.DataFrame | None = None,
+    memberships: Mapping[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """People the pledges aim to connect, beside the people offline, per group.
+
+    A pledge counts for a group when *all* its target countries (regions expanded as of
+    ``year``) are members, so the people it names are in the group; pledges touching the
+    group only partly are counted apart (``pledges_partly_within``) and add nothing.
+    ``largest_people_connected`` is the largest single pledge; the sum
+    (``people_connected_sum_may_overlap``) says in its name, and ``note`` in words, that
+    pledges may overlap. Columns :data:`REACH_GROUP_COLUMNS`, one row per group
+    (default :data:`STANDARD_GROUPS`).
+    """
+    from p2c_analysis import connectivity, gaps
+
+    p = values.ensure_value_basis(pledges)
+    ex = deliverables.extract(p) if extraction is None else extraction
+    ct = connectivity.for_year(year) if country_table is None else country_table
+    off_map = pd.Series(pd.to_numeric(ct["offline"], errors="coerce").to_numpy(float),
+                        index=ct["iso3"].astype(str))
+    long = gaps.explode_targets(p, year=year, memberships=memberships)
+    long = long.loc[long["via"].isin(["country", "region"])]
+    pos = pledge_positions(p, long["pledge_id"])
+    iso = long["iso3"].astype(str).to_numpy()
+    n = len(p)
+    n_targets = np.bincount(pos, minlength=n)
+    connected = ex.per_pledge["people_connected"].to_numpy(float)
+    rows = []
+    for g in (STANDARD_GROUPS if groups is None else groups):
+        mem = _group_members(g, year, memberships)
+        inside = np.bincount(pos, weights=np.isin(iso, mem).astype(float), minlength=n)
+        within = (n_targets > 0) & (inside == n_targets)
+        partly = (inside > 0) & ~within
+        sel = within & np.isfinite(connected)
+        rows.append({
+            "group": g, "offline": float(off_map.reindex(mem).sum(min_count=1)),
+            "pledges_within": int(within.sum()), "pledges_with_people_within": int(sel.sum()),
+            "largest_people_connected": float(connected[sel].max()) if sel.any() else np.nan,
+            "people_connected_sum_may_overlap": float(connected[sel].sum()) if sel.any()
+            else np.nan,
+            "pledges_partly_within": int(partly.sum()), "note": REACH_GROUP_NOTE,
+        })
+    out = pd.DataFrame(rows, columns=list(REACH_GROUP_COLUMNS))
+    out["group"] = out["group"].astype("string")
+    out["note"] = out["note"].astype("string")
+    return out

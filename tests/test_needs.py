@@ -1,0 +1,117 @@
+"""p2c_analysis.needs: pledged USD against published investment-needs estimates.
+
+Hand case: n1 ACCESS, Kenya, USD 10 bn total; n2 ACCESS + ADOPTION, global, USD 4 bn of which
+1 bn counted before (curated); n3 VALUE CREATION, Kenya, USD 2 bn re-announcement (all counted
+before); n4 no focus area, no value.
+World: stated 16 bn, de-duplicated 16 - 1 - 2 = 13 bn. Africa (allocated to African
+countries: the Kenya pledges, global ones are not allocated): stated 12 bn, de-duplicated 10 bn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from p2c_analysis import fields, needs
+from p2c_analysis.pledges import load_pledges
+from p2c_analysis.vocabulary import FOCUS_AREAS, NOT_STATED
+
+
+def _pledges() -> pd.DataFrame:
+    return fields.coerce_canonical(pd.DataFrame({
+        "pledge_id": ["n1", "n2", "n3", "n4"], "title": list("ABCD"), "pledger": list("WXYZ"),
+        "focus_areas": [["ACCESS"], ["ACCESS", "ADOPTION"], ["VALUE CREATION"], []],
+        "target_countries": [["KEN"], [], ["KEN"], []],
+        "is_global": [False, True, False, False],
+        "estimated_value_usd": [10e9, 4e9, 2e9, np.nan],
+        "value_basis": ["total", "top_up", "re_announcement", "not_stated"],
+        "value_already_counted_usd": [0.0, 1e9, 2e9, np.nan],
+    }))
+
+
+def test_load_needs() -> None:
+    nd = needs.load_needs()
+    assert list(nd.columns) == list(needs.NEEDS_COLUMNS)
+    itu = nd[nd["study"].str.startswith("Connecting Humanity: assessing")].iloc[0]
+    assert itu["need_low_usd"] == itu["need_high_usd"] == 428e9
+    bp = nd[(nd["study"] == "Connecting Humanity Action Blueprint")
+            & (nd["component"] == "total")].iloc[0]
+    assert (bp["need_low_usd"], bp["need_high_usd"]) == (2.6e12, 2.8e12)
+
+
+def test_needs_vs_pledged_world_and_africa_by_hand() -> None:
+    t = needs.needs_vs_pledged(_pledges(), year=2024)
+    assert list(t.columns) == list(needs.VS_COLUMNS)
+    assert (t["value_basis"] == "all").all()
+    itu = t[t["need_low_usd"] == 428e9].iloc[0]
+    assert (itu["pledged_stated_usd"], itu["pledged_deduplicated_usd"]) == (16e9, 13e9)
+    assert itu["stated_share_low_pct"] == itu["stated_share_high_pct"] == \
+        pytest.approx(100 * 16 / 428)
+    bp = t[(t["study"] == "Connecting Humanity Action Blueprint")
+           & (t["component"] == "total")].iloc[0]
+    # a range stays a range: 16 bn of 2.6-2.8 tn is 0.571 % to 0.615 %
+    assert bp["stated_share_low_pct"] == pytest.approx(100 * 16e9 / 2.8e12)
+    assert bp["stated_share_high_pct"] == pytest.approx(100 * 16e9 / 2.6e12)
+    assert bp["deduplicated_share_high_pct"] == pytest.approx(100 * 13e9 / 2.6e12)
+    africa = t[(t["scope"] == "Africa") & (t["need_low_usd"] == 100e9)].iloc[0]
+    assert (africa["pledged_stated_usd"], africa["pledged_deduplicated_usd"]) == (12e9, 10e9)
+    assert africa["pledges_with_value"] == 2
+    assert africa["stated_share_low_pct"] == pytest.approx(12.0)
+
+
+def test_needs_vs_pledged_by_value_basis() -> None:
+    t = needs.needs_vs_pledged(_pledges(), year=2024, by_value_basis=True)
+    itu = t[t["need_low_usd"] == 428e9].set_index("value_basis")
+    assert itu.loc["re_announcement", "pledged_stated_usd"] == 2e9
+    assert itu.loc["re_announcement", "pledged_deduplicated_usd"] == 0.0
+    assert itu.loc["top_up", "pledged_deduplicated_usd"] == 3e9
+    assert itu.loc["in_kind", "pledged_stated_usd"] == 0.0
+    assert itu.loc["all", "pledged_stated_usd"] == 16e9
+    assert "not_stated" not in itu.index
+
+
+def test_africa_can_be_the_itu_region() -> None:
+    # Kenya is in both the continent and the ITU-D region
+    t = needs.needs_vs_pledged(_pledges(), year=2024, africa_group="Africa")
+    africa = t[(t["scope"] == "Africa") & (t["need_low_usd"] == 100e9)].iloc[0]
+    assert africa["pledged_stated_usd"] == 12e9
+
+
+def test_needs_by_focus_area_by_hand() -> None:
+    t = needs.needs_by_focus_area(_pledges()).set_index("focus_area")
+    assert list(t.index) == [*FOCUS_AREAS, NOT_STATED]
+    # ACCESS: n1 10 bn + half of n2 (2 bn); de-duplicated 10 + 1.5
+    assert t.loc["ACCESS", "pledged_stated_usd"] == 12e9
+    assert t.loc["ACCESS", "pledged_deduplicated_usd"] == 11.5e9
+    assert (t.loc["ACCESS", "need_low_usd"], t.loc["ACCESS", "need_high_usd"]) == (1.5e12, 1.7e12)
+    assert t.loc["ACCESS", "stated_share_low_pct"] == pytest.approx(100 * 12e9 / 1.7e12)
+    # ADOPTION = affordability 983 bn + skills 152 bn
+    assert t.loc["ADOPTION", "need_low_usd"] == 983e9 + 152e9
+    assert t.loc["ADOPTION", "pledged_stated_usd"] == 2e9
+    assert np.isnan(t.loc["VALUE CREATION", "need_low_usd"])  # no matching component
+    assert t.loc["VALUE CREATION", "pledged_deduplicated_usd"] == 0.0
+    assert t.loc["ACCELERATE INVESTMENT", "pledges"] == 0
+    assert t.loc[NOT_STATED, "pledges"] == 1 and t.loc[NOT_STATED, "pledges_with_value"] == 0
+    assert "ASSUMPTION" in t.loc["ACCESS", "assumption"]
+    assert list(t.reset_index().columns) == list(needs.FOCUS_COLUMNS)
+
+
+def test_focus_mapping_is_checked(tmp_path) -> None:
+    f = tmp_path / "m.csv"
+    f.write_text("focus_area,study,components,assumption\nACCESSS,S,c,a\n")
+    with pytest.raises(ValueError, match="unknown focus area"):
+        needs.load_focus_mapping(f)
+    f.write_text("focus_area,study,components,assumption\n"
+                 "ACCESS,Connecting Humanity Action Blueprint,pipes,a\n")
+    with pytest.raises(ValueError, match="not in the study"):
+        needs.needs_by_focus_area(_pledges(), mapping=needs.load_focus_mapping(f))
+
+
+def test_bundled_pledges_against_needs() -> None:
+    v = load_pledges().valid
+    t = needs.needs_vs_pledged(v, year=2024)
+    world = t[t["scope"] == "World"]
+    assert (world["pledged_stated_usd"] == world["pledged_stated_usd"].iloc[0]).all()
+    assert (t["stated_share_low_pct"] <= t["stated_share_high_pct"]).all()
+    assert (t["pledged_deduplicated_usd"] <= t["pledged_stated_usd"] + 1e-6).all()

@@ -1,0 +1,279 @@
+"""p2c_analysis.quality: SMART score, trackability index, sensitivity, one field away, reach.
+
+The hand-scored case (six criteria of weight 1; score = 100 x points / 6):
+
+countries: AAA pop 100 offline 60 (an LDC); BBB pop 100 offline 10; CCC pop 100 offline 20.
+World offline rate = 90 / 300 = 0.3. Region R1 = {BBB, CCC}: rate 30 / 200 = 0.15.
+
+s1 focus ACCESS, country BBB, "Connect 500 schools", USD 1 m, target 2030, source URL
+   specific 1 (focus, geography, deliverable), measurable 1, resource 1, time 1,
+   relevant 0 (BBB: not an LDC, ratio 0.1 / 0.3 = 0.33), trackable 1       -> 5/6 = 83.3 High
+s2 no focus, country AAA, "Support digital inclusion", In-kind, a progress report
+   specific 1/3 (geography), measurable 0, resource 1 (in kind), time 0,
+   relevant 1 (LDC; ratio 0.6 / 0.3 = 2), trackable 1 (report)           -> 3.33/6 = 55.6 Lower
+s3 focus ADOPTION, region R1, "Train 2,000 teachers over three years." in the description,
+   public evidence (given by the caller)
+   specific 1, measurable 1 (quantity), resource 0, time 1 (period), relevant 0 (0.5),
+   trackable 1 (evidence)                                                 -> 4/6 = 66.7 Upper
+s4 global, "Global initiative", nothing else                               -> 0 Low
+s5 no focus, country BBB, "Build 10 sites", USD 5 m, no year, no URL
+   specific 2/3, measurable 1, resource 1, time 0, relevant 0, trackable 0 -> 2.67/6 = 44.4 Lower
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from p2c_analysis import deliverables, fields, paths, quality
+from p2c_analysis.pledges import load_pledges
+
+CT = pd.DataFrame({"iso3": ["AAA", "BBB", "CCC"], "population": [100.0, 100.0, 100.0],
+                   "offline": [60.0, 10.0, 20.0]})
+MEMBERS = {"LDC": ["AAA"], "LLDC": [], "SIDS": [], "R1": ["BBB", "CCC"]}
+
+
+def _pledges() -> pd.DataFrame:
+    return fields.coerce_canonical(pd.DataFrame({
+        "pledge_id": ["s1", "s2", "s3", "s4", "s5"],
+        "title": ["Connect 500 schools", "Support digital inclusion", "Skills",
+                  "Global initiative", "Build 10 sites"],
+        "pledger": ["A", "B", "C", "D", "E"],
+        "stakeholder_type": ["Government", "Government", "Private sector", None,
+                             "Private sector"],
+        "pledge_type": [None, "In-kind", None, None, None],
+        "focus_areas": [["ACCESS"], [], ["ADOPTION"], [], []],
+        "target_countries": [["BBB"], ["AAA"], [], [], ["BBB"]],
+        "target_regions": [[], [], ["R1"], [], []],
+        "is_global": [False, False, False, True, False],
+        "estimated_value_usd": [1e6, np.nan, np.nan, np.nan, 5e6],
+        "value_as_stated": ["USD 1 million", None, None, None, "USD 5 million"],
+        "target_year": [2030, None, None, None, None],
+        "last_report_date": [None, "2024-05-01", None, None, None],
+        "source_url": ["https://x", None, None, None, None],
+        "description": [None, None, "Train 2,000 teachers over three years.", None, None],
+    }))
+
+
+def _score(**kw) -> quality.Scores:
+    return quality.score(_pledges(), year=2024, evidence={"s3"}, country_table=CT,
+                         memberships=MEMBERS, **kw)
+
+
+def test_hand_scored_pledges() -> None:
+    t = _score().table.set_index("pledge_id")
+    assert t["score"].tolist() == [83.3, 55.6, 66.7, 0.0, 44.4]
+    assert t["index"].astype(str).tolist() == ["High", "Lower-moderate", "Upper-moderate", "Low",
+                                               "Lower-moderate"]
+    assert t["index_trackable"].tolist() == [True, False, True, False, False]
+    crit = ["specific", "measurable", "resource_based", "time_bound", "relevant", "trackable"]
+    assert t.loc["s1", crit].tolist() == [1, 1, 1, 1, 0, 1]
+    assert t.loc["s2", crit].tolist() == [0.333, 0, 1, 0, 1, 1]
+    assert t.loc["s3", crit].tolist() == [1, 1, 0, 1, 0, 1]
+    assert t.loc["s5", crit].tolist() == [0.667, 1, 1, 0, 0, 0]
+    assert t.loc["s2", "offline_rate_ratio"] == pytest.approx(2.0)
+    assert t.loc["s3", "offline_rate_ratio"] == pytest.approx(0.5)
+    assert np.isnan(t.loc["s4", "offline_rate_ratio"])
+    assert t.loc["s1", "deliverables"] == 1 and t.loc["s2", "deliverables"] == 0
+    assert list(t.reset_index().columns[:8]) == list(quality.SCORE_BASE_COLUMNS)
+
+
+def test_reasons_name_each_point() -> None:
+    r = _score().table.set_index("pledge_id")["reasons"]
+    assert r["s1"].startswith("specific 1/1 (+focus_area, +target_geography, "
+                              "+named_deliverable)")
+    assert "relevant 0/1 (none; missing priority_group, offline_ratio)" in r["s1"]
+    assert "resource_based 1/1 (+in_kind_resource)" in r["s2"]
+    assert "trackable 1/1 (+public_evidence)" in r["s3"]
+    assert "time_bound 1/1 (+stated_period)" in r["s3"]
+    assert r["s4"].count("0/1") == 6
+
+
+def test_without_evidence_s3_loses_its_trackable_point() -> None:
+    t = quality.score(_pledges(), year=2024, country_table=CT, memberships=MEMBERS).table
+    assert t.set_index("pledge_id").loc["s3", "trackable"] == 0
+
+
+def test_sensitivity_by_hand() -> None:
+    sens = quality.sensitivity(_score()).set_index("dropped")
+    base = sens.loc["none"]
+    assert (base["High"], base["Upper-moderate"], base["Lower-moderate"], base["Low"]) == \
+        (1, 1, 2, 1)
+    # without relevant: s3 4/5 = 80 -> High
+    rel = sens.loc["relevant"]
+    assert (rel["High"], rel["Upper-moderate"], rel["pledges_changed"], rel["moved_up"]) == \
+        (2, 0, 1, 1)
+    # without trackable: s1 4/5 = 80, s3 3/5 = 60, s2 2.33/5, s5 2.67/5: nothing moves
+    assert sens.loc["trackable", "pledges_changed"] == 0
+    # without specific: s2 3/5 = 60 -> Upper-moderate
+    spec = sens.loc["specific"]
+    assert (spec["Upper-moderate"], spec["moved_up"], spec["moved_down"]) == (2, 1, 0)
+    assert list(sens.index) == ["none", "specific", "measurable", "resource_based",
+                                "time_bound", "relevant", "trackable"]
+
+
+def test_one_field_away_by_hand() -> None:
+    o = quality.one_field_away(_score())
+    assert list(o.columns) == list(quality.ONE_FIELD_COLUMNS)
+    got = {(r.pledge_id, r.missing_field): r.score_if_added for r in o.itertuples()}
+    # s5 (44.4): a target year, a source URL or a report gives trackable 1 or time 1 -> 61.1
+    assert got[("s5", "target_year")] == 61.1
+    assert got[("s5", "source_url")] == 61.1
+    assert got[("s5", "last_report_date")] == 61.1
+    assert ("s5", "focus_areas") not in got  # 3.0 / 6 = 50: not enough
+    # s2 (55.6): a year or a value -> 72.2; a focus area -> 61.1; a URL adds nothing
+    assert got[("s2", "target_year")] == 72.2 and got[("s2", "estimated_value_usd")] == 72.2
+    assert got[("s2", "focus_areas")] == 61.1
+    assert ("s2", "source_url") not in got
+    assert not (o["pledge_id"] == "s4").any()  # nothing single lifts 0 to 60
+    assert not o["pledge_id"].isin(["s1", "s3"]).any()  # trackable already
+    assert set(o["index_if_added"].astype(str)) == {"Upper-moderate"}
+
+
+def test_distribution_by_stakeholder_type_and_target_group() -> None:
+    s = _score()
+    d = quality.distribution(s, "stakeholder_type").set_index("category")
+    assert list(d.index) == ["Government", "Private sector", "unknown"]
+    assert d.loc["Government", "pledges"] == 2
+    assert d.loc["Government", "mean_score"] == pytest.approx((83.3 + 55.6) / 2)
+    assert (d.loc["Government", "High"], d.loc["Government", "Lower-moderate"]) == (1, 1)
+    assert d.loc["Government", "trackable_pct"] == 50.0
+    f = quality.distribution(s, "focus_areas").set_index("category")
+    assert list(f.index) == ["ACCESS", "ADOPTION", "none stated"]
+    assert f.loc["none stated", "pledges"] == 3
+    g = quality.distribution(s, "target_group", groups=["LDC", "R1"],
+                             memberships=MEMBERS).set_index("category")
+    assert g.loc["LDC", "pledges"] == 1  # s2
+    assert g.loc["R1", "pledges"] == 3  # s1, s5 (BBB) and s3 (region R1)
+    assert g.loc["Global (unallocated)", "pledges"] == 1  # s4
+
+
+def test_relevance_table() -> None:
+    r = quality.relevance(_pledges(), 2024, country_table=CT, memberships=MEMBERS)
+    assert list(r.columns) == list(quality.RELEVANCE_COLUMNS)
+    assert r["targets_priority_group"].tolist() == [False, True, False, False, False]
+    assert r["target_offline"].tolist()[:3] == [10.0, 60.0, 30.0]
+    assert r["offline_rate"].iloc[2] == pytest.approx(0.15)
+
+
+def test_a_region_label_that_is_a_priority_group_counts() -> None:
+    df = _pledges().iloc[[0]].copy()
+    df["target_countries"] = [[]]
+    df["target_regions"] = [["LDC"]]
+    r = quality.relevance(df, 2024, country_table=CT, memberships=MEMBERS)
+    assert bool(r["targets_priority_group"].iloc[0])
+
+
+# --- reach ---------------------------------------------------------------------------------------
+
+def test_reach_vs_offline_and_by_group() -> None:
+    df = _pledges()
+    df.loc[1, "description"] = "Connect 30 people."
+    df.loc[4, "description"] = "Connect 4 people and train 2 people."
+    reach = quality.reach_vs_offline(df, 2024, country_table=CT, memberships=MEMBERS)
+    assert list(reach.columns) == list(quality.REACH_COLUMNS)
+    assert reach["pledge_id"].tolist() == ["s2", "s3", "s5"]  # s3: 2,000 teachers trained
+    assert reach.set_index("pledge_id").loc["s3", "people_trained"] == 2000.0
+    s2 = reach.set_index("pledge_id").loc["s2"]
+    assert (s2["people_connected"], s2["target_offline"]) == (30.0, 60.0)
+    assert s2["connected_pct_of_offline"] == 50.0
+    g = quality.reach_by_group(df, groups=["LDC", "R1"], year=2024, country_table=CT,
+                               memberships=MEMBERS).set_index("group")
+    assert list(g.reset_index().columns) == list(quality.REACH_GROUP_COLUMNS)
+    assert g.loc["LDC", "offline"] == 60.0
+    assert g.loc["LDC", "largest_people_connected"] == 30.0
+    assert g.loc["R1", "pledges_within"] == 3  # s1, s3, s5
+    assert g.loc["R1", "people_connected_sum_may_overlap"] == 4.0  # s5 only states people
+    assert "more than once" in g.loc["R1", "note"]
+
+
+# --- the rubric ----------------------------------------------------------------------------------
+
+def test_rubric_file() -> None:
+    r = quality.load_rubric()
+    assert [c.name for c in r.criteria] == ["specific", "measurable", "resource_based",
+                                             "time_bound", "relevant", "trackable"]
+    assert r.categories == ["High", "Upper-moderate", "Lower-moderate", "Low"]
+    assert r.trackable_categories == ("High", "Upper-moderate")
+    assert all(c.source and c.source_url.startswith("http") for c in r.criteria)
+    t = quality.rubric_table(r)
+    assert len(t) == sum(len(c.ingredients) for c in r.criteria)
+    assert set(t["ingredient"]) <= set(quality.INGREDIENTS)
+
+
+def _rubric_text() -> str:
+    return quality.RUBRIC.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("change, message", [
+    (('name = "focus_area"', 'name = "vibes"'), "unknown ingredient 'vibes'"),
+    (('min_score = 60.0', 'min_score = 95.0'), "thresholds must decrease"),
+    (('min_score = 0.0', 'min_score = 10.0'), "end at 0"),
+    (('\nmode = "share"', '\nmode = "most"'), "mode must be one of"),
+    (('trackable_categories = ["High", "Upper-moderate"]',
+      'trackable_categories = ["Top"]'), "trackable_categories"),
+])
+def test_rubric_is_checked(tmp_path: Path, change, message) -> None:
+    f = tmp_path / "r.toml"
+    f.write_text(_rubric_text().replace(*change, 1), encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        quality.load_rubric(f)
+
+
+def test_weights_come_from_the_rubric(tmp_path: Path) -> None:
+    # relevant weighted 4: s2 = (0.333 + 1 + 4 + 1) / 9 = 70.4 -> Upper-moderate
+    f = tmp_path / "r.toml"
+    text = _rubric_text()
+    at = text.index('name = "relevant"')
+    text = text[:at] + text[at:].replace("weight = 1.0", "weight = 4.0", 1)
+    f.write_text(text, encoding="utf-8")
+    t = _score(rubric=f).table.set_index("pledge_id")
+    assert t.loc["s2", "score"] == 70.4 and str(t.loc["s2", "index"]) == "Upper-moderate"
+    assert t.loc["s2", "relevant"] == 4.0
+
+
+# --- real pledges --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def real() -> quality.Scores:
+    both = pd.concat([load_pledges().valid, load_pledges(paths.PUBLIC_PLEDGES_ADDITIONS).valid],
+                     ignore_index=True)
+    return quality.score(both, year=2024)
+
+
+def _real(real, pledger: str, start: str = "") -> pd.Series:
+    t = real.table
+    return t[(t["pledger"] == pledger) & t["title"].str.startswith(start)].iloc[0]
+
+
+def test_real_pledges(real) -> None:
+    zte = _real(real, "ZTE Corporation")  # LDCs; LLDCs; SIDS
+    assert zte["relevant"] == 1 and zte["score"] == 100.0
+    axian = _real(real, "Axian Telecom")  # Madagascar, Tanzania, Comoros: LDCs
+    assert axian["relevant"] == 1 and str(axian["index"]) == "High"
+    mtn = _real(real, "MTN Group")  # region Africa: offline rate above the world's
+    assert mtn["offline_rate_ratio"] > 1 and mtn["relevant"] == 1
+    huawei = _real(real, "Huawei", "Connectivity")  # no target named
+    assert huawei["relevant"] == 0 and np.isnan(huawei["offline_rate_ratio"])
+    uk = _real(real, "Government of the United Kingdom")  # only a source URL
+    assert uk["score"] == pytest.approx(100 / 6, abs=0.05) and str(uk["index"]) == "Low"
+    assert real.table["reasons"].notna().all()
+
+
+def test_public_evidence_changes_only_the_trackable_ingredient(real) -> None:
+    p = real.pledges
+    pid = _real(real, "Government of the United Kingdom")["pledge_id"]
+    ing = quality.ingredients(p, 2024, evidence={pid})
+    assert bool(ing.loc[p["pledge_id"] == pid, "public_evidence"].iloc[0])
+    assert int(ing["public_evidence"].sum()) == 1
+
+
+def test_extraction_can_be_passed_in() -> None:
+    p = _pledges()
+    ex = deliverables.extract(p)
+    a = _score(extraction=ex).table
+    b = _score().table
+    pd.testing.assert_frame_equal(a, b)

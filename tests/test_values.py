@@ -1,0 +1,333 @@
+"""p2c_analysis.values: value basis of each pledge, known overlaps, stated vs de-duplicated.
+
+Real cases from the bundled pledges (``public_pledges.csv`` and the 2026-12 additions) and
+small hand-built cases; every number is computed by hand in the comments.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from p2c_analysis import fields, parsing, paths, synthetic, values
+from p2c_analysis.pledges import check_pledges_cli, load_pledges
+from p2c_analysis.vocabulary import VALUE_BASES
+
+
+@pytest.fixture(scope="module")
+def bundled() -> pd.DataFrame:
+    return load_pledges().valid
+
+
+@pytest.fixture(scope="module")
+def additions() -> pd.DataFrame:
+    return load_pledges(paths.PUBLIC_PLEDGES_ADDITIONS).valid
+
+
+def _row(df: pd.DataFrame, pledger: str, title_start: str = "") -> pd.Series:
+    hit = df[(df["pledger"] == pledger) & df["title"].str.startswith(title_start)]
+    assert len(hit) == 1, (pledger, title_start, len(hit))
+    return hit.iloc[0]
+
+
+# --- real pledges --------------------------------------------------------------------------------
+
+def test_mtn_yearly_amount_times_five_years_is_flagged_as_a_guess(bundled) -> None:
+    r = _row(bundled, "MTN Group")
+    assert r["value_basis"] == "per_year_times_years"
+    assert r["value_years"] == 5
+    assert r["estimated_value_usd"] == pytest.approx(10e9)  # 2 bn a year x 5
+    # the five years come from the hedged remark "(similar over next five years)"
+    assert bool(r["value_basis_inferred"]) is True
+    assert "remark" in r["value_basis_note"]
+    assert r["value_already_counted_usd"] == 0.0
+
+
+def test_att_top_up_is_curated_and_keeps_its_increment(bundled) -> None:
+    r = _row(bundled, "AT&T")
+    assert r["value_basis"] == "top_up"
+    assert bool(r["value_basis_inferred"]) is False  # curated row, not a guess
+    assert "USD 2 bn" in r["value_repeats"]
+    assert r["value_already_counted_usd"] == 0.0  # the USD 3 bn stated is new money
+    assert "curated" in r["value_basis_note"]
+
+
+def test_canada_counted_in_two_campaigns_stays_a_total_with_a_reference(bundled) -> None:
+    for title in ("AI Compute Access Fund", "Accelerating AI adoption"):
+        r = _row(bundled, "Government of Canada", title)
+        assert r["value_basis"] == "total"
+        assert "AI pledge drive" in r["value_repeats"] and "WSIS+20" in r["value_repeats"]
+        assert r["value_already_counted_usd"] == 0.0
+
+
+def test_inmarsat_airtime_is_in_kind_from_the_value_text(bundled) -> None:
+    r = _row(bundled, "Inmarsat")
+    assert r["value_basis"] == "in_kind"
+    assert bool(r["value_basis_inferred"]) is False
+    assert "airtime" in r["value_basis_note"]
+
+
+def test_over_and_more_than_are_lower_bounds(bundled) -> None:
+    ct = _row(bundled, "China Telecom")
+    assert ct["value_as_stated"] == "over $1.4 billion"
+    assert ct["value_basis"] == "lower_bound"
+    us = _row(bundled, "Government of the United States", "Digital connectivity")
+    assert us["value_basis"] == "lower_bound"
+    assert "'more than'" in us["value_basis_note"]
+
+
+def test_ghana_universal_service_top_up_is_not_a_top_up_of_a_pledge(bundled) -> None:
+    # "top-up" in the title is not followed by an amount: the rule needs "top-up of USD ..."
+    r = _row(bundled, "Government of Ghana (Ministry of Communications and Digitalisation)",
+             "Rural Telephony")
+    assert r["value_basis"] == "total"
+
+
+def test_no_value_is_not_stated_and_has_nothing_counted(bundled) -> None:
+    r = _row(bundled, "Vodafone Group")
+    assert r["value_basis"] == "not_stated"
+    assert np.isnan(r["value_already_counted_usd"])
+    assert not bundled["value_basis"].isna().any()
+
+
+def test_zte_renewed_pledge_is_a_re_announcement_all_counted_before(additions) -> None:
+    r = _row(additions, "ZTE Corporation", "USD 400 million a year")
+    assert r["value_basis"] == "re_announcement"
+    assert r["estimated_value_usd"] == pytest.approx(400e6)  # a yearly amount, counted once
+    assert r["value_already_counted_usd"] == pytest.approx(400e6)
+    assert "renewed" in r["value_repeats"]
+
+
+def test_curated_row_overrides_the_notes_rule_for_ooredoo() -> None:
+    # the loader sets this row aside (its region "Middle East and North Africa" is not a known
+    # label yet), so read its cells straight from the file
+    with open(paths.PUBLIC_PLEDGES_ADDITIONS, newline="", encoding="utf-8") as f:
+        raw = next(r for r in csv.DictReader(f) if r["pledger"] == "Ooredoo Group")
+    assert "Possible re-announcement" in raw["notes"]
+    rec = {"title": raw["pledge_title"], "pledger": raw["pledger"], "value_as_stated":
+           raw["value_as_stated"], "estimated_value_usd": 500e6,
+           "description": raw["description"]}
+    without = values.read_value_basis(raw["value_as_stated"], 500e6, notes=raw["notes"])
+    assert without.basis == "re_announcement" and without.inferred  # the rule alone
+    got = values.BasisReader().read(rec, {"notes": raw["notes"]})
+    assert got["value_basis"] == "total"  # the curated row keeps it a total ...
+    assert got["value_already_counted_usd"] == 0.0  # ... and deducts nothing
+    assert "possibly" in got["value_repeats"]
+
+
+def test_nearly_is_an_approximate_total(additions) -> None:
+    r = _row(additions, "Government of the Republic of Korea")
+    assert r["value_basis"] == "total"
+    assert "'nearly'" in r["value_basis_note"]
+
+
+# --- rules on hand-made cells --------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, usd, kw, basis, inferred, years", [
+    ("$5 million a year", 5e6, {}, "per_year_single", False, None),
+    ("$2 million per year for 5 years", 10e6, {}, "per_year_times_years", False, 5),
+    ("up to USD 10 million", 10e6, {}, "upper_bound", False, None),
+    ("at least $3 million", 3e6, {}, "lower_bound", False, None),
+    ("$30 million over five years", 30e6, {}, "total", False, 5),
+    ("USD 1 million", 1e6, {"description": "The firm adds USD 1 million to its fund."},
+     "top_up", True, None),
+    ("USD 1 million", 1e6, {"notes": "A renewed pledge."}, "re_announcement", True, None),
+    ("USD 1 million", 1e6, {"pledge_type": "In-kind"}, "in_kind", False, None),
+    ("USD 1 million", 1e6, {"description": "It donates laptops worth USD 1 million."},
+     "in_kind", True, None),
+    ("USD 1 million of equipment", 1e6, {}, "in_kind", False, None),
+    ("USD 1 million", 1e6, {"stated_basis": "Top-up"}, "top_up", False, None),
+    (None, 2e6, {}, "total", False, None),
+    (None, None, {"notes": "renewed"}, "not_stated", False, None),
+])
+def test_rules(text, usd, kw, basis, inferred, years) -> None:
+    r = values.read_value_basis(text, usd, **kw)
+    assert (r.basis, r.inferred, r.years) == (basis, inferred, years)
+    assert r.note
+
+
+def test_re_announcement_counts_all_of_its_value_before_and_curated_amounts_are_capped() -> None:
+    r = values.read_value_basis("USD 4 million", 4e6, title="Renewed USD 4 million pledge")
+    assert r.already_counted_usd == 4e6
+    cur = {"value_basis": "top_up", "repeats": "x", "usd_already_counted": 9e6, "note": "n"}
+    r = values.read_value_basis("USD 5 million", 5e6, curated=cur)
+    assert (r.basis, r.already_counted_usd, r.repeats) == ("top_up", 5e6, "x")
+
+
+def test_unknown_stated_basis_raises() -> None:
+    with pytest.raises(parsing.ParseError):
+        values.read_value_basis("USD 1 million", 1e6, stated_basis="guesswork")
+
+
+def test_every_basis_has_a_description() -> None:
+    assert tuple(values.BASIS_DESCRIPTIONS) == VALUE_BASES
+
+
+@pytest.mark.parametrize("word", sorted(values.LOWER_BOUND_WORDS | values.UPPER_BOUND_WORDS))
+def test_bound_words_are_the_qualifiers_parse_money_reads(word) -> None:
+    assert parsing.parse_money(f"{word} $5 million").qualifier == word
+
+
+# --- the loader hook -----------------------------------------------------------------------------
+
+def test_source_value_basis_column_is_taken_and_a_bad_one_quarantined(tmp_path: Path) -> None:
+    f = tmp_path / "p.csv"
+    with open(f, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["title", "pledger", "value", "value basis", "value years"])
+        w.writerow(["A", "X", "USD 5 million", "re-announcement", ""])
+        w.writerow(["B", "Y", "USD 5 million", "guesswork", ""])
+        w.writerow(["C", "Z", "USD 5 million a year", "", "3"])
+        w.writerow(["D", "W", "USD 5 million", "", "many"])
+    r = load_pledges(f)
+    assert len(r.valid) == 2 and len(r.quarantine) == 2
+    a = r.valid.set_index("title").loc["A"]
+    assert a["value_basis"] == "re_announcement" and not a["value_basis_inferred"]
+    assert a["value_already_counted_usd"] == 5e6
+    c = r.valid.set_index("title").loc["C"]
+    assert c["value_basis"] == "per_year_single" and c["value_years"] == 3
+    reasons = " ".join(r.quarantine["reasons"])
+    assert "unknown value basis" in reasons and "unparseable value years" in reasons
+
+
+def test_check_pledges_out_carries_value_basis(tmp_path: Path) -> None:
+    out = tmp_path / "clean.csv"
+    assert check_pledges_cli(paths.PUBLIC_PLEDGES, out=out) == 0
+    df = pd.read_csv(out)
+    assert list(df.columns) == list(fields.CANONICAL_COLUMNS)
+    mtn = df[df["pledger"] == "MTN Group"].iloc[0]
+    assert mtn["value_basis"] == "per_year_times_years" and mtn["value_years"] == 5
+
+
+def test_synthetic_pledges_carry_value_basis_and_pass_the_schema() -> None:
+    s = synthetic.make_pledges(300, seed=3)
+    fields.schema().validate(s)
+    stated = s["estimated_value_usd"].notna()
+    assert (s.loc[stated, "value_basis"] == "total").all()
+    assert (s.loc[~stated, "value_basis"] == "not_stated").all()
+    assert (s.loc[stated, "value_already_counted_usd"] == 0).all()
+
+
+def test_ensure_value_basis_fills_frames_built_by_hand() -> None:
+    df = fields.coerce_canonical(pd.DataFrame({
+        "pledge_id": ["a", "b"], "title": ["x", "y"], "pledger": ["p", "q"],
+        "estimated_value_usd": [1e6, np.nan], "value_as_stated": ["over $1 million", None],
+    }))
+    assert df["value_basis"].isna().all()
+    fields.schema().validate(df)  # <NA> = not derived is allowed
+    out = values.ensure_value_basis(df)
+    assert out["value_basis"].tolist() == ["lower_bound", "not_stated"]
+    fields.schema().validate(out)
+    assert values.ensure_value_basis(out) is out  # nothing to fill: same frame
+
+
+# --- overlaps file -------------------------------------------------------------------------------
+
+def test_overlaps_file_rows_have_sources_and_notes() -> None:
+    o = values.load_overlaps()
+    assert o["source_url"].str.startswith("http").all() and (o["note"].str.len() > 20).all()
+    canada = o[o["pledger"] == "Government of Canada"]
+    assert len(canada) == 2
+    assert canada["counted_in"].iloc[0] == ["WSIS+20 Forum High-Level Event 2024",
+                                            "P2C x AI for Good AI pledge drive"]
+
+
+@pytest.mark.parametrize("row, message", [
+    ("X,T,total,,,,,note", "source_url and a note"),
+    ("X,T,total,,,,https://a.b,", "source_url and a note"),
+    ("X,T,guess,,,,https://a.b,n", "unknown value_basis"),
+    ("X,T,,,-5,,https://a.b,n", ">= 0"),
+])
+def test_overlaps_file_is_checked(tmp_path: Path, row: str, message: str) -> None:
+    f = tmp_path / "o.csv"
+    f.write_text(",".join(values.OVERLAP_COLUMNS) + "\n" + row + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        values.load_overlaps(f)
+
+
+def test_a_pledge_listed_twice_in_the_overlaps_file_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "o.csv"
+    row = "Acme,The Pledge,total,,,,https://a.b,n\n"
+    f.write_text(",".join(values.OVERLAP_COLUMNS) + "\n" + row + row.replace("Acme", "ACME"),
+                 encoding="utf-8")
+    with pytest.raises(ValueError, match="same pledge as row 2"):
+        values.load_overlaps(f)
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+def _small() -> pd.DataFrame:
+    """a: total 100; b: re-announcement 40 (all counted before); c: lower bound 10;
+    d: top-up 30 of which 20 counted before (curated); e: no value."""
+    df = fields.coerce_canonical(pd.DataFrame({
+        "pledge_id": list("abcde"), "title": list("ABCDE"), "pledger": list("PQRST"),
+        "estimated_value_usd": [100.0, 40.0, 10.0, 30.0, np.nan],
+        "value_basis": ["total", "re_announcement", "lower_bound", "top_up", "not_stated"],
+        "value_basis_inferred": [False, True, False, False, False],
+        "value_already_counted_usd": [0.0, 40.0, 0.0, 20.0, np.nan],
+        "value_repeats": [None, "pledge Z of 2022", None, "pledge Y", None],
+    }))
+    return df
+
+
+def test_value_basis_table_by_hand() -> None:
+    t = values.value_basis_table(_small()).set_index("value_basis")
+    assert list(t.index) == [*VALUE_BASES, "all"]
+    assert t.loc["all", "usd_stated"] == 180.0  # 100 + 40 + 10 + 30
+    assert t.loc["all", "usd_already_counted"] == 60.0  # 40 + 20
+    assert t.loc["all", "usd_deduplicated"] == 120.0
+    assert t.loc["all", "pledges"] == 5 and t.loc["all", "pledges_with_value"] == 4
+    assert t.loc["re_announcement", "usd_deduplicated"] == 0.0
+    assert t.loc["top_up", "usd_deduplicated"] == 10.0
+    assert t.loc["total", "usd_stated_share_pct"] == pytest.approx(100 * 100 / 180)
+    assert t.loc["total", "usd_deduplicated_share_pct"] == pytest.approx(100 * 100 / 120)
+    assert t.loc["re_announcement", "pledges_inferred"] == 1
+    assert np.isnan(t.loc["in_kind", "usd_stated"]) and t.loc["in_kind", "pledges"] == 0
+    assert list(t.reset_index().columns) == list(values.VALUE_BASIS_TABLE_COLUMNS)
+
+
+def test_headline_totals_explain_the_difference() -> None:
+    h = values.headline_totals(_small())
+    assert h["line"].tolist() == ["stated total", "counted before", "counted before",
+                                  "de-duplicated total"]
+    assert h["usd"].tolist() == [180.0, -40.0, -20.0, 120.0]
+    assert h["running_usd"].tolist() == [180.0, 140.0, 120.0, 120.0]
+    assert h["pledge_id"].iloc[1] == "b" and "pledge Z of 2022" in h["explanation"].iloc[1]
+    s = values.headline_summary(_small())
+    assert (s["usd_stated"], s["usd_deduplicated"], s["pledges_counted_before"]) == \
+        (180.0, 120.0, 2)
+    assert s["usd_lower_bound"] == 10.0 and s["usd_inferred"] == 40.0
+
+
+def test_headline_on_the_bundled_pledges(bundled, additions) -> None:
+    both = pd.concat([bundled, additions], ignore_index=True)
+    h = values.headline_totals(both)
+    stated = float(np.nansum(both["estimated_value_usd"]))
+    assert h["usd"].iloc[0] == pytest.approx(stated)
+    assert h["usd"].iloc[-1] == pytest.approx(stated - 400e6)  # ZTE's renewed USD 400 m
+    assert h["pledger"].iloc[1] == "ZTE Corporation"
+
+
+def test_campaign_totals_count_canada_once(bundled) -> None:
+    c = values.campaign_totals(bundled).set_index("campaign")
+    drive = c.loc["P2C x AI for Good AI pledge drive"]
+    assert drive["usd_stated"] == 1.76e9
+    assert drive["usd_counted_in_earlier_campaign"] == pytest.approx(1.46e9 + 0.292e9)
+    assert drive["usd_deduplicated"] == pytest.approx(1.76e9 - 1.752e9)
+    assert drive["pledges_counted_earlier"] == 2
+    wsis = c.loc["WSIS+20 Forum High-Level Event 2024"]
+    assert wsis["usd_counted_in_earlier_campaign"] == 0.0  # counted there first
+    total = c.loc["sum of campaigns"]
+    assert total["usd_stated"] == pytest.approx(9e9 + 4.8e9 + 1.76e9)
+    assert total["usd_deduplicated"] == pytest.approx(9e9 + 4.8e9 + 1.76e9 - 1.752e9)
+
+
+def test_campaign_totals_name_a_curated_pledge_missing_from_the_table() -> None:
+    c = values.campaign_totals(_small()).set_index("campaign")
+    drive = c.loc["P2C x AI for Good AI pledge drive"]
+    assert drive["usd_counted_in_earlier_campaign"] == 0.0
+    assert "not in this pledge table" in drive["explanation"]
