@@ -326,3 +326,14 @@ def events_with_pledges(events: pd.DataFrame, pledges: pd.DataFrame,
     cols = ["date", "title", "pledger", "status", "source_kind", "date_basis", "evidence", "url"]
     return out.sort_values(["date", "pledge_id"], ascending=[False, True])[cols].reset_index(
         drop=True)
+
+
+def evidence_ids(events: pd.DataFrame | None, as_of: object = None) -> set[str]:
+    """Ids of the pledges with public evidence of progress dated on or before ``as_of``
+    (``None`` = any date); empty when there are no events (a pledge file of one's own)."""
+    if events is None or events.empty:
+        return set()
+    ev = events[events["source_kind"].eq(PUBLIC_EVIDENCE)]
+    if as_of is not None:
+        ev = ev[ev["date"] <= pd.Timestamp(countries.as_of_date(as_of))]
+    return set(ev["pledge_id"].astype(str))

@@ -714,14 +714,15 @@ def under_served(pledges: pd.DataFrame | None = None, coverage: pd.DataFrame | N
                  **coverage_kwargs) -> pd.DataFrame:
     """Countries with many offline people and little or no pledged attention, ranked.
 
-    ``score = offline * (1 - min(1, attention_ratio))`` (persons): the offline people "not
-    matched" by pledged attention; a country with no attention at all scores its whole offline
-    population, one at or above proportional attention scores 0. ``basis`` picks the ratio:
-    ``"usd"`` (``attention_ratio_usd``) or ``"count"`` (``attention_ratio_count``). Only countries
-    with ``offline >= min_offline`` (persons) and a defined ratio are kept; sorted by score
-    (descending), ``top`` rows (None = all); the unallocated pseudo-rows (``"GLOBAL"``,
-    ``"UNSTATED"``) are never ranked. Pass a :func:`coverage_by_country` table as
-    ``coverage``, or ``pledges`` plus its keyword arguments.
+    ``offline_not_matched = offline * (1 - min(1, attention_ratio))`` (persons): the offline
+    people "not matched" by pledged attention; a country with no attention at all counts its
+    whole offline population, one at or above proportional attention counts 0. ``basis``
+    picks the ratio: ``"usd"`` (``attention_ratio_usd``) or ``"count"``
+    (``attention_ratio_count``). Only countries with ``offline >= min_offline`` (persons) and
+    a defined ratio are kept; sorted by it (descending), ``top`` rows (None = all); the
+    unallocated pseudo-rows (``"GLOBAL"``, ``"UNSTATED"``) are never ranked. Pass a
+    :func:`coverage_by_country` table as ``coverage``, or ``pledges`` plus its keyword
+    arguments.
     """
     if basis not in ("usd", "count"):
         raise ValueError(f"basis={basis!r}: expected 'usd' or 'count'")
@@ -733,11 +734,11 @@ def under_served(pledges: pd.DataFrame | None = None, coverage: pd.DataFrame | N
     pseudo = coverage["iso3"].isin([GLOBAL_ISO3, UNSTATED_ISO3])
     df = coverage.loc[~pseudo & (coverage["offline"] >= min_offline)
                       & coverage[ratio].notna()].copy()
-    df["score"] = df["offline"] * (1.0 - np.minimum(1.0, df[ratio]))
-    df = df.sort_values(["score", "offline"], ascending=False, kind="stable")
+    df["offline_not_matched"] = df["offline"] * (1.0 - np.minimum(1.0, df[ratio]))
+    df = df.sort_values(["offline_not_matched", "offline"], ascending=False, kind="stable")
     df["rank"] = np.arange(1, len(df) + 1)
     cols = ["rank", "iso3", "offline", "population", "internet_pct", "pledges_targeting",
-            "allocated_usd", ratio, "score"]
+            "allocated_usd", ratio, "offline_not_matched"]
     df = df[cols].reset_index(drop=True)
     return df if top is None else df.head(top)
 

@@ -189,3 +189,11 @@ def light_counts(lights: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"light": pd.Categorical(list(LIGHTS), dtype=LIGHT_DTYPE),
                          "pledges": c.to_numpy().astype("int64"),
                          "share": c.to_numpy() / n if n else np.nan})
+
+
+def lights_by(lights: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Pledges per traffic light and per value of another column of a light table (e.g. the
+    trackability ``index``): ``light, <column>, pledges``, every light and every category of
+    ``column`` listed (0 where none), lights in :data:`LIGHTS` order."""
+    counts = lights.groupby(["light", column], observed=False).size().rename("pledges")
+    return counts.reset_index().astype({"pledges": "int64"})

@@ -174,3 +174,13 @@ def test_events_with_pledges_are_cut_at_the_date_and_named():
     assert shown["title"].notna().all() and shown["date"].is_monotonic_decreasing
     huawei = shown[shown["pledger"].eq("Huawei")]
     assert huawei["status"].tolist() == ["in progress"]  # completion (2026-03-05) not yet known
+
+
+def test_evidence_ids_are_those_known_by_the_date():
+    rec = record.public_record("2026-12-02")
+    late = evidence.evidence_ids(rec.events, "2023-12-31")
+    known = evidence.evidence_ids(rec.events, "2026-12-02")
+    assert late < known and len(known) == 9  # nine pledges with public evidence by today
+    huawei = rec.pledges.loc[rec.pledges["pledger"].eq("Huawei"), "pledge_id"].iloc[0]
+    assert huawei in late  # first progress report, 2023-11-21
+    assert evidence.evidence_ids(None) == set()

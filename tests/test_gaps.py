@@ -326,8 +326,8 @@ def test_under_served_score():
     u = gaps.under_served(coverage=c, min_offline=20, top=None)
     # AAA ratio 0.8958 -> score 60 * (1 - 0.8958) = 6.25; BBB 20 * 0.104 = 2.08; CCC ratio > 1
     assert list(u["iso3"]) == ["AAA", "BBB", "CCC"]
-    assert u["score"].iloc[0] == pytest.approx(60 * (1 - (129 / 240) / 0.6))
-    assert u["score"].iloc[2] == 0.0
+    assert u["offline_not_matched"].iloc[0] == pytest.approx(60 * (1 - (129 / 240) / 0.6))
+    assert u["offline_not_matched"].iloc[2] == 0.0
     assert "DDD" not in set(u["iso3"])  # no offline figure
     assert not u["iso3"].isin(["GLOBAL", "UNSTATED"]).any()
     assert list(gaps.under_served(coverage=c, min_offline=50, top=None)["iso3"]) == ["AAA"]
