@@ -45,7 +45,8 @@ The other tables (:func:`compare` returns them all in a :class:`Comparison`):
 :func:`status_transitions`, :func:`group_changes` (LDC / LLDC / SIDS targeting with
 ``gaps.coverage_by_group``; each side's analysis year is ``min(date.year, LATEST_YEAR)``),
 :func:`listing_changes` (new and no-longer-listed pledges by focus area, stakeholder type and
-target group), :func:`newly_overdue`, :func:`compliance_change` and :func:`summary`.
+target group), :func:`newly_overdue`, :func:`compliance_change`, :func:`summary` and
+:func:`value_changes` (counts and net USD by kind of value change, conversion effects apart).
 """
 
 from __future__ import annotations
@@ -617,12 +618,14 @@ def _usd_of(changes: pd.DataFrame) -> pd.Series:
 
 
 def status_transitions(changes: pd.DataFrame) -> pd.DataFrame:
-    """From -> to table of statuses: ``status_before, status_after, pledges, value_usd``.
+    """From -> to table of statuses: ``status_before, status_after, pledges,
+    pledges_with_value, value_usd``.
 
     ``"not listed"`` (:data:`NOT_LISTED`) stands for the missing side (new pledges come from
     it, pledges no longer listed go to it). ``value_usd`` sums the current USD value (for
-    pledges no longer listed: the previous one); pledges without a value add nothing. Only
-    observed pairs, in ladder order (``STATUSES`` then ``"not listed"``)."""
+    pledges no longer listed: the previous one); pledges without a value add nothing, and
+    ``pledges_with_value`` says how many it rests on (0: no value stated, not a value of
+    zero). Only observed pairs, in ladder order (``STATUSES`` then ``"not listed"``)."""
     order = [*STATUSES, NOT_LISTED]
     k = len(order)
 
@@ -634,14 +637,17 @@ def status_transitions(changes: pd.DataFrame) -> pd.DataFrame:
         return c
 
     pair = codes("status_before") * k + codes("status_after")
-    usd = _usd_of(changes).fillna(0.0).to_numpy(dtype=float)
+    usd = _usd_of(changes).to_numpy(dtype=float)
+    stated = ~np.isnan(usd)
     n = np.bincount(pair, minlength=k * k)
-    total = np.bincount(pair, weights=usd, minlength=k * k)
+    n_valued = np.bincount(pair, weights=stated.astype(float), minlength=k * k)
+    total = np.bincount(pair, weights=np.where(stated, usd, 0.0), minlength=k * k)
     seen = np.flatnonzero(n)
     return pd.DataFrame({
         "status_before": pd.array([order[i // k] for i in seen], dtype="string"),
         "status_after": pd.array([order[i % k] for i in seen], dtype="string"),
-        "pledges": n[seen].astype("int64"), "value_usd": total[seen],
+        "pledges": n[seen].astype("int64"),
+        "pledges_with_value": n_valued[seen].astype("int64"), "value_usd": total[seen],
     })
 
 
@@ -790,7 +796,8 @@ def compliance_change(before: pd.DataFrame, after: pd.DataFrame, as_of_before: o
 
 def summary(changes: pd.DataFrame) -> pd.DataFrame:
     """One row of headline counts: ``pledges_before, pledges_after, new, no_longer_listed,
-    changed, unchanged, needs_review, status_moved_backwards, usd_before, usd_after``
+    changed, unchanged, needs_review, status_changed`` (matched pledges whose status moved in
+    any way), ``status_moved_backwards, usd_before, usd_after``
     (sums of stated values), ``usd_new``, ``usd_no_longer_listed``, ``usd_value_changes``
     (net USD change of matched pledges whose stated value changed: up, down, newly / no
     longer stated, restated), ``usd_conversion_effects`` (net USD change of the
@@ -805,6 +812,7 @@ def summary(changes: pd.DataFrame) -> pd.DataFrame:
         "new": int((ch == NEW).sum()), "no_longer_listed": int((ch == NO_LONGER_LISTED).sum()),
         "changed": int((ch == CHANGED).sum()), "unchanged": int((ch == UNCHANGED).sum()),
         "needs_review": int(changes["needs_review"].sum()),
+        "status_changed": int((matched & (changes["status_change"] != "unchanged")).sum()),
         "status_moved_backwards": int(changes["moved_backwards"].sum()),
         "usd_before": float(changes["value_usd_before"].sum()),
         "usd_after": float(changes["value_usd_after"].sum()),
@@ -815,6 +823,33 @@ def summary(changes: pd.DataFrame) -> pd.DataFrame:
                                                              "conversion only"])].sum()),
         "usd_conversion_effects": float(delta[matched & (vc == "conversion only")].sum()),
     }])
+
+
+#: Value changes that are conversion effects, not changes of the pledge.
+CONVERSION_EFFECTS: tuple[str, ...] = ("conversion only",)
+#: Readable names of the ``dimension`` values of :func:`listing_changes`.
+LISTING_DIMENSIONS: dict[str, str] = {"focus_area": "Focus area",
+                                      "stakeholder_type": "Stakeholder type",
+                                      "target_group": "Target group"}
+
+
+def value_changes(changes: pd.DataFrame) -> pd.DataFrame:
+    """Value changes of the matched pledges by kind, one row per :data:`VALUE_CHANGES` kind
+    (all listed, 0 when none): ``value_change``, ``conversion_effect`` (True for
+    :data:`CONVERSION_EFFECTS`: another USD figure for the same stated amount, not a change of
+    the pledge), ``pledges``, ``usd_change`` (net USD change, current minus previous value, a
+    missing value counting as 0: so a newly stated value adds all of it). Pledges new or no
+    longer listed are not counted here."""
+    matched = changes["change"].isin([CHANGED, UNCHANGED]).to_numpy()
+    m = changes.loc[matched]
+    delta = m["value_usd_after"].fillna(0.0) - m["value_usd_before"].fillna(0.0)
+    kinds = m["value_change"].astype("string")
+    return pd.DataFrame({
+        "value_change": pd.array(list(VALUE_CHANGES), dtype="string"),
+        "conversion_effect": [k in CONVERSION_EFFECTS for k in VALUE_CHANGES],
+        "pledges": [int((kinds == k).sum()) for k in VALUE_CHANGES],
+        "usd_change": [float(delta[(kinds == k).to_numpy()].sum()) for k in VALUE_CHANGES],
+    })
 
 
 @dataclass
@@ -838,7 +873,7 @@ class Comparison:
                 "status_transitions": self.status_transitions,
                 "group_changes": self.group_changes, "listing_changes": self.listing_changes,
                 "newly_overdue": self.newly_overdue, "compliance_change": self.compliance,
-                "changes_summary": self.summary}
+                "changes_summary": self.summary, "value_changes": value_changes(self.changes)}
 
 
 def compare(before: pd.DataFrame, after: pd.DataFrame, as_of_before: object,

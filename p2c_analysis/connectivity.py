@@ -498,3 +498,33 @@ def itu_headline_comparison(path=None, method: str = "linear") -> pd.DataFrame:
         "source_url": off["source_url"], "notes": off["notes"],
     })
     return out.sort_values(["year", "release_date"], kind="stable").reset_index(drop=True)
+
+
+def itu_headline_by_year(comparison: pd.DataFrame | None = None) -> pd.DataFrame:
+    """ITU's world figure of people offline per data year: as first printed and as last
+    printed, from :func:`itu_headline_comparison` (or ``comparison``, a table of its columns).
+
+    One row per data year, by year. Columns ``year``, ``n_editions`` (publications printing a
+    world figure for the year), ``first_edition``, ``first_offline`` (persons, the earliest
+    release), ``last_edition``, ``last_offline`` (the latest release), ``revised`` (the last
+    figure differs from the first), ``revision`` (``last_offline - first_offline``, persons; 0
+    when not revised), ``bottom_up_offline`` (persons; NaN after :data:`LATEST_YEAR`)."""
+    c = itu_headline_comparison() if comparison is None else comparison
+    c = c.sort_values(["year", "release_date"], kind="stable")
+    g = c.groupby("year", sort=True)
+    first, last = g.head(1).set_index("year"), g.tail(1).set_index("year")
+    out = pd.DataFrame({
+        "year": first.index.astype("int64"),
+        "n_editions": g.size().to_numpy().astype("int64"),
+        "first_edition": first["edition"].astype("string").to_numpy(),
+        "first_offline": first["itu_headline_offline"].to_numpy(dtype=float),
+        "last_edition": last["edition"].astype("string").to_numpy(),
+        "last_offline": last["itu_headline_offline"].to_numpy(dtype=float),
+    })
+    out["first_edition"] = out["first_edition"].astype("string")
+    out["last_edition"] = out["last_edition"].astype("string")
+    out["revision"] = out["last_offline"] - out["first_offline"]
+    out["revised"] = (out["revision"] != 0).astype(bool)
+    out["bottom_up_offline"] = last["bottom_up_offline"].to_numpy(dtype=float)
+    return out[["year", "n_editions", "first_edition", "first_offline", "last_edition",
+                "last_offline", "revised", "revision", "bottom_up_offline"]]

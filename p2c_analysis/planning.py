@@ -26,6 +26,7 @@ STANDARD_REPORTS: tuple[str, ...] = (
     "gap_coverage",
     "country_profile",
     "implementation_progress",
+    "pledge_changes",
 )
 
 #: Parameters the runner sets itself; users may not pass them.

@@ -458,6 +458,131 @@ def country_trend(history: pd.DataFrame, country: str, projection: pd.DataFrame 
     return _finish(fig, source, note)
 
 
+# --- monitoring over time ----------------------------------------------------------------------
+
+
+def _short_edition(edition: str) -> tuple[str, str, str]:
+    """``"Facts and Figures 2024"`` -> ``("FF 2024", "FF", "Facts and Figures")``: the
+    initials of the capitalised words before a trailing year (the name unchanged if none)."""
+    words = str(edition).split()
+    year = words[-1] if words and words[-1].isdigit() else ""
+    name_words = words[:-1] if year else words
+    initials = "".join(w[0] for w in name_words if w[:1].isupper())
+    if len(initials) < 2:
+        return str(edition), "", ""
+    return f"{initials} {year}".strip(), initials, " ".join(name_words)
+
+
+def itu_headline_editions(comparison: pd.DataFrame,
+                          title: str = "ITU's world figure of people offline, edition by edition",
+                          source: str = ("Source: ITU publications as labelled; bottom-up: ITU "
+                                         "via World Bank WDI (July 2026 vintage)"),
+                          note: str | None = None) -> Figure:
+    """ITU's printed world figures of people offline by data year, one marker per edition
+    (filled: the latest edition giving that year's figure; open: a figure a later edition
+    revised or repeated), an arrow from a revised figure to its revision, and the bottom-up
+    series as a line. Each figure is labelled with the publications that printed it, their
+    names shortened to initials (``FF 2024``) and spelled out in the note.
+
+    ``comparison``: ``connectivity.itu_headline_comparison()`` (``year, edition,
+    itu_headline_offline, latest_edition, bottom_up_offline``)."""
+    cols = ["year", "edition", "itu_headline_offline", "latest_edition", "bottom_up_offline"]
+    _require(comparison, cols, "itu_headline_editions")
+    style.apply()
+    c = comparison[comparison["itu_headline_offline"].notna()]
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    ours = c.dropna(subset=["bottom_up_offline"]).drop_duplicates("year").sort_values("year")
+    ax.plot(ours["year"], ours["bottom_up_offline"], color=style.WORLD_COLOR, lw=1.5,
+            marker="s", ms=4, zorder=2, label="Bottom-up: summed from the economies (WDI)")
+    itu = style.CATEGORICAL[0]
+    latest = c["latest_edition"].astype(bool).to_numpy()
+    ax.scatter(c.loc[latest, "year"], c.loc[latest, "itu_headline_offline"], s=60, color=itu,
+               zorder=4, label="ITU headline, latest edition for the year")
+    if (~latest).any():
+        ax.scatter(c.loc[~latest, "year"], c.loc[~latest, "itu_headline_offline"], s=60,
+                   facecolors="white", edgecolors=itu, zorder=3,
+                   label="ITU headline in an earlier edition")
+    spelled: dict[str, str] = {}
+    for year, g in c.groupby("year", sort=True):
+        newest = float(g["itu_headline_offline"].iloc[-1])
+        for value, h in g.groupby("itu_headline_offline", sort=False):
+            if float(value) != newest:
+                ax.annotate("", (year, newest), xytext=(year, float(value)),
+                            arrowprops={"arrowstyle": "->", "color": itu, "lw": 1.2})
+            short = [_short_edition(e) for e in h["edition"].astype(str)]
+            spelled.update({k: v for _s, k, v in short if k})
+            ax.annotate(f"{style.fmt_people(value, trim=True)}: "
+                        f"{', '.join(x[0] for x in short)}", (year, float(value)),
+                        xytext=(8, 0), textcoords="offset points", va="center", fontsize=8,
+                        color="#333333")
+    years = c["year"].astype(int)
+    ax.set_xlim(years.min() - 0.4, years.max() + 0.9)
+    ax.set_xticks(range(int(years.min()), int(years.max()) + 1))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:.0f}"))
+    values = pd.concat([c["itu_headline_offline"], ours["bottom_up_offline"]])
+    ax.set_ylim(max(0.0, float(values.min()) * 0.85), float(values.max()) * 1.08)
+    ax.yaxis.set_major_formatter(style.people_formatter())
+    ax.set_xlabel("Data year the figure is for")
+    ax.set_ylabel("People not using the Internet (persons)")
+    ax.set_title(title)
+    ax.legend(loc="lower left", fontsize=8)
+    if spelled:
+        names = "; ".join(f"{k} = {v}" for k, v in spelled.items())
+        note = f"{note}\n{names}" if note else names
+    return _finish(fig, source, note)
+
+
+def ratio_change(df: pd.DataFrame, before: str, after: str, label: str = "group",
+                 names: tuple[str, str] = ("previous", "current"),
+                 title: str = "Attention ratio, previous and current",
+                 xlabel: str = "Attention ratio (share of pledged USD ÷ share of offline people)",
+                 source: str = style.SOURCES["pledges_wdi"], note: str | None = None) -> Figure:
+    """One row per ``label`` (e.g. LDC, LLDC, SIDS): the ratio in column ``before`` (open
+    marker) and ``after`` (filled, in the group's colour), joined by an arrow, with the
+    reference line at 1.0 (attention in proportion to the offline population). ``names``
+    label the two dates in the legend. Rows missing either value are listed in the note."""
+    _require(df, [label, before, after], "ratio_change")
+    style.apply()
+    d = df[[label, before, after]].copy()
+    d[label] = d[label].astype(str)
+    missing = d[d[[before, after]].isna().any(axis=1)][label].tolist()
+    d = d.dropna(subset=[before, after]).set_index(label)
+    d = d.reindex(_order_groups(d.index))
+    fig, ax = plt.subplots(figsize=(9, 0.55 * max(len(d), 3) + 1.6))
+    y = np.arange(len(d))
+    b, a = d[before].to_numpy(float), d[after].to_numpy(float)
+    colors = [style.group_color(g) for g in d.index]
+    for yi, vb, va, col in zip(y, b, a, colors, strict=True):
+        if vb != va:
+            ax.annotate("", (va, yi), xytext=(vb, yi),
+                        arrowprops={"arrowstyle": "->", "color": col, "lw": 1.3,
+                                    "shrinkA": 4, "shrinkB": 5})
+        ax.annotate(f"{style.fmt_ratio(vb)} → {style.fmt_ratio(va)}", (max(vb, va), yi),
+                    xytext=(9, 0), textcoords="offset points", va="center", fontsize=8,
+                    color="#333333")
+    ax.scatter(b, y, s=60, facecolors="white", edgecolors=colors, zorder=3)
+    ax.scatter(a, y, s=60, c=colors, zorder=4)
+    ax.scatter([], [], s=60, facecolors="white", edgecolors="#555555", label=names[0])
+    ax.scatter([], [], s=60, color="#555555", label=names[1])
+    ax.axvline(1.0, color=style.REFERENCE_COLOR, lw=1.2, ls="--", zorder=1)
+    ax.annotate("1.0 = in proportion to offline people", (1.0, 1.0),
+                xycoords=("data", "axes fraction"), xytext=(4, -2),
+                textcoords="offset points", fontsize=8, va="top", color=style.REFERENCE_COLOR)
+    top = max(float(np.nanmax(np.r_[a, b])) if len(d) else 1.0, 1.0)
+    ax.set_xlim(0, top * 1.3)
+    ax.set_ylim(len(d) - 0.4, -0.8)
+    ax.set_yticks(y, list(d.index))
+    ax.xaxis.set_major_formatter(style.number_formatter("ratio"))
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize=8)
+    if missing:
+        extra = "No ratio on one of the dates: " + ", ".join(missing)
+        note = f"{note}\n{extra}" if note else extra
+    return _finish(fig, source, note)
+
+
 def save(fig: Figure, path, close: bool = False) -> None:
     """Save ``fig`` (PNG/SVG by the suffix) at the house resolution."""
     fig.savefig(path, dpi=style.SAVE_DPI, bbox_inches="tight")

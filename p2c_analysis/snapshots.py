@@ -557,3 +557,34 @@ def resolve(spec: str | Path, store: str | Path | None = None,
         return PledgeSource("file", f"file {Path(text).name} as of {when.isoformat()}", when,
                             _stored_table(res, when), len(res.quarantine))
     raise SnapshotError(f"{text!r}: not a date (YYYY-MM-DD), a snapshot id or a pledge file")
+
+
+#: How far back an empty ``previous`` reaches from the date of the current side (months).
+LOOKBACK_MONTHS = 12
+
+
+def months_before(when: object, months: int = LOOKBACK_MONTHS) -> dt.date:
+    """The same day ``months`` calendar months earlier (31 March - 1 month = 28/29 February)."""
+    day = countries.as_of_date(when)
+    return (pd.Timestamp(day) - pd.DateOffset(months=months)).date()
+
+
+def comparison_sources(previous: str | Path = "", current: str | Path = "",
+                       mapping: str | Path | None = None, as_of: object = None,
+                       store: str | Path | None = None,
+                       lookback_months: int = LOOKBACK_MONTHS
+                       ) -> tuple[PledgeSource, PledgeSource]:
+    """The two sides of a "what changed" report, ``(previous, current)``, each as
+    :func:`resolve` reads it (``mapping`` for pledge files on either side):
+
+    - ``current`` empty: the bundled public record as known on ``as_of`` (default today);
+    - ``previous`` empty: the public record ``lookback_months`` months before the date of the
+      current side (``as_of`` when ``current`` is empty);
+    - a pledge file carries no date of its own: it is dated ``as_of`` (store a dated copy with
+      ``p2c snapshot add --as-of`` to compare exports of different dates)."""
+    when = countries.as_of_date(as_of)
+    cur_spec = str(current).strip() or when.isoformat()
+    cur = resolve(cur_spec, store=store, mapping=mapping, as_of=when)
+    prev_spec = str(previous).strip() or months_before(cur.as_of, lookback_months).isoformat()
+    prev = resolve(prev_spec, store=store, mapping=mapping, as_of=when)
+    return prev, cur

@@ -221,3 +221,11 @@ def published_totals_checks(published: pd.DataFrame | None = None,
     out = out.sort_values(["finding", "date_1", "metric"], key=lambda c: c.astype(order)
                           if c.name == "finding" else c, kind="stable")
     return out.reset_index(drop=True)
+
+
+def finding_counts(checks: pd.DataFrame) -> pd.DataFrame:
+    """Findings of :func:`published_totals_checks` by kind: ``finding``, ``findings`` (every
+    kind of :data:`KINDS` listed, 0 when none), in the order of :data:`KINDS`."""
+    counts = checks["finding"].astype("string").value_counts()
+    return pd.DataFrame({"finding": pd.array(list(KINDS), dtype="string"),
+                         "findings": [int(counts.get(k, 0)) for k in KINDS]})

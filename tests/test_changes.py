@@ -204,6 +204,32 @@ def test_value_change_kinds():
     assert s["usd_after"] - s["usd_before"] == pytest.approx(
         s["usd_new"] + s["usd_no_longer_listed"] + s["usd_value_changes"]
         + s["usd_conversion_effects"])
+    vc = changes.value_changes(ch).set_index("value_change")
+    assert list(vc.index) == list(changes.VALUE_CHANGES)  # every kind listed
+    assert vc["pledges"].sum() == len(ch)  # all matched here
+    assert vc.loc["conversion only", "conversion_effect"]
+    assert not vc.drop("conversion only")["conversion_effect"].any()
+    assert vc.loc["conversion only", "usd_change"] == pytest.approx(s["usd_conversion_effects"])
+    own = vc.drop(["conversion only", "unchanged"])
+    assert own["usd_change"].sum() == pytest.approx(s["usd_value_changes"])
+    assert vc.loc["newly stated", "usd_change"] == pytest.approx(4e6)  # all of it
+    assert (vc.loc["up", "pledges"], vc.loc["unchanged", "pledges"]) == (1, 2)
+
+
+def test_value_changes_leave_new_and_unlisted_pledges_out():
+    ch = _pair([_valued("A", "USD 1 million", "USD", 1e6), _valued("GONE", "USD 5", "USD", 5)],
+               [_valued("A", "USD 2 million", "USD", 2e6), _valued("NEW", "USD 9", "USD", 9)])
+    vc = changes.value_changes(ch).set_index("value_change")
+    assert vc["pledges"].sum() == 1 and vc.loc["up", "usd_change"] == pytest.approx(1e6)
+
+
+def test_summary_counts_status_changes():
+    ch = _pair([{"pledge_id": "A", "status": "announced"}, {"pledge_id": "B", "status": "unknown"},
+                {"pledge_id": "C", "status": "completed"}, {"pledge_id": "D"}],
+               [{"pledge_id": "A", "status": "completed"}, {"pledge_id": "B", "status": "unknown"},
+                {"pledge_id": "C", "status": "withdrawn"}, {"pledge_id": "E"}])
+    s = changes.summary(ch).iloc[0]
+    assert (s["status_changed"], s["status_moved_backwards"]) == (2, 0)  # new E not counted
 
 
 def test_status_transitions_table():
@@ -218,7 +244,9 @@ def test_status_transitions_table():
            for r in t.itertuples(index=False)}
     assert got == {("announced", "announced"): (1, 2e6), ("announced", "completed"): (1, 1e6),
                    ("in progress", "not listed"): (1, 4e6), ("not listed", "announced"): (1, 8e6)}
-    assert list(t.columns) == ["status_before", "status_after", "pledges", "value_usd"]
+    assert list(t.columns) == ["status_before", "status_after", "pledges", "pledges_with_value",
+                               "value_usd"]
+    assert (t["pledges_with_value"] == 1).all()
     # ladder order: announced rows first, "not listed" last
     assert t["status_before"].tolist() == ["announced", "announced", "in progress", "not listed"]
 
@@ -297,7 +325,12 @@ def test_bundled_overdue_and_compliance(comparison):
     assert c.loc["after", "reported_recently"] == 2
     assert c.loc["after", "pledges"] == 43 and c.loc["before", "pledges"] == 34
     assert set(comparison.tables()) >= {"changes_by_pledge", "status_transitions",
-                                        "group_changes", "listing_changes"}
+                                        "group_changes", "listing_changes", "value_changes"}
+    # Huawei (in progress -> completed) and Internet Society's training (unknown -> completed)
+    assert comparison.summary["status_changed"].item() == 2
+    t = comparison.status_transitions.set_index(["status_before", "status_after"])
+    assert t.loc[("in progress", "completed"), "pledges"] == 1
+    assert t.loc[("in progress", "completed"), "pledges_with_value"] == 0  # no value stated
 
 
 def test_vectorised_key_equals_parsing_text_key():

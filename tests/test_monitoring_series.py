@@ -76,6 +76,19 @@ def test_headline_comparison_beside_the_bottom_up_series():
     assert c.loc[c["year"] == 2022, "itu_headline_internet_pct"].item() == 66
 
 
+def test_headline_by_year_first_and_last_printed():
+    y = connectivity.itu_headline_by_year().set_index("year")
+    assert list(y.index) == [2021, 2022, 2023, 2024, 2025]
+    assert y.loc[2021, "n_editions"] == 2 and not y.loc[2021, "revised"]  # a repeat
+    r = y.loc[2024]
+    assert (r["first_edition"], r["last_edition"]) == ("Facts and Figures 2024",
+                                                       "Facts and Figures 2025")
+    assert (r["first_offline"], r["last_offline"]) == pytest.approx((2.6e9, 2.3e9))
+    assert r["revised"] and r["revision"] == pytest.approx(-0.3e9)
+    assert y["revised"].sum() == 1
+    assert np.isnan(y.loc[2025, "bottom_up_offline"])
+
+
 def test_headline_file_errors_name_the_line(tmp_path):
     p = tmp_path / "headline.csv"
     p.write_text("edition,release_date,year,group,indicator,value,unit,source_url,notes\n"
@@ -94,8 +107,9 @@ def test_every_column_of_the_monitoring_tables_is_documented():
 
     a, b = record.public_record("2025-03-01"), record.public_record("2026-03-31")
     comp = changes.compare(a.pledges, b.pledges, a.as_of, b.as_of)
-    tables = [*comp.tables().values(), totals.published_totals_checks(),
-              connectivity.itu_headline_comparison(), trajectory.pace_points(),
-              trajectory.mobilisation_pace()]
+    checks = totals.published_totals_checks()
+    tables = [*comp.tables().values(), checks, totals.finding_counts(checks), b.pledges,
+              connectivity.itu_headline_comparison(), connectivity.itu_headline_by_year(),
+              trajectory.pace_points(), trajectory.mobilisation_pace()]
     undocumented = {c for t in tables for c in t.columns if metrics.lookup(c) is None}
     assert undocumented == set()

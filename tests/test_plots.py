@@ -86,3 +86,35 @@ def test_stacked_shares_normalises_rows():
     widths = [p.get_width() for p in ax.patches]
     assert widths[:2] == [75.0, 0.0] and widths[2:] == [25.0, 0.0]
     assert "No pledges: B" in " | ".join(_texts(fig))
+
+
+def test_itu_headline_editions_marks_revisions_and_names_editions():
+    c = pd.DataFrame({"year": [2021, 2024, 2024, 2025],
+                      "edition": ["Facts and Figures 2021", "Facts and Figures 2024",
+                                  "Facts and Figures 2025", "Global Connectivity Report 2026"],
+                      "itu_headline_offline": [2.9e9, 2.6e9, 2.3e9, 2.2e9],
+                      "latest_edition": [True, False, True, True],
+                      "bottom_up_offline": [3.0e9, 2.33e9, 2.33e9, np.nan]})
+    fig = plots.itu_headline_editions(c)
+    texts = " | ".join(_texts(fig))
+    assert "2.6 bn: FF 2024" in texts and "2.3 bn: FF 2025" in texts
+    assert "FF = Facts and Figures" in texts and "GCR = Global Connectivity Report" in texts
+    ax = fig.axes[0]
+    arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    assert len(arrows) == 1  # 2024: 2.6 bn revised to 2.3 bn
+    assert "Source:" in texts
+    line = ax.lines[0]  # the bottom-up series: the years with a value only
+    assert list(line.get_xdata()) == [2021, 2024]
+
+
+def test_ratio_change_draws_both_dates_and_the_reference():
+    df = pd.DataFrame({"group": ["SIDS", "LDC", "LLDC"], "before": [0.2, 0.64, np.nan],
+                       "after": [0.18, 1.04, 1.1]})
+    fig = plots.ratio_change(df, "before", "after", names=("2025", "2026"))
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["LDC", "SIDS"]  # standard order
+    assert 1.0 in [line.get_xdata()[0] for line in ax.lines]
+    texts = " | ".join(_texts(fig))
+    assert "0.64 → 1.04" in texts and "0.20 → 0.18" in texts
+    assert "No ratio on one of the dates: LLDC" in texts
+    assert "2025" in texts and "2026" in texts  # legend

@@ -215,6 +215,22 @@ def test_resolve(tmp_path):
         snapshots.resolve("2026-01-15-ffffffff", store=tmp_path)
 
 
+def test_comparison_sources_defaults_and_files(tmp_path):
+    prev, cur = snapshots.comparison_sources(as_of="2026-03-31")
+    assert (prev.kind, cur.kind) == ("public record", "public record")
+    assert (str(prev.as_of), str(cur.as_of)) == ("2025-03-31", "2026-03-31")
+    assert len(cur.pledges) == 43
+    # an empty previous reaches back twelve months from the current side, not from as_of
+    prev, cur = snapshots.comparison_sources("", "2025-03-01", as_of="2026-12-02")
+    assert (str(prev.as_of), str(cur.as_of)) == ("2024-03-01", "2025-03-01")
+    # a pledge file has no date of its own: it is dated as_of, on either side
+    prev, cur = snapshots.comparison_sources(PUBLIC, "2026-03-31", as_of="2026-06-30")
+    assert prev.kind == "file" and str(prev.as_of) == "2026-06-30" and len(prev.pledges) == 38
+    assert snapshots.months_before("2024-03-31") == snapshots.months_before("2024-03-31", 12)
+    assert str(snapshots.months_before("2024-03-31", 1)) == "2024-02-29"
+    assert str(snapshots.months_before("2025-02-28")) == "2024-02-28"
+
+
 def test_read_parquet_rejects_a_foreign_table(tmp_path):
     p = tmp_path / "x.parquet"
     pq.write_table(pa.table({"pledge_id": ["a"]}), p)

@@ -130,6 +130,15 @@ def test_other_real_findings(real):
     assert real["finding"].isin(totals.KINDS).all()
 
 
+def test_finding_counts_list_every_kind(real):
+    c = totals.finding_counts(real)
+    assert c["finding"].tolist() == list(totals.KINDS)
+    assert c["findings"].sum() == len(real)
+    assert dict(zip(c["finding"], c["findings"], strict=True))["total goes down"] == 4
+    empty = totals.finding_counts(real.iloc[:0])
+    assert empty["findings"].tolist() == [0, 0, 0, 0]
+
+
 def test_both_published_files_are_read():
     pub = milestones.load_published()
     assert len(pub) == 89 + 15  # data/pledges/README.md

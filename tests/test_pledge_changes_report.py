@@ -1,0 +1,76 @@
+"""End to end: the ``pledge_changes`` report rendered by the runner (one render: kernel starts
+are slow) for the documented reference comparison, the public record as known on 2025-03-01
+against 2026-03-31."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+import pytest
+
+from p2c_analysis import cli, planning, runner
+
+REQUIRED = ["pledge_id", "title", "pledger", "change", "match_rule", "status_before",
+            "status_after", "value_usd_before", "value_usd_after"]
+NEW_PLEDGERS = {"MTN Group", "Globalstar", "Axian Telecom", "Cisco", "China Unicom", "Mobily",
+                "Ooredoo Group"}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    assert "pledge_changes" in planning.STANDARD_REPORTS
+    specs = planning.plan_render(["pledge_changes"],
+                                 {"previous": "2025-03-01", "current": "2026-03-31"})
+    result = runner.render(specs, out=tmp_path_factory.mktemp("runs"), workers=1,
+                           progress=False)
+    assert not result.failed, cli.summary(result)
+    return result.run_dir / "pledge_changes"
+
+
+def _rows(path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_changes_by_pledge_lists_the_new_pledges_and_huawei(folder):
+    rows = _rows(folder / "changes_by_pledge.csv")
+    assert set(REQUIRED) <= set(rows[0])
+    assert len(rows) == 43  # 34 then 43 pledges, none gone
+    new = [r for r in rows if r["change"] == "new"]
+    assert len(new) == 9 and NEW_PLEDGERS <= {r["pledger"] for r in new}
+    assert all(r["match_rule"] == "" and r["status_before"] == "" for r in new)
+    assert {r["change"] for r in rows} == {"new", "changed", "unchanged"}
+    huawei = [r for r in rows if r["title"].startswith("Connectivity for about 120 million")]
+    assert len(huawei) == 1
+    h = huawei[0]
+    assert (h["pledger"], h["status_before"], h["status_after"], h["change"]) == (
+        "Huawei", "in progress", "completed", "changed")
+    assert h["match_rule"] == "pledger + title"
+
+
+def test_other_tables_and_summary(folder):
+    trans = _rows(folder / "status_transitions.csv")
+    assert list(trans[0]) == ["status_before", "status_after", "pledges", "pledges_with_value",
+                              "value_usd"]
+    pairs = {(r["status_before"], r["status_after"]): int(r["pledges"]) for r in trans}
+    assert pairs[("in progress", "completed")] == 1 and pairs[("not listed", "unknown")] == 9
+    groups = [r["group"] for r in _rows(folder / "group_changes.csv")]
+    assert groups == ["LDC", "LLDC", "SIDS"]
+    for name in ("listing_changes", "value_changes", "newly_overdue", "compliance_change",
+                 "changes_for_review", "changes_summary", "columns"):
+        assert (folder / f"{name}.csv").is_file(), name
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    head = {h["label"]: h["value"] for h in summary["headline"]}
+    assert head["New pledges"] == "9" and head["Status changes"] == "2"
+    assert head["LDC attention ratio (USD)"] == "0.64 → 1.04"
+    params = json.loads((folder / "parameters.json").read_text(encoding="utf-8"))
+    assert (params["previous"], params["current"]) == ("2025-03-01", "2026-03-31")
+
+
+def test_html_names_both_sides_and_carries_no_script(folder):
+    html = (folder / "pledge_changes.html").read_text(encoding="utf-8")
+    assert "public record as of 2025-03-01" in html and "public record as of 2026-03-31" in html
+    assert "Absent is not the same as" in html
+    assert not re.search(r"<script\b", html, re.I)
