@@ -194,9 +194,7 @@ def to_pledge_source(name: str, value: Any) -> str:
                                               "(see: p2c snapshot list)")
         return text
     if Path(text).expanduser().exists():
-        path = to_existing_file(name, text)
-        _check_pledge_source({"pledges": path})
-        return path
+        return to_existing_file(name, text)  # opened as pledges with the mapping: validate_declared
     raise ParameterError(name, value, "is not a date (YYYY-MM-DD), a snapshot id or a pledge file")
 
 
@@ -276,16 +274,22 @@ def validate_declared(
         check = _CHECKS.get(name)
         out[name] = check(name, value) if check is not None else _to_type(
             name, value, types.get(name))
-    _check_pledge_source(out)
+    for name in PLEDGE_FILE_PARAMETERS:
+        _check_pledge_source(out, name)
     return out
 
 
-def _check_pledge_source(values: Mapping[str, Any]) -> None:
-    """A ``pledges`` file (with its ``mapping``) must open as a table of pledges: within the
-    input limits, a CSV or XLSX table with pledge columns (``pledges.check_pledge_file``; rows
-    are not parsed here: bad rows are quarantined when the report loads them)."""
-    path = values.get("pledges")
-    if not path:
+#: Parameters naming a pledge file, opened with ``mapping`` before anything runs.
+PLEDGE_FILE_PARAMETERS: tuple[str, ...] = ("pledges", "previous", "current")
+
+
+def _check_pledge_source(values: Mapping[str, Any], name: str = "pledges") -> None:
+    """A pledge file given as parameter ``name`` (with the ``mapping``) must open as a table
+    of pledges: within the input limits, a CSV or XLSX table with pledge columns
+    (``pledges.check_pledge_file``; rows are not parsed here: bad rows are quarantined when the
+    report loads them). Dates and snapshot ids (``previous`` / ``current``) are not files."""
+    path = values.get(name)
+    if not path or not Path(str(path)).is_absolute():
         return
     from p2c_analysis.pledges import PledgeFileError, check_pledge_file
 
@@ -293,7 +297,7 @@ def _check_pledge_source(values: Mapping[str, Any]) -> None:
     try:
         check_pledge_file(path, mapping)
     except PledgeFileError as err:
-        which = "mapping" if mapping and Path(err.path).resolve() == Path(mapping) else "pledges"
+        which = "mapping" if mapping and Path(err.path).resolve() == Path(mapping) else name
         raise ParameterError(which, values[which], f"cannot be read: {err.what}") from None
 
 

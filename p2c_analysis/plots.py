@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import colors as mcolors
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from p2c_analysis import style
 
@@ -302,6 +303,8 @@ def bars(values: pd.Series, title: str, xlabel: str, kind: str = "int",
     ax.invert_yaxis()
     if kind in {"people", "usd", "pct"}:
         ax.xaxis.set_major_formatter(style.number_formatter(kind))
+    elif kind == "int":  # counts: whole-number ticks only
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(axis="y", visible=False)
     ax.set_xlabel(xlabel)
     ax.set_title(title)

@@ -493,21 +493,24 @@ class Report:
             write_column_docs(self.parameters["output_dir"], self.written)
         return say("Wrote {files}.", files=list_text(p.name for p in written))
 
-    def finish(self, headline: Iterable[tuple[str, str]] = ()) -> None:
+    def finish(self, headline: Iterable[tuple[str, str]] = (),
+               synthetic: bool | None = None) -> None:
         """Write the provenance (``data_files.json``, ``parameters.json``) and ``summary.json``
         (title, the ``headline`` numbers as ``(label, text)`` pairs, whether any pledge is
-        synthetic, the data vintage) for the run's front page. Nothing when ``output_dir``
-        is ``""``."""
+        synthetic, the data vintage) for the run's front page. ``synthetic``: whether the
+        report rests on synthetic pledges (default: any pledge of ``r.pledges`` is; a report
+        reading other tables says so itself). Nothing when ``output_dir`` is ``""``."""
         out = self.parameters.get("output_dir", "")
         if not str(out):
             return
         write_provenance(out, self.parameters)
-        synthetic = bool(self.loaded is not None and "is_synthetic" in self.loaded.valid
-                         and self.loaded.valid["is_synthetic"].any())
+        if synthetic is None:
+            synthetic = bool(self.loaded is not None and "is_synthetic" in self.loaded.valid
+                             and self.loaded.valid["is_synthetic"].any())
         summary = {
             "title": self.title,
             "headline": [{"label": str(k), "value": str(v)} for k, v in headline],
-            "is_synthetic": synthetic,
+            "is_synthetic": bool(synthetic),
             "data_vintage": DATA_VINTAGE,
         }
         (Path(out) / "summary.json").write_text(

@@ -192,3 +192,16 @@ def test_parameter_error_shows_one_line_in_ipython():
 def test_for_notebook_turns_dates_into_text():
     out = P.for_notebook({"as_of": dt.date(2024, 1, 31), "year": 2024})
     assert out == {"as_of": "2024-01-31", "year": 2024}
+
+
+def test_previous_and_current_files_open_with_the_mapping(tmp_path):
+    # a file whose headers match only through the mapping is fine; the error names the parameter
+    f = tmp_path / "export.csv"
+    f.write_text("Commitment,Who\nFibre,ITU\n")
+    m = tmp_path / "m.toml"
+    m.write_text("[columns]\ntitle = 'Commitment'\npledger = 'Who'\n")
+    out = P.validate(previous=str(f), current="2026-03-31", mapping=str(m))
+    assert out["previous"] == str(f.resolve()) and out["current"] == "2026-03-31"
+    assert _error(current=str(f)).startswith(f"parameter 'current': {str(f)!r} cannot be read: "
+                                             "no pledge columns")
+    assert "is not a date (YYYY-MM-DD), a snapshot id or a pledge file" in _error(previous="May")
