@@ -639,3 +639,32 @@ def unparsed(pledges: pd.DataFrame, **kwargs) -> pd.DataFrame:
     """Quantities left unparsed, one row each, columns :data:`UNPARSED_COLUMNS` (``reason`` in
     :data:`UNPARSED_REASONS`). See :func:`extract`."""
     return extract(pledges, **kwargs).unparsed
+
+
+def _tally(table: pd.DataFrame, column: str, count_name: str,
+           order: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Rows and distinct pledges per value of ``column``: ``column, count_name, pledges``,
+    the ``order`` values first (0 where none), then the others by count."""
+    keys = table[column].astype("string")
+    g = pd.DataFrame({"key": keys, "pledge_id": table["pledge_id"].astype("string")}) \
+        .groupby("key", sort=False)
+    out = pd.DataFrame({count_name: g.size(), "pledges": g["pledge_id"].nunique()})
+    out = out.sort_values(count_name, ascending=False, kind="stable")
+    if order is not None:
+        out = out.reindex([*order, *(k for k in out.index if k not in order)], fill_value=0)
+    out = out.astype("int64")
+    out.index = pd.Index(out.index, dtype="string", name=column)
+    return out.reset_index()
+
+
+def by_unit(deliverables_table: pd.DataFrame) -> pd.DataFrame:
+    """What the pledges promise, by unit: ``unit, deliverables, pledges`` (deliverables and
+    distinct pledges stating one), most frequent first. Counts only: quantities of different
+    pledges are never added up (they may overlap)."""
+    return _tally(deliverables_table, "unit", "deliverables")
+
+
+def unparsed_by_reason(unparsed_table: pd.DataFrame) -> pd.DataFrame:
+    """Quantities left unparsed, by reason: ``reason, quantities, pledges``, every reason of
+    :data:`UNPARSED_REASONS` in that order (0 where none)."""
+    return _tally(unparsed_table, "reason", "quantities", UNPARSED_REASONS)

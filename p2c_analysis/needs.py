@@ -15,9 +15,10 @@ Rules:
   counted before), and by value basis when asked.
 - **Scope.** A world estimate is set against all pledges with a value. An Africa estimate is set
   against the USD allocated to African countries by :func:`p2c_analysis.gaps.allocate` (method
-  ``method``, analysis year ``year``; global pledges and pledges with unstated targets are not
-  allocated): Africa = ``africa_group``, by default ``"UN Africa"`` (the continent, which the
-  Broadband Commission's estimate covers; the ITU-D region ``"Africa"`` leaves out North Africa).
+  ``method``, analysis year ``year``; global pledges only with ``include_global``, pledges with
+  unstated targets never): Africa = ``africa_group``, by default ``"UN Africa"`` (the
+  continent, which the Broadband Commission's estimate covers; the ITU-D region ``"Africa"``
+  leaves out North Africa).
 - **Focus areas** are set against the matching need components of one study with the mapping
   in ``data/harmonization/needs_focus_mapping.csv`` (an assumption, stated in each row): ACCESS
   -> hard infrastructure; ADOPTION -> affordability + digital skills; ACCELERATE INVESTMENT ->
@@ -94,7 +95,7 @@ def _shares(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _pledged_by_basis(pledges: pd.DataFrame, scope: str, year: int, method: str,
-                      africa_group: str) -> pd.DataFrame:
+                      africa_group: str, include_global: bool = False) -> pd.DataFrame:
     """Pledged USD (stated, de-duplicated, pledges with value) in one scope, by value basis
     plus an ``"all"`` row."""
     p = values.ensure_value_basis(pledges)
@@ -108,7 +109,7 @@ def _pledged_by_basis(pledges: pd.DataFrame, scope: str, year: int, method: str,
         from p2c_analysis import countries, gaps
         from p2c_analysis.quality import pledge_positions
 
-        alloc = gaps.allocate(p, method=method, include_global=False, year=year)
+        alloc = gaps.allocate(p, method=method, include_global=include_global, year=year)
         members = set(countries.members(africa_group if scope == "Africa" else scope,
                                         as_of=year))
         inside = alloc["iso3"].astype(str).isin(members).to_numpy()
@@ -135,6 +136,7 @@ def needs_vs_pledged(
     africa_group: str = "UN Africa",
     by_value_basis: bool = False,
     needs: pd.DataFrame | None = None,
+    include_global: bool = False,
 ) -> pd.DataFrame:
     """Pledged USD against each published estimate, globally and for Africa.
 
@@ -143,9 +145,12 @@ def needs_vs_pledged(
     ``value_basis = "all"``; with ``by_value_basis`` also one row per estimate and value basis
     (every basis with a value, 0 when none). Columns :data:`VS_COLUMNS`; shares are ranges
     (``*_share_low_pct`` against the high need, ``*_share_high_pct`` against the low need).
+    ``include_global``: also spread global pledges over all countries (so over Africa's too)
+    before taking Africa's share (:func:`p2c_analysis.gaps.allocate`); pledges whose targets
+    are not stated are never allocated.
     """
     nd = load_needs() if needs is None else needs
-    by_scope = {s: _pledged_by_basis(pledges, s, year, method, africa_group)
+    by_scope = {s: _pledged_by_basis(pledges, s, year, method, africa_group, include_global)
                 for s in nd["scope"].dropna().unique()}
     rows = []
     for r in nd.to_dict("records"):

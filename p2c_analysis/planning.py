@@ -27,6 +27,7 @@ STANDARD_REPORTS: tuple[str, ...] = (
     "country_profile",
     "implementation_progress",
     "pledge_changes",
+    "pledge_quality",
 )
 
 #: Parameters the runner sets itself; users may not pass them.

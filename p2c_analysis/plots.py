@@ -340,6 +340,85 @@ def status_ladder(counts: pd.Series, title: str = "Implementation status of pled
     return _finish(fig, source, note)
 
 
+# --- pledge quality ----------------------------------------------------------------------------
+
+#: Colours of the trackability index categories, highest first (ColorBrewer RdBu, colour-blind
+#: safe: blues are trackable, reds are not, told apart by lightness too).
+INDEX_COLORS: tuple[str, ...] = ("#2166AC", "#92C5DE", "#F4A582", "#B2182B")
+
+
+def index_mix(dist: pd.DataFrame, categories: Sequence[str],
+              title: str = "Trackability index of the pledges",
+              xlabel: str = "Share of the row's pledges (%)",
+              source: str = style.SOURCES["pledges"], note: str | None = None) -> Figure:
+    """100% stacked bars of index categories, one bar per row of ``dist`` (a
+    ``quality.distribution`` table: ``category``, ``pledges`` and one column per index
+    category, highest first in ``categories``); each bar is labelled with its pledge count."""
+    _require(dist, ["category", "pledges", *categories], "index_mix")
+    t = dist.set_index(pd.Index([f"{c} ({n:,})" for c, n in zip(
+        dist["category"].astype(str), dist["pledges"], strict=True)]))
+    colors = {c: INDEX_COLORS[min(i, len(INDEX_COLORS) - 1)] for i, c in enumerate(categories)}
+    return stacked_shares(t[list(categories)], title, xlabel, colors=colors, source=source,
+                          note=note)
+
+
+def needs_ranges(table: pd.DataFrame, title: str = "Pledged USD beside what is needed",
+                 source: str = "Sources: Partner2Connect pledges (ITU); investment-needs "
+                               "estimates as published (data/reference/investment_needs.csv)",
+                 note: str | None = None) -> Figure:
+    """One row per estimate (``study, published, scope, component, need_low_usd,
+    need_high_usd, pledged_stated_usd, pledged_deduplicated_usd``, e.g. rows of
+    ``needs.needs_vs_pledged``): the need as published, a bar from low to high (a diamond
+    where a single figure is published), and the pledged USD, stated (filled dot) and
+    de-duplicated (open dot), on a log scale. Nothing is averaged: ranges stay ranges."""
+    import textwrap
+
+    cols = ["study", "published", "scope", "component", "need_low_usd", "need_high_usd",
+            "pledged_stated_usd", "pledged_deduplicated_usd"]
+    _require(table, cols, "needs_ranges")
+    style.apply()
+    d = table.reset_index(drop=True)
+    labels = []
+    for r in d.to_dict("records"):
+        what = "" if str(r["component"]) == "total" else f", {r['component']}"
+        label = textwrap.shorten(f"{r['scope']}: {r['study']}", 48, placeholder="…") \
+            + f" ({r['published']}{what})"
+        if "target" in d.columns and not pd.isna(r["target"]):
+            label += "\n" + textwrap.shorten(str(r["target"]), 56, placeholder="…")
+        labels.append(label)
+    fig, ax = plt.subplots(figsize=(9, 0.7 * max(len(d), 3) + 1.8))
+    y = np.arange(len(d))
+    lo, hi = d["need_low_usd"].to_numpy(float), d["need_high_usd"].to_numpy(float)
+    point = np.isclose(lo, hi)
+    ax.hlines(y[~point], lo[~point], hi[~point], color=style.REFERENCE_COLOR, lw=7,
+              label="Need: published range")
+    ax.scatter(lo[point], y[point], marker="D", color=style.REFERENCE_COLOR, s=45, zorder=3,
+               label="Need: single published figure")
+    stated = d["pledged_stated_usd"].to_numpy(float)
+    dedup = d["pledged_deduplicated_usd"].to_numpy(float)
+    ax.scatter(stated, y - 0.12, color=style.CATEGORICAL[0], s=50, zorder=4,
+               label="Pledged, as stated")
+    ax.scatter(dedup, y + 0.12, facecolors="white", edgecolors=style.CATEGORICAL[1],
+               linewidths=1.5, s=50, zorder=5, label="Pledged, without money counted before")
+    ax.set_xscale("log")
+    every = np.concatenate([lo, hi, stated, dedup])
+    every = every[np.isfinite(every) & (every > 0)]
+    if len(every):
+        ax.set_xlim(every.min() / 2, every.max() * 2)
+    ax.xaxis.set_major_formatter(style.usd_formatter())
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("US dollars (log scale)")
+    ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.16), ncol=2, fontsize=8)
+    missing = [lab for lab, s in zip(labels, stated, strict=True) if not np.isfinite(s)]
+    if missing:
+        extra = "No pledged USD: " + "; ".join(missing)
+        note = f"{note}\n{extra}" if note else extra
+    return _finish(fig, source, note)
+
+
 # --- trajectories ------------------------------------------------------------------------------
 
 

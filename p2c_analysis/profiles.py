@@ -10,6 +10,7 @@ and deadlines.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -54,15 +55,31 @@ def reach_counts(pledges: pd.DataFrame, iso3: str, year: int) -> dict[str, int]:
             "unstated": distinct(UNSTATED_ISO3)}
 
 
+def with_scores(table: pd.DataFrame, year: int,
+                evidence: Iterable[str] | None = None) -> pd.DataFrame:
+    """``table`` (pledges, e.g. :func:`pledges_reaching`) with each pledge's SMART ``score``,
+    trackability ``index`` and ``index_trackable`` appended (:func:`quality.score` of these
+    pledges, analysis year ``year``; ``evidence`` = ids of pledges with public evidence of
+    progress). A pledge's score depends on the pledge alone, so scoring only these pledges gives
+    the same result as scoring the whole table."""
+    from p2c_analysis import quality
+
+    scores = quality.score(table, year=year, evidence=evidence).table
+    return table.reset_index(drop=True).assign(
+        **{c: scores[c].array for c in ("score", "index", "index_trackable")})
+
+
 def coverage_beside_groups(pledges: pd.DataFrame, iso3: str, year: int,
                            method: str = "offline", include_global: bool = False) -> pd.DataFrame:
     """The economy's row of :func:`gaps.coverage_by_country` followed by the rows of "World"
-    and its groups (:func:`groups`) from :func:`gaps.coverage_by_group`; column ``unit`` names
-    the row (the country's short name, or the group)."""
+    and its groups (:func:`groups`) from :func:`gaps.coverage_by_group`; column
+    ``country_or_group`` names the row (the country's short name, or the group)."""
     mine = groups(iso3, year)
     kw = {"method": method, "include_global": include_global, "year": year}
     by_country = gaps.coverage_by_country(pledges, **kw)
     by_group = gaps.coverage_by_group(pledges, groups=["World", *mine], **kw)
-    side = by_group[by_group["group"].isin(["World", *mine])].rename(columns={"group": "unit"})
-    row = by_country[by_country["iso3"].eq(iso3)].assign(unit=countries.country_name(iso3))
+    side = by_group[by_group["group"].isin(["World", *mine])].rename(
+        columns={"group": "country_or_group"})
+    row = by_country[by_country["iso3"].eq(iso3)].assign(
+        country_or_group=countries.country_name(iso3))
     return pd.concat([row, side], ignore_index=True)

@@ -440,6 +440,11 @@ def pledge_scores(pledges: pd.DataFrame, **kwargs) -> pd.DataFrame:
 
 # --- views ---------------------------------------------------------------------------------------
 
+#: ``distribution(scores, "all")``: one row, every pledge (``category = "all pledges"``).
+ALL_PLEDGES_DIMENSION = "all"
+ALL_PLEDGES = "all pledges"
+
+
 def _group_members(label: str, year: int,
                    memberships: Mapping[str, Iterable[str]] | None) -> list[str]:
     from p2c_analysis import countries
@@ -456,6 +461,8 @@ def _category_long(scores: Scores, by: str, year: int, groups: Iterable[str] | N
     counts in each."""
     p = scores.pledges
     n = len(p)
+    if by == ALL_PLEDGES_DIMENSION:
+        return np.arange(n), pd.Series(np.full(n, ALL_PLEDGES, dtype=object), dtype="object")
     if by == "target_group":
         from p2c_analysis import gaps
 
@@ -498,8 +505,9 @@ def distribution(scores: Scores, by: str = "stakeholder_type", year: int = LATES
                  memberships: Mapping[str, Iterable[str]] | None = None) -> pd.DataFrame:
     """Scores and index categories by one dimension.
 
-    ``by``: a pledge column (``"stakeholder_type"``, ``"focus_areas"``, ``"pledge_type"``, ...;
-    a list column counts a pledge once in each of its items, empty = "none stated") or
+    ``by``: ``"all"`` (one row ``"all pledges"``), a pledge column (``"stakeholder_type"``,
+    ``"focus_areas"``, ``"pledge_type"``, ...; a list column counts a pledge once in each of its
+    items, empty = "none stated") or
     ``"target_group"`` (a pledge counts in each standard group, as of ``year``, holding at least
     one of its target countries; then "Global (unallocated)" and "Targets not stated
     (unallocated)"; ``groups`` overrides the labels, ``memberships`` their members). Columns
@@ -555,6 +563,28 @@ def sensitivity(scores: Scores) -> pd.DataFrame:
                      "pledges_changed": int(up + down), "moved_up": int(up),
                      "moved_down": int(down)})
     return pd.DataFrame(rows)
+
+
+CRITERIA_COLUMNS: tuple[str, ...] = (
+    "criterion", "criterion_label", "criterion_weight", "pledges_full", "pledges_partial",
+    "pledges_none",
+)
+
+
+def criteria_summary(scores: Scores) -> pd.DataFrame:
+    """How often each criterion is met: one row per criterion in rubric order, columns
+    :data:`CRITERIA_COLUMNS` (``pledges_full``: pledges earning the criterion's whole weight,
+    ``pledges_partial``: some of it, a ``share`` criterion only; ``pledges_none``: none)."""
+    t = scores.table
+    rows = []
+    for c in scores.rubric.criteria:
+        pts = t[c.name].to_numpy(float)
+        full = np.isclose(pts, c.weight)
+        none = pts <= 0
+        rows.append({"criterion": c.name, "criterion_label": c.label, "criterion_weight": c.weight,
+                     "pledges_full": int(full.sum()), "pledges_partial": int((~full & ~none).sum()),
+                     "pledges_none": int(none.sum())})
+    return pd.DataFrame(rows, columns=list(CRITERIA_COLUMNS))
 
 
 ONE_FIELD_COLUMNS: tuple[str, ...] = (

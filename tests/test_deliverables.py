@@ -295,3 +295,20 @@ def test_terms_file_is_checked(tmp_path: Path) -> None:
     f.write_text("term,kind,unit,note\npeo(ple,unit,people,\n")
     with pytest.raises(ValueError, match="lower-case letters"):
         deliverables.load_terms(f)
+
+
+def test_counts_by_unit_and_by_reason_never_add_quantities(bundled) -> None:
+    units = deliverables.by_unit(bundled.deliverables)
+    assert list(units.columns) == ["unit", "deliverables", "pledges"]
+    assert units["deliverables"].sum() == len(bundled.deliverables)
+    first = units.iloc[0]
+    assert first["unit"] == "people connected"
+    assert first["deliverables"] == (bundled.deliverables["unit"] == "people connected").sum()
+    assert units["deliverables"].is_monotonic_decreasing
+    reasons = deliverables.unparsed_by_reason(bundled.unparsed)
+    assert reasons["reason"].tolist() == list(deliverables.UNPARSED_REASONS)  # 0 rows kept
+    hit = reasons.set_index("reason").loc["no known unit"]
+    assert hit["quantities"] == len(bundled.unparsed) and hit["pledges"] == \
+        bundled.unparsed["pledge_id"].nunique()
+    empty = deliverables.unparsed_by_reason(bundled.unparsed.iloc[0:0])
+    assert (empty[["quantities", "pledges"]] == 0).all().all()

@@ -115,3 +115,19 @@ def test_bundled_pledges_against_needs() -> None:
     assert (world["pledged_stated_usd"] == world["pledged_stated_usd"].iloc[0]).all()
     assert (t["stated_share_low_pct"] <= t["stated_share_high_pct"]).all()
     assert (t["pledged_deduplicated_usd"] <= t["pledged_stated_usd"] + 1e-6).all()
+
+
+def test_include_global_spreads_global_pledges_over_africa_too() -> None:
+    # n2 (global, USD 4 bn of which 1 bn counted before) adds its African share only when asked
+    def africa(**kw) -> pd.Series:
+        t = needs.needs_vs_pledged(_pledges(), year=2024, **kw)
+        return t[(t["scope"] == "Africa") & (t["need_low_usd"] == 100e9)].iloc[0]
+
+    assert africa()["pledged_stated_usd"] == 12e9
+    spread = africa(include_global=True)
+    added = spread["pledged_stated_usd"] - 12e9
+    assert 0 < added < 4e9
+    assert spread["pledged_deduplicated_usd"] - 10e9 == pytest.approx(added * 3 / 4)
+    assert spread["pledges_with_value"] == 3
+    world = needs.needs_vs_pledged(_pledges(), year=2024, include_global=True)
+    assert (world.loc[world["scope"] == "World", "pledged_stated_usd"] == 16e9).all()

@@ -118,3 +118,40 @@ def test_ratio_change_draws_both_dates_and_the_reference():
     assert "0.64 → 1.04" in texts and "0.20 → 0.18" in texts
     assert "No ratio on one of the dates: LLDC" in texts
     assert "2025" in texts and "2026" in texts  # legend
+
+
+def test_index_mix_bars_carry_counts_and_the_index_colours():
+    dist = pd.DataFrame({"category": ["all pledges", "Government"], "pledges": [10, 4],
+                         "High": [2, 0], "Upper-moderate": [3, 1], "Lower-moderate": [4, 2],
+                         "Low": [1, 1]})
+    cats = ["High", "Upper-moderate", "Lower-moderate", "Low"]
+    fig = plots.index_mix(dist, cats)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["all pledges (10)", "Government (4)"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == cats
+    first = ax.patches[0]  # High, all pledges: 20 %
+    assert first.get_width() == pytest.approx(20.0)
+    assert matplotlib.colors.to_hex(first.get_facecolor()) == plots.INDEX_COLORS[0].lower()
+    with pytest.raises(ValueError, match="index_mix"):
+        plots.index_mix(dist.drop(columns="Low"), cats)
+
+
+def test_needs_ranges_keeps_ranges_and_marks_single_figures():
+    t = pd.DataFrame({
+        "study": ["Blueprint", "Africa study"], "published": ["2025-09", "2019-10"],
+        "scope": ["World", "Africa"], "component": ["total", "total"],
+        "target": ["everyone by 2030", "Africa by 2030"],
+        "need_low_usd": [2.6e12, 1e11], "need_high_usd": [2.8e12, 1e11],
+        "pledged_stated_usd": [3e10, np.nan], "pledged_deduplicated_usd": [2.9e10, np.nan]})
+    fig = plots.needs_ranges(t)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    (bars,) = [c for c in ax.collections if c.get_label() == "Need: published range"]
+    (seg,) = bars.get_segments()
+    assert seg[:, 0].tolist() == [2.6e12, 2.8e12]  # low to high, never one point
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0].startswith("World: Blueprint (2025-09)") and "everyone by 2030" in labels[0]
+    texts = " | ".join(_texts(fig))
+    assert "Need: single published figure" in texts
+    assert "No pledged USD: Africa: Africa study" in texts

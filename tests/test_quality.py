@@ -277,3 +277,30 @@ def test_extraction_can_be_passed_in() -> None:
     a = _score(extraction=ex).table
     b = _score().table
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_distribution_of_all_pledges_is_one_row() -> None:
+    s = _score()
+    d = quality.distribution(s, quality.ALL_PLEDGES_DIMENSION)
+    assert d["category"].tolist() == [quality.ALL_PLEDGES]
+    row = d.iloc[0]
+    assert (row["dimension"], row["pledges"]) == ("all", 5)
+    assert (row["High"], row["Upper-moderate"], row["Lower-moderate"], row["Low"]) == (1, 1, 2, 1)
+    assert row["trackable_pct"] == 40.0
+    assert row["mean_score"] == pytest.approx(s.table["score"].mean())
+
+
+def test_criteria_summary_by_hand() -> None:
+    c = quality.criteria_summary(_score()).set_index("criterion")
+    assert list(c.reset_index().columns) == list(quality.CRITERIA_COLUMNS)
+    assert list(c.index) == ["specific", "measurable", "resource_based", "time_bound",
+                             "relevant", "trackable"]
+    # specific: s1, s3 full; s2 (1/3), s5 (2/3) partly; s4 none
+    assert c.loc["specific", ["pledges_full", "pledges_partial", "pledges_none"]].tolist() == \
+        [2, 2, 1]
+    # relevant: only s2; trackable: s1, s2, s3 (a mode 'any' criterion is never partial)
+    assert c.loc["relevant", ["pledges_full", "pledges_partial", "pledges_none"]].tolist() == \
+        [1, 0, 4]
+    assert c.loc["trackable", ["pledges_full", "pledges_partial"]].tolist() == [3, 0]
+    assert c.loc["time_bound", "criterion_label"] == "Time-bound"
+    assert (c["criterion_weight"] == 1.0).all()

@@ -1,0 +1,114 @@
+"""End to end: the ``pledge_quality`` report rendered once by the runner (kernel starts are
+slow) on the public record as known on 2026-12-01."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+import pytest
+
+from p2c_analysis import cli, planning, record, runner
+
+AS_OF = "2026-12-01"
+REQUIRED = {
+    "pledge_scores.csv": ["pledge_id", "title", "pledger", "score", "index", "reasons"],
+    "value_basis.csv": ["value_basis", "pledges", "pledges_with_value", "usd_stated",
+                        "usd_deduplicated"],
+    "deliverables.csv": ["pledge_id", "title", "quantity", "unit", "text"],
+}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    assert planning.STANDARD_REPORTS[-1] == "pledge_quality"
+    specs = planning.plan_render(["pledge_quality"], {"as_of": AS_OF})
+    result = runner.render(specs, out=tmp_path_factory.mktemp("runs"), workers=1,
+                           progress=False)
+    assert not result.failed, cli.summary(result)
+    return result.run_dir / "pledge_quality"
+
+
+def _rows(path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_required_tables_and_columns(folder):
+    for name, columns in REQUIRED.items():
+        rows = _rows(folder / name)
+        assert rows and set(columns) <= set(rows[0]), name
+    for name in ("score_distribution", "needs_vs_pledged", "needs_by_focus_area",
+                 "one_field_away", "score_sensitivity", "campaign_totals", "columns"):
+        assert (folder / f"{name}.csv").is_file(), name
+
+
+def test_one_row_per_pledge_with_a_known_index(folder):
+    rows = _rows(folder / "pledge_scores.csv")
+    pledges = record.public_record(AS_OF).pledges
+    assert sorted(r["pledge_id"] for r in rows) == sorted(pledges["pledge_id"].astype(str))
+    assert {r["index"] for r in rows} <= {"High", "Upper-moderate", "Lower-moderate", "Low"}
+    assert all(0 <= float(r["score"]) <= 100 and r["reasons"] for r in rows)
+
+
+def test_value_basis_and_needs_keep_stated_and_deduplicated_apart(folder):
+    basis = {r["value_basis"]: r for r in _rows(folder / "value_basis.csv")}
+    total = basis["all"]
+    assert float(total["usd_deduplicated"]) < float(total["usd_stated"])
+    assert basis["re_announcement"]["usd_deduplicated"] == "0.0"
+    needs = _rows(folder / "needs_vs_pledged.csv")
+    assert {r["component"] for r in needs} == {"total"}
+    blueprint = [r for r in needs if r["study"] == "Connecting Humanity Action Blueprint"]
+    assert len(blueprint) == 1  # a range stays a range: low and high, no midpoint
+    assert float(blueprint[0]["need_low_usd"]) < float(blueprint[0]["need_high_usd"])
+
+
+def test_every_column_is_documented_and_the_summary_has_headline_numbers(folder):
+    docs = _rows(folder / "columns.csv")
+    assert [d for d in docs if d["definition"] == "undocumented"] == []
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    labels = [h["label"] for h in summary["headline"]]
+    assert labels == ["Pledges scored High", "Trackable", "One field from trackable",
+                      "USD stated / de-duplicated"]
+
+
+def test_html_shows_the_rubric_and_carries_no_script(folder):
+    html = (folder / "pledge_quality.html").read_text(encoding="utf-8")
+    assert "Nutrition Accountability Framework" in html and "Resource-based" in html
+    assert "our assumption" in html
+    assert not re.search(r"<script\b", html, re.I)
+
+
+XSS_SENTENCE = "<script>alert(3)</script> We will train 5,000 people [here](javascript:alert(4))."
+XSS_TITLE = "<img src=x onerror=alert(5)>"
+
+
+def test_a_pledge_file_of_ones_own_with_markup_in_its_text(tmp_path):
+    """A pledge file (no public record: progress only from the file) whose title and the
+    sentence a deliverable comes from carry markup: shown as text, never as markup."""
+    from p2c_analysis import paths
+
+    with open(paths.PUBLIC_PLEDGES, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    rows[0]["pledge_title"] = XSS_TITLE
+    rows[0]["description"] = XSS_SENTENCE
+    src = tmp_path / "pledges.csv"
+    with open(src, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    specs = planning.plan_render(["pledge_quality"], {"pledges": str(src), "as_of": AS_OF})
+    result = runner.render(specs, out=tmp_path / "runs", workers=1, progress=False)
+    assert not result.failed, cli.summary(result)
+    folder = result.run_dir / "pledge_quality"
+    html = (folder / "pledge_quality.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(3)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(5)&gt;" in html
+    assert not re.search(r"<script\b", html, re.I)
+    assert not re.search(r"<img[^>]*onerror", html)
+    assert not re.search(r"<a[^>]*javascript:", html, re.I)
+    assert "matched only to the bundled public record" in html
+    found = [r for r in _rows(folder / "deliverables.csv") if r["title"] == XSS_TITLE]
+    assert [(r["quantity"], r["unit"]) for r in found] == [("5000.0", "people trained")]
+    assert len(_rows(folder / "pledge_scores.csv")) == len(rows)
