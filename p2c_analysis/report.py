@@ -338,7 +338,7 @@ def header_text(
         total_usd = pledges["estimated_value_usd"].sum(min_count=1) \
             if "estimated_value_usd" in pledges else np.nan
         n_countries = plural(_count_countries(pledges), "country", "countries")
-        usd = escape(style.fmt_usd(total_usd))
+        usd = escape(style.fmt_usd(total_usd)) + _deduplicated_text(pledges)
         text = (f"- Pledges: {src}: {plural(len(pledges), 'pledge')} "
                 f"targeting {n_countries} by name; "
                 f"{style.fmt_int(n_value)} {'states' if n_value == 1 else 'state'} a value, "
@@ -361,6 +361,24 @@ def header_text(
                   f"{escape(__version__)}. Data files and their SHA-256 are listed in "
                   "`data_files.json` beside this report.*"]
     return "\n".join(lines)
+
+
+def _deduplicated_text(pledges: pd.DataFrame) -> str:
+    """`` (USD … without money counted before: …)`` when some of the stated USD repeats money
+    already counted (re-announcements, top-ups, campaigns counted twice; ``values``), else
+    ``""``. The stated total is always shown first: the difference is explained, never
+    hidden."""
+    if "estimated_value_usd" not in pledges or not pledges["estimated_value_usd"].notna().any():
+        return ""
+    from p2c_analysis import values
+
+    s = values.headline_summary(pledges)
+    if s["usd_already_counted"] <= 0:
+        return ""
+    return escape(f" stated; {style.fmt_usd(s['usd_deduplicated'])} without the "
+                  f"{style.fmt_usd(s['usd_already_counted'])} of "
+                  f"{plural(s['pledges_counted_before'], 'pledge')} repeating money counted "
+                  "before (re-announcements, top-ups)")
 
 
 def _param_text(v: object) -> str:
