@@ -4,13 +4,13 @@ against 2026-03-31."""
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 
 import pytest
+from rendering import csv_rows, render_one
 
-from p2c_analysis import cli, planning, runner
+from p2c_analysis import planning
 
 REQUIRED = ["pledge_id", "title", "pledger", "change", "match_rule", "status_before",
             "status_after", "value_usd_before", "value_usd_after"]
@@ -21,21 +21,12 @@ NEW_PLEDGERS = {"MTN Group", "Globalstar", "Axian Telecom", "Cisco", "China Unic
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     assert "pledge_changes" in planning.STANDARD_REPORTS
-    specs = planning.plan_render(["pledge_changes"],
-                                 {"previous": "2025-03-01", "current": "2026-03-31"})
-    result = runner.render(specs, out=tmp_path_factory.mktemp("runs"), workers=1,
-                           progress=False)
-    assert not result.failed, cli.summary(result)
-    return result.run_dir / "pledge_changes"
-
-
-def _rows(path) -> list[dict]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+    return render_one("pledge_changes", {"previous": "2025-03-01", "current": "2026-03-31"},
+                      tmp_path_factory.mktemp("runs"))
 
 
 def test_changes_by_pledge_lists_the_new_pledges_and_huawei(folder):
-    rows = _rows(folder / "changes_by_pledge.csv")
+    rows = csv_rows(folder / "changes_by_pledge.csv")
     assert set(REQUIRED) <= set(rows[0])
     assert len(rows) == 43  # 34 then 43 pledges, none gone
     new = [r for r in rows if r["change"] == "new"]
@@ -51,12 +42,12 @@ def test_changes_by_pledge_lists_the_new_pledges_and_huawei(folder):
 
 
 def test_other_tables_and_summary(folder):
-    trans = _rows(folder / "status_transitions.csv")
+    trans = csv_rows(folder / "status_transitions.csv")
     assert list(trans[0]) == ["status_before", "status_after", "pledges", "pledges_with_value",
                               "value_usd"]
     pairs = {(r["status_before"], r["status_after"]): int(r["pledges"]) for r in trans}
     assert pairs[("in progress", "completed")] == 1 and pairs[("not listed", "unknown")] == 9
-    groups = [r["group"] for r in _rows(folder / "group_changes.csv")]
+    groups = [r["group"] for r in csv_rows(folder / "group_changes.csv")]
     assert groups == ["LDC", "LLDC", "SIDS"]
     for name in ("listing_changes", "value_changes", "newly_overdue", "compliance_change",
                  "changes_for_review", "changes_summary", "columns"):

@@ -8,8 +8,9 @@ import json
 import re
 
 import pytest
+from rendering import csv_rows, render_one, write_rows
 
-from p2c_analysis import cli, planning, record, runner
+from p2c_analysis import planning, record
 
 AS_OF = "2026-12-01"
 REQUIRED = {
@@ -23,21 +24,12 @@ REQUIRED = {
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     assert planning.STANDARD_REPORTS[-1] == "pledge_quality"
-    specs = planning.plan_render(["pledge_quality"], {"as_of": AS_OF})
-    result = runner.render(specs, out=tmp_path_factory.mktemp("runs"), workers=1,
-                           progress=False)
-    assert not result.failed, cli.summary(result)
-    return result.run_dir / "pledge_quality"
-
-
-def _rows(path) -> list[dict]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+    return render_one("pledge_quality", {"as_of": AS_OF}, tmp_path_factory.mktemp("runs"))
 
 
 def test_required_tables_and_columns(folder):
     for name, columns in REQUIRED.items():
-        rows = _rows(folder / name)
+        rows = csv_rows(folder / name)
         assert rows and set(columns) <= set(rows[0]), name
     for name in ("score_distribution", "needs_vs_pledged", "needs_by_focus_area",
                  "one_field_away", "score_sensitivity", "campaign_totals", "columns"):
@@ -45,7 +37,7 @@ def test_required_tables_and_columns(folder):
 
 
 def test_one_row_per_pledge_with_a_known_index(folder):
-    rows = _rows(folder / "pledge_scores.csv")
+    rows = csv_rows(folder / "pledge_scores.csv")
     pledges = record.public_record(AS_OF).pledges
     assert sorted(r["pledge_id"] for r in rows) == sorted(pledges["pledge_id"].astype(str))
     assert {r["index"] for r in rows} <= {"High", "Upper-moderate", "Lower-moderate", "Low"}
@@ -53,11 +45,11 @@ def test_one_row_per_pledge_with_a_known_index(folder):
 
 
 def test_value_basis_and_needs_keep_stated_and_deduplicated_apart(folder):
-    basis = {r["value_basis"]: r for r in _rows(folder / "value_basis.csv")}
+    basis = {r["value_basis"]: r for r in csv_rows(folder / "value_basis.csv")}
     total = basis["all"]
     assert float(total["usd_deduplicated"]) < float(total["usd_stated"])
     assert basis["re_announcement"]["usd_deduplicated"] == "0.0"
-    needs = _rows(folder / "needs_vs_pledged.csv")
+    needs = csv_rows(folder / "needs_vs_pledged.csv")
     assert {r["component"] for r in needs} == {"total"}
     blueprint = [r for r in needs if r["study"] == "Connecting Humanity Action Blueprint"]
     assert len(blueprint) == 1  # a range stays a range: low and high, no midpoint
@@ -65,7 +57,7 @@ def test_value_basis_and_needs_keep_stated_and_deduplicated_apart(folder):
 
 
 def test_every_column_is_documented_and_the_summary_has_headline_numbers(folder):
-    docs = _rows(folder / "columns.csv")
+    docs = csv_rows(folder / "columns.csv")
     assert [d for d in docs if d["definition"] == "undocumented"] == []
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     labels = [h["label"] for h in summary["headline"]]
@@ -93,15 +85,9 @@ def test_a_pledge_file_of_ones_own_with_markup_in_its_text(tmp_path):
         rows = list(csv.DictReader(f))
     rows[0]["pledge_title"] = XSS_TITLE
     rows[0]["description"] = XSS_SENTENCE
-    src = tmp_path / "pledges.csv"
-    with open(src, "w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    specs = planning.plan_render(["pledge_quality"], {"pledges": str(src), "as_of": AS_OF})
-    result = runner.render(specs, out=tmp_path / "runs", workers=1, progress=False)
-    assert not result.failed, cli.summary(result)
-    folder = result.run_dir / "pledge_quality"
+    src = write_rows(tmp_path / "pledges.csv", rows)
+    folder = render_one("pledge_quality", {"pledges": str(src), "as_of": AS_OF},
+                        tmp_path / "runs")
     html = (folder / "pledge_quality.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(3)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(5)&gt;" in html
@@ -109,6 +95,6 @@ def test_a_pledge_file_of_ones_own_with_markup_in_its_text(tmp_path):
     assert not re.search(r"<img[^>]*onerror", html)
     assert not re.search(r"<a[^>]*javascript:", html, re.I)
     assert "matched only to the bundled public record" in html
-    found = [r for r in _rows(folder / "deliverables.csv") if r["title"] == XSS_TITLE]
+    found = [r for r in csv_rows(folder / "deliverables.csv") if r["title"] == XSS_TITLE]
     assert [(r["quantity"], r["unit"]) for r in found] == [("5000.0", "people trained")]
-    assert len(_rows(folder / "pledge_scores.csv")) == len(rows)
+    assert len(csv_rows(folder / "pledge_scores.csv")) == len(rows)

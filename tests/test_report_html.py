@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import re
 
-from p2c_analysis import cli, paths, planning, runner
+from rendering import csv_rows, render_one, write_rows
+
+from p2c_analysis import paths
 
 XSS_TITLE = "<script>alert(1)</script>"
 XSS_PLEDGER = "<img src=x onerror=alert(2)>"
@@ -18,29 +20,17 @@ FORMULA_TITLE = "=HYPERLINK(\"http://evil.example\",\"click\")"
 
 
 def _pledge_file(tmp_path):
-    src = paths.PUBLIC_PLEDGES
-    with open(src, encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    fieldnames = list(rows[0])
+    rows = csv_rows(paths.PUBLIC_PLEDGES)
     rows[0]["pledge_title"] = XSS_TITLE
     rows[0]["pledger"] = XSS_PLEDGER
     rows[1]["pledge_title"] = FORMULA_TITLE
-    out = tmp_path / "pledges_with_markup.csv"
-    with open(out, "w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=fieldnames)
-        w.writeheader()
-        w.writerows(rows)
-    return out
+    return write_rows(tmp_path / "pledges_with_markup.csv", rows)
 
 
 def test_pledge_text_is_escaped_in_rendered_html(tmp_path):
     pledge_file = _pledge_file(tmp_path)
-    specs = planning.plan_render(
-        ["implementation_progress"], {"pledges": str(pledge_file), "as_of": "2026-06-30"}
-    )
-    result = runner.render(specs, out=tmp_path / "runs", workers=1, progress=False)
-    assert not result.failed, cli.summary(result)
-    folder = result.run_dir / "implementation_progress"
+    folder = render_one("implementation_progress",
+                        {"pledges": str(pledge_file), "as_of": "2026-06-30"}, tmp_path / "runs")
     html = (folder / "implementation_progress.html").read_text(encoding="utf-8")
 
     # the text is there, escaped ...
