@@ -211,7 +211,7 @@ def critical_section() -> Iterator[None]:
         _depth -= 1
         if _depth == 0:
             for sig, handler in previous.items():
-                signal.signal(sig, handler)
+                signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
             pending, _deferred[:] = list(_deferred), []
             for signum in pending[:1]:
                 signal.raise_signal(signum)

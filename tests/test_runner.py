@@ -98,7 +98,7 @@ def test_terminal_is_clean(render_run, batch_run):
 def test_failed_report_folder_keeps_notebook_with_error_banner(render_run):
     _, run_dir, manifest = render_run
     names = {p.name for p in run_dir.iterdir()}
-    assert names == {"table", "empty", "failing.FAILED", "logs", "manifest.json"}
+    assert names == {"table", "empty", "failing.FAILED", "logs", "manifest.json", "index.html"}
     nb = nbformat.read(run_dir / "failing.FAILED" / "failing.ipynb", as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "An Exception was encountered at" in text
@@ -195,7 +195,7 @@ def test_batch_names_are_sanitised_and_stay_inside_out(batch_run, out_root, tmp_
     done, run_dir = batch_run
     assert done.returncode == 0, done.stderr
     assert {p.name for p in run_dir.iterdir()} == {
-        "table-escape", "table-fine", "logs", "manifest.json"
+        "table-escape", "table-fine", "logs", "manifest.json", "index.html"
     }
     # nothing escaped the output root: its parent holds only what pytest made
     assert sorted(p.name for p in out_root.iterdir()) == sorted(
