@@ -65,6 +65,7 @@ def worker_init(parent_pid: int | None = None) -> None:
 
     startup.defer_slow_imports()
     signal.signal(signal.SIGTERM, lifecycle.raise_terminated)
+    lifecycle.set_process_name("p2c-worker")
     if parent_pid is not None:
         lifecycle.die_with_parent(parent_pid, signal.SIGTERM)
     with contextlib.suppress(Exception):  # only a head start: the report builds it otherwise
@@ -321,6 +322,7 @@ def execute_report(
     entry["folder"] = target.name if partial.is_dir() else None
     if entry["status"] != "ok":
         entry["html"] = None
+    seconds["write"] = round(time.perf_counter() - t2, 3)  # the locked rename comes on top
     try:
         with M.critical_section():
             if not partial.is_dir():
@@ -336,7 +338,6 @@ def execute_report(
                      storage_error=problem)
         if partial.is_dir():
             entry["folder"] = partial.name
-    seconds["write"] = round(time.perf_counter() - t2, 3)
     return entry
 
 

@@ -11,7 +11,9 @@ accessibility touches — alt text on images, focusable outputs — are applied 
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -119,5 +121,11 @@ def export_html(notebook: Any, html_path: str | Path, title_from: str | Path | N
     resources = {"metadata": {"name": title, "path": str(folder)}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     html_path = Path(html_path)
-    html_path.write_text(body, encoding="utf-8")
+    tmp = html_path.with_name(f".{html_path.name}.tmp")
+    try:  # never a truncated page (full disk): the page is there whole or not at all
+        tmp.write_text(body, encoding="utf-8")
+        os.replace(tmp, html_path)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
     return html_path

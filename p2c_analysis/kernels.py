@@ -401,6 +401,7 @@ def _serve_main() -> None:
     control = socket.socket(fileno=fd)
     base_path = [p for p in sys.path[1:]]  # sys.path[0] is "" for ``python -c``
     server = _Server(control, parent, base_path)
+    lifecycle.set_process_name("p2c-template")
     if pdeath:
         lifecycle.set_parent_death_signal(signal.SIGTERM)
     if os.getppid() != parent:
@@ -596,6 +597,7 @@ class _Server:
         try:
             os.setsid()  # own process group, as jupyter_client's start_new_session
             lifecycle.set_parent_death_signal(signal.SIGKILL)
+            lifecycle.set_process_name("p2c-kernel")
             template_pid = os.getppid()
             for sock, _owner, owner_fd in self.channels.values():
                 sock.close()

@@ -123,10 +123,13 @@ def _inspect(path: str, mtime_ns: int, size: int) -> dict[str, dict[str, Any]]:
     from p2c_analysis import startup
 
     startup.defer_slow_imports()
-    import papermill
+    from papermill.inspection import _infer_parameters
+    from papermill.iorw import load_notebook_node
 
     try:
-        return dict(papermill.inspect_notebook(path))
+        # read as the runner executes it: with the python3 kernel, whatever kernelspec it names
+        found = _infer_parameters(load_notebook_node(path), name="python3", language="python")
+        return {p.name: p._asdict() for p in found}
     except Exception as err:  # noqa: BLE001 - whatever papermill says, say it in one line
         raise UsageError(f"{path}: cannot read its parameters cell "
                          f"({type(err).__name__})") from None

@@ -211,15 +211,10 @@ class _ClusterWorkers:
 
     remote = True
 
-    def __init__(self, run_dir: Path, scheduler: str, warm: bool, cell_timeout: float | None,
+    def __init__(self, run_dir: Path, session: Any, warm: bool, cell_timeout: float | None,
                  base: Callable[[ReportSpec], dict[str, Any]]) -> None:
-        from p2c_analysis import cluster
-
-        self.cluster = cluster.ClusterSession(scheduler)
+        self.cluster = session
         self.run_dir, self.warm, self.cell_timeout, self.base = run_dir, warm, cell_timeout, base
-
-    def start(self) -> None:
-        self.cluster.check_workers()
 
     @property
     def workers(self) -> int:
@@ -297,11 +292,22 @@ def render(
         raise UsageError(f"--out {out}: cannot create the folder ({err.strerror})") from err
 
     effective = {s.name: effective_parameters(s.notebook, s.parameters) for s in specs}
-    if resume:
-        run_dir = resolve_run(out, resume)
-        specs, skipped = _still_to_do(run_dir, specs)
-    else:
-        run_dir, skipped = _new_run_dir(out), []
+    session = None
+    if scheduler:  # refuse a mismatched cluster before any folder is made
+        from p2c_analysis import cluster
+
+        session = cluster.ClusterSession(scheduler)
+        session.check_workers()
+    try:
+        if resume:
+            run_dir = resolve_run(out, resume)
+            specs, skipped = _still_to_do(run_dir, specs)
+        else:
+            run_dir, skipped = _new_run_dir(out), []
+    except BaseException:
+        if session is not None:
+            session.close()
+        raise
     run_id = run_dir.name
 
     def base(s: ReportSpec) -> dict[str, Any]:
@@ -328,16 +334,19 @@ def render(
     try:
         manifest = M.update(run_dir, start_manifest)
     except M.ManifestError as err:
+        if session is not None:
+            session.close()
         if not resume:
             shutil.rmtree(run_dir, ignore_errors=True)
         raise RunStorageError(err.errno, str(err)) from None
     frontpage.write_index(run_dir, manifest)
     if not specs:
+        if session is not None:
+            session.close()
         return _finish(out, run_dir, names, manifest, skipped)
 
-    if scheduler:
-        executor: Any = _ClusterWorkers(run_dir, scheduler, not cold, cell_timeout, base)
-        executor.start()
+    if session is not None:
+        executor: Any = _ClusterWorkers(run_dir, session, not cold, cell_timeout, base)
         n_workers = executor.workers
     else:
         n_workers = max(1, min(workers or os.cpu_count() or 1, len(specs)))
