@@ -188,7 +188,8 @@ def write_index(run_dir: Path, manifest: dict[str, Any] | None = None) -> Path |
         tmp.write_text(render_index(run_dir, manifest), encoding="utf-8")
         os.replace(tmp, target)
     except OSError:
+        return None
+    finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        return None
     return target

@@ -125,6 +125,8 @@ def export_html(notebook: Any, html_path: str | Path, title_from: str | Path | N
     try:  # never a truncated page (full disk): the page is there whole or not at all
         tmp.write_text(body, encoding="utf-8")
         os.replace(tmp, html_path)
+    except OSError as err:
+        raise OSError(err.errno, err.strerror, str(html_path)) from None
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -83,10 +83,12 @@ def _temp_write(run_dir: Path, data: dict[str, Any]) -> Path:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-    except OSError as err:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise ManifestError(err.errno, describe_os_error(err, run_dir / MANIFEST)) from None
+        if isinstance(err, OSError):
+            raise ManifestError(err.errno, describe_os_error(err, run_dir / MANIFEST)) from None
+        raise
     return tmp
 
 
@@ -112,7 +114,7 @@ def summarise(manifest: dict[str, Any]) -> None:
 def update(run_dir: Path, change: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
     """Apply ``change`` (mutates the manifest dict in place) under the lock and write the result
     atomically. Returns the new manifest. Raises :class:`ManifestError` naming the path."""
-    with locked(run_dir):
+    with critical_section(), locked(run_dir):
         manifest = read(run_dir)
         change(manifest)
         summarise(manifest)
@@ -139,7 +141,7 @@ def publish(run_dir: Path, partial: Path, target: Path, entry: dict[str, Any]) -
     """Make a report's folder appear together with its manifest entry (see the module
     docstring). On failure nothing has changed: ``partial`` is still there and the manifest is
     the previous one; :class:`ManifestError` names the path."""
-    with locked(run_dir):
+    with critical_section(), locked(run_dir):
         manifest = read(run_dir)
         merge_entry(manifest, entry)
         summarise(manifest)

@@ -403,9 +403,9 @@ def _run_all(executor: Any, specs: Sequence[ReportSpec], run_dir: Path, bar: Any
 
 
 def _after_report(run_dir: Path, entry: dict[str, Any], bar: Any, storage: list[str]) -> None:
-    if entry.get("storage_error"):
+    if entry.get("storage_error"):  # the run stops and says so in its one last line
         storage.append(str(entry["storage_error"]))
-    if entry.get("status") != "ok":
+    elif entry.get("status") != "ok":
         bar.write(f"FAILED {entry.get('name')}: {first_line(entry.get('error'))}",
                   file=sys.stderr)
     bar.update(1)
@@ -429,7 +429,8 @@ def _after_broken_pool(run_dir: Path, broken: list[ReportSpec], bar: Any, give_u
                        if not give_up else "worker processes kept dying; not rendered")
             bar.write(f"FAILED {spec.name}: worker process died", file=sys.stderr)
             bar.update(1)
-        else:
+        else:  # rendered again from scratch
+            shutil.rmtree(run_dir / f"{spec.name}.partial", ignore_errors=True)
             redo.append(spec)
     return redo
 
