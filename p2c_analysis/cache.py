@@ -39,7 +39,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -341,13 +341,16 @@ _RUNNER_MODULES = {"cli", "runner", "execution", "planning", "kernels", "htmlexp
                    "frontpage", "manifest", "lifecycle", "startup", "cache"}  # fmt: skip
 
 
-def replay_provenance() -> int:
-    """Wrap every module-level ``functools`` cache of the imported ``p2c_analysis`` modules so
-    that a cached result replays the data files its computation read (see the module
-    docstring). Call before any data is loaded. Returns the number of caches wrapped."""
+def replay_provenance(modules: Iterable[str] | None = None) -> int:
+    """Wrap every module-level ``functools`` cache of the imported ``p2c_analysis`` modules (or
+    of ``modules``) so that a cached result replays the data files its computation read (see
+    the module docstring). Call before any data is loaded. Returns the number wrapped."""
     n = 0
+    wanted = set(modules) if modules is not None else None
     for mod_name, mod in list(sys.modules.items()):
         if not mod_name.startswith("p2c_analysis.") or mod is None:
+            continue
+        if wanted is not None and mod_name not in wanted:
             continue
         if mod_name.rsplit(".", 1)[-1] in _RUNNER_MODULES:
             continue
