@@ -153,6 +153,13 @@ class ClusterSession:
                 self.close()
                 raise UsageError(f"Dask worker {worker} {problem}; nothing was rendered")
 
+    def prestart_templates(self, preloads: list[str]) -> None:
+        """Start each worker's kernel template now, with these preloads (best effort)."""
+        from p2c_analysis import kernels
+
+        with contextlib.suppress(Exception):
+            self.client.run(kernels.prestart, preloads)
+
     def submit(self, spec: ReportSpec, warm: bool, cell_timeout: float | None) -> Future:
         from p2c_analysis.execution import execute_remote
 

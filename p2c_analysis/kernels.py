@@ -99,7 +99,7 @@ PRELOAD: tuple[tuple[str, tuple[Any, ...], str | None], ...] = (
     ("p2c_analysis.connectivity:itu_aggregates", (), None),
     ("p2c_analysis.maps:shapes", (), "maps"),
 )
-ENV_NOTEBOOKS = "P2C_TEMPLATE_NOTEBOOKS"
+ENV_PRELOADS = "P2C_TEMPLATE_PRELOADS"
 
 _FORK_TIMEOUT = 180.0  # seconds to wait for a fork (the template may still be importing)
 _MAX_MSG = 1 << 20
@@ -127,14 +127,15 @@ class Template:
 
     @classmethod
     def start(cls, log: Path | None = None, env: dict[str, str] | None = None,
-              notebooks: Sequence[Path] | None = None) -> Template:
+              preloads: Sequence[str] | None = None) -> Template:
         """Launch a template (``log`` receives what it prints). Returns at once: it imports
         and loads while the caller goes on; the first fork request waits for the imports.
-        ``notebooks``: the run's notebooks (to skip preloads none of them needs)."""
+        ``preloads``: the :data:`PRELOAD` targets to load (default all; see
+        :func:`preloads_for`)."""
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         full_env = {**os.environ, **KERNEL_ENV, **(env or {})}
-        if notebooks is not None:
-            full_env[ENV_NOTEBOOKS] = os.pathsep.join(str(p) for p in notebooks)
+        if preloads is not None:
+            full_env[ENV_PRELOADS] = ",".join(preloads)
         main_thread = threading.current_thread() is threading.main_thread()
         code = "from p2c_analysis.kernels import _serve_main; _serve_main()"
         argv = [sys.executable, "-c", code, str(theirs.fileno()), str(os.getpid()),
@@ -421,7 +422,8 @@ class _Server:
         self.kernels: dict[int, int] = {}  # kernel pid → owner pid
         self.exit_codes: dict[int, int] = {}
         self.stop = False
-        self.preload = _preloads_for(os.environ.get(ENV_NOTEBOOKS))
+        wanted = os.environ.get(ENV_PRELOADS)
+        self.preload = [p for p in PRELOAD if wanted is None or p[0] in wanted.split(",")]
 
     # --- life ------------------------------------------------------------------------------------
     def run(self) -> None:
@@ -652,15 +654,24 @@ def _forget_use() -> None:
     cache._USES.clear()
 
 
-def _preloads_for(notebooks: str | None) -> list[tuple[str, tuple[Any, ...], str | None]]:
-    """The preloads worth doing for these notebooks (all of them when not known)."""
-    if not notebooks:
-        return list(PRELOAD)
+def preloads_for(notebooks: Sequence[Path]) -> list[str]:
+    """The :data:`PRELOAD` targets worth loading for these notebooks: those without a token,
+    and those whose token one of the notebooks mentions."""
     text = ""
-    for nb in notebooks.split(os.pathsep):
+    for nb in notebooks:
         with contextlib.suppress(OSError):
             text += Path(nb).read_text(encoding="utf-8", errors="replace")
-    return [p for p in PRELOAD if p[2] is None or p[2] in text]
+    return [t for t, _args, token in PRELOAD if token is None or token in text]
+
+
+def prestart(preloads: Sequence[str] | None = None) -> bool:
+    """Start this process's template now (a Dask worker, before its first report) so it warms
+    up while the runner prepares. Returns whether a template is running."""
+    global _TEMPLATE
+    with _TEMPLATE_LOCK:
+        if _TEMPLATE is None or _TEMPLATE.dead_reason is not None:
+            _TEMPLATE = Template.start(preloads=preloads)
+    return True
 
 
 def _kill_group(pid: int) -> None:

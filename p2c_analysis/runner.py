@@ -172,7 +172,7 @@ class _LocalWorkers:
     def start(self) -> None:
         if self.warm:
             self.template = kernels.Template.start(log=self.run_dir / "logs" / "template.log",
-                                                   notebooks=self.notebooks)
+                                                   preloads=kernels.preloads_for(self.notebooks))
             kernels.set_template(self.template)
         self._new_pool()
 
@@ -298,6 +298,8 @@ def render(
 
         session = cluster.ClusterSession(scheduler)
         session.check_workers()
+        if not cold:  # templates warm up on the workers while this machine prepares the run
+            session.prestart_templates(kernels.preloads_for(sorted({s.notebook for s in specs})))
     try:
         if resume:
             run_dir = resolve_run(out, resume)

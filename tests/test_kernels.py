@@ -93,7 +93,6 @@ def test_preloads_follow_the_notebooks(tmp_path):
     plain.write_text("no map here")
     mapped = tmp_path / "b.ipynb"
     mapped.write_text("maps.choropleth(...)")
-    assert "p2c_analysis.maps:shapes" not in [t for t, *_ in kernels._preloads_for(str(plain))]
-    both = kernels._preloads_for(f"{plain}:{mapped}")
-    assert "p2c_analysis.maps:shapes" in [t for t, *_ in both]
-    assert len(kernels._preloads_for(None)) == len(kernels.PRELOAD)
+    assert "p2c_analysis.maps:shapes" not in kernels.preloads_for([plain])
+    assert "p2c_analysis.maps:shapes" in kernels.preloads_for([plain, mapped])
+    assert "p2c_analysis.connectivity:country_year" in kernels.preloads_for([plain])
