@@ -70,7 +70,7 @@ def _run(specs: list, args: argparse.Namespace) -> int:
 def summary(result: Any) -> str:
     """End-of-run text of a :class:`runner.RunResult`: counts, where the reports are and their
     front page, each failure with its cell, the line that raised and the error."""
-    from p2c_analysis.execution import first_line
+    from p2c_analysis.execution import failure_location, first_line
 
     ok = len(result.reports) - len(result.failed)
     lines = [f"{ok} of {len(result.reports)} reports rendered into {result.run_dir}"]
@@ -80,15 +80,8 @@ def summary(result: Any) -> str:
     if (result.run_dir / "index.html").is_file():
         lines.append(f"  front page: {result.run_dir / 'index.html'}")
     for e in result.failed:
-        cell = e.get("failed_cell") or {}
-        where = ""
-        if cell:
-            where = f" in cell {cell.get('index')} (In [{cell.get('execution_count')}])"
-            if cell.get("line"):
-                where += f" line {cell['line']}"
-            code = cell.get("source_line") or cell.get("source_first_line")
-            if code:
-                where += f" `{code[:80]}`"
+        where = failure_location(e)
+        where = f" in {where}" if where else ""
         folder = e.get("folder") or f"{e['name']}.partial"
         error = first_line(e.get("error"))[:200]
         lines.append(f"  FAILED {e['name']}{where}: {error}  -> {folder}/")

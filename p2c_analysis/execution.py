@@ -153,6 +153,19 @@ def failing_line(source: str, tb: list[str] | None) -> dict[str, Any]:
     return {"line": None, "source_line": first_line(source)}
 
 
+def failure_location(entry: dict[str, Any]) -> str:
+    """Where a failed report stopped, in words: ``cell 4 (In [4]) line 3 `ratio = a / b```;
+    ``""`` when the failure was not in a cell (kernel died, disk full...)."""
+    cell = entry.get("failed_cell") or {}
+    if not cell:
+        return ""
+    where = f"cell {cell.get('index')} (In [{cell.get('execution_count')}])"
+    if cell.get("line"):
+        where += f" line {cell['line']}"
+    code = cell.get("source_line") or cell.get("source_first_line")
+    return f"{where} `{code[:80]}`" if code else where
+
+
 def storage_problem(err: BaseException) -> str | None:
     """``"<path>: <reason>"`` when ``err`` means the output folder cannot be written."""
     if isinstance(err, OSError) and err.errno in STORAGE_ERRNOS:

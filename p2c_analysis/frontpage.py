@@ -113,15 +113,10 @@ def _card(run_dir: Path, e: dict[str, Any]) -> str:
             f"<div><dt>{_e(i.get('label'))}</dt><dd>{_e(i.get('value'))}</dd></div>"
             for i in items) + "</dl>")  # fmt: skip
     if status == "failed":
-        cell = e.get("failed_cell") or {}
-        where = ""
-        if cell:
-            where = f"cell {_e(cell.get('index'))}"
-            if cell.get("line"):
-                where += f", line {_e(cell.get('line'))}"
-            if cell.get("source_line"):
-                where += f": <code>{_e(cell['source_line'])}</code>"
-            where += "<br>"
+        from p2c_analysis.execution import failure_location
+
+        where = failure_location(e)
+        where = f"<code>in {_e(where)}</code><br>" if where else ""
         parts.append(f'<p class="error">{where}{_e(e.get("error"))}</p>')
     params = e.get("effective_parameters") if isinstance(e.get("effective_parameters"), dict) \
         else e.get("parameters")

@@ -494,7 +494,7 @@ def test_front_page_of_a_run(render_run):
     assert html.count('<article class="card') == 5
     assert '<a href="table/table.html">' in html and '<a href="headline/headline.html">' in html
     # failed reports: the line that raised and the error, a link to the executed notebook
-    assert "<code>ratio = numerator / divisor" in html and "ZeroDivisionError" in html
+    assert "line 3 `ratio = numerator / divisor" in html and "ZeroDivisionError" in html
     assert 'href="failing.FAILED/failing.ipynb"' in html
     assert "@media print" in html and "break-inside: avoid" in html
     # reports without summary.json: title from the notebook name, parameters shown
