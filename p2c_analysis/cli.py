@@ -6,6 +6,7 @@ Every user-facing error is one line on stderr and exit code 2; no traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -195,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("p2c: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `p2c params x | head`: the reader has what it wanted
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as err:  # a file or folder the command needs: one line, no traceback
         where = f"{err.filename}: " if err.filename else ""
         print(f"p2c: error: {where}{err.strerror or err}", file=sys.stderr)

@@ -120,19 +120,57 @@ def _inspect(path: str, mtime_ns: int, size: int) -> dict[str, dict[str, Any]]:
     problem = _notebook_problem(path, mtime_ns, size)
     if problem:
         raise UsageError(f"{path} is not a Jupyter notebook ({problem})")
-    from p2c_analysis import startup
-
-    startup.defer_slow_imports()
-    from papermill.inspection import _infer_parameters
-    from papermill.iorw import load_notebook_node
-
     try:
         # read as the runner executes it: with the python3 kernel, whatever kernelspec it names
-        found = _infer_parameters(load_notebook_node(path), name="python3", language="python")
+        cell = _parameters_cell(path)
+        if cell is None:
+            return {}
+        found = _python_translator().inspect({"source": cell})
         return {p.name: p._asdict() for p in found}
     except Exception as err:  # noqa: BLE001 - whatever papermill says, say it in one line
         raise UsageError(f"{path}: cannot read its parameters cell "
                          f"({type(err).__name__})") from None
+
+
+def _parameters_cell(path: str) -> str | None:
+    """Source of the first code cell tagged ``parameters`` (papermill's rule), or ``None``."""
+    import json
+
+    with open(path, encoding="utf-8") as f:
+        nb = json.load(f)
+    for cell in nb.get("cells", []):
+        tags = (cell.get("metadata") or {}).get("tags") or []
+        if cell.get("cell_type") == "code" and "parameters" in tags:
+            src = cell.get("source", "")
+            return "".join(src) if isinstance(src, list) else str(src)
+    return None
+
+
+@functools.cache
+def _python_translator() -> Any:
+    """papermill's ``PythonTranslator`` — the code that reads a parameters cell exactly as
+    papermill will when it injects the values — loaded on its own: importing ``papermill``
+    itself would cost a second or more (nbclient, ZeroMQ, pyarrow...), most of ``p2c params``.
+    ``translators.py`` needs only ``exceptions.py`` and ``models.py``; they are loaded as a
+    private copy (``_p2c_papermill``), leaving the real ``papermill`` package untouched."""
+    import importlib
+    import importlib.util
+    import sys
+    import types
+
+    try:
+        spec = importlib.util.find_spec("papermill")  # finds, does not import
+        if spec is None or not spec.submodule_search_locations:
+            raise ImportError("papermill")
+        if "_p2c_papermill" not in sys.modules:
+            stand_in = types.ModuleType("_p2c_papermill")
+            stand_in.__path__ = list(spec.submodule_search_locations)
+            sys.modules["_p2c_papermill"] = stand_in
+        return importlib.import_module("_p2c_papermill.translators").PythonTranslator
+    except ImportError:  # an unusual installation: the whole package then
+        from papermill.translators import PythonTranslator
+
+        return PythonTranslator
 
 
 def describe_parameters(notebook: str | Path) -> str:
