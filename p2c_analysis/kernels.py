@@ -35,6 +35,7 @@ The jupyter_client side is :class:`ForkProvisioner`, used by the kernel manager 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import gc
@@ -73,7 +74,9 @@ WARM_IMPORTS: tuple[str, ...] = (
     "IPython.core.completer", "IPython.core.debugger", "IPython.core.history", "jedi", "parso",
     "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.comm",
     "ipykernel.debugger", "jupyter_client.session", "zmq", "tornado.ioloop", "tornado.queues",
-    "sqlite3", "pdb", "http.server", "xmlrpc.server",
+    "sqlite3", "pdb", "http.server", "xmlrpc.server", "psutil", "faulthandler", "resource",
+    "IPython.core.completerlib", "IPython.core.oinspect", "IPython.extensions.storemagic",
+    "IPython.utils.wildcard", "tornado.platform.asyncio",
     "p2c_analysis.cache", "p2c_analysis.paths", "p2c_analysis.vocabulary",
     "p2c_analysis.countries", "p2c_analysis.connectivity", "p2c_analysis.fields",
     "p2c_analysis.parsing", "p2c_analysis.fx", "p2c_analysis.export", "p2c_analysis.pledges",
@@ -356,6 +359,16 @@ def kernel_manager_class(warm: bool = False) -> type:
             self.cwd = cwd
             return self.connection_info
 
+        async def wait(self) -> int | None:
+            """As LocalProvisioner.wait, polling every 5 ms instead of 100 ms (a killed
+            kernel is gone within milliseconds; every report waits for its kernel)."""
+            if not isinstance(self.process, ForkedKernel):
+                return await super().wait()
+            while self.process.poll() is None:
+                await asyncio.sleep(0.005)
+            code, self.process = self.process.returncode, None
+            return code
+
     class ReportKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: Any) -> None:
             if zmq.has("curve"):
@@ -372,6 +385,10 @@ def kernel_manager_class(warm: bool = False) -> type:
                     self._p2c_spec = KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
                 return self._p2c_spec
             return super().kernel_spec
+
+        async def _async_wait(self, pollinterval: float = 0.005) -> None:
+            # a report's kernel is killed at its end: look for its exit every 5 ms, not 100
+            await super()._async_wait(pollinterval=pollinterval)
 
         async def _async_pre_start_kernel(self, **kw: Any) -> Any:
             _launch.info = {"mode": "cold"}
@@ -450,6 +467,10 @@ class _Server:
                 print(f"p2c template: import {name} failed: {err}", file=sys.stderr)
         from p2c_analysis import cache
 
+        with contextlib.suppress(Exception):  # every kernel asks; the answer is the machine's
+            from jupyter_client import localinterfaces
+
+            localinterfaces.local_ips()
         cache.replay_provenance()
         _forget_use()
         gc.collect()
