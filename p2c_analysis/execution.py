@@ -302,9 +302,10 @@ def execute_report(
     try:
         partial.mkdir(parents=True, exist_ok=False)
         kernel_dir.mkdir(exist_ok=True)
-        with _fds_to(run_dir / "logs" / f"{spec.name}.log"):
+        log = run_dir / "logs" / f"{spec.name}.log"
+        with _fds_to(log):
             nb = _run_notebook(spec, partial, out_nb, cell_timeout, warm, kernel_dir, cache_log,
-                               seconds)
+                               seconds, log, spares=record)
             t1 = time.perf_counter()
             from p2c_analysis.htmlexport import export_html
 
@@ -355,8 +356,8 @@ def execute_report(
 
 
 def _run_notebook(spec: ReportSpec, partial: Path, out_nb: Path, cell_timeout: float | None,
-                  warm: bool, kernel_dir: Path, cache_log: Path, seconds: dict[str, float]
-                  ) -> Any:
+                  warm: bool, kernel_dir: Path, cache_log: Path, seconds: dict[str, float],
+                  log: Path, spares: bool) -> Any:
     import papermill
 
     from p2c_analysis import startup
@@ -364,7 +365,7 @@ def _run_notebook(spec: ReportSpec, partial: Path, out_nb: Path, cell_timeout: f
     startup.defer_slow_imports()
     os.environ.update(KERNEL_ENV)
     os.environ["P2C_CACHE_LOG"] = str(cache_log)
-    kernels.use_connection_dir(kernel_dir)
+    kernels.use_connection_dir(kernel_dir, spares=warm and spares)
     t0 = time.perf_counter()
     try:
         with _engine() as engine_name:
@@ -381,9 +382,11 @@ def _run_notebook(spec: ReportSpec, partial: Path, out_nb: Path, cell_timeout: f
                 execution_timeout=cell_timeout,
                 cwd=str(partial),
                 shutdown_kernel="immediate",
+                on_notebook_start=kernels.prepare_next_kernel,
             )
     finally:
         os.environ.pop("P2C_CACHE_LOG", None)
+        kernels.collect_kernel_log(log)
         seconds["notebook"] = round(time.perf_counter() - t0, 3)
         nb_man = getattr(_current, "nb_man", None)
         cells = _cell_seconds(nb_man.nb if nb_man is not None else None)

@@ -76,7 +76,8 @@ WARM_IMPORTS: tuple[str, ...] = (
     "ipykernel.debugger", "jupyter_client.session", "zmq", "tornado.ioloop", "tornado.queues",
     "sqlite3", "pdb", "http.server", "xmlrpc.server", "psutil", "faulthandler", "resource",
     "IPython.core.completerlib", "IPython.core.oinspect", "IPython.extensions.storemagic",
-    "IPython.utils.wildcard", "tornado.platform.asyncio",
+    "IPython.utils.wildcard", "tornado.platform.asyncio", "matplotlib.backends.backend_agg",
+    "IPython.core.magics.pylab", "IPython.core.magics.execution", "PIL.features",
     "p2c_analysis.cache", "p2c_analysis.paths", "p2c_analysis.vocabulary",
     "p2c_analysis.countries", "p2c_analysis.connectivity", "p2c_analysis.fields",
     "p2c_analysis.parsing", "p2c_analysis.fx", "p2c_analysis.export", "p2c_analysis.pledges",
@@ -201,11 +202,13 @@ class Template:
         return json.loads(data)
 
     def fork_kernel(self, argv: Sequence[str], env: dict[str, str], cwd: str,
-                    fds: Sequence[int]) -> int:
+                    fds: Sequence[int], spare: bool = False) -> int:
         """A new kernel process (its PID): ``argv`` is the kernel command jupyter_client built
         (``python -m ipykernel_launcher -f CONNECTION_FILE ...``), ``fds`` its stdin, stdout
-        and stderr."""
-        reply = self._ask({"op": "fork", "argv": list(argv), "env": dict(env), "cwd": cwd}, fds)
+        and stderr. ``spare``: a fourth fd is a socket on which the kernel, once initialised,
+        waits for its report's working folder and environment before it starts serving."""
+        reply = self._ask({"op": "fork", "argv": list(argv), "env": dict(env), "cwd": cwd,
+                           "spare": spare}, fds)
         if "pid" not in reply:
             raise TemplateUnavailable(str(reply.get("error", "fork refused")))
         return int(reply["pid"])
@@ -307,17 +310,131 @@ _launch = threading.local()
 
 
 def last_launch() -> dict[str, Any]:
-    """How this thread's latest kernel was started: ``{"mode": "warm"|"cold", "reason"?}``."""
+    """How this thread's latest kernel was started: ``{"mode": "warm"|"cold", "reason"?,
+    "spare"?}`` (``spare``: it was forked and initialised while the previous report ran)."""
     return dict(getattr(_launch, "info", None) or {"mode": "cold"})
 
 
 #: Folder for kernel connection files (set per report by the runner: inside the run's folder).
 _CONNECTION_DIR: list[Path | None] = [None]
+#: Whether the next kernel may be prepared while a report runs (see :class:`_Spare`).
+_SPARES_ON: list[bool] = [False]
 
 
-def use_connection_dir(folder: Path | None) -> None:
-    """Write kernel connection files into ``folder`` (``None``: jupyter's runtime folder)."""
+def use_connection_dir(folder: Path | None, spares: bool = False) -> None:
+    """Write kernel connection files into ``folder`` (``None``: jupyter's runtime folder).
+    ``spares``: keep one kernel ready ahead in ``folder`` (a folder that outlives the report:
+    the run's ``.kernels``)."""
     _CONNECTION_DIR[0] = folder
+    _SPARES_ON[0] = spares and folder is not None
+    if not _SPARES_ON[0]:
+        discard_spare()
+
+
+class _Spare:
+    """A kernel forked and initialised ahead, waiting on ``wake`` for its report's working
+    folder and environment (sent just before the report's first cell): a report's kernel start
+    costs a message instead of an IPython start-up. Its own output goes to ``log`` until the
+    report collects it (:func:`collect_kernel_log`)."""
+
+    def __init__(self, kernel: ForkedKernel, argv: list[str], connection_file: Path,
+                 wake: socket.socket, log: Path) -> None:
+        self.kernel, self.argv, self.connection_file = kernel, argv, connection_file
+        self.wake, self.log = wake, log
+
+    def matches(self, cmd: Sequence[str]) -> bool:
+        """Same command but for the connection file (``-f FILE`` at positions 3-4)."""
+        return list(cmd[:3]) + list(cmd[5:]) == self.argv[:3] + self.argv[5:]
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.wake.close()
+        with contextlib.suppress(OSError):
+            self.kernel.kill()
+        for f in (self.connection_file, self.log):
+            with contextlib.suppress(OSError):
+                f.unlink()
+
+
+_SPARE: dict[int, _Spare] = {}
+
+
+def discard_spare() -> None:
+    """Stop this process's spare kernel, if any."""
+    spare = _SPARE.pop(os.getpid(), None)
+    if spare is not None:
+        spare.discard()
+
+
+def _prepare_spare(tpl: Template, argv: Sequence[str], env: dict[str, str]) -> None:
+    """Fork the next report's kernel now (best effort): a fresh connection file in the
+    connection folder, the same command line, this report's environment (replaced on wake)."""
+    folder = _CONNECTION_DIR[0]
+    if folder is None or not _SPARES_ON[0] or os.getpid() in _SPARE:
+        return
+    import zmq
+    from jupyter_client.connect import write_connection_file
+    from jupyter_client.session import new_id_bytes
+
+    conn = folder / f"kernel-{uuid.uuid4()}.json"
+    keys: dict[str, Any] = {}
+    if zmq.has("curve"):
+        keys["curve_publickey"], keys["curve_secretkey"] = zmq.curve_keypair()
+    log = folder / f"spare-{uuid.uuid4().hex[:8]}.log"
+    try:
+        write_connection_file(str(conn), ip="127.0.0.1", key=new_id_bytes(), transport="tcp",
+                              kernel_name=KERNEL_NAME, **keys)
+        cmd = [*argv[:4], str(conn), *argv[5:]]
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with open(os.devnull, "rb") as devnull, open(log, "ab") as out:
+            try:
+                pid = tpl.fork_kernel(cmd, env, str(folder),
+                                      [devnull.fileno(), out.fileno(), out.fileno(),
+                                       theirs.fileno()], spare=True)
+            finally:
+                theirs.close()
+    except (OSError, TemplateUnavailable):
+        for f in (conn, log):
+            with contextlib.suppress(OSError):
+                f.unlink()
+        return
+    _SPARE[os.getpid()] = _Spare(ForkedKernel(pid, tpl), cmd, conn, mine, log)
+
+
+def prepare_next_kernel(**_hook_args: Any) -> None:
+    """Fork the next report's kernel now, like this thread's latest one. Called (as nbclient's
+    ``on_notebook_start`` hook) once the current kernel answers, so that the spare's start-up
+    runs beside the report's cells rather than competing with its kernel's own start."""
+    args = getattr(_launch, "next_spare", None)
+    _launch.next_spare = None
+    if args is not None:
+        _prepare_spare(*args)
+
+
+def _take_spare(cmd: Sequence[str]) -> _Spare | None:
+    spare = _SPARE.pop(os.getpid(), None)
+    if spare is None:
+        return None
+    if spare.kernel.poll() is not None or not spare.matches(cmd) or \
+            not spare.connection_file.is_file():
+        spare.discard()
+        return None
+    return spare
+
+
+def collect_kernel_log(log: Path) -> None:
+    """Append what this thread's latest kernel printed on its own (a spare's log) to ``log``."""
+    spare_log = getattr(_launch, "spare_log", None)
+    _launch.spare_log = None
+    if spare_log is None:
+        return
+    with contextlib.suppress(OSError):
+        data = Path(spare_log).read_bytes()
+        if data:
+            with open(log, "ab") as f:
+                f.write(data)
+    with contextlib.suppress(OSError):
+        Path(spare_log).unlink()
 
 
 @functools.cache
@@ -328,17 +445,39 @@ def kernel_manager_class(warm: bool = False) -> type:
     is running over TCP without encryption"; connection files go where
     :func:`use_connection_dir` says. ``warm``: kernels are forked from this process's template
     (:func:`current_template`), falling back to a cold start if it is unavailable."""
+    from queue import Empty
+
     import zmq
     from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+    from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_client.provisioning import LocalProvisioner
+    from jupyter_core.utils import ensure_async
     from traitlets import Any as AnyTrait
 
     class ForkProvisioner(LocalProvisioner):
         """Starts the kernel by asking the template to fork one (see the module docstring)."""
 
         template = AnyTrait(None, allow_none=True)
+        spare = AnyTrait(None, allow_none=True)
+
+        async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
+            km = self.parent
+            if self.template is not None and km is not None:
+                extra = list(kwargs.get("extra_arguments") or [])
+                spare = _take_spare(km.format_kernel_cmd(extra_arguments=extra))
+                if spare is not None:  # its connection file, ports and keys become ours
+                    kwargs.pop("extra_arguments", None)
+                    km.load_connection_file(str(spare.connection_file))
+                    km.connection_file = str(spare.connection_file)
+                    km._connection_file_written = True  # so it goes with the kernel
+                    self.connection_info = km.get_connection_info()
+                    self.spare = spare
+                    base = super(LocalProvisioner, self)  # KernelProvisionerBase: env only
+                    return await base.pre_launch(cmd=km.format_kernel_cmd(extra_arguments=extra),
+                                                 **kwargs)
+            return await super().pre_launch(**kwargs)
 
         async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> dict[str, Any]:
             tpl = self.template
@@ -347,16 +486,31 @@ def kernel_manager_class(warm: bool = False) -> type:
                 return await super().launch_kernel(cmd, **kwargs)
             env = dict(kwargs.get("env") or os.environ)
             cwd = str(kwargs.get("cwd") or os.getcwd())
+            spare, self.spare = self.spare, None
+            if spare is not None:
+                try:
+                    spare.wake.send(json.dumps({"cwd": cwd, "env": env}).encode())
+                    spare.wake.close()
+                except OSError:
+                    spare.discard()  # then fork one now, on the same connection file
+                else:
+                    _launch.info, _launch.spare_log = {"mode": "warm", "spare": True}, spare.log
+                    return self._adopt(spare.kernel, tpl, cmd, env, cwd)
             with open(os.devnull, "rb") as devnull:
                 try:
                     pid = tpl.fork_kernel(cmd, env, cwd, [devnull.fileno(), 1, 2])
                 except TemplateUnavailable as err:
                     _launch.info = {"mode": "cold", "reason": str(err)}
                     return await super().launch_kernel(cmd, **kwargs)
-            _launch.info = {"mode": "warm"}
-            self.process = ForkedKernel(pid, tpl)
-            self.pid = self.pgid = pid
+            _launch.info, _launch.spare_log = {"mode": "warm"}, None
+            return self._adopt(ForkedKernel(pid, tpl), tpl, cmd, env, cwd)
+
+        def _adopt(self, kernel: ForkedKernel, tpl: Template, cmd: list[str],
+                   env: dict[str, str], cwd: str) -> dict[str, Any]:
+            self.process = kernel
+            self.pid = self.pgid = kernel.pid
             self.cwd = cwd
+            _launch.next_spare = (tpl, cmd, env)  # see prepare_next_kernel
             return self.connection_info
 
         async def wait(self) -> int | None:
@@ -369,11 +523,42 @@ def kernel_manager_class(warm: bool = False) -> type:
             code, self.process = self.process.returncode, None
             return code
 
+    class ReportKernelClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            """jupyter_client's wait for a kernel_info reply with IOPub connected, then a
+            flush of IOPub that takes what has arrived instead of waiting for 0.2 s of silence
+            (nbclient only reads replies to its own requests): 0.2 s less per report."""
+            deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
+            while True:
+                self.kernel_info()
+                try:
+                    msg = await ensure_async(self.shell_channel.get_msg(timeout=1))
+                except Empty:
+                    msg = None
+                if msg is not None and msg["msg_type"] == "kernel_info_reply":
+                    try:  # IOPub is connected when the reply's status messages come through
+                        await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(msg)
+                        break
+                if not await ensure_async(self.is_alive()):
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+            while True:
+                try:
+                    await ensure_async(self.iopub_channel.get_msg(timeout=0.01))
+                except Empty:
+                    return
+
     class ReportKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: Any) -> None:
             if zmq.has("curve"):
                 kwargs.setdefault("transport_encryption", "auto")
             super().__init__(**kwargs)
+            self.client_factory = ReportKernelClient
             folder = _CONNECTION_DIR[0]
             if folder is not None and not self.connection_file:
                 self.connection_file = str(folder / f"kernel-{uuid.uuid4()}.json")
@@ -564,7 +749,7 @@ class _Server:
             return
         msg = json.loads(data)
         reply: dict[str, Any]
-        if msg.get("op") == "fork" and len(fds) == 3:
+        if msg.get("op") == "fork" and len(fds) == (4 if msg.get("spare") else 3):
             owner = self.channels[sock.fileno()][1]
             try:
                 pid = os.fork()
@@ -629,6 +814,7 @@ class _Server:
             self.control.close()
             if self.parent_fd is not None:
                 os.close(self.parent_fd)
+            wake = socket.socket(fileno=fds.pop()) if msg.get("spare") else None
             for target, fd in enumerate(fds):
                 os.dup2(fd, target)
                 os.close(fd)
@@ -647,7 +833,11 @@ class _Server:
             from ipykernel import kernelapp
 
             try:  # parent_handle defaults to JPY_PARENT_PID as it was in the template
-                kernelapp.IPKernelApp.launch_instance(parent_handle=template_pid)
+                app = kernelapp.IPKernelApp.instance(parent_handle=template_pid)
+                app.initialize()
+                if wake is not None:
+                    _await_report(app, wake)
+                app.start()
                 code = 0
             except SystemExit as done:
                 code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
@@ -693,6 +883,24 @@ def prestart(preloads: Sequence[str] | None = None) -> bool:
         if _TEMPLATE is None or _TEMPLATE.dead_reason is not None:
             _TEMPLATE = Template.start(preloads=preloads)
     return True
+
+
+def _await_report(app: Any, wake: socket.socket) -> None:
+    """In a spare kernel, initialised: wait for the report (its working folder and
+    environment), then look as if started there. Exits if the worker goes away instead."""
+    data = wake.recv(_MAX_MSG)
+    wake.close()
+    if not data:
+        os._exit(0)
+    msg = json.loads(data)
+    os.chdir(msg["cwd"])
+    os.environ.clear()
+    os.environ.update(msg["env"])
+    os.environ["JPY_PARENT_PID"] = str(os.getppid())
+    shell = getattr(app, "shell", None)
+    history = getattr(shell, "history_manager", None)
+    if history is not None:  # IPython's directory history starts at the working folder
+        history.dir_hist[:] = [Path.cwd()]
 
 
 def _kill_group(pid: int) -> None:

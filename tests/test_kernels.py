@@ -75,6 +75,7 @@ def test_no_state_leaks_from_one_report_to_the_next(tmp_path):
 
 
 def test_a_dead_template_means_a_cold_kernel_not_a_failed_report(tmp_path, monkeypatch):
+    kernels.discard_spare()  # a kernel prepared ahead by an earlier test would be used
     template = kernels.Template.start()
     template.proc.kill()
     template.proc.wait()
