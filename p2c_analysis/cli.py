@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from p2c_analysis.params import ParameterError
-from p2c_analysis.planning import UsageError
+from p2c_analysis.planning import STANDARD_REPORTS, UsageError
 
 
 def _check_pledges(args: argparse.Namespace) -> int:
@@ -56,14 +56,25 @@ def _given_parameters(args: argparse.Namespace) -> dict[str, Any]:
     return given
 
 
-def _run(specs: list, args: argparse.Namespace) -> int:
+def _run(plan: Any, notebooks: list, args: argparse.Namespace) -> int:
+    """Plan (``plan()`` returns the specs) and render; the kernel template starts first, so it
+    imports and loads while the parameters are checked."""
     from p2c_analysis import runner
 
-    result = runner.render(
-        specs, out=args.out, workers=args.workers, progress=not args.no_progress,
-        command=["p2c", *sys.argv[1:]], cell_timeout=args.timeout, cold=args.cold,
-        scheduler=args.scheduler, resume=args.resume,
-    )
+    template = None
+    if not (args.cold or args.scheduler):
+        template = runner.prestart_template(notebooks or list(STANDARD_REPORTS))
+    try:
+        specs = plan()
+        result = runner.render(
+            specs, out=args.out, workers=args.workers, progress=not args.no_progress,
+            command=["p2c", *sys.argv[1:]], cell_timeout=args.timeout, cold=args.cold,
+            scheduler=args.scheduler, resume=args.resume, template=template,
+        )
+    except BaseException:
+        if template is not None and template.proc is not None and template.proc.poll() is None:
+            template.kill()
+        raise
     print(summary(result))
     return 1 if result.failed else 0
 
@@ -92,16 +103,18 @@ def summary(result: Any) -> str:
 def _render(args: argparse.Namespace) -> int:
     from p2c_analysis import planning
 
-    specs = planning.plan_render(args.notebooks, _given_parameters(args))
-    return _run(specs, args)
+    return _run(lambda: planning.plan_render(args.notebooks, _given_parameters(args)),
+                list(args.notebooks), args)
 
 
 def _batch(args: argparse.Namespace) -> int:
     from p2c_analysis import planning
 
-    name, values = planning.parse_over(args.over)
-    specs = planning.plan_batch(args.notebook, name, values, _given_parameters(args))
-    return _run(specs, args)
+    def plan() -> list:
+        name, values = planning.parse_over(args.over)
+        return planning.plan_batch(args.notebook, name, values, _given_parameters(args))
+
+    return _run(plan, [args.notebook], args)
 
 
 def _params(args: argparse.Namespace) -> int:

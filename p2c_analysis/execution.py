@@ -68,11 +68,18 @@ def worker_init(parent_pid: int | None = None) -> None:
     lifecycle.set_process_name("p2c-worker")
     if parent_pid is not None:
         lifecycle.die_with_parent(parent_pid, signal.SIGTERM)
+    threading.Thread(target=_head_start, name="p2c-head-start", daemon=True).start()
+
+
+def _head_start() -> None:
+    """Import papermill and build the HTML exporter beside the first report (which mostly waits
+    for the kernel template then), not before it."""
     with contextlib.suppress(Exception):  # only a head start: the report builds it otherwise
+        import papermill  # noqa: F401
+
         from p2c_analysis.htmlexport import html_exporter
 
-        html_exporter()
-        import papermill  # noqa: F401
+        html_exporter().from_notebook_node(__import__("nbformat").v4.new_notebook())
 
 
 def stop_workers(pool: ProcessPoolExecutor, grace: float = 10.0) -> None:

@@ -46,6 +46,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -144,10 +145,11 @@ class Template:
         code = "from p2c_analysis.kernels import _serve_main; _serve_main()"
         argv = [sys.executable, "-c", code, str(theirs.fileno()), str(os.getpid()),
                 "1" if main_thread else "0"]  # fmt: skip
-        out = subprocess.DEVNULL
-        log_file = None
+        out: Any = tempfile.TemporaryFile()  # noqa: SIM115 - until set_log names a file
+        log_file = out
         if log is not None:
             with contextlib.suppress(OSError):
+                log_file.close()
                 log_file = open(log, "ab")  # noqa: SIM115 - handed to the child
                 out = log_file
         try:
@@ -160,6 +162,21 @@ class Template:
             if log_file is not None:
                 log_file.close()
         return cls(mine, proc)
+
+    def set_log(self, log: Path) -> None:
+        """From now on the template writes to ``log`` (what it wrote so far is copied there)."""
+        with contextlib.suppress(OSError), open(log, "ab") as f:
+            msg = json.dumps({"op": "log"}).encode()
+            socket.send_fds(self.control, [msg], [f.fileno()])
+
+    def kill(self) -> None:
+        """Stop the template at once (nothing ran on it yet: e.g. the command was refused)."""
+        if self.proc is not None and os.getpid() == self.starter_pid:
+            with contextlib.suppress(OSError):
+                self.proc.kill()
+            self.proc.wait()
+        with contextlib.suppress(OSError):
+            self.control.close()
 
     # --- a private channel per process ---------------------------------------------------------
     def _chan(self) -> socket.socket:
@@ -720,6 +737,8 @@ class _Server:
             self.channels[sock.fileno()] = (sock, owner, lifecycle.pidfd(owner) if owner else None)
             for extra in fds[1:]:
                 os.close(extra)
+        elif msg.get("op") == "log" and len(fds) == 1:
+            _move_output(fds[0])
         else:
             for extra in fds:
                 os.close(extra)
@@ -883,6 +902,19 @@ def prestart(preloads: Sequence[str] | None = None) -> bool:
         if _TEMPLATE is None or _TEMPLATE.dead_reason is not None:
             _TEMPLATE = Template.start(preloads=preloads)
     return True
+
+
+def _move_output(fd: int) -> None:
+    """Copy what the template printed so far (standard error) to ``fd``, then print there."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with contextlib.suppress(OSError):
+        os.lseek(2, 0, os.SEEK_SET)
+        while chunk := os.read(2, 1 << 16):
+            os.write(fd, chunk)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
 
 
 def _await_report(app: Any, wake: socket.socket) -> None:

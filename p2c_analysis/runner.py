@@ -169,10 +169,15 @@ class _LocalWorkers:
         self.template: kernels.Template | None = None
         self.pool: ProcessPoolExecutor | None = None
 
-    def start(self) -> None:
+    def start(self, template: kernels.Template | None = None) -> None:
         if self.warm:
-            self.template = kernels.Template.start(log=self.run_dir / "logs" / "template.log",
-                                                   preloads=kernels.preloads_for(self.notebooks))
+            log = self.run_dir / "logs" / "template.log"
+            if template is not None and template.dead_reason is None:
+                template.set_log(log)  # started by the command before it planned the run
+                self.template = template
+            else:
+                self.template = kernels.Template.start(
+                    log=log, preloads=kernels.preloads_for(self.notebooks))
             kernels.set_template(self.template)
         self._new_pool()
 
@@ -256,6 +261,7 @@ def render(
     cold: bool = False,
     scheduler: str | None = None,
     resume: str | None = None,
+    template: kernels.Template | None = None,
 ) -> RunResult:
     """Render ``specs`` into a new run folder under ``out`` (default ``reports/``), at most
     ``workers`` at a time (default ``os.cpu_count()``), each in its own kernel process;
@@ -263,7 +269,9 @@ def render(
 
     ``cold``: start every kernel from scratch (no template); ``scheduler``: send the reports to
     the Dask scheduler at this address instead of local workers; ``resume``: a previous run
-    (id, path or ``latest``) whose reports that are not rendered yet are rendered into it.
+    (id, path or ``latest``) whose reports that are not rendered yet are rendered into it;
+    ``template``: a kernel template already started (see :func:`prestart_template`), else
+    one is started here.
 
     A failing report does not stop the others. Each report's manifest entry is written when
     its folder appears; ``out/latest`` is pointed to the run at the end if at least one report
@@ -345,16 +353,20 @@ def render(
     if not specs:
         if session is not None:
             session.close()
+        if template is not None:
+            template.kill()
         return _finish(out, run_dir, names, manifest, skipped)
 
     if session is not None:
         executor: Any = _ClusterWorkers(run_dir, session, not cold, cell_timeout, base)
         n_workers = executor.workers
+        if template is not None:
+            template.kill()
     else:
         n_workers = max(1, min(workers or os.cpu_count() or 1, len(specs)))
         executor = _LocalWorkers(run_dir, n_workers, not cold, cell_timeout, effective,
                                  sorted({s.notebook for s in specs}))
-        executor.start()
+        executor.start(template)
     M.update(run_dir, lambda m: m.update(workers=n_workers))
 
     storage: list[str] = []
@@ -372,6 +384,23 @@ def render(
         _mark_unfinished(run_dir, "interrupted")
         raise RunStorageError(28, f"cannot write {storage[0]}")
     return _finish(out, run_dir, names, M.read(run_dir), skipped)
+
+
+def prestart_template(notebooks: Sequence[str | Path]) -> kernels.Template | None:
+    """Start the kernel template for a run of these notebooks now, before planning: it imports
+    and loads while the command checks parameters. ``None`` when a notebook does not resolve
+    (planning will say why). Pass it to :func:`render`; :meth:`kernels.Template.kill` it if the
+    run does not happen."""
+    from p2c_analysis.planning import resolve_notebook
+
+    try:
+        found = [resolve_notebook(n) for n in notebooks]
+    except UsageError:
+        return None
+    try:
+        return kernels.Template.start(preloads=kernels.preloads_for(found))
+    except OSError:
+        return None
 
 
 def _run_all(executor: Any, specs: Sequence[ReportSpec], run_dir: Path, bar: Any,
