@@ -83,18 +83,19 @@ def _head_start() -> None:
 
 
 def stop_workers(pool: ProcessPoolExecutor, grace: float = 10.0) -> None:
-    """Stop the pool at once: queued reports are dropped, running ones get SIGINT (their
-    kernels are shut down, their folders stay ``.partial``), stragglers are terminated."""
+    """Stop the pool at once: queued reports are dropped, running ones get SIGTERM, which a
+    worker handles like Ctrl-C (its kernel goes, its folder stays ``.partial``, its entry says
+    ``interrupted``; SIGINT may be ignored, e.g. in a background job); stragglers are killed."""
     procs = list((getattr(pool, "_processes", None) or {}).values())
     for proc in procs:
         if proc.is_alive() and proc.pid:
             with contextlib.suppress(OSError):
-                os.kill(proc.pid, signal.SIGINT)
+                os.kill(proc.pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
     for proc in procs:
         proc.join(max(0.0, deadline - time.monotonic()))
         if proc.is_alive():
-            proc.terminate()
+            proc.kill()
     pool.shutdown(wait=False, cancel_futures=True)
 
 
