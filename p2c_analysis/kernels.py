@@ -110,6 +110,13 @@ _FORK_TIMEOUT = 180.0  # seconds to wait for a fork (the template may still be i
 _MAX_MSG = 1 << 20
 
 
+def warm_supported() -> bool:
+    """Warm kernels need ``fork()`` and Unix sequenced-packet sockets (Linux); elsewhere every
+    kernel starts cold."""
+    return (sys.platform.startswith("linux") and hasattr(os, "fork")
+            and hasattr(socket, "SOCK_SEQPACKET") and hasattr(socket, "send_fds"))
+
+
 class TemplateUnavailable(RuntimeError):
     """The template process is gone or does not answer; the caller starts a cold kernel."""
 
@@ -267,7 +274,7 @@ def current_template(start: bool = True) -> Template | None:
     with _TEMPLATE_LOCK:
         if _TEMPLATE is not None and _TEMPLATE.dead_reason is None:
             return _TEMPLATE
-        if not start:
+        if not start or not warm_supported():
             return None
         _TEMPLATE = Template.start()
         return _TEMPLATE

@@ -284,6 +284,7 @@ def render(
     from p2c_analysis import __version__, startup
 
     startup.defer_slow_imports()
+    cold = cold or not kernels.warm_supported()
     if not specs:
         raise UsageError("nothing to render")
     names = [s.name for s in specs]
@@ -393,6 +394,8 @@ def prestart_template(notebooks: Sequence[str | Path]) -> kernels.Template | Non
     run does not happen."""
     from p2c_analysis.planning import resolve_notebook
 
+    if not kernels.warm_supported():
+        return None
     try:
         found = [resolve_notebook(n) for n in notebooks]
     except UsageError:

@@ -62,10 +62,11 @@ def _wait_until(proc: subprocess.Popen, out: Path, ready, timeout: float = 180) 
 
 
 def _kernels(family) -> list:
+    """Warm kernels (named p2c-kernel) and cold ones (python -m ipykernel_launcher)."""
     out = []
     for p in family:
         try:
-            if p.name() == "p2c-kernel":
+            if p.name() == "p2c-kernel" or "ipykernel_launcher" in " ".join(p.cmdline()):
                 out.append(p)
         except psutil.NoSuchProcess:
             pass
@@ -87,13 +88,17 @@ def _assert_all_gone(family, out: Path) -> None:
         assert not cwd.startswith(str(out)), (p.pid, p.info["name"], cwd)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
-def test_runner_killed_mid_run_leaves_no_process_and_a_true_manifest(tmp_path, sig):
+@pytest.mark.parametrize(("sig", "cold"), [(signal.SIGTERM, False), (signal.SIGKILL, False),
+                                           (signal.SIGKILL, True)],
+                         ids=["SIGTERM", "SIGKILL", "SIGKILL-cold"])
+def test_runner_killed_mid_run_leaves_no_process_and_a_true_manifest(tmp_path, sig, cold):
     out = tmp_path / "out"
-    proc = _start(out, "batch", str(SLOW), "--over", "seconds=0.1,60.5,61.5,62.5", "--workers", "2")
+    proc = _start(out, "batch", str(SLOW), "--over", "seconds=0.1,60.5,61.5,62.5", "--workers", "2",
+                  *(["--cold"] if cold else []))
     family = _wait_until(proc, out, _two_running)
     names = {p.name() for p in family}
-    assert {"p2c-worker", "p2c-template", "p2c-kernel"} <= names, names
+    expected = {"p2c-worker"} if cold else {"p2c-worker", "p2c-template", "p2c-kernel"}
+    assert expected <= names, names
     proc.send_signal(sig)
     _stdout, stderr = proc.communicate(timeout=60)
     _assert_all_gone(family, out)
