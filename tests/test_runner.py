@@ -549,3 +549,21 @@ def test_reconcile_repairs_entries_from_folders(tmp_path):
     (tmp_path / "bad.FAILED").mkdir()
     assert sorted(M.reconcile(tmp_path)) == ["bad", "done", "gone"]
     assert_manifest_matches_folders(tmp_path)
+
+
+def test_read_only_output_folder_is_one_line(capsys, tmp_path, monkeypatch):
+    import errno
+
+    real_mkdir = Path.mkdir
+
+    def read_only(self, *args, **kwargs):
+        if self.parent == tmp_path:  # the run folder cannot be made: a read-only file system
+            raise OSError(errno.EROFS, "Read-only file system", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    code = cli.main(["render", str(EMPTY), "--out", str(tmp_path), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"p2c: error: cannot write {tmp_path}/") and "Read-only" in err
+    assert list(tmp_path.iterdir()) == []
