@@ -130,12 +130,20 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def first_line(text: Any) -> str:
-    lines = [ln for ln in str(text).splitlines() if ln.strip()]
-    return lines[0].strip() if lines else ""
-
-
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_text(text: Any) -> str:
+    """``text`` safe to print on a terminal: colour codes and other control characters out
+    (error messages and notebook lines may quote untrusted pledge text)."""
+    return _CONTROL.sub("", _ANSI.sub("", str(text)))
+
+
+def first_line(text: Any) -> str:
+    """The first non-blank line of ``text``, stripped, safe for a terminal."""
+    lines = [ln for ln in terminal_text(text).splitlines() if ln.strip()]
+    return lines[0].strip() if lines else ""
 _CELL_FRAME = re.compile(r"Cell In\[\d*\], line (\d+)")
 _ARROW = re.compile(r"^\s*-+>\s*(\d+)\s?(.*)$")
 
@@ -170,7 +178,7 @@ def failure_location(entry: dict[str, Any]) -> str:
     where = f"cell {cell.get('index')} (In [{cell.get('execution_count')}])"
     if cell.get("line"):
         where += f" line {cell['line']}"
-    code = cell.get("source_line") or cell.get("source_first_line")
+    code = first_line(cell.get("source_line") or cell.get("source_first_line") or "")
     return f"{where} `{code[:80]}`" if code else where
 
 

@@ -567,3 +567,12 @@ def test_read_only_output_folder_is_one_line(capsys, tmp_path, monkeypatch):
     assert code == 2 and err.count("\n") == 1, err
     assert err.startswith(f"p2c: error: cannot write {tmp_path}/") and "Read-only" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_summary_lines_are_safe_for_a_terminal(tmp_path):
+    evil = "bad \x1b[31mred\x1b[0m \x1b]0;title\x07 \x9b2J end"
+    entry = {"name": "r", "status": "failed", "error": f"ValueError: {evil}", "folder": None,
+             "failed_cell": {"index": 1, "execution_count": 1, "line": 1, "source_line": evil}}
+    text = cli.summary(runner.RunResult("run", tmp_path, [entry]))
+    assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
+    assert "bad red" in text and "end" in text
