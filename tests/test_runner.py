@@ -442,7 +442,7 @@ def test_batch_values_whose_folder_names_collide_all_render(tmp_path):
         (tmp_path / sub).mkdir()
     for rel in ("a/x y.csv", "a/x-y.csv", "b/x y.csv"):
         f = tmp_path / rel
-        f.write_text("country\nKEN\n")
+        f.write_bytes(paths.PUBLIC_PLEDGES.read_bytes())  # a real pledge file (it is checked)
         files.append(str(f))
     nb = tmp_path / "pl.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
