@@ -336,9 +336,10 @@ def _replaying(fn: Any) -> Callable[..., Any]:
     return wrapper
 
 
-#: Modules of the runner, not of reports: their caches hold no data.
-_RUNNER_MODULES = {"cli", "runner", "execution", "planning", "kernels", "htmlexport", "cluster",
-                   "frontpage", "manifest", "lifecycle", "startup", "cache"}  # fmt: skip
+#: Modules of the runner, not of reports: their caches hold no data, kernel templates do not
+#: import them.
+RUNNER_MODULES = frozenset({"cli", "runner", "execution", "planning", "kernels", "htmlexport",
+                            "cluster", "frontpage", "manifest", "lifecycle", "startup", "cache"})
 
 
 def replay_provenance(modules: Iterable[str] | None = None) -> int:
@@ -352,7 +353,7 @@ def replay_provenance(modules: Iterable[str] | None = None) -> int:
             continue
         if wanted is not None and mod_name not in wanted:
             continue
-        if mod_name.rsplit(".", 1)[-1] in _RUNNER_MODULES:
+        if mod_name.rsplit(".", 1)[-1] in RUNNER_MODULES:
             continue
         for attr, obj in list(vars(mod).items()):
             if (isinstance(obj, functools._lru_cache_wrapper)

@@ -79,12 +79,6 @@ WARM_IMPORTS: tuple[str, ...] = (
     "IPython.core.completerlib", "IPython.core.oinspect", "IPython.extensions.storemagic",
     "IPython.utils.wildcard", "tornado.platform.asyncio", "matplotlib.backends.backend_agg",
     "IPython.core.magics.pylab", "IPython.core.magics.execution", "PIL.features",
-    "p2c_analysis.cache", "p2c_analysis.paths", "p2c_analysis.vocabulary",
-    "p2c_analysis.countries", "p2c_analysis.connectivity", "p2c_analysis.fields",
-    "p2c_analysis.parsing", "p2c_analysis.fx", "p2c_analysis.export", "p2c_analysis.pledges",
-    "p2c_analysis.milestones", "p2c_analysis.gaps", "p2c_analysis.progress",
-    "p2c_analysis.trajectory", "p2c_analysis.style", "p2c_analysis.plots", "p2c_analysis.maps",
-    "p2c_analysis.report", "p2c_analysis.params", "p2c_analysis.synthetic",
 )  # fmt: skip
 
 #: Loaders the template calls while it waits, most used first: ``(module:function, literal
@@ -102,6 +96,8 @@ PRELOAD: tuple[tuple[str, tuple[Any, ...], str | None], ...] = (
     ("p2c_analysis.fx:currency_map", (), None),
     ("p2c_analysis.milestones:load_milestones", (), None),
     ("p2c_analysis.connectivity:itu_aggregates", (), None),
+    ("p2c_analysis.record:load_record_files", (), None),
+    ("p2c_analysis.parsing:category_synonyms", (), None),
     ("p2c_analysis.maps:shapes", (), "maps"),
 )
 ENV_PRELOADS = "P2C_TEMPLATE_PRELOADS"
@@ -669,12 +665,16 @@ class _Server:
         import importlib
 
         os.environ.update(KERNEL_ENV)
-        for name in WARM_IMPORTS:
+        for name in (*WARM_IMPORTS, *package_modules()):
             try:
                 importlib.import_module(name)
             except Exception as err:  # noqa: BLE001 - a missing optional module is no reason to stop
                 print(f"p2c template: import {name} failed: {err}", file=sys.stderr)
-        from p2c_analysis import cache
+        from p2c_analysis import cache, paths
+
+        if paths._FILES_READ:  # against the contract: importing a module reads no data
+            print("p2c template: modules read data files when imported (their reports' "
+                  f"data_files.json may miss them): {sorted(paths._FILES_READ)}", file=sys.stderr)
 
         with contextlib.suppress(Exception):  # every kernel asks; the answer is the machine's
             from jupyter_client import localinterfaces
@@ -691,7 +691,12 @@ class _Server:
         target, args, _token = self.preload.pop(0)
         module, _, func = target.partition(":")
         try:
-            getattr(importlib.import_module(module), func)(*args)
+            loader = getattr(importlib.import_module(module), func)
+        except (ImportError, AttributeError):
+            loader = None  # not in this version of the package
+        try:
+            if loader is not None:
+                loader(*args)
         except Exception as err:  # noqa: BLE001 - the report will load it (and fail) itself
             print(f"p2c template: preload {target} failed: {err}", file=sys.stderr)
         _forget_use()
@@ -889,6 +894,19 @@ def _forget_use() -> None:
 
     paths._FILES_READ.clear()
     cache._USES.clear()
+
+
+def package_modules() -> list[str]:
+    """Every module of the package but the runner's (``cache.RUNNER_MODULES``), whatever
+    modules there are: the template imports them all, the cache module first."""
+    import pkgutil
+
+    import p2c_analysis
+    from p2c_analysis.cache import RUNNER_MODULES
+
+    names = [m.name for m in pkgutil.iter_modules(p2c_analysis.__path__)]
+    return ["p2c_analysis.cache"] + [f"p2c_analysis.{n}" for n in names
+                                     if n not in RUNNER_MODULES]
 
 
 def preloads_for(notebooks: Sequence[Path]) -> list[str]:
