@@ -36,6 +36,7 @@ The jupyter_client side is :class:`ForkProvisioner`, used by the kernel manager 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import functools
 import gc
@@ -273,7 +274,16 @@ def current_template(start: bool = True) -> Template | None:
         if not start or not warm_supported():
             return None
         _TEMPLATE = Template.start()
+        atexit.register(_at_exit, _TEMPLATE)
         return _TEMPLATE
+
+
+def _at_exit(template: Template) -> None:
+    """A process that started its own template (a Dask worker, a notebook calling the runner
+    in-process) stops it and its spare kernel on the way out, quietly."""
+    discard_spare()
+    if os.getpid() == template.starter_pid:
+        template.kill()
 
 
 # ================================================================================================
@@ -926,6 +936,7 @@ def prestart(preloads: Sequence[str] | None = None) -> bool:
     with _TEMPLATE_LOCK:
         if _TEMPLATE is None or _TEMPLATE.dead_reason is not None:
             _TEMPLATE = Template.start(preloads=preloads)
+            atexit.register(_at_exit, _TEMPLATE)
     return True
 
 
