@@ -1,116 +1,338 @@
-"""Render benchmark: what a report costs above the floor, and what a second worker buys.
+"""Render benchmark: what a report costs through the runner, against the work itself.
 
-Measured side by side in one run, through the runner (``runner.render``), into a temporary
-folder:
+Measured side by side in one run, on a batch of ``--n`` ``country_profile`` reports (LDC members):
 
-- floor: an empty parameterised notebook (kernel start, papermill, HTML export, run overhead);
-  median of three runs;
-- per report: a batch of N ``country_profile`` reports with 1 worker, wall time / N
-  (``notebooks/country_profile.ipynb``; a stand-in fixture with the same kind of imports, data
-  and figure while that notebook does not exist, and the output says so);
-- the same batch with 2 workers.
+- **work floor**: the same notebook, parameters injected as papermill does, its cells run in
+  *this* already-warm interpreter (package imported, reference data loaded, one untimed report
+  first) with IPython, outputs captured, HTML exported with the runner's exporter. No kernel
+  process, no messaging, no files but the HTML: what a report costs at the least.
+- **runner, 1 worker** and **2 workers**: ``p2c batch country_profile --over country=...``
+  (warm kernels), wall time, everything included (start-up, template, kernels, HTML, files).
+- **cold**: the same with ``--cold`` (every kernel from scratch), on ``--n-cold`` reports.
+- **papermill + nbconvert**: the ``papermill`` CLI then ``jupyter nbconvert --to html
+  --no-input``, one report after the other, on ``--n-baseline`` reports.
+- **LocalCluster**: the 2-worker batch sent to a ``distributed.LocalCluster`` of 2 worker
+  processes (``--scheduler``), against the local 2-worker run.
+- **make reports**: ``p2c render`` of the standard set, wall time.
+- **start-up**: ``p2c --help`` and ``p2c params country_profile`` against
+  ``python -c "import pandas"`` (medians of 5), and a one-report batch against that report's
+  own notebook + HTML seconds (from its manifest).
 
-Goals: per report <= 1.5 x floor; 2 workers <= 0.65 x 1 worker.
-Run: ``.venv/bin/python benchmarks/bench_render.py [--n 20]``.
+Goals (issue 12): runner/floor <= 1.3 (1 worker); papermill+nbconvert / runner >= 4;
+2 workers / 1 worker <= 0.6; LocalCluster / local 2 workers <= 1.3; start-up <= 2 x import
+pandas; one-report batch <= 1.5 x its notebook + HTML. The machine is shared: the load average
+is printed with the results. Run: ``.venv/bin/python benchmarks/bench_render.py [--n 20]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
-import nbformat
+from p2c_analysis import countries, paths
 
-from p2c_analysis import countries, paths, planning, runner
+PROFILE = paths.NOTEBOOKS / "country_profile.ipynb"
+BIN = Path(sys.executable).parent
+GOALS = {"floor": 1.3, "baseline": 4.0, "workers": 0.6, "cluster": 1.3, "startup": 2.0,
+         "one": 1.5}  # fmt: skip
 
-FIXTURES = paths.ROOT / "tests" / "fixtures" / "notebooks"
-GOAL_PER_REPORT = 1.5
-GOAL_TWO_WORKERS = 0.65
+
+def _load() -> float:
+    return os.getloadavg()[0]
 
 
-def _timed_render(specs: list[planning.ReportSpec], out: Path, workers: int) -> tuple[float, Path]:
+def _run(cmd: list[str], env: dict[str, str] | None = None) -> float:
     t0 = time.perf_counter()
-    result = runner.render(specs, out=out, workers=workers, progress=False)
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=paths.ROOT)
     wall = time.perf_counter() - t0
-    if result.failed:
-        first = result.failed[0]
-        sys.exit(f"bench_render: {len(result.failed)} report(s) failed, e.g. "
-                 f"{first['name']}: {first.get('error')}")
-    return wall, result.run_dir
+    if done.returncode != 0:
+        sys.exit(f"bench_render: {' '.join(cmd[:4])}... failed:\n{done.stdout}\n{done.stderr}")
+    return wall
 
 
-def _cell_seconds(run_dir: Path) -> dict[str, list[float]]:
-    """Seconds per code cell (papermill's per-cell duration), keyed by the cell's first line."""
-    out: dict[str, list[float]] = defaultdict(list)
-    for nb_path in sorted(run_dir.glob("*/*.ipynb")):
-        nb = nbformat.read(nb_path, as_version=4)
+def _p2c(*args: str) -> list[str]:
+    return [sys.executable, "-m", "p2c_analysis.cli", *args]
+
+
+def _newest_run(out: Path) -> Path:
+    return sorted(p for p in out.iterdir() if p.is_dir() and not p.is_symlink())[-1]
+
+
+def _manifest(run_dir: Path) -> dict[str, Any]:
+    return json.loads((run_dir / "manifest.json").read_text())
+
+
+# --- the work floor: the notebook in this interpreter ------------------------------------------
+class _Floor:
+    """Runs report notebooks in this process with IPython (no kernel), capturing outputs."""
+
+    def __init__(self) -> None:
+        os.environ.update({"MPLBACKEND": "module://matplotlib_inline.backend_inline"})
+        from IPython.core.displayhook import DisplayHook
+        from IPython.core.displaypub import CapturingDisplayPublisher
+        from IPython.core.interactiveshell import InteractiveShell
+
+        self.shell = InteractiveShell.instance()
+        self.shell.enable_gui = lambda gui=None: None  # inline figures need no event loop
+        self.results: list[dict[str, Any]] = []
+        sink = self.results
+
+        class Hook(DisplayHook):
+            def write_output_prompt(self) -> None:
+                pass
+
+            def write_format_data(self, format_dict: dict, md_dict: dict | None = None) -> None:
+                sink.append({"output_type": "execute_result", "data": format_dict,
+                             "metadata": md_dict or {}, "execution_count": None})
+
+        self.shell.displayhook = Hook(shell=self.shell)
+        self.shell.display_trap.hook = self.shell.displayhook
+        self.shell.display_pub = CapturingDisplayPublisher()
+
+    def render(self, parameters: dict[str, Any], out_dir: Path) -> dict[str, float]:
+        import io
+        from contextlib import redirect_stderr, redirect_stdout
+
+        import nbformat
+        from papermill.iorw import load_notebook_node
+        from papermill.parameterize import parameterize_notebook
+
+        from p2c_analysis.htmlexport import export_html
+
+        t0 = time.perf_counter()
+        nb = load_notebook_node(str(PROFILE))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        nb = parameterize_notebook(nb, {**parameters, "output_dir": str(out_dir)},
+                                   kernel_name="python3", language="python")
+        self.shell.reset(new_session=False)
+        t1 = time.perf_counter()
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
-            duration = cell.metadata.get("papermill", {}).get("duration")
-            if duration is not None:
+            self.results.clear()
+            self.shell.display_pub.outputs.clear()
+            buf, err = io.StringIO(), io.StringIO()
+            with redirect_stdout(buf), redirect_stderr(err):
+                result = self.shell.run_cell(cell.source, store_history=False)
+            if result.error_in_exec or result.error_before_exec:
+                raise RuntimeError(f"floor: cell failed: {result.error_in_exec!r}")
+            outputs = []
+            if buf.getvalue():
+                outputs.append(nbformat.v4.new_output("stream", name="stdout",
+                                                      text=buf.getvalue()))
+            for o in self.shell.display_pub.outputs:
+                outputs.append(nbformat.v4.new_output("display_data", data=o["data"],
+                                                      metadata=o.get("metadata") or {}))
+            for o in self.results:
+                outputs.append(nbformat.v4.new_output("execute_result", data=o["data"],
+                                                      metadata=o["metadata"]))
+            cell.outputs = outputs
+        t2 = time.perf_counter()
+        export_html(nb, out_dir / "country_profile.html")
+        t3 = time.perf_counter()
+        return {"prepare": t1 - t0, "cells": t2 - t1, "html": t3 - t2, "total": t3 - t0}
+
+
+def _floor(values: list[str], tmp: Path) -> tuple[float, dict[str, float]]:
+    import gc
+
+    main_module = sys.modules["__main__"]  # IPython's shell puts its own namespace there
+    floor = _Floor()
+    floor.render({"country": "KEN"}, tmp / "floor-warmup")  # imports, data, caches: untimed
+    gc.collect()
+    gc.freeze()  # as the kernel template does: the loaded data is not scanned by every collection
+    parts: dict[str, list[float]] = defaultdict(list)
+    t0 = time.perf_counter()
+    for v in values:
+        for k, s in floor.render({"country": v}, tmp / f"floor-{v}").items():
+            parts[k].append(s)
+    wall = time.perf_counter() - t0
+    sys.modules["__main__"] = main_module  # multiprocessing (the LocalCluster) needs it back
+    return wall / len(values), {k: statistics.mean(v) for k, v in parts.items()}
+
+
+# --- through the runner ------------------------------------------------------------------------
+def _batch(values: list[str], out: Path, *extra: str) -> tuple[float, Path]:
+    wall = _run(_p2c("batch", str(PROFILE), "--over", "country=" + ",".join(values), "--out",
+                     str(out), "--no-progress", *extra))
+    run_dir = _newest_run(out)
+    failed = [e["name"] for e in _manifest(run_dir)["reports"] if e["status"] != "ok"]
+    if failed:
+        sys.exit(f"bench_render: reports failed: {failed}")
+    return wall, run_dir
+
+
+def _breakdown(run_dir: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """Mean seconds per report (kernel, cells, html, write) and per code cell."""
+    import nbformat
+
+    parts: dict[str, list[float]] = defaultdict(list)
+    cells: dict[str, list[float]] = defaultdict(list)
+    for e in _manifest(run_dir)["reports"]:
+        for k in ("kernel", "cells", "html", "write"):
+            parts[k].append(float(e["seconds"].get(k, 0.0)))
+        nb = nbformat.read(next((run_dir / e["folder"]).glob("*.ipynb")), as_version=4)
+        for cell in nb.cells:
+            d = cell.metadata.get("papermill", {}).get("duration")
+            if cell.cell_type == "code" and d is not None:
                 first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")
-                out[first[:60]].append(float(duration))
-    return out
+                cells[first[:60]].append(float(d))
+    return ({k: statistics.mean(v) for k, v in parts.items()},
+            {k: statistics.mean(v) for k, v in cells.items()})
+
+
+def _baseline(values: list[str], tmp: Path) -> float:
+    """papermill CLI + jupyter nbconvert --to html --no-input, one report after the other."""
+    env = {**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    t0 = time.perf_counter()
+    for v in values:
+        folder = tmp / f"baseline-{v}"
+        folder.mkdir()
+        nb = folder / "country_profile.ipynb"
+        _run([str(BIN / "papermill"), str(PROFILE), str(nb), "-p", "country", v, "-p",
+              "output_dir", str(folder), "--no-progress-bar", "-k", "python3"], env)
+        _run([str(BIN / "jupyter-nbconvert"), "--to", "html", "--no-input", str(nb)], env)
+    return (time.perf_counter() - t0) / len(values)
+
+
+def _cluster_batch(values: list[str], out: Path) -> float | None:
+    try:
+        import distributed
+    except ImportError:
+        return None
+    import logging
+
+    try:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None, silence_logs=logging.ERROR) as lc:
+            return _batch(values, out, "--scheduler", lc.scheduler_address)[0]
+    except (RuntimeError, OSError) as err:
+        print(f"  (LocalCluster not measured: {err})", flush=True)
+        return None
+
+
+def _median_time(cmd: list[str], n: int = 5) -> float:
+    return statistics.median(_run(cmd) for _ in range(n))
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=20, help="reports in the batch (default 20)")
+    ap.add_argument("--n-cold", type=int, default=6, help="reports rendered --cold (default 6)")
+    ap.add_argument("--n-baseline", type=int, default=3,
+                    help="reports through papermill + nbconvert (default 3)")
+    ap.add_argument("--skip", nargs="*", default=[], metavar="PART",
+                    choices=["cold", "baseline", "cluster", "reports"], help="parts to skip")
     args = ap.parse_args(argv)
-
-    real = paths.NOTEBOOKS / "country_profile.ipynb"
-    profile = real if real.is_file() else FIXTURES / "profile_standin.ipynb"
+    if not PROFILE.is_file():
+        sys.exit(f"bench_render: {PROFILE} does not exist")
     ldc = countries.members("LDC")
-    values = (ldc * (args.n // len(ldc) + 1))[: args.n] if args.n > len(ldc) else ldc[: args.n]
-    empty = planning.plan_render([FIXTURES / "empty.ipynb"], {})
-    batch = planning.plan_batch(profile, "country", values, {})
-
-    print(f"bench_render: {len(batch)} country profiles from {profile.relative_to(paths.ROOT)}")
-    if profile != real:
-        print("  NOTE: notebooks/country_profile.ipynb does not exist yet: using the stand-in "
-              "fixture (imports pandas/matplotlib, loads connectivity data, one figure, one CSV)")
-    load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="p2c-bench-") as tmp:
-        out = Path(tmp)
-        floors = [_timed_render(empty, out, 1)[0] for _ in range(3)]
-        floor = statistics.median(floors)
-        wall1, run1 = _timed_render(batch, out, 1)
-        wall2, _ = _timed_render(batch, out, 2)
-        cells = _cell_seconds(run1)
-    load_after = os.getloadavg()
-
-    per_report = wall1 / len(batch)
-    r_floor = per_report / floor
-    r_workers = wall2 / wall1
-    cell_total = sum(statistics.mean(v) for v in cells.values())
-
-    def verdict(ratio: float, goal: float) -> str:
-        return "meets goal" if ratio <= goal else "ABOVE goal"
-
-    print(f"  floor (empty notebook, median of 3): {floor:6.2f} s   "
-          f"[{', '.join(f'{f:.2f}' for f in floors)}]")
-    print(f"  per report, 1 worker ({len(batch)} reports): {per_report:6.2f} s   "
-          f"(batch wall {wall1:.1f} s)")
-    print(f"  batch wall, 2 workers:              {wall2:6.1f} s")
-    print(f"  ratio per-report / floor:      {r_floor:5.2f}  (goal <= {GOAL_PER_REPORT})  "
-          f"{verdict(r_floor, GOAL_PER_REPORT)}")
-    print(f"  ratio 2 workers / 1 worker:    {r_workers:5.2f}  (goal <= {GOAL_TWO_WORKERS})  "
-          f"{verdict(r_workers, GOAL_TWO_WORKERS)}")
-    print(f"  machine: {os.cpu_count()} CPUs; load average (1 min) {load_before[0]:.1f} before, "
-          f"{load_after[0]:.1f} after (other processes take CPU from the 2-worker batch)")
-    print("  where a report's time goes (mean seconds per code cell, 1-worker batch):")
-    for first, secs in sorted(cells.items(), key=lambda kv: -statistics.mean(kv[1])):
-        print(f"    {statistics.mean(secs):6.2f}  {first}")
-    print(f"    {per_report - cell_total:6.2f}  outside cells (kernel start/stop, papermill, "
-          f"HTML export, process)")
+    values = [ldc[i % len(ldc)] for i in range(args.n)]
+    if len(set(values)) < len(values):
+        sys.exit(f"bench_render: --n at most {len(ldc)} (distinct LDC members)")
+    loads = [_load()]
+    r: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="p2c-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        os.environ["P2C_CACHE_DIR"] = str(tmp / "cache")  # built once (first run), then read
+        _run(_p2c("params", "country_profile"))  # pyc files, page cache
+        _batch(values[:1], tmp / "warm-up")  # builds the derived-data cache: untimed
+        print(f"bench_render: {args.n} country profiles, {os.cpu_count()} CPUs, load "
+              f"{loads[0]:.1f}", flush=True)
+        r["one_wall"], one_run = _batch(values[:1], tmp / "one")
+        one = _manifest(one_run)["reports"][0]["seconds"]
+        r["one_work"] = one["notebook"] + one.get("html", 0.0)
+        r["one_parts"] = one
+        r["floor"], r["floor_parts"] = _floor(values, tmp)
+        loads.append(_load())
+        r["wall1"], run1 = _batch(values, tmp / "w1", "--workers", "1")
+        r["parts1"], r["cells1"] = _breakdown(run1)
+        loads.append(_load())
+        r["wall2"], _ = _batch(values, tmp / "w2", "--workers", "2")
+        loads.append(_load())
+        if "cold" not in args.skip:
+            wall, cold_run = _batch(values[: args.n_cold], tmp / "cold", "--workers", "1",
+                                    "--cold")
+            r["cold"], r["cold_parts"] = wall / args.n_cold, _breakdown(cold_run)[0]
+        if "baseline" not in args.skip:
+            r["baseline"] = _baseline(values[: args.n_baseline], tmp)
+        loads.append(_load())
+        if "cluster" not in args.skip:
+            r["cluster"] = _cluster_batch(values, tmp / "cluster")
+        if "reports" not in args.skip:
+            r["reports"] = _run(_p2c("render", "--out", str(tmp / "std"), "--no-progress"))
+        r["pandas"] = _median_time([sys.executable, "-c", "import pandas"])
+        r["help"] = _median_time(_p2c("--help"))
+        r["params"] = _median_time(_p2c("params", "country_profile"))
+        loads.append(_load())
+        shutil.rmtree(tmp / "w1", ignore_errors=True)
+    _print(args, r, loads)
     return 0
+
+
+def _verdict(ratio: float, goal: float, at_least: bool = False) -> str:
+    ok = ratio >= goal if at_least else ratio <= goal
+    return "meets goal" if ok else "MISSES goal"
+
+
+def _print(args: argparse.Namespace, r: dict[str, Any], loads: list[float]) -> None:
+    per1 = r["wall1"] / args.n
+    print(f"  work floor (in-process, warm), per report: {r['floor']:6.2f} s   "
+          + ", ".join(f"{k} {v:.2f}" for k, v in r["floor_parts"].items() if k != "total"))
+    print(f"  runner, 1 worker, per report:             {per1:6.2f} s   (batch wall "
+          f"{r['wall1']:.1f} s)")
+    print(f"  runner, 2 workers, batch wall:            {r['wall2']:6.1f} s")
+    ratio = per1 / r["floor"]
+    print(f"  ratio runner / floor:        {ratio:5.2f}  (goal <= {GOALS['floor']})  "
+          f"{_verdict(ratio, GOALS['floor'])}")
+    ratio = r["wall2"] / r["wall1"]
+    print(f"  ratio 2 workers / 1 worker:  {ratio:5.2f}  (goal <= {GOALS['workers']})  "
+          f"{_verdict(ratio, GOALS['workers'])}")
+    if "baseline" in r:
+        ratio = r["baseline"] / per1
+        print(f"  papermill + nbconvert, per report: {r['baseline']:6.2f} s; that / runner: "
+              f"{ratio:5.1f}  (goal >= {GOALS['baseline']})  "
+              f"{_verdict(ratio, GOALS['baseline'], at_least=True)}")
+    if "cold" in r:
+        print(f"  runner --cold, 1 worker, per report ({args.n_cold}): {r['cold']:6.2f} s = "
+              f"{r['cold'] / per1:.2f} x warm;  "
+              + ", ".join(f"{k} {v:.2f}" for k, v in r["cold_parts"].items()))
+    if r.get("cluster") is not None:
+        ratio = r["cluster"] / r["wall2"]
+        print(f"  LocalCluster (2 workers), batch wall: {r['cluster']:6.1f} s; that / local 2 "
+              f"workers: {ratio:5.2f}  (goal <= {GOALS['cluster']})  "
+              f"{_verdict(ratio, GOALS['cluster'])}")
+    if "reports" in r:
+        print(f"  make reports (p2c render, standard set): {r['reports']:6.1f} s wall")
+    for key, label in (("help", "p2c --help"), ("params", "p2c params country_profile")):
+        ratio = r[key] / r["pandas"]
+        print(f"  {label}: {r[key]:5.2f} s = {ratio:4.2f} x import pandas ({r['pandas']:.2f} s)"
+              f"  (goal <= {GOALS['startup']})  {_verdict(ratio, GOALS['startup'])}")
+    ratio = r["one_wall"] / r["one_work"]
+    print(f"  one-report batch: {r['one_wall']:5.2f} s wall for {r['one_work']:.2f} s of notebook"
+          f" + HTML: {ratio:4.2f}  (goal <= {GOALS['one']})  {_verdict(ratio, GOALS['one'])};  "
+          + ", ".join(f"{k} {v:.2f}" for k, v in r["one_parts"].items()))
+    print("  where a report's time goes (runner, 1 worker, mean seconds per report):")
+    for k, v in r["parts1"].items():
+        note = {"kernel": "kernel start and stop, papermill", "cells": "the notebook's cells",
+                "html": "HTML export", "write": "files and manifest"}[k]  # fmt: skip
+        print(f"    {v:6.2f}  {k:<7} {note}")
+    print(f"    {per1 - sum(r['parts1'].values()):6.2f}  other   start-up, template, queueing")
+    print("  slowest cells (mean seconds):")
+    for first, secs in sorted(r["cells1"].items(), key=lambda kv: -kv[1])[:6]:
+        print(f"    {secs:6.2f}  {first}")
+    print(f"  machine: {os.cpu_count()} CPUs; load average (1 min) through the run: "
+          + " -> ".join(f"{x:.1f}" for x in loads))
 
 
 if __name__ == "__main__":

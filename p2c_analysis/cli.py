@@ -6,12 +6,14 @@ Every user-facing error is one line on stderr and exit code 2; no traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
 from p2c_analysis.params import ParameterError
-from p2c_analysis.planning import UsageError
+from p2c_analysis.planning import STANDARD_REPORTS, UsageError
 
 
 def _check_pledges(args: argparse.Namespace) -> int:
@@ -51,31 +53,44 @@ def _given_parameters(args: argparse.Namespace) -> dict[str, Any]:
     return given
 
 
-def _run(specs: list, args: argparse.Namespace) -> int:
+def _run(plan: Any, notebooks: list, args: argparse.Namespace) -> int:
+    """Plan (``plan()`` returns the specs) and render; the kernel template starts first, so it
+    imports and loads while the parameters are checked."""
     from p2c_analysis import runner
 
-    result = runner.render(
-        specs, out=args.out, workers=args.workers, progress=not args.no_progress,
-        command=["p2c", *sys.argv[1:]], cell_timeout=args.timeout,
-    )
+    template = None
+    if not (args.cold or args.scheduler):
+        template = runner.prestart_template(notebooks or list(STANDARD_REPORTS))
+    try:
+        specs = plan()
+        result = runner.render(
+            specs, out=args.out, workers=args.workers, progress=not args.no_progress,
+            command=["p2c", *sys.argv[1:]], cell_timeout=args.timeout, cold=args.cold,
+            scheduler=args.scheduler, resume=args.resume, template=template,
+        )
+    except BaseException:
+        if template is not None and template.proc is not None and template.proc.poll() is None:
+            template.kill()
+        raise
     print(summary(result))
     return 1 if result.failed else 0
 
 
 def summary(result: Any) -> str:
-    """End-of-run text of a :class:`runner.RunResult`: counts, where the reports are, each
-    failure with cell and error."""
-    from p2c_analysis.execution import first_line
+    """End-of-run text of a :class:`runner.RunResult`: counts, where the reports are and their
+    front page, each failure with its cell, the line that raised and the error."""
+    from p2c_analysis.execution import failure_location, first_line
 
     ok = len(result.reports) - len(result.failed)
     lines = [f"{ok} of {len(result.reports)} reports rendered into {result.run_dir}"]
+    skipped = getattr(result, "skipped", None)
+    if skipped:
+        lines[0] += f" ({len(skipped)} already rendered, kept)"
+    if (result.run_dir / "index.html").is_file():
+        lines.append(f"  front page: {result.run_dir / 'index.html'}")
     for e in result.failed:
-        cell = e.get("failed_cell") or {}
-        where = ""
-        if cell:
-            where = f" in cell {cell.get('index')} (In [{cell.get('execution_count')}])"
-            if cell.get("source_first_line"):
-                where += f" `{cell['source_first_line'][:60]}`"
+        where = failure_location(e)
+        where = f" in {where}" if where else ""
         folder = e.get("folder") or f"{e['name']}.partial"
         error = first_line(e.get("error"))[:200]
         lines.append(f"  FAILED {e['name']}{where}: {error}  -> {folder}/")
@@ -85,16 +100,18 @@ def summary(result: Any) -> str:
 def _render(args: argparse.Namespace) -> int:
     from p2c_analysis import planning
 
-    specs = planning.plan_render(args.notebooks, _given_parameters(args))
-    return _run(specs, args)
+    return _run(lambda: planning.plan_render(args.notebooks, _given_parameters(args)),
+                list(args.notebooks), args)
 
 
 def _batch(args: argparse.Namespace) -> int:
     from p2c_analysis import planning
 
-    name, values = planning.parse_over(args.over)
-    specs = planning.plan_batch(args.notebook, name, values, _given_parameters(args))
-    return _run(specs, args)
+    def plan() -> list:
+        name, values = planning.parse_over(args.over)
+        return planning.plan_batch(args.notebook, name, values, _given_parameters(args))
+
+    return _run(plan, [args.notebook], args)
 
 
 def _params(args: argparse.Namespace) -> int:
@@ -248,6 +265,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                    help="a cell running longer fails its report (default: no limit)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--cold", action="store_true",
+                   help="start every kernel from scratch (default: forked from a warm template)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="render on the Dask cluster of this scheduler (e.g. tcp://host:8786)")
+    p.add_argument("--resume", default=None, metavar="RUN",
+                   help="render into run RUN (id, path or 'latest') the reports it lacks")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -292,6 +315,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``p2c`` command. Every outcome ends in at most one line on stderr: exit code 0
+    (done), 1 (a report failed, see the summary), 2 (an error, named), 130/143 (Ctrl-C /
+    SIGTERM: reports left ``.partial``, the run marked interrupted). ``P2C_DEBUG=1`` shows the
+    traceback of an unexpected error."""
+    from p2c_analysis import lifecycle, startup
+
+    startup.defer_slow_imports()
+    lifecycle.handle_sigterm()
     try:
         args = build_parser().parse_args(argv)
         if getattr(args, "workers", None) is not None and args.workers < 1:
@@ -304,12 +335,27 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"p2c: error: {terminal_safe(err)}", file=sys.stderr)
         return 2
+    except lifecycle.Terminated:
+        print("p2c: terminated (reports left unfinished are marked interrupted)",
+              file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("p2c: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `p2c params x | head`: the reader has what it wanted
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as err:  # a file or folder the command needs: one line, no traceback
         where = f"{err.filename}: " if err.filename else ""
         print(f"p2c: error: {where}{err.strerror or err}", file=sys.stderr)
+        return 2
+    except Exception as err:  # noqa: BLE001 - a bug: still one line (P2C_DEBUG=1 for more)
+        if os.environ.get("P2C_DEBUG"):
+            raise
+        text = str(err).splitlines()[0] if str(err).strip() else ""
+        print(f"p2c: error: unexpected {type(err).__name__}: {text[:200]} "
+              "(run again with P2C_DEBUG=1 for the traceback)", file=sys.stderr)
         return 2
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from p2c_analysis import countries, paths
+from p2c_analysis import cache, countries, paths
 from p2c_analysis.vocabulary import (
     FIRST_YEAR,
     IMPUTATION_METHODS,
@@ -88,7 +88,7 @@ def _impute(obs: pd.DataFrame, method: str) -> tuple[pd.DataFrame, pd.DataFrame,
     return values, left, right
 
 
-@functools.cache
+@cache.derived("connectivity.country_year")
 def _country_year(method: str) -> pd.DataFrame:
     econ = economies()
     years = list(range(FIRST_YEAR, LATEST_YEAR + 1))
@@ -320,7 +320,7 @@ def _parse_itu_sheet(sheet: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@functools.cache
+@cache.derived("connectivity.itu_aggregates")
 def _itu_aggregates() -> pd.DataFrame:
     book = pd.read_excel(paths.track(paths.ITU_AGGREGATES), sheet_name=None, header=None)
     parts = [

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from p2c_analysis import paths
+from p2c_analysis import cache, paths
 from p2c_analysis.vocabulary import INCOME_GROUPS, ITU_REGIONS, STANDARD_GROUPS, UN_GROUPS
 
 #: The M49 flags in country-codes.csv are those of this date; dated changes are applied from here.
@@ -104,7 +104,7 @@ def _wdi_metadata() -> pd.DataFrame:
     return pd.read_csv(paths.track(paths.WDI_METADATA), encoding="utf-8-sig", dtype=str)
 
 
-@functools.cache
+@cache.derived("countries.reference")
 def reference() -> pd.DataFrame:
     """One row per economy: the union of the M49 countries/areas and the 217 WDI economies.
 
@@ -306,7 +306,7 @@ def resolve_all(names: Iterable[object]) -> tuple[list[str | None], list[str]]:
 # --------------------------------------------------------------------------------------------
 
 
-@functools.cache
+@cache.derived("countries.static_groups")
 def _static_groups() -> dict[str, tuple[str, ...]]:
     """Group label → member ISO3 for groups that don't change over time in our data."""
     ref = reference()

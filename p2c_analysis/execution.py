@@ -2,20 +2,33 @@
 
 A report is rendered in ``<run>/<name>.partial/`` and renamed to ``<name>/`` only when it
 succeeded, or to ``<name>.FAILED/`` (keeping the executed notebook with papermill's error
-banner), so a folder without a suffix is always a complete report. Kernel chatter goes to
-``<run>/logs/<name>.log``, never to the user's terminal.
+banner), so a folder without a suffix is always a complete report. The worker records the
+report's entry in ``manifest.json`` itself, in the same locked step that renames the folder
+(:func:`p2c_analysis.manifest.publish`): a folder never exists that the manifest does not
+describe, even if the runner has died meanwhile. Kernel chatter goes to
+``<run>/logs/<name>.log``, never to the user's terminal; kernel connection files live in
+``<run>/.kernels/`` and are removed with their kernel.
+
+Each report gets its own kernel process, warm (forked from the run's template, see
+:mod:`p2c_analysis.kernels`) unless ``warm=False``. :func:`execute_remote` is the same for a
+Dask worker: it renders in a scratch folder and returns the report's files as bytes, which the
+runner writes into the run folder with :func:`receive_remote`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
+import errno
 import json
 import os
 import re
+import shutil
 import signal
+import socket
 import sys
+import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Iterator
@@ -23,84 +36,82 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from p2c_analysis import paths
-from p2c_analysis.htmlexport import export_html
+from p2c_analysis import kernels, lifecycle, paths
+from p2c_analysis import manifest as M
 from p2c_analysis.planning import ReportSpec, UsageError
 
-#: Environment of every kernel: no GUI, no start-up chatter. Matplotlib draws with Agg through
-#: the inline backend (plain ``Agg`` would drop every figure from the report: nothing displays
-#: them); setting it explicitly overrides a GUI backend a user's shell may export.
-KERNEL_ENV: dict[str, str] = {
-    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-    "JUPYTER_PLATFORM_DIRS": "1",
-    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-}
+KERNEL_ENV = kernels.KERNEL_ENV
 
-_KERNEL_NAME = "python3"
-
+#: OS errors that mean "the output folder cannot take more": they stop the whole run.
+FULL_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EFBIG, errno.EDQUOT}
+STORAGE_ERRNOS = FULL_ERRNOS | {errno.EACCES, errno.EPERM}
 
 _IN_WORKER = False
 
 
-def worker_init() -> None:
-    """Initialiser of the pool's worker processes."""
+def kernel_manager_class(warm: bool = False) -> type:
+    """The kernel manager class for report kernels (see :mod:`p2c_analysis.kernels`)."""
+    return kernels.kernel_manager_class(warm)
+
+
+# --- worker processes ----------------------------------------------------------------------------
+def worker_init(parent_pid: int | None = None) -> None:
+    """Initialiser of the pool's worker processes: die with the runner (SIGTERM, handled like
+    Ctrl-C: the running report stays ``.partial`` and is marked interrupted), keep stray
+    output out of the terminal, build the HTML exporter while the kernel template warms up."""
     global _IN_WORKER
     _IN_WORKER = True
+    from p2c_analysis import startup
+
+    startup.defer_slow_imports()
+    signal.signal(signal.SIGTERM, lifecycle.raise_terminated)
+    lifecycle.set_process_name("p2c-worker")
+    if parent_pid is not None:
+        lifecycle.die_with_parent(parent_pid, signal.SIGTERM)
+    threading.Thread(target=_head_start, name="p2c-head-start", daemon=True).start()
+
+
+def _head_start() -> None:
+    """Import papermill and build the HTML exporter beside the first report (which mostly waits
+    for the kernel template then), not before it."""
+    with contextlib.suppress(Exception):  # only a head start: the report builds it otherwise
+        import papermill  # noqa: F401
+
+        from p2c_analysis.htmlexport import html_exporter
+
+        html_exporter().from_notebook_node(__import__("nbformat").v4.new_notebook())
 
 
 def stop_workers(pool: ProcessPoolExecutor, grace: float = 10.0) -> None:
-    """Stop the pool at once: queued reports are dropped, running ones get SIGINT (their
-    kernels are shut down, their folders stay ``.partial``), stragglers are terminated."""
+    """Stop the pool at once: queued reports are dropped, running ones get SIGTERM, which a
+    worker handles like Ctrl-C (its kernel goes, its folder stays ``.partial``, its entry says
+    ``interrupted``; SIGINT may be ignored, e.g. in a background job); stragglers are killed."""
     procs = list((getattr(pool, "_processes", None) or {}).values())
     for proc in procs:
         if proc.is_alive() and proc.pid:
             with contextlib.suppress(OSError):
-                os.kill(proc.pid, signal.SIGINT)
+                os.kill(proc.pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
     for proc in procs:
         proc.join(max(0.0, deadline - time.monotonic()))
         if proc.is_alive():
-            proc.terminate()
+            proc.kill()
     pool.shutdown(wait=False, cancel_futures=True)
-
-
-@functools.cache
-def kernel_manager_class() -> type:
-    """The kernel manager for report kernels: ``python3`` is always the ipykernel of this
-    interpreter (not whatever kernelspec a user folder holds), and the ZeroMQ channels use
-    CurveZMQ encryption when available, which is also what stops ipykernel 7's start-up
-    warning "Kernel is running over TCP without encryption"."""
-    import zmq
-    from ipykernel.kernelspec import RESOURCES, get_kernel_dict
-    from jupyter_client.kernelspec import KernelSpec
-    from jupyter_client.manager import AsyncKernelManager
-
-    class ReportKernelManager(AsyncKernelManager):
-        def __init__(self, **kwargs: Any) -> None:
-            if zmq.has("curve"):
-                kwargs.setdefault("transport_encryption", "auto")
-            super().__init__(**kwargs)
-
-        @property
-        def kernel_spec(self) -> KernelSpec | None:
-            if self.kernel_name == _KERNEL_NAME:
-                if getattr(self, "_p2c_spec", None) is None:
-                    self._p2c_spec = KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
-                return self._p2c_spec
-            return super().kernel_spec
-
-    return ReportKernelManager
 
 
 @contextlib.contextmanager
 def _fds_to(log_path: Path) -> Iterator[None]:
     """Send this process's stdout/stderr (file descriptors 1 and 2, inherited by the kernel)
-    to ``log_path`` while the block runs."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    to ``log_path`` (or nowhere, if it cannot be opened) while the block runs."""
     sys.stdout.flush()
     sys.stderr.flush()
     saved = [os.dup(1), os.dup(2)]
-    with open(log_path, "ab") as log:
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(log_path, "ab")  # noqa: SIM115
+    except OSError:
+        log = open(os.devnull, "wb")  # noqa: SIM115
+    with log:
         os.dup2(log.fileno(), 1)
         os.dup2(log.fileno(), 2)
         try:
@@ -114,37 +125,172 @@ def _fds_to(log_path: Path) -> Iterator[None]:
                 os.close(fd)
 
 
+# --- small helpers -----------------------------------------------------------------------------
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def first_line(text: Any) -> str:
-    lines = [ln for ln in str(text).splitlines() if ln.strip()]
-    return lines[0].strip() if lines else ""
-
-
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_text(text: Any) -> str:
+    """``text`` safe to print on a terminal: colour codes and other control characters out
+    (error messages and notebook lines may quote untrusted pledge text)."""
+    return _CONTROL.sub("", _ANSI.sub("", str(text)))
+
+
+def first_line(text: Any) -> str:
+    """The first non-blank line of ``text``, stripped, safe for a terminal."""
+    lines = [ln for ln in terminal_text(text).splitlines() if ln.strip()]
+    return lines[0].strip() if lines else ""
+_CELL_FRAME = re.compile(r"Cell In\[\d*\], line (\d+)")
+_ARROW = re.compile(r"^\s*-+>\s*(\d+)\s?(.*)$")
+
+
+def failing_line(source: str, tb: list[str] | None) -> dict[str, Any]:
+    """Where in the cell the error was raised: ``{"line": n, "source_line": text}`` from the
+    IPython traceback of the error output (the cell's own frame, ``Cell In[..], line n``);
+    without one (e.g. a one-line ``ParameterError``), the cell's first line of code."""
+    text = _ANSI.sub("", "\n".join(tb or []))
+    lines = str(source).splitlines()
+    m = _CELL_FRAME.search(text)
+    if m:
+        n = int(m.group(1))
+        if 1 <= n <= len(lines) and lines[n - 1].strip():
+            return {"line": n, "source_line": lines[n - 1].strip()}
+    for ln in text.splitlines():
+        a = _ARROW.match(ln)
+        if a and a.group(2).strip():
+            return {"line": int(a.group(1)), "source_line": a.group(2).strip()}
+    for i, ln in enumerate(lines, start=1):
+        if ln.strip() and not ln.strip().startswith("#"):
+            return {"line": i, "source_line": ln.strip()}
+    return {"line": None, "source_line": first_line(source)}
+
+
+def failure_location(entry: dict[str, Any]) -> str:
+    """Where a failed report stopped, in words: ``cell 4 (In [4]) line 3 `ratio = a / b```;
+    ``""`` when the failure was not in a cell (kernel died, disk full...)."""
+    cell = entry.get("failed_cell") or {}
+    if not cell:
+        return ""
+    where = f"cell {cell.get('index')} (In [{cell.get('execution_count')}])"
+    if cell.get("line"):
+        where += f" line {cell['line']}"
+    code = first_line(cell.get("source_line") or cell.get("source_first_line") or "")
+    return f"{where} `{code[:80]}`" if code else where
+
+
+def storage_problem(err: BaseException) -> str | None:
+    """``"<path>: <reason>"`` when ``err`` means the output folder cannot be written."""
+    if isinstance(err, OSError) and err.errno in STORAGE_ERRNOS:
+        return M.describe_os_error(err)
+    return None
+
+
+def _storage_from_cell(ename: str, evalue: str) -> str | None:
+    """A notebook cell that failed because the disk is full (its tables could not be written)."""
+    m = re.search(r"\[Errno (\d+)\] ([^:]+)(?:: '([^']*)')?", str(evalue))
+    if ename.endswith(("OSError", "IOError", "PermissionError")) and m \
+            and int(m.group(1)) in FULL_ERRNOS:
+        return f"{m.group(3) or 'output'}: {m.group(2)}"
+    return None
+
+
+def inside(root: Path, name: str) -> Path:
+    """``root / name``, refusing any name that would leave ``root``."""
+    root = root.resolve()
+    path = (root / name).resolve()
+    if path.parent != root or name in {".", ".."}:
+        raise UsageError(f"report folder name {name!r} leaves the output folder")
+    return path
+
+
+def rel_path(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return str(path)
+
+
+# --- papermill with a hook on the notebook being executed --------------------------------------
+_current = threading.local()
+
+
+@contextlib.contextmanager
+def _engine() -> Iterator[str]:
+    """Papermill's nbclient engine, keeping hold of the notebook it executes (so a report whose
+    kernel died still leaves the cells run so far in ``<name>.FAILED/``)."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    if "p2c" not in papermill_engines._engines:
+
+        class _Engine(NBClientEngine):
+            @classmethod
+            def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kw: Any) -> Any:
+                _current.nb_man = nb_man
+                return super().execute_managed_notebook(nb_man, kernel_name, **kw)
+
+        papermill_engines.register("p2c", _Engine)
+    _current.nb_man = None
+    try:
+        yield "p2c"
+    finally:
+        pass
+
+
+def _save_partial(out_nb: Path) -> None:
+    nb_man = getattr(_current, "nb_man", None)
+    if nb_man is not None and not out_nb.exists():
+        import nbformat
+
+        with contextlib.suppress(Exception):
+            nbformat.write(nb_man.nb, str(out_nb))
+
+
+def _cell_seconds(nb: Any) -> float:
+    total = 0.0
+    for cell in getattr(nb, "cells", []):
+        d = cell.get("metadata", {}).get("papermill", {}).get("duration")
+        if isinstance(d, int | float):
+            total += float(d)
+    return total
+
+
+# --- one report --------------------------------------------------------------------------------
+def run_in_worker(spec: ReportSpec, run_dir: str | Path, cell_timeout: float | None = None,
+                  **kw: Any) -> dict[str, Any]:
+    """:func:`execute_report` as a pool task: a stop signal (Ctrl-C, SIGTERM) that arrives
+    once the report is recorded ends the worker process, never the runner's loop."""
+    try:
+        return execute_report(spec, run_dir, cell_timeout, **kw)
+    except KeyboardInterrupt:
+        os._exit(130)
 
 
 def execute_report(
-    spec: ReportSpec, run_dir: str | Path, cell_timeout: float | None = None
+    spec: ReportSpec,
+    run_dir: str | Path,
+    cell_timeout: float | None = None,
+    *,
+    warm: bool = True,
+    record: bool = True,
+    effective: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Render one report into ``run_dir`` (papermill, then HTML); return its manifest entry.
-    ``cell_timeout``: seconds a cell may run before the report fails (``None`` = no limit).
+    ``cell_timeout``: seconds a cell may run before the report fails (``None`` = no limit);
+    ``warm``: fork its kernel from the template (else a cold ``ipykernel``); ``record``: write
+    the entry into ``run_dir/manifest.json`` (off for remote workers: the runner does it).
 
     Never raises for a failing notebook: the entry has ``status`` ``"failed"``, the failing
-    cell and the error. Runs in a worker process; kernel output goes to ``run_dir/logs``.
+    cell and line, the error. Runs in a worker process; kernel output goes to ``run_dir/logs``.
     """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     run_dir = Path(run_dir)
     partial = inside(run_dir, f"{spec.name}.partial")
     final = inside(run_dir, spec.name)
     failed_dir = inside(run_dir, f"{spec.name}.FAILED")
-    partial.mkdir(parents=True, exist_ok=False)
     out_nb = partial / f"{spec.notebook.stem}.ipynb"
-    parameters = {**spec.parameters, "output_dir": str(partial)}
     entry: dict[str, Any] = {
         "name": spec.name,
         "notebook": rel_path(spec.notebook),
@@ -157,58 +303,156 @@ def execute_report(
         "html": None,
         "failed_cell": None,
         "error": None,
+        "worker_pid": os.getpid(),
     }
-    os.environ.update(KERNEL_ENV)
+    if effective is not None:
+        entry["effective_parameters"] = effective
     seconds: dict[str, float] = {}
     entry["seconds"] = seconds
+    kernel_dir = run_dir / ".kernels"
+    cache_log = kernel_dir / f"{spec.name}.cache.json"
+    if record:
+        M.set_entry(run_dir, entry)
+    t0 = time.perf_counter()
+    nb = None
+    try:
+        partial.mkdir(parents=True, exist_ok=False)
+        kernel_dir.mkdir(exist_ok=True)
+        log = run_dir / "logs" / f"{spec.name}.log"
+        with _fds_to(log):
+            nb = _run_notebook(spec, partial, out_nb, cell_timeout, warm, kernel_dir, cache_log,
+                               seconds, log, spares=record)
+            t1 = time.perf_counter()
+            from p2c_analysis.htmlexport import export_html
+
+            html = export_html(nb, partial / f"{spec.notebook.stem}.html", title_from=out_nb)
+            seconds["html"] = round(time.perf_counter() - t1, 3)
+        entry["status"] = "ok"
+        entry["html"] = f"{spec.name}/{html.name}"
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM (lifecycle.Terminated): leave <name>.partial
+        entry.update(status="interrupted", finished=now())
+        if record:
+            with contextlib.suppress(OSError), M.critical_section():
+                M.set_entry(run_dir, entry)
+        _quiet_kernel_dir(cache_log)
+        if _IN_WORKER:  # a pool worker exits at once rather than go on to the next report
+            os._exit(130)
+        raise
+    except Exception as err:  # noqa: BLE001 - every failure becomes the report's entry
+        _describe_failure(entry, err, run_dir, spec.name)
+        _save_partial(out_nb)
+    seconds.setdefault("notebook", round(time.perf_counter() - t0, 3))
+    entry["kernel"] = kernels.last_launch()
+    entry.update(_read_cache_log(cache_log))
+    t2 = time.perf_counter()
+    target = final if entry["status"] == "ok" else failed_dir
+    entry.update(_read_data_files(partial, entry["status"]))
+    entry["summary"] = read_summary(partial)
+    entry["finished"] = now()
+    entry["folder"] = target.name if partial.is_dir() else None
+    if entry["status"] != "ok":
+        entry["html"] = None
+    seconds["write"] = round(time.perf_counter() - t2, 3)  # the locked rename comes on top
+    try:
+        with M.critical_section():
+            if not partial.is_dir():
+                if record:
+                    M.set_entry(run_dir, entry)
+            elif record:
+                M.publish(run_dir, partial, target, entry)
+            else:
+                partial.rename(target)
+    except OSError as err:
+        problem = M.describe_os_error(err)
+        entry.update(status="failed", folder=None, html=None, error=f"cannot write {problem}",
+                     storage_error=problem)
+        if partial.is_dir():
+            entry["folder"] = partial.name
+    return entry
+
+
+def _run_notebook(spec: ReportSpec, partial: Path, out_nb: Path, cell_timeout: float | None,
+                  warm: bool, kernel_dir: Path, cache_log: Path, seconds: dict[str, float],
+                  log: Path, spares: bool) -> Any:
+    import papermill
+
+    from p2c_analysis import startup
+
+    startup.defer_slow_imports()
+    os.environ.update(KERNEL_ENV)
+    os.environ["P2C_CACHE_LOG"] = str(cache_log)
+    kernels.use_connection_dir(kernel_dir, spares=warm and spares)
     t0 = time.perf_counter()
     try:
-        with _fds_to(run_dir / "logs" / f"{spec.name}.log"):
-            papermill.execute_notebook(
+        with _engine() as engine_name:
+            nb = papermill.execute_notebook(
                 str(spec.notebook),
                 str(out_nb),
-                parameters=parameters,
-                kernel_name=_KERNEL_NAME,
-                kernel_manager_class=kernel_manager_class(),
+                parameters={**spec.parameters, "output_dir": str(partial)},
+                engine_name=engine_name,
+                request_save_on_cell_execute=False,
+                kernel_name=kernels.KERNEL_NAME,
+                kernel_manager_class=kernels.kernel_manager_class(warm),
                 progress_bar=False,
                 log_output=False,
                 execution_timeout=cell_timeout,
                 cwd=str(partial),
+                shutdown_kernel="immediate",
+                on_notebook_start=kernels.prepare_next_kernel,
             )
-            seconds["notebook"] = round(time.perf_counter() - t0, 3)
-            t1 = time.perf_counter()
-            html = export_html(out_nb, partial / f"{spec.notebook.stem}.html")
-            seconds["html"] = round(time.perf_counter() - t1, 3)
-        entry["status"] = "ok"
-    except PapermillExecutionError as err:
-        entry["status"] = "failed"
+    finally:
+        os.environ.pop("P2C_CACHE_LOG", None)
+        kernels.collect_kernel_log(log)
+        seconds["notebook"] = round(time.perf_counter() - t0, 3)
+        nb_man = getattr(_current, "nb_man", None)
+        cells = _cell_seconds(nb_man.nb if nb_man is not None else None)
+        seconds["cells"] = round(cells, 3)
+        seconds["kernel"] = round(max(0.0, seconds["notebook"] - cells), 3)
+    return nb
+
+
+def _describe_failure(entry: dict[str, Any], err: Exception, run_dir: Path, name: str) -> None:
+    """Fill the entry of a failed report from the exception."""
+    from papermill.exceptions import PapermillExecutionError
+
+    entry["status"] = "failed"
+    if isinstance(err, PapermillExecutionError):
         entry["failed_cell"] = {
             "index": err.cell_index,
             "execution_count": err.exec_count,
             "source_first_line": first_line(err.source),
+            **failing_line(err.source, err.traceback),
         }
         entry["error"] = f"{err.ename}: {_ANSI.sub('', str(err.evalue))}".strip()
-    except KeyboardInterrupt:
-        # Interrupted: leave <name>.partial/ as it is (never a complete-looking folder). A pool
-        # worker exits at once rather than go on to the next queued report.
-        if _IN_WORKER:
-            os._exit(130)
-        raise
-    except Exception as err:  # kernel died, could not start, HTML export failed...
-        entry["status"] = "failed"
-        entry["error"] = f"{type(err).__name__}: {first_line(err) or repr(err)}"
+        problem = _storage_from_cell(str(err.ename), str(err.evalue))
+    else:
+        problem = storage_problem(err)
+        if problem:
+            entry["error"] = f"cannot write {problem}"
+        else:  # kernel died, timed out, could not start, HTML export failed...
+            entry["error"] = f"{type(err).__name__}: {first_line(err) or repr(err)}"
+    if problem:
+        entry["storage_error"] = problem
+    with contextlib.suppress(OSError), open(run_dir / "logs" / f"{name}.log", "a") as log:
+        log.write(traceback.format_exc())
+
+
+def _quiet_kernel_dir(cache_log: Path) -> None:
+    with contextlib.suppress(OSError):
+        cache_log.unlink()
+
+
+def _read_cache_log(path: Path) -> dict[str, Any]:
+    """What the kernel reported about the derived-data cache (``P2C_CACHE_LOG``)."""
+    try:
+        uses = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"cache": {}, "used_cache": False}
+    finally:
         with contextlib.suppress(OSError):
-            with open(run_dir / "logs" / f"{spec.name}.log", "a") as log:
-                log.write(traceback.format_exc())
-    seconds.setdefault("notebook", round(time.perf_counter() - t0, 3))
-    entry["finished"] = now()
-    entry.update(_read_data_files(partial, entry["status"]))
-    target = final if entry["status"] == "ok" else failed_dir
-    partial.rename(target)
-    entry["folder"] = target.name
-    if entry["status"] == "ok":
-        entry["html"] = f"{target.name}/{html.name}"
-    return entry
+            path.unlink()
+    uses = {str(k): str(v) for k, v in uses.items()} if isinstance(uses, dict) else {}
+    return {"cache": uses, "used_cache": any(v.endswith("cache") for v in uses.values())}
 
 
 def _read_data_files(folder: Path, status: str) -> dict[str, Any]:
@@ -227,17 +471,110 @@ def _read_data_files(folder: Path, status: str) -> dict[str, Any]:
     return {"data_files": data, "data_files_note": None}
 
 
-def inside(root: Path, name: str) -> Path:
-    """``root / name``, refusing any name that would leave ``root``."""
-    root = root.resolve()
-    path = (root / name).resolve()
-    if path.parent != root or name in {".", ".."}:
-        raise UsageError(f"report folder name {name!r} leaves the output folder")
-    return path
+# --- summary.json: the headline numbers a notebook states --------------------------------------
+_LIMIT = 300
 
 
-def rel_path(path: Path) -> str:
+def read_summary(folder: Path) -> dict[str, Any] | None:
+    """The report's ``summary.json`` (``{"title", "headline": [{"label", "value"}], "is_synthetic",
+    "data_vintage"}``), checked and trimmed; ``None`` when absent; ``{"error": ...}`` when
+    malformed. Values are kept as text (escaped where shown)."""
+    path = folder / "summary.json"
+    if not path.is_file():
+        return None
     try:
-        return str(Path(path).resolve().relative_to(paths.ROOT))
-    except ValueError:
-        return str(path)
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"error": "summary.json is not valid JSON"}
+    if not isinstance(raw, dict):
+        return {"error": "summary.json is not an object"}
+    out: dict[str, Any] = {}
+    if isinstance(raw.get("title"), str):
+        out["title"] = raw["title"][:_LIMIT]
+    items = raw.get("headline")
+    if isinstance(items, list):
+        out["headline"] = [
+            {"label": str(i.get("label"))[:_LIMIT], "value": str(i.get("value"))[:_LIMIT]}
+            for i in items[:24] if isinstance(i, dict) and "label" in i and "value" in i
+        ]
+    if isinstance(raw.get("is_synthetic"), bool):
+        out["is_synthetic"] = raw["is_synthetic"]
+    if isinstance(raw.get("data_vintage"), str):
+        out["data_vintage"] = raw["data_vintage"][:_LIMIT]
+    return out
+
+
+# --- remote (Dask) workers -----------------------------------------------------------------------
+def execute_remote(payload: dict[str, Any]) -> dict[str, Any]:
+    """A Dask task: render one report in a scratch folder on this worker and return
+    ``{"entry", "files": {relative path: bytes}, "log": bytes}``. ``payload``: ``name``,
+    ``notebook_name``, ``notebook`` (bytes), ``parameters``, ``attachments`` (``{parameter:
+    [file name, bytes]}``: input files the report reads, e.g. ``pledges``), ``cell_timeout``,
+    ``warm``."""
+    from p2c_analysis import startup
+
+    startup.defer_slow_imports()
+    scratch = Path(tempfile.mkdtemp(prefix="p2c-remote-"))
+    try:
+        nb_path = scratch / "notebooks" / Path(payload["notebook_name"]).name
+        nb_path.parent.mkdir(parents=True)
+        nb_path.write_bytes(payload["notebook"])
+        params = dict(payload["parameters"])
+        for name, (file_name, data) in (payload.get("attachments") or {}).items():
+            target = scratch / "inputs" / name / Path(file_name).name
+            target.parent.mkdir(parents=True)
+            target.write_bytes(data)
+            params[name] = str(target)
+        run = scratch / "run"
+        run.mkdir()
+        spec = ReportSpec(payload["name"], nb_path, params)
+        entry = execute_report(spec, run, payload.get("cell_timeout"),
+                               warm=payload.get("warm", True), record=False)
+        folder = run / entry["folder"] if entry.get("folder") else None
+        files = {}
+        if folder is not None and folder.is_dir():
+            for f in sorted(folder.rglob("*")):
+                if f.is_file():
+                    files[f.relative_to(folder).as_posix()] = f.read_bytes()
+        log = run / "logs" / f"{spec.name}.log"
+        entry["worker"] = {"host": socket.gethostname(), "pid": os.getpid()}
+        return {"entry": entry, "files": files,
+                "log": log.read_bytes() if log.is_file() else b""}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def receive_remote(run_dir: Path, spec: ReportSpec, result: dict[str, Any],
+                   base: dict[str, Any]) -> dict[str, Any]:
+    """Write a remote report's files into ``run_dir`` (``<name>.partial/`` then the same atomic
+    publish as a local worker); returns its entry. ``base`` holds the fields the runner owns
+    (notebook path, parameters as given, effective parameters)."""
+    entry = {**result["entry"], **base}
+    partial = inside(run_dir, f"{spec.name}.partial")
+    status = entry.get("status")
+    target = inside(run_dir, spec.name if status == "ok" else f"{spec.name}.FAILED")
+    log = run_dir / "logs" / f"{spec.name}.log"
+    try:
+        log.parent.mkdir(exist_ok=True)
+        log.write_bytes(result.get("log") or b"")
+        if result.get("files") is not None and entry.get("folder"):
+            partial.mkdir()
+            for rel, data in result["files"].items():
+                dest = (partial / rel).resolve()
+                if partial.resolve() not in dest.parents:
+                    continue  # never write outside the report's folder
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(data)
+        entry["folder"] = target.name if partial.is_dir() else None
+        entry["html"] = f"{spec.name}/{Path(entry['html']).name}" if status == "ok" and \
+            entry.get("html") else None
+        with M.critical_section():
+            if partial.is_dir():
+                M.publish(run_dir, partial, target, entry)
+            else:
+                M.set_entry(run_dir, entry)
+    except OSError as err:
+        problem = M.describe_os_error(err)
+        entry.update(status="failed", folder=partial.name if partial.is_dir() else None,
+                     html=None, error=f"cannot write {problem}", storage_error=problem)
+    return entry

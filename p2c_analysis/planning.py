@@ -39,37 +39,140 @@ class UsageError(ValueError):
 
 
 # --- notebooks and their parameters ------------------------------------------------------------
+#: Larger files are not taken for report notebooks (nothing is read from them).
+MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
+
+
 def resolve_notebook(ref: str | Path, notebooks_dir: Path | None = None) -> Path:
     """Path of a report notebook: a report name (``"country_profile"`` →
-    ``notebooks/country_profile.ipynb``) or a path to an ``.ipynb`` file."""
+    ``notebooks/country_profile.ipynb``) or a path to an ``.ipynb`` file. A file that is not
+    a Jupyter notebook is refused with one line naming it (its content is never shown)."""
     text = str(ref)
     path = Path(text).expanduser()
-    if text.endswith(".ipynb") or path.is_file():
+    if text.endswith(".ipynb") or path.exists():
+        if path.is_dir():
+            raise UsageError(f"notebook {text!r} is a folder, not a notebook file")
         if not path.is_file():
             raise UsageError(f"notebook {text!r} does not exist")
-        return path.resolve()
+        path = path.resolve()
+        _check_notebook(path)
+        return path
     folder = notebooks_dir or paths.NOTEBOOKS
     candidate = folder / f"{text}.ipynb"
     if not candidate.is_file():
         known = sorted(p.stem for p in folder.glob("*.ipynb")) if folder.is_dir() else []
         hint = f" (known: {', '.join(known)})" if known else f" (no notebooks in {folder})"
         raise UsageError(f"no report notebook {text!r}{hint}")
-    return candidate.resolve()
+    candidate = candidate.resolve()
+    _check_notebook(candidate)
+    return candidate
+
+
+def _stat(path: Path) -> Any:
+    try:
+        return path.stat()
+    except OSError as err:
+        raise UsageError(f"notebook {path}: cannot be read ({err.strerror})") from None
+
+
+def _check_notebook(path: Path) -> None:
+    """Refuse a file that is not a readable Jupyter notebook, in one line without its content."""
+    stat = _stat(path)
+    problem = _notebook_problem(str(path), stat.st_mtime_ns, stat.st_size)
+    if problem:
+        raise UsageError(f"{path} is not a Jupyter notebook ({problem})")
+
+
+@functools.lru_cache(maxsize=64)
+def _notebook_problem(path: str, mtime_ns: int, size: int) -> str | None:
+    import json
+
+    if size > MAX_NOTEBOOK_BYTES:
+        return f"{size:,} bytes, too large for a report notebook"
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as err:
+        return f"cannot be read: {err.strerror}"
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return "not UTF-8 text"
+    except ValueError:
+        return "not JSON"
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list) \
+            or not isinstance(data.get("nbformat"), int):
+        return "JSON without notebook cells"
+    if data["nbformat"] < 4:
+        return f"nbformat {data['nbformat']}; report notebooks are nbformat 4"
+    return None
 
 
 def declared_parameters(notebook: str | Path) -> dict[str, dict[str, Any]]:
     """The notebook's ``parameters`` cell: ``{name: {"name", "inferred_type_name", "default",
-    "help"}}`` as papermill's ``inspect_notebook`` reads it (defaults are source text)."""
+    "help"}}`` as papermill's ``inspect_notebook`` reads it (defaults are source text).
+    A notebook papermill cannot read raises :class:`UsageError` (one line, no content)."""
     path = Path(notebook).resolve()
-    stat = path.stat()
+    stat = _stat(path)
     return {k: dict(v) for k, v in _inspect(str(path), stat.st_mtime_ns, stat.st_size).items()}
 
 
 @functools.lru_cache(maxsize=64)
 def _inspect(path: str, mtime_ns: int, size: int) -> dict[str, dict[str, Any]]:
-    import papermill
+    problem = _notebook_problem(path, mtime_ns, size)
+    if problem:
+        raise UsageError(f"{path} is not a Jupyter notebook ({problem})")
+    try:
+        # read as the runner executes it: with the python3 kernel, whatever kernelspec it names
+        cell = _parameters_cell(path)
+        if cell is None:
+            return {}
+        found = _python_translator().inspect({"source": cell})
+        return {p.name: p._asdict() for p in found}
+    except Exception as err:  # noqa: BLE001 - whatever papermill says, say it in one line
+        raise UsageError(f"{path}: cannot read its parameters cell "
+                         f"({type(err).__name__})") from None
 
-    return dict(papermill.inspect_notebook(path))
+
+def _parameters_cell(path: str) -> str | None:
+    """Source of the first code cell tagged ``parameters`` (papermill's rule), or ``None``."""
+    import json
+
+    with open(path, encoding="utf-8") as f:
+        nb = json.load(f)
+    for cell in nb.get("cells", []):
+        tags = (cell.get("metadata") or {}).get("tags") or []
+        if cell.get("cell_type") == "code" and "parameters" in tags:
+            src = cell.get("source", "")
+            return "".join(src) if isinstance(src, list) else str(src)
+    return None
+
+
+@functools.cache
+def _python_translator() -> Any:
+    """papermill's ``PythonTranslator`` — the code that reads a parameters cell exactly as
+    papermill will when it injects the values — loaded on its own: importing ``papermill``
+    itself would cost a second or more (nbclient, ZeroMQ, pyarrow...), most of ``p2c params``.
+    ``translators.py`` needs only ``exceptions.py`` and ``models.py``; they are loaded as a
+    private copy (``_p2c_papermill``), leaving the real ``papermill`` package untouched."""
+    import importlib
+    import importlib.util
+    import sys
+    import types
+
+    try:
+        spec = importlib.util.find_spec("papermill")  # finds, does not import
+        if spec is None or not spec.submodule_search_locations:
+            raise ImportError("papermill")
+        if "_p2c_papermill" not in sys.modules:
+            stand_in = types.ModuleType("_p2c_papermill")
+            stand_in.__path__ = list(spec.submodule_search_locations)
+            sys.modules["_p2c_papermill"] = stand_in
+        return importlib.import_module("_p2c_papermill.translators").PythonTranslator
+    except ImportError:  # an unusual installation: the whole package then
+        from papermill.translators import PythonTranslator
+
+        return PythonTranslator
 
 
 def describe_parameters(notebook: str | Path) -> str:
@@ -167,14 +270,19 @@ def safe_name(text: Any, max_len: int = 80) -> str:
 
 
 def _unique_names(specs: list[ReportSpec]) -> list[ReportSpec]:
-    seen: dict[str, int] = {}
+    """Second and later reports with the same folder name get ``-2``, ``-3``... (compared
+    without case: ``KEN`` and ``ken`` are one folder on macOS and Windows), never a name
+    another report already has."""
+    taken = {s.name.lower() for s in specs}
+    seen: set[str] = set()
     out = []
     for spec in specs:
-        n = seen.get(spec.name, 0) + 1
-        seen[spec.name] = n
-        if n > 1:
-            spec = ReportSpec(f"{spec.name}-{n}", spec.notebook, spec.parameters)
-        out.append(spec)
+        name, n = spec.name, 1
+        while name.lower() in seen or (name != spec.name and name.lower() in taken):
+            n += 1
+            name = f"{spec.name}-{n}"
+        seen.add(name.lower())
+        out.append(spec if name == spec.name else ReportSpec(name, spec.notebook, spec.parameters))
     return out
 
 
@@ -235,20 +343,36 @@ def plan_batch(
 ) -> list[ReportSpec]:
     """Reports for ``p2c batch``: one per value of parameter ``name`` (a comma list / group
     label, or a sequence), folders ``<notebook>-<value>`` (value after normalisation, e.g. the
-    ISO3 code). Every value is validated before anything runs; duplicates are rendered once."""
+    ISO3 code). Every value is validated before anything runs; values that are identical after
+    normalisation are rendered once, distinct values always get distinct folders: when two
+    labels would collide (``"a b"`` and ``"a-b"``, long values cut at 80 characters, ``KEN``
+    and ``ken``), each colliding label gets a short hash of its value."""
+    import hashlib
+    import json
+
     given = dict(given or {})
     nb = resolve_notebook(notebook)
     declared = declared_parameters(nb)
     if name in given:
         raise UsageError(f"parameter {name!r} is given both with -p/-f and with --over")
     raw = expand_values(name, values) if isinstance(values, str) else list(values)
-    specs: list[ReportSpec] = []
-    seen: set[str] = set()
+    chosen: list[tuple[str, dict[str, Any]]] = []
+    seen_values: set[str] = set()
     for value in raw:
         prepared = prepare_parameters(nb, {**given, name: value}, declared)
-        label = safe_name(prepared[name])
-        if label in seen:
+        identity = json.dumps(prepared[name], sort_keys=True, default=str)
+        if identity in seen_values:
             continue
-        seen.add(label)
-        specs.append(ReportSpec(f"{safe_name(nb.stem)}-{label}", nb, prepared))
+        seen_values.add(identity)
+        chosen.append((identity, prepared))
+    labels = [safe_name(p[name], max_len=70) for _, p in chosen]
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label.lower()] = counts.get(label.lower(), 0) + 1
+    stem = safe_name(nb.stem)
+    specs = []
+    for (identity, prepared), label in zip(chosen, labels, strict=True):
+        if counts[label.lower()] > 1:
+            label = f"{label}-{hashlib.sha256(identity.encode()).hexdigest()[:8]}"
+        specs.append(ReportSpec(f"{stem}-{label}", nb, prepared))
     return _unique_names(specs)

@@ -2,53 +2,65 @@
 
 Planning (which reports, checked parameters) is :mod:`p2c_analysis.planning`; executing one
 report in its kernel is :mod:`p2c_analysis.execution`; its HTML page is
-:mod:`p2c_analysis.htmlexport`. This module holds the run: its folder, ``manifest.json``, the
-worker pool and ``latest``.
+:mod:`p2c_analysis.htmlexport`; warm kernels are :mod:`p2c_analysis.kernels`; Dask clusters
+:mod:`p2c_analysis.cluster`; the front page :mod:`p2c_analysis.frontpage`. This module holds
+the run: its folder, ``manifest.json``, the workers and ``latest``.
 
 One run writes ``<out>/<run-id>/`` (run-id = UTC timestamp + random suffix, sortable) with one
 folder per report, ``<notebook>[-<value>]/``, holding the executed notebook, its HTML (code
 hidden, opens offline) and the tables the notebook wrote; plus ``manifest.json`` (parameters,
-versions, git commit, SHA-256 of the data files each report read, status and timings) and
-``logs/`` (kernel chatter, kept out of the terminal). ``<out>/latest`` points to the newest run.
+versions, git commit, SHA-256 of the data files each report read, status and timings),
+``index.html`` (the front page) and ``logs/`` (kernel chatter, kept out of the terminal).
+``<out>/latest`` points to the newest run with at least one rendered report.
 
 A report is rendered in ``<name>.partial/`` and renamed to ``<name>/`` only when it succeeded, or
 to ``<name>.FAILED/`` (keeping the executed notebook with papermill's error banner), so a folder
-without a suffix is always a complete report. Nothing is written outside ``<out>``.
+without a suffix is always a complete report; the rename and the report's manifest entry are one
+locked step (:func:`p2c_analysis.manifest.publish`). Nothing is written outside ``<out>``.
+
+Processes: every worker, template and kernel dies with the runner (see
+:mod:`p2c_analysis.lifecycle`); SIGTERM is handled like Ctrl-C (reports left ``.partial``, the
+run marked ``interrupted``). A worker process that dies fails only the report it was running;
+the others are rendered by a new pool.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import multiprocessing
 import os
 import platform
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from p2c_analysis import paths
+from p2c_analysis import frontpage, kernels, paths
+from p2c_analysis import manifest as M
 from p2c_analysis.execution import (
-    execute_report,
     first_line,
     inside,
-    kernel_manager_class,
     now,
+    receive_remote,
     rel_path,
+    run_in_worker,
     stop_workers,
     worker_init,
 )
-from p2c_analysis.htmlexport import html_exporter
 from p2c_analysis.planning import ReportSpec, UsageError, effective_parameters
+
+#: How often a broken worker pool is replaced before the remaining reports are failed.
+MAX_POOL_RESTARTS = 3
 
 
 # --- a run -------------------------------------------------------------------------------------
@@ -59,6 +71,7 @@ class RunResult:
     run_id: str
     run_dir: Path
     reports: list[dict[str, Any]]
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -67,6 +80,10 @@ class RunResult:
     @property
     def manifest(self) -> Path:
         return self.run_dir / "manifest.json"
+
+
+class RunStorageError(M.ManifestError):
+    """The run's folder cannot be written (full disk, read-only): the run stopped."""
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -100,13 +117,6 @@ def environment_versions() -> dict[str, str]:
     return out
 
 
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def point_latest(out: Path, run_id: str) -> Path:
     """Make ``out/latest`` a symlink to the run folder (atomically); where symlinks fail,
     write the run id to ``out/LATEST`` instead. Returns the path written."""
@@ -125,25 +135,121 @@ def point_latest(out: Path, run_id: str) -> Path:
         return out / "LATEST"
 
 
+def resolve_run(out: Path, ref: str) -> Path:
+    """The run folder named by ``ref``: a run id under ``out``, ``latest``, or a path."""
+    candidate = Path(ref).expanduser()
+    for path in (candidate, out / ref):
+        if path.is_dir() and (path / M.MANIFEST).is_file():
+            return path.resolve()
+    if ref == "latest" and (out / "LATEST").is_file():
+        return resolve_run(out, (out / "LATEST").read_text(encoding="utf-8").strip())
+    raise UsageError(f"--resume {ref}: no run folder with a manifest.json (under {out})")
+
+
 def _mp_context() -> multiprocessing.context.BaseContext:
-    # fork is fastest (workers inherit papermill/nbconvert imports) and safe while the parent
-    # runs a single thread; otherwise the platform's default start method.
+    # fork is fastest (workers inherit the runner's imports and the template handle) and safe
+    # while the parent runs a single thread; otherwise the platform's default start method
+    # (each worker then starts its own kernel template).
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()
 
 
-def _warm_up() -> None:
-    """Import and build in this process what every worker needs (papermill, the kernel
-    manager, the compiled HTML template), so forked workers start warm."""
-    import nbformat
-    import papermill  # noqa: F401
-    import papermill.engines  # noqa: F401
+# --- executors: local worker processes, or a Dask cluster --------------------------------------
+class _LocalWorkers:
+    """Reports rendered by a pool of worker processes on this machine; each worker records
+    its report in the manifest itself. A pool broken by a dying worker is replaced."""
 
-    kernel_manager_class()
-    html_exporter().from_notebook_node(nbformat.v4.new_notebook())
+    remote = False
+
+    def __init__(self, run_dir: Path, workers: int, warm: bool, cell_timeout: float | None,
+                 effective: dict[str, dict[str, Any]], notebooks: list[Path]) -> None:
+        self.run_dir, self.workers, self.warm = run_dir, workers, warm
+        self.cell_timeout, self.effective, self.notebooks = cell_timeout, effective, notebooks
+        self.template: kernels.Template | None = None
+        self.pool: ProcessPoolExecutor | None = None
+
+    def start(self, template: kernels.Template | None = None) -> None:
+        if self.warm:
+            log = self.run_dir / "logs" / "template.log"
+            if template is not None and template.dead_reason is None:
+                template.set_log(log)  # started by the command before it planned the run
+                self.template = template
+            else:
+                self.template = kernels.Template.start(
+                    log=log, preloads=kernels.preloads_for(self.notebooks))
+            kernels.set_template(self.template)
+        self._new_pool()
+
+    def _new_pool(self) -> None:
+        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context(),
+                                        initializer=worker_init, initargs=(os.getpid(),))
+
+    def submit(self, spec: ReportSpec) -> Future:
+        assert self.pool is not None
+        return self.pool.submit(run_in_worker, spec, self.run_dir, self.cell_timeout,
+                                warm=self.warm, effective=self.effective[spec.name])
+
+    def result(self, spec: ReportSpec, fut: Future) -> dict[str, Any]:
+        return fut.result()
+
+    def recover(self) -> None:
+        """After a broken pool: wait for its processes, start a new one."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        self._new_pool()
+
+    def stop(self) -> None:
+        if self.pool is not None:
+            stop_workers(self.pool)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+        if self.template is not None:
+            kernels.set_template(None)
+            self.template.close()
 
 
+class _ClusterWorkers:
+    """Reports rendered on a Dask cluster; the runner writes their files and manifest."""
+
+    remote = True
+
+    def __init__(self, run_dir: Path, session: Any, warm: bool, cell_timeout: float | None,
+                 base: Callable[[ReportSpec], dict[str, Any]]) -> None:
+        self.cluster = session
+        self.run_dir, self.warm, self.cell_timeout, self.base = run_dir, warm, cell_timeout, base
+
+    @property
+    def workers(self) -> int:
+        return self.cluster.n_workers
+
+    def submit(self, spec: ReportSpec) -> Future:
+        return self.cluster.submit(spec, warm=self.warm, cell_timeout=self.cell_timeout)
+
+    def result(self, spec: ReportSpec, fut: Future) -> dict[str, Any]:
+        from p2c_analysis import cluster
+
+        try:
+            result = fut.result()
+        except Exception as err:  # noqa: BLE001 - the worker died, the task was lost...
+            entry = cluster.lost_entry(spec, err, self.base(spec))
+            M.set_entry(self.run_dir, entry)
+            return entry
+        return receive_remote(self.run_dir, spec, result, self.base(spec))
+
+    def recover(self) -> None:  # pragma: no cover - a cluster does not break like a pool
+        pass
+
+    def stop(self) -> None:
+        self.cluster.cancel()
+
+    def close(self) -> None:
+        self.cluster.close()
+
+
+# --- the run itself ------------------------------------------------------------------------------
 def render(
     specs: Sequence[ReportSpec],
     out: str | Path | None = None,
@@ -151,19 +257,34 @@ def render(
     progress: bool = True,
     command: Sequence[str] | None = None,
     cell_timeout: float | None = None,
+    *,
+    cold: bool = False,
+    scheduler: str | None = None,
+    resume: str | None = None,
+    template: kernels.Template | None = None,
 ) -> RunResult:
     """Render ``specs`` into a new run folder under ``out`` (default ``reports/``), at most
-    ``workers`` at a time (default ``os.cpu_count()``), each in its own process;
+    ``workers`` at a time (default ``os.cpu_count()``), each in its own kernel process;
     ``cell_timeout`` seconds per cell (``None`` = no limit).
 
-    A failing report does not stop the others. ``manifest.json`` is rewritten after every
-    report; ``out/latest`` is pointed to the run at the end. Parameters must already be
-    validated (see :func:`plan_render`, :func:`plan_batch`).
+    ``cold``: start every kernel from scratch (no template); ``scheduler``: send the reports to
+    the Dask scheduler at this address instead of local workers; ``resume``: a previous run
+    (id, path or ``latest``) whose reports that are not rendered yet are rendered into it;
+    ``template``: a kernel template already started (see :func:`prestart_template`), else
+    one is started here.
+
+    A failing report does not stop the others. Each report's manifest entry is written when
+    its folder appears; ``out/latest`` is pointed to the run at the end if at least one report
+    was rendered. A full or read-only output folder stops the run with
+    :class:`RunStorageError`. Parameters must already be validated (see
+    :func:`p2c_analysis.planning.plan_render`, :func:`p2c_analysis.planning.plan_batch`).
     """
     from tqdm import tqdm
 
-    from p2c_analysis import __version__
+    from p2c_analysis import __version__, startup
 
+    startup.defer_slow_imports()
+    cold = cold or not kernels.warm_supported()
     if not specs:
         raise UsageError("nothing to render")
     names = [s.name for s in specs]
@@ -178,72 +299,259 @@ def render(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise UsageError(f"--out {out}: cannot create the folder ({err.strerror})") from err
-    run_id = new_run_id()
-    run_dir = out / run_id
-    run_dir.mkdir()
-    workers = max(1, min(workers or os.cpu_count() or 1, len(specs)))
 
     effective = {s.name: effective_parameters(s.notebook, s.parameters) for s in specs}
-    entries: dict[str, dict[str, Any]] = {
-        s.name: {"name": s.name, "notebook": rel_path(s.notebook), "parameters": dict(s.parameters),
-                 "effective_parameters": effective[s.name], "status": "pending"} for s in specs
-    }
-    manifest: dict[str, Any] = {
-        "run_id": run_id,
-        "command": list(command) if command is not None else None,
-        "started": now(),
-        "finished": None,
-        "p2c_analysis_version": __version__,
-        "versions": environment_versions(),
-        "git_commit": git_commit(),
-        "workers": workers,
-        "reports": list(entries.values()),
-    }
+    session = None
+    if scheduler:  # refuse a mismatched cluster before any folder is made
+        from p2c_analysis import cluster
 
-    def save() -> None:
-        manifest["reports"] = [entries[n] for n in names]
-        ok = sum(e["status"] == "ok" for e in entries.values())
-        manifest["summary"] = {"reports": len(names), "ok": ok,
-                               "failed": sum(e["status"] == "failed" for e in entries.values())}
-        _write_json(run_dir / "manifest.json", manifest)
-
-    save()
-    _warm_up()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(),
-                               initializer=worker_init)
+        session = cluster.ClusterSession(scheduler)
+        session.check_workers()
+        if not cold:  # templates warm up on the workers while this machine prepares the run
+            session.prestart_templates(kernels.preloads_for(sorted({s.notebook for s in specs})))
     try:
-        futures = {pool.submit(execute_report, s, run_dir, cell_timeout): s for s in specs}
+        if resume:
+            run_dir = resolve_run(out, resume)
+            specs, skipped = _still_to_do(run_dir, specs)
+        else:
+            run_dir, skipped = _new_run_dir(out), []
+    except BaseException:
+        if session is not None:
+            session.close()
+        raise
+    run_id = run_dir.name
+
+    def base(s: ReportSpec) -> dict[str, Any]:
+        return {"name": s.name, "notebook": rel_path(s.notebook),
+                "parameters": dict(s.parameters), "effective_parameters": effective[s.name]}
+
+    header = {
+        "run_id": run_id, "command": list(command) if command is not None else None,
+        "started": now(), "finished": None, "state": "running",
+        "p2c_analysis_version": __version__, "versions": environment_versions(),
+        "git_commit": git_commit(), "kernels": "cold" if cold else "warm",
+        "scheduler": scheduler,
+    }
+
+    def start_manifest(m: dict[str, Any]) -> None:
+        if resume:
+            m.setdefault("resumed", []).append({"at": header["started"], "command":
+                                                header["command"]})  # fmt: skip
+            header.pop("started")
+        m.update(header)
+        for s in specs:
+            M.merge_entry(m, {**base(s), "status": "pending", "folder": None})
+
+    try:
+        manifest = M.update(run_dir, start_manifest)
+    except M.ManifestError as err:
+        if session is not None:
+            session.close()
+        if not resume:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise RunStorageError(err.errno, str(err)) from None
+    frontpage.write_index(run_dir, manifest)
+    if not specs:
+        if session is not None:
+            session.close()
+        if template is not None:
+            template.kill()
+        return _finish(out, run_dir, names, manifest, skipped)
+
+    if session is not None:
+        executor: Any = _ClusterWorkers(run_dir, session, not cold, cell_timeout, base)
+        n_workers = executor.workers
+        if template is not None:
+            template.kill()
+    else:
+        n_workers = max(1, min(workers or os.cpu_count() or 1, len(specs)))
+        executor = _LocalWorkers(run_dir, n_workers, not cold, cell_timeout, effective,
+                                 sorted({s.notebook for s in specs}))
+        executor.start(template)
+    M.update(run_dir, lambda m: m.update(workers=n_workers))
+
+    storage: list[str] = []
+    try:
         with tqdm(total=len(specs), unit="report", file=sys.stderr, disable=not progress,
                   desc=f"rendering {run_id}") as bar:
-            for fut in as_completed(futures):
-                spec = futures[fut]
-                try:
-                    entries[spec.name] = fut.result()
-                    entries[spec.name]["effective_parameters"] = effective[spec.name]
-                except Exception as err:  # the worker process itself died
-                    entries[spec.name] = {**entries[spec.name], "status": "failed",
-                                          "finished": now(),
-                                          "error": f"{type(err).__name__}: "
-                                                   f"{first_line(err) or repr(err)}"}
-                if entries[spec.name]["status"] != "ok":
-                    bar.write(f"FAILED {spec.name}: {entries[spec.name].get('error')}",
-                              file=sys.stderr)
-                bar.update(1)
-                save()
+            _run_all(executor, specs, run_dir, bar, storage)
     except BaseException:
-        stop_workers(pool)
-        for e in entries.values():
-            if e["status"] in {"pending", "running"}:
-                e["status"] = "interrupted"
-        manifest["finished"] = now()
-        save()
+        executor.stop()
+        _close_quietly(executor)
+        _mark_unfinished(run_dir, "interrupted")
         raise
-    pool.shutdown(wait=True)
-    manifest["finished"] = now()
-    manifest["data_files"] = _merged_data_files(entries.values())
-    save()
-    point_latest(out, run_id)
-    return RunResult(run_id, run_dir, [entries[n] for n in names])
+    executor.close()
+    if storage:
+        _mark_unfinished(run_dir, "interrupted")
+        raise RunStorageError(28, f"cannot write {storage[0]}")
+    return _finish(out, run_dir, names, M.read(run_dir), skipped)
+
+
+def prestart_template(notebooks: Sequence[str | Path]) -> kernels.Template | None:
+    """Start the kernel template for a run of these notebooks now, before planning: it imports
+    and loads while the command checks parameters. ``None`` when a notebook does not resolve
+    (planning will say why). Pass it to :func:`render`; :meth:`kernels.Template.kill` it if the
+    run does not happen."""
+    from p2c_analysis.planning import resolve_notebook
+
+    if not kernels.warm_supported():
+        return None
+    try:
+        found = [resolve_notebook(n) for n in notebooks]
+    except UsageError:
+        return None
+    try:
+        return kernels.Template.start(preloads=kernels.preloads_for(found))
+    except OSError:
+        return None
+
+
+def _run_all(executor: Any, specs: Sequence[ReportSpec], run_dir: Path, bar: Any,
+             storage: list[str]) -> None:
+    """Submit every report; replace a broken pool; stop at the first storage error."""
+    todo = list(specs)
+    restarts = 0
+    while todo:
+        futures = {executor.submit(s): s for s in todo}
+        todo = []
+        broken: list[ReportSpec] = []
+        for fut in as_completed(futures):
+            spec = futures[fut]
+            try:
+                entry = executor.result(spec, fut)
+            except BrokenProcessPool:
+                broken.append(spec)
+                continue
+            except Exception as err:  # noqa: BLE001 - e.g. a result that could not be sent back
+                entry = {"name": spec.name, "status": "failed", "finished": now(),
+                         "error": f"{type(err).__name__}: {first_line(err) or repr(err)}"}
+                _fail_lost(run_dir, spec.name, entry["error"])
+            _after_report(run_dir, entry, bar, storage)
+            if storage:
+                executor.stop()
+                return
+        if broken:
+            executor.recover()
+            restarts += 1
+            todo = _after_broken_pool(run_dir, broken, bar, give_up=restarts > MAX_POOL_RESTARTS)
+
+
+def _after_report(run_dir: Path, entry: dict[str, Any], bar: Any, storage: list[str]) -> None:
+    if entry.get("storage_error"):  # the run stops and says so in its one last line
+        storage.append(str(entry["storage_error"]))
+    elif entry.get("status") != "ok":
+        bar.write(f"FAILED {entry.get('name')}: {first_line(entry.get('error'))}",
+                  file=sys.stderr)
+    bar.update(1)
+    with contextlib.suppress(OSError):
+        frontpage.write_index(run_dir)
+
+
+def _after_broken_pool(run_dir: Path, broken: list[ReportSpec], bar: Any, give_up: bool
+                       ) -> list[ReportSpec]:
+    """A worker process died: the report it was running (still ``running`` in the manifest)
+    fails; the others (``pending``, or ``interrupted`` by the pool's shutdown) are redone."""
+    by_name = {r.get("name"): r for r in M.read(run_dir).get("reports") or []}
+    redo: list[ReportSpec] = []
+    for spec in broken:
+        e = by_name.get(spec.name) or {}
+        if e.get("status") in M.FINAL:
+            bar.update(1)
+            continue
+        if e.get("status") == "running" or give_up:
+            _fail_lost(run_dir, spec.name, "worker process died while rendering this report"
+                       if not give_up else "worker processes kept dying; not rendered")
+            bar.write(f"FAILED {spec.name}: worker process died", file=sys.stderr)
+            bar.update(1)
+        else:  # rendered again from scratch
+            shutil.rmtree(run_dir / f"{spec.name}.partial", ignore_errors=True)
+            redo.append(spec)
+    return redo
+
+
+def _fail_lost(run_dir: Path, name: str, error: str) -> None:
+    """Record a report whose worker died; its ``.partial`` folder becomes ``.FAILED``."""
+    partial, failed = run_dir / f"{name}.partial", run_dir / f"{name}.FAILED"
+    entry = {"name": name, "status": "failed", "error": error, "finished": now(),
+             "folder": None, "html": None}
+    if partial.is_dir() and not failed.exists():
+        M.publish(run_dir, partial, failed, {**entry, "folder": failed.name})
+    else:
+        M.set_entry(run_dir, entry)
+
+
+def _mark_unfinished(run_dir: Path, status: str) -> None:
+    """Best effort after an interruption: entries that are not final become ``status``, the
+    manifest agrees with the folders, the front page says so, connection files go."""
+
+    def mark(m: dict[str, Any]) -> None:
+        for e in m.get("reports") or []:
+            if e.get("status") not in M.FINAL:
+                e["status"] = status
+        m["state"] = status
+        m["finished"] = now()
+
+    with contextlib.suppress(OSError):
+        M.update(run_dir, mark)
+        M.reconcile(run_dir)
+    with contextlib.suppress(OSError):
+        frontpage.write_index(run_dir)
+    shutil.rmtree(run_dir / ".kernels", ignore_errors=True)
+
+
+def _close_quietly(executor: Any) -> None:
+    with contextlib.suppress(Exception):
+        executor.close()
+
+
+def _new_run_dir(out: Path) -> Path:
+    run_dir = out / new_run_id()
+    try:
+        run_dir.mkdir()
+        (run_dir / "logs").mkdir()
+    except OSError as err:
+        raise RunStorageError(err.errno, f"cannot write {M.describe_os_error(err)}") from None
+    return run_dir
+
+
+def _still_to_do(run_dir: Path, specs: Sequence[ReportSpec]
+                 ) -> tuple[list[ReportSpec], list[str]]:
+    """For ``--resume``: the planned reports not yet rendered in ``run_dir`` (their stale
+    ``.FAILED``/``.partial`` folders are removed); the names already done."""
+    M.reconcile(run_dir)
+    done = {r.get("name"): r for r in M.read(run_dir).get("reports") or []}
+    todo, skipped = [], []
+    for s in specs:
+        e = done.get(s.name)
+        if e is not None and e.get("parameters") != dict(s.parameters):
+            raise UsageError(f"--resume: report {s.name} in run {run_dir.name} has other "
+                             "parameters; render into a new run instead")
+        if e is not None and e.get("status") == "ok" and (run_dir / s.name).is_dir():
+            skipped.append(s.name)
+            continue
+        for stale in (run_dir / f"{s.name}.FAILED", run_dir / f"{s.name}.partial"):
+            shutil.rmtree(stale, ignore_errors=True)
+        todo.append(s)
+    return todo, skipped
+
+
+def _finish(out: Path, run_dir: Path, names: Sequence[str], manifest: dict[str, Any],
+            skipped: list[str]) -> RunResult:
+    def close(m: dict[str, Any]) -> None:
+        m["finished"] = now()
+        m["state"] = "finished"
+        m["data_files"] = _merged_data_files(m.get("reports") or [])
+
+    manifest = M.update(run_dir, close)
+    M.reconcile(run_dir)
+    manifest = M.read(run_dir)
+    frontpage.write_index(run_dir, manifest)
+    shutil.rmtree(run_dir / ".kernels", ignore_errors=True)
+    by_name = {r.get("name"): r for r in manifest.get("reports") or []}
+    if any(r.get("status") == "ok" for r in by_name.values()):
+        point_latest(out, run_dir.name)
+    return RunResult(run_dir.name, run_dir, [by_name[n] for n in names if n in by_name],
+                     skipped)
 
 
 def _merged_data_files(entries: Any) -> dict[str, str]:

@@ -1,15 +1,16 @@
 """The report runner and the ``p2c render|batch|params`` command.
 
-Kernel starts are slow, so the whole file renders six tiny fixture notebooks in all: one
-``p2c render`` run of three (one fails on purpose), one ``p2c batch`` of two into the same output
-root, and one report executed directly with a value the runner would have refused.
+Kernel starts are slow, so the whole file renders a handful of tiny fixture notebooks: one
+``p2c render`` run of five (one fails on purpose, one kills its own kernel, one states its
+headline numbers), one ``p2c batch`` of two into the same output root, one run where every
+report fails (``latest`` must not move), and one report executed directly with a value the
+runner would have refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import re
 import subprocess
@@ -20,32 +21,27 @@ from pathlib import Path
 import nbformat
 import pytest
 from html_resources import external_resources
+from runner_helpers import (
+    FIXTURES,
+    TCP_WARNING,
+    assert_manifest_matches_folders,
+    manifest,
+    runs,
+)
+from runner_helpers import p2c as _p2c
 
 from p2c_analysis import cli, countries, execution, paths, planning, runner
 from p2c_analysis.params import ParameterError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 TABLE = FIXTURES / "table.ipynb"
 FAILING = FIXTURES / "failing.ipynb"
 EMPTY = FIXTURES / "empty.ipynb"
-TCP_WARNING = "Kernel is running over TCP without encryption"
-
-
-def _p2c(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the ``p2c`` command as a user would (new process, real terminal streams)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}  # no Makefile help
-    return subprocess.run(
-        [sys.executable, "-m", "p2c_analysis.cli", *args],
-        capture_output=True, text=True, cwd=cwd or paths.ROOT, env=env, timeout=300,
-    )
+CRASH = FIXTURES / "crash.ipynb"
+HEADLINE = FIXTURES / "headline.ipynb"
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _runs(out: Path) -> list[Path]:
-    return sorted(p for p in out.iterdir() if p.is_dir() and not p.is_symlink())
 
 
 # --- rendered runs (module-scoped: each costs kernel starts) ---------------------------------
@@ -56,12 +52,12 @@ def out_root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def render_run(out_root):
-    """``p2c render table failing empty -p year 2023``: two succeed, ``failing`` fails."""
-    done = _p2c("render", str(TABLE), str(FAILING), str(EMPTY), "-p", "year", "2023",
-                "--out", str(out_root), "--workers", "2")
-    (run_dir,) = _runs(out_root)
-    manifest = json.loads((run_dir / "manifest.json").read_text())
-    return done, run_dir, manifest
+    """``p2c render table failing empty crash headline -p year 2023``: three succeed,
+    ``failing`` fails in a cell, ``crash`` kills its kernel."""
+    done = _p2c("render", str(TABLE), str(FAILING), str(EMPTY), str(CRASH), str(HEADLINE),
+                "-p", "year", "2023", "--out", str(out_root), "--workers", "2")
+    (run_dir,) = runs(out_root)
+    return done, run_dir, manifest(run_dir)
 
 
 @pytest.fixture(scope="module")
@@ -69,21 +65,40 @@ def batch_run(render_run, out_root):
     """``p2c batch table --over label=../../escape,fine`` into the same root, after render_run."""
     done = _p2c("batch", str(TABLE), "--over", "label=../../escape,fine",
                 "--out", str(out_root), "--workers", "2", "--no-progress")
-    run_dir = _runs(out_root)[-1]
+    run_dir = runs(out_root)[-1]
     return done, run_dir
+
+
+@pytest.fixture(scope="module")
+def all_failed_run(batch_run, out_root):
+    """``p2c render failing`` into the same root, after batch_run: nothing renders."""
+    done = _p2c("render", str(FAILING), "--out", str(out_root), "--no-progress")
+    return done, runs(out_root)[-1]
 
 
 def test_failing_report_does_not_stop_the_others(render_run):
     done, run_dir, manifest = render_run
     assert done.returncode == 1
     status = {r["name"]: r["status"] for r in manifest["reports"]}
-    assert status == {"table": "ok", "failing": "failed", "empty": "ok"}
-    # the summary lists the failure with its cell and error
+    assert status == {"table": "ok", "failing": "failed", "empty": "ok", "crash": "failed",
+                      "headline": "ok"}
+    # the summary lists the failure with its cell, the line that raised, and the error
     line = next(ln for ln in done.stdout.splitlines() if "FAILED failing" in ln)
     # cells: markdown 0, parameters 1, injected parameters 2, `numerator = 1` 3, division 4
-    assert "cell 4 (In [4])" in line
+    assert "cell 4 (In [4]) line 3 `ratio = numerator / divisor" in line
+    assert "%matplotlib" not in line
     assert "ZeroDivisionError: division by zero" in line
-    assert "2 of 3 reports rendered" in done.stdout
+    assert "3 of 5 reports rendered" in done.stdout
+    assert f"front page: {run_dir / 'index.html'}" in done.stdout
+
+
+def test_a_dead_kernel_fails_only_its_report(render_run):
+    _, run_dir, manifest = render_run
+    entry = next(r for r in manifest["reports"] if r["name"] == "crash")
+    assert entry["status"] == "failed"
+    assert "DeadKernelError" in entry["error"] or "died" in entry["error"].lower()
+    assert (run_dir / "crash.FAILED").is_dir()
+    assert_manifest_matches_folders(run_dir)
 
 
 def test_terminal_is_clean(render_run, batch_run):
@@ -93,12 +108,14 @@ def test_terminal_is_clean(render_run, batch_run):
         assert "WARNING" not in done.stderr
     for log in render_run[1].glob("logs/*.log"):
         assert TCP_WARNING not in log.read_text()  # prevented (CurveZMQ), not just hidden
+        assert "Ctrl-C will not work" not in log.read_text()
 
 
 def test_failed_report_folder_keeps_notebook_with_error_banner(render_run):
     _, run_dir, manifest = render_run
     names = {p.name for p in run_dir.iterdir()}
-    assert names == {"table", "empty", "failing.FAILED", "logs", "manifest.json"}
+    assert names == {"table", "empty", "headline", "failing.FAILED", "crash.FAILED", "logs",
+                     "manifest.json", "index.html"}
     nb = nbformat.read(run_dir / "failing.FAILED" / "failing.ipynb", as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "An Exception was encountered at" in text
@@ -107,7 +124,9 @@ def test_failed_report_folder_keeps_notebook_with_error_banner(render_run):
     assert not list((run_dir / "failing.FAILED").glob("*.html"))
     entry = next(r for r in manifest["reports"] if r["name"] == "failing")
     assert entry["failed_cell"]["index"] == 4
-    assert entry["failed_cell"]["source_first_line"].startswith("ratio = numerator / divisor")
+    assert entry["failed_cell"]["source_first_line"] == "%matplotlib inline"
+    assert entry["failed_cell"]["line"] == 3
+    assert entry["failed_cell"]["source_line"].startswith("ratio = numerator / divisor")
     assert entry["error"] == "ZeroDivisionError: division by zero"
     assert entry["folder"] == "failing.FAILED"
 
@@ -122,6 +141,7 @@ def test_manifest_content(render_run):
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.ROOT, capture_output=True,
                           text=True)
     assert m["git_commit"] == (head.stdout.strip() if head.returncode == 0 else "unknown")
+    assert m["kernels"] == "warm" and m["state"] == "finished"
     by_name = {r["name"]: r for r in m["reports"]}
     # -p year 2023 reached the two notebooks that declare `year`, as an int; not `failing`
     assert by_name["table"]["parameters"] == {"year": 2023}
@@ -144,7 +164,13 @@ def test_manifest_content(render_run):
         end = dt.datetime.fromisoformat(r["finished"])
         assert start.utcoffset() == dt.timedelta(0) and start <= end
         assert r["notebook_sha256"] == _sha256(paths.ROOT / r["notebook"])
-    assert m["summary"] == {"reports": 3, "ok": 2, "failed": 1}
+        assert r["kernel"]["mode"] == "warm", r["kernel"]
+        assert {"notebook", "cells", "kernel"} <= set(r["seconds"])
+        assert isinstance(r["used_cache"], bool)
+    assert {"html", "write"} <= set(by_name["table"]["seconds"])
+    assert m["summary"] == {"reports": 5, "ok": 3, "failed": 2}
+    assert_manifest_matches_folders(run_dir)
+    assert not (run_dir / ".kernels").exists()  # connection files go with their kernels
 
 
 def test_report_folder_holds_notebook_html_and_tables(render_run):
@@ -168,6 +194,9 @@ def test_html_is_self_contained_and_hides_code(render_run):
     assert "HIDDEN_CODE_MARKER" not in html and "paths.track" not in html  # code hidden
     assert "rows written: 3" in html  # outputs kept
     assert re.search(r'<img[^>]+src="data:image/png;base64,', html)  # figure embedded
+    assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', html)) == 1  # ...once
+    assert re.search(r'<img alt="[^"]+"', html)  # nbconvert's accessibility touches kept
+    assert 'tabindex="0"' in html
     assert "In&nbsp;[" not in html  # no prompts (the CSS mentions "Out[]" in a comment)
     assert not re.search(r'class="[^"]*jp-(Input|Output)Prompt', html)
     assert not re.search(r'class="[^"]*jp-(CodeMirrorEditor|InputArea-editor)', html)
@@ -184,27 +213,31 @@ def test_external_resources_finds_loads_not_links():
     ]
 
 
-def test_latest_points_to_newest_run(render_run, batch_run, out_root):
+def test_latest_points_to_newest_run_with_a_rendered_report(render_run, batch_run,
+                                                            all_failed_run, out_root):
     first, second = render_run[1], batch_run[1]
-    assert first.name < second.name  # run ids sort in time order
+    done, failed_run = all_failed_run
+    assert first.name < second.name < failed_run.name  # run ids sort in time order
+    assert done.returncode == 1 and "0 of 1 reports rendered" in done.stdout
     latest = out_root / "latest"
-    assert latest.is_symlink() and latest.resolve() == second.resolve()
+    assert latest.is_symlink() and latest.resolve() == second.resolve()  # not the failed run
+    assert (failed_run / "index.html").is_file()  # it still has its front page
 
 
 def test_batch_names_are_sanitised_and_stay_inside_out(batch_run, out_root, tmp_path_factory):
     done, run_dir = batch_run
     assert done.returncode == 0, done.stderr
     assert {p.name for p in run_dir.iterdir()} == {
-        "table-escape", "table-fine", "logs", "manifest.json"
+        "table-escape", "table-fine", "logs", "manifest.json", "index.html"
     }
     # nothing escaped the output root: its parent holds only what pytest made
     assert sorted(p.name for p in out_root.iterdir()) == sorted(
-        [render_run_dir.name for render_run_dir in _runs(out_root)] + ["latest"]
+        [render_run_dir.name for render_run_dir in runs(out_root)] + ["latest"]
     )
     assert not (out_root.parent / "escape").exists()
     assert not (out_root.parent.parent / "escape").exists()
-    manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert [r["parameters"] for r in manifest["reports"]] == [
+    m = manifest(run_dir)
+    assert [r["parameters"] for r in m["reports"]] == [
         {"label": "../../escape"}, {"label": "fine"}
     ]
 
@@ -376,3 +409,170 @@ def test_out_that_is_a_file_is_one_line_error(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "not a folder" in lines[0], proc.stderr
     assert f.read_text() == "x"
+
+
+# --- issue 8: one line for files that are not notebooks, distinct folders for distinct values --
+@pytest.mark.parametrize("content", [b"country,year\nKEN,2024\n", b"\x89PNG\r\n\x1a\n\x00\xff",
+                                     b'{"not": "a notebook"}', b"", b'{"cells": [], '])
+def test_a_file_that_is_not_a_notebook_is_one_line(capsys, tmp_path, content):
+    secret = tmp_path / "data.ipynb"
+    secret.write_bytes(content)
+    for command in (["params", str(secret)], ["render", str(secret), "--out", str(tmp_path)]):
+        err = _cli_error(capsys, *command)
+        assert str(secret) in err and "is not a Jupyter notebook" in err
+        assert "KEN" not in err and "PNG" not in err and "not a notebook" not in err
+    other = tmp_path / "table.csv"
+    other.write_bytes(content)
+    assert "is not a Jupyter notebook" in _cli_error(capsys, "params", str(other))
+    assert "is a folder" in _cli_error(capsys, "params", str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.ipynb", "table.csv"]
+
+
+def test_params_of_a_notebook_without_parameters_cell(capsys, tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    path = tmp_path / "plain.ipynb"
+    nbformat.write(nb, path)
+    assert cli.main(["params", str(path)]) == 0
+    assert "no parameters" in capsys.readouterr().out
+
+
+def test_batch_values_whose_folder_names_collide_all_render(tmp_path):
+    files = []
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+    for rel in ("a/x y.csv", "a/x-y.csv", "b/x y.csv"):
+        f = tmp_path / rel
+        f.write_bytes(paths.PUBLIC_PLEDGES.read_bytes())  # a real pledge file (it is checked)
+        files.append(str(f))
+    nb = tmp_path / "pl.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        'pledges: str = ""  # pledge file\noutput_dir: str = ""  # set by the runner',
+        metadata={"tags": ["parameters"]})]), nb)
+    specs = planning.plan_batch(nb, "pledges", ",".join(files + files[:1]), None)
+    assert len(specs) == 3  # the repeated value is rendered once, the others all are
+    names = [s.name for s in specs]
+    assert len({n.lower() for n in names}) == 3
+    assert [s.parameters["pledges"] for s in specs] == files
+    # labels that collide only by case are distinct folders too (macOS, Windows)
+    specs = planning.plan_batch(EMPTY, "label", "Kenya,kenya,KENYA", None)
+    assert len({s.name.lower() for s in specs}) == 3
+    # long values that agree on their first 70 characters
+    specs = planning.plan_batch(EMPTY, "label", ",".join(["z" * 90 + "1", "z" * 90 + "2"]), None)
+    assert len({s.name for s in specs}) == 2
+
+
+def test_unique_names_never_reuse_a_taken_name():
+    specs = [planning.ReportSpec(n, EMPTY, {}) for n in ("t", "t", "t-2")]
+    assert [s.name for s in planning._unique_names(specs)] == ["t", "t-3", "t-2"]
+
+
+# --- the failing line --------------------------------------------------------------------------
+def test_failing_line_is_the_line_that_raised():
+    source = "%matplotlib inline\nimport pandas as pd\n\nx = compute(1)\ny = 2"
+    tb = ["\x1b[0;31m---------------------------------------------------------------------------"
+          "\x1b[0m", "\x1b[0;31mValueError\x1b[0m    Traceback (most recent call last)",
+          "Cell \x1b[0;32mIn[7], line 4\x1b[0m\n\x1b[1;32m----> 4\x1b[0m x \x1b[38;5;241m=\x1b[39m "
+          "compute(1)\n", "File \x1b[0;32m/pkg/mod.py:12\x1b[0m, in \x1b[0;36mcompute\x1b[0;34m"
+          "(n)\x1b[0m\n\x1b[1;32m---> 12\x1b[0m \x1b[38;5;28;01mraise\x1b[39;00m ValueError(n)"]
+    assert execution.failing_line(source, tb) == {"line": 4, "source_line": "x = compute(1)"}
+    # no IPython frame (a one-line ParameterError): the first line of code, not a comment
+    assert execution.failing_line("# check\nparams.validate(x)", ["ParameterError: x"]) == {
+        "line": 2, "source_line": "params.validate(x)"}
+
+
+# --- the front page ----------------------------------------------------------------------------
+def test_front_page_of_a_run(render_run):
+    _, run_dir, _ = render_run
+    html = (run_dir / "index.html").read_text(encoding="utf-8")
+    assert external_resources(html) == []
+    assert not re.search(r"<script\b", html, re.I)  # no script at all, escaped text only
+    assert "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img" not in html
+    assert "1 &lt; 2 &amp; 3 &gt; 2" in html  # headline values from summary.json
+    assert "WDI 13 July 2026 &amp; ITU &lt;Nov 2024&gt;" in html  # data vintage
+    assert "Synthetic data" in html  # a report said is_synthetic
+    assert html.count('<article class="card') == 5
+    assert '<a href="table/table.html">' in html and '<a href="headline/headline.html">' in html
+    # failed reports: the line that raised and the error, a link to the executed notebook
+    assert "line 3 `ratio = numerator / divisor" in html and "ZeroDivisionError" in html
+    assert 'href="failing.FAILED/failing.ipynb"' in html
+    assert "@media print" in html and "break-inside: avoid" in html
+    # reports without summary.json: title from the notebook name, parameters shown
+    assert ">Table</a>" in html and "year = 2023" in html
+
+
+def test_front_page_escapes_everything(tmp_path):
+    from p2c_analysis import frontpage
+
+    evil = '"><script>x()</script>'
+    m = {"run_id": evil, "started": evil, "git_commit": evil, "p2c_analysis_version": evil,
+         "reports": [{"name": "r", "notebook": f"{evil}.ipynb", "status": "failed",
+                      "error": evil, "failed_cell": {"index": 1, "line": 2, "source_line": evil},
+                      "parameters": {evil: evil}, "summary": {"title": evil, "headline": [
+                          {"label": evil, "value": evil}], "data_vintage": evil}}]}
+    html = frontpage.render_index(tmp_path, m)
+    assert "<script>" not in html and "&lt;script&gt;x()&lt;/script&gt;" in html
+    assert '"><script' not in html and "&quot;&gt;&lt;script&gt;" in html
+
+
+# --- the manifest ------------------------------------------------------------------------------
+def test_manifest_write_failure_leaves_no_temporary_file(tmp_path, monkeypatch):
+    import errno
+
+    from p2c_analysis import manifest as M
+
+    M.update(tmp_path, lambda m: m.update(reports=[{"name": "a", "status": "pending"}]))
+    before = (tmp_path / "manifest.json").read_text()
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(M.ManifestError, match="manifest.json: No space left on device"):
+        M.set_entry(tmp_path, {"name": "a", "status": "ok"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"]
+    assert (tmp_path / "manifest.json").read_text() == before
+    # publishing a report folder fails whole: the folder stays .partial
+    (tmp_path / "a.partial").mkdir()
+    with pytest.raises(M.ManifestError):
+        M.publish(tmp_path, tmp_path / "a.partial", tmp_path / "a", {"name": "a", "status": "ok"})
+    assert (tmp_path / "a.partial").is_dir() and not (tmp_path / "a").exists()
+
+
+def test_reconcile_repairs_entries_from_folders(tmp_path):
+    from p2c_analysis import manifest as M
+
+    M.update(tmp_path, lambda m: m.update(reports=[
+        {"name": "done", "status": "running"}, {"name": "gone", "status": "ok", "folder": "gone"},
+        {"name": "bad", "status": "pending"}]))
+    (tmp_path / "done").mkdir()
+    (tmp_path / "bad.FAILED").mkdir()
+    assert sorted(M.reconcile(tmp_path)) == ["bad", "done", "gone"]
+    assert_manifest_matches_folders(tmp_path)
+
+
+def test_read_only_output_folder_is_one_line(capsys, tmp_path, monkeypatch):
+    import errno
+
+    real_mkdir = Path.mkdir
+
+    def read_only(self, *args, **kwargs):
+        if self.parent == tmp_path:  # the run folder cannot be made: a read-only file system
+            raise OSError(errno.EROFS, "Read-only file system", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    code = cli.main(["render", str(EMPTY), "--out", str(tmp_path), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"p2c: error: cannot write {tmp_path}/") and "Read-only" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_summary_lines_are_safe_for_a_terminal(tmp_path):
+    evil = "bad \x1b[31mred\x1b[0m \x1b]0;title\x07 \x9b2J end"
+    entry = {"name": "r", "status": "failed", "error": f"ValueError: {evil}", "folder": None,
+             "failed_cell": {"index": 1, "execution_count": 1, "line": 1, "source_line": evil}}
+    text = cli.summary(runner.RunResult("run", tmp_path, [entry]))
+    assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
+    assert "bad red" in text and "end" in text

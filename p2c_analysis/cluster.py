@@ -1,0 +1,183 @@
+"""Batches beyond one machine: reports rendered by the workers of a Dask cluster.
+
+``p2c batch ... --scheduler tcp://HOST:8786`` (or ``p2c render``) sends each report to a Dask
+distributed cluster (``distributed.Client``, used as a ``concurrent.futures`` executor). A
+worker renders the report in a scratch folder with its own warm kernel template
+(:func:`p2c_analysis.execution.execute_remote`) and returns the report's files as bytes; the
+runner writes them into the run folder with the same ``.partial`` → final rename, manifest entry
+and failure isolation as a local worker (:func:`p2c_analysis.execution.receive_remote`). A
+worker that dies fails only the report it was rendering (``--resume RUN`` renders it again).
+
+Before anything runs, :meth:`ClusterSession.check_workers` asks every worker for its
+:func:`fingerprint` — p2c-analysis version, a digest of the package's code, Python version and
+the SHA-256 of every file under ``data/`` — and refuses with one line naming the first worker
+and the first difference. Workers must run one thread each (``dask worker --nthreads 1``): a
+report changes its process's working directory and standard streams while it runs.
+
+``distributed`` is an optional dependency (``pip install -e ".[cluster]"``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import platform
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from p2c_analysis import paths
+from p2c_analysis.planning import ReportSpec, UsageError
+
+#: Largest input file (e.g. a pledge export) sent along with a report.
+MAX_ATTACHMENT = 256 * 1024 * 1024
+
+
+def data_checksums() -> dict[str, str]:
+    """``{path relative to data/: sha256}`` of every file under ``data/``."""
+    out: dict[str, str] = {}
+    for f in sorted(paths.DATA.rglob("*")):
+        rel = f.relative_to(paths.DATA)
+        if f.is_file() and not any(part.startswith(".") for part in rel.parts):
+            out[rel.as_posix()] = paths.sha256(f)
+    return out
+
+
+@functools.cache
+def fingerprint() -> dict[str, Any]:
+    """What must be the same on the runner and every worker for identical reports."""
+    from p2c_analysis import __version__, cache
+
+    data = data_checksums()
+    digest = hashlib.sha256("\n".join(f"{k} {v}" for k, v in data.items()).encode()).hexdigest()
+    return {"p2c_analysis": __version__, "code": cache.code_digest(),
+            "python": ".".join(platform.python_version_tuple()[:2]),
+            "data_digest": digest, "data": data}  # fmt: skip
+
+
+def _worker_fingerprint() -> dict[str, Any]:  # runs on each worker (client.run)
+    return fingerprint()
+
+
+def difference(mine: dict[str, Any], theirs: dict[str, Any]) -> str | None:
+    """The first difference between two fingerprints, in words; ``None`` when they match."""
+    if not isinstance(theirs, dict):
+        return "did not answer with a fingerprint"
+    if theirs.get("p2c_analysis") != mine["p2c_analysis"]:
+        return (f"has p2c-analysis {theirs.get('p2c_analysis')}, this machine "
+                f"{mine['p2c_analysis']}")
+    if theirs.get("python") != mine["python"]:
+        return f"runs Python {theirs.get('python')}, this machine Python {mine['python']}"
+    if theirs.get("code") != mine["code"]:
+        return "runs different p2c_analysis code (same version number): update its checkout"
+    if theirs.get("data_digest") != mine["data_digest"]:
+        a, b = mine["data"], theirs.get("data") or {}
+        for name in sorted(set(a) | set(b)):
+            if a.get(name) != b.get(name):
+                what = "is missing" if name not in b else ("is extra" if name not in a
+                                                           else "differs")  # fmt: skip
+                return f"has different data: data/{name} {what}"
+        return "has different data files"
+    return None
+
+
+def lost_entry(spec: ReportSpec, err: BaseException, base: dict[str, Any]) -> dict[str, Any]:
+    """Manifest entry of a report whose task did not come back (worker died, cancelled...)."""
+    from p2c_analysis.execution import first_line, now
+
+    kind = type(err).__name__
+    reason = ("the worker rendering it died" if kind == "KilledWorker"
+              else f"{kind}: {first_line(err) or repr(err)}")  # fmt: skip
+    return {**base, "status": "failed", "finished": now(), "folder": None, "html": None,
+            "error": f"{reason}; render it again with --resume"}
+
+
+def _attachments(spec: ReportSpec) -> dict[str, list[Any]]:
+    """Input files a report's parameters name (absolute paths to files), sent with it."""
+    out: dict[str, list[Any]] = {}
+    for name, value in spec.parameters.items():
+        if isinstance(value, str) and value.startswith("/") and Path(value).is_file():
+            p = Path(value)
+            if p.stat().st_size > MAX_ATTACHMENT:
+                raise UsageError(f"parameter {name!r}: {p} is too large to send to the cluster")
+            out[name] = [p.name, p.read_bytes()]
+    return out
+
+
+class ClusterSession:
+    """A connection to a Dask scheduler for one run."""
+
+    def __init__(self, address: str, timeout: float = 20.0) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise UsageError("--scheduler needs the 'distributed' package "
+                             '(pip install -e ".[cluster]")') from None
+        self.address = address
+        try:
+            self.client = Client(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as err:
+            why = str(err).splitlines()[0] if str(err).strip() else type(err).__name__
+            raise UsageError(f"cannot reach the Dask scheduler at {address} ({why})") from None
+        self.executor = self.client.get_executor(pure=False)
+        self.futures: list[Future] = []
+
+    @property
+    def n_workers(self) -> int:
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def check_workers(self, wait: float = 30.0) -> None:
+        """Refuse (one line) unless every worker matches this machine (see module docstring)."""
+        try:
+            self.client.wait_for_workers(1, timeout=wait)
+        except (TimeoutError, OSError):
+            self.close()
+            raise UsageError(f"the Dask scheduler at {self.address} has no workers") from None
+        info = self.client.scheduler_info().get("workers", {})
+        many = [a for a, w in info.items() if int(w.get("nthreads", 1)) != 1]
+        if many:
+            self.close()
+            raise UsageError(f"Dask worker {many[0]} runs {info[many[0]].get('nthreads')} "
+                             "threads; start workers with --nthreads 1")
+        mine = fingerprint()
+        try:
+            theirs = self.client.run(_worker_fingerprint)
+        except Exception as err:  # noqa: BLE001 - e.g. p2c_analysis not importable there
+            self.close()
+            raise UsageError(f"cannot check the Dask workers at {self.address}: "
+                             f"{type(err).__name__}: {str(err).splitlines()[0]}") from None
+        for worker, fp in sorted(theirs.items()):
+            problem = difference(mine, fp)
+            if problem:
+                self.close()
+                raise UsageError(f"Dask worker {worker} {problem}; nothing was rendered")
+
+    def prestart_templates(self, preloads: list[str]) -> None:
+        """Start each worker's kernel template now, with these preloads (best effort)."""
+        from p2c_analysis import kernels
+
+        with contextlib.suppress(Exception):
+            self.client.run(kernels.prestart, preloads)
+
+    def submit(self, spec: ReportSpec, warm: bool, cell_timeout: float | None) -> Future:
+        from p2c_analysis.execution import execute_remote
+
+        payload = {
+            "name": spec.name, "notebook_name": spec.notebook.name,
+            "notebook": spec.notebook.read_bytes(), "parameters": dict(spec.parameters),
+            "attachments": _attachments(spec), "cell_timeout": cell_timeout, "warm": warm,
+        }
+        fut = self.executor.submit(execute_remote, payload)
+        self.futures.append(fut)
+        return fut
+
+    def cancel(self) -> None:
+        for fut in self.futures:
+            fut.cancel()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.executor.shutdown(wait=False)
+        with contextlib.suppress(Exception):
+            self.client.close()

@@ -1,0 +1,190 @@
+"""The front page of a run: ``<run>/index.html``, what a reviewer opens first.
+
+One card per report: its title, the headline numbers its notebook states, its parameters, its
+status and a link to its page; a failed report shows the cell line that raised and its error,
+with a link to the executed notebook. The header gives the run, the data vintage and a warning
+when any report rests on synthetic data. ``reports/latest/index.html`` is the newest run's.
+
+Headline numbers come from the ``summary.json`` a report notebook MAY write into its folder::
+
+    {"title": "Kenya", "headline": [{"label": "People offline", "value": "28.1 M"}],
+     "is_synthetic": false, "data_vintage": "WDI, 13 July 2026"}
+
+(read and checked by :func:`p2c_analysis.execution.read_summary`; without it the card shows
+the notebook's name and parameters). Like the reports, the page is self-contained: inline
+style only, no script, nothing loaded from the network; every text is HTML-escaped; a print
+style sheet keeps cards whole and prints link targets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from p2c_analysis import manifest as M
+
+INDEX = "index.html"
+
+_CSS = """
+:root { --ok: #1b7837; --failed: #b2182b; --other: #8c6d1f; --line: #d0d4da; --muted: #5b6470; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
+  margin: 0 auto; max-width: 72rem; padding: 1.5rem; color: #1f2328; line-height: 1.45; }
+header h1 { margin: 0 0 .3rem; font-size: 1.6rem; }
+.meta, .params, .files, .vintage { color: var(--muted); font-size: .9rem; }
+.banner { border: 3px solid #d55e00; background: #fff4e5; padding: .6rem .9rem; margin: .8rem 0;
+  font-weight: bold; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr));
+  gap: 1rem; margin-top: 1.2rem; padding: 0; list-style: none; }
+.card { border: 1px solid var(--line); border-left: 6px solid var(--other); border-radius: 6px;
+  padding: .8rem 1rem; background: #fff; }
+.card.ok { border-left-color: var(--ok); }
+.card.failed { border-left-color: var(--failed); }
+.card h2 { font-size: 1.1rem; margin: 0 0 .2rem; }
+.status { font-weight: bold; font-size: .85rem; text-transform: uppercase; letter-spacing: .03em; }
+.ok .status { color: var(--ok); } .failed .status { color: var(--failed); }
+.other .status { color: var(--other); }
+dl.headline { display: grid; grid-template-columns: auto auto; gap: .15rem .8rem; margin: .6rem 0; }
+dl.headline dt { color: var(--muted); } dl.headline dd { margin: 0; font-weight: 600;
+  text-align: right; font-variant-numeric: tabular-nums; }
+.error { background: #fdecee; border-radius: 4px; padding: .4rem .6rem; font-size: .9rem;
+  overflow-wrap: anywhere; }
+.error code { white-space: pre-wrap; }
+.tag { display: inline-block; font-size: .75rem; border: 1px solid #d55e00; color: #a8430a;
+  border-radius: 3px; padding: 0 .3rem; margin-left: .3rem; }
+footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  .cards { display: block; }
+  .card { break-inside: avoid; page-break-inside: avoid; margin: 0 0 .6rem;
+    border-left-width: 4px; }
+  a { color: inherit; text-decoration: none; }
+  .card h2 a[href]::after, .files a[href]::after { content: " (" attr(href) ")";
+    font-size: 8pt; font-weight: normal; color: var(--muted); }
+}
+"""
+
+
+def _e(text: Any) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def _href(path: str) -> str:
+    return _e(quote(path, safe="/"))
+
+
+def _title(entry: dict[str, Any]) -> str:
+    summary = entry.get("summary") or {}
+    if summary.get("title"):
+        return str(summary["title"])
+    stem = Path(str(entry.get("notebook") or entry.get("name") or "report")).stem
+    return stem.replace("_", " ").capitalize()
+
+
+def _param_text(params: Any) -> str:
+    if not isinstance(params, dict) or not params:
+        return "defaults"
+    return "; ".join(f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {v}"
+                     for k, v in params.items())  # fmt: skip
+
+
+def _card(run_dir: Path, e: dict[str, Any]) -> str:
+    status = str(e.get("status") or "pending")
+    kind = status if status in M.FINAL else "other"
+    name = str(e.get("name"))
+    folder = e.get("folder")
+    summary = e.get("summary") or {}
+    title = _e(_title(e))
+    html_rel = e.get("html")
+    if status == "ok" and html_rel and (run_dir / html_rel).is_file():
+        title = f'<a href="{_href(html_rel)}">{title}</a>'
+    parts = [f'<article class="card {kind}" id="{_e(name)}">', f"<h2>{title}</h2>"]
+    label = {"ok": "rendered", "failed": "failed"}.get(status, status)
+    sub = f' <span class="params">({_e(name)})</span>' if _e(name) != _title(e) else ""
+    tags = ' <span class="tag">synthetic data</span>' if summary.get("is_synthetic") else ""
+    parts.append(f'<p><span class="status">{_e(label)}</span>{sub}{tags}</p>')
+    items = summary.get("headline") or []
+    if items:
+        parts.append('<dl class="headline">' + "".join(
+            f"<div><dt>{_e(i.get('label'))}</dt><dd>{_e(i.get('value'))}</dd></div>"
+            for i in items) + "</dl>")  # fmt: skip
+    if status == "failed":
+        from p2c_analysis.execution import failure_location
+
+        where = failure_location(e)
+        where = f"<code>in {_e(where)}</code><br>" if where else ""
+        parts.append(f'<p class="error">{where}{_e(e.get("error"))}</p>')
+    params = e.get("effective_parameters") if isinstance(e.get("effective_parameters"), dict) \
+        else e.get("parameters")
+    parts.append(f'<p class="params">Parameters: {_e(_param_text(params))}</p>')
+    if summary.get("data_vintage"):
+        parts.append(f'<p class="vintage">Data: {_e(summary["data_vintage"])}</p>')
+    if summary.get("error"):
+        parts.append(f'<p class="vintage">{_e(summary["error"])}</p>')
+    links = []
+    if folder and (run_dir / folder).is_dir():
+        nb = Path(str(e.get("notebook") or name)).name
+        if (run_dir / folder / nb).is_file():
+            links.append(f'<a href="{_href(f"{folder}/{nb}")}">executed notebook</a>')
+        links.append(f'<a href="{_href(folder + "/")}">folder</a>')
+    if links:
+        parts.append(f'<p class="files">{" · ".join(links)}</p>')
+    parts.append("</article>")
+    return "\n".join(parts)
+
+
+def render_index(run_dir: Path, manifest: dict[str, Any] | None = None) -> str:
+    """The HTML text of the run's front page (from ``manifest.json`` and the report folders)."""
+    m = manifest if manifest is not None else M.read(run_dir)
+    reports = [r for r in m.get("reports") or [] if isinstance(r, dict)]
+    n_ok = sum(r.get("status") == "ok" for r in reports)
+    n_failed = sum(r.get("status") == "failed" for r in reports)
+    summaries = [r.get("summary") or {} for r in reports]
+    vintages = sorted({str(s["data_vintage"]) for s in summaries if s.get("data_vintage")})
+    synthetic = [r for r, s in zip(reports, summaries, strict=True) if s.get("is_synthetic")]
+    state = "finished" if m.get("finished") else (m.get("state") or "in progress")
+    run_id = _e(m.get("run_id") or run_dir.name)
+    head = [
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>Reports — run {run_id}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+        "<header>", "<h1>p2c-analysis reports</h1>",
+        f'<p class="meta">Run {run_id} · {_e(state)} · {n_ok} of {len(reports)} rendered'
+        + (f", {n_failed} failed" if n_failed else "")
+        + f" · started {_e(m.get('started'))}"
+        + (f" · finished {_e(m.get('finished'))}" if m.get("finished") else "")
+        + f" · p2c-analysis {_e(m.get('p2c_analysis_version'))}"
+        + f" · commit {_e(str(m.get('git_commit') or 'unknown')[:12])}</p>",
+    ]  # fmt: skip
+    if synthetic:
+        names = ", ".join(_e(_title(r)) for r in synthetic)
+        head.append(f'<p class="banner">&#9888; Synthetic data: {len(synthetic)} of '
+                    f"{len(reports)} reports rest on synthetic inputs ({names}). Their numbers "
+                    "are illustrations, not findings.</p>")
+    vintage = "; ".join(_e(v) for v in vintages) if vintages else \
+        "not stated by the reports (see each report's data section and manifest.json)"
+    head.append(f'<p class="vintage">Data vintage: {vintage}</p>')
+    head.append("</header>")
+    cards = [_card(run_dir, r) for r in reports]
+    tail = ['<footer><a href="manifest.json">manifest.json</a> (parameters, versions, data '
+            'checksums, timings) · <a href="logs/">logs/</a></footer>', "</body>", "</html>"]
+    return "\n".join([*head, '<main class="cards">', *cards, "</main>", *tail]) + "\n"
+
+
+def write_index(run_dir: Path, manifest: dict[str, Any] | None = None) -> Path | None:
+    """Write ``<run>/index.html`` atomically; ``None`` when it could not be written."""
+    target = run_dir / INDEX
+    tmp = run_dir / f".{INDEX}.{os.getpid()}.tmp"
+    try:
+        tmp.write_text(render_index(run_dir, manifest), encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError:
+        return None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    return target

@@ -1,0 +1,992 @@
+"""Report kernels: every report gets its own fresh kernel process, started warm.
+
+**Cold** (``p2c render --cold``, and the fallback): ``python -m ipykernel_launcher`` per report, as
+Jupyter does; the kernel imports pandas, matplotlib and the package and loads the reference
+data itself.
+
+**Warm** (default): a *template* process (``python -c ...serve...``, one per run, or one per
+Dask worker process) imports the scientific stack, the IPython kernel machinery and the package,
+then loads the bundled reference data while it waits (:data:`PRELOAD`). For each report it
+``fork()``\\ s a child that becomes an ordinary ipykernel (``IPKernelApp``) on the connection
+file jupyter_client wrote, in the report's folder, with the environment, standard streams
+and ``sys.argv``/``sys.path`` a cold kernel would have. The child starts with everything
+imported and loaded, but with a fresh IPython shell: an empty namespace, execution count 1, no
+state from any other report (each child is forked from the untouched template, never from a
+kernel that ran a report). The template never runs notebook code.
+
+What makes a warm kernel give the same bytes as a cold one:
+
+- the template only imports modules and calls cached, side-effect-free loaders;
+  it never touches pyplot state, never imports ``matplotlib_inline.backend_inline`` (whose import
+  hooks the inline backend into the shell) and never applies the house style;
+- provenance: loaders record the data files they read (``paths.track``); the template installs
+  :func:`p2c_analysis.cache.replay_provenance` before preloading, so a cached result replays its
+  files into the child's record when the report uses it, and the template's own record is
+  cleared: ``data_files.json`` lists exactly the files the report used;
+- NumPy's global random state is reseeded in each child (``random`` reseeds itself after fork).
+
+Processes: the template dies with the process that started it (parent-death signal plus a
+``pidfd`` watch) and kills its kernels when it goes; each kernel gets SIGKILL when the template
+dies; a kernel whose requesting worker dies is killed by the template.
+
+The jupyter_client side is :class:`ForkProvisioner`, used by the kernel manager from
+:func:`kernel_manager_class`; nbclient and papermill see an ordinary kernel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import functools
+import gc
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from p2c_analysis import lifecycle
+
+#: Environment of every kernel (and of the template): no GUI, no start-up chatter. Matplotlib
+#: draws with Agg through the inline backend (plain ``Agg`` would drop every figure from the
+#: report: nothing displays them); setting it explicitly overrides a GUI backend a user's shell
+#: may export.
+KERNEL_ENV: dict[str, str] = {
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    "JUPYTER_PLATFORM_DIRS": "1",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+}
+KERNEL_NAME = "python3"
+
+#: Modules the template imports before serving (third-party first, then the package).
+WARM_IMPORTS: tuple[str, ...] = (
+    "numpy", "pandas", "pyarrow", "pyarrow.parquet", "matplotlib", "matplotlib.pyplot",
+    "matplotlib.dates", "matplotlib.ticker", "seaborn",
+    "IPython", "IPython.core.interactiveshell", "IPython.display", "IPython.core.pylabtools",
+    "IPython.core.completer", "IPython.core.debugger", "IPython.core.history", "jedi", "parso",
+    "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.comm",
+    "ipykernel.debugger", "jupyter_client.session", "zmq", "tornado.ioloop", "tornado.queues",
+    "sqlite3", "pdb", "http.server", "xmlrpc.server", "psutil", "faulthandler", "resource",
+    "IPython.core.completerlib", "IPython.core.oinspect", "IPython.extensions.storemagic",
+    "IPython.utils.wildcard", "tornado.platform.asyncio", "matplotlib.backends.backend_agg",
+    "IPython.core.magics.pylab", "IPython.core.magics.execution", "PIL.features",
+)  # fmt: skip
+
+#: Loaders the template calls while it waits, most used first: ``(module:function, literal
+#: arguments, token)``. Each is cached in the package; a failing one is skipped (the report then
+#: loads it itself, and fails there if it must). With a token, the loader is only preloaded when
+#: one of the run's notebooks mentions it (the map shapes take seconds and few reports draw maps).
+PRELOAD: tuple[tuple[str, tuple[Any, ...], str | None], ...] = (
+    ("p2c_analysis.countries:reference", (), None),
+    ("p2c_analysis.countries:group_labels", (), None),
+    ("p2c_analysis.countries:resolve", ("Kenya",), None),
+    ("p2c_analysis.countries:resolve_region", ("Africa",), None),
+    ("p2c_analysis.countries:members", ("LDC", 2024), None),
+    ("p2c_analysis.connectivity:country_year", ("linear",), None),
+    ("p2c_analysis.fx:rates", (), None),
+    ("p2c_analysis.fx:currency_map", (), None),
+    ("p2c_analysis.milestones:load_milestones", (), None),
+    ("p2c_analysis.connectivity:itu_aggregates", (), None),
+    ("p2c_analysis.record:load_record_files", (), None),
+    ("p2c_analysis.parsing:category_synonyms", (), None),
+    ("p2c_analysis.maps:shapes", (), "maps"),
+)
+ENV_PRELOADS = "P2C_TEMPLATE_PRELOADS"
+
+_FORK_TIMEOUT = 180.0  # seconds to wait for a fork (the template may still be importing)
+_MAX_MSG = 1 << 20
+
+
+def warm_supported() -> bool:
+    """Warm kernels need ``fork()`` and Unix sequenced-packet sockets (Linux); elsewhere every
+    kernel starts cold."""
+    return (sys.platform.startswith("linux") and hasattr(os, "fork")
+            and hasattr(socket, "SOCK_SEQPACKET") and hasattr(socket, "send_fds"))
+
+
+class TemplateUnavailable(RuntimeError):
+    """The template process is gone or does not answer; the caller starts a cold kernel."""
+
+
+# ================================================================================================
+# client side: the handle on a template, per process
+# ================================================================================================
+class Template:
+    """Handle on a template process. :meth:`start` launches one; processes forked from the
+    starter (the runner's pool workers) inherit the handle and open their own channel to it."""
+
+    def __init__(self, control: socket.socket, proc: subprocess.Popen | None) -> None:
+        self.control = control
+        self.proc = proc
+        self.starter_pid = os.getpid()
+        self._channel: socket.socket | None = None
+        self._channel_pid: int | None = None
+        self._lock = threading.Lock()
+        self.dead_reason: str | None = None
+
+    @classmethod
+    def start(cls, log: Path | None = None, env: dict[str, str] | None = None,
+              preloads: Sequence[str] | None = None) -> Template:
+        """Launch a template (``log`` receives what it prints). Returns at once: it imports
+        and loads while the caller goes on; the first fork request waits for the imports.
+        ``preloads``: the :data:`PRELOAD` targets to load (default all; see
+        :func:`preloads_for`)."""
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        full_env = {**os.environ, **KERNEL_ENV, **(env or {})}
+        if preloads is not None:
+            full_env[ENV_PRELOADS] = ",".join(preloads)
+        main_thread = threading.current_thread() is threading.main_thread()
+        code = "from p2c_analysis.kernels import _serve_main; _serve_main()"
+        argv = [sys.executable, "-c", code, str(theirs.fileno()), str(os.getpid()),
+                "1" if main_thread else "0"]  # fmt: skip
+        out: Any = tempfile.TemporaryFile()  # noqa: SIM115 - until set_log names a file
+        log_file = out
+        if log is not None:
+            with contextlib.suppress(OSError):
+                log_file.close()
+                log_file = open(log, "ab")  # noqa: SIM115 - handed to the child
+                out = log_file
+        try:
+            proc = subprocess.Popen(
+                argv, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=out,
+                stderr=out, env=full_env, cwd=str(Path(__file__).resolve().parent.parent),
+            )
+        finally:
+            theirs.close()
+            if log_file is not None:
+                log_file.close()
+        return cls(mine, proc)
+
+    def set_log(self, log: Path) -> None:
+        """From now on the template writes to ``log`` (what it wrote so far is copied there)."""
+        with contextlib.suppress(OSError), open(log, "ab") as f:
+            msg = json.dumps({"op": "log"}).encode()
+            socket.send_fds(self.control, [msg], [f.fileno()])
+
+    def kill(self) -> None:
+        """Stop the template at once (nothing ran on it yet: e.g. the command was refused)."""
+        if self.proc is not None and os.getpid() == self.starter_pid:
+            with contextlib.suppress(OSError):
+                self.proc.kill()
+            self.proc.wait()
+        with contextlib.suppress(OSError):
+            self.control.close()
+
+    # --- a private channel per process ---------------------------------------------------------
+    def _chan(self) -> socket.socket:
+        if self.dead_reason:
+            raise TemplateUnavailable(self.dead_reason)
+        if self._channel is not None and self._channel_pid == os.getpid():
+            return self._channel
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        hello = json.dumps({"op": "hello", "owner": os.getpid()}).encode()
+        try:
+            socket.send_fds(self.control, [hello], [theirs.fileno()])
+        except OSError as err:
+            mine.close()
+            self.dead_reason = f"template unreachable ({err.strerror or err})"
+            raise TemplateUnavailable(self.dead_reason) from None
+        finally:
+            theirs.close()
+        self._lock = threading.Lock()  # a forked child must not inherit a held lock
+        self._channel, self._channel_pid = mine, os.getpid()
+        return mine
+
+    def _ask(self, request: dict[str, Any], fds: Sequence[int] = (),
+             timeout: float = _FORK_TIMEOUT) -> dict[str, Any]:
+        chan = self._chan()
+        with self._lock:
+            try:
+                socket.send_fds(chan, [json.dumps(request).encode()], list(fds))
+                ready, _, _ = select.select([chan], [], [], timeout)
+                if not ready:
+                    raise TemplateUnavailable(f"template did not answer within {timeout:.0f} s")
+                data = chan.recv(_MAX_MSG)
+            except OSError as err:
+                data = b""
+                reason = f"template channel failed ({err.strerror or err})"
+            else:
+                reason = "template process exited"
+            if not data:
+                self.dead_reason = reason
+                raise TemplateUnavailable(reason)
+        return json.loads(data)
+
+    def fork_kernel(self, argv: Sequence[str], env: dict[str, str], cwd: str,
+                    fds: Sequence[int], spare: bool = False) -> int:
+        """A new kernel process (its PID): ``argv`` is the kernel command jupyter_client built
+        (``python -m ipykernel_launcher -f CONNECTION_FILE ...``), ``fds`` its stdin, stdout
+        and stderr. ``spare``: a fourth fd is a socket on which the kernel, once initialised,
+        waits for its report's working folder and environment before it starts serving."""
+        reply = self._ask({"op": "fork", "argv": list(argv), "env": dict(env), "cwd": cwd,
+                           "spare": spare}, fds)
+        if "pid" not in reply:
+            raise TemplateUnavailable(str(reply.get("error", "fork refused")))
+        return int(reply["pid"])
+
+    def returncode(self, pid: int) -> int | None:
+        """Exit status of kernel ``pid`` once the template has reaped it (negative: signal)."""
+        try:
+            reply = self._ask({"op": "status", "pid": pid}, timeout=10.0)
+        except TemplateUnavailable:
+            return -signal.SIGKILL
+        return reply.get("returncode")
+
+    def close(self) -> None:
+        """Stop the template (only in the process that started it) and its kernels."""
+        with contextlib.suppress(OSError):
+            self.control.close()
+        if self.proc is not None and os.getpid() == self.starter_pid:
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+_TEMPLATE: Template | None = None
+_TEMPLATE_LOCK = threading.Lock()
+
+
+def set_template(template: Template | None) -> None:
+    """Use ``template`` in this process (and in processes forked from it from now on)."""
+    global _TEMPLATE
+    _TEMPLATE = template
+
+
+def current_template(start: bool = True) -> Template | None:
+    """This process's template: the one set (or inherited from the runner), else — when
+    ``start`` — a new one (Dask workers start their own on first use)."""
+    global _TEMPLATE
+    with _TEMPLATE_LOCK:
+        if _TEMPLATE is not None and _TEMPLATE.dead_reason is None:
+            return _TEMPLATE
+        if not start or not warm_supported():
+            return None
+        _TEMPLATE = Template.start()
+        atexit.register(_at_exit, _TEMPLATE)
+        return _TEMPLATE
+
+
+def _at_exit(template: Template) -> None:
+    """A process that started its own template (a Dask worker, a notebook calling the runner
+    in-process) stops it and its spare kernel on the way out, quietly."""
+    discard_spare()
+    if os.getpid() == template.starter_pid:
+        template.kill()
+
+
+# ================================================================================================
+# jupyter_client side
+# ================================================================================================
+class ForkedKernel:
+    """``subprocess.Popen``-like handle on a kernel forked by the template (not our child)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int, template: Template) -> None:
+        self.pid = pid
+        self.template = template
+        self.returncode: int | None = None
+        self._fd = lifecycle.pidfd(pid)
+
+    def poll(self) -> int | None:
+        if self.returncode is None and lifecycle.has_exited(self._fd, self.pid):
+            code = self.template.returncode(self.pid)
+            self.returncode = code if code is not None else -signal.SIGKILL
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+            if self._fd is not None:
+                select.select([self._fd], [], [], 0.1)
+            else:
+                time.sleep(0.05)
+        return int(self.returncode or 0)
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is not None:
+            return
+        sender = getattr(signal, "pidfd_send_signal", None)
+        if self._fd is not None and sender is not None:
+            sender(self._fd, sig)
+        else:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+_launch = threading.local()
+
+
+def last_launch() -> dict[str, Any]:
+    """How this thread's latest kernel was started: ``{"mode": "warm"|"cold", "reason"?,
+    "spare"?}`` (``spare``: it was forked and initialised while the previous report ran)."""
+    return dict(getattr(_launch, "info", None) or {"mode": "cold"})
+
+
+#: Folder for kernel connection files (set per report by the runner: inside the run's folder).
+_CONNECTION_DIR: list[Path | None] = [None]
+#: Whether the next kernel may be prepared while a report runs (see :class:`_Spare`).
+_SPARES_ON: list[bool] = [False]
+
+
+def use_connection_dir(folder: Path | None, spares: bool = False) -> None:
+    """Write kernel connection files into ``folder`` (``None``: jupyter's runtime folder).
+    ``spares``: keep one kernel ready ahead in ``folder`` (a folder that outlives the report:
+    the run's ``.kernels``)."""
+    _CONNECTION_DIR[0] = folder
+    _SPARES_ON[0] = spares and folder is not None
+    if not _SPARES_ON[0]:
+        discard_spare()
+
+
+class _Spare:
+    """A kernel forked and initialised ahead, waiting on ``wake`` for its report's working
+    folder and environment (sent just before the report's first cell): a report's kernel start
+    costs a message instead of an IPython start-up. Its own output goes to ``log`` until the
+    report collects it (:func:`collect_kernel_log`)."""
+
+    def __init__(self, kernel: ForkedKernel, argv: list[str], connection_file: Path,
+                 wake: socket.socket, log: Path) -> None:
+        self.kernel, self.argv, self.connection_file = kernel, argv, connection_file
+        self.wake, self.log = wake, log
+
+    def matches(self, cmd: Sequence[str]) -> bool:
+        """Same command but for the connection file (``-f FILE`` at positions 3-4)."""
+        return list(cmd[:3]) + list(cmd[5:]) == self.argv[:3] + self.argv[5:]
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.wake.close()
+        with contextlib.suppress(OSError):
+            self.kernel.kill()
+        for f in (self.connection_file, self.log):
+            with contextlib.suppress(OSError):
+                f.unlink()
+
+
+_SPARE: dict[int, _Spare] = {}
+
+
+def discard_spare() -> None:
+    """Stop this process's spare kernel, if any."""
+    spare = _SPARE.pop(os.getpid(), None)
+    if spare is not None:
+        spare.discard()
+
+
+def _prepare_spare(tpl: Template, argv: Sequence[str], env: dict[str, str]) -> None:
+    """Fork the next report's kernel now (best effort): a fresh connection file in the
+    connection folder, the same command line, this report's environment (replaced on wake)."""
+    folder = _CONNECTION_DIR[0]
+    if folder is None or not _SPARES_ON[0] or os.getpid() in _SPARE:
+        return
+    import zmq
+    from jupyter_client.connect import write_connection_file
+    from jupyter_client.session import new_id_bytes
+
+    conn = folder / f"kernel-{uuid.uuid4()}.json"
+    keys: dict[str, Any] = {}
+    if zmq.has("curve"):
+        keys["curve_publickey"], keys["curve_secretkey"] = zmq.curve_keypair()
+    log = folder / f"spare-{uuid.uuid4().hex[:8]}.log"
+    try:
+        write_connection_file(str(conn), ip="127.0.0.1", key=new_id_bytes(), transport="tcp",
+                              kernel_name=KERNEL_NAME, **keys)
+        cmd = [*argv[:4], str(conn), *argv[5:]]
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with open(os.devnull, "rb") as devnull, open(log, "ab") as out:
+            try:
+                pid = tpl.fork_kernel(cmd, env, str(folder),
+                                      [devnull.fileno(), out.fileno(), out.fileno(),
+                                       theirs.fileno()], spare=True)
+            finally:
+                theirs.close()
+    except (OSError, TemplateUnavailable):
+        for f in (conn, log):
+            with contextlib.suppress(OSError):
+                f.unlink()
+        return
+    _SPARE[os.getpid()] = _Spare(ForkedKernel(pid, tpl), cmd, conn, mine, log)
+
+
+def prepare_next_kernel(**_hook_args: Any) -> None:
+    """Fork the next report's kernel now, like this thread's latest one. Called (as nbclient's
+    ``on_notebook_start`` hook) once the current kernel answers, so that the spare's start-up
+    runs beside the report's cells rather than competing with its kernel's own start."""
+    args = getattr(_launch, "next_spare", None)
+    _launch.next_spare = None
+    if args is not None:
+        _prepare_spare(*args)
+
+
+def _take_spare(cmd: Sequence[str]) -> _Spare | None:
+    spare = _SPARE.pop(os.getpid(), None)
+    if spare is None:
+        return None
+    if spare.kernel.poll() is not None or not spare.matches(cmd) or \
+            not spare.connection_file.is_file():
+        spare.discard()
+        return None
+    return spare
+
+
+def collect_kernel_log(log: Path) -> None:
+    """Append what this thread's latest kernel printed on its own (a spare's log) to ``log``."""
+    spare_log = getattr(_launch, "spare_log", None)
+    _launch.spare_log = None
+    if spare_log is None:
+        return
+    with contextlib.suppress(OSError):
+        data = Path(spare_log).read_bytes()
+        if data:
+            with open(log, "ab") as f:
+                f.write(data)
+    with contextlib.suppress(OSError):
+        Path(spare_log).unlink()
+
+
+@functools.cache
+def kernel_manager_class(warm: bool = False) -> type:
+    """The kernel manager for report kernels. ``python3`` is always the ipykernel of this
+    interpreter (not whatever kernelspec a user folder holds); the ZeroMQ channels use CurveZMQ
+    encryption when available, which is also what stops ipykernel 7's start-up warning "Kernel
+    is running over TCP without encryption"; connection files go where
+    :func:`use_connection_dir` says. ``warm``: kernels are forked from this process's template
+    (:func:`current_template`), falling back to a cold start if it is unavailable."""
+    from queue import Empty
+
+    import zmq
+    from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning import LocalProvisioner
+    from jupyter_core.utils import ensure_async
+    from traitlets import Any as AnyTrait
+
+    class ForkProvisioner(LocalProvisioner):
+        """Starts the kernel by asking the template to fork one (see the module docstring)."""
+
+        template = AnyTrait(None, allow_none=True)
+        spare = AnyTrait(None, allow_none=True)
+
+        async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
+            km = self.parent
+            if self.template is not None and km is not None:
+                extra = list(kwargs.get("extra_arguments") or [])
+                spare = _take_spare(km.format_kernel_cmd(extra_arguments=extra))
+                if spare is not None:  # its connection file, ports and keys become ours
+                    kwargs.pop("extra_arguments", None)
+                    km.load_connection_file(str(spare.connection_file))
+                    km.connection_file = str(spare.connection_file)
+                    km._connection_file_written = True  # so it goes with the kernel
+                    self.connection_info = km.get_connection_info()
+                    self.spare = spare
+                    base = super(LocalProvisioner, self)  # KernelProvisionerBase: env only
+                    return await base.pre_launch(cmd=km.format_kernel_cmd(extra_arguments=extra),
+                                                 **kwargs)
+            return await super().pre_launch(**kwargs)
+
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> dict[str, Any]:
+            tpl = self.template
+            if tpl is None or list(cmd[1:3]) != ["-m", "ipykernel_launcher"]:
+                _launch.info = {"mode": "cold", "reason": "no template"}
+                return await super().launch_kernel(cmd, **kwargs)
+            env = dict(kwargs.get("env") or os.environ)
+            cwd = str(kwargs.get("cwd") or os.getcwd())
+            spare, self.spare = self.spare, None
+            if spare is not None:
+                try:
+                    spare.wake.send(json.dumps({"cwd": cwd, "env": env}).encode())
+                    spare.wake.close()
+                except OSError:
+                    spare.discard()  # then fork one now, on the same connection file
+                else:
+                    _launch.info, _launch.spare_log = {"mode": "warm", "spare": True}, spare.log
+                    return self._adopt(spare.kernel, tpl, cmd, env, cwd)
+            with open(os.devnull, "rb") as devnull:
+                try:
+                    pid = tpl.fork_kernel(cmd, env, cwd, [devnull.fileno(), 1, 2])
+                except TemplateUnavailable as err:
+                    _launch.info = {"mode": "cold", "reason": str(err)}
+                    return await super().launch_kernel(cmd, **kwargs)
+            _launch.info, _launch.spare_log = {"mode": "warm"}, None
+            return self._adopt(ForkedKernel(pid, tpl), tpl, cmd, env, cwd)
+
+        def _adopt(self, kernel: ForkedKernel, tpl: Template, cmd: list[str],
+                   env: dict[str, str], cwd: str) -> dict[str, Any]:
+            self.process = kernel
+            self.pid = self.pgid = kernel.pid
+            self.cwd = cwd
+            _launch.next_spare = (tpl, cmd, env)  # see prepare_next_kernel
+            return self.connection_info
+
+        async def wait(self) -> int | None:
+            """As LocalProvisioner.wait, polling every 5 ms instead of 100 ms (a killed
+            kernel is gone within milliseconds; every report waits for its kernel)."""
+            if not isinstance(self.process, ForkedKernel):
+                return await super().wait()
+            while self.process.poll() is None:
+                await asyncio.sleep(0.005)
+            code, self.process = self.process.returncode, None
+            return code
+
+    class ReportKernelClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            """jupyter_client's wait for a kernel_info reply with IOPub connected, then a
+            flush of IOPub that takes what has arrived instead of waiting for 0.2 s of silence
+            (nbclient only reads replies to its own requests): 0.2 s less per report."""
+            deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
+            while True:
+                self.kernel_info()
+                try:
+                    msg = await ensure_async(self.shell_channel.get_msg(timeout=1))
+                except Empty:
+                    msg = None
+                if msg is not None and msg["msg_type"] == "kernel_info_reply":
+                    try:  # IOPub is connected when the reply's status messages come through
+                        await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(msg)
+                        break
+                if not await ensure_async(self.is_alive()):
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+            while True:
+                try:
+                    await ensure_async(self.iopub_channel.get_msg(timeout=0.01))
+                except Empty:
+                    return
+
+    class ReportKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            if zmq.has("curve"):
+                kwargs.setdefault("transport_encryption", "auto")
+            super().__init__(**kwargs)
+            self.client_factory = ReportKernelClient
+            folder = _CONNECTION_DIR[0]
+            if folder is not None and not self.connection_file:
+                self.connection_file = str(folder / f"kernel-{uuid.uuid4()}.json")
+
+        @property
+        def kernel_spec(self) -> KernelSpec | None:
+            if self.kernel_name == KERNEL_NAME:
+                if getattr(self, "_p2c_spec", None) is None:
+                    self._p2c_spec = KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
+                return self._p2c_spec
+            return super().kernel_spec
+
+        async def _async_wait(self, pollinterval: float = 0.005) -> None:
+            # a report's kernel is killed at its end: look for its exit every 5 ms, not 100
+            await super()._async_wait(pollinterval=pollinterval)
+
+        async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+            _launch.info = {"mode": "cold"}
+            if warm and self.provisioner is None:
+                try:
+                    tpl = current_template()
+                except OSError as err:  # could not even start one
+                    tpl = None
+                    _launch.info = {"mode": "cold", "reason": f"no template ({err})"}
+                if tpl is not None:
+                    self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(
+                        uuid.uuid4())
+                    self.provisioner = ForkProvisioner(
+                        kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self,
+                        template=tpl,
+                    )
+            return await super()._async_pre_start_kernel(**kw)
+
+    return ReportKernelManager
+
+
+# ================================================================================================
+# server side: the template process
+# ================================================================================================
+def _serve_main() -> None:
+    """Entry point of the template process: ``argv = [fd, parent pid, parent-death flag]``."""
+    fd, parent, pdeath = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
+    control = socket.socket(fileno=fd)
+    base_path = [p for p in sys.path[1:]]  # sys.path[0] is "" for ``python -c``
+    server = _Server(control, parent, base_path)
+    lifecycle.set_process_name("p2c-template")
+    if pdeath:
+        lifecycle.set_parent_death_signal(signal.SIGTERM)
+    if os.getppid() != parent:
+        return
+    server.run()
+
+
+class _Server:
+    """The template's loop: imports, then fork requests; preloads data when idle."""
+
+    def __init__(self, control: socket.socket, parent: int, base_path: list[str]) -> None:
+        self.control = control
+        self.parent = parent
+        self.parent_fd = lifecycle.pidfd(parent)
+        self.base_path = base_path
+        self.channels: dict[int, tuple[socket.socket, int, int | None]] = {}  # fd → sock, owner
+        self.kernels: dict[int, int] = {}  # kernel pid → owner pid
+        self.exit_codes: dict[int, int] = {}
+        self.stop = False
+        wanted = os.environ.get(ENV_PRELOADS)
+        self.preload = [p for p in PRELOAD if wanted is None or p[0] in wanted.split(",")]
+
+    # --- life ------------------------------------------------------------------------------------
+    def run(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle
+        signal.signal(signal.SIGTERM, self._on_term)
+        try:
+            self._warm_imports()
+            while not self.stop:
+                self._step()
+        finally:
+            self._kill_all()
+
+    def _on_term(self, signum: int, frame: Any) -> None:
+        self.stop = True
+
+    def _warm_imports(self) -> None:
+        import importlib
+
+        os.environ.update(KERNEL_ENV)
+        for name in (*WARM_IMPORTS, *package_modules()):
+            try:
+                importlib.import_module(name)
+            except Exception as err:  # noqa: BLE001 - a missing optional module is no reason to stop
+                print(f"p2c template: import {name} failed: {err}", file=sys.stderr)
+        from p2c_analysis import cache, paths
+
+        if paths._FILES_READ:  # against the contract: importing a module reads no data
+            print("p2c template: modules read data files when imported (their reports' "
+                  f"data_files.json may miss them): {sorted(paths._FILES_READ)}", file=sys.stderr)
+
+        with contextlib.suppress(Exception):  # every kernel asks; the answer is the machine's
+            from jupyter_client import localinterfaces
+
+            localinterfaces.local_ips()
+        cache.replay_provenance()
+        _forget_use()
+        gc.collect()
+        gc.freeze()
+
+    def _preload_one(self) -> None:
+        import importlib
+
+        target, args, _token = self.preload.pop(0)
+        module, _, func = target.partition(":")
+        try:
+            loader = getattr(importlib.import_module(module), func)
+        except (ImportError, AttributeError):
+            loader = None  # not in this version of the package
+        try:
+            if loader is not None:
+                loader(*args)
+        except Exception as err:  # noqa: BLE001 - the report will load it (and fail) itself
+            print(f"p2c template: preload {target} failed: {err}", file=sys.stderr)
+        _forget_use()
+        if not self.preload:
+            gc.collect()
+            gc.freeze()
+
+    # --- the loop --------------------------------------------------------------------------------
+    def _watched(self) -> list[Any]:
+        fds: list[Any] = [self.control]
+        for sock, _owner, owner_fd in self.channels.values():
+            fds.append(sock)
+            if owner_fd is not None:
+                fds.append(owner_fd)
+        if self.parent_fd is not None:
+            fds.append(self.parent_fd)
+        return fds
+
+    def _step(self) -> None:
+        timeout = 0.0 if self.preload else 0.5
+        try:
+            ready, _, _ = select.select(self._watched(), [], [], timeout)
+        except InterruptedError:
+            ready = []
+        self._reap()
+        if self.parent_fd is not None and self.parent_fd in ready or os.getppid() != self.parent:
+            self.stop = True
+            return
+        if not ready:
+            if self.preload:
+                self._preload_one()
+            return
+        for item in ready:
+            if item is self.control:
+                self._accept()
+            elif isinstance(item, socket.socket):
+                self._serve(item)
+            else:
+                self._owner_gone(item)
+
+    def _accept(self) -> None:
+        data, fds, _flags, _addr = socket.recv_fds(self.control, _MAX_MSG, 4)
+        if not data:  # every holder of the control socket is gone
+            self.stop = True
+            return
+        msg = json.loads(data)
+        if msg.get("op") == "hello" and fds:
+            sock = socket.socket(fileno=fds[0])
+            owner = int(msg.get("owner") or 0)
+            self.channels[sock.fileno()] = (sock, owner, lifecycle.pidfd(owner) if owner else None)
+            for extra in fds[1:]:
+                os.close(extra)
+        elif msg.get("op") == "log" and len(fds) == 1:
+            _move_output(fds[0])
+        else:
+            for extra in fds:
+                os.close(extra)
+
+    def _close_channel(self, sock: socket.socket) -> None:
+        entry = self.channels.pop(sock.fileno(), None)
+        if entry is None:
+            return
+        _sock, owner, owner_fd = entry
+        self._kill_owned(owner)
+        sock.close()
+        if owner_fd is not None:
+            os.close(owner_fd)
+
+    def _owner_gone(self, owner_fd: int) -> None:
+        for sock, _owner, fd in list(self.channels.values()):
+            if fd == owner_fd:
+                self._close_channel(sock)
+
+    def _serve(self, sock: socket.socket) -> None:
+        try:
+            data, fds, _flags, _addr = socket.recv_fds(sock, _MAX_MSG, 4)
+        except OSError:
+            data, fds = b"", []
+        if not data:
+            self._close_channel(sock)
+            return
+        msg = json.loads(data)
+        reply: dict[str, Any]
+        if msg.get("op") == "fork" and len(fds) == (4 if msg.get("spare") else 3):
+            owner = self.channels[sock.fileno()][1]
+            try:
+                pid = os.fork()
+            except OSError as err:
+                reply = {"error": f"fork failed: {err.strerror}"}
+            else:
+                if pid == 0:  # the child: never returns
+                    self._become_kernel(msg, fds)
+                self.kernels[pid] = owner
+                reply = {"pid": pid}
+        elif msg.get("op") == "status":
+            pid = int(msg.get("pid") or 0)
+            self._reap()
+            reply = {"returncode": self.exit_codes.get(pid)}
+        else:
+            reply = {"error": "unknown request"}
+        for fd in fds:
+            os.close(fd)
+        with contextlib.suppress(OSError):
+            sock.send(json.dumps(reply).encode())
+
+    # --- kernels ---------------------------------------------------------------------------------
+    def _reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.kernels.pop(pid, None)
+            self.exit_codes[pid] = os.waitstatus_to_exitcode(status)
+            if len(self.exit_codes) > 1000:
+                self.exit_codes.pop(next(iter(self.exit_codes)))
+
+    def _kill_owned(self, owner: int | None) -> None:
+        for pid, who in list(self.kernels.items()):
+            if owner is None or who == owner:
+                _kill_group(pid)
+        self._reap()
+
+    def _kill_all(self) -> None:
+        self._kill_owned(None)
+        deadline = time.monotonic() + 5
+        while self.kernels and time.monotonic() < deadline:
+            time.sleep(0.05)
+            self._reap()
+
+    def _become_kernel(self, msg: dict[str, Any], fds: list[int]) -> None:
+        """In the forked child: turn into an ipykernel as ``python -m ipykernel_launcher``
+        would start it. Never returns."""
+        code = 1
+        try:
+            os.setsid()  # own process group, as jupyter_client's start_new_session
+            lifecycle.set_parent_death_signal(signal.SIGKILL)
+            lifecycle.set_process_name("p2c-kernel")
+            template_pid = os.getppid()
+            for sock, _owner, owner_fd in self.channels.values():
+                sock.close()
+                if owner_fd is not None:
+                    os.close(owner_fd)
+            self.control.close()
+            if self.parent_fd is not None:
+                os.close(self.parent_fd)
+            wake = socket.socket(fileno=fds.pop()) if msg.get("spare") else None
+            for target, fd in enumerate(fds):
+                os.dup2(fd, target)
+                os.close(fd)
+            for sig in (signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP):
+                signal.signal(sig, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            os.chdir(msg["cwd"])
+            os.environ.clear()
+            os.environ.update(msg["env"])
+            os.environ["JPY_PARENT_PID"] = str(template_pid)  # ipykernel's own parent watch
+            _fresh_random_state()
+            import ipykernel_launcher
+
+            sys.argv = [ipykernel_launcher.__file__, *msg["argv"][3:]]
+            sys.path[:] = list(self.base_path)  # the launcher's view: cwd not on the path
+            from ipykernel import kernelapp
+
+            try:  # parent_handle defaults to JPY_PARENT_PID as it was in the template
+                app = kernelapp.IPKernelApp.instance(parent_handle=template_pid)
+                app.initialize()
+                if wake is not None:
+                    _await_report(app, wake)
+                app.start()
+                code = 0
+            except SystemExit as done:
+                code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        except BaseException:  # noqa: BLE001 - report it in the kernel's log, then exit
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            with contextlib.suppress(Exception):
+                import atexit
+
+                atexit._run_exitfuncs()
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(code)
+
+
+def _forget_use() -> None:
+    """The template's reading of data is not any report's: clear the records a report inherits
+    (data files read, derived tables used)."""
+    from p2c_analysis import cache, paths
+
+    paths._FILES_READ.clear()
+    cache._USES.clear()
+
+
+def package_modules() -> list[str]:
+    """Every module of the package but the runner's (``cache.RUNNER_MODULES``), whatever
+    modules there are: the template imports them all, the cache module first."""
+    import pkgutil
+
+    import p2c_analysis
+    from p2c_analysis.cache import RUNNER_MODULES
+
+    names = [m.name for m in pkgutil.iter_modules(p2c_analysis.__path__)]
+    return ["p2c_analysis.cache"] + [f"p2c_analysis.{n}" for n in names
+                                     if n not in RUNNER_MODULES]
+
+
+def preloads_for(notebooks: Sequence[Path]) -> list[str]:
+    """The :data:`PRELOAD` targets worth loading for these notebooks: those without a token,
+    and those whose token one of the notebooks mentions."""
+    text = ""
+    for nb in notebooks:
+        with contextlib.suppress(OSError):
+            text += Path(nb).read_text(encoding="utf-8", errors="replace")
+    return [t for t, _args, token in PRELOAD if token is None or token in text]
+
+
+def prestart(preloads: Sequence[str] | None = None) -> bool:
+    """Start this process's template now (a Dask worker, before its first report) so it warms
+    up while the runner prepares. Returns whether a template is running."""
+    global _TEMPLATE
+    with _TEMPLATE_LOCK:
+        if _TEMPLATE is None or _TEMPLATE.dead_reason is not None:
+            _TEMPLATE = Template.start(preloads=preloads)
+            atexit.register(_at_exit, _TEMPLATE)
+    return True
+
+
+def _move_output(fd: int) -> None:
+    """Copy what the template printed so far (standard error) to ``fd``, then print there."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with contextlib.suppress(OSError):
+        os.lseek(2, 0, os.SEEK_SET)
+        while chunk := os.read(2, 1 << 16):
+            os.write(fd, chunk)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def _await_report(app: Any, wake: socket.socket) -> None:
+    """In a spare kernel, initialised: wait for the report (its working folder and
+    environment), then look as if started there. Exits if the worker goes away instead."""
+    data = wake.recv(_MAX_MSG)
+    wake.close()
+    if not data:
+        os._exit(0)
+    msg = json.loads(data)
+    os.chdir(msg["cwd"])
+    os.environ.clear()
+    os.environ.update(msg["env"])
+    os.environ["JPY_PARENT_PID"] = str(os.getppid())
+    shell = getattr(app, "shell", None)
+    history = getattr(shell, "history_manager", None)
+    if history is not None:  # IPython's directory history starts at the working folder
+        history.dir_hist[:] = [Path.cwd()]
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _fresh_random_state() -> None:
+    """Reseed NumPy's global generator (a forked child would share the template's state)."""
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()
+
+
+def preload_targets() -> list[str]:
+    """Names of the loaders the template preloads (documentation, tests)."""
+    return [t for t, _, _ in PRELOAD]
+

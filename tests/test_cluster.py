@@ -1,0 +1,159 @@
+"""Batches beyond one machine (issue 12): ``p2c batch ... --scheduler ADDRESS`` on a Dask
+``LocalCluster`` of two worker processes — files come back as bytes and land in the run folder
+with the same manifest and folders as a local run; a worker killed mid-batch fails only its
+report and ``--resume`` completes the run; a worker that does not match this machine is refused
+before anything runs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from runner_helpers import FIXTURES, assert_manifest_matches_folders, p2c, p2c_env, runs
+
+from p2c_analysis import cluster, paths
+
+distributed = pytest.importorskip("distributed")
+psutil = pytest.importorskip("psutil")
+
+TABLE = FIXTURES / "table.ipynb"
+SLOW = FIXTURES / "slow.ipynb"
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    import dask
+
+    # a killed worker fails its task at once (no retries elsewhere), one task per worker at a time
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                          "distributed.scheduler.worker-saturation": 1.0}):
+        lc = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None, silence_logs=logging.ERROR)
+        client = distributed.Client(lc)
+        try:
+            yield lc, client
+        finally:
+            client.close()
+            lc.close()
+
+
+def test_batch_on_a_cluster(dask_cluster, tmp_path):
+    lc, _client = dask_cluster
+    out = tmp_path / "out"
+    done = p2c("batch", str(TABLE), "--over", "label=a,b,c", "--scheduler", lc.scheduler_address,
+               "--out", str(out), "--no-progress")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    (run_dir,) = runs(out)
+    m = assert_manifest_matches_folders(run_dir)
+    assert m["scheduler"] == lc.scheduler_address and m["workers"] == 2
+    assert [e["status"] for e in m["reports"]] == ["ok", "ok", "ok"]
+    for e in m["reports"]:
+        label = e["name"].removeprefix("table-")
+        assert e["parameters"] == {"label": label}  # as given, not the worker's scratch copy
+        assert e["notebook"] == "tests/fixtures/notebooks/table.ipynb"
+        assert e["kernel"]["mode"] == "warm" and e["worker"]["pid"] != os.getpid()
+        folder = run_dir / e["name"]
+        assert {p.name for p in folder.iterdir()} == {
+            "table.ipynb", "table.html", "table.csv", "data_files.json"}
+        assert (folder / "table.csv").read_text().splitlines()[1].startswith(f"{label},")
+        assert e["data_files"] == {"data/pledges/public_pledges.csv":
+                                   paths.sha256(paths.PUBLIC_PLEDGES)}
+        assert (run_dir / "logs" / f"{e['name']}.log").is_file()
+    assert (run_dir / "index.html").is_file() and (out / "latest").resolve() == run_dir
+
+
+def test_a_killed_worker_fails_only_its_report_and_resume_completes(dask_cluster, tmp_path):
+    lc, client = dask_cluster
+    out = tmp_path / "out"
+    args = ["batch", str(SLOW), "--over", "seconds=8.5,0.2,0.3", "--scheduler",
+            lc.scheduler_address, "--out", str(out), "--no-progress"]
+    proc = subprocess.Popen([sys.executable, "-m", "p2c_analysis.cli", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=paths.ROOT, env=p2c_env())
+    deadline = time.monotonic() + 120
+    victim = None
+    while time.monotonic() < deadline and victim is None:
+        busy = client.processing()
+        long = [w for w, tasks in busy.items() if tasks and proc.poll() is None]
+        if long:
+            time.sleep(2.5)  # the slow report is the one still running now
+            busy = client.processing()
+            long = [w for w, tasks in busy.items() if tasks]
+            if len(long) == 1:
+                victim = long[0]
+        time.sleep(0.2)
+    assert victim is not None, proc.communicate()
+    pid = client.run(os.getpid, workers=[victim])[victim]
+    psutil.Process(pid).kill()
+    stdout, stderr = proc.communicate(timeout=180)
+    assert proc.returncode == 1, stdout + stderr
+    assert "Traceback" not in stderr
+    (run_dir,) = runs(out)
+    m = assert_manifest_matches_folders(run_dir)
+    status = {e["name"]: e for e in m["reports"]}
+    assert status["slow-8.5"]["status"] == "failed"
+    assert "worker rendering it died" in status["slow-8.5"]["error"]
+    assert status["slow-0.2"]["status"] == status["slow-0.3"]["status"] == "ok"
+    client.wait_for_workers(2, timeout=60)  # the nanny restarts the killed worker
+    done = p2c(*args, "--resume", run_dir.name)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "(2 already rendered, kept)" in done.stdout
+    m = assert_manifest_matches_folders(run_dir)
+    assert [e["status"] for e in m["reports"]] == ["ok", "ok", "ok"]
+    assert len(m["resumed"]) == 1 and runs(out) == [run_dir]
+
+
+def test_a_mismatched_worker_is_refused_before_anything_runs(dask_cluster, tmp_path):
+    lc, client = dask_cluster
+    (victim, *_rest) = sorted(client.scheduler_info()["workers"])
+
+    def pretend_other_version() -> None:
+        from p2c_analysis import cluster as c
+
+        original = c.fingerprint()
+        c._worker_fingerprint = lambda: {**original, "p2c_analysis": "9.9.9"}
+
+    def restore() -> None:
+        from p2c_analysis import cluster as c
+
+        c._worker_fingerprint = lambda: c.fingerprint()
+
+    client.run(pretend_other_version, workers=[victim])
+    try:
+        out = tmp_path / "out"
+        done = p2c("batch", str(TABLE), "--over", "label=a", "--scheduler",
+                   lc.scheduler_address, "--out", str(out), "--no-progress")
+    finally:
+        client.run(restore, workers=[victim])
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert lines == [f"p2c: error: Dask worker {victim} has p2c-analysis 9.9.9, this machine "
+                     f"{cluster.fingerprint()['p2c_analysis']}; nothing was rendered"]
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_an_unreachable_scheduler_is_one_line(tmp_path):
+    done = p2c("batch", str(TABLE), "--over", "label=a", "--scheduler", "tcp://127.0.0.1:9",
+               "--out", str(tmp_path / "out"), timeout=120)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in lines[0]
+
+
+def test_fingerprint_differences_are_named():
+    mine = cluster.fingerprint()
+    assert cluster.difference(mine, dict(mine)) is None
+    other = {**mine, "data": {**mine["data"], "raw/extra.csv": "0" * 64}, "data_digest": "x"}
+    assert cluster.difference(mine, other) == "has different data: data/raw/extra.csv is extra"
+    changed = dict(mine["data"])
+    first = sorted(changed)[0]
+    changed[first] = "0" * 64
+    assert cluster.difference(mine, {**mine, "data": changed, "data_digest": "y"}) == (
+        f"has different data: data/{first} differs")
+    assert "different p2c_analysis code" in cluster.difference(mine, {**mine, "code": "z"})
+    assert "Python" in cluster.difference(mine, {**mine, "python": "2.7"})

@@ -1,0 +1,201 @@
+"""Nothing hangs, no orphan is left behind (issue 8, process half).
+
+Each test starts ``p2c`` in its own process, as a user would, with a slow fixture notebook
+(``slow.ipynb`` sleeps ``seconds``), disturbs it — SIGTERM or SIGKILL to the runner, SIGKILL to
+a worker, a cell that runs past ``--timeout``, a full disk — and checks that every process it
+started is gone within 10 s, that the manifest describes exactly the folders on disk, and that
+the terminal got at most one line.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from runner_helpers import FIXTURES, assert_manifest_matches_folders, manifest, p2c, p2c_env, runs
+
+from p2c_analysis import paths
+
+psutil = pytest.importorskip("psutil")
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="Linux process semantics")
+
+SLOW = FIXTURES / "slow.ipynb"
+TABLE = FIXTURES / "table.ipynb"
+
+
+def _start(out: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "p2c_analysis.cli", *args, "--out", str(out), "--no-progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=paths.ROOT,
+        env=p2c_env(),
+    )
+
+
+def _statuses(out: Path) -> dict[str, str]:
+    try:
+        (run_dir,) = runs(out)
+        return {e["name"]: e["status"] for e in manifest(run_dir)["reports"]}
+    except (ValueError, OSError, json.JSONDecodeError):
+        return {}
+
+
+def _wait_until(proc: subprocess.Popen, out: Path, ready, timeout: float = 180) -> list:
+    """Wait until ``ready(statuses, descendants)``; return the runner's descendants then."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        try:
+            family = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            family = []
+        if ready(_statuses(out), family):
+            return family
+        time.sleep(0.2)
+    proc.kill()
+    raise AssertionError(f"not ready in {timeout} s: {_statuses(out)}")
+
+
+def _kernels(family) -> list:
+    """Warm kernels (named p2c-kernel) and cold ones (python -m ipykernel_launcher)."""
+    out = []
+    for p in family:
+        try:
+            if p.name() == "p2c-kernel" or "ipykernel_launcher" in " ".join(p.cmdline()):
+                out.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def _two_running(statuses, family) -> bool:
+    return (list(statuses.values()).count("running") == 2 and "ok" in statuses.values()
+            and len(_kernels(family)) >= 2)
+
+
+def _assert_all_gone(family, out: Path) -> None:
+    """Every process the runner had started exits within 10 s, and none is left working in
+    the output folder (a kernel's working directory is its report's folder)."""
+    _gone, alive = psutil.wait_procs(family, timeout=10)
+    assert alive == [], [(p.pid, p.name()) for p in alive]
+    for p in psutil.process_iter(["cwd", "name"]):
+        cwd = p.info.get("cwd") or ""
+        assert not cwd.startswith(str(out)), (p.pid, p.info["name"], cwd)
+
+
+@pytest.mark.parametrize(("sig", "cold"), [(signal.SIGTERM, False), (signal.SIGKILL, False),
+                                           (signal.SIGKILL, True)],
+                         ids=["SIGTERM", "SIGKILL", "SIGKILL-cold"])
+def test_runner_killed_mid_run_leaves_no_process_and_a_true_manifest(tmp_path, sig, cold):
+    out = tmp_path / "out"
+    proc = _start(out, "batch", str(SLOW), "--over", "seconds=0.1,60.5,61.5,62.5", "--workers", "2",
+                  *(["--cold"] if cold else []))
+    family = _wait_until(proc, out, _two_running)
+    names = {p.name() for p in family}
+    expected = {"p2c-worker"} if cold else {"p2c-worker", "p2c-template", "p2c-kernel"}
+    assert expected <= names, names
+    proc.send_signal(sig)
+    _stdout, stderr = proc.communicate(timeout=60)
+    _assert_all_gone(family, out)
+    (run_dir,) = runs(out)
+    m = assert_manifest_matches_folders(run_dir)
+    status = {e["name"]: e["status"] for e in m["reports"]}
+    assert status["slow-0.1"] == "ok"
+    running = [n for n in ("slow-60.5", "slow-61.5") if status[n] == "interrupted"]
+    assert len(running) == 2, status  # the workers marked their reports, even after SIGKILL
+    for name in running:
+        assert (run_dir / f"{name}.partial").is_dir() and not (run_dir / name).exists()
+    if sig == signal.SIGTERM:
+        assert proc.returncode == 143
+        assert stderr.strip().count("\n") == 0 and "terminated" in stderr, stderr
+        assert "Traceback" not in stderr
+        assert status["slow-62.5"] == "interrupted" and m["state"] == "interrupted"
+        assert (run_dir / "index.html").is_file()
+    else:
+        assert proc.returncode == -signal.SIGKILL
+        assert status["slow-62.5"] in {"pending", "interrupted"}
+    assert not (out / "latest").exists()  # an interrupted run is never `latest`
+
+
+def test_a_dead_worker_fails_only_its_report(tmp_path):
+    out = tmp_path / "out"
+    proc = _start(out, "batch", str(SLOW), "--over", "seconds=0.1,20.5,4.5", "--workers", "2")
+    family = _wait_until(proc, out, _two_running)
+    (run_dir,) = runs(out)
+    victim_pid = next(e["worker_pid"] for e in manifest(run_dir)["reports"]
+                      if e["name"] == "slow-20.5")
+    psutil.Process(victim_pid).kill()
+    stdout, stderr = proc.communicate(timeout=180)
+    assert proc.returncode == 1, (stdout, stderr)
+    m = assert_manifest_matches_folders(run_dir)
+    status = {e["name"]: e["status"] for e in m["reports"]}
+    assert status == {"slow-0.1": "ok", "slow-20.5": "failed", "slow-4.5": "ok"}
+    entry = next(e for e in m["reports"] if e["name"] == "slow-20.5")
+    assert "worker process died" in entry["error"]
+    assert "Traceback" not in stderr
+    _assert_all_gone(family, out)
+
+
+def test_a_hung_cell_fails_its_report_at_the_timeout_and_its_kernel_goes(tmp_path):
+    out = tmp_path / "out"
+    done = p2c("batch", str(SLOW), "--over", "seconds=0.1,120.5", "--workers", "1",
+               "--timeout", "3", "--out", str(out), "--no-progress", timeout=180)
+    assert done.returncode == 1, done.stderr
+    (run_dir,) = runs(out)
+    m = assert_manifest_matches_folders(run_dir)
+    status = {e["name"]: e for e in m["reports"]}
+    assert status["slow-0.1"]["status"] == "ok"
+    assert status["slow-120.5"]["status"] == "failed"
+    assert "timed out" in status["slow-120.5"]["error"].lower() or "Timeout" in \
+        status["slow-120.5"]["error"]
+    time.sleep(1)
+    for p in psutil.process_iter(["cwd"]):
+        assert not (p.info.get("cwd") or "").startswith(str(out))
+
+
+def _limit_file_size(limit: int):
+    def set_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return set_limit
+
+
+def _full_disk_p2c(out: Path, limit: int, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "p2c_analysis.cli", *args, "--out", str(out), "--no-progress"],
+        capture_output=True, text=True, cwd=paths.ROOT, env=p2c_env(), timeout=300,
+        preexec_fn=_limit_file_size(limit),
+    )
+
+
+def test_full_disk_ends_in_one_line_naming_the_file(tmp_path):
+    # Files over 64 kB cannot be written (as on a full disk): the report's HTML page fails.
+    out = tmp_path / "out"
+    done = _full_disk_p2c(out, 64 * 1024, "render", str(TABLE), str(FIXTURES / "empty.ipynb"),
+                          "--workers", "1")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("p2c: error: cannot write ") and "File too large" in lines[0]
+    assert "table.html" in lines[0]
+    (run_dir,) = runs(out)
+    m = assert_manifest_matches_folders(run_dir)
+    assert m["state"] == "interrupted"
+    entry = next(e for e in m["reports"] if e["name"] == "table")
+    assert entry["status"] == "failed" and "table.html" in entry["error"]
+    assert not list(out.rglob("*.tmp")) and not list(out.rglob(".*.tmp"))
+    assert not (out / "latest").exists()
+
+
+def test_manifest_that_cannot_be_written_leaves_nothing(tmp_path):
+    out = tmp_path / "out"
+    done = _full_disk_p2c(out, 600, "render", str(TABLE))
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "manifest.json" in lines[0] and "File too large" in lines[0]
+    assert list(out.iterdir()) == []  # no run folder, no temporary file
