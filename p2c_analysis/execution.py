@@ -38,7 +38,7 @@ from typing import Any
 
 from p2c_analysis import kernels, lifecycle, paths
 from p2c_analysis import manifest as M
-from p2c_analysis.planning import ReportSpec, UsageError
+from p2c_analysis.planning import ReportSpec, UsageError, notebook_title
 
 KERNEL_ENV = kernels.KERNEL_ENV
 
@@ -348,6 +348,7 @@ def execute_report(
     target = final if entry["status"] == "ok" else failed_dir
     entry.update(_read_data_files(partial, entry["status"]))
     entry["summary"] = read_summary(partial)
+    entry["title"] = notebook_title(spec.notebook)
     entry["finished"] = now()
     entry["folder"] = target.name if partial.is_dir() else None
     if entry["status"] != "ok":

@@ -78,11 +78,14 @@ def _href(path: str) -> str:
 
 
 def _title(entry: dict[str, Any]) -> str:
+    """The card's title: the notebook's own title (first heading), then what this run of it
+    is about (the report's subtitle from ``summary.json``, e.g. "Nigeria (NGA), data for
+    2024"); the notebook's name when neither is known."""
     summary = entry.get("summary") or {}
-    if summary.get("title"):
-        return str(summary["title"])
     stem = Path(str(entry.get("notebook") or entry.get("name") or "report")).stem
-    return stem.replace("_", " ").capitalize()
+    main = str(entry.get("title") or stem.replace("_", " ").capitalize())
+    sub = summary.get("title")
+    return f"{main}: {sub}" if sub else main
 
 
 def _param_text(params: Any) -> str:

@@ -108,6 +108,26 @@ def _notebook_problem(path: str, mtime_ns: int, size: int) -> str | None:
     return None
 
 
+def notebook_title(notebook: str | Path) -> str:
+    """The notebook's own title: the first level-1 Markdown heading (``# The pledge
+    landscape``), else its file name in words. For the run's front page."""
+    import json
+
+    path = Path(notebook)
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        cells = []
+    for cell in cells:
+        if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
+            src = cell.get("source", "")
+            text = "".join(src) if isinstance(src, list) else str(src)
+            for line in text.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return path.stem.replace("_", " ").capitalize()
+
+
 def declared_parameters(notebook: str | Path) -> dict[str, dict[str, Any]]:
     """The notebook's ``parameters`` cell: ``{name: {"name", "inferred_type_name", "default",
     "help"}}`` as papermill's ``inspect_notebook`` reads it (defaults are source text).

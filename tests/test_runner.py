@@ -497,8 +497,8 @@ def test_front_page_of_a_run(render_run):
     assert "line 3 `ratio = numerator / divisor" in html and "ZeroDivisionError" in html
     assert 'href="failing.FAILED/failing.ipynb"' in html
     assert "@media print" in html and "break-inside: avoid" in html
-    # reports without summary.json: title from the notebook name, parameters shown
-    assert ">Table</a>" in html and "year = 2023" in html
+    # reports without summary.json: title from the notebook's own heading, parameters shown
+    assert ">Fixture report</a>" in html and "year = 2023" in html
 
 
 def test_front_page_escapes_everything(tmp_path):
@@ -576,3 +576,17 @@ def test_summary_lines_are_safe_for_a_terminal(tmp_path):
     text = cli.summary(runner.RunResult("run", tmp_path, [entry]))
     assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
     assert "bad red" in text and "end" in text
+
+
+def test_notebook_title_is_its_first_heading(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("Intro without heading\n## Not level one"),
+        nbformat.v4.new_markdown_cell("text\n# The pledge landscape\nmore"),
+    ])
+    path = tmp_path / "some_report.ipynb"
+    nbformat.write(nb, path)
+    assert planning.notebook_title(path) == "The pledge landscape"
+    (tmp_path / "plain.ipynb").write_text("{}")
+    assert planning.notebook_title(tmp_path / "plain.ipynb") == "Plain"
+    assert planning.notebook_title(paths.NOTEBOOKS / "pledge_changes.ipynb") == (
+        "What changed between two reports")
