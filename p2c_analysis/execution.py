@@ -17,9 +17,11 @@ runner writes into the run folder with :func:`receive_remote`.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import errno
+import functools
 import json
 import os
 import re
@@ -277,11 +279,15 @@ def execute_report(
     warm: bool = True,
     record: bool = True,
     effective: dict[str, Any] | None = None,
+    kernel_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Render one report into ``run_dir`` (papermill, then HTML); return its manifest entry.
     ``cell_timeout``: seconds a cell may run before the report fails (``None`` = no limit);
     ``warm``: fork its kernel from the template (else a cold ``ipykernel``); ``record``: write
-    the entry into ``run_dir/manifest.json`` (off for remote workers: the runner does it).
+    the entry into ``run_dir/manifest.json`` (off for remote workers: the runner does it);
+    ``kernel_dir``: where kernel connection files go (default ``run_dir/.kernels``); the next
+    report's kernel is prepared ahead only in a folder that outlives the report (the run's, or
+    a remote worker's own).
 
     Never raises for a failing notebook: the entry has ``status`` ``"failed"``, the failing
     cell and line, the error. Runs in a worker process; kernel output goes to ``run_dir/logs``.
@@ -309,7 +315,8 @@ def execute_report(
         entry["effective_parameters"] = effective
     seconds: dict[str, float] = {}
     entry["seconds"] = seconds
-    kernel_dir = run_dir / ".kernels"
+    spares = record or kernel_dir is not None
+    kernel_dir = run_dir / ".kernels" if kernel_dir is None else kernel_dir
     cache_log = kernel_dir / f"{spec.name}.cache.json"
     if record:
         M.set_entry(run_dir, entry)
@@ -321,7 +328,7 @@ def execute_report(
         log = run_dir / "logs" / f"{spec.name}.log"
         with _fds_to(log):
             nb = _run_notebook(spec, partial, out_nb, cell_timeout, warm, kernel_dir, cache_log,
-                               seconds, log, spares=record)
+                               seconds, log, spares=spares)
             t1 = time.perf_counter()
             from p2c_analysis.htmlexport import export_html
 
@@ -399,7 +406,9 @@ def _run_notebook(spec: ReportSpec, partial: Path, out_nb: Path, cell_timeout: f
                 execution_timeout=cell_timeout,
                 cwd=str(partial),
                 shutdown_kernel="immediate",
-                on_notebook_start=kernels.prepare_next_kernel,
+                on_notebook_start=kernels.reset_cell_count,
+                on_cell_executed=kernels.count_cell,
+                on_notebook_complete=kernels.prepare_next_kernel,
             )
     finally:
         os.environ.pop("P2C_CACHE_LOG", None)
@@ -506,6 +515,15 @@ def read_summary(folder: Path) -> dict[str, Any] | None:
 
 
 # --- remote (Dask) workers -----------------------------------------------------------------------
+@functools.cache
+def _worker_kernel_dir() -> Path:
+    """This Dask worker process's folder for kernel connection files: it outlives each task,
+    so the next report's kernel is prepared while the current one runs (removed at exit)."""
+    folder = Path(tempfile.mkdtemp(prefix="p2c-kernels-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
 def execute_remote(payload: dict[str, Any]) -> dict[str, Any]:
     """A Dask task: render one report in a scratch folder on this worker and return
     ``{"entry", "files": {relative path: bytes}, "log": bytes}``. ``payload``: ``name``,
@@ -530,7 +548,8 @@ def execute_remote(payload: dict[str, Any]) -> dict[str, Any]:
         run.mkdir()
         spec = ReportSpec(payload["name"], nb_path, params)
         entry = execute_report(spec, run, payload.get("cell_timeout"),
-                               warm=payload.get("warm", True), record=False)
+                               warm=payload.get("warm", True), record=False,
+                               kernel_dir=_worker_kernel_dir())
         folder = run / entry["folder"] if entry.get("folder") else None
         files = {}
         if folder is not None and folder.is_dir():

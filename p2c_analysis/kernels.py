@@ -432,13 +432,33 @@ def _prepare_spare(tpl: Template, argv: Sequence[str], env: dict[str, str]) -> N
 
 
 def prepare_next_kernel(**_hook_args: Any) -> None:
-    """Fork the next report's kernel now, like this thread's latest one. Called (as nbclient's
-    ``on_notebook_start`` hook) once the current kernel answers, so that the spare's start-up
-    runs beside the report's cells rather than competing with its kernel's own start."""
+    """Fork the next report's kernel now, like this thread's latest one (nbclient's
+    ``on_notebook_complete`` hook: at the latest when the report ends; see
+    :func:`count_cell`)."""
     args = getattr(_launch, "next_spare", None)
     _launch.next_spare = None
     if args is not None:
         _prepare_spare(*args)
+
+
+#: The next kernel is forked after this many code cells of the current report have run
+#: (the parameters cells and the set-up cell, which starts the analysis): its start-up then
+#: runs beside the report's heavier cells instead of competing with the set-up.
+SPARE_AFTER_CELLS = 3
+
+
+def count_cell(**_hook_args: Any) -> None:
+    """nbclient's ``on_cell_executed`` hook: after :data:`SPARE_AFTER_CELLS` code cells of
+    the current report, fork the next report's kernel (:func:`prepare_next_kernel`)."""
+    done = getattr(_launch, "cells_done", 0) + 1
+    _launch.cells_done = done
+    if done == SPARE_AFTER_CELLS:
+        prepare_next_kernel()
+
+
+def reset_cell_count(**_hook_args: Any) -> None:
+    """nbclient's ``on_notebook_start`` hook: a new report, no cell run yet."""
+    _launch.cells_done = 0
 
 
 def _take_spare(cmd: Sequence[str]) -> _Spare | None:

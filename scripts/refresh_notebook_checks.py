@@ -19,6 +19,8 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 
+from p2c_analysis import execution
+
 MARK = "# NBVAL_CHECK_OUTPUT"
 
 
@@ -29,6 +31,7 @@ def refresh(path: Path) -> list[str]:
         pm.execute_notebook(
             str(path), str(out), parameters={"output_dir": tmp}, kernel_name="python3",
             cwd=str(path.parent), progress_bar=False,
+            kernel_manager_class=execution.kernel_manager_class(),  # as the runner's kernels
         )
         done = {c.get("id"): c for c in nbformat.read(out, as_version=4).cells}
     nb = nbformat.read(path, as_version=4)
