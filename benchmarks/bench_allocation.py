@@ -205,8 +205,9 @@ def main(argv: list[str] | None = None) -> int:
         assert len(rows) == n_d, (iso, len(rows), n_d)
         assert np.isclose(rows["usd"].sum(), usd_d, rtol=1e-9), iso
     # and the allocation sums back to each pledge's value
-    sums = np.bincount(alloc["pledge_id"].cat.codes.to_numpy(),
-                       weights=alloc["usd"].fillna(0).to_numpy(), minlength=len(pledges))
+    positions = pd.Index(pledges["pledge_id"]).get_indexer(alloc["pledge_id"])
+    sums = np.bincount(positions, weights=alloc["usd"].fillna(0).to_numpy(),
+                       minlength=len(pledges))
     vals = np.nan_to_num(pledges["estimated_value_usd"].to_numpy())
     assert np.allclose(sums, vals, rtol=1e-9, atol=1e-3)
 

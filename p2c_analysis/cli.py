@@ -216,12 +216,16 @@ def _snapshot_show(args: argparse.Namespace) -> int:
         print(f"  {r.item + ':':<30} {value}")
     print("  by focus area (a pledge counts in each of its areas; its USD is split):")
     for r in parts["by_focus_area"].itertuples(index=False):
-        usd = "-" if r.usd != r.usd else f"USD {r.usd / 1e9:,.2f} bn"
-        print(f"    {r.category:<24} {r.pledges:>6}  {usd}")
+        print(f"    {r.category:<24} {r.pledges:>6}  {_usd_bn(r.usd)}")
     print("  by status:")
     for r in parts["by_status"].itertuples(index=False):
-        print(f"    {str(r.status):<24} {r.pledges:>6}  USD {r.usd / 1e9:,.2f} bn")
+        print(f"    {str(r.status):<24} {r.pledges:>6}  {_usd_bn(r.usd)}")
     return 0
+
+
+def _usd_bn(usd: float) -> str:
+    """``USD 1.23 bn``; ``-`` when no pledge of the row states a value (never "USD 0")."""
+    return "-" if usd != usd else f"USD {usd / 1e9:,.2f} bn"
 
 
 def _add_snapshot_parser(sub: Any) -> None:

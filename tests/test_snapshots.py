@@ -187,6 +187,9 @@ def test_cli_add_list_show(tmp_path, p2c):
     assert shown.returncode == 0, shown.stderr
     assert "by focus area" in shown.stdout and "by status" in shown.stdout
     assert "in progress" in shown.stdout
+    assert "nan" not in shown.stdout  # a status no pledge of which states a value shows "-"
+    completed = next(ln for ln in shown.stdout.splitlines() if ln.strip().startswith("completed"))
+    assert completed.split()[-1] == "-"
     empty = p2c("list", "--store", str(tmp_path / "none"))
     assert empty.returncode == 0 and "no snapshots" in empty.stdout
 
