@@ -2,6 +2,7 @@
 
 Modules, one job each (layers in ``docs/architecture.md``):
 
+- ``memory``       Arrow's allocator and handing freed memory back between large steps
 - ``vocabulary``   the shared constants: data years, methods, group labels, categories
 - ``paths``        where the bundled data lives, SHA-256 of data files
 - ``countries``    country reference table, group membership as of a date, name resolver
@@ -31,6 +32,10 @@ Modules, one job each (layers in ``docs/architecture.md``):
 """
 
 from importlib.metadata import PackageNotFoundError, version
+
+from p2c_analysis import memory as _memory
+
+_memory.use_system_allocator()  # before Arrow's first allocation: see p2c_analysis/memory.py
 
 try:
     __version__ = version("p2c-analysis")

@@ -47,6 +47,9 @@ ASCII digits count as digits. The texts of a batch are joined into one string wi
 characters (the control characters removed in step 1), each rule is one global replace over that
 string, and the marked pieces are split back into columns: no Python loop over pledges or
 matches. The same patterns are written out in SQL in ``benchmarks/bench_quality.py``.
+
+Memory: texts are read a batch at a time and each batch's temporaries are handed back before
+the next (:mod:`p2c_analysis.memory`).
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from p2c_analysis import paths
+from p2c_analysis import memory, paths
 from p2c_analysis.vocabulary import TEXT_EXAMINED_CHARS
 
 TERMS = paths.HARMONIZATION / "deliverable_terms.csv"
@@ -257,6 +260,16 @@ def text_array(values: pd.Series) -> pa.Array:
         arr = arr.combine_chunks()
     arr = arr.cast(pa.large_string())
     return pc.fill_null(arr, "") if arr.null_count else arr
+
+
+def text_bytes(values: pd.Series) -> np.ndarray:
+    """UTF-8 bytes of each text cell (0 for a missing cell), without copying Arrow-backed
+    text."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        lengths = pc.binary_length(pa.array(values))
+    else:
+        lengths = pc.binary_length(text_array(values))
+    return _np(pc.fill_null(lengths, 0)).astype(np.int64)
 
 
 def examined(arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -525,22 +538,19 @@ def extract(pledges: pd.DataFrame, fields: tuple[str, ...] = FIELDS_READ,
     """
     t, pats = _load(terms)
     n = len(pledges)
-    texts, cuts = [], []
-    for f in fields:
-        vals = pledges[f] if f in pledges.columns else pd.Series([None] * n, dtype="object")
-        arr, cut = examined(text_array(vals))
-        texts.append(_sanitise(arr))
-        cuts.append(cut)
+    cols = [pledges[f] if f in pledges.columns else pd.Series([None] * n, dtype="object")
+            for f in fields]
     ids = text_array(pledges["pledge_id"].astype("string"))
     titles = text_array(pledges["title"]) if "title" in pledges.columns else \
         pa.array([""] * n, pa.large_string())
     # pledges in batches of about BATCH_BYTES of text: every field of a pledge in the same
     # batch, so each batch gives its final rows (deduplicated, in order) and nothing else is
-    # kept
+    # kept; each batch's texts are read from the columns when it comes (no copy of them all)
     size = np.zeros(n, dtype=np.int64)
-    for arr in texts:
-        size += _np(pc.binary_length(arr)).astype(np.int64)
+    for col in cols:
+        size += np.minimum(text_bytes(col), 4 * TEXT_EXAMINED_CHARS)
     ends = np.cumsum(size)
+    cuts = np.zeros(n, dtype=np.int64)
     out_d: dict[str, list] = {}
     out_u: dict[str, list] = {}
     per = {name: np.zeros(n, dtype=np.int64) for name in ("deliverables", "unparsed")}
@@ -550,7 +560,13 @@ def extract(pledges: pd.DataFrame, fields: tuple[str, ...] = FIELDS_READ,
         base = ends[start - 1] if start else 0
         stop = max(start + 1, int(np.searchsorted(ends, base + BATCH_BYTES)))
         m = stop - start
-        batch = pa.concat_arrays([arr.slice(start, m) for arr in texts])
+        texts = []
+        for col in cols:
+            arr, cut = examined(text_array(col.iloc[start:stop]))
+            texts.append(_sanitise(arr))
+            cuts[start:stop] += cut
+        batch = pa.concat_arrays(texts)
+        del texts
         c = _classify(_scan(batch, pats), t, pats)
         pos, fld = start + c["text_index"] % m, (c["text_index"] // m).astype(np.int8)
         d_idx, u_idx = _kept(c, pos, fld)
@@ -564,15 +580,19 @@ def extract(pledges: pd.DataFrame, fields: tuple[str, ...] = FIELDS_READ,
         for u in PEOPLE_UNITS:
             sel = d_idx[c["unit"][d_idx] == u]
             np.fmax.at(best[u], pos[sel], c["quantity"][sel])
+        del c, batch
+        memory.release()  # the batch's temporaries, between the rows kept
         start = stop
-    pa.default_memory_pool().release_unused()  # hand freed batch memory back to the system
     per_pledge = _frame({
         "pledge_id": ids, **per, **{u.replace(" ", "_"): best[u] for u in PEOPLE_UNITS},
-        "chars_not_examined": (np.sum(cuts, axis=0) if cuts else np.zeros(n)).astype("int64"),
+        "chars_not_examined": cuts,
     })
-    return Extraction(_assemble(out_d, DELIVERABLE_COLUMNS, fields),
-                      _assemble(out_u, UNPARSED_COLUMNS, fields),
-                      per_pledge.loc[:, list(PER_PLEDGE_COLUMNS)])
+    out = Extraction(_assemble(out_d, DELIVERABLE_COLUMNS, fields),
+                     _assemble(out_u, UNPARSED_COLUMNS, fields),
+                     per_pledge.loc[:, list(PER_PLEDGE_COLUMNS)])
+    del out_d, out_u, per_pledge
+    memory.release()
+    return out
 
 
 def _kept(c: dict, pos: np.ndarray, fld: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

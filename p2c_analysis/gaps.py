@@ -203,7 +203,7 @@ def _ids_at(pledges: pd.DataFrame, positions: np.ndarray) -> pd.Series:
     return pledges["pledge_id"].take(positions).reset_index(drop=True)
 
 
-def _dedupe(p: np.ndarray, c: np.ndarray, via: np.ndarray, multi: np.ndarray, nu: int):
+def _dedupe(p: np.ndarray, c: np.ndarray, multi: np.ndarray, nu: int):
     """Drop repeated (pledge, country) rows; only rows of pledges flagged ``multi`` can repeat.
 
     Returns the rows sorted by pledge (stable: single rows keep their order)."""
@@ -213,8 +213,31 @@ def _dedupe(p: np.ndarray, c: np.ndarray, via: np.ndarray, multi: np.ndarray, nu
         _, first = np.unique(key, return_index=True)
         keep_m = np.flatnonzero(m)[first]
         keep = np.sort(np.concatenate([np.flatnonzero(~m), keep_m]))
-        p, c, via = p[keep], c[keep], via[keep]
-    return p, c, via
+        p, c = p[keep], c[keep]
+    return p, c
+
+
+def _merge_runs(runs: list[tuple[np.ndarray, np.ndarray | int, np.ndarray | int]]
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One run of (pledge, country code, via code) rows sorted by pledge, from runs that are
+    each sorted by pledge and share no pledge (each keeps its order). No sort: a row's place
+    is its place in its run plus the rows of the other runs with a smaller pledge (counted
+    per pledge, in the narrowest integer type)."""
+    total = sum(len(r[0]) for r in runs)
+    p_all = np.empty(total, np.int32)
+    c_all = np.empty(total, np.int32)
+    v_all = np.empty(total, np.int8)
+    it = np.int32 if total < 2**31 else np.int64
+    n = max((int(r[0][-1]) + 1 for r in runs if len(r[0])), default=0)
+    counts = [np.bincount(r[0], minlength=n).astype(it) for r in runs]
+    all_before = np.cumsum(sum(counts), dtype=it) - sum(counts)  # rows of smaller pledges
+    for (p, c, v), own in zip(runs, counts, strict=True):
+        # rows of the other runs before this pledge: all rows before it minus this run's
+        dest = (all_before - (np.cumsum(own, dtype=it) - own))[p]
+        dest += np.arange(len(p), dtype=it)
+        p_all[dest], c_all[dest], v_all[dest] = p, c, v
+        del dest
+    return p_all, c_all, v_all
 
 
 def _targets(
@@ -262,32 +285,79 @@ def _targets(
 
     c_c = universe.get_indexer(pd.Index(c_uniques, dtype=object)).astype(np.int32)[c_codes] \
         if len(c_codes) else np.empty(0, np.int32)
-    # region rows: expand each (pledge, label) row into the label's members
-    mem_codes = [universe.get_indexer(m).astype(np.int32) for m in label_members]
+    # region rows: one member list per distinct combination of labels (the union of their
+    # members, in order of first appearance), so a pledge's region rows never repeat; each
+    # region pledge expands into its combination's members
+    # (a pledge with one label uses that label's list; combinations are built only for pledges
+    # with several)
+    label_at = {label: j for j, label in enumerate(labels)}
+    several = np.flatnonzero(rlens[sel] > 1)
+    combo_codes = lab_codes[np.cumsum(rlens[sel]) - rlens[sel]]  # each pledge's first label
+    keys = np.empty(len(several), dtype=object)
+    keys[:] = [tuple(tr[i]) for i in sel[several]]
+    multi_codes, combos = pd.factorize(keys)
+    combo_codes[several] = len(labels) + multi_codes
+    unions = [list(dict.fromkeys(chain.from_iterable(label_members[label_at[label]]
+                                                     for label in combo))) for combo in combos]
+    mem_codes = [universe.get_indexer(m).astype(np.int32) for m in [*label_members, *unions]]
     mlen = np.array([len(m) for m in mem_codes], dtype=np.int64)
     flat_m = np.concatenate(mem_codes) if mem_codes else np.empty(0, np.int32)
     offs = np.concatenate([[0], np.cumsum(mlen)[:-1]]) if len(mlen) else np.empty(0, np.int64)
-    row_len = mlen[lab_codes] if len(lab_codes) else np.empty(0, np.int64)
-    p_r = np.repeat(p_r_lab, row_len)
-    start = np.repeat(offs[lab_codes] if len(lab_codes) else np.empty(0, np.int64), row_len)
-    within = np.arange(len(p_r), dtype=np.int64) - np.repeat(
-        np.cumsum(row_len) - row_len, row_len)
-    c_r = flat_m[start + within] if len(p_r) else np.empty(0, np.int32)
+    row_len = mlen[combo_codes] if len(combo_codes) else np.empty(0, np.int64)
+    p_r = np.repeat(sel.astype(np.int32), row_len)
+    # index into flat_m of each expanded row = its combination's offset + its place in it,
+    # built in place in the narrowest integer type (these arrays have one entry per row)
+    it = np.int32 if len(flat_m) < 2**31 and len(p_r) < 2**31 else np.int64
+    at = np.arange(len(p_r), dtype=it)
+    at -= np.repeat((np.cumsum(row_len) - row_len).astype(it), row_len)
+    at += np.repeat((offs[combo_codes] if len(combo_codes) else np.empty(0)).astype(it),
+                    row_len)
+    c_r = flat_m[at] if len(p_r) else np.empty(0, np.int32)
+    del at
 
-    # dedupe only where repeats are possible: several countries / several region labels
-    p_c, c_c, v_c = _dedupe(p_c, c_c, np.zeros(len(p_c), np.int8), lens > 1, nu)
-    p_r, c_r, v_r = _dedupe(p_r, c_r, np.ones(len(p_r), np.int8), rlens > 1, nu)
+    # dedupe only where repeats are possible: several countries
+    del tc, tr, flat_c, c_codes, keys, combo_codes, row_len  # large temporaries, done with
+    p_c, c_c = _dedupe(p_c, c_c, lens > 1, nu)
     # a pledge has country rows or region rows, never both: merge the two sorted runs
-    p_all = np.concatenate([p_c, p_r])
-    order = np.argsort(p_all, kind="stable")
-    p_all = p_all[order]
-    c_all = np.concatenate([c_c, c_r])[order]
-    via = np.concatenate([v_c, v_r])[order]
+    p_all, c_all, via = _merge_runs([(p_c, c_c, 0), (p_r, c_r, 1)])
     has_rows = np.zeros(n, dtype=bool)
     has_rows[p_all] = True
     flag = pledges["is_global"].to_numpy(dtype=bool)
     return _Targets(ids, universe, n_table, p_all, c_all, via, ~has_rows & flag,
                     ~has_rows & ~flag)
+
+
+@dataclass
+class TargetRows:
+    """Long (pledge, country) rows by pledge position, without the pledge ids: what
+    :func:`explode_targets` returns before it looks up each row's ``pledge_id`` (which, on a
+    large table, is most of its memory). ``pos``: int32 pledge positions (row order of the
+    pledge table), sorted; ``iso3`` and ``via``: categoricals as in :func:`explode_targets`."""
+
+    pos: np.ndarray
+    iso3: pd.Categorical
+    via: pd.Categorical
+
+
+@checked(*_GEOGRAPHY)
+def target_rows(pledges: pd.DataFrame, year: int = LATEST_YEAR,
+                memberships: Memberships | None = None) -> TargetRows:
+    """The rows of :func:`explode_targets` by pledge position (same rules, same order)."""
+    return _target_rows(pledges, year, memberships)
+
+
+def _target_rows(pledges: pd.DataFrame, year: int, memberships: Memberships | None
+                 ) -> TargetRows:
+    t = _targets(pledges, year, memberships)
+    nu = len(t.universe)
+    p, c, via = _merge_runs([(t.p, t.c, t.via),
+                             (np.flatnonzero(t.is_global).astype(np.int32), nu, 2),
+                             (np.flatnonzero(t.unstated).astype(np.int32), nu + 1, 3)])
+    return TargetRows(
+        p,
+        pd.Categorical.from_codes(c, categories=[*t.universe, GLOBAL_ISO3, UNSTATED_ISO3]),
+        pd.Categorical.from_codes(via, categories=["country", "region", "global", "not stated"]),
+    )
 
 
 @checked(*_GEOGRAPHY)
@@ -303,24 +373,13 @@ def explode_targets(pledges: pd.DataFrame, year: int = LATEST_YEAR,
     ``iso3 = "UNSTATED"`` (``via="not stated"``). ``pledge_id`` has the dtype of the pledge
     table's; ``iso3`` and ``via`` are categoricals (memory at platform scale; they compare and
     merge like strings). Raises ``ValueError`` for a region label with no known or no current
-    members.
+    members. :func:`target_rows` gives the same rows by pledge position.
     """
-    t = _targets(pledges, year, memberships)
-    g = np.flatnonzero(t.is_global).astype(np.int32)
-    u = np.flatnonzero(t.unstated).astype(np.int32)
-    nu = len(t.universe)
-    p = np.concatenate([t.p, g, u])
-    order = np.argsort(p, kind="stable")
-    c = np.concatenate([t.c, np.full(len(g), nu, dtype=np.int32),
-                        np.full(len(u), nu + 1, dtype=np.int32)])[order]
-    via = np.concatenate([t.via, np.full(len(g), 2, dtype=np.int8),
-                          np.full(len(u), 3, dtype=np.int8)])[order]
+    rows = _target_rows(pledges, year, memberships)
     return pd.DataFrame({
-        "pledge_id": _ids_at(pledges, p[order]),
-        "iso3": pd.Categorical.from_codes(
-            c, categories=[*t.universe, GLOBAL_ISO3, UNSTATED_ISO3]),
-        "via": pd.Categorical.from_codes(
-            via, categories=["country", "region", "global", "not stated"]),
+        "pledge_id": _ids_at(pledges, rows.pos),
+        "iso3": rows.iso3,
+        "via": rows.via,
     })
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from p2c_analysis import deliverables, paths, values
+from p2c_analysis import deliverables, memory, paths, values
 from p2c_analysis import vocabulary as voc
 from p2c_analysis.vocabulary import LATEST_YEAR, NOT_STATED, STANDARD_GROUPS, UNKNOWN
 
@@ -184,7 +184,7 @@ def relevance(
     ``targets_priority_group`` (a named target country is a member of a priority group at
     1 July of ``year``, or a target region is one of the groups); ``target_population`` /
     ``target_offline``: people and offline people of its target countries with data (regions
-    expanded to their members, by :func:`gaps.explode_targets`; NaN for global pledges and
+    expanded to their members, by :func:`gaps.target_rows`; NaN for global pledges and
     pledges whose targets are not stated); ``offline_rate`` = offline / population;
     ``offline_rate_ratio`` = ``offline_rate`` / the world's offline rate (all countries of
     ``country_table`` with data). ``country_table`` defaults to ``connectivity.for_year(year)``.
@@ -193,23 +193,25 @@ def relevance(
 
     ct = connectivity.for_year(year) if country_table is None else country_table
     groups = list(priority_groups)
-    long = gaps.explode_targets(pledges, year=year, memberships=memberships)
-    pos = pledge_positions(pledges, long["pledge_id"])
+    rows = gaps.target_rows(pledges, year=year, memberships=memberships)
+    memory.release()
+    pos = rows.pos
     n = len(pledges)
     pop_map = pd.Series(pd.to_numeric(ct["population"], errors="coerce").to_numpy(float),
                         index=ct["iso3"].astype(str))
     off_map = pd.Series(pd.to_numeric(ct["offline"], errors="coerce").to_numpy(float),
                         index=ct["iso3"].astype(str))
-    cats = long["iso3"].cat.categories.astype(str)
-    codes = long["iso3"].cat.codes.to_numpy()
-    pop_c = pop_map.reindex(cats).to_numpy(float)[codes]
-    off_c = off_map.reindex(cats).to_numpy(float)[codes]
-    both = np.isfinite(pop_c) & np.isfinite(off_c)
-    tpop = np.bincount(pos, weights=np.where(both, pop_c, 0.0), minlength=n)
-    toff = np.bincount(pos, weights=np.where(both, off_c, 0.0), minlength=n)
-    has = np.bincount(pos, weights=both.astype(float), minlength=n) > 0
-    pseudo = np.isin(codes, np.flatnonzero(cats.isin([voc.GLOBAL_ISO3, voc.UNSTATED_ISO3])))
-    is_pseudo = np.bincount(pos, weights=pseudo.astype(float), minlength=n) > 0
+    cats = rows.iso3.categories.astype(str)
+    codes = np.asarray(rows.iso3.codes)
+    # per country code first (a few hundred), then one lookup per row: rows are many
+    pop_k = pop_map.reindex(cats).to_numpy(float)
+    off_k = off_map.reindex(cats).to_numpy(float)
+    both_k = np.isfinite(pop_k) & np.isfinite(off_k)
+    tpop = np.bincount(pos, weights=np.where(both_k, pop_k, 0.0)[codes], minlength=n)
+    toff = np.bincount(pos, weights=np.where(both_k, off_k, 0.0)[codes], minlength=n)
+    has = np.bincount(pos, weights=both_k.astype(float)[codes], minlength=n) > 0
+    pseudo_k = cats.isin([voc.GLOBAL_ISO3, voc.UNSTATED_ISO3]).astype(float)
+    is_pseudo = np.bincount(pos, weights=pseudo_k[codes], minlength=n) > 0
     tpop = np.where(has & ~is_pseudo, tpop, np.nan)
     toff = np.where(has & ~is_pseudo, toff, np.nan)
     ok = np.isfinite(pop_map.to_numpy()) & np.isfinite(off_map.to_numpy())
@@ -221,10 +223,9 @@ def relevance(
     for g in groups:
         members |= set(memberships[g]) if memberships and g in memberships else \
             set(countries.members(g, as_of=year))
-    via_country = (long["via"] == "country").to_numpy()
-    in_group = np.isin(codes, np.flatnonzero(cats.isin(list(members))))
-    named = np.bincount(pos[via_country], weights=in_group[via_country].astype(float),
-                        minlength=n) > 0
+    in_group_k = np.asarray(cats.isin(list(members)))
+    named_rows = (np.asarray(rows.via.codes) == 0) & in_group_k[codes]  # via "country"
+    named = np.bincount(pos, weights=named_rows.astype(float), minlength=n) > 0
     regions = pledges["target_regions"].tolist()
     lens = np.fromiter(map(len, regions), dtype=np.int64, count=n) if n else \
         np.zeros(0, np.int64)
@@ -250,6 +251,13 @@ def pledge_positions(pledges: pd.DataFrame, ids: pd.Series) -> np.ndarray:
     return pd.Index(pledges["pledge_id"]).get_indexer(ids).astype(np.int64)
 
 
+def _in(iso3: pd.Categorical, values: Iterable[str]) -> np.ndarray:
+    """Bool per row: the row's category is one of ``values`` (compared on codes: no string
+    per row)."""
+    wanted = np.flatnonzero(iso3.categories.astype(str).isin(list(values)))
+    return np.isin(np.asarray(iso3.codes), wanted)
+
+
 def _str_col(col: pd.Series) -> pd.api.extensions.ExtensionArray:
     """A column as a pandas ``string`` array (no copy when it already is one)."""
     return col.astype(pd.StringDtype()).array
@@ -264,11 +272,24 @@ def _lens(col: pd.Series) -> np.ndarray:
                        dtype=np.int64, count=len(cells))
 
 
-def _text(pledges: pd.DataFrame, col: str) -> pa.Array:
-    """The examined part of a text column as Arrow strings ("" for missing)."""
+TEXT_SLICE_ROWS = 100_000  # texts are matched this many pledges at a time (memory)
+
+
+def _text_matches(pledges: pd.DataFrame, col: str,
+                  patterns: Sequence[str]) -> list[np.ndarray]:
+    """For each regex of ``patterns``: bool per pledge, the examined part of text column
+    ``col`` matches it (False for a missing cell or column). Texts are read a slice of
+    :data:`TEXT_SLICE_ROWS` pledges at a time, so no copy of the whole column is made."""
+    n = len(pledges)
+    out = [np.zeros(n, dtype=bool) for _ in patterns]
     if col not in pledges.columns:
-        return pa.array([""] * len(pledges), pa.large_string())
-    return deliverables.examined(deliverables.text_array(pledges[col]))[0]
+        return out
+    for start in range(0, n, TEXT_SLICE_ROWS):
+        part = pledges[col].iloc[start:start + TEXT_SLICE_ROWS]
+        arr = deliverables.examined(deliverables.text_array(part))[0]
+        for hit, pattern in zip(out, patterns, strict=True):
+            hit[start:start + len(part)] = _matches(arr, pattern)
+    return out
 
 
 def _matches(arr: pa.Array, pattern: str) -> np.ndarray:
@@ -295,8 +316,9 @@ def ingredients(
     rel = relevance(p, year, priority_groups=r.priority_groups, **relevance_kwargs) \
         if relevance_table is None else relevance_table
     n_del = ex.per_pledge["deliverables"].to_numpy() > 0
-    title = _text(p, "title")
-    words = deliverables.patterns().units_in_text
+    words_in_title, period_in_title = _text_matches(
+        p, "title", [deliverables.patterns().units_in_text, PERIOD_PATTERN])
+    (period_in_description,) = _text_matches(p, "description", [PERIOD_PATTERN])
     value = pd.to_numeric(p["estimated_value_usd"], errors="coerce").notna().to_numpy()
     ptype = p["pledge_type"].astype("string").fillna(UNKNOWN).to_numpy()
     ratio = rel["offline_rate_ratio"].to_numpy(float)
@@ -304,14 +326,14 @@ def ingredients(
     out = pd.DataFrame({
         "focus_area": _lens(p["focus_areas"]) > 0,
         "target_geography": (_lens(p["target_countries"]) + _lens(p["target_regions"])) > 0,
-        "named_deliverable": n_del | _matches(title, words),
+        "named_deliverable": n_del | words_in_title,
         "quantity": n_del,
         "value": value,
         "in_kind_resource": (p["value_basis"].astype("string") == "in_kind").fillna(False)
         .to_numpy(bool) | (ptype == "In-kind"),
         "target_year": p["target_year"].notna().to_numpy(),
-        "stated_period": p["value_years"].notna().to_numpy() | _matches(title, PERIOD_PATTERN)
-        | _matches(_text(p, "description"), PERIOD_PATTERN),
+        "stated_period": p["value_years"].notna().to_numpy() | period_in_title
+        | period_in_description,
         "priority_group": rel["targets_priority_group"].to_numpy(bool),
         "offline_ratio": np.nan_to_num(ratio, nan=0.0) > r.offline_rate_ratio_above,
         "source_url": p["source_url"].notna().to_numpy(),
@@ -411,7 +433,9 @@ def score(
     r = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
     p = values.ensure_value_basis(pledges)
     ex = deliverables.extract(p) if extraction is None else extraction
+    memory.release()
     rel = relevance(p, year, priority_groups=r.priority_groups, **relevance_kwargs)
+    memory.release()
     ing = ingredients(p, year, evidence, r, ex, rel)
     pts, sc = _points(ing, r)
     idx = _index(sc, r)
@@ -466,17 +490,16 @@ def _category_long(scores: Scores, by: str, year: int, groups: Iterable[str] | N
     if by == "target_group":
         from p2c_analysis import gaps
 
-        long = gaps.explode_targets(p, year=year, memberships=memberships)
-        pos = pledge_positions(p, long["pledge_id"])
-        iso = long["iso3"].astype(str).to_numpy()
+        tr = gaps.target_rows(p, year=year, memberships=memberships)
+        pos = tr.pos
         labels = list(STANDARD_GROUPS if groups is None else groups)
         pos_out, cat_out = [], []
         for g in labels:
-            hit = np.unique(pos[np.isin(iso, _group_members(g, year, memberships))])
+            hit = np.unique(pos[_in(tr.iso3, _group_members(g, year, memberships))])
             pos_out.append(hit)
             cat_out.append(np.full(len(hit), g, dtype=object))
         for iso_code, label in voc.PSEUDO_LABELS.items():
-            hit = np.unique(pos[iso == iso_code])
+            hit = np.unique(pos[_in(tr.iso3, [iso_code])])
             pos_out.append(hit)
             cat_out.append(np.full(len(hit), label, dtype=object))
         return np.concatenate(pos_out), pd.Series(np.concatenate(cat_out), dtype="object")
@@ -728,17 +751,16 @@ def reach_by_group(
     ct = connectivity.for_year(year) if country_table is None else country_table
     off_map = pd.Series(pd.to_numeric(ct["offline"], errors="coerce").to_numpy(float),
                         index=ct["iso3"].astype(str))
-    long = gaps.explode_targets(p, year=year, memberships=memberships)
-    long = long.loc[long["via"].isin(["country", "region"])]
-    pos = pledge_positions(p, long["pledge_id"])
-    iso = long["iso3"].astype(str).to_numpy()
+    tr = gaps.target_rows(p, year=year, memberships=memberships)
+    named = np.asarray(tr.via.isin(["country", "region"]))
+    pos, iso = tr.pos[named], tr.iso3[named]
     n = len(p)
     n_targets = np.bincount(pos, minlength=n)
     connected = ex.per_pledge["people_connected"].to_numpy(float)
     rows = []
     for g in (STANDARD_GROUPS if groups is None else groups):
         mem = _group_members(g, year, memberships)
-        inside = np.bincount(pos, weights=np.isin(iso, mem).astype(float), minlength=n)
+        inside = np.bincount(pos, weights=_in(iso, mem).astype(float), minlength=n)
         within = (n_targets > 0) & (inside == n_targets)
         partly = (inside > 0) & ~within
         sel = within & np.isfinite(connected)

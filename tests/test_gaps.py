@@ -571,3 +571,56 @@ def test_tally_counts_each_category_and_splits_usd():
     assert s["pledges"].to_dict() == {"Government": 2, "Private sector": 1, NOT_STATED: 1}
     with pytest.raises(KeyError, match="nope"):
         gaps.tally(df, "nope")
+
+
+def _reference_targets(p: pd.DataFrame, members: dict) -> list[tuple[int, str, str]]:
+    """The rules of explode_targets written as a plain loop (the reference)."""
+    out = []
+    for i, r in enumerate(p.itertuples()):
+        if r.target_countries:
+            out += [(i, c, "country") for c in dict.fromkeys(r.target_countries)]
+        elif r.target_regions:
+            union = dict.fromkeys(c for lab in r.target_regions for c in members[lab])
+            out += [(i, c, "region") for c in union]
+        else:
+            out.append((i, "GLOBAL" if r.is_global else UNSTATED_ISO3,
+                        "global" if r.is_global else "not stated"))
+    return out
+
+
+def test_target_rows_follow_the_rules_on_random_pledges():
+    # region combinations with shared members, repeated labels and countries, in any order:
+    # rows by pledge position, first appearance kept, same rows as explode_targets
+    rng = np.random.default_rng(7)
+    countries = ["AAA", "BBB", "CCC", "DDD"]
+    labels = list(MEMBERS)
+    n = 400
+    kind = rng.integers(0, 4, n)
+    p = pd.DataFrame({
+        "pledge_id": [f"q{i}" for i in range(n)],
+        "target_countries": [list(rng.choice(countries, rng.integers(1, 5))) if k == 0 else []
+                             for k in kind],
+        "target_regions": [list(rng.choice(labels, rng.integers(1, 4))) if k in (0, 1) else []
+                           for k in kind],
+        "is_global": kind == 2,
+    })
+    want = _reference_targets(p, MEMBERS)
+    rows = gaps.target_rows(p, **KW)
+    got = list(zip(rows.pos.tolist(), rows.iso3.astype(str), rows.via.astype(str),
+                   strict=True))
+    assert got == want
+    t = gaps.explode_targets(p, **KW)
+    assert list(t["pledge_id"]) == [f"q{i}" for i, _, _ in want]
+
+
+def test_merge_runs_by_hand():
+    # run A pledges 0, 0, 3; run B pledges 1, 2, 2; run C pledge 4 -> sorted by pledge,
+    # each run keeping its order
+    p, c, v = gaps._merge_runs([
+        (np.array([0, 0, 3], np.int32), np.array([10, 11, 12], np.int32), 0),
+        (np.array([1, 2, 2], np.int32), np.array([20, 21, 22], np.int32), 1),
+        (np.array([4], np.int32), 99, 2),
+    ])
+    assert p.tolist() == [0, 0, 1, 2, 2, 3, 4]
+    assert c.tolist() == [10, 11, 20, 21, 22, 12, 99]
+    assert v.tolist() == [0, 0, 1, 1, 1, 0, 2]
