@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from p2c_analysis import connectivity, countries, gaps, synthetic
+from p2c_analysis import connectivity, countries, gaps, quality, synthetic
 from p2c_analysis.vocabulary import (
     GLOBAL_ISO3,
     GLOBAL_LABEL,
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         assert len(rows) == n_d, (iso, len(rows), n_d)
         assert np.isclose(rows["usd"].sum(), usd_d, rtol=1e-9), iso
     # and the allocation sums back to each pledge's value
-    positions = pd.Index(pledges["pledge_id"]).get_indexer(alloc["pledge_id"])
+    positions = quality.pledge_positions(pledges, alloc["pledge_id"])
     sums = np.bincount(positions, weights=alloc["usd"].fillna(0).to_numpy(),
                        minlength=len(pledges))
     vals = np.nan_to_num(pledges["estimated_value_usd"].to_numpy())

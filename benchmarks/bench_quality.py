@@ -435,15 +435,17 @@ def measure_alone(path: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    if argv is None and len(sys.argv) == 3 and sys.argv[1] == "--measure-alone":
-        return measure_alone(sys.argv[2])
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000, help="number of synthetic pledges")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=2,
                     help="runs of each side, alternated (fastest kept)")
     ap.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all)")
+    ap.add_argument("--measure-alone", metavar="PARQUET",
+                    help="only measure extract + score on these pledges (the fresh process)")
     args = ap.parse_args(argv)
+    if args.measure_alone:
+        return measure_alone(args.measure_alone)
 
     t0 = time.perf_counter()
     pledges = synthetic.make_pledges(args.n, seed=args.seed)

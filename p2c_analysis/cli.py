@@ -211,21 +211,24 @@ def _snapshot_show(args: argparse.Namespace) -> int:
           f"{e['id_kind']}")
     parts = snapshots.describe(snap)
     for r in parts["counts"].itertuples(index=False):
-        value = f"USD {r.value / 1e9:,.2f} bn" if r.item.startswith("total USD") \
-            else f"{r.value:,.0f}"
+        value = _usd(r.value) if r.item.startswith("total USD") else f"{r.value:,.0f}"
         print(f"  {r.item + ':':<30} {value}")
     print("  by focus area (a pledge counts in each of its areas; its USD is split):")
     for r in parts["by_focus_area"].itertuples(index=False):
-        print(f"    {r.category:<24} {r.pledges:>6}  {_usd_bn(r.usd)}")
+        print(f"    {r.category:<24} {r.pledges:>6}  {_usd(r.usd)}")
     print("  by status:")
     for r in parts["by_status"].itertuples(index=False):
-        print(f"    {str(r.status):<24} {r.pledges:>6}  {_usd_bn(r.usd)}")
+        print(f"    {str(r.status):<24} {r.pledges:>6}  {_usd(r.usd)}")
     return 0
 
 
-def _usd_bn(usd: float) -> str:
-    """``USD 1.23 bn``; ``-`` when no pledge of the row states a value (never "USD 0")."""
-    return "-" if usd != usd else f"USD {usd / 1e9:,.2f} bn"
+def _usd(usd: float) -> str:
+    """US dollars in the house format (``style.fmt_usd``: ``USD 1.23 bn``); ``-`` when no
+    pledge of the row states a value (never "USD 0")."""
+    from p2c_analysis import style
+    from p2c_analysis.fields import is_missing
+
+    return "-" if is_missing(usd) else style.fmt_usd(usd)
 
 
 def _add_snapshot_parser(sub: Any) -> None:

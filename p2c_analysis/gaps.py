@@ -285,11 +285,9 @@ def _targets(
 
     c_c = universe.get_indexer(pd.Index(c_uniques, dtype=object)).astype(np.int32)[c_codes] \
         if len(c_codes) else np.empty(0, np.int32)
-    # region rows: one member list per distinct combination of labels (the union of their
-    # members, in order of first appearance), so a pledge's region rows never repeat; each
-    # region pledge expands into its combination's members
-    # (a pledge with one label uses that label's list; combinations are built only for pledges
-    # with several)
+    # region rows: each region pledge expands into the members of its labels, taken once per
+    # distinct combination of labels (their union, in order of first appearance: no repeats,
+    # so no de-duplication pass); a pledge with one label uses that label's list
     label_at = {label: j for j, label in enumerate(labels)}
     several = np.flatnonzero(rlens[sel] > 1)
     combo_codes = lab_codes[np.cumsum(rlens[sel]) - rlens[sel]]  # each pledge's first label
@@ -315,8 +313,8 @@ def _targets(
     c_r = flat_m[at] if len(p_r) else np.empty(0, np.int32)
     del at
 
-    # dedupe only where repeats are possible: several countries
     del tc, tr, flat_c, c_codes, keys, combo_codes, row_len  # large temporaries, done with
+    # country rows repeat only where a pledge names several countries
     p_c, c_c = _dedupe(p_c, c_c, lens > 1, nu)
     # a pledge has country rows or region rows, never both: merge the two sorted runs
     p_all, c_all, via = _merge_runs([(p_c, c_c, 0), (p_r, c_r, 1)])

@@ -251,13 +251,6 @@ def pledge_positions(pledges: pd.DataFrame, ids: pd.Series) -> np.ndarray:
     return pd.Index(pledges["pledge_id"]).get_indexer(ids).astype(np.int64)
 
 
-def _in(iso3: pd.Categorical, values: Iterable[str]) -> np.ndarray:
-    """Bool per row: the row's category is one of ``values`` (compared on codes: no string
-    per row)."""
-    wanted = np.flatnonzero(iso3.categories.astype(str).isin(list(values)))
-    return np.isin(np.asarray(iso3.codes), wanted)
-
-
 def _str_col(col: pd.Series) -> pd.api.extensions.ExtensionArray:
     """A column as a pandas ``string`` array (no copy when it already is one)."""
     return col.astype(pd.StringDtype()).array
@@ -435,7 +428,6 @@ def score(
     ex = deliverables.extract(p) if extraction is None else extraction
     memory.release()
     rel = relevance(p, year, priority_groups=r.priority_groups, **relevance_kwargs)
-    memory.release()
     ing = ingredients(p, year, evidence, r, ex, rel)
     pts, sc = _points(ing, r)
     idx = _index(sc, r)
@@ -495,11 +487,11 @@ def _category_long(scores: Scores, by: str, year: int, groups: Iterable[str] | N
         labels = list(STANDARD_GROUPS if groups is None else groups)
         pos_out, cat_out = [], []
         for g in labels:
-            hit = np.unique(pos[_in(tr.iso3, _group_members(g, year, memberships))])
+            hit = np.unique(pos[np.asarray(tr.iso3.isin(_group_members(g, year, memberships)))])
             pos_out.append(hit)
             cat_out.append(np.full(len(hit), g, dtype=object))
         for iso_code, label in voc.PSEUDO_LABELS.items():
-            hit = np.unique(pos[_in(tr.iso3, [iso_code])])
+            hit = np.unique(pos[np.asarray(tr.iso3 == iso_code)])
             pos_out.append(hit)
             cat_out.append(np.full(len(hit), label, dtype=object))
         return np.concatenate(pos_out), pd.Series(np.concatenate(cat_out), dtype="object")
@@ -760,7 +752,7 @@ def reach_by_group(
     rows = []
     for g in (STANDARD_GROUPS if groups is None else groups):
         mem = _group_members(g, year, memberships)
-        inside = np.bincount(pos, weights=_in(iso, mem).astype(float), minlength=n)
+        inside = np.bincount(pos, weights=np.asarray(iso.isin(mem), dtype=float), minlength=n)
         within = (n_targets > 0) & (inside == n_targets)
         partly = (inside > 0) & ~within
         sel = within & np.isfinite(connected)
