@@ -16,6 +16,7 @@ import select
 import signal
 import sys
 import threading
+import time
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
@@ -26,8 +27,21 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM received: stop like Ctrl-C (reports stay ``.partial``, the run is interrupted)."""
 
 
+#: A SIGTERM this many seconds or less after the one that started a stop belongs to the same
+#: stop: a process whose parent dies gets two (the parent-death signal and the watchdog's), and
+#: the second must not cut short the clean-up the first started (e.g. marking a report
+#: interrupted in the manifest).
+SAME_STOP_SECONDS = 5.0
+_stop_started: list[float] = []
+
+
 def raise_terminated(signum: int, frame: Any) -> None:
-    """Signal handler: SIGTERM → :class:`Terminated` in the main thread."""
+    """Signal handler: SIGTERM → :class:`Terminated` in the main thread, once per stop (see
+    :data:`SAME_STOP_SECONDS`)."""
+    now = time.monotonic()
+    if _stop_started and now - _stop_started[-1] <= SAME_STOP_SECONDS:
+        return
+    _stop_started.append(now)
     raise Terminated(f"signal {signum}")
 
 

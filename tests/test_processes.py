@@ -199,3 +199,17 @@ def test_manifest_that_cannot_be_written_leaves_nothing(tmp_path):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "manifest.json" in lines[0] and "File too large" in lines[0]
     assert list(out.iterdir()) == []  # no run folder, no temporary file
+
+
+def test_a_second_sigterm_of_the_same_stop_does_not_cut_the_clean_up_short(monkeypatch):
+    # a worker whose runner dies gets SIGTERM twice (parent-death signal and watchdog): the
+    # first raises Terminated, the second (during the clean-up) is part of the same stop
+    from p2c_analysis import lifecycle
+
+    monkeypatch.setattr(lifecycle, "_stop_started", [])
+    with pytest.raises(lifecycle.Terminated):
+        lifecycle.raise_terminated(signal.SIGTERM, None)
+    lifecycle.raise_terminated(signal.SIGTERM, None)  # same stop: returns
+    monkeypatch.setattr(lifecycle, "_stop_started", [time.monotonic() - 60])
+    with pytest.raises(lifecycle.Terminated):  # a later stop raises again
+        lifecycle.raise_terminated(signal.SIGTERM, None)
