@@ -57,12 +57,15 @@ def kernel_manager_class(warm: bool = False) -> type:
 
 
 # --- worker processes ----------------------------------------------------------------------------
-def worker_init(parent_pid: int | None = None) -> None:
+def worker_init(parent_pid: int | None = None, free_cpu: bool = False) -> None:
     """Initialiser of the pool's worker processes: die with the runner (SIGTERM, handled like
     Ctrl-C: the running report stays ``.partial`` and is marked interrupted), keep stray
-    output out of the terminal, build the HTML exporter while the kernel template warms up."""
+    output out of the terminal, build the HTML exporter while the kernel template warms up.
+    ``free_cpu``: the pool leaves a CPU idle, which spare kernels may use
+    (:func:`p2c_analysis.kernels.use_free_cpu`)."""
     global _IN_WORKER
     _IN_WORKER = True
+    kernels.use_free_cpu(free_cpu)
     from p2c_analysis import startup
 
     startup.defer_slow_imports()
@@ -70,7 +73,25 @@ def worker_init(parent_pid: int | None = None) -> None:
     lifecycle.set_process_name("p2c-worker")
     if parent_pid is not None:
         lifecycle.die_with_parent(parent_pid, signal.SIGTERM)
-    threading.Thread(target=_head_start, name="p2c-head-start", daemon=True).start()
+    if not _head_started():
+        threading.Thread(target=_head_start, name="p2c-head-start", daemon=True).start()
+
+
+def prepare_workers() -> None:
+    """In the runner, before it forks its worker processes: import papermill and build the
+    HTML exporter once, here, so that each worker inherits them (0.4 s of CPU per worker
+    otherwise, which competes with the kernel template's start-up when there are as many
+    workers as CPUs)."""
+    from p2c_analysis import startup
+
+    startup.defer_slow_imports()
+    _head_start()
+
+
+def _head_started() -> bool:
+    export = sys.modules.get("p2c_analysis.htmlexport")
+    return "papermill" in sys.modules and export is not None and \
+        export.html_exporter.cache_info().currsize > 0
 
 
 def _head_start() -> None:

@@ -6,7 +6,8 @@ data itself.
 
 **Warm** (default): a *template* process (``python -c ...serve...``, one per run, or one per
 Dask worker process) imports the scientific stack, the IPython kernel machinery and the package,
-then loads the bundled reference data while it waits (:data:`PRELOAD`). For each report it
+then loads the bundled reference data (:data:`PRELOAD`; what every report uses before the first
+kernel is forked, the rest while it waits). For each report it
 ``fork()``\\ s a child that becomes an ordinary ipykernel (``IPKernelApp``) on the connection
 file jupyter_client wrote, in the report's folder, with the environment, standard streams
 and ``sys.argv``/``sys.path`` a cold kernel would have. The child starts with everything
@@ -14,11 +15,22 @@ imported and loaded, but with a fresh IPython shell: an empty namespace, executi
 state from any other report (each child is forked from the untouched template, never from a
 kernel that ran a report). The template never runs notebook code.
 
+What makes a warm kernel start fast, beyond what it inherits: the next report's kernel is
+forked and initialised while the current report runs (a *spare*, :class:`_Spare`; with a CPU
+to spare it also copies the memory it shares with the template, :func:`_own_memory`); the
+kernel manager skips jupyter_client's 10 ms pauses and does not wait for a killed kernel to be
+torn down (:func:`_without_pause`); the kernel skips ipykernel's waits meant for interactive
+frontends (:func:`_without_idle_waits`). Report kernels, warm or cold, keep no IPython history
+database (:data:`KERNEL_ARGS`).
+
 What makes a warm kernel give the same bytes as a cold one:
 
-- the template only imports modules and calls cached, side-effect-free loaders;
-  it never touches pyplot state, never imports ``matplotlib_inline.backend_inline`` (whose import
-  hooks the inline backend into the shell) and never applies the house style;
+- the template only imports modules and calls cached, side-effect-free loaders, and draws one
+  throw-away figure off pyplot with rcParams restored (:func:`warm_drawing`: font caches);
+  it never touches pyplot state, never keeps the house style and never imports
+  ``matplotlib_inline.backend_inline``: importing it is what hooks the inline backend into the
+  kernel's shell (a notebook that draws with pyplot without ``%matplotlib inline`` relies on
+  that), so it must happen in the kernel;
 - provenance: loaders record the data files they read (``paths.track``); the template installs
   :func:`p2c_analysis.cache.replay_provenance` before preloading, so a cached result replays its
   files into the child's record when the report uses it, and the template's own record is
@@ -67,6 +79,9 @@ KERNEL_ENV: dict[str, str] = {
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
 }
 KERNEL_NAME = "python3"
+#: Options of every report kernel: no IPython history database (a report's cells are not a
+#: user's history; kernels running side by side would also contend for its lock).
+KERNEL_ARGS: tuple[str, ...] = ("--HistoryManager.enabled=False",)
 
 #: Modules the template imports before serving (third-party first, then the package).
 WARM_IMPORTS: tuple[str, ...] = (
@@ -80,6 +95,8 @@ WARM_IMPORTS: tuple[str, ...] = (
     "IPython.core.completerlib", "IPython.core.oinspect", "IPython.extensions.storemagic",
     "IPython.utils.wildcard", "tornado.platform.asyncio", "matplotlib.backends.backend_agg",
     "IPython.core.magics.pylab", "IPython.core.magics.execution", "PIL.features",
+    "PIL.Image", "PIL.BmpImagePlugin", "PIL.GifImagePlugin", "PIL.JpegImagePlugin",
+    "PIL.PpmImagePlugin", "PIL.PngImagePlugin",
 )  # fmt: skip
 
 #: Loaders the template calls while it waits, most used first: ``(module:function, literal
@@ -99,6 +116,9 @@ PRELOAD: tuple[tuple[str, tuple[Any, ...], str | None], ...] = (
     ("p2c_analysis.connectivity:itu_aggregates", (), None),
     ("p2c_analysis.record:load_record_files", (), None),
     ("p2c_analysis.parsing:category_synonyms", (), None),
+    ("p2c_analysis.quality:load_rubric", (), None),
+    ("p2c_analysis.deliverables:load_terms", (), None),
+    ("p2c_analysis.kernels:warm_drawing", (), None),
     ("p2c_analysis.maps:shapes", (), "maps"),
 )
 ENV_PRELOADS = "P2C_TEMPLATE_PRELOADS"
@@ -223,13 +243,15 @@ class Template:
         return json.loads(data)
 
     def fork_kernel(self, argv: Sequence[str], env: dict[str, str], cwd: str,
-                    fds: Sequence[int], spare: bool = False) -> int:
+                    fds: Sequence[int], spare: bool = False, prefault: bool = False) -> int:
         """A new kernel process (its PID): ``argv`` is the kernel command jupyter_client built
         (``python -m ipykernel_launcher -f CONNECTION_FILE ...``), ``fds`` its stdin, stdout
         and stderr. ``spare``: a fourth fd is a socket on which the kernel, once initialised,
-        waits for its report's working folder and environment before it starts serving."""
+        waits for its report's working folder and environment before it starts serving;
+        ``prefault``: meanwhile it copies the memory it shares with the template (see
+        :func:`_own_memory`)."""
         reply = self._ask({"op": "fork", "argv": list(argv), "env": dict(env), "cwd": cwd,
-                           "spare": spare}, fds)
+                           "spare": spare, "prefault": spare and prefault}, fds)
         if "pid" not in reply:
             raise TemplateUnavailable(str(reply.get("error", "fork refused")))
         return int(reply["pid"])
@@ -332,6 +354,12 @@ class ForkedKernel:
     def terminate(self) -> None:
         self.send_signal(signal.SIGTERM)
 
+    def release(self) -> None:
+        """Stop watching the process (after :meth:`kill`: the template reaps it)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
 
@@ -349,6 +377,9 @@ def last_launch() -> dict[str, Any]:
 _CONNECTION_DIR: list[Path | None] = [None]
 #: Whether the next kernel may be prepared while a report runs (see :class:`_Spare`).
 _SPARES_ON: list[bool] = [False]
+#: Whether a spare kernel also takes its own copy of the memory it shares with the template
+#: (see :func:`_own_memory`): only when the run leaves a CPU free for it.
+_PREFAULT: list[bool] = [False]
 
 
 def use_connection_dir(folder: Path | None, spares: bool = False) -> None:
@@ -359,6 +390,12 @@ def use_connection_dir(folder: Path | None, spares: bool = False) -> None:
     _SPARES_ON[0] = spares and folder is not None
     if not _SPARES_ON[0]:
         discard_spare()
+
+
+def use_free_cpu(free: bool) -> None:
+    """``free``: this process's reports leave a CPU idle (fewer workers than CPUs), so a
+    spare kernel may spend it copying its memory ahead (:func:`_own_memory`)."""
+    _PREFAULT[0] = free
 
 
 class _Spare:
@@ -420,7 +457,7 @@ def _prepare_spare(tpl: Template, argv: Sequence[str], env: dict[str, str]) -> N
             try:
                 pid = tpl.fork_kernel(cmd, env, str(folder),
                                       [devnull.fileno(), out.fileno(), out.fileno(),
-                                       theirs.fileno()], spare=True)
+                                       theirs.fileno()], spare=True, prefault=_PREFAULT[0])
             finally:
                 theirs.close()
     except (OSError, TemplateUnavailable):
@@ -461,15 +498,35 @@ def reset_cell_count(**_hook_args: Any) -> None:
     _launch.cells_done = 0
 
 
+#: Seconds to wait for a spare kernel to finish initialising when its report comes first.
+SPARE_READY_TIMEOUT = 60.0
+READY = b"ready"
+
+
 def _take_spare(cmd: Sequence[str]) -> _Spare | None:
+    """This process's spare kernel for ``cmd``, once it is initialised: until then ipykernel
+    may still be rewriting its connection file (a report shorter than a kernel's start-up
+    would read it half-written)."""
     spare = _SPARE.pop(os.getpid(), None)
     if spare is None:
         return None
     if spare.kernel.poll() is not None or not spare.matches(cmd) or \
-            not spare.connection_file.is_file():
+            not spare.connection_file.is_file() or not _spare_ready(spare.wake):
         spare.discard()
         return None
     return spare
+
+
+def _spare_ready(wake: socket.socket) -> bool:
+    """Wait for the spare's "ready" (sent once ``IPKernelApp.initialize`` is done)."""
+    try:
+        wake.settimeout(SPARE_READY_TIMEOUT)
+        return wake.recv(len(READY)) == READY
+    except OSError:  # timed out, or the spare is gone
+        return False
+    finally:
+        with contextlib.suppress(OSError):
+            wake.settimeout(None)
 
 
 def collect_kernel_log(log: Path) -> None:
@@ -597,9 +654,9 @@ def kernel_manager_class(warm: bool = False) -> type:
                     raise RuntimeError("Kernel died before replying to kernel_info")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
-            while True:
+            while True:  # what has arrived; nbclient ignores replies to others' requests
                 try:
-                    await ensure_async(self.iopub_channel.get_msg(timeout=0.01))
+                    await ensure_async(self.iopub_channel.get_msg(timeout=0))
                 except Empty:
                     return
 
@@ -617,9 +674,34 @@ def kernel_manager_class(warm: bool = False) -> type:
         def kernel_spec(self) -> KernelSpec | None:
             if self.kernel_name == KERNEL_NAME:
                 if getattr(self, "_p2c_spec", None) is None:
-                    self._p2c_spec = KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
+                    spec = get_kernel_dict()
+                    spec["argv"] = [*spec["argv"], *KERNEL_ARGS]
+                    self._p2c_spec = KernelSpec(resource_dir=RESOURCES, **spec)
                 return self._p2c_spec
             return super().kernel_spec
+
+        async def start_kernel(self, **kw: Any) -> None:
+            await _without_pause(self, AsyncKernelManager.start_kernel, **kw)
+
+        async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+            """As jupyter_client's, but a warm kernel shut down ``now`` at the end of its
+            report gets SIGKILL at once: no SIGINT first, no wait while the system tears the
+            process down (its template reaps it)."""
+            kernel = getattr(self.provisioner, "process", None)
+            if not (now and not restart and isinstance(kernel, ForkedKernel)):
+                await _without_pause(self, AsyncKernelManager.shutdown_kernel, now=now,
+                                     restart=restart)
+                return
+
+            async def kill_now(km: Any) -> None:
+                km.shutting_down = True
+                km.stop_restarter()
+                kernel.kill()
+                kernel.release()
+                km.provisioner.process = None
+                await km._async_cleanup_resources()
+
+            await _without_pause(self, kill_now)
 
         async def _async_wait(self, pollinterval: float = 0.005) -> None:
             # a report's kernel is killed at its end: look for its exit every 5 ms, not 100
@@ -645,6 +727,30 @@ def kernel_manager_class(warm: bool = False) -> type:
     return ReportKernelManager
 
 
+async def _without_pause(km: Any, method: Any, *args: Any, **kwargs: Any) -> Any:
+    """``method`` (a kernel manager's start or shutdown) as jupyter_client's
+    ``in_pending_state`` runs it (the manager's ``ready`` future), without the 10 ms sleep it
+    adds "to ensure tests can capture the state": 20 ms of every report."""
+    try:
+        from jupyter_client.manager import _get_future
+    except ImportError:  # another jupyter_client: its own way, pause included
+        return await method(km, *args, **kwargs)
+    plain = getattr(method, "__wrapped__", None)
+    if plain is None or not hasattr(km, "_attempted_start") or not hasattr(km, "_ready"):
+        return await method(km, *args, **kwargs)
+    method = plain
+    if km._attempted_start or not km._ready:
+        km._ready = _get_future()
+    try:
+        out = await method(km, *args, **kwargs)
+    except Exception as err:
+        km._ready.set_exception(err)
+        raise
+    if km.owns_kernel and not km._ready.done():
+        km._ready.set_result(None)
+    return out
+
+
 # ================================================================================================
 # server side: the template process
 # ================================================================================================
@@ -660,6 +766,11 @@ def _serve_main() -> None:
     if os.getppid() != parent:
         return
     server.run()
+    # its kernels are gone; skip tearing down an interpreter full of imported modules (0.1 s
+    # that the runner would wait for): nothing of the template's needs finalising
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 class _Server:
@@ -736,9 +847,14 @@ class _Server:
 
     # --- the loop --------------------------------------------------------------------------------
     def _watched(self) -> list[Any]:
+        """What the loop waits on. Requests (forks) wait in their channels until the data every
+        report uses is loaded (the preloads without a token): the first kernels then start
+        with it instead of each loading it again beside the template."""
         fds: list[Any] = [self.control]
+        serving = not any(token is None for _t, _a, token in self.preload)
         for sock, _owner, owner_fd in self.channels.values():
-            fds.append(sock)
+            if serving:
+                fds.append(sock)
             if owner_fd is not None:
                 fds.append(owner_fd)
         if self.parent_fd is not None:
@@ -856,7 +972,7 @@ class _Server:
         self._kill_owned(None)
         deadline = time.monotonic() + 5
         while self.kernels and time.monotonic() < deadline:
-            time.sleep(0.05)
+            time.sleep(0.005)
             self._reap()
 
     def _become_kernel(self, msg: dict[str, Any], fds: list[int]) -> None:
@@ -896,8 +1012,10 @@ class _Server:
             try:  # parent_handle defaults to JPY_PARENT_PID as it was in the template
                 app = kernelapp.IPKernelApp.instance(parent_handle=template_pid)
                 app.initialize()
+                _without_idle_waits(app)
                 if wake is not None:
-                    _await_report(app, wake)
+                    wake.send(READY)  # its connection file is written: it may be taken
+                    _await_report(app, wake, bool(msg.get("prefault")))
                 app.start()
                 code = 0
             except SystemExit as done:
@@ -915,6 +1033,56 @@ class _Server:
                 sys.stdout.flush()
                 sys.stderr.flush()
             os._exit(code)
+
+
+def _without_idle_waits(app: Any) -> None:
+    """Two waits of ipykernel that serve interactive frontends, not a report's client, taken
+    out of a warm kernel: the 0.5 ms sleep before each execute reply, and the round trip to the
+    IOPub thread when a stream is flushed with nothing written since its last flush (ipykernel
+    flushes both streams before every reply and every display: about 70 times a report).
+    nbclient reads a cell's outputs until the kernel's idle status, which IOPub sends after
+    them either way. Left as they are if ipykernel's internals differ."""
+    kernel = getattr(app, "kernel", None)
+    if kernel is not None and hasattr(kernel, "_execute_sleep"):
+        kernel._execute_sleep = 0.0
+    for stream in (sys.stdout, sys.stderr):
+        flush = getattr(stream, "flush", None)
+        if flush is None or not hasattr(stream, "_flush_pending") or \
+                not hasattr(stream, "_subprocess_flush_pending"):
+            continue
+
+        def quick_flush(stream: Any = stream, flush: Any = flush) -> None:
+            if stream._flush_pending or stream._subprocess_flush_pending:
+                flush()
+
+        stream.flush = quick_flush
+
+
+def warm_drawing() -> None:
+    """In the template: draw one throw-away figure in the house style, off pyplot, inside a
+    ``matplotlib.rc_context`` (rcParams are as before afterwards). It fills matplotlib's font
+    lookup and loaded-font caches, which every report's first figure would otherwise fill in
+    its own kernel; a cache holds the same result whoever fills it, so figures are
+    unchanged. (It is not written as PNG: encoding takes 0.1 s and warms nothing.)"""
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from p2c_analysis import style
+
+    with mpl.rc_context():
+        style.apply()
+        fig = Figure()
+        FigureCanvasAgg(fig)
+        ax = fig.subplots()
+        ax.plot([2000, 2024], [10.0, 90.0], label="Internet use")
+        ax.set_title("Internet use")
+        ax.set_xlabel("year")
+        ax.set_ylabel("% of population")
+        ax.legend()
+        fig.text(0.01, 0.01, "Source", fontsize=8)
+        fig.tight_layout()
+        fig.canvas.draw()
 
 
 def _forget_use() -> None:
@@ -973,9 +1141,13 @@ def _move_output(fd: int) -> None:
     os.close(fd)
 
 
-def _await_report(app: Any, wake: socket.socket) -> None:
+def _await_report(app: Any, wake: socket.socket, prefault: bool = False) -> None:
     """In a spare kernel, initialised: wait for the report (its working folder and
-    environment), then look as if started there. Exits if the worker goes away instead."""
+    environment), then look as if started there. Exits if the worker goes away instead.
+    ``prefault``: first take a copy of the memory shared with the template
+    (:func:`_own_memory`)."""
+    if prefault:
+        _own_memory()
     data = wake.recv(_MAX_MSG)
     wake.close()
     if not data:
@@ -989,6 +1161,55 @@ def _await_report(app: Any, wake: socket.socket) -> None:
     history = getattr(shell, "history_manager", None)
     if history is not None:  # IPython's directory history starts at the working folder
         history.dir_hist[:] = [Path.cwd()]
+
+
+#: ``madvise`` advice (Linux 5.14+): fault pages in writable, as a write to each would.
+MADV_POPULATE_WRITE = 23
+#: A mapping is copied ahead when at least this share of it is resident (the rest is new,
+#: zeroed memory: at most a tenth).
+RESIDENT_SHARE = 0.9
+
+
+def _own_memory() -> None:
+    """In a spare kernel: copy now, while it waits, the pages it shares with the template
+    (copy-on-write after ``fork()``), instead of one page fault at a time while its report
+    runs: about 8,000 faults and 40 ms of a country profile. Only the private anonymous
+    mappings (the heap and Python's arenas) that are nearly all resident are copied
+    (:data:`RESIDENT_SHARE`), so little memory is added that the template had not touched;
+    the kernel then holds its own copy of them (about 140 MB for the standard reports).
+    Best effort: nothing happens where ``madvise`` or the advice is missing."""
+    import ctypes
+
+    try:
+        madvise = ctypes.CDLL(None, use_errno=True).madvise
+        madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        madvise.restype = ctypes.c_int
+        ranges = _resident_private_ranges()
+    except (OSError, AttributeError):
+        return
+    for start, size in ranges:
+        if madvise(start, size, MADV_POPULATE_WRITE) != 0:
+            return  # an older Linux: EINVAL for every range
+
+
+def _resident_private_ranges(smaps: str = "/proc/self/smaps") -> list[tuple[int, int]]:
+    """``(start, size)`` of the private writable anonymous mappings (``[heap]`` included)
+    whose pages are (nearly) all resident (:data:`RESIDENT_SHARE`), from ``smaps``."""
+    out: list[tuple[int, int]] = []
+    current: tuple[int, int] | None = None
+    with open(smaps, encoding="ascii", errors="replace") as f:
+        for line in f:
+            head = line.split(maxsplit=6)
+            if "-" in head[0] and len(head) >= 5 and ":" not in head[0]:
+                lo, hi = (int(x, 16) for x in head[0].split("-"))
+                path = head[5].strip() if len(head) > 5 else ""
+                private = head[1] == "rw-p" and path in ("", "[heap]")
+                current = (lo, hi - lo) if private else None
+            elif current is not None and head[0] == "Rss:":
+                if int(head[1]) * 1024 >= RESIDENT_SHARE * current[1]:
+                    out.append(current)
+                current = None
+    return out
 
 
 def _kill_group(pid: int) -> None:

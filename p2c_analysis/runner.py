@@ -51,6 +51,7 @@ from p2c_analysis.execution import (
     first_line,
     inside,
     now,
+    prepare_workers,
     receive_remote,
     rel_path,
     run_in_worker,
@@ -146,6 +147,14 @@ def resolve_run(out: Path, ref: str) -> Path:
     raise UsageError(f"--resume {ref}: no run folder with a manifest.json (under {out})")
 
 
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the system has one)."""
+    getaffinity = getattr(os, "sched_getaffinity", None)
+    if getaffinity is not None:
+        return max(1, len(getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
 def _mp_context() -> multiprocessing.context.BaseContext:
     # fork is fastest (workers inherit the runner's imports and the template handle) and safe
     # while the parent runs a single thread; otherwise the platform's default start method
@@ -182,8 +191,13 @@ class _LocalWorkers:
         self._new_pool()
 
     def _new_pool(self) -> None:
-        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context(),
-                                        initializer=worker_init, initargs=(os.getpid(),))
+        free_cpu = self.workers < available_cpus()
+        context = _mp_context()
+        if context.get_start_method() == "fork":
+            prepare_workers()  # once here, inherited by every worker
+        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                        initializer=worker_init,
+                                        initargs=(os.getpid(), free_cpu))
 
     def submit(self, spec: ReportSpec) -> Future:
         assert self.pool is not None
@@ -264,7 +278,7 @@ def render(
     template: kernels.Template | None = None,
 ) -> RunResult:
     """Render ``specs`` into a new run folder under ``out`` (default ``reports/``), at most
-    ``workers`` at a time (default ``os.cpu_count()``), each in its own kernel process;
+    ``workers`` at a time (default: the CPUs available), each in its own kernel process;
     ``cell_timeout`` seconds per cell (``None`` = no limit).
 
     ``cold``: start every kernel from scratch (no template); ``scheduler``: send the reports to
@@ -364,7 +378,7 @@ def render(
         if template is not None:
             template.kill()
     else:
-        n_workers = max(1, min(workers or os.cpu_count() or 1, len(specs)))
+        n_workers = max(1, min(workers or available_cpus(), len(specs)))
         executor = _LocalWorkers(run_dir, n_workers, not cold, cell_timeout, effective,
                                  sorted({s.notebook for s in specs}))
         executor.start(template)

@@ -97,3 +97,169 @@ def test_preloads_follow_the_notebooks(tmp_path):
     assert "p2c_analysis.maps:shapes" not in kernels.preloads_for([plain])
     assert "p2c_analysis.maps:shapes" in kernels.preloads_for([plain, mapped])
     assert "p2c_analysis.connectivity:country_year" in kernels.preloads_for([plain])
+
+
+def _outputs(folder: Path) -> list[list[dict]]:
+    nb = nbformat.read(next(folder.glob("*.ipynb")), as_version=4)
+    return [[{k: v for k, v in o.items() if k != "execution_count"} for o in c.outputs]
+            for c in nb.cells if c.cell_type == "code"]
+
+
+def test_warm_kernels_send_streams_and_displays_in_order_as_cold_ones(tmp_path):
+    """A warm kernel skips ipykernel's idle waits (no sleep before replies, no IOPub round trip
+    when a stream has nothing to flush): outputs still come complete and in order."""
+    nb = FIXTURES / "streams.ipynb"
+    got = {}
+    for mode, extra in (("warm", ()), ("cold", ("--cold",))):
+        out = tmp_path / mode
+        done = p2c("render", str(nb), "--out", str(out), "--workers", "1", "--no-progress",
+                   *extra)
+        assert done.returncode == 0, done.stdout + done.stderr
+        (run_dir,) = runs(out)
+        (entry,) = manifest(run_dir)["reports"]
+        assert entry["kernel"]["mode"] == mode
+        got[mode] = _outputs(run_dir / entry["folder"])
+    assert got["warm"] == got["cold"]
+    cells = got["warm"]
+    streams = [(o["name"], o["text"]) for o in cells[2]]
+    assert ("stdout", "out 1\nout 2\n") in streams and ("stderr", "err 1\n") in streams
+    kinds = [o.get("name") or o["output_type"] for o in cells[3]]
+    assert kinds == ["stdout", "display_data", "stdout", "execute_result"]
+    assert [cells[3][0]["text"], cells[3][2]["text"]] == ["before\n", "after\n"]
+    assert cells[4] == [{"output_type": "stream", "name": "stdout",
+                         "text": "history kept: False\n"}]  # no IPython history database
+    assert "last\n" in "".join(o.get("text", "") for o in cells[5])
+
+
+SMAPS = """\
+00400000-00452000 r-xp 00000000 08:02 173521      /usr/bin/python3
+Rss:                 328 kB
+VmFlags: rd ex mr mw me dw
+01000000-01003000 rw-p 00000000 00:00 0           [heap]
+Rss:                  12 kB
+VmFlags: rd wr mr mw me ac
+7f0000000000-7f000000a000 rw-p 00000000 00:00 0
+Size:                 40 kB
+Rss:                  36 kB
+7f000000a000-7f0000014000 rw-p 00000000 00:00 0
+Rss:                   8 kB
+7f0000014000-7f0000015000 rw-p 00001000 08:02 42      /usr/lib/libz.so.1
+Rss:                   4 kB
+7f0000015000-7f0000016000 r--p 00000000 00:00 0
+Rss:                   4 kB
+7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0           [stack]
+Rss:                 132 kB
+"""
+
+
+def test_spares_copy_only_private_anonymous_memory_that_is_nearly_all_resident(tmp_path):
+    smaps = tmp_path / "smaps"
+    smaps.write_text(SMAPS)
+    # the heap (12 of 12 kB) and an arena 36 of 40 kB resident (90 %); not the arena with
+    # 8 of 40 kB, nor file-backed, read-only or stack mappings
+    assert kernels._resident_private_ranges(str(smaps)) == [
+        (0x01000000, 0x3000), (0x7F0000000000, 0xA000)]
+
+
+def test_spares_are_asked_to_copy_their_memory_only_with_a_free_cpu():
+    import socket
+
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        tpl = kernels.Template(a, None)
+        sent = []
+        tpl._ask = lambda msg, fds, **kw: sent.append(msg) or {"pid": 4242}
+        assert tpl.fork_kernel(["python"], {}, ".", [0, 1, 2, 3], spare=True, prefault=True) \
+            == 4242
+        tpl.fork_kernel(["python"], {}, ".", [0, 1, 2], spare=False, prefault=True)
+        tpl.fork_kernel(["python"], {}, ".", [0, 1, 2, 3], spare=True)
+        assert [m["prefault"] for m in sent] == [True, False, False]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_warm_kernels_flush_a_stream_only_when_something_was_written(monkeypatch):
+    class Stream:
+        def __init__(self) -> None:
+            self._flush_pending = False
+            self._subprocess_flush_pending = False
+            self.flushed = 0
+
+        def flush(self) -> None:
+            self.flushed += 1
+            self._flush_pending = False
+
+    class App:
+        class kernel:  # noqa: N801 - stands for ipykernel's kernel object
+            _execute_sleep = 0.0005
+
+    out, err = Stream(), Stream()
+    monkeypatch.setattr("sys.stdout", out)
+    monkeypatch.setattr("sys.stderr", err)
+    kernels._without_idle_waits(App)
+    assert App.kernel._execute_sleep == 0.0
+    out.flush()
+    err.flush()
+    assert (out.flushed, err.flushed) == (0, 0)  # nothing written: no round trip
+    out._flush_pending = True
+    err._subprocess_flush_pending = True
+    out.flush()
+    err.flush()
+    assert (out.flushed, err.flushed) == (1, 1)
+
+
+def test_kernel_manager_start_and_stop_keep_the_ready_future_without_the_pause():
+    import asyncio
+    import time
+
+    class KM:
+        _attempted_start = True
+        _ready = None
+        owns_kernel = True
+
+    async def ok(km):
+        return "started"
+
+    async def broken(km):
+        raise RuntimeError("no kernel")
+
+    def as_jupyter_client_wraps(method):  # its in_pending_state: the method, then 10 ms
+        async def wrapper(km):
+            out = await method(km)
+            await asyncio.sleep(0.2)
+            return out
+
+        wrapper.__wrapped__ = method
+        return wrapper
+
+    async def main():
+        km = KM()
+        t0 = time.perf_counter()
+        assert await kernels._without_pause(km, as_jupyter_client_wraps(ok)) == "started"
+        assert km._ready.done() and km._ready.result() is None
+        assert time.perf_counter() - t0 < 0.1  # the wrapper's pause was skipped
+        with pytest.raises(RuntimeError, match="no kernel"):
+            await kernels._without_pause(km, as_jupyter_client_wraps(broken))
+        assert isinstance(km._ready.exception(), RuntimeError)
+
+    asyncio.run(main())
+
+
+def test_the_runner_prepares_papermill_and_the_exporter_once_for_its_workers():
+    execution.prepare_workers()
+    assert execution._head_started()
+
+
+def test_a_spare_kernel_is_taken_only_once_it_says_it_is_initialised(monkeypatch):
+    import socket
+
+    monkeypatch.setattr(kernels, "SPARE_READY_TIMEOUT", 0.2)
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    assert not kernels._spare_ready(ours)  # still initialising: not taken (timed out)
+    theirs.send(kernels.READY)
+    assert kernels._spare_ready(ours)
+    assert ours.gettimeout() is None  # blocking again for the wake message
+    theirs.close()
+    assert not kernels._spare_ready(ours)  # the spare died
+    ours.close()
