@@ -78,10 +78,10 @@ def worker_init(parent_pid: int | None = None, free_cpu: bool = False) -> None:
 
 
 def prepare_workers() -> None:
-    """In the runner, before it forks its worker processes: import papermill and build the
-    HTML exporter once, here, so that each worker inherits them (0.4 s of CPU per worker
-    otherwise, which competes with the kernel template's start-up when there are as many
-    workers as CPUs)."""
+    """In the runner, before it forks two or more worker processes: import papermill and
+    build the HTML exporter once, here, so that each worker inherits them (0.4 s of CPU per
+    worker otherwise, which competes with the kernel template's start-up when there are as
+    many workers as CPUs). A single worker does it itself, beside the template's start-up."""
     from p2c_analysis import startup
 
     startup.defer_slow_imports()

@@ -193,8 +193,8 @@ class _LocalWorkers:
     def _new_pool(self) -> None:
         free_cpu = self.workers < available_cpus()
         context = _mp_context()
-        if context.get_start_method() == "fork":
-            prepare_workers()  # once here, inherited by every worker
+        if self.workers > 1 and context.get_start_method() == "fork":
+            prepare_workers()  # once here, inherited by every worker (one does it itself)
         self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
                                         initializer=worker_init,
                                         initargs=(os.getpid(), free_cpu))
