@@ -263,3 +263,15 @@ def test_a_spare_kernel_is_taken_only_once_it_says_it_is_initialised(monkeypatch
     theirs.close()
     assert not kernels._spare_ready(ours)  # the spare died
     ours.close()
+
+
+def test_the_templates_warm_up_figure_leaves_matplotlib_as_it_found_it():
+    import matplotlib as mpl
+    import matplotlib.colors as mcolors
+    import matplotlib.pyplot as plt
+
+    rc, codes, figures = dict(mpl.rcParams), dict(mcolors._colors_full_map), plt.get_fignums()
+    kernels.warm_drawing()
+    assert dict(mpl.rcParams) == rc
+    assert dict(mcolors._colors_full_map) == codes  # e.g. what "b" means
+    assert plt.get_fignums() == figures  # nothing left in pyplot
