@@ -27,7 +27,7 @@ What makes a warm kernel give the same bytes as a cold one:
 
 - the template only imports modules and calls cached, side-effect-free loaders, and draws one
   throw-away figure off pyplot with rcParams restored (:func:`warm_drawing`: font caches);
-  it never touches pyplot state, never applies the house style and never imports
+  it never touches pyplot state, never keeps the house style and never imports
   ``matplotlib_inline.backend_inline``: importing it is what hooks the inline backend into the
   kernel's shell (a notebook that draws with pyplot without ``%matplotlib inline`` relies on
   that), so it must happen in the kernel;
@@ -1059,32 +1059,39 @@ def _without_idle_waits(app: Any) -> None:
 
 
 def warm_drawing() -> None:
-    """In the template: draw one throw-away figure in the house font (regular and bold, a few
-    sizes), off pyplot, inside a ``matplotlib.rc_context`` (rcParams are as before afterwards;
-    seaborn is not called: its theme also changes matplotlib's colour codes, which the context
-    would not restore). It fills matplotlib's font lookup and loaded-font caches, which every
-    report's first figure would otherwise fill in its own kernel; a cache holds the same result
-    whoever fills it, so figures are unchanged. (It is not written as PNG: encoding takes 0.1 s
-    and warms nothing.)"""
+    """In the template: draw one throw-away figure in the house style, off pyplot, then put
+    matplotlib back as it was: rcParams (``matplotlib.rc_context``) and the one-letter colour
+    codes that seaborn's theme also redefines. It fills matplotlib's font lookup and
+    loaded-font caches for the house style's fonts and sizes, which every report's first
+    figure would otherwise fill in its own kernel; a cache holds the same result whoever fills
+    it, so figures are unchanged. (It is not written as PNG: encoding takes 0.1 s and warms
+    nothing.)"""
     import matplotlib as mpl
+    from matplotlib import colors as mcolors
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     from p2c_analysis import style
 
-    fonts = {"font.family": "sans-serif",
-             "font.sans-serif": [style.FONT_FAMILY, *mpl.rcParams["font.sans-serif"]]}
-    with mpl.rc_context(fonts):
-        fig = Figure()
-        FigureCanvasAgg(fig)
-        ax = fig.subplots()
-        ax.plot([2000, 2024], [10.0, 90.0], label="Internet use")
-        ax.set_title("Internet use", fontsize=13, fontweight="bold")
-        ax.set_xlabel("year", fontsize=11)
-        ax.legend(fontsize=9)
-        fig.text(0.01, 0.01, "Source", fontsize=8)
-        fig.tight_layout()
-        fig.canvas.draw()
+    codes = mcolors.colorConverter.colors
+    saved = {code: codes[code] for code in "bgrmyck" if code in codes}
+    try:
+        with mpl.rc_context():
+            style.apply()
+            fig = Figure()
+            FigureCanvasAgg(fig)
+            ax = fig.subplots()
+            ax.plot([2000, 2024], [10.0, 90.0], label="Internet use")
+            ax.set_title("Internet use")
+            ax.set_xlabel("year")
+            ax.set_ylabel("% of population")
+            ax.legend()
+            fig.text(0.01, 0.01, "Source", fontsize=8)
+            fig.tight_layout()
+            fig.canvas.draw()
+    finally:
+        for code, value in saved.items():
+            codes[code] = value
 
 
 def _forget_use() -> None:

@@ -270,8 +270,15 @@ def test_the_templates_warm_up_figure_leaves_matplotlib_as_it_found_it():
     import matplotlib.colors as mcolors
     import matplotlib.pyplot as plt
 
-    rc, codes, figures = dict(mpl.rcParams), dict(mcolors._colors_full_map), plt.get_fignums()
-    kernels.warm_drawing()
-    assert dict(mpl.rcParams) == rc
-    assert dict(mcolors._colors_full_map) == codes  # e.g. what "b" means
-    assert plt.get_fignums() == figures  # nothing left in pyplot
+    original_b = mcolors.colorConverter.colors["b"]
+    mcolors.colorConverter.colors["b"] = (0.1, 0.2, 0.3)  # neither matplotlib's nor seaborn's
+    try:
+        rc, codes, figures = dict(mpl.rcParams), dict(mcolors._colors_full_map), \
+            plt.get_fignums()
+        kernels.warm_drawing()
+        assert dict(mpl.rcParams) == rc
+        assert dict(mcolors._colors_full_map) == codes  # what "b" means, among others
+        assert mcolors.to_rgb("b") == (0.1, 0.2, 0.3)
+        assert plt.get_fignums() == figures  # nothing left in pyplot
+    finally:
+        mcolors.colorConverter.colors["b"] = original_b
