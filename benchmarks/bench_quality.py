@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from p2c_analysis import connectivity, countries, deliverables, quality, synthetic
+from p2c_analysis import connectivity, countries, deliverables, memory, quality, synthetic
 from p2c_analysis.vocabulary import STANDARD_GROUPS, TEXT_EXAMINED_CHARS
 
 YEAR = 2024
@@ -425,7 +425,7 @@ def measure_alone(path: str) -> int:
     for col in ("focus_areas", "target_countries", "target_regions"):
         pledges[col] = [list(x) for x in pledges[col]]  # lists, as the loader gives them
     gc.collect()
-    pa.default_memory_pool().release_unused()  # the reader's buffers: not part of the job
+    memory.release()  # the reader's buffers: not part of the job
     data_mb = rss_mb()
     ct = connectivity.for_year(YEAR)
     ex, sc, t_e, t_o = ours(pledges, ct, _members(pledges))

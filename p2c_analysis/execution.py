@@ -89,14 +89,14 @@ def prepare_workers() -> None:
 
 
 def _head_started() -> bool:
-    export = sys.modules.get("p2c_analysis.htmlexport")
-    return "papermill" in sys.modules and export is not None and \
-        export.html_exporter.cache_info().currsize > 0
+    """Whether :func:`_head_start` ran in this process (or in the runner it was forked from)."""
+    return _head_start.cache_info().currsize > 0
 
 
+@functools.cache
 def _head_start() -> None:
     """Import papermill and build the HTML exporter beside the first report (which mostly waits
-    for the kernel template then), not before it."""
+    for the kernel template then), not before it. Once per process."""
     with contextlib.suppress(Exception):  # only a head start: the report builds it otherwise
         import papermill  # noqa: F401
 
