@@ -366,5 +366,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def run() -> None:
+    """Entry point of the ``p2c`` command: :func:`main`, then the process ends at once
+    (:func:`lifecycle.exit_now`) with main's exit code."""
+    from p2c_analysis import lifecycle
+
+    code = main()
+    lifecycle.exit_now(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -312,6 +312,7 @@ def execute_report(
     record: bool = True,
     effective: dict[str, Any] | None = None,
     kernel_dir: Path | None = None,
+    ahead: bool = True,
 ) -> dict[str, Any]:
     """Render one report into ``run_dir`` (papermill, then HTML); return its manifest entry.
     ``cell_timeout``: seconds a cell may run before the report fails (``None`` = no limit);
@@ -319,7 +320,8 @@ def execute_report(
     the entry into ``run_dir/manifest.json`` (off for remote workers: the runner does it);
     ``kernel_dir``: where kernel connection files go (default ``run_dir/.kernels``); the next
     report's kernel is prepared ahead only in a folder that outlives the report (the run's, or
-    a remote worker's own).
+    a remote worker's own); ``ahead=False``: no report follows this one in this process (the
+    runner's last ones), so no kernel is prepared for a next.
 
     Never raises for a failing notebook: the entry has ``status`` ``"failed"``, the failing
     cell and line, the error. Runs in a worker process; kernel output goes to ``run_dir/logs``.
@@ -360,7 +362,7 @@ def execute_report(
         log = run_dir / "logs" / f"{spec.name}.log"
         with _fds_to(log):
             nb = _run_notebook(spec, partial, out_nb, cell_timeout, warm, kernel_dir, cache_log,
-                               seconds, log, spares=spares)
+                               seconds, log, spares=spares, ahead=ahead)
             t1 = time.perf_counter()
             from p2c_analysis.htmlexport import export_html
 
@@ -413,7 +415,7 @@ def execute_report(
 
 def _run_notebook(spec: ReportSpec, partial: Path, out_nb: Path, cell_timeout: float | None,
                   warm: bool, kernel_dir: Path, cache_log: Path, seconds: dict[str, float],
-                  log: Path, spares: bool) -> Any:
+                  log: Path, spares: bool, ahead: bool = True) -> Any:
     import papermill
 
     from p2c_analysis import startup
@@ -421,7 +423,7 @@ def _run_notebook(spec: ReportSpec, partial: Path, out_nb: Path, cell_timeout: f
     startup.defer_slow_imports()
     os.environ.update(KERNEL_ENV)
     os.environ["P2C_CACHE_LOG"] = str(cache_log)
-    kernels.use_connection_dir(kernel_dir, spares=warm and spares)
+    kernels.use_connection_dir(kernel_dir, spares=warm and spares, ahead=ahead)
     t0 = time.perf_counter()
     try:
         with _engine() as engine_name:

@@ -166,7 +166,10 @@ class Template:
         if preloads is not None:
             full_env[ENV_PRELOADS] = ",".join(preloads)
         main_thread = threading.current_thread() is threading.main_thread()
-        code = "from p2c_analysis.kernels import _serve_main; _serve_main()"
+        # the collector is off while it imports and loads (about 10 % of that time is spent
+        # walking objects that all stay alive); it is back on before the first fork
+        code = ("import gc; gc.disable(); "
+                "from p2c_analysis.kernels import _serve_main; _serve_main()")
         argv = [sys.executable, "-c", code, str(theirs.fileno()), str(os.getpid()),
                 "1" if main_thread else "0"]  # fmt: skip
         out: Any = tempfile.TemporaryFile()  # noqa: SIM115 - until set_log names a file
@@ -377,17 +380,22 @@ def last_launch() -> dict[str, Any]:
 _CONNECTION_DIR: list[Path | None] = [None]
 #: Whether the next kernel may be prepared while a report runs (see :class:`_Spare`).
 _SPARES_ON: list[bool] = [False]
+#: Whether another report may follow the current one in this process (the runner knows when
+#: none will: a kernel prepared for it would only be killed unused).
+_AHEAD: list[bool] = [True]
 #: Whether a spare kernel also takes its own copy of the memory it shares with the template
 #: (see :func:`_own_memory`): only when the run leaves a CPU free for it.
 _PREFAULT: list[bool] = [False]
 
 
-def use_connection_dir(folder: Path | None, spares: bool = False) -> None:
+def use_connection_dir(folder: Path | None, spares: bool = False, ahead: bool = True) -> None:
     """Write kernel connection files into ``folder`` (``None``: jupyter's runtime folder).
     ``spares``: keep one kernel ready ahead in ``folder`` (a folder that outlives the report:
-    the run's ``.kernels``)."""
+    the run's ``.kernels``). ``ahead=False``: no report follows this one here, so none is
+    prepared during it (one already waiting still serves it)."""
     _CONNECTION_DIR[0] = folder
     _SPARES_ON[0] = spares and folder is not None
+    _AHEAD[0] = ahead
     if not _SPARES_ON[0]:
         discard_spare()
 
@@ -437,7 +445,7 @@ def _prepare_spare(tpl: Template, argv: Sequence[str], env: dict[str, str]) -> N
     """Fork the next report's kernel now (best effort): a fresh connection file in the
     connection folder, the same command line, this report's environment (replaced on wake)."""
     folder = _CONNECTION_DIR[0]
-    if folder is None or not _SPARES_ON[0] or os.getpid() in _SPARE:
+    if folder is None or not _SPARES_ON[0] or not _AHEAD[0] or os.getpid() in _SPARE:
         return
     import zmq
     from jupyter_client.connect import write_connection_file
@@ -823,8 +831,21 @@ class _Server:
             localinterfaces.local_ips()
         cache.replay_provenance()
         _forget_use()
+        if self._serving():
+            self._settle()
+
+    def _serving(self) -> bool:
+        """Whether fork requests are served: once the preloads every report uses are done."""
+        return not any(token is None for _t, _a, token in self.preload)
+
+    @staticmethod
+    def _settle() -> None:
+        """Collect once, freeze what the template holds (a kernel's collections then never
+        walk it, nor copy its pages) and turn the collector back on (off while the template
+        imports and loads: see :meth:`Template.start`), so kernels collect as cold ones do."""
         gc.collect()
         gc.freeze()
+        gc.enable()
 
     def _preload_one(self) -> None:
         import importlib
@@ -841,9 +862,8 @@ class _Server:
         except Exception as err:  # noqa: BLE001 - the report will load it (and fail) itself
             print(f"p2c template: preload {target} failed: {err}", file=sys.stderr)
         _forget_use()
-        if not self.preload:
-            gc.collect()
-            gc.freeze()
+        if not self.preload or not gc.isenabled() and self._serving():
+            self._settle()
 
     # --- the loop --------------------------------------------------------------------------------
     def _watched(self) -> list[Any]:
@@ -851,7 +871,7 @@ class _Server:
         report uses is loaded (the preloads without a token): the first kernels then start
         with it instead of each loading it again beside the template."""
         fds: list[Any] = [self.control]
-        serving = not any(token is None for _t, _a, token in self.preload)
+        serving = self._serving()
         for sock, _owner, owner_fd in self.channels.values():
             if serving:
                 fds.append(sock)
@@ -983,6 +1003,7 @@ class _Server:
             os.setsid()  # own process group, as jupyter_client's start_new_session
             lifecycle.set_parent_death_signal(signal.SIGKILL)
             lifecycle.set_process_name("p2c-kernel")
+            gc.enable()  # as in a cold kernel (the template serves forks only with it on)
             template_pid = os.getppid()
             for sock, _owner, owner_fd in self.channels.values():
                 sock.close()

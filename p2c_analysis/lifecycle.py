@@ -126,3 +126,22 @@ def die_with_parent(parent_pid: int, sig: int = signal.SIGTERM, interval: float 
                 return
 
     threading.Thread(target=watch, name="p2c-parent-watch", daemon=True).start()
+
+
+def exit_now(code: int) -> None:
+    """End this process with ``code`` without tearing down its interpreter: ``atexit``
+    handlers run and the standard streams are flushed, but modules are not unloaded one by one
+    (0.1–0.2 s for a process that has imported pandas or nbconvert, spent freeing memory the
+    system takes back anyway). Only when no other non-daemon thread is alive (the interpreter
+    would wait for it); otherwise this returns and the caller exits as usual. Daemon threads
+    end either way."""
+    main = threading.main_thread()
+    if any(t is not main and not t.daemon for t in threading.enumerate()):
+        return
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)

@@ -199,10 +199,13 @@ class _LocalWorkers:
                                         initializer=worker_init,
                                         initargs=(os.getpid(), free_cpu))
 
-    def submit(self, spec: ReportSpec) -> Future:
+    def submit(self, spec: ReportSpec, ahead: bool = True) -> Future:
+        """``ahead=False``: among the last reports, one per worker (taken in order), after
+        which no worker prepares a kernel for a next report."""
         assert self.pool is not None
         return self.pool.submit(run_in_worker, spec, self.run_dir, self.cell_timeout,
-                                warm=self.warm, effective=self.effective[spec.name])
+                                warm=self.warm, effective=self.effective[spec.name],
+                                ahead=ahead)
 
     def result(self, spec: ReportSpec, fut: Future) -> dict[str, Any]:
         return fut.result()
@@ -239,7 +242,8 @@ class _ClusterWorkers:
     def workers(self) -> int:
         return self.cluster.n_workers
 
-    def submit(self, spec: ReportSpec) -> Future:
+    def submit(self, spec: ReportSpec, ahead: bool = True) -> Future:
+        """(``ahead`` is for local workers: a cluster's workers keep their kernels ready.)"""
         return self.cluster.submit(spec, warm=self.warm, cell_timeout=self.cell_timeout)
 
     def result(self, spec: ReportSpec, fut: Future) -> dict[str, Any]:
@@ -426,7 +430,8 @@ def _run_all(executor: Any, specs: Sequence[ReportSpec], run_dir: Path, bar: Any
     todo = list(specs)
     restarts = 0
     while todo:
-        futures = {executor.submit(s): s for s in todo}
+        last = len(todo) - executor.workers  # from here on, each worker's last report
+        futures = {executor.submit(s, ahead=i < last): s for i, s in enumerate(todo)}
         todo = []
         broken: list[ReportSpec] = []
         for fut in as_completed(futures):

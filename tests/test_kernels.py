@@ -68,8 +68,9 @@ def test_no_state_leaks_from_one_report_to_the_next(tmp_path):
     for e in m["reports"]:
         assert e["kernel"]["mode"] == "warm"
         seen = ast.literal_eval((run_dir / e["name"] / "seen.txt").read_text())
-        # module attribute, environment, globals, sys.modules, open figures, rcParams
-        assert seen == [None, None, False, [], 0, 1.5], (e["name"], seen)
+        # module attribute, environment, globals, sys.modules, open figures, rcParams, and
+        # the garbage collector on (the template imports with it off; a report turns it off)
+        assert seen == [None, None, False, [], 0, 1.5, True], (e["name"], seen)
         pids.add(e["worker_pid"])
     assert len(pids) == 1  # one worker, one template, three kernels in a row
 
@@ -282,3 +283,86 @@ def test_the_templates_warm_up_figure_leaves_matplotlib_as_it_found_it():
         assert plt.get_fignums() == figures  # nothing left in pyplot
     finally:
         mcolors.colorConverter.colors["b"] = original_b
+
+
+def test_the_template_collects_garbage_again_before_it_serves_a_fork(monkeypatch):
+    # it imports and loads with the collector off; forks are served only once the preloads
+    # every report uses are done, and by then the collector is back on
+    import gc
+    import os
+    import socket
+
+    from p2c_analysis import cache, paths
+
+    # a preload forgets what it read (the template's reading is no report's): on copies here
+    monkeypatch.setattr(paths, "_FILES_READ", dict(paths._FILES_READ))
+    monkeypatch.setattr(cache, "_USES", dict(cache._USES))
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    server = kernels._Server(a, os.getpid(), [])
+    server.preload = [("p2c_analysis.countries:group_labels", (), None),
+                      ("p2c_analysis.maps:shapes", (), "maps")]
+    gc.disable()
+    try:
+        assert not server._serving()
+        server._preload_one()
+        assert server._serving() and gc.isenabled()  # the map shapes may come later
+    finally:
+        gc.enable()
+        gc.unfreeze()
+        a.close()
+        b.close()
+        if server.parent_fd is not None:
+            os.close(server.parent_fd)
+
+
+def test_no_kernel_is_prepared_after_a_workers_last_report(tmp_path, monkeypatch):
+    import sys
+    from concurrent.futures import Future
+
+    from p2c_analysis import runner
+
+    forks: list[list[str]] = []
+
+    class Template:  # records the fork requests, then says it cannot (nothing is started)
+        def fork_kernel(self, cmd: list[str], *args: object, **kw: object) -> int:
+            forks.append(cmd)
+            raise kernels.TemplateUnavailable("a test")
+
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "kernel.json"]
+    try:
+        kernels.use_connection_dir(tmp_path, spares=True, ahead=False)
+        kernels._prepare_spare(Template(), argv, {})
+        assert forks == []
+        kernels.use_connection_dir(tmp_path, spares=True)
+        kernels._prepare_spare(Template(), argv, {})
+        assert len(forks) == 1
+        assert list(tmp_path.iterdir()) == []  # the failed spare left no connection file
+    finally:
+        kernels.use_connection_dir(None)
+
+    # the runner says which reports are the last ones: one per worker
+    class Workers:
+        workers = 2
+
+        def __init__(self) -> None:
+            self.ahead: dict[str, bool] = {}
+
+        def submit(self, spec: planning.ReportSpec, ahead: bool = True) -> Future:
+            self.ahead[spec.name] = ahead
+            fut: Future = Future()
+            fut.set_result({"name": spec.name, "status": "ok"})
+            return fut
+
+        def result(self, spec: planning.ReportSpec, fut: Future) -> dict:
+            return fut.result()
+
+    specs = [planning.ReportSpec(f"r{i}", FIXTURES / "empty.ipynb", {}) for i in range(5)]
+    workers = Workers()
+    monkeypatch.setattr(runner.frontpage, "write_index", lambda *a, **k: None)
+
+    class Bar:
+        def update(self, n: int) -> None:
+            pass
+
+    runner._run_all(workers, specs, tmp_path, Bar(), [])
+    assert workers.ahead == {"r0": True, "r1": True, "r2": True, "r3": False, "r4": False}

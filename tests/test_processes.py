@@ -213,3 +213,34 @@ def test_a_second_sigterm_of_the_same_stop_does_not_cut_the_clean_up_short(monke
     monkeypatch.setattr(lifecycle, "_stop_started", [time.monotonic() - 60])
     with pytest.raises(lifecycle.Terminated):  # a later stop raises again
         lifecycle.raise_terminated(signal.SIGTERM, None)
+
+
+_EXIT_NOW = """
+import atexit, sys, threading, time
+from pathlib import Path
+from p2c_analysis import lifecycle
+atexit.register(lambda: Path(sys.argv[1]).write_text("atexit ran"))
+if sys.argv[2] == "thread":  # a non-daemon thread still working: a normal exit waits for it
+    threading.Thread(target=lambda: (time.sleep(0.3), print("thread done"))).start()
+threading.Thread(target=time.sleep, args=(60,), daemon=True).start()  # ends either way
+print("buffered line", end="")
+lifecycle.exit_now(3)
+print(" / exit_now returned")
+sys.exit(4)
+"""
+
+
+@pytest.mark.parametrize("case", ["plain", "thread"])
+def test_exit_now_runs_exit_handlers_flushes_and_never_cuts_a_thread_short(tmp_path, case):
+    # the `p2c` command ends this way (skipping the interpreter's tear-down of its modules)
+    marker = tmp_path / "atexit.txt"
+    done = subprocess.run([sys.executable, "-c", _EXIT_NOW, str(marker), case],
+                          capture_output=True, text=True, timeout=60)
+    assert marker.read_text() == "atexit ran"
+    if case == "plain":  # exits at once with its code, the unfinished line flushed
+        assert (done.returncode, done.stdout) == (3, "buffered line")
+    else:  # returns, and the caller's normal exit lets the thread finish
+        assert done.returncode == 4
+        assert "buffered line / exit_now returned" in done.stdout
+        assert "thread done" in done.stdout
+    assert done.stderr == ""
