@@ -247,9 +247,15 @@ def test_kernel_manager_start_and_stop_keep_the_ready_future_without_the_pause()
     asyncio.run(main())
 
 
-def test_the_runner_prepares_papermill_and_the_exporter_once_for_its_workers():
+def test_the_runner_prepares_papermill_and_the_exporter_once_for_its_workers(monkeypatch):
+    import nbformat.validator
+
     execution.prepare_workers()
     assert execution._head_started()
+    # the head start also compiles the notebook schema that reading the first notebook needs
+    monkeypatch.setattr(nbformat.validator, "validators", {})
+    execution._head_start.__wrapped__()
+    assert nbformat.validator.validators
 
 
 def test_a_spare_kernel_is_taken_only_once_it_says_it_is_initialised(monkeypatch):
