@@ -17,7 +17,8 @@ kernel that ran a report). The template never runs notebook code.
 
 What makes a warm kernel start fast, beyond what it inherits: the next report's kernel is
 forked and initialised while the current report runs (a *spare*, :class:`_Spare`; with a CPU
-to spare it also copies the memory it shares with the template, :func:`_own_memory`); the
+to spare it also copies the memory it shares with the template, :func:`_own_memory`; without
+one, only the pages an earlier report's kernel wrote, :func:`_own_pages`); the
 kernel manager skips jupyter_client's 10 ms pauses and does not wait for a killed kernel to be
 torn down (:func:`_without_pause`); the kernel skips ipykernel's waits meant for interactive
 frontends (:func:`_without_idle_waits`). Report kernels, warm or cold, keep no IPython history
@@ -246,13 +247,15 @@ class Template:
         return json.loads(data)
 
     def fork_kernel(self, argv: Sequence[str], env: dict[str, str], cwd: str,
-                    fds: Sequence[int], spare: bool = False, prefault: bool = False) -> int:
+                    fds: Sequence[int], spare: bool = False,
+                    prefault: bool | str = False) -> int:
         """A new kernel process (its PID): ``argv`` is the kernel command jupyter_client built
         (``python -m ipykernel_launcher -f CONNECTION_FILE ...``), ``fds`` its stdin, stdout
         and stderr. ``spare``: a fourth fd is a socket on which the kernel, once initialised,
         waits for its report's working folder and environment before it starts serving;
-        ``prefault``: meanwhile it copies the memory it shares with the template (see
-        :func:`_own_memory`)."""
+        ``prefault``: meanwhile it copies the memory it shares with the template (``True``:
+        all of it, see :func:`_own_memory`; a file name: the page runs listed there, see
+        :func:`_own_pages`)."""
         reply = self._ask({"op": "fork", "argv": list(argv), "env": dict(env), "cwd": cwd,
                            "spare": spare, "prefault": spare and prefault}, fds)
         if "pid" not in reply:
@@ -386,6 +389,10 @@ _AHEAD: list[bool] = [True]
 #: Whether a spare kernel also takes its own copy of the memory it shares with the template
 #: (see :func:`_own_memory`): only when the run leaves a CPU free for it.
 _PREFAULT: list[bool] = [False]
+#: Without a free CPU, a spare copies ahead only the pages a report's kernel wrote, learned
+#: from this process's first warm report of the run (:func:`_learn_hot_pages`):
+#: ``(template pid, connection folder, file of page runs)``, or ``None``.
+_HOT_PAGES: list[tuple[int, Path, Path | None] | None] = [None]
 
 
 def use_connection_dir(folder: Path | None, spares: bool = False, ahead: bool = True) -> None:
@@ -465,7 +472,8 @@ def _prepare_spare(tpl: Template, argv: Sequence[str], env: dict[str, str]) -> N
             try:
                 pid = tpl.fork_kernel(cmd, env, str(folder),
                                       [devnull.fileno(), out.fileno(), out.fileno(),
-                                       theirs.fileno()], spare=True, prefault=_PREFAULT[0])
+                                       theirs.fileno()], spare=True,
+                                      prefault=_PREFAULT[0] or _hot_pages_file(tpl, folder))
             finally:
                 theirs.close()
     except (OSError, TemplateUnavailable):
@@ -704,6 +712,7 @@ def kernel_manager_class(warm: bool = False) -> type:
             async def kill_now(km: Any) -> None:
                 km.shutting_down = True
                 km.stop_restarter()
+                _learn_hot_pages(kernel)
                 kernel.kill()
                 kernel.release()
                 km.provisioner.process = None
@@ -1036,7 +1045,9 @@ class _Server:
                 _without_idle_waits(app)
                 if wake is not None:
                     wake.send(READY)  # its connection file is written: it may be taken
-                    _await_report(app, wake, bool(msg.get("prefault")))
+                    prefault = msg.get("prefault")
+                    _await_report(app, wake, prefault if isinstance(prefault, str)
+                                  else bool(prefault))
                 app.start()
                 code = 0
             except SystemExit as done:
@@ -1171,12 +1182,14 @@ def _move_output(fd: int) -> None:
     os.close(fd)
 
 
-def _await_report(app: Any, wake: socket.socket, prefault: bool = False) -> None:
+def _await_report(app: Any, wake: socket.socket, prefault: bool | str = False) -> None:
     """In a spare kernel, initialised: wait for the report (its working folder and
     environment), then look as if started there. Exits if the worker goes away instead.
-    ``prefault``: first take a copy of the memory shared with the template
-    (:func:`_own_memory`)."""
-    if prefault:
+    ``prefault``: first take a copy of the memory shared with the template (``True``: all of
+    it, :func:`_own_memory`; a file name: the pages listed there, :func:`_own_pages`)."""
+    if isinstance(prefault, str):
+        _own_pages(Path(prefault))
+    elif prefault:
         _own_memory()
     data = wake.recv(_MAX_MSG)
     wake.close()
@@ -1208,18 +1221,135 @@ def _own_memory() -> None:
     (:data:`RESIDENT_SHARE`), so little memory is added that the template had not touched;
     the kernel then holds its own copy of them (about 140 MB for the standard reports).
     Best effort: nothing happens where ``madvise`` or the advice is missing."""
-    import ctypes
-
+    madvise = _madvise()
     try:
-        madvise = ctypes.CDLL(None, use_errno=True).madvise
-        madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-        madvise.restype = ctypes.c_int
         ranges = _resident_private_ranges()
-    except (OSError, AttributeError):
+    except OSError:
+        return
+    if madvise is None:
         return
     for start, size in ranges:
         if madvise(start, size, MADV_POPULATE_WRITE) != 0:
             return  # an older Linux: EINVAL for every range
+
+
+def _madvise() -> Any:
+    """libc's ``madvise`` through ctypes, or ``None``."""
+    import ctypes
+
+    try:
+        madvise = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError):
+        return None
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    madvise.restype = ctypes.c_int
+    return madvise
+
+
+def _own_pages(runs_file: Path) -> None:
+    """In a spare kernel, when no CPU is free: copy now only the pages a report's kernel
+    wrote of the memory shared with the template (:func:`_learn_hot_pages`): a third of what
+    :func:`_own_memory` copies, each page about half the cost of its fault during the report.
+    A run that is not mapped here is skipped; best effort, as :func:`_own_memory`."""
+    import ctypes
+    import errno
+    from array import array
+
+    madvise = _madvise()
+    runs = array("Q")
+    try:
+        runs.frombytes(runs_file.read_bytes())
+    except (OSError, ValueError):
+        return
+    if madvise is None:
+        return
+    for i in range(0, len(runs) - 1, 2):
+        if madvise(runs[i], runs[i + 1], MADV_POPULATE_WRITE) != 0 and \
+                ctypes.get_errno() == errno.EINVAL:
+            return  # an older Linux: the advice is unknown
+
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+#: ``/proc/PID/pagemap`` entry bits: page present, page mapped by this process only.
+_PM_PRESENT, _PM_EXCLUSIVE = 1 << 63, 1 << 56
+
+
+def written_pages(pid: int, ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``(start, size)`` runs of the pages in ``ranges`` that process ``pid`` holds alone
+    (present and mapped only by it: ``/proc/PID/pagemap``, Linux 4.2+). In a kernel forked from
+    the template, within the template's own mappings, these are the pages it wrote (copied on
+    write) or touched first. Adjacent pages form one run."""
+    from array import array
+
+    out: list[tuple[int, int]] = []
+    both = _PM_PRESENT | _PM_EXCLUSIVE
+    with open(f"/proc/{pid}/pagemap", "rb") as f:
+        for start, size in ranges:
+            f.seek(start // PAGE_SIZE * 8)
+            entries = array("Q")
+            entries.frombytes(f.read(size // PAGE_SIZE * 8))
+            run = None
+            for i, entry in enumerate(entries):
+                if entry & both == both:
+                    if run is None:
+                        run = i
+                elif run is not None:
+                    out.append((start + run * PAGE_SIZE, (i - run) * PAGE_SIZE))
+                    run = None
+            if run is not None:
+                out.append((start + run * PAGE_SIZE, (len(entries) - run) * PAGE_SIZE))
+    return out
+
+
+def private_ranges(pid: int | str = "self") -> list[tuple[int, int]]:
+    """``(start, size)`` of the private writable anonymous mappings (``[heap]`` included) of
+    process ``pid``, from ``/proc/PID/maps``."""
+    out: list[tuple[int, int]] = []
+    with open(f"/proc/{pid}/maps", encoding="ascii", errors="replace") as f:
+        for line in f:
+            head = line.split(maxsplit=5)
+            path = head[5].strip() if len(head) > 5 else ""
+            if head[1] == "rw-p" and path in ("", "[heap]"):
+                lo, hi = (int(x, 16) for x in head[0].split("-"))
+                out.append((lo, hi - lo))
+    return out
+
+
+def _hot_pages_file(tpl: Template, folder: Path) -> str | bool:
+    """The page runs learned for ``tpl``'s kernels in ``folder`` (a file name), or ``False``."""
+    hot = _HOT_PAGES[0]
+    if hot is None or tpl.proc is None or hot[0] != tpl.proc.pid or hot[1] != folder or \
+            hot[2] is None:
+        return False
+    return str(hot[2])
+
+
+def _learn_hot_pages(kernel: ForkedKernel) -> None:
+    """At the end of this process's first warm report of a run (kernel still alive), when no
+    CPU is free for copying all shared memory ahead: note which of the template's pages the
+    kernel wrote (:func:`written_pages`), into a file in the connection folder that later
+    spares copy ahead (:func:`_own_pages`). Once per template and folder; best effort."""
+    folder, tpl = _CONNECTION_DIR[0], kernel.template
+    if _PREFAULT[0] or not _SPARES_ON[0] or folder is None or tpl.proc is None:
+        return
+    hot = _HOT_PAGES[0]
+    if hot is not None and hot[0] == tpl.proc.pid and hot[1] == folder:
+        return  # learned (or tried) for this template and folder
+    from array import array
+
+    _HOT_PAGES[0] = (tpl.proc.pid, folder, None)
+    target = folder / f"hot-pages-{os.getpid()}.bin"
+    try:
+        runs = written_pages(kernel.pid, private_ranges(tpl.proc.pid))
+        if not runs:
+            return
+        flat = array("Q", [x for run in runs for x in run])
+        tmp = target.with_suffix(".tmp")
+        tmp.write_bytes(flat.tobytes())
+        os.replace(tmp, target)
+    except (OSError, ValueError, OverflowError):
+        return
+    _HOT_PAGES[0] = (tpl.proc.pid, folder, target)
 
 
 def _resident_private_ranges(smaps: str = "/proc/self/smaps") -> list[tuple[int, int]]:

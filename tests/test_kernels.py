@@ -372,3 +372,120 @@ def test_no_kernel_is_prepared_after_a_workers_last_report(tmp_path, monkeypatch
 
     runner._run_all(workers, specs, tmp_path, Bar(), [])
     assert workers.ahead == {"r0": True, "r1": True, "r2": True, "r3": False, "r4": False}
+
+
+def _page_buffer(pages: int):
+    """A private anonymous mapping of ``pages`` pages, every page written (present), and its
+    address."""
+    import ctypes
+    import mmap
+
+    size = pages * kernels.PAGE_SIZE
+    mm = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    for i in range(pages):
+        mm[i * kernels.PAGE_SIZE] = 1
+    return mm, ctypes.addressof(ctypes.c_char.from_buffer(mm))
+
+
+def _forked(child) -> tuple[int, int]:
+    """Fork: the child runs ``child()``, then waits; returns ``(pid, go_fd)`` once the child
+    has run it (:func:`_release` lets it exit)."""
+    import os
+
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            child()
+            os.write(ready_w, b"1")
+            os.read(go_r, 1)
+        finally:
+            os._exit(0)
+    os.close(ready_w)
+    os.close(go_r)
+    assert os.read(ready_r, 1) == b"1"
+    os.close(ready_r)
+    return pid, go_w
+
+
+def _release(pid: int, go_w: int) -> None:
+    import os
+
+    os.write(go_w, b"1")
+    os.close(go_w)
+    os.waitpid(pid, 0)
+
+
+@pytest.mark.skipif(not kernels.warm_supported(), reason="Linux page maps")
+def test_the_pages_a_forked_process_wrote_are_read_from_its_page_map():
+    page = kernels.PAGE_SIZE
+    mm, addr = _page_buffer(8)
+
+    def write_pages_2_and_5_and_6() -> None:
+        for i in (2, 5, 6):
+            mm[i * page] = 2
+
+    pid, go_w = _forked(write_pages_2_and_5_and_6)
+    try:
+        runs = kernels.written_pages(pid, [(addr, 8 * page)])
+    finally:
+        _release(pid, go_w)
+    # the other pages are still shared with this process: not the child's alone
+    assert runs == [(addr + 2 * page, page), (addr + 5 * page, 2 * page)]
+    assert any(lo <= addr and addr + 8 * page <= lo + size
+               for lo, size in kernels.private_ranges())
+    mm.close()
+
+
+@pytest.mark.skipif(not kernels.warm_supported(), reason="Linux page maps")
+def test_a_spare_copies_ahead_the_pages_learned_from_a_report_and_only_those(tmp_path,
+                                                                            monkeypatch):
+    import os
+    import types
+
+    page = kernels.PAGE_SIZE
+    mm, addr = _page_buffer(8)
+
+    def report() -> None:  # a "report's kernel": writes pages 1 and 6 of the shared memory
+        mm[1 * page] = 3
+        mm[6 * page] = 3
+
+    pid, go_w = _forked(report)
+    template = types.SimpleNamespace(proc=types.SimpleNamespace(pid=os.getpid()))
+    kernel = types.SimpleNamespace(pid=pid, template=template)
+    monkeypatch.setattr(kernels, "_HOT_PAGES", [None])
+    monkeypatch.setattr(kernels, "_PREFAULT", [False])
+    try:
+        kernels.use_connection_dir(tmp_path, spares=True)
+        kernels._learn_hot_pages(kernel)
+    finally:
+        _release(pid, go_w)
+        kernels.use_connection_dir(None)
+    learned = kernels._hot_pages_file(template, tmp_path)
+    assert learned and Path(learned).parent == tmp_path
+    from array import array
+
+    flat = array("Q", Path(learned).read_bytes())
+    runs = list(zip(flat[::2], flat[1::2], strict=True))
+    assert (addr + page, page) in runs and (addr + 6 * page, page) in runs
+    assert not any(lo <= addr < lo + size for lo, size in runs)  # page 0: not written
+    assert kernels._hot_pages_file(template, tmp_path / "other") is False  # another run
+
+    # a spare (a fresh fork) copies exactly those pages ahead: then they are its own
+    result_r, result_w = os.pipe()
+
+    def spare() -> None:
+        kernels._own_pages(Path(learned))
+        own = kernels.written_pages(os.getpid(), [(addr, 8 * page)])
+        os.write(result_w, repr(own).encode())
+
+    pid, go_w = _forked(spare)
+    os.close(result_w)
+    try:
+        own = os.read(result_r, 1 << 16).decode()
+    finally:
+        _release(pid, go_w)
+        os.close(result_r)
+    assert own == repr([(addr + page, page), (addr + 6 * page, page)])
+    mm.close()
