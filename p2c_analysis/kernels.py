@@ -1039,14 +1039,17 @@ class _Server:
             sys.path[:] = list(self.base_path)  # the launcher's view: cwd not on the path
             from ipykernel import kernelapp
 
-            if wake is not None:  # a spare copies memory ahead first: its own start-up then
-                _copy_ahead(msg.get("prefault"))  # takes fewer page faults too
+            prefault = msg.get("prefault") if wake is not None else None
+            if isinstance(prefault, str):  # a spare copies the learned pages first: its own
+                _copy_ahead(prefault)  # start-up then takes fewer page faults too
             try:  # parent_handle defaults to JPY_PARENT_PID as it was in the template
                 app = kernelapp.IPKernelApp.instance(parent_handle=template_pid)
                 app.initialize()
                 _without_idle_waits(app)
                 if wake is not None:
                     wake.send(READY)  # its connection file is written: it may be taken
+                    if prefault is True:  # all of it, in the free CPU's time, once ready
+                        _copy_ahead(prefault)
                     _await_report(app, wake)
                 app.start()
                 code = 0
