@@ -64,7 +64,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -784,10 +784,8 @@ def _serve_main() -> None:
         return
     server.run()
     # its kernels are gone; skip tearing down an interpreter full of imported modules (0.1 s
-    # that the runner would wait for): nothing of the template's needs finalising
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    # that the runner would wait for)
+    lifecycle.exit_now(0)
 
 
 class _Server:
@@ -1221,58 +1219,47 @@ RESIDENT_SHARE = 0.9
 
 
 def _own_memory() -> None:
-    """In a spare kernel: copy now, ahead of its report (and of its own start-up), the pages it
-    shares with the template (copy-on-write after ``fork()``), instead of one page fault at a
-    time while its report runs: about 8,000 faults and 40 ms of a country profile. Only the
-    private anonymous mappings (the heap and Python's arenas) that are nearly all resident are
-    copied
+    """In a spare kernel: copy now, ahead of its report, the pages it shares with the template
+    (copy-on-write after ``fork()``), instead of one page fault at a time while its report
+    runs: about 8,000 faults and 40 ms of a country profile. Only the private anonymous
+    mappings (the heap and Python's arenas) that are nearly all resident are copied
     (:data:`RESIDENT_SHARE`), so little memory is added that the template had not touched;
-    the kernel then holds its own copy of them (about 140 MB for the standard reports).
-    Best effort: nothing happens where ``madvise`` or the advice is missing."""
-    madvise = _madvise()
+    the kernel then holds its own copy of them (about 140 MB for the standard reports)."""
     try:
-        ranges = _resident_private_ranges()
+        _populate(_resident_private_ranges())
     except OSError:
         return
-    if madvise is None:
-        return
-    for start, size in ranges:
-        if madvise(start, size, MADV_POPULATE_WRITE) != 0:
-            return  # an older Linux: EINVAL for every range
-
-
-def _madvise() -> Any:
-    """libc's ``madvise`` through ctypes, or ``None``."""
-    import ctypes
-
-    try:
-        madvise = ctypes.CDLL(None, use_errno=True).madvise
-    except (OSError, AttributeError):
-        return None
-    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    madvise.restype = ctypes.c_int
-    return madvise
 
 
 def _own_pages(runs_file: Path) -> None:
     """In a spare kernel, when no CPU is free: copy now only the pages a report's kernel
     wrote of the memory shared with the template (:func:`_learn_hot_pages`): a third of what
-    :func:`_own_memory` copies, each page about half the cost of its fault during the report.
-    A run that is not mapped here is skipped; best effort, as :func:`_own_memory`."""
-    import ctypes
-    import errno
+    :func:`_own_memory` copies, each page about half the cost of its fault during the report."""
     from array import array
 
-    madvise = _madvise()
     runs = array("Q")
     try:
         runs.frombytes(runs_file.read_bytes())
     except (OSError, ValueError):
         return
-    if madvise is None:
+    _populate(zip(runs[::2], runs[1::2], strict=False))
+
+
+def _populate(ranges: Iterable[tuple[int, int]]) -> None:
+    """Fault in ``(start, size)`` ranges writable, as a write to each page would
+    (``madvise(MADV_POPULATE_WRITE)``). A range not mapped here is skipped; best effort:
+    nothing happens where ``madvise`` or the advice (Linux 5.14+) is missing."""
+    import ctypes
+    import errno
+
+    try:
+        madvise = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError):
         return
-    for i in range(0, len(runs) - 1, 2):
-        if madvise(runs[i], runs[i + 1], MADV_POPULATE_WRITE) != 0 and \
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    madvise.restype = ctypes.c_int
+    for start, size in ranges:
+        if madvise(start, size, MADV_POPULATE_WRITE) != 0 and \
                 ctypes.get_errno() == errno.EINVAL:
             return  # an older Linux: the advice is unknown
 
@@ -1312,15 +1299,20 @@ def written_pages(pid: int, ranges: Sequence[tuple[int, int]]) -> list[tuple[int
 def private_ranges(pid: int | str = "self") -> list[tuple[int, int]]:
     """``(start, size)`` of the private writable anonymous mappings (``[heap]`` included) of
     process ``pid``, from ``/proc/PID/maps``."""
-    out: list[tuple[int, int]] = []
     with open(f"/proc/{pid}/maps", encoding="ascii", errors="replace") as f:
-        for line in f:
-            head = line.split(maxsplit=5)
-            path = head[5].strip() if len(head) > 5 else ""
-            if head[1] == "rw-p" and path in ("", "[heap]"):
-                lo, hi = (int(x, 16) for x in head[0].split("-"))
-                out.append((lo, hi - lo))
-    return out
+        return [r for r in map(_private_mapping, f) if r is not None]
+
+
+def _private_mapping(line: str) -> tuple[int, int] | None:
+    """``(start, size)`` when a ``maps``/``smaps`` mapping line is a private writable
+    anonymous mapping (``[heap]`` included), else ``None``."""
+    head = line.split(maxsplit=5)
+    if len(head) < 5 or "-" not in head[0] or head[1] != "rw-p":
+        return None
+    if (head[5].strip() if len(head) > 5 else "") not in ("", "[heap]"):
+        return None
+    lo, hi = (int(x, 16) for x in head[0].split("-"))
+    return lo, hi - lo
 
 
 def _hot_pages_file(tpl: Template, folder: Path) -> str | bool:
@@ -1367,12 +1359,9 @@ def _resident_private_ranges(smaps: str = "/proc/self/smaps") -> list[tuple[int,
     current: tuple[int, int] | None = None
     with open(smaps, encoding="ascii", errors="replace") as f:
         for line in f:
-            head = line.split(maxsplit=6)
-            if "-" in head[0] and len(head) >= 5 and ":" not in head[0]:
-                lo, hi = (int(x, 16) for x in head[0].split("-"))
-                path = head[5].strip() if len(head) > 5 else ""
-                private = head[1] == "rw-p" and path in ("", "[heap]")
-                current = (lo, hi - lo) if private else None
+            head = line.split(maxsplit=2)
+            if not head[0].endswith(":"):  # a mapping's line (the others are "Key: value")
+                current = _private_mapping(line)
             elif current is not None and head[0] == "Rss:":
                 if int(head[1]) * 1024 >= RESIDENT_SHARE * current[1]:
                     out.append(current)
