@@ -10,6 +10,9 @@ stored as Parquet in :func:`cache_dir`:
   source code, pandas/pyarrow versions (``<name>-<args>.inputs.json`` lists the files the loader
   read), then the SHA-256 of each of those files (``<name>-<key>.parquet`` + ``.meta.json``).
   A changed input, package version or line of code gives another key: nothing stale is read.
+  Files inside the project are listed relative to its root and looked up in the project that
+  reads the cache, so two clones sharing the user cache each check, and record, their own
+  ``data/`` (one clone's edited file never hits the other's entry).
 - **never trusted blindly**: a file that cannot be read, or whose shape or column types differ
   from its metadata, is rebuilt with a warning. A result is stored only when reading it back
   gives an identical frame (values, dtypes, index), so a cached table is byte-for-byte the
@@ -47,7 +50,7 @@ from p2c_analysis import paths
 
 ENV_DIR = "P2C_CACHE_DIR"
 ENV_LOG = "P2C_CACHE_LOG"
-_FORMAT = 1  # bump when the on-disk layout changes
+_FORMAT = 2  # bump when the on-disk layout changes (2: inputs relative to the project)
 
 _USES: dict[str, str] = {}
 
@@ -218,17 +221,34 @@ def _load_or_build(name: str, fn: Callable[..., Any], args: tuple, kwargs: dict
     return value, files, source
 
 
+def _portable(file: str) -> str:
+    """How an input file is named in the cache: relative to the project root if inside it
+    (POSIX separators), else its absolute path."""
+    try:
+        return Path(file).relative_to(paths.ROOT).as_posix()
+    except ValueError:
+        return str(file)
+
+
+def _local(name: str) -> str:
+    """The file a cached input name stands for in this project (see :func:`_portable`)."""
+    p = Path(name)
+    return str(p if p.is_absolute() else (paths.ROOT / p).resolve())
+
+
 def _data_key(arg_key: str, files: tuple[str, ...]) -> str:
+    """Key of a result from the SHA-256 of its input ``files`` (absolute paths), named as
+    :func:`_portable` names them: identical data in two clones gives the same key."""
     h = hashlib.sha256(arg_key.encode())
     for f in files:
-        h.update(f.encode() + b"\0" + paths.sha256(f).encode() + b"\0")
+        h.update(_portable(f).encode() + b"\0" + paths.sha256(f).encode() + b"\0")
     return h.hexdigest()[:32]
 
 
 def _try_read(folder: Path, stem: str, arg_key: str, index: Path
               ) -> tuple[Any, tuple[str, ...], str] | None:
     try:
-        files = tuple(json.loads(index.read_text(encoding="utf-8"))["inputs"])
+        files = tuple(_local(f) for f in json.loads(index.read_text(encoding="utf-8"))["inputs"])
     except (OSError, ValueError, KeyError, TypeError):
         return None  # never built (or unreadable: it is rewritten on the next build)
     try:
@@ -274,8 +294,8 @@ def _store(folder: Path, stem: str, arg_key: str, index: Path, value: Any,
 
     _write_atomic(data, write)
     _write_json(meta_path, {"kind": kind, "schema": _schema(frame), "inputs": {
-        f: paths.sha256(f) for f in files}, "code": code_digest()})
-    _write_json(index, {"inputs": list(files)})
+        _portable(f): paths.sha256(f) for f in files}, "code": code_digest()})
+    _write_json(index, {"inputs": [_portable(f) for f in files]})
     return True
 
 

@@ -160,13 +160,17 @@ class ClusterSession:
         with contextlib.suppress(Exception):
             self.client.run(kernels.prestart, preloads)
 
-    def submit(self, spec: ReportSpec, warm: bool, cell_timeout: float | None) -> Future:
+    def submit(self, spec: ReportSpec, warm: bool, cell_timeout: float | None,
+               run_dir: Path | None = None) -> Future:
+        """Send one report; ``run_dir``: the run folder here, which the report's recorded
+        ``output_dir`` names (as in a local run) instead of the worker's scratch folder."""
         from p2c_analysis.execution import execute_remote
 
         payload = {
             "name": spec.name, "notebook_name": spec.notebook.name,
             "notebook": spec.notebook.read_bytes(), "parameters": dict(spec.parameters),
             "attachments": _attachments(spec), "cell_timeout": cell_timeout, "warm": warm,
+            "run_dir": str(run_dir) if run_dir is not None else None,
         }
         fut = self.executor.submit(execute_remote, payload)
         self.futures.append(fut)

@@ -567,7 +567,9 @@ def execute_remote(payload: dict[str, Any]) -> dict[str, Any]:
     ``{"entry", "files": {relative path: bytes}, "log": bytes}``. ``payload``: ``name``,
     ``notebook_name``, ``notebook`` (bytes), ``parameters``, ``attachments`` (``{parameter:
     [file name, bytes]}``: input files the report reads, e.g. ``pledges``), ``cell_timeout``,
-    ``warm``."""
+    ``warm``, ``run_dir`` (the runner's run folder, or ``None``). The report's provenance and
+    shown parameters name the runner's files and folder, not this worker's scratch copies
+    (:data:`p2c_analysis.paths.NAMES_ENV`); its notebook's injected cell shows the copies."""
     from p2c_analysis import startup
 
     startup.defer_slow_imports()
@@ -577,17 +579,26 @@ def execute_remote(payload: dict[str, Any]) -> dict[str, Any]:
         nb_path.parent.mkdir(parents=True)
         nb_path.write_bytes(payload["notebook"])
         params = dict(payload["parameters"])
+        names: dict[str, str] = {}  # scratch copy -> the runner's path (paths.NAMES_ENV)
         for name, (file_name, data) in (payload.get("attachments") or {}).items():
             target = scratch / "inputs" / name / Path(file_name).name
             target.parent.mkdir(parents=True)
             target.write_bytes(data)
             params[name] = str(target)
+            names[str(target.resolve())] = str(payload["parameters"][name])
         run = scratch / "run"
         run.mkdir()
+        if payload.get("run_dir"):
+            partial = f"{payload['name']}.partial"
+            names[str((run / partial).resolve())] = str(Path(payload["run_dir"]) / partial)
         spec = ReportSpec(payload["name"], nb_path, params)
-        entry = execute_report(spec, run, payload.get("cell_timeout"),
-                               warm=payload.get("warm", True), record=False,
-                               kernel_dir=_worker_kernel_dir())
+        os.environ[paths.NAMES_ENV] = json.dumps(names)
+        try:
+            entry = execute_report(spec, run, payload.get("cell_timeout"),
+                                   warm=payload.get("warm", True), record=False,
+                                   kernel_dir=_worker_kernel_dir())
+        finally:
+            os.environ.pop(paths.NAMES_ENV, None)
         folder = run / entry["folder"] if entry.get("folder") else None
         files = {}
         if folder is not None and folder.is_dir():

@@ -6,6 +6,8 @@ All paths are absolute :class:`pathlib.Path` objects. Nothing here reads data.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +57,29 @@ def sha256(path: str | Path, chunk: int = 1 << 20) -> str:
 # --- provenance: which data files a process has read -------------------------------------------
 _FILES_READ: dict[str, Path] = {}
 
+#: Environment variable: JSON ``{local path: name}``, for files and folders that stand in for
+#: others (a Dask worker's scratch copy of an input file sent with its report, its scratch
+#: output folder): provenance and what a report shows name the original, as a local run
+#: would. Set by the runner's remote task (``execution.execute_remote``) for its kernel.
+NAMES_ENV = "P2C_PATH_NAMES"
+
+
+def _names() -> dict[str, str]:
+    text = os.environ.get(NAMES_ENV)
+    if not text:
+        return {}
+    try:
+        names = json.loads(text)
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else {}
+
+
+def shown(value: str) -> str:
+    """The name a path (text) is recorded and shown under: the original of a stand-in copy
+    (see :data:`NAMES_ENV`), else ``value`` unchanged."""
+    return _names().get(value, value)
+
 
 def track(path: str | Path) -> Path:
     """Record that ``path`` is read by this process and return it as a Path.
@@ -71,10 +96,11 @@ def files_read() -> dict[str, str]:
     """``{path: sha256}`` of every file passed to :func:`track` so far, paths relative to the
     project root where possible (absolute otherwise), sorted by path."""
     out: dict[str, str] = {}
+    names = _names()
     for _key, p in sorted(_FILES_READ.items()):
         try:
             name = str(p.relative_to(ROOT))
         except ValueError:
-            name = str(p)
+            name = names.get(str(p), str(p))
         out[name] = sha256(p) if p.exists() else "missing"
     return out

@@ -384,7 +384,7 @@ def _deduplicated_text(pledges: pd.DataFrame) -> str:
 def _param_text(v: object) -> str:
     if isinstance(v, str) and v == "":
         return '"" (default)'
-    return str(v)
+    return paths.shown(v) if isinstance(v, str) else str(v)
 
 
 def header(*args: Any, **kwargs: Any) -> Markdown:
@@ -461,8 +461,9 @@ def write_provenance(
     target = out_dir / "data_files.json"
     target.write_text(json.dumps(paths.files_read(), indent=2) + "\n", encoding="utf-8")
     if parameters is not None:
+        recorded = {k: paths.shown(v) if isinstance(v, str) else v for k, v in parameters.items()}
         (out_dir / "parameters.json").write_text(
-            json.dumps(_jsonable(dict(parameters)), indent=2, default=str) + "\n",
+            json.dumps(_jsonable(recorded), indent=2, default=str) + "\n",
             encoding="utf-8",
         )
     return target

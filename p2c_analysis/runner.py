@@ -244,7 +244,8 @@ class _ClusterWorkers:
 
     def submit(self, spec: ReportSpec, ahead: bool = True) -> Future:
         """(``ahead`` is for local workers: a cluster's workers keep their kernels ready.)"""
-        return self.cluster.submit(spec, warm=self.warm, cell_timeout=self.cell_timeout)
+        return self.cluster.submit(spec, warm=self.warm, cell_timeout=self.cell_timeout,
+                                   run_dir=self.run_dir)
 
     def result(self, spec: ReportSpec, fut: Future) -> dict[str, Any]:
         from p2c_analysis import cluster

@@ -83,6 +83,42 @@ def test_a_changed_input_or_code_is_rebuilt(cache_dir, source, monkeypatch):
     assert calls == [1, 1, 1]
 
 
+def test_two_clones_sharing_the_cache_each_read_and_record_their_own_data(
+        cache_dir, tmp_path, monkeypatch):
+    """Two checkouts of the same code share the user cache: each is checked against, and
+    records, its own ``data/`` (not the files of the clone that filled the cache first)."""
+    clones = {}
+    for name, n in (("a", 1), ("b", 5), ("c", 1)):  # c holds the same data as a
+        root = (tmp_path / name).resolve()
+        (root / "data").mkdir(parents=True)
+        (root / "data" / "input.csv").write_text(f"label,n\nx,{n}\ny,2\nz,3\n")
+        clones[name] = root
+    calls: list[str] = []
+
+    @cache.derived("test.clones")
+    def table() -> pd.DataFrame:
+        calls.append(paths.ROOT.name)
+        return pd.read_csv(paths.track(paths.ROOT / "data" / "input.csv"))
+
+    def in_clone(name: str) -> tuple[list[int], str]:
+        table.cache_clear()
+        paths._FILES_READ.clear()
+        cache._USES.clear()
+        monkeypatch.setattr(paths, "ROOT", clones[name])
+        values = table()["n"].tolist()
+        assert paths.files_read() == {
+            "data/input.csv": paths.sha256(clones[name] / "data" / "input.csv")}
+        return values, cache.uses()["test.clones"]
+
+    assert in_clone("a") == ([1, 2, 3], "built")
+    assert in_clone("b") == ([5, 2, 3], "built")  # b's own data, not a's cached table
+    assert in_clone("a") == ([1, 2, 3], "cache")
+    assert in_clone("c") == ([1, 2, 3], "cache")  # same data as a: a's entry serves it
+    assert calls == ["a", "b"]
+    for index in cache_dir.glob("test.clones-*.inputs.json"):
+        assert str(tmp_path) not in index.read_text()  # no clone's location is stored
+
+
 def test_a_corrupt_file_is_rebuilt_with_a_warning(cache_dir, source):
     calls: list[int] = []
     table = _loader(source, calls)

@@ -6,6 +6,7 @@ before anything runs."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -22,6 +23,7 @@ psutil = pytest.importorskip("psutil")
 
 TABLE = FIXTURES / "table.ipynb"
 SLOW = FIXTURES / "slow.ipynb"
+INPUTS = FIXTURES / "inputs.ipynb"
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +67,31 @@ def test_batch_on_a_cluster(dask_cluster, tmp_path):
                                    paths.sha256(paths.PUBLIC_PLEDGES)}
         assert (run_dir / "logs" / f"{e['name']}.log").is_file()
     assert (run_dir / "index.html").is_file() and (out / "latest").resolve() == run_dir
+
+
+def test_an_input_file_is_named_as_on_this_machine_not_as_the_workers_copy(dask_cluster,
+                                                                            tmp_path):
+    """A file parameter travels to the worker as a scratch copy; the report's provenance, its
+    recorded parameters and the parameters it shows name the file given here, and its
+    ``output_dir`` the run folder here, as a local run would."""
+    lc, _client = dask_cluster
+    given = tmp_path / "my export.csv"
+    given.write_text("pledge_id,title\n1,a\n")
+    out = tmp_path / "out"
+    done = p2c("batch", str(INPUTS), "--over", "pledges=" + str(given), "--scheduler",
+               lc.scheduler_address, "--out", str(out), "--no-progress")
+    assert done.returncode == 0, done.stdout + done.stderr
+    (run_dir,) = runs(out)
+    (e,) = assert_manifest_matches_folders(run_dir)["reports"]
+    assert e["status"] == "ok" and e["kernel"]["mode"] == "warm"
+    folder = run_dir / e["folder"]
+    recorded = json.loads((folder / "parameters.json").read_text())
+    assert recorded == {"pledges": str(given),
+                        "output_dir": str(run_dir / f"{e['name']}.partial")}
+    assert e["data_files"] == {str(given): paths.sha256(given)}
+    assert json.loads((folder / "data_files.json").read_text()) == e["data_files"]
+    page = (folder / "inputs.html").read_text()
+    assert f"pledges = {given}" in page and "p2c-remote" not in page
 
 
 def test_a_killed_worker_fails_only_its_report_and_resume_completes(dask_cluster, tmp_path):

@@ -200,6 +200,34 @@ def test_write_provenance(tmp_path):
         report.write_provenance(tmp_path / "nope")
 
 
+def test_stand_in_copies_are_recorded_and_shown_under_their_original_names(tmp_path,
+                                                                           monkeypatch):
+    """A Dask worker's scratch copy of an input (and its scratch output folder) is named, in
+    data_files.json, parameters.json and the header, as the file and folder it stands for;
+    other paths and values are untouched, and a malformed mapping changes nothing."""
+    copy, out = tmp_path / "scratch" / "export.csv", tmp_path / "scratch" / "out"
+    out.mkdir(parents=True)
+    copy.write_text("pledge_id\n1\n")
+    original = "/home/staff/exports/export.csv"
+    monkeypatch.setattr(paths, "_FILES_READ", {})
+    monkeypatch.setenv(paths.NAMES_ENV, json.dumps({
+        str(copy.resolve()): original, str(out): "/home/staff/reports/run/x.partial"}))
+    paths.track(copy)
+    paths.track(paths.PUBLIC_PLEDGES)
+    parameters = {"pledges": str(copy.resolve()), "output_dir": str(out), "label": "x"}
+    report.write_provenance(out, parameters)
+    assert json.loads((out / "data_files.json").read_text()) == {
+        original: paths.sha256(copy),
+        "data/pledges/public_pledges.csv": paths.sha256(paths.PUBLIC_PLEDGES)}
+    assert json.loads((out / "parameters.json").read_text()) == {
+        "pledges": original, "output_dir": "/home/staff/reports/run/x.partial", "label": "x"}
+    shown = report.header_text(parameters=parameters)
+    assert f"pledges = {original}" in shown and str(tmp_path) not in shown
+    monkeypatch.setenv(paths.NAMES_ENV, "{not json")
+    assert paths.shown(str(copy.resolve())) == str(copy.resolve())
+    assert str(copy.resolve()) in paths.files_read()
+
+
 def test_canonical_columns_all_have_a_readable_name():
     cols = [f.name for f in fields.FIELDS]
     names = [metrics.label(c) for c in cols]
