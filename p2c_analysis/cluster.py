@@ -23,6 +23,7 @@ import contextlib
 import functools
 import hashlib
 import platform
+import uuid
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,9 @@ class ClusterSession:
             raise UsageError(f"cannot reach the Dask scheduler at {address} ({why})") from None
         self.executor = self.client.get_executor(pure=False)
         self.futures: list[Future] = []
+        #: Name of this run's stop event: set by :meth:`cancel`, it ends the reports running
+        #: on the workers (Dask only cancels the ones still waiting).
+        self.stop_event = f"p2c-stop-{uuid.uuid4().hex}"
 
     @property
     def n_workers(self) -> int:
@@ -171,12 +175,19 @@ class ClusterSession:
             "notebook": spec.notebook.read_bytes(), "parameters": dict(spec.parameters),
             "attachments": _attachments(spec), "cell_timeout": cell_timeout, "warm": warm,
             "run_dir": str(run_dir) if run_dir is not None else None,
+            "stop_event": self.stop_event,
         }
         fut = self.executor.submit(execute_remote, payload)
         self.futures.append(fut)
         return fut
 
     def cancel(self) -> None:
+        """Stop the run: reports waiting are cancelled, running ones end at once (their
+        kernels are killed on the workers, see ``execution._watch_stop``)."""
+        from distributed import Event
+
+        with contextlib.suppress(Exception):  # the scheduler may be gone already
+            Event(self.stop_event, client=self.client).set()
         for fut in self.futures:
             fut.cancel()
 

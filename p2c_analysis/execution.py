@@ -567,7 +567,9 @@ def execute_remote(payload: dict[str, Any]) -> dict[str, Any]:
     ``{"entry", "files": {relative path: bytes}, "log": bytes}``. ``payload``: ``name``,
     ``notebook_name``, ``notebook`` (bytes), ``parameters``, ``attachments`` (``{parameter:
     [file name, bytes]}``: input files the report reads, e.g. ``pledges``), ``cell_timeout``,
-    ``warm``, ``run_dir`` (the runner's run folder, or ``None``). The report's provenance and
+    ``warm``, ``run_dir`` (the runner's run folder, or ``None``), ``stop_event`` (name of the
+    run's ``distributed.Event``: set, the report's kernel is killed, see :func:`_watch_stop`).
+    The report's provenance and
     shown parameters name the runner's files and folder, not this worker's scratch copies
     (:data:`p2c_analysis.paths.NAMES_ENV`); its notebook's injected cell shows the copies."""
     from p2c_analysis import startup
@@ -593,11 +595,13 @@ def execute_remote(payload: dict[str, Any]) -> dict[str, Any]:
             names[str((run / partial).resolve())] = str(Path(payload["run_dir"]) / partial)
         spec = ReportSpec(payload["name"], nb_path, params)
         os.environ[paths.NAMES_ENV] = json.dumps(names)
+        watch = _watch_stop(payload.get("stop_event"))
         try:
             entry = execute_report(spec, run, payload.get("cell_timeout"),
                                    warm=payload.get("warm", True), record=False,
                                    kernel_dir=_worker_kernel_dir())
         finally:
+            watch.set()
             os.environ.pop(paths.NAMES_ENV, None)
         folder = run / entry["folder"] if entry.get("folder") else None
         files = {}
@@ -611,6 +615,36 @@ def execute_remote(payload: dict[str, Any]) -> dict[str, Any]:
                 "log": log.read_bytes() if log.is_file() else b""}
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _watch_stop(name: str | None, poll: float = 0.5) -> threading.Event:
+    """On a Dask worker, while a report runs: watch the run's stop event (a
+    ``distributed.Event`` the runner sets when the run stops: Ctrl-C, SIGTERM, a full disk).
+    Dask cannot stop a task that runs, so when it is set the report's kernel is killed
+    (:func:`kernels.kill_running`) and the report ends at once instead of running on for nobody.
+    Returns the ``threading.Event`` that ends the watch (set it when the report is done)."""
+    done = threading.Event()
+    if not name:
+        return done
+    try:
+        from distributed import Event, get_client
+
+        stop = Event(name, client=get_client())  # the worker's: found from the task's thread
+    except Exception:  # noqa: BLE001 - no client here: nothing to watch
+        return done
+
+    def watch() -> None:
+        while not done.is_set():
+            try:
+                if stop.wait(timeout=poll):
+                    if not done.is_set():
+                        kernels.kill_running()
+                    return
+            except Exception:  # noqa: BLE001 - scheduler gone: the worker is stopping anyway
+                return
+
+    threading.Thread(target=watch, name="p2c-stop-watch", daemon=True).start()
+    return done
 
 
 def receive_remote(run_dir: Path, spec: ReportSpec, result: dict[str, Any],

@@ -395,6 +395,27 @@ _PREFAULT: list[bool] = [False]
 _HOT_PAGES: list[tuple[int, Path, Path | None] | None] = [None]
 
 
+#: Kernel managers of the reports this process is running now (see :func:`kill_running`).
+_RUNNING: set[Any] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def kill_running() -> int:
+    """Kill the kernels of the reports this process is running now (from any thread): each
+    report then fails at once, as with a kernel that died. For a run that stops while its
+    reports run elsewhere (a Dask worker: ``execution.execute_remote``). Returns how many."""
+    with _RUNNING_LOCK:
+        managers = list(_RUNNING)
+    killed = 0
+    for km in managers:
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None:
+            with contextlib.suppress(OSError, ValueError):
+                process.kill()
+                killed += 1
+    return killed
+
+
 def use_connection_dir(folder: Path | None, spares: bool = False, ahead: bool = True) -> None:
     """Write kernel connection files into ``folder`` (``None``: jupyter's runtime folder).
     ``spares``: keep one kernel ready ahead in ``folder`` (a folder that outlives the report:
@@ -697,12 +718,22 @@ def kernel_manager_class(warm: bool = False) -> type:
             return super().kernel_spec
 
         async def start_kernel(self, **kw: Any) -> None:
-            await _without_pause(self, AsyncKernelManager.start_kernel, **kw)
+            with _RUNNING_LOCK:
+                _RUNNING.add(self)
+            try:
+                await _without_pause(self, AsyncKernelManager.start_kernel, **kw)
+            except BaseException:
+                with _RUNNING_LOCK:
+                    _RUNNING.discard(self)
+                raise
 
         async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
             """As jupyter_client's, but a warm kernel shut down ``now`` at the end of its
             report gets SIGKILL at once: no SIGINT first, no wait while the system tears the
             process down (its template reaps it)."""
+            if not restart:
+                with _RUNNING_LOCK:
+                    _RUNNING.discard(self)
             kernel = getattr(self.provisioner, "process", None)
             if not (now and not restart and isinstance(kernel, ForkedKernel)):
                 await _without_pause(self, AsyncKernelManager.shutdown_kernel, now=now,

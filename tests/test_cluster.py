@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -133,6 +134,42 @@ def test_a_killed_worker_fails_only_its_report_and_resume_completes(dask_cluster
     m = assert_manifest_matches_folders(run_dir)
     assert [e["status"] for e in m["reports"]] == ["ok", "ok", "ok"]
     assert len(m["resumed"]) == 1 and runs(out) == [run_dir]
+
+
+def test_a_stopped_run_ends_the_reports_running_on_the_workers(dask_cluster, tmp_path):
+    """Dask cannot stop a task that runs: when the runner stops (here SIGTERM), the reports
+    running on the workers end at once (their kernels are killed) instead of running on for
+    nobody, and the workers take new reports straight away."""
+    lc, _client = dask_cluster
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "p2c_analysis.cli", "batch", str(SLOW), "--over",
+         "seconds=60.5,61.5", "--scheduler", lc.scheduler_address, "--out", str(out),
+         "--no-progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=paths.ROOT, env=p2c_env())
+
+    def report_kernels() -> list[psutil.Process]:  # kernels running a slow-6x report
+        found = []
+        for p in psutil.process_iter(["name", "cwd"]):
+            cwd = p.info.get("cwd") or ""
+            if p.info["name"] == "p2c-kernel" and "/slow-6" in cwd and cwd.endswith(".partial"):
+                found.append(p)
+        return found
+
+    running: list[psutil.Process] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(running) < 2 and proc.poll() is None:
+        running = report_kernels()
+        time.sleep(0.2)
+    assert len(running) == 2, proc.communicate()
+    proc.send_signal(signal.SIGTERM)
+    _stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr
+    _gone, alive = psutil.wait_procs(running, timeout=20)
+    assert alive == [], "the reports kept running on the workers"
+    again = p2c("batch", str(TABLE), "--over", "label=a,b", "--scheduler", lc.scheduler_address,
+                "--out", str(tmp_path / "again"), "--no-progress")
+    assert again.returncode == 0, again.stdout + again.stderr
 
 
 def test_a_mismatched_worker_is_refused_before_anything_runs(dask_cluster, tmp_path):
