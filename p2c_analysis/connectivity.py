@@ -165,9 +165,20 @@ def offline_by_country(year: int = LATEST_YEAR, method: str = "linear") -> pd.Da
 
 
 def history(iso3: str, year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFrame:
-    """One economy's rows of :func:`country_year` up to ``year``, oldest first."""
-    cy = country_year(method)
-    return cy[cy["iso3"].eq(iso3) & cy["year"].le(year)].sort_values("year")
+    """One economy's rows of :func:`country_year` up to ``year``, oldest first (columns and
+    units as there). An economy the WDI files do not cover (e.g. Anguilla, Niue: SIDS that
+    are not World Bank economies) gets its rows all the same, with every value missing
+    (``population``, ``internet_pct``, ``offline`` NaN, ``source_year`` NA, ``imputed``
+    False): it has no value to rest on, and none is invented."""
+    cy = _country_year(method)
+    rows = cy[cy["iso3"].eq(iso3) & cy["year"].le(year)]
+    if rows.empty and year >= FIRST_YEAR:
+        years = range(FIRST_YEAR, min(year, LATEST_YEAR) + 1)
+        rows = cy.iloc[:0].reindex(range(len(years)))
+        rows = rows.assign(iso3=pd.array([iso3] * len(years), dtype="string"),
+                           year=pd.array(years, dtype="int64"), imputed=False, method=method)
+        return rows.astype(cy.dtypes.to_dict())
+    return rows.sort_values("year")
 
 
 def without_data(year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFrame:

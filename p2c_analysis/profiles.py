@@ -73,13 +73,22 @@ def coverage_beside_groups(pledges: pd.DataFrame, iso3: str, year: int,
                            method: str = "offline", include_global: bool = False) -> pd.DataFrame:
     """The economy's row of :func:`gaps.coverage_by_country` followed by the rows of "World"
     and its groups (:func:`groups`) from :func:`gaps.coverage_by_group`; column
-    ``country_or_group`` names the row (the country's short name, or the group)."""
+    ``country_or_group`` names the row (the country's short name, or the group).
+
+    The first row is always the economy's. One outside the country table that no pledge names
+    (e.g. Anguilla, Niue: not World Bank economies, so no offline data) gets a row like the
+    table's rows for such economies: ``in_country_table`` False, no pledge and no USD allocated
+    (0), offline people, shares and ratios NaN (unknown)."""
     mine = groups(iso3, year)
     kw = {"method": method, "include_global": include_global, "year": year}
     by_country = gaps.coverage_by_country(pledges, **kw)
     by_group = gaps.coverage_by_group(pledges, groups=["World", *mine], **kw)
     side = by_group[by_group["group"].isin(["World", *mine])].rename(
         columns={"group": "country_or_group"})
-    row = by_country[by_country["iso3"].eq(iso3)].assign(
-        country_or_group=countries.country_name(iso3))
+    row = by_country[by_country["iso3"].eq(iso3)]
+    if row.empty:
+        row = by_country.iloc[:0].reindex([0]).assign(
+            iso3=iso3, in_country_table=False, pledges_targeting=0, pledges_with_value=0,
+            pledge_units=0.0, allocated_usd=0.0).astype(by_country.dtypes.to_dict())
+    row = row.assign(country_or_group=countries.country_name(iso3))
     return pd.concat([row, side], ignore_index=True)

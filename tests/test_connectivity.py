@@ -138,3 +138,17 @@ def test_method_comparison_shows_what_imputation_adds():
     assert diff >= pak > 0  # Pakistan alone accounts for tens of millions of the difference
     # 'none' leaves out every economy without a 2022 observation: fewer people counted offline
     assert m.loc["World", "offline_none"] < m.loc["World", "offline_linear"]
+
+
+def test_history_of_an_economy_outside_the_wdi_files_is_all_missing() -> None:
+    """Anguilla (a SIDS, not a World Bank economy) gets one row a year like any economy,
+    every value missing (nothing invented), with the same columns and types."""
+    assert "AIA" not in set(connectivity.country_year()["iso3"])
+    h = connectivity.history("AIA", 2020)
+    kenya = connectivity.history("KEN", 2020)
+    assert h["year"].tolist() == kenya["year"].tolist() == list(range(2000, 2021))
+    assert h.dtypes.equals(kenya.dtypes)
+    assert (h["iso3"] == "AIA").all() and not h["imputed"].any()
+    assert h[["population", "internet_pct", "offline"]].isna().all().all()
+    assert h[["source_year", "source_year_after"]].isna().all().all()
+    assert kenya["internet_pct"].notna().all()  # an economy with data is unchanged

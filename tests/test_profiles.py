@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from p2c_analysis import evidence, profiles, quality, record
+import html
+import re
+
+from runner_helpers import assert_manifest_matches_folders, p2c, runs
+
+from p2c_analysis import countries, evidence, paths, profiles, quality, record
 
 
 def test_pledges_reaching_carry_the_score_of_the_whole_table() -> None:
@@ -27,3 +32,47 @@ def test_coverage_beside_groups_names_its_rows_country_or_group() -> None:
     assert "unit" not in t.columns
     assert t["country_or_group"].tolist()[:2] == ["Nigeria", "World"]
     assert {"Africa", "Lower middle income"} <= set(t["country_or_group"])
+
+
+def test_an_economy_without_wdi_data_has_its_own_first_row() -> None:
+    """Niue, a SIDS that is not a World Bank economy, has no offline data: its row comes first
+    all the same (unknown values, nothing allocated), never World's row in its place."""
+    pledges = record.public_record("2026-12-01").pledges
+    t = profiles.coverage_beside_groups(pledges, "NIU", 2024)
+    first = t.iloc[0]
+    assert first["iso3"] == "NIU" and first["country_or_group"] == "Niue"
+    assert not first["in_country_table"]
+    assert first["pledges_targeting"] == 0 and first["allocated_usd"] == 0.0
+    for col in ("population", "offline", "usd_per_offline", "attention_ratio_usd", "usd_share"):
+        assert first[col] != first[col], col  # NaN: unknown, not zero
+    assert t["country_or_group"].tolist()[:3] == ["Niue", "World", "SIDS"]
+    assert t.dtypes.equals(profiles.coverage_beside_groups(pledges, "NGA", 2024).dtypes)
+
+
+def test_every_sids_gets_a_profile_even_without_connectivity_data(tmp_path):
+    """``--over country=SIDS`` includes members the WDI files do not cover (Anguilla, Niue...):
+    their profiles render, say their offline population is unknown, and state no other row's
+    numbers as theirs."""
+    ref = countries.reference().set_index("iso3")
+    sids = countries.members("SIDS", 2024)
+    uncovered = [c for c in sids if not ref.loc[c, "in_wdi"]]
+    assert len(uncovered) >= 3  # the case this test is about
+    out = tmp_path / "out"
+    done = p2c("batch", str(paths.NOTEBOOKS / "country_profile.ipynb"), "--over",
+               "country=" + ",".join(uncovered[:3]), "--out", str(out), "--no-progress")
+    assert done.returncode == 0, done.stdout + done.stderr
+    (run_dir,) = runs(out)
+    m = assert_manifest_matches_folders(run_dir)
+    assert [e["status"] for e in m["reports"]] == ["ok"] * 3
+    for e in m["reports"]:
+        iso3 = e["parameters"]["country"]
+        page = (run_dir / e["html"]).read_text(encoding="utf-8")
+        text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+        name = ref.loc[iso3, "name"]
+        assert f"The offline population of {countries.country_name(iso3)} is unknown" in \
+            re.sub(r"\s+", " ", text), name
+        assert "per offline person; its USD attention ratio" not in text
+        headline = {h["label"]: h["value"] for h in e["summary"]["headline"]}
+        assert headline["Internet use"] == headline["People offline"] == "n/a"
+        coverage = (run_dir / e["folder"] / "country_coverage.csv").read_text().splitlines()
+        assert coverage[1].startswith(f"{iso3},")  # its own row first, not World's
