@@ -332,22 +332,26 @@ def plan_render(
 
 
 def expand_values(name: str, text: str) -> list[str]:
-    """The values of ``--over NAME=VALUES``: a comma list, or (for ``country``) a group label
-    such as ``LDC`` → its members as of today (``countries.members``)."""
+    """The values of ``--over NAME=VALUES``: a comma list; for ``country``, each group label in
+    it (such as ``LDC`` or ``SIDS``) stands for its members as of today (``countries.members``),
+    so ``LDC,SIDS,KEN`` is every LDC, then every SIDS, then Kenya (a country in two of them is
+    rendered once: see :func:`plan_batch`)."""
     parts = [v.strip() for v in str(text).split(",")]
     parts = [v for v in parts if v]
     if not parts:
         raise UsageError(f"--over {name}=: no values given")
-    if name == "country" and len(parts) == 1:
-        from p2c_analysis import countries
+    if name != "country":
+        return parts
+    from p2c_analysis import countries
 
+    values: list[str] = []
+    for part in parts:
         try:
-            members = list(countries.members(parts[0]))  # as of today
+            members = list(countries.members(part))  # as of today
         except (KeyError, ValueError, LookupError):  # UnknownGroupError: not a group
             members = []
-        if members:
-            return members
-    return parts
+        values.extend(members or [part])
+    return values
 
 
 def parse_over(text: str) -> tuple[str, str]:

@@ -323,6 +323,16 @@ def test_batch_over_group_is_its_members_today():
                                                                                 strict=True))
 
 
+def test_batch_over_several_groups_and_countries_is_their_union_once_each():
+    specs = planning.plan_batch(EMPTY, "country", "LLDC, SIDS,KEN,Afghanistan", None)
+    lldc, sids = countries.members("LLDC"), countries.members("SIDS")
+    expected = list(dict.fromkeys([*lldc, *sids, "KEN", "AFG"]))  # AFG is an LLDC: once
+    assert [s.parameters["country"] for s in specs] == expected
+    assert len(expected) < len(lldc) + len(sids) + 2
+    with pytest.raises(ParameterError, match="'Atlantis' is not a known country"):
+        planning.plan_batch(EMPTY, "country", "LDC,Atlantis", None)
+
+
 def test_batch_values_are_normalised_and_deduplicated():
     specs = planning.plan_batch(EMPTY, "country", "Kenya, KEN ,Ghana", None)
     assert [s.name for s in specs] == ["empty-KEN", "empty-GHA"]
