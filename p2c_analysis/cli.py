@@ -303,12 +303,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "batch", help="one report per value of a parameter (e.g. --over country=LDC)",
-        description="Render NOTEBOOK once per value: --over NAME=V1,V2,... or, for country, "
-        "a group label (LDC, LLDC, SIDS, a region...) meaning its members as of today.",
+        description="Render NOTEBOOK once per value: --over NAME=V1,V2,... For country, a "
+        "group label (LDC, LLDC, SIDS, a region...) stands for its members as of today, and "
+        "groups and countries mix (LDC,SIDS,KEN: each economy once).",
     )
     p.add_argument("notebook", metavar="NOTEBOOK")
     p.add_argument("--over", required=True, metavar="NAME=VALUES",
-                   help="parameter and its values: comma list or country group label")
+                   help="parameter and its values: a comma list (country: group labels allowed)")
     _add_run_options(p)
     p.set_defaults(func=_batch)
 
