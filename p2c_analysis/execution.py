@@ -617,7 +617,7 @@ def execute_remote(payload: dict[str, Any]) -> dict[str, Any]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _watch_stop(name: str | None, poll: float = 0.5) -> threading.Event:
+def _watch_stop(name: str | None, poll: float = 2.0) -> threading.Event:
     """On a Dask worker, while a report runs: watch the run's stop event (a
     ``distributed.Event`` the runner sets when the run stops: Ctrl-C, SIGTERM, a full disk).
     Dask cannot stop a task that runs, so when it is set the report's kernel is killed
