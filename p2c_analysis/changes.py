@@ -245,6 +245,16 @@ class _Side:
         return np.flatnonzero(self.free & ~self.review)
 
 
+
+def _flag_at(flags: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``flags[rows]``, False where ``rows`` is -1 (no pledge on that side; also when that
+    side has no pledge at all)."""
+    out = np.zeros(len(rows), dtype=bool)
+    present = rows >= 0
+    out[present] = flags[rows[present]]
+    return out
+
+
 class _Pairing:
     """Accumulates pairs and review candidates while matching."""
 
@@ -278,8 +288,7 @@ class _Pairing:
                                + [np.full(len(b_only) + len(a_only), np.nan)])
         b, a, rule_code = (x.astype(np.int64) for x in (b, a, rule_code))
         unmatched = rule_code < 0
-        review = unmatched & (((b >= 0) & self.b.review[np.maximum(b, 0)])
-                              | ((a >= 0) & self.a.review[np.maximum(a, 0)]))
+        review = unmatched & (_flag_at(self.b.review, b) | _flag_at(self.a.review, a))
         pairs = pd.DataFrame({"before": b, "after": a,
                               "match_rule": _labels(rule_code, MATCH_RULES),
                               "match_score": score.astype(float), "needs_review": review})
@@ -411,7 +420,7 @@ def _text_key(arr: pa.Array) -> pa.Array:
 def _differs(b: pa.Array, a: pa.Array) -> np.ndarray:
     """Cell by cell: the two values differ (a missing value equals only a missing value)."""
     b, a = _text_key(b), _text_key(a)
-    if b.type != a.type:
+    if b.type != a.type or pa.types.is_null(b.type):  # null: an object column with no value
         b, a = b.cast(pa.large_string()), a.cast(pa.large_string())
     if b.null_count == 0 and a.null_count == 0:
         return ~_bools(pc.equal(b, a))

@@ -3,6 +3,8 @@ then the bundled public record as of 2025-03-01 against 2026-03-31."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -344,3 +346,26 @@ def test_vectorised_key_equals_parsing_text_key():
              "tab\there\u00a0nbsp", "Organisation-wide"]
     got = changes.normalise_text(pa.array(texts)).to_pylist()
     assert got == [parsing.text_key(t) for t in texts]
+
+
+def test_a_side_with_no_pledge_yet_compares():
+    """The public record before the first pledge (the default previous side of a comparison
+    as of early 2023) has no pledge: every current pledge is new, and the other way round every
+    previous one is no longer listed; two empty sides give empty tables."""
+    empty, first = record.public_record("2021-06-01"), record.public_record("2023-01-01")
+    assert len(empty.pledges) == 0 and len(first.pledges) > 0
+    grown = changes.compare(empty.pledges, first.pledges, empty.as_of, first.as_of)
+    assert len(grown.changes) == len(first.pledges)
+    assert set(grown.changes["change"]) == {"new"}
+    gone = changes.compare(first.pledges, empty.pledges, first.as_of, empty.as_of)
+    assert len(gone.changes) == len(first.pledges)
+    assert set(gone.changes["change"]) == {"no longer listed"}
+    nothing = changes.compare(empty.pledges, empty.pledges, empty.as_of, empty.as_of)
+    assert len(nothing.changes) == 0 and len(nothing.review) == 0
+
+
+def test_a_list_column_without_any_value_compares():
+    """A list column with no value on either side (Arrow's null type) is equal, not an error."""
+    p = record.public_record("2026-12-01").pledges.assign(target_regions=None)
+    c = changes.compare(p, p, dt.date(2026, 12, 1), dt.date(2026, 12, 1))
+    assert len(c.changes) == len(p) and not c.changes["change"].eq("new").any()
