@@ -530,9 +530,15 @@ def distribution(scores: Scores, by: str = "stakeholder_type", year: int = LATES
     mean_score, median_score``, one column per index category (pledges), ``trackable_pct``
     (share of the row's pledges whose index is trackable). Rows in vocabulary order for
     stakeholder types, focus areas and pledge types, group order for target groups;
-    categories with no pledge are left out.
+    categories with no pledge are left out, except ``"all pledges"``, always there (with no
+    pledge: counts 0, mean, median and ``trackable_pct`` NaN).
     """
     pos, cat = _category_long(scores, by, year, groups, memberships)
+    if by == "all" and not len(pos):
+        return pd.DataFrame({"category": ["all pledges"], "dimension": ["all"], "pledges": [0],
+                             "mean_score": [np.nan], "median_score": [np.nan],
+                             **{c: [0] for c in scores.rubric.categories},
+                             "trackable_pct": [np.nan]})
     t = scores.table
     df = pd.DataFrame({"category": cat.to_numpy(), "score": t["score"].to_numpy()[pos],
                        "index": t["index"].astype(str).to_numpy()[pos],

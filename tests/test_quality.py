@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from p2c_analysis import deliverables, fields, paths, quality
+from p2c_analysis import deliverables, fields, paths, quality, record
 from p2c_analysis.pledges import load_pledges
 
 CT = pd.DataFrame({"iso3": ["AAA", "BBB", "CCC"], "population": [100.0, 100.0, 100.0],
@@ -304,3 +304,18 @@ def test_criteria_summary_by_hand() -> None:
     assert c.loc["trackable", ["pledges_full", "pledges_partial"]].tolist() == [3, 0]
     assert c.loc["time_bound", "criterion_label"] == "Time-bound"
     assert (c["criterion_weight"] == 1.0).all()
+
+
+def test_distribution_of_no_pledge_still_has_its_all_pledges_row():
+    """``distribution(scores, "all")`` is one row, also for a table of 0 pledges (counts 0,
+    mean, median and trackable share unknown), with the columns and types of any other."""
+    none = record.public_record("2020-01-01").pledges
+    some = record.public_record("2026-12-01").pledges
+    assert len(none) == 0
+    d0 = quality.distribution(quality.score(none, year=2024), "all")
+    d1 = quality.distribution(quality.score(some, year=2024), "all")
+    assert len(d0) == 1 and d0.loc[0, "category"] == "all pledges" and d0.loc[0, "pledges"] == 0
+    assert d0[["mean_score", "median_score", "trackable_pct"]].isna().all(axis=None)
+    assert list(d0.columns) == list(d1.columns) and d0.dtypes.equals(d1.dtypes)
+    cats = quality.load_rubric().categories
+    assert (d0[cats] == 0).all(axis=None)

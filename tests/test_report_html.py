@@ -46,3 +46,35 @@ def test_pledge_text_is_escaped_in_rendered_html(tmp_path):
         cells = [c for row in csv.reader(f) for c in row]
     assert "'" + FORMULA_TITLE in cells
     assert FORMULA_TITLE not in cells
+
+
+def test_every_report_renders_a_pledge_file_without_pledges(tmp_path):
+    """A pledge file with its header and no row (or a date before the first pledge) is a
+    table of 0 pledges: every standard report renders it with zero counts and "n/a", never a
+    traceback, ``nan``, ``NaN`` or ``None``, and states no pledge's figure."""
+    import html as html_lib
+    import json
+
+    from runner_helpers import assert_manifest_matches_folders, p2c, runs
+
+    header = paths.PUBLIC_PLEDGES.read_text(encoding="utf-8").splitlines()[0]
+    empty = tmp_path / "no_pledges.csv"
+    empty.write_text(header + "\n", encoding="utf-8")
+    out = tmp_path / "runs"
+    done = p2c("render", "-p", "pledges", str(empty), "--out", str(out), "--no-progress")
+    assert done.returncode == 0, done.stdout + done.stderr
+    (run_dir,) = runs(out)
+    m = assert_manifest_matches_folders(run_dir)
+    assert len(m["reports"]) == 7 and {e["status"] for e in m["reports"]} == {"ok"}
+    for e in m["reports"]:
+        page = (run_dir / e["html"]).read_text(encoding="utf-8")
+        page = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", page, flags=re.S)
+        text = html_lib.unescape(re.sub(r"<[^>]+>", " ", page))
+        for bad in (" nan", "NaN", "<NA>", "Traceback"):
+            assert bad not in text, (e["name"], bad)
+        assert not re.search(r"\bNone\b(?! of)", text), e["name"]  # "None of ..." is prose
+    quality = next(e for e in m["reports"] if e["name"] == "pledge_quality")
+    text = (run_dir / quality["html"]).read_text(encoding="utf-8")
+    assert "Of the 0 pledges" in text and "No pledge misses a criterion entirely" in text
+    summary = json.loads((run_dir / quality["folder"] / "summary.json").read_text())
+    assert {h["label"]: h["value"] for h in summary["headline"]}["Trackable"] == "0 of 0"
