@@ -270,7 +270,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="reports rendered at the same time (default: number of CPUs)")
     p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                   help="a cell running longer fails its report (default: no limit)")
+                   help="a cell running longer fails its report (whole seconds, a fraction "
+                        "is rounded up; default: no limit)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--cold", action="store_true",
                    help="start every kernel from scratch (default: forked from a warm template)")

@@ -23,6 +23,7 @@ import datetime as dt
 import errno
 import functools
 import json
+import math
 import os
 import re
 import shutil
@@ -417,6 +418,12 @@ def execute_report(
     return entry
 
 
+def whole_seconds(seconds: float | None) -> int | None:
+    """A cell time limit as nbclient takes it (an integer trait): whole seconds, a fraction
+    rounded up (``0.3`` -> 1, ``2.5`` -> 3); ``None`` = no limit."""
+    return None if seconds is None else max(1, math.ceil(seconds))
+
+
 def _run_notebook(spec: ReportSpec, partial: Path, out_nb: Path, cell_timeout: float | None,
                   warm: bool, kernel_dir: Path, cache_log: Path, seconds: dict[str, float],
                   log: Path, spares: bool, ahead: bool = True) -> Any:
@@ -441,7 +448,7 @@ def _run_notebook(spec: ReportSpec, partial: Path, out_nb: Path, cell_timeout: f
                 kernel_manager_class=kernels.kernel_manager_class(warm),
                 progress_bar=False,
                 log_output=False,
-                execution_timeout=cell_timeout,
+                execution_timeout=whole_seconds(cell_timeout),
                 cwd=str(partial),
                 shutdown_kernel="immediate",
                 on_notebook_start=kernels.reset_cell_count,

@@ -144,7 +144,7 @@ def test_a_dead_worker_fails_only_its_report(tmp_path):
 def test_a_hung_cell_fails_its_report_at_the_timeout_and_its_kernel_goes(tmp_path):
     out = tmp_path / "out"
     done = p2c("batch", str(SLOW), "--over", "seconds=0.1,120.5", "--workers", "1",
-               "--timeout", "3", "--out", str(out), "--no-progress", timeout=180)
+               "--timeout", "2.5", "--out", str(out), "--no-progress", timeout=180)
     assert done.returncode == 1, done.stderr
     (run_dir,) = runs(out)
     m = assert_manifest_matches_folders(run_dir)
@@ -153,6 +153,7 @@ def test_a_hung_cell_fails_its_report_at_the_timeout_and_its_kernel_goes(tmp_pat
     assert status["slow-120.5"]["status"] == "failed"
     assert "timed out" in status["slow-120.5"]["error"].lower() or "Timeout" in \
         status["slow-120.5"]["error"]
+    assert "TraitError" not in status["slow-120.5"]["error"]  # 2.5 s: rounded up, not refused
     time.sleep(1)
     for p in psutil.process_iter(["cwd"]):
         assert not (p.info.get("cwd") or "").startswith(str(out))

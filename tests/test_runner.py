@@ -600,3 +600,10 @@ def test_notebook_title_is_its_first_heading(tmp_path):
     assert planning.notebook_title(tmp_path / "plain.ipynb") == "Plain"
     assert planning.notebook_title(paths.NOTEBOOKS / "pledge_changes.ipynb") == (
         "What changed between two reports")
+
+
+def test_a_cell_time_limit_goes_to_nbclient_in_whole_seconds():
+    # nbclient's timeout is an integer trait: 0.3 used to fail every report with a TraitError
+    assert [execution.whole_seconds(s) for s in (0.3, 1.0, 2.5, 60.0)] == [1, 1, 3, 60]
+    assert execution.whole_seconds(None) is None
+    assert all(type(execution.whole_seconds(s)) is int for s in (0.3, 60.0))
