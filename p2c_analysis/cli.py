@@ -336,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if getattr(args, "workers", None) is not None and args.workers < 1:
             raise UsageError("--workers must be at least 1")
-        if getattr(args, "timeout", None) is not None and not args.timeout > 0:
+        if getattr(args, "timeout", None) is not None and not 0 < args.timeout < float("inf"):
             raise UsageError("--timeout must be a positive number of seconds")
         return int(args.func(args) or 0)
     except (UsageError, ParameterError) as err:

@@ -301,6 +301,9 @@ def test_usage_errors_are_one_line(capsys):
     assert "--over expects NAME=VALUES" in _cli_error(capsys, "batch", str(EMPTY), "--over", "x")
     assert "no report notebook 'nope'" in _cli_error(capsys, "render", "nope")
     assert "--workers must be at least 1" in _cli_error(capsys, "render", "--workers", "0")
+    for bad in ("0", "-1", "nan", "inf"):  # inf: no limit is no --timeout, not infinity
+        assert "--timeout must be a positive number of seconds" in _cli_error(
+            capsys, "render", str(EMPTY), "--timeout", bad)
     assert "unrecognized arguments" in _cli_error(capsys, "params", str(EMPTY), "--bogus")
 
 
