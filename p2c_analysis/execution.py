@@ -624,12 +624,14 @@ def execute_remote(payload: dict[str, Any]) -> dict[str, Any]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _watch_stop(name: str | None, poll: float = 2.0) -> threading.Event:
+def _watch_stop(name: str | None, poll: float = 1.0) -> threading.Event:
     """On a Dask worker, while a report runs: watch the run's stop event (a
     ``distributed.Event`` the runner sets when the run stops: Ctrl-C, SIGTERM, a full disk).
     Dask cannot stop a task that runs, so when it is set the report's kernel is killed
     (:func:`kernels.kill_running`) and the report ends at once instead of running on for nobody.
-    Returns the ``threading.Event`` that ends the watch (set it when the report is done)."""
+    The event is asked every ``poll`` seconds (a short request: no wait is left pending on the
+    scheduler, which would log an error if it closed meanwhile). Returns the
+    ``threading.Event`` that ends the watch (set it when the report is done)."""
     done = threading.Event()
     if not name:
         return done
@@ -641,10 +643,10 @@ def _watch_stop(name: str | None, poll: float = 2.0) -> threading.Event:
         return done
 
     def watch() -> None:
-        while not done.is_set():
+        while not done.wait(poll):
             try:
-                if stop.wait(timeout=poll):
-                    if not done.is_set():
+                if stop.is_set():
+                    if not done.is_set():  # this report still runs
                         kernels.kill_running()
                     return
             except Exception:  # noqa: BLE001 - scheduler gone: the worker is stopping anyway

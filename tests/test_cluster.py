@@ -172,6 +172,24 @@ def test_a_stopped_run_ends_the_reports_running_on_the_workers(dask_cluster, tmp
     assert again.returncode == 0, again.stdout + again.stderr
 
 
+def test_a_scheduler_closed_right_after_a_run_logs_no_error(tmp_path, caplog):
+    """The stop watch of a remote report leaves no request pending on the scheduler: one that
+    closes right after a run (a LocalCluster in a script) has nothing to log."""
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        lc = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                      dashboard_address=":0", silence_logs=logging.ERROR)
+    try:
+        done = p2c("batch", str(TABLE), "--over", "label=a", "--scheduler", lc.scheduler_address,
+                   "--out", str(tmp_path / "out"), "--no-progress")
+        assert done.returncode == 0, done.stdout + done.stderr
+    finally:
+        with caplog.at_level(logging.ERROR, logger="distributed"):
+            lc.close()
+    assert not [r for r in caplog.records if r.name == "distributed.event"], caplog.text
+
+
 def test_a_mismatched_worker_is_refused_before_anything_runs(dask_cluster, tmp_path):
     lc, client = dask_cluster
     (victim, *_rest) = sorted(client.scheduler_info()["workers"])
