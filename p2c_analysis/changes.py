@@ -245,7 +245,6 @@ class _Side:
         return np.flatnonzero(self.free & ~self.review)
 
 
-
 def _flag_at(flags: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``flags[rows]``, False where ``rows`` is -1 (no pledge on that side; also when that
     side has no pledge at all)."""

@@ -576,9 +576,9 @@ def execute_remote(payload: dict[str, Any]) -> dict[str, Any]:
     [file name, bytes]}``: input files the report reads, e.g. ``pledges``), ``cell_timeout``,
     ``warm``, ``run_dir`` (the runner's run folder, or ``None``), ``stop_event`` (name of the
     run's ``distributed.Event``: set, the report's kernel is killed, see :func:`_watch_stop`).
-    The report's provenance and
-    shown parameters name the runner's files and folder, not this worker's scratch copies
-    (:data:`p2c_analysis.paths.NAMES_ENV`); its notebook's injected cell shows the copies."""
+    The report's provenance and shown parameters name the runner's files and folder, not this
+    worker's scratch copies (:data:`p2c_analysis.paths.NAMES_ENV`); its notebook's injected
+    cell shows the copies."""
     from p2c_analysis import startup
 
     startup.defer_slow_imports()

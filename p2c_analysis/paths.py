@@ -94,7 +94,8 @@ def track(path: str | Path) -> Path:
 
 def files_read() -> dict[str, str]:
     """``{path: sha256}`` of every file passed to :func:`track` so far, paths relative to the
-    project root where possible (absolute otherwise), sorted by path."""
+    project root where possible (absolute otherwise, or the original's name for a stand-in
+    copy: :data:`NAMES_ENV`), sorted by path."""
     out: dict[str, str] = {}
     names = _names()
     for _key, p in sorted(_FILES_READ.items()):

@@ -530,15 +530,10 @@ def distribution(scores: Scores, by: str = "stakeholder_type", year: int = LATES
     mean_score, median_score``, one column per index category (pledges), ``trackable_pct``
     (share of the row's pledges whose index is trackable). Rows in vocabulary order for
     stakeholder types, focus areas and pledge types, group order for target groups;
-    categories with no pledge are left out, except ``"all pledges"``, always there (with no
+    categories with no pledge are left out, except :data:`ALL_PLEDGES`, always there (with no
     pledge: counts 0, mean, median and ``trackable_pct`` NaN).
     """
     pos, cat = _category_long(scores, by, year, groups, memberships)
-    if by == "all" and not len(pos):
-        return pd.DataFrame({"category": ["all pledges"], "dimension": ["all"], "pledges": [0],
-                             "mean_score": [np.nan], "median_score": [np.nan],
-                             **{c: [0] for c in scores.rubric.categories},
-                             "trackable_pct": [np.nan]})
     t = scores.table
     df = pd.DataFrame({"category": cat.to_numpy(), "score": t["score"].to_numpy()[pos],
                        "index": t["index"].astype(str).to_numpy()[pos],
@@ -550,6 +545,10 @@ def distribution(scores: Scores, by: str = "stakeholder_type", year: int = LATES
         index=out.index, columns=scores.rubric.categories, fill_value=0)
     out = out.join(counts.astype("int64"))
     out["trackable_pct"] = 100.0 * g["trackable"].mean()
+    if by == "all":  # its one row, also for a table of no pledge
+        out = out.reindex([ALL_PLEDGES])
+        counted = ["pledges", *scores.rubric.categories]
+        out[counted] = out[counted].fillna(0).astype("int64")
     known = _ORDER.get(by)
     if known is not None:  # the vocabulary's order, then anything else
         out = out.reindex([c for c in known if c in out.index]
