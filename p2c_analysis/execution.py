@@ -397,6 +397,7 @@ def execute_report(
     entry["title"] = notebook_title(spec.notebook)
     entry["finished"] = now()
     entry["folder"] = target.name if partial.is_dir() else None
+    _record_published_folder(partial, target)
     if entry["status"] != "ok":
         entry["html"] = None
     seconds["write"] = round(time.perf_counter() - t2, 3)  # the locked rename comes on top
@@ -416,6 +417,21 @@ def execute_report(
         if partial.is_dir():
             entry["folder"] = partial.name
     return entry
+
+
+def _record_published_folder(partial: Path, target: Path) -> None:
+    """Make the report's ``parameters.json`` name the folder it is published in (``<name>/``,
+    or ``<name>.FAILED/``) as its ``output_dir``, rather than the ``.partial`` folder it ran in
+    (under the runner's name for a remote worker's folder, :func:`paths.shown`). Nothing to do
+    when the report wrote no ``parameters.json``."""
+    f = partial / "parameters.json"
+    try:
+        params = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(params, dict) and "output_dir" in params:
+        params["output_dir"] = str(Path(paths.shown(str(target.parent.resolve()))) / target.name)
+        f.write_text(json.dumps(params, indent=2) + "\n", encoding="utf-8")
 
 
 def whole_seconds(seconds: float | None) -> int | None:
@@ -560,11 +576,34 @@ def read_summary(folder: Path) -> dict[str, Any] | None:
 
 
 # --- remote (Dask) workers -----------------------------------------------------------------------
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process
+        return True
+    return True
+
+
+def worker_scratch(kind: str) -> Path:
+    """A new folder ``<temp>/p2c-<kind>-<pid>-XXXX`` for this worker process. A worker that is
+    killed (the OOM killer, ``kill -9``) cannot remove its folders, so the ``p2c-*`` folders
+    of processes that no longer exist are removed first: a long-lived cluster does not collect
+    them in its temporary folder."""
+    root = Path(tempfile.gettempdir())
+    for old in root.glob("p2c-*-*-*"):
+        pid = old.name.split("-")[2]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"p2c-{kind}-{os.getpid()}-"))
+
+
 @functools.cache
 def _worker_kernel_dir() -> Path:
     """This Dask worker process's folder for kernel connection files: it outlives each task,
     so the next report's kernel is prepared while the current one runs (removed at exit)."""
-    folder = Path(tempfile.mkdtemp(prefix="p2c-kernels-"))
+    folder = worker_scratch("kernels")
     atexit.register(shutil.rmtree, folder, True)
     return folder
 
@@ -582,7 +621,7 @@ def execute_remote(payload: dict[str, Any]) -> dict[str, Any]:
     from p2c_analysis import startup
 
     startup.defer_slow_imports()
-    scratch = Path(tempfile.mkdtemp(prefix="p2c-remote-"))
+    scratch = worker_scratch("remote")
     try:
         nb_path = scratch / "notebooks" / Path(payload["notebook_name"]).name
         nb_path.parent.mkdir(parents=True)
@@ -598,8 +637,7 @@ def execute_remote(payload: dict[str, Any]) -> dict[str, Any]:
         run = scratch / "run"
         run.mkdir()
         if payload.get("run_dir"):
-            partial = f"{payload['name']}.partial"
-            names[str((run / partial).resolve())] = str(Path(payload["run_dir"]) / partial)
+            names[str(run.resolve())] = str(payload["run_dir"])
         spec = ReportSpec(payload["name"], nb_path, params)
         os.environ[paths.NAMES_ENV] = json.dumps(names)
         watch = _watch_stop(payload.get("stop_event"))

@@ -12,12 +12,14 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from runner_helpers import FIXTURES, assert_manifest_matches_folders, p2c, p2c_env, runs
 
-from p2c_analysis import cluster, paths
+from p2c_analysis import cluster, execution, paths
 
 distributed = pytest.importorskip("distributed")
 psutil = pytest.importorskip("psutil")
@@ -88,7 +90,7 @@ def test_an_input_file_is_named_as_on_this_machine_not_as_the_workers_copy(dask_
     folder = run_dir / e["folder"]
     recorded = json.loads((folder / "parameters.json").read_text())
     assert recorded == {"pledges": str(given),
-                        "output_dir": str(run_dir / f"{e['name']}.partial")}
+                        "output_dir": str(run_dir / e["name"])}
     assert e["data_files"] == {str(given): paths.sha256(given)}
     assert json.loads((folder / "data_files.json").read_text()) == e["data_files"]
     page = (folder / "inputs.html").read_text()
@@ -134,6 +136,26 @@ def test_a_killed_worker_fails_only_its_report_and_resume_completes(dask_cluster
     m = assert_manifest_matches_folders(run_dir)
     assert [e["status"] for e in m["reports"]] == ["ok", "ok", "ok"]
     assert len(m["resumed"]) == 1 and runs(out) == [run_dir]
+    # the killed worker could not remove its scratch folders; its successor did
+    assert not list(Path(tempfile.gettempdir()).glob(f"p2c-*-{pid}-*"))
+
+
+def test_a_worker_removes_the_scratch_folders_of_dead_workers_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = int(gone.stdout)
+    stale = tmp_path / f"p2c-remote-{dead}-abc"
+    (stale / "run").mkdir(parents=True)
+    alive = tmp_path / f"p2c-remote-{os.getppid()}-def"  # a live process: kept
+    other = tmp_path / f"p2c-kernels-{dead}-ghi"  # another kind, same dead process
+    unnamed = tmp_path / "p2c-remote-1wnzh95s"  # no process id in the name: kept
+    for d in (alive, other, unnamed):
+        d.mkdir()
+    new = execution.worker_scratch("remote")
+    assert new.is_dir() and new.name.startswith(f"p2c-remote-{os.getpid()}-")
+    assert not stale.exists() and not other.exists()
+    assert alive.is_dir() and unnamed.is_dir()
 
 
 def test_a_stopped_run_ends_the_reports_running_on_the_workers(dask_cluster, tmp_path):

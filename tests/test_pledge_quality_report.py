@@ -72,6 +72,16 @@ def test_html_shows_the_rubric_and_carries_no_script(folder):
     assert not re.search(r"<script\b", html, re.I)
 
 
+def test_the_sensitivity_sentence_names_the_criterion_by_its_label(folder):
+    html = (folder / "pledge_quality.html").read_text(encoding="utf-8")
+    most = re.search(r"Leaving out <strong>([^<]+)</strong> changes", html).group(1)
+    labels = {r["criterion"]: r["criterion_label"]
+              for r in csv_rows(folder / "quality_criteria.csv")}
+    sens = csv_rows(folder / "score_sensitivity.csv")[1:]
+    top = max(sens, key=lambda r: int(r["pledges_changed"]))["dropped"]
+    assert most == labels[top] != top
+
+
 XSS_SENTENCE = "<script>alert(3)</script> We will train 5,000 people [here](javascript:alert(4))."
 XSS_TITLE = "<img src=x onerror=alert(5)>"
 

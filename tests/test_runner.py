@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -254,6 +255,27 @@ def test_parameter_error_in_notebook_is_one_line(tmp_path):
     assert err.traceback == [line]
     assert not (tmp_path / "bad-year").exists()
 
+
+def test_parameters_json_names_the_folder_the_report_is_published_in(tmp_path):
+    """Not the ``.partial`` folder it ran in, which is renamed when it is published."""
+    given = tmp_path / "export.csv"
+    given.write_text("pledge_id,title\n1,a\n")
+    spec = planning.ReportSpec("in", (FIXTURES / "inputs.ipynb").resolve(),
+                               {"pledges": str(given)})
+    (tmp_path / "run").mkdir()
+    entry = execution.execute_report(spec, tmp_path / "run")
+    assert entry["status"] == "ok", entry["error"]
+    recorded = json.loads((tmp_path / "run" / "in" / "parameters.json").read_text())
+    assert recorded == {"pledges": str(given), "output_dir": str(tmp_path / "run" / "in")}
+    # a failed report's folder is <name>.FAILED; a folder without the file is left alone
+    partial = tmp_path / "x.partial"
+    partial.mkdir()
+    (partial / "parameters.json").write_text(json.dumps({"year": 2024, "output_dir": "p"}))
+    execution._record_published_folder(partial, tmp_path / "x.FAILED")
+    assert json.loads((partial / "parameters.json").read_text()) == {
+        "year": 2024, "output_dir": str(tmp_path.resolve() / "x.FAILED")}
+    execution._record_published_folder(tmp_path / "run", tmp_path / "y")
+    assert not (tmp_path / "run" / "parameters.json").exists()
 
 # --- checks before anything runs (no kernel) --------------------------------------------------
 def _cli_error(capsys, *args: str) -> str:
