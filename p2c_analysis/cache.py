@@ -19,6 +19,8 @@ stored as Parquet in :func:`cache_dir`:
   table the code computes.
 - **provenance**: a result read from the cache still records its input files with
   ``paths.track`` (``data_files.json`` lists what the report rests on, cached or not).
+- **pruned**: entries neither built nor read for :data:`KEEP_DAYS` days (older code and data)
+  are removed when a new one is built (:func:`prune`).
 - **where**: ``$P2C_CACHE_DIR`` if set (``off`` or empty: no disk cache), else the user cache
   folder (``$XDG_CACHE_HOME/p2c-analysis/derived`` or ``~/.cache/p2c-analysis/derived``) —
   never inside ``data/``. Files are written atomically (temporary file + rename).
@@ -272,6 +274,9 @@ def _try_read(folder: Path, stem: str, arg_key: str, index: Path
             with contextlib.suppress(OSError):
                 p.unlink()
         return None
+    for used in (index, meta_path):  # marks the entry as used (see prune)
+        with contextlib.suppress(OSError):
+            os.utime(used)
     _track_all(files)
     return value, files, "cache"
 
@@ -296,7 +301,36 @@ def _store(folder: Path, stem: str, arg_key: str, index: Path, value: Any,
     _write_json(meta_path, {"kind": kind, "schema": _schema(frame), "inputs": {
         _portable(f): paths.sha256(f) for f in files}, "code": code_digest()})
     _write_json(index, {"inputs": [_portable(f) for f in files]})
+    with contextlib.suppress(OSError):
+        prune(folder)
     return True
+
+
+#: Days a cache entry is kept after it was last built or read (see :func:`prune`).
+KEEP_DAYS = 30
+
+
+def prune(folder: Path, days: float = KEEP_DAYS, now: float | None = None) -> list[Path]:
+    """Remove the entries of ``folder`` neither built nor read for ``days`` days: those of
+    older code versions and data, which would otherwise collect for good (each release or
+    data change builds new ones). Called whenever an entry is built, which is rare; an entry
+    removed is only rebuilt if wanted again. Returns the files removed."""
+    import time
+
+    limit = (time.time() if now is None else now) - days * 86400
+    gone = []
+    for meta in folder.glob("*.meta.json"):
+        if meta.stat().st_mtime < limit:
+            for f in (meta.with_name(meta.name[: -len(".meta.json")] + ".parquet"), meta):
+                with contextlib.suppress(FileNotFoundError):
+                    f.unlink()
+                    gone.append(f)
+    for index in folder.glob("*.inputs.json"):  # rewritten at each build of its loader call
+        if index.stat().st_mtime < limit:
+            with contextlib.suppress(FileNotFoundError):
+                index.unlink()
+                gone.append(index)
+    return gone
 
 
 # --- the decorators -----------------------------------------------------------------------------

@@ -83,6 +83,35 @@ def test_a_changed_input_or_code_is_rebuilt(cache_dir, source, monkeypatch):
     assert calls == [1, 1, 1]
 
 
+def test_entries_unused_for_a_month_are_removed_when_one_is_built(cache_dir, source,
+                                                                   monkeypatch):
+    import os
+    import time
+
+    calls: list[int] = []
+    table = _loader(source, calls)
+    table(1)
+    table(2)  # two entries: (parquet, meta, inputs) each
+    assert len(list(cache_dir.iterdir())) == 6
+    month_ago = time.time() - (cache.KEEP_DAYS + 1) * 86400
+    for f in cache_dir.iterdir():
+        os.utime(f, (month_ago, month_ago))
+    _fresh_process(table)
+    table(1)  # read: marks entry 1 as used, removes nothing
+    assert calls == [1, 2] and len(list(cache_dir.iterdir())) == 6
+    monkeypatch.setattr(cache, "code_digest", lambda: "the next version of the package")
+    _fresh_process(table)
+    table(3)  # built: entry 2, unused for a month, goes; entry 1 was read just now
+    assert calls == [1, 2, 3] and len(list(cache_dir.iterdir())) == 6  # entries 1 and 3
+    monkeypatch.undo()
+    monkeypatch.setenv("P2C_CACHE_DIR", str(cache_dir))
+    _fresh_process(table)
+    table(1)
+    assert calls == [1, 2, 3] and cache.uses()["test.table"] == "cache"  # entry 1 still serves
+    table(2)
+    assert calls == [1, 2, 3, 2]  # entry 2 is gone: computed again
+
+
 def test_two_clones_sharing_the_cache_each_read_and_record_their_own_data(
         cache_dir, tmp_path, monkeypatch):
     """Two checkouts of the same code share the user cache: each is checked against, and
