@@ -64,6 +64,7 @@ import pyarrow.compute as pc
 
 from p2c_analysis import countries, gaps, parsing, progress
 from p2c_analysis.vocabulary import (
+    FIRST_YEAR,
     FOCUS_AREAS,
     LATEST_YEAR,
     NOT_STATED,
@@ -660,8 +661,10 @@ def status_transitions(changes: pd.DataFrame) -> pd.DataFrame:
 
 
 def analysis_year(as_of: object) -> int:
-    """The connectivity and membership year for a date: ``min(year, LATEST_YEAR)``."""
-    return min(countries.as_of_date(as_of).year, LATEST_YEAR)
+    """The connectivity and membership year for a date: its year, within the data's
+    ``FIRST_YEAR``-``LATEST_YEAR`` (a date before 2000, e.g. the default previous side of a
+    comparison as of 2000, takes 2000's data)."""
+    return max(FIRST_YEAR, min(countries.as_of_date(as_of).year, LATEST_YEAR))
 
 
 def group_changes(before: pd.DataFrame, after: pd.DataFrame, as_of_before: object,

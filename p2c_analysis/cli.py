@@ -124,6 +124,8 @@ def _params(args: argparse.Namespace) -> int:
 # --- p2c snapshot add | list | show -------------------------------------------------------------
 
 _SNAPSHOT_ERROR = "p2c snapshot: error"
+#: Longest --timeout accepted (seconds): 30 days; no limit at all is no --timeout.
+MAX_TIMEOUT = 30 * 86400
 
 
 def _printable(text: object) -> str:
@@ -338,6 +340,11 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError("--workers must be at least 1")
         if getattr(args, "timeout", None) is not None and not 0 < args.timeout < float("inf"):
             raise UsageError("--timeout must be a positive number of seconds")
+        if getattr(args, "timeout", None) is not None and args.timeout > MAX_TIMEOUT:
+            raise UsageError(f"--timeout must be at most {MAX_TIMEOUT:,} seconds (30 days)")
+        for flag in ("out", "resume", "scheduler"):
+            if getattr(args, flag, None) is not None and not str(getattr(args, flag)).strip():
+                raise UsageError(f"--{flag} must not be empty")
         return int(args.func(args) or 0)
     except (UsageError, ParameterError) as err:
         from p2c_analysis.limits import terminal_safe

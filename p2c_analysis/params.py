@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ def to_int(name: str, value: Any, lo: int | None = None, hi: int | None = None) 
         out = value
     elif isinstance(value, float) and value.is_integer():
         out = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+    elif isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value.strip()):
         out = int(value.strip())
     else:
         raise ParameterError(name, value, "is not a whole number")

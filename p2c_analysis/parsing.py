@@ -183,7 +183,9 @@ class Money:
 
 
 def _to_number(num: str) -> float:
-    """``"1,200,000"`` -> 1200000.0, ``"1.5"`` -> 1.5, ``"1.200.000"`` -> 1200000.0."""
+    """``"1,200,000"`` -> 1200000.0, ``"1.5"`` -> 1.5, ``"1.200.000"`` -> 1200000.0; raises
+    :class:`ParseError` for separators that fit no convention (``"1.000,000.00"``)."""
+    given = num
     if "," in num and "." in num:
         # the last separator is the decimal one
         if num.rfind(",") > num.rfind("."):
@@ -204,7 +206,10 @@ def _to_number(num: str) -> float:
             num = num.replace(".", "")
         else:
             raise ParseError("unparseable value", num)
-    return float(num)
+    try:
+        return float(num)
+    except ValueError:
+        raise ParseError("unparseable value", given) from None
 
 
 def _currency_in(text: str) -> tuple[str | None, str | None]:
@@ -489,12 +494,14 @@ def _parse_date_text(text: str) -> tuple[pd.Timestamp, Precision]:
 
 
 def parse_year(value: object) -> int | None:
-    """A year cell (``2030``, ``2030.0``, ``"by 2030"``, ``2030-12-31``) -> int in
+    """A year cell (``2030``, ``2030.0``, ``"by 2030"``, ``2030-12-31``, a date) -> int in
     :data:`PLAUSIBLE_YEARS` (2000..2100); ``None`` when missing; raises :class:`ParseError`
     otherwise (``negative year`` for ``-2030``, ``impossible year`` outside the window)."""
     if is_not_stated(value):
         return None
     lo, hi = PLAUSIBLE_YEARS
+    if isinstance(value, dt.date):  # a date cell of a spreadsheet: its year
+        value = value.year
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if value < 0:
             raise ParseError("negative year", value)
@@ -574,22 +581,32 @@ def parse_url(value: object) -> str | None:
 
 # --- lists -----------------------------------------------------------------------------------
 
-def split_cell(value: object) -> list[str]:
-    """Split a multi-valued cell on ``;`` and newlines (never on commas); drop empty pieces.
-    Lists/tuples are taken as already split. Missing -> ``[]``."""
+#: Pieces of a list of countries that are codes although they read as "not stated" on their
+#: own: ``NA`` is Namibia's ISO 3166 alpha-2 code (``"ZA; NA; BW"``).
+COUNTRY_CODES_LIKE_MISSING = frozenset({"na"})
+
+
+def split_cell(value: object, keep: frozenset[str] = frozenset()) -> list[str]:
+    """Split a multi-valued cell on ``;`` and newlines (never on commas); drop empty pieces
+    and pieces meaning "not stated", except those in ``keep`` (lower case) when the cell has
+    several pieces. Lists/tuples are taken as already split (their items are pieces of a list:
+    ``keep`` applies). Missing -> ``[]``."""
     if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if not is_not_stated(v)]
-    if is_not_stated(value):
+        pieces, several = [str(v) for v in value], True
+    elif is_not_stated(value):
         return []
-    pieces = re.split(r"[;\n\r]+", str(value))
-    return [p.strip() for p in pieces if not is_not_stated(p)]
+    else:
+        pieces = re.split(r"[;\n\r]+", str(value))
+        several = sum(bool(p.strip()) for p in pieces) > 1
+    return [p.strip() for p in pieces
+            if not is_not_stated(p) or (several and p.strip().lower() in keep)]
 
 
 MAX_NAME_PARTS = 4  # a country or region name has at most 3 commas ("Congo, Dem. Rep." has 1)
 
 
 def split_resolving(
-    value: object, resolve: Callable[[str], object | None]
+    value: object, resolve: Callable[[str], object | None], keep: frozenset[str] = frozenset()
 ) -> tuple[list, list[str]]:
     """Split a multi-valued cell, resolving each piece: ``(resolved items, unresolved texts)``.
 
@@ -599,11 +616,11 @@ def split_resolving(
     length) that resolves is taken (so ``"Congo, Dem. Rep., Ghana"`` gives the DR Congo and
     Ghana). If some part still does not resolve, the whole piece is reported as
     unresolved. ``resolve`` returns ``None`` for unknown text. Duplicates are dropped,
-    order kept.
+    order kept. ``keep``: as in :func:`split_cell`.
     """
     items: list = []
     bad: list[str] = []
-    for piece in split_cell(value):
+    for piece in split_cell(value, keep):
         got = resolve(piece)
         if got is not None:
             items.append(got)

@@ -769,8 +769,9 @@ class _RowParser:
         is_global = False
         if "is_global" in cells:
             is_global = bool(self._try(row, "is_global", parsing.parse_bool, get("is_global")))
-        ent = parsing.split_cell(get("entity_country"))
-        ent_codes, ent_bad = parsing.split_resolving(ent, self.country)
+        ent = parsing.split_cell(get("entity_country"), parsing.COUNTRY_CODES_LIKE_MISSING)
+        ent_codes, ent_bad = parsing.split_resolving(ent, self.country,
+                                                     parsing.COUNTRY_CODES_LIKE_MISSING)
         for bad in ent_bad:
             if parsing.text_key(bad) in _NOT_A_COUNTRY:
                 continue
@@ -781,11 +782,13 @@ class _RowParser:
 
         tc: list[str] = []
         tr: list[str] = []
-        for piece in parsing.split_cell(get("target_countries")):
+        for piece in parsing.split_cell(get("target_countries"),
+                                        parsing.COUNTRY_CODES_LIKE_MISSING):
             if parsing.is_global_text(piece):
                 is_global = True
                 continue
-            codes, bad = parsing.split_resolving(piece, self.country)
+            codes, bad = parsing.split_resolving([piece], self.country,
+                                                 parsing.COUNTRY_CODES_LIKE_MISSING)
             tc += codes
             for b in bad:
                 reg = self.region(b)

@@ -463,7 +463,7 @@ def _python_lists(col: pa.ChunkedArray) -> pd.Series:
     values = arr.flatten().to_pylist()
     bounds = (pc.list_value_length(arr).fill_null(0).to_numpy(zero_copy_only=False)
               .cumsum().tolist())
-    starts = [0, *bounds[:-1]]
+    starts = [0, *bounds][: len(bounds)]
     return pd.Series([values[a:b] for a, b in zip(starts, bounds, strict=True)], dtype=object)
 
 

@@ -369,3 +369,15 @@ def test_a_list_column_without_any_value_compares():
     p = record.public_record("2026-12-01").pledges.assign(target_regions=None)
     c = changes.compare(p, p, dt.date(2026, 12, 1), dt.date(2026, 12, 1))
     assert len(c.changes) == len(p) and not c.changes["change"].eq("new").any()
+
+
+def test_the_analysis_year_stays_within_the_data():
+    """A comparison as of 2000 has its default previous side in 1999: it takes 2000's data,
+    as a date after 2024 takes 2024's (a 1999 side used to fail: no connectivity data)."""
+    assert changes.analysis_year("1999-06-30") == 2000
+    assert changes.analysis_year("2012-03-01") == 2012
+    assert changes.analysis_year("2030-01-01") == 2024
+    early = changes.group_changes(record.public_record("2000-12-31").pledges,
+                                  record.public_record("2000-12-31").pledges,
+                                  "1999-12-31", "2000-12-31")
+    assert set(early["year_before"]) == set(early["year_after"]) == {2000}

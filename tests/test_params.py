@@ -205,3 +205,10 @@ def test_previous_and_current_files_open_with_the_mapping(tmp_path):
     assert _error(current=str(f)).startswith(f"parameter 'current': {str(f)!r} cannot be read: "
                                              "no pledge columns")
     assert "is not a date (YYYY-MM-DD), a snapshot id or a pledge file" in _error(previous="May")
+
+
+@pytest.mark.parametrize("text", ["²", "①", "+-5", "-+5", "٣"])
+def test_digits_int_cannot_read_are_refused_naming_the_parameter(text):
+    with pytest.raises(P.ParameterError, match="parameter 'year'.*is not a whole number"):
+        P.to_int("year", text)
+    assert P.to_int("year", " +2020 ") == 2020

@@ -499,3 +499,19 @@ def test_global_with_a_remark_in_parentheses_is_global():
     assert parsing.is_global_text("Global (emphasis on LDCs, LLDCs and SIDS)")
     assert not parsing.is_global_text("Global South (LDCs)")
     assert not parsing.is_global_text("Africa (emphasis on Sahel)")
+
+
+@pytest.mark.parametrize("text", ["USD 1.000,000.00", "1.1,1,1", "1,1.1.1", "1.000,000,00"])
+def test_separators_that_fit_no_convention_are_a_parse_error_not_a_crash(text):
+    """Such a cell sets its row aside ("unparseable value"); it used to escape as a plain
+    ValueError and make the whole file unreadable."""
+    with pytest.raises(ParseError, match="unparseable value"):
+        parsing.parse_money(text)
+
+
+@pytest.mark.parametrize("cell", [dt.date(2030, 12, 31), dt.datetime(2030, 12, 31, 0, 0),
+                                  pd.Timestamp("2030-06-30")])
+def test_a_date_cell_in_a_year_column_is_its_year(cell):
+    assert parsing.parse_year(cell) == 2030
+    with pytest.raises(ParseError, match="impossible year"):
+        parsing.parse_year(dt.date(1990, 1, 1))

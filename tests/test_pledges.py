@@ -501,3 +501,16 @@ def test_check_pledge_file_refuses_what_load_pledges_refuses(tmp_path: Path) -> 
             check_pledge_file(FIX / name)
     with pytest.raises(PledgeFileError, match="a row numbered 3, over the limit of 2 rows"):
         check_pledge_file(FIX / "pipe.csv", limits=Limits(rows=2))
+
+
+def test_namibias_code_in_a_list_of_countries_is_namibia(tmp_path):
+    """``NA`` alone means "not stated"; among other countries it is Namibia (ISO alpha-2)."""
+    path = _csv(tmp_path, "title,pledger,entity_country,target_countries\n"
+                          "A,X,NA,ZA; NA; BW\nB,Y,ZA; NA,NA\nC,Z,KE,\"NA\nGH\"\n")
+    r = load_pledges(path)
+    v = r.valid.set_index("title")
+    assert v.loc["A", "target_countries"] == ["ZAF", "NAM", "BWA"]
+    assert v.loc["B", "target_countries"] == [] and v.loc["B", "entity_country"] == "ZAF"
+    assert v.loc["C", "target_countries"] == ["NAM", "GHA"]
+    assert pd.isna(v.loc["A", "entity_country"]) and len(r.quarantine) == 0
+    assert parsing.split_cell("n/a; KE", parsing.COUNTRY_CODES_LIKE_MISSING) == ["KE"]

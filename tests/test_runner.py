@@ -327,6 +327,10 @@ def test_usage_errors_are_one_line(capsys):
         assert "--timeout must be a positive number of seconds" in _cli_error(
             capsys, "render", str(EMPTY), "--timeout", bad)
     assert "unrecognized arguments" in _cli_error(capsys, "params", str(EMPTY), "--bogus")
+    assert "--timeout must be at most" in _cli_error(capsys, "render", str(EMPTY),
+                                                     "--timeout", "1e308")
+    for flag in ("--out", "--resume", "--scheduler"):  # "" used to mean: here, new, local
+        assert f"{flag} must not be empty" in _cli_error(capsys, "render", str(EMPTY), flag, " ")
 
 
 def test_parameters_file_and_p_override(tmp_path):

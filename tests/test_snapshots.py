@@ -242,3 +242,13 @@ def test_read_parquet_rejects_a_foreign_table(tmp_path):
     Path(tmp_path / "y.parquet").write_text("not parquet", encoding="utf-8")
     with pytest.raises(ValueError, match="y.parquet: not a readable Parquet file"):
         snapshots.read_pledges_parquet(tmp_path / "y.parquet")
+
+
+def test_a_snapshot_of_no_pledges_reads_back(tmp_path):
+    """The public record before its first pledge has 0 pledges: stored, and read back (the
+    list columns of an empty table used to fail on their offsets)."""
+    res = snapshots.add_public_record("1990-01-01", store=tmp_path)
+    assert res.entry["pledges"] == 0
+    got = snapshots.load_snapshot(res.entry["id"], tmp_path).pledges
+    assert len(got) == 0
+    assert list(got.columns) == [*fields.CANONICAL_COLUMNS, *snapshots.EXTRA_COLUMNS]
