@@ -466,9 +466,9 @@ def _uncomputed_formulas(path: Path, member: str) -> dict[int, dict[int, str]]:
 
 
 def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, Iterator[tuple], dict]:
-    """The chosen sheet's name, its rows of cell values (streamed in openpyxl's read-only
-    mode, each row as wide as its last stored cell, never padded to the declared
-    dimension; a gap between stored rows comes as empty rows) and its formulas without a
+    """The chosen sheet's name (``sheet``, else the first visible one), its rows of cell
+    values (streamed in openpyxl's read-only mode, each row as wide as its last stored cell,
+    never padded to the declared dimension; a gap between stored rows comes as empty rows) and its formulas without a
     cached value (:func:`_uncomputed_formulas`)."""
     from openpyxl import load_workbook
 
@@ -480,7 +480,10 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, Iterator[tuple], dic
                                         f"{_listing(names)})")
         if not wb.worksheets:
             raise PledgeFileError(path, "no worksheet in the workbook")
-        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+        # without a sheet named: the first one a spreadsheet shows (hidden ones are old or
+        # helper sheets), else the first
+        visible = [w for w in wb.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
+        ws = wb[sheet] if sheet is not None else (visible or wb.worksheets)[0]
         ws.reset_dimensions()  # ignore the declared <dimension>: rows are as stored
         # openpyxl keeps the sheet's part name private; it is the zip member to scan
         uncomputed = _uncomputed_formulas(path, ws._worksheet_path)
@@ -1074,8 +1077,8 @@ def load_pledges(
 
     ``path``: CSV (delimiter sniffed among ``, ; TAB |``; quoted newlines fine; each line
     read as UTF-8 when it is valid UTF-8, else in one fallback encoding detected with
-    charset-normalizer, and such rows flagged; UTF-16 with a BOM) or XLSX (first sheet, or
-    the mapping's ``sheet``; streamed, formulas without a cached value quarantined);
+    charset-normalizer, and such rows flagged; UTF-16 with a BOM) or XLSX (first visible sheet,
+    or the mapping's ``sheet``; streamed, formulas without a cached value quarantined);
     ``None`` = the bundled ``data/pledges/public_pledges.csv``.
     ``mapping``: TOML mapping file (see :func:`read_mapping`) or a :class:`Mapping`;
     ``None`` = match headers against canonical names and aliases.

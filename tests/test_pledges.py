@@ -514,3 +514,24 @@ def test_namibias_code_in_a_list_of_countries_is_namibia(tmp_path):
     assert v.loc["C", "target_countries"] == ["NAM", "GHA"]
     assert pd.isna(v.loc["A", "entity_country"]) and len(r.quarantine) == 0
     assert parsing.split_cell("n/a; KE", parsing.COUNTRY_CODES_LIKE_MISSING) == ["KE"]
+
+
+def test_without_a_sheet_named_the_first_visible_sheet_is_read(tmp_path):
+    """A hidden first sheet (an old export, a helper sheet) is not what the file shows."""
+    wb = Workbook()
+    old = wb.active
+    old.title = "old_export"
+    old.append(["title", "pledger"])
+    old.append(["Old pledge", "Someone"])
+    old.sheet_state = "hidden"
+    ws = wb.create_sheet("Pledges")
+    ws.append(["title", "pledger"])
+    for i in range(3):
+        ws.append([f"Pledge {i}", "X"])
+    p = tmp_path / "hidden.xlsx"
+    wb.save(p)
+    r = load_pledges(p)
+    assert r.sheet == "Pledges" and r.n_read == 3
+    named = tmp_path / "m.toml"
+    named.write_text('sheet = "old_export"\n[columns]\ntitle = "title"\npledger = "pledger"\n')
+    assert load_pledges(p, mapping=named).n_read == 1  # a hidden sheet named: read
