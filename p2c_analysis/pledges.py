@@ -95,6 +95,8 @@ DELIMITERS = (",", ";", "\t", "|")
 DEFAULT_ID_PREFIX = "P2C-"
 VALUE_TOLERANCE = 0.005  # relative difference above which the curator's USD figure is noted
 QUARANTINE_COLUMNS = ("source_row", "reasons", "raw")
+#: Where the next of a row's joined reasons starts: "; " before "<kind>:".
+_NEXT_REASON = re.compile(r"; (?=[a-z][a-z0-9_ ()-]*:)")
 _NOT_A_COUNTRY = frozenset({"international", "multinational", "various", "multiple", "global",
                             "worldwide", "n a"})
 
@@ -152,10 +154,15 @@ class LoadResult:
 
     def reason_counts(self) -> pd.Series:
         """Number of quarantined rows per reason kind (the text before ``:``), largest
-        first; a row with two kinds counts once under each. Empty Series when none."""
+        first; a row with two kinds counts once under each. Empty Series when none.
+
+        A row's reasons are joined with ``"; "``; a new reason starts only where a kind (lower
+        case words, then ``:``) follows, so a ``"; "`` inside a quoted cell (``'announced; in
+        progress'``) is not taken for one."""
         counter: Counter[str] = Counter()
         for reasons in self.quarantine["reasons"].tolist():
-            kinds = {r.split(":", 1)[0].strip() for r in str(reasons).split("; ") if r.strip()}
+            kinds = {r.split(":", 1)[0].strip() for r in _NEXT_REASON.split(str(reasons))
+                     if r.strip()}
             counter.update(kinds)
         s = pd.Series(dict(counter.most_common()), dtype="int64", name="rows")
         s.index.name = "reason"
@@ -468,8 +475,8 @@ def _uncomputed_formulas(path: Path, member: str) -> dict[int, dict[int, str]]:
 def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, Iterator[tuple], dict]:
     """The chosen sheet's name (``sheet``, else the first visible one), its rows of cell
     values (streamed in openpyxl's read-only mode, each row as wide as its last stored cell,
-    never padded to the declared dimension; a gap between stored rows comes as empty rows) and its formulas without a
-    cached value (:func:`_uncomputed_formulas`)."""
+    never padded to the declared dimension; a gap between stored rows comes as empty rows) and
+    its formulas without a cached value (:func:`_uncomputed_formulas`)."""
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=True)

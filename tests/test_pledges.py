@@ -535,3 +535,14 @@ def test_without_a_sheet_named_the_first_visible_sheet_is_read(tmp_path):
     named = tmp_path / "m.toml"
     named.write_text('sheet = "old_export"\n[columns]\ntitle = "title"\npledger = "pledger"\n')
     assert load_pledges(p, mapping=named).n_read == 1  # a hidden sheet named: read
+
+
+def test_a_semicolon_inside_a_cell_is_no_second_reason(tmp_path):
+    """Reasons are joined with "; "; a status cell "announced; in progress" used to count a
+    bogus kind ("in progress' in status") beside the real one."""
+    path = _csv(tmp_path, 'title,pledger,status,estimated_value_usd\n'
+                          'A,X,"announced; in progress",\n'
+                          'B,Y,"done; or not",-5\n')
+    r = load_pledges(path)
+    assert len(r.quarantine) == 2
+    assert r.reason_counts().to_dict() == {"unknown status": 2, "negative value": 1}
