@@ -1,0 +1,36 @@
+"""End to end: the ``connectivity_gap`` headline when economies have no value for the year
+(``method="none"``): its shares add up and say who is left out."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from rendering import render_one
+
+
+def _headline(folder) -> str:
+    page = html.unescape(re.sub(r"<[^>]+>", "", (folder / "connectivity_gap.html").read_text(
+        encoding="utf-8")))
+    return re.search(r"In 2023, .*?there is none\.|In 2023, .*?it is imputed\.", page, re.S)[0]
+
+
+def _pct(text: str) -> list[float]:
+    return [float(x) for x in re.findall(r"([\d.]+)%", text)]
+
+
+def test_without_imputation_the_headline_says_who_is_not_counted(tmp_path):
+    folder = render_one("connectivity_gap", {"year": 2023, "method": "none"}, tmp_path)
+    text = _headline(folder)
+    assert "in the economies with a 2023 value" in text and "are not counted" in text
+    cov, imp, nd = _pct(text.split("For ")[-1])
+    assert nd > 1 and imp == 0 and abs(cov + imp + nd - 100) < 0.15
+    assert "of the world's population (" not in text  # the share is of those with a value
+
+
+def test_with_imputation_every_economy_is_counted(tmp_path):
+    folder = render_one("connectivity_gap", {"year": 2023, "method": "linear"}, tmp_path)
+    text = _headline(folder)
+    assert "not counted" not in text and "of the world's population (" in text
+    cov, imp = _pct(text.split("For ")[-1])
+    assert abs(cov + imp - 100) < 0.15
