@@ -116,6 +116,8 @@ SCALES: dict[str, float] = {
     "million": 1e6, "millions": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6, "mio": 1e6,
     "billion": 1e9, "billions": 1e9, "bn": 1e9, "b": 1e9, "bln": 1e9,
     "trillion": 1e12, "tn": 1e12,
+    # finance and South Asian usage: "USD 5 MM", "EUR 2 Mrd", "INR 500 crore", "5 lakh"
+    "mm": 1e6, "mrd": 1e9, "lakh": 1e5, "lakhs": 1e5, "crore": 1e7, "crores": 1e7,
 }
 
 # Currency words and symbols -> ISO 4217. Longest first when matching.
@@ -143,7 +145,8 @@ _CURRENCY_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
 )
 
 _NUM = r"\d+(?:[.,]\d+)*"
-_SCALE = r"(?:thousand|trillion|millions?|billions?|mln|mio|bln|mn|bn|tn|k|m|b)"
+_SCALE = (r"(?:thousand|trillion|millions?|billions?|lakhs?|crores?|mln|mio|mrd|bln|mn|mm|bn|tn"
+          r"|k|m|b)")
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20,
@@ -275,6 +278,29 @@ def _year_like(m: re.Match, text: str) -> bool:
     return not re.search(r"[$€£¥₹₦₩]\s*$|[A-Z]{3}\s*$", text[: m.start()])
 
 
+#: Words that may stand right before or after an amount that names no currency ("over 2 million
+#: per year"); any other word there ("Rp 1 trillion", "2 billion shillings", "10 million
+#: people", "5G") may be a currency or unit the parser does not know, so the value is refused
+#: rather than read as US dollars.
+_BARE_AMOUNT_WORDS = frozenset(
+    {w for q, _ in _QUALIFIERS for w in q.rstrip(".").split()}
+    | {"a", "an", "the", "of", "total", "totalling", "totaling", "in", "by", "for", "from", "to",
+       "over", "per", "each", "every", "annually", "yearly", "until", "through", "and", "or",
+       "combined", "committed", "pledged", "value", "worth", "est", "estimated"}
+)
+
+
+def _no_stray_word(main: str, match: re.Match, text: str) -> None:
+    """Raise :class:`ParseError` when a word next to the amount ``match`` of ``main`` (a value
+    text naming no currency) is none of :data:`_BARE_AMOUNT_WORDS`."""
+    before = re.search(r"([A-Za-z]+)[\s-]*$", main[: match.start()])
+    after = re.match(r"\s*([A-Za-z]+)", main[match.end():])
+    for m in (before, after):
+        if m and m.group(1).lower() not in _BARE_AMOUNT_WORDS:
+            raise ParseError("unparseable value", text, f"{m.group(1)!r} next to the amount is "
+                             "no known currency or scale: write e.g. USD 5 million")
+
+
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)")
 
 
@@ -335,6 +361,8 @@ def parse_money(value: object) -> Money | None:
     if amount < 0 or (usd_stated is not None and usd_stated < 0):
         raise ParseError("negative value", text)
     currency, _token = _currency_in(main)
+    if currency is None:
+        _no_stray_word(main, match, text)
 
     notes: list[str] = []
     qualifier = None

@@ -515,3 +515,22 @@ def test_a_date_cell_in_a_year_column_is_its_year(cell):
     assert parsing.parse_year(cell) == 2030
     with pytest.raises(ParseError, match="impossible year"):
         parsing.parse_year(dt.date(1990, 1, 1))
+
+
+@pytest.mark.parametrize("text", ["Rp 1 trillion", "1 billion Egyptian pounds",
+                                  "2 billion shillings", "10 million people", "5G rollout",
+                                  "COVID-19 relief"])
+def test_a_word_next_to_an_amount_without_currency_is_not_read_as_usd(text):
+    """Such a text used to give a bare number read as US dollars ("Rp 1 trillion" -> USD 1
+    trillion); it is set aside with the word named."""
+    with pytest.raises(ParseError, match="next to the amount is no known currency or scale"):
+        parsing.parse_money(text)
+
+
+@pytest.mark.parametrize(("text", "amount", "currency"), [
+    ("USD 5 MM", 5e6, "USD"), ("EUR 2 Mrd", 2e9, "EUR"), ("INR 500 crore", 5e9, "INR"),
+    ("5 lakh INR", 5e5, "INR"), ("about 2 million per year for 5 years", 1e7, None),
+    ("over 3 bn in total", 3e9, None)])
+def test_finance_and_south_asian_scale_words(text, amount, currency):
+    m = parsing.parse_money(text)
+    assert (m.amount, m.currency) == (amount, currency)
