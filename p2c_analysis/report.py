@@ -24,6 +24,7 @@ import datetime as dt
 import html
 import json
 import re
+import string
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ PUBLIC_RECORD_SOURCE = (
     "dated public evidence of progress in `status_evidence.csv` applied as of the analysis date"
 )
 PUBLIC_SUBSET_TEMPLATE = (
-    "These are the {n} publicly described pledges bundled with the package, about {pct} of the "
+    "These are the {n} publicly described {pledges} bundled with the package, about {pct} of the "
     "coalition's pledges by count, not the full platform."
 )
 CONNECTIVITY_SOURCE = (
@@ -79,12 +80,26 @@ def escape_html(text: object) -> str:
 # --- generated prose -------------------------------------------------------------------------
 
 
+class _Prose(string.Formatter):
+    """:func:`say`'s formatter: every value escaped; a count agrees with its words."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec[:1] in ("~", "#"):  # "{n:~pledge}", "{n:~country|countries}", "{n:#is|are}"
+            word, _, other = format_spec[1:].partition("|")
+            if format_spec[0] == "~":
+                return escape(plural(value, word, other or None))
+            return escape(word if int(value) == 1 else other)
+        return format(escape(value), format_spec)
+
+
 def say(template: str, **values: object) -> Markdown:
     """A generated sentence: ``template`` (trusted, written in the notebook) with ``{name}``
     fields filled by ``values``, each converted with ``str`` and escaped (:func:`escape`).
     Numbers must be formatted by the caller (``style.fmt_people`` etc.), so the prose shows
-    exactly what the tables show."""
-    return Markdown(template.format(**{k: escape(v) for k, v in values.items()}))
+    exactly what the tables show. A count agrees with its noun and verb: ``{n:~pledge}`` gives
+    "1 pledge" / "3 pledges" (:func:`plural`; ``{n:~country|countries}`` names the plural),
+    ``{n:#has|have}`` the word alone ("has" for 1, else "have")."""
+    return Markdown(_Prose().format(template, **values))
 
 
 def list_text(items: Iterable[object], conjunction: str = "and", empty: str = "none") -> str:
@@ -273,7 +288,7 @@ def public_subset_statement(n: int) -> str:
     else:
         share = 100.0 * n / published[0]
         pct = f"{share:.0f}%" if share >= 1 else f"{share:.1f}%"
-    return PUBLIC_SUBSET_TEMPLATE.format(n=n, pct=pct)
+    return PUBLIC_SUBSET_TEMPLATE.format(n=n, pct=pct, pledges="pledge" if n == 1 else "pledges")
 
 
 def synthetic_notice() -> str:

@@ -480,7 +480,8 @@ def headline_totals(pledges: pd.DataFrame) -> pd.DataFrame:
                                                          .to_numpy(float)))
     rows = [{"line": "stated total", "usd": stated,
              "explanation": f"sum of the stated values of {int(np.isfinite(usd).sum())} "
-                            f"of {len(p)} pledges (no value: not counted)"}]
+                            f"of {len(p)} pledge{'' if len(p) == 1 else 's'} (no value: not "
+                            "counted)"}]
     for i in np.argsort(-counted, kind="stable"):
         if counted[i] <= 0:
             break

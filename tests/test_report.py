@@ -320,3 +320,10 @@ def test_empty_output_dir_finish_writes_nothing(tmp_path, monkeypatch):
     assert "none" in r.write(t=pd.DataFrame({"a": [1]})).data
     r.finish(headline=[("x", "1")])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_say_makes_a_count_agree_with_its_noun_and_verb():
+    text = report.say("{n:~pledge} {n:#has|have}; {m:~country|countries} {m:#is|are}; {x}",
+                      n=1, m=1234, x="<b>").data
+    assert text == "1 pledge has; 1,234 countries are; &lt;b&gt;"
+    assert report.say("{n:~pledge} {n:#has|have}", n=0).data == "0 pledges have"

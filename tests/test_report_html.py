@@ -78,3 +78,29 @@ def test_every_report_renders_a_pledge_file_without_pledges(tmp_path):
     assert "Of the 0 pledges" in text and "No pledge misses a criterion entirely" in text
     summary = json.loads((run_dir / quality["folder"] / "summary.json").read_text())
     assert {h["label"]: h["value"] for h in summary["headline"]}["Trackable"] == "0 of 0"
+
+
+def test_a_file_of_one_pledge_reads_in_the_singular(tmp_path):
+    """Counts agree with their nouns and verbs: a one-pledge file used to give "1 pledges",
+    "1 have never reported", "1 pledges are overdue"."""
+    import html as html_lib
+
+    from runner_helpers import assert_manifest_matches_folders, p2c, runs
+
+    one = write_rows(tmp_path / "one.csv", csv_rows(paths.PUBLIC_PLEDGES)[:1])
+    out = tmp_path / "runs"
+    done = p2c("render", "pledge_landscape", "pledge_quality", "implementation_progress",
+               "-p", "pledges", str(one), "--out", str(out), "--no-progress")
+    assert done.returncode == 0, done.stdout + done.stderr
+    (run_dir,) = runs(out)
+    m = assert_manifest_matches_folders(run_dir)
+    texts = {}
+    for e in m["reports"]:
+        page = (run_dir / e["html"]).read_text(encoding="utf-8")
+        page = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", page, flags=re.S)
+        texts[e["name"]] = " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    for name, text in texts.items():
+        assert not re.search(r"\b1 (pledges|pledgers|countries|have|are)\b", text), (
+            name, re.search(r".{60}\b1 (pledges|pledgers|countries|have|are)\b.{20}", text))
+    assert "from 1 pledger in 1 country" in texts["pledge_landscape"]
+    assert "Of the 1 pledge," in texts["pledge_quality"]
