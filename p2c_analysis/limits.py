@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -292,7 +293,8 @@ _UNIT_BYTES = {"MB": 2**20, "kB": 2**10}
 def read_limited(path: str | Path, key: str, limits: Limits, label: str) -> bytes:
     """The bytes of ``path``, after checking its size against the size limit ``key``
     (``"file_mb"`` or ``"yaml_kb"``) without reading it; ``label`` says what the file is
-    for (``"parameter file"``). Raises :class:`InputFileError`, one line naming the file:
+    for (``"parameter file"``). A pipe or device, whose size is unknown (``/dev/zero``), is
+    read only up to the limit. Raises :class:`InputFileError`, one line naming the file:
     missing, a folder, unreadable or over the limit."""
     p = Path(path)
     if not p.exists():
@@ -301,10 +303,16 @@ def read_limited(path: str | Path, key: str, limits: Limits, label: str) -> byte
         raise InputFileError(p, f"is a directory, not a {label}")
     meta = {f.name: f.metadata for f in dataclasses.fields(limits)}[key]
     try:
-        size = p.stat().st_size
-        found = size / _UNIT_BYTES[meta["unit"]]
+        unit = _UNIT_BYTES[meta["unit"]]
+        found = p.stat().st_size / unit
         if msg := limits.exceeded(key, found, f"size {_fmt(found)} {meta['unit']}"):
             raise InputFileError(p, msg)
-        return p.read_bytes()
+        most = getattr(limits, key)
+        with open(p, "rb") as f:  # the size stat gives is 0 for a pipe or a device
+            data = f.read(int(most * unit) + 1) if math.isfinite(most) else f.read()
+        found = len(data) / unit
+        if msg := limits.exceeded(key, found, f"size more than {_fmt(most)} {meta['unit']}"):
+            raise InputFileError(p, msg)
+        return data
     except OSError as err:
         raise InputFileError(p, f"cannot read ({err.strerror})") from None

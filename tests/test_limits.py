@@ -66,6 +66,27 @@ def test_read_limited_checks_the_size_before_reading(tmp_path: Path) -> None:
         limits.read_limited(tmp_path, "file_mb", lim, "pledge file")
 
 
+def test_a_device_or_pipe_is_read_only_up_to_the_limit(tmp_path: Path) -> None:
+    """Their size is unknown to stat (0): /dev/zero used to be read until memory ran out."""
+    import os
+    import threading
+
+    with pytest.raises(InputFileError, match="size more than 1 MB, over the limit of 1 MB"):
+        limits.read_limited("/dev/zero", "file_mb", Limits(file_mb=1), "pledge file")
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(b"title\n" + b"x" * 2**20))
+    writer.start()
+    with pytest.raises(InputFileError, match="size more than 1 MB"):
+        limits.read_limited(fifo, "file_mb", Limits(file_mb=1), "pledge file")
+    writer.join(10)
+    small = tmp_path / "small.csv"
+    os.mkfifo(small)
+    writer = threading.Thread(target=lambda: small.write_bytes(b"title\na\n"))
+    writer.start()
+    assert limits.read_limited(small, "file_mb", Limits(file_mb=1), "pledge file") == b"title\na\n"
+    writer.join(10)
+
 def test_terminal_safe_shows_control_characters_as_escapes() -> None:
     assert limits.terminal_safe("Côte d’Ivoire 東京") == "Côte d’Ivoire 東京"
     assert limits.terminal_safe("\x1b[31mred\x1b[0m") == "\\x1b[31mred\\x1b[0m"
