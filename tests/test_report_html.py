@@ -73,6 +73,9 @@ def test_every_report_renders_a_pledge_file_without_pledges(tmp_path):
         for bad in (" nan", "NaN", "<NA>", "Traceback"):
             assert bad not in text, (e["name"], bad)
         assert not re.search(r"\bNone\b(?! of)", text), e["name"]  # "None of ..." is prose
+    for e in m["reports"]:  # every standard report gives its front-page card a subtitle
+        title = json.loads((run_dir / e["folder"] / "summary.json").read_text())["title"]
+        assert isinstance(title, str) and title, e["name"]
     quality = next(e for e in m["reports"] if e["name"] == "pledge_quality")
     text = (run_dir / quality["html"]).read_text(encoding="utf-8")
     assert "Of the 0 pledges" in text and "No pledge misses a criterion entirely" in text
