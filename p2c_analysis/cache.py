@@ -43,6 +43,7 @@ import json
 import os
 import re
 import sys
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -315,8 +316,6 @@ def prune(folder: Path, days: float = KEEP_DAYS, now: float | None = None) -> li
     older code versions and data, which would otherwise collect for good (each release or
     data change builds new ones). Called whenever an entry is built, which is rare; an entry
     removed is only rebuilt if wanted again. Returns the files removed."""
-    import time
-
     limit = (time.time() if now is None else now) - days * 86400
     gone = []
     for meta in folder.glob("*.meta.json"):

@@ -145,8 +145,7 @@ _CURRENCY_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
 )
 
 _NUM = r"\d+(?:[.,]\d+)*"
-_SCALE = (r"(?:thousand|trillion|millions?|billions?|lakhs?|crores?|mln|mio|mrd|bln|mn|mm|bn|tn"
-          r"|k|m|b)")
+_SCALE = "(?:" + "|".join(sorted(SCALES, key=len, reverse=True)) + ")"  # longest first
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20,
