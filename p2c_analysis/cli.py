@@ -290,8 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check-pledges", help="load a pledge export, report what was kept and why")
     p.add_argument("file", help="pledge file (CSV or XLSX)")
     p.add_argument("--mapping", help="TOML mapping of source columns to pledge fields")
-    p.add_argument("--out", help="write the valid pledges here (CSV, canonical columns)")
-    p.add_argument("--quarantine", help="write the set-aside rows and their reasons here (CSV)")
+    p.add_argument("--out", help="write the valid pledges here (canonical columns; XLSX when "
+                                 "the name ends in .xlsx, else CSV)")
+    p.add_argument("--quarantine", help="write the set-aside rows and their reasons here "
+                                        "(XLSX when the name ends in .xlsx, else CSV)")
     p.set_defaults(func=_check_pledges)
 
     p = sub.add_parser(

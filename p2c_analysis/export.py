@@ -94,6 +94,14 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     return p
 
 
+def write_table(df: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
+    """Write ``df`` in the format its file name asks for: XLSX (:func:`write_xlsx`) for
+    ``.xlsx``/``.xlsm``, CSV (:func:`write_csv`) otherwise. Returns the path."""
+    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+        return write_xlsx(df, path, sheet=sheet)
+    return write_csv(df, path)
+
+
 def _xlsx_value(value: object) -> object:
     if is_missing(value):
         return None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -179,8 +180,14 @@ def column_aliases() -> dict[str, str]:
 
 
 def normalise_column(name: str) -> str:
-    """Normalise a column header: strip, lower-case, runs of space/dash/dot -> ``_``."""
-    return re.sub(r"[\s\-./]+", "_", str(name).strip().lower()).strip("_")
+    """Normalise a column header for matching: Unicode compatibility forms folded (NFKC:
+    full-width letters, no-break spaces), invisible format characters dropped (zero-width
+    spaces and joiners, soft hyphens, byte-order marks, direction marks: a header that
+    looks like ``Title`` matches it), lower-cased, every run of other characters than letters
+    and digits (spaces, dashes, dots, brackets, underscores) -> one ``_``, none at the ends."""
+    text = unicodedata.normalize("NFKC", str(name))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return re.sub(r"[\W_]+", "_", text.lower()).strip("_")
 
 
 # --- dtypes ----------------------------------------------------------------------------------

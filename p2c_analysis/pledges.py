@@ -32,8 +32,9 @@ Conventions and decisions:
   are written into ``notes`` ("also listed as stakeholder type: Government").
 - **Regions**: "Global", "Worldwide", "World", "All countries" set ``is_global`` instead of a
   region. A region cell naming a country adds the country (noted), and vice versa.
-- **Duplicates**: an exact duplicate (all cells equal after trimming) of an earlier row is
-  quarantined ("exact duplicate: of row N"); a later row repeating an earlier row's
+- **Duplicates**: an exact duplicate (all cells equal after trimming; "but for letter case or
+  spacing" when they are equal only after folding case and runs of spaces) of an earlier row
+  is quarantined ("exact duplicate: of row N"); a later row repeating an earlier row's
   ``pledge_id`` is quarantined ("duplicate pledge_id"); the first occurrence stays valid.
 - **Encodings** (CSV): each line is read as UTF-8 when it is valid UTF-8, else in one
   fallback encoding detected with charset-normalizer from the lines that are not (cp1252 on
@@ -44,7 +45,15 @@ Conventions and decisions:
   the declared sheet dimension) after the zip's declared sizes are checked; their XML goes
   through defusedxml (no entity expansion, no external entities). A formula cell with no
   cached value (a file written by a program that cannot compute formulas) quarantines its
-  row ("formula without cached value").
+  row ("formula without cached value"). A range merged over several rows below the header
+  gives its value to each row it spans, as a spreadsheet shows it (one pledger over three
+  pledges; noted), except an amount, which stays on the range's first row only (noted on
+  the others: one amount, not three).
+- **Column names** are matched after folding Unicode compatibility forms, dropping invisible
+  format characters (zero-width spaces, soft hyphens, BOMs) and case, with every run of
+  other characters than letters and digits read as one ``_`` (:func:`fields.normalise_column`);
+  the columns that match no field are listed (``LoadResult.unused_columns``, and in the
+  header of a report on the file).
 - **Limits** (:class:`p2c_analysis.limits.Limits`): a file over one (size, rows, columns,
   XLSX unzipped size or compression ratio) is refused with one line naming the limit and
   its ``P2C_MAX_*`` variable; a cell over the cell-length limit quarantines only its row.
@@ -79,8 +88,8 @@ import defusedxml.ElementTree as DefusedET
 import pandas as pd
 from defusedxml import DefusedXmlException
 
-from p2c_analysis import countries, fields, fx, parsing, paths, values
-from p2c_analysis.export import OutputPathError, check_output_path, write_csv
+from p2c_analysis import countries, fields, fx, parsing, paths, values, vocabulary
+from p2c_analysis.export import OutputPathError, check_output_path, write_table
 from p2c_analysis.limits import (
     MAX_PLEDGE_USD,
     InputFileError,
@@ -192,6 +201,8 @@ class _Table:
     delimiter: str | None = None
     sheet: str | None = None
     row_reasons: dict[int, list[str]] = field(default_factory=dict)  # found while reading
+    # XLSX: {row: [(column, first row, last row)]} of the cells filled from merged ranges
+    merged_fills: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
     extra_columns: dict[int, list[int]] = field(default_factory=dict)  # see _add_row
     fallback_encoding: str | None = None  # mixed-encoding CSV: the encoding of non-UTF-8 rows
     fallback_rows: list[int] = field(default_factory=list)  # ... and their row numbers
@@ -442,15 +453,30 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _uncomputed_formulas(path: Path, member: str) -> dict[int, dict[int, str]]:
-    """``{row: {column: "=formula"}}`` (1-based) of the cells in sheet part ``member`` that
-    hold a formula and no cached value: no ``<v>``, or an empty one that is not a string
-    result (openpyxl and other writers that cannot compute formulas write ``<v/>``; a
-    formula whose result is the empty string has ``t="str"`` and is fine). One streaming
-    pass with defusedxml, which refuses entity declarations."""
-    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+@dataclass
+class _SheetScan:
+    """What openpyxl's read-only rows do not tell, from one pass over a sheet's XML."""
 
-    out: dict[int, dict[int, str]] = {}
+    #: ``{row: {column: "=formula"}}`` (1-based) of the cells that hold a formula and no
+    #: cached value
+    uncomputed: dict[int, dict[int, str]] = field(default_factory=dict)
+    #: merged ranges as ``(min_col, min_row, max_col, max_row)`` (1-based, inclusive)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+def _scan_sheet(path: Path, member: str) -> _SheetScan:
+    """Scan sheet part ``member`` in one streaming pass with defusedxml (which refuses entity
+    declarations) for the cells that hold a formula and no cached value (no ``<v>``, or an
+    empty one that is not a string result: openpyxl and other writers that cannot compute
+    formulas write ``<v/>``; a formula whose result is the empty string has ``t="str"`` and
+    is fine) and for the merged cell ranges (``<mergeCell ref="A2:A4"/>``)."""
+    from openpyxl.utils.cell import (
+        column_index_from_string,
+        coordinate_from_string,
+        range_boundaries,
+    )
+
+    out = _SheetScan()
     row = col = 0
     with zipfile.ZipFile(path) as zf, zf.open(member) as src:
         for event, el in DefusedET.iterparse(src, events=("start", "end")):
@@ -465,18 +491,71 @@ def _uncomputed_formulas(path: Path, member: str) -> dict[int, dict[int, str]]:
                 children = {_local(c.tag): c for c in el}
                 cached = children["v"].text if "v" in children else None
                 if "f" in children and not cached and el.get("t") != "str":
-                    out.setdefault(row, {})[col] = "=" + (children["f"].text or "")
+                    out.uncomputed.setdefault(row, {})[col] = "=" + (children["f"].text or "")
                 el.clear()
             elif event == "end" and tag == "row":
                 el.clear()
+            elif event == "end" and tag == "mergeCell":
+                with contextlib.suppress(ValueError, TypeError):  # a malformed ref: no merge
+                    bounds = range_boundaries(el.get("ref") or "")
+                    if None not in bounds:
+                        out.merged.append(bounds)  # type: ignore[arg-type]
     return out
 
 
-def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, Iterator[tuple], dict]:
+#: Fields not filled into the rows of a merged range: an amount shown once over three
+#: pledges is one amount, not three (it stays on the range's first row, with a note on the
+#: others).
+NOT_FILLED_FROM_MERGED = ("estimated_value_usd", "value_as_stated", "value_already_counted_usd")
+
+
+class _MergedFill:
+    """Fills the cells that a vertically merged range covers below its first row with the
+    value of its top cell (openpyxl's read-only rows leave them empty, but a spreadsheet
+    shows the value beside each of those rows: one pledger over three pledges), in the
+    range's first column only (a range across columns shows one value once, not one per
+    column), and only below the header row. The sorter notes each fill, and takes an amount
+    back out (:data:`NOT_FILLED_FROM_MERGED`). Rows come in order; the ranges that reach a row
+    are kept as the rows pass (no search per row)."""
+
+    def __init__(self, merged: list[tuple[int, int, int, int]]) -> None:
+        self.ranges = sorted((m for m in merged if m[3] > m[1]), key=lambda m: m[1])
+        self._next = 0  # first range not yet started
+        self._open: list[tuple[tuple[int, int, int, int], object]] = []  # (range, top value)
+
+    def fill(self, rownum: int, cells: list[object], header_row: int | None
+             ) -> list[tuple[int, int, int]]:
+        """Fill ``cells`` of row ``rownum`` in place; ``(column, first row, last row)``
+        (1-based) of each range filled from."""
+        self._open = [(m, top) for m, top in self._open if m[3] >= rownum]
+        while self._next < len(self.ranges) and self.ranges[self._next][1] <= rownum:
+            m = self.ranges[self._next]
+            self._next += 1
+            c1, r1 = m[0], m[1]
+            if r1 == rownum and header_row is not None and c1 <= len(cells) \
+                    and not _blank(cells[c1 - 1]):
+                self._open.append((m, cells[c1 - 1]))
+        filled = []
+        for (c1, r1, _c2, r2), top in self._open:
+            if r1 == rownum:
+                continue
+            while len(cells) < c1:
+                cells.append(None)
+            if _blank(cells[c1 - 1]):
+                cells[c1 - 1] = top
+                filled.append((c1, r1, r2))
+        return filled
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, Iterator[tuple], _SheetScan]:
     """The chosen sheet's name (``sheet``, else the first visible one), its rows of cell
     values (streamed in openpyxl's read-only mode, each row as wide as its last stored cell,
     never padded to the declared dimension; a gap between stored rows comes as empty rows) and
-    its formulas without a cached value (:func:`_uncomputed_formulas`)."""
+    its formulas without a cached value and merged ranges (:func:`_scan_sheet`)."""
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=True)
@@ -493,8 +572,8 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, Iterator[tuple], dic
         ws = wb[sheet] if sheet is not None else (visible or wb.worksheets)[0]
         ws.reset_dimensions()  # ignore the declared <dimension>: rows are as stored
         # openpyxl keeps the sheet's part name private; it is the zip member to scan
-        uncomputed = _uncomputed_formulas(path, ws._worksheet_path)
-        return ws.title, _closing(ws.iter_rows(values_only=True), wb), uncomputed
+        scan = _scan_sheet(path, ws._worksheet_path)
+        return ws.title, _closing(ws.iter_rows(values_only=True), wb), scan
     except BaseException:
         wb.close()
         raise
@@ -538,17 +617,26 @@ def _read_xlsx(path: Path, sheet: str | None, lim: Limits) -> _Table:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's warnings are not the user's business
-            table.sheet, rows, uncomputed = _xlsx_rows(path, sheet)
+            table.sheet, rows, scan = _xlsx_rows(path, sheet)
+            uncomputed, merged = scan.uncomputed, _MergedFill(scan.merged)
             where = f"sheet {table.sheet!r}: "
+            header_row: int | None = None
             for rownum, values in enumerate(rows, start=1):
                 if not values and rownum <= lim.rows:  # a blank row, e.g. in a gap
                     continue
                 cells = list(values)
+                fills = merged.fill(rownum, cells, header_row) \
+                    if merged.ranges and _last_filled(cells) else []  # not into blank rows
                 reasons = _formula_reasons(rownum, cells, uncomputed[rownum],
                                            table.header or None) if rownum in uncomputed else []
                 _add_row(table, path, lim, rownum, cells, where)
-                if reasons and table.rows and table.rows[-1][0] == rownum:
-                    table.row_reasons[rownum] = reasons
+                if header_row is None and table.header:
+                    header_row = rownum
+                if table.rows and table.rows[-1][0] == rownum:
+                    if reasons:
+                        table.row_reasons[rownum] = reasons
+                    if fills:
+                        table.merged_fills[rownum] = fills
     except PledgeFileError:
         raise
     except Exception as err:  # noqa: BLE001 - any openpyxl failure means "unreadable"
@@ -640,7 +728,12 @@ def read_mapping(path: str | Path, limits: Limits | None = None) -> Mapping:
     src = data.get("source", {}) if isinstance(data.get("source"), dict) else {}
     m = Mapping(source=p)
     m.sheet = data.get("sheet", src.get("sheet"))
-    m.id_prefix = str(data.get("id_prefix", src.get("id_prefix", DEFAULT_ID_PREFIX)))
+    if m.sheet is not None and not (isinstance(m.sheet, str) and m.sheet.strip()):
+        raise PledgeFileError(p, f"sheet must be a sheet name in quotes, not {m.sheet!r}")
+    prefix = data.get("id_prefix", src.get("id_prefix", DEFAULT_ID_PREFIX))
+    if isinstance(prefix, bool) or not isinstance(prefix, (str, int)):
+        raise PledgeFileError(p, f"id_prefix must be text in quotes, not {prefix!r}")
+    m.id_prefix = str(prefix)
     cols = data.get("columns", {})
     if not isinstance(cols, dict):
         raise PledgeFileError(p, "[columns] must be a table of field = \"source column\"")
@@ -652,16 +745,33 @@ def read_mapping(path: str | Path, limits: Limits | None = None) -> Mapping:
         if not vals or not all(isinstance(v, str) and v.strip() for v in vals):
             raise PledgeFileError(p, f"[columns] {name}: give a column name or a list of names")
         m.columns[name] = [v.strip() for v in vals]
-    consts = dict(data.get("constants", {}))
+    consts = data.get("constants", {})
+    if not isinstance(consts, dict):
+        raise PledgeFileError(p, "[constants] must be a table of field = value")
+    consts = dict(consts)
     for key, value in data.items():
         if key in fields.FIELDS_BY_NAME and not isinstance(value, dict):
             consts.setdefault(key, value)
-    for name in consts:
+    for name, value in consts.items():
         if name not in fields.FIELDS_BY_NAME:
             raise PledgeFileError(p, f"unknown field {name!r} in [constants]")
+        consts[name] = _constant_cell(p, name, value)
     m.constants = consts
     paths.track(p)
     return m
+
+
+def _constant_cell(path: Path, name: str, value: object) -> object:
+    """A mapping constant as the cell it stands for: a TOML list is a cell of several values
+    (``sdgs = [9, 17]`` is the cell ``"9; 17"``); a table (or a list holding one) is refused
+    with :class:`PledgeFileError`."""
+    if isinstance(value, list):
+        if any(isinstance(v, (list, dict)) for v in value):
+            raise PledgeFileError(path, f"constant {name}: give a value or a list of values")
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        raise PledgeFileError(path, f"constant {name}: give a value or a list of values")
+    return value
 
 
 def _match_columns(header: list[str], mapping: Mapping | None,
@@ -829,6 +939,8 @@ class _RowParser:
 
         # dates
         date = self._try(row, "announced_date", parsing.parse_date, get("announced_date"))
+        if date:
+            date = (date[0], _stated_precision(date, get("announced_precision"), row.notes))
         rec["announced_date"], rec["announced_precision"] = date if date else (pd.NaT, None)
         last = self._try(row, "last_report_date", parsing.parse_date, get("last_report_date"))
         rec["last_report_date"] = last[0] if last else pd.NaT
@@ -844,7 +956,9 @@ class _RowParser:
         self._value(row, cells)
         rec.update(self._basis.read(rec, cells, row.reasons))  # value basis (values)
         src_notes = parsing.clean_text(get("notes"))
-        loader = "[loader] " + "; ".join(row.notes) if row.notes else None
+        earlier = src_notes.partition("[loader] ")[2] if src_notes else ""  # a re-read export
+        new_notes = [n for n in row.notes if n not in earlier]
+        loader = "[loader] " + "; ".join(new_notes) if new_notes else None
         rec["notes"] = " ".join(x for x in (src_notes, loader) if x) or None
         return row
 
@@ -921,6 +1035,27 @@ class _RowParser:
         rec["currency"] = currency if usd is not None else None
 
 
+def _stated_precision(date: tuple[pd.Timestamp, str], stated: object,
+                      notes: list[str]) -> str:
+    """The precision of a parsed announcement date: the source's ``announced_precision`` cell
+    when it names a precision (``year``, ``month``, ``day``) no finer than the date's text
+    gives and the date is the first day of that period (a canonical export read again:
+    ``2022-01-01`` with ``year`` stays a year), else the precision of the date's text (noted
+    when the cell says something else)."""
+    when, parsed = date
+    if parsing.is_not_stated(stated):
+        return parsed
+    text = str(stated).strip().lower()
+    order = {p: i for i, p in enumerate(vocabulary.DATE_PRECISIONS)}  # year < month < day
+    starts = {"year": when.month == 1 and when.day == 1, "month": when.day == 1, "day": True}
+    if text in order and order[text] <= order[parsed] and starts[text]:
+        return text
+    if text != parsed:
+        notes.append(f"announced_precision {_shown(stated, 40)} does not fit "
+                     f"{when:%Y-%m-%d}; read as {parsed}")
+    return parsed
+
+
 def _absurd(row: _Row, usd: float, fieldname: str) -> bool:
     """True (and a quarantine reason added) when ``usd`` (US dollars) is no plausible value
     for one pledge: not finite, or above :data:`~p2c_analysis.limits.MAX_PLEDGE_USD`."""
@@ -947,7 +1082,7 @@ class _RowSorter:
         self.table, self.used, self.consts = table, used, consts
         self.prefix, self.has_id, self.lim = prefix, has_id, lim
         self.parser = _RowParser()
-        self.first_seen: dict[tuple, int] = {}
+        self.first_seen: dict[tuple, tuple[int, tuple]] = {}  # normalised row -> first
         self.id_rows: dict[str, int] = {}
         self.derived_count: Counter[str] = Counter()
         self.fallback = set(table.fallback_rows)
@@ -978,20 +1113,44 @@ class _RowSorter:
         extra = [t for t in texts[width:] if t]
         if extra:
             reasons.append(f"extra cells: row has {width + len(extra)} cells, header {width}")
-        key = tuple(texts[:width]) + tuple([""] * max(0, width - len(texts)))
+        exact = tuple(texts[:width]) + tuple([""] * max(0, width - len(texts)))
+        key = tuple(" ".join(t.casefold().split()) for t in exact)
         exact_dup = key in self.first_seen
         if exact_dup:
-            reasons.append(f"exact duplicate: of row {self.first_seen[key]}")
+            first, first_exact = self.first_seen[key]
+            reasons.append(f"exact duplicate: of row {first}" if exact == first_exact else
+                           f"exact duplicate: of row {first} but for letter case or spacing")
         else:
-            self.first_seen[key] = rownum
+            self.first_seen[key] = (rownum, exact)
         if any(r.startswith("cell too long") for r in reasons):
             return None, reasons
-        notes = [f"row decoded as {self.table.fallback_encoding} (not valid UTF-8)"] \
-            if rownum in self.fallback else []
+        notes = self._merged(rownum, cells)
+        if rownum in self.fallback:
+            notes.append(f"row decoded as {self.table.fallback_encoding} (not valid UTF-8)")
         row = self.parser.parse(self._mapped(cells), notes)
         reasons += row.reasons
         reasons += self._pledge_id(row.record, rownum, exact_dup, cells)
         return row.record, reasons
+
+    def _merged(self, rownum: int, cells: list[object]) -> list[str]:
+        """The notes on the cells of this row filled from merged ranges; an amount is taken
+        back out (:data:`NOT_FILLED_FROM_MERGED`): it stays on the range's first row only."""
+        fills = self.table.merged_fills.get(rownum)
+        if not fills:
+            return []
+        from openpyxl.utils import get_column_letter
+
+        amounts = {i for name in NOT_FILLED_FROM_MERGED for i in self.used.get(name, [])}
+        notes = []
+        for col, first, last in sorted(fills):
+            letter = get_column_letter(col)
+            span = f"{letter}{first}:{letter}{last}"
+            if col - 1 in amounts:
+                cells[col - 1] = None
+                notes.append(f"amount in merged cells {span} counted once, on row {first}")
+            else:
+                notes.append(f"cell {letter}{rownum} filled from merged cells {span}")
+        return notes
 
     def _too_long(self, rownum: int, texts: list[str]) -> list[str]:
         out = []
@@ -1186,7 +1345,8 @@ def check_pledges_cli(
 ) -> int:
     """``p2c check-pledges``: load ``file``, print counts (read, valid, quarantined, by
     reason), write the valid pledges (``out``, canonical columns, lists ``"; "``-joined) and
-    the quarantine (``quarantine``) as safe CSV when asked.
+    the quarantine (``quarantine``) when asked, as safe XLSX when the name ends in ``.xlsx``
+    (or ``.xlsm``), else as safe CSV (:func:`~p2c_analysis.export.write_table`).
 
     Returns 0 when the file could be read (even with quarantined rows); otherwise prints one
     line ``p2c check-pledges: error: <file>: <what>`` to stderr and returns 2 (never a
@@ -1199,10 +1359,10 @@ def check_pledges_cli(
         result = load_pledges(file, mapping=mapping)
         _print_summary(result)
         if out is not None:
-            write_csv(result.valid, targets["--out"])  # lists "; "-joined
+            write_table(result.valid, targets["--out"], sheet="pledges")  # lists "; "-joined
             _say(f"  wrote {len(result.valid)} valid pledges to {out}")
         if quarantine is not None:
-            write_csv(result.quarantine, targets["--quarantine"])
+            write_table(result.quarantine, targets["--quarantine"], sheet="quarantine")
             _say(f"  wrote {len(result.quarantine)} quarantined rows to {quarantine}")
     except (InputFileError, OutputPathError, LimitError) as err:
         _say(f"{prog}: {err}", err=True)

@@ -25,7 +25,7 @@ import html
 import json
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -324,13 +324,16 @@ def header_text(
     quarantined: int | None = None,
     mapping: str | Path | None = None,
     extra_sources: Iterable[str] = (),
+    unused_columns: Sequence[str] = (),
 ) -> str:
     """The Markdown text of the report header (:func:`header` displays it): title (if given, as
     a level-2 heading under the notebook's own title); a red-bordered banner with
     ``synthetic.SYNTHETIC_NOTICE`` when any pledge has ``is_synthetic``; the public-subset
     statement when ``pledge_source`` is the bundled file (``None`` or ``""`` = bundled); the
     data used (connectivity and group sources with vintages, pledge file, counts of pledges and
-    named target countries, stated values, quarantined rows); the parameters; the render time.
+    named target countries, stated values, quarantined rows, the file's columns that no field
+    reads: ``unused_columns``, at most :data:`MOST_COLUMNS_LISTED` named); the parameters; the
+    render time.
     All pledge-derived and user-supplied text is escaped (:func:`escape`)."""
     lines: list[str] = [f"## {escape(title)}", ""] if title else []
     if pledges is not None:
@@ -363,6 +366,8 @@ def header_text(
         lines.append(text + ".")
         if mapping:
             lines.append(f"- Column mapping: {escape(Path(str(mapping)).name)}.")
+        if unused_columns:
+            lines.append(f"- {_unused_columns_text(unused_columns)}")
     for s in extra_sources:
         lines.append(f"- {escape(s)}")
     if parameters:
@@ -400,6 +405,20 @@ def _param_text(v: object) -> str:
     if isinstance(v, str) and v == "":
         return '"" (default)'
     return paths.shown(v) if isinstance(v, str) else str(v)
+
+
+#: Unused columns of a pledge file named in a report header; the rest are counted.
+MOST_COLUMNS_LISTED = 10
+
+
+def _unused_columns_text(columns: Sequence[str]) -> str:
+    """One header line: the pledge file's columns that no field reads (their data is not in
+    the report), escaped, each cut to 40 characters."""
+    shown = [c if len(c) <= 40 else c[:40] + "..." for c in columns[:MOST_COLUMNS_LISTED]]
+    more = len(columns) - len(shown)
+    names = ", ".join(escape(repr(c)) for c in shown) + (f" and {more:,} more" if more else "")
+    return (f"Not read: {plural(len(columns), 'column')} of the pledge file, matching no field "
+            f"(see `p2c check-pledges`, or give a column mapping): {names}.")
 
 
 def header(*args: Any, **kwargs: Any) -> Markdown:
@@ -608,7 +627,8 @@ def start(title: str | None = None, **parameters: Any) -> Report:
 
     if loaded is not None:
         display(header(text, loaded.valid, values["pledges"], values,
-                       quarantined=len(loaded.quarantine), mapping=values.get("mapping")))
+                       quarantined=len(loaded.quarantine), mapping=values.get("mapping"),
+                       unused_columns=loaded.unused_columns))
     else:
         display(header(text, parameters=values))
     return r

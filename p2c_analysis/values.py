@@ -54,6 +54,7 @@ and the patterns have no nested repetition (no catastrophic backtracking).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from collections.abc import Iterable, Mapping
@@ -268,7 +269,7 @@ def read_value_basis(
         return done(curated_basis, False,
                     f"curated ({OVERLAPS.name}): {curated.get('note', '')}".strip())
     if stated is not None:
-        return done(stated, False, "stated in the source's value_basis column")
+        return done(stated, False, STATED_BASIS_NOTE)
 
     texts = {"value_as_stated": value_text, "title": _cap(title),
              "description": _cap(description), "notes": _cap(notes)}
@@ -315,6 +316,10 @@ def read_value_basis(
     return done("total", False, "a plain amount")
 
 
+#: The note of a value basis read from the source's ``value_basis`` column.
+STATED_BASIS_NOTE = "stated in the source's value_basis column"
+
+
 class BasisReader:
     """The loader's hook: value-basis fields of a parsed row (see :mod:`p2c_analysis.pledges`).
 
@@ -345,6 +350,14 @@ class BasisReader:
                 reasons.append(f"{err.kind}: {err.text!r} in value_basis")
             reading = read_value_basis(rec.get("value_as_stated"), rec.get("estimated_value_usd"))
         out = reading.as_fields()
+        if reading.note == STATED_BASIS_NOTE:  # a canonical export read again keeps its own
+            note = parsing.clean_text(cells.get("value_basis_note"))
+            if note:
+                out["value_basis_note"] = note
+            with contextlib.suppress(parsing.ParseError):
+                inferred = parsing.parse_bool(cells.get("value_basis_inferred"))
+                if inferred is not None:
+                    out["value_basis_inferred"] = inferred
         years = cells.get("value_years")
         if not parsing.is_not_stated(years):
             text = str(years).strip().removesuffix(".0")

@@ -546,3 +546,155 @@ def test_a_semicolon_inside_a_cell_is_no_second_reason(tmp_path):
     r = load_pledges(path)
     assert len(r.quarantine) == 2
     assert r.reason_counts().to_dict() == {"unknown status": 2, "negative value": 1}
+
+
+# --- headers with invisible characters, merged XLSX cells, near-duplicates, round trips -------
+
+def _bundled_with_header(tmp_path: Path, rename: dict[str, str]) -> Path:
+    text = paths.PUBLIC_PLEDGES.read_text(encoding="utf-8")
+    first, rest = text.split("\n", 1)
+    header = [rename.get(h, h) for h in first.split(",")]
+    out = tmp_path / "export.csv"
+    out.write_text(",".join(header) + "\n" + rest, encoding="utf-8")
+    return out
+
+
+def test_invisible_characters_in_headers_still_match_their_fields(tmp_path: Path,
+                                                                  bundled: LoadResult) -> None:
+    # a zero-width space, a soft hyphen, a zero-width joiner, a BOM mid-file, full-width
+    # letters: each header looks like the canonical one in a spreadsheet
+    path = _bundled_with_header(tmp_path, {
+        "pledger": "\u200bpledger", "pledge_title": "pledge_title\u00ad",
+        "estimated_value_usd": "estimated\u200d_value_usd", "focus_area": "\ufefffocus_area",
+        "target_year": "ｔａｒｇｅｔ_ｙｅａｒ"})
+    r = load_pledges(path)
+    assert r.unused_columns == []
+    for col in ("title", "pledger", "estimated_value_usd", "focus_areas", "target_year"):
+        assert r.valid[col].astype(str).tolist() == bundled.valid[col].astype(str).tolist(), col
+
+
+def test_columns_matching_no_field_are_listed_in_the_report_header(tmp_path: Path) -> None:
+    from p2c_analysis import report
+
+    path = _bundled_with_header(tmp_path, {"pledger": "pledger\u2063x",
+                                           "notes": "<b>remarks</b> & more"})
+    r = load_pledges(path)
+    assert r.unused_columns == ["pledger\u2063x", "<b>remarks</b> & more"]
+    text = report.header_text("t", r.valid, str(path), unused_columns=r.unused_columns)
+    line = next(x for x in text.splitlines() if x.startswith("- Not read"))
+    assert "2 columns of the pledge file" in line
+    assert "<b>" not in line and "&lt;b&gt;remarks&lt;/b&gt;" in line
+    many = [f"c{i}" for i in range(report.MOST_COLUMNS_LISTED + 3)]
+    line = report._unused_columns_text(many)
+    assert "c9" in line and "c10" not in line and "and 3 more" in line
+    assert "1 column of the pledge file" in report._unused_columns_text(["x"])
+    assert "Not read" not in report.header_text("t", r.valid, str(path))
+
+
+def _merged_workbook(path: Path) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Pledge title", "Pledger", "Estimated value (USD)", "Target countries"])
+    ws.append(["A", "Org X", 900, "KEN"])
+    ws.append(["B", None, None, "UGA"])
+    ws.append(["C", None, None, "TZA"])
+    ws.append(["D", "Org Y", 400, "RWA"])
+    ws.append([None, None, None, None])
+    ws.append(["E", "Org Z", 50, "BDI"])
+    ws.merge_cells("B2:B4")  # one pledger over three pledges
+    ws.merge_cells("C2:C4")  # one amount over three pledges: counted once
+    ws.merge_cells("D5:D6")  # into a blank row: no row made of it
+    wb.save(path)
+    return path
+
+
+def test_xlsx_merged_cells_fill_their_rows_but_an_amount_counts_once(tmp_path: Path) -> None:
+    r = load_pledges(_merged_workbook(tmp_path / "merged.xlsx"))
+    v = r.valid.set_index("title")
+    assert r.quarantine.empty and list(v.index) == ["A", "B", "C", "D", "E"]
+    assert v["pledger"].tolist() == ["Org X", "Org X", "Org X", "Org Y", "Org Z"]
+    usd = v["estimated_value_usd"]
+    assert usd["A"] == 900 and pd.isna(usd["B"]) and pd.isna(usd["C"]) and usd.sum() == 1350
+    assert "cell B3 filled from merged cells B2:B4" in v.loc["B", "notes"]
+    assert "amount in merged cells C2:C4 counted once, on row 2" in v.loc["C", "notes"]
+    assert pd.isna(v.loc["A", "notes"]) and pd.isna(v.loc["E", "notes"])
+
+
+def test_xlsx_merged_header_cells_are_not_filled_into_data(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Pledge title", "Pledger"])
+    ws.append([None, None])
+    ws.append(["A", "Org X"])
+    ws.merge_cells("A1:A2")
+    wb.save(tmp_path / "h.xlsx")
+    r = load_pledges(tmp_path / "h.xlsx")
+    assert r.valid["title"].tolist() == ["A"] and r.quarantine.empty
+
+
+def test_rows_equal_but_for_case_and_spacing_are_duplicates(tmp_path: Path) -> None:
+    p = tmp_path / "dups.csv"
+    p.write_text("title,pledger,target_countries\n"
+                 "Rural towers,Org X,KEN\n"
+                 "RURAL  towers,org x,ken\n"
+                 "Rural towers,Org X,UGA\n", encoding="utf-8")
+    r = load_pledges(p)
+    assert r.valid["target_countries"].tolist() == [["KEN"], ["UGA"]]
+    assert r.quarantine["reasons"].tolist() == [
+        "exact duplicate: of row 2 but for letter case or spacing"]
+    assert r.reason_counts().to_dict() == {"exact duplicate": 1}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_checked_export_reads_back_to_the_same_table(tmp_path: Path, suffix: str,
+                                                        bundled: LoadResult) -> None:
+    from p2c_analysis.pledges import check_pledges_cli
+
+    out = tmp_path / f"clean{suffix}"
+    assert check_pledges_cli(paths.PUBLIC_PLEDGES, out=out) == 0
+    assert out.read_bytes()[:2] == (b"PK" if suffix == ".xlsx" else b"pl")
+    again = load_pledges(out)
+    assert again.quarantine.empty
+    for col in bundled.valid.columns:  # dates keep their precision, notes are not repeated
+        assert again.valid[col].astype(str).tolist() == \
+            bundled.valid[col].astype(str).tolist(), col
+
+
+def test_stated_precision_is_kept_only_when_the_date_fits_it(tmp_path: Path) -> None:
+    p = tmp_path / "dates.csv"
+    p.write_text("title,pledger,announced_date,announced_precision\n"
+                 "A,X,2022-01-01,year\nB,X,2022-03-01,month\nC,X,2022-03-15,month\n"
+                 "D,X,2022,day\nE,X,2022-03-01,\n", encoding="utf-8")
+    v = load_pledges(p).valid.set_index("title")
+    assert v["announced_precision"].tolist() == ["year", "month", "day", "year", "day"]
+    assert "announced_precision 'month' does not fit 2022-03-15; read as day" in v.loc["C", "notes"]
+    assert "does not fit" in v.loc["D", "notes"]
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ("constants = 5\n", "[constants] must be a table of field = value"),
+    ("sheet = 5\n", "sheet must be a sheet name in quotes, not 5"),
+    ("id_prefix = [1]\n", "id_prefix must be text in quotes"),
+    ("[constants]\nstatus = {a = 1}\n", "constant status: give a value or a list of values"),
+    ("sdgs = [[9]]\n", "constant sdgs: give a value or a list of values"),
+])
+def test_bad_mapping_values_are_refused_in_one_line(tmp_path: Path, toml: str,
+                                                    message: str) -> None:
+    m = tmp_path / "m.toml"
+    m.write_text(toml, encoding="utf-8")
+    with pytest.raises(PledgeFileError) as err:
+        read_mapping(m)
+    assert message in str(err.value) and str(m) in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_list_constants_are_cells_of_several_values(tmp_path: Path) -> None:
+    m = tmp_path / "m.toml"
+    m.write_text('sdgs = [9, 17]\n[constants]\nfocus_areas = ["ACCESS", "adoption"]\n',
+                 encoding="utf-8")
+    src = tmp_path / "p.csv"
+    src.write_text("title,pledger\nA,X\nB,Y\n", encoding="utf-8")
+    r = load_pledges(src, mapping=m)
+    assert r.quarantine.empty and len(r.valid) == 2
+    assert r.valid["sdgs"].map(list).tolist() == [[9, 17]] * 2
+    assert r.valid["focus_areas"].map(list).tolist() == [["ACCESS", "ADOPTION"]] * 2
