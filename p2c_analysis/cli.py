@@ -280,7 +280,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="render on the Dask cluster of this scheduler (e.g. tcp://host:8786)")
     p.add_argument("--resume", default=None, metavar="RUN",
-                   help="render into run RUN (id, path or 'latest') the reports it lacks")
+                   help="render into run RUN (id, path or 'latest') the reports it lacks; "
+                        "an empty as_of stays the run's first day")
 
 
 def build_parser() -> argparse.ArgumentParser:

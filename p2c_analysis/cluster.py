@@ -173,6 +173,7 @@ class ClusterSession:
         payload = {
             "name": spec.name, "notebook_name": spec.notebook.name,
             "notebook": spec.notebook.read_bytes(), "parameters": dict(spec.parameters),
+            "filled": dict(spec.filled),
             "attachments": _attachments(spec), "cell_timeout": cell_timeout, "warm": warm,
             "run_dir": str(run_dir) if run_dir is not None else None,
             "stop_event": self.stop_event,

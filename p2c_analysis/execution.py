@@ -457,7 +457,7 @@ def _run_notebook(spec: ReportSpec, partial: Path, out_nb: Path, cell_timeout: f
             nb = papermill.execute_notebook(
                 str(spec.notebook),
                 str(out_nb),
-                parameters={**spec.parameters, "output_dir": str(partial)},
+                parameters={**spec.kernel_parameters(), "output_dir": str(partial)},
                 engine_name=engine_name,
                 request_save_on_cell_execute=False,
                 kernel_name=kernels.KERNEL_NAME,
@@ -638,7 +638,7 @@ def execute_remote(payload: dict[str, Any]) -> dict[str, Any]:
         run.mkdir()
         if payload.get("run_dir"):
             names[str(run.resolve())] = str(payload["run_dir"])
-        spec = ReportSpec(payload["name"], nb_path, params)
+        spec = ReportSpec(payload["name"], nb_path, params, dict(payload.get("filled") or {}))
         os.environ[paths.NAMES_ENV] = json.dumps(names)
         watch = _watch_stop(payload.get("stop_event"))
         try:

@@ -265,12 +265,20 @@ def prepare_parameters(
 # --- what to render ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ReportSpec:
-    """One report to render: folder ``name`` in the run, source ``notebook``, and the
-    validated ``parameters`` (without ``output_dir``, which the runner adds)."""
+    """One report to render: folder ``name`` in the run, source ``notebook``, the validated
+    ``parameters`` given (without ``output_dir``, which the runner adds), and ``filled``: the
+    values the runner gives parameters left to their default where the default depends on
+    when a report runs (``as_of`` = the run's date: see :func:`p2c_analysis.runner.render`);
+    the kernel gets both, the manifest's ``parameters`` only what was given."""
 
     name: str
     notebook: Path
     parameters: dict[str, Any] = field(default_factory=dict)
+    filled: dict[str, Any] = field(default_factory=dict)
+
+    def kernel_parameters(self) -> dict[str, Any]:
+        """The parameters the report's kernel gets (but ``output_dir``)."""
+        return {**self.filled, **self.parameters}
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -302,7 +310,8 @@ def _unique_names(specs: list[ReportSpec]) -> list[ReportSpec]:
             n += 1
             name = f"{spec.name}-{n}"
         seen.add(name.lower())
-        out.append(spec if name == spec.name else ReportSpec(name, spec.notebook, spec.parameters))
+        out.append(spec if name == spec.name else
+                   ReportSpec(name, spec.notebook, spec.parameters, spec.filled))
     return out
 
 

@@ -137,11 +137,17 @@ def point_latest(out: Path, run_id: str) -> Path:
 
 
 def resolve_run(out: Path, ref: str) -> Path:
-    """The run folder named by ``ref``: a run id under ``out``, ``latest``, or a path."""
+    """The run folder named by ``ref``: a run id under ``out``, ``latest``, or a path to a run
+    folder in ``out`` (a run folder elsewhere is refused: the run would write outside ``out``
+    and point ``out/latest`` at a folder it does not hold)."""
     candidate = Path(ref).expanduser()
-    for path in (candidate, out / ref):
+    for path in (out / ref, candidate):
         if path.is_dir() and (path / M.MANIFEST).is_file():
-            return path.resolve()
+            found = path.resolve()
+            if found.parent != Path(out).resolve():
+                raise UsageError(f"--resume {ref}: the run folder is not in the output folder "
+                                 f"{out}; give --out {found.parent}")
+            return found
     if ref == "latest" and (out / "LATEST").is_file():
         return resolve_run(out, (out / "LATEST").read_text(encoding="utf-8").strip())
     raise UsageError(f"--resume {ref}: no run folder with a manifest.json (under {out})")
@@ -306,12 +312,18 @@ def render(
     cold = cold or not kernels.warm_supported()
     if not specs:
         raise UsageError("nothing to render")
+    if resume and out is None:  # a run folder given by its path: its output folder is the parent
+        given = Path(resume).expanduser()
+        if (given.is_absolute() or len(given.parts) > 1) and (given / M.MANIFEST).is_file():
+            out = given.resolve().parent
     names = [s.name for s in specs]
     if len(set(names)) != len(names):
         raise UsageError("two reports would share a folder name")
     out = Path(out if out is not None else paths.REPORTS).expanduser().resolve()
     for s in specs:
         inside(out, s.name)  # refuses names that would leave the output folder
+    if resume:
+        resolve_run(out, resume)  # a run that is not there is refused before anything is made
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a folder")
     try:
@@ -339,6 +351,10 @@ def render(
             session.close()
         raise
     run_id = run_dir.name
+    run_day = _run_day(run_dir) if resume else dt.datetime.now(dt.UTC).date().isoformat()
+    specs = [_fill_run_day(s, effective[s.name], run_day) for s in specs]
+    for s in specs:
+        effective[s.name].update(s.filled)
 
     def base(s: ReportSpec) -> dict[str, Any]:
         return {"name": s.name, "notebook": rel_path(s.notebook),
@@ -349,7 +365,7 @@ def render(
         "started": now(), "finished": None, "state": "running",
         "p2c_analysis_version": __version__, "versions": environment_versions(),
         "git_commit": git_commit(), "kernels": "cold" if cold else "warm",
-        "scheduler": scheduler,
+        "scheduler": scheduler, "run_day": run_day,
     }
 
     def start_manifest(m: dict[str, Any]) -> None:
@@ -532,6 +548,31 @@ def _new_run_dir(out: Path) -> Path:
     except OSError as err:
         raise RunStorageError(err.errno, f"cannot write {M.describe_os_error(err)}") from None
     return run_dir
+
+
+#: Parameters whose empty default means "today": the runner fills them with the run's day.
+TODAY_PARAMETERS: tuple[str, ...] = ("as_of",)
+
+
+def _fill_run_day(spec: ReportSpec, effective: dict[str, Any], day: str) -> ReportSpec:
+    """``spec`` with :data:`TODAY_PARAMETERS` left to an empty default set to ``day``
+    (``YYYY-MM-DD``, UTC) in ``filled``: every report of a run, and of a resumed run however
+    much later, is judged at the same date (a kernel would take its own today)."""
+    filled = {name: day for name in TODAY_PARAMETERS
+              if name in effective and name not in spec.parameters
+              and (effective[name] is None or str(effective[name]).strip() == "")}
+    return ReportSpec(spec.name, spec.notebook, spec.parameters, {**spec.filled, **filled}) \
+        if filled else spec
+
+
+def _run_day(run_dir: Path) -> str:
+    """The day a run started (``YYYY-MM-DD``, UTC): its manifest's ``run_day``, else the date
+    of its ``started`` time (runs made before ``run_day`` was recorded), else today."""
+    m = M.read(run_dir)
+    for value in (m.get("run_day"), str(m.get("started") or "")[:10]):
+        with contextlib.suppress(TypeError, ValueError):
+            return dt.date.fromisoformat(str(value)).isoformat()
+    return dt.datetime.now(dt.UTC).date().isoformat()
 
 
 def _still_to_do(run_dir: Path, specs: Sequence[ReportSpec]

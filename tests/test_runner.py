@@ -636,3 +636,71 @@ def test_a_cell_time_limit_goes_to_nbclient_in_whole_seconds():
     assert [execution.whole_seconds(s) for s in (0.3, 1.0, 2.5, 60.0)] == [1, 1, 3, 60]
     assert execution.whole_seconds(None) is None
     assert all(type(execution.whole_seconds(s)) is int for s in (0.3, 60.0))
+
+
+AS_OF = FIXTURES / "as_of.ipynb"
+
+
+def test_an_empty_as_of_is_the_run_s_day_even_when_resumed_another_day(tmp_path):
+    """Every report of a run is judged at the day the run started, a resumed one too: each
+    kernel used to take its own today, so a run resumed the next day mixed two dates."""
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    done = _p2c("render", str(AS_OF), "-p", "fail_on", today, "--out", str(tmp_path))
+    assert done.returncode != 0  # the report fails on the run's day (as planned)
+    (run_dir,) = runs(tmp_path)
+    m = manifest(run_dir)
+    (entry,) = m["reports"]
+    assert m["run_day"] == today and entry["status"] == "failed"
+    assert "as_of" not in entry["parameters"] and entry["effective_parameters"]["as_of"] == today
+    # the run started on another day: its resumed report is judged at that day, not today
+    m["run_day"] = "2025-06-30"
+    (run_dir / "manifest.json").write_text(json.dumps(m))
+    done = _p2c("render", str(AS_OF), "-p", "fail_on", today, "--out", str(tmp_path),
+                "--resume", run_dir.name)
+    assert done.returncode == 0, done.stderr
+    m = manifest(run_dir)
+    (entry,) = m["reports"]
+    assert entry["status"] == "ok" and m["run_day"] == "2025-06-30"
+    assert (run_dir / "as_of" / "as_of.txt").read_text() == "2025-06-30"
+    assert entry["effective_parameters"]["as_of"] == "2025-06-30"
+    assert "as_of" not in entry["parameters"]
+    # a given date is the report's own; an empty one given is today, as before
+    done = _p2c("render", str(AS_OF), "-p", "as_of", "2024-05-01", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    newest = runs(tmp_path)[-1]
+    assert (newest / "as_of" / "as_of.txt").read_text() == "2024-05-01"
+    assert manifest(newest)["reports"][0]["parameters"]["as_of"] == "2024-05-01"
+
+
+def test_run_day_of_a_run_without_one_is_the_day_it_started(tmp_path):
+    (tmp_path / "manifest.json").write_text(json.dumps({"started": "2025-02-03T10:00:00Z"}))
+    assert runner._run_day(tmp_path) == "2025-02-03"
+    (tmp_path / "manifest.json").write_text(json.dumps({"run_day": "2025-02-04",
+                                                        "started": "2025-02-03T10:00:00Z"}))
+    assert runner._run_day(tmp_path) == "2025-02-04"
+    spec = planning.ReportSpec("a", AS_OF, {})
+    eff = planning.effective_parameters(AS_OF, {})
+    assert runner._fill_run_day(spec, eff, "2025-02-04").kernel_parameters() == \
+        {"as_of": "2025-02-04"}
+    given = planning.ReportSpec("a", AS_OF, {"as_of": "2024-01-01"})
+    assert runner._fill_run_day(given, eff, "2025-02-04").filled == {}
+
+
+def test_resume_by_path_stays_in_that_run_s_output_folder(tmp_path):
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    run_dir = out / "20250101T000000Z-abcdef"
+    run_dir.mkdir(parents=True)
+    (run_dir / "manifest.json").write_text(json.dumps({"run_id": run_dir.name, "reports": []}))
+    assert runner.resolve_run(out, run_dir.name) == run_dir.resolve()
+    assert runner.resolve_run(out, str(run_dir)) == run_dir.resolve()
+    with pytest.raises(planning.UsageError, match=r"not in the output folder .*give --out"):
+        runner.resolve_run(elsewhere, str(run_dir))
+    # through the command: a path with another --out is refused in one line, before writing
+    done = _p2c("render", str(AS_OF), "--out", str(elsewhere), "--resume", str(run_dir))
+    assert done.returncode == 2 and "not in the output folder" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and not elsewhere.exists()
+    # without --out, the run's own output folder is used (and its latest link points there)
+    done = _p2c("render", str(AS_OF), "--resume", str(run_dir))
+    assert done.returncode == 0, done.stderr
+    assert (run_dir / "as_of" / "as_of.txt").is_file()
+    assert (out / "latest").resolve() == run_dir.resolve()
