@@ -363,6 +363,8 @@ def header_text(
                 f"together {usd}")
         if quarantined:
             text += (f"; {plural(quarantined, 'row')} set aside (quarantined) and not used")
+            if parameters and str(parameters.get("output_dir") or ""):
+                text += f", listed with their reasons in `{SET_ASIDE_TABLE}.csv`"
         lines.append(text + ".")
         if mapping:
             lines.append(f"- Column mapping: {escape(Path(str(mapping)).name)}.")
@@ -406,6 +408,10 @@ def _param_text(v: object) -> str:
         return '"" (default)'
     return paths.shown(v) if isinstance(v, str) else str(v)
 
+
+#: The table every report on pledges writes when rows of its pledge file were set aside: each
+#: row's number in the file, its reasons and its cells (the quarantine, nothing lost).
+SET_ASIDE_TABLE = "set_aside_rows"
 
 #: Unused columns of a pledge file named in a report header; the rest are counted.
 MOST_COLUMNS_LISTED = 10
@@ -602,7 +608,8 @@ def start(title: str | None = None, **parameters: Any) -> Report:
     header. ``pledges = ""`` is the bundled public record as known on ``as_of`` (today when the
     notebook has no ``as_of``): :func:`p2c_analysis.record.public_record`, kept as
     ``r.record``; a file is loaded with :func:`p2c_analysis.pledges.load_pledges` (``mapping``
-    for other layouts).
+    for other layouts). Rows of the pledges set aside are written with their reasons as
+    :data:`SET_ASIDE_TABLE` (``.csv``) into ``output_dir``.
 
     ``title`` is a template filled with the validated parameters (``"Data for {year}"``), plus
     ``{country_name}`` when there is a ``country`` (also kept as ``r.country_name``). Returns
@@ -621,6 +628,8 @@ def start(title: str | None = None, **parameters: Any) -> Report:
     loaded, rec = (_load(values) if "pledges" in values else (None, None))
     r = Report(text, values, loaded)
     r.record = rec
+    if loaded is not None and len(loaded.quarantine):
+        r.write(**{SET_ASIDE_TABLE: loaded.quarantine})
     if "country_name" in fill:
         r.country_name = fill["country_name"]
     from IPython.display import display

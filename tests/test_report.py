@@ -327,3 +327,31 @@ def test_say_makes_a_count_agree_with_its_noun_and_verb():
                       n=1, m=1234, x="<b>").data
     assert text == "1 pledge has; 1,234 countries are; &lt;b&gt;"
     assert report.say("{n:~pledge} {n:#has|have}", n=0).data == "0 pledges have"
+
+
+def test_rows_set_aside_are_written_with_their_reasons(tmp_path):
+    src = tmp_path / "export.csv"
+    src.write_text("title,pledger,estimated_value_usd\nA,X,5\nB,Y,lots\n=cmd(),Z,-4\n",
+                   encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    r = report.start(None, pledges=str(src), mapping="", output_dir=str(out))
+    assert r.pledges["title"].tolist() == ["A"]
+    table = pd.read_csv(out / f"{report.SET_ASIDE_TABLE}.csv")
+    assert table["source_row"].tolist() == [3, 4]
+    assert table["reasons"].str.contains("'lots'|'-4'").all()
+    assert json.loads(table["raw"].iloc[1])["title"] == "=cmd()"  # inside JSON: not a formula
+    docs = pd.read_csv(out / "columns.csv")
+    assert set(docs.loc[docs["table"].eq(report.SET_ASIDE_TABLE), "column"]) == \
+        {"source_row", "reasons", "raw"}
+    r.write(t=pd.DataFrame({"a": [1]}))  # later tables keep the set-aside rows' docs
+    assert set(pd.read_csv(out / "columns.csv")["table"]) == {report.SET_ASIDE_TABLE, "t"}
+    assert "set_aside_rows" in report.header_text(
+        None, r.pledges, str(src), {"output_dir": str(out)}, quarantined=2)
+    assert "set_aside_rows" not in report.header_text(
+        None, r.pledges, str(src), {"output_dir": ""}, quarantined=2)
+    # nothing set aside (or no output folder): no such file
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    report.start(None, pledges="", mapping="", output_dir=str(clean))
+    assert not (clean / f"{report.SET_ASIDE_TABLE}.csv").exists()
