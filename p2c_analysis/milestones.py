@@ -131,6 +131,16 @@ def _parse_published(p: Path, _mtime_ns: int) -> pd.DataFrame:
     return out
 
 
+def known_on(table: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
+    """The rows of a published-figures table (:func:`load_published`, :func:`load_milestones`,
+    a breakdown) dated on or before ``as_of`` (a date, ``YYYY-MM-DD`` text or ``None`` = every
+    row): what had been published by then, as far as the stated dates tell (a figure stated
+    for a month counts from the month's first day)."""
+    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
+        return table
+    return table.loc[table["date"] <= pd.Timestamp(as_of)].reset_index(drop=True)
+
+
 def load_milestones(path: str | Path | Sequence[str | Path] | None = None) -> pd.DataFrame:
     """Headline totals over time, one row per (date, is_third_party).
 

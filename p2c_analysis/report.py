@@ -209,7 +209,8 @@ def table_html(
     max_rows: int | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> str:
-    """The HTML of :func:`show_table` (every cell and header escaped by ``to_html``)."""
+    """The HTML of :func:`show_table` (every cell and header escaped by ``to_html``); an empty
+    table says "No rows." under its header."""
     t = format_table(df, columns, kinds, digits, labels)
     more = 0
     if max_rows is not None and len(t) > max_rows:
@@ -228,6 +229,8 @@ def table_html(
         out = f"<style>{rules} {{text-align: left;}}</style>" + out
     if more:
         out += f"<p><em>… and {more:,} more rows (all rows are in the CSV table).</em></p>"
+    if t.empty:  # a header alone reads as a table that failed to fill
+        out += "<p><em>No rows.</em></p>"
     return out
 
 

@@ -125,12 +125,13 @@ def pace_points(
     (``<NA>`` when the milestones table has none). The selection of :func:`mobilisation_pace`:
     the USD totals dated on or after ``last_date - window_years * 365.25 days``."""
     v = _published(milestones, include_third_party).dropna(subset=["total_value_usd"])
-    if v.empty:
-        raise ValueError("milestones: no published total_value_usd to measure a pace")
     if "source_url" not in v.columns:
         v["source_url"] = pd.NA
-    last = v["date"].iloc[-1]
     cols = ["date", "total_value_usd", "total_pledges", "is_third_party", "source_url"]
+    if v.empty:  # nothing published (yet, as of an early date): no point
+        return v[cols].assign(window_years=pd.Series(dtype="float64"),
+                              source_url=v["source_url"].astype("string"))[["window_years", *cols]]
+    last = v["date"].iloc[-1]
     frames = [v.loc[v["date"] >= _window_start(last, w), cols].assign(window_years=float(w))
               for w in windows]
     out = pd.concat(frames, ignore_index=True)
@@ -156,13 +157,15 @@ def mobilisation_pace(
     31 Dec of the goal year), ``on_track`` (goal date on or before that deadline), ``kind``,
     ``dates_used`` (the dates of the published USD totals the window's pace rests on,
     ``"; "``-joined ISO dates; :func:`pace_points` lists them with their values and sources).
+    No row when no USD total is published (``milestones`` as known on an early date); a
+    window of one published total has no pace (NaN) and no goal date.
     """
     m = mobilisation(milestones, include_third_party)
     goal_usd, goal_year = _goal(goal)
     deadline = pd.Timestamp(goal_year, 12, 31)
     v = m.dropna(subset=["total_value_usd"])
     if v.empty:
-        raise ValueError("milestones: no published total_value_usd to measure a pace")
+        return _no_pace()
     last = v.iloc[-1]
     reached = v[v["total_value_usd"] >= goal_usd]
     rows = []
@@ -197,6 +200,22 @@ def mobilisation_pace(
     return out
 
 
+#: Columns of :func:`mobilisation_pace`.
+PACE_COLUMNS: tuple[str, ...] = (
+    "window_years", "fit", "n_points", "start_date", "last_date", "last_value_usd",
+    "pace_usd_per_year", "pace_pledges_per_year", "goal_usd", "goal_year", "goal_date",
+    "value_at_deadline_usd", "on_track", "kind", "dates_used")
+
+
+def _no_pace() -> pd.DataFrame:
+    """:func:`mobilisation_pace` of nothing published: no row, its columns and dtypes."""
+    dtypes = {"fit": "object", "n_points": "int64", "start_date": "datetime64[ns]",
+              "last_date": "datetime64[ns]", "goal_year": "int64",
+              "goal_date": "datetime64[ns]", "on_track": "bool", "kind": "object",
+              "dates_used": "object"}
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "float64")) for c in PACE_COLUMNS})
+
+
 def mobilisation_summary(
     milestones: pd.DataFrame | None = None,
     window: float = 2,
@@ -216,6 +235,8 @@ def mobilisation_summary(
     """
     windows = list(dict.fromkeys([window, *band_windows]))
     t = mobilisation_pace(milestones, windows, fit, goal, include_third_party)
+    if t.empty:
+        return _summary_of_nothing(goal, window, fit)
     c = t[t["window_years"] == float(window)].iloc[0]
     dates = t["goal_date"]
     latest = pd.NaT if dates.isna().any() else dates.max()
@@ -235,12 +256,32 @@ def mobilisation_summary(
     when = (f"around {out['goal_date']:%B %Y}" if pd.notna(out["goal_date"])
             else "not at all at this pace")
     years = f"{window:g} year" + ("" if window == 1 else "s")
+    if pd.isna(out["pace_usd_per_year"]):  # one published total in the window: no line
+        out["sentence"] = (
+            f"The last {years} hold one published total (USD {out['last_value_usd'] / 1e9:.1f} "
+            f"bn on {out['last_date']:%Y-%m-%d}): too few to measure a pace.")
+        return out
     out["sentence"] = (
         f"At the pace of the last {years} (USD {out['pace_usd_per_year'] / 1e9:.1f} bn "
         f"per year), pledges would reach USD {out['goal_usd'] / 1e9:.0f} bn {when} "
         f"(extrapolation, not a forecast)."
     )
     return out
+
+
+def _summary_of_nothing(goal: dict | None, window: float, fit: str) -> dict:
+    """:func:`mobilisation_summary` when no USD total is published: no pace, no dates."""
+    goal_usd, goal_year = _goal(goal)
+    nat, nan = pd.NaT, float("nan")
+    return {
+        "last_date": nat, "last_value_usd": nan, "goal_usd": goal_usd, "goal_year": goal_year,
+        "window_years": float(window), "fit": fit, "pace_usd_per_year": nan, "goal_date": nat,
+        "goal_date_earliest": nat, "goal_date_latest": nat, "pace_min_usd_per_year": nan,
+        "pace_max_usd_per_year": nan, "value_at_deadline_usd": nan, "on_track": False,
+        "on_track_all": False, "shortfall_at_deadline_usd": nan, "kind": KIND,
+        "sentence": "No total of pledged value had been published yet: there is no pace to "
+                    "extrapolate.",
+    }
 
 
 def horizon(goal: Mapping, summary: Mapping) -> pd.Timestamp:
