@@ -360,10 +360,10 @@ def header_text(
             if "estimated_value_usd" in pledges else np.nan
         n_countries = plural(_count_countries(pledges), "country", "countries")
         usd = escape(style.fmt_usd(total_usd)) + _deduplicated_text(pledges)
+        valued = (f"{style.fmt_int(n_value)} {'states' if n_value == 1 else 'state'} a value, "
+                  f"together {usd}") if n_value else "none states a value"
         text = (f"- Pledges: {src}: {plural(len(pledges), 'pledge')} "
-                f"targeting {n_countries} by name; "
-                f"{style.fmt_int(n_value)} {'states' if n_value == 1 else 'state'} a value, "
-                f"together {usd}")
+                f"targeting {n_countries} by name; {valued}")
         if quarantined:
             text += (f"; {plural(quarantined, 'row')} set aside (quarantined) and not used")
             if parameters and str(parameters.get("output_dir") or ""):

@@ -1,0 +1,72 @@
+"""End to end: generated prose at the edges (one pledge, no stated value, one year of data)
+reads as a sentence: no "+nan", no "n/a of the pledged USD", no range from a value to itself,
+counts agree with their nouns."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from rendering import write_rows
+
+from p2c_analysis import planning, runner
+
+BAD = re.compile(r"[ +-]nan\b|\bNaN\b|<NA>|\bNaT\b|Traceback|between (\S+) and \1\b|"
+                 r"from (\S+) \(\S+, [^)]*\) to \2 \(|\b1 pledges\b|\b1 rows\b|\b1 economies\b|"
+                 r"receive n/a")
+
+
+def _render(tmp_path, notebooks, parameters):
+    specs = planning.plan_render(notebooks, parameters)
+    result = runner.render(specs, out=tmp_path, workers=2, progress=False)
+    assert not result.failed
+    return {e["name"]: _text(result.run_dir / e["name"] / f"{e['name']}.html")
+            for e in result.reports}
+
+
+def _text(page) -> str:
+    t = re.sub(r"<style.*?</style>|<script.*?</script>", " ", page.read_text(encoding="utf-8"),
+               flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", t)))
+
+
+@pytest.fixture(scope="module")
+def one_pledge(tmp_path_factory):
+    """All seven reports on a file of one pledge with no stated value."""
+    tmp = tmp_path_factory.mktemp("one")
+    src = write_rows(tmp / "one.csv", [{
+        "title": "Towers", "pledger": "Org X", "target_countries": "KEN",
+        "focus_area": "ACCESS", "announced_date": "2023-03-01", "target_year": "2025",
+        "status": "in progress"}])
+    return _render(tmp / "out", None, {"pledges": str(src)})
+
+
+def test_one_pledge_without_a_value_reads_well(one_pledge):
+    for name, text in one_pledge.items():
+        bad = BAD.search(text)
+        assert bad is None, (name, text[max(0, bad.start() - 150):bad.end() + 50])
+    assert "1 pledge targeting 1 country by name; none states a value." in \
+        one_pledge["pledge_landscape"]
+    assert "No row was set aside: the 1 row read is a valid pledge." in \
+        one_pledge["pledge_landscape"]
+    assert ("no pledge states a value that could be allocated to countries, so there is no USD "
+            "attention ratio. By count, 0 pledges reach them") in one_pledge["gap_coverage"]
+    assert ("No pledge states a value that could be allocated to Nigeria or its groups, so there "
+            "is no USD attention ratio.") in one_pledge["country_profile"]
+    assert "All pledges are of one stakeholder type (unknown, 1 pledge): 0.0% of them are " \
+           "trackable." in one_pledge["pledge_quality"]
+    assert "No quantified deliverable in the 1 pledge. No other quantity was left unread." in \
+        one_pledge["pledge_quality"]
+    assert "No pledge has a recent report." in one_pledge["implementation_progress"]
+
+
+def test_a_range_of_one_year_reads_well(tmp_path):
+    pages = _render(tmp_path, ["connectivity_gap", "country_profile"], {"year": 2000})
+    for name, text in pages.items():
+        bad = BAD.search(text)
+        assert bad is None, (name, text[max(0, bad.start() - 150):bad.end() + 50])
+    assert "The range holds one year, 2000: there is no change to show." in \
+        pages["connectivity_gap"]
+    assert "With one observed year up to 2000, there is no trend to extend." in \
+        pages["country_profile"]
