@@ -17,7 +17,8 @@ How text is read (the same rules for 40 pledges and for a million)
    (``16 March``), SDG and goal numbers (``SDG 9``, ``SDGs 4 and 9``, ``Goal 4``), phone numbers
    and digit groups separated by spaces, dots or dashes (``+1 202 555 0100``, ``202-555-0100``),
    ages (``aged 14-25``), numbers glued to letters or signs (``4G``, ``COVID-19``, ``#7528``,
-   ``WSIS+20``, ``19th``, ``70/1``) and numbered things (``phase 1``, ``Edition 04``).
+   ``WSIS+20``, ``19th``, ``70/1``, the exponent of ``10^6`` or ``10**6``, whose base is then a
+   quantity with no known unit) and numbered things (``phase 1``, ``Edition 04``).
 3. Every other number is a *quantity*: digits with optional ``,`` thousands separators and a
    ``.`` decimal point, optionally followed by a scale (``thousand``, ``million``, ``billion``,
    ``mn``, ``bn``, or ``m`` / ``k`` written without a space) and ``+``; or a number word *with*
@@ -122,7 +123,7 @@ SKIP_PATTERNS: dict[str, str] = {
     "numbered thing": r"\b(?:article|chapter|section|no\.|number|page|phase|edition|tier|level"
                       r"|category|round|cohort|volume|vol\.|annex|paragraph|para\.|resolution"
                       r"|decision|version|industry|web|pillar|wave)[ ]*#?[0-9]+(?:\.[0-9]+)*",
-    "glued to letters or signs": rf"[a-z#@_/+][0-9](?:[0-9]|[.,][0-9])*|[a-z]-[0-9]+\b"
+    "glued to letters or signs": rf"[a-z#@_/+^*][0-9](?:[0-9]|[.,][0-9])*|[a-z]-[0-9]+\b"
                                  rf"|{_NUM}(?:st|nd|rd|th|g|d|x|gb|mb|tb|gbps|mbps|ghz|mhz|mw"
                                  r"|kw)\b|[0-9]+/[0-9]+",
 }

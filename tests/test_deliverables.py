@@ -312,3 +312,12 @@ def test_counts_by_unit_and_by_reason_never_add_quantities(bundled) -> None:
         bundled.unparsed["pledge_id"].nunique()
     empty = deliverables.unparsed_by_reason(bundled.unparsed.iloc[0:0])
     assert (empty[["quantities", "pledges"]] == 0).all().all()
+
+
+@pytest.mark.parametrize("text", ["We will connect 10^6 people.", "Train 10**6 teachers."])
+def test_a_power_is_not_read_as_its_exponent(text) -> None:
+    """``10^6 people`` used to give a deliverable of 6 people; the exponent is set aside and the
+    base is counted as a quantity that could not be read, not guessed."""
+    ex = deliverables.extract(_frame(text))
+    assert ex.deliverables.empty, ex.deliverables[["quantity", "unit", "as_written"]]
+    assert ex.unparsed[["reason", "as_written"]].values.tolist() == [["no known unit", "10"]]
