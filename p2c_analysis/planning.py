@@ -318,14 +318,16 @@ def _unique_names(specs: list[ReportSpec]) -> list[ReportSpec]:
 def plan_render(
     notebooks: Sequence[str | Path] | None, given: Mapping[str, Any] | None = None
 ) -> list[ReportSpec]:
-    """Reports for ``p2c render``: each notebook once (none = :data:`STANDARD_REPORTS`).
+    """Reports for ``p2c render``: each notebook once, however often it is named (by name or
+    path; none = :data:`STANDARD_REPORTS`).
 
     Each given parameter goes to the notebooks that declare it; a name that none of them
     declares raises :class:`params.ParameterError`. All values are checked here, before
     anything is launched.
     """
     given = dict(given or {})
-    paths_ = [resolve_notebook(n) for n in (notebooks or STANDARD_REPORTS)]
+    paths_ = list(dict.fromkeys(resolve_notebook(n).resolve()
+                                for n in (notebooks or STANDARD_REPORTS)))
     declared = {p: declared_parameters(p) for p in paths_}
     for name, value in given.items():
         if name in RUNNER_PARAMETERS:

@@ -704,3 +704,11 @@ def test_resume_by_path_stays_in_that_run_s_output_folder(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (run_dir / "as_of" / "as_of.txt").is_file()
     assert (out / "latest").resolve() == run_dir.resolve()
+
+
+def test_a_notebook_named_twice_is_rendered_once():
+    specs = planning.plan_render(["country_profile", "country_profile",
+                                  str(paths.NOTEBOOKS / "country_profile.ipynb")], {})
+    assert [s.name for s in specs] == ["country_profile"]
+    specs = planning.plan_render([str(TABLE), str(EMPTY), str(TABLE)], {})
+    assert [s.name for s in specs] == ["table", "empty"]
