@@ -277,8 +277,22 @@ def validate_declared(
             name, value, types.get(name))
     for name in PLEDGE_FILE_PARAMETERS:
         _check_pledge_source(out, name)
+    _check_mapping_has_a_file(out)
     return out
 
+
+def _check_mapping_has_a_file(values: Mapping[str, Any]) -> None:
+    """A ``mapping`` reads a pledge file: refused when no pledge file is given beside it
+    (``pledges``, ``previous`` or ``current``; the bundled record, a date or a snapshot id
+    have their own layout), instead of being ignored without a word. Checked when ``values``
+    hold one of those names (a report's whole set, as :func:`report.start` validates it)."""
+    mapping = values.get("mapping")
+    if not mapping or not any(n in values for n in PLEDGE_FILE_PARAMETERS):
+        return  # a mapping checked alone (the runner checks the run: planning)
+    if not any(values.get(n) and Path(str(values[n])).is_absolute()
+               for n in PLEDGE_FILE_PARAMETERS):
+        raise ParameterError("mapping", mapping, "reads a pledge file, and no pledge file is "
+                                                 "given (pledges, previous or current)")
 
 #: Parameters naming a pledge file, opened with ``mapping`` before anything runs.
 PLEDGE_FILE_PARAMETERS: tuple[str, ...] = ("pledges", "previous", "current")

@@ -338,8 +338,25 @@ def plan_render(
     specs = []
     for p in paths_:
         mine = {k: v for k, v in given.items() if k in declared[p]}
+        if "mapping" in mine and len(paths_) > 1 and \
+                not any(n in mine for n in P.PLEDGE_FILE_PARAMETERS):
+            del mine["mapping"]  # it reads the pledge file of the others (none goes to this one)
         specs.append(ReportSpec(safe_name(p.stem), p, prepare_parameters(p, mine, declared[p])))
+    _mapping_has_a_file(given, specs)
     return _unique_names(specs)
+
+
+def _mapping_has_a_file(given: Mapping[str, Any], specs: Sequence[ReportSpec]) -> None:
+    """A ``mapping`` given for a run must reach a report that reads a pledge file with it
+    (``params.PLEDGE_FILE_PARAMETERS``); otherwise :class:`params.ParameterError`, instead of
+    a mapping ignored without a word."""
+    if given.get("mapping") and not any(
+            "mapping" in s.parameters and any(n in s.parameters and Path(str(
+                s.parameters[n])).is_absolute() for n in P.PLEDGE_FILE_PARAMETERS)
+            for s in specs):
+        raise P.ParameterError("mapping", given["mapping"], "reads a pledge file, and no pledge "
+                                                            "file is given (pledges, previous or "
+                                                            "current)")
 
 
 def expand_values(name: str, text: str) -> list[str]:
@@ -410,4 +427,5 @@ def plan_batch(
         if counts[label.lower()] > 1:
             label = f"{label}-{hashlib.sha256(identity.encode()).hexdigest()[:8]}"
         specs.append(ReportSpec(f"{stem}-{label}", nb, prepared))
+    _mapping_has_a_file(given, specs)
     return _unique_names(specs)

@@ -212,3 +212,30 @@ def test_digits_int_cannot_read_are_refused_naming_the_parameter(text):
     with pytest.raises(P.ParameterError, match="parameter 'year'.*is not a whole number"):
         P.to_int("year", text)
     assert P.to_int("year", " +2020 ") == 2020
+
+
+def test_a_mapping_without_a_pledge_file_is_refused(tmp_path):
+    from p2c_analysis import paths, planning
+
+    m = tmp_path / "m.toml"
+    m.write_text('[columns]\ntitle = "pledge_title"\n', encoding="utf-8")
+    with pytest.raises(P.ParameterError, match="'mapping'.*no pledge file is given"):
+        P.validate(mapping=str(m), pledges="")
+    with pytest.raises(P.ParameterError, match="'mapping'.*no pledge file is given"):
+        planning.plan_render(None, {"mapping": str(m)})
+    with pytest.raises(P.ParameterError, match="'mapping'.*no pledge file is given"):
+        planning.plan_render(["pledge_changes"], {"mapping": str(m), "current": "2025-01-01"})
+    # with a file it goes to the reports reading one; pledge_changes (no pledges) goes without
+    specs = {s.name: s.parameters for s in planning.plan_render(
+        None, {"mapping": str(m), "pledges": str(paths.PUBLIC_PLEDGES)})}
+    assert specs["pledge_landscape"]["mapping"] == str(m)
+    assert "mapping" not in specs["pledge_changes"]
+    (spec,) = planning.plan_render(["pledge_changes"], {"mapping": str(m),
+                                                        "current": str(paths.PUBLIC_PLEDGES)})
+    assert spec.parameters["mapping"] == str(m)
+    # a batch too (the pledge file may also be the value it runs over)
+    with pytest.raises(P.ParameterError, match="'mapping'.*no pledge file is given"):
+        planning.plan_batch("country_profile", "country", "KEN,UGA", {"mapping": str(m)})
+    specs = planning.plan_batch("pledge_landscape", "pledges", str(paths.PUBLIC_PLEDGES),
+                                {"mapping": str(m)})
+    assert specs[0].parameters["mapping"] == str(m)
