@@ -311,7 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
         "batch", help="one report per value of a parameter (e.g. --over country=LDC)",
         description="Render NOTEBOOK once per value: --over NAME=V1,V2,... For country, a "
         "group label (LDC, LLDC, SIDS, a region...) stands for its members as of today, and "
-        "groups and countries mix (LDC,SIDS,KEN: each economy once).",
+        "groups and countries mix (LDC,SIDS,KEN: each economy once); names with commas come "
+        "whole ('Congo, Dem. Rep.,KEN'); other values with commas go in double quotes.",
     )
     p.add_argument("notebook", metavar="NOTEBOOK")
     p.add_argument("--over", required=True, metavar="NAME=VALUES",

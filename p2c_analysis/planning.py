@@ -9,6 +9,7 @@ The result is a list of :class:`ReportSpec`, which :func:`p2c_analysis.runner.re
 from __future__ import annotations
 
 import ast
+import csv
 import functools
 import re
 import unicodedata
@@ -360,11 +361,17 @@ def _mapping_has_a_file(given: Mapping[str, Any], specs: Sequence[ReportSpec]) -
 
 
 def expand_values(name: str, text: str) -> list[str]:
-    """The values of ``--over NAME=VALUES``: a comma list; for ``country``, each group label in
-    it (such as ``LDC`` or ``SIDS``) stands for its members as of today (``countries.members``),
-    so ``LDC,SIDS,KEN`` is every LDC, then every SIDS, then Kenya (a country in two of them is
-    rendered once: see :func:`plan_batch`)."""
-    parts = [v.strip() for v in str(text).split(",")]
+    """The values of ``--over NAME=VALUES``: a comma list (a value holding a comma in double
+    quotes: ``"a, b",c``); for ``country``, names with commas also come whole without quotes
+    (``Congo, Dem. Rep.,KEN``: the longest run of parts that names a country is taken, as in
+    pledge cells), and each group label (such as ``LDC`` or ``SIDS``) stands for its members
+    as of today (``countries.members``), so ``LDC,SIDS,KEN`` is every LDC, then every SIDS,
+    then Kenya (a country in two of them is rendered once: see :func:`plan_batch`)."""
+    try:
+        cells = next(csv.reader([str(text)], skipinitialspace=True), [])
+    except csv.Error as err:
+        raise UsageError(f"--over {name}=: {err}") from None
+    parts = [v.strip() for v in cells]
     parts = [v for v in parts if v]
     if not parts:
         raise UsageError(f"--over {name}=: no values given")
@@ -373,13 +380,41 @@ def expand_values(name: str, text: str) -> list[str]:
     from p2c_analysis import countries
 
     values: list[str] = []
-    for part in parts:
+    for part in _country_names(parts):
         try:
             members = list(countries.members(part))  # as of today
         except (KeyError, ValueError, LookupError):  # UnknownGroupError: not a group
             members = []
         values.extend(members or [part])
     return values
+
+
+def _country_names(parts: list[str]) -> list[str]:
+    """Comma-split parts with the names that hold commas joined again: at each position the
+    longest run of at most ``parsing.MAX_NAME_PARTS`` parts that names a country or a group
+    (``Congo, Dem. Rep.`` before ``Congo``); a part that joins nothing stays as it is."""
+    from p2c_analysis import countries, parsing
+
+    def known(text: str) -> bool:
+        if countries.try_resolve(text) is not None:
+            return True
+        try:
+            return bool(countries.members(text))
+        except (KeyError, ValueError, LookupError):
+            return False
+
+    out, i = [], 0
+    while i < len(parts):
+        for k in range(min(parsing.MAX_NAME_PARTS, len(parts) - i), 1, -1):
+            joined = ", ".join(parts[i:i + k])
+            if known(joined):
+                out.append(joined)
+                i += k
+                break
+        else:
+            out.append(parts[i])
+            i += 1
+    return out
 
 
 def parse_over(text: str) -> tuple[str, str]:

@@ -712,3 +712,19 @@ def test_a_notebook_named_twice_is_rendered_once():
     assert [s.name for s in specs] == ["country_profile"]
     specs = planning.plan_render([str(TABLE), str(EMPTY), str(TABLE)], {})
     assert [s.name for s in specs] == ["table", "empty"]
+
+
+def test_over_values_may_hold_commas():
+    """``--over country=...`` used to split ``Congo, Dem. Rep.`` into two unknown names."""
+    assert planning.expand_values("country", "Congo, Dem. Rep.,KEN,Korea, Rep.,Congo") == \
+        ["Congo, Dem. Rep.", "KEN", "Korea, Rep.", "Congo"]
+    assert planning.expand_values("country", '"Congo, Dem. Rep.", KEN') == \
+        ["Congo, Dem. Rep.", "KEN"]
+    assert planning.expand_values("label", 'a,"b, c",d') == ["a", "b, c", "d"]
+    ldc = planning.expand_values("country", "LDC")
+    assert planning.expand_values("country", "LDC,Korea, Rep.") == [*ldc, "Korea, Rep."]
+    names = [s.name for s in planning.plan_batch("country_profile", "country",
+                                                 "Congo, Dem. Rep.,Korea, Rep.", {})]
+    assert names == ["country_profile-COD", "country_profile-KOR"]
+    with pytest.raises(ParameterError, match="'Dem. Rep'"):
+        planning.plan_batch("country_profile", "country", "Dem. Rep,KEN", {})
