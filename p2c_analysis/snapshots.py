@@ -399,7 +399,7 @@ def _entry_for(root: Path, snapshot_id: str) -> dict:
 def _read_parquet(root: Path, entry: dict, name: str, columns: list[str] | None = None
                   ) -> pa.Table:
     f = entry["files"][name]
-    p = root / f["path"]
+    p = paths.track(root / f["path"])  # a report's data_files.json lists what it read
     if paths.sha256(p) != f["sha256"]:
         raise SnapshotError(f"{p}: contents changed since the snapshot was stored (SHA-256 "
                             "differs from the index)")

@@ -252,3 +252,14 @@ def test_a_snapshot_of_no_pledges_reads_back(tmp_path):
     got = snapshots.load_snapshot(res.entry["id"], tmp_path).pledges
     assert len(got) == 0
     assert list(got.columns) == [*fields.CANONICAL_COLUMNS, *snapshots.EXTRA_COLUMNS]
+
+
+def test_a_loaded_snapshot_is_listed_among_the_files_read(tmp_path):
+    added = snapshots.add_file(PUBLIC, as_of="2026-01-15", store=tmp_path)
+    paths._FILES_READ.clear()
+    snapshots.load_snapshot(added.entry["id"], store=tmp_path)
+    read = paths.files_read()
+    stored = [k for k in read if k.endswith(".parquet")]
+    assert len(stored) == 2 and all(str(tmp_path) in k for k in stored)  # pledges, quarantine
+    for k in stored:
+        assert read[k] == paths.sha256(k)
