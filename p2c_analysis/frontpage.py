@@ -77,6 +77,15 @@ def _href(path: str) -> str:
     return _e(quote(path, safe="/"))
 
 
+def _changes_text(changes: object) -> str:
+    """" with N files changed" after the commit when the checkout differed from it (the
+    manifest's ``git_changes``; nothing when clean or unknown)."""
+    if not isinstance(changes, list) or not changes:
+        return ""
+    n = len(changes)
+    return f" with {n:,} uncommitted {'change' if n == 1 else 'changes'}"
+
+
 def _title(entry: dict[str, Any]) -> str:
     """The card's title: the notebook's own title (first heading), then what this run of it
     is about (the report's subtitle from ``summary.json``, e.g. "Nigeria (NGA), data for
@@ -161,7 +170,8 @@ def render_index(run_dir: Path, manifest: dict[str, Any] | None = None) -> str:
         + f" · started {_e(m.get('started'))}"
         + (f" · finished {_e(m.get('finished'))}" if m.get("finished") else "")
         + f" · p2c-analysis {_e(m.get('p2c_analysis_version'))}"
-        + f" · commit {_e(str(m.get('git_commit') or 'unknown')[:12])}</p>",
+        + f" · commit {_e(str(m.get('git_commit') or 'unknown')[:12])}"
+        + _changes_text(m.get("git_changes")) + "</p>",
     ]  # fmt: skip
     if synthetic:
         names = ", ".join(_e(_title(r)) for r in synthetic)

@@ -106,6 +106,33 @@ def git_commit(root: Path | None = None) -> str:
     return sha if done.returncode == 0 and re.fullmatch(r"[0-9a-f]{40,64}", sha) else "unknown"
 
 
+#: What a report's numbers come from in a checkout: its changes there are recorded in a run.
+SOURCE_PATHS: tuple[str, ...] = ("p2c_analysis", "notebooks", "data", "pyproject.toml")
+
+
+def git_changes(root: Path | None = None) -> list[str] | None:
+    """The files of :data:`SOURCE_PATHS` that differ from the checked-out commit (tracked
+    files changed or staged, and new files not ignored), as ``git status`` names them, sorted;
+    ``[]`` for a clean tree, ``None`` outside a git checkout (or without git). A run records
+    it beside ``git_commit``: the commit alone does not say what ran."""
+    try:
+        done = subprocess.run(
+            ["git", "status", "--porcelain", "-z", "--", *SOURCE_PATHS], cwd=root or paths.ROOT,
+            capture_output=True, text=True, timeout=10, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    names, items = set(), iter(done.stdout.split("\0"))
+    for entry in items:
+        if len(entry) > 3:
+            names.add(entry[3:])
+            if entry[0] in "RC":  # a rename or copy: its origin follows
+                next(items, None)
+    return sorted(names)
+
+
 def environment_versions() -> dict[str, str]:
     """Versions of Python and the packages a report's numbers depend on."""
     out = {"python": platform.python_version()}
@@ -364,7 +391,8 @@ def render(
         "run_id": run_id, "command": list(command) if command is not None else None,
         "started": now(), "finished": None, "state": "running",
         "p2c_analysis_version": __version__, "versions": environment_versions(),
-        "git_commit": git_commit(), "kernels": "cold" if cold else "warm",
+        "git_commit": git_commit(), "git_changes": git_changes(),
+        "kernels": "cold" if cold else "warm",
         "scheduler": scheduler, "run_day": run_day,
     }
 

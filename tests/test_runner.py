@@ -142,6 +142,7 @@ def test_manifest_content(render_run):
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.ROOT, capture_output=True,
                           text=True)
     assert m["git_commit"] == (head.stdout.strip() if head.returncode == 0 else "unknown")
+    assert m["git_changes"] == runner.git_changes()  # what differed from that commit
     assert m["kernels"] == "warm" and m["state"] == "finished"
     by_name = {r["name"]: r for r in m["reports"]}
     # -p year 2023 reached the two notebooks that declare `year`, as an int; not `failing`
@@ -728,3 +729,28 @@ def test_over_values_may_hold_commas():
     assert names == ["country_profile-COD", "country_profile-KOR"]
     with pytest.raises(ParameterError, match="'Dem. Rep'"):
         planning.plan_batch("country_profile", "country", "Dem. Rep,KEN", {})
+
+
+def test_a_run_records_the_uncommitted_changes_of_its_checkout(tmp_path):
+    def git(*args):
+        subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=tmp_path,
+                       check=True, capture_output=True)
+
+    assert runner.git_changes(tmp_path) is None  # not a checkout
+    git("init", "-q")
+    (tmp_path / "p2c_analysis").mkdir()
+    (tmp_path / "p2c_analysis" / "a.py").write_text("a")
+    (tmp_path / "p2c_analysis" / "b.py").write_text("b")
+    git("add", ".")
+    git("commit", "-qm", "start")
+    assert runner.git_changes(tmp_path) == []
+    (tmp_path / "p2c_analysis" / "a.py").write_text("changed")
+    (tmp_path / "p2c_analysis" / "new file.py").write_text("new")
+    (tmp_path / "elsewhere.txt").write_text("not a source")
+    git("mv", "p2c_analysis/b.py", "p2c_analysis/c.py")
+    assert runner.git_changes(tmp_path) == ["p2c_analysis/a.py", "p2c_analysis/c.py",
+                                            "p2c_analysis/new file.py"]
+    from p2c_analysis import frontpage
+
+    assert frontpage._changes_text(["a", "b"]) == " with 2 uncommitted changes"
+    assert frontpage._changes_text([]) == frontpage._changes_text(None) == ""
