@@ -41,13 +41,19 @@ class ParameterError(ValueError):
         return [f"ParameterError: {self}"]
 
 
+#: A bad value is quoted in a message up to this many characters (then its length is given).
+SHOWN_CHARS = 120
+
+
 def _show(value: Any) -> str:
-    """How a bad value is quoted in a message: numbers bare, text quoted."""
+    """How a bad value is quoted in a message: numbers bare, text quoted (control characters
+    escaped by ``repr``), cut after :data:`SHOWN_CHARS` characters with its length."""
     if isinstance(value, bool) or value is None:
         return repr(value)
-    if isinstance(value, int | float):
-        return str(value)
-    return repr(str(value))
+    text = str(value) if isinstance(value, int | float) else repr(str(value))
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:SHOWN_CHARS]}... ({len(str(value)):,} characters)"
 
 
 #: The window of dates an analysis can be judged at (``as_of``): the years a pledge's dates may
@@ -70,8 +76,8 @@ def to_int(name: str, value: Any, lo: int | None = None, hi: int | None = None) 
         out = value
     elif isinstance(value, float) and value.is_integer():
         out = int(value)
-    elif isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value.strip()):
-        out = int(value.strip())
+    elif isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]{1,4000}", value.strip()):
+        out = int(value.strip())  # (Python refuses to read more than 4,300 digits)
     else:
         raise ParameterError(name, value, "is not a whole number")
     if (lo is not None and out < lo) or (hi is not None and out > hi):

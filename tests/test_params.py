@@ -239,3 +239,16 @@ def test_a_mapping_without_a_pledge_file_is_refused(tmp_path):
     specs = planning.plan_batch("pledge_landscape", "pledges", str(paths.PUBLIC_PLEDGES),
                                 {"mapping": str(m)})
     assert specs[0].parameters["mapping"] == str(m)
+
+
+def test_a_long_value_is_cut_in_the_message():
+    with pytest.raises(P.ParameterError) as err:
+        P.validate(year="9" * 5000)  # past Python's 4,300 digits: was "unexpected ValueError"
+    assert str(err.value).endswith("... (5,000 characters) is not a whole number")
+    assert len(str(err.value)) < 200
+    with pytest.raises(P.ParameterError) as err:
+        P.validate(country="x" * 5000)
+    assert "(5,000 characters) is not a known country" in str(err.value)
+    assert len(str(err.value)) < 250
+    with pytest.raises(P.ParameterError, match=r"'year': 1990 is outside"):
+        P.validate(year=1990)  # short values whole, as before
