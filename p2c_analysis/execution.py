@@ -461,6 +461,7 @@ def _run_notebook(spec: ReportSpec, partial: Path, out_nb: Path, cell_timeout: f
                 engine_name=engine_name,
                 request_save_on_cell_execute=False,
                 kernel_name=kernels.KERNEL_NAME,
+                language="python",  # a notebook without language metadata runs, as Python
                 kernel_manager_class=kernels.kernel_manager_class(warm),
                 progress_bar=False,
                 log_output=False,

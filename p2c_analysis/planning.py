@@ -80,6 +80,9 @@ def _check_notebook(path: Path) -> None:
     """Refuse a file that is not a readable Jupyter notebook, in one line without its content."""
     stat = _stat(path)
     problem = _notebook_problem(str(path), stat.st_mtime_ns, stat.st_size)
+    if problem and problem.startswith("language "):
+        raise UsageError(f"{path} is a notebook in {problem.removeprefix('language ')}; reports "
+                         "run in Python kernels")
     if problem:
         raise UsageError(f"{path} is not a Jupyter notebook ({problem})")
 
@@ -106,6 +109,21 @@ def _notebook_problem(path: str, mtime_ns: int, size: int) -> str | None:
         return "JSON without notebook cells"
     if data["nbformat"] < 4:
         return f"nbformat {data['nbformat']}; report notebooks are nbformat 4"
+    language = _language(data.get("metadata"))
+    if language not in (None, "python"):
+        return f"language {language[:40]!r}"
+    return None
+
+
+def _language(metadata: object) -> str | None:
+    """A notebook's language as its metadata states it (``kernelspec.language``, else
+    ``language_info.name``), lower case; ``None`` when it states none (run as Python)."""
+    if not isinstance(metadata, dict):
+        return None
+    for key, field_ in (("kernelspec", "language"), ("language_info", "name")):
+        value = metadata.get(key)
+        if isinstance(value, dict) and isinstance(value.get(field_), str) and value[field_]:
+            return value[field_].strip().lower()
     return None
 
 

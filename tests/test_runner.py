@@ -754,3 +754,17 @@ def test_a_run_records_the_uncommitted_changes_of_its_checkout(tmp_path):
 
     assert frontpage._changes_text(["a", "b"]) == " with 2 uncommitted changes"
     assert frontpage._changes_text([]) == frontpage._changes_text(None) == ""
+
+
+def test_a_notebook_without_a_language_runs_and_one_in_another_language_is_refused(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 6 * 7\nprint(x)")]
+    plain = tmp_path / "plain.ipynb"
+    nbformat.write(nb, plain)  # no kernelspec, no language_info: papermill used to fail on it
+    done = _p2c("render", str(plain), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    nb.metadata["kernelspec"] = {"name": "ir", "display_name": "R", "language": "R"}
+    other = tmp_path / "other.ipynb"
+    nbformat.write(nb, other)
+    with pytest.raises(planning.UsageError, match=r"is a notebook in 'r'; reports run in Python"):
+        planning.resolve_notebook(other)
