@@ -393,6 +393,23 @@ def _one_line(err: Exception) -> str:
     return " ".join(text.split())[:300]
 
 
+def _check_statuses(pledges: object) -> None:
+    """A ``status`` column that is not yet the ordered categorical must hold only
+    :data:`STATUSES` (or missing values): checked before the schema coerces it, since a value
+    outside the categories would become missing (pandas 3 warns; pandas 4 raises)."""
+    from pandera.errors import SchemaError
+
+    if not isinstance(pledges, pd.DataFrame) or "status" not in pledges.columns or \
+            isinstance(pledges["status"].dtype, pd.CategoricalDtype):
+        return
+    col = pledges["status"]
+    bad = sorted({str(v) for v in col[col.notna()].unique()} - set(STATUSES))
+    if bad:
+        raise SchemaError(schema=None, data=pledges,
+                          message=f"column 'status': values outside {list(STATUSES)}: "
+                                  f"{', '.join(repr(b) for b in bad[:5])}")
+
+
 def checked(*columns: str):
     """Decorator of the public functions that take a canonical pledge table as ``pledges``:
     the table is validated against :func:`input_schema` of ``columns`` (pandera) when the
@@ -409,6 +426,7 @@ def checked(*columns: str):
         def wrapper(*args, **kwargs):
             bound = signature.bind(*args, **kwargs)
             try:
+                _check_statuses(bound.arguments["pledges"])
                 bound.arguments["pledges"] = schema.validate(bound.arguments["pledges"])
             except (SchemaError, SchemaErrors) as err:
                 raise PledgeTableError(f"pledges given to {fn.__name__}: {_one_line(err)}") \
