@@ -65,3 +65,6 @@ def test_html_names_both_sides_and_carries_no_script(folder):
     assert "public record as of 2025-03-01" in html and "public record as of 2026-03-31" in html
     assert "Absent is not the same as" in html
     assert not re.search(r"<script\b", html, re.I)
+    # the subtitle of the front-page card heads the page too
+    assert re.search(r"<h2[^>]*>2025-03-01 to 2026-03-31", html)
+    assert json.loads((folder / "summary.json").read_text())["title"] == "2025-03-01 to 2026-03-31"
