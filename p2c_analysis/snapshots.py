@@ -125,13 +125,16 @@ class Snapshot:
 class PledgeSource:
     """A pledge table named by a report parameter (see :func:`resolve`): ``kind`` is
     ``"snapshot"``, ``"public record"`` or ``"file"``; ``label`` says which in words;
-    ``as_of`` the date it describes; ``n_quarantined`` rows set aside by the loader."""
+    ``as_of`` the date it describes; ``n_quarantined`` rows set aside by the loader;
+    ``public``: the pledges are the bundled public record (as of a date, or a snapshot of it),
+    a small subset of the platform that a report must say it is."""
 
     kind: str
     label: str
     as_of: dt.date
     pledges: pd.DataFrame
     n_quarantined: int
+    public: bool = False
 
 
 # --- the store folder --------------------------------------------------------------------------
@@ -544,13 +547,14 @@ def resolve(spec: str | Path, store: str | Path | None = None,
             raise SnapshotError(f"{text!r}: not a valid date (YYYY-MM-DD)") from None
         rec = record.public_record(when)
         return PledgeSource("public record", f"public record as of {when.isoformat()}", when,
-                            rec.pledges, rec.n_quarantined)
+                            rec.pledges, rec.n_quarantined, public=True)
     if ID_PATTERN.match(text):
         snap = load_snapshot(text, store)
         label = f"snapshot {snap.id}" + (f" ({snap.entry['label']})" if snap.entry['label']
                                          else "")
         return PledgeSource("snapshot", label, snap.as_of, snap.pledges,
-                            int(snap.entry["rows_quarantined"]))
+                            int(snap.entry["rows_quarantined"]),
+                            public=snap.entry.get("kind") == KIND_PUBLIC)
     if text and Path(text).is_file():
         when = countries.as_of_date(as_of)
         res = load_pledges(text, mapping=mapping)

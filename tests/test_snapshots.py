@@ -263,3 +263,14 @@ def test_a_loaded_snapshot_is_listed_among_the_files_read(tmp_path):
     assert len(stored) == 2 and all(str(tmp_path) in k for k in stored)  # pledges, quarantine
     for k in stored:
         assert read[k] == paths.sha256(k)
+
+
+def test_a_snapshot_of_the_public_record_is_known_as_the_public_record(tmp_path):
+    """A report must say that the public record is a small subset of the platform, also when
+    it reads the record through a snapshot."""
+    pub = snapshots.add_public_record("2026-03-31", store=tmp_path)
+    own = snapshots.add_file(PUBLIC, as_of="2026-01-15", store=tmp_path)
+    assert snapshots.resolve(pub.entry["id"], store=tmp_path).public
+    assert not snapshots.resolve(own.entry["id"], store=tmp_path).public
+    assert snapshots.resolve("2026-03-31").public
+    assert not snapshots.resolve(PUBLIC, as_of="2026-01-15").public
