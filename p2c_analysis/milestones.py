@@ -131,14 +131,23 @@ def _parse_published(p: Path, _mtime_ns: int) -> pd.DataFrame:
     return out
 
 
+def period_end(table: pd.DataFrame) -> pd.Series:
+    """The last day of each row's stated period (``date_as_stated``): a month stated alone
+    (``2024-05``) ends on its last day, a day is itself. The day a figure is known by, as a
+    pledge is known from the last day of its stated announcement period (``record``)."""
+    month = table["date_as_stated"].astype("string").str.fullmatch(r"\d{4}-\d{2}").fillna(False)
+    ends = table["date"] + pd.offsets.MonthEnd(0)
+    return table["date"].where(~month.to_numpy(dtype=bool), ends)
+
+
 def known_on(table: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
     """The rows of a published-figures table (:func:`load_published`, :func:`load_milestones`,
-    a breakdown) dated on or before ``as_of`` (a date, ``YYYY-MM-DD`` text or ``None`` = every
-    row): what had been published by then, as far as the stated dates tell (a figure stated
-    for a month counts from the month's first day)."""
+    a breakdown) known on ``as_of`` (a date, ``YYYY-MM-DD`` text or ``None`` = every row): what
+    had been published by then, as far as the stated dates tell (a figure stated for a month
+    counts from the month's last day: :func:`period_end`)."""
     if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
         return table
-    return table.loc[table["date"] <= pd.Timestamp(as_of)].reset_index(drop=True)
+    return table.loc[period_end(table) <= pd.Timestamp(as_of)].reset_index(drop=True)
 
 
 def load_milestones(path: str | Path | Sequence[str | Path] | None = None) -> pd.DataFrame:

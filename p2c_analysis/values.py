@@ -545,7 +545,8 @@ def headline_summary(pledges: pd.DataFrame) -> dict[str, float | int]:
 
 
 CAMPAIGN_COLUMNS: tuple[str, ...] = (
-    "campaign", "date", "usd_stated", "usd_counted_in_earlier_campaign", "usd_deduplicated",
+    "campaign", "date", "date_as_stated", "usd_stated", "usd_counted_in_earlier_campaign",
+    "usd_deduplicated",
     "pledges_counted_earlier", "explanation", "source_url",
 )
 
@@ -560,8 +561,10 @@ def campaign_totals(pledges: pd.DataFrame, published: pd.DataFrame | None = None
     campaigns (``counted_in``, first counted first) is counted again in each later one: its
     USD (from ``pledges``, matched on pledger and title) is
     ``usd_counted_in_earlier_campaign`` there. Columns :data:`CAMPAIGN_COLUMNS`, one row per
-    campaign by date, then ``campaign = "sum of campaigns"``. A curated pledge missing from
-    ``pledges`` is named in ``explanation`` and adds nothing (its USD is unknown here).
+    campaign by the end of its stated period (a campaign stated for a month, ``2024-05``, comes
+    after one stated for a day of that month), then ``campaign = "sum of campaigns"``. A
+    curated pledge missing from ``pledges`` is named in ``explanation`` and adds nothing (its
+    USD is unknown here).
     """
     from p2c_analysis import milestones
 
@@ -573,7 +576,8 @@ def campaign_totals(pledges: pd.DataFrame, published: pd.DataFrame | None = None
     dim = published["breakdown_dimension"].astype("string").fillna("")
     is_campaign = ((metric == "new_value_usd") & (dim == "event")) | (
         metric.str.endswith("_value_usd") & (dim == "campaign"))
-    camp = published.loc[is_campaign].sort_values("date", kind="stable")
+    camp = published.loc[is_campaign]
+    camp = camp.iloc[np.argsort(milestones.period_end(camp).to_numpy(), kind="stable")]
     camp = camp.drop_duplicates("breakdown_value", keep="first")
     ov = load_overlaps() if overlaps is None else overlaps
     p = ensure_value_basis(pledges)
@@ -601,7 +605,8 @@ def campaign_totals(pledges: pd.DataFrame, published: pd.DataFrame | None = None
         name = str(r["breakdown_value"])
         dup = extra.get(name, 0.0)
         rows.append({
-            "campaign": name, "date": r["date"], "usd_stated": float(r["value"]),
+            "campaign": name, "date": r["date"], "date_as_stated": r["date_as_stated"],
+            "usd_stated": float(r["value"]),
             "usd_counted_in_earlier_campaign": dup,
             "usd_deduplicated": float(r["value"]) - dup,
             "pledges_counted_earlier": n_extra.get(name, 0),
@@ -610,7 +615,7 @@ def campaign_totals(pledges: pd.DataFrame, published: pd.DataFrame | None = None
         })
     df = pd.DataFrame(rows, columns=list(CAMPAIGN_COLUMNS))
     total = {
-        "campaign": "sum of campaigns", "date": pd.NaT,
+        "campaign": "sum of campaigns", "date": pd.NaT, "date_as_stated": pd.NA,
         "usd_stated": float(df["usd_stated"].sum()),
         "usd_counted_in_earlier_campaign": float(df["usd_counted_in_earlier_campaign"].sum()),
         "usd_deduplicated": float(df["usd_deduplicated"].sum()),
@@ -621,6 +626,6 @@ def campaign_totals(pledges: pd.DataFrame, published: pd.DataFrame | None = None
     out = pd.concat([df, pd.DataFrame([total])], ignore_index=True)
     out["date"] = pd.to_datetime(out["date"]).astype("datetime64[ns]")
     out["pledges_counted_earlier"] = out["pledges_counted_earlier"].astype("int64")
-    for col in ("campaign", "explanation", "source_url"):
+    for col in ("campaign", "date_as_stated", "explanation", "source_url"):
         out[col] = out[col].astype("string")
     return out

@@ -26,8 +26,12 @@ def test_known_on_keeps_the_figures_dated_by_then():
     k = milestones.known_on(m, "2023-06-30")
     assert len(k) == (m["date"] <= "2023-06-30").sum() and 0 < len(k) < len(m)
     assert k["date"].max() <= pd.Timestamp("2023-06-30")
-    # a figure stated for a month counts from its first day
-    assert "2022-10" in milestones.known_on(m, "2022-10-01")["date_as_stated"].tolist()
+    # a figure stated for a month counts from its last day (as a pledge announced in a month)
+    assert "2022-10" not in milestones.known_on(m, "2022-10-30")["date_as_stated"].tolist()
+    assert "2022-10" in milestones.known_on(m, "2022-10-31")["date_as_stated"].tolist()
+    ends = milestones.period_end(m).dt.strftime("%Y-%m-%d")
+    assert ends[m["date_as_stated"].eq("2022-10")].tolist() == ["2022-10-31"]
+    assert ends[m["date_as_stated"].eq("2022-06-07")].tolist() == ["2022-06-07"]
     assert milestones.known_on(m, "2022-01-01").empty
 
 

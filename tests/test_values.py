@@ -331,3 +331,14 @@ def test_campaign_totals_name_a_curated_pledge_missing_from_the_table() -> None:
     drive = c.loc["P2C x AI for Good AI pledge drive"]
     assert drive["usd_counted_in_earlier_campaign"] == 0.0
     assert "not in this pledge table" in drive["explanation"]
+
+
+def test_campaigns_come_in_the_order_they_ended(bundled) -> None:
+    """The AI pledge drive, stated for May 2024, ended after the WSIS+20 event of 27 May 2024
+    it says counted two of its pledges first: it used to be listed before it (as 1 May)."""
+    c = values.campaign_totals(bundled)
+    assert c["campaign"].tolist() == ["MWC 2024 (mobile operator groups)",
+                                      "WSIS+20 Forum High-Level Event 2024",
+                                      "P2C x AI for Good AI pledge drive", "sum of campaigns"]
+    assert c["date_as_stated"].tolist()[:3] == ["2024-02-27", "2024-05-27", "2024-05"]
+    assert pd.isna(c["date_as_stated"].iloc[-1])
