@@ -135,9 +135,11 @@ def period_end(table: pd.DataFrame) -> pd.Series:
     """The last day of each row's stated period (``date_as_stated``): a month stated alone
     (``2024-05``) ends on its last day, a day is itself. The day a figure is known by, as a
     pledge is known from the last day of its stated announcement period (``record``)."""
+    from p2c_analysis import record
+
     month = table["date_as_stated"].astype("string").str.fullmatch(r"\d{4}-\d{2}").fillna(False)
-    ends = table["date"] + pd.offsets.MonthEnd(0)
-    return table["date"].where(~month.to_numpy(dtype=bool), ends)
+    precision = pd.Series(np.where(month.to_numpy(dtype=bool), "month", "day"), index=table.index)
+    return record.period_end(table["date"], precision)
 
 
 def known_on(table: pd.DataFrame, as_of: object = None) -> pd.DataFrame:

@@ -147,7 +147,7 @@ def needs_vs_pledged(
     (``*_share_low_pct`` against the high need, ``*_share_high_pct`` against the low need).
     ``include_global``: also spread global pledges over all countries (so over Africa's too)
     before taking Africa's share (:func:`p2c_analysis.gaps.allocate`); pledges whose targets
-    are not stated are never allocated.
+    are not stated are never allocated. No row when ``needs`` has none.
     """
     nd = load_needs() if needs is None else needs
     by_scope = {s: _pledged_by_basis(pledges, s, year, method, africa_group, include_global)
@@ -161,8 +161,34 @@ def needs_vs_pledged(
             rows.append({**{k: r[k] for k in ("study", "published", "scope", "component",
                                               "target", "need_low_usd", "need_high_usd",
                                               "source_url")}, **b})
+    if not rows:  # no estimate (none published by an analysis date): no row
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c.endswith(("_usd", "_pct"))
+                                          else "object") for c in VS_COLUMNS})
     out = _shares(pd.DataFrame(rows))
     return out.reindex(columns=list(VS_COLUMNS))
+
+
+def known_on(needs: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
+    """The estimates of :func:`load_needs` published by ``as_of`` (a date, ``YYYY-MM-DD``
+    text or ``None`` = all): an estimate stated for a year or a month (``published``: ``2016``,
+    ``2020-08``) is known from the last day of that period, as a pledge is
+    (:func:`p2c_analysis.record.period_end`); one whose date cannot be read is kept."""
+    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
+        return needs
+    from p2c_analysis import parsing, record
+
+    dates, precisions = [], []
+    for text in needs["published"].tolist():
+        try:
+            when, precision = parsing.parse_date(text)
+        except (parsing.ParseError, TypeError, ValueError):
+            when, precision = pd.NaT, None
+        dates.append(when)
+        precisions.append(precision)
+    ends = record.period_end(pd.Series(dates, index=needs.index, dtype="datetime64[ns]"),
+                             pd.Series(precisions, index=needs.index, dtype="object"))
+    keep = ends.isna() | (ends <= pd.Timestamp(as_of))
+    return needs.loc[keep.to_numpy()].reset_index(drop=True)
 
 
 def load_focus_mapping(path: str | Path | None = None) -> pd.DataFrame:
@@ -188,6 +214,8 @@ def needs_by_focus_area(pledges: pd.DataFrame, needs: pd.DataFrame | None = None
     ``need_high_usd`` sum the mapped components of the study (NaN when none matches);
     ``assumption`` is the mapping file's text. A pledge's USD (stated and de-duplicated) is
     split equally among its focus areas; ``pledges`` counts a pledge in each of its areas.
+    A focus area whose mapped study is not in ``needs`` (e.g. not published by an analysis
+    date: :func:`known_on`) has no need (NaN).
     """
     nd = load_needs() if needs is None else needs
     mp = load_focus_mapping() if mapping is None else mapping
@@ -212,7 +240,8 @@ def needs_by_focus_area(pledges: pd.DataFrame, needs: pd.DataFrame | None = None
         comps = m["components"].iloc[0] if len(m) else []
         sel = nd.loc[(nd["study"] == study) & nd["component"].isin(comps)]
         found = set(sel["component"])
-        if set(comps) - found:
+        if set(comps) - found and (nd["study"] == study).any():  # a study not given (not
+            # published yet by an analysis date) has no need; one missing a component is wrong
             raise ValueError(f"needs mapping: component(s) {sorted(set(comps) - found)} of "
                              f"{fa} not in the study {study!r}")
         rows.append({

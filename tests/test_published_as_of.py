@@ -87,3 +87,28 @@ def test_quality_and_progress_as_of_an_early_date_say_nothing_was_published(tmp_
     folder = render_one("implementation_progress", {"as_of": "2022-06-01"}, tmp_path / "p")
     assert "Nothing had been published about it by 2022-06-01." in _text(
         folder / "implementation_progress.html")
+
+
+def test_investment_needs_as_known_on_a_date():
+    from p2c_analysis import needs, record
+
+    n = needs.load_needs()
+    assert needs.known_on(n, None) is n
+    assert needs.known_on(n, "2015-12-31").empty
+    assert set(needs.known_on(n, "2016-12-31")["published"]) == {"2016"}  # a year: its last day
+    assert "2020-08" not in set(needs.known_on(n, "2020-08-30")["published"])
+    assert "2020-08" in set(needs.known_on(n, "2020-08-31")["published"])
+    assert len(needs.known_on(n, "2026-01-01")) == len(n)
+    P = record.public_record("2024-06-30").pledges
+    assert needs.needs_vs_pledged(P, needs=needs.known_on(n, "2015-01-01")).empty
+    nfa = needs.needs_by_focus_area(P, needs=needs.known_on(n, "2023-06-30"))
+    assert nfa["need_low_usd"].isna().all()  # the focus mapping's study came out in 2025
+    assert not needs.needs_by_focus_area(P)["need_low_usd"].isna().all()
+
+
+def test_reports_before_any_estimate_say_so(tmp_path):
+    for name in ("gap_coverage", "pledge_quality"):
+        folder = render_one(name, {"as_of": "2015-06-30"}, tmp_path / name)
+        text = _text(folder / f"{name}.html")
+        assert "No estimate had been published by 2015-06-30." in text
+        assert "2025-09" not in text and " nan" not in text
