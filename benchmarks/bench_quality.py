@@ -199,7 +199,9 @@ def duck_sql(pats: deliverables.Patterns, rubric: quality.Rubric) -> dict[str, s
     q_lower = _sql_str("^(?:" + pats.quantity.removeprefix("(?i)") + ")$")
     control = _sql_str(deliverables._CONTROL)
     number_ok = (f"regexp_matches(gr.number, {_sql_str(deliverables.WELL_FORMED_NUMBER)}) "
-                 f"AND length(gr.number) <= {deliverables.MAX_NUMBER_CHARS}")
+                 f"AND length(gr.number) <= {deliverables.MAX_NUMBER_CHARS} "
+                 f"AND NOT (regexp_matches(gr.number, {_sql_str(deliverables.AMBIGUOUS_NUMBER)}) "
+                 "AND trim(coalesce(gr.scale, '')) = '')")
     extract = f"""
 CREATE OR REPLACE TEMP TABLE sent AS
 WITH s AS (

@@ -36,7 +36,8 @@ How text is read (the same rules for 40 pledges and for a million)
    at most 10 billion. Otherwise it is *unparsed*, with a reason: ``no known unit`` (``at least
    500 million by 2030``; ``12 building blocks``), ``range`` (``10,000-20,000 people``),
    ``vague quantity`` (``millions of people``), ``malformed number`` (``1,1,1``, ``1.000.000``,
-   more than 20 characters), ``implausible number`` (0 or above 10 billion). Quantities of
+   ``10.000`` with no scale after it, which is 10 in English and 10,000 in German, more than
+   20 characters), ``implausible number`` (0 or above 10 billion). Quantities of
    geography, time or pledges (``80+ countries``, ``five years``) are scope, neither.
 6. Within a pledge, a deliverable stated in both the title and the description (same
    quantity, same unit; people of any class count as one unit here) is listed once, from the
@@ -145,6 +146,9 @@ _STOP_WORD_LIST: tuple[str, ...] = (
     "within", "through", "via", "is", "are", "will", "be",
 )
 WELL_FORMED_NUMBER = r"^(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?$"
+#: A number that is 1.5 in English and 1,500 in German ("10.000 teachers"): malformed unless a
+#: scale follows ("1.500 million" is 1.5 million).
+AMBIGUOUS_NUMBER = r"^[0-9]{1,3}\.[0-9]{3}$"
 
 
 @dataclass(frozen=True)
@@ -379,7 +383,9 @@ def _numbers(g: dict[str, pa.Array]) -> tuple[np.ndarray, np.ndarray]:
     num = g["number"]
     well = pc.match_substring_regex(num, WELL_FORMED_NUMBER)
     short = pc.less_equal(pc.utf8_length(num), MAX_NUMBER_CHARS)
-    ok = _np(pc.and_(well, short))
+    ambiguous = pc.and_(pc.match_substring_regex(num, AMBIGUOUS_NUMBER),
+                        pc.equal(pc.utf8_trim_whitespace(g["scale"]), ""))
+    ok = _np(pc.and_(pc.and_(well, short), pc.invert(ambiguous)))
     digits = pc.if_else(pa.array(ok), pc.replace_substring(num, ",", ""), "0")
     value = _np(pc.cast(digits, pa.float64()))
     is_digit = _np(pc.not_equal(num, ""))

@@ -118,7 +118,15 @@ SCALES: dict[str, float] = {
     "trillion": 1e12, "tn": 1e12,
     # finance and South Asian usage: "USD 5 MM", "EUR 2 Mrd", "INR 500 crore", "5 lakh"
     "mm": 1e6, "mrd": 1e9, "lakh": 1e5, "lakhs": 1e5, "crore": 1e7, "crores": 1e7,
+    # other languages' words with one meaning (not "mil": a thousand in Spanish and Portuguese,
+    # a million in English slang; nor "billón"/"bilião": 10^12 in long-scale languages)
+    "thousands": 1e3, "millones": 1e6, "millón": 1e6, "millon": 1e6, "millionen": 1e6,
+    "milhões": 1e6, "milhoes": 1e6, "milhão": 1e6, "milhao": 1e6, "milliard": 1e9,
+    "milliards": 1e9, "milliarde": 1e9, "milliarden": 1e9, "md": 1e9, "mds": 1e9,
 }
+#: How a word right after an amount starts when it is meant as a scale: one that is not in
+#: :data:`SCALES` sets the row aside ("EUR 10 mil" is not EUR 10).
+SCALE_LIKE = re.compile(r"(?:mil|bil|tril|mill|bill|trill)", re.IGNORECASE)
 
 # Currency words and symbols -> ISO 4217. Longest first when matching.
 CURRENCY_TOKENS: dict[str, str] = {
@@ -144,13 +152,18 @@ _CURRENCY_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     for token, code in {**CURRENCY_TOKENS, **dict.fromkeys(AMBIGUOUS_CURRENCY, "?")}.items()
 )
 
-_NUM = r"\d+(?:[.,]\d+)*"
+_NUM = r"(?:\d+(?:[.,]\d+)*|\.\d+)"  # ".5 billion" too
 _SCALE = "(?:" + "|".join(sorted(SCALES, key=len, reverse=True)) + ")"  # longest first
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20,
 }
-_QUALIFIERS = (
+#: Words before an amount and what they make of it (``values`` reads the bounds from here); the
+#: first found before the amount counts: negated forms first.
+MONEY_QUALIFIERS = (
+    ("no more than", "upper bound"), ("not more than", "upper bound"),
+    ("not over", "upper bound"), ("not exceeding", "upper bound"), ("at most", "upper bound"),
+    ("no less than", "lower bound"), ("not less than", "lower bound"),
     ("more than", "lower bound"), ("over", "lower bound"), ("at least", "lower bound"),
     ("in excess of", "lower bound"), ("above", "lower bound"), ("exceeding", "lower bound"),
     ("up to", "upper bound"), ("less than", "upper bound"), ("under", "upper bound"),
@@ -159,7 +172,8 @@ _QUALIFIERS = (
     ("nearly", "approximate"), ("almost", "approximate"), ("some", "approximate"),
     ("c.", "approximate"), ("~", "approximate"),
 )
-_PER_YEAR = r"(?:per\s+(?:year|annum)|a\s+year|each\s+year|every\s+year|annually|/\s*(?:yr|year))"
+_PER_YEAR = (r"(?:per\s+(?:year|annum)|a\s+year|each\s+year|every\s+year|annually|yearly"
+             r"|/\s*(?:yr|year))")
 _DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?(\d{1,3}|[a-z]+)\s+years?"
 _NEGATIVE_DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?[-−–]\s*\d+\s+years?"
 
@@ -282,7 +296,7 @@ def _year_like(m: re.Match, text: str) -> bool:
 #: people", "5G") may be a currency or unit the parser does not know, so the value is refused
 #: rather than read as US dollars.
 _BARE_AMOUNT_WORDS = frozenset(
-    {w for q, _ in _QUALIFIERS for w in q.rstrip(".").split()}
+    {w for q, _ in MONEY_QUALIFIERS for w in q.rstrip(".").split()}
     | {"a", "an", "the", "of", "total", "totalling", "totaling", "in", "by", "for", "from", "to",
        "over", "per", "each", "every", "annually", "yearly", "until", "through", "and", "or",
        "combined", "committed", "pledged", "value", "worth", "est", "estimated"}
@@ -298,6 +312,20 @@ def _no_stray_word(main: str, match: re.Match, text: str) -> None:
         if m and m.group(1).lower() not in _BARE_AMOUNT_WORDS:
             raise ParseError("unparseable value", text, f"{m.group(1)!r} next to the amount is "
                              "no known currency or scale: write e.g. USD 5 million")
+
+
+def _no_scale_like_word(main: str, match: re.Match, text: str) -> None:
+    """Raise :class:`ParseError` when the word right after the amount ``match`` looks like a
+    scale (:data:`SCALE_LIKE`: "mil", "Millionen", "billones") but is none of :data:`SCALES`:
+    the amount would be read a million or a billion times too small."""
+    after = re.match(r"\s*([^\W\d_]+)", main[match.end():])
+    if after and SCALE_LIKE.match(after.group(1)) and after.group(1).lower() not in SCALES:
+        raise ParseError("unparseable value", text, f"{after.group(1)!r} after the amount is no "
+                         "known scale: write e.g. 5 million")
+
+
+#: Words in a parenthetical USD figure that make it a part of the amount, not the amount.
+_PART_OF = r"\b(?:includ\w*|incl\.?|of\s+which|part|share|portion|grants?|loans?|plus)\b"
 
 
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)")
@@ -328,8 +356,9 @@ def parse_money(value: object) -> Money | None:
             raise ParseError("negative value", text)
         return parse_money(float(text))
 
-    # parenthetical parts: an explicit USD figure, or a remark kept in the note
+    # parenthetical parts: the whole amount restated in USD, or a remark kept in the note
     usd_stated: float | None = None
+    restated: tuple[str, float] | None = None
     remarks: list[str] = []
     main = text
     for par in re.findall(r"\(([^()]*)\)", text):
@@ -339,8 +368,9 @@ def parse_money(value: object) -> Money | None:
         except ParseError:
             cur = None
         amts = _amounts(par) if cur == "USD" else []
-        if cur == "USD" and len(amts) == 1:
-            usd_stated = amts[0][0]
+        if cur == "USD" and len(amts) == 1 and restated is None and \
+                not re.search(_PER_YEAR + "|" + _PART_OF, par.lower()):
+            restated = (par.strip(), amts[0][0])
         else:
             remarks.append(par.strip())
     main = re.sub(r"\s+", " ", main).strip()
@@ -362,11 +392,23 @@ def parse_money(value: object) -> Money | None:
     currency, _token = _currency_in(main)
     if currency is None:
         _no_stray_word(main, match, text)
+    _no_scale_like_word(main, match, text)
+    if re.match(r"\s*(?:%|per\s?cent\b)", main[match.end():], re.IGNORECASE):
+        raise ParseError("unparseable value", text, "a percentage is not an amount of money")
+    if not match.group("scale") and re.fullmatch(r"\d{1,3}\.\d{3}", match.group("num")):
+        num = match.group("num")
+        raise ParseError("ambiguous value", text, f"{num!r} may be a decimal or thousands: "
+                         f"write {num.replace('.', '')} or {float(num):g}")
+    if restated is not None:  # the whole amount in another currency, restated in USD
+        if currency in (None, "USD"):
+            remarks.insert(0, restated[0])  # a USD amount restated in USD is a remark
+        else:
+            usd_stated = restated[1]
 
     notes: list[str] = []
     qualifier = None
     head = main[: match.start()].lower()
-    for word, meaning in _QUALIFIERS:
+    for word, meaning in MONEY_QUALIFIERS:
         if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", head):
             qualifier = word
             notes.append(f"'{word}': {meaning}")

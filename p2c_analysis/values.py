@@ -92,9 +92,8 @@ BASIS_DESCRIPTIONS: dict[str, str] = {
 assert tuple(BASIS_DESCRIPTIONS) == VALUE_BASES
 
 # Words before an amount (as :func:`parsing.parse_money` reads them into ``Money.qualifier``).
-LOWER_BOUND_WORDS = frozenset({"more than", "over", "at least", "in excess of", "above",
-                               "exceeding"})
-UPPER_BOUND_WORDS = frozenset({"up to", "less than", "under"})
+LOWER_BOUND_WORDS = frozenset(w for w, m in parsing.MONEY_QUALIFIERS if m == "lower bound")
+UPPER_BOUND_WORDS = frozenset(w for w, m in parsing.MONEY_QUALIFIERS if m == "upper bound")
 
 _CURRENCY = r"(?:[A-Z]{3}\s?|US\$\s?|[$€£¥₹]\s?)"
 _RE_ANNOUNCE = re.compile(

@@ -321,3 +321,14 @@ def test_a_power_is_not_read_as_its_exponent(text) -> None:
     ex = deliverables.extract(_frame(text))
     assert ex.deliverables.empty, ex.deliverables[["quantity", "unit", "as_written"]]
     assert ex.unparsed[["reason", "as_written"]].values.tolist() == [["no known unit", "10"]]
+
+
+def test_a_dot_before_three_digits_is_not_a_decimal_point_without_a_scale() -> None:
+    """``10.000 teachers`` used to give 10 teachers (it is 10,000 in German); with a scale after
+    it (``1.500 million people``) the dot is a decimal point."""
+    ex = deliverables.extract(_frame("We will train 10.000 teachers and connect 1.500 million "
+                                     "people."))
+    assert ex.deliverables[["quantity", "as_written"]].values.tolist() == \
+        [[1.5e6, "1.500 million people"]]
+    assert ex.unparsed[["reason", "as_written"]].values.tolist() == \
+        [["malformed number", "10.000 teachers"]]

@@ -534,3 +534,56 @@ def test_a_word_next_to_an_amount_without_currency_is_not_read_as_usd(text):
 def test_finance_and_south_asian_scale_words(text, amount, currency):
     m = parsing.parse_money(text)
     assert (m.amount, m.currency) == (amount, currency)
+
+
+# --- money read wrongly before (found by a hunt on 2026-12-03) -----------------------------------
+
+@pytest.mark.parametrize(("text", "amount", "currency", "usd"), [
+    # a USD figure in brackets is the amount restated only for another currency, whole
+    ("USD 3.5 billion over 10 years (USD 350 million per year)", 3.5e9, "USD", None),
+    ("USD 100 million (including USD 20 million in grants)", 100e6, "USD", None),
+    ("USD 100 million (USD 1 million per year)", 100e6, "USD", None),
+    ("EUR 5 million (USD 5.5 million)", 5e6, "EUR", 5.5e6),
+    ("EUR 5 million (USD 1 million per year)", 5e6, "EUR", None),
+    # scale words of other languages; a leading decimal point; "yearly"
+    ("100 millones USD", 100e6, "USD", None),
+    ("EUR 3 milliards", 3e9, "EUR", None),
+    ("USD 10 Millionen", 10e6, "USD", None),
+    ("EUR 2 Md", 2e9, "EUR", None),
+    ("USD .5 billion", 0.5e9, "USD", None),
+    ("$.75 million", 0.75e6, "USD", None),
+    ("USD 1.5 million yearly for 4 years", 6e6, "USD", None),
+    ("USD 3.125 billion", 3.125e9, "USD", None),
+    ("EUR 1.500.000", 1.5e6, "EUR", None),
+])
+def test_amounts_once_read_wrongly(text, amount, currency, usd) -> None:
+    m = parsing.parse_money(text)
+    assert (m.amount, m.currency, m.usd_stated) == (pytest.approx(amount), currency, usd)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("EUR 10 mil", "unparseable value"),  # a thousand in Spanish, a million in slang
+    ("USD 5 billones", "unparseable value"),  # 10^12 in Spanish
+    ("EUR 1.500", "ambiguous value"),  # 1.5 or 1,500
+    ("USD 2.500", "ambiguous value"),
+    ("5%", "unparseable value"),
+    ("12 per cent", "unparseable value"),
+])
+def test_amounts_that_cannot_be_read_safely_are_refused(text, kind) -> None:
+    with pytest.raises(parsing.ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == kind
+
+
+@pytest.mark.parametrize(("text", "qualifier", "basis"), [
+    ("no more than USD 5 million", "no more than", "upper_bound"),
+    ("not more than USD 5 million", "not more than", "upper_bound"),
+    ("at most USD 5 million", "at most", "upper_bound"),
+    ("no less than USD 5 million", "no less than", "lower_bound"),
+    ("more than USD 5 million", "more than", "lower_bound"),
+])
+def test_negated_bounds(text, qualifier, basis) -> None:
+    from p2c_analysis import values
+
+    assert parsing.parse_money(text).qualifier == qualifier
+    assert values.read_value_basis(text, 5e6).basis == basis
