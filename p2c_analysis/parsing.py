@@ -537,9 +537,10 @@ def _parse_date_text(text: str) -> tuple[pd.Timestamp, Precision]:
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?", text):
         y, mo, d = (int(g) for g in m.groups())
         return _day(y, mo, d, text), "day"
-    if m := re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", text):
-        a, b, y = (int(g) for g in m.groups())
-        if a != b and a <= 12 and b <= 12:
+    if m := re.fullmatch(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})", text):
+        a, _sep, b, _y = m.groups()
+        a, b = int(a), int(b)
+        if a != b and a <= 12 and b <= 12:  # 06/09/2022, 06-09-2022, 06/09/22
             raise ParseError("ambiguous date", text, "day/month order: use YYYY-MM-DD")
     # dateutil, twice with different defaults: a component it fills from the default was
     # not stated, which gives the precision.
@@ -764,9 +765,11 @@ def category_synonyms() -> dict[str, dict[str, str]]:
 
 
 def _lookup(fieldname: str, value: object, what: str,
-            strip: tuple[str, ...] = ()) -> str | None:
+            strip: tuple[str, ...] = (), remarks: bool = True) -> str | None:
     """The canonical value of category field ``fieldname`` that the text ``value`` spells
-    (see :func:`category_synonyms`); ``None`` when missing; raises ``unknown <what>``."""
+    (see :func:`category_synonyms`); ``None`` when missing; raises ``unknown <what>``.
+    ``remarks``: a trailing parenthetical is dropped (``Access (rural)``); not for a status,
+    whose remark may change it (``Completed (partially)``)."""
     table = category_synonyms()[fieldname]
     text = clean_text(value)
     if text is None:
@@ -780,7 +783,7 @@ def _lookup(fieldname: str, value: object, what: str,
     if key.startswith("p2c ") and key.removeprefix("p2c ") in table:
         return table[key.removeprefix("p2c ")]
     key2 = re.sub(r"\s*\(.*$", "", text)  # drop a trailing parenthetical: "Access (rural)"
-    if key2 != text and text_key(key2) in table:
+    if remarks and key2 != text and text_key(key2) in table:
         return table[text_key(key2)]
     raise ParseError(f"unknown {what}", text)
 
@@ -833,11 +836,11 @@ def parse_pledge_type(value: object) -> list[str]:
 
 def parse_status(value: object) -> str:
     """A status cell -> one of :data:`STATUSES`; missing -> ``"unknown"``; raises on text
-    that is no known status."""
+    that is no known status, with a remark too (``Completed (partially)`` is not completed)."""
     said_unknown = isinstance(value, str) and value.strip().lower() == vocabulary.UNKNOWN
     if is_not_stated(value) and not said_unknown:
         return vocabulary.UNKNOWN
-    return _lookup("status", value, "status") or vocabulary.UNKNOWN
+    return _lookup("status", value, "status", remarks=False) or vocabulary.UNKNOWN
 
 
 def parse_sdgs(value: object) -> list[int]:

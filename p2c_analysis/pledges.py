@@ -32,6 +32,8 @@ Conventions and decisions:
   are written into ``notes`` ("also listed as stakeholder type: Government").
 - **Regions**: "Global", "Worldwide", "World", "All countries" set ``is_global`` instead of a
   region. A region cell naming a country adds the country (noted), and vice versa.
+- **Totals rows**: a row whose title or id is ``Total``, ``Grand total``, ``Sum``... is
+  quarantined ("totals row"): counted, it would double the rows above it.
 - **Duplicates**: an exact duplicate (all cells equal after trimming; "but for letter case or
   spacing" when they are equal only after folding case and runs of spaces) of an earlier row
   is quarantined ("exact duplicate: of row N"); a later row repeating an earlier row's
@@ -946,6 +948,11 @@ class _RowParser:
         rec["last_report_date"] = last[0] if last else pd.NaT
         rec["target_year"] = self._try(row, "target_year", parsing.parse_year,
                                        get("target_year"))
+        announced = rec["announced_date"]
+        if rec["target_year"] is not None and not pd.isna(announced) and \
+                rec["target_year"] < announced.year:  # a typo or swapped columns
+            row.reasons.append(f"target before announcement: target year {rec['target_year']} "
+                               f"before the announcement ({announced:%Y-%m-%d})")
 
         # lists
         rec["beneficiaries"] = parsing.split_cell(get("beneficiaries"))
@@ -1033,6 +1040,23 @@ class _RowParser:
             return
         rec["estimated_value_usd"] = float(usd) if usd is not None else float("nan")
         rec["currency"] = currency if usd is not None else None
+
+
+#: A title or id that makes a row a spreadsheet's sum line, not a pledge (lower case, without
+#: a trailing colon).
+TOTAL_LABELS = frozenset({"total", "totals", "grand total", "sum", "subtotal", "sub-total",
+                          "sub total", "overall total", "total pledged", "total value",
+                          "sum total"})
+
+
+def _totals_row(record: dict) -> list[str]:
+    """The reason a row is a totals line ("Total" as its title or id): added up, it would
+    count every pledge above it twice."""
+    for name in ("title", "pledge_id"):
+        text = record.get(name)
+        if isinstance(text, str) and " ".join(text.lower().rstrip(":").split()) in TOTAL_LABELS:
+            return [f"totals row: {name} {text!r} (a sum of the rows above, not a pledge)"]
+    return []
 
 
 def _stated_precision(date: tuple[pd.Timestamp, str], stated: object,
@@ -1129,6 +1153,7 @@ class _RowSorter:
             notes.append(f"row decoded as {self.table.fallback_encoding} (not valid UTF-8)")
         row = self.parser.parse(self._mapped(cells), notes)
         reasons += row.reasons
+        reasons += _totals_row(row.record)
         reasons += self._pledge_id(row.record, rownum, exact_dup, cells)
         return row.record, reasons
 

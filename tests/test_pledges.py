@@ -698,3 +698,33 @@ def test_list_constants_are_cells_of_several_values(tmp_path: Path) -> None:
     assert r.quarantine.empty and len(r.valid) == 2
     assert r.valid["sdgs"].map(list).tolist() == [[9, 17]] * 2
     assert r.valid["focus_areas"].map(list).tolist() == [["ACCESS", "ADOPTION"]] * 2
+
+
+def test_a_totals_row_is_set_aside(tmp_path: Path) -> None:
+    p = tmp_path / "with_total.csv"
+    p.write_text("title,pledger,target_countries,value\n"
+                 "Fibre backbone,Org A,KEN,USD 30 million\n"
+                 "Rural schools,Org B,GHA,USD 20 million\n"
+                 "Total,,,USD 50 million\n"
+                 "Grand total:,,,USD 50 million\n", encoding="utf-8")
+    r = load_pledges(p)
+    assert r.valid["estimated_value_usd"].sum() == 50e6  # not 150e6
+    assert r.quarantine["source_row"].tolist() == [4, 5]
+    assert r.reason_counts().to_dict() == {"totals row": 2}
+    ids = tmp_path / "ids.csv"
+    ids.write_text("pledge_id,title,pledger,value\nP1,Fibre,Org A,USD 5 million\n"
+                   "Total,,,USD 5 million\n", encoding="utf-8")
+    assert load_pledges(ids).reason_counts().to_dict() == {"totals row": 1}
+
+
+def test_status_remarks_and_impossible_targets_are_set_aside(tmp_path: Path) -> None:
+    p = tmp_path / "s.csv"
+    p.write_text("title,pledger,announced_date,target_year,status\n"
+                 "A,X,2023-05-01,2025,Completed (partially)\n"
+                 "B,X,2023-05-01,2021,in progress\n"
+                 "C,X,2023-05-01,2023,Completed\n"
+                 "D,X,06-09-22,2025,announced\n", encoding="utf-8")
+    r = load_pledges(p)
+    assert r.valid["title"].tolist() == ["C"]
+    assert r.reason_counts().to_dict() == {"unknown status": 1, "target before announcement": 1,
+                                           "ambiguous date": 1}
