@@ -39,6 +39,10 @@ class ManifestError(OSError):
     """The manifest (or a report folder) could not be written; the message names the path."""
 
 
+class ManifestReadError(ValueError):
+    """A run's manifest on disk is not a JSON object; the message names the file."""
+
+
 def describe_os_error(err: OSError, path: str | Path | None = None) -> str:
     """``"<path>: <reason>"`` for an OS error, never a traceback."""
     where = path or err.filename
@@ -67,11 +71,18 @@ def locked(run_dir: Path) -> Iterator[None]:
 
 
 def read(run_dir: Path) -> dict[str, Any]:
-    """The manifest as it is on disk (``{}`` when there is none yet)."""
+    """The manifest as it is on disk (``{}`` when there is none yet). Raises
+    :class:`ManifestReadError` naming the file when it is not a JSON object (edited, cut off)."""
+    path = run_dir / MANIFEST
     try:
-        return json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ManifestReadError(f"{path}: not a valid run manifest (not JSON: {err})") from None
+    if not isinstance(data, dict):
+        raise ManifestReadError(f"{path}: not a valid run manifest (not a JSON object)")
+    return data
 
 
 def _temp_write(run_dir: Path, data: dict[str, Any]) -> Path:
@@ -178,6 +189,9 @@ def reconcile(run_dir: Path) -> list[str]:
                          note="entry recovered from the folder after an interruption")
             elif status == "ok" and not ok.is_dir():
                 e.update(status="interrupted", folder=None)
+            elif status == "interrupted" and (run_dir / f"{name}.partial").is_dir() and \
+                    e.get("folder") != f"{name}.partial":
+                e.update(folder=f"{name}.partial")  # as reports/README.md describes it
             elif status == "failed" and e.get("folder") and not (run_dir / e["folder"]).is_dir():
                 e.update(folder=None)
             else:

@@ -87,6 +87,9 @@ class RunStorageError(M.ManifestError):
     """The run's folder cannot be written (full disk, read-only): the run stopped."""
 
 
+_RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")  # see new_run_id
+
+
 def new_run_id(now: dt.datetime | None = None) -> str:
     """``YYYYMMDDTHHMMSSZ-xxxxxx``: UTC time (sorts in time order) + 6 random hex digits."""
     now = now or dt.datetime.now(dt.UTC)
@@ -164,9 +167,16 @@ def point_latest(out: Path, run_id: str) -> Path:
 
 
 def resolve_run(out: Path, ref: str) -> Path:
-    """The run folder named by ``ref``: a run id under ``out``, ``latest``, or a path to a run
-    folder in ``out`` (a run folder elsewhere is refused: the run would write outside ``out``
-    and point ``out/latest`` at a folder it does not hold)."""
+    """The run folder named by ``ref``: a run id under ``out``, ``latest`` (the newest run in
+    ``out``, finished or not: an interrupted run is what ``--resume latest`` is for, even when
+    ``out/latest`` still points at the last finished one), or a path to a run folder in
+    ``out`` (a run folder elsewhere is refused: the run would write outside ``out`` and point
+    ``out/latest`` at a folder it does not hold). Its manifest must be readable."""
+    if ref == "latest":
+        runs = sorted(p for p in Path(out).glob("*") if _RUN_ID.fullmatch(p.name)
+                      and p.is_dir() and not p.is_symlink() and (p / M.MANIFEST).is_file())
+        if runs:
+            return _readable(runs[-1])
     candidate = Path(ref).expanduser()
     for path in (out / ref, candidate):
         if path.is_dir() and (path / M.MANIFEST).is_file():
@@ -174,10 +184,17 @@ def resolve_run(out: Path, ref: str) -> Path:
             if found.parent != Path(out).resolve():
                 raise UsageError(f"--resume {ref}: the run folder is not in the output folder "
                                  f"{out}; give --out {found.parent}")
-            return found
-    if ref == "latest" and (out / "LATEST").is_file():
-        return resolve_run(out, (out / "LATEST").read_text(encoding="utf-8").strip())
+            return _readable(found)
     raise UsageError(f"--resume {ref}: no run folder with a manifest.json (under {out})")
+
+
+def _readable(run_dir: Path) -> Path:
+    """``run_dir`` when its manifest reads; :class:`UsageError` (one line) otherwise."""
+    try:
+        M.read(run_dir)
+    except M.ManifestReadError as err:
+        raise UsageError(f"--resume: {err}") from None
+    return run_dir
 
 
 def available_cpus() -> int:
@@ -397,10 +414,11 @@ def render(
     }
 
     def start_manifest(m: dict[str, Any]) -> None:
-        if resume:
+        if resume:  # the run keeps how and when it was made; each resume is listed
             m.setdefault("resumed", []).append({"at": header["started"], "command":
                                                 header["command"]})  # fmt: skip
             header.pop("started")
+            header.pop("command")
         m.update(header)
         for s in specs:
             M.merge_entry(m, {**base(s), "status": "pending", "folder": None})

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from importlib.metadata import version
@@ -768,3 +769,49 @@ def test_a_notebook_without_a_language_runs_and_one_in_another_language_is_refus
     nbformat.write(nb, other)
     with pytest.raises(planning.UsageError, match=r"is a notebook in 'r'; reports run in Python"):
         planning.resolve_notebook(other)
+
+
+def test_resume_latest_is_the_newest_run_even_when_interrupted(tmp_path):
+    """``out/latest`` moves only at the end of a run: an interrupted run never got it, and
+    ``--resume latest`` rendered the new batch into the last finished run instead."""
+    older, newer = "20260101T000000Z-aaaaaa", "20260102T000000Z-bbbbbb"
+    for rid, state in ((older, "finished"), (newer, "interrupted")):
+        (tmp_path / rid).mkdir()
+        (tmp_path / rid / "manifest.json").write_text(json.dumps({"run_id": rid,
+                                                                  "state": state}))
+    runner.point_latest(tmp_path, older)
+    assert runner.resolve_run(tmp_path, "latest") == tmp_path / newer
+    assert runner.resolve_run(tmp_path, older) == (tmp_path / older).resolve()
+    # a manifest that is not JSON is named in one line
+    (tmp_path / newer / "manifest.json").write_text('{"run_id": ')
+    with pytest.raises(planning.UsageError, match=r"manifest.json: not a valid run manifest"):
+        runner.resolve_run(tmp_path, "latest")
+    done = _p2c("render", str(AS_OF), "--out", str(tmp_path), "--resume", "latest")
+    assert done.returncode == 2 and "not a valid run manifest" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_resumed_run_keeps_the_command_that_made_it(tmp_path):
+    first = _p2c("render", str(AS_OF), "-p", "fail_on", "2026-12-03", "-p", "as_of",
+                 "2026-12-03", "--out", str(tmp_path))
+    (run_dir,) = runs(tmp_path)
+    made = manifest(run_dir)["command"]
+    assert made[:2] == ["p2c", "render"] and first.returncode != 0
+    # the interrupted or failed report's partial folder, if any, is named by its entry
+    (run_dir / "as_of.partial").mkdir()
+    m = manifest(run_dir)
+    m["reports"][0].update(status="interrupted", folder=None)
+    shutil.rmtree(run_dir / "as_of.FAILED", ignore_errors=True)
+    (run_dir / "manifest.json").write_text(json.dumps(m))
+    from p2c_analysis import manifest as M
+
+    assert M.reconcile(run_dir) == ["as_of"]
+    assert manifest(run_dir)["reports"][0]["folder"] == "as_of.partial"
+    shutil.rmtree(run_dir / "as_of.partial")
+    done = _p2c("render", str(AS_OF), "-p", "fail_on", "2026-12-03", "-p", "as_of",
+                "2026-12-04", "--out", str(tmp_path), "--resume", "latest")
+    assert done.returncode == 2 and "has other parameters" in done.stderr  # as before
+    done = _p2c("render", str(AS_OF), "-p", "fail_on", "2026-12-03", "-p", "as_of",
+                "2026-12-03", "--out", str(tmp_path), "--resume", "latest", "--workers", "1")
+    m = manifest(run_dir)
+    assert m["command"] == made and "--resume" in m["resumed"][-1]["command"]
