@@ -162,6 +162,10 @@ def _snapshot_add(args: argparse.Namespace) -> int:
 
     if args.public_record == (args.file is not None):
         raise UsageError("snapshot add: give a pledge FILE or --public-record (one of them)")
+    if args.as_of is not None:  # a full date within the window (2026 alone used to be 1 July)
+        from p2c_analysis.params import to_date
+
+        args.as_of = to_date("--as-of", args.as_of).isoformat()
     if args.public_record:
         if args.as_of is None:
             raise UsageError("snapshot add --public-record: --as-of YYYY-MM-DD is required")

@@ -139,7 +139,8 @@ def to_date(name: str, value: Any) -> dt.date:
         raise ParameterError(name, value, "is not a date (use YYYY-MM-DD)")
     lo, hi = AS_OF_RANGE
     if not lo <= out <= hi:
-        raise ParameterError(name, str(out), f"is outside the dates an analysis covers ({lo}-{hi})")
+        raise ParameterError(name, str(out),
+                             f"is outside the dates an analysis covers ({lo} to {hi})")
     return out
 
 

@@ -326,11 +326,22 @@ def _add(root: Path, entry: dict, pledges: pd.DataFrame, quarantine: pd.DataFram
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _check_day(as_of: dt.date) -> None:
+    """:class:`SnapshotError` for a snapshot date outside the window an analysis covers
+    (``params.AS_OF_RANGE``): a report could not read it back."""
+    from p2c_analysis.params import AS_OF_RANGE
+
+    lo, hi = AS_OF_RANGE
+    if not lo <= as_of <= hi:
+        raise SnapshotError(f"as of {as_of}: outside the dates an analysis covers ({lo} to {hi})")
+
+
 def _entry(kind: str, as_of: dt.date, label: str | None, source_file: str, source_sha: str,
            mapping_file: str | None, mapping_sha: str | None, n_read: int, n_valid: int,
            n_quarantined: int, n_stored: int, id_kind: str) -> dict:
     from p2c_analysis import __version__
 
+    _check_day(as_of)
     key = _key(kind, source_sha, mapping_sha, as_of)
     return {
         "id": f"{as_of.isoformat()}-{key[:8]}", "as_of": as_of.isoformat(),
@@ -583,12 +594,16 @@ def comparison_sources(previous: str | Path = "", current: str | Path = "",
 
     - ``current`` empty: the bundled public record as known on ``as_of`` (default today);
     - ``previous`` empty: the public record ``lookback_months`` months before the date of the
-      current side (``as_of`` when ``current`` is empty);
+      current side (``as_of`` when ``current`` is empty), at the earliest the first day an
+      analysis covers (``params.AS_OF_RANGE``);
     - a pledge file carries no date of its own: it is dated ``as_of`` (store a dated copy with
       ``p2c snapshot add --as-of`` to compare exports of different dates)."""
     when = countries.as_of_date(as_of)
     cur_spec = str(current).strip() or when.isoformat()
     cur = resolve(cur_spec, store=store, mapping=mapping, as_of=when)
-    prev_spec = str(previous).strip() or months_before(cur.as_of, lookback_months).isoformat()
+    from p2c_analysis.params import AS_OF_RANGE
+
+    earliest = max(months_before(cur.as_of, lookback_months), AS_OF_RANGE[0])  # not 1999
+    prev_spec = str(previous).strip() or earliest.isoformat()
     prev = resolve(prev_spec, store=store, mapping=mapping, as_of=when)
     return prev, cur

@@ -48,7 +48,7 @@ def test_as_of_that_python_holds_but_the_analysis_cannot():
     # a date before the data or far in the future passes date parsing but not the analysis
     assert _error(as_of="0001-01-01") == (
         "parameter 'as_of': '0001-01-01' is outside the dates an analysis covers "
-        "(2000-01-01-2100-12-31)")
+        "(2000-01-01 to 2100-12-31)")
     assert "outside the dates" in _error(as_of="9999-12-31")
     assert P.validate(as_of="2000-01-01")["as_of"] == dt.date(2000, 1, 1)
 

@@ -3,6 +3,7 @@ files, concurrent adds, a corrupt or foreign store, exit codes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -165,7 +166,7 @@ def test_missing_id_and_bad_input_exit_2(tmp_path, p2c):
     _one_line_error(p2c("add", str(tmp_path / "nope.csv"), "--store", str(tmp_path)),
                     "nope.csv: no such file")
     _one_line_error(p2c("add", PUBLIC, "--as-of", "2026-02-30", "--store", str(tmp_path)),
-                    "as_of")
+                    "--as-of")
     not_a_folder = tmp_path / "file_store"
     not_a_folder.write_text("x", encoding="utf-8")
     _one_line_error(p2c("list", "--store", str(not_a_folder)), "not a folder")
@@ -247,7 +248,7 @@ def test_read_parquet_rejects_a_foreign_table(tmp_path):
 def test_a_snapshot_of_no_pledges_reads_back(tmp_path):
     """The public record before its first pledge has 0 pledges: stored, and read back (the
     list columns of an empty table used to fail on their offsets)."""
-    res = snapshots.add_public_record("1990-01-01", store=tmp_path)
+    res = snapshots.add_public_record("2000-01-01", store=tmp_path)
     assert res.entry["pledges"] == 0
     got = snapshots.load_snapshot(res.entry["id"], tmp_path).pledges
     assert len(got) == 0
@@ -274,3 +275,17 @@ def test_a_snapshot_of_the_public_record_is_known_as_the_public_record(tmp_path)
     assert not snapshots.resolve(own.entry["id"], store=tmp_path).public
     assert snapshots.resolve("2026-03-31").public
     assert not snapshots.resolve(PUBLIC, as_of="2026-01-15").public
+
+
+def test_snapshot_dates_are_checked_like_analysis_dates(tmp_path, p2c):
+    with pytest.raises(snapshots.SnapshotError, match="outside the dates an analysis covers"):
+        snapshots.add_public_record("3000-01-01", store=tmp_path)
+    for as_of, problem in (("3000-01-01", "outside the dates an analysis covers"),
+                           ("1999-12-31", "outside the dates an analysis covers"),
+                           ("2026", "is not a date (use YYYY-MM-DD)")):
+        done = p2c("add", "--public-record", "--as-of", as_of, "--store", str(tmp_path / "store"))
+        assert done.returncode == 2 and problem in done.stderr, done.stderr
+    assert not (tmp_path / "store" / "index.json").exists()
+    # an empty previous side reaches back at most to the first day an analysis covers
+    prev, cur = snapshots.comparison_sources(as_of="2000-03-01")
+    assert prev.as_of == dt.date(2000, 1, 1) and cur.as_of == dt.date(2000, 3, 1)
