@@ -23,6 +23,7 @@ import dataclasses
 import datetime as dt
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -265,6 +266,16 @@ def load_yaml_text(text: str, limits: Limits | None = None) -> Any:
         raise YamlTextError(_yaml_problem(err)) from None
     except (ValueError, TypeError, RecursionError) as err:  # a constructor's own failure
         raise YamlTextError(f"not readable YAML ({type(err).__name__})") from None
+
+
+# YAML 1.2 booleans: only true/false. YAML 1.1's yes/no/on/off turned a country given by its
+# ISO2 code, "country: NO" (Norway), into False; a yes/no parameter still reads them (params).
+_GuardedLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_GuardedLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 def _load_guarded(text: str, max_nodes: int) -> Any:

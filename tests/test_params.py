@@ -252,3 +252,17 @@ def test_a_long_value_is_cut_in_the_message():
     assert len(str(err.value)) < 250
     with pytest.raises(P.ParameterError, match=r"'year': 1990 is outside"):
         P.validate(year=1990)  # short values whole, as before
+
+
+def test_yaml_parameter_files_keep_iso2_codes_and_yes_no_still_work(tmp_path):
+    """YAML 1.1 reads NO (Norway) as false: ``country: NO`` gave 'False is not a known
+    country'. Only true/false are booleans now; a yes/no parameter still reads yes and no."""
+    from p2c_analysis.limits import load_yaml_text, read_yaml_parameters
+
+    f = tmp_path / "p.yaml"
+    f.write_text("country: NO\ninclude_global: yes\nyear: 2023\n", encoding="utf-8")
+    values = read_yaml_parameters(f)
+    assert values == {"country": "NO", "include_global": "yes", "year": 2023}
+    checked = P.validate(**values)
+    assert checked["country"] == "NOR" and checked["include_global"] is True
+    assert load_yaml_text("a: true\nb: False\nc: off") == {"a": True, "b": False, "c": "off"}
