@@ -156,6 +156,25 @@ def declared_parameters(notebook: str | Path) -> dict[str, dict[str, Any]]:
     return {k: dict(v) for k, v in _inspect(str(path), stat.st_mtime_ns, stat.st_size).items()}
 
 
+#: The type a parameter without an annotation gets from its default (``x = 1`` is an int).
+_LITERAL_TYPES = {bool: "bool", int: "int", float: "float", str: "str", list: "list",
+                  dict: "dict"}
+
+
+def _typed(info: dict[str, Any]) -> dict[str, Any]:
+    """A parameter as papermill reads it, with the type of its default when it has no
+    annotation (papermill says ``None``, and ``-p flag no`` would then reach the notebook as
+    the text ``"no"``, which is true)."""
+    if str(info.get("inferred_type_name") or "None") not in ("None", ""):
+        return info
+    try:
+        default = ast.literal_eval(str(info.get("default")))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return info
+    kind = _LITERAL_TYPES.get(type(default))
+    return {**info, "inferred_type_name": kind} if kind else info
+
+
 @functools.lru_cache(maxsize=64)
 def _inspect(path: str, mtime_ns: int, size: int) -> dict[str, dict[str, Any]]:
     problem = _notebook_problem(path, mtime_ns, size)
@@ -167,7 +186,7 @@ def _inspect(path: str, mtime_ns: int, size: int) -> dict[str, dict[str, Any]]:
         if cell is None:
             return {}
         found = _python_translator().inspect({"source": cell})
-        return {p.name: p._asdict() for p in found}
+        return {p.name: _typed(p._asdict()) for p in found}
     except Exception as err:  # noqa: BLE001 - whatever papermill says, say it in one line
         raise UsageError(f"{path}: cannot read its parameters cell "
                          f"({type(err).__name__})") from None

@@ -815,3 +815,21 @@ def test_a_resumed_run_keeps_the_command_that_made_it(tmp_path):
                 "2026-12-03", "--out", str(tmp_path), "--resume", "latest", "--workers", "1")
     m = manifest(run_dir)
     assert m["command"] == made and "--resume" in m["resumed"][-1]["command"]
+
+
+def test_parameters_without_annotations_take_the_type_of_their_default(tmp_path):
+    """``flag = False`` with no annotation: papermill says its type is None, and ``-p flag no``
+    reached the notebook as the (true) text "no"."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x = 1\nflag = False\nitems = [1, 2]\nr = 0.5\nnone = None")
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    path = tmp_path / "untyped.ipynb"
+    nbformat.write(nb, path)
+    types = {k: v["inferred_type_name"] for k, v in planning.declared_parameters(path).items()}
+    assert types == {"x": "int", "flag": "bool", "items": "list", "r": "float", "none": "None"}
+    (spec,) = planning.plan_render([str(path)], {"x": "5", "flag": "no", "items": "[3]",
+                                                 "r": "2"})
+    assert spec.parameters == {"x": 5, "flag": False, "items": [3], "r": 2.0}
+    with pytest.raises(ParameterError, match="'x': 'five' is not a whole number"):
+        planning.plan_render([str(path)], {"x": "five"})
