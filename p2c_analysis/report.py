@@ -259,20 +259,28 @@ def show_table(
 
 
 def _is_bundled(source: str | Path | None) -> bool:
-    if source is None or str(source) == "":
+    """The pledges are the bundled public record (``pledges`` left empty)."""
+    return source is None or str(source) == ""
+
+
+def _is_public_file(source: str | Path | None) -> bool:
+    """The pledges are public ones: the bundled record, or its pledge file given by path
+    (which is read as any file: without the later additions and the dated evidence)."""
+    if _is_bundled(source):
         return True
     try:
-        return Path(source).resolve() == paths.PUBLIC_PLEDGES.resolve()
+        return Path(str(source)).resolve() == paths.PUBLIC_PLEDGES.resolve()
     except OSError:
         return False
 
 
-def published_pledge_count() -> tuple[float, str] | None:
-    """Latest pledge count published by ITU (not third parties): ``(count, date as stated)``,
-    or None when none is available."""
+def published_pledge_count(as_of: object = None) -> tuple[float, str] | None:
+    """Latest pledge count published by ITU (not third parties) by ``as_of`` (``None`` = any
+    date; :func:`p2c_analysis.milestones.known_on`): ``(count, date as stated)``, or None when
+    none is available."""
     from p2c_analysis import milestones
 
-    m = milestones.load_milestones()
+    m = milestones.known_on(milestones.load_milestones(), as_of)
     m = m[m["total_pledges"].notna()]
     if "is_third_party" in m:
         m = m[~m["is_third_party"].astype(bool)]
@@ -282,10 +290,10 @@ def published_pledge_count() -> tuple[float, str] | None:
     return float(last["total_pledges"]), str(last.get("date_as_stated", last["date"]))
 
 
-def public_subset_statement(n: int) -> str:
+def public_subset_statement(n: int, as_of: object = None) -> str:
     """The plain statement shown when the pledges are the bundled public subset, with the
-    share of the latest ITU-published pledge count computed (not typed)."""
-    published = published_pledge_count()
+    share of the latest pledge count ITU published by ``as_of`` computed (not typed)."""
+    published = published_pledge_count(as_of)
     if published is None or published[0] <= 0:
         pct = "an unknown share"
     else:
@@ -332,7 +340,7 @@ def header_text(
     """The Markdown text of the report header (:func:`header` displays it): title (if given, as
     a level-2 heading under the notebook's own title); a red-bordered banner with
     ``synthetic.SYNTHETIC_NOTICE`` when any pledge has ``is_synthetic``; the public-subset
-    statement when ``pledge_source`` is the bundled file (``None`` or ``""`` = bundled); the
+    statement when ``pledge_source`` is the bundled record (``None`` or ``""``) or its file; the
     data used (connectivity and group sources with vintages, pledge file, counts of pledges and
     named target countries, stated values, quarantined rows, the file's columns that no field
     reads: ``unused_columns``, at most :data:`MOST_COLUMNS_LISTED` named); the parameters; the
@@ -346,8 +354,9 @@ def header_text(
             n_syn = int(pledges["is_synthetic"].sum())
             lines += [banner(f"{synthetic_notice()} ({n_syn:,} of {n:,} pledges are synthetic.)"),
                       ""]
-        if _is_bundled(pledge_source) and not synthetic:
-            lines += [f"**{escape(public_subset_statement(n))}**", ""]
+        if _is_public_file(pledge_source) and not synthetic:
+            lines += [f"**{escape(public_subset_statement(n, (parameters or {}).get('as_of')))}**",
+                      ""]
     lines += ["**Data used**", ""]
     lines.append(f"- Connectivity: {CONNECTIVITY_SOURCE}.")
     lines.append(f"- Country groups: {GROUPS_SOURCE}.")

@@ -355,3 +355,15 @@ def test_rows_set_aside_are_written_with_their_reasons(tmp_path):
     clean.mkdir()
     report.start(None, pledges="", mapping="", output_dir=str(clean))
     assert not (clean / f"{report.SET_ASIDE_TABLE}.csv").exists()
+
+
+def test_public_subset_share_uses_the_count_published_by_the_analysis_date(bundled):
+    # 9 pledges on 2022-06-08: ITU had published 250 (2022-06-07), not 1,000 (May 2025)
+    assert "about 4% of the coalition" in report.public_subset_statement(9, "2022-06-08")
+    assert "about 0.9% of the coalition" in report.public_subset_statement(9)
+    text = report.header_text("P", bundled, None, {"as_of": "2022-06-08"})
+    assert "about 15% of the coalition" in _rendered(text)  # 38 / 250
+    # the bundled pledge file given by path is a file (38 pledges, no evidence), not the record
+    by_path = report.header_text(None, bundled, str(paths.PUBLIC_PLEDGES))
+    assert "file public\\_pledges.csv" in by_path and "bundled public record" not in by_path
+    assert "publicly described" in by_path
