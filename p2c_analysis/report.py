@@ -347,6 +347,8 @@ def header_text(
     render time.
     All pledge-derived and user-supplied text is escaped (:func:`escape`)."""
     lines: list[str] = [f"## {escape(title)}", ""] if title else []
+    if future := _future_as_of(parameters):
+        lines += [banner(future), ""]
     if pledges is not None:
         n = len(pledges)
         synthetic = bool(pledges["is_synthetic"].any()) if "is_synthetic" in pledges else False
@@ -437,6 +439,22 @@ def _unused_columns_text(columns: Sequence[str]) -> str:
     names = ", ".join(escape(repr(c)) for c in shown) + (f" and {more:,} more" if more else "")
     return (f"Not read: {plural(len(columns), 'column')} of the pledge file, matching no field "
             f"(see `p2c check-pledges`, or give a column mapping): {names}.")
+
+
+def _future_as_of(parameters: Mapping[str, Any] | None) -> str | None:
+    """The warning for an analysis date after today (UTC): what a report says of it (overdue
+    pledges, reporting, the public record) rests on what is known today."""
+    value = (parameters or {}).get("as_of")
+    try:
+        day = dt.date.fromisoformat(str(value)[:10]) if value not in (None, "") else None
+    except ValueError:
+        return None
+    today = dt.datetime.now(dt.UTC).date()
+    if day is None or day <= today:
+        return None
+    return (f"The analysis date, {day}, is after today ({today}): statuses, reporting and "
+            "overdue pledges are judged on what is known today, as if nothing changed until "
+            "then. They are a projection, not findings.")
 
 
 def header(*args: Any, **kwargs: Any) -> Markdown:

@@ -367,3 +367,12 @@ def test_public_subset_share_uses_the_count_published_by_the_analysis_date(bundl
     by_path = report.header_text(None, bundled, str(paths.PUBLIC_PLEDGES))
     assert "file public\\_pledges.csv" in by_path and "bundled public record" not in by_path
     assert "publicly described" in by_path
+
+
+def test_an_analysis_date_in_the_future_is_flagged(bundled):
+    future = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=400)).isoformat()
+    text = _rendered(report.header_text("P", bundled, None, {"as_of": future}))
+    assert f"The analysis date, {future}, is after today" in text and "projection" in text
+    assert "is after today" not in report.header_text("P", bundled, None,
+                                                      {"as_of": "2024-06-30"})
+    assert "is after today" not in report.header_text("P", bundled, None, {"year": 2024})
