@@ -50,6 +50,8 @@ def test_one_pledge_without_a_value_reads_well(one_pledge):
         one_pledge["pledge_landscape"]
     assert "No row was set aside: the 1 row read is a valid pledge." in \
         one_pledge["pledge_landscape"]
+    assert ("The data hold 1 pledge from 1 pledger (its country not stated); none states a "
+            "value.") in one_pledge["pledge_landscape"]
     assert ("no pledge states a value that could be allocated to countries, so there is no USD "
             "attention ratio. By count, 0 pledges reach them") in one_pledge["gap_coverage"]
     assert ("No pledge states a value that could be allocated to Nigeria or its groups, so there "
@@ -70,3 +72,13 @@ def test_a_range_of_one_year_reads_well(tmp_path):
         pages["connectivity_gap"]
     assert "With one observed year up to 2000, there is no trend to extend." in \
         pages["country_profile"]
+
+
+def test_an_empty_record_and_the_largest_new_pledge_read_well(tmp_path):
+    pages = _render(tmp_path, ["pledge_landscape", "pledge_changes"], {"as_of": "2000-01-01"})
+    assert "The data hold no pledge." in pages["pledge_landscape"]
+    pages = _render(tmp_path / "now", ["pledge_changes"], {"previous": "2025-03-01",
+                                                            "current": "2026-03-31"})
+    text = pages["pledge_changes"]
+    assert re.search(r'The largest by stated value is "[^"]+" \(by [^,]+, USD [\d.]+ bn\)', text)
+    assert "'s (" not in text
