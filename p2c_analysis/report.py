@@ -153,7 +153,7 @@ def _fmt_cell(value: object, kind: str | None, digits: int) -> str:
             return style.formatter_for(kind)(value)
         if isinstance(value, int | np.integer):
             return f"{int(value):,}"
-        return f"{float(value):,.{digits}f}"
+        return style.no_negative_zero(f"{float(value):,.{digits}f}")
     return str(value)
 
 

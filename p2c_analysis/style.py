@@ -233,11 +233,23 @@ def fmt_usd_small(x: object, trim: bool = False) -> str:
 
 
 def fmt_pct(x: object, decimals: int = 1) -> str:
-    """A value already in percent (0-100): ``71.234 -> "71.2%"``. Missing -> ``"n/a"``."""
+    """A value already in percent (0-100): ``71.234 -> "71.2%"``; a positive value that rounds
+    to 0 is ``"<0.1%"`` (not "0.0%", which reads as none), and no "-0.0%". Missing ->
+    ``"n/a"``."""
     if is_missing(x):
         return NA_TEXT
     v = float(x)  # type: ignore[arg-type]
-    return f"{v:.{decimals}f}%" if math.isfinite(v) else NA_TEXT
+    if not math.isfinite(v):
+        return NA_TEXT
+    text = no_negative_zero(f"{v:.{decimals}f}")
+    if v > 0 and float(text) == 0:
+        return f"<{10.0 ** -decimals:.{decimals}f}%"
+    return text + "%"
+
+
+def no_negative_zero(text: str) -> str:
+    """``"-0.0"`` (a small negative number rounded) -> ``"0.0"``; other text unchanged."""
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
 
 def fmt_share(x: object, decimals: int = 1) -> str:

@@ -145,3 +145,13 @@ def test_focus_colours_cover_the_registry():
 
     assert list(style.FOCUS_COLORS) == list(FOCUS_AREAS)
     assert len(set(style.FOCUS_COLORS.values())) == len(FOCUS_AREAS)
+
+
+def test_small_percentages_are_not_shown_as_none_nor_as_minus_zero() -> None:
+    assert style.fmt_pct(0.0017) == "<0.1%" and style.fmt_pct(0.0017, 0) == "<1%"
+    assert style.fmt_pct(-0.04) == "0.0%" and style.fmt_pct(0) == "0.0%"
+    assert style.fmt_pct(-0.2) == "-0.2%" and style.fmt_pct(71.234) == "71.2%"
+    from p2c_analysis import report
+
+    assert report._fmt_cell(-0.04, None, 1) == "0.0"
+    assert report._fmt_cell(-0.4, None, 1) == "-0.4"
