@@ -127,7 +127,8 @@ class PledgeSource:
     ``"snapshot"``, ``"public record"`` or ``"file"``; ``label`` says which in words;
     ``as_of`` the date it describes; ``n_quarantined`` rows set aside by the loader;
     ``public``: the pledges are the bundled public record (as of a date, or a snapshot of it),
-    a small subset of the platform that a report must say it is."""
+    a small subset of the platform that a report must say it is; ``quarantine``: the rows set
+    aside when it was read (``source_row, reasons, raw``), which a report writes out."""
 
     kind: str
     label: str
@@ -135,6 +136,7 @@ class PledgeSource:
     pledges: pd.DataFrame
     n_quarantined: int
     public: bool = False
+    quarantine: pd.DataFrame | None = None
 
 
 # --- the store folder --------------------------------------------------------------------------
@@ -558,19 +560,22 @@ def resolve(spec: str | Path, store: str | Path | None = None,
             raise SnapshotError(f"{text!r}: not a valid date (YYYY-MM-DD)") from None
         rec = record.public_record(when)
         return PledgeSource("public record", f"public record as of {when.isoformat()}", when,
-                            rec.pledges, rec.n_quarantined, public=True)
+                            rec.pledges, rec.n_quarantined, public=True,
+                            quarantine=rec.quarantine)
     if ID_PATTERN.match(text):
         snap = load_snapshot(text, store)
         label = f"snapshot {snap.id}" + (f" ({snap.entry['label']})" if snap.entry['label']
                                          else "")
         return PledgeSource("snapshot", label, snap.as_of, snap.pledges,
                             int(snap.entry["rows_quarantined"]),
-                            public=snap.entry.get("kind") == KIND_PUBLIC)
+                            public=snap.entry.get("kind") == KIND_PUBLIC,
+                            quarantine=snap.quarantine)
     if text and Path(text).is_file():
         when = countries.as_of_date(as_of)
         res = load_pledges(text, mapping=mapping)
         return PledgeSource("file", f"file {Path(text).name} as of {when.isoformat()}", when,
-                            _stored_table(res, when), len(res.quarantine))
+                            _stored_table(res, when), len(res.quarantine),
+                            quarantine=res.quarantine)
     raise SnapshotError(f"{text!r}: not a date (YYYY-MM-DD), a snapshot id or a pledge file")
 
 

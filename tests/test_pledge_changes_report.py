@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from rendering import csv_rows, render_one
+from rendering import csv_rows, render_one, write_rows
 
 from p2c_analysis import planning
 
@@ -68,3 +68,18 @@ def test_html_names_both_sides_and_carries_no_script(folder):
     # the subtitle of the front-page card heads the page too
     assert re.search(r"<h2[^>]*>2025-03-01 to 2026-03-31", html)
     assert json.loads((folder / "summary.json").read_text())["title"] == "2025-03-01 to 2026-03-31"
+
+
+def test_rows_set_aside_on_either_side_are_written(tmp_path):
+    prev = write_rows(tmp_path / "prev.csv", [
+        {"title": "A", "pledger": "X", "target_countries": "KEN", "value": "USD 5 million"},
+        {"title": "B", "pledger": "Y", "target_countries": "UGA", "value": "lots"}])
+    cur = write_rows(tmp_path / "cur.csv", [
+        {"title": "A", "pledger": "X", "target_countries": "KEN", "value": "USD 5 million"},
+        {"title": "C", "pledger": "Z", "target_countries": "TZA", "value": "5%"}])
+    folder = render_one("pledge_changes", {"previous": str(prev), "current": str(cur),
+                                           "as_of": "2024-06-30"}, tmp_path / "out")
+    before = csv_rows(folder / "set_aside_rows_previous.csv")
+    after = csv_rows(folder / "set_aside_rows_current.csv")
+    assert [r["source_row"] for r in before] == ["3"] and "'lots'" in before[0]["reasons"]
+    assert [r["source_row"] for r in after] == ["3"] and "percentage" in after[0]["reasons"]
