@@ -293,9 +293,15 @@ def _key(kind: str, source_sha: str, mapping_sha: str | None, as_of: dt.date) ->
 
 
 def _stored_table(res: LoadResult, as_of: dt.date) -> pd.DataFrame:
-    """The export's own statuses, marked as self-reported (nothing cut off at ``as_of``)."""
+    """The export's own statuses, marked as self-reported (nothing cut off at ``as_of``), with
+    its own report dates: a status with no report date is known by ``as_of`` but is no report
+    made then (it used to count as one, so reporting compliance differed from
+    implementation_progress on the same file)."""
     events = evidence.self_reported_events(res.valid, as_of)
-    return evidence.apply_events(res.valid, events, None)
+    out = evidence.apply_events(res.valid, events, None)
+    out["last_report_date"] = pd.to_datetime(res.valid["last_report_date"]).astype(
+        "datetime64[ns]").to_numpy()
+    return out
 
 
 def _add(root: Path, entry: dict, pledges: pd.DataFrame, quarantine: pd.DataFrame) -> AddResult:

@@ -289,3 +289,21 @@ def test_snapshot_dates_are_checked_like_analysis_dates(tmp_path, p2c):
     # an empty previous side reaches back at most to the first day an analysis covers
     prev, cur = snapshots.comparison_sources(as_of="2000-03-01")
     assert prev.as_of == dt.date(2000, 1, 1) and cur.as_of == dt.date(2000, 3, 1)
+
+
+def test_a_status_without_a_report_date_is_no_report(tmp_path):
+    """pledge_changes counted a file's undated statuses as reports made on the analysis date
+    (75% compliance where implementation_progress said 0% for the same file and date)."""
+    from p2c_analysis import changes, pledges, progress
+
+    f = tmp_path / "s.csv"
+    f.write_text("title,pledger,status,last_report_date\nA,X,announced,\nB,Y,in progress,\n"
+                 "C,Z,in progress,2021-01-01\n", encoding="utf-8")
+    side = snapshots.resolve(str(f), as_of="2024-06-30")
+    assert side.pledges["last_report_date"].isna().tolist() == [True, True, False]
+    assert side.pledges["status"].astype(str).tolist() == ["announced", "in progress",
+                                                          "in progress"]
+    direct = progress.reporting_compliance(pledges.load_pledges(f).valid, as_of="2024-06-30")
+    cmp = changes.compare(side.pledges, side.pledges, side.as_of, side.as_of)
+    after = cmp.tables()["compliance_change"].iloc[-1]
+    assert int(after["reported_recently"]) == int(direct["reported_recently"].iloc[0]) == 0
