@@ -50,7 +50,9 @@ Conventions and decisions:
   row ("formula without cached value"). A range merged over several rows below the header
   gives its value to each row it spans, as a spreadsheet shows it (one pledger over three
   pledges; noted), except an amount, which stays on the range's first row only (noted on
-  the others: one amount, not three).
+  the others: one amount, not three). A number in an amount column is read as its cell's
+  number format shows it (``€5,000,000`` is EUR, ``5%`` a percentage, ``0.0 "M"`` millions;
+  noted), not as a bare number taken for US dollars.
 - **Column names** are matched after folding Unicode compatibility forms, dropping invisible
   format characters (zero-width spaces, soft hyphens, BOMs) and case, with every run of
   other characters than letters and digits read as one ``_`` (:func:`fields.normalise_column`);
@@ -203,6 +205,8 @@ class _Table:
     delimiter: str | None = None
     sheet: str | None = None
     row_reasons: dict[int, list[str]] = field(default_factory=dict)  # found while reading
+    # XLSX: {row: {column: number format}} of the number cells shown as %, currency or scale
+    cell_formats: dict[int, dict[int, str]] = field(default_factory=dict)
     # XLSX: {row: [(column, first row, last row)]} of the cells filled from merged ranges
     merged_fills: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
     extra_columns: dict[int, list[int]] = field(default_factory=dict)  # see _add_row
@@ -464,14 +468,87 @@ class _SheetScan:
     uncomputed: dict[int, dict[int, str]] = field(default_factory=dict)
     #: merged ranges as ``(min_col, min_row, max_col, max_row)`` (1-based, inclusive)
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    #: ``{row: {column: number format}}`` of the number cells shown as a percentage, with a
+    #: currency or with a scale word (:func:`_money_formats`)
+    formats: dict[int, dict[int, str]] = field(default_factory=dict)
 
 
-def _scan_sheet(path: Path, member: str) -> _SheetScan:
+#: Number formats built into Excel that a money column cares about (id -> code).
+_BUILTIN_FORMATS = {5: "$#,##0", 6: "$#,##0", 7: "$#,##0.00", 8: "$#,##0.00", 9: "0%",
+                    10: "0.00%"}
+
+
+def _money_formats(path: Path) -> dict[int, str]:
+    """``{cell style index: number format}`` of the workbook's styles whose format shows a
+    number as a percentage, with a currency (a symbol or ``[$EUR]``) or with a scale word
+    (``0.0 "M"``): a spreadsheet shows such a cell as ``5%``, ``€5,000,000`` or ``12.5 M``,
+    not as the bare number stored. Empty when the workbook has no styles part."""
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open("xl/styles.xml") as src:
+            custom: dict[int, str] = {}
+            xfs: list[int] = []
+            in_xfs = False
+            for event, el in DefusedET.iterparse(src, events=("start", "end")):
+                tag = _local(el.tag)
+                if event == "start" and tag == "cellXfs":
+                    in_xfs = True
+                elif event == "end" and tag == "cellXfs":
+                    in_xfs = False
+                elif event == "end" and tag == "numFmt":
+                    with contextlib.suppress(TypeError, ValueError):
+                        custom[int(el.get("numFmtId"))] = el.get("formatCode") or ""
+                elif event == "end" and tag == "xf" and in_xfs:
+                    xfs.append(int(el.get("numFmtId") or 0))
+    except (KeyError, OSError, zipfile.BadZipFile, DefusedET.ParseError, ValueError):
+        return {}
+    out = {}
+    for i, fmt_id in enumerate(xfs):
+        code = custom.get(fmt_id, _BUILTIN_FORMATS.get(fmt_id, ""))
+        if _format_shows(code):
+            out[i] = code
+    return out
+
+
+def _format_shows(code: str) -> str | None:
+    """What a number format adds to the number it shows: ``"percent"``, ``"currency"``,
+    ``"scale"`` (a word after the number, such as ``"M"``) or ``None``."""
+    plain = re.sub(r'"[^"]*"|\\.', "", code.split(";")[0])  # quoted text and escapes out
+    if "%" in plain:
+        return "percent"
+    if re.search(r"\[\$[^\]]+\]|[$€£¥₹]", code.split(";")[0]):
+        return "currency"
+    if re.search(r'[0#]\s*(?:"\s*(?:[KkMmBb]|mn|bn|million|billion)\s*"|\\[KkMmBb])',
+                 code.split(";")[0]) and not re.search(r"[0#],+(?:\s|\"|\\|$)", plain):
+        return "scale"
+    return None
+
+
+def _as_shown(value: object, code: str) -> object:
+    """A number cell of a money column as the spreadsheet shows it (text the money parser
+    reads: ``"5%"``, ``"EUR 5000000"``, ``"12.5 M"``); other values unchanged."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    first = code.split(";")[0]
+    kind = _format_shows(code)
+    if kind == "percent":
+        return f"{value * 100:g}%"
+    if kind == "currency":
+        m = re.search(r"\[\$([^\]-]+)", first)
+        symbol = m.group(1) if m else re.search(r"[$€£¥₹]", first).group(0)  # type: ignore
+        return f"{symbol} {value!r}"
+    if kind == "scale":
+        word = re.search(r'"\s*([A-Za-z]+)\s*"|\\([A-Za-z])', first)
+        return f"{value!r} {(word.group(1) or word.group(2)) if word else ''}".strip()
+    return value
+
+
+def _scan_sheet(path: Path, member: str, styles: dict[int, str] | None = None) -> _SheetScan:
     """Scan sheet part ``member`` in one streaming pass with defusedxml (which refuses entity
     declarations) for the cells that hold a formula and no cached value (no ``<v>``, or an
     empty one that is not a string result: openpyxl and other writers that cannot compute
     formulas write ``<v/>``; a formula whose result is the empty string has ``t="str"`` and
-    is fine) and for the merged cell ranges (``<mergeCell ref="A2:A4"/>``)."""
+    is fine), for the merged cell ranges (``<mergeCell ref="A2:A4"/>``) and for the number
+    cells whose style is one of ``styles`` (:func:`_money_formats`)."""
     from openpyxl.utils.cell import (
         column_index_from_string,
         coordinate_from_string,
@@ -494,6 +571,10 @@ def _scan_sheet(path: Path, member: str) -> _SheetScan:
                 cached = children["v"].text if "v" in children else None
                 if "f" in children and not cached and el.get("t") != "str":
                     out.uncomputed.setdefault(row, {})[col] = "=" + (children["f"].text or "")
+                if styles and el.get("t") in (None, "n") and el.get("s"):
+                    with contextlib.suppress(ValueError):
+                        if (code := styles.get(int(el.get("s")))) is not None:
+                            out.formats.setdefault(row, {})[col] = code
                 el.clear()
             elif event == "end" and tag == "row":
                 el.clear()
@@ -574,7 +655,7 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, Iterator[tuple], _Sh
         ws = wb[sheet] if sheet is not None else (visible or wb.worksheets)[0]
         ws.reset_dimensions()  # ignore the declared <dimension>: rows are as stored
         # openpyxl keeps the sheet's part name private; it is the zip member to scan
-        scan = _scan_sheet(path, ws._worksheet_path)
+        scan = _scan_sheet(path, ws._worksheet_path, _money_formats(path))
         return ws.title, _closing(ws.iter_rows(values_only=True), wb), scan
     except BaseException:
         wb.close()
@@ -621,6 +702,7 @@ def _read_xlsx(path: Path, sheet: str | None, lim: Limits) -> _Table:
             warnings.simplefilter("ignore")  # openpyxl's warnings are not the user's business
             table.sheet, rows, scan = _xlsx_rows(path, sheet)
             uncomputed, merged = scan.uncomputed, _MergedFill(scan.merged)
+            table.cell_formats = scan.formats
             where = f"sheet {table.sheet!r}: "
             header_row: int | None = None
             for rownum, values in enumerate(rows, start=1):
@@ -1148,7 +1230,7 @@ class _RowSorter:
             self.first_seen[key] = (rownum, exact)
         if any(r.startswith("cell too long") for r in reasons):
             return None, reasons
-        notes = self._merged(rownum, cells)
+        notes = self._merged(rownum, cells) + self._formatted(rownum, cells)
         if rownum in self.fallback:
             notes.append(f"row decoded as {self.table.fallback_encoding} (not valid UTF-8)")
         row = self.parser.parse(self._mapped(cells), notes)
@@ -1175,6 +1257,27 @@ class _RowSorter:
                 notes.append(f"amount in merged cells {span} counted once, on row {first}")
             else:
                 notes.append(f"cell {letter}{rownum} filled from merged cells {span}")
+        return notes
+
+    def _formatted(self, rownum: int, cells: list[object]) -> list[str]:
+        """A number in an amount column whose cell format shows a percentage, a currency or a
+        scale (``€5,000,000``) is read as shown (``EUR 5000000``), not as US dollars; noted."""
+        formats = self.table.cell_formats.get(rownum)
+        if not formats:
+            return []
+        from openpyxl.utils import get_column_letter
+
+        notes = []
+        for name in NOT_FILLED_FROM_MERGED:  # the amount columns
+            for i in self.used.get(name, []):
+                code = formats.get(i + 1)
+                if code is None or i >= len(cells):
+                    continue
+                shown = _as_shown(cells[i], code)
+                if shown is not cells[i]:
+                    notes.append(f"cell {get_column_letter(i + 1)}{rownum} read as shown: "
+                                 f"{shown!r} (number format {code!r})")
+                    cells[i] = shown
         return notes
 
     def _too_long(self, rownum: int, texts: list[str]) -> list[str]:

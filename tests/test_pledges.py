@@ -728,3 +728,28 @@ def test_status_remarks_and_impossible_targets_are_set_aside(tmp_path: Path) -> 
     assert r.valid["title"].tolist() == ["C"]
     assert r.reason_counts().to_dict() == {"unknown status": 1, "target before announcement": 1,
                                            "ambiguous date": 1}
+
+
+def test_xlsx_amounts_are_read_as_their_number_format_shows_them(tmp_path: Path) -> None:
+    """A number cell formatted €5,000,000 was read as USD 5,000,000; 5% as USD 0.05."""
+    import datetime as dt
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["title", "pledger", "target_countries", "value", "announced_date"])
+    rows = [("Euro", 5_000_000, "#,##0 [$€-x-euro2]"), ("Pound", 2_000_000, '"£"#,##0'),
+            ("Share", 0.05, "0%"), ("Millions", 12.5, '0.0 "M"'),
+            ("Dollars", 3_000_000, "[$$-409]#,##0"), ("Plain", 7_000_000, "#,##0")]
+    for i, (title, value, fmt) in enumerate(rows, start=2):
+        ws.append([title, "Org", "KEN", value, dt.date(2023, 3, 1)])
+        ws[f"D{i}"].number_format = fmt
+    wb.save(tmp_path / "formats.xlsx")
+    r = load_pledges(tmp_path / "formats.xlsx")
+    v = r.valid.set_index("title")
+    assert v.loc["Euro", "currency"] == "EUR" and v.loc["Pound", "currency"] == "GBP"
+    assert v.loc["Euro", "estimated_value_usd"] == pytest.approx(5e6 / _raw_emu_rate(2023))
+    assert v.loc["Millions", "estimated_value_usd"] == 12.5e6
+    assert v.loc["Dollars", "estimated_value_usd"] == 3e6
+    assert v.loc["Plain", "estimated_value_usd"] == 7e6  # no format: as before
+    assert "read as shown: '€ 5000000'" in v.loc["Euro", "notes"]
+    assert r.quarantine["reasons"].str.contains("a percentage is not an amount").tolist() == [True]
