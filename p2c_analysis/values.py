@@ -100,9 +100,9 @@ _RE_ANNOUNCE = re.compile(
     r"\b(?:renew(?:s|ed|ing)?|re-?announc(?:e|es|ed|ing|ement)|restat(?:e|es|ed|ing)"
     r"|reaffirm(?:s|ed|ing)?|reiterat(?:e|es|ed|ing)|re-?commit(?:s|ted|ting|ment)?)\b",
     re.IGNORECASE)
-_TOP_UP = re.compile(
+_TOP_UP = re.compile(  # before an amount of money: "another 500 towers" adds no money
     r"\b(?:additional|further|extra|another|adds?|added|adding|top[- ]?up(?: of)?|on top of)"
-    rf"\s+(?:an?\s+)?{_CURRENCY}?[0-9]", re.IGNORECASE)
+    rf"\s+(?:an?\s+)?{_CURRENCY}[0-9]", re.IGNORECASE)
 _IN_KIND_VALUE = re.compile(
     r"\b(?:in[- ]kind|airtime|donat(?:e|es|ed|ing|ion|ions)|equipment|devices?|hardware"
     r"|licen[cs]es?|vouchers?|hours)\b", re.IGNORECASE)
@@ -203,11 +203,19 @@ def _quote(text: str, m: re.Match) -> str:
     return ("..." if start else "") + snippet + "..."
 
 
+#: A word that turns the cue after it around ("not a re-announcement", "no equipment
+#: donation"), up to two words before it in the same clause.
+_NEGATED = re.compile(r"\b(?:not|no|never|non|nor|without)\b(?:[\s-]+[\w$€£]+){0,2}[\s-]*$",
+                      re.IGNORECASE)
+
+
 def _first_match(pattern: re.Pattern, cells: Iterable[tuple[str, str]]):
-    """(field name, match, text) of the first cell where ``pattern`` matches, else None."""
+    """(field name, match, text) of the first cell where ``pattern`` matches and is not
+    negated (:data:`_NEGATED`), else None."""
     for name, text in cells:
-        if text and (m := pattern.search(text)):
-            return name, m, text
+        for m in pattern.finditer(text or ""):
+            if not _NEGATED.search(text[max(0, m.start() - 40):m.start()]):
+                return name, m, text
     return None
 
 

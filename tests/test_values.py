@@ -342,3 +342,19 @@ def test_campaigns_come_in_the_order_they_ended(bundled) -> None:
                                       "P2C x AI for Good AI pledge drive", "sum of campaigns"]
     assert c["date_as_stated"].tolist()[:3] == ["2024-02-27", "2024-05-27", "2024-05"]
     assert pd.isna(c["date_as_stated"].iloc[-1])
+
+
+@pytest.mark.parametrize(("description", "basis"), [
+    # a negated cue is no cue: these pledges were taken out of the de-duplicated totals
+    ("This is a new pledge and not a re-announcement of earlier funds.", "total"),
+    ("Cash grant; no equipment donation is involved.", "total"),
+    # a count of towers or schools is no money on top of an earlier commitment
+    ("Builds another 500 towers and an additional 20 schools.", "total"),
+    # the cues themselves still count
+    ("We reaffirm our commitment to connect schools.", "re_announcement"),
+    ("An additional USD 20 million for rural sites.", "top_up"),
+    ("A donation of equipment to schools.", "in_kind"),
+])
+def test_basis_cues_are_not_read_when_negated_or_about_things(description, basis) -> None:
+    assert values.read_value_basis("USD 100 million", 100e6,
+                                   description=description).basis == basis
