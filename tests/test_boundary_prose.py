@@ -61,6 +61,9 @@ def test_one_pledge_without_a_value_reads_well(one_pledge):
     assert "No quantified deliverable in the 1 pledge. No other quantity was left unread." in \
         one_pledge["pledge_quality"]
     assert "No pledge has a recent report." in one_pledge["implementation_progress"]
+    assert "The pledge has a status as of" in one_pledge["implementation_progress"]
+    assert "None of the 1 pledge targets Nigeria;" in one_pledge["country_profile"]
+    assert "No pledge states a value." in one_pledge["pledge_quality"]
 
 
 def test_a_range_of_one_year_reads_well(tmp_path):
