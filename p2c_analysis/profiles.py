@@ -75,10 +75,12 @@ def coverage_beside_groups(pledges: pd.DataFrame, iso3: str, year: int,
     and its groups (:func:`groups`) from :func:`gaps.coverage_by_group`; column
     ``country_or_group`` names the row (the country's short name, or the group).
 
-    The first row is always the economy's. One outside the country table that no pledge names
-    (e.g. Anguilla, Niue: not World Bank economies, so no offline data) gets a row like the
-    table's rows for such economies: ``in_country_table`` False, no pledge and no USD allocated
-    (0), offline people, shares and ratios NaN (unknown)."""
+    The first row is always the economy's. One outside the country table (e.g. Anguilla, Niue:
+    not World Bank economies, so no offline data) gets a row of its own: ``in_country_table``
+    False, the pledges that reach it (by name or through a region or group, as
+    :func:`pledges_reaching` counts them) and those of them stating a value, USD allocated 0
+    when none reaches it and NaN (unknown: its share is not computed) otherwise, offline
+    people, shares and ratios NaN (unknown)."""
     mine = groups(iso3, year)
     kw = {"method": method, "include_global": include_global, "year": year}
     by_country = gaps.coverage_by_country(pledges, **kw)
@@ -87,8 +89,14 @@ def coverage_beside_groups(pledges: pd.DataFrame, iso3: str, year: int,
         columns={"group": "country_or_group"})
     row = by_country[by_country["iso3"].eq(iso3)]
     if row.empty:
+        targets = gaps.explode_targets(pledges, year=year)
+        ids = set(targets.loc[targets["iso3"].eq(iso3), "pledge_id"])
+        reaching = pledges[pledges["pledge_id"].isin(ids)]
+        n = len(reaching)
         row = by_country.iloc[:0].reindex([0]).assign(
-            iso3=iso3, in_country_table=False, pledges_targeting=0, pledges_with_value=0,
-            pledge_units=0.0, allocated_usd=0.0).astype(by_country.dtypes.to_dict())
+            iso3=iso3, in_country_table=False, pledges_targeting=n,
+            pledges_with_value=int(reaching["estimated_value_usd"].notna().sum()),
+            pledge_units=float("nan") if n else 0.0,
+            allocated_usd=float("nan") if n else 0.0).astype(by_country.dtypes.to_dict())
     row = row.assign(country_or_group=countries.country_name(iso3))
     return pd.concat([row, side], ignore_index=True)

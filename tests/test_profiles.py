@@ -36,13 +36,20 @@ def test_coverage_beside_groups_names_its_rows_country_or_group() -> None:
 
 def test_an_economy_without_wdi_data_has_its_own_first_row() -> None:
     """Niue, a SIDS that is not a World Bank economy, has no offline data: its row comes first
-    all the same (unknown values, nothing allocated), never World's row in its place."""
+    all the same (unknown values), never World's row in its place. It counts the pledges that
+    reach it (the SIDS pledge), as the profile's text and pledge table do: it said 0 beside
+    them; what is allocated to it is unknown (NaN), and 0 only when no pledge reaches it."""
     pledges = record.public_record("2026-12-01").pledges
     t = profiles.coverage_beside_groups(pledges, "NIU", 2024)
     first = t.iloc[0]
     assert first["iso3"] == "NIU" and first["country_or_group"] == "Niue"
     assert not first["in_country_table"]
-    assert first["pledges_targeting"] == 0 and first["allocated_usd"] == 0.0
+    reaching = profiles.pledges_reaching(pledges, "NIU", 2024)
+    assert first["pledges_targeting"] == len(reaching) == 1
+    assert first["pledges_with_value"] == reaching["estimated_value_usd"].notna().sum()
+    assert first["allocated_usd"] != first["allocated_usd"]  # NaN: unknown
+    none = profiles.coverage_beside_groups(pledges.iloc[:0], "NIU", 2024).iloc[0]
+    assert none["pledges_targeting"] == 0 and none["allocated_usd"] == 0.0
     for col in ("population", "offline", "usd_per_offline", "attention_ratio_usd", "usd_share"):
         assert first[col] != first[col], col  # NaN: unknown, not zero
     assert t["country_or_group"].tolist()[:3] == ["Niue", "World", "SIDS"]
