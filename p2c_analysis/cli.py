@@ -100,8 +100,17 @@ def summary(result: Any) -> str:
 def _render(args: argparse.Namespace) -> int:
     from p2c_analysis import planning
 
-    return _run(lambda: planning.plan_render(args.notebooks, _given_parameters(args)),
-                list(args.notebooks), args)
+    def plan() -> list:
+        given = _given_parameters(args)
+        specs = planning.plan_render(args.notebooks, given)
+        left = [n for n in planning.STANDARD_REPORTS if not args.notebooks and
+                given.get("pledges") and n not in {s.name for s in specs}]
+        for name in left:
+            print(f"p2c: {name} is left out: it compares two pledge tables, not one file "
+                  f"(render it with -p previous ... -p current ...)", file=sys.stderr)
+        return specs
+
+    return _run(plan, list(args.notebooks), args)
 
 
 def _batch(args: argparse.Namespace) -> int:

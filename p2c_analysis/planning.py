@@ -357,7 +357,8 @@ def plan_render(
     notebooks: Sequence[str | Path] | None, given: Mapping[str, Any] | None = None
 ) -> list[ReportSpec]:
     """Reports for ``p2c render``: each notebook once, however often it is named (by name or
-    path; none = :data:`STANDARD_REPORTS`).
+    path; none = :data:`STANDARD_REPORTS`, without the reports that cannot read one pledge file
+    when ``pledges`` is given: :func:`left_out_for_a_pledge_file`).
 
     Each given parameter goes to the notebooks that declare it; a name that none of them
     declares raises :class:`params.ParameterError`. All values are checked here, before
@@ -367,6 +368,8 @@ def plan_render(
     paths_ = list(dict.fromkeys(resolve_notebook(n).resolve()
                                 for n in (notebooks or STANDARD_REPORTS)))
     declared = {p: declared_parameters(p) for p in paths_}
+    if not notebooks and given.get("pledges"):  # the standard set on one's own pledge file
+        paths_ = [p for p in paths_ if p.stem not in left_out_for_a_pledge_file(declared[p], p)]
     for name, value in given.items():
         if name in RUNNER_PARAMETERS:
             raise P.ParameterError(name, value, "is set by the runner (use --out for the folder)")
@@ -395,6 +398,15 @@ def _mapping_has_a_file(given: Mapping[str, Any], specs: Sequence[ReportSpec]) -
         raise P.ParameterError("mapping", given["mapping"], "reads a pledge file, and no pledge "
                                                             "file is given (pledges, previous or "
                                                             "current)")
+
+
+def left_out_for_a_pledge_file(declared: Mapping[str, Any], notebook: Path) -> set[str]:
+    """``{notebook name}`` when a report of the standard set reads pledges but not a single
+    pledge file (``pledge_changes`` compares two tables: ``previous`` / ``current``): given
+    ``-p pledges FILE``, it would report on the bundled public record instead, without a word;
+    it is left out of the run (``p2c render`` says so)."""
+    reads_other = any(n in declared for n in P.PLEDGE_FILE_PARAMETERS if n != "pledges")
+    return {notebook.stem} if reads_other and "pledges" not in declared else set()
 
 
 def expand_values(name: str, text: str) -> list[str]:
