@@ -417,6 +417,20 @@ def members(group: str, as_of: object = None, include_scheduled: bool = False) -
     return list(_static_groups()[label])
 
 
+def unconfirmed_changes(group: str, as_of: object = None) -> pd.DataFrame:
+    """The changes to ``group`` (LDC, LLDC) still ``scheduled`` in the data although their date
+    is on or before ``as_of``: ``iso3, change, effective_date, note``. :func:`members` does not
+    apply them (nothing confirms they took effect), so a list as of that date may hold a
+    country that has since left it: a caller should say so."""
+    label = group if group in UN_GROUPS or group in _static_groups() else resolve_region(group)
+    if label not in UN_GROUPS:
+        return pd.DataFrame(columns=["iso3", "change", "effective_date", "note"])
+    ch = _group_changes()
+    due = ch[ch["group"].eq(label) & ch["status"].eq("scheduled")
+             & (ch["effective_date"] <= as_of_date(as_of))]
+    return due[["iso3", "change", "effective_date", "note"]].reset_index(drop=True)
+
+
 def memberships(
     groups: Iterable[str] | Mapping[str, Iterable[str]] | None = None, as_of: object = None
 ) -> dict[str, list[str]]:

@@ -12,6 +12,7 @@ import ast
 import csv
 import functools
 import re
+import sys
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -430,12 +431,29 @@ def expand_values(name: str, text: str) -> list[str]:
 
     values: list[str] = []
     for part in _country_names(parts):
+        _say_unconfirmed(part)
         try:
             members = list(countries.members(part))  # as of today
         except (KeyError, ValueError, LookupError):  # UnknownGroupError: not a group
             members = []
         values.extend(members or [part])
     return values
+
+
+def _say_unconfirmed(group: str) -> None:
+    """On stderr: the members of ``group`` as of today whose scheduled departure date has
+    passed without the data confirming it (:func:`countries.unconfirmed_changes`)."""
+    from p2c_analysis import countries
+
+    try:
+        due = countries.unconfirmed_changes(group)
+    except (KeyError, ValueError, LookupError):
+        return
+    for row in due.itertuples(index=False):
+        verb = "leave" if row.change == "leave" else "join"
+        print(f"p2c: note: {countries.country_name(row.iso3)} was scheduled to {verb} {group} "
+              f"on {row.effective_date}; the data do not confirm it, so it is rendered as a "
+              "member", file=sys.stderr)
 
 
 def _country_names(parts: list[str]) -> list[str]:

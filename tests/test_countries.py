@@ -147,3 +147,18 @@ def test_as_of_parsing():
     assert countries.as_of_date("2023-12-13") == dt.date(2023, 12, 13)
     with pytest.raises(ValueError, match="as_of"):
         countries.as_of_date("last year")
+
+
+def test_scheduled_changes_past_their_date_are_named_not_applied(capsys):
+    """Bangladesh, Lao PDR and Nepal were scheduled to leave the LDC list on 2026-11-24; the
+    data do not confirm it, so they stay members, and a batch over LDC says so."""
+    assert countries.unconfirmed_changes("LDC", "2026-11-23").empty
+    due = countries.unconfirmed_changes("LDC", "2026-11-24")
+    assert due["iso3"].tolist() == ["BGD", "LAO", "NPL"]
+    assert {"BGD", "LAO", "NPL"} <= set(countries.members("LDC", "2026-12-01"))
+    assert countries.unconfirmed_changes("SIDS", "2030-01-01").empty
+    from p2c_analysis import planning
+
+    capsys.readouterr()
+    planning.expand_values("country", "KEN,LLDC")
+    assert "scheduled" not in capsys.readouterr().err
