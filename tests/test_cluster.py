@@ -261,3 +261,17 @@ def test_fingerprint_differences_are_named():
         f"has different data: data/{first} differs")
     assert "different p2c_analysis code" in cluster.difference(mine, {**mine, "code": "z"})
     assert "Python" in cluster.difference(mine, {**mine, "python": "2.7"})
+
+
+def test_an_empty_as_of_is_the_run_s_day_on_a_cluster_too(dask_cluster, tmp_path):
+    lc, _client = dask_cluster
+    out = tmp_path / "out"
+    done = p2c("render", str(FIXTURES / "as_of.ipynb"), "--scheduler", lc.scheduler_address,
+               "--out", str(out), "--no-progress")
+    assert done.returncode == 0, done.stdout + done.stderr
+    (run_dir,) = runs(out)
+    m = json.loads((run_dir / "manifest.json").read_text())
+    (entry,) = m["reports"]
+    assert (run_dir / "as_of" / "as_of.txt").read_text() == m["run_day"]
+    assert entry["effective_parameters"]["as_of"] == m["run_day"]
+    assert "as_of" not in entry["parameters"]
