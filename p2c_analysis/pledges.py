@@ -874,6 +874,13 @@ def _match_columns(header: list[str], mapping: Mapping | None,
                               f"(columns: {_listing(header)})")
                 idx.append(lookup[norm(c)])
             used[name] = idx
+        # a file that marks its rows synthetic is read so whatever the mapping names
+        aliases = fields.column_aliases()
+        taken = {i for idx in used.values() for i in idx}
+        for i, h in enumerate(header):
+            if "is_synthetic" not in used and i not in taken and \
+                    aliases.get(fields.normalise_column(h)) == "is_synthetic":
+                used["is_synthetic"] = [i]
     else:
         aliases = fields.column_aliases()
         for i, h in enumerate(header):
@@ -1296,6 +1303,11 @@ class _RowSorter:
                 mapped[name] = vals[0]
             else:
                 mapped[name] = "; ".join(str(v) for v in vals if not parsing.is_not_stated(v))
+        if "is_synthetic" in self.consts and "is_synthetic" in self.used:
+            # synthetic when the mapping or the row says so: never read as real by a constant
+            with contextlib.suppress(parsing.ParseError):
+                if parsing.parse_bool(self.consts["is_synthetic"]):
+                    mapped["is_synthetic"] = True
         return mapped
 
     def _pledge_id(self, rec: dict, rownum: int, exact_dup: bool,

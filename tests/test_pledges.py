@@ -753,3 +753,22 @@ def test_xlsx_amounts_are_read_as_their_number_format_shows_them(tmp_path: Path)
     assert v.loc["Plain", "estimated_value_usd"] == 7e6  # no format: as before
     assert "read as shown: '€ 5000000'" in v.loc["Euro", "notes"]
     assert r.quarantine["reasons"].str.contains("a percentage is not an amount").tolist() == [True]
+
+
+def test_a_file_marking_rows_synthetic_is_never_read_as_real_through_a_mapping(
+        tmp_path: Path) -> None:
+    """The bundled platform mapping sets is_synthetic = false for every row; with a mapping
+    only mapped columns were read, so a synthetic export lost its marks (no banner)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Pledge Title", "Entity Name", "Estimated Value", "is_synthetic"])
+    ws.append(["A", "X", "USD 5 million", True])
+    ws.append(["B", "Y", "USD 6 million", False])
+    wb.save(tmp_path / "syn.xlsx")
+    for constant, expected in (("false", [True, False]), ("true", [True, True])):
+        m = tmp_path / f"m_{constant}.toml"
+        m.write_text('[columns]\ntitle = "Pledge Title"\npledger = "Entity Name"\n'
+                     f'value_as_stated = "Estimated Value"\n[constants]\nis_synthetic = '
+                     f"{constant}\n", encoding="utf-8")
+        r = load_pledges(tmp_path / "syn.xlsx", mapping=m)
+        assert r.valid["is_synthetic"].tolist() == expected and r.unused_columns == []
