@@ -124,6 +124,8 @@ def _pledged_by_basis(pledges: pd.DataFrame, scope: str, year: int, method: str,
                         "pledged_deduplicated_usd": g["dedup"].sum()}).reindex(
         [b for b in VALUE_BASES if b != "not_stated"], fill_value=0)
     out.loc[ALL] = [df["pos"].nunique(), df["stated"].sum(), df["dedup"].sum()]
+    if not np.isfinite(usd).any():  # no pledge states a value: pledged USD unknown, not 0
+        out[["pledged_stated_usd", "pledged_deduplicated_usd"]] = np.nan
     out["pledges_with_value"] = out["pledges_with_value"].astype("int64")
     out.index.name = "value_basis"
     return out.reset_index()

@@ -531,7 +531,9 @@ def headline_summary(pledges: pd.DataFrame) -> dict[str, float | int]:
     ``usd_already_counted``, ``usd_deduplicated``, ``pledges_counted_before``, and the USD
     resting on each caveat: ``usd_lower_bound``, ``usd_upper_bound``, ``usd_per_year_single``
     (annual amounts counted once), ``usd_per_year_times_years``, ``usd_in_kind``,
-    ``usd_top_up``, ``usd_inferred`` (basis is a guess)."""
+    ``usd_top_up``, ``usd_inferred`` (basis is a guess). With no pledge stating a value,
+    ``usd_stated``, ``usd_already_counted`` and ``usd_deduplicated`` are NaN (not known), not
+    0."""
     p = ensure_value_basis(pledges)
     usd = _usd(p)
     v = np.nan_to_num(usd)
@@ -548,6 +550,8 @@ def headline_summary(pledges: pd.DataFrame) -> dict[str, float | int]:
               "in_kind", "top_up"):
         out[f"usd_{b}"] = float(v[basis == b].sum())
     out["usd_inferred"] = float(v[p["value_basis_inferred"].to_numpy(bool)].sum())
+    if not out["pledges_with_value"]:  # nothing stated: unknown, never "USD 0"
+        out.update(usd_stated=np.nan, usd_already_counted=np.nan, usd_deduplicated=np.nan)
     return out
 
 

@@ -358,3 +358,17 @@ def test_campaigns_come_in_the_order_they_ended(bundled) -> None:
 def test_basis_cues_are_not_read_when_negated_or_about_things(description, basis) -> None:
     assert values.read_value_basis("USD 100 million", 100e6,
                                    description=description).basis == basis
+
+
+def test_no_stated_value_is_unknown_not_zero() -> None:
+    """A file whose pledges state no value read as 'Pledged USD 0 ... 0.0% of the need' and
+    'USD 0 / USD 0' on the front page."""
+    from p2c_analysis import needs
+
+    p = _small().assign(estimated_value_usd=np.nan)
+    hs = values.headline_summary(p)
+    assert hs["pledges_with_value"] == 0
+    assert all(np.isnan(hs[k]) for k in ("usd_stated", "usd_deduplicated", "usd_already_counted"))
+    nvp = needs.needs_vs_pledged(p)
+    assert nvp["pledged_stated_usd"].isna().all() and nvp["stated_share_low_pct"].isna().all()
+    assert values.headline_summary(_small())["usd_stated"] > 0
