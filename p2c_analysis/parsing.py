@@ -164,6 +164,7 @@ MONEY_QUALIFIERS = (
     ("no more than", "upper bound"), ("not more than", "upper bound"),
     ("not over", "upper bound"), ("not exceeding", "upper bound"), ("at most", "upper bound"),
     ("no less than", "lower bound"), ("not less than", "lower bound"),
+    ("or more", "lower bound"),  # found after the amount (parse_money), listed for the bases
     ("more than", "lower bound"), ("over", "lower bound"), ("at least", "lower bound"),
     ("in excess of", "lower bound"), ("above", "lower bound"), ("exceeding", "lower bound"),
     ("up to", "upper bound"), ("less than", "upper bound"), ("under", "upper bound"),
@@ -175,6 +176,14 @@ MONEY_QUALIFIERS = (
 _PER_YEAR = (r"(?:per\s+(?:year|annum)|a\s+year|each\s+year|every\s+year|annually|yearly"
              r"|/\s*(?:yr|year))")
 _DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?(\d{1,3}|[a-z]+)\s+years?"
+#: A rate per month or per quarter: made yearly (x 12, x 4) before the per-year rules.
+_PER_PERIOD = ((r"(?:per\s+month|a\s+month|each\s+month|every\s+month|monthly|/\s*(?:mo|month))",
+                12, "month"),
+               (r"(?:per\s+quarter|a\s+quarter|each\s+quarter|every\s+quarter|quarterly"
+                r"|/\s*(?:qtr|quarter))", 4, "quarter"))
+#: A span of years after an amount ("over 2024-2028", "from 2024 to 2028"): its length in years.
+_YEAR_SPAN = (r"(?:over|for|during|from|in|between)?\s*((?:19|20)\d\d)\s*(?:-|–|to|and)\s*"
+              r"((?:19|20)\d\d)")
 _NEGATIVE_DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?[-−–]\s*\d+\s+years?"
 
 
@@ -185,7 +194,8 @@ class Money:
     ``amount`` is in units of ``currency`` (ISO 4217, ``None`` = not stated) and is the total
     the pledge is taken to be worth (see the module docstring for per-year rates).
     ``usd_stated`` is an explicit US-dollar figure given alongside another currency.
-    ``note`` says in words how the text was read (empty when plain).
+    ``range_high``: the upper end of a stated range (``amount`` is its lower end); ``None``
+    when no range is stated. ``note`` says in words how the text was read (empty when plain).
     """
 
     amount: float
@@ -196,6 +206,7 @@ class Money:
     years: int | None = None
     multiplied: bool = False
     note: str = ""
+    range_high: float | None = None
 
 
 def _to_number(num: str) -> float:
@@ -409,7 +420,7 @@ def parse_money(value: object) -> Money | None:
     qualifier = None
     head = main[: match.start()].lower()
     for word, meaning in MONEY_QUALIFIERS:
-        if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", head):
+        if word != "or more" and re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", head):
             qualifier = word
             notes.append(f"'{word}': {meaning}")
             break
@@ -419,7 +430,17 @@ def parse_money(value: object) -> Money | None:
     tail = main[match.end():].lower()
     if re.search(_NEGATIVE_DURATION, tail):
         raise ParseError("negative value", text, "negative number of years")
+    if qualifier is None and re.match(r"\s*(?:or|and)\s+(?:more|above|over)\b|\s*\+", tail):
+        qualifier = "or more"  # "USD 5 billion or more": a floor
+        notes.append("'or more': lower bound")
     per_year = bool(re.search(_PER_YEAR, tail))
+    for pattern, times, period in _PER_PERIOD:  # "USD 1 million per month": x 12 a year
+        if not per_year and re.search(pattern, tail):
+            notes.append(f"stated per {period} ({amount:,.0f}); {times} a year")
+            amount, per_year = amount * times, True
+            if usd_stated is not None:
+                usd_stated = usd_stated * times
+            break
     years: int | None = None
     multiplied = False
     # the duration: after the amount, else in a parenthetical remark ("similar over next
@@ -434,6 +455,9 @@ def parse_money(value: object) -> Money | None:
     if dur:
         word = dur.group(1)
         years = int(word) if word.isdigit() else _WORD_NUMBERS.get(word)
+    elif per_year and (span := re.search(_YEAR_SPAN, tail)) and \
+            0 <= int(span.group(2)) - int(span.group(1)) < 100:
+        years = int(span.group(2)) - int(span.group(1)) + 1  # "over 2024-2028": 5 years
     if per_year and years:
         annual = amount
         amount = amount * years
@@ -456,6 +480,7 @@ def parse_money(value: object) -> Money | None:
     return Money(
         amount=float(amount), currency=currency, usd_stated=usd_stated, qualifier=qualifier,
         per_year=per_year, years=years, multiplied=multiplied, note="; ".join(notes),
+        range_high=None if hi is None else float(hi),
     )
 
 

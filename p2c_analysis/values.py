@@ -310,6 +310,9 @@ def read_value_basis(
         return done("per_year_single", False,
                     "a yearly amount with no duration: the annual amount is counted once")
     qualifier = money.qualifier if money is not None else None
+    if money is not None and money.range_high is not None and qualifier not in UPPER_BOUND_WORDS:
+        return done("lower_bound", False, f"a range stated ({money.amount:,.0f} to "
+                                          f"{money.range_high:,.0f}): its lower end is taken")
     if qualifier in LOWER_BOUND_WORDS:
         return done("lower_bound", False, f"'{qualifier}' before the amount")
     if qualifier in UPPER_BOUND_WORDS:

@@ -587,3 +587,25 @@ def test_negated_bounds(text, qualifier, basis) -> None:
 
     assert parsing.parse_money(text).qualifier == qualifier
     assert values.read_value_basis(text, 5e6).basis == basis
+
+
+@pytest.mark.parametrize(("text", "amount", "basis"), [
+    # a rate per month or quarter was read as the whole pledge
+    ("USD 1 million per month for 2 years", 24e6, "per_year_times_years"),
+    ("USD 5 million per quarter for 3 years", 60e6, "per_year_times_years"),
+    ("USD 2 million monthly", 24e6, "per_year_single"),
+    # a yearly amount over a span of years was not multiplied
+    ("USD 200 million per year over 2024-2028", 1e9, "per_year_times_years"),
+    ("USD 200 million a year from 2024 to 2028", 1e9, "per_year_times_years"),
+    # a range and "or more" are floors, not firm totals
+    ("USD 5-10 million", 5e6, "lower_bound"),
+    ("USD 5 billion or more", 5e9, "lower_bound"),
+    ("USD 5 million+", 5e6, "lower_bound"),
+    ("one or more projects worth USD 5 million", 5e6, "total"),
+])
+def test_rates_ranges_and_floors(text, amount, basis) -> None:
+    from p2c_analysis import values
+
+    m = parsing.parse_money(text)
+    assert m.amount == pytest.approx(amount)
+    assert values.read_value_basis(text, m.amount).basis == basis

@@ -169,7 +169,8 @@ def test_every_basis_has_a_description() -> None:
 
 @pytest.mark.parametrize("word", sorted(values.LOWER_BOUND_WORDS | values.UPPER_BOUND_WORDS))
 def test_bound_words_are_the_qualifiers_parse_money_reads(word) -> None:
-    assert parsing.parse_money(f"{word} $5 million").qualifier == word
+    text = f"$5 million {word}" if word == "or more" else f"{word} $5 million"  # after, or before
+    assert parsing.parse_money(text).qualifier == word
 
 
 # --- the loader hook -----------------------------------------------------------------------------
