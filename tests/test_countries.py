@@ -162,3 +162,13 @@ def test_scheduled_changes_past_their_date_are_named_not_applied(capsys):
     capsys.readouterr()
     planning.expand_values("country", "KEN,LLDC")
     assert "scheduled" not in capsys.readouterr().err
+
+
+def test_mena_in_a_pledge_is_not_the_world_bank_region_with_afghanistan_and_pakistan():
+    """The World Bank's FY26 region adds Afghanistan and Pakistan; Ooredoo Group's MENA fibre
+    pledge allocated 54% of its USD 500 M to them (and counted AFG's share as LDC money)."""
+    for alias in ("MENA", "Middle East and North Africa"):
+        label = countries.resolve_region(alias)
+        members = set(countries.members(label))
+        assert {"EGY", "SAU", "MAR", "QAT"} <= members and not {"AFG", "PAK"} & members
+    assert {"AFG", "PAK"} <= set(countries.members("WB Middle East & North Africa"))
