@@ -181,6 +181,15 @@ def history(iso3: str, year: int = LATEST_YEAR, method: str = "linear") -> pd.Da
     return rows.sort_values("year")
 
 
+def observed_only(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows of :func:`history` with the imputed Internet values (and offline people) blanked:
+    the observations, beside every year's population (a trend rests on observations; its
+    projection holds the latest population, not the one of the last observed year)."""
+    imputed = rows["imputed"].to_numpy(bool)
+    return rows.assign(internet_pct=rows["internet_pct"].where(~imputed),
+                       offline=rows["offline"].where(~imputed))
+
+
 def without_data(year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFrame:
     """Economies with no internet value to rest on in ``year`` (none observed up to then):
     ``iso3, name, population``, largest first. They are left out of offline totals."""

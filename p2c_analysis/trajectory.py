@@ -343,7 +343,9 @@ def connectivity_trend(
 
     Keys: ``last_year, last_internet_pct, last_population, last_offline, window, n_years,
     slope_pp_per_year, pop_growth_per_year`` (compound, over the window), ``horizon_year,
-    internet_pct_horizon`` (capped 0-100), ``population_horizon`` (per ``population`` rule),
+    internet_pct_horizon`` (capped 0-100), ``population_horizon`` (per ``population`` rule:
+    ``"hold"`` keeps the latest known population, of ``population_year``, which may be later
+    than the last internet value), ``population_year``,
     ``offline_horizon`` (persons), ``target_pct, target_year`` (int, or ``"not before 2050"``;
     NaN-free), ``target_year_exact`` (float; NaN when not reached by 2050), ``kind``.
     Needs at least 2 years with a value in the window (else slope NaN, target "not before
@@ -369,11 +371,14 @@ def connectivity_trend(
         span = pw["year"].iloc[-1] - pw["year"].iloc[0]
         growth = (pw["population"].iloc[-1] / pw["population"].iloc[0]) ** (1 / span) - 1
     last_pop = float(last["population"])
+    known_pop = s.dropna(subset=["population"])
+    latest = known_pop.iloc[-1] if not known_pop.empty else last  # e.g. 2024 beside a 2017 value
+    pop_year, pop_now = int(latest["year"]), float(latest["population"])
     pct_h = float(np.clip(last["internet_pct"] + slope * (horizon_year - ly), 0, 100))
     if population == "grow" and np.isfinite(growth):
-        pop_h = last_pop * (1 + growth) ** (horizon_year - ly)
+        pop_h = pop_now * (1 + growth) ** (horizon_year - pop_year)
     else:
-        pop_h = last_pop
+        pop_h = pop_now
     above = (obs["internet_pct"] >= target_pct).to_numpy()
     if above[-1]:  # reached: first year of the trailing run of years at or above the target
         below = np.flatnonzero(~above)
@@ -394,7 +399,8 @@ def connectivity_trend(
         "window": int(window), "n_years": int(len(win)), "slope_pp_per_year": slope,
         "pop_growth_per_year": growth, "population_rule": population,
         "horizon_year": int(horizon_year), "internet_pct_horizon": pct_h,
-        "population_horizon": pop_h, "offline_horizon": pop_h * (1 - pct_h / 100),
+        "population_horizon": pop_h, "population_year": pop_year,
+        "offline_horizon": pop_h * (1 - pct_h / 100),
         "target_pct": float(target_pct), "target_year": t_year,
         "target_year_exact": t_exact, "kind": KIND,
     }

@@ -167,3 +167,18 @@ def test_projection_band_starts_at_last_observation():
     assert band["central"].tolist() == [42.0, 44.0, 46.0]
     assert band["low"].tolist() == [42.0, 43.0, 44.0]
     assert band["high"].tolist() == [42.0, 45.0, 48.0]
+
+
+def test_a_projection_holds_the_latest_population_not_that_of_the_last_observation() -> None:
+    """South Sudan's last Internet value is from 2019: its 2030 offline people were computed on
+    the 2019 population (8.74 M), not the 2024 one the profile states."""
+    from p2c_analysis import connectivity
+
+    h = connectivity.history("SSD", 2024)
+    t = trajectory.connectivity_trend(connectivity.observed_only(h), window=5)
+    pop_2024 = float(h.loc[h["year"].eq(2024), "population"].iloc[0])
+    assert t["last_year"] < 2024 and t["population_year"] == 2024
+    assert t["offline_horizon"] == pytest.approx(pop_2024 * (1 - t["internet_pct_horizon"] / 100))
+    observed = h[~h["imputed"] & h["internet_pct"].notna()]
+    assert trajectory.connectivity_trend(observed, window=5)["slope_pp_per_year"] == \
+        pytest.approx(t["slope_pp_per_year"])  # the trend itself rests on the same observations
