@@ -169,7 +169,10 @@ def history(iso3: str, year: int = LATEST_YEAR, method: str = "linear") -> pd.Da
     units as there). An economy the WDI files do not cover (e.g. Anguilla, Niue: SIDS that
     are not World Bank economies) gets its rows all the same, with every value missing
     (``population``, ``internet_pct``, ``offline`` NaN, ``source_year`` NA, ``imputed``
-    False): it has no value to rest on, and none is invented."""
+    False): it has no value to rest on, and none is invented. ``iso3`` may be any name or code
+    :func:`countries.resolve` knows; an unknown one raises ``UnknownCountryError`` (it used to
+    give 25 empty rows, as for a real economy without data)."""
+    iso3 = countries.resolve(iso3)
     cy = _country_year(method)
     rows = cy[cy["iso3"].eq(iso3) & cy["year"].le(year)]
     if rows.empty and year >= FIRST_YEAR:

@@ -448,5 +448,8 @@ def memberships(
 
 
 def groups_of(iso3: str, as_of: object = None) -> list[str]:
-    """The standard groups (:data:`STANDARD_GROUPS`) an economy belongs to as of a date."""
+    """The standard groups (:data:`STANDARD_GROUPS`) an economy belongs to as of a date.
+    ``iso3`` may be any name or code :func:`resolve` knows ("ken", "Kenya"); an unknown one
+    raises :class:`UnknownCountryError` (it used to give no group, as for a real economy)."""
+    iso3 = resolve(iso3)
     return [g for g in STANDARD_GROUPS if iso3 in set(members(g, as_of))]

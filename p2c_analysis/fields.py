@@ -326,6 +326,8 @@ def _column(f: Field) -> pa.Column:
         checks.append(pa.Check.isin(list(f.allowed)))
     if f.name == "estimated_value_usd":
         checks.append(pa.Check.ge(0))
+        checks.append(pa.Check(lambda s: ~np.isinf(s.astype("float64")),
+                               error="not finite (inf)"))
     if f.name == "entity_country":
         checks.append(pa.Check.str_matches(r"^[A-Z]{3}$"))
     return pa.Column(

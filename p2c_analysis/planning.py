@@ -336,12 +336,17 @@ def safe_name(text: Any, max_len: int = 80) -> str:
     return name
 
 
+#: Names in a run folder that are the run's own (a report named so gets ``-2``).
+RUN_FOLDER_NAMES = frozenset({"logs", "manifest.json", "index.html", "latest", ".kernels"})
+
+
 def _unique_names(specs: list[ReportSpec]) -> list[ReportSpec]:
     """Second and later reports with the same folder name get ``-2``, ``-3``... (compared
     without case: ``KEN`` and ``ken`` are one folder on macOS and Windows), never a name
-    another report already has."""
+    another report already has, nor one of the run folder's own (:data:`RUN_FOLDER_NAMES`:
+    a notebook named ``logs`` crashed the run)."""
     taken = {s.name.lower() for s in specs}
-    seen: set[str] = set()
+    seen: set[str] = set(RUN_FOLDER_NAMES)
     out = []
     for spec in specs:
         name, n = spec.name, 1

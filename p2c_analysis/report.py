@@ -53,7 +53,7 @@ GROUPS_SOURCE = (
     "groups FY26, ITU-D regions"
 )
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#!|~$])")  # "$": no maths in JupyterLab
 
 
 # --- escaping --------------------------------------------------------------------------------
@@ -61,7 +61,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#!|~])")
 
 def escape(text: object) -> str:
     """Untrusted text made safe for inline Markdown/HTML output: line breaks become spaces,
-    Markdown punctuation (``\\ ` * _ { } [ ] # ! | ~``) is backslash-escaped, then the
+    Markdown punctuation (``\\ ` * _ { } [ ] # ! | ~ $``) is backslash-escaped, then the
     text is HTML-escaped (``<``, ``>``, ``&``, quotes), so it shows as typed and never becomes
     markup, a link or an image. Missing values give ``"n/a"``."""
     if is_missing(text):
@@ -478,6 +478,8 @@ def show(fig) -> None:
 # --- output files ----------------------------------------------------------------------------
 
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+#: Table names a report writes itself: a table of that name would be overwritten.
+RESERVED_TABLES = frozenset({"columns"})
 
 
 def write_tables(output_dir: str | Path, tables: Mapping[str, pd.DataFrame]) -> list[Path]:
@@ -491,6 +493,9 @@ def write_tables(output_dir: str | Path, tables: Mapping[str, pd.DataFrame]) -> 
     for name in tables:
         if not _TABLE_NAME.match(name) or name in {".", ".."}:
             raise ValueError(f"write_tables: table name {name!r} is not a plain file name")
+        if name.removesuffix(".csv") in RESERVED_TABLES:
+            raise ValueError(f"write_tables: table name {name!r} is the report's own "
+                             f"(its column docs); choose another")
     if not str(output_dir):
         return []
     out_dir = Path(output_dir)

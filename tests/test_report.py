@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -376,3 +377,33 @@ def test_an_analysis_date_in_the_future_is_flagged(bundled):
     assert "is after today" not in report.header_text("P", bundled, None,
                                                       {"as_of": "2024-06-30"})
     assert "is after today" not in report.header_text("P", bundled, None, {"year": 2024})
+
+
+def test_api_edges_found_by_a_hunt(tmp_path):
+    from p2c_analysis import connectivity, countries, planning
+    from p2c_analysis.fields import PledgeTableError
+
+    # names and lower case resolve; an unknown code is an error, not "no group" / empty rows
+    assert countries.groups_of("ken") == countries.groups_of("Kenya") == \
+        countries.groups_of("KEN")
+    with pytest.raises(countries.UnknownCountryError):
+        countries.groups_of("XXX")
+    assert connectivity.history("Kenya", 2024)["iso3"].eq("KEN").all()
+    with pytest.raises(countries.UnknownCountryError):
+        connectivity.history("XXX", 2024)
+    # "$" in pledge text is no maths in JupyterLab
+    assert report.escape("USD $5 and $10") == "USD \\$5 and \\$10"
+    # a table named like the report's own column docs would be overwritten
+    with pytest.raises(ValueError, match="the report's own"):
+        report.write_tables(tmp_path, {"columns": pd.DataFrame({"a": [1]})})
+    # an infinite value is refused where the schema checks a table
+    from p2c_analysis import gaps, record
+
+    p = record.public_record("2026-12-01").pledges.copy()
+    p.loc[p.index[0], "estimated_value_usd"] = float("inf")
+    with pytest.raises(PledgeTableError, match="not finite"):
+        gaps.allocate(p)
+    # a notebook named like the run folder's own files gets another folder name
+    specs = planning._unique_names([planning.ReportSpec("logs", Path("a"), {}),
+                                    planning.ReportSpec("manifest.json", Path("b"), {})])
+    assert [s.name for s in specs] == ["logs-2", "manifest.json-2"]
