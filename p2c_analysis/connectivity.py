@@ -88,6 +88,14 @@ def _impute(obs: pd.DataFrame, method: str) -> tuple[pd.DataFrame, pd.DataFrame,
     return values, left, right
 
 
+def _checked_method(method: str) -> str:
+    """``method`` when it is one of :data:`IMPUTATION_METHODS`; ``ValueError`` naming them
+    otherwise (it was a bare ``KeyError: 'cubic'``)."""
+    if method not in IMPUTATION_METHODS:
+        raise ValueError(f"method={method!r}: expected one of {', '.join(IMPUTATION_METHODS)}")
+    return method
+
+
 @cache.derived("connectivity.country_year")
 def _country_year(method: str) -> pd.DataFrame:
     econ = economies()
@@ -137,16 +145,19 @@ def country_year(method: str = "linear") -> pd.DataFrame:
     ``method`` (see :data:`IMPUTATION_METHODS`; checked by ``params``, an unknown one is a
     ``KeyError``). Returns a copy.
     """
-    return _country_year(method).copy()
+    return _country_year(_checked_method(method)).copy()
 
 
 def for_year(year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFrame:
     """:func:`country_year` for one year (``FIRST_YEAR..LATEST_YEAR``, checked by ``params``;
-    another is a ``KeyError``), one row per economy."""
-    cy = _country_year(method)
+    another is a ``KeyError``; ``"2024"`` is 2024), one row per economy."""
+    if isinstance(year, str) and year.strip().isdigit():
+        year = int(year)
+    cy = _country_year(_checked_method(method))
     rows = cy.index[cy["year"].eq(year)]
     if rows.empty:
-        raise KeyError(f"no connectivity data for the year {year!r}")
+        raise KeyError(f"no connectivity data for the year {year!r} "
+                       f"(years {FIRST_YEAR}-{LATEST_YEAR})")
     return cy.loc[rows].reset_index(drop=True)
 
 
@@ -173,7 +184,7 @@ def history(iso3: str, year: int = LATEST_YEAR, method: str = "linear") -> pd.Da
     :func:`countries.resolve` knows; an unknown one raises ``UnknownCountryError`` (it used to
     give 25 empty rows, as for a real economy without data)."""
     iso3 = countries.resolve(iso3)
-    cy = _country_year(method)
+    cy = _country_year(_checked_method(method))
     rows = cy[cy["iso3"].eq(iso3) & cy["year"].le(year)]
     if rows.empty and year >= FIRST_YEAR:
         years = range(FIRST_YEAR, min(year, LATEST_YEAR) + 1)

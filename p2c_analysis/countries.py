@@ -436,14 +436,17 @@ def memberships(
 ) -> dict[str, list[str]]:
     """``{label: sorted ISO3}`` for several groups as of a date (see :func:`members`).
 
-    ``groups``: labels (default :data:`STANDARD_GROUPS`), or a mapping ``{label: [iso3, ...]}``
-    for custom lists, taken as given (deduplicated, sorted). Members need not have data: a
+    ``groups``: labels (default :data:`STANDARD_GROUPS`; one label alone is one group), or a
+    mapping ``{label: [iso3, ...]}`` for custom lists (names and lower case resolved with
+    :func:`resolve`, an unknown one raises; deduplicated, sorted). Members need not have data: a
     caller counting economies intersects with its own table (e.g. the Holy See is in ITU Europe
     but not a WDI economy)."""
     if groups is None:
         groups = STANDARD_GROUPS
-    if isinstance(groups, Mapping):
-        return {str(k): sorted({str(x) for x in v}) for k, v in groups.items()}
+    if isinstance(groups, str):  # one label: "LDC" is a group, not the groups "L", "D", "C"
+        groups = [groups]
+    if isinstance(groups, Mapping):  # custom lists: any name or code resolve() knows
+        return {str(k): sorted({resolve(x) for x in v}) for k, v in groups.items()}
     return {str(g): members(str(g), as_of) for g in groups}
 
 

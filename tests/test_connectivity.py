@@ -64,7 +64,7 @@ def test_none_method_keeps_only_observations():
 
 def test_unknown_method_or_year_fails_loudly():
     # params checks both before any report runs; called directly, nothing is silently filled
-    with pytest.raises(KeyError, match="spline"):
+    with pytest.raises(ValueError, match="spline.*expected one of"):
         connectivity.country_year("spline")
     with pytest.raises(KeyError, match="1990"):
         connectivity.for_year(1990)
@@ -152,3 +152,17 @@ def test_history_of_an_economy_outside_the_wdi_files_is_all_missing() -> None:
     assert h[["population", "internet_pct", "offline"]].isna().all().all()
     assert h[["source_year", "source_year_after"]].isna().all().all()
     assert kenya["internet_pct"].notna().all()  # an economy with data is unchanged
+
+
+def test_interactive_arguments_that_used_to_fail_obscurely() -> None:
+    """aggregate("LDC") took the groups 'L', 'D' and 'C'; a bad method was KeyError: 'cubic';
+    the year "2024" had no data; a custom list of names counted no economy."""
+    from p2c_analysis import connectivity
+
+    one = connectivity.aggregate("LDC", 2024)
+    assert one["group"].tolist() == ["LDC"] and one["n_countries"].iloc[0] > 40
+    with pytest.raises(ValueError, match="method='cubic': expected one of linear"):
+        connectivity.aggregate(year=2024, method="cubic")
+    assert len(connectivity.for_year("2024")) == len(connectivity.for_year(2024))
+    mine = connectivity.aggregate({"mine": ["Kenya", "ug", "TZA"]}, 2024)
+    assert mine["n_countries"].iloc[0] == 3
