@@ -438,15 +438,16 @@ def memberships(
 
     ``groups``: labels (default :data:`STANDARD_GROUPS`; one label alone is one group), or a
     mapping ``{label: [iso3, ...]}`` for custom lists (names and lower case resolved with
-    :func:`resolve`, an unknown one raises; deduplicated, sorted). Members need not have data: a
-    caller counting economies intersects with its own table (e.g. the Holy See is in ITU Europe
-    but not a WDI economy)."""
+    :func:`try_resolve`, other codes kept as given; deduplicated, sorted). Members need not
+    have data: a caller counting economies intersects with its own table (e.g. the Holy See
+    is in ITU Europe but not a WDI economy)."""
     if groups is None:
         groups = STANDARD_GROUPS
     if isinstance(groups, str):  # one label: "LDC" is a group, not the groups "L", "D", "C"
         groups = [groups]
-    if isinstance(groups, Mapping):  # custom lists: any name or code resolve() knows
-        return {str(k): sorted({resolve(x) for x in v}) for k, v in groups.items()}
+    if isinstance(groups, Mapping):  # custom lists: names and codes resolve() knows, else as is
+        return {str(k): sorted({try_resolve(x) or str(x) for x in v})
+                for k, v in groups.items()}
     return {str(g): members(str(g), as_of) for g in groups}
 
 
