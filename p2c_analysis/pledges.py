@@ -93,7 +93,12 @@ import pandas as pd
 from defusedxml import DefusedXmlException
 
 from p2c_analysis import countries, fields, fx, parsing, paths, values, vocabulary
-from p2c_analysis.export import OutputPathError, check_output_path, write_table
+from p2c_analysis.export import (
+    FORMULA_PREFIXES,
+    OutputPathError,
+    check_output_path,
+    write_table,
+)
 from p2c_analysis.limits import (
     MAX_PLEDGE_USD,
     InputFileError,
@@ -894,6 +899,16 @@ def _match_columns(header: list[str], mapping: Mapping | None,
 
 # --- one row -----------------------------------------------------------------------------------
 
+def _unneutralised(value: object) -> object:
+    """A text cell that an export neutralised (``'=cmd``: a ``'`` before a character a
+    spreadsheet would run) back to its text (``=cmd``), so an export of this package reads back
+    to the same table; it is neutralised again whenever it is written."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and \
+            value[1] in FORMULA_PREFIXES:
+        return value[1:]
+    return value
+
+
 def _cell_text(value: object) -> str:
     """Source cell as text for the raw record / duplicate detection."""
     if value is None:
@@ -1411,6 +1426,7 @@ def load_pledges(
     quarantine: list[dict] = []
     n_read = 0
     for rownum, cells in table.rows:
+        cells = [_unneutralised(c) for c in cells]
         texts = [_cell_text(c).strip() for c in cells]
         if not any(texts):
             continue

@@ -772,3 +772,19 @@ def test_a_file_marking_rows_synthetic_is_never_read_as_real_through_a_mapping(
                      f"{constant}\n", encoding="utf-8")
         r = load_pledges(tmp_path / "syn.xlsx", mapping=m)
         assert r.valid["is_synthetic"].tolist() == expected and r.unused_columns == []
+
+
+def test_neutralised_cells_read_back_as_their_text(tmp_path: Path) -> None:
+    """check-pledges writes '=cmd for =cmd (so no spreadsheet runs it); reading that output
+    again kept the apostrophe in titles, pledgers and notes."""
+    from p2c_analysis.pledges import check_pledges_cli
+
+    src = tmp_path / "src.csv"
+    src.write_text("title,pledger,notes,value\n=HYPERLINK(1),+Org,-note,USD 5 million\n",
+                   encoding="utf-8")
+    for suffix in (".csv", ".xlsx"):
+        out = tmp_path / f"out{suffix}"
+        assert check_pledges_cli(src, out=out) == 0
+        again = load_pledges(out).valid.iloc[0]
+        assert (again["title"], again["pledger"]) == ("=HYPERLINK(1)", "+Org")
+        assert again["notes"].startswith("-note")
