@@ -26,6 +26,9 @@ def test_without_imputation_the_headline_says_who_is_not_counted(tmp_path):
     cov, imp, nd = _pct(text.split("For ")[-1])
     assert nd > 1 and imp == 0 and abs(cov + imp + nd - 100) < 0.15
     assert "of the world's population (" not in text  # the share is of those with a value
+    page = html.unescape(re.sub(r"<[^>]+>", "", (folder / "connectivity_gap.html").read_text(
+        encoding="utf-8")))
+    assert "the change is not like for like" in " ".join(page.split())
 
 
 def test_with_imputation_every_economy_is_counted(tmp_path):
