@@ -88,8 +88,10 @@ def status_distribution(pledges: pd.DataFrame, by: str | None = None) -> pd.Data
 
 
 def _flags(pledges: pd.DataFrame, as_of: object, window_months: int) -> pd.DataFrame:
-    if window_months <= 0:
-        raise ValueError(f"window_months={window_months}: must be a positive number of months")
+    if isinstance(window_months, bool) or not float(window_months).is_integer() or \
+            window_months <= 0:  # 1.5 was taken as 1 without a word
+        raise ValueError(f"window_months={window_months}: must be a whole positive number of "
+                         "months")
     when = as_of_timestamp(as_of)
     start = when - pd.DateOffset(months=int(window_months))
     rep = pledges["last_report_date"]

@@ -667,12 +667,15 @@ def start(title: str | None = None, **parameters: Any) -> Report:
         r.write(**{SET_ASIDE_TABLE: loaded.quarantine})
     if "country_name" in fill:
         r.country_name = fill["country_name"]
+    from IPython import get_ipython
     from IPython.display import display
 
-    if loaded is not None:
-        display(header(text, loaded.valid, values["pledges"], values,
-                       quarantined=len(loaded.quarantine), mapping=values.get("mapping"),
-                       unused_columns=loaded.unused_columns))
+    shown = header(text, loaded.valid, values["pledges"], values,
+                   quarantined=len(loaded.quarantine), mapping=values.get("mapping"),
+                   unused_columns=loaded.unused_columns) if loaded is not None \
+        else header(text, parameters=values)
+    if get_ipython() is None:  # a plain Python session: the text, not "<...Markdown object>"
+        print(shown.data)
     else:
-        display(header(text, parameters=values))
+        display(shown)
     return r

@@ -139,3 +139,10 @@ def test_a_table_outside_the_schema_is_refused_when_called():
         progress.traffic_lights(p, AS_OF)
     with pytest.raises(PledgeTableError, match="last_report_date"):
         progress.overdue(_pledges().drop(columns="last_report_date"), AS_OF)
+
+
+def test_a_window_of_a_fraction_of_a_month_is_refused():
+    with pytest.raises(ValueError, match="whole positive number of months"):
+        progress.reporting_compliance(_pledges(), AS_OF, 1.5)
+    assert progress.reporting_compliance(_pledges(), AS_OF, 12.0).equals(
+        progress.reporting_compliance(_pledges(), AS_OF, 12))

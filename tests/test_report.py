@@ -407,3 +407,14 @@ def test_api_edges_found_by_a_hunt(tmp_path):
     specs = planning._unique_names([planning.ReportSpec("logs", Path("a"), {}),
                                     planning.ReportSpec("manifest.json", Path("b"), {})])
     assert [s.name for s in specs] == ["logs-2", "manifest.json-2"]
+
+
+def test_start_in_a_plain_python_session_prints_the_header_text(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "from p2c_analysis import report; "
+                           "report.start('T {year}', year=2024, output_dir='')"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "## T 2024" in done.stdout and "Markdown object" not in done.stdout
