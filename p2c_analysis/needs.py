@@ -29,6 +29,7 @@ Rules:
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,14 @@ def _load_needs(p: Path, _mtime_ns: int) -> pd.DataFrame:
         if out[c].dtype == object or str(out[c].dtype).startswith(("str", "string")):
             out[c] = out[c].replace("", pd.NA).astype("string")
     return out
+
+
+def deadline(target: object) -> int | None:
+    """The year an estimate's target is set for (``"... by 2021"`` -> 2021; the last "by YYYY"
+    of the text); ``None`` when it states none. A report flags an estimate whose year had
+    passed before the pledges it is set beside ("143.9% of the need" of a 2021 target)."""
+    found = re.findall(r"\bby\s+((?:19|20)\d\d)\b", str(target or ""))
+    return int(found[-1]) if found else None
 
 
 def _shares(df: pd.DataFrame) -> pd.DataFrame:

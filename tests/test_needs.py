@@ -131,3 +131,12 @@ def test_include_global_spreads_global_pledges_over_africa_too() -> None:
     assert spread["pledges_with_value"] == 3
     world = needs.needs_vs_pledged(_pledges(), year=2024, include_global=True)
     assert (world.loc[world["scope"] == "World", "pledged_stated_usd"] == 16e9).all()
+
+
+def test_deadline_of_an_estimate_is_read_from_its_target() -> None:
+    assert needs.deadline("double broadband connectivity in Africa by 2021") == 2021
+    assert needs.deadline("universal meaningful connectivity by 2030") == 2030
+    assert needs.deadline("connect the next 1.5 bn people") is None
+    assert needs.deadline(None) is None
+    n = needs.load_needs()
+    assert sorted({needs.deadline(t) for t in n["target"]} - {None}) == [2021, 2030]
