@@ -89,13 +89,34 @@ def track(path: str | Path) -> Path:
     """
     p = Path(path).resolve()
     _FILES_READ[str(p)] = p
+    if str(p) not in _STATE_AT_READ:  # the file as it was when first read in this process
+        _STATE_AT_READ[str(p)] = _state(p)
     return p
+
+
+#: ``{path: (size, mtime_ns)}`` of each tracked file when it was first read in this process (a
+#: kernel inherits the template's: the template read the data the kernel uses).
+_STATE_AT_READ: dict[str, tuple[int, int] | None] = {}
+
+#: What ``files_read`` gives instead of a checksum for a file changed after it was read: the
+#: SHA-256 of the bytes on disk then would not be that of the bytes the report used.
+CHANGED_AFTER_READING = "changed after it was read (the SHA-256 of what was read is unknown)"
+
+
+def _state(p: Path) -> tuple[int, int] | None:
+    try:
+        st = p.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
 
 
 def files_read() -> dict[str, str]:
     """``{path: sha256}`` of every file passed to :func:`track` so far, paths relative to the
     project root where possible (absolute otherwise, or the original's name for a stand-in
-    copy: :data:`NAMES_ENV`), sorted by path."""
+    copy: :data:`NAMES_ENV`), sorted by path. A file whose size or modification time changed
+    since it was first read gives :data:`CHANGED_AFTER_READING` instead of a checksum (it was
+    hashed at the end, so the checksum was of bytes the report never read)."""
     out: dict[str, str] = {}
     names = _names()
     for _key, p in sorted(_FILES_READ.items()):
@@ -103,5 +124,10 @@ def files_read() -> dict[str, str]:
             name = str(p.relative_to(ROOT))
         except ValueError:
             name = names.get(str(p), str(p))
-        out[name] = sha256(p) if p.exists() else "missing"
+        if not p.exists():
+            out[name] = "missing"
+        elif _STATE_AT_READ.get(str(p), _state(p)) != _state(p):
+            out[name] = CHANGED_AFTER_READING
+        else:
+            out[name] = sha256(p)
     return out

@@ -244,3 +244,18 @@ def test_replay_provenance_lists_the_files_of_cached_results(source, monkeypatch
     mod.load()
     assert str(source.resolve()) in paths._FILES_READ
     mod.load.cache_clear()
+
+
+def test_a_file_changed_after_it_was_read_has_no_checksum_in_the_provenance(tmp_path):
+    """data_files.json hashed each file when the report finished: a file changed during the
+    run was recorded with the checksum of bytes the report never read."""
+    import time
+
+    f = tmp_path / "input.csv"
+    f.write_text("a\n1\n", encoding="utf-8")
+    paths.track(f)
+    assert paths.files_read()[str(f)] == paths.sha256(f)
+    time.sleep(0.01)
+    f.write_text("a\n2\n3\n", encoding="utf-8")
+    paths.track(f)  # read again: the first reading is what counts
+    assert paths.files_read()[str(f)] == paths.CHANGED_AFTER_READING
