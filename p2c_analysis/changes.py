@@ -116,9 +116,9 @@ CHANGE_COLUMNS: tuple[str, ...] = (
     "pledge_id", "pledge_id_before", "pledge_id_after", "title", "pledger", "change",
     "match_rule", "match_score", "needs_review", "status_before", "status_after",
     "status_source_before", "status_source_after", "status_change", "moved_backwards",
-    "value_usd_before", "value_usd_after", "value_usd_delta", "value_change",
-    "value_as_stated_before", "value_as_stated_after", "currency_before", "currency_after",
-    "what_changed",
+    "value_usd_before", "value_usd_after", "value_usd_delta", "value_usd_conversion",
+    "value_change", "value_as_stated_before", "value_as_stated_after", "currency_before",
+    "currency_after", "what_changed",
 )
 REVIEW_COLUMNS: tuple[str, ...] = (
     "pledge_id_before", "title_before", "pledger_before", "pledge_id_after", "title_after",
@@ -487,10 +487,15 @@ def _stated_amounts(text: pa.Array, usd: np.ndarray, rows: np.ndarray) -> np.nda
     return out
 
 
-def _value_change(b: _Aligned, a: _Aligned, matched: np.ndarray) -> np.ndarray:
-    """Codes into :data:`VALUE_CHANGES` of each matched row (-1 elsewhere). For an amount
-    stated in US dollars the stated amount is the USD value (the loader's rule), so only texts
-    in other currencies are parsed."""
+def _value_change(b: _Aligned, a: _Aligned, matched: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Codes into :data:`VALUE_CHANGES` of each matched row (-1 elsewhere), and the USD of
+    each matched row's change that is conversion alone: all of it for ``conversion only``; for
+    ``up`` / ``down`` in another currency than USD whose exchange rate moved too (a new amount
+    announced another year), the current USD minus the current amount at the previous rate;
+    0 otherwise; NaN unless both values are stated. For an amount stated in US dollars the
+    stated amount is the USD value (the loader's rule), so only texts in other currencies are
+    parsed."""
     ub, ua = b.floats("estimated_value_usd"), a.floats("estimated_value_usd")
     hb, ha = ~np.isnan(ub), ~np.isnan(ua)
     cur_b = pc.fill_null(b.col("currency").cast(pa.large_string()), "USD")
@@ -512,7 +517,15 @@ def _value_change(b: _Aligned, a: _Aligned, matched: np.ndarray) -> np.ndarray:
         [-1, v["unchanged"], v["newly stated"], v["no longer stated"],
          v["restated in another currency"], v["unchanged"], v["conversion only"], v["up"]],
         default=v["down"])
-    return code
+    conv = np.where(matched & hb & ha, 0.0, np.nan)
+    only = code == v["conversion only"]
+    conv[only] = (ua - ub)[only]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        at_old_rate = amt_a * (ub / amt_b)  # the current amount at the previous rate
+    moved = ((code == v["up"]) | (code == v["down"])) & same_cur & ~in_usd & \
+        np.isfinite(at_old_rate) & (amt_b > 0)
+    conv[moved] = (ua - at_old_rate)[moved]
+    return code, conv
 
 
 def _field_diffs(before: pd.DataFrame, after: pd.DataFrame, b_pos: np.ndarray,
@@ -572,8 +585,10 @@ def changes_by_pledge(before: pd.DataFrame, after: pd.DataFrame,
     ``status_after`` (``<NA>`` on the missing side), ``status_source_before``,
     ``status_source_after``, ``status_change``, ``moved_backwards``, ``value_usd_before``,
     ``value_usd_after`` (NaN = no value), ``value_usd_delta`` (after - before, NaN unless both
-    are stated), ``value_change``, ``value_as_stated_before/after``, ``currency_before/after``,
-    ``what_changed`` (``"; "``-joined, ``<NA>`` when unchanged). Sorted by ``pledge_id``.
+    are stated), ``value_usd_conversion`` (the part of the delta that is conversion alone: see
+    :func:`_value_change`), ``value_change``, ``value_as_stated_before/after``,
+    ``currency_before/after``, ``what_changed`` (``"; "``-joined, ``<NA>`` when unchanged).
+    Sorted by ``pledge_id``.
     ``matching``: a :func:`match_pledges` result (computed with ``ids``, ``threshold`` when
     not given). Columns may have the canonical dtypes or be Arrow-backed
     (``snapshots.read_pledges_parquet(..., backend="arrow")``, for large tables).
@@ -585,7 +600,7 @@ def changes_by_pledge(before: pd.DataFrame, after: pd.DataFrame,
     matched = b.present & a.present
     cb, ca = b.status_codes(), a.status_codes()
     status_code, backwards = _status_change(cb, ca)
-    value_code = _value_change(b, a, matched)
+    value_code, conversion = _value_change(b, a, matched)
     what = _what_changed(b, a, matched, matched & (cb != ca), value_code, b_pos, a_pos)
     changed = np.fromiter((w is not None for w in what), dtype=bool, count=len(what))
     change = np.select([~b.present, ~a.present, changed], [0, 1, 2], default=3)
@@ -609,6 +624,7 @@ def changes_by_pledge(before: pd.DataFrame, after: pd.DataFrame,
         "status_change": _labels(status_code, STATUS_CHANGES),
         "moved_backwards": backwards,
         "value_usd_before": ub, "value_usd_after": ua, "value_usd_delta": ua - ub,
+        "value_usd_conversion": conversion,
         "value_change": _labels(value_code, VALUE_CHANGES),
         "value_as_stated_before": b.text("value_as_stated"),
         "value_as_stated_after": a.text("value_as_stated"),
@@ -811,11 +827,14 @@ def summary(changes: pd.DataFrame) -> pd.DataFrame:
     any way), ``status_moved_backwards, usd_before, usd_after``
     (sums of stated values), ``usd_new``, ``usd_no_longer_listed``, ``usd_value_changes``
     (net USD change of matched pledges whose stated value changed: up, down, newly / no
-    longer stated, restated), ``usd_conversion_effects`` (net USD change of the
-    "conversion only" pledges). ``usd_after - usd_before`` is the sum of the last four."""
+    longer stated, restated; without their conversion part), ``usd_conversion_effects`` (net
+    USD change by conversion alone: the "conversion only" pledges, and the conversion part of
+    a value that changed while its exchange rate moved too). ``usd_after - usd_before`` is the
+    sum of the last four."""
     ch = changes["change"]
     vc = changes["value_change"]
     delta = changes["value_usd_after"].fillna(0.0) - changes["value_usd_before"].fillna(0.0)
+    conv = _conversion_part(changes)
     matched = ch.isin([CHANGED, UNCHANGED])
     return pd.DataFrame([{
         "pledges_before": int(changes["pledge_id_before"].notna().sum()),
@@ -830,10 +849,19 @@ def summary(changes: pd.DataFrame) -> pd.DataFrame:
         "usd_new": float(changes.loc[ch == NEW, "value_usd_after"].sum()),
         "usd_no_longer_listed": -float(changes.loc[ch == NO_LONGER_LISTED,
                                                    "value_usd_before"].sum()),
-        "usd_value_changes": float(delta[matched & ~vc.isin(["unchanged",
-                                                             "conversion only"])].sum()),
-        "usd_conversion_effects": float(delta[matched & (vc == "conversion only")].sum()),
+        "usd_value_changes": float((delta - conv)[matched & ~vc.isin(
+            ["unchanged", "conversion only"])].sum()),
+        "usd_conversion_effects": float(conv[matched & vc.ne("unchanged")].sum()),
     }])
+
+
+def _conversion_part(changes: pd.DataFrame) -> pd.Series:
+    """The conversion part of each row's USD change (0 where none is known; a table without
+    the column, from before it existed: the whole change of "conversion only" rows)."""
+    if "value_usd_conversion" in changes:
+        return changes["value_usd_conversion"].fillna(0.0)
+    delta = changes["value_usd_after"].fillna(0.0) - changes["value_usd_before"].fillna(0.0)
+    return delta.where(changes["value_change"].eq("conversion only"), 0.0)
 
 
 #: Value changes that are conversion effects, not changes of the pledge.
@@ -849,17 +877,21 @@ def value_changes(changes: pd.DataFrame) -> pd.DataFrame:
     (all listed, 0 when none): ``value_change``, ``conversion_effect`` (True for
     :data:`CONVERSION_EFFECTS`: another USD figure for the same stated amount, not a change of
     the pledge), ``pledges``, ``usd_change`` (net USD change, current minus previous value, a
-    missing value counting as 0: so a newly stated value adds all of it). Pledges new or no
-    longer listed are not counted here."""
+    missing value counting as 0: so a newly stated value adds all of it; without its conversion
+    part, which counts in the "conversion only" row: all conversion effects are there). Pledges
+    new or no longer listed are not counted here."""
     matched = changes["change"].isin([CHANGED, UNCHANGED]).to_numpy()
     m = changes.loc[matched]
     delta = m["value_usd_after"].fillna(0.0) - m["value_usd_before"].fillna(0.0)
+    conv = _conversion_part(m)
     kinds = m["value_change"].astype("string")
+    usd = [float((delta - conv)[(kinds == k).to_numpy()].sum()) for k in VALUE_CHANGES]
+    usd[VALUE_CHANGES.index("conversion only")] = float(conv[kinds.ne("unchanged")].sum())
     return pd.DataFrame({
         "value_change": pd.array(list(VALUE_CHANGES), dtype="string"),
         "conversion_effect": [k in CONVERSION_EFFECTS for k in VALUE_CHANGES],
         "pledges": [int((kinds == k).sum()) for k in VALUE_CHANGES],
-        "usd_change": [float(delta[(kinds == k).to_numpy()].sum()) for k in VALUE_CHANGES],
+        "usd_change": usd,
     })
 
 

@@ -200,9 +200,11 @@ def test_value_change_kinds():
     assert _row(ch, "CONV")["what_changed"] == "value (conversion only)"
     assert _row(ch, "REWORD")["change"] == "unchanged"
     s = changes.summary(ch).iloc[0]
-    assert s["usd_conversion_effects"] == pytest.approx(0.2e6)
-    # CUR +0.2, UP +2.5, DOWN -4.2, NEWLY +4, GONE -1 (million)
-    assert s["usd_value_changes"] == pytest.approx(1.5e6)
+    # CONV +0.2, and DOWN's rate moved from 1.08 to 1.16: 15 M euros x 0.08 = +1.2 (million)
+    assert _row(ch, "DOWN")["value_usd_conversion"] == pytest.approx(1.2e6)
+    assert s["usd_conversion_effects"] == pytest.approx(1.4e6)
+    # CUR +0.2, UP +2.5, DOWN -5 M euros at the previous rate = -5.4, NEWLY +4, GONE -1
+    assert s["usd_value_changes"] == pytest.approx(0.3e6)
     assert s["usd_after"] - s["usd_before"] == pytest.approx(
         s["usd_new"] + s["usd_no_longer_listed"] + s["usd_value_changes"]
         + s["usd_conversion_effects"])
@@ -381,3 +383,36 @@ def test_the_analysis_year_stays_within_the_data():
                                   record.public_record("2000-12-31").pledges,
                                   "1999-12-31", "2000-12-31")
     assert set(early["year_before"]) == set(early["year_after"]) == {2000}
+
+
+def test_the_conversion_part_of_a_changed_amount_is_a_conversion_effect(tmp_path):
+    """EUR 20 M announced in 2022 becomes EUR 25 M announced in 2023: the whole USD change was
+    booked as a change of value. Now the new amount at the 2022 rate is the value change and the
+    rest (the rate moved) a conversion effect; both add up to the USD change."""
+    from p2c_analysis import fx
+
+    head = "title,pledger,value,announced_date\n"
+    prev, cur = tmp_path / "prev.csv", tmp_path / "cur.csv"
+    prev.write_text(head + "Delta fund,Org,EUR 20 million,2022-03-01\n"
+                    "Alpha fund,Org A,EUR 10 million,2022-03-01\n", encoding="utf-8")
+    cur.write_text(head + "Delta fund,Org,EUR 25 million,2023-03-01\n"
+                   "Alpha fund,Org A,EUR 10 million,2023-03-01\n", encoding="utf-8")
+    b, a = load_pledges(prev).valid, load_pledges(cur).valid
+    cmp = changes.compare(b, a, dt.date(2024, 6, 30), dt.date(2024, 6, 30))
+    r22, r23 = fx.convert(1.0, "EUR", 2022).usd, fx.convert(1.0, "EUR", 2023).usd
+    ch = cmp.changes.set_index("title")
+    delta = ch.loc["Delta fund"]
+    assert delta["value_change"] == "up"
+    assert delta["value_usd_delta"] == pytest.approx(25e6 * r23 - 20e6 * r22)
+    assert delta["value_usd_conversion"] == pytest.approx(25e6 * (r23 - r22))
+    alpha = ch.loc["Alpha fund"]
+    assert alpha["value_change"] == "conversion only"
+    assert alpha["value_usd_conversion"] == pytest.approx(alpha["value_usd_delta"])
+    s = cmp.summary.iloc[0]
+    assert s["usd_value_changes"] == pytest.approx(5e6 * r22)
+    assert s["usd_conversion_effects"] == pytest.approx(25e6 * (r23 - r22) + 10e6 * (r23 - r22))
+    assert s["usd_after"] - s["usd_before"] == pytest.approx(
+        s["usd_value_changes"] + s["usd_conversion_effects"])
+    vc = cmp.tables()["value_changes"].set_index("value_change")["usd_change"]
+    assert vc["up"] == pytest.approx(5e6 * r22)
+    assert vc["conversion only"] == pytest.approx(s["usd_conversion_effects"])
