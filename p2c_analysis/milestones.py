@@ -134,12 +134,11 @@ def _parse_published(p: Path, _mtime_ns: int) -> pd.DataFrame:
 def period_end(table: pd.DataFrame) -> pd.Series:
     """The last day of each row's stated period (``date_as_stated``): a month stated alone
     (``2024-05``) ends on its last day, a day is itself. The day a figure is known by, as a
-    pledge is known from the last day of its stated announcement period (``record``)."""
+    pledge is known from the last day of its stated announcement period
+    (:func:`p2c_analysis.record.stated_period_end`)."""
     from p2c_analysis import record
 
-    month = table["date_as_stated"].astype("string").str.fullmatch(r"\d{4}-\d{2}").fillna(False)
-    precision = pd.Series(np.where(month.to_numpy(dtype=bool), "month", "day"), index=table.index)
-    return record.period_end(table["date"], precision)
+    return record.stated_period_end(table["date_as_stated"])
 
 
 def known_on(table: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
@@ -147,9 +146,9 @@ def known_on(table: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
     a breakdown) known on ``as_of`` (a date, ``YYYY-MM-DD`` text or ``None`` = every row): what
     had been published by then, as far as the stated dates tell (a figure stated for a month
     counts from the month's last day: :func:`period_end`)."""
-    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
-        return table
-    return table.loc[period_end(table) <= pd.Timestamp(as_of)].reset_index(drop=True)
+    from p2c_analysis import record
+
+    return record.known_rows(table, period_end(table), as_of)
 
 
 def load_milestones(path: str | Path | Sequence[str | Path] | None = None) -> pd.DataFrame:

@@ -183,23 +183,10 @@ def known_on(needs: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
     """The estimates of :func:`load_needs` published by ``as_of`` (a date, ``YYYY-MM-DD``
     text or ``None`` = all): an estimate stated for a year or a month (``published``: ``2016``,
     ``2020-08``) is known from the last day of that period, as a pledge is
-    (:func:`p2c_analysis.record.period_end`); one whose date cannot be read is kept."""
-    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
-        return needs
-    from p2c_analysis import parsing, record
+    (:func:`p2c_analysis.record.stated_period_end`); one whose date cannot be read is kept."""
+    from p2c_analysis import record
 
-    dates, precisions = [], []
-    for text in needs["published"].tolist():
-        try:
-            when, precision = parsing.parse_date(text)
-        except (parsing.ParseError, TypeError, ValueError):
-            when, precision = pd.NaT, None
-        dates.append(when)
-        precisions.append(precision)
-    ends = record.period_end(pd.Series(dates, index=needs.index, dtype="datetime64[ns]"),
-                             pd.Series(precisions, index=needs.index, dtype="object"))
-    keep = ends.isna() | (ends <= pd.Timestamp(as_of))
-    return needs.loc[keep.to_numpy()].reset_index(drop=True)
+    return record.known_rows(needs, record.stated_period_end(needs["published"]), as_of)
 
 
 def load_focus_mapping(path: str | Path | None = None) -> pd.DataFrame:

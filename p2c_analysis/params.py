@@ -296,10 +296,21 @@ def _check_mapping_has_a_file(values: Mapping[str, Any]) -> None:
     mapping = values.get("mapping")
     if not mapping or not any(n in values for n in PLEDGE_FILE_PARAMETERS):
         return  # a mapping checked alone (the runner checks the run: planning)
-    if not any(values.get(n) and Path(str(values[n])).is_absolute()
-               for n in PLEDGE_FILE_PARAMETERS):
-        raise ParameterError("mapping", mapping, "reads a pledge file, and no pledge file is "
-                                                 "given (pledges, previous or current)")
+    if not names_a_pledge_file(values):
+        raise ParameterError("mapping", mapping, MAPPING_WITHOUT_FILE)
+
+
+#: Why a ``mapping`` with no pledge file beside it is refused.
+MAPPING_WITHOUT_FILE = ("reads a pledge file, and no pledge file is given (pledges, previous "
+                        "or current)")
+
+
+def names_a_pledge_file(values: Mapping[str, Any]) -> bool:
+    """Whether validated ``values`` name a pledge file (an absolute path in one of
+    :data:`PLEDGE_FILE_PARAMETERS`; a date or a snapshot id is none)."""
+    return any(values.get(n) and Path(str(values[n])).is_absolute()
+               for n in PLEDGE_FILE_PARAMETERS)
+
 
 #: Parameters naming a pledge file, opened with ``mapping`` before anything runs.
 PLEDGE_FILE_PARAMETERS: tuple[str, ...] = ("pledges", "previous", "current")

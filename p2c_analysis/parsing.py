@@ -164,7 +164,6 @@ MONEY_QUALIFIERS = (
     ("no more than", "upper bound"), ("not more than", "upper bound"),
     ("not over", "upper bound"), ("not exceeding", "upper bound"), ("at most", "upper bound"),
     ("no less than", "lower bound"), ("not less than", "lower bound"),
-    ("or more", "lower bound"),  # found after the amount (parse_money), listed for the bases
     ("more than", "lower bound"), ("over", "lower bound"), ("at least", "lower bound"),
     ("in excess of", "lower bound"), ("above", "lower bound"), ("exceeding", "lower bound"),
     ("up to", "upper bound"), ("less than", "upper bound"), ("under", "upper bound"),
@@ -172,6 +171,10 @@ MONEY_QUALIFIERS = (
     ("about", "approximate"), ("around", "approximate"), ("roughly", "approximate"),
     ("nearly", "approximate"), ("almost", "approximate"), ("some", "approximate"),
     ("c.", "approximate"), ("~", "approximate"),
+)
+#: Words right after an amount and what they make of it ("USD 5 billion or more", "5 million+").
+MONEY_QUALIFIERS_AFTER = (
+    ("or more", "lower bound", r"\s*(?:or|and)\s+(?:more|above|over)\b|\s*\+"),
 )
 _PER_YEAR = (r"(?:per\s+(?:year|annum)|a\s+year|each\s+year|every\s+year|annually|yearly"
              r"|/\s*(?:yr|year))")
@@ -420,7 +423,7 @@ def parse_money(value: object) -> Money | None:
     qualifier = None
     head = main[: match.start()].lower()
     for word, meaning in MONEY_QUALIFIERS:
-        if word != "or more" and re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", head):
+        if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", head):
             qualifier = word
             notes.append(f"'{word}': {meaning}")
             break
@@ -430,9 +433,10 @@ def parse_money(value: object) -> Money | None:
     tail = main[match.end():].lower()
     if re.search(_NEGATIVE_DURATION, tail):
         raise ParseError("negative value", text, "negative number of years")
-    if qualifier is None and re.match(r"\s*(?:or|and)\s+(?:more|above|over)\b|\s*\+", tail):
-        qualifier = "or more"  # "USD 5 billion or more": a floor
-        notes.append("'or more': lower bound")
+    for word, meaning, pattern in MONEY_QUALIFIERS_AFTER:
+        if qualifier is None and re.match(pattern, tail):
+            qualifier = word
+            notes.append(f"'{word}': {meaning}")
     per_year = bool(re.search(_PER_YEAR, tail))
     for pattern, times, period in _PER_PERIOD:  # "USD 1 million per month": x 12 a year
         if not per_year and re.search(pattern, tail):

@@ -398,12 +398,8 @@ def _mapping_has_a_file(given: Mapping[str, Any], specs: Sequence[ReportSpec]) -
     (``params.PLEDGE_FILE_PARAMETERS``); otherwise :class:`params.ParameterError`, instead of
     a mapping ignored without a word."""
     if given.get("mapping") and not any(
-            "mapping" in s.parameters and any(n in s.parameters and Path(str(
-                s.parameters[n])).is_absolute() for n in P.PLEDGE_FILE_PARAMETERS)
-            for s in specs):
-        raise P.ParameterError("mapping", given["mapping"], "reads a pledge file, and no pledge "
-                                                            "file is given (pledges, previous or "
-                                                            "current)")
+            "mapping" in s.parameters and P.names_a_pledge_file(s.parameters) for s in specs):
+        raise P.ParameterError("mapping", given["mapping"], P.MAPPING_WITHOUT_FILE)
 
 
 def left_out_for_a_pledge_file(declared: Mapping[str, Any], notebook: Path) -> set[str]:

@@ -240,10 +240,14 @@ def _unique_header(cells: list[object]) -> list[str]:
 def _last_filled(cells: list[object] | tuple[object, ...]) -> int:
     """1-based position of the last non-blank cell; 0 for a blank row."""
     for j in range(len(cells) - 1, -1, -1):
-        c = cells[j]
-        if c is not None and (not isinstance(c, str) or c.strip()):
+        if not _blank(cells[j]):
             return j + 1
     return 0
+
+
+def _blank(value: object) -> bool:
+    """An empty cell: missing, or text of spaces only."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 # CSV text: each physical line is decoded as UTF-8 when it is valid UTF-8, else with one
@@ -517,13 +521,14 @@ def _money_formats(path: Path) -> dict[int, str]:
 def _format_shows(code: str) -> str | None:
     """What a number format adds to the number it shows: ``"percent"``, ``"currency"``,
     ``"scale"`` (a word after the number, such as ``"M"``) or ``None``."""
-    plain = re.sub(r'"[^"]*"|\\.', "", code.split(";")[0])  # quoted text and escapes out
+    first = code.split(";")[0]  # the format of positive numbers
+    plain = re.sub(r'"[^"]*"|\\.', "", first)  # quoted text and escapes out
     if "%" in plain:
         return "percent"
-    if re.search(r"\[\$[^\]]+\]|[$€£¥₹]", code.split(";")[0]):
+    if re.search(r"\[\$[^\]]+\]|[$€£¥₹]", first):
         return "currency"
     if re.search(r'[0#]\s*(?:"\s*(?:[KkMmBb]|mn|bn|million|billion)\s*"|\\[KkMmBb])',
-                 code.split(";")[0]) and not re.search(r"[0#],+(?:\s|\"|\\|$)", plain):
+                 first) and not re.search(r"[0#],+(?:\s|\"|\\|$)", plain):
         return "scale"
     return None
 
@@ -591,10 +596,10 @@ def _scan_sheet(path: Path, member: str, styles: dict[int, str] | None = None) -
     return out
 
 
-#: Fields not filled into the rows of a merged range: an amount shown once over three
-#: pledges is one amount, not three (it stays on the range's first row, with a note on the
-#: others).
-NOT_FILLED_FROM_MERGED = ("estimated_value_usd", "value_as_stated", "value_already_counted_usd")
+#: The fields that hold an amount: not filled into the rows of a merged range (an amount shown
+#: once over three pledges is one amount, not three: it stays on the range's first row, with a
+#: note on the others), and read as their cells' number format shows them.
+AMOUNT_FIELDS = ("estimated_value_usd", "value_as_stated", "value_already_counted_usd")
 
 
 class _MergedFill:
@@ -603,7 +608,7 @@ class _MergedFill:
     shows the value beside each of those rows: one pledger over three pledges), in the
     range's first column only (a range across columns shows one value once, not one per
     column), and only below the header row. The sorter notes each fill, and takes an amount
-    back out (:data:`NOT_FILLED_FROM_MERGED`). Rows come in order; the ranges that reach a row
+    back out (:data:`AMOUNT_FIELDS`). Rows come in order; the ranges that reach a row
     are kept as the rows pass (no search per row)."""
 
     def __init__(self, merged: list[tuple[int, int, int, int]]) -> None:
@@ -633,10 +638,6 @@ class _MergedFill:
                 cells[c1 - 1] = top
                 filled.append((c1, r1, r2))
         return filled
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, Iterator[tuple], _SheetScan]:
@@ -867,8 +868,10 @@ def _match_columns(header: list[str], mapping: Mapping | None,
                    path: Path) -> tuple[dict[str, list[int]], list[str]]:
     """field -> source column indices, and the unused source columns."""
     used: dict[str, list[int]] = {}
+    norm = fields.normalise_column
+    aliases = fields.column_aliases()
+    by_alias = [aliases.get(norm(h)) for h in header]  # the field each header names, if any
     if mapping is not None and mapping.columns:
-        norm = fields.normalise_column
         lookup = {norm(h): i for i, h in reversed(list(enumerate(header)))}
         for name, cols in mapping.columns.items():
             idx = []
@@ -879,19 +882,13 @@ def _match_columns(header: list[str], mapping: Mapping | None,
                               f"(columns: {_listing(header)})")
                 idx.append(lookup[norm(c)])
             used[name] = idx
-        # a file that marks its rows synthetic is read so whatever the mapping names
-        aliases = fields.column_aliases()
-        taken = {i for idx in used.values() for i in idx}
-        for i, h in enumerate(header):
-            if "is_synthetic" not in used and i not in taken and \
-                    aliases.get(fields.normalise_column(h)) == "is_synthetic":
-                used["is_synthetic"] = [i]
+        matched = ("is_synthetic",)  # a file marking its rows synthetic is read so, mapped or not
     else:
-        aliases = fields.column_aliases()
-        for i, h in enumerate(header):
-            name = aliases.get(fields.normalise_column(h))
-            if name is not None and name not in used:
-                used[name] = [i]
+        matched = tuple(fields.FIELDS_BY_NAME)
+    taken = {i for idx in used.values() for i in idx}
+    for i, name in enumerate(by_alias):
+        if name in matched and name not in used and i not in taken:
+            used[name] = [i]
     taken = {i for idx in used.values() for i in idx}
     unused = [h for i, h in enumerate(header) if i not in taken]
     return used, unused
@@ -1263,13 +1260,13 @@ class _RowSorter:
 
     def _merged(self, rownum: int, cells: list[object]) -> list[str]:
         """The notes on the cells of this row filled from merged ranges; an amount is taken
-        back out (:data:`NOT_FILLED_FROM_MERGED`): it stays on the range's first row only."""
+        back out (:data:`AMOUNT_FIELDS`): it stays on the range's first row only."""
         fills = self.table.merged_fills.get(rownum)
         if not fills:
             return []
         from openpyxl.utils import get_column_letter
 
-        amounts = {i for name in NOT_FILLED_FROM_MERGED for i in self.used.get(name, [])}
+        amounts = {i for name in AMOUNT_FIELDS for i in self.used.get(name, [])}
         notes = []
         for col, first, last in sorted(fills):
             letter = get_column_letter(col)
@@ -1290,7 +1287,7 @@ class _RowSorter:
         from openpyxl.utils import get_column_letter
 
         notes = []
-        for name in NOT_FILLED_FROM_MERGED:  # the amount columns
+        for name in AMOUNT_FIELDS:
             for i in self.used.get(name, []):
                 code = formats.get(i + 1)
                 if code is None or i >= len(cells):

@@ -94,6 +94,34 @@ def period_end(date: pd.Series, precision: pd.Series) -> pd.Series:
     return out.where(~prec.eq("month").to_numpy(), month_end).astype("datetime64[ns]")
 
 
+def stated_period_end(texts: pd.Series) -> pd.Series:
+    """:func:`period_end` of dates stated as text (``"2016"`` -> 31 Dec 2016, ``"2020-08"``
+    -> 31 Aug 2020, ``"2022-06-07"`` itself, as :func:`parsing.parse_date` reads them); NaT
+    where the text is no date."""
+    from p2c_analysis import parsing
+
+    dates, precisions = [], []
+    for text in texts.tolist():
+        try:
+            when, precision = parsing.parse_date(text)
+        except (parsing.ParseError, TypeError, ValueError):
+            when, precision = pd.NaT, None
+        dates.append(when)
+        precisions.append(precision)
+    return period_end(pd.Series(dates, index=texts.index, dtype="datetime64[ns]"),
+                      pd.Series(precisions, index=texts.index, dtype="object"))
+
+
+def known_rows(table: pd.DataFrame, ends: pd.Series, as_of: object) -> pd.DataFrame:
+    """The rows of ``table`` known on ``as_of`` (a date, ``YYYY-MM-DD`` text; ``None`` or
+    ``""`` = every row): those whose stated period ended by then (``ends``, aligned with
+    ``table``); a row with no readable date (NaT) is kept."""
+    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
+        return table
+    keep = ends.isna() | (ends <= pd.Timestamp(as_of))
+    return table.loc[keep.to_numpy()].reset_index(drop=True)
+
+
 def known_from(pledges: pd.DataFrame, vintage: dt.date, undated: str = "vintage") -> pd.DataFrame:
     """``known_from`` (datetime64, NaT = always) and ``date_basis`` of each pledge of one file
     of vintage ``vintage`` (see the module docstring); index of ``pledges``."""

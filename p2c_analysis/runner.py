@@ -366,8 +366,7 @@ def render(
     out = Path(out if out is not None else paths.REPORTS).expanduser().resolve()
     for s in specs:
         inside(out, s.name)  # refuses names that would leave the output folder
-    if resume:
-        resolve_run(out, resume)  # a run that is not there is refused before anything is made
+    resumed = resolve_run(out, resume) if resume else None  # refused before anything is made
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a folder")
     try:
@@ -385,8 +384,8 @@ def render(
         if not cold:  # templates warm up on the workers while this machine prepares the run
             session.prestart_templates(kernels.preloads_for(sorted({s.notebook for s in specs})))
     try:
-        if resume:
-            run_dir = resolve_run(out, resume)
+        if resumed is not None:
+            run_dir = resumed
             specs, skipped = _still_to_do(run_dir, specs)
         else:
             run_dir, skipped = _new_run_dir(out), []

@@ -92,8 +92,10 @@ BASIS_DESCRIPTIONS: dict[str, str] = {
 assert tuple(BASIS_DESCRIPTIONS) == VALUE_BASES
 
 # Words before an amount (as :func:`parsing.parse_money` reads them into ``Money.qualifier``).
-LOWER_BOUND_WORDS = frozenset(w for w, m in parsing.MONEY_QUALIFIERS if m == "lower bound")
-UPPER_BOUND_WORDS = frozenset(w for w, m in parsing.MONEY_QUALIFIERS if m == "upper bound")
+_QUALIFIER_MEANINGS = [(w, m) for w, m, *_ in (*parsing.MONEY_QUALIFIERS,
+                                               *parsing.MONEY_QUALIFIERS_AFTER)]
+LOWER_BOUND_WORDS = frozenset(w for w, m in _QUALIFIER_MEANINGS if m == "lower bound")
+UPPER_BOUND_WORDS = frozenset(w for w, m in _QUALIFIER_MEANINGS if m == "upper bound")
 
 _CURRENCY = r"(?:[A-Z]{3}\s?|US\$\s?|[$€£¥₹]\s?)"
 _RE_ANNOUNCE = re.compile(
