@@ -889,7 +889,7 @@ def _match_columns(header: list[str], mapping: Mapping | None,
     for i, name in enumerate(by_alias):
         if name in matched and name not in used and i not in taken:
             used[name] = [i]
-    taken = {i for idx in used.values() for i in idx}
+            taken.add(i)
     unused = [h for i, h in enumerate(header) if i not in taken]
     return used, unused
 
