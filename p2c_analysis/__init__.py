@@ -31,13 +31,22 @@ Modules, one job each (layers in ``docs/architecture.md``):
 - ``cli``          the ``p2c`` command (all terminal output)
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from p2c_analysis import memory as _memory
 
 _memory.use_system_allocator()  # before Arrow's first allocation: see p2c_analysis/memory.py
 
-try:
-    __version__ = version("p2c-analysis")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0+unknown"
+
+def __getattr__(name: str) -> str:
+    """``__version__``: the installed package's version, read from its metadata when first
+    asked for (importing ``importlib.metadata`` costs about 20 ms at every start of ``p2c``, of
+    its kernel template and of its workers, most of which never ask)."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        value = version("p2c-analysis")
+    except PackageNotFoundError:  # pragma: no cover - a source tree without install
+        value = "0.0.0+unknown"
+    globals()["__version__"] = value
+    return value

@@ -55,12 +55,14 @@ def _given_parameters(args: argparse.Namespace) -> dict[str, Any]:
 
 def _run(plan: Any, notebooks: list, args: argparse.Namespace) -> int:
     """Plan (``plan()`` returns the specs) and render; the kernel template starts first, so it
-    imports and loads while the parameters are checked."""
-    from p2c_analysis import runner
+    imports and loads while the parameters are checked (and the runner is imported)."""
+    from p2c_analysis import kernels
 
     template = None
     if not (args.cold or args.scheduler):
-        template = runner.prestart_template(notebooks or list(STANDARD_REPORTS))
+        template = kernels.template_for(notebooks or list(STANDARD_REPORTS))
+    from p2c_analysis import runner
+
     try:
         specs = plan()
         result = runner.render(

@@ -48,7 +48,6 @@ The jupyter_client side is :class:`ForkProvisioner`, used by the kernel manager 
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
 import functools
@@ -662,6 +661,8 @@ def kernel_manager_class(warm: bool = False) -> type:
             kernel is gone within milliseconds; every report waits for its kernel)."""
             if not isinstance(self.process, ForkedKernel):
                 return await super().wait()
+            import asyncio
+
             while self.process.poll() is None:
                 await asyncio.sleep(0.005)
             code, self.process = self.process.returncode, None
@@ -869,6 +870,10 @@ class _Server:
             localinterfaces.local_ips()
         cache.replay_provenance()
         _forget_use()
+        # what the imports made is frozen now, so that the collection before the first fork
+        # walks only what the preloads made: 7 ms instead of 0.1 s. The imports' own garbage
+        # (about 0.6 MB: import-time tracebacks, closed rc files) stays, never walked.
+        gc.freeze()
         if self._serving():
             self._settle()
 
@@ -878,9 +883,11 @@ class _Server:
 
     @staticmethod
     def _settle() -> None:
-        """Collect once, freeze what the template holds (a kernel's collections then never
-        walk it, nor copy its pages) and turn the collector back on (off while the template
-        imports and loads: see :meth:`Template.start`), so kernels collect as cold ones do."""
+        """Collect once what the preloads left (the imports' objects are frozen already, see
+        :meth:`_warm_imports`), freeze what the template holds (a kernel's collections then
+        never walk it, nor copy its pages) and turn the collector back on (off while the
+        template imports and loads: see :meth:`Template.start`), so kernels collect as cold
+        ones do."""
         gc.collect()
         gc.freeze()
         gc.enable()
@@ -1199,6 +1206,26 @@ def prestart(preloads: Sequence[str] | None = None) -> bool:
             _TEMPLATE = Template.start(preloads=preloads)
             atexit.register(_at_exit, _TEMPLATE)
     return True
+
+
+def template_for(notebooks: Sequence[str | Path]) -> Template | None:
+    """Start the kernel template for a run of these notebooks now, before planning: it imports
+    and loads while the command checks parameters (the ``p2c`` command calls this before it
+    imports the runner). ``None`` when a notebook does not resolve (planning will say why).
+    Pass it to :func:`p2c_analysis.runner.render`; :meth:`Template.kill` it if the run does not
+    happen."""
+    from p2c_analysis.planning import UsageError, resolve_notebook
+
+    if not warm_supported():
+        return None
+    try:
+        found = [resolve_notebook(n) for n in notebooks]
+    except UsageError:
+        return None
+    try:
+        return Template.start(preloads=preloads_for(found))
+    except OSError:
+        return None
 
 
 def _move_output(fd: int) -> None:

@@ -339,7 +339,8 @@ def render(
     ``cold``: start every kernel from scratch (no template); ``scheduler``: send the reports to
     the Dask scheduler at this address instead of local workers; ``resume``: a previous run
     (id, path or ``latest``) whose reports that are not rendered yet are rendered into it;
-    ``template``: a kernel template already started (see :func:`prestart_template`), else
+    ``template``: a kernel template already started (see
+    :func:`p2c_analysis.kernels.template_for`), else
     one is started here.
 
     A failing report does not stop the others. Each report's manifest entry is written when
@@ -465,25 +466,6 @@ def render(
         _mark_unfinished(run_dir, "interrupted")
         raise RunStorageError(28, f"cannot write {storage[0]}")
     return _finish(out, run_dir, names, M.read(run_dir), skipped)
-
-
-def prestart_template(notebooks: Sequence[str | Path]) -> kernels.Template | None:
-    """Start the kernel template for a run of these notebooks now, before planning: it imports
-    and loads while the command checks parameters. ``None`` when a notebook does not resolve
-    (planning will say why). Pass it to :func:`render`; :meth:`kernels.Template.kill` it if the
-    run does not happen."""
-    from p2c_analysis.planning import resolve_notebook
-
-    if not kernels.warm_supported():
-        return None
-    try:
-        found = [resolve_notebook(n) for n in notebooks]
-    except UsageError:
-        return None
-    try:
-        return kernels.Template.start(preloads=kernels.preloads_for(found))
-    except OSError:
-        return None
 
 
 def _run_all(executor: Any, specs: Sequence[ReportSpec], run_dir: Path, bar: Any,

@@ -321,6 +321,55 @@ def test_the_template_collects_garbage_again_before_it_serves_a_fork(monkeypatch
             os.close(server.parent_fd)
 
 
+def test_the_templates_imports_are_frozen_before_it_loads_and_its_loads_garbage_collected(
+        monkeypatch):
+    # the collection before the first fork walks only what the preloads made (the imports'
+    # objects are frozen first): garbage from the imports stays, garbage from loading goes
+    import gc
+    import os
+    import socket
+    import weakref
+
+    from p2c_analysis import cache, paths
+
+    monkeypatch.setattr(paths, "_FILES_READ", dict(paths._FILES_READ))
+    monkeypatch.setattr(cache, "_USES", dict(cache._USES))
+    monkeypatch.setattr(cache, "replay_provenance", lambda *a, **k: 0)
+    monkeypatch.setattr(kernels, "WARM_IMPORTS", ("json",))
+    monkeypatch.setattr(kernels, "package_modules", lambda: [])
+
+    class Node:
+        pass
+
+    def cycle() -> weakref.ref:
+        node = Node()
+        node.me = node
+        return weakref.ref(node)
+
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    server = kernels._Server(a, os.getpid(), [])
+    server.preload = [("p2c_analysis.countries:group_labels", (), None)]
+    gc.disable()
+    frozen = gc.get_freeze_count()
+    try:
+        from_imports = cycle()
+        server._warm_imports()
+        assert gc.get_freeze_count() > frozen and not gc.isenabled()  # still loading
+        from_loading = cycle()
+        server._preload_one()
+        assert gc.isenabled()
+        assert from_loading() is None  # collected before the first fork
+        assert from_imports() is not None  # frozen with the imports, never walked
+    finally:
+        gc.enable()
+        gc.unfreeze()
+        gc.collect()
+        a.close()
+        b.close()
+        if server.parent_fd is not None:
+            os.close(server.parent_fd)
+
+
 def test_no_kernel_is_prepared_after_a_workers_last_report(tmp_path, monkeypatch):
     import sys
     from concurrent.futures import Future
@@ -489,3 +538,60 @@ def test_a_spare_copies_ahead_the_pages_learned_from_a_report_and_only_those(tmp
         os.close(result_r)
     assert own == repr([(addr + page, page), (addr + 6 * page, page)])
     mm.close()
+
+
+# --- start-up: what the command and the template import before the first kernel --------------
+def _python(code: str) -> str:
+    import subprocess
+    import sys
+
+    from runner_helpers import p2c_env
+
+    from p2c_analysis import paths
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=paths.ROOT, env=p2c_env(), timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_the_package_reads_its_version_only_when_asked():
+    # importing the package (every p2c command, template and kernel does) no longer imports
+    # importlib.metadata; __version__ is still the installed version
+    from importlib.metadata import version
+
+    out = _python("import sys, p2c_analysis; print('importlib.metadata' in sys.modules); "
+                  "print(p2c_analysis.__version__); print('importlib.metadata' in sys.modules)")
+    assert out.splitlines() == ["False", version("p2c-analysis"), "True"]
+    import p2c_analysis
+
+    with pytest.raises(AttributeError):
+        _ = p2c_analysis.no_such_thing
+
+
+def test_the_command_starts_the_template_before_it_imports_the_runner(tmp_path):
+    # the template is on the critical path of every run: it is launched as soon as the
+    # command knows what it renders, before the runner's own imports
+    out = _python(
+        "import os, sys\n"
+        "from p2c_analysis import cli, kernels\n"
+        "def start(*a, **k):\n"
+        "    print('runner imported:', 'p2c_analysis.runner' in sys.modules, flush=True)\n"
+        "    os._exit(0)\n"
+        "kernels.Template.start = start\n"
+        f"cli.main(['batch', 'country_profile', '--over', 'country=KEN', '--out', "
+        f"{str(tmp_path)!r}])\n"
+    )
+    assert out == "runner imported: False"
+
+
+def test_make_install_compiles_the_packages_bytecode():
+    # with PYTHONDONTWRITEBYTECODE set no process keeps it, and every command, template and
+    # cold kernel would compile the package's modules again
+    import subprocess
+
+    from p2c_analysis import paths
+
+    done = subprocess.run(["make", "-n", "install"], capture_output=True, text=True,
+                          cwd=paths.ROOT, timeout=60)
+    assert "compileall" in done.stdout and "p2c_analysis" in done.stdout
