@@ -61,9 +61,9 @@ def _run(plan: Any, notebooks: list, args: argparse.Namespace) -> int:
     template = None
     if not (args.cold or args.scheduler):
         template = kernels.template_for(notebooks or list(STANDARD_REPORTS))
-    from p2c_analysis import runner
-
     try:
+        from p2c_analysis import runner
+
         specs = plan()
         result = runner.render(
             specs, out=args.out, workers=args.workers, progress=not args.no_progress,

@@ -340,8 +340,7 @@ def render(
     the Dask scheduler at this address instead of local workers; ``resume``: a previous run
     (id, path or ``latest``) whose reports that are not rendered yet are rendered into it;
     ``template``: a kernel template already started (see
-    :func:`p2c_analysis.kernels.template_for`), else
-    one is started here.
+    :func:`p2c_analysis.kernels.template_for`), else one is started here.
 
     A failing report does not stop the others. Each report's manifest entry is written when
     its folder appears; ``out/latest`` is pointed to the run at the end if at least one report
