@@ -8,6 +8,11 @@ Measured side by side in one run, on a batch of ``--n`` ``country_profile`` repo
   process, no messaging, no files but the HTML: what a report costs at the least.
 - **runner, 1 worker** and **2 workers**: ``p2c batch country_profile --over country=...``
   (warm kernels), wall time, everything included (start-up, template, kernels, HTML, files).
+- **CPU**: the CPU-seconds of every process of the 1-worker and 2-worker batches (command,
+  workers, template, kernels), per report. Two workers on two CPUs are bound by CPU: the
+  2-worker ratio tends to (2-worker CPU per report) / (2 x 1-worker wall per report), since
+  what the 1-worker run does beside its reports on the idle CPU (the next kernel's start-up,
+  the worker's messages and HTML) the 2-worker run must do between them.
 - **cold**: the same with ``--cold`` (every kernel from scratch), on ``--n-cold`` reports.
 - **papermill + nbconvert**: the ``papermill`` CLI then ``jupyter nbconvert --to html
   --no-input``, one report after the other, on ``--n-baseline`` reports.
@@ -167,9 +172,24 @@ def _floor(values: list[str], tmp: Path) -> tuple[float, dict[str, float]]:
 
 
 # --- through the runner ------------------------------------------------------------------------
-def _batch(values: list[str], out: Path, *extra: str) -> tuple[float, Path]:
+def _children_cpu() -> float:
+    """CPU-seconds (user + system) of the finished child processes so far: the ``p2c``
+    command with its workers, template and kernels (each waited for by its parent)."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _batch(values: list[str], out: Path, *extra: str, cpu: list[float] | None = None
+           ) -> tuple[float, Path]:
+    """Wall seconds of one ``p2c batch`` and its run folder; ``cpu`` receives the CPU-seconds
+    of all its processes."""
+    before = _children_cpu()
     wall = _run(_p2c("batch", str(PROFILE), "--over", "country=" + ",".join(values), "--out",
                      str(out), "--no-progress", *extra))
+    if cpu is not None:
+        cpu.append(_children_cpu() - before)
     run_dir = _newest_run(out)
     failed = [e["name"] for e in _manifest(run_dir)["reports"] if e["status"] != "ok"]
     if failed:
@@ -269,8 +289,11 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.rounds):
             one: dict[str, Any] = {}
             one["floor"], one["floor_parts"] = _floor(values, tmp / f"r{i}")
-            one["wall1"], one["run1"] = _batch(values, tmp / f"w1-{i}", "--workers", "1")
-            one["wall2"], _ = _batch(values, tmp / f"w2-{i}", "--workers", "2")
+            cpu: list[float] = []
+            one["wall1"], one["run1"] = _batch(values, tmp / f"w1-{i}", "--workers", "1",
+                                               cpu=cpu)
+            one["wall2"], _ = _batch(values, tmp / f"w2-{i}", "--workers", "2", cpu=cpu)
+            one["cpu1"], one["cpu2"] = cpu
             rounds.append(one)
             loads.append(_load())
         r.update(_median_round(rounds, args.n))
@@ -324,6 +347,12 @@ def _print(args: argparse.Namespace, r: dict[str, Any], loads: list[float]) -> N
         ratio, each = r[f"{key}_ratio"], ", ".join(f"{x:.2f}" for x in r[f"{key}_ratios"])
         print(f"  ratio {label} {ratio:5.2f}  (goal <= {goal})  {_verdict(ratio, goal)};  "
               f"median of {len(r[f'{key}_ratios'])} rounds: {each}")
+    cpu1, cpu2 = r["cpu1"] / args.n, r["cpu2"] / args.n
+    print(f"  CPU-seconds per report, all processes (command, workers, template, kernels): "
+          f"1 worker {cpu1:.2f}, 2 workers {cpu2:.2f}. Two workers on {os.cpu_count()} CPUs "
+          f"are bound by CPU: the 2-worker ratio tends to {cpu2:.2f} / ({os.cpu_count()} x "
+          f"{per1:.2f}) = {cpu2 / ((os.cpu_count() or 1) * per1):.2f} (what the 1-worker run "
+          "does beside its reports, on the idle CPU, the 2-worker run does between them)")
     if "baseline" in r:
         ratio = r["baseline"] / per1
         print(f"  papermill + nbconvert, per report: {r['baseline']:6.2f} s; that / runner: "
