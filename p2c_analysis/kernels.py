@@ -374,7 +374,9 @@ _launch = threading.local()
 
 def last_launch() -> dict[str, Any]:
     """How this thread's latest kernel was started: ``{"mode": "warm"|"cold", "reason"?,
-    "spare"?}`` (``spare``: it was forked and initialised while the previous report ran)."""
+    "spare"?, "spare_discarded"?}`` (``spare``: it was forked and initialised while the
+    previous report ran; ``spare_discarded``: why the kernel prepared for this report was not
+    used, see :func:`_take_spare`)."""
     return dict(getattr(_launch, "info", None) or {"mode": "cold"})
 
 
@@ -534,23 +536,54 @@ def reset_cell_count(**_hook_args: Any) -> None:
     _launch.cells_done = 0
 
 
-#: Seconds to wait for a spare kernel to finish initialising when its report comes first.
-SPARE_READY_TIMEOUT = 60.0
+#: Seconds to wait for a spare kernel to finish initialising when its report comes first. A
+#: spare initialises in 0.05-0.2 s (about 2 s at most on a loaded machine); one not ready by
+#: then is discarded and a new kernel forked. (Rarely, about once in 20 runs of 20 reports
+#: with 2 workers, a spare was never ready: its report waited the whole minute this used to
+#: be. The cause is not known; the template's only other threads are Arrow's thread pools and
+#: jemalloc's background thread. The discard is recorded: see :func:`_take_spare`.)
+SPARE_READY_TIMEOUT = 10.0
 READY = b"ready"
 
 
 def _take_spare(cmd: Sequence[str]) -> _Spare | None:
     """This process's spare kernel for ``cmd``, once it is initialised: until then ipykernel
     may still be rewriting its connection file (a report shorter than a kernel's start-up
-    would read it half-written)."""
+    would read it half-written). A spare that cannot be used is discarded, and why is kept
+    for the report's manifest entry (``kernel.spare_discarded``, see :func:`last_launch`) and
+    written to its log."""
+    _launch.discarded = None
     spare = _SPARE.pop(os.getpid(), None)
     if spare is None:
         return None
-    if spare.kernel.poll() is not None or not spare.matches(cmd) or \
-            not spare.connection_file.is_file() or not _spare_ready(spare.wake):
-        spare.discard()
-        return None
-    return spare
+    why = None
+    if spare.kernel.poll() is not None:
+        why = "it had exited"
+    elif not spare.matches(cmd):
+        why = "it was started for another kernel command"
+    elif not spare.connection_file.is_file():
+        why = "its connection file was gone"
+    elif not _spare_ready(spare.wake):
+        why = (f"not ready after {SPARE_READY_TIMEOUT:g} s"
+               f" ({_process_state(spare.kernel.pid)})")
+    if why is None:
+        return spare
+    pid = spare.kernel.pid
+    spare.discard()
+    _launch.discarded = f"spare kernel {pid}: {why}; a new kernel was started"
+    print(f"p2c: {_launch.discarded}", file=sys.stderr, flush=True)
+    return None
+
+
+def _process_state(pid: int) -> str:
+    """``state S, waiting in futex_do_wait``: a process's scheduler state and the kernel
+    function it waits in (``/proc``), or ``state unknown``; for the log of a stuck kernel."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        wchan = Path(f"/proc/{pid}/wchan").read_text().strip()
+    except (OSError, IndexError):
+        return "state unknown"
+    return f"state {stat[0]}" + (f", waiting in {wchan}" if wchan and wchan != "0" else "")
 
 
 def _spare_ready(wake: socket.socket) -> bool:
@@ -646,6 +679,8 @@ def kernel_manager_class(warm: bool = False) -> type:
                     _launch.info = {"mode": "cold", "reason": str(err)}
                     return await super().launch_kernel(cmd, **kwargs)
             _launch.info, _launch.spare_log = {"mode": "warm"}, None
+            if getattr(_launch, "discarded", None):
+                _launch.info["spare_discarded"] = _launch.discarded
             return self._adopt(ForkedKernel(pid, tpl), tpl, cmd, env, cwd)
 
         def _adopt(self, kernel: ForkedKernel, tpl: Template, cmd: list[str],

@@ -272,6 +272,46 @@ def test_a_spare_kernel_is_taken_only_once_it_says_it_is_initialised(monkeypatch
     ours.close()
 
 
+def test_a_spare_never_ready_is_discarded_in_seconds_and_says_why(tmp_path, monkeypatch,
+                                                                   capsys):
+    # a spare that does not say it is initialised is killed and a new kernel started: the
+    # report waits SPARE_READY_TIMEOUT (10 s, it was a minute), and its manifest entry and log
+    # say which spare, why and in which state it was
+    import os
+    import socket
+
+    assert kernels.SPARE_READY_TIMEOUT <= 10
+    monkeypatch.setattr(kernels, "SPARE_READY_TIMEOUT", 0.2)
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    discarded: list[bool] = []
+
+    class Stuck:  # a live kernel process (this one) that never sends "ready"
+        pid = os.getpid()
+
+        def poll(self) -> None:
+            return None
+
+    spare = kernels._Spare(Stuck(), ["python", "-m", "ipykernel_launcher", "-f", "x.json"],
+                           tmp_path / "x.json", ours, tmp_path / "spare.log")
+    spare.connection_file.write_text("{}")
+    monkeypatch.setattr(spare, "discard", lambda: discarded.append(True))
+    monkeypatch.setitem(kernels._SPARE, os.getpid(), spare)
+    assert kernels._take_spare(["python", "-m", "ipykernel_launcher", "-f", "y.json"]) is None
+    assert discarded == [True]
+    why = kernels._launch.discarded
+    assert why.startswith(f"spare kernel {os.getpid()}: not ready after 0.2 s (state ")
+    assert why in capsys.readouterr().err
+    # a usable spare is taken, and nothing is recorded
+    theirs.send(kernels.READY)
+    ours2, theirs2 = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    theirs2.send(kernels.READY)
+    ready = kernels._Spare(Stuck(), spare.argv, spare.connection_file, ours2, spare.log)
+    monkeypatch.setitem(kernels._SPARE, os.getpid(), ready)
+    assert kernels._take_spare(spare.argv) is ready and kernels._launch.discarded is None
+    for sock in (ours, theirs, ours2, theirs2):
+        sock.close()
+
+
 def test_the_templates_warm_up_figure_leaves_matplotlib_as_it_found_it():
     import matplotlib as mpl
     import matplotlib.colors as mcolors
