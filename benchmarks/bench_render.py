@@ -349,9 +349,9 @@ def _print(args: argparse.Namespace, r: dict[str, Any], loads: list[float]) -> N
               f"median of {len(r[f'{key}_ratios'])} rounds: {each}")
     cpu1, cpu2 = r["cpu1"] / args.n, r["cpu2"] / args.n
     print(f"  CPU-seconds per report, all processes (command, workers, template, kernels): "
-          f"1 worker {cpu1:.2f}, 2 workers {cpu2:.2f}. Two workers on {os.cpu_count()} CPUs "
-          f"are bound by CPU: the 2-worker ratio tends to {cpu2:.2f} / ({os.cpu_count()} x "
-          f"{per1:.2f}) = {cpu2 / ((os.cpu_count() or 1) * per1):.2f} (what the 1-worker run "
+          f"1 worker {cpu1:.2f}, 2 workers {cpu2:.2f}. Two workers on two CPUs are bound by "
+          f"CPU: the 2-worker ratio tends to {cpu2:.2f} / (2 x {per1:.2f}) = "
+          f"{cpu2 / (2 * per1):.2f} (what the 1-worker run "
           "does beside its reports, on the idle CPU, the 2-worker run does between them)")
     if "baseline" in r:
         ratio = r["baseline"] / per1

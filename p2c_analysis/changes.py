@@ -833,7 +833,7 @@ def summary(changes: pd.DataFrame) -> pd.DataFrame:
     sum of the last four."""
     ch = changes["change"]
     vc = changes["value_change"]
-    delta = changes["value_usd_after"].fillna(0.0) - changes["value_usd_before"].fillna(0.0)
+    delta = _usd_delta(changes)
     conv = _conversion_part(changes)
     matched = ch.isin([CHANGED, UNCHANGED])
     return pd.DataFrame([{
@@ -855,13 +855,17 @@ def summary(changes: pd.DataFrame) -> pd.DataFrame:
     }])
 
 
+def _usd_delta(changes: pd.DataFrame) -> pd.Series:
+    """Each row's USD change, current minus previous value, a missing value counting as 0."""
+    return changes["value_usd_after"].fillna(0.0) - changes["value_usd_before"].fillna(0.0)
+
+
 def _conversion_part(changes: pd.DataFrame) -> pd.Series:
     """The conversion part of each row's USD change (0 where none is known; a table without
     the column, from before it existed: the whole change of "conversion only" rows)."""
     if "value_usd_conversion" in changes:
         return changes["value_usd_conversion"].fillna(0.0)
-    delta = changes["value_usd_after"].fillna(0.0) - changes["value_usd_before"].fillna(0.0)
-    return delta.where(changes["value_change"].eq("conversion only"), 0.0)
+    return _usd_delta(changes).where(changes["value_change"].eq("conversion only"), 0.0)
 
 
 #: Value changes that are conversion effects, not changes of the pledge.
@@ -882,7 +886,7 @@ def value_changes(changes: pd.DataFrame) -> pd.DataFrame:
     new or no longer listed are not counted here."""
     matched = changes["change"].isin([CHANGED, UNCHANGED]).to_numpy()
     m = changes.loc[matched]
-    delta = m["value_usd_after"].fillna(0.0) - m["value_usd_before"].fillna(0.0)
+    delta = _usd_delta(m)
     conv = _conversion_part(m)
     kinds = m["value_change"].astype("string")
     usd = [float((delta - conv)[(kinds == k).to_numpy()].sum()) for k in VALUE_CHANGES]

@@ -538,10 +538,11 @@ def reset_cell_count(**_hook_args: Any) -> None:
 
 #: Seconds to wait for a spare kernel to finish initialising when its report comes first. A
 #: spare initialises in 0.05-0.2 s (about 2 s at most on a loaded machine); one not ready by
-#: then is discarded and a new kernel forked. (Rarely, about once in 20 runs of 20 reports
+#: then is discarded and a new kernel forked. (Rarely, about once in 50 batches of 20 reports
 #: with 2 workers, a spare was never ready: its report waited the whole minute this used to
-#: be. The cause is not known; the template's only other threads are Arrow's thread pools and
-#: jemalloc's background thread. The discard is recorded: see :func:`_take_spare`.)
+#: be. The cause is not known; the template's only other threads are Arrow's thread pools,
+#: jemalloc's background thread being off: :func:`p2c_analysis.memory.use_system_allocator`.
+#: The discard is recorded: see :func:`_take_spare`.)
 SPARE_READY_TIMEOUT = 10.0
 READY = b"ready"
 

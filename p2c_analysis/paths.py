@@ -124,9 +124,10 @@ def files_read() -> dict[str, str]:
             name = str(p.relative_to(ROOT))
         except ValueError:
             name = names.get(str(p), str(p))
-        if not p.exists():
+        now = _state(p)
+        if now is None:
             out[name] = "missing"
-        elif _STATE_AT_READ.get(str(p), _state(p)) != _state(p):
+        elif _STATE_AT_READ.get(str(p), now) != now:
             out[name] = CHANGED_AFTER_READING
         else:
             out[name] = sha256(p)

@@ -5,7 +5,9 @@ list are byte for byte those of a cold kernel."""
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -331,9 +333,10 @@ def test_the_templates_warm_up_figure_leaves_matplotlib_as_it_found_it():
         mcolors.colorConverter.colors["b"] = original_b
 
 
-def test_the_template_collects_garbage_again_before_it_serves_a_fork(monkeypatch):
-    # it imports and loads with the collector off; forks are served only once the preloads
-    # every report uses are done, and by then the collector is back on
+@contextlib.contextmanager
+def _template_server(monkeypatch, preload: list) -> Iterator[kernels._Server]:
+    """A template's server in this process (it serves no fork here) with ``preload`` to do and
+    the collector off, as in a template still loading; collector and freezing restored after."""
     import gc
     import os
     import socket
@@ -345,20 +348,30 @@ def test_the_template_collects_garbage_again_before_it_serves_a_fork(monkeypatch
     monkeypatch.setattr(cache, "_USES", dict(cache._USES))
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     server = kernels._Server(a, os.getpid(), [])
-    server.preload = [("p2c_analysis.countries:group_labels", (), None),
-                      ("p2c_analysis.maps:shapes", (), "maps")]
+    server.preload = list(preload)
     gc.disable()
     try:
-        assert not server._serving()
-        server._preload_one()
-        assert server._serving() and gc.isenabled()  # the map shapes may come later
+        yield server
     finally:
         gc.enable()
         gc.unfreeze()
+        gc.collect()
         a.close()
         b.close()
         if server.parent_fd is not None:
             os.close(server.parent_fd)
+
+
+def test_the_template_collects_garbage_again_before_it_serves_a_fork(monkeypatch):
+    # it imports and loads with the collector off; forks are served only once the preloads
+    # every report uses are done, and by then the collector is back on
+    import gc
+
+    with _template_server(monkeypatch, [("p2c_analysis.countries:group_labels", (), None),
+                                        ("p2c_analysis.maps:shapes", (), "maps")]) as server:
+        assert not server._serving()
+        server._preload_one()
+        assert server._serving() and gc.isenabled()  # the map shapes may come later
 
 
 def test_the_templates_imports_are_frozen_before_it_loads_and_its_loads_garbage_collected(
@@ -366,14 +379,10 @@ def test_the_templates_imports_are_frozen_before_it_loads_and_its_loads_garbage_
     # the collection before the first fork walks only what the preloads made (the imports'
     # objects are frozen first): garbage from the imports stays, garbage from loading goes
     import gc
-    import os
-    import socket
     import weakref
 
-    from p2c_analysis import cache, paths
+    from p2c_analysis import cache
 
-    monkeypatch.setattr(paths, "_FILES_READ", dict(paths._FILES_READ))
-    monkeypatch.setattr(cache, "_USES", dict(cache._USES))
     monkeypatch.setattr(cache, "replay_provenance", lambda *a, **k: 0)
     monkeypatch.setattr(kernels, "WARM_IMPORTS", ("json",))
     monkeypatch.setattr(kernels, "package_modules", lambda: [])
@@ -386,12 +395,9 @@ def test_the_templates_imports_are_frozen_before_it_loads_and_its_loads_garbage_
         node.me = node
         return weakref.ref(node)
 
-    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    server = kernels._Server(a, os.getpid(), [])
-    server.preload = [("p2c_analysis.countries:group_labels", (), None)]
-    gc.disable()
-    frozen = gc.get_freeze_count()
-    try:
+    with _template_server(monkeypatch,
+                          [("p2c_analysis.countries:group_labels", (), None)]) as server:
+        frozen = gc.get_freeze_count()
         from_imports = cycle()
         server._warm_imports()
         assert gc.get_freeze_count() > frozen and not gc.isenabled()  # still loading
@@ -400,14 +406,6 @@ def test_the_templates_imports_are_frozen_before_it_loads_and_its_loads_garbage_
         assert gc.isenabled()
         assert from_loading() is None  # collected before the first fork
         assert from_imports() is not None  # frozen with the imports, never walked
-    finally:
-        gc.enable()
-        gc.unfreeze()
-        gc.collect()
-        a.close()
-        b.close()
-        if server.parent_fd is not None:
-            os.close(server.parent_fd)
 
 
 def test_no_kernel_is_prepared_after_a_workers_last_report(tmp_path, monkeypatch):
