@@ -13,6 +13,11 @@ then the manifest is put in place. Between the two renames only SIGKILL can stop
 (workers defer SIGTERM/SIGINT over this section, see :func:`critical_section`), so the manifest
 always describes the folders on disk; :func:`reconcile` repairs the one case left (a process
 killed outright between the two renames) from what is on disk.
+
+While its run is ``running`` the manifest is written as compact JSON: every report rewrites the
+whole file at least twice, and indenting it (Python's slower encoder) took most of the time of
+a write, which grows with the batch (about 18 ms a write at 200 reports, 9 ms compact). Once
+the run has ended (``finished``, ``interrupted``, ...) it is written indented, for reading.
 """
 
 from __future__ import annotations
@@ -86,9 +91,11 @@ def read(run_dir: Path) -> dict[str, Any]:
 
 
 def _temp_write(run_dir: Path, data: dict[str, Any]) -> Path:
-    """Write ``data`` to a temporary file in ``run_dir`` (removed again if anything fails)."""
+    """Write ``data`` to a temporary file in ``run_dir`` (removed again if anything fails):
+    compact JSON while the run is ``running``, indented otherwise (see the module docstring)."""
     tmp = run_dir / f".{MANIFEST}.{os.getpid()}.{threading.get_ident()}.tmp"
-    text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    indent = None if data.get("state") == "running" else 2
+    text = json.dumps(data, indent=indent, ensure_ascii=False, default=str) + "\n"
     try:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)

@@ -580,6 +580,22 @@ def test_manifest_write_failure_leaves_no_temporary_file(tmp_path, monkeypatch):
     assert (tmp_path / "a.partial").is_dir() and not (tmp_path / "a").exists()
 
 
+def test_manifest_is_compact_while_running_and_indented_once_ended(tmp_path):
+    """Every report rewrites the whole manifest: while the run is running it is written as
+    compact JSON (one line), once ended indented; the content is the same either way."""
+    from p2c_analysis import manifest as M
+
+    entry = {"name": "a", "status": "running", "parameters": {"country": "Côte d'Ivoire"}}
+    M.update(tmp_path, lambda m: m.update(state="running", reports=[entry]))
+    running = (tmp_path / "manifest.json").read_text(encoding="utf-8")
+    assert running.count("\n") == 1 and "Côte d'Ivoire" in running
+    assert M.read(tmp_path)["reports"] == [entry]
+    M.update(tmp_path, lambda m: m.update(state="finished"))
+    ended = (tmp_path / "manifest.json").read_text(encoding="utf-8")
+    assert '\n  "reports": [\n' in ended
+    assert json.loads(ended) == {**json.loads(running), "state": "finished"}
+
+
 def test_reconcile_repairs_entries_from_folders(tmp_path):
     from p2c_analysis import manifest as M
 
