@@ -8,6 +8,9 @@ Measured side by side in one run, on a batch of ``--n`` ``country_profile`` repo
   process, no messaging, no files but the HTML: what a report costs at the least.
 - **runner, 1 worker** and **2 workers**: ``p2c batch country_profile --over country=...``
   (warm kernels), wall time, everything included (start-up, template, kernels, HTML, files).
+- **a run's own cost**: the 1- and 2-worker batches again with 2 reports, which splits each
+  batch's wall time into the run's own seconds (start-up, first kernels, front page, exit) and
+  seconds per report: the 2-worker ratio per report, without the start-up both runs share.
 - **CPU**: the CPU-seconds of every process of the 1-worker and 2-worker batches (command,
   workers, template, kernels), per report. Two workers on two CPUs are bound by CPU: the
   2-worker ratio tends to (2-worker CPU per report) / (2 x 1-worker wall per report), since
@@ -294,6 +297,9 @@ def main(argv: list[str] | None = None) -> int:
                                                cpu=cpu)
             one["wall2"], _ = _batch(values, tmp / f"w2-{i}", "--workers", "2", cpu=cpu)
             one["cpu1"], one["cpu2"] = cpu
+            if args.n > SMALL:  # the same with SMALL reports: what a run costs besides its reports
+                one["small1"], _ = _batch(values[:SMALL], tmp / f"s1-{i}", "--workers", "1")
+                one["small2"], _ = _batch(values[:SMALL], tmp / f"s2-{i}", "--workers", "2")
             rounds.append(one)
             loads.append(_load())
         r.update(_median_round(rounds, args.n))
@@ -321,13 +327,34 @@ def main(argv: list[str] | None = None) -> int:
 
 def _median_round(rounds: list[dict[str, Any]], n: int) -> dict[str, Any]:
     """Per-round ratios (runner per report / floor; 2 workers / 1 worker), their medians, and
-    the times of the round whose 1-worker wall is the median (what the other lines use)."""
+    the times of the round whose 1-worker wall is the median (what the other lines use); with
+    batches of :data:`SMALL` reports too, the split of each batch wall into a run's own cost
+    and a cost per report (:func:`_split`), medians over the rounds."""
     floor_ratios = [r["wall1"] / n / r["floor"] for r in rounds]
     worker_ratios = [r["wall2"] / r["wall1"] for r in rounds]
     mid = sorted(rounds, key=lambda r: r["wall1"])[(len(rounds) - 1) // 2]
-    return {**mid, "floor_ratios": floor_ratios, "worker_ratios": worker_ratios,
-            "floor_ratio": statistics.median(floor_ratios),
-            "worker_ratio": statistics.median(worker_ratios)}
+    out = {**mid, "floor_ratios": floor_ratios, "worker_ratios": worker_ratios,
+           "floor_ratio": statistics.median(floor_ratios),
+           "worker_ratio": statistics.median(worker_ratios)}
+    if all("small1" in r for r in rounds):
+        splits = [(*_split(r["small1"], r["wall1"], n), *_split(r["small2"], r["wall2"], n))
+                  for r in rounds]
+        out["split"] = [statistics.median(col) for col in zip(*splits, strict=True)]
+        out["marginal_ratio"] = statistics.median(s[3] / s[1] for s in splits)
+    return out
+
+
+#: Reports in the small batches that split a batch's wall time into a run's own cost and a
+#: cost per report.
+SMALL = 2
+
+
+def _split(small: float, wall: float, n: int) -> tuple[float, float]:
+    """``(run, per_report)`` seconds from the wall times of a batch of :data:`SMALL` and of
+    ``n`` reports: ``wall = run + n * per_report`` (start-up, first kernels, front page and
+    exit in ``run``; the reports beyond the first in ``per_report``)."""
+    per = (wall - small) / (n - SMALL)
+    return wall - n * per, per
 
 
 def _verdict(ratio: float, goal: float, at_least: bool = False) -> str:
@@ -347,6 +374,13 @@ def _print(args: argparse.Namespace, r: dict[str, Any], loads: list[float]) -> N
         ratio, each = r[f"{key}_ratio"], ", ".join(f"{x:.2f}" for x in r[f"{key}_ratios"])
         print(f"  ratio {label} {ratio:5.2f}  (goal <= {goal})  {_verdict(ratio, goal)};  "
               f"median of {len(r[f'{key}_ratios'])} rounds: {each}")
+    if "split" in r:
+        run1, each1, run2, each2 = r["split"]
+        print(f"  the same split into a run's own seconds and seconds per report (batches of "
+              f"{SMALL} and {args.n}, medians): 1 worker {run1:.2f} + {each1:.3f} a report, "
+              f"2 workers {run2:.2f} + {each2:.3f} a report: 2 workers / 1 worker per report "
+              f"{r['marginal_ratio']:.2f}; the run's own seconds, about the same for both, "
+              "draw the batch ratio toward 1")
     cpu1, cpu2 = r["cpu1"] / args.n, r["cpu2"] / args.n
     print(f"  CPU-seconds per report, all processes (command, workers, template, kernels): "
           f"1 worker {cpu1:.2f}, 2 workers {cpu2:.2f}. Two workers on two CPUs are bound by "
