@@ -1,8 +1,9 @@
 """Derived data computed once: Parquet files keyed by their inputs' SHA-256 and the code.
 
 Tables the package derives from the bundled files — the country-year connectivity table, the
-reference table of economies, group memberships, the parsed ITU workbook — cost tenths of a
-second to a second each, and every report used to recompute them. A loader decorated with
+reference table of economies, group memberships, the parsed ITU workbook, the bundled pledge
+record as parsed and checked — cost tenths of a second to a second each, and every report used
+to recompute them. A loader decorated with
 :func:`derived` is computed once per process (like ``functools.cache``) and, across processes,
 stored as Parquet in :func:`cache_dir`:
 
@@ -129,12 +130,23 @@ def _note(name: str, source: str) -> None:
 
 
 # --- storing values -----------------------------------------------------------------------------
-def _to_frame(value: Any) -> tuple[Any, str] | None:
-    """The frame to store for ``value`` and its kind, or ``None`` if it cannot be stored."""
+def _to_frame(value: Any) -> tuple[Any, Any] | None:
+    """The frame to store for ``value`` and its kind, or ``None`` if it cannot be stored. A
+    frame's columns of lists (every value a list, such as the pledge table's ``focus_areas``)
+    are stored as JSON text, kind ``{"frame": "lists", "columns": [...]}``; whether that gives
+    the frame back exactly is checked like everything else (:func:`_store`)."""
     import pandas as pd
 
     if type(value) is pd.DataFrame:
-        return value, "frame"
+        lists = [c for c in value.columns if value[c].dtype == object and len(value)
+                 and all(type(x) is list for x in value[c])]  # fmt: skip
+        if not lists:
+            return value, "frame"
+        frame = value.copy()
+        for c in lists:
+            frame[c] = pd.array([json.dumps(x, ensure_ascii=False) for x in value[c]],
+                                dtype="string")
+        return frame, {"frame": "lists", "columns": [str(c) for c in lists]}
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         if all(isinstance(v, tuple) and all(isinstance(x, str) for x in v)
                for v in value.values()):  # fmt: skip
@@ -148,8 +160,15 @@ def _to_frame(value: Any) -> tuple[Any, str] | None:
     return None
 
 
-def _from_frame(frame: Any, kind: str) -> Any:
+def _from_frame(frame: Any, kind: Any) -> Any:
+    import pandas as pd
+
     if kind == "frame":
+        return frame
+    if isinstance(kind, dict) and kind.get("frame") == "lists":
+        for c in kind["columns"]:
+            frame[c] = pd.Series([json.loads(x) for x in frame[c]], index=frame.index,
+                                 dtype=object)
         return frame
     out: dict[str, tuple[str, ...]] = {}
     frame = frame.sort_values(["order", "pos"], kind="stable")

@@ -119,6 +119,7 @@ PRELOAD: tuple[tuple[str, tuple[Any, ...], str | None], ...] = (
     ("p2c_analysis.quality:load_rubric", (), None),
     ("p2c_analysis.deliverables:load_terms", (), None),
     ("p2c_analysis.kernels:warm_drawing", (), None),
+    ("p2c_analysis.kernels:warm_validation", (), None),
     ("p2c_analysis.maps:shapes", (), "maps"),
 )
 ENV_PRELOADS = "P2C_TEMPLATE_PRELOADS"
@@ -1199,6 +1200,18 @@ def warm_drawing() -> None:
     finally:
         for code, value in saved.items():
             codes[code] = value
+
+
+def warm_validation() -> None:
+    """In the template: validate the bundled record's pledges against the pledge schema once,
+    as a report's functions do (:func:`p2c_analysis.fields.checked`). pandera imports and
+    registers its pandas back-ends at its first validation in a process (about 0.1 s); the
+    record now comes from the derived-data cache without one, so without this every report's
+    first validation would pay it in its own kernel. Nothing is kept but what pandera keeps."""
+    from p2c_analysis import fields, record
+
+    valid = record.load_record_files()[0].drop(columns="source_file")
+    fields.schema().validate(valid)
 
 
 def _forget_use() -> None:

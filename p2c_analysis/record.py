@@ -23,14 +23,13 @@ A pledge whose id also occurs in an earlier file is set aside in ``quarantine``
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from p2c_analysis import countries, evidence, paths
+from p2c_analysis import cache, countries, evidence, paths
 from p2c_analysis.pledges import QUARANTINE_COLUMNS, load_pledges
 
 RECORD_FILES: tuple[Path, ...] = (paths.PUBLIC_PLEDGES, paths.PUBLIC_PLEDGES_ADDITIONS)
@@ -137,15 +136,29 @@ def known_from(pledges: pd.DataFrame, vintage: dt.date, undated: str = "vintage"
     }, index=pledges.index)
 
 
-@functools.cache
-def _load(files: tuple[tuple[Path, int], ...]) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """All record files loaded once per file version: (valid with ``source_file``,
-    quarantine with ``source_file``, rows read)."""
-    valid, quarantine, n_read = [], [], 0
+@cache.derived("record.valid")
+def _valid(files: tuple[tuple[str, int], ...]) -> pd.DataFrame:
+    """The valid pledges of the record files (with ``source_file``), per file version: derived
+    data (:mod:`p2c_analysis.cache`), so a process reads them from the cache instead of
+    parsing and validating the files again."""
+    return _load(files)[0]
+
+
+@cache.derived("record.quarantine")
+def _quarantine(files: tuple[tuple[str, int], ...]) -> pd.DataFrame:
+    """The rows of the record files set aside (with ``source_file``), per file version."""
+    return _load(files)[1]
+
+
+def _load(files: tuple[tuple[str, int], ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """All record files loaded: (valid with ``source_file``, quarantine with ``source_file``).
+    Not cached itself: each of :func:`_valid` and :func:`_quarantine` records the files it
+    read, for the cache's key and the report's ``data_files.json``."""
+    valid, quarantine = [], []
     seen: dict[str, str] = {}
-    for path, _mtime in files:
+    for name, _mtime in files:
+        path = Path(name)
         res = load_pledges(path)
-        n_read += res.n_read
         v = res.valid.assign(source_file=path.name)
         dup = v["pledge_id"].isin(list(seen)).to_numpy()
         q = res.quarantine.assign(source_file=path.name)
@@ -167,16 +180,18 @@ def _load(files: tuple[tuple[Path, int], ...]) -> tuple[pd.DataFrame, pd.DataFra
     q = pd.concat(quarantine, ignore_index=True)[["source_file", *QUARANTINE_COLUMNS]]
     q = q.astype({"source_file": "string", "source_row": "int64", "reasons": "string",
                   "raw": "string"})
-    return pd.concat(valid, ignore_index=True), q, n_read
+    return pd.concat(valid, ignore_index=True), q
 
 
 def load_record_files(files: tuple[Path, ...] = RECORD_FILES) -> tuple[pd.DataFrame,
                                                                       pd.DataFrame, int]:
-    """The record files loaded (cached per file version): ``(valid, quarantine, n_read)``;
-    ``valid`` is the canonical table plus ``source_file``; copies, safe to modify."""
-    key = tuple((paths.track(p), p.stat().st_mtime_ns) for p in files)
-    valid, q, n = _load(key)
-    return valid.copy(), q.copy(), n
+    """The record files loaded (cached per file version, on disk as derived data):
+    ``(valid, quarantine, n_read)``; ``valid`` is the canonical table plus ``source_file``;
+    copies, safe to modify. ``n_read`` = rows read = valid + quarantined (a pledge set aside
+    as a duplicate of an earlier file's moves from one to the other)."""
+    key = tuple((str(paths.track(p)), p.stat().st_mtime_ns) for p in files)
+    valid, q = _valid(key), _quarantine(key)
+    return valid.copy(), q.copy(), len(valid) + len(q)
 
 
 def public_record(as_of: object, undated: str = "vintage",

@@ -104,6 +104,47 @@ def test_quarantine_is_kept_and_counted(tmp_path):
     assert "unknown region: 'Atlantis'" in quarantine["reasons"].iloc[0]
 
 
+def test_the_record_tables_are_derived_data_read_back_identical(tmp_path, monkeypatch):
+    """The loaded record files are cached like the other derived tables: a new process reads
+    them back (lists of countries, SDGs ... included) identical to what parsing the files
+    gives with the cache off, still listing the files among those it read; a changed file
+    is parsed again."""
+    from p2c_analysis import cache
+
+    def fresh_process() -> None:
+        record._valid.cache_clear()
+        record._quarantine.cache_clear()
+        paths._FILES_READ.clear()
+        cache._USES.clear()
+
+    monkeypatch.setenv("P2C_CACHE_DIR", "off")
+    fresh_process()
+    computed = record.load_record_files()
+    monkeypatch.setenv("P2C_CACHE_DIR", str(tmp_path / "cache"))
+    fresh_process()
+    record.load_record_files()
+    assert cache.uses()["record.valid"] == "built"
+    fresh_process()
+    valid, quarantine, n_read = record.load_record_files()
+    assert cache.uses() == {"record.valid": "cache", "record.quarantine": "cache"}
+    pd.testing.assert_frame_equal(valid, computed[0], check_exact=True)
+    pd.testing.assert_frame_equal(quarantine, computed[1], check_exact=True)
+    assert n_read == computed[2] == 47
+    assert valid["target_countries"].map(type).eq(list).all()
+    assert {str(f.resolve()) for f in record.RECORD_FILES} <= set(paths._FILES_READ)
+    # a changed file is another entry: parsed again, not read from the cache
+    extra = tmp_path / "extra.csv"
+    extra.write_text(paths.PUBLIC_PLEDGES_ADDITIONS.read_text(encoding="utf-8"),
+                     encoding="utf-8")
+    assert len(record.load_record_files((paths.PUBLIC_PLEDGES, extra))[0]) == 47
+    extra.write_text(extra.read_text(encoding="utf-8").rsplit("\n", 2)[0] + "\n",
+                     encoding="utf-8")
+    fresh_process()
+    assert len(record.load_record_files((paths.PUBLIC_PLEDGES, extra))[0]) == 46
+    assert cache.uses()["record.valid"] == "built"
+    fresh_process()
+
+
 def test_period_end():
     dates = pd.Series(pd.to_datetime(["2024-01-01", "2024-02-01", "2024-02-09", None]))
     prec = pd.Series(["year", "month", "day", None])
