@@ -194,10 +194,20 @@ def _batch(values: list[str], out: Path, *extra: str, cpu: list[float] | None = 
     if cpu is not None:
         cpu.append(_children_cpu() - before)
     run_dir = _newest_run(out)
-    failed = [e["name"] for e in _manifest(run_dir)["reports"] if e["status"] != "ok"]
+    reports = _manifest(run_dir)["reports"]
+    failed = [e["name"] for e in reports if e["status"] != "ok"]
     if failed:
         sys.exit(f"bench_render: reports failed: {failed}")
+    for e in reports:  # a stall to explain an outlier: printed with the results
+        why = (e.get("kernel") or {}).get("spare_discarded")
+        if why:
+            DISCARDS.append(f"{out.name}/{e['name']}: {why}")
     return wall, run_dir
+
+
+#: Kernels prepared ahead and discarded, in any batch of this run (``kernel.spare_discarded``
+#: of the manifests): a report that waited for one shows as an outlier.
+DISCARDS: list[str] = []
 
 
 def _breakdown(run_dir: Path) -> tuple[dict[str, float], dict[str, float]]:
@@ -420,6 +430,8 @@ def _print(args: argparse.Namespace, r: dict[str, Any], loads: list[float]) -> N
     print("  slowest cells (mean seconds):")
     for first, secs in sorted(r["cells1"].items(), key=lambda kv: -kv[1])[:6]:
         print(f"    {secs:6.2f}  {first}")
+    print(f"  kernels prepared ahead and discarded (a report waited for each): {len(DISCARDS)}"
+          + "".join(f"\n    {d}" for d in DISCARDS))
     print(f"  machine: {os.cpu_count()} CPUs; load average (1 min) through the run: "
           + " -> ".join(f"{x:.1f}" for x in loads))
 
