@@ -1205,7 +1205,7 @@ def warm_drawing() -> None:
 def warm_validation() -> None:
     """In the template: validate the bundled record's pledges against the pledge schema once,
     as a report's functions do (:func:`p2c_analysis.fields.checked`). pandera imports and
-    registers its pandas back-ends at its first validation in a process (about 0.1 s); the
+    registers its pandas back-ends at its first validation in a process (about 0.16 s); the
     record now comes from the derived-data cache without one, so without this every report's
     first validation would pay it in its own kernel. Nothing is kept but what pandera keeps."""
     from p2c_analysis import fields, record
