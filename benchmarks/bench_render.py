@@ -58,6 +58,12 @@ PROFILE = paths.NOTEBOOKS / "country_profile.ipynb"
 BIN = Path(sys.executable).parent
 GOALS = {"floor": 1.3, "baseline": 4.0, "workers": 0.6, "cluster": 1.3, "startup": 2.0,
          "one": 1.5}  # fmt: skip
+#: Reports in the small batches that split a batch's wall time into a run's own cost and a
+#: cost per report.
+SMALL = 2
+#: Kernels prepared ahead and discarded, in any batch of this run (``kernel.spare_discarded``
+#: of the manifests): a report that waited for one shows as an outlier.
+DISCARDS: list[str] = []
 
 
 def _load() -> float:
@@ -205,11 +211,6 @@ def _batch(values: list[str], out: Path, *extra: str, cpu: list[float] | None = 
     return wall, run_dir
 
 
-#: Kernels prepared ahead and discarded, in any batch of this run (``kernel.spare_discarded``
-#: of the manifests): a report that waited for one shows as an outlier.
-DISCARDS: list[str] = []
-
-
 def _breakdown(run_dir: Path) -> tuple[dict[str, float], dict[str, float]]:
     """Mean seconds per report (kernel, cells, html, write) and per code cell."""
     import nbformat
@@ -354,15 +355,10 @@ def _median_round(rounds: list[dict[str, Any]], n: int) -> dict[str, Any]:
     return out
 
 
-#: Reports in the small batches that split a batch's wall time into a run's own cost and a
-#: cost per report.
-SMALL = 2
-
-
 def _split(small: float, wall: float, n: int) -> tuple[float, float]:
     """``(run, per_report)`` seconds from the wall times of a batch of :data:`SMALL` and of
     ``n`` reports: ``wall = run + n * per_report`` (start-up, first kernels, front page and
-    exit in ``run``; the reports beyond the first in ``per_report``)."""
+    exit in ``run``; each report beyond the first :data:`SMALL` in ``per_report``)."""
     per = (wall - small) / (n - SMALL)
     return wall - n * per, per
 

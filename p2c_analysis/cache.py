@@ -381,6 +381,14 @@ def derived(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return decorate
 
 
+def replayed(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``functools.cache`` whose every call records the data files the first call read (as
+    :func:`replay_provenance` makes the package's caches do in a kernel template): for an
+    intermediate result that several :func:`derived` loaders share, so that it is computed
+    once and each loader still lists its input files."""
+    return _replaying(functools.cache(fn))
+
+
 def _replaying(fn: Any) -> Callable[..., Any]:
     """``fn`` (a ``functools`` cache) that replays the files its first call read."""
     files_by_key: dict[Any, tuple[str, ...]] = {}

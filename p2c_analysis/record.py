@@ -150,10 +150,11 @@ def _quarantine(files: tuple[tuple[str, int], ...]) -> pd.DataFrame:
     return _load(files)[1]
 
 
+@cache.replayed
 def _load(files: tuple[tuple[str, int], ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """All record files loaded: (valid with ``source_file``, quarantine with ``source_file``).
-    Not cached itself: each of :func:`_valid` and :func:`_quarantine` records the files it
-    read, for the cache's key and the report's ``data_files.json``."""
+    """All record files loaded: (valid with ``source_file``, quarantine with ``source_file``),
+    once per process and file version for :func:`_valid` and :func:`_quarantine` (each still
+    records the files it rests on, for the cache's key and the report's ``data_files.json``)."""
     valid, quarantine = [], []
     seen: dict[str, str] = {}
     for name, _mtime in files:

@@ -114,6 +114,7 @@ def test_the_record_tables_are_derived_data_read_back_identical(tmp_path, monkey
     def fresh_process() -> None:
         record._valid.cache_clear()
         record._quarantine.cache_clear()
+        record._load.cache_clear()
         paths._FILES_READ.clear()
         cache._USES.clear()
 
