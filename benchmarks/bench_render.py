@@ -363,6 +363,27 @@ def _split(small: float, wall: float, n: int) -> tuple[float, float]:
     return wall - n * per, per
 
 
+def allowances(floor: float, run1: float, each1: float, run2: float, each2: float, n: int
+               ) -> dict[str, float]:
+    """What the two ratio goals leave for the runner, in seconds per report.
+
+    ``floor``: the work floor per report; ``run1``/``each1`` and ``run2``/``each2``: a run's own
+    seconds and seconds per report with 1 and 2 workers (:func:`_split`); ``n``: the batch.
+    Returns ``on_path`` = ``each1 - floor`` (what the runner adds to a report with 1 worker) and
+    its most under runner/floor <= GOALS["floor"]; ``beside`` = ``2 * each2 - each1`` (what the
+    2-worker run, bound by CPU, does per report beyond the 1-worker run's report: the next
+    kernel's start-up and the worker's messages, done on the idle CPU with 1 worker) and its
+    most under 2 workers / 1 worker <= GOALS["workers"]. Both allowances shrink with the floor:
+    the faster the analysis, the less the runner may cost."""
+    g1, g2 = GOALS["floor"], GOALS["workers"]
+    # runner/floor: (run1 + n*each1) / (n*floor) <= g1  <=>  each1 - floor <= (g1-1)*floor - run1/n
+    # 2w/1w: run2 + n*each2 <= g2*(run1 + n*each1), with 2*each2 = each1 + beside
+    #   <=>  beside <= (2*g2 - 1)*each1 + 2*(g2*run1 - run2)/n
+    return {"on_path": each1 - floor, "on_path_max": (g1 - 1) * floor - run1 / n,
+            "beside": 2 * each2 - each1,
+            "beside_max": (2 * g2 - 1) * each1 + 2 * (g2 * run1 - run2) / n}
+
+
 def _verdict(ratio: float, goal: float, at_least: bool = False) -> str:
     ok = ratio >= goal if at_least else ratio <= goal
     return "meets goal" if ok else "MISSES goal"
@@ -387,6 +408,13 @@ def _print(args: argparse.Namespace, r: dict[str, Any], loads: list[float]) -> N
               f"2 workers {run2:.2f} + {each2:.3f} a report: 2 workers / 1 worker per report "
               f"{r['marginal_ratio']:.2f}; the run's own seconds, about the same for both, "
               "draw the batch ratio toward 1")
+        a = allowances(r["floor"], run1, each1, run2, each2, args.n)
+        print(f"  what the two ratio goals leave for the runner, seconds per report: with 1 "
+              f"worker it adds {a['on_path']:.3f} to the floor (runner / floor <= "
+              f"{GOALS['floor']} allows {a['on_path_max']:.3f}); with 2 workers it does "
+              f"{a['beside']:.3f} beside that (2 workers / 1 worker <= {GOALS['workers']} allows "
+              f"{a['beside_max']:.3f}). Both allowances shrink as the floor does: a faster "
+              "analysis leaves less for the runner")
     cpu1, cpu2 = r["cpu1"] / args.n, r["cpu2"] / args.n
     print(f"  CPU-seconds per report, all processes (command, workers, template, kernels): "
           f"1 worker {cpu1:.2f}, 2 workers {cpu2:.2f}. Two workers on two CPUs are bound by "

@@ -23,3 +23,34 @@ def test_benchmark_runs_and_checks_its_numbers(script, args):
                           capture_output=True, text=True, timeout=600, cwd=paths.ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ratio" in done.stdout  # each prints the side-by-side ratio it measured
+
+
+def _bench_render():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_render", paths.ROOT / "benchmarks" / "bench_render.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_render_allowances_are_the_two_ratio_goals_solved_for_the_runner():
+    bench = _bench_render()
+    # hand-computed: floor 1 s, no start-up, 10 reports: runner/floor <= 1.3 allows 0.3 s a
+    # report; 2 workers / 1 worker <= 0.6 allows (2*0.6 - 1) * 1.2 = 0.24 s beside it
+    a = bench.allowances(1.0, 0.0, 1.2, 0.0, 0.7, 10)
+    assert a["on_path"] == pytest.approx(0.2) and a["on_path_max"] == pytest.approx(0.3)
+    assert a["beside"] == pytest.approx(0.2) and a["beside_max"] == pytest.approx(0.24)
+    # a run's own seconds: 2 s with 1 worker take 0.2 s a report from the first allowance;
+    # 2 s with both give the second 2 * (0.6*2 - 2) / 10 = -0.16 s
+    a = bench.allowances(1.0, 2.0, 1.2, 2.0, 0.7, 10)
+    assert a["on_path_max"] == pytest.approx(0.1)
+    assert a["beside_max"] == pytest.approx(0.24 - 0.16)
+    # at its allowances, each ratio is exactly its goal
+    floor, run1, run2, n = 0.72, 1.42, 1.38, 20
+    each1 = floor + bench.allowances(floor, run1, 0.0, run2, 0.0, n)["on_path_max"]
+    assert (run1 + n * each1) / (n * floor) == pytest.approx(bench.GOALS["floor"])
+    beside = bench.allowances(floor, run1, each1, run2, 0.0, n)["beside_max"]
+    each2 = (each1 + beside) / 2
+    assert (run2 + n * each2) / (run1 + n * each1) == pytest.approx(bench.GOALS["workers"])
