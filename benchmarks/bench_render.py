@@ -409,7 +409,8 @@ def _print(args: argparse.Namespace, r: dict[str, Any], loads: list[float]) -> N
               f"{r['marginal_ratio']:.2f}; the run's own seconds, about the same for both, "
               "draw the batch ratio toward 1")
         a = allowances(r["floor"], run1, each1, run2, each2, args.n)
-        print(f"  what the two ratio goals leave for the runner, seconds per report: with 1 "
+        print(f"  what the two ratio goals leave for the runner, seconds per report (from the "
+              f"medians above, so it may differ from a verdict on the median round): with 1 "
               f"worker it adds {a['on_path']:.3f} to the floor (runner / floor <= "
               f"{GOALS['floor']} allows {a['on_path_max']:.3f}); with 2 workers it does "
               f"{a['beside']:.3f} beside that (2 workers / 1 worker <= {GOALS['workers']} allows "
