@@ -40,6 +40,7 @@ lab: install
 bench: install
 	$(BIN)/python benchmarks/bench_allocation.py
 	$(BIN)/python benchmarks/bench_render.py
+	$(BIN)/python benchmarks/bench_manifest.py
 	$(BIN)/python benchmarks/bench_changes.py
 	$(BIN)/python benchmarks/bench_quality.py
 

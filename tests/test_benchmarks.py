@@ -14,6 +14,7 @@ SCRIPTS = {
     "bench_allocation.py": ["--n", "3000"],
     "bench_changes.py": ["--n", "3000"],
     "bench_quality.py": ["--n", "3000", "--repeat", "1"],
+    "bench_manifest.py": ["--n", "40", "--rounds", "1"],
 }
 
 

@@ -417,6 +417,8 @@ def test_no_kernel_is_prepared_after_a_workers_last_report(tmp_path, monkeypatch
     forks: list[list[str]] = []
 
     class Template:  # records the fork requests, then says it cannot (nothing is started)
+        proc = None  # no process: no pages learned from an earlier test's template apply
+
         def fork_kernel(self, cmd: list[str], *args: object, **kw: object) -> int:
             forks.append(cmd)
             raise kernels.TemplateUnavailable("a test")

@@ -596,6 +596,92 @@ def test_manifest_is_compact_while_running_and_indented_once_ended(tmp_path):
     assert json.loads(ended) == {**json.loads(running), "state": "finished"}
 
 
+def _plain_manifest_text(run_dir):
+    """What the manifest's file must hold: ``json.dumps`` of what it says (compact while
+    running, indented once ended), whatever a process remembered of it."""
+    data = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    indent = None if data.get("state") == "running" else 2
+    return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
+
+
+def test_manifest_writes_reuse_what_this_process_wrote_and_write_the_same_bytes(tmp_path,
+                                                                             monkeypatch):
+    """A process that wrote the manifest last neither parses it nor encodes its other entries
+    again; the bytes are those of a plain ``json.dumps``, entries the caller changes afterwards
+    are written as they were passed, and a file another process wrote is read again."""
+    from p2c_analysis import manifest as M
+
+    names = [f"r{i}" for i in range(30)]
+    M.update(tmp_path, lambda m: m.update(
+        state="running", run_id="x", reports=[{"name": n, "status": "pending"} for n in names]))
+    parses = []
+    real_read = M.read
+    monkeypatch.setattr(M, "read", lambda d: parses.append(d) or real_read(d))
+    encoded = []
+    real_dumps = M._dumps
+    monkeypatch.setattr(M, "_dumps", lambda v, indent=None: encoded.append(v) or
+                        real_dumps(v, indent))
+    seconds = {"cells": 1.0}
+    entry = {"name": "r3", "status": "running", "seconds": seconds,
+             "parameters": {"country": "Côte d'Ivoire", "path": Path("/x/é.csv")}}
+    M.set_entry(tmp_path, entry)
+    assert parses == []  # the file is still what this process wrote
+    # of the 30 entries, only the changed one was encoded (the rest is the header)
+    assert [v["name"] for v in encoded if isinstance(v, dict) and "name" in v] == ["r3"]
+    assert (tmp_path / "manifest.json").read_text(encoding="utf-8") == \
+        _plain_manifest_text(tmp_path)
+    seconds["html"] = 2.0  # the caller's dict changes after the write: nothing follows it
+    (tmp_path / "r3.partial").mkdir()
+    M.publish(tmp_path, tmp_path / "r3.partial", tmp_path / "r3", {"name": "r3", "status": "ok"})
+    m = real_read(tmp_path)
+    assert m["reports"][3] == {"name": "r3", "status": "ok", "seconds": {"cells": 1.0},
+                               "parameters": {"country": "Côte d'Ivoire",
+                                              "path": "/x/é.csv"}}
+    assert m["summary"] == {"reports": 30, "ok": 1, "failed": 0} and parses == []
+    assert (tmp_path / "manifest.json").read_text(encoding="utf-8") == \
+        _plain_manifest_text(tmp_path)
+    # another process writes: this one reads the file again and keeps its change
+    other = real_read(tmp_path)
+    other["reports"][7] = {"name": "r7", "status": "failed", "error": "boom"}
+    (tmp_path / "manifest.json").write_text(json.dumps(other), encoding="utf-8")
+    M.set_entry(tmp_path, {"name": "r8", "status": "running"})
+    assert parses == [tmp_path]
+    m = real_read(tmp_path)
+    assert [e["status"] for e in m["reports"][3:9]] == \
+        ["ok", "pending", "pending", "pending", "failed", "running"]
+    assert m["summary"] == {"reports": 30, "ok": 1, "failed": 1}
+    assert (tmp_path / "manifest.json").read_text(encoding="utf-8") == \
+        _plain_manifest_text(tmp_path)
+    # a failed write forgets what it remembered: the next one reads the file again
+    monkeypatch.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(28, "full")))
+    with pytest.raises(M.ManifestError):
+        M.set_entry(tmp_path, {"name": "r9", "status": "running"})
+    monkeypatch.undo()
+    parses_before = len(parses)
+    monkeypatch.setattr(M, "read", lambda d: parses.append(d) or real_read(d))
+    M.set_entry(tmp_path, {"name": "r9", "status": "running"})
+    assert len(parses) == parses_before + 1
+    assert real_read(tmp_path)["reports"][9]["status"] == "running"
+    # the run ends: indented, the same content
+    M.update(tmp_path, lambda m: m.update(state="finished"))
+    assert (tmp_path / "manifest.json").read_text(encoding="utf-8") == \
+        _plain_manifest_text(tmp_path)
+
+
+def test_a_header_value_spelling_the_reports_slot_is_written_plainly(tmp_path):
+    from p2c_analysis import manifest as M
+
+    slot = M._REPORTS_SLOT
+    M.update(tmp_path, lambda m: m.update(state="running", note=slot,
+                                          reports=[{"name": "a", "status": "pending"}]))
+    M.set_entry(tmp_path, {"name": "a", "status": "running", "error": slot})
+    m = M.read(tmp_path)
+    assert m["note"] == slot and m["reports"] == [{"name": "a", "status": "running",
+                                                   "error": slot}]
+    assert (tmp_path / "manifest.json").read_text(encoding="utf-8") == \
+        _plain_manifest_text(tmp_path)
+
+
 def test_reconcile_repairs_entries_from_folders(tmp_path):
     from p2c_analysis import manifest as M
 
