@@ -556,6 +556,37 @@ def test_front_page_escapes_everything(tmp_path):
     assert '"><script' not in html and "&quot;&gt;&lt;script&gt;" in html
 
 
+def test_a_running_run_rewrites_its_front_page_at_most_every_few_seconds(tmp_path, monkeypatch):
+    """The front page is written whole from the whole manifest: once per report would cost the
+    square of the batch. While the run runs it is rewritten when older than FRONT_PAGE_EVERY
+    seconds (the run's start and end always write it)."""
+    from p2c_analysis import runner
+
+    writes: list[float] = []
+    clock = [100.0]
+
+    class Clock:
+        @staticmethod
+        def monotonic() -> float:
+            return clock[0]
+
+    class Bar:
+        def update(self, n: int) -> None:
+            pass
+
+        def write(self, *args: object, **kw: object) -> None:
+            pass
+
+    monkeypatch.setattr(runner, "time", Clock)
+    monkeypatch.setattr(runner, "FRONT_PAGE_EVERY", 2.0)
+    monkeypatch.setattr(runner.frontpage, "write_index", lambda *a, **k: writes.append(clock[0]))
+    front = [100.0]  # written at the run's start
+    for step in (0.5, 0.5, 0.5, 0.6, 0.1, 1.0, 2.5):
+        clock[0] += step
+        runner._after_report(tmp_path, {"name": "a", "status": "ok"}, Bar(), [], front)
+    assert writes == pytest.approx([102.1, 105.7])  # 2.1 s after the start, then 3.6 s later
+
+
 # --- the manifest ------------------------------------------------------------------------------
 def test_manifest_write_failure_leaves_no_temporary_file(tmp_path, monkeypatch):
     import errno
