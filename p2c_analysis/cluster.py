@@ -23,7 +23,9 @@ import contextlib
 import functools
 import hashlib
 import platform
+import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -131,6 +133,17 @@ class ClusterSession:
     def n_workers(self) -> int:
         return max(1, len(self.client.scheduler_info().get("workers", {})))
 
+    def connected_workers(self) -> int | None:
+        """How many workers the scheduler has now (``None``: it could not be asked)."""
+        try:
+            return len(self.client.scheduler_info().get("workers", {}))
+        except Exception:  # noqa: BLE001 - the scheduler is gone: the run ends on its own
+            return None
+
+    def left(self) -> int:
+        """Reports sent and not yet done."""
+        return sum(not f.done() for f in self.futures)
+
     def check_workers(self, wait: float = 30.0) -> None:
         """Refuse (one line) unless every worker matches this machine (see module docstring)."""
         try:
@@ -197,3 +210,46 @@ class ClusterSession:
             self.executor.shutdown(wait=False)
         with contextlib.suppress(Exception):
             self.client.close()
+
+
+class WorkerWatch:
+    """While a run waits on its cluster: says once when no worker is connected (its reports then
+    wait for one, as Dask does: nothing fails) and once when workers are back, so that a run
+    whose workers all went away does not just stand still (with ``--no-progress``, silently).
+    A context manager: a daemon thread asks every ``every`` seconds (:meth:`check`)."""
+
+    def __init__(self, session: Any, say: Callable[[str], None], every: float = 5.0) -> None:
+        self.session, self.say, self.every = session, say, every
+        self.waiting = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def check(self) -> None:
+        left = self.session.left()
+        n = self.session.connected_workers()
+        if n is None or left == 0:
+            return
+        if n == 0 and not self.waiting:
+            self.waiting = True
+            self.say(f"p2c: no Dask worker is connected to {self.session.address}: the {left} "
+                     f"report{'s' if left != 1 else ''} left wait for one (start workers, or "
+                     "stop with Ctrl-C and render them later with --resume)")
+        elif n > 0 and self.waiting:
+            self.waiting = False
+            self.say(f"p2c: {n} Dask worker{'s' if n != 1 else ''} connected again; the run "
+                     "goes on")
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            with contextlib.suppress(Exception):  # a message is not worth a failed run
+                self.check()
+
+    def __enter__(self) -> WorkerWatch:
+        self._thread = threading.Thread(target=self._loop, name="p2c-worker-watch", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=1.0)

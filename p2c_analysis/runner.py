@@ -322,6 +322,13 @@ class _ClusterWorkers:
     def close(self) -> None:
         self.cluster.close()
 
+    def watching(self, bar: Any) -> Any:
+        """Says when no worker is left to render the reports waiting (see
+        :class:`p2c_analysis.cluster.WorkerWatch`)."""
+        from p2c_analysis.cluster import WorkerWatch
+
+        return WorkerWatch(self.cluster, lambda text: bar.write(text, file=sys.stderr))
+
 
 # --- the run itself ------------------------------------------------------------------------------
 def render(
@@ -459,7 +466,9 @@ def render(
     try:
         with tqdm(total=len(specs), unit="report", file=sys.stderr, disable=not progress,
                   desc=f"rendering {run_id}") as bar:
-            _run_all(executor, specs, run_dir, bar, storage)
+            watching = getattr(executor, "watching", None)
+            with watching(bar) if watching is not None else contextlib.nullcontext():
+                _run_all(executor, specs, run_dir, bar, storage)
     except BaseException:
         executor.stop()
         _close_quietly(executor)

@@ -263,6 +263,47 @@ def test_fingerprint_differences_are_named():
     assert "Python" in cluster.difference(mine, {**mine, "python": "2.7"})
 
 
+def test_a_run_says_when_no_worker_is_left_to_render_its_reports():
+    """When every worker goes away, Dask keeps the reports waiting for one (nothing fails): the
+    run says so once, and once again when workers are back, instead of just standing still."""
+
+    class Session:
+        address = "tcp://scheduler:8786"
+
+        def __init__(self) -> None:
+            self.workers: list[int | None] = [2, 0, 0, None, 0, 1, 1, 0]
+            self.pending = 5
+
+        def connected_workers(self) -> int | None:
+            return self.workers.pop(0)
+
+        def left(self) -> int:
+            return self.pending
+
+    said: list[str] = []
+    session = Session()
+    watch = cluster.WorkerWatch(session, said.append)
+    for _ in range(7):
+        watch.check()
+    assert said == [
+        "p2c: no Dask worker is connected to tcp://scheduler:8786: the 5 reports left wait for "
+        "one (start workers, or stop with Ctrl-C and render them later with --resume)",
+        "p2c: 1 Dask worker connected again; the run goes on"]
+    session.pending = 0  # nothing left to render: no worker needed, nothing said
+    watch.check()
+    assert len(said) == 2
+    # as a context manager it asks from a thread, and stops with the run
+    session.workers, session.pending, said[:] = [0] * 50, 1, []
+    with cluster.WorkerWatch(session, said.append, every=0.01) as w:
+        deadline = time.monotonic() + 5
+        while not said and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert said == ["p2c: no Dask worker is connected to tcp://scheduler:8786: the 1 report "
+                    "left wait for one (start workers, or stop with Ctrl-C and render them "
+                    "later with --resume)"]
+    assert w._thread is not None and not w._thread.is_alive()
+
+
 def test_an_empty_as_of_is_the_run_s_day_on_a_cluster_too(dask_cluster, tmp_path):
     lc, _client = dask_cluster
     out = tmp_path / "out"
