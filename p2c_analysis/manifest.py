@@ -207,17 +207,18 @@ def _current(run_dir: Path) -> tuple[dict[str, Any], _Written | None]:
     entries may be replaced in its ``reports`` list, not changed in place)."""
     path = run_dir / MANIFEST
     known = _WRITTEN.get(str(run_dir))
-    if known is not None:
-        try:
-            on_disk = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            on_disk = None
-        if on_disk == known.text:
-            manifest = dict(known.manifest)
-            if isinstance(manifest.get("reports"), list):
-                manifest["reports"] = list(manifest["reports"])
-            return manifest, known
-    return read(run_dir), known
+    if known is None:
+        return read(run_dir), None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None
+    if text != known.text:  # another process wrote it since (read again by :func:`read`,
+        return read(run_dir), known  # which says what is wrong with a file it cannot use)
+    manifest = dict(known.manifest)
+    if isinstance(manifest.get("reports"), list):
+        manifest["reports"] = list(manifest["reports"])
+    return manifest, known
 
 
 def _commit(run_dir: Path, manifest: dict[str, Any], known: _Written | None,
@@ -226,7 +227,8 @@ def _commit(run_dir: Path, manifest: dict[str, Any], known: _Written | None,
     ``between(tmp)`` runs after the temporary file is written and before it replaces the
     manifest (it removes ``tmp`` itself if it fails)."""
     _forget(run_dir)  # remembered again only once written
-    encoded = _entry_texts(manifest, known)
+    # entry by entry only while running: an ended run's manifest is written indented, whole
+    encoded = _entry_texts(manifest, known) if manifest.get("state") == "running" else None
     texts = encoded[0] if encoded is not None else None
     tmp, text, rest = _temp_write(run_dir, manifest, texts)
     if between is not None:

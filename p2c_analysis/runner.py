@@ -275,6 +275,10 @@ class _LocalWorkers:
         if self.pool is not None:
             stop_workers(self.pool)
 
+    def watching(self, bar: Any) -> Any:
+        """Nothing to watch: this machine's workers do not go away on their own."""
+        return contextlib.nullcontext()
+
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True)
@@ -466,8 +470,7 @@ def render(
     try:
         with tqdm(total=len(specs), unit="report", file=sys.stderr, disable=not progress,
                   desc=f"rendering {run_id}") as bar:
-            watching = getattr(executor, "watching", None)
-            with watching(bar) if watching is not None else contextlib.nullcontext():
+            with executor.watching(bar):
                 _run_all(executor, specs, run_dir, bar, storage)
     except BaseException:
         executor.stop()
