@@ -30,9 +30,12 @@ Goals (issue 12): runner/floor <= 1.3 (1 worker); papermill+nbconvert / runner >
 2 workers / 1 worker <= 0.6; LocalCluster / local 2 workers <= 1.3; start-up <= 2 x import
 pandas; one-report batch <= 1.5 x its notebook + HTML. The machine is shared: the load average
 is printed with the results, and the floor, the 1-worker and the 2-worker batches are measured
-``--rounds`` times in turn (floor, 1 worker, 2 workers, floor, ...): each ratio is taken within
-a round, and the verdict is on the median round, so a slower minute of the machine weighs on
-both sides of a ratio and one lucky round makes no goal.
+``--rounds`` times in turn (floor, 1 worker, 2 workers, then 2 workers, 1 worker, floor, ...:
+:func:`round_order`): each ratio is taken within a round, from two measurements made next to
+each other, each side first as often as the other, and the verdict is on the median round, so a
+slower minute of the machine weighs on both sides of a ratio and one lucky round makes no goal.
+A fixed one-core loop timed between the batches (:func:`_probe`) shows how much the machine's
+speed varied through the run.
 Run: ``.venv/bin/python benchmarks/bench_render.py [--n 20] [--rounds 3]``.
 """
 
@@ -64,6 +67,31 @@ SMALL = 2
 #: Kernels prepared ahead and discarded, in any batch of this run (``kernel.spare_discarded``
 #: of the manifests): a report that waited for one shows as an outlier.
 DISCARDS: list[str] = []
+
+
+def round_order(i: int) -> tuple[str, ...]:
+    """The order of round ``i``'s measurements: the floor, the 1-worker and the 2-worker batch,
+    reversed every other round, so that each ratio's two sides are measured next to each other
+    (the floor beside the 1-worker batch, the 1-worker beside the 2-worker one) and each side
+    goes first as often as the other: a machine that slows down or speeds up through a round
+    favours neither side of a ratio over the rounds."""
+    parts = ("floor", "w1", "w2")
+    return parts if i % 2 == 0 else parts[::-1]
+
+
+#: Seconds of :func:`_probe` before and after each measurement of the rounds.
+PROBES: list[float] = []
+
+
+def _probe() -> float:
+    """Seconds of a fixed one-core pure-Python loop (about 0.1 s): how fast the machine is just
+    now. Printed as a spread with the results: on a shared machine it says how far a ratio of
+    two walls measured a minute apart can be trusted."""
+    t0 = time.perf_counter()
+    s = 0
+    for i in range(1_500_000):
+        s += i * i
+    return time.perf_counter() - t0
 
 
 def _load() -> float:
@@ -302,12 +330,21 @@ def main(argv: list[str] | None = None) -> int:
         rounds: list[dict[str, Any]] = []
         for i in range(args.rounds):
             one: dict[str, Any] = {}
-            one["floor"], one["floor_parts"] = _floor(values, tmp / f"r{i}")
-            cpu: list[float] = []
-            one["wall1"], one["run1"] = _batch(values, tmp / f"w1-{i}", "--workers", "1",
-                                               cpu=cpu)
-            one["wall2"], _ = _batch(values, tmp / f"w2-{i}", "--workers", "2", cpu=cpu)
-            one["cpu1"], one["cpu2"] = cpu
+            for part in round_order(i):
+                PROBES.append(_probe())
+                if part == "floor":
+                    one["floor"], one["floor_parts"] = _floor(values, tmp / f"r{i}")
+                elif part == "w1":
+                    cpu: list[float] = []
+                    one["wall1"], one["run1"] = _batch(values, tmp / f"w1-{i}", "--workers",
+                                                       "1", cpu=cpu)
+                    one["cpu1"] = cpu[0]
+                else:
+                    cpu = []
+                    one["wall2"], _ = _batch(values, tmp / f"w2-{i}", "--workers", "2",
+                                             cpu=cpu)
+                    one["cpu2"] = cpu[0]
+            PROBES.append(_probe())
             if args.n > SMALL:  # the same with SMALL reports: what a run costs besides its reports
                 one["small1"], _ = _batch(values[:SMALL], tmp / f"s1-{i}", "--workers", "1")
                 one["small2"], _ = _batch(values[:SMALL], tmp / f"s2-{i}", "--workers", "2")
@@ -459,6 +496,11 @@ def _print(args: argparse.Namespace, r: dict[str, Any], loads: list[float]) -> N
           + "".join(f"\n    {d}" for d in DISCARDS))
     print(f"  machine: {os.cpu_count()} CPUs; load average (1 min) through the run: "
           + " -> ".join(f"{x:.1f}" for x in loads))
+    if PROBES:
+        print(f"  machine speed: the same one-core loop, timed {len(PROBES)} times between the "
+              f"rounds' batches, took {min(PROBES):.3f}-{max(PROBES):.3f} s (median "
+              f"{statistics.median(PROBES):.3f}; slowest / fastest {max(PROBES) / min(PROBES):.2f})"
+              ": a ratio of two batches measured a minute apart is no steadier than that")
 
 
 if __name__ == "__main__":

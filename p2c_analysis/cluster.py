@@ -6,7 +6,9 @@ worker renders the report in a scratch folder with its own warm kernel template
 (:func:`p2c_analysis.execution.execute_remote`) and returns the report's files as bytes; the
 runner writes them into the run folder with the same ``.partial`` → final rename, manifest entry
 and failure isolation as a local worker (:func:`p2c_analysis.execution.receive_remote`). A
-worker that dies fails only the report it was rendering (``--resume RUN`` renders it again).
+worker that dies touches only the report it was rendering: Dask renders it again on another
+worker (``distributed.scheduler.allowed-failures`` times, 3 by default); past that, it fails
+alone (``--resume RUN`` renders it again).
 
 Before anything runs, :meth:`ClusterSession.check_workers` asks every worker for its
 :func:`fingerprint` — p2c-analysis version, a digest of the package's code, Python version and

@@ -55,3 +55,18 @@ def test_render_allowances_are_the_two_ratio_goals_solved_for_the_runner():
     beside = bench.allowances(floor, run1, each1, run2, 0.0, n)["beside_max"]
     each2 = (each1 + beside) / 2
     assert (run2 + n * each2) / (run1 + n * each1) == pytest.approx(bench.GOALS["workers"])
+
+
+def test_render_rounds_measure_each_ratio_side_by_side_each_side_first_in_turn():
+    bench = _bench_render()
+    assert bench.round_order(0) == ("floor", "w1", "w2")
+    assert bench.round_order(1) == ("w2", "w1", "floor")
+    assert bench.round_order(2) == bench.round_order(0)
+    for pair in (("floor", "w1"), ("w1", "w2")):  # the two sides of each ratio
+        firsts = []
+        for i in range(2):
+            order = bench.round_order(i)
+            a, b = order.index(pair[0]), order.index(pair[1])
+            assert abs(a - b) == 1  # measured next to each other
+            firsts.append(pair[0] if a < b else pair[1])
+        assert sorted(firsts) == sorted(pair)  # each side first once in two rounds

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from runner_helpers import FIXTURES, assert_manifest_matches_folders, p2c, p2c_env, runs
@@ -97,14 +98,15 @@ def test_an_input_file_is_named_as_on_this_machine_not_as_the_workers_copy(dask_
     assert f"pledges = {given}" in page and "p2c-remote" not in page
 
 
-def test_a_killed_worker_fails_only_its_report_and_resume_completes(dask_cluster, tmp_path):
-    lc, client = dask_cluster
-    out = tmp_path / "out"
-    args = ["batch", str(SLOW), "--over", "seconds=8.5,0.2,0.3", "--scheduler",
-            lc.scheduler_address, "--out", str(out), "--no-progress"]
-    proc = subprocess.Popen([sys.executable, "-m", "p2c_analysis.cli", *args],
+def _start_batch(args: list[str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "p2c_analysis.cli", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=paths.ROOT, env=p2c_env())
+
+
+def _kill_the_worker_of_the_slow_report(client: Any, proc: subprocess.Popen) -> int:
+    """Kill the Dask worker process still rendering a batch's one slow report once the quick
+    ones are done; its process id."""
     deadline = time.monotonic() + 120
     victim = None
     while time.monotonic() < deadline and victim is None:
@@ -120,6 +122,16 @@ def test_a_killed_worker_fails_only_its_report_and_resume_completes(dask_cluster
     assert victim is not None, proc.communicate()
     pid = client.run(os.getpid, workers=[victim])[victim]
     psutil.Process(pid).kill()
+    return pid
+
+
+def test_a_killed_worker_fails_only_its_report_and_resume_completes(dask_cluster, tmp_path):
+    lc, client = dask_cluster
+    out = tmp_path / "out"
+    args = ["batch", str(SLOW), "--over", "seconds=8.5,0.2,0.3", "--scheduler",
+            lc.scheduler_address, "--out", str(out), "--no-progress"]
+    proc = _start_batch(args)
+    pid = _kill_the_worker_of_the_slow_report(client, proc)
     stdout, stderr = proc.communicate(timeout=180)
     assert proc.returncode == 1, stdout + stderr
     assert "Traceback" not in stderr
@@ -138,6 +150,39 @@ def test_a_killed_worker_fails_only_its_report_and_resume_completes(dask_cluster
     assert len(m["resumed"]) == 1 and runs(out) == [run_dir]
     # the killed worker could not remove its scratch folders; its successor did
     assert not list(Path(tempfile.gettempdir()).glob(f"p2c-*-{pid}-*"))
+
+
+def test_with_dasks_default_retries_a_killed_workers_report_is_rendered_again_elsewhere(
+        tmp_path):
+    """What staff get by default (``allowed-failures`` 3, not the 0 of the fixture above): the
+    report a killed worker was rendering is rendered again by another worker; the run ends with
+    every report done and a manifest that names the worker that rendered it."""
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 3,
+                          "distributed.scheduler.worker-saturation": 1.0}):
+        # a port of its own for its dashboard: the module's cluster may still hold the default
+        lc = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=":0", silence_logs=logging.ERROR)
+        client = distributed.Client(lc)
+        try:
+            out = tmp_path / "out"
+            proc = _start_batch(["batch", str(SLOW), "--over", "seconds=6.5,0.2,0.3",
+                                 "--scheduler", lc.scheduler_address, "--out", str(out),
+                                 "--no-progress"])
+            pid = _kill_the_worker_of_the_slow_report(client, proc)
+            stdout, stderr = proc.communicate(timeout=180)
+        finally:
+            client.close()
+            lc.close()
+    assert proc.returncode == 0, stdout + stderr
+    assert "Traceback" not in stderr and "3 of 3 reports rendered" in stdout
+    (run_dir,) = runs(out)
+    m = assert_manifest_matches_folders(run_dir)
+    assert [e["status"] for e in m["reports"]] == ["ok", "ok", "ok"]
+    slow = next(e for e in m["reports"] if e["name"] == "slow-6.5")
+    assert slow["worker"]["pid"] != pid
+    assert "slept 6.5" in (run_dir / slow["folder"] / "slow.ipynb").read_text()
 
 
 def test_a_worker_removes_the_scratch_folders_of_dead_workers_only(tmp_path, monkeypatch):
