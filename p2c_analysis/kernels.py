@@ -20,9 +20,10 @@ forked and initialised while the current report runs (a *spare*, :class:`_Spare`
 to spare it also copies the memory it shares with the template, :func:`_own_memory`; without
 one, only the pages an earlier report's kernel wrote, :func:`_own_pages`); the
 kernel manager skips jupyter_client's 10 ms pauses and does not wait for a killed kernel to be
-torn down (:func:`_without_pause`); the kernel skips ipykernel's waits meant for interactive
-frontends (:func:`_without_idle_waits`). Report kernels, warm or cold, keep no IPython history
-database (:data:`KERNEL_ARGS`).
+torn down (:func:`_without_pause`); its client tries again every few milliseconds to reach a
+kernel not yet listening (:data:`RECONNECT_MS`); the kernel skips ipykernel's waits meant for
+interactive frontends (:func:`_without_idle_waits`). Report kernels, warm or cold, keep no
+IPython history database (:data:`KERNEL_ARGS`).
 
 What makes a warm kernel give the same bytes as a cold one:
 
@@ -123,6 +124,11 @@ PRELOAD: tuple[tuple[str, tuple[Any, ...], str | None], ...] = (
     ("p2c_analysis.maps:shapes", (), "maps"),
 )
 ENV_PRELOADS = "P2C_TEMPLATE_PRELOADS"
+
+#: Milliseconds between a report's kernel client's attempts to connect to a kernel that is not
+#: listening yet (ZeroMQ's ``RECONNECT_IVL``; its default, 100 ms, is made for servers that
+#: restart, not for a kernel that binds its sockets a few milliseconds after the client tries).
+RECONNECT_MS = 5
 
 _FORK_TIMEOUT = 180.0  # seconds to wait for a fork (the template may still be importing)
 _MAX_MSG = 1 << 20
@@ -706,6 +712,16 @@ def kernel_manager_class(warm: bool = False) -> type:
             return code
 
     class ReportKernelClient(AsyncKernelClient):
+        def _context_default(self) -> zmq.asyncio.Context:
+            """jupyter_client's own context, whose sockets try again every
+            :data:`RECONNECT_MS` to reach a kernel not yet listening (ZeroMQ's default: every
+            100 ms). A kernel that is not a spare is asked for its ``kernel_info`` as soon as it
+            is forked, before it has bound its sockets: the first report of each worker, and
+            every cold kernel, waited 0.1-0.2 s for ZeroMQ's next try."""
+            context = super()._context_default()
+            context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_MS)
+            return context
+
         async def wait_for_ready(self, timeout: float | None = None) -> None:
             """jupyter_client's wait for a kernel_info reply with IOPub connected, then a
             flush of IOPub that takes what has arrived instead of waiting for 0.2 s of silence

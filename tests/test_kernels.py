@@ -249,6 +249,26 @@ def test_kernel_manager_start_and_stop_keep_the_ready_future_without_the_pause()
     asyncio.run(main())
 
 
+def test_report_kernel_clients_try_again_soon_to_reach_a_kernel_not_yet_listening(tmp_path):
+    """A kernel that is not a spare is asked for its kernel_info as soon as it is forked,
+    before it binds its sockets: the client's sockets must try to connect again within
+    milliseconds, not after ZeroMQ's default 100 ms."""
+    import zmq
+
+    km = kernels.kernel_manager_class(warm=False)(kernel_name="python3")
+    km.connection_file = str(tmp_path / "kernel.json")
+    km.write_connection_file()
+    kc = km.client()
+    assert kc.context.getsockopt(zmq.RECONNECT_IVL) == kernels.RECONNECT_MS < 100
+    sockets = [kc.connect_shell(), kc.connect_iopub(), kc.connect_control()]
+    try:
+        assert [s.getsockopt(zmq.RECONNECT_IVL) for s in sockets] == [kernels.RECONNECT_MS] * 3
+    finally:
+        for s in sockets:
+            s.close(linger=0)
+        kc.context.term()
+
+
 def test_the_runner_prepares_papermill_and_the_exporter_once_for_its_workers(monkeypatch):
     import nbformat.validator
 
