@@ -8,6 +8,10 @@ Measured side by side in one run, on a batch of ``--n`` ``country_profile`` repo
   process, no messaging, no files but the HTML: what a report costs at the least.
 - **runner, 1 worker** and **2 workers**: ``p2c batch country_profile --over country=...``
   (warm kernels), wall time, everything included (start-up, template, kernels, HTML, files).
+- **the machine's own 2-CPU limit**: after the floor, in the same warm process, its reports in
+  one forked copy of it, and half of them in each of two forked copies at once: two CPUs of
+  this machine do not give two copies of the work twice the speed of one (they share caches
+  and memory), and that ratio, measured beside the others, says what is left to the runner.
 - **a run's own cost**: the 1- and 2-worker batches again with 2 reports, which splits each
   batch's wall time into the run's own seconds (start-up, first kernels, front page, exit) and
   seconds per report: the 2-worker ratio per report, without the start-up both runs share.
@@ -191,7 +195,12 @@ class _Floor:
         return {"prepare": t1 - t0, "cells": t2 - t1, "html": t3 - t2, "total": t3 - t0}
 
 
-def _floor(values: list[str], tmp: Path) -> tuple[float, dict[str, float]]:
+def _floor(values: list[str], tmp: Path, i: int = 0) -> dict[str, Any]:
+    """The work floor per report (``floor``) and its parts (``floor_parts``), then the same
+    reports in forked copies of this warm process: all of them in one copy (``fork1``, wall
+    seconds) and half in each of two copies at once (``fork2``), next to each other, in
+    :func:`round_order`'s turn. ``fork2 / fork1`` is what two CPUs of this machine give two
+    copies of the work itself, with no runner: the best a 2-worker run can do here."""
     import gc
 
     main_module = sys.modules["__main__"]  # IPython's shell puts its own namespace there
@@ -205,8 +214,49 @@ def _floor(values: list[str], tmp: Path) -> tuple[float, dict[str, float]]:
         for k, s in floor.render({"country": v}, tmp / f"floor-{v}").items():
             parts[k].append(s)
     wall = time.perf_counter() - t0
+    out: dict[str, Any] = {"floor": wall / len(values),
+                           "floor_parts": {k: statistics.mean(v) for k, v in parts.items()}}
+
+    def work(chunk: list[str], name: str) -> None:
+        for v in chunk:
+            floor.render({"country": v}, tmp / f"{name}-{v}")
+
+    for name in ("fork1", "fork2")[:: 1 if i % 2 == 0 else -1]:
+        chunks = [values] if name == "fork1" else [values[0::2], values[1::2]]
+        out[name] = at_once(work, chunks, name)
     sys.modules["__main__"] = main_module  # multiprocessing (the LocalCluster) needs it back
-    return wall / len(values), {k: statistics.mean(v) for k, v in parts.items()}
+    return out
+
+
+def at_once(work: Any, chunks: list[list[str]], name: str) -> float:
+    """Wall seconds of ``work(chunk, name)`` for every chunk at once, each in its own forked
+    copy of this process (sharing what it imported and loaded, copy-on-write, as report kernels
+    forked from the template do). Exits with a message if any copy fails."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    t0 = time.perf_counter()
+    pids = []
+    for chunk in chunks:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            code = 1
+            try:
+                work(chunk, name)
+                code = 0
+            except BaseException:  # noqa: BLE001 - the parent reports it
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        pids.append(pid)
+    codes = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]
+    wall = time.perf_counter() - t0
+    if any(codes):
+        sys.exit(f"bench_render: {name}: a forked copy failed (exit codes {codes})")
+    return wall
 
 
 # --- through the runner ------------------------------------------------------------------------
@@ -340,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
             for part in round_order(i):
                 PROBES.append(_probe())
                 if part == "floor":
-                    one["floor"], one["floor_parts"] = _floor(values, tmp / f"r{i}")
+                    one.update(_floor(values, tmp / f"r{i}", i))
                 elif part == "w1":
                     cpu: list[float] = []
                     one["wall1"], one["run1"] = _batch(values, tmp / f"w1-{i}", "--workers",
@@ -388,9 +438,11 @@ def _median_round(rounds: list[dict[str, Any]], n: int) -> dict[str, Any]:
     floor_ratios = [r["wall1"] / n / r["floor"] for r in rounds]
     worker_ratios = [r["wall2"] / r["wall1"] for r in rounds]
     mid = sorted(rounds, key=lambda r: r["wall1"])[(len(rounds) - 1) // 2]
+    machine_ratios = [r["fork2"] / r["fork1"] for r in rounds]
     out = {**mid, "floor_ratios": floor_ratios, "worker_ratios": worker_ratios,
            "floor_ratio": statistics.median(floor_ratios),
-           "worker_ratio": statistics.median(worker_ratios)}
+           "worker_ratio": statistics.median(worker_ratios),
+           "machine_ratios": machine_ratios, "machine_ratio": statistics.median(machine_ratios)}
     if all("small1" in r for r in rounds):
         splits = [(*_split(r["small1"], r["wall1"], n), *_split(r["small2"], r["wall2"], n))
                   for r in rounds]
@@ -445,6 +497,12 @@ def _print(args: argparse.Namespace, r: dict[str, Any], loads: list[float]) -> N
         ratio, each = r[f"{key}_ratio"], ", ".join(f"{x:.2f}" for x in r[f"{key}_ratios"])
         print(f"  ratio {label} {ratio:5.2f}  (goal <= {goal})  {_verdict(ratio, goal)};  "
               f"median of {len(r[f'{key}_ratios'])} rounds: {each}")
+    each = ", ".join(f"{x:.2f}" for x in r["machine_ratios"])
+    print(f"  the machine's own 2-CPU limit: the floor's reports in two forked copies of it at "
+          f"once (half each) / in one copy (all): {r['machine_ratio']:.2f};  median of "
+          f"{len(r['machine_ratios'])} rounds: {each}: what two CPUs give the work itself, with "
+          f"no runner (the runner's 2 workers / 1 worker is "
+          f"{r['worker_ratio'] - r['machine_ratio']:+.2f} from it)")
     if "split" in r:
         run1, each1, run2, each2 = r["split"]
         print(f"  the same split into a run's own seconds and seconds per report (batches of "

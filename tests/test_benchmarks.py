@@ -3,6 +3,7 @@ silently would leave stale figures in the README."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -70,3 +71,31 @@ def test_render_rounds_measure_each_ratio_side_by_side_each_side_first_in_turn()
             assert abs(a - b) == 1  # measured next to each other
             firsts.append(pair[0] if a < b else pair[1])
         assert sorted(firsts) == sorted(pair)  # each side first once in two rounds
+
+
+def test_render_machine_limit_runs_each_chunk_once_in_its_own_forked_copy(tmp_path):
+    bench = _bench_render()
+
+    def work(chunk, name):
+        for v in chunk:
+            (tmp_path / f"{name}-{v}").write_text(str(os.getpid()))
+
+    values = ["A", "B", "C", "D", "E"]
+    wall = bench.at_once(work, [values[0::2], values[1::2]], "fork2")
+    assert wall > 0
+    done = {p.name: p.read_text() for p in tmp_path.iterdir()}
+    assert sorted(done) == [f"fork2-{v}" for v in values]  # every report once
+    pids = {done[f"fork2-{v}"] for v in values[0::2]}, {done[f"fork2-{v}"] for v in values[1::2]}
+    assert all(len(p) == 1 for p in pids) and pids[0] != pids[1]  # one copy a chunk
+    assert str(os.getpid()) not in pids[0] | pids[1]  # never in the benchmark's own process
+
+
+def test_render_machine_limit_stops_with_a_message_when_a_forked_copy_fails():
+    bench = _bench_render()
+
+    def work(chunk, name):
+        if "B" in chunk:
+            raise RuntimeError("cell failed")
+
+    with pytest.raises(SystemExit, match=r"fork2: a forked copy failed \(exit codes \[0, 1\]\)"):
+        bench.at_once(work, [["A"], ["B"]], "fork2")
