@@ -116,6 +116,7 @@ PRELOAD: tuple[tuple[str, tuple[Any, ...], str | None], ...] = (
     ("p2c_analysis.milestones:load_milestones", (), None),
     ("p2c_analysis.connectivity:itu_aggregates", (), None),
     ("p2c_analysis.record:load_record_files", (), None),
+    ("p2c_analysis.values:load_overlaps", (), None),
     ("p2c_analysis.parsing:category_synonyms", (), None),
     ("p2c_analysis.quality:load_rubric", (), None),
     ("p2c_analysis.deliverables:load_terms", (), None),

@@ -16,6 +16,10 @@ When a pledge enters the record (:func:`known_from`):
   after that day (``undated="vintage"``, the default). ``undated="always"`` puts such pledges in
   every record instead (``date_basis = "undated; always included"``).
 
+A pledge's value basis is read as it could be on the date: a curated overlap
+(``data/harmonization/value_overlaps.csv``) that names a later event (its ``known_from``) is
+not used before that day (:func:`p2c_analysis.values.known_on`).
+
 A pledge whose id also occurs in an earlier file is set aside in ``quarantine``
 (``duplicate pledge_id: ... (also in <file>)``), never merged silently.
 """
@@ -29,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from p2c_analysis import cache, countries, evidence, paths
+from p2c_analysis import cache, countries, evidence, paths, values
 from p2c_analysis.pledges import QUARANTINE_COLUMNS, load_pledges
 
 RECORD_FILES: tuple[Path, ...] = (paths.PUBLIC_PLEDGES, paths.PUBLIC_PLEDGES_ADDITIONS)
@@ -220,7 +224,7 @@ def public_record(as_of: object, undated: str = "vintage",
     canonical = valid.drop(columns="source_file")
     ev_file = paths.STATUS_EVIDENCE if evidence_path is None else Path(evidence_path)
     match = evidence.match_evidence(canonical, evidence.load_evidence(ev_file))
-    known = canonical[in_record.to_numpy()].reset_index(drop=True)
+    known = values.known_on(canonical[in_record.to_numpy()].reset_index(drop=True), when)
     pledges = evidence.apply_events(known, match.events, when)
     files = {p.name: paths.sha256(p) for p in (*RECORD_FILES, ev_file)}
     return PublicRecord(as_of=when, pledges=pledges, known_from=table.reset_index(drop=True),

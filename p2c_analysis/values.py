@@ -13,7 +13,9 @@ Value basis (one per pledge; the first rule that applies wins)
 2. A row of the curated ``data/harmonization/value_overlaps.csv`` naming the pledge (matched on
    pledger and title, case, accents and punctuation ignored) with a ``value_basis``: taken as
    is (reviewed like code, each row with a source URL and a note). A source column
-   ``value_basis`` (a platform export that states it) is taken the same way.
+   ``value_basis`` (a platform export that states it) is taken the same way. A curated row
+   naming a later event (its ``known_from``) is not used in a record as known before that day
+   (:func:`known_on`): the pledge is then read by the rules below.
 3. ``re_announcement``: the value text, title, description or notes say the pledge is
    renewed, restated, re-announced, reaffirmed, reiterated or recommitted.
 4. ``top_up``: "additional", "further", "extra", "another", "adds", "top-up of", "on top of"
@@ -55,6 +57,7 @@ and the patterns have no nested repetition (no catastrophic backtracking).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Mapping
@@ -72,6 +75,8 @@ OVERLAP_COLUMNS: tuple[str, ...] = (
     "pledger", "pledge_title", "value_basis", "repeats", "usd_already_counted", "counted_in",
     "source_url", "note",
 )
+#: Columns an overlaps file may leave out (then blank in every row).
+OPTIONAL_OVERLAP_COLUMNS: tuple[str, ...] = ("known_from",)
 #: The value-basis columns of the canonical table, in order.
 BASIS_COLUMNS: tuple[str, ...] = (
     "value_basis", "value_basis_inferred", "value_basis_note", "value_years", "value_repeats",
@@ -148,9 +153,13 @@ def load_overlaps(path: str | Path | None = None) -> pd.DataFrame:
     Columns :data:`OVERLAP_COLUMNS`: ``value_basis`` (one of :data:`VALUE_BASES` or ``<NA>`` =
     keep the rule-based basis), ``repeats`` (text reference), ``usd_already_counted`` (float,
     NaN = the rule's default), ``counted_in`` (list of campaign names, in the order they counted
-    the pledge; the names of ``published_aggregates*.csv``), ``source_url``, ``note``.
+    the pledge; the names of ``published_aggregates*.csv``), ``source_url``, ``note``, and
+    ``known_from`` (optional column; a day, ``YYYY-MM-DD``): the day by which everything the row
+    states was public, when it names an event later than the pledge (Canada's AI funds, counted
+    again in the AI pledge drive of May 2024); ``NaT`` = known with the pledge. A record as
+    known before that day reads the pledge without the row (:func:`known_on`).
     Raises ``ValueError`` naming the row for a missing source URL or note, an unknown basis, a
-    negative amount or a pledge listed twice.
+    negative amount, a date that is not ``YYYY-MM-DD`` or a pledge listed twice.
     """
     p = paths.track(OVERLAPS if path is None else path)
     return _load_overlaps(p, p.stat().st_mtime_ns).copy()
@@ -162,7 +171,10 @@ def _load_overlaps(p: Path, _mtime_ns: int) -> pd.DataFrame:
     missing = [c for c in OVERLAP_COLUMNS if c not in raw.columns]
     if missing:
         raise ValueError(f"{p.name}: missing column(s) {missing}")
-    out = raw.loc[:, list(OVERLAP_COLUMNS)].apply(lambda s: s.str.strip())
+    for col in OPTIONAL_OVERLAP_COLUMNS:
+        if col not in raw.columns:
+            raw[col] = ""
+    out = raw.loc[:, [*OVERLAP_COLUMNS, *OPTIONAL_OVERLAP_COLUMNS]].apply(lambda s: s.str.strip())
     seen: dict[tuple[str, str], int] = {}
     for i, r in enumerate(out.itertuples(index=False), start=2):
         where = f"{p.name}: row {i}"
@@ -174,6 +186,9 @@ def _load_overlaps(p: Path, _mtime_ns: int) -> pd.DataFrame:
             raise ValueError(f"{where}: unknown value_basis {r.value_basis!r}")
         if r.usd_already_counted and not float(r.usd_already_counted) >= 0:
             raise ValueError(f"{where}: usd_already_counted must be >= 0")
+        if r.known_from and not _is_day(r.known_from):
+            raise ValueError(f"{where}: known_from must be a day, YYYY-MM-DD (got "
+                             f"{r.known_from[:40]!r})")
         key = (_key(r.pledger), _key(r.pledge_title))
         if key in seen:
             raise ValueError(f"{where}: same pledge as row {seen[key]}")
@@ -183,6 +198,49 @@ def _load_overlaps(p: Path, _mtime_ns: int) -> pd.DataFrame:
     out["usd_already_counted"] = pd.to_numeric(out["usd_already_counted"].replace("", np.nan))
     out["counted_in"] = [[c.strip() for c in s.split(";") if c.strip()]
                          for s in out["counted_in"]]
+    out["known_from"] = pd.to_datetime(out["known_from"].replace("", None), format="%Y-%m-%d"
+                                       ).astype("datetime64[ns]")
+    return out
+
+
+def _is_day(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
+def known_on(pledges: pd.DataFrame, when: object, overlaps: pd.DataFrame | None = None
+             ) -> pd.DataFrame:
+    """``pledges`` with their value basis as it could be read on ``when`` (a date).
+
+    A pledge whose curated overlaps row (:func:`load_overlaps`) is dated after ``when``
+    (``known_from``) is read by the rules alone (:func:`read_value_basis` on its title,
+    description, notes, value and type), as if the row did not exist yet: its note, its
+    ``repeats`` and its basis name events of a later day. Every other row is kept as it is.
+    Returns ``pledges`` itself when no row is read again, else a copy.
+    """
+    ov = load_overlaps() if overlaps is None else overlaps
+    later = ov[ov["known_from"].notna() & (ov["known_from"] > pd.Timestamp(when))]
+    if later.empty or pledges.empty:
+        return pledges
+    keys = {(_key(a), _key(b)) for a, b in zip(later["pledger"], later["pledge_title"],
+                                               strict=True)}
+    todo = np.array([(_key(a), _key(b)) in keys for a, b in
+                     zip(pledges["pledger"], pledges["title"], strict=True)], dtype=bool)
+    if not todo.any():
+        return pledges
+    out = pledges.copy()
+    for i in np.flatnonzero(todo):
+        rec = out.iloc[i]
+        fields = read_value_basis(
+            rec.get("value_as_stated"), rec.get("estimated_value_usd"), title=rec.get("title"),
+            description=rec.get("description"), notes=rec.get("notes"),
+            pledge_type=rec.get("pledge_type")).as_fields()
+        for col, value in fields.items():
+            if col in out.columns:
+                out.iloc[i, out.columns.get_loc(col)] = pd.NA if value is None else value
     return out
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from p2c_analysis import paths, record
+from p2c_analysis import paths, record, values
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +159,42 @@ def test_bad_rule_and_date():
         record.public_record("2025-01-01", undated="sometimes")
     with pytest.raises(ValueError, match="as_of"):
         record.public_record("2025-02-30")
+
+
+def _by_title(rec: record.PublicRecord, start: str) -> pd.Series:
+    p = rec.pledges
+    return p[p["title"].str.startswith(start)].iloc[0]
+
+
+@pytest.mark.parametrize("title", ["AI Compute Access Fund", "Accelerating AI adoption"])
+def test_canadas_second_campaign_is_not_named_before_it_happened(title):
+    # announced at WSIS+20 on 27 May 2024; counted again in the AI pledge drive, whose total
+    # is stated for May 2024 (known from 31 May): value_overlaps.csv, known_from
+    before = _by_title(record.public_record("2024-05-28"), title)
+    assert pd.isna(before["value_repeats"])
+    assert "AI pledge drive" not in str(before["value_basis_note"])
+    assert str(before["value_basis"]) == "total"  # the rules' reading of "USD ... million"
+    after = _by_title(record.public_record("2024-05-31"), title)
+    assert "AI pledge drive" in str(after["value_repeats"])
+    # the money is the same either way: nothing of it was counted in an earlier pledge
+    assert before["estimated_value_usd"] == after["estimated_value_usd"]
+    assert before["value_already_counted_usd"] == after["value_already_counted_usd"] == 0
+
+
+def test_ztes_restatement_of_april_2024_is_not_named_before_it():
+    title = "USD 400 million a year of ICT network infrastructure"
+    before = _by_title(record.public_record("2024-01-15"), title)
+    assert "2 Apr 2024" not in str(before["value_repeats"])
+    assert "curated" not in str(before["value_basis_note"])
+    # the rules still read its own words: "Called a 'renewed' pledge" in its notes
+    assert str(before["value_basis"]) == "re_announcement" and before["value_basis_inferred"]
+    after = _by_title(record.public_record("2024-04-02"), title)
+    assert "2 Apr 2024" in str(after["value_repeats"])
+    assert str(after["value_basis"]) == "re_announcement" and not after["value_basis_inferred"]
+    # the value basis of every other pledge is the same in both records
+    a, b = (record.public_record(d).pledges.set_index("pledge_id") for d in
+            ("2024-01-15", "2024-04-02"))
+    others = a.index[~a["title"].str.startswith(title)]
+    assert len(others) == len(a) - 1
+    pd.testing.assert_frame_equal(a.loc[others, list(values.BASIS_COLUMNS)],
+                                  b.loc[others, list(values.BASIS_COLUMNS)])

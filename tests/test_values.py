@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from p2c_analysis import fields, parsing, paths, synthetic, values
+from p2c_analysis import fields, parsing, paths, record, synthetic, values
 from p2c_analysis.pledges import check_pledges_cli, load_pledges
 from p2c_analysis.vocabulary import VALUE_BASES
 
@@ -373,3 +373,68 @@ def test_no_stated_value_is_unknown_not_zero() -> None:
     nvp = needs.needs_vs_pledged(p)
     assert nvp["pledged_stated_usd"].isna().all() and nvp["stated_share_low_pct"].isna().all()
     assert values.headline_summary(_small())["usd_stated"] > 0
+
+
+def test_every_overlap_naming_a_later_campaign_is_dated_no_earlier_than_it() -> None:
+    # a row counted in several campaigns names the later ones: it must not be used before the
+    # last of them was published (its known_from), else an as-of report names a future event
+    from p2c_analysis import milestones
+
+    pub = pd.concat([milestones.load_published(paths.PUBLISHED_AGGREGATES),
+                     milestones.load_published(paths.PUBLISHED_AGGREGATES_ADDITIONS)],
+                    ignore_index=True)
+    ends = dict(zip(pub["breakdown_value"], milestones.period_end(pub), strict=True))
+    record_dates = {(values._key(a), values._key(b)): d for a, b, d in zip(
+        *(record.load_record_files()[0][c] for c in ("pledger", "title", "announced_date")),
+        strict=True)}
+    ov = values.load_overlaps()
+    checked = 0
+    for r in ov.to_dict("records"):
+        announced = record_dates[(values._key(r["pledger"]), values._key(r["pledge_title"]))]
+        later = [ends[c] for c in r["counted_in"] if ends[c] > announced]
+        if later:
+            assert r["known_from"] >= max(later), r["pledge_title"]
+            checked += 1
+    assert checked == 2  # Canada's two AI pledges
+
+
+def _overlap_file(tmp_path: Path, known_from: str) -> Path:
+    f = tmp_path / "o.csv"
+    f.write_text(",".join((*values.OVERLAP_COLUMNS, "known_from")) + "\n"
+                 f"Acme,The Pledge,top_up,Acme's 2030 fund,5,,https://a.b,n,{known_from}\n",
+                 encoding="utf-8")
+    return f
+
+
+@pytest.mark.parametrize("text", ["2024-13-01", "31/05/2024", "2024-05", "soon"])
+def test_an_overlap_date_that_is_not_a_day_is_refused(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ValueError, match=rf"o.csv: row 2: known_from must be a day.*{text}"):
+        values.load_overlaps(_overlap_file(tmp_path, text))
+
+
+def test_an_overlaps_file_without_known_from_is_read_as_known_with_the_pledge(tmp_path):
+    f = tmp_path / "o.csv"
+    f.write_text(",".join(values.OVERLAP_COLUMNS) + "\nAcme,The Pledge,top_up,,,,https://a.b,n\n",
+                 encoding="utf-8")
+    ov = values.load_overlaps(f)
+    assert ov["known_from"].isna().all()
+    p = values.ensure_value_basis(pd.DataFrame({
+        "pledger": ["Acme"], "title": ["The Pledge"], "estimated_value_usd": [10e6],
+        "value_as_stated": ["USD 10 million"]}), ov)
+    assert values.known_on(p, "1990-01-01", ov) is p
+
+
+def test_a_dated_overlap_is_used_from_its_day_on(tmp_path: Path) -> None:
+    ov = values.load_overlaps(_overlap_file(tmp_path, "2024-06-01"))
+    p = values.ensure_value_basis(pd.DataFrame({
+        "pledger": ["ACME", "Other"], "title": ["the pledge!", "Another"],
+        "estimated_value_usd": [10e6, 2e6], "value_as_stated": ["USD 10 million"] * 2}), ov)
+    assert p["value_basis"].tolist() == ["top_up", "total"]  # the curated row, the rules
+    assert p["value_already_counted_usd"].tolist() == [5.0, 0.0]
+    before = values.known_on(p, "2024-05-31", ov)
+    assert before["value_basis"].tolist() == ["total", "total"]
+    assert before["value_already_counted_usd"].tolist() == [0.0, 0.0]
+    assert before["value_repeats"].isna().all()
+    pd.testing.assert_frame_equal(before.iloc[[1]], p.iloc[[1]])  # the other pledge untouched
+    assert before.dtypes.equals(p.dtypes)
+    assert values.known_on(p, "2024-06-01", ov) is p  # on its day: the row applies
