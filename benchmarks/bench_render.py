@@ -196,11 +196,11 @@ class _Floor:
 
 
 def _floor(values: list[str], tmp: Path, i: int = 0) -> dict[str, Any]:
-    """The work floor per report (``floor``) and its parts (``floor_parts``), then the same
+    """The work floor per report (``floor``) and its parts (``floor_parts``), and the same
     reports in forked copies of this warm process: all of them in one copy (``fork1``, wall
-    seconds) and half in each of two copies at once (``fork2``), next to each other, in
-    :func:`round_order`'s turn. ``fork2 / fork1`` is what two CPUs of this machine give two
-    copies of the work itself, with no runner: the best a 2-worker run can do here."""
+    seconds) and half in each of two copies at once (``fork2``), next to each other, each first
+    in turn. ``fork2 / fork1`` is what two CPUs of this machine give two copies of the work
+    itself, with no runner. The floor is measured next to round ``i``'s 1-worker batch."""
     import gc
 
     main_module = sys.modules["__main__"]  # IPython's shell puts its own namespace there
@@ -208,22 +208,30 @@ def _floor(values: list[str], tmp: Path, i: int = 0) -> dict[str, Any]:
     floor.render({"country": "KEN"}, tmp / "floor-warmup")  # imports, data, caches: untimed
     gc.collect()
     gc.freeze()  # as the kernel template does: the loaded data is not scanned by every collection
-    parts: dict[str, list[float]] = defaultdict(list)
-    t0 = time.perf_counter()
-    for v in values:
-        for k, s in floor.render({"country": v}, tmp / f"floor-{v}").items():
-            parts[k].append(s)
-    wall = time.perf_counter() - t0
-    out: dict[str, Any] = {"floor": wall / len(values),
-                           "floor_parts": {k: statistics.mean(v) for k, v in parts.items()}}
+    out: dict[str, Any] = {}
+
+    def serial() -> None:
+        parts: dict[str, list[float]] = defaultdict(list)
+        t0 = time.perf_counter()
+        for v in values:
+            for k, s in floor.render({"country": v}, tmp / f"floor-{v}").items():
+                parts[k].append(s)
+        out["floor"] = (time.perf_counter() - t0) / len(values)
+        out["floor_parts"] = {k: statistics.mean(v) for k, v in parts.items()}
 
     def work(chunk: list[str], name: str) -> None:
         for v in chunk:
             floor.render({"country": v}, tmp / f"{name}-{v}")
 
-    for name in ("fork1", "fork2")[:: 1 if i % 2 == 0 else -1]:
-        chunks = [values] if name == "fork1" else [values[0::2], values[1::2]]
-        out[name] = at_once(work, chunks, name)
+    def forked() -> None:
+        for name in ("fork1", "fork2")[:: 1 if i % 2 == 0 else -1]:
+            chunks = [values] if name == "fork1" else [values[0::2], values[1::2]]
+            out[name] = at_once(work, chunks, name)
+
+    # the floor itself next to the 1-worker batch: last when the round goes on to it, first
+    # when the round comes from it (round_order)
+    for step in ((forked, serial) if round_order(i)[0] == "floor" else (serial, forked)):
+        step()
     sys.modules["__main__"] = main_module  # multiprocessing (the LocalCluster) needs it back
     return out
 
