@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 from p2c_analysis import parsing, paths
+from p2c_analysis.limits import PLAUSIBLE_YEARS
 from p2c_analysis.vocabulary import TEXT_EXAMINED_CHARS, VALUE_BASES, VALUE_NOT_STATED
 
 OVERLAPS = paths.HARMONIZATION / "value_overlaps.csv"
@@ -159,7 +160,8 @@ def load_overlaps(path: str | Path | None = None) -> pd.DataFrame:
     again in the AI pledge drive of May 2024); ``NaT`` = known with the pledge. A record as
     known before that day reads the pledge without the row (:func:`known_on`).
     Raises ``ValueError`` naming the row for a missing source URL or note, an unknown basis, a
-    negative amount, a date that is not ``YYYY-MM-DD`` or a pledge listed twice.
+    negative amount, a ``known_from`` that is not a day ``YYYY-MM-DD`` in
+    :data:`~p2c_analysis.limits.PLAUSIBLE_YEARS` or a pledge listed twice.
     """
     p = paths.track(OVERLAPS if path is None else path)
     return _load_overlaps(p, p.stat().st_mtime_ns).copy()
@@ -187,7 +189,8 @@ def _load_overlaps(p: Path, _mtime_ns: int) -> pd.DataFrame:
         if r.usd_already_counted and not float(r.usd_already_counted) >= 0:
             raise ValueError(f"{where}: usd_already_counted must be >= 0")
         if r.known_from and not _is_day(r.known_from):
-            raise ValueError(f"{where}: known_from must be a day, YYYY-MM-DD (got "
+            raise ValueError(f"{where}: known_from must be a day, YYYY-MM-DD, in "
+                             f"{PLAUSIBLE_YEARS[0]}-{PLAUSIBLE_YEARS[1]} (got "
                              f"{r.known_from[:40]!r})")
         key = (_key(r.pledger), _key(r.pledge_title))
         if key in seen:
@@ -204,11 +207,15 @@ def _load_overlaps(p: Path, _mtime_ns: int) -> pd.DataFrame:
 
 
 def _is_day(text: str) -> bool:
+    """Whether ``text`` is a calendar day written ``YYYY-MM-DD`` (no other ISO form) in a year
+    a pledge's dates may have (:data:`p2c_analysis.limits.PLAUSIBLE_YEARS`)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
     try:
-        dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         return False
-    return len(text) == 10
+    return PLAUSIBLE_YEARS[0] <= day.year <= PLAUSIBLE_YEARS[1]
 
 
 def known_on(pledges: pd.DataFrame, when: object, overlaps: pd.DataFrame | None = None

@@ -183,3 +183,39 @@ def test_every_parser_finishes_quickly_on_a_cell_at_the_length_limit(text: str) 
         _value_or_reason(func, text)
     parser.parse(dict.fromkeys(ROW_FIELDS, text))
     assert time.monotonic() - start < 5.0
+
+
+_DAY_LIKE = st.one_of(
+    st.dates().map(lambda d: d.isoformat()),  # a day, maybe before 1000 (still YYYY-MM-DD)
+    st.text(alphabet="0123456789-W/. T:", max_size=12),
+    st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=30),
+)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cell=_DAY_LIKE)
+def test_an_overlap_date_is_a_day_or_one_line_naming_its_row(tmp_path, cell):
+    # whatever is in known_from: the file loads with that day, or one ValueError naming the row
+    import csv
+    import datetime as dt
+
+    from p2c_analysis import values
+
+    f = tmp_path / "o.csv"
+    with f.open("w", encoding="utf-8", newline="") as out:
+        w = csv.writer(out)
+        w.writerow([*values.OVERLAP_COLUMNS, "known_from"])
+        w.writerow(["Acme", "The Pledge", "", "", "", "", "https://a.b", "n", cell])
+    try:
+        ov = values.load_overlaps(f)
+    except ValueError as err:
+        assert str(err).startswith("o.csv: row 2: known_from must be a day"), err
+        assert "\n" not in str(err)
+        return
+    text = cell.strip()
+    if not text:
+        assert pd.isna(ov["known_from"].iloc[0])
+    else:
+        assert ov["known_from"].iloc[0] == pd.Timestamp(dt.date.fromisoformat(text))
+        assert len(text) == 10

@@ -406,7 +406,8 @@ def _overlap_file(tmp_path: Path, known_from: str) -> Path:
     return f
 
 
-@pytest.mark.parametrize("text", ["2024-13-01", "31/05/2024", "2024-05", "soon"])
+@pytest.mark.parametrize("text", ["2024-13-01", "31/05/2024", "2024-05", "soon", "2024-W22-5",
+                                  "20240531", "2024-02-30", "2263-01-01", "1999-12-31"])
 def test_an_overlap_date_that_is_not_a_day_is_refused(tmp_path: Path, text: str) -> None:
     with pytest.raises(ValueError, match=rf"o.csv: row 2: known_from must be a day.*{text}"):
         values.load_overlaps(_overlap_file(tmp_path, text))
