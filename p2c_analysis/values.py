@@ -223,32 +223,23 @@ def known_on(pledges: pd.DataFrame, when: object, overlaps: pd.DataFrame | None 
     """``pledges`` with their value basis as it could be read on ``when`` (a date).
 
     A pledge whose curated overlaps row (:func:`load_overlaps`) is dated after ``when``
-    (``known_from``) is read by the rules alone (:func:`read_value_basis` on its title,
-    description, notes, value and type), as if the row did not exist yet: its note, its
-    ``repeats`` and its basis name events of a later day. Every other row is kept as it is.
-    Returns ``pledges`` itself when no row is read again, else a copy.
+    (``known_from``) is read again by :func:`ensure_value_basis` with only the rows known by
+    then, as if its row did not exist yet: the row's note, ``repeats`` and basis name events of
+    a later day. Every other row is kept as it is. Returns ``pledges`` itself when no row is
+    read again, else a copy.
     """
     ov = load_overlaps() if overlaps is None else overlaps
-    later = ov[ov["known_from"].notna() & (ov["known_from"] > pd.Timestamp(when))]
-    if later.empty or pledges.empty:
+    later = ov["known_from"].notna() & (ov["known_from"] > pd.Timestamp(when))
+    if not later.any() or pledges.empty:
         return pledges
-    keys = {(_key(a), _key(b)) for a, b in zip(later["pledger"], later["pledge_title"],
-                                               strict=True)}
+    keys = set(_overlap_index(ov[later]))
     todo = np.array([(_key(a), _key(b)) in keys for a, b in
                      zip(pledges["pledger"], pledges["title"], strict=True)], dtype=bool)
     if not todo.any():
         return pledges
     out = pledges.copy()
-    for i in np.flatnonzero(todo):
-        rec = out.iloc[i]
-        fields = read_value_basis(
-            rec.get("value_as_stated"), rec.get("estimated_value_usd"), title=rec.get("title"),
-            description=rec.get("description"), notes=rec.get("notes"),
-            pledge_type=rec.get("pledge_type")).as_fields()
-        for col, value in fields.items():
-            if col in out.columns:
-                out.iloc[i, out.columns.get_loc(col)] = pd.NA if value is None else value
-    return out
+    out.loc[todo, "value_basis"] = pd.NA  # what ensure_value_basis reads
+    return ensure_value_basis(out, ov[~later])
 
 
 def _overlap_index(overlaps: pd.DataFrame) -> dict[tuple[str, str], dict]:
