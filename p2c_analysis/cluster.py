@@ -5,7 +5,9 @@ distributed cluster (``distributed.Client``, used as a ``concurrent.futures`` ex
 worker renders the report in a scratch folder with its own warm kernel template
 (:func:`p2c_analysis.execution.execute_remote`) and returns the report's files as bytes; the
 runner writes them into the run folder with the same ``.partial`` → final rename, manifest entry
-and failure isolation as a local worker (:func:`p2c_analysis.execution.receive_remote`). A
+and failure isolation as a local worker (:func:`p2c_analysis.execution.receive_remote`), and
+lets the worker drop them (:meth:`ClusterSession.forget`). Notebooks and input files travel
+once per run (:meth:`ClusterSession.share`), not once per report. A
 worker that dies touches only the report it was rendering: Dask renders it again on another
 worker (``distributed.scheduler.allowed-failures`` times, 3 by default); past that, it fails
 alone (``--resume RUN`` renders it again).
@@ -98,16 +100,22 @@ def lost_entry(spec: ReportSpec, err: BaseException, base: dict[str, Any]) -> di
             "error": f"{reason}; render it again with --resume"}
 
 
-def _attachments(spec: ReportSpec) -> dict[str, list[Any]]:
+def _input_files(spec: ReportSpec) -> dict[str, Path]:
     """Input files a report's parameters name (absolute paths to files), sent with it."""
-    out: dict[str, list[Any]] = {}
+    out: dict[str, Path] = {}
     for name, value in spec.parameters.items():
         if isinstance(value, str) and value.startswith("/") and Path(value).is_file():
             p = Path(value)
             if p.stat().st_size > MAX_ATTACHMENT:
                 raise UsageError(f"parameter {name!r}: {p} is too large to send to the cluster")
-            out[name] = [p.name, p.read_bytes()]
+            out[name] = p
     return out
+
+
+def _contents(data: bytes) -> bytes:
+    """A Dask task holding an input file's bytes for a run's reports: see
+    :meth:`ClusterSession.share`."""
+    return data
 
 
 class ClusterSession:
@@ -126,14 +134,22 @@ class ClusterSession:
             why = str(err).splitlines()[0] if str(err).strip() else type(err).__name__
             raise UsageError(f"cannot reach the Dask scheduler at {address} ({why})") from None
         self.executor = self.client.get_executor(pure=False)
-        self.futures: list[Future] = []
+        #: Reports sent whose results the runner has not taken yet (:meth:`forget`). A future
+        #: held here keeps its report's files in its worker's memory (Dask keeps a result while
+        #: a client holds its future), so a batch must not hold them all to its end.
+        self.futures: set[Future] = set()
+        #: One copy on the cluster of each file the run's reports read (notebooks, input files
+        #: such as a pledge export), sent once for the run, not once per report: a batch of
+        #: 200 profiles of one 50 MB export would otherwise send, and hold, 10 GB.
+        self.shared: dict[Path, Future] = {}
         #: Name of this run's stop event: set by :meth:`cancel`, it ends the reports running
         #: on the workers (Dask only cancels the ones still waiting).
         self.stop_event = f"p2c-stop-{uuid.uuid4().hex}"
 
     @property
     def n_workers(self) -> int:
-        return max(1, len(self.client.scheduler_info().get("workers", {})))
+        """Workers connected now, at least 1 (the run's ``workers`` in its manifest)."""
+        return max(1, self.connected_workers() or 0)
 
     def connected_workers(self) -> int | None:
         """How many workers the scheduler has now (``None``: it could not be asked)."""
@@ -144,7 +160,12 @@ class ClusterSession:
 
     def left(self) -> int:
         """Reports sent and not yet done."""
-        return sum(not f.done() for f in self.futures)
+        return sum(not f.done() for f in list(self.futures))
+
+    def forget(self, fut: Future) -> None:
+        """The runner has taken this report's result (or its failure): let Dask drop it from
+        its worker's memory as soon as nothing else holds it."""
+        self.futures.discard(fut)
 
     def check_workers(self, wait: float = 30.0) -> None:
         """Refuse (one line) unless every worker matches this machine (see module docstring)."""
@@ -187,15 +208,38 @@ class ClusterSession:
 
         payload = {
             "name": spec.name, "notebook_name": spec.notebook.name,
-            "notebook": spec.notebook.read_bytes(), "parameters": dict(spec.parameters),
+            "notebook": self.share(spec.notebook), "parameters": dict(spec.parameters),
             "filled": dict(spec.filled),
-            "attachments": _attachments(spec), "cell_timeout": cell_timeout, "warm": warm,
+            "attachments": {name: [p.name, self.share(p)]
+                            for name, p in _input_files(spec).items()},
+            "cell_timeout": cell_timeout, "warm": warm,
             "run_dir": str(run_dir) if run_dir is not None else None,
             "stop_event": self.stop_event,
         }
         fut = self.executor.submit(execute_remote, payload)
-        self.futures.append(fut)
+        self.futures.add(fut)
         return fut
+
+    def share(self, path: Path) -> Any:
+        """The contents of the file at ``path`` on the cluster (a Dask future that a task's
+        payload can hold in place of the bytes: its worker receives the bytes), read and sent
+        once for the run, whatever number of reports read it.
+
+        The bytes travel inside a task of their own (:func:`_contents`), not scattered:
+        scattered data lost with a worker is lost for good, and every report waiting on it
+        would fail; a task's result is computed again, from the bytes the scheduler keeps."""
+        import dask
+
+        key = path.resolve()
+        if key not in self.shared:
+            data = path.read_bytes()
+            # one copy of a large export is what this is for: Dask's warning against large
+            # graphs (10 MB) would say the opposite
+            with dask.config.set({"distributed.admin.large-graph-warning-threshold":
+                                  f"{2 * MAX_ATTACHMENT}B"}):
+                self.shared[key] = self.client.submit(_contents, data, pure=False,
+                                                      priority=1)
+        return self.shared[key]
 
     def cancel(self) -> None:
         """Stop the run: reports waiting are cancelled, running ones end at once (their
@@ -204,7 +248,7 @@ class ClusterSession:
 
         with contextlib.suppress(Exception):  # the scheduler may be gone already
             Event(self.stop_event, client=self.client).set()
-        for fut in self.futures:
+        for fut in list(self.futures):
             fut.cancel()
 
     def close(self) -> None:

@@ -613,7 +613,9 @@ def execute_remote(payload: dict[str, Any]) -> dict[str, Any]:
     """A Dask task: render one report in a scratch folder on this worker and return
     ``{"entry", "files": {relative path: bytes}, "log": bytes}``. ``payload``: ``name``,
     ``notebook_name``, ``notebook`` (bytes), ``parameters``, ``attachments`` (``{parameter:
-    [file name, bytes]}``: input files the report reads, e.g. ``pledges``), ``cell_timeout``,
+    [file name, bytes]}``: input files the report reads, e.g. ``pledges``; the runner sends
+    each file once per run and Dask hands its bytes to every task that names it, see
+    :meth:`p2c_analysis.cluster.ClusterSession.share`), ``cell_timeout``,
     ``warm``, ``run_dir`` (the runner's run folder, or ``None``), ``stop_event`` (name of the
     run's ``distributed.Event``: set, the report's kernel is killed, see :func:`_watch_stop`).
     The report's provenance and shown parameters name the runner's files and folder, not this

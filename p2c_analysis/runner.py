@@ -315,6 +315,8 @@ class _ClusterWorkers:
             entry = cluster.lost_entry(spec, err, self.base(spec))
             M.set_entry(self.run_dir, entry)
             return entry
+        finally:
+            self.cluster.forget(fut)
         return receive_remote(self.run_dir, spec, result, self.base(spec))
 
     def recover(self) -> None:  # pragma: no cover - a cluster does not break like a pool
@@ -489,14 +491,14 @@ def _run_all(executor: Any, specs: Sequence[ReportSpec], run_dir: Path, bar: Any
     """Submit every report; replace a broken pool; stop at the first storage error."""
     todo = list(specs)
     restarts = 0
-    front = [time.monotonic()]  # when the front page was last written (at the run's start)
+    front = time.monotonic()  # when the front page was last written (at the run's start)
     while todo:
         last = len(todo) - executor.workers  # from here on, each worker's last report
         futures = {executor.submit(s, ahead=i < last): s for i, s in enumerate(todo)}
         todo = []
         broken: list[ReportSpec] = []
         for fut in as_completed(futures):
-            spec = futures[fut]
+            spec = futures.pop(fut)  # a result taken is not held to the end of the batch
             try:
                 entry = executor.result(spec, fut)
             except BrokenProcessPool:
@@ -506,7 +508,7 @@ def _run_all(executor: Any, specs: Sequence[ReportSpec], run_dir: Path, bar: Any
                 entry = {"name": spec.name, "status": "failed", "finished": now(),
                          "error": f"{type(err).__name__}: {first_line(err) or repr(err)}"}
                 _fail_lost(run_dir, spec.name, entry["error"])
-            _after_report(run_dir, entry, bar, storage, front)
+            front = _after_report(run_dir, entry, bar, storage, front)
             if storage:
                 executor.stop()
                 return
@@ -517,19 +519,21 @@ def _run_all(executor: Any, specs: Sequence[ReportSpec], run_dir: Path, bar: Any
 
 
 def _after_report(run_dir: Path, entry: dict[str, Any], bar: Any, storage: list[str],
-                  front: list[float]) -> None:
+                  front: float) -> float:
     """Say a failure, count the report, and rewrite the front page if it is older than
-    :data:`FRONT_PAGE_EVERY` seconds (``front[0]``: when it was last written, monotonic)."""
+    :data:`FRONT_PAGE_EVERY` seconds (``front``: when it was last written, monotonic).
+    Returns when the front page was last written."""
     if entry.get("storage_error"):  # the run stops and says so in its one last line
         storage.append(str(entry["storage_error"]))
     elif entry.get("status") != "ok":
         bar.write(f"FAILED {entry.get('name')}: {first_line(entry.get('error'))}",
                   file=sys.stderr)
     bar.update(1)
-    if time.monotonic() - front[0] >= FRONT_PAGE_EVERY:
-        with contextlib.suppress(OSError):
-            frontpage.write_index(run_dir)
-        front[0] = time.monotonic()
+    if time.monotonic() - front < FRONT_PAGE_EVERY:
+        return front
+    with contextlib.suppress(OSError):
+        frontpage.write_index(run_dir)
+    return time.monotonic()
 
 
 def _after_broken_pool(run_dir: Path, broken: list[ReportSpec], bar: Any, give_up: bool

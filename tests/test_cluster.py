@@ -361,3 +361,115 @@ def test_an_empty_as_of_is_the_run_s_day_on_a_cluster_too(dask_cluster, tmp_path
     assert (run_dir / "as_of" / "as_of.txt").read_text() == m["run_day"]
     assert entry["effective_parameters"]["as_of"] == m["run_day"]
     assert "as_of" not in entry["parameters"]
+
+
+def test_a_batch_does_not_keep_every_reports_files_in_the_workers_memory(
+        dask_cluster, tmp_path, monkeypatch):
+    """Dask keeps a result in its worker's memory while a client holds its future: a runner
+    that held every report's future to the end of a batch would keep every report's files
+    (megabytes each) on the workers, and in its own memory, until the batch ends. Once a
+    report's files are written here, its result is let go."""
+    from p2c_analysis import planning, runner
+
+    lc, client = dask_cluster
+
+    def held() -> int:  # reports' results (not the notebook's bytes, sent once for the run)
+        return sum(client.run(lambda dask_worker: sum(
+            str(k).startswith("execute_remote") for k in list(dask_worker.data))).values())
+
+    seen: list[int] = []
+    receive = runner.receive_remote
+
+    def spy(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        # while a report's files are written: what the workers hold (releases travel to the
+        # scheduler and on to the workers, so give them a moment)
+        deadline = time.monotonic() + 3
+        while (n := held()) > 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        seen.append(n)
+        return receive(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "receive_remote", spy)
+    labels = [f"r{i}" for i in range(10)]
+    specs = planning.plan_batch(TABLE, "label", ",".join(labels), {})
+    result = runner.render(specs, out=tmp_path / "out", scheduler=lc.scheduler_address,
+                           progress=False)
+    assert not result.failed and len(seen) == len(labels)
+    # two workers, one report each at a time: the report being written, and at most one
+    # finished on each worker waiting for its turn (all ten were held before)
+    assert max(seen) <= 4, seen
+
+
+def test_a_file_every_report_reads_is_sent_to_the_cluster_once(dask_cluster, tmp_path,
+                                                               monkeypatch):
+    """A pledge export given to every report of a batch (and the notebook) travels to the
+    cluster once for the run, not in each report's task: 200 profiles of one 50 MB export
+    would otherwise send, and keep in the scheduler, 10 GB."""
+    from p2c_analysis import planning, runner
+
+    lc, _client = dask_cluster
+    given = tmp_path / "export.csv"
+    given.write_text("pledge_id,title\n1,a\n2,b\n")
+    sent: list[bytes] = []
+    submit = distributed.Client.submit
+
+    def contents(value: Any) -> list[bytes]:
+        if isinstance(value, bytes):
+            return [value]
+        items = value.values() if isinstance(value, dict) else \
+            value if isinstance(value, list | tuple) else []
+        return [b for item in items for b in contents(item)]
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.extend(contents([args, kwargs]))
+        return submit(self, *args, **kwargs)
+
+    monkeypatch.setattr(distributed.Client, "submit", spy)
+    specs = [planning.ReportSpec(f"inputs-{i}", INPUTS, {"pledges": str(given)})
+             for i in range(3)]
+    result = runner.render(specs, out=tmp_path / "out", scheduler=lc.scheduler_address,
+                           progress=False)
+    assert not result.failed
+    assert sorted(sent) == sorted([given.read_bytes(), INPUTS.read_bytes()])
+    m = assert_manifest_matches_folders(result.run_dir)
+    assert [e["data_files"] for e in m["reports"]] == [{str(given): paths.sha256(given)}] * 3
+
+
+def test_a_file_sent_once_survives_the_workers_that_held_it(tmp_path):
+    """The notebook and input files a run sends once (``ClusterSession.share``) live on the
+    workers; when every worker holding them dies (here: all of them, mid-batch), Dask computes
+    them again from the copy its scheduler keeps, and with its default retries the run still
+    renders every report (scattered data would be lost, and every report with it)."""
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 3,
+                          "distributed.scheduler.worker-saturation": 1.0}):
+        lc = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=":0", silence_logs=logging.ERROR)
+        client = distributed.Client(lc)
+        try:
+            out = tmp_path / "out"
+            proc = _start_batch(["batch", str(SLOW), "--over", "seconds=4,4.5,0.2,0.3",
+                                 "--scheduler", lc.scheduler_address, "--out", str(out),
+                                 "--no-progress"])
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and proc.poll() is None:
+                busy = client.processing()
+                if len(busy) == 2 and all(any(str(k).startswith("execute_remote")
+                                              for k in keys) for keys in busy.values()):
+                    break
+                time.sleep(0.1)
+            pids = client.run(os.getpid)
+            assert len(pids) == 2, proc.communicate()
+            for pid in pids.values():
+                psutil.Process(pid).kill()
+            stdout, stderr = proc.communicate(timeout=240)
+        finally:
+            client.close()
+            lc.close()
+    assert proc.returncode == 0, stdout + stderr
+    assert "Traceback" not in stderr and "4 of 4 reports rendered" in stdout
+    (run_dir,) = runs(out)
+    m = assert_manifest_matches_folders(run_dir)
+    assert [e["status"] for e in m["reports"]] == ["ok"] * 4
+    assert not {e["worker"]["pid"] for e in m["reports"]} & set(pids.values())

@@ -580,11 +580,12 @@ def test_a_running_run_rewrites_its_front_page_at_most_every_few_seconds(tmp_pat
     monkeypatch.setattr(runner, "time", Clock)
     monkeypatch.setattr(runner, "FRONT_PAGE_EVERY", 2.0)
     monkeypatch.setattr(runner.frontpage, "write_index", lambda *a, **k: writes.append(clock[0]))
-    front = [100.0]  # written at the run's start
+    front = 100.0  # written at the run's start
     for step in (0.5, 0.5, 0.5, 0.6, 0.1, 1.0, 2.5):
         clock[0] += step
-        runner._after_report(tmp_path, {"name": "a", "status": "ok"}, Bar(), [], front)
+        front = runner._after_report(tmp_path, {"name": "a", "status": "ok"}, Bar(), [], front)
     assert writes == pytest.approx([102.1, 105.7])  # 2.1 s after the start, then 3.6 s later
+    assert front == pytest.approx(105.7)
 
 
 # --- the manifest ------------------------------------------------------------------------------
