@@ -93,9 +93,12 @@ def summary(result: Any) -> str:
     for e in result.failed:
         where = failure_location(e)
         where = f" in {where}" if where else ""
-        folder = e.get("folder") or f"{e['name']}.partial"
         error = first_line(e.get("error"))[:200]
-        lines.append(f"  FAILED {e['name']}{where}: {error}  -> {folder}/")
+        # what is left of it: its folder (a report lost with its worker may have none)
+        kept = [f for f in (e.get("folder"), f"{e['name']}.FAILED", f"{e['name']}.partial")
+                if f and (result.run_dir / f).is_dir()]
+        folder = f"  -> {kept[0]}/" if kept else ""
+        lines.append(f"  FAILED {e['name']}{where}: {error}{folder}")
     return "\n".join(lines)
 
 

@@ -967,3 +967,21 @@ def test_parameters_without_annotations_take_the_type_of_their_default(tmp_path)
     assert spec.parameters == {"x": 5, "flag": False, "items": [3], "r": 2.0}
     with pytest.raises(ParameterError, match="'x': 'five' is not a whole number"):
         planning.plan_render([str(path)], {"x": "five"})
+
+
+def test_the_summary_points_only_to_folders_that_exist(tmp_path):
+    """A failed report's line names the folder left of it (``.FAILED``), and none when there
+    is none (a report lost with its Dask worker: its files never came back)."""
+    from p2c_analysis import cli
+
+    (tmp_path / "kept.FAILED").mkdir()
+    result = runner.RunResult("run", tmp_path, [
+        {"name": "kept", "status": "failed", "folder": "kept.FAILED", "error": "boom"},
+        {"name": "lost", "status": "failed", "folder": None,
+         "error": "the worker rendering it died; render it again with --resume"},
+    ])
+    lines = cli.summary(result).splitlines()
+    assert lines[0] == f"0 of 2 reports rendered into {tmp_path}"
+    assert lines[1] == "  FAILED kept: boom  -> kept.FAILED/"
+    assert lines[2] == ("  FAILED lost: the worker rendering it died; render it again with "
+                        "--resume")
