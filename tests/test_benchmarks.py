@@ -99,3 +99,24 @@ def test_render_machine_limit_stops_with_a_message_when_a_forked_copy_fails():
 
     with pytest.raises(SystemExit, match=r"fork2: a forked copy failed \(exit codes \[0, 1\]\)"):
         bench.at_once(work, [["A"], ["B"]], "fork2")
+
+
+def test_render_rounds_give_medians_and_the_one_report_verdict_is_on_its_median_round():
+    bench = _bench_render()
+
+    def one_round(wall1, wall2, floor, one_wall, one_work):
+        return {"wall1": wall1, "wall2": wall2, "floor": floor, "fork1": 10.0, "fork2": 5.5,
+                "one_wall": one_wall, "one_work": one_work, "one_parts": {"cells": one_work}}
+
+    # hand-computed, 10 reports: runner/floor 1.2, 1.5, 1.1; one-report 1.40, 1.60, 1.45
+    rounds = [one_round(12.0, 7.0, 1.0, 2.8, 2.0), one_round(15.0, 9.0, 1.0, 3.2, 2.0),
+              one_round(11.0, 6.0, 1.0, 2.9, 2.0)]
+    r = bench._median_round(rounds, 10)
+    assert r["floor_ratios"] == pytest.approx([1.2, 1.5, 1.1])
+    assert r["floor_ratio"] == pytest.approx(1.2)
+    assert r["worker_ratio"] == pytest.approx(7.0 / 12.0)
+    assert r["machine_ratio"] == pytest.approx(0.55)
+    # one unlucky one-report batch (1.60) does not decide the verdict: the median round does
+    assert r["one_ratios"] == pytest.approx([1.40, 1.60, 1.45])
+    assert r["one_ratio"] == pytest.approx(1.45)
+    assert (r["one_wall"], r["one_work"]) == (2.9, 2.0)
