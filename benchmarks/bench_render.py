@@ -445,10 +445,10 @@ def _median_round(rounds: list[dict[str, Any]], n: int) -> dict[str, Any]:
     and a cost per report (:func:`_split`), medians over the rounds."""
     floor_ratios = [r["wall1"] / n / r["floor"] for r in rounds]
     worker_ratios = [r["wall2"] / r["wall1"] for r in rounds]
-    mid = sorted(rounds, key=lambda r: r["wall1"])[(len(rounds) - 1) // 2]
+    mid = _middle(rounds, [r["wall1"] for r in rounds])
     machine_ratios = [r["fork2"] / r["fork1"] for r in rounds]
     one_ratios = [r["one_wall"] / r["one_work"] for r in rounds]
-    one_mid = sorted(rounds, key=lambda r: r["one_wall"] / r["one_work"])[(len(rounds) - 1) // 2]
+    one_mid = _middle(rounds, one_ratios)
     out = {**mid, "one_ratios": one_ratios, "one_ratio": statistics.median(one_ratios),
            "one_wall": one_mid["one_wall"], "one_work": one_mid["one_work"],
            "one_parts": one_mid["one_parts"],
@@ -462,6 +462,13 @@ def _median_round(rounds: list[dict[str, Any]], n: int) -> dict[str, Any]:
         out["split"] = [statistics.median(col) for col in zip(*splits, strict=True)]
         out["marginal_ratio"] = statistics.median(s[3] / s[1] for s in splits)
     return out
+
+
+def _middle(rounds: list[dict[str, Any]], by: list[float]) -> dict[str, Any]:
+    """The round whose value ``by`` (one per round) is the median (the lower of the two middle
+    ones for an even number of rounds)."""
+    order = sorted(range(len(rounds)), key=by.__getitem__)
+    return rounds[order[(len(rounds) - 1) // 2]]
 
 
 def _one_report(value: str, out: Path) -> dict[str, Any]:

@@ -6,6 +6,7 @@ before anything runs."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,21 +32,33 @@ SLOW = FIXTURES / "slow.ipynb"
 INPUTS = FIXTURES / "inputs.ipynb"
 
 
-@pytest.fixture(scope="module")
-def dask_cluster():
+@contextlib.contextmanager
+def _local_cluster(allowed_failures: int, dashboard: str | None = ":0"
+                   ) -> Iterator[tuple[Any, Any]]:
+    """A ``LocalCluster`` of two one-thread worker processes, one report per worker at a time
+    (worker saturation 1.0, as the README starts the scheduler), and a client of it.
+    ``allowed_failures``: Dask's retries of a report whose worker died (3 by default);
+    ``dashboard``: its address (``":0"``, a port of its own: the module's cluster may still
+    hold the default)."""
     import dask
 
-    # a killed worker fails its task at once (no retries elsewhere), one task per worker at a time
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+    with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures,
                           "distributed.scheduler.worker-saturation": 1.0}):
         lc = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      dashboard_address=None, silence_logs=logging.ERROR)
+                                      dashboard_address=dashboard, silence_logs=logging.ERROR)
         client = distributed.Client(lc)
         try:
             yield lc, client
         finally:
             client.close()
             lc.close()
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    # a killed worker fails its task at once (no retries elsewhere)
+    with _local_cluster(0, dashboard=None) as both:
+        yield both
 
 
 def test_batch_on_a_cluster(dask_cluster, tmp_path):
@@ -157,24 +171,13 @@ def test_with_dasks_default_retries_a_killed_workers_report_is_rendered_again_el
     """What staff get by default (``allowed-failures`` 3, not the 0 of the fixture above): the
     report a killed worker was rendering is rendered again by another worker; the run ends with
     every report done and a manifest that names the worker that rendered it."""
-    import dask
-
-    with dask.config.set({"distributed.scheduler.allowed-failures": 3,
-                          "distributed.scheduler.worker-saturation": 1.0}):
-        # a port of its own for its dashboard: the module's cluster may still hold the default
-        lc = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      dashboard_address=":0", silence_logs=logging.ERROR)
-        client = distributed.Client(lc)
-        try:
-            out = tmp_path / "out"
-            proc = _start_batch(["batch", str(SLOW), "--over", "seconds=6.5,0.2,0.3",
-                                 "--scheduler", lc.scheduler_address, "--out", str(out),
-                                 "--no-progress"])
-            pid = _kill_the_worker_of_the_slow_report(client, proc)
-            stdout, stderr = proc.communicate(timeout=180)
-        finally:
-            client.close()
-            lc.close()
+    with _local_cluster(3) as (lc, client):
+        out = tmp_path / "out"
+        proc = _start_batch(["batch", str(SLOW), "--over", "seconds=6.5,0.2,0.3",
+                             "--scheduler", lc.scheduler_address, "--out", str(out),
+                             "--no-progress"])
+        pid = _kill_the_worker_of_the_slow_report(client, proc)
+        stdout, stderr = proc.communicate(timeout=180)
     assert proc.returncode == 0, stdout + stderr
     assert "Traceback" not in stderr and "3 of 3 reports rendered" in stdout
     (run_dir,) = runs(out)
@@ -440,33 +443,23 @@ def test_a_file_sent_once_survives_the_workers_that_held_it(tmp_path):
     workers; when every worker holding them dies (here: all of them, mid-batch), Dask computes
     them again from the copy its scheduler keeps, and with its default retries the run still
     renders every report (scattered data would be lost, and every report with it)."""
-    import dask
-
-    with dask.config.set({"distributed.scheduler.allowed-failures": 3,
-                          "distributed.scheduler.worker-saturation": 1.0}):
-        lc = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      dashboard_address=":0", silence_logs=logging.ERROR)
-        client = distributed.Client(lc)
-        try:
-            out = tmp_path / "out"
-            proc = _start_batch(["batch", str(SLOW), "--over", "seconds=4,4.5,0.2,0.3",
-                                 "--scheduler", lc.scheduler_address, "--out", str(out),
-                                 "--no-progress"])
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and proc.poll() is None:
-                busy = client.processing()
-                if len(busy) == 2 and all(any(str(k).startswith("execute_remote")
-                                              for k in keys) for keys in busy.values()):
-                    break
-                time.sleep(0.1)
-            pids = client.run(os.getpid)
-            assert len(pids) == 2, proc.communicate()
-            for pid in pids.values():
-                psutil.Process(pid).kill()
-            stdout, stderr = proc.communicate(timeout=240)
-        finally:
-            client.close()
-            lc.close()
+    with _local_cluster(3) as (lc, client):
+        out = tmp_path / "out"
+        proc = _start_batch(["batch", str(SLOW), "--over", "seconds=4,4.5,0.2,0.3",
+                             "--scheduler", lc.scheduler_address, "--out", str(out),
+                             "--no-progress"])
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            busy = client.processing()
+            if len(busy) == 2 and all(any(str(k).startswith("execute_remote")
+                                          for k in keys) for keys in busy.values()):
+                break
+            time.sleep(0.1)
+        pids = client.run(os.getpid)
+        assert len(pids) == 2, proc.communicate()
+        for pid in pids.values():
+            psutil.Process(pid).kill()
+        stdout, stderr = proc.communicate(timeout=240)
     assert proc.returncode == 0, stdout + stderr
     assert "Traceback" not in stderr and "4 of 4 reports rendered" in stdout
     (run_dir,) = runs(out)
