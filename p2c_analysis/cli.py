@@ -122,8 +122,8 @@ def _batch(args: argparse.Namespace) -> int:
     from p2c_analysis import planning
 
     def plan() -> list:
-        name, values = planning.parse_over(args.over)
-        return planning.plan_batch(args.notebook, name, values, _given_parameters(args))
+        over = [planning.parse_over(text) for text in args.over]
+        return planning.plan_grid(args.notebook, over, _given_parameters(args))
 
     return _run(plan, [args.notebook], args)
 
@@ -330,11 +330,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Render NOTEBOOK once per value: --over NAME=V1,V2,... For country, a "
         "group label (LDC, LLDC, SIDS, a region...) stands for its members as of today, and "
         "groups and countries mix (LDC,SIDS,KEN: each economy once); names with commas come "
-        "whole ('Congo, Dem. Rep.,KEN'); other values with commas go in double quotes.",
+        "whole ('Congo, Dem. Rep.,KEN'); other values with commas go in double quotes. "
+        "Several --over: one report per combination (--over country=LDC --over "
+        "allocation=equal,population: each LDC's profile in both variants, in one run).",
     )
     p.add_argument("notebook", metavar="NOTEBOOK")
-    p.add_argument("--over", required=True, metavar="NAME=VALUES",
-                   help="parameter and its values: a comma list (country: group labels allowed)")
+    p.add_argument("--over", required=True, action="append", metavar="NAME=VALUES",
+                   help="parameter and its values: a comma list (country: group labels "
+                   "allowed); repeat for every combination of several parameters")
     _add_run_options(p)
     p.set_defaults(func=_batch)
 

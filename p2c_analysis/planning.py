@@ -496,39 +496,66 @@ def parse_over(text: str) -> tuple[str, str]:
 def plan_batch(
     notebook: str | Path, name: str, values: str | Sequence[Any], given: Mapping[str, Any] | None
 ) -> list[ReportSpec]:
-    """Reports for ``p2c batch``: one per value of parameter ``name`` (a comma list / group
-    label, or a sequence), folders ``<notebook>-<value>`` (value after normalisation, e.g. the
-    ISO3 code). Every value is validated before anything runs; values that are identical after
-    normalisation are rendered once, distinct values always get distinct folders: when two
-    labels would collide (``"a b"`` and ``"a-b"``, long values cut at 80 characters, ``KEN``
-    and ``ken``), each colliding label gets a short hash of its value."""
+    """Reports for ``p2c batch --over NAME=VALUES``: one per value of parameter ``name``;
+    :func:`plan_grid` with one parameter."""
+    return plan_grid(notebook, [(name, values)], given)
+
+
+def plan_grid(
+    notebook: str | Path,
+    over: Sequence[tuple[str, str | Sequence[Any]]],
+    given: Mapping[str, Any] | None,
+) -> list[ReportSpec]:
+    """Reports for ``p2c batch``: one per combination of the values of the parameters in
+    ``over`` (``[(NAME, VALUES)]``, VALUES a comma list / group label, or a sequence; several
+    ``--over``: every combination, the first parameter varying slowest), folders
+    ``<notebook>-<value>[-<value>...]`` (each value after normalisation, e.g. the ISO3 code).
+
+    Every combination is validated before anything runs. Values of one parameter that are
+    identical after normalisation are rendered once; distinct values always get distinct
+    folders: when two labels of a parameter would collide (``"a b"`` and ``"a-b"``, long values
+    cut, ``KEN`` and ``ken``), each colliding label gets a short hash of its value. A parameter
+    given twice, or both in ``over`` and in ``given``, raises :class:`UsageError`."""
     import hashlib
+    import itertools
     import json
 
     given = dict(given or {})
+    names = [name for name, _ in over]
+    if not names:
+        raise UsageError("--over: no parameter given")
+    for name in names:
+        if names.count(name) > 1:
+            raise UsageError(f"--over {name}= is given twice (give its values in one list)")
+        if name in given:
+            raise UsageError(f"parameter {name!r} is given both with -p/-f and with --over")
     nb = resolve_notebook(notebook)
     declared = declared_parameters(nb)
-    if name in given:
-        raise UsageError(f"parameter {name!r} is given both with -p/-f and with --over")
-    raw = expand_values(name, values) if isinstance(values, str) else list(values)
-    chosen: list[tuple[str, dict[str, Any]]] = []
-    seen_values: set[str] = set()
-    for value in raw:
-        prepared = prepare_parameters(nb, {**given, name: value}, declared)
-        identity = json.dumps(prepared[name], sort_keys=True, default=str)
-        if identity in seen_values:
-            continue
-        seen_values.add(identity)
-        chosen.append((identity, prepared))
-    labels = [safe_name(p[name], max_len=70) for _, p in chosen]
-    counts: dict[str, int] = {}
-    for label in labels:
-        counts[label.lower()] = counts.get(label.lower(), 0) + 1
+    axes = [expand_values(name, values) if isinstance(values, str) else list(values)
+            for name, values in over]
+    chosen: list[tuple[tuple[str, ...], dict[str, Any]]] = []
+    seen: set[tuple[str, ...]] = set()
+    for combination in itertools.product(*axes):
+        prepared = prepare_parameters(nb, {**given, **dict(zip(names, combination, strict=True))},
+                                      declared)
+        identity = tuple(json.dumps(prepared[n], sort_keys=True, default=str) for n in names)
+        if identity not in seen:
+            seen.add(identity)
+            chosen.append((identity, prepared))
+    width = max(16, 70 // len(names))  # a folder name stays well under the 255 bytes allowed
+    labels: list[dict[str, str]] = []  # per parameter: value identity → its folder label
+    for k, name in enumerate(names):
+        distinct = {identity[k]: prepared[name] for identity, prepared in chosen}
+        plain = {ident: safe_name(value, max_len=width) for ident, value in distinct.items()}
+        counts: dict[str, int] = {}
+        for label in plain.values():
+            counts[label.lower()] = counts.get(label.lower(), 0) + 1
+        labels.append({
+            ident: label if counts[label.lower()] == 1 else
+            f"{label}-{hashlib.sha256(ident.encode()).hexdigest()[:8]}"
+            for ident, label in plain.items()})
     stem = safe_name(nb.stem)
-    specs = []
-    for (identity, prepared), label in zip(chosen, labels, strict=True):
-        if counts[label.lower()] > 1:
-            label = f"{label}-{hashlib.sha256(identity.encode()).hexdigest()[:8]}"
-        specs.append(ReportSpec(f"{stem}-{label}", nb, prepared))
+    specs = [ReportSpec("-".join([stem, *(labels[k][ident] for k, ident in enumerate(identity))]),
+                        nb, prepared) for identity, prepared in chosen]
     _mapping_has_a_file(given, specs)
     return _unique_names(specs)

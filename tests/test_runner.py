@@ -371,6 +371,37 @@ def test_batch_values_are_normalised_and_deduplicated():
         planning.plan_batch(EMPTY, "country", "KEN", {"country": "GHA"})
 
 
+def test_batch_over_several_parameters_is_every_combination_once():
+    specs = planning.plan_grid(EMPTY, [("country", "Kenya,KEN,Ghana"),
+                                       ("allocation", "equal,population")], {"year": "2020"})
+    assert [s.name for s in specs] == ["empty-KEN-equal", "empty-KEN-population",
+                                       "empty-GHA-equal", "empty-GHA-population"]
+    assert specs[1].parameters == {"year": 2020, "country": "KEN", "allocation": "population"}
+    # a parameter's colliding labels get their hashes as in a one-parameter batch
+    one = planning.plan_batch(EMPTY, "label", "a b,a-b", None)
+    grid = planning.plan_grid(EMPTY, [("label", "a b,a-b"), ("country", "GHA")], None)
+    assert [s.name for s in grid] == [f"{s.name}-GHA" for s in one]
+    assert len({s.name for s in grid}) == 2
+    with pytest.raises(planning.UsageError, match="country= is given twice"):
+        planning.plan_grid(EMPTY, [("country", "KEN"), ("country", "GHA")], None)
+    with pytest.raises(planning.UsageError, match="both"):
+        planning.plan_grid(EMPTY, [("country", "KEN"), ("year", "2020")], {"year": "2021"})
+    with pytest.raises(ParameterError, match="allocation"):  # any bad value stops the plan
+        planning.plan_grid(EMPTY, [("country", "KEN,GHA"), ("allocation", "equal,fair")], None)
+
+
+def test_batch_with_two_over_options_renders_every_combination(tmp_path):
+    """``--over`` twice used to keep only the last one: 2 reports instead of 4, and no word."""
+    done = _p2c("batch", str(TABLE), "--over", "label=a,b", "--over", "year=2020,2023",
+                "--out", str(tmp_path), "--workers", "2", "--no-progress")
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = runs(tmp_path)
+    reports = manifest(run_dir)["reports"]
+    assert {r["name"]: (r["status"], r["parameters"]) for r in reports} == {
+        f"table-{label}-{year}": ("ok", {"label": label, "year": year})
+        for label in "ab" for year in (2020, 2023)}
+
+
 def test_params_command_lists_types_defaults_help(capsys):
     assert cli.main(["params", str(TABLE)]) == 0
     out = capsys.readouterr().out
