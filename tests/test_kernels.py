@@ -353,6 +353,31 @@ def test_the_templates_warm_up_figure_leaves_matplotlib_as_it_found_it():
         mcolors.colorConverter.colors["b"] = original_b
 
 
+def test_the_templates_look_ups_spare_a_kernel_reading_entry_points_and_import_no_backend():
+    """After :func:`kernels.warm_lookups` (in a fresh interpreter, as in a template), what
+    ``%matplotlib inline`` asks matplotlib needs no entry point read, and the inline backend
+    is still not imported (importing it is the kernel's: see the kernels module)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, importlib.metadata as md\n"
+        "from p2c_analysis import kernels\n"
+        "kernels.warm_lookups()\n"
+        "print('matplotlib_inline.backend_inline' in sys.modules)\n"
+        "def refuse(*a, **k):\n"
+        "    raise AssertionError('entry points read in the kernel')\n"
+        "md.entry_points = refuse\n"
+        "from IPython.core.pylabtools import find_gui_and_backend\n"
+        "print(find_gui_and_backend('inline'))\n"
+        "import p2c_analysis; print('__version__' in vars(p2c_analysis))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:3] == ["False", "(None, 'inline')", "True"]
+
+
 @contextlib.contextmanager
 def _template_server(monkeypatch, preload: list) -> Iterator[kernels._Server]:
     """A template's server in this process (it serves no fork here) with ``preload`` to do and
