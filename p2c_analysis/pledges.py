@@ -113,8 +113,9 @@ DELIMITERS = (",", ";", "\t", "|")
 DEFAULT_ID_PREFIX = "P2C-"
 VALUE_TOLERANCE = 0.005  # relative difference above which the curator's USD figure is noted
 QUARANTINE_COLUMNS = ("source_row", "reasons", "raw")
-#: Where the next of a row's joined reasons starts: "; " before "<kind>:".
-_NEXT_REASON = re.compile(r"; (?=[a-z][a-z0-9_ ()-]*:)")
+#: Where the next of a row's joined reasons starts: "; " before "<kind>:" (for a quarantine
+#: read back from a file; a load keeps each row's kinds, :attr:`LoadResult.reason_kinds`).
+_NEXT_REASON = re.compile(r"; (?=[a-z][A-Za-z0-9_ ()/-]*:)")
 _NOT_A_COUNTRY = frozenset({"international", "multinational", "various", "multiple", "global",
                             "worldwide", "n a"})
 
@@ -157,6 +158,9 @@ class LoadResult:
     unused_columns: list[str] = field(default_factory=list)
     fallback_encoding: str | None = None
     fallback_rows: list[int] = field(default_factory=list)
+    #: ``source_row`` → the kinds of its reasons, in order, as the load set the row aside:
+    #: what :meth:`reason_counts` counts (a reason may quote a cell that holds "; word:").
+    reason_kinds: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if not self.conserved:
@@ -172,17 +176,21 @@ class LoadResult:
 
     def reason_counts(self) -> pd.Series:
         """Number of quarantined rows per reason kind (the text before ``:``), largest
-        first; a row with two kinds counts once under each. Empty Series when none.
+        first, then by kind (the same order in every run); a row with two kinds counts once
+        under each. Empty Series when none.
 
-        A row's reasons are joined with ``"; "``; a new reason starts only where a kind (lower
-        case words, then ``:``) follows, so a ``"; "`` inside a quoted cell (``'announced; in
-        progress'``) is not taken for one."""
+        The kinds are those the load recorded (:attr:`reason_kinds`). For a row it did not
+        record (a quarantine put together by hand), the joined text is split where ``"; "``
+        is followed by a kind (a word in lower case, then ``:``)."""
         counter: Counter[str] = Counter()
-        for reasons in self.quarantine["reasons"].tolist():
-            kinds = {r.split(":", 1)[0].strip() for r in _NEXT_REASON.split(str(reasons))
-                     if r.strip()}
-            counter.update(kinds)
-        s = pd.Series(dict(counter.most_common()), dtype="int64", name="rows")
+        q = self.quarantine
+        for row, reasons in zip(q["source_row"].tolist(), q["reasons"].tolist(), strict=True):
+            kinds = self.reason_kinds.get(row)
+            if kinds is None:
+                kinds = tuple(_kind(r) for r in _NEXT_REASON.split(str(reasons)) if r.strip())
+            counter.update(set(kinds))
+        ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+        s = pd.Series(dict(ranked), dtype="int64", name="rows")
         s.index.name = "reason"
         return s
 
@@ -199,11 +207,16 @@ class LoadResult:
                 f"{word} {listed}{more}")
 
 
+def _kind(reason: str) -> str:
+    """The kind of one reason ``"<kind>: <detail>"``: the text before its first ``:``."""
+    return reason.split(":", 1)[0].strip()
+
+
 # --- reading the table -----------------------------------------------------------------------
 
 @dataclass
 class _Table:
-    header: list[str]
+    header: list[str]  # unique names: a repeated one gets ".1", ".2"...; a blank one "column_<n>"
     rows: list[tuple[int, list[object]]]  # (spreadsheet row number, cells)
     file_format: str
     encoding: str | None = None
@@ -217,6 +230,8 @@ class _Table:
     extra_columns: dict[int, list[int]] = field(default_factory=dict)  # see _add_row
     fallback_encoding: str | None = None  # mixed-encoding CSV: the encoding of non-UTF-8 rows
     fallback_rows: list[int] = field(default_factory=list)  # ... and their row numbers
+    header_given: list[str] = field(default_factory=list)  # the header's names as written
+    header_cells: int = 0  # CSV: cells of the header row, blank ones at its end included
 
 
 def _listing(names: list[str], most: int = 30, chars: int = 60) -> str:
@@ -430,8 +445,16 @@ def _add_row(table: _Table, path: Path, lim: Limits, rownum: int, cells: list[ob
                                                       f"{longest:,} characters"):
             raise PledgeFileError(path, msg)
         table.header = _unique_header(list(cells[:width]))
+        table.header_given = [_cell_text(c).strip() for c in cells[:width]]
+        table.header_cells = len(cells) if table.file_format == "csv" else width
         return
     hw = len(table.header)
+    if hw < width and hw < table.header_cells:
+        # a value under a blank cell at the header's end ("title,pledger,"): a column with no
+        # name, as a blank header cell between two named ones is, not a cell beyond the header
+        hw = min(width, table.header_cells)
+        table.header = _unique_header([*table.header, *[None] * (hw - len(table.header))])
+        table.header_given += [""] * (hw - len(table.header_given))
     kept = list(cells[:hw])
     extra = [j for j in range(hw, width) if _last_filled(cells[j:j + 1])]
     if extra:
@@ -864,13 +887,18 @@ def _constant_cell(path: Path, name: str, value: object) -> object:
     return value
 
 
-def _match_columns(header: list[str], mapping: Mapping | None,
-                   path: Path) -> tuple[dict[str, list[int]], list[str]]:
-    """field -> source column indices, and the unused source columns."""
+def _match_columns(header: list[str], mapping: Mapping | None, path: Path,
+                   given: list[str] | None = None) -> tuple[dict[str, list[int]], list[str]]:
+    """field -> source column indices, and the unused source columns. ``given``: the
+    header's names as written (``header`` has them made unique). Two columns that name the
+    same field (``pledger`` twice, or ``title`` and ``pledge_title``) raise
+    :class:`PledgeFileError`, unless a mapping says which one to read: taking one of them
+    would drop the other's values without a word."""
     used: dict[str, list[int]] = {}
     norm = fields.normalise_column
     aliases = fields.column_aliases()
-    by_alias = [aliases.get(norm(h)) for h in header]  # the field each header names, if any
+    named = given if given is not None else header
+    by_alias = [aliases.get(norm(h)) for h in named]  # the field each header names, if any
     if mapping is not None and mapping.columns:
         lookup = {norm(h): i for i, h in reversed(list(enumerate(header)))}
         for name, cols in mapping.columns.items():
@@ -888,6 +916,15 @@ def _match_columns(header: list[str], mapping: Mapping | None,
     taken = {i for idx in used.values() for i in idx}
     for i, name in enumerate(by_alias):
         if name in matched and name not in used and i not in taken:
+            same = [j for j, other in enumerate(by_alias) if other == name and j not in taken]
+            if len(same) > 1:
+                from openpyxl.utils import get_column_letter
+
+                cols = ", ".join(f"{get_column_letter(j + 1)} ({named[j]!r})" for j in same)
+                raise PledgeFileError(
+                    path, f"columns {cols} {'both' if len(same) == 2 else 'all'} give "
+                          f"{name}: delete all but one, or name the one to read in a mapping "
+                          "file (--mapping)")
             used[name] = [i]
             taken.add(i)
     unused = [h for i, h in enumerate(header) if i not in taken]
@@ -1150,13 +1187,37 @@ TOTAL_LABELS = frozenset({"total", "totals", "grand total", "sum", "subtotal", "
                           "sum total"})
 
 
+#: A label of a sum line beyond :data:`TOTAL_LABELS` (lower case, spaces collapsed, without a
+#: trailing colon or a trailing bracket such as ``(USD)``): "Total", "Grand total", "Sub-total"
+#: or "Overall total", alone or followed by what it sums ("Total pledges", "Total value USD").
+#: A name that only begins with "Total" ("Total Access Fund") is not one.
+_TOTAL_LINE = re.compile(
+    r"(?:grand |overall |sub-? ?)?totals?(?: (?:of )?(?:all )?"
+    r"(?:pledges?|pledged|values?|amounts?|commitments?|usd|us\$|funding|investment))*")
+
+
+def _is_total_label(text: str) -> bool:
+    """Whether a title or id cell labels a sum line (:data:`TOTAL_LABELS`, :data:`_TOTAL_LINE`)."""
+    label = " ".join(text.lower().split()).rstrip(":").strip()
+    label = re.sub(r"\s*[(\[][^()\[\]]*[)\]]$", "", label).rstrip(":").strip()  # "(USD)"
+    return label in TOTAL_LABELS or _TOTAL_LINE.fullmatch(label) is not None
+
+
 def _totals_row(record: dict) -> list[str]:
-    """The reason a row is a totals line ("Total" as its title or id): added up, it would
-    count every pledge above it twice."""
-    for name in ("title", "pledge_id"):
+    """The reason a row is a totals line ("Total", "Grand total (USD)", "Total pledges" as its
+    title or id, or as the pledger of a row with no title), or a line that names neither a
+    pledge nor who made it (no title, no pledger, no id in the file: a sum or a note under the
+    table): added up, such a row would count the pledges above it twice."""
+    untitled = _blank(record.get("title"))
+    for name in ("title", "pledge_id", "pledger"):
         text = record.get(name)
-        if isinstance(text, str) and " ".join(text.lower().rstrip(":").split()) in TOTAL_LABELS:
+        if name == "pledger" and not untitled:
+            break  # a pledger called "Total" with a pledge's title is a pledge
+        if isinstance(text, str) and _is_total_label(text):
             return [f"totals row: {name} {text!r} (a sum of the rows above, not a pledge)"]
+    if all(_blank(record.get(name)) for name in ("title", "pledger", "pledge_id")):
+        return ["unnamed row: no title, pledger or pledge_id (a sum or a note under the "
+                "table, not a pledge)"]
     return []
 
 
@@ -1421,6 +1482,7 @@ def load_pledges(
     records: list[dict] = []
     kept: list[tuple[int, str]] = []  # (row number, raw) of each record
     quarantine: list[dict] = []
+    kinds: dict[int, tuple[str, ...]] = {}  # source row → its reasons' kinds
     n_read = 0
     for rownum, cells in table.rows:
         cells = [_unneutralised(c) for c in cells]
@@ -1434,6 +1496,7 @@ def load_pledges(
                 raise PledgeDataError(f"{src}: row {rownum}: {reasons[0]}")
             quarantine.append({"source_row": rownum, "reasons": "; ".join(reasons),
                                "raw": sorter.raw(rownum, cells)})
+            kinds[rownum] = tuple(_kind(r) for r in reasons)
         else:
             records.append(rec)  # type: ignore[arg-type]
             kept.append((rownum, cells))  # type: ignore[arg-type]
@@ -1443,6 +1506,7 @@ def load_pledges(
             raise PledgeDataError(f"{src}: row {kept[i][0]}: {reason}")
         quarantine.append({"source_row": kept[i][0], "reasons": reason,
                            "raw": sorter.raw(*kept[i])})  # type: ignore[arg-type]
+        kinds[kept[i][0]] = (_kind(reason),)
     q = pd.DataFrame(sorted(quarantine, key=lambda r: r["source_row"]),
                      columns=list(QUARANTINE_COLUMNS))
     q = q.astype({"source_row": "int64", "reasons": "string", "raw": "string"})
@@ -1452,7 +1516,7 @@ def load_pledges(
         encoding=table.encoding, delimiter=table.delimiter, sheet=table.sheet,
         columns_used=columns_used, unused_columns=unused,
         fallback_encoding=table.fallback_encoding if table.fallback_rows else None,
-        fallback_rows=table.fallback_rows,
+        fallback_rows=table.fallback_rows, reason_kinds=kinds,
     )
 
 
@@ -1474,7 +1538,7 @@ def _open(src: Path, mapping: str | Path | Mapping | None, lim: Limits
     m = mapping if isinstance(mapping, Mapping) or mapping is None \
         else read_mapping(mapping, lim)
     table = _read_table(src, m.sheet if m else None, lim)
-    used, unused = _match_columns(table.header, m, src)
+    used, unused = _match_columns(table.header, m, src, table.header_given)
     if not ({"title", "pledger"} & (set(used) | set(m.constants if m else {}))):
         raise PledgeFileError(
             src, "no pledge columns: need at least a title ('title', 'pledge_title') or a "

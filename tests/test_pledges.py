@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -715,6 +717,80 @@ def test_a_totals_row_is_set_aside(tmp_path: Path) -> None:
     ids.write_text("pledge_id,title,pledger,value\nP1,Fibre,Org A,USD 5 million\n"
                    "Total,,,USD 5 million\n", encoding="utf-8")
     assert load_pledges(ids).reason_counts().to_dict() == {"totals row": 1}
+
+
+def test_sum_lines_in_other_words_are_set_aside_and_pledges_named_total_are_not(
+        tmp_path: Path) -> None:
+    """"Total (USD)", "Grand Total (USD)", "Total pledges" and a line with a value but no
+    title, pledger or id were read as pledges: USD 40 million counted for 9."""
+    p = tmp_path / "sums.csv"
+    p.write_text("pledger,pledge_title,value_as_stated\n"
+                 "Acme,Towers,USD 5 million\n"
+                 "Beta,Skills,USD 3 million\n"
+                 "Total,,USD 8 million\n"
+                 ",,USD 8 million\n"
+                 "TOTAL (USD),,8000000\n"
+                 "Acme,Grand Total (USD),USD 8 million\n"
+                 "Acme,Total pledges:,USD 8 million\n"
+                 "TotalEnergies,Total Access Fund,USD 1 million\n", encoding="utf-8")
+    r = load_pledges(p)
+    assert r.valid["title"].tolist() == ["Towers", "Skills", "Total Access Fund"]
+    assert r.valid["estimated_value_usd"].sum() == 9e6
+    assert r.quarantine["source_row"].tolist() == [4, 5, 6, 7, 8]
+    assert r.reason_counts().to_dict() == {"totals row": 4, "unnamed row": 1}
+
+
+def test_reason_counts_are_the_kinds_each_row_was_set_aside_for_in_one_order(
+        tmp_path: Path) -> None:
+    """A kind with capitals ("cannot convert to USD") went uncounted, a cell's "; board
+    approval:" was counted as a reason, and ties came out in a different order per run."""
+    p = tmp_path / "reasons.csv"
+    p.write_text("title,pledger,announced_date,value_as_stated,target_year,target_countries\n"
+                 "A,X,sometime,EUR 5 million,2025,GHA\n"
+                 "B,X,,GBP 2 million,2025,Narnia\n"
+                 'D,X,2022-03-16,,"2030 (revised; board approval: pending)",\n',
+                 encoding="utf-8")
+    counts = load_pledges(p).reason_counts()
+    assert list(counts.items()) == [("cannot convert to USD", 2), ("unknown country", 1),
+                                    ("unparseable date", 1), ("unparseable year", 1)]
+    import subprocess
+    import sys
+
+    code = ("import sys; from p2c_analysis.pledges import load_pledges; "
+            "print(list(load_pledges(sys.argv[1]).reason_counts().index))")
+    orders = {subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True,
+                             text=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed}
+                             ).stdout for seed in ("1", "2", "3", "4", "5")}
+    assert len(orders) == 1  # the same order whatever the hash seed
+
+
+def test_a_value_under_a_blank_last_header_cell_is_a_column_not_extra_cells(
+        tmp_path: Path) -> None:
+    """"title,pledger," (a blank last header cell) set aside every row with a value under
+    it as "row has 3 cells, header 2"."""
+    p = tmp_path / "blank_last.csv"
+    p.write_text("pledge_title,pledger,\nTowers,Acme,remark\nSkills,Beta,\n", encoding="utf-8")
+    r = load_pledges(p)
+    assert r.valid["pledger"].tolist() == ["Acme", "Beta"]
+    assert r.quarantine.empty and r.unused_columns == ["column_3"]
+    wider = tmp_path / "wider.csv"  # a row longer than the header row still is one
+    wider.write_text("pledge_title,pledger\nTowers,Acme,remark\nSkills,Beta\n", encoding="utf-8")
+    assert load_pledges(wider).reason_counts().to_dict() == {"extra cells": 1}
+
+
+@pytest.mark.parametrize("header, named", [
+    ("pledge_title,pledger,notes,pledger", "columns B ('pledger'), D ('pledger') both give "
+                                           "pledger"),
+    ("title,pledger,pledge_title", "columns A ('title'), C ('pledge_title') both give title"),
+])
+def test_two_columns_for_one_field_refuse_the_file(tmp_path: Path, header: str,
+                                                   named: str) -> None:
+    """The first of two "pledger" columns was read, even empty, and the other listed as the
+    unused "pledger.1", a name not in the file."""
+    p = tmp_path / "dup.csv"
+    p.write_text(header + "\nTowers,,x,Acme\n", encoding="utf-8")
+    with pytest.raises(PledgeFileError, match=re.escape(named)):
+        load_pledges(p)
 
 
 def test_status_remarks_and_impossible_targets_are_set_aside(tmp_path: Path) -> None:
