@@ -203,8 +203,32 @@ class _GuardedLoader(yaml.SafeLoader):
             ) from None
 
 
+    def construct_yaml_int(self, node: yaml.Node) -> int:
+        """An integer with more digits than Python converts (``year: 2024...`` over 4,300
+        digits): a one-line error with its line, not "not readable YAML (ValueError)"."""
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"an integer of {len(str(node.value)):,} characters is not a "
+                "parameter value", node.start_mark) from None
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        """A mapping whose key is written twice (``year: 2020`` then ``year: 2021``) is
+        refused with the second key's line: PyYAML keeps the last without a word."""
+        seen: set[str] = set()
+        for key_node, _value in getattr(node, "value", []):
+            if isinstance(key_node, yaml.ScalarNode):
+                if key_node.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key_node.value!r}", key_node.start_mark)
+                seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
+
+
 _GuardedLoader.add_constructor("tag:yaml.org,2002:timestamp",
                                _GuardedLoader.construct_yaml_timestamp)
+_GuardedLoader.add_constructor("tag:yaml.org,2002:int", _GuardedLoader.construct_yaml_int)
 
 
 class _TooBig(Exception):

@@ -136,7 +136,10 @@ BILLION_LAUGHS = "\n".join(
         ('label: "ok"\nx: "\x1b"\n', "character #x001b (position 16) is not allowed in YAML"),
         (b"year: 2020\n\xff\xfe\n", "not UTF-8 text (byte 12)"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "binary file, not YAML text"),
-        ("n: " + "9" * 5000 + "\n", "not readable YAML (ValueError)"),
+        ("n: " + "9" * 5000 + "\n", "line 1: an integer of 5,000 characters is not a "
+                                    "parameter value"),
+        ("year: 2020\nlabel: a\nyear: 2021\n", "line 3: duplicate key 'year'"),
+        ("x: {a: 1, a: 2}\n", "line 1: duplicate key 'a'"),
     ],
 )
 def test_a_bad_parameter_file_is_one_line_naming_it(tmp_path: Path, text: str | bytes,
