@@ -18,6 +18,10 @@ Decisions:
 - Missing values (``None``, NaN, ``pd.NA``, NaT) are written as empty cells.
 - Output paths: refuse a path that is a directory or whose parent directory does not exist
   (:class:`OutputPathError`, one clear line).
+- Cell length: an XLSX cell holds at most :data:`XLSX_CELL_CHARS` characters (openpyxl would
+  cut longer text without a word). A table with a longer text cell (counted after
+  neutralising) is not written as XLSX at all: :class:`CellTooLongError`, one line naming the
+  file, the row and the column; CSV has no such limit and keeps every cell whole.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from p2c_analysis.fields import is_missing
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = "; "
+XLSX_CELL_CHARS = 32_767
+"""The most characters an XLSX cell holds (Excel's limit; openpyxl cuts longer text)."""
 
 
 class OutputPathError(ValueError):
@@ -51,6 +57,11 @@ def check_output_path(path: str | Path) -> Path:
     if not parent.is_dir():
         raise OutputPathError(f"{p}: folder {parent} does not exist")
     return p
+
+
+class CellTooLongError(ValueError):
+    """A text cell is longer than an XLSX cell holds (:data:`XLSX_CELL_CHARS`): the XLSX is
+    not written (a cut cell would lose data without a word); CSV keeps it whole."""
 
 
 def safe_text(text: str) -> str:
@@ -117,7 +128,11 @@ def _xlsx_value(value: object) -> object:
 def write_xlsx(df: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
     """Write ``df`` to a one-sheet XLSX after :func:`neutralise`. Every text cell is a
     string cell (``data_type "s"``), never a formula; characters XLSX cannot hold
-    (control characters other than tab/newline/CR) are removed. Returns the path."""
+    (control characters other than tab/newline/CR) are removed. Returns the path.
+
+    Raises :class:`CellTooLongError` (row in spreadsheet numbering, header = row 1) before
+    anything is written when a text cell, neutralised, is longer than
+    :data:`XLSX_CELL_CHARS`: no file is created (one already there is left as it was)."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -129,8 +144,10 @@ def write_xlsx(df: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
 
     def text_cell(row: int, column: int, text: str) -> None:
         # neutralise again after removing illegal characters: "\x01=cmd" becomes "=cmd"
-        cell = ws.cell(row=row, column=column,
-                       value=safe_text(ILLEGAL_CHARACTERS_RE.sub("", text)))
+        text = safe_text(ILLEGAL_CHARACTERS_RE.sub("", text))
+        if len(text) > XLSX_CELL_CHARS:
+            raise CellTooLongError(_too_long_for_xlsx(p, row, df.columns[column - 1], len(text)))
+        cell = ws.cell(row=row, column=column, value=text)
         cell.data_type = "s"
 
     for j, name in enumerate(safe.columns, start=1):
@@ -144,3 +161,10 @@ def write_xlsx(df: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
                 ws.cell(row=i, column=j, value=v)
     wb.save(p)
     return p
+
+
+def _too_long_for_xlsx(path: Path, row: int, column: object, n: int) -> str:
+    name = str(column) if len(str(column)) <= 60 else str(column)[:59] + "…"
+    where = f"row {row}, column {name}" if row > 1 else f"row 1 (the header), column {name}"
+    return (f"{path}: {where}: {n:,} characters, more than an XLSX cell holds "
+            f"({XLSX_CELL_CHARS:,}); write .csv to keep it whole")

@@ -6,7 +6,11 @@ Every parser takes one cell and returns the parsed value, ``None`` when the cell
 
 Decisions (documented here once, tested in ``tests/test_parsing.py``):
 
-- **Bare ``$``** means US dollars. A bare ``¥`` is ambiguous (JPY or CNY) and is refused.
+- **Bare ``$``** means US dollars, unless a dollar (or peso) code stands beside it:
+  ``$10 million CAD`` is CAD (:data:`SIGN_CURRENCIES`). A bare ``¥`` is ambiguous (JPY or
+  CNY) and is refused (``¥10 million JPY`` is JPY). A sign and a code, or two codes, that
+  name different currencies (``€10 million CAD``, ``£5m USD``) are refused
+  (``currency conflict``).
   A number with no currency at all is returned with ``currency=None``; the caller decides
   (the loader treats it as USD and says so in the pledge's notes).
 - **Explicit USD figure preferred**: ``"CAD 2 billion (USD 1.46 billion)"`` gives
@@ -242,30 +246,69 @@ def _to_number(num: str) -> float:
         raise ParseError("unparseable value", given) from None
 
 
-def _currency_in(text: str) -> tuple[str | None, str | None]:
-    """(ISO code, matched token) of the currency named in ``text`` (first by position)."""
+#: Signs that name a family of currencies, not one: with a code beside them (``$10 million
+#: CAD``, ``¥10 million JPY``) they are that code's currency; alone, their own reading (``$``
+#: and ``dollars`` are USD, ``¥`` is refused). A code outside the family is a conflict.
+SIGN_CURRENCIES: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("$", "dollar", "dollars"), frozenset(
+        {"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "TWD", "JMD", "TTD", "BSD", "BBD", "BZD",
+         "BMD", "BND", "FJD", "GYD", "LRD", "NAD", "SBD", "SRD", "XCD", "KYD", "ZWL",
+         "MXN", "ARS", "CLP", "COP", "CUP", "DOP", "UYU"})),  # the peso's sign is $ too
+    "¥": frozenset({"JPY", "CNY"}),
+}
+#: A bare ISO 4217-looking code such as "KES" or "XOF" before or after the number.
+_BARE_CODE = re.compile(rf"(?<![A-Za-z])([A-Z]{{3}})(?=\s*\d)|(?<=\d)\s*(?:{_SCALE}\s+)?"
+                        r"([A-Z]{3})(?![A-Za-z])")
+
+
+def _currency_mentions(text: str) -> list[tuple[int, str, str]]:
+    """(position, ISO code or ``"?"``, token) of every currency named in ``text``, in order;
+    where names overlap the longest counts (``CA$`` is CAD, not CAD and ``$``)."""
     low = text.lower()
-    best: tuple[int, int, str, str] | None = None  # (position, -len, code, token)
+    found: list[tuple[int, int, int, str, str]] = []  # (start, -length, bare?, code, token)
     for token, code, pattern in _CURRENCY_PATTERNS:
-        if m := pattern.search(low):
-            cand = (m.start(), -len(token), code, token)
-            if best is None or cand[:2] < best[:2]:
-                best = cand
-    # a bare ISO 4217-looking code such as "KES" or "XOF" before or after the number
-    m = re.search(rf"(?<![A-Za-z])([A-Z]{{3}})(?=\s*\d)|(?<=\d)\s*(?:{_SCALE}\s+)?([A-Z]{{3}})"
-                  r"(?![A-Za-z])", text)
-    if m:
-        code = (m.group(1) or m.group(2)).upper()
-        if best is None or m.start() < best[0]:
-            if code.lower() not in SCALES:
-                best = (m.start(), -3, code, code.lower())
-    if best is None:
+        found += [(m.start(), m.start() - m.end(), 0, code, token) for m in pattern.finditer(low)]
+    for m in _BARE_CODE.finditer(text):
+        group = 1 if m.group(1) else 2
+        if m.group(group).lower() not in SCALES:
+            found.append((m.start(group), -3, 1, m.group(group), m.group(group).lower()))
+    out: list[tuple[int, str, str]] = []
+    end = 0
+    for start, neg_len, _bare, code, token in sorted(found):
+        if start >= end:
+            out.append((start, code, token))
+            end = start - neg_len
+    return out
+
+
+def _currency_in(text: str) -> tuple[str | None, str | None]:
+    """(ISO code, matched token) of the currency named in ``text``: the first named, except
+    that a sign of several currencies (:data:`SIGN_CURRENCIES`) takes a code beside it
+    (``$10 million CAD`` is CAD). ``(None, None)`` when none is named. Raises
+    :class:`ParseError` (``currency conflict``) when two named currencies disagree
+    (``€10 million CAD``, ``£5m USD``, ``$10 million EUR``), and (``ambiguous currency``) for
+    ``¥`` alone."""
+    mentions = _currency_mentions(text)
+    if not mentions:
         return None, None
-    if best[2] == "?":
+    named = [(code, token) for _, code, token in mentions if token not in SIGN_CURRENCIES]
+    known = list(dict.fromkeys(code for code, token in named if token in CURRENCY_TOKENS))
+    if len(known) > 1:
+        raise ParseError("currency conflict", text, f"{known[0]} and {known[1]} both named: "
+                         "state one currency")
+    for sign in dict.fromkeys(token for _, _, token in mentions if token in SIGN_CURRENCIES):
+        family = SIGN_CURRENCIES[sign]
+        if known and known[0] not in family:
+            raise ParseError("currency conflict", text, f"{sign} and {known[0]} both named: "
+                             f"{sign} is no sign of {known[0]}")
+        if fits := [(code, token) for code, token in named if code in family]:
+            return fits[0]
+    _, code, token = mentions[0]
+    if code == "?":
         raise ParseError(
-            "ambiguous currency", best[3], f"{AMBIGUOUS_CURRENCY[best[3]]}: write the ISO code"
+            "ambiguous currency", token, f"{AMBIGUOUS_CURRENCY[token]}: write the ISO code"
         )
-    return best[2], best[3]
+    return code, token
 
 
 _AMOUNT_RE = re.compile(

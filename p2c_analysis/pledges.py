@@ -95,6 +95,7 @@ from defusedxml import DefusedXmlException
 from p2c_analysis import countries, fields, fx, parsing, paths, values, vocabulary
 from p2c_analysis.export import (
     FORMULA_PREFIXES,
+    CellTooLongError,
     OutputPathError,
     check_output_path,
     write_table,
@@ -223,7 +224,7 @@ class _Table:
     delimiter: str | None = None
     sheet: str | None = None
     row_reasons: dict[int, list[str]] = field(default_factory=dict)  # found while reading
-    # XLSX: {row: {column: number format}} of the number cells shown as %, currency or scale
+    # XLSX: {row: {column: number format}} of the number cells shown with more than digits
     cell_formats: dict[int, dict[int, str]] = field(default_factory=dict)
     # XLSX: {row: [(column, first row, last row)]} of the cells filled from merged ranges
     merged_fills: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
@@ -500,8 +501,8 @@ class _SheetScan:
     uncomputed: dict[int, dict[int, str]] = field(default_factory=dict)
     #: merged ranges as ``(min_col, min_row, max_col, max_row)`` (1-based, inclusive)
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
-    #: ``{row: {column: number format}}`` of the number cells shown as a percentage, with a
-    #: currency or with a scale word (:func:`_money_formats`)
+    #: ``{row: {column: number format}}`` of the number cells shown with more than their
+    #: digits: a percentage, a currency, a scale or other words (:func:`_money_formats`)
     formats: dict[int, dict[int, str]] = field(default_factory=dict)
 
 
@@ -512,9 +513,10 @@ _BUILTIN_FORMATS = {5: "$#,##0", 6: "$#,##0", 7: "$#,##0.00", 8: "$#,##0.00", 9:
 
 def _money_formats(path: Path) -> dict[int, str]:
     """``{cell style index: number format}`` of the workbook's styles whose format shows a
-    number as a percentage, with a currency (a symbol or ``[$EUR]``) or with a scale word
-    (``0.0 "M"``): a spreadsheet shows such a cell as ``5%``, ``€5,000,000`` or ``12.5 M``,
-    not as the bare number stored. Empty when the workbook has no styles part."""
+    number with more than the digits (:func:`_format_text`): a percentage, a currency (a
+    symbol, a code or ``[$EUR]``), a scale or any other word (``0.0 "M"``, ``#,##0 "EUR"``):
+    a spreadsheet shows such a cell as ``5%``, ``€5,000,000`` or ``12.5 M``, not as the bare
+    number stored. Empty when the workbook has no styles part."""
     try:
         with zipfile.ZipFile(path) as zf, zf.open("xl/styles.xml") as src:
             custom: dict[int, str] = {}
@@ -541,38 +543,106 @@ def _money_formats(path: Path) -> dict[int, str]:
     return out
 
 
+#: One piece of a number format: quoted text, an escaped character, a ``[$..]`` currency (its
+#: text before ``-``), another ``[..]`` (a colour, a condition, a locale), a space as wide as a
+#: character (``_)``), a fill (``*x``), the digits (``0 # ?`` with ``,`` and ``.``; commas
+#: right after them scale the number down by 1000 each; an exponent ``E+00``), ``General``,
+#: or any other character (shown as it is).
+_FORMAT_PIECE = re.compile(
+    r'"(?P<quoted>[^"]*)"?|\\(?P<escaped>.)|\[\$(?P<currency>[^\]-]*)[^\]]*\]|\[[^\]]*\]'
+    r"|_(?P<space>.)|\*.|(?P<digits>[0#?](?:[0#?,.]*[0#?])?)(?P<commas>,*)(?:E[+-][0#?]+)?"
+    r"|(?P<general>General)|(?P<other>.)", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class _FormatText:
+    """The text a number format shows beside the number (:func:`_format_text`)."""
+
+    before: str
+    after: str
+    #: the number is shown as a percentage (multiplied by 100)
+    percent: bool = False
+    #: commas that scale the number down by 1000 each for display (``#,##0,,``: 2)
+    commas: int = 0
+    #: a scale word after the number that does not undo ``commas`` (``#,##0,"M"``), left out
+    #: of ``after``; "" when none
+    odd_scale: str = ""
+
+
+def _format_text(code: str) -> _FormatText | None:
+    """The text number format ``code`` shows before and after a positive number (its first
+    section): quoted text and escaped characters as they are, a ``[$..]`` currency first (as
+    ``[$CHF] #,##0`` shows it; ``#,##0 [$€-x-euro2]`` too), colours and conditions left out.
+    Commas that scale the number down for display (``#,##0,,``) do not change the amount
+    stored, and a scale word that undoes them (``"M"`` after ``,,``) is left out; one that
+    does not (``#,##0,"M"``) is kept apart in ``odd_scale``. ``None`` when the format shows
+    only the number (``#,##0``, ``(#,##0)``, ``0.00E+00``, ``#,##0,,``) or no number (a date
+    format)."""
+    currencies: list[str] = []
+    parts: tuple[list[str], list[str]] = ([], [])
+    commas = -1  # -1: no digits yet
+    percent = False
+    for m in _FORMAT_PIECE.finditer(code):
+        if m.group("other") == ";":
+            break  # the section for negative numbers
+        if m.group("digits") is not None or m.group("general") is not None:
+            commas = max(commas, len(m.group("commas") or ""))
+        elif m.group("currency") is not None:
+            currencies.append(m.group("currency"))
+        else:
+            percent = percent or m.group("other") == "%"
+            text = m.group("quoted") or m.group("escaped") or m.group("other") or \
+                (" " if m.group("space") else "")
+            (parts[1] if commas >= 0 else parts[0]).append(text)
+    before = " ".join([*filter(None, currencies), "".join(parts[0])])
+    after = "".join(parts[1])
+    odd = ""
+    word = re.match(r"\s*([^\W\d_]+)", after)
+    if commas > 0 and word and word.group(1).lower() in parsing.SCALES:
+        after = after[word.end():]  # "#,##0,," shows 5,000,000 as 5, and "M" says so
+        if parsing.SCALES[word.group(1).lower()] != 1000.0 ** commas:
+            odd = word.group(1)
+    if commas < 0 or not re.sub(r"[\s()+\-/:.,]", "", before + after + odd):
+        return None
+    return _FormatText(before, after, percent, max(commas, 0), odd)
+
+
 def _format_shows(code: str) -> str | None:
-    """What a number format adds to the number it shows: ``"percent"``, ``"currency"``,
-    ``"scale"`` (a word after the number, such as ``"M"``) or ``None``."""
-    first = code.split(";")[0]  # the format of positive numbers
-    plain = re.sub(r'"[^"]*"|\\.', "", first)  # quoted text and escapes out
-    if "%" in plain:
-        return "percent"
-    if re.search(r"\[\$[^\]]+\]|[$€£¥₹]", first):
-        return "currency"
-    if re.search(r'[0#]\s*(?:"\s*(?:[KkMmBb]|mn|bn|million|billion)\s*"|\\[KkMmBb])',
-                 first) and not re.search(r"[0#],+(?:\s|\"|\\|$)", plain):
-        return "scale"
-    return None
+    """What a number format shows beside the number: ``"percent"``, ``"text"`` (a currency,
+    a scale word, any words: ``"€"#,##0``, ``#,##0 "EUR"``, ``0.0 "M"``) or ``None`` (only
+    the number: :func:`_format_text`)."""
+    shown = _format_text(code)
+    if shown is None:
+        return None
+    return "percent" if shown.percent else "text"
 
 
 def _as_shown(value: object, code: str) -> object:
-    """A number cell of a money column as the spreadsheet shows it (text the money parser
-    reads: ``"5%"``, ``"EUR 5000000"``, ``"12.5 M"``); other values unchanged."""
+    """A number cell of a money column as text the spreadsheet shows it (``"5000000 EUR"``,
+    ``"€ 5000000"``, ``"12.5 M"``, ``"5%"``), for the money parser to read like a CSV cell;
+    the number is written in full (no rounding to the format's decimals, no separators, not
+    scaled down by the format's commas). A scale word that disagrees with those commas
+    (``#,##0,"M"``) gives both readings (``"5400000 or 5400 M"``), which the parser sets aside
+    as ambiguous. Other values, and numbers whose format shows only the number, unchanged."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return value
-    first = code.split(";")[0]
-    kind = _format_shows(code)
-    if kind == "percent":
-        return f"{value * 100:g}%"
-    if kind == "currency":
-        m = re.search(r"\[\$([^\]-]+)", first)
-        symbol = m.group(1) if m else re.search(r"[$€£¥₹]", first).group(0)  # type: ignore
-        return f"{symbol} {value!r}"
-    if kind == "scale":
-        word = re.search(r'"\s*([A-Za-z]+)\s*"|\\([A-Za-z])', first)
-        return f"{value!r} {(word.group(1) or word.group(2)) if word else ''}".strip()
-    return value
+    shown = _format_text(code)
+    if shown is None or not math.isfinite(value):
+        return value
+    number = round(value * 100, 12) if shown.percent else value
+    text = f"{shown.before}{_plain_number(number)}{shown.after}"
+    if shown.odd_scale:  # 5,400,000 in #,##0,"M" shows as 5,400M: 5.4 million or billion?
+        scaled = _plain_number(round(number / 1000**shown.commas, 12))
+        text += f" or {shown.before}{scaled} {shown.odd_scale}{shown.after}"
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _plain_number(number: float) -> str:
+    """``number`` in digits, as short as it reads back exactly: ``5000000``, ``12.5``,
+    ``0.00001`` (never ``5e+06`` or ``5000000.0``)."""
+    from decimal import Decimal
+
+    return format(Decimal(repr(number)), "f").removesuffix(".0")
 
 
 def _scan_sheet(path: Path, member: str, styles: dict[int, str] | None = None) -> _SheetScan:
@@ -821,11 +891,16 @@ def read_mapping(path: str | Path, limits: Limits | None = None) -> Mapping:
         [constants]                    # canonical field = fixed value for every row
         is_synthetic = false
 
-    Raises :class:`PledgeFileError` (naming the mapping file) for a missing file, one over
-    the file-size limit (``limits``; ``None`` = :meth:`Limits.from_env`), invalid TOML or an
-    unknown field name. Values in ``[constants]`` are parsed row by row like cells: a bad
+    Raises :class:`PledgeFileError` (naming the mapping file) for a missing file or a
+    directory, one over the file-size limit (``limits``; ``None`` = :meth:`Limits.from_env`),
+    invalid TOML, an unknown top-level key or table (:func:`_check_mapping_keys`: a misspelt
+    ``shet`` is not ignored), an unknown field name, or a field given twice (in ``[columns]``
+    and as a constant, or as a constant both at the top and in ``[constants]``).
+    Values in ``[constants]`` are parsed row by row like cells: a bad
     one (e.g. a date in the year 3000) quarantines the rows, it does not fail here."""
     p = Path(path)
+    if p.is_dir():
+        raise PledgeFileError(p, "is a directory, not a mapping file")
     if not p.is_file():
         raise PledgeFileError(p, "mapping file not found")
     try:
@@ -838,6 +913,7 @@ def read_mapping(path: str | Path, limits: Limits | None = None) -> Mapping:
         raise PledgeFileError(p, f"not a valid TOML mapping ({err})") from None
     except RecursionError:
         raise PledgeFileError(p, "not a valid TOML mapping (nested too deeply)") from None
+    _check_mapping_keys(p, data)
     src = data.get("source", {}) if isinstance(data.get("source"), dict) else {}
     m = Mapping(source=p)
     m.sheet = data.get("sheet", src.get("sheet"))
@@ -864,14 +940,45 @@ def read_mapping(path: str | Path, limits: Limits | None = None) -> Mapping:
     consts = dict(consts)
     for key, value in data.items():
         if key in fields.FIELDS_BY_NAME and not isinstance(value, dict):
-            consts.setdefault(key, value)
+            if key in consts:
+                raise PledgeFileError(p, f"field {key!r} is given twice as a constant (at the "
+                                         "top and in [constants]): keep one")
+            consts[key] = value
     for name, value in consts.items():
         if name not in fields.FIELDS_BY_NAME:
             raise PledgeFileError(p, f"unknown field {name!r} in [constants]")
+        if name in m.columns:
+            where = "as a top-level constant" if name in data else "in [constants]"
+            raise PledgeFileError(p, f"field {name!r} is given both in [columns] and "
+                                     f"{where}: keep one")
         consts[name] = _constant_cell(p, name, value)
     m.constants = consts
     paths.track(p)
     return m
+
+
+_MAPPING_KEYS = ("sheet", "id_prefix", "columns", "constants", "source")
+_MAPPING_ALLOWED = ("allowed: sheet, id_prefix, [columns], [constants], [source] or a field "
+                    "name as a constant")
+
+
+def _check_mapping_keys(path: Path, data: dict) -> None:
+    """Refuse (:class:`PledgeFileError`, naming ``path``) a mapping's unknown top-level key or
+    table, an unknown key in ``[source]``, and ``sheet`` / ``id_prefix`` given both at the
+    top and in ``[source]``: a misspelt key would otherwise be ignored without a word."""
+    for key, value in data.items():
+        if key in _MAPPING_KEYS[:4] or (key == "source" and isinstance(value, dict)) or \
+                (key in fields.FIELDS_BY_NAME and not isinstance(value, dict)):
+            continue
+        what = f"table [{key}]" if isinstance(value, dict) else f"key {key!r}"
+        raise PledgeFileError(path, f"unknown {what} ({_MAPPING_ALLOWED})")
+    for key in data.get("source", {}):
+        if key not in ("sheet", "id_prefix"):
+            raise PledgeFileError(path, f"unknown key {key!r} in [source] (allowed: sheet, "
+                                        "id_prefix)")
+        if key in data:
+            raise PledgeFileError(path, f"{key} is given twice (at the top and in [source]): "
+                                        "keep one")
 
 
 def _constant_cell(path: Path, name: str, value: object) -> object:
@@ -1340,8 +1447,10 @@ class _RowSorter:
         return notes
 
     def _formatted(self, rownum: int, cells: list[object]) -> list[str]:
-        """A number in an amount column whose cell format shows a percentage, a currency or a
-        scale (``€5,000,000``) is read as shown (``EUR 5000000``), not as US dollars; noted."""
+        """A number in an amount column whose cell format shows more than the digits (a
+        percentage, a currency, a scale or other words: ``€5,000,000``, ``5,000,000 EUR``) is
+        read as the text shown (``€ 5000000``), as a CSV cell would be, not as US dollars;
+        noted."""
         formats = self.table.cell_formats.get(rownum)
         if not formats:
             return []
@@ -1569,18 +1678,30 @@ def check_pledges_cli(
     line ``p2c check-pledges: error: <file>: <what>`` to stderr and returns 2 (never a
     traceback). Text from the file (column names, sheet names) is printed through
     :func:`terminal_safe`.
+
+    An XLSX output with a cell longer than an XLSX cell holds is not written (never cut):
+    one line naming it, its row and column (:class:`~p2c_analysis.export.CellTooLongError`),
+    return 2; the other output is still written when it can be. A closed stdout
+    (``| head -1``) stops the printing quietly, never the writing (:func:`_printing`).
     """
     prog = "p2c check-pledges: error"
+    refused: list[str] = []
     try:
         targets = _output_targets(file, out, quarantine)
         result = load_pledges(file, mapping=mapping)
-        _print_summary(result)
-        if out is not None:
-            write_table(result.valid, targets["--out"], sheet="pledges")  # lists "; "-joined
-            _say(f"  wrote {len(result.valid)} valid pledges to {out}")
-        if quarantine is not None:
-            write_table(result.quarantine, targets["--quarantine"], sheet="quarantine")
-            _say(f"  wrote {len(result.quarantine)} quarantined rows to {quarantine}")
+        _printing(_print_summary, result)
+        for label, given, table, sheet, what in (
+                ("--out", out, result.valid, "pledges", "valid pledges"),  # lists "; "-joined
+                ("--quarantine", quarantine, result.quarantine, "quarantine",
+                 "quarantined rows")):
+            if given is None:
+                continue
+            try:
+                write_table(table, targets[label], sheet=sheet)
+            except CellTooLongError as err:  # this XLSX is not written; the other one can be
+                refused.append(f"{prog}: {err}")
+                continue
+            _printing(_say, f"  wrote {len(table)} {what} to {given}")
     except (InputFileError, OutputPathError, LimitError) as err:
         _say(f"{prog}: {err}", err=True)
         return 2
@@ -1590,7 +1711,26 @@ def check_pledges_cli(
     except Exception as err:  # noqa: BLE001 - the CLI never shows a traceback
         _say(f"{prog}: {file}: unexpected {type(err).__name__}: {_first_line(err)}", err=True)
         return 2
-    return 0
+    for line in refused:
+        _say(line, err=True)
+    return 2 if refused else 0
+
+
+def _printing(say: Callable[..., None], *args: object) -> None:
+    """``say(*args)``, which prints to stdout, flushed at once. When nobody reads stdout any
+    more (``p2c check-pledges f --out c.csv | head -1``), printing stops quietly and the
+    command goes on writing its files: as in Python's recipe (``signal`` docs, "Note on
+    SIGPIPE"), stdout is pointed at devnull so no later write or flush fails again."""
+    try:
+        say(*args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        import os
+
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
 
 
 def _output_targets(file: str | Path, out: str | Path | None,

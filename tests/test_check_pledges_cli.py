@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from p2c_analysis import fields, paths, pledges
 from p2c_analysis.pledges import check_pledges_cli
@@ -130,3 +133,97 @@ def test_an_unexpected_failure_is_still_one_line(monkeypatch, capsys) -> None:
     err = capsys.readouterr().err
     assert err == (f"p2c check-pledges: error: {FIX / 'pipe.csv'}: unexpected RuntimeError: "
                    "first line\n")
+
+
+def test_an_xlsx_output_with_a_cell_too_long_is_refused_not_cut(tmp_path: Path) -> None:
+    """A cell over Excel's 32,767 characters is never cut: that XLSX is refused in one line
+    (file, row, column), not written at all; the other output is written."""
+    src = tmp_path / "huge.csv"
+    src.write_text("title,pledger,description\nA,X,short\nB,Y," + "A" * 40_000 + "\nC,Z,ok\n",
+                   encoding="utf-8")
+    out, quar = tmp_path / "c.xlsx", tmp_path / "q.xlsx"
+    proc = _run(str(src), "--out", str(out), "--quarantine", str(quar))
+    assert proc.returncode == 2
+    # raw = {"title": "B", "pledger": "Y", "description": "AAA..."}: 49 + 40,000 characters
+    assert proc.stderr == (f"p2c check-pledges: error: {quar}: row 2, column raw: 40,049 "
+                           "characters, more than an XLSX cell holds (32,767); write .csv to "
+                           "keep it whole\n")
+    assert not quar.exists()
+    assert f"wrote 2 valid pledges to {out}" in proc.stdout
+    assert "quarantined rows to" not in proc.stdout
+    ws = load_workbook(out).active
+    header = [c.value for c in ws[1]]
+    assert [r[header.index("title")] for r in ws.iter_rows(min_row=2, values_only=True)] == \
+        ["A", "C"]
+    # as CSV the raw row is kept whole
+    proc = _run(str(src), "--quarantine", str(tmp_path / "q.csv"))
+    assert proc.returncode == 0, proc.stderr
+    raw = json.loads(_read(tmp_path / "q.csv")[1][2])
+    assert raw == {"title": "B", "pledger": "Y", "description": "A" * 40_000}
+
+
+def test_a_valid_description_cut_by_the_neutralising_quote_is_refused(tmp_path: Path,
+                                                                      capsys) -> None:
+    # 32,767 characters fit in a cell (not set aside), but "=..." gets a "'" in front: 32,768
+    src = tmp_path / "long.csv"
+    src.write_text("title,pledger,description\nA,X,=" + "B" * 32_766 + "\n", encoding="utf-8")
+    out = tmp_path / "c.xlsx"
+    assert check_pledges_cli(str(src), out=str(out)) == 2
+    printed, err = capsys.readouterr()
+    assert "valid:        1" in printed and "wrote" not in printed
+    assert err == (f"p2c check-pledges: error: {out}: row 2, column description: 32,768 "
+                   "characters, more than an XLSX cell holds (32,767); write .csv to keep it "
+                   "whole\n")
+    assert not out.exists()
+
+
+def test_a_closed_stdout_ends_quietly_and_every_output_is_written(tmp_path: Path) -> None:
+    """`p2c check-pledges f --out c.csv --quarantine q.csv | head -1`: the reader has gone
+    before anything is printed; the input is not to blame and both files are written."""
+    out, quar = tmp_path / "c.csv", tmp_path / "q.csv"
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody reads what the command prints
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "p2c_analysis.cli", "check-pledges",
+             str(FIX / "messy_semicolon_cp1252.csv"), "--out", str(out), "--quarantine",
+             str(quar)],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=paths.ROOT, timeout=120)
+    finally:
+        os.close(write_end)
+    assert proc.stderr == ""
+    assert proc.returncode == 0
+    assert len(_read(out)) == 8 and len(_read(quar)) == 7  # 7 valid, 6 quarantined + headers
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ('shet = "Pledges"\n[columns]\ntitle = "Pledge Title"\n',
+     "unknown key 'shet' (allowed: sheet, id_prefix, [columns], [constants], [source] or a "
+     "field name as a constant)"),
+    ('[columns]\ntitle = "Pledge Title"\n[extra]\nx = 1\n',
+     "unknown table [extra] (allowed: sheet, id_prefix, [columns], [constants], [source] or a "
+     "field name as a constant)"),
+    ('[source]\nshet = "Pledges"\n', "unknown key 'shet' in [source] (allowed: sheet, id_prefix)"),
+    ('sheet = "Pledges"\n[source]\nsheet = "Other"\n',
+     "sheet is given twice (at the top and in [source]): keep one"),
+    ('[columns]\ntitle = "Pledge Title"\n[constants]\ntitle = "Same for all"\n',
+     "field 'title' is given both in [columns] and in [constants]: keep one"),
+    ('title = "Same for all"\n[columns]\ntitle = "Pledge Title"\n',
+     "field 'title' is given both in [columns] and as a top-level constant: keep one"),
+    ('status = "ongoing"\n[constants]\nstatus = "completed"\n',
+     "field 'status' is given twice as a constant (at the top and in [constants]): keep one"),
+])
+def test_mistakes_in_a_mapping_file_are_refused(tmp_path: Path, capsys, toml: str,
+                                                message: str) -> None:
+    m = tmp_path / "m.toml"
+    m.write_text(toml, encoding="utf-8")
+    assert check_pledges_cli(str(FIX / "platform_export.csv"), mapping=str(m)) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"p2c check-pledges: error: {m}: {message}\n"
+
+
+def test_a_mapping_that_is_a_directory_is_named_as_such(tmp_path: Path, capsys) -> None:
+    assert check_pledges_cli(str(FIX / "pipe.csv"), mapping=str(tmp_path)) == 2
+    assert capsys.readouterr().err == (f"p2c check-pledges: error: {tmp_path}: is a directory, "
+                                       "not a mapping file\n")

@@ -124,3 +124,24 @@ def test_write_xlsx_neutralises_text_revealed_by_removing_illegal_characters(
     ws = load_workbook(export.write_xlsx(df, tmp_path / "out.xlsx")).active
     assert ws.cell(row=2, column=1).value == "'=HYPERLINK(\"x\")"
     assert ws.cell(row=3, column=1).value == "ab"
+
+
+def test_write_xlsx_refuses_a_cell_longer_than_an_xlsx_cell_holds(tmp_path: Path) -> None:
+    # openpyxl cuts text at Excel's 32,767 characters without a word: the XLSX is refused
+    # instead, naming the file, the row (header = row 1) and the column; nothing is written
+    p = tmp_path / "q.xlsx"
+    df = pd.DataFrame({"source_row": [2, 3], "raw": ["short", "A" * 40_000]})
+    with pytest.raises(ValueError) as err:
+        export.write_xlsx(df, p)
+    assert str(err.value) == (f"{p}: row 3, column raw: 40,000 characters, more than an XLSX "
+                              "cell holds (32,767); write .csv to keep it whole")
+    assert not p.exists()
+    # 32,767 characters are refused when the neutralising quote makes them 32,768
+    df = pd.DataFrame({"description": ["=" + "B" * 32_766]})
+    with pytest.raises(ValueError, match=r"row 2, column description: 32,768 characters"):
+        export.write_table(df, p)
+    assert not p.exists()
+    # control: exactly 32,767 characters fit, and are written whole
+    df = pd.DataFrame({"description": ["B" * 32_767]})
+    ws = load_workbook(export.write_xlsx(df, p)).active
+    assert ws.cell(row=2, column=1).value == "B" * 32_767

@@ -575,6 +575,39 @@ def test_amounts_that_cannot_be_read_safely_are_refused(text, kind) -> None:
     assert err.value.kind == kind
 
 
+@pytest.mark.parametrize(("text", "amount", "currency"), [
+    # "$" is any dollar (or peso): a currency code beside it says which
+    ("$10 million CAD", 10e6, "CAD"),
+    ("AUD $2.5 million", 2.5e6, "AUD"),
+    ("$300,000 SGD", 300e3, "SGD"),
+    ("$5 million USD", 5e6, "USD"),
+    ("¥10 million JPY", 10e6, "JPY"),  # the yen sign alone is JPY or CNY: refused
+    # kept: a dollar sign of its own, a prefixed sign, several names of one currency
+    ("CA$ 10 million", 10e6, "CAD"),
+    ("US$ 2 million", 2e6, "USD"),
+    ("$4 million", 4e6, "USD"),
+    ("€5 million EUR", 5e6, "EUR"),
+])
+def test_a_dollar_sign_takes_the_currency_code_beside_it(text, amount, currency) -> None:
+    """"$10 million CAD" was read as USD 10 million, with no note."""
+    m = parsing.parse_money(text)
+    assert (m.amount, m.currency) == (amount, currency)
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("€10 million CAD", "EUR and CAD"),
+    ("£5m USD", "GBP and USD"),
+    ("$10 million EUR", "$ and EUR"),
+    ("¥10 million GBP", "¥ and GBP"),
+])
+def test_a_sign_and_a_code_that_disagree_are_a_currency_conflict(text, named) -> None:
+    """"€10 million CAD" was read as EUR and "£5m USD" as GBP: the code was dropped."""
+    with pytest.raises(parsing.ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "currency conflict"
+    assert named in err.value.detail
+
+
 @pytest.mark.parametrize(("text", "qualifier", "basis"), [
     ("no more than USD 5 million", "no more than", "upper_bound"),
     ("not more than USD 5 million", "not more than", "upper_bound"),
