@@ -86,11 +86,18 @@ def _changes_text(changes: object) -> str:
     return f" with {n:,} uncommitted {'change' if n == 1 else 'changes'}"
 
 
+def _summary(entry: dict[str, Any]) -> dict[str, Any]:
+    """The report's ``summary`` (from its ``summary.json``); ``{}`` when it has none (or a
+    manifest edited by hand holds something else there)."""
+    summary = entry.get("summary")
+    return summary if isinstance(summary, dict) else {}
+
+
 def _title(entry: dict[str, Any]) -> str:
     """The card's title: the notebook's own title (first heading), then what this run of it
     is about (the report's subtitle from ``summary.json``, e.g. "Nigeria (NGA), data for
     2024"); the notebook's name when neither is known."""
-    summary = entry.get("summary") or {}
+    summary = _summary(entry)
     stem = Path(str(entry.get("notebook") or entry.get("name") or "report")).stem
     main = str(entry.get("title") or stem.replace("_", " ").capitalize())
     sub = summary.get("title")
@@ -109,7 +116,7 @@ def _card(run_dir: Path, e: dict[str, Any]) -> str:
     kind = status if status in M.FINAL else "other"
     name = str(e.get("name"))
     folder = e.get("folder")
-    summary = e.get("summary") or {}
+    summary = _summary(e)
     title = _e(_title(e))
     html_rel = e.get("html")
     if status == "ok" and html_rel and (run_dir / html_rel).is_file():
@@ -119,7 +126,8 @@ def _card(run_dir: Path, e: dict[str, Any]) -> str:
     sub = f' <span class="params">({_e(name)})</span>' if _e(name) != _title(e) else ""
     tags = ' <span class="tag">synthetic data</span>' if summary.get("is_synthetic") else ""
     parts.append(f'<p><span class="status">{_e(label)}</span>{sub}{tags}</p>')
-    items = summary.get("headline") or []
+    items = summary.get("headline")
+    items = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
     if items:
         parts.append('<dl class="headline">' + "".join(
             f"<div><dt>{_e(i.get('label'))}</dt><dd>{_e(i.get('value'))}</dd></div>"
@@ -155,10 +163,12 @@ def render_index(run_dir: Path, manifest: dict[str, Any] | None = None) -> str:
     reports = [r for r in m.get("reports") or [] if isinstance(r, dict)]
     n_ok = sum(r.get("status") == "ok" for r in reports)
     n_failed = sum(r.get("status") == "failed" for r in reports)
-    summaries = [r.get("summary") or {} for r in reports]
+    summaries = [_summary(r) for r in reports]
     vintages = sorted({str(s["data_vintage"]) for s in summaries if s.get("data_vintage")})
     synthetic = [r for r, s in zip(reports, summaries, strict=True) if s.get("is_synthetic")]
-    state = "finished" if m.get("finished") else (m.get("state") or "in progress")
+    # the run's own word (an interrupted run has a ``finished`` time too: when it stopped)
+    state = str(m.get("state") or ("finished" if m.get("finished") else "in progress"))
+    ended = "finished" if state == "finished" else "ended"
     run_id = _e(m.get("run_id") or run_dir.name)
     head = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -168,7 +178,7 @@ def render_index(run_dir: Path, manifest: dict[str, Any] | None = None) -> str:
         f'<p class="meta">Run {run_id} · {_e(state)} · {n_ok} of {len(reports)} rendered'
         + (f", {n_failed} failed" if n_failed else "")
         + f" · started {_e(m.get('started'))}"
-        + (f" · finished {_e(m.get('finished'))}" if m.get("finished") else "")
+        + (f" · {ended} {_e(m.get('finished'))}" if m.get("finished") else "")
         + f" · p2c-analysis {_e(m.get('p2c_analysis_version'))}"
         + f" · commit {_e(str(m.get('git_commit') or 'unknown')[:12])}"
         + _changes_text(m.get("git_changes")) + "</p>",

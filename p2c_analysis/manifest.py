@@ -87,7 +87,8 @@ def locked(run_dir: Path) -> Iterator[None]:
 
 def read(run_dir: Path) -> dict[str, Any]:
     """The manifest as it is on disk (``{}`` when there is none yet). Raises
-    :class:`ManifestReadError` naming the file when it is not a JSON object (edited, cut off)."""
+    :class:`ManifestReadError` naming the file when it is not a JSON object (edited, cut off)
+    or not shaped as the runner writes it (:func:`shape_problem`)."""
     path = run_dir / MANIFEST
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -97,7 +98,27 @@ def read(run_dir: Path) -> dict[str, Any]:
         raise ManifestReadError(f"{path}: not a valid run manifest (not JSON: {err})") from None
     if not isinstance(data, dict):
         raise ManifestReadError(f"{path}: not a valid run manifest (not a JSON object)")
+    problem = shape_problem(data)
+    if problem:
+        raise ManifestReadError(f"{path}: not a valid run manifest ({problem})")
     return data
+
+
+def shape_problem(data: dict[str, Any]) -> str | None:
+    """What in a manifest is not as the runner writes it, in the fields it reads back: its
+    ``reports`` a list of objects, each with a text ``name`` and a ``folder`` that is text or
+    null; ``resumed`` a list. ``None`` when it is fine (missing fields are)."""
+    reports = data.get("reports")
+    if reports is not None and not isinstance(reports, list):
+        return "its reports are not a list"
+    for e in reports or []:
+        if not isinstance(e, dict) or not isinstance(e.get("name"), str):
+            return "a report entry is not an object with a name"
+        if not isinstance(e.get("folder"), str | None):
+            return f"the folder of report {e['name'][:80]!r} is not a name"
+    if not isinstance(data.get("resumed", []), list):
+        return "its resumed list is not a list"
+    return None
 
 
 def _temp_write(run_dir: Path, data: dict[str, Any], texts: list[str] | None = None

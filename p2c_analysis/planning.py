@@ -336,21 +336,45 @@ def safe_name(text: Any, max_len: int = 80) -> str:
     return name
 
 
+def _name_or_digest(text: Any, prefix: str, digest_of: str, max_len: int = 80) -> str:
+    """:func:`safe_name` of ``text``; when nothing usable remains (no ASCII letter or digit:
+    ``日本``), ``<prefix>-<first 8 hex digits of the SHA-256 of digest_of>``, so that such a
+    value or notebook does not stop the run and distinct ones get distinct names."""
+    try:
+        return safe_name(text, max_len=max_len)
+    except UsageError:
+        import hashlib
+
+        return f"{prefix}-{hashlib.sha256(digest_of.encode()).hexdigest()[:8]}"
+
+
 #: Names in a run folder that are the run's own (a report named so gets ``-2``).
 RUN_FOLDER_NAMES = frozenset({"logs", "manifest.json", "index.html", "latest", ".kernels"})
+#: Endings of the runner's own folders for a report (``<name>.partial/``, ``<name>.FAILED/``):
+#: a report named so gets ``-2`` too (compared without case).
+RUN_FOLDER_SUFFIXES = (".partial", ".failed")
+
+
+def _reserved(name: str) -> bool:
+    """Whether ``name`` is the run folder's own or ends like a report's working or failed
+    folder (``b.FAILED`` is where report ``b`` goes when it fails)."""
+    low = name.lower()
+    return low in RUN_FOLDER_NAMES or low.endswith(RUN_FOLDER_SUFFIXES)
 
 
 def _unique_names(specs: list[ReportSpec]) -> list[ReportSpec]:
     """Second and later reports with the same folder name get ``-2``, ``-3``... (compared
     without case: ``KEN`` and ``ken`` are one folder on macOS and Windows), never a name
     another report already has, nor one of the run folder's own (:data:`RUN_FOLDER_NAMES`:
-    a notebook named ``logs`` crashed the run)."""
+    a notebook named ``logs`` crashed the run), nor one ending in ``.partial`` or ``.FAILED``
+    (:data:`RUN_FOLDER_SUFFIXES`: the runner's folders for another report)."""
     taken = {s.name.lower() for s in specs}
-    seen: set[str] = set(RUN_FOLDER_NAMES)
+    seen: set[str] = set()
     out = []
     for spec in specs:
         name, n = spec.name, 1
-        while name.lower() in seen or (name != spec.name and name.lower() in taken):
+        while _reserved(name) or name.lower() in seen or \
+                (name != spec.name and name.lower() in taken):
             n += 1
             name = f"{spec.name}-{n}"
         seen.add(name.lower())
@@ -388,7 +412,8 @@ def plan_render(
         if "mapping" in mine and len(paths_) > 1 and \
                 not any(n in mine for n in P.PLEDGE_FILE_PARAMETERS):
             del mine["mapping"]  # it reads the pledge file of the others (none goes to this one)
-        specs.append(ReportSpec(safe_name(p.stem), p, prepare_parameters(p, mine, declared[p])))
+        specs.append(ReportSpec(_name_or_digest(p.stem, "notebook", p.stem), p,
+                                prepare_parameters(p, mine, declared[p])))
     _mapping_has_a_file(given, specs)
     return _unique_names(specs)
 
@@ -514,7 +539,9 @@ def plan_grid(
     Every combination is validated before anything runs. Values of one parameter that are
     identical after normalisation are rendered once; distinct values always get distinct
     folders: when two labels of a parameter would collide (``"a b"`` and ``"a-b"``, long values
-    cut, ``KEN`` and ``ken``), each colliding label gets a short hash of its value. A parameter
+    cut, ``KEN`` and ``ken``), each colliding label gets a short hash of its value. A value with
+    no ASCII letter or digit (``日本``) is labelled ``<parameter>-<short hash of its value>``
+    (a notebook name so: ``notebook-<hash>``). A parameter
     given twice, or both in ``over`` and in ``given``, raises :class:`UsageError`."""
     import hashlib
     import itertools
@@ -546,7 +573,9 @@ def plan_grid(
     labels: list[dict[str, str]] = []  # per parameter: value identity → its folder label
     for k, name in enumerate(names):
         distinct = {identity[k]: prepared[name] for identity, prepared in chosen}
-        plain = {ident: safe_name(value, max_len=width) for ident, value in distinct.items()}
+        prefix = _name_or_digest(name, "value", name, max_len=width - 9)
+        plain = {ident: _name_or_digest(value, prefix, ident, max_len=width)
+                 for ident, value in distinct.items()}
         counts: dict[str, int] = {}
         for label in plain.values():
             counts[label.lower()] = counts.get(label.lower(), 0) + 1
@@ -554,7 +583,7 @@ def plan_grid(
             ident: label if counts[label.lower()] == 1 else
             f"{label}-{hashlib.sha256(ident.encode()).hexdigest()[:8]}"
             for ident, label in plain.items()})
-    stem = safe_name(nb.stem)
+    stem = _name_or_digest(nb.stem, "notebook", nb.stem)
     specs = [ReportSpec("-".join([stem, *(labels[k][ident] for k, ident in enumerate(identity))]),
                         nb, prepared) for identity, prepared in chosen]
     _mapping_has_a_file(given, specs)

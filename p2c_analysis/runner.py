@@ -356,7 +356,9 @@ def render(
 
     ``cold``: start every kernel from scratch (no template); ``scheduler``: send the reports to
     the Dask scheduler at this address instead of local workers; ``resume``: a previous run
-    (id, path or ``latest``) whose reports that are not rendered yet are rendered into it;
+    (id, path or ``latest``) whose reports that are not rendered yet are rendered into it
+    (``specs`` must be reports it was planned with, and it must hold no symbolic link:
+    :func:`_check_resumable`);
     ``template``: a kernel template already started (see
     :func:`p2c_analysis.kernels.template_for`), else one is started here.
 
@@ -385,6 +387,8 @@ def render(
     for s in specs:
         inside(out, s.name)  # refuses names that would leave the output folder
     resumed = resolve_run(out, resume) if resume else None  # refused before anything is made
+    if resumed is not None:
+        _check_resumable(resumed, specs)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a folder")
     try:
@@ -628,18 +632,54 @@ def _run_day(run_dir: Path) -> str:
     return dt.datetime.now(dt.UTC).date().isoformat()
 
 
+def _check_resumable(run_dir: Path, specs: Sequence[ReportSpec]) -> None:
+    """Refuse (:class:`UsageError`, one line, before anything is written) to resume
+    ``run_dir`` with ``specs`` when
+
+    - an entry of the run folder, or of its ``logs/`` or ``.kernels/``, is a symbolic link:
+      the run would write (logs, connection files, report folders) through it, outside
+      ``--out`` (a new run makes these itself);
+    - a planned report is not among the run's reports as its manifest lists them (a run lists
+      every report it was planned with from its start, ``pending`` until rendered): another
+      notebook, other values, or the same ``--over`` in another order (other folder names)
+      would add reports of another plan to the run;
+    - a planned report has other parameters than the run's report of that name.
+
+    Resuming with some of the run's reports only is allowed."""
+    for folder in (run_dir, run_dir / "logs", run_dir / ".kernels"):
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        try:
+            links = sorted(e.name for e in os.scandir(folder) if e.is_symlink())
+        except OSError as err:
+            raise UsageError(f"--resume: cannot read {M.describe_os_error(err)}") from None
+        if links:
+            where = links[0] if folder == run_dir else f"{folder.name}/{links[0]}"
+            raise UsageError(f"--resume: {where} in run {run_dir.name} is a symbolic link; a "
+                             "resumed run writes only inside its own folder (remove the link "
+                             "or start a new run without --resume)")
+    listed = {r.get("name"): r for r in M.read(run_dir).get("reports") or []}
+    for s in specs:
+        e = listed.get(s.name)
+        if e is None:
+            raise UsageError(f"--resume: report {s.name} is not in run {run_dir.name} (a run is "
+                             "resumed only with the reports it was started with); start a new "
+                             "run without --resume")
+        if e.get("parameters") != dict(s.parameters):
+            raise UsageError(f"--resume: report {s.name} in run {run_dir.name} has other "
+                             "parameters; render into a new run instead")
+
+
 def _still_to_do(run_dir: Path, specs: Sequence[ReportSpec]
                  ) -> tuple[list[ReportSpec], list[str]]:
     """For ``--resume``: the planned reports not yet rendered in ``run_dir`` (their stale
-    ``.FAILED``/``.partial`` folders are removed); the names already done."""
+    ``.FAILED``/``.partial`` folders are removed); the names already done. The plan was
+    checked against the run by :func:`_check_resumable`."""
     M.reconcile(run_dir)
     done = {r.get("name"): r for r in M.read(run_dir).get("reports") or []}
     todo, skipped = [], []
     for s in specs:
         e = done.get(s.name)
-        if e is not None and e.get("parameters") != dict(s.parameters):
-            raise UsageError(f"--resume: report {s.name} in run {run_dir.name} has other "
-                             "parameters; render into a new run instead")
         if e is not None and e.get("status") == "ok" and (run_dir / s.name).is_dir():
             skipped.append(s.name)
             continue

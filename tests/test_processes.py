@@ -116,6 +116,8 @@ def test_runner_killed_mid_run_leaves_no_process_and_a_true_manifest(tmp_path, s
         assert "Traceback" not in stderr
         assert status["slow-62.5"] == "interrupted" and m["state"] == "interrupted"
         assert (run_dir / "index.html").is_file()
+        # the front page says what the manifest says (it said "finished": the run has an end)
+        assert " · interrupted · 1 of 4 rendered" in (run_dir / "index.html").read_text()
     else:
         assert proc.returncode == -signal.SIGKILL
         assert status["slow-62.5"] in {"pending", "interrupted"}

@@ -857,7 +857,8 @@ def test_resume_by_path_stays_in_that_run_s_output_folder(tmp_path):
     out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
     run_dir = out / "20250101T000000Z-abcdef"
     run_dir.mkdir(parents=True)
-    (run_dir / "manifest.json").write_text(json.dumps({"run_id": run_dir.name, "reports": []}))
+    (run_dir / "manifest.json").write_text(json.dumps({"run_id": run_dir.name, "reports": [
+        {"name": "as_of", "parameters": {}, "status": "pending", "folder": None}]}))
     assert runner.resolve_run(out, run_dir.name) == run_dir.resolve()
     assert runner.resolve_run(out, str(run_dir)) == run_dir.resolve()
     with pytest.raises(planning.UsageError, match=r"not in the output folder .*give --out"):
@@ -1016,3 +1017,143 @@ def test_the_summary_points_only_to_folders_that_exist(tmp_path):
     assert lines[1] == "  FAILED kept: boom  -> kept.FAILED/"
     assert lines[2] == ("  FAILED lost: the worker rendering it died; render it again with "
                         "--resume")
+
+
+# --- QA of the runner: reserved names, resuming another plan, symlinks, damaged manifests ------
+def _hand_made_run(out: Path, specs, **header) -> Path:
+    """A run folder as an interrupted run leaves it: every planned report ``pending``."""
+    run_dir = out / "20260101T000000Z-aaaaaa"
+    (run_dir / "logs").mkdir(parents=True)
+    entries = [{"name": s.name, "notebook": str(s.notebook), "parameters": s.parameters,
+                "status": "pending", "folder": None} for s in specs]
+    (run_dir / "manifest.json").write_text(json.dumps({
+        "run_id": run_dir.name, "state": "interrupted", "reports": entries, **header}))
+    return run_dir
+
+
+def test_report_names_ending_like_the_runner_s_working_folders_get_a_suffix(tmp_path):
+    """``b.FAILED`` is where report ``b`` goes when it fails, ``a.partial`` where ``a``
+    renders: a report named so shared a folder with another (or aborted the run)."""
+    specs = [planning.ReportSpec(n, EMPTY, {})
+             for n in ("b", "b.FAILED", "a.partial", "C.Partial", "d.failed", "logs", "e")]
+    assert [s.name for s in planning._unique_names(specs)] == [
+        "b", "b.FAILED-2", "a.partial-2", "C.Partial-2", "d.failed-2", "logs-2", "e"]
+    assert [s.name for s in planning.plan_batch(EMPTY, "label", "a,a.partial", None)] == [
+        "empty-a", "empty-a.partial-2"]
+    # through the command: two notebooks b and b.FAILED, each in its own folder
+    for name in ("b", "b.FAILED"):
+        shutil.copy(EMPTY, tmp_path / f"{name}.ipynb")
+    done = _p2c("render", str(tmp_path / "b.ipynb"), str(tmp_path / "b.FAILED.ipynb"),
+                "--out", str(tmp_path / "out"), "--workers", "2", "--no-progress")
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = runs(tmp_path / "out")
+    m = assert_manifest_matches_folders(run_dir)
+    assert {e["name"]: e["status"] for e in m["reports"]} == {"b": "ok", "b.FAILED-2": "ok"}
+    assert (run_dir / "b.FAILED-2" / "b.FAILED.ipynb").is_file()
+
+
+def test_resume_refuses_reports_the_run_was_not_planned_with(capsys, tmp_path):
+    """``--resume`` rendered any reports into any run: another notebook's batch into a
+    ``render`` run, and the same grid with its ``--over`` reordered all over again."""
+    grid = planning.plan_grid(EMPTY, [("label", "a,b"), ("year", "2020,2021")], None)
+    run_dir = _hand_made_run(tmp_path, grid)
+    before = {p.name: p.read_bytes() if p.is_file() else None for p in run_dir.iterdir()}
+    common = ("--out", str(tmp_path), "--resume", "latest", "--cold", "--no-progress")
+    err = _cli_error(capsys, "batch", str(EMPTY), "--over", "year=2020,2021",
+                     "--over", "label=a,b", *common)
+    assert err.startswith(f"p2c: error: --resume: report empty-2020-a is not in run "
+                          f"{run_dir.name}")
+    assert "without --resume" in err
+    err = _cli_error(capsys, "batch", str(EMPTY), "--over", "label=KEN,NGA", *common)
+    assert f"report empty-KEN is not in run {run_dir.name}" in err
+    err = _cli_error(capsys, "render", str(TABLE), *common)
+    assert f"report table is not in run {run_dir.name}" in err
+    # nothing was written: not the manifest, not a folder
+    assert {p.name: p.read_bytes() if p.is_file() else None for p in run_dir.iterdir()} == before
+    # the reports it was planned with, or some of them, are what it may be resumed with
+    specs = [s for s in grid if s.name == "empty-b-2021"]
+    assert runner._check_resumable(run_dir, specs) is None
+
+
+@pytest.mark.parametrize("entry", ["logs", ".kernels", "manifest.json", "index.html", "empty",
+                                   "empty.partial", "empty.FAILED", "logs/empty.log"])
+def test_resume_refuses_a_run_folder_holding_a_symlink(tmp_path, entry):
+    """A symlink in a resumed run folder had files written through it, outside ``--out``."""
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o755)
+    spec = planning.ReportSpec("empty", EMPTY.resolve(), {})
+    run_dir = _hand_made_run(out, [spec])
+    link = run_dir / entry
+    if entry == "manifest.json":
+        (elsewhere / "manifest.json").write_bytes(link.read_bytes())
+        link.unlink()
+        target = elsewhere / "manifest.json"
+    elif entry == "logs":
+        link.rmdir()
+        target = elsewhere
+    else:
+        target = elsewhere
+    link.symlink_to(target)
+    inside_before = sorted(p.name for p in elsewhere.iterdir())
+    with pytest.raises(planning.UsageError) as caught:
+        runner.render([spec], out=out, resume="latest", cold=True, progress=False)
+    message = str(caught.value)
+    assert "\n" not in message and entry in message and "symbolic link" in message
+    assert sorted(p.name for p in elsewhere.iterdir()) == inside_before
+    assert elsewhere.stat().st_mode & 0o777 == 0o755
+
+
+def test_front_page_of_an_interrupted_run_says_interrupted(tmp_path):
+    from p2c_analysis import frontpage
+
+    m = {"run_id": "r", "state": "interrupted", "started": "2026-01-01T00:00:00+00:00",
+         "finished": "2026-01-01T00:01:00+00:00", "reports": []}
+    meta = re.search(r'<p class="meta">(.*?)</p>', frontpage.render_index(tmp_path, m)).group(1)
+    assert meta.startswith("Run r · interrupted · 0 of 0 rendered")
+    assert "finished" not in meta and "ended 2026-01-01T00:01:00+00:00" in meta
+    m["state"] = "finished"
+    meta = re.search(r'<p class="meta">(.*?)</p>', frontpage.render_index(tmp_path, m)).group(1)
+    assert meta.startswith("Run r · finished · ") and "finished 2026-01-01T00:01:00" in meta
+    del m["finished"], m["state"]
+    assert "Run r · in progress · " in frontpage.render_index(tmp_path, m)
+    # a summary edited into something else is no summary (it was an AttributeError)
+    for summary in ("x", {"headline": "abc"}, {"headline": ["x", {"label": "L", "value": 1}]}):
+        m["reports"] = [{"name": "a", "status": "ok", "summary": summary}]
+        assert '<article class="card ok" id="a">' in frontpage.render_index(tmp_path, m)
+    assert "<dt>L</dt><dd>1</dd>" in frontpage.render_index(tmp_path, m)
+
+
+@pytest.mark.parametrize("content", [{"reports": "x"}, {"reports": [{"name": "empty"}, 5]},
+                                     {"reports": {"name": "empty"}},
+                                     {"reports": [{"name": ["empty"]}]},
+                                     {"reports": [{"name": "empty", "folder": 5,
+                                                   "status": "failed"}]},
+                                     {"reports": [], "resumed": 5}])
+def test_a_damaged_manifest_is_one_line_on_resume(capsys, tmp_path, content):
+    spec = planning.ReportSpec("empty", EMPTY.resolve(), {})
+    run_dir = _hand_made_run(tmp_path, [spec])
+    (run_dir / "manifest.json").write_text(json.dumps(content))
+    err = _cli_error(capsys, "render", str(EMPTY), "--out", str(tmp_path), "--resume", "latest",
+                     "--cold", "--no-progress")
+    assert err.startswith(f"p2c: error: --resume: {run_dir / 'manifest.json'}: not a valid run "
+                          "manifest (")
+    assert json.loads((run_dir / "manifest.json").read_text()) == content
+
+
+def test_values_and_notebook_names_without_ascii_letters_get_a_hashed_label(tmp_path):
+    """``--over label=日本,中国`` stopped the whole batch: no folder name could be made."""
+    def label(value):
+        ident = json.dumps(value, sort_keys=True, default=str)
+        return f"label-{hashlib.sha256(ident.encode()).hexdigest()[:8]}"
+
+    specs = planning.plan_batch(EMPTY, "label", "日本,中国,日本1,KEN", None)
+    assert [s.name for s in specs] == [f"empty-{label('日本')}", f"empty-{label('中国')}",
+                                       "empty-1", "empty-KEN"]  # names made today unchanged
+    assert [s.parameters["label"] for s in specs] == ["日本", "中国", "日本1", "KEN"]
+    grid = planning.plan_grid(EMPTY, [("year", "2020"), ("label", "日本")], None)
+    assert [s.name for s in grid] == [f"empty-2020-{label('日本')}"]
+    nb = tmp_path / "日本.ipynb"
+    shutil.copy(EMPTY, nb)
+    stem = f"notebook-{hashlib.sha256('日本'.encode()).hexdigest()[:8]}"
+    assert [s.name for s in planning.plan_render([str(nb), str(EMPTY)], {})] == [stem, "empty"]
+    assert [s.name for s in planning.plan_batch(nb, "label", "KEN", None)] == [f"{stem}-KEN"]
