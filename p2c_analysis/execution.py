@@ -70,7 +70,7 @@ def worker_init(parent_pid: int | None = None, free_cpu: bool = False) -> None:
     from p2c_analysis import startup
 
     startup.defer_slow_imports()
-    signal.signal(signal.SIGTERM, lifecycle.raise_terminated)
+    signal.signal(signal.SIGTERM, _on_sigterm)
     lifecycle.set_process_name("p2c-worker")
     if parent_pid is not None:
         lifecycle.die_with_parent(parent_pid, signal.SIGTERM)
@@ -297,15 +297,33 @@ def _cell_seconds(nb: Any) -> float:
     return total
 
 
+#: Whether this worker process is rendering a report now (:func:`run_in_worker`).
+_RENDERING = False
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    """A worker's SIGTERM: while it renders a report, stop it like Ctrl-C
+    (:func:`lifecycle.raise_terminated`: the report stays ``.partial``, marked interrupted);
+    while it waits for one, end the process at once: raised there, the stop would reach
+    ``multiprocessing``'s own loop, which prints its traceback into the user's terminal."""
+    if not _RENDERING:
+        os._exit(128 + signum)
+    lifecycle.raise_terminated(signum, frame)
+
+
 # --- one report --------------------------------------------------------------------------------
 def run_in_worker(spec: ReportSpec, run_dir: str | Path, cell_timeout: float | None = None,
                   **kw: Any) -> dict[str, Any]:
     """:func:`execute_report` as a pool task: a stop signal (Ctrl-C, SIGTERM) that arrives
     once the report is recorded ends the worker process, never the runner's loop."""
+    global _RENDERING
+    _RENDERING = True
     try:
         return execute_report(spec, run_dir, cell_timeout, **kw)
     except KeyboardInterrupt:
         os._exit(130)
+    finally:
+        _RENDERING = False
 
 
 def execute_report(

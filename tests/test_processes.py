@@ -124,6 +124,25 @@ def test_runner_killed_mid_run_leaves_no_process_and_a_true_manifest(tmp_path, s
     assert not (out / "latest").exists()  # an interrupted run is never `latest`
 
 
+def test_sigterm_to_a_run_with_an_idle_worker_is_one_line(tmp_path):
+    """A worker waiting for its next report when the run was stopped printed
+    multiprocessing's traceback ("Process ForkProcess-2: ... Terminated: signal 15")."""
+    out = tmp_path / "out"
+    proc = _start(out, "batch", str(SLOW), "--over", "seconds=0.1,60.5", "--workers", "2")
+    family = _wait_until(proc, out, lambda st, _f: st.get("slow-0.1") == "ok"
+                         and st.get("slow-60.5") == "running")
+    time.sleep(1.0)  # the idle worker is back waiting on the pool's queue
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=180)
+    assert proc.returncode == 143, (stdout, stderr)
+    assert "Traceback" not in stderr and stderr.strip().count("\n") == 0, stderr
+    (run_dir,) = runs(out)
+    m = assert_manifest_matches_folders(run_dir)
+    assert {e["name"]: e["status"] for e in m["reports"]} == {"slow-0.1": "ok",
+                                                              "slow-60.5": "interrupted"}
+    _assert_all_gone(family, out)
+
+
 def test_a_dead_worker_fails_only_its_report(tmp_path):
     out = tmp_path / "out"
     proc = _start(out, "batch", str(SLOW), "--over", "seconds=0.1,20.5,4.5", "--workers", "2")
