@@ -276,6 +276,11 @@ def effective_parameters(notebook: str | Path, passed: Mapping[str, Any]) -> dic
     return out
 
 
+#: Parameters whose empty value means "today": the runner fills them with the run's day, so
+#: every report of a run (and of a resumed run, however much later) is judged at one date.
+TODAY_PARAMETERS: tuple[str, ...] = ("as_of",)
+
+
 def prepare_parameters(
     notebook: Path,
     given: Mapping[str, Any],
@@ -286,9 +291,13 @@ def prepare_parameters(
     Names the notebook does not declare and runner-owned names (``output_dir``) raise
     :class:`params.ParameterError`; every value goes through :func:`params.validate_declared`
     (the notebook's declared types for names ``params`` does not know). Returns literals fit
-    for papermill (dates as ISO text).
+    for papermill (dates as ISO text). An empty value of a :data:`TODAY_PARAMETERS` name is
+    left out, as if not given: the runner fills it with the run's day.
     """
     declared = declared_parameters(notebook) if declared is None else declared
+    # "-p as_of ''" is the default said aloud: left to the runner, not fixed at today's date
+    given = {name: value for name, value in given.items()
+             if not (name in TODAY_PARAMETERS and (value is None or str(value).strip() == ""))}
     for name, value in given.items():
         if name in RUNNER_PARAMETERS:
             raise P.ParameterError(name, value, "is set by the runner (use --out for the folder)")

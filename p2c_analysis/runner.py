@@ -59,7 +59,12 @@ from p2c_analysis.execution import (
     stop_workers,
     worker_init,
 )
-from p2c_analysis.planning import ReportSpec, UsageError, effective_parameters
+from p2c_analysis.planning import (
+    TODAY_PARAMETERS,
+    ReportSpec,
+    UsageError,
+    effective_parameters,
+)
 
 #: How often a broken worker pool is replaced before the remaining reports are failed.
 MAX_POOL_RESTARTS = 3
@@ -605,10 +610,6 @@ def _new_run_dir(out: Path) -> Path:
     except OSError as err:
         raise RunStorageError(err.errno, f"cannot write {M.describe_os_error(err)}") from None
     return run_dir
-
-
-#: Parameters whose empty default means "today": the runner fills them with the run's day.
-TODAY_PARAMETERS: tuple[str, ...] = ("as_of",)
 
 
 def _fill_run_day(spec: ReportSpec, effective: dict[str, Any], day: str) -> ReportSpec:

@@ -371,6 +371,17 @@ def test_batch_values_are_normalised_and_deduplicated():
         planning.plan_batch(EMPTY, "country", "KEN", {"country": "GHA"})
 
 
+def test_an_empty_as_of_given_is_left_to_the_run_s_day():
+    """``-p as_of ""`` was fixed at the planning day as a given parameter: a resume on a
+    later day then refused the same command ("has other parameters")."""
+    (spec,) = planning.plan_batch("country_profile", "country", "KEN", {"as_of": ""})
+    assert spec.parameters == {"country": "KEN"}
+    (spec,) = planning.plan_render(["country_profile"], {"as_of": " ", "year": "2023"})
+    assert spec.parameters == {"year": 2023}
+    (spec,) = planning.plan_render(["country_profile"], {"as_of": "2024-06-30"})
+    assert spec.parameters == {"as_of": "2024-06-30"}
+
+
 def test_batch_over_several_parameters_is_every_combination_once():
     specs = planning.plan_grid(EMPTY, [("country", "Kenya,KEN,Ghana"),
                                        ("allocation", "equal,population")], {"year": "2020"})
