@@ -339,6 +339,11 @@ def _detect_fallback(sample: bytes) -> str:
 
 def _decode(path: Path, data: bytes) -> _Lines:
     """Decode CSV bytes line by line (see :func:`load_pledges`)."""
+    if data[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):  # before UTF-16: FF FE 00 00
+        try:
+            return _Lines(data.decode("utf-32"), "utf-32")
+        except UnicodeDecodeError:
+            raise PledgeFileError(path, "not valid UTF-32 text") from None
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel "Unicode text": UTF-16 with BOM
         try:
             return _Lines(data.decode("utf-16"), "utf-16")
@@ -861,7 +866,8 @@ def _read_table(path: Path, sheet: str | None, lim: Limits) -> _Table:
         raise PledgeFileError(path, "old Excel .xls format is not supported: save as .xlsx or CSV")
     if suffix in (".xlsx", ".xlsm"):
         raise PledgeFileError(path, "not a readable XLSX workbook (not a zip file)")
-    if data[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in data[:65536]:
+    unicode_bom = data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == codecs.BOM_UTF32_BE
+    if not unicode_bom and b"\x00" in data[:65536]:  # UTF-16/32 text holds NUL bytes
         raise PledgeFileError(path, "binary file, not a CSV table")
     return _read_csv(path, data, lim)
 

@@ -360,6 +360,17 @@ def test_utf16_unicode_text_export(tmp_path: Path) -> None:
     assert r.valid["title"].tolist() == ["Réseau"] and r.valid["entity_country"].tolist() == ["FRA"]
 
 
+@pytest.mark.parametrize("codec", ["utf-32", "utf-32-be"])
+def test_utf32_text_with_a_bom_is_read(tmp_path: Path, codec: str) -> None:
+    """Its BOM (FF FE 00 00) was taken for UTF-16's: "no pledge columns ... \\x00p\\x00l"."""
+    p = tmp_path / "utf32.csv"
+    text = "title,pledger,entity_country\nRéseau,Orange,France\n"
+    p.write_bytes(text.encode(codec) if codec == "utf-32" else
+                  __import__("codecs").BOM_UTF32_BE + text.encode(codec))
+    r = load_pledges(p)
+    assert r.encoding == "utf-32" and r.valid["title"].tolist() == ["Réseau"]
+
+
 def test_same_title_and_pledger_get_numbered_ids(tmp_path: Path) -> None:
     p = tmp_path / "twins.csv"
     p.write_text("title,pledger,announced_date\nFibre,Org,2022\nFibre,Org,2022\n"
