@@ -843,6 +843,8 @@ def _xlsx_problem(err: BaseException) -> str:
     if any(isinstance(e, DefusedXmlException) for e in chain):
         return ("not a readable XLSX workbook (its XML declares entities or a DTD, "
                 "refused as a possible XML bomb or external-entity attack)")
+    if any(isinstance(e, KeyError) for e in chain):  # a zip without the parts a workbook has
+        return "not a readable XLSX workbook (a zip file without a workbook in it)"
     return f"not a readable XLSX workbook ({type(chain[-1]).__name__})"
 
 

@@ -371,6 +371,18 @@ def test_utf32_text_with_a_bom_is_read(tmp_path: Path, codec: str) -> None:
     assert r.encoding == "utf-32" and r.valid["title"].tolist() == ["Réseau"]
 
 
+def test_a_zip_without_a_workbook_says_so(tmp_path: Path) -> None:
+    """It said "not a readable XLSX workbook (KeyError)"."""
+    import zipfile
+
+    p = tmp_path / "archive.xlsx"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("notes.txt", "no workbook here")
+    with pytest.raises(PledgeFileError, match=r"archive\.xlsx: not a readable XLSX workbook "
+                                              r"\(a zip file without a workbook in it\)$"):
+        load_pledges(p)
+
+
 def test_same_title_and_pledger_get_numbered_ids(tmp_path: Path) -> None:
     p = tmp_path / "twins.csv"
     p.write_text("title,pledger,announced_date\nFibre,Org,2022\nFibre,Org,2022\n"
