@@ -29,6 +29,10 @@ _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 """
 
 ALT_TEXT = "No description has been provided for this image"
+#: The first-line comment of a cell whose output ``nbval`` compares (``make test``): a small,
+#: rounded regression check of the notebook's figures, kept in the executed notebook and left
+#: out of the reader's page, where it read as a debugging print beside the report's own text.
+CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
 _IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)(?=[\s>/])")
 _FOCUSABLE = re.compile(
     r'<div class="([^"]*(?<![\w-])(?:jp-OutputArea-output|jp-Cell-inputWrapper)(?![\w-])[^"]*)"'
@@ -97,7 +101,8 @@ def export_html(notebook: Any, html_path: str | Path, title_from: str | Path | N
                 ) -> Path:
     """Write the executed ``notebook`` (a path, or the ``NotebookNode`` papermill returned) as
     a reviewer's HTML page: no code, no prompts, no stderr streams (warnings stay in the
-    .ipynb), images embedded, no external script, style sheet or font. The page title is the
+    .ipynb), no check cell (:data:`CHECK_MARKER`), images embedded, no external script, style
+    sheet or font. The page title is the
     notebook's ``title`` metadata, else its file name (``title_from``). Returns ``html_path``."""
     import nbformat
 
@@ -109,6 +114,8 @@ def export_html(notebook: Any, html_path: str | Path, title_from: str | Path | N
     stem = Path(title_from or html_path).stem
     cells = []
     for cell in nb.cells:
+        if cell.get("cell_type") == "code" and CHECK_MARKER in cell.get("source", ""):
+            continue
         if cell.get("cell_type") == "code":
             outputs = [o for o in cell.get("outputs", [])
                        if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]

@@ -418,3 +418,43 @@ def test_start_in_a_plain_python_session_prints_the_header_text(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "## T 2024" in done.stdout and "Markdown object" not in done.stdout
+
+
+#: The report functions that build what a notebook shows and return it (displayed only when
+#: it is a cell's last expression, or passed to ``display``).
+_RETURNED_FOR_DISPLAY = ("report.show_table", "report.say")
+
+
+def _thrown_away(source: str) -> list[str]:
+    """Calls of :data:`_RETURNED_FOR_DISPLAY` in a cell whose result nothing displays: an
+    expression statement that is not the cell's last top-level statement (inside an ``if``,
+    or followed by another statement)."""
+    import ast
+
+    code = "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+    tree = ast.parse(code)
+    last = tree.body[-1] if tree.body else None
+    return [f"line {node.lineno}: {ast.unparse(node.value.func)}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+            and ast.unparse(node.value.func) in _RETURNED_FOR_DISPLAY and node is not last]
+
+
+def test_thrown_away_finds_a_table_built_and_not_shown() -> None:
+    assert _thrown_away("if x:\n    report.show_table(t)\nelse:\n    display(report.say('a'))") \
+        == ["line 2: report.show_table"]
+    assert _thrown_away("report.say('a')\ny = 1") == ["line 1: report.say"]
+    assert _thrown_away("%matplotlib inline\nx = 1\nreport.show_table(t)") == []
+
+
+@pytest.mark.parametrize("notebook", sorted(p.name for p in paths.NOTEBOOKS.glob("*.ipynb")))
+def test_every_table_and_sentence_a_notebook_builds_is_shown(notebook: str) -> None:
+    """Four tables (ITU's whole-platform breakdowns, what it published on reporting, the
+    traffic lights by index, the unparsed quantities by reason) were built inside an ``if``
+    or before another statement and never displayed: their sections showed a heading and
+    nothing under it."""
+    nb = json.loads((paths.NOTEBOOKS / notebook).read_text(encoding="utf-8"))
+    found = {i: _thrown_away("".join(c["source"])) for i, c in enumerate(nb["cells"])
+             if c["cell_type"] == "code"}
+    assert {i: f for i, f in found.items() if f} == {}
