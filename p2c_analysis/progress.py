@@ -23,9 +23,10 @@ Definitions:
 - *closed*: status ``"completed"`` or ``"withdrawn"``.
 - *overdue*: ``target_year < as_of.year`` and not closed.
 - *traffic light*: ``"reported"`` if a recent report exists (whatever the deadline), else
-  ``"overdue"`` if overdue, else ``"due"`` (a report is expected: no recent report, deadline not
-  passed — closed pledges without a recent report also show ``"due"``; the column ``closed``
-  lets a reader set them apart).
+  ``"closed"`` if closed (completed or withdrawn: no report is expected any more; a completed
+  pledge shown as "due" read as one still owing its report), else ``"overdue"`` if overdue,
+  else ``"due"`` (a report is expected: no recent report, deadline not passed or none
+  stated).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from p2c_analysis import countries
 from p2c_analysis.fields import STATUS_DTYPE, checked
 from p2c_analysis.vocabulary import STATUS_LADDER, UNKNOWN
 
-LIGHTS: tuple[str, ...] = ("reported", "due", "overdue")
+LIGHTS: tuple[str, ...] = ("reported", "closed", "due", "overdue")
 LIGHT_DTYPE = pd.CategoricalDtype(list(LIGHTS), ordered=True)
 CLOSED_STATUSES: tuple[str, ...] = ("completed", "withdrawn")
 REPORT_WINDOW_MONTHS = 12
@@ -161,13 +162,15 @@ def overdue(pledges: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
 @checked(*_PROGRESS)
 def traffic_lights(pledges: pd.DataFrame, as_of: object = None,
                    window_months: int = REPORT_WINDOW_MONTHS) -> pd.DataFrame:
-    """Per-pledge traffic light: ``"reported"`` / ``"due"`` / ``"overdue"`` (see module doc).
+    """Per-pledge traffic light: ``"reported"`` / ``"closed"`` / ``"due"`` / ``"overdue"``
+    (see module doc).
 
     Columns ``pledge_id, status, last_report_date, target_year, recent_report, closed, overdue,
     light`` (ordered Categorical over :data:`LIGHTS`), one row per pledge in input order.
     """
     f = _flags(pledges, as_of, window_months)
-    light = np.where(f["recent_report"], "reported", np.where(f["overdue"], "overdue", "due"))
+    light = np.select([f["recent_report"], f["closed"], f["overdue"]],
+                      ["reported", "closed", "overdue"], default="due")
     f["light"] = pd.Categorical(light, dtype=LIGHT_DTYPE)
     return f.reset_index(drop=True)
 
@@ -177,7 +180,7 @@ def light_table(pledges: pd.DataFrame, as_of: object = None,
                 window_months: int = REPORT_WINDOW_MONTHS) -> pd.DataFrame:
     """:func:`traffic_lights` with each pledge's ``title`` and ``pledger`` (and
     ``status_source`` when the table says where its statuses come from), the lights that need
-    attention first (overdue, due, reported), then by target year."""
+    attention first (overdue, due, closed, reported), then by target year."""
     lights = traffic_lights(pledges, as_of, window_months)
     extra = [c for c in ("title", "pledger", "status_source") if c in pledges.columns]
     named = lights.merge(pledges[["pledge_id", *extra]], on="pledge_id")

@@ -82,10 +82,11 @@ STATUS_COLORS: dict[str, str] = {
     "withdrawn": "#D55E00",
     "unknown": "#EEEEEE",
 }
-#: Traffic-light colours of ``progress.LIGHTS`` (colour-blind safe: bluish green / orange /
-#: vermillion, told apart by lightness too).
+#: Traffic-light colours of ``progress.LIGHTS`` (colour-blind safe: bluish green / blue /
+#: orange / vermillion, told apart by lightness too).
 TRAFFIC_COLORS: dict[str, str] = {
     "reported": "#009E73",
+    "closed": "#0072B2",
     "due": "#E69F00",
     "overdue": "#D55E00",
 }

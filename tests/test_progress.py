@@ -41,9 +41,9 @@ def test_traffic_lights_by_hand():
         "a": "reported",  # recent report wins although its target year (2023) has passed
         "b": "due",       # report exactly 12 months old is not recent; deadline 2025
         "c": "overdue",   # 2022 < 2024 and announced
-        "d": "due",       # completed: never overdue
+        "d": "closed",    # completed: never overdue, no report expected
         "e": "overdue",   # unknown status is not completed
-        "f": "due",       # report after as_of ignored; withdrawn; no target year
+        "f": "closed",    # report after as_of ignored; withdrawn; no target year
         "g": "reported",  # 2023-07-01 is inside (2023-06-30, 2024-06-30]
     }
     assert bool(t.at["a", "overdue"]) and bool(t.at["d", "closed"])
@@ -102,7 +102,7 @@ def test_status_distribution_by_hand():
 def test_light_counts():
     t = progress.traffic_lights(_pledges(), AS_OF)
     c = progress.light_counts(t).set_index("light")
-    assert c["pledges"].to_dict() == {"reported": 2, "due": 3, "overdue": 2}
+    assert c["pledges"].to_dict() == {"reported": 2, "closed": 2, "due": 1, "overdue": 2}
 
 
 def test_real_pledges_lights():
