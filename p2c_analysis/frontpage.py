@@ -96,12 +96,16 @@ def _summary(entry: dict[str, Any]) -> dict[str, Any]:
 def _title(entry: dict[str, Any]) -> str:
     """The card's title: the notebook's own title (first heading), then what this run of it
     is about (the report's subtitle from ``summary.json``, e.g. "Nigeria (NGA), data for
-    2024"); the notebook's name when neither is known."""
+    2024"), after a colon, or a dash when the title has a colon of its own ("The connectivity
+    gap: who is offline — Data for 2024", not two colons); the notebook's name when neither is
+    known."""
     summary = _summary(entry)
     stem = Path(str(entry.get("notebook") or entry.get("name") or "report")).stem
     main = str(entry.get("title") or stem.replace("_", " ").capitalize())
     sub = summary.get("title")
-    return f"{main}: {sub}" if sub else main
+    if not sub:
+        return main
+    return f"{main} — {sub}" if ":" in main else f"{main}: {sub}"
 
 
 def _param_text(params: Any) -> str:

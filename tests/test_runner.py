@@ -598,6 +598,20 @@ def test_front_page_escapes_everything(tmp_path):
     assert '"><script' not in html and "&quot;&gt;&lt;script&gt;" in html
 
 
+def test_a_card_title_has_one_colon():
+    """"The connectivity gap: who is offline: Data for 2024" read as two colons."""
+    from p2c_analysis import frontpage
+
+    def entry(title):
+        return {"name": "r", "title": title, "summary": {"title": "Data for 2024"}}
+
+    assert frontpage._title(entry("The connectivity gap: who is offline")) == \
+        "The connectivity gap: who is offline — Data for 2024"
+    assert frontpage._title(entry("Country profile")) == "Country profile: Data for 2024"
+    assert frontpage._title({"name": "r", "title": "Implementation progress"}) == \
+        "Implementation progress"
+
+
 def test_a_running_run_rewrites_its_front_page_at_most_every_few_seconds(tmp_path, monkeypatch):
     """The front page is written whole from the whole manifest: once per report would cost the
     square of the batch. While the run runs it is rewritten when older than FRONT_PAGE_EVERY
