@@ -96,6 +96,19 @@ BASIS_DESCRIPTIONS: dict[str, str] = {
     "not_stated": "no value stated",
 }
 assert tuple(BASIS_DESCRIPTIONS) == VALUE_BASES
+#: A few words per basis, for a chart's axis (the codes read as jargon there).
+BASIS_LABELS: dict[str, str] = {
+    "total": "whole amount",
+    "per_year_times_years": "yearly × years",
+    "per_year_single": "yearly, counted once",
+    "lower_bound": "at least",
+    "upper_bound": "up to",
+    "in_kind": "in kind",
+    "top_up": "top-up",
+    "re_announcement": "re-announced",
+    "not_stated": "not stated",
+}
+assert tuple(BASIS_LABELS) == VALUE_BASES
 
 # Words before an amount (as :func:`parsing.parse_money` reads them into ``Money.qualifier``).
 _QUALIFIER_MEANINGS = [(w, m) for w, m, *_ in (*parsing.MONEY_QUALIFIERS,
