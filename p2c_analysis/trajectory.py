@@ -41,6 +41,17 @@ DAYS_PER_YEAR = 365.25
 FITS: tuple[str, ...] = ("ols", "endpoints")
 POPULATION_RULES: tuple[str, ...] = ("hold", "grow")
 MAX_YEARS_AHEAD = 100  # a goal date further ahead than this is reported as NaT
+#: A trend is extended to :data:`HORIZON_YEAR` only from a series observed within this many
+#: years of the analysis year: ITU's data lag a year or two, while a line drawn from a series
+#: that ended long ago (Tuvalu's 2012-2017 pace carried to 2030 from 2017) contradicts the
+#: value carried forward to the analysis year and says nothing about today.
+MAX_TREND_AGE_YEARS = 3
+
+
+def trend_is_current(last_observed_year: int, year: int) -> bool:
+    """Whether a series last observed in ``last_observed_year`` may be extended from the
+    analysis ``year`` (:data:`MAX_TREND_AGE_YEARS`)."""
+    return year - int(last_observed_year) <= MAX_TREND_AGE_YEARS
 
 
 def decimal_year(dates: pd.Series | pd.DatetimeIndex | pd.Timestamp) -> np.ndarray | float:

@@ -182,3 +182,13 @@ def test_a_projection_holds_the_latest_population_not_that_of_the_last_observati
     observed = h[~h["imputed"] & h["internet_pct"].notna()]
     assert trajectory.connectivity_trend(observed, window=5)["slope_pp_per_year"] == \
         pytest.approx(t["slope_pp_per_year"])  # the trend itself rests on the same observations
+
+
+def test_a_trend_is_extended_only_from_a_recent_series():
+    """Tuvalu's 2012-2017 pace was carried to 2030 from 2017 while its 2017 value was held
+    flat to 2024: two lines that contradict each other."""
+    from p2c_analysis.trajectory import MAX_TREND_AGE_YEARS, trend_is_current
+
+    assert MAX_TREND_AGE_YEARS == 3
+    assert trend_is_current(2023, 2024) and trend_is_current(2021, 2024)
+    assert not trend_is_current(2020, 2024) and not trend_is_current(2017, 2024)
