@@ -566,9 +566,10 @@ _LIMIT = 300
 
 
 def read_summary(folder: Path) -> dict[str, Any] | None:
-    """The report's ``summary.json`` (``{"title", "headline": [{"label", "value"}], "is_synthetic",
-    "data_vintage"}``), checked and trimmed; ``None`` when absent; ``{"error": ...}`` when
-    malformed. Values are kept as text (escaped where shown)."""
+    """The report's ``summary.json`` (``{"title", "headline": [{"label", "value"}],
+    "is_synthetic", "data_vintage", "pledge_scope"}``), checked and trimmed; ``None`` when
+    absent; ``{"error": ...}`` when malformed. Values are kept as text (escaped where
+    shown)."""
     path = folder / "summary.json"
     if not path.is_file():
         return None
@@ -589,8 +590,9 @@ def read_summary(folder: Path) -> dict[str, Any] | None:
         ]
     if isinstance(raw.get("is_synthetic"), bool):
         out["is_synthetic"] = raw["is_synthetic"]
-    if isinstance(raw.get("data_vintage"), str):
-        out["data_vintage"] = raw["data_vintage"][:_LIMIT]
+    for key in ("data_vintage", "pledge_scope"):
+        if isinstance(raw.get(key), str):
+            out[key] = raw[key][:_LIMIT]
     return out
 
 

@@ -36,6 +36,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-se
   margin: 0 auto; max-width: 72rem; padding: 1.5rem; color: #1f2328; line-height: 1.45; }
 header h1 { margin: 0 0 .3rem; font-size: 1.6rem; }
 .meta, .params, .files, .vintage { color: var(--muted); font-size: .9rem; }
+.scope { font-size: .9rem; font-style: italic; }
 .banner { border: 3px solid #d55e00; background: #fff4e5; padding: .6rem .9rem; margin: .8rem 0;
   font-weight: bold; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr));
@@ -145,6 +146,8 @@ def _card(run_dir: Path, e: dict[str, Any]) -> str:
     params = e.get("effective_parameters") if isinstance(e.get("effective_parameters"), dict) \
         else e.get("parameters")
     parts.append(f'<p class="params">Parameters: {_e(_param_text(params))}</p>')
+    if summary.get("pledge_scope"):  # the headline numbers are not the whole coalition's
+        parts.append(f'<p class="scope">{_e(summary["pledge_scope"])}</p>')
     if summary.get("data_vintage"):
         parts.append(f'<p class="vintage">Data: {_e(summary["data_vintage"])}</p>')
     if summary.get("error"):

@@ -290,16 +290,28 @@ def published_pledge_count(as_of: object = None) -> tuple[float, str] | None:
     return float(last["total_pledges"]), str(last.get("date_as_stated", last["date"]))
 
 
+def _public_share(n: int, as_of: object = None) -> str:
+    """``n`` pledges as a share of the latest pledge count ITU published by ``as_of``:
+    ``"4%"``, ``"0.9%"``, or ``"an unknown share"``."""
+    published = published_pledge_count(as_of)
+    if published is None or published[0] <= 0:
+        return "an unknown share"
+    share = 100.0 * n / published[0]
+    return f"{share:.0f}%" if share >= 1 else f"{share:.1f}%"
+
+
 def public_subset_statement(n: int, as_of: object = None) -> str:
     """The plain statement shown when the pledges are the bundled public subset, with the
     share of the latest pledge count ITU published by ``as_of`` computed (not typed)."""
-    published = published_pledge_count(as_of)
-    if published is None or published[0] <= 0:
-        pct = "an unknown share"
-    else:
-        share = 100.0 * n / published[0]
-        pct = f"{share:.0f}%" if share >= 1 else f"{share:.1f}%"
-    return PUBLIC_SUBSET_TEMPLATE.format(n=n, pct=pct, pledges="pledge" if n == 1 else "pledges")
+    return PUBLIC_SUBSET_TEMPLATE.format(n=n, pct=_public_share(n, as_of),
+                                         pledges="pledge" if n == 1 else "pledges")
+
+
+def public_subset_scope(n: int, as_of: object = None) -> str:
+    """The same, short, for a front-page card beside its headline numbers (which would
+    otherwise read as the coalition's)."""
+    return (f"Pledges: the {n} publicly described ones bundled with the package, about "
+            f"{_public_share(n, as_of)} of the coalition's by count")
 
 
 def synthetic_notice() -> str:
@@ -591,9 +603,11 @@ class Report:
                synthetic: bool | None = None) -> None:
         """Write the provenance (``data_files.json``, ``parameters.json``) and ``summary.json``
         (title, the ``headline`` numbers as ``(label, text)`` pairs, whether any pledge is
-        synthetic, the data vintage) for the run's front page. ``synthetic``: whether the
-        report rests on synthetic pledges (default: any pledge of ``r.pledges`` is; a report
-        reading other tables says so itself). Nothing when ``output_dir`` is ``""``."""
+        synthetic, the data vintage, and ``pledge_scope`` when the pledges are the bundled
+        public subset: :func:`public_subset_scope`) for the run's front page. ``synthetic``:
+        whether the report rests on synthetic pledges (default: any pledge of ``r.pledges``
+        is; a report reading other tables says so itself). Nothing when ``output_dir`` is
+        ``""``."""
         out = self.parameters.get("output_dir", "")
         if not str(out):
             return
@@ -607,6 +621,9 @@ class Report:
             "is_synthetic": bool(synthetic),
             "data_vintage": DATA_VINTAGE,
         }
+        if self.record is not None and self.loaded is not None:  # the bundled public subset
+            summary["pledge_scope"] = public_subset_scope(len(self.loaded.valid),
+                                                          self.parameters.get("as_of"))
         (Path(out) / "summary.json").write_text(
             json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 

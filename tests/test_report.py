@@ -315,6 +315,33 @@ def test_write_and_finish_leave_tables_their_docs_and_the_summary(tmp_path):
     assert (tmp_path / "data_files.json").is_file() and (tmp_path / "parameters.json").is_file()
 
 
+def test_a_card_says_its_pledges_are_the_public_subset(tmp_path):
+    """The front page's "Pledges 47" and "LDC share of allocated USD 37.0%" read as the
+    coalition's: the subset statement was only on the report's own page."""
+    from html import escape
+
+    from p2c_analysis import execution, frontpage
+
+    bundled = tmp_path / "bundled"
+    bundled.mkdir()
+    r = report.start("T", pledges="", output_dir=str(bundled), as_of="2026-06-30")
+    r.finish(headline=[("Pledges", "47")])
+    n = len(r.pledges)
+    scope = json.loads((bundled / "summary.json").read_text())["pledge_scope"]
+    assert scope.startswith(f"Pledges: the {n} publicly described ones bundled with the package")
+    assert scope == report.public_subset_scope(n, "2026-06-30")
+    assert execution.read_summary(bundled)["pledge_scope"] == scope
+    entry = {"name": "t", "folder": "bundled", "status": "ok", "title": "T",
+             "summary": execution.read_summary(bundled)}  # as the runner records it
+    html = frontpage.render_index(tmp_path, {"run_id": "x", "reports": [entry]})
+    assert f'<p class="scope">{escape(scope)}</p>' in html
+    own = tmp_path / "own"  # a pledge file of one's own: no such line
+    own.mkdir()
+    r = report.start("T", pledges=str(paths.PUBLIC_PLEDGES), output_dir=str(own))
+    r.finish(headline=[("Pledges", "38")])
+    assert "pledge_scope" not in json.loads((own / "summary.json").read_text())
+
+
 def test_empty_output_dir_finish_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     r = report.start(None, year=2024, output_dir="")
