@@ -58,11 +58,27 @@ Not-stated pledges: always kept apart as one row with ``iso3 = "UNSTATED"``
 ``include_global`` settings.
 
 Pseudo-rows: the coverage tables (:func:`coverage_by_country`, :func:`coverage_by_group`,
-:func:`mix`, :func:`sensitivity`) end with up to two rows that are not countries or groups:
+:func:`mix`, :func:`sensitivity`) end with up to two unallocated rows that are not countries
+or groups (the group tables may have a third before them, see below):
 ``GLOBAL_LABEL`` = "Global (unallocated)" (iso3 ``"GLOBAL"`` by country), only when
 ``include_global=False`` and global pledges exist, then ``UNSTATED_LABEL`` = "Targets not
 stated (unallocated)" (iso3 ``"UNSTATED"`` by country) whenever not-stated pledges exist. They
 hold those pledges' counts and full USD; their offline figures and all ratios are NaN.
+
+Economies with no one offline (``offline`` = 0 in ``country_table``, e.g. Internet use 100%):
+USD (and pledge units) allocated to them cannot close a gap that is not there, so they are
+**kept out** of every attention figure: out of ``usd_share`` / ``unit_share`` and of their
+denominators, hence out of the attention ratios, and out of ``usd_per_offline``. The
+allocation itself is unchanged (:func:`allocate` still sums back to each pledge's value; a
+pledge naming only such economies still falls back to an equal split over them). By country,
+such an economy keeps its ``allocated_usd`` and pledge counts, with ``usd_share``,
+``unit_share`` and every ratio NaN. By group (:func:`coverage_by_group`, :func:`sensitivity`),
+a group's ``allocated_usd`` and ``pledge_units`` are those of its members with someone offline
+(or no offline figure), and the money kept out forms its own pseudo-row
+:data:`NO_ONE_OFFLINE_LABEL` (before the two above, whenever a pledge reaches such an economy:
+``n_countries`` such economies, ``offline`` 0, the pledges reaching them, their USD and units,
+shares and ratios NaN); :func:`no_one_offline` lists them by country for the report.
+``pledges_targeting`` still counts every pledge reaching a country or group member.
 
 Pledges without a value (``estimated_value_usd`` NaN) keep their rows with ``usd = NaN``: they
 count as pledges (``pledges_targeting``, ``pledge_units``) but add nothing to USD sums (a sum of
@@ -75,22 +91,27 @@ Metrics (:func:`coverage_by_country`, :func:`coverage_by_group`)
   ``pledges_with_value``: those of them with a USD value.
 - ``pledge_units``: each pledge is one unit spread over its countries by the allocation weights
   (the USD rule applied to a value of 1), so units add up over a partition of countries.
-- ``allocated_usd``: USD allocated to the unit (0.0 when nothing is allocated).
+- ``allocated_usd``: USD allocated to the unit (0.0 when nothing is allocated); for a group,
+  to its members except those with no one offline (their USD is the pseudo-row
+  :data:`NO_ONE_OFFLINE_LABEL`).
 - ``usd_per_offline``: ``allocated_usd / offline`` (USD per offline person);
   ``pledges_per_10m_offline``: ``pledges_targeting / offline * 1e7``. NaN when offline is 0/NaN.
 - ``usd_share``: unit's ``allocated_usd`` ÷ USD allocated to countries, i.e. summed over every
-  country row (the ``country_table`` countries plus targeted ISO3 absent from it); the
-  pseudo-rows (unallocated global pledges when ``include_global=False``, not-stated pledges
-  always) are excluded from this denominator. ``unit_share``: same with ``pledge_units``
-  (denominator = the number of pledges allocated to countries, global ones included only when
-  ``include_global=True``, not-stated ones never). ``offline_share``: unit's offline people ÷
-  offline people of all countries in ``country_table`` with data. So a group holding every
-  country that receives an allocation and every country with offline data (e.g. ``"World"``
-  with a WDI country table) has ratios of 1.0 (up to float rounding).
+  country row (the ``country_table`` countries plus targeted ISO3 absent from it) except the
+  economies with no one offline; the pseudo-rows (unallocated global pledges when
+  ``include_global=False``, not-stated pledges always, money to economies with no one offline)
+  are excluded from this denominator. ``unit_share``: same with ``pledge_units``
+  (denominator = the pledge units allocated to countries with someone offline or no offline
+  figure, global ones included only when ``include_global=True``, not-stated ones never).
+  ``offline_share``: unit's offline people ÷ offline people of all countries in
+  ``country_table`` with data. So a group holding every country that receives an allocation
+  and every country with offline data (e.g. ``"World"`` with a WDI country table) has ratios
+  of 1.0 (up to float rounding).
 - ``attention_ratio_usd = usd_share / offline_share`` and
   ``attention_ratio_count = unit_share / offline_share``: 1.0 = pledged attention proportional
   to the unit's share of the world's offline people; < 1 = under-served, > 1 = over-served.
-  NaN where undefined: offline share 0 or unknown, or nothing allocated at all.
+  NaN where undefined: offline share 0 or unknown (so always for an economy with no one
+  offline), or nothing allocated at all.
 
 Groups overlap (a country is in Africa and LDC), so group shares need not add up to 1.
 Group offline/population sums use the members present in ``country_table`` with data
@@ -126,6 +147,10 @@ from p2c_analysis.vocabulary import (
 )
 
 Memberships = Mapping[str, Sequence[str]]
+
+#: Pseudo-row of the group tables: USD and pledges allocated to economies with no one offline,
+#: kept out of the shares and attention ratios (see the module docstring).
+NO_ONE_OFFLINE_LABEL = "Economies with no one offline (kept out of ratios)"
 Groups = Sequence[str] | Mapping[str, Sequence[str]]
 
 _METHOD_COLUMN = {"population": "population", "offline": "offline"}
@@ -597,6 +622,14 @@ def _ratios(df: pd.DataFrame, world_offline: float, total_usd: float,
 _COUNT_COLS = ("pledges_targeting", "pledges_with_value")
 
 
+def _no_one_offline_mask(ct: pd.DataFrame, t: _Targets) -> np.ndarray:
+    """Bool per universe country: in ``country_table`` with an offline figure of exactly 0."""
+    zero = np.zeros(len(t.universe), dtype=bool)
+    if "offline" in ct.columns:
+        zero[: t.n_table] = pd.to_numeric(ct["offline"], errors="coerce").to_numpy(float) == 0
+    return zero
+
+
 def _coverage_country_from(a: _Allocation, ct: pd.DataFrame) -> pd.DataFrame:
     t = a.t
     sums = _country_sums(a)
@@ -611,9 +644,11 @@ def _coverage_country_from(a: _Allocation, ct: pd.DataFrame) -> pd.DataFrame:
     for k, v in sums.items():
         df[k] = v
     world_off = float(np.nansum(df["offline"].to_numpy()[: t.n_table]))
-    total_usd = float(df["allocated_usd"].sum())
-    total_units = float(df["pledge_units"].sum())
+    zero = _no_one_offline_mask(ct, t)  # kept out of shares and ratios
+    total_usd = float(df["allocated_usd"][~zero].sum())
+    total_units = float(df["pledge_units"][~zero].sum())
     df = _ratios(df, world_off, total_usd, total_units)
+    df.loc[zero, ["usd_share", "unit_share"]] = np.nan
     rows = [{"iso3": iso, "in_country_table": False, **_pseudo_row(a, mask)}
             for iso, _, mask in _pseudo_rows(a)]
     if rows:
@@ -708,7 +743,9 @@ def _coverage_group_from(a: _Allocation, ct: pd.DataFrame,
     if "population" in ct.columns:
         pop[: t.n_table] = pd.to_numeric(ct["population"], errors="coerce").to_numpy(float)
     has_val = ~np.isnan(a.value)
-    touch = _touched_matrix(a, m)
+    zero = _no_one_offline_mask(ct, t)
+    kept = ~zero  # members whose USD and units count (someone offline, or no figure)
+    touch = _touched_matrix(a, np.vstack([m, zero[None, :]]))
     rows = []
     for i, label in enumerate(groups):  # loop over groups (a handful), not pledges
         mrow = m[i]
@@ -723,8 +760,8 @@ def _coverage_group_from(a: _Allocation, ct: pd.DataFrame,
             "offline": float(np.nansum(moff)) if np.isfinite(moff).any() else np.nan,
             "pledges_targeting": int(touched.sum()),
             "pledges_with_value": int((touched & has_val).sum()),
-            "pledge_units": float(sums["pledge_units"][mrow].sum()),
-            "allocated_usd": float(sums["allocated_usd"][mrow].sum()),
+            "pledge_units": float(sums["pledge_units"][mrow & kept].sum()),
+            "allocated_usd": float(sums["allocated_usd"][mrow & kept].sum()),
         })
     df = pd.DataFrame(rows)
     if df.empty:
@@ -733,10 +770,21 @@ def _coverage_group_from(a: _Allocation, ct: pd.DataFrame,
     df["group"] = df["group"].astype("str")
     off_with = pd.Series(off[: t.n_table]).fillna(0.0)
     world_off = float(off_with.sum())
-    df = _ratios(df, world_off, float(sums["allocated_usd"].sum()),
-                 float(sums["pledge_units"].sum()))
-    prow = [{"group": label, "n_countries": 0, "n_with_offline": 0, **_pseudo_row(a, mask)}
-            for _, label, mask in _pseudo_rows(a)]
+    df = _ratios(df, world_off, float(sums["allocated_usd"][kept].sum()),
+                 float(sums["pledge_units"][kept].sum()))
+    prow = []
+    zt = touch[-1]
+    if zt.any():  # the money kept out: to economies with no one offline
+        nz = int(zero.sum())
+        prow.append({
+            "group": NO_ONE_OFFLINE_LABEL, "n_countries": nz, "n_with_offline": nz,
+            "population": float(np.nansum(pop[zero])), "offline": 0.0,
+            "pledges_targeting": float(zt.sum()), "pledges_with_value": float((zt & has_val).sum()),
+            "pledge_units": float(sums["pledge_units"][zero].sum()),
+            "allocated_usd": float(sums["allocated_usd"][zero].sum()),
+        })
+    prow += [{"group": label, "n_countries": 0, "n_with_offline": 0, **_pseudo_row(a, mask)}
+             for _, label, mask in _pseudo_rows(a)]
     if prow:
         df = pd.concat([df, pd.DataFrame(prow)], ignore_index=True)
     for col in (*_COUNT_COLS, "n_countries", "n_with_offline"):
@@ -756,7 +804,9 @@ def coverage_by_group(pledges: pd.DataFrame, groups: Groups | None = None,
     population, offline, pledges_targeting, pledges_with_value, pledge_units, allocated_usd,
     usd_per_offline, pledges_per_10m_offline, offline_share, usd_share, unit_share,
     attention_ratio_usd, attention_ratio_count`` (see the module docstring). Then the
-    unallocated pseudo-rows (``n_countries`` 0, offline and ratios NaN): ``group =
+    pseudo-rows: ``group = NO_ONE_OFFLINE_LABEL``, the USD and pledges reaching economies with
+    no one offline, kept out of the groups' USD, shares and ratios (when any pledge reaches
+    one); then the unallocated ones (``n_countries`` 0, offline and ratios NaN): ``group =
     GLOBAL_LABEL`` for the global pledges when ``include_global=False`` and any exist,
     ``group = UNSTATED_LABEL`` for the pledges whose targets are not stated (always, when any).
     """
@@ -798,6 +848,25 @@ def under_served(pledges: pd.DataFrame | None = None, coverage: pd.DataFrame | N
             "allocated_usd", ratio, "offline_not_matched"]
     df = df[cols].reset_index(drop=True)
     return df if top is None else df.head(top)
+
+
+def no_one_offline(coverage: pd.DataFrame) -> pd.DataFrame:
+    """The economies with no one offline that pledges reach, and the USD allocated to them,
+    which the attention figures keep out (see the module docstring).
+
+    ``coverage``: a :func:`coverage_by_country` table (names kept when it has ``name``, e.g.
+    from :func:`with_names`). Rows of ``country_table`` economies with ``offline`` = 0 and at
+    least one pledge, by ``allocated_usd`` (descending) then ``iso3``; columns ``iso3``
+    (``name``), ``population``, ``internet_pct``, ``pledges_targeting``, ``pledges_with_value``,
+    ``allocated_usd`` (all present even when there is no such economy)."""
+    cols = [c for c in ("iso3", "name", "population", "internet_pct", "pledges_targeting",
+                        "pledges_with_value", "allocated_usd") if c in coverage.columns]
+    in_table = coverage["in_country_table"].astype(bool) if "in_country_table" in coverage \
+        else pd.Series(True, index=coverage.index)
+    sel = in_table & coverage["offline"].eq(0) & coverage["pledges_targeting"].gt(0)
+    out = coverage.loc[sel, cols].sort_values(["allocated_usd", "iso3"],
+                                              ascending=[False, True], kind="stable")
+    return out.reset_index(drop=True)
 
 
 # --- sensitivity ------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ The map projection is Equal Earth (EPSG:8857), an equal-area projection, so area
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 import matplotlib.pyplot as plt
@@ -54,6 +54,13 @@ POINT_LOCATIONS: dict[str, tuple[float, float]] = {
 MIN_MARKER_PT = 3.0
 MARKER_SIZE_PT = 5.0  # diameter of the circle
 NO_DATA_LABEL = "no data"
+#: Styles of the economies drawn apart from the colour scale (``marked`` in :func:`choropleth`),
+#: one per label in order: white with a hatch, so none reads as a class or as "no data".
+MARKED_STYLES: tuple[dict[str, str], ...] = (
+    {"facecolor": "#FFFFFF", "hatch": "//////", "hatchcolor": "#555555"},
+    {"facecolor": "#FFFFFF", "hatch": "......", "hatchcolor": "#555555"},
+    {"facecolor": "#FFFFFF", "hatch": "xxxx", "hatchcolor": "#555555"},
+)
 EDGE_COLOR = "#FFFFFF"
 ANTARCTICA_M49 = "010"
 
@@ -249,6 +256,7 @@ def choropleth(
     note: str | None = None,
     figsize: tuple[float, float] = style.MAP_FIGSIZE,
     min_marker_pt: float = MIN_MARKER_PT,
+    marked: Mapping[str, Iterable[str]] | None = None,
 ) -> Figure:
     """A world map of ``values`` (a numeric Series indexed by ISO3; NaN = no data).
 
@@ -260,8 +268,13 @@ def choropleth(
     colour bar gets an arrow at that end. ``cmap`` defaults to :func:`style.map_cmap`.
 
     Economies with no value, and polygons that stand for no economy, are drawn in a neutral grey
-    with a legend entry "no data". Small economies get a circle on the same colour scale (see
-    :func:`placement`). Returns the Figure; the source line names the data and the boundaries.
+    with a legend entry "no data". ``marked`` (``{legend label: ISO3s}``, up to
+    ``len(MARKED_STYLES)`` labels) draws economies apart from the scale and from "no data", each
+    label in its own hatched style with its own legend entry, whatever their value (e.g.
+    ``{"no one offline (ratio undefined)": [...]}`` where a ratio to offline people has no
+    value because there is no one offline). Small economies get a circle on the same colour
+    scale, or in their marked style (see :func:`placement`). Returns the Figure; the source line
+    names the data and the boundaries.
     """
     style.apply()
     if not isinstance(values, pd.Series):
@@ -271,19 +284,33 @@ def choropleth(
         raise ValueError(f"choropleth: values has duplicate ISO3 index entries: {dup}")
     vals = pd.to_numeric(values, errors="raise").astype("float64")
     vals.index = vals.index.astype(str)
+    marks = {str(k): sorted({str(i) for i in v}) for k, v in (marked or {}).items()}
+    if len(marks) > len(MARKED_STYLES):
+        raise ValueError(f"choropleth: at most {len(MARKED_STYLES)} marked labels, "
+                         f"got {len(marks)}")
+    mark_of = {iso: j for j, isos in enumerate(marks.values()) for iso in isos}
+    # marked economies are drawn in their own style, never on the scale nor as "no data"
+    vals = vals.drop(index=[i for i in vals.index if i in mark_of])
     fmt = style.number_formatter(kind)
     cm = style.map_cmap() if cmap is None else plt.get_cmap(cmap)
     norm = _norm(vals, bins, cm, log)
 
     geo = shapes()
     geo["value"] = geo["iso3"].map(vals).astype("float64")
+    geo["mark"] = geo["iso3"].map(mark_of)
+    is_marked = geo["mark"].notna()
     has = geo["value"].notna()
 
     fig = plt.figure(figsize=figsize)
     ax = fig.add_axes(MAP_AXES)  # the map; colour bar and source line below
     ax.set_axis_off()
     ax.set_aspect("equal")
-    geo[~has].plot(ax=ax, color=style.NO_DATA_COLOR, edgecolor=EDGE_COLOR, linewidth=0.2)
+    geo[~has & ~is_marked].plot(ax=ax, color=style.NO_DATA_COLOR, edgecolor=EDGE_COLOR,
+                                linewidth=0.2)
+    for j in range(len(marks)):
+        sel = geo["mark"].eq(j)
+        if sel.any():
+            geo[sel].plot(ax=ax, edgecolor="#555555", linewidth=0.3, **MARKED_STYLES[j])
     if has.any():
         geo[has].plot(
             ax=ax, column="value", cmap=cm, norm=norm, edgecolor=EDGE_COLOR, linewidth=0.2
@@ -293,12 +320,19 @@ def choropleth(
     ax.set_xlim(minx - pad, maxx + pad)
     ax.set_ylim(miny - pad, maxy + pad)
 
-    place = placement(list(vals.index), map_width_in(ax), min_marker_pt)
+    place = placement(list(vals.index) + list(mark_of), map_width_in(ax), min_marker_pt)
     circles = place[place["drawn_as"].isin(["marker", "point"])].copy()
     if not circles.empty:
         circles["value"] = circles["iso3"].map(vals).to_numpy()
-        with_value = circles["value"].notna()
+        circles["mark"] = circles["iso3"].map(mark_of).to_numpy()
         ms = MARKER_SIZE_PT**2
+        for j in range(len(marks)):
+            c = circles[circles["mark"].eq(j)]
+            if len(c):
+                ax.scatter(c["x"], c["y"], s=ms, edgecolors="#222222", linewidths=0.4,
+                           zorder=3, **MARKED_STYLES[j])
+        circles = circles[circles["mark"].isna()]
+        with_value = circles["value"].notna()
         if with_value.any():
             c = circles[with_value]
             ax.scatter(c["x"], c["y"], c=c["value"], cmap=cm, norm=norm, s=ms,
@@ -320,6 +354,8 @@ def choropleth(
 
     handles = [
         Patch(facecolor=style.NO_DATA_COLOR, edgecolor="none", label=NO_DATA_LABEL),
+        *(Patch(edgecolor="#555555", linewidth=0.3, label=label, **MARKED_STYLES[j])
+          for j, label in enumerate(marks)),
         Line2D([], [], marker="o", linestyle="none", markerfacecolor="white",
                markeredgecolor="#222222", markersize=MARKER_SIZE_PT,
                label="small country (circle, same colour scale)"),

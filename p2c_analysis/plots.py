@@ -446,7 +446,7 @@ def mobilisation_trajectory(milestones: pd.DataFrame, goal: dict | None = None,
     ax.plot(m.loc[~third, "date"], m.loc[~third, value], color=style.CATEGORICAL[0], lw=1.5,
             zorder=3)
     ax.scatter(m.loc[~third, "date"], m.loc[~third, value], color=style.CATEGORICAL[0], s=30,
-               zorder=4, label="Total published by ITU")
+               zorder=4, label="Total published by ITU (or a press copy of its release)")
     if third.any():
         ax.scatter(m.loc[third, "date"], m.loc[third, value], facecolors="white",
                    edgecolors=style.CATEGORICAL[0], s=30, zorder=4,
@@ -459,8 +459,10 @@ def mobilisation_trajectory(milestones: pd.DataFrame, goal: dict | None = None,
                         alpha=0.25, lw=0, label=f"Extrapolation range{span}")
         ax.plot(e["date"], e["central"], color=style.EXTRAPOLATION_COLOR, lw=1.8, ls="--",
                 label=EXTRAPOLATION_LABEL)
-        ax.annotate("extrapolation,\nnot a forecast", (e["date"].iloc[-1], e["central"].iloc[-1]),
-                    xytext=(-4, -4), textcoords="offset points", ha="right", va="top",
+        # the note hangs below the start of the band (the latest published total): the band
+        # only widens and rises from there, so the note stays clear of it and of the goal line
+        ax.annotate("extrapolation,\nnot a forecast", (e["date"].iloc[0], e["low"].iloc[0]),
+                    xytext=(6, -8), textcoords="offset points", ha="left", va="top",
                     fontsize=8, color="#555555")
     if goal and goal.get("value_usd"):
         gv = float(goal["value_usd"])
@@ -483,7 +485,9 @@ def mobilisation_trajectory(milestones: pd.DataFrame, goal: dict | None = None,
     ax.set_xlabel("Date of the published total")
     ax.set_ylabel("Cumulative pledged value (USD, as published)")
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=8)
+    # lower right: a cumulative total rises from lower left to upper right, so that corner is
+    # free of the points, the band and the goal line (upper left would sit on the goal line)
+    ax.legend(loc="lower right", fontsize=8)
     return _finish(fig, source, note)
 
 

@@ -7,15 +7,27 @@ with a one-sentence
 ``explanation``; :func:`published_totals_checks` runs them all. Figures are never averaged or
 corrected: a finding shows both numbers and both sources.
 
+ITU figures are those not marked third party (``is_third_party`` False, see
+:mod:`p2c_analysis.milestones`): ITU's own pages and press copies of its press releases. Every
+explanation names each figure's actual publisher, the host of its ``source_url`` (e.g.
+``techreviewafrica.com`` for a republished press release), never "ITU" for a copy.
+
+Dates are compared as stated: a figure stated for a month (``2023-09``) covers the whole month,
+so it is *before* another figure only when the month ends before the other's stated period
+begins (:func:`can_order`). A month and a day inside it (``2023-09`` and ``2023-09-17``) cannot
+be put in order: neither is called a fall from, or a rise to, the other.
+
 Kinds (:data:`KINDS`):
 
 - ``"total goes down"``: an ITU figure of a cumulative total (pledges, value, entities,
-  countries) lower than one ITU published for an earlier date (the highest earlier figure is
-  the comparison). Third-party quotes are left out (they often repeat an older figure).
+  countries) lower than one ITU published for a date certainly earlier (:func:`can_order`;
+  the highest such figure is the comparison). Third-party quotes are left out (they often
+  repeat an older figure).
 - ``"sources disagree"``: two or more figures for the same metric and the same stated date
   (``as_of_date`` text) that differ, ITU or third party; the lowest and highest are shown.
 - ``"increase vs itemised pledges"``: between two consecutive dates with an ITU USD total
-  (per date, the highest ITU figure), the rise of the total beside the USD of the itemised
+  (per date, the highest ITU figure; dates that cannot be ordered give no window), the rise of
+  the total beside the USD of the itemised
   public pledges announced in that window: announced after the first date and, for a month
   or a year, with the whole period on or before the second (``record.period_end``), e.g. the
   four MWC 2024 pledges against the rise to USD 46 bn. Windows without a rise, or without an
@@ -68,6 +80,32 @@ def _host(url: object) -> str:
     return urlparse(str(url)).netloc or str(url)
 
 
+def _publisher(row: pd.Series) -> str:
+    """Who published a figure: the host of its URL (", third party" when marked so)."""
+    third = bool(row.get("is_third_party", False))
+    return f"{_host(row['source_url'])}{', third party' if third else ''}"
+
+
+def can_order(first: str, second: str) -> bool:
+    """Whether a figure stated for ``first`` is certainly earlier than one stated for ``second``
+    (dates as stated, ``YYYY-MM-DD`` or ``YYYY-MM``): the whole stated period of ``first``
+    ends before that of ``second`` begins. ``can_order("2023-08", "2023-09-17")`` is True;
+    ``can_order("2023-09", "2023-09-17")`` and the reverse are False (the month's figure may
+    postdate the 17th)."""
+    start, end = _span(pd.Series([str(first), str(second)]))
+    return bool(end.iloc[0] < start.iloc[1])
+
+
+def _span(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """First and last day of each stated date (a month stated alone spans the month)."""
+    end = record.stated_period_end(texts)
+    text = texts.astype("string").str.strip()
+    month = text.str.fullmatch(r"\d{4}-\d{2}").fillna(False).to_numpy()
+    year = text.str.fullmatch(r"\d{4}").fillna(False).to_numpy()
+    start = end.where(~month, end - pd.offsets.MonthBegin(1))
+    return start.where(~year, end - pd.offsets.YearBegin(1)), end
+
+
 def headline_figures(published: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every published headline figure, one row each: ``date, date_as_stated, metric, value,
     source_url, is_third_party``, sorted by date, metric, file order. ``published``: a
@@ -84,7 +122,9 @@ def _itu_series(head: pd.DataFrame, metric: str) -> pd.DataFrame:
     h = head[(head["metric"] == metric) & ~head["is_third_party"]]
     h = h.sort_values("value", ascending=False, kind="stable")
     h = h.drop_duplicates("date_as_stated").sort_values("date", kind="stable")
-    return h.reset_index(drop=True)
+    h = h.reset_index(drop=True)
+    h["end"] = _span(h["date_as_stated"])[1]  # last day of the stated period
+    return h
 
 
 def _row(kind: str, metric: str, a: pd.Series, b: pd.Series, explanation: str,
@@ -96,21 +136,25 @@ def _row(kind: str, metric: str, a: pd.Series, b: pd.Series, explanation: str,
 
 
 def totals_going_down(head: pd.DataFrame) -> list[dict]:
-    """ITU cumulative totals lower than the highest ITU figure of an earlier date."""
+    """ITU cumulative totals lower than the highest ITU figure of a date certainly earlier
+    (its stated period ends before theirs begins: :func:`can_order`)."""
     out = []
     for metric in milestones.HEADLINE_METRICS:
         s = _itu_series(head, metric)
         for i in range(1, len(s)):
-            earlier = s.iloc[:i]
-            top = earlier.loc[earlier["value"].idxmax()]
             cur = s.iloc[i]
-            if cur["value"] < top["value"] and cur["date"] > top["date"]:
+            earlier = s[s["end"] < cur["date"]]
+            if earlier.empty:
+                continue
+            top = earlier.loc[earlier["value"].idxmax()]
+            if cur["value"] < top["value"]:
                 out.append(_row(
                     "total goes down", metric, top, cur,
-                    f"The {_LABELS[metric]} ITU published for {cur['date_as_stated']} "
-                    f"({fmt_value(metric, cur['value'])}) is lower than the "
-                    f"{fmt_value(metric, top['value'])} it published for "
-                    f"{top['date_as_stated']}, although the total is cumulative."))
+                    f"The {_LABELS[metric]} published for {cur['date_as_stated']} "
+                    f"({fmt_value(metric, cur['value'])}, by {_publisher(cur)}) is lower than "
+                    f"the {fmt_value(metric, top['value'])} published for "
+                    f"{top['date_as_stated']} (by {_publisher(top)}), although the total is "
+                    "cumulative."))
     return out
 
 
@@ -146,6 +190,8 @@ def increases_vs_itemised(head: pd.DataFrame, pledges: pd.DataFrame) -> list[dic
     out = []
     for i in range(1, len(s)):
         a, b = s.iloc[i - 1], s.iloc[i]
+        if not a["end"] < b["date"]:  # e.g. a month and a day inside it: no window
+            continue
         rise = b["value"] - a["value"]
         inside = pledges[_in_window(pledges, a["date"], b["date"]).to_numpy()]
         if rise <= 0 or not inside["estimated_value_usd"].notna().any():
@@ -156,7 +202,8 @@ def increases_vs_itemised(head: pd.DataFrame, pledges: pd.DataFrame) -> list[dic
         out.append(_row(
             "increase vs itemised pledges", VALUE_METRIC, a, b,
             f"The published total rose by {fmt_value(VALUE_METRIC, rise)} between "
-            f"{a['date_as_stated']} and {b['date_as_stated']}; the {len(inside)} itemised "
+            f"{a['date_as_stated']} (by {_publisher(a)}) and {b['date_as_stated']} (by "
+            f"{_publisher(b)}); the {len(inside)} itemised "
             f"public pledge(s) announced in that window ({names}; {valued} with a value) add "
             f"up to {fmt_value(VALUE_METRIC, usd)}, {usd / rise:.0%} of the rise.",
             itemised_pledges=len(inside), itemised_usd=usd,
@@ -186,8 +233,9 @@ def counts_repeated(head: pd.DataFrame) -> list[dict]:
                 continue
             out.append(_row(
                 "count repeated while value grows", metric, a, b,
-                f"ITU gave the same {_LABELS[metric]} ({fmt_value(metric, a['value'])}) for "
-                f"{a['date_as_stated']} and {b['date_as_stated']} while the published total "
+                f"The same {_LABELS[metric]} ({fmt_value(metric, a['value'])}) was published "
+                f"for {a['date_as_stated']} (by {_publisher(a)}) and {b['date_as_stated']} "
+                f"(by {_publisher(b)}) while the published total "
                 f"value rose from {fmt_value(VALUE_METRIC, v1)} to "
                 f"{fmt_value(VALUE_METRIC, v2)}: the count did not move while the value grew.",
                 total_value_usd_1=v1, total_value_usd_2=v2))

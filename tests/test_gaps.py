@@ -495,13 +495,17 @@ def test_synthetic_allocation_sums_back(include_global, ct2024):
         assert cc["allocated_usd"].sum() == pytest.approx(p["estimated_value_usd"].sum(),
                                                           rel=1e-9)
         # a group's USD is the sum over its members (VAT: in ITU Europe, not in WDI "World")
+        # with someone offline; USD to members with no one offline is its own row
         cg = gaps.coverage_by_group(p, ["World", "Europe"], ct2024, method=method,
                                     include_global=include_global, year=2024)
         cg = cg.set_index("group")
+        zero = cc["offline"].eq(0)
         for grp in ("World", "Europe"):
             mem = set(countries.members(grp, as_of=2024))
-            expect = cc.loc[cc["iso3"].isin(mem), "allocated_usd"].sum()
+            expect = cc.loc[cc["iso3"].isin(mem) & ~zero, "allocated_usd"].sum()
             assert cg.at[grp, "allocated_usd"] == pytest.approx(expect, rel=1e-12)
+        kept_out = cc.loc[zero, "allocated_usd"].sum()
+        assert cg.at[gaps.NO_ONE_OFFLINE_LABEL, "allocated_usd"] == pytest.approx(kept_out)
 
 
 def test_sensitivity_by_country_and_mix_with_global():
@@ -624,3 +628,99 @@ def test_merge_runs_by_hand():
     assert p.tolist() == [0, 0, 1, 2, 2, 3, 4]
     assert c.tolist() == [10, 11, 20, 21, 22, 12, 99]
     assert v.tolist() == [0, 0, 1, 1, 1, 0, 2]
+
+
+# --- economies with no one offline ----------------------------------------------------------
+#
+# countries: AAA offline 60 (pop 100), BBB offline 20 (pop 200), ZZZ offline 0 (pop 50, every
+# resident online). World offline = 80. Groups: R1 = {AAA, ZZZ}, R2 = {BBB}.
+# pledges: q1 [ZZZ] USD 30 (all offline weights 0: equal fallback, all 30 to ZZZ);
+#          q2 [AAA, BBB] USD 80 (offline: AAA 60, BBB 20; equal: 40 / 40);
+#          q3 [AAA, ZZZ] USD 20 (offline: AAA 20, ZZZ 0; equal: 10 / 10).
+# Offline method: AAA 80, BBB 20, ZZZ 30. The 30 USD at ZZZ cannot close a gap that is not
+# there: it is kept out of shares, ratios and USD per offline person, so the denominator is
+# 100 (not 130): AAA (80/100)/0.75, BBB (20/100)/0.25, R1 = AAA's 80 only.
+
+ZMEMBERS = {"R1": ["AAA", "ZZZ"], "R2": ["BBB"], "World": ["AAA", "BBB", "ZZZ"]}
+ZKW = {"memberships": ZMEMBERS, "year": 2024}
+
+
+def _zct() -> pd.DataFrame:
+    return pd.DataFrame({"iso3": ["AAA", "BBB", "ZZZ"], "population": [100.0, 200.0, 50.0],
+                         "offline": [60.0, 20.0, 0.0], "internet_pct": [40.0, 90.0, 100.0]})
+
+
+def _zpledges() -> pd.DataFrame:
+    return pd.DataFrame({"pledge_id": ["q1", "q2", "q3"],
+                         "target_countries": [["ZZZ"], ["AAA", "BBB"], ["AAA", "ZZZ"]],
+                         "target_regions": [[], [], []], "is_global": [False] * 3,
+                         "estimated_value_usd": [30.0, 80.0, 20.0]})
+
+
+def test_money_to_economies_with_no_one_offline_is_kept_out_of_ratios_by_country():
+    c = gaps.coverage_by_country(_zpledges(), _zct(), method="offline", **ZKW).set_index("iso3")
+    assert c.at["ZZZ", "allocated_usd"] == pytest.approx(30.0)  # still allocated to it
+    assert c.at["ZZZ", "pledges_targeting"] == 2
+    for col in ("usd_share", "unit_share", "usd_per_offline", "attention_ratio_usd",
+                "attention_ratio_count"):
+        assert np.isnan(c.at["ZZZ", col]), col
+    assert c.at["AAA", "usd_share"] == pytest.approx(0.8)  # 80 / 100, not 80 / 130
+    assert c.at["AAA", "attention_ratio_usd"] == pytest.approx(0.8 / 0.75)
+    assert c.at["BBB", "attention_ratio_usd"] == pytest.approx(0.2 / 0.25)
+    # units: q1 1 at ZZZ (kept out); q2 0.75 / 0.25; q3 1 at AAA -> AAA 1.75 of 2
+    assert c.at["AAA", "attention_ratio_count"] == pytest.approx((1.75 / 2) / 0.75)
+    assert c["usd_share"].sum() == pytest.approx(1.0)
+
+
+def test_money_to_economies_with_no_one_offline_is_its_own_group_row():
+    g = gaps.coverage_by_group(_zpledges(), ["World", "R1", "R2"], _zct(), method="offline",
+                               **ZKW)
+    assert g["group"].tolist() == ["World", "R1", "R2", gaps.NO_ONE_OFFLINE_LABEL]
+    g = g.set_index("group")
+    assert g.at["R1", "allocated_usd"] == pytest.approx(80.0)  # ZZZ's 30 kept out
+    assert g.at["R1", "usd_per_offline"] == pytest.approx(80 / 60)
+    assert g.at["R1", "attention_ratio_usd"] == pytest.approx(0.8 / 0.75)  # was 1.128
+    assert g.at["R1", "pledges_targeting"] == 3  # the pledges reaching it are all counted
+    assert g.at["World", "allocated_usd"] == pytest.approx(100.0)
+    assert g.at["World", "attention_ratio_usd"] == pytest.approx(1.0)
+    assert g.at["World", "attention_ratio_count"] == pytest.approx(1.0)
+    z = g.loc[gaps.NO_ONE_OFFLINE_LABEL]
+    assert z["allocated_usd"] == pytest.approx(30.0)
+    assert z["pledges_targeting"] == 2 and z["n_countries"] == 1
+    assert z["offline"] == 0.0
+    assert np.isnan(z["usd_share"]) and np.isnan(z["attention_ratio_usd"])
+    assert np.isnan(z["usd_per_offline"])
+
+
+def test_no_one_offline_rule_under_every_method_and_with_global_pledges():
+    s = gaps.sensitivity(_zpledges(), ["R1", "R2"], _zct(), **ZKW).set_index("group")
+    # equal: AAA 50, BBB 40, ZZZ 40 -> R1 (50/90)/0.75 < 1; offline (80/100)/0.75 > 1
+    assert s.at["R1", "attention_ratio_usd_equal"] == pytest.approx((50 / 90) / 0.75)
+    assert s.at["R1", "attention_ratio_usd_offline"] == pytest.approx(0.8 / 0.75)
+    assert not bool(s.at["R1", "robust_usd"])
+    assert s.at[gaps.NO_ONE_OFFLINE_LABEL, "allocated_usd_equal"] == pytest.approx(40.0)
+    assert pd.isna(s.at[gaps.NO_ONE_OFFLINE_LABEL, "robust_usd"])
+    # a global pledge spread equally gives ZZZ a third: kept out too
+    p = pd.concat([_zpledges(), pd.DataFrame({
+        "pledge_id": ["g"], "target_countries": [[]], "target_regions": [[]],
+        "is_global": [True], "estimated_value_usd": [30.0]})], ignore_index=True)
+    g = gaps.coverage_by_group(p, ["R1"], _zct(), method="equal", include_global=True,
+                               **ZKW).set_index("group")
+    assert g.at[gaps.NO_ONE_OFFLINE_LABEL, "allocated_usd"] == pytest.approx(50.0)
+    assert g.at[gaps.NO_ONE_OFFLINE_LABEL, "pledges_targeting"] == 3  # q1, q3, g
+    assert g.at["R1", "allocated_usd"] == pytest.approx(60.0)  # AAA 50 + 10
+    # kept: AAA 60 + BBB 50 (ZZZ's 30 + 10 + 10 out)
+    assert g.at["R1", "attention_ratio_usd"] == pytest.approx((60 / 110) / 0.75)
+
+
+def test_no_one_offline_table_lists_the_money_kept_out():
+    c = gaps.coverage_by_country(_zpledges(), _zct(), method="offline", **ZKW)
+    z = gaps.no_one_offline(c)
+    assert z["iso3"].tolist() == ["ZZZ"]
+    assert z["allocated_usd"].tolist() == [30.0] and z["pledges_targeting"].tolist() == [2]
+    # none of them: an empty table, same columns
+    none = gaps.no_one_offline(gaps.coverage_by_country(_pledges(), _ct(), **KW))
+    assert none.empty and list(none.columns) == list(z.columns)
+    # the group table of the small case without a zero has no such row
+    g = gaps.coverage_by_group(_pledges(), ["R1"], _ct(), **KW)
+    assert gaps.NO_ONE_OFFLINE_LABEL not in set(g["group"])

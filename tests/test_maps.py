@@ -158,3 +158,26 @@ def test_choropleth_rejects_bad_input():
         maps.choropleth(pd.Series([1.0, 2.0], index=["FRA", "FRA"]), "t", "l")
     with pytest.raises(ValueError, match="bins"):
         maps.choropleth(pd.Series({"FRA": 1.0}), "t", "l", bins=[5, 1])
+
+
+def test_choropleth_marks_economies_apart_from_no_data():
+    # SAU (a polygon) and BHR (a circle) have no ratio because no one is offline there: they
+    # are drawn hatched with a legend entry of their own, not in the "no data" grey
+    label = "no one offline (ratio undefined)"
+    values = pd.Series({"BRA": 10.0, "SAU": np.nan, "BHR": np.nan, "KIR": np.nan})
+    fig = maps.choropleth(values, "Test", "USD per offline person", kind="usd_small",
+                          bins=[0, 1, 100], marked={label: ["SAU", "BHR"]})
+    try:
+        ax = fig.axes[0]
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert maps.NO_DATA_LABEL in legend and label in legend
+        hatched = [c for c in ax.collections if c.get_hatch()]
+        polys = [c for c in hatched if not isinstance(c, PathCollection)]
+        dots = [c for c in hatched if isinstance(c, PathCollection)]
+        assert len(polys) == 1 and len(polys[0].get_paths()) == 2  # SAU, BHR's islands
+        assert len(dots) == 1 and len(dots[0].get_offsets()) == 1  # BHR
+        assert mcolors.to_hex(polys[0].get_facecolor()[0]) != style.NO_DATA_COLOR.lower()
+        grey = [c for c in _circles(fig) if c.get_array() is None and not c.get_hatch()]
+        assert len(grey) == 1 and len(grey[0].get_offsets()) == 1  # KIR only
+    finally:
+        plt.close(fig)

@@ -155,3 +155,79 @@ def test_needs_ranges_keeps_ranges_and_marks_single_figures():
     texts = " | ".join(_texts(fig))
     assert "Need: single published figure" in texts
     assert "No pledged USD: Africa: Africa study" in texts
+
+
+def _mobilisation_layout(fig):
+    """Display-space boxes of the mobilisation figure: legend, note, goal line y, band path,
+    data points and line vertices."""
+    from matplotlib.collections import PolyCollection
+
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent()
+    note = next(t for t in ax.texts if "not a forecast" in t.get_text()).get_window_extent()
+    goal = next(ln for ln in ax.get_lines() if ln.get_linestyle() == ":")
+    goal_y = ax.transData.transform((0, goal.get_ydata()[0]))[1]
+    band = next(c for c in ax.collections if isinstance(c, PolyCollection))
+    band_paths = [p.transformed(ax.transData) for p in band.get_paths()]
+    points = np.vstack([ax.transData.transform(c.get_offsets()) for c in ax.collections
+                        if not isinstance(c, PolyCollection) and len(c.get_offsets())])
+    data_line = ax.get_lines()[0]
+    xs = mdates_num(data_line.get_xdata())
+    dense = np.column_stack([np.interp(np.linspace(0, len(xs) - 1, 400), np.arange(len(xs)), v)
+                             for v in (xs, np.asarray(data_line.get_ydata(), float))])
+    return legend, note, goal_y, band_paths, points, ax.transData.transform(dense)
+
+
+def mdates_num(x):
+    import matplotlib.dates as mdates
+
+    return np.asarray(mdates.date2num(pd.to_datetime(pd.Series(x))), float)
+
+
+def _inside(bbox, xy, pad=1.0):
+    return ((xy[:, 0] > bbox.x0 - pad) & (xy[:, 0] < bbox.x1 + pad)
+            & (xy[:, 1] > bbox.y0 - pad) & (xy[:, 1] < bbox.y1 + pad))
+
+
+def _assert_nothing_overlaps(fig):
+    legend, note, goal_y, band_paths, points, line = _mobilisation_layout(fig)
+    # the legend is off the goal line, the band, the points and the line
+    assert not legend.y0 <= goal_y <= legend.y1
+    assert not any(p.intersects_bbox(legend, filled=True) for p in band_paths)
+    assert not _inside(legend, points, pad=4).any()
+    assert not _inside(legend, line).any()
+    # the note is off the band, the goal line, the legend and the line
+    assert not any(p.intersects_bbox(note, filled=True) for p in band_paths)
+    assert not note.y0 <= goal_y <= note.y1
+    assert not note.overlaps(legend)
+    assert not _inside(note, line).any()
+
+
+def test_mobilisation_legend_and_note_overlap_nothing_hand_made():
+    m = pd.DataFrame({"date": pd.to_datetime(["2022-06-01", "2023-01-01", "2024-01-01",
+                                              "2025-01-01", "2026-03-01"]),
+                      "total_value_usd": [15e9, 30e9, 37e9, 73e9, 82e9],
+                      "is_third_party": [False] * 5})
+    ext = pd.DataFrame({"date": pd.to_datetime(["2026-03-01", "2027-02-01"]),
+                        "central": [82e9, 100e9], "low": [82e9, 90e9],
+                        "high": [82e9, 102e9]})
+    fig = plots.mobilisation_trajectory(m, {"value_usd": 1e11, "year": 2026}, ext,
+                                        band_label="pace of the last 1, 2 or 3 years")
+    _assert_nothing_overlaps(fig)
+
+
+def test_mobilisation_legend_and_note_overlap_nothing_on_the_bundled_totals():
+    # the figure of the pledge_landscape report, on the bundled published totals
+    from p2c_analysis import milestones, trajectory
+
+    goal = milestones.goal()
+    known = milestones.load_milestones()
+    pace = trajectory.mobilisation_pace(known, goal=goal)
+    summary = trajectory.mobilisation_summary(known, goal=goal)
+    fig = plots.mobilisation_trajectory(
+        trajectory.mobilisation(known, include_third_party=True), goal,
+        trajectory.extrapolation_from_pace(pace, trajectory.horizon(goal, summary),
+                                           central_window=2),
+        band_label="pace of the last 1, 2 or 3 years")
+    _assert_nothing_overlaps(fig)

@@ -134,7 +134,9 @@ def test_finding_counts_list_every_kind(real):
     c = totals.finding_counts(real)
     assert c["finding"].tolist() == list(totals.KINDS)
     assert c["findings"].sum() == len(real)
-    assert dict(zip(c["finding"], c["findings"], strict=True))["total goes down"] == 4
+    # 845 -> 830 pledges and 408 -> 400 entities (twice); not USD 33 bn (2023-09, ITU Hub)
+    # -> 32 bn (2023-09-17, a press copy): a month and a day in it cannot be ordered
+    assert dict(zip(c["finding"], c["findings"], strict=True))["total goes down"] == 3
     empty = totals.finding_counts(real.iloc[:0])
     assert empty["findings"].tolist() == [0, 0, 0, 0]
 
@@ -153,3 +155,44 @@ def test_fmt_value():
     assert totals.fmt_value("total_value_usd", 46e9) == "USD 46 bn"
     assert totals.fmt_value("total_value_usd", 50.96e9) == "USD 50.96 bn"
     assert totals.fmt_value("total_pledges", 1000) == "1,000"
+
+
+def test_dates_that_cannot_be_ordered_are_not_a_fall_and_publishers_are_named(tmp_path):
+    # "2024-03" (a month: 1 to 31 March) and "2024-03-17" (a day inside it) cannot be put in
+    # order: the month's figure may postdate the 17th. So 32 bn on 2024-03-17 is no fall from
+    # 33 bn in 2024-03. 31 bn on 2024-05-01 is: March 2024 ends before 1 May. Each figure is
+    # attributed to its publisher (the host of its URL), a press copy never to ITU.
+    p = tmp_path / "months.csv"
+    p.write_text(HEADER + "\n".join([
+        "2024-03,total_value_usd,,,33e9,USD,https://www.itu.int/hub/a,q,",
+        "2024-03-17,total_value_usd,,,32e9,USD,https://press.example.com/b,q,"
+        "ITU press release as republished",
+        "2024-05-01,total_value_usd,,,31e9,USD,https://press.example.com/c,q,",
+    ]) + "\n", encoding="utf-8")
+    figures = milestones.load_published(p)
+    t = totals.published_totals_checks(figures, _pledges([]))
+    down = t[t["finding"] == "total goes down"]
+    assert down[["date_1", "date_2"]].values.tolist() == [["2024-03", "2024-05-01"]]
+    text = down["explanation"].iloc[0]
+    assert "USD 31 bn" in text and "USD 33 bn" in text
+    assert "press.example.com" in text and "www.itu.int" in text
+    assert "ITU published" not in text
+    # a month and a later day of another month are ordered: 2024-02 ends before 2024-03-17
+    assert totals.can_order("2024-02", "2024-03-17")
+    assert not totals.can_order("2024-03", "2024-03-17")
+    assert not totals.can_order("2024-03-17", "2024-03")
+    assert totals.can_order("2024-03-16", "2024-03-17")
+    assert not totals.can_order("2024-03-17", "2024-03-17")
+    assert totals.can_order("2023", "2024-01") and not totals.can_order("2024", "2024-12-31")
+
+
+def test_no_rise_is_measured_between_dates_that_cannot_be_ordered(tmp_path):
+    p = tmp_path / "rise.csv"
+    p.write_text(HEADER + "\n".join([
+        "2024-03,total_value_usd,,,30e9,USD,https://a.org/1,q,",
+        "2024-03-20,total_value_usd,,,34e9,USD,https://a.org/2,q,",
+    ]) + "\n", encoding="utf-8")
+    pledges = _pledges([{"announced_date": "2024-03-10", "announced_precision": "day",
+                         "estimated_value_usd": 3e9}])
+    t = totals.published_totals_checks(milestones.load_published(p), pledges)
+    assert t.empty
