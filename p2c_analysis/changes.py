@@ -20,10 +20,21 @@ Matching (:func:`match_pledges`)
 
 Per pledge (:func:`changes_by_pledge`)
 --------------------------------------
-``change`` is ``"new"`` (only in the current table), ``"no longer listed"`` (only in the previous
-one: absent is not ``"withdrawn"``, which is a status), ``"changed"`` or ``"unchanged"``. A
-matched pledge is ``"changed"`` when its status, its value (any :data:`VALUE_CHANGES` kind but
-``"unchanged"``) or one of :data:`COMPARED_FIELDS` differs (``what_changed`` names them).
+``change`` is ``"new"`` (only in the current table), ``"first seen"`` (see below), ``"no longer
+listed"`` (only in the previous one: absent is not ``"withdrawn"``, which is a status),
+``"changed"`` or ``"unchanged"``. A matched pledge is ``"changed"`` when its status, its value
+(any :data:`VALUE_CHANGES` kind but ``"unchanged"``) or one of :data:`COMPARED_FIELDS` differs
+(``what_changed`` names them).
+
+**New or first seen** (when the dates of both sides are given and the previous one is earlier:
+the window ``(as_of_before, as_of_after]``): a pledge only in the current table is ``"new"``
+only when the **whole stated period** of its announcement date lies in the window (a day in
+it; a month or a bare year only when all of it does: ``2025`` is new in a window from
+2024-12-01, not in one from 2025-12-03). Otherwise it is ``"first seen"``: listed for the first
+time in the window, but with no announcement date, only a month or year that does not lie in the
+window, or a date before it. In the public record such a pledge enters on the day its file was
+collected (:func:`p2c_analysis.record.known_from`), so it is no evidence of a pledge made in the
+window. Without dates (or with no window) every pledge only in the current table is ``"new"``.
 
 ``value_change`` of a matched pledge (amounts compared in the **stated** currency, so a
 conversion is never taken for a change of the pledge):
@@ -40,6 +51,13 @@ is the USD value (currency USD). ``status_change``: ``"forward"`` / ``"backward"
 announced < in progress < completed (``moved_backwards`` is True for the latter),
 ``"withdrawn"``, ``"reinstated"`` (withdrawn to the ladder), ``"first reported"`` (unknown to a
 status), ``"no longer reported"`` (a status to unknown), ``"unchanged"``.
+``status_change_undated``: the status moved but the current one rests on public evidence with no
+visible date (``status_source_after`` = ``"public evidence"``, ``status_date_basis``
+``"undated; known by ..."``): the evidence shows the status by the day it was collected, not
+when it was reached, so the move cannot be dated in the window (it may be older than the
+previous side). A pledger's own status in an export is its
+status on the export's date, so a move between two exports is dated by them. :func:`summary`
+counts such moves apart.
 
 The other tables (:func:`compare` returns them all in a :class:`Comparison`):
 :func:`status_transitions`, :func:`group_changes` (LDC / LLDC / SIDS targeting with
@@ -76,10 +94,11 @@ from p2c_analysis.vocabulary import (
 )
 
 NEW = "new"
+FIRST_SEEN = "first seen"
 NO_LONGER_LISTED = "no longer listed"
 CHANGED = "changed"
 UNCHANGED = "unchanged"
-CHANGE_KINDS: tuple[str, ...] = (NEW, NO_LONGER_LISTED, CHANGED, UNCHANGED)
+CHANGE_KINDS: tuple[str, ...] = (NEW, FIRST_SEEN, NO_LONGER_LISTED, CHANGED, UNCHANGED)
 RULE_ID = "pledge_id"
 RULE_KEY = "pledger + title"
 RULE_FUZZY = "pledger + fuzzy title"
@@ -105,8 +124,8 @@ COMPARED_FIELDS: tuple[str, ...] = (
 )
 #: Every column :func:`changes_by_pledge` reads (for ``snapshots.read_pledges_parquet``).
 COMPARISON_COLUMNS: tuple[str, ...] = (
-    "pledge_id", "title", "pledger", "status", "status_source", "estimated_value_usd",
-    "value_as_stated", "currency",
+    "pledge_id", "title", "pledger", "status", "status_source", "status_date_basis",
+    "estimated_value_usd", "value_as_stated", "currency", "announced_precision",
     *(f for f in COMPARED_FIELDS if f not in ("title", "pledger")),
 )
 TARGET_OTHER = "other countries only"
@@ -116,9 +135,9 @@ CHANGE_COLUMNS: tuple[str, ...] = (
     "pledge_id", "pledge_id_before", "pledge_id_after", "title", "pledger", "change",
     "match_rule", "match_score", "needs_review", "status_before", "status_after",
     "status_source_before", "status_source_after", "status_change", "moved_backwards",
-    "value_usd_before", "value_usd_after", "value_usd_delta", "value_usd_conversion",
-    "value_change", "value_as_stated_before", "value_as_stated_after", "currency_before",
-    "currency_after", "what_changed",
+    "status_change_undated", "value_usd_before", "value_usd_after", "value_usd_delta",
+    "value_usd_conversion", "value_change", "value_as_stated_before", "value_as_stated_after",
+    "currency_before", "currency_after", "what_changed",
 )
 REVIEW_COLUMNS: tuple[str, ...] = (
     "pledge_id_before", "title_before", "pledger_before", "pledge_id_after", "title_after",
@@ -574,21 +593,57 @@ def _sorted_pairs(before: pd.DataFrame, after: pd.DataFrame, pairs: pd.DataFrame
     return pairs.iloc[order.to_numpy()].reset_index(drop=True)
 
 
+def announced_in_window(pledges: pd.DataFrame, as_of_before: object,
+                        as_of_after: object) -> pd.Series:
+    """Per pledge (index of ``pledges``): the whole stated period of its announcement date
+    (``announced_date`` with ``announced_precision``: a day, a month or a year; a missing
+    precision is a day) lies in ``(as_of_before, as_of_after]``. False when there is no date
+    (or no such column)."""
+    if "announced_date" not in pledges.columns:
+        return pd.Series(False, index=pledges.index)
+    d = pd.to_datetime(pledges["announced_date"]).astype("datetime64[ns]")
+    prec = (pledges["announced_precision"].astype("string") if "announced_precision" in pledges
+            else pd.Series(pd.NA, index=pledges.index, dtype="string"))
+    is_year = prec.eq("year").fillna(False).to_numpy(dtype=bool)
+    is_month = prec.eq("month").fillna(False).to_numpy(dtype=bool)
+    start = d.where(~is_month, d.dt.to_period("M").dt.start_time)
+    start = start.where(~is_year, d.dt.to_period("Y").dt.start_time)
+    end = start.where(~is_year, start + pd.offsets.YearEnd(0))
+    end = end.where(~is_month, start + pd.offsets.MonthEnd(0))
+    lo = pd.Timestamp(countries.as_of_date(as_of_before))
+    hi = pd.Timestamp(countries.as_of_date(as_of_after))
+    return ((start > lo) & (end <= hi)).fillna(False).astype(bool)
+
+
+def _undated_status(a: _Aligned) -> np.ndarray:
+    """Rows whose current status rests on public evidence with no visible date."""
+    source = a.text("status_source").fillna("")
+    basis = a.text("status_date_basis").fillna("")
+    return ((source == "public evidence") & basis.str.startswith("undated")).to_numpy(dtype=bool)
+
+
 def changes_by_pledge(before: pd.DataFrame, after: pd.DataFrame,
                       matching: Matching | None = None, ids: str = "auto",
-                      threshold: float = FUZZY_THRESHOLD) -> pd.DataFrame:
+                      threshold: float = FUZZY_THRESHOLD, as_of_before: object = None,
+                      as_of_after: object = None) -> pd.DataFrame:
     """One row per pledge of either table: how it changed (see the module docstring).
 
     Columns :data:`CHANGE_COLUMNS`: ``pledge_id`` (the current id, else the previous one),
     ``pledge_id_before``, ``pledge_id_after``, ``title``, ``pledger`` (current text, else
     previous), ``change``, ``match_rule``, ``match_score``, ``needs_review``, ``status_before``,
     ``status_after`` (``<NA>`` on the missing side), ``status_source_before``,
-    ``status_source_after``, ``status_change``, ``moved_backwards``, ``value_usd_before``,
+    ``status_source_after``, ``status_change``, ``moved_backwards``,
+    ``status_change_undated`` (the status moved but the current one rests on undated public
+    evidence: see the module docstring), ``value_usd_before``,
     ``value_usd_after`` (NaN = no value), ``value_usd_delta`` (after - before, NaN unless both
     are stated), ``value_usd_conversion`` (the part of the delta that is conversion alone: see
     :func:`_value_change`), ``value_change``, ``value_as_stated_before/after``,
     ``currency_before/after``, ``what_changed`` (``"; "``-joined, ``<NA>`` when unchanged).
     Sorted by ``pledge_id``.
+    ``as_of_before``, ``as_of_after``: the dates of the two sides; when both are given and the
+    first is earlier, a pledge only in the current table is ``"new"`` only when its stated
+    announcement period lies in the window between them, else ``"first seen"``
+    (:func:`announced_in_window`).
     ``matching``: a :func:`match_pledges` result (computed with ``ids``, ``threshold`` when
     not given). Columns may have the canonical dtypes or be Arrow-backed
     (``snapshots.read_pledges_parquet(..., backend="arrow")``, for large tables).
@@ -603,7 +658,17 @@ def changes_by_pledge(before: pd.DataFrame, after: pd.DataFrame,
     value_code, conversion = _value_change(b, a, matched)
     what = _what_changed(b, a, matched, matched & (cb != ca), value_code, b_pos, a_pos)
     changed = np.fromiter((w is not None for w in what), dtype=bool, count=len(what))
-    change = np.select([~b.present, ~a.present, changed], [0, 1, 2], default=3)
+    kinds = {k: i for i, k in enumerate(CHANGE_KINDS)}
+    first_seen = np.zeros(len(a_pos), dtype=bool)
+    if as_of_before is not None and as_of_after is not None and \
+            countries.as_of_date(as_of_before) < countries.as_of_date(as_of_after):
+        only_a = np.flatnonzero(~b.present)
+        inside = announced_in_window(after.iloc[a_pos[only_a]].reset_index(drop=True),
+                                     as_of_before, as_of_after).to_numpy()
+        first_seen[only_a[~inside]] = True
+    change = np.select([first_seen, ~b.present, ~a.present, changed],
+                       [kinds[FIRST_SEEN], kinds[NEW], kinds[NO_LONGER_LISTED], kinds[CHANGED]],
+                       default=kinds[UNCHANGED])
     ub, ua = b.floats("estimated_value_usd"), a.floats("estimated_value_usd")
     id_b, id_a = b.col("pledge_id").cast(pa.large_string()), a.col("pledge_id").cast(
         pa.large_string())
@@ -623,6 +688,7 @@ def changes_by_pledge(before: pd.DataFrame, after: pd.DataFrame,
         "status_source_after": a.text("status_source"),
         "status_change": _labels(status_code, STATUS_CHANGES),
         "moved_backwards": backwards,
+        "status_change_undated": matched & (cb != ca) & _undated_status(a),
         "value_usd_before": ub, "value_usd_after": ua, "value_usd_delta": ua - ub,
         "value_usd_conversion": conversion,
         "value_change": _labels(value_code, VALUE_CHANGES),
@@ -742,7 +808,8 @@ def target_groups(pledges: pd.DataFrame, year: int,
 
 def listing_changes(changes: pd.DataFrame, before: pd.DataFrame, after: pd.DataFrame,
                     as_of_before: object, as_of_after: object) -> pd.DataFrame:
-    """New and no-longer-listed pledges by focus area, stakeholder type and target group.
+    """New and no-longer-listed pledges by focus area, stakeholder type and target group
+    (pledges ``"first seen"`` are not new: they are not counted here).
 
     Columns ``dimension`` (``"focus_area"``, ``"stakeholder_type"``, ``"target_group"``),
     ``category``, ``new_pledges``, ``new_usd``, ``no_longer_listed_pledges``,
@@ -822,31 +889,40 @@ def compliance_change(before: pd.DataFrame, after: pd.DataFrame, as_of_before: o
 
 
 def summary(changes: pd.DataFrame) -> pd.DataFrame:
-    """One row of headline counts: ``pledges_before, pledges_after, new, no_longer_listed,
-    changed, unchanged, needs_review, status_changed`` (matched pledges whose status moved in
-    any way), ``status_moved_backwards, usd_before, usd_after``
-    (sums of stated values), ``usd_new``, ``usd_no_longer_listed``, ``usd_value_changes``
+    """One row of headline counts: ``pledges_before, pledges_after, new, first_seen,
+    no_longer_listed, changed, unchanged, needs_review, status_changed`` (matched pledges whose
+    status moved in any way, the move dated: not ``status_change_undated``),
+    ``status_changed_undated`` (moves resting on undated public evidence: cannot say when),
+    ``status_moved_backwards`` (dated moves down the ladder), ``usd_before, usd_after``
+    (sums of stated values), ``usd_new``, ``usd_first_seen``, ``usd_no_longer_listed``,
+    ``usd_value_changes``
     (net USD change of matched pledges whose stated value changed: up, down, newly / no
     longer stated, restated; without their conversion part), ``usd_conversion_effects`` (net
     USD change by conversion alone: the "conversion only" pledges, and the conversion part of
     a value that changed while its exchange rate moved too). ``usd_after - usd_before`` is the
-    sum of the last four."""
+    sum of the last five."""
     ch = changes["change"]
     vc = changes["value_change"]
     delta = _usd_delta(changes)
     conv = _conversion_part(changes)
     matched = ch.isin([CHANGED, UNCHANGED])
+    undated = (changes["status_change_undated"].fillna(False).astype(bool)
+               if "status_change_undated" in changes else pd.Series(False, index=changes.index))
+    moved = matched & (changes["status_change"] != "unchanged")
     return pd.DataFrame([{
         "pledges_before": int(changes["pledge_id_before"].notna().sum()),
         "pledges_after": int(changes["pledge_id_after"].notna().sum()),
-        "new": int((ch == NEW).sum()), "no_longer_listed": int((ch == NO_LONGER_LISTED).sum()),
+        "new": int((ch == NEW).sum()), "first_seen": int((ch == FIRST_SEEN).sum()),
+        "no_longer_listed": int((ch == NO_LONGER_LISTED).sum()),
         "changed": int((ch == CHANGED).sum()), "unchanged": int((ch == UNCHANGED).sum()),
         "needs_review": int(changes["needs_review"].sum()),
-        "status_changed": int((matched & (changes["status_change"] != "unchanged")).sum()),
-        "status_moved_backwards": int(changes["moved_backwards"].sum()),
+        "status_changed": int((moved & ~undated).sum()),
+        "status_changed_undated": int((moved & undated).sum()),
+        "status_moved_backwards": int((changes["moved_backwards"] & ~undated).sum()),
         "usd_before": float(changes["value_usd_before"].sum()),
         "usd_after": float(changes["value_usd_after"].sum()),
         "usd_new": float(changes.loc[ch == NEW, "value_usd_after"].sum()),
+        "usd_first_seen": float(changes.loc[ch == FIRST_SEEN, "value_usd_after"].sum()),
         "usd_no_longer_listed": -float(changes.loc[ch == NO_LONGER_LISTED,
                                                    "value_usd_before"].sum()),
         "usd_value_changes": float((delta - conv)[matched & ~vc.isin(
@@ -930,7 +1006,7 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, as_of_before: object,
     (dated ``as_of_after``); dates as ``countries.as_of_date`` reads them."""
     b_when, a_when = countries.as_of_date(as_of_before), countries.as_of_date(as_of_after)
     m = match_pledges(before, after, ids, threshold)
-    ch = changes_by_pledge(before, after, m)
+    ch = changes_by_pledge(before, after, m, as_of_before=b_when, as_of_after=a_when)
     return Comparison(
         as_of_before=b_when, as_of_after=a_when, changes=ch, review=m.review,
         status_transitions=status_transitions(ch),

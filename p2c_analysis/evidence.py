@@ -23,7 +23,10 @@ Rules
   evidence file: the data were collected in December 2026, so it is taken as *known by*
   :data:`EVIDENCE_VINTAGE` (2026-12-01), with ``date_basis = "undated; known by 2026-12-01"``
   (dated rows: ``date_basis = "stated"``). It therefore counts only for dates on or after
-  2026-12-01, never earlier: we cannot show it was public before then.
+  2026-12-01, never earlier: we cannot show it was public before then. It gives the pledge its
+  status (and means it has reported), but it **dates nothing**: such a report is never a
+  *recent* report (:mod:`p2c_analysis.progress`), and a status move resting on it is not dated
+  in a window (:mod:`p2c_analysis.changes`, ``status_change_undated``): the page may be older.
 - **Status as of a date** (:func:`status_as_of`): the latest event on or before the date; with
   no event yet the status is ``"unknown"`` and ``last_report_date`` is NaT (never reported). The
   ``last_report_date`` as of the date is the date of that latest event (for an undated event,

@@ -14,12 +14,18 @@ Missing values:
   not "completed" nor "withdrawn", so such a pledge can be overdue.
 - ``last_report_date`` NaT = never reported: never "reported"; a report dated *after* ``as_of``
   is ignored (it had not happened yet at ``as_of``).
+- ``status_date_basis`` (optional, :func:`p2c_analysis.evidence.apply_events`): a latest report
+  with no visible date (``"undated; known by <date>"``: placed at the day the evidence was
+  collected) gives the pledge its status and means it has reported, but **never makes a report
+  recent**: we cannot say when it was made. Without the column every report date counts as
+  stated.
 - ``target_year`` missing: the pledge is never overdue (no deadline stated).
 
 Definitions:
 
-- *recent report*: ``last_report_date`` in the window ``(as_of - window_months, as_of]``
-  (default 12 months; a report dated exactly 12 months before ``as_of`` is not recent).
+- *recent report*: a **dated** ``last_report_date`` in the window
+  ``(as_of - window_months, as_of]`` (default 12 months; a report dated exactly 12 months
+  before ``as_of`` is not recent; an undated one never is).
 - *closed*: status ``"completed"`` or ``"withdrawn"``.
 - *overdue*: ``target_year < as_of.year`` and not closed.
 - *traffic light*: ``"reported"`` if a recent report exists (whatever the deadline), else
@@ -88,6 +94,17 @@ def status_distribution(pledges: pd.DataFrame, by: str | None = None) -> pd.Data
     return agg[[*keys, "pledges", "share", "usd", "usd_share", "on_ladder"]]
 
 
+def dated_reports(pledges: pd.DataFrame) -> pd.Series:
+    """Per pledge (index of ``pledges``): its ``last_report_date`` has a stated date, i.e. is
+    not undated evidence placed at the day it was collected (``status_date_basis`` starting
+    with ``"undated"``). True where the table has no ``status_date_basis`` column or no value
+    in it."""
+    if "status_date_basis" not in pledges.columns:
+        return pd.Series(True, index=pledges.index)
+    basis = pledges["status_date_basis"].astype("string")
+    return ~basis.str.startswith("undated").fillna(False).astype(bool)
+
+
 def _flags(pledges: pd.DataFrame, as_of: object, window_months: int) -> pd.DataFrame:
     if isinstance(window_months, bool) or not float(window_months).is_integer() or \
             window_months <= 0:  # 1.5 was taken as 1 without a word
@@ -96,7 +113,7 @@ def _flags(pledges: pd.DataFrame, as_of: object, window_months: int) -> pd.DataF
     when = as_of_timestamp(as_of)
     start = when - pd.DateOffset(months=int(window_months))
     rep = pledges["last_report_date"]
-    recent = (rep > start) & (rep <= when)
+    recent = (rep > start) & (rep <= when) & dated_reports(pledges)
     closed = pledges["status"].isin(CLOSED_STATUSES)
     overdue = (pledges["target_year"] < when.year).fillna(False).astype(bool) & ~closed
     return pd.DataFrame({
@@ -179,10 +196,12 @@ def traffic_lights(pledges: pd.DataFrame, as_of: object = None,
 def light_table(pledges: pd.DataFrame, as_of: object = None,
                 window_months: int = REPORT_WINDOW_MONTHS) -> pd.DataFrame:
     """:func:`traffic_lights` with each pledge's ``title`` and ``pledger`` (and
-    ``status_source`` when the table says where its statuses come from), the lights that need
+    ``status_source``, ``status_date_basis`` when the table says where its statuses come from
+    and how their dates are known), the lights that need
     attention first (overdue, due, closed, reported), then by target year."""
     lights = traffic_lights(pledges, as_of, window_months)
-    extra = [c for c in ("title", "pledger", "status_source") if c in pledges.columns]
+    extra = [c for c in ("title", "pledger", "status_source", "status_date_basis")
+             if c in pledges.columns]
     named = lights.merge(pledges[["pledge_id", *extra]], on="pledge_id")
     return named.sort_values(["light", "target_year"], ascending=[False, True])
 

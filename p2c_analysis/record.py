@@ -14,7 +14,10 @@ When a pledge enters the record (:func:`known_from`):
   (:data:`FILE_VINTAGES`: the date the file is known to have existed) with
   ``date_basis = "undated; known by <vintage>"``, so it appears only in records dated on or
   after that day (``undated="vintage"``, the default). ``undated="always"`` puts such pledges in
-  every record instead (``date_basis = "undated; always included"``).
+  every record instead (``date_basis = "undated; always included"``). Entering the record on
+  that day says when the pledge was collected, not when it was made: a comparison of two dates
+  calls it ``"first seen"``, not ``"new"`` (:mod:`p2c_analysis.changes`); so does a bare year
+  or month that does not lie wholly between the two dates.
 
 A pledge's value basis is read as it could be on the date: a curated overlap
 (``data/harmonization/value_overlaps.csv``) that names a later event (its ``known_from``) is

@@ -294,7 +294,10 @@ def test_bundled_comparison_lists_new_pledges_and_huawei(comparison):
     new = ch[ch["change"] == "new"]
     assert {"MTN Group", "Globalstar", "Axian Telecom", "Cisco", "China Unicom", "Mobily",
             "Ooredoo Group"} <= set(new["pledger"])
-    assert len(new) == 9
+    assert len(new) == 8
+    # the Hamburg Declaration is dated "2025" only: the year does not lie in the window
+    first = ch[ch["change"] == "first seen"]
+    assert first["title"].tolist() == ["Hamburg Declaration on Responsible AI for the SDGs"]
     assert (ch["change"] == "no longer listed").sum() == 0
     huawei = ch[ch["title"].str.startswith("Connectivity for about 120 million")].iloc[0]
     assert (huawei["status_before"], huawei["status_after"]) == ("in progress", "completed")
@@ -307,7 +310,7 @@ def test_bundled_comparison_lists_new_pledges_and_huawei(comparison):
 def test_bundled_listing_and_groups(comparison):
     lc = comparison.listing_changes
     by_type = lc[lc["dimension"] == "stakeholder_type"]
-    assert by_type["new_pledges"].sum() == 9  # one stakeholder type per pledge
+    assert by_type["new_pledges"].sum() == 8  # one stakeholder type per pledge (not first seen)
     assert by_type["no_longer_listed_pledges"].sum() == 0
     assert set(lc["dimension"]) == {"focus_area", "stakeholder_type", "target_group"}
     g = comparison.group_changes
@@ -416,3 +419,99 @@ def test_the_conversion_part_of_a_changed_amount_is_a_conversion_effect(tmp_path
     vc = cmp.tables()["value_changes"].set_index("value_change")["usd_change"]
     assert vc["up"] == pytest.approx(5e6 * r22)
     assert vc["conversion only"] == pytest.approx(s["usd_conversion_effects"])
+
+
+# --- undated pledges and undated evidence in a window --------------------------------------------
+
+def _dated(pid: str, date: str | None, precision: str | None, usd: float | None = None) -> dict:
+    return BASE | _valued(pid, None if usd is None else f"USD {usd:.0f}", "USD", usd) | {
+        "announced_date": pd.Timestamp(date) if date else pd.NaT,
+        "announced_precision": precision}
+
+
+def test_new_only_when_the_whole_stated_period_falls_in_the_window():
+    # window (2025-12-03, 2026-12-03]: hand-computed
+    before = _table([_dated("OLD", "2024-05-01", "day", 1.0)])
+    after = _table([
+        _dated("OLD", "2024-05-01", "day", 1.0),
+        _dated("DAY", "2026-03-02", "day", 10.0),     # inside: new
+        _dated("NONE", None, None, 100.0),             # no date (enters at the vintage)
+        _dated("Y2025", "2025-01-01", "year", 1000.0),  # 2025 is not all in the window
+        _dated("Y2026", "2026-01-01", "year"),         # 2026 ends after 2026-12-03
+        _dated("M2025", "2025-12-01", "month"),        # December 2025 starts before 2025-12-03
+        _dated("M2026", "2026-11-01", "month"),        # November 2026: inside
+        _dated("EARLY", "2023-02-01", "day"),          # dated before the window: first seen
+    ])
+    ch = changes.changes_by_pledge(before, after, as_of_before="2025-12-03",
+                                   as_of_after="2026-12-03")
+    kind = dict(zip(ch["pledge_id"], ch["change"], strict=True))
+    assert kind == {"OLD": "unchanged", "DAY": "new", "M2026": "new", "NONE": "first seen",
+                    "Y2025": "first seen", "Y2026": "first seen", "M2025": "first seen",
+                    "EARLY": "first seen"}
+    s = changes.summary(ch).iloc[0]
+    assert (s["new"], s["first_seen"], s["pledges_after"] - s["pledges_before"]) == (2, 5, 7)
+    assert (s["usd_new"], s["usd_first_seen"]) == (10.0, 1100.0)
+    assert s["usd_after"] - s["usd_before"] == pytest.approx(
+        s["usd_new"] + s["usd_first_seen"] + s["usd_no_longer_listed"] + s["usd_value_changes"]
+        + s["usd_conversion_effects"])
+    # a whole year inside a longer window is new
+    wide = changes.changes_by_pledge(before, after, as_of_before="2024-12-01",
+                                     as_of_after="2026-12-03")
+    assert dict(zip(wide["pledge_id"], wide["change"], strict=True))["Y2025"] == "new"
+    # without dates (or with no window) every pledge only in the current table is new
+    for kw in ({}, {"as_of_before": "2026-12-03", "as_of_after": "2026-12-03"}):
+        plain = changes.changes_by_pledge(before, after, **kw)
+        assert (plain["change"] == "new").sum() == 7, kw
+
+
+def _evidenced(pid: str, status: str, source: str | None, basis: str | None) -> dict:
+    return BASE | {"pledge_id": pid, "status": status, "status_source": source,
+                   "status_date_basis": basis}
+
+
+def _with_sources(rows: list[dict]) -> pd.DataFrame:
+    """A canonical table plus where each status comes from (as evidence.apply_events adds)."""
+    t = _table([{k: v for k, v in r.items() if not k.startswith("status_")} for r in rows])
+    for col in ("status_source", "status_date_basis"):
+        t[col] = pd.array([r[col] for r in rows], dtype="string")
+    return t
+
+
+def test_undated_evidence_does_not_date_a_status_change():
+    undated = "undated; known by 2026-12-01"
+    before = _with_sources([
+        _evidenced("V", "unknown", None, None),
+        _evidenced("H", "in progress", "public evidence", "stated"),
+        _evidenced("X", "announced", "self-reported", "undated; known by 2025-12-03"),
+        _evidenced("B", "completed", "public evidence", "stated")])
+    after = _with_sources([
+        _evidenced("V", "in progress", "public evidence", undated),
+        _evidenced("H", "completed", "public evidence", "stated"),
+        # an export's own status is its status on the export's date: dated
+        _evidenced("X", "in progress", "self-reported", "undated; known by 2026-12-03"),
+        _evidenced("B", "in progress", "public evidence", undated)])
+    ch = changes.changes_by_pledge(before, after).set_index("pledge_id")
+    assert ch["status_change_undated"].to_dict() == {"B": True, "H": False, "V": True,
+                                                     "X": False}
+    assert ch.loc["V", "status_change"] == "first reported"  # the move itself is kept
+    s = changes.summary(ch.reset_index()).iloc[0]
+    assert (s["status_changed"], s["status_changed_undated"]) == (2, 2)
+    assert s["status_moved_backwards"] == 0  # B's backward move is undated
+
+
+def test_bundled_window_to_the_collection_date_counts_only_dated_news():
+    """2025-12-03 -> 2026-12-03: the window holds the collection of the data files (29 Nov and
+    1 Dec 2026) and of the undated evidence (1 Dec 2026)."""
+    a, b = record.public_record("2025-12-03"), record.public_record("2026-12-03")
+    cmp = changes.compare(a.pledges, b.pledges, a.as_of, b.as_of)
+    ch, s = cmp.changes, cmp.summary.iloc[0]
+    assert set(ch.loc[ch["change"] == "new", "pledger"]) == {"Avant.Dev", "Mobily",
+                                                             "Ooredoo Group"}
+    first = set(ch.loc[ch["change"] == "first seen", "pledger"])
+    assert len(first) == 4 and {"Eutelsat", "ZTE Corporation"} <= first  # no date; Hamburg 2025
+    assert (s["new"], s["first_seen"], s["status_changed"], s["status_changed_undated"]) == (
+        3, 4, 1, 2)
+    undated = set(ch.loc[ch["status_change_undated"], "pledger"])
+    assert undated == {"Vodafone Group", "Government of Saudi Arabia"}
+    # only Huawei's report of 2026-03-05 is a dated report in the 12 months to 2026-12-03
+    assert cmp.compliance.set_index("side").loc["after", "reported_recently"] == 1

@@ -30,9 +30,12 @@ def test_changes_by_pledge_lists_the_new_pledges_and_huawei(folder):
     assert set(REQUIRED) <= set(rows[0])
     assert len(rows) == 43  # 34 then 43 pledges, none gone
     new = [r for r in rows if r["change"] == "new"]
-    assert len(new) == 9 and NEW_PLEDGERS <= {r["pledger"] for r in new}
+    assert len(new) == 8 and NEW_PLEDGERS <= {r["pledger"] for r in new}
     assert all(r["match_rule"] == "" and r["status_before"] == "" for r in new)
-    assert {r["change"] for r in rows} == {"new", "changed", "unchanged"}
+    # dated "2025" only: the year does not lie between 2025-03-01 and 2026-03-31
+    first = [r["title"] for r in rows if r["change"] == "first seen"]
+    assert first == ["Hamburg Declaration on Responsible AI for the SDGs"]
+    assert {r["change"] for r in rows} == {"new", "first seen", "changed", "unchanged"}
     huawei = [r for r in rows if r["title"].startswith("Connectivity for about 120 million")]
     assert len(huawei) == 1
     h = huawei[0]
@@ -54,8 +57,9 @@ def test_other_tables_and_summary(folder):
         assert (folder / f"{name}.csv").is_file(), name
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     head = {h["label"]: h["value"] for h in summary["headline"]}
-    assert head["New pledges"] == "9" and head["Status changes"] == "2"
-    assert head["LDC attention ratio (USD)"] == "0.64 → 1.04"
+    assert head["New pledges"] == "8" and head["Status changes"] == "2"
+    assert head["First seen, no date in the window"] == "1"
+    assert head["LDC attention ratio (USD)"] == "0.64 → 1.11"
     params = json.loads((folder / "parameters.json").read_text(encoding="utf-8"))
     assert (params["previous"], params["current"]) == ("2025-03-01", "2026-03-31")
 
@@ -64,6 +68,9 @@ def test_html_names_both_sides_and_carries_no_script(folder):
     html = (folder / "pledge_changes.html").read_text(encoding="utf-8")
     assert "public record as of 2025-03-01" in html and "public record as of 2026-03-31" in html
     assert "Absent is not the same as" in html
+    # the rule for pledges first listed without an announcement date in the window, and the table
+    assert "is <strong>first seen</strong>" in html and "not counted as new" in html
+    assert "First seen in this window, announcement date unknown or only a year" in html
     assert not re.search(r"<script\b", html, re.I)
     # the subtitle of the front-page card heads the page too
     assert re.search(r"<h2[^>]*>2025-03-01 to 2026-03-31", html)

@@ -146,3 +146,26 @@ def test_a_window_of_a_fraction_of_a_month_is_refused():
         progress.reporting_compliance(_pledges(), AS_OF, 1.5)
     assert progress.reporting_compliance(_pledges(), AS_OF, 12.0).equals(
         progress.reporting_compliance(_pledges(), AS_OF, 12))
+
+
+def test_undated_evidence_gives_a_status_but_no_recent_report():
+    """Evidence with no visible date is placed at the day it was collected (2026-12-01): it
+    gives the pledge its status, but cannot make a report recent."""
+    undated = "undated; known by 2026-12-01"
+    p = pd.DataFrame({
+        "pledge_id": ["dated", "undated", "done", "never"],
+        "status": ["in progress", "in progress", "completed", "unknown"],
+        "last_report_date": pd.to_datetime(["2026-03-05", "2026-12-01", "2026-12-01", None]),
+        "target_year": pd.array([2030, 2030, 2030, 2030], dtype="Int64"),
+        "estimated_value_usd": [1.0, 2.0, 3.0, 4.0],
+        "status_date_basis": pd.array(["stated", undated, undated, None], dtype="string"),
+    })
+    rc = progress.reporting_compliance(p, "2026-12-03").iloc[0]
+    assert (rc["reported_recently"], rc["never_reported"]) == (1, 1)
+    assert rc["compliance_pct"] == pytest.approx(25.0)
+    lights = progress.traffic_lights(p, "2026-12-03").set_index("pledge_id")["light"]
+    assert lights.to_dict() == {"dated": "reported", "undated": "due", "done": "closed",
+                                "never": "due"}
+    # a table that does not say how its report dates are known: every date counts as stated
+    rc = progress.reporting_compliance(p.drop(columns="status_date_basis"), "2026-12-03")
+    assert rc["reported_recently"].item() == 3
