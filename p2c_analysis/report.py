@@ -600,14 +600,15 @@ class Report:
         return say("Wrote {files}.", files=list_text(p.name for p in written))
 
     def finish(self, headline: Iterable[tuple[str, str]] = (),
-               synthetic: bool | None = None) -> None:
+               synthetic: bool | None = None, scope: str | None = None) -> None:
         """Write the provenance (``data_files.json``, ``parameters.json``) and ``summary.json``
         (title, the ``headline`` numbers as ``(label, text)`` pairs, whether any pledge is
         synthetic, the data vintage, and ``pledge_scope`` when the pledges are the bundled
         public subset: :func:`public_subset_scope`) for the run's front page. ``synthetic``:
         whether the report rests on synthetic pledges (default: any pledge of ``r.pledges``
-        is; a report reading other tables says so itself). Nothing when ``output_dir`` is
-        ``""``."""
+        is; a report reading other tables says so itself). ``scope``: the ``pledge_scope``
+        of a report whose pledges are not ``r.pledges`` (a comparison of two tables).
+        Nothing when ``output_dir`` is ``""``."""
         out = self.parameters.get("output_dir", "")
         if not str(out):
             return
@@ -621,9 +622,10 @@ class Report:
             "is_synthetic": bool(synthetic),
             "data_vintage": DATA_VINTAGE,
         }
-        if self.record is not None and self.loaded is not None:  # the bundled public subset
-            summary["pledge_scope"] = public_subset_scope(len(self.loaded.valid),
-                                                          self.parameters.get("as_of"))
+        if scope is None and self.record is not None and self.loaded is not None:
+            scope = public_subset_scope(len(self.loaded.valid), self.parameters.get("as_of"))
+        if scope is not None:  # the bundled public subset: not the coalition's numbers
+            summary["pledge_scope"] = str(scope)
         (Path(out) / "summary.json").write_text(
             json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 

@@ -60,6 +60,8 @@ def test_other_tables_and_summary(folder):
     assert head["New pledges"] == "8" and head["Status changes"] == "2"
     assert head["First seen, no date in the window"] == "1"
     assert head["LDC attention ratio (USD)"] == "0.64 → 1.11"
+    # the card says whose pledges these are (the front page read them as the coalition's)
+    assert summary["pledge_scope"].startswith("Pledges: the 43 publicly described ones")
     params = json.loads((folder / "parameters.json").read_text(encoding="utf-8"))
     assert (params["previous"], params["current"]) == ("2025-03-01", "2026-03-31")
 
