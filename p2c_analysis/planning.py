@@ -55,7 +55,8 @@ def resolve_notebook(ref: str | Path, notebooks_dir: Path | None = None) -> Path
         if path.is_dir():
             raise UsageError(f"notebook {text!r} is a folder, not a notebook file")
         if not path.is_file():
-            raise UsageError(f"notebook {text!r} does not exist")
+            raise UsageError(f"notebook {text!r} is not a regular file" if path.exists()
+                             else f"notebook {text!r} does not exist")
         path = path.resolve()
         _check_notebook(path)
         return path

@@ -508,6 +508,7 @@ def test_a_file_that_is_not_a_notebook_is_one_line(capsys, tmp_path, content):
     other.write_bytes(content)
     assert "is not a Jupyter notebook" in _cli_error(capsys, "params", str(other))
     assert "is a folder" in _cli_error(capsys, "params", str(tmp_path))
+    assert "'/dev/null' is not a regular file" in _cli_error(capsys, "params", "/dev/null")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.ipynb", "table.csv"]
 
 
