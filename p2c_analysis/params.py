@@ -274,8 +274,9 @@ def validate_declared(
 ) -> dict[str, Any]:
     """:func:`validate` for a mapping, where a name :func:`validate` does not know is converted
     to the type its notebook declares (``types``: name → papermill's ``inferred_type_name``:
-    ``int``, ``float``, ``bool``, ``str``, ``list``, ``dict``; other types and names without a
-    type pass through unchanged). Lists and dicts given as text are read as YAML."""
+    ``int``, ``float``, ``bool``, ``str``, ``list``, ``dict``, also as ``list[int]``,
+    ``Optional[int]`` or ``int | None``, where ``None`` is a value; other types and names
+    without a type pass through unchanged). Lists and dicts given as text are read as YAML."""
     types = types or {}
     out: dict[str, Any] = {}
     for name, value in values.items():
@@ -334,8 +335,26 @@ def _check_pledge_source(values: Mapping[str, Any], name: str = "pledges") -> No
         raise ParameterError(which, values[which], f"cannot be read: {err.what}") from None
 
 
+def _base_kind(type_name: str | None) -> tuple[str, bool]:
+    """``(kind, optional)`` of a declared type as papermill reads it from the annotation:
+    ``"list[int]"`` → ``("list", False)``, ``"Optional[int]"`` and ``"int | None"`` →
+    ``("int", True)``, ``"typing.Dict[str, int]"`` → ``("dict", False)``. Element types are
+    not checked."""
+    kind = (type_name or "").strip().lower().replace("typing.", "")
+    optional = False
+    if kind.startswith("optional[") and kind.endswith("]"):
+        kind, optional = kind[len("optional["):-1].strip(), True
+    parts = [p.strip() for p in kind.split("|")]
+    if len(parts) == 2 and "none" in parts:
+        kind, optional = next(p for p in parts if p != "none"), True
+    return kind.split("[", 1)[0].strip(), optional
+
+
 def _to_type(name: str, value: Any, type_name: str | None) -> Any:
-    kind = (type_name or "").strip().lower()
+    kind, optional = _base_kind(type_name)
+    if optional and (value is None or (isinstance(value, str)
+                                       and value.strip().lower() in {"none", "null"})):
+        return None
     if kind in {"list", "dict"} and isinstance(value, str):
         from p2c_analysis.limits import YamlTextError, load_yaml_text
 

@@ -166,6 +166,20 @@ def test_names_params_does_not_know_take_the_declared_type():
         P.validate_declared({"year": "1990"}, {"year": "int"})
 
 
+def test_annotated_types_take_their_base_type():
+    """``list[int]`` and ``Optional[int]`` annotations reached the notebook as text
+    ('[1, 2]', '5'): papermill names the type as written."""
+    types = {"ids": "list[int]", "n": "Optional[int]", "m": "int | None",
+             "d": "typing.Dict[str, int]", "s": "Optional[str]"}
+    out = P.validate_declared({"ids": "[1, 2]", "n": "5", "m": "None", "d": "{a: 1}",
+                               "s": "null"}, types)
+    assert out == {"ids": [1, 2], "n": 5, "m": None, "d": {"a": 1}, "s": None}
+    with pytest.raises(P.ParameterError, match="'n'"):
+        P.validate_declared({"n": "five"}, types)
+    with pytest.raises(P.ParameterError):  # None only where the annotation allows it
+        P.validate_declared({"x": "None"}, {"x": "int"})
+
+
 def test_unknown_names_pass_through_unchanged():
     marker = object()
     out = P.validate(title="Any text", colour=marker, year="2001")
