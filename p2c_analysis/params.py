@@ -338,8 +338,8 @@ def _check_pledge_source(values: Mapping[str, Any], name: str = "pledges") -> No
 def _base_kind(type_name: str | None) -> tuple[str, bool]:
     """``(kind, optional)`` of a declared type as papermill reads it from the annotation:
     ``"list[int]"`` → ``("list", False)``, ``"Optional[int]"`` and ``"int | None"`` →
-    ``("int", True)``, ``"typing.Dict[str, int]"`` → ``("dict", False)``. Element types are
-    not checked."""
+    ``("int", True)``, ``"typing.Dict[str, int]"`` → ``("dict", False)``. The element types
+    are :func:`_element_kinds`'."""
     kind = (type_name or "").strip().lower().replace("typing.", "")
     optional = False
     if kind.startswith("optional[") and kind.endswith("]"):
@@ -364,13 +364,36 @@ def _to_type(name: str, value: Any, type_name: str | None) -> Any:
             raise ParameterError(name, value, f"is not a {kind} ({err})") from None
         if not isinstance(value, list if kind == "list" else dict):
             raise ParameterError(name, value, f"is not a {kind}")
-        return value
+    if kind == "list" and isinstance(value, list):
+        (element,) = _element_kinds(type_name, 1) or ("",)
+        return [_to_type(f"{name}[{i}]", v, element) for i, v in enumerate(value)]
+    if kind == "dict" and isinstance(value, dict):
+        key, item = _element_kinds(type_name, 2) or ("", "")
+        return {_to_type(f"{name} key", k, key): _to_type(f"{name}[{k}]", v, item)
+                for k, v in value.items()}
     convert = {"int": to_int, "float": to_float, "bool": to_bool}.get(kind)
     if convert is not None:
         return convert(name, value)
     if kind == "str":
         return value if isinstance(value, str) else str(value)
     return value
+
+
+def _element_kinds(type_name: str | None, count: int) -> tuple[str, ...] | None:
+    """The ``count`` element types inside a declared ``list[...]`` / ``dict[..., ...]``
+    (``"list[int]"`` → ``("int",)``, ``"Dict[str, float]"`` → ``("str", "float")``), each
+    checked like a parameter of that type by :func:`_to_type`; ``None`` when the annotation
+    gives none (``list``) or nests them (``list[list[int]]``: elements pass unchecked)."""
+    kind = (type_name or "").strip()
+    kind = re.sub(r"^(typing\.)?Optional\[(.*)\]$", r"\2", kind)
+    kind = re.sub(r"\s*\|\s*None$|^None\s*\|\s*", "", kind)
+    inner = re.fullmatch(r"[\w.]+\[(.*)\]", kind)
+    if inner is None:
+        return None
+    parts = tuple(p.strip() for p in inner.group(1).split(","))
+    if len(parts) != count or any("[" in p for p in parts):
+        return None
+    return parts
 
 
 def for_notebook(values: dict[str, Any]) -> dict[str, Any]:

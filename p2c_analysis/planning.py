@@ -453,14 +453,20 @@ def expand_values(name: str, text: str) -> list[str]:
     pledge cells), and each group label (such as ``LDC`` or ``SIDS``) stands for its members
     as of today (``countries.members``), so ``LDC,SIDS,KEN`` is every LDC, then every SIDS,
     then Kenya (a country in two of them is rendered once: see :func:`plan_batch`)."""
+    if not str(text).strip():
+        raise UsageError(f"--over {name}=: no values given")
+    quoted_empty = "\x00"  # a value written "" (a stray comma is refused instead)
+    marked = re.sub(r'(?:(?<=^)|(?<=,))\s*""\s*(?=,|$)', quoted_empty, str(text))
     try:
-        cells = next(csv.reader([str(text)], skipinitialspace=True), [])
+        cells = next(csv.reader([marked], skipinitialspace=True), [])
     except csv.Error as err:
         raise UsageError(f"--over {name}=: {err}") from None
     parts = [v.strip() for v in cells]
-    parts = [v for v in parts if v]
-    if not parts:
-        raise UsageError(f"--over {name}=: no values given")
+    for i, part in enumerate(parts, 1):
+        if not part:
+            raise UsageError(f"--over {name}=: value {i} of {len(parts)} is empty (a stray "
+                             'comma?); write "" for an empty value')
+    parts = ["" if v == quoted_empty else v for v in parts]
     if name != "country":
         return parts
     from p2c_analysis import countries
@@ -549,7 +555,9 @@ def plan_grid(
     Every combination is validated before anything runs. Values of one parameter that are
     identical after normalisation are rendered once; distinct values always get distinct
     folders: when two labels of a parameter would collide (``"a b"`` and ``"a-b"``, long values
-    cut, ``KEN`` and ``ken``), each colliding label gets a short hash of its value. A value with
+    cut, ``KEN`` and ``ken``), each colliding label gets a short hash of its value. An empty
+    value (``""``: the parameter's default, for ``as_of`` the run's day) is labelled
+    ``default``. A value with
     no ASCII letter or digit (``日本``) is labelled ``<parameter>-<short hash of its value>``
     (a notebook name so: ``notebook-<hash>``). A parameter
     given twice, or both in ``over`` and in ``given``, raises :class:`UsageError`."""
@@ -575,16 +583,19 @@ def plan_grid(
     for combination in itertools.product(*axes):
         prepared = prepare_parameters(nb, {**given, **dict(zip(names, combination, strict=True))},
                                       declared)
-        identity = tuple(json.dumps(prepared[n], sort_keys=True, default=str) for n in names)
+        # an empty as_of is left out of ``prepared`` (the run's day): its identity is ""
+        identity = tuple(json.dumps(prepared.get(n, ""), sort_keys=True, default=str)
+                         for n in names)
         if identity not in seen:
             seen.add(identity)
             chosen.append((identity, prepared))
     width = max(16, 70 // len(names))  # a folder name stays well under the 255 bytes allowed
     labels: list[dict[str, str]] = []  # per parameter: value identity → its folder label
     for k, name in enumerate(names):
-        distinct = {identity[k]: prepared[name] for identity, prepared in chosen}
+        distinct = {identity[k]: prepared.get(name, "") for identity, prepared in chosen}
         prefix = _name_or_digest(name, "value", name, max_len=width - 9)
-        plain = {ident: _name_or_digest(value, prefix, ident, max_len=width)
+        plain = {ident: _name_or_digest(value if value != "" else "default", prefix, ident,
+                                        max_len=width)
                  for ident, value in distinct.items()}
         counts: dict[str, int] = {}
         for label in plain.values():

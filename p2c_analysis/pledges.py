@@ -407,18 +407,24 @@ def _read_csv(path: Path, data: bytes, lim: Limits) -> _Table:
     delimiter = sep.group(1) if sep else _sniff_delimiter(first.rstrip("\r\n"))
     table = _Table([], [], "csv", encoding=dec.encoding, delimiter=delimiter,
                    fallback_encoding=dec.fallback if dec.mixed else None)
-    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
-    rownum = 0
+    read = _LinesRead(itertools.chain([first], lines))
+    reader = csv.reader(read, delimiter=delimiter)
+    rownum, line = 0, 2 if sep else 1  # rows as a spreadsheet numbers them; physical lines
     with _csv_field_limit(len(data) + 1):
         try:
             while True:
                 before = dec.n_fallback
+                read.taken.clear()
                 record = next(reader, None)
                 if record is None:
                     break
                 rownum += 1
                 if dec.mixed and dec.n_fallback > before:
                     table.fallback_rows.append(rownum)
+                if table.header and (why := _unclosed_quote(read.taken, record, line,
+                                                            table.header_cells, delimiter)):
+                    table.row_reasons.setdefault(rownum, []).append(why)
+                line += len(read.taken)
                 _add_row(table, path, lim, rownum, record, "")
         except csv.Error as err:
             raise PledgeFileError(path, f"not a readable CSV table (row {rownum + 1}: {err})") \
@@ -426,6 +432,52 @@ def _read_csv(path: Path, data: bytes, lim: Limits) -> _Table:
     if not table.header:
         raise PledgeFileError(path, "empty file (no header row)")
     return table
+
+
+class _LinesRead:
+    """An iterator over lines that keeps those taken since ``taken`` was last cleared: the
+    physical lines of the CSV record being read."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self.lines, self.taken = lines, []
+
+    def __iter__(self) -> _LinesRead:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.taken.append(line)
+        return line
+
+
+def _unclosed_quote(taken: list[str], record: list[str], line: int, header_cells: int,
+                    delimiter: str) -> str | None:
+    """The reason for a record that a quote left open has joined with the lines after it, or
+    ``None``. ``taken``: the record's physical lines, the first numbered ``line``. A quoted
+    cell may hold line breaks (a description over several lines); it is taken for a quote
+    left open when the record does not have the header's cell count (or the quote is never
+    closed) and a line inside it reads as a whole row by itself (as many cells as the
+    header). Such a record is set aside whole, its lines named, not read as one pledge."""
+    if len(taken) < 2:
+        return None
+    try:
+        for _ in csv.reader(taken, delimiter=delimiter, strict=True):
+            pass
+        open_to_end = False
+    except csv.Error as err:
+        open_to_end = "end of data" in str(err)
+    if not open_to_end and len(record) == header_cells:
+        return None
+    rows_inside = [i for i, text in enumerate(taken[1:], 1)
+                   if len(next(csv.reader([text.rstrip("\r\n")], delimiter=delimiter), []))
+                   >= header_cells]
+    if not rows_inside:
+        return None
+    last = line + len(taken) - 1
+    closed = "is never closed" if open_to_end else f"is closed only in line {last}"
+    return (f"unclosed quote: a quote opened in line {line} {closed}, so lines {line}-{last} "
+            f"were read as one row (line {line + rows_inside[0]} reads as a row of its own); "
+            "close the quote and load the file again")
 
 
 def _add_row(table: _Table, path: Path, lim: Limits, rownum: int, cells: list[object],

@@ -284,3 +284,21 @@ def test_yaml_parameter_files_keep_iso2_codes_and_yes_no_still_work(tmp_path):
     checked = P.validate(**values)
     assert checked["country"] == "NOR" and checked["include_global"] is True
     assert load_yaml_text("a: true\nb: False\nc: off") == {"a": True, "b": False, "c": "off"}
+
+
+def test_annotated_element_types_are_checked():
+    """``list[int]`` took ``[1, x]`` unchecked: the element reached the notebook as text.
+    Each element is now converted like a parameter of its type, and a bad one is named."""
+    types = {"ids": "list[int]", "shares": "Dict[str, float]", "maybe": "Optional[list[int]]",
+             "plain": "list", "nested": "list[list[int]]"}
+    out = P.validate_declared({"ids": "[1, '2']", "shares": "{a: 1}", "maybe": "[3]",
+                               "plain": "[a, 1]", "nested": "[[1]]"}, types)
+    assert out == {"ids": [1, 2], "shares": {"a": 1.0}, "maybe": [3], "plain": ["a", 1],
+                   "nested": [[1]]}
+    assert isinstance(out["shares"]["a"], float)
+    with pytest.raises(P.ParameterError, match=r"^parameter 'ids\[1\]': 'x' is not a whole"):
+        P.validate_declared({"ids": "[1, x]"}, types)
+    with pytest.raises(P.ParameterError, match=r"'shares\[a\]': 'b' is not a number"):
+        P.validate_declared({"shares": "{a: b}"}, types)
+    with pytest.raises(P.ParameterError, match=r"'ids\[0\]': True"):
+        P.validate_declared({"ids": [True]}, types)

@@ -887,3 +887,34 @@ def test_neutralised_cells_read_back_as_their_text(tmp_path: Path) -> None:
         again = load_pledges(out).valid.iloc[0]
         assert (again["title"], again["pledger"]) == ("=HYPERLINK(1)", "+Org")
         assert again["notes"].startswith("-note")
+
+
+def test_a_quote_left_open_sets_its_lines_aside_with_their_numbers(tmp_path: Path) -> None:
+    """A cell opened with a quote that is never closed swallowed the rest of the file into
+    one pledge titled 'Schools online,Beta,USD 2 million,UGA Rural towers,...' and counted it
+    valid: three pledges became one. Closed a line later, it joined two. Such a record is now
+    set aside whole (its raw text kept), naming the lines; quoted cells over several lines
+    that keep the header's cell count are still read."""
+    head = "title,pledger,value_as_stated,target_countries_iso3\n"
+    fine = ('Fibre for all,Acme,USD 5 million,KEN\n'
+            'Multi,Eps,USD 1 million,"KEN,\nUGA"\n'
+            '"Desc, over\nthree, lines, of, text",Zeta,USD 1 million,KEN\n')
+    never = tmp_path / "never.csv"
+    never.write_text(head + fine + '"Schools online,Beta,USD 2 million,UGA\n'
+                     'Rural towers,Gamma,USD 3 million,RWA\nLast mile,Delta,USD 1 million,GHA\n')
+    r = load_pledges(never)
+    assert r.valid["title"].tolist() == ["Fibre for all", "Multi", "Desc, over three, lines, "
+                                         "of, text"]
+    (reasons,) = r.quarantine["reasons"].tolist()
+    assert reasons.startswith("unclosed quote: a quote opened in line 7 is never closed, so "
+                              "lines 7-9 were read as one row (line 8 reads as a row")
+    assert r.quarantine["source_row"].tolist() == [5]
+    assert "Last mile" in r.quarantine["raw"].iloc[0]
+    later = tmp_path / "later.csv"
+    later.write_text(head + '"Schools online,Beta,USD 2 million,UGA\n'
+                     'Rural towers,Gamma,USD 3 million,"RWA"\n' + fine)
+    r = load_pledges(later)
+    assert r.valid["title"].tolist()[0] == "Fibre for all" and len(r.valid) == 3
+    assert r.quarantine["reasons"].str.startswith(
+        "unclosed quote: a quote opened in line 2 is closed only in line 3").tolist() == [True]
+    assert r.reason_counts().to_dict() == {"unclosed quote": 1}

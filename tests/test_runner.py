@@ -1183,3 +1183,19 @@ def test_values_and_notebook_names_without_ascii_letters_get_a_hashed_label(tmp_
     stem = f"notebook-{hashlib.sha256('日本'.encode()).hexdigest()[:8]}"
     assert [s.name for s in planning.plan_render([str(nb), str(EMPTY)], {})] == [stem, "empty"]
     assert [s.name for s in planning.plan_batch(nb, "label", "KEN", None)] == [f"{stem}-KEN"]
+
+
+def test_over_refuses_an_empty_value_unless_written_quoted():
+    """``--over as_of=,2024-01-01`` rendered one report: the empty value was dropped without
+    a word. A stray comma is refused, naming the value; ``""`` is an empty value on purpose
+    (for ``as_of``: the run day)."""
+    for text, where in ((",2024-01-01", "value 1 of 2"), ("KEN,,UGA", "value 2 of 3"),
+                        ("KEN, ", "value 2 of 2")):
+        with pytest.raises(runner.UsageError, match=f"^--over as_of=: {where} is empty"):
+            planning.expand_values("as_of", text)
+    assert planning.expand_values("as_of", '"", 2024-01-01') == ["", "2024-01-01"]
+    assert planning.expand_values("label", 'a,"",b') == ["a", "", "b"]
+    specs = planning.plan_batch("country_profile", "as_of", '"",2024-01-01', {"country": "KEN"})
+    assert [s.name for s in specs] == ["country_profile-default", "country_profile-2024-01-01"]
+    assert "as_of" not in specs[0].parameters  # left to the run's day
+    assert specs[1].parameters["as_of"] == "2024-01-01"
