@@ -36,6 +36,36 @@ def _finish(fig: Figure, source: str, note: str | None = None) -> Figure:
     return fig
 
 
+def alt_text(fig: Figure) -> str:
+    """A figure's text alternative for the HTML page (read aloud by screen readers): its
+    title(s), what each axis shows and the legend's entries, from the figure itself, e.g.
+    ``"Chart: Internet use in Nigeria, 2000–2024. Year (x) against Individuals using the
+    Internet (% of population) (y). Lines and marks: Nigeria; observed; World (group)."``"""
+    parts: list[str] = []
+    suptitle = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    if suptitle:
+        parts.append(suptitle.strip())
+    for ax in fig.axes:
+        if not ax.get_visible() or ax.get_label() == "<colorbar>":
+            continue
+        title = " ".join(t for t in (ax.get_title(loc).strip()
+                                     for loc in ("left", "center", "right")) if t)
+        xlabel, ylabel = ax.get_xlabel().strip(), ax.get_ylabel().strip()
+        said = [title] if title else []
+        if xlabel and ylabel:
+            said.append(f"{xlabel} (x) against {ylabel} (y)")
+        elif xlabel or ylabel:
+            said.append(xlabel or ylabel)
+        legend = ax.get_legend()
+        if legend is not None:
+            names = [t.get_text().strip() for t in legend.get_texts() if t.get_text().strip()]
+            if names:
+                said.append("Lines and marks: " + "; ".join(names))
+        parts.extend(said)
+    text = ". ".join(p.rstrip(".") for p in parts if p)
+    return f"Chart: {text}." if text else "Chart without a title"
+
+
 def _text_on(fill: str) -> str:
     """Black or white, whichever reads better on ``fill`` (by relative luminance)."""
     r, g, b = mcolors.to_rgb(fill)
@@ -510,8 +540,8 @@ def country_trend(history: pd.DataFrame, country: str, projection: pd.DataFrame 
     if groups is not None and not groups.empty:
         for g in _order_groups(groups["group"]):
             s = groups[groups["group"].astype(str).eq(g)].sort_values("year")
-            ax.plot(s["year"], s["internet_pct"], color=style.group_color(g), lw=1.2, alpha=0.8,
-                    label=f"{g} (group)")
+            ax.plot(s["year"], s["internet_pct"], color=style.group_color(g), lw=1.4, alpha=0.85,
+                    ls=style.group_linestyle(g), label=f"{g} (group)")
     color = "#000000"
     ax.plot(h["year"], h["internet_pct"], color=color, lw=2.4, label=country)
     imputed = h["imputed"].astype(bool) if "imputed" in h else pd.Series(False, index=h.index)
@@ -521,6 +551,7 @@ def country_trend(history: pd.DataFrame, country: str, projection: pd.DataFrame 
         ax.scatter(h.loc[imputed, "year"], h.loc[imputed, "internet_pct"], facecolors="white",
                    edgecolors=color, s=18, zorder=3, label="imputed (no observation)")
     last_year = int(h["year"].max()) if len(h) else None
+    trend_to = ""
     if projection is not None and not projection.empty:
         _require(projection, ["year", "central", "low", "high"], "country_trend")
         p = projection.sort_values("year")
@@ -530,6 +561,7 @@ def country_trend(history: pd.DataFrame, country: str, projection: pd.DataFrame 
                         label=f"Extrapolation range{span}")
         ax.plot(p["year"], p["central"].clip(0, 100), color=color, lw=1.5, ls="--",
                 label=EXTRAPOLATION_LABEL)
+        trend_to = f", trend to {int(p['year'].max())}"
     if target_pct is not None:
         ax.axhline(target_pct, color=style.REFERENCE_COLOR, lw=1, ls=":",
                    label=f"Target: {style.fmt_pct(target_pct, 0)}")
@@ -538,7 +570,7 @@ def country_trend(history: pd.DataFrame, country: str, projection: pd.DataFrame 
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.set_xlabel("Year")
     ax.set_ylabel("Individuals using the Internet (% of population)")
-    span = f", {int(h['year'].min())}–{last_year}" if last_year else ""
+    span = f", {int(h['year'].min())}–{last_year}{trend_to}" if last_year else ""
     ax.set_title(title or f"Internet use in {country}{span}")
     ax.legend(loc="upper left", fontsize=8)
     return _finish(fig, source, note)

@@ -30,13 +30,19 @@ def groups(iso3: str, year: int) -> list[str]:
 def pledges_reaching(pledges: pd.DataFrame, iso3: str, year: int,
                      as_of: dt.date | None = None) -> pd.DataFrame:
     """The pledges that reach the economy, by name (``via = "country"``) or through a region or
-    group (``"region"``): every pledge column plus ``via`` and the reporting ``light`` as of
-    ``as_of`` (:func:`progress.traffic_lights`); by name first, then by value (largest first,
-    pledges without a value last)."""
+    group (``"region"``): every pledge column plus ``via``, the reporting ``light`` as of
+    ``as_of`` (:func:`progress.traffic_lights`) and ``value_kind``, what the value is in a few
+    words (``values.BASIS_LABELS``: "yearly, counted once" beside ZTE's USD 400 M a year; ``<NA>``
+    when no value is stated); by name first, then by value (largest first, pledges without a
+    value last)."""
+    from p2c_analysis.values import BASIS_LABELS
+
     targets = gaps.explode_targets(pledges, year=year)
     mine = targets.loc[targets["iso3"].eq(iso3), ["pledge_id", "via"]]
     lights = progress.traffic_lights(pledges, as_of=as_of)[["pledge_id", "light"]]
     out = pledges.merge(mine, on="pledge_id").merge(lights, on="pledge_id")
+    kind = out["value_basis"].map(BASIS_LABELS).astype("string")
+    out["value_kind"] = kind.where(out["estimated_value_usd"].notna())
     return out.sort_values(["via", "estimated_value_usd"], ascending=[True, False])
 
 

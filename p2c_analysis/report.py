@@ -477,13 +477,18 @@ def header(*args: Any, **kwargs: Any) -> Markdown:
 # --- figures ---------------------------------------------------------------------------------
 
 
-def show(fig) -> None:
+def show(fig, alt: str | None = None) -> None:
     """Display a figure in the notebook once, then close it (no duplicate display by the inline
-    backend, no figures piling up in memory)."""
+    backend, no figures piling up in memory). ``alt``: the image's text alternative in the HTML
+    page; ``None`` = made from the figure's titles, axis labels and legend
+    (:func:`plots.alt_text`)."""
     import matplotlib.pyplot as plt
     from IPython.display import display
 
-    display(fig)
+    from p2c_analysis.plots import alt_text
+
+    text = alt if alt is not None else alt_text(fig)
+    display(fig, metadata={"image/png": {"alt": text}})
     plt.close(fig)
 
 

@@ -122,6 +122,16 @@ SOURCES: dict[str, str] = {
 }
 
 
+def group_linestyle(label: str) -> str:
+    """Line style of a group in a figure that mixes kinds of groups (a country profile): solid
+    for World and LDC/LLDC/SIDS, dash-dot for the ITU-D regions, dotted for the income groups,
+    so that two groups of similar colour (LDC's red and Asia & Pacific's pink, SIDS's blue and
+    the Americas' light blue) stay apart; dashed is kept for extrapolations."""
+    if label in REGION_COLORS:
+        return "-."
+    return ":" if label in INCOME_COLORS else "-"
+
+
 def group_color(label: str) -> str:
     """Fixed colour of a group label; :data:`OTHER_COLOR` for labels without one."""
     return GROUP_COLORS.get(label, OTHER_COLOR)

@@ -231,3 +231,40 @@ def test_mobilisation_legend_and_note_overlap_nothing_on_the_bundled_totals():
                                            central_window=2),
         band_label="pace of the last 1, 2 or 3 years")
     _assert_nothing_overlaps(fig)
+
+
+def test_alt_text_says_what_the_chart_shows():
+    """Every image in the pages had nbconvert's "No description has been provided for this
+    image": the text alternative now comes from the figure's own title, axes and legend."""
+    fig, ax = plt.subplots()
+    ax.plot([2000, 2010], [1, 2], label="Kenya")
+    ax.plot([2000, 2010], [2, 3], label="LDC (group)")
+    ax.set_title("Internet use in Kenya", loc="left")
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Share (%)")
+    ax.legend()
+    assert plots.alt_text(fig) == ("Chart: Internet use in Kenya. Year (x) against Share (%) "
+                                   "(y). Lines and marks: Kenya; LDC (group).")
+    bare, _ = plt.subplots()
+    assert plots.alt_text(bare) == "Chart without a title"
+
+
+def test_profile_groups_of_similar_colour_differ_in_line_style():
+    """In a profile, LDC's red and Asia & Pacific's pink (SIDS's blue and the Americas' light
+    blue) read as one colour; the group kinds now differ in line style, and the title says
+    that the axis runs on to the trend's end."""
+    years = list(range(2010, 2025))
+    groups = pd.DataFrame([(g, y, 10.0 + k * 5 + (y - 2010)) for k, g in enumerate(
+        ["LDC", "Asia & Pacific", "Lower middle income"]) for y in years],
+        columns=["group", "year", "internet_pct"])
+    history = pd.DataFrame({"year": years, "internet_pct": [5.0 + y - 2010 for y in years]})
+    band = pd.DataFrame({"year": [2024, 2030], "central": [19.0, 25.0], "low": [18.0, 20.0],
+                         "high": [20.0, 30.0]})
+    fig = plots.country_trend(history, "Bangladesh", band, groups=groups)
+    styles = {line.get_label(): line.get_linestyle() for line in fig.axes[0].get_lines()}
+    assert styles["LDC (group)"] == "-" and styles["Asia & Pacific (group)"] == "-."
+    assert styles["Lower middle income (group)"] == ":"
+    assert fig.axes[0].get_title(loc="left") + fig.axes[0].get_title() == \
+        "Internet use in Bangladesh, 2010–2024, trend to 2030"
+    fig2 = plots.country_trend(history, "Bangladesh")
+    assert "trend" not in fig2.axes[0].get_title(loc="left") + fig2.axes[0].get_title()

@@ -83,3 +83,21 @@ def test_every_sids_gets_a_profile_even_without_connectivity_data(tmp_path):
         assert headline["Internet use"] == headline["People offline"] == "n/a"
         coverage = (run_dir / e["folder"] / "country_coverage.csv").read_text().splitlines()
         assert coverage[1].startswith(f"{iso3},")  # its own row first, not World's
+
+
+def test_a_value_says_what_it_is_beside_its_amount() -> None:
+    """A profile's pledge table showed ZTE's USD 400 M (a yearly amount, and money counted with
+    its original pledge) like a whole new amount: each value now says what it is."""
+    rec = record.public_record("2026-12-31")
+    reaching = profiles.pledges_reaching(rec.pledges, "NER", 2024, rec.as_of)
+    zte = reaching[reaching["pledger"].eq("ZTE Corporation")
+                   & reaching["estimated_value_usd"].notna()]
+    assert zte["estimated_value_usd"].tolist() == [400e6]
+    assert zte["value_kind"].tolist() == ["re-announced"]
+    no_value = reaching[reaching["estimated_value_usd"].isna()]
+    assert len(no_value) > 0 and no_value["value_kind"].isna().all()
+    valued = reaching[reaching["estimated_value_usd"].notna()]
+    assert len(valued["value_kind"].unique()) > 1
+    assert valued["value_kind"].isin(
+        ["whole amount", "yearly × years", "yearly, counted once", "at least", "up to",
+         "in kind", "top-up", "re-announced"]).all()

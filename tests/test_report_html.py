@@ -40,6 +40,11 @@ def test_pledge_text_is_escaped_in_rendered_html(tmp_path):
     assert "<script>alert(1)" not in html
     assert not re.search(r"<img[^>]*onerror", html)
     assert not re.search(r"<script\b", html, re.I), "the report HTML carries no script at all"
+    # each chart says what it shows to a screen reader (it said "No description has been
+    # provided for this image"), from the figure's own title, axes and legend
+    alts = re.findall(r'<img[^>]*\balt="([^"]*)"', html)
+    assert len(alts) >= 2 and all(a.startswith("Chart: ") for a in alts), alts
+    assert len(set(alts)) == len(alts)
 
     # the traffic-light table written beside it neutralises the formula cell
     with open(folder / "traffic_lights.csv", encoding="utf-8", newline="") as f:
