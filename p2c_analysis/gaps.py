@@ -95,7 +95,12 @@ Metrics (:func:`coverage_by_country`, :func:`coverage_by_group`)
   to its members except those with no one offline (their USD is the pseudo-row
   :data:`NO_ONE_OFFLINE_LABEL`).
 - ``usd_per_offline``: ``allocated_usd / offline`` (USD per offline person);
-  ``pledges_per_10m_offline``: ``pledges_targeting / offline * 1e7``. NaN when offline is 0/NaN.
+  ``pledges_per_10m_offline``: ``pledges_targeting / offline * 1e7`` for a country; for a
+  group, ``pledges_reaching_offline / offline * 1e7``, where ``pledges_reaching_offline``
+  counts the pledges reaching a member with someone offline (or no offline figure): a pledge
+  that reaches only members with no one offline (Mobily's, Saudi Arabia's) is counted in
+  ``pledges_targeting`` but not per offline person, as its USD is not. NaN when offline is
+  0/NaN.
 - ``usd_share``: unit's ``allocated_usd`` ÷ USD allocated to countries, i.e. summed over every
   country row (the ``country_table`` countries plus targeted ISO3 absent from it) except the
   economies with no one offline; the pseudo-rows (unallocated global pledges when
@@ -607,9 +612,11 @@ def _ratios(df: pd.DataFrame, world_offline: float, total_usd: float,
             total_units: float) -> pd.DataFrame:
     off = df["offline"].astype(float)
     off_pos = off.where(off > 0)
+    counted = df["pledges_reaching_offline"] if "pledges_reaching_offline" in df else \
+        df["pledges_targeting"]  # a group's pledges reaching only no one offline: not counted
     with np.errstate(invalid="ignore", divide="ignore"):
         df["usd_per_offline"] = df["allocated_usd"] / off_pos
-        df["pledges_per_10m_offline"] = df["pledges_targeting"] / off_pos * 1e7
+        df["pledges_per_10m_offline"] = counted / off_pos * 1e7
         df["offline_share"] = off / world_offline if world_offline > 0 else np.nan
         df["usd_share"] = df["allocated_usd"] / total_usd if total_usd > 0 else np.nan
         df["unit_share"] = df["pledge_units"] / total_units if total_units > 0 else np.nan
@@ -745,7 +752,8 @@ def _coverage_group_from(a: _Allocation, ct: pd.DataFrame,
     has_val = ~np.isnan(a.value)
     zero = _no_one_offline_mask(ct, t)
     kept = ~zero  # members whose USD and units count (someone offline, or no figure)
-    touch = _touched_matrix(a, np.vstack([m, zero[None, :]]))
+    ng = len(groups)
+    touch = _touched_matrix(a, np.vstack([m, zero[None, :], m & kept[None, :]]))
     rows = []
     for i, label in enumerate(groups):  # loop over groups (a handful), not pledges
         mrow = m[i]
@@ -760,20 +768,22 @@ def _coverage_group_from(a: _Allocation, ct: pd.DataFrame,
             "offline": float(np.nansum(moff)) if np.isfinite(moff).any() else np.nan,
             "pledges_targeting": int(touched.sum()),
             "pledges_with_value": int((touched & has_val).sum()),
+            "pledges_reaching_offline": int(touch[ng + 1 + i].sum()),
             "pledge_units": float(sums["pledge_units"][mrow & kept].sum()),
             "allocated_usd": float(sums["allocated_usd"][mrow & kept].sum()),
         })
     df = pd.DataFrame(rows)
     if df.empty:
         df = pd.DataFrame(columns=["group", "n_countries", "n_with_offline", "population",
-                                   "offline", *_COUNT_COLS, "pledge_units", "allocated_usd"])
+                                   "offline", *_COUNT_COLS, "pledges_reaching_offline",
+                                   "pledge_units", "allocated_usd"])
     df["group"] = df["group"].astype("str")
     off_with = pd.Series(off[: t.n_table]).fillna(0.0)
     world_off = float(off_with.sum())
     df = _ratios(df, world_off, float(sums["allocated_usd"][kept].sum()),
                  float(sums["pledge_units"][kept].sum()))
     prow = []
-    zt = touch[-1]
+    zt = touch[ng]
     if zt.any():  # the money kept out: to economies with no one offline
         nz = int(zero.sum())
         prow.append({
@@ -785,9 +795,10 @@ def _coverage_group_from(a: _Allocation, ct: pd.DataFrame,
         })
     prow += [{"group": label, "n_countries": 0, "n_with_offline": 0, **_pseudo_row(a, mask)}
              for _, label, mask in _pseudo_rows(a)]
-    if prow:
-        df = pd.concat([df, pd.DataFrame(prow)], ignore_index=True)
-    for col in (*_COUNT_COLS, "n_countries", "n_with_offline"):
+    if prow:  # no pledge in them reaches anyone offline: none counts per offline person
+        df = pd.concat([df, pd.DataFrame(prow).assign(pledges_reaching_offline=0)],
+                       ignore_index=True)
+    for col in (*_COUNT_COLS, "pledges_reaching_offline", "n_countries", "n_with_offline"):
         df[col] = df[col].round().astype("int64")
     return df
 
@@ -801,7 +812,8 @@ def coverage_by_group(pledges: pd.DataFrame, groups: Groups | None = None,
 
     ``groups``: group labels (default ``STANDARD_GROUPS``; membership as of ``year``)
     or a dict ``{label: [iso3, ...]}``. Columns ``group, n_countries, n_with_offline,
-    population, offline, pledges_targeting, pledges_with_value, pledge_units, allocated_usd,
+    population, offline, pledges_targeting, pledges_with_value, pledges_reaching_offline,
+    pledge_units, allocated_usd,
     usd_per_offline, pledges_per_10m_offline, offline_share, usd_share, unit_share,
     attention_ratio_usd, attention_ratio_count`` (see the module docstring). Then the
     pseudo-rows: ``group = NO_ONE_OFFLINE_LABEL``, the USD and pledges reaching economies with

@@ -219,6 +219,23 @@ def fmt_people(x: object, digits: int = 3, trim: bool = False) -> str:
     return fmt_scaled(x, digits=digits, trim=trim)
 
 
+def people_change(before: object, after: object, digits: int = 3) -> dict[str, str]:
+    """Two counts of people and the change between them as a sentence states them:
+    ``{"before": "4.47 bn", "after": "2.33 bn", "change": "a fall of 2.14 bn"}``. The change
+    is taken between the two *rounded* values (``digits`` significant, as shown), so the three
+    figures agree for a reader (from the unrounded 4.4749 and 2.3251 bn it would read "a fall
+    of 2.15 bn"); ``"no change at this precision"`` when both round alike; ``"n/a"`` for the
+    change when either is missing."""
+    shown = {"before": fmt_people(before, digits), "after": fmt_people(after, digits)}
+    if NA_TEXT in shown.values():
+        return {**shown, "change": NA_TEXT}
+    a, b = (_round_sig(float(v), digits) for v in (before, after))  # type: ignore[arg-type]
+    if a == b:
+        return {**shown, "change": "no change at this precision"}
+    word = "a fall" if b < a else "a rise"
+    return {**shown, "change": f"{word} of {fmt_people(abs(b - a), digits)}"}
+
+
 def fmt_usd(x: object, digits: int = 3, trim: bool = False) -> str:
     """US dollars, short: ``3e9 -> "USD 3.00 bn"``, ``2.5e7 -> "USD 25.0 M"``.
     Missing -> ``"n/a"`` (a pledge without a stated value is not "USD 0")."""

@@ -724,3 +724,25 @@ def test_no_one_offline_table_lists_the_money_kept_out():
     # the group table of the small case without a zero has no such row
     g = gaps.coverage_by_group(_pledges(), ["R1"], _ct(), **KW)
     assert gaps.NO_ONE_OFFLINE_LABEL not in set(g["group"])
+
+
+def test_pledges_per_offline_person_leave_out_pledges_reaching_no_one_offline():
+    """A group's pledges per 10 M offline counted Mobily's pledge to Saudi Arabia (no one
+    offline) for the Arab States, though its USD was kept out of their ratios."""
+    g = gaps.coverage_by_group(_zpledges(), ["World", "R1", "R2"], _zct(), method="offline",
+                               **ZKW).set_index("group")
+    # R1 = AAA (60 offline) and ZZZ (0): q1 reaches ZZZ only; q2 and q3 reach AAA
+    assert g.at["R1", "pledges_targeting"] == 3
+    assert g.at["R1", "pledges_reaching_offline"] == 2
+    assert g.at["R1", "pledges_per_10m_offline"] == pytest.approx(2 / 60 * 1e7)
+    assert g.at[gaps.NO_ONE_OFFLINE_LABEL, "pledges_reaching_offline"] == 0
+    assert np.isnan(g.at[gaps.NO_ONE_OFFLINE_LABEL, "pledges_per_10m_offline"])
+    assert g["pledges_reaching_offline"].dtype == "int64"
+    # the real record: the Arab States count fewer pledges per offline person than they reach
+    from p2c_analysis import record
+
+    known = record.public_record("2026-12-31").pledges  # with the additions (Mobily's)
+    cg = gaps.coverage_by_group(known, ["Arab States", "LDC"], year=2024).set_index("group")
+    assert cg.at["Arab States", "pledges_reaching_offline"] < \
+        cg.at["Arab States", "pledges_targeting"]
+    assert cg.at["LDC", "pledges_reaching_offline"] == cg.at["LDC", "pledges_targeting"]

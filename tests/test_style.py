@@ -155,3 +155,14 @@ def test_small_percentages_are_not_shown_as_none_nor_as_minus_zero() -> None:
 
     assert report._fmt_cell(-0.04, None, 1) == "0.0"
     assert report._fmt_cell(-0.4, None, 1) == "-0.4"
+
+
+def test_a_change_between_rounded_counts_adds_up_for_the_reader():
+    """connectivity_gap read "from 4.47 bn to 2.33 bn (a fall of 2.15 bn)": the change came
+    from the unrounded values. It is now the change between the figures shown."""
+    assert style.people_change(4.4749e9, 2.3251e9) == {
+        "before": "4.47 bn", "after": "2.33 bn", "change": "a fall of 2.14 bn"}
+    assert style.people_change(987.4e6, 1.2345e9)["change"] == "a rise of 243 M"  # 1.23 bn - 987 M
+    assert style.people_change(2.3251e9, 2.3262e9)["change"] == "no change at this precision"
+    assert style.people_change(float("nan"), 1e9) == {
+        "before": "n/a", "after": "1.00 bn", "change": "n/a"}
