@@ -463,7 +463,9 @@ def mobilisation_trajectory(milestones: pd.DataFrame, goal: dict | None = None,
     in the legend as an extrapolation, not a forecast.
 
     ``milestones``: ``milestones.load_milestones()`` or ``trajectory.mobilisation()``
-    (``date``, ``value`` column in USD, ``is_third_party``; NaN values are skipped).
+    (``date``, ``value`` column in USD, ``is_third_party``; NaN values are skipped). With
+    ``date_as_stated``, a total stated for a month or a year (``"2023-09"``) is drawn at the
+    middle of that period with a bar spanning it, not on its first day.
     ``goal``: ``milestones.goal()`` (``value_usd``, ``year``). ``extrapolation``: ``date``,
     ``central``, ``low``, ``high`` (USD), e.g. ``trajectory.extrapolation_from_pace``;
     ``band_label`` says what the band spans (e.g. "pace over the last 1-3 years").
@@ -473,6 +475,17 @@ def mobilisation_trajectory(milestones: pd.DataFrame, goal: dict | None = None,
     m = milestones[milestones[value].notna()].sort_values("date")
     fig, ax = plt.subplots(figsize=style.FIGSIZE)
     third = m["is_third_party"].astype(bool) if "is_third_party" in m else pd.Series(False, m.index)
+    start = pd.to_datetime(m["date"]).astype("datetime64[ns]")
+    m = m.assign(date=start)
+    if "date_as_stated" in m:
+        from p2c_analysis.record import stated_period_end
+
+        end = stated_period_end(m["date_as_stated"]).fillna(start)
+        wide = end > start
+        m = m.assign(date=start + (end - start) / 2)  # the middle of a month or a year
+        if wide.any():
+            ax.hlines(m.loc[wide, value], start[wide], end[wide], color=style.CATEGORICAL[0],
+                      lw=4, alpha=0.3, zorder=2, label="Total stated for a month or a year: its span")
     ax.plot(m.loc[~third, "date"], m.loc[~third, value], color=style.CATEGORICAL[0], lw=1.5,
             zorder=3)
     ax.scatter(m.loc[~third, "date"], m.loc[~third, value], color=style.CATEGORICAL[0], s=30,

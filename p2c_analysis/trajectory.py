@@ -103,10 +103,14 @@ def _published(milestones: pd.DataFrame | None, include_third_party: bool) -> pd
 def mobilisation(milestones: pd.DataFrame | None = None,
                  include_third_party: bool = False) -> pd.DataFrame:
     """Cumulative published totals over time: ``date, decimal_year, total_pledges,
-    total_value_usd, is_third_party`` sorted by date (NaN = not published at that date).
-    Default: ``milestones.load_milestones()`` without third-party figures."""
+    total_value_usd, is_third_party`` sorted by date (NaN = not published at that date), and
+    ``date_as_stated`` when the milestones have it (``"2023-09"``: ``date`` is the first day of
+    a period stated as a month or a year). Default: ``milestones.load_milestones()`` without
+    third-party figures."""
     m = _published(milestones, include_third_party)
-    return m[["date", "decimal_year", "total_pledges", "total_value_usd", "is_third_party"]]
+    stated = ["date_as_stated"] if "date_as_stated" in m.columns else []
+    return m[["date", "decimal_year", "total_pledges", "total_value_usd", "is_third_party",
+              *stated]]
 
 
 def _goal(goal: dict | None) -> tuple[float, int]:

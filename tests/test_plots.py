@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import pytest
@@ -268,3 +269,26 @@ def test_profile_groups_of_similar_colour_differ_in_line_style():
         "Internet use in Bangladesh, 2010–2024, trend to 2030"
     fig2 = plots.country_trend(history, "Bangladesh")
     assert "trend" not in fig2.axes[0].get_title(loc="left") + fig2.axes[0].get_title()
+
+
+def test_a_total_stated_for_a_month_is_drawn_across_it():
+    """A total published for "2023-09" was drawn on 1 September, as if stated for that day,
+    beside one stated for 17 September: it is now at the middle of the month, with a bar
+    spanning the month; a day's total stays on its day."""
+    m = pd.DataFrame({"date": pd.to_datetime(["2023-09-01", "2023-09-17", "2024-01-01"]),
+                      "date_as_stated": ["2023-09", "2023-09-17", "2024"],
+                      "total_value_usd": [30e9, 32e9, 37e9], "is_third_party": [False] * 3})
+    fig = plots.mobilisation_trajectory(m)
+    ax = fig.axes[0]
+    (points,) = [c for c in ax.collections if c.get_label().startswith("Total published")]
+    days = [mdates.num2date(x).date().isoformat() for x, _ in points.get_offsets()]
+    assert days == ["2023-09-15", "2023-09-17", "2024-07-01"]  # noon of the middle day
+    (spans,) = [c for c in ax.collections if c.get_label().startswith("Total stated for")]
+    segments = [[mdates.num2date(x).date().isoformat() for x, _ in seg]
+                for seg in spans.get_segments()]
+    assert segments == [["2023-09-01", "2023-09-30"], ["2024-01-01", "2024-12-31"]]
+    # without the stated text, dates are drawn as given
+    fig2 = plots.mobilisation_trajectory(m.drop(columns="date_as_stated"))
+    (points2,) = [c for c in fig2.axes[0].collections
+                  if c.get_label().startswith("Total published")]
+    assert [mdates.num2date(x).day for x, _ in points2.get_offsets()] == [1, 17, 1]
