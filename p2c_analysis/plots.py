@@ -485,7 +485,8 @@ def mobilisation_trajectory(milestones: pd.DataFrame, goal: dict | None = None,
         m = m.assign(date=start + (end - start) / 2)  # the middle of a month or a year
         if wide.any():
             ax.hlines(m.loc[wide, value], start[wide], end[wide], color=style.CATEGORICAL[0],
-                      lw=4, alpha=0.3, zorder=2, label="Total stated for a month or a year: its span")
+                      lw=4, alpha=0.3, zorder=2,
+                      label="Total stated for a month or a year: its span")
     ax.plot(m.loc[~third, "date"], m.loc[~third, value], color=style.CATEGORICAL[0], lw=1.5,
             zorder=3)
     ax.scatter(m.loc[~third, "date"], m.loc[~third, value], color=style.CATEGORICAL[0], s=30,

@@ -54,3 +54,20 @@ def test_data_dictionary_rows():
     rows = pd.DataFrame(metrics.data_dictionary({"t": ["offline", "nobody_knows"]}))
     assert rows["unit"].tolist() == ["persons", "undocumented"]
     assert rows["label"].tolist() == ["People offline", "Nobody knows"]
+
+
+def test_the_count_attention_ratio_is_defined_as_computed():
+    """The pages defined the count ratio as "share of pledges ÷ share of offline people", but
+    each pledge is one unit split over its countries like its USD (LDC: 12 of 24 pledges is
+    50%, against 35.5% of offline people, yet the ratio is 1.07). Labels and page text now say
+    pledge units."""
+    import json
+
+    from p2c_analysis import paths
+
+    assert "pledge units" in metrics.label("attention_ratio_count")
+    for nb in sorted(paths.NOTEBOOKS.glob("*.ipynb")):
+        text = " ".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"])
+        text = " ".join(text.replace('"\n', " ").split())
+        assert "share of pledges ÷" not in text and "(or of pledges)" not in text, nb.name
+        assert "count attention ratio" not in text, nb.name

@@ -101,3 +101,20 @@ def test_a_value_says_what_it_is_beside_its_amount() -> None:
     assert valued["value_kind"].isin(
         ["whole amount", "yearly × years", "yearly, counted once", "at least", "up to",
          "in kind", "top-up", "re-announced"]).all()
+
+
+def test_an_economy_with_no_one_offline_reads_as_such(tmp_path):
+    """Saudi Arabia's profile read "receives n/a per offline person; its USD attention ratio
+    is n/a" and "at that pace it would reach 100.0% in 2030, leaving about 0 people offline"."""
+    from rendering import render_one
+
+    folder = render_one("country_profile", {"country": "SAU", "as_of": "2026-12-31"},
+                        tmp_path / "runs")
+    text = re.sub(r"<[^>]+>", " ", html.unescape(
+        (folder / "country_profile.html").read_text(encoding="utf-8")))
+    text = " ".join(text.split())
+    assert "No one in Saudi Arabia is offline, so pledged USD per offline person and the " \
+           "attention ratio are not defined for it. The USD 1.72 bn allocated" in text
+    assert "receives n/a" not in text and "ratio is n/a" not in text
+    assert "No one is offline: there is no gap for a trend to close." in text
+    assert "leaving about 0 people" not in text
