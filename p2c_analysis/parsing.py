@@ -56,6 +56,7 @@ import functools
 import math
 import numbers
 import re
+import unicodedata
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -106,6 +107,19 @@ def is_not_stated(value: object) -> bool:
         return False
 
 
+#: The error values a spreadsheet shows for a formula that failed (Excel, LibreOffice, Google
+#: Sheets): in a cell they are no value (``#DIV/0!`` read as an amount was 0, "not stated").
+SPREADSHEET_ERRORS = frozenset(
+    {"#div/0!", "#n/a", "#value!", "#ref!", "#name?", "#num!", "#null!", "#spill!", "#calc!",
+     "#getting_data", "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!", "#error!",
+     "err:502", "err:504", "err:508", "err:511", "err:522", "err:523"})
+
+
+def is_spreadsheet_error(value: object) -> bool:
+    """Whether ``value`` is a spreadsheet's error value (:data:`SPREADSHEET_ERRORS`)."""
+    return isinstance(value, str) and value.strip().lower() in SPREADSHEET_ERRORS
+
+
 def clean_text(value: object) -> str | None:
     """Stripped text with internal runs of whitespace collapsed; ``None`` when missing."""
     if is_not_stated(value):
@@ -127,7 +141,13 @@ SCALES: dict[str, float] = {
     "thousands": 1e3, "millones": 1e6, "millón": 1e6, "millon": 1e6, "millionen": 1e6,
     "milhões": 1e6, "milhoes": 1e6, "milhão": 1e6, "milhao": 1e6, "milliard": 1e9,
     "milliards": 1e9, "milliarde": 1e9, "milliarden": 1e9, "md": 1e9, "mds": 1e9,
+    # abbreviations with one meaning: "trn", "INR 5 Cr", "5 lac", "Tsd." (German thousand),
+    # "Mia." (Swiss-German and French Milliarde/milliard)
+    "trn": 1e12, "cr": 1e7, "crs": 1e7, "lac": 1e5, "lacs": 1e5, "tsd": 1e3, "mia": 1e9,
 }
+#: Scale words written in German: with them a separator before three digits may be either
+#: convention ("1.500 Mio." is 1,500 million in German, 1.5 million in English).
+GERMAN_SCALES = frozenset({"mio", "mrd", "tsd", "mia", "millionen", "milliarde", "milliarden"})
 #: How a word right after an amount starts when it is meant as a scale: one that is not in
 #: :data:`SCALES` sets the row aside ("EUR 10 mil" is not EUR 10).
 SCALE_LIKE = re.compile(r"(?:mil|bil|tril|mill|bill|trill)", re.IGNORECASE)
@@ -156,7 +176,7 @@ _CURRENCY_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     for token, code in {**CURRENCY_TOKENS, **dict.fromkeys(AMBIGUOUS_CURRENCY, "?")}.items()
 )
 
-_NUM = r"(?:\d+(?:[.,]\d+)*|\.\d+)"  # ".5 billion" too
+_NUM = r"(?:\d+(?:[.,]\d+)*|(?<![^\W\d_])\.\d+)"  # ".5 billion" too, not "Rs.5"
 _SCALE = "(?:" + "|".join(sorted(SCALES, key=len, reverse=True)) + ")"  # longest first
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -313,7 +333,7 @@ def _currency_in(text: str) -> tuple[str | None, str | None]:
 
 _AMOUNT_RE = re.compile(
     rf"(?P<sign>-\s*)?(?P<num>{_NUM})(?:\s*(?:-|–|to)\s*(?P<hi>{_NUM}))?"
-    rf"(?:\s*(?P<scale>{_SCALE})(?![a-z]))?",
+    rf"(?:(?:\s*|-)(?P<scale>{_SCALE})(?![a-z]))?",
     re.IGNORECASE,
 )
 
@@ -363,8 +383,8 @@ _BARE_AMOUNT_WORDS = frozenset(
 def _no_stray_word(main: str, match: re.Match, text: str) -> None:
     """Raise :class:`ParseError` when a word next to the amount ``match`` of ``main`` (a value
     text naming no currency) is none of :data:`_BARE_AMOUNT_WORDS`."""
-    before = re.search(r"([A-Za-z]+)[\s-]*$", main[: match.start()])
-    after = re.match(r"\s*([A-Za-z]+)", main[match.end():])
+    before = re.search(r"([^\W\d_]+)\.?[\s-]*$", main[: match.start()])
+    after = re.match(r"\s*([^\W\d_]+)", main[match.end():])
     for m in (before, after):
         if m and m.group(1).lower() not in _BARE_AMOUNT_WORDS:
             raise ParseError("unparseable value", text, f"{m.group(1)!r} next to the amount is "
@@ -379,6 +399,73 @@ def _no_scale_like_word(main: str, match: re.Match, text: str) -> None:
     if after and SCALE_LIKE.match(after.group(1)) and after.group(1).lower() not in SCALES:
         raise ParseError("unparseable value", text, f"{after.group(1)!r} after the amount is no "
                          "known scale: write e.g. 5 million")
+
+
+#: Short words that may follow an amount without a scale ("USD 300 per household", "5 USD",
+#: "EUR 2 a year"); any other short word or abbreviation there ("USD 5 Cr", "USD 3 bi",
+#: "EUR 5 Bio.", "USD 2 G") or a word in another script ("5 млн USD") may be a scale the parser
+#: does not know, so the value is refused rather than read a million times too small.
+_WORDS_AFTER_A_BARE_NUMBER = _BARE_AMOUNT_WORDS | frozenset(
+    {"with", "plus", "net", "pa", "p", "yr", "yrs", "year", "years", "month", "months", "usd",
+     "us", "dollar", "dollars", "euro", "euros", "cash", "more", "less", "up", "at", "as",
+     "on", "new", "via", "so", "far", "has", "have", "was", "is", "are", "will", "be"})
+#: Characters that are a fraction of a number: "USD 1½ million" is not USD 1 million.
+_FRACTIONS = "¼½¾⅐⅑⅒⅓⅔⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"
+
+
+def _no_unknown_word_after(main: str, match: re.Match, text: str) -> None:
+    """Raise :class:`ParseError` when an amount without a scale is followed by a fraction
+    sign (``1½``) or by a short word or abbreviation that is neither a currency nor one of
+    :data:`_WORDS_AFTER_A_BARE_NUMBER` (``USD 5 Cr``, ``EUR 5 Bio.``, ``5 млн``)."""
+    tail = main[match.end():]
+    if re.match(rf"\s*[{_FRACTIONS}]", tail):
+        raise ParseError("unparseable value", text, "a fraction sign in the amount: write "
+                         "e.g. 1.5 million")
+    if match.group("scale"):
+        return
+    after = re.match(r"[\s-]*([^\W\d_]+)", tail)
+    if after is None:
+        return
+    word = after.group(1)
+    known = word.lower() in _WORDS_AFTER_A_BARE_NUMBER or word.lower() in CURRENCY_TOKENS \
+        or re.fullmatch(r"[A-Z]{3}", word)
+    if not known and (len(word) <= 4 or not word.isascii()):
+        raise ParseError("unparseable value", text, f"{word!r} after the amount is no known "
+                         "scale or currency: write e.g. USD 5 million")
+
+
+#: Currency signs (Unicode category Sc) the parser reads; another one ("GH₵", "฿", "৳") is a
+#: currency it does not know.
+_KNOWN_SIGNS = frozenset(c for token in (*CURRENCY_TOKENS, *AMBIGUOUS_CURRENCY) for c in token
+                         if unicodedata.category(c) == "Sc")
+
+
+def _no_unknown_currency(main: str, text: str) -> None:
+    """Raise :class:`ParseError` (``unknown currency``) for a currency sign the parser does not
+    know (``฿ 500m``, ``GH₵ 50m``), or a known sign with letters before it that make another
+    currency (``E£`` is the Egyptian pound, not sterling; ``Mex$``): such amounts were read
+    as US dollars or pounds."""
+    for m in re.finditer(r"([^\W\d_]*)(\S)", main):
+        sign = m.group(2)
+        if unicodedata.category(sign) != "Sc":
+            continue
+        token = (m.group(1) + sign).lower()
+        if sign not in _KNOWN_SIGNS or (m.group(1) and token not in CURRENCY_TOKENS
+                                         and token not in AMBIGUOUS_CURRENCY):
+            shown = m.group(1) + sign
+            raise ParseError("unknown currency", text, f"{shown!r} is no currency the parser "
+                             "knows: write its three-letter ISO code instead")
+
+
+def _no_german_ambiguity(match: re.Match, text: str) -> None:
+    """Raise :class:`ParseError` (``ambiguous value``) for a German scale word after a number
+    with a separator before three digits: ``1.500 Mio.`` is 1,500 million in German and 1.5
+    million in English (``1,5 Mio.`` is not ambiguous)."""
+    scale = (match.group("scale") or "").lower()
+    num = match.group("num")
+    if scale in GERMAN_SCALES and re.search(r"[.,]\d{3}(?!\d)", num):
+        raise ParseError("ambiguous value", text, f"{num!r} before {match.group('scale')!r} "
+                         "may be a decimal or thousands: write e.g. 1500 Mio. or 1,5 Mio.")
 
 
 #: Words in a parenthetical USD figure that make it a part of the amount, not the amount.
@@ -408,6 +495,8 @@ def parse_money(value: object) -> Money | None:
             raise ParseError("negative value", value)
         return Money(float(value), None)
     text = clean_text(value) or ""
+    if is_spreadsheet_error(text):
+        raise ParseError("spreadsheet error", text, "a formula's error, not a value")
     if _PLAIN_NUMBER.fullmatch(text):  # "1.705E+08" from a spreadsheet
         if float(text) < 0:
             raise ParseError("negative value", text)
@@ -446,10 +535,13 @@ def parse_money(value: object) -> Money | None:
         amount = -abs(amount)
     if amount < 0 or (usd_stated is not None and usd_stated < 0):
         raise ParseError("negative value", text)
+    _no_unknown_currency(main, text)
     currency, _token = _currency_in(main)
     if currency is None:
         _no_stray_word(main, match, text)
     _no_scale_like_word(main, match, text)
+    _no_unknown_word_after(main, match, text)
+    _no_german_ambiguity(match, text)
     if re.match(r"\s*(?:%|per\s?cent\b)", main[match.end():], re.IGNORECASE):
         raise ParseError("unparseable value", text, "a percentage is not an amount of money")
     if not match.group("scale") and re.fullmatch(r"\d{1,3}\.\d{3}", match.group("num")):

@@ -377,7 +377,7 @@ def _sniff_delimiter(first: str) -> str:
     counts = {}
     for d in DELIMITERS:
         try:
-            row = next(csv.reader([first], delimiter=d))
+            row = next(csv.reader([first], delimiter=d, skipinitialspace=True))
             counts[d] = len(row) - 1
         except (csv.Error, StopIteration):
             counts[d] = 0
@@ -408,7 +408,9 @@ def _read_csv(path: Path, data: bytes, lim: Limits) -> _Table:
     table = _Table([], [], "csv", encoding=dec.encoding, delimiter=delimiter,
                    fallback_encoding=dec.fallback if dec.mixed else None)
     read = _LinesRead(itertools.chain([first], lines))
-    reader = csv.reader(read, delimiter=delimiter)
+    # a space after the delimiter ('"a", "b"', common in hand-written files) does not keep a
+    # quoted cell from being read as one: without this, '"USD 1,500,000"' split in two
+    reader = csv.reader(read, delimiter=delimiter, skipinitialspace=True)
     rownum, line = 0, 2 if sep else 1  # rows as a spreadsheet numbers them; physical lines
     with _csv_field_limit(len(data) + 1):
         try:
@@ -461,7 +463,7 @@ def _unclosed_quote(taken: list[str], record: list[str], line: int, header_cells
     if len(taken) < 2:
         return None
     try:
-        for _ in csv.reader(taken, delimiter=delimiter, strict=True):
+        for _ in csv.reader(taken, delimiter=delimiter, strict=True, skipinitialspace=True):
             pass
         open_to_end = False
     except csv.Error as err:
@@ -469,7 +471,8 @@ def _unclosed_quote(taken: list[str], record: list[str], line: int, header_cells
     if not open_to_end and len(record) == header_cells:
         return None
     rows_inside = [i for i, text in enumerate(taken[1:], 1)
-                   if len(next(csv.reader([text.rstrip("\r\n")], delimiter=delimiter), []))
+                   if len(next(csv.reader([text.rstrip("\r\n")], delimiter=delimiter,
+                                          skipinitialspace=True), []))
                    >= header_cells]
     if not rows_inside:
         return None

@@ -642,3 +642,47 @@ def test_rates_ranges_and_floors(text, amount, basis) -> None:
     m = parsing.parse_money(text)
     assert m.amount == pytest.approx(amount)
     assert values.read_value_basis(text, m.amount).basis == basis
+
+
+# --- amounts that were read 10 to a million times wrong, without a word ---------------------
+@pytest.mark.parametrize("text, amount, currency", [
+    ("USD 5 Cr", 5e7, "USD"),            # crore: read as USD 5
+    ("INR 5 crs", 5e7, "INR"),
+    ("USD 2 trn", 2e12, "USD"),          # read as USD 2
+    ("EUR 5 Mia.", 5e9, "EUR"),          # Swiss-German/French Milliarde: read as EUR 5
+    ("EUR 3 Tsd.", 3e3, "EUR"),
+    ("5 lac INR", 5e5, "INR"),
+    ("$1.5-billion", 1.5e9, "USD"),      # read as USD 1.5
+    ("a $2-million grant", 2e6, "USD"),  # read as USD 2
+    ("Rs.5 crore", 5e7, "INR"),          # ".5" was the number: 0.5 crore
+    ("1,5 Mio. EUR", 1.5e6, "EUR"),      # a German decimal comma is no ambiguity
+    ("USD 300 per household", 300.0, "USD"),
+    ("USD 12 M", 12e6, "USD"),
+])
+def test_scales_written_otherwise_are_read(text, amount, currency):
+    m = parsing.parse_money(text)
+    assert (m.amount, m.currency) == (pytest.approx(amount), currency)
+
+
+@pytest.mark.parametrize("text, kind, why", [
+    ("USD 3 bi", "unparseable value", "'bi' after the amount"),       # was USD 3
+    ("EUR 5 Bio.", "unparseable value", "'Bio' after the amount"),    # German 10^12: EUR 5
+    ("5 млн USD", "unparseable value", "'млн' after the amount"),     # was USD 5
+    ("USD 2 G", "unparseable value", "'G' after the amount"),
+    ("USD 1½ million", "unparseable value", "a fraction sign"),       # was USD 1 million
+    ("GH₵ 50m", "unknown currency", "'GH₵'"),                          # cedi read as USD
+    ("฿ 500m", "unknown currency", "'฿'"),                             # baht read as USD
+    ("৳ 100m", "unknown currency", "'৳'"),                             # taka read as USD
+    ("E£ 100m", "unknown currency", "'E£'"),                          # Egyptian pound as GBP
+    ("Mex$ 5m", "unknown currency", "'Mex$'"),
+    ("zł 5m", "unparseable value", "'zł' next to the amount"),         # read as USD
+    ("Fr. 5 Mio.", "unparseable value", "'Fr' next to the amount"),    # read as USD
+    ("1.500 Mio. EUR", "ambiguous value", "'1.500' before 'Mio'"),     # German 1.5 bn
+    ("1,500 Mio. EUR", "ambiguous value", "'1,500' before 'Mio'"),
+    ("#DIV/0!", "spreadsheet error", "a formula's error"),            # was "not stated" (0)
+    ("#VALUE!", "spreadsheet error", "a formula's error"),
+])
+def test_amounts_the_parser_cannot_read_are_refused_not_misread(text, kind, why):
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == kind and why in str(err.value), str(err.value)

@@ -918,3 +918,17 @@ def test_a_quote_left_open_sets_its_lines_aside_with_their_numbers(tmp_path: Pat
     assert r.quarantine["reasons"].str.startswith(
         "unclosed quote: a quote opened in line 2 is closed only in line 3").tolist() == [True]
     assert r.reason_counts().to_dict() == {"unclosed quote": 1}
+
+
+def test_a_space_after_the_comma_keeps_quoted_cells_whole(tmp_path: Path) -> None:
+    """'"Fibre", "OrgA", "USD 1,500,000"' (common in hand-written CSVs) split the quoted amount
+    at its commas: every row was set aside with reasons such as "implausible date: '500'"."""
+    f = tmp_path / "spaced.csv"
+    f.write_text('pledge_title, pledger, focus_area, value_as_stated, announced_date\n'
+                 '"Fibre", "OrgA", "ACCESS", "USD 1,500,000", "2022-01-01"\n'
+                 '"Towers", "OrgB", "ACCESS", "USD 2 million", "2022-01-01"\n')
+    r = load_pledges(f)
+    assert r.quarantine.empty, r.quarantine["reasons"].tolist()
+    assert r.valid["title"].tolist() == ["Fibre", "Towers"]
+    assert r.valid["estimated_value_usd"].tolist() == [1.5e6, 2e6]
+    assert r.valid["focus_areas"].tolist() == [["ACCESS"], ["ACCESS"]]
