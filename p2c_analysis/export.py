@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,10 @@ from p2c_analysis.fields import is_missing
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = "; "
 XLSX_CELL_CHARS = 32_767
+#: The time stamp an XLSX carries (its document properties and every part of its zip): a
+#: fixed one, so that the same table gives the same bytes (openpyxl writes the time of saving,
+#: and the checksums a run records would differ for the same table).
+XLSX_TIMESTAMP = dt.datetime(2000, 1, 1)
 """The most characters an XLSX cell holds (Excel's limit; openpyxl cuts longer text)."""
 
 
@@ -159,8 +164,35 @@ def write_xlsx(df: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
                 text_cell(i, j, v)
             else:
                 ws.cell(row=i, column=j, value=v)
-    wb.save(p)
+    _save_fixed_time(wb, p)
     return p
+
+
+def _save_fixed_time(wb: Any, path: Path) -> None:
+    """``wb.save(path)`` with every time stamp :data:`XLSX_TIMESTAMP`: openpyxl's own writer,
+    given the document's created/modified times instead of now, into a zip whose parts carry
+    that time too (``ZipFile`` dates a part named by text at the time of writing, and one
+    written from a file at the file's time)."""
+    import zipfile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    stamp = XLSX_TIMESTAMP.timetuple()[:6]
+
+    class FixedTimeZip(zipfile.ZipFile):
+        def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kw: Any) -> None:
+            if isinstance(zinfo_or_arcname, str):
+                zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=stamp)
+                zinfo_or_arcname.compress_type = self.compression
+            super().writestr(zinfo_or_arcname, data, *args, **kw)
+
+        def write(self, filename: Any, arcname: Any = None, *args: Any, **kw: Any) -> None:
+            # openpyxl writes each worksheet from a temporary file: dated by its mtime
+            self.writestr(str(arcname or Path(filename).name), Path(filename).read_bytes())
+
+    wb.properties.created = wb.properties.modified = XLSX_TIMESTAMP
+    with FixedTimeZip(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
 
 
 def _too_long_for_xlsx(path: Path, row: int, column: object, n: int) -> str:

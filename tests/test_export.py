@@ -145,3 +145,23 @@ def test_write_xlsx_refuses_a_cell_longer_than_an_xlsx_cell_holds(tmp_path: Path
     df = pd.DataFrame({"description": ["B" * 32_767]})
     ws = load_workbook(export.write_xlsx(df, p)).active
     assert ws.cell(row=2, column=1).value == "B" * 32_767
+
+
+def test_the_same_table_gives_the_same_xlsx_bytes(tmp_path):
+    """Two exports of the same table differed in their bytes: openpyxl dates the document
+    properties and every zip part at the time of saving. Every time stamp is now fixed."""
+    import zipfile
+
+    import openpyxl
+
+    from p2c_analysis import export
+
+    df = pd.DataFrame({"title": ["=cmd", "Fibre"], "usd": [1.5e6, None]})
+    a, b = export.write_xlsx(df, tmp_path / "a.xlsx"), export.write_xlsx(df, tmp_path / "b.xlsx")
+    with zipfile.ZipFile(a) as z:
+        assert {i.date_time for i in z.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+        assert "xl/worksheets/sheet1.xml" in z.namelist()
+    wb = openpyxl.load_workbook(a)
+    assert wb.properties.modified == wb.properties.created == export.XLSX_TIMESTAMP
+    assert [c.value for c in wb.active["A"]] == ["title", "'=cmd", "Fibre"]
+    assert a.read_bytes() == b.read_bytes()
