@@ -1628,8 +1628,10 @@ def load_pledges(
 
     ``path``: CSV (delimiter sniffed among ``, ; TAB |``; quoted newlines fine; each line
     read as UTF-8 when it is valid UTF-8, else in one fallback encoding detected with
-    charset-normalizer, and such rows flagged; UTF-16 with a BOM) or XLSX (first visible sheet,
-    or the mapping's ``sheet``; streamed, formulas without a cached value quarantined);
+    charset-normalizer, and such rows flagged; UTF-16 with a BOM) or XLSX (the mapping's
+    ``sheet``, else the first visible sheet, or when it has no pledge columns, such as a "Read
+    me" sheet, the first other visible sheet that has them; streamed, formulas without a
+    cached value quarantined);
     ``None`` = the bundled ``data/pledges/public_pledges.csv``.
     ``mapping``: TOML mapping file (see :func:`read_mapping`) or a :class:`Mapping`;
     ``None`` = match headers against canonical names and aliases.
@@ -1711,11 +1713,46 @@ def _open(src: Path, mapping: str | Path | Mapping | None, lim: Limits
         else read_mapping(mapping, lim)
     table = _read_table(src, m.sheet if m else None, lim)
     used, unused = _match_columns(table.header, m, src, table.header_given)
-    if not ({"title", "pledger"} & (set(used) | set(m.constants if m else {}))):
-        raise PledgeFileError(
-            src, "no pledge columns: need at least a title ('title', 'pledge_title') or a "
-                 f"pledger column; columns found: {_listing(table.header)}")
-    return m, table, used, unused
+
+    def pledge_columns(used: dict[str, list[int]]) -> bool:
+        return bool({"title", "pledger"} & (set(used) | set(m.constants if m else {})))
+
+    if pledge_columns(used):
+        return m, table, used, unused
+    others: list[str] = []
+    if table.file_format == "xlsx" and not (m and m.sheet):
+        # a workbook opening on a "Read me" or notes sheet: the first other visible sheet
+        # with pledge columns is the table (the summary names the sheet read)
+        others = [n for n in _visible_sheets(src) if n != table.sheet]
+        for name in others:
+            try:
+                other = _read_table(src, name, lim)
+                o_used, o_unused = _match_columns(other.header, m, src, other.header_given)
+            except PledgeFileError:
+                continue  # not a table of pledges either
+            if pledge_columns(o_used):
+                return m, other, o_used, o_unused
+    where = f"sheet {table.sheet!r}: " if table.file_format == "xlsx" else ""
+    also = (f"; no other sheet has them either (sheets: {_listing([table.sheet, *others])}; "
+            "name one with sheet = in a mapping file)" if others else "")
+    raise PledgeFileError(
+        src, f"{where}no pledge columns: need at least a title ('title', 'pledge_title') or a "
+             f"pledger column; columns found: {_listing(table.header)}{also}")
+
+
+def _visible_sheets(path: Path) -> list[str]:
+    """The names of a workbook's visible sheets, in order (hidden ones are old or helper
+    sheets)."""
+    from openpyxl import load_workbook
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = load_workbook(path, read_only=True)
+        try:
+            return [w.title for w in wb.worksheets
+                    if getattr(w, "sheet_state", "visible") == "visible"]
+        finally:
+            wb.close()
 
 
 def _describe_delimiter(d: str | None) -> str:

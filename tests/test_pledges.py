@@ -266,9 +266,9 @@ def test_xlsx_platform_export_reads_the_named_sheet(tmp_path: Path) -> None:
     k = r.valid.set_index("pledge_id").loc["P2C-0001"]
     assert k["announced_date"] == pd.Timestamp("2022-06-09") and k["announced_precision"] == "day"
     assert k["estimated_value_usd"] == 25e6
-    # without the mapping the first sheet is read, and it has no pledge columns
-    with pytest.raises(PledgeFileError, match="no pledge columns"):
-        load_pledges(p)
+    # without the mapping: the first sheet ("About") has no pledge columns, so the first other
+    # visible sheet that has them is read (it was refused)
+    assert load_pledges(p).sheet == "Pledges"
 
 
 def test_mapping_errors_name_the_mapping_file(tmp_path: Path) -> None:
@@ -932,3 +932,32 @@ def test_a_space_after_the_comma_keeps_quoted_cells_whole(tmp_path: Path) -> Non
     assert r.valid["title"].tolist() == ["Fibre", "Towers"]
     assert r.valid["estimated_value_usd"].tolist() == [1.5e6, 2e6]
     assert r.valid["focus_areas"].tolist() == [["ACCESS"], ["ACCESS"]]
+
+
+def test_a_workbook_opening_on_a_read_me_sheet_is_read_from_its_pledge_sheet(
+        tmp_path: Path) -> None:
+    """A workbook whose first sheet is a "Read me" note was refused with "no pledge columns;
+    columns found: This workbook lists P2C pledges..." (naming neither the sheet read nor the
+    others). The first other visible sheet with pledge columns is now read, and a workbook
+    with none names its sheets."""
+    wb = Workbook()
+    wb.active.title = "Read me"
+    wb.active["A1"] = "This workbook lists P2C pledges. See sheet Pledges."
+    hidden = wb.create_sheet("Old")
+    hidden.append(["pledge_title", "pledger"])
+    hidden.append(["Old pledge", "OrgZ"])
+    hidden.sheet_state = "hidden"
+    sheet = wb.create_sheet("Pledges")
+    sheet.append(["pledge_title", "pledger", "focus_area"])
+    sheet.append(["Fibre", "OrgA", "ACCESS"])
+    wb.save(tmp_path / "readme.xlsx")
+    r = load_pledges(tmp_path / "readme.xlsx")
+    assert r.sheet == "Pledges" and r.valid["title"].tolist() == ["Fibre"]
+    wb = Workbook()
+    wb.active.title = "Read me"
+    wb.active["A1"] = "Notes only"
+    wb.create_sheet("Other")["A1"] = "x"
+    wb.save(tmp_path / "none.xlsx")
+    with pytest.raises(PledgeFileError, match=r"sheet 'Read me': no pledge columns: .*; no "
+                       r"other sheet has them either \(sheets: Read me, Other; name one"):
+        load_pledges(tmp_path / "none.xlsx")
