@@ -213,6 +213,17 @@ def without_data(year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFram
     return t.sort_values("population", ascending=False).reset_index(drop=True)
 
 
+def without_income_group(year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFrame:
+    """Economies with an Internet value in ``year`` that belong to no World Bank income group
+    (the FY26 list leaves Ethiopia and Venezuela unclassified): ``iso3, name, population,
+    offline`` (persons), most offline first. They count in the world and in their regions, but
+    in none of the income groups, which therefore add up to less than the world."""
+    t = offline_by_country(year, method)
+    t = t[t["income_group"].isna() & t["offline"].notna()]
+    return t[["iso3", "name", "population", "offline"]].sort_values(
+        "offline", ascending=False).reset_index(drop=True)
+
+
 def aggregate(
     groups: Iterable[str] | Mapping[str, Iterable[str]] | None = None,
     year: int = LATEST_YEAR,
