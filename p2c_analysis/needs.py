@@ -256,3 +256,40 @@ def needs_by_focus_area(pledges: pd.DataFrame, needs: pd.DataFrame | None = None
     for c in ("focus_area", "study", "components", "assumption"):
         out[c] = out[c].astype("string")
     return out.reindex(columns=list(FOCUS_COLUMNS))
+
+
+def say_needs(totals: pd.DataFrame, year: int, as_of: object = None) -> list:
+    """The sentences of a report's "Pledged against what is needed" section, one per published
+    estimate (``totals``: the ``component == "total"`` rows of :func:`needs_vs_pledged`; an
+    empty one gives "No estimate had been published by {as_of}."): the study, its need (a
+    range when published as one), the USD pledged as stated and de-duplicated and their shares
+    of the need (ranges too), and a note when the study's target year had passed by ``year``.
+    Returns ``IPython.display.Markdown`` objects (:func:`p2c_analysis.report.say`)."""
+    from p2c_analysis import report, style
+
+    def span(lo: object, hi: object, fmt: object) -> str:  # one figure when both ends agree
+        return fmt(lo) if fmt(lo) == fmt(hi) else f"{fmt(lo)}–{fmt(hi)}"  # type: ignore
+
+    if totals.empty:
+        return [report.say("No estimate had been published by {as_of}.", as_of=as_of)]
+    out = []
+    for row in totals.to_dict("records"):
+        due = deadline(row["target"])
+        out.append(report.say(
+            "- **{study}** ({published}; {scope}: {target}): needed {need}. " + (
+                "Pledged {stated} as stated, {dedup} without money counted before: {share} of "
+                "the need ({share_d} de-duplicated)."
+                if not style.is_missing(row["pledged_stated_usd"])
+                else "No pledge states a value to set against it.")
+            + (" Its target year, {due}, had passed by {year}: set beside the pledges for the "
+               "record only." if (due or year) < year else ""),
+            due=due, year=year, study=row["study"], published=row["published"],
+            scope=row["scope"], target=row["target"],
+            need=span(row["need_low_usd"], row["need_high_usd"], style.fmt_usd),
+            stated=style.fmt_usd(row["pledged_stated_usd"]),
+            dedup=style.fmt_usd(row["pledged_deduplicated_usd"]),
+            share=span(row["stated_share_low_pct"], row["stated_share_high_pct"],
+                       style.fmt_pct),
+            share_d=span(row["deduplicated_share_low_pct"], row["deduplicated_share_high_pct"],
+                         style.fmt_pct)))
+    return out

@@ -278,16 +278,22 @@ def published_pledge_count(as_of: object = None) -> tuple[float, str] | None:
     """Latest pledge count published by ITU (not third parties) by ``as_of`` (``None`` = any
     date; :func:`p2c_analysis.milestones.known_on`): ``(count, date as stated)``, or None when
     none is available."""
+    return _latest_published("total_pledges", as_of)
+
+
+def _latest_published(column: str, as_of: object = None) -> tuple[float, str] | None:
+    """The latest ITU figure (not a third party's) of the milestones' ``column`` published by
+    ``as_of``: ``(value, date as stated)``, or None."""
     from p2c_analysis import milestones
 
     m = milestones.known_on(milestones.load_milestones(), as_of)
-    m = m[m["total_pledges"].notna()]
+    m = m[m[column].notna()]
     if "is_third_party" in m:
         m = m[~m["is_third_party"].astype(bool)]
     if m.empty:
         return None
     last = m.sort_values("date").iloc[-1]
-    return float(last["total_pledges"]), str(last.get("date_as_stated", last["date"]))
+    return float(last[column]), str(last.get("date_as_stated", last["date"]))
 
 
 def _public_share(n: int, as_of: object = None) -> str:
@@ -305,6 +311,27 @@ def public_subset_statement(n: int, as_of: object = None) -> str:
     share of the latest pledge count ITU published by ``as_of`` computed (not typed)."""
     return PUBLIC_SUBSET_TEMPLATE.format(n=n, pct=_public_share(n, as_of),
                                          pledges="pledge" if n == 1 else "pledges")
+
+
+def published_total_value(as_of: object = None) -> tuple[float, str] | None:
+    """Latest USD total of the coalition's pledges published by ITU (not third parties) by
+    ``as_of`` (``None`` = any date): ``(USD, date as stated)``, or None when none is
+    available."""
+    return _latest_published("total_value_usd", as_of)
+
+
+def public_subset_value_note(n: int, as_of: object = None) -> Markdown:
+    """Beside USD figures of the bundled public subset (its share of a need, its total): they
+    are those of ``n`` pledges, not the coalition's, whose latest total ITU published by
+    ``as_of`` is named."""
+    total = published_total_value(as_of)
+    theirs = ("" if total is None else
+              f" ITU's latest published total for the whole coalition is "
+              f"{style.fmt_usd(total[0])} ({total[1]}).")
+    return Markdown(escape(
+        f"These USD figures are those of the {n} publicly described pledges bundled with the "
+        f"package, about {_public_share(n, as_of)} of the coalition's pledges by count, not the "
+        f"coalition's.{theirs}"))
 
 
 def public_subset_scope(n: int, as_of: object = None) -> str:

@@ -140,3 +140,27 @@ def test_deadline_of_an_estimate_is_read_from_its_target() -> None:
     assert needs.deadline(None) is None
     n = needs.load_needs()
     assert sorted({needs.deadline(t) for t in n["target"]} - {None}) == [2021, 2030]
+
+
+def test_the_need_sentences_and_the_subset_note():
+    """gap_coverage and pledge_quality each built these sentences in their own copy of the
+    code; the pages also set the bundled subset's USD against the need as if it were the
+    coalition's ("Pledged USD 31.3 bn ... 7.3% of the need") with no word on it."""
+    from p2c_analysis import record, report
+
+    rec = record.public_record("2026-12-31")
+    nvp = needs.needs_vs_pledged(rec.pledges, 2024, needs=needs.known_on(needs.load_needs(),
+                                                                          rec.as_of))
+    totals = nvp[nvp["component"].eq("total")]
+    lines = [str(m.data) for m in needs.say_needs(totals, 2024, rec.as_of)]
+    assert len(lines) == len(totals) > 1
+    assert all(line.startswith("- **") and "needed USD" in line for line in lines)
+    assert any("–" in line.split("needed ")[1].split(".")[0] for line in lines)  # a range
+    assert [str(m.data) for m in needs.say_needs(totals.iloc[:0], 2024, "2019-01-01")] == \
+        ["No estimate had been published by 2019-01-01."]
+    import html
+
+    note = html.unescape(str(report.public_subset_value_note(len(rec.pledges), rec.as_of).data))
+    assert note.startswith(f"These USD figures are those of the {len(rec.pledges)} publicly")
+    assert "not the coalition's. ITU's latest published total for the whole coalition is " \
+           "USD 82.0 bn (2026-03-04)." in note
