@@ -116,3 +116,19 @@ def test_a_file_of_one_pledge_reads_in_the_singular(tmp_path):
             name, re.search(r".{60}\b1 (pledges|pledgers|countries|have|are)\b.{20}", text))
     assert "from 1 pledger in 1 country" in texts["pledge_landscape"]
     assert "Of the 1 pledge," in texts["pledge_quality"]
+
+
+def test_gap_coverage_says_which_ranks_rest_on_old_values(tmp_path):
+    """The under-served table ranked DPR Korea tenth on a 0.0% Internet use observed in 2004
+    and carried forward twenty years, with nothing to say so: the observed year is now a
+    column, and values more than 3 years old are named under the table."""
+    import html as html_lib
+
+    folder = render_one("gap_coverage", {"as_of": "2026-12-31"}, tmp_path / "runs")
+    page = html_lib.unescape((folder / "gap_coverage.html").read_text(encoding="utf-8"))
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Observed year used" in text
+    assert re.search(r"DPR Korea \(2004\)[^.]*: the value is carried forward from the last "
+                     r"observation, more than 3 years before 2024", text)
+    rows = list(csv.DictReader(open(folder / "under_served.csv", encoding="utf-8")))
+    assert {r["name"]: r["source_year"] for r in rows}["DPR Korea"] == "2004"
