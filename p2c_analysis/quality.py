@@ -735,7 +735,9 @@ def reach_by_group(
 
     A pledge counts for a group when *all* its target countries (regions expanded as of
     ``year``) are members, so the people it names are in the group; pledges touching the
-    group only partly are counted apart (``pledges_partly_within``) and add nothing.
+    group only partly are counted apart (``pledges_partly_within``) and add nothing; every
+    pledge naming its targets is within ``"World"`` (a region's territories outside the WDI
+    economies, such as Réunion in Sub-Saharan Africa, made Eutelsat's pledge "partly" in it).
     ``largest_people_connected`` is the largest single pledge; the sum
     (``people_connected_sum_may_overlap``) says in its name, and ``note`` in words, that
     pledges may overlap. Columns :data:`REACH_GROUP_COLUMNS`, one row per group
@@ -758,6 +760,8 @@ def reach_by_group(
     for g in (STANDARD_GROUPS if groups is None else groups):
         mem = _group_members(g, year, memberships)
         inside = np.bincount(pos, weights=np.asarray(iso.isin(mem), dtype=float), minlength=n)
+        if g == "World":  # every place is in the world, territories the WDI lists or not
+            inside = n_targets.astype(float)
         within = (n_targets > 0) & (inside == n_targets)
         partly = (inside > 0) & ~within
         sel = within & np.isfinite(connected)

@@ -319,3 +319,18 @@ def test_distribution_of_no_pledge_still_has_its_all_pledges_row():
     assert list(d0.columns) == list(d1.columns) and d0.dtypes.equals(d1.dtypes)
     cats = quality.load_rubric().categories
     assert (d0[cats] == 0).all(axis=None)
+
+
+def test_every_pledge_naming_targets_is_within_the_world() -> None:
+    """pledge_quality's World row read "Pledges partly within: 4" and left out Eutelsat's
+    1 M people: Sub-Saharan Africa holds territories (Réunion, Mayotte) that are no WDI
+    economy, so the pledge was "partly" in the world."""
+    from p2c_analysis import record
+
+    pledges = record.public_record("2026-12-31").pledges
+    g = quality.reach_by_group(pledges, groups=["World", "LDC"], year=2024).set_index("group")
+    reach = quality.reach_vs_offline(pledges, 2024)
+    assert g.loc["World", "pledges_partly_within"] == 0
+    assert g.loc["World", "people_connected_sum_may_overlap"] == \
+        reach["people_connected"].sum()
+    assert g.loc["LDC", "pledges_partly_within"] > 0  # a real group still has partial ones
