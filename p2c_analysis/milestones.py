@@ -251,10 +251,34 @@ def breakdown(metric: str, date: str | None = BREAKDOWN_DATE,
     return out.reset_index(drop=True)
 
 
+#: What a published breakdown measures, in words (a table showed ``stakeholder_type``, and set
+#: ITU's share of pledges reported on beside shares of the *reported* pledges, all as
+#: "Percent"); a metric without a label reads as its name with spaces.
+BREAKDOWN_LABELS: dict[str, str] = {
+    "pledges_by_stakeholder_type": "Pledges by stakeholder type",
+    "pledges_by_pledge_type": "Pledges by pledge type",
+    "pledges_by_entity_region": "Pledges by the pledger's region",
+    "pledges_by_implementation_region": "Pledges by the region they are implemented in",
+    "pledges_targeting_ldc": "Pledges targeting LDCs",
+    "reported_share": "Pledges reported on (% of all pledges)",
+    "in_progress_share": "In progress (% of the pledges reported on)",
+    "completed_share": "Completed (% of the pledges reported on)",
+}
+
+
+def breakdown_label(metric: str) -> str:
+    """:data:`BREAKDOWN_LABELS` of ``metric``, else its name with spaces."""
+    return BREAKDOWN_LABELS.get(metric, metric.replace("_", " ").capitalize())
+
+
 def breakdowns(metrics: Iterable[str], date: str | None = BREAKDOWN_DATE,
                path: str | Path | Sequence[str | Path] | None = None) -> pd.DataFrame:
-    """:func:`breakdown` of several metrics stacked, in the order given."""
-    return pd.concat([breakdown(m, date, path) for m in metrics], ignore_index=True)
+    """:func:`breakdown` of several metrics stacked, in the order given, with ``figure``
+    first: what each row measures, in words (:func:`breakdown_label`)."""
+    parts = [breakdown(m, date, path).assign(figure=breakdown_label(m)) for m in metrics]
+    out = pd.concat(parts, ignore_index=True)
+    out["figure"] = out["figure"].astype("string")
+    return out[["figure", *[c for c in out.columns if c != "figure"]]]
 
 
 def headline(metric: str, date: str = BREAKDOWN_DATE,

@@ -222,3 +222,18 @@ def test_errors_name_the_file_read(tmp_path):
         milestones.goal(p)
     with pytest.raises(KeyError, match=rf"{p.name}: no metric 'no_such_metric'"):
         milestones.breakdown("no_such_metric", path=p)
+
+
+def test_published_breakdowns_say_what_each_figure_measures():
+    """implementation_progress set ITU's share of pledges reported on (of all pledges) beside
+    the shares in progress and completed (of the reported ones) in one "Percent" column, and
+    pledge_landscape showed names such as ``stakeholder_type``: each row now says in words
+    what it measures."""
+    b = milestones.breakdowns(["reported_share", "completed_share", "pledges_by_pledge_type"],
+                              date=None)
+    assert b.columns[0] == "figure"
+    figures = dict(zip(b["figure"], b["value"], strict=False))
+    assert figures["Pledges reported on (% of all pledges)"] == 33.3
+    assert figures["Completed (% of the pledges reported on)"] == 10.0
+    assert "Pledges by pledge type" in figures
+    assert milestones.breakdown_label("value_by_pledge_type_usd") == "Value by pledge type usd"
