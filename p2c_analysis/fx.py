@@ -44,13 +44,35 @@ class Conversion:
 
 @lru_cache(maxsize=1)
 def currency_map() -> dict[str, str | None]:
-    """``{ISO 4217 code: WDI country/aggregate code or None}`` from the reference table;
-    ``None`` means the currency is known but WDI has no row for it (e.g. TWD)."""
+    """``{ISO 4217 code: WDI country/aggregate code or None}``: the reference table (60
+    currencies, the choices for shared ones: EUR -> EMU, XOF -> SEN...), and for a currency it
+    does not list, the one independent country that uses it (:func:`_single_country_currencies`:
+    the kwacha, the leone, the metical... of the LDCs the coalition focuses on). ``None`` means
+    the currency is known but WDI has no row for it (e.g. TWD)."""
     df = pd.read_csv(paths.track(paths.CURRENCY_MAP), dtype=str, keep_default_na=False)
-    return {
+    curated = {
         row.currency.strip().upper(): (row.iso3_or_aggregate.strip() or None)
         for row in df.itertuples(index=False)
     }
+    return {**_single_country_currencies(), **curated}
+
+
+def _single_country_currencies() -> dict[str, str]:
+    """``{ISO 4217 code: ISO3}`` of the currencies that exactly one independent country uses
+    (``data/raw/country-codes.csv``: its current code, as WDI's rates of that country are in
+    its current currency, rebased: Sierra Leone's in new leones, SLE, back to 1960). A code
+    several countries share (XOF, USD, EUR...) is left to the reference table, and a code
+    no longer in use (SLL, ZMK, GHC) is unknown: its amounts are set aside, not misconverted."""
+    cc = pd.read_csv(paths.track(paths.COUNTRY_CODES), dtype=str, keep_default_na=False)
+    users: dict[str, list[str]] = {}
+    for iso3, codes, independent in zip(cc["ISO3166-1-Alpha-3"],
+                                        cc["ISO4217-currency_alphabetic_code"],
+                                        cc["is_independent"], strict=True):
+        if independent.strip() != "Yes" or not iso3.strip():
+            continue
+        for code in {c.strip().upper() for c in codes.split(",") if c.strip()}:
+            users.setdefault(code, []).append(iso3.strip())
+    return {code: iso3s[0] for code, iso3s in users.items() if len(iso3s) == 1}
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +112,8 @@ def rate(currency: str, year: int) -> tuple[float, int, str]:
         return 1.0, year, "USA"
     cmap = currency_map()
     if cur not in cmap:
-        raise FXError(f"unknown currency {cur!r} (not in {paths.CURRENCY_MAP.name})")
+        raise FXError(f"unknown currency {cur!r} (not in {paths.CURRENCY_MAP.name}, nor the "
+                      f"currency of one country in {paths.COUNTRY_CODES.name})")
     code = cmap[cur]
     if code is None:
         raise FXError(f"no exchange rate source for currency {cur!r} (no WDI row)")
