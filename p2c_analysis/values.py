@@ -59,6 +59,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -636,6 +637,26 @@ CAMPAIGN_COLUMNS: tuple[str, ...] = (
 )
 
 
+def _rounding_step(value: float) -> float:
+    """The step a published amount is rounded to: the largest power of ten dividing it
+    (``1.76e9`` -> ``1e7``: "USD 1.76 bn"); 1 for an amount given to the dollar or less."""
+    if not math.isfinite(value) or value <= 0 or value != int(value):
+        return 1.0
+    step, v = 1, int(round(value))
+    while v % (step * 10) == 0:
+        step *= 10
+    return float(step)
+
+
+def _usd_words(usd: float) -> str:
+    """``1e7`` -> ``"10 M"``, ``5e6`` -> ``"5 M"``, ``5e8`` -> ``"500 M"``, ``1e9`` -> ``"1 bn"``
+    (an exact round amount, as a note says it)."""
+    for scale, unit in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if usd >= scale:
+            return f"{usd / scale:g} {unit}"
+    return f"{usd:g}"
+
+
 def campaign_totals(pledges: pd.DataFrame, published: pd.DataFrame | None = None,
                     overlaps: pd.DataFrame | None = None) -> pd.DataFrame:
     """Published campaign totals and what adding them up counts twice.
@@ -689,6 +710,11 @@ def campaign_totals(pledges: pd.DataFrame, published: pd.DataFrame | None = None
     for r in camp.to_dict("records"):
         name = str(r["breakdown_value"])
         dup = extra.get(name, 0.0)
+        step = _rounding_step(float(r["value"]))
+        if dup > 0 and step > 1:  # the difference of a rounded total and exact amounts
+            notes.setdefault(name, []).append(
+                f"the published total is rounded to USD {_usd_words(step)}, so the distinct "
+                f"money is known only to within USD {_usd_words(step / 2)} either way")
         rows.append({
             "campaign": name, "date": r["date"], "date_as_stated": r["date_as_stated"],
             "usd_stated": float(r["value"]),

@@ -439,3 +439,20 @@ def test_a_dated_overlap_is_used_from_its_day_on(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(before.iloc[[1]], p.iloc[[1]])  # the other pledge untouched
     assert before.dtypes.equals(p.dtypes)
     assert values.known_on(p, "2024-06-01", ov) is p  # on its day: the row applies
+
+
+def test_money_left_after_a_rounded_campaign_total_says_its_precision():
+    """The AI pledge drive's "USD 8.00 M of distinct money" is its published USD 1.76 bn
+    (rounded to USD 10 M) less USD 1.752 bn counted earlier: the difference of a rounded total
+    and exact amounts, which the table stated as a finding."""
+    from p2c_analysis import record
+
+    c = values.campaign_totals(record.public_record("2026-12-31").pledges).set_index("campaign")
+    ai = c.loc["P2C x AI for Good AI pledge drive"]
+    assert ai["usd_deduplicated"] == pytest.approx(8e6)
+    assert ai["explanation"].endswith("the published total is rounded to USD 10 M, so the "
+                                      "distinct money is known only to within USD 5 M either "
+                                      "way")
+    assert "rounded" not in c.loc["MWC 2024 (mobile operator groups)", "explanation"]
+    assert values._rounding_step(1.76e9) == 1e7 and values._rounding_step(170_500_000) == 1e5
+    assert values._rounding_step(1234.5) == 1.0
