@@ -680,6 +680,7 @@ def parse_date(value: object) -> tuple[pd.Timestamp, Precision] | None:
             raise ParseError("negative date", value)
         if float(value).is_integer() and 1000 <= value <= 9999:
             return _day(int(value), 1, 1, value), "year"
+        _date_serial_hint(value)
         raise ParseError("unparseable date", value)
     text = clean_text(value) or ""
     if len(text) > DATE_MAX_CHARS:
@@ -689,8 +690,24 @@ def parse_date(value: object) -> tuple[pd.Timestamp, Precision] | None:
     return _parse_date_text(text)
 
 
+def _date_serial_hint(value: object) -> None:
+    """Raise :class:`ParseError` for a whole number that reads as a spreadsheet's date serial
+    of the plausible years (``44636``: Excel's 2022-03-15, written into a CSV as a number), with
+    that hint; it is not converted (Excel's 1900 and 1904 date systems differ by four years)."""
+    try:
+        n = float(str(value).strip())
+    except ValueError:
+        return
+    if n.is_integer() and 36_526 <= n <= 73_050:  # 2000-01-01 .. 2099-12-31 in Excel's 1900
+        day = (pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(n))).date().isoformat()
+        raise ParseError("unparseable date", value, f"a number like a spreadsheet's date "
+                         f"serial ({int(n)} is {day} in Excel): format the column as dates "
+                         "or write YYYY-MM-DD")
+
+
 def _parse_date_text(text: str) -> tuple[pd.Timestamp, Precision]:
     """:func:`parse_date` for a short, non-missing text with no minus sign before a year."""
+    _date_serial_hint(text)
     if m := re.fullmatch(r"(\d{4})(?:\.0)?", text):
         return _day(int(m.group(1)), 1, 1, text), "year"
     if m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})", text):

@@ -686,3 +686,15 @@ def test_amounts_the_parser_cannot_read_are_refused_not_misread(text, kind, why)
     with pytest.raises(ParseError) as err:
         parsing.parse_money(text)
     assert err.value.kind == kind and why in str(err.value), str(err.value)
+
+
+def test_a_date_serial_says_what_it_looks_like():
+    """An Excel date written into a CSV as its serial (44636) was refused as "impossible date
+    ... year 44636 is out of range", with no hint of what it is."""
+    for value in ("44636", 44636):
+        with pytest.raises(ParseError, match=r"spreadsheet's date serial \(44636 is "
+                                             r"2022-03-16 in Excel\)"):
+            parsing.parse_date(value)
+    assert parsing.parse_date("2022")[1] == "year"
+    with pytest.raises(ParseError, match="out of range"):
+        parsing.parse_date("12345")  # no serial of a plausible year
