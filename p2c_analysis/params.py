@@ -338,8 +338,8 @@ def _check_pledge_source(values: Mapping[str, Any], name: str = "pledges") -> No
 def _base_kind(type_name: str | None) -> tuple[str, bool]:
     """``(kind, optional)`` of a declared type as papermill reads it from the annotation:
     ``"list[int]"`` → ``("list", False)``, ``"Optional[int]"`` and ``"int | None"`` →
-    ``("int", True)``, ``"typing.Dict[str, int]"`` → ``("dict", False)``. The element types
-    are :func:`_element_kinds`'."""
+    ``("int", True)``, ``"typing.Dict[str, int]"`` → ``("dict", False)``. Element types:
+    :func:`_element_kinds`."""
     kind = (type_name or "").strip().lower().replace("typing.", "")
     optional = False
     if kind.startswith("optional[") and kind.endswith("]"):
