@@ -50,7 +50,9 @@ def alt_text(fig: Figure) -> str:
             continue
         title = " ".join(t for t in (ax.get_title(loc).strip()
                                      for loc in ("left", "center", "right")) if t)
-        xlabel, ylabel = ax.get_xlabel().strip(), ax.get_ylabel().strip()
+        # a map's axes are hidden: their labels (a projection's "Easting [metre]") say nothing
+        xlabel, ylabel = (ax.get_xlabel().strip(), ax.get_ylabel().strip()) if ax.axison \
+            else ("", "")
         said = [title] if title else []
         if xlabel and ylabel:
             said.append(f"{xlabel} (x) against {ylabel} (y)")

@@ -292,3 +292,14 @@ def test_a_total_stated_for_a_month_is_drawn_across_it():
     (points2,) = [c for c in fig2.axes[0].collections
                   if c.get_label().startswith("Total published")]
     assert [mdates.num2date(x).day for x, _ in points2.get_offsets()] == [1, 17, 1]
+
+
+def test_alt_text_of_a_map_leaves_out_its_hidden_axes():
+    """The maps' text alternative read "Easting [metre] (x) against Northing [metre] (y)": a
+    hidden axis's labels are left out."""
+    fig, ax = plt.subplots()
+    ax.set_title("People offline, 2024")
+    ax.set_xlabel("Easting [metre]")
+    ax.set_ylabel("Northing [metre]")
+    ax.set_axis_off()
+    assert plots.alt_text(fig) == "Chart: People offline, 2024."
