@@ -359,7 +359,8 @@ def _name_or_digest(text: Any, prefix: str, digest_of: str, max_len: int = 80) -
 
 
 #: Names in a run folder that are the run's own (a report named so gets ``-2``).
-RUN_FOLDER_NAMES = frozenset({"logs", "manifest.json", "index.html", "latest", ".kernels"})
+RUN_FOLDER_NAMES = frozenset({"logs", "manifest.json", "index.html", "latest", ".kernels",
+                              ".lock"})
 #: Endings of the runner's own folders for a report (``<name>.partial/``, ``<name>.FAILED/``):
 #: a report named so gets ``-2`` too (compared without case).
 RUN_FOLDER_SUFFIXES = (".partial", ".failed")
@@ -473,6 +474,13 @@ def expand_values(name: str, text: str) -> list[str]:
 
     values: list[str] = []
     for part in _country_names(parts):
+        if (iso3 := countries.try_resolve(part)) is not None:  # a country first, as -p reads
+            # it: "Micronesia" is the Federated States, not the UN subregion of that name
+            if _is_group(part):
+                print(f"p2c: note: {part!r} is read as the country {iso3}, not the region of "
+                      "that name", file=sys.stderr)
+            values.append(part)
+            continue
         _say_unconfirmed(part)
         try:
             members = list(countries.members(part))  # as of today
@@ -480,6 +488,16 @@ def expand_values(name: str, text: str) -> list[str]:
             members = []
         values.extend(members or [part])
     return values
+
+
+def _is_group(text: str) -> bool:
+    """Whether ``text`` names a group or region with members (``countries.members``)."""
+    from p2c_analysis import countries
+
+    try:
+        return bool(countries.members(text))
+    except (KeyError, ValueError, LookupError):
+        return False
 
 
 def _say_unconfirmed(group: str) -> None:
@@ -505,12 +523,7 @@ def _country_names(parts: list[str]) -> list[str]:
     from p2c_analysis import countries, parsing
 
     def known(text: str) -> bool:
-        if countries.try_resolve(text) is not None:
-            return True
-        try:
-            return bool(countries.members(text))
-        except (KeyError, ValueError, LookupError):
-            return False
+        return countries.try_resolve(text) is not None or _is_group(text)
 
     out, i = [], 0
     while i < len(parts):

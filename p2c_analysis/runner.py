@@ -163,6 +163,10 @@ def point_latest(out: Path, run_id: str) -> Path:
     write the run id to ``out/LATEST`` instead. Returns the path written."""
     link = out / "latest"
     tmp = out / f".latest-{run_id}"
+    if os.path.lexists(link) and not link.is_symlink():
+        print(f"p2c: note: {link} is not a link p2c made; left as it is (the run is "
+              f"{out / run_id})", file=sys.stderr)
+        return link
     try:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -172,8 +176,14 @@ def point_latest(out: Path, run_id: str) -> Path:
     except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        (out / "LATEST").write_text(run_id + "\n", encoding="utf-8")
-        return out / "LATEST"
+        text = out / "LATEST"
+        with contextlib.suppress(OSError):
+            if not _RUN_ID.fullmatch(text.read_text(encoding="utf-8").strip()):
+                print(f"p2c: note: {text} is not a file p2c wrote; left as it is",
+                      file=sys.stderr)
+                return text
+        text.write_text(run_id + "\n", encoding="utf-8")
+        return text
 
 
 def resolve_run(out: Path, ref: str) -> Path:
@@ -342,6 +352,12 @@ class _ClusterWorkers:
 
 
 # --- the run itself ------------------------------------------------------------------------------
+#: What a resume records of itself (in ``resumed``), leaving the run's own values as they were:
+#: reports kept from the first run were made with those.
+RESUME_FIELDS: tuple[str, ...] = ("command", "p2c_analysis_version", "versions", "git_commit",
+                                  "git_changes", "kernels", "scheduler")
+
+
 def render(
     specs: Sequence[ReportSpec],
     out: str | Path | None = None,
@@ -410,89 +426,121 @@ def render(
         session.check_workers()
         if not cold:  # templates warm up on the workers while this machine prepares the run
             session.prestart_templates(kernels.preloads_for(sorted({s.notebook for s in specs})))
+    held: list[int] = []  # the run's lock, held until the run ends (_lock_run)
     try:
-        if resumed is not None:
-            run_dir = resumed
-            specs, skipped = _still_to_do(run_dir, specs)
-        else:
-            run_dir, skipped = _new_run_dir(out), []
-    except BaseException:
-        if session is not None:
-            session.close()
-        raise
-    run_id = run_dir.name
-    run_day = _run_day(run_dir) if resume else dt.datetime.now(dt.UTC).date().isoformat()
-    specs = [_fill_run_day(s, effective[s.name], run_day) for s in specs]
-    for s in specs:
-        effective[s.name].update(s.filled)
-
-    def base(s: ReportSpec) -> dict[str, Any]:
-        return {"name": s.name, "notebook": rel_path(s.notebook),
-                "parameters": dict(s.parameters), "effective_parameters": effective[s.name]}
-
-    header = {
-        "run_id": run_id, "command": list(command) if command is not None else None,
-        "started": now(), "finished": None, "state": "running",
-        "p2c_analysis_version": __version__, "versions": environment_versions(),
-        "git_commit": git_commit(), "git_changes": git_changes(),
-        "kernels": "cold" if cold else "warm",
-        "scheduler": scheduler, "run_day": run_day,
-    }
-
-    def start_manifest(m: dict[str, Any]) -> None:
-        if resume:  # the run keeps how and when it was made; each resume is listed
-            m.setdefault("resumed", []).append({"at": header["started"], "command":
-                                                header["command"]})  # fmt: skip
-            header.pop("started")
-            header.pop("command")
-        m.update(header)
+        try:
+            if resumed is not None:
+                run_dir = resumed
+                held.append(_lock_run(run_dir))  # before anything in it changes
+                specs, skipped = _still_to_do(run_dir, specs)
+            else:
+                run_dir, skipped = _new_run_dir(out), []
+                held.append(_lock_run(run_dir))
+        except BaseException:
+            if session is not None:
+                session.close()
+            raise
+        run_id = run_dir.name
+        run_day = _run_day(run_dir) if resume else dt.datetime.now(dt.UTC).date().isoformat()
+        specs = [_fill_run_day(s, effective[s.name], run_day) for s in specs]
         for s in specs:
-            M.merge_entry(m, {**base(s), "status": "pending", "folder": None})
+            effective[s.name].update(s.filled)
 
-    try:
-        manifest = M.update(run_dir, start_manifest)
-    except M.ManifestError as err:
+        def base(s: ReportSpec) -> dict[str, Any]:
+            return {"name": s.name, "notebook": rel_path(s.notebook),
+                    "parameters": dict(s.parameters), "effective_parameters": effective[s.name]}
+
+        header = {
+            "run_id": run_id, "command": list(command) if command is not None else None,
+            "started": now(), "finished": None, "state": "running",
+            "p2c_analysis_version": __version__, "versions": environment_versions(),
+            "git_commit": git_commit(), "git_changes": git_changes(),
+            "kernels": "cold" if cold else "warm",
+            "scheduler": scheduler, "run_day": run_day,
+        }
+
+        def start_manifest(m: dict[str, Any]) -> None:
+            if resume:  # the run keeps how, when and with what it was made; each resume is listed
+                # with its own (the reports it renders record theirs)
+                m.setdefault("resumed", []).append({
+                    "at": header["started"], **{k: header[k] for k in RESUME_FIELDS}})
+                m.update(finished=None, state="running")
+            else:
+                m.update(header)
+            for s in specs:
+                M.merge_entry(m, {**base(s), "status": "pending", "folder": None})
+
+        try:
+            manifest = M.update(run_dir, start_manifest)
+        except M.ManifestError as err:
+            if session is not None:
+                session.close()
+            if not resume:
+                shutil.rmtree(run_dir, ignore_errors=True)
+            raise RunStorageError(err.errno, str(err)) from None
+        frontpage.write_index(run_dir, manifest)
+        if not specs:
+            if session is not None:
+                session.close()
+            if template is not None:
+                template.kill()
+            return _finish(out, run_dir, names, manifest, skipped)
+
         if session is not None:
-            session.close()
-        if not resume:
-            shutil.rmtree(run_dir, ignore_errors=True)
-        raise RunStorageError(err.errno, str(err)) from None
-    frontpage.write_index(run_dir, manifest)
-    if not specs:
-        if session is not None:
-            session.close()
-        if template is not None:
-            template.kill()
-        return _finish(out, run_dir, names, manifest, skipped)
+            executor: Any = _ClusterWorkers(run_dir, session, not cold, cell_timeout, base)
+            n_workers = executor.workers
+            if template is not None:
+                template.kill()
+        else:
+            n_workers = max(1, min(workers or available_cpus(), len(specs)))
+            executor = _LocalWorkers(run_dir, n_workers, not cold, cell_timeout, effective,
+                                     sorted({s.notebook for s in specs}))
+            executor.start(template)
+        def set_workers(m: dict[str, Any]) -> None:
+            (m["resumed"][-1] if resume and m.get("resumed") else m)["workers"] = n_workers
 
-    if session is not None:
-        executor: Any = _ClusterWorkers(run_dir, session, not cold, cell_timeout, base)
-        n_workers = executor.workers
-        if template is not None:
-            template.kill()
-    else:
-        n_workers = max(1, min(workers or available_cpus(), len(specs)))
-        executor = _LocalWorkers(run_dir, n_workers, not cold, cell_timeout, effective,
-                                 sorted({s.notebook for s in specs}))
-        executor.start(template)
-    M.update(run_dir, lambda m: m.update(workers=n_workers))
+        M.update(run_dir, set_workers)
 
-    storage: list[str] = []
+        storage: list[str] = []
+        try:
+            with tqdm(total=len(specs), unit="report", file=sys.stderr, disable=not progress,
+                      desc=f"rendering {run_id}") as bar:
+                with executor.watching(bar):
+                    _run_all(executor, specs, run_dir, bar, storage)
+        except BaseException:
+            executor.stop()
+            _close_quietly(executor)
+            _mark_unfinished(run_dir, "interrupted")
+            raise
+        executor.close()
+        if storage:
+            _mark_unfinished(run_dir, "interrupted")
+            raise RunStorageError(28, f"cannot write {storage[0]}")
+        return _finish(out, run_dir, names, M.read(run_dir), skipped)
+
+    finally:
+        for fd in held:
+            os.close(fd)
+
+#: A run folder's lock file, held (``flock``) by the process rendering into it.
+RUN_LOCK = ".lock"
+
+
+def _lock_run(run_dir: Path) -> int:
+    """Take the run's lock (an exclusive ``flock`` on ``run_dir/.lock``, released when the
+    process ends, however it ends) and return its descriptor; refuse (:class:`UsageError`)
+    when another process holds it: a second ``--resume`` of a run still rendering deleted the
+    first one's work in progress and rendered it again."""
+    import fcntl
+
+    fd = os.open(run_dir / RUN_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        with tqdm(total=len(specs), unit="report", file=sys.stderr, disable=not progress,
-                  desc=f"rendering {run_id}") as bar:
-            with executor.watching(bar):
-                _run_all(executor, specs, run_dir, bar, storage)
-    except BaseException:
-        executor.stop()
-        _close_quietly(executor)
-        _mark_unfinished(run_dir, "interrupted")
-        raise
-    executor.close()
-    if storage:
-        _mark_unfinished(run_dir, "interrupted")
-        raise RunStorageError(28, f"cannot write {storage[0]}")
-    return _finish(out, run_dir, names, M.read(run_dir), skipped)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise UsageError(f"--resume: run {run_dir.name} is still running in another p2c; "
+                         "wait for it to end (or stop it) and resume it then") from None
+    return fd
 
 
 def _run_all(executor: Any, specs: Sequence[ReportSpec], run_dir: Path, bar: Any,
@@ -644,7 +692,8 @@ def _check_resumable(run_dir: Path, specs: Sequence[ReportSpec]) -> None:
       every report it was planned with from its start, ``pending`` until rendered): another
       notebook, other values, or the same ``--over`` in another order (other folder names)
       would add reports of another plan to the run;
-    - a planned report has other parameters than the run's report of that name.
+    - a planned report has other parameters, or another notebook (one of the same file name
+      elsewhere), than the run's report of that name.
 
     Resuming with some of the run's reports only is allowed."""
     for folder in (run_dir, run_dir / "logs", run_dir / ".kernels"):
@@ -669,6 +718,20 @@ def _check_resumable(run_dir: Path, specs: Sequence[ReportSpec]) -> None:
         if e.get("parameters") != dict(s.parameters):
             raise UsageError(f"--resume: report {s.name} in run {run_dir.name} has other "
                              "parameters; render into a new run instead")
+        if e.get("notebook") is not None and not _same_file(e["notebook"], s.notebook):
+            raise UsageError(f"--resume: report {s.name} in run {run_dir.name} was planned "
+                             f"with the notebook {e.get('notebook')}, not {rel_path(s.notebook)}; "
+                             "render into a new run instead")
+
+
+def _same_file(recorded: object, path: Path) -> bool:
+    """Whether a manifest's ``notebook`` (relative to the project, or absolute) is ``path``."""
+    given = Path(str(recorded))
+    given = given if given.is_absolute() else paths.ROOT / given
+    try:
+        return given.resolve() == Path(path).resolve()
+    except OSError:
+        return False
 
 
 def _still_to_do(run_dir: Path, specs: Sequence[ReportSpec]
@@ -694,7 +757,10 @@ def _finish(out: Path, run_dir: Path, names: Sequence[str], manifest: dict[str, 
             skipped: list[str]) -> RunResult:
     def close(m: dict[str, Any]) -> None:
         m["finished"] = now()
-        m["state"] = "finished"
+        # a resume of some reports only leaves the others as they were: still unfinished
+        open_ = any(r.get("status") in ("interrupted", "pending", "running")
+                    for r in m.get("reports") or [])
+        m["state"] = "interrupted" if open_ else "finished"
         m["data_files"] = _merged_data_files(m.get("reports") or [])
 
     manifest = M.update(run_dir, close)

@@ -44,7 +44,7 @@ def assert_manifest_matches_folders(run_dir: Path) -> dict[str, Any]:
     folder. No temporary file is left."""
     m = manifest(run_dir)
     entries = {e["name"]: e for e in m["reports"]}
-    special = {"logs", "manifest.json", "index.html", ".kernels"}
+    special = {"logs", "manifest.json", "index.html", ".kernels", ".lock"}
     for p in run_dir.iterdir():
         if p.name in special:
             continue

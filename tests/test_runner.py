@@ -117,7 +117,7 @@ def test_failed_report_folder_keeps_notebook_with_error_banner(render_run):
     _, run_dir, manifest = render_run
     names = {p.name for p in run_dir.iterdir()}
     assert names == {"table", "empty", "headline", "failing.FAILED", "crash.FAILED", "logs",
-                     "manifest.json", "index.html"}
+                     "manifest.json", "index.html", ".lock"}
     nb = nbformat.read(run_dir / "failing.FAILED" / "failing.ipynb", as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "An Exception was encountered at" in text
@@ -231,7 +231,7 @@ def test_batch_names_are_sanitised_and_stay_inside_out(batch_run, out_root, tmp_
     done, run_dir = batch_run
     assert done.returncode == 0, done.stderr
     assert {p.name for p in run_dir.iterdir()} == {
-        "table-escape", "table-fine", "logs", "manifest.json", "index.html"
+        "table-escape", "table-fine", "logs", "manifest.json", "index.html", ".lock"
     }
     # nothing escaped the output root: its parent holds only what pytest made
     assert sorted(p.name for p in out_root.iterdir()) == sorted(
@@ -1199,3 +1199,75 @@ def test_over_refuses_an_empty_value_unless_written_quoted():
     assert [s.name for s in specs] == ["country_profile-default", "country_profile-2024-01-01"]
     assert "as_of" not in specs[0].parameters  # left to the run's day
     assert specs[1].parameters["as_of"] == "2024-01-01"
+
+
+def test_a_run_still_rendering_is_not_resumed_by_another_p2c(capsys, tmp_path):
+    """A second ``--resume`` of a run still rendering deleted the first one's ``.partial``
+    folder and rendered the report again: the first then failed it and said 2 of 2 rendered.
+    The rendering process holds the run's lock; another is refused before changing anything."""
+    specs = planning.plan_batch(EMPTY, "label", "a,b", None)
+    run_dir = _hand_made_run(tmp_path, specs)
+    (run_dir / "empty-a.partial").mkdir()
+    held = runner._lock_run(run_dir)  # as the process rendering it holds it
+    try:
+        err = _cli_error(capsys, "batch", str(EMPTY), "--over", "label=a,b", "--out",
+                         str(tmp_path), "--resume", "latest", "--cold", "--no-progress")
+        assert err == (f"p2c: error: --resume: run {run_dir.name} is still running in another "
+                       "p2c; wait for it to end (or stop it) and resume it then\n")
+        assert (run_dir / "empty-a.partial").is_dir()  # its work in progress is untouched
+    finally:
+        os.close(held)
+    assert cli.main(["batch", str(EMPTY), "--over", "label=a,b", "--out", str(tmp_path),
+                     "--resume", "latest", "--cold", "--no-progress"]) == 0
+    assert_manifest_matches_folders(run_dir)
+
+
+def test_resume_refuses_another_notebook_of_the_same_name(capsys, tmp_path):
+    """A notebook elsewhere with the same file name (so the same report names) was rendered
+    into the run beside the reports of the first one."""
+    specs = planning.plan_batch(EMPTY, "label", "a,b", None)
+    run_dir = _hand_made_run(tmp_path, specs)
+    other = tmp_path / "elsewhere" / "empty.ipynb"
+    other.parent.mkdir()
+    shutil.copy(EMPTY, other)
+    err = _cli_error(capsys, "batch", str(other), "--over", "label=a,b", "--out",
+                     str(tmp_path), "--resume", "latest", "--cold", "--no-progress")
+    assert f"report empty-a in run {run_dir.name} was planned with the notebook" in err
+
+
+def test_a_resume_keeps_the_run_s_own_record_and_its_unfinished_state(tmp_path):
+    """A resume rewrote the run's versions, commit, kernels and workers with its own (the
+    reports kept were made with the first), and a resume of some reports only marked the run
+    finished while others were still pending."""
+    specs = planning.plan_batch(EMPTY, "label", "a,b", None)
+    run_dir = _hand_made_run(tmp_path, specs, kernels="warm", workers=2,
+                             git_commit="abc123", versions={"pandas": "0.0"})
+    done = _p2c("batch", str(EMPTY), "--over", "label=a", "--out", str(tmp_path), "--resume",
+                "latest", "--cold", "--workers", "1", "--no-progress")
+    assert done.returncode == 0, done.stderr
+    m = manifest(run_dir)
+    assert (m["kernels"], m["workers"], m["git_commit"], m["versions"]) == (
+        "warm", 2, "abc123", {"pandas": "0.0"})
+    last = m["resumed"][-1]
+    assert last["kernels"] == "cold" and last["workers"] == 1 and "pandas" in last["versions"]
+    assert m["state"] == "interrupted"  # empty-b is still pending
+    done = _p2c("batch", str(EMPTY), "--over", "label=a,b", "--out", str(tmp_path),
+                "--resume", "latest", "--cold", "--no-progress")
+    assert done.returncode == 0 and manifest(run_dir)["state"] == "finished"
+
+
+def test_latest_is_not_put_over_a_file_of_the_user(tmp_path):
+    """A ``latest`` file of the user's in ``--out`` was replaced by the link (its content
+    gone)."""
+    (tmp_path / "latest").write_text("my notes")
+    done = _p2c("render", str(EMPTY), "--out", str(tmp_path), "--cold", "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "latest").read_text() == "my notes"
+    assert "latest is not a link p2c made; left as it is" in done.stderr
+
+
+def test_over_country_reads_a_country_before_a_region_of_the_same_name():
+    """``--over country=Micronesia`` rendered the 8 economies of the UN subregion, while
+    ``-p country Micronesia`` is the Federated States."""
+    assert planning.expand_values("country", "Micronesia,KEN") == ["Micronesia", "KEN"]
+    assert len(planning.expand_values("country", "LDC")) > 40  # groups are still groups
