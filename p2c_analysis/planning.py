@@ -187,11 +187,43 @@ def _inspect(path: str, mtime_ns: int, size: int) -> dict[str, dict[str, Any]]:
         cell = _parameters_cell(path)
         if cell is None:
             return {}
-        found = _python_translator().inspect({"source": cell})
-        return {p.name: _typed(p._asdict()) for p in found}
+        found = {p.name: _typed(p._asdict()) for p in _python_translator().inspect(
+            {"source": cell})}
+        return _with_missed(cell, found)
     except Exception as err:  # noqa: BLE001 - whatever papermill says, say it in one line
         raise UsageError(f"{path}: cannot read its parameters cell "
                          f"({type(err).__name__})") from None
+
+
+def _with_missed(cell: str, found: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``found`` (papermill's reading of the parameters cell) with the assignments it misses,
+    in the cell's order: papermill's pattern reads no annotation holding ``|`` or a dot
+    (``a: int | None = None``, ``b: typing.Optional[int] = None``), so such a parameter could
+    be neither listed nor set. A cell Python cannot parse is left to papermill's reading."""
+    try:
+        tree = ast.parse(cell)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return found
+    out: dict[str, dict[str, Any]] = {}
+    lines = cell.splitlines()
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
+                and node.value is not None:
+            name, kind = node.target.id, ast.unparse(node.annotation)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
+            name, kind = node.targets[0].id, "None"
+        else:
+            continue
+        if name in found:
+            out[name] = found[name]
+            continue
+        line = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
+        comment = line.split("#", 1)[1].strip() if "#" in line[node.end_col_offset:] else ""
+        out[name] = _typed({"name": name, "inferred_type_name": kind,
+                            "default": ast.get_source_segment(cell, node.value) or "",
+                            "help": comment})
+    return {**out, **{k: v for k, v in found.items() if k not in out}}
 
 
 def _parameters_cell(path: str) -> str | None:

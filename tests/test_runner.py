@@ -1271,3 +1271,21 @@ def test_over_country_reads_a_country_before_a_region_of_the_same_name():
     ``-p country Micronesia`` is the Federated States."""
     assert planning.expand_values("country", "Micronesia,KEN") == ["Micronesia", "KEN"]
     assert len(planning.expand_values("country", "LDC")) > 40  # groups are still groups
+
+
+def test_parameters_papermill_does_not_read_are_listed_and_set(tmp_path):
+    """``a: int | None = None`` and ``c: typing.Optional[int] = None`` were neither listed by
+    ``p2c params`` nor accepted by ``-p`` ("is not a parameter"): papermill's pattern reads no
+    annotation with ``|`` or a dot."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("import typing\na: int | None = None  # a count\n"
+                                     "c: typing.Optional[int] = None\nb: int = 3\n")
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    path = tmp_path / "ann.ipynb"
+    nbformat.write(nb, path)
+    declared = planning.declared_parameters(path)
+    assert list(declared) == ["a", "c", "b"]
+    assert declared["a"]["inferred_type_name"] == "int | None"
+    assert declared["a"]["help"] == "a count"
+    assert planning.prepare_parameters(path, {"a": "5", "c": "None"}) == {"a": 5, "c": None}
