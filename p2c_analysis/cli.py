@@ -48,7 +48,11 @@ def _given_parameters(args: argparse.Namespace) -> dict[str, Any]:
             given.update(read_yaml_parameters(Path(args.file_params)))
         except (InputFileError, LimitError) as err:
             raise UsageError(terminal_safe(f"parameter file {err}")) from None
+    seen: set[str] = set()
     for name, value in args.parameters or []:
+        if name in seen:  # the last one silently won, while a YAML file refuses a repeated key
+            raise UsageError(f"-p {name} is given twice; give it once")
+        seen.add(name)
         given[name] = value
     return given
 

@@ -1289,3 +1289,11 @@ def test_parameters_papermill_does_not_read_are_listed_and_set(tmp_path):
     assert declared["a"]["inferred_type_name"] == "int | None"
     assert declared["a"]["help"] == "a count"
     assert planning.prepare_parameters(path, {"a": "5", "c": "None"}) == {"a": 5, "c": None}
+
+
+def test_a_parameter_given_twice_with_p_is_refused(capsys, tmp_path):
+    """``-p name first -p name second`` kept the second without a word (a YAML file with a
+    key twice is refused)."""
+    err = _cli_error(capsys, "render", str(EMPTY), "-p", "year", "2020", "-p", "year", "2021",
+                     "--out", str(tmp_path))
+    assert err == "p2c: error: -p year is given twice; give it once\n"
