@@ -26,41 +26,14 @@ _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{#- lab's PNG block, with the text alternative a figure carries (``report.show``: output
+{#- lab's PNG block with the text alternative a figure carries (``report.show``: output
     metadata ``image/png.alt``, escaped), which lab's template drops -#}
 {% block data_png scoped %}
-<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
-{%- if 'image/png' in output.metadata.get('filenames', {}) %}
-<img src="{{ output.metadata.filenames['image/png'] | posix_path | escape_html }}"
-{%- else %}
-<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"
-{%- endif %}
-{%- set alttext=output | get_metadata('alt', 'image/png') -%}
-{%- if alttext is not none %}
-alt="{{ alttext | escape_html }}"
-{%- endif %}
-{%- set width=output | get_metadata('width', 'image/png') -%}
-{%- if width is not none %}
-width={{ width | escape_html }}
-{%- endif %}
-{%- set height=output | get_metadata('height', 'image/png') -%}
-{%- if height is not none %}
-height={{ height | escape_html }}
-{%- endif %}
-class="
-{%- if output | get_metadata('unconfined', 'image/png') %}
-unconfined
-{%- endif %}
-{%- if output | get_metadata('needs_background', 'image/png') == 'light' %}
-jp-needs-light-background
-{%- endif %}
-{%- if output | get_metadata('needs_background', 'image/png') == 'dark' %}
-jp-needs-dark-background
-{%- endif %}
-"
->
-</div>
-{%- endblock data_png %}
+{%- set alttext = output | get_metadata('alt', 'image/png') -%}
+{%- if alttext is none -%}{{ super() }}
+{%- else -%}{{ super() | replace('<img ', '<img alt="' ~ (alttext | escape_html) ~ '" ', 1) }}
+{%- endif -%}
+{% endblock data_png %}
 """
 
 ALT_TEXT = "No description has been provided for this image"

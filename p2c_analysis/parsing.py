@@ -445,16 +445,15 @@ def _no_unknown_currency(main: str, text: str) -> None:
     know (``฿ 500m``, ``GH₵ 50m``), or a known sign with letters before it that make another
     currency (``E£`` is the Egyptian pound, not sterling; ``Mex$``): such amounts were read
     as US dollars or pounds."""
-    for m in re.finditer(r"([^\W\d_]*)(\S)", main):
-        sign = m.group(2)
+    for i, sign in enumerate(main):
         if unicodedata.category(sign) != "Sc":
             continue
-        token = (m.group(1) + sign).lower()
-        if sign not in _KNOWN_SIGNS or (m.group(1) and token not in CURRENCY_TOKENS
+        letters = re.search(r"[^\W\d_]*$", main[:i]).group()  # type: ignore[union-attr]
+        token = (letters + sign).lower()
+        if sign not in _KNOWN_SIGNS or (letters and token not in CURRENCY_TOKENS
                                          and token not in AMBIGUOUS_CURRENCY):
-            shown = m.group(1) + sign
-            raise ParseError("unknown currency", text, f"{shown!r} is no currency the parser "
-                             "knows: write its three-letter ISO code instead")
+            raise ParseError("unknown currency", text, f"{letters + sign!r} is no currency the "
+                             "parser knows: write its three-letter ISO code instead")
 
 
 def _no_german_ambiguity(match: re.Match, text: str) -> None:

@@ -218,8 +218,8 @@ def _with_missed(cell: str, found: dict[str, dict[str, Any]]) -> dict[str, dict[
         if name in found:
             out[name] = found[name]
             continue
-        line = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
-        comment = line.split("#", 1)[1].strip() if "#" in line[node.end_col_offset:] else ""
+        end = lines[node.end_lineno - 1] if node.end_lineno else ""  # the comment after it
+        comment = end[node.end_col_offset:].partition("#")[2].strip()
         out[name] = _typed({"name": name, "inferred_type_name": kind,
                             "default": ast.get_source_segment(cell, node.value) or "",
                             "help": comment})

@@ -42,9 +42,8 @@ def alt_text(fig: Figure) -> str:
     ``"Chart: Internet use in Nigeria, 2000–2024. Year (x) against Individuals using the
     Internet (% of population) (y). Lines and marks: Nigeria; observed; World (group)."``"""
     parts: list[str] = []
-    suptitle = fig._suptitle.get_text() if fig._suptitle is not None else ""
-    if suptitle:
-        parts.append(suptitle.strip())
+    if suptitle := fig.get_suptitle().strip():
+        parts.append(suptitle)
     for ax in fig.axes:
         if not ax.get_visible() or ax.get_label() == "<colorbar>":
             continue

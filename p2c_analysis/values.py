@@ -648,15 +648,6 @@ def _rounding_step(value: float) -> float:
     return float(step)
 
 
-def _usd_words(usd: float) -> str:
-    """``1e7`` -> ``"10 M"``, ``5e6`` -> ``"5 M"``, ``5e8`` -> ``"500 M"``, ``1e9`` -> ``"1 bn"``
-    (an exact round amount, as a note says it)."""
-    for scale, unit in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if usd >= scale:
-            return f"{usd / scale:g} {unit}"
-    return f"{usd:g}"
-
-
 def campaign_totals(pledges: pd.DataFrame, published: pd.DataFrame | None = None,
                     overlaps: pd.DataFrame | None = None) -> pd.DataFrame:
     """Published campaign totals and what adding them up counts twice.
@@ -672,7 +663,7 @@ def campaign_totals(pledges: pd.DataFrame, published: pd.DataFrame | None = None
     curated pledge missing from ``pledges`` is named in ``explanation`` and adds nothing (its
     USD is unknown here).
     """
-    from p2c_analysis import milestones
+    from p2c_analysis import milestones, style
 
     if published is None:
         published = pd.concat([milestones.load_published(paths.PUBLISHED_AGGREGATES),
@@ -713,8 +704,9 @@ def campaign_totals(pledges: pd.DataFrame, published: pd.DataFrame | None = None
         step = _rounding_step(float(r["value"]))
         if dup > 0 and step > 1:  # the difference of a rounded total and exact amounts
             notes.setdefault(name, []).append(
-                f"the published total is rounded to USD {_usd_words(step)}, so the distinct "
-                f"money is known only to within USD {_usd_words(step / 2)} either way")
+                f"the published total is rounded to {style.fmt_usd(step, trim=True)}, so the "
+                f"distinct money is known only to within {style.fmt_usd(step / 2, trim=True)} "
+                "either way")
         rows.append({
             "campaign": name, "date": r["date"], "date_as_stated": r["date_as_stated"],
             "usd_stated": float(r["value"]),
