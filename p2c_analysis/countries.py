@@ -23,6 +23,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -400,21 +401,47 @@ def members(group: str, as_of: object = None, include_scheduled: bool = False) -
     if label is None:
         raise UnknownGroupError(group)
     if label in UN_GROUPS:
-        ref = reference()
-        current = set(ref.loc[ref[label.lower()], "iso3"])
+        listed, changes = _un_lists(reference(), _group_changes())[label]
+        current = set(listed)
         when = as_of_date(as_of)
-        ch = _group_changes()
-        ch = ch[ch["group"].eq(label)]
-        if not include_scheduled:
-            ch = ch[ch["status"].eq("effective")]
-        for row in ch.itertuples(index=False):
-            eff = row.effective_date
+        for eff, change, iso3, status in changes:
+            if status != "effective" and not include_scheduled:
+                continue
             if LIST_BASELINE < eff <= when:  # happened after the list was drawn up
-                (current.discard if row.change == "leave" else current.add)(row.iso3)
+                (current.discard if change == "leave" else current.add)(iso3)
             elif when < eff <= LIST_BASELINE:  # not yet happened at as_of: reverse it
-                (current.add if row.change == "leave" else current.discard)(row.iso3)
+                (current.add if change == "leave" else current.discard)(iso3)
         return sorted(current)
     return list(_static_groups()[label])
+
+
+#: ``_un_lists``' result for the last pair of tables it was given, with the tables themselves
+#: (kept so that their ``id`` cannot be reused by other objects).
+_UN_LISTS: dict[tuple[int, int], tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]] = {}
+
+
+def _un_lists(
+    ref: pd.DataFrame, changes: pd.DataFrame
+) -> dict[str, tuple[frozenset[str], tuple[tuple[dt.date, str, str, str], ...]]]:
+    """Per UN group (LDC, LLDC): the ISO3 codes of the M49 list of :data:`LIST_BASELINE` and
+    its dated changes ``(effective_date, change, iso3, status)`` in file order, from
+    :func:`reference` and the changes table. Computed once per pair of tables: :func:`members`
+    is called for every group and year of a series (hundreds of times a report), and filtering
+    the tables each time cost about 1 ms a call."""
+    key = (id(ref), id(changes))
+    held = _UN_LISTS.get(key)
+    if held is None:
+        lists = {}
+        for label in UN_GROUPS:
+            ch = changes[changes["group"].eq(label)]
+            lists[label] = (
+                frozenset(ref.loc[ref[label.lower()], "iso3"]),
+                tuple(zip(ch["effective_date"], ch["change"], ch["iso3"], ch["status"],
+                          strict=True)),
+            )
+        _UN_LISTS.clear()
+        _UN_LISTS[key] = held = (ref, changes, lists)
+    return held[2]
 
 
 def unconfirmed_changes(group: str, as_of: object = None) -> pd.DataFrame:

@@ -178,3 +178,34 @@ def test_economies_without_an_income_group_are_named():
     agg = connectivity.aggregate(year=2024).set_index("group")
     income = agg.loc[list(INCOME_GROUPS), "offline"].sum()
     assert income + u["offline"].sum() == pytest.approx(agg.loc["World", "offline"], rel=1e-9)
+
+
+def test_aggregate_series_sums_each_years_own_members() -> None:
+    # a year-major stack, in the order the years are given; each year's LDC row is the sum over
+    # that year's members (Vanuatu left in Dec 2020, Bhutan in Dec 2023), computed here by hand
+    # from the country-year table
+    years = [2024, 2019, 2021]
+    s = connectivity.aggregate_series(["LDC", "SIDS"], years)
+    assert s["year"].tolist() == [2024, 2024, 2019, 2019, 2021, 2021]
+    assert s["group"].tolist() == ["LDC", "SIDS"] * 3
+    cy = connectivity.country_year()
+    for y in years:
+        members = countries.members("LDC", as_of=y)
+        t = cy[cy["year"].eq(y) & cy["iso3"].isin(members)]
+        row = s[s["year"].eq(y) & s["group"].eq("LDC")].iloc[0]
+        assert row["n_countries"] == len(t)
+        assert row["population"] == pytest.approx(t["population"].sum(), rel=1e-12)
+        assert row["offline"] == pytest.approx(t["offline"].sum(), rel=1e-12)
+    counts = s[s["group"].eq("LDC")].set_index("year")["n_countries"]
+    assert counts[2019] == counts[2021] + 1 == counts[2024] + 2
+
+
+def test_aggregate_series_reads_groups_given_once_for_every_year() -> None:
+    # an iterator of labels used to be spent on the first year: later years had no rows
+    s = connectivity.aggregate_series(iter(["LDC", "World"]), [2022, 2023])
+    assert s["group"].tolist() == ["LDC", "World", "LDC", "World"]
+    assert s["population"].notna().all()
+    # a year given as text is the year (its column stays an integer); an unknown one is named
+    assert connectivity.aggregate(["LDC"], "2024")["year"].tolist() == [2024]
+    with pytest.raises(KeyError, match="1990"):
+        connectivity.aggregate_series(["LDC"], [2020, 1990])
