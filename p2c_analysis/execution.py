@@ -258,6 +258,7 @@ def _engine() -> Iterator[str]:
             @classmethod
             def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kw: Any) -> Any:
                 _current.nb_man = nb_man
+                fix_injected_cell_id(nb_man.nb)
                 # papermill writes the whole notebook (figures included) before and after
                 # every cell: about 0.1 s of a 1 s report. It is written once, when papermill
                 # completes it (also after a failure); a dead kernel's cells: _save_partial
@@ -273,6 +274,26 @@ def _engine() -> Iterator[str]:
         yield "p2c"
     finally:
         pass
+
+
+#: The id of the cell papermill injects with a report's parameters (papermill gives it a
+#: random one: the same report rendered twice gave different HTML and notebooks).
+INJECTED_CELL_ID = "injected-parameters"
+
+
+def fix_injected_cell_id(nb: Any) -> None:
+    """Give the cell(s) papermill tagged ``injected-parameters`` a fixed id
+    (:data:`INJECTED_CELL_ID`, then ``-2``, ``-3``... for any further one), unless the
+    notebook already uses that id for another cell (ids must be unique)."""
+    taken = {getattr(c, "id", None) for c in nb.cells
+             if "injected-parameters" not in c.get("metadata", {}).get("tags", [])}
+    n = 0
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            n += 1
+            wanted = INJECTED_CELL_ID if n == 1 else f"{INJECTED_CELL_ID}-{n}"
+            if wanted not in taken and "id" in cell:
+                cell.id = wanted
 
 
 def _no_save(**kwargs: Any) -> None:

@@ -1297,3 +1297,32 @@ def test_a_parameter_given_twice_with_p_is_refused(capsys, tmp_path):
     err = _cli_error(capsys, "render", str(EMPTY), "-p", "year", "2020", "-p", "year", "2021",
                      "--out", str(tmp_path))
     assert err == "p2c: error: -p year is given twice; give it once\n"
+
+
+def test_the_injected_parameters_cell_has_the_same_id_in_every_run(render_run, batch_run):
+    # papermill gives the cell it injects a random id: the same report rendered twice gave
+    # different notebooks and HTML (reproducible runs give the same bytes but for the times)
+    notebooks = [render_run[1] / "table" / "table.ipynb",
+                 *sorted(batch_run[1].glob("table*/table.ipynb"))]
+    assert len(notebooks) == 3
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert [c.id for c in injected] == [execution.INJECTED_CELL_ID], path
+        html = path.with_suffix(".html").read_text(encoding="utf-8")
+        assert f'id="cell-id={execution.INJECTED_CELL_ID}"' in html
+
+
+def test_a_fixed_injected_cell_id_leaves_ids_unique() -> None:
+    import papermill.parameterize as pz
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("y = 2", metadata={"tags": []})])
+    nb.cells[1].id = execution.INJECTED_CELL_ID  # a notebook's own cell already has it
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python"}
+    nb.metadata["papermill"] = {}
+    done = pz.parameterize_notebook(nb, {"x": 3})
+    execution.fix_injected_cell_id(done)
+    ids = [c.id for c in done.cells]
+    assert len(set(ids)) == len(ids) and ids.count(execution.INJECTED_CELL_ID) == 1
