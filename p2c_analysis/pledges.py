@@ -43,6 +43,11 @@ Conventions and decisions:
   a tie); a file with no UTF-8 beyond ASCII is simply in that encoding. When both occur, the
   rows that needed the fallback are listed (``LoadResult.fallback_rows``) and say so in
   their notes. UTF-16 with a BOM (Excel "Unicode text") is read as a whole.
+- **Sheets** (XLSX): the mapping's ``sheet``; else, of the visible sheets (a hidden one is
+  an old or helper sheet), the one whose columns name the most fields, so that a first sheet
+  with notes or a summary of the pledges (``Title``, ``Pledger``, ``Value``) is not read as
+  the pledges; the other sheets with pledge columns are named
+  (``LoadResult.other_sheets``); two sheets naming as many fields are refused in one line.
 - **XLSX** files are streamed (openpyxl read-only mode, bounded by the cells stored, never by
   the declared sheet dimension) after the zip's declared sizes are checked; their XML goes
   through defusedxml (no entity expansion, no external entities). A formula cell with no
@@ -159,6 +164,9 @@ class LoadResult:
     unused_columns: list[str] = field(default_factory=list)
     fallback_encoding: str | None = None
     fallback_rows: list[int] = field(default_factory=list)
+    #: XLSX: the other visible sheets with pledge columns, not read (a summary of the pledges,
+    #: a copy with fewer columns); the sheet read is the one whose columns name most fields
+    other_sheets: list[str] = field(default_factory=list)
     #: ``source_row`` → the kinds of its reasons, in order, as the load set the row aside:
     #: what :meth:`reason_counts` counts (a reason may quote a cell that holds "; word:").
     reason_kinds: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
@@ -233,6 +241,7 @@ class _Table:
     fallback_rows: list[int] = field(default_factory=list)  # ... and their row numbers
     header_given: list[str] = field(default_factory=list)  # the header's names as written
     header_cells: int = 0  # CSV: cells of the header row, blank ones at its end included
+    other_sheets: list[str] = field(default_factory=list)  # XLSX: see LoadResult
 
 
 def _listing(names: list[str], most: int = 30, chars: int = 60) -> str:
@@ -947,7 +956,7 @@ class Mapping:
 def read_mapping(path: str | Path, limits: Limits | None = None) -> Mapping:
     """Read a TOML mapping file. Layout::
 
-        sheet = "Pledges"              # optional, XLSX only (default: first sheet)
+        sheet = "Pledges"              # optional, XLSX only (default: see load_pledges)
         id_prefix = "P2C-"             # optional, for derived pledge ids
         [columns]                      # canonical field = "source column" (or a list)
         title = "Pledge Title"
@@ -1629,8 +1638,8 @@ def load_pledges(
     ``path``: CSV (delimiter sniffed among ``, ; TAB |``; quoted newlines fine; each line
     read as UTF-8 when it is valid UTF-8, else in one fallback encoding detected with
     charset-normalizer, and such rows flagged; UTF-16 with a BOM) or XLSX (the mapping's
-    ``sheet``, else the first visible sheet, or when it has no pledge columns, such as a "Read
-    me" sheet, the first other visible sheet that has them; streamed, formulas without a
+    ``sheet``, else the visible sheet whose columns name the most fields: not a "Read me" note
+    or a summary of the pledges; two such sheets are refused; streamed, formulas without a
     cached value quarantined);
     ``None`` = the bundled ``data/pledges/public_pledges.csv``.
     ``mapping``: TOML mapping file (see :func:`read_mapping`) or a :class:`Mapping`;
@@ -1690,7 +1699,8 @@ def load_pledges(
         encoding=table.encoding, delimiter=table.delimiter, sheet=table.sheet,
         columns_used=columns_used, unused_columns=unused,
         fallback_encoding=table.fallback_encoding if table.fallback_rows else None,
-        fallback_rows=table.fallback_rows, reason_kinds=kinds,
+        fallback_rows=table.fallback_rows, other_sheets=table.other_sheets,
+        reason_kinds=kinds,
     )
 
 
@@ -1713,46 +1723,101 @@ def _open(src: Path, mapping: str | Path | Mapping | None, lim: Limits
         else read_mapping(mapping, lim)
     table = _read_table(src, m.sheet if m else None, lim)
     used, unused = _match_columns(table.header, m, src, table.header_given)
-
-    def pledge_columns(used: dict[str, list[int]]) -> bool:
-        return bool({"title", "pledger"} & (set(used) | set(m.constants if m else {})))
-
-    if pledge_columns(used):
-        return m, table, used, unused
-    others: list[str] = []
+    consts = set(m.constants) if m else set()
     if table.file_format == "xlsx" and not (m and m.sheet):
-        # a workbook opening on a "Read me" or notes sheet: the first other visible sheet
-        # with pledge columns is the table (the summary names the sheet read)
-        others = [n for n in _visible_sheets(src) if n != table.sheet]
-        for name in others:
-            try:
-                other = _read_table(src, name, lim)
-                o_used, o_unused = _match_columns(other.header, m, src, other.header_given)
-            except PledgeFileError:
-                continue  # not a table of pledges either
-            if pledge_columns(o_used):
-                return m, other, o_used, o_unused
+        # the first sheet may be a "Read me" note or a summary of the pledges: the visible
+        # sheet whose columns name the most fields is the table (the others are named)
+        chosen, others = _pledge_sheet(src, m, lim, table, len(used) if _pledge_columns(
+            used, consts) else None)
+        if chosen != table.sheet:
+            table = _read_table(src, chosen, lim)
+            used, unused = _match_columns(table.header, m, src, table.header_given)
+        table.other_sheets = others
+    if _pledge_columns(used, consts):
+        return m, table, used, unused
     where = f"sheet {table.sheet!r}: " if table.file_format == "xlsx" else ""
-    also = (f"; no other sheet has them either (sheets: {_listing([table.sheet, *others])}; "
-            "name one with sheet = in a mapping file)" if others else "")
     raise PledgeFileError(
         src, f"{where}no pledge columns: need at least a title ('title', 'pledge_title') or a "
-             f"pledger column; columns found: {_listing(table.header)}{also}")
+             f"pledger column; columns found: {_listing(table.header)}")
 
 
-def _visible_sheets(path: Path) -> list[str]:
-    """The names of a workbook's visible sheets, in order (hidden ones are old or helper
-    sheets)."""
+def _pledge_columns(used: dict[str, list[int]], consts: set[str]) -> bool:
+    """Whether the columns matched (``used``) or a mapping's constants give a title or a
+    pledger: what makes a table one of pledges."""
+    return bool({"title", "pledger"} & (set(used) | consts))
+
+
+def _pledge_sheet(src: Path, m: Mapping | None, lim: Limits, first: _Table,
+                  first_fields: int | None) -> tuple[str, list[str]]:
+    """The sheet of a workbook to read when none is named, and the other visible sheets with
+    pledge columns (not read). ``first``: the first visible sheet, read; ``first_fields``:
+    the number of fields its columns name, ``None`` when it has no pledge columns.
+
+    Of the visible sheets with pledge columns, the one whose header names the most fields is
+    read: a "Read me" note has none, a summary of the pledges (``Title``, ``Pledger``,
+    ``Value``) fewer than the sheet listing them. Raises :class:`PledgeFileError` (one line
+    naming the sheets) when no sheet has pledge columns, or when several name the most
+    fields (two years' pledges, a copy): reading one of them would leave the other out."""
+    headers = _sheet_headers(src, lim)
+    consts = set(m.constants) if m else set()
+    scores: dict[str, int] = {first.sheet or "": first_fields} if first_fields is not None \
+        else {}
+    for name, given in headers.items():
+        if name == first.sheet:
+            continue
+        try:
+            used, _ = _match_columns(_unique_header(list(given)), m, src, given)
+        except PledgeFileError:
+            continue  # a mapping's column missing, or a field twice: not this sheet
+        if _pledge_columns(used, consts):
+            scores[name] = len(used)
+    if not scores:
+        names = [first.sheet or "", *(n for n in headers if n != first.sheet)]
+        also = (f"; no other sheet has them either (sheets: {_listing(names)}; name one with "
+                "sheet = in a mapping file)" if len(names) > 1 else "")
+        raise PledgeFileError(
+            src, f"sheet {first.sheet!r}: no pledge columns: need at least a title ('title', "
+                 f"'pledge_title') or a pledger column; columns found: "
+                 f"{_listing(first.header)}{also}")
+    most = max(scores.values())
+    best = [n for n, k in scores.items() if k == most]
+    if len(best) > 1:
+        raise PledgeFileError(
+            src, f"sheets {_listing(best)} both have pledge columns ({most} fields each): "
+                 "name the one to read with sheet = in a mapping file (--mapping)"
+            if len(best) == 2 else
+            f"sheets {_listing(best)} all have pledge columns ({most} fields each): name the "
+            "one to read with sheet = in a mapping file (--mapping)")
+    return best[0], [n for n in scores if n != best[0]]
+
+
+def _sheet_headers(path: Path, lim: Limits) -> dict[str, list[str]]:
+    """``{sheet name: header cells as written}`` of a workbook's visible sheets, in order
+    (hidden ones are old or helper sheets): each sheet's first non-blank row among its first
+    ``lim.rows`` rows, as :func:`_add_row` takes it; ``[]`` for a sheet with none."""
     from openpyxl import load_workbook
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        wb = load_workbook(path, read_only=True)
-        try:
-            return [w.title for w in wb.worksheets
-                    if getattr(w, "sheet_state", "visible") == "visible"]
-        finally:
-            wb.close()
+    out: dict[str, list[str]] = {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = load_workbook(path, read_only=True, data_only=True)
+            try:
+                for ws in wb.worksheets:
+                    if getattr(ws, "sheet_state", "visible") != "visible":
+                        continue
+                    ws.reset_dimensions()
+                    out[ws.title] = []
+                    rows = ws.iter_rows(values_only=True, max_row=lim.rows)
+                    for values in rows:
+                        if width := _last_filled(values):
+                            out[ws.title] = [_cell_text(c).strip() for c in values[:width]]
+                            break
+            finally:
+                wb.close()
+    except Exception as err:  # noqa: BLE001 - any openpyxl failure means "unreadable"
+        raise PledgeFileError(path, _xlsx_problem(err)) from None
+    return out
 
 
 def _describe_delimiter(d: str | None) -> str:
@@ -1857,6 +1922,8 @@ def _print_summary(result: LoadResult) -> None:
            if result.file_format == "csv" else f"{fmt}, sheet {result.sheet!r}")
     _say(f"{result.source}")
     _say(f"  rows read:    {result.n_read} ({how})")
+    if result.other_sheets:
+        _say(f"  other sheets with pledge columns, not read: {_listing(result.other_sheets)}")
     if enc := result.encoding_summary():
         _say(f"  encoding:     {enc}")
     _say(f"  valid:        {len(result.valid)}")

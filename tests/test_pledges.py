@@ -961,3 +961,35 @@ def test_a_workbook_opening_on_a_read_me_sheet_is_read_from_its_pledge_sheet(
     with pytest.raises(PledgeFileError, match=r"sheet 'Read me': no pledge columns: .*; no "
                        r"other sheet has them either \(sheets: Read me, Other; name one"):
         load_pledges(tmp_path / "none.xlsx")
+
+
+def test_a_workbook_opening_on_a_summary_is_read_from_its_pledge_sheet(tmp_path: Path,
+                                                                      capsys) -> None:
+    """A first sheet summing the pledges up (``Title``, ``Pledger``, ``Value``: "All pledges",
+    "Top pledge") has pledge columns, and was read instead of the sheet holding the pledges:
+    two made-up pledges counted, the real ones lost, without a word. The visible sheet whose
+    columns name the most fields is read, and the others with pledge columns are named; two
+    sheets naming as many fields are refused in one line naming them."""
+    wb = Workbook()
+    wb.active.title = "Summary"
+    wb.active.append(["Title", "Pledger", "Value"])
+    wb.active.append(["All pledges", "Various", 30_000_000])
+    wb.active.append(["Top pledge", "Big Co", 10_000_000])
+    ws = wb.create_sheet("Pledges")
+    ws.append(["Title", "Pledger", "entity_country", "value_as_stated", "target_year"])
+    for i in range(4):
+        ws.append([f"P{i}", f"Org{i}", "GH", f"USD {i + 1} million", 2025])
+    wb.save(tmp_path / "summary.xlsx")
+    r = load_pledges(tmp_path / "summary.xlsx")
+    assert r.sheet == "Pledges" and r.n_read == 4 and r.other_sheets == ["Summary"]
+    assert r.valid["title"].tolist() == [f"P{i}" for i in range(4)]
+    from p2c_analysis.pledges import check_pledges_cli
+
+    assert check_pledges_cli(tmp_path / "summary.xlsx") == 0
+    assert "other sheets with pledge columns, not read: Summary" in capsys.readouterr().out
+    wb.create_sheet("Pledges (copy)").append(
+        ["Title", "Pledger", "entity_country", "value_as_stated", "target_year"])
+    wb.save(tmp_path / "two.xlsx")
+    with pytest.raises(PledgeFileError, match=r"two\.xlsx: sheets Pledges, Pledges \(copy\) "
+                       r"both have pledge columns \(5 fields each\).*sheet ="):
+        load_pledges(tmp_path / "two.xlsx")
