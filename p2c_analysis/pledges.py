@@ -32,6 +32,10 @@ Conventions and decisions:
   are written into ``notes`` ("also listed as stakeholder type: Government").
 - **Regions**: "Global", "Worldwide", "World", "All countries" set ``is_global`` instead of a
   region. A region cell naming a country adds the country (noted), and vice versa.
+- **``NA`` alone in a country cell** is Namibia's ISO alpha-2 code or "not available": it
+  is read by the file's other country cells (Namibia where they are alpha-2 codes, not
+  stated where they are names or alpha-3 codes; noted either way), and set aside as
+  ambiguous where the file mixes both. Among other countries (``ZA; NA``) it is Namibia.
 - **Totals rows**: a row whose title or id is ``Total``, ``Grand total``, ``Sum``... is
   quarantined ("totals row"): counted, it would double the rows above it.
 - **Duplicates**: an exact duplicate (all cells equal after trimming; "but for letter case or
@@ -1153,6 +1157,8 @@ class _RowParser:
     """Turns one mapped source row into a canonical record plus reasons and notes."""
 
     def __init__(self) -> None:
+        #: how a country cell holding only ``NA`` is read (:func:`_na_reading`)
+        self.na_reading = "missing"
         self._country_cache: dict[str, str | None] = {}
         self._region_cache: dict[str, str | None] = {}
         self._basis = values.BasisReader()  # value basis: p2c_analysis.values
@@ -1166,6 +1172,29 @@ class _RowParser:
         if text not in self._region_cache:
             self._region_cache[text] = countries.resolve_region(text)
         return self._region_cache[text]
+
+    def _lone_na(self, row: _Row, fieldname: str, value: object) -> object:
+        """A country cell as it is to be read: ``value`` itself, unless it holds only ``NA``
+        (any case), which is Namibia's ISO alpha-2 code and the usual "not available". Then,
+        by the file's country cells (:attr:`na_reading`, :func:`_na_reading`): ``"NAM"``
+        where they are alpha-2 codes, ``None`` (not stated) where they are names or alpha-3
+        codes; both noted. Where they mix both, ``None`` and a reason to set the row aside."""
+        if not isinstance(value, str) or parsing.text_key(value) != "na":
+            return value
+        text = value.strip()
+        if self.na_reading == "namibia":
+            row.notes.append(f"{text!r} in {fieldname} read as Namibia (the file's "
+                             "countries are ISO alpha-2 codes)")
+            return "NAM"
+        if self.na_reading == "missing":
+            row.notes.append(f"{text!r} in {fieldname} read as not stated (the file's "
+                             "countries are names or alpha-3 codes; Namibia would be NAM)")
+        else:
+            row.reasons.append(
+                f"ambiguous country: {text!r} in {fieldname} (Namibia's ISO alpha-2 code, or "
+                "'not available': the file's countries mix alpha-2 codes with names or "
+                "alpha-3 codes; write Namibia, or leave the cell blank)")
+        return None
 
     @staticmethod
     def _try(row: _Row, fieldname: str, func: Callable[[object], object], value: object):
@@ -1208,7 +1237,8 @@ class _RowParser:
         is_global = False
         if "is_global" in cells:
             is_global = bool(self._try(row, "is_global", parsing.parse_bool, get("is_global")))
-        ent = parsing.split_cell(get("entity_country"), parsing.COUNTRY_CODES_LIKE_MISSING)
+        ent = parsing.split_cell(self._lone_na(row, "entity_country", get("entity_country")),
+                                 parsing.COUNTRY_CODES_LIKE_MISSING)
         ent_codes, ent_bad = parsing.split_resolving(ent, self.country,
                                                      parsing.COUNTRY_CODES_LIKE_MISSING)
         for bad in ent_bad:
@@ -1221,8 +1251,9 @@ class _RowParser:
 
         tc: list[str] = []
         tr: list[str] = []
-        for piece in parsing.split_cell(get("target_countries"),
-                                        parsing.COUNTRY_CODES_LIKE_MISSING):
+        for piece in parsing.split_cell(
+                self._lone_na(row, "target_countries", get("target_countries")),
+                parsing.COUNTRY_CODES_LIKE_MISSING):
             if parsing.is_global_text(piece):
                 is_global = True
                 continue
@@ -1431,6 +1462,34 @@ def _absurd(row: _Row, usd: float, fieldname: str) -> bool:
     return True
 
 
+COUNTRY_FIELDS = ("entity_country", "target_countries")
+
+
+def _na_reading(table: _Table, used: dict[str, list[int]], consts: dict[str, object],
+                resolve: Callable[[str], str | None]) -> str:
+    """How a country cell holding only ``NA`` is read in this file, by its other country
+    cells (:data:`COUNTRY_FIELDS`, and a mapping's constants for them): ``"namibia"`` when
+    every piece that names a country is two letters (ISO alpha-2 codes: ``NA`` is Namibia),
+    ``"missing"`` when none is (names or alpha-3 codes: ``NA`` is "not available"),
+    ``"ambiguous"`` when both occur. Pieces naming no country are not counted."""
+    cols = [i for name in COUNTRY_FIELDS for i in used.get(name, [])]
+    cells = itertools.chain((consts.get(name) for name in COUNTRY_FIELDS),
+                            (cells[i] for _, cells in table.rows for i in cols
+                             if i < len(cells)))
+    alpha2 = other = False
+    for cell in cells:
+        for piece in parsing.split_cell(cell):
+            if resolve(piece) is None:
+                continue
+            if re.fullmatch(r"[^\W\d_]{2}", piece):
+                alpha2 = True
+            else:
+                other = True
+        if alpha2 and other:
+            return "ambiguous"
+    return "namibia" if alpha2 else "missing"
+
+
 def _derived_id(prefix: str, title: object, pledger: object, raw: str) -> str:
     base = f"{_norm(title)}|{_norm(pledger)}"
     if base == "|":
@@ -1447,6 +1506,7 @@ class _RowSorter:
         self.table, self.used, self.consts = table, used, consts
         self.prefix, self.has_id, self.lim = prefix, has_id, lim
         self.parser = _RowParser()
+        self.parser.na_reading = _na_reading(table, used, consts, self.parser.country)
         self.first_seen: dict[tuple, tuple[int, tuple]] = {}  # normalised row -> first
         self.id_rows: dict[str, int] = {}
         self.derived_count: Counter[str] = Counter()

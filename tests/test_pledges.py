@@ -529,16 +529,45 @@ def test_check_pledge_file_refuses_what_load_pledges_refuses(tmp_path: Path) -> 
 
 
 def test_namibias_code_in_a_list_of_countries_is_namibia(tmp_path):
-    """``NA`` alone means "not stated"; among other countries it is Namibia (ISO alpha-2)."""
+    """``NA`` among other countries is Namibia (ISO alpha-2); alone, in a file whose
+    country cells are ISO alpha-2 codes, too (:func:`test_a_lone_na_country_is_never_silent`)."""
     path = _csv(tmp_path, "title,pledger,entity_country,target_countries\n"
                           "A,X,NA,ZA; NA; BW\nB,Y,ZA; NA,NA\nC,Z,KE,\"NA\nGH\"\n")
     r = load_pledges(path)
     v = r.valid.set_index("title")
     assert v.loc["A", "target_countries"] == ["ZAF", "NAM", "BWA"]
-    assert v.loc["B", "target_countries"] == [] and v.loc["B", "entity_country"] == "ZAF"
+    assert v.loc["B", "target_countries"] == ["NAM"] and v.loc["B", "entity_country"] == "ZAF"
     assert v.loc["C", "target_countries"] == ["NAM", "GHA"]
-    assert pd.isna(v.loc["A", "entity_country"]) and len(r.quarantine) == 0
+    assert v.loc["A", "entity_country"] == "NAM" and len(r.quarantine) == 0
     assert parsing.split_cell("n/a; KE", parsing.COUNTRY_CODES_LIKE_MISSING) == ["KE"]
+
+
+def test_a_lone_na_country_is_never_silent(tmp_path: Path) -> None:
+    """A country cell holding only ``NA`` was read as "not stated" (the missing-value
+    token), so a Namibian pledge in a file of ISO alpha-2 codes lost its country without a
+    word. It is now read by the file's country cells: Namibia where they are alpha-2 codes;
+    "not stated", noted, where they are names or alpha-3 codes (there ``NA`` is "not
+    available", Namibia would be ``NAM``); set aside where the file mixes both. ``N/A`` is
+    never a code."""
+    iso2 = load_pledges(_csv(tmp_path, "title,pledger,entity_country,target_countries\n"
+                                       "A,X,NA,NA\nB,Y,GH,KE\nC,Z,N/A,na\n", "iso2.csv"))
+    v = iso2.valid.set_index("title")
+    assert iso2.quarantine.empty
+    assert v.loc["A", "entity_country"] == "NAM" and v.loc["A", "target_countries"] == ["NAM"]
+    assert "'NA' in entity_country read as Namibia" in v.loc["A", "notes"]
+    assert pd.isna(v.loc["C", "entity_country"]) and v.loc["C", "target_countries"] == ["NAM"]
+    names = load_pledges(_csv(tmp_path, "title,pledger,entity_country,target_countries\n"
+                                        "A,X,NA,Ghana\nB,Y,KEN,NA\n", "names.csv"))
+    v = names.valid.set_index("title")
+    assert names.quarantine.empty
+    assert pd.isna(v.loc["A", "entity_country"]) and v.loc["B", "target_countries"] == []
+    assert "'NA' in entity_country read as not stated" in v.loc["A", "notes"]
+    assert "'NA' in target_countries read as not stated" in v.loc["B", "notes"]
+    mixed = load_pledges(_csv(tmp_path, "title,pledger,entity_country,target_countries\n"
+                                        "A,X,NA,GH\nB,Y,Kenya,GHA\n", "mixed.csv"))
+    assert mixed.valid["title"].tolist() == ["B"]
+    assert mixed.quarantine["reasons"].str.startswith(
+        "ambiguous country: 'NA' in entity_country").tolist() == [True]
 
 
 def test_without_a_sheet_named_the_first_visible_sheet_is_read(tmp_path):
