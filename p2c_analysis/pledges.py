@@ -52,16 +52,17 @@ Conventions and decisions:
   with notes or a summary of the pledges (``Title``, ``Pledger``, ``Value``) is not read as
   the pledges; the other sheets with pledge columns are named
   (``LoadResult.other_sheets``); two sheets naming as many fields are refused in one line.
-- **XLSX** files are streamed (openpyxl read-only mode, bounded by the cells stored, never by
-  the declared sheet dimension) after the zip's declared sizes are checked; their XML goes
-  through defusedxml (no entity expansion, no external entities). A formula cell with no
-  cached value (a file written by a program that cannot compute formulas) quarantines its
-  row ("formula without cached value"). A range merged over several rows below the header
-  gives its value to each row it spans, as a spreadsheet shows it (one pledger over three
-  pledges; noted), except an amount, which stays on the range's first row only (noted on
-  the others: one amount, not three). A number in an amount column is read as its cell's
-  number format shows it (``€5,000,000`` is EUR, ``5%`` a percentage, ``0.0 "M"`` millions;
-  noted), not as a bare number taken for US dollars.
+- **XLSX** files are streamed (openpyxl read-only mode, bounded by the cells stored, never
+  by the declared sheet dimension) after the zip's declared sizes are checked; their XML
+  goes through defusedxml (no entity expansion, no external entities). A formula cell with
+  no cached value (a file written by a program that cannot compute formulas) quarantines its
+  row ("formula without cached value"), and so does a row hidden in the sheet (filtered out
+  or hidden by hand: "hidden row"), which the spreadsheet does not show. A range merged over
+  several rows below the header gives its value to each row it spans, as a spreadsheet shows
+  it (one pledger over three pledges; noted), except an amount, which stays on the range's
+  first row only (noted on the others: one amount, not three). A number in an amount column
+  is read as its cell's number format shows it (``€5,000,000`` is EUR, ``5%`` a percentage,
+  ``0.0 "M"`` millions; noted), not as a bare number taken for US dollars.
 - **Column names** are matched after folding Unicode compatibility forms, dropping invisible
   format characters (zero-width spaces, soft hyphens, BOMs) and case, with every run of
   other characters than letters and digits read as one ``_`` (:func:`fields.normalise_column`);
@@ -577,6 +578,8 @@ class _SheetScan:
     #: ``{row: {column: number format}}`` of the number cells shown with more than their
     #: digits: a percentage, a currency, a scale or other words (:func:`_money_formats`)
     formats: dict[int, dict[int, str]] = field(default_factory=dict)
+    #: the rows hidden in the sheet (``<row hidden="1">``: hidden by hand or by a filter)
+    hidden: set[int] = field(default_factory=set)
 
 
 #: Number formats built into Excel that a money column cares about (id -> code).
@@ -739,6 +742,8 @@ def _scan_sheet(path: Path, member: str, styles: dict[int, str] | None = None) -
             if event == "start" and tag == "row":
                 row = int(el.get("r") or row + 1)
                 col = 0
+                if el.get("hidden") in ("1", "true"):
+                    out.hidden.add(row)
             elif event == "end" and tag == "c":
                 ref = el.get("r")
                 col = column_index_from_string(coordinate_from_string(ref)[0]) if ref \
@@ -889,6 +894,10 @@ def _read_xlsx(path: Path, sheet: str | None, lim: Limits) -> _Table:
                 if header_row is None and table.header:
                     header_row = rownum
                 if table.rows and table.rows[-1][0] == rownum:
+                    if rownum in scan.hidden:
+                        reasons.append(f"hidden row: row {rownum} is hidden in sheet "
+                                       f"{table.sheet!r} (filtered out or hidden by hand; "
+                                       "unhide it to count it)")
                     if reasons:
                         table.row_reasons[rownum] = reasons
                     if fills:

@@ -1022,3 +1022,23 @@ def test_a_workbook_opening_on_a_summary_is_read_from_its_pledge_sheet(tmp_path:
     with pytest.raises(PledgeFileError, match=r"two\.xlsx: sheets Pledges, Pledges \(copy\) "
                        r"both have pledge columns \(5 fields each\).*sheet ="):
         load_pledges(tmp_path / "two.xlsx")
+
+
+def test_xlsx_hidden_rows_are_set_aside_not_counted(tmp_path: Path) -> None:
+    """A row hidden in the sheet (filtered out, or hidden as withdrawn) was counted like the
+    rows the spreadsheet shows, without a word: a pledge the user had taken out of the view
+    came back in the totals. It is set aside with its row number ("hidden row"); the rows
+    shown are read as before."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["title", "pledger", "estimated_value_usd"])
+    ws.append(["Shown", "Org A", 5_000_000])
+    ws.append(["Withdrawn", "Org B", 1_000_000_000])
+    ws.append(["Also shown", "Org C", 2_000_000])
+    ws.row_dimensions[3].hidden = True
+    wb.save(tmp_path / "hidden_rows.xlsx")
+    r = load_pledges(tmp_path / "hidden_rows.xlsx")
+    assert r.valid["title"].tolist() == ["Shown", "Also shown"]
+    assert r.quarantine["source_row"].tolist() == [3]
+    assert r.quarantine["reasons"].iloc[0].startswith("hidden row: row 3 is hidden in sheet")
+    assert json.loads(r.quarantine["raw"].iloc[0])["title"] == "Withdrawn"
