@@ -176,7 +176,11 @@ _CURRENCY_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     for token, code in {**CURRENCY_TOKENS, **dict.fromkeys(AMBIGUOUS_CURRENCY, "?")}.items()
 )
 
-_NUM = r"(?:\d+(?:[.,]\d+)*|(?<![^\W\d_])\.\d+)"  # ".5 billion" too, not "Rs.5"
+#: Digits grouped by threes with a space or an apostrophe (``1 000 000``, ``1'000'000``: French,
+#: Swiss and ISO style; a no-break space is a space once the cell is cleaned), then a decimal part.
+_GROUPED = r"(?<![\d.,])\d{1,3}(?:[ '’]\d{3}(?!\d))+(?:[.,]\d+)?(?![.,]?\d)"
+_NUM = (rf"(?:{_GROUPED}|\d+(?:[.,]\d+)*"
+        r"|(?<![^\W\d_])\.\d+)")  # ".5 billion" too, not "Rs.5"
 _SCALE = "(?:" + "|".join(sorted(SCALES, key=len, reverse=True)) + ")"  # longest first
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -211,6 +215,9 @@ _PER_PERIOD = ((r"(?:per\s+month|a\s+month|each\s+month|every\s+month|monthly|/\
 #: A span of years after an amount ("over 2024-2028", "from 2024 to 2028"): its length in years.
 _YEAR_SPAN = (r"(?:over|for|during|from|in|between)?\s*((?:19|20)\d\d)\s*(?:-|–|to|and)\s*"
               r"((?:19|20)\d\d)")
+#: An amount times a number of years right after it ("USD 2.5m x 4 years", "× 4 years"): a
+#: yearly amount and its duration.
+_TIMES_YEARS = r"\s*(?:[x×*]|times)\s*(\d{1,3}|[a-z]+)\s+years?\b"
 _NEGATIVE_DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?[-−–]\s*\d+\s+years?"
 
 
@@ -240,6 +247,10 @@ def _to_number(num: str) -> float:
     """``"1,200,000"`` -> 1200000.0, ``"1.5"`` -> 1.5, ``"1.200.000"`` -> 1200000.0; raises
     :class:`ParseError` for separators that fit no convention (``"1.000,000.00"``)."""
     given = num
+    if grouped := re.fullmatch(r"(\d{1,3}(?:[ '’]\d{3})+)(?:[.,](\d+))?", num):
+        # grouped by spaces or apostrophes (_GROUPED): a "." or "," after them is decimal
+        whole, decimals = re.sub(r"\D", "", grouped.group(1)), grouped.group(2)
+        return float(f"{whole}.{decimals}" if decimals else whole)
     if "," in num and "." in num:
         # the last separator is the decimal one
         if num.rfind(",") > num.rfind("."):
@@ -421,7 +432,7 @@ def _no_unknown_word_after(main: str, match: re.Match, text: str) -> None:
     if re.match(rf"\s*[{_FRACTIONS}]", tail):
         raise ParseError("unparseable value", text, "a fraction sign in the amount: write "
                          "e.g. 1.5 million")
-    if match.group("scale"):
+    if match.group("scale") or re.match(_TIMES_YEARS, tail, re.IGNORECASE):
         return
     after = re.match(r"[\s-]*([^\W\d_]+)", tail)
     if after is None:
@@ -530,7 +541,11 @@ def parse_money(value: object) -> Money | None:
     if len(distinct) > 1:
         raise ParseError("ambiguous value", text, "several amounts")
     amount, hi, match = amounts[0]
-    if re.search(r"(?:^|\s)[-−]\s*(?:[^\d\s]{1,4}\s*)?\d", main):  # "-$5 million", "- 5"
+    # a minus before the amount ("-$5 million", "- 5"; not the dash of a range "1 000 - 2 000"
+    # after it) or right after it, as accounting exports write it ("5,000,000-")
+    if re.search(r"(?:^|\s)[-−]\s*(?:[^\d\s]{1,4}\s*)?\d",
+                 main[:match.start()] + (match.group("sign") or "") + match.group("num")) or \
+            re.fullmatch(r"[-−]\s*", main[match.end():]):
         amount = -abs(amount)
     if amount < 0 or (usd_stated is not None and usd_stated < 0):
         raise ParseError("negative value", text)
@@ -571,7 +586,8 @@ def parse_money(value: object) -> Money | None:
         if qualifier is None and re.match(pattern, tail):
             qualifier = word
             notes.append(f"'{word}': {meaning}")
-    per_year = bool(re.search(_PER_YEAR, tail))
+    by_years = re.match(_TIMES_YEARS, tail)  # "USD 2.5m x 4 years": per year, for 4 years
+    per_year = bool(by_years or re.search(_PER_YEAR, tail))
     for pattern, times, period in _PER_PERIOD:  # "USD 1 million per month": x 12 a year
         if not per_year and re.search(pattern, tail):
             notes.append(f"stated per {period} ({amount:,.0f}); {times} a year")
@@ -583,7 +599,7 @@ def parse_money(value: object) -> Money | None:
     multiplied = False
     # the duration: after the amount, else in a parenthetical remark ("similar over next
     # five years")
-    dur = re.search(_DURATION, tail)
+    dur = by_years or re.search(_DURATION, tail)
     dur_remark = None
     if dur is None and per_year:
         for r in remarks:
