@@ -45,7 +45,9 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
 - **URLs**: ``source_url`` holds http(s) links (or bare ``www.`` addresses); other schemes
   (``javascript:``, ``file:``, ``data:``) are refused (``unsupported url``).
 - **Lists** split on ``;`` and newlines; commas split only when each piece resolves on its
-  own and the whole does not (``"GHA, KEN"`` splits, ``"Congo, Dem. Rep."`` does not).
+  own and the whole does not (``"GHA, KEN"`` splits, ``"Congo, Dem. Rep."`` does not); so
+  do ``/``, ``&`` and ``and`` in a list of countries (``"Ghana and Kenya"`` splits,
+  ``"Bosnia and Herzegovina"`` does not).
 """
 
 from __future__ import annotations
@@ -871,18 +873,27 @@ def split_cell(value: object, keep: frozenset[str] = frozenset()) -> list[str]:
 MAX_NAME_PARTS = 4  # a country or region name has at most 3 commas ("Congo, Dem. Rep." has 1)
 
 
+#: What separates the names of a list inside one piece: a comma; with ``words``, also a slash,
+#: an ampersand and "and" (``Ghana and Kenya``, ``GHA/KEN``).
+_NAME_SEPARATORS = (r"(\s*,\s*)", r"(\s*,\s*|\s*/\s*|\s+&\s+|\s+and\s+)")
+
+
 def split_resolving(
-    value: object, resolve: Callable[[str], object | None], keep: frozenset[str] = frozenset()
+    value: object, resolve: Callable[[str], object | None], keep: frozenset[str] = frozenset(),
+    words: bool = False,
 ) -> tuple[list, list[str]]:
     """Split a multi-valued cell, resolving each piece: ``(resolved items, unresolved texts)``.
 
     Pieces are separated by ``;`` / newlines. A piece that does not resolve as a whole but
-    contains commas is split on commas *greedily*: at each position the longest run of
-    comma-separated parts (at most :data:`MAX_NAME_PARTS`, so time stays linear in the cell's
-    length) that resolves is taken (so ``"Congo, Dem. Rep., Ghana"`` gives the DR Congo and
-    Ghana). If some part still does not resolve, the whole piece is reported as
-    unresolved. ``resolve`` returns ``None`` for unknown text. Duplicates are dropped,
-    order kept. ``keep``: as in :func:`split_cell`.
+    contains commas (with ``words``, also ``/``, `` & `` or `` and ``: a list of countries,
+    never of regions, whose names hold such words: "Asia and the Pacific") is split there
+    *greedily*: at each position the longest run of parts (at most :data:`MAX_NAME_PARTS`, so
+    time stays linear in the cell's length), joined as written (a comma as ``", "``), that
+    resolves is taken (so
+    ``"Congo, Dem. Rep., Ghana"`` gives the DR Congo and Ghana, ``"Trinidad and Tobago and
+    Jamaica"`` two countries). If some part still does not resolve, the whole piece is
+    reported as unresolved. ``resolve`` returns ``None`` for unknown text. Duplicates are
+    dropped, order kept. ``keep``: as in :func:`split_cell`.
     """
     items: list = []
     bad: list[str] = []
@@ -891,7 +902,10 @@ def split_resolving(
         if got is not None:
             items.append(got)
             continue
-        parts = [p.strip() for p in piece.split(",")]
+        # parts and the separators between them, as written: [part, sep, part, sep, part]
+        tokens = [", " if t.strip() == "," else t
+                  for t in re.split(_NAME_SEPARATORS[words], piece, flags=re.IGNORECASE)]
+        parts = tokens[::2]
         if len(parts) < 2:
             bad.append(piece)
             continue
@@ -900,7 +914,7 @@ def split_resolving(
         ok = True
         while i < len(parts):
             for j in range(min(len(parts), i + MAX_NAME_PARTS), i, -1):
-                cand = ", ".join(parts[i:j])
+                cand = "".join(tokens[2 * i:2 * j - 1]).strip()
                 if not cand:
                     continue
                 hit = resolve(cand)
@@ -909,7 +923,7 @@ def split_resolving(
                     i = j
                     break
             else:
-                if parts[i] == "":
+                if parts[i].strip() == "":
                     i += 1
                     continue
                 ok = False

@@ -1249,7 +1249,8 @@ class _RowParser:
         ent = parsing.split_cell(self._lone_na(row, "entity_country", get("entity_country")),
                                  parsing.COUNTRY_CODES_LIKE_MISSING)
         ent_codes, ent_bad = parsing.split_resolving(ent, self.country,
-                                                     parsing.COUNTRY_CODES_LIKE_MISSING)
+                                                     parsing.COUNTRY_CODES_LIKE_MISSING,
+                                                     words=True)
         for bad in ent_bad:
             if parsing.text_key(bad) in _NOT_A_COUNTRY:
                 continue
@@ -1267,7 +1268,8 @@ class _RowParser:
                 is_global = True
                 continue
             codes, bad = parsing.split_resolving([piece], self.country,
-                                                 parsing.COUNTRY_CODES_LIKE_MISSING)
+                                                 parsing.COUNTRY_CODES_LIKE_MISSING,
+                                                 words=True)
             tc += codes
             for b in bad:
                 reg = self.region(b)

@@ -1042,3 +1042,29 @@ def test_xlsx_hidden_rows_are_set_aside_not_counted(tmp_path: Path) -> None:
     assert r.quarantine["source_row"].tolist() == [3]
     assert r.quarantine["reasons"].iloc[0].startswith("hidden row: row 3 is hidden in sheet")
     assert json.loads(r.quarantine["raw"].iloc[0])["title"] == "Withdrawn"
+
+
+def test_countries_listed_with_and_slash_or_ampersand_are_read(tmp_path: Path) -> None:
+    """``Ghana and Kenya``, ``Ghana/Kenya``, ``Ghana & Kenya`` and ``Ghana, Kenya and Uganda``
+    (as a platform export or a person writes a list) set the pledge aside as "unknown
+    country". They are split like a comma list: only where the whole names no country and
+    every part does, so ``Bosnia and Herzegovina`` stays one country and ``Ghana and
+    Atlantis`` is still refused whole; a region name keeps its meaning."""
+    text = ("title,pledger,entity_country,target_countries\n"
+            "A,X,Ghana,Ghana and Kenya\nB,X,GH,GHA/KEN\nC,X,Ghana,Ghana & Kenya\n"
+            "D,X,Ghana,\"Ghana, Kenya and Uganda\"\nE,X,Ghana,Trinidad and Tobago and Jamaica\n"
+            "F,X,Ghana,Bosnia and Herzegovina\nG,X,Ghana,Ghana and Atlantis\n"
+            "H,X,Ghana,Latin America and the Caribbean\nI,X,Kenya and Uganda,Congo/DRC\n")
+    r = load_pledges(_csv(tmp_path, text))
+    v = r.valid.set_index("title")
+    assert v.loc["A", "target_countries"] == ["GHA", "KEN"]
+    assert v.loc["B", "target_countries"] == ["GHA", "KEN"]
+    assert v.loc["C", "target_countries"] == ["GHA", "KEN"]
+    assert v.loc["D", "target_countries"] == ["GHA", "KEN", "UGA"]
+    assert v.loc["E", "target_countries"] == ["TTO", "JAM"]
+    assert v.loc["F", "target_countries"] == ["BIH"]
+    assert v.loc["H", "target_regions"] == ["Latin America and the Caribbean"]
+    assert v.loc["I", "entity_country"] == "KEN" and v.loc["I", "target_countries"] == [
+        "COG", "COD"]
+    assert r.quarantine["reasons"].tolist() == [
+        "unknown country: 'Ghana and Atlantis' in target_countries"]
