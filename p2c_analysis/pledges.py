@@ -11,7 +11,11 @@ Conventions and decisions:
 
 - **Row numbers** (``source_row``) are spreadsheet row numbers: the header is row 1, the first
   data row is row 2, as Excel/LibreOffice show them (a CSV record with quoted newlines is one
-  row). Completely empty rows are skipped (not counted as read) but keep their number.
+  row). Completely empty rows are skipped (not counted as read) but keep their number. Title
+  rows above the header ("Partner2Connect pledges", "Exported 2026-12-01") are passed over:
+  when the first non-blank row names no pledge columns, the first of the next rows that
+  names two fields or more, one a title or a pledger, is the header
+  (``LoadResult.header_row``; the rows above it in ``LoadResult.preamble``, not read).
 - **Column mapping**: without a mapping file, source headers are matched (case-insensitive,
   spaces/dashes = underscores) against the canonical field names and their aliases in
   :mod:`p2c_analysis.fields` (the bundled ``public_pledges.csv`` layout is covered by those
@@ -172,6 +176,10 @@ class LoadResult:
     #: XLSX: the other visible sheets with pledge columns, not read (a summary of the pledges,
     #: a copy with fewer columns); the sheet read is the one whose columns name most fields
     other_sheets: list[str] = field(default_factory=list)
+    #: the header's spreadsheet row number: 1, or below title rows (``preamble``: the
+    #: non-blank rows above it, not read)
+    header_row: int = 1
+    preamble: list[int] = field(default_factory=list)
     #: ``source_row`` → the kinds of its reasons, in order, as the load set the row aside:
     #: what :meth:`reason_counts` counts (a reason may quote a cell that holds "; word:").
     reason_kinds: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
@@ -247,6 +255,9 @@ class _Table:
     header_given: list[str] = field(default_factory=list)  # the header's names as written
     header_cells: int = 0  # CSV: cells of the header row, blank ones at its end included
     other_sheets: list[str] = field(default_factory=list)  # XLSX: see LoadResult
+    header_at: int = 0  # the header's row number when rows above it are titles (0: first row)
+    header_row: int = 1  # the header's row number, as read
+    preamble: list[int] = field(default_factory=list)  # the non-blank rows above the header
 
 
 def _listing(names: list[str], most: int = 30, chars: int = 60) -> str:
@@ -410,7 +421,7 @@ def _csv_field_limit(n: int) -> Iterator[None]:
         csv.field_size_limit(old)
 
 
-def _read_csv(path: Path, data: bytes, lim: Limits) -> _Table:
+def _read_csv(path: Path, data: bytes, lim: Limits, header_at: int = 0) -> _Table:
     dec = _decode(path, data)
     lines = iter(dec)
     first = next(lines, "")
@@ -420,7 +431,7 @@ def _read_csv(path: Path, data: bytes, lim: Limits) -> _Table:
         first = next(lines, "")
     delimiter = sep.group(1) if sep else _sniff_delimiter(first.rstrip("\r\n"))
     table = _Table([], [], "csv", encoding=dec.encoding, delimiter=delimiter,
-                   fallback_encoding=dec.fallback if dec.mixed else None)
+                   fallback_encoding=dec.fallback if dec.mixed else None, header_at=header_at)
     read = _LinesRead(itertools.chain([first], lines))
     # a space after the delimiter ('"a", "b"', common in hand-written files) does not keep a
     # quoted cell from being read as one: without this, '"USD 1,500,000"' split in two
@@ -514,12 +525,16 @@ def _add_row(table: _Table, path: Path, lim: Limits, rownum: int, cells: list[ob
         return
     if msg := lim.exceeded("columns", width, f"{where}row {rownum:,} has {width:,} columns"):
         raise PledgeFileError(path, msg)
+    if not table.header and rownum < table.header_at:
+        table.preamble.append(rownum)  # a title above the header (_header_below)
+        return
     if not table.header:
         longest = max(len(_cell_text(c)) for c in cells[:width])
         if msg := lim.exceeded("cell_chars", longest, f"{where}a header cell of "
                                                       f"{longest:,} characters"):
             raise PledgeFileError(path, msg)
         table.header = _unique_header(list(cells[:width]))
+        table.header_row = rownum
         table.header_given = [_cell_text(c).strip() for c in cells[:width]]
         table.header_cells = len(cells) if table.file_format == "csv" else width
         return
@@ -865,7 +880,7 @@ def _formula_reasons(rownum: int, cells: list[object], formulas: dict[int, str],
     return reasons
 
 
-def _read_xlsx(path: Path, sheet: str | None, lim: Limits) -> _Table:
+def _read_xlsx(path: Path, sheet: str | None, lim: Limits, header_at: int = 0) -> _Table:
     from openpyxl.xml import DEFUSEDXML
 
     if not DEFUSEDXML:
@@ -873,7 +888,7 @@ def _read_xlsx(path: Path, sheet: str | None, lim: Limits) -> _Table:
                                     "enabled (it stops XML bombs): reinstall p2c-analysis and "
                                     "unset OPENPYXL_DEFUSEDXML")
     _check_zip(path, lim)
-    table = _Table([], [], "xlsx")
+    table = _Table([], [], "xlsx", header_at=header_at)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's warnings are not the user's business
@@ -925,7 +940,10 @@ def _xlsx_problem(err: BaseException) -> str:
     return f"not a readable XLSX workbook ({type(chain[-1]).__name__})"
 
 
-def _read_table(path: Path, sheet: str | None, lim: Limits) -> _Table:
+def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0) -> _Table:
+    """The table of a CSV or XLSX file (``sheet``: see :func:`_xlsx_rows`); ``header_at``:
+    the header's row number when it is not the first non-blank row (:func:`_header_below`).
+    Raises :class:`PledgeFileError` when the file cannot be read as a table."""
     if not path.exists():
         raise PledgeFileError(path, "no such file")
     if path.is_dir():
@@ -939,7 +957,7 @@ def _read_table(path: Path, sheet: str | None, lim: Limits) -> _Table:
     suffix = path.suffix.lower()
     if data[:4] == b"PK\x03\x04":
         if suffix in (".xlsx", ".xlsm") or suffix not in (".csv", ".txt", ".tsv"):
-            return _read_xlsx(path, sheet, lim)
+            return _read_xlsx(path, sheet, lim, header_at)
         raise PledgeFileError(path, "binary (zip) file, not a CSV table")
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise PledgeFileError(path, "old Excel .xls format is not supported: save as .xlsx or CSV")
@@ -948,7 +966,7 @@ def _read_table(path: Path, sheet: str | None, lim: Limits) -> _Table:
     unicode_bom = data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == codecs.BOM_UTF32_BE
     if not unicode_bom and b"\x00" in data[:65536]:  # UTF-16/32 text holds NUL bytes
         raise PledgeFileError(path, "binary file, not a CSV table")
-    return _read_csv(path, data, lim)
+    return _read_csv(path, data, lim, header_at)
 
 
 # --- mapping -----------------------------------------------------------------------------------
@@ -1771,6 +1789,7 @@ def load_pledges(
         columns_used=columns_used, unused_columns=unused,
         fallback_encoding=table.fallback_encoding if table.fallback_rows else None,
         fallback_rows=table.fallback_rows, other_sheets=table.other_sheets,
+        header_row=table.header_row, preamble=table.preamble,
         reason_kinds=kinds,
     )
 
@@ -1795,6 +1814,9 @@ def _open(src: Path, mapping: str | Path | Mapping | None, lim: Limits
     table = _read_table(src, m.sheet if m else None, lim)
     used, unused = _match_columns(table.header, m, src, table.header_given)
     consts = set(m.constants) if m else set()
+    if not _pledge_columns(used, consts) and (at := _header_below(table, m, src, consts)):
+        table = _read_table(src, table.sheet, lim, header_at=at)
+        used, unused = _match_columns(table.header, m, src, table.header_given)
     if table.file_format == "xlsx" and not (m and m.sheet):
         # the first sheet may be a "Read me" note or a summary of the pledges: the visible
         # sheet whose columns name the most fields is the table (the others are named)
@@ -1810,6 +1832,27 @@ def _open(src: Path, mapping: str | Path | Mapping | None, lim: Limits
     raise PledgeFileError(
         src, f"{where}no pledge columns: need at least a title ('title', 'pledge_title') or a "
              f"pledger column; columns found: {_listing(table.header)}")
+
+
+#: How many of a table's first non-blank rows may be titles above its header.
+PREAMBLE_ROWS = 10
+
+
+def _header_below(table: _Table, m: Mapping | None, src: Path, consts: set[str]) -> int:
+    """The row number of the header under title rows ("Partner2Connect pledges", "Exported
+    2026-12-01") in a table whose first non-blank row names no pledge columns: the first of
+    its next :data:`PREAMBLE_ROWS` rows whose cells name two fields or more, one of them a
+    title or a pledger (a lone word that names a field, in a note, is no header). 0 when
+    none does."""
+    for rownum, cells in table.rows[:PREAMBLE_ROWS - 1]:
+        names = [_cell_text(c).strip() for c in cells]
+        try:
+            used, _ = _match_columns(_unique_header(list(names)), m, src, names)
+        except PledgeFileError:
+            continue
+        if len(used) >= 2 and _pledge_columns(used, consts):
+            return rownum
+    return 0
 
 
 def _pledge_columns(used: dict[str, list[int]], consts: set[str]) -> bool:
@@ -1993,6 +2036,10 @@ def _print_summary(result: LoadResult) -> None:
            if result.file_format == "csv" else f"{fmt}, sheet {result.sheet!r}")
     _say(f"{result.source}")
     _say(f"  rows read:    {result.n_read} ({how})")
+    if result.preamble:
+        above = (f"row {result.preamble[0]}" if len(result.preamble) == 1 else
+                 f"rows {result.preamble[0]}-{result.preamble[-1]}")
+        _say(f"  header on row {result.header_row} ({above} above it not read)")
     if result.other_sheets:
         _say(f"  other sheets with pledge columns, not read: {_listing(result.other_sheets)}")
     if enc := result.encoding_summary():

@@ -1068,3 +1068,35 @@ def test_countries_listed_with_and_slash_or_ampersand_are_read(tmp_path: Path) -
         "COG", "COD"]
     assert r.quarantine["reasons"].tolist() == [
         "unknown country: 'Ghana and Atlantis' in target_countries"]
+
+
+def test_a_header_under_title_rows_is_found(tmp_path: Path, capsys) -> None:
+    """An export with a title and a date above its header ("Partner2Connect pledges",
+    "Exported 2026-12-01", a blank row) was refused: "no pledge columns; columns found:
+    Partner2Connect pledges". The first row among the first ten that names two fields or
+    more, one a title or a pledger, is the header; the rows above it are named, not read, and
+    rows keep their spreadsheet numbers."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Partner2Connect pledges"])
+    ws.append(["Exported 2026-12-01"])
+    ws.append([])
+    ws.append(["Title", "Pledger", "value_as_stated"])
+    ws.append(["Fibre", "Org A", "USD 5 million"])
+    ws.append(["Towers", "Org B", "USD 2 million"])
+    wb.save(tmp_path / "titled.xlsx")
+    r = load_pledges(tmp_path / "titled.xlsx")
+    assert r.header_row == 4 and r.n_read == 2 and r.quarantine.empty
+    assert r.valid["estimated_value_usd"].tolist() == [5e6, 2e6]
+    from p2c_analysis.pledges import check_pledges_cli
+
+    assert check_pledges_cli(tmp_path / "titled.xlsx") == 0
+    assert "header on row 4 (rows 1-2 above it not read)" in capsys.readouterr().out
+    csv_path = _csv(tmp_path, "P2C pledges;;\nExported 2026-12-01;;\ntitle;pledger;"
+                              "value_as_stated\nFibre;Org A;USD 5 million\n", "titled.csv")
+    r = load_pledges(csv_path)
+    assert r.header_row == 3 and r.valid["title"].tolist() == ["Fibre"]
+    # a lone word that names a field is no header: the file is refused as before
+    lone = _csv(tmp_path, "Read me\nTitle\nsome text\n", "lone.csv")
+    with pytest.raises(PledgeFileError, match="no pledge columns"):
+        load_pledges(lone)
