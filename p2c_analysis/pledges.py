@@ -31,7 +31,10 @@ Conventions and decisions:
   source column ``estimated_value_usd`` (in the bundled file: the curator's own USD figure,
   e.g. EUR at 1.10) is used only when no value text is given; when both exist and differ by
   more than 0.5 %, the curator's figure is kept visible in ``notes``. A number with no
-  currency is read as USD (noted). A stated value of 0 is read as "not stated" (NaN).
+  currency is read as USD (noted). A stated value of 0 is read as "not stated" (NaN). In a
+  file whose amounts show decimal commas (``1,5 million``), an amount such as ``1,250``
+  is set aside as ambiguous (1,250 or 1.25: a thousand times apart), and so is ``1.250`` in
+  one writing thousands with points (``1.000.000``).
 - **Several stakeholder / pledge types** in one cell: the first listed is kept, the others
   are written into ``notes`` ("also listed as stakeholder type: Government").
 - **Regions**: "Global", "Worldwide", "World", "All countries" set ``is_global`` instead of a
@@ -1493,6 +1496,59 @@ def _absurd(row: _Row, usd: float, fieldname: str) -> bool:
 
 COUNTRY_FIELDS = ("entity_country", "target_countries")
 
+#: A number with one separator before three digits and no other: ``1,250`` and ``1.250`` are
+#: thousands in one convention, a decimal in the other.
+_ONE_GROUP = {",": re.compile(r"(?<![\d.,])\d{1,3},\d{3}(?![\d.,])"),
+              ".": re.compile(r"(?<![\d.,])\d{1,3}\.\d{3}(?![\d.,])")}
+#: What shows the convention that makes them a decimal: a decimal comma (``1,5``,
+#: ``1.000,50``) for ``1,250``; thousands written with points (``1.000.000``, ``1.000,50``)
+#: for ``1.250``.
+_OTHER_CONVENTION = {
+    ",": (re.compile(r"(?<![\d.,])\d+,\d{1,2}(?![\d.,])|\d\.\d{3},\d"), "decimal commas"),
+    ".": (re.compile(r"\d\.\d{3}\.\d{3}(?!\d)|\d\.\d{3},\d"), "thousands with points"),
+}
+
+
+def _separator_rows(table: _Table, used: dict[str, list[int]]) -> dict[str, int]:
+    """``{separator: row}``: for ``","`` and ``"."``, the first row whose amount cell
+    (:data:`AMOUNT_FIELDS`, text only: a number cell has no separators) shows the convention
+    in which a number with that one separator before three digits is a decimal
+    (:data:`_OTHER_CONVENTION`); a separator the file gives no such sign of is left out."""
+    cols = [i for name in AMOUNT_FIELDS for i in used.get(name, [])]
+    found: dict[str, int] = {}
+    for rownum, cells in table.rows:
+        for i in cols:
+            cell = cells[i] if i < len(cells) else None
+            if not isinstance(cell, str):
+                continue
+            for sep, (pattern, _) in _OTHER_CONVENTION.items():
+                if sep not in found and pattern.search(cell):
+                    found[sep] = rownum
+        if len(found) == len(_OTHER_CONVENTION):
+            break
+    return found
+
+
+def _separator_reasons(cells: dict[str, object], shown: dict[str, int],
+                       reasons: list[str]) -> list[str]:
+    """The reasons to set a row aside for an amount such as ``1,250`` (or ``1.250``) in a file
+    that shows the convention in which it is a decimal (``shown``: :func:`_separator_rows`):
+    a thousand times apart, the two readings cannot be told. An amount already refused
+    (in ``reasons``) is not named twice."""
+    out = []
+    for name in AMOUNT_FIELDS:
+        cell = cells.get(name)
+        if not isinstance(cell, str) or any(f" in {name}" in r for r in reasons):
+            continue
+        for sep, row in shown.items():
+            if m := _ONE_GROUP[sep].search(cell):
+                digits = m.group().replace(sep, "")
+                out.append(f"ambiguous value: {m.group()!r} in {name} (the file writes "
+                           f"{_OTHER_CONVENTION[sep][1]}, as in row {row}: write {digits} or "
+                           f"{int(digits) / 1000:g})")
+                break
+    return out
+
 
 def _na_reading(table: _Table, used: dict[str, list[int]], consts: dict[str, object],
                 resolve: Callable[[str], str | None]) -> str:
@@ -1536,6 +1592,7 @@ class _RowSorter:
         self.prefix, self.has_id, self.lim = prefix, has_id, lim
         self.parser = _RowParser()
         self.parser.na_reading = _na_reading(table, used, consts, self.parser.country)
+        self.separators = _separator_rows(table, used)
         self.first_seen: dict[tuple, tuple[int, tuple]] = {}  # normalised row -> first
         self.id_rows: dict[str, int] = {}
         self.derived_count: Counter[str] = Counter()
@@ -1581,8 +1638,11 @@ class _RowSorter:
         notes = self._merged(rownum, cells) + self._formatted(rownum, cells)
         if rownum in self.fallback:
             notes.append(f"row decoded as {self.table.fallback_encoding} (not valid UTF-8)")
-        row = self.parser.parse(self._mapped(cells), notes)
+        mapped = self._mapped(cells)
+        row = self.parser.parse(mapped, notes)
         reasons += row.reasons
+        if self.separators:
+            reasons += _separator_reasons(mapped, self.separators, row.reasons)
         reasons += _totals_row(row.record)
         reasons += self._pledge_id(row.record, rownum, exact_dup, cells)
         return row.record, reasons

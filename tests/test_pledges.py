@@ -1100,3 +1100,28 @@ def test_a_header_under_title_rows_is_found(tmp_path: Path, capsys) -> None:
     lone = _csv(tmp_path, "Read me\nTitle\nsome text\n", "lone.csv")
     with pytest.raises(PledgeFileError, match="no pledge columns"):
         load_pledges(lone)
+
+
+def test_a_thousands_comma_is_ambiguous_in_a_file_of_decimal_commas(tmp_path: Path) -> None:
+    """In a file that writes decimal commas (``EUR 1,5 million``), ``EUR 1,250 million`` is
+    1.25 million as likely as 1,250 million; it was read as 1,250 million, a thousand times
+    the pledge, without a word. Such a cell is set aside naming the row that shows the
+    convention; ``1,000,000`` (two groups) is no decimal and stays; in a file without decimal
+    commas nothing changes. The same holds for ``1.250 million`` in a file writing
+    ``1.000.000,50``."""
+    text = ("title;pledger;value_as_stated;announced_date\n"
+            "A;X;EUR 1,5 million;2023\nB;Y;EUR 1,250 million;2023\nC;Z;\"1,000,000\";2023\n")
+    r = load_pledges(_csv(tmp_path, text, "comma.csv"))
+    assert r.valid["title"].tolist() == ["A", "C"]
+    assert r.quarantine["reasons"].tolist() == [
+        "ambiguous value: '1,250' in value_as_stated (the file writes decimal commas, as in "
+        "row 2: write 1250 or 1.25)"]
+    r = load_pledges(_csv(tmp_path, "title,pledger,value_as_stated\nA,X,\"USD 1,250 million\"\n"
+                                    "B,Y,USD 1.5 million\n", "point.csv"))
+    assert r.quarantine.empty and r.valid["estimated_value_usd"].tolist() == [1.25e9, 1.5e6]
+    r = load_pledges(_csv(tmp_path, "title;pledger;estimated_value_usd\nA;X;1.000.000,50\n"
+                                    "B;Y;1.250 million\n", "dots.csv"))
+    assert r.valid["title"].tolist() == ["A"]
+    assert r.quarantine["reasons"].tolist() == [
+        "ambiguous value: '1.250' in estimated_value_usd (the file writes thousands with "
+        "points, as in row 2: write 1250 or 1.25)"]
