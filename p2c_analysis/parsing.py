@@ -45,7 +45,9 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
 - **URLs**: ``source_url`` holds http(s) links (or bare ``www.`` addresses); other schemes
   (``javascript:``, ``file:``, ``data:``) are refused (``unsupported url``).
 - **Lists** split on ``;`` and newlines; commas split only when each piece resolves on its
-  own and the whole does not (``"GHA, KEN"`` splits, ``"Congo, Dem. Rep."`` does not).
+  own and the whole does not (``"GHA, KEN"`` splits, ``"Congo, Dem. Rep."`` does not); so
+  do ``/``, ``&`` and ``and`` in a list of countries (``"Ghana and Kenya"`` splits,
+  ``"Bosnia and Herzegovina"`` does not).
 """
 
 from __future__ import annotations
@@ -176,7 +178,11 @@ _CURRENCY_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     for token, code in {**CURRENCY_TOKENS, **dict.fromkeys(AMBIGUOUS_CURRENCY, "?")}.items()
 )
 
-_NUM = r"(?:\d+(?:[.,]\d+)*|(?<![^\W\d_])\.\d+)"  # ".5 billion" too, not "Rs.5"
+#: Digits grouped by threes with a space or an apostrophe (``1 000 000``, ``1'000'000``: French,
+#: Swiss and ISO style; a no-break space is a space once the cell is cleaned), then a decimal part.
+_GROUPED = r"(?<![\d.,])\d{1,3}(?:[ '’]\d{3}(?!\d))+(?:[.,]\d+)?(?![.,]?\d)"
+_NUM = (rf"(?:{_GROUPED}|\d+(?:[.,]\d+)*"
+        r"|(?<![^\W\d_])\.\d+)")  # ".5 billion" too, not "Rs.5"
 _SCALE = "(?:" + "|".join(sorted(SCALES, key=len, reverse=True)) + ")"  # longest first
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -211,6 +217,9 @@ _PER_PERIOD = ((r"(?:per\s+month|a\s+month|each\s+month|every\s+month|monthly|/\
 #: A span of years after an amount ("over 2024-2028", "from 2024 to 2028"): its length in years.
 _YEAR_SPAN = (r"(?:over|for|during|from|in|between)?\s*((?:19|20)\d\d)\s*(?:-|–|to|and)\s*"
               r"((?:19|20)\d\d)")
+#: An amount times a number of years right after it ("USD 2.5m x 4 years", "× 4 years"): a
+#: yearly amount and its duration.
+_TIMES_YEARS = r"\s*(?:[x×*]|times)\s*(\d{1,3}|[a-z]+)\s+years?\b"
 _NEGATIVE_DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?[-−–]\s*\d+\s+years?"
 
 
@@ -240,6 +249,10 @@ def _to_number(num: str) -> float:
     """``"1,200,000"`` -> 1200000.0, ``"1.5"`` -> 1.5, ``"1.200.000"`` -> 1200000.0; raises
     :class:`ParseError` for separators that fit no convention (``"1.000,000.00"``)."""
     given = num
+    if grouped := re.fullmatch(r"(\d{1,3}(?:[ '’]\d{3})+)(?:[.,](\d+))?", num):
+        # grouped by spaces or apostrophes (_GROUPED): a "." or "," after them is decimal
+        whole, decimals = re.sub(r"\D", "", grouped.group(1)), grouped.group(2)
+        return float(f"{whole}.{decimals}" if decimals else whole)
     if "," in num and "." in num:
         # the last separator is the decimal one
         if num.rfind(",") > num.rfind("."):
@@ -421,7 +434,7 @@ def _no_unknown_word_after(main: str, match: re.Match, text: str) -> None:
     if re.match(rf"\s*[{_FRACTIONS}]", tail):
         raise ParseError("unparseable value", text, "a fraction sign in the amount: write "
                          "e.g. 1.5 million")
-    if match.group("scale"):
+    if match.group("scale") or re.match(_TIMES_YEARS, tail, re.IGNORECASE):
         return
     after = re.match(r"[\s-]*([^\W\d_]+)", tail)
     if after is None:
@@ -530,7 +543,11 @@ def parse_money(value: object) -> Money | None:
     if len(distinct) > 1:
         raise ParseError("ambiguous value", text, "several amounts")
     amount, hi, match = amounts[0]
-    if re.search(r"(?:^|\s)[-−]\s*(?:[^\d\s]{1,4}\s*)?\d", main):  # "-$5 million", "- 5"
+    # a minus before the amount ("-$5 million", "- 5"; not the dash of a range "1 000 - 2 000"
+    # after it) or right after it, as accounting exports write it ("5,000,000-")
+    if re.search(r"(?:^|\s)[-−]\s*(?:[^\d\s]{1,4}\s*)?\d",
+                 main[:match.start()] + (match.group("sign") or "") + match.group("num")) or \
+            re.fullmatch(r"[-−]\s*", main[match.end():]):
         amount = -abs(amount)
     if amount < 0 or (usd_stated is not None and usd_stated < 0):
         raise ParseError("negative value", text)
@@ -571,7 +588,8 @@ def parse_money(value: object) -> Money | None:
         if qualifier is None and re.match(pattern, tail):
             qualifier = word
             notes.append(f"'{word}': {meaning}")
-    per_year = bool(re.search(_PER_YEAR, tail))
+    by_years = re.match(_TIMES_YEARS, tail)  # "USD 2.5m x 4 years": per year, for 4 years
+    per_year = bool(by_years or re.search(_PER_YEAR, tail))
     for pattern, times, period in _PER_PERIOD:  # "USD 1 million per month": x 12 a year
         if not per_year and re.search(pattern, tail):
             notes.append(f"stated per {period} ({amount:,.0f}); {times} a year")
@@ -583,7 +601,7 @@ def parse_money(value: object) -> Money | None:
     multiplied = False
     # the duration: after the amount, else in a parenthetical remark ("similar over next
     # five years")
-    dur = re.search(_DURATION, tail)
+    dur = by_years or re.search(_DURATION, tail)
     dur_remark = None
     if dur is None and per_year:
         for r in remarks:
@@ -855,18 +873,27 @@ def split_cell(value: object, keep: frozenset[str] = frozenset()) -> list[str]:
 MAX_NAME_PARTS = 4  # a country or region name has at most 3 commas ("Congo, Dem. Rep." has 1)
 
 
+#: What separates the names of a list inside one piece: a comma; with ``words``, also a slash,
+#: an ampersand and "and" (``Ghana and Kenya``, ``GHA/KEN``).
+_NAME_SEPARATORS = (r"(\s*,\s*)", r"(\s*,\s*|\s*/\s*|\s+&\s+|\s+and\s+)")
+
+
 def split_resolving(
-    value: object, resolve: Callable[[str], object | None], keep: frozenset[str] = frozenset()
+    value: object, resolve: Callable[[str], object | None], keep: frozenset[str] = frozenset(),
+    words: bool = False,
 ) -> tuple[list, list[str]]:
     """Split a multi-valued cell, resolving each piece: ``(resolved items, unresolved texts)``.
 
     Pieces are separated by ``;`` / newlines. A piece that does not resolve as a whole but
-    contains commas is split on commas *greedily*: at each position the longest run of
-    comma-separated parts (at most :data:`MAX_NAME_PARTS`, so time stays linear in the cell's
-    length) that resolves is taken (so ``"Congo, Dem. Rep., Ghana"`` gives the DR Congo and
-    Ghana). If some part still does not resolve, the whole piece is reported as
-    unresolved. ``resolve`` returns ``None`` for unknown text. Duplicates are dropped,
-    order kept. ``keep``: as in :func:`split_cell`.
+    contains commas (with ``words``, also ``/``, `` & `` or `` and ``: a list of countries,
+    never of regions, whose names hold such words: "Asia and the Pacific") is split there
+    *greedily*: at each position the longest run of parts (at most :data:`MAX_NAME_PARTS`, so
+    time stays linear in the cell's length), joined as written (a comma as ``", "``), that
+    resolves is taken (so
+    ``"Congo, Dem. Rep., Ghana"`` gives the DR Congo and Ghana, ``"Trinidad and Tobago and
+    Jamaica"`` two countries). If some part still does not resolve, the whole piece is
+    reported as unresolved. ``resolve`` returns ``None`` for unknown text. Duplicates are
+    dropped, order kept. ``keep``: as in :func:`split_cell`.
     """
     items: list = []
     bad: list[str] = []
@@ -875,7 +902,10 @@ def split_resolving(
         if got is not None:
             items.append(got)
             continue
-        parts = [p.strip() for p in piece.split(",")]
+        # parts and the separators between them, as written: [part, sep, part, sep, part]
+        tokens = [", " if t.strip() == "," else t
+                  for t in re.split(_NAME_SEPARATORS[words], piece, flags=re.IGNORECASE)]
+        parts = tokens[::2]
         if len(parts) < 2:
             bad.append(piece)
             continue
@@ -884,7 +914,7 @@ def split_resolving(
         ok = True
         while i < len(parts):
             for j in range(min(len(parts), i + MAX_NAME_PARTS), i, -1):
-                cand = ", ".join(parts[i:j])
+                cand = "".join(tokens[2 * i:2 * j - 1]).strip()
                 if not cand:
                     continue
                 hit = resolve(cand)
@@ -893,7 +923,7 @@ def split_resolving(
                     i = j
                     break
             else:
-                if parts[i] == "":
+                if parts[i].strip() == "":
                     i += 1
                     continue
                 ok = False

@@ -11,7 +11,11 @@ Conventions and decisions:
 
 - **Row numbers** (``source_row``) are spreadsheet row numbers: the header is row 1, the first
   data row is row 2, as Excel/LibreOffice show them (a CSV record with quoted newlines is one
-  row). Completely empty rows are skipped (not counted as read) but keep their number.
+  row). Completely empty rows are skipped (not counted as read) but keep their number. Title
+  rows above the header ("Partner2Connect pledges", "Exported 2026-12-01") are passed over:
+  when the first non-blank row names no pledge columns, the first of the next rows that
+  names two fields or more, one a title or a pledger, is the header
+  (``LoadResult.header_row``; the rows above it in ``LoadResult.preamble``, not read).
 - **Column mapping**: without a mapping file, source headers are matched (case-insensitive,
   spaces/dashes = underscores) against the canonical field names and their aliases in
   :mod:`p2c_analysis.fields` (the bundled ``public_pledges.csv`` layout is covered by those
@@ -27,11 +31,18 @@ Conventions and decisions:
   source column ``estimated_value_usd`` (in the bundled file: the curator's own USD figure,
   e.g. EUR at 1.10) is used only when no value text is given; when both exist and differ by
   more than 0.5 %, the curator's figure is kept visible in ``notes``. A number with no
-  currency is read as USD (noted). A stated value of 0 is read as "not stated" (NaN).
+  currency is read as USD (noted). A stated value of 0 is read as "not stated" (NaN). In a
+  file whose amounts show decimal commas (``1,5 million``), an amount such as ``1,250``
+  is set aside as ambiguous (1,250 or 1.25: a thousand times apart), and so is ``1.250`` in
+  one writing thousands with points (``1.000.000``).
 - **Several stakeholder / pledge types** in one cell: the first listed is kept, the others
   are written into ``notes`` ("also listed as stakeholder type: Government").
 - **Regions**: "Global", "Worldwide", "World", "All countries" set ``is_global`` instead of a
   region. A region cell naming a country adds the country (noted), and vice versa.
+- **``NA`` alone in a country cell** is Namibia's ISO alpha-2 code or "not available": it
+  is read by the file's other country cells (Namibia where they are alpha-2 codes, not
+  stated where they are names or alpha-3 codes; noted either way), and set aside as
+  ambiguous where the file mixes both. Among other countries (``ZA; NA``) it is Namibia.
 - **Totals rows**: a row whose title or id is ``Total``, ``Grand total``, ``Sum``... is
   quarantined ("totals row"): counted, it would double the rows above it.
 - **Duplicates**: an exact duplicate (all cells equal after trimming; "but for letter case or
@@ -43,16 +54,22 @@ Conventions and decisions:
   a tie); a file with no UTF-8 beyond ASCII is simply in that encoding. When both occur, the
   rows that needed the fallback are listed (``LoadResult.fallback_rows``) and say so in
   their notes. UTF-16 with a BOM (Excel "Unicode text") is read as a whole.
-- **XLSX** files are streamed (openpyxl read-only mode, bounded by the cells stored, never by
-  the declared sheet dimension) after the zip's declared sizes are checked; their XML goes
-  through defusedxml (no entity expansion, no external entities). A formula cell with no
-  cached value (a file written by a program that cannot compute formulas) quarantines its
-  row ("formula without cached value"). A range merged over several rows below the header
-  gives its value to each row it spans, as a spreadsheet shows it (one pledger over three
-  pledges; noted), except an amount, which stays on the range's first row only (noted on
-  the others: one amount, not three). A number in an amount column is read as its cell's
-  number format shows it (``€5,000,000`` is EUR, ``5%`` a percentage, ``0.0 "M"`` millions;
-  noted), not as a bare number taken for US dollars.
+- **Sheets** (XLSX): the mapping's ``sheet``; else, of the visible sheets (a hidden one is
+  an old or helper sheet), the one whose columns name the most fields, so that a first sheet
+  with notes or a summary of the pledges (``Title``, ``Pledger``, ``Value``) is not read as
+  the pledges; the other sheets with pledge columns are named
+  (``LoadResult.other_sheets``); two sheets naming as many fields are refused in one line.
+- **XLSX** files are streamed (openpyxl read-only mode, bounded by the cells stored, never
+  by the declared sheet dimension) after the zip's declared sizes are checked; their XML
+  goes through defusedxml (no entity expansion, no external entities). A formula cell with
+  no cached value (a file written by a program that cannot compute formulas) quarantines its
+  row ("formula without cached value"), and so does a row hidden in the sheet (filtered out
+  or hidden by hand: "hidden row"), which the spreadsheet does not show. A range merged over
+  several rows below the header gives its value to each row it spans, as a spreadsheet shows
+  it (one pledger over three pledges; noted), except an amount, which stays on the range's
+  first row only (noted on the others: one amount, not three). A number in an amount column
+  is read as its cell's number format shows it (``€5,000,000`` is EUR, ``5%`` a percentage,
+  ``0.0 "M"`` millions; noted), not as a bare number taken for US dollars.
 - **Column names** are matched after folding Unicode compatibility forms, dropping invisible
   format characters (zero-width spaces, soft hyphens, BOMs) and case, with every run of
   other characters than letters and digits read as one ``_`` (:func:`fields.normalise_column`);
@@ -159,6 +176,13 @@ class LoadResult:
     unused_columns: list[str] = field(default_factory=list)
     fallback_encoding: str | None = None
     fallback_rows: list[int] = field(default_factory=list)
+    #: XLSX: the other visible sheets with pledge columns, not read (a summary of the pledges,
+    #: a copy with fewer columns); the sheet read is the one whose columns name most fields
+    other_sheets: list[str] = field(default_factory=list)
+    #: the header's spreadsheet row number: 1, or below title rows (``preamble``: the
+    #: non-blank rows above it, not read)
+    header_row: int = 1
+    preamble: list[int] = field(default_factory=list)
     #: ``source_row`` → the kinds of its reasons, in order, as the load set the row aside:
     #: what :meth:`reason_counts` counts (a reason may quote a cell that holds "; word:").
     reason_kinds: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
@@ -233,6 +257,10 @@ class _Table:
     fallback_rows: list[int] = field(default_factory=list)  # ... and their row numbers
     header_given: list[str] = field(default_factory=list)  # the header's names as written
     header_cells: int = 0  # CSV: cells of the header row, blank ones at its end included
+    other_sheets: list[str] = field(default_factory=list)  # XLSX: see LoadResult
+    header_at: int = 0  # the header's row number when rows above it are titles (0: first row)
+    header_row: int = 1  # the header's row number, as read
+    preamble: list[int] = field(default_factory=list)  # the non-blank rows above the header
 
 
 def _listing(names: list[str], most: int = 30, chars: int = 60) -> str:
@@ -396,7 +424,7 @@ def _csv_field_limit(n: int) -> Iterator[None]:
         csv.field_size_limit(old)
 
 
-def _read_csv(path: Path, data: bytes, lim: Limits) -> _Table:
+def _read_csv(path: Path, data: bytes, lim: Limits, header_at: int = 0) -> _Table:
     dec = _decode(path, data)
     lines = iter(dec)
     first = next(lines, "")
@@ -406,7 +434,7 @@ def _read_csv(path: Path, data: bytes, lim: Limits) -> _Table:
         first = next(lines, "")
     delimiter = sep.group(1) if sep else _sniff_delimiter(first.rstrip("\r\n"))
     table = _Table([], [], "csv", encoding=dec.encoding, delimiter=delimiter,
-                   fallback_encoding=dec.fallback if dec.mixed else None)
+                   fallback_encoding=dec.fallback if dec.mixed else None, header_at=header_at)
     read = _LinesRead(itertools.chain([first], lines))
     # a space after the delimiter ('"a", "b"', common in hand-written files) does not keep a
     # quoted cell from being read as one: without this, '"USD 1,500,000"' split in two
@@ -500,12 +528,16 @@ def _add_row(table: _Table, path: Path, lim: Limits, rownum: int, cells: list[ob
         return
     if msg := lim.exceeded("columns", width, f"{where}row {rownum:,} has {width:,} columns"):
         raise PledgeFileError(path, msg)
+    if not table.header and rownum < table.header_at:
+        table.preamble.append(rownum)  # a title above the header (_header_below)
+        return
     if not table.header:
         longest = max(len(_cell_text(c)) for c in cells[:width])
         if msg := lim.exceeded("cell_chars", longest, f"{where}a header cell of "
                                                       f"{longest:,} characters"):
             raise PledgeFileError(path, msg)
         table.header = _unique_header(list(cells[:width]))
+        table.header_row = rownum
         table.header_given = [_cell_text(c).strip() for c in cells[:width]]
         table.header_cells = len(cells) if table.file_format == "csv" else width
         return
@@ -564,6 +596,8 @@ class _SheetScan:
     #: ``{row: {column: number format}}`` of the number cells shown with more than their
     #: digits: a percentage, a currency, a scale or other words (:func:`_money_formats`)
     formats: dict[int, dict[int, str]] = field(default_factory=dict)
+    #: the rows hidden in the sheet (``<row hidden="1">``: hidden by hand or by a filter)
+    hidden: set[int] = field(default_factory=set)
 
 
 #: Number formats built into Excel that a money column cares about (id -> code).
@@ -726,6 +760,8 @@ def _scan_sheet(path: Path, member: str, styles: dict[int, str] | None = None) -
             if event == "start" and tag == "row":
                 row = int(el.get("r") or row + 1)
                 col = 0
+                if el.get("hidden") in ("1", "true"):
+                    out.hidden.add(row)
             elif event == "end" and tag == "c":
                 ref = el.get("r")
                 col = column_index_from_string(coordinate_from_string(ref)[0]) if ref \
@@ -847,7 +883,7 @@ def _formula_reasons(rownum: int, cells: list[object], formulas: dict[int, str],
     return reasons
 
 
-def _read_xlsx(path: Path, sheet: str | None, lim: Limits) -> _Table:
+def _read_xlsx(path: Path, sheet: str | None, lim: Limits, header_at: int = 0) -> _Table:
     from openpyxl.xml import DEFUSEDXML
 
     if not DEFUSEDXML:
@@ -855,7 +891,7 @@ def _read_xlsx(path: Path, sheet: str | None, lim: Limits) -> _Table:
                                     "enabled (it stops XML bombs): reinstall p2c-analysis and "
                                     "unset OPENPYXL_DEFUSEDXML")
     _check_zip(path, lim)
-    table = _Table([], [], "xlsx")
+    table = _Table([], [], "xlsx", header_at=header_at)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's warnings are not the user's business
@@ -876,6 +912,10 @@ def _read_xlsx(path: Path, sheet: str | None, lim: Limits) -> _Table:
                 if header_row is None and table.header:
                     header_row = rownum
                 if table.rows and table.rows[-1][0] == rownum:
+                    if rownum in scan.hidden:
+                        reasons.append(f"hidden row: row {rownum} is hidden in sheet "
+                                       f"{table.sheet!r} (filtered out or hidden by hand; "
+                                       "unhide it to count it)")
                     if reasons:
                         table.row_reasons[rownum] = reasons
                     if fills:
@@ -903,7 +943,10 @@ def _xlsx_problem(err: BaseException) -> str:
     return f"not a readable XLSX workbook ({type(chain[-1]).__name__})"
 
 
-def _read_table(path: Path, sheet: str | None, lim: Limits) -> _Table:
+def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0) -> _Table:
+    """The table of a CSV or XLSX file (``sheet``: see :func:`_xlsx_rows`); ``header_at``:
+    the header's row number when it is not the first non-blank row (:func:`_header_below`).
+    Raises :class:`PledgeFileError` when the file cannot be read as a table."""
     if not path.exists():
         raise PledgeFileError(path, "no such file")
     if path.is_dir():
@@ -917,7 +960,7 @@ def _read_table(path: Path, sheet: str | None, lim: Limits) -> _Table:
     suffix = path.suffix.lower()
     if data[:4] == b"PK\x03\x04":
         if suffix in (".xlsx", ".xlsm") or suffix not in (".csv", ".txt", ".tsv"):
-            return _read_xlsx(path, sheet, lim)
+            return _read_xlsx(path, sheet, lim, header_at)
         raise PledgeFileError(path, "binary (zip) file, not a CSV table")
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise PledgeFileError(path, "old Excel .xls format is not supported: save as .xlsx or CSV")
@@ -926,7 +969,7 @@ def _read_table(path: Path, sheet: str | None, lim: Limits) -> _Table:
     unicode_bom = data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == codecs.BOM_UTF32_BE
     if not unicode_bom and b"\x00" in data[:65536]:  # UTF-16/32 text holds NUL bytes
         raise PledgeFileError(path, "binary file, not a CSV table")
-    return _read_csv(path, data, lim)
+    return _read_csv(path, data, lim, header_at)
 
 
 # --- mapping -----------------------------------------------------------------------------------
@@ -947,7 +990,7 @@ class Mapping:
 def read_mapping(path: str | Path, limits: Limits | None = None) -> Mapping:
     """Read a TOML mapping file. Layout::
 
-        sheet = "Pledges"              # optional, XLSX only (default: first sheet)
+        sheet = "Pledges"              # optional, XLSX only (default: see load_pledges)
         id_prefix = "P2C-"             # optional, for derived pledge ids
         [columns]                      # canonical field = "source column" (or a list)
         title = "Pledge Title"
@@ -1144,6 +1187,8 @@ class _RowParser:
     """Turns one mapped source row into a canonical record plus reasons and notes."""
 
     def __init__(self) -> None:
+        #: how a country cell holding only ``NA`` is read (:func:`_na_reading`)
+        self.na_reading = "missing"
         self._country_cache: dict[str, str | None] = {}
         self._region_cache: dict[str, str | None] = {}
         self._basis = values.BasisReader()  # value basis: p2c_analysis.values
@@ -1157,6 +1202,29 @@ class _RowParser:
         if text not in self._region_cache:
             self._region_cache[text] = countries.resolve_region(text)
         return self._region_cache[text]
+
+    def _lone_na(self, row: _Row, fieldname: str, value: object) -> object:
+        """A country cell as it is to be read: ``value`` itself, unless it holds only ``NA``
+        (any case), which is Namibia's ISO alpha-2 code and the usual "not available". Then,
+        by the file's country cells (:attr:`na_reading`, :func:`_na_reading`): ``"NAM"``
+        where they are alpha-2 codes, ``None`` (not stated) where they are names or alpha-3
+        codes; both noted. Where they mix both, ``None`` and a reason to set the row aside."""
+        if not isinstance(value, str) or parsing.text_key(value) != "na":
+            return value
+        text = value.strip()
+        if self.na_reading == "namibia":
+            row.notes.append(f"{text!r} in {fieldname} read as Namibia (the file's "
+                             "countries are ISO alpha-2 codes)")
+            return "NAM"
+        if self.na_reading == "missing":
+            row.notes.append(f"{text!r} in {fieldname} read as not stated (the file's "
+                             "countries are names or alpha-3 codes; Namibia would be NAM)")
+        else:
+            row.reasons.append(
+                f"ambiguous country: {text!r} in {fieldname} (Namibia's ISO alpha-2 code, or "
+                "'not available': the file's countries mix alpha-2 codes with names or "
+                "alpha-3 codes; write Namibia, or leave the cell blank)")
+        return None
 
     @staticmethod
     def _try(row: _Row, fieldname: str, func: Callable[[object], object], value: object):
@@ -1199,9 +1267,11 @@ class _RowParser:
         is_global = False
         if "is_global" in cells:
             is_global = bool(self._try(row, "is_global", parsing.parse_bool, get("is_global")))
-        ent = parsing.split_cell(get("entity_country"), parsing.COUNTRY_CODES_LIKE_MISSING)
+        ent = parsing.split_cell(self._lone_na(row, "entity_country", get("entity_country")),
+                                 parsing.COUNTRY_CODES_LIKE_MISSING)
         ent_codes, ent_bad = parsing.split_resolving(ent, self.country,
-                                                     parsing.COUNTRY_CODES_LIKE_MISSING)
+                                                     parsing.COUNTRY_CODES_LIKE_MISSING,
+                                                     words=True)
         for bad in ent_bad:
             if parsing.text_key(bad) in _NOT_A_COUNTRY:
                 continue
@@ -1212,13 +1282,15 @@ class _RowParser:
 
         tc: list[str] = []
         tr: list[str] = []
-        for piece in parsing.split_cell(get("target_countries"),
-                                        parsing.COUNTRY_CODES_LIKE_MISSING):
+        for piece in parsing.split_cell(
+                self._lone_na(row, "target_countries", get("target_countries")),
+                parsing.COUNTRY_CODES_LIKE_MISSING):
             if parsing.is_global_text(piece):
                 is_global = True
                 continue
             codes, bad = parsing.split_resolving([piece], self.country,
-                                                 parsing.COUNTRY_CODES_LIKE_MISSING)
+                                                 parsing.COUNTRY_CODES_LIKE_MISSING,
+                                                 words=True)
             tc += codes
             for b in bad:
                 reg = self.region(b)
@@ -1422,6 +1494,87 @@ def _absurd(row: _Row, usd: float, fieldname: str) -> bool:
     return True
 
 
+COUNTRY_FIELDS = ("entity_country", "target_countries")
+
+#: A number with one separator before three digits and no other: ``1,250`` and ``1.250`` are
+#: thousands in one convention, a decimal in the other.
+_ONE_GROUP = {",": re.compile(r"(?<![\d.,])\d{1,3},\d{3}(?![\d.,])"),
+              ".": re.compile(r"(?<![\d.,])\d{1,3}\.\d{3}(?![\d.,])")}
+#: What shows the convention that makes them a decimal: a decimal comma (``1,5``,
+#: ``1.000,50``) for ``1,250``; thousands written with points (``1.000.000``, ``1.000,50``)
+#: for ``1.250``.
+_OTHER_CONVENTION = {
+    ",": (re.compile(r"(?<![\d.,])\d+,\d{1,2}(?![\d.,])|\d\.\d{3},\d"), "decimal commas"),
+    ".": (re.compile(r"\d\.\d{3}\.\d{3}(?!\d)|\d\.\d{3},\d"), "thousands with points"),
+}
+
+
+def _separator_rows(table: _Table, used: dict[str, list[int]]) -> dict[str, int]:
+    """``{separator: row}``: for ``","`` and ``"."``, the first row whose amount cell
+    (:data:`AMOUNT_FIELDS`, text only: a number cell has no separators) shows the convention
+    in which a number with that one separator before three digits is a decimal
+    (:data:`_OTHER_CONVENTION`); a separator the file gives no such sign of is left out."""
+    cols = [i for name in AMOUNT_FIELDS for i in used.get(name, [])]
+    found: dict[str, int] = {}
+    for rownum, cells in table.rows:
+        for i in cols:
+            cell = cells[i] if i < len(cells) else None
+            if not isinstance(cell, str):
+                continue
+            for sep, (pattern, _) in _OTHER_CONVENTION.items():
+                if sep not in found and pattern.search(cell):
+                    found[sep] = rownum
+        if len(found) == len(_OTHER_CONVENTION):
+            break
+    return found
+
+
+def _separator_reasons(cells: dict[str, object], shown: dict[str, int],
+                       reasons: list[str]) -> list[str]:
+    """The reasons to set a row aside for an amount such as ``1,250`` (or ``1.250``) in a file
+    that shows the convention in which it is a decimal (``shown``: :func:`_separator_rows`):
+    a thousand times apart, the two readings cannot be told. An amount already refused
+    (in ``reasons``) is not named twice."""
+    out = []
+    for name in AMOUNT_FIELDS:
+        cell = cells.get(name)
+        if not isinstance(cell, str) or any(f" in {name}" in r for r in reasons):
+            continue
+        for sep, row in shown.items():
+            if m := _ONE_GROUP[sep].search(cell):
+                digits = m.group().replace(sep, "")
+                out.append(f"ambiguous value: {m.group()!r} in {name} (the file writes "
+                           f"{_OTHER_CONVENTION[sep][1]}, as in row {row}: write {digits} or "
+                           f"{int(digits) / 1000:g})")
+                break
+    return out
+
+
+def _na_reading(table: _Table, used: dict[str, list[int]], consts: dict[str, object],
+                resolve: Callable[[str], str | None]) -> str:
+    """How a country cell holding only ``NA`` is read in this file, by its other country
+    cells (:data:`COUNTRY_FIELDS`, and a mapping's constants for them): ``"namibia"`` when
+    every piece that names a country is two letters (ISO alpha-2 codes: ``NA`` is Namibia),
+    ``"missing"`` when none is (names or alpha-3 codes: ``NA`` is "not available"),
+    ``"ambiguous"`` when both occur. Pieces naming no country are not counted."""
+    cols = [i for name in COUNTRY_FIELDS for i in used.get(name, [])]
+    cells = itertools.chain((consts.get(name) for name in COUNTRY_FIELDS),
+                            (cells[i] for _, cells in table.rows for i in cols
+                             if i < len(cells)))
+    alpha2 = other = False
+    for cell in cells:
+        for piece in parsing.split_cell(cell):
+            if resolve(piece) is None:
+                continue
+            if re.fullmatch(r"[^\W\d_]{2}", piece):
+                alpha2 = True
+            else:
+                other = True
+        if alpha2 and other:
+            return "ambiguous"
+    return "namibia" if alpha2 else "missing"
+
+
 def _derived_id(prefix: str, title: object, pledger: object, raw: str) -> str:
     base = f"{_norm(title)}|{_norm(pledger)}"
     if base == "|":
@@ -1438,6 +1591,8 @@ class _RowSorter:
         self.table, self.used, self.consts = table, used, consts
         self.prefix, self.has_id, self.lim = prefix, has_id, lim
         self.parser = _RowParser()
+        self.parser.na_reading = _na_reading(table, used, consts, self.parser.country)
+        self.separators = _separator_rows(table, used)
         self.first_seen: dict[tuple, tuple[int, tuple]] = {}  # normalised row -> first
         self.id_rows: dict[str, int] = {}
         self.derived_count: Counter[str] = Counter()
@@ -1483,8 +1638,11 @@ class _RowSorter:
         notes = self._merged(rownum, cells) + self._formatted(rownum, cells)
         if rownum in self.fallback:
             notes.append(f"row decoded as {self.table.fallback_encoding} (not valid UTF-8)")
-        row = self.parser.parse(self._mapped(cells), notes)
+        mapped = self._mapped(cells)
+        row = self.parser.parse(mapped, notes)
         reasons += row.reasons
+        if self.separators:
+            reasons += _separator_reasons(mapped, self.separators, row.reasons)
         reasons += _totals_row(row.record)
         reasons += self._pledge_id(row.record, rownum, exact_dup, cells)
         return row.record, reasons
@@ -1629,8 +1787,8 @@ def load_pledges(
     ``path``: CSV (delimiter sniffed among ``, ; TAB |``; quoted newlines fine; each line
     read as UTF-8 when it is valid UTF-8, else in one fallback encoding detected with
     charset-normalizer, and such rows flagged; UTF-16 with a BOM) or XLSX (the mapping's
-    ``sheet``, else the first visible sheet, or when it has no pledge columns, such as a "Read
-    me" sheet, the first other visible sheet that has them; streamed, formulas without a
+    ``sheet``, else the visible sheet whose columns name the most fields: not a "Read me" note
+    or a summary of the pledges; two such sheets are refused; streamed, formulas without a
     cached value quarantined);
     ``None`` = the bundled ``data/pledges/public_pledges.csv``.
     ``mapping``: TOML mapping file (see :func:`read_mapping`) or a :class:`Mapping`;
@@ -1690,7 +1848,9 @@ def load_pledges(
         encoding=table.encoding, delimiter=table.delimiter, sheet=table.sheet,
         columns_used=columns_used, unused_columns=unused,
         fallback_encoding=table.fallback_encoding if table.fallback_rows else None,
-        fallback_rows=table.fallback_rows, reason_kinds=kinds,
+        fallback_rows=table.fallback_rows, other_sheets=table.other_sheets,
+        header_row=table.header_row, preamble=table.preamble,
+        reason_kinds=kinds,
     )
 
 
@@ -1713,46 +1873,125 @@ def _open(src: Path, mapping: str | Path | Mapping | None, lim: Limits
         else read_mapping(mapping, lim)
     table = _read_table(src, m.sheet if m else None, lim)
     used, unused = _match_columns(table.header, m, src, table.header_given)
-
-    def pledge_columns(used: dict[str, list[int]]) -> bool:
-        return bool({"title", "pledger"} & (set(used) | set(m.constants if m else {})))
-
-    if pledge_columns(used):
-        return m, table, used, unused
-    others: list[str] = []
+    consts = set(m.constants) if m else set()
+    if not _pledge_columns(used, consts) and (at := _header_below(table, m, src, consts)):
+        table = _read_table(src, table.sheet, lim, header_at=at)
+        used, unused = _match_columns(table.header, m, src, table.header_given)
     if table.file_format == "xlsx" and not (m and m.sheet):
-        # a workbook opening on a "Read me" or notes sheet: the first other visible sheet
-        # with pledge columns is the table (the summary names the sheet read)
-        others = [n for n in _visible_sheets(src) if n != table.sheet]
-        for name in others:
-            try:
-                other = _read_table(src, name, lim)
-                o_used, o_unused = _match_columns(other.header, m, src, other.header_given)
-            except PledgeFileError:
-                continue  # not a table of pledges either
-            if pledge_columns(o_used):
-                return m, other, o_used, o_unused
+        # the first sheet may be a "Read me" note or a summary of the pledges: the visible
+        # sheet whose columns name the most fields is the table (the others are named)
+        chosen, others = _pledge_sheet(src, m, lim, table, len(used) if _pledge_columns(
+            used, consts) else None)
+        if chosen != table.sheet:
+            table = _read_table(src, chosen, lim)
+            used, unused = _match_columns(table.header, m, src, table.header_given)
+        table.other_sheets = others
+    if _pledge_columns(used, consts):
+        return m, table, used, unused
     where = f"sheet {table.sheet!r}: " if table.file_format == "xlsx" else ""
-    also = (f"; no other sheet has them either (sheets: {_listing([table.sheet, *others])}; "
-            "name one with sheet = in a mapping file)" if others else "")
     raise PledgeFileError(
         src, f"{where}no pledge columns: need at least a title ('title', 'pledge_title') or a "
-             f"pledger column; columns found: {_listing(table.header)}{also}")
+             f"pledger column; columns found: {_listing(table.header)}")
 
 
-def _visible_sheets(path: Path) -> list[str]:
-    """The names of a workbook's visible sheets, in order (hidden ones are old or helper
-    sheets)."""
+#: How many of a table's first non-blank rows may be titles above its header.
+PREAMBLE_ROWS = 10
+
+
+def _header_below(table: _Table, m: Mapping | None, src: Path, consts: set[str]) -> int:
+    """The row number of the header under title rows ("Partner2Connect pledges", "Exported
+    2026-12-01") in a table whose first non-blank row names no pledge columns: the first of
+    its next :data:`PREAMBLE_ROWS` rows whose cells name two fields or more, one of them a
+    title or a pledger (a lone word that names a field, in a note, is no header). 0 when
+    none does."""
+    for rownum, cells in table.rows[:PREAMBLE_ROWS - 1]:
+        names = [_cell_text(c).strip() for c in cells]
+        try:
+            used, _ = _match_columns(_unique_header(list(names)), m, src, names)
+        except PledgeFileError:
+            continue
+        if len(used) >= 2 and _pledge_columns(used, consts):
+            return rownum
+    return 0
+
+
+def _pledge_columns(used: dict[str, list[int]], consts: set[str]) -> bool:
+    """Whether the columns matched (``used``) or a mapping's constants give a title or a
+    pledger: what makes a table one of pledges."""
+    return bool({"title", "pledger"} & (set(used) | consts))
+
+
+def _pledge_sheet(src: Path, m: Mapping | None, lim: Limits, first: _Table,
+                  first_fields: int | None) -> tuple[str, list[str]]:
+    """The sheet of a workbook to read when none is named, and the other visible sheets with
+    pledge columns (not read). ``first``: the first visible sheet, read; ``first_fields``:
+    the number of fields its columns name, ``None`` when it has no pledge columns.
+
+    Of the visible sheets with pledge columns, the one whose header names the most fields is
+    read: a "Read me" note has none, a summary of the pledges (``Title``, ``Pledger``,
+    ``Value``) fewer than the sheet listing them. Raises :class:`PledgeFileError` (one line
+    naming the sheets) when no sheet has pledge columns, or when several name the most
+    fields (two years' pledges, a copy): reading one of them would leave the other out."""
+    headers = _sheet_headers(src, lim)
+    consts = set(m.constants) if m else set()
+    scores: dict[str, int] = {first.sheet or "": first_fields} if first_fields is not None \
+        else {}
+    for name, given in headers.items():
+        if name == first.sheet:
+            continue
+        try:
+            used, _ = _match_columns(_unique_header(list(given)), m, src, given)
+        except PledgeFileError:
+            continue  # a mapping's column missing, or a field twice: not this sheet
+        if _pledge_columns(used, consts):
+            scores[name] = len(used)
+    if not scores:
+        names = [first.sheet or "", *(n for n in headers if n != first.sheet)]
+        also = (f"; no other sheet has them either (sheets: {_listing(names)}; name one with "
+                "sheet = in a mapping file)" if len(names) > 1 else "")
+        raise PledgeFileError(
+            src, f"sheet {first.sheet!r}: no pledge columns: need at least a title ('title', "
+                 f"'pledge_title') or a pledger column; columns found: "
+                 f"{_listing(first.header)}{also}")
+    most = max(scores.values())
+    best = [n for n, k in scores.items() if k == most]
+    if len(best) > 1:
+        raise PledgeFileError(
+            src, f"sheets {_listing(best)} both have pledge columns ({most} fields each): "
+                 "name the one to read with sheet = in a mapping file (--mapping)"
+            if len(best) == 2 else
+            f"sheets {_listing(best)} all have pledge columns ({most} fields each): name the "
+            "one to read with sheet = in a mapping file (--mapping)")
+    return best[0], [n for n in scores if n != best[0]]
+
+
+def _sheet_headers(path: Path, lim: Limits) -> dict[str, list[str]]:
+    """``{sheet name: header cells as written}`` of a workbook's visible sheets, in order
+    (hidden ones are old or helper sheets): each sheet's first non-blank row among its first
+    ``lim.rows`` rows, as :func:`_add_row` takes it; ``[]`` for a sheet with none."""
     from openpyxl import load_workbook
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        wb = load_workbook(path, read_only=True)
-        try:
-            return [w.title for w in wb.worksheets
-                    if getattr(w, "sheet_state", "visible") == "visible"]
-        finally:
-            wb.close()
+    out: dict[str, list[str]] = {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = load_workbook(path, read_only=True, data_only=True)
+            try:
+                for ws in wb.worksheets:
+                    if getattr(ws, "sheet_state", "visible") != "visible":
+                        continue
+                    ws.reset_dimensions()
+                    out[ws.title] = []
+                    rows = ws.iter_rows(values_only=True, max_row=lim.rows)
+                    for values in rows:
+                        if width := _last_filled(values):
+                            out[ws.title] = [_cell_text(c).strip() for c in values[:width]]
+                            break
+            finally:
+                wb.close()
+    except Exception as err:  # noqa: BLE001 - any openpyxl failure means "unreadable"
+        raise PledgeFileError(path, _xlsx_problem(err)) from None
+    return out
 
 
 def _describe_delimiter(d: str | None) -> str:
@@ -1857,6 +2096,12 @@ def _print_summary(result: LoadResult) -> None:
            if result.file_format == "csv" else f"{fmt}, sheet {result.sheet!r}")
     _say(f"{result.source}")
     _say(f"  rows read:    {result.n_read} ({how})")
+    if result.preamble:
+        above = (f"row {result.preamble[0]}" if len(result.preamble) == 1 else
+                 f"rows {result.preamble[0]}-{result.preamble[-1]}")
+        _say(f"  header on row {result.header_row} ({above} above it not read)")
+    if result.other_sheets:
+        _say(f"  other sheets with pledge columns, not read: {_listing(result.other_sheets)}")
     if enc := result.encoding_summary():
         _say(f"  encoding:     {enc}")
     _say(f"  valid:        {len(result.valid)}")

@@ -698,3 +698,56 @@ def test_a_date_serial_says_what_it_looks_like():
     assert parsing.parse_date("2022")[1] == "year"
     with pytest.raises(ParseError, match="out of range"):
         parsing.parse_date("12345")  # no serial of a plausible year
+
+
+# --- export forms of amounts: a trailing minus, "x N years", grouped digits -----------------
+@pytest.mark.parametrize("text", ["5,000,000-", "USD 5,000,000-", "1.500.000,00-", "EUR 2m-"])
+def test_a_trailing_minus_is_a_negative_amount(text) -> None:
+    """Accounting exports (SAP, some ERPs) write a negative amount with its minus after the
+    number: ``5,000,000-`` was read as USD 5,000,000, a reversal counted as a pledge."""
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "negative value"
+
+
+@pytest.mark.parametrize("text, amount", [
+    ("USD 2.5m x 4 years", 10e6),
+    ("USD 2.5 million × 4 years", 10e6),
+    ("USD 1m * 3 years", 3e6),
+    ("USD 500,000 x 2 years", 1e6),
+])
+def test_an_amount_times_a_number_of_years_is_their_product(text, amount) -> None:
+    """``USD 2.5m x 4 years`` was read as USD 2.5 million, without a word: the yearly amount
+    taken for the pledge's total. It is read as ``per year for 4 years`` is, and noted."""
+    m = parsing.parse_money(text)
+    assert m.amount == pytest.approx(amount) and m.per_year and m.multiplied
+    assert "multiplied by the" in m.note
+
+
+@pytest.mark.parametrize("text, amount, currency", [
+    ("1 000 000", 1e6, None),
+    ("USD 10 000 000", 10e6, "USD"),
+    ("1\u00a0250\u00a0000 EUR", 1.25e6, "EUR"),
+    ("USD 1\u202f000\u202f000", 1e6, "USD"),
+    ("CHF 1'000'000", 1e6, "CHF"),
+    ("1’500’000.50 USD", 1_500_000.5, "USD"),
+    ("1 000 000,50 EUR", 1_000_000.5, "EUR"),
+    ("USD 1 000 - 2 000", 1000, "USD"),
+])
+def test_digits_grouped_by_spaces_or_apostrophes_are_one_amount(text, amount, currency) -> None:
+    """French, Swiss and ISO exports group thousands with a (no-break) space or an apostrophe:
+    ``1 000 000`` was refused as "several amounts", setting the pledge aside."""
+    m = parsing.parse_money(text)
+    assert (m.amount, m.currency) == (pytest.approx(amount), currency)
+
+
+@pytest.mark.parametrize("text, amount", [("USD 5 2023", 5), ("2023 500 USD", 500),
+                                          ("USD 1 0000", None), ("USD 12 5000", None)])
+def test_numbers_not_grouped_by_threes_stay_apart(text, amount) -> None:
+    """Only groups of three digits join: a year or a number of four digits beside an
+    amount is not part of it (read apart, or refused as several amounts)."""
+    if amount is None:
+        with pytest.raises(ParseError):
+            parsing.parse_money(text)
+    else:
+        assert parsing.parse_money(text).amount == amount

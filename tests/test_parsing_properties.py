@@ -219,3 +219,24 @@ def test_an_overlap_date_is_a_day_or_one_line_naming_its_row(tmp_path, cell):
     else:
         assert ov["known_from"].iloc[0] == pd.Timestamp(dt.date.fromisoformat(text))
         assert len(text) == 10
+
+
+def _grouped(n: int, sep: str) -> str:
+    """``n`` in digits grouped by threes with ``sep`` (``1 000 000``)."""
+    return f"{n:,}".replace(",", sep)
+
+
+@PROPERTY
+@given(n=st.integers(min_value=1_000, max_value=10**12),
+       sep=st.sampled_from([" ", "\u00a0", "\u202f", "'", "’"]),
+       cents=st.one_of(st.none(), st.integers(min_value=0, max_value=99)),
+       code=st.sampled_from(["", "USD ", "EUR ", "CHF "]))
+def test_digits_grouped_by_threes_read_as_the_number(n, sep, cents, code) -> None:
+    """Any whole number written with thousands grouped by a space, a no-break space or an
+    apostrophe (with a decimal comma or point after it, as its convention has it) reads as
+    that number, never as several amounts."""
+    point = "," if sep.isspace() else "."
+    text = code + _grouped(n, sep) + (f"{point}{cents:02d}" if cents is not None else "")
+    m = parsing.parse_money(text)
+    assert m.amount == pytest.approx(n + (cents or 0) / 100)
+    assert m.currency == (code.strip() or None)

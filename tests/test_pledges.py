@@ -529,16 +529,45 @@ def test_check_pledge_file_refuses_what_load_pledges_refuses(tmp_path: Path) -> 
 
 
 def test_namibias_code_in_a_list_of_countries_is_namibia(tmp_path):
-    """``NA`` alone means "not stated"; among other countries it is Namibia (ISO alpha-2)."""
+    """``NA`` among other countries is Namibia (ISO alpha-2); alone, in a file whose
+    country cells are ISO alpha-2 codes, too (:func:`test_a_lone_na_country_is_never_silent`)."""
     path = _csv(tmp_path, "title,pledger,entity_country,target_countries\n"
                           "A,X,NA,ZA; NA; BW\nB,Y,ZA; NA,NA\nC,Z,KE,\"NA\nGH\"\n")
     r = load_pledges(path)
     v = r.valid.set_index("title")
     assert v.loc["A", "target_countries"] == ["ZAF", "NAM", "BWA"]
-    assert v.loc["B", "target_countries"] == [] and v.loc["B", "entity_country"] == "ZAF"
+    assert v.loc["B", "target_countries"] == ["NAM"] and v.loc["B", "entity_country"] == "ZAF"
     assert v.loc["C", "target_countries"] == ["NAM", "GHA"]
-    assert pd.isna(v.loc["A", "entity_country"]) and len(r.quarantine) == 0
+    assert v.loc["A", "entity_country"] == "NAM" and len(r.quarantine) == 0
     assert parsing.split_cell("n/a; KE", parsing.COUNTRY_CODES_LIKE_MISSING) == ["KE"]
+
+
+def test_a_lone_na_country_is_never_silent(tmp_path: Path) -> None:
+    """A country cell holding only ``NA`` was read as "not stated" (the missing-value
+    token), so a Namibian pledge in a file of ISO alpha-2 codes lost its country without a
+    word. It is now read by the file's country cells: Namibia where they are alpha-2 codes;
+    "not stated", noted, where they are names or alpha-3 codes (there ``NA`` is "not
+    available", Namibia would be ``NAM``); set aside where the file mixes both. ``N/A`` is
+    never a code."""
+    iso2 = load_pledges(_csv(tmp_path, "title,pledger,entity_country,target_countries\n"
+                                       "A,X,NA,NA\nB,Y,GH,KE\nC,Z,N/A,na\n", "iso2.csv"))
+    v = iso2.valid.set_index("title")
+    assert iso2.quarantine.empty
+    assert v.loc["A", "entity_country"] == "NAM" and v.loc["A", "target_countries"] == ["NAM"]
+    assert "'NA' in entity_country read as Namibia" in v.loc["A", "notes"]
+    assert pd.isna(v.loc["C", "entity_country"]) and v.loc["C", "target_countries"] == ["NAM"]
+    names = load_pledges(_csv(tmp_path, "title,pledger,entity_country,target_countries\n"
+                                        "A,X,NA,Ghana\nB,Y,KEN,NA\n", "names.csv"))
+    v = names.valid.set_index("title")
+    assert names.quarantine.empty
+    assert pd.isna(v.loc["A", "entity_country"]) and v.loc["B", "target_countries"] == []
+    assert "'NA' in entity_country read as not stated" in v.loc["A", "notes"]
+    assert "'NA' in target_countries read as not stated" in v.loc["B", "notes"]
+    mixed = load_pledges(_csv(tmp_path, "title,pledger,entity_country,target_countries\n"
+                                        "A,X,NA,GH\nB,Y,Kenya,GHA\n", "mixed.csv"))
+    assert mixed.valid["title"].tolist() == ["B"]
+    assert mixed.quarantine["reasons"].str.startswith(
+        "ambiguous country: 'NA' in entity_country").tolist() == [True]
 
 
 def test_without_a_sheet_named_the_first_visible_sheet_is_read(tmp_path):
@@ -961,3 +990,138 @@ def test_a_workbook_opening_on_a_read_me_sheet_is_read_from_its_pledge_sheet(
     with pytest.raises(PledgeFileError, match=r"sheet 'Read me': no pledge columns: .*; no "
                        r"other sheet has them either \(sheets: Read me, Other; name one"):
         load_pledges(tmp_path / "none.xlsx")
+
+
+def test_a_workbook_opening_on_a_summary_is_read_from_its_pledge_sheet(tmp_path: Path,
+                                                                      capsys) -> None:
+    """A first sheet summing the pledges up (``Title``, ``Pledger``, ``Value``: "All pledges",
+    "Top pledge") has pledge columns, and was read instead of the sheet holding the pledges:
+    two made-up pledges counted, the real ones lost, without a word. The visible sheet whose
+    columns name the most fields is read, and the others with pledge columns are named; two
+    sheets naming as many fields are refused in one line naming them."""
+    wb = Workbook()
+    wb.active.title = "Summary"
+    wb.active.append(["Title", "Pledger", "Value"])
+    wb.active.append(["All pledges", "Various", 30_000_000])
+    wb.active.append(["Top pledge", "Big Co", 10_000_000])
+    ws = wb.create_sheet("Pledges")
+    ws.append(["Title", "Pledger", "entity_country", "value_as_stated", "target_year"])
+    for i in range(4):
+        ws.append([f"P{i}", f"Org{i}", "GH", f"USD {i + 1} million", 2025])
+    wb.save(tmp_path / "summary.xlsx")
+    r = load_pledges(tmp_path / "summary.xlsx")
+    assert r.sheet == "Pledges" and r.n_read == 4 and r.other_sheets == ["Summary"]
+    assert r.valid["title"].tolist() == [f"P{i}" for i in range(4)]
+    from p2c_analysis.pledges import check_pledges_cli
+
+    assert check_pledges_cli(tmp_path / "summary.xlsx") == 0
+    assert "other sheets with pledge columns, not read: Summary" in capsys.readouterr().out
+    wb.create_sheet("Pledges (copy)").append(
+        ["Title", "Pledger", "entity_country", "value_as_stated", "target_year"])
+    wb.save(tmp_path / "two.xlsx")
+    with pytest.raises(PledgeFileError, match=r"two\.xlsx: sheets Pledges, Pledges \(copy\) "
+                       r"both have pledge columns \(5 fields each\).*sheet ="):
+        load_pledges(tmp_path / "two.xlsx")
+
+
+def test_xlsx_hidden_rows_are_set_aside_not_counted(tmp_path: Path) -> None:
+    """A row hidden in the sheet (filtered out, or hidden as withdrawn) was counted like the
+    rows the spreadsheet shows, without a word: a pledge the user had taken out of the view
+    came back in the totals. It is set aside with its row number ("hidden row"); the rows
+    shown are read as before."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["title", "pledger", "estimated_value_usd"])
+    ws.append(["Shown", "Org A", 5_000_000])
+    ws.append(["Withdrawn", "Org B", 1_000_000_000])
+    ws.append(["Also shown", "Org C", 2_000_000])
+    ws.row_dimensions[3].hidden = True
+    wb.save(tmp_path / "hidden_rows.xlsx")
+    r = load_pledges(tmp_path / "hidden_rows.xlsx")
+    assert r.valid["title"].tolist() == ["Shown", "Also shown"]
+    assert r.quarantine["source_row"].tolist() == [3]
+    assert r.quarantine["reasons"].iloc[0].startswith("hidden row: row 3 is hidden in sheet")
+    assert json.loads(r.quarantine["raw"].iloc[0])["title"] == "Withdrawn"
+
+
+def test_countries_listed_with_and_slash_or_ampersand_are_read(tmp_path: Path) -> None:
+    """``Ghana and Kenya``, ``Ghana/Kenya``, ``Ghana & Kenya`` and ``Ghana, Kenya and Uganda``
+    (as a platform export or a person writes a list) set the pledge aside as "unknown
+    country". They are split like a comma list: only where the whole names no country and
+    every part does, so ``Bosnia and Herzegovina`` stays one country and ``Ghana and
+    Atlantis`` is still refused whole; a region name keeps its meaning."""
+    text = ("title,pledger,entity_country,target_countries\n"
+            "A,X,Ghana,Ghana and Kenya\nB,X,GH,GHA/KEN\nC,X,Ghana,Ghana & Kenya\n"
+            "D,X,Ghana,\"Ghana, Kenya and Uganda\"\nE,X,Ghana,Trinidad and Tobago and Jamaica\n"
+            "F,X,Ghana,Bosnia and Herzegovina\nG,X,Ghana,Ghana and Atlantis\n"
+            "H,X,Ghana,Latin America and the Caribbean\nI,X,Kenya and Uganda,Congo/DRC\n")
+    r = load_pledges(_csv(tmp_path, text))
+    v = r.valid.set_index("title")
+    assert v.loc["A", "target_countries"] == ["GHA", "KEN"]
+    assert v.loc["B", "target_countries"] == ["GHA", "KEN"]
+    assert v.loc["C", "target_countries"] == ["GHA", "KEN"]
+    assert v.loc["D", "target_countries"] == ["GHA", "KEN", "UGA"]
+    assert v.loc["E", "target_countries"] == ["TTO", "JAM"]
+    assert v.loc["F", "target_countries"] == ["BIH"]
+    assert v.loc["H", "target_regions"] == ["Latin America and the Caribbean"]
+    assert v.loc["I", "entity_country"] == "KEN" and v.loc["I", "target_countries"] == [
+        "COG", "COD"]
+    assert r.quarantine["reasons"].tolist() == [
+        "unknown country: 'Ghana and Atlantis' in target_countries"]
+
+
+def test_a_header_under_title_rows_is_found(tmp_path: Path, capsys) -> None:
+    """An export with a title and a date above its header ("Partner2Connect pledges",
+    "Exported 2026-12-01", a blank row) was refused: "no pledge columns; columns found:
+    Partner2Connect pledges". The first row among the first ten that names two fields or
+    more, one a title or a pledger, is the header; the rows above it are named, not read, and
+    rows keep their spreadsheet numbers."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Partner2Connect pledges"])
+    ws.append(["Exported 2026-12-01"])
+    ws.append([])
+    ws.append(["Title", "Pledger", "value_as_stated"])
+    ws.append(["Fibre", "Org A", "USD 5 million"])
+    ws.append(["Towers", "Org B", "USD 2 million"])
+    wb.save(tmp_path / "titled.xlsx")
+    r = load_pledges(tmp_path / "titled.xlsx")
+    assert r.header_row == 4 and r.n_read == 2 and r.quarantine.empty
+    assert r.valid["estimated_value_usd"].tolist() == [5e6, 2e6]
+    from p2c_analysis.pledges import check_pledges_cli
+
+    assert check_pledges_cli(tmp_path / "titled.xlsx") == 0
+    assert "header on row 4 (rows 1-2 above it not read)" in capsys.readouterr().out
+    csv_path = _csv(tmp_path, "P2C pledges;;\nExported 2026-12-01;;\ntitle;pledger;"
+                              "value_as_stated\nFibre;Org A;USD 5 million\n", "titled.csv")
+    r = load_pledges(csv_path)
+    assert r.header_row == 3 and r.valid["title"].tolist() == ["Fibre"]
+    # a lone word that names a field is no header: the file is refused as before
+    lone = _csv(tmp_path, "Read me\nTitle\nsome text\n", "lone.csv")
+    with pytest.raises(PledgeFileError, match="no pledge columns"):
+        load_pledges(lone)
+
+
+def test_a_thousands_comma_is_ambiguous_in_a_file_of_decimal_commas(tmp_path: Path) -> None:
+    """In a file that writes decimal commas (``EUR 1,5 million``), ``EUR 1,250 million`` is
+    1.25 million as likely as 1,250 million; it was read as 1,250 million, a thousand times
+    the pledge, without a word. Such a cell is set aside naming the row that shows the
+    convention; ``1,000,000`` (two groups) is no decimal and stays; in a file without decimal
+    commas nothing changes. The same holds for ``1.250 million`` in a file writing
+    ``1.000.000,50``."""
+    text = ("title;pledger;value_as_stated;announced_date\n"
+            "A;X;EUR 1,5 million;2023\nB;Y;EUR 1,250 million;2023\nC;Z;\"1,000,000\";2023\n")
+    r = load_pledges(_csv(tmp_path, text, "comma.csv"))
+    assert r.valid["title"].tolist() == ["A", "C"]
+    assert r.quarantine["reasons"].tolist() == [
+        "ambiguous value: '1,250' in value_as_stated (the file writes decimal commas, as in "
+        "row 2: write 1250 or 1.25)"]
+    r = load_pledges(_csv(tmp_path, "title,pledger,value_as_stated\nA,X,\"USD 1,250 million\"\n"
+                                    "B,Y,USD 1.5 million\n", "point.csv"))
+    assert r.quarantine.empty and r.valid["estimated_value_usd"].tolist() == [1.25e9, 1.5e6]
+    r = load_pledges(_csv(tmp_path, "title;pledger;estimated_value_usd\nA;X;1.000.000,50\n"
+                                    "B;Y;1.250 million\n", "dots.csv"))
+    assert r.valid["title"].tolist() == ["A"]
+    assert r.quarantine["reasons"].tolist() == [
+        "ambiguous value: '1.250' in estimated_value_usd (the file writes thousands with "
+        "points, as in row 2: write 1250 or 1.25)"]
