@@ -485,3 +485,31 @@ def test_every_table_and_sentence_a_notebook_builds_is_shown(notebook: str) -> N
     found = {i: _thrown_away("".join(c["source"])) for i, c in enumerate(nb["cells"])
              if c["cell_type"] == "code"}
     assert {i: f for i, f in found.items() if f} == {}
+
+
+def test_no_pledge_to_analyse_is_said_once_with_its_reason(tmp_path, capsys):
+    # the public record before its first pledge: a banner with the date it starts, and no
+    # "These are the 0 publicly described pledges ... about an unknown share" sentence
+    report.start(None, pledges="", mapping="", as_of="2021-06-30", output_dir="")
+    shown = capsys.readouterr().out
+    first = record.public_record(None).known_from["known_from"].min()
+    assert (f"No pledge to analyse: the public record holds no pledge known on 2021-06-30; its "
+            f"first pledges enter it on {first:%Y-%m-%d}.") in shown
+    assert "publicly described" not in shown and "unknown share" not in shown
+    # a file whose every row is set aside
+    src = tmp_path / "aside.csv"
+    src.write_text("pledge_title,pledger,description\n,,a\n,,b\n", encoding="utf-8")
+    report.start(None, pledges=str(src), mapping="", output_dir="")
+    assert ("No pledge to analyse: all 2 rows of aside.csv were set aside (quarantined)"
+            in capsys.readouterr().out)
+    # pledges to analyse: no such banner
+    report.start(None, pledges="", mapping="", as_of="2026-06-30", output_dir="")
+    assert "No pledge to analyse" not in capsys.readouterr().out
+
+
+def test_an_unknown_public_share_is_not_about_an_unknown_share():
+    # no pledge count published by ITU before 2022: the share is unknown, not "about" it
+    text = report.public_subset_statement(3, "2021-01-01")
+    assert "an unknown share of the coalition" in text and "about an unknown" not in text
+    assert "about an unknown" not in report.public_subset_scope(3, "2021-01-01")
+    assert "about an unknown" not in report.public_subset_value_note(3, "2021-01-01").data
