@@ -537,14 +537,21 @@ def show(fig, alt: str | None = None) -> None:
     """Display a figure in the notebook once, then close it (no duplicate display by the inline
     backend, no figures piling up in memory). ``alt``: the image's text alternative in the HTML
     page; ``None`` = made from the figure's titles, axis labels and legend
-    (:func:`plots.alt_text`)."""
+    (:func:`plots.alt_text`). A figure with nothing to draw (:func:`plots.nothing_drawn`: no
+    bar has a value, no row has a ratio...) is not shown: one sentence names the chart and says
+    why, instead of an empty frame."""
     import matplotlib.pyplot as plt
     from IPython.display import display
 
-    from p2c_analysis.plots import alt_text
+    from p2c_analysis.plots import alt_text, chart_title, nothing_drawn
 
-    text = alt if alt is not None else alt_text(fig)
-    display(fig, metadata={"image/png": {"alt": text}})
+    if (reason := nothing_drawn(fig)) is not None:
+        title = chart_title(fig)
+        display(say("No chart of {name}: {reason}.", name=f"“{title}”" if title else "this chart",
+                    reason=reason))
+    else:
+        text = alt if alt is not None else alt_text(fig)
+        display(fig, metadata={"image/png": {"alt": text}})
     plt.close(fig)
 
 

@@ -513,3 +513,46 @@ def test_an_unknown_public_share_is_not_about_an_unknown_share():
     assert "an unknown share of the coalition" in text and "about an unknown" not in text
     assert "about an unknown" not in report.public_subset_scope(3, "2021-01-01")
     assert "about an unknown" not in report.public_subset_value_note(3, "2021-01-01").data
+
+
+def _shown(monkeypatch, fig) -> list:
+    """What :func:`report.show` displays for ``fig``."""
+    import IPython.display
+
+    seen: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: seen.append(obj))
+    report.show(fig)
+    return seen
+
+
+def test_a_chart_with_nothing_to_draw_is_a_sentence_not_an_empty_frame(monkeypatch):
+    from matplotlib.figure import Figure
+
+    from p2c_analysis import plots
+
+    # no pledge states a value: every bar would read n/a over a "USD 0, USD 0, USD 1" axis
+    nothing = pd.Series([np.nan, np.nan], index=["Financial", "Policy"])
+    (said,) = _shown(monkeypatch, plots.bars(nothing, "Pledged value by pledge type", "USD",
+                                             kind="usd"))
+    assert not isinstance(said, Figure)
+    assert said.data == ("No chart of “Pledged value by pledge type”: no bar has a value (each "
+                         "would read n/a).")
+    zeros = pd.Series([0, 0], index=["ACCESS", "ADOPTION"])
+    (said,) = _shown(monkeypatch, plots.bars(zeros, "Pledges by focus area", "Pledges"))
+    assert said.data.endswith("every bar is 0.")
+    # no group has an attention ratio (no pledged USD): not an empty frame blaming missing data
+    ratios = pd.DataFrame({"group": ["LDC", "SIDS"], "attention_ratio": [np.nan, np.nan]})
+    (said,) = _shown(monkeypatch, plots.attention_ratio(ratios, "group", "attention_ratio",
+                                                        title="Pledged USD by group"))
+    assert said.data == "No chart of “Pledged USD by group”: no row has a ratio to draw."
+    empty_rows = pd.DataFrame({"ACCESS": [0, 0], "ADOPTION": [0, 0]}, index=["LDC", "SIDS"])
+    (said,) = _shown(monkeypatch, plots.stacked_shares(empty_rows, "Mix"))
+    assert said.data.endswith("every row is empty.")
+    (said,) = _shown(monkeypatch, plots.status_ladder(pd.Series({"announced": 0})))
+    assert said.data == "No chart of “Implementation status of pledges”: every bar is 0."
+    # a chart with something to draw is shown as the figure
+    (fig,) = _shown(monkeypatch, plots.bars(pd.Series([1.0, np.nan], index=["a", "b"]), "T", "x"))
+    assert isinstance(fig, Figure)
+    ratios.loc[0, "attention_ratio"] = 0.5
+    (fig,) = _shown(monkeypatch, plots.attention_ratio(ratios, "group", "attention_ratio"))
+    assert isinstance(fig, Figure)
