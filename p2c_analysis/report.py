@@ -124,6 +124,17 @@ def compare(diff: float, unit: str = "percentage points", decimals: int = 1) -> 
     return f"{abs(d):.{decimals}f} {unit} {'higher' if d > 0 else 'lower'} than"
 
 
+def versus(diff: float, theirs: float, name: str, year: int, fmt: Any = None) -> str:
+    """Our figure against another source's ``name`` for ``year``: ``"0.4 percentage points
+    lower than ITU's estimate (67.6%)"`` (:func:`compare` of ``diff``, ours minus theirs, in
+    percentage points; ``theirs`` formatted by ``fmt``, default ``style.fmt_pct``); when the
+    source has no figure for the year (``theirs`` missing), ``"not checked against ITU's
+    estimate, which has no figure for 2000"`` rather than "not comparable with ... (n/a)"."""
+    if is_missing(theirs):
+        return f"not checked against {name}, which has no figure for {year}"
+    return f"{compare(diff)} {name} ({(fmt or style.fmt_pct)(theirs)})"
+
+
 def plural(n: int | float, word: str, plural_word: str | None = None) -> str:
     """``plural(1, "pledge") -> "1 pledge"``, ``plural(3, "country", "countries")``."""
     n_int = int(n)

@@ -556,3 +556,12 @@ def test_a_chart_with_nothing_to_draw_is_a_sentence_not_an_empty_frame(monkeypat
     ratios.loc[0, "attention_ratio"] = 0.5
     (fig,) = _shown(monkeypatch, plots.attention_ratio(ratios, "group", "attention_ratio"))
     assert isinstance(fig, Figure)
+
+
+def test_versus_a_source_without_a_figure_for_the_year_says_so():
+    assert report.versus(-3.6, 71.2, "the World Bank's aggregate", 2024) == (
+        "3.6 percentage points lower than the World Bank's aggregate (71.2%)")
+    # ITU's and the World Bank's aggregates start in 2005: it read "not comparable with ITU's
+    # estimate (n/a)"
+    text = report.versus(np.nan, np.nan, "ITU's estimate", 2000)
+    assert text == "not checked against ITU's estimate, which has no figure for 2000"
