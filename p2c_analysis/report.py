@@ -41,7 +41,7 @@ PUBLIC_RECORD_SOURCE = (
     "dated public evidence of progress in `status_evidence.csv` applied as of the analysis date"
 )
 PUBLIC_SUBSET_TEMPLATE = (
-    "These are the {n} publicly described {pledges} bundled with the package, {pct} of the "
+    "{these} the {n} publicly described {pledges} bundled with the package, {pct} of the "
     "coalition's pledges by count, not the full platform."
 )
 CONNECTIVITY_SOURCE = (
@@ -322,6 +322,7 @@ def public_subset_statement(n: int, as_of: object = None) -> str:
     """The plain statement shown when the pledges are the bundled public subset, with the
     share of the latest pledge count ITU published by ``as_of`` computed (not typed)."""
     return PUBLIC_SUBSET_TEMPLATE.format(n=n, pct=_public_share(n, as_of),
+                                         these="This is" if n == 1 else "These are",
                                          pledges="pledge" if n == 1 else "pledges")
 
 
@@ -341,7 +342,8 @@ def public_subset_value_note(n: int, as_of: object = None) -> Markdown:
               f" ITU's latest published total for the whole coalition is "
               f"{style.fmt_usd(total[0])} ({total[1]}).")
     return Markdown(escape(
-        f"These USD figures are those of the {n} publicly described pledges bundled with the "
+        f"These USD figures are those of the {plural(n, 'publicly described pledge')} "
+        "bundled with the "
         f"package, {_public_share(n, as_of)} of the coalition's pledges by count, not the "
         f"coalition's.{theirs}"))
 
@@ -349,7 +351,8 @@ def public_subset_value_note(n: int, as_of: object = None) -> Markdown:
 def public_subset_scope(n: int, as_of: object = None) -> str:
     """The same, short, for a front-page card beside its headline numbers (which would
     otherwise read as the coalition's)."""
-    return (f"Pledges: the {n} publicly described ones bundled with the package, "
+    ones = "one" if n == 1 else "ones"
+    return (f"Pledges: the {n} publicly described {ones} bundled with the package, "
             f"{_public_share(n, as_of)} of the coalition's by count")
 
 

@@ -565,3 +565,16 @@ def test_versus_a_source_without_a_figure_for_the_year_says_so():
     # estimate (n/a)"
     text = report.versus(np.nan, np.nan, "ITU's estimate", 2000)
     assert text == "not checked against ITU's estimate, which has no figure for 2000"
+
+
+def test_one_public_pledge_reads_in_the_singular():
+    # the public record on 2022-02-28 holds one pledge: it read "These are the 1 publicly
+    # described pledge"
+    assert report.public_subset_statement(1, "2022-02-28").startswith(
+        "This is the 1 publicly described pledge bundled with the package")
+    assert "the 1 publicly described pledge bundled" in report.public_subset_value_note(
+        1, "2022-02-28").data
+    assert report.public_subset_scope(1, "2022-02-28").startswith(
+        "Pledges: the 1 publicly described one bundled")
+    assert report.public_subset_statement(2).startswith("These are the 2 publicly described "
+                                                        "pledges")
