@@ -135,6 +135,15 @@ def versus(diff: float, theirs: float, name: str, year: int, fmt: Any = None) ->
     return f"{compare(diff)} {name} ({(fmt or style.fmt_pct)(theirs)})"
 
 
+def of_the(k: int, n: int, word: str, plural_word: str | None = None) -> str:
+    """``k`` of ``n`` things as prose: ``"2 of the 5 pledges"``, and when ``k`` is all of
+    them ``"the 1 pledge"`` or ``"all 5 pledges"`` (not "1 of the 1 pledge")."""
+    things = plural(n, word, plural_word)
+    if k < n:
+        return f"{style.fmt_int(k)} of the {things}"
+    return f"the {things}" if n == 1 else f"all {things}"
+
+
 def plural(n: int | float, word: str, plural_word: str | None = None) -> str:
     """``plural(1, "pledge") -> "1 pledge"``, ``plural(3, "country", "countries")``."""
     n_int = int(n)

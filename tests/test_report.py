@@ -578,3 +578,10 @@ def test_one_public_pledge_reads_in_the_singular():
         "Pledges: the 1 publicly described one bundled")
     assert report.public_subset_statement(2).startswith("These are the 2 publicly described "
                                                         "pledges")
+
+
+def test_of_the_reads_all_of_them_as_such():
+    assert report.of_the(2, 5, "pledge") == "2 of the 5 pledges"
+    assert report.of_the(1, 1, "pledge") == "the 1 pledge"  # not "1 of the 1 pledge"
+    assert report.of_the(5, 5, "pledge") == "all 5 pledges"
+    assert report.of_the(0, 3, "country", "countries") == "0 of the 3 countries"
