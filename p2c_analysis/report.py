@@ -345,7 +345,10 @@ def published_total_value(as_of: object = None) -> tuple[float, str] | None:
 def public_subset_value_note(n: int, as_of: object = None) -> Markdown:
     """Beside USD figures of the bundled public subset (its share of a need, its total): they
     are those of ``n`` pledges, not the coalition's, whose latest total ITU published by
-    ``as_of`` is named."""
+    ``as_of`` is named. Nothing when ``n`` is 0: there are no such figures (the header says why
+    there is no pledge)."""
+    if n == 0:
+        return Markdown("")
     total = published_total_value(as_of)
     theirs = ("" if total is None else
               f" ITU's latest published total for the whole coalition is "
