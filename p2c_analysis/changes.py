@@ -866,6 +866,37 @@ def newly_overdue(changes: pd.DataFrame, before: pd.DataFrame, after: pd.DataFra
     return out.reset_index(drop=True)
 
 
+def compliance_text(compliance: pd.DataFrame,
+                    window_months: int = progress.REPORT_WINDOW_MONTHS) -> str:
+    """The sentence under the compliance table (:func:`compliance_change`, made with the same
+    ``window_months``): at each date, how many of its pledges had a dated report of progress in
+    the previous ``window_months`` months, with the share, then how the current rate compares
+    with the previous one. A table with no pledge says so, instead of "0 of 0 pledges (n/a)",
+    and then no rates are compared."""
+    from p2c_analysis import report, style
+
+    comp = compliance.set_index("side")
+    parts: list[str] = []
+    said = False  # the rate's definition is spelled out once, on the first table with pledges
+    for side, label in (("before", "previous"), ("after", "current")):
+        row = comp.loc[side]
+        when = f"{pd.Timestamp(row['as_of']):%Y-%m-%d}"
+        if int(row["pledges"]) == 0:
+            parts.append(f"on {when}, the {label} table has no pledge to report on")
+            continue
+        n = (style.fmt_int(row["pledges"]) if said
+             else f"{report.plural(int(row['pledges']), 'pledge')} had a dated report of "
+                  f"progress in the previous {window_months} months")
+        parts.append(f"on {when}, {style.fmt_int(row['reported_recently'])} of {n} "
+                     f"({style.fmt_pct(row['compliance_pct'])})")
+        said = True
+    text = "; ".join(parts)
+    if int(comp["pledges"].min()) > 0:
+        text += (f": the current rate is {report.compare(comp.loc['after', 'change_pp'])} the "
+                 "previous one")
+    return text[0].upper() + text[1:] + "."
+
+
 def compliance_change(before: pd.DataFrame, after: pd.DataFrame, as_of_before: object,
                       as_of_after: object,
                       window_months: int = progress.REPORT_WINDOW_MONTHS) -> pd.DataFrame:

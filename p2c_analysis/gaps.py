@@ -737,12 +737,19 @@ def _touched_matrix(a: _Allocation, m: np.ndarray) -> np.ndarray:
     return out
 
 
+#: The group of every economy: its row counts every pledge and USD allocated to a country, so
+#: its shares are 100% even when some targets (Anguilla, Niue) have no row in the country table.
+WORLD = "World"
+
+
 def _coverage_group_from(a: _Allocation, ct: pd.DataFrame,
                          groups: dict[str, list[str]]) -> pd.DataFrame:
     t = a.t
     sums = _country_sums(a)
     nu = len(t.universe)
     m = _membership_matrix(groups, t.universe)
+    if WORLD in groups:  # targets outside the country table (Anguilla, Niue) are in the world
+        m[list(groups).index(WORLD), t.n_table:] = True
     off = np.full(nu, np.nan)
     pop = np.full(nu, np.nan)
     if "offline" in ct.columns:

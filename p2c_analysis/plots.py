@@ -36,6 +36,38 @@ def _finish(fig: Figure, source: str, note: str | None = None) -> Figure:
     return fig
 
 
+#: Attribute a chart function sets on a figure with nothing to draw: why, as a phrase.
+#: :func:`p2c_analysis.report.show` then says so in one sentence instead of showing an empty
+#: frame (an empty chart without a word).
+NOTHING_DRAWN = "p2c_nothing_drawn"
+
+
+def _nothing_drawn(fig: Figure, reason: str) -> Figure:
+    """Mark ``fig`` as having nothing to draw, for ``reason`` (a phrase, e.g. ``"no bar has a
+    value"``); see :data:`NOTHING_DRAWN`."""
+    setattr(fig, NOTHING_DRAWN, reason)
+    return fig
+
+
+def _axes_title(ax) -> str:
+    """An axes' title, whichever of its left, centre and right titles are set."""
+    return " ".join(t for t in (ax.get_title(loc).strip()
+                                for loc in ("left", "center", "right")) if t)
+
+
+def chart_title(fig: Figure) -> str:
+    """A figure's title: its suptitle, else its first axes' title; ``""`` when untitled."""
+    if suptitle := fig.get_suptitle().strip():
+        return suptitle
+    return next((t for ax in fig.axes if (t := _axes_title(ax))), "")
+
+
+def nothing_drawn(fig: Figure) -> str | None:
+    """Why ``fig`` has nothing to draw (:data:`NOTHING_DRAWN`), or None when it has."""
+    reason = getattr(fig, NOTHING_DRAWN, None)
+    return str(reason) if reason else None
+
+
 def alt_text(fig: Figure) -> str:
     """A figure's text alternative for the HTML page (read aloud by screen readers): its
     title(s), what each axis shows and the legend's entries, from the figure itself, e.g.
@@ -47,8 +79,7 @@ def alt_text(fig: Figure) -> str:
     for ax in fig.axes:
         if not ax.get_visible() or ax.get_label() == "<colorbar>":
             continue
-        title = " ".join(t for t in (ax.get_title(loc).strip()
-                                     for loc in ("left", "center", "right")) if t)
+        title = _axes_title(ax)
         # a map's axes are hidden: their labels (a projection's "Easting [metre]") say nothing
         xlabel, ylabel = (ax.get_xlabel().strip(), ax.get_ylabel().strip()) if ax.axison \
             else ("", "")
@@ -251,6 +282,8 @@ def attention_ratio(df: pd.DataFrame, label: str = "group", ratio: str = "attent
     ax.grid(axis="y", visible=False)
     ax.set_xlabel(xlabel)
     ax.set_title(title)
+    if d.empty:  # no row has a ratio: nothing to draw, whatever the cause
+        return _nothing_drawn(_finish(fig, source, note), "no row has a ratio to draw")
     if missing:
         extra = "No ratio (no offline people or no data): " + ", ".join(missing)
         note = f"{note}\n{extra}" if note else extra
@@ -296,7 +329,8 @@ def stacked_shares(table: pd.DataFrame, title: str, xlabel: str = "Share of pled
     if empty:
         extra = "No pledges: " + ", ".join(empty)
         note = f"{note}\n{extra}" if note else extra
-    return _finish(fig, source, note)
+    fig = _finish(fig, source, note)
+    return _nothing_drawn(fig, "every row is empty") if len(empty) == len(t) else fig
 
 
 def focus_mix(table: pd.DataFrame, title: str = "Focus-area mix of pledges",
@@ -339,7 +373,12 @@ def bars(values: pd.Series, title: str, xlabel: str, kind: str = "int",
     ax.grid(axis="y", visible=False)
     ax.set_xlabel(xlabel)
     ax.set_title(title)
-    return _finish(fig, source, note)
+    fig = _finish(fig, source, note)
+    if not v.notna().any():
+        return _nothing_drawn(fig, "no bar has a value (each would read n/a)")
+    if not v.fillna(0).ne(0).any():
+        return _nothing_drawn(fig, "every bar is 0")
+    return fig
 
 
 def status_ladder(counts: pd.Series, title: str = "Implementation status of pledges",
@@ -368,7 +407,8 @@ def status_ladder(counts: pd.Series, title: str = "Implementation status of pled
     ax.grid(axis="y", visible=False)
     ax.set_xlabel(xlabel)
     ax.set_title(title)
-    return _finish(fig, source, note)
+    fig = _finish(fig, source, note)
+    return fig if total > 0 else _nothing_drawn(fig, "every bar is 0")
 
 
 # --- pledge quality ----------------------------------------------------------------------------

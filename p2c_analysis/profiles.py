@@ -16,13 +16,36 @@ import pandas as pd
 
 from p2c_analysis import countries, gaps, progress
 from p2c_analysis.fields import checked
-from p2c_analysis.vocabulary import GLOBAL_ISO3, UNSTATED_ISO3
+from p2c_analysis.vocabulary import GLOBAL_ISO3, INCOME_GROUPS, UNSTATED_ISO3
 
 
 def groups(iso3: str, year: int) -> list[str]:
     """The standard groups the economy belongs to in ``year`` (membership as of 1 July),
     without "World"."""
     return [g for g in countries.groups_of(iso3, as_of=year) if g != "World"]
+
+
+#: The year of the incomes behind the bundled World Bank income groups (FY26 uses 2024 GNI per
+#: capita); the only classification bundled, used for every analysis year.
+INCOME_GROUPS_YEAR = 2024
+
+
+def groups_text(name: str, iso3: str, year: int) -> str:
+    """The sentence naming the groups ``name`` (``iso3``) belongs to in ``year``
+    (:func:`groups`), plain text for the caller to escape. For a year other than
+    :data:`INCOME_GROUPS_YEAR` it says that the income group is the FY26 one, not that
+    year's (Nigeria "belonged" to Lower middle income in 2005, when it was a low-income
+    economy)."""
+    from p2c_analysis.report import list_text
+
+    mine = groups(iso3, year)
+    text = f"{name} ({iso3}) belongs to these groups in {year}: {list_text(mine)}."
+    income = [g for g in mine if g in INCOME_GROUPS]
+    if income and year != INCOME_GROUPS_YEAR:
+        text += (f" Its income group, {income[0]}, is the World Bank's FY26 classification "
+                 f"(from {INCOME_GROUPS_YEAR} incomes), the only one bundled: its group in "
+                 f"{year} may have been another.")
+    return text
 
 
 @checked("pledge_id", "target_countries", "target_regions", "is_global", "status",

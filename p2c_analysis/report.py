@@ -41,7 +41,7 @@ PUBLIC_RECORD_SOURCE = (
     "dated public evidence of progress in `status_evidence.csv` applied as of the analysis date"
 )
 PUBLIC_SUBSET_TEMPLATE = (
-    "These are the {n} publicly described {pledges} bundled with the package, about {pct} of the "
+    "{these} the {n} publicly described {pledges} bundled with the package, {pct} of the "
     "coalition's pledges by count, not the full platform."
 )
 CONNECTIVITY_SOURCE = (
@@ -122,6 +122,26 @@ def compare(diff: float, unit: str = "percentage points", decimals: int = 1) -> 
     if round(abs(d), decimals) == 0:
         return "the same as"
     return f"{abs(d):.{decimals}f} {unit} {'higher' if d > 0 else 'lower'} than"
+
+
+def versus(diff: float, theirs: float, name: str, year: int, fmt: Any = None) -> str:
+    """Our figure against another source's ``name`` for ``year``: ``"0.4 percentage points
+    lower than ITU's estimate (67.6%)"`` (:func:`compare` of ``diff``, ours minus theirs, in
+    percentage points; ``theirs`` formatted by ``fmt``, default ``style.fmt_pct``); when the
+    source has no figure for the year (``theirs`` missing), ``"not checked against ITU's
+    estimate, which has no figure for 2000"`` rather than "not comparable with ... (n/a)"."""
+    if is_missing(theirs):
+        return f"not checked against {name}, which has no figure for {year}"
+    return f"{compare(diff)} {name} ({(fmt or style.fmt_pct)(theirs)})"
+
+
+def of_the(k: int, n: int, word: str, plural_word: str | None = None) -> str:
+    """``k`` of ``n`` things as prose: ``"2 of the 5 pledges"``, and when ``k`` is all of
+    them ``"the 1 pledge"`` or ``"all 5 pledges"`` (not "1 of the 1 pledge")."""
+    things = plural(n, word, plural_word)
+    if k < n:
+        return f"{style.fmt_int(k)} of the {things}"
+    return f"the {things}" if n == 1 else f"all {things}"
 
 
 def plural(n: int | float, word: str, plural_word: str | None = None) -> str:
@@ -298,18 +318,20 @@ def _latest_published(column: str, as_of: object = None) -> tuple[float, str] | 
 
 def _public_share(n: int, as_of: object = None) -> str:
     """``n`` pledges as a share of the latest pledge count ITU published by ``as_of``:
-    ``"4%"``, ``"0.9%"``, or ``"an unknown share"``."""
+    ``"about 4%"``, ``"about 0.9%"``, or ``"an unknown share"`` when ITU had published no
+    pledge count by then (``"about an unknown share"`` read as nonsense)."""
     published = published_pledge_count(as_of)
     if published is None or published[0] <= 0:
         return "an unknown share"
     share = 100.0 * n / published[0]
-    return f"{share:.0f}%" if share >= 1 else f"{share:.1f}%"
+    return f"about {share:.0f}%" if share >= 1 else f"about {share:.1f}%"
 
 
 def public_subset_statement(n: int, as_of: object = None) -> str:
     """The plain statement shown when the pledges are the bundled public subset, with the
     share of the latest pledge count ITU published by ``as_of`` computed (not typed)."""
     return PUBLIC_SUBSET_TEMPLATE.format(n=n, pct=_public_share(n, as_of),
+                                         these="This is" if n == 1 else "These are",
                                          pledges="pledge" if n == 1 else "pledges")
 
 
@@ -323,21 +345,26 @@ def published_total_value(as_of: object = None) -> tuple[float, str] | None:
 def public_subset_value_note(n: int, as_of: object = None) -> Markdown:
     """Beside USD figures of the bundled public subset (its share of a need, its total): they
     are those of ``n`` pledges, not the coalition's, whose latest total ITU published by
-    ``as_of`` is named."""
+    ``as_of`` is named. Nothing when ``n`` is 0: there are no such figures (the header says why
+    there is no pledge)."""
+    if n == 0:
+        return Markdown("")
     total = published_total_value(as_of)
     theirs = ("" if total is None else
               f" ITU's latest published total for the whole coalition is "
               f"{style.fmt_usd(total[0])} ({total[1]}).")
     return Markdown(escape(
-        f"These USD figures are those of the {n} publicly described pledges bundled with the "
-        f"package, about {_public_share(n, as_of)} of the coalition's pledges by count, not the "
+        f"These USD figures are those of the {plural(n, 'publicly described pledge')} "
+        "bundled with the "
+        f"package, {_public_share(n, as_of)} of the coalition's pledges by count, not the "
         f"coalition's.{theirs}"))
 
 
 def public_subset_scope(n: int, as_of: object = None) -> str:
     """The same, short, for a front-page card beside its headline numbers (which would
     otherwise read as the coalition's)."""
-    return (f"Pledges: the {n} publicly described ones bundled with the package, about "
+    ones = "one" if n == 1 else "ones"
+    return (f"Pledges: the {n} publicly described {ones} bundled with the package, "
             f"{_public_share(n, as_of)} of the coalition's by count")
 
 
@@ -375,6 +402,7 @@ def header_text(
     mapping: str | Path | None = None,
     extra_sources: Iterable[str] = (),
     unused_columns: Sequence[str] = (),
+    record: Any = None,
 ) -> str:
     """The Markdown text of the report header (:func:`header` displays it): title (if given, as
     a level-2 heading under the notebook's own title); a red-bordered banner with
@@ -383,7 +411,8 @@ def header_text(
     data used (connectivity and group sources with vintages, pledge file, counts of pledges and
     named target countries, stated values, quarantined rows, the file's columns that no field
     reads: ``unused_columns``, at most :data:`MOST_COLUMNS_LISTED` named); the parameters; the
-    render time.
+    render time. With no pledge to analyse, a banner says why (:func:`no_pledges_text`;
+    ``record``: the public record, for the date its first pledges enter it).
     All pledge-derived and user-supplied text is escaped (:func:`escape`)."""
     lines: list[str] = [f"## {escape(title)}", ""] if title else []
     if future := _future_as_of(parameters):
@@ -395,9 +424,11 @@ def header_text(
             n_syn = int(pledges["is_synthetic"].sum())
             lines += [banner(f"{synthetic_notice()} ({n_syn:,} of {n:,} pledges are synthetic.)"),
                       ""]
-        if _is_public_file(pledge_source) and not synthetic:
+        if _is_public_file(pledge_source) and not synthetic and n:
             lines += [f"**{escape(public_subset_statement(n, (parameters or {}).get('as_of')))}**",
                       ""]
+        if n == 0:
+            lines += [banner(no_pledges_text(pledge_source, parameters, quarantined, record)), ""]
     lines += ["**Data used**", ""]
     lines.append(f"- Connectivity: {CONNECTIVITY_SOURCE}.")
     lines.append(f"- Country groups: {GROUPS_SOURCE}.")
@@ -436,6 +467,30 @@ def header_text(
                   f"{escape(__version__)}. Data files and their SHA-256 are listed in "
                   "`data_files.json` beside this report.*"]
     return "\n".join(lines)
+
+
+def no_pledges_text(pledge_source: str | Path | None, parameters: Mapping[str, Any] | None,
+                    quarantined: int | None = None, record: Any = None) -> str:
+    """Why a report has no pledge to analyse, for its header banner: every row of the file was
+    set aside (``quarantined`` rows), the file has no pledge row, or the bundled public record
+    holds no pledge known on the analysis date (with the date its first pledge enters it, when
+    ``record``, a :class:`p2c_analysis.record.PublicRecord`, is given). Plain text."""
+    tail = " Every count below is 0 and no share, mean or ratio can be computed."
+    if quarantined:
+        where = ("the public record's files" if _is_bundled(pledge_source)
+                 else Path(str(pledge_source)).name)
+        return (f"No pledge to analyse: all {plural(quarantined, 'row')} of {where} were set "
+                f"aside (quarantined), none is valid.{tail}")
+    if _is_bundled(pledge_source):
+        as_of = (parameters or {}).get("as_of")
+        when = f" on {str(as_of)[:10]}" if as_of not in (None, "") else ""
+        first = ""
+        if record is not None and len(record.known_from):
+            start = pd.to_datetime(record.known_from["known_from"]).min()
+            if pd.notna(start):
+                first = f"; its first pledges enter it on {start:%Y-%m-%d}"
+        return f"No pledge to analyse: the public record holds no pledge known{when}{first}.{tail}"
+    return f"No pledge to analyse: {Path(str(pledge_source)).name} holds no pledge row.{tail}"
 
 
 def _deduplicated_text(pledges: pd.DataFrame) -> str:
@@ -508,14 +563,21 @@ def show(fig, alt: str | None = None) -> None:
     """Display a figure in the notebook once, then close it (no duplicate display by the inline
     backend, no figures piling up in memory). ``alt``: the image's text alternative in the HTML
     page; ``None`` = made from the figure's titles, axis labels and legend
-    (:func:`plots.alt_text`)."""
+    (:func:`plots.alt_text`). A figure with nothing to draw (:func:`plots.nothing_drawn`: no
+    bar has a value, no row has a ratio...) is not shown: one sentence names the chart and says
+    why, instead of an empty frame."""
     import matplotlib.pyplot as plt
     from IPython.display import display
 
-    from p2c_analysis.plots import alt_text
+    from p2c_analysis.plots import alt_text, chart_title, nothing_drawn
 
-    text = alt if alt is not None else alt_text(fig)
-    display(fig, metadata={"image/png": {"alt": text}})
+    if (reason := nothing_drawn(fig)) is not None:
+        title = chart_title(fig)
+        display(say("No chart of {name}: {reason}.", name=f"“{title}”" if title else "this chart",
+                    reason=reason))
+    else:
+        text = alt if alt is not None else alt_text(fig)
+        display(fig, metadata={"image/png": {"alt": text}})
     plt.close(fig)
 
 
@@ -723,7 +785,7 @@ def start(title: str | None = None, **parameters: Any) -> Report:
 
     shown = header(text, loaded.valid, values["pledges"], values,
                    quarantined=len(loaded.quarantine), mapping=values.get("mapping"),
-                   unused_columns=loaded.unused_columns) if loaded is not None \
+                   unused_columns=loaded.unused_columns, record=rec) if loaded is not None \
         else header(text, parameters=values)
     if get_ipython() is None:  # a plain Python session: the text, not "<...Markdown object>"
         print(shown.data)

@@ -515,3 +515,23 @@ def test_bundled_window_to_the_collection_date_counts_only_dated_news():
     assert undated == {"Vodafone Group", "Government of Saudi Arabia"}
     # only Huawei's report of 2026-03-05 is a dated report in the 12 months to 2026-12-03
     assert cmp.compliance.set_index("side").loc["after", "reported_recently"] == 1
+
+
+def test_compliance_text_says_a_table_has_no_pledge_instead_of_0_of_0():
+    # before the coalition's first pledge the previous table is empty: it read "On 2021-06-30,
+    # 0 of 0 pledges had a dated report of progress in the previous 12 months (n/a)"
+    a, b = record.public_record("2021-06-30"), record.public_record("2026-12-03")
+    cmp = changes.compare(a.pledges, b.pledges, a.as_of, b.as_of)
+    text = changes.compliance_text(cmp.compliance)
+    comp = cmp.compliance.set_index("side")
+    n_after = int(comp.loc["after", "pledges"])
+    assert len(a.pledges) == 0 and n_after > 0
+    assert text.startswith("On 2021-06-30, the previous table has no pledge to report on; on "
+                           f"2026-12-03, {int(comp.loc['after', 'reported_recently'])} of "
+                           f"{n_after} pledges had a dated report of progress")
+    assert "0 of 0" not in text and "n/a" not in text and "not comparable" not in text
+    # both sides with pledges: the two rates and how they compare
+    c = changes.compare(b.pledges, b.pledges, b.as_of, b.as_of)
+    both = changes.compliance_text(c.compliance)
+    assert both.count(f"of {n_after} pledges") == 1 and both.endswith(
+        ": the current rate is the same as the previous one.")

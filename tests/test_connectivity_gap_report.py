@@ -37,3 +37,16 @@ def test_with_imputation_every_economy_is_counted(tmp_path):
     assert "not counted" not in text and "of the world's population (" in text
     cov, imp = _pct(text.split("For ")[-1])
     assert abs(cov + imp - 100) < 0.15
+
+
+def test_a_year_without_published_aggregates_is_not_compared_with_n_a(tmp_path):
+    """ITU's and the World Bank's world aggregates start in 2005: for 2000 the validation
+    sentence read "is not comparable with ITU's estimate (n/a) and not comparable with the
+    World Bank's aggregate (n/a)"."""
+    folder = render_one("connectivity_gap", {"year": 2000, "method": "linear"}, tmp_path)
+    page = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", (
+        folder / "connectivity_gap.html").read_text(encoding="utf-8"))).split())
+    sentence = re.search(r"For the world, our bottom-up figure .*?\. ", page)[0]
+    assert "(n/a)" not in sentence and "not comparable" not in sentence
+    assert ("not checked against ITU's estimate, which has no figure for 2000 and not checked "
+            "against the World Bank's aggregate, which has no figure for 2000") in sentence

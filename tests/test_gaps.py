@@ -746,3 +746,27 @@ def test_pledges_per_offline_person_leave_out_pledges_reaching_no_one_offline():
     assert cg.at["Arab States", "pledges_reaching_offline"] < \
         cg.at["Arab States", "pledges_targeting"]
     assert cg.at["LDC", "pledges_reaching_offline"] == cg.at["LDC", "pledges_targeting"]
+
+
+def test_the_world_row_counts_targets_outside_the_country_table():
+    """A pledge to Anguilla and Niue only (SIDS that are not World Bank economies, so no row of
+    the WDI country table) counted in SIDS but not in World: World showed 1 pledge beside SIDS's
+    2 and held 66.6% of the allocated USD."""
+    p = pd.DataFrame({
+        "pledge_id": ["tuv", "islands"],
+        "target_countries": [["TUV"], ["AIA", "NIU"]],
+        "target_regions": [[], []],
+        "is_global": [False, False],
+        "estimated_value_usd": [163.0, 82.0],
+    })
+    cg = gaps.coverage_by_group(p, groups=["World", "SIDS"], year=2024).set_index("group")
+    by_country = gaps.coverage_by_country(p, year=2024)
+    allocated = by_country.loc[by_country["iso3"].isin(["TUV", "AIA", "NIU"]), "allocated_usd"]
+    assert cg.at["World", "pledges_targeting"] == cg.at["SIDS", "pledges_targeting"] == 2
+    assert cg.at["World", "allocated_usd"] == pytest.approx(allocated.sum())
+    assert cg.at["World", "usd_share"] == pytest.approx(1.0)
+    assert cg.at["World", "unit_share"] == pytest.approx(1.0)
+    # its members and offline people are still the country table's (no figure for the others)
+    standard = gaps.coverage_by_group(p.iloc[:1], groups=["World"], year=2024)
+    assert cg.at["World", "n_countries"] == standard.at[0, "n_countries"]
+    assert cg.at["World", "offline"] == pytest.approx(standard.at[0, "offline"])

@@ -108,3 +108,21 @@ def test_a_pledge_file_of_ones_own_with_markup_in_its_text(tmp_path):
     found = [r for r in csv_rows(folder / "deliverables.csv") if r["title"] == XSS_TITLE]
     assert [(r["quantity"], r["unit"]) for r in found] == [("5000.0", "people trained")]
     assert len(csv_rows(folder / "pledge_scores.csv")) == len(rows)
+
+
+def test_a_file_of_one_pledge_with_deliverables_reads_in_the_singular(tmp_path):
+    """Ghana's one pledge (2,016 sites, 3 million people) read "2 quantified deliverables in 1
+    of the 1 pledge", "1 of the 1 pledge earns no point on it" and "1 pledge states a number of
+    people and name their targets"."""
+    import html
+
+    from p2c_analysis import paths
+
+    one = write_rows(tmp_path / "one.csv", csv_rows(paths.PUBLIC_PLEDGES)[:1])
+    out = render_one("pledge_quality", {"pledges": str(one)}, tmp_path / "runs")
+    page = (out / "pledge_quality.html").read_text(encoding="utf-8")
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    n = len(csv_rows(out / "deliverables.csv"))
+    assert n > 1 and f"{n} quantified deliverables in the 1 pledge:" in text
+    assert "of the 1 pledge" not in text
+    assert "1 pledge states a number of people and names its targets." in text

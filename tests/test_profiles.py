@@ -118,3 +118,16 @@ def test_an_economy_with_no_one_offline_reads_as_such(tmp_path):
     assert "receives n/a" not in text and "ratio is n/a" not in text
     assert "No one is offline: there is no gap for a trend to close." in text
     assert "leaving about 0 people" not in text
+
+
+def test_the_groups_sentence_says_the_income_group_is_fy26_for_another_year():
+    """A 2005 profile said Nigeria "belongs to these groups in 2005: ... Lower middle income",
+    the FY26 group (2024 incomes); Nigeria was a low-income economy in 2005."""
+    old = profiles.groups_text("Nigeria", "NGA", 2005)
+    assert old.startswith("Nigeria (NGA) belongs to these groups in 2005: Africa and Lower "
+                          "middle income.")
+    assert ("Its income group, Lower middle income, is the World Bank's FY26 classification "
+            "(from 2024 incomes)") in old and "in 2005 may have been another" in old
+    now = profiles.groups_text("Nigeria", "NGA", profiles.INCOME_GROUPS_YEAR)
+    assert "FY26" not in now and now.endswith("Africa and Lower middle income.")
+    assert "FY26" not in profiles.groups_text("Taiwan", "TWN", 2005)  # no income group at all

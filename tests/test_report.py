@@ -485,3 +485,103 @@ def test_every_table_and_sentence_a_notebook_builds_is_shown(notebook: str) -> N
     found = {i: _thrown_away("".join(c["source"])) for i, c in enumerate(nb["cells"])
              if c["cell_type"] == "code"}
     assert {i: f for i, f in found.items() if f} == {}
+
+
+def test_no_pledge_to_analyse_is_said_once_with_its_reason(tmp_path, capsys):
+    # the public record before its first pledge: a banner with the date it starts, and no
+    # "These are the 0 publicly described pledges ... about an unknown share" sentence
+    report.start(None, pledges="", mapping="", as_of="2021-06-30", output_dir="")
+    shown = capsys.readouterr().out
+    first = record.public_record(None).known_from["known_from"].min()
+    assert (f"No pledge to analyse: the public record holds no pledge known on 2021-06-30; its "
+            f"first pledges enter it on {first:%Y-%m-%d}.") in shown
+    assert "publicly described" not in shown and "unknown share" not in shown
+    # a file whose every row is set aside
+    src = tmp_path / "aside.csv"
+    src.write_text("pledge_title,pledger,description\n,,a\n,,b\n", encoding="utf-8")
+    report.start(None, pledges=str(src), mapping="", output_dir="")
+    assert ("No pledge to analyse: all 2 rows of aside.csv were set aside (quarantined)"
+            in capsys.readouterr().out)
+    # pledges to analyse: no such banner
+    report.start(None, pledges="", mapping="", as_of="2026-06-30", output_dir="")
+    assert "No pledge to analyse" not in capsys.readouterr().out
+
+
+def test_an_unknown_public_share_is_not_about_an_unknown_share():
+    # no pledge count published by ITU before 2022: the share is unknown, not "about" it
+    text = report.public_subset_statement(3, "2021-01-01")
+    assert "an unknown share of the coalition" in text and "about an unknown" not in text
+    assert "about an unknown" not in report.public_subset_scope(3, "2021-01-01")
+    assert "about an unknown" not in report.public_subset_value_note(3, "2021-01-01").data
+
+
+def _shown(monkeypatch, fig) -> list:
+    """What :func:`report.show` displays for ``fig``."""
+    import IPython.display
+
+    seen: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: seen.append(obj))
+    report.show(fig)
+    return seen
+
+
+def test_a_chart_with_nothing_to_draw_is_a_sentence_not_an_empty_frame(monkeypatch):
+    from matplotlib.figure import Figure
+
+    from p2c_analysis import plots
+
+    # no pledge states a value: every bar would read n/a over a "USD 0, USD 0, USD 1" axis
+    nothing = pd.Series([np.nan, np.nan], index=["Financial", "Policy"])
+    (said,) = _shown(monkeypatch, plots.bars(nothing, "Pledged value by pledge type", "USD",
+                                             kind="usd"))
+    assert not isinstance(said, Figure)
+    assert said.data == ("No chart of “Pledged value by pledge type”: no bar has a value (each "
+                         "would read n/a).")
+    zeros = pd.Series([0, 0], index=["ACCESS", "ADOPTION"])
+    (said,) = _shown(monkeypatch, plots.bars(zeros, "Pledges by focus area", "Pledges"))
+    assert said.data.endswith("every bar is 0.")
+    # no group has an attention ratio (no pledged USD): not an empty frame blaming missing data
+    ratios = pd.DataFrame({"group": ["LDC", "SIDS"], "attention_ratio": [np.nan, np.nan]})
+    (said,) = _shown(monkeypatch, plots.attention_ratio(ratios, "group", "attention_ratio",
+                                                        title="Pledged USD by group"))
+    assert said.data == "No chart of “Pledged USD by group”: no row has a ratio to draw."
+    empty_rows = pd.DataFrame({"ACCESS": [0, 0], "ADOPTION": [0, 0]}, index=["LDC", "SIDS"])
+    (said,) = _shown(monkeypatch, plots.stacked_shares(empty_rows, "Mix"))
+    assert said.data.endswith("every row is empty.")
+    (said,) = _shown(monkeypatch, plots.status_ladder(pd.Series({"announced": 0})))
+    assert said.data == "No chart of “Implementation status of pledges”: every bar is 0."
+    # a chart with something to draw is shown as the figure
+    (fig,) = _shown(monkeypatch, plots.bars(pd.Series([1.0, np.nan], index=["a", "b"]), "T", "x"))
+    assert isinstance(fig, Figure)
+    ratios.loc[0, "attention_ratio"] = 0.5
+    (fig,) = _shown(monkeypatch, plots.attention_ratio(ratios, "group", "attention_ratio"))
+    assert isinstance(fig, Figure)
+
+
+def test_versus_a_source_without_a_figure_for_the_year_says_so():
+    assert report.versus(-3.6, 71.2, "the World Bank's aggregate", 2024) == (
+        "3.6 percentage points lower than the World Bank's aggregate (71.2%)")
+    # ITU's and the World Bank's aggregates start in 2005: it read "not comparable with ITU's
+    # estimate (n/a)"
+    text = report.versus(np.nan, np.nan, "ITU's estimate", 2000)
+    assert text == "not checked against ITU's estimate, which has no figure for 2000"
+
+
+def test_one_public_pledge_reads_in_the_singular():
+    # the public record on 2022-02-28 holds one pledge: it read "These are the 1 publicly
+    # described pledge"
+    assert report.public_subset_statement(1, "2022-02-28").startswith(
+        "This is the 1 publicly described pledge bundled with the package")
+    assert "the 1 publicly described pledge bundled" in report.public_subset_value_note(
+        1, "2022-02-28").data
+    assert report.public_subset_scope(1, "2022-02-28").startswith(
+        "Pledges: the 1 publicly described one bundled")
+    assert report.public_subset_statement(2).startswith("These are the 2 publicly described "
+                                                        "pledges")
+
+
+def test_of_the_reads_all_of_them_as_such():
+    assert report.of_the(2, 5, "pledge") == "2 of the 5 pledges"
+    assert report.of_the(1, 1, "pledge") == "the 1 pledge"  # not "1 of the 1 pledge"
+    assert report.of_the(5, 5, "pledge") == "all 5 pledges"
+    assert report.of_the(0, 3, "country", "countries") == "0 of the 3 countries"

@@ -1,0 +1,33 @@
+"""End to end: reports on the public record before its first pledge (no pledge to analyse) say
+so once, and no sentence counts "0 of the 0 pledges" or sets "the 0 publicly described
+pledges" beside USD figures there are none of."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from rendering import render_one
+
+from p2c_analysis import record
+
+
+def _text(folder, name: str) -> str:
+    page = (folder / f"{name}.html").read_text(encoding="utf-8")
+    page = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_reports_before_the_first_pledge_say_there_is_none(tmp_path):
+    as_of = "2021-06-30"
+    assert len(record.public_record(as_of).pledges) == 0
+    texts = {name: _text(render_one(name, {"as_of": as_of}, tmp_path / name), name)
+             for name in ("gap_coverage", "implementation_progress", "country_profile")}
+    for name, text in texts.items():
+        assert "No pledge to analyse: the public record holds no pledge known on 2021-06-30" \
+            in text, name
+        assert "0 of the 0" not in text and "None of the 0" not in text, name
+        assert "0 publicly described pledges" not in text, name
+    assert ("As of 2021-06-30, there is no pledge whose reporting could be counted."
+            in texts["implementation_progress"])
+    assert "There is no pledge to analyse, so none targets Nigeria." in texts["country_profile"]
