@@ -216,9 +216,22 @@ def to_country(name: str, value: Any) -> str:
     try:
         return countries.resolve(text)
     except countries.UnknownCountryError as err:
+        if names_a_group(text):
+            raise ParameterError(name, value, "is a group, not a country (one report per "
+                                 f"member: p2c batch NOTEBOOK --over {name}={text})") from None
         close = ", ".join(repr(x) for x in getattr(err, "suggestions", [])[:3])
         hint = f" (did you mean {close}?)" if close else ""
         raise ParameterError(name, value, f"is not a known country{hint}") from None
+
+
+def names_a_group(text: str) -> bool:
+    """Whether ``text`` is a group or region label with members (``countries.members``)."""
+    from p2c_analysis import countries
+
+    try:
+        return bool(countries.members(text))
+    except (KeyError, ValueError, LookupError):
+        return False
 
 
 def _year(name: str, value: Any) -> int:

@@ -508,7 +508,7 @@ def expand_values(name: str, text: str) -> list[str]:
     for part in _country_names(parts):
         if (iso3 := countries.try_resolve(part)) is not None:  # a country first, as -p reads
             # it: "Micronesia" is the Federated States, not the UN subregion of that name
-            if _is_group(part):
+            if P.names_a_group(part):
                 print(f"p2c: note: {part!r} is read as the country {iso3}, not the region of "
                       "that name", file=sys.stderr)
             values.append(part)
@@ -521,15 +521,6 @@ def expand_values(name: str, text: str) -> list[str]:
         values.extend(members or [part])
     return values
 
-
-def _is_group(text: str) -> bool:
-    """Whether ``text`` names a group or region with members (``countries.members``)."""
-    from p2c_analysis import countries
-
-    try:
-        return bool(countries.members(text))
-    except (KeyError, ValueError, LookupError):
-        return False
 
 
 def _say_unconfirmed(group: str) -> None:
@@ -555,7 +546,7 @@ def _country_names(parts: list[str]) -> list[str]:
     from p2c_analysis import countries, parsing
 
     def known(text: str) -> bool:
-        return countries.try_resolve(text) is not None or _is_group(text)
+        return countries.try_resolve(text) is not None or P.names_a_group(text)
 
     out, i = [], 0
     while i < len(parts):

@@ -302,3 +302,12 @@ def test_annotated_element_types_are_checked():
         P.validate_declared({"shares": "{a: b}"}, types)
     with pytest.raises(P.ParameterError, match=r"'ids\[0\]': True"):
         P.validate_declared({"ids": [True]}, types)
+
+
+def test_a_group_given_as_the_country_points_to_a_batch() -> None:
+    # "-p country LLDC" said "is not a known country": one report per member is a batch
+    with pytest.raises(P.ParameterError,
+                       match=r"is a group, not a country .*--over country=LLDC"):
+        P.to_country("country", "LLDC")
+    with pytest.raises(P.ParameterError, match="is not a known country"):
+        P.to_country("country", "Atlantis")
