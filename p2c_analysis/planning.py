@@ -522,7 +522,6 @@ def expand_values(name: str, text: str) -> list[str]:
     return values
 
 
-
 def _say_unconfirmed(group: str) -> None:
     """On stderr: the members of ``group`` as of today whose scheduled departure date has
     passed without the data confirming it (:func:`countries.unconfirmed_changes`)."""
