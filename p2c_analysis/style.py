@@ -302,6 +302,19 @@ def fmt_ratio(x: object, decimals: int = 2) -> str:
     return f"{v:.{decimals}f}" if math.isfinite(v) else NA_TEXT
 
 
+#: What an attention ratio reads as where no one is offline (persons offline = 0): a share of
+#: money over a share of no one is not defined, and "n/a" would read as missing data.
+NO_ONE_OFFLINE = "not defined (no one offline)"
+
+
+def fmt_attention_ratio(ratio: object, offline: object) -> str:
+    """An attention ratio beside the offline people it rests on (persons): :data:`NO_ONE_OFFLINE`
+    where ``offline`` is 0, else :func:`fmt_ratio` (``"n/a"`` when missing, e.g. no data)."""
+    if not is_missing(offline) and float(offline) == 0:  # type: ignore[arg-type]
+        return NO_ONE_OFFLINE
+    return fmt_ratio(ratio)
+
+
 # --- tick formatters ---------------------------------------------------------------------------
 
 

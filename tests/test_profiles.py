@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 
 from runner_helpers import assert_manifest_matches_folders, p2c, runs
@@ -118,6 +119,10 @@ def test_an_economy_with_no_one_offline_reads_as_such(tmp_path):
     assert "receives n/a" not in text and "ratio is n/a" not in text
     assert "No one is offline: there is no gap for a trend to close." in text
     assert "leaving about 0 people" not in text
+    # its headline card (front page) read "USD attention ratio n/a", as for missing data
+    cards = dict((c["label"], c["value"]) for c in
+                 json.loads((folder / "summary.json").read_text(encoding="utf-8"))["headline"])
+    assert cards["USD attention ratio"] == "not defined (no one offline)"
 
 
 def test_the_groups_sentence_says_the_income_group_is_fy26_for_another_year():

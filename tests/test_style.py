@@ -166,3 +166,10 @@ def test_a_change_between_rounded_counts_adds_up_for_the_reader():
     assert style.people_change(2.3251e9, 2.3262e9)["change"] == "no change at this precision"
     assert style.people_change(float("nan"), 1e9) == {
         "before": "n/a", "after": "1.00 bn", "change": "n/a"}
+
+
+def test_an_attention_ratio_where_no_one_is_offline_is_not_defined() -> None:
+    assert style.fmt_attention_ratio(float("nan"), 0) == style.NO_ONE_OFFLINE
+    assert style.fmt_attention_ratio(float("nan"), 0.0) == style.NO_ONE_OFFLINE
+    assert style.fmt_attention_ratio(float("nan"), float("nan")) == "n/a"  # no data: missing
+    assert style.fmt_attention_ratio(1.364, 36.7e6) == "1.36"
