@@ -866,6 +866,19 @@ def newly_overdue(changes: pd.DataFrame, before: pd.DataFrame, after: pd.DataFra
     return out.reset_index(drop=True)
 
 
+def new_value_text(summary_row: pd.Series) -> str:
+    """The stated value of the new pledges of a :func:`summary` row, for a headline card:
+    ``"USD 12.0 M"``; ``"none stated"`` when no new pledge states a value (their sum is 0, not
+    their value); ``"no new pledge"`` when there is none."""
+    from p2c_analysis import style
+
+    if int(summary_row["new"]) == 0:
+        return "no new pledge"
+    if int(summary_row["new_valued"]) == 0:
+        return "none stated"
+    return style.fmt_usd(summary_row["usd_new"])
+
+
 def compliance_text(compliance: pd.DataFrame,
                     window_months: int = progress.REPORT_WINDOW_MONTHS) -> str:
     """The sentence under the compliance table (:func:`compliance_change`, made with the same
@@ -925,7 +938,9 @@ def summary(changes: pd.DataFrame) -> pd.DataFrame:
     status moved in any way, the move dated: not ``status_change_undated``),
     ``status_changed_undated`` (moves resting on undated public evidence: cannot say when),
     ``status_moved_backwards`` (dated moves down the ladder), ``usd_before, usd_after``
-    (sums of stated values), ``usd_new``, ``usd_first_seen``, ``usd_no_longer_listed``,
+    (sums of stated values), ``usd_new`` (0 when no new pledge states a value: see
+    ``new_valued``, the new pledges with a value in USD), ``usd_first_seen``,
+    ``usd_no_longer_listed``,
     ``usd_value_changes``
     (net USD change of matched pledges whose stated value changed: up, down, newly / no
     longer stated, restated; without their conversion part), ``usd_conversion_effects`` (net
@@ -953,6 +968,7 @@ def summary(changes: pd.DataFrame) -> pd.DataFrame:
         "usd_before": float(changes["value_usd_before"].sum()),
         "usd_after": float(changes["value_usd_after"].sum()),
         "usd_new": float(changes.loc[ch == NEW, "value_usd_after"].sum()),
+        "new_valued": int(changes.loc[ch == NEW, "value_usd_after"].notna().sum()),
         "usd_first_seen": float(changes.loc[ch == FIRST_SEEN, "value_usd_after"].sum()),
         "usd_no_longer_listed": -float(changes.loc[ch == NO_LONGER_LISTED,
                                                    "value_usd_before"].sum()),

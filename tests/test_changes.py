@@ -535,3 +535,19 @@ def test_compliance_text_says_a_table_has_no_pledge_instead_of_0_of_0():
     both = changes.compliance_text(c.compliance)
     assert both.count(f"of {n_after} pledges") == 1 and both.endswith(
         ": the current rate is the same as the previous one.")
+
+
+def test_the_card_says_when_no_new_pledge_states_a_value():
+    # "Stated value of new pledges: USD 0" read as pledges of no value; none stated a value
+    unvalued = _pair([{"pledge_id": "A"}], [{"pledge_id": "A"}, {"pledge_id": "NEW"}])
+    s = changes.summary(unvalued).iloc[0]
+    assert (s["new"], s["new_valued"], s["usd_new"]) == (1, 0, 0.0)
+    assert changes.new_value_text(s) == "none stated"
+    valued = _pair([_valued("A", "USD 1", "USD", 1)],
+                   [_valued("A", "USD 1", "USD", 1), _valued("NEW", "USD 9 million", "USD", 9e6),
+                    {"pledge_id": "NEW2"}])
+    s = changes.summary(valued).iloc[0]
+    assert (s["new"], s["new_valued"]) == (2, 1)
+    assert changes.new_value_text(s) == "USD 9.00 M"
+    none_new = changes.summary(_pair([{"pledge_id": "A"}], [{"pledge_id": "A"}])).iloc[0]
+    assert changes.new_value_text(none_new) == "no new pledge"
