@@ -1956,12 +1956,10 @@ def _pledge_sheet(src: Path, m: Mapping | None, lim: Limits, first: _Table,
     most = max(scores.values())
     best = [n for n, k in scores.items() if k == most]
     if len(best) > 1:
+        each = "both" if len(best) == 2 else "all"
         raise PledgeFileError(
-            src, f"sheets {_listing(best)} both have pledge columns ({most} fields each): "
-                 "name the one to read with sheet = in a mapping file (--mapping)"
-            if len(best) == 2 else
-            f"sheets {_listing(best)} all have pledge columns ({most} fields each): name the "
-            "one to read with sheet = in a mapping file (--mapping)")
+            src, f"sheets {_listing(best)} {each} have pledge columns ({most} fields each): "
+                 "name the one to read with sheet = in a mapping file (--mapping)")
     return best[0], [n for n in scores if n != best[0]]
 
 
