@@ -8,6 +8,10 @@ Measured side by side in one run, on a batch of ``--n`` ``country_profile`` repo
   process, no messaging, no files but the HTML: what a report costs at the least.
 - **runner, 1 worker** and **2 workers**: ``p2c batch country_profile --over country=...``
   (warm kernels), wall time, everything included (start-up, template, kernels, HTML, files).
+- **isolated floor**: the floor's reports one after the other, each in a fresh forked copy of
+  the warm interpreter: the cost of the isolation the issue asks for (every report its own
+  fresh process: a fork and its first touches of copied memory), still without a runner,
+  kernel or messages. ``runner / isolated floor`` is what the runner adds beyond that.
 - **the machine's own 2-CPU limit**: after the floor, in the same warm process, its reports in
   one forked copy of it, and half of them in each of two forked copies at once: two CPUs of
   this machine do not give two copies of the work twice the speed of one (they share caches
@@ -224,6 +228,12 @@ def _floor(values: list[str], tmp: Path, i: int = 0) -> dict[str, Any]:
         for v in chunk:
             floor.render({"country": v}, tmp / f"{name}-{v}")
 
+    def isolated() -> None:
+        t0 = time.perf_counter()
+        for v in values:  # one after the other, each in its own fresh copy
+            at_once(work, [[v]], "isolated")
+        out["isolated"] = (time.perf_counter() - t0) / len(values)
+
     def forked() -> None:
         for name in ("fork1", "fork2")[:: 1 if i % 2 == 0 else -1]:
             chunks = [values] if name == "fork1" else [values[0::2], values[1::2]]
@@ -231,7 +241,9 @@ def _floor(values: list[str], tmp: Path, i: int = 0) -> dict[str, Any]:
 
     # the floor itself next to the 1-worker batch: last when the round goes on to it, first
     # when the round comes from it (round_order)
-    for step in ((forked, serial) if round_order(i)[0] == "floor" else (serial, forked)):
+    steps = (isolated, forked, serial) if round_order(i)[0] == "floor" else \
+        (serial, forked, isolated)
+    for step in steps:
         step()
     sys.modules["__main__"] = main_module  # multiprocessing (the LocalCluster) needs it back
     return out
@@ -447,6 +459,7 @@ def _median_round(rounds: list[dict[str, Any]], n: int) -> dict[str, Any]:
     worker_ratios = [r["wall2"] / r["wall1"] for r in rounds]
     mid = _middle(rounds, [r["wall1"] for r in rounds])
     machine_ratios = [r["fork2"] / r["fork1"] for r in rounds]
+    isolated_ratios = [r["wall1"] / n / r["isolated"] for r in rounds if "isolated" in r]
     one_ratios = [r["one_wall"] / r["one_work"] for r in rounds]
     one_mid = _middle(rounds, one_ratios)
     out = {**mid, "one_ratios": one_ratios, "one_ratio": statistics.median(one_ratios),
@@ -456,6 +469,9 @@ def _median_round(rounds: list[dict[str, Any]], n: int) -> dict[str, Any]:
            "floor_ratio": statistics.median(floor_ratios),
            "worker_ratio": statistics.median(worker_ratios),
            "machine_ratios": machine_ratios, "machine_ratio": statistics.median(machine_ratios)}
+    if isolated_ratios:
+        out["isolated_ratios"] = isolated_ratios
+        out["isolated_ratio"] = statistics.median(isolated_ratios)
     if all("small1" in r for r in rounds):
         splits = [(*_split(r["small1"], r["wall1"], n), *_split(r["small2"], r["wall2"], n))
                   for r in rounds]
@@ -526,6 +542,13 @@ def _print(args: argparse.Namespace, r: dict[str, Any], loads: list[float]) -> N
         ratio, each = r[f"{key}_ratio"], ", ".join(f"{x:.2f}" for x in r[f"{key}_ratios"])
         print(f"  ratio {label} {ratio:5.2f}  (goal <= {goal})  {_verdict(ratio, goal)};  "
               f"median of {len(r[f'{key}_ratios'])} rounds: {each}")
+    if "isolated_ratio" in r:
+        each = ", ".join(f"{x:.2f}" for x in r["isolated_ratios"])
+        print(f"  isolated floor (each report in a fresh fork of the warm interpreter, no runner):"
+              f" {r['isolated']:.2f} s per report = {r['isolated'] / r['floor']:.2f} x floor; "
+              f"runner / isolated floor {r['isolated_ratio']:.2f} (median of "
+              f"{len(r['isolated_ratios'])} rounds: {each}): what the runner adds beyond the "
+              "fresh process per report the issue asks for")
     each = ", ".join(f"{x:.2f}" for x in r["machine_ratios"])
     print(f"  the machine's own 2-CPU limit: the floor's reports in two forked copies of it at "
           f"once (half each) / in one copy (all): {r['machine_ratio']:.2f};  median of "

@@ -120,3 +120,21 @@ def test_render_rounds_give_medians_and_the_one_report_verdict_is_on_its_median_
     assert r["one_ratios"] == pytest.approx([1.40, 1.60, 1.45])
     assert r["one_ratio"] == pytest.approx(1.45)
     assert (r["one_wall"], r["one_work"]) == (2.9, 2.0)
+
+
+def test_render_isolated_floor_ratio_is_the_runner_against_a_fresh_fork_per_report():
+    bench = _bench_render()
+
+    def one_round(wall1, isolated):
+        return {"wall1": wall1, "wall2": 7.0, "floor": 1.0, "isolated": isolated, "fork1": 10.0,
+                "fork2": 5.5, "one_wall": 2.8, "one_work": 2.0, "one_parts": {}}
+
+    # hand-computed, 10 reports: 1.2 / 1.1, 1.5 / 1.2, 1.1 / 1.1
+    r = bench._median_round([one_round(12.0, 1.1), one_round(15.0, 1.2), one_round(11.0, 1.1)],
+                            10)
+    assert r["isolated_ratios"] == pytest.approx([1.2 / 1.1, 1.5 / 1.2, 1.1 / 1.1])
+    assert r["isolated_ratio"] == pytest.approx(1.2 / 1.1)
+    assert r["isolated"] == 1.1  # the median round's (1-worker wall 12.0)
+    without = bench._median_round([{k: v for k, v in one_round(12.0, 1.1).items()
+                                     if k != "isolated"}], 10)
+    assert "isolated_ratio" not in without
