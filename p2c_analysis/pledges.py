@@ -57,7 +57,8 @@ Conventions and decisions:
 - **Sheets** (XLSX): the mapping's ``sheet``; else, of the visible sheets (a hidden one is
   an old or helper sheet), the one whose columns name the most fields, so that a first sheet
   with notes or a summary of the pledges (``Title``, ``Pledger``, ``Value``) is not read as
-  the pledges; the other sheets with pledge columns are named
+  the pledges; each sheet's header may stand under title rows, as above (the workbook is
+  opened once to choose and read); the other sheets with pledge columns are named
   (``LoadResult.other_sheets``); two sheets naming as many fields are refused in one line.
 - **XLSX** files are streamed (openpyxl read-only mode, bounded by the cells stored, never
   by the declared sheet dimension) after the zip's declared sizes are checked; their XML
@@ -141,6 +142,10 @@ _NOT_A_COUNTRY = frozenset({"international", "multinational", "various", "multip
 class PledgeFileError(InputFileError):
     """A pledge (or mapping) file cannot be read at all. ``str(err)`` is one line:
     ``<file>: <what is wrong>``."""
+
+
+class _MappedColumnMissing(PledgeFileError):
+    """A column the mapping names is not in the header read (a title row, another sheet)."""
 
 
 class PledgeDataError(ValueError):
@@ -829,11 +834,51 @@ class _MergedFill:
         return filled
 
 
-def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, Iterator[tuple], _SheetScan]:
-    """The chosen sheet's name (``sheet``, else the first visible one), its rows of cell
-    values (streamed in openpyxl's read-only mode, each row as wide as its last stored cell,
-    never padded to the declared dimension; a gap between stored rows comes as empty rows) and
-    its formulas without a cached value and merged ranges (:func:`_scan_sheet`)."""
+#: A sheet's first non-blank rows: ``(row number, cells as text)``, at most
+#: :data:`PREAMBLE_ROWS` of them (what :func:`_choose_sheet` looks at).
+FirstRows = list[tuple[int, list[str]]]
+
+
+@dataclass(frozen=True)
+class _SheetChoice:
+    """The sheet of a workbook to read when none is named (:func:`_choose_sheet`)."""
+
+    sheet: str
+    #: the header's row number below title rows; 0 when it is the sheet's first non-blank row
+    header_at: int = 0
+    #: the other visible sheets with pledge columns, not read
+    others: tuple[str, ...] = ()
+
+
+#: Chooses the sheet to read from ``{sheet name: its first rows}`` of the visible sheets.
+SheetChooser = Callable[[dict[str, FirstRows]], _SheetChoice]
+
+
+def _first_rows(ws: object, lim: Limits) -> FirstRows:
+    """The first :data:`PREAMBLE_ROWS` non-blank rows of read-only sheet ``ws`` among its
+    first ``lim.rows`` rows, each cut after its last non-blank cell, as :func:`_add_row`
+    takes a header."""
+    out: FirstRows = []
+    rows = ws.iter_rows(values_only=True, max_row=lim.rows)  # type: ignore[attr-defined]
+    for rownum, cells in enumerate(rows, start=1):
+        if width := _last_filled(cells):
+            out.append((rownum, [_cell_text(c).strip() for c in cells[:width]]))
+            if len(out) == PREAMBLE_ROWS:
+                break
+    return out
+
+
+def _xlsx_rows(path: Path, sheet: str | None, lim: Limits, choose: SheetChooser | None = None
+               ) -> tuple[str, Iterator[tuple], _SheetScan, _SheetChoice | None]:
+    """The chosen sheet's name, its rows of cell values (streamed in openpyxl's read-only
+    mode, each row as wide as its last stored cell, never padded to the declared dimension; a
+    gap between stored rows comes as empty rows), its formulas without a cached value and
+    merged ranges (:func:`_scan_sheet`), and the choice made by ``choose``.
+
+    The sheet is ``sheet`` when named; else ``choose`` picks one from the first rows of the
+    visible sheets (hidden ones are old or helper sheets; the first sheet when none is
+    visible), in the same opening of the workbook; without ``choose``, the first visible
+    sheet is read (choice ``None``)."""
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=True)
@@ -844,14 +889,24 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, Iterator[tuple], _Sh
                                         f"{_listing(names)})")
         if not wb.worksheets:
             raise PledgeFileError(path, "no worksheet in the workbook")
-        # without a sheet named: the first one a spreadsheet shows (hidden ones are old or
-        # helper sheets), else the first
         visible = [w for w in wb.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
-        ws = wb[sheet] if sheet is not None else (visible or wb.worksheets)[0]
+        candidates = visible or wb.worksheets[:1]
+        choice = None
+        if sheet is not None:
+            ws = wb[sheet]
+        elif choose is not None:
+            firsts = {}
+            for w in candidates:
+                w.reset_dimensions()
+                firsts[w.title] = _first_rows(w, lim)
+            choice = choose(firsts)
+            ws = wb[choice.sheet]
+        else:
+            ws = candidates[0]
         ws.reset_dimensions()  # ignore the declared <dimension>: rows are as stored
         # openpyxl keeps the sheet's part name private; it is the zip member to scan
         scan = _scan_sheet(path, ws._worksheet_path, _money_formats(path))
-        return ws.title, _closing(ws.iter_rows(values_only=True), wb), scan
+        return ws.title, _closing(ws.iter_rows(values_only=True), wb), scan, choice
     except BaseException:
         wb.close()
         raise
@@ -883,7 +938,8 @@ def _formula_reasons(rownum: int, cells: list[object], formulas: dict[int, str],
     return reasons
 
 
-def _read_xlsx(path: Path, sheet: str | None, lim: Limits, header_at: int = 0) -> _Table:
+def _read_xlsx(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
+               choose: SheetChooser | None = None) -> _Table:
     from openpyxl.xml import DEFUSEDXML
 
     if not DEFUSEDXML:
@@ -895,7 +951,9 @@ def _read_xlsx(path: Path, sheet: str | None, lim: Limits, header_at: int = 0) -
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's warnings are not the user's business
-            table.sheet, rows, scan = _xlsx_rows(path, sheet)
+            table.sheet, rows, scan, choice = _xlsx_rows(path, sheet, lim, choose)
+            if choice is not None:
+                table.header_at, table.other_sheets = choice.header_at, list(choice.others)
             uncomputed, merged = scan.uncomputed, _MergedFill(scan.merged)
             table.cell_formats = scan.formats
             where = f"sheet {table.sheet!r}: "
@@ -943,9 +1001,11 @@ def _xlsx_problem(err: BaseException) -> str:
     return f"not a readable XLSX workbook ({type(chain[-1]).__name__})"
 
 
-def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0) -> _Table:
-    """The table of a CSV or XLSX file (``sheet``: see :func:`_xlsx_rows`); ``header_at``:
-    the header's row number when it is not the first non-blank row (:func:`_header_below`).
+def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
+                choose: SheetChooser | None = None) -> _Table:
+    """The table of a CSV or XLSX file (``sheet``, ``choose``: see :func:`_xlsx_rows`);
+    ``header_at``: the header's row number when it is not the first non-blank row
+    (:func:`_header_below`).
     Raises :class:`PledgeFileError` when the file cannot be read as a table."""
     if not path.exists():
         raise PledgeFileError(path, "no such file")
@@ -960,7 +1020,7 @@ def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0) 
     suffix = path.suffix.lower()
     if data[:4] == b"PK\x03\x04":
         if suffix in (".xlsx", ".xlsm") or suffix not in (".csv", ".txt", ".tsv"):
-            return _read_xlsx(path, sheet, lim, header_at)
+            return _read_xlsx(path, sheet, lim, header_at, choose)
         raise PledgeFileError(path, "binary (zip) file, not a CSV table")
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise PledgeFileError(path, "old Excel .xls format is not supported: save as .xlsx or CSV")
@@ -1118,7 +1178,7 @@ def _match_columns(header: list[str], mapping: Mapping | None, path: Path,
             idx = []
             for c in cols:
                 if norm(c) not in lookup:
-                    raise PledgeFileError(
+                    raise _MappedColumnMissing(
                         path, f"mapping names column {c!r} for {name}, not in the file "
                               f"(columns: {_listing(header)})")
                 idx.append(lookup[norm(c)])
@@ -1868,24 +1928,31 @@ def _open(src: Path, mapping: str | Path | Mapping | None, lim: Limits
           ) -> tuple[Mapping | None, _Table, dict[str, list[int]], list[str]]:
     """Read the mapping and the table, match the columns: ``(mapping, table, used columns,
     unused columns)``. Raises :class:`PledgeFileError` when the file has no pledge
-    columns."""
+    columns.
+
+    An XLSX with no sheet named in the mapping is read from the sheet :func:`_choose_sheet`
+    picks, its header under any title rows, in one opening of the workbook."""
     m = mapping if isinstance(mapping, Mapping) or mapping is None \
         else read_mapping(mapping, lim)
-    table = _read_table(src, m.sheet if m else None, lim)
-    used, unused = _match_columns(table.header, m, src, table.header_given)
     consts = set(m.constants) if m else set()
-    if not _pledge_columns(used, consts) and (at := _header_below(table, m, src, consts)):
+
+    def choose(firsts: dict[str, FirstRows]) -> _SheetChoice:
+        return _choose_sheet(firsts, m, src)
+
+    table = _read_table(src, m.sheet if m else None, lim,
+                        choose=None if m and m.sheet else choose)
+    try:
+        used, unused = _match_columns(table.header, m, src, table.header_given)
+    except PledgeFileError:
+        # a title row (not the header) misses a mapped column: the header may be below it
+        if not (at := _header_below(table, m, src, consts)):
+            raise
+        used, unused = {}, []
+    else:
+        at = 0 if _pledge_columns(used, consts) else _header_below(table, m, src, consts)
+    if at:
         table = _read_table(src, table.sheet, lim, header_at=at)
         used, unused = _match_columns(table.header, m, src, table.header_given)
-    if table.file_format == "xlsx" and not (m and m.sheet):
-        # the first sheet may be a "Read me" note or a summary of the pledges: the visible
-        # sheet whose columns name the most fields is the table (the others are named)
-        chosen, others = _pledge_sheet(src, m, lim, table, len(used) if _pledge_columns(
-            used, consts) else None)
-        if chosen != table.sheet:
-            table = _read_table(src, chosen, lim)
-            used, unused = _match_columns(table.header, m, src, table.header_given)
-        table.other_sheets = others
     if _pledge_columns(used, consts):
         return m, table, used, unused
     where = f"sheet {table.sheet!r}: " if table.file_format == "xlsx" else ""
@@ -1904,15 +1971,31 @@ def _header_below(table: _Table, m: Mapping | None, src: Path, consts: set[str])
     its next :data:`PREAMBLE_ROWS` rows whose cells name two fields or more, one of them a
     title or a pledger (a lone word that names a field, in a note, is no header). 0 when
     none does."""
-    for rownum, cells in table.rows[:PREAMBLE_ROWS - 1]:
-        names = [_cell_text(c).strip() for c in cells]
-        try:
-            used, _ = _match_columns(_unique_header(list(names)), m, src, names)
-        except PledgeFileError:
-            continue
-        if len(used) >= 2 and _pledge_columns(used, consts):
-            return rownum
-    return 0
+    rows = [(rownum, [_cell_text(c).strip() for c in cells])
+            for rownum, cells in table.rows[:PREAMBLE_ROWS - 1]]
+    found = _header_among(rows, m, src, consts)
+    return found[0] if found else 0
+
+
+def _fields_named(cells: list[str], m: Mapping | None, src: Path) -> dict[str, list[int]] | None:
+    """The fields a row's cells name as a header (:func:`_match_columns`); ``None`` when they
+    cannot be one (a mapped column missing, two columns giving a field)."""
+    try:
+        return _match_columns(_unique_header(list(cells)), m, src, cells)[0]
+    except PledgeFileError:
+        return None
+
+
+def _header_among(rows: FirstRows, m: Mapping | None, src: Path, consts: set[str]
+                  ) -> tuple[int, int] | None:
+    """``(row number, fields named)`` of the first of ``rows`` that is a header under title
+    rows: its cells name two fields or more, one of them a title or a pledger. ``None``
+    when none is."""
+    for rownum, cells in rows:
+        used = _fields_named(cells, m, src)
+        if used is not None and len(used) >= 2 and _pledge_columns(used, consts):
+            return rownum, len(used)
+    return None
 
 
 def _pledge_columns(used: dict[str, list[int]], consts: set[str]) -> bool:
@@ -1921,75 +2004,76 @@ def _pledge_columns(used: dict[str, list[int]], consts: set[str]) -> bool:
     return bool({"title", "pledger"} & (set(used) | consts))
 
 
-def _pledge_sheet(src: Path, m: Mapping | None, lim: Limits, first: _Table,
-                  first_fields: int | None) -> tuple[str, list[str]]:
-    """The sheet of a workbook to read when none is named, and the other visible sheets with
-    pledge columns (not read). ``first``: the first visible sheet, read; ``first_fields``:
-    the number of fields its columns name, ``None`` when it has no pledge columns.
+def _sheet_header(rows: FirstRows, m: Mapping | None, src: Path, consts: set[str]
+                  ) -> tuple[int, int] | None:
+    """``(header_at, fields named)`` of one sheet from its first non-blank rows: its first
+    row when that names pledge columns (``header_at`` 0), else the header under title rows
+    (:func:`_header_among`); ``None`` when the sheet has no pledge columns. A first row that
+    cannot be a header (two columns giving a field, a mapped column missing) with no header
+    below it raises that :class:`PledgeFileError`."""
+    if not rows:
+        return None
+    try:
+        used, _ = _match_columns(_unique_header(list(rows[0][1])), m, src, rows[0][1])
+    except PledgeFileError:
+        if (below := _header_among(rows[1:], m, src, consts)) is None:
+            raise
+        return below
+    if _pledge_columns(used, consts):
+        return 0, len(used)
+    return _header_among(rows[1:], m, src, consts)
 
-    Of the visible sheets with pledge columns, the one whose header names the most fields is
-    read: a "Read me" note has none, a summary of the pledges (``Title``, ``Pledger``,
-    ``Value``) fewer than the sheet listing them. Raises :class:`PledgeFileError` (one line
-    naming the sheets) when no sheet has pledge columns, or when several name the most
-    fields (two years' pledges, a copy): reading one of them would leave the other out."""
-    headers = _sheet_headers(src, lim)
+
+def _choose_sheet(firsts: dict[str, FirstRows], m: Mapping | None, src: Path) -> _SheetChoice:
+    """The sheet of a workbook to read when none is named, where its header is, and the other
+    visible sheets with pledge columns (not read). ``firsts``: ``{sheet name: its first
+    non-blank rows}`` of the visible sheets, in order.
+
+    A sheet's header is its first non-blank row, or, when that names no pledge columns, a
+    row below title rows (:func:`_sheet_header`; a sheet without a mapping's columns has
+    none; the first sheet naming a field twice is refused). Of the sheets with pledge
+    columns, the one whose header names the most fields is read: a "Read me" note has none,
+    a summary of the pledges (``Title``, ``Pledger``, ``Value``) fewer than the sheet
+    listing them. Raises :class:`PledgeFileError` (one line naming the sheets, or the
+    mapped column no sheet has) when no sheet has pledge columns, or when several name the
+    most fields (two years' pledges, a copy): reading one of them would leave the other
+    out."""
     consts = set(m.constants) if m else set()
-    scores: dict[str, int] = {first.sheet or "": first_fields} if first_fields is not None \
-        else {}
-    for name, given in headers.items():
-        if name == first.sheet:
-            continue
+    names = list(firsts)
+    found: dict[str, tuple[int, int]] = {}
+    missing: PledgeFileError | None = None  # the first sheet missing a mapped column
+    for name in names:
         try:
-            used, _ = _match_columns(_unique_header(list(given)), m, src, given)
+            got = _sheet_header(firsts[name], m, src, consts)
+        except _MappedColumnMissing as err:
+            missing = missing or err  # not this sheet; said when no sheet has the columns
+            continue
         except PledgeFileError:
-            continue  # a mapping's column missing, or a field twice: not this sheet
-        if _pledge_columns(used, consts):
-            scores[name] = len(used)
-    if not scores:
-        names = [first.sheet or "", *(n for n in headers if n != first.sheet)]
+            if name == names[0]:
+                raise  # the first sheet names a field twice: say so, read no other sheet
+            continue
+        if got is not None:
+            found[name] = got
+    if not found and missing is not None:
+        raise missing
+    if not found:
+        first = names[0]
         also = (f"; no other sheet has them either (sheets: {_listing(names)}; name one with "
                 "sheet = in a mapping file)" if len(names) > 1 else "")
+        if not firsts[first]:
+            raise PledgeFileError(src, f"sheet {first!r} is empty (no header row){also}")
         raise PledgeFileError(
-            src, f"sheet {first.sheet!r}: no pledge columns: need at least a title ('title', "
+            src, f"sheet {first!r}: no pledge columns: need at least a title ('title', "
                  f"'pledge_title') or a pledger column; columns found: "
-                 f"{_listing(first.header)}{also}")
-    most = max(scores.values())
-    best = [n for n, k in scores.items() if k == most]
+                 f"{_listing(_unique_header(list(firsts[first][0][1])))}{also}")
+    most = max(k for _, k in found.values())
+    best = [n for n, (_, k) in found.items() if k == most]
     if len(best) > 1:
         each = "both" if len(best) == 2 else "all"
         raise PledgeFileError(
             src, f"sheets {_listing(best)} {each} have pledge columns ({most} fields each): "
                  "name the one to read with sheet = in a mapping file (--mapping)")
-    return best[0], [n for n in scores if n != best[0]]
-
-
-def _sheet_headers(path: Path, lim: Limits) -> dict[str, list[str]]:
-    """``{sheet name: header cells as written}`` of a workbook's visible sheets, in order
-    (hidden ones are old or helper sheets): each sheet's first non-blank row among its first
-    ``lim.rows`` rows, as :func:`_add_row` takes it; ``[]`` for a sheet with none."""
-    from openpyxl import load_workbook
-
-    out: dict[str, list[str]] = {}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            wb = load_workbook(path, read_only=True, data_only=True)
-            try:
-                for ws in wb.worksheets:
-                    if getattr(ws, "sheet_state", "visible") != "visible":
-                        continue
-                    ws.reset_dimensions()
-                    out[ws.title] = []
-                    rows = ws.iter_rows(values_only=True, max_row=lim.rows)
-                    for values in rows:
-                        if width := _last_filled(values):
-                            out[ws.title] = [_cell_text(c).strip() for c in values[:width]]
-                            break
-            finally:
-                wb.close()
-    except Exception as err:  # noqa: BLE001 - any openpyxl failure means "unreadable"
-        raise PledgeFileError(path, _xlsx_problem(err)) from None
-    return out
+    return _SheetChoice(best[0], found[best[0]][0], tuple(n for n in found if n != best[0]))
 
 
 def _describe_delimiter(d: str | None) -> str:

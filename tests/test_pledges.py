@@ -1125,3 +1125,69 @@ def test_a_thousands_comma_is_ambiguous_in_a_file_of_decimal_commas(tmp_path: Pa
     assert r.quarantine["reasons"].tolist() == [
         "ambiguous value: '1.250' in estimated_value_usd (the file writes thousands with "
         "points, as in row 2: write 1250 or 1.25)"]
+
+
+def _titled_sheet(ws, header: list[str], rows: list[list[object]]) -> None:
+    """Write a title, an export date and a blank row above ``header`` and ``rows``."""
+    ws.append(["Partner2Connect pledges"])
+    ws.append(["Exported 2026-12-01"])
+    ws.append([])
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+
+
+def test_title_rows_on_a_sheet_that_is_not_the_first(tmp_path: Path, monkeypatch) -> None:
+    """The sheet choice looked at each sheet's first non-blank row only: a pledge sheet with
+    title rows behind a "Read me" sheet was refused ("no other sheet has them either"), and
+    behind a summary sheet the summary was read instead, without a word. The header under
+    the title rows now counts for the choice and is the header read; the workbook is opened
+    once for the choice and the reading."""
+    wb = Workbook()
+    wb.active.title = "Read me"
+    wb.active["A1"] = "Pledges are on the next sheet."
+    _titled_sheet(wb.create_sheet("Pledges"), ["Title", "Pledger", "value_as_stated"],
+                  [["Fibre", "Org A", "USD 5 million"], ["Towers", "Org B", "USD 2 million"]])
+    wb.save(tmp_path / "readme_titled.xlsx")
+    import openpyxl
+
+    opened = []
+    real = openpyxl.load_workbook
+    monkeypatch.setattr(openpyxl, "load_workbook",
+                        lambda *a, **k: opened.append(a[0]) or real(*a, **k))
+    r = load_pledges(tmp_path / "readme_titled.xlsx")
+    assert (r.sheet, r.header_row, r.preamble) == ("Pledges", 4, [1, 2])
+    assert r.valid["estimated_value_usd"].tolist() == [5e6, 2e6] and r.quarantine.empty
+    assert len(opened) == 1
+    wb = Workbook()
+    wb.active.title = "Summary"
+    wb.active.append(["Title", "Pledger"])
+    wb.active.append(["All pledges", "Various"])
+    _titled_sheet(wb.create_sheet("Pledges"), ["Title", "Pledger", "value_as_stated"],
+                  [["Fibre", "Org A", "USD 5 million"]])
+    wb.save(tmp_path / "summary_titled.xlsx")
+    r = load_pledges(tmp_path / "summary_titled.xlsx")
+    assert (r.sheet, r.header_row, r.other_sheets) == ("Pledges", 4, ["Summary"])
+    assert r.valid["title"].tolist() == ["Fibre"]
+
+
+def test_title_rows_above_the_header_of_a_mapped_file(tmp_path: Path) -> None:
+    """With a mapping naming the columns, a title row above the header was refused as a
+    header missing the mapped columns ("mapping names column 'Pledge Title' ... not in the
+    file"); the header is now found below it, as without a mapping. A file whose columns
+    are really missing is still refused with that line."""
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[columns]\ntitle = "Pledge Title"\npledger = "Organisation"\n')
+    path = _csv(tmp_path, "P2C pledges,\nPledge Title,Organisation\nFibre,Org A\n", "m.csv")
+    r = load_pledges(path, mapping=mapping)
+    assert r.header_row == 2 and r.valid["pledger"].tolist() == ["Org A"]
+    wb = Workbook()
+    wb.active.title = "Notes"
+    wb.active["A1"] = "Read me"
+    _titled_sheet(wb.create_sheet("Data"), ["Pledge Title", "Organisation"], [["Fibre", "B"]])
+    wb.save(tmp_path / "m.xlsx")
+    r = load_pledges(tmp_path / "m.xlsx", mapping=mapping)
+    assert (r.sheet, r.header_row, r.valid["pledger"].tolist()) == ("Data", 4, ["B"])
+    bad = _csv(tmp_path, "Title,Organisation\nFibre,Org A\n", "bad.csv")
+    with pytest.raises(PledgeFileError, match="mapping names column 'Pledge Title' for title"):
+        load_pledges(bad, mapping=mapping)
