@@ -68,7 +68,10 @@ Conventions and decisions:
   or hidden by hand: "hidden row"), which the spreadsheet does not show. A range merged over
   several rows below the header gives its value to each row it spans, as a spreadsheet shows
   it (one pledger over three pledges; noted), except an amount, which stays on the range's
-  first row only (noted on the others: one amount, not three). A number in an amount column
+  first row only (noted on the others: one amount, not three). A column hidden in the sheet
+  is read like the others, and named with the field read from it
+  (``LoadResult.hidden_columns``, and in ``p2c check-pledges``): a spreadsheet does not show
+  what was read from it. A number in an amount column
   is read as its cell's number format shows it (``€5,000,000`` is EUR, ``5%`` a percentage,
   ``0.0 "M"`` millions; noted), not as a bare number taken for US dollars.
 - **Column names** are matched after folding Unicode compatibility forms, dropping invisible
@@ -188,6 +191,10 @@ class LoadResult:
     #: non-blank rows above it, not read)
     header_row: int = 1
     preamble: list[int] = field(default_factory=list)
+    #: XLSX: the header's columns hidden in the sheet, ``{column: field read from it, or
+    #: None}``, a column named as ``"E 'Value'"`` (letter, header): they are read as any
+    #: column, but a spreadsheet does not show what was read from them (:meth:`hidden_summary`)
+    hidden_columns: dict[str, str | None] = field(default_factory=dict)
     #: ``source_row`` → the kinds of its reasons, in order, as the load set the row aside:
     #: what :meth:`reason_counts` counts (a reason may quote a cell that holds "; word:").
     reason_kinds: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
@@ -223,6 +230,17 @@ class LoadResult:
         s = pd.Series(dict(ranked), dtype="int64", name="rows")
         s.index.name = "reason"
         return s
+
+    def hidden_summary(self) -> str | None:
+        """One line naming the columns hidden in the sheet and the field read from each
+        (``"E 'Value' (read as value_as_stated), F 'Internal' (not used): unhide them in the
+        spreadsheet to see what was read"``); ``None`` when no column of the header is
+        hidden."""
+        if not self.hidden_columns:
+            return None
+        listed = ", ".join(f"{col} ({'read as ' + name if name else 'not used'})"
+                           for col, name in self.hidden_columns.items())
+        return f"{listed}: unhide them in the spreadsheet to see what was read"
 
     def encoding_summary(self, most: int = 20) -> str | None:
         """``"utf-8; 2 rows decoded as cp1252: rows 5, 9"`` for a mixed-encoding CSV (at
@@ -266,6 +284,7 @@ class _Table:
     header_at: int = 0  # the header's row number when rows above it are titles (0: first row)
     header_row: int = 1  # the header's row number, as read
     preamble: list[int] = field(default_factory=list)  # the non-blank rows above the header
+    hidden_columns: set[int] = field(default_factory=set)  # XLSX: hidden in the sheet, 1-based
 
 
 def _listing(names: list[str], most: int = 30, chars: int = 60) -> str:
@@ -603,6 +622,8 @@ class _SheetScan:
     formats: dict[int, dict[int, str]] = field(default_factory=dict)
     #: the rows hidden in the sheet (``<row hidden="1">``: hidden by hand or by a filter)
     hidden: set[int] = field(default_factory=set)
+    #: the columns hidden in the sheet (``<col min= max= hidden="1">``; 1-based)
+    hidden_columns: set[int] = field(default_factory=set)
 
 
 #: Number formats built into Excel that a money column cares about (id -> code).
@@ -749,8 +770,9 @@ def _scan_sheet(path: Path, member: str, styles: dict[int, str] | None = None) -
     declarations) for the cells that hold a formula and no cached value (no ``<v>``, or an
     empty one that is not a string result: openpyxl and other writers that cannot compute
     formulas write ``<v/>``; a formula whose result is the empty string has ``t="str"`` and
-    is fine), for the merged cell ranges (``<mergeCell ref="A2:A4"/>``) and for the number
-    cells whose style is one of ``styles`` (:func:`_money_formats`)."""
+    is fine), for the merged cell ranges (``<mergeCell ref="A2:A4"/>``), for the number
+    cells whose style is one of ``styles`` (:func:`_money_formats`) and for the hidden rows
+    and columns."""
     from openpyxl.utils.cell import (
         column_index_from_string,
         coordinate_from_string,
@@ -782,6 +804,11 @@ def _scan_sheet(path: Path, member: str, styles: dict[int, str] | None = None) -
                 el.clear()
             elif event == "end" and tag == "row":
                 el.clear()
+            elif event == "end" and tag == "col" and el.get("hidden") in ("1", "true"):
+                with contextlib.suppress(ValueError, TypeError):  # a malformed range: shown
+                    first, last = int(el.get("min")), int(el.get("max"))
+                    # at most the 16,384 columns a sheet has, however many <col> there are
+                    out.hidden_columns.update(range(max(first, 1), min(last, 16_384) + 1))
             elif event == "end" and tag == "mergeCell":
                 with contextlib.suppress(ValueError, TypeError):  # a malformed ref: no merge
                     bounds = range_boundaries(el.get("ref") or "")
@@ -956,6 +983,7 @@ def _read_xlsx(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
                 table.header_at, table.other_sheets = choice.header_at, list(choice.others)
             uncomputed, merged = scan.uncomputed, _MergedFill(scan.merged)
             table.cell_formats = scan.formats
+            table.hidden_columns = scan.hidden_columns
             where = f"sheet {table.sheet!r}: "
             header_row: int | None = None
             for rownum, values in enumerate(rows, start=1):
@@ -1910,8 +1938,18 @@ def load_pledges(
         fallback_encoding=table.fallback_encoding if table.fallback_rows else None,
         fallback_rows=table.fallback_rows, other_sheets=table.other_sheets,
         header_row=table.header_row, preamble=table.preamble,
-        reason_kinds=kinds,
+        hidden_columns=_hidden_columns(table, used), reason_kinds=kinds,
     )
+
+
+def _hidden_columns(table: _Table, used: dict[str, list[int]]) -> dict[str, str | None]:
+    """``{"E 'Value'": field read from it, or None}`` of the header's columns hidden in the
+    sheet, in order (see :attr:`LoadResult.hidden_columns`)."""
+    from openpyxl.utils import get_column_letter
+
+    fields_of = {i: name for name, idx in used.items() for i in idx}
+    return {f"{get_column_letter(j)} {table.header_given[j - 1]!r}": fields_of.get(j - 1)
+            for j in sorted(table.hidden_columns) if j <= len(table.header_given)}
 
 
 def check_pledge_file(path: str | Path, mapping: str | Path | None = None,
@@ -2195,3 +2233,5 @@ def _print_summary(result: LoadResult) -> None:
             _say(f"    {n:>5}  {reason}")
     if result.unused_columns:
         _say(f"  columns not used: {_listing(result.unused_columns)}")
+    if hidden := result.hidden_summary():
+        _say(f"  hidden columns: {hidden}")

@@ -1191,3 +1191,34 @@ def test_title_rows_above_the_header_of_a_mapped_file(tmp_path: Path) -> None:
     bad = _csv(tmp_path, "Title,Organisation\nFibre,Org A\n", "bad.csv")
     with pytest.raises(PledgeFileError, match="mapping names column 'Pledge Title' for title"):
         load_pledges(bad, mapping=mapping)
+
+
+def test_xlsx_hidden_columns_are_read_and_named(tmp_path: Path, capsys) -> None:
+    """A column hidden in the sheet was read as a field without a word: the amounts counted
+    came from a column the spreadsheet does not show. It is still read (hiding a column is
+    how a sheet is tidied, not how a value is withdrawn, unlike a hidden row), and the load
+    names each hidden column of the header with the field read from it
+    (``LoadResult.hidden_columns``, one line in ``p2c check-pledges``)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["title", "pledger", "value_as_stated", "Internal", "target_year"])
+    ws.append(["Fibre", "Org A", "USD 5 million", "checked", 2026])
+    ws.column_dimensions["C"].hidden = True
+    ws.column_dimensions["D"].hidden = True
+    ws.column_dimensions["H"].hidden = True  # beyond the header: no column read
+    wb.save(tmp_path / "hidden_cols.xlsx")
+    r = load_pledges(tmp_path / "hidden_cols.xlsx")
+    assert r.valid["estimated_value_usd"].tolist() == [5e6]
+    assert r.hidden_columns == {"C 'value_as_stated'": "value_as_stated",
+                                "D 'Internal'": None}
+    from p2c_analysis.pledges import check_pledges_cli
+
+    assert check_pledges_cli(tmp_path / "hidden_cols.xlsx") == 0
+    assert ("  hidden columns: C 'value_as_stated' (read as value_as_stated), D 'Internal' "
+            "(not used): unhide them in the spreadsheet to see what was read"
+            ) in capsys.readouterr().out.splitlines()
+    ws.column_dimensions["C"].hidden = ws.column_dimensions["D"].hidden = False
+    ws.column_dimensions["H"].hidden = False
+    wb.save(tmp_path / "shown_cols.xlsx")
+    r = load_pledges(tmp_path / "shown_cols.xlsx")
+    assert r.hidden_columns == {} and r.hidden_summary() is None
