@@ -49,6 +49,10 @@ Conventions and decisions:
   spacing" when they are equal only after folding case and runs of spaces) of an earlier row
   is quarantined ("exact duplicate: of row N"); a later row repeating an earlier row's
   ``pledge_id`` is quarantined ("duplicate pledge_id"); the first occurrence stays valid.
+  Two valid rows with the same title and pledger (case and spacing ignored) but other cells
+  that differ are both counted (one pledge a year under one title is common), and both say
+  so in their notes, naming the other row and its value: a revised pledge exported twice
+  would otherwise be counted twice without a word.
 - **Encodings** (CSV): each line is read as UTF-8 when it is valid UTF-8, else in one
   fallback encoding detected with charset-normalizer from the lines that are not (cp1252 on
   a tie); a file with no UTF-8 beyond ASCII is simply in that encoding. When both occur, the
@@ -1684,6 +1688,8 @@ class _RowSorter:
         self.first_seen: dict[tuple, tuple[int, tuple]] = {}  # normalised row -> first
         self.id_rows: dict[str, int] = {}
         self.derived_count: Counter[str] = Counter()
+        #: (title, pledger) normalised -> (row, record) of the first row counted with them
+        self.titled: dict[tuple[str, str], tuple[int, dict]] = {}
         self.fallback = set(table.fallback_rows)
 
     def column(self, rownum: int, j: int) -> str:
@@ -1733,7 +1739,27 @@ class _RowSorter:
             reasons += _separator_reasons(mapped, self.separators, row.reasons)
         reasons += _totals_row(row.record)
         reasons += self._pledge_id(row.record, rownum, exact_dup, cells)
+        if not reasons:
+            self._same_title_and_pledger(rownum, row.record)
         return row.record, reasons
+
+    def _same_title_and_pledger(self, rownum: int, rec: dict) -> None:
+        """Note a counted row with the title and pledger of an earlier counted row (compared
+        as pledge ids are derived: case and runs of spaces ignored), on both rows: a pledger
+        may make one pledge a year under one title, so both are counted, but a revised
+        pledge exported twice would be counted twice. Rows with no title or no pledger are
+        not compared."""
+        key = (_norm(rec.get("title")), _norm(rec.get("pledger")))
+        if not all(key):
+            return
+        if key not in self.titled:
+            self.titled[key] = (rownum, rec)
+            return
+        first, earlier = self.titled[key]
+        for this, other, other_row in ((rec, earlier, first), (earlier, rec, rownum)):
+            _add_loader_note(this, f"same title and pledger as row {other_row} (value "
+                                   f"{_value_shown(other)}): counted separately; if one "
+                                   "revises the other, keep one")
 
     def _merged(self, rownum: int, cells: list[object]) -> list[str]:
         """The notes on the cells of this row filled from merged ranges; an amount is taken
@@ -1821,6 +1847,30 @@ class _RowSorter:
             else:
                 self.id_rows[pid] = rownum
         return reasons
+
+
+def _value_shown(rec: dict) -> str:
+    """A record's value for a note: its value text (quoted, cut to 60 characters), else its
+    US-dollar figure, else ``none stated``."""
+    text = rec.get("value_as_stated")
+    if text:
+        return _shown(text, 60)
+    usd = rec.get("estimated_value_usd")
+    if usd is not None and not pd.isna(usd):
+        return f"USD {usd:,.0f}"
+    return "none stated"
+
+
+def _add_loader_note(rec: dict, note: str) -> None:
+    """Append ``note`` to a parsed record's ``notes`` after ``[loader]`` (as
+    :meth:`_RowParser.parse` writes them), unless the loader's part already holds it (a
+    canonical export read again)."""
+    notes = rec.get("notes") or ""
+    head, sep, loader = notes.partition("[loader] ")
+    if note in loader:
+        return
+    rec["notes"] = f"{notes}; {note}" if sep else " ".join(x for x in (head.strip(),
+                                                                       "[loader] " + note) if x)
 
 
 def _canonical(records: list[dict]) -> pd.DataFrame:

@@ -1222,3 +1222,35 @@ def test_xlsx_hidden_columns_are_read_and_named(tmp_path: Path, capsys) -> None:
     wb.save(tmp_path / "shown_cols.xlsx")
     r = load_pledges(tmp_path / "shown_cols.xlsx")
     assert r.hidden_columns == {} and r.hidden_summary() is None
+
+
+def test_same_title_and_pledger_with_other_values_are_both_counted_and_noted(
+        tmp_path: Path) -> None:
+    """A revised pledge exported twice (same title and pledger, another value) was counted
+    twice without a word. Both rows are still counted (a pledger may make one pledge a year
+    under one title), and each names the other row and its value in its notes; titles and
+    pledgers are compared as derived ids are (case and spacing ignored). An exact duplicate
+    is still set aside, and a row without a pledger is not compared."""
+    text = ("title,pledger,value_as_stated,estimated_value_usd,notes\n"
+            "Fibre for schools,Org A,USD 5 million,,\n"
+            "Towers,Org B,USD 1 million,,\n"
+            "fibre  for Schools,ORG A,,6000000,revised in 2024\n"
+            "Fibre for schools,Org A,USD 5 million,,\n"
+            "Fibre for schools,,USD 7 million,,\n")
+    r = load_pledges(_csv(tmp_path, text))
+    assert r.valid["estimated_value_usd"].tolist() == [5e6, 1e6, 6e6, 7e6]
+    notes = r.valid["notes"].tolist()
+    assert notes[0] == ("[loader] same title and pledger as row 4 (value USD 6,000,000): "
+                        "counted separately; if one revises the other, keep one")
+    assert notes[2] == ("revised in 2024 [loader] same title and pledger as row 2 (value "
+                        "'USD 5 million'): counted separately; if one revises the other, "
+                        "keep one")
+    assert pd.isna(notes[1]) and pd.isna(notes[3])
+    assert r.quarantine["reasons"].tolist() == ["exact duplicate: of row 2"]
+    # read again from its own export, a row does not say it twice
+    out = tmp_path / "out.csv"
+    from p2c_analysis.pledges import check_pledges_cli
+
+    assert check_pledges_cli(_csv(tmp_path, text, "again.csv"), out=out) == 0
+    again = load_pledges(out)
+    assert again.valid["notes"].tolist()[:3] == notes[:3]
