@@ -1290,6 +1290,36 @@ class _RowParser:
             self._country_cache[text] = countries.try_resolve(text)
         return self._country_cache[text]
 
+    def _country_named(self, text: str) -> tuple[str, str] | None:
+        """``(ISO3, text)`` of a country name or code, for :func:`parsing.split_resolving`
+        to say which text each country was read from; ``None`` when ``text`` names none."""
+        iso3 = self.country(text)
+        return None if iso3 is None else (iso3, text)
+
+    def _countries(self, row: _Row, fieldname: str, pieces: list[str]
+                   ) -> tuple[list[str], list[str]]:
+        """``(ISO3 codes, texts naming no country)`` of a country cell's pieces
+        (:func:`parsing.split_resolving`), noting each ambiguous short name read
+        (:meth:`_note_ambiguous`)."""
+        found, bad = parsing.split_resolving(pieces, self._country_named,
+                                             parsing.COUNTRY_CODES_LIKE_MISSING, words=True)
+        for iso3, text in found:
+            self._note_ambiguous(row, fieldname, text, iso3)
+        return list(dict.fromkeys(iso3 for iso3, _ in found)), bad
+
+    @staticmethod
+    def _note_ambiguous(row: _Row, fieldname: str, text: str, iso3: str) -> None:
+        """Note (once per row) that ``text`` in ``fieldname``, read as ``iso3``, is a short
+        name that may mean another economy or a group (:func:`countries.ambiguous_reading`:
+        ``Congo``, ``Korea``)."""
+        entry = countries.ambiguous_reading(text)
+        if entry is None or entry.iso3 != iso3:
+            return
+        note = (f"{text!r} in {fieldname} read as {entry.read_as} ({iso3}), not "
+                f"{entry.alternative}: if that was meant, {entry.if_meant}")
+        if note not in row.notes:
+            row.notes.append(note)
+
     def region(self, text: str) -> str | None:
         if text not in self._region_cache:
             self._region_cache[text] = countries.resolve_region(text)
@@ -1361,9 +1391,7 @@ class _RowParser:
             is_global = bool(self._try(row, "is_global", parsing.parse_bool, get("is_global")))
         ent = parsing.split_cell(self._lone_na(row, "entity_country", get("entity_country")),
                                  parsing.COUNTRY_CODES_LIKE_MISSING)
-        ent_codes, ent_bad = parsing.split_resolving(ent, self.country,
-                                                     parsing.COUNTRY_CODES_LIKE_MISSING,
-                                                     words=True)
+        ent_codes, ent_bad = self._countries(row, "entity_country", ent)
         for bad in ent_bad:
             if parsing.text_key(bad) in _NOT_A_COUNTRY:
                 continue
@@ -1380,9 +1408,7 @@ class _RowParser:
             if parsing.is_global_text(piece):
                 is_global = True
                 continue
-            codes, bad = parsing.split_resolving([piece], self.country,
-                                                 parsing.COUNTRY_CODES_LIKE_MISSING,
-                                                 words=True)
+            codes, bad = self._countries(row, "target_countries", [piece])
             tc += codes
             for b in bad:
                 reg = self.region(b)
@@ -1405,6 +1431,7 @@ class _RowParser:
                 if iso is not None:
                     tc.append(iso)
                     row.notes.append(f"target region cell names a country: {b!r} -> {iso}")
+                    self._note_ambiguous(row, "target_regions", b, iso)
                 else:
                     row.reasons.append(f"unknown region: {b!r} in target_regions")
         rec["target_countries"] = list(dict.fromkeys(tc))

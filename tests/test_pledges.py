@@ -1254,3 +1254,29 @@ def test_same_title_and_pledger_with_other_values_are_both_counted_and_noted(
     assert check_pledges_cli(_csv(tmp_path, text, "again.csv"), out=out) == 0
     again = load_pledges(out)
     assert again.valid["notes"].tolist()[:3] == notes[:3]
+
+
+def test_an_ambiguous_country_short_name_is_read_as_before_and_noted(tmp_path: Path) -> None:
+    """``Congo`` and ``Korea`` in a country cell were read as the Republic of the Congo and
+    the Republic of Korea without a word, though they may mean the DR Congo or DPR Korea.
+    The reading is unchanged and the row's notes name it and the alternative, in whichever
+    country cell the name stands (also in a list, or in a region cell naming a country);
+    a full name or a code is not noted."""
+    text = ("title,pledger,entity_country,target_countries,target_regions\n"
+            "A,X,Korea,Ghana and Congo; DR Congo,\n"
+            "B,X,Ghana,\"Congo, Dem. Rep.\",Congo\n"
+            "C,X,KOR,Republic of the Congo; COD,\n")
+    r = load_pledges(_csv(tmp_path, text))
+    v = r.valid.set_index("title")
+    assert v.loc["A", "entity_country"] == "KOR"
+    assert v.loc["A", "target_countries"] == ["GHA", "COG", "COD"]
+    assert v.loc["B", "target_countries"] == ["COD", "COG"]
+    assert v.loc["A", "notes"] == (
+        "[loader] 'Korea' in entity_country read as the Republic of Korea (KOR), not the "
+        "Democratic People's Republic of Korea (PRK): if that was meant, write DPR Korea or "
+        "PRK; 'Congo' in target_countries read as the Republic of the Congo (COG), not the "
+        "Democratic Republic of the Congo (COD): if that was meant, write DR Congo or COD")
+    assert v.loc["B", "notes"].endswith(
+        "'Congo' in target_regions read as the Republic of the Congo (COG), not the "
+        "Democratic Republic of the Congo (COD): if that was meant, write DR Congo or COD")
+    assert pd.isna(v.loc["C", "notes"])
