@@ -1268,6 +1268,14 @@ def _norm(text: object) -> str:
     return " ".join(str(text).lower().split()) if not parsing.is_not_stated(text) else ""
 
 
+def _parse_reason(err: ParseError, fieldname: str, value: object) -> str:
+    """The quarantine reason for a cell of ``fieldname`` a parser refused:
+    ``"<kind>: '<text>' in <field> (<detail>)"``."""
+    detail = f" ({err.detail})" if err.detail else ""
+    text = err.text if err.text is not None else value
+    return f"{err.kind}: {_shown(text)} in {fieldname}{detail}"
+
+
 @dataclass
 class _Row:
     record: dict[str, object]
@@ -1353,9 +1361,7 @@ class _RowParser:
         try:
             return func(value)
         except ParseError as err:
-            detail = f" ({err.detail})" if err.detail else ""
-            text = err.text if err.text is not None else value
-            row.reasons.append(f"{err.kind}: {_shown(text)} in {fieldname}{detail}")
+            row.reasons.append(_parse_reason(err, fieldname, value))
             return None
 
     def parse(self, cells: dict[str, object], notes: list[str] | None = None) -> _Row:
@@ -1468,10 +1474,28 @@ class _RowParser:
         rec["notes"] = " ".join(x for x in (src_notes, loader) if x) or None
         return row
 
+    def _stated(self, row: _Row, cells: dict[str, object]) -> parsing.Money | None:
+        """The parsed ``value_as_stated``; ``None`` when missing, unreadable (a reason added)
+        or a quantity of things (``100,000 SIM cards``: :class:`parsing.NotMoney`), which
+        keeps the pledge with no USD value read from it (noted; the source's
+        ``estimated_value_usd``, if any, is then the value)."""
+        try:
+            return parsing.parse_money(cells.get("value_as_stated"))
+        except parsing.NotMoney as err:
+            usd = "the source's estimated_value_usd is used" \
+                if not parsing.is_not_stated(cells.get("estimated_value_usd")) \
+                else "no USD value counted"
+            row.notes.append(f"value {_shown(err.text)} is not an amount of money "
+                             f"({err.detail}): {usd}")
+            return None
+        except ParseError as err:
+            row.reasons.append(_parse_reason(err, "value_as_stated",
+                                             cells.get("value_as_stated")))
+            return None
+
     def _value(self, row: _Row, cells: dict[str, object]) -> None:
         rec = row.record
-        stated = self._try(row, "value_as_stated", parsing.parse_money,
-                           cells.get("value_as_stated"))
+        stated = self._stated(row, cells)
         cur_col = self._try(row, "currency", parsing.parse_currency, cells.get("currency"))
         usd_cell = self._try(row, "estimated_value_usd", parsing.parse_money,
                              cells.get("estimated_value_usd"))

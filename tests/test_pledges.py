@@ -1280,3 +1280,29 @@ def test_an_ambiguous_country_short_name_is_read_as_before_and_noted(tmp_path: P
         "'Congo' in target_regions read as the Republic of the Congo (COG), not the "
         "Democratic Republic of the Congo (COD): if that was meant, write DR Congo or COD")
     assert pd.isna(v.loc["C", "notes"])
+
+
+def test_a_quantity_of_things_in_the_value_cell_keeps_the_pledge_with_no_usd(
+        tmp_path: Path) -> None:
+    """``100,000 SIM cards`` in a value cell set the pledge aside as "cannot convert to USD:
+    unknown currency 'SIM'": a real pledge dropped from the counts for a wrong reason. It is
+    kept with no USD value and a note saying why (the source's own USD figure, when given,
+    is the value); a code used as money (``XYZ 5 million``, ``ABC 100,000``) is still set
+    aside as an unknown currency."""
+    text = ("title,pledger,value_as_stated,estimated_value_usd,announced_date\n"
+            "SIMs,Org A,\"100,000 SIM cards\",,2023-05-01\n"
+            "SIMs valued,Org B,5 million SIM cards,250000,2023-05-01\n"
+            "Odd money,Org C,XYZ 5 million,,2023-05-01\n"
+            "Odd money 2,Org D,\"ABC 100,000\",,2023-05-01\n")
+    r = load_pledges(_csv(tmp_path, text))
+    v = r.valid.set_index("title")
+    assert list(v.index) == ["SIMs", "SIMs valued"]
+    assert pd.isna(v.loc["SIMs", "estimated_value_usd"]) and pd.isna(v.loc["SIMs", "currency"])
+    assert v.loc["SIMs", "notes"] == ("[loader] value '100,000 SIM cards' is not an amount of "
+                                      "money ('SIM cards' counts things): no USD value counted")
+    assert v.loc["SIMs valued", "estimated_value_usd"] == 250_000
+    assert v.loc["SIMs valued", "notes"].endswith(
+        "('SIM cards' counts things): the source's estimated_value_usd is used")
+    assert [re.sub(r" \(not in .*", "", x) for x in r.quarantine["reasons"]] == [
+        "cannot convert to USD: unknown currency 'XYZ'",
+        "cannot convert to USD: unknown currency 'ABC'"]
