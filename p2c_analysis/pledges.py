@@ -239,11 +239,11 @@ class LoadResult:
         """One line naming the columns hidden in the sheet and the field read from each
         (``"E 'Value' (read as value_as_stated), F 'Internal' (not used): unhide them in the
         spreadsheet to see what was read"``); ``None`` when no column of the header is
-        hidden."""
+        hidden. At most 30 columns are listed, each cut to 100 characters."""
         if not self.hidden_columns:
             return None
-        listed = ", ".join(f"{col} ({'read as ' + name if name else 'not used'})"
-                           for col, name in self.hidden_columns.items())
+        listed = _listing([f"{col} ({'read as ' + name if name else 'not used'})"
+                           for col, name in self.hidden_columns.items()], chars=100)
         return f"{listed}: unhide them in the spreadsheet to see what was read"
 
     def encoding_summary(self, most: int = 20) -> str | None:

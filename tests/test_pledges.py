@@ -1217,6 +1217,9 @@ def test_xlsx_hidden_columns_are_read_and_named(tmp_path: Path, capsys) -> None:
     assert ("  hidden columns: C 'value_as_stated' (read as value_as_stated), D 'Internal' "
             "(not used): unhide them in the spreadsheet to see what was read"
             ) in capsys.readouterr().out.splitlines()
+    r.hidden_columns = {f"C{i} 'x'": None for i in range(35)}  # a long list stays one line
+    assert r.hidden_summary().startswith("C0 'x' (not used), C1 'x' (not used)")
+    assert "C30" not in r.hidden_summary() and ", ... (5 more): unhide" in r.hidden_summary()
     ws.column_dimensions["C"].hidden = ws.column_dimensions["D"].hidden = False
     ws.column_dimensions["H"].hidden = False
     wb.save(tmp_path / "shown_cols.xlsx")
