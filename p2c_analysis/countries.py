@@ -23,6 +23,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -275,6 +276,49 @@ def _spaceless_index() -> dict[str, str]:
             clash.add(k)
         out.setdefault(k, iso3)
     return {k: v for k, v in out.items() if k not in clash}
+
+
+#: Short names that name one economy for the resolver and, as often, another economy or a
+#: group: ``name, iso3, read_as, alternative, if_meant, note`` (``if_meant``: what to write
+#: for the alternative; the note says where each reading comes from).
+AMBIGUOUS_NAMES = paths.HARMONIZATION / "ambiguous_country_names.csv"
+
+
+@dataclass(frozen=True)
+class AmbiguousName:
+    """A short name the resolver reads as ``iso3`` (described as ``read_as``, e.g. "the
+    Republic of the Congo") that may mean ``alternative`` (e.g. "the Democratic Republic of
+    the Congo (COD)"); ``if_meant`` says what to write for it ("write DR Congo or COD")."""
+
+    name: str
+    iso3: str
+    read_as: str
+    alternative: str
+    if_meant: str
+
+
+@functools.cache
+def _ambiguous_index() -> dict[str, AmbiguousName]:
+    """Normalised name → its row of :data:`AMBIGUOUS_NAMES`."""
+    df = pd.read_csv(paths.track(AMBIGUOUS_NAMES), dtype=str, keep_default_na=False)
+    return {normalise_name(r.name): AmbiguousName(r.name.strip(), r.iso3.strip(),
+                                                  r.read_as.strip(), r.alternative.strip(),
+                                                  r.if_meant.strip())
+            for r in df.itertuples(index=False)}
+
+
+def ambiguous_reading(name: object) -> AmbiguousName | None:
+    """The entry of :data:`AMBIGUOUS_NAMES` when ``name`` (free text, compared as
+    :func:`normalise_name` compares: ``"Congo (the)"`` is ``"Congo"``) is a short name that
+    :func:`try_resolve` reads as one economy but may mean another or a group (``Congo``,
+    ``Korea``); ``None`` otherwise (codes, full names, missing input). Resolution itself is
+    unchanged: this says what it chose and what else was possible."""
+    if name is None or (not isinstance(name, str) and pd.isna(name)):
+        return None
+    entry = _ambiguous_index().get(normalise_name(str(name)))
+    if entry is None or try_resolve(name) != entry.iso3:
+        return None
+    return entry
 
 
 def resolve(name: object) -> str:

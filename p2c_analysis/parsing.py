@@ -29,6 +29,15 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
   the duration came from, so a reader can undo it). With no duration
   (``"$5 million a year"``) the annual amount is taken and flagged as such.
 - **Ranges** (``$1-2 million``) take the lower bound, noted.
+- **Quantities of things**: an amount followed by a three-letter code that is no currency
+  and then by words (``100,000 SIM cards``, ``5 million SIM cards``) counts things, not
+  money: :class:`NotMoney` (a :class:`ParseError`; the loader keeps the pledge with no USD
+  value, noted), unless a USD figure in brackets gives its value. A code before the amount
+  or alone after it (``XYZ 5 million``, ``ABC 100,000``, ``100,000 XYZ``), or followed by
+  words of money (``per year``, ``x 4 years``, ``over 3 years``, a scale), is an unknown
+  currency as before; a lower-case word (``500 laptops``, ``10 million people``) is still
+  refused, as it cannot be told from a currency the parser does not know (``2 billion
+  shillings``).
 - **Several different amounts** outside parentheses (``$5 million and $3 million``) are
   refused as ambiguous: a person has to say which is the pledge's value.
 - **Negative** amounts are refused (``negative value``), and so are negative durations
@@ -66,7 +75,7 @@ from dataclasses import dataclass
 import pandas as pd
 from dateutil import parser as dateparser
 
-from p2c_analysis import paths, vocabulary
+from p2c_analysis import fx, paths, vocabulary
 from p2c_analysis.limits import PLAUSIBLE_YEARS
 
 
@@ -87,6 +96,17 @@ class ParseError(ValueError):
 
 
 # --- missing ---------------------------------------------------------------------------------
+
+class NotMoney(ParseError):
+    """A value cell that states a quantity of things, not an amount of money (``100,000 SIM
+    cards``): kind ``not an amount of money``, ``detail`` naming the things. The loader
+    keeps the pledge with no USD value read from that cell (noted); elsewhere it is a
+    :class:`ParseError` like any other."""
+
+    def __init__(self, text: object, things: str) -> None:
+        super().__init__("not an amount of money", text, f"{things!r} counts things")
+        self.things = things
+
 
 MISSING_TOKENS = frozenset(
     {"", "-", "--", "—", "–", "n/a", "na", "n.a.", "tbd", "tba", "tbc", "none", "null", "nan",
@@ -447,6 +467,34 @@ def _no_unknown_word_after(main: str, match: re.Match, text: str) -> None:
                          "scale or currency: write e.g. USD 5 million")
 
 
+#: Words that may follow a three-letter currency code after an amount ("5 million XYZ per
+#: year", "100,000 ABC over 3 years", "2m KES x 4 years", "USD 5m or more"): with them the
+#: code is used as money, whatever else it is.
+_MONEY_WORDS_AFTER_A_CODE = _WORDS_AFTER_A_BARE_NUMBER | frozenset(
+    {"x", "times", "monthly", "quarterly", "only", "equivalent", "approx", "approximately"}
+) | frozenset(SCALES) | frozenset(CURRENCY_TOKENS)
+#: A three-letter code right after an amount and the words after it ("SIM cards").
+_CODE_AND_WORDS = re.compile(r"\s*(?P<code>[A-Z]{3})(?P<words>(?:[\s-]+[^\W\d_]+)+)")
+
+
+def _things_counted(main: str, match: re.Match, currency: str | None) -> str | None:
+    """What an amount counts when it is no money: the three-letter code read as its currency
+    (``currency``) stands right after it (and its scale), is no currency
+    :func:`p2c_analysis.fx.currency_map` knows, and is followed by a word that is none of
+    :data:`_MONEY_WORDS_AFTER_A_CODE`: ``100,000 SIM cards`` and ``5 million SIM cards``
+    count SIM cards (``"SIM cards"`` is returned). ``None`` for money: a known code (``5,000
+    KES grants``), a code before the amount (``XYZ 5 million``), a code alone or followed
+    by words of money (``100,000 XYZ``, ``5m XYZ per year``, ``2m XYZ x 4 years``), which
+    stay an unknown currency."""
+    found = _CODE_AND_WORDS.match(main, match.end())
+    if currency is None or found is None or found.group("code") != currency:
+        return None
+    first = re.search(r"[^\W\d_]+", found.group("words")).group().lower()  # type: ignore[union-attr]
+    if first in _MONEY_WORDS_AFTER_A_CODE or currency == "USD" or currency in fx.currency_map():
+        return None
+    return (found.group("code") + found.group("words")).strip()
+
+
 #: Currency signs (Unicode category Sc) the parser reads; another one ("GH₵", "฿", "৳") is a
 #: currency it does not know.
 _KNOWN_SIGNS = frozenset(c for token in (*CURRENCY_TOKENS, *AMBIGUOUS_CURRENCY) for c in token
@@ -553,6 +601,13 @@ def parse_money(value: object) -> Money | None:
         raise ParseError("negative value", text)
     _no_unknown_currency(main, text)
     currency, _token = _currency_in(main)
+    if (things := _things_counted(main, match, currency)) is not None:
+        if restated is None:
+            raise NotMoney(text, things)
+        # "100,000 SIM cards (USD 2 million)": the USD figure is the value of the things
+        return Money(amount=restated[1], currency="USD",
+                     note=f"{things!r} counts things, not money; the USD figure "
+                          f"({restated[0]}) is the value")
     if currency is None:
         _no_stray_word(main, match, text)
     _no_scale_like_word(main, match, text)

@@ -49,6 +49,10 @@ Conventions and decisions:
   spacing" when they are equal only after folding case and runs of spaces) of an earlier row
   is quarantined ("exact duplicate: of row N"); a later row repeating an earlier row's
   ``pledge_id`` is quarantined ("duplicate pledge_id"); the first occurrence stays valid.
+  Two valid rows with the same title and pledger (case and spacing ignored) but other cells
+  that differ are both counted (one pledge a year under one title is common), and both say
+  so in their notes, naming the other row and its value: a revised pledge exported twice
+  would otherwise be counted twice without a word.
 - **Encodings** (CSV): each line is read as UTF-8 when it is valid UTF-8, else in one
   fallback encoding detected with charset-normalizer from the lines that are not (cp1252 on
   a tie); a file with no UTF-8 beyond ASCII is simply in that encoding. When both occur, the
@@ -57,7 +61,8 @@ Conventions and decisions:
 - **Sheets** (XLSX): the mapping's ``sheet``; else, of the visible sheets (a hidden one is
   an old or helper sheet), the one whose columns name the most fields, so that a first sheet
   with notes or a summary of the pledges (``Title``, ``Pledger``, ``Value``) is not read as
-  the pledges; the other sheets with pledge columns are named
+  the pledges; each sheet's header may stand under title rows, as above (the workbook is
+  opened once to choose and read); the other sheets with pledge columns are named
   (``LoadResult.other_sheets``); two sheets naming as many fields are refused in one line.
 - **XLSX** files are streamed (openpyxl read-only mode, bounded by the cells stored, never
   by the declared sheet dimension) after the zip's declared sizes are checked; their XML
@@ -67,7 +72,10 @@ Conventions and decisions:
   or hidden by hand: "hidden row"), which the spreadsheet does not show. A range merged over
   several rows below the header gives its value to each row it spans, as a spreadsheet shows
   it (one pledger over three pledges; noted), except an amount, which stays on the range's
-  first row only (noted on the others: one amount, not three). A number in an amount column
+  first row only (noted on the others: one amount, not three). A column hidden in the sheet
+  is read like the others, and named with the field read from it
+  (``LoadResult.hidden_columns``, and in ``p2c check-pledges``): a spreadsheet does not show
+  what was read from it. A number in an amount column
   is read as its cell's number format shows it (``€5,000,000`` is EUR, ``5%`` a percentage,
   ``0.0 "M"`` millions; noted), not as a bare number taken for US dollars.
 - **Column names** are matched after folding Unicode compatibility forms, dropping invisible
@@ -143,6 +151,10 @@ class PledgeFileError(InputFileError):
     ``<file>: <what is wrong>``."""
 
 
+class _MappedColumnMissing(PledgeFileError):
+    """A column the mapping names is not in the header read (a title row, another sheet)."""
+
+
 class PledgeDataError(ValueError):
     """Raised by ``load_pledges(strict=True)`` on the first bad row:
     ``<file>: row <n>: <reason>``."""
@@ -183,6 +195,10 @@ class LoadResult:
     #: non-blank rows above it, not read)
     header_row: int = 1
     preamble: list[int] = field(default_factory=list)
+    #: XLSX: the header's columns hidden in the sheet, ``{column: field read from it, or
+    #: None}``, a column named as ``"E 'Value'"`` (letter, header): they are read as any
+    #: column, but a spreadsheet does not show what was read from them (:meth:`hidden_summary`)
+    hidden_columns: dict[str, str | None] = field(default_factory=dict)
     #: ``source_row`` → the kinds of its reasons, in order, as the load set the row aside:
     #: what :meth:`reason_counts` counts (a reason may quote a cell that holds "; word:").
     reason_kinds: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
@@ -218,6 +234,17 @@ class LoadResult:
         s = pd.Series(dict(ranked), dtype="int64", name="rows")
         s.index.name = "reason"
         return s
+
+    def hidden_summary(self) -> str | None:
+        """One line naming the columns hidden in the sheet and the field read from each
+        (``"E 'Value' (read as value_as_stated), F 'Internal' (not used): unhide them in the
+        spreadsheet to see what was read"``); ``None`` when no column of the header is
+        hidden. At most 30 columns are listed, each cut to 100 characters."""
+        if not self.hidden_columns:
+            return None
+        listed = _listing([f"{col} ({'read as ' + name if name else 'not used'})"
+                           for col, name in self.hidden_columns.items()], chars=100)
+        return f"{listed}: unhide them in the spreadsheet to see what was read"
 
     def encoding_summary(self, most: int = 20) -> str | None:
         """``"utf-8; 2 rows decoded as cp1252: rows 5, 9"`` for a mixed-encoding CSV (at
@@ -261,6 +288,7 @@ class _Table:
     header_at: int = 0  # the header's row number when rows above it are titles (0: first row)
     header_row: int = 1  # the header's row number, as read
     preamble: list[int] = field(default_factory=list)  # the non-blank rows above the header
+    hidden_columns: set[int] = field(default_factory=set)  # XLSX: hidden in the sheet, 1-based
 
 
 def _listing(names: list[str], most: int = 30, chars: int = 60) -> str:
@@ -598,6 +626,8 @@ class _SheetScan:
     formats: dict[int, dict[int, str]] = field(default_factory=dict)
     #: the rows hidden in the sheet (``<row hidden="1">``: hidden by hand or by a filter)
     hidden: set[int] = field(default_factory=set)
+    #: the columns hidden in the sheet (``<col min= max= hidden="1">``; 1-based)
+    hidden_columns: set[int] = field(default_factory=set)
 
 
 #: Number formats built into Excel that a money column cares about (id -> code).
@@ -744,8 +774,9 @@ def _scan_sheet(path: Path, member: str, styles: dict[int, str] | None = None) -
     declarations) for the cells that hold a formula and no cached value (no ``<v>``, or an
     empty one that is not a string result: openpyxl and other writers that cannot compute
     formulas write ``<v/>``; a formula whose result is the empty string has ``t="str"`` and
-    is fine), for the merged cell ranges (``<mergeCell ref="A2:A4"/>``) and for the number
-    cells whose style is one of ``styles`` (:func:`_money_formats`)."""
+    is fine), for the merged cell ranges (``<mergeCell ref="A2:A4"/>``), for the number
+    cells whose style is one of ``styles`` (:func:`_money_formats`) and for the hidden rows
+    and columns."""
     from openpyxl.utils.cell import (
         column_index_from_string,
         coordinate_from_string,
@@ -777,6 +808,11 @@ def _scan_sheet(path: Path, member: str, styles: dict[int, str] | None = None) -
                 el.clear()
             elif event == "end" and tag == "row":
                 el.clear()
+            elif event == "end" and tag == "col" and el.get("hidden") in ("1", "true"):
+                with contextlib.suppress(ValueError, TypeError):  # a malformed range: shown
+                    first, last = int(el.get("min")), int(el.get("max"))
+                    # at most the 16,384 columns a sheet has, however many <col> there are
+                    out.hidden_columns.update(range(max(first, 1), min(last, 16_384) + 1))
             elif event == "end" and tag == "mergeCell":
                 with contextlib.suppress(ValueError, TypeError):  # a malformed ref: no merge
                     bounds = range_boundaries(el.get("ref") or "")
@@ -829,11 +865,51 @@ class _MergedFill:
         return filled
 
 
-def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, Iterator[tuple], _SheetScan]:
-    """The chosen sheet's name (``sheet``, else the first visible one), its rows of cell
-    values (streamed in openpyxl's read-only mode, each row as wide as its last stored cell,
-    never padded to the declared dimension; a gap between stored rows comes as empty rows) and
-    its formulas without a cached value and merged ranges (:func:`_scan_sheet`)."""
+#: A sheet's first non-blank rows: ``(row number, cells as text)``, at most
+#: :data:`PREAMBLE_ROWS` of them (what :func:`_choose_sheet` looks at).
+FirstRows = list[tuple[int, list[str]]]
+
+
+@dataclass(frozen=True)
+class _SheetChoice:
+    """The sheet of a workbook to read when none is named (:func:`_choose_sheet`)."""
+
+    sheet: str
+    #: the header's row number below title rows; 0 when it is the sheet's first non-blank row
+    header_at: int = 0
+    #: the other visible sheets with pledge columns, not read
+    others: tuple[str, ...] = ()
+
+
+#: Chooses the sheet to read from ``{sheet name: its first rows}`` of the visible sheets.
+SheetChooser = Callable[[dict[str, FirstRows]], _SheetChoice]
+
+
+def _first_rows(ws: object, lim: Limits) -> FirstRows:
+    """The first :data:`PREAMBLE_ROWS` non-blank rows of read-only sheet ``ws`` among its
+    first ``lim.rows`` rows, each cut after its last non-blank cell, as :func:`_add_row`
+    takes a header."""
+    out: FirstRows = []
+    rows = ws.iter_rows(values_only=True, max_row=lim.rows)  # type: ignore[attr-defined]
+    for rownum, cells in enumerate(rows, start=1):
+        if width := _last_filled(cells):
+            out.append((rownum, [_cell_text(c).strip() for c in cells[:width]]))
+            if len(out) == PREAMBLE_ROWS:
+                break
+    return out
+
+
+def _xlsx_rows(path: Path, sheet: str | None, lim: Limits, choose: SheetChooser | None = None
+               ) -> tuple[str, Iterator[tuple], _SheetScan, _SheetChoice | None]:
+    """The chosen sheet's name, its rows of cell values (streamed in openpyxl's read-only
+    mode, each row as wide as its last stored cell, never padded to the declared dimension; a
+    gap between stored rows comes as empty rows), its formulas without a cached value and
+    merged ranges (:func:`_scan_sheet`), and the choice made by ``choose``.
+
+    The sheet is ``sheet`` when named; else ``choose`` picks one from the first rows of the
+    visible sheets (hidden ones are old or helper sheets; the first sheet when none is
+    visible), in the same opening of the workbook; without ``choose``, the first visible
+    sheet is read (choice ``None``)."""
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=True)
@@ -844,14 +920,24 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, Iterator[tuple], _Sh
                                         f"{_listing(names)})")
         if not wb.worksheets:
             raise PledgeFileError(path, "no worksheet in the workbook")
-        # without a sheet named: the first one a spreadsheet shows (hidden ones are old or
-        # helper sheets), else the first
         visible = [w for w in wb.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
-        ws = wb[sheet] if sheet is not None else (visible or wb.worksheets)[0]
+        candidates = visible or wb.worksheets[:1]
+        choice = None
+        if sheet is not None:
+            ws = wb[sheet]
+        elif choose is not None:
+            firsts = {}
+            for w in candidates:
+                w.reset_dimensions()
+                firsts[w.title] = _first_rows(w, lim)
+            choice = choose(firsts)
+            ws = wb[choice.sheet]
+        else:
+            ws = candidates[0]
         ws.reset_dimensions()  # ignore the declared <dimension>: rows are as stored
         # openpyxl keeps the sheet's part name private; it is the zip member to scan
         scan = _scan_sheet(path, ws._worksheet_path, _money_formats(path))
-        return ws.title, _closing(ws.iter_rows(values_only=True), wb), scan
+        return ws.title, _closing(ws.iter_rows(values_only=True), wb), scan, choice
     except BaseException:
         wb.close()
         raise
@@ -883,7 +969,8 @@ def _formula_reasons(rownum: int, cells: list[object], formulas: dict[int, str],
     return reasons
 
 
-def _read_xlsx(path: Path, sheet: str | None, lim: Limits, header_at: int = 0) -> _Table:
+def _read_xlsx(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
+               choose: SheetChooser | None = None) -> _Table:
     from openpyxl.xml import DEFUSEDXML
 
     if not DEFUSEDXML:
@@ -895,9 +982,12 @@ def _read_xlsx(path: Path, sheet: str | None, lim: Limits, header_at: int = 0) -
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's warnings are not the user's business
-            table.sheet, rows, scan = _xlsx_rows(path, sheet)
+            table.sheet, rows, scan, choice = _xlsx_rows(path, sheet, lim, choose)
+            if choice is not None:
+                table.header_at, table.other_sheets = choice.header_at, list(choice.others)
             uncomputed, merged = scan.uncomputed, _MergedFill(scan.merged)
             table.cell_formats = scan.formats
+            table.hidden_columns = scan.hidden_columns
             where = f"sheet {table.sheet!r}: "
             header_row: int | None = None
             for rownum, values in enumerate(rows, start=1):
@@ -943,9 +1033,11 @@ def _xlsx_problem(err: BaseException) -> str:
     return f"not a readable XLSX workbook ({type(chain[-1]).__name__})"
 
 
-def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0) -> _Table:
-    """The table of a CSV or XLSX file (``sheet``: see :func:`_xlsx_rows`); ``header_at``:
-    the header's row number when it is not the first non-blank row (:func:`_header_below`).
+def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
+                choose: SheetChooser | None = None) -> _Table:
+    """The table of a CSV or XLSX file (``sheet``, ``choose``: see :func:`_xlsx_rows`);
+    ``header_at``: the header's row number when it is not the first non-blank row
+    (:func:`_header_below`).
     Raises :class:`PledgeFileError` when the file cannot be read as a table."""
     if not path.exists():
         raise PledgeFileError(path, "no such file")
@@ -960,7 +1052,7 @@ def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0) 
     suffix = path.suffix.lower()
     if data[:4] == b"PK\x03\x04":
         if suffix in (".xlsx", ".xlsm") or suffix not in (".csv", ".txt", ".tsv"):
-            return _read_xlsx(path, sheet, lim, header_at)
+            return _read_xlsx(path, sheet, lim, header_at, choose)
         raise PledgeFileError(path, "binary (zip) file, not a CSV table")
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise PledgeFileError(path, "old Excel .xls format is not supported: save as .xlsx or CSV")
@@ -1118,7 +1210,7 @@ def _match_columns(header: list[str], mapping: Mapping | None, path: Path,
             idx = []
             for c in cols:
                 if norm(c) not in lookup:
-                    raise PledgeFileError(
+                    raise _MappedColumnMissing(
                         path, f"mapping names column {c!r} for {name}, not in the file "
                               f"(columns: {_listing(header)})")
                 idx.append(lookup[norm(c)])
@@ -1176,6 +1268,14 @@ def _norm(text: object) -> str:
     return " ".join(str(text).lower().split()) if not parsing.is_not_stated(text) else ""
 
 
+def _parse_reason(err: ParseError, fieldname: str, value: object) -> str:
+    """The quarantine reason for a cell of ``fieldname`` a parser refused:
+    ``"<kind>: '<text>' in <field> (<detail>)"``."""
+    detail = f" ({err.detail})" if err.detail else ""
+    text = err.text if err.text is not None else value
+    return f"{err.kind}: {_shown(text)} in {fieldname}{detail}"
+
+
 @dataclass
 class _Row:
     record: dict[str, object]
@@ -1197,6 +1297,36 @@ class _RowParser:
         if text not in self._country_cache:
             self._country_cache[text] = countries.try_resolve(text)
         return self._country_cache[text]
+
+    def _country_named(self, text: str) -> tuple[str, str] | None:
+        """``(ISO3, text)`` of a country name or code, for :func:`parsing.split_resolving`
+        to say which text each country was read from; ``None`` when ``text`` names none."""
+        iso3 = self.country(text)
+        return None if iso3 is None else (iso3, text)
+
+    def _countries(self, row: _Row, fieldname: str, pieces: list[str]
+                   ) -> tuple[list[str], list[str]]:
+        """``(ISO3 codes, texts naming no country)`` of a country cell's pieces
+        (:func:`parsing.split_resolving`), noting each ambiguous short name read
+        (:meth:`_note_ambiguous`)."""
+        found, bad = parsing.split_resolving(pieces, self._country_named,
+                                             parsing.COUNTRY_CODES_LIKE_MISSING, words=True)
+        for iso3, text in found:
+            self._note_ambiguous(row, fieldname, text, iso3)
+        return list(dict.fromkeys(iso3 for iso3, _ in found)), bad
+
+    @staticmethod
+    def _note_ambiguous(row: _Row, fieldname: str, text: str, iso3: str) -> None:
+        """Note (once per row) that ``text`` in ``fieldname``, read as ``iso3``, is a short
+        name that may mean another economy or a group (:func:`countries.ambiguous_reading`:
+        ``Congo``, ``Korea``)."""
+        entry = countries.ambiguous_reading(text)
+        if entry is None or entry.iso3 != iso3:
+            return
+        note = (f"{text!r} in {fieldname} read as {entry.read_as} ({iso3}), not "
+                f"{entry.alternative}: if that was meant, {entry.if_meant}")
+        if note not in row.notes:
+            row.notes.append(note)
 
     def region(self, text: str) -> str | None:
         if text not in self._region_cache:
@@ -1231,9 +1361,7 @@ class _RowParser:
         try:
             return func(value)
         except ParseError as err:
-            detail = f" ({err.detail})" if err.detail else ""
-            text = err.text if err.text is not None else value
-            row.reasons.append(f"{err.kind}: {_shown(text)} in {fieldname}{detail}")
+            row.reasons.append(_parse_reason(err, fieldname, value))
             return None
 
     def parse(self, cells: dict[str, object], notes: list[str] | None = None) -> _Row:
@@ -1269,9 +1397,7 @@ class _RowParser:
             is_global = bool(self._try(row, "is_global", parsing.parse_bool, get("is_global")))
         ent = parsing.split_cell(self._lone_na(row, "entity_country", get("entity_country")),
                                  parsing.COUNTRY_CODES_LIKE_MISSING)
-        ent_codes, ent_bad = parsing.split_resolving(ent, self.country,
-                                                     parsing.COUNTRY_CODES_LIKE_MISSING,
-                                                     words=True)
+        ent_codes, ent_bad = self._countries(row, "entity_country", ent)
         for bad in ent_bad:
             if parsing.text_key(bad) in _NOT_A_COUNTRY:
                 continue
@@ -1288,9 +1414,7 @@ class _RowParser:
             if parsing.is_global_text(piece):
                 is_global = True
                 continue
-            codes, bad = parsing.split_resolving([piece], self.country,
-                                                 parsing.COUNTRY_CODES_LIKE_MISSING,
-                                                 words=True)
+            codes, bad = self._countries(row, "target_countries", [piece])
             tc += codes
             for b in bad:
                 reg = self.region(b)
@@ -1313,6 +1437,7 @@ class _RowParser:
                 if iso is not None:
                     tc.append(iso)
                     row.notes.append(f"target region cell names a country: {b!r} -> {iso}")
+                    self._note_ambiguous(row, "target_regions", b, iso)
                 else:
                     row.reasons.append(f"unknown region: {b!r} in target_regions")
         rec["target_countries"] = list(dict.fromkeys(tc))
@@ -1349,10 +1474,28 @@ class _RowParser:
         rec["notes"] = " ".join(x for x in (src_notes, loader) if x) or None
         return row
 
+    def _stated(self, row: _Row, cells: dict[str, object]) -> parsing.Money | None:
+        """The parsed ``value_as_stated``; ``None`` when missing, unreadable (a reason added)
+        or a quantity of things (``100,000 SIM cards``: :class:`parsing.NotMoney`), which
+        keeps the pledge with no USD value read from it (noted; the source's
+        ``estimated_value_usd``, if any, is then the value)."""
+        try:
+            return parsing.parse_money(cells.get("value_as_stated"))
+        except parsing.NotMoney as err:
+            usd = "the source's estimated_value_usd is used" \
+                if not parsing.is_not_stated(cells.get("estimated_value_usd")) \
+                else "no USD value counted"
+            row.notes.append(f"value {_shown(err.text)} is not an amount of money "
+                             f"({err.detail}): {usd}")
+            return None
+        except ParseError as err:
+            row.reasons.append(_parse_reason(err, "value_as_stated",
+                                             cells.get("value_as_stated")))
+            return None
+
     def _value(self, row: _Row, cells: dict[str, object]) -> None:
         rec = row.record
-        stated = self._try(row, "value_as_stated", parsing.parse_money,
-                           cells.get("value_as_stated"))
+        stated = self._stated(row, cells)
         cur_col = self._try(row, "currency", parsing.parse_currency, cells.get("currency"))
         usd_cell = self._try(row, "estimated_value_usd", parsing.parse_money,
                              cells.get("estimated_value_usd"))
@@ -1596,6 +1739,8 @@ class _RowSorter:
         self.first_seen: dict[tuple, tuple[int, tuple]] = {}  # normalised row -> first
         self.id_rows: dict[str, int] = {}
         self.derived_count: Counter[str] = Counter()
+        #: (title, pledger) normalised -> (row, record) of the first row counted with them
+        self.titled: dict[tuple[str, str], tuple[int, dict]] = {}
         self.fallback = set(table.fallback_rows)
 
     def column(self, rownum: int, j: int) -> str:
@@ -1645,7 +1790,27 @@ class _RowSorter:
             reasons += _separator_reasons(mapped, self.separators, row.reasons)
         reasons += _totals_row(row.record)
         reasons += self._pledge_id(row.record, rownum, exact_dup, cells)
+        if not reasons:
+            self._same_title_and_pledger(rownum, row.record)
         return row.record, reasons
+
+    def _same_title_and_pledger(self, rownum: int, rec: dict) -> None:
+        """Note a counted row with the title and pledger of an earlier counted row (compared
+        as pledge ids are derived: case and runs of spaces ignored), on both rows: a pledger
+        may make one pledge a year under one title, so both are counted, but a revised
+        pledge exported twice would be counted twice. Rows with no title or no pledger are
+        not compared."""
+        key = (_norm(rec.get("title")), _norm(rec.get("pledger")))
+        if not all(key):
+            return
+        if key not in self.titled:
+            self.titled[key] = (rownum, rec)
+            return
+        first, earlier = self.titled[key]
+        for this, other, other_row in ((rec, earlier, first), (earlier, rec, rownum)):
+            _add_loader_note(this, f"same title and pledger as row {other_row} (value "
+                                   f"{_value_shown(other)}): counted separately; if one "
+                                   "revises the other, keep one")
 
     def _merged(self, rownum: int, cells: list[object]) -> list[str]:
         """The notes on the cells of this row filled from merged ranges; an amount is taken
@@ -1733,6 +1898,30 @@ class _RowSorter:
             else:
                 self.id_rows[pid] = rownum
         return reasons
+
+
+def _value_shown(rec: dict) -> str:
+    """A record's value for a note: its value text (quoted, cut to 60 characters), else its
+    US-dollar figure, else ``none stated``."""
+    text = rec.get("value_as_stated")
+    if text:
+        return _shown(text, 60)
+    usd = rec.get("estimated_value_usd")
+    if usd is not None and not pd.isna(usd):
+        return f"USD {usd:,.0f}"
+    return "none stated"
+
+
+def _add_loader_note(rec: dict, note: str) -> None:
+    """Append ``note`` to a parsed record's ``notes`` after ``[loader]`` (as
+    :meth:`_RowParser.parse` writes them), unless the loader's part already holds it (a
+    canonical export read again)."""
+    notes = rec.get("notes") or ""
+    head, sep, loader = notes.partition("[loader] ")
+    if note in loader:
+        return
+    rec["notes"] = f"{notes}; {note}" if sep else " ".join(x for x in (head.strip(),
+                                                                       "[loader] " + note) if x)
 
 
 def _canonical(records: list[dict]) -> pd.DataFrame:
@@ -1850,8 +2039,18 @@ def load_pledges(
         fallback_encoding=table.fallback_encoding if table.fallback_rows else None,
         fallback_rows=table.fallback_rows, other_sheets=table.other_sheets,
         header_row=table.header_row, preamble=table.preamble,
-        reason_kinds=kinds,
+        hidden_columns=_hidden_columns(table, used), reason_kinds=kinds,
     )
+
+
+def _hidden_columns(table: _Table, used: dict[str, list[int]]) -> dict[str, str | None]:
+    """``{"E 'Value'": field read from it, or None}`` of the header's columns hidden in the
+    sheet, in order (see :attr:`LoadResult.hidden_columns`)."""
+    from openpyxl.utils import get_column_letter
+
+    fields_of = {i: name for name, idx in used.items() for i in idx}
+    return {f"{get_column_letter(j)} {table.header_given[j - 1]!r}": fields_of.get(j - 1)
+            for j in sorted(table.hidden_columns) if j <= len(table.header_given)}
 
 
 def check_pledge_file(path: str | Path, mapping: str | Path | None = None,
@@ -1868,24 +2067,31 @@ def _open(src: Path, mapping: str | Path | Mapping | None, lim: Limits
           ) -> tuple[Mapping | None, _Table, dict[str, list[int]], list[str]]:
     """Read the mapping and the table, match the columns: ``(mapping, table, used columns,
     unused columns)``. Raises :class:`PledgeFileError` when the file has no pledge
-    columns."""
+    columns.
+
+    An XLSX with no sheet named in the mapping is read from the sheet :func:`_choose_sheet`
+    picks, its header under any title rows, in one opening of the workbook."""
     m = mapping if isinstance(mapping, Mapping) or mapping is None \
         else read_mapping(mapping, lim)
-    table = _read_table(src, m.sheet if m else None, lim)
-    used, unused = _match_columns(table.header, m, src, table.header_given)
     consts = set(m.constants) if m else set()
-    if not _pledge_columns(used, consts) and (at := _header_below(table, m, src, consts)):
+
+    def choose(firsts: dict[str, FirstRows]) -> _SheetChoice:
+        return _choose_sheet(firsts, m, src)
+
+    table = _read_table(src, m.sheet if m else None, lim,
+                        choose=None if m and m.sheet else choose)
+    try:
+        used, unused = _match_columns(table.header, m, src, table.header_given)
+    except PledgeFileError:
+        # a title row (not the header) misses a mapped column: the header may be below it
+        if not (at := _header_below(table, m, src, consts)):
+            raise
+        used, unused = {}, []
+    else:
+        at = 0 if _pledge_columns(used, consts) else _header_below(table, m, src, consts)
+    if at:
         table = _read_table(src, table.sheet, lim, header_at=at)
         used, unused = _match_columns(table.header, m, src, table.header_given)
-    if table.file_format == "xlsx" and not (m and m.sheet):
-        # the first sheet may be a "Read me" note or a summary of the pledges: the visible
-        # sheet whose columns name the most fields is the table (the others are named)
-        chosen, others = _pledge_sheet(src, m, lim, table, len(used) if _pledge_columns(
-            used, consts) else None)
-        if chosen != table.sheet:
-            table = _read_table(src, chosen, lim)
-            used, unused = _match_columns(table.header, m, src, table.header_given)
-        table.other_sheets = others
     if _pledge_columns(used, consts):
         return m, table, used, unused
     where = f"sheet {table.sheet!r}: " if table.file_format == "xlsx" else ""
@@ -1904,15 +2110,31 @@ def _header_below(table: _Table, m: Mapping | None, src: Path, consts: set[str])
     its next :data:`PREAMBLE_ROWS` rows whose cells name two fields or more, one of them a
     title or a pledger (a lone word that names a field, in a note, is no header). 0 when
     none does."""
-    for rownum, cells in table.rows[:PREAMBLE_ROWS - 1]:
-        names = [_cell_text(c).strip() for c in cells]
-        try:
-            used, _ = _match_columns(_unique_header(list(names)), m, src, names)
-        except PledgeFileError:
-            continue
-        if len(used) >= 2 and _pledge_columns(used, consts):
-            return rownum
-    return 0
+    rows = [(rownum, [_cell_text(c).strip() for c in cells])
+            for rownum, cells in table.rows[:PREAMBLE_ROWS - 1]]
+    found = _header_among(rows, m, src, consts)
+    return found[0] if found else 0
+
+
+def _fields_named(cells: list[str], m: Mapping | None, src: Path) -> dict[str, list[int]] | None:
+    """The fields a row's cells name as a header (:func:`_match_columns`); ``None`` when they
+    cannot be one (a mapped column missing, two columns giving a field)."""
+    try:
+        return _match_columns(_unique_header(list(cells)), m, src, cells)[0]
+    except PledgeFileError:
+        return None
+
+
+def _header_among(rows: FirstRows, m: Mapping | None, src: Path, consts: set[str]
+                  ) -> tuple[int, int] | None:
+    """``(row number, fields named)`` of the first of ``rows`` that is a header under title
+    rows: its cells name two fields or more, one of them a title or a pledger. ``None``
+    when none is."""
+    for rownum, cells in rows:
+        used = _fields_named(cells, m, src)
+        if used is not None and len(used) >= 2 and _pledge_columns(used, consts):
+            return rownum, len(used)
+    return None
 
 
 def _pledge_columns(used: dict[str, list[int]], consts: set[str]) -> bool:
@@ -1921,75 +2143,76 @@ def _pledge_columns(used: dict[str, list[int]], consts: set[str]) -> bool:
     return bool({"title", "pledger"} & (set(used) | consts))
 
 
-def _pledge_sheet(src: Path, m: Mapping | None, lim: Limits, first: _Table,
-                  first_fields: int | None) -> tuple[str, list[str]]:
-    """The sheet of a workbook to read when none is named, and the other visible sheets with
-    pledge columns (not read). ``first``: the first visible sheet, read; ``first_fields``:
-    the number of fields its columns name, ``None`` when it has no pledge columns.
+def _sheet_header(rows: FirstRows, m: Mapping | None, src: Path, consts: set[str]
+                  ) -> tuple[int, int] | None:
+    """``(header_at, fields named)`` of one sheet from its first non-blank rows: its first
+    row when that names pledge columns (``header_at`` 0), else the header under title rows
+    (:func:`_header_among`); ``None`` when the sheet has no pledge columns. A first row that
+    cannot be a header (two columns giving a field, a mapped column missing) with no header
+    below it raises that :class:`PledgeFileError`."""
+    if not rows:
+        return None
+    try:
+        used, _ = _match_columns(_unique_header(list(rows[0][1])), m, src, rows[0][1])
+    except PledgeFileError:
+        if (below := _header_among(rows[1:], m, src, consts)) is None:
+            raise
+        return below
+    if _pledge_columns(used, consts):
+        return 0, len(used)
+    return _header_among(rows[1:], m, src, consts)
 
-    Of the visible sheets with pledge columns, the one whose header names the most fields is
-    read: a "Read me" note has none, a summary of the pledges (``Title``, ``Pledger``,
-    ``Value``) fewer than the sheet listing them. Raises :class:`PledgeFileError` (one line
-    naming the sheets) when no sheet has pledge columns, or when several name the most
-    fields (two years' pledges, a copy): reading one of them would leave the other out."""
-    headers = _sheet_headers(src, lim)
+
+def _choose_sheet(firsts: dict[str, FirstRows], m: Mapping | None, src: Path) -> _SheetChoice:
+    """The sheet of a workbook to read when none is named, where its header is, and the other
+    visible sheets with pledge columns (not read). ``firsts``: ``{sheet name: its first
+    non-blank rows}`` of the visible sheets, in order.
+
+    A sheet's header is its first non-blank row, or, when that names no pledge columns, a
+    row below title rows (:func:`_sheet_header`; a sheet without a mapping's columns has
+    none; the first sheet naming a field twice is refused). Of the sheets with pledge
+    columns, the one whose header names the most fields is read: a "Read me" note has none,
+    a summary of the pledges (``Title``, ``Pledger``, ``Value``) fewer than the sheet
+    listing them. Raises :class:`PledgeFileError` (one line naming the sheets, or the
+    mapped column no sheet has) when no sheet has pledge columns, or when several name the
+    most fields (two years' pledges, a copy): reading one of them would leave the other
+    out."""
     consts = set(m.constants) if m else set()
-    scores: dict[str, int] = {first.sheet or "": first_fields} if first_fields is not None \
-        else {}
-    for name, given in headers.items():
-        if name == first.sheet:
-            continue
+    names = list(firsts)
+    found: dict[str, tuple[int, int]] = {}
+    missing: PledgeFileError | None = None  # the first sheet missing a mapped column
+    for name in names:
         try:
-            used, _ = _match_columns(_unique_header(list(given)), m, src, given)
+            got = _sheet_header(firsts[name], m, src, consts)
+        except _MappedColumnMissing as err:
+            missing = missing or err  # not this sheet; said when no sheet has the columns
+            continue
         except PledgeFileError:
-            continue  # a mapping's column missing, or a field twice: not this sheet
-        if _pledge_columns(used, consts):
-            scores[name] = len(used)
-    if not scores:
-        names = [first.sheet or "", *(n for n in headers if n != first.sheet)]
+            if name == names[0]:
+                raise  # the first sheet names a field twice: say so, read no other sheet
+            continue
+        if got is not None:
+            found[name] = got
+    if not found and missing is not None:
+        raise missing
+    if not found:
+        first = names[0]
         also = (f"; no other sheet has them either (sheets: {_listing(names)}; name one with "
                 "sheet = in a mapping file)" if len(names) > 1 else "")
+        if not firsts[first]:
+            raise PledgeFileError(src, f"sheet {first!r} is empty (no header row){also}")
         raise PledgeFileError(
-            src, f"sheet {first.sheet!r}: no pledge columns: need at least a title ('title', "
+            src, f"sheet {first!r}: no pledge columns: need at least a title ('title', "
                  f"'pledge_title') or a pledger column; columns found: "
-                 f"{_listing(first.header)}{also}")
-    most = max(scores.values())
-    best = [n for n, k in scores.items() if k == most]
+                 f"{_listing(_unique_header(list(firsts[first][0][1])))}{also}")
+    most = max(k for _, k in found.values())
+    best = [n for n, (_, k) in found.items() if k == most]
     if len(best) > 1:
         each = "both" if len(best) == 2 else "all"
         raise PledgeFileError(
             src, f"sheets {_listing(best)} {each} have pledge columns ({most} fields each): "
                  "name the one to read with sheet = in a mapping file (--mapping)")
-    return best[0], [n for n in scores if n != best[0]]
-
-
-def _sheet_headers(path: Path, lim: Limits) -> dict[str, list[str]]:
-    """``{sheet name: header cells as written}`` of a workbook's visible sheets, in order
-    (hidden ones are old or helper sheets): each sheet's first non-blank row among its first
-    ``lim.rows`` rows, as :func:`_add_row` takes it; ``[]`` for a sheet with none."""
-    from openpyxl import load_workbook
-
-    out: dict[str, list[str]] = {}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            wb = load_workbook(path, read_only=True, data_only=True)
-            try:
-                for ws in wb.worksheets:
-                    if getattr(ws, "sheet_state", "visible") != "visible":
-                        continue
-                    ws.reset_dimensions()
-                    out[ws.title] = []
-                    rows = ws.iter_rows(values_only=True, max_row=lim.rows)
-                    for values in rows:
-                        if width := _last_filled(values):
-                            out[ws.title] = [_cell_text(c).strip() for c in values[:width]]
-                            break
-            finally:
-                wb.close()
-    except Exception as err:  # noqa: BLE001 - any openpyxl failure means "unreadable"
-        raise PledgeFileError(path, _xlsx_problem(err)) from None
-    return out
+    return _SheetChoice(best[0], found[best[0]][0], tuple(n for n in found if n != best[0]))
 
 
 def _describe_delimiter(d: str | None) -> str:
@@ -2111,3 +2334,5 @@ def _print_summary(result: LoadResult) -> None:
             _say(f"    {n:>5}  {reason}")
     if result.unused_columns:
         _say(f"  columns not used: {_listing(result.unused_columns)}")
+    if hidden := result.hidden_summary():
+        _say(f"  hidden columns: {hidden}")

@@ -172,3 +172,36 @@ def test_mena_in_a_pledge_is_not_the_world_bank_region_with_afghanistan_and_paki
         members = set(countries.members(label))
         assert {"EGY", "SAU", "MAR", "QAT"} <= members and not {"AFG", "PAK"} & members
     assert {"AFG", "PAK"} <= set(countries.members("WB Middle East & North Africa"))
+
+
+@pytest.mark.parametrize(("text", "iso3", "other"), [
+    ("Congo", "COG", "COD"), ("  congo (the) ", "COG", "COD"), ("the Congo", "COG", "COD"),
+    ("KOREA", "KOR", "PRK"), ("Micronesia", "FSM", "sub-region")])
+def test_an_ambiguous_short_name_is_resolved_as_before_and_says_so(text, iso3, other):
+    """``Congo`` and ``Korea`` were read as COG and KOR with nothing to tell that they may
+    mean the DR Congo or DPR Korea. They resolve as before; :func:`ambiguous_reading` names
+    the reading and the alternative (``data/harmonization/ambiguous_country_names.csv``)."""
+    assert countries.resolve(text) == iso3
+    entry = countries.ambiguous_reading(text)
+    assert entry is not None and entry.iso3 == iso3 and other in entry.alternative
+    assert entry.read_as and entry.if_meant
+
+
+@pytest.mark.parametrize("text", ["DR Congo", "Republic of the Congo", "COG", "CG", "COD",
+                                  "South Korea", "Republic of Korea", "KOR", "DPR Korea",
+                                  "Micronesia (Federated States of)", "Kenya", "Atlantis",
+                                  "", None, float("nan")])
+def test_a_name_that_says_which_economy_is_not_ambiguous(text):
+    assert countries.ambiguous_reading(text) is None
+
+
+def test_every_ambiguous_name_resolves_to_its_row_and_its_alternative_is_another():
+    """A row of the table whose name no longer resolves to its ``iso3`` (an alias changed)
+    would never be noted: each row is checked against the resolver."""
+    table = pd.read_csv(countries.AMBIGUOUS_NAMES, dtype=str, keep_default_na=False)
+    assert list(table.columns) == ["name", "iso3", "read_as", "alternative", "if_meant", "note"]
+    assert len(table) >= 2 and table["name"].is_unique
+    for row in table.itertuples(index=False):
+        assert countries.try_resolve(row.name) == row.iso3, row.name
+        assert row.note.strip() and row.alternative.strip() and row.if_meant.strip()
+        assert countries.ambiguous_reading(row.name).iso3 == row.iso3

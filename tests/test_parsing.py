@@ -751,3 +751,40 @@ def test_numbers_not_grouped_by_threes_stay_apart(text, amount) -> None:
             parsing.parse_money(text)
     else:
         assert parsing.parse_money(text).amount == amount
+
+
+@pytest.mark.parametrize(("text", "things"), [
+    ("100,000 SIM cards", "SIM cards"), ("5 million SIM cards", "SIM cards"),
+    ("1.2m SIM cards for students", "SIM cards for students"),
+    ("100,000 SIM-cards", "SIM-cards"), ("about 2,000 GPU units", "GPU units")])
+def test_a_quantity_of_things_is_not_an_amount_of_money(text, things):
+    """``100,000 SIM cards`` read 'SIM' as a currency and was set aside as "unknown currency
+    'SIM'": a pledge of things, not money. A code that is no currency, after the amount and
+    followed by words, now raises NotMoney (a ParseError: the loader keeps the pledge with no
+    USD value)."""
+    with pytest.raises(parsing.NotMoney, match="not an amount of money") as err:
+        parsing.parse_money(text)
+    assert err.value.things == things and err.value.kind == "not an amount of money"
+    assert isinstance(err.value, ParseError)
+
+
+@pytest.mark.parametrize(("text", "amount", "currency"), [
+    ("XYZ 5 million", 5e6, "XYZ"), ("ABC 100,000", 1e5, "ABC"), ("100,000 XYZ", 1e5, "XYZ"),
+    ("5m XYZ per year", 5e6, "XYZ"), ("5 million XYZ over 3 years", 5e6, "XYZ"),
+    ("100,000 XYZ in grants", 1e5, "XYZ"), ("XYZ 100,000 SIM cards", 1e5, "XYZ"),
+    ("5,000 KES grants", 5e3, "KES"), ("2 million XOF vouchers", 2e6, "XOF"),
+    ("USD 100,000 SIM cards", 1e5, "USD")])
+def test_a_code_used_as_money_stays_a_currency(text, amount, currency):
+    """An unknown code before the amount, alone after it or followed by words of money stays
+    an unknown currency (the loader sets the row aside: it cannot be converted); a known
+    currency followed by words is money in that currency."""
+    m = parsing.parse_money(text)
+    assert (m.amount, m.currency) == (amount, currency)
+
+
+def test_things_valued_in_usd_in_brackets_are_that_usd_value():
+    """``100,000 SIM cards (USD 2 million)`` was read as 100,000 'SIM' restated as USD 2
+    million (counted, with currency 'SIM'); the USD figure is still the value, in USD."""
+    m = parsing.parse_money("100,000 SIM cards (USD 2 million)")
+    assert (m.amount, m.currency, m.usd_stated) == (2e6, "USD", None)
+    assert "'SIM cards' counts things, not money" in m.note

@@ -240,3 +240,43 @@ def test_digits_grouped_by_threes_read_as_the_number(n, sep, cents, code) -> Non
     m = parsing.parse_money(text)
     assert m.amount == pytest.approx(n + (cents or 0) / 100)
     assert m.currency == (code.strip() or None)
+
+
+_UNKNOWN_CODES = st.sampled_from(["SIM", "GPU", "XYZ", "ABC", "PCS"])
+_AMOUNT = st.tuples(st.integers(min_value=1, max_value=999_999),
+                    st.sampled_from([("", 1), (" million", 1e6), ("m", 1e6), (" bn", 1e9),
+                                     ("k", 1e3)]))
+
+
+@PROPERTY
+@given(amount=_AMOUNT, code=_UNKNOWN_CODES,
+       words=st.lists(st.sampled_from(["cards", "kits", "units", "routers", "for", "schools",
+                                       "laptops", "Starter"]), min_size=1, max_size=3))
+def test_a_number_a_code_that_is_no_currency_and_words_count_things(amount, code, words):
+    """A number (with any scale), a three-letter code no currency table knows and words
+    after it that do not start with a word of money: a quantity of things (NotMoney naming
+    the code and the words), never an amount in a currency 'SIM'."""
+    if words[0] == "for":  # "5m XYZ for 3 years" is money; "for schools" starts like it
+        words = ["cards", *words]
+    (n, (scale, _)) = amount
+    text = f"{n:,}{scale} {code} {' '.join(words)}"
+    with pytest.raises(parsing.NotMoney) as err:
+        parsing.parse_money(text)
+    assert err.value.things == f"{code} {' '.join(words)}"
+
+
+@PROPERTY
+@given(amount=_AMOUNT, code=_UNKNOWN_CODES, before=st.booleans(),
+       tail=st.sampled_from(["", "per year", "a year", "over 3 years", "for the next 5 years",
+                             "x 4 years", "or more", "in total", "in grants", "annually"]))
+def test_an_unknown_code_used_as_money_stays_a_currency(amount, code, before, tail):
+    """The same code before the amount, or after it alone or with words of money (a period,
+    a duration, ``x 4 years``, ``or more``): money in that (unknown) currency, which the
+    loader sets aside as such; the scale keeps working."""
+    (n, (scale, times)) = amount
+    text = (f"{code} {n:,}{scale} {tail}" if before else f"{n:,}{scale} {code} {tail}").strip()
+    m = parsing.parse_money(text)
+    assert m.currency == code
+    base = n * times  # a total over years stays a total; a yearly amount with no duration
+    # is taken once; "x 4 years" multiplies right after the amount (the code before it)
+    assert m.amount == pytest.approx(base * 4 if before and tail == "x 4 years" else base)

@@ -1125,3 +1125,187 @@ def test_a_thousands_comma_is_ambiguous_in_a_file_of_decimal_commas(tmp_path: Pa
     assert r.quarantine["reasons"].tolist() == [
         "ambiguous value: '1.250' in estimated_value_usd (the file writes thousands with "
         "points, as in row 2: write 1250 or 1.25)"]
+
+
+def _titled_sheet(ws, header: list[str], rows: list[list[object]]) -> None:
+    """Write a title, an export date and a blank row above ``header`` and ``rows``."""
+    ws.append(["Partner2Connect pledges"])
+    ws.append(["Exported 2026-12-01"])
+    ws.append([])
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+
+
+def test_title_rows_on_a_sheet_that_is_not_the_first(tmp_path: Path, monkeypatch) -> None:
+    """The sheet choice looked at each sheet's first non-blank row only: a pledge sheet with
+    title rows behind a "Read me" sheet was refused ("no other sheet has them either"), and
+    behind a summary sheet the summary was read instead, without a word. The header under
+    the title rows now counts for the choice and is the header read; the workbook is opened
+    once for the choice and the reading."""
+    wb = Workbook()
+    wb.active.title = "Read me"
+    wb.active["A1"] = "Pledges are on the next sheet."
+    _titled_sheet(wb.create_sheet("Pledges"), ["Title", "Pledger", "value_as_stated"],
+                  [["Fibre", "Org A", "USD 5 million"], ["Towers", "Org B", "USD 2 million"]])
+    wb.save(tmp_path / "readme_titled.xlsx")
+    import openpyxl
+
+    opened = []
+    real = openpyxl.load_workbook
+    monkeypatch.setattr(openpyxl, "load_workbook",
+                        lambda *a, **k: opened.append(a[0]) or real(*a, **k))
+    r = load_pledges(tmp_path / "readme_titled.xlsx")
+    assert (r.sheet, r.header_row, r.preamble) == ("Pledges", 4, [1, 2])
+    assert r.valid["estimated_value_usd"].tolist() == [5e6, 2e6] and r.quarantine.empty
+    assert len(opened) == 1
+    wb = Workbook()
+    wb.active.title = "Summary"
+    wb.active.append(["Title", "Pledger"])
+    wb.active.append(["All pledges", "Various"])
+    _titled_sheet(wb.create_sheet("Pledges"), ["Title", "Pledger", "value_as_stated"],
+                  [["Fibre", "Org A", "USD 5 million"]])
+    wb.save(tmp_path / "summary_titled.xlsx")
+    r = load_pledges(tmp_path / "summary_titled.xlsx")
+    assert (r.sheet, r.header_row, r.other_sheets) == ("Pledges", 4, ["Summary"])
+    assert r.valid["title"].tolist() == ["Fibre"]
+
+
+def test_title_rows_above_the_header_of_a_mapped_file(tmp_path: Path) -> None:
+    """With a mapping naming the columns, a title row above the header was refused as a
+    header missing the mapped columns ("mapping names column 'Pledge Title' ... not in the
+    file"); the header is now found below it, as without a mapping. A file whose columns
+    are really missing is still refused with that line."""
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[columns]\ntitle = "Pledge Title"\npledger = "Organisation"\n')
+    path = _csv(tmp_path, "P2C pledges,\nPledge Title,Organisation\nFibre,Org A\n", "m.csv")
+    r = load_pledges(path, mapping=mapping)
+    assert r.header_row == 2 and r.valid["pledger"].tolist() == ["Org A"]
+    wb = Workbook()
+    wb.active.title = "Notes"
+    wb.active["A1"] = "Read me"
+    _titled_sheet(wb.create_sheet("Data"), ["Pledge Title", "Organisation"], [["Fibre", "B"]])
+    wb.save(tmp_path / "m.xlsx")
+    r = load_pledges(tmp_path / "m.xlsx", mapping=mapping)
+    assert (r.sheet, r.header_row, r.valid["pledger"].tolist()) == ("Data", 4, ["B"])
+    bad = _csv(tmp_path, "Title,Organisation\nFibre,Org A\n", "bad.csv")
+    with pytest.raises(PledgeFileError, match="mapping names column 'Pledge Title' for title"):
+        load_pledges(bad, mapping=mapping)
+
+
+def test_xlsx_hidden_columns_are_read_and_named(tmp_path: Path, capsys) -> None:
+    """A column hidden in the sheet was read as a field without a word: the amounts counted
+    came from a column the spreadsheet does not show. It is still read (hiding a column is
+    how a sheet is tidied, not how a value is withdrawn, unlike a hidden row), and the load
+    names each hidden column of the header with the field read from it
+    (``LoadResult.hidden_columns``, one line in ``p2c check-pledges``)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["title", "pledger", "value_as_stated", "Internal", "target_year"])
+    ws.append(["Fibre", "Org A", "USD 5 million", "checked", 2026])
+    ws.column_dimensions["C"].hidden = True
+    ws.column_dimensions["D"].hidden = True
+    ws.column_dimensions["H"].hidden = True  # beyond the header: no column read
+    wb.save(tmp_path / "hidden_cols.xlsx")
+    r = load_pledges(tmp_path / "hidden_cols.xlsx")
+    assert r.valid["estimated_value_usd"].tolist() == [5e6]
+    assert r.hidden_columns == {"C 'value_as_stated'": "value_as_stated",
+                                "D 'Internal'": None}
+    from p2c_analysis.pledges import check_pledges_cli
+
+    assert check_pledges_cli(tmp_path / "hidden_cols.xlsx") == 0
+    assert ("  hidden columns: C 'value_as_stated' (read as value_as_stated), D 'Internal' "
+            "(not used): unhide them in the spreadsheet to see what was read"
+            ) in capsys.readouterr().out.splitlines()
+    r.hidden_columns = {f"C{i} 'x'": None for i in range(35)}  # a long list stays one line
+    assert r.hidden_summary().startswith("C0 'x' (not used), C1 'x' (not used)")
+    assert "C30" not in r.hidden_summary() and ", ... (5 more): unhide" in r.hidden_summary()
+    ws.column_dimensions["C"].hidden = ws.column_dimensions["D"].hidden = False
+    ws.column_dimensions["H"].hidden = False
+    wb.save(tmp_path / "shown_cols.xlsx")
+    r = load_pledges(tmp_path / "shown_cols.xlsx")
+    assert r.hidden_columns == {} and r.hidden_summary() is None
+
+
+def test_same_title_and_pledger_with_other_values_are_both_counted_and_noted(
+        tmp_path: Path) -> None:
+    """A revised pledge exported twice (same title and pledger, another value) was counted
+    twice without a word. Both rows are still counted (a pledger may make one pledge a year
+    under one title), and each names the other row and its value in its notes; titles and
+    pledgers are compared as derived ids are (case and spacing ignored). An exact duplicate
+    is still set aside, and a row without a pledger is not compared."""
+    text = ("title,pledger,value_as_stated,estimated_value_usd,notes\n"
+            "Fibre for schools,Org A,USD 5 million,,\n"
+            "Towers,Org B,USD 1 million,,\n"
+            "fibre  for Schools,ORG A,,6000000,revised in 2024\n"
+            "Fibre for schools,Org A,USD 5 million,,\n"
+            "Fibre for schools,,USD 7 million,,\n")
+    r = load_pledges(_csv(tmp_path, text))
+    assert r.valid["estimated_value_usd"].tolist() == [5e6, 1e6, 6e6, 7e6]
+    notes = r.valid["notes"].tolist()
+    assert notes[0] == ("[loader] same title and pledger as row 4 (value USD 6,000,000): "
+                        "counted separately; if one revises the other, keep one")
+    assert notes[2] == ("revised in 2024 [loader] same title and pledger as row 2 (value "
+                        "'USD 5 million'): counted separately; if one revises the other, "
+                        "keep one")
+    assert pd.isna(notes[1]) and pd.isna(notes[3])
+    assert r.quarantine["reasons"].tolist() == ["exact duplicate: of row 2"]
+    # read again from its own export, a row does not say it twice
+    out = tmp_path / "out.csv"
+    from p2c_analysis.pledges import check_pledges_cli
+
+    assert check_pledges_cli(_csv(tmp_path, text, "again.csv"), out=out) == 0
+    again = load_pledges(out)
+    assert again.valid["notes"].tolist()[:3] == notes[:3]
+
+
+def test_an_ambiguous_country_short_name_is_read_as_before_and_noted(tmp_path: Path) -> None:
+    """``Congo`` and ``Korea`` in a country cell were read as the Republic of the Congo and
+    the Republic of Korea without a word, though they may mean the DR Congo or DPR Korea.
+    The reading is unchanged and the row's notes name it and the alternative, in whichever
+    country cell the name stands (also in a list, or in a region cell naming a country);
+    a full name or a code is not noted."""
+    text = ("title,pledger,entity_country,target_countries,target_regions\n"
+            "A,X,Korea,Ghana and Congo; DR Congo,\n"
+            "B,X,Ghana,\"Congo, Dem. Rep.\",Congo\n"
+            "C,X,KOR,Republic of the Congo; COD,\n")
+    r = load_pledges(_csv(tmp_path, text))
+    v = r.valid.set_index("title")
+    assert v.loc["A", "entity_country"] == "KOR"
+    assert v.loc["A", "target_countries"] == ["GHA", "COG", "COD"]
+    assert v.loc["B", "target_countries"] == ["COD", "COG"]
+    assert v.loc["A", "notes"] == (
+        "[loader] 'Korea' in entity_country read as the Republic of Korea (KOR), not the "
+        "Democratic People's Republic of Korea (PRK): if that was meant, write DPR Korea or "
+        "PRK; 'Congo' in target_countries read as the Republic of the Congo (COG), not the "
+        "Democratic Republic of the Congo (COD): if that was meant, write DR Congo or COD")
+    assert v.loc["B", "notes"].endswith(
+        "'Congo' in target_regions read as the Republic of the Congo (COG), not the "
+        "Democratic Republic of the Congo (COD): if that was meant, write DR Congo or COD")
+    assert pd.isna(v.loc["C", "notes"])
+
+
+def test_a_quantity_of_things_in_the_value_cell_keeps_the_pledge_with_no_usd(
+        tmp_path: Path) -> None:
+    """``100,000 SIM cards`` in a value cell set the pledge aside as "cannot convert to USD:
+    unknown currency 'SIM'": a real pledge dropped from the counts for a wrong reason. It is
+    kept with no USD value and a note saying why (the source's own USD figure, when given,
+    is the value); a code used as money (``XYZ 5 million``, ``ABC 100,000``) is still set
+    aside as an unknown currency."""
+    text = ("title,pledger,value_as_stated,estimated_value_usd,announced_date\n"
+            "SIMs,Org A,\"100,000 SIM cards\",,2023-05-01\n"
+            "SIMs valued,Org B,5 million SIM cards,250000,2023-05-01\n"
+            "Odd money,Org C,XYZ 5 million,,2023-05-01\n"
+            "Odd money 2,Org D,\"ABC 100,000\",,2023-05-01\n")
+    r = load_pledges(_csv(tmp_path, text))
+    v = r.valid.set_index("title")
+    assert list(v.index) == ["SIMs", "SIMs valued"]
+    assert pd.isna(v.loc["SIMs", "estimated_value_usd"]) and pd.isna(v.loc["SIMs", "currency"])
+    assert v.loc["SIMs", "notes"] == ("[loader] value '100,000 SIM cards' is not an amount of "
+                                      "money ('SIM cards' counts things): no USD value counted")
+    assert v.loc["SIMs valued", "estimated_value_usd"] == 250_000
+    assert v.loc["SIMs valued", "notes"].endswith(
+        "('SIM cards' counts things): the source's estimated_value_usd is used")
+    assert [re.sub(r" \(not in .*", "", x) for x in r.quarantine["reasons"]] == [
+        "cannot convert to USD: unknown currency 'XYZ'",
+        "cannot convert to USD: unknown currency 'ABC'"]
