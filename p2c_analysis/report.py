@@ -144,6 +144,26 @@ def of_the(k: int, n: int, word: str, plural_word: str | None = None) -> str:
     return f"the {things}" if n == 1 else f"all {things}"
 
 
+def rests_on_text(total_usd: float, parts: Sequence[tuple[float, str]],
+                  total: str = "the stated total") -> str:
+    """The sentence on what part of a USD ``total`` rests on what, plain text (not escaped: pass
+    through :func:`say`). ``parts``: ``(USD, what it rests on)``, e.g. ``(1e9, "lower bounds")``.
+    Only parts above 0 are named: ``"Of the stated total, USD 1.00 bn rests on lower bounds and
+    USD 2.00 bn on yearly amounts."``; none above 0 gives ``"No part of the stated total rests
+    on lower bounds or on yearly amounts."``; a total that is missing (no value stated) or not
+    above 0 gives ``""``: there is nothing for a part to rest on ("USD 0 rests on lower bounds"
+    read as a finding)."""
+    if is_missing(total_usd) or float(total_usd) <= 0:
+        return ""
+    named = [(usd, what) for usd, what in parts if not is_missing(usd) and float(usd) > 0]
+    if not named:
+        return (f"No part of {total} rests "
+                f"{list_text((f'on {what}' for _, what in parts), conjunction='or')}.")
+    said = [f"{style.fmt_usd(usd)} {'rests on ' if i == 0 else 'on '}{what}"
+            for i, (usd, what) in enumerate(named)]
+    return f"Of {total}, {list_text(said)}."
+
+
 def plural(n: int | float, word: str, plural_word: str | None = None) -> str:
     """``plural(1, "pledge") -> "1 pledge"``, ``plural(3, "country", "countries")``."""
     n_int = int(n)

@@ -86,3 +86,19 @@ def test_an_empty_record_and_the_largest_new_pledge_read_well(tmp_path):
     text = pages["pledge_changes"]
     assert re.search(r'The largest by stated value is "[^"]+" \(by [^,]+, USD [\d.]+ bn\)', text)
     assert "'s (" not in text
+
+
+def test_a_total_resting_on_no_lower_bound_says_so(tmp_path):
+    """A file whose one value is a plain amount read "Of the stated total, USD 0 rests on lower
+    bounds ("over", "more than") and USD 0 on yearly amounts multiplied by a stated number of
+    years"."""
+    src = write_rows(tmp_path / "plain.csv", [{
+        "title": "Towers", "pledger": "Org X", "target_countries": "KEN",
+        "focus_area": "ACCESS", "announced_date": "2023-03-01",
+        "estimated_value_usd": "5000000"}])
+    text = _render(tmp_path / "out", ["pledge_landscape"], {"pledges": str(src)})[
+        "pledge_landscape"]
+    assert "USD 0 rests on" not in text and "USD 0 on yearly" not in text
+    assert ('No part of the stated total rests on lower bounds ("over", "more than") or on '
+            "yearly amounts multiplied by a stated number of years. The pledge_quality report "
+            "lists every basis.") in text

@@ -585,3 +585,17 @@ def test_of_the_reads_all_of_them_as_such():
     assert report.of_the(1, 1, "pledge") == "the 1 pledge"  # not "1 of the 1 pledge"
     assert report.of_the(5, 5, "pledge") == "all 5 pledges"
     assert report.of_the(0, 3, "country", "countries") == "0 of the 3 countries"
+
+
+def test_what_a_total_rests_on_names_only_what_it_rests_on():
+    """pledge_landscape read "Of the stated total, USD 0 rests on lower bounds ... and USD 0 on
+    yearly amounts" for a total of USD 0, and for a total with no such part."""
+    parts = [(1e9, "lower bounds"), (0.0, "yearly amounts")]
+    assert report.rests_on_text(3e9, parts) == \
+        "Of the stated total, USD 1.00 bn rests on lower bounds."
+    assert report.rests_on_text(3e9, [(1e9, "lower bounds"), (2e9, "yearly amounts")]) == \
+        "Of the stated total, USD 1.00 bn rests on lower bounds and USD 2.00 bn on yearly amounts."
+    assert report.rests_on_text(3e9, [(0.0, "lower bounds"), (0.0, "yearly amounts")]) == \
+        "No part of the stated total rests on lower bounds or on yearly amounts."
+    assert report.rests_on_text(0.0, parts) == ""  # USD 0 stated: nothing rests on anything
+    assert report.rests_on_text(float("nan"), parts) == ""  # no value stated
