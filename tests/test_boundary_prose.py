@@ -102,3 +102,21 @@ def test_a_total_resting_on_no_lower_bound_says_so(tmp_path):
     assert ('No part of the stated total rests on lower bounds ("over", "more than") or on '
             "yearly amounts multiplied by a stated number of years. The pledge_quality report "
             "lists every basis.") in text
+
+
+def test_a_pledge_to_anguilla_alone_is_said_to_be_in_no_itu_region(tmp_path):
+    """Anguilla is a SIDS but not an ITU Member State: its pledge counted in World and SIDS
+    and in no ITU-D region row, without a word; it is now named beside the group table."""
+    src = write_rows(tmp_path / "aia.csv", [{
+        "title": "Fibre", "pledger": "Org X", "target_countries": "AIA",
+        "focus_area": "ACCESS", "announced_date": "2023-03-01",
+        "estimated_value_usd": "5000000"}])
+    specs = planning.plan_render(["gap_coverage"], {"pledges": str(src)})
+    result = runner.render(specs, out=tmp_path / "out", workers=1, progress=False)
+    assert not result.failed
+    folder = result.run_dir / "gap_coverage"
+    text = _text(folder / "gap_coverage.html")
+    assert ("Not in an ITU-D region (not ITU Member States): Anguilla (1 pledge reaching it, "
+            "USD 5.00 M allocated; no offline data)") in text
+    rows = (folder / "outside_itu_regions.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("iso3,name,") and rows[1].startswith("AIA,Anguilla,")
