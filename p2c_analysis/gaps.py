@@ -1118,3 +1118,64 @@ def with_names(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     out.insert(out.columns.get_loc("iso3") + 1, "name", names)
     return out
+
+
+#: Columns of :func:`outside_itu_regions`.
+OUTSIDE_ITU_REGIONS_COLUMNS: tuple[str, ...] = (
+    "iso3", "name", "in_country_table", "offline", "pledges_targeting", "allocated_usd")
+
+
+def outside_itu_regions(coverage: pd.DataFrame, year: int = LATEST_YEAR,
+                        memberships: Memberships | None = None) -> pd.DataFrame:
+    """The economies of a per-country coverage table (:func:`coverage_by_country`; the
+    pseudo-rows are skipped) that are in none of the six ITU-D regions as of ``year``, and that
+    a pledge reaches or that have people offline. The ITU-D regions list ITU Member States only,
+    so territories such as Anguilla, Niue or American Samoa are in no region row of
+    :func:`coverage_by_group`, though they count in ``"World"`` and in their other groups
+    (SIDS): without them the region rows do not add up to the world.
+
+    Columns :data:`OUTSIDE_ITU_REGIONS_COLUMNS`: ``offline`` (persons; NaN = no offline data,
+    e.g. not a WDI economy), ``pledges_targeting`` (pledges reaching it), ``allocated_usd``
+    (USD; 0 when nothing is allocated). Most pledges first, then most offline people. Region
+    members come from ``memberships`` when it has the region labels, else
+    :func:`countries.members`."""
+    inside: set[str] = set()
+    for region in ITU_REGIONS:
+        inside.update(_members(region, year, memberships))
+    iso3 = coverage["iso3"].astype(str)
+    keep = ~iso3.isin(inside) & ~iso3.isin(list(PSEUDO_LABELS)) & (
+        coverage["pledges_targeting"].gt(0) | coverage["offline"].gt(0))
+    out = coverage.loc[keep.to_numpy()]
+    if "name" not in out:
+        out = with_names(out)
+    out = out.sort_values(["pledges_targeting", "offline"], ascending=False, na_position="last")
+    return out[list(OUTSIDE_ITU_REGIONS_COLUMNS)].reset_index(drop=True)
+
+
+def outside_itu_regions_text(outside: pd.DataFrame) -> str:
+    """The sentence on :func:`outside_itu_regions`, plain text for the caller to escape: each
+    economy with the pledges reaching it, the USD allocated to it (when any) and its offline
+    people ("no offline data" when unknown), e.g. "Not in an ITU-D region (not ITU Member
+    States): Anguilla (1 pledge reaching it; no offline data). It counts in World and in its
+    other groups, but in no region row."; one sentence saying so when there is none."""
+    from p2c_analysis import style
+    from p2c_analysis.report import list_text, plural
+
+    if outside.empty:
+        return ("Every economy that a pledge reaches or where people are offline is in one of "
+                "the six ITU-D regions.")
+
+    def item(row: pd.Series) -> str:
+        n = int(row["pledges_targeting"])
+        reach = f"{plural(n, 'pledge')} reaching it" if n else "no pledge"
+        if n and row["allocated_usd"] > 0:
+            reach += f", {style.fmt_usd(row['allocated_usd'])} allocated"
+        off = ("no offline data" if pd.isna(row["offline"]) else
+               f"{style.fmt_people(row['offline'])} offline")
+        return f"{row['name']} ({reach}; {off})"
+
+    one = len(outside) == 1
+    return (f"Not in an ITU-D region (not ITU Member States): "
+            f"{list_text(item(row) for _, row in outside.iterrows())}. "
+            f"{'It counts' if one else 'They count'} in World and in "
+            f"{'its' if one else 'their'} other groups, but in no region row.")

@@ -84,6 +84,42 @@ def reach_counts(pledges: pd.DataFrame, iso3: str, year: int) -> dict[str, int]:
             "unstated": distinct(UNSTATED_ISO3)}
 
 
+def reach_text(name: str, reaching: pd.DataFrame, reach: dict[str, int]) -> str:
+    """The sentence on the pledges that target ``name``, plain text for the caller to escape.
+    ``reaching``: the pledges that reach it (:func:`pledges_reaching`, with
+    ``index_trackable`` from :func:`with_scores`); ``reach``: :func:`reach_counts`. Counts
+    agree with their words at every size: "There is no pledge to analyse, so none targets
+    Nigeria." (no pledge at all), "The 1 pledge does not target Nigeria", "None of the 5
+    pledges targets Nigeria", "The 1 pledge targets Nigeria", "All 5 pledges target Nigeria",
+    "2 of the 5 pledges target Nigeria"; then how many are global or have no stated target,
+    and how many of those targeting it are trackable."""
+    from p2c_analysis import quality
+    from p2c_analysis.report import list_text, of_the, plural
+
+    total, n = reach["total"], len(reaching)
+    if total == 0:
+        return f"There is no pledge to analyse, so none targets {name}."
+    if n == 0:
+        lead = (f"The 1 pledge does not target {name}" if total == 1 else
+                f"None of the {plural(total, 'pledge')} targets {name}")
+    else:
+        who = of_the(n, total, "pledge")
+        lead = (f"{who[:1].upper()}{who[1:]} {'targets' if n == 1 else 'target'} {name}: "
+                f"{reach['direct']:,} by name and {reach['region']:,} through a region or "
+                "group")
+    text = (f"{lead}; further, {plural(reach['global'], 'pledge is', 'pledges are')} global "
+            f"and {plural(reach['unstated'], 'pledge has', 'pledges have')} no stated targets.")
+    if n == 0:
+        return text
+    bands = list_text(quality.load_rubric().trackable_categories, conjunction="or")
+    k = int(reaching["index_trackable"].sum())
+    if n == 1:
+        return (f"{text} The pledge targeting it is {'' if k else 'not '}trackable "
+                f"(trackable: index {bands}).")
+    return (f"{text} Of the {n:,} pledges targeting it, {k:,} {'is' if k == 1 else 'are'} "
+            f"trackable (index {bands}).")
+
+
 def with_scores(table: pd.DataFrame, year: int,
                 evidence: Iterable[str] | None = None) -> pd.DataFrame:
     """``table`` (pledges, e.g. :func:`pledges_reaching`) with each pledge's SMART ``score``,

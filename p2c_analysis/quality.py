@@ -777,3 +777,27 @@ def reach_by_group(
     out["group"] = out["group"].astype("string")
     out["note"] = out["note"].astype("string")
     return out
+
+
+def headline(scores: Scores, one_field: pd.DataFrame,
+             money: Mapping[str, float | int]) -> list[tuple[str, str]]:
+    """The front-page cards of the ``pledge_quality`` report, ``(label, text)``: pledges scored in
+    the rubric's top index category and trackable ones, each "k of n"; pledges one field from
+    trackable (``one_field``: :func:`one_field_away`, a pledge may have several rows); USD
+    stated / de-duplicated (``money``: :func:`values.headline_summary`). With no pledge every
+    card reads :data:`style.NO_PLEDGE` (not "0 of 0", "n/a"); with pledges of which none
+    states a value the USD card reads :data:`style.NONE_STATED`."""
+    from p2c_analysis import style
+
+    t, top = scores.table, scores.rubric.categories[0]
+    labels = (f"Pledges scored {top}", "Trackable", "One field from trackable",
+              "USD stated / de-duplicated")
+    n = len(t)
+    if n == 0:
+        return [(label, style.NO_PLEDGE) for label in labels]
+    usd = (style.NONE_STATED if not money["pledges_with_value"] else
+           f"{style.fmt_usd(money['usd_stated'])} / {style.fmt_usd(money['usd_deduplicated'])}")
+    return list(zip(labels, (
+        f"{style.fmt_int(int(t['index'].astype(str).eq(top).sum()))} of {style.fmt_int(n)}",
+        f"{style.fmt_int(int(t['index_trackable'].sum()))} of {style.fmt_int(n)}",
+        style.fmt_int(int(one_field["pledge_id"].nunique())), usd), strict=True))

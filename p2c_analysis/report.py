@@ -144,6 +144,26 @@ def of_the(k: int, n: int, word: str, plural_word: str | None = None) -> str:
     return f"the {things}" if n == 1 else f"all {things}"
 
 
+def rests_on_text(total_usd: float, parts: Sequence[tuple[float, str]],
+                  total: str = "the stated total") -> str:
+    """The sentence on what part of a USD ``total`` rests on what, plain text (not escaped: pass
+    through :func:`say`). ``parts``: ``(USD, what it rests on)``, e.g. ``(1e9, "lower bounds")``.
+    Only parts above 0 are named: ``"Of the stated total, USD 1.00 bn rests on lower bounds and
+    USD 2.00 bn on yearly amounts."``; none above 0 gives ``"No part of the stated total rests
+    on lower bounds or on yearly amounts."``; a total that is missing (no value stated) or not
+    above 0 gives ``""``: there is nothing for a part to rest on ("USD 0 rests on lower bounds"
+    read as a finding)."""
+    if is_missing(total_usd) or float(total_usd) <= 0:
+        return ""
+    named = [(usd, what) for usd, what in parts if not is_missing(usd) and float(usd) > 0]
+    if not named:
+        return (f"No part of {total} rests "
+                f"{list_text((f'on {what}' for _, what in parts), conjunction='or')}.")
+    said = [f"{style.fmt_usd(usd)} {'rests on ' if i == 0 else 'on '}{what}"
+            for i, (usd, what) in enumerate(named)]
+    return f"Of {total}, {list_text(said)}."
+
+
 def plural(n: int | float, word: str, plural_word: str | None = None) -> str:
     """``plural(1, "pledge") -> "1 pledge"``, ``plural(3, "country", "countries")``."""
     n_int = int(n)
@@ -403,6 +423,7 @@ def header_text(
     extra_sources: Iterable[str] = (),
     unused_columns: Sequence[str] = (),
     record: Any = None,
+    after_as_of: int = 0,
 ) -> str:
     """The Markdown text of the report header (:func:`header` displays it): title (if given, as
     a level-2 heading under the notebook's own title); a red-bordered banner with
@@ -411,8 +432,10 @@ def header_text(
     data used (connectivity and group sources with vintages, pledge file, counts of pledges and
     named target countries, stated values, quarantined rows, the file's columns that no field
     reads: ``unused_columns``, at most :data:`MOST_COLUMNS_LISTED` named); the parameters; the
-    render time. With no pledge to analyse, a banner says why (:func:`no_pledges_text`;
-    ``record``: the public record, for the date its first pledges enter it).
+    render time. ``after_as_of``: pledges of the file left out as announced after the
+    analysis date (:func:`announced_after`), said in one line. With no pledge to analyse, a
+    banner says why (:func:`no_pledges_text`; ``record``: the public record, for the date its
+    first pledges enter it).
     All pledge-derived and user-supplied text is escaped (:func:`escape`)."""
     lines: list[str] = [f"## {escape(title)}", ""] if title else []
     if future := _future_as_of(parameters):
@@ -428,7 +451,8 @@ def header_text(
             lines += [f"**{escape(public_subset_statement(n, (parameters or {}).get('as_of')))}**",
                       ""]
         if n == 0:
-            lines += [banner(no_pledges_text(pledge_source, parameters, quarantined, record)), ""]
+            lines += [banner(no_pledges_text(pledge_source, parameters, quarantined, record,
+                                             after_as_of)), ""]
     lines += ["**Data used**", ""]
     lines.append(f"- Connectivity: {CONNECTIVITY_SOURCE}.")
     lines.append(f"- Country groups: {GROUPS_SOURCE}.")
@@ -450,6 +474,12 @@ def header_text(
             if parameters and str(parameters.get("output_dir") or ""):
                 text += f", listed with their reasons in `{SET_ASIDE_TABLE}.csv`"
         lines.append(text + ".")
+        if after_as_of:
+            undated = int(pledges["announced_date"].isna().sum()) \
+                if "announced_date" in pledges else 0
+            lines.append("- " + _after_as_of_text(
+                after_as_of, (parameters or {}).get("as_of"),
+                bool(parameters and str(parameters.get("output_dir") or "")), undated))
         if mapping:
             lines.append(f"- Column mapping: {escape(Path(str(mapping)).name)}.")
         if unused_columns:
@@ -470,12 +500,23 @@ def header_text(
 
 
 def no_pledges_text(pledge_source: str | Path | None, parameters: Mapping[str, Any] | None,
-                    quarantined: int | None = None, record: Any = None) -> str:
-    """Why a report has no pledge to analyse, for its header banner: every row of the file was
-    set aside (``quarantined`` rows), the file has no pledge row, or the bundled public record
-    holds no pledge known on the analysis date (with the date its first pledge enters it, when
-    ``record``, a :class:`p2c_analysis.record.PublicRecord`, is given). Plain text."""
+                    quarantined: int | None = None, record: Any = None,
+                    after_as_of: int = 0) -> str:
+    """Why a report has no pledge to analyse, for its header banner: every valid pledge of the
+    file was announced after the analysis date (``after_as_of`` of them; the rows set aside
+    are named too), every row of the file was set aside (``quarantined`` rows), the file has
+    no pledge row, or the bundled public record holds no pledge known on the analysis date
+    (with the date its first pledge enters it, when ``record``, a
+    :class:`p2c_analysis.record.PublicRecord`, is given). Plain text."""
     tail = " Every count below is 0 and no share, mean or ratio can be computed."
+    if after_as_of:
+        as_of = str((parameters or {}).get("as_of"))[:10]
+        aside = (f" ({plural(quarantined, 'other row')} set aside as invalid)"
+                 if quarantined else "")
+        every = "the 1 pledge" if after_as_of == 1 else f"all {plural(after_as_of, 'pledge')}"
+        return (f"No pledge to analyse: {every} of {Path(str(pledge_source)).name}{aside} "
+                f"{'was' if after_as_of == 1 else 'were'} announced after the analysis date, "
+                f"{as_of}.{tail}")
     if quarantined:
         where = ("the public record's files" if _is_bundled(pledge_source)
                  else Path(str(pledge_source)).name)
@@ -520,6 +561,43 @@ def _param_text(v: object) -> str:
 #: The table every report on pledges writes when rows of its pledge file were set aside: each
 #: row's number in the file, its reasons and its cells (the quarantine, nothing lost).
 SET_ASIDE_TABLE = "set_aside_rows"
+
+#: The table a report on a pledge *file* writes when some of its pledges were announced after
+#: the analysis date (``as_of``): valid pledges, out of scope on that date (not bad input, which
+#: is :data:`SET_ASIDE_TABLE`), in the canonical columns, left out of the analysis.
+AFTER_AS_OF_TABLE = "after_as_of"
+
+
+def announced_after(pledges: pd.DataFrame, as_of: dt.date) -> pd.Series:
+    """Bool per pledge (index of ``pledges``): announced after ``as_of`` (a date), so out of
+    the scope of an analysis on that day. ``announced_date`` is the first day of the stated
+    period (``announced_precision``: a day, ``2024-07`` = 1 July 2024, a year ``2025`` =
+    1 January 2025), and a pledge is after ``as_of`` only when that first day is: only pledges
+    certainly announced later are left out. A year ``2024`` may include 30 June 2024 and stays
+    in an analysis as of that day; a month ``2024-07`` does not. A pledge with no announcement
+    date (missing) stays in: nothing shows it is later (as
+    :func:`p2c_analysis.record.known_rows` keeps rows with no readable date).
+
+    The bundled public record asks another question: whether a pledge was certainly public by
+    the date, so it admits a pledge only from the *last* day of its period
+    (:func:`p2c_analysis.record.known_from`). A pledge file is the user's own record of what
+    was pledged, trusted up to the date."""
+    if "announced_date" not in pledges:
+        return pd.Series(False, index=pledges.index)
+    start = pd.to_datetime(pledges["announced_date"])
+    return (start > pd.Timestamp(as_of)).fillna(False).astype(bool)
+
+
+def _after_as_of_text(n: int, as_of: object, listed: bool, undated: int = 0) -> str:
+    """The header line on the ``n`` pledges of the file announced after the analysis date
+    (``undated``: pledges kept as they state no announcement date)."""
+    where = f", listed in `{AFTER_AS_OF_TABLE}.csv`" if listed else ""
+    kept = (f"; {plural(undated, 'pledge')} with no announcement date "
+            f"{'is' if undated == 1 else 'are'} kept" if undated else "")
+    return (f"Left out: {plural(n, 'pledge')} of the file announced after the analysis date, "
+            f"{str(as_of)[:10]} (one dated by its month or year only when that month or year "
+            f"begins after that day){where}{kept}.")
+
 
 #: Unused columns of a pledge file named in a report header; the rest are counted.
 MOST_COLUMNS_LISTED = 10
@@ -668,6 +746,8 @@ class Report:
         self.parameters = dict(parameters)
         self.loaded = loaded
         self.record = None  # the public record, when the pledges are the bundled ones
+        #: valid pledges of a file left out as announced after ``as_of`` (:func:`announced_after`)
+        self.after_as_of: pd.DataFrame | None = None
         self.written: dict[str, list[str]] = {}
 
     def __getattr__(self, name: str) -> Any:
@@ -678,10 +758,16 @@ class Report:
 
     @property
     def pledges(self) -> pd.DataFrame:
-        """The valid pledges (canonical table); ``ValueError`` when the report loads none."""
+        """The pledges analysed (canonical table): the valid ones, without those of a file
+        announced after ``as_of`` (:attr:`after_as_of`); ``ValueError`` when the report loads
+        none."""
         if self.loaded is None:
             raise ValueError("this report has no 'pledges' parameter: no pledges loaded")
-        return self.loaded.valid
+        later = self.__dict__.get("after_as_of")
+        if later is None or later.empty:
+            return self.loaded.valid
+        keep = ~self.loaded.valid["pledge_id"].isin(later["pledge_id"])
+        return self.loaded.valid[keep.to_numpy()].reset_index(drop=True)
 
     def write(self, **tables: pd.DataFrame) -> Markdown:
         """Write the tables (:func:`write_tables`) into ``output_dir`` and their column docs
@@ -708,8 +794,8 @@ class Report:
             return
         write_provenance(out, self.parameters)
         if synthetic is None:
-            synthetic = bool(self.loaded is not None and "is_synthetic" in self.loaded.valid
-                             and self.loaded.valid["is_synthetic"].any())
+            synthetic = bool(self.loaded is not None and "is_synthetic" in self.pledges
+                             and self.pledges["is_synthetic"].any())
         summary = {
             "title": self.title,
             "headline": [{"label": str(k), "value": str(v)} for k, v in headline],
@@ -717,7 +803,7 @@ class Report:
             "data_vintage": DATA_VINTAGE,
         }
         if scope is None and self.record is not None and self.loaded is not None:
-            scope = public_subset_scope(len(self.loaded.valid), self.parameters.get("as_of"))
+            scope = public_subset_scope(len(self.pledges), self.parameters.get("as_of"))
         if scope is not None:  # the bundled public subset: not the coalition's numbers
             summary["pledge_scope"] = str(scope)
         (Path(out) / "summary.json").write_text(
@@ -757,7 +843,10 @@ def start(title: str | None = None, **parameters: Any) -> Report:
     notebook has no ``as_of``): :func:`p2c_analysis.record.public_record`, kept as
     ``r.record``; a file is loaded with :func:`p2c_analysis.pledges.load_pledges` (``mapping``
     for other layouts). Rows of the pledges set aside are written with their reasons as
-    :data:`SET_ASIDE_TABLE` (``.csv``) into ``output_dir``.
+    :data:`SET_ASIDE_TABLE` (``.csv``) into ``output_dir``. When the notebook has an ``as_of``,
+    the valid pledges of a file announced after it (:func:`announced_after`; undated ones stay)
+    are left out of ``r.pledges``, kept as ``r.after_as_of``, counted in the header and written
+    as :data:`AFTER_AS_OF_TABLE` (``.csv``).
 
     ``title`` is a template filled with the validated parameters (``"Data for {year}"``), plus
     ``{country_name}`` when there is a ``country`` (also kept as ``r.country_name``). Returns
@@ -778,15 +867,21 @@ def start(title: str | None = None, **parameters: Any) -> Report:
     r.record = rec
     if loaded is not None and len(loaded.quarantine):
         r.write(**{SET_ASIDE_TABLE: loaded.quarantine})
+    if loaded is not None and rec is None and values.get("as_of") is not None:
+        later = loaded.valid[announced_after(loaded.valid, values["as_of"]).to_numpy()]
+        r.after_as_of = later.reset_index(drop=True)
+        if len(later):
+            r.write(**{AFTER_AS_OF_TABLE: r.after_as_of})
     if "country_name" in fill:
         r.country_name = fill["country_name"]
     from IPython import get_ipython
     from IPython.display import display
 
-    shown = header(text, loaded.valid, values["pledges"], values,
+    shown = header(text, r.pledges, values["pledges"], values,
                    quarantined=len(loaded.quarantine), mapping=values.get("mapping"),
-                   unused_columns=loaded.unused_columns, record=rec) if loaded is not None \
-        else header(text, parameters=values)
+                   unused_columns=loaded.unused_columns, record=rec,
+                   after_as_of=0 if r.after_as_of is None else len(r.after_as_of)) \
+        if loaded is not None else header(text, parameters=values)
     if get_ipython() is None:  # a plain Python session: the text, not "<...Markdown object>"
         print(shown.data)
     else:

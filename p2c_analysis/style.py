@@ -302,6 +302,16 @@ def fmt_ratio(x: object, decimals: int = 2) -> str:
     return f"{v:.{decimals}f}" if math.isfinite(v) else NA_TEXT
 
 
+#: What a front-page card reads as when the report has no pledge to analyse (the header's banner,
+#: :func:`p2c_analysis.report.no_pledges_text`, says why): "0 of 0" or "n/a" would read as a
+#: result or as missing data.
+NO_PLEDGE = "no pledge to analyse"
+
+#: What a USD card reads as when pledges are there but none states a value (their sum is unknown,
+#: not USD 0).
+NONE_STATED = "none stated"
+
+
 #: What an attention ratio reads as where no one is offline (persons offline = 0): a share of
 #: money over a share of no one is not defined, and "n/a" would read as missing data.
 NO_ONE_OFFLINE = "not defined (no one offline)"

@@ -62,7 +62,8 @@ def test_one_pledge_without_a_value_reads_well(one_pledge):
         one_pledge["pledge_quality"]
     assert "No pledge has a recent report." in one_pledge["implementation_progress"]
     assert "The pledge has a status as of" in one_pledge["implementation_progress"]
-    assert "None of the 1 pledge targets Nigeria;" in one_pledge["country_profile"]
+    assert ("The 1 pledge does not target Nigeria; further, 0 pledges are global and 0 "
+            "pledges have no stated targets.") in one_pledge["country_profile"]
     assert "No pledge states a value." in one_pledge["pledge_quality"]
 
 
@@ -85,3 +86,37 @@ def test_an_empty_record_and_the_largest_new_pledge_read_well(tmp_path):
     text = pages["pledge_changes"]
     assert re.search(r'The largest by stated value is "[^"]+" \(by [^,]+, USD [\d.]+ bn\)', text)
     assert "'s (" not in text
+
+
+def test_a_total_resting_on_no_lower_bound_says_so(tmp_path):
+    """A file whose one value is a plain amount read "Of the stated total, USD 0 rests on lower
+    bounds ("over", "more than") and USD 0 on yearly amounts multiplied by a stated number of
+    years"."""
+    src = write_rows(tmp_path / "plain.csv", [{
+        "title": "Towers", "pledger": "Org X", "target_countries": "KEN",
+        "focus_area": "ACCESS", "announced_date": "2023-03-01",
+        "estimated_value_usd": "5000000"}])
+    text = _render(tmp_path / "out", ["pledge_landscape"], {"pledges": str(src)})[
+        "pledge_landscape"]
+    assert "USD 0 rests on" not in text and "USD 0 on yearly" not in text
+    assert ('No part of the stated total rests on lower bounds ("over", "more than") or on '
+            "yearly amounts multiplied by a stated number of years. The pledge_quality report "
+            "lists every basis.") in text
+
+
+def test_a_pledge_to_anguilla_alone_is_said_to_be_in_no_itu_region(tmp_path):
+    """Anguilla is a SIDS but not an ITU Member State: its pledge counted in World and SIDS
+    and in no ITU-D region row, without a word; it is now named beside the group table."""
+    src = write_rows(tmp_path / "aia.csv", [{
+        "title": "Fibre", "pledger": "Org X", "target_countries": "AIA",
+        "focus_area": "ACCESS", "announced_date": "2023-03-01",
+        "estimated_value_usd": "5000000"}])
+    specs = planning.plan_render(["gap_coverage"], {"pledges": str(src)})
+    result = runner.render(specs, out=tmp_path / "out", workers=1, progress=False)
+    assert not result.failed
+    folder = result.run_dir / "gap_coverage"
+    text = _text(folder / "gap_coverage.html")
+    assert ("Not in an ITU-D region (not ITU Member States): Anguilla (1 pledge reaching it, "
+            "USD 5.00 M allocated; no offline data)") in text
+    rows = (folder / "outside_itu_regions.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("iso3,name,") and rows[1].startswith("AIA,Anguilla,")

@@ -770,3 +770,46 @@ def test_the_world_row_counts_targets_outside_the_country_table():
     standard = gaps.coverage_by_group(p.iloc[:1], groups=["World"], year=2024)
     assert cg.at["World", "n_countries"] == standard.at[0, "n_countries"]
     assert cg.at["World", "offline"] == pytest.approx(standard.at[0, "offline"])
+
+
+def test_economies_in_no_itu_region_are_named_beside_the_region_rows():
+    """A pledge only to Anguilla (in SIDS, in no ITU-D region: not an ITU Member State) was
+    counted in World and SIDS but in no region row, and nothing said so. Kenya and Nigeria are
+    in Africa, France in Europe; American Samoa (offline 20) and Anguilla (not in the country
+    table) in no region."""
+    from p2c_analysis.vocabulary import ITU_REGIONS
+
+    ct = pd.DataFrame({"iso3": ["KEN", "NGA", "ASM", "FRA"],
+                       "population": [100.0, 200.0, 50.0, 150.0],
+                       "offline": [60.0, 20.0, 20.0, np.nan]})
+    regions = {r: [] for r in ITU_REGIONS} | {"Africa": ["KEN", "NGA"], "Europe": ["FRA"]}
+    members = {**regions, "SIDS": ["ASM", "AIA"], "World": ["KEN", "NGA", "ASM", "FRA"]}
+    p = pd.DataFrame({
+        "pledge_id": ["a", "b", "c", "g"],
+        "target_countries": [["AIA"], ["KEN"], ["ASM", "KEN"], []],
+        "target_regions": [[], [], [], []], "is_global": [False, False, False, True],
+        "estimated_value_usd": [5.0, 10.0, np.nan, 7.0]})
+    kw = {"country_table": ct, "memberships": members, "year": 2024, "method": "equal"}
+    g = gaps.coverage_by_group(p, groups=["World", "SIDS", *ITU_REGIONS], **kw).set_index(
+        "group")
+    assert g.loc["World", "pledges_targeting"] == 3 and g.loc["SIDS", "pledges_targeting"] == 2
+    assert g.loc[list(ITU_REGIONS), "allocated_usd"].sum() == 10.0  # Anguilla's 5 in none
+    out = gaps.outside_itu_regions(gaps.coverage_by_country(p, **kw), 2024, memberships=members)
+    assert list(out.columns) == list(gaps.OUTSIDE_ITU_REGIONS_COLUMNS)
+    assert out["iso3"].tolist() == ["ASM", "AIA"]  # GLOBAL is no economy; FRA is in Europe
+    assert out["pledges_targeting"].tolist() == [1, 1]
+    assert out["allocated_usd"].tolist() == [0.0, 5.0]
+    # the region rows and these add up to World: offline people and allocated USD
+    assert g.loc[list(ITU_REGIONS), "offline"].sum() + out["offline"].sum() == \
+        g.loc["World", "offline"] == 100.0
+    assert g.loc[list(ITU_REGIONS), "allocated_usd"].sum() + out["allocated_usd"].sum() == \
+        g.loc["World", "allocated_usd"]
+    text = gaps.outside_itu_regions_text(out)
+    assert text == ("Not in an ITU-D region (not ITU Member States): American Samoa (1 "
+                    "pledge reaching it; 20 offline) and Anguilla (1 pledge reaching it, USD "
+                    "5 allocated; no offline data). They count in World and in their other "
+                    "groups, but in no region row.")
+    assert gaps.outside_itu_regions_text(out.iloc[:0]).startswith("Every economy that a "
+                                                                   "pledge reaches")
+    assert gaps.outside_itu_regions_text(out.iloc[:1]).endswith(
+        "It counts in World and in its other groups, but in no region row.")

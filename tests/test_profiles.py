@@ -6,6 +6,7 @@ import html
 import json
 import re
 
+import pandas as pd
 from runner_helpers import assert_manifest_matches_folders, p2c, runs
 
 from p2c_analysis import countries, evidence, paths, profiles, quality, record
@@ -136,3 +137,40 @@ def test_the_groups_sentence_says_the_income_group_is_fy26_for_another_year():
     now = profiles.groups_text("Nigeria", "NGA", profiles.INCOME_GROUPS_YEAR)
     assert "FY26" not in now and now.endswith("Africa and Lower middle income.")
     assert "FY26" not in profiles.groups_text("Taiwan", "TWN", 2005)  # no income group at all
+
+
+def _reach(total: int, direct: int = 0, region: int = 0, glob: int = 0,
+           unstated: int = 0) -> dict[str, int]:
+    return {"total": total, "direct": direct, "region": region, "global": glob,
+            "unstated": unstated}
+
+
+def _reaching(*trackable: bool) -> pd.DataFrame:
+    return pd.DataFrame({"index_trackable": list(trackable)}, dtype=bool)
+
+
+def test_the_reach_sentence_agrees_with_its_counts_at_every_size() -> None:
+    """It read "None of the 1 pledge targets Nigeria" for a file of one pledge to Kenya, and
+    "1 of the 1 pledge targets Nigeria" when that pledge named Nigeria."""
+    text = profiles.reach_text
+    assert text("Nigeria", _reaching(), _reach(0)) == \
+        "There is no pledge to analyse, so none targets Nigeria."
+    assert text("Nigeria", _reaching(), _reach(1)).startswith(
+        "The 1 pledge does not target Nigeria; further, 0 pledges are global and 0 pledges "
+        "have no stated targets.")
+    assert text("Nigeria", _reaching(), _reach(5, glob=1, unstated=2)) == (
+        "None of the 5 pledges targets Nigeria; further, 1 pledge is global and 2 pledges have "
+        "no stated targets.")
+    one = text("Nigeria", _reaching(False), _reach(1, direct=1))
+    assert one.startswith("The 1 pledge targets Nigeria: 1 by name and 0 through a region")
+    assert "The pledge targeting it is not trackable (trackable: index " in one
+    assert text("Nigeria", _reaching(True), _reach(1, region=1)).endswith(
+        "The pledge targeting it is trackable (trackable: index High or Upper-moderate).")
+    every = text("Nigeria", _reaching(True, False), _reach(2, direct=2))
+    assert every.startswith("All 2 pledges target Nigeria: 2 by name")
+    assert "Of the 2 pledges targeting it, 1 is trackable (index High or Upper-moderate)." \
+        in every
+    some = text("Nigeria", _reaching(False), _reach(5, region=1))
+    assert some.startswith("1 of the 5 pledges targets Nigeria: 0 by name and 1 through")
+    for t in (one, every, some):
+        assert " of the 1 pledge" not in t and "None of the 1 " not in t

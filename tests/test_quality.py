@@ -334,3 +334,28 @@ def test_every_pledge_naming_targets_is_within_the_world() -> None:
     assert g.loc["World", "people_connected_sum_may_overlap"] == \
         reach["people_connected"].sum()
     assert g.loc["LDC", "pledges_partly_within"] > 0  # a real group still has partial ones
+
+
+def test_the_headline_cards_say_when_there_is_no_pledge_or_no_value() -> None:
+    """With no pledge the cards read "0 of 0" and "n/a / n/a"; with no value stated the USD card
+    read "n/a / n/a" (missing data) rather than that no pledge states one."""
+    from p2c_analysis import values
+
+    s = _score()
+    cards = dict(quality.headline(s, quality.one_field_away(s),
+                                  values.headline_summary(_pledges())))
+    assert cards["Pledges scored High"] == "1 of 5" and cards["Trackable"] == "2 of 5"
+    assert cards["USD stated / de-duplicated"] == "USD 6.00 M / USD 6.00 M"
+    assert cards["One field from trackable"] == \
+        str(quality.one_field_away(s)["pledge_id"].nunique())
+    none = _pledges().iloc[:0]
+    empty = quality.score(none, year=2024, country_table=CT, memberships=MEMBERS)
+    cards = quality.headline(empty, quality.one_field_away(empty),
+                             values.headline_summary(none))
+    assert [v for _, v in cards] == ["no pledge to analyse"] * 4
+    unvalued = _pledges().iloc[[1, 2]]
+    some = quality.score(unvalued, year=2024, country_table=CT, memberships=MEMBERS)
+    cards = dict(quality.headline(some, quality.one_field_away(some),
+                                  values.headline_summary(unvalued)))
+    assert cards["USD stated / de-duplicated"] == "none stated"
+    assert cards["Trackable"].endswith(" of 2")

@@ -585,3 +585,89 @@ def test_of_the_reads_all_of_them_as_such():
     assert report.of_the(1, 1, "pledge") == "the 1 pledge"  # not "1 of the 1 pledge"
     assert report.of_the(5, 5, "pledge") == "all 5 pledges"
     assert report.of_the(0, 3, "country", "countries") == "0 of the 3 countries"
+
+
+def test_what_a_total_rests_on_names_only_what_it_rests_on():
+    """pledge_landscape read "Of the stated total, USD 0 rests on lower bounds ... and USD 0 on
+    yearly amounts" for a total of USD 0, and for a total with no such part."""
+    parts = [(1e9, "lower bounds"), (0.0, "yearly amounts")]
+    assert report.rests_on_text(3e9, parts) == \
+        "Of the stated total, USD 1.00 bn rests on lower bounds."
+    assert report.rests_on_text(3e9, [(1e9, "lower bounds"), (2e9, "yearly amounts")]) == \
+        "Of the stated total, USD 1.00 bn rests on lower bounds and USD 2.00 bn on yearly amounts."
+    assert report.rests_on_text(3e9, [(0.0, "lower bounds"), (0.0, "yearly amounts")]) == \
+        "No part of the stated total rests on lower bounds or on yearly amounts."
+    assert report.rests_on_text(0.0, parts) == ""  # USD 0 stated: nothing rests on anything
+    assert report.rests_on_text(float("nan"), parts) == ""  # no value stated
+
+
+_DATED = ("title,pledger,target_countries,announced_date\n"
+          "Early,A,KEN,2024-03-01\nSame year,B,NGA,2024\nNext year,C,GHA,2025-02-01\n"
+          "No date,D,KEN,\nJuly,E,KEN,2024-07\nJune,F,KEN,2024-06\nBad,G,KEN,2024-13-45\n")
+
+
+def test_a_pledge_announced_after_the_analysis_date_is_dated_by_the_start_of_its_period(
+        tmp_path):
+    p = pledges.load_pledges(_write(tmp_path / "dated.csv", _DATED)).valid
+    later = report.announced_after(p, dt.date(2024, 6, 30))
+    assert p.loc[later.to_numpy(), "title"].tolist() == ["Next year", "July"]
+    # a year 2024 may include 30 June; an undated pledge is not shown to be later
+    assert not later[p["title"].isin(["Same year", "No date", "June"]).to_numpy()].any()
+    assert report.announced_after(p, dt.date(2023, 12, 31)).sum() == 5  # all dated ones
+    assert not report.announced_after(p, dt.date(2025, 2, 1)).any()  # on the day: in
+
+
+def test_a_pledge_file_is_analysed_as_of_the_analysis_date(tmp_path, capsys):
+    """A file's pledges announced after ``as_of`` were analysed as if made by then; they are
+    left out, counted in the header with the date, and written apart from the rows set aside
+    (bad input) as after_as_of.csv."""
+    src = _write(tmp_path / "dated.csv", _DATED)
+    out = tmp_path / "out"
+    out.mkdir()
+    r = report.start(None, pledges=str(src), mapping="", year=2024, as_of="2024-06-30",
+                     output_dir=str(out))
+    shown = capsys.readouterr().out
+    assert r.pledges["title"].tolist() == ["Early", "Same year", "No date", "June"]
+    assert r.after_as_of["title"].tolist() == ["Next year", "July"]
+    assert ("- Left out: 2 pledges of the file announced after the analysis date, 2024-06-30 "
+            "(one dated by its month or year only when that month or year begins after that "
+            "day), listed in `after_as_of.csv`; 1 pledge with no announcement date is kept."
+            ) in shown
+    assert "file dated.csv: 4 pledges targeting" in shown
+    written = pd.read_csv(out / f"{report.AFTER_AS_OF_TABLE}.csv")
+    assert written["title"].tolist() == ["Next year", "July"]
+    assert pd.read_csv(out / f"{report.SET_ASIDE_TABLE}.csv")["source_row"].tolist() == [8]
+    docs = pd.read_csv(out / "columns.csv")
+    assert not docs["definition"].eq("undocumented").any()
+    assert set(docs.loc[docs["table"].eq(report.AFTER_AS_OF_TABLE), "column"]) == \
+        set(written.columns)
+    # none later: nothing said, no such table
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    r = report.start(None, pledges=str(src), mapping="", as_of="2025-03-01",
+                     output_dir=str(clean))
+    assert len(r.pledges) == 6 and r.after_as_of.empty
+    assert "Left out" not in capsys.readouterr().out
+    assert not (clean / f"{report.AFTER_AS_OF_TABLE}.csv").exists()
+
+
+def test_a_file_whose_every_pledge_is_later_says_so_in_its_banner(tmp_path, capsys):
+    src = _write(tmp_path / "later.csv", "title,pledger,announced_date\nA,X,2025-01-02\n"
+                                         "B,Y,not a date\n")
+    r = report.start(None, pledges=str(src), mapping="", as_of="2024-06-30", output_dir="")
+    assert r.pledges.empty and len(r.after_as_of) == 1
+    assert ("No pledge to analyse: the 1 pledge of later.csv (1 other row set aside as "
+            "invalid) was announced after the analysis date, 2024-06-30.") in \
+        capsys.readouterr().out
+
+
+def test_the_public_record_and_reports_without_pledges_are_not_cut_again(capsys):
+    r = report.start(None, pledges="", mapping="", as_of="2024-06-30", output_dir="")
+    assert r.after_as_of is None and len(r.pledges) == len(record.public_record(
+        "2024-06-30").pledges)
+    assert report.start(None, year=2024, as_of="2024-06-30", output_dir="").after_as_of is None
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -87,9 +87,11 @@ def test_every_report_renders_a_pledge_file_without_pledges(tmp_path):
         assert isinstance(title, str) and title, e["name"]
     quality = next(e for e in m["reports"] if e["name"] == "pledge_quality")
     text = (run_dir / quality["html"]).read_text(encoding="utf-8")
-    assert "Of the 0 pledges" in text and "No pledge misses a criterion entirely" in text
+    assert "There is no pledge, so no index category, trackable share or mean score." in text
+    assert "Of the 0 pledges" not in text and "No pledge misses a criterion entirely" in text
     summary = json.loads((run_dir / quality["folder"] / "summary.json").read_text())
-    assert {h["label"]: h["value"] for h in summary["headline"]}["Trackable"] == "0 of 0"
+    cards = {h["label"]: h["value"] for h in summary["headline"]}
+    assert cards["Trackable"] == cards["USD stated / de-duplicated"] == "no pledge to analyse"
 
 
 def test_a_file_of_one_pledge_reads_in_the_singular(tmp_path):
