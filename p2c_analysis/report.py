@@ -424,6 +424,7 @@ def header_text(
     unused_columns: Sequence[str] = (),
     record: Any = None,
     after_as_of: int = 0,
+    hidden_columns: str | None = None,
 ) -> str:
     """The Markdown text of the report header (:func:`header` displays it): title (if given, as
     a level-2 heading under the notebook's own title); a red-bordered banner with
@@ -431,8 +432,9 @@ def header_text(
     statement when ``pledge_source`` is the bundled record (``None`` or ``""``) or its file; the
     data used (connectivity and group sources with vintages, pledge file, counts of pledges and
     named target countries, stated values, quarantined rows, the file's columns that no field
-    reads: ``unused_columns``, at most :data:`MOST_COLUMNS_LISTED` named); the parameters; the
-    render time. ``after_as_of``: pledges of the file left out as announced after the
+    reads: ``unused_columns``, at most :data:`MOST_COLUMNS_LISTED` named; the columns hidden
+    in its spreadsheet: ``hidden_columns``, the line of ``LoadResult.hidden_summary``); the
+    parameters; the render time. ``after_as_of``: pledges of the file left out as announced after the
     analysis date (:func:`announced_after`), said in one line. With no pledge to analyse, a
     banner says why (:func:`no_pledges_text`; ``record``: the public record, for the date its
     first pledges enter it).
@@ -484,6 +486,8 @@ def header_text(
             lines.append(f"- Column mapping: {escape(Path(str(mapping)).name)}.")
         if unused_columns:
             lines.append(f"- {_unused_columns_text(unused_columns)}")
+        if hidden_columns:
+            lines.append(f"- Hidden in the spreadsheet: {escape(hidden_columns)}.")
     for s in extra_sources:
         lines.append(f"- {escape(s)}")
     if parameters:
@@ -880,6 +884,7 @@ def start(title: str | None = None, **parameters: Any) -> Report:
     shown = header(text, r.pledges, values["pledges"], values,
                    quarantined=len(loaded.quarantine), mapping=values.get("mapping"),
                    unused_columns=loaded.unused_columns, record=rec,
+                   hidden_columns=loaded.hidden_summary(),
                    after_as_of=0 if r.after_as_of is None else len(r.after_as_of)) \
         if loaded is not None else header(text, parameters=values)
     if get_ipython() is None:  # a plain Python session: the text, not "<...Markdown object>"

@@ -671,3 +671,28 @@ def test_the_public_record_and_reports_without_pledges_are_not_cut_again(capsys)
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_the_header_names_columns_hidden_in_the_spreadsheet_escaped(tmp_path, capsys):
+    """A report on a workbook whose value column is hidden said nothing of it: a reviewer
+    opening the file in a spreadsheet does not see the amounts the report counted. The header
+    carries the load's line (``LoadResult.hidden_summary``), escaped like all file text."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["title", "pledger", "value_as_stated", "<b>Internal</b>"])
+    ws.append(["Fibre", "Org A", "USD 5 million", "checked"])
+    ws.column_dimensions["C"].hidden = ws.column_dimensions["D"].hidden = True
+    wb.save(tmp_path / "hidden.xlsx")
+    r = report.start(None, pledges=str(tmp_path / "hidden.xlsx"), mapping="", output_dir="")
+    shown = capsys.readouterr().out
+    assert r.pledges["estimated_value_usd"].tolist() == [5e6]
+    assert ("- Hidden in the spreadsheet: C &#x27;value\\_as\\_stated&#x27; (read as "
+            "value\\_as\\_stated), D &#x27;&lt;b&gt;Internal&lt;/b&gt;&#x27; (not used): "
+            "unhide them in the spreadsheet to see what was read.") in shown
+    assert "<b>" not in shown
+    ws.column_dimensions["C"].hidden = ws.column_dimensions["D"].hidden = False
+    wb.save(tmp_path / "shown.xlsx")
+    report.start(None, pledges=str(tmp_path / "shown.xlsx"), mapping="", output_dir="")
+    assert "Hidden in the spreadsheet" not in capsys.readouterr().out
