@@ -434,10 +434,10 @@ def header_text(
     named target countries, stated values, quarantined rows, the file's columns that no field
     reads: ``unused_columns``, at most :data:`MOST_COLUMNS_LISTED` named; the columns hidden
     in its spreadsheet: ``hidden_columns``, the line of ``LoadResult.hidden_summary``); the
-    parameters; the render time. ``after_as_of``: pledges of the file left out as announced after the
-    analysis date (:func:`announced_after`), said in one line. With no pledge to analyse, a
-    banner says why (:func:`no_pledges_text`; ``record``: the public record, for the date its
-    first pledges enter it).
+    parameters; the render time. ``after_as_of``: pledges of the file left out as announced
+    after the analysis date (:func:`announced_after`), said in one line. With no pledge to
+    analyse, a banner says why (:func:`no_pledges_text`; ``record``: the public record, for the
+    date its first pledges enter it).
     All pledge-derived and user-supplied text is escaped (:func:`escape`)."""
     lines: list[str] = [f"## {escape(title)}", ""] if title else []
     if future := _future_as_of(parameters):
@@ -467,8 +467,11 @@ def header_text(
             if "estimated_value_usd" in pledges else np.nan
         n_countries = plural(_count_countries(pledges), "country", "countries")
         usd = escape(style.fmt_usd(total_usd)) + _deduplicated_text(pledges)
-        valued = (f"{style.fmt_int(n_value)} {'states' if n_value == 1 else 'state'} a value, "
-                  f"together {usd}") if n_value else "none states a value"
+        if len(pledges) == 1:  # "1 of them" / "none" of one pledge
+            valued = f"it states a value, {usd}" if n_value else "it states no value"
+        else:
+            valued = (f"{style.fmt_int(n_value)} {'states' if n_value == 1 else 'state'} a "
+                      f"value, together {usd}") if n_value else "none states a value"
         text = (f"- Pledges: {src}: {plural(len(pledges), 'pledge')} "
                 f"targeting {n_countries} by name; {valued}")
         if quarantined:

@@ -559,6 +559,17 @@ HEADLINE_COLUMNS: tuple[str, ...] = (
 )
 
 
+def _stated_total_basis(usd: np.ndarray) -> str:
+    """What the stated total sums (``usd``: each pledge's stated USD, NaN = no value)."""
+    n, valued = len(usd), int(np.isfinite(usd).sum())
+    if n == 0:
+        return "no pledge: nothing to sum"
+    if valued == 0:
+        return f"no stated value among the {n:,} pledge{'' if n == 1 else 's'}: nothing to sum"
+    return (f"sum of the stated values of {valued:,} of {n:,} pledge{'' if n == 1 else 's'} "
+            "(no value: not counted)")
+
+
 def headline_totals(pledges: pd.DataFrame) -> pd.DataFrame:
     """The stated total, each deduction of money counted before, the de-duplicated total.
 
@@ -573,10 +584,7 @@ def headline_totals(pledges: pd.DataFrame) -> pd.DataFrame:
     stated = float(np.nansum(usd))
     counted = np.where(np.isnan(usd), 0.0, np.nan_to_num(p["value_already_counted_usd"]
                                                          .to_numpy(float)))
-    rows = [{"line": "stated total", "usd": stated,
-             "explanation": f"sum of the stated values of {int(np.isfinite(usd).sum())} "
-                            f"of {len(p)} pledge{'' if len(p) == 1 else 's'} (no value: not "
-                            "counted)"}]
+    rows = [{"line": "stated total", "usd": stated, "explanation": _stated_total_basis(usd)}]
     for i in np.argsort(-counted, kind="stable"):
         if counted[i] <= 0:
             break

@@ -46,11 +46,11 @@ def test_one_pledge_without_a_value_reads_well(one_pledge):
     for name, text in one_pledge.items():
         bad = BAD.search(text)
         assert bad is None, (name, text[max(0, bad.start() - 150):bad.end() + 50])
-    assert "1 pledge targeting 1 country by name; none states a value." in \
+    assert "1 pledge targeting 1 country by name; it states no value." in \
         one_pledge["pledge_landscape"]
     assert "No row was set aside: the 1 row read is a valid pledge." in \
         one_pledge["pledge_landscape"]
-    assert ("The data hold 1 pledge from 1 pledger (its country not stated); none states a "
+    assert ("The data hold 1 pledge from 1 pledger (its country not stated); it states no "
             "value.") in one_pledge["pledge_landscape"]
     assert ("no pledge states a value that could be allocated to countries, so there is no USD "
             "attention ratio. By count, 0 pledges reach them") in one_pledge["gap_coverage"]
@@ -99,6 +99,9 @@ def test_a_total_resting_on_no_lower_bound_says_so(tmp_path):
     text = _render(tmp_path / "out", ["pledge_landscape"], {"pledges": str(src)})[
         "pledge_landscape"]
     assert "USD 0 rests on" not in text and "USD 0 on yearly" not in text
+    assert "1 pledge targeting 1 country by name; it states a value, USD 5.00 M." in text
+    assert ("The data hold 1 pledge from 1 pledger (its country not stated); it states a value, "
+            "USD 5.00 M (estimated, converted to US dollars).") in text
     assert ('No part of the stated total rests on lower bounds ("over", "more than") or on '
             "yearly amounts multiplied by a stated number of years. The pledge_quality report "
             "lists every basis.") in text

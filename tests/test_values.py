@@ -304,6 +304,20 @@ def test_headline_totals_explain_the_difference() -> None:
     assert s["usd_lower_bound"] == 10.0 and s["usd_inferred"] == 40.0
 
 
+def test_headline_totals_say_plainly_when_there_is_nothing_to_sum() -> None:
+    """With no pledge, or none that states a value, the stated total's explanation read "sum of
+    the stated values of 0 of 0 pledges"; it now says there is nothing to sum."""
+    small = _small()
+    assert values.headline_totals(small)["explanation"].iloc[0] == \
+        "sum of the stated values of 4 of 5 pledges (no value: not counted)"
+    none = values.headline_totals(small.iloc[0:0])
+    assert none["explanation"].iloc[0] == "no pledge: nothing to sum"
+    assert none["usd"].tolist() == [0.0, 0.0]
+    unvalued = small.iloc[:2].assign(estimated_value_usd=np.nan)
+    assert values.headline_totals(unvalued)["explanation"].iloc[0] == \
+        "no stated value among the 2 pledges: nothing to sum"
+
+
 def test_headline_on_the_bundled_pledges(bundled, additions) -> None:
     both = pd.concat([bundled, additions], ignore_index=True)
     h = values.headline_totals(both)
