@@ -114,12 +114,15 @@ def test_a_pledge_to_anguilla_alone_is_said_to_be_in_no_itu_region(tmp_path):
         "title": "Fibre", "pledger": "Org X", "target_countries": "AIA",
         "focus_area": "ACCESS", "announced_date": "2023-03-01",
         "estimated_value_usd": "5000000"}])
-    specs = planning.plan_render(["gap_coverage"], {"pledges": str(src)})
+    specs = planning.plan_render(["gap_coverage", "pledge_landscape"], {"pledges": str(src)})
     result = runner.render(specs, out=tmp_path / "out", workers=1, progress=False)
     assert not result.failed
     folder = result.run_dir / "gap_coverage"
     text = _text(folder / "gap_coverage.html")
-    assert ("Not in an ITU-D region (not ITU Member States): Anguilla (1 pledge reaching it, "
-            "USD 5.00 M allocated; no offline data)") in text
+    said = ("Not in an ITU-D region (not ITU Member States): Anguilla (1 pledge reaching it, "
+            "USD 5.00 M allocated; no offline data)")
+    assert said in text
+    # pledge_landscape's "Pledges reaching each group" chart has no region bar for it either
+    assert said in _text(result.run_dir / "pledge_landscape" / "pledge_landscape.html")
     rows = (folder / "outside_itu_regions.csv").read_text(encoding="utf-8").splitlines()
     assert rows[0].startswith("iso3,name,") and rows[1].startswith("AIA,Anguilla,")
