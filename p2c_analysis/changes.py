@@ -868,14 +868,14 @@ def newly_overdue(changes: pd.DataFrame, before: pd.DataFrame, after: pd.DataFra
 
 def new_value_text(summary_row: pd.Series) -> str:
     """The stated value of the new pledges of a :func:`summary` row, for a headline card:
-    ``"USD 12.0 M"``; ``"none stated"`` when no new pledge states a value (their sum is 0, not
-    their value); ``"no new pledge"`` when there is none."""
+    ``"USD 12.0 M"``; :data:`style.NONE_STATED` when no new pledge states a value (their sum
+    is 0, not their value); ``"no new pledge"`` when there is none."""
     from p2c_analysis import style
 
     if int(summary_row["new"]) == 0:
         return "no new pledge"
     if int(summary_row["new_valued"]) == 0:
-        return "none stated"
+        return style.NONE_STATED
     return style.fmt_usd(summary_row["usd_new"])
 
 

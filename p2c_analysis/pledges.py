@@ -557,7 +557,7 @@ def _add_row(table: _Table, path: Path, lim: Limits, rownum: int, cells: list[ob
     if msg := lim.exceeded("columns", width, f"{where}row {rownum:,} has {width:,} columns"):
         raise PledgeFileError(path, msg)
     if not table.header and rownum < table.header_at:
-        table.preamble.append(rownum)  # a title above the header (_header_below)
+        table.preamble.append(rownum)  # a title above the header (_sheet_header)
         return
     if not table.header:
         longest = max(len(_cell_text(c)) for c in cells[:width])
@@ -1037,7 +1037,7 @@ def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
                 choose: SheetChooser | None = None) -> _Table:
     """The table of a CSV or XLSX file (``sheet``, ``choose``: see :func:`_xlsx_rows`);
     ``header_at``: the header's row number when it is not the first non-blank row
-    (:func:`_header_below`).
+    (:func:`_sheet_header`).
     Raises :class:`PledgeFileError` when the file cannot be read as a table."""
     if not path.exists():
         raise PledgeFileError(path, "no such file")
@@ -2080,18 +2080,14 @@ def _open(src: Path, mapping: str | Path | Mapping | None, lim: Limits
 
     table = _read_table(src, m.sheet if m else None, lim,
                         choose=None if m and m.sheet else choose)
-    try:
-        used, unused = _match_columns(table.header, m, src, table.header_given)
-    except PledgeFileError:
-        # a title row (not the header) misses a mapped column: the header may be below it
-        if not (at := _header_below(table, m, src, consts)):
-            raise
-        used, unused = {}, []
-    else:
-        at = 0 if _pledge_columns(used, consts) else _header_below(table, m, src, consts)
-    if at:
+    # the first non-blank row may be a title above the header (an XLSX whose sheet was chosen
+    # has its header found already): read again from the header when it is below
+    firsts = [(table.header_row, table.header_given)] + [
+        (rownum, [_cell_text(c).strip() for c in cells])
+        for rownum, cells in table.rows[:PREAMBLE_ROWS - 1]]
+    if at := (_sheet_header(firsts, m, src, consts) or (0, 0))[0]:
         table = _read_table(src, table.sheet, lim, header_at=at)
-        used, unused = _match_columns(table.header, m, src, table.header_given)
+    used, unused = _match_columns(table.header, m, src, table.header_given)
     if _pledge_columns(used, consts):
         return m, table, used, unused
     where = f"sheet {table.sheet!r}: " if table.file_format == "xlsx" else ""
@@ -2102,18 +2098,6 @@ def _open(src: Path, mapping: str | Path | Mapping | None, lim: Limits
 
 #: How many of a table's first non-blank rows may be titles above its header.
 PREAMBLE_ROWS = 10
-
-
-def _header_below(table: _Table, m: Mapping | None, src: Path, consts: set[str]) -> int:
-    """The row number of the header under title rows ("Partner2Connect pledges", "Exported
-    2026-12-01") in a table whose first non-blank row names no pledge columns: the first of
-    its next :data:`PREAMBLE_ROWS` rows whose cells name two fields or more, one of them a
-    title or a pledger (a lone word that names a field, in a note, is no header). 0 when
-    none does."""
-    rows = [(rownum, [_cell_text(c).strip() for c in cells])
-            for rownum, cells in table.rows[:PREAMBLE_ROWS - 1]]
-    found = _header_among(rows, m, src, consts)
-    return found[0] if found else 0
 
 
 def _fields_named(cells: list[str], m: Mapping | None, src: Path) -> dict[str, list[int]] | None:

@@ -755,6 +755,7 @@ class Report:
         self.record = None  # the public record, when the pledges are the bundled ones
         #: valid pledges of a file left out as announced after ``as_of`` (:func:`announced_after`)
         self.after_as_of: pd.DataFrame | None = None
+        self._analysed: pd.DataFrame | None = None  # the valid pledges less those, when any
         self.written: dict[str, list[str]] = {}
 
     def __getattr__(self, name: str) -> Any:
@@ -770,11 +771,8 @@ class Report:
         none."""
         if self.loaded is None:
             raise ValueError("this report has no 'pledges' parameter: no pledges loaded")
-        later = self.__dict__.get("after_as_of")
-        if later is None or later.empty:
-            return self.loaded.valid
-        keep = ~self.loaded.valid["pledge_id"].isin(later["pledge_id"])
-        return self.loaded.valid[keep.to_numpy()].reset_index(drop=True)
+        analysed = self.__dict__.get("_analysed")
+        return self.loaded.valid if analysed is None else analysed
 
     def write(self, **tables: pd.DataFrame) -> Markdown:
         """Write the tables (:func:`write_tables`) into ``output_dir`` and their column docs
@@ -875,9 +873,10 @@ def start(title: str | None = None, **parameters: Any) -> Report:
     if loaded is not None and len(loaded.quarantine):
         r.write(**{SET_ASIDE_TABLE: loaded.quarantine})
     if loaded is not None and rec is None and values.get("as_of") is not None:
-        later = loaded.valid[announced_after(loaded.valid, values["as_of"]).to_numpy()]
-        r.after_as_of = later.reset_index(drop=True)
-        if len(later):
+        later = announced_after(loaded.valid, values["as_of"]).to_numpy()
+        r.after_as_of = loaded.valid[later].reset_index(drop=True)
+        if later.any():
+            r._analysed = loaded.valid[~later].reset_index(drop=True)
             r.write(**{AFTER_AS_OF_TABLE: r.after_as_of})
     if "country_name" in fill:
         r.country_name = fill["country_name"]
