@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,9 @@ from p2c_analysis.vocabulary import (
     ITU_REGIONS,
     LATEST_YEAR,
 )
+
+if TYPE_CHECKING:
+    from IPython.display import Markdown
 
 VINTAGE_NOTE = (
     "Bottom-up figures use ITU data as republished in WDI (vintage July 2026); ITU's Facts and "
@@ -218,8 +222,55 @@ def without_income_group(year: int = LATEST_YEAR, method: str = "linear") -> pd.
     (the FY26 list leaves Ethiopia and Venezuela unclassified): ``iso3, name, population,
     offline`` (persons), most offline first. They count in the world and in their regions, but
     in none of the income groups, which therefore add up to less than the world."""
+    return _outside("income_group", year, method)
+
+
+def without_itu_region(year: int = LATEST_YEAR, method: str = "linear") -> pd.DataFrame:
+    """Economies with an Internet value in ``year`` that are in none of the six ITU-D regions
+    (the regions list ITU Member States only: territories such as American Samoa, the Northern
+    Mariana Islands or Sint Maarten are in none): ``iso3, name, population, offline``
+    (persons), most offline first. They count in the world, in their income group and in SIDS,
+    but in no region row, so the regions add up to less than the world."""
+    return _outside("itu_region", year, method)
+
+
+#: How :func:`left_out_text` names each kind of group an economy can be left out of: the
+#: groups, why an economy is in none of them, and the groups it still counts in.
+LEFT_OUT_WORDING: dict[str, tuple[str, str, str]] = {
+    "income_group": ("four income groups", "the World Bank does not classify by income",
+                     "{n:#its region|their regions}"),
+    "itu_region": ("six ITU-D regions", "{n:#is|are} in no ITU-D region (the regions list ITU "
+                   "Member States only)", "{n:#its income group|their income groups}"),
+}
+
+
+def left_out_text(kind: str, outside: pd.DataFrame, world: float) -> Markdown:
+    """The sentence on the economies with a value that a kind of group leaves out
+    (:func:`without_income_group`, :func:`without_itu_region`; ``kind`` a key of
+    :data:`LEFT_OUT_WORDING`): each named with its people offline, and how many fewer people
+    offline the groups add up to than the world's ``world`` (persons); the difference is
+    stated, since a few thousand people do not show beside billions. One sentence saying every
+    economy is in one of the groups when ``outside`` is empty."""
+    from p2c_analysis import report, style
+
+    label, who, also = LEFT_OUT_WORDING[kind]
+    if outside.empty:
+        return report.say("Every economy with a value is in one of the {label}.", label=label)
+    return report.say(
+        "The {label} leave out {n:~economy|economies} with a value that " + who + ": {items}. "
+        "{n:#It counts|They count} in the world and in " + also + ", so the {label} add up to "
+        "{fewer} fewer people offline than the world ({world}).",
+        label=label, n=len(outside), fewer=style.fmt_people(outside["offline"].sum()),
+        world=style.fmt_people(world),
+        items=report.list_text(f"{row.name} ({style.fmt_people(row.offline)} offline)"
+                               for row in outside.itertuples()))
+
+
+def _outside(column: str, year: int, method: str) -> pd.DataFrame:
+    """Rows of :func:`offline_by_country` with a value (``offline`` not missing) and no
+    ``column`` (a group column, e.g. ``income_group``), most offline first."""
     t = offline_by_country(year, method)
-    t = t[t["income_group"].isna() & t["offline"].notna()]
+    t = t[t[column].isna() & t["offline"].notna()]
     return t[["iso3", "name", "population", "offline"]].sort_values(
         "offline", ascending=False).reset_index(drop=True)
 

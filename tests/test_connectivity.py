@@ -180,6 +180,38 @@ def test_economies_without_an_income_group_are_named():
     assert income + u["offline"].sum() == pytest.approx(agg.loc["World", "offline"], rel=1e-9)
 
 
+def test_economies_outside_the_itu_regions_are_named_when_they_have_a_value():
+    """The ITU-D regions list ITU Member States only. In the bundled WDI files the territories
+    outside them have no Internet value, so the six region rows add up to the world; with a
+    value (another vintage, or imputation reaching back), the page must name them, as for the
+    income groups, and say the regions add up to less than the world."""
+    agg = connectivity.aggregate(year=2024).set_index("group")
+    regions = agg.loc[list(ITU_REGIONS), "offline"].sum()
+    outside = connectivity.without_itu_region(2024)
+    assert regions + outside["offline"].sum() == pytest.approx(agg.loc["World", "offline"],
+                                                               rel=1e-9)
+    table = connectivity.offline_by_country(2024)
+    assert set(outside["iso3"]) == set(
+        table.loc[table["itu_region"].isna() & table["offline"].notna(), "iso3"])
+    none = str(connectivity.left_out_text("itu_region", outside.iloc[:0], regions).data)
+    assert none == "Every economy with a value is in one of the six ITU-D regions."
+    one = pd.DataFrame({"iso3": ["ASM"], "name": ["American Samoa"], "population": [46e3],
+                        "offline": [12_000.0]})
+    text = str(connectivity.left_out_text("itu_region", one, 2.0e9).data)
+    assert "leave out 1 economy with a value that is in no ITU" in text
+    assert text.endswith("American Samoa (12.0 k offline). It counts in the world and in its "
+                         "income group, so the six ITU-D regions add up to 12.0 k fewer people "
+                         "offline than the world (2.00 bn)."), text
+    two = pd.concat([one, one.assign(iso3="SXM", name="Sint Maarten")])
+    text = str(connectivity.left_out_text("itu_region", two, 2.0e9).data)
+    assert "2 economies with a value that are in no" in text and "They count" in text
+    assert "add up to 24.0 k fewer people" in text
+    income = str(connectivity.left_out_text("income_group", connectivity.without_income_group(
+        2024), agg.loc["World", "offline"]).data)
+    assert income.startswith("The four income groups leave out 2 economies with a value that "
+                             "the World Bank does not classify by income: Ethiopia"), income
+
+
 def test_aggregate_series_sums_each_years_own_members() -> None:
     # a year-major stack, in the order the years are given; each year's LDC row is the sum over
     # that year's members (Vanuatu left in Dec 2020, Bhutan in Dec 2023), computed here by hand
