@@ -1086,6 +1086,30 @@ def tally(
     ]
 
 
+def unstated_text(table: pd.DataFrame, n: int, what: str) -> str:
+    """The sentence under a :func:`tally` of ``n`` pledges on those it cannot place: the
+    categories :data:`NOT_STATED` and :data:`UNKNOWN` (``what`` names the field, e.g.
+    ``"pledge type"``), with their share of the pledges and of the stated USD, so that a chart
+    whose bars rest on few pledges says so. Plain text for the caller to escape; ``""`` when
+    every pledge is placed (or there is no pledge)."""
+    from p2c_analysis import style
+    from p2c_analysis.report import of_the
+
+    unplaced = table[table["category"].isin([NOT_STATED, UNKNOWN])]
+    k = int(unplaced["pledges"].sum())
+    if not k:
+        return ""
+    text = f"The {what} is unknown for {of_the(k, n, 'pledge')}"
+    if k == n:
+        return text + "."
+    usd = unplaced["usd"].sum(min_count=1)
+    held = (f", which hold {style.fmt_pct(unplaced['usd_share_pct'].sum())} of the stated value "
+            f"({style.fmt_usd(usd)})" if pd.notna(usd) and usd > 0 else
+            (", which states no value" if k == 1 else ", none of which states a value"))
+    return (f"{text} ({style.fmt_pct(100 * k / n)}){held}: the other categories hold "
+            f"{style.fmt_int(n - k)}.")
+
+
 def tally_by_entity_region(pledges: pd.DataFrame) -> pd.DataFrame:
     """:func:`tally` of the ITU-D region of each pledger's home country (``entity_country``),
     regions in ``ITU_REGIONS`` order; no country or no ITU-D region -> :data:`NOT_STATED`."""

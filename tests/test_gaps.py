@@ -813,3 +813,41 @@ def test_economies_in_no_itu_region_are_named_beside_the_region_rows():
                                                                    "pledge reaches")
     assert gaps.outside_itu_regions_text(out.iloc[:1]).endswith(
         "It counts in World and in its other groups, but in no region row.")
+
+
+def test_unstated_text_says_how_much_a_tally_cannot_place():
+    """'Pledged value by pledge type' drew one bar for 99.5% of the bundled record's USD: 42 of
+    its 47 pledges state no pledge type. The sentence under each tally now says so."""
+    from p2c_analysis.vocabulary import NOT_STATED, PLEDGE_TYPES, UNKNOWN
+
+    p = pd.DataFrame({"pledge_type": ["Financial", UNKNOWN, UNKNOWN, "Policy"],
+                      "estimated_value_usd": [10e6, 30e6, np.nan, np.nan]})
+    t = gaps.tally(p, "pledge_type", PLEDGE_TYPES)
+    assert gaps.unstated_text(t, 4, "pledge type") == (
+        "The pledge type is unknown for 2 of the 4 pledges (50.0%), which hold 75.0% of the "
+        "stated value (USD 30.0 M): the other categories hold 2.")
+    t = gaps.tally(p.iloc[[0, 2, 3]], "pledge_type", PLEDGE_TYPES)
+    assert gaps.unstated_text(t, 3, "pledge type").endswith(
+        "for 1 of the 3 pledges (33.3%), which states no value: the other categories hold 2.")
+    assert gaps.unstated_text(gaps.tally(p.iloc[[0, 3]], "pledge_type"), 2, "pledge type") == ""
+    assert gaps.unstated_text(gaps.tally(p.iloc[[1]], "pledge_type"), 1, "pledge type") == \
+        "The pledge type is unknown for the 1 pledge."
+    # empty cells of a list field fall in NOT_STATED, counted once per pledge
+    f = pd.DataFrame({"focus_areas": [["ACCESS", "ADOPTION"], [], None],
+                      "estimated_value_usd": [1e6, 2e6, 1e6]})
+    t = gaps.tally(f, "focus_areas")
+    assert NOT_STATED in set(t["category"])
+    assert gaps.unstated_text(t, 3, "focus area") == (
+        "The focus area is unknown for 2 of the 3 pledges (66.7%), which hold 75.0% of the "
+        "stated value (USD 3.00 M): the other categories hold 1.")
+
+
+def test_unstated_text_on_the_bundled_record():
+    from p2c_analysis import record
+    from p2c_analysis.vocabulary import PLEDGE_TYPES, UNKNOWN
+
+    p = record.public_record("2026-12-31").pledges
+    k = int(p["pledge_type"].eq(UNKNOWN).sum())
+    text = gaps.unstated_text(gaps.tally(p, "pledge_type", PLEDGE_TYPES), len(p), "pledge type")
+    assert text.startswith(f"The pledge type is unknown for {k} of the {len(p)} pledges")
+    assert text.endswith(f"the other categories hold {len(p) - k}.")
