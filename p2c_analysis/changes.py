@@ -35,6 +35,10 @@ time in the window, but with no announcement date, only a month or year that doe
 window, or a date before it. In the public record such a pledge enters on the day its file was
 collected (:func:`p2c_analysis.record.known_from`), so it is no evidence of a pledge made in the
 window. Without dates (or with no window) every pledge only in the current table is ``"new"``.
+The tables compared are each as of its date already: a pledge file's (or a file snapshot's)
+pledges announced after it are left out by ``snapshots.resolve``
+(:func:`p2c_analysis.pledges.announced_after`; see :func:`announced_in_window` for how the two
+rules meet).
 
 ``value_change`` of a matched pledge (amounts compared in the **stated** currency, so a
 conversion is never taken for a change of the pledge):
@@ -598,7 +602,20 @@ def announced_in_window(pledges: pd.DataFrame, as_of_before: object,
     """Per pledge (index of ``pledges``): the whole stated period of its announcement date
     (``announced_date`` with ``announced_precision``: a day, a month or a year; a missing
     precision is a day) lies in ``(as_of_before, as_of_after]``. False when there is no date
-    (or no such column)."""
+    (or no such column).
+
+    Beside the cut of a pledge file, or a snapshot of one, at the date of its side
+    (:func:`p2c_analysis.pledges.announced_after`, applied by ``snapshots.resolve`` before the
+    comparison): both read a month or a year as the period from its first to its last day, and
+    neither claims more than the period shows. The cut leaves a pledge out only when the
+    whole period is after the side's date (it begins after it); "new" needs the whole period
+    inside the window. So a pledge whose month or year straddles the current date (``2024``
+    against 2024-06-30) is kept in the current table but is "first seen", not new; one that
+    straddles the previous date is kept there too (so it is matched, not new). The public
+    record admits a pledge only from the last day of its period, so none of its pledges
+    straddles its date. This function reads the period from ``announced_date`` truncated to
+    its month or year; the cut reads ``announced_date`` as stored, which the canonical table
+    keeps at the period's first day (``fields``): the same day for every valid table."""
     if "announced_date" not in pledges.columns:
         return pd.Series(False, index=pledges.index)
     d = pd.to_datetime(pledges["announced_date"]).astype("datetime64[ns]")

@@ -269,7 +269,8 @@ def _add_snapshot_parser(sub: Any) -> None:
                    help="store the bundled public record as known on --as-of instead")
     a.add_argument("--mapping", help="TOML mapping of source columns to pledge fields")
     a.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD",
-                   help="date the snapshot describes (default: today)")
+                   help="date the snapshot describes (default: today); a file's pledges "
+                   "announced after it are stored apart, not among its pledges")
     a.add_argument("--label", help="free text shown in list and show")
     a.add_argument("--store", metavar="DIR", help=store_help)
     a.set_defaults(func=_snapshot_add)

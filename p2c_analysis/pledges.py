@@ -2063,6 +2063,30 @@ def check_pledge_file(path: str | Path, mapping: str | Path | None = None,
     _open(Path(path), mapping, limits or Limits.from_env())
 
 
+def announced_after(pledges: pd.DataFrame, as_of: object) -> pd.Series:
+    """Bool per pledge (index of ``pledges``): announced after ``as_of`` (a date, or what
+    ``countries.as_of_date`` reads), so out of the scope of a table as of that day. The rule for
+    a pledge *file* (a report's ``pledges``, a side of ``pledge_changes``, a snapshot of a file).
+
+    ``announced_date`` is the first day of the stated period (``announced_precision``: a day,
+    ``2024-07`` = 1 July 2024, a year ``2025`` = 1 January 2025), and a pledge is after
+    ``as_of`` only when that first day is: only pledges certainly announced later are left
+    out. A year ``2024`` may include 30 June 2024 and stays in a table as of that day; a month
+    ``2024-07`` does not. A pledge with no announcement date (missing, NaT) stays in: nothing
+    shows it is later (as :func:`p2c_analysis.record.known_rows` keeps rows with no readable
+    date). A table without the column: nothing is after. Columns may be Arrow-backed.
+
+    The bundled public record asks another question: whether a pledge was certainly public by
+    the date, so it admits a pledge only from the *last* day of its period
+    (:func:`p2c_analysis.record.known_from`). A pledge file is the user's own record of what
+    was pledged, trusted up to the date."""
+    if "announced_date" not in pledges:
+        return pd.Series(False, index=pledges.index)
+    start = pd.to_datetime(pledges["announced_date"])
+    day = pd.Timestamp(countries.as_of_date(as_of))
+    return (start > day).fillna(False).astype(bool)
+
+
 def _open(src: Path, mapping: str | Path | Mapping | None, lim: Limits
           ) -> tuple[Mapping | None, _Table, dict[str, list[int]], list[str]]:
     """Read the mapping and the table, match the columns: ``(mapping, table, used columns,

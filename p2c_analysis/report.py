@@ -35,6 +35,7 @@ from IPython.display import HTML, Markdown
 
 from p2c_analysis import paths, style
 from p2c_analysis.fields import is_missing
+from p2c_analysis.pledges import announced_after  # the rule for pledge files, here for reports
 
 PUBLIC_RECORD_SOURCE = (
     "`data/pledges/public_pledges.csv` and `public_pledges_additions_2026-12.csv`, with the "
@@ -482,9 +483,10 @@ def header_text(
         if after_as_of:
             undated = int(pledges["announced_date"].isna().sum()) \
                 if "announced_date" in pledges else 0
-            lines.append("- " + _after_as_of_text(
+            listed = bool(parameters and str(parameters.get("output_dir") or ""))
+            lines.append("- " + after_as_of_text(
                 after_as_of, (parameters or {}).get("as_of"),
-                bool(parameters and str(parameters.get("output_dir") or "")), undated))
+                AFTER_AS_OF_TABLE if listed else None, undated))
         if mapping:
             lines.append(f"- Column mapping: {escape(Path(str(mapping)).name)}.")
         if unused_columns:
@@ -575,34 +577,25 @@ SET_ASIDE_TABLE = "set_aside_rows"
 AFTER_AS_OF_TABLE = "after_as_of"
 
 
-def announced_after(pledges: pd.DataFrame, as_of: dt.date) -> pd.Series:
-    """Bool per pledge (index of ``pledges``): announced after ``as_of`` (a date), so out of
-    the scope of an analysis on that day. ``announced_date`` is the first day of the stated
-    period (``announced_precision``: a day, ``2024-07`` = 1 July 2024, a year ``2025`` =
-    1 January 2025), and a pledge is after ``as_of`` only when that first day is: only pledges
-    certainly announced later are left out. A year ``2024`` may include 30 June 2024 and stays
-    in an analysis as of that day; a month ``2024-07`` does not. A pledge with no announcement
-    date (missing) stays in: nothing shows it is later (as
-    :func:`p2c_analysis.record.known_rows` keeps rows with no readable date).
-
-    The bundled public record asks another question: whether a pledge was certainly public by
-    the date, so it admits a pledge only from the *last* day of its period
-    (:func:`p2c_analysis.record.known_from`). A pledge file is the user's own record of what
-    was pledged, trusted up to the date."""
-    if "announced_date" not in pledges:
-        return pd.Series(False, index=pledges.index)
-    start = pd.to_datetime(pledges["announced_date"])
-    return (start > pd.Timestamp(as_of)).fillna(False).astype(bool)
-
-
-def _after_as_of_text(n: int, as_of: object, listed: bool, undated: int = 0) -> str:
-    """The header line on the ``n`` pledges of the file announced after the analysis date
-    (``undated``: pledges kept as they state no announcement date)."""
-    where = f", listed in `{AFTER_AS_OF_TABLE}.csv`" if listed else ""
+def after_as_of_text(n: int, as_of: object, table: str | None = AFTER_AS_OF_TABLE,
+                     undated: int = 0, of: str = "the file",
+                     date: str = "the analysis date") -> str:
+    """The line on the ``n`` valid pledges of ``of`` (whose pledges: ``"the file"``, ``"the
+    previous side"``) left out as announced after ``as_of`` (:func:`announced_after`), which
+    is ``date`` (``"the analysis date"``, ``"its date"``): how many, the rule for a month or
+    year, the CSV they are listed in (``table``, without ``.csv``; ``None``: none written) and
+    how many pledges are kept as they state no announcement date (``undated``). ``n = 0``
+    says that none is left out. Plain Markdown of trusted text only (counts, a date and the
+    caller's words: no pledge or file text), so it is shown as it is, not escaped."""
+    day = str(as_of)[:10]
     kept = (f"; {plural(undated, 'pledge')} with no announcement date "
             f"{'is' if undated == 1 else 'are'} kept" if undated else "")
-    return (f"Left out: {plural(n, 'pledge')} of the file announced after the analysis date, "
-            f"{str(as_of)[:10]} (one dated by its month or year only when that month or year "
+    if n == 0:
+        return (f"No pledge of {of} was announced after {date}, {day}: none is left "
+                f"out{kept}.")
+    where = f", listed in `{table}.csv`" if table else ""
+    return (f"Left out: {plural(n, 'pledge')} of {of} announced after {date}, "
+            f"{day} (one dated by its month or year only when that month or year "
             f"begins after that day){where}{kept}.")
 
 

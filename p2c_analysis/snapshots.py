@@ -6,6 +6,16 @@ public record as known on a date (:func:`p2c_analysis.record.public_record`), wi
 describes (``as_of``). Besides the canonical columns it keeps ``status_source`` and
 ``status_date_basis`` (:data:`p2c_analysis.evidence.STATUS_COLUMNS`).
 
+**As of its date**: a snapshot holds the pledges of its table as of ``as_of``. The public record
+admits a pledge from the last day of its stated announcement period
+(:func:`p2c_analysis.record.known_from`). A pledge *file* holds whatever its owner exported, so
+its valid pledges announced after ``as_of`` (:func:`p2c_analysis.pledges.announced_after`: the
+stated day, month or year begins after it; a pledge with no date stays) are not among the
+snapshot's pledges: they are stored apart, in ``after_as_of.parquet``, so nothing is lost.
+:func:`resolve` applies the same rule to a pledge file named directly. A snapshot of a file
+stored before that rule has no ``after_as_of.parquet`` (its ``pledges.parquet`` holds every
+valid pledge): it is read as it is stored and split as it is read, its files untouched.
+
 Layout of a store folder (default ``data/snapshots/``, git-ignored; overridden by the
 environment variable :data:`STORE_ENV` = ``P2C_SNAPSHOT_STORE``, and by an explicit ``store``)::
 
@@ -13,6 +23,8 @@ environment variable :data:`STORE_ENV` = ``P2C_SNAPSHOT_STORE``, and by an expli
     .lock                      lock file (fcntl.flock) serialising writers
     <id>/pledges.parquet       canonical table (list columns as Arrow list types), read-only
     <id>/quarantine.parquet    rows set aside: source_row, reasons, raw (+ source_file)
+    <id>/after_as_of.parquet   (a pledge file) its valid pledges announced after as_of, same
+                               columns as pledges.parquet
 
 Rules:
 
@@ -52,7 +64,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from p2c_analysis import countries, evidence, fields, paths, record
-from p2c_analysis.pledges import LoadResult, load_pledges, read_mapping
+from p2c_analysis.pledges import LoadResult, announced_after, load_pledges, read_mapping
 from p2c_analysis.vocabulary import STATUSES, UNKNOWN
 
 STORE_ENV = "P2C_SNAPSHOT_STORE"
@@ -64,6 +76,7 @@ INDEX_FORMAT = "p2c-snapshot-index"
 INDEX_VERSION = 1
 PLEDGES_FILE = "pledges.parquet"
 QUARANTINE_FILE = "quarantine.parquet"
+AFTER_AS_OF_FILE = "after_as_of.parquet"
 KIND_FILE = "file"
 KIND_PUBLIC = "public record"
 EXTRA_COLUMNS: tuple[str, ...] = evidence.STATUS_COLUMNS
@@ -97,7 +110,11 @@ class AddResult:
             return (f"already stored as {e['id']} (as of {e['as_of']}, label "
                     f"{e['label'] or '-'!s}): nothing written")
         later = e["rows_valid"] - e["pledges"]
-        not_yet = f"; {later} valid pledge(s) not yet known on {e['as_of']}" if later else ""
+        if e["kind"] == KIND_FILE:
+            not_yet = (f"; {later} valid {'pledge' if later == 1 else 'pledges'} announced "
+                       f"after {e['as_of']} kept apart ({AFTER_AS_OF_FILE})" if later else "")
+        else:
+            not_yet = f"; {later} valid pledge(s) not yet known on {e['as_of']}" if later else ""
         return (f"added {e['id']} (as of {e['as_of']}): {e['pledges']} pledges stored; of "
                 f"{e['rows_read']} rows read, {e['rows_valid']} valid, "
                 f"{e['rows_quarantined']} set aside{not_yet}")
@@ -106,11 +123,14 @@ class AddResult:
 @dataclass
 class Snapshot:
     """A stored snapshot: its index ``entry``, ``pledges`` (canonical columns plus
-    :data:`EXTRA_COLUMNS`) and ``quarantine``."""
+    :data:`EXTRA_COLUMNS`: the pledges as of its date) and ``quarantine``; ``after_as_of``:
+    for a snapshot of a pledge file, its valid pledges announced after ``as_of``, kept apart
+    (same columns as ``pledges``; empty when none), ``None`` for the public record."""
 
     entry: dict
     pledges: pd.DataFrame
     quarantine: pd.DataFrame
+    after_as_of: pd.DataFrame | None = None
 
     @property
     def id(self) -> str:
@@ -128,7 +148,10 @@ class PledgeSource:
     ``as_of`` the date it describes; ``n_quarantined`` rows set aside by the loader;
     ``public``: the pledges are the bundled public record (as of a date, or a snapshot of it),
     a small subset of the platform that a report must say it is; ``quarantine``: the rows set
-    aside when it was read (``source_row, reasons, raw``), which a report writes out."""
+    aside when it was read (``source_row, reasons, raw``), which a report writes out;
+    ``after_as_of``: for a pledge file or a snapshot of one, its valid pledges announced after
+    ``as_of`` (:func:`split_after_as_of`), left out of ``pledges`` and kept for the report to
+    write out (empty when none); ``None`` for the public record, which has its own rule."""
 
     kind: str
     label: str
@@ -137,6 +160,7 @@ class PledgeSource:
     n_quarantined: int
     public: bool = False
     quarantine: pd.DataFrame | None = None
+    after_as_of: pd.DataFrame | None = None
 
 
 # --- the store folder --------------------------------------------------------------------------
@@ -304,21 +328,39 @@ def _stored_table(res: LoadResult, as_of: dt.date) -> pd.DataFrame:
     return out
 
 
-def _add(root: Path, entry: dict, pledges: pd.DataFrame, quarantine: pd.DataFrame) -> AddResult:
-    """Write one snapshot unless its key is already in the index (see module docstring)."""
+def split_after_as_of(pledges: pd.DataFrame, as_of: object
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A pledge file's table cut at ``as_of`` (a date): ``(kept, later)``, the pledges not
+    announced after it and those that were (:func:`p2c_analysis.pledges.announced_after`:
+    the first day of the stated day, month or year is after ``as_of``; no date: kept), each
+    with a fresh index, same columns, in the order of ``pledges``."""
+    later = announced_after(pledges, as_of).to_numpy(dtype=bool)
+    return (pledges.loc[~later].reset_index(drop=True),
+            pledges.loc[later].reset_index(drop=True))
+
+
+def _add(root: Path, entry: dict, pledges: pd.DataFrame, quarantine: pd.DataFrame,
+         after_as_of: pd.DataFrame | None = None) -> AddResult:
+    """Write one snapshot unless its key is already in the index (see module docstring);
+    ``after_as_of``: a pledge file's pledges announced after its date, written as
+    :data:`AFTER_AS_OF_FILE` (``None``: no such file, as for the public record)."""
     known = {e["key"]: e for e in _checked_index(root)}
     if entry["key"] in known:
         return AddResult(known[entry["key"]], added=False)
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f"{TMP_PREFIX}{uuid.uuid4().hex}"
     tmp.mkdir()
+    files = [("pledges", PLEDGES_FILE), ("quarantine", QUARANTINE_FILE)]
     try:
         write_pledges_parquet(pledges, tmp / PLEDGES_FILE)
         _write_frame(quarantine, tmp / QUARANTINE_FILE)
+        if after_as_of is not None:
+            write_pledges_parquet(after_as_of, tmp / AFTER_AS_OF_FILE)
+            files.append(("after_as_of", AFTER_AS_OF_FILE))
         entry["files"] = {
             name: {"path": f"{entry['id']}/{fname}", "sha256": paths.sha256(tmp / fname)}
-            for name, fname in (("pledges", PLEDGES_FILE), ("quarantine", QUARANTINE_FILE))}
-        for fname in (PLEDGES_FILE, QUARANTINE_FILE):
+            for name, fname in files}
+        for _, fname in files:
             os.chmod(tmp / fname, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         with _locked(root):
             entries = check_store(root)
@@ -367,7 +409,10 @@ def add_file(file: str | Path, mapping: str | Path | None = None, as_of: object 
              label: str | None = None, store: str | Path | None = None) -> AddResult:
     """Store the pledge export ``file`` (CSV/XLSX, optional TOML ``mapping``) as a snapshot
     dated ``as_of`` (the date the export describes; default today). Its statuses are the
-    export's own (``status_source = "self-reported"``). A second add of the same content,
+    export's own (``status_source = "self-reported"``). Its valid pledges announced after
+    ``as_of`` (:func:`split_after_as_of`) are not among the snapshot's pledges (the entry's
+    ``pledges`` counts the others; ``rows_valid`` all) but stored apart as
+    :data:`AFTER_AS_OF_FILE`. A second add of the same content,
     mapping and date is a no-op (``added=False``). Raises
     :class:`p2c_analysis.pledges.PledgeFileError` for an unreadable file and
     :class:`SnapshotError` for a bad store."""
@@ -377,11 +422,12 @@ def add_file(file: str | Path, mapping: str | Path | None = None, as_of: object 
     res = load_pledges(file, mapping=m)
     id_kind = "source" if "pledge_id" in res.columns_used or (
         m is not None and "pledge_id" in m.constants) else "derived"
+    kept, later = split_after_as_of(_stored_table(res, when), when)
     entry = _entry(KIND_FILE, when, label, Path(file).name, paths.sha256(file),
                    Path(mapping).name if mapping else None,
                    paths.sha256(mapping) if mapping else None,
-                   res.n_read, len(res.valid), len(res.quarantine), len(res.valid), id_kind)
-    return _add(root, entry, _stored_table(res, when), res.quarantine)
+                   res.n_read, len(res.valid), len(res.quarantine), len(kept), id_kind)
+    return _add(root, entry, kept, res.quarantine, after_as_of=later)
 
 
 def add_public_record(as_of: object, label: str | None = None, store: str | Path | None = None,
@@ -508,27 +554,41 @@ def read_pledges_parquet(path: str | Path, backend: str = "python",
         raise ValueError(f"{path}: {err}") from None
 
 
-def load_snapshot(snapshot_id: str, store: str | Path | None = None,
-                  backend: str = "python") -> Snapshot:
-    """A stored snapshot (files checked against their SHA-256; ``backend`` as in
-    :func:`table_to_pledges`). Raises :class:`SnapshotError` for an unknown id or a corrupt
-    file."""
-    root = store_path(store)
-    entry = _entry_for(root, snapshot_id)
+def _stored_pledges(root: Path, entry: dict, name: str, backend: str) -> pd.DataFrame:
+    """The pledge table ``name`` (``"pledges"``, ``"after_as_of"``) of a snapshot, checked
+    against its SHA-256; :class:`SnapshotError` naming the file when it is no pledge table."""
     try:
-        pledges = table_to_pledges(_read_parquet(root, entry, "pledges"), backend)
+        return table_to_pledges(_read_parquet(root, entry, name), backend)
     except ValueError as err:
         if isinstance(err, SnapshotError):
             raise
-        raise SnapshotError(f"{root / entry['files']['pledges']['path']}: {err}") from None
+        raise SnapshotError(f"{root / entry['files'][name]['path']}: {err}") from None
+
+
+def load_snapshot(snapshot_id: str, store: str | Path | None = None,
+                  backend: str = "python") -> Snapshot:
+    """A stored snapshot (files checked against their SHA-256; ``backend`` as in
+    :func:`table_to_pledges`). For a snapshot of a pledge file, ``after_as_of`` holds its
+    pledges announced after its date (:data:`AFTER_AS_OF_FILE`); one stored before that file
+    existed is split as it is read (:func:`split_after_as_of`), so its ``pledges`` are as of its
+    date too. Raises :class:`SnapshotError` for an unknown id or a corrupt file."""
+    root = store_path(store)
+    entry = _entry_for(root, snapshot_id)
+    pledges = _stored_pledges(root, entry, "pledges", backend)
     quarantine = _read_parquet(root, entry, "quarantine").to_pandas()
-    return Snapshot(entry=entry, pledges=pledges, quarantine=quarantine)
+    after = None
+    if "after_as_of" in entry["files"]:
+        after = _stored_pledges(root, entry, "after_as_of", backend)
+    elif entry.get("kind") == KIND_FILE:  # stored before the rule: every valid pledge
+        pledges, after = split_after_as_of(pledges, entry["as_of"])
+    return Snapshot(entry=entry, pledges=pledges, quarantine=quarantine, after_as_of=after)
 
 
 def describe(snapshot: Snapshot) -> dict[str, pd.DataFrame]:
     """What ``p2c snapshot show`` prints: ``counts`` (``item, value``: rows read, valid,
-    quarantined, pledges stored (for the public record: those known on ``as_of``), pledges
-    with a value, total USD), ``by_focus_area`` (``gaps.tally`` of
+    quarantined, pledges stored (those as of ``as_of``: for the public record, those known on
+    it), for a snapshot of a pledge file the valid pledges announced after ``as_of`` and kept
+    apart, pledges with a value, total USD), ``by_focus_area`` (``gaps.tally`` of
     ``focus_areas``: ``category, pledges, pledge_share_pct, pledges_with_value, usd,
     usd_share_pct``; a multi-focus pledge counts in each, its USD split) and ``by_status``
     (``status, pledges, usd``, every status listed)."""
@@ -537,12 +597,13 @@ def describe(snapshot: Snapshot) -> dict[str, pd.DataFrame]:
 
     e, p = snapshot.entry, snapshot.pledges
     usd = p["estimated_value_usd"]
-    counts = pd.DataFrame({
-        "item": ["rows read", "rows valid", "rows set aside (quarantine)", "pledges stored",
-                 "pledges with a value", "total USD (stated values)"],
-        "value": [float(e["rows_read"]), float(e["rows_valid"]), float(e["rows_quarantined"]),
-                  float(len(p)), float(usd.notna().sum()), float(usd.sum())],
-    })
+    items = [("rows read", e["rows_read"]), ("rows valid", e["rows_valid"]),
+             ("rows set aside (quarantine)", e["rows_quarantined"]), ("pledges stored", len(p))]
+    if snapshot.after_as_of is not None:
+        items.append(("announced after as of (apart)", len(snapshot.after_as_of)))
+    items += [("pledges with a value", usd.notna().sum()),
+              ("total USD (stated values)", usd.sum())]
+    counts = pd.DataFrame({"item": [k for k, _ in items], "value": [float(v) for _, v in items]})
     by_focus = gaps.tally(p, "focus_areas", categories=[*FOCUS_AREAS, NOT_STATED])
     by_status = progress.status_distribution(p)[["status", "pledges", "usd"]]
     return {"counts": counts, "by_focus_area": by_focus, "by_status": by_status}
@@ -556,6 +617,9 @@ def resolve(spec: str | Path, store: str | Path | None = None,
     - a snapshot id in the store (``"2025-03-01-1a2b3c4d"``): that snapshot;
     - a path to a pledge file: the file (optional ``mapping``), dated ``as_of`` (default
       today), statuses self-reported as in :func:`add_file`.
+
+    A pledge file, or a snapshot of one, gives its pledges as of its date: those announced
+    after it are in ``after_as_of`` (:func:`split_after_as_of`), not in ``pledges``.
 
     Raises :class:`SnapshotError` (one line) when ``spec`` is none of these."""
     text = str(spec).strip()
@@ -575,13 +639,14 @@ def resolve(spec: str | Path, store: str | Path | None = None,
         return PledgeSource("snapshot", label, snap.as_of, snap.pledges,
                             int(snap.entry["rows_quarantined"]),
                             public=snap.entry.get("kind") == KIND_PUBLIC,
-                            quarantine=snap.quarantine)
+                            quarantine=snap.quarantine, after_as_of=snap.after_as_of)
     if text and Path(text).is_file():
         when = countries.as_of_date(as_of)
         res = load_pledges(text, mapping=mapping)
+        kept, later = split_after_as_of(_stored_table(res, when), when)
         return PledgeSource("file", f"file {Path(text).name} as of {when.isoformat()}", when,
-                            _stored_table(res, when), len(res.quarantine),
-                            quarantine=res.quarantine)
+                            kept, len(res.quarantine), quarantine=res.quarantine,
+                            after_as_of=later)
     raise SnapshotError(f"{text!r}: not a date (YYYY-MM-DD), a snapshot id or a pledge file")
 
 
@@ -608,7 +673,10 @@ def comparison_sources(previous: str | Path = "", current: str | Path = "",
       current side (``as_of`` when ``current`` is empty), at the earliest the first day an
       analysis covers (``params.AS_OF_RANGE``);
     - a pledge file carries no date of its own: it is dated ``as_of`` (store a dated copy with
-      ``p2c snapshot add --as-of`` to compare exports of different dates)."""
+      ``p2c snapshot add --as-of`` to compare exports of different dates).
+
+    Each side is as of its own date: a pledge file's pledges announced after ``as_of``, and a
+    snapshot's after the snapshot's date, are in the side's ``after_as_of``, not compared."""
     when = countries.as_of_date(as_of)
     cur_spec = str(current).strip() or when.isoformat()
     cur = resolve(cur_spec, store=store, mapping=mapping, as_of=when)

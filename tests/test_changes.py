@@ -464,6 +464,31 @@ def test_new_only_when_the_whole_stated_period_falls_in_the_window():
         assert (plain["change"] == "new").sum() == 7, kw
 
 
+def test_the_cut_at_a_side_and_new_in_the_window_read_a_period_alike():
+    """A pledge file's side leaves out a pledge only when its period begins after the side's
+    date (pledges.announced_after); "new" needs the whole period in the window. A period
+    that straddles the current date is kept and "first seen", never new; one after it is out
+    of the table before anything is compared."""
+    from p2c_analysis.pledges import announced_after
+
+    after = _table([
+        _dated("Y2024", "2024-01-01", "year"),    # straddles 2024-06-30: kept, first seen
+        _dated("M2024", "2024-06-01", "month"),   # June: kept, all of it in the window: new
+        _dated("M2407", "2024-07-01", "month"),   # July begins after 2024-06-30: left out
+        _dated("D2023", "2023-07-01", "day"),     # the day after the previous date: new
+        _dated("NONE", None, None),               # no date: kept, first seen
+    ])
+    later = announced_after(after, dt.date(2024, 6, 30))
+    assert after.loc[later.to_numpy(), "pledge_id"].tolist() == ["M2407"]
+    kept = after[~later.to_numpy()]
+    inside = changes.announced_in_window(kept, "2023-06-30", "2024-06-30")
+    assert dict(zip(kept["pledge_id"], inside, strict=True)) == {
+        "Y2024": False, "M2024": True, "D2023": True, "NONE": False}
+    # a left-out pledge is never in the window it is after
+    assert not changes.announced_in_window(after[later.to_numpy()], "2023-06-30",
+                                           "2024-06-30").any()
+
+
 def _evidenced(pid: str, status: str, source: str | None, basis: str | None) -> dict:
     return BASE | {"pledge_id": pid, "status": status, "status_source": source,
                    "status_date_basis": basis}

@@ -92,3 +92,44 @@ def test_rows_set_aside_on_either_side_are_written(tmp_path):
     after = csv_rows(folder / "set_aside_rows_current.csv")
     assert [r["source_row"] for r in before] == ["3"] and "'lots'" in before[0]["reasons"]
     assert [r["source_row"] for r in after] == ["3"] and "percentage" in after[0]["reasons"]
+
+
+def _dated_rows(*pledges: tuple[str, str, str, str]) -> list[dict[str, str]]:
+    """Rows of a pledge file from (title, pledger, target country, announcement date)."""
+    names = ("title", "pledger", "target_countries", "announced_date")
+    return [dict(zip(names, p, strict=True)) for p in pledges]
+
+
+def test_pledges_of_a_file_announced_after_its_date_are_left_out_said_and_listed(tmp_path):
+    """A side given as a pledge file counted its pledges announced after the analysis date: a
+    pledge announced in 2025 showed as new as of 2024-06-30. They are left out, each side says
+    how many (none on one side here), and they are listed apart, formulas neutralised."""
+    both = (("Early", "A", "KEN", "2023-03-01"), ("Same year", "B", "NGA", "2024"),
+            ("No date", "D", "KEN", ""))
+    prev = write_rows(tmp_path / "prev.csv", _dated_rows(*both))
+    cur = write_rows(tmp_path / "cur.csv", _dated_rows(
+        *both, ("Spring", "E", "GHA", "2024-03-01"),
+        ('=HYPERLINK("http://x")', "<b>F</b>", "UGA", "2025-02-01"),  # after 2024-06-30
+        ("July", "G", "KEN", "2024-07")))  # July begins after 30 June
+    folder = render_one("pledge_changes", {"previous": str(prev), "current": str(cur),
+                                           "as_of": "2024-06-30"}, tmp_path / "out")
+    rows = csv_rows(folder / "changes_by_pledge.csv")
+    assert {r["title"]: r["change"] for r in rows} == {
+        "Early": "unchanged", "Same year": "unchanged", "No date": "unchanged", "Spring": "new"}
+    later = csv_rows(folder / "after_as_of_current.csv")
+    assert [r["title"] for r in later] == ["'=HYPERLINK(\"http://x\")", "July"]
+    assert not (folder / "after_as_of_previous.csv").exists()
+    documented = {r["table"] for r in csv_rows(folder / "columns.csv")
+                  if r["definition"] != "undocumented"}
+    assert "after_as_of_current" in documented
+    html = (folder / "pledge_changes.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+    assert ("No pledge of the previous side was announced after its date, 2024-06-30: none is "
+            "left out; 1 pledge with no announcement date is kept.") in text
+    assert ("Left out: 2 pledges of the current side announced after its date, 2024-06-30 (one "
+            "dated by its month or year only when that month or year begins after that day), "
+            "listed in after_as_of_current.csv; 1 pledge with no announcement date is kept."
+            ) in text
+    assert "<b>F</b>" not in html
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert {h["label"]: h["value"] for h in summary["headline"]}["New pledges"] == "1"

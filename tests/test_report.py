@@ -617,6 +617,25 @@ def test_a_pledge_announced_after_the_analysis_date_is_dated_by_the_start_of_its
     assert not report.announced_after(p, dt.date(2025, 2, 1)).any()  # on the day: in
 
 
+def test_the_rule_is_shared_and_its_line_reads_right_at_0_1_and_many():
+    """pledge_changes cuts its sides with the rule reports use (one function, in pledges), and
+    says it with the same line, worded for a side."""
+    assert report.announced_after is pledges.announced_after
+    side = {"of": "the previous side", "date": "its date"}
+    assert report.after_as_of_text(0, dt.date(2024, 1, 1), "after_as_of_previous", **side) == (
+        "No pledge of the previous side was announced after its date, 2024-01-01: none is "
+        "left out.")
+    assert report.after_as_of_text(1, dt.date(2024, 1, 1), "after_as_of_previous", 1,
+                                   **side) == (
+        "Left out: 1 pledge of the previous side announced after its date, 2024-01-01 (one "
+        "dated by its month or year only when that month or year begins after that day), "
+        "listed in `after_as_of_previous.csv`; 1 pledge with no announcement date is kept.")
+    assert report.after_as_of_text(3, "2024-01-01", None, 2, **side).startswith(
+        "Left out: 3 pledges of the previous side announced after its date, 2024-01-01 (")
+    assert report.after_as_of_text(3, "2024-01-01", None, 2, **side).endswith(
+        "begins after that day); 2 pledges with no announcement date are kept.")
+
+
 def test_a_pledge_file_is_analysed_as_of_the_analysis_date(tmp_path, capsys):
     """A file's pledges announced after ``as_of`` were analysed as if made by then; they are
     left out, counted in the header with the date, and written apart from the rows set aside

@@ -60,6 +60,7 @@ def _one_line_error(proc, *needles: str) -> None:
 def test_add_twice_is_a_no_op_and_files_are_not_rewritten(tmp_path):
     first = snapshots.add_file(PUBLIC, as_of="2026-01-15", label="first", store=tmp_path)
     assert first.added and first.entry["rows_valid"] == 38
+    assert first.entry["pledges"] == 37  # one is announced on 2026-05-15, after the date
     files = [tmp_path / f["path"] for f in first.entry["files"].values()]
     stamps = {p: (p.stat().st_ino, p.stat().st_mtime_ns, paths.sha256(p)) for p in files}
     index_before = (tmp_path / "index.json").read_bytes()
@@ -121,8 +122,8 @@ def test_concurrent_adds_leave_a_valid_index_with_all(tmp_path):
     assert sorted(x[1] for x in same) == ["False", "True"]  # added once, once a no-op
     listed = snapshots.list_snapshots(tmp_path)
     assert len(listed) == 2
-    for sid in listed["id"]:
-        assert len(snapshots.load_snapshot(sid, tmp_path).pledges) == 38
+    for sid in listed["id"]:  # 38 valid, of which one announced on 2026-05-15
+        assert len(snapshots.load_snapshot(sid, tmp_path).pledges) == 37
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(snapshots.TMP_PREFIX)]
 
 
@@ -208,7 +209,8 @@ def test_resolve(tmp_path):
     res = snapshots.add_file(PUBLIC, as_of="2026-01-15", label="jan", store=tmp_path)
     by_id = snapshots.resolve(res.entry["id"], store=tmp_path)
     assert by_id.kind == "snapshot" and str(by_id.as_of) == "2026-01-15"
-    assert "jan" in by_id.label and len(by_id.pledges) == 38
+    assert "jan" in by_id.label and len(by_id.pledges) == 37  # one announced on 2026-05-15
+    assert by_id.after_as_of["announced_date"].tolist() == [pd.Timestamp("2026-05-15")]
     by_date = snapshots.resolve("2025-03-01")
     assert by_date.kind == "public record" and len(by_date.pledges) == 34
     by_file = snapshots.resolve(PUBLIC, as_of="2025-06-30")
@@ -261,7 +263,7 @@ def test_a_loaded_snapshot_is_listed_among_the_files_read(tmp_path):
     snapshots.load_snapshot(added.entry["id"], store=tmp_path)
     read = paths.files_read()
     stored = [k for k in read if k.endswith(".parquet")]
-    assert len(stored) == 2 and all(str(tmp_path) in k for k in stored)  # pledges, quarantine
+    assert len(stored) == 3 and all(str(tmp_path) in k for k in stored)  # and after_as_of
     for k in stored:
         assert read[k] == paths.sha256(k)
 
@@ -307,3 +309,90 @@ def test_a_status_without_a_report_date_is_no_report(tmp_path):
     cmp = changes.compare(side.pledges, side.pledges, side.as_of, side.as_of)
     after = cmp.tables()["compliance_change"].iloc[-1]
     assert int(after["reported_recently"]) == int(direct["reported_recently"].iloc[0]) == 0
+
+
+# --- as of its date -------------------------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DATED_2023 = FIXTURES / "pledges" / "export_2023.csv"  # Early, Same year, Later, July, No date
+OLD_ID = "2023-06-30-ee969e1b"  # DATED_2023 as of 2023-06-30, in the store of snapshots_v1
+
+
+def test_a_snapshot_of_a_file_holds_the_pledges_announced_by_its_date(tmp_path, p2c):
+    """A snapshot "as of" 2023-06-30 held pledges announced in 2024: compared with a later
+    one, they could not show as new. They are stored apart, counted, and nothing is lost."""
+    res = snapshots.add_file(DATED_2023, as_of="2023-06-30", store=tmp_path)
+    e = res.entry
+    assert (e["rows_valid"], e["pledges"]) == (5, 3)
+    assert res.message.endswith("; 2 valid pledges announced after 2023-06-30 kept apart "
+                                "(after_as_of.parquet)")
+    assert set(e["files"]) == {"pledges", "quarantine", "after_as_of"}
+    snap = snapshots.load_snapshot(e["id"], tmp_path)
+    # a year 2023 may include 30 June and stays; a month 2023-07 begins after it
+    assert snap.pledges["title"].tolist() == ["Early", "Same year", "No date"]
+    assert snap.after_as_of["title"].tolist() == ["Later", "July"]
+    assert list(snap.after_as_of.columns) == list(snap.pledges.columns)
+    counts = snapshots.describe(snap)["counts"].set_index("item")["value"]
+    assert (counts["pledges stored"], counts["announced after as of (apart)"]) == (3, 2)
+    shown = p2c("show", e["id"], "--store", str(tmp_path))
+    assert "announced after as of (apart): 2" in shown.stdout, shown.stdout
+    # one left out reads in the singular; none left out, nothing said
+    one = snapshots.add_file(DATED_2023, as_of="2024-01-31", store=tmp_path)
+    assert one.message.endswith("; 1 valid pledge announced after 2024-01-31 kept apart "
+                                "(after_as_of.parquet)")
+    none = snapshots.add_file(DATED_2023, as_of="2024-02-01", store=tmp_path)
+    assert none.message.endswith("0 set aside") and none.entry["pledges"] == 5
+    assert snapshots.load_snapshot(none.entry["id"], tmp_path).after_as_of.empty
+    # the public record has its own rule: no such table
+    pub = snapshots.add_public_record("2025-03-01", store=tmp_path)
+    assert "after_as_of" not in pub.entry["files"]
+    assert snapshots.load_snapshot(pub.entry["id"], tmp_path).after_as_of is None
+
+
+def test_a_snapshot_stored_before_the_rule_reads_as_of_its_date(tmp_path):
+    """A store written by the previous version (no after_as_of.parquet: every valid pledge in
+    pledges.parquet) stays readable, untouched, and its pledges are as of its date."""
+    import shutil
+
+    store = tmp_path / "store"
+    shutil.copytree(FIXTURES / "snapshots_v1", store)
+    before = {p.name: paths.sha256(p) for p in (store / OLD_ID).iterdir()}
+    assert len(snapshots.list_snapshots(store)) == 1
+    for backend in snapshots.BACKENDS:
+        snap = snapshots.load_snapshot(OLD_ID, store, backend=backend)
+        assert snap.entry["pledges"] == 5  # as stored
+        assert snap.pledges["title"].tolist() == ["Early", "Same year", "No date"]
+        assert snap.after_as_of["title"].tolist() == ["Later", "July"]
+    side = snapshots.resolve(OLD_ID, store=store)
+    assert len(side.pledges) == 3 and len(side.after_as_of) == 2
+    assert {p.name: paths.sha256(p) for p in (store / OLD_ID).iterdir()} == before
+    # adding the same file and date again is the same snapshot: a no-op, read the same way
+    again = snapshots.add_file(DATED_2023, as_of="2023-06-30", store=store)
+    assert not again.added and again.entry["id"] == OLD_ID
+
+
+def test_a_pledge_file_named_as_a_side_is_cut_at_its_date(tmp_path):
+    side = snapshots.resolve(str(DATED_2023), as_of="2023-06-30")
+    assert side.kind == "file"
+    assert side.pledges["title"].tolist() == ["Early", "Same year", "No date"]
+    assert side.after_as_of["title"].tolist() == ["Later", "July"]
+    assert snapshots.resolve(str(DATED_2023), as_of="2024-02-01").after_as_of.empty
+    assert snapshots.resolve("2025-03-01").after_as_of is None  # the public record
+
+
+def test_a_pledge_announced_after_both_dates_is_not_new_between_them(tmp_path):
+    """A comparison of 2023 against 2024 counted a pledge announced in 2025 as new, as each
+    side was taken whole."""
+    from p2c_analysis import changes
+
+    f = tmp_path / "export.csv"
+    f.write_text("title,pledger,announced_date\nOld,A,2022-05-01\nIn window,B,2024-03-01\n"
+                 "Next year,C,2025-02-01\nNo date,D,\n", encoding="utf-8")
+    old = snapshots.add_file(f, as_of="2023-06-30", store=tmp_path / "s").entry["id"]
+    new = snapshots.add_file(f, as_of="2024-06-30", store=tmp_path / "s").entry["id"]
+    prev, cur = snapshots.comparison_sources(old, new, store=tmp_path / "s")
+    assert prev.after_as_of["title"].tolist() == ["In window", "Next year"]
+    assert cur.after_as_of["title"].tolist() == ["Next year"]
+    cmp = changes.compare(prev.pledges, cur.pledges, prev.as_of, cur.as_of)
+    change = dict(zip(cmp.changes["title"], cmp.changes["change"], strict=True))
+    assert change == {"Old": "unchanged", "In window": "new", "No date": "unchanged"}
