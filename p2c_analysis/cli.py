@@ -84,9 +84,13 @@ def _run(plan: Any, notebooks: list, args: argparse.Namespace) -> int:
 
 def summary(result: Any) -> str:
     """End-of-run text of a :class:`runner.RunResult`: counts, where the reports are and their
-    front page, each failure with its cell, the line that raised and the error."""
+    front page, each failure with its cell, the line that raised and the error, and how many
+    reports a run resumed with some of its reports only still lacks; one line for a resume
+    that had nothing to do."""
     from p2c_analysis.execution import failure_location, first_line
 
+    if getattr(result, "nothing_to_do", False):
+        return _nothing_to_do_line(result)
     ok = len(result.reports) - len(result.failed)
     lines = [f"{ok} of {len(result.reports)} reports rendered into {result.run_dir}"]
     skipped = getattr(result, "skipped", None)
@@ -103,7 +107,52 @@ def summary(result: Any) -> str:
                 if f and (result.run_dir / f).is_dir()]
         folder = f"  -> {kept[0]}/" if kept else ""
         lines.append(f"  FAILED {e['name']}{where}: {error}{folder}")
+    left = [n for n in getattr(result, "unfinished", []) or [] if n not in
+            {e.get("name") for e in result.reports}]
+    if left:  # a resume of some reports only: the run is still incomplete
+        lines.append(f"  run {result.run_id} still lacks {len(left)} other "
+                     f"report{'s' if len(left) != 1 else ''}: resume it with all its reports")
     return "\n".join(lines)
+
+
+def _nothing_to_do_line(result: Any) -> str:
+    """The one line of a ``--resume`` that found every report it was given rendered: what is
+    rendered, that nothing changed, and what the run still lacks, if anything."""
+    n = len(result.reports)
+    left = list(getattr(result, "unfinished", []) or [])
+    if left:
+        return (f"nothing to do: the {n} report{'s' if n != 1 else ''} given "
+                f"{'are' if n != 1 else 'is'} already rendered in run {result.run_id}; it "
+                f"still lacks {len(left)} other report{'s' if len(left) != 1 else ''} (resume "
+                "it with all its reports to render them); nothing was changed")
+    return (f"nothing to do: run {result.run_id} is already complete ({n} of {n} reports "
+            f"rendered, front page {result.run_dir / 'index.html'}); nothing was changed")
+
+
+def _stopped_line(word: str, err: BaseException) -> str:
+    """The last line of a run stopped by Ctrl-C (``word`` "interrupted") or SIGTERM
+    ("terminated"): the run, how much of it is rendered and the command that finishes it; or
+    just ``word`` when no run folder was made yet."""
+    runner = sys.modules.get("p2c_analysis.runner")  # not imported: no run was started
+    run_dir = runner.stopped_run(err) if runner is not None else None
+    if run_dir is None:
+        return f"p2c: {word}"
+    from p2c_analysis import frontpage
+    from p2c_analysis import manifest as M
+    from p2c_analysis.limits import terminal_safe
+
+    try:
+        m = M.read(run_dir)
+    except (OSError, M.ManifestReadError):
+        m = {}
+    reports = m.get("reports") or []
+    ok = sum(r.get("status") == "ok" for r in reports)
+    failed = sum(r.get("status") == "failed" for r in reports)
+    counts = f"{ok} of {len(reports)} reports rendered, {len(reports) - ok - failed} " \
+        f"interrupted" + (f", {failed} failed" if failed else "")
+    command = frontpage.resume_command(m, run_dir.name)
+    return terminal_safe(f"p2c: {word}: run {run_dir.name} is incomplete ({counts}); finish it "
+                         f"with: {command}")
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -358,8 +407,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """The ``p2c`` command. Every outcome ends in at most one line on stderr: exit code 0
     (done), 1 (a report failed, see the summary), 2 (an error, named), 130/143 (Ctrl-C /
-    SIGTERM: reports left ``.partial``, the run marked interrupted). ``P2C_DEBUG=1`` shows the
-    traceback of an unexpected error."""
+    SIGTERM: reports left ``.partial``, the run marked interrupted; the line names it and the
+    command that finishes it). ``P2C_DEBUG=1`` shows the traceback of an unexpected error."""
     from p2c_analysis import lifecycle, startup
 
     startup.defer_slow_imports()
@@ -381,12 +430,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"p2c: error: {terminal_safe(err)}", file=sys.stderr)
         return 2
-    except lifecycle.Terminated:
-        print("p2c: terminated (reports left unfinished are marked interrupted)",
-              file=sys.stderr)
+    except lifecycle.Terminated as err:
+        print(_stopped_line("terminated", err), file=sys.stderr)
         return 143
-    except KeyboardInterrupt:
-        print("p2c: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as err:
+        print(_stopped_line("interrupted", err), file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `p2c params x | head`: the reader has what it wanted
         with contextlib.suppress(OSError):

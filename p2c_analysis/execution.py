@@ -415,7 +415,10 @@ def execute_report(
         entry["status"] = "ok"
         entry["html"] = f"{spec.name}/{html.name}"
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM (lifecycle.Terminated): leave <name>.partial
-        entry.update(status="interrupted", finished=now())
+        # named by its entry: a worker whose runner was killed outright (SIGKILL) writes the
+        # last word on its report, and recorded no folder beside the .partial one left on disk
+        entry.update(status="interrupted", finished=now(),
+                     folder=partial.name if partial.is_dir() else None)
         if record:
             with contextlib.suppress(OSError), M.critical_section():
                 M.set_entry(run_dir, entry)

@@ -11,9 +11,14 @@ Headline numbers come from the ``summary.json`` a report notebook MAY write into
      "is_synthetic": false, "data_vintage": "WDI, 13 July 2026"}
 
 (read and checked by :func:`p2c_analysis.execution.read_summary`; without it the card shows
-the notebook's name and parameters). Like the reports, the page is self-contained: inline
-style only, no script, nothing loaded from the network; every text is HTML-escaped; a print
-style sheet keeps cards whole and prints link targets.
+the notebook's name and parameters). A run that has not finished says so above the cards
+(:func:`unfinished_banner`): an interrupted run that it is incomplete, which reports it lacks
+and the command that finishes it; a running one the same command, for when no ``p2c`` renders
+it any more (it was killed outright, and nothing could rewrite this page).
+
+Like the reports, the page is self-contained: inline style only, no script, nothing loaded
+from the network; every text is HTML-escaped; a print style sheet keeps cards whole and prints
+link targets.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import html
 import os
+import shlex
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -39,6 +45,8 @@ header h1 { margin: 0 0 .3rem; font-size: 1.6rem; }
 .scope { font-size: .9rem; font-style: italic; }
 .banner { border: 3px solid #d55e00; background: #fff4e5; padding: .6rem .9rem; margin: .8rem 0;
   font-weight: bold; }
+.banner code, .progress code { font-weight: normal; overflow-wrap: anywhere; }
+.progress { border: 2px solid var(--line); padding: .6rem .9rem; margin: .8rem 0; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr));
   gap: 1rem; margin-top: 1.2rem; padding: 0; list-style: none; }
 .card { border: 1px solid var(--line); border-left: 6px solid var(--other); border-radius: 6px;
@@ -164,6 +172,59 @@ def _card(run_dir: Path, e: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+#: Names of unfinished reports a front page lists before "and N more".
+SHOW_UNFINISHED = 10
+
+
+def resume_command(manifest: dict[str, Any], run_id: str) -> str:
+    """The command that finishes run ``run_id``: the one that made it (the manifest's
+    ``command``) with ``--resume <run id>`` in place of any ``--resume`` it had, quoted for a
+    shell; a description of it when the run was not made by the ``p2c`` command."""
+    command = manifest.get("command")
+    if not (isinstance(command, list) and command and all(isinstance(w, str) for w in command)):
+        return f"the p2c render or p2c batch command that made it, with --resume {run_id}"
+    words: list[str] = []
+    skip = False
+    for word in command:
+        if skip or word.startswith("--resume="):
+            skip = False
+            continue
+        skip = word == "--resume"
+        if not skip:
+            words.append(word)
+    return shlex.join([*words, "--resume", run_id])
+
+
+def _names_text(names: list[str]) -> str:
+    """``a, b, c`` (at most :data:`SHOW_UNFINISHED`, then "and N more")."""
+    shown = ", ".join(names[:SHOW_UNFINISHED])
+    more = len(names) - SHOW_UNFINISHED
+    return f"{shown} and {more:,} more" if more > 0 else shown
+
+
+def unfinished_banner(manifest: dict[str, Any], run_id: str, state: str) -> str:
+    """The paragraph that says a run is not finished (HTML; ``""`` for a finished run): for an
+    ``interrupted`` run, that it is incomplete, how many and which reports it lacks, and the
+    command that renders them into it; for a ``running`` one, the same command for when no
+    ``p2c`` renders it any more."""
+    if state not in ("interrupted", "running"):
+        return ""
+    reports = [r for r in manifest.get("reports") or [] if isinstance(r, dict)]
+    n_ok = sum(r.get("status") == "ok" for r in reports)
+    todo = [str(r.get("name")) for r in reports if r.get("status") not in M.FINAL]
+    command = f"<code>{_e(resume_command(manifest, run_id))}</code>"
+    if state == "running":
+        return (f'<p class="progress">In progress: {n_ok:,} of {len(reports):,} reports rendered '
+                "so far; this page is rewritten as they finish. If no p2c is rendering this run "
+                f"any more (it was killed), finish it with {command}</p>")
+    failed = len(reports) - n_ok - len(todo)
+    failed_text = f" and {failed:,} failed" if failed else ""
+    lacks = (f"; not rendered: {_e(_names_text(todo))}" if todo else "")
+    return (f'<p class="banner">&#9888; Incomplete run: it was interrupted with {n_ok:,} of '
+            f"{len(reports):,} reports rendered{failed_text}{lacks}. Finish it (the rendered "
+            f"reports are kept) with {command}</p>")
+
+
 def render_index(run_dir: Path, manifest: dict[str, Any] | None = None) -> str:
     """The HTML text of the run's front page (from ``manifest.json`` and the report folders)."""
     m = manifest if manifest is not None else M.read(run_dir)
@@ -177,10 +238,12 @@ def render_index(run_dir: Path, manifest: dict[str, Any] | None = None) -> str:
     state = str(m.get("state") or ("finished" if m.get("finished") else "in progress"))
     ended = "finished" if state == "finished" else "ended"
     run_id = _e(m.get("run_id") or run_dir.name)
+    incomplete = " (incomplete)" if state == "interrupted" else ""
     head = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Reports — run {run_id}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+        f"<title>Reports — run {run_id}{incomplete}</title>", f"<style>{_CSS}</style>",
+        "</head>", "<body>",
         "<header>", "<h1>p2c-analysis reports</h1>",
         f'<p class="meta">Run {run_id} · {_e(state)} · {n_ok} of {len(reports)} rendered'
         + (f", {n_failed} failed" if n_failed else "")
@@ -190,6 +253,9 @@ def render_index(run_dir: Path, manifest: dict[str, Any] | None = None) -> str:
         + f" · commit {_e(str(m.get('git_commit') or 'unknown')[:12])}"
         + _changes_text(m.get("git_changes")) + "</p>",
     ]  # fmt: skip
+    banner = unfinished_banner(m, str(m.get("run_id") or run_dir.name), state)
+    if banner:
+        head.append(banner)
     if synthetic:
         names = ", ".join(_e(_title(r)) for r in synthetic)
         head.append(f'<p class="banner">&#9888; Synthetic data: {len(synthetic)} of '

@@ -294,12 +294,13 @@ def update(run_dir: Path, change: Callable[[dict[str, Any]], Any]) -> dict[str, 
     return manifest
 
 
-def merge_entry(manifest: dict[str, Any], entry: dict[str, Any]) -> None:
-    """Put ``entry`` in place of the report entry of the same name (fields it lacks are kept)."""
+def merge_entry(manifest: dict[str, Any], entry: dict[str, Any], replace: bool = False) -> None:
+    """Put ``entry`` in place of the report entry of the same name (fields it lacks are kept,
+    unless ``replace``: a report rendered again keeps nothing of its last attempt)."""
     reports = manifest.setdefault("reports", [])
     for i, old in enumerate(reports):
         if old.get("name") == entry.get("name"):
-            reports[i] = {**old, **entry}
+            reports[i] = dict(entry) if replace else {**old, **entry}
             return
     reports.append(dict(entry))
 

@@ -11,7 +11,13 @@ folder per report, ``<notebook>[-<value>]/``, holding the executed notebook, its
 hidden, opens offline) and the tables the notebook wrote; plus ``manifest.json`` (parameters,
 versions, git commit, SHA-256 of the data files each report read, status and timings),
 ``index.html`` (the front page) and ``logs/`` (kernel chatter, kept out of the terminal).
-``<out>/latest`` points to the newest run with at least one rendered report.
+``<out>/latest`` points to the newest run that ended (finished, or interrupted by Ctrl-C,
+SIGTERM or a full disk) with at least one rendered report: a reviewer opens
+``latest/index.html`` first, and an interrupted run's front page says plainly that it is
+incomplete, which reports are missing and the command that finishes it (``--resume``), while
+the last complete run's numbers would be shown as the newest without a word. A run killed
+outright (SIGKILL) cannot move it; its front page, written while it ran, says how to finish it
+if no ``p2c`` renders it any more, and ``--resume latest`` finds it (the newest run folder).
 
 A report is rendered in ``<name>.partial/`` and renamed to ``<name>/`` only when it succeeded, or
 to ``<name>.FAILED/`` (keeping the executed notebook with papermill's error banner), so a folder
@@ -21,7 +27,10 @@ locked step (:func:`p2c_analysis.manifest.publish`). Nothing is written outside 
 Processes: every worker, template and kernel dies with the runner (see
 :mod:`p2c_analysis.lifecycle`); SIGTERM is handled like Ctrl-C (reports left ``.partial``, the
 run marked ``interrupted``). A worker process that dies fails only the report it was running;
-the others are rendered by a new pool.
+the others are rendered by a new pool. A resume holds the run's lock, so a report it finds
+``running`` was left so by a process that is gone: it is taken as interrupted, its
+``.partial`` folder removed and the report rendered afresh (:func:`_still_to_do`); a resume
+whose reports are all rendered already says so and writes nothing.
 """
 
 from __future__ import annotations
@@ -83,6 +92,10 @@ class RunResult:
     run_dir: Path
     reports: list[dict[str, Any]]
     skipped: list[str] = field(default_factory=list)
+    #: a resume that found every report it was given rendered already, and changed nothing
+    nothing_to_do: bool = False
+    #: reports of the run still not rendered (``pending``, ``running``, ``interrupted``)
+    unfinished: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -188,8 +201,9 @@ def point_latest(out: Path, run_id: str) -> Path:
 
 def resolve_run(out: Path, ref: str) -> Path:
     """The run folder named by ``ref``: a run id under ``out``, ``latest`` (the newest run in
-    ``out``, finished or not: an interrupted run is what ``--resume latest`` is for, even when
-    ``out/latest`` still points at the last finished one), or a path to a run folder in
+    ``out``, finished or not: an interrupted run is what ``--resume latest`` is for; it is
+    where ``out/latest`` points unless it rendered nothing or was killed outright, before it
+    could point it there), or a path to a run folder in
     ``out`` (a run folder elsewhere is refused: the run would write outside ``out`` and point
     ``out/latest`` at a folder it does not hold). Its manifest must be readable."""
     if ref == "latest":
@@ -316,6 +330,11 @@ class _ClusterWorkers:
     def workers(self) -> int:
         return self.cluster.n_workers
 
+    def start(self, template: kernels.Template | None = None) -> None:
+        """The cluster's workers have their own templates: this machine's is not needed."""
+        if template is not None:
+            template.kill()
+
     def submit(self, spec: ReportSpec, ahead: bool = True) -> Future:
         """(``ahead`` is for local workers: a cluster's workers keep their kernels ready.)"""
         return self.cluster.submit(spec, warm=self.warm, cell_timeout=self.cell_timeout,
@@ -384,10 +403,12 @@ def render(
     :func:`p2c_analysis.kernels.template_for`), else one is started here.
 
     A failing report does not stop the others. Each report's manifest entry is written when
-    its folder appears; ``out/latest`` is pointed to the run at the end if at least one report
-    was rendered. A full or read-only output folder stops the run with
-    :class:`RunStorageError`. Parameters must already be validated (see
-    :func:`p2c_analysis.planning.plan_render`, :func:`p2c_analysis.planning.plan_batch`).
+    its folder appears; ``out/latest`` is pointed to the run when it ends (finished or
+    interrupted) if at least one report was rendered. A full or read-only output folder stops
+    the run with :class:`RunStorageError`. A resume whose reports are all rendered already
+    writes nothing and returns a result with ``nothing_to_do``. Parameters must already be
+    validated (see :func:`p2c_analysis.planning.plan_render`,
+    :func:`p2c_analysis.planning.plan_batch`).
     """
     from tqdm import tqdm
 
@@ -432,6 +453,9 @@ def render(
             if resumed is not None:
                 run_dir = resumed
                 held.append(_lock_run(run_dir))  # before anything in it changes
+                if _all_rendered(run_dir, specs):  # a second --resume: nothing is written
+                    _stop_unused(session, template)
+                    return _nothing_to_do(run_dir, names)
                 specs, skipped = _still_to_do(run_dir, specs)
             else:
                 run_dir, skipped = _new_run_dir(out), []
@@ -467,8 +491,8 @@ def render(
                 m.update(finished=None, state="running")
             else:
                 m.update(header)
-            for s in specs:
-                M.merge_entry(m, {**base(s), "status": "pending", "folder": None})
+            for s in specs:  # a report rendered again starts afresh (no note, error... of before)
+                M.merge_entry(m, {**base(s), "status": "pending", "folder": None}, replace=True)
 
         try:
             manifest = M.update(run_dir, start_manifest)
@@ -480,41 +504,27 @@ def render(
             raise RunStorageError(err.errno, str(err)) from None
         frontpage.write_index(run_dir, manifest)
         if not specs:
-            if session is not None:
-                session.close()
-            if template is not None:
-                template.kill()
+            _stop_unused(session, template)
             return _finish(out, run_dir, names, manifest, skipped)
 
-        if session is not None:
-            executor: Any = _ClusterWorkers(run_dir, session, not cold, cell_timeout, base)
-            n_workers = executor.workers
-            if template is not None:
-                template.kill()
-        else:
-            n_workers = max(1, min(workers or available_cpus(), len(specs)))
-            executor = _LocalWorkers(run_dir, n_workers, not cold, cell_timeout, effective,
-                                     sorted({s.notebook for s in specs}))
-            executor.start(template)
-        def set_workers(m: dict[str, Any]) -> None:
-            (m["resumed"][-1] if resume and m.get("resumed") else m)["workers"] = n_workers
-
-        M.update(run_dir, set_workers)
-
+        executor = _executor(run_dir, specs, session, cold=cold, workers=workers,
+                             cell_timeout=cell_timeout, effective=effective, base=base)
         storage: list[str] = []
-        try:
+        try:  # from here on, a stop leaves the run interrupted, findable and resumable
+            executor.start(template)
+            _record_workers(run_dir, executor.workers, resumed=resumed is not None)
             with tqdm(total=len(specs), unit="report", file=sys.stderr, disable=not progress,
                       desc=f"rendering {run_id}") as bar:
                 with executor.watching(bar):
                     _run_all(executor, specs, run_dir, bar, storage)
-        except BaseException:
+        except BaseException as err:
             executor.stop()
             _close_quietly(executor)
-            _mark_unfinished(run_dir, "interrupted")
+            _end_interrupted(out, run_dir, err)
             raise
         executor.close()
         if storage:
-            _mark_unfinished(run_dir, "interrupted")
+            _end_interrupted(out, run_dir)
             raise RunStorageError(28, f"cannot write {storage[0]}")
         return _finish(out, run_dir, names, M.read(run_dir), skipped)
 
@@ -522,6 +532,35 @@ def render(
         for fd in held:
             os.close(fd)
 
+
+def _executor(run_dir: Path, specs: Sequence[ReportSpec], session: Any, *, cold: bool,
+              workers: int | None, cell_timeout: float | None,
+              effective: dict[str, dict[str, Any]],
+              base: Callable[[ReportSpec], dict[str, Any]]) -> Any:
+    """The workers that will render ``specs``, not started yet: a Dask cluster's when
+    ``session`` is given, else a pool of local processes."""
+    if session is not None:
+        return _ClusterWorkers(run_dir, session, not cold, cell_timeout, base)
+    n = max(1, min(workers or available_cpus(), len(specs)))
+    return _LocalWorkers(run_dir, n, not cold, cell_timeout, effective,
+                         sorted({s.notebook for s in specs}))
+
+
+def _record_workers(run_dir: Path, n_workers: int, resumed: bool) -> None:
+    """Record how many workers render the run (a resume's under its own ``resumed`` item)."""
+
+    def set_workers(m: dict[str, Any]) -> None:
+        (m["resumed"][-1] if resumed and m.get("resumed") else m)["workers"] = n_workers
+
+    M.update(run_dir, set_workers)
+
+
+def _stop_unused(session: Any, template: kernels.Template | None) -> None:
+    """Close the cluster session and kill the kernel template of a run that renders nothing."""
+    if session is not None:
+        session.close()
+    if template is not None:
+        template.kill()
 #: A run folder's lock file, held (``flock``) by the process rendering into it.
 RUN_LOCK = ".lock"
 
@@ -624,6 +663,28 @@ def _fail_lost(run_dir: Path, name: str, error: str) -> None:
         M.publish(run_dir, partial, failed, {**entry, "folder": failed.name})
     else:
         M.set_entry(run_dir, entry)
+
+
+def _end_interrupted(out: Path, run_dir: Path, err: BaseException | None = None) -> None:
+    """A run stopped before its end (Ctrl-C, SIGTERM, a full disk, an error): its unfinished
+    reports and itself are marked ``interrupted`` (:func:`_mark_unfinished`) and, if it has a
+    rendered report, ``out/latest`` points to it, as at the end of a run: its front page says
+    it is incomplete and how to finish it, and ``--resume latest`` is this run. A Ctrl-C or
+    SIGTERM (``err``) carries the run folder (:func:`stopped_run`) for the command's last
+    line."""
+    _mark_unfinished(run_dir, "interrupted")
+    with contextlib.suppress(OSError, M.ManifestReadError):
+        if any(r.get("status") == "ok" for r in M.read(run_dir).get("reports") or []):
+            point_latest(out, run_dir.name)
+    if isinstance(err, KeyboardInterrupt):
+        with contextlib.suppress(AttributeError):
+            err.p2c_run_dir = run_dir  # type: ignore[attr-defined]
+
+
+def stopped_run(err: BaseException) -> Path | None:
+    """The run folder a Ctrl-C or SIGTERM interrupted (see :func:`_end_interrupted`), if any."""
+    run_dir = getattr(err, "p2c_run_dir", None)
+    return run_dir if isinstance(run_dir, Path) else None
 
 
 def _mark_unfinished(run_dir: Path, status: str) -> None:
@@ -734,12 +795,48 @@ def _same_file(recorded: object, path: Path) -> bool:
         return False
 
 
+def _all_rendered(run_dir: Path, specs: Sequence[ReportSpec]) -> bool:
+    """Whether every report of ``specs`` is rendered in ``run_dir`` already (``ok`` in its
+    manifest, its folder there): a resume then has nothing to do. Reads only."""
+    entries = {r.get("name"): r for r in M.read(run_dir).get("reports") or []}
+    return all((entries.get(s.name) or {}).get("status") == "ok" and (run_dir / s.name).is_dir()
+               for s in specs)
+
+
+def _nothing_to_do(run_dir: Path, names: Sequence[str]) -> RunResult:
+    """The result of a resume whose reports are all rendered already: the run as it is."""
+    entries = M.read(run_dir).get("reports") or []
+    by_name = {r.get("name"): r for r in entries}
+    return RunResult(run_dir.name, run_dir, [by_name[n] for n in names], list(names),
+                     nothing_to_do=True, unfinished=_unfinished(entries))
+
+
+def _unfinished(entries: Any) -> list[str]:
+    """Names of the report entries that are not final (not rendered, not failed)."""
+    return [str(r.get("name")) for r in entries or [] if r.get("status") not in M.FINAL]
+
+
+def _settle_stopped(run_dir: Path) -> None:
+    """For ``--resume``, holding the run's lock: a report still ``running`` was left so by a
+    process that is gone (killed outright with its workers): it is ``interrupted``, and every
+    entry names the folder it has on disk (an interrupted report its ``.partial`` one)."""
+
+    def settle(m: dict[str, Any]) -> None:
+        for e in m.get("reports") or []:
+            if e.get("status") == "running":
+                e["status"] = "interrupted"
+
+    M.update(run_dir, settle)
+    M.reconcile(run_dir)
+
+
 def _still_to_do(run_dir: Path, specs: Sequence[ReportSpec]
                  ) -> tuple[list[ReportSpec], list[str]]:
     """For ``--resume``: the planned reports not yet rendered in ``run_dir`` (their stale
     ``.FAILED``/``.partial`` folders are removed); the names already done. The plan was
-    checked against the run by :func:`_check_resumable`."""
-    M.reconcile(run_dir)
+    checked against the run by :func:`_check_resumable`; the run's entries are first made to
+    agree with its folders (:func:`_settle_stopped`)."""
+    _settle_stopped(run_dir)
     done = {r.get("name"): r for r in M.read(run_dir).get("reports") or []}
     todo, skipped = [], []
     for s in specs:
@@ -772,7 +869,7 @@ def _finish(out: Path, run_dir: Path, names: Sequence[str], manifest: dict[str, 
     if any(r.get("status") == "ok" for r in by_name.values()):
         point_latest(out, run_dir.name)
     return RunResult(run_dir.name, run_dir, [by_name[n] for n in names if n in by_name],
-                     skipped)
+                     skipped, unfinished=_unfinished(manifest.get("reports")))
 
 
 def _merged_data_files(entries: Any) -> dict[str, str]:

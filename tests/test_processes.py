@@ -9,8 +9,11 @@ the terminal got at most one line.
 
 from __future__ import annotations
 
+import html
 import json
+import os
 import resource
+import shlex
 import signal
 import subprocess
 import sys
@@ -108,20 +111,32 @@ def test_runner_killed_mid_run_leaves_no_process_and_a_true_manifest(tmp_path, s
     assert status["slow-0.1"] == "ok"
     running = [n for n in ("slow-60.5", "slow-61.5") if status[n] == "interrupted"]
     assert len(running) == 2, status  # the workers marked their reports, even after SIGKILL
+    folders = {e["name"]: e["folder"] for e in m["reports"]}
     for name in running:
         assert (run_dir / f"{name}.partial").is_dir() and not (run_dir / name).exists()
+        # named by its entry, also when the workers had the last word (it was null)
+        assert folders[name] == f"{name}.partial", folders
+    front = (run_dir / "index.html").read_text()
+    resume = f"--resume {run_dir.name}</code>"
     if sig == signal.SIGTERM:
         assert proc.returncode == 143
-        assert stderr.strip().count("\n") == 0 and "terminated" in stderr, stderr
-        assert "Traceback" not in stderr
+        assert stderr.strip().count("\n") == 0 and "Traceback" not in stderr, stderr
+        assert stderr.startswith(f"p2c: terminated: run {run_dir.name} is incomplete (1 of 4 "
+                                 "reports rendered, 3 interrupted); finish it with: p2c "), stderr
+        assert stderr.rstrip().endswith(f"--resume {run_dir.name}"), stderr
         assert status["slow-62.5"] == "interrupted" and m["state"] == "interrupted"
-        assert (run_dir / "index.html").is_file()
         # the front page says what the manifest says (it said "finished": the run has an end)
-        assert " · interrupted · 1 of 4 rendered" in (run_dir / "index.html").read_text()
+        assert " · interrupted · 1 of 4 rendered" in front
+        assert "Incomplete run" in front and resume in front
+        # an interrupted run with a rendered report is `latest`, as --resume latest is
+        assert (out / "latest").resolve() == run_dir.resolve()
     else:
         assert proc.returncode == -signal.SIGKILL
         assert status["slow-62.5"] in {"pending", "interrupted"}
-    assert not (out / "latest").exists()  # an interrupted run is never `latest`
+        # nothing could rewrite the front page: the one written while it ran says how to
+        # finish it, and `latest` could not be moved
+        assert "In progress" in front and resume in front
+        assert not (out / "latest").exists()
 
 
 def test_sigterm_to_a_run_with_an_idle_worker_is_one_line(tmp_path):
@@ -141,6 +156,71 @@ def test_sigterm_to_a_run_with_an_idle_worker_is_one_line(tmp_path):
     assert {e["name"]: e["status"] for e in m["reports"]} == {"slow-0.1": "ok",
                                                               "slow-60.5": "interrupted"}
     _assert_all_gone(family, out)
+
+
+def _held_notebook(folder: Path) -> Path:
+    """A report that waits while the file ``hold`` exists, except for ``label`` "a": a run
+    of it stops where a test wants, and a resume of the same plan then completes at once."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    params = nbformat.v4.new_code_cell('label: str = "a"\nhold: str = ""\noutput_dir: str = "."')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(
+        "import time\nfrom pathlib import Path\n"
+        "while label != 'a' and Path(hold).exists():\n    time.sleep(0.05)")]
+    path = folder / "held.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_ctrl_c_leaves_a_run_that_latest_names_and_its_own_command_completes(tmp_path):
+    """Ctrl-C (SIGINT to the command's process group, as a terminal sends it) ended in
+    "p2c: interrupted", naming no run; ``latest`` stayed on the last finished run (or was
+    missing), and the front page said "interrupted" without saying how to finish it."""
+    out, hold = tmp_path / "out", tmp_path / "hold"
+    hold.touch()
+    notebook = _held_notebook(tmp_path)
+    args = ["batch", str(notebook), "--over", "label=a,b,c", "-p", "hold", str(hold),
+            "--workers", "1", "--out", str(out), "--no-progress"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "p2c_analysis.cli", *args], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, cwd=paths.ROOT, env=p2c_env(),
+        start_new_session=True,  # its own process group, which Ctrl-C signals whole
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    family = _wait_until(proc, out, lambda st, _f: st.get("held-a") == "ok"
+                         and st.get("held-b") == "running")
+    os.killpg(proc.pid, signal.SIGINT)
+    _stdout, stderr = proc.communicate(timeout=60)
+    _assert_all_gone(family, out)
+    assert proc.returncode == 130, stderr
+    (run_dir,) = runs(out)
+    command = f"p2c {shlex.join(args)} --resume {run_dir.name}"
+    assert stderr == (f"p2c: interrupted: run {run_dir.name} is incomplete (1 of 3 reports "
+                      f"rendered, 2 interrupted); finish it with: {command}\n")
+    m = assert_manifest_matches_folders(run_dir)
+    assert m["state"] == "interrupted"
+    assert {e["name"]: (e["status"], e["folder"]) for e in m["reports"]} == {
+        "held-a": ("ok", "held-a"), "held-b": ("interrupted", "held-b.partial"),
+        "held-c": ("interrupted", None)}
+    assert (out / "latest").resolve() == run_dir.resolve()
+    front = (out / "latest" / "index.html").read_text()
+    assert "Incomplete run: it was interrupted with 1 of 3 reports rendered; not rendered: " \
+           f"held-b, held-c. Finish it (the rendered reports are kept) with <code>" \
+           f"{html.escape(command)}</code>" in front
+    # the command it named finishes the run
+    hold.unlink()
+    done = subprocess.run([sys.executable, "-m", "p2c_analysis.cli",
+                           *shlex.split(command)[1:]], capture_output=True, text=True,
+                          cwd=paths.ROOT, env=p2c_env(), timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"3 of 3 reports rendered into {run_dir} (1 already")
+    m = assert_manifest_matches_folders(run_dir)
+    assert m["state"] == "finished" and m["summary"]["ok"] == 3
+    assert "Incomplete run" not in (run_dir / "index.html").read_text()
+    assert sorted(p.name for p in out.iterdir()) == sorted([run_dir.name, "latest"])
 
 
 def test_a_dead_worker_fails_only_its_report(tmp_path):

@@ -458,6 +458,10 @@ def test_interrupted_report_leaves_only_a_partial_folder(tmp_path, monkeypatch):
         execution.execute_report(spec, tmp_path)
     assert (tmp_path / "empty.partial" / "empty.ipynb").exists()
     assert not (tmp_path / "empty").exists()
+    # its entry names the folder (null before: a worker whose runner was killed outright has
+    # the last word on its report, and nothing reconciled the entry with the folder)
+    (entry,) = manifest(tmp_path)["reports"]
+    assert (entry["status"], entry["folder"]) == ("interrupted", "empty.partial")
 
 
 def test_point_latest_replaces_and_falls_back(tmp_path, monkeypatch):
@@ -964,8 +968,8 @@ def test_a_notebook_without_a_language_runs_and_one_in_another_language_is_refus
 
 
 def test_resume_latest_is_the_newest_run_even_when_interrupted(tmp_path):
-    """``out/latest`` moves only at the end of a run: an interrupted run never got it, and
-    ``--resume latest`` rendered the new batch into the last finished run instead."""
+    """``out/latest`` moved only at the end of a run (a run killed outright still never gets
+    it), and ``--resume latest`` rendered the new batch into the last finished run instead."""
     older, newer = "20260101T000000Z-aaaaaa", "20260102T000000Z-bbbbbb"
     for rid, state in ((older, "finished"), (newer, "interrupted")):
         (tmp_path / rid).mkdir()
@@ -1149,6 +1153,37 @@ def test_front_page_of_an_interrupted_run_says_interrupted(tmp_path):
     assert "<dt>L</dt><dd>1</dd>" in frontpage.render_index(tmp_path, m)
 
 
+def test_front_page_of_an_unfinished_run_says_how_to_finish_it(tmp_path):
+    """An interrupted run's front page (what ``latest/index.html`` shows) said only
+    "interrupted" in its header: not that reports are missing, which, nor how to finish it."""
+    from p2c_analysis import frontpage
+
+    m = {"run_id": "r1", "state": "interrupted",
+         "command": ["p2c", "batch", "x y", "--resume", "old", "--resume=older", "--over", "a=1"],
+         "reports": [{"name": "a", "status": "ok"}, {"name": "f", "status": "failed"},
+                     {"name": "b", "status": "interrupted"}, {"name": "c", "status": "pending"}]}
+    page = frontpage.render_index(tmp_path, m)
+    assert "<title>Reports — run r1 (incomplete)</title>" in page
+    assert re.search(r'<p class="banner">(.*?)</p>', page).group(1) == (
+        "&#9888; Incomplete run: it was interrupted with 1 of 4 reports rendered and 1 failed; "
+        "not rendered: b, c. Finish it (the rendered reports are kept) with "
+        "<code>p2c batch &#x27;x y&#x27; --over a=1 --resume r1</code>")
+    m["reports"] += [{"name": f"n{i}", "status": "interrupted"} for i in range(12)]
+    assert "n7 and 4 more. Finish it" in frontpage.render_index(tmp_path, m)
+    # while it runs (or after a kill -9, which nothing can write down): the same command
+    m["state"] = "running"
+    page = frontpage.render_index(tmp_path, m)
+    assert "Incomplete" not in page and "(incomplete)" not in page
+    assert re.search(r'<p class="progress">In progress: 1 of 16 reports rendered so far; .*'
+                     r"If no p2c is rendering this run any more \(it was killed\), finish it "
+                     r"with <code>p2c batch .* --resume r1</code></p>", page)
+    m.update(state="finished", command=None)
+    page = frontpage.render_index(tmp_path, m)
+    assert 'class="banner"' not in page and 'class="progress"' not in page
+    assert frontpage.resume_command(m, "r1") == ("the p2c render or p2c batch command that "
+                                                 "made it, with --resume r1")
+
+
 @pytest.mark.parametrize("content", [{"reports": "x"}, {"reports": [{"name": "empty"}, 5]},
                                      {"reports": {"name": "empty"}},
                                      {"reports": [{"name": ["empty"]}]},
@@ -1326,3 +1361,88 @@ def test_a_fixed_injected_cell_id_leaves_ids_unique() -> None:
     execution.fix_injected_cell_id(done)
     ids = [c.id for c in done.cells]
     assert len(set(ids)) == len(ids) and ids.count(execution.INJECTED_CELL_ID) == 1
+
+
+def _set_entries(run_dir: Path, **changes: dict) -> None:
+    """Change the hand-made run's entries (``name=fields``)."""
+    m = manifest(run_dir)
+    for e in m["reports"]:
+        e.update(changes.get(e["name"].replace("-", "_"), {}))
+    (run_dir / "manifest.json").write_text(json.dumps(m))
+
+
+def test_a_resume_after_the_whole_run_was_killed_renders_its_running_report_afresh(capsys,
+                                                                                   tmp_path):
+    """``kill -9`` of the command and its workers left the report being rendered ``running``,
+    its folder null beside its ``.partial`` one: a resume of other reports kept it so, in a run
+    then said to be interrupted (its card "running"), and a resume that rendered it again kept
+    the note and fields of the attempt before."""
+    specs = planning.plan_batch(EMPTY, "label", "a,b,c", None)
+    run_dir = _hand_made_run(tmp_path, specs, state="running")
+    (run_dir / "empty-a").mkdir()
+    (run_dir / "empty-b.partial").mkdir()
+    (run_dir / "empty-b.partial" / "empty.ipynb").write_text("{}")
+    _set_entries(run_dir, empty_a={"status": "ok", "folder": "empty-a"},
+                 empty_b={"status": "running", "folder": None, "worker_pid": 1,
+                          "note": "entry recovered from the folder", "storage_error": "x"})
+    resume = ["--out", str(tmp_path), "--resume", run_dir.name, "--cold", "--no-progress"]
+    assert cli.main(["batch", str(EMPTY), "--over", "label=c", *resume]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"  run {run_dir.name} still lacks 1 other report: resume it with all its reports")
+    m = assert_manifest_matches_folders(run_dir)
+    entries = {e["name"]: e for e in m["reports"]}
+    assert (entries["empty-b"]["status"], entries["empty-b"]["folder"]) == (
+        "interrupted", "empty-b.partial")
+    assert m["state"] == "interrupted"
+    assert "not rendered: empty-b. Finish it" in (run_dir / "index.html").read_text()
+    # all of it: the report is rendered afresh, and nothing is written outside the run
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert cli.main(["batch", str(EMPTY), "--over", "label=a,b,c", *resume]) == 0
+    m = assert_manifest_matches_folders(run_dir)
+    b = next(e for e in m["reports"] if e["name"] == "empty-b")
+    assert (b["status"], b["folder"]) == ("ok", "empty-b") and b["worker_pid"] != 1
+    assert "note" not in b and "storage_error" not in b, b
+    assert not (run_dir / "empty-b.partial").exists() and m["state"] == "finished"
+    front = (run_dir / "index.html").read_text()
+    assert "Incomplete" not in front and "In progress" not in front and "3 of 3 rendered" in front
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({*before, "latest"})
+
+
+def test_a_second_resume_of_a_finished_run_says_so_in_one_line_and_changes_nothing(capsys,
+                                                                                   tmp_path):
+    """It said "2 of 2 reports rendered into ... (2 already rendered, kept)" over two lines,
+    and wrote the run again: a new ``resumed`` item, a new end time, its front page."""
+    specs = planning.plan_batch(EMPTY, "label", "a,b", None)
+    run_dir = _hand_made_run(tmp_path, specs, state="finished")
+    for s in specs:
+        (run_dir / s.name).mkdir()
+    _set_entries(run_dir, empty_a={"status": "ok", "folder": "empty-a"},
+                 empty_b={"status": "ok", "folder": "empty-b"})
+    (run_dir / "index.html").write_text("the front page")
+    (run_dir / runner.RUN_LOCK).touch()  # as the run left it
+
+    def state() -> dict:
+        return {p: (p.stat().st_mtime_ns, p.read_bytes() if p.is_file() else None)
+                for p in tmp_path.rglob("*")}
+
+    before = state()
+    resume = ["--out", str(tmp_path), "--resume", "latest", "--cold", "--no-progress"]
+    assert cli.main(["batch", str(EMPTY), "--over", "label=a,b", *resume]) == 0
+    said = capsys.readouterr()
+    assert said.out == (f"nothing to do: run {run_dir.name} is already complete (2 of 2 "
+                        f"reports rendered, front page {run_dir / 'index.html'}); nothing was "
+                        "changed\n")
+    assert said.err == "" and state() == before
+    # some reports only, all rendered, while the run lacks others: named, nothing changed
+    m = manifest(run_dir)
+    m["reports"].append({"name": "empty-c", "notebook": str(EMPTY), "parameters": {"label": "c"},
+                         "status": "pending", "folder": None})
+    m["state"] = "interrupted"
+    (run_dir / "manifest.json").write_text(json.dumps(m))
+    before = state()
+    assert cli.main(["batch", str(EMPTY), "--over", "label=a", *resume]) == 0
+    said = capsys.readouterr()
+    assert said.out == (f"nothing to do: the 1 report given is already rendered in run "
+                        f"{run_dir.name}; it still lacks 1 other report (resume it with all its "
+                        "reports to render them); nothing was changed\n")
+    assert state() == before
