@@ -23,21 +23,29 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
   multiplied); the duration is recorded.
 - **Rates per year**: ``estimated_value_usd`` is a pledge's *total* (like ``"$30 million
   over five years"``), so a rate is turned into a total when the text states a duration,
-  even in a hedged remark: ``"$2 million per year for 5 years"`` -> 10 million and
+  even in a hedged remark: ``"$2 million per year for 5 years"`` -> 10 million, ``"USD 2m x 4
+  years"`` and ``"2m USD x 4 years"`` -> 8 million, and
   ``"approximately US$2 billion per year (similar over next five years)"`` -> 10 billion
   (``per_year=True, years=5, multiplied=True``; the note gives the annual figure and where
   the duration came from, so a reader can undo it). With no duration
   (``"$5 million a year"``) the annual amount is taken and flagged as such.
 - **Ranges** (``$1-2 million``) take the lower bound, noted.
-- **Quantities of things**: an amount followed by a three-letter code that is no currency
-  and then by words (``100,000 SIM cards``, ``5 million SIM cards``) counts things, not
-  money: :class:`NotMoney` (a :class:`ParseError`; the loader keeps the pledge with no USD
-  value, noted), unless a USD figure in brackets gives its value. A code before the amount
-  or alone after it (``XYZ 5 million``, ``ABC 100,000``, ``100,000 XYZ``), or followed by
-  words of money (``per year``, ``x 4 years``, ``over 3 years``, a scale), is an unknown
-  currency as before; a lower-case word (``500 laptops``, ``10 million people``) is still
-  refused, as it cannot be told from a currency the parser does not know (``2 billion
-  shillings``).
+- **Quantities of things**: an amount that counts things, not money, is :class:`NotMoney` (a
+  :class:`ParseError`; the loader keeps the pledge with no USD value, noted), unless a USD
+  figure in brackets gives its value. It is an amount with no currency right before it and
+  followed by a word of things (:func:`thing_words`: the unit words of
+  ``data/harmonization/deliverable_terms.csv``, singular and plural: ``500 laptops``, ``10
+  million people``, ``20 000 teachers trained``), or by a three-letter code that is no
+  currency and then words (``100,000 SIM cards``). A currency wins: a currency word or code
+  after the amount (``5 million rupees``), a code before it or alone after it (``XYZ 5
+  million``, ``ABC 100,000``, ``100,000 XYZ``) or followed by words of money (``per year``,
+  ``x 4 years``, a scale) is money, an unknown currency as before. Any other word
+  (``2 billion shillings``, ``500 widgets``) is still refused (``unparseable value``): it
+  cannot be told from a currency the parser does not know. Money beside things (``USD 5
+  million and 1,000 laptops``, ``$5 million for 100 schools``) is the money, noted; only
+  when that money names its currency (``about 120 million people in 80 countries`` stays
+  several amounts) and is no price of one thing (``USD 300 each``, ``USD 50 per laptop``:
+  ``ambiguous value``).
 - **Several different amounts** outside parentheses (``$5 million and $3 million``) are
   refused as ambiguous: a person has to say which is the pledge's value.
 - **Negative** amounts are refused (``negative value``), and so are negative durations
@@ -75,7 +83,7 @@ from dataclasses import dataclass
 import pandas as pd
 from dateutil import parser as dateparser
 
-from p2c_analysis import fx, paths, vocabulary
+from p2c_analysis import deliverables, fx, paths, vocabulary
 from p2c_analysis.limits import PLAUSIBLE_YEARS
 
 
@@ -475,24 +483,184 @@ _MONEY_WORDS_AFTER_A_CODE = _WORDS_AFTER_A_BARE_NUMBER | frozenset(
 ) | frozenset(SCALES) | frozenset(CURRENCY_TOKENS)
 #: A three-letter code right after an amount and the words after it ("SIM cards").
 _CODE_AND_WORDS = re.compile(r"\s*(?P<code>[A-Z]{3})(?P<words>(?:[\s-]+[^\W\d_]+)+)")
+#: A currency named by a code, a word or a sign of :data:`CURRENCY_TOKENS` (``USD``, ``XYZ``,
+#: ``rupees``, ``$``): letters stand whole, a code is upper case.
+_CURRENCY_NAMED = re.compile(
+    r"(?:(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])|(?i:" + "|".join(
+        rf"(?<![a-z]){re.escape(t)}(?![a-z])" if t[-1].isalpha() else re.escape(t)
+        for t in sorted(CURRENCY_TOKENS, key=len, reverse=True)) + "))")
+_SPACES = re.compile(r"\s*")
+#: A word, maybe of parts joined by dashes (``start-ups``), after spaces or a dash; group 1 is
+#: the word alone.
+_A_WORD = re.compile(r"[\s-]*([^\W\d_]+(?:-[^\W\d_]+)*)")
+#: Words that also name money, never words of things though ``deliverable_terms.csv`` lists
+#: ``grants``: "2 million grants" may be two million grants or grants worth 2 million.
+_MONEY_NOUNS = frozenset({"grant", "grants", "loan", "loans", "fund", "funds"})
 
 
-def _things_counted(main: str, match: re.Match, currency: str | None) -> str | None:
-    """What an amount counts when it is no money: the three-letter code read as its currency
-    (``currency``) stands right after it (and its scale), is no currency
-    :func:`p2c_analysis.fx.currency_map` knows, and is followed by a word that is none of
-    :data:`_MONEY_WORDS_AFTER_A_CODE`: ``100,000 SIM cards`` and ``5 million SIM cards``
-    count SIM cards (``"SIM cards"`` is returned). ``None`` for money: a known code (``5,000
-    KES grants``), a code before the amount (``XYZ 5 million``), a code alone or followed
-    by words of money (``100,000 XYZ``, ``5m XYZ per year``, ``2m XYZ x 4 years``), which
-    stay an unknown currency."""
-    found = _CODE_AND_WORDS.match(main, match.end())
-    if currency is None or found is None or found.group("code") != currency:
+def _number_forms(word: str) -> set[str]:
+    """``word`` and its English singular or plural made by rule (``laptops`` -> ``laptop``,
+    ``communities`` -> ``community``, ``businesses`` -> ``business``, ``school`` ->
+    ``schools``); irregular forms (``people``, ``children``) are listed as they are."""
+    forms = {word}
+    if word.endswith("ies") and len(word) > 4:
+        forms.add(word[:-3] + "y")
+    elif word.endswith(("sses", "shes", "ches", "xes")):
+        forms.add(word[:-2])
+    elif word.endswith("s") and not word.endswith("ss"):
+        forms.add(word[:-1])
+    elif word.endswith("y") and word[-2:-1] not in "aeiou":
+        forms.add(word[:-1] + "ies")
+    elif word.endswith(("s", "sh", "ch", "x")):
+        forms.add(word + "es")
+    else:
+        forms.add(word + "s")
+    return forms
+
+
+@functools.cache
+def _thing_words_of(units: frozenset[str]) -> frozenset[str]:
+    """:func:`thing_words` of the unit words ``units`` (cached per list)."""
+    money = set(CURRENCY_TOKENS) | set(SCALES) | _MONEY_WORDS_AFTER_A_CODE | _MONEY_NOUNS
+    return frozenset(form for word in units for form in _number_forms(word)) - money
+
+
+def thing_words() -> frozenset[str]:
+    """Lower-case words that name things counted, not money (``laptops``, ``people``,
+    ``schools``, ``teachers``, ``km``...): the unit words of
+    ``data/harmonization/deliverable_terms.csv`` (:func:`p2c_analysis.deliverables.load_terms`),
+    singular and plural, less any word of money (a currency word or code of
+    :data:`CURRENCY_TOKENS`, a scale, :data:`_MONEY_NOUNS`): a currency wins."""
+    return _thing_words_of(frozenset(deliverables.load_terms().units))
+
+
+def _currency_right_before(main: str, start: int) -> bool:
+    """Whether a currency is named right before position ``start`` of ``main`` (spaces or a
+    colon between): a code (``USD 500``, ``XYZ 500``), a currency word or sign the parser
+    knows, or any currency sign (``฿500``)."""
+    before = main[max(0, start - 40):start].rstrip(" :")  # a currency's name is shorter
+    if before and unicodedata.category(before[-1]) == "Sc":
+        return True
+    return any(m.end() == len(before) and (m.start() > 0 or start <= 40)
+               for m in _CURRENCY_NAMED.finditer(before))
+
+
+def _past_currency(main: str, end: int) -> int:
+    """Position in ``main`` after the currency named right after position ``end`` (``2m USD x
+    4 years``, ``2m XYZ x 4 years``, ``2m rupees x 4 years``); ``end`` when none is."""
+    named = _CURRENCY_NAMED.match(main, _SPACES.match(main, end).end())  # type: ignore[union-attr]
+    return named.end() if named else end
+
+
+def _linking(word: str) -> bool:
+    """Whether ``word`` links an amount to what follows rather than naming things (``and``,
+    ``for``, ``per``, ``x``...: :data:`_MONEY_WORDS_AFTER_A_CODE`)."""
+    return word.lower() in _MONEY_WORDS_AFTER_A_CODE
+
+
+def _things_named(main: str, pos: int, whole: bool) -> tuple[str, int]:
+    """The words from position ``pos`` of ``main`` (right after an amount) that say what it
+    counts, and where they end. They stop at a digit, a punctuation mark or a currency named
+    after the first word (a code or currency word: ``1,000 laptops and EUR 5 million`` ->
+    ``laptops``). With ``whole`` (a code and its words: ``SIM cards for students``), linking
+    words (:func:`_linking`: ``and``, ``for``, ``x``...) at their end are dropped when more
+    text follows (``1,000 SIM cards and 500 laptops`` -> ``SIM cards``); else they stop at
+    the first linking word (``20 000 teachers trained`` -> ``teachers trained``, ``500 km
+    of fibre`` -> ``km``)."""
+    words: list[re.Match] = []
+    while (m := _A_WORD.match(main, pos)) and not (words and (_CURRENCY_NAMED.fullmatch(m[1])
+                                                             or (not whole and _linking(m[1])))):
+        words.append(m)
+        pos = m.end()
+    if _SPACES.match(main, pos).end() < len(main):  # type: ignore[union-attr]  # more text
+        while len(words) > 1 and _linking(words[-1][1]):
+            words.pop()
+    return main[words[0].start(1):words[-1].end()], words[-1].end()
+
+
+def _counted_things(main: str, match: re.Match) -> tuple[str, int] | None:
+    """What the amount ``match`` of ``main`` counts when it is no money (the words saying
+    it, :func:`_things_named`, and where they end in ``main``), else ``None``.
+
+    A quantity of things is an amount with no currency right before it
+    (:func:`_currency_right_before`: ``USD 500 laptops`` is money) followed by either
+
+    - a word of :func:`thing_words` (any case, not a three-letter code in capitals; or its
+      first part before a dash): ``500 laptops``, ``10 million people``, ``20 000 teachers
+      trained``, ``100 start-ups``, ``100 community-run networks``; or
+    - a three-letter code no currency table knows, then a word that is none of
+      :data:`_MONEY_WORDS_AFTER_A_CODE`: ``100,000 SIM cards``, ``5 million SIM cards``.
+
+    An unknown word (``2 billion shillings``, ``500 widgets``), a currency word (``5 million
+    rupees``), a code alone or followed by words of money (``100,000 XYZ``, ``5m XYZ per
+    year``, ``2m XYZ x 4 years``) or a known code (``5,000 KES grants``) is no quantity of
+    things.
+    """
+    if _currency_right_before(main, match.start()):
         return None
-    first = re.search(r"[^\W\d_]+", found.group("words")).group().lower()  # type: ignore[union-attr]
-    if first in _MONEY_WORDS_AFTER_A_CODE or currency == "USD" or currency in fx.currency_map():
+    if found := _CODE_AND_WORDS.match(main, match.end()):
+        code = found.group("code")
+        first = re.search(r"[^\W\d_]+", found.group("words")).group().lower()  # type: ignore[union-attr]
+        if first in _MONEY_WORDS_AFTER_A_CODE or code.lower() in CURRENCY_TOKENS \
+                or code in fx.currency_map():
+            return None
+        return _things_named(main, match.end(), whole=True)
+    word = _A_WORD.match(main, match.end())
+    if word is None or re.fullmatch(r"[A-Z]{3}", word[1]) or not (
+            {word[1].lower(), word[1].split("-")[0].lower()} & thing_words()):
         return None
-    return (found.group("code") + found.group("words")).strip()
+    return _things_named(main, match.end(), whole=False)
+
+
+#: Words that make an amount a price of one thing (``USD 300 each``, ``USD 50 per laptop``,
+#: ``USD 300 x 500 laptops``): beside a quantity of things it is no total.
+_PER_UNIT = re.compile(
+    r"\b(?:each|apiece|a\s+piece|per\s+(?!(?:year|annum|month|quarter)\b)[^\W\d_]+)\b"
+    r"|(?:[x×*]|\btimes)\s*\d[\d,.]*(?![\d,.]*\d|\s*(?:years?|yrs?)\b)", re.IGNORECASE)
+
+_Amount = tuple[float, float | None, re.Match]
+
+
+def _names_a_currency(text: str) -> bool:
+    """Whether ``text`` names one currency (:func:`_currency_in`; ``False`` for two that
+    conflict or an ambiguous sign, which the caller then refuses as for any text)."""
+    try:
+        return _currency_in(text)[0] is not None
+    except ParseError:
+        return False
+
+
+def _set_things_apart(main: str, amounts: list[_Amount], text: str
+                      ) -> tuple[str, list[_Amount], list[str], list[str]]:
+    """Set apart the amounts of ``main`` that count things (:func:`_counted_things`).
+
+    Returns ``main`` with each quantity of things and its words blanked (spaces: positions
+    kept), the amounts that remain (money), the words of each quantity (``"laptops"``) and
+    each quantity as written (``"1,000 laptops"``). Beside things, the money must name its
+    currency (``USD 5 million and 1,000 laptops``); else nothing is set apart (``about 120
+    million people in 80 countries`` stays several amounts, not 80 US dollars). Raises
+    :class:`ParseError` (``ambiguous value``) when money stands beside things with a price
+    of one thing (``USD 300 each``, ``USD 50 per laptop``): the pledge's total is not
+    stated. ``text``: the cell, for the message."""
+    money: list[_Amount] = []
+    things: list[str] = []
+    written: list[str] = []
+    blanked = main
+    for amount in amounts:
+        counted = _counted_things(main, amount[2]) if amount[0] >= 0 else None
+        if counted is None:
+            money.append(amount)
+            continue
+        start, end = amount[2].start(), counted[1]
+        things.append(counted[0])
+        written.append(main[start:end])
+        blanked = blanked[:start] + " " * (end - start) + blanked[end:]
+    if things and money and not _names_a_currency(blanked):
+        return main, amounts, [], []
+    if things and money and _PER_UNIT.search(main):
+        raise ParseError("ambiguous value", text, "an amount per thing beside a quantity of "
+                         "things: state the total")
+    return blanked, money, things, written
 
 
 #: Currency signs (Unicode category Sc) the parser reads; another one ("GH₵", "฿", "৳") is a
@@ -587,6 +755,15 @@ def parse_money(value: object) -> Money | None:
         amounts = [t for t in amounts if not _year_like(t[2], main)] or amounts
     if not amounts:
         raise ParseError("unparseable value", text)
+    _no_unknown_currency(main, text)
+    main, amounts, things, written = _set_things_apart(main, amounts, text)
+    if not amounts:  # only quantities of things: "500 laptops", "100,000 SIM cards"
+        if restated is None:
+            raise NotMoney(text, "; ".join(things))
+        # "100,000 SIM cards (USD 2 million)": the USD figure is the value of the things
+        return Money(amount=restated[1], currency="USD",
+                     note=f"{'; '.join(things)!r} counts things, not money; the USD figure "
+                          f"({restated[0]}) is the value")
     distinct = {a for a, _, _ in amounts}
     if len(distinct) > 1:
         raise ParseError("ambiguous value", text, "several amounts")
@@ -599,15 +776,7 @@ def parse_money(value: object) -> Money | None:
         amount = -abs(amount)
     if amount < 0 or (usd_stated is not None and usd_stated < 0):
         raise ParseError("negative value", text)
-    _no_unknown_currency(main, text)
     currency, _token = _currency_in(main)
-    if (things := _things_counted(main, match, currency)) is not None:
-        if restated is None:
-            raise NotMoney(text, things)
-        # "100,000 SIM cards (USD 2 million)": the USD figure is the value of the things
-        return Money(amount=restated[1], currency="USD",
-                     note=f"{things!r} counts things, not money; the USD figure "
-                          f"({restated[0]}) is the value")
     if currency is None:
         _no_stray_word(main, match, text)
     _no_scale_like_word(main, match, text)
@@ -635,6 +804,7 @@ def parse_money(value: object) -> Money | None:
             break
     if hi is not None:
         notes.append(f"range stated; lower bound {amount:,.0f} taken")
+    notes.extend(f"{w!r} counts things, not money: not counted" for w in written)
 
     tail = main[match.end():].lower()
     if re.search(_NEGATIVE_DURATION, tail):
@@ -643,7 +813,8 @@ def parse_money(value: object) -> Money | None:
         if qualifier is None and re.match(pattern, tail):
             qualifier = word
             notes.append(f"'{word}': {meaning}")
-    by_years = re.match(_TIMES_YEARS, tail)  # "USD 2.5m x 4 years": per year, for 4 years
+    # "USD 2.5m x 4 years", "2m USD x 4 years": per year, for 4 years
+    by_years = re.match(_TIMES_YEARS, main[_past_currency(main, match.end()):].lower())
     per_year = bool(by_years or re.search(_PER_YEAR, tail))
     for pattern, times, period in _PER_PERIOD:  # "USD 1 million per month": x 12 a year
         if not per_year and re.search(pattern, tail):

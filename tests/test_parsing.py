@@ -320,7 +320,11 @@ def test_years_and_other_numbers_next_to_an_amount() -> None:
     assert parsing.parse_money("$2025").amount == 2025  # a currency sign makes it an amount
     assert parsing.parse_money("1.705E+08").amount == 170_500_000
     with pytest.raises(ParseError, match="several amounts"):
-        parsing.parse_money("USD 5 million for 10,000 schools")
+        parsing.parse_money("USD 5 million for 10,000 widgets")  # 10,000 of what? refused
+    # a number of things is no second amount: the money counts (was refused, "several amounts")
+    m = parsing.parse_money("USD 5 million for 10,000 schools")
+    assert (m.amount, m.currency) == (5e6, "USD")
+    assert m.note == "'10,000 schools' counts things, not money: not counted"
 
 
 # --- plausibility, signs, non-finite values, links, one bool parser, synonyms as data ----------
@@ -518,7 +522,7 @@ def test_a_date_cell_in_a_year_column_is_its_year(cell):
 
 
 @pytest.mark.parametrize("text", ["Rp 1 trillion", "1 billion Egyptian pounds",
-                                  "2 billion shillings", "10 million people", "5G rollout",
+                                  "2 billion shillings", "500 widgets", "5G rollout",
                                   "COVID-19 relief"])
 def test_a_word_next_to_an_amount_without_currency_is_not_read_as_usd(text):
     """Such a text used to give a bare number read as US dollars ("Rp 1 trillion" -> USD 1
@@ -788,3 +792,125 @@ def test_things_valued_in_usd_in_brackets_are_that_usd_value():
     m = parsing.parse_money("100,000 SIM cards (USD 2 million)")
     assert (m.amount, m.currency, m.usd_stated) == (2e6, "USD", None)
     assert "'SIM cards' counts things, not money" in m.note
+
+
+# --- numbers of things in lower case; a currency between an amount and "x N years" -------------
+@pytest.mark.parametrize(("text", "things"), [
+    ("500 laptops", "laptops"), ("10 million people", "people"), ("1,000 schools", "schools"),
+    ("20 000 teachers trained", "teachers trained"), ("500 Laptops", "Laptops"),
+    ("1 laptop", "laptop"), ("about 3,000 communities", "communities"),
+    ("2.5 million households by 2030", "households"), ("500 km of fibre", "km"),
+    ("10-20 million people", "people"), ("500 laptops and 200 tablets", "laptops; tablets"),
+    ("1,000 SIM cards and 500 laptops", "SIM cards; laptops")])
+def test_a_number_followed_by_a_word_of_things_is_not_an_amount_of_money(text, things):
+    """``500 laptops``, ``10 million people``, ``20 000 teachers trained`` were set aside as
+    "unparseable value" (a word next to the amount): a valid pledge that states no money
+    dropped out of the counts. A word of things (the unit words of deliverable_terms.csv,
+    singular or plural) after the amount makes it NotMoney (the loader keeps the pledge with
+    no USD value), as ``100,000 SIM cards`` is."""
+    with pytest.raises(parsing.NotMoney) as err:
+        parsing.parse_money(text)
+    assert err.value.things == things
+    assert str(err.value) == f"not an amount of money {text!r} ({things!r} counts things)"
+
+
+@pytest.mark.parametrize("text", ["2 billion shillings", "500 widgets", "1 million cedi programmes",
+                                  "2 million grants", "5 countries", "Train 5 teachers and "
+                                  "2-3 nurses"])
+def test_a_word_that_is_neither_a_currency_nor_a_thing_is_still_refused(text):
+    """A word the parser knows neither as a currency nor as things may be a currency it does
+    not know (``2 billion shillings``): not guessed, the row is set aside as before; ``grants``
+    (a deliverable word that also names money) is no word of things."""
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert not isinstance(err.value, parsing.NotMoney)
+    assert err.value.kind in {"unparseable value", "ambiguous value"}
+
+
+@pytest.mark.parametrize(("text", "amount", "currency"), [
+    ("5 million rupees", 5e6, "INR"), ("300 million naira", 3e8, "NGN"),
+    ("2 billion yen", 2e9, "JPY"), ("USD 500 laptops", 500, "USD"), ("$500 laptops", 500, "USD"),
+    ("Rs 500 laptops", 500, "INR"), ("500 PCS", 500, "PCS"), ("5m PCS per year", 5e6, "PCS")])
+def test_a_currency_wins_over_a_word_of_things(text, amount, currency):
+    """Currency words the parser knows keep converting; a currency right before the amount
+    makes it money whatever follows; a code in capitals after it is a code (``PCS``), not the
+    word of things ``pcs``."""
+    m = parsing.parse_money(text)
+    assert (m.amount, m.currency) == (amount, currency)
+
+
+def test_the_words_of_things_are_the_deliverable_units_singular_and_plural():
+    """The words of things are read from data/harmonization/deliverable_terms.csv (one list
+    for deliverables and values), with their singular or plural, less words of money."""
+    from p2c_analysis import deliverables
+    words = parsing.thing_words()
+    units = set(deliverables.load_terms().units)
+    assert units - {"grants"} <= words
+    assert {"laptop", "laptops", "community", "communities", "business", "businesses",
+            "school", "schools", "people", "teacher", "teachers"} <= words
+    assert not words & (set(parsing.CURRENCY_TOKENS) | set(parsing.SCALES)
+                        | {"grant", "grants", "years"})
+
+
+@pytest.mark.parametrize(("text", "amount", "currency", "note"), [
+    ("USD 5 million and 1,000 laptops", 5e6, "USD", "'1,000 laptops'"),
+    ("1,000 laptops and EUR 5 million", 5e6, "EUR", "'1,000 laptops'"),
+    ("$5 million for 100 schools by 2025", 5e6, "USD", "'100 schools'"),
+    ("5 million rupees for 100 schools", 5e6, "INR", "'100 schools'"),
+    ("EUR 5m and 100,000 SIM cards", 5e6, "EUR", "'100,000 SIM cards'"),
+    ("USD 2m x 4 years and 1,000 laptops", 8e6, "USD", "'1,000 laptops'")])
+def test_money_beside_a_number_of_things_is_the_money(text, amount, currency, note):
+    """``USD 5 million and 1,000 laptops`` was refused as "several amounts"; the number of
+    things is no amount: the money counts, and the note says what was left out."""
+    m = parsing.parse_money(text)
+    assert (m.amount, m.currency) == (amount, currency)
+    assert f"{note} counts things, not money: not counted" in m.note
+
+
+@pytest.mark.parametrize(("text", "detail"), [
+    ("5 million and 1,000 laptops", "several amounts"),
+    ("Connectivity for about 120 million people in remote areas of 80+ countries",
+     "several amounts"),
+    ("USD 5m and EUR 3m for 100 schools", "several amounts"),
+    ("500 laptops at USD 300 each", "an amount per thing"),
+    ("USD 50 per laptop, 1,000 laptops", "an amount per thing"),
+    ("USD 1,000 x 500 laptops", "an amount per thing")])
+def test_money_beside_things_with_no_currency_or_as_a_price_is_refused(text, detail):
+    """Money beside things counts only when it names its currency (else ``80+ countries``
+    would be 80 US dollars) and is no price of one thing (``USD 300 each``: the total is not
+    stated): such texts stay refused as ambiguous."""
+    with pytest.raises(ParseError, match=detail) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "ambiguous value"
+
+
+def test_things_valued_in_usd_in_brackets_in_lower_case():
+    m = parsing.parse_money("500 laptops (USD 200,000)")
+    assert (m.amount, m.currency) == (2e5, "USD")
+    assert m.note == "'laptops' counts things, not money; the USD figure (USD 200,000) is the value"
+
+
+@pytest.mark.parametrize(("text", "amount", "currency"), [
+    ("2m USD x 4 years", 8e6, "USD"), ("2m XYZ x 4 years", 8e6, "XYZ"),
+    ("2 million KES × 4 years", 8e6, "KES"), ("2m rupees x 4 years", 8e6, "INR"),
+    ("2m euros times 3 years", 6e6, "EUR"), ("2,000,000 USD * 2 years", 4e6, "USD"),
+    ("USD 2m x 4 years", 8e6, "USD"), ("XYZ 2m x 4 years", 8e6, "XYZ")])
+def test_a_currency_between_the_amount_and_times_years_still_multiplies(text, amount, currency):
+    """``2m USD x 4 years`` was read as USD 2 million, without a word (``USD 2m x 4 years``
+    gave 8 million): the currency between the amount and ``x 4 years`` hid the multiplier.
+    The code-in-the-middle form reads as the code-first one (an unknown code stays that
+    currency; the loader sets it aside naming it)."""
+    m = parsing.parse_money(text)
+    assert (m.amount, m.currency) == (amount, currency)
+    assert m.per_year and m.multiplied and "multiplied by the" in m.note
+
+
+@pytest.mark.parametrize(("text", "amount", "currency", "high"), [
+    ("EUR 3m", 3e6, "EUR", None), ("3m EUR", 3e6, "EUR", None),
+    ("1.5 billion", 1.5e9, None, None), ("$1-2 million", 1e6, "USD", 2e6),
+    ("USD 1 000 - 2 000", 1e3, "USD", 2e3), ("EUR 3-5 million per year for 2 years", 6e6, "EUR",
+                                             5e6)])
+def test_plain_amounts_and_ranges_are_unchanged_by_the_words_of_things(text, amount, currency,
+                                                                         high):
+    m = parsing.parse_money(text)
+    assert (m.amount, m.currency, m.range_high) == (amount, currency, high)

@@ -6,12 +6,13 @@ number or a date outside 2000-2100, and each call finishes within a bound (``dea
 from __future__ import annotations
 
 import math
+import re
 import time
 from datetime import timedelta
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from p2c_analysis import countries, fields, parsing
@@ -278,5 +279,82 @@ def test_an_unknown_code_used_as_money_stays_a_currency(amount, code, before, ta
     m = parsing.parse_money(text)
     assert m.currency == code
     base = n * times  # a total over years stays a total; a yearly amount with no duration
-    # is taken once; "x 4 years" multiplies right after the amount (the code before it)
-    assert m.amount == pytest.approx(base * 4 if before and tail == "x 4 years" else base)
+    # is taken once; "x 4 years" multiplies, the code before the amount or after it
+    assert m.amount == pytest.approx(base * 4 if tail == "x 4 years" else base)
+
+
+# --- words of things vs words of currency after an amount ---------------------------------------
+
+_THING_WORDS = sorted(parsing.thing_words())
+#: Currency words (not codes or signs) the parser knows: "rupees", "naira", "euros"...
+_CURRENCY_WORDS = sorted(t for t in parsing.CURRENCY_TOKENS if t.isalpha() and len(t) > 3)
+#: Words the parser knows as neither: any lower-case word but those it reads.
+_KNOWN_WORDS = (set(_THING_WORDS) | set(parsing.CURRENCY_TOKENS) | set(parsing.SCALES)
+                | parsing._MONEY_WORDS_AFTER_A_CODE | parsing._MONEY_NOUNS)
+_UNKNOWN_WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10).filter(
+    lambda w: w not in _KNOWN_WORDS and not parsing.is_not_stated(w))
+
+
+@PROPERTY
+@given(amount=_AMOUNT, word=st.sampled_from(_THING_WORDS),
+       case=st.sampled_from([str.lower, str.capitalize]), trained=st.booleans())
+def test_a_number_and_a_word_of_things_is_never_money(amount, word, case, trained):
+    """A number (any scale) and a word of things, singular or plural, any case (not a code in
+    capitals): NotMoney naming the word, never an amount read as US dollars or refused."""
+    (n, (scale, _)) = amount
+    word = case(word)
+    assume(not re.fullmatch(r"[A-Z]{3}", word))
+    text = f"{n:,}{scale} {word}" + (" trained" if trained else "")
+    with pytest.raises(parsing.NotMoney) as err:
+        parsing.parse_money(text)
+    assert err.value.things == word + (" trained" if trained else "")
+
+
+@PROPERTY
+@given(amount=_AMOUNT, word=st.sampled_from(_CURRENCY_WORDS), thing=st.sampled_from(_THING_WORDS),
+       things_after=st.booleans())
+def test_a_currency_word_wins_over_words_of_things(amount, word, thing, things_after):
+    """A currency word the parser knows after the amount keeps converting (``5 million
+    rupees``), also with a number of things beside it (``5 million rupees for 100 schools``:
+    the money, the things noted)."""
+    (n, (scale, times)) = amount
+    text = f"{n:,}{scale} {word}" + (f" for 100 {thing}" if things_after else "")
+    m = parsing.parse_money(text)
+    assert m.currency == parsing.CURRENCY_TOKENS[word]
+    assert m.amount == pytest.approx(n * times)
+    assert ("'100 " + thing + "' counts things" in m.note) == things_after
+
+
+@PROPERTY
+@given(amount=_AMOUNT, word=_UNKNOWN_WORDS)
+def test_a_word_neither_of_things_nor_of_currency_is_refused_not_guessed(amount, word):
+    """Any other word after a number (``2 billion shillings``, ``500 widgets``) may be a
+    currency the parser does not know: the value is refused ("unparseable value"), neither
+    read as things nor as US dollars."""
+    (n, (scale, _)) = amount
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(f"{n:,}{scale} {word}")
+    assert not isinstance(err.value, parsing.NotMoney)
+    assert err.value.kind == "unparseable value"
+
+
+@PROPERTY
+@given(amount=_AMOUNT, code=st.sampled_from(["USD", "EUR", "KES", "US$", "$", "€"]),
+       thing=st.sampled_from(_THING_WORDS), k=st.integers(min_value=1, max_value=10**6))
+def test_a_currency_before_the_amount_makes_it_money_whatever_follows(amount, code, thing, k):
+    """A currency right before the amount makes it money, a word of things after it or not
+    (``USD 500 laptops``), never NotMoney (a short word after an amount with no scale, ``USD 5
+    km``, may be a scale: refused as before); a number of things beside money is left out,
+    noted."""
+    (n, (scale, times)) = amount
+    try:
+        m = parsing.parse_money(f"{code} {n:,}{scale} {thing}")
+    except ParseError as err:
+        assert not isinstance(err, parsing.NotMoney)
+        assert not scale and len(thing) <= 4 and err.kind == "unparseable value"
+    else:
+        assert m.amount == pytest.approx(n * times) and m.currency is not None
+    m2 = parsing.parse_money(f"{code} {n:,}{scale} and {k:,} {thing}")
+    assert m2.amount == pytest.approx(n * times)
+    assert m2.currency == parsing.parse_money(f"{code} 1 million").currency
+    assert f"'{k:,} {thing}' counts things, not money: not counted" in m2.note

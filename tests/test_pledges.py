@@ -1309,3 +1309,38 @@ def test_a_quantity_of_things_in_the_value_cell_keeps_the_pledge_with_no_usd(
     assert [re.sub(r" \(not in .*", "", x) for x in r.quarantine["reasons"]] == [
         "cannot convert to USD: unknown currency 'XYZ'",
         "cannot convert to USD: unknown currency 'ABC'"]
+
+
+def test_a_number_of_things_in_lower_case_keeps_the_pledge_with_no_usd(tmp_path: Path) -> None:
+    """``500 laptops``, ``10 million people`` set the pledge aside as "unparseable value": a
+    valid pledge stating no money dropped out of counts and targeting. It is kept with no USD
+    value, noted as ``100,000 SIM cards`` is; a word that may be a currency the parser does
+    not know (``2 billion shillings``) is still set aside with its reason; money beside things
+    is the money; ``2m USD x 4 years`` is 8 million and ``2m XYZ x 4 years`` is set aside
+    naming the currency."""
+    text = ("title,pledger,value_as_stated,estimated_value_usd,announced_date\n"
+            "Laptops,Org A,500 laptops,,2023-05-01\n"
+            "People,Org B,10 million people,300000,2023-05-01\n"
+            "Shillings,Org C,2 billion shillings,,2023-05-01\n"
+            "Mixed,Org D,\"USD 5 million and 1,000 laptops\",,2023-05-01\n"
+            "Times,Org E,2m USD x 4 years,,2023-05-01\n"
+            "Odd times,Org F,2m XYZ x 4 years,,2023-05-01\n")
+    r = load_pledges(_csv(tmp_path, text))
+    v = r.valid.set_index("title")
+    assert list(v.index) == ["Laptops", "People", "Mixed", "Times"]
+    assert pd.isna(v.loc["Laptops", "estimated_value_usd"])
+    assert pd.isna(v.loc["Laptops", "currency"])
+    assert v.loc["Laptops", "notes"] == ("[loader] value '500 laptops' is not an amount of "
+                                         "money ('laptops' counts things): no USD value counted")
+    assert v.loc["People", "estimated_value_usd"] == 300_000
+    assert v.loc["People", "notes"].endswith(
+        "('people' counts things): the source's estimated_value_usd is used")
+    assert v.loc["Mixed", "estimated_value_usd"] == 5e6
+    assert "'1,000 laptops' counts things, not money: not counted" in v.loc["Mixed", "notes"]
+    assert v.loc["Times", "estimated_value_usd"] == 8e6
+    q = r.quarantine.set_index("source_row")["reasons"]  # rows 4 and 7 of the file
+    assert q[4] == ("unparseable value: '2 billion shillings' in value_as_stated "
+                              "('shillings' next to the amount is no known currency or scale: "
+                              "write e.g. USD 5 million)")
+    assert q[7].startswith("cannot convert to USD: unknown currency 'XYZ'")
+    assert list(q.index) == [4, 7]

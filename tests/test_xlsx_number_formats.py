@@ -70,12 +70,19 @@ def test_a_currency_code_in_the_number_format_is_the_amounts_currency(tmp_path: 
 
 def test_a_word_in_the_number_format_is_read_like_that_text_in_a_csv(tmp_path: Path) -> None:
     """5,000,000 formatted #,##0 "people" was read as USD 5 million, and 5 formatted
-    0 "million people" as USD 5; the text they show is set aside in a CSV."""
+    0 "million people" as USD 5; the text they show is read as in a CSV: a number of people,
+    no money (kept with no USD value, noted); a word the parser does not know is set aside."""
     r = _load(tmp_path, [("People", 5_000_000, '#,##0 "people"'),
                          ("Million people", 5, '0 "million people"'),
-                         ("Dollars", 3_000_000, "#,##0")])
-    assert r.valid["title"].tolist() == ["Dollars"]
+                         ("Dollars", 3_000_000, "#,##0"),
+                         ("Shillings", 5, '0 "billion shillings"')])
+    v = r.valid.set_index("title")
+    assert v.index.tolist() == ["People", "Million people", "Dollars"]
+    assert v.loc[["People", "Million people"], "estimated_value_usd"].isna().all()
+    assert "value '5000000 people' is not an amount of money ('people' counts things)" \
+        in v.loc["People", "notes"]
+    assert "value '5 million people' is not an amount of money" in v.loc["Million people",
+                                                                         "notes"]
     reasons = r.quarantine.set_index("source_row")["reasons"]
-    assert "unparseable value: '5000000 people'" in reasons[2]
-    assert "unparseable value: '5 million people'" in reasons[3]
-    assert "'people' next to the amount" in reasons[3]
+    assert "unparseable value: '5 billion shillings'" in reasons[5]
+    assert "'shillings' next to the amount" in reasons[5]
