@@ -703,6 +703,14 @@ _PART_OF = r"\b(?:includ\w*|incl\.?|of\s+which|part|share|portion|grants?|loans?
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)")
 
 
+#: A minus sign before an amount: opening the text, perhaps after its currency (``- 5``,
+#: ``-USD 5``, ``USD - 5``), or set against the amount or its currency with no space after it
+#: (``USD -5``, ``about -$5``). A dash with
+#: spaces on both sides after other words separates ("Connectivity - USD 5 million").
+_MINUS_BEFORE = re.compile(r"^\s*(?:[^\d\s]{1,4}\s*)?[-−]\s*(?:[^\d\s]{1,4}\s*)?\d"
+                           r"|(?:^|\s)[-−](?:[^\d\s]{1,4}\s*)?\d")
+
+
 def parse_money(value: object) -> Money | None:
     """Parse a value cell into :class:`Money`; ``None`` when missing (never 0).
 
@@ -756,6 +764,7 @@ def parse_money(value: object) -> Money | None:
     if not amounts:
         raise ParseError("unparseable value", text)
     _no_unknown_currency(main, text)
+    before_things = main  # things are blanked in place: positions hold in both
     main, amounts, things, written = _set_things_apart(main, amounts, text)
     if not amounts:  # only quantities of things: "500 laptops", "100,000 SIM cards"
         if restated is None:
@@ -768,11 +777,11 @@ def parse_money(value: object) -> Money | None:
     if len(distinct) > 1:
         raise ParseError("ambiguous value", text, "several amounts")
     amount, hi, match = amounts[0]
-    # a minus before the amount ("-$5 million", "- 5"; not the dash of a range "1 000 - 2 000"
-    # after it) or right after it, as accounting exports write it ("5,000,000-")
-    if re.search(r"(?:^|\s)[-−]\s*(?:[^\d\s]{1,4}\s*)?\d",
-                 main[:match.start()] + (match.group("sign") or "") + match.group("num")) or \
-            re.fullmatch(r"[-−]\s*", main[match.end():]):
+    # a minus before the amount ("-$5 million", "USD -5", "- 5" opening the cell; not the dash
+    # of a range "1 000 - 2 000" after it, nor a spaced dash after words, "Laptops - USD 5")
+    # or right after it, as accounting exports write it ("5,000,000-")
+    if _MINUS_BEFORE.search(before_things[:match.start()] + (match.group("sign") or "") +
+                            match.group("num")) or re.fullmatch(r"[-−]\s*", main[match.end():]):
         amount = -abs(amount)
     if amount < 0 or (usd_stated is not None and usd_stated < 0):
         raise ParseError("negative value", text)

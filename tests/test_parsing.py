@@ -714,6 +714,27 @@ def test_a_trailing_minus_is_a_negative_amount(text) -> None:
     assert err.value.kind == "negative value"
 
 
+@pytest.mark.parametrize("text", ["- 5 million", "-USD 5 million", "USD - 5 million",
+                                  "$ - 5 million", "about -$5 million", "Total: -5 million"])
+def test_a_minus_before_the_amount_is_negative(text) -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "negative value"
+
+
+@pytest.mark.parametrize("text, amount, currency", [
+    ("Connectivity - USD 5 million", 5e6, "USD"),
+    ("Laptops - USD 200,000", 2e5, "USD"),
+    ("Grants - EUR 3m", 3e6, "EUR"),
+    ("500 laptops - USD 200,000", 2e5, "USD"),
+])
+def test_a_spaced_dash_after_words_separates(text, amount, currency) -> None:
+    """A dash with spaces on both sides after words is a separator, as in a label: these were
+    set aside as "negative value", a reason that sent the reader after a sign not there."""
+    m = parsing.parse_money(text)
+    assert (m.amount, m.currency) == (amount, currency)
+
+
 @pytest.mark.parametrize("text, amount", [
     ("USD 2.5m x 4 years", 10e6),
     ("USD 2.5 million × 4 years", 10e6),
