@@ -854,6 +854,8 @@ def parse_money(value: object) -> Money | None:
         amount = amount * years
         if usd_stated is not None:
             usd_stated = usd_stated * years
+        if hi is not None:  # a range per year: both ends over the years
+            hi = hi * years
         multiplied = True
         how = f" (from '{dur_remark}')" if dur_remark else ""
         notes.append(f"stated per year ({annual:,.0f}); multiplied by the {years} years "

@@ -935,3 +935,15 @@ def test_plain_amounts_and_ranges_are_unchanged_by_the_words_of_things(text, amo
                                                                          high):
     m = parsing.parse_money(text)
     assert (m.amount, m.currency, m.range_high) == (amount, currency, high)
+
+
+@pytest.mark.parametrize("text, low, high", [
+    ("EUR 3-5 million per year for 2 years", 6e6, 10e6),
+    ("USD 1-2 million a year over 2024-2028", 5e6, 10e6),
+    ("USD 1-2 million", 1e6, 2e6),
+])
+def test_a_range_per_year_is_multiplied_at_both_ends(text, low, high) -> None:
+    """The lower end was multiplied by the years and the upper end was not: 'EUR 3-5 million
+    per year for 2 years' read as a range from 6 to 5 million."""
+    m = parsing.parse_money(text)
+    assert (m.amount, m.range_high) == (low, high)
