@@ -515,6 +515,39 @@ _ORDER: dict[str, tuple[str, ...]] = {
 }
 
 
+def trackable_spread_text(table: pd.DataFrame, what: str = "stakeholder type") -> str:
+    """The sentence on how the share of trackable pledges varies over the rows of a
+    :func:`distribution` by one dimension (``what`` names it): lowest and highest share, each
+    with its category and pledges; when every row shows the same share (as printed, to 0.1
+    percentage points), that share once, not "from 100.0% (A) to 100.0% (A)". Plain text for
+    the caller to escape; ``trackable_pct`` NaN rows (no pledge) are left out."""
+    from p2c_analysis import style
+    from p2c_analysis.report import list_text, plural
+
+    t = table.dropna(subset=["trackable_pct"])
+    if t.empty:
+        return f"There is no pledge to compare by {what}."
+
+    def item(row: pd.Series) -> str:
+        return f"{row['category']}, {plural(int(row['pledges']), 'pledge')}"
+
+    def named(row: pd.Series) -> str:
+        return f"{row['category']} ({plural(int(row['pledges']), 'pledge')})"
+
+    if len(t) == 1:
+        row = t.iloc[0]
+        return (f"All pledges are of one {what} ({item(row)}): "
+                f"{style.fmt_pct(row['trackable_pct'])} of them are trackable.")
+    lo, hi = t.loc[t["trackable_pct"].idxmin()], t.loc[t["trackable_pct"].idxmax()]
+    if style.fmt_pct(lo["trackable_pct"]) == style.fmt_pct(hi["trackable_pct"]):
+        return (f"Every {what} has the same share of trackable pledges, "
+                f"{style.fmt_pct(hi['trackable_pct'])}: "
+                f"{list_text(named(row) for _, row in t.iterrows())}.")
+    return (f"By {what}, the share of trackable pledges ranges from "
+            f"{style.fmt_pct(lo['trackable_pct'])} ({item(lo)}) to "
+            f"{style.fmt_pct(hi['trackable_pct'])} ({item(hi)}).")
+
+
 def distribution(scores: Scores, by: str = "stakeholder_type", year: int = LATEST_YEAR,
                  groups: Iterable[str] | None = None,
                  memberships: Mapping[str, Iterable[str]] | None = None) -> pd.DataFrame:

@@ -359,3 +359,22 @@ def test_the_headline_cards_say_when_there_is_no_pledge_or_no_value() -> None:
                                   values.headline_summary(unvalued)))
     assert cards["USD stated / de-duplicated"] == "none stated"
     assert cards["Trackable"].endswith(" of 2")
+
+
+def test_trackable_spread_text_at_a_tie_one_and_many():
+    """All stakeholder types at 100% read "ranges from 100.0% (Government, 3 pledges) to 100.0%
+    (Government, 3 pledges)": idxmin and idxmax picked the same row."""
+    t = pd.DataFrame({"category": ["Government", "Private sector", "Academia"],
+                      "pledges": [3, 1, 2], "trackable_pct": [100.0, 100.0, 100.0]})
+    assert quality.trackable_spread_text(t) == (
+        "Every stakeholder type has the same share of trackable pledges, 100.0%: Government "
+        "(3 pledges), Private sector (1 pledge) and Academia (2 pledges).")
+    t.loc[1, "trackable_pct"] = 50.0
+    assert quality.trackable_spread_text(t) == (
+        "By stakeholder type, the share of trackable pledges ranges from 50.0% (Private "
+        "sector, 1 pledge) to 100.0% (Government, 3 pledges).")
+    assert quality.trackable_spread_text(t.iloc[[2]]) == (
+        "All pledges are of one stakeholder type (Academia, 2 pledges): 100.0% of them are "
+        "trackable.")
+    assert quality.trackable_spread_text(t.iloc[:0]) == \
+        "There is no pledge to compare by stakeholder type."
