@@ -777,10 +777,19 @@ class Report:
             write_column_docs(self.parameters["output_dir"], self.written)
         return say("Wrote {files}.", files=list_text(p.name for p in written))
 
+    def _set_aside_headline(self) -> list[tuple[str, str]]:
+        """``[("Rows set aside", "2 of 2 read")]`` when the pledge file had rows set aside
+        (quarantined), so a front-page card never shows "Pledges 0" alone; ``[]`` otherwise."""
+        if self.loaded is None or self.loaded.quarantine.empty:
+            return []
+        return [("Rows set aside", f"{style.fmt_int(len(self.loaded.quarantine))} of "
+                                   f"{style.fmt_int(self.loaded.n_read)} read")]
+
     def finish(self, headline: Iterable[tuple[str, str]] = (),
                synthetic: bool | None = None, scope: str | None = None) -> None:
         """Write the provenance (``data_files.json``, ``parameters.json``) and ``summary.json``
-        (title, the ``headline`` numbers as ``(label, text)`` pairs, whether any pledge is
+        (title, the ``headline`` numbers as ``(label, text)`` pairs, then the rows of the
+        pledge file set aside when there are any, whether any pledge is
         synthetic, the data vintage, and ``pledge_scope`` when the pledges are the bundled
         public subset: :func:`public_subset_scope`) for the run's front page. ``synthetic``:
         whether the report rests on synthetic pledges (default: any pledge of ``r.pledges``
@@ -794,6 +803,7 @@ class Report:
         if synthetic is None:
             synthetic = bool(self.loaded is not None and "is_synthetic" in self.pledges
                              and self.pledges["is_synthetic"].any())
+        headline = [*headline, *self._set_aside_headline()]
         summary = {
             "title": self.title,
             "headline": [{"label": str(k), "value": str(v)} for k, v in headline],

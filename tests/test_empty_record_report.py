@@ -31,3 +31,11 @@ def test_reports_before_the_first_pledge_say_there_is_none(tmp_path):
     assert ("As of 2021-06-30, there is no pledge whose reporting could be counted."
             in texts["implementation_progress"])
     assert "There is no pledge to analyse, so none targets Nigeria." in texts["country_profile"]
+
+
+def test_pledge_landscape_before_the_first_pledge_reads_no_row(tmp_path):
+    """pledge_landscape said "No row was set aside: all 0 rows read are valid pledges"."""
+    text = _text(render_one("pledge_landscape", {"as_of": "2022-01-01"}, tmp_path),
+                 "pledge_landscape")
+    assert "No row was read, so none was set aside." in text
+    assert "all 0 rows" not in text and "0 of the 0" not in text

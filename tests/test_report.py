@@ -715,3 +715,28 @@ def test_the_header_names_columns_hidden_in_the_spreadsheet_escaped(tmp_path, ca
     wb.save(tmp_path / "shown.xlsx")
     report.start(None, pledges=str(tmp_path / "shown.xlsx"), mapping="", output_dir="")
     assert "Hidden in the spreadsheet" not in capsys.readouterr().out
+
+
+def test_front_page_card_names_the_rows_set_aside(tmp_path):
+    """A file whose every row was set aside gave a card reading "Pledges 0" and nothing else
+    about the file; the card now says how many rows were set aside of those read."""
+    import json
+
+    src = tmp_path / "bad.csv"
+    src.write_text("title,pledger,value_as_stated,announced_date\n"
+                   "Bad one,Org,USD -5 million,2023-01-01\n"
+                   "Good,Org2,USD 5 million,2023-01-01\n"
+                   "Bad two,Org3,XYZ 5 million,2023-01-01\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    r = report.start("t", pledges=str(src), as_of="2024-01-01", output_dir=str(out))
+    r.finish(headline=[("Pledges", "1")])
+    head = json.loads((out / "summary.json").read_text(encoding="utf-8"))["headline"]
+    assert head == [{"label": "Pledges", "value": "1"},
+                    {"label": "Rows set aside", "value": "2 of 3 read"}]
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    report.start("t", pledges="", as_of="2024-01-01", output_dir=str(clean)).finish(
+        headline=[("Pledges", "1")])
+    assert [h["label"] for h in json.loads((clean / "summary.json").read_text())["headline"]] \
+        == ["Pledges"]
