@@ -362,7 +362,8 @@ def choropleth(
     ]
     ax.legend(handles=handles, loc="lower left", fontsize=8)
     ax.set_title(title)
-    caption = f"{source}. {style.SOURCES['naturalearth']}; boundaries do not imply endorsement."
+    caption = (f"{style.source_text(source)}. {style.SOURCES['naturalearth']}; boundaries do "
+               "not imply endorsement.")
     if note:
         caption = f"{note}\n{caption}"
     fig.text(0.01, 0.01, caption, fontsize=style.SOURCE_FONTSIZE, color="#555555",

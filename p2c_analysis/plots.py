@@ -24,6 +24,7 @@ EXTRAPOLATION_LABEL = "Extrapolation of the past trend (not a forecast)"
 
 
 def _source(fig: Figure, source: str, note: str | None = None) -> None:
+    source = style.source_text(source)
     text = source if not note else f"{note}\n{source}"
     fig.text(0.01, 0.005, text, fontsize=style.SOURCE_FONTSIZE, color="#555555",
              ha="left", va="bottom")
@@ -434,7 +435,7 @@ def index_mix(dist: pd.DataFrame, categories: Sequence[str],
 
 
 def needs_ranges(table: pd.DataFrame, title: str = "Pledged USD beside what is needed",
-                 source: str = "Sources: Partner2Connect pledges (ITU); investment-needs "
+                 source: str = f"Sources: {style.PLEDGES_SOURCE}; investment-needs "
                                "estimates as published (data/reference/investment_needs.csv)",
                  note: str | None = None) -> Figure:
     """One row per estimate (``study, published, scope, component, need_low_usd,

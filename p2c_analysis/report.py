@@ -871,6 +871,8 @@ def start(title: str | None = None, **parameters: Any) -> Report:
         fill["country_name"] = countries.country_name(values["country"])
     text = title.format(**fill) if title else None
     loaded, rec = (_load(values) if "pledges" in values else (None, None))
+    style.set_pledge_source(None if _is_public_file(values.get("pledges"))
+                            else Path(values["pledges"]).name)
     r = Report(text, values, loaded)
     r.record = rec
     if loaded is not None and len(loaded.quarantine):

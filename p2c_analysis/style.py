@@ -108,18 +108,37 @@ DPI = 110
 SAVE_DPI = 150
 SOURCE_FONTSIZE = 8
 
+#: How a source line names the bundled pledges; a report on a pledge file names the file
+#: instead (:func:`set_pledge_source`, :func:`source_text`).
+PLEDGES_SOURCE = "Partner2Connect pledges (ITU)"
+
 #: What a source line says, per data set (see ``data/raw/SOURCES.md``).
 SOURCES: dict[str, str] = {
     "wdi": "Source: ITU via World Bank WDI (July 2026 vintage)",
     "itu": "Source: ITU Facts and Figures 2024 (November 2024 estimates)",
-    "pledges": "Source: Partner2Connect pledges (ITU)",
+    "pledges": f"Source: {PLEDGES_SOURCE}",
     "pledges_wdi": (
-        "Source: Partner2Connect pledges (ITU); offline people: ITU via World Bank WDI "
+        f"Source: {PLEDGES_SOURCE}; offline people: ITU via World Bank WDI "
         "(July 2026 vintage)"
     ),
     "milestones": "Source: Partner2Connect totals published by ITU and quoted by others",
     "naturalearth": "Boundaries: Natural Earth 1:50m (public domain)",
 }
+
+
+_pledge_source: list[str] = [PLEDGES_SOURCE]
+
+
+def set_pledge_source(file_name: str | None) -> None:
+    """Name the pledges of the figures that follow, in this process: ``None`` for the bundled
+    public record (:data:`PLEDGES_SOURCE`), else the user's pledge file (``"pledge file
+    export.csv"``): its charts are not ITU's data. Set by ``report.start``."""
+    _pledge_source[0] = PLEDGES_SOURCE if file_name is None else f"pledge file {file_name}"
+
+
+def source_text(source: str) -> str:
+    """A figure's source line with the pledges named as :func:`set_pledge_source` last set."""
+    return source.replace(PLEDGES_SOURCE, _pledge_source[0])
 
 
 def group_linestyle(label: str) -> str:
@@ -173,6 +192,7 @@ def apply() -> None:
             "ytick.labelsize": 9,
             "image.cmap": MAP_CMAP,
             "svg.fonttype": "none",
+            "text.parse_math": False,  # text from files ("$5 million") is shown as written
         }
     )
 

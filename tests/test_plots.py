@@ -303,3 +303,25 @@ def test_alt_text_of_a_map_leaves_out_its_hidden_axes():
     ax.set_ylabel("Northing [metre]")
     ax.set_axis_off()
     assert plots.alt_text(fig) == "Chart: People offline, 2024."
+
+
+def test_a_report_on_a_pledge_file_names_the_file_as_the_source(tmp_path):
+    """Charts of a report on a user's pledge file said "Source: Partner2Connect pledges
+    (ITU)": the file is not ITU's data. A dollar sign in a file name is shown as written."""
+    from p2c_analysis import report
+
+    def source_lines(fig) -> list[str]:
+        return [t.get_text() for t in fig.texts if "Source" in t.get_text()]
+
+    bars = pd.Series({"ACCESS": 3, "ADOPTION": 1})
+    src = tmp_path / "my $^$ export.csv"  # mathtext would fail on "$^$"
+    src.write_text("title,pledger,value_as_stated\nA,Org,USD 5 million\n", encoding="utf-8")
+    report.start("t", pledges=str(src), as_of="2024-01-01")
+    fig = plots.bars(bars, "Pledges", "Number of pledges")
+    assert source_lines(fig) == ["Source: pledge file my $^$ export.csv"]
+    fig.canvas.draw()  # shown as written, not parsed as mathtext
+    plt.close(fig)
+    report.start("t", pledges="", as_of="2024-01-01")
+    fig = plots.bars(bars, "Pledges", "Number of pledges")
+    assert source_lines(fig) == ["Source: Partner2Connect pledges (ITU)"]
+    plt.close(fig)
