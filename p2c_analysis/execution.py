@@ -525,6 +525,23 @@ def _run_notebook(spec: ReportSpec, partial: Path, out_nb: Path, cell_timeout: f
     return nb
 
 
+def running_cell(nb: Any) -> dict[str, Any] | None:
+    """The cell a notebook was running when it stopped (a cell timeout): the last code cell
+    papermill started (``metadata.papermill.start_time``), as a ``failed_cell`` entry
+    (``index, execution_count, source_first_line``; ``line`` None: a timeout does not say
+    which line was running); ``None`` when no cell had started."""
+    for index in range(len(getattr(nb, "cells", [])) - 1, -1, -1):
+        cell = nb.cells[index]
+        if cell.get("cell_type") == "code" and \
+                cell.get("metadata", {}).get("papermill", {}).get("start_time"):
+            code = [ln.strip() for ln in str(cell.get("source", "")).splitlines()
+                    if ln.strip() and not ln.strip().startswith("#")]
+            return {"index": index, "execution_count": cell.get("execution_count"),
+                    "source_first_line": code[0] if code else first_line(cell.get("source")),
+                    "line": None}
+    return None
+
+
 def _describe_failure(entry: dict[str, Any], err: Exception, run_dir: Path, name: str) -> None:
     """Fill the entry of a failed report from the exception."""
     from papermill.exceptions import PapermillExecutionError
@@ -545,6 +562,10 @@ def _describe_failure(entry: dict[str, Any], err: Exception, run_dir: Path, name
             entry["error"] = f"cannot write {problem}"
         else:  # kernel died, timed out, could not start, HTML export failed...
             entry["error"] = f"{type(err).__name__}: {first_line(err) or repr(err)}"
+            if isinstance(err, TimeoutError):  # nbclient's CellTimeoutError names no cell
+                running = running_cell(getattr(getattr(_current, "nb_man", None), "nb", None))
+                if running is not None:
+                    entry["failed_cell"] = running
     if problem:
         entry["storage_error"] = problem
     with contextlib.suppress(OSError), open(run_dir / "logs" / f"{name}.log", "a") as log:

@@ -1446,3 +1446,25 @@ def test_a_second_resume_of_a_finished_run_says_so_in_one_line_and_changes_nothi
                         f"{run_dir.name}; it still lacks 1 other report (resume it with all its "
                         "reports to render them); nothing was changed\n")
     assert state() == before
+
+
+def test_a_cell_timeout_names_the_cell_that_was_running(tmp_path):
+    """The README promises that a failed report names its failing cell; a timeout gave
+    ``failed_cell: null`` and a summary line with no cell (nbclient's error names none)."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('output_dir = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("# waits\nimport time\ntime.sleep(30)")]
+    path = tmp_path / "slow.ipynb"
+    nbformat.write(nb, path)
+    done = _p2c("render", str(path), "--timeout", "1", "--out", str(tmp_path / "out"))
+    assert done.returncode != 0
+    (entry,) = manifest(runs(tmp_path / "out")[0])["reports"]
+    assert entry["status"] == "failed" and entry["error"].startswith("CellTimeoutError")
+    # cell 3: the injected parameters are cell 1
+    assert entry["failed_cell"] == {"index": 3, "execution_count": 4,
+                                    "source_first_line": "import time", "line": None}
+    assert "FAILED slow in cell 3 (In [4]) `import time`: CellTimeoutError" in done.stderr + \
+        done.stdout
+    assert execution.running_cell(None) is None
