@@ -293,3 +293,27 @@ def say_needs(totals: pd.DataFrame, year: int, as_of: object = None) -> list:
             share_d=span(row["deduplicated_share_low_pct"], row["deduplicated_share_high_pct"],
                          style.fmt_pct)))
     return out
+
+
+def components_text(needs: pd.DataFrame, as_of: object = None) -> str:
+    """The sentence that opens a report's "By focus area" part: which study published by
+    ``as_of`` (:func:`known_on`) splits its need into components (rows of ``needs``, e.g.
+    :func:`load_needs`, whose ``component`` is not ``"total"``); when none had been by then,
+    that none had and when the first one was (an as-of report never names a later study as if
+    known); when no study does, that none does. Plain text for the caller to escape."""
+    parts = needs[needs["component"].ne("total")]
+    known = known_on(parts, as_of)
+    if len(known):
+        studies = list(dict.fromkeys(known["study"].astype(str)))
+        from p2c_analysis.report import list_text
+
+        return (f"The {list_text(studies)} {'splits its' if len(studies) == 1 else 'split their'}"
+                f" need into components.")
+    if parts.empty:
+        return "No published estimate splits its need into components."
+    from p2c_analysis import record
+
+    first = parts.iloc[int(record.stated_period_end(parts["published"]).to_numpy().argmin())]
+    return (f"No estimate published by {as_of} splits its need into components (the first "
+            f"that does, the {first['study']}, is dated {first['published']}): there is nothing "
+            f"to set against the focus areas.")

@@ -164,3 +164,18 @@ def test_the_need_sentences_and_the_subset_note():
     assert note.startswith(f"These USD figures are those of the {len(rec.pledges)} publicly")
     assert "not the coalition's. ITU's latest published total for the whole coalition is " \
            "USD 82.0 bn (2026-03-04)." in note
+
+
+def test_components_text_names_no_study_published_after_as_of():
+    """pledge_quality as of 2023-06-30 said "The Connecting Humanity Action Blueprint splits
+    its need into components", a study of 2025-09, with every figure n/a."""
+    table = needs.load_needs()
+    early = needs.components_text(table, "2023-06-30")
+    assert early.startswith("No estimate published by 2023-06-30 splits its need into "
+                            "components (the first that does, the Connecting Humanity Action "
+                            "Blueprint, is dated 2025-09)")
+    assert needs.components_text(table, "2026-01-01") == (
+        "The Connecting Humanity Action Blueprint splits its need into components.")
+    totals_only = table[table["component"].eq("total")]
+    assert needs.components_text(totals_only, "2026-01-01") == (
+        "No published estimate splits its need into components.")
