@@ -494,6 +494,23 @@ def needs_ranges(table: pd.DataFrame, title: str = "Pledged USD beside what is n
 # --- trajectories ------------------------------------------------------------------------------
 
 
+#: The y-axis of :func:`mobilisation_trajectory` shows an extrapolation up to this multiple of
+#: the goal (or of the highest published total, if above the goal): a steeper line leaves the
+#: chart at its top edge instead of squashing the goal line and the published totals.
+MOBILISATION_MAX_TOP = 1.5
+
+
+def _mobilisation_top(goal_usd: float, published: pd.Series,
+                      extrapolation: pd.DataFrame | None) -> float:
+    """Highest value (USD) the mobilisation chart must show: the goal, the published totals and
+    the extrapolation's band, the band capped at :data:`MOBILISATION_MAX_TOP` times the larger of
+    the other two (NaN published totals ignored; no extrapolation: none)."""
+    base = max(goal_usd, float(published.max()) if published.notna().any() else 0.0)
+    if extrapolation is None or extrapolation.empty or extrapolation["high"].isna().all():
+        return base
+    return max(base, min(float(extrapolation["high"].max()), MOBILISATION_MAX_TOP * base))
+
+
 def mobilisation_trajectory(milestones: pd.DataFrame, goal: dict | None = None,
                             extrapolation: pd.DataFrame | None = None,
                             value: str = "total_value_usd",
@@ -541,8 +558,9 @@ def mobilisation_trajectory(milestones: pd.DataFrame, goal: dict | None = None,
         _require(extrapolation, ["date", "central", "low", "high"], "mobilisation_trajectory")
         e = extrapolation.sort_values("date")
         span = f" ({band_label})" if band_label else ""
-        ax.fill_between(e["date"], e["low"], e["high"], color=style.EXTRAPOLATION_COLOR,
-                        alpha=0.25, lw=0, label=f"Extrapolation range{span}")
+        if (e["high"] - e["low"]).abs().max() > 0:  # one line (one window) is no range
+            ax.fill_between(e["date"], e["low"], e["high"], color=style.EXTRAPOLATION_COLOR,
+                            alpha=0.25, lw=0, label=f"Extrapolation range{span}")
         ax.plot(e["date"], e["central"], color=style.EXTRAPOLATION_COLOR, lw=1.8, ls="--",
                 label=EXTRAPOLATION_LABEL)
         # the note hangs below the start of the band (the latest published total): the band
@@ -559,10 +577,7 @@ def mobilisation_trajectory(milestones: pd.DataFrame, goal: dict | None = None,
             ax.plot([gx], [gv], marker="*", color=style.REFERENCE_COLOR, ms=12, zorder=5,
                     linestyle="none")
         ax.axhline(gv, color=style.REFERENCE_COLOR, lw=1.2, ls=":", label=glabel)
-        top = gv
-        if extrapolation is not None and not extrapolation.empty:
-            top = max(top, float(extrapolation["high"].max()))
-        ax.set_ylim(0, top * 1.12)
+        ax.set_ylim(0, _mobilisation_top(gv, m[value], extrapolation) * 1.12)
     else:
         ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(style.usd_formatter())

@@ -11,7 +11,17 @@ projection starts from the **last published value** (the pace is fitted, the anc
 observed): ``value(t) = last_value + pace * (t - last_date)``. The goal (``milestones.goal()``,
 USD 100 bn "by 2026") is read as due on 31 December of its year. Alternative windows (default
 1, 2 and 3 years) give the uncertainty band. Third-party figures are left out unless
-``include_third_party=True``. Fewer than 2 points in a window: pace NaN.
+``include_third_party=True``.
+
+Enough history (:data:`MIN_SPAN_SHARE`). A pace "of the last N years" is measured only when the
+first and last published totals of its window are at least three quarters of N years apart
+(9 months for 1 year, 18 for 2, 27 for 3): a line through totals a few days apart (15.8 bn on
+2022-06-07, 18.6 bn two days later) is not a yearly pace, and would read "USD 502 bn per year".
+Otherwise the window has no pace (NaN), no extrapolated goal date and no "on track" (``<NA>``),
+and ``pace_note`` says why in words. A window resting on exactly the same totals as a shorter
+one has the same pace: ``same_totals_as`` names the shorter window, so it is not read as a
+separate estimate. (With the default windows 1, 2 and 3 such a window never has enough history:
+its totals lie within the shorter window, less than three quarters of its own length.)
 
 (b) Connectivity (a per-year series of one country or group: ``year``, ``population`` and
 ``internet_pct`` or ``offline``). The trend is the least-squares slope of ``internet_pct`` (in
@@ -41,6 +51,11 @@ DAYS_PER_YEAR = 365.25
 FITS: tuple[str, ...] = ("ols", "endpoints")
 POPULATION_RULES: tuple[str, ...] = ("hold", "grow")
 MAX_YEARS_AHEAD = 100  # a goal date further ahead than this is reported as NaT
+#: A pace of the last N years needs published totals at least ``MIN_SPAN_SHARE * N`` years apart
+#: (first to last total in the window). Three quarters: a window may start a little after the
+#: coalition's totals do and published totals are irregular (months apart), but a "yearly" pace
+#: drawn through a fraction of the window says little about the years it is named after.
+MIN_SPAN_SHARE = 0.75
 #: A trend is extended to :data:`HORIZON_YEAR` only from a series observed within this many
 #: years of the analysis year: ITU's data lag a year or two, while a line drawn from a series
 #: that ended long ago (Tuvalu's 2012-2017 pace carried to 2030 from 2017) contradicts the
@@ -154,81 +169,176 @@ def pace_points(
     return out[["window_years", *cols]]
 
 
+def min_span_days(window_years: float) -> float:
+    """Shortest span, in days, between the first and last published totals a pace of the last
+    ``window_years`` years may rest on (:data:`MIN_SPAN_SHARE` of the window)."""
+    return float(window_years) * MIN_SPAN_SHARE * DAYS_PER_YEAR
+
+
+def _years_text(window_years: float) -> str:
+    """``1 -> "1 year"``, ``2 -> "2 years"``, ``1.5 -> "1.5 years"``."""
+    return f"{window_years:g} year" + ("" if float(window_years) == 1 else "s")
+
+
+def duration_text(days: float, need: bool = False) -> str:
+    """A span of ``days`` in words: days under 61 days, else whole months (30.44 days), rounded
+    down for a span measured (``"8 months"`` for 269 days, never more than it is) and given to
+    one decimal for a minimum (``need=True``: ``"9 months"``, ``"13.5 months"``)."""
+    if days < 61 and not need:
+        n = int(round(days))
+        return f"{n} day" + ("" if n == 1 else "s")
+    months = days / (DAYS_PER_YEAR / 12)
+    n_text = f"{round(months, 1):g}" if need else f"{math.floor(months + 1e-9)}"
+    return f"{n_text} month" + ("" if n_text == "1" else "s")
+
+
+def _history_note(dates: pd.Series, first_published: pd.Timestamp, window_years: float,
+                  as_of: pd.Timestamp) -> str:
+    """Why a window's totals (``dates``, sorted) are too few or too close together for a pace of
+    the last ``window_years`` years; ``""`` when they span :func:`min_span_days`.
+    ``first_published``: the date of the first USD total at all (the window holds every total
+    when it starts on or before it); ``as_of``: the date the record is read on, for wording."""
+    need = min_span_days(window_years)
+    span = (dates.iloc[-1] - dates.iloc[0]).days
+    if span >= need:
+        return ""
+    period = "year" if float(window_years) == 1 else f"{window_years:g} years"
+    which = (f"by {as_of:%Y-%m-%d}" if dates.iloc[0] <= first_published else
+             f"in the {period} to {dates.iloc[-1]:%Y-%m-%d}")
+    needs = (f"a pace of the last {_years_text(window_years)} needs totals at least "
+             f"{duration_text(need, need=True)} apart")
+    if len(dates) == 1:
+        return f"Only one total had been published {which} (on {dates.iloc[0]:%Y-%m-%d}); {needs}."
+    return (f"The totals published {which} span {duration_text(span)} ({dates.iloc[0]:%Y-%m-%d}"
+            f" to {dates.iloc[-1]:%Y-%m-%d}); {needs}.")
+
+
+def _same_totals(dates_used: Sequence[str], windows: Sequence[float]) -> list[float]:
+    """For each window, the shortest *shorter* window resting on exactly the same totals
+    (``dates_used``), NaN when none does."""
+    out = []
+    for w, used in zip(windows, dates_used, strict=True):
+        same = [float(v) for v, u in zip(windows, dates_used, strict=True) if v < w and u == used]
+        out.append(min(same) if same else float("nan"))
+    return out
+
+
+def _windowed_slope(frame: pd.DataFrame, column: str, window_years: float, fit: str) -> float:
+    """:func:`_slope` of ``column`` (non-missing values of ``frame``, already cut to the window)
+    per decimal year; NaN when those values span less than :func:`min_span_days`."""
+    f = frame.dropna(subset=[column])
+    if len(f) < 2 or (f["date"].max() - f["date"].min()).days < min_span_days(window_years):
+        return float("nan")
+    return _slope(f["decimal_year"].to_numpy(), f[column].to_numpy(float), fit)
+
+
+def _pace_row(v: pd.DataFrame, m: pd.DataFrame, w: float, fit: str, goal_usd: float,
+              goal_year: int, as_of: pd.Timestamp) -> dict:
+    """One row of :func:`mobilisation_pace`: the window of ``w`` years ending at the last USD
+    total of ``v`` (the published USD totals; ``m`` all published rows, for the counts)."""
+    last = v.iloc[-1]
+    deadline = pd.Timestamp(goal_year, 12, 31)
+    start = _window_start(last["date"], w)
+    win = v[v["date"] >= start]
+    note = _history_note(win["date"], v["date"].iloc[0], w, as_of)
+    pace = _windowed_slope(win, "total_value_usd", w, fit)
+    pace_n = _windowed_slope(m[m["date"] >= start], "total_pledges", w, fit)
+    reached = v[v["total_value_usd"] >= goal_usd]
+    remaining_years = (goal_usd - last["total_value_usd"]) / pace if pace > 0 else math.inf
+    if not reached.empty:  # observed, whatever the pace
+        gdate = reached["date"].iloc[0]
+    elif remaining_years <= MAX_YEARS_AHEAD:
+        gdate = _from_decimal_year(last["decimal_year"] + remaining_years)
+    else:
+        gdate = pd.NaT
+    on_track = (True if not reached.empty else
+                pd.NA if np.isnan(pace) else bool(pd.notna(gdate) and gdate <= deadline))
+    return {
+        "window_years": float(w), "fit": fit, "n_points": int(len(win)),
+        "start_date": win["date"].min(), "last_date": last["date"],
+        "last_value_usd": float(last["total_value_usd"]),
+        "span_days": int((win["date"].max() - win["date"].min()).days),
+        "enough_history": not note,
+        "pace_usd_per_year": pace, "pace_pledges_per_year": pace_n,
+        "goal_usd": goal_usd, "goal_year": goal_year, "goal_date": gdate,
+        "value_at_deadline_usd": float(last["total_value_usd"] + pace * (
+            decimal_year(deadline) - last["decimal_year"])),
+        "on_track": on_track, "kind": KIND,
+        "dates_used": "; ".join(f"{d:%Y-%m-%d}" for d in win["date"]),
+        "pace_note": note,
+    }
+
+
 def mobilisation_pace(
     milestones: pd.DataFrame | None = None,
     windows: Sequence[float] = (1, 2, 3),
     fit: str = "ols",
     goal: dict | None = None,
     include_third_party: bool = False,
+    as_of: object = None,
 ) -> pd.DataFrame:
     """Pace of mobilisation and the date the USD goal would be reached, one row per window.
 
-    Columns: ``window_years, fit, n_points, start_date, last_date, last_value_usd,
-    pace_usd_per_year, pace_pledges_per_year`` (pledge counts over the same window, NaN with
-    fewer than 2 published counts), ``goal_usd, goal_year, goal_date`` (projected date the
-    value reaches the goal; ``NaT`` when the pace is not positive or the goal is more than
-    :data:`MAX_YEARS_AHEAD` years away; the date of the first figure
-    at or above the goal if already reached), ``value_at_deadline_usd`` (projected value on
-    31 Dec of the goal year), ``on_track`` (goal date on or before that deadline), ``kind``,
-    ``dates_used`` (the dates of the published USD totals the window's pace rests on,
-    ``"; "``-joined ISO dates; :func:`pace_points` lists them with their values and sources).
-    No row when no USD total is published (``milestones`` as known on an early date); a
-    window of one published total has no pace (NaN) and no goal date.
+    Columns: ``window_years, fit, n_points, start_date`` (first total in the window),
+    ``last_date, last_value_usd, span_days`` (days from the first to the last USD total in the
+    window), ``enough_history`` (``span_days`` >= :func:`min_span_days`: the module's rule),
+    ``pace_usd_per_year`` (NaN without enough history), ``pace_pledges_per_year`` (pledge
+    counts over the same window, NaN when the published counts in it span less than
+    :func:`min_span_days`), ``goal_usd, goal_year, goal_date`` (projected date the value reaches
+    the goal; ``NaT`` when there is no pace, the pace is not positive or the goal is more than
+    :data:`MAX_YEARS_AHEAD` years away; the date of the first figure at or above the goal if
+    already reached), ``value_at_deadline_usd`` (projected value on 31 Dec of the goal year,
+    NaN without a pace), ``on_track`` (goal date on or before that deadline; ``<NA>`` without a
+    pace, unless the goal is already reached), ``kind``, ``dates_used`` (the dates of the
+    published USD totals the window rests on, ``"; "``-joined ISO dates; :func:`pace_points`
+    lists them with their values and sources), ``same_totals_as`` (the shortest shorter window
+    resting on exactly the same totals, so with the same pace; NaN when none) and ``pace_note``
+    (why the window has no pace, in words, e.g. "The totals published by 2022-07-01 span 2 days
+    (2022-06-07 to 2022-06-09); a pace of the last 1 year needs totals at least 9 months apart.";
+    or that it repeats a shorter window; ``""`` otherwise).
+    ``as_of``: the date the record is read on (``None``: the latest total's date), for the
+    wording of ``pace_note`` only. No row when no USD total is published (``milestones`` as
+    known on an early date).
     """
     m = mobilisation(milestones, include_third_party)
     goal_usd, goal_year = _goal(goal)
-    deadline = pd.Timestamp(goal_year, 12, 31)
     v = m.dropna(subset=["total_value_usd"])
     if v.empty:
         return _no_pace()
-    last = v.iloc[-1]
-    reached = v[v["total_value_usd"] >= goal_usd]
-    rows = []
-    for w in windows:
-        start = _window_start(last["date"], w)
-        win = v[v["date"] >= start]
-        pace = _slope(win["decimal_year"].to_numpy(), win["total_value_usd"].to_numpy(), fit)
-        c = m[(m["date"] >= start) & m["total_pledges"].notna()]
-        pace_n = _slope(c["decimal_year"].to_numpy(), c["total_pledges"].to_numpy(float), fit)
-        if not reached.empty:
-            gdate = reached["date"].iloc[0]
-        elif pace > 0 and (goal_usd - last["total_value_usd"]) / pace <= MAX_YEARS_AHEAD:
-            gdate = _from_decimal_year(
-                last["decimal_year"] + (goal_usd - last["total_value_usd"]) / pace)
-        else:
-            gdate = pd.NaT
-        at_deadline = (last["total_value_usd"] + pace * (decimal_year(deadline)
-                                                          - last["decimal_year"]))
-        rows.append({
-            "window_years": float(w), "fit": fit, "n_points": int(len(win)),
-            "start_date": win["date"].min(), "last_date": last["date"],
-            "last_value_usd": float(last["total_value_usd"]),
-            "pace_usd_per_year": pace, "pace_pledges_per_year": pace_n,
-            "goal_usd": goal_usd, "goal_year": goal_year, "goal_date": gdate,
-            "value_at_deadline_usd": float(at_deadline),
-            "on_track": bool(pd.notna(gdate) and gdate <= deadline),
-            "kind": KIND,
-            "dates_used": "; ".join(f"{d:%Y-%m-%d}" for d in win["date"]),
-        })
-    out = pd.DataFrame(rows)
+    read_on = pd.to_datetime(as_of if as_of not in (None, "") else pd.NaT)
+    read_on = v["date"].iloc[-1] if pd.isna(read_on) else read_on
+    out = pd.DataFrame([_pace_row(v, m, w, fit, goal_usd, goal_year, read_on) for w in windows])
     out["goal_date"] = pd.to_datetime(out["goal_date"])
-    return out
+    out["on_track"] = out["on_track"].astype("boolean")
+    out["same_totals_as"] = _same_totals(out["dates_used"].tolist(), out["window_years"].tolist())
+    repeat = out["enough_history"] & out["same_totals_as"].notna()
+    out.loc[repeat, "pace_note"] = [
+        f"The same totals as the {w:g}-year window: the same pace, not a separate estimate."
+        for w in out.loc[repeat, "same_totals_as"]]
+    return out[list(PACE_COLUMNS)]
 
 
 #: Columns of :func:`mobilisation_pace`.
 PACE_COLUMNS: tuple[str, ...] = (
     "window_years", "fit", "n_points", "start_date", "last_date", "last_value_usd",
-    "pace_usd_per_year", "pace_pledges_per_year", "goal_usd", "goal_year", "goal_date",
-    "value_at_deadline_usd", "on_track", "kind", "dates_used")
+    "span_days", "enough_history", "pace_usd_per_year", "pace_pledges_per_year", "goal_usd",
+    "goal_year", "goal_date", "value_at_deadline_usd", "on_track", "kind", "dates_used",
+    "same_totals_as", "pace_note")
 
 
 def _no_pace() -> pd.DataFrame:
     """:func:`mobilisation_pace` of nothing published: no row, its columns and dtypes."""
     dtypes = {"fit": "object", "n_points": "int64", "start_date": "datetime64[ns]",
-              "last_date": "datetime64[ns]", "goal_year": "int64",
-              "goal_date": "datetime64[ns]", "on_track": "bool", "kind": "object",
-              "dates_used": "object"}
+              "last_date": "datetime64[ns]", "span_days": "int64", "enough_history": "bool",
+              "goal_year": "int64", "goal_date": "datetime64[ns]", "on_track": "boolean",
+              "kind": "object", "dates_used": "object", "pace_note": "object"}
     return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "float64")) for c in PACE_COLUMNS})
+
+
+def _track(values: pd.Series) -> bool | None:
+    """``on_track`` of one or more windows: True/False, or None when none has an answer."""
+    known = values.dropna()
+    return None if known.empty else bool(known.all())
 
 
 def mobilisation_summary(
@@ -238,50 +348,84 @@ def mobilisation_summary(
     fit: str = "ols",
     goal: dict | None = None,
     include_third_party: bool = False,
+    as_of: object = None,
 ) -> dict:
     """Sentence-ready figures: the pace over ``window`` years and the band over ``band_windows``.
 
     Keys: ``last_date, last_value_usd, goal_usd, goal_year, window_years, pace_usd_per_year,
-    goal_date`` (central, ``NaT`` if never at this pace), ``goal_date_earliest``,
-    ``goal_date_latest`` (over the band windows; ``NaT`` latest = some window never reaches it),
-    ``pace_min_usd_per_year``, ``pace_max_usd_per_year``, ``value_at_deadline_usd``,
-    ``on_track`` (central), ``on_track_all`` (every window), ``shortfall_at_deadline_usd``
-    (goal - projected value on 31 Dec of the goal year, >= 0), ``kind`` and ``sentence``.
+    goal_date`` (central, ``NaT`` if never at this pace or no pace), ``goal_date_earliest``,
+    ``goal_date_latest`` (over the band windows with a pace; ``NaT`` latest = some window never
+    reaches it), ``pace_min_usd_per_year``, ``pace_max_usd_per_year`` (over the windows with a
+    pace), ``value_at_deadline_usd``, ``on_track`` (central; None when the central window has
+    no pace: not enough history, :data:`MIN_SPAN_SHARE`), ``on_track_all`` (every window with
+    a pace; None when none has one), ``shortfall_at_deadline_usd`` (goal - projected value on
+    31 Dec of the goal year, >= 0; NaN without a pace), ``fallback_window_years`` (the longest
+    band window with a pace, whose figures the sentence gives when the central window has none;
+    NaN when it has one or none has), ``fallback_goal_date`` (that window's goal date; NaT
+    without one), ``kind`` and ``sentence``. ``as_of``: the date the record
+    is read on, for the wording (:func:`mobilisation_pace`).
     """
     windows = list(dict.fromkeys([window, *band_windows]))
-    t = mobilisation_pace(milestones, windows, fit, goal, include_third_party)
+    t = mobilisation_pace(milestones, windows, fit, goal, include_third_party, as_of)
     if t.empty:
         return _summary_of_nothing(goal, window, fit)
     c = t[t["window_years"] == float(window)].iloc[0]
-    dates = t["goal_date"]
-    latest = pd.NaT if dates.isna().any() else dates.max()
+    paced = t[t["pace_usd_per_year"].notna()]
+    dates = paced["goal_date"]
+    latest = pd.NaT if paced.empty or dates.isna().any() else dates.max()
     out = {
         "last_date": c["last_date"], "last_value_usd": c["last_value_usd"],
         "goal_usd": c["goal_usd"], "goal_year": int(c["goal_year"]),
         "window_years": float(window), "fit": fit,
-        "pace_usd_per_year": c["pace_usd_per_year"], "goal_date": c["goal_date"],
+        "pace_usd_per_year": c["pace_usd_per_year"],
+        "goal_date": c["goal_date"],
         "goal_date_earliest": dates.min(), "goal_date_latest": latest,
-        "pace_min_usd_per_year": t["pace_usd_per_year"].min(),
-        "pace_max_usd_per_year": t["pace_usd_per_year"].max(),
+        "pace_min_usd_per_year": paced["pace_usd_per_year"].min(),
+        "pace_max_usd_per_year": paced["pace_usd_per_year"].max(),
         "value_at_deadline_usd": c["value_at_deadline_usd"],
-        "on_track": bool(c["on_track"]), "on_track_all": bool(t["on_track"].all()),
-        "shortfall_at_deadline_usd": max(0.0, c["goal_usd"] - c["value_at_deadline_usd"]),
+        "on_track": _track(pd.Series([c["on_track"]], dtype="boolean")),
+        "on_track_all": _track(paced["on_track"]),
+        "shortfall_at_deadline_usd": max(0.0, c["goal_usd"] - c["value_at_deadline_usd"])
+        if pd.notna(c["value_at_deadline_usd"]) else float("nan"),
+        "fallback_window_years": float("nan"), "fallback_goal_date": pd.NaT,
         "kind": KIND,
     }
-    when = (f"around {out['goal_date']:%B %Y}" if pd.notna(out["goal_date"])
-            else "not at all at this pace")
-    years = f"{window:g} year" + ("" if window == 1 else "s")
-    if pd.isna(out["pace_usd_per_year"]):  # one published total in the window: no line
-        out["sentence"] = (
-            f"The last {years} hold one published total (USD {out['last_value_usd'] / 1e9:.1f} "
-            f"bn on {out['last_date']:%Y-%m-%d}): too few to measure a pace.")
+    if pd.notna(c["pace_usd_per_year"]):
+        out["sentence"] = _pace_sentence(out["pace_usd_per_year"], c["goal_date"], window,
+                                         out["goal_usd"], c["same_totals_as"])
         return out
-    out["sentence"] = (
-        f"At the pace of the last {years} (USD {out['pace_usd_per_year'] / 1e9:.1f} bn "
-        f"per year), pledges would reach USD {out['goal_usd'] / 1e9:.0f} bn {when} "
-        f"(extrapolation, not a forecast)."
-    )
+    if int(c["n_points"]) == 1 and t["n_points"].max() == 1:  # one published total at all
+        out["sentence"] = (
+            f"The last {_years_text(window)} hold one published total (USD "
+            f"{out['last_value_usd'] / 1e9:.1f} bn on {out['last_date']:%Y-%m-%d}): too few "
+            "to measure a pace.")
+        return out
+    if paced.empty:
+        first = t.loc[t["window_years"].idxmin()]
+        longer = ", and longer windows more" if len(t) > 1 else ""
+        out["sentence"] = (f"No pace can be measured yet: {first['pace_note'][:1].lower()}"
+                           f"{first['pace_note'][1:-1]}{longer}.")
+        return out
+    alt = paced.loc[paced["window_years"].idxmax()]
+    out["fallback_window_years"] = float(alt["window_years"])
+    out["fallback_goal_date"] = alt["goal_date"]
+    out["sentence"] = f"{c['pace_note']} " + _pace_sentence(
+        alt["pace_usd_per_year"], alt["goal_date"], alt["window_years"], out["goal_usd"],
+        alt["same_totals_as"])
     return out
+
+
+def _pace_sentence(pace: float, goal_date: pd.Timestamp, window: float, goal_usd: float,
+                   same_as: float) -> str:
+    """"At the pace of the last 2 years (USD 18.9 bn per year), pledges would reach USD 100 bn
+    around February 2027 (extrapolation, not a forecast)." (``same_as``: a shorter window with
+    the same totals, named in brackets; NaN: none)."""
+    when = f"around {goal_date:%B %Y}" if pd.notna(goal_date) else "not at all at this pace"
+    same = (f", resting on the same totals as the last {_years_text(same_as)}"
+            if pd.notna(same_as) else "")
+    return (f"At the pace of the last {_years_text(window)} (USD {pace / 1e9:.1f} bn per "
+            f"year{same}), pledges would reach USD {goal_usd / 1e9:.0f} bn {when} "
+            "(extrapolation, not a forecast).")
 
 
 def _summary_of_nothing(goal: dict | None, window: float, fit: str) -> dict:
@@ -292,19 +436,48 @@ def _summary_of_nothing(goal: dict | None, window: float, fit: str) -> dict:
         "last_date": nat, "last_value_usd": nan, "goal_usd": goal_usd, "goal_year": goal_year,
         "window_years": float(window), "fit": fit, "pace_usd_per_year": nan, "goal_date": nat,
         "goal_date_earliest": nat, "goal_date_latest": nat, "pace_min_usd_per_year": nan,
-        "pace_max_usd_per_year": nan, "value_at_deadline_usd": nan, "on_track": False,
-        "on_track_all": False, "shortfall_at_deadline_usd": nan, "kind": KIND,
+        "pace_max_usd_per_year": nan, "value_at_deadline_usd": nan, "on_track": None,
+        "on_track_all": None, "shortfall_at_deadline_usd": nan, "fallback_window_years": nan,
+        "fallback_goal_date": nat, "kind": KIND,
         "sentence": "No total of pledged value had been published yet: there is no pace to "
                     "extrapolate.",
     }
 
 
+def band_label(pace: pd.DataFrame) -> str:
+    """What the extrapolation band of :func:`extrapolation_from_pace` spans, for a chart legend:
+    ``"pace of the last 1, 2 or 3 years"`` over the windows of :func:`mobilisation_pace` with a
+    pace (``"pace of the last 2 years"`` for one); ``""`` when none has one (no band)."""
+    w = [f"{x:g}" for x in pace.loc[pace["pace_usd_per_year"].notna(), "window_years"]]
+    if not w:
+        return ""
+    joined = w[0] if len(w) == 1 else f"{', '.join(w[:-1])} or {w[-1]}"
+    return f"pace of the last {joined} year" + ("" if w == ["1"] else "s")
+
+
+def central_line_text(summary: Mapping) -> str:
+    """Which line of the chart the central window of :func:`mobilisation_summary` is, in brackets
+    after its name: ``" (the dashed line)"``; without a pace ``" (too little history for a
+    pace; the dashed line is the pace of the last 1 year)"`` (its fallback window) or
+    ``" (too little history for a pace)"`` (no line at all)."""
+    if pd.notna(summary["pace_usd_per_year"]):
+        return " (the dashed line)"
+    fallback = summary.get("fallback_window_years", float("nan"))
+    if pd.isna(fallback):
+        return " (too little history for a pace)"
+    return (" (too little history for a pace; the dashed line is the pace of the last "
+            f"{_years_text(fallback)})")
+
+
 def horizon(goal: Mapping, summary: Mapping) -> pd.Timestamp:
     """How far a mobilisation chart extends: 31 December of the goal year, or the extrapolated
-    date the goal is reached (``summary["goal_date"]``, :func:`mobilisation_summary`) when
-    later."""
+    date the goal is reached (``summary["goal_date"]``, :func:`mobilisation_summary`; when the
+    central window has no pace, ``summary["fallback_goal_date"]``, that of the line drawn
+    instead) when later."""
     end = pd.Timestamp(year=int(goal["year"]), month=12, day=31)
     reached = summary.get("goal_date")
+    if reached is None or pd.isna(reached):
+        reached = summary.get("fallback_goal_date")
     return max(end, reached) if reached is not None and pd.notna(reached) else end
 
 
@@ -314,8 +487,10 @@ def extrapolation_from_pace(
     """Straight lines ``value(t) = last_value_usd + pace_usd_per_year * years since last_date``
     for each window of :func:`mobilisation_pace` (one row per window), sampled from the
     last published date to ``until``: columns ``date, central`` (the ``central_window`` line),
-    ``low``, ``high`` (lowest / highest line over the windows). Windows with no pace (NaN) are
-    left out; empty frame when none has a pace."""
+    ``low``, ``high`` (lowest / highest line over the windows). Windows with no pace (NaN: too
+    little history, :data:`MIN_SPAN_SHARE`) are left out, so no line is drawn from them; when
+    the ``central_window`` has none, ``central`` is the longest window with a pace (the one
+    :func:`mobilisation_summary` then quotes). Empty frame when no window has a pace."""
     p = pace[pace["pace_usd_per_year"].notna()]
     if p.empty:
         return pd.DataFrame(columns=["date", "central", "low", "high"])
@@ -325,7 +500,7 @@ def extrapolation_from_pace(
     lines = {float(w): float(v0) + float(r) * years for w, v0, r in
              zip(p["window_years"], p["last_value_usd"], p["pace_usd_per_year"], strict=True)}
     stacked = np.vstack(list(lines.values()))
-    central = lines.get(float(central_window), np.median(stacked, axis=0))
+    central = lines.get(float(central_window), lines[max(lines)])
     return pd.DataFrame({"date": dates, "central": central, "low": stacked.min(axis=0),
                          "high": stacked.max(axis=0)})
 

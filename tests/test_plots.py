@@ -234,6 +234,50 @@ def test_mobilisation_legend_and_note_overlap_nothing_on_the_bundled_totals():
     _assert_nothing_overlaps(fig)
 
 
+def _goal_line_clear(fig) -> tuple[float, float]:
+    """(top of the y-axis, goal) after checking the legend is off the goal line."""
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent()
+    goal = next(ln for ln in ax.get_lines() if ln.get_linestyle() == ":").get_ydata()[0]
+    goal_y = ax.transData.transform((0, goal))[1]
+    assert not legend.y0 <= goal_y <= legend.y1
+    return ax.get_ylim()[1], goal
+
+
+def test_an_absurd_extrapolation_does_not_squash_the_goal_line():
+    """as_of 2022-07-01 drew a USD 502 bn/year line to 2026: a y-axis to USD 2,500 bn with the
+    goal line hidden under the legend at the bottom."""
+    m = pd.DataFrame({"date": pd.to_datetime(["2022-06-07", "2022-06-09"]),
+                      "total_value_usd": [15.8e9, 18.55e9], "is_third_party": [False, False]})
+    ext = pd.DataFrame({"date": pd.to_datetime(["2022-06-09", "2026-12-31"]),
+                        "central": [18.55e9, 2.31e12], "low": [18.55e9, 2.31e12],
+                        "high": [18.55e9, 2.31e12]})
+    goal = {"value_usd": 1e11, "year": 2026}
+    top, gv = _goal_line_clear(plots.mobilisation_trajectory(m, goal, ext))
+    assert top == pytest.approx(gv * plots.MOBILISATION_MAX_TOP * 1.12)
+    top, gv = _goal_line_clear(plots.mobilisation_trajectory(m, goal))  # no extrapolation
+    assert top == pytest.approx(gv * 1.12)
+
+
+@pytest.mark.parametrize("as_of", ["2022-07-01", "2022-12-31", "2023-06-30", "2024-06-30"])
+def test_the_report_chart_on_early_totals_keeps_the_goal_in_view(as_of):
+    from p2c_analysis import milestones, trajectory
+
+    goal = milestones.goal()
+    known = milestones.known_on(milestones.load_milestones(), as_of)
+    pace = trajectory.mobilisation_pace(known, goal=goal, as_of=as_of)
+    summary = trajectory.mobilisation_summary(known, goal=goal, as_of=as_of)
+    ext = trajectory.extrapolation_from_pace(pace, trajectory.horizon(goal, summary))
+    fig = plots.mobilisation_trajectory(trajectory.mobilisation(known, include_third_party=True),
+                                        goal, ext, band_label=trajectory.band_label(pace))
+    top, gv = _goal_line_clear(fig)
+    assert gv < top <= gv * 1.2
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert any("Extrapolation of" in x for x in labels) == (as_of >= "2023")
+    assert not any("Extrapolation range" in x for x in labels)  # one window at most: no band
+
+
 def test_alt_text_says_what_the_chart_shows():
     """Every image in the pages had nbconvert's "No description has been provided for this
     image": the text alternative now comes from the figure's own title, axes and legend."""

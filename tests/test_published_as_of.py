@@ -112,3 +112,20 @@ def test_reports_before_any_estimate_say_so(tmp_path):
         text = _text(folder / f"{name}.html")
         assert "No estimate had been published by 2015-06-30." in text
         assert "2025-09" not in text and " nan" not in text
+
+
+def test_landscape_on_totals_two_days_apart_measures_no_pace(tmp_path):
+    """as_of 2022-07-01 read "At the pace of the last 2 years (USD 502.2 bn per year), pledges
+    would reach USD 100 bn around August 2022" and "On track: yes" for all three windows, all on
+    USD 15.8 bn on 2022-06-07 and USD 18.6 bn on 2022-06-09."""
+    folder = render_one("pledge_landscape", {"as_of": "2022-07-01"}, tmp_path)
+    text = _text(folder / "pledge_landscape.html")
+    assert "502" not in text and "August 2022" not in text
+    assert ("No pace can be measured yet: the totals published by 2022-07-01 span 2 days "
+            "(2022-06-07 to 2022-06-09); a pace of the last 1 year needs totals at least 9 "
+            "months apart, and longer windows more.") in text
+    assert "at least three quarters of N years apart" in text  # the rule, in the method text
+    pace = csv_rows(folder / "mobilisation_pace.csv")
+    assert [p["enough_history"] for p in pace] == ["False"] * 3
+    assert all(p["pace_usd_per_year"] == "" and p["on_track"] == "" for p in pace)
+    assert all("span 2 days" in p["pace_note"] for p in pace)

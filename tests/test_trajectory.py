@@ -192,3 +192,138 @@ def test_a_trend_is_extended_only_from_a_recent_series():
     assert MAX_TREND_AGE_YEARS == 3
     assert trend_is_current(2023, 2024) and trend_is_current(2021, 2024)
     assert not trend_is_current(2020, 2024) and not trend_is_current(2017, 2024)
+
+
+# --- enough history: a pace of the last N years needs totals >= 0.75 N years apart ---------------
+
+def _totals(dates: list[str], usd: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"date": pd.to_datetime(dates), "total_value_usd": usd,
+                         "total_pledges": np.nan, "is_third_party": False})
+
+
+def test_totals_two_days_apart_give_no_pace_and_say_why():
+    """The reviewer's case: USD 15.8 bn on 2022-06-07 and 18.6 bn on 2022-06-09 gave "USD 502 bn
+    per year", the goal "around August 2022" and "On track: yes" for every window."""
+    m = _totals(["2022-06-07", "2022-06-09"], [15.8e9, 18.6e9])
+    t = trajectory.mobilisation_pace(m, goal=GOAL, as_of="2022-07-01")
+    assert t["span_days"].tolist() == [2, 2, 2] and not t["enough_history"].any()
+    assert t["pace_usd_per_year"].isna().all() and t["goal_date"].isna().all()
+    assert t["value_at_deadline_usd"].isna().all() and t["on_track"].isna().all()
+    assert t["pace_note"].iloc[0] == (
+        "The totals published by 2022-07-01 span 2 days (2022-06-07 to 2022-06-09); a pace of "
+        "the last 1 year needs totals at least 9 months apart.")
+    assert t["pace_note"].iloc[2].endswith("the last 3 years needs totals at least 27 months "
+                                           "apart.")
+    s = trajectory.mobilisation_summary(m, goal=GOAL, as_of="2022-07-01")
+    assert s["sentence"] == (
+        "No pace can be measured yet: the totals published by 2022-07-01 span 2 days (2022-06-07 "
+        "to 2022-06-09); a pace of the last 1 year needs totals at least 9 months apart, and "
+        "longer windows more.")
+    assert s["on_track"] is None and s["on_track_all"] is None
+    assert np.isnan(s["pace_max_usd_per_year"]) and pd.isna(s["goal_date_earliest"])
+    assert trajectory.extrapolation_from_pace(t, pd.Timestamp("2026-12-31")).empty
+    assert trajectory.band_label(t) == ""
+    one = trajectory.mobilisation_pace(m, windows=(1,), goal=GOAL)  # no as_of: the last total
+    assert one["pace_note"].iloc[0].startswith("The totals published by 2022-06-09 span 2 days")
+
+
+def test_a_short_window_paces_and_a_long_one_falls_back_to_it():
+    """Totals over 300 days: enough for 1 year (>= 274 days), not for 2 (>= 548 days)."""
+    m = _totals(["2023-01-01", "2023-10-28"], [30e9, 40e9])  # 300 days apart
+    t = trajectory.mobilisation_pace(m, windows=(1, 2), goal=GOAL, as_of="2023-12-31")
+    one, two = t.iloc[0], t.iloc[1]
+    assert one["enough_history"] and one["pace_note"] == ""
+    assert one["pace_usd_per_year"] == pytest.approx(10e9 / 300 * 365.25)
+    assert not two["enough_history"] and np.isnan(two["pace_usd_per_year"])
+    assert two["same_totals_as"] == 1.0 and pd.isna(one["same_totals_as"])
+    assert two["pace_note"] == (
+        "The totals published by 2023-12-31 span 9 months (2023-01-01 to 2023-10-28); a pace of "
+        "the last 2 years needs totals at least 18 months apart.")
+    s = trajectory.mobilisation_summary(m, window=2, band_windows=(1, 2), goal=GOAL,
+                                        as_of="2023-12-31")
+    assert np.isnan(s["pace_usd_per_year"]) and s["on_track"] is None
+    assert s["fallback_window_years"] == 1.0 and s["fallback_goal_date"] == one["goal_date"]
+    assert s["on_track_all"] is False  # the one window with a pace is not on track
+    assert s["sentence"] == two["pace_note"] + (
+        " At the pace of the last 1 year (USD 12.2 bn per year), pledges would reach USD 100 bn "
+        f"around {one['goal_date']:%B %Y} (extrapolation, not a forecast).")
+    assert trajectory.horizon(GOAL, s) == one["goal_date"]  # the drawn line reaches the goal
+    e = trajectory.extrapolation_from_pace(t, pd.Timestamp("2024-10-28"), central_window=2,
+                                           steps=2)
+    # 366 days on from 2023-10-28 at the 1-year pace: the central line is the fallback's
+    assert e["central"].iloc[-1] == pytest.approx(40e9 + 10e9 / 300 * 366)
+    assert (e["low"] == e["high"]).all()
+    assert trajectory.band_label(t) == "pace of the last 1 year"
+    assert trajectory.central_line_text(s) == (
+        " (too little history for a pace; the dashed line is the pace of the last 1 year)")
+
+
+def test_the_rule_bites_at_three_quarters_of_the_window():
+    assert trajectory.min_span_days(1) == pytest.approx(273.9375)
+    assert trajectory.min_span_days(2) == pytest.approx(547.875)
+    end = pd.Timestamp("2024-12-31")
+    for days, enough in [(274, True), (273, False)]:
+        m = _totals([f"{end - pd.Timedelta(days=days):%Y-%m-%d}", "2024-12-31"], [40e9, 50e9])
+        t = trajectory.mobilisation_pace(m, windows=(1,), goal=GOAL)
+        assert bool(t["enough_history"].iloc[0]) is enough
+        assert np.isnan(t["pace_usd_per_year"].iloc[0]) is not enough
+    assert trajectory.duration_text(1) == "1 day" and trajectory.duration_text(60) == "60 days"
+    assert trajectory.duration_text(273) == "8 months"  # rounded down: never more than it is
+    assert trajectory.duration_text(trajectory.min_span_days(1), need=True) == "9 months"
+    assert trajectory.duration_text(trajectory.min_span_days(1.5), need=True) == "13.5 months"
+
+
+def test_a_window_on_the_same_totals_as_a_shorter_one_says_so():
+    # 730 days of totals: enough for 2.5 years (>= 685 days), and the same totals as 2 years
+    m = _totals(["2021-01-01", "2022-01-01", "2023-01-01"], [10e9, 20e9, 30e9])
+    t = trajectory.mobilisation_pace(m, windows=(1, 2, 2.5), fit="endpoints", goal=GOAL)
+    assert t["n_points"].tolist() == [2, 3, 3] and t["enough_history"].all()
+    assert t["same_totals_as"].isna().tolist() == [True, True, False]
+    assert t["same_totals_as"].iloc[2] == 2.0
+    assert t["pace_usd_per_year"].iloc[2] == t["pace_usd_per_year"].iloc[1] == \
+        pytest.approx(20e9 / 730 * 365.25)
+    assert t["pace_note"].tolist() == [
+        "", "", "The same totals as the 2-year window: the same pace, not a separate estimate."]
+    s = trajectory.mobilisation_summary(m, window=2.5, band_windows=(1, 2, 2.5),
+                                        fit="endpoints", goal=GOAL)
+    assert s["sentence"].startswith(
+        "At the pace of the last 2.5 years (USD 10.0 bn per year, resting on the same totals as "
+        "the last 2 years), pledges would reach USD 100 bn around")
+    # with the default windows, a window on a shorter one's totals never has enough history
+    d = trajectory.mobilisation_pace(m, fit="endpoints", goal=GOAL)
+    assert d["same_totals_as"].tolist()[2] == 2.0 and not d["enough_history"].iloc[2]
+
+
+@pytest.mark.parametrize(("as_of", "paced", "sentence"), [
+    ("2022-07-01", [], "No pace can be measured yet: the totals published by 2022-07-01 span 2 "
+                       "days (2022-06-07 to 2022-06-09)"),
+    ("2022-12-31", [], "No pace can be measured yet: the totals published by 2022-12-31 span 5 "
+                       "months (2022-06-07 to 2022-12-01)"),
+    ("2023-06-30", [1.0], "The totals published by 2023-06-30 span 11 months (2022-06-07 to "
+                          "2023-05-17); a pace of the last 2 years needs totals at least 18 "
+                          "months apart. At the pace of the last 1 year (USD 13.7 bn per year)"),
+    ("2024-06-30", [2.0], "At the pace of the last 2 years (USD 13.5 bn per year)"),
+    (None, [1.0, 2.0, 3.0], "At the pace of the last 2 years (USD 18.9 bn per year), pledges "
+                            "would reach USD 100 bn around February 2027"),
+])
+def test_bundled_totals_pace_only_windows_with_enough_history(as_of, paced, sentence):
+    from p2c_analysis import milestones
+
+    known = milestones.known_on(milestones.load_milestones(), as_of)
+    t = trajectory.mobilisation_pace(known, as_of=as_of)
+    assert t.loc[t["enough_history"], "window_years"].tolist() == paced
+    assert t.loc[t["pace_usd_per_year"].notna(), "window_years"].tolist() == paced
+    assert t["on_track"].isna().tolist() == [w not in paced for w in t["window_years"]]
+    assert (t["pace_note"].eq("") | ~t["enough_history"]).all()
+    assert t.loc[~t["enough_history"], "pace_note"].str.contains(" apart.").all()
+    s = trajectory.mobilisation_summary(known, as_of=as_of)
+    assert s["sentence"].startswith(sentence)
+    assert "nan" not in s["sentence"] and "NaT" not in s["sentence"]
+
+
+def test_the_default_pace_is_unchanged_where_the_rule_does_not_bite():
+    t = trajectory.mobilisation_pace().set_index("window_years")
+    assert t["span_days"].tolist() == [365, 702, 1022]
+    assert t.loc[2.0, "goal_date"] == pd.Timestamp("2027-02-15")
+    assert t["pace_usd_per_year"].round(-7).tolist() == [9.01e9, 18.92e9, 21.01e9]
+    assert not t["on_track"].any() and t["pace_note"].eq("").all()
