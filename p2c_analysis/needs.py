@@ -299,8 +299,8 @@ def components_text(needs: pd.DataFrame, as_of: object = None) -> str:
     """The sentence that opens a report's "By focus area" part: which study published by
     ``as_of`` (:func:`known_on`) splits its need into components (rows of ``needs``, e.g.
     :func:`load_needs`, whose ``component`` is not ``"total"``); when none had been by then,
-    that none had and when the first one was (an as-of report never names a later study as if
-    known); when no study does, that none does. Plain text for the caller to escape."""
+    that none had (an as-of report never names a later study); when no study does, that none
+    does. Plain text for the caller to escape."""
     parts = needs[needs["component"].ne("total")]
     known = known_on(parts, as_of)
     if len(known):
@@ -311,9 +311,5 @@ def components_text(needs: pd.DataFrame, as_of: object = None) -> str:
                 f" need into components.")
     if parts.empty:
         return "No published estimate splits its need into components."
-    from p2c_analysis import record
-
-    first = parts.iloc[int(record.stated_period_end(parts["published"]).to_numpy().argmin())]
-    return (f"No estimate published by {as_of} splits its need into components (the first "
-            f"that does, the {first['study']}, is dated {first['published']}): there is nothing "
-            f"to set against the focus areas.")
+    return (f"No estimate published by {as_of} splits its need into components: there is "
+            "nothing to set against the focus areas.")
