@@ -237,6 +237,43 @@ def self_reported_events(pledges: pd.DataFrame, known_by: object) -> pd.DataFram
     return _events_frame(df.to_dict("records"))
 
 
+def reported_after(pledges: pd.DataFrame, as_of: object) -> pd.Series:
+    """Bool per pledge (index of ``pledges``): its own ``last_report_date`` (the first day of
+    the stated period, as the loader reads it) is after ``as_of`` (a date, or what
+    ``countries.as_of_date`` reads), so neither that report nor the status it carries was known
+    on ``as_of``. A missing report date (NaT) is never after: a status stated with no report
+    date stays known (nothing shows it is later). Columns may be Arrow-backed."""
+    day = pd.Timestamp(countries.as_of_date(as_of))
+    rep = pd.to_datetime(pledges["last_report_date"])
+    return (rep > day).fillna(False).astype(bool)
+
+
+def split_reported_after(pledges: pd.DataFrame, as_of: object
+                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A pledge file's own statuses cut at ``as_of``, as :func:`status_as_of` cuts events:
+    ``(known, later)``.
+
+    ``known``: ``pledges`` (same rows, order and index) where a pledge whose
+    ``last_report_date`` is after ``as_of`` (:func:`reported_after`) gets the status of a
+    pledge with no event by then: ``status = "unknown"`` (not yet reported as of ``as_of``: an
+    export holds one status per pledge, so no earlier one is known), ``last_report_date`` NaT
+    (never reported by then) and, when the table has them, ``status_source`` /
+    ``status_date_basis`` ``<NA>``. A status with no report date is kept as known on
+    ``as_of``. ``later``: those pledges' rows as the file states them (their status and report
+    date), a fresh index, nothing lost."""
+    after = reported_after(pledges, as_of).to_numpy(dtype=bool)
+    later = pledges.loc[after].reset_index(drop=True)
+    if not after.any():
+        return pledges, later
+    known = pledges.copy()  # masked in place of each column: its dtype is kept (Arrow too)
+    known["status"] = known["status"].mask(after, UNKNOWN)
+    known["last_report_date"] = known["last_report_date"].mask(after)
+    for col in STATUS_COLUMNS:
+        if col in known.columns:
+            known[col] = known[col].mask(after)
+    return known, later
+
+
 def _latest(events: pd.DataFrame, as_of: object) -> pd.DataFrame:
     """The winning event per pledge among those dated on or before ``as_of`` (``None``: all)."""
     ev = events

@@ -13,7 +13,11 @@ Missing values:
 - ``status`` missing or outside ``STATUSES`` counts as ``"unknown"``; an unknown status is
   not "completed" nor "withdrawn", so such a pledge can be overdue.
 - ``last_report_date`` NaT = never reported: never "reported"; a report dated *after* ``as_of``
-  is ignored (it had not happened yet at ``as_of``).
+  is ignored (it had not happened yet at ``as_of``). These functions read the table as given:
+  the status such a report carries is cut before, with the report
+  (:func:`p2c_analysis.evidence.split_reported_after`, done by ``report.start`` and the
+  snapshots for a pledge file; :func:`p2c_analysis.evidence.apply_events` for the public
+  record).
 - ``status_date_basis`` (optional, :func:`p2c_analysis.evidence.apply_events`): a latest report
   with no visible date (``"undated; known by <date>"``: placed at the day the evidence was
   collected) gives the pledge its status and means it has reported, but **never makes a report

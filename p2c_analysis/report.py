@@ -426,6 +426,7 @@ def header_text(
     record: Any = None,
     after_as_of: int = 0,
     hidden_columns: str | None = None,
+    statuses_after_as_of: int = 0,
 ) -> str:
     """The Markdown text of the report header (:func:`header` displays it): title (if given, as
     a level-2 heading under the notebook's own title); a red-bordered banner with
@@ -436,7 +437,9 @@ def header_text(
     reads: ``unused_columns``, at most :data:`MOST_COLUMNS_LISTED` named; the columns hidden
     in its spreadsheet: ``hidden_columns``, the line of ``LoadResult.hidden_summary``); the
     parameters; the render time. ``after_as_of``: pledges of the file left out as announced
-    after the analysis date (:func:`announced_after`), said in one line. With no pledge to
+    after the analysis date (:func:`announced_after`), said in one line;
+    ``statuses_after_as_of``: the file's own statuses dated after it and left aside
+    (:func:`statuses_after_as_of_text`), one line. With no pledge to
     analyse, a banner says why (:func:`no_pledges_text`; ``record``: the public record, for the
     date its first pledges enter it).
     All pledge-derived and user-supplied text is escaped (:func:`escape`)."""
@@ -487,6 +490,11 @@ def header_text(
             lines.append("- " + after_as_of_text(
                 after_as_of, (parameters or {}).get("as_of"),
                 AFTER_AS_OF_TABLE if listed else None, undated))
+        if statuses_after_as_of:
+            listed = bool(parameters and str(parameters.get("output_dir") or ""))
+            lines.append("- " + statuses_after_as_of_text(
+                statuses_after_as_of, (parameters or {}).get("as_of"),
+                STATUSES_AFTER_AS_OF_TABLE if listed else None))
         if mapping:
             lines.append(f"- Column mapping: {escape(Path(str(mapping)).name)}.")
         if unused_columns:
@@ -597,6 +605,33 @@ def after_as_of_text(n: int, as_of: object, table: str | None = AFTER_AS_OF_TABL
     return (f"Left out: {plural(n, 'pledge')} of {of} announced after {date}, "
             f"{day} (one dated by its month or year only when that month or year "
             f"begins after that day){where}{kept}.")
+
+
+#: The table a report on a pledge *file* writes when some of its own statuses (with their
+#: report dates) are dated after the analysis date: not known on that date, left aside, the
+#: pledges' rows as the file states them (:func:`p2c_analysis.evidence.split_reported_after`).
+STATUSES_AFTER_AS_OF_TABLE = "statuses_after_as_of"
+
+
+def statuses_after_as_of_text(n: int, as_of: object,
+                              table: str | None = STATUSES_AFTER_AS_OF_TABLE,
+                              of: str = "the file", date: str = "the analysis date") -> str:
+    """The line on the ``n`` self-reported statuses of ``of`` (``"the file"``, ``"the previous
+    side"``) left aside as their report is dated after ``as_of`` (``date``: ``"the analysis
+    date"``, ``"its date"``): not known on that day, so their pledges count as not yet reported
+    (status ``unknown``, no report); the CSV they are listed in (``table`` without ``.csv``;
+    ``None``: none written). ``n = 0`` says that none is. Trusted text only (counts, a date,
+    the caller's words), so it is shown as it is, not escaped."""
+    day = str(as_of)[:10]
+    if n == 0:
+        return (f"No self-reported status of {of} is dated after {date}, {day}: none is "
+                "left aside.")
+    one = n == 1
+    where = f", listed in `{table}.csv`" if table else ""
+    return (f"Left aside: {plural(n, 'self-reported status', 'self-reported statuses')} of "
+            f"{of} whose report is dated after {date}, {day}: not known on that day, so "
+            f"{'its pledge counts' if one else 'their pledges count'} as not yet reported "
+            f"(status unknown){where}.")
 
 
 #: Unused columns of a pledge file named in a report header; the rest are counted.
@@ -748,6 +783,9 @@ class Report:
         self.record = None  # the public record, when the pledges are the bundled ones
         #: valid pledges of a file left out as announced after ``as_of`` (:func:`announced_after`)
         self.after_as_of: pd.DataFrame | None = None
+        #: pledges (of those analysed) whose own status is dated after ``as_of``, as the file
+        #: states them: their status is left aside (:func:`evidence.split_reported_after`)
+        self.statuses_after_as_of: pd.DataFrame | None = None
         self._analysed: pd.DataFrame | None = None  # the valid pledges less those, when any
         self.written: dict[str, list[str]] = {}
 
@@ -760,7 +798,9 @@ class Report:
     @property
     def pledges(self) -> pd.DataFrame:
         """The pledges analysed (canonical table): the valid ones, without those of a file
-        announced after ``as_of`` (:attr:`after_as_of`); ``ValueError`` when the report loads
+        announced after ``as_of`` (:attr:`after_as_of`), and with the file's own statuses
+        dated after ``as_of`` left aside (:attr:`statuses_after_as_of`; such a pledge's status
+        is ``unknown``, its ``last_report_date`` NaT); ``ValueError`` when the report loads
         none."""
         if self.loaded is None:
             raise ValueError("this report has no 'pledges' parameter: no pledges loaded")
@@ -843,6 +883,25 @@ def _load(values: Mapping[str, Any]) -> tuple[Any, Any]:
     return view, rec
 
 
+def _cut_at_as_of(r: Report, valid: pd.DataFrame, as_of: object) -> None:
+    """A pledge file as of ``as_of``: set ``r.after_as_of`` (pledges announced after it) and
+    ``r.statuses_after_as_of`` (the others whose own status is dated after it), the pledges
+    analysed without the first and with the statuses of the second left aside; write each
+    table that is not empty."""
+    from p2c_analysis import evidence
+
+    later = announced_after(valid, as_of).to_numpy()
+    r.after_as_of = valid[later].reset_index(drop=True)
+    analysed = valid[~later].reset_index(drop=True) if later.any() else valid
+    known, r.statuses_after_as_of = evidence.split_reported_after(analysed, as_of)
+    if later.any() or len(r.statuses_after_as_of):
+        r._analysed = known
+    if later.any():
+        r.write(**{AFTER_AS_OF_TABLE: r.after_as_of})
+    if len(r.statuses_after_as_of):
+        r.write(**{STATUSES_AFTER_AS_OF_TABLE: r.statuses_after_as_of})
+
+
 def start(title: str | None = None, **parameters: Any) -> Report:
     """The set-up of a report notebook, in one call: validate the parameters
     (:func:`p2c_analysis.params.validate`; a bad value stops here with one line), apply the
@@ -854,7 +913,12 @@ def start(title: str | None = None, **parameters: Any) -> Report:
     :data:`SET_ASIDE_TABLE` (``.csv``) into ``output_dir``. When the notebook has an ``as_of``,
     the valid pledges of a file announced after it (:func:`announced_after`; undated ones stay)
     are left out of ``r.pledges``, kept as ``r.after_as_of``, counted in the header and written
-    as :data:`AFTER_AS_OF_TABLE` (``.csv``).
+    as :data:`AFTER_AS_OF_TABLE` (``.csv``). Likewise the file's own statuses whose report is
+    dated after ``as_of`` are not known on it (:func:`p2c_analysis.evidence.split_reported_after`:
+    the pledge's status is ``unknown``, never reported by then; a status with no report date
+    stays known): the pledges are kept as ``r.statuses_after_as_of`` as the file states them,
+    counted in the header and written as :data:`STATUSES_AFTER_AS_OF_TABLE` (``.csv``). The
+    bundled public record applies the same rule to its dated evidence.
 
     ``title`` is a template filled with the validated parameters (``"Data for {year}"``), plus
     ``{country_name}`` when there is a ``country`` (also kept as ``r.country_name``). Returns
@@ -878,11 +942,7 @@ def start(title: str | None = None, **parameters: Any) -> Report:
     if loaded is not None and len(loaded.quarantine):
         r.write(**{SET_ASIDE_TABLE: loaded.quarantine})
     if loaded is not None and rec is None and values.get("as_of") is not None:
-        later = announced_after(loaded.valid, values["as_of"]).to_numpy()
-        r.after_as_of = loaded.valid[later].reset_index(drop=True)
-        if later.any():
-            r._analysed = loaded.valid[~later].reset_index(drop=True)
-            r.write(**{AFTER_AS_OF_TABLE: r.after_as_of})
+        _cut_at_as_of(r, loaded.valid, values["as_of"])
     if "country_name" in fill:
         r.country_name = fill["country_name"]
     from IPython import get_ipython
@@ -892,7 +952,9 @@ def start(title: str | None = None, **parameters: Any) -> Report:
                    quarantined=len(loaded.quarantine), mapping=values.get("mapping"),
                    unused_columns=loaded.unused_columns, record=rec,
                    hidden_columns=loaded.hidden_summary(),
-                   after_as_of=0 if r.after_as_of is None else len(r.after_as_of)) \
+                   after_as_of=0 if r.after_as_of is None else len(r.after_as_of),
+                   statuses_after_as_of=0 if r.statuses_after_as_of is None
+                   else len(r.statuses_after_as_of)) \
         if loaded is not None else header(text, parameters=values)
     if get_ipython() is None:  # a plain Python session: the text, not "<...Markdown object>"
         print(shown.data)

@@ -16,6 +16,14 @@ snapshot's pledges: they are stored apart, in ``after_as_of.parquet``, so nothin
 stored before that rule has no ``after_as_of.parquet`` (its ``pledges.parquet`` holds every
 valid pledge): it is read as it is stored and split as it is read, its files untouched.
 
+Likewise a pledge file's **own statuses** are as of ``as_of``: a status whose report is dated
+after it (:func:`p2c_analysis.evidence.split_reported_after`) was not known then, so the pledge
+is stored with status ``unknown`` and no report (``last_report_date`` NaT), as the public record
+treats a pledge with no evidence by its date; the pledge's row as the file states it is stored
+apart in ``statuses_after_as_of.parquet``. A status with no report date stays known. A snapshot
+of a file stored before that rule (no such file) is cut as it is read, its files untouched, so a
+comparison never counts a status move dated after its side's date.
+
 Layout of a store folder (default ``data/snapshots/``, git-ignored; overridden by the
 environment variable :data:`STORE_ENV` = ``P2C_SNAPSHOT_STORE``, and by an explicit ``store``)::
 
@@ -25,6 +33,8 @@ environment variable :data:`STORE_ENV` = ``P2C_SNAPSHOT_STORE``, and by an expli
     <id>/quarantine.parquet    rows set aside: source_row, reasons, raw (+ source_file)
     <id>/after_as_of.parquet   (a pledge file) its valid pledges announced after as_of, same
                                columns as pledges.parquet
+    <id>/statuses_after_as_of.parquet  (a pledge file) its pledges whose own status is dated
+                               after as_of, as the file states them, same columns
 
 Rules:
 
@@ -77,6 +87,7 @@ INDEX_VERSION = 1
 PLEDGES_FILE = "pledges.parquet"
 QUARANTINE_FILE = "quarantine.parquet"
 AFTER_AS_OF_FILE = "after_as_of.parquet"
+STATUSES_AFTER_AS_OF_FILE = "statuses_after_as_of.parquet"
 KIND_FILE = "file"
 KIND_PUBLIC = "public record"
 EXTRA_COLUMNS: tuple[str, ...] = evidence.STATUS_COLUMNS
@@ -113,6 +124,10 @@ class AddResult:
         if e["kind"] == KIND_FILE:
             not_yet = (f"; {later} valid {'pledge' if later == 1 else 'pledges'} announced "
                        f"after {e['as_of']} kept apart ({AFTER_AS_OF_FILE})" if later else "")
+            if n := int(e.get("statuses_after_as_of") or 0):
+                not_yet += (f"; {n} self-reported {'status' if n == 1 else 'statuses'} dated "
+                            f"after {e['as_of']} left aside (status unknown on that day; "
+                            f"{STATUSES_AFTER_AS_OF_FILE})")
         else:
             not_yet = f"; {later} valid pledge(s) not yet known on {e['as_of']}" if later else ""
         return (f"added {e['id']} (as of {e['as_of']}): {e['pledges']} pledges stored; of "
@@ -125,12 +140,16 @@ class Snapshot:
     """A stored snapshot: its index ``entry``, ``pledges`` (canonical columns plus
     :data:`EXTRA_COLUMNS`: the pledges as of its date) and ``quarantine``; ``after_as_of``:
     for a snapshot of a pledge file, its valid pledges announced after ``as_of``, kept apart
-    (same columns as ``pledges``; empty when none), ``None`` for the public record."""
+    (same columns as ``pledges``; empty when none), ``None`` for the public record;
+    ``statuses_after_as_of``: for a snapshot of a pledge file, the pledges whose own status is
+    dated after ``as_of``, as the file states them (in ``pledges`` their status is ``unknown``),
+    ``None`` for the public record."""
 
     entry: dict
     pledges: pd.DataFrame
     quarantine: pd.DataFrame
     after_as_of: pd.DataFrame | None = None
+    statuses_after_as_of: pd.DataFrame | None = None
 
     @property
     def id(self) -> str:
@@ -151,7 +170,10 @@ class PledgeSource:
     aside when it was read (``source_row, reasons, raw``), which a report writes out;
     ``after_as_of``: for a pledge file or a snapshot of one, its valid pledges announced after
     ``as_of`` (:func:`split_after_as_of`), left out of ``pledges`` and kept for the report to
-    write out (empty when none); ``None`` for the public record, which has its own rule."""
+    write out (empty when none); ``None`` for the public record, which has its own rule.
+    ``statuses_after_as_of``: likewise, the pledges whose own status is dated after ``as_of``
+    (:func:`p2c_analysis.evidence.split_reported_after`), as the file states them; in
+    ``pledges`` their status is ``unknown`` (``None`` for the public record)."""
 
     kind: str
     label: str
@@ -161,6 +183,7 @@ class PledgeSource:
     public: bool = False
     quarantine: pd.DataFrame | None = None
     after_as_of: pd.DataFrame | None = None
+    statuses_after_as_of: pd.DataFrame | None = None
 
 
 # --- the store folder --------------------------------------------------------------------------
@@ -317,15 +340,27 @@ def _key(kind: str, source_sha: str, mapping_sha: str | None, as_of: dt.date) ->
 
 
 def _stored_table(res: LoadResult, as_of: dt.date) -> pd.DataFrame:
-    """The export's own statuses, marked as self-reported (nothing cut off at ``as_of``), with
-    its own report dates: a status with no report date is known by ``as_of`` but is no report
-    made then (it used to count as one, so reporting compliance differed from
-    implementation_progress on the same file)."""
+    """The export's own statuses, marked as self-reported, with its own report dates, nothing
+    cut off at ``as_of`` yet (:func:`_file_side` does): a status with no report date is known by
+    ``as_of`` but is no report made then (it used to count as one, so reporting compliance
+    differed from implementation_progress on the same file)."""
     events = evidence.self_reported_events(res.valid, as_of)
     out = evidence.apply_events(res.valid, events, None)
     out["last_report_date"] = pd.to_datetime(res.valid["last_report_date"]).astype(
         "datetime64[ns]").to_numpy()
     return out
+
+
+def _file_side(res: LoadResult, as_of: dt.date
+               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A loaded pledge file as of ``as_of``: ``(kept, later, statuses_later)``. ``later``: its
+    valid pledges announced after ``as_of`` (:func:`split_after_as_of`); ``kept``: the others,
+    with their own statuses dated after ``as_of`` left aside (status ``unknown``, report NaT,
+    source and date basis ``<NA>``); ``statuses_later``: those pledges as the file states them
+    (:func:`p2c_analysis.evidence.split_reported_after`)."""
+    kept, later = split_after_as_of(_stored_table(res, as_of), as_of)
+    known, statuses_later = evidence.split_reported_after(kept, as_of)
+    return known, later, statuses_later
 
 
 def split_after_as_of(pledges: pd.DataFrame, as_of: object
@@ -340,10 +375,13 @@ def split_after_as_of(pledges: pd.DataFrame, as_of: object
 
 
 def _add(root: Path, entry: dict, pledges: pd.DataFrame, quarantine: pd.DataFrame,
-         after_as_of: pd.DataFrame | None = None) -> AddResult:
+         after_as_of: pd.DataFrame | None = None,
+         statuses_after_as_of: pd.DataFrame | None = None) -> AddResult:
     """Write one snapshot unless its key is already in the index (see module docstring);
     ``after_as_of``: a pledge file's pledges announced after its date, written as
-    :data:`AFTER_AS_OF_FILE` (``None``: no such file, as for the public record)."""
+    :data:`AFTER_AS_OF_FILE`; ``statuses_after_as_of``: its pledges whose own status is dated
+    after it, written as :data:`STATUSES_AFTER_AS_OF_FILE` (``None``: no such file, as for the
+    public record)."""
     known = {e["key"]: e for e in _checked_index(root)}
     if entry["key"] in known:
         return AddResult(known[entry["key"]], added=False)
@@ -357,6 +395,9 @@ def _add(root: Path, entry: dict, pledges: pd.DataFrame, quarantine: pd.DataFram
         if after_as_of is not None:
             write_pledges_parquet(after_as_of, tmp / AFTER_AS_OF_FILE)
             files.append(("after_as_of", AFTER_AS_OF_FILE))
+        if statuses_after_as_of is not None:
+            write_pledges_parquet(statuses_after_as_of, tmp / STATUSES_AFTER_AS_OF_FILE)
+            files.append(("statuses_after_as_of", STATUSES_AFTER_AS_OF_FILE))
         entry["files"] = {
             name: {"path": f"{entry['id']}/{fname}", "sha256": paths.sha256(tmp / fname)}
             for name, fname in files}
@@ -412,7 +453,10 @@ def add_file(file: str | Path, mapping: str | Path | None = None, as_of: object 
     export's own (``status_source = "self-reported"``). Its valid pledges announced after
     ``as_of`` (:func:`split_after_as_of`) are not among the snapshot's pledges (the entry's
     ``pledges`` counts the others; ``rows_valid`` all) but stored apart as
-    :data:`AFTER_AS_OF_FILE`. A second add of the same content,
+    :data:`AFTER_AS_OF_FILE`. Its own statuses dated after ``as_of`` are not known on it
+    (:func:`_file_side`): those pledges are stored with status ``unknown`` and no report, their
+    rows as the file states them apart as :data:`STATUSES_AFTER_AS_OF_FILE` (counted in the
+    entry's ``statuses_after_as_of``). A second add of the same content,
     mapping and date is a no-op (``added=False``). Raises
     :class:`p2c_analysis.pledges.PledgeFileError` for an unreadable file and
     :class:`SnapshotError` for a bad store."""
@@ -422,12 +466,14 @@ def add_file(file: str | Path, mapping: str | Path | None = None, as_of: object 
     res = load_pledges(file, mapping=m)
     id_kind = "source" if "pledge_id" in res.columns_used or (
         m is not None and "pledge_id" in m.constants) else "derived"
-    kept, later = split_after_as_of(_stored_table(res, when), when)
+    kept, later, statuses_later = _file_side(res, when)
     entry = _entry(KIND_FILE, when, label, Path(file).name, paths.sha256(file),
                    Path(mapping).name if mapping else None,
                    paths.sha256(mapping) if mapping else None,
                    res.n_read, len(res.valid), len(res.quarantine), len(kept), id_kind)
-    return _add(root, entry, kept, res.quarantine, after_as_of=later)
+    entry["statuses_after_as_of"] = len(statuses_later)
+    return _add(root, entry, kept, res.quarantine, after_as_of=later,
+                statuses_after_as_of=statuses_later)
 
 
 def add_public_record(as_of: object, label: str | None = None, store: str | Path | None = None,
@@ -571,27 +617,35 @@ def load_snapshot(snapshot_id: str, store: str | Path | None = None,
     :func:`table_to_pledges`). For a snapshot of a pledge file, ``after_as_of`` holds its
     pledges announced after its date (:data:`AFTER_AS_OF_FILE`); one stored before that file
     existed is split as it is read (:func:`split_after_as_of`), so its ``pledges`` are as of its
-    date too. Raises :class:`SnapshotError` for an unknown id or a corrupt file."""
+    date too. Its ``statuses_after_as_of`` (:data:`STATUSES_AFTER_AS_OF_FILE`) holds its pledges
+    whose own status is dated after its date; one stored before that file existed is cut as it
+    is read (:func:`p2c_analysis.evidence.split_reported_after`). Raises :class:`SnapshotError`
+    for an unknown id or a corrupt file."""
     root = store_path(store)
     entry = _entry_for(root, snapshot_id)
     pledges = _stored_pledges(root, entry, "pledges", backend)
     quarantine = _read_parquet(root, entry, "quarantine").to_pandas()
-    after = None
+    after = statuses_later = None
     if "after_as_of" in entry["files"]:
         after = _stored_pledges(root, entry, "after_as_of", backend)
     elif entry.get("kind") == KIND_FILE:  # stored before the rule: every valid pledge
         pledges, after = split_after_as_of(pledges, entry["as_of"])
-    return Snapshot(entry=entry, pledges=pledges, quarantine=quarantine, after_as_of=after)
+    if "statuses_after_as_of" in entry["files"]:
+        statuses_later = _stored_pledges(root, entry, "statuses_after_as_of", backend)
+    elif entry.get("kind") == KIND_FILE:  # stored before the rule: statuses not cut
+        pledges, statuses_later = evidence.split_reported_after(pledges, entry["as_of"])
+    return Snapshot(entry=entry, pledges=pledges, quarantine=quarantine, after_as_of=after,
+                    statuses_after_as_of=statuses_later)
 
 
 def describe(snapshot: Snapshot) -> dict[str, pd.DataFrame]:
     """What ``p2c snapshot show`` prints: ``counts`` (``item, value``: rows read, valid,
     quarantined, pledges stored (those as of ``as_of``: for the public record, those known on
     it), for a snapshot of a pledge file the valid pledges announced after ``as_of`` and kept
-    apart, pledges with a value, total USD), ``by_focus_area`` (``gaps.tally`` of
-    ``focus_areas``: ``category, pledges, pledge_share_pct, pledges_with_value, usd,
-    usd_share_pct``; a multi-focus pledge counts in each, its USD split) and ``by_status``
-    (``status, pledges, usd``, every status listed)."""
+    apart and the self-reported statuses dated after it, left aside, pledges with a value,
+    total USD), ``by_focus_area`` (``gaps.tally`` of ``focus_areas``: ``category, pledges,
+    pledge_share_pct, pledges_with_value, usd, usd_share_pct``; a multi-focus pledge counts in
+    each, its USD split) and ``by_status`` (``status, pledges, usd``, every status listed)."""
     from p2c_analysis import gaps, progress
     from p2c_analysis.vocabulary import FOCUS_AREAS, NOT_STATED
 
@@ -601,6 +655,9 @@ def describe(snapshot: Snapshot) -> dict[str, pd.DataFrame]:
              ("rows set aside (quarantine)", e["rows_quarantined"]), ("pledges stored", len(p))]
     if snapshot.after_as_of is not None:
         items.append(("announced after as of (apart)", len(snapshot.after_as_of)))
+    if snapshot.statuses_after_as_of is not None:
+        items.append(("self-reported statuses after as of (apart)",
+                      len(snapshot.statuses_after_as_of)))
     items += [("pledges with a value", usd.notna().sum()),
               ("total USD (stated values)", usd.sum())]
     counts = pd.DataFrame({"item": [k for k, _ in items], "value": [float(v) for _, v in items]})
@@ -619,7 +676,9 @@ def resolve(spec: str | Path, store: str | Path | None = None,
       today), statuses self-reported as in :func:`add_file`.
 
     A pledge file, or a snapshot of one, gives its pledges as of its date: those announced
-    after it are in ``after_as_of`` (:func:`split_after_as_of`), not in ``pledges``.
+    after it are in ``after_as_of`` (:func:`split_after_as_of`), not in ``pledges``; a status
+    of its own dated after it is not known then (the pledge's status is ``unknown``), the
+    pledge as the file states it in ``statuses_after_as_of``.
 
     Raises :class:`SnapshotError` (one line) when ``spec`` is none of these."""
     text = str(spec).strip()
@@ -639,14 +698,15 @@ def resolve(spec: str | Path, store: str | Path | None = None,
         return PledgeSource("snapshot", label, snap.as_of, snap.pledges,
                             int(snap.entry["rows_quarantined"]),
                             public=snap.entry.get("kind") == KIND_PUBLIC,
-                            quarantine=snap.quarantine, after_as_of=snap.after_as_of)
+                            quarantine=snap.quarantine, after_as_of=snap.after_as_of,
+                            statuses_after_as_of=snap.statuses_after_as_of)
     if text and Path(text).is_file():
         when = countries.as_of_date(as_of)
         res = load_pledges(text, mapping=mapping)
-        kept, later = split_after_as_of(_stored_table(res, when), when)
+        kept, later, statuses_later = _file_side(res, when)
         return PledgeSource("file", f"file {Path(text).name} as of {when.isoformat()}", when,
                             kept, len(res.quarantine), quarantine=res.quarantine,
-                            after_as_of=later)
+                            after_as_of=later, statuses_after_as_of=statuses_later)
     raise SnapshotError(f"{text!r}: not a date (YYYY-MM-DD), a snapshot id or a pledge file")
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from p2c_analysis import evidence, fields, record
@@ -184,3 +185,78 @@ def test_evidence_ids_are_those_known_by_the_date():
     huawei = rec.pledges.loc[rec.pledges["pledger"].eq("Huawei"), "pledge_id"].iloc[0]
     assert huawei in late  # first progress report, 2023-11-21
     assert evidence.evidence_ids(None) == set()
+
+
+# --- a pledge file's own statuses, as of a date --------------------------------------------------
+
+def _own_statuses() -> pd.DataFrame:
+    """A hand-built export: statuses with report dates before, on and after 2024-06-30, one with
+    no report date, one with a report date and no status."""
+    return _pledges([
+        {"pledge_id": "before", "title": "a", "pledger": "x", "status": "in progress",
+         "last_report_date": "2024-01-15"},
+        {"pledge_id": "on the day", "title": "b", "pledger": "x", "status": "completed",
+         "last_report_date": "2024-06-30"},
+        {"pledge_id": "after", "title": "c", "pledger": "x", "status": "completed",
+         "last_report_date": "2026-10-01"},
+        {"pledge_id": "no date", "title": "d", "pledger": "x", "status": "announced",
+         "last_report_date": None},
+        {"pledge_id": "report only", "title": "e", "pledger": "x", "status": None,
+         "last_report_date": "2025-03-01"},
+    ])
+
+
+def test_a_files_own_status_dated_after_the_date_is_not_known_on_it():
+    """A status reported in 2026 was applied to an analysis as of 2024-06-30 (a pledge
+    'completed' two years before it was said to be). It is not known then: the pledge's status
+    is unknown and it has not reported yet; the row is kept, as the file states it."""
+    p = _own_statuses()
+    known, later = evidence.split_reported_after(p, "2024-06-30")
+    assert known["status"].astype(str).tolist() == ["in progress", "completed", "unknown",
+                                                   "announced", "unknown"]
+    assert known["last_report_date"].tolist()[:2] == [pd.Timestamp("2024-01-15"),
+                                                      pd.Timestamp("2024-06-30")]
+    assert known["last_report_date"].iloc[2:].isna().tolist() == [True, True, True]
+    assert known["status"].dtype == p["status"].dtype  # still the ordered status Categorical
+    assert known.index.equals(p.index) and known["pledge_id"].equals(p["pledge_id"])
+    assert later["pledge_id"].tolist() == ["after", "report only"]
+    assert later["status"].astype(str).tolist() == ["completed", "unknown"]  # as stated
+    assert later["last_report_date"].tolist() == [pd.Timestamp("2026-10-01"),
+                                                  pd.Timestamp("2025-03-01")]
+    assert p.loc[2, "status"] == "completed"  # the input is not modified
+    # after every report: nothing left aside, the table itself
+    same, none = evidence.split_reported_after(p, "2026-12-01")
+    assert same is p and none.empty and list(none.columns) == list(p.columns)
+
+
+def test_a_files_statuses_are_cut_as_the_public_record_cuts_its_events():
+    """The same rule as dated evidence (status_as_of: the latest event on or before the date),
+    for every date around the report dates; a status with no report date stays known."""
+    p = _own_statuses()
+    dated = p[p["last_report_date"].notna()].reset_index(drop=True)
+    events = evidence.self_reported_events(dated, "2026-12-01")
+    for day in ("2024-01-14", "2024-01-15", "2024-06-29", "2024-06-30", "2025-12-31",
+                "2026-10-01"):
+        known, _ = evidence.split_reported_after(dated, day)
+        via_events = evidence.apply_events(dated, events, day)
+        assert known["status"].astype(str).tolist() == \
+            via_events["status"].astype(str).tolist(), day
+        assert known["last_report_date"].equals(via_events["last_report_date"]), day
+    known, _ = evidence.split_reported_after(p, "2020-01-01")
+    assert known.loc[p["pledge_id"].eq("no date"), "status"].tolist() == ["announced"]
+
+
+def test_cutting_a_stored_table_keeps_its_columns_and_types():
+    """A snapshot's table (status source and date basis, Arrow-backed too) is cut without
+    changing its dtypes; the cut pledge has no source nor date basis left."""
+    p = _own_statuses().assign(status_source=pd.array(["self-reported"] * 5, dtype="string"),
+                               status_date_basis=pd.array(["stated"] * 5, dtype="string"))
+    arrow = p.astype({"last_report_date": pd.ArrowDtype(pa.timestamp("ns")),
+                      "status": pd.ArrowDtype(pa.string()),
+                      "status_source": pd.ArrowDtype(pa.string())})
+    for table in (p, arrow):
+        known, later = evidence.split_reported_after(table, dt.date(2024, 6, 30))
+        assert known.dtypes.equals(table.dtypes)
+        assert known["status_source"].isna().tolist() == [False, False, True, False, True]
+        assert known["status_date_basis"].isna().tolist() == [False, False, True, False, True]
+        assert str(known["status"].iloc[2]) == "unknown" and len(later) == 2

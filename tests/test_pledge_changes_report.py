@@ -133,3 +133,40 @@ def test_pledges_of_a_file_announced_after_its_date_are_left_out_said_and_listed
     assert "<b>F</b>" not in html
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     assert {h["label"]: h["value"] for h in summary["headline"]}["New pledges"] == "1"
+
+
+def test_statuses_of_snapshots_dated_after_their_dates_are_no_transition(tmp_path, monkeypatch):
+    """Two snapshots of exports (June and December 2025) counted 'in progress -> completed'
+    between them from a status the later export dates in 2026. Each side holds the statuses
+    known on its date: no such move, each side says how many statuses it left aside, and they
+    are listed apart (formulas neutralised)."""
+    from p2c_analysis import snapshots
+
+    monkeypatch.setenv(snapshots.STORE_ENV, str(tmp_path / "store"))
+    names = ("pledge_id", "title", "pledger", "announced_date", "status", "last_report_date")
+    rows = (("P1", "=1+1 towers", "A", "2023-05-10"), ("P2", "Schools", "B", "2023-05-10"))
+    june = write_rows(tmp_path / "june.csv", [
+        dict(zip(names, (*rows[0], "in progress", "2025-05-01"), strict=True)),
+        dict(zip(names, (*rows[1], "announced", ""), strict=True))])
+    december = write_rows(tmp_path / "december.csv", [
+        dict(zip(names, (*rows[0], "completed", "2026-03-01"), strict=True)),
+        dict(zip(names, (*rows[1], "in progress", "2025-09-01"), strict=True))])
+    prev = snapshots.add_file(june, as_of="2025-06-30").entry["id"]
+    cur = snapshots.add_file(december, as_of="2025-12-31").entry["id"]
+    folder = render_one("pledge_changes", {"previous": prev, "current": cur,
+                                           "as_of": "2026-01-15"}, tmp_path / "out")
+    moves = {(r["status_before"], r["status_after"]): r["pledges"]
+             for r in csv_rows(folder / "status_transitions.csv")}
+    assert ("in progress", "completed") not in moves
+    assert moves[("announced", "in progress")] == "1"
+    aside = csv_rows(folder / "statuses_after_as_of_current.csv")
+    assert [(r["title"], r["status"], r["last_report_date"]) for r in aside] == [
+        ("'=1+1 towers", "completed", "2026-03-01")]
+    assert not (folder / "statuses_after_as_of_previous.csv").exists()
+    html = (folder / "pledge_changes.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+    assert ("No self-reported status of the previous side is dated after its date, 2025-06-30: "
+            "none is left aside.") in text
+    assert ("Left aside: 1 self-reported status of the current side whose report is dated after "
+            "its date, 2025-12-31: not known on that day, so its pledge counts as not yet "
+            "reported (status unknown), listed in statuses_after_as_of_current.csv.") in text

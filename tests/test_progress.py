@@ -169,3 +169,51 @@ def test_undated_evidence_gives_a_status_but_no_recent_report():
     # a table that does not say how its report dates are known: every date counts as stated
     rc = progress.reporting_compliance(p.drop(columns="status_date_basis"), "2026-12-03")
     assert rc["reported_recently"].item() == 3
+
+
+# --- a pledge file's own statuses, through the implementation_progress report -------------------
+
+def test_a_files_statuses_dated_after_the_analysis_date_are_not_applied(tmp_path):
+    """The report on a pledge file applied its own statuses and report dates even when dated
+    after ``as_of``: a pledge reported completed in October 2026 was 'closed' as of June 2025,
+    never overdue though its 2024 target had passed, and counted as having reported. Now its
+    status is unknown as of then (overdue, never reported), the header says one status was
+    left aside, and the row is written as statuses_after_as_of.csv; the others are as before."""
+    import json
+
+    from rendering import csv_rows, render_one, write_rows
+
+    src = write_rows(tmp_path / "own.csv", [
+        {"title": "Done late", "pledger": "<b>Org A</b>", "target_countries": "KEN",
+         "announced_date": "2023-05-10", "target_year": 2024, "status": "completed",
+         "last_report_date": "2026-10-01"},
+        {"title": "Going", "pledger": "Org B", "target_countries": "UGA",
+         "announced_date": "2023-05-10", "target_year": 2027, "status": "in progress",
+         "last_report_date": "2025-03-01"},
+        {"title": "No report date", "pledger": "Org C", "target_countries": "NGA",
+         "announced_date": "2023-05-10", "target_year": 2027, "status": "announced",
+         "last_report_date": ""},
+    ])
+    folder = render_one("implementation_progress", {"pledges": str(src), "as_of": "2025-06-30"},
+                        tmp_path / "runs")
+    lights = {r["title"]: r for r in csv_rows(folder / "traffic_lights.csv")}
+    assert {t: (r["status"], r["last_report_date"], r["light"]) for t, r in lights.items()} == {
+        "Done late": ("unknown", "", "overdue"),
+        "Going": ("in progress", "2025-03-01", "reported"),
+        "No report date": ("announced", "", "due"),  # a status with no date stays known
+    }
+    assert [r["title"] for r in csv_rows(folder / "overdue_pledges.csv")] == ["Done late"]
+    ladder = {r["status"]: r["pledges"] for r in csv_rows(folder / "status_ladder.csv")}
+    assert (ladder["completed"], ladder["in progress"], ladder["unknown"]) == ("0", "1", "1")
+    aside = csv_rows(folder / "statuses_after_as_of.csv")
+    assert [(r["title"], r["status"], r["last_report_date"]) for r in aside] == [
+        ("Done late", "completed", "2026-10-01")]
+    headline = {h["label"]: h["value"] for h in
+                json.loads((folder / "summary.json").read_text(encoding="utf-8"))["headline"]}
+    assert (headline["With a status"], headline["Overdue"]) == ("2", "1")
+    html = (folder / "implementation_progress.html").read_text(encoding="utf-8")
+    assert ("Left aside: 1 self-reported status of the file whose report is dated after the "
+            "analysis date, 2025-06-30: not known on that day, so its pledge counts as not yet "
+            "reported (status unknown)") in html
+    assert "2 have never reported" in html
+    assert "<b>Org A</b>" not in html and "&lt;b&gt;Org A&lt;/b&gt;" in html

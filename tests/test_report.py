@@ -687,6 +687,83 @@ def test_the_public_record_and_reports_without_pledges_are_not_cut_again(capsys)
     assert report.start(None, year=2024, as_of="2024-06-30", output_dir="").after_as_of is None
 
 
+_REPORTED = ("title,pledger,target_countries,announced_date,target_year,status,last_report_date\n"
+             "Before,A,KEN,2023-01-10,2026,in progress,2024-02-01\n"
+             "\"=HYPERLINK(\"\"http://x.example\"\",\"\"y\"\")\",+B <b>,NGA,2023-01-10,2026,"
+             "completed,2026-10-01\n"
+             "No report date,C,GHA,2023-01-10,2026,announced,\n"
+             "Next month,D,KEN,2023-01-10,2026,in progress,2024-07\n")
+
+
+def test_the_statuses_line_reads_right_at_0_1_and_many():
+    assert report.statuses_after_as_of_text(0, dt.date(2024, 6, 30)) == (
+        "No self-reported status of the file is dated after the analysis date, 2024-06-30: "
+        "none is left aside.")
+    assert report.statuses_after_as_of_text(1, "2024-06-30") == (
+        "Left aside: 1 self-reported status of the file whose report is dated after the "
+        "analysis date, 2024-06-30: not known on that day, so its pledge counts as not yet "
+        "reported (status unknown), listed in `statuses_after_as_of.csv`.")
+    side = {"of": "the current side", "date": "its date"}
+    assert report.statuses_after_as_of_text(3, "2024-06-30", None, **side) == (
+        "Left aside: 3 self-reported statuses of the current side whose report is dated after "
+        "its date, 2024-06-30: not known on that day, so their pledges count as not yet "
+        "reported (status unknown).")
+
+
+def test_a_pledge_files_own_statuses_are_taken_as_of_the_analysis_date(tmp_path, capsys):
+    """A status and report dated after ``as_of`` were applied as known on it (a pledge
+    'completed' in a report on 2024 by a report of 2026). They are left aside: the pledge's
+    status is unknown with no report, the header counts them, and the rows are written with
+    formulas neutralised as statuses_after_as_of.csv. A status without a report date stays."""
+    src = _write(tmp_path / "reported.csv", _REPORTED)
+    out = tmp_path / "out"
+    out.mkdir()
+    r = report.start(None, pledges=str(src), mapping="", as_of="2024-06-30",
+                     output_dir=str(out))
+    shown = capsys.readouterr().out
+    p = r.pledges.set_index("pledger")
+    assert p["status"].astype(str).to_dict() == {
+        "A": "in progress", "+B <b>": "unknown", "C": "announced", "D": "unknown"}
+    assert p["last_report_date"].isna().to_dict() == {"A": False, "+B <b>": True, "C": True,
+                                                      "D": True}
+    assert r.statuses_after_as_of["status"].astype(str).tolist() == ["completed", "in progress"]
+    assert ("- Left aside: 2 self-reported statuses of the file whose report is dated after the "
+            "analysis date, 2024-06-30: not known on that day, so their pledges count as not "
+            "yet reported (status unknown), listed in `statuses_after_as_of.csv`.") in shown
+    assert r.after_as_of.empty and "Left out" not in shown
+    written = pd.read_csv(out / f"{report.STATUSES_AFTER_AS_OF_TABLE}.csv", dtype=str)
+    assert written["title"].tolist() == ["'=HYPERLINK(\"http://x.example\",\"y\")",
+                                         "Next month"]
+    assert written["pledger"].tolist() == ["'+B <b>", "D"]
+    assert written["last_report_date"].tolist() == ["2026-10-01", "2024-07-01"]
+    docs = pd.read_csv(out / "columns.csv")
+    assert set(docs.loc[docs["table"].eq(report.STATUSES_AFTER_AS_OF_TABLE), "column"]) == \
+        set(written.columns)
+    # every report known by then: nothing said, nothing written, the file's own table
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    r = report.start(None, pledges=str(src), mapping="", as_of="2026-10-01",
+                     output_dir=str(clean))
+    assert r.statuses_after_as_of.empty and r.pledges is r.loaded.valid
+    assert "Left aside" not in capsys.readouterr().out
+    assert not (clean / f"{report.STATUSES_AFTER_AS_OF_TABLE}.csv").exists()
+
+
+def test_a_pledge_announced_after_the_date_is_left_out_before_its_status_is_cut(tmp_path,
+                                                                                capsys):
+    """Only the pledges analysed have their statuses cut: a pledge announced after ``as_of``
+    is in after_as_of.csv whole, not counted again among the statuses left aside."""
+    src = _write(tmp_path / "both.csv", _REPORTED + "Later,E,KEN,2025-01-01,2026,completed,"
+                                                    "2026-01-01\n")
+    r = report.start(None, pledges=str(src), mapping="", as_of="2024-06-30", output_dir="")
+    assert r.after_as_of["title"].tolist() == ["Later"]
+    assert r.after_as_of["status"].astype(str).tolist() == ["completed"]
+    assert len(r.statuses_after_as_of) == 2 and len(r.pledges) == 4
+    shown = capsys.readouterr().out
+    assert "Left out: 1 pledge" in shown and "Left aside: 2 self-reported statuses" in shown
+    assert "statuses_after_as_of.csv" not in shown  # output_dir "": no table written
+
+
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path

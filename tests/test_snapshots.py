@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from p2c_analysis import fields, paths, record, snapshots
+from p2c_analysis import fields, paths, pledges, record, snapshots
 
 PUBLIC = str(paths.PUBLIC_PLEDGES)
 
@@ -263,7 +263,7 @@ def test_a_loaded_snapshot_is_listed_among_the_files_read(tmp_path):
     snapshots.load_snapshot(added.entry["id"], store=tmp_path)
     read = paths.files_read()
     stored = [k for k in read if k.endswith(".parquet")]
-    assert len(stored) == 3 and all(str(tmp_path) in k for k in stored)  # and after_as_of
+    assert len(stored) == 4 and all(str(tmp_path) in k for k in stored)  # and the two apart
     for k in stored:
         assert read[k] == paths.sha256(k)
 
@@ -326,7 +326,7 @@ def test_a_snapshot_of_a_file_holds_the_pledges_announced_by_its_date(tmp_path, 
     assert (e["rows_valid"], e["pledges"]) == (5, 3)
     assert res.message.endswith("; 2 valid pledges announced after 2023-06-30 kept apart "
                                 "(after_as_of.parquet)")
-    assert set(e["files"]) == {"pledges", "quarantine", "after_as_of"}
+    assert set(e["files"]) == {"pledges", "quarantine", "after_as_of", "statuses_after_as_of"}
     snap = snapshots.load_snapshot(e["id"], tmp_path)
     # a year 2023 may include 30 June and stays; a month 2023-07 begins after it
     assert snap.pledges["title"].tolist() == ["Early", "Same year", "No date"]
@@ -396,3 +396,89 @@ def test_a_pledge_announced_after_both_dates_is_not_new_between_them(tmp_path):
     cmp = changes.compare(prev.pledges, cur.pledges, prev.as_of, cur.as_of)
     change = dict(zip(cmp.changes["title"], cmp.changes["change"], strict=True))
     assert change == {"Old": "unchanged", "In window": "new", "No date": "unchanged"}
+
+
+# --- a file's own statuses, as of its date ------------------------------------------------------
+
+_BEFORE = ("pledge_id,title,pledger,announced_date,status,last_report_date\n"
+           "P1,Towers,A,2023-05-10,in progress,2025-05-01\n"
+           "P2,Schools,B,2023-05-10,announced,\n"
+           "P3,Links,C,2023-05-10,,\n")
+_AFTER = ("pledge_id,title,pledger,announced_date,status,last_report_date\n"
+          "P1,Towers,A,2023-05-10,completed,2026-03-01\n"
+          "P2,Schools,B,2023-05-10,in progress,2025-09-01\n"
+          "P3,Links,C,2023-05-10,completed,2026-02-01\n")
+
+
+def test_a_snapshot_of_a_file_holds_the_statuses_known_on_its_date(tmp_path, p2c):
+    """A snapshot as of 2025-12-31 kept statuses reported in 2026, so a comparison counted
+    'in progress -> completed' between June and December 2025. Those statuses are not known on
+    its date: the pledges are stored as not yet reported, their rows as the file states them
+    apart (statuses_after_as_of.parquet), and the comparison counts no move dated later."""
+    from p2c_analysis import changes
+
+    a = tmp_path / "a.csv"
+    b = tmp_path / "b.csv"
+    a.write_text(_BEFORE, encoding="utf-8")
+    b.write_text(_AFTER, encoding="utf-8")
+    store = tmp_path / "s"
+    old = snapshots.add_file(a, as_of="2025-06-30", store=store)
+    new = snapshots.add_file(b, as_of="2025-12-31", store=store)
+    assert old.message.endswith("0 set aside") and old.entry["statuses_after_as_of"] == 0
+    assert new.message.endswith(
+        "; 2 self-reported statuses dated after 2025-12-31 left aside (status unknown on that "
+        "day; statuses_after_as_of.parquet)")
+    assert set(new.entry["files"]) == {"pledges", "quarantine", "after_as_of",
+                                       "statuses_after_as_of"}
+    for backend in snapshots.BACKENDS:
+        snap = snapshots.load_snapshot(new.entry["id"], store, backend=backend)
+        assert snap.pledges["status"].astype(str).tolist() == ["unknown", "in progress",
+                                                               "unknown"]
+        assert snap.pledges["last_report_date"].isna().tolist() == [True, False, True]
+        assert snap.pledges["status_source"].isna().tolist() == [True, False, True]
+        assert snap.statuses_after_as_of["status"].astype(str).tolist() == ["completed"] * 2
+        assert list(snap.statuses_after_as_of.columns) == list(snap.pledges.columns)
+    counts = snapshots.describe(snap)["counts"].set_index("item")["value"]
+    assert counts["self-reported statuses after as of (apart)"] == 2
+    prev, cur = snapshots.comparison_sources(old.entry["id"], new.entry["id"], store=store)
+    cmp = changes.compare(prev.pledges, cur.pledges, prev.as_of, cur.as_of)
+    moves = cmp.tables()["status_transitions"]
+    pairs = set(zip(moves["status_before"].astype(str), moves["status_after"].astype(str),
+                    strict=True))
+    assert ("in progress", "completed") not in pairs and ("unknown", "completed") not in pairs
+    assert ("announced", "in progress") in pairs  # reported in September 2025: in the window
+    # one left aside reads in the singular; a file named directly is cut the same way
+    one = snapshots.add_file(b, as_of="2026-02-15", store=store)
+    assert one.message.endswith("; 1 self-reported status dated after 2026-02-15 left aside "
+                                "(status unknown on that day; statuses_after_as_of.parquet)")
+    side = snapshots.resolve(str(b), as_of="2025-12-31")
+    assert side.pledges["status"].astype(str).tolist() == ["unknown", "in progress", "unknown"]
+    assert side.statuses_after_as_of["pledge_id"].tolist() == ["P1", "P3"]
+    assert snapshots.resolve(str(b), as_of="2026-03-01").statuses_after_as_of.empty
+    assert snapshots.resolve("2025-03-01").statuses_after_as_of is None  # the public record
+
+
+def test_a_snapshot_stored_before_the_status_rule_is_cut_as_it_is_read(tmp_path):
+    """A snapshot written by the previous version (its statuses uncut, no
+    statuses_after_as_of.parquet) reads as of its date, its files untouched."""
+    b = tmp_path / "b.csv"
+    b.write_text(_AFTER, encoding="utf-8")
+    store = tmp_path / "s"
+    res = pledges.load_pledges(b)
+    when = dt.date(2025, 12, 31)
+    kept, later = snapshots.split_after_as_of(snapshots._stored_table(res, when), when)
+    entry = snapshots._entry(snapshots.KIND_FILE, when, None, b.name, paths.sha256(b), None,
+                             None, res.n_read, len(res.valid), len(res.quarantine), len(kept),
+                             "source")
+    snapshots._add(store, entry, kept, res.quarantine, after_as_of=later)  # as it was written
+    sid = entry["id"]
+    before = {p.name: paths.sha256(p) for p in (store / sid).iterdir()}
+    assert "statuses_after_as_of" not in entry["files"]
+    for backend in snapshots.BACKENDS:
+        snap = snapshots.load_snapshot(sid, store, backend=backend)
+        assert snap.pledges["status"].astype(str).tolist() == ["unknown", "in progress",
+                                                               "unknown"]
+        assert snap.statuses_after_as_of["pledge_id"].astype(str).tolist() == ["P1", "P3"]
+    assert {p.name: paths.sha256(p) for p in (store / sid).iterdir()} == before
+    again = snapshots.add_file(b, as_of=when, store=store)
+    assert not again.added and again.entry["id"] == sid
