@@ -513,6 +513,8 @@ def expand_values(name: str, text: str) -> list[str]:
             values.append(part)
             continue
         _say_unconfirmed(part)
+        if (region := countries.ambiguous_region_reading(part)) is not None:  # "Africa"
+            print(f"p2c: note: {region.note(part, ' (--over country)')}", file=sys.stderr)
         try:
             members = list(countries.members(part))  # as of today
         except (KeyError, ValueError, LookupError):  # UnknownGroupError: not a group
