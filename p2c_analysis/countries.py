@@ -296,6 +296,14 @@ class AmbiguousName:
     alternative: str
     if_meant: str
 
+    def note(self, text: str, where: str = "") -> str:
+        """One line saying how ``text`` (a spelling of :attr:`name`) was read: ``"'Congo'
+        read as the Republic of the Congo (COG), not the Democratic Republic of the Congo
+        (COD): if that was meant, write DR Congo or COD"``; ``where`` follows the text
+        (``" in target_countries"``)."""
+        return (f"{text!r}{where} read as {self.read_as} ({self.iso3}), not "
+                f"{self.alternative}: if that was meant, {self.if_meant}")
+
 
 @functools.cache
 def _ambiguous_index() -> dict[str, AmbiguousName]:
@@ -394,10 +402,54 @@ def _region_index() -> dict[str, str]:
 def resolve_region(text: object) -> str | None:
     """Group label for a free-text region name ("Asia-Pacific" → "Asia & Pacific",
     "North Africa" → "Northern Africa", "LDCs" → "LDC"), or ``None`` when unknown.
-    Bare continent-like names are ITU-D regions ("Africa" → ITU-D Africa)."""
+    Bare continent-like names are ITU-D regions ("Africa" → ITU-D Africa); such a name, read
+    one way where another is as likely, has its reading in :func:`ambiguous_region_reading`."""
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return None
     return _region_index().get(normalise_name(str(text)))
+
+
+@dataclass(frozen=True)
+class AmbiguousRegion:
+    """A region name :func:`resolve_region` reads as group ``label`` (described as
+    ``read_as``, e.g. "the ITU-D region Africa (without North Africa...)") that may mean
+    ``alternative`` ("the African continent"); ``if_meant`` says what to write for it
+    ("write 'UN Africa'"). From the rows of ``region_aliases.csv`` with a ``read_as``."""
+
+    name: str
+    label: str
+    read_as: str
+    alternative: str
+    if_meant: str
+
+    def note(self, text: str, where: str = "") -> str:
+        """One line saying how ``text`` was read, as :meth:`AmbiguousName.note` does (the
+        group's label is in ``read_as``)."""
+        return (f"{text!r}{where} read as {self.read_as}, not {self.alternative}: "
+                f"if that was meant, {self.if_meant}")
+
+
+@functools.cache
+def _ambiguous_region_index() -> dict[str, AmbiguousRegion]:
+    """Normalised alias → its reading, for the rows of the region alias table that have one."""
+    df = pd.read_csv(paths.track(paths.REGION_ALIASES), dtype=str, keep_default_na=False)
+    return {normalise_name(r.alias): AmbiguousRegion(r.alias.strip(), r.label.strip(),
+                                                     r.read_as.strip(), r.alternative.strip(),
+                                                     r.if_meant.strip())
+            for r in df.itertuples(index=False) if r.read_as.strip()}
+
+
+def ambiguous_region_reading(text: object) -> AmbiguousRegion | None:
+    """The reading of a region name that :func:`resolve_region` reads as one group where
+    another is as likely (``Africa``: ITU-D Africa, not the continent; ``Pacific``: UN Oceania,
+    Australia and New Zealand included), from ``region_aliases.csv`` (columns ``read_as,
+    alternative, if_meant``); ``None`` for any other text. Resolution is unchanged."""
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return None
+    entry = _ambiguous_region_index().get(normalise_name(str(text)))
+    if entry is None or resolve_region(text) != entry.label:
+        return None
+    return entry
 
 
 def as_of_date(as_of: object = None) -> dt.date:

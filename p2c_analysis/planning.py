@@ -438,6 +438,7 @@ def plan_render(
     anything is launched.
     """
     given = dict(given or {})
+    _say_ambiguous_country(given.get("country"))
     paths_ = list(dict.fromkeys(resolve_notebook(n).resolve()
                                 for n in (notebooks or STANDARD_REPORTS)))
     declared = {p: declared_parameters(p) for p in paths_}
@@ -506,20 +507,33 @@ def expand_values(name: str, text: str) -> list[str]:
 
     values: list[str] = []
     for part in _country_names(parts):
-        if (iso3 := countries.try_resolve(part)) is not None:  # a country first, as -p reads
-            # it: "Micronesia" is the Federated States, not the UN subregion of that name
-            if P.names_a_group(part):
-                print(f"p2c: note: {part!r} is read as the country {iso3}, not the region of "
-                      "that name", file=sys.stderr)
+        if countries.try_resolve(part) is not None:  # a country first, as -p reads it:
+            # "Micronesia" is the Federated States, not the UN subregion of that name
+            _say_ambiguous_country(part)
             values.append(part)
             continue
         _say_unconfirmed(part)
+        if (region := countries.ambiguous_region_reading(part)) is not None:  # "Africa"
+            print(f"p2c: note: {region.note(part, ' (--over country)')}", file=sys.stderr)
         try:
             members = list(countries.members(part))  # as of today
         except (KeyError, ValueError, LookupError):  # UnknownGroupError: not a group
             members = []
         values.extend(members or [part])
     return values
+
+
+def _say_ambiguous_country(text: object) -> None:
+    """On stderr, one line when ``text``, a value of ``country``, is a short name read as one
+    economy that may mean another or a group (:func:`countries.ambiguous_reading`: ``Congo``
+    is the Republic of the Congo, ``Korea`` the Republic of Korea, ``Micronesia`` the
+    Federated States): the reading, the alternative and what to write for it, as the pledge
+    loader notes it."""
+    from p2c_analysis import countries
+
+    if (entry := countries.ambiguous_reading(text)) is not None:
+        note = entry.note(str(text).strip(), " (parameter country)")
+        print(f"p2c: note: {note}", file=sys.stderr)
 
 
 def _say_unconfirmed(group: str) -> None:
@@ -609,6 +623,7 @@ def plan_grid(
             raise UsageError(f"--over {name}= is given twice (give its values in one list)")
         if name in given:
             raise UsageError(f"parameter {name!r} is given both with -p/-f and with --over")
+    _say_ambiguous_country(given.get("country"))
     nb = resolve_notebook(notebook)
     declared = declared_parameters(nb)
     axes = [expand_values(name, values) if isinstance(values, str) else list(values)

@@ -1323,15 +1323,29 @@ class _RowParser:
         entry = countries.ambiguous_reading(text)
         if entry is None or entry.iso3 != iso3:
             return
-        note = (f"{text!r} in {fieldname} read as {entry.read_as} ({iso3}), not "
-                f"{entry.alternative}: if that was meant, {entry.if_meant}")
+        note = entry.note(text, f" in {fieldname}")
         if note not in row.notes:
+            row.notes.append(note)
+
+    @staticmethod
+    def _note_region_reading(row: _Row, fieldname: str, text: str) -> None:
+        """Note (once per row) how a region name read one way where another is as likely was
+        read (:func:`countries.ambiguous_region_reading`: ``Africa`` is ITU-D Africa, not the
+        continent; ``Pacific`` is UN Oceania, Australia and New Zealand included)."""
+        entry = countries.ambiguous_region_reading(text)
+        if entry is not None and (note := entry.note(text, f" in {fieldname}")) not in row.notes:
             row.notes.append(note)
 
     def region(self, text: str) -> str | None:
         if text not in self._region_cache:
             self._region_cache[text] = countries.resolve_region(text)
         return self._region_cache[text]
+
+    def _region_named(self, text: str) -> tuple[str, str] | None:
+        """``(group label, text)`` of a region name, for :func:`parsing.split_resolving` to
+        say which text each region was read from; ``None`` when ``text`` names none."""
+        label = self.region(text)
+        return None if label is None else (label, text)
 
     def _lone_na(self, row: _Row, fieldname: str, value: object) -> object:
         """A country cell as it is to be read: ``value`` itself, unless it holds only ``NA``
@@ -1421,6 +1435,7 @@ class _RowParser:
                 if reg is not None and reg != "World":
                     tr.append(reg)
                     row.notes.append(f"target country cell names a region: {b!r} -> {reg}")
+                    self._note_region_reading(row, "target_countries", b)
                 else:
                     row.reasons.append(f"unknown country: {b!r} in target_countries")
         for piece in parsing.split_cell(get("target_regions")):
@@ -1429,7 +1444,11 @@ class _RowParser:
                 if parsing.text_key(piece) not in parsing.GLOBAL_TOKENS | {"world"}:
                     row.notes.append(f"target region {piece!r} read as global")
                 continue
-            regs, bad = parsing.split_resolving(piece, self.region)
+            found, bad = parsing.split_resolving(piece, self._region_named)
+            regs = [label for label, _ in found]
+            for label, text in found:
+                if label != "World":
+                    self._note_region_reading(row, "target_regions", text)
             tr += [r for r in regs if r != "World"]
             is_global = is_global or "World" in regs
             for b in bad:

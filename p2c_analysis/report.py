@@ -427,6 +427,7 @@ def header_text(
     after_as_of: int = 0,
     hidden_columns: str | None = None,
     statuses_after_as_of: int = 0,
+    notes: Sequence[str] = (),
 ) -> str:
     """The Markdown text of the report header (:func:`header` displays it): title (if given, as
     a level-2 heading under the notebook's own title); a red-bordered banner with
@@ -441,9 +442,11 @@ def header_text(
     ``statuses_after_as_of``: the file's own statuses dated after it and left aside
     (:func:`statuses_after_as_of_text`), one line. With no pledge to
     analyse, a banner says why (:func:`no_pledges_text`; ``record``: the public record, for the
-    date its first pledges enter it).
+    date its first pledges enter it). ``notes``: lines said under the title, each as
+    ``**Note:** ...`` (how an ambiguous country name was read: :func:`country_reading`).
     All pledge-derived and user-supplied text is escaped (:func:`escape`)."""
     lines: list[str] = [f"## {escape(title)}", ""] if title else []
+    lines += [x for note in notes for x in (f"**Note:** {escape(note)}.", "")]
     if future := _future_as_of(parameters):
         lines += [banner(future), ""]
     if pledges is not None:
@@ -902,6 +905,21 @@ def _cut_at_as_of(r: Report, valid: pd.DataFrame, as_of: object) -> None:
         r.write(**{STATUSES_AFTER_AS_OF_TABLE: r.statuses_after_as_of})
 
 
+def country_reading(given: object, iso3: str) -> str | None:
+    """How the report's country was read, when its name is ambiguous: the sentence of
+    :meth:`countries.AmbiguousName.note` for ``given`` (the ``country`` parameter as written:
+    ``"Congo"``) or, failing that, for the country's own display name (``COG`` is shown as
+    "Congo"; the runner passes the ISO3 code); ``None`` when neither may mean another
+    economy (``KEN``, ``"DR Congo"``)."""
+    from p2c_analysis import countries
+
+    for text in (given, countries.country_name(iso3)):
+        entry = countries.ambiguous_reading(text)
+        if entry is not None and entry.iso3 == iso3:
+            return entry.note(str(text).strip())
+    return None
+
+
 def start(title: str | None = None, **parameters: Any) -> Report:
     """The set-up of a report notebook, in one call: validate the parameters
     (:func:`p2c_analysis.params.validate`; a bad value stops here with one line), apply the
@@ -921,8 +939,9 @@ def start(title: str | None = None, **parameters: Any) -> Report:
     bundled public record applies the same rule to its dated evidence.
 
     ``title`` is a template filled with the validated parameters (``"Data for {year}"``), plus
-    ``{country_name}`` when there is a ``country`` (also kept as ``r.country_name``). Returns
-    the :class:`Report`.
+    ``{country_name}`` when there is a ``country`` (also kept as ``r.country_name``; a name
+    that may mean another economy, such as "Congo", is said under the title:
+    :func:`country_reading`). Returns the :class:`Report`.
     """
     from p2c_analysis import params
 
@@ -943,8 +962,11 @@ def start(title: str | None = None, **parameters: Any) -> Report:
         r.write(**{SET_ASIDE_TABLE: loaded.quarantine})
     if loaded is not None and rec is None and values.get("as_of") is not None:
         _cut_at_as_of(r, loaded.valid, values["as_of"])
+    notes = []
     if "country_name" in fill:
         r.country_name = fill["country_name"]
+        reading = country_reading(parameters.get("country"), values["country"])
+        notes = [reading] if reading else []
     from IPython import get_ipython
     from IPython.display import display
 
@@ -954,8 +976,8 @@ def start(title: str | None = None, **parameters: Any) -> Report:
                    hidden_columns=loaded.hidden_summary(),
                    after_as_of=0 if r.after_as_of is None else len(r.after_as_of),
                    statuses_after_as_of=0 if r.statuses_after_as_of is None
-                   else len(r.statuses_after_as_of)) \
-        if loaded is not None else header(text, parameters=values)
+                   else len(r.statuses_after_as_of), notes=notes) \
+        if loaded is not None else header(text, parameters=values, notes=notes)
     if get_ipython() is None:  # a plain Python session: the text, not "<...Markdown object>"
         print(shown.data)
     else:

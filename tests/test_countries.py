@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from p2c_analysis import countries
+from p2c_analysis import countries, paths
 from p2c_analysis.vocabulary import ITU_REGIONS
 
 
@@ -205,3 +205,62 @@ def test_every_ambiguous_name_resolves_to_its_row_and_its_alternative_is_another
         assert countries.try_resolve(row.name) == row.iso3, row.name
         assert row.note.strip() and row.alternative.strip() and row.if_meant.strip()
         assert countries.ambiguous_reading(row.name).iso3 == row.iso3
+
+
+def test_pacific_islands_are_the_m49_island_subregions_without_australia_and_new_zealand():
+    """"Pacific Islands" was read as UN Oceania: Australia and New Zealand took 69% of a
+    Pacific pledge (population split). It is the Pacific island countries and territories:
+    the M49 sub-regions Melanesia, Micronesia and Polynesia (custom_regions.csv, checked
+    against the M49 columns here so the two cannot drift apart)."""
+    ref = countries.reference()
+    islands = ref.loc[ref["un_subregion"].isin(["Melanesia", "Micronesia", "Polynesia"]), "iso3"]
+    for alias in ("Pacific Islands", "pacific island countries", "PICTs"):
+        assert countries.resolve_region(alias) == "Pacific Islands"
+        assert countries.ambiguous_region_reading(alias) is None
+    members = countries.members("Pacific Islands")
+    assert members == sorted(islands) and {"FJI", "PNG", "TON", "KIR"} <= set(members)
+    assert not {"AUS", "NZL"} & set(members)
+    assert {"AUS", "NZL"} <= set(countries.members(countries.resolve_region("Pacific")))
+
+
+@pytest.mark.parametrize(("text", "label", "other"), [
+    ("Pacific", "UN Oceania", "'Pacific Islands'"), ("oceania", "UN Oceania", "'Pacific Islands'"),
+    ("Africa", "Africa", "'UN Africa'"), ("Asia", "UN Asia", "'Asia-Pacific'"),
+    ("Middle East", "Western Asia", "'MENA'"), ("Americas", "Americas", "Caribbean'"),
+    ("Latin America", "Latin America and the Caribbean", "'Central America; South America'"),
+    ("Europe", "Europe", "'UN Europe'")])
+def test_a_region_name_read_one_way_of_several_resolves_as_before_and_says_so(
+        text, label, other):
+    entry = countries.ambiguous_region_reading(text)
+    assert countries.resolve_region(text) == label
+    assert entry is not None and entry.label == label and entry.if_meant.endswith(other)
+    assert entry.note(text, " in target_regions").startswith(
+        f"{text!r} in target_regions read as {entry.read_as}, not {entry.alternative}: ")
+
+
+def test_every_region_reading_row_is_complete_and_names_what_it_resolves_to():
+    table = pd.read_csv(paths.REGION_ALIASES, dtype=str, keep_default_na=False)
+    assert list(table.columns) == ["alias", "label", "note", "read_as", "alternative", "if_meant"]
+    noted = table[table["read_as"].str.strip().ne("")]
+    assert len(noted) >= 8
+    for row in noted.itertuples(index=False):
+        assert row.alternative.strip() and row.if_meant.strip(), row.alias
+        assert countries.ambiguous_region_reading(row.alias).label == row.label
+    for row in table[table["read_as"].str.strip().eq("")].itertuples(index=False):
+        assert countries.ambiguous_region_reading(row.alias) is None, row.alias
+
+
+def test_a_group_name_that_is_also_a_country_is_in_the_ambiguous_names_table():
+    """Planning notes a country read from a name that may mean another economy or a group
+    only from ambiguous_country_names.csv (``Micronesia`` is FSM, not the sub-region): a group
+    label or region alias the resolver also reads as a country must be listed there."""
+    table = pd.read_csv(paths.REGION_ALIASES, dtype=str, keep_default_na=False)
+    for name in [*countries.group_labels(), *table["alias"]]:
+        if countries.try_resolve(name) is not None:
+            assert countries.ambiguous_reading(name) is not None, name
+
+
+def test_an_ambiguous_name_says_its_reading_in_one_line():
+    assert countries.ambiguous_reading("Congo").note("Congo", " in target_countries") == (
+        "'Congo' in target_countries read as the Republic of the Congo (COG), not the "
+        "Democratic Republic of the Congo (COD): if that was meant, write DR Congo or COD")

@@ -851,3 +851,24 @@ def test_unstated_text_on_the_bundled_record():
     text = gaps.unstated_text(gaps.tally(p, "pledge_type", PLEDGE_TYPES), len(p), "pledge type")
     assert text.startswith(f"The pledge type is unknown for {k} of the {len(p)} pledges")
     assert text.endswith(f"the other categories hold {len(p) - k}.")
+
+
+def test_a_pacific_islands_pledge_goes_to_the_islands_not_australia_or_new_zealand(tmp_path):
+    """A USD 10 M pledge to "Pacific Islands" gave 58% to Australia and 11% to New Zealand
+    (read as UN Oceania). By hand, population weights AUS 100, NZL 50, FJI 10, PNG 8, TON 2:
+    the islands' 20 share the 1,200 (FJI 600, PNG 480, TON 120) and Australia and New Zealand
+    get nothing; "Pacific" is still UN Oceania (noted by the loader)."""
+    from p2c_analysis.pledges import load_pledges
+
+    path = tmp_path / "pac.csv"
+    path.write_text("title,pledger,target_regions,value_as_stated\n"
+                    "Islands,X,Pacific Islands,USD 1200\nOceania,X,Pacific,USD 1700\n")
+    pledges = load_pledges(path).valid
+    ct = pd.DataFrame({"iso3": ["AUS", "NZL", "FJI", "PNG", "TON"],
+                       "population": [100.0, 50.0, 10.0, 8.0, 2.0],
+                       "offline": [1.0, 1.0, 5.0, 6.0, 1.0]})
+    a = gaps.allocate(pledges, ct, method="population", year=2024)
+    ids = dict(zip(pledges["title"], pledges["pledge_id"], strict=True))
+    islands = a[a["pledge_id"] == ids["Islands"]].set_index("iso3")["usd"]
+    assert islands.to_dict() == pytest.approx({"FJI": 600.0, "PNG": 480.0, "TON": 120.0})
+    assert _usd(a, ids["Oceania"], "AUS") == pytest.approx(1000.0)

@@ -1344,3 +1344,37 @@ def test_a_number_of_things_in_lower_case_keeps_the_pledge_with_no_usd(tmp_path:
                               "write e.g. USD 5 million)")
     assert q[7].startswith("cannot convert to USD: unknown currency 'XYZ'")
     assert list(q.index) == [4, 7]
+
+
+def test_a_region_name_read_one_way_of_several_says_so_in_the_notes(tmp_path: Path) -> None:
+    """``Pacific Islands`` was read as UN Oceania (Australia and New Zealand took most of a
+    Pacific pledge's money); ``Pacific``, ``Africa``, ``Asia`` and ``Middle East`` were read
+    one way of several without a word. ``Pacific Islands`` is now the Pacific island
+    countries and territories; the others read as before, and the row's notes say which
+    reading was taken and what to write for the other (``region_aliases.csv``: read_as,
+    alternative, if_meant), in a region cell and in a country cell naming a region; a name
+    that says which group (``UN Africa``, ``Asia-Pacific``) is not noted."""
+    text = ("title,pledger,target_countries,target_regions\n"
+            "A,X,,Pacific Islands\n"
+            "B,X,,Pacific\n"
+            "C,X,,Middle East; Africa; Asia\n"
+            "D,X,Africa,\n"
+            "E,X,,UN Africa; Asia-Pacific\n")
+    v = load_pledges(_csv(tmp_path, text)).valid.set_index("title")
+    assert v.loc["A", "target_regions"] == ["Pacific Islands"] and pd.isna(v.loc["A", "notes"])
+    assert v.loc["B", "target_regions"] == ["UN Oceania"]
+    assert v.loc["B", "notes"] == (
+        "[loader] 'Pacific' in target_regions read as the UN M49 region Oceania (Australia and "
+        "New Zealand included), not the Pacific island countries and territories: if that was "
+        "meant, write 'Pacific Islands'")
+    assert v.loc["C", "target_regions"] == ["Western Asia", "Africa", "UN Asia"]
+    notes_c = v.loc["C", "notes"]
+    assert notes_c.startswith("[loader] 'Middle East' in target_regions read as the UN M49 "
+                              "sub-region Western Asia")
+    assert ("'Africa' in target_regions read as the ITU-D region Africa (without North Africa, "
+            "Sudan, Somalia") in notes_c and "write 'UN Africa'" in notes_c
+    assert "'Asia' in target_regions read as the UN M49 region Asia" in notes_c
+    assert "write 'Asia-Pacific'" in notes_c
+    assert v.loc["D", "target_regions"] == ["Africa"]
+    assert "'Africa' in target_countries read as the ITU-D region Africa" in v.loc["D", "notes"]
+    assert pd.isna(v.loc["E", "notes"])

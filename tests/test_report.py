@@ -294,6 +294,28 @@ def test_start_validates_loads_and_shows_the_header(tmp_path, capsys):
         report.start(None, year=1990)
 
 
+@pytest.mark.parametrize(("given", "iso3", "said"), [
+    ("Congo", "COG", "'Congo' read as the Republic of the Congo (COG), not the Democratic "
+                     "Republic of the Congo (COD): if that was meant, write DR Congo or COD"),
+    ("COG", "COG", "'Congo' read as the Republic of the Congo (COG)"),  # shown as "Congo"
+    ("Korea", "KOR", "'Korea' read as the Republic of Korea (KOR), not the Democratic "
+                     "People's Republic of Korea (PRK)"),
+    ("KOR", "KOR", None), ("DR Congo", "COD", None), ("kenya", "KEN", None)])
+def test_a_country_report_says_how_an_ambiguous_name_was_read(given, iso3, said, capsys):
+    """A country_profile on ``-p country Congo`` was titled "Congo (COG)" with nothing to say
+    it is not the DR Congo. The header says the reading under the title when the parameter
+    as written, or the name the report shows (the runner passes ``COG``), may mean another
+    economy (``countries.ambiguous_reading``)."""
+    reading = report.country_reading(given, iso3)
+    assert (reading is None) if said is None else reading.startswith(said)
+    r = report.start("{country_name} ({country})", country=given, year=2024)
+    shown = capsys.readouterr().out
+    assert r.country == iso3
+    assert ("**Note:** " in shown) == (said is not None)
+    if said is not None:
+        assert shown.splitlines()[2] == f"**Note:** {report.escape(reading)}."
+
+
 def test_a_report_without_pledges_has_none():
     r = report.start(None, year=2024, output_dir="")
     with pytest.raises(ValueError, match="no pledges loaded"):

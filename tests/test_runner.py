@@ -1308,6 +1308,39 @@ def test_over_country_reads_a_country_before_a_region_of_the_same_name():
     assert len(planning.expand_values("country", "LDC")) > 40  # groups are still groups
 
 
+@pytest.mark.parametrize("name", ["Congo", "Korea", "Micronesia"])
+def test_a_country_parameter_that_may_mean_another_economy_is_noted_once(name, capsys):
+    """``-p country Congo`` rendered the Republic of the Congo without a word (only
+    ``Micronesia`` was noted, and only in ``--over``). Every name of
+    ambiguous_country_names.csv gets the loader's one-line note, with ``-p`` and ``--over``;
+    a name that says which economy gets none."""
+    entry = countries.ambiguous_reading(name)
+    line = (f"p2c: note: {name!r} (parameter country) read as {entry.read_as} ({entry.iso3}), "
+            f"not {entry.alternative}: if that was meant, {entry.if_meant}\n")
+    capsys.readouterr()
+    specs = planning.plan_render(["country_profile"], {"country": name})
+    assert specs[0].parameters["country"] == entry.iso3
+    assert capsys.readouterr().err == line
+    planning.plan_batch("country_profile", "country", f"{name},KEN", {})
+    assert capsys.readouterr().err == line
+    planning.plan_render(["country_profile"], {"country": entry.iso3})
+    planning.plan_batch("country_profile", "country", "DR Congo,DPR Korea", {})
+    assert capsys.readouterr().err == ""
+
+
+def test_over_country_with_a_region_read_one_way_of_several_says_so(capsys):
+    """``--over country=Africa`` rendered ITU-D Africa (no Egypt, Sudan or Somalia) without a
+    word; it still does, with the loader's note (``region_aliases.csv``: read_as)."""
+    capsys.readouterr()
+    members = planning.expand_values("country", "Africa")
+    assert "NGA" in members and not {"EGY", "SDN"} & set(members)
+    assert capsys.readouterr().err == (
+        "p2c: note: " + countries.ambiguous_region_reading("Africa").note(
+            "Africa", " (--over country)") + "\n")
+    planning.expand_values("country", "UN Africa,Pacific Islands")
+    assert capsys.readouterr().err == ""
+
+
 def test_parameters_papermill_does_not_read_are_listed_and_set(tmp_path):
     """``a: int | None = None`` and ``c: typing.Optional[int] = None`` were neither listed by
     ``p2c params`` nor accepted by ``-p`` ("is not a parameter"): papermill's pattern reads no
