@@ -5,9 +5,10 @@ same run:
 
 - ours:   ``gaps.allocate`` (long pledge x country table) + ``gaps.coverage_by_group``
           (pledges targeting, pledge units, allocated USD per standard group);
-- DuckDB: the same allocation (unnest targets, expand regions to their members with data,
-          offline weights with the same equal fallback; pledges without targets kept apart:
-          ``is_global`` ones as one ``GLOBAL`` row, the others - targets not stated - as one
+- DuckDB: the same allocation (unnest targets, expand regions to all their members, those
+          without data weighing 0, offline weights with the same equal fallback; pledges
+          without targets kept apart: ``is_global`` ones as one ``GLOBAL`` row, the others -
+          targets not stated - as one
           ``UNSTATED`` row; targets win over ``is_global``) materialised as a table, then the
           same group sums, starting from the same pandas frame (the Arrow conversion of the
           list columns is counted in DuckDB's time; the query-only time is printed too).
@@ -57,25 +58,23 @@ def peak_mb() -> float:
 
 ALLOC_SQL = """
 CREATE OR REPLACE TEMP TABLE alloc AS
-WITH mm AS (
-    -- a region reaches its members with data (in c); all of them only when none has data
-    SELECT m.label, m.iso3 FROM m
-    WHERE m.iso3 IN (SELECT iso3 FROM c)
-       OR NOT EXISTS (SELECT 1 FROM m AS m2 JOIN c ON m2.iso3 = c.iso3
-                      WHERE m2.label = m.label)
-), tc AS (
+WITH tc AS (
     SELECT pid, unnest(target_countries) AS iso3 FROM p WHERE len(target_countries) > 0
 ), tr AS (
     SELECT pid, unnest(target_regions) AS label FROM p
     WHERE len(target_countries) = 0 AND len(target_regions) > 0
 ), t AS (
-    SELECT DISTINCT pid, iso3 FROM (
-        SELECT pid, iso3 FROM tc
+    -- a region reaches all its members (gaps.reaching); a pledge has country or region rows
+    SELECT DISTINCT pid, iso3, via FROM (
+        SELECT pid, iso3, 0 AS via FROM tc
         UNION ALL
-        SELECT tr.pid, mm.iso3 FROM tr JOIN mm ON tr.label = mm.label
+        SELECT tr.pid, m.iso3, 1 AS via FROM tr JOIN m ON tr.label = m.label
     )
 ), w AS (
-    SELECT t.pid, t.iso3, coalesce(c.offline, 0.0) AS w FROM t LEFT JOIN c ON t.iso3 = c.iso3
+    -- a region member without data (not in c) weighs 0 (gaps._region_outside)
+    SELECT t.pid, t.iso3,
+           CASE WHEN t.via = 1 AND c.iso3 IS NULL THEN 0.0 ELSE coalesce(c.offline, 0.0) END AS w
+    FROM t LEFT JOIN c ON t.iso3 = c.iso3
 ), tot AS (
     SELECT pid, sum(w) AS tw, count(*) AS n FROM w GROUP BY pid
 )

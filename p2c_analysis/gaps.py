@@ -41,17 +41,23 @@ weight 0, like a country with 0 offline people. When *all* of a pledge's countri
 missing weight, the pledge falls back to an equal split over its countries (column
 ``fallback_equal=True``). So a pledge's allocated USD always sums back to its value.
 
-A region expands to its members that are in ``country_table`` (the economies with data), so a
-regional pledge is not spread over, e.g., the Holy See (in the ITU Europe list, not a WDI
-economy); only when none of a region's members is in the table are all of them kept. Countries
-named directly but absent from ``country_table`` keep their rows with a missing weight: they get
-USD only under ``"equal"`` or through the fallback, have no offline figure, and count in a group
-only when the group's member list names them.
+Which economies a pledge reaches (:func:`reaching`, the one definition every table and sentence
+uses): those it names; else every member of its regions and groups by their lists, also those
+outside ``country_table`` (Niue and Anguilla through "SIDS", the Holy See through "Europe":
+not WDI economies); with ``include_global=True``, a global pledge reaches every economy. A
+region member outside ``country_table`` counts as reached (``pledges_targeting``) but gets
+weight 0 under every method, ``"equal"`` included: with no figure to weigh its share, the
+pledge's USD goes to the members with data (only when none of a pledge's countries weighs
+anything does the equal-split fallback give it a share). Countries named directly but absent
+from ``country_table`` keep their rows with a missing weight: they get USD only under
+``"equal"`` or through the fallback, and count in a group only when the group's member list
+names them.
 
 Global pledges: with ``include_global=False`` (default) each is kept apart as one row with
 ``iso3 = "GLOBAL"`` (:data:`GLOBAL_ISO3`, unallocated, ``is_global_row=True``); with
-``include_global=True`` it is spread over all countries of ``country_table`` by the same method
-(same fallback rule).
+``include_global=True`` its USD is spread over all countries of ``country_table`` by the same
+method (same fallback rule), and it counts as reaching every economy (``pledges_targeting`` of
+each country row, also one outside ``country_table``, and of each group).
 
 Not-stated pledges: always kept apart as one row with ``iso3 = "UNSTATED"``
 (:data:`UNSTATED_ISO3`, weight 1, the pledge's full USD, ``is_unstated_row=True``), under both
@@ -80,6 +86,17 @@ a group's ``allocated_usd`` and ``pledge_units`` are those of its members with s
 shares and ratios NaN); :func:`no_one_offline` lists them by country for the report.
 ``pledges_targeting`` still counts every pledge reaching a country or group member.
 
+Economies with no offline figure (outside ``country_table``, e.g. Niue, Anguilla, or ``offline``
+NaN in it): whether they have a gap, and how large, is unknown, so the USD and units allocated
+to them are likewise kept out of ``usd_share`` / ``unit_share`` and their denominators, of the
+attention ratios and of ``usd_per_offline`` (numerator and denominator over the same economies:
+those with someone offline). By country, such an economy keeps its ``allocated_usd`` and counts,
+with shares and ratios NaN. By group, its USD stays in the group's ``allocated_usd`` (and units
+in ``pledge_units``) and is shown apart in ``usd_no_offline_figure``; a group whose counted USD
+is 0 has ``usd_per_offline`` 0, and when no USD at all goes to an economy with someone offline
+every ``usd_share`` and USD attention ratio is NaN (n/a: nothing to compare), not 0.
+:func:`no_offline_figure` lists them by country.
+
 Pledges without a value (``estimated_value_usd`` NaN) keep their rows with ``usd = NaN``: they
 count as pledges (``pledges_targeting``, ``pledge_units``) but add nothing to USD sums (a sum of
 USD treats NaN as "no value", never as a zero pledge; ``pledges_with_value`` says how many
@@ -93,21 +110,26 @@ Metrics (:func:`coverage_by_country`, :func:`coverage_by_group`)
   (the USD rule applied to a value of 1), so units add up over a partition of countries.
 - ``allocated_usd``: USD allocated to the unit (0.0 when nothing is allocated); for a group,
   to its members except those with no one offline (their USD is the pseudo-row
-  :data:`NO_ONE_OFFLINE_LABEL`).
-- ``usd_per_offline``: ``allocated_usd / offline`` (USD per offline person);
+  :data:`NO_ONE_OFFLINE_LABEL`); ``usd_no_offline_figure`` (groups): the part of it allocated
+  to members with no offline figure.
+- ``n_members`` (groups): members by the group's list, also outside ``country_table`` (SIDS
+  53: Niue, Anguilla...; World: the table's economies plus those outside it that a pledge
+  reaches); ``n_countries``: of them, those in ``country_table``.
+- ``usd_per_offline``: USD allocated to economies with someone offline / ``offline`` (USD per
+  offline person; for a group, ``(allocated_usd - usd_no_offline_figure) / offline``);
   ``pledges_per_10m_offline``: ``pledges_targeting / offline * 1e7`` for a country; for a
   group, ``pledges_reaching_offline / offline * 1e7``, where ``pledges_reaching_offline``
-  counts the pledges reaching a member with someone offline (or no offline figure): a pledge
-  that reaches only members with no one offline (Mobily's, Saudi Arabia's) is counted in
+  counts the pledges reaching a member with someone offline: a pledge that reaches only members
+  with no one offline (Mobily's, Saudi Arabia's) or with no offline figure (Niue) is counted in
   ``pledges_targeting`` but not per offline person, as its USD is not. NaN when offline is
   0/NaN.
-- ``usd_share``: unit's ``allocated_usd`` ÷ USD allocated to countries, i.e. summed over every
-  country row (the ``country_table`` countries plus targeted ISO3 absent from it) except the
-  economies with no one offline; the pseudo-rows (unallocated global pledges when
-  ``include_global=False``, not-stated pledges always, money to economies with no one offline)
-  are excluded from this denominator. ``unit_share``: same with ``pledge_units``
-  (denominator = the pledge units allocated to countries with someone offline or no offline
-  figure, global ones included only when ``include_global=True``, not-stated ones never).
+- ``usd_share``: unit's USD allocated to economies with someone offline ÷ USD allocated to
+  every such country (the economies with no one offline or no offline figure are out of both);
+  the pseudo-rows (unallocated global pledges when ``include_global=False``, not-stated
+  pledges always, money to economies with no one offline) are excluded from this denominator.
+  ``unit_share``: same with ``pledge_units`` (denominator = the pledge units allocated to
+  countries with someone offline, global ones included only when ``include_global=True``,
+  not-stated ones never).
   ``offline_share``: unit's offline people ÷ offline people of all countries in
   ``country_table`` with data. So a group holding every country that receives an allocation
   and every country with offline data (e.g. ``"World"`` with a WDI country table) has ratios
@@ -291,16 +313,13 @@ def _targets(
     p_r_lab = np.repeat(sel.astype(np.int32), rlens[sel])
     lab_codes, labels = pd.factorize(np.array(flat_r, dtype=object))
     label_members: list[list[str]] = []
-    in_table = None if table_iso3 is None else set(map(str, table_iso3))
     for j, label in enumerate(labels):  # loop over distinct labels (a handful)
         first = p_r_lab[np.flatnonzero(lab_codes == j)[0]]
         ctx = f" in target_regions of pledge {ids.iloc[first]!r}"
         mem = _members(str(label), year, memberships, ctx)
         if not mem:
             raise ValueError(f"target region {label!r}{ctx} has no members as of {year}")
-        if in_table is not None:  # a region reaches the economies we have data for
-            mem = [m for m in mem if m in in_table] or mem
-        label_members.append(mem)
+        label_members.append(mem)  # every member is reached (allocation: _region_outside)
 
     # country universe: table first, then any extra iso3 targeted
     c_codes, c_uniques = pd.factorize(flat_c)
@@ -411,6 +430,34 @@ def explode_targets(pledges: pd.DataFrame, year: int = LATEST_YEAR,
     })
 
 
+#: How a pledge reaches an economy (column ``via`` of :func:`reaching`).
+REACH_VIA: tuple[str, ...] = ("country", "region", "global")
+
+
+@checked(*_GEOGRAPHY)
+def reaching(pledges: pd.DataFrame, iso3: str, year: int = LATEST_YEAR,
+             include_global: bool = False,
+             memberships: Memberships | None = None) -> pd.DataFrame:
+    """The pledges that reach the economy ``iso3``: the one definition the country tables
+    (``pledges_targeting`` of :func:`coverage_by_country`), the profiles and the prose share.
+
+    A pledge reaches an economy when it names it (``via = "country"``), or, naming no country,
+    when one of its ``target_regions`` has it as a member as of 1 July of ``year``
+    (``"region"``; every member by the UN / ITU lists, also one outside the country table:
+    "SIDS" reaches Niue, whose offline population is unknown, so that the pledge's USD is not
+    allocated to it, see :func:`_region_outside`), or, with ``include_global``, when it is
+    global (``"global"``: spread over every economy, so it reaches each). A pledge whose
+    targets are not stated reaches none. Columns ``pledge_id`` (the table's dtype), ``via``
+    (str); one row per pledge, in the pledge table's order."""
+    long = explode_targets(pledges, year=year, memberships=memberships)
+    hit = long["iso3"].eq(iso3).to_numpy(dtype=bool)
+    if include_global:
+        hit = hit | long["via"].eq("global").to_numpy(dtype=bool)
+    out = long.loc[hit, ["pledge_id", "via"]].reset_index(drop=True)
+    out["via"] = out["via"].astype(str)
+    return out
+
+
 # --- allocation core --------------------------------------------------------------------------
 
 @dataclass
@@ -437,6 +484,15 @@ def _prepare_table(ct: pd.DataFrame, method: str) -> pd.DataFrame:
     return ct
 
 
+def _region_outside(t: _Targets) -> np.ndarray:
+    """Bool per target row: reached through a region or group (``via`` region) and outside the
+    country table (Niue through "SIDS", the Holy See through "Europe"). Such a row counts the
+    pledge as reaching the economy, but its weight is 0 under every method (its USD share is
+    not allocated: it goes to the members with data), unless all of the pledge's rows weigh 0
+    (then the equal-split fallback)."""
+    return (t.via == 1) & (t.c >= t.n_table)
+
+
 def _allocate_core(
     pledges: pd.DataFrame,
     ct: pd.DataFrame,
@@ -457,7 +513,7 @@ def _allocate_core(
         raise ValueError(f"country_table: negative {method} weight for {bad}")
     w0 = np.nan_to_num(w, nan=0.0)
     npl = t.n_pledges
-    rw = w0[t.c]
+    rw = np.where(_region_outside(t), 0.0, w0[t.c])
     tot = np.bincount(t.p, weights=rw, minlength=npl)
     cnt = np.bincount(t.p, minlength=npl).astype(float)
     fallback = (tot <= 0) & (cnt > 0)
@@ -479,7 +535,7 @@ def _allocate_core(
 def _resolve_inputs(pledges: pd.DataFrame, country_table: pd.DataFrame | None, year: int,
                     memberships: Memberships | None) -> tuple[pd.DataFrame, _Targets]:
     """The country table (``connectivity.for_year(year)`` by default) and the pledges'
-    targets, restricted for regions to the economies in that table."""
+    targets (the table's economies first in the universe, then the others reached)."""
     from p2c_analysis import connectivity
 
     ct = connectivity.for_year(year) if country_table is None else country_table
@@ -575,10 +631,8 @@ def _country_sums(a: _Allocation) -> dict[str, np.ndarray]:
     if a.include_global:
         g = t.is_global
         ng, ngv = float(g.sum()), float((g & has_val).sum())
-        in_table = np.zeros(nu, dtype=bool)
-        in_table[: t.n_table] = True
-        out["pledges_targeting"] += ng * in_table
-        out["pledges_with_value"] += ngv * in_table
+        out["pledges_targeting"] += ng  # a global pledge reaches every economy (reaching())
+        out["pledges_with_value"] += ngv
         out["pledge_units"] += ng * a.global_share
         out["allocated_usd"] += v0[g].sum() * a.global_share
     return out
@@ -609,17 +663,22 @@ def _pseudo_row(a: _Allocation, g: np.ndarray) -> dict[str, float]:
 
 
 def _ratios(df: pd.DataFrame, world_offline: float, total_usd: float,
-            total_units: float) -> pd.DataFrame:
+            total_units: float, usd: str = "allocated_usd",
+            units: str = "pledge_units") -> pd.DataFrame:
+    """Adds the per-offline-person figures, shares and attention ratios to ``df`` (see the
+    module docstring). ``usd`` / ``units``: the columns holding the USD and pledge units that
+    count (those allocated to economies with someone offline); ``total_usd`` / ``total_units``:
+    their totals over every such economy, the share denominators."""
     off = df["offline"].astype(float)
     off_pos = off.where(off > 0)
     counted = df["pledges_reaching_offline"] if "pledges_reaching_offline" in df else \
         df["pledges_targeting"]  # a group's pledges reaching only no one offline: not counted
     with np.errstate(invalid="ignore", divide="ignore"):
-        df["usd_per_offline"] = df["allocated_usd"] / off_pos
+        df["usd_per_offline"] = df[usd] / off_pos
         df["pledges_per_10m_offline"] = counted / off_pos * 1e7
         df["offline_share"] = off / world_offline if world_offline > 0 else np.nan
-        df["usd_share"] = df["allocated_usd"] / total_usd if total_usd > 0 else np.nan
-        df["unit_share"] = df["pledge_units"] / total_units if total_units > 0 else np.nan
+        df["usd_share"] = df[usd] / total_usd if total_usd > 0 else np.nan
+        df["unit_share"] = df[units] / total_units if total_units > 0 else np.nan
     osh = df["offline_share"].where(df["offline_share"] > 0)
     df["attention_ratio_usd"] = df["usd_share"] / osh
     df["attention_ratio_count"] = df["unit_share"] / osh
@@ -629,12 +688,26 @@ def _ratios(df: pd.DataFrame, world_offline: float, total_usd: float,
 _COUNT_COLS = ("pledges_targeting", "pledges_with_value")
 
 
+def _offline_of(ct: pd.DataFrame, t: _Targets) -> np.ndarray:
+    """Offline people (persons) per universe country; NaN = no offline figure (outside
+    ``country_table``, or missing there)."""
+    off = np.full(len(t.universe), np.nan)
+    if "offline" in ct.columns:
+        off[: t.n_table] = pd.to_numeric(ct["offline"], errors="coerce").to_numpy(float)
+    return off
+
+
 def _no_one_offline_mask(ct: pd.DataFrame, t: _Targets) -> np.ndarray:
     """Bool per universe country: in ``country_table`` with an offline figure of exactly 0."""
-    zero = np.zeros(len(t.universe), dtype=bool)
-    if "offline" in ct.columns:
-        zero[: t.n_table] = pd.to_numeric(ct["offline"], errors="coerce").to_numpy(float) == 0
-    return zero
+    return _offline_of(ct, t) == 0
+
+
+def _no_offline_figure_mask(ct: pd.DataFrame, t: _Targets) -> np.ndarray:
+    """Bool per universe country: no offline figure (NaN from :func:`_offline_of`). USD and
+    units allocated to such an economy are kept in its groups' ``allocated_usd`` and
+    ``pledge_units`` but out of every per-offline-person figure, share and attention ratio:
+    whether it has a gap, and how large, is unknown."""
+    return np.isnan(_offline_of(ct, t))
 
 
 def _coverage_country_from(a: _Allocation, ct: pd.DataFrame) -> pd.DataFrame:
@@ -651,11 +724,12 @@ def _coverage_country_from(a: _Allocation, ct: pd.DataFrame) -> pd.DataFrame:
     for k, v in sums.items():
         df[k] = v
     world_off = float(np.nansum(df["offline"].to_numpy()[: t.n_table]))
-    zero = _no_one_offline_mask(ct, t)  # kept out of shares and ratios
-    total_usd = float(df["allocated_usd"][~zero].sum())
-    total_units = float(df["pledge_units"][~zero].sum())
+    # kept out of shares and ratios: no one offline, or no offline figure
+    out = _no_one_offline_mask(ct, t) | _no_offline_figure_mask(ct, t)
+    total_usd = float(df["allocated_usd"][~out].sum())
+    total_units = float(df["pledge_units"][~out].sum())
     df = _ratios(df, world_off, total_usd, total_units)
-    df.loc[zero, ["usd_share", "unit_share"]] = np.nan
+    df.loc[out, ["usd_share", "unit_share"]] = np.nan
     rows = [{"iso3": iso, "in_country_table": False, **_pseudo_row(a, mask)}
             for iso, _, mask in _pseudo_rows(a)]
     if rows:
@@ -704,8 +778,7 @@ def _group_hits(a: _Allocation, mrow: np.ndarray) -> tuple[np.ndarray, np.ndarra
     usd = np.bincount(ph, weights=np.nan_to_num(a.value[ph]) * a.share[hit], minlength=npl)
     if a.include_global:
         g = t.is_global
-        gin = mrow[: t.n_table].any()
-        touched = touched | (g & gin)
+        touched = touched | (g & mrow.any())
         gsh = float(a.global_share[mrow].sum())
         usd = np.where(g, np.nan_to_num(a.value) * gsh, usd)
     return touched, usd
@@ -732,8 +805,7 @@ def _touched_matrix(a: _Allocation, m: np.ndarray) -> np.ndarray:
             for k in range(len(sub)):
                 out[lo + k] = ((pb >> np.uint64(k)) & np.uint64(1)).astype(bool)
     if a.include_global:
-        in_table = m[:, : t.n_table].any(axis=1)
-        out[np.ix_(in_table, t.is_global)] = True
+        out[np.ix_(m.any(axis=1), t.is_global)] = True  # global: reaches every economy
     return out
 
 
@@ -750,17 +822,17 @@ def _coverage_group_from(a: _Allocation, ct: pd.DataFrame,
     m = _membership_matrix(groups, t.universe)
     if WORLD in groups:  # targets outside the country table (Anguilla, Niue) are in the world
         m[list(groups).index(WORLD), t.n_table:] = True
-    off = np.full(nu, np.nan)
+    off = _offline_of(ct, t)
     pop = np.full(nu, np.nan)
-    if "offline" in ct.columns:
-        off[: t.n_table] = pd.to_numeric(ct["offline"], errors="coerce").to_numpy(float)
     if "population" in ct.columns:
         pop[: t.n_table] = pd.to_numeric(ct["population"], errors="coerce").to_numpy(float)
     has_val = ~np.isnan(a.value)
     zero = _no_one_offline_mask(ct, t)
-    kept = ~zero  # members whose USD and units count (someone offline, or no figure)
+    kept = ~zero  # members whose USD and units are in the group's columns
+    unknown = _no_offline_figure_mask(ct, t)  # in those columns, but out of the ratios
+    counted = kept & ~unknown  # someone offline: the USD and units the ratios use
     ng = len(groups)
-    touch = _touched_matrix(a, np.vstack([m, zero[None, :], m & kept[None, :]]))
+    touch = _touched_matrix(a, np.vstack([m, zero[None, :], m & counted[None, :]]))
     rows = []
     for i, label in enumerate(groups):  # loop over groups (a handful), not pledges
         mrow = m[i]
@@ -769,6 +841,7 @@ def _coverage_group_from(a: _Allocation, ct: pd.DataFrame,
         moff = off[mrow]
         rows.append({
             "group": label,
+            "n_members": int(mrow.sum()) if label == WORLD else len(groups[label]),
             "n_countries": int(mrow[: t.n_table].sum()),
             "n_with_offline": int(np.isfinite(moff).sum()),
             "population": float(np.nansum(mpop)) if np.isfinite(mpop).any() else np.nan,
@@ -778,34 +851,42 @@ def _coverage_group_from(a: _Allocation, ct: pd.DataFrame,
             "pledges_reaching_offline": int(touch[ng + 1 + i].sum()),
             "pledge_units": float(sums["pledge_units"][mrow & kept].sum()),
             "allocated_usd": float(sums["allocated_usd"][mrow & kept].sum()),
+            "usd_no_offline_figure": float(sums["allocated_usd"][mrow & unknown].sum()),
+            "_usd_counted": float(sums["allocated_usd"][mrow & counted].sum()),
+            "_units_counted": float(sums["pledge_units"][mrow & counted].sum()),
         })
     df = pd.DataFrame(rows)
     if df.empty:
-        df = pd.DataFrame(columns=["group", "n_countries", "n_with_offline", "population",
-                                   "offline", *_COUNT_COLS, "pledges_reaching_offline",
-                                   "pledge_units", "allocated_usd"])
+        df = pd.DataFrame(columns=["group", "n_members", "n_countries", "n_with_offline",
+                                   "population", "offline", *_COUNT_COLS,
+                                   "pledges_reaching_offline", "pledge_units", "allocated_usd",
+                                   "usd_no_offline_figure", "_usd_counted", "_units_counted"])
     df["group"] = df["group"].astype("str")
     off_with = pd.Series(off[: t.n_table]).fillna(0.0)
     world_off = float(off_with.sum())
-    df = _ratios(df, world_off, float(sums["allocated_usd"][kept].sum()),
-                 float(sums["pledge_units"][kept].sum()))
+    df = _ratios(df, world_off, float(sums["allocated_usd"][counted].sum()),
+                 float(sums["pledge_units"][counted].sum()), usd="_usd_counted",
+                 units="_units_counted").drop(columns=["_usd_counted", "_units_counted"])
     prow = []
     zt = touch[ng]
     if zt.any():  # the money kept out: to economies with no one offline
         nz = int(zero.sum())
         prow.append({
-            "group": NO_ONE_OFFLINE_LABEL, "n_countries": nz, "n_with_offline": nz,
+            "group": NO_ONE_OFFLINE_LABEL, "n_members": nz, "n_countries": nz,
+            "n_with_offline": nz,
             "population": float(np.nansum(pop[zero])), "offline": 0.0,
             "pledges_targeting": float(zt.sum()), "pledges_with_value": float((zt & has_val).sum()),
             "pledge_units": float(sums["pledge_units"][zero].sum()),
             "allocated_usd": float(sums["allocated_usd"][zero].sum()),
         })
-    prow += [{"group": label, "n_countries": 0, "n_with_offline": 0, **_pseudo_row(a, mask)}
+    prow += [{"group": label, "n_members": 0, "n_countries": 0, "n_with_offline": 0,
+              **_pseudo_row(a, mask)}
              for _, label, mask in _pseudo_rows(a)]
     if prow:  # no pledge in them reaches anyone offline: none counts per offline person
         df = pd.concat([df, pd.DataFrame(prow).assign(pledges_reaching_offline=0)],
                        ignore_index=True)
-    for col in (*_COUNT_COLS, "pledges_reaching_offline", "n_countries", "n_with_offline"):
+    for col in (*_COUNT_COLS, "pledges_reaching_offline", "n_members", "n_countries",
+                "n_with_offline"):
         df[col] = df[col].round().astype("int64")
     return df
 
@@ -886,6 +967,48 @@ def no_one_offline(coverage: pd.DataFrame) -> pd.DataFrame:
     out = coverage.loc[sel, cols].sort_values(["allocated_usd", "iso3"],
                                               ascending=[False, True], kind="stable")
     return out.reset_index(drop=True)
+
+
+def no_offline_figure(coverage: pd.DataFrame) -> pd.DataFrame:
+    """The economies without an offline figure (outside the country table, e.g. Niue or
+    Anguilla, or without data in it) that pledges reach, with the USD allocated to them: kept
+    in their groups' ``allocated_usd`` (column ``usd_no_offline_figure`` of
+    :func:`coverage_by_group`) but out of every share, ratio and per-offline-person figure.
+
+    ``coverage``: a :func:`coverage_by_country` table (``name`` kept when present). Rows with
+    ``offline`` NaN and at least one pledge, pseudo-rows skipped, by ``allocated_usd`` (USD,
+    descending) then ``iso3``; columns ``iso3`` (``name``), ``in_country_table``,
+    ``pledges_targeting``, ``allocated_usd``."""
+    cols = [c for c in ("iso3", "name", "in_country_table", "pledges_targeting",
+                        "allocated_usd") if c in coverage.columns]
+    pseudo = coverage["iso3"].astype(str).isin(list(PSEUDO_LABELS))
+    sel = ~pseudo & coverage["offline"].isna() & coverage["pledges_targeting"].gt(0)
+    out = coverage.loc[sel, cols].sort_values(["allocated_usd", "iso3"],
+                                              ascending=[False, True], kind="stable")
+    return out.reset_index(drop=True)
+
+
+def no_offline_figure_text(unknown: pd.DataFrame) -> str:
+    """The sentence on :func:`no_offline_figure`, plain text for the caller to escape: the USD
+    allocated to economies whose offline population is unknown, each named with its USD and
+    pledges, and what happens to it; ``""`` when no USD goes to such an economy (they may still
+    be reached: their pledges count, see :func:`outside_itu_regions_text`)."""
+    from p2c_analysis import style
+    from p2c_analysis.report import list_text, plural
+
+    paid = unknown[unknown["allocated_usd"].gt(0)]
+    if paid.empty:
+        return ""
+    name = "name" if "name" in paid else "iso3"
+    items = list_text(f"{row[name]} {style.fmt_usd(row['allocated_usd'])} "
+                      f"({plural(int(row['pledges_targeting']), 'pledge')} reaching it)"
+                      for _, row in paid.iterrows())
+    one = len(paid) == 1
+    return (f"{style.fmt_usd(paid['allocated_usd'].sum())} to "
+            f"{'an economy' if one else 'economies'} whose offline population is unknown: "
+            f"{items}. It stays in the USD of {'its' if one else 'their'} groups but is kept "
+            "out of the shares, attention ratios and USD per offline person: its gap is "
+            "unknown.")
 
 
 # --- sensitivity ------------------------------------------------------------------------------

@@ -51,17 +51,19 @@ def groups_text(name: str, iso3: str, year: int) -> str:
 @checked("pledge_id", "target_countries", "target_regions", "is_global", "status",
          "last_report_date", "target_year")
 def pledges_reaching(pledges: pd.DataFrame, iso3: str, year: int,
-                     as_of: dt.date | None = None) -> pd.DataFrame:
-    """The pledges that reach the economy, by name (``via = "country"``) or through a region or
-    group (``"region"``): every pledge column plus ``via``, the reporting ``light`` as of
+                     as_of: dt.date | None = None,
+                     include_global: bool = False) -> pd.DataFrame:
+    """The pledges that reach the economy (:func:`gaps.reaching`, the definition the coverage
+    tables use), by name (``via = "country"``), through a region or group (``"region"``) or,
+    with ``include_global``, as global pledges (``"global"``): every pledge column plus
+    ``via``, the reporting ``light`` as of
     ``as_of`` (:func:`progress.traffic_lights`) and ``value_kind``, what the value is in a few
     words (``values.BASIS_LABELS``: "yearly, counted once" beside ZTE's USD 400 M a year; ``<NA>``
     when no value is stated); by name first, then by value (largest first, pledges without a
     value last)."""
     from p2c_analysis.values import BASIS_LABELS
 
-    targets = gaps.explode_targets(pledges, year=year)
-    mine = targets.loc[targets["iso3"].eq(iso3), ["pledge_id", "via"]]
+    mine = gaps.reaching(pledges, iso3, year=year, include_global=include_global)
     lights = progress.traffic_lights(pledges, as_of=as_of)[["pledge_id", "light"]]
     out = pledges.merge(mine, on="pledge_id").merge(lights, on="pledge_id")
     kind = out["value_basis"].map(BASIS_LABELS).astype("string")
@@ -69,18 +71,22 @@ def pledges_reaching(pledges: pd.DataFrame, iso3: str, year: int,
     return out.sort_values(["via", "estimated_value_usd"], ascending=[True, False])
 
 
-def reach_counts(pledges: pd.DataFrame, iso3: str, year: int) -> dict[str, int]:
-    """How the pledges relate to the economy: ``total`` pledges, ``direct`` (name it),
-    ``region`` (through a region or group), ``global`` (worldwide, allocated nowhere by
-    default) and ``unstated`` (no target stated)."""
+def reach_counts(pledges: pd.DataFrame, iso3: str, year: int,
+                 include_global: bool = False) -> dict[str, int]:
+    """How the pledges relate to the economy (pledges; the rule of :func:`gaps.reaching`):
+    ``total`` pledges, ``reaching`` it (``direct`` + ``region`` + ``global_reaching``),
+    ``direct`` (name it), ``region`` (through a region or group), ``global_reaching`` (global
+    pledges counted as reaching it: all of them with ``include_global``, else 0), ``global``
+    (worldwide pledges) and ``unstated`` (no target stated, reaching no economy)."""
+    mine = gaps.reaching(pledges, iso3, year=year, include_global=include_global)["via"]
     targets = gaps.explode_targets(pledges, year=year)
-    mine = targets.loc[targets["iso3"].eq(iso3), "via"]
 
     def distinct(code: str) -> int:
         return int(targets.loc[targets["iso3"].eq(code), "pledge_id"].nunique())
 
-    return {"total": len(pledges), "direct": int(mine.eq("country").sum()),
-            "region": int(mine.eq("region").sum()), "global": distinct(GLOBAL_ISO3),
+    return {"total": len(pledges), "reaching": len(mine),
+            "direct": int(mine.eq("country").sum()), "region": int(mine.eq("region").sum()),
+            "global_reaching": int(mine.eq("global").sum()), "global": distinct(GLOBAL_ISO3),
             "unstated": distinct(UNSTATED_ISO3)}
 
 
@@ -104,11 +110,18 @@ def reach_text(name: str, reaching: pd.DataFrame, reach: dict[str, int]) -> str:
                 f"None of the {plural(total, 'pledge')} targets {name}")
     else:
         who = of_the(n, total, "pledge")
-        lead = (f"{who[:1].upper()}{who[1:]} {'targets' if n == 1 else 'target'} {name}: "
-                f"{reach['direct']:,} by name and {reach['region']:,} through a region or "
-                "group")
-    text = (f"{lead}; further, {plural(reach['global'], 'pledge is', 'pledges are')} global "
-            f"and {plural(reach['unstated'], 'pledge has', 'pledges have')} no stated targets.")
+        g = reach.get("global_reaching", 0)
+        incl = (f", including {plural(g, 'global pledge')} (counted as reaching every economy)"
+                if g else "")
+        ways = (f"{reach['direct']:,} by name, {reach['region']:,} through a region or group "
+                f"and {g:,} as global" if g else
+                f"{reach['direct']:,} by name and {reach['region']:,} through a region or group")
+        verb = "targets" if n == 1 else "target"
+        lead = f"{who[:1].upper()}{who[1:]} {verb} {name}{incl}: {ways}"
+    further = ("" if reach.get("global_reaching", 0) else
+               f"{plural(reach['global'], 'pledge is', 'pledges are')} global and ")
+    text = (f"{lead}; further, {further}"
+            f"{plural(reach['unstated'], 'pledge has', 'pledges have')} no stated targets.")
     if n == 0:
         return text
     bands = list_text(quality.load_rubric().trackable_categories, conjunction="or")
@@ -140,11 +153,11 @@ def coverage_beside_groups(pledges: pd.DataFrame, iso3: str, year: int,
     and its groups (:func:`groups`) from :func:`gaps.coverage_by_group`; column
     ``country_or_group`` names the row (the country's short name, or the group).
 
-    The first row is always the economy's. One outside the country table (e.g. Anguilla, Niue:
-    not World Bank economies, so no offline data) gets a row of its own: ``in_country_table``
-    False, the pledges that reach it (by name or through a region or group, as
-    :func:`pledges_reaching` counts them) and those of them stating a value, USD allocated 0
-    when none reaches it and NaN (unknown: its share is not computed) otherwise, offline
+    The first row is always the economy's; its ``pledges_targeting`` counts the pledges of
+    :func:`gaps.reaching` (the same rule as :func:`pledges_reaching`). One outside the country
+    table (e.g. Anguilla, Niue: not World Bank economies, so no offline data) that no pledge
+    reaches gets a row of zeros (``in_country_table`` False; with ``include_global`` the
+    global pledges count, their USD being spread over the country table only); offline
     people, shares and ratios NaN (unknown)."""
     mine = groups(iso3, year)
     kw = {"method": method, "include_global": include_global, "year": year}
@@ -153,15 +166,54 @@ def coverage_beside_groups(pledges: pd.DataFrame, iso3: str, year: int,
     side = by_group[by_group["group"].isin(["World", *mine])].rename(
         columns={"group": "country_or_group"})
     row = by_country[by_country["iso3"].eq(iso3)]
-    if row.empty:
-        targets = gaps.explode_targets(pledges, year=year)
-        ids = set(targets.loc[targets["iso3"].eq(iso3), "pledge_id"])
-        reaching = pledges[pledges["pledge_id"].isin(ids)]
-        n = len(reaching)
+    if row.empty:  # reached by no pledge, or only by global ones (then not in the universe)
+        ids = gaps.reaching(pledges, iso3, year=year, include_global=include_global)
+        reaching = pledges[pledges["pledge_id"].isin(ids["pledge_id"])]
         row = by_country.iloc[:0].reindex([0]).assign(
-            iso3=iso3, in_country_table=False, pledges_targeting=n,
+            iso3=iso3, in_country_table=False, pledges_targeting=len(reaching),
             pledges_with_value=int(reaching["estimated_value_usd"].notna().sum()),
-            pledge_units=float("nan") if n else 0.0,
-            allocated_usd=float("nan") if n else 0.0).astype(by_country.dtypes.to_dict())
+            pledge_units=0.0, allocated_usd=0.0).astype(by_country.dtypes.to_dict())
     row = row.assign(country_or_group=countries.country_name(iso3))
     return pd.concat([row, side], ignore_index=True)
+
+
+def attention_text(name: str, compare: pd.DataFrame, reach: dict[str, int]) -> str:
+    """The sentence on the economy's USD per offline person and attention ratio, plain text
+    for the caller to escape. ``compare``: :func:`coverage_beside_groups` (first row the
+    economy's, then "World" and its groups); ``reach``: :func:`reach_counts`. Says why a
+    figure is missing: offline population unknown (then what happens to the USD allocated to
+    it and to the pledges reaching it through a region or group), no one offline, no pledged
+    USD at all, or USD allocated only to economies whose offline population is unknown (the
+    ratio's denominator is then empty: n/a, not 0)."""
+    from p2c_analysis import style
+
+    row = compare.iloc[0]
+    usd = float(row["allocated_usd"]) if pd.notna(row["allocated_usd"]) else 0.0
+    if pd.isna(row["offline"]):
+        text = (f"The offline population of {name} is unknown, so its pledged USD per offline "
+                "person and its attention ratio cannot be computed.")
+        if usd > 0:
+            text += (f" The {style.fmt_usd(usd)} allocated to it stays in its groups' USD but "
+                     "is kept out of their USD per offline person and attention ratios.")
+        if reach.get("region", 0) and not bool(row["in_country_table"]):
+            text += (" The pledges reaching it through a region or group count for it but "
+                     "allocate it no USD: with no figure to weigh its share, their USD goes to "
+                     "the members with data.")
+        return text
+    if row["offline"] == 0:
+        return (f"No one in {name} is offline, so pledged USD per offline person and the "
+                "attention ratio are not defined for it. The "
+                f"{style.fmt_usd(usd)} allocated to it is kept out of its groups' USD, shares "
+                "and attention ratios: it cannot close a gap that is not there.")
+    world = compare[compare["country_or_group"].eq("World")]
+    if compare["allocated_usd"].sum() <= 0:
+        return (f"No pledge states a value that could be allocated to {name} or its groups, "
+                "so there is no USD attention ratio.")
+    if pd.isna(row["usd_share"]) and not world.empty:
+        return (f"No pledged USD is allocated to an economy with an offline figure (the "
+                f"{style.fmt_usd(world['allocated_usd'].iloc[0])} allocated goes to economies "
+                "whose offline population is unknown), so there is no share to compare and "
+                f"{name} has no USD attention ratio (n/a).")
+    return (f"{name} receives {style.fmt_usd_small(row['usd_per_offline'])} per offline person; "
+            f"its USD attention ratio is {style.fmt_ratio(row['attention_ratio_usd'])} (1.0 = in "
+            "proportion to its share of the world's offline people).")

@@ -486,8 +486,13 @@ def _category_long(scores: Scores, by: str, year: int, groups: Iterable[str] | N
         pos = tr.pos
         labels = list(STANDARD_GROUPS if groups is None else groups)
         pos_out, cat_out = [], []
+        economy = ~np.asarray(tr.iso3.isin(list(voc.PSEUDO_LABELS)))
         for g in labels:
-            hit = np.unique(pos[np.asarray(tr.iso3.isin(_group_members(g, year, memberships)))])
+            # World: every economy a pledge reaches, also one outside the WDI list (Niue), as
+            # in gaps.coverage_by_group; other groups: their members
+            member = economy if g == gaps.WORLD and (memberships is None or g not in memberships) \
+                else np.asarray(tr.iso3.isin(_group_members(g, year, memberships)))
+            hit = np.unique(pos[member])
             pos_out.append(hit)
             cat_out.append(np.full(len(hit), g, dtype=object))
         for iso_code, label in voc.PSEUDO_LABELS.items():
@@ -557,7 +562,8 @@ def distribution(scores: Scores, by: str = "stakeholder_type", year: int = LATES
     ``"focus_areas"``, ``"pledge_type"``, ...; a list column counts a pledge once in each of its
     items, empty = "none stated") or
     ``"target_group"`` (a pledge counts in each standard group, as of ``year``, holding at least
-    one of its target countries; then "Global (unallocated)" and "Targets not stated
+    one economy it reaches, :func:`gaps.reaching`; "World" holds every economy, also one
+    outside the WDI list such as Niue; then "Global (unallocated)" and "Targets not stated
     (unallocated)"; ``groups`` overrides the labels, ``memberships`` their members). Columns
     ``dimension, category, pledges,
     mean_score, median_score``, one column per index category (pledges), ``trackable_pct``

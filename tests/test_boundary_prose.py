@@ -126,3 +126,44 @@ def test_a_pledge_to_anguilla_alone_is_said_to_be_in_no_itu_region(tmp_path):
     assert said in _text(result.run_dir / "pledge_landscape" / "pledge_landscape.html")
     rows = (folder / "outside_itu_regions.csv").read_text(encoding="utf-8").splitlines()
     assert rows[0].startswith("iso3,name,") and rows[1].startswith("AIA,Anguilla,")
+
+
+def test_niue_and_global_pledges_read_the_same_in_card_prose_and_table(tmp_path):
+    """Niue named by one pledge and reached by another through SIDS: the card and the prose
+    said 2, the coverage table 1. Money to Niue and Anguilla alone: SIDS read "USD 0.23 per
+    offline person, attention ratio 88.79" and Nigeria "USD attention ratio 0.00"."""
+    src = write_rows(tmp_path / "niue.csv", [
+        {"title": "Niue schools", "pledger": "Org N", "target_countries": "NIU",
+         "target_region": "", "focus_area": "ACCESS", "announced_date": "2023-03-01",
+         "estimated_value_usd": "2000000"},
+        {"title": "SIDS fund", "pledger": "Org S", "target_countries": "", "target_region": "SIDS",
+         "focus_area": "ACCESS", "announced_date": "2023-03-01",
+         "estimated_value_usd": "10000000"}])
+    specs = planning.plan_render(["country_profile"], {"pledges": str(src), "country": "Niue"})
+    result = runner.render(specs, out=tmp_path / "out", workers=1, progress=False)
+    assert not result.failed
+    folder = result.run_dir / "country_profile"
+    text = _text(folder / "country_profile.html")
+    assert "All 2 pledges target Niue: 1 by name and 1 through a region or group" in text
+    assert (folder / "country_coverage.csv").read_text().splitlines()[1].startswith(
+        "NIU,,,,False,2,2,")
+    assert ("The pledges reaching it through a region or group count for it but allocate it no "
+            "USD") in text
+    only = write_rows(tmp_path / "only.csv", [
+        {"title": "Niue only", "pledger": "Org N", "target_countries": "NIU",
+         "focus_area": "ACCESS", "announced_date": "2023-03-01",
+         "estimated_value_usd": "5000000"},
+        {"title": "Anguilla only", "pledger": "Org A", "target_countries": "AIA",
+         "focus_area": "ACCESS", "announced_date": "2023-03-01",
+         "estimated_value_usd": "1000000"}])
+    pages = _render(tmp_path / "only", ["gap_coverage", "country_profile"], {"pledges": str(only)})
+    for name, page in pages.items():
+        bad = BAD.search(page)
+        assert bad is None, (name, page[max(0, bad.start() - 150):bad.end() + 50])
+        assert "88.79" not in page
+    assert ("USD 6.00 M to economies whose offline population is unknown: Niue USD 5.00 M "
+            "(1 pledge reaching it) and Anguilla USD 1.00 M") in pages["gap_coverage"]
+    assert "Nigeria has no USD attention ratio (n/a)" in pages["country_profile"]
+    glob = _render(tmp_path / "glob", ["country_profile"], {"include_global": True})
+    assert "6 of the 47 pledges target Nigeria, including 1 global pledge" in \
+        glob["country_profile"]

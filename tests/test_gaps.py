@@ -16,8 +16,9 @@ pledges:
 
 p7 reaches no country under either include_global setting, so every per-country and per-group
 figure below is the same as without it; shares and attention ratios are over the USD / units
-allocated to countries (240 USD and 5 pledges by offline weights, 540 USD and 6 pledges with
-the global p3 spread), never over p7's 50 USD.
+allocated to countries with someone offline (by offline weights: 240 USD allocated, of which
+DDD's 10, with no offline figure, is kept out -> 230 USD; 5 pledge units, of which DDD's 2 (p4,
+p5) -> 3 units; 540 - 10 = 530 USD with the global p3 spread), never over p7's 50 USD.
 """
 
 from __future__ import annotations
@@ -258,18 +259,20 @@ def test_allocation_sums_back_random_frame():
 
 def test_coverage_by_country_by_hand():
     c = gaps.coverage_by_country(_pledges(), _ct(), method="offline", **KW).set_index("iso3")
-    # allocated: AAA 75+54, BBB 25+18, CCC 40+18, DDD 0+10 -> total 240
+    # allocated: AAA 75+54, BBB 25+18, CCC 40+18, DDD 0+10 -> total 240; DDD has no offline
+    # figure, so the shares are over 230
     assert c.at["AAA", "allocated_usd"] == pytest.approx(129.0)
     assert c.at["DDD", "allocated_usd"] == pytest.approx(10.0)
     assert c.at["AAA", "pledges_targeting"] == 2
     assert c.at["DDD", "pledges_targeting"] == 3  # p2, p4, p5
     assert c.at["DDD", "pledges_with_value"] == 2
-    assert c.at["AAA", "attention_ratio_usd"] == pytest.approx((129 / 240) / 0.6)
-    assert c.at["CCC", "attention_ratio_usd"] == pytest.approx((58 / 240) / 0.2)
+    assert c.at["AAA", "attention_ratio_usd"] == pytest.approx((129 / 230) / 0.6)
+    assert c.at["CCC", "attention_ratio_usd"] == pytest.approx((58 / 230) / 0.2)
     assert np.isnan(c.at["DDD", "attention_ratio_usd"])  # no offline figure: undefined
-    # units: AAA 0.75 (p1) + 0.6 (p6) of 5 allocated pledges
+    assert np.isnan(c.at["DDD", "usd_share"])  # was 10/240: kept out, like the ratio
+    # units: AAA 0.75 (p1) + 0.6 (p6) of 3 units allocated to economies with someone offline
     assert c.at["AAA", "pledge_units"] == pytest.approx(1.35)
-    assert c.at["AAA", "attention_ratio_count"] == pytest.approx((1.35 / 5) / 0.6)
+    assert c.at["AAA", "attention_ratio_count"] == pytest.approx((1.35 / 3) / 0.6)
     assert c.at["AAA", "usd_per_offline"] == pytest.approx(129 / 60)
     assert c.at["CCC", "pledges_per_10m_offline"] == pytest.approx(2 / 20 * 1e7)
     assert c.at["GLOBAL", "allocated_usd"] == 300.0
@@ -284,7 +287,7 @@ def test_coverage_by_country_include_global_by_hand():
                                  **KW).set_index("iso3")
     assert "GLOBAL" not in c.index
     assert c.at["AAA", "allocated_usd"] == pytest.approx(309.0)  # 129 + 180
-    assert c.at["AAA", "attention_ratio_usd"] == pytest.approx((309 / 540) / 0.6)
+    assert c.at["AAA", "attention_ratio_usd"] == pytest.approx((309 / 530) / 0.6)
     assert c.at["DDD", "pledges_targeting"] == 4  # the global pledge targets everyone
     # ... but not the not-stated p7: it stays apart (540 above excludes its 50 USD)
     assert c.at["UNSTATED", "allocated_usd"] == 50.0
@@ -299,8 +302,14 @@ def test_coverage_by_group_by_hand():
     assert g.at["R1", "pledges_targeting"] == 2  # p1, p6
     assert g.at["R2", "pledges_targeting"] == 4  # p2, p4, p5, p6
     assert g.at["R1", "allocated_usd"] == pytest.approx(172.0)
-    assert g.at["R1", "attention_ratio_usd"] == pytest.approx((172 / 240) / 0.8)
-    assert g.at["R2", "attention_ratio_usd"] == pytest.approx((68 / 240) / 0.2)
+    assert g.at["R1", "attention_ratio_usd"] == pytest.approx((172 / 230) / 0.8)
+    # R2: USD 68 allocated, of which DDD's 10 (no offline figure) is shown apart and kept out
+    assert g.at["R2", "allocated_usd"] == pytest.approx(68.0)
+    assert g.at["R2", "usd_no_offline_figure"] == pytest.approx(10.0)
+    assert g.at["R1", "usd_no_offline_figure"] == 0.0
+    assert g.at["R2", "attention_ratio_usd"] == pytest.approx((58 / 230) / 0.2)
+    assert g.at["R2", "usd_per_offline"] == pytest.approx(58 / 20)
+    assert g.at["R2", "pledges_reaching_offline"] == 2  # p2, p6 (CCC); p4, p5 reach DDD only
     assert g.at[GLOBAL_LABEL, "pledges_targeting"] == 1  # p3 only, not p7
     assert g.at[GLOBAL_LABEL, "allocated_usd"] == 300.0
     assert g.at[UNSTATED_LABEL, "pledges_targeting"] == 1  # p7
@@ -326,7 +335,7 @@ def test_under_served_score():
     u = gaps.under_served(coverage=c, min_offline=20, top=None)
     # AAA ratio 0.8958 -> score 60 * (1 - 0.8958) = 6.25; BBB 20 * 0.104 = 2.08; CCC ratio > 1
     assert list(u["iso3"]) == ["AAA", "BBB", "CCC"]
-    assert u["offline_not_matched"].iloc[0] == pytest.approx(60 * (1 - (129 / 240) / 0.6))
+    assert u["offline_not_matched"].iloc[0] == pytest.approx(60 * (1 - (129 / 230) / 0.6))
     assert u["offline_not_matched"].iloc[2] == 0.0
     assert "DDD" not in set(u["iso3"])  # no offline figure
     assert not u["iso3"].isin(["GLOBAL", "UNSTATED"]).any()
@@ -338,10 +347,16 @@ def test_sensitivity_side_by_side():
     assert s.at["R1", "allocated_usd_offline"] == pytest.approx(172.0)
     assert s.at["R1", "allocated_usd_equal"] == pytest.approx(100 + 60)  # p1 all, p6 30+30
     assert s.at["R1", "allocated_usd_population"] == pytest.approx(100 + 90 * 300 / 350)
-    # R1 equal: 160/240 / 0.8 < 1; offline 0.896 < 1; population (100+77.1)/240/0.8 < 1
-    assert bool(s.at["R1", "robust_usd"])
-    # R2 equal: (40 + 10 + 30)/240/0.2 > 1, offline 68/240/0.2 > 1, population > 1 too
-    assert s.at["R2", "attention_usd_min"] > 1
+    # DDD (no offline figure) out of the shares. R1 equal: 160/(240-30)/0.8 = 0.952 < 1;
+    # offline 172/230/0.8 = 0.935 < 1; population: p2 gives DDD 30 of 40 (population 150 of
+    # 200), so 177.14/(240-40)/0.8 = 1.107 > 1: not robust
+    assert s.at["R1", "attention_ratio_usd_equal"] == pytest.approx(160 / 210 / 0.8)
+    assert s.at["R1", "attention_usd_max"] == pytest.approx((100 + 90 * 300 / 350) / 200 / 0.8)
+    assert not bool(s.at["R1", "robust_usd"])
+    # R2 counts CCC alone: equal 50/210/0.2 = 1.19, offline 58/230/0.2 = 1.26, population
+    # (p2 10 + p6 90*50/350)/200/0.2 = 0.571: not robust either
+    assert s.at["R2", "attention_usd_min"] == pytest.approx((10 + 90 * 50 / 350) / 200 / 0.2)
+    assert s.at["R2", "attention_usd_max"] == pytest.approx(58 / 230 / 0.2)
     assert s.at["R1", "pledges_targeting"] == 2
     # pseudo-rows: p3 (global) and p7 (not stated), same full USD under every method, no ratio
     for mth in ALLOCATION_METHODS:
@@ -534,9 +549,10 @@ def test_only_a_global_pledge_without_value():
     assert np.allclose(c["attention_ratio_count"], 1.0)
 
 
-def test_region_expands_only_to_economies_with_data():
+def test_region_allocates_only_to_economies_with_data_but_reaches_all_members():
     # R3 lists ZZZ, which the country table (the economies with data) does not have:
-    # the regional pledge goes to AAA alone under every method; a pledge naming ZZZ keeps it.
+    # the regional pledge's USD goes to AAA alone under every method (ZZZ's row weighs 0);
+    # a pledge naming ZZZ keeps it. ZZZ is reached all the same (reaching, counts).
     members = {**MEMBERS, "R3": ["AAA", "ZZZ"]}
     p = pd.DataFrame({
         "pledge_id": ["r", "n"],
@@ -548,9 +564,13 @@ def test_region_expands_only_to_economies_with_data():
     for method in ALLOCATION_METHODS:
         a = gaps.allocate(p, _ct(), method=method, memberships=members, year=2024)
         assert _usd(a, "r", "AAA") == pytest.approx(80.0)
-        assert not ((a["pledge_id"] == "r") & (a["iso3"] == "ZZZ")).any()
+        assert _usd(a, "r", "ZZZ") == 0.0
     a = gaps.allocate(p, _ct(), method="equal", memberships=members, year=2024)
     assert _usd(a, "n", "ZZZ") == pytest.approx(5.0)
+    c = gaps.coverage_by_country(p, _ct(), memberships=members, year=2024).set_index("iso3")
+    assert c.at["ZZZ", "pledges_targeting"] == 2  # by name (n) and through R3 (r)
+    assert set(gaps.reaching(p, "ZZZ", memberships=members, year=2024)["pledge_id"]) == \
+        {"r", "n"}
 
 
 def test_tally_counts_each_category_and_splits_usd():

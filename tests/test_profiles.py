@@ -7,6 +7,7 @@ import json
 import re
 
 import pandas as pd
+import pytest
 from runner_helpers import assert_manifest_matches_folders, p2c, runs
 
 from p2c_analysis import countries, evidence, paths, profiles, quality, record
@@ -40,7 +41,8 @@ def test_an_economy_without_wdi_data_has_its_own_first_row() -> None:
     """Niue, a SIDS that is not a World Bank economy, has no offline data: its row comes first
     all the same (unknown values), never World's row in its place. It counts the pledges that
     reach it (the SIDS pledge), as the profile's text and pledge table do: it said 0 beside
-    them; what is allocated to it is unknown (NaN), and 0 only when no pledge reaches it."""
+    them. The SIDS pledge allocates it no USD (no figure to weigh its share: its USD goes to the
+    SIDS with data), so 0, not unknown."""
     pledges = record.public_record("2026-12-01").pledges
     t = profiles.coverage_beside_groups(pledges, "NIU", 2024)
     first = t.iloc[0]
@@ -49,7 +51,7 @@ def test_an_economy_without_wdi_data_has_its_own_first_row() -> None:
     reaching = profiles.pledges_reaching(pledges, "NIU", 2024)
     assert first["pledges_targeting"] == len(reaching) == 1
     assert first["pledges_with_value"] == reaching["estimated_value_usd"].notna().sum()
-    assert first["allocated_usd"] != first["allocated_usd"]  # NaN: unknown
+    assert first["allocated_usd"] == 0.0 and first["pledge_units"] == 0.0
     none = profiles.coverage_beside_groups(pledges.iloc[:0], "NIU", 2024).iloc[0]
     assert none["pledges_targeting"] == 0 and none["allocated_usd"] == 0.0
     for col in ("population", "offline", "usd_per_offline", "attention_ratio_usd", "usd_share"):
@@ -174,3 +176,128 @@ def test_the_reach_sentence_agrees_with_its_counts_at_every_size() -> None:
     assert some.startswith("1 of the 5 pledges targets Nigeria: 0 by name and 1 through")
     for t in (one, every, some):
         assert " of the 1 pledge" not in t and "None of the 1 " not in t
+
+
+# --- one definition of "a pledge reaches an economy" (gaps.reaching) ---------------------------
+
+def _hand(*rows: tuple[str, list[str], list[str], bool, float]) -> pd.DataFrame:
+    """A canonical pledge table from (pledge_id, target_countries, target_regions, is_global,
+    USD) rows (the other columns the profile functions read, filled)."""
+    ids, tc, tr, gl, usd = zip(*rows, strict=True)
+    return _canonical(pd.DataFrame({"pledge_id": ids, "target_countries": list(tc),
+                                    "target_regions": list(tr), "is_global": list(gl),
+                                    "estimated_value_usd": list(usd)}))
+
+
+def _canonical(df: pd.DataFrame) -> pd.DataFrame:
+    """The bundled table's first rows with these pledges' ids and geography (so that every
+    other column is canonical)."""
+    real = record.public_record("2026-12-01").pledges.iloc[:len(df)].reset_index(drop=True)
+    out = real.copy()
+    for col in df.columns:
+        out[col] = df[col].astype(real[col].dtype) if col != "target_countries" and \
+            col != "target_regions" else df[col]
+    return out
+
+
+def test_niue_reached_by_name_and_through_sids_counts_two_in_every_table() -> None:
+    """Niue named by one pledge and reached by another through "SIDS": the card and the prose
+    said 2, its coverage row 1 (the SIDS pledge was expanded over the WDI economies only)."""
+    p = _hand(("n", ["NIU"], [], False, 2e6), ("s", [], ["SIDS"], False, 10e6),
+              ("k", ["KEN"], [], False, 1e6))
+    reaching = profiles.pledges_reaching(p, "NIU", 2024)
+    reach = profiles.reach_counts(p, "NIU", 2024)
+    row = profiles.coverage_beside_groups(p, "NIU", 2024).iloc[0]
+    assert len(reaching) == reach["reaching"] == row["pledges_targeting"] == 2
+    assert (reach["direct"], reach["region"]) == (1, 1)
+    assert row["allocated_usd"] == 2e6  # by name; the SIDS pledge allocates it nothing
+    from p2c_analysis import gaps
+
+    by_country = gaps.coverage_by_country(p, year=2024).set_index("iso3")
+    assert by_country.at["NIU", "pledges_targeting"] == 2
+    assert by_country.at["AIA", "pledges_targeting"] == 1  # the SIDS pledge reaches it too
+    sids = gaps.coverage_by_group(p, ["SIDS"], year=2024).set_index("group").loc["SIDS"]
+    assert sids["n_members"] == len(countries.members("SIDS", 2024)) == 53
+    # USD 12 M in the SIDS' column, of which Niue's 2 M shown apart and out of the ratio:
+    # the 10 M of the SIDS pledge is all the USD allocated to economies with an offline figure
+    # apart from Kenya's 1 M
+    assert sids["allocated_usd"] == pytest.approx(12e6)
+    assert sids["usd_no_offline_figure"] == pytest.approx(2e6)
+    assert sids["usd_share"] == pytest.approx(10 / 11)
+    assert sids["usd_per_offline"] == pytest.approx(10e6 / sids["offline"])
+    text = profiles.reach_text("Niue", profiles.with_scores(reaching, 2024), reach)
+    assert text.startswith("2 of the 3 pledges target Niue: 1 by name and 1 through a region")
+
+
+def test_with_global_pledges_the_headline_prose_and_table_agree() -> None:
+    """With include_global the card and the text said 5 pledges reach Nigeria, its table row 6:
+    a global pledge counts as reaching every economy in both, and the text says so."""
+    p = _hand(("a", ["NGA"], [], False, 1e6), ("g", [], [], True, 5e6),
+              ("g2", [], [], True, float("nan")), ("u", [], [], False, 1e6))
+    for include, n in ((False, 1), (True, 3)):
+        reaching = profiles.pledges_reaching(p, "NGA", 2024, include_global=include)
+        reach = profiles.reach_counts(p, "NGA", 2024, include_global=include)
+        row = profiles.coverage_beside_groups(p, "NGA", 2024, include_global=include).iloc[0]
+        assert len(reaching) == reach["reaching"] == row["pledges_targeting"] == n, include
+        text = profiles.reach_text("Nigeria", profiles.with_scores(reaching, 2024), reach)
+        if include:
+            assert set(reaching.loc[reaching["via"].eq("global"), "pledge_id"]) == {"g", "g2"}
+            assert text.startswith(
+                "3 of the 4 pledges target Nigeria, including 2 global pledges (counted as "
+                "reaching every economy): 1 by name, 0 through a region or group and 2 as "
+                "global; further, 1 pledge has no stated targets.")
+        else:
+            assert text.startswith("1 of the 4 pledges targets Nigeria: 1 by name and 0 "
+                                   "through a region or group; further, 2 pledges are global "
+                                   "and 1 pledge has no stated targets.")
+    # an economy outside the country table that only global pledges reach: its row counts them
+    niue = profiles.coverage_beside_groups(p, "NIU", 2024, include_global=True).iloc[0]
+    assert niue["pledges_targeting"] == 2 and niue["allocated_usd"] == 0.0
+
+
+def test_the_reach_sentence_names_one_global_pledge_in_the_singular() -> None:
+    reach = {"total": 2, "reaching": 1, "direct": 0, "region": 0, "global_reaching": 1,
+             "global": 1, "unstated": 0}
+    assert profiles.reach_text("Kenya", _reaching(True), reach).startswith(
+        "1 of the 2 pledges targets Kenya, including 1 global pledge (counted as reaching every "
+        "economy): 0 by name, 0 through a region or group and 1 as global; further, 0 pledges "
+        "have no stated targets. The pledge targeting it is trackable")
+
+
+def test_money_only_to_economies_without_an_offline_figure_leaves_no_ratio() -> None:
+    """Pledges naming only Niue (USD 5 M) and Anguilla (1 M): SIDS read "USD 0.23 per offline
+    person, attention ratio 88.79" and Nigeria "USD attention ratio 0.00". Nothing goes to an
+    economy with an offline figure: per offline person 0, every USD ratio n/a, with a reason."""
+    from p2c_analysis import gaps
+
+    p = _hand(("n", ["NIU"], [], False, 5e6), ("a", ["AIA"], [], False, 1e6))
+    g = gaps.coverage_by_group(p, ["World", "SIDS"], year=2024).set_index("group")
+    assert g.at["SIDS", "allocated_usd"] == 6e6 == g.at["SIDS", "usd_no_offline_figure"]
+    assert g.at["SIDS", "usd_per_offline"] == 0.0
+    assert g.at["SIDS", "pledges_reaching_offline"] == 0
+    for col in ("usd_share", "attention_ratio_usd", "attention_ratio_count"):
+        assert pd.isna(g.at["SIDS", col]) and pd.isna(g.at["World", col]), col
+    c = gaps.coverage_by_country(p, year=2024).set_index("iso3")
+    assert pd.isna(c.at["NGA", "attention_ratio_usd"]) and pd.isna(c.at["NGA", "usd_share"])
+    compare = profiles.coverage_beside_groups(p, "NGA", 2024)
+    reach = profiles.reach_counts(p, "NGA", 2024)
+    assert profiles.attention_text("Nigeria", compare, reach) == (
+        "No pledged USD is allocated to an economy with an offline figure (the USD 6.00 M "
+        "allocated goes to economies whose offline population is unknown), so there is no "
+        "share to compare and Nigeria has no USD attention ratio (n/a).")
+    niue = profiles.coverage_beside_groups(p, "NIU", 2024)
+    assert profiles.attention_text("Niue", niue, profiles.reach_counts(p, "NIU", 2024)) == (
+        "The offline population of Niue is unknown, so its pledged USD per offline person and "
+        "its attention ratio cannot be computed. The USD 5.00 M allocated to it stays in its "
+        "groups' USD but is kept out of their USD per offline person and attention ratios.")
+    unknown = gaps.no_offline_figure(gaps.with_names(gaps.coverage_by_country(p, year=2024)))
+    assert unknown["iso3"].tolist() == ["NIU", "AIA"]
+    assert gaps.no_offline_figure_text(unknown) == (
+        "USD 6.00 M to economies whose offline population is unknown: Niue USD 5.00 M (1 pledge "
+        "reaching it) and Anguilla USD 1.00 M (1 pledge reaching it). It stays in the USD of "
+        "their groups but is kept out of the shares, attention ratios and USD per offline "
+        "person: its gap is unknown.")
+    assert gaps.no_offline_figure_text(unknown.iloc[:1]).startswith(
+        "USD 5.00 M to an economy whose offline population is unknown: Niue USD 5.00 M (1 "
+        "pledge reaching it). It stays in the USD of its groups")
+    assert gaps.no_offline_figure_text(unknown.iloc[:0]) == ""

@@ -378,3 +378,16 @@ def test_trackable_spread_text_at_a_tie_one_and_many():
         "trackable.")
     assert quality.trackable_spread_text(t.iloc[:0]) == \
         "There is no pledge to compare by stakeholder type."
+
+
+def test_world_target_group_counts_a_pledge_to_an_economy_outside_the_wdi_list() -> None:
+    """pledge_quality's "By target group: World" row counted 10 of 11 pledges: the one naming
+    only Niue (a SIDS, not a WDI economy) was missing, though gap_coverage's World row counts
+    it. World holds every economy a pledge reaches."""
+    real = record.public_record("2026-12-01").pledges.iloc[:3].reset_index(drop=True)
+    p = real.assign(pledge_id=["n", "k", "s"],
+                    target_countries=[["NIU"], ["KEN"], []],
+                    target_regions=[[], [], ["SIDS"]], is_global=False)
+    d = quality.distribution(quality.score(p, year=2024), by="target_group", year=2024)
+    rows = d.set_index("category")["pledges"]
+    assert rows["World"] == 3 and rows["SIDS"] == 2
