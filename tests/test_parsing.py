@@ -930,7 +930,7 @@ def test_a_currency_between_the_amount_and_times_years_still_multiplies(text, am
     ("EUR 3m", 3e6, "EUR", None), ("3m EUR", 3e6, "EUR", None),
     ("1.5 billion", 1.5e9, None, None), ("$1-2 million", 1e6, "USD", 2e6),
     ("USD 1 000 - 2 000", 1e3, "USD", 2e3), ("EUR 3-5 million per year for 2 years", 6e6, "EUR",
-                                             5e6)])
+                                             10e6)])  # both ends over the years
 def test_plain_amounts_and_ranges_are_unchanged_by_the_words_of_things(text, amount, currency,
                                                                          high):
     m = parsing.parse_money(text)
