@@ -1304,7 +1304,9 @@ def outside_itu_regions_text(outside: pd.DataFrame) -> str:
     economy with the pledges reaching it, the USD allocated to it (when any) and its offline
     people ("no offline data" when unknown), e.g. "Not in an ITU-D region (not ITU Member
     States): Anguilla (1 pledge reaching it; no offline data). It counts in World and in its
-    other groups, but in no region row."; one sentence saying so when there is none."""
+    other groups, but in no region row."; economies said alike named together ("Niue and
+    Montserrat (1 pledge reaching each; no offline data)"); one sentence saying so when there
+    is none."""
     from p2c_analysis import style
     from p2c_analysis.report import list_text, plural
 
@@ -1312,17 +1314,24 @@ def outside_itu_regions_text(outside: pd.DataFrame) -> str:
         return ("Every economy that a pledge reaches or where people are offline is in one of "
                 "the six ITU-D regions.")
 
-    def item(row: pd.Series) -> str:
+    def about(row: pd.Series) -> str:
         n = int(row["pledges_targeting"])
-        reach = f"{plural(n, 'pledge')} reaching it" if n else "no pledge"
+        reach = f"{plural(n, 'pledge')} reaching each" if n else "no pledge"
         if n and row["allocated_usd"] > 0:
             reach += f", {style.fmt_usd(row['allocated_usd'])} allocated"
         off = ("no offline data" if pd.isna(row["offline"]) else
                f"{style.fmt_people(row['offline'])} offline")
-        return f"{row['name']} ({reach}; {off})"
+        return f"{reach}; {off}"
 
+    # economies said alike are named together: "A, B and C (1 pledge reaching each; ...)"
+    alike: dict[str, list[str]] = {}
+    for _, row in outside.iterrows():
+        alike.setdefault(about(row), []).append(str(row["name"]))
+    items = [f"{names[0]} ({what.replace('reaching each', 'reaching it')})" if len(names) == 1
+             else f"{list_text(names)} ({what})" for what, names in alike.items()]
     one = len(outside) == 1
-    return (f"Not in an ITU-D region (not ITU Member States): "
-            f"{list_text(item(row) for _, row in outside.iterrows())}. "
+    grouped = len(items) < len(outside)  # names joined by "and" inside items: ";" between
+    listed = "; ".join(items) if grouped else list_text(items)
+    return (f"Not in an ITU-D region (not ITU Member States): {listed}. "
             f"{'It counts' if one else 'They count'} in World and in "
             f"{'its' if one else 'their'} other groups, but in no region row.")

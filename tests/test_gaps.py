@@ -895,3 +895,16 @@ def test_a_pacific_islands_pledge_goes_to_the_islands_not_australia_or_new_zeala
         {"FJI": 600.0, "PNG": 480.0, "TON": 120.0})
     assert "AUS" not in islands.index and "NZL" not in islands.index
     assert _usd(a, ids["Oceania"], "AUS") == pytest.approx(1000.0)
+
+
+def test_outside_itu_regions_text_names_economies_said_alike_together():
+    """The default reports listed 15 territories each with "(1 pledge reaching it; no offline
+    data)": economies said alike are now named together, once."""
+    out = pd.DataFrame({"iso3": ["NIU", "MSR", "XKX"], "name": ["Niue", "Montserrat", "Kosovo"],
+                        "in_country_table": [False, False, True],
+                        "offline": [np.nan, np.nan, 2e5], "pledges_targeting": [1, 1, 2],
+                        "allocated_usd": [0.0, 0.0, 0.0]})
+    assert gaps.outside_itu_regions_text(out) == (
+        "Not in an ITU-D region (not ITU Member States): Niue and Montserrat (1 pledge reaching "
+        "each; no offline data); Kosovo (2 pledges reaching it; 200 k offline). They count in "
+        "World and in their other groups, but in no region row.")
