@@ -469,6 +469,25 @@ def central_line_text(summary: Mapping) -> str:
             f"{_years_text(fallback)})")
 
 
+def windows_text(pace: pd.DataFrame) -> str:
+    """The sentence on what the windows of :func:`mobilisation_pace` hold (``window_years``,
+    ``n_points``): "The windows hold 2 published totals in the last 1 year, 4 in the last 2
+    years and 10 in the last 3 years."; windows are nested, so when all hold as many totals
+    they hold the same ones, said once: "The last 1, 2 and 3 years hold the same 2 published
+    totals."; ``""`` for no window."""
+    from p2c_analysis.report import list_text, plural
+
+    if pace.empty:
+        return ""
+    counts = pace["n_points"].astype(int).tolist()
+    if len(counts) > 1 and len(set(counts)) == 1:
+        spans = list_text(f"{y:g}" for y in pace["window_years"])
+        return f"The last {spans} years hold the same {plural(counts[0], 'published total')}."
+    parts = [f"{plural(n, 'published total') if i == 0 else n} in the last {_years_text(y)}"
+             for i, (n, y) in enumerate(zip(counts, pace["window_years"], strict=True))]
+    return f"The {'window holds' if len(parts) == 1 else 'windows hold'} {list_text(parts)}."
+
+
 def horizon(goal: Mapping, summary: Mapping) -> pd.Timestamp:
     """How far a mobilisation chart extends: 31 December of the goal year, or the extrapolated
     date the goal is reached (``summary["goal_date"]``, :func:`mobilisation_summary`; when the

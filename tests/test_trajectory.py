@@ -327,3 +327,19 @@ def test_the_default_pace_is_unchanged_where_the_rule_does_not_bite():
     assert t.loc[2.0, "goal_date"] == pd.Timestamp("2027-02-15")
     assert t["pace_usd_per_year"].round(-7).tolist() == [9.01e9, 18.92e9, 21.01e9]
     assert not t["on_track"].any() and t["pace_note"].eq("").all()
+
+
+def test_windows_text_says_the_same_totals_once():
+    """pledge_landscape as of 2022-07-01 read "The windows hold 2 published totals in the last
+    1 year, 2 published totals in the last 2 years and 2 published totals in the last 3
+    years": nested windows holding as many totals hold the same ones."""
+    same = pd.DataFrame({"window_years": [1.0, 2.0, 3.0], "n_points": [2, 2, 2]})
+    assert trajectory.windows_text(same) == (
+        "The last 1, 2 and 3 years hold the same 2 published totals.")
+    grow = same.assign(n_points=[2, 4, 10])
+    assert trajectory.windows_text(grow) == (
+        "The windows hold 2 published totals in the last 1 year, 4 in the last 2 years and 10 "
+        "in the last 3 years.")
+    assert trajectory.windows_text(grow.iloc[:1]) == \
+        "The window holds 2 published totals in the last 1 year."
+    assert trajectory.windows_text(grow.iloc[:0]) == ""
