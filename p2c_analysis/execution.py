@@ -34,7 +34,7 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -405,8 +405,9 @@ def execute_report(
         kernel_dir.mkdir(exist_ok=True)
         log = run_dir / "logs" / f"{spec.name}.log"
         with _fds_to(log):
-            nb = _run_notebook(spec, partial, out_nb, cell_timeout, warm, kernel_dir, cache_log,
-                               seconds, log, spares=spares, ahead=ahead)
+            nb = start_once_more(lambda: _run_notebook(
+                spec, partial, out_nb, cell_timeout, warm, kernel_dir, cache_log, seconds, log,
+                spares=spares, ahead=ahead))
             t1 = time.perf_counter()
             from p2c_analysis.htmlexport import export_html
 
@@ -523,6 +524,28 @@ def _run_notebook(spec: ReportSpec, partial: Path, out_nb: Path, cell_timeout: f
         seconds["cells"] = round(cells, 3)
         seconds["kernel"] = round(max(0.0, seconds["notebook"] - cells), 3)
     return nb
+
+
+#: jupyter_client's error for a kernel process that exited before its first reply.
+KERNEL_DIED_AT_START = "Kernel died before replying to kernel_info"
+
+
+def start_once_more(run: Callable[[], Any]) -> Any:
+    """``run()`` (a report's notebook), run a second time when its kernel died before it
+    replied to anything, no cell begun: a new kernel with new ports. A kernel's ports are
+    chosen free before it binds them, and another process can take one in between (ZeroMQ's
+    "Address already in use" in the kernel's log, seen about once in a full test run); the
+    report then failed though nothing of it had run. Any other failure, or a second one, is
+    raised as it is."""
+    try:
+        return run()
+    except RuntimeError as err:
+        nb_man = getattr(_current, "nb_man", None)
+        if KERNEL_DIED_AT_START not in str(err) or \
+                running_cell(getattr(nb_man, "nb", None)) is not None:
+            raise
+        print(f"p2c: {err}; starting a new kernel for this report", flush=True)
+        return run()
 
 
 def running_cell(nb: Any) -> dict[str, Any] | None:

@@ -1501,3 +1501,51 @@ def test_a_cell_timeout_names_the_cell_that_was_running(tmp_path):
     assert "FAILED slow in cell 3 (In [4]) `import time`: CellTimeoutError" in done.stderr + \
         done.stdout
     assert execution.running_cell(None) is None
+
+
+def test_a_kernel_that_dies_before_its_first_reply_is_started_once_more():
+    """A kernel's ports are chosen free before it binds them; another process took one in
+    between ("Address already in use" in the kernel's log) and the report failed with "Kernel
+    died before replying to kernel_info", no cell begun. It gets one new kernel; a cell begun,
+    another error, or a second death is raised as before."""
+    calls = []
+
+    def dies_once() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError(execution.KERNEL_DIED_AT_START)
+        return "nb"
+
+    execution._current.nb_man = None
+    assert execution.start_once_more(dies_once) == "nb" and len(calls) == 2
+
+    def always_dies() -> str:
+        calls.append(1)
+        raise RuntimeError(execution.KERNEL_DIED_AT_START)
+
+    calls.clear()
+    with pytest.raises(RuntimeError, match="Kernel died"):
+        execution.start_once_more(always_dies)
+    assert len(calls) == 2
+
+    def other() -> str:
+        calls.append(1)
+        raise RuntimeError("something else")
+
+    calls.clear()
+    with pytest.raises(RuntimeError, match="something else"):
+        execution.start_once_more(other)
+    assert len(calls) == 1
+
+    class _Man:  # a cell had begun: the report has run part of its work, it fails as it is
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+
+    _Man.nb.cells[0].metadata["papermill"] = {"start_time": "2026-12-04T10:00:00"}
+    execution._current.nb_man = _Man()
+    calls.clear()
+    try:
+        with pytest.raises(RuntimeError, match="Kernel died"):
+            execution.start_once_more(dies_once)
+        assert len(calls) == 1
+    finally:
+        execution._current.nb_man = None
