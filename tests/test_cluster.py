@@ -142,7 +142,10 @@ def _kill_the_worker_of_the_slow_report(client: Any, proc: subprocess.Popen) -> 
 def test_a_killed_worker_fails_only_its_report_and_resume_completes(dask_cluster, tmp_path):
     lc, client = dask_cluster
     out = tmp_path / "out"
-    args = ["batch", str(SLOW), "--over", "seconds=8.5,0.2,0.3", "--scheduler",
+    # two reports on two workers: Dask places a small batch's tasks eagerly (no root-task
+    # queuing below 2 tasks a thread), so a third could wait on the slow report's worker and
+    # die with it (see the README's note on small batches on a cluster)
+    args = ["batch", str(SLOW), "--over", "seconds=8.5,0.2", "--scheduler",
             lc.scheduler_address, "--out", str(out), "--no-progress"]
     proc = _start_batch(args)
     pid = _kill_the_worker_of_the_slow_report(client, proc)
@@ -154,13 +157,13 @@ def test_a_killed_worker_fails_only_its_report_and_resume_completes(dask_cluster
     status = {e["name"]: e for e in m["reports"]}
     assert status["slow-8.5"]["status"] == "failed"
     assert "worker rendering it died" in status["slow-8.5"]["error"]
-    assert status["slow-0.2"]["status"] == status["slow-0.3"]["status"] == "ok"
+    assert status["slow-0.2"]["status"] == "ok"
     client.wait_for_workers(2, timeout=60)  # the nanny restarts the killed worker
     done = p2c(*args, "--resume", run_dir.name)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "(2 already rendered, kept)" in done.stdout
+    assert "(1 already rendered, kept)" in done.stdout
     m = assert_manifest_matches_folders(run_dir)
-    assert [e["status"] for e in m["reports"]] == ["ok", "ok", "ok"]
+    assert [e["status"] for e in m["reports"]] == ["ok", "ok"]
     assert len(m["resumed"]) == 1 and runs(out) == [run_dir]
     # the killed worker could not remove its scratch folders; its successor did
     assert not list(Path(tempfile.gettempdir()).glob(f"p2c-*-{pid}-*"))
