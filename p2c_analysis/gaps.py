@@ -449,7 +449,13 @@ def reaching(pledges: pd.DataFrame, iso3: str, year: int = LATEST_YEAR,
     global (``"global"``: spread over every economy, so it reaches each). A pledge whose
     targets are not stated reaches none. Columns ``pledge_id`` (the table's dtype), ``via``
     (str); one row per pledge, in the pledge table's order."""
-    long = explode_targets(pledges, year=year, memberships=memberships)
+    return reaching_in(explode_targets(pledges, year=year, memberships=memberships), iso3,
+                       include_global)
+
+
+def reaching_in(long: pd.DataFrame, iso3: str, include_global: bool = False) -> pd.DataFrame:
+    """:func:`reaching` on targets already exploded (:func:`explode_targets`), for a caller
+    that needs them for more than this."""
     hit = long["iso3"].eq(iso3).to_numpy(dtype=bool)
     if include_global:
         hit = hit | long["via"].eq("global").to_numpy(dtype=bool)

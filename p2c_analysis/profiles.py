@@ -78,8 +78,8 @@ def reach_counts(pledges: pd.DataFrame, iso3: str, year: int,
     ``direct`` (name it), ``region`` (through a region or group), ``global_reaching`` (global
     pledges counted as reaching it: all of them with ``include_global``, else 0), ``global``
     (worldwide pledges) and ``unstated`` (no target stated, reaching no economy)."""
-    mine = gaps.reaching(pledges, iso3, year=year, include_global=include_global)["via"]
     targets = gaps.explode_targets(pledges, year=year)
+    mine = gaps.reaching_in(targets, iso3, include_global)["via"]
 
     def distinct(code: str) -> int:
         return int(targets.loc[targets["iso3"].eq(code), "pledge_id"].nunique())
