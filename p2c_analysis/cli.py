@@ -112,6 +112,8 @@ def summary(result: Any) -> str:
     if left:  # a resume of some reports only: the run is still incomplete
         lines.append(f"  run {result.run_id} still lacks {len(left)} other "
                      f"report{'s' if len(left) != 1 else ''}: resume it with all its reports")
+    if getattr(result, "latest_note", None):  # the pointer could not be moved: said last
+        lines.append(result.latest_note)
     return "\n".join(lines)
 
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import multiprocessing
 import os
 import platform
@@ -96,6 +97,8 @@ class RunResult:
     nothing_to_do: bool = False
     #: reports of the run still not rendered (``pending``, ``running``, ``interrupted``)
     unfinished: list[str] = field(default_factory=list)
+    #: one line when ``out/latest`` could not be moved to this run (see :func:`move_latest`)
+    latest_note: str | None = None
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -171,32 +174,93 @@ def environment_versions() -> dict[str, str]:
     return out
 
 
+#: A write that failed because of the disk or its folder, not for want of symlinks: the
+#: ``LATEST`` text file would fail the same way, so the pointer is left where it was.
+_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
+
+
+class LatestNotMoved(OSError):
+    """``out/latest`` (or ``out/LATEST``) could not be moved to a run; it is left intact."""
+
+
 def point_latest(out: Path, run_id: str) -> Path:
-    """Make ``out/latest`` a symlink to the run folder (atomically); where symlinks fail,
-    write the run id to ``out/LATEST`` instead. Returns the path written."""
+    """Make ``out/latest`` a symlink to the run folder; where symlinks are not supported,
+    write the run id to ``out/LATEST`` instead. Returns the path written. Both are replaced
+    atomically (a new link or file in ``out``, then ``os.replace``; the file's bytes are
+    ``fsync``-ed first), so a failure (a full disk) leaves the old pointer as it was and
+    raises :class:`LatestNotMoved`."""
     link = out / "latest"
-    tmp = out / f".latest-{run_id}"
     if os.path.lexists(link) and not link.is_symlink():
         print(f"p2c: note: {link} is not a link p2c made; left as it is (the run is "
               f"{out / run_id})", file=sys.stderr)
         return link
+    tmp = out / f".latest-{run_id}"
     try:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         os.symlink(run_id, tmp, target_is_directory=True)
         os.replace(tmp, link)
         return link
-    except OSError:
+    except OSError as err:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        text = out / "LATEST"
+        if err.errno in _DISK_ERRNOS:
+            raise LatestNotMoved(err.errno, f"{link}: {err.strerror or err}") from None
+    text = out / "LATEST"
+    with contextlib.suppress(OSError):
+        if not _RUN_ID.fullmatch(text.read_text(encoding="utf-8").strip() or run_id):
+            print(f"p2c: note: {text} is not a file p2c wrote; left as it is", file=sys.stderr)
+            return text
+    try:
+        _replace_text(text, run_id + "\n")
+    except OSError as err:
+        raise LatestNotMoved(err.errno, f"{text}: {err.strerror or err}") from None
+    return text
+
+
+def _replace_text(target: Path, text: str) -> None:
+    """Replace ``target`` by a file holding ``text``, atomically: written whole and
+    ``fsync``-ed as a temporary file beside it, then renamed over it. On any failure the
+    temporary file is removed and ``target`` is as it was."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    data = text.encode("utf-8")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException:
         with contextlib.suppress(OSError):
-            if not _RUN_ID.fullmatch(text.read_text(encoding="utf-8").strip()):
-                print(f"p2c: note: {text} is not a file p2c wrote; left as it is",
-                      file=sys.stderr)
-                return text
-        text.write_text(run_id + "\n", encoding="utf-8")
-        return text
+            tmp.unlink()
+        raise
+
+
+def where_latest(out: Path) -> str:
+    """What ``out/latest`` (or ``out/LATEST``) names now, for a message: ``run <id>``, or
+    ``no run`` when there is no pointer (or it cannot be read)."""
+    with contextlib.suppress(OSError):
+        return f"run {os.readlink(out / 'latest')}"
+    with contextlib.suppress(OSError):
+        named = (out / "LATEST").read_text(encoding="utf-8").strip()
+        if _RUN_ID.fullmatch(named):
+            return f"run {named}"
+    return "no run"
+
+
+def move_latest(out: Path, run_id: str) -> str | None:
+    """:func:`point_latest`, or, when it fails, the one line that says the pointer was not
+    moved, why and where it still points (returned for the command's last words)."""
+    try:
+        point_latest(out, run_id)
+    except LatestNotMoved as err:
+        return (f"p2c: warning: {out / 'latest'} was not moved to run {run_id} "
+                f"({err.strerror}); it still points to {where_latest(out)}")
+    return None
 
 
 def resolve_run(out: Path, ref: str) -> Path:
@@ -675,7 +739,9 @@ def _end_interrupted(out: Path, run_dir: Path, err: BaseException | None = None)
     _mark_unfinished(run_dir, "interrupted")
     with contextlib.suppress(OSError, M.ManifestReadError):
         if any(r.get("status") == "ok" for r in M.read(run_dir).get("reports") or []):
-            point_latest(out, run_dir.name)
+            note = move_latest(out, run_dir.name)
+            if note:
+                print(note, file=sys.stderr)
     if isinstance(err, KeyboardInterrupt):
         with contextlib.suppress(AttributeError):
             err.p2c_run_dir = run_dir  # type: ignore[attr-defined]
@@ -866,10 +932,11 @@ def _finish(out: Path, run_dir: Path, names: Sequence[str], manifest: dict[str, 
     frontpage.write_index(run_dir, manifest)
     shutil.rmtree(run_dir / ".kernels", ignore_errors=True)
     by_name = {r.get("name"): r for r in manifest.get("reports") or []}
+    note = None
     if any(r.get("status") == "ok" for r in by_name.values()):
-        point_latest(out, run_dir.name)
+        note = move_latest(out, run_dir.name)
     return RunResult(run_dir.name, run_dir, [by_name[n] for n in names if n in by_name],
-                     skipped, unfinished=_unfinished(manifest.get("reports")))
+                     skipped, unfinished=_unfinished(manifest.get("reports")), latest_note=note)
 
 
 def _merged_data_files(entries: Any) -> dict[str, str]:

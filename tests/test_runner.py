@@ -478,6 +478,76 @@ def test_point_latest_replaces_and_falls_back(tmp_path, monkeypatch):
     assert (tmp_path / "LATEST").read_text() == "20260103T000000Z-cccccc\n"
 
 
+def _full_disk(monkeypatch) -> None:
+    """A full disk for file data: a write fails with ENOSPC after its file was opened (and, for
+    ``Path.write_text``, truncated), as on a disk with no free block."""
+    import errno
+    import pathlib
+
+    def no_space(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def truncate_then_fail(self, *a, **k):
+        open(self, "w").close()
+        no_space()
+
+    monkeypatch.setattr(os, "write", no_space)
+    monkeypatch.setattr(pathlib.Path, "write_text", truncate_then_fail)
+
+
+def test_latest_file_survives_a_full_disk(tmp_path, monkeypatch):
+    """``LATEST`` (where symlinks fail) was written in place: on a full disk it was left empty,
+    and every later run took it for a file of the user's and never moved it again."""
+    import errno
+
+    old, new = "20260101T000000Z-aaaaaa", "20260102T000000Z-bbbbbb"
+    (tmp_path / "LATEST").write_text(old + "\n")
+
+    def unsupported(*a, **k):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "symlink", unsupported)
+    _full_disk(monkeypatch)
+    with pytest.raises(OSError, match="No space left on device"):
+        runner.point_latest(tmp_path, new)
+    assert (tmp_path / "LATEST").read_text() == old + "\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["LATEST"]  # no temporary file left
+    note = runner.move_latest(tmp_path, new)
+    assert note == (f"p2c: warning: {tmp_path / 'latest'} was not moved to run {new} "
+                    f"({tmp_path / 'LATEST'}: No space left on device); it still points to "
+                    f"run {old}")
+    monkeypatch.undo()  # space again: the pointer moves (an empty LATEST left by an old p2c too)
+    (tmp_path / "LATEST").write_text("")
+    monkeypatch.setattr(os, "symlink", unsupported)
+    assert runner.point_latest(tmp_path, new) == tmp_path / "LATEST"
+    assert (tmp_path / "LATEST").read_text() == new + "\n"
+
+
+def test_latest_link_survives_a_full_disk_and_the_run_says_so_last(tmp_path, monkeypatch):
+    """A link that cannot be made on a full disk fell back to writing ``LATEST``, whose failure
+    ended a run whose reports were all rendered with an error; now the old link stays and the
+    summary's last line says the pointer was not moved, and why."""
+    import errno
+
+    old = "20260101T000000Z-aaaaaa"
+    (tmp_path / old).mkdir()
+    runner.point_latest(tmp_path, old)
+
+    def no_space(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "symlink", no_space)
+    spec = planning.ReportSpec("empty", EMPTY.resolve(), {})
+    result = runner.render([spec], out=tmp_path, workers=1, progress=False, cold=True)
+    assert [r["status"] for r in result.reports] == ["ok"]
+    assert os.readlink(tmp_path / "latest") == old
+    assert not (tmp_path / "LATEST").exists()
+    last = cli.summary(result).splitlines()[-1]
+    assert last == (f"p2c: warning: {tmp_path / 'latest'} was not moved to run "
+                    f"{result.run_id} ({tmp_path / 'latest'}: No space left on device); it "
+                    f"still points to run {old}")
+
+
 def test_run_ids_sort_by_time_and_git_outside_a_repo(tmp_path):
     a = runner.new_run_id(dt.datetime(2026, 1, 9, 23, 59, 59, tzinfo=dt.UTC))
     b = runner.new_run_id(dt.datetime(2026, 1, 10, 0, 0, 0, tzinfo=dt.UTC))
