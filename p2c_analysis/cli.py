@@ -112,9 +112,27 @@ def summary(result: Any) -> str:
     if left:  # a resume of some reports only: the run is still incomplete
         lines.append(f"  run {result.run_id} still lacks {len(left)} other "
                      f"report{'s' if len(left) != 1 else ''}: resume it with all its reports")
-    if getattr(result, "latest_note", None):  # the pointer could not be moved: said last
+    if getattr(result, "latest_note", None):  # the pointer could not be moved
         lines.append(result.latest_note)
+    if result.failed:  # the last line: the exact command that renders them again
+        lines.append(_again_line(result))
     return "\n".join(lines)
+
+
+def _again_line(result: Any) -> str:
+    """The command that renders a run's failed reports again, into the same run: the one that
+    made it with ``--resume <run id>`` (what ``--resume latest`` also names right after it)."""
+    from p2c_analysis import frontpage
+    from p2c_analysis import manifest as M
+    from p2c_analysis.limits import terminal_safe
+
+    try:
+        m = M.read(result.run_dir)
+    except (OSError, M.ManifestReadError):
+        m = {}
+    n = len(result.failed)
+    return terminal_safe(f"render the {n} failed report{'s' if n != 1 else ''} again into run "
+                         f"{result.run_id} with: {frontpage.resume_command(m, result.run_id)}")
 
 
 def _nothing_to_do_line(result: Any) -> str:

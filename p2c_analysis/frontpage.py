@@ -11,10 +11,12 @@ Headline numbers come from the ``summary.json`` a report notebook MAY write into
      "is_synthetic": false, "data_vintage": "WDI, 13 July 2026"}
 
 (read and checked by :func:`p2c_analysis.execution.read_summary`; without it the card shows
-the notebook's name and parameters). A run that has not finished says so above the cards
-(:func:`unfinished_banner`): an interrupted run that it is incomplete, which reports it lacks
-and the command that finishes it; a running one the same command, for when no ``p2c`` renders
-it any more (it was killed outright, and nothing could rewrite this page).
+the notebook's name and parameters). A run whose every report failed says so above its
+cards, with the command that renders them again (:func:`nothing_rendered_banner`). A run that
+has not finished says so above the cards (:func:`unfinished_banner`): an interrupted run that
+it is incomplete, which reports it lacks and the command that finishes it; a running one the
+same command, for when no ``p2c`` renders it any more (it was killed outright, and nothing
+could rewrite this page).
 
 Like the reports, the page is self-contained: inline style only, no script, nothing loaded
 from the network; every text is HTML-escaped; a print style sheet keeps cards whole and prints
@@ -225,6 +227,19 @@ def unfinished_banner(manifest: dict[str, Any], run_id: str, state: str) -> str:
             f"reports are kept) with {command}</p>")
 
 
+def nothing_rendered_banner(manifest: dict[str, Any], run_id: str, state: str) -> str:
+    """The paragraph that says a finished run rendered nothing, every report of it failed
+    (HTML; ``""`` otherwise): such a run is ``latest`` too (it is the run ``--resume latest``
+    renders again), and its page says so before its cards of failures, with the command."""
+    reports = [r for r in manifest.get("reports") or [] if isinstance(r, dict)]
+    if state != "finished" or not reports or any(r.get("status") != "failed" for r in reports):
+        return ""
+    command = f"<code>{_e(resume_command(manifest, run_id))}</code>"
+    return (f'<p class="banner">&#9888; Nothing was rendered: all {len(reports):,} reports '
+            "of this run failed (the cards below say where). These are not results; render "
+            f"them again into this run with {command}</p>")
+
+
 def render_index(run_dir: Path, manifest: dict[str, Any] | None = None) -> str:
     """The HTML text of the run's front page (from ``manifest.json`` and the report folders)."""
     m = manifest if manifest is not None else M.read(run_dir)
@@ -253,7 +268,8 @@ def render_index(run_dir: Path, manifest: dict[str, Any] | None = None) -> str:
         + f" · commit {_e(str(m.get('git_commit') or 'unknown')[:12])}"
         + _changes_text(m.get("git_changes")) + "</p>",
     ]  # fmt: skip
-    banner = unfinished_banner(m, str(m.get("run_id") or run_dir.name), state)
+    rid = str(m.get("run_id") or run_dir.name)
+    banner = unfinished_banner(m, rid, state) or nothing_rendered_banner(m, rid, state)
     if banner:
         head.append(banner)
     if synthetic:

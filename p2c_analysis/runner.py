@@ -11,13 +11,15 @@ folder per report, ``<notebook>[-<value>]/``, holding the executed notebook, its
 hidden, opens offline) and the tables the notebook wrote; plus ``manifest.json`` (parameters,
 versions, git commit, SHA-256 of the data files each report read, status and timings),
 ``index.html`` (the front page) and ``logs/`` (kernel chatter, kept out of the terminal).
-``<out>/latest`` points to the newest run that ended (finished, or interrupted by Ctrl-C,
-SIGTERM or a full disk) with at least one rendered report: a reviewer opens
-``latest/index.html`` first, and an interrupted run's front page says plainly that it is
-incomplete, which reports are missing and the command that finishes it (``--resume``), while
-the last complete run's numbers would be shown as the newest without a word. A run killed
-outright (SIGKILL) cannot move it; its front page, written while it ran, says how to finish it
-if no ``p2c`` renders it any more, and ``--resume latest`` finds it (the newest run folder).
+``latest`` is one run for both its uses: the newest run (:func:`newest_run`). ``<out>/latest``
+is pointed to it whenever a run ends (finished, failed, or interrupted by Ctrl-C, SIGTERM or a
+full disk), and ``--resume latest`` resumes it: the run whose summary its user just read. A
+reviewer opens ``latest/index.html`` first: an interrupted run's front page says plainly that
+it is incomplete, which reports are missing and the command that finishes it (``--resume``),
+and one whose every report failed that nothing was rendered and the command that renders them
+again, while the last complete run's numbers would be shown as the newest without a word. A
+run killed outright (SIGKILL) cannot move it; its front page, written while it ran, says how to
+finish it if no ``p2c`` renders it any more, and ``--resume latest`` finds it.
 
 A report is rendered in ``<name>.partial/`` and renamed to ``<name>/`` only when it succeeded, or
 to ``<name>.FAILED/`` (keeping the executed notebook with papermill's error banner), so a folder
@@ -263,18 +265,27 @@ def move_latest(out: Path, run_id: str) -> str | None:
     return None
 
 
+def newest_run(out: Path) -> Path | None:
+    """The newest run folder in ``out`` (the last started: run ids sort in time order) with a
+    ``manifest.json``; ``None`` when there is none. This is ``latest``, one rule for both
+    names: ``out/latest`` is pointed to it whenever a run ends (:func:`_point_latest`), and
+    ``--resume latest`` resumes it (:func:`resolve_run`)."""
+    runs = sorted(p for p in Path(out).glob("*") if _RUN_ID.fullmatch(p.name)
+                  and p.is_dir() and not p.is_symlink() and (p / M.MANIFEST).is_file())
+    return runs[-1] if runs else None
+
+
 def resolve_run(out: Path, ref: str) -> Path:
-    """The run folder named by ``ref``: a run id under ``out``, ``latest`` (the newest run in
-    ``out``, finished or not: an interrupted run is what ``--resume latest`` is for; it is
-    where ``out/latest`` points unless it rendered nothing or was killed outright, before it
-    could point it there), or a path to a run folder in
-    ``out`` (a run folder elsewhere is refused: the run would write outside ``out`` and point
-    ``out/latest`` at a folder it does not hold). Its manifest must be readable."""
+    """The run folder named by ``ref``: a run id under ``out``, ``latest`` (:func:`newest_run`:
+    what ``out/latest`` points to once that run has ended, whatever its reports' outcome; a
+    run killed outright, which could not move ``out/latest``, is ``latest`` too), or a path
+    to a run folder in ``out`` (a run folder elsewhere is refused: the run would write outside
+    ``out`` and point ``out/latest`` at a folder it does not hold). Its manifest must be
+    readable."""
     if ref == "latest":
-        runs = sorted(p for p in Path(out).glob("*") if _RUN_ID.fullmatch(p.name)
-                      and p.is_dir() and not p.is_symlink() and (p / M.MANIFEST).is_file())
-        if runs:
-            return _readable(runs[-1])
+        newest = newest_run(out)
+        if newest is not None:
+            return _readable(newest)
     candidate = Path(ref).expanduser()
     for path in (out / ref, candidate):
         if path.is_dir() and (path / M.MANIFEST).is_file():
@@ -467,8 +478,8 @@ def render(
     :func:`p2c_analysis.kernels.template_for`), else one is started here.
 
     A failing report does not stop the others. Each report's manifest entry is written when
-    its folder appears; ``out/latest`` is pointed to the run when it ends (finished or
-    interrupted) if at least one report was rendered. A full or read-only output folder stops
+    its folder appears; ``out/latest`` is pointed to the run when it ends (finished, failed
+    or interrupted; :func:`_point_latest`). A full or read-only output folder stops
     the run with :class:`RunStorageError`. A resume whose reports are all rendered already
     writes nothing and returns a result with ``nothing_to_do``. Parameters must already be
     validated (see :func:`p2c_analysis.planning.plan_render`,
@@ -731,17 +742,14 @@ def _fail_lost(run_dir: Path, name: str, error: str) -> None:
 
 def _end_interrupted(out: Path, run_dir: Path, err: BaseException | None = None) -> None:
     """A run stopped before its end (Ctrl-C, SIGTERM, a full disk, an error): its unfinished
-    reports and itself are marked ``interrupted`` (:func:`_mark_unfinished`) and, if it has a
-    rendered report, ``out/latest`` points to it, as at the end of a run: its front page says
-    it is incomplete and how to finish it, and ``--resume latest`` is this run. A Ctrl-C or
-    SIGTERM (``err``) carries the run folder (:func:`stopped_run`) for the command's last
-    line."""
+    reports and itself are marked ``interrupted`` (:func:`_mark_unfinished`) and ``out/latest``
+    points to it, as at the end of a run (:func:`_point_latest`): its front page says it is
+    incomplete and how to finish it, and ``--resume latest`` is this run. A Ctrl-C or SIGTERM
+    (``err``) carries the run folder (:func:`stopped_run`) for the command's last line."""
     _mark_unfinished(run_dir, "interrupted")
-    with contextlib.suppress(OSError, M.ManifestReadError):
-        if any(r.get("status") == "ok" for r in M.read(run_dir).get("reports") or []):
-            note = move_latest(out, run_dir.name)
-            if note:
-                print(note, file=sys.stderr)
+    note = _point_latest(out, run_dir)
+    if note:
+        print(note, file=sys.stderr)
     if isinstance(err, KeyboardInterrupt):
         with contextlib.suppress(AttributeError):
             err.p2c_run_dir = run_dir  # type: ignore[attr-defined]
@@ -932,11 +940,20 @@ def _finish(out: Path, run_dir: Path, names: Sequence[str], manifest: dict[str, 
     frontpage.write_index(run_dir, manifest)
     shutil.rmtree(run_dir / ".kernels", ignore_errors=True)
     by_name = {r.get("name"): r for r in manifest.get("reports") or []}
-    note = None
-    if any(r.get("status") == "ok" for r in by_name.values()):
-        note = move_latest(out, run_dir.name)
+    note = _point_latest(out, run_dir)
     return RunResult(run_dir.name, run_dir, [by_name[n] for n in names if n in by_name],
                      skipped, unfinished=_unfinished(manifest.get("reports")), latest_note=note)
+
+
+def _point_latest(out: Path, run_dir: Path) -> str | None:
+    """At the end of the run ``run_dir`` (finished, failed or interrupted): point ``out/latest``
+    to the newest run (:func:`newest_run`; this one, unless a newer one was started meanwhile),
+    so that it is the run ``--resume latest`` resumes. A run whose every report failed is
+    ``latest`` too: it is the run its user resumes next, and its front page says that nothing
+    was rendered. Returns the line to say when the pointer could not be moved."""
+    newest = newest_run(out)
+    target = newest.name if newest is not None and newest.name > run_dir.name else run_dir.name
+    return move_latest(out, target)
 
 
 def _merged_data_files(entries: Any) -> dict[str, str]:

@@ -3,8 +3,8 @@
 Kernel starts are slow, so the whole file renders a handful of tiny fixture notebooks: one
 ``p2c render`` run of five (one fails on purpose, one kills its own kernel, one states its
 headline numbers), one ``p2c batch`` of two into the same output root, one run where every
-report fails (``latest`` must not move), and one report executed directly with a value the
-runner would have refused.
+report fails (it is ``latest`` all the same: the run ``--resume latest`` renders again), and
+one report executed directly with a value the runner would have refused.
 """
 
 from __future__ import annotations
@@ -216,15 +216,34 @@ def test_external_resources_finds_loads_not_links():
     ]
 
 
-def test_latest_points_to_newest_run_with_a_rendered_report(render_run, batch_run,
-                                                            all_failed_run, out_root):
+def test_latest_is_the_newest_run_for_reviewers_and_resume_alike(render_run, batch_run,
+                                                                   all_failed_run, out_root):
+    """After a run whose every report failed, ``reports/latest`` still showed the run before it
+    while ``--resume latest`` resumed the failed one, and the summary ended on a failure, not on
+    the command that renders it again. ``latest`` is now the newest run for both; its front
+    page says that nothing was rendered; the summary's last line is the exact command."""
+    import shlex
+
     first, second = render_run[1], batch_run[1]
     done, failed_run = all_failed_run
     assert first.name < second.name < failed_run.name  # run ids sort in time order
     assert done.returncode == 1 and "0 of 1 reports rendered" in done.stdout
     latest = out_root / "latest"
-    assert latest.is_symlink() and latest.resolve() == second.resolve()  # not the failed run
-    assert (failed_run / "index.html").is_file()  # it still has its front page
+    assert latest.is_symlink() and latest.resolve() == failed_run.resolve()
+    assert runner.resolve_run(out_root, "latest") == failed_run
+    page = (failed_run / "index.html").read_text()
+    assert re.search(r'<p class="banner">&#9888; Nothing was rendered: all 1 reports of this '
+                     r"run failed .*--resume " + failed_run.name + "</code></p>", page)
+    last = done.stdout.strip().splitlines()[-1]
+    prefix = f"render the 1 failed report again into run {failed_run.name} with: "
+    assert last.startswith(prefix), done.stdout
+    command = shlex.split(last.removeprefix(prefix))
+    assert command == ["p2c", "render", str(FAILING), "--out", str(out_root), "--no-progress",
+                       "--resume", failed_run.name]
+    again = _p2c(*command[1:])  # as the user would type it: into the same run, nothing new
+    assert again.returncode == 1 and f"into {failed_run}" in again.stdout, again.stderr
+    assert runs(out_root)[-1] == failed_run and len(manifest(failed_run)["resumed"]) == 1
+    assert latest.resolve() == failed_run.resolve()
 
 
 def test_batch_names_are_sanitised_and_stay_inside_out(batch_run, out_root, tmp_path_factory):
