@@ -7,7 +7,10 @@ worker renders the report in a scratch folder with its own warm kernel template
 runner writes them into the run folder with the same ``.partial`` → final rename, manifest entry
 and failure isolation as a local worker (:func:`p2c_analysis.execution.receive_remote`), and
 lets the worker drop them (:meth:`ClusterSession.forget`). Notebooks and input files travel
-once per run (:meth:`ClusterSession.share`), not once per report. A
+once per run (:meth:`ClusterSession.share`), not once per report. The runner sends a report to
+a free worker only (:meth:`ClusterSession.free_workers`), and the next as one comes back: Dask,
+given a small batch at once, would place it all at once where the shared files are, a report
+maybe behind another while a worker idles. A
 worker that dies touches only the report it was rendering: Dask renders it again on another
 worker (``distributed.scheduler.allowed-failures`` times, 3 by default); past that, it fails
 alone (``--resume RUN`` renders it again).
@@ -29,7 +32,7 @@ import hashlib
 import platform
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -145,6 +148,8 @@ class ClusterSession:
         #: Name of this run's stop event: set by :meth:`cancel`, it ends the reports running
         #: on the workers (Dask only cancels the ones still waiting).
         self.stop_event = f"p2c-stop-{uuid.uuid4().hex}"
+        #: Reports of the run not sent yet: the runner sends one per worker thread at a time.
+        self.held_back = 0
 
     @property
     def n_workers(self) -> int:
@@ -158,9 +163,26 @@ class ClusterSession:
         except Exception:  # noqa: BLE001 - the scheduler is gone: the run ends on its own
             return None
 
+    def free_workers(self, ours: Mapping[str, int]) -> list[str] | None:
+        """The workers that can start a report now, one address per free thread: a worker's
+        threads less what it is processing (by the scheduler's count) or, if more, the number
+        of this run's reports sent to it and not back yet (``ours``: the scheduler may not
+        have them yet). ``None`` when the scheduler could not be asked."""
+        try:
+            info = self.client.scheduler_info().get("workers", {})
+            processing = self.client.processing()
+        except Exception:  # noqa: BLE001 - the scheduler is gone: the run ends on its own
+            return None
+        free: list[str] = []
+        for address, worker in sorted(info.items()):
+            threads = max(1, int(worker.get("nthreads", 1) or 1))
+            busy = max(len(processing.get(address) or ()), ours.get(address, 0))
+            free.extend([address] * max(0, threads - busy))
+        return free
+
     def left(self) -> int:
-        """Reports sent and not yet done."""
-        return sum(not f.done() for f in list(self.futures))
+        """Reports not yet done: sent and running or waiting, or not sent yet."""
+        return sum(not f.done() for f in list(self.futures)) + self.held_back
 
     def forget(self, fut: Future) -> None:
         """The runner has taken this report's result (or its failure): let Dask drop it from
@@ -201,9 +223,12 @@ class ClusterSession:
             self.client.run(kernels.prestart, preloads)
 
     def submit(self, spec: ReportSpec, warm: bool, cell_timeout: float | None,
-               run_dir: Path | None = None) -> Future:
+               run_dir: Path | None = None, worker: str | None = None) -> Future:
         """Send one report; ``run_dir``: the run folder here, which the report's recorded
-        ``output_dir`` names (as in a local run) instead of the worker's scratch folder."""
+        ``output_dir`` names (as in a local run) instead of the worker's scratch folder;
+        ``worker``: the address of the (free) worker to render it. Dask would otherwise put it
+        where the run's shared files are (:meth:`share`), maybe behind another report while a
+        worker idles; should that worker go away, any other renders it."""
         from p2c_analysis.execution import execute_remote
 
         payload = {
@@ -216,7 +241,8 @@ class ClusterSession:
             "run_dir": str(run_dir) if run_dir is not None else None,
             "stop_event": self.stop_event,
         }
-        fut = self.executor.submit(execute_remote, payload)
+        where = {"workers": [worker], "allow_other_workers": True} if worker else {}
+        fut = self.executor.submit(execute_remote, payload, **where)
         self.futures.add(fut)
         return fut
 

@@ -50,8 +50,15 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    as_completed,
+    wait,
+)
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -410,10 +417,22 @@ class _ClusterWorkers:
         if template is not None:
             template.kill()
 
-    def submit(self, spec: ReportSpec, ahead: bool = True) -> Future:
-        """(``ahead`` is for local workers: a cluster's workers keep their kernels ready.)"""
+    def submit(self, spec: ReportSpec, ahead: bool = True, worker: str | None = None
+               ) -> Future:
+        """Send ``spec`` to the cluster, to ``worker`` if given (see
+        :meth:`p2c_analysis.cluster.ClusterSession.submit`). (``ahead`` is for local workers: a
+        cluster's workers keep their kernels ready.)"""
         return self.cluster.submit(spec, warm=self.warm, cell_timeout=self.cell_timeout,
-                                   run_dir=self.run_dir)
+                                   run_dir=self.run_dir, worker=worker)
+
+    def free_workers(self, ours: Mapping[str, int]) -> list[str]:
+        """Workers free to start a report now, one address per free thread (``[]`` while none
+        is, or the scheduler cannot be asked); ``ours``: this run's reports on each."""
+        return self.cluster.free_workers(ours) or []
+
+    def hold_back(self, n: int) -> None:
+        """``n`` reports wait here, not yet sent (counted among those left to render)."""
+        self.cluster.held_back = n
 
     def result(self, spec: ReportSpec, fut: Future) -> dict[str, Any]:
         from p2c_analysis import cluster
@@ -659,7 +678,11 @@ def _lock_run(run_dir: Path) -> int:
 
 def _run_all(executor: Any, specs: Sequence[ReportSpec], run_dir: Path, bar: Any,
              storage: list[str]) -> None:
-    """Submit every report; replace a broken pool; stop at the first storage error."""
+    """Submit every report; replace a broken pool; stop at the first storage error. A
+    cluster's reports are sent a few at a time (:func:`_run_on_cluster`)."""
+    if executor.remote:
+        _run_on_cluster(executor, specs, run_dir, bar, storage)
+        return
     todo = list(specs)
     restarts = 0
     front = time.monotonic()  # when the front page was last written (at the run's start)
@@ -687,6 +710,59 @@ def _run_all(executor: Any, specs: Sequence[ReportSpec], run_dir: Path, bar: Any
             executor.recover()
             restarts += 1
             todo = _after_broken_pool(run_dir, broken, bar, give_up=restarts > MAX_POOL_RESTARTS)
+
+
+def _run_on_cluster(executor: Any, specs: Sequence[ReportSpec], run_dir: Path, bar: Any,
+                    storage: list[str]) -> None:
+    """Render ``specs`` on a Dask cluster, sending each report to a free worker when there is
+    one, and the next as soon as one comes back (:func:`_send_more`): given them all at once,
+    Dask would place every one on a worker at once (below two tasks a thread it holds none
+    back), and by the run's shared files rather than by who is free, so a report could wait
+    behind a slow one on a busy worker (and die with it) while another worker idled. Each
+    report's outcome is recorded as it comes back; stops at the first storage error."""
+    todo = list(reversed(specs))  # popped from the end: in the given order
+    sent: dict[Future, tuple[ReportSpec, str | None]] = {}
+    front = time.monotonic()  # when the front page was last written (at the run's start)
+    while todo or sent:
+        _send_more(executor, todo, sent)
+        done, _ = wait(sent, return_when=FIRST_COMPLETED)
+        for fut in done:
+            spec, _worker = sent.pop(fut)
+            _send_more(executor, todo, sent)  # the next goes before this one's files are written
+            front = _after_report(run_dir, _cluster_entry(executor, run_dir, spec, fut), bar,
+                                  storage, front)
+            if storage:
+                executor.stop()
+                return
+
+
+def _send_more(executor: Any, todo: list[ReportSpec],
+               sent: dict[Future, tuple[ReportSpec, str | None]]) -> None:
+    """Send reports from ``todo`` (taken from its end), one to each free worker thread; when
+    none is free and none of the run's reports is on the cluster, one to no worker in
+    particular (it waits for one, as Dask does: e.g. while no worker is connected)."""
+    ours = Counter(w for _spec, w in sent.values() if w is not None)
+    free = executor.free_workers(ours) if todo else []
+    if todo and not free and not sent:
+        free = [None]
+    for worker in free:
+        if not todo:
+            break
+        spec = todo.pop()
+        sent[executor.submit(spec, worker=worker)] = (spec, worker)
+    executor.hold_back(len(todo))
+
+
+def _cluster_entry(executor: Any, run_dir: Path, spec: ReportSpec, fut: Future
+                   ) -> dict[str, Any]:
+    """The manifest entry of a report back from the cluster (written by ``executor.result``),
+    or of one whose result could not be taken (recorded here as failed)."""
+    try:
+        return executor.result(spec, fut)
+    except Exception as err:  # noqa: BLE001 - e.g. a result that could not be received
+        error = f"{type(err).__name__}: {first_line(err) or repr(err)}"
+        _fail_lost(run_dir, spec.name, error)
+        return {"name": spec.name, "status": "failed", "finished": now(), "error": error}
 
 
 def _after_report(run_dir: Path, entry: dict[str, Any], bar: Any, storage: list[str],

@@ -33,17 +33,19 @@ INPUTS = FIXTURES / "inputs.ipynb"
 
 
 @contextlib.contextmanager
-def _local_cluster(allowed_failures: int, dashboard: str | None = ":0"
+def _local_cluster(allowed_failures: int, dashboard: str | None = ":0", stealing: bool = True
                    ) -> Iterator[tuple[Any, Any]]:
     """A ``LocalCluster`` of two one-thread worker processes, one report per worker at a time
     (worker saturation 1.0, as the README starts the scheduler), and a client of it.
     ``allowed_failures``: Dask's retries of a report whose worker died (3 by default);
     ``dashboard``: its address (``":0"``, a port of its own: the module's cluster may still
-    hold the default)."""
+    hold the default); ``stealing``: Dask's work stealing (which moves, now and then, tasks
+    waiting on a busy worker to an idle one)."""
     import dask
 
     with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures,
-                          "distributed.scheduler.worker-saturation": 1.0}):
+                          "distributed.scheduler.worker-saturation": 1.0,
+                          "distributed.scheduler.work-stealing": stealing}):
         lc = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                       dashboard_address=dashboard, silence_logs=logging.ERROR)
         client = distributed.Client(lc)
@@ -142,9 +144,7 @@ def _kill_the_worker_of_the_slow_report(client: Any, proc: subprocess.Popen) -> 
 def test_a_killed_worker_fails_only_its_report_and_resume_completes(dask_cluster, tmp_path):
     lc, client = dask_cluster
     out = tmp_path / "out"
-    # two reports on two workers: Dask places a small batch's tasks eagerly (no root-task
-    # queuing below 2 tasks a thread), so a third could wait on the slow report's worker and
-    # die with it (see the README's note on small batches on a cluster)
+    # two reports on two workers, one each (the runner sends a report to a free worker only)
     args = ["batch", str(SLOW), "--over", "seconds=8.5,0.2", "--scheduler",
             lc.scheduler_address, "--out", str(out), "--no-progress"]
     proc = _start_batch(args)
@@ -469,3 +469,64 @@ def test_a_file_sent_once_survives_the_workers_that_held_it(tmp_path):
     m = assert_manifest_matches_folders(run_dir)
     assert [e["status"] for e in m["reports"]] == ["ok"] * 4
     assert not {e["worker"]["pid"] for e in m["reports"]} & set(pids.values())
+
+
+def _gate_notebook(path: Path) -> Path:
+    """A report that writes the file ``mark`` (if given), then waits until the file
+    ``wait_for`` exists (if given; at most ``limit`` seconds, after which it fails saying so)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# A report waiting for another (cluster tests)"),
+        nbformat.v4.new_code_cell('mark: str = ""\nwait_for: str = ""\nlimit: float = 120.0\n'
+                                  'output_dir: str = "."', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "import time\nfrom pathlib import Path\n"
+            "if mark:\n    Path(mark).write_text('done')\n"
+            "deadline = time.monotonic() + limit\n"
+            "while wait_for and not Path(wait_for).exists():\n"
+            "    if time.monotonic() > deadline:\n"
+            "        raise RuntimeError(f'never saw {wait_for}')\n"
+            "    time.sleep(0.05)\n"),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_report_never_waits_behind_another_while_a_worker_is_free(tmp_path, monkeypatch):
+    """Given every report of a small batch at once, Dask placed them all on workers at once
+    (below two tasks a worker thread it holds none back), on the worker holding the run's
+    shared notebook: a report could wait behind a slow one there while the other worker idled,
+    until Dask's work stealing moved it, if it did. The runner now sends each report to a free
+    worker, and the next as one comes back. Here the first report waits until the last one has
+    run: it ends only if the last one is rendered by the other worker (work stealing off, so
+    that nothing but the runner can bring that about; behind the first, neither would end
+    before the first's time limit)."""
+    from p2c_analysis import planning, runner
+
+    gate = _gate_notebook(tmp_path / "gate.ipynb")
+    marks = {name: tmp_path / f"{name}.done" for name in ("fast-a", "fast-b")}
+    specs = [planning.ReportSpec("slow", gate, {"wait_for": str(marks["fast-b"])}),
+             *(planning.ReportSpec(name, gate, {"mark": str(mark)})
+               for name, mark in marks.items())]
+    on_cluster: list[int] = []  # reports sent and not yet back, each time one is sent
+    submit = cluster.ClusterSession.submit
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        fut = submit(self, *args, **kwargs)
+        on_cluster.append(sum(not f.done() for f in self.futures))
+        return fut
+
+    monkeypatch.setattr(cluster.ClusterSession, "submit", spy)
+    with _local_cluster(0, stealing=False) as (lc, _client):
+        result = runner.render(specs, out=tmp_path / "out", scheduler=lc.scheduler_address,
+                               progress=False)
+    m = assert_manifest_matches_folders(result.run_dir)
+    assert [(e["name"], e["status"]) for e in m["reports"]] == [
+        ("slow", "ok"), ("fast-a", "ok"), ("fast-b", "ok")], [e.get("error") for e in m["reports"]]
+    assert len(on_cluster) == 3 and max(on_cluster) <= 2  # never more than the workers' threads
+    pid = {e["name"]: e["worker"]["pid"] for e in m["reports"]}
+    assert pid["fast-a"] == pid["fast-b"] != pid["slow"]  # both on the free worker
