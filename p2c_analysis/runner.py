@@ -680,7 +680,7 @@ def _run_all(executor: Any, specs: Sequence[ReportSpec], run_dir: Path, bar: Any
              storage: list[str]) -> None:
     """Submit every report; replace a broken pool; stop at the first storage error. A
     cluster's reports are sent a few at a time (:func:`_run_on_cluster`)."""
-    if executor.remote:
+    if getattr(executor, "remote", False):
         _run_on_cluster(executor, specs, run_dir, bar, storage)
         return
     todo = list(specs)
@@ -823,9 +823,10 @@ def _end_interrupted(out: Path, run_dir: Path, err: BaseException | None = None)
     incomplete and how to finish it, and ``--resume latest`` is this run. A Ctrl-C or SIGTERM
     (``err``) carries the run folder (:func:`stopped_run`) for the command's last line."""
     _mark_unfinished(run_dir, "interrupted")
-    note = _point_latest(out, run_dir)
-    if note:
-        print(note, file=sys.stderr)
+    with contextlib.suppress(OSError):  # best effort, as the rest of a stop
+        note = _point_latest(out, run_dir)
+        if note:
+            print(note, file=sys.stderr)
     if isinstance(err, KeyboardInterrupt):
         with contextlib.suppress(AttributeError):
             err.p2c_run_dir = run_dir  # type: ignore[attr-defined]
