@@ -91,6 +91,9 @@ MAX_POOL_RESTARTS = 3
 #: manifest (12 ms at 215 reports), so once per report would cost the square of the batch; it
 #: is always written when the run starts and when it ends.
 FRONT_PAGE_EVERY = 2.0
+#: Seconds between looks for free Dask workers while no report comes back (workers that
+#: joined, or came back, get reports without waiting for one to end).
+CLUSTER_LOOK_EVERY = 5.0
 
 
 # --- a run -------------------------------------------------------------------------------------
@@ -725,7 +728,8 @@ def _run_on_cluster(executor: Any, specs: Sequence[ReportSpec], run_dir: Path, b
     front = time.monotonic()  # when the front page was last written (at the run's start)
     while todo or sent:
         _send_more(executor, todo, sent)
-        done, _ = wait(sent, return_when=FIRST_COMPLETED)
+        # now and then, also when none came back: workers may have joined (or come back)
+        done, _ = wait(sent, timeout=CLUSTER_LOOK_EVERY, return_when=FIRST_COMPLETED)
         for fut in done:
             spec, _worker = sent.pop(fut)
             _send_more(executor, todo, sent)  # the next goes before this one's files are written
@@ -740,9 +744,11 @@ def _send_more(executor: Any, todo: list[ReportSpec],
                sent: dict[Future, tuple[ReportSpec, str | None]]) -> None:
     """Send reports from ``todo`` (taken from its end), one to each free worker thread; when
     none is free and none of the run's reports is on the cluster, one to no worker in
-    particular (it waits for one, as Dask does: e.g. while no worker is connected)."""
+    particular (it waits for one, as Dask does: e.g. while no worker is connected), which then
+    takes a free thread until it comes back (it may be on no worker yet)."""
     ours = Counter(w for _spec, w in sent.values() if w is not None)
-    free = executor.free_workers(ours) if todo else []
+    anywhere = sum(w is None for _spec, w in sent.values())  # maybe not yet on a worker
+    free = executor.free_workers(ours)[anywhere:] if todo else []
     if todo and not free and not sent:
         free = [None]
     for worker in free:

@@ -530,3 +530,68 @@ def test_a_report_never_waits_behind_another_while_a_worker_is_free(tmp_path, mo
     assert len(on_cluster) == 3 and max(on_cluster) <= 2  # never more than the workers' threads
     pid = {e["name"]: e["worker"]["pid"] for e in m["reports"]}
     assert pid["fast-a"] == pid["fast-b"] != pid["slow"]  # both on the free worker
+
+
+def test_workers_that_come_back_get_reports_without_waiting_for_one_to_end(tmp_path,
+                                                                           monkeypatch):
+    """With no worker connected, the runner sends one report (it waits for a worker, as Dask
+    does); when workers come back, the free ones get the next reports at once, not only once
+    that first report has come back."""
+    import threading
+    from concurrent.futures import Future
+
+    from p2c_analysis import planning, runner
+
+    monkeypatch.setattr(runner, "CLUSTER_LOOK_EVERY", 0.05)
+    monkeypatch.setattr(runner, "FRONT_PAGE_EVERY", 1e9)
+    events: list[str] = []
+    futures: dict[str, Future] = {}
+
+    class Workers:  # the cluster as _run_on_cluster sees it
+        remote = True
+        workers = 2
+
+        def __init__(self) -> None:
+            self.free = [[], ["tcp://w1", "tcp://w2"]]  # none at first, then two
+
+        def free_workers(self, ours: dict[str, int]) -> list[str]:
+            return self.free.pop(0) if len(self.free) > 1 else self.free[0]
+
+        def submit(self, spec: planning.ReportSpec, worker: str | None = None) -> Future:
+            events.append(f"sent {spec.name} to {worker}")
+            futures[spec.name] = fut = Future()
+            if spec.name != "first":
+                if not futures["first"].done():  # the first ends once another was sent
+                    futures["first"].set_result(None)
+                fut.set_result(None)
+            return fut
+
+        def result(self, spec: planning.ReportSpec, fut: Future) -> dict[str, Any]:
+            events.append(f"back {spec.name}")
+            return {"name": spec.name, "status": "ok"}
+
+        def hold_back(self, n: int) -> None:
+            pass
+
+        def stop(self) -> None:
+            pass
+
+    class Bar:
+        def update(self, n: int) -> None:
+            pass
+
+        def write(self, *a: Any, **k: Any) -> None:
+            pass
+
+    specs = [planning.ReportSpec(name, TABLE, {}) for name in ("first", "second", "third")]
+    # should the runner wait for the first to come back, it ends after 30 s, in the wrong order
+    safety = threading.Timer(30, lambda: futures["first"].done() or
+                             futures["first"].set_result(None))
+    safety.start()
+    try:
+        runner._run_all(Workers(), specs, tmp_path, Bar(), [])
+    finally:
+        safety.cancel()
+    assert events[:2] == ["sent first to None", "sent second to tcp://w2"], events
+    assert sorted(e.split(" to ")[0] for e in events) == [
+        "back first", "back second", "back third", "sent first", "sent second", "sent third"]
