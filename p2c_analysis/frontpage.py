@@ -227,17 +227,41 @@ def unfinished_banner(manifest: dict[str, Any], run_id: str, state: str) -> str:
             f"reports are kept) with {command}</p>")
 
 
-def nothing_rendered_banner(manifest: dict[str, Any], run_id: str, state: str) -> str:
+def nothing_rendered_banner(manifest: dict[str, Any], run_id: str, state: str,
+                            run_dir: Path | None = None) -> str:
     """The paragraph that says a finished run rendered nothing, every report of it failed
     (HTML; ``""`` otherwise): such a run is ``latest`` too (it is the run ``--resume latest``
-    renders again), and its page says so before its cards of failures, with the command."""
+    renders again), and its page says so before its cards of failures, with the command, and
+    links the newest earlier run in the same output folder that rendered a report
+    (:func:`earlier_rendered`), where a reviewer finds the last results."""
     reports = [r for r in manifest.get("reports") or [] if isinstance(r, dict)]
     if state != "finished" or not reports or any(r.get("status") != "failed" for r in reports):
         return ""
     command = f"<code>{_e(resume_command(manifest, run_id))}</code>"
-    return (f'<p class="banner">&#9888; Nothing was rendered: all {len(reports):,} reports '
-            "of this run failed (the cards below say where). These are not results; render "
-            f"them again into this run with {command}</p>")
+    which = "its one report" if len(reports) == 1 else f"all {len(reports):,} reports of this run"
+    cards = "card below says" if len(reports) == 1 else "cards below say"
+    earlier = earlier_rendered(run_dir) if run_dir is not None else None
+    before = (f' The newest earlier run with rendered reports is <a href="../{_e(earlier.name)}/'
+              f'{INDEX}">{_e(earlier.name)}</a>.' if earlier is not None else
+              " No earlier run in this folder rendered a report.")
+    return (f'<p class="banner">&#9888; Nothing was rendered: {which} failed (the {cards} '
+            "where). These are not results; render them again into this run with "
+            f"{command}.{before}</p>")
+
+
+def earlier_rendered(run_dir: Path) -> Path | None:
+    """The newest run folder beside ``run_dir`` that started before it and rendered at least
+    one report (``ok`` in its manifest); ``None`` when there is none or none can be read."""
+    for other in reversed(M.run_folders(run_dir.parent)):
+        if other.name >= run_dir.name:
+            continue
+        try:
+            entries = M.read(other).get("reports") or []
+        except (OSError, M.ManifestReadError):
+            continue
+        if any(isinstance(e, dict) and e.get("status") == "ok" for e in entries):
+            return other
+    return None
 
 
 def render_index(run_dir: Path, manifest: dict[str, Any] | None = None) -> str:
@@ -269,7 +293,8 @@ def render_index(run_dir: Path, manifest: dict[str, Any] | None = None) -> str:
         + _changes_text(m.get("git_changes")) + "</p>",
     ]  # fmt: skip
     rid = str(m.get("run_id") or run_dir.name)
-    banner = unfinished_banner(m, rid, state) or nothing_rendered_banner(m, rid, state)
+    banner = (unfinished_banner(m, rid, state)
+              or nothing_rendered_banner(m, rid, state, run_dir))
     if banner:
         head.append(banner)
     if synthetic:

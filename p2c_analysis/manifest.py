@@ -34,6 +34,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import signal
 import threading
 from collections import OrderedDict
@@ -43,6 +44,9 @@ from pathlib import Path
 from typing import Any
 
 MANIFEST = "manifest.json"
+#: A run folder's name, its run id: the start time (UTC) and 6 random hex digits, so that run
+#: ids sort in the order the runs started (``runner.new_run_id``).
+RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 
 #: Statuses of a report entry. ``ok``: folder ``<name>/``; ``failed``: ``<name>.FAILED/`` (or no
 #: folder when nothing could be kept, e.g. a remote worker died); the others: no final folder
@@ -83,6 +87,13 @@ def locked(run_dir: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def run_folders(out: Path) -> list[Path]:
+    """The run folders in ``out`` with a manifest, oldest first (by run id: the order they
+    started). Links (``out/latest``) and other folders are left out."""
+    return sorted(p for p in Path(out).glob("*") if RUN_ID.fullmatch(p.name)
+                  and p.is_dir() and not p.is_symlink() and (p / MANIFEST).is_file())
 
 
 def read(run_dir: Path) -> dict[str, Any]:

@@ -125,7 +125,7 @@ class RunStorageError(M.ManifestError):
     """The run's folder cannot be written (full disk, read-only): the run stopped."""
 
 
-_RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")  # see new_run_id
+_RUN_ID = M.RUN_ID
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -280,8 +280,7 @@ def newest_run(out: Path) -> Path | None:
     ``manifest.json``; ``None`` when there is none. This is ``latest``, one rule for both
     names: ``out/latest`` is pointed to it whenever a run ends (:func:`_point_latest`), and
     ``--resume latest`` resumes it (:func:`resolve_run`)."""
-    runs = sorted(p for p in Path(out).glob("*") if _RUN_ID.fullmatch(p.name)
-                  and p.is_dir() and not p.is_symlink() and (p / M.MANIFEST).is_file())
+    runs = M.run_folders(out)
     return runs[-1] if runs else None
 
 

@@ -232,8 +232,13 @@ def test_latest_is_the_newest_run_for_reviewers_and_resume_alike(render_run, bat
     assert latest.is_symlink() and latest.resolve() == failed_run.resolve()
     assert runner.resolve_run(out_root, "latest") == failed_run
     page = (failed_run / "index.html").read_text()
-    assert re.search(r'<p class="banner">&#9888; Nothing was rendered: all 1 reports of this '
-                     r"run failed .*--resume " + failed_run.name + "</code></p>", page)
+    assert re.search(r'<p class="banner">&#9888; Nothing was rendered: its one report failed '
+                     r"\(the card below says where\).*--resume " + failed_run.name + "</code>. ",
+                     page)
+    # ...and links the last results: the newest earlier run that rendered a report
+    assert manifest(second)["reports"][0]["status"] == "ok"
+    assert (f'The newest earlier run with rendered reports is <a href="../{second.name}/'
+            f'index.html">{second.name}</a>.</p>') in page
     last = done.stdout.strip().splitlines()[-1]
     prefix = f"render the 1 failed report again into run {failed_run.name} with: "
     assert last.startswith(prefix), done.stdout
@@ -1638,3 +1643,39 @@ def test_a_kernel_that_dies_before_its_first_reply_is_started_once_more():
         assert len(calls) == 1
     finally:
         execution._current.nb_man = None
+
+
+def test_front_page_of_a_run_that_rendered_nothing_links_the_last_results(tmp_path):
+    """A run whose every report failed is ``latest`` (what a reviewer opens first); its page
+    links the newest earlier run that rendered a report, skipping runs that rendered none, and
+    says so when there is none. It said "all 1 reports"."""
+    import json
+
+    from p2c_analysis import frontpage
+
+    def run(run_id: str, *statuses: str) -> Path:
+        folder = tmp_path / run_id
+        folder.mkdir()
+        m = {"run_id": run_id, "state": "finished", "command": ["p2c", "render", "nb.ipynb"],
+             "reports": [{"name": f"r{i}", "status": s} for i, s in enumerate(statuses)]}
+        (folder / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+        return folder
+
+    def banner(folder: Path) -> str:
+        page = frontpage.render_index(folder)
+        return re.search(r'<p class="banner">(.*?)</p>', page).group(1)
+
+    first = run("20260101T000000Z-aaaaaa", "failed")
+    assert banner(first).endswith("No earlier run in this folder rendered a report.")
+    assert "its one report failed (the card below says where)" in banner(first)
+    good = run("20260102T000000Z-bbbbbb", "ok", "failed")
+    run("20260103T000000Z-cccccc", "failed", "failed")
+    later = run("20260105T000000Z-eeeeee", "ok")  # started after: not an earlier run
+    (tmp_path / "20260104T000000Z-dddddd").mkdir()  # no manifest: not a run
+    current = run("20260104T120000Z-ffffff", "failed", "failed")
+    text = banner(current)
+    assert "all 2 reports of this run failed (the cards below say where)" in text
+    assert text.endswith(f'The newest earlier run with rendered reports is <a href="../'
+                         f'{good.name}/index.html">{good.name}</a>.')
+    assert later.name not in text
+    assert not re.search(r'class="banner"', frontpage.render_index(good))  # it rendered one
