@@ -513,9 +513,14 @@ def header_text(
             lines += ["", f"**Parameters:** {params}"]
     from p2c_analysis import __version__
 
-    lines += ["", f"*Rendered {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC with p2c-analysis "
-                  f"{escape(__version__)}. Data files and their SHA-256 are listed in "
-                  "`data_files.json` beside this report.*"]
+    when = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC with p2c-analysis {escape(__version__)}"
+    if parameters is not None and not str(parameters.get("output_dir", "")):
+        lines += ["", f"*Run {when}, interactively: with `output_dir` empty no table or "
+                      "`data_files.json` is written; `paths.files_read()` lists the data files "
+                      "read so far with their SHA-256.*"]
+    else:
+        lines += ["", f"*Rendered {when}. Data files and their SHA-256 are listed in "
+                      "`data_files.json` beside this report.*"]
     return "\n".join(lines)
 
 
@@ -791,6 +796,9 @@ class Report:
         self.statuses_after_as_of: pd.DataFrame | None = None
         self._analysed: pd.DataFrame | None = None  # the valid pledges less those, when any
         self.written: dict[str, list[str]] = {}
+        #: files written by :func:`start` (rows set aside, pledges after ``as_of``...) that no
+        #: sentence has named yet: the next :meth:`write` names them with its own
+        self._unsaid: list[Path] = []
 
     def __getattr__(self, name: str) -> Any:
         params = self.__dict__.get("parameters", {})
@@ -812,13 +820,30 @@ class Report:
 
     def write(self, **tables: pd.DataFrame) -> Markdown:
         """Write the tables (:func:`write_tables`) into ``output_dir`` and their column docs
-        (``columns.csv``, from :mod:`p2c_analysis.metrics`); return the sentence naming the
-        files written (none when ``output_dir`` is ``""``)."""
+        (``columns.csv``, from :mod:`p2c_analysis.metrics`); return the sentence naming every
+        file written, those :func:`start` wrote before (rows set aside, pledges announced or
+        statuses dated after ``as_of``) included. With ``output_dir`` empty (an interactive
+        session) nothing is written, and the sentence says so."""
+        written = self._write_quietly(**tables)
+        if not str(self.parameters.get("output_dir", "")):
+            return say("No file written: `output_dir` is empty (an interactive session); with "
+                       "an output folder this cell writes {files}.",
+                       files=list_text(f"{n.removesuffix('.csv')}.csv" for n in tables))
+        files, self._unsaid = [*self._unsaid, *written], []
+        return say("Wrote {files}, with their columns described in columns.csv.",
+                   files=list_text(p.name for p in files))
+
+    def _write_quietly(self, **tables: pd.DataFrame) -> list[Path]:
+        """:meth:`write` without its sentence: the paths written."""
         written = write_tables(self.parameters.get("output_dir", ""), tables)
         self.written.update({name: [str(c) for c in df.columns] for name, df in tables.items()})
         if written:
             write_column_docs(self.parameters["output_dir"], self.written)
-        return say("Wrote {files}.", files=list_text(p.name for p in written))
+        return written
+
+    def _write_aside(self, **tables: pd.DataFrame) -> None:
+        """Write side tables at the start (:func:`start`); the next :meth:`write` names them."""
+        self._unsaid += self._write_quietly(**tables)
 
     def _set_aside_headline(self) -> list[tuple[str, str]]:
         """``[("Rows set aside", "2 of 2 read")]`` when the pledge file had rows set aside
@@ -900,9 +925,9 @@ def _cut_at_as_of(r: Report, valid: pd.DataFrame, as_of: object) -> None:
     if later.any() or len(r.statuses_after_as_of):
         r._analysed = known
     if later.any():
-        r.write(**{AFTER_AS_OF_TABLE: r.after_as_of})
+        r._write_aside(**{AFTER_AS_OF_TABLE: r.after_as_of})
     if len(r.statuses_after_as_of):
-        r.write(**{STATUSES_AFTER_AS_OF_TABLE: r.statuses_after_as_of})
+        r._write_aside(**{STATUSES_AFTER_AS_OF_TABLE: r.statuses_after_as_of})
 
 
 def country_reading(given: object, iso3: str) -> str | None:
@@ -959,7 +984,7 @@ def start(title: str | None = None, **parameters: Any) -> Report:
     r = Report(text, values, loaded)
     r.record = rec
     if loaded is not None and len(loaded.quarantine):
-        r.write(**{SET_ASIDE_TABLE: loaded.quarantine})
+        r._write_aside(**{SET_ASIDE_TABLE: loaded.quarantine})
     if loaded is not None and rec is None and values.get("as_of") is not None:
         _cut_at_as_of(r, loaded.valid, values["as_of"])
     notes = []

@@ -326,7 +326,8 @@ def test_write_and_finish_leave_tables_their_docs_and_the_summary(tmp_path):
     r = report.start("T {year}", year=2024, pledges="", output_dir=str(tmp_path))
     shown = r.write(by_group=pd.DataFrame({"group": ["World"], "offline": [2.3e9],
                                            "mystery": [1]}))
-    assert shown.data == "Wrote by\\_group.csv."  # Markdown-escaped file name
+    # Markdown-escaped file names
+    assert shown.data == "Wrote by\\_group.csv, with their columns described in columns.csv."
     docs = pd.read_csv(tmp_path / "columns.csv")
     assert docs.set_index("column").loc["offline", "unit"] == "persons"
     assert docs.set_index("column").loc["mystery", "definition"] == "undocumented"
@@ -367,7 +368,7 @@ def test_a_card_says_its_pledges_are_the_public_subset(tmp_path):
 def test_empty_output_dir_finish_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     r = report.start(None, year=2024, output_dir="")
-    assert "none" in r.write(t=pd.DataFrame({"a": [1]})).data
+    assert r.write(t=pd.DataFrame({"a": [1]})).data.startswith("No file written")
     r.finish(headline=[("x", "1")])
     assert list(tmp_path.iterdir()) == []
 
@@ -839,3 +840,46 @@ def test_front_page_card_names_the_rows_set_aside(tmp_path):
         headline=[("Pledges", "1")])
     assert [h["label"] for h in json.loads((clean / "summary.json").read_text())["headline"]] \
         == ["Pledges"]
+
+
+def test_write_names_every_file_the_report_wrote(tmp_path):
+    """The sentence under a report's tables said "Wrote country_pledges.csv and ..." but not
+    set_aside_rows.csv, after_as_of.csv or statuses_after_as_of.csv, which the report's start
+    had written into the same folder: it now names them (once), and in an interactive session
+    (``output_dir`` empty) it says that nothing was written, where it said "Wrote none."."""
+    pledges = tmp_path / "p.csv"
+    pledges.write_text(
+        "title,pledger,value,status,announced_date,last_report_date\n"
+        "Fibre,Org A,USD 5 million,completed,2022-03-01,2026-10-01\n"
+        "Later,Org B,USD 1 million,announced,2025-05-01,\n"
+        ",,,,,\n"
+        "Bad,Org C,USD -3,announced,2022-03-01,\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    r = report.start(None, year=2024, pledges=str(pledges), as_of="2024-06-30",
+                     output_dir=str(out))
+    aside = sorted(p.name for p in out.glob("*.csv") if p.name != "columns.csv")
+    assert len(r.loaded.quarantine) and len(r.after_as_of) and len(r.statuses_after_as_of)
+    assert aside == ["after_as_of.csv", "set_aside_rows.csv", "statuses_after_as_of.csv"]
+    said = r.write(t=pd.DataFrame({"a": [1]})).data
+    for name in [*aside, "t.csv", "columns.csv"]:
+        assert report.escape(name) in said, (name, said)
+    again = r.write(u=pd.DataFrame({"a": [1]})).data  # named once
+    assert again == "Wrote u.csv, with their columns described in columns.csv."
+    quiet = report.start(None, year=2024, pledges=str(pledges), as_of="2024-06-30",
+                         output_dir="")
+    assert quiet.write(t=pd.DataFrame({"a": [1]})).data == (
+        "No file written: `output_dir` is empty (an interactive session); with an output "
+        "folder this cell writes t.csv.")
+
+
+def test_header_of_an_interactive_session_points_to_no_file(capsys):
+    """In JupyterLab (``output_dir`` empty) the header said the data files were listed in
+    ``data_files.json`` beside the report: no such file is written there."""
+    report.start(None, year=2024, output_dir="")
+    shown = capsys.readouterr().out
+    assert "`data_files.json` beside this report" not in shown
+    assert "interactively" in shown and "paths.files_read()" in shown
+    from p2c_analysis import paths
+
+    assert paths.files_read()  # what it points to exists and lists the files read
