@@ -238,6 +238,29 @@ def test_a_region_name_read_one_way_of_several_resolves_as_before_and_says_so(
         f"{text!r} in target_regions read as {entry.read_as}, not {entry.alternative}: ")
 
 
+def test_regions_whose_names_others_use_for_other_groups_say_which_they_are_read_as():
+    """"Central Africa", "West Africa", "South Asia" and "Asia-Pacific" (also "APAC") were
+    read as one group of several (M49 Middle Africa, not ECCAS; M49 Western Africa, not
+    ECOWAS; M49 Southern Asia, Iran included; ITU-D Asia & Pacific, not UN ESCAP's region)
+    without a note. Each now has one, and what its note says the group holds is checked
+    against the group's members here."""
+    def members(text: str) -> set[str]:
+        return set(countries.members(countries.resolve_region(text)))
+
+    for text in ("Central Africa", "West Africa", "South Asia", "Asia-Pacific", "APAC",
+                 "Asia and the Pacific", "asia pacific"):
+        entry = countries.ambiguous_region_reading(text)
+        assert entry is not None and entry.if_meant == "name the countries", text
+        assert countries.resolve_region(text) == entry.label
+    assert members("Central Africa") == {"AGO", "CMR", "CAF", "TCD", "COG", "COD", "GNQ",
+                                         "GAB", "STP"}
+    assert {"MRT", "SHN"} <= members("West Africa")
+    assert "IRN" in members("South Asia") and len(members("South Asia")) == 9
+    apac = members("APAC")
+    assert {"IRN", "AFG"} <= apac and not {"KAZ", "UZB", "RUS", "TUR", "GEO"} & apac
+    assert apac == members("Asia-Pacific") == members("Asia and the Pacific")
+
+
 def test_every_region_reading_row_is_complete_and_names_what_it_resolves_to():
     table = pd.read_csv(paths.REGION_ALIASES, dtype=str, keep_default_na=False)
     assert list(table.columns) == ["alias", "label", "note", "read_as", "alternative", "if_meant"]
