@@ -167,3 +167,20 @@ def test_niue_and_global_pledges_read_the_same_in_card_prose_and_table(tmp_path)
     glob = _render(tmp_path / "glob", ["country_profile"], {"include_global": True})
     assert "6 of the 47 pledges target Nigeria, including 1 global pledge" in \
         glob["country_profile"]
+
+
+def test_usd_only_to_economies_with_no_one_offline_is_not_called_no_value(tmp_path):
+    """A file whose one stated value goes to the United Arab Emirates (Internet use 100%: no
+    one offline) read "no pledge states a value that could be allocated to countries": the
+    pledge states USD 5 M, allocated to the UAE and kept out of the ratios as money where no
+    one is offline; the headline now says so, like the table beside it."""
+    src = write_rows(tmp_path / "are.csv", [{
+        "title": "Data centre", "pledger": "Org X", "target_countries": "ARE",
+        "focus_area": "ACCESS", "announced_date": "2023-03-01",
+        "estimated_value_usd": "5000000"}])
+    text = _render(tmp_path / "out", ["gap_coverage"], {"pledges": str(src)})["gap_coverage"]
+    assert BAD.search(text) is None
+    assert "USD 5.00 M to economies with no one offline: United Arab Emirates" in text
+    assert "no pledge states a value" not in text
+    assert ("the pledged USD is allocated only to economies with no one offline, so there is "
+            "no USD attention ratio (n/a).") in text
