@@ -336,10 +336,8 @@ def prepare_parameters(
         if name in RUNNER_PARAMETERS:
             raise P.ParameterError(name, value, "is set by the runner (use --out for the folder)")
         if name not in declared:
-            names = ", ".join(n for n in declared if n not in RUNNER_PARAMETERS) or "none"
-            raise P.ParameterError(
-                name, value, f"is not a parameter of {notebook.stem} (it declares: {names})"
-            )
+            raise P.ParameterError(name, value, f"is not a parameter of {notebook.stem}"
+                                   + _declared_text(name, [declared]))
     types = {name: declared[name].get("inferred_type_name") for name in given}
     return P.for_notebook(P.validate_declared(given, types))
 

@@ -332,3 +332,6 @@ def test_a_misspelt_parameter_is_named_with_what_the_notebooks_declare():
     msg = str(e.value)
     assert "is not a parameter of any of the selected notebooks (they declare: " in msg
     assert msg.endswith("; did you mean 'include_global'?)") and "\n" not in msg
+    # p2c batch checks each report's parameters the same way
+    with pytest.raises(P.ParameterError, match=r"'alocation'.*did you mean 'allocation'\?\)$"):
+        planning.plan_batch("gap_coverage", "year", "2020", {"alocation": "equal"})
