@@ -868,7 +868,8 @@ class Report:
             "is_synthetic": bool(synthetic),
             "data_vintage": DATA_VINTAGE,
         }
-        if scope is None and self.record is not None and self.loaded is not None:
+        if scope is None and self.record is not None and self.loaded is not None \
+                and len(self.pledges):  # no pledge yet: no subset ("the 0 ... ones")
             scope = public_subset_scope(len(self.pledges), self.parameters.get("as_of"))
         if scope is not None:  # the bundled public subset: not the coalition's numbers
             summary["pledge_scope"] = str(scope)

@@ -81,6 +81,14 @@ def test_a_range_of_one_year_reads_well(tmp_path):
 def test_an_empty_record_and_the_largest_new_pledge_read_well(tmp_path):
     pages = _render(tmp_path, ["pledge_landscape", "pledge_changes"], {"as_of": "2000-01-01"})
     assert "The data hold no pledge." in pages["pledge_landscape"]
+    # two empty sides are no subset of the coalition: it read "These are the 0 publicly
+    # described pledges bundled with the package, an unknown share of the coalition's pledges"
+    assert "the 0 publicly described" not in pages["pledge_changes"]
+    assert "0 pledges, with 0 rows set aside" in pages["pledge_changes"]
+    cards = sorted(tmp_path.glob("latest/pledge_*/summary.json"))  # nor on front-page cards
+    assert len(cards) == 2
+    for card in cards:
+        assert "the 0 publicly described" not in card.read_text(encoding="utf-8"), card
     pages = _render(tmp_path / "now", ["pledge_changes"], {"previous": "2025-03-01",
                                                             "current": "2026-03-31"})
     text = pages["pledge_changes"]

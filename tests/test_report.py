@@ -383,6 +383,12 @@ def test_a_card_says_its_pledges_are_the_public_subset(tmp_path):
     r = report.start("T", pledges=str(paths.PUBLIC_PLEDGES), output_dir=str(own))
     r.finish(headline=[("Pledges", "38")])
     assert "pledge_scope" not in json.loads((own / "summary.json").read_text())
+    empty = tmp_path / "empty"  # the record before its first pledge: no "the 0 ... ones"
+    empty.mkdir()
+    r = report.start("T", pledges="", output_dir=str(empty), as_of="2021-06-01")
+    assert len(r.pledges) == 0
+    r.finish(headline=[("Pledges", "0")])
+    assert "pledge_scope" not in json.loads((empty / "summary.json").read_text())
 
 
 def test_empty_output_dir_finish_writes_nothing(tmp_path, monkeypatch):
