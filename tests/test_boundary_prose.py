@@ -192,3 +192,19 @@ def test_usd_only_to_economies_with_no_one_offline_is_not_called_no_value(tmp_pa
     assert "no pledge states a value" not in text
     assert ("the pledged USD is allocated only to economies with no one offline, so there is "
             "no USD attention ratio (n/a).") in text
+
+
+def test_the_status_line_names_every_status_held(tmp_path):
+    """A file whose two pledges are both withdrawn read "All 2 pledges have a status as of
+    ...: 0 from public evidence of progress and 2 self-reported; 0 are completed and 0 in
+    progress": it said what they are not. Every status held is named now."""
+    src = write_rows(tmp_path / "wd.csv", [
+        {"title": t, "pledger": p, "target_countries": "KEN", "focus_area": "ACCESS",
+         "announced_date": "2022-04-03", "target_year": "2023", "status": "withdrawn"}
+        for t, p in (("A", "Org A"), ("B", "Org B"))])
+    text = _render(tmp_path / "out", ["implementation_progress"],
+                   {"pledges": str(src), "as_of": "2026-01-01"})["implementation_progress"]
+    assert BAD.search(text) is None
+    assert ("All 2 pledges have a status as of 2026-01-01: 0 from public evidence of progress "
+            "and 2 self-reported; 2 are withdrawn.") in text
+    assert "0 are completed" not in text
