@@ -1235,8 +1235,9 @@ def unstated_text(table: pd.DataFrame, n: int, what: str) -> str:
     held = (f", which hold {style.fmt_pct(unplaced['usd_share_pct'].sum())} of the stated value "
             f"({style.fmt_usd(usd)})" if pd.notna(usd) and usd > 0 else
             (", which states no value" if k == 1 else ", none of which states a value"))
-    return (f"{text} ({style.fmt_pct(100 * k / n)}){held}: the other categories hold "
-            f"{style.fmt_int(n - k)}.")
+    rest = "the remaining pledge" if n - k == 1 else \
+        f"the remaining {style.fmt_int(n - k)} pledges"  # not "hold 27": 27 what?
+    return f"{text} ({style.fmt_pct(100 * k / n)}){held}: the other categories hold {rest}."
 
 
 def tally_by_entity_region(pledges: pd.DataFrame) -> pd.DataFrame:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import ast
 import csv
+import difflib
 import functools
 import re
 import sys
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -335,10 +336,8 @@ def prepare_parameters(
         if name in RUNNER_PARAMETERS:
             raise P.ParameterError(name, value, "is set by the runner (use --out for the folder)")
         if name not in declared:
-            names = ", ".join(n for n in declared if n not in RUNNER_PARAMETERS) or "none"
-            raise P.ParameterError(
-                name, value, f"is not a parameter of {notebook.stem} (it declares: {names})"
-            )
+            raise P.ParameterError(name, value, f"is not a parameter of {notebook.stem}"
+                                   + _declared_text(name, [declared]))
     types = {name: declared[name].get("inferred_type_name") for name in given}
     return P.for_notebook(P.validate_declared(given, types))
 
@@ -449,7 +448,8 @@ def plan_render(
             raise P.ParameterError(name, value, "is set by the runner (use --out for the folder)")
         if not any(name in d for d in declared.values()):
             which = paths_[0].stem if len(paths_) == 1 else "any of the selected notebooks"
-            raise P.ParameterError(name, value, f"is not a parameter of {which}")
+            raise P.ParameterError(name, value, f"is not a parameter of {which}"
+                                   + _declared_text(name, declared.values()))
     specs = []
     for p in paths_:
         mine = {k: v for k, v in given.items() if k in declared[p]}
@@ -460,6 +460,18 @@ def plan_render(
                                 prepare_parameters(p, mine, declared[p])))
     _mapping_has_a_file(given, specs)
     return _unique_names(specs)
+
+
+def _declared_text(name: str, declared: Iterable[Mapping[str, Any]]) -> str:
+    """What the notebooks declare, for the error on an undeclared name: ``" (they declare:
+    pledges, mapping, year, as_of; did you mean 'year'?)"`` (a close name, if any; the runner's
+    own parameters left out), so a misspelt ``-p yaer 2024`` says what to type instead."""
+    declared = list(declared)
+    names = list(dict.fromkeys(n for d in declared for n in d if n not in RUNNER_PARAMETERS))
+    close = difflib.get_close_matches(name.lower(), names, n=1, cutoff=0.7)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    who = "it declares" if len(declared) == 1 else "they declare"
+    return f" ({who}: {', '.join(names) or 'none'}{hint})"
 
 
 def _mapping_has_a_file(given: Mapping[str, Any], specs: Sequence[ReportSpec]) -> None:

@@ -389,11 +389,28 @@ def public_subset_scope(n: int, as_of: object = None) -> str:
             f"{_public_share(n, as_of)} of the coalition's by count")
 
 
-def synthetic_notice() -> str:
-    """The synthetic-data notice, ``synthetic.SYNTHETIC_NOTICE``."""
-    from p2c_analysis.synthetic import SYNTHETIC_NOTICE
+def synthetic_notice(pledges: pd.DataFrame | None = None, of: str = "") -> str:
+    """The synthetic-data notice. Without ``pledges``: ``synthetic.SYNTHETIC_NOTICE``. With
+    them: that notice and how many are synthetic when every synthetic pledge is the package's
+    own (its ids begin ``synthetic.ID_PREFIX``); else a notice that says only what is known,
+    that the pledge data mark them synthetic: how they were made is not ours to say (the
+    package's notice would claim they were generated to match the published 2023 totals).
+    ``of``: which pledges, e.g. ``"the current side"``."""
+    from p2c_analysis.synthetic import ID_PREFIX, SYNTHETIC_NOTICE
 
-    return str(SYNTHETIC_NOTICE)
+    if pledges is None:
+        return str(SYNTHETIC_NOTICE)
+    marked = pledges["is_synthetic"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    n_syn, n = int(marked.sum()), len(pledges)
+    where = f" of {of}" if of else ""
+    ids = pledges.loc[marked, "pledge_id"].astype("string").fillna("")
+    if ids.str.startswith(ID_PREFIX).all():
+        return f"{SYNTHETIC_NOTICE} ({n_syn:,} of {n:,} pledges{where} are synthetic.)"
+    one = n_syn == 1
+    return (f"SYNTHETIC DATA — {n_syn:,} of {n:,} pledges{where} {'is' if one else 'are'} "
+            "marked synthetic (is_synthetic) in the pledge data: "
+            f"{'not a real pledge' if one else 'not real pledges'}. Every number resting on "
+            f"{'it' if one else 'them'} is illustrative only.")
 
 
 def banner(text: str, color: str = "#D55E00") -> str:
@@ -453,9 +470,7 @@ def header_text(
         n = len(pledges)
         synthetic = bool(pledges["is_synthetic"].any()) if "is_synthetic" in pledges else False
         if synthetic:
-            n_syn = int(pledges["is_synthetic"].sum())
-            lines += [banner(f"{synthetic_notice()} ({n_syn:,} of {n:,} pledges are synthetic.)"),
-                      ""]
+            lines += [banner(synthetic_notice(pledges)), ""]
         if _is_public_file(pledge_source) and not synthetic and n:
             lines += [f"**{escape(public_subset_statement(n, (parameters or {}).get('as_of')))}**",
                       ""]
@@ -878,7 +893,8 @@ class Report:
             "is_synthetic": bool(synthetic),
             "data_vintage": DATA_VINTAGE,
         }
-        if scope is None and self.record is not None and self.loaded is not None:
+        if scope is None and self.record is not None and self.loaded is not None \
+                and len(self.pledges):  # no pledge yet: no subset ("the 0 ... ones")
             scope = public_subset_scope(len(self.pledges), self.parameters.get("as_of"))
         if scope is not None:  # the bundled public subset: not the coalition's numbers
             summary["pledge_scope"] = str(scope)

@@ -203,9 +203,11 @@ def increases_vs_itemised(head: pd.DataFrame, pledges: pd.DataFrame) -> list[dic
             "increase vs itemised pledges", VALUE_METRIC, a, b,
             f"The published total rose by {fmt_value(VALUE_METRIC, rise)} between "
             f"{a['date_as_stated']} (by {_publisher(a)}) and {b['date_as_stated']} (by "
-            f"{_publisher(b)}); the {len(inside)} itemised "
-            f"public pledge(s) announced in that window ({names}; {valued} with a value) add "
-            f"up to {fmt_value(VALUE_METRIC, usd)}, {usd / rise:.0%} of the rise.",
+            f"{_publisher(b)}); "
+            + (f"the {len(inside)} itemised public pledges announced in that window ({names}; "
+               f"{valued} with a value) add" if len(inside) > 1 else
+               f"the 1 itemised public pledge announced in that window ({names}) adds")
+            + f" up to {fmt_value(VALUE_METRIC, usd)}, {usd / rise:.0%} of the rise.",
             itemised_pledges=len(inside), itemised_usd=usd,
             total_value_usd_1=float(a["value"]), total_value_usd_2=float(b["value"])))
     return out

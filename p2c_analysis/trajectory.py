@@ -369,6 +369,7 @@ def mobilisation_summary(
     t = mobilisation_pace(milestones, windows, fit, goal, include_third_party, as_of)
     if t.empty:
         return _summary_of_nothing(goal, window, fit)
+    read_on = pd.to_datetime(as_of if as_of not in (None, "") else pd.NaT)
     c = t[t["window_years"] == float(window)].iloc[0]
     paced = t[t["pace_usd_per_year"].notna()]
     dates = paced["goal_date"]
@@ -392,7 +393,7 @@ def mobilisation_summary(
     }
     if pd.notna(c["pace_usd_per_year"]):
         out["sentence"] = _pace_sentence(out["pace_usd_per_year"], c["goal_date"], window,
-                                         out["goal_usd"], c["same_totals_as"])
+                                         out["goal_usd"], c["same_totals_as"], c, read_on)
         return out
     if int(c["n_points"]) == 1 and t["n_points"].max() == 1:  # one published total at all
         out["sentence"] = (
@@ -411,21 +412,38 @@ def mobilisation_summary(
     out["fallback_goal_date"] = alt["goal_date"]
     out["sentence"] = f"{c['pace_note']} " + _pace_sentence(
         alt["pace_usd_per_year"], alt["goal_date"], alt["window_years"], out["goal_usd"],
-        alt["same_totals_as"])
+        alt["same_totals_as"], alt, read_on)
     return out
 
 
 def _pace_sentence(pace: float, goal_date: pd.Timestamp, window: float, goal_usd: float,
-                   same_as: float) -> str:
+                   same_as: float, row: Mapping | None = None,
+                   read_on: pd.Timestamp = pd.NaT) -> str:
     """"At the pace of the last 2 years (USD 18.9 bn per year), pledges would reach USD 100 bn
     around February 2027 (extrapolation, not a forecast)." (``same_as``: a shorter window with
-    the same totals, named in brackets; NaN: none)."""
-    when = f"around {goal_date:%B %Y}" if pd.notna(goal_date) else "not at all at this pace"
+    the same totals, named in brackets; NaN: none).
+
+    ``row`` (the window's row of :func:`mobilisation_pace`: ``last_date``, ``last_value_usd``)
+    and ``read_on`` (the analysis date; NaT: the latest total's) keep the sentence true when
+    the goal date is not ahead: a published total at or above the goal says it was reached,
+    and an extrapolated date before the analysis date says the goal would have been reached by
+    then, which no total published by then shows (stale data, or a pace that slowed)."""
+    goal = f"USD {goal_usd / 1e9:.0f} bn"
+    last_date = row["last_date"] if row is not None else pd.NaT
+    if pd.notna(goal_date) and pd.notna(last_date) and goal_date <= last_date:
+        return (f"The published total reached {goal} on {goal_date:%Y-%m-%d}: the goal is "
+                "met as published, whatever the pace.")
     same = (f", resting on the same totals as the last {_years_text(same_as)}"
             if pd.notna(same_as) else "")
-    return (f"At the pace of the last {_years_text(window)} (USD {pace / 1e9:.1f} bn per "
-            f"year{same}), pledges would reach USD {goal_usd / 1e9:.0f} bn {when} "
-            "(extrapolation, not a forecast).")
+    head = (f"At the pace of the last {_years_text(window)} (USD {pace / 1e9:.1f} bn per "
+            f"year{same}), pledges")
+    if pd.notna(goal_date) and pd.notna(read_on) and goal_date < read_on:
+        return (f"{head} would have reached {goal} around {goal_date:%B %Y}, before the "
+                f"analysis date ({read_on:%Y-%m-%d}), but no total published by then shows it: "
+                f"the latest, USD {float(row['last_value_usd']) / 1e9:.1f} bn, is dated "
+                f"{last_date:%Y-%m-%d} (extrapolation, not a forecast).")
+    when = f"around {goal_date:%B %Y}" if pd.notna(goal_date) else "not at all at this pace"
+    return f"{head} would reach {goal} {when} (extrapolation, not a forecast)."
 
 
 def _summary_of_nothing(goal: dict | None, window: float, fit: str) -> dict:

@@ -668,8 +668,11 @@ def campaign_totals(pledges: pd.DataFrame, published: pd.DataFrame | None = None
     ``usd_counted_in_earlier_campaign`` there. Columns :data:`CAMPAIGN_COLUMNS`, one row per
     campaign by the end of its stated period (a campaign stated for a month, ``2024-05``, comes
     after one stated for a day of that month), then ``campaign = "sum of campaigns"``. A
-    curated pledge missing from ``pledges`` is named in ``explanation`` and adds nothing (its
-    USD is unknown here).
+    curated pledge missing from ``pledges`` (or stating no value there) is named in
+    ``explanation`` and counted in ``pledges_counted_earlier``, but its USD is unknown here: the
+    campaign's ``usd_counted_in_earlier_campaign`` and ``usd_deduplicated`` are then NaN (not
+    0 and the whole published total, which would say that nothing was counted twice), and so
+    are the sum row's.
     """
     from p2c_analysis import milestones, style
 
@@ -690,6 +693,7 @@ def campaign_totals(pledges: pd.DataFrame, published: pd.DataFrame | None = None
                   zip(p["pledger"], p["title"], _usd(p), strict=True)}
     extra: dict[str, float] = {}
     n_extra: dict[str, int] = {}
+    n_unknown: dict[str, int] = {}
     notes: dict[str, list[str]] = {}
     for r in ov.to_dict("records"):
         for later in r["counted_in"][1:]:
@@ -699,6 +703,7 @@ def campaign_totals(pledges: pd.DataFrame, published: pd.DataFrame | None = None
                 notes.setdefault(later, []).append(
                     f"{r['pledger']}, '{r['pledge_title']}': also in {first}, not in this "
                     "pledge table (USD unknown here)")
+                n_unknown[later] = n_unknown.get(later, 0) + 1
                 continue
             extra[later] = extra.get(later, 0.0) + float(u)
             n_extra[later] = n_extra.get(later, 0) + 1
@@ -708,9 +713,10 @@ def campaign_totals(pledges: pd.DataFrame, published: pd.DataFrame | None = None
     rows = []
     for r in camp.to_dict("records"):
         name = str(r["breakdown_value"])
-        dup = extra.get(name, 0.0)
+        unknown = n_unknown.get(name, 0) > 0
+        dup = math.nan if unknown else extra.get(name, 0.0)
         step = _rounding_step(float(r["value"]))
-        if dup > 0 and step > 1:  # the difference of a rounded total and exact amounts
+        if not unknown and dup > 0 and step > 1:  # a rounded total less exact amounts
             notes.setdefault(name, []).append(
                 f"the published total is rounded to {style.fmt_usd(step, trim=True)}, so the "
                 f"distinct money is known only to within {style.fmt_usd(step / 2, trim=True)} "
@@ -720,7 +726,7 @@ def campaign_totals(pledges: pd.DataFrame, published: pd.DataFrame | None = None
             "usd_stated": float(r["value"]),
             "usd_counted_in_earlier_campaign": dup,
             "usd_deduplicated": float(r["value"]) - dup,
-            "pledges_counted_earlier": n_extra.get(name, 0),
+            "pledges_counted_earlier": n_extra.get(name, 0) + n_unknown.get(name, 0),
             "explanation": "; ".join(notes.get(name, [])) or "no known overlap",
             "source_url": r["source_url"],
         })
@@ -728,8 +734,9 @@ def campaign_totals(pledges: pd.DataFrame, published: pd.DataFrame | None = None
     total = {
         "campaign": "sum of campaigns", "date": pd.NaT, "date_as_stated": pd.NA,
         "usd_stated": float(df["usd_stated"].sum()),
-        "usd_counted_in_earlier_campaign": float(df["usd_counted_in_earlier_campaign"].sum()),
-        "usd_deduplicated": float(df["usd_deduplicated"].sum()),
+        "usd_counted_in_earlier_campaign": float(
+            df["usd_counted_in_earlier_campaign"].sum(skipna=False)),
+        "usd_deduplicated": float(df["usd_deduplicated"].sum(skipna=False)),
         "pledges_counted_earlier": int(df["pledges_counted_earlier"].sum()),
         "explanation": "adding the campaign totals counts these pledges more than once",
         "source_url": pd.NA,

@@ -81,6 +81,14 @@ def test_a_range_of_one_year_reads_well(tmp_path):
 def test_an_empty_record_and_the_largest_new_pledge_read_well(tmp_path):
     pages = _render(tmp_path, ["pledge_landscape", "pledge_changes"], {"as_of": "2000-01-01"})
     assert "The data hold no pledge." in pages["pledge_landscape"]
+    # two empty sides are no subset of the coalition: it read "These are the 0 publicly
+    # described pledges bundled with the package, an unknown share of the coalition's pledges"
+    assert "the 0 publicly described" not in pages["pledge_changes"]
+    assert "0 pledges, with 0 rows set aside" in pages["pledge_changes"]
+    cards = sorted(tmp_path.glob("latest/pledge_*/summary.json"))  # nor on front-page cards
+    assert len(cards) == 2
+    for card in cards:
+        assert "the 0 publicly described" not in card.read_text(encoding="utf-8"), card
     pages = _render(tmp_path / "now", ["pledge_changes"], {"previous": "2025-03-01",
                                                             "current": "2026-03-31"})
     text = pages["pledge_changes"]
@@ -167,3 +175,36 @@ def test_niue_and_global_pledges_read_the_same_in_card_prose_and_table(tmp_path)
     glob = _render(tmp_path / "glob", ["country_profile"], {"include_global": True})
     assert "6 of the 47 pledges target Nigeria, including 1 global pledge" in \
         glob["country_profile"]
+
+
+def test_usd_only_to_economies_with_no_one_offline_is_not_called_no_value(tmp_path):
+    """A file whose one stated value goes to the United Arab Emirates (Internet use 100%: no
+    one offline) read "no pledge states a value that could be allocated to countries": the
+    pledge states USD 5 M, allocated to the UAE and kept out of the ratios as money where no
+    one is offline; the headline now says so, like the table beside it."""
+    src = write_rows(tmp_path / "are.csv", [{
+        "title": "Data centre", "pledger": "Org X", "target_countries": "ARE",
+        "focus_area": "ACCESS", "announced_date": "2023-03-01",
+        "estimated_value_usd": "5000000"}])
+    text = _render(tmp_path / "out", ["gap_coverage"], {"pledges": str(src)})["gap_coverage"]
+    assert BAD.search(text) is None
+    assert "USD 5.00 M to economies with no one offline: United Arab Emirates" in text
+    assert "no pledge states a value" not in text
+    assert ("the pledged USD is allocated only to economies with no one offline, so there is "
+            "no USD attention ratio (n/a).") in text
+
+
+def test_the_status_line_names_every_status_held(tmp_path):
+    """A file whose two pledges are both withdrawn read "All 2 pledges have a status as of
+    ...: 0 from public evidence of progress and 2 self-reported; 0 are completed and 0 in
+    progress": it said what they are not. Every status held is named now."""
+    src = write_rows(tmp_path / "wd.csv", [
+        {"title": t, "pledger": p, "target_countries": "KEN", "focus_area": "ACCESS",
+         "announced_date": "2022-04-03", "target_year": "2023", "status": "withdrawn"}
+        for t, p in (("A", "Org A"), ("B", "Org B"))])
+    text = _render(tmp_path / "out", ["implementation_progress"],
+                   {"pledges": str(src), "as_of": "2026-01-01"})["implementation_progress"]
+    assert BAD.search(text) is None
+    assert ("All 2 pledges have a status as of 2026-01-01: 0 from public evidence of progress "
+            "and 2 self-reported; 2 are withdrawn.") in text
+    assert "0 are completed" not in text

@@ -845,10 +845,11 @@ def test_unstated_text_says_how_much_a_tally_cannot_place():
     t = gaps.tally(p, "pledge_type", PLEDGE_TYPES)
     assert gaps.unstated_text(t, 4, "pledge type") == (
         "The pledge type is unknown for 2 of the 4 pledges (50.0%), which hold 75.0% of the "
-        "stated value (USD 30.0 M): the other categories hold 2.")
+        "stated value (USD 30.0 M): the other categories hold the remaining 2 pledges.")
     t = gaps.tally(p.iloc[[0, 2, 3]], "pledge_type", PLEDGE_TYPES)
     assert gaps.unstated_text(t, 3, "pledge type").endswith(
-        "for 1 of the 3 pledges (33.3%), which states no value: the other categories hold 2.")
+        "for 1 of the 3 pledges (33.3%), which states no value: the other categories hold the "
+        "remaining 2 pledges.")
     assert gaps.unstated_text(gaps.tally(p.iloc[[0, 3]], "pledge_type"), 2, "pledge type") == ""
     assert gaps.unstated_text(gaps.tally(p.iloc[[1]], "pledge_type"), 1, "pledge type") == \
         "The pledge type is unknown for the 1 pledge."
@@ -859,7 +860,7 @@ def test_unstated_text_says_how_much_a_tally_cannot_place():
     assert NOT_STATED in set(t["category"])
     assert gaps.unstated_text(t, 3, "focus area") == (
         "The focus area is unknown for 2 of the 3 pledges (66.7%), which hold 75.0% of the "
-        "stated value (USD 3.00 M): the other categories hold 1.")
+        "stated value (USD 3.00 M): the other categories hold the remaining pledge.")
 
 
 def test_unstated_text_on_the_bundled_record():
@@ -870,7 +871,8 @@ def test_unstated_text_on_the_bundled_record():
     k = int(p["pledge_type"].eq(UNKNOWN).sum())
     text = gaps.unstated_text(gaps.tally(p, "pledge_type", PLEDGE_TYPES), len(p), "pledge type")
     assert text.startswith(f"The pledge type is unknown for {k} of the {len(p)} pledges")
-    assert text.endswith(f"the other categories hold {len(p) - k}.")
+    # it read "the other categories hold 5.": 5 what? (the pledges the categories place)
+    assert text.endswith(f"the other categories hold the remaining {len(p) - k} pledges.")
 
 
 def test_a_pacific_islands_pledge_goes_to_the_islands_not_australia_or_new_zealand(tmp_path):

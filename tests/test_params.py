@@ -311,3 +311,27 @@ def test_a_group_given_as_the_country_points_to_a_batch() -> None:
         P.to_country("country", "LLDC")
     with pytest.raises(P.ParameterError, match="is not a known country"):
         P.to_country("country", "Atlantis")
+
+
+def test_a_misspelt_parameter_is_named_with_what_the_notebooks_declare():
+    """`p2c render implementation_progress -p yaer 2024` said only "parameter 'yaer': '2024'
+    is not a parameter of implementation_progress"; `p2c render -p includeglobal true` (the
+    standard set) "... is not a parameter of any of the selected notebooks": nothing said what
+    to type instead. The line now lists the declared names and the close one."""
+    from p2c_analysis import planning
+
+    declared = planning.declared_parameters(planning.resolve_notebook("implementation_progress"))
+    with pytest.raises(P.ParameterError) as e:
+        planning.plan_render(["implementation_progress"], {"yaer": 2024})
+    msg = str(e.value)
+    assert "'yaer'" in msg and "is not a parameter of implementation_progress" in msg
+    assert f"(it declares: {', '.join(n for n in declared if n != 'output_dir')})" in msg
+    assert "did you mean" not in msg  # it has no year
+    with pytest.raises(P.ParameterError) as e:
+        planning.plan_render(None, {"includeglobal": True})
+    msg = str(e.value)
+    assert "is not a parameter of any of the selected notebooks (they declare: " in msg
+    assert msg.endswith("; did you mean 'include_global'?)") and "\n" not in msg
+    # p2c batch checks each report's parameters the same way
+    with pytest.raises(P.ParameterError, match=r"'alocation'.*did you mean 'allocation'\?\)$"):
+        planning.plan_batch("gap_coverage", "year", "2020", {"alocation": "equal"})

@@ -126,3 +126,29 @@ def test_a_file_of_one_pledge_with_deliverables_reads_in_the_singular(tmp_path):
     assert n > 1 and f"{n} quantified deliverables in the 1 pledge:" in text
     assert "of the 1 pledge" not in text
     assert "1 pledge states a number of people and names its targets." in text
+    # the file lacks the two Canada pledges the AI drive counted again (value_overlaps.csv):
+    # what the campaigns counted twice is unknown here, not "USD 0 of it (0 pledges)"
+    drive = [r for r in csv_rows(out / "campaign_totals.csv")
+             if r["campaign"] == "P2C x AI for Good AI pledge drive"]
+    assert drive and drive[0]["usd_deduplicated"] == ""
+    assert drive[0]["pledges_counted_earlier"] == "2"
+    assert "(0 pledges) was already counted" not in text
+    assert "by an amount unknown here" in text
+
+
+def test_the_one_pledge_of_an_early_record_reads_in_the_singular(tmp_path):
+    """As of 2022-03-01 the public record holds one pledge: the report read "The 1 pledge of
+    the public record as known on 2022-03-01 is scored for 2024; 0 of them have public
+    evidence of progress dated by then"."""
+    import html
+
+    from p2c_analysis import record as rec
+
+    as_of = "2022-03-01"
+    assert len(rec.public_record(as_of).pledges) == 1
+    out = render_one("pledge_quality", {"as_of": as_of}, tmp_path / "runs")
+    page = (out / "pledge_quality.html").read_text(encoding="utf-8")
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "of them have public evidence" not in text
+    assert (f"The 1 pledge of the public record as known on {as_of} is scored for 2024; it has "
+            "no public evidence of progress dated by then.") in text

@@ -130,16 +130,37 @@ def test_header_other_file_has_no_subset_statement_and_escapes_its_name(bundled,
 
 
 def test_header_synthetic_banner(bundled):
+    """Pledges marked synthetic in the data (not the package's own, whose ids begin SYN-) are
+    said to be marked so, not "generated to match the coalition's published 2023 totals"."""
     syn = bundled.copy()
     syn["is_synthetic"] = True
     syn.loc[syn.index[0], "title"] = XSS
     text = report.header_text("Synthetic", syn, None)
     from p2c_analysis.synthetic import SYNTHETIC_NOTICE
 
-    assert report.escape_html(SYNTHETIC_NOTICE) in text
-    assert "38 of 38 pledges are synthetic" in text
+    assert report.escape_html(SYNTHETIC_NOTICE) not in text
+    assert f"{len(syn)} of {len(syn)} pledges are marked synthetic (is_synthetic)" in text
     assert "publicly described" not in text  # synthetic pledges are not the public subset
     assert "<script" not in _rendered(text)
+
+
+def test_synthetic_notice_claims_the_generator_only_for_its_own_pledges(bundled):
+    """A pledge file with 1 row of 2 marked is_synthetic read "SYNTHETIC DATA — not real
+    pledges: generated to match the coalition's published 2023 totals" (and pledge_changes
+    said it without a count): not true of pledges the package did not make."""
+    from p2c_analysis import synthetic
+
+    made = synthetic.make_pledges(5, seed=1)
+    own = report.synthetic_notice(made)
+    assert own.startswith(synthetic.SYNTHETIC_NOTICE) and "(5 of 5 pledges are synthetic.)" in own
+    mixed = bundled.head(2).copy()
+    mixed["is_synthetic"] = [True, False]
+    text = report.synthetic_notice(mixed, "the current side")
+    assert "2023 totals" not in text and "generated" not in text
+    assert text.startswith("SYNTHETIC DATA — 1 of 2 pledges of the current side is marked "
+                           "synthetic (is_synthetic) in the pledge data")
+    assert "2023 totals" not in report.header_text("Mixed", mixed, "file.csv")
+    assert "1 of 2 pledges is marked synthetic" in report.header_text("Mixed", mixed, "file.csv")
 
 
 def test_header_without_pledges_names_connectivity_sources():
@@ -363,6 +384,12 @@ def test_a_card_says_its_pledges_are_the_public_subset(tmp_path):
     r = report.start("T", pledges=str(paths.PUBLIC_PLEDGES), output_dir=str(own))
     r.finish(headline=[("Pledges", "38")])
     assert "pledge_scope" not in json.loads((own / "summary.json").read_text())
+    empty = tmp_path / "empty"  # the record before its first pledge: no "the 0 ... ones"
+    empty.mkdir()
+    r = report.start("T", pledges="", output_dir=str(empty), as_of="2021-06-01")
+    assert len(r.pledges) == 0
+    r.finish(headline=[("Pledges", "0")])
+    assert "pledge_scope" not in json.loads((empty / "summary.json").read_text())
 
 
 def test_empty_output_dir_finish_writes_nothing(tmp_path, monkeypatch):

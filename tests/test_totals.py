@@ -61,6 +61,11 @@ def test_one_of_each_problem(hand_made):
         "2024-01-01", "2024-03-01", 5e9, 12e9)
     assert rise["itemised_pledges"] == 1 and rise["itemised_usd"] == 3e9
     assert "In window" in rise["explanation"] and "43%" in rise["explanation"]  # 3 / 7
+    # one pledge in the window: in the singular (it read "the 1 itemised public pledge(s)
+    # announced in that window (In window; 1 with a value) add up to")
+    assert "the 1 itemised public pledge announced in that window (In window) adds up to " \
+        "USD 3" in rise["explanation"]
+    assert "pledge(s)" not in rise["explanation"]
     assert (repeated["metric"], repeated["value_1"], repeated["value_2"]) == ("entities", 50, 50)
     assert (repeated["total_value_usd_1"], repeated["total_value_usd_2"]) == (5e9, 12e9)
     assert t["explanation"].str.len().gt(20).all()
@@ -112,6 +117,7 @@ def test_mwc_2024_rise_against_the_four_pledges(real):
     assert (r["value_1"], r["value_2"]) == (37e9, 46e9)
     assert r["itemised_pledges"] == 4
     assert r["itemised_usd"] == pytest.approx(9.1e9)
+    assert "the 4 itemised public pledges announced in that window (" in r["explanation"]
     for name in ("e&", "China Telecom", "Ooredoo", "VEON"):
         assert name in r["explanation"]
 

@@ -343,3 +343,35 @@ def test_windows_text_says_the_same_totals_once():
     assert trajectory.windows_text(grow.iloc[:1]) == \
         "The window holds 2 published totals in the last 1 year."
     assert trajectory.windows_text(grow.iloc[:0]) == ""
+
+
+def test_a_goal_date_before_the_analysis_date_is_not_said_in_the_future():
+    """pledge_landscape as of 2027-06-01 (or any day after February 2027 with the bundled
+    totals) read "pledges would reach USD 100 bn around February 2027": a date already past,
+    which no published total shows. The sentence now says the pace would have reached it
+    before the analysis date and that the latest total published by then is below it."""
+    from p2c_analysis import milestones
+
+    as_of = "2027-06-01"
+    known = milestones.known_on(milestones.load_milestones(), as_of)
+    row = trajectory.mobilisation_pace(known, as_of=as_of).set_index("window_years").loc[2.0]
+    assert row["goal_date"] < pd.Timestamp(as_of) and row["last_value_usd"] < 100e9
+    s = trajectory.mobilisation_summary(known, as_of=as_of)["sentence"]
+    assert "would reach" not in s
+    assert f"would have reached USD 100 bn around {row['goal_date']:%B %Y}, before the " \
+           f"analysis date ({as_of})" in s
+    assert f"USD {row['last_value_usd'] / 1e9:.1f} bn, is dated {row['last_date']:%Y-%m-%d}" in s
+    # on a day before the extrapolated date the sentence still looks ahead
+    before = f"{row['goal_date'] - pd.Timedelta(days=1):%Y-%m-%d}"
+    ahead = trajectory.mobilisation_summary(
+        milestones.known_on(milestones.load_milestones(), before), as_of=before)["sentence"]
+    assert f"would reach USD 100 bn around {row['goal_date']:%B %Y}" in ahead
+
+
+def test_a_goal_reached_by_a_published_total_is_said_to_be_reached():
+    """A published total at or above the goal used to read "pledges would reach USD 50 bn
+    around July 2024" (the date of that total, in the future tense)."""
+    s = trajectory.mobilisation_summary(_milestones(), window=1, band_windows=(1,),
+                                        goal={"value_usd": 50e9, "year": 2026})
+    assert "would reach" not in s["sentence"]
+    assert s["sentence"].startswith("The published total reached USD 50 bn on 2024-07-01")

@@ -341,11 +341,25 @@ def test_campaign_totals_count_canada_once(bundled) -> None:
     assert total["usd_deduplicated"] == pytest.approx(9e9 + 4.8e9 + 1.76e9 - 1.752e9)
 
 
-def test_campaign_totals_name_a_curated_pledge_missing_from_the_table() -> None:
+def test_campaign_totals_name_a_curated_pledge_missing_from_the_table(bundled) -> None:
+    """A pledge table without the two Canada pledges (a user's pledge file) cannot tell how
+    much of the AI drive's USD 1.76 bn was counted at WSIS+20 first: that USD is unknown (NaN),
+    not 0 with the whole 1.76 bn "distinct", which the report used to print as "USD 0 of it
+    (0 pledges) was already counted"; the bundled record gives USD 1.752 bn."""
     c = values.campaign_totals(_small()).set_index("campaign")
     drive = c.loc["P2C x AI for Good AI pledge drive"]
-    assert drive["usd_counted_in_earlier_campaign"] == 0.0
     assert "not in this pledge table" in drive["explanation"]
+    assert pd.isna(drive["usd_counted_in_earlier_campaign"])
+    assert pd.isna(drive["usd_deduplicated"])
+    curated = values.campaign_totals(bundled).set_index("campaign")
+    assert drive["pledges_counted_earlier"] == \
+        curated.loc["P2C x AI for Good AI pledge drive", "pledges_counted_earlier"] == 2
+    total = c.loc["sum of campaigns"]
+    assert pd.isna(total["usd_deduplicated"]) and total["pledges_counted_earlier"] == 2
+    assert total["usd_stated"] == curated.loc["sum of campaigns", "usd_stated"]
+    wsis = c.loc["WSIS+20 Forum High-Level Event 2024"]  # no overlap: known to be none
+    assert wsis["usd_counted_in_earlier_campaign"] == 0.0
+    assert wsis["usd_deduplicated"] == wsis["usd_stated"]
 
 
 def test_campaigns_come_in_the_order_they_ended(bundled) -> None:
