@@ -518,20 +518,29 @@ def _number_forms(word: str) -> set[str]:
     return forms
 
 
+#: Words of time among the scope words of ``deliverable_terms.csv``: ``5 years`` is a duration
+#: (``USD 2m x 4 years``), not a count of things.
+_TIME_WORDS = frozenset({"year", "years", "month", "months", "week", "weeks", "day", "days"})
+
+
 @functools.cache
 def _thing_words_of(units: frozenset[str]) -> frozenset[str]:
-    """:func:`thing_words` of the unit words ``units`` (cached per list)."""
+    """:func:`thing_words` of the unit and scope words ``units`` (cached per list)."""
     money = set(CURRENCY_TOKENS) | set(SCALES) | _MONEY_WORDS_AFTER_A_CODE | _MONEY_NOUNS
-    return frozenset(form for word in units for form in _number_forms(word)) - money
+    forms = frozenset(form for word in units for form in _number_forms(word))
+    return forms - money - _TIME_WORDS
 
 
 def thing_words() -> frozenset[str]:
     """Lower-case words that name things counted, not money (``laptops``, ``people``,
-    ``schools``, ``teachers``, ``km``...): the unit words of
+    ``schools``, ``teachers``, ``km``...; and places or partners, ``countries``,
+    ``districts``, ``partners``): the unit and scope words of
     ``data/harmonization/deliverable_terms.csv`` (:func:`p2c_analysis.deliverables.load_terms`),
-    singular and plural, less any word of money (a currency word or code of
-    :data:`CURRENCY_TOKENS`, a scale, :data:`_MONEY_NOUNS`): a currency wins."""
-    return _thing_words_of(frozenset(deliverables.load_terms().units))
+    singular and plural, less words of time (:data:`_TIME_WORDS`) and any word of money (a
+    currency word or code of :data:`CURRENCY_TOKENS`, a scale, :data:`_MONEY_NOUNS`): a
+    currency wins."""
+    terms = deliverables.load_terms()
+    return _thing_words_of(frozenset(terms.units) | terms.scope)
 
 
 def _currency_right_before(main: str, start: int) -> bool:

@@ -836,7 +836,7 @@ def test_a_number_followed_by_a_word_of_things_is_not_an_amount_of_money(text, t
 
 
 @pytest.mark.parametrize("text", ["2 billion shillings", "500 widgets", "1 million cedi programmes",
-                                  "2 million grants", "5 countries", "Train 5 teachers and "
+                                  "2 million grants", "5 years", "Train 5 teachers and "
                                   "2-3 nurses"])
 def test_a_word_that_is_neither_a_currency_nor_a_thing_is_still_refused(text):
     """A word the parser knows neither as a currency nor as things may be a currency it does
@@ -947,3 +947,28 @@ def test_a_range_per_year_is_multiplied_at_both_ends(text, low, high) -> None:
     per year for 2 years' read as a range from 6 to 5 million."""
     m = parsing.parse_money(text)
     assert (m.amount, m.range_high) == (low, high)
+
+
+@pytest.mark.parametrize(("text", "things"), [
+    ("5 countries", "countries"), ("12 districts", "districts"), ("3 regions", "regions"),
+    ("2 economies", "economies"), ("1 country", "country"), ("40 partners", "partners")])
+def test_a_count_of_places_or_partners_is_no_money(text, things):
+    """``5 countries`` in a value cell was set aside as "unparseable value": a count of
+    places or partners (the scope words of deliverable_terms.csv) is no amount of money, kept
+    with no USD value as ``500 laptops`` is. Words of time stay refused (``5 years``: a
+    duration, see the test above)."""
+    with pytest.raises(parsing.NotMoney) as err:
+        parsing.parse_money(text)
+    assert err.value.things == things
+
+
+def test_money_in_a_number_of_countries_is_the_money():
+    """``USD 5 million in 5 countries`` was "ambiguous value (several amounts)"; the count of
+    countries is set apart and noted, the money is the value."""
+    m = parsing.parse_money("USD 5 million in 5 countries")
+    assert (m.amount, m.currency) == (5_000_000.0, "USD")
+    assert "'5 countries' counts things" in m.note
+    m = parsing.parse_money("EUR 2-3 million across 12 districts")
+    assert (m.amount, m.range_high, m.currency) == (2_000_000.0, 3_000_000.0, "EUR")
+    with pytest.raises(parsing.NotMoney):  # no currency: people and countries, no money
+        parsing.parse_money("about 120 million people in 80 countries")
