@@ -672,8 +672,10 @@ def _unused_columns_text(columns: Sequence[str]) -> str:
 
 
 def _future_as_of(parameters: Mapping[str, Any] | None) -> str | None:
-    """The warning for an analysis date after today (UTC): what a report says of it (overdue
-    pledges, reporting, the public record) rests on what is known today."""
+    """The warning for an analysis date after today (UTC): what a report says of its pledges
+    on that day (which are announced, their values, statuses, reporting, overdue ones: each
+    report says some of these) rests on what is known today. It names none of them, so that
+    it is true of every report."""
     value = (parameters or {}).get("as_of")
     try:
         day = dt.date.fromisoformat(str(value)[:10]) if value not in (None, "") else None
@@ -682,9 +684,9 @@ def _future_as_of(parameters: Mapping[str, Any] | None) -> str | None:
     today = dt.datetime.now(dt.UTC).date()
     if day is None or day <= today:
         return None
-    return (f"The analysis date, {day}, is after today ({today}): statuses, reporting and "
-            "overdue pledges are judged on what is known today, as if nothing changed until "
-            "then. They are a projection, not findings.")
+    return (f"The analysis date, {day}, is after today ({today}): the pledges and what this "
+            "report says of them are as known today, as if nothing changed until then. That "
+            "is a projection, not findings.")
 
 
 def header(*args: Any, **kwargs: Any) -> Markdown:
