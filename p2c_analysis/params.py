@@ -41,6 +41,20 @@ class ParameterError(ValueError):
         return [f"ParameterError: {self}"]
 
 
+class UnknownParameterError(ParameterError):
+    """A name given as a parameter that the notebook(s) do not declare: the one line says the
+    name is none of theirs, then the value it was given (``'yaer' is not a parameter of
+    implementation_progress (given '2024'; it declares: ...)``), not "parameter 'yaer': '2024'
+    is not a parameter", which read as if the value were the parameter. ``where``: what
+    follows "of" (a notebook's name); ``hint``: the declared names and a close one."""
+
+    def __init__(self, name: str, value: Any, where: str, hint: str = "") -> None:
+        ValueError.__init__(self, f"{name!r} is not a parameter of {where} (given "
+                                  f"{_show(value)}{hint})")
+        self.name, self.value = name, value
+        self.problem = f"is not a parameter of {where}"
+
+
 #: A bad value is quoted in a message up to this many characters (then its length is given).
 SHOWN_CHARS = 120
 

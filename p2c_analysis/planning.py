@@ -336,8 +336,8 @@ def prepare_parameters(
         if name in RUNNER_PARAMETERS:
             raise P.ParameterError(name, value, "is set by the runner (use --out for the folder)")
         if name not in declared:
-            raise P.ParameterError(name, value, f"is not a parameter of {notebook.stem}"
-                                   + _declared_text(name, [declared]))
+            raise P.UnknownParameterError(name, value, notebook.stem,
+                                          _declared_text(name, [declared]))
     types = {name: declared[name].get("inferred_type_name") for name in given}
     return P.for_notebook(P.validate_declared(given, types))
 
@@ -448,8 +448,8 @@ def plan_render(
             raise P.ParameterError(name, value, "is set by the runner (use --out for the folder)")
         if not any(name in d for d in declared.values()):
             which = paths_[0].stem if len(paths_) == 1 else "any of the selected notebooks"
-            raise P.ParameterError(name, value, f"is not a parameter of {which}"
-                                   + _declared_text(name, declared.values()))
+            raise P.UnknownParameterError(name, value, which,
+                                          _declared_text(name, declared.values()))
     specs = []
     for p in paths_:
         mine = {k: v for k, v in given.items() if k in declared[p]}
@@ -463,15 +463,15 @@ def plan_render(
 
 
 def _declared_text(name: str, declared: Iterable[Mapping[str, Any]]) -> str:
-    """What the notebooks declare, for the error on an undeclared name: ``" (they declare:
-    pledges, mapping, year, as_of; did you mean 'year'?)"`` (a close name, if any; the runner's
+    """What the notebooks declare, for the error on an undeclared name: ``"; they declare:
+    pledges, mapping, year, as_of; did you mean 'year'?"`` (a close name, if any; the runner's
     own parameters left out), so a misspelt ``-p yaer 2024`` says what to type instead."""
     declared = list(declared)
     names = list(dict.fromkeys(n for d in declared for n in d if n not in RUNNER_PARAMETERS))
     close = difflib.get_close_matches(name.lower(), names, n=1, cutoff=0.7)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     who = "it declares" if len(declared) == 1 else "they declare"
-    return f" ({who}: {', '.join(names) or 'none'}{hint})"
+    return f"; {who}: {', '.join(names) or 'none'}{hint}"
 
 
 def _mapping_has_a_file(given: Mapping[str, Any], specs: Sequence[ReportSpec]) -> None:

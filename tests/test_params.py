@@ -324,13 +324,16 @@ def test_a_misspelt_parameter_is_named_with_what_the_notebooks_declare():
     with pytest.raises(P.ParameterError) as e:
         planning.plan_render(["implementation_progress"], {"yaer": 2024})
     msg = str(e.value)
-    assert "'yaer'" in msg and "is not a parameter of implementation_progress" in msg
-    assert f"(it declares: {', '.join(n for n in declared if n != 'output_dir')})" in msg
+    # the name is what is not a parameter, not its value (it read "parameter 'yaer': '2024'
+    # is not a parameter of ...")
+    assert msg.startswith("'yaer' is not a parameter of implementation_progress (given 2024;")
+    assert f"; it declares: {', '.join(n for n in declared if n != 'output_dir')})" in msg
     assert "did you mean" not in msg  # it has no year
     with pytest.raises(P.ParameterError) as e:
         planning.plan_render(None, {"includeglobal": True})
     msg = str(e.value)
-    assert "is not a parameter of any of the selected notebooks (they declare: " in msg
+    assert msg.startswith("'includeglobal' is not a parameter of any of the selected "
+                          "notebooks (given True; they declare: ")
     assert msg.endswith("; did you mean 'include_global'?)") and "\n" not in msg
     # p2c batch checks each report's parameters the same way
     with pytest.raises(P.ParameterError, match=r"'alocation'.*did you mean 'allocation'\?\)$"):

@@ -333,7 +333,7 @@ def test_unknown_allocation(capsys, tmp_path):
 
 def test_undeclared_parameter_is_named(capsys, tmp_path):
     err = _cli_error(capsys, "render", str(EMPTY), "-p", "colour", "red", "--out", str(tmp_path))
-    assert "parameter 'colour': 'red' is not a parameter of empty" in err
+    assert "'colour' is not a parameter of empty (given 'red'; it declares: " in err
     declares = "declares: year, country, allocation, label"
     with pytest.raises(ParameterError, match=f"'colour'.*{declares}"):
         planning.prepare_parameters(EMPTY, {"colour": "red"})
