@@ -915,3 +915,21 @@ def test_header_of_an_interactive_session_points_to_no_file(capsys):
     from p2c_analysis import paths
 
     assert paths.files_read()  # what it points to exists and lists the files read
+
+
+def test_versus_each_names_the_sources_without_a_figure_once():
+    """connectivity_gap for 2000 read "not checked against ITU's estimate, which has no figure
+    for 2000 and not checked against the World Bank's aggregate, which has no figure for
+    2000"."""
+    nan = float("nan")
+    both = report.versus_each([(nan, nan, "ITU's estimate"), (nan, nan, "the WB aggregate")],
+                              2000)
+    assert both == ("not checked against ITU's estimate or the WB aggregate, which have no "
+                    "figure for 2000")
+    one = report.versus_each([(-0.4, 67.6, "ITU's estimate"), (nan, nan, "the WB aggregate")],
+                             2024)
+    assert one == (report.versus(-0.4, 67.6, "ITU's estimate", 2024) + " and not checked "
+                   "against the WB aggregate, which has no figure for 2024")
+    assert one.startswith("0.4 percentage points lower than ITU's estimate (67.6%)")
+    none_missing = report.versus_each([(0.0, 60.0, "A"), (1.2, 58.8, "B")], 2024)
+    assert none_missing == "the same as A (60.0%) and 1.2 percentage points higher than B (58.8%)"
