@@ -278,7 +278,7 @@ def _snapshot_list(args: argparse.Namespace) -> int:
     if table.empty:
         print(f"no snapshots in {root}")
         return 0
-    print(f"{len(table)} snapshot(s) in {root}")
+    print(f"{len(table)} {'snapshot' if len(table) == 1 else 'snapshots'} in {root}")
     print(f"  {'id':<20} {'as of':<10} {'pledges':>7} {'set aside':>9}  {'kind':<13} "
           "source / label")
     for r in table.itertuples(index=False):

@@ -129,9 +129,12 @@ class AddResult:
                             f"after {e['as_of']} left aside (status unknown on that day; "
                             f"{STATUSES_AFTER_AS_OF_FILE})")
         else:
-            not_yet = f"; {later} valid pledge(s) not yet known on {e['as_of']}" if later else ""
-        return (f"added {e['id']} (as of {e['as_of']}): {e['pledges']} pledges stored; of "
-                f"{e['rows_read']} rows read, {e['rows_valid']} valid, "
+            not_yet = (f"; {later} valid {'pledge' if later == 1 else 'pledges'} not yet known "
+                       f"on {e['as_of']}" if later else "")
+        stored = f"{e['pledges']} {'pledge' if e['pledges'] == 1 else 'pledges'} stored"
+        read = f"{e['rows_read']} {'row' if e['rows_read'] == 1 else 'rows'} read"
+        return (f"added {e['id']} (as of {e['as_of']}): {stored}; of {read}, "
+                f"{e['rows_valid']} valid, "
                 f"{e['rows_quarantined']} set aside{not_yet}")
 
 

@@ -482,3 +482,17 @@ def test_a_snapshot_stored_before_the_status_rule_is_cut_as_it_is_read(tmp_path)
     assert {p.name: paths.sha256(p) for p in (store / sid).iterdir()} == before
     again = snapshots.add_file(b, as_of=when, store=store)
     assert not again.added and again.entry["id"] == sid
+
+
+def test_add_says_its_counts_in_the_singular_for_one(tmp_path):
+    """``p2c snapshot add`` of a one-pledge record said "1 pledges stored" (and "1 valid
+    pledge(s) not yet known"); ``p2c snapshot list`` "1 snapshot(s)"."""
+    one = snapshots.add_public_record("2022-03-01", store=tmp_path)
+    assert one.entry["pledges"] == 1, one.message
+    assert ": 1 pledge stored; of " in one.message and "pledges stored" not in one.message
+    assert "(s)" not in one.message
+    later = one.entry["rows_valid"] - one.entry["pledges"]
+    assert f"; {later} valid pledges not yet known on 2022-03-01" in one.message
+    done = subprocess.run([sys.executable, "-m", "p2c_analysis.cli", "snapshot", "list",
+                           "--store", str(tmp_path)], capture_output=True, text=True)
+    assert done.stdout.startswith(f"1 snapshot in {tmp_path}"), done.stdout + done.stderr
