@@ -2082,6 +2082,17 @@ def check_pledge_file(path: str | Path, mapping: str | Path | None = None,
     _open(Path(path), mapping, limits or Limits.from_env())
 
 
+def n_pledgers(pledges: pd.DataFrame) -> int:
+    """How many distinct pledgers ``pledges`` names: pledger names compared as
+    :func:`p2c_analysis.parsing.text_key` compares them (case, punctuation, ``&``/``and``,
+    organisation/organization and spacing aside: "Org A" and "org  a." are one pledger, as a
+    reader takes them). Missing names are not counted."""
+    if "pledger" not in pledges:
+        return 0
+    names = pledges["pledger"].dropna().astype(str)
+    return len({key for key in map(parsing.text_key, names) if key})
+
+
 def announced_after(pledges: pd.DataFrame, as_of: object) -> pd.Series:
     """Bool per pledge (index of ``pledges``): announced after ``as_of`` (a date, or what
     ``countries.as_of_date`` reads), so out of the scope of a table as of that day. The rule for

@@ -1378,3 +1378,17 @@ def test_a_region_name_read_one_way_of_several_says_so_in_the_notes(tmp_path: Pa
     assert v.loc["D", "target_regions"] == ["Africa"]
     assert "'Africa' in target_countries read as the ITU-D region Africa" in v.loc["D", "notes"]
     assert pd.isna(v.loc["E", "notes"])
+
+
+def test_pledgers_are_counted_as_a_reader_counts_them():
+    """pledge_landscape said "from 3 pledgers" of a file naming "Org A", "org a" and "Org B":
+    names that differ only in case, punctuation or spacing are one pledger."""
+    from p2c_analysis.pledges import n_pledgers
+
+    df = pd.DataFrame({"pledger": pd.array(["Org A", "org a", "ORG  A.", "Org B", None, " "],
+                                           dtype="string")})
+    assert n_pledgers(df) == 2
+    assert n_pledgers(df.iloc[:0]) == 0 and n_pledgers(pd.DataFrame({"x": [1]})) == 0
+    assert n_pledgers(pd.DataFrame({"pledger": ["Intl. Telecommunication Union", "ITU"]})) == 2
+    public = load_pledges(paths.PUBLIC_PLEDGES).valid  # the bundled record: as they stand
+    assert n_pledgers(public) == public["pledger"].nunique()
