@@ -910,3 +910,20 @@ def test_outside_itu_regions_text_names_economies_said_alike_together():
         "Not in an ITU-D region (not ITU Member States): Niue and Montserrat (1 pledge reaching "
         "each; no offline data); Kosovo (2 pledges reaching it; 200 k offline). They count in "
         "World and in their other groups, but in no region row.")
+
+
+def test_a_pledger_country_outside_the_itu_regions_is_not_unstated():
+    """A pledger from Taiwan (TWN, in no ITU-D region) was tallied under "none stated" and the
+    sentence under the chart said its region was unknown, though its country is stated."""
+    from p2c_analysis import countries
+
+    assert pd.isna(countries.reference().set_index("iso3").loc["TWN", "itu_region"])
+    df = pd.DataFrame({"entity_country": pd.array(["TWN", "KEN", None, " "], dtype="string"),
+                       "estimated_value_usd": [1.0, 2.0, None, None]})
+    t = gaps.tally_by_entity_region(df).set_index("category")
+    assert t.loc[gaps.OUTSIDE_ITU_REGIONS_LABEL, "pledges"] == 1
+    assert t.loc[gaps.OUTSIDE_ITU_REGIONS_LABEL, "usd"] == 1.0
+    assert t.loc[gaps.NOT_STATED, "pledges"] == 2 and t.loc["Africa", "pledges"] == 1
+    text = gaps.unstated_text(t.reset_index(), len(df), "region of the pledging entity")
+    assert text.startswith("The region of the pledging entity is unknown for 2 of the 4 "
+                           "pledges"), text
