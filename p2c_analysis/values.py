@@ -700,9 +700,11 @@ def campaign_totals(pledges: pd.DataFrame, published: pd.DataFrame | None = None
             u = usd_by_key.get((_key(r["pledger"]), _key(r["pledge_title"])))
             first = r["counted_in"][0]
             if u is None or np.isnan(u):
+                where = ("not in this pledge table" if u is None else
+                         "stating no USD value in this pledge table")
                 notes.setdefault(later, []).append(
-                    f"{r['pledger']}, '{r['pledge_title']}': also in {first}, not in this "
-                    "pledge table (USD unknown here)")
+                    f"{r['pledger']}, '{r['pledge_title']}': also in {first}, {where} "
+                    "(USD unknown here)")
                 n_unknown[later] = n_unknown.get(later, 0) + 1
                 continue
             extra[later] = extra.get(later, 0.0) + float(u)

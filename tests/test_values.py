@@ -484,3 +484,22 @@ def test_money_left_after_a_rounded_campaign_total_says_its_precision():
     assert "rounded" not in c.loc["MWC 2024 (mobile operator groups)", "explanation"]
     assert values._rounding_step(1.76e9) == 1e7 and values._rounding_step(170_500_000) == 1e5
     assert values._rounding_step(1234.5) == 1.0
+
+
+def test_campaign_totals_say_when_a_pledge_is_in_the_table_with_no_value(bundled) -> None:
+    """A pledge counted in two campaigns that is in the table but states no USD value was
+    explained as "not in this pledge table": it is there, without a value."""
+    counted = values.load_overlaps()
+    twice = counted[counted["counted_in"].map(len) > 1]
+    keys = set(zip(twice["pledger"], twice["pledge_title"], strict=True))
+    no_value = bundled.copy()
+    hit = [(a, b) in keys for a, b in zip(no_value["pledger"], no_value["title"], strict=True)]
+    assert sum(hit) == len(keys) >= 1  # both Canada pledges are in the bundled record
+    no_value.loc[hit, "estimated_value_usd"] = float("nan")
+    if "value_basis" in no_value:
+        no_value = no_value.drop(columns="value_basis")
+    drive = values.campaign_totals(no_value).set_index("campaign").loc[
+        "P2C x AI for Good AI pledge drive"]
+    assert "stating no USD value in this pledge table" in drive["explanation"]
+    assert "not in this pledge table" not in drive["explanation"]
+    assert pd.isna(drive["usd_counted_in_earlier_campaign"])
