@@ -690,22 +690,43 @@ def _unused_columns_text(columns: Sequence[str]) -> str:
             f"(see `p2c check-pledges`, or give a column mapping): {names}.")
 
 
+#: Date parameters a report may be given in the future, and how its warning names each: the
+#: analysis date, and the dates of the two sides of pledge_changes (which may also be snapshot
+#: ids or files: only a plain date is checked there).
+FUTURE_DATE_PARAMETERS: dict[str, str] = {
+    "as_of": "The analysis date",
+    "previous": "The date of the earlier pledges (previous)",
+    "current": "The date of the later pledges (current)",
+}
+
+
 def _future_as_of(parameters: Mapping[str, Any] | None) -> str | None:
-    """The warning for an analysis date after today (UTC): what a report says of its pledges
-    on that day (which are announced, their values, statuses, reporting, overdue ones: each
-    report says some of these) rests on what is known today. It names none of them, so that
-    it is true of every report."""
-    value = (parameters or {}).get("as_of")
-    try:
-        day = dt.date.fromisoformat(str(value)[:10]) if value not in (None, "") else None
-    except ValueError:
-        return None
+    """The warning for dates after today (UTC) among :data:`FUTURE_DATE_PARAMETERS`: what a
+    report says of its pledges on such a day (which are announced, their values, statuses,
+    reporting, overdue ones: each report says some of these) rests on what is known today. It
+    names none of them, so that it is true of every report."""
     today = dt.datetime.now(dt.UTC).date()
-    if day is None or day <= today:
+    later: list[str] = []
+    for name, label in FUTURE_DATE_PARAMETERS.items():
+        value = str((parameters or {}).get(name) or "").strip()
+        text = value[:10] if name == "as_of" else value  # as_of may carry a time
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            continue
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            continue
+        if day > today:
+            later.append(f"{label}, {day}," if not later else f"{label[0].lower()}{label[1:]}, "
+                                                                 f"{day},")
+    if not later:
         return None
-    return (f"The analysis date, {day}, is after today ({today}): the pledges and what this "
-            "report says of them are as known today, as if nothing changed until then. That "
-            "is a projection, not findings.")
+    dates = later[0] if len(later) == 1 else " and ".join(
+        [", ".join(x.removesuffix(",") for x in later[:-1]), later[-1]])
+    verb = "is" if len(later) == 1 else "are"
+    return (f"{dates} {verb} after today ({today}): the pledges and what this report says of "
+            "them are as known today, as if nothing changed until then. That is a projection, "
+            "not findings.")
 
 
 def header(*args: Any, **kwargs: Any) -> Markdown:

@@ -459,6 +459,15 @@ def test_an_analysis_date_in_the_future_is_flagged(bundled):
     assert "is after today" not in report.header_text("P", bundled, None,
                                                       {"as_of": "2024-06-30"})
     assert "is after today" not in report.header_text("P", bundled, None, {"year": 2024})
+    # the two sides of pledge_changes: a future date there was read as today's record
+    # without a word ("the public record as of 2030-01-01: 47 pledges")
+    both = _rendered(report.header_text("P", bundled, None, {"previous": future,
+                                                             "current": future}))
+    assert (f"The date of the earlier pledges (previous), {future} and the date of the later "
+            f"pledges (current), {future}, are after today") in both
+    for not_a_date in (f"{future}-abc123", "pledges.csv", "2024-06-30"):  # snapshot, file, past
+        assert "after today" not in report.header_text("P", bundled, None,
+                                                       {"previous": not_a_date})
 
 
 def test_api_edges_found_by_a_hunt(tmp_path):
