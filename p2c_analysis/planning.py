@@ -339,7 +339,40 @@ def prepare_parameters(
             raise P.UnknownParameterError(name, value, notebook.stem,
                                           _declared_text(name, [declared]))
     types = {name: declared[name].get("inferred_type_name") for name in given}
-    return P.for_notebook(P.validate_declared(given, types))
+    return _keep_noted_country(given, P.for_notebook(P.validate_declared(given, types)))
+
+
+def _keep_noted_country(given: Mapping[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with ``country`` as written (stripped) when that name is read as one economy
+    of several (``countries.ambiguous_reading``: ``Korea``, ``Congo``, ``Micronesia``), not its
+    ISO3 code: the report resolves it again, to the same code, and says under its title how
+    it was read (``report.country_reading``), as it does in JupyterLab. Given only ``KOR``,
+    whose display name "Republic of Korea" is not ambiguous, the report had nothing to note."""
+    from p2c_analysis import countries
+
+    text = given.get("country")
+    if "country" in values and isinstance(text, str) and \
+            countries.ambiguous_reading(text) is not None:
+        return {**values, "country": text.strip()}
+    return values
+
+
+def _normalised(name: str, value: Any) -> Any:
+    """A prepared value as it names a report: a ``country`` by its ISO3 code (``Korea``, kept
+    as written by :func:`_keep_noted_country`, is ``KOR`` and ``-p country KOR`` the same
+    report, in a folder ``...-KOR``), any other value as it is."""
+    if name == "country" and isinstance(value, str):
+        from p2c_analysis import countries
+
+        return countries.try_resolve(value) or value
+    return value
+
+
+def _identity(name: str, value: Any) -> str:
+    """What makes two values of parameter ``name`` one report (:func:`_normalised`)."""
+    import json
+
+    return json.dumps(_normalised(name, value), sort_keys=True, default=str)
 
 
 # --- what to render ----------------------------------------------------------------------------
@@ -624,7 +657,6 @@ def plan_grid(
     given twice, or both in ``over`` and in ``given``, raises :class:`UsageError`."""
     import hashlib
     import itertools
-    import json
 
     given = dict(given or {})
     names = [name for name, _ in over]
@@ -646,15 +678,15 @@ def plan_grid(
         prepared = prepare_parameters(nb, {**given, **dict(zip(names, combination, strict=True))},
                                       declared)
         # an empty as_of is left out of ``prepared`` (the run's day): its identity is ""
-        identity = tuple(json.dumps(prepared.get(n, ""), sort_keys=True, default=str)
-                         for n in names)
+        identity = tuple(_identity(n, prepared.get(n, "")) for n in names)
         if identity not in seen:
             seen.add(identity)
             chosen.append((identity, prepared))
     width = max(16, 70 // len(names))  # a folder name stays well under the 255 bytes allowed
     labels: list[dict[str, str]] = []  # per parameter: value identity → its folder label
     for k, name in enumerate(names):
-        distinct = {identity[k]: prepared.get(name, "") for identity, prepared in chosen}
+        distinct = {identity[k]: _normalised(name, prepared.get(name, ""))
+                    for identity, prepared in chosen}
         prefix = _name_or_digest(name, "value", name, max_len=width - 9)
         plain = {ident: _name_or_digest(value if value != "" else "default", prefix, ident,
                                         max_len=width)
