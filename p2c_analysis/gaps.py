@@ -1240,12 +1240,21 @@ def unstated_text(table: pd.DataFrame, n: int, what: str) -> str:
     return f"{text} ({style.fmt_pct(100 * k / n)}){held}: the other categories hold {rest}."
 
 
+#: The category of a pledger whose stated home country is in no ITU-D region (Taiwan, some
+#: territories): its country is known, so it is not "none stated".
+OUTSIDE_ITU_REGIONS_LABEL = "Outside the ITU-D regions"
+
+
 def tally_by_entity_region(pledges: pd.DataFrame) -> pd.DataFrame:
     """:func:`tally` of the ITU-D region of each pledger's home country (``entity_country``),
-    regions in ``ITU_REGIONS`` order; no country or no ITU-D region -> :data:`NOT_STATED`."""
+    regions in ``ITU_REGIONS`` order; no country stated -> :data:`NOT_STATED`; a country in no
+    ITU-D region -> :data:`OUTSIDE_ITU_REGIONS_LABEL` (after the regions)."""
     from p2c_analysis import countries
 
-    region = pledges["entity_country"].map(countries.reference().set_index("iso3")["itu_region"])
+    home = pledges["entity_country"]
+    region = home.map(countries.reference().set_index("iso3")["itu_region"])
+    stated = home.notna() & home.astype("string").str.strip().ne("").fillna(False)
+    region = region.astype(object).where(region.notna() | ~stated, OUTSIDE_ITU_REGIONS_LABEL)
     return tally(pledges.assign(entity_region=region), "entity_region", ITU_REGIONS)
 
 

@@ -887,8 +887,8 @@ class Report:
                        "an output folder this cell writes {files}.",
                        files=list_text(f"{n.removesuffix('.csv')}.csv" for n in tables))
         files, self._unsaid = [*self._unsaid, *written], []
-        return say("Wrote {files}, with their columns described in columns.csv.",
-                   files=list_text(p.name for p in files))
+        return say("Wrote {files}, with {n:#its|their} columns described in columns.csv.",
+                   files=list_text(p.name for p in files), n=len(files))
 
     def _write_quietly(self, **tables: pd.DataFrame) -> list[Path]:
         """:meth:`write` without its sentence: the paths written."""

@@ -951,7 +951,10 @@ def test_a_range_per_year_is_multiplied_at_both_ends(text, low, high) -> None:
 
 @pytest.mark.parametrize(("text", "things"), [
     ("5 countries", "countries"), ("12 districts", "districts"), ("3 regions", "regions"),
-    ("2 economies", "economies"), ("1 country", "country"), ("40 partners", "partners")])
+    ("2 economies", "economies"), ("1 country", "country"), ("40 partners", "partners"),
+    ("6 territories", "territories"), ("3 states", "states"), ("2 sub-regions", "sub-regions"),
+    ("4 subregions", "subregions"), ("20 villages", "villages"),
+    ("7 communities", "communities")])
 def test_a_count_of_places_or_partners_is_no_money(text, things):
     """``5 countries`` in a value cell was set aside as "unparseable value": a count of
     places or partners (the scope words of deliverable_terms.csv) is no amount of money, kept
@@ -972,3 +975,17 @@ def test_money_in_a_number_of_countries_is_the_money():
     assert (m.amount, m.range_high, m.currency) == (2_000_000.0, 3_000_000.0, "EUR")
     with pytest.raises(parsing.NotMoney):  # no currency: people and countries, no money
         parsing.parse_money("about 120 million people in 80 countries")
+
+
+@pytest.mark.parametrize("place", ["territories", "states", "sub-regions", "countries"])
+def test_a_currency_beside_a_count_of_places_wins(place):
+    """``USD 5 million in 6 territories`` is the 5 million, the count noted (``6 territories``
+    and ``3 states`` were "unparseable value" alone, and beside money "several amounts"),
+    ``5 million shillings in 6 territories``, with no currency the parser knows, stays
+    refused."""
+    m = parsing.parse_money(f"USD 5 million in 6 {place}")
+    assert (m.amount, m.currency) == (5_000_000.0, "USD")
+    assert f"'6 {place}' counts things" in m.note
+    with pytest.raises(parsing.ParseError) as err:
+        parsing.parse_money(f"5 million shillings in 6 {place}")
+    assert not isinstance(err.value, parsing.NotMoney)

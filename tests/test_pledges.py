@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from p2c_analysis import fields, parsing, paths
+from p2c_analysis import countries, fields, parsing, paths
 from p2c_analysis.limits import Limits
 from p2c_analysis.pledges import (
     LoadResult,
@@ -1344,6 +1344,31 @@ def test_a_number_of_things_in_lower_case_keeps_the_pledge_with_no_usd(tmp_path:
                               "write e.g. USD 5 million)")
     assert q[7].startswith("cannot convert to USD: unknown currency 'XYZ'")
     assert list(q.index) == [4, 7]
+
+
+@pytest.mark.parametrize(("text", "other"), [
+    ("Central Africa", "ECCAS"), ("APAC", "UN ESCAP's Asia and the Pacific"),
+    ("North Africa", "without Sudan"), ("Central America", "without Mexico"),
+    ("Caribbean", "CARICOM"), ("East and Southern Africa", "World Bank's or UNICEF's"),
+    ("West and Central Africa", "Angola not")])
+def test_a_region_others_draw_otherwise_is_noted_in_a_pledge_file(
+        tmp_path: Path, text: str, other: str) -> None:
+    """"Central Africa" (M49 Middle Africa), "APAC" (ITU-D Asia & Pacific), and "North Africa"
+    (Sudan and Western Sahara in), "Central America" (Mexico in) and "Caribbean" (Cuba and
+    the territories in, not CARICOM) were read one way of several with nothing in the
+    pledge's notes; each now says its reading and the other one, in a region cell and in a
+    country cell naming a region, and resolves as before. "East and Southern Africa" and
+    "West and Central Africa" were set aside as unknown regions; they are read as the two M49
+    regions together, noted so (the World Bank's and UNICEF's regions of those names
+    differ)."""
+    entry = countries.ambiguous_region_reading(text)
+    csv_text = f"title,pledger,target_countries,target_regions\nA,X,,{text}\nB,X,{text},\n"
+    v = load_pledges(_csv(tmp_path, csv_text)).valid.set_index("title")
+    for title, where in (("A", "target_regions"), ("B", "target_countries")):
+        assert v.loc[title, "target_regions"] == [countries.resolve_region(text)]
+        notes = v.loc[title, "notes"]
+        assert notes.startswith("[loader] ") and notes.endswith(entry.note(text, f" in {where}"))
+        assert other in notes
 
 
 def test_a_region_name_read_one_way_of_several_says_so_in_the_notes(tmp_path: Path) -> None:

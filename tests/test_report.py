@@ -349,7 +349,7 @@ def test_write_and_finish_leave_tables_their_docs_and_the_summary(tmp_path):
     shown = r.write(by_group=pd.DataFrame({"group": ["World"], "offline": [2.3e9],
                                            "mystery": [1]}))
     # Markdown-escaped file names
-    assert shown.data == "Wrote by\\_group.csv, with their columns described in columns.csv."
+    assert shown.data == "Wrote by\\_group.csv, with its columns described in columns.csv."
     docs = pd.read_csv(tmp_path / "columns.csv")
     assert docs.set_index("column").loc["offline", "unit"] == "persons"
     assert docs.set_index("column").loc["mystery", "definition"] == "undocumented"
@@ -906,7 +906,9 @@ def test_write_names_every_file_the_report_wrote(tmp_path):
     for name in [*aside, "t.csv", "columns.csv"]:
         assert report.escape(name) in said, (name, said)
     again = r.write(u=pd.DataFrame({"a": [1]})).data  # named once
-    assert again == "Wrote u.csv, with their columns described in columns.csv."
+    assert again == "Wrote u.csv, with its columns described in columns.csv."  # one: its
+    two = r.write(v=pd.DataFrame({"a": [1]}), w=pd.DataFrame({"a": [1]})).data
+    assert two == "Wrote v.csv and w.csv, with their columns described in columns.csv."
     quiet = report.start(None, year=2024, pledges=str(pledges), as_of="2024-06-30",
                          output_dir="")
     assert quiet.write(t=pd.DataFrame({"a": [1]})).data == (

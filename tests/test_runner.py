@@ -21,6 +21,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from html_resources import external_resources
 from runner_helpers import (
@@ -32,7 +33,7 @@ from runner_helpers import (
 )
 from runner_helpers import p2c as _p2c
 
-from p2c_analysis import cli, countries, execution, paths, planning, runner
+from p2c_analysis import cli, countries, execution, paths, planning, report, runner
 from p2c_analysis.params import ParameterError
 
 TABLE = FIXTURES / "table.ipynb"
@@ -1413,13 +1414,33 @@ def test_a_country_parameter_that_may_mean_another_economy_is_noted_once(name, c
             f"not {entry.alternative}: if that was meant, {entry.if_meant}\n")
     capsys.readouterr()
     specs = planning.plan_render(["country_profile"], {"country": name})
-    assert specs[0].parameters["country"] == entry.iso3
+    assert countries.resolve(specs[0].parameters["country"]) == entry.iso3
     assert capsys.readouterr().err == line
     planning.plan_batch("country_profile", "country", f"{name},KEN", {})
     assert capsys.readouterr().err == line
     planning.plan_render(["country_profile"], {"country": entry.iso3})
     planning.plan_batch("country_profile", "country", "DR Congo,DPR Korea", {})
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("name", sorted(pd.read_csv(countries.AMBIGUOUS_NAMES).name))
+def test_a_runner_rendered_report_says_under_its_title_how_a_country_name_was_read(name):
+    """``p2c render country_profile -p country Korea`` noted the reading on the terminal, but
+    the kernel got ``KOR``, shown as "Republic of Korea", and the profile had no note under
+    its title (``Congo`` had one only because COG is shown as "Congo"). The kernel now gets
+    the name as written, so every name of ambiguous_country_names.csv is noted in the header
+    as in JupyterLab; the same country by code or as written is one report, in a folder
+    named by its ISO3 code."""
+    entry = countries.ambiguous_reading(name)
+    for specs in (planning.plan_render(["country_profile"], {"country": f" {name} "}),
+                  planning.plan_batch("country_profile", "country", f"{name},{entry.iso3}", {})):
+        (spec,) = specs
+        given = spec.kernel_parameters()["country"]
+        assert countries.resolve(given) == entry.iso3
+        assert report.country_reading(given, entry.iso3) == entry.note(name)
+    assert spec.name == f"country_profile-{entry.iso3}"
+    (spec,) = planning.plan_render(["country_profile"], {"country": entry.iso3.lower()})
+    assert spec.parameters["country"] == entry.iso3  # a code stays the code
 
 
 def test_over_country_with_a_region_read_one_way_of_several_says_so(capsys):
