@@ -170,3 +170,20 @@ def test_statuses_of_snapshots_dated_after_their_dates_are_no_transition(tmp_pat
     assert ("Left aside: 1 self-reported status of the current side whose report is dated after "
             "its date, 2025-12-31: not known on that day, so its pledge counts as not yet "
             "reported (status unknown), listed in statuses_after_as_of_current.csv.") in text
+
+
+def test_the_headline_counts_pledges_for_review_with_their_pairs(tmp_path):
+    """The headline said "2 pledges are listed for review" and the section below "1 candidate
+    pair was not merged": both true (pledges against pairs), read as a contradiction. The
+    headline now says in how many pairs."""
+    prev = write_rows(tmp_path / "prev.csv", _dated_rows(("Fibre for schools", "Org X", "KEN",
+                                                          "2023-03-01")))
+    cur = write_rows(tmp_path / "cur.csv", _dated_rows(("Fibre for schools", "Org Y", "KEN",
+                                                        "2023-03-01")))
+    folder = render_one("pledge_changes", {"previous": str(prev), "current": str(cur),
+                                           "as_of": "2024-06-30"}, tmp_path / "out")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", (folder / "pledge_changes.html")
+                                      .read_text(encoding="utf-8")))
+    assert len(csv_rows(folder / "changes_for_review.csv")) == 1
+    assert "2 pledges are listed for review (in 1 candidate pair: see below)." in text
+    assert "1 candidate pair was not merged" in text
