@@ -884,7 +884,8 @@ class Report:
         written = self._write_quietly(**tables)
         if not str(self.parameters.get("output_dir", "")):
             return say("No file written: `output_dir` is empty (an interactive session); with "
-                       "an output folder this cell writes {files}.",
+                       "an output folder this cell writes {files} and columns.csv (their "
+                       "columns described).",
                        files=list_text(f"{n.removesuffix('.csv')}.csv" for n in tables))
         files, self._unsaid = [*self._unsaid, *written], []
         return say("Wrote {files}, with {n:#its|their} columns described in columns.csv.",

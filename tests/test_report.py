@@ -913,7 +913,7 @@ def test_write_names_every_file_the_report_wrote(tmp_path):
                          output_dir="")
     assert quiet.write(t=pd.DataFrame({"a": [1]})).data == (
         "No file written: `output_dir` is empty (an interactive session); with an output "
-        "folder this cell writes t.csv.")
+        "folder this cell writes t.csv and columns.csv (their columns described).")
 
 
 def test_header_of_an_interactive_session_points_to_no_file(capsys):
