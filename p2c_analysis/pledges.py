@@ -49,6 +49,8 @@ Conventions and decisions:
   spacing" when they are equal only after folding case and runs of spaces) of an earlier row
   is quarantined ("exact duplicate: of row N"); a later row repeating an earlier row's
   ``pledge_id`` is quarantined ("duplicate pledge_id"); the first occurrence stays valid.
+  A row repeating the header (case and spacing ignored: two exports pasted together) is
+  quarantined with that one reason ("repeated header"), not read as a pledge.
   Two valid rows with the same title and pledger (case and spacing ignored) but other cells
   that differ are both counted (one pledge a year under one title is common), and both say
   so in their notes, naming the other row and its value: a revised pledge exported twice
@@ -1761,6 +1763,10 @@ class _RowSorter:
         #: (title, pledger) normalised -> (row, record) of the first row counted with them
         self.titled: dict[tuple[str, str], tuple[int, dict]] = {}
         self.fallback = set(table.fallback_rows)
+        width = len(table.header)
+        given = [*table.header_given[:width], *[""] * (width - len(table.header_given))]
+        #: the header's cells as :meth:`sort` compares rows (case and runs of spaces ignored)
+        self.header_key = tuple(" ".join(t.casefold().split()) for t in given)
 
     def column(self, rownum: int, j: int) -> str:
         """The name of cell ``j`` (0-based) of row ``rownum``: its header, or
@@ -1798,6 +1804,12 @@ class _RowSorter:
         else:
             self.first_seen[key] = (rownum, exact)
         if any(r.startswith("cell too long") for r in reasons):
+            return None, reasons
+        if key == self.header_key:
+            # the header again (two exports pasted together, a header left on every page):
+            # one reason that says so, not a cell-by-cell list of unknown values
+            reasons.append(f"repeated header: the row repeats the header (row "
+                           f"{self.table.header_row}): delete it")
             return None, reasons
         notes = self._merged(rownum, cells) + self._formatted(rownum, cells)
         if rownum in self.fallback:

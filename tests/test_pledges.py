@@ -1417,3 +1417,22 @@ def test_pledgers_are_counted_as_a_reader_counts_them():
     assert n_pledgers(pd.DataFrame({"pledger": ["Intl. Telecommunication Union", "ITU"]})) == 2
     public = load_pledges(paths.PUBLIC_PLEDGES).valid  # the bundled record: as they stand
     assert n_pledgers(public) == public["pledger"].nunique()
+
+
+def test_header_repeated_mid_file_is_set_aside_as_a_repeated_header(tmp_path: Path) -> None:
+    """Two exports pasted together: the second one's header row is set aside with one reason
+    that says what it is, not a list of 'unknown country: entity_country' and the like; the
+    rows under it are read as usual."""
+    p = tmp_path / "pasted.csv"
+    header = "title,pledger,entity_country,focus_areas,announced_date"
+    p.write_text(f"{header}\nFibre,Orange,FRA,ACCESS,2023-05-01\n"
+                 f"Title, PLEDGER ,entity_country,focus_areas,announced_date\n"
+                 "Towers,MTN,ZAF,ACCESS,2023-06-01\n", encoding="utf-8")
+    r = load_pledges(p)
+    assert r.valid["title"].tolist() == ["Fibre", "Towers"]
+    assert r.quarantine["source_row"].tolist() == [3]
+    reasons = r.quarantine["reasons"].iloc[0]
+    assert reasons.startswith("repeated header:") and "row 1" in reasons
+    assert "unknown" not in reasons
+    assert r.reason_counts().to_dict() == {"repeated header": 1}
+
