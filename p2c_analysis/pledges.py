@@ -922,6 +922,10 @@ def _xlsx_rows(path: Path, sheet: str | None, lim: Limits, choose: SheetChooser 
                                         f"{_listing(names)})")
         if not wb.worksheets:
             raise PledgeFileError(path, "no worksheet in the workbook")
+        tables = [w.title for w in wb.worksheets]
+        if sheet is not None and sheet not in tables:  # a chart sheet: no cells to read
+            raise PledgeFileError(path, f"sheet {sheet!r} is a chart, not a table of cells "
+                                        f"(sheets with cells: {_listing(tables)})")
         visible = [w for w in wb.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
         candidates = visible or wb.worksheets[:1]
         choice = None

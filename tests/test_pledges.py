@@ -1436,3 +1436,27 @@ def test_header_repeated_mid_file_is_set_aside_as_a_repeated_header(tmp_path: Pa
     assert "unknown" not in reasons
     assert r.reason_counts().to_dict() == {"repeated header": 1}
 
+
+def test_mapping_naming_a_chart_sheet_says_it_is_a_chart(tmp_path: Path) -> None:
+    """A workbook with a chart on its own tab, and a mapping naming that tab: one line saying
+    the sheet is a chart and which sheets have cells (it said 'not a readable XLSX workbook
+    (AttributeError)')."""
+    from openpyxl.chart import BarChart, Reference
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Pledges"
+    ws.append(["title", "pledger", "estimated_value_usd"])
+    ws.append(["Fibre", "Orange", 100])
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=3, min_row=1, max_row=2), titles_from_data=True)
+    wb.create_chartsheet("Chart").add_chart(chart)
+    book = tmp_path / "with_chart.xlsx"
+    wb.save(book)
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('sheet = "Chart"\n', encoding="utf-8")
+    with pytest.raises(PledgeFileError, match=r"with_chart\.xlsx: sheet 'Chart' is a chart, "
+                                              r"not a table of cells \(sheets with cells: "
+                                              r"Pledges\)$"):
+        load_pledges(book, mapping=mapping)
+    assert load_pledges(book).valid["title"].tolist() == ["Fibre"]  # the table is read
