@@ -80,6 +80,9 @@ Conventions and decisions:
   what was read from it. A number in an amount column
   is read as its cell's number format shows it (``€5,000,000`` is EUR, ``5%`` a percentage,
   ``0.0 "M"`` millions; noted), not as a bare number taken for US dollars.
+- **Text cells** are read in Unicode's composed form (NFC) without zero-width spaces, word
+  joiners or BOMs (:func:`_clean_text`): what they show, so twins that differ only there are
+  duplicates; the raw rows of the quarantine keep the cells as written.
 - **Column names** are matched after folding Unicode compatibility forms, dropping invisible
   format characters (zero-width spaces, soft hyphens, BOMs) and case, with every run of
   other characters than letters and digits read as one ``_`` (:func:`fields.normalise_column`);
@@ -107,6 +110,7 @@ import math
 import re
 import sys
 import tomllib
+import unicodedata
 import warnings
 import zipfile
 from collections import Counter
@@ -1254,6 +1258,21 @@ def _unneutralised(value: object) -> object:
     return value
 
 
+#: Characters that show nothing and say nothing (zero-width space, word joiner, a byte-order
+#: mark inside text): pasted from web pages, they made "Orange" and "Orange\u200b" two
+#: pledgers and kept a row from being seen as a duplicate of its twin.
+_INVISIBLE = str.maketrans("", "", "\u200b\u2060\ufeff")
+
+
+def _clean_text(value: object) -> object:
+    """A text cell in Unicode's composed form (NFC: "é" typed as one character or as "e" and
+    an accent, as macOS and some PDFs give it, is one text) without invisible characters
+    (:data:`_INVISIBLE`); other cells unchanged."""
+    if not isinstance(value, str):
+        return value
+    return unicodedata.normalize("NFC", value.translate(_INVISIBLE))
+
+
 def _cell_text(value: object) -> str:
     """Source cell as text for the raw record / duplicate detection."""
     if value is None:
@@ -2041,7 +2060,8 @@ def load_pledges(
     kinds: dict[int, tuple[str, ...]] = {}  # source row → its reasons' kinds
     n_read = 0
     for rownum, cells in table.rows:
-        cells = [_unneutralised(c) for c in cells]
+        given = [_unneutralised(c) for c in cells]  # as written: the raw row shows these
+        cells = [_clean_text(c) for c in given]
         texts = [_cell_text(c).strip() for c in cells]
         if not any(texts):
             continue
@@ -2051,11 +2071,11 @@ def load_pledges(
             if strict:
                 raise PledgeDataError(f"{src}: row {rownum}: {reasons[0]}")
             quarantine.append({"source_row": rownum, "reasons": "; ".join(reasons),
-                               "raw": sorter.raw(rownum, cells)})
+                               "raw": sorter.raw(rownum, given)})
             kinds[rownum] = tuple(_kind(r) for r in reasons)
         else:
             records.append(rec)  # type: ignore[arg-type]
-            kept.append((rownum, cells))  # type: ignore[arg-type]
+            kept.append((rownum, given))  # type: ignore[arg-type]
     valid, bad = _canonical_rows(records)
     for i, reason in sorted(bad.items()):
         if strict:

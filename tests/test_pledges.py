@@ -1460,3 +1460,28 @@ def test_mapping_naming_a_chart_sheet_says_it_is_a_chart(tmp_path: Path) -> None
                                               r"Pledges\)$"):
         load_pledges(book, mapping=mapping)
     assert load_pledges(book).valid["title"].tolist() == ["Fibre"]  # the table is read
+
+
+def test_accents_composed_or_not_and_invisible_characters_make_no_second_pledge(
+        tmp_path: Path) -> None:
+    """The same row with 'é' written as one character and as 'e' plus an accent (NFD, as
+    macOS and PDFs give it), and a pledger with a zero-width space pasted from a web page:
+    they read as the texts they show, so the twins are exact duplicates (they were counted
+    as two pledges by two pledgers each); the raw row keeps the cells as written."""
+    import unicodedata
+
+    from p2c_analysis.pledges import n_pledgers
+
+    header = "title,pledger,entity_country,focus_areas,announced_date,estimated_value_usd\n"
+    row = "Fibre pour tous,Société Générale,FRA,ACCESS,2023-05-01,100\n"
+    zw = "Towers,MTN\u200b Group,ZAF,ACCESS,2023-05-01,200\n"
+    p = tmp_path / "twins.csv"
+    p.write_text(header + row + unicodedata.normalize("NFD", row) + zw
+                 + zw.replace("\u200b", ""), encoding="utf-8")
+    r = load_pledges(p)
+    assert r.valid["pledger"].tolist() == ["Société Générale", "MTN Group"]
+    assert r.quarantine["source_row"].tolist() == [3, 5]
+    assert r.quarantine["reasons"].str.startswith("exact duplicate").all()
+    raw = json.loads(r.quarantine["raw"].iloc[0])
+    assert raw["pledger"] == unicodedata.normalize("NFD", "Société Générale")
+    assert n_pledgers(r.valid) == 2
