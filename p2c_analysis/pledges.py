@@ -1839,7 +1839,7 @@ class _RowSorter:
             notes.append(f"row decoded as {self.table.fallback_encoding} (not valid UTF-8)")
         mapped = self._mapped(cells)
         row = self.parser.parse(mapped, notes)
-        reasons += row.reasons
+        reasons += self._spreadsheet_errors(cells, row.reasons)
         if self.separators:
             reasons += _separator_reasons(mapped, self.separators, row.reasons)
         reasons += _totals_row(row.record)
@@ -1915,6 +1915,22 @@ class _RowSorter:
             what = f"column {self.column(rownum, j)!r}"
             if msg := self.lim.exceeded("cell_chars", len(t), f"{len(t):,} characters in {what}"):
                 out.append(f"cell too long: {msg}")
+        return out
+
+    def _spreadsheet_errors(self, cells: list[object], parsed: list[str]) -> list[str]:
+        """``parsed`` (the parser's reasons) with a ``spreadsheet error`` reason for each read
+        cell that holds a formula's error value (``#N/A`` of a failed lookup, ``#REF!``), in
+        place of the parser's reason about that cell ('unknown country: '#N/A''): text fields
+        took it as a title, a pledger or a description, and counted the row."""
+        out = list(parsed)
+        for name, idx in self.used.items():
+            for i in idx:
+                value = cells[i] if i < len(cells) else None
+                if not parsing.is_spreadsheet_error(value):
+                    continue
+                shown = f"{_shown(str(value).strip())} in {name}"
+                out = [r for r in out if shown not in r]
+                out.append(f"spreadsheet error: {shown} (a formula's error, not a value)")
         return out
 
     def _mapped(self, cells: list[object]) -> dict[str, object]:

@@ -1485,3 +1485,24 @@ def test_accents_composed_or_not_and_invisible_characters_make_no_second_pledge(
     raw = json.loads(r.quarantine["raw"].iloc[0])
     assert raw["pledger"] == unicodedata.normalize("NFD", "Société Générale")
     assert n_pledgers(r.valid) == 2
+
+
+def test_spreadsheet_error_values_in_any_column_set_the_row_aside(tmp_path: Path) -> None:
+    """'#N/A' (a lookup that failed) as the pledger or '#REF!' as the title was read as a
+    name and the pledge counted; '#N/A' as a country was an 'unknown country'. Each such
+    cell now sets its row aside as a spreadsheet error naming the column, once."""
+    p = tmp_path / "lookups.csv"
+    p.write_text("title,pledger,entity_country,focus_areas,description\n"
+                 "Fibre,#N/A,FRA,ACCESS,#VALUE!\n"
+                 "#REF!,Orange, #n/a ,ACCESS,d\n"
+                 "Towers,MTN,ZAF,ACCESS,d\n", encoding="utf-8")
+    r = load_pledges(p)
+    assert r.valid["title"].tolist() == ["Towers"]
+    reasons = dict(zip(r.quarantine["source_row"], r.quarantine["reasons"], strict=True))
+    assert reasons[2] == ("spreadsheet error: '#N/A' in pledger (a formula's error, not a "
+                          "value); spreadsheet error: '#VALUE!' in description (a formula's "
+                          "error, not a value)")
+    assert reasons[3].count("spreadsheet error") == 2
+    assert "'#REF!' in title" in reasons[3] and "'#n/a' in entity_country" in reasons[3]
+    assert "unknown" not in reasons[3]
+    assert r.reason_counts().to_dict() == {"spreadsheet error": 2}
