@@ -2383,14 +2383,23 @@ def _printing(say: Callable[..., None], *args: object) -> None:
             os.close(devnull)
 
 
+#: Spreadsheet file names an output is not written in: a CSV under such a name (as was
+#: written) is refused by Excel ("format and extension don't match") or read as garbage.
+_OTHER_SPREADSHEETS = (".xls", ".xlsb", ".xltx", ".xltm", ".ods", ".fods", ".numbers")
+
+
 def _output_targets(file: str | Path, out: str | Path | None,
                     quarantine: str | Path | None) -> dict[str, Path]:
     """The checked ``--out`` / ``--quarantine`` paths; :class:`OutputPathError` when one
-    would overwrite the input or both are the same file."""
+    would overwrite the input, both are the same file, or one names a spreadsheet format
+    other than XLSX (:data:`_OTHER_SPREADSHEETS`)."""
     targets = {}
     for label, p in (("--out", out), ("--quarantine", quarantine)):
         if p is not None:
             target = check_output_path(p)
+            if target.suffix.lower() in _OTHER_SPREADSHEETS:
+                raise OutputPathError(f"{p}: {label} writes CSV or XLSX, not "
+                                      f"{target.suffix}: name it .csv or .xlsx")
             if Path(file).exists() and target.exists() and \
                     target.resolve() == Path(file).resolve():
                 raise OutputPathError(f"{p}: {label} would overwrite the input file")
