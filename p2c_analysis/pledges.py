@@ -65,7 +65,8 @@ Conventions and decisions:
   with notes or a summary of the pledges (``Title``, ``Pledger``, ``Value``) is not read as
   the pledges; each sheet's header may stand under title rows, as above (the workbook is
   opened once to choose and read); the other sheets with pledge columns are named
-  (``LoadResult.other_sheets``); two sheets naming as many fields are refused in one line.
+  (``LoadResult.other_sheets``; hidden ones too, as ``"<name> (hidden)"``); two sheets
+  naming as many fields are refused in one line.
 - **XLSX** files are streamed (openpyxl read-only mode, bounded by the cells stored, never
   by the declared sheet dimension) after the zip's declared sizes are checked; their XML
   goes through defusedxml (no entity expansion, no external entities). A formula cell with
@@ -103,6 +104,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -195,7 +197,8 @@ class LoadResult:
     fallback_encoding: str | None = None
     fallback_rows: list[int] = field(default_factory=list)
     #: XLSX: the other visible sheets with pledge columns, not read (a summary of the pledges,
-    #: a copy with fewer columns); the sheet read is the one whose columns name most fields
+    #: a copy with fewer columns); the sheet read is the one whose columns name most fields;
+    #: then the hidden sheets with pledge columns, as ``"<name> (hidden)"``
     other_sheets: list[str] = field(default_factory=list)
     #: the header's spreadsheet row number: 1, or below title rows (``preamble``: the
     #: non-blank rows above it, not read)
@@ -941,6 +944,10 @@ def _xlsx_rows(path: Path, sheet: str | None, lim: Limits, choose: SheetChooser 
                 w.reset_dimensions()
                 firsts[w.title] = _first_rows(w, lim)
             choice = choose(firsts)
+            hidden = _hidden_with_pledges([w for w in wb.worksheets if w not in candidates],
+                                          lim, choose)
+            if hidden:
+                choice = dataclasses.replace(choice, others=(*choice.others, *hidden))
             ws = wb[choice.sheet]
         else:
             ws = candidates[0]
@@ -951,6 +958,21 @@ def _xlsx_rows(path: Path, sheet: str | None, lim: Limits, choose: SheetChooser 
     except BaseException:
         wb.close()
         raise
+
+
+def _hidden_with_pledges(sheets: list, lim: Limits, choose: SheetChooser) -> list[str]:
+    """``"<name> (hidden)"`` for each of the hidden ``sheets`` that has pledge columns (as
+    ``choose`` reads one sheet): not read, but named in the summary, as the visible ones
+    are, so that pledges on a hidden sheet are not left out without a word."""
+    found = []
+    for w in sheets:
+        w.reset_dimensions()
+        try:
+            choose({w.title: _first_rows(w, lim)})
+        except PledgeFileError:
+            continue  # no pledge columns (a helper sheet, a list of codes)
+        found.append(f"{w.title} (hidden)")
+    return found
 
 
 def _closing(rows: Iterator, wb: object) -> Iterator:

@@ -1506,3 +1506,27 @@ def test_spreadsheet_error_values_in_any_column_set_the_row_aside(tmp_path: Path
     assert "'#REF!' in title" in reasons[3] and "'#n/a' in entity_country" in reasons[3]
     assert "unknown" not in reasons[3]
     assert r.reason_counts().to_dict() == {"spreadsheet error": 2}
+
+
+def test_a_hidden_sheet_with_pledges_is_named_not_read(tmp_path: Path) -> None:
+    """A workbook whose older pledges sit on a hidden sheet: the visible sheet is read, and
+    the hidden one is named among the sheets with pledge columns not read (it was left out
+    without a word); a hidden helper sheet without pledge columns is not named."""
+    wb = Workbook()
+    old = wb.active
+    old.title = "2025"
+    old.append(["title", "pledger", "entity_country"])
+    old.append(["Old fibre", "Orange", "FRA"])
+    old.sheet_state = "hidden"
+    codes = wb.create_sheet("codes")
+    codes.append(["iso3", "name"])
+    codes.append(["FRA", "France"])
+    codes.sheet_state = "hidden"
+    new = wb.create_sheet("2026")
+    new.append(["title", "pledger", "entity_country"])
+    new.append(["New fibre", "MTN", "ZAF"])
+    book = tmp_path / "years.xlsx"
+    wb.save(book)
+    r = load_pledges(book)
+    assert r.sheet == "2026" and r.valid["title"].tolist() == ["New fibre"]
+    assert r.other_sheets == ["2025 (hidden)"]
