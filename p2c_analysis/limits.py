@@ -344,10 +344,33 @@ def read_limited(path: str | Path, key: str, limits: Limits, label: str) -> byte
             raise InputFileError(p, msg)
         most = getattr(limits, key)
         with open(p, "rb") as f:  # the size stat gives is 0 for a pipe or a device
-            data = f.read(int(most * unit) + 1) if math.isfinite(most) else f.read()
+            data = _read_at_most(f, int(most * unit) + 1, p.stat().st_size) \
+                if math.isfinite(most) else f.read()
         found = len(data) / unit
         if msg := limits.exceeded(key, found, f"size more than {_fmt(most)} {meta['unit']}"):
             raise InputFileError(p, msg)
         return data
     except OSError as err:
         raise InputFileError(p, f"cannot read ({err.strerror})") from None
+
+
+_CHUNK = 1 << 20
+
+
+def _read_at_most(f: Any, n: int, size: int) -> bytes:
+    """At most ``n`` bytes of binary file ``f``, whose size is ``size`` (0 for a pipe or a
+    device). Never asks for more than the file holds plus one byte, then a megabyte at a
+    time: ``f.read(n)`` sets aside ``n`` bytes first, so a raised limit
+    (``P2C_MAX_FILE_MB=1e9``) failed every file with a MemoryError or an OverflowError."""
+    first = min(n, size + 1)
+    data = f.read(first)
+    if len(data) < first:
+        return data  # the whole file
+    chunks, total = [data], len(data)
+    while total < n:  # a pipe or a device, or a file that grew since its size was taken
+        chunk = f.read(min(n - total, _CHUNK))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)

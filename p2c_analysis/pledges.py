@@ -49,6 +49,8 @@ Conventions and decisions:
   spacing" when they are equal only after folding case and runs of spaces) of an earlier row
   is quarantined ("exact duplicate: of row N"); a later row repeating an earlier row's
   ``pledge_id`` is quarantined ("duplicate pledge_id"); the first occurrence stays valid.
+  A row repeating the header (case and spacing ignored: two exports pasted together) is
+  quarantined with that one reason ("repeated header"), not read as a pledge.
   Two valid rows with the same title and pledger (case and spacing ignored) but other cells
   that differ are both counted (one pledge a year under one title is common), and both say
   so in their notes, naming the other row and its value: a revised pledge exported twice
@@ -63,7 +65,8 @@ Conventions and decisions:
   with notes or a summary of the pledges (``Title``, ``Pledger``, ``Value``) is not read as
   the pledges; each sheet's header may stand under title rows, as above (the workbook is
   opened once to choose and read); the other sheets with pledge columns are named
-  (``LoadResult.other_sheets``); two sheets naming as many fields are refused in one line.
+  (``LoadResult.other_sheets``; hidden ones too, as ``"<name> (hidden)"``); two sheets
+  naming as many fields are refused in one line.
 - **XLSX** files are streamed (openpyxl read-only mode, bounded by the cells stored, never
   by the declared sheet dimension) after the zip's declared sizes are checked; their XML
   goes through defusedxml (no entity expansion, no external entities). A formula cell with
@@ -78,6 +81,9 @@ Conventions and decisions:
   what was read from it. A number in an amount column
   is read as its cell's number format shows it (``€5,000,000`` is EUR, ``5%`` a percentage,
   ``0.0 "M"`` millions; noted), not as a bare number taken for US dollars.
+- **Text cells** are read in Unicode's composed form (NFC) without zero-width spaces, word
+  joiners or BOMs (:func:`_clean_text`): what they show, so twins that differ only there are
+  duplicates; the raw rows of the quarantine keep the cells as written.
 - **Column names** are matched after folding Unicode compatibility forms, dropping invisible
   format characters (zero-width spaces, soft hyphens, BOMs) and case, with every run of
   other characters than letters and digits read as one ``_`` (:func:`fields.normalise_column`);
@@ -98,6 +104,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -105,6 +112,7 @@ import math
 import re
 import sys
 import tomllib
+import unicodedata
 import warnings
 import zipfile
 from collections import Counter
@@ -189,7 +197,8 @@ class LoadResult:
     fallback_encoding: str | None = None
     fallback_rows: list[int] = field(default_factory=list)
     #: XLSX: the other visible sheets with pledge columns, not read (a summary of the pledges,
-    #: a copy with fewer columns); the sheet read is the one whose columns name most fields
+    #: a copy with fewer columns); the sheet read is the one whose columns name most fields;
+    #: then the hidden sheets with pledge columns, as ``"<name> (hidden)"``
     other_sheets: list[str] = field(default_factory=list)
     #: the header's spreadsheet row number: 1, or below title rows (``preamble``: the
     #: non-blank rows above it, not read)
@@ -920,6 +929,10 @@ def _xlsx_rows(path: Path, sheet: str | None, lim: Limits, choose: SheetChooser 
                                         f"{_listing(names)})")
         if not wb.worksheets:
             raise PledgeFileError(path, "no worksheet in the workbook")
+        tables = [w.title for w in wb.worksheets]
+        if sheet is not None and sheet not in tables:  # a chart sheet: no cells to read
+            raise PledgeFileError(path, f"sheet {sheet!r} is a chart, not a table of cells "
+                                        f"(sheets with cells: {_listing(tables)})")
         visible = [w for w in wb.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
         candidates = visible or wb.worksheets[:1]
         choice = None
@@ -931,6 +944,10 @@ def _xlsx_rows(path: Path, sheet: str | None, lim: Limits, choose: SheetChooser 
                 w.reset_dimensions()
                 firsts[w.title] = _first_rows(w, lim)
             choice = choose(firsts)
+            hidden = _hidden_with_pledges([w for w in wb.worksheets if w not in candidates],
+                                          lim, choose)
+            if hidden:
+                choice = dataclasses.replace(choice, others=(*choice.others, *hidden))
             ws = wb[choice.sheet]
         else:
             ws = candidates[0]
@@ -941,6 +958,21 @@ def _xlsx_rows(path: Path, sheet: str | None, lim: Limits, choose: SheetChooser 
     except BaseException:
         wb.close()
         raise
+
+
+def _hidden_with_pledges(sheets: list, lim: Limits, choose: SheetChooser) -> list[str]:
+    """``"<name> (hidden)"`` for each of the hidden ``sheets`` that has pledge columns (as
+    ``choose`` reads one sheet): not read, but named in the summary, as the visible ones
+    are, so that pledges on a hidden sheet are not left out without a word."""
+    found = []
+    for w in sheets:
+        w.reset_dimensions()
+        try:
+            choose({w.title: _first_rows(w, lim)})
+        except PledgeFileError:
+            continue  # no pledge columns (a helper sheet, a list of codes)
+        found.append(f"{w.title} (hidden)")
+    return found
 
 
 def _closing(rows: Iterator, wb: object) -> Iterator:
@@ -1246,6 +1278,21 @@ def _unneutralised(value: object) -> object:
             value[1] in FORMULA_PREFIXES:
         return value[1:]
     return value
+
+
+#: Characters that show nothing and say nothing (zero-width space, word joiner, a byte-order
+#: mark inside text): pasted from web pages, they made "Orange" and "Orange\u200b" two
+#: pledgers and kept a row from being seen as a duplicate of its twin.
+_INVISIBLE = str.maketrans("", "", "\u200b\u2060\ufeff")
+
+
+def _clean_text(value: object) -> object:
+    """A text cell in Unicode's composed form (NFC: "é" typed as one character or as "e" and
+    an accent, as macOS and some PDFs give it, is one text) without invisible characters
+    (:data:`_INVISIBLE`); other cells unchanged."""
+    if not isinstance(value, str):
+        return value
+    return unicodedata.normalize("NFC", value.translate(_INVISIBLE))
 
 
 def _cell_text(value: object) -> str:
@@ -1761,6 +1808,10 @@ class _RowSorter:
         #: (title, pledger) normalised -> (row, record) of the first row counted with them
         self.titled: dict[tuple[str, str], tuple[int, dict]] = {}
         self.fallback = set(table.fallback_rows)
+        width = len(table.header)
+        given = [*table.header_given[:width], *[""] * (width - len(table.header_given))]
+        #: the header's cells as :meth:`sort` compares rows (case and runs of spaces ignored)
+        self.header_key = tuple(" ".join(t.casefold().split()) for t in given)
 
     def column(self, rownum: int, j: int) -> str:
         """The name of cell ``j`` (0-based) of row ``rownum``: its header, or
@@ -1799,12 +1850,18 @@ class _RowSorter:
             self.first_seen[key] = (rownum, exact)
         if any(r.startswith("cell too long") for r in reasons):
             return None, reasons
+        if key == self.header_key:
+            # the header again (two exports pasted together, a header left on every page):
+            # one reason that says so, not a cell-by-cell list of unknown values
+            reasons.append(f"repeated header: the row repeats the header (row "
+                           f"{self.table.header_row}): delete it")
+            return None, reasons
         notes = self._merged(rownum, cells) + self._formatted(rownum, cells)
         if rownum in self.fallback:
             notes.append(f"row decoded as {self.table.fallback_encoding} (not valid UTF-8)")
         mapped = self._mapped(cells)
         row = self.parser.parse(mapped, notes)
-        reasons += row.reasons
+        reasons += self._spreadsheet_errors(cells, row.reasons)
         if self.separators:
             reasons += _separator_reasons(mapped, self.separators, row.reasons)
         reasons += _totals_row(row.record)
@@ -1880,6 +1937,22 @@ class _RowSorter:
             what = f"column {self.column(rownum, j)!r}"
             if msg := self.lim.exceeded("cell_chars", len(t), f"{len(t):,} characters in {what}"):
                 out.append(f"cell too long: {msg}")
+        return out
+
+    def _spreadsheet_errors(self, cells: list[object], parsed: list[str]) -> list[str]:
+        """``parsed`` (the parser's reasons) with a ``spreadsheet error`` reason for each read
+        cell that holds a formula's error value (``#N/A`` of a failed lookup, ``#REF!``), in
+        place of the parser's reason about that cell ('unknown country: '#N/A''): text fields
+        took it as a title, a pledger or a description, and counted the row."""
+        out = list(parsed)
+        for name, idx in self.used.items():
+            for i in idx:
+                value = cells[i] if i < len(cells) else None
+                if not parsing.is_spreadsheet_error(value):
+                    continue
+                shown = f"{_shown(str(value).strip())} in {name}"
+                out = [r for r in out if shown not in r]
+                out.append(f"spreadsheet error: {shown} (a formula's error, not a value)")
         return out
 
     def _mapped(self, cells: list[object]) -> dict[str, object]:
@@ -2025,7 +2098,8 @@ def load_pledges(
     kinds: dict[int, tuple[str, ...]] = {}  # source row → its reasons' kinds
     n_read = 0
     for rownum, cells in table.rows:
-        cells = [_unneutralised(c) for c in cells]
+        given = [_unneutralised(c) for c in cells]  # as written: the raw row shows these
+        cells = [_clean_text(c) for c in given]
         texts = [_cell_text(c).strip() for c in cells]
         if not any(texts):
             continue
@@ -2035,11 +2109,11 @@ def load_pledges(
             if strict:
                 raise PledgeDataError(f"{src}: row {rownum}: {reasons[0]}")
             quarantine.append({"source_row": rownum, "reasons": "; ".join(reasons),
-                               "raw": sorter.raw(rownum, cells)})
+                               "raw": sorter.raw(rownum, given)})
             kinds[rownum] = tuple(_kind(r) for r in reasons)
         else:
             records.append(rec)  # type: ignore[arg-type]
-            kept.append((rownum, cells))  # type: ignore[arg-type]
+            kept.append((rownum, given))  # type: ignore[arg-type]
     valid, bad = _canonical_rows(records)
     for i, reason in sorted(bad.items()):
         if strict:
@@ -2331,14 +2405,23 @@ def _printing(say: Callable[..., None], *args: object) -> None:
             os.close(devnull)
 
 
+#: Spreadsheet file names an output is not written in: a CSV under such a name (as was
+#: written) is refused by Excel ("format and extension don't match") or read as garbage.
+_OTHER_SPREADSHEETS = (".xls", ".xlsb", ".xltx", ".xltm", ".ods", ".fods", ".numbers")
+
+
 def _output_targets(file: str | Path, out: str | Path | None,
                     quarantine: str | Path | None) -> dict[str, Path]:
     """The checked ``--out`` / ``--quarantine`` paths; :class:`OutputPathError` when one
-    would overwrite the input or both are the same file."""
+    would overwrite the input, both are the same file, or one names a spreadsheet format
+    other than XLSX (:data:`_OTHER_SPREADSHEETS`)."""
     targets = {}
     for label, p in (("--out", out), ("--quarantine", quarantine)):
         if p is not None:
             target = check_output_path(p)
+            if target.suffix.lower() in _OTHER_SPREADSHEETS:
+                raise OutputPathError(f"{p}: {label} writes CSV or XLSX, not "
+                                      f"{target.suffix}: name it .csv or .xlsx")
             if Path(file).exists() and target.exists() and \
                     target.resolve() == Path(file).resolve():
                 raise OutputPathError(f"{p}: {label} would overwrite the input file")

@@ -227,3 +227,16 @@ def test_a_mapping_that_is_a_directory_is_named_as_such(tmp_path: Path, capsys) 
     assert check_pledges_cli(str(FIX / "pipe.csv"), mapping=str(tmp_path)) == 2
     assert capsys.readouterr().err == (f"p2c check-pledges: error: {tmp_path}: is a directory, "
                                        "not a mapping file\n")
+
+
+@pytest.mark.parametrize(("option", "name"), [("out", "clean.xls"), ("quarantine", "q.ODS")])
+def test_an_output_named_as_another_spreadsheet_format_is_refused(
+        tmp_path: Path, capsys, option: str, name: str) -> None:
+    """'--out clean.xls' wrote CSV text under an Excel 97 name, which Excel refuses to open
+    as it is ('format and extension don't match'): now one line, exit 2, nothing written."""
+    target = tmp_path / name
+    assert check_pledges_cli(str(FIX / "pipe.csv"), **{option: str(target)}) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"p2c check-pledges: error: {target}: --{option} writes CSV or XLSX, not "
+                   f"{target.suffix}: name it .csv or .xlsx")
+    assert not target.exists() and list(tmp_path.iterdir()) == []

@@ -200,3 +200,24 @@ def test_a_file_error_shows_as_one_plain_line_in_a_notebook() -> None:
 
     err = PledgeFileError("x.csv", "columns found: \x1b[2Jcolour")
     assert err._render_traceback_() == ["PledgeFileError: x.csv: columns found: \\x1b[2Jcolour"]
+
+
+@pytest.mark.parametrize("most", [1e9, 1e20])
+def test_a_raised_size_limit_reads_a_small_file(tmp_path: Path, most: float) -> None:
+    """P2C_MAX_FILE_MB raised far (1e9 MB) read a 30-byte file as 'unexpected MemoryError'
+    (or OverflowError): the limit was asked of read() and set aside before reading."""
+    p = tmp_path / "small.csv"
+    p.write_bytes(b"title,pledger\nFibre,Orange\n")
+    assert limits.read_limited(p, "file_mb", Limits(file_mb=most), "pledge file") == \
+        p.read_bytes()
+
+
+def test_a_pipe_is_read_only_up_to_the_limit(tmp_path: Path) -> None:
+    """A file whose size is unknown (0 from stat, as a pipe or /dev/zero) is read a piece at
+    a time and refused once past the limit."""
+    import io
+
+    data = b"x" * 3_000_000
+    assert limits._read_at_most(io.BytesIO(data), 2_500_001, 0) == data[:2_500_001]
+    assert limits._read_at_most(io.BytesIO(data), 5_000_000, 0) == data
+    assert limits._read_at_most(io.BytesIO(data), 5_000_000, 10) == data  # grew since stat

@@ -1417,3 +1417,116 @@ def test_pledgers_are_counted_as_a_reader_counts_them():
     assert n_pledgers(pd.DataFrame({"pledger": ["Intl. Telecommunication Union", "ITU"]})) == 2
     public = load_pledges(paths.PUBLIC_PLEDGES).valid  # the bundled record: as they stand
     assert n_pledgers(public) == public["pledger"].nunique()
+
+
+def test_header_repeated_mid_file_is_set_aside_as_a_repeated_header(tmp_path: Path) -> None:
+    """Two exports pasted together: the second one's header row is set aside with one reason
+    that says what it is, not a list of 'unknown country: entity_country' and the like; the
+    rows under it are read as usual."""
+    p = tmp_path / "pasted.csv"
+    header = "title,pledger,entity_country,focus_areas,announced_date"
+    p.write_text(f"{header}\nFibre,Orange,FRA,ACCESS,2023-05-01\n"
+                 f"Title, PLEDGER ,entity_country,focus_areas,announced_date\n"
+                 "Towers,MTN,ZAF,ACCESS,2023-06-01\n", encoding="utf-8")
+    r = load_pledges(p)
+    assert r.valid["title"].tolist() == ["Fibre", "Towers"]
+    assert r.quarantine["source_row"].tolist() == [3]
+    reasons = r.quarantine["reasons"].iloc[0]
+    assert reasons.startswith("repeated header:") and "row 1" in reasons
+    assert "unknown" not in reasons
+    assert r.reason_counts().to_dict() == {"repeated header": 1}
+
+
+def test_mapping_naming_a_chart_sheet_says_it_is_a_chart(tmp_path: Path) -> None:
+    """A workbook with a chart on its own tab, and a mapping naming that tab: one line saying
+    the sheet is a chart and which sheets have cells (it said 'not a readable XLSX workbook
+    (AttributeError)')."""
+    from openpyxl.chart import BarChart, Reference
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Pledges"
+    ws.append(["title", "pledger", "estimated_value_usd"])
+    ws.append(["Fibre", "Orange", 100])
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=3, min_row=1, max_row=2), titles_from_data=True)
+    wb.create_chartsheet("Chart").add_chart(chart)
+    book = tmp_path / "with_chart.xlsx"
+    wb.save(book)
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('sheet = "Chart"\n', encoding="utf-8")
+    with pytest.raises(PledgeFileError, match=r"with_chart\.xlsx: sheet 'Chart' is a chart, "
+                                              r"not a table of cells \(sheets with cells: "
+                                              r"Pledges\)$"):
+        load_pledges(book, mapping=mapping)
+    assert load_pledges(book).valid["title"].tolist() == ["Fibre"]  # the table is read
+
+
+def test_accents_composed_or_not_and_invisible_characters_make_no_second_pledge(
+        tmp_path: Path) -> None:
+    """The same row with 'é' written as one character and as 'e' plus an accent (NFD, as
+    macOS and PDFs give it), and a pledger with a zero-width space pasted from a web page:
+    they read as the texts they show, so the twins are exact duplicates (they were counted
+    as two pledges by two pledgers each); the raw row keeps the cells as written."""
+    import unicodedata
+
+    from p2c_analysis.pledges import n_pledgers
+
+    header = "title,pledger,entity_country,focus_areas,announced_date,estimated_value_usd\n"
+    row = "Fibre pour tous,Société Générale,FRA,ACCESS,2023-05-01,100\n"
+    zw = "Towers,MTN\u200b Group,ZAF,ACCESS,2023-05-01,200\n"
+    p = tmp_path / "twins.csv"
+    p.write_text(header + row + unicodedata.normalize("NFD", row) + zw
+                 + zw.replace("\u200b", ""), encoding="utf-8")
+    r = load_pledges(p)
+    assert r.valid["pledger"].tolist() == ["Société Générale", "MTN Group"]
+    assert r.quarantine["source_row"].tolist() == [3, 5]
+    assert r.quarantine["reasons"].str.startswith("exact duplicate").all()
+    raw = json.loads(r.quarantine["raw"].iloc[0])
+    assert raw["pledger"] == unicodedata.normalize("NFD", "Société Générale")
+    assert n_pledgers(r.valid) == 2
+
+
+def test_spreadsheet_error_values_in_any_column_set_the_row_aside(tmp_path: Path) -> None:
+    """'#N/A' (a lookup that failed) as the pledger or '#REF!' as the title was read as a
+    name and the pledge counted; '#N/A' as a country was an 'unknown country'. Each such
+    cell now sets its row aside as a spreadsheet error naming the column, once."""
+    p = tmp_path / "lookups.csv"
+    p.write_text("title,pledger,entity_country,focus_areas,description\n"
+                 "Fibre,#N/A,FRA,ACCESS,#VALUE!\n"
+                 "#REF!,Orange, #n/a ,ACCESS,d\n"
+                 "Towers,MTN,ZAF,ACCESS,d\n", encoding="utf-8")
+    r = load_pledges(p)
+    assert r.valid["title"].tolist() == ["Towers"]
+    reasons = dict(zip(r.quarantine["source_row"], r.quarantine["reasons"], strict=True))
+    assert reasons[2] == ("spreadsheet error: '#N/A' in pledger (a formula's error, not a "
+                          "value); spreadsheet error: '#VALUE!' in description (a formula's "
+                          "error, not a value)")
+    assert reasons[3].count("spreadsheet error") == 2
+    assert "'#REF!' in title" in reasons[3] and "'#n/a' in entity_country" in reasons[3]
+    assert "unknown" not in reasons[3]
+    assert r.reason_counts().to_dict() == {"spreadsheet error": 2}
+
+
+def test_a_hidden_sheet_with_pledges_is_named_not_read(tmp_path: Path) -> None:
+    """A workbook whose older pledges sit on a hidden sheet: the visible sheet is read, and
+    the hidden one is named among the sheets with pledge columns not read (it was left out
+    without a word); a hidden helper sheet without pledge columns is not named."""
+    wb = Workbook()
+    old = wb.active
+    old.title = "2025"
+    old.append(["title", "pledger", "entity_country"])
+    old.append(["Old fibre", "Orange", "FRA"])
+    old.sheet_state = "hidden"
+    codes = wb.create_sheet("codes")
+    codes.append(["iso3", "name"])
+    codes.append(["FRA", "France"])
+    codes.sheet_state = "hidden"
+    new = wb.create_sheet("2026")
+    new.append(["title", "pledger", "entity_country"])
+    new.append(["New fibre", "MTN", "ZAF"])
+    book = tmp_path / "years.xlsx"
+    wb.save(book)
+    r = load_pledges(book)
+    assert r.sheet == "2026" and r.valid["title"].tolist() == ["New fibre"]
+    assert r.other_sheets == ["2025 (hidden)"]
