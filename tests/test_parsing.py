@@ -449,6 +449,9 @@ def test_category_synonyms_come_from_the_harmonisation_table() -> None:
     with open(parsing.CATEGORY_SYNONYMS, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert rows and set(rows[0]) == {"field", "canonical", "synonym"}
+    # read afresh: a result cached by an earlier test would not record the file again (an
+    # earlier test may have cleared the record: the test failed after test_record's)
+    parsing.category_synonyms.cache_clear()
     tables = parsing.category_synonyms()
     assert set(tables) == {"focus_areas", "stakeholder_type", "pledge_type", "status"}
     for r in rows:  # every row of the file is in force
