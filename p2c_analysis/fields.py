@@ -183,11 +183,15 @@ def normalise_column(name: str) -> str:
     """Normalise a column header for matching: Unicode compatibility forms folded (NFKC:
     full-width letters, no-break spaces), invisible format characters dropped (zero-width
     spaces and joiners, soft hyphens, byte-order marks, direction marks: a header that
-    looks like ``Title`` matches it), lower-cased, every run of other characters than letters
-    and digits (spaces, dashes, dots, brackets, underscores) -> one ``_``, none at the ends."""
+    looks like ``Title`` matches it), lower-cased, a plural written in brackets made plain
+    (``Focus area(s)`` -> ``focus areas``, ``Countr(ies)``/``Country(ies)`` -> ``countries``),
+    every run of other characters than letters and digits (spaces, dashes, dots, brackets,
+    underscores) -> one ``_``, none at the ends."""
     text = unicodedata.normalize("NFKC", str(name))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return re.sub(r"[\W_]+", "_", text.lower()).strip("_")
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf").lower()
+    text = re.sub(r"(?<=[a-z])y?\(ies\)", "ies", text)
+    text = re.sub(r"(?<=[a-z])\((e?s)\)", r"\1", text)
+    return re.sub(r"[\W_]+", "_", text).strip("_")
 
 
 # --- dtypes ----------------------------------------------------------------------------------

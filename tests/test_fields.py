@@ -167,3 +167,16 @@ def test_docs_page_is_generated_from_the_registry():
     assert committed == fields.docs_page(), "run `python -m p2c_analysis.fields` to regenerate"
     for f in fields.CANONICAL_COLUMNS:
         assert f"`{f}`" in committed
+
+
+def test_a_plural_in_brackets_matches_the_field():
+    """A header "Focus area(s)" matched no field and its column was listed as not read; a
+    plural written in brackets is read as the plain plural."""
+    aliases = fields.column_aliases()
+    for header, field in [("Focus area(s)", "focus_areas"), ("Target Countr(ies)",
+                                                             "target_countries"),
+                          ("Target country(ies)", "target_countries"),
+                          ("Region(s)", "target_regions")]:
+        assert aliases.get(fields.normalise_column(header)) == field, header
+    assert fields.normalise_column("Status (s)") == "status_s"  # a bracket after a space: as is
+    assert fields.normalise_column("Value (USD)") == "value_usd"
