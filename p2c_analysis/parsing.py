@@ -745,6 +745,8 @@ def parse_money(value: object) -> Money | None:
     if _PLAIN_NUMBER.fullmatch(text):  # "1.705E+08" from a spreadsheet
         if float(text) < 0:
             raise ParseError("negative value", text)
+        if not math.isfinite(float(text)):  # "1e999": the cell is quoted, not 'inf'
+            raise ParseError("absurd value", text, "not a finite number")
         return parse_money(float(text))
 
     # parenthetical parts: the whole amount restated in USD, or a remark kept in the note

@@ -992,3 +992,13 @@ def test_a_currency_beside_a_count_of_places_wins(place):
     with pytest.raises(parsing.ParseError) as err:
         parsing.parse_money(f"5 million shillings in 6 {place}")
     assert not isinstance(err.value, parsing.NotMoney)
+
+
+@pytest.mark.parametrize("text", ["1e999", "1E+999", "-1e999"])
+def test_a_non_finite_number_is_quoted_as_written(text):
+    """``1e999`` in a value cell was set aside as "absurd value: 'inf' in ...": the reason now
+    quotes the cell as written (a negative one stays a negative value)."""
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.text == text
+    assert err.value.kind == ("negative value" if text.startswith("-") else "absurd value")
