@@ -20,6 +20,7 @@ punctuation so a pledge title cannot become a link, an image or a heading.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
@@ -694,9 +695,9 @@ def _unused_columns_text(columns: Sequence[str]) -> str:
 #: analysis date, and the dates of the two sides of pledge_changes (which may also be snapshot
 #: ids or files: only a plain date is checked there).
 FUTURE_DATE_PARAMETERS: dict[str, str] = {
-    "as_of": "The analysis date",
-    "previous": "The date of the earlier pledges (previous)",
-    "current": "The date of the later pledges (current)",
+    "as_of": "the analysis date",
+    "previous": "the date of the earlier pledges (previous)",
+    "current": "the date of the later pledges (current)",
 }
 
 
@@ -712,21 +713,15 @@ def _future_as_of(parameters: Mapping[str, Any] | None) -> str | None:
         text = value[:10] if name == "as_of" else value  # as_of may carry a time
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             continue
-        try:
-            day = dt.date.fromisoformat(text)
-        except ValueError:
-            continue
-        if day > today:
-            later.append(f"{label}, {day}," if not later else f"{label[0].lower()}{label[1:]}, "
-                                                                 f"{day},")
+        with contextlib.suppress(ValueError):
+            if (day := dt.date.fromisoformat(text)) > today:
+                later.append(f"{label}, {day}")
     if not later:
         return None
-    dates = later[0] if len(later) == 1 else " and ".join(
-        [", ".join(x.removesuffix(",") for x in later[:-1]), later[-1]])
-    verb = "is" if len(later) == 1 else "are"
-    return (f"{dates} {verb} after today ({today}): the pledges and what this report says of "
-            "them are as known today, as if nothing changed until then. That is a projection, "
-            "not findings.")
+    dates = list_text(later)
+    return (f"{dates[0].upper()}{dates[1:]}, {'is' if len(later) == 1 else 'are'} after today "
+            f"({today}): the pledges and what this report says of them are as known today, as "
+            "if nothing changed until then. That is a projection, not findings.")
 
 
 def header(*args: Any, **kwargs: Any) -> Markdown:
