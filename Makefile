@@ -32,9 +32,13 @@ test: install
 	$(BIN)/python -m pytest -q --nbval-lax -p no:cacheprovider notebooks
 
 ## make lab: JupyterLab on notebooks/ with the project's environment as kernel
-# (--allow-root only when run as root, e.g. in a container)
+# (--allow-root only when run as root, e.g. in a container). LAB_OPTS: kernels get CurveZMQ
+# transport encryption, as the runner's and nbval's do, so ipykernel 7 does not print "Kernel is
+# running over TCP without encryption" into the terminal at each kernel start
+# (tests/test_lab.py starts a Jupyter server with these options).
+LAB_OPTS := --KernelManager.transport_encryption=auto
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_OPTS) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## make bench: the benchmark scripts (figures go in the README)
 bench: install
