@@ -2,8 +2,10 @@
 
 Spreadsheet formula injection (OWASP "CSV injection"): a text cell that begins with ``=``,
 ``+``, ``-``, ``@``, a tab or a carriage return can be run as a formula when the file is
-opened in a spreadsheet. Such text cells are *neutralised* by prefixing a single quote ``'``
-(``"=HYPERLINK(...)"`` -> ``"'=HYPERLINK(...)"``).
+opened in a spreadsheet; so can one where such a character (or a full-width or other
+look-alike of it, ``＝SUM(…)``) follows leading spaces, line breaks or invisible characters,
+which spreadsheets trim on import. Such text cells are *neutralised* by prefixing a single
+quote ``'`` (``"=HYPERLINK(...)"`` -> ``"'=HYPERLINK(...)"``, ``" =1+1"`` -> ``"' =1+1"``).
 
 Decisions:
 
@@ -27,6 +29,7 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +39,9 @@ import pandas as pd
 from p2c_analysis.fields import is_missing
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Characters NFKC does not turn into a formula character that a spreadsheet may still take
+#: for one (the minus sign).
+FORMULA_LOOKALIKES = frozenset("\u2212")
 LIST_SEPARATOR = "; "
 XLSX_CELL_CHARS = 32_767
 #: The time stamp an XLSX carries (its document properties and every part of its zip): a
@@ -69,9 +75,34 @@ class CellTooLongError(ValueError):
     not written (a cut cell would lose data without a word); CSV keeps it whole."""
 
 
+def _first_shown_character(text: str) -> str:
+    """The first character of ``text`` that is not white space (any Unicode space, tab, line
+    break), a control character or an invisible format character (zero-width space, byte
+    order mark...); ``""`` when there is none."""
+    for ch in text:
+        if not (ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf")):
+            return ch
+    return ""
+
+
+def needs_neutralising(text: str) -> bool:
+    """Whether a spreadsheet could run ``text`` as a formula: it begins with one of
+    :data:`FORMULA_PREFIXES`, or its first shown character (after leading spaces, line
+    breaks, control and invisible characters: :func:`_first_shown_character`) is one of them
+    or a look-alike a spreadsheet may read as one (full-width ``＝ ＋ － ＠``, small,
+    superscript and subscript forms: any character whose NFKC form begins with one, and the
+    minus sign ``−``)."""
+    if text.startswith(FORMULA_PREFIXES):
+        return True
+    first = _first_shown_character(text)
+    return bool(first) and (first in FORMULA_LOOKALIKES or
+                            unicodedata.normalize("NFKC", first).startswith(FORMULA_PREFIXES))
+
+
 def safe_text(text: str) -> str:
-    """Neutralise one text value: prefix ``'`` when it begins with a formula character."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    """Neutralise one text value: prefix ``'`` when a spreadsheet could run it as a formula
+    (:func:`needs_neutralising`)."""
+    return "'" + text if needs_neutralising(text) else text
 
 
 def safe_cell(value: object) -> object:

@@ -127,10 +127,10 @@ from defusedxml import DefusedXmlException
 
 from p2c_analysis import countries, fields, fx, parsing, paths, values, vocabulary
 from p2c_analysis.export import (
-    FORMULA_PREFIXES,
     CellTooLongError,
     OutputPathError,
     check_output_path,
+    needs_neutralising,
     write_table,
 )
 from p2c_analysis.limits import (
@@ -1275,7 +1275,7 @@ def _unneutralised(value: object) -> object:
     spreadsheet would run) back to its text (``=cmd``), so an export of this package reads back
     to the same table; it is neutralised again whenever it is written."""
     if isinstance(value, str) and len(value) > 1 and value[0] == "'" and \
-            value[1] in FORMULA_PREFIXES:
+            needs_neutralising(value[1:]):
         return value[1:]
     return value
 

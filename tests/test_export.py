@@ -165,3 +165,34 @@ def test_the_same_table_gives_the_same_xlsx_bytes(tmp_path):
     assert wb.properties.modified == wb.properties.created == export.XLSX_TIMESTAMP
     assert [c.value for c in wb.active["A"]] == ["title", "'=cmd", "Fibre"]
     assert a.read_bytes() == b.read_bytes()
+
+
+# A spreadsheet trims leading spaces on import and reads full-width signs as their ASCII
+# forms (Excel with an East Asian IME, LibreOffice's "trim spaces"): these ran as formulas
+# while the check looked at the first character only.
+HIDDEN = [" =1+1", "  +CMD()", "\u00a0=1+1", "\u3000@SUM(A1)", "\n=HYPERLINK(\"x\")",
+          "\u200b=1+1", "\ufeff-2+3", " \t=1", "\uff1dHYPERLINK(\"x\")", "\uff0b1+1",
+          "\uff0d2+3", "\uff20SUM(A1)", "\ufe66cmd", "\u207a1", " \uff1d1+1", "\u22121+1"]
+
+
+@pytest.mark.parametrize("text", HIDDEN)
+def test_formula_characters_after_spaces_or_as_look_alikes_get_a_quote(text: str) -> None:
+    assert export.safe_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["  plain", "\u3000text", " ", "", "a =1", "\uff21=1",
+                                  "\uff11+1", "'already quoted"])
+def test_text_whose_first_shown_character_is_harmless_stays_as_it_is(text: str) -> None:
+    assert export.safe_cell(text) == text
+
+
+def test_hidden_formulas_are_quoted_in_csv_and_xlsx_files(tmp_path: Path) -> None:
+    df = pd.DataFrame({"title": HIDDEN, " =header": range(len(HIDDEN))})
+    with open(export.write_csv(df, tmp_path / "t.csv"), newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["title", "' =header"]
+    assert [r[0] for r in rows[1:]] == ["'" + t for t in HIDDEN]
+    ws = load_workbook(export.write_xlsx(df, tmp_path / "t.xlsx")).active
+    assert ws.cell(row=1, column=2).value == "' =header"
+    assert [ws.cell(row=i, column=1).value for i in range(2, len(HIDDEN) + 2)] == \
+        ["'" + t for t in HIDDEN]

@@ -1530,3 +1530,12 @@ def test_a_hidden_sheet_with_pledges_is_named_not_read(tmp_path: Path) -> None:
     r = load_pledges(book)
     assert r.sheet == "2026" and r.valid["title"].tolist() == ["New fibre"]
     assert r.other_sheets == ["2025 (hidden)"]
+
+
+def test_cells_quoted_for_a_formula_after_spaces_read_back_as_their_text(tmp_path: Path) -> None:
+    """' =cmd (a formula after a space, quoted on export) read back with its quote."""
+    from p2c_analysis.pledges import _unneutralised
+
+    assert _unneutralised("' =HYPERLINK(1)") == " =HYPERLINK(1)"
+    assert _unneutralised("'\uff1d1+1") == "\uff1d1+1"
+    assert _unneutralised("' plain") == "' plain"  # a quote the export did not add stays
