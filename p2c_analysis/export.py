@@ -13,6 +13,9 @@ Decisions:
   is text that begins with ``-`` and is prefixed like any other (OWASP's advice: escape every
   text cell starting with those characters; a number that must stay a number should be
   stored as a number, not as text).
+- ``inf`` / ``-inf`` are written as the text ``inf`` / ``'-inf`` in CSV and XLSX alike
+  (:func:`infinite_text`): XLSX holds no infinite number, and a bare ``-inf`` runs as a
+  formula when a spreadsheet opens the CSV.
 - List cells (Python lists/tuples) are joined with ``"; "`` (then neutralised as text).
 - XLSX gets the same neutralised text as CSV (so a sheet later saved as CSV stays safe),
   and every text cell is written explicitly as a string cell (``data_type == "s"``), never
@@ -106,26 +109,48 @@ def safe_text(text: str) -> str:
 
 
 def safe_cell(value: object) -> object:
-    """One cell made safe to write: text starting with ``= + - @``, tab or CR gets a leading
-    ``'``; lists/tuples are joined with ``"; "`` first; numbers, booleans, dates and missing
-    values are returned unchanged."""
+    """One cell made safe to write: text a spreadsheet could run (:func:`needs_neutralising`)
+    gets a leading ``'``; lists/tuples are joined with ``"; "`` first; ``inf``/``-inf`` become
+    the text :func:`infinite_text`; other numbers, booleans, dates and missing values are
+    returned unchanged."""
     if isinstance(value, (list, tuple, np.ndarray)):
         items = [str(v) for v in value if not is_missing(v)]
         return safe_text(LIST_SEPARATOR.join(items))
     if isinstance(value, str):
         return safe_text(value)
+    if _is_infinite(value):
+        return infinite_text(value)  # type: ignore[arg-type]
     return value
+
+
+def _is_infinite(value: object) -> bool:
+    """Whether ``value`` is a real number that is ``inf`` or ``-inf`` (not a bool)."""
+    return isinstance(value, (float, np.floating)) and bool(np.isinf(value))
+
+
+def infinite_text(value: float) -> str:
+    """How ``inf`` / ``-inf`` is written, the same in CSV and XLSX: the text ``inf`` and
+    ``'-inf`` (:func:`safe_text` of ``-inf``). A spreadsheet holds no infinite number (openpyxl
+    wrote an empty cell, which reads as "missing"), and the bare ``-inf`` pandas writes in a
+    CSV is a cell a spreadsheet runs as the formula ``=-inf``."""
+    return safe_text("inf" if value > 0 else "-inf")
 
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` with every text/list cell passed through :func:`safe_cell`.
-    Numeric, boolean and datetime columns are left as they are; the header is neutralised
-    too."""
+    Numeric, boolean and datetime columns are left as they are, but for a float column holding
+    ``inf``/``-inf`` (then an object column, those cells text: :func:`infinite_text`); the
+    header is neutralised too."""
     out = df.copy()
     for col in out.columns:
         s = out[col]
         if not isinstance(s.dtype, pd.CategoricalDtype) and (
                 pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)):
+            if pd.api.types.is_float_dtype(s) and bool(np.isinf(s.to_numpy(
+                    dtype="float64", na_value=np.nan)).any()):  # inf: infinite_text
+                # numpy's scalars, not Python floats: a float32 0.1 stays "0.1" in a CSV
+                out[col] = pd.Series([safe_cell(v) for v in s.to_numpy()], index=s.index,
+                                     dtype="object")
             continue  # numbers (and bools, dates) stay as they are
         out[col] = pd.Series([safe_cell(v) for v in s.tolist()], index=s.index, dtype="object")
     out.columns = [safe_cell(c) if isinstance(c, str) else c for c in out.columns]

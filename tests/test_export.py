@@ -196,3 +196,26 @@ def test_hidden_formulas_are_quoted_in_csv_and_xlsx_files(tmp_path: Path) -> Non
     assert ws.cell(row=1, column=2).value == "' =header"
     assert [ws.cell(row=i, column=1).value for i in range(2, len(HIDDEN) + 2)] == \
         ["'" + t for t in HIDDEN]
+
+
+def test_infinite_numbers_are_the_same_safe_text_in_csv_and_xlsx(tmp_path: Path) -> None:
+    """XLSX wrote an empty cell for inf (read as "missing") while the CSV of the same table
+    said inf, and -inf, bare in a CSV, is run by a spreadsheet as the formula =-inf. Both
+    files now say inf and '-inf (text); other numbers stay numbers."""
+    df = pd.DataFrame({
+        "ratio": [np.inf, -np.inf, 1.5, np.nan],
+        "mixed": pd.Series([-np.inf, "a", np.inf, None], dtype="object"),
+        "nullable": pd.array([np.inf, None, 2.5, -np.inf], dtype="Float64"),
+        "finite": [1.0, 2.0, 3.0, 4.0],
+    })
+    expected = [["inf", "'-inf", "inf", "1.0"], ["'-inf", "a", "", "2.0"],
+                ["1.5", "inf", "2.5", "3.0"], ["", "", "'-inf", "4.0"]]
+    with open(export.write_csv(df, tmp_path / "t.csv"), newline="", encoding="utf-8") as f:
+        assert list(csv.reader(f))[1:] == expected
+    ws = load_workbook(export.write_xlsx(df, tmp_path / "t.xlsx")).active
+    cells = [[ws.cell(row=i, column=j) for j in range(1, 5)] for i in range(2, 6)]
+    assert [[c.value for c in row] for row in cells] == [
+        ["inf", "'-inf", "inf", 1], ["'-inf", "a", None, 2], [1.5, "inf", 2.5, 3],
+        [None, None, "'-inf", 4]]
+    assert cells[0][0].data_type == "s" and cells[2][0].data_type == "n"
+    assert export.neutralise(df)["finite"].dtype == "float64"  # no inf: left numeric
