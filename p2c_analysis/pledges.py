@@ -501,6 +501,18 @@ def _read_csv(path: Path, data: bytes, lim: Limits, header_at: int = 0) -> _Tabl
     return table
 
 
+def _quote_never_closed(lines: list[str], delimiter: str) -> bool:
+    """Whether the CSV text of ``lines`` ends inside a quoted cell (Python's ``csv`` reads
+    such a cell to the end of the data without a word; its strict mode says "unexpected end
+    of data")."""
+    try:
+        for _ in csv.reader(lines, delimiter=delimiter, strict=True, skipinitialspace=True):
+            pass
+    except csv.Error as err:
+        return "end of data" in str(err)
+    return False
+
+
 class _LinesRead:
     """An iterator over lines that keeps those taken since ``taken`` was last cleared: the
     physical lines of the CSV record being read."""
@@ -524,24 +536,30 @@ def _unclosed_quote(taken: list[str], record: list[str], line: int, header_cells
     cell may hold line breaks (a description over several lines); it is taken for a quote
     left open when the record does not have the header's cell count (or the quote is never
     closed) and a line inside it reads as a whole row by itself (as many cells as the
-    header). Such a record is set aside whole, its lines named, not read as one pledge."""
+    header). Such a record is set aside whole, its lines named, not read as one pledge.
+    A quote never closed (the file ends inside it: a cut export) always sets its record
+    aside, one line or several: the cells after it were read into one cell
+    (:func:`_quote_never_closed`)."""
     if len(taken) < 2:
+        if taken and taken[0].count('"') % 2 and _quote_never_closed(taken, delimiter):
+            return (f"unclosed quote: a quote opened in line {line} is never closed (the "
+                    f"file ends inside it), so the rest of line {line} was read as one cell; "
+                    "close the quote and load the file again")
         return None
-    try:
-        for _ in csv.reader(taken, delimiter=delimiter, strict=True, skipinitialspace=True):
-            pass
-        open_to_end = False
-    except csv.Error as err:
-        open_to_end = "end of data" in str(err)
+    open_to_end = _quote_never_closed(taken, delimiter)
     if not open_to_end and len(record) == header_cells:
         return None
     rows_inside = [i for i, text in enumerate(taken[1:], 1)
                    if len(next(csv.reader([text.rstrip("\r\n")], delimiter=delimiter,
                                           skipinitialspace=True), []))
                    >= header_cells]
-    if not rows_inside:
-        return None
     last = line + len(taken) - 1
+    if not rows_inside:
+        if not open_to_end:
+            return None
+        return (f"unclosed quote: a quote opened in line {line} is never closed, so lines "
+                f"{line}-{last} were read as one cell; close the quote and load the file "
+                "again")
     closed = "is never closed" if open_to_end else f"is closed only in line {last}"
     return (f"unclosed quote: a quote opened in line {line} {closed}, so lines {line}-{last} "
             f"were read as one row (line {line + rows_inside[0]} reads as a row of its own); "
