@@ -166,10 +166,30 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     return p
 
 
+#: Spreadsheet file names a table is not written in (:func:`check_table_name`): what
+#: :func:`write_table` writes under them (CSV text, or an XLSX workbook without macros under a
+#: macro-enabled ``.xlsm`` name) is refused by Excel ("the file format or file extension is not
+#: valid") or read as garbage.
+OTHER_SPREADSHEETS = (".xls", ".xlsb", ".xlsm", ".xltx", ".xltm", ".ods", ".fods", ".numbers")
+
+
+def check_table_name(path: str | Path, label: str = "output") -> None:
+    """Raise :class:`OutputPathError` (one line naming ``path`` and ``label``, e.g.
+    ``--out``) when ``path`` ends in a spreadsheet format :func:`write_table` does not write
+    (:data:`OTHER_SPREADSHEETS`); CSV and XLSX names pass."""
+    suffix = Path(path).suffix
+    if suffix.lower() in OTHER_SPREADSHEETS:
+        raise OutputPathError(f"{path}: {label} writes CSV or XLSX, not {suffix}: name it .csv "
+                              "or .xlsx")
+
+
 def write_table(df: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
     """Write ``df`` in the format its file name asks for: XLSX (:func:`write_xlsx`) for
-    ``.xlsx``/``.xlsm``, CSV (:func:`write_csv`) otherwise. Returns the path."""
-    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+    ``.xlsx``, CSV (:func:`write_csv`) otherwise; another spreadsheet name (``.xls``,
+    ``.xlsm``, ``.ods``...: :func:`check_table_name`) raises :class:`OutputPathError` and
+    nothing is written. Returns the path."""
+    check_table_name(path)
+    if Path(path).suffix.lower() == ".xlsx":
         return write_xlsx(df, path, sheet=sheet)
     return write_csv(df, path)
 

@@ -130,6 +130,7 @@ from p2c_analysis.export import (
     CellTooLongError,
     OutputPathError,
     check_output_path,
+    check_table_name,
     needs_neutralising,
     write_table,
 )
@@ -2361,8 +2362,9 @@ def check_pledges_cli(
 ) -> int:
     """``p2c check-pledges``: load ``file``, print counts (read, valid, quarantined, by
     reason), write the valid pledges (``out``, canonical columns, lists ``"; "``-joined) and
-    the quarantine (``quarantine``) when asked, as safe XLSX when the name ends in ``.xlsx``
-    (or ``.xlsm``), else as safe CSV (:func:`~p2c_analysis.export.write_table`).
+    the quarantine (``quarantine``) when asked, as safe XLSX when the name ends in ``.xlsx``,
+    else as safe CSV (:func:`~p2c_analysis.export.write_table`; another spreadsheet name,
+    ``.xls``, ``.xlsm``, ``.ods``..., is refused before the file is read).
 
     Returns 0 when the file could be read (even with quarantined rows); otherwise prints one
     line ``p2c check-pledges: error: <file>: <what>`` to stderr and returns 2 (never a
@@ -2423,23 +2425,16 @@ def _printing(say: Callable[..., None], *args: object) -> None:
             os.close(devnull)
 
 
-#: Spreadsheet file names an output is not written in: a CSV under such a name (as was
-#: written) is refused by Excel ("format and extension don't match") or read as garbage.
-_OTHER_SPREADSHEETS = (".xls", ".xlsb", ".xltx", ".xltm", ".ods", ".fods", ".numbers")
-
-
 def _output_targets(file: str | Path, out: str | Path | None,
                     quarantine: str | Path | None) -> dict[str, Path]:
     """The checked ``--out`` / ``--quarantine`` paths; :class:`OutputPathError` when one
     would overwrite the input, both are the same file, or one names a spreadsheet format
-    other than XLSX (:data:`_OTHER_SPREADSHEETS`)."""
+    other than XLSX (:func:`~p2c_analysis.export.check_table_name`)."""
     targets = {}
     for label, p in (("--out", out), ("--quarantine", quarantine)):
         if p is not None:
             target = check_output_path(p)
-            if target.suffix.lower() in _OTHER_SPREADSHEETS:
-                raise OutputPathError(f"{p}: {label} writes CSV or XLSX, not "
-                                      f"{target.suffix}: name it .csv or .xlsx")
+            check_table_name(p, label)
             if Path(file).exists() and target.exists() and \
                     target.resolve() == Path(file).resolve():
                 raise OutputPathError(f"{p}: {label} would overwrite the input file")

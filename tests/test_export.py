@@ -219,3 +219,22 @@ def test_infinite_numbers_are_the_same_safe_text_in_csv_and_xlsx(tmp_path: Path)
         [None, None, "'-inf", 4]]
     assert cells[0][0].data_type == "s" and cells[2][0].data_type == "n"
     assert export.neutralise(df)["finite"].dtype == "float64"  # no inf: left numeric
+
+
+@pytest.mark.parametrize("name", ["t.xlsm", "t.XLSM", "t.xls", "t.ods"])
+def test_write_table_refuses_a_spreadsheet_name_it_does_not_write(tmp_path: Path,
+                                                                  name: str) -> None:
+    """write_table wrote an XLSX workbook under a macro-enabled '.xlsm' name: its content type
+    is a plain workbook's, and Excel refuses to open such a file ("the file format or file
+    extension is not valid"). Such names are refused, nothing written; .xlsx and .csv are
+    written as before."""
+    df = pd.DataFrame({"title": ["=cmd", "ok"]})
+    with pytest.raises(export.OutputPathError) as err:
+        export.write_table(df, tmp_path / name)
+    assert str(err.value) == (f"{tmp_path / name}: output writes CSV or XLSX, not "
+                              f"{Path(name).suffix}: name it .csv or .xlsx")
+    assert list(tmp_path.iterdir()) == []
+    ws = load_workbook(export.write_table(df, tmp_path / "t.xlsx")).active
+    assert ws.cell(row=2, column=1).value == "'=cmd"
+    assert (tmp_path / "t.csv").exists() is False
+    assert export.write_table(df, tmp_path / "t.csv").read_text() == "title\n'=cmd\nok\n"
