@@ -118,14 +118,9 @@ def safe_cell(value: object) -> object:
         return safe_text(LIST_SEPARATOR.join(items))
     if isinstance(value, str):
         return safe_text(value)
-    if _is_infinite(value):
-        return infinite_text(value)  # type: ignore[arg-type]
+    if isinstance(value, (float, np.floating)) and np.isinf(value):
+        return infinite_text(float(value))
     return value
-
-
-def _is_infinite(value: object) -> bool:
-    """Whether ``value`` is a real number that is ``inf`` or ``-inf`` (not a bool)."""
-    return isinstance(value, (float, np.floating)) and bool(np.isinf(value))
 
 
 def infinite_text(value: float) -> str:
