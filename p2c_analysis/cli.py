@@ -385,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mapping", help="TOML mapping of source columns to pledge fields")
     p.add_argument("--out", help="write the valid pledges here (canonical columns; XLSX when "
                                  "the name ends in .xlsx, else CSV; other spreadsheet names, "
-                                 ".xls or .ods, are refused)")
+                                 ".xls, .xlsm or .ods, are refused)")
     p.add_argument("--quarantine", help="write the set-aside rows and their reasons here "
                                         "(XLSX when the name ends in .xlsx, else CSV; other "
                                         "spreadsheet names are refused)")

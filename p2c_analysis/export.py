@@ -2,8 +2,10 @@
 
 Spreadsheet formula injection (OWASP "CSV injection"): a text cell that begins with ``=``,
 ``+``, ``-``, ``@``, a tab or a carriage return can be run as a formula when the file is
-opened in a spreadsheet. Such text cells are *neutralised* by prefixing a single quote ``'``
-(``"=HYPERLINK(...)"`` -> ``"'=HYPERLINK(...)"``).
+opened in a spreadsheet; so can one where such a character (or a full-width or other
+look-alike of it, ``＝SUM(…)``) follows leading spaces, line breaks or invisible characters,
+which spreadsheets trim on import. Such text cells are *neutralised* by prefixing a single
+quote ``'`` (``"=HYPERLINK(...)"`` -> ``"'=HYPERLINK(...)"``, ``" =1+1"`` -> ``"' =1+1"``).
 
 Decisions:
 
@@ -11,6 +13,9 @@ Decisions:
   is text that begins with ``-`` and is prefixed like any other (OWASP's advice: escape every
   text cell starting with those characters; a number that must stay a number should be
   stored as a number, not as text).
+- ``inf`` / ``-inf`` are written as the text ``inf`` / ``'-inf`` in CSV and XLSX alike
+  (:func:`infinite_text`): XLSX holds no infinite number, and a bare ``-inf`` runs as a
+  formula when a spreadsheet opens the CSV.
 - List cells (Python lists/tuples) are joined with ``"; "`` (then neutralised as text).
 - XLSX gets the same neutralised text as CSV (so a sheet later saved as CSV stays safe),
   and every text cell is written explicitly as a string cell (``data_type == "s"``), never
@@ -27,6 +32,7 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +42,9 @@ import pandas as pd
 from p2c_analysis.fields import is_missing
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Characters NFKC does not turn into a formula character that a spreadsheet may still take
+#: for one (the minus sign).
+FORMULA_LOOKALIKES = frozenset("\u2212")
 LIST_SEPARATOR = "; "
 XLSX_CELL_CHARS = 32_767
 #: The time stamp an XLSX carries (its document properties and every part of its zip): a
@@ -69,32 +78,74 @@ class CellTooLongError(ValueError):
     not written (a cut cell would lose data without a word); CSV keeps it whole."""
 
 
+def _first_shown_character(text: str) -> str:
+    """The first character of ``text`` that is not white space (any Unicode space, tab, line
+    break), a control character or an invisible format character (zero-width space, byte
+    order mark...); ``""`` when there is none."""
+    for ch in text:
+        if not (ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf")):
+            return ch
+    return ""
+
+
+def needs_neutralising(text: str) -> bool:
+    """Whether a spreadsheet could run ``text`` as a formula: it begins with one of
+    :data:`FORMULA_PREFIXES`, or its first shown character (after leading spaces, line
+    breaks, control and invisible characters: :func:`_first_shown_character`) is one of them
+    or a look-alike a spreadsheet may read as one (full-width ``＝ ＋ － ＠``, small,
+    superscript and subscript forms: any character whose NFKC form begins with one, and the
+    minus sign ``−``)."""
+    if text.startswith(FORMULA_PREFIXES):
+        return True
+    first = _first_shown_character(text)
+    return bool(first) and (first in FORMULA_LOOKALIKES or
+                            unicodedata.normalize("NFKC", first).startswith(FORMULA_PREFIXES))
+
+
 def safe_text(text: str) -> str:
-    """Neutralise one text value: prefix ``'`` when it begins with a formula character."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    """Neutralise one text value: prefix ``'`` when a spreadsheet could run it as a formula
+    (:func:`needs_neutralising`)."""
+    return "'" + text if needs_neutralising(text) else text
 
 
 def safe_cell(value: object) -> object:
-    """One cell made safe to write: text starting with ``= + - @``, tab or CR gets a leading
-    ``'``; lists/tuples are joined with ``"; "`` first; numbers, booleans, dates and missing
-    values are returned unchanged."""
+    """One cell made safe to write: text a spreadsheet could run (:func:`needs_neutralising`)
+    gets a leading ``'``; lists/tuples are joined with ``"; "`` first; ``inf``/``-inf`` become
+    the text :func:`infinite_text`; other numbers, booleans, dates and missing values are
+    returned unchanged."""
     if isinstance(value, (list, tuple, np.ndarray)):
         items = [str(v) for v in value if not is_missing(v)]
         return safe_text(LIST_SEPARATOR.join(items))
     if isinstance(value, str):
         return safe_text(value)
+    if isinstance(value, (float, np.floating)) and np.isinf(value):
+        return infinite_text(float(value))
     return value
+
+
+def infinite_text(value: float) -> str:
+    """How ``inf`` / ``-inf`` is written, the same in CSV and XLSX: the text ``inf`` and
+    ``'-inf`` (:func:`safe_text` of ``-inf``). A spreadsheet holds no infinite number (openpyxl
+    wrote an empty cell, which reads as "missing"), and the bare ``-inf`` pandas writes in a
+    CSV is a cell a spreadsheet runs as the formula ``=-inf``."""
+    return safe_text("inf" if value > 0 else "-inf")
 
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` with every text/list cell passed through :func:`safe_cell`.
-    Numeric, boolean and datetime columns are left as they are; the header is neutralised
-    too."""
+    Numeric, boolean and datetime columns are left as they are, but for a float column holding
+    ``inf``/``-inf`` (then an object column, those cells text: :func:`infinite_text`); the
+    header is neutralised too."""
     out = df.copy()
     for col in out.columns:
         s = out[col]
         if not isinstance(s.dtype, pd.CategoricalDtype) and (
                 pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)):
+            if pd.api.types.is_float_dtype(s) and bool(np.isinf(s.to_numpy(
+                    dtype="float64", na_value=np.nan)).any()):  # inf: infinite_text
+                # numpy's scalars, not Python floats: a float32 0.1 stays "0.1" in a CSV
+                out[col] = pd.Series([safe_cell(v) for v in s.to_numpy()], index=s.index,
+                                     dtype="object")
             continue  # numbers (and bools, dates) stay as they are
         out[col] = pd.Series([safe_cell(v) for v in s.tolist()], index=s.index, dtype="object")
     out.columns = [safe_cell(c) if isinstance(c, str) else c for c in out.columns]
@@ -110,10 +161,30 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     return p
 
 
+#: Spreadsheet file names a table is not written in (:func:`check_table_name`): what
+#: :func:`write_table` writes under them (CSV text, or an XLSX workbook without macros under a
+#: macro-enabled ``.xlsm`` name) is refused by Excel ("the file format or file extension is not
+#: valid") or read as garbage.
+OTHER_SPREADSHEETS = (".xls", ".xlsb", ".xlsm", ".xltx", ".xltm", ".ods", ".fods", ".numbers")
+
+
+def check_table_name(path: str | Path, label: str = "output") -> None:
+    """Raise :class:`OutputPathError` (one line naming ``path`` and ``label``, e.g.
+    ``--out``) when ``path`` ends in a spreadsheet format :func:`write_table` does not write
+    (:data:`OTHER_SPREADSHEETS`); CSV and XLSX names pass."""
+    suffix = Path(path).suffix
+    if suffix.lower() in OTHER_SPREADSHEETS:
+        raise OutputPathError(f"{path}: {label} writes CSV or XLSX, not {suffix}: name it .csv "
+                              "or .xlsx")
+
+
 def write_table(df: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
     """Write ``df`` in the format its file name asks for: XLSX (:func:`write_xlsx`) for
-    ``.xlsx``/``.xlsm``, CSV (:func:`write_csv`) otherwise. Returns the path."""
-    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+    ``.xlsx``, CSV (:func:`write_csv`) otherwise; another spreadsheet name (``.xls``,
+    ``.xlsm``, ``.ods``...: :func:`check_table_name`) raises :class:`OutputPathError` and
+    nothing is written. Returns the path."""
+    check_table_name(path)
+    if Path(path).suffix.lower() == ".xlsx":
         return write_xlsx(df, path, sheet=sheet)
     return write_csv(df, path)
 

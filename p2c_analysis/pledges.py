@@ -127,10 +127,11 @@ from defusedxml import DefusedXmlException
 
 from p2c_analysis import countries, fields, fx, parsing, paths, values, vocabulary
 from p2c_analysis.export import (
-    FORMULA_PREFIXES,
     CellTooLongError,
     OutputPathError,
     check_output_path,
+    check_table_name,
+    needs_neutralising,
     write_table,
 )
 from p2c_analysis.limits import (
@@ -501,6 +502,18 @@ def _read_csv(path: Path, data: bytes, lim: Limits, header_at: int = 0) -> _Tabl
     return table
 
 
+def _quote_never_closed(lines: list[str], delimiter: str) -> bool:
+    """Whether the CSV text of ``lines`` ends inside a quoted cell (Python's ``csv`` reads
+    such a cell to the end of the data without a word; its strict mode says "unexpected end
+    of data")."""
+    try:
+        for _ in csv.reader(lines, delimiter=delimiter, strict=True, skipinitialspace=True):
+            pass
+    except csv.Error as err:
+        return "end of data" in str(err)
+    return False
+
+
 class _LinesRead:
     """An iterator over lines that keeps those taken since ``taken`` was last cleared: the
     physical lines of the CSV record being read."""
@@ -524,24 +537,30 @@ def _unclosed_quote(taken: list[str], record: list[str], line: int, header_cells
     cell may hold line breaks (a description over several lines); it is taken for a quote
     left open when the record does not have the header's cell count (or the quote is never
     closed) and a line inside it reads as a whole row by itself (as many cells as the
-    header). Such a record is set aside whole, its lines named, not read as one pledge."""
+    header). Such a record is set aside whole, its lines named, not read as one pledge.
+    A quote never closed (the file ends inside it: a cut export) always sets its record
+    aside, one line or several: the cells after it were read into one cell
+    (:func:`_quote_never_closed`)."""
     if len(taken) < 2:
+        if taken and taken[0].count('"') % 2 and _quote_never_closed(taken, delimiter):
+            return (f"unclosed quote: a quote opened in line {line} is never closed (the "
+                    f"file ends inside it), so the rest of line {line} was read as one cell; "
+                    "close the quote and load the file again")
         return None
-    try:
-        for _ in csv.reader(taken, delimiter=delimiter, strict=True, skipinitialspace=True):
-            pass
-        open_to_end = False
-    except csv.Error as err:
-        open_to_end = "end of data" in str(err)
+    open_to_end = _quote_never_closed(taken, delimiter)
     if not open_to_end and len(record) == header_cells:
         return None
     rows_inside = [i for i, text in enumerate(taken[1:], 1)
                    if len(next(csv.reader([text.rstrip("\r\n")], delimiter=delimiter,
                                           skipinitialspace=True), []))
                    >= header_cells]
-    if not rows_inside:
-        return None
     last = line + len(taken) - 1
+    if not rows_inside:
+        if not open_to_end:
+            return None
+        return (f"unclosed quote: a quote opened in line {line} is never closed, so lines "
+                f"{line}-{last} were read as one cell; close the quote and load the file "
+                "again")
     closed = "is never closed" if open_to_end else f"is closed only in line {last}"
     return (f"unclosed quote: a quote opened in line {line} {closed}, so lines {line}-{last} "
             f"were read as one row (line {line + rows_inside[0]} reads as a row of its own); "
@@ -1275,7 +1294,7 @@ def _unneutralised(value: object) -> object:
     spreadsheet would run) back to its text (``=cmd``), so an export of this package reads back
     to the same table; it is neutralised again whenever it is written."""
     if isinstance(value, str) and len(value) > 1 and value[0] == "'" and \
-            value[1] in FORMULA_PREFIXES:
+            needs_neutralising(value[1:]):
         return value[1:]
     return value
 
@@ -2343,8 +2362,9 @@ def check_pledges_cli(
 ) -> int:
     """``p2c check-pledges``: load ``file``, print counts (read, valid, quarantined, by
     reason), write the valid pledges (``out``, canonical columns, lists ``"; "``-joined) and
-    the quarantine (``quarantine``) when asked, as safe XLSX when the name ends in ``.xlsx``
-    (or ``.xlsm``), else as safe CSV (:func:`~p2c_analysis.export.write_table`).
+    the quarantine (``quarantine``) when asked, as safe XLSX when the name ends in ``.xlsx``,
+    else as safe CSV (:func:`~p2c_analysis.export.write_table`; another spreadsheet name,
+    ``.xls``, ``.xlsm``, ``.ods``..., is refused before the file is read).
 
     Returns 0 when the file could be read (even with quarantined rows); otherwise prints one
     line ``p2c check-pledges: error: <file>: <what>`` to stderr and returns 2 (never a
@@ -2405,23 +2425,16 @@ def _printing(say: Callable[..., None], *args: object) -> None:
             os.close(devnull)
 
 
-#: Spreadsheet file names an output is not written in: a CSV under such a name (as was
-#: written) is refused by Excel ("format and extension don't match") or read as garbage.
-_OTHER_SPREADSHEETS = (".xls", ".xlsb", ".xltx", ".xltm", ".ods", ".fods", ".numbers")
-
-
 def _output_targets(file: str | Path, out: str | Path | None,
                     quarantine: str | Path | None) -> dict[str, Path]:
     """The checked ``--out`` / ``--quarantine`` paths; :class:`OutputPathError` when one
     would overwrite the input, both are the same file, or one names a spreadsheet format
-    other than XLSX (:data:`_OTHER_SPREADSHEETS`)."""
+    other than XLSX (:func:`~p2c_analysis.export.check_table_name`)."""
     targets = {}
     for label, p in (("--out", out), ("--quarantine", quarantine)):
         if p is not None:
             target = check_output_path(p)
-            if target.suffix.lower() in _OTHER_SPREADSHEETS:
-                raise OutputPathError(f"{p}: {label} writes CSV or XLSX, not "
-                                      f"{target.suffix}: name it .csv or .xlsx")
+            check_table_name(p, label)
             if Path(file).exists() and target.exists() and \
                     target.resolve() == Path(file).resolve():
                 raise OutputPathError(f"{p}: {label} would overwrite the input file")

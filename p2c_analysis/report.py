@@ -761,6 +761,19 @@ _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 RESERVED_TABLES = frozenset({"columns"})
 
 
+def output_file(output_dir: str | Path, name: str) -> Path:
+    """``output_dir / name``, a file a report writes (a table, ``columns.csv``,
+    ``data_files.json``, ``parameters.json``, ``summary.json``). :class:`ValueError`, one line
+    naming it, when that path is a symbolic link: writing would follow it and change the file
+    it points to, possibly outside the output folder (a shared ``output_dir`` given to a
+    notebook run by hand; the runner's folders are always new)."""
+    path = Path(output_dir) / name
+    if path.is_symlink():
+        raise ValueError(f"{path}: is a symbolic link; a report writes only inside its output "
+                         "folder (remove the link, or give another output_dir)")
+    return path
+
+
 def write_tables(output_dir: str | Path, tables: Mapping[str, pd.DataFrame]) -> list[Path]:
     """Write each ``{name: DataFrame}`` as ``<output_dir>/<name>.csv`` through
     :func:`p2c_analysis.export.write_csv` (formula injection neutralised, lists joined,
@@ -781,7 +794,7 @@ def write_tables(output_dir: str | Path, tables: Mapping[str, pd.DataFrame]) -> 
     written = []
     for name, df in tables.items():
         file = name if name.endswith(".csv") else f"{name}.csv"
-        written.append(write_csv(df, out_dir / file))
+        written.append(write_csv(df, output_file(out_dir, file)))
     return written
 
 
@@ -812,11 +825,11 @@ def write_provenance(
     out_dir = Path(output_dir)
     if not out_dir.is_dir():
         raise FileNotFoundError(f"write_provenance: output folder {out_dir} does not exist")
-    target = out_dir / "data_files.json"
+    target = output_file(out_dir, "data_files.json")
     target.write_text(json.dumps(paths.files_read(), indent=2) + "\n", encoding="utf-8")
     if parameters is not None:
         recorded = {k: paths.shown(v) if isinstance(v, str) else v for k, v in parameters.items()}
-        (out_dir / "parameters.json").write_text(
+        output_file(out_dir, "parameters.json").write_text(
             json.dumps(_jsonable(recorded), indent=2, default=str) + "\n",
             encoding="utf-8",
         )
@@ -936,7 +949,7 @@ class Report:
             scope = public_subset_scope(len(self.pledges), self.parameters.get("as_of"))
         if scope is not None:  # the bundled public subset: not the coalition's numbers
             summary["pledge_scope"] = str(scope)
-        (Path(out) / "summary.json").write_text(
+        output_file(out, "summary.json").write_text(
             json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -948,7 +961,8 @@ def write_column_docs(output_dir: str | Path, tables: Mapping[str, Iterable[str]
 
     rows = metrics.data_dictionary({name: list(cols) for name, cols in tables.items()})
     return write_csv(pd.DataFrame(rows, columns=["table", "column", "label", "unit",
-                                                 "definition"]), Path(output_dir) / "columns.csv")
+                                                 "definition"]),
+                     output_file(output_dir, "columns.csv"))
 
 
 def _load(values: Mapping[str, Any]) -> tuple[Any, Any]:

@@ -229,7 +229,8 @@ def test_a_mapping_that_is_a_directory_is_named_as_such(tmp_path: Path, capsys) 
                                        "not a mapping file\n")
 
 
-@pytest.mark.parametrize(("option", "name"), [("out", "clean.xls"), ("quarantine", "q.ODS")])
+@pytest.mark.parametrize(("option", "name"), [("out", "clean.xls"), ("quarantine", "q.ODS"),
+                                             ("out", "clean.xlsm"), ("quarantine", "q.XLSM")])
 def test_an_output_named_as_another_spreadsheet_format_is_refused(
         tmp_path: Path, capsys, option: str, name: str) -> None:
     """'--out clean.xls' wrote CSV text under an Excel 97 name, which Excel refuses to open

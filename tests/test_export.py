@@ -165,3 +165,76 @@ def test_the_same_table_gives_the_same_xlsx_bytes(tmp_path):
     assert wb.properties.modified == wb.properties.created == export.XLSX_TIMESTAMP
     assert [c.value for c in wb.active["A"]] == ["title", "'=cmd", "Fibre"]
     assert a.read_bytes() == b.read_bytes()
+
+
+# A spreadsheet trims leading spaces on import and reads full-width signs as their ASCII
+# forms (Excel with an East Asian IME, LibreOffice's "trim spaces"): these ran as formulas
+# while the check looked at the first character only.
+HIDDEN = [" =1+1", "  +CMD()", "\u00a0=1+1", "\u3000@SUM(A1)", "\n=HYPERLINK(\"x\")",
+          "\u200b=1+1", "\ufeff-2+3", " \t=1", "\uff1dHYPERLINK(\"x\")", "\uff0b1+1",
+          "\uff0d2+3", "\uff20SUM(A1)", "\ufe66cmd", "\u207a1", " \uff1d1+1", "\u22121+1"]
+
+
+@pytest.mark.parametrize("text", HIDDEN)
+def test_formula_characters_after_spaces_or_as_look_alikes_get_a_quote(text: str) -> None:
+    assert export.safe_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["  plain", "\u3000text", " ", "", "a =1", "\uff21=1",
+                                  "\uff11+1", "'already quoted"])
+def test_text_whose_first_shown_character_is_harmless_stays_as_it_is(text: str) -> None:
+    assert export.safe_cell(text) == text
+
+
+def test_hidden_formulas_are_quoted_in_csv_and_xlsx_files(tmp_path: Path) -> None:
+    df = pd.DataFrame({"title": HIDDEN, " =header": range(len(HIDDEN))})
+    with open(export.write_csv(df, tmp_path / "t.csv"), newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["title", "' =header"]
+    assert [r[0] for r in rows[1:]] == ["'" + t for t in HIDDEN]
+    ws = load_workbook(export.write_xlsx(df, tmp_path / "t.xlsx")).active
+    assert ws.cell(row=1, column=2).value == "' =header"
+    assert [ws.cell(row=i, column=1).value for i in range(2, len(HIDDEN) + 2)] == \
+        ["'" + t for t in HIDDEN]
+
+
+def test_infinite_numbers_are_the_same_safe_text_in_csv_and_xlsx(tmp_path: Path) -> None:
+    """XLSX wrote an empty cell for inf (read as "missing") while the CSV of the same table
+    said inf, and -inf, bare in a CSV, is run by a spreadsheet as the formula =-inf. Both
+    files now say inf and '-inf (text); other numbers stay numbers."""
+    df = pd.DataFrame({
+        "ratio": [np.inf, -np.inf, 1.5, np.nan],
+        "mixed": pd.Series([-np.inf, "a", np.inf, None], dtype="object"),
+        "nullable": pd.array([np.inf, None, 2.5, -np.inf], dtype="Float64"),
+        "finite": [1.0, 2.0, 3.0, 4.0],
+    })
+    expected = [["inf", "'-inf", "inf", "1.0"], ["'-inf", "a", "", "2.0"],
+                ["1.5", "inf", "2.5", "3.0"], ["", "", "'-inf", "4.0"]]
+    with open(export.write_csv(df, tmp_path / "t.csv"), newline="", encoding="utf-8") as f:
+        assert list(csv.reader(f))[1:] == expected
+    ws = load_workbook(export.write_xlsx(df, tmp_path / "t.xlsx")).active
+    cells = [[ws.cell(row=i, column=j) for j in range(1, 5)] for i in range(2, 6)]
+    assert [[c.value for c in row] for row in cells] == [
+        ["inf", "'-inf", "inf", 1], ["'-inf", "a", None, 2], [1.5, "inf", 2.5, 3],
+        [None, None, "'-inf", 4]]
+    assert cells[0][0].data_type == "s" and cells[2][0].data_type == "n"
+    assert export.neutralise(df)["finite"].dtype == "float64"  # no inf: left numeric
+
+
+@pytest.mark.parametrize("name", ["t.xlsm", "t.XLSM", "t.xls", "t.ods"])
+def test_write_table_refuses_a_spreadsheet_name_it_does_not_write(tmp_path: Path,
+                                                                  name: str) -> None:
+    """write_table wrote an XLSX workbook under a macro-enabled '.xlsm' name: its content type
+    is a plain workbook's, and Excel refuses to open such a file ("the file format or file
+    extension is not valid"). Such names are refused, nothing written; .xlsx and .csv are
+    written as before."""
+    df = pd.DataFrame({"title": ["=cmd", "ok"]})
+    with pytest.raises(export.OutputPathError) as err:
+        export.write_table(df, tmp_path / name)
+    assert str(err.value) == (f"{tmp_path / name}: output writes CSV or XLSX, not "
+                              f"{Path(name).suffix}: name it .csv or .xlsx")
+    assert list(tmp_path.iterdir()) == []
+    ws = load_workbook(export.write_table(df, tmp_path / "t.xlsx")).active
+    assert ws.cell(row=2, column=1).value == "'=cmd"
+    assert (tmp_path / "t.csv").exists() is False
+    assert export.write_table(df, tmp_path / "t.csv").read_text() == "title\n'=cmd\nok\n"

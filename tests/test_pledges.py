@@ -1530,3 +1530,43 @@ def test_a_hidden_sheet_with_pledges_is_named_not_read(tmp_path: Path) -> None:
     r = load_pledges(book)
     assert r.sheet == "2026" and r.valid["title"].tolist() == ["New fibre"]
     assert r.other_sheets == ["2025 (hidden)"]
+
+
+def test_cells_quoted_for_a_formula_after_spaces_read_back_as_their_text(tmp_path: Path) -> None:
+    """' =cmd (a formula after a space, quoted on export) read back with its quote."""
+    from p2c_analysis.pledges import _unneutralised
+
+    assert _unneutralised("' =HYPERLINK(1)") == " =HYPERLINK(1)"
+    assert _unneutralised("'\uff1d1+1") == "\uff1d1+1"
+    assert _unneutralised("' plain") == "' plain"  # a quote the export did not add stays
+
+
+def test_a_quote_never_closed_in_the_last_row_sets_it_aside(tmp_path: Path) -> None:
+    """A file cut inside a quoted cell ('...,"Ghana adds money' at its end) gave a valid
+    pledge titled 'Schools online,Beta,USD 2 million,UGA' with no pledger, value or
+    countries: the quote swallowed the rest of the line without a word. The row is now set
+    aside, its raw text kept; a quote inside a cell (5" cable) is still read."""
+    head = "title,pledger,value_as_stated,target_countries_iso3\n"
+    fine = "Fibre for all,Acme,USD 5 million,KEN\n"
+    cut = tmp_path / "cut.csv"
+    cut.write_text(head + fine + '"Schools online,Beta,USD 2 million,UGA\n')
+    r = load_pledges(cut)
+    assert r.valid["title"].tolist() == ["Fibre for all"]
+    assert r.quarantine["source_row"].tolist() == [3]
+    assert r.quarantine["reasons"].tolist() == [
+        "unclosed quote: a quote opened in line 3 is never closed (the file ends inside it), "
+        "so the rest of line 3 was read as one cell; close the quote and load the file again"]
+    assert "Schools online,Beta" in r.quarantine["raw"].iloc[0]
+    # over several lines, none a row by itself: set aside too, its lines named
+    cut.write_text(head + fine + 'Towers,Beta,USD 2 million,"UGA\nand more\n')
+    r = load_pledges(cut)
+    assert r.valid["title"].tolist() == ["Fibre for all"]
+    assert r.quarantine["reasons"].str.startswith(
+        "unclosed quote: a quote opened in line 3 is never closed, so lines 3-4 were read as "
+        "one cell").tolist() == [True]
+    # control: a lone quote inside a cell, and a closed multi-line cell, are read
+    cut.write_text(head + fine + 'Fibre 5" cable,Beta,USD 2 million,UGA\n'
+                   'Towers,Gamma,USD 1 million,"UGA,\nKEN"\n')
+    r = load_pledges(cut)
+    assert r.quarantine.empty
+    assert r.valid["title"].tolist() == ["Fibre for all", 'Fibre 5" cable', "Towers"]

@@ -223,6 +223,36 @@ def test_write_provenance(tmp_path):
         report.write_provenance(tmp_path / "nope")
 
 
+@pytest.mark.parametrize("name", ["pledges_table.csv", "columns.csv", "data_files.json",
+                                  "parameters.json", "summary.json"])
+def test_a_report_never_writes_through_a_link_in_its_output_folder(tmp_path, name):
+    """A link left in an output_dir (a shared folder given to a notebook run by hand:
+    pledges_table.csv -> a file elsewhere) was followed: the table overwrote the file it
+    points to, outside the folder. Now the report stops with one line naming the link, and
+    the file pointed to is untouched."""
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere.txt"
+    out.mkdir()
+    elsewhere.write_text("keep me\n")
+    (out / name).symlink_to(elsewhere)
+    r = report.Report("Title", {"output_dir": str(out)})
+    with pytest.raises(ValueError) as err:
+        r._write_quietly(pledges_table=pd.DataFrame({"title": ["=cmd"]}))
+        r.finish()
+    assert str(err.value) == (f"{out / name}: is a symbolic link; a report writes only inside "
+                              "its output folder (remove the link, or give another output_dir)")
+    assert elsewhere.read_text() == "keep me\n"
+
+
+def test_a_report_writes_its_files_where_no_link_is(tmp_path):
+    """Control for the test above: the same calls write every file into a plain folder."""
+    r = report.Report("Title", {"output_dir": str(tmp_path)})
+    r._write_quietly(pledges_table=pd.DataFrame({"title": ["=cmd"]}))
+    r.finish()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "columns.csv", "data_files.json", "parameters.json", "pledges_table.csv",
+        "summary.json"]
+
+
 def test_stand_in_copies_are_recorded_and_shown_under_their_original_names(tmp_path,
                                                                            monkeypatch):
     """A Dask worker's scratch copy of an input (and its scratch output folder) is named, in
