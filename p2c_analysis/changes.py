@@ -61,7 +61,10 @@ visible date (``status_source_after`` = ``"public evidence"``, ``status_date_bas
 when it was reached, so the move cannot be dated in the window (it may be older than the
 previous side). A pledger's own status in an export is its
 status on the export's date, so a move between two exports is dated by them. :func:`summary`
-counts such moves apart.
+counts such moves apart. A current status the export dates after the current side's date
+(left aside as not yet known) is no move to ``unknown``: the pledge keeps its previous status,
+the latest known on the current date (:func:`carry_earlier_statuses`, ``compare``'s
+``statuses_left_aside``).
 
 The other tables (:func:`compare` returns them all in a :class:`Comparison`):
 :func:`status_transitions`, :func:`group_changes` (LDC / LLDC / SIDS targeting with
@@ -1039,9 +1042,58 @@ def value_changes(changes: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+#: The status fields a pledge carries from the previous side when its current status is
+#: dated after the current side's date (:func:`carry_earlier_statuses`).
+CARRIED_STATUS_FIELDS: tuple[str, ...] = ("status", "last_report_date", "status_source",
+                                          "status_date_basis")
+
+
+def carry_earlier_statuses(before: pd.DataFrame, after: pd.DataFrame, matching: Matching,
+                           left_aside: Sequence[str], as_of_before: object,
+                           as_of_after: object) -> tuple[pd.DataFrame, list[str]]:
+    """``after`` where a pledge whose own status the current export dates after its side's
+    date (``left_aside``: their ``pledge_id`` in ``after``, which
+    ``evidence.split_reported_after`` set to ``unknown`` with no report) takes the status of
+    its matched previous pledge, with that report date and source: the latest status known on
+    the current date is the one the previous side shows (a status is a dated event that holds
+    until a later one), not "unknown". Without this a pledge reported "in progress" before and
+    "completed" after the current date read as "in progress -> unknown", a move to no report.
+
+    Only when the previous side is not later than the current one (``as_of_before <=
+    as_of_after``): each side holds the statuses known on its date. Returns the table (same
+    rows, order, index and dtypes; ``after`` itself when nothing is carried) and the current
+    ids of the pledges that carry a previous status, in table order."""
+    lo, hi = countries.as_of_date(as_of_before), countries.as_of_date(as_of_after)
+    pairs = matching.pairs
+    pairs = pairs[(pairs["before"] >= 0) & (pairs["after"] >= 0)]
+    if not len(left_aside) or lo > hi or pairs.empty:
+        return after, []
+    aside = pd.Series(after["pledge_id"].astype("string").to_numpy()).isin(
+        [str(x) for x in left_aside]).to_numpy(dtype=bool)
+    a_pos = pairs["after"].to_numpy()
+    keep = aside[a_pos]
+    if not keep.any():
+        return after, []
+    b_pos, a_pos = pairs["before"].to_numpy()[keep], a_pos[keep]
+    order = np.argsort(a_pos, kind="stable")
+    b_pos, a_pos = b_pos[order], a_pos[order]
+    rows = np.zeros(len(after), dtype=bool)
+    rows[a_pos] = True
+    out = after.copy()
+    for col in CARRIED_STATUS_FIELDS:
+        if col in out.columns and col in before.columns:
+            earlier = pd.Series(pd.NA, index=out.index, dtype=out[col].dtype)
+            earlier.iloc[a_pos] = before[col].iloc[b_pos].to_numpy()
+            out[col] = out[col].mask(rows, earlier)
+    return out, after["pledge_id"].astype(str).iloc[a_pos].tolist()
+
+
 @dataclass
 class Comparison:
-    """Everything a "what changed" report shows (see the functions of the same names)."""
+    """Everything a "what changed" report shows (see the functions of the same names).
+    ``statuses_carried``: current ids of the pledges whose own current status is dated after
+    the current date and which keep the status of the previous side
+    (:func:`carry_earlier_statuses`)."""
 
     as_of_before: dt.date
     as_of_after: dt.date
@@ -1053,6 +1105,7 @@ class Comparison:
     newly_overdue: pd.DataFrame
     compliance: pd.DataFrame
     summary: pd.DataFrame
+    statuses_carried: tuple[str, ...] = ()
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by file stem, for ``report.write_tables``."""
@@ -1065,11 +1118,17 @@ class Comparison:
 
 def compare(before: pd.DataFrame, after: pd.DataFrame, as_of_before: object,
             as_of_after: object, ids: str = "auto", threshold: float = FUZZY_THRESHOLD,
-            groups: Sequence[str] = UN_GROUPS, method: str = "offline") -> Comparison:
+            groups: Sequence[str] = UN_GROUPS, method: str = "offline",
+            statuses_left_aside: Sequence[str] = ()) -> Comparison:
     """All the tables of a comparison of ``before`` (dated ``as_of_before``) with ``after``
-    (dated ``as_of_after``); dates as ``countries.as_of_date`` reads them."""
+    (dated ``as_of_after``); dates as ``countries.as_of_date`` reads them.
+    ``statuses_left_aside``: ids of the pledges of ``after`` whose own status is dated after
+    ``as_of_after`` (a pledge file's ``statuses_after_as_of``); a matched one keeps the status
+    of the previous side (:func:`carry_earlier_statuses`)."""
     b_when, a_when = countries.as_of_date(as_of_before), countries.as_of_date(as_of_after)
     m = match_pledges(before, after, ids, threshold)
+    after, carried = carry_earlier_statuses(before, after, m, statuses_left_aside, b_when,
+                                            a_when)
     ch = changes_by_pledge(before, after, m, as_of_before=b_when, as_of_after=a_when)
     return Comparison(
         as_of_before=b_when, as_of_after=a_when, changes=ch, review=m.review,
@@ -1078,6 +1137,6 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, as_of_before: object,
         listing_changes=listing_changes(ch, before, after, b_when, a_when),
         newly_overdue=newly_overdue(ch, before, after, b_when, a_when),
         compliance=compliance_change(before, after, b_when, a_when),
-        summary=summary(ch),
+        summary=summary(ch), statuses_carried=tuple(carried),
     )
 

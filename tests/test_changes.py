@@ -281,6 +281,47 @@ def test_arrow_backed_tables_give_the_same_answer(tmp_path):
     assert plain["what_changed"].iloc[0] == "focus_areas; status; value (conversion only)"
 
 
+def test_a_status_dated_after_the_current_side_keeps_the_previous_status():
+    """A pledge 'in progress' (reported 2025-05-01) on the previous side whose current export
+    reports it 'completed' on 2026-03-01, after the current date 2025-12-31, read as 'in
+    progress -> unknown' ('no longer reported'), and as never reported in the compliance. On
+    2025-12-31 its latest known status is the previous one: unchanged, reported in May 2025.
+    A pledge the previous side lacks stays unknown; a comparison running backwards carries
+    nothing (the previous side's statuses are not known on the earlier current date)."""
+    from p2c_analysis import evidence
+
+    before = _table([BASE | {"pledge_id": "P1", "status": "in progress",
+                             "last_report_date": "2025-05-01"},
+                     BASE | {"pledge_id": "P2", "title": "u", "status": "announced"}])
+    export = _table([BASE | {"pledge_id": "P1", "status": "completed",
+                             "last_report_date": "2026-03-01"},
+                     BASE | {"pledge_id": "P2", "title": "u", "status": "in progress",
+                             "last_report_date": "2025-09-01"},
+                     BASE | {"pledge_id": "P3", "title": "v", "status": "completed",
+                             "last_report_date": "2026-02-01"}])
+    after, later = evidence.split_reported_after(export, "2025-12-31")
+    aside = later["pledge_id"].astype(str).tolist()
+    assert aside == ["P1", "P3"]
+    cmp = changes.compare(before, after, dt.date(2025, 6, 30), dt.date(2025, 12, 31),
+                          statuses_left_aside=aside)
+    assert cmp.statuses_carried == ("P1",)
+    p1, p2, p3 = (_row(cmp.changes, p) for p in ("P1", "P2", "P3"))
+    assert (p1["status_after"], p1["status_change"], p1["change"]) == (
+        "in progress", "unchanged", "unchanged")
+    assert p2["status_change"] == "forward" and p3["status_after"] == "unknown"
+    pairs = set(zip(cmp.status_transitions["status_before"],
+                    cmp.status_transitions["status_after"], strict=True))
+    assert ("in progress", "unknown") not in pairs
+    assert int(cmp.summary.iloc[0]["status_changed"]) == 1
+    comp = cmp.compliance.set_index("side")
+    assert int(comp.loc["after", "reported_recently"]) == 2  # P1 (May 2025) and P2
+    assert after["status"].astype(str).tolist()[0] == "unknown"  # the input is not changed
+    backwards = changes.compare(before, after, dt.date(2026, 6, 30), dt.date(2025, 12, 31),
+                                statuses_left_aside=aside)
+    assert backwards.statuses_carried == ()
+    assert _row(backwards.changes, "P1")["status_after"] == "unknown"
+
+
 # --- the bundled public record: 2025-03-01 against 2026-03-31 -----------------------------------
 
 @pytest.fixture(scope="module")

@@ -168,8 +168,14 @@ def test_statuses_of_snapshots_dated_after_their_dates_are_no_transition(tmp_pat
     assert ("No self-reported status of the previous side is dated after its date, 2025-06-30: "
             "none is left aside.") in text
     assert ("Left aside: 1 self-reported status of the current side whose report is dated after "
-            "its date, 2025-12-31: not known on that day, so its pledge counts as not yet "
-            "reported (status unknown), listed in statuses_after_as_of_current.csv.") in text
+            "its date, 2025-12-31: not known on that day, so its pledge keeps its status on the "
+            "previous side (2025-06-30), the latest known on that day, listed in "
+            "statuses_after_as_of_current.csv.") in text
+    # the pledge read 'in progress -> unknown' (no longer reported): it is in progress still
+    p1 = {r["pledge_id"]: r for r in csv_rows(folder / "changes_by_pledge.csv")}["P1"]
+    assert (p1["status_before"], p1["status_after"], p1["status_change"]) == (
+        "in progress", "in progress", "unchanged")
+    assert ("in progress", "unknown") not in moves
 
 
 def test_the_headline_counts_pledges_for_review_with_their_pairs(tmp_path):

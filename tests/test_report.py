@@ -772,6 +772,16 @@ def test_the_statuses_line_reads_right_at_0_1_and_many():
         "Left aside: 3 self-reported statuses of the current side whose report is dated after "
         "its date, 2024-06-30: not known on that day, so their pledges count as not yet "
         "reported (status unknown).")
+    earlier = {**side, "carried_from": "the previous side (2023-12-31)"}
+    assert report.statuses_after_as_of_text(1, "2024-06-30", None, carried=1, **earlier) == (
+        "Left aside: 1 self-reported status of the current side whose report is dated after "
+        "its date, 2024-06-30: not known on that day, so its pledge keeps its status on the "
+        "previous side (2023-12-31), the latest known on that day.")
+    assert report.statuses_after_as_of_text(3, "2024-06-30", None, carried=1, **earlier) == (
+        "Left aside: 3 self-reported statuses of the current side whose report is dated after "
+        "its date, 2024-06-30: not known on that day, so 1 of their pledges keeps its status "
+        "on the previous side (2023-12-31), the latest known on that day, and 2 count as not "
+        "yet reported (status unknown).")
 
 
 def test_a_pledge_files_own_statuses_are_taken_as_of_the_analysis_date(tmp_path, capsys):
