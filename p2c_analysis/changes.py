@@ -81,6 +81,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -99,6 +100,9 @@ from p2c_analysis.vocabulary import (
     UN_GROUPS,
     UNKNOWN,
 )
+
+if TYPE_CHECKING:
+    from IPython.display import Markdown
 
 NEW = "new"
 FIRST_SEEN = "first seen"
@@ -897,6 +901,40 @@ def new_value_text(summary_row: pd.Series) -> str:
     if int(summary_row["new_valued"]) == 0:
         return style.NONE_STATED
     return style.fmt_usd(summary_row["usd_new"])
+
+
+def new_pledges_text(new: pd.DataFrame, span: str) -> Markdown:
+    """The sentence over the table of new pledges (rows of :func:`changes_by_pledge` with
+    ``change == "new"``), ``span`` the window (``"between 2025-03-01 and 2026-03-31"``): how
+    many appeared, how many state a value and their total, and the largest by stated value.
+    One new pledge, or one stating a value, is named alone: not "1 of them ..., together
+    USD 1.20 M. The largest by stated value is ...". Pledge text is escaped (``report.say``)."""
+    from p2c_analysis import report, style
+
+    if new.empty:
+        return report.say("No pledge is new {span}.", span=span)
+    valued = new.dropna(subset=["value_usd_after"])
+    if valued.empty:
+        return report.say("{n:~new pledge} appeared {span}; {k:#it states no value|none of "
+                          "them states a value}.", n=len(new), k=len(new), span=span)
+    top = valued.sort_values("value_usd_after", ascending=False, kind="stable").iloc[0]
+    named = dict(title=top["title"] if isinstance(top["title"], str) else "untitled",
+                 by=(f"by {top['pledger']}" if isinstance(top["pledger"], str)
+                     else "pledger not stated"), top=style.fmt_usd(top["value_usd_after"]),
+                 span=span)
+    if len(new) == 1:
+        return report.say("1 new pledge appeared {span}: \"{title}\" ({by}), stating {top}.",
+                          **named)
+    if len(valued) == 1:
+        return report.say("{n:~new pledge} appeared {span}; 1 of them states a value, {top}: "
+                          "\"{title}\" ({by}).", n=len(new), **named)
+    return report.say(
+        "{n:~new pledge} appeared {span}; {nv} state a value, together {usd}. The "
+        "largest by stated value is \"{title}\" ({by}, {top}).", n=len(new),
+        nv=("all of them" if len(valued) == len(new) else
+            f"{style.fmt_int(len(valued))} of them"),
+        usd=style.fmt_usd(valued["value_usd_after"].sum()),
+        **named)
 
 
 def compliance_text(compliance: pd.DataFrame,

@@ -322,6 +322,29 @@ def test_a_status_dated_after_the_current_side_keeps_the_previous_status():
     assert _row(backwards.changes, "P1")["status_after"] == "unknown"
 
 
+def test_one_new_pledge_is_named_alone_not_as_the_largest_of_1():
+    """One new pledge read "1 new pledge appeared ...; 1 of them states a value, together
+    USD 1.20 M. The largest by stated value is ...": a total and a largest of one. One new
+    pledge, or one of several stating a value, is named alone; pledge text is escaped."""
+    def new(*values: float) -> pd.DataFrame:
+        return pd.DataFrame({"title": [f"T{i}" for i in range(len(values))],
+                             "pledger": ["Org <b>"] * len(values),
+                             "value_usd_after": list(values)})
+
+    span = "between 2021-03-01 and 2022-03-01"
+    one = changes.new_pledges_text(new(1.2e6), span).data
+    assert one == (f'1 new pledge appeared {span}: "T0" (by Org &lt;b&gt;), stating USD 1.20 M.')
+    some = changes.new_pledges_text(new(np.nan, 5e6, np.nan), span).data
+    assert some == (f'3 new pledges appeared {span}; 1 of them states a value, USD 5.00 M: "T1" '
+                    "(by Org &lt;b&gt;).")
+    assert "together" not in some and "largest" not in some
+    many = changes.new_pledges_text(new(1e6, 3e6, np.nan), span).data
+    assert "2 of them state a value, together USD 4.00 M" in many and '"T1"' in many
+    assert "all of them state" in changes.new_pledges_text(new(1e6, 3e6), span).data
+    assert changes.new_pledges_text(new(np.nan), span).data.endswith("; it states no value.")
+    assert changes.new_pledges_text(new(), span).data == f"No pledge is new {span}."
+
+
 # --- the bundled public record: 2025-03-01 against 2026-03-31 -----------------------------------
 
 @pytest.fixture(scope="module")
