@@ -903,6 +903,72 @@ def new_value_text(summary_row: pd.Series) -> str:
     return style.fmt_usd(summary_row["usd_new"])
 
 
+def headline_text(summary_row: pd.Series, span: str, review_pairs: int) -> Markdown:
+    """The headline sentences of a comparison (a :func:`summary` row; ``span`` the window,
+    "between 2025-03-01 and 2026-03-31"; ``review_pairs`` the rows of ``Comparison.review``):
+    how the number of pledges moved, how many were new, first seen and no longer listed, then
+    what happened to those found on both sides and how many are listed for review. A count
+    of 0 is said as "none" where a phrase hangs on it: no "Of the 0 found on both sides, 0
+    changed and 0 did not; 0 changed status (0 of them backwards)"."""
+    from p2c_analysis import report, style
+
+    s = summary_row
+    n = {k: int(s[k]) for k in ("first_seen", "changed", "unchanged", "status_changed",
+                                "status_changed_undated", "status_moved_backwards",
+                                "needs_review")}
+    matched = n["changed"] + n["unchanged"]
+    parts = [report.say(
+        "{Span} the number of pledges went from {n1} to {n2}: **{new}**, "
+        + ("{first} (no announcement date that lies between the two dates: see below) and "
+           if n["first_seen"] else "") + "**{gone}**.",
+        Span=span[:1].upper() + span[1:], n1=style.fmt_int(s["pledges_before"]),
+        n2=style.fmt_int(s["pledges_after"]), new=report.plural(s["new"], "new pledge"),
+        first=report.plural(n["first_seen"], "pledge first seen", "pledges first seen"),
+        gone=report.plural(s["no_longer_listed"], "pledge no longer listed",
+                           "pledges no longer listed")).data]
+    if matched == 0:
+        both = "No pledge is found on both sides"
+    else:
+        moved = n["status_changed"]
+        back = n["status_moved_backwards"]
+        status = ("none changed status" if moved == 0 else
+                  f"{style.fmt_int(moved)} changed status ("
+                  + (f"{style.fmt_int(back)} of them backwards)" if back else
+                     "none backwards)"))
+        both = (f"Of the {report.plural(matched, 'pledge')} found on both sides, "
+                f"{style.fmt_int(n['changed'])} changed and {style.fmt_int(n['unchanged'])} "
+                f"did not; {status}")
+        undated = n["status_changed_undated"]
+        if undated:
+            both += (f"; {style.fmt_int(undated)} more {'has' if undated == 1 else 'have'} "
+                     "another status from public evidence with no visible date, a move we "
+                     "cannot date")
+    review = n["needs_review"]
+    both += ("; none is listed for review." if review == 0 else
+             f"; and {report.plural(review, 'pledge is', 'pledges are')} listed for review "
+             f"(in {report.plural(review_pairs, 'candidate pair')}: see below).")
+    from IPython.display import Markdown
+
+    return Markdown(" ".join([*parts, both]))
+
+
+def status_moves_text(moved: int, backwards: int, matched: int, span: str) -> str:
+    """The sentence over the table of status moves: ``moved`` of the ``matched`` pledges listed
+    on both sides changed status in ``span`` (dated moves), ``backwards`` of them down the
+    ladder. Plain trusted text. Not "0 of the pledges listed on both sides changed status"."""
+    from p2c_analysis import report, style
+
+    if matched == 0:
+        return f"No pledge is listed on both sides, so none changed status {span}."
+    if moved == 0:
+        return f"No pledge listed on both sides changed status {span}."
+    back = ("none moved backwards" if backwards == 0 else
+            f"{style.fmt_int(backwards)} moved backwards" if backwards < moved else
+            "all of them moved backwards" if moved > 1 else "it moved backwards")
+    return (f"{report.plural(moved, 'pledge', 'pledges')} of the {style.fmt_int(matched)} "
+            f"listed on both sides changed status {span}; {back}.")
+
+
 def new_pledges_text(new: pd.DataFrame, span: str) -> Markdown:
     """The sentence over the table of new pledges (rows of :func:`changes_by_pledge` with
     ``change == "new"``), ``span`` the window (``"between 2025-03-01 and 2026-03-31"``): how

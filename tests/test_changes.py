@@ -4,6 +4,7 @@ then the bundled public record as of 2025-03-01 against 2026-03-31."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -343,6 +344,35 @@ def test_one_new_pledge_is_named_alone_not_as_the_largest_of_1():
     assert "all of them state" in changes.new_pledges_text(new(1e6, 3e6), span).data
     assert changes.new_pledges_text(new(np.nan), span).data.endswith("; it states no value.")
     assert changes.new_pledges_text(new(), span).data == f"No pledge is new {span}."
+
+
+def test_the_headline_says_none_rather_than_of_the_0():
+    """A window whose previous side had no pledge read "Of the 0 found on both sides, 0 changed
+    and 0 did not; 0 changed status (0 of them backwards); and 0 pledges are listed for
+    review", and its status section "0 of the pledges listed on both sides changed status"."""
+    empty = _table([BASE | {"pledge_id": "X", "status": "announced"}]).iloc[:0]
+    one = _table([BASE | {"pledge_id": "A", "status": "announced"}])
+    span = "between 2021-03-01 and 2022-03-01"
+    grown = changes.compare(empty, one, dt.date(2021, 3, 1), dt.date(2022, 3, 1))
+    text = changes.headline_text(grown.summary.iloc[0], span, len(grown.review)).data
+    assert text.endswith("No pledge is found on both sides; none is listed for review.")
+    assert "went from 0 to 1" in text and not re.search(r"\b0 (changed|of them)", text)
+    assert changes.status_moves_text(0, 0, 0, span) == (
+        f"No pledge is listed on both sides, so none changed status {span}.")
+    later = _table([BASE | {"pledge_id": "A", "status": "in progress"},
+                    BASE | {"pledge_id": "B", "title": "u", "status": "announced"}])
+    cmp = changes.compare(_table([BASE | {"pledge_id": "A", "status": "announced"},
+                                  BASE | {"pledge_id": "B", "title": "u",
+                                          "status": "announced"}]),
+                          later, dt.date(2021, 3, 1), dt.date(2022, 3, 1))
+    text = changes.headline_text(cmp.summary.iloc[0], span, len(cmp.review)).data
+    assert ("Of the 2 pledges found on both sides, 1 changed and 1 did not; 1 changed status "
+            "(none backwards); none is listed for review.") in text
+    assert changes.status_moves_text(1, 0, 2, span) == (
+        f"1 pledge of the 2 listed on both sides changed status {span}; none moved backwards.")
+    assert changes.status_moves_text(0, 0, 2, span) == (
+        f"No pledge listed on both sides changed status {span}.")
+    assert changes.status_moves_text(3, 1, 5, span).endswith("; 1 moved backwards.")
 
 
 # --- the bundled public record: 2025-03-01 against 2026-03-31 -----------------------------------
