@@ -969,6 +969,42 @@ def status_moves_text(moved: int, backwards: int, matched: int, span: str) -> st
             f"listed on both sides changed status {span}; {back}.")
 
 
+def group_moves_text(groups: pd.DataFrame) -> str:
+    """The sentence under the group chart (:func:`group_changes`): each group's USD attention
+    ratio at both dates with its pledges ("pledges 1 → 1", not "1 → 1 pledges"), then which
+    data years the ratios rest on. Plain
+    trusted text. A ratio the same at both dates "stayed at"; when no group has a USD ratio at
+    either date (no pledge stating a value reaches them) it says so, not "LDC from n/a to n/a
+    ... part of the move comes from the offline population"; the years sentence speaks of a
+    move only when a ratio moved."""
+    from p2c_analysis import report, style
+
+    before = groups["attention_ratio_usd_before"].map(style.fmt_ratio)
+    after = groups["attention_ratio_usd_after"].map(style.fmt_ratio)
+    counts = [f"pledges {style.fmt_int(b)} → {style.fmt_int(a)}"
+              for b, a in zip(groups["pledges_before"], groups["pledges_after"], strict=True)]
+    names = groups["group"].astype(str).tolist()
+    na = style.NA_TEXT
+    if (before.eq(na) & after.eq(na)).all():
+        return ("No pledge stating a value reaches " + report.list_text(names, "or")
+                + " at either date, so there is no USD attention ratio to compare ("
+                + report.list_text(f"{g}: {c}" for g, c in zip(names, counts, strict=True))
+                + ").")
+    moves = report.list_text(
+        f"{g} stayed at {b} ({c})" if b == a else f"{g} from {b} to {a} ({c})"
+        for g, b, a, c in zip(names, before, after, counts, strict=True))
+    years = sorted({int(y) for y in (*groups["year_before"], *groups["year_after"])})
+    moved = bool((before.ne(after)).any())
+    if len(years) == 1:
+        tail = (f"Both dates use the {years[0]} connectivity data and group membership"
+                + (", so the ratios moved with the pledges alone." if moved else "."))
+    else:
+        tail = (f"The dates use the connectivity data and group membership of {years[0]} and "
+                f"{years[-1]}" + (": part of the move comes from the offline population."
+                                  if moved else "."))
+    return f"Attention ratio (USD): {moves}. {tail}"
+
+
 def new_pledges_text(new: pd.DataFrame, span: str) -> Markdown:
     """The sentence over the table of new pledges (rows of :func:`changes_by_pledge` with
     ``change == "new"``), ``span`` the window (``"between 2025-03-01 and 2026-03-31"``): how

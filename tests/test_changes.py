@@ -375,6 +375,32 @@ def test_the_headline_says_none_rather_than_of_the_0():
     assert changes.status_moves_text(3, 1, 5, span).endswith("; 1 moved backwards.")
 
 
+def test_the_group_sentence_does_not_speak_of_a_move_between_two_n_a():
+    """With no pledge stating a value reaching LDC, LLDC or SIDS the sentence read "LDC from
+    n/a to n/a (0 → 0 pledges), ... The dates use the connectivity data and group membership
+    of 2021 and 2022: part of the move comes from the offline population", a move that the
+    table does not show."""
+    def groups(before: list[float], after: list[float], years: tuple[int, int]) -> pd.DataFrame:
+        return pd.DataFrame({"group": ["LDC", "LLDC", "SIDS"], "year_before": years[0],
+                             "year_after": years[1], "pledges_before": [0, 1, 2],
+                             "pledges_after": [0, 1, 3],
+                             "attention_ratio_usd_before": before,
+                             "attention_ratio_usd_after": after})
+
+    nan = float("nan")
+    none = changes.group_moves_text(groups([nan] * 3, [nan] * 3, (2021, 2022)))
+    assert none == ("No pledge stating a value reaches LDC, LLDC or SIDS at either date, so "
+                    "there is no USD attention ratio to compare (LDC: pledges 0 → 0, LLDC: "
+                    "pledges 1 → 1 and SIDS: pledges 2 → 3).")
+    some = changes.group_moves_text(groups([nan, 1.111, 0.2], [0.5, 1.112, 0.3], (2021, 2022)))
+    assert some == ("Attention ratio (USD): LDC from n/a to 0.50 (pledges 0 → 0), LLDC stayed at "
+                    "1.11 (pledges 1 → 1) and SIDS from 0.20 to 0.30 (pledges 2 → 3). The dates "
+                    "use the connectivity data and group membership of 2021 and 2022: part of "
+                    "the move comes from the offline population.")
+    still = changes.group_moves_text(groups([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], (2024, 2024)))
+    assert still.endswith("Both dates use the 2024 connectivity data and group membership.")
+
+
 # --- the bundled public record: 2025-03-01 against 2026-03-31 -----------------------------------
 
 @pytest.fixture(scope="module")
