@@ -35,10 +35,14 @@ def groups_text(name: str, iso3: str, year: int) -> str:
     (:func:`groups`), plain text for the caller to escape. For a year other than
     :data:`INCOME_GROUPS_YEAR` it says that the income group is the FY26 one, not that
     year's (Nigeria "belonged" to Lower middle income in 2005, when it was a low-income
-    economy)."""
+    economy). An economy in none of them (Taiwan: no ITU-D region, no income group) says so,
+    not "belongs to these groups in 2024: none."."""
     from p2c_analysis.report import list_text
 
     mine = groups(iso3, year)
+    if not mine:
+        return (f"{name} ({iso3}) belongs to none of the groups compared here in {year} (an "
+                "ITU-D region, a World Bank income group, LDC, LLDC or SIDS).")
     text = f"{name} ({iso3}) belongs to these groups in {year}: {list_text(mine)}."
     income = [g for g in mine if g in INCOME_GROUPS]
     if income and year != INCOME_GROUPS_YEAR:

@@ -141,6 +141,15 @@ def test_the_groups_sentence_says_the_income_group_is_fy26_for_another_year():
     assert "FY26" not in profiles.groups_text("Taiwan", "TWN", 2005)  # no income group at all
 
 
+def test_an_economy_in_no_group_says_so_rather_than_listing_none() -> None:
+    """Taiwan's profile read "Taiwan (TWN) belongs to these groups in 2000: none."."""
+    assert profiles.groups("TWN", 2024) == []
+    text = profiles.groups_text("Taiwan", "TWN", 2024)
+    assert text == ("Taiwan (TWN) belongs to none of the groups compared here in 2024 (an ITU-D "
+                    "region, a World Bank income group, LDC, LLDC or SIDS).")
+    assert ": none" not in text
+
+
 def _reach(total: int, direct: int = 0, region: int = 0, glob: int = 0,
            unstated: int = 0) -> dict[str, int]:
     return {"total": total, "direct": direct, "region": region, "global": glob,
