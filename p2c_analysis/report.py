@@ -512,8 +512,9 @@ def header_text(
         if len(pledges) == 1:  # "1 of them" / "none" of one pledge
             valued = f"it states a value, {usd}" if n_value else "it states no value"
         else:
-            valued = (f"{style.fmt_int(n_value)} {'states' if n_value == 1 else 'state'} a "
-                      f"value, together {usd}") if n_value else "none states a value"
+            valued = (f"1 states a value, {usd}" if n_value == 1 else
+                      f"{style.fmt_int(n_value)} state a value, together {usd}"
+                      ) if n_value else "none states a value"
         text = (f"- Pledges: {src}: {plural(len(pledges), 'pledge')} "
                 f"targeting {n_countries} by name; {valued}")
         if quarantined:

@@ -208,3 +208,19 @@ def test_the_status_line_names_every_status_held(tmp_path):
     assert ("All 2 pledges have a status as of 2026-01-01: 0 from public evidence of progress "
             "and 2 self-reported; 2 are withdrawn.") in text
     assert "0 are completed" not in text
+
+
+def test_one_value_among_several_pledges_is_no_together(tmp_path):
+    """A file of three pledges, one stating a value, read "The data hold 3 pledges ...; 1 of
+    them states a value, together USD 5.00 M" (and the header "1 states a value, together
+    USD 5.00 M"): a total of one amount."""
+    rows = [{"title": t, "pledger": "Org X", "target_countries": "KEN", "value": v,
+             "announced_date": "2023-03-01"} for t, v in (("Towers", "USD 5 million"),
+                                                         ("Schools", ""), ("Skills", ""))]
+    src = write_rows(tmp_path / "three.csv", rows)
+    text = _render(tmp_path / "out", ["pledge_landscape"], {"pledges": str(src)})[
+        "pledge_landscape"]
+    assert ("3 pledges from 1 pledger (its country not stated); 1 of them states a value, "
+            "USD 5.00 M (estimated") in text
+    assert "together USD 5.00 M" not in text
+    assert "3 pledges targeting 1 country by name; 1 states a value, USD 5.00 M." in text
