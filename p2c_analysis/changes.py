@@ -1005,6 +1005,28 @@ def group_moves_text(groups: pd.DataFrame) -> str:
     return f"Attention ratio (USD): {moves}. {tail}"
 
 
+def value_changes_text(vc: pd.DataFrame) -> str:
+    """The sentence over the value-change tables (a :func:`value_changes` table), plain
+    trusted text: how many matched pledges changed their stated value and the net USD, then
+    the net USD moved by conversion alone and how many pledges kept the same amount. With
+    nothing moved it says so, not "0 pledges changed their stated value (net USD 0);
+    conversion alone moved the USD figures by a net USD 0 (0 pledges with the same amount)"."""
+    from p2c_analysis import report, style
+
+    own = vc[~vc["conversion_effect"] & (vc["value_change"] != "unchanged")]
+    conv = vc[vc["conversion_effect"]]
+    n_own, n_conv = int(own["pledges"].sum()), int(conv["pledges"].sum())
+    usd_conv = float(conv["usd_change"].sum())
+    lead = ("No pledge listed at both dates changed its stated value" if n_own == 0 else
+            f"{report.plural(n_own, 'pledge changed its', 'pledges changed their')} stated "
+            f"value (net {style.fmt_usd(own['usd_change'].sum())})")
+    if n_conv == 0 and usd_conv == 0:
+        return f"{lead}; no USD figure moved by conversion alone."
+    same = report.plural(n_conv, "pledge") if n_conv else "none"
+    return (f"{lead}; conversion alone moved the USD figures by a net "
+            f"{style.fmt_usd(usd_conv)} ({same} with the same amount).")
+
+
 def new_pledges_text(new: pd.DataFrame, span: str) -> Markdown:
     """The sentence over the table of new pledges (rows of :func:`changes_by_pledge` with
     ``change == "new"``), ``span`` the window (``"between 2025-03-01 and 2026-03-31"``): how
@@ -1060,7 +1082,8 @@ def compliance_text(compliance: pd.DataFrame,
         n = (style.fmt_int(row["pledges"]) if said
              else f"{report.plural(int(row['pledges']), 'pledge')} had a dated report of "
                   f"progress in the previous {window_months} months")
-        parts.append(f"on {when}, {style.fmt_int(row['reported_recently'])} of {n} "
+        k = int(row["reported_recently"])
+        parts.append(f"on {when}, {style.fmt_int(k) if k else 'none'} of {n} "
                      f"({style.fmt_pct(row['compliance_pct'])})")
         said = True
     text = "; ".join(parts)

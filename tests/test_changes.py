@@ -401,6 +401,28 @@ def test_the_group_sentence_does_not_speak_of_a_move_between_two_n_a():
     assert still.endswith("Both dates use the 2024 connectivity data and group membership.")
 
 
+def test_value_and_compliance_sentences_say_none_rather_than_0():
+    """A window where nothing moved read "0 pledges changed their stated value (net USD 0);
+    conversion alone moved the USD figures by a net USD 0 (0 pledges with the same amount)"
+    and "On 2030-06-30, 0 of 47 pledges had a dated report of progress ...; on 2031-06-30, 0
+    of 47 (0.0%)"."""
+    p = _table([BASE | {"pledge_id": "A", "status": "announced"},
+                BASE | {"pledge_id": "B", "title": "u", "status": "announced"}])
+    cmp = changes.compare(p, p, dt.date(2030, 6, 30), dt.date(2031, 6, 30))
+    vc = changes.value_changes(cmp.changes)
+    assert changes.value_changes_text(vc) == (
+        "No pledge listed at both dates changed its stated value; no USD figure moved by "
+        "conversion alone.")
+    comp = changes.compliance_text(cmp.compliance)
+    assert comp.startswith("On 2030-06-30, none of 2 pledges had a dated report of progress")
+    assert "on 2031-06-30, none of 2 (0.0%)" in comp and not re.search(r"\b0 of\b", comp)
+    moved = vc.assign(pledges=[0, 1, 0, 0, 0, 0, 2],
+                      usd_change=[0.0, 5e6, 0.0, 0.0, 0.0, 0.0, 1e6])
+    assert changes.value_changes_text(moved) == (
+        "1 pledge changed its stated value (net USD 5.00 M); conversion alone moved the USD "
+        "figures by a net USD 1.00 M (2 pledges with the same amount).")
+
+
 # --- the bundled public record: 2025-03-01 against 2026-03-31 -----------------------------------
 
 @pytest.fixture(scope="module")
