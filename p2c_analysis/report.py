@@ -87,7 +87,9 @@ class _Prose(string.Formatter):
 
     def format_field(self, value: Any, format_spec: str) -> str:
         if format_spec[:1] in ("~", "#"):  # "{n:~pledge}", "{n:~country|countries}", "{n:#is|are}"
-            word, _, other = format_spec[1:].partition("|")
+            word, other, zero = [*format_spec[1:].split("|"), "", ""][:3]
+            if zero and int(value) == 0:  # a third form, for 0: "{n:~pledge|pledges|No pledge}"
+                return escape(zero)
             if format_spec[0] == "~":
                 return escape(plural(value, word, other or None))
             return escape(word if int(value) == 1 else other)
@@ -100,7 +102,9 @@ def say(template: str, **values: object) -> Markdown:
     Numbers must be formatted by the caller (``style.fmt_people`` etc.), so the prose shows
     exactly what the tables show. A count agrees with its noun and verb: ``{n:~pledge}`` gives
     "1 pledge" / "3 pledges" (:func:`plural`; ``{n:~country|countries}`` names the plural),
-    ``{n:#has|have}`` the word alone ("has" for 1, else "have")."""
+    ``{n:#has|have}`` the word alone ("has" for 1, else "have"). A third form is said for 0:
+    ``{n:~pledge|pledges|No pledge} {n:#is|are|is} overdue`` gives "No pledge is overdue",
+    not "0 pledges are overdue"."""
     return Markdown(_Prose().format(template, **values))
 
 

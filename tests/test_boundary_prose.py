@@ -53,7 +53,8 @@ def test_one_pledge_without_a_value_reads_well(one_pledge):
     assert ("The data hold 1 pledge from 1 pledger (its country not stated); it states no "
             "value.") in one_pledge["pledge_landscape"]
     assert ("no pledge states a value that could be allocated to countries, so there is no USD "
-            "attention ratio. By count, 0 pledges reach them") in one_pledge["gap_coverage"]
+            "attention ratio. By count, no pledge reaches them") in one_pledge["gap_coverage"]
+    assert "1 pledge is overdue as of" in one_pledge["implementation_progress"]
     assert ("No pledge states a value that could be allocated to Nigeria or its groups, so there "
             "is no USD attention ratio.") in one_pledge["country_profile"]
     assert "All pledges are of one stakeholder type (unknown, 1 pledge): 0.0% of them are " \

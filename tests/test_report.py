@@ -408,6 +408,16 @@ def test_say_makes_a_count_agree_with_its_noun_and_verb():
     assert report.say("{n:~pledge} {n:#has|have}", n=0).data == "0 pledges have"
 
 
+def test_say_has_a_third_form_for_zero():
+    """Reports read "0 pledges are overdue as of ...", "0 pledges fell overdue ...", "By
+    count, 0 pledges reach them": a third form says 0 in words, the others are unchanged."""
+    template = "{n:~pledge|pledges|No pledge} {n:#is|are|is} overdue"
+    assert [report.say(template, n=n).data for n in (0, 1, 12)] == [
+        "No pledge is overdue", "1 pledge is overdue", "12 pledges are overdue"]
+    assert report.say("{n:~pledge||no <b>}", n=0).data == "no &lt;b&gt;"  # escaped too
+    assert report.say("{n:~pledge||none}", n=2).data == "2 pledges"
+
+
 def test_rows_set_aside_are_written_with_their_reasons(tmp_path):
     src = tmp_path / "export.csv"
     src.write_text("title,pledger,estimated_value_usd\nA,X,5\nB,Y,lots\n=cmd(),Z,-4\n",
