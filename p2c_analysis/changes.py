@@ -61,7 +61,10 @@ visible date (``status_source_after`` = ``"public evidence"``, ``status_date_bas
 when it was reached, so the move cannot be dated in the window (it may be older than the
 previous side). A pledger's own status in an export is its
 status on the export's date, so a move between two exports is dated by them. :func:`summary`
-counts such moves apart.
+counts such moves apart. A current status the export dates after the current side's date
+(left aside as not yet known) is no move to ``unknown``: the pledge keeps its previous status,
+the latest known on the current date (:func:`carry_earlier_statuses`, ``compare``'s
+``statuses_left_aside``).
 
 The other tables (:func:`compare` returns them all in a :class:`Comparison`):
 :func:`status_transitions`, :func:`group_changes` (LDC / LLDC / SIDS targeting with
@@ -78,6 +81,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -96,6 +100,9 @@ from p2c_analysis.vocabulary import (
     UN_GROUPS,
     UNKNOWN,
 )
+
+if TYPE_CHECKING:
+    from IPython.display import Markdown
 
 NEW = "new"
 FIRST_SEEN = "first seen"
@@ -896,6 +903,164 @@ def new_value_text(summary_row: pd.Series) -> str:
     return style.fmt_usd(summary_row["usd_new"])
 
 
+def headline_text(summary_row: pd.Series, span: str, review_pairs: int) -> Markdown:
+    """The headline sentences of a comparison (a :func:`summary` row; ``span`` the window,
+    "between 2025-03-01 and 2026-03-31"; ``review_pairs`` the rows of ``Comparison.review``):
+    how the number of pledges moved, how many were new, first seen and no longer listed, then
+    what happened to those found on both sides and how many are listed for review. A count
+    of 0 is said as "none" where a phrase hangs on it: no "Of the 0 found on both sides, 0
+    changed and 0 did not; 0 changed status (0 of them backwards)"."""
+    from p2c_analysis import report, style
+
+    s = summary_row
+    n = {k: int(s[k]) for k in ("first_seen", "changed", "unchanged", "status_changed",
+                                "status_changed_undated", "status_moved_backwards",
+                                "needs_review")}
+    matched = n["changed"] + n["unchanged"]
+    parts = [report.say(
+        "{Span} the number of pledges went from {n1} to {n2}: **{new}**, "
+        + ("{first} (no announcement date that lies between the two dates: see below) and "
+           if n["first_seen"] else "") + "**{gone}**.",
+        Span=span[:1].upper() + span[1:], n1=style.fmt_int(s["pledges_before"]),
+        n2=style.fmt_int(s["pledges_after"]), new=report.plural(s["new"], "new pledge"),
+        first=report.plural(n["first_seen"], "pledge first seen", "pledges first seen"),
+        gone=report.plural(s["no_longer_listed"], "pledge no longer listed",
+                           "pledges no longer listed")).data]
+    if matched == 0:
+        both = "No pledge is found on both sides"
+    else:
+        moved = n["status_changed"]
+        back = n["status_moved_backwards"]
+        status = ("none changed status" if moved == 0 else
+                  f"{style.fmt_int(moved)} changed status ("
+                  + (f"{style.fmt_int(back)} of them backwards)" if back else
+                     "none backwards)"))
+        both = (f"Of the {report.plural(matched, 'pledge')} found on both sides, "
+                f"{style.fmt_int(n['changed'])} changed and {style.fmt_int(n['unchanged'])} "
+                f"did not; {status}")
+        undated = n["status_changed_undated"]
+        if undated:
+            both += (f"; {style.fmt_int(undated)} more {'has' if undated == 1 else 'have'} "
+                     "another status from public evidence with no visible date, a move we "
+                     "cannot date")
+    review = n["needs_review"]
+    both += ("; none is listed for review." if review == 0 else
+             f"; and {report.plural(review, 'pledge is', 'pledges are')} listed for review "
+             f"(in {report.plural(review_pairs, 'candidate pair')}: see below).")
+    from IPython.display import Markdown
+
+    return Markdown(" ".join([*parts, both]))
+
+
+def status_moves_text(moved: int, backwards: int, matched: int, span: str) -> str:
+    """The sentence over the table of status moves: ``moved`` of the ``matched`` pledges listed
+    on both sides changed status in ``span`` (dated moves), ``backwards`` of them down the
+    ladder. Plain trusted text. Not "0 of the pledges listed on both sides changed status"."""
+    from p2c_analysis import report, style
+
+    if matched == 0:
+        return f"No pledge is listed on both sides, so none changed status {span}."
+    if moved == 0:
+        return f"No pledge listed on both sides changed status {span}."
+    back = ("none moved backwards" if backwards == 0 else
+            f"{style.fmt_int(backwards)} moved backwards" if backwards < moved else
+            "all of them moved backwards" if moved > 1 else "it moved backwards")
+    return (f"{report.plural(moved, 'pledge', 'pledges')} of the {style.fmt_int(matched)} "
+            f"listed on both sides changed status {span}; {back}.")
+
+
+def group_moves_text(groups: pd.DataFrame) -> str:
+    """The sentence under the group chart (:func:`group_changes`): each group's USD attention
+    ratio at both dates with its pledges ("pledges 1 → 1", not "1 → 1 pledges"), then which
+    data years the ratios rest on. Plain
+    trusted text. A ratio the same at both dates "stayed at"; when no group has a USD ratio at
+    either date (no pledge stating a value reaches them) it says so, not "LDC from n/a to n/a
+    ... part of the move comes from the offline population"; the years sentence speaks of a
+    move only when a ratio moved."""
+    from p2c_analysis import report, style
+
+    before = groups["attention_ratio_usd_before"].map(style.fmt_ratio)
+    after = groups["attention_ratio_usd_after"].map(style.fmt_ratio)
+    counts = [f"pledges {style.fmt_int(b)} → {style.fmt_int(a)}"
+              for b, a in zip(groups["pledges_before"], groups["pledges_after"], strict=True)]
+    names = groups["group"].astype(str).tolist()
+    na = style.NA_TEXT
+    if (before.eq(na) & after.eq(na)).all():
+        return ("No pledge stating a value reaches " + report.list_text(names, "or")
+                + " at either date, so there is no USD attention ratio to compare ("
+                + report.list_text(f"{g}: {c}" for g, c in zip(names, counts, strict=True))
+                + ").")
+    moves = report.list_text(
+        f"{g} stayed at {b} ({c})" if b == a else f"{g} from {b} to {a} ({c})"
+        for g, b, a, c in zip(names, before, after, counts, strict=True))
+    years = sorted({int(y) for y in (*groups["year_before"], *groups["year_after"])})
+    moved = bool((before.ne(after)).any())
+    if len(years) == 1:
+        tail = (f"Both dates use the {years[0]} connectivity data and group membership"
+                + (", so the ratios moved with the pledges alone." if moved else "."))
+    else:
+        tail = (f"The dates use the connectivity data and group membership of {years[0]} and "
+                f"{years[-1]}" + (": part of the move comes from the offline population."
+                                  if moved else "."))
+    return f"Attention ratio (USD): {moves}. {tail}"
+
+
+def value_changes_text(vc: pd.DataFrame) -> str:
+    """The sentence over the value-change tables (a :func:`value_changes` table), plain
+    trusted text: how many matched pledges changed their stated value and the net USD, then
+    the net USD moved by conversion alone and how many pledges kept the same amount. With
+    nothing moved it says so, not "0 pledges changed their stated value (net USD 0);
+    conversion alone moved the USD figures by a net USD 0 (0 pledges with the same amount)"."""
+    from p2c_analysis import report, style
+
+    own = vc[~vc["conversion_effect"] & (vc["value_change"] != "unchanged")]
+    conv = vc[vc["conversion_effect"]]
+    n_own, n_conv = int(own["pledges"].sum()), int(conv["pledges"].sum())
+    usd_conv = float(conv["usd_change"].sum())
+    lead = ("No pledge listed at both dates changed its stated value" if n_own == 0 else
+            f"{report.plural(n_own, 'pledge changed its', 'pledges changed their')} stated "
+            f"value (net {style.fmt_usd(own['usd_change'].sum())})")
+    if n_conv == 0 and usd_conv == 0:
+        return f"{lead}; no USD figure moved by conversion alone."
+    same = report.plural(n_conv, "pledge") if n_conv else "none"
+    return (f"{lead}; conversion alone moved the USD figures by a net "
+            f"{style.fmt_usd(usd_conv)} ({same} with the same amount).")
+
+
+def new_pledges_text(new: pd.DataFrame, span: str) -> Markdown:
+    """The sentence over the table of new pledges (rows of :func:`changes_by_pledge` with
+    ``change == "new"``), ``span`` the window (``"between 2025-03-01 and 2026-03-31"``): how
+    many appeared, how many state a value and their total, and the largest by stated value.
+    One new pledge, or one stating a value, is named alone: not "1 of them ..., together
+    USD 1.20 M. The largest by stated value is ...". Pledge text is escaped (``report.say``)."""
+    from p2c_analysis import report, style
+
+    if new.empty:
+        return report.say("No pledge is new {span}.", span=span)
+    valued = new.dropna(subset=["value_usd_after"])
+    if valued.empty:
+        return report.say("{n:~new pledge} appeared {span}; {k:#it states no value|none of "
+                          "them states a value}.", n=len(new), k=len(new), span=span)
+    top = valued.sort_values("value_usd_after", ascending=False, kind="stable").iloc[0]
+    named = dict(title=top["title"] if isinstance(top["title"], str) else "untitled",
+                 by=(f"by {top['pledger']}" if isinstance(top["pledger"], str)
+                     else "pledger not stated"), top=style.fmt_usd(top["value_usd_after"]),
+                 span=span)
+    if len(new) == 1:
+        return report.say("1 new pledge appeared {span}: \"{title}\" ({by}), stating {top}.",
+                          **named)
+    if len(valued) == 1:
+        return report.say("{n:~new pledge} appeared {span}; 1 of them states a value, {top}: "
+                          "\"{title}\" ({by}).", n=len(new), **named)
+    return report.say(
+        "{n:~new pledge} appeared {span}; {nv} state a value, together {usd}. The "
+        "largest by stated value is \"{title}\" ({by}, {top}).", n=len(new),
+        nv=("all of them" if len(valued) == len(new) else
+            f"{style.fmt_int(len(valued))} of them"),
+        usd=style.fmt_usd(valued["value_usd_after"].sum()),
+        **named)
+
+
 def compliance_text(compliance: pd.DataFrame,
                     window_months: int = progress.REPORT_WINDOW_MONTHS) -> str:
     """The sentence under the compliance table (:func:`compliance_change`, made with the same
@@ -917,7 +1082,8 @@ def compliance_text(compliance: pd.DataFrame,
         n = (style.fmt_int(row["pledges"]) if said
              else f"{report.plural(int(row['pledges']), 'pledge')} had a dated report of "
                   f"progress in the previous {window_months} months")
-        parts.append(f"on {when}, {style.fmt_int(row['reported_recently'])} of {n} "
+        k = int(row["reported_recently"])
+        parts.append(f"on {when}, {style.fmt_int(k) if k else 'none'} of {n} "
                      f"({style.fmt_pct(row['compliance_pct'])})")
         said = True
     text = "; ".join(parts)
@@ -1039,9 +1205,58 @@ def value_changes(changes: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+#: The status fields a pledge carries from the previous side when its current status is
+#: dated after the current side's date (:func:`carry_earlier_statuses`).
+CARRIED_STATUS_FIELDS: tuple[str, ...] = ("status", "last_report_date", "status_source",
+                                          "status_date_basis")
+
+
+def carry_earlier_statuses(before: pd.DataFrame, after: pd.DataFrame, matching: Matching,
+                           left_aside: Sequence[str], as_of_before: object,
+                           as_of_after: object) -> tuple[pd.DataFrame, list[str]]:
+    """``after`` where a pledge whose own status the current export dates after its side's
+    date (``left_aside``: their ``pledge_id`` in ``after``, which
+    ``evidence.split_reported_after`` set to ``unknown`` with no report) takes the status of
+    its matched previous pledge, with that report date and source: the latest status known on
+    the current date is the one the previous side shows (a status is a dated event that holds
+    until a later one), not "unknown". Without this a pledge reported "in progress" before and
+    "completed" after the current date read as "in progress -> unknown", a move to no report.
+
+    Only when the previous side is not later than the current one (``as_of_before <=
+    as_of_after``): each side holds the statuses known on its date. Returns the table (same
+    rows, order, index and dtypes; ``after`` itself when nothing is carried) and the current
+    ids of the pledges that carry a previous status, in table order."""
+    lo, hi = countries.as_of_date(as_of_before), countries.as_of_date(as_of_after)
+    pairs = matching.pairs
+    pairs = pairs[(pairs["before"] >= 0) & (pairs["after"] >= 0)]
+    if not len(left_aside) or lo > hi or pairs.empty:
+        return after, []
+    aside = pd.Series(after["pledge_id"].astype("string").to_numpy()).isin(
+        [str(x) for x in left_aside]).to_numpy(dtype=bool)
+    a_pos = pairs["after"].to_numpy()
+    keep = aside[a_pos]
+    if not keep.any():
+        return after, []
+    b_pos, a_pos = pairs["before"].to_numpy()[keep], a_pos[keep]
+    order = np.argsort(a_pos, kind="stable")
+    b_pos, a_pos = b_pos[order], a_pos[order]
+    rows = np.zeros(len(after), dtype=bool)
+    rows[a_pos] = True
+    out = after.copy()
+    for col in CARRIED_STATUS_FIELDS:
+        if col in out.columns and col in before.columns:
+            earlier = pd.Series(pd.NA, index=out.index, dtype=out[col].dtype)
+            earlier.iloc[a_pos] = before[col].iloc[b_pos].to_numpy()
+            out[col] = out[col].mask(rows, earlier)
+    return out, after["pledge_id"].astype(str).iloc[a_pos].tolist()
+
+
 @dataclass
 class Comparison:
-    """Everything a "what changed" report shows (see the functions of the same names)."""
+    """Everything a "what changed" report shows (see the functions of the same names).
+    ``statuses_carried``: current ids of the pledges whose own current status is dated after
+    the current date and which keep the status of the previous side
+    (:func:`carry_earlier_statuses`)."""
 
     as_of_before: dt.date
     as_of_after: dt.date
@@ -1053,6 +1268,7 @@ class Comparison:
     newly_overdue: pd.DataFrame
     compliance: pd.DataFrame
     summary: pd.DataFrame
+    statuses_carried: tuple[str, ...] = ()
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by file stem, for ``report.write_tables``."""
@@ -1065,11 +1281,17 @@ class Comparison:
 
 def compare(before: pd.DataFrame, after: pd.DataFrame, as_of_before: object,
             as_of_after: object, ids: str = "auto", threshold: float = FUZZY_THRESHOLD,
-            groups: Sequence[str] = UN_GROUPS, method: str = "offline") -> Comparison:
+            groups: Sequence[str] = UN_GROUPS, method: str = "offline",
+            statuses_left_aside: Sequence[str] = ()) -> Comparison:
     """All the tables of a comparison of ``before`` (dated ``as_of_before``) with ``after``
-    (dated ``as_of_after``); dates as ``countries.as_of_date`` reads them."""
+    (dated ``as_of_after``); dates as ``countries.as_of_date`` reads them.
+    ``statuses_left_aside``: ids of the pledges of ``after`` whose own status is dated after
+    ``as_of_after`` (a pledge file's ``statuses_after_as_of``); a matched one keeps the status
+    of the previous side (:func:`carry_earlier_statuses`)."""
     b_when, a_when = countries.as_of_date(as_of_before), countries.as_of_date(as_of_after)
     m = match_pledges(before, after, ids, threshold)
+    after, carried = carry_earlier_statuses(before, after, m, statuses_left_aside, b_when,
+                                            a_when)
     ch = changes_by_pledge(before, after, m, as_of_before=b_when, as_of_after=a_when)
     return Comparison(
         as_of_before=b_when, as_of_after=a_when, changes=ch, review=m.review,
@@ -1078,6 +1300,6 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, as_of_before: object,
         listing_changes=listing_changes(ch, before, after, b_when, a_when),
         newly_overdue=newly_overdue(ch, before, after, b_when, a_when),
         compliance=compliance_change(before, after, b_when, a_when),
-        summary=summary(ch),
+        summary=summary(ch), statuses_carried=tuple(carried),
     )
 

@@ -956,6 +956,28 @@ def under_served(pledges: pd.DataFrame | None = None, coverage: pd.DataFrame | N
     return df if top is None else df.head(top)
 
 
+def under_served_empty_text(coverage: pd.DataFrame, min_offline: float = 1e6,
+                            basis: str = "usd") -> str:
+    """Why :func:`under_served` of ``coverage`` (a :func:`coverage_by_country` table) ranks no
+    country, plain trusted text for the place of its empty table: no country has
+    ``min_offline`` people offline or more, or none of those has an attention ratio (no pledge
+    states a value that could be allocated to a country, or its USD goes only where no one is
+    offline or the offline population is unknown: the headline says which). The section's
+    text says that a country with no pledged USD scores its whole offline population: an
+    empty table beside it read as a contradiction."""
+    from p2c_analysis import style
+
+    pseudo = coverage["iso3"].isin([GLOBAL_ISO3, UNSTATED_ISO3])
+    many = coverage.loc[~pseudo & (coverage["offline"] >= min_offline)]
+    threshold = style.fmt_people(min_offline, trim=True)
+    if many.empty:
+        return f"No country has {threshold} people offline or more: none is ranked."
+    ratio = "USD" if basis == "usd" else "pledge-unit"
+    return (f"No country is ranked: no {ratio} attention ratio can be computed for any of the "
+            f"{len(many):,} countries with {threshold} people offline or more (the headline "
+            "says why).")
+
+
 def no_one_offline(coverage: pd.DataFrame) -> pd.DataFrame:
     """The economies with no one offline that pledges reach, and the USD allocated to them,
     which the attention figures keep out (see the module docstring).

@@ -35,10 +35,14 @@ def groups_text(name: str, iso3: str, year: int) -> str:
     (:func:`groups`), plain text for the caller to escape. For a year other than
     :data:`INCOME_GROUPS_YEAR` it says that the income group is the FY26 one, not that
     year's (Nigeria "belonged" to Lower middle income in 2005, when it was a low-income
-    economy)."""
+    economy). An economy in none of them (Taiwan: no ITU-D region, no income group) says so,
+    not "belongs to these groups in 2024: none."."""
     from p2c_analysis.report import list_text
 
     mine = groups(iso3, year)
+    if not mine:
+        return (f"{name} ({iso3}) belongs to none of the groups compared here in {year} (an "
+                "ITU-D region, a World Bank income group, LDC, LLDC or SIDS).")
     text = f"{name} ({iso3}) belongs to these groups in {year}: {list_text(mine)}."
     income = [g for g in mine if g in INCOME_GROUPS]
     if income and year != INCOME_GROUPS_YEAR:
@@ -96,32 +100,41 @@ def reach_text(name: str, reaching: pd.DataFrame, reach: dict[str, int]) -> str:
     ``index_trackable`` from :func:`with_scores`); ``reach``: :func:`reach_counts`. Counts
     agree with their words at every size: "There is no pledge to analyse, so none targets
     Nigeria." (no pledge at all), "The 1 pledge does not target Nigeria", "None of the 5
-    pledges targets Nigeria", "The 1 pledge targets Nigeria", "All 5 pledges target Nigeria",
-    "2 of the 5 pledges target Nigeria"; then how many are global or have no stated target,
-    and how many of those targeting it are trackable."""
-    from p2c_analysis import quality
+    pledges targets Nigeria", "The 1 pledge targets Nigeria by name", "All 5 pledges target
+    Nigeria: 3 by name and 2 through a region or group", "2 of the 5 pledges target Nigeria
+    through a region or group"; then how many are global or have no stated target, and
+    how many of those targeting it are trackable. A way of reaching it, or a kind of other
+    pledge, that counts none is left out ("0 by name", "further, 0 pledges are global")."""
+    from p2c_analysis import quality, style
     from p2c_analysis.report import list_text, of_the, plural
 
     total, n = reach["total"], len(reaching)
     if total == 0:
         return f"There is no pledge to analyse, so none targets {name}."
+    g = reach.get("global_reaching", 0)
     if n == 0:
         lead = (f"The 1 pledge does not target {name}" if total == 1 else
                 f"None of the {plural(total, 'pledge')} targets {name}")
     else:
         who = of_the(n, total, "pledge")
-        g = reach.get("global_reaching", 0)
-        incl = (f", including {plural(g, 'global pledge')} (counted as reaching every economy)"
-                if g else "")
-        ways = (f"{reach['direct']:,} by name, {reach['region']:,} through a region or group "
-                f"and {g:,} as global" if g else
-                f"{reach['direct']:,} by name and {reach['region']:,} through a region or group")
+        ways = [(k, text) for k, text in ((reach["direct"], "by name"),
+                                          (reach["region"], "through a region or group"),
+                                          (g, "as global")) if k]
+        reached = " (counted as reaching every economy)"
+        if g == n:  # global pledges only
+            how = f" as {'a global pledge' if n == 1 else 'global pledges'}{reached}"
+        elif len(ways) == 1:
+            how = f" {ways[0][1]}"
+        else:
+            how = (f", including {plural(g, 'global pledge')}{reached}" if g else "") + \
+                ": " + list_text(f"{k:,} {text}" for k, text in ways)
         verb = "targets" if n == 1 else "target"
-        lead = f"{who[:1].upper()}{who[1:]} {verb} {name}{incl}: {ways}"
-    further = ("" if reach.get("global_reaching", 0) else
-               f"{plural(reach['global'], 'pledge is', 'pledges are')} global and ")
-    text = (f"{lead}; further, {further}"
-            f"{plural(reach['unstated'], 'pledge has', 'pledges have')} no stated targets.")
+        lead = f"{who[:1].upper()}{who[1:]} {verb} {name}{how}"
+    others = [] if g else [plural(reach["global"], "pledge is", "pledges are") + " global"]
+    others.append(plural(reach["unstated"], "pledge has", "pledges have") + " no stated targets")
+    others = [o for o in others if not o.startswith("0 ")]
+    text = (f"{lead}; {'' if n == 0 else 'further, '}{list_text(others)}." if others
+            else f"{lead}.")
     if n == 0:
         return text
     bands = list_text(quality.load_rubric().trackable_categories, conjunction="or")
@@ -129,7 +142,8 @@ def reach_text(name: str, reaching: pd.DataFrame, reach: dict[str, int]) -> str:
     if n == 1:
         return (f"{text} The pledge targeting it is {'' if k else 'not '}trackable "
                 f"(trackable: index {bands}).")
-    return (f"{text} Of the {n:,} pledges targeting it, {k:,} {'is' if k == 1 else 'are'} "
+    some = ("both" if n == 2 else "all") if k == n else style.fmt_int(k)
+    return (f"{text} Of the {n:,} pledges targeting it, {some} {'is' if k == 1 else 'are'} "
             f"trackable (index {bands}).")
 
 

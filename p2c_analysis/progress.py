@@ -131,6 +131,43 @@ def _flags(pledges: pd.DataFrame, as_of: object, window_months: int) -> pd.DataF
     }, index=pledges.index)
 
 
+def compliance_text(overall: pd.Series, as_of: object, undated_last: int = 0,
+                    window_months: int = REPORT_WINDOW_MONTHS) -> str:
+    """The sentence on reporting compliance (a :func:`reporting_compliance` row without
+    ``by``), plain trusted text: how many pledges had a dated report in the ``window_months``
+    before ``as_of``, how many never reported, and the ``undated_last`` others whose latest
+    report has no visible date. Counts at 0 or at all of them read as such ("none of the 3
+    pledges", "each has reported before", "none has ever reported"), not "0 have never
+    reported"."""
+    from p2c_analysis import report, style
+
+    day = str(as_of)[:10]
+    n, rep, never = (int(overall[k]) for k in ("pledges", "reported_recently",
+                                               "never_reported"))
+    if n == 0:
+        return f"As of {day}, there is no pledge whose reporting could be counted."
+    if rep:
+        who = f"{report.of_the(rep, n, 'pledge')} had a"
+    else:
+        who = "the pledge had no" if n == 1 else f"none of the {report.plural(n, 'pledge')} had a"
+    lead = (f"As of {day}, {who} dated report of progress in the previous {window_months} "
+            f"months ({style.fmt_pct(overall['compliance_pct'])})")
+    if never == 0:
+        rest = ("" if rep == n else "; it has reported before" if n == 1 else
+                "; each has reported before")
+    elif never == n:
+        rest = "; it has never reported" if n == 1 else "; none has ever reported"
+    else:
+        rest = f"; {style.fmt_int(never)} {'has' if never == 1 else 'have'} never reported"
+    text = f"{lead}{rest}."
+    if undated_last:
+        text += (f" {report.plural(undated_last, 'more pledge has', 'more pledges have')} a "
+                 "latest report with no visible date, which gives "
+                 f"{'its' if undated_last == 1 else 'their'} status but not when it was "
+                 "reported, so it is not counted as recent.")
+    return text[:1].upper() + text[1:]
+
+
 @checked(*_PROGRESS)
 def reporting_compliance(pledges: pd.DataFrame, as_of: object = None,
                          window_months: int = REPORT_WINDOW_MONTHS, by: str | None = None,

@@ -33,6 +33,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,9 @@ import pyarrow.compute as pc
 from p2c_analysis import deliverables, memory, paths, values
 from p2c_analysis import vocabulary as voc
 from p2c_analysis.vocabulary import LATEST_YEAR, NOT_STATED, STANDARD_GROUPS, UNKNOWN
+
+if TYPE_CHECKING:
+    from IPython.display import Markdown
 
 RUBRIC = paths.HARMONIZATION / "quality_rubric.toml"
 MODES = ("share", "any")
@@ -685,6 +689,41 @@ def one_field_away(scores: Scores) -> pd.DataFrame:
     for col in ("index", "index_if_added"):
         out[col] = pd.Categorical(out[col], categories=cats, ordered=True)
     return out
+
+
+def one_field_away_text(n_pledges: int, n_trackable: int, away: pd.DataFrame) -> Markdown:
+    """The sentence over the :func:`one_field_away` table ``away`` (Markdown from trusted
+    text only: counts, the rubric's field names): how many of the ``n_pledges`` pledges are
+    not trackable, how many of those one more field would make trackable and which fields
+    would do it. When every pledge is trackable, or none is one field away, it says so instead
+    of "0 pledges are not trackable; 0 of them would be with one more field stated. Fields that
+    would do it ...: none"."""
+    from IPython.display import Markdown
+
+    return Markdown(_one_field_away_sentence(n_pledges, n_trackable, away))
+
+
+def _one_field_away_sentence(n_pledges: int, n_trackable: int, away: pd.DataFrame) -> str:
+    """The text of :func:`one_field_away_text`."""
+    from p2c_analysis import report
+
+    if n_pledges == 0:
+        return "There is no pledge, so none is one field away from trackable."
+    if n_trackable == n_pledges:
+        return ("The pledge is trackable: no field is missing to make it so." if n_pledges == 1
+                else f"All {n_pledges:,} pledges are trackable: none is one field away.")
+    nt = n_pledges - n_trackable
+    lead = f"{report.plural(nt, 'pledge is', 'pledges are')} not trackable"
+    k = int(away["pledge_id"].nunique())
+    if k == 0:
+        return (f"{lead}; one more field stated would not make it so." if nt == 1 else
+                f"{lead}; none of them would be with one more field stated.")
+    fields = away["missing_field"].value_counts()
+    lifted = report.list_text(f"{f} ({n:,})" for f, n in fields.items())
+    of = "it" if nt == 1 else f"{k:,} of them"
+    return (f"{lead}; **{of} would be with one more field stated**. "
+            f"{'The field' if len(fields) == 1 else 'Fields'} that would do it, with the number "
+            f"of pledges each would lift: {lifted}.")
 
 
 def rubric_table(rubric: Rubric | None = None) -> pd.DataFrame:

@@ -87,7 +87,9 @@ class _Prose(string.Formatter):
 
     def format_field(self, value: Any, format_spec: str) -> str:
         if format_spec[:1] in ("~", "#"):  # "{n:~pledge}", "{n:~country|countries}", "{n:#is|are}"
-            word, _, other = format_spec[1:].partition("|")
+            word, other, zero = [*format_spec[1:].split("|"), "", ""][:3]
+            if zero and int(value) == 0:  # a third form, for 0: "{n:~pledge|pledges|No pledge}"
+                return escape(zero)
             if format_spec[0] == "~":
                 return escape(plural(value, word, other or None))
             return escape(word if int(value) == 1 else other)
@@ -100,7 +102,9 @@ def say(template: str, **values: object) -> Markdown:
     Numbers must be formatted by the caller (``style.fmt_people`` etc.), so the prose shows
     exactly what the tables show. A count agrees with its noun and verb: ``{n:~pledge}`` gives
     "1 pledge" / "3 pledges" (:func:`plural`; ``{n:~country|countries}`` names the plural),
-    ``{n:#has|have}`` the word alone ("has" for 1, else "have")."""
+    ``{n:#has|have}`` the word alone ("has" for 1, else "have"). A third form is said for 0:
+    ``{n:~pledge|pledges|No pledge} {n:#is|are|is} overdue`` gives "No pledge is overdue",
+    not "0 pledges are overdue"."""
     return Markdown(_Prose().format(template, **values))
 
 
@@ -512,8 +516,9 @@ def header_text(
         if len(pledges) == 1:  # "1 of them" / "none" of one pledge
             valued = f"it states a value, {usd}" if n_value else "it states no value"
         else:
-            valued = (f"{style.fmt_int(n_value)} {'states' if n_value == 1 else 'state'} a "
-                      f"value, together {usd}") if n_value else "none states a value"
+            valued = (f"1 states a value, {usd}" if n_value == 1 else
+                      f"{style.fmt_int(n_value)} state a value, together {usd}"
+                      ) if n_value else "none states a value"
         text = (f"- Pledges: {src}: {plural(len(pledges), 'pledge')} "
                 f"targeting {n_countries} by name; {valued}")
         if quarantined:
@@ -658,23 +663,35 @@ STATUSES_AFTER_AS_OF_TABLE = "statuses_after_as_of"
 
 def statuses_after_as_of_text(n: int, as_of: object,
                               table: str | None = STATUSES_AFTER_AS_OF_TABLE,
-                              of: str = "the file", date: str = "the analysis date") -> str:
+                              of: str = "the file", date: str = "the analysis date",
+                              carried: int = 0, carried_from: str = "") -> str:
     """The line on the ``n`` self-reported statuses of ``of`` (``"the file"``, ``"the previous
     side"``) left aside as their report is dated after ``as_of`` (``date``: ``"the analysis
     date"``, ``"its date"``): not known on that day, so their pledges count as not yet reported
-    (status ``unknown``, no report); the CSV they are listed in (``table`` without ``.csv``;
-    ``None``: none written). ``n = 0`` says that none is. Trusted text only (counts, a date,
-    the caller's words), so it is shown as it is, not escaped."""
+    (status ``unknown``, no report), except the ``carried`` of them that keep the status an
+    earlier table shows (``carried_from``, e.g. ``"the previous side (2025-06-30)"``: the
+    latest known on that day, ``changes.carry_earlier_statuses``); the CSV they are listed in
+    (``table`` without ``.csv``; ``None``: none written). ``n = 0`` says that none is. Trusted
+    text only (counts, a date, the caller's words), so it is shown as it is, not escaped."""
     day = str(as_of)[:10]
     if n == 0:
         return (f"No self-reported status of {of} is dated after {date}, {day}: none is "
                 "left aside.")
-    one = n == 1
     where = f", listed in `{table}.csv`" if table else ""
+    unknown = n - carried
+    keep = (f"keep{'s' if carried == 1 else ''} {'its' if carried == 1 else 'their'} status "
+            f"on {carried_from}, the latest known on that day")
+    if carried == 0:
+        fate = f"{'its pledge counts' if n == 1 else 'their pledges count'} as not yet reported"
+    elif unknown == 0:
+        fate = f"{'its pledge' if n == 1 else 'their pledges'} {keep}"
+    else:
+        fate = (f"{style.fmt_int(carried)} of their pledges {keep}, and "
+                f"{style.fmt_int(unknown)} {'counts' if unknown == 1 else 'count'} as not yet "
+                "reported")
     return (f"Left aside: {plural(n, 'self-reported status', 'self-reported statuses')} of "
             f"{of} whose report is dated after {date}, {day}: not known on that day, so "
-            f"{'its pledge counts' if one else 'their pledges count'} as not yet reported "
-            f"(status unknown){where}.")
+            f"{fate}{' (status unknown)' if unknown else ''}{where}.")
 
 
 #: Unused columns of a pledge file named in a report header; the rest are counted.

@@ -64,6 +64,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -71,6 +72,9 @@ import pandas as pd
 from p2c_analysis import parsing, paths
 from p2c_analysis.limits import PLAUSIBLE_YEARS
 from p2c_analysis.vocabulary import TEXT_EXAMINED_CHARS, VALUE_BASES, VALUE_NOT_STATED
+
+if TYPE_CHECKING:
+    from IPython.display import Markdown
 
 OVERLAPS = paths.HARMONIZATION / "value_overlaps.csv"
 OVERLAP_COLUMNS: tuple[str, ...] = (
@@ -636,6 +640,45 @@ def headline_summary(pledges: pd.DataFrame) -> dict[str, float | int]:
     if not out["pledges_with_value"]:  # nothing stated: unknown, never "USD 0"
         out.update(usd_stated=np.nan, usd_already_counted=np.nan, usd_deduplicated=np.nan)
     return out
+
+
+def stated_total_text(summary: Mapping[str, float | int], caveats: Mapping[str, str]
+                      ) -> Markdown:
+    """The sentence on the stated values of a :func:`headline_summary` (``summary``): how many
+    pledges state a value, their total as stated and without money counted before, and what
+    the stated total rests on: ``caveats`` maps a summary key (``"usd_lower_bound"``) to what
+    the USD under it is (``"are floors ..."``), named when above 0. Markdown from trusted text
+    only (counts, amounts, the caller's words). One pledge, all pledges stating a value and no
+    money counted before read as such, not "The 1 pledge stating a value (of 1) adds up to USD
+    163 M as stated and USD 163 M without money counted before (0 pledges)"."""
+    from IPython.display import Markdown
+
+    from p2c_analysis import report, style
+
+    n, nv = int(summary["pledges"]), int(summary["pledges_with_value"])
+    if nv == 0:
+        return Markdown("No pledge states a value.")
+    stated = f"**{style.fmt_usd(summary['usd_stated'])}**"
+    if n == 1:
+        lead = f"The pledge states a value, {stated}"
+    elif nv == 1:
+        lead = f"1 of the {n:,} pledges states a value, {stated}"
+    else:
+        lead = (f"{report.of_the(nv, n, 'pledge')[:1].upper()}"
+                f"{report.of_the(nv, n, 'pledge')[1:]} state a value, together {stated} as stated")
+    k = int(summary["pledges_counted_before"])
+    if k:
+        dedup = (f", and **{style.fmt_usd(summary['usd_deduplicated'])}** without the "
+                 f"{style.fmt_usd(summary['usd_already_counted'])} of "
+                 f"{report.plural(k, 'pledge')} repeating money counted before")
+    else:
+        dedup = ("; it repeats no money counted before" if nv == 1 else
+                 "; none of them repeats money counted before")
+    named = [f"{style.fmt_usd(summary[key])} {what}" for key, what in caveats.items()
+             if summary[key] > 0]
+    rests = report.list_text(named, empty=("the amount is one total for the pledge" if nv == 1
+                                           else "every amount is one total for its pledge"))
+    return Markdown(f"{lead}{dedup}. Of the stated total, {rests}.")
 
 
 CAMPAIGN_COLUMNS: tuple[str, ...] = (

@@ -53,7 +53,8 @@ def test_one_pledge_without_a_value_reads_well(one_pledge):
     assert ("The data hold 1 pledge from 1 pledger (its country not stated); it states no "
             "value.") in one_pledge["pledge_landscape"]
     assert ("no pledge states a value that could be allocated to countries, so there is no USD "
-            "attention ratio. By count, 0 pledges reach them") in one_pledge["gap_coverage"]
+            "attention ratio. By count, no pledge reaches them") in one_pledge["gap_coverage"]
+    assert "1 pledge is overdue as of" in one_pledge["implementation_progress"]
     assert ("No pledge states a value that could be allocated to Nigeria or its groups, so there "
             "is no USD attention ratio.") in one_pledge["country_profile"]
     assert "All pledges are of one stakeholder type (unknown, 1 pledge): 0.0% of them are " \
@@ -62,8 +63,8 @@ def test_one_pledge_without_a_value_reads_well(one_pledge):
         one_pledge["pledge_quality"]
     assert "No pledge has a recent report." in one_pledge["implementation_progress"]
     assert "The pledge has a status as of" in one_pledge["implementation_progress"]
-    assert ("The 1 pledge does not target Nigeria; further, 0 pledges are global and 0 "
-            "pledges have no stated targets.") in one_pledge["country_profile"]
+    assert "The 1 pledge does not target Nigeria." in one_pledge["country_profile"]
+    assert "further, 0 pledges" not in one_pledge["country_profile"]
     assert "No pledge states a value." in one_pledge["pledge_quality"]
 
 
@@ -208,3 +209,19 @@ def test_the_status_line_names_every_status_held(tmp_path):
     assert ("All 2 pledges have a status as of 2026-01-01: 0 from public evidence of progress "
             "and 2 self-reported; 2 are withdrawn.") in text
     assert "0 are completed" not in text
+
+
+def test_one_value_among_several_pledges_is_no_together(tmp_path):
+    """A file of three pledges, one stating a value, read "The data hold 3 pledges ...; 1 of
+    them states a value, together USD 5.00 M" (and the header "1 states a value, together
+    USD 5.00 M"): a total of one amount."""
+    rows = [{"title": t, "pledger": "Org X", "target_countries": "KEN", "value": v,
+             "announced_date": "2023-03-01"} for t, v in (("Towers", "USD 5 million"),
+                                                         ("Schools", ""), ("Skills", ""))]
+    src = write_rows(tmp_path / "three.csv", rows)
+    text = _render(tmp_path / "out", ["pledge_landscape"], {"pledges": str(src)})[
+        "pledge_landscape"]
+    assert ("3 pledges from 1 pledger (its country not stated); 1 of them states a value, "
+            "USD 5.00 M (estimated") in text
+    assert "together USD 5.00 M" not in text
+    assert "3 pledges targeting 1 country by name; 1 states a value, USD 5.00 M." in text

@@ -4,6 +4,7 @@ then the bundled public record as of 2025-03-01 against 2026-03-31."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -279,6 +280,147 @@ def test_arrow_backed_tables_give_the_same_answer(tmp_path):
     plain = changes.changes_by_pledge(before, after)
     pd.testing.assert_frame_equal(fast, plain)
     assert plain["what_changed"].iloc[0] == "focus_areas; status; value (conversion only)"
+
+
+def test_a_status_dated_after_the_current_side_keeps_the_previous_status():
+    """A pledge 'in progress' (reported 2025-05-01) on the previous side whose current export
+    reports it 'completed' on 2026-03-01, after the current date 2025-12-31, read as 'in
+    progress -> unknown' ('no longer reported'), and as never reported in the compliance. On
+    2025-12-31 its latest known status is the previous one: unchanged, reported in May 2025.
+    A pledge the previous side lacks stays unknown; a comparison running backwards carries
+    nothing (the previous side's statuses are not known on the earlier current date)."""
+    from p2c_analysis import evidence
+
+    before = _table([BASE | {"pledge_id": "P1", "status": "in progress",
+                             "last_report_date": "2025-05-01"},
+                     BASE | {"pledge_id": "P2", "title": "u", "status": "announced"}])
+    export = _table([BASE | {"pledge_id": "P1", "status": "completed",
+                             "last_report_date": "2026-03-01"},
+                     BASE | {"pledge_id": "P2", "title": "u", "status": "in progress",
+                             "last_report_date": "2025-09-01"},
+                     BASE | {"pledge_id": "P3", "title": "v", "status": "completed",
+                             "last_report_date": "2026-02-01"}])
+    after, later = evidence.split_reported_after(export, "2025-12-31")
+    aside = later["pledge_id"].astype(str).tolist()
+    assert aside == ["P1", "P3"]
+    cmp = changes.compare(before, after, dt.date(2025, 6, 30), dt.date(2025, 12, 31),
+                          statuses_left_aside=aside)
+    assert cmp.statuses_carried == ("P1",)
+    p1, p2, p3 = (_row(cmp.changes, p) for p in ("P1", "P2", "P3"))
+    assert (p1["status_after"], p1["status_change"], p1["change"]) == (
+        "in progress", "unchanged", "unchanged")
+    assert p2["status_change"] == "forward" and p3["status_after"] == "unknown"
+    pairs = set(zip(cmp.status_transitions["status_before"],
+                    cmp.status_transitions["status_after"], strict=True))
+    assert ("in progress", "unknown") not in pairs
+    assert int(cmp.summary.iloc[0]["status_changed"]) == 1
+    comp = cmp.compliance.set_index("side")
+    assert int(comp.loc["after", "reported_recently"]) == 2  # P1 (May 2025) and P2
+    assert after["status"].astype(str).tolist()[0] == "unknown"  # the input is not changed
+    backwards = changes.compare(before, after, dt.date(2026, 6, 30), dt.date(2025, 12, 31),
+                                statuses_left_aside=aside)
+    assert backwards.statuses_carried == ()
+    assert _row(backwards.changes, "P1")["status_after"] == "unknown"
+
+
+def test_one_new_pledge_is_named_alone_not_as_the_largest_of_1():
+    """One new pledge read "1 new pledge appeared ...; 1 of them states a value, together
+    USD 1.20 M. The largest by stated value is ...": a total and a largest of one. One new
+    pledge, or one of several stating a value, is named alone; pledge text is escaped."""
+    def new(*values: float) -> pd.DataFrame:
+        return pd.DataFrame({"title": [f"T{i}" for i in range(len(values))],
+                             "pledger": ["Org <b>"] * len(values),
+                             "value_usd_after": list(values)})
+
+    span = "between 2021-03-01 and 2022-03-01"
+    one = changes.new_pledges_text(new(1.2e6), span).data
+    assert one == (f'1 new pledge appeared {span}: "T0" (by Org &lt;b&gt;), stating USD 1.20 M.')
+    some = changes.new_pledges_text(new(np.nan, 5e6, np.nan), span).data
+    assert some == (f'3 new pledges appeared {span}; 1 of them states a value, USD 5.00 M: "T1" '
+                    "(by Org &lt;b&gt;).")
+    assert "together" not in some and "largest" not in some
+    many = changes.new_pledges_text(new(1e6, 3e6, np.nan), span).data
+    assert "2 of them state a value, together USD 4.00 M" in many and '"T1"' in many
+    assert "all of them state" in changes.new_pledges_text(new(1e6, 3e6), span).data
+    assert changes.new_pledges_text(new(np.nan), span).data.endswith("; it states no value.")
+    assert changes.new_pledges_text(new(), span).data == f"No pledge is new {span}."
+
+
+def test_the_headline_says_none_rather_than_of_the_0():
+    """A window whose previous side had no pledge read "Of the 0 found on both sides, 0 changed
+    and 0 did not; 0 changed status (0 of them backwards); and 0 pledges are listed for
+    review", and its status section "0 of the pledges listed on both sides changed status"."""
+    empty = _table([BASE | {"pledge_id": "X", "status": "announced"}]).iloc[:0]
+    one = _table([BASE | {"pledge_id": "A", "status": "announced"}])
+    span = "between 2021-03-01 and 2022-03-01"
+    grown = changes.compare(empty, one, dt.date(2021, 3, 1), dt.date(2022, 3, 1))
+    text = changes.headline_text(grown.summary.iloc[0], span, len(grown.review)).data
+    assert text.endswith("No pledge is found on both sides; none is listed for review.")
+    assert "went from 0 to 1" in text and not re.search(r"\b0 (changed|of them)", text)
+    assert changes.status_moves_text(0, 0, 0, span) == (
+        f"No pledge is listed on both sides, so none changed status {span}.")
+    later = _table([BASE | {"pledge_id": "A", "status": "in progress"},
+                    BASE | {"pledge_id": "B", "title": "u", "status": "announced"}])
+    cmp = changes.compare(_table([BASE | {"pledge_id": "A", "status": "announced"},
+                                  BASE | {"pledge_id": "B", "title": "u",
+                                          "status": "announced"}]),
+                          later, dt.date(2021, 3, 1), dt.date(2022, 3, 1))
+    text = changes.headline_text(cmp.summary.iloc[0], span, len(cmp.review)).data
+    assert ("Of the 2 pledges found on both sides, 1 changed and 1 did not; 1 changed status "
+            "(none backwards); none is listed for review.") in text
+    assert changes.status_moves_text(1, 0, 2, span) == (
+        f"1 pledge of the 2 listed on both sides changed status {span}; none moved backwards.")
+    assert changes.status_moves_text(0, 0, 2, span) == (
+        f"No pledge listed on both sides changed status {span}.")
+    assert changes.status_moves_text(3, 1, 5, span).endswith("; 1 moved backwards.")
+
+
+def test_the_group_sentence_does_not_speak_of_a_move_between_two_n_a():
+    """With no pledge stating a value reaching LDC, LLDC or SIDS the sentence read "LDC from
+    n/a to n/a (0 → 0 pledges), ... The dates use the connectivity data and group membership
+    of 2021 and 2022: part of the move comes from the offline population", a move that the
+    table does not show."""
+    def groups(before: list[float], after: list[float], years: tuple[int, int]) -> pd.DataFrame:
+        return pd.DataFrame({"group": ["LDC", "LLDC", "SIDS"], "year_before": years[0],
+                             "year_after": years[1], "pledges_before": [0, 1, 2],
+                             "pledges_after": [0, 1, 3],
+                             "attention_ratio_usd_before": before,
+                             "attention_ratio_usd_after": after})
+
+    nan = float("nan")
+    none = changes.group_moves_text(groups([nan] * 3, [nan] * 3, (2021, 2022)))
+    assert none == ("No pledge stating a value reaches LDC, LLDC or SIDS at either date, so "
+                    "there is no USD attention ratio to compare (LDC: pledges 0 → 0, LLDC: "
+                    "pledges 1 → 1 and SIDS: pledges 2 → 3).")
+    some = changes.group_moves_text(groups([nan, 1.111, 0.2], [0.5, 1.112, 0.3], (2021, 2022)))
+    assert some == ("Attention ratio (USD): LDC from n/a to 0.50 (pledges 0 → 0), LLDC stayed at "
+                    "1.11 (pledges 1 → 1) and SIDS from 0.20 to 0.30 (pledges 2 → 3). The dates "
+                    "use the connectivity data and group membership of 2021 and 2022: part of "
+                    "the move comes from the offline population.")
+    still = changes.group_moves_text(groups([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], (2024, 2024)))
+    assert still.endswith("Both dates use the 2024 connectivity data and group membership.")
+
+
+def test_value_and_compliance_sentences_say_none_rather_than_0():
+    """A window where nothing moved read "0 pledges changed their stated value (net USD 0);
+    conversion alone moved the USD figures by a net USD 0 (0 pledges with the same amount)"
+    and "On 2030-06-30, 0 of 47 pledges had a dated report of progress ...; on 2031-06-30, 0
+    of 47 (0.0%)"."""
+    p = _table([BASE | {"pledge_id": "A", "status": "announced"},
+                BASE | {"pledge_id": "B", "title": "u", "status": "announced"}])
+    cmp = changes.compare(p, p, dt.date(2030, 6, 30), dt.date(2031, 6, 30))
+    vc = changes.value_changes(cmp.changes)
+    assert changes.value_changes_text(vc) == (
+        "No pledge listed at both dates changed its stated value; no USD figure moved by "
+        "conversion alone.")
+    comp = changes.compliance_text(cmp.compliance)
+    assert comp.startswith("On 2030-06-30, none of 2 pledges had a dated report of progress")
+    assert "on 2031-06-30, none of 2 (0.0%)" in comp and not re.search(r"\b0 of\b", comp)
+    moved = vc.assign(pledges=[0, 1, 0, 0, 0, 0, 2],
+                      usd_change=[0.0, 5e6, 0.0, 0.0, 0.0, 0.0, 1e6])
+    assert changes.value_changes_text(moved) == (
+        "1 pledge changed its stated value (net USD 5.00 M); conversion alone moved the USD "
+        "figures by a net USD 1.00 M (2 pledges with the same amount).")
 
 
 # --- the bundled public record: 2025-03-01 against 2026-03-31 -----------------------------------

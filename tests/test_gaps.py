@@ -927,3 +927,19 @@ def test_a_pledger_country_outside_the_itu_regions_is_not_unstated():
     text = gaps.unstated_text(t.reset_index(), len(df), "region of the pledging entity")
     assert text.startswith("The region of the pledging entity is unknown for 2 of the 4 "
                            "pledges"), text
+
+
+def test_an_empty_under_served_table_says_why():
+    """With no pledge stating a value that reaches a country the section read "A country with
+    no pledged USD at all scores its whole offline population" over a table of "No rows.":
+    no country has a ratio to rank by, and the report now says so."""
+    p = _pledges().iloc[[5, 6]].assign(target_countries=[[], []], target_regions=[[], []])
+    rows = gaps.coverage_by_country(p, year=2024)
+    assert gaps.under_served(coverage=rows).empty
+    many = int(((rows["offline"] >= 1e6) & ~rows["iso3"].isin(["GLOBAL", "UNSTATED"])).sum())
+    assert many > 50
+    assert gaps.under_served_empty_text(rows) == (
+        "No country is ranked: no USD attention ratio can be computed for any of the "
+        f"{many:,} countries with 1 M people offline or more (the headline says why).")
+    assert gaps.under_served_empty_text(rows.assign(offline=0.0)) == (
+        "No country has 1 M people offline or more: none is ranked.")

@@ -168,8 +168,14 @@ def test_statuses_of_snapshots_dated_after_their_dates_are_no_transition(tmp_pat
     assert ("No self-reported status of the previous side is dated after its date, 2025-06-30: "
             "none is left aside.") in text
     assert ("Left aside: 1 self-reported status of the current side whose report is dated after "
-            "its date, 2025-12-31: not known on that day, so its pledge counts as not yet "
-            "reported (status unknown), listed in statuses_after_as_of_current.csv.") in text
+            "its date, 2025-12-31: not known on that day, so its pledge keeps its status on the "
+            "previous side (2025-06-30), the latest known on that day, listed in "
+            "statuses_after_as_of_current.csv.") in text
+    # the pledge read 'in progress -> unknown' (no longer reported): it is in progress still
+    p1 = {r["pledge_id"]: r for r in csv_rows(folder / "changes_by_pledge.csv")}["P1"]
+    assert (p1["status_before"], p1["status_after"], p1["status_change"]) == (
+        "in progress", "in progress", "unchanged")
+    assert ("in progress", "unknown") not in moves
 
 
 def test_the_headline_counts_pledges_for_review_with_their_pairs(tmp_path):
@@ -187,3 +193,21 @@ def test_the_headline_counts_pledges_for_review_with_their_pairs(tmp_path):
     assert len(csv_rows(folder / "changes_for_review.csv")) == 1
     assert "2 pledges are listed for review (in 1 candidate pair: see below)." in text
     assert "1 candidate pair was not merged" in text
+
+
+def test_new_pledges_with_no_value_are_listed_and_one_is_not_a_largest(tmp_path):
+    """New pledges stating no value were counted ("2 new pledges appeared ...; none of them
+    states a value") but their table was left out, so the report never said which they were.
+    They are listed now."""
+    old = ("Early", "A", "KEN", "2023-03-01")
+    prev = write_rows(tmp_path / "prev.csv", _dated_rows(old))
+    cur = write_rows(tmp_path / "cur.csv", _dated_rows(old, ("Towers", "B", "NGA", "2024-01-05"),
+                                                       ("Schools", "C", "GHA", "2024-02-01")))
+    folder = render_one("pledge_changes", {"previous": str(prev), "current": str(cur),
+                                           "as_of": "2024-06-30"}, tmp_path / "out")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (folder / "pledge_changes.html")
+                                      .read_text(encoding="utf-8")))
+    assert ("2 new pledges appeared between the two tables (both as of 2024-06-30); none of "
+            "them states a value.") in text
+    section = text.split("none of them states a value.")[1].split("Pledges no longer listed")[0]
+    assert "New pledges" in section and "Towers" in section and "Schools" in section

@@ -141,6 +141,15 @@ def test_the_groups_sentence_says_the_income_group_is_fy26_for_another_year():
     assert "FY26" not in profiles.groups_text("Taiwan", "TWN", 2005)  # no income group at all
 
 
+def test_an_economy_in_no_group_says_so_rather_than_listing_none() -> None:
+    """Taiwan's profile read "Taiwan (TWN) belongs to these groups in 2000: none."."""
+    assert profiles.groups("TWN", 2024) == []
+    text = profiles.groups_text("Taiwan", "TWN", 2024)
+    assert text == ("Taiwan (TWN) belongs to none of the groups compared here in 2024 (an ITU-D "
+                    "region, a World Bank income group, LDC, LLDC or SIDS).")
+    assert ": none" not in text
+
+
 def _reach(total: int, direct: int = 0, region: int = 0, glob: int = 0,
            unstated: int = 0) -> dict[str, int]:
     return {"total": total, "direct": direct, "region": region, "global": glob,
@@ -153,29 +162,37 @@ def _reaching(*trackable: bool) -> pd.DataFrame:
 
 def test_the_reach_sentence_agrees_with_its_counts_at_every_size() -> None:
     """It read "None of the 1 pledge targets Nigeria" for a file of one pledge to Kenya, and
-    "1 of the 1 pledge targets Nigeria" when that pledge named Nigeria."""
+    "1 of the 1 pledge targets Nigeria" when that pledge named Nigeria; then "0 by name and 1
+    through a region or group" and "further, 0 pledges are global and 0 pledges have no stated
+    targets": a way or kind that counts none is not named."""
     text = profiles.reach_text
     assert text("Nigeria", _reaching(), _reach(0)) == \
         "There is no pledge to analyse, so none targets Nigeria."
-    assert text("Nigeria", _reaching(), _reach(1)).startswith(
-        "The 1 pledge does not target Nigeria; further, 0 pledges are global and 0 pledges "
-        "have no stated targets.")
+    assert text("Nigeria", _reaching(), _reach(1)) == "The 1 pledge does not target Nigeria."
     assert text("Nigeria", _reaching(), _reach(5, glob=1, unstated=2)) == (
-        "None of the 5 pledges targets Nigeria; further, 1 pledge is global and 2 pledges have "
-        "no stated targets.")
+        "None of the 5 pledges targets Nigeria; 1 pledge is global and 2 pledges have no "
+        "stated targets.")
+    assert text("Nigeria", _reaching(), _reach(3, unstated=3)) == (
+        "None of the 3 pledges targets Nigeria; 3 pledges have no stated targets.")
     one = text("Nigeria", _reaching(False), _reach(1, direct=1))
-    assert one.startswith("The 1 pledge targets Nigeria: 1 by name and 0 through a region")
+    assert one.startswith("The 1 pledge targets Nigeria by name. The pledge")
     assert "The pledge targeting it is not trackable (trackable: index " in one
     assert text("Nigeria", _reaching(True), _reach(1, region=1)).endswith(
         "The pledge targeting it is trackable (trackable: index High or Upper-moderate).")
     every = text("Nigeria", _reaching(True, False), _reach(2, direct=2))
-    assert every.startswith("All 2 pledges target Nigeria: 2 by name")
+    assert every.startswith("All 2 pledges target Nigeria by name.")
     assert "Of the 2 pledges targeting it, 1 is trackable (index High or Upper-moderate)." \
         in every
-    some = text("Nigeria", _reaching(False), _reach(5, region=1))
-    assert some.startswith("1 of the 5 pledges targets Nigeria: 0 by name and 1 through")
-    for t in (one, every, some):
+    some = text("Nigeria", _reaching(False), _reach(5, region=1, glob=1))
+    assert some.startswith("1 of the 5 pledges targets Nigeria through a region or group; "
+                           "further, 1 pledge is global. The pledge")
+    mixed = text("Nigeria", _reaching(True, True, True), _reach(5, direct=2, region=1))
+    assert mixed == ("3 of the 5 pledges target Nigeria: 2 by name and 1 through a region or "
+                     "group. Of the 3 pledges targeting it, all are trackable (index High or "
+                     "Upper-moderate).")
+    for t in (one, every, some, mixed):
         assert " of the 1 pledge" not in t and "None of the 1 " not in t
+        assert not re.search(r"\b0 (by|through|as|pledges)", t), t
 
 
 # --- one definition of "a pledge reaches an economy" (gaps.reaching) ---------------------------
@@ -244,12 +261,11 @@ def test_with_global_pledges_the_headline_prose_and_table_agree() -> None:
             assert set(reaching.loc[reaching["via"].eq("global"), "pledge_id"]) == {"g", "g2"}
             assert text.startswith(
                 "3 of the 4 pledges target Nigeria, including 2 global pledges (counted as "
-                "reaching every economy): 1 by name, 0 through a region or group and 2 as "
-                "global; further, 1 pledge has no stated targets.")
+                "reaching every economy): 1 by name and 2 as global; further, 1 pledge has no "
+                "stated targets.")
         else:
-            assert text.startswith("1 of the 4 pledges targets Nigeria: 1 by name and 0 "
-                                   "through a region or group; further, 2 pledges are global "
-                                   "and 1 pledge has no stated targets.")
+            assert text.startswith("1 of the 4 pledges targets Nigeria by name; further, 2 "
+                                   "pledges are global and 1 pledge has no stated targets.")
     # an economy outside the country table that only global pledges reach: its row counts them
     niue = profiles.coverage_beside_groups(p, "NIU", 2024, include_global=True).iloc[0]
     assert niue["pledges_targeting"] == 2 and niue["allocated_usd"] == 0.0
@@ -259,9 +275,8 @@ def test_the_reach_sentence_names_one_global_pledge_in_the_singular() -> None:
     reach = {"total": 2, "reaching": 1, "direct": 0, "region": 0, "global_reaching": 1,
              "global": 1, "unstated": 0}
     assert profiles.reach_text("Kenya", _reaching(True), reach).startswith(
-        "1 of the 2 pledges targets Kenya, including 1 global pledge (counted as reaching every "
-        "economy): 0 by name, 0 through a region or group and 1 as global; further, 0 pledges "
-        "have no stated targets. The pledge targeting it is trackable")
+        "1 of the 2 pledges targets Kenya as a global pledge (counted as reaching every "
+        "economy). The pledge targeting it is trackable")
 
 
 def test_money_only_to_economies_without_an_offline_figure_leaves_no_ratio() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -217,3 +219,32 @@ def test_a_files_statuses_dated_after_the_analysis_date_are_not_applied(tmp_path
             "reported (status unknown)") in html
     assert "2 have never reported" in html
     assert "<b>Org A</b>" not in html and "&lt;b&gt;Org A&lt;/b&gt;" in html
+
+
+def test_the_compliance_sentence_says_none_each_and_all_rather_than_0():
+    """A file of three withdrawn pledges last reported two years before read "As of
+    2026-12-04, 0 of the 3 pledges had a dated report of progress in the previous 12 months
+    (0.0%); 0 have never reported." Counts at 0 or at all of them now read as such."""
+    def row(n: int, rep: int, never: int) -> pd.Series:
+        return pd.Series({"pledges": n, "reported_recently": rep, "never_reported": never,
+                          "compliance_pct": 100.0 * rep / n if n else float("nan")})
+
+    text = progress.compliance_text
+    assert text(row(3, 0, 0), "2026-12-04") == (
+        "As of 2026-12-04, none of the 3 pledges had a dated report of progress in the previous "
+        "12 months (0.0%); each has reported before.")
+    assert text(row(3, 0, 3), "2026-12-04").endswith("(0.0%); none has ever reported.")
+    assert text(row(1, 0, 1), "2026-12-04") == (
+        "As of 2026-12-04, the pledge had no dated report of progress in the previous 12 months "
+        "(0.0%); it has never reported.")
+    assert text(row(3, 3, 0), "2026-12-04").endswith("all 3 pledges had a dated report of "
+                                                    "progress in the previous 12 months (100.0%).")
+    assert text(row(4, 1, 2), "2026-12-04", undated_last=1) == (
+        "As of 2026-12-04, 1 of the 4 pledges had a dated report of progress in the previous 12 "
+        "months (25.0%); 2 have never reported. 1 more pledge has a latest report with no "
+        "visible date, which gives its status but not when it was reported, so it is not "
+        "counted as recent.")
+    assert text(row(0, 0, 0), "2026-12-04") == (
+        "As of 2026-12-04, there is no pledge whose reporting could be counted.")
+    for args in ((3, 0, 0), (3, 0, 3), (1, 0, 1), (3, 3, 0), (2, 1, 1)):
+        assert not re.search(r"\b0 (of|have|has)\b", text(row(*args), "2026-12-04")), args

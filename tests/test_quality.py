@@ -22,6 +22,7 @@ s5 no focus, country BBB, "Build 10 sites", USD 5 m, no year, no URL
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -391,3 +392,31 @@ def test_world_target_group_counts_a_pledge_to_an_economy_outside_the_wdi_list()
     d = quality.distribution(quality.score(p, year=2024), by="target_group", year=2024)
     rows = d.set_index("category")["pledges"]
     assert rows["World"] == 3 and rows["SIDS"] == 2
+
+
+def test_one_field_away_says_when_every_pledge_is_trackable_or_none_is_one_field_away():
+    """A file whose pledges were all trackable read "0 pledges are not trackable; 0 of them
+    would be with one more field stated. Fields that would do it, with the number of pledges
+    each would lift: none." The sentence now says what holds, and names the fields otherwise."""
+    def away(*rows: tuple[str, str]) -> pd.DataFrame:
+        return pd.DataFrame(rows, columns=["pledge_id", "missing_field"])
+
+    text = quality.one_field_away_text
+    assert text(1, 1, away()).data == "The pledge is trackable: no field is missing to make it so."
+    assert text(3, 3, away()).data == "All 3 pledges are trackable: none is one field away."
+    assert text(3, 1, away()).data == (
+        "2 pledges are not trackable; none of them would be with one more field stated.")
+    assert text(3, 2, away()).data == (
+        "1 pledge is not trackable; one more field stated would not make it so.")
+    assert text(5, 1, away(("a", "target year"), ("a", "value"), ("b", "target year"))).data == (
+        "4 pledges are not trackable; **2 of them would be with one more field stated**. Fields "
+        "that would do it, with the number of pledges each would lift: target year (2) and "
+        "value (1).")
+    one = text(2, 1, away(("a", "value"))).data
+    assert one.startswith("1 pledge is not trackable; **it would be with one more field")
+    assert one.endswith("The field that would do it, with the number of pledges each would "
+                        "lift: value (1).")
+    for n, t, a in ((1, 1, away()), (3, 1, away()), (4, 4, away())):
+        assert not re.search(r"\b0 |: none\.", text(n, t, a).data)
+    assert text(0, 0, away()).data == (
+        "There is no pledge, so none is one field away from trackable.")

@@ -438,6 +438,16 @@ def test_say_makes_a_count_agree_with_its_noun_and_verb():
     assert report.say("{n:~pledge} {n:#has|have}", n=0).data == "0 pledges have"
 
 
+def test_say_has_a_third_form_for_zero():
+    """Reports read "0 pledges are overdue as of ...", "0 pledges fell overdue ...", "By
+    count, 0 pledges reach them": a third form says 0 in words, the others are unchanged."""
+    template = "{n:~pledge|pledges|No pledge} {n:#is|are|is} overdue"
+    assert [report.say(template, n=n).data for n in (0, 1, 12)] == [
+        "No pledge is overdue", "1 pledge is overdue", "12 pledges are overdue"]
+    assert report.say("{n:~pledge||no <b>}", n=0).data == "no &lt;b&gt;"  # escaped too
+    assert report.say("{n:~pledge||none}", n=2).data == "2 pledges"
+
+
 def test_rows_set_aside_are_written_with_their_reasons(tmp_path):
     src = tmp_path / "export.csv"
     src.write_text("title,pledger,estimated_value_usd\nA,X,5\nB,Y,lots\n=cmd(),Z,-4\n",
@@ -802,6 +812,16 @@ def test_the_statuses_line_reads_right_at_0_1_and_many():
         "Left aside: 3 self-reported statuses of the current side whose report is dated after "
         "its date, 2024-06-30: not known on that day, so their pledges count as not yet "
         "reported (status unknown).")
+    earlier = {**side, "carried_from": "the previous side (2023-12-31)"}
+    assert report.statuses_after_as_of_text(1, "2024-06-30", None, carried=1, **earlier) == (
+        "Left aside: 1 self-reported status of the current side whose report is dated after "
+        "its date, 2024-06-30: not known on that day, so its pledge keeps its status on the "
+        "previous side (2023-12-31), the latest known on that day.")
+    assert report.statuses_after_as_of_text(3, "2024-06-30", None, carried=1, **earlier) == (
+        "Left aside: 3 self-reported statuses of the current side whose report is dated after "
+        "its date, 2024-06-30: not known on that day, so 1 of their pledges keeps its status "
+        "on the previous side (2023-12-31), the latest known on that day, and 2 count as not "
+        "yet reported (status unknown).")
 
 
 def test_a_pledge_files_own_statuses_are_taken_as_of_the_analysis_date(tmp_path, capsys):

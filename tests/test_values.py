@@ -503,3 +503,36 @@ def test_campaign_totals_say_when_a_pledge_is_in_the_table_with_no_value(bundled
     assert "stating no USD value in this pledge table" in drive["explanation"]
     assert "not in this pledge table" not in drive["explanation"]
     assert pd.isna(drive["usd_counted_in_earlier_campaign"])
+
+
+def test_the_stated_total_sentence_reads_right_for_one_all_and_some_pledges(bundled) -> None:
+    """A file of one pledge read "The 1 pledge stating a value (of 1) adds up to USD 163 M as
+    stated and USD 163 M without money counted before (0 pledges)". One pledge, all pledges
+    stating a value and no money counted before now read as such; the bundled record keeps its
+    total, its de-duplicated total and who repeats money."""
+    caveats = {"usd_lower_bound": "are floors"}
+    one = values.headline_summary(bundled.iloc[:0]) | {
+        "pledges": 1, "pledges_with_value": 1, "usd_stated": 163e6, "usd_deduplicated": 163e6,
+        "usd_already_counted": 0.0, "pledges_counted_before": 0, "usd_lower_bound": 0.0}
+    assert values.stated_total_text(one, caveats).data == (
+        "The pledge states a value, **USD 163 M**; it repeats no money counted before. Of the "
+        "stated total, the amount is one total for the pledge.")
+    three = one | {"pledges": 3, "pledges_with_value": 3, "usd_lower_bound": 50e6}
+    assert values.stated_total_text(three, caveats).data == (
+        "All 3 pledges state a value, together **USD 163 M** as stated; none of them repeats "
+        "money counted before. Of the stated total, USD 50.0 M are floors.")
+    assert values.stated_total_text(one | {"pledges": 4}, caveats).data.startswith(
+        "1 of the 4 pledges states a value, **USD 163 M**; it repeats no money")
+    assert values.stated_total_text(one | {"pledges_with_value": 0}, caveats).data == (
+        "No pledge states a value.")
+    hs = values.headline_summary(record.public_record("2026-12-01").pledges)
+    text = values.stated_total_text(hs, caveats).data
+    assert hs["pledges_counted_before"] >= 1 and "(0 pledges)" not in text
+    assert text.startswith(f"{hs['pledges_with_value']} of the {hs['pledges']} pledges state a "
+                           "value, together **")
+    from p2c_analysis import report, style
+
+    assert (f"and **{style.fmt_usd(hs['usd_deduplicated'])}** without the "
+            f"{style.fmt_usd(hs['usd_already_counted'])} of "
+            f"{report.plural(hs['pledges_counted_before'], 'pledge')} repeating money counted "
+            "before.") in text
