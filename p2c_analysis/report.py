@@ -162,10 +162,13 @@ def versus_each(comparisons: Sequence[tuple[float, float, str]], year: int,
 
 def of_the(k: int, n: int, word: str, plural_word: str | None = None) -> str:
     """``k`` of ``n`` things as prose: ``"2 of the 5 pledges"``, and when ``k`` is all of
-    them ``"the 1 pledge"`` or ``"all 5 pledges"`` (not "1 of the 1 pledge")."""
+    them ``"the 1 pledge"``, ``"both pledges"`` or ``"all 5 pledges"`` (not "1 of the 1
+    pledge", "all 2 pledges")."""
     things = plural(n, word, plural_word)
     if k < n:
         return f"{style.fmt_int(k)} of the {things}"
+    if n == 2:
+        return f"both {plural_word or word + 's'}"
     return f"the {things}" if n == 1 else f"all {things}"
 
 

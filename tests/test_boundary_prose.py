@@ -153,7 +153,7 @@ def test_niue_and_global_pledges_read_the_same_in_card_prose_and_table(tmp_path)
     assert not result.failed
     folder = result.run_dir / "country_profile"
     text = _text(folder / "country_profile.html")
-    assert "All 2 pledges target Niue: 1 by name and 1 through a region or group" in text
+    assert "Both pledges target Niue: 1 by name and 1 through a region or group" in text
     assert (folder / "country_coverage.csv").read_text().splitlines()[1].startswith(
         "NIU,,,,False,2,2,")
     assert ("The pledges reaching it through a region or group count for it but allocate it no "
@@ -206,7 +206,7 @@ def test_the_status_line_names_every_status_held(tmp_path):
     text = _render(tmp_path / "out", ["implementation_progress"],
                    {"pledges": str(src), "as_of": "2026-01-01"})["implementation_progress"]
     assert BAD.search(text) is None
-    assert ("All 2 pledges have a status as of 2026-01-01: 0 from public evidence of progress "
+    assert ("Both pledges have a status as of 2026-01-01: 0 from public evidence of progress "
             "and 2 self-reported; 2 are withdrawn.") in text
     assert "0 are completed" not in text
 

@@ -180,7 +180,7 @@ def test_the_reach_sentence_agrees_with_its_counts_at_every_size() -> None:
     assert text("Nigeria", _reaching(True), _reach(1, region=1)).endswith(
         "The pledge targeting it is trackable (trackable: index High or Upper-moderate).")
     every = text("Nigeria", _reaching(True, False), _reach(2, direct=2))
-    assert every.startswith("All 2 pledges target Nigeria by name.")
+    assert every.startswith("Both pledges target Nigeria by name.")
     assert "Of the 2 pledges targeting it, 1 is trackable (index High or Upper-moderate)." \
         in every
     some = text("Nigeria", _reaching(False), _reach(5, region=1, glob=1))

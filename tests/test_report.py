@@ -688,6 +688,8 @@ def test_of_the_reads_all_of_them_as_such():
     assert report.of_the(2, 5, "pledge") == "2 of the 5 pledges"
     assert report.of_the(1, 1, "pledge") == "the 1 pledge"  # not "1 of the 1 pledge"
     assert report.of_the(5, 5, "pledge") == "all 5 pledges"
+    assert report.of_the(2, 2, "pledge") == "both pledges"  # not "all 2 pledges"
+    assert report.of_the(2, 2, "country", "countries") == "both countries"
     assert report.of_the(0, 3, "country", "countries") == "0 of the 3 countries"
 
 
