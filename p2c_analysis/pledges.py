@@ -110,6 +110,7 @@ import itertools
 import json
 import math
 import re
+import stat
 import sys
 import tomllib
 import unicodedata
@@ -1065,6 +1066,25 @@ def _xlsx_problem(err: BaseException) -> str:
     return f"not a readable XLSX workbook ({type(chain[-1]).__name__})"
 
 
+_FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+               (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_a_regular_file(path: Path, label: str) -> str | None:
+    """What is wrong with ``path`` (which exists) as a ``label`` (``"pledge file"``) when it
+    is no regular file (a symbolic link is followed), else ``None``: a named pipe with no
+    writer would block the read for ever and a device (``/dev/zero``) is no export, so both
+    are refused by their kind before any byte is read."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as err:
+        return f"cannot read ({err.strerror})"
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+    return f"is {kind}, not a {label}"
+
+
 def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
                 choose: SheetChooser | None = None) -> _Table:
     """The table of a CSV or XLSX file (``sheet``, ``choose``: see :func:`_xlsx_rows`);
@@ -1073,8 +1093,8 @@ def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
     Raises :class:`PledgeFileError` when the file cannot be read as a table."""
     if not path.exists():
         raise PledgeFileError(path, "no such file")
-    if path.is_dir():
-        raise PledgeFileError(path, "is a directory, not a pledge file")
+    if problem := _not_a_regular_file(path, "pledge file"):
+        raise PledgeFileError(path, problem)
     try:
         data = read_limited(path, "file_mb", lim, "pledge file")
     except InputFileError as err:
@@ -1129,10 +1149,10 @@ def read_mapping(path: str | Path, limits: Limits | None = None) -> Mapping:
     Values in ``[constants]`` are parsed row by row like cells: a bad
     one (e.g. a date in the year 3000) quarantines the rows, it does not fail here."""
     p = Path(path)
-    if p.is_dir():
-        raise PledgeFileError(p, "is a directory, not a mapping file")
-    if not p.is_file():
+    if not p.exists():
         raise PledgeFileError(p, "mapping file not found")
+    if problem := _not_a_regular_file(p, "mapping file"):
+        raise PledgeFileError(p, problem)
     try:
         text = read_limited(p, "file_mb", limits or Limits.from_env(), "mapping file") \
             .decode("utf-8-sig")
