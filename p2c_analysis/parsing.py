@@ -934,7 +934,9 @@ def parse_date(value: object) -> tuple[pd.Timestamp, Precision] | None:
     ``None`` when missing. Raises :class:`ParseError` for impossible dates (``2022-13-40``,
     ``31 February 2023``), dates outside :data:`PLAUSIBLE_YEARS` (``implausible date``), a
     leading minus (``-2024``: ``negative date``), ambiguous numeric day/month order and
-    unparseable text (including text longer than :data:`DATE_MAX_CHARS`).
+    unparseable text (including text longer than :data:`DATE_MAX_CHARS`). A date with points
+    (``01.05.2023``) is read day first, 1 May 2023 (:func:`date_reading_note` says so), while
+    ``01/05/2023`` and ``01-05-2023`` are ambiguous.
     """
     if is_not_stated(value):
         return None
@@ -970,6 +972,37 @@ def _date_serial_hint(value: object) -> None:
                          "or write YYYY-MM-DD")
 
 
+#: A day, month and year with points between (``01.05.2023``, ``1.5.23``): the German and
+#: wider European writing, day first; a month-first date is not written with points.
+_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
+
+
+def dotted_date(text: str) -> bool:
+    """Whether ``text`` (a cell's clean text) is a date written day.month.year with points
+    (:data:`_DOTTED`), which :func:`parse_date` reads day first."""
+    return _DOTTED.fullmatch(text) is not None
+
+
+def date_reading_note(value: object) -> str | None:
+    """The note saying which reading :func:`parse_date` chose for ``value``, or ``None`` when
+    only one reading is possible: ``01.05.2023`` (day and month both 12 or less, and
+    different) is read as 1 May 2023, day.month.year, the order of the dotted form; a slashed
+    or dashed form of it (``01/05/2023``) stays an ``ambiguous date``. ``None`` too for a
+    cell :func:`parse_date` refuses (``01.05.1850``)."""
+    text = clean_text(value) if isinstance(value, str) else None
+    if text is None or not (m := _DOTTED.fullmatch(text)):
+        return None
+    day, month = int(m.group(1)), int(m.group(2))
+    if day == month or day > 12 or month > 12:
+        return None
+    try:
+        when = parse_date(text)[0]  # type: ignore[index]
+    except ParseError:  # 01.05.1850: the reason is the row's, no reading was chosen
+        return None
+    return (f"date {text!r} read as day.month.year, the order of a date with points: "
+            f"{when:%Y-%m-%d}, not {_day(when.year, day, month, text):%Y-%m-%d}")
+
+
 def _parse_date_text(text: str) -> tuple[pd.Timestamp, Precision]:
     """:func:`parse_date` for a short, non-missing text with no minus sign before a year."""
     _date_serial_hint(text)
@@ -983,18 +1016,19 @@ def _parse_date_text(text: str) -> tuple[pd.Timestamp, Precision]:
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?", text):
         y, mo, d = (int(g) for g in m.groups())
         return _day(y, mo, d, text), "day"
+    dotted = dotted_date(text)
     if m := re.fullmatch(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})", text):
         a, _sep, b, _y = m.groups()
         a, b = int(a), int(b)
-        if a != b and a <= 12 and b <= 12:  # 06/09/2022, 06-09-2022, 06/09/22
+        if a != b and a <= 12 and b <= 12 and not dotted:  # 06/09/2022, 06-09-2022, 06/09/22
             raise ParseError("ambiguous date", text, "day/month order: use YYYY-MM-DD")
     # dateutil, twice with different defaults: a component it fills from the default was
     # not stated, which gives the precision.
     d1 = dt.datetime(1901, 1, 1)
     d2 = dt.datetime(1902, 2, 2)
     try:
-        p1 = dateparser.parse(text, default=d1)
-        p2 = dateparser.parse(text, default=d2)
+        p1 = dateparser.parse(text, default=d1, dayfirst=dotted)
+        p2 = dateparser.parse(text, default=d2, dayfirst=dotted)
     except (ValueError, OverflowError, TypeError, IndexError) as err:
         msg = str(err)
         if "out of range" in msg or "must be in" in msg:

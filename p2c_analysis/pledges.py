@@ -1537,6 +1537,9 @@ class _RowParser:
         rec["announced_date"], rec["announced_precision"] = date if date else (pd.NaT, None)
         last = self._try(row, "last_report_date", parsing.parse_date, get("last_report_date"))
         rec["last_report_date"] = last[0] if last else pd.NaT
+        for name in ("announced_date", "last_report_date"):
+            if note := _date_note(row, name, get(name)):
+                row.notes.append(note)
         rec["target_year"] = self._try(row, "target_year", parsing.parse_year,
                                        get("target_year"))
         announced = rec["announced_date"]
@@ -1690,6 +1693,16 @@ def _totals_row(record: dict) -> list[str]:
         return ["unnamed row: no title, pledger or pledge_id (a sum or a note under the "
                 "table, not a pledge)"]
     return []
+
+
+def _date_note(row: _Row, fieldname: str, value: object) -> str | None:
+    """The note on the reading chosen for the date cell ``value`` of ``fieldname``
+    (:func:`parsing.date_reading_note`: ``01.05.2023`` read day first), ``None`` when there
+    was no choice or the cell was set aside (a reason of the row names the field)."""
+    if any(f" in {fieldname}" in r for r in row.reasons):
+        return None
+    note = parsing.date_reading_note(value)
+    return f"{fieldname}: {note}" if note else None
 
 
 def _stated_precision(date: tuple[pd.Timestamp, str], stated: object,

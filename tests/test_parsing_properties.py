@@ -358,3 +358,28 @@ def test_a_currency_before_the_amount_makes_it_money_whatever_follows(amount, co
     assert m2.amount == pytest.approx(n * times)
     assert m2.currency == parsing.parse_money(f"{code} 1 million").currency
     assert f"'{k:,} {thing}' counts things, not money: not counted" in m2.note
+
+
+# --- dates with points: day.month.year ---------------------------------------------------------
+
+_DAYS = st.dates(min_value=pd.Timestamp("2000-01-01").date(),
+                 max_value=pd.Timestamp("2100-12-31").date())
+
+
+@PROPERTY
+@given(day=_DAYS, pad=st.booleans())
+def test_a_date_with_points_is_read_day_first(day, pad):
+    """``D.M.YYYY`` is read as day, month, year, with a note only when the other order was a
+    date too (both parts 12 or less, and different); ``D/M/YYYY`` of such a date stays
+    ambiguous."""
+    d, m = (f"{day.day:02}", f"{day.month:02}") if pad else (str(day.day), str(day.month))
+    text = f"{d}.{m}.{day.year}"
+    assert parsing.parse_date(text) == (pd.Timestamp(day), "day")
+    note = parsing.date_reading_note(text)
+    swappable = day.day <= 12 and day.day != day.month
+    assert (note is not None) == swappable
+    if swappable:
+        other = pd.Timestamp(day.year, day.day, day.month)
+        assert note.endswith(f"{day:%Y-%m-%d}, not {other:%Y-%m-%d}")
+        with pytest.raises(ParseError, match="ambiguous date"):
+            parsing.parse_date(f"{d}/{m}/{day.year}")

@@ -1530,3 +1530,20 @@ def test_a_hidden_sheet_with_pledges_is_named_not_read(tmp_path: Path) -> None:
     r = load_pledges(book)
     assert r.sheet == "2026" and r.valid["title"].tolist() == ["New fibre"]
     assert r.other_sheets == ["2025 (hidden)"]
+
+
+def test_a_date_with_points_is_read_day_first_and_noted(tmp_path: Path) -> None:
+    """``01.05.2023`` was set aside as an ``ambiguous date``; it is 1 May 2023, noted, while
+    ``01/05/2023`` is still set aside and ``13.05.2023`` (one reading only) has no note."""
+    p = _csv(tmp_path, "title,pledger,announced_date,last_report_date\n"
+                       "A,X,01.05.2023,02.03.2024\nB,Y,01/05/2023,\nC,Z,13.05.2023,\n")
+    r = load_pledges(p)
+    assert r.valid["title"].tolist() == ["A", "C"]
+    a, c = r.valid.iloc[0], r.valid.iloc[1]
+    assert a["announced_date"] == pd.Timestamp(2023, 5, 1)
+    assert a["last_report_date"] == pd.Timestamp(2024, 3, 2)
+    assert "announced_date: date '01.05.2023' read as day.month.year" in a["notes"]
+    assert "2023-05-01, not 2023-01-05" in a["notes"]
+    assert "last_report_date: date '02.03.2024'" in a["notes"]
+    assert c["announced_date"] == pd.Timestamp(2023, 5, 13) and pd.isna(c["notes"])
+    assert r.quarantine["reasons"].iloc[0].startswith("ambiguous date: '01/05/2023'")
