@@ -599,6 +599,9 @@ def _counted_things(main: str, match: re.Match) -> tuple[str, int] | None:
       trained``, ``100 start-ups``, ``100 community-run networks``; or
     - a three-letter code no currency table knows, then a word that is none of
       :data:`_MONEY_WORDS_AFTER_A_CODE`: ``100,000 SIM cards``, ``5 million SIM cards``.
+    - the name of a group of countries or a region (:func:`_group_named`; a three-letter
+      code only when no currency table knows it): ``5 least developed countries``, ``3 Small
+      Island Developing States``, ``4 Caribbean countries``, ``5 LDC``.
 
     An unknown word (``2 billion shillings``, ``500 widgets``), a currency word (``5 million
     rupees``), a code alone or followed by words of money (``100,000 XYZ``, ``5m XYZ per
@@ -615,10 +618,74 @@ def _counted_things(main: str, match: re.Match) -> tuple[str, int] | None:
             return None
         return _things_named(main, match.end(), whole=True)
     word = _A_WORD.match(main, match.end())
-    if word is None or re.fullmatch(r"[A-Z]{3}", word[1]) or not (
-            {word[1].lower(), word[1].split("-")[0].lower()} & thing_words()):
+    if word is None:
         return None
+    if re.fullmatch(r"[A-Z]{3}", word[1]):  # a currency's code, or a group's (5 LDC)
+        known = word[1].lower() in CURRENCY_TOKENS or word[1] in fx.currency_map()
+        return None if known else _group_named(main, match.end())
+    if not {word[1].lower(), word[1].split("-")[0].lower()} & thing_words():
+        return _group_named(main, match.end())
     return _things_named(main, match.end(), whole=False)
+
+
+#: The most words a group or region name after a count has (``small island developing
+#: states``, ``Latin America and the Caribbean``).
+_GROUP_WORDS = 5
+
+
+def _group_named(main: str, pos: int) -> tuple[str, int] | None:
+    """The name of a group of countries or a region right after position ``pos`` of ``main``
+    (the longest run of at most :data:`_GROUP_WORDS` words that
+    :func:`p2c_analysis.countries.resolve_region` knows: ``least developed countries``,
+    ``Small Island Developing States``, ``Pacific island countries``), with a word of places
+    after it when one follows (``Caribbean countries``), and where the words end; ``None``
+    when no such name follows. ``5 least developed countries`` counts places, as ``5
+    countries`` does."""
+    from p2c_analysis import countries  # countries is above parsing: imported when needed
+
+    words: list[re.Match] = []
+    while len(words) < _GROUP_WORDS and (m := _A_WORD.match(main, words[-1].end() if words
+                                                             else pos)):
+        words.append(m)
+    for k in range(len(words), 0, -1):
+        start, end = words[0].start(1), words[k - 1].end()
+        if countries.resolve_region(main[start:end]) is None:
+            continue
+        if k < len(words) and words[k][1].lower() in thing_words():
+            end = words[k].end()
+        return main[start:end], end
+    return None
+
+
+#: Numbers written as words that may open a count of things (``five countries``).
+_COUNT_WORDS = frozenset({
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    "hundred", "dozen", "several", "multiple", "many"})
+_COUNT_IN_WORDS = re.compile(
+    r"\s*(?:(?:over|more\s+than|at\s+least|about|around|some|up\s+to|nearly|almost)\s+)?"
+    r"(?:a\s+)?([^\W\d_]+)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?(?=\s)",
+    re.IGNORECASE)
+
+
+def _no_count_in_words(main: str, text: str) -> None:
+    """Raise :class:`NotMoney` when ``main`` (a value text holding no figure) is a count of
+    things with its number in words (``five countries``, ``twenty-five schools``, ``a dozen
+    SIDS``, ``three least developed countries``): a word of :data:`_COUNT_WORDS`, then the
+    words of things (:func:`_things_named`, from a word of :func:`thing_words`) or a group's
+    name (:func:`_group_named`) ending the text."""
+    m = _COUNT_IN_WORDS.match(main)
+    if m is None or m.group(1).lower() not in _COUNT_WORDS:
+        return
+    word = _A_WORD.match(main, m.end())
+    if word is None:
+        return
+    found = _things_named(main, m.end(), whole=False) if {
+        word[1].lower(), word[1].split("-")[0].lower()} & thing_words() \
+        else _group_named(main, m.end())
+    if found and not main[found[1]:].strip():
+        raise NotMoney(text, found[0])
 
 
 #: Words that make an amount a price of one thing (``USD 300 each``, ``USD 50 per laptop``,
@@ -773,6 +840,7 @@ def parse_money(value: object) -> Money | None:
         # "$30 million by 2025": a bare year next to a real amount is not an amount
         amounts = [t for t in amounts if not _year_like(t[2], main)] or amounts
     if not amounts:
+        _no_count_in_words(main, text)
         raise ParseError("unparseable value", text)
     _no_unknown_currency(main, text)
     before_things = main  # things are blanked in place: positions hold in both

@@ -292,7 +292,8 @@ _CURRENCY_WORDS = sorted(t for t in parsing.CURRENCY_TOKENS if t.isalpha() and l
 _KNOWN_WORDS = (set(_THING_WORDS) | set(parsing.CURRENCY_TOKENS) | set(parsing.SCALES)
                 | parsing._MONEY_WORDS_AFTER_A_CODE | parsing._MONEY_NOUNS)
 _UNKNOWN_WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10).filter(
-    lambda w: w not in _KNOWN_WORDS and not parsing.is_not_stated(w))
+    lambda w: w not in _KNOWN_WORDS and not parsing.is_not_stated(w)
+    and countries.resolve_region(w) is None)  # "5 asia" counts places
 
 
 @PROPERTY
@@ -383,3 +384,29 @@ def test_a_date_with_points_is_read_day_first(day, pad):
         assert note.endswith(f"{day:%Y-%m-%d}, not {other:%Y-%m-%d}")
         with pytest.raises(ParseError, match="ambiguous date"):
             parsing.parse_date(f"{d}/{m}/{day.year}")
+
+
+# --- counts of places: a number (in figures or words) of countries, groups or regions -----------
+
+#: Names of groups of countries as pledges write them after a count (region_aliases.csv).
+_GROUP_NAMES = ["LDCs", "LLDCs", "SIDS", "LDC", "least developed countries",
+                "Least Developed Countries", "small island developing states",
+                "Small Island Developing States", "landlocked developing countries",
+                "Pacific island countries", "countries", "island states"]
+_NUMBER_WORDS = {"three": 3, "five": 5, "ten": 10, "twelve": 12, "twenty": 20, "a dozen": 12}
+
+
+@PROPERTY
+@given(n=st.integers(min_value=1, max_value=200), group=st.sampled_from(_GROUP_NAMES),
+       word=st.sampled_from(sorted(_NUMBER_WORDS)), k=st.integers(min_value=1, max_value=999))
+def test_a_count_of_places_is_no_money_as_5_countries_is(n, group, word, k):
+    """``5 LDCs``, ``10 SIDS``, ``five countries``, ``3 least developed countries`` were set
+    aside as unparseable values while ``5 countries`` was NotMoney: each is NotMoney naming
+    the places; beside money with its currency the count is left out, noted."""
+    for text in (f"{n} {group}", f"{word} {group}"):
+        with pytest.raises(parsing.NotMoney) as err:
+            parsing.parse_money(text)
+        assert err.value.things == group
+    m = parsing.parse_money(f"USD {k} million in {n} {group}")
+    assert m.amount == k * 1e6 and m.currency == "USD"
+    assert f"'{n} {group}' counts things, not money: not counted" in m.note

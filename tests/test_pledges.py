@@ -1547,3 +1547,23 @@ def test_a_date_with_points_is_read_day_first_and_noted(tmp_path: Path) -> None:
     assert "last_report_date: date '02.03.2024'" in a["notes"]
     assert c["announced_date"] == pd.Timestamp(2023, 5, 13) and pd.isna(c["notes"])
     assert r.quarantine["reasons"].iloc[0].startswith("ambiguous date: '01/05/2023'")
+
+
+def test_counts_of_places_are_kept_with_no_usd_value_like_5_countries(tmp_path: Path) -> None:
+    """``5 LDCs``, ``five countries``, ``10 SIDS`` set their rows aside as unparseable values
+    while ``5 countries`` was kept with no USD value and a note: all are kept so now; a
+    number word with an unknown word (``five widgets``) is still set aside."""
+    cells = ["5 LDCs", "five countries", "10 SIDS", "3 island states", "5 countries",
+             "4 least developed countries", "five widgets"]
+    text = "title,pledger,value_as_stated\n" + "".join(
+        f"T{i},Org {i},{c}\n" for i, c in enumerate(cells))
+    r = load_pledges(_csv(tmp_path, text))
+    assert r.valid["title"].tolist() == [f"T{i}" for i in range(6)]
+    assert r.valid["estimated_value_usd"].isna().all()
+    things = ["LDCs", "countries", "SIDS", "island states", "countries",
+              "least developed countries"]
+    for (_, row), cell, what in zip(r.valid.iterrows(), cells, things, strict=False):
+        assert row["notes"] == (f"[loader] value {cell!r} is not an amount of money "
+                                f"({what!r} counts things): no USD value counted")
+    assert r.quarantine["source_row"].tolist() == [8]
+    assert r.quarantine["reasons"].iloc[0].startswith("unparseable value: 'five widgets'")
