@@ -1350,7 +1350,8 @@ def test_a_number_of_things_in_lower_case_keeps_the_pledge_with_no_usd(tmp_path:
     ("Central Africa", "ECCAS"), ("APAC", "UN ESCAP's Asia and the Pacific"),
     ("North Africa", "without Sudan"), ("Central America", "without Mexico"),
     ("Caribbean", "CARICOM"), ("East and Southern Africa", "World Bank's or UNICEF's"),
-    ("West and Central Africa", "Angola not")])
+    ("West and Central Africa", "Angola not"), ("Central America and the Caribbean", "SICA"),
+    ("Central and South America", "without Mexico, and South America")])
 def test_a_region_others_draw_otherwise_is_noted_in_a_pledge_file(
         tmp_path: Path, text: str, other: str) -> None:
     """"Central Africa" (M49 Middle Africa), "APAC" (ITU-D Asia & Pacific), and "North Africa"
@@ -1360,7 +1361,8 @@ def test_a_region_others_draw_otherwise_is_noted_in_a_pledge_file(
     country cell naming a region, and resolves as before. "East and Southern Africa" and
     "West and Central Africa" were set aside as unknown regions; they are read as the two M49
     regions together, noted so (the World Bank's and UNICEF's regions of those names
-    differ)."""
+    differ); so are "Central America and the Caribbean" and "Central and South America",
+    which were unknown regions while each half was read."""
     entry = countries.ambiguous_region_reading(text)
     csv_text = f"title,pledger,target_countries,target_regions\nA,X,,{text}\nB,X,{text},\n"
     v = load_pledges(_csv(tmp_path, csv_text)).valid.set_index("title")
