@@ -1265,6 +1265,7 @@ def _match_columns(header: list[str], mapping: Mapping | None, path: Path,
                     raise _MappedColumnMissing(
                         path, f"mapping names column {c!r} for {name}, not in the file "
                               f"(columns: {_listing(header)})")
+                _no_twin_header(path, c, name, header, named)
                 idx.append(lookup[norm(c)])
             used[name] = idx
         matched = ("is_synthetic",)  # a file marking its rows synthetic is read so, mapped or not
@@ -1286,6 +1287,27 @@ def _match_columns(header: list[str], mapping: Mapping | None, path: Path,
             taken.add(i)
     unused = [h for i, h in enumerate(header) if i not in taken]
     return used, unused
+
+
+def _no_twin_header(path: Path, column: str, fieldname: str, header: list[str],
+                    given: list[str]) -> None:
+    """Raise :class:`PledgeFileError` when the mapping's ``column`` for ``fieldname`` is the
+    header of two columns or more of the file (``given``: the names as written, matched
+    case and spacing ignored): the first was read and the others' values were lost without
+    a word (the file's header made unique, ``header``, names the others ``Entity.1``...,
+    which a mapping may name to read one of them)."""
+    from openpyxl.utils import get_column_letter
+
+    norm = fields.normalise_column
+    twins = [j for j, h in enumerate(given) if norm(h) == norm(column)]
+    if len(twins) < 2:
+        return
+    cols = ", ".join(get_column_letter(j + 1) for j in twins)
+    later = ", ".join(f"{header[j]!r} for column {get_column_letter(j + 1)}" for j in twins[1:])
+    raise PledgeFileError(
+        path, f"mapping names column {column!r} for {fieldname}, a header the file has "
+              f"{len(twins)} times (columns {cols}): rename all but one in the file, or name "
+              f"{later} in the mapping")
 
 
 # --- one row -----------------------------------------------------------------------------------

@@ -1569,3 +1569,25 @@ def test_counts_of_places_are_kept_with_no_usd_value_like_5_countries(tmp_path: 
                                 f"({what!r} counts things): no USD value counted")
     assert r.quarantine["source_row"].tolist() == [8]
     assert r.quarantine["reasons"].iloc[0].startswith("unparseable value: 'five widgets'")
+
+
+def test_a_mapped_header_the_file_has_twice_is_refused_naming_both_columns(
+        tmp_path: Path) -> None:
+    """A mapping naming ``Entity`` in a file with two ``Entity`` columns read the first
+    (column B) and listed the second as ``Entity.1`` among the columns not read: its
+    pledgers were lost without a word. The file is refused in one line naming the file,
+    the header and both columns (as it is with no mapping); naming ``Entity.1`` reads the
+    second, and a header twice that the mapping does not name is no problem."""
+    src = _csv(tmp_path, "Title,Entity,Entity,Notes,notes\nA,Org1,Org2,x,y\n")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[columns]\ntitle = "Title"\npledger = "entity"\n', encoding="utf-8")
+    with pytest.raises(PledgeFileError) as err:
+        load_pledges(src, mapping=mapping)
+    assert str(err.value) == (
+        f"{src}: mapping names column 'entity' for pledger, a header the file has 2 times "
+        "(columns B, C): rename all but one in the file, or name 'Entity.1' for column C in "
+        "the mapping")
+    mapping.write_text('[columns]\ntitle = "Title"\npledger = "Entity.1"\n', encoding="utf-8")
+    r = load_pledges(src, mapping=mapping)
+    assert r.valid["pledger"].tolist() == ["Org2"]
+    assert r.unused_columns == ["Entity", "Notes", "notes"]
