@@ -787,6 +787,25 @@ _MINUS_BEFORE = re.compile(r"^\s*(?:[^\d\s]{1,4}\s*)?[-−]\s*(?:[^\d\s]{1,4}\s*
                            r"|(?:^|\s)[-−](?:[^\d\s]{1,4}\s*)?\d")
 
 
+_MONEY_SIGN = r"(?:[A-Z]{3}|US\$|[$€£¥₹])"
+#: A whole cell that is an amount in parentheses, perhaps with its currency inside or
+#: outside (``(5,000,000)``, ``USD (5,000,000)``, ``(EUR 2m)``): how accounts show a negative
+#: amount.
+_IN_PARENTHESES = re.compile(
+    rf"{_MONEY_SIGN}?\s*\(\s*{_MONEY_SIGN}?\s*{_NUM}(?:\s*{_SCALE}\.?)?\s*\)\s*{_MONEY_SIGN}?",
+    re.IGNORECASE)
+
+
+def _no_amount_in_parentheses(text: str) -> None:
+    """Raise :class:`ParseError` (``negative value``) for a cell that is one amount in
+    parentheses (:data:`_IN_PARENTHESES`), as accounting exports write a negative amount
+    (``(5,000,000)``, like ``5,000,000-``); it was set aside as an unparseable value that
+    said nothing of why."""
+    if _IN_PARENTHESES.fullmatch(text):
+        raise ParseError("negative value", text, "an amount in parentheses is negative in "
+                         "accounts: write it without them if it is not")
+
+
 def parse_money(value: object) -> Money | None:
     """Parse a value cell into :class:`Money`; ``None`` when missing (never 0).
 
@@ -816,6 +835,7 @@ def parse_money(value: object) -> Money | None:
             raise ParseError("absurd value", text, "not a finite number")
         return parse_money(float(text))
 
+    _no_amount_in_parentheses(text)
     # parenthetical parts: the whole amount restated in USD, or a remark kept in the note
     usd_stated: float | None = None
     restated: tuple[str, float] | None = None

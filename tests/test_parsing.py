@@ -1002,3 +1002,17 @@ def test_a_non_finite_number_is_quoted_as_written(text):
         parsing.parse_money(text)
     assert err.value.text == text
     assert err.value.kind == ("negative value" if text.startswith("-") else "absurd value")
+
+
+@pytest.mark.parametrize("text", ["(5,000,000)", "USD (5,000,000)", "(USD 5,000,000)",
+                                  "$(1,250.50)", "(EUR 2 Mio.)", "(5m)"])
+def test_an_amount_in_parentheses_is_a_negative_amount_and_says_so(text) -> None:
+    """Accounting exports write a negative amount in parentheses: the cell was set aside as
+    an ``unparseable value`` with no word of why; it is a ``negative value`` saying so, as
+    ``5,000,000-`` is. A remark in parentheses after an amount is still a remark."""
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "negative value"
+    assert "in parentheses is negative in accounts" in str(err.value)
+    m = parsing.parse_money("USD 5m (10%)")
+    assert (m.amount, m.note) == (5e6, "(10%)")
