@@ -806,6 +806,25 @@ def _no_amount_in_parentheses(text: str) -> None:
                          "accounts: write it without them if it is not")
 
 
+#: A range whose two ends each carry the same scale (``5m - 10m``, ``5 million to 10
+#: million``): written once after the upper end it is one range (``5 - 10 million``), not
+#: two amounts.
+_RANGE_SCALED_TWICE = re.compile(
+    rf"(?P<lo>(?<![\d.,])\d[\d.,]*)\s*(?P<s1>{_SCALE})\.?\s*(?P<sep>-|–|to)\s*"
+    rf"(?P<hi>\d[\d.,]*)\s*(?P<s2>{_SCALE})(?![a-z])", re.IGNORECASE)
+
+
+def _scale_once(main: str) -> str:
+    """``main`` with each range of :data:`_RANGE_SCALED_TWICE` whose two scales mean the same
+    (``5m - 10 million``) written with its scale once, after the upper end; other text as
+    is."""
+    def once(m: re.Match) -> str:
+        if SCALES[m["s1"].lower()] != SCALES[m["s2"].lower()]:
+            return m[0]
+        return f"{m['lo']} {m['sep']} {m['hi']} {m['s2']}"
+    return _RANGE_SCALED_TWICE.sub(once, main)
+
+
 def parse_money(value: object) -> Money | None:
     """Parse a value cell into :class:`Money`; ``None`` when missing (never 0).
 
@@ -853,7 +872,7 @@ def parse_money(value: object) -> Money | None:
             restated = (par.strip(), amts[0][0])
         else:
             remarks.append(par.strip())
-    main = re.sub(r"\s+", " ", main).strip()
+    main = _scale_once(re.sub(r"\s+", " ", main).strip())
 
     amounts = _amounts(main)
     if len({a for a, _, _ in amounts}) > 1:

@@ -1016,3 +1016,22 @@ def test_an_amount_in_parentheses_is_a_negative_amount_and_says_so(text) -> None
     assert "in parentheses is negative in accounts" in str(err.value)
     m = parsing.parse_money("USD 5m (10%)")
     assert (m.amount, m.note) == (5e6, "(10%)")
+
+
+@pytest.mark.parametrize("text, low, high", [
+    ("USD 5m - 10m", 5e6, 10e6),
+    ("USD 5m – 10m", 5e6, 10e6),
+    ("USD 5 million to 10 million", 5e6, 10e6),
+    ("EUR 1,5 Mio. - 2 Mio.", 1.5e6, 2e6),
+    ("USD 5m - 10 million", 5e6, 10e6),
+    ("USD 2 bn to 3 bn", 2e9, 3e9),
+])
+def test_a_range_with_its_scale_on_both_ends_is_one_range(text, low, high) -> None:
+    """``USD 5m - 10m`` was set aside as an ``ambiguous value`` (several amounts) while
+    ``USD 5-10 million`` was read as a range: both are a range, its lower bound taken, noted.
+    Ends of different scales (``5m - 1bn``) are still refused."""
+    m = parsing.parse_money(text)
+    assert (m.amount, m.range_high) == (low, high)
+    assert m.note == f"range stated; lower bound {low:,.0f} taken"
+    with pytest.raises(ParseError, match="several amounts"):
+        parsing.parse_money("USD 5m - 1bn")

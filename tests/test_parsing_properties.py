@@ -410,3 +410,18 @@ def test_a_count_of_places_is_no_money_as_5_countries_is(n, group, word, k):
     m = parsing.parse_money(f"USD {k} million in {n} {group}")
     assert m.amount == k * 1e6 and m.currency == "USD"
     assert f"'{n} {group}' counts things, not money: not counted" in m.note
+
+
+@PROPERTY
+@given(low=st.integers(min_value=1, max_value=999), step=st.integers(min_value=1, max_value=999),
+       scale=st.sampled_from([("m", 1e6), (" million", 1e6), (" bn", 1e9), ("k", 1e3),
+                              (" Mio.", 1e6)]),
+       sep=st.sampled_from(["-", " - ", " – ", " to "]), code=st.sampled_from(["USD", "EUR", "$"]))
+def test_a_range_is_read_alike_with_its_scale_once_or_on_both_ends(low, step, scale, sep, code):
+    """``USD 5m - 10m`` is the range ``USD 5 - 10m``: the lower bound taken, the upper kept."""
+    word, times = scale
+    high = low + step
+    m = parsing.parse_money(f"{code} {low}{word}{sep}{high}{word}")
+    assert m.amount == pytest.approx(low * times)
+    assert m.range_high == pytest.approx(high * times)
+    assert m == parsing.parse_money(f"{code} {low}{sep}{high}{word}")
