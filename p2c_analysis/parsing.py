@@ -234,8 +234,10 @@ MONEY_QUALIFIERS = (
 MONEY_QUALIFIERS_AFTER = (
     ("or more", "lower bound", r"\s*(?:or|and)\s+(?:more|above|over)\b|\s*\+"),
 )
+#: ``p.a.`` (per annum, British and German usage), and ``pa`` right after the amount, are a
+#: rate per year too: ``EUR 5m p.a.`` was read as EUR 5 million in all.
 _PER_YEAR = (r"(?:per\s+(?:year|annum)|a\s+year|each\s+year|every\s+year|annually|yearly"
-             r"|/\s*(?:yr|year))")
+             r"|/\s*(?:yr|year)|(?<![a-z])p\.\s?a(?:\.|(?![a-z]))|^\s*pa(?![a-z]))")
 _DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?(\d{1,3}|[a-z]+)\s+years?"
 #: A rate per month or per quarter: made yearly (x 12, x 4) before the per-year rules.
 _PER_PERIOD = ((r"(?:per\s+month|a\s+month|each\s+month|every\s+month|monthly|/\s*(?:mo|month))",

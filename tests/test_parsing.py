@@ -1035,3 +1035,20 @@ def test_a_range_with_its_scale_on_both_ends_is_one_range(text, low, high) -> No
     assert m.note == f"range stated; lower bound {low:,.0f} taken"
     with pytest.raises(ParseError, match="several amounts"):
         parsing.parse_money("USD 5m - 1bn")
+
+
+@pytest.mark.parametrize("text, annual, years", [
+    ("EUR 5m p.a.", 5e6, None),
+    ("EUR 5m p. a.", 5e6, None),
+    ("USD 1m p.a. for 3 years", 1e6, 3),
+    ("USD 2 million pa over 4 years", 2e6, 4),
+    ("USD 5m pa", 5e6, None),
+])
+def test_per_annum_written_p_a_is_a_rate_per_year(text, annual, years) -> None:
+    """``EUR 5m p.a.`` was read as EUR 5 million in all, with no note (``USD 1m p.a. for 3
+    years`` as 1 million, not 3): ``p.a.`` is per year, as ``per annum`` is, multiplied by a
+    stated duration and noted; ``PA`` further on (``for PA``) is no rate."""
+    m = parsing.parse_money(text)
+    assert m.per_year and m.years == years
+    assert m.amount == annual * (years or 1)
+    assert not parsing.parse_money("USD 5m for PA").per_year
