@@ -275,8 +275,14 @@ class Money:
     range_high: float | None = None
 
 
+#: Digits grouped the Indian way, in lakhs and crores (``12,34,567`` is 1,234,567;
+#: ``1,00,00,000`` is ten million): pairs of digits, then the last three.
+_INDIAN_GROUPING = re.compile(r"\d{1,2}(?:,\d\d)+,\d{3}(?:\.\d+)?")
+
+
 def _to_number(num: str) -> float:
-    """``"1,200,000"`` -> 1200000.0, ``"1.5"`` -> 1.5, ``"1.200.000"`` -> 1200000.0; raises
+    """``"1,200,000"`` -> 1200000.0, ``"1.5"`` -> 1.5, ``"1.200.000"`` -> 1200000.0,
+    ``"12,34,567"`` (Indian grouping, :data:`_INDIAN_GROUPING`) -> 1234567.0; raises
     :class:`ParseError` for separators that fit no convention (``"1.000,000.00"``)."""
     given = num
     if grouped := re.fullmatch(r"(\d{1,3}(?:[ '’]\d{3})+)(?:[.,](\d+))?", num):
@@ -291,7 +297,7 @@ def _to_number(num: str) -> float:
             num = num.replace(",", "")
     elif "," in num:
         parts = num.split(",")
-        if all(len(p) == 3 for p in parts[1:]):
+        if all(len(p) == 3 for p in parts[1:]) or _INDIAN_GROUPING.fullmatch(num):
             num = num.replace(",", "")
         elif len(parts) == 2:
             num = num.replace(",", ".")  # decimal comma: "1,5 million"
@@ -931,6 +937,10 @@ def parse_money(value: object) -> Money | None:
             qualifier = word
             notes.append(f"'{word}': {meaning}")
             break
+    if any(_INDIAN_GROUPING.fullmatch(n or "") and "," in (n or "")
+           for n in (match.group("num"), match.group("hi"))):
+        notes.append(f"digits grouped in lakhs and crores ({match.group('num')}) read as "
+                     f"{amount:,.0f}")
     if hi is not None:
         notes.append(f"range stated; lower bound {amount:,.0f} taken")
     notes.extend(f"{w!r} counts things, not money: not counted" for w in written)

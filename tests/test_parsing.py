@@ -1052,3 +1052,17 @@ def test_per_annum_written_p_a_is_a_rate_per_year(text, annual, years) -> None:
     assert m.per_year and m.years == years
     assert m.amount == annual * (years or 1)
     assert not parsing.parse_money("USD 5m for PA").per_year
+
+
+@pytest.mark.parametrize("text, amount, currency", [
+    ("INR 12,34,567", 1_234_567, "INR"),
+    ("₹ 1,00,00,000", 10_000_000, "INR"),
+    ("₹12,34,567.50", 1_234_567.5, "INR"),
+    ("1,23,456", 123_456, None),
+])
+def test_digits_grouped_in_lakhs_and_crores_are_read_and_noted(text, amount, currency) -> None:
+    """``INR 12,34,567`` was set aside as "unparseable value '12,34,567'", quoting the number,
+    not the cell: grouped in lakhs and crores, it has one reading, now taken and noted."""
+    m = parsing.parse_money(text)
+    assert (m.amount, m.currency) == (amount, currency)
+    assert m.note.startswith("digits grouped in lakhs and crores (")

@@ -425,3 +425,23 @@ def test_a_range_is_read_alike_with_its_scale_once_or_on_both_ends(low, step, sc
     assert m.amount == pytest.approx(low * times)
     assert m.range_high == pytest.approx(high * times)
     assert m == parsing.parse_money(f"{code} {low}{sep}{high}{word}")
+
+
+def _indian(n: int) -> str:
+    """``n`` with its digits grouped in lakhs and crores: the last three, then pairs."""
+    digits = str(n)
+    head, tail = digits[:-3], digits[-3:]
+    pairs = []
+    while head:
+        pairs.insert(0, head[-2:])
+        head = head[:-2]
+    return ",".join([*pairs, tail])
+
+
+@PROPERTY
+@given(n=st.integers(min_value=100_000, max_value=10**13))
+def test_an_amount_grouped_in_lakhs_and_crores_is_read_whole(n):
+    assert _indian(123_456_789) == "12,34,56,789"  # the helper, by hand
+    m = parsing.parse_money(f"INR {_indian(n)}")
+    assert (m.amount, m.currency) == (n, "INR")
+    assert f"({_indian(n)}) read as {n:,}" in m.note
