@@ -476,8 +476,9 @@ def _no_unknown_word_after(main: str, match: re.Match, text: str) -> None:
     if after is None:
         return
     word = after.group(1)
+    whole = _A_WORD.match(tail)  # a word of things in parts, "sub-regions": not its "sub"
     known = word.lower() in _WORDS_AFTER_A_BARE_NUMBER or word.lower() in CURRENCY_TOKENS \
-        or re.fullmatch(r"[A-Z]{3}", word)
+        or re.fullmatch(r"[A-Z]{3}", word) or (whole and whole[1].lower() in thing_words())
     if not known and (len(word) <= 4 or not word.isascii()):
         raise ParseError("unparseable value", text, f"{word!r} after the amount is no known "
                          "scale or currency: write e.g. USD 5 million")

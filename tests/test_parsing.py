@@ -1066,3 +1066,15 @@ def test_digits_grouped_in_lakhs_and_crores_are_read_and_noted(text, amount, cur
     m = parsing.parse_money(text)
     assert (m.amount, m.currency) == (amount, currency)
     assert m.note.startswith("digits grouped in lakhs and crores (")
+
+
+def test_a_word_of_things_in_parts_after_money_is_not_read_as_its_first_part() -> None:
+    """``USD 1 sub-region`` was refused as "'sub' after the amount is no known scale or
+    currency" (the property test on currencies before things failed on it now and then): the
+    word is ``sub-region``, a word of places, and the money is read as ``USD 500 laptops``
+    is; an unknown word in parts (``co-ops``) is still refused."""
+    m = parsing.parse_money("USD 1 sub-region")
+    assert (m.amount, m.currency) == (1.0, "USD")
+    assert parsing.parse_money("USD 500 laptops").amount == 500.0
+    with pytest.raises(ParseError, match="'co' after the amount"):
+        parsing.parse_money("USD 100 co-ops")
