@@ -2143,6 +2143,8 @@ def load_pledges(
     src = Path(path) if path is not None else paths.PUBLIC_PLEDGES
     m, table, used, unused = _open(src, mapping, lim)
     paths.track(src)
+    for rownum, why in _notes_under_table(table).items():
+        table.row_reasons.setdefault(rownum, []).append(why)
     consts = m.constants if m else {}
     has_id = "pledge_id" in used or "pledge_id" in consts
     sorter = _RowSorter(table, used, consts, m.id_prefix if m else DEFAULT_ID_PREFIX,
@@ -2189,6 +2191,33 @@ def load_pledges(
         header_row=table.header_row, preamble=table.preamble,
         hidden_columns=_hidden_columns(table, used), reason_kinds=kinds,
     )
+
+
+def _notes_under_table(table: _Table) -> dict[int, str]:
+    """``{row number: reason}`` of the notes under a table: the rows at its end with one cell
+    filled (``Source: ITU``, ``Values in USD``) from the first blank row after the last row
+    with two cells or more. Read as pledges, they were pledges titled "Source: ITU". A row of
+    one cell among the pledges, or right under them with no blank row between, is read as any
+    other row; a file with no row of two cells has no notes."""
+    trailer: list[tuple[int, str]] = []
+    width = len(table.header)  # a cell beyond the header is set aside as an extra cell
+    for rownum, cells in reversed(table.rows):
+        texts = [t for t in (_cell_text(c).strip() for c in cells[:width]) if t]
+        if not texts:
+            continue
+        if len(texts) > 1:
+            last = rownum
+            break
+        trailer.append((rownum, texts[0]))
+    else:
+        return {}
+    notes: dict[int, str] = {}
+    for rownum, text in reversed(trailer):  # in file order
+        if notes or rownum > last + 1:  # from the first blank row on
+            notes[rownum] = (f"note under the table: {_shown(text, 80)} (one cell alone below "
+                             "a blank row after the last pledge, not a pledge)")
+        last = rownum
+    return notes
 
 
 def _hidden_columns(table: _Table, used: dict[str, list[int]]) -> dict[str, str | None]:

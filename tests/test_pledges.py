@@ -1591,3 +1591,28 @@ def test_a_mapped_header_the_file_has_twice_is_refused_naming_both_columns(
     r = load_pledges(src, mapping=mapping)
     assert r.valid["pledger"].tolist() == ["Org2"]
     assert r.unused_columns == ["Entity", "Notes", "notes"]
+
+
+def test_a_note_under_the_table_is_set_aside_not_read_as_a_pledge(tmp_path: Path) -> None:
+    """An export's footnote (``Source: ITU`` in the first column, below a blank row) was read
+    as a valid pledge titled "Source: ITU". Each one-cell row below a blank row after the last
+    row of two cells or more is set aside as a note under the table, kept with its reason; a
+    pledge with its title alone among the others, or right under them, is still read."""
+    text = ("title,pledger,value_as_stated\n"
+            "A,Org A,USD 1m\n"
+            "Title only,,\n"
+            "B,Org B,USD 2m\n"
+            "Right under,,\n"
+            ",,\n"
+            "Source: ITU,,\n"
+            ",,\n"
+            ",Values in USD,\n")
+    r = load_pledges(_csv(tmp_path, text))
+    assert r.n_read == 6 and r.conserved
+    assert r.valid["title"].tolist() == ["A", "Title only", "B", "Right under"]
+    assert r.quarantine["source_row"].tolist() == [7, 9]
+    assert r.quarantine["reasons"].tolist() == [
+        f"note under the table: {cell!r} (one cell alone below a blank row after the last "
+        "pledge, not a pledge)" for cell in ("Source: ITU", "Values in USD")]
+    only = load_pledges(_csv(tmp_path, "title\nA\n\nB\n", "titles.csv"))
+    assert only.valid["title"].tolist() == ["A", "B"]  # no row of two cells: no notes
