@@ -1092,9 +1092,12 @@ def _date_serial_hint(value: object) -> None:
                          "or write YYYY-MM-DD")
 
 
+#: A time of day after a date, as spreadsheets export date cells (`` 10:00``, ``T10:00:00``,
+#: `` 3:05 PM``): it leaves the date's day/month order as it was.
+_TIME_OF_DAY = r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?"
 #: A day, month and year with points between (``01.05.2023``, ``1.5.23``): the German and
 #: wider European writing, day first; a month-first date is not written with points.
-_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
+_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?P<time>" + _TIME_OF_DAY + ")?")
 
 
 def dotted_date(text: str) -> bool:
@@ -1137,7 +1140,8 @@ def _parse_date_text(text: str) -> tuple[pd.Timestamp, Precision]:
         y, mo, d = (int(g) for g in m.groups())
         return _day(y, mo, d, text), "day"
     dotted = dotted_date(text)
-    if m := re.fullmatch(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})", text):
+    if m := re.fullmatch(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?:" + _TIME_OF_DAY + ")?",
+                         text):
         a, _sep, b, _y = m.groups()
         a, b = int(a), int(b)
         if a != b and a <= 12 and b <= 12 and not dotted:  # 06/09/2022, 06-09-2022, 06/09/22

@@ -445,3 +445,23 @@ def test_an_amount_grouped_in_lakhs_and_crores_is_read_whole(n):
     m = parsing.parse_money(f"INR {_indian(n)}")
     assert (m.amount, m.currency) == (n, "INR")
     assert f"({_indian(n)}) read as {n:,}" in m.note
+
+
+@PROPERTY
+@given(day=_DAYS, hour=st.integers(0, 23), minute=st.integers(0, 59),
+       form=st.sampled_from([" {h}:{m:02}", " {h:02}:{m:02}:00", "T{h:02}:{m:02}:00"]))
+def test_a_time_of_day_leaves_the_day_month_order_as_it_was(day, hour, minute, form):
+    """``01/05/2023 10:00`` (a date cell exported with its time) was read as 5 January without
+    a word, while ``01/05/2023`` is an ambiguous date; and ``01.05.2023 10:00`` as 5 January
+    while ``01.05.2023`` is 1 May. With a time the reading is the date's own."""
+    time = form.format(h=hour, m=minute)
+    dotted = f"{day.day:02}.{day.month:02}.{day.year}"
+    assert parsing.parse_date(dotted + time) == parsing.parse_date(dotted)
+    slashed = f"{day.day:02}/{day.month:02}/{day.year}"
+    try:
+        alone = parsing.parse_date(slashed)
+    except ParseError as err:
+        with pytest.raises(ParseError, match=err.kind):
+            parsing.parse_date(slashed + time)
+    else:
+        assert parsing.parse_date(slashed + time) == alone
