@@ -1131,8 +1131,9 @@ def _parse_date_text(text: str) -> tuple[pd.Timestamp, Precision]:
     _date_serial_hint(text)
     if m := re.fullmatch(r"(\d{4})(?:\.0)?", text):
         return _day(int(m.group(1)), 1, 1, text), "year"
-    if m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})", text):
-        year, month = int(m.group(1)), int(m.group(2))
+    if m := (re.fullmatch(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})", text)
+             or re.fullmatch(r"(?P<m>\d{1,2})\.(?P<y>\d{4})", text)):  # 05.2023: MM.YYYY
+        year, month = int(m["y"]), int(m["m"])
         if not 1 <= month <= 12:
             raise ParseError("impossible date", text, f"month {month}")
         return _day(year, month, 1, text), "month"

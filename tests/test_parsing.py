@@ -1078,3 +1078,13 @@ def test_a_word_of_things_in_parts_after_money_is_not_read_as_its_first_part() -
     assert parsing.parse_money("USD 500 laptops").amount == 500.0
     with pytest.raises(ParseError, match="'co' after the amount"):
         parsing.parse_money("USD 100 co-ops")
+
+
+@pytest.mark.parametrize("text, month", [("05.2023", 5), ("5.2023", 5), ("12.2024", 12)])
+def test_a_month_and_year_with_a_point_is_a_month(text, month) -> None:
+    """``05.2023`` (month.year, as German exports write it) was set aside as "unparseable
+    date (no year)", which it has; it is the month, as ``05/2023`` and ``2023.05`` are."""
+    year = int(text[-4:])
+    assert parsing.parse_date(text) == (pd.Timestamp(year, month, 1), "month")
+    with pytest.raises(ParseError, match="impossible date"):
+        parsing.parse_date("13.2023")
