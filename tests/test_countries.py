@@ -356,3 +356,16 @@ def test_two_american_regions_named_together_are_the_two_m49_regions():
         assert entry is not None and entry.if_meant == "name the countries", text
     assert countries.resolve_region("Europe and Central Asia") == "WB Europe & Central Asia"
     assert countries.resolve_region("East Asia and the Pacific") == "WB East Asia & Pacific"
+
+
+@pytest.mark.parametrize("text, iso3", [
+    ("Tanzania, United Republic of", "TZA"), ("Korea, Republic of", "KOR"),
+    ("Moldova, Republic of", "MDA"), ("Congo, The Democratic Republic of the", "COD"),
+    ("Palestine, State of", "PSE"), ("Korea, Democratic People's Republic of", "PRK"),
+])
+def test_a_name_in_iso_3166_order_resolves(text: str, iso3: str) -> None:
+    """ISO 3166's names put the qualifier after a comma: ``Tanzania, United Republic of``
+    was an unknown country (a row set aside) while ``United Republic of Tanzania`` resolved.
+    Two countries with a comma between are still no one country."""
+    assert countries.try_resolve(text) == iso3
+    assert countries.try_resolve("Ghana, Kenya") is None
