@@ -1400,9 +1400,33 @@ class _RowParser:
         (:meth:`_note_ambiguous`)."""
         found, bad = parsing.split_resolving(pieces, self._country_named,
                                              parsing.COUNTRY_CODES_LIKE_MISSING, words=True)
+        unread = []
+        for text in bad:
+            if read := self._before_remark(row, fieldname, text):
+                found += read
+            else:
+                unread.append(text)
         for iso3, text in found:
             self._note_ambiguous(row, fieldname, text, iso3)
-        return list(dict.fromkeys(iso3 for iso3, _ in found)), bad
+        return list(dict.fromkeys(iso3 for iso3, _ in found)), unread
+
+    def _before_remark(self, row: _Row, fieldname: str, text: str) -> list[tuple[str, str]]:
+        """The countries named before a remark in parentheses that ends ``text`` (``Ghana
+        (via partners)``, ``Kenya, Uganda (phase 1)``), when all of that part names
+        countries, with a note keeping the remark; ``[]`` otherwise. A name holding
+        parentheses (``Congo (Kinshasa)``) resolves whole before this is tried."""
+        remark = re.search(r"\s*\(([^()]*)\)\s*$", text)
+        base = text[:remark.start()].strip() if remark else ""
+        if not base:
+            return []
+        found, bad = parsing.split_resolving([base], self._country_named,
+                                             parsing.COUNTRY_CODES_LIKE_MISSING, words=True)
+        if bad or not found:
+            return []
+        row.notes.append(f"{fieldname}: {_shown(text, 80)} read as "
+                         f"{', '.join(iso3 for iso3, _ in found)}; the remark in parentheses "
+                         "is kept here, not read")
+        return found
 
     @staticmethod
     def _note_ambiguous(row: _Row, fieldname: str, text: str, iso3: str) -> None:

@@ -1616,3 +1616,21 @@ def test_a_note_under_the_table_is_set_aside_not_read_as_a_pledge(tmp_path: Path
         "pledge, not a pledge)" for cell in ("Source: ITU", "Values in USD")]
     only = load_pledges(_csv(tmp_path, "title\nA\n\nB\n", "titles.csv"))
     assert only.valid["title"].tolist() == ["A", "B"]  # no row of two cells: no notes
+
+
+def test_a_country_with_a_remark_in_parentheses_is_read_and_the_remark_noted(
+        tmp_path: Path) -> None:
+    """``Ghana (via partners)`` set its row aside as an unknown country: the countries before
+    a closing remark in parentheses are read when all of them are countries, and the note
+    keeps the remark; a remark after an unknown name is still an unknown country."""
+    text = ("title,pledger,entity_country,target_countries\n"
+            "A,X,Ghana (HQ),\"Kenya, Uganda (phase 1)\"\n"
+            "B,Y,,Atlantis (planned)\n")
+    r = load_pledges(_csv(tmp_path, text))
+    a = r.valid.set_index("title").loc["A"]
+    assert a["entity_country"] == "GHA" and a["target_countries"] == ["KEN", "UGA"]
+    assert "entity_country: 'Ghana (HQ)' read as GHA; the remark in parentheses is kept" \
+        in a["notes"]
+    assert "target_countries: 'Kenya, Uganda (phase 1)' read as KEN, UGA" in a["notes"]
+    assert r.quarantine["reasons"].tolist() == [
+        "unknown country: 'Atlantis (planned)' in target_countries"]
