@@ -236,9 +236,10 @@ MONEY_QUALIFIERS_AFTER = (
 )
 #: ``p.a.`` (per annum, British and German usage), and ``pa`` right after the amount, are a
 #: rate per year too: ``EUR 5m p.a.`` was read as EUR 5 million in all.
-_PER_YEAR = (r"(?:per\s+(?:year|annum)|a\s+year|each\s+year|every\s+year|annually|yearly"
+_PER_YEAR = (r"(?:per\s+(?:year|annum|yr)\b|a\s+year|each\s+year|every\s+year|annually|yearly"
              r"|/\s*(?:yr|year)|(?<![a-z])p\.\s?a(?:\.|(?![a-z]))|^\s*pa(?![a-z]))")
-_DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?(\d{1,3}|[a-z]+)\s+years?"
+#: A duration after an amount (``for 3 years``, ``over the next five years``, ``for 3 yrs``).
+_DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?(\d{1,3}|[a-z]+)\s+(?:years?|yrs?)\b"
 #: A rate per month or per quarter: made yearly (x 12, x 4) before the per-year rules.
 _PER_PERIOD = ((r"(?:per\s+month|a\s+month|each\s+month|every\s+month|monthly|/\s*(?:mo|month))",
                 12, "month"),
@@ -250,7 +251,8 @@ _YEAR_SPAN = (r"(?:over|for|during|from|in|between)?\s*((?:19|20)\d\d)\s*(?:-|�
 #: An amount times a number of years right after it ("USD 2.5m x 4 years", "× 4 years"): a
 #: yearly amount and its duration.
 _TIMES_YEARS = r"\s*(?:[x×*]|times)\s*(\d{1,3}|[a-z]+)\s+years?\b"
-_NEGATIVE_DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?[-−–]\s*\d+\s+years?"
+_NEGATIVE_DURATION = (r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?[-−–]\s*\d+\s+"
+                      r"(?:years?|yrs?)\b")
 
 
 @dataclass(frozen=True)

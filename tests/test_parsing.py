@@ -1088,3 +1088,27 @@ def test_a_month_and_year_with_a_point_is_a_month(text, month) -> None:
     assert parsing.parse_date(text) == (pd.Timestamp(year, month, 1), "month")
     with pytest.raises(ParseError, match="impossible date"):
         parsing.parse_date("13.2023")
+
+
+@pytest.mark.parametrize("text, total, years", [
+    ("USD 5m/year for 3 yrs", 15e6, 3),
+    ("USD 5m p.a. over 3 yrs", 15e6, 3),
+    ("USD 5 m per yr for 2 yrs", 10e6, 2),
+    ("USD 5 m per yr", 5e6, None),
+])
+def test_years_written_yrs_are_a_duration_and_per_yr_a_rate(text, total, years) -> None:
+    """``USD 5m/year for 3 yrs`` was read as 5 million "stated per year with no duration",
+    a duration it states; ``USD 5 m per yr`` as 5 million in all, no rate. ``yrs`` is
+    years and ``per yr`` per year, as ``/yr`` was."""
+    m = parsing.parse_money(text)
+    assert (m.amount, m.per_year, m.years) == (total, True, years)
+    with pytest.raises(ParseError, match="negative number of years"):
+        parsing.parse_money("USD 5m for -3 yrs")
+
+
+def test_a_duration_in_yrs_is_in_the_value_text_for_the_basis() -> None:
+    from p2c_analysis import values
+
+    r = values.read_value_basis("USD 5m per year for 3 yrs", 15e6)
+    assert r.basis == "per_year_times_years" and not r.inferred
+    assert r.note == "a yearly amount times 3 years; the duration is in the value text"
