@@ -611,8 +611,9 @@ def _counted_things(main: str, match: re.Match) -> tuple[str, int] | None:
     - a three-letter code no currency table knows, then a word that is none of
       :data:`_MONEY_WORDS_AFTER_A_CODE`: ``100,000 SIM cards``, ``5 million SIM cards``.
     - the name of a group of countries or a region (:func:`_group_named`; a three-letter
-      code only when no currency table knows it): ``5 least developed countries``, ``3 Small
-      Island Developing States``, ``4 Caribbean countries``, ``5 LDC``.
+      code only when no currency table knows it), after an amount with no scale: ``5 least
+      developed countries``, ``3 Small Island Developing States``, ``4 Caribbean
+      countries``, ``5 LDC`` (``5 million Africa`` is no count).
 
     An unknown word (``2 billion shillings``, ``500 widgets``), a currency word (``5 million
     rupees``), a code alone or followed by words of money (``100,000 XYZ``, ``5m XYZ per
@@ -631,11 +632,13 @@ def _counted_things(main: str, match: re.Match) -> tuple[str, int] | None:
     word = _A_WORD.match(main, match.end())
     if word is None:
         return None
+    # a count of places has no scale: "5 million Africa" is no five million Africas
+    group = None if match.group("scale") else _group_named(main, match.end())
     if re.fullmatch(r"[A-Z]{3}", word[1]):  # a currency's code, or a group's (5 LDC)
         known = word[1].lower() in CURRENCY_TOKENS or word[1] in fx.currency_map()
-        return None if known else _group_named(main, match.end())
+        return None if known else group
     if not {word[1].lower(), word[1].split("-")[0].lower()} & thing_words():
-        return _group_named(main, match.end())
+        return group
     return _things_named(main, match.end(), whole=False)
 
 

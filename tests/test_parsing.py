@@ -1112,3 +1112,13 @@ def test_a_duration_in_yrs_is_in_the_value_text_for_the_basis() -> None:
     r = values.read_value_basis("USD 5m per year for 3 yrs", 15e6)
     assert r.basis == "per_year_times_years" and not r.inferred
     assert r.note == "a yearly amount times 3 years; the duration is in the value text"
+
+
+def test_a_region_after_an_amount_with_a_scale_is_no_count_of_places() -> None:
+    """``5 LDCs`` counts places, but ``5 million Africa`` is no five million Africas: it stays
+    an unparseable value (a word no currency), not a pledge kept with no value."""
+    with pytest.raises(parsing.NotMoney):
+        parsing.parse_money("5 least developed countries")
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money("5 million Africa")
+    assert not isinstance(err.value, parsing.NotMoney) and err.value.kind == "unparseable value"
