@@ -235,9 +235,13 @@ MONEY_QUALIFIERS_AFTER = (
     ("or more", "lower bound", r"\s*(?:or|and)\s+(?:more|above|over)\b|\s*\+"),
 )
 #: ``p.a.`` (per annum, British and German usage), and ``pa`` right after the amount, are a
-#: rate per year too: ``EUR 5m p.a.`` was read as EUR 5 million in all.
-_PER_YEAR = (r"(?:per\s+(?:year|annum|yr)\b|a\s+year|each\s+year|every\s+year|annually|yearly"
-             r"|/\s*(?:yr|year)|(?<![a-z])p\.\s?a(?:\.|(?![a-z]))|^\s*pa(?![a-z]))")
+#: rate per year too: ``EUR 5m p.a.`` was read as EUR 5 million in all; so are ``annual``
+#: right after the amount or its currency (``USD 5m annual contribution``; not ``for the
+#: annual meeting``) and the German and French words the scales of those languages come with
+#: (``EUR 5 Mio. pro Jahr``, ``jährlich``, ``EUR 5 M par an``).
+_PER_YEAR = (r"(?:per\s+(?:year|annum|yr)\b|a\s+year|each\s+year|every\s+year|annually"
+             r"|yearly|/\s*(?:yr|year)|(?<![a-z])p\.\s?a(?:\.|(?![a-z]))|^\s*pa(?![a-z])"
+             r"|^\s*(?:[a-z]{3}\s+)?annual\b|pro\s+jahr\b|jährlich|par\s+an\b)")
 #: A duration after an amount (``for 3 years``, ``over the next five years``, ``for 3 yrs``).
 _DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?(\d{1,3}|[a-z]+)\s+(?:years?|yrs?)\b"
 #: A rate per month or per quarter: made yearly (x 12, x 4) before the per-year rules.

@@ -1122,3 +1122,19 @@ def test_a_region_after_an_amount_with_a_scale_is_no_count_of_places() -> None:
     with pytest.raises(ParseError) as err:
         parsing.parse_money("5 million Africa")
     assert not isinstance(err.value, parsing.NotMoney) and err.value.kind == "unparseable value"
+
+
+@pytest.mark.parametrize("text, total, years", [
+    ("USD 5 million annual contribution for 3 years", 15e6, 3),
+    ("5 million USD annual", 5e6, None),
+    ("EUR 5 Mio. pro Jahr", 5e6, None),
+    ("EUR 5m jährlich", 5e6, None),
+    ("EUR 5 M par an", 5e6, None),
+])
+def test_annual_and_german_and_french_rates_are_per_year(text, total, years) -> None:
+    """``USD 5 million annual contribution for 3 years`` was read as 5 million "total over 3
+    years", and ``EUR 5 Mio. pro Jahr`` as 5 million in all: each is a rate per year.
+    ``annual`` further from the amount (``for the annual meeting``) is no rate."""
+    m = parsing.parse_money(text)
+    assert (m.amount, m.per_year, m.years) == (total, True, years)
+    assert not parsing.parse_money("USD 5m for the annual meeting").per_year
