@@ -913,6 +913,9 @@ def parse_money(value: object) -> Money | None:
     if len(distinct) > 1:
         raise ParseError("ambiguous value", text, "several amounts")
     amount, hi, match = amounts[0]
+    if hi is not None and _year_like(match, main):  # "2020 - 2022": when, not how much
+        raise ParseError("unparseable value", text, "a span of years, not an amount: write "
+                         "the amount here and the years in announced_date or target_year")
     # a minus before the amount ("-$5 million", "USD -5", "- 5" opening the cell; not the dash
     # of a range "1 000 - 2 000" after it, nor a spaced dash after words, "Laptops - USD 5")
     # or right after it, as accounting exports write it ("5,000,000-")

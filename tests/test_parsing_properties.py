@@ -465,3 +465,19 @@ def test_a_time_of_day_leaves_the_day_month_order_as_it_was(day, hour, minute, f
             parsing.parse_date(slashed + time)
     else:
         assert parsing.parse_date(slashed + time) == alone
+
+
+@PROPERTY
+@given(start=st.integers(min_value=1900, max_value=2099),
+       span=st.integers(min_value=1, max_value=9),
+       sep=st.sampled_from(["-", " - ", "–", " to "]))
+def test_a_span_of_years_in_a_value_cell_is_no_amount(start, span, sep):
+    """``2020 - 2022`` in a value cell was read as a range of 2,020 to 2,022 (US dollars, no
+    currency stated): it is a span of years, set aside with that reason; with a currency
+    before it (``USD 2020-2022``) it is a range of money as before."""
+    end = start + span
+    with pytest.raises(ParseError, match="a span of years, not an amount") as err:
+        parsing.parse_money(f"{start}{sep}{end}")
+    assert err.value.kind == "unparseable value"
+    m = parsing.parse_money(f"USD {start}{sep}{end}")
+    assert (m.amount, m.range_high) == (start, end)
