@@ -261,6 +261,26 @@ def try_resolve(name: object) -> str | None:
         code = _code_index().get(compact.upper())
         if code:
             return code
+    return _by_name(text) or _by_name(_iso_order(text))
+
+
+#: A name in ISO 3166's order, its qualifier after a comma and ending in "of" (``Tanzania,
+#: United Republic of``, ``Korea, Republic of``, ``Congo, The Democratic Republic of the``).
+_ISO_ORDER = re.compile(r"(?P<name>[^,]+),\s*(?P<qualifier>[^,]+\bof(?:\s+the)?)\.?",
+                        re.IGNORECASE)
+
+
+def _iso_order(text: str) -> str:
+    """``text`` with an ISO 3166 qualifier put back before the name (:data:`_ISO_ORDER`:
+    ``Tanzania, United Republic of`` -> ``United Republic of Tanzania``); other text
+    as is."""
+    m = _ISO_ORDER.fullmatch(text)
+    return f"{m['qualifier']} {m['name']}" if m else text
+
+
+def _by_name(text: str) -> str | None:
+    """ISO3 of a country name as the indexes know it (case, accents, punctuation and spaces
+    ignored), else ``None``."""
     key = normalise_name(text)
     return _name_index().get(key) or _spaceless_index().get(key.replace(" ", ""))
 

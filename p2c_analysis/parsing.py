@@ -234,9 +234,16 @@ MONEY_QUALIFIERS = (
 MONEY_QUALIFIERS_AFTER = (
     ("or more", "lower bound", r"\s*(?:or|and)\s+(?:more|above|over)\b|\s*\+"),
 )
-_PER_YEAR = (r"(?:per\s+(?:year|annum)|a\s+year|each\s+year|every\s+year|annually|yearly"
-             r"|/\s*(?:yr|year))")
-_DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?(\d{1,3}|[a-z]+)\s+years?"
+#: ``p.a.`` (per annum, British and German usage), and ``pa`` right after the amount, are a
+#: rate per year too: ``EUR 5m p.a.`` was read as EUR 5 million in all; so are ``annual``
+#: right after the amount or its currency (``USD 5m annual contribution``; not ``for the
+#: annual meeting``) and the German and French words the scales of those languages come with
+#: (``EUR 5 Mio. pro Jahr``, ``jährlich``, ``EUR 5 M par an``).
+_PER_YEAR = (r"(?:per\s+(?:year|annum|yr)\b|a\s+year|each\s+year|every\s+year|annually"
+             r"|yearly|/\s*(?:yr|year)|(?<![a-z])p\.\s?a(?:\.|(?![a-z]))|^\s*pa(?![a-z])"
+             r"|^\s*(?:[a-z]{3}\s+)?annual\b|pro\s+jahr\b|jährlich|par\s+an\b)")
+#: A duration after an amount (``for 3 years``, ``over the next five years``, ``for 3 yrs``).
+_DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?(\d{1,3}|[a-z]+)\s+(?:years?|yrs?)\b"
 #: A rate per month or per quarter: made yearly (x 12, x 4) before the per-year rules.
 _PER_PERIOD = ((r"(?:per\s+month|a\s+month|each\s+month|every\s+month|monthly|/\s*(?:mo|month))",
                 12, "month"),
@@ -248,7 +255,8 @@ _YEAR_SPAN = (r"(?:over|for|during|from|in|between)?\s*((?:19|20)\d\d)\s*(?:-|�
 #: An amount times a number of years right after it ("USD 2.5m x 4 years", "× 4 years"): a
 #: yearly amount and its duration.
 _TIMES_YEARS = r"\s*(?:[x×*]|times)\s*(\d{1,3}|[a-z]+)\s+years?\b"
-_NEGATIVE_DURATION = r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?[-−–]\s*\d+\s+years?"
+_NEGATIVE_DURATION = (r"(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?[-−–]\s*\d+\s+"
+                      r"(?:years?|yrs?)\b")
 
 
 @dataclass(frozen=True)
@@ -273,8 +281,14 @@ class Money:
     range_high: float | None = None
 
 
+#: Digits grouped the Indian way, in lakhs and crores (``12,34,567`` is 1,234,567;
+#: ``1,00,00,000`` is ten million): pairs of digits, then the last three.
+_INDIAN_GROUPING = re.compile(r"\d{1,2}(?:,\d\d)+,\d{3}(?:\.\d+)?")
+
+
 def _to_number(num: str) -> float:
-    """``"1,200,000"`` -> 1200000.0, ``"1.5"`` -> 1.5, ``"1.200.000"`` -> 1200000.0; raises
+    """``"1,200,000"`` -> 1200000.0, ``"1.5"`` -> 1.5, ``"1.200.000"`` -> 1200000.0,
+    ``"12,34,567"`` (Indian grouping, :data:`_INDIAN_GROUPING`) -> 1234567.0; raises
     :class:`ParseError` for separators that fit no convention (``"1.000,000.00"``)."""
     given = num
     if grouped := re.fullmatch(r"(\d{1,3}(?:[ '’]\d{3})+)(?:[.,](\d+))?", num):
@@ -289,7 +303,7 @@ def _to_number(num: str) -> float:
             num = num.replace(",", "")
     elif "," in num:
         parts = num.split(",")
-        if all(len(p) == 3 for p in parts[1:]):
+        if all(len(p) == 3 for p in parts[1:]) or _INDIAN_GROUPING.fullmatch(num):
             num = num.replace(",", "")
         elif len(parts) == 2:
             num = num.replace(",", ".")  # decimal comma: "1,5 million"
@@ -468,8 +482,9 @@ def _no_unknown_word_after(main: str, match: re.Match, text: str) -> None:
     if after is None:
         return
     word = after.group(1)
+    whole = _A_WORD.match(tail)  # a word of things in parts, "sub-regions": not its "sub"
     known = word.lower() in _WORDS_AFTER_A_BARE_NUMBER or word.lower() in CURRENCY_TOKENS \
-        or re.fullmatch(r"[A-Z]{3}", word)
+        or re.fullmatch(r"[A-Z]{3}", word) or (whole and whole[1].lower() in thing_words())
     if not known and (len(word) <= 4 or not word.isascii()):
         raise ParseError("unparseable value", text, f"{word!r} after the amount is no known "
                          "scale or currency: write e.g. USD 5 million")
@@ -599,6 +614,10 @@ def _counted_things(main: str, match: re.Match) -> tuple[str, int] | None:
       trained``, ``100 start-ups``, ``100 community-run networks``; or
     - a three-letter code no currency table knows, then a word that is none of
       :data:`_MONEY_WORDS_AFTER_A_CODE`: ``100,000 SIM cards``, ``5 million SIM cards``.
+    - the name of a group of countries or a region (:func:`_group_named`; a three-letter
+      code only when no currency table knows it), after an amount with no scale: ``5 least
+      developed countries``, ``3 Small Island Developing States``, ``4 Caribbean
+      countries``, ``5 LDC`` (``5 million Africa`` is no count).
 
     An unknown word (``2 billion shillings``, ``500 widgets``), a currency word (``5 million
     rupees``), a code alone or followed by words of money (``100,000 XYZ``, ``5m XYZ per
@@ -615,10 +634,76 @@ def _counted_things(main: str, match: re.Match) -> tuple[str, int] | None:
             return None
         return _things_named(main, match.end(), whole=True)
     word = _A_WORD.match(main, match.end())
-    if word is None or re.fullmatch(r"[A-Z]{3}", word[1]) or not (
-            {word[1].lower(), word[1].split("-")[0].lower()} & thing_words()):
+    if word is None:
         return None
+    # a count of places has no scale: "5 million Africa" is no five million Africas
+    group = None if match.group("scale") else _group_named(main, match.end())
+    if re.fullmatch(r"[A-Z]{3}", word[1]):  # a currency's code, or a group's (5 LDC)
+        known = word[1].lower() in CURRENCY_TOKENS or word[1] in fx.currency_map()
+        return None if known else group
+    if not {word[1].lower(), word[1].split("-")[0].lower()} & thing_words():
+        return group
     return _things_named(main, match.end(), whole=False)
+
+
+#: The most words a group or region name after a count has (``small island developing
+#: states``, ``Latin America and the Caribbean``).
+_GROUP_WORDS = 5
+
+
+def _group_named(main: str, pos: int) -> tuple[str, int] | None:
+    """The name of a group of countries or a region right after position ``pos`` of ``main``
+    (the longest run of at most :data:`_GROUP_WORDS` words that
+    :func:`p2c_analysis.countries.resolve_region` knows: ``least developed countries``,
+    ``Small Island Developing States``, ``Pacific island countries``), with a word of places
+    after it when one follows (``Caribbean countries``), and where the words end; ``None``
+    when no such name follows. ``5 least developed countries`` counts places, as ``5
+    countries`` does."""
+    from p2c_analysis import countries  # countries is above parsing: imported when needed
+
+    words: list[re.Match] = []
+    while len(words) < _GROUP_WORDS and (m := _A_WORD.match(main, words[-1].end() if words
+                                                             else pos)):
+        words.append(m)
+    for k in range(len(words), 0, -1):
+        start, end = words[0].start(1), words[k - 1].end()
+        if countries.resolve_region(main[start:end]) is None:
+            continue
+        if k < len(words) and words[k][1].lower() in thing_words():
+            end = words[k].end()
+        return main[start:end], end
+    return None
+
+
+#: Numbers written as words that may open a count of things (``five countries``).
+_COUNT_WORDS = frozenset({
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    "hundred", "dozen", "several", "multiple", "many"})
+_COUNT_IN_WORDS = re.compile(
+    r"\s*(?:(?:over|more\s+than|at\s+least|about|around|some|up\s+to|nearly|almost)\s+)?"
+    r"(?:a\s+)?([^\W\d_]+)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?(?=\s)",
+    re.IGNORECASE)
+
+
+def _no_count_in_words(main: str, text: str) -> None:
+    """Raise :class:`NotMoney` when ``main`` (a value text holding no figure) is a count of
+    things with its number in words (``five countries``, ``twenty-five schools``, ``a dozen
+    SIDS``, ``three least developed countries``): a word of :data:`_COUNT_WORDS`, then the
+    words of things (:func:`_things_named`, from a word of :func:`thing_words`) or a group's
+    name (:func:`_group_named`) ending the text."""
+    m = _COUNT_IN_WORDS.match(main)
+    if m is None or m.group(1).lower() not in _COUNT_WORDS:
+        return
+    word = _A_WORD.match(main, m.end())
+    if word is None:
+        return
+    found = _things_named(main, m.end(), whole=False) if {
+        word[1].lower(), word[1].split("-")[0].lower()} & thing_words() \
+        else _group_named(main, m.end())
+    if found and not main[found[1]:].strip():
+        raise NotMoney(text, found[0])
 
 
 #: Words that make an amount a price of one thing (``USD 300 each``, ``USD 50 per laptop``,
@@ -720,6 +805,44 @@ _MINUS_BEFORE = re.compile(r"^\s*(?:[^\d\s]{1,4}\s*)?[-−]\s*(?:[^\d\s]{1,4}\s*
                            r"|(?:^|\s)[-−](?:[^\d\s]{1,4}\s*)?\d")
 
 
+_MONEY_SIGN = r"(?:[A-Z]{3}|US\$|[$€£¥₹])"
+#: A whole cell that is an amount in parentheses, perhaps with its currency inside or
+#: outside (``(5,000,000)``, ``USD (5,000,000)``, ``(EUR 2m)``): how accounts show a negative
+#: amount.
+_IN_PARENTHESES = re.compile(
+    rf"{_MONEY_SIGN}?\s*\(\s*{_MONEY_SIGN}?\s*{_NUM}(?:\s*{_SCALE}\.?)?\s*\)\s*{_MONEY_SIGN}?",
+    re.IGNORECASE)
+
+
+def _no_amount_in_parentheses(text: str) -> None:
+    """Raise :class:`ParseError` (``negative value``) for a cell that is one amount in
+    parentheses (:data:`_IN_PARENTHESES`), as accounting exports write a negative amount
+    (``(5,000,000)``, like ``5,000,000-``); it was set aside as an unparseable value that
+    said nothing of why."""
+    if _IN_PARENTHESES.fullmatch(text):
+        raise ParseError("negative value", text, "an amount in parentheses is negative in "
+                         "accounts: write it without them if it is not")
+
+
+#: A range whose two ends each carry the same scale (``5m - 10m``, ``5 million to 10
+#: million``): written once after the upper end it is one range (``5 - 10 million``), not
+#: two amounts.
+_RANGE_SCALED_TWICE = re.compile(
+    rf"(?P<lo>(?<![\d.,])\d[\d.,]*)\s*(?P<s1>{_SCALE})\.?\s*(?P<sep>-|–|to)\s*"
+    rf"(?P<hi>\d[\d.,]*)\s*(?P<s2>{_SCALE})(?![a-z])", re.IGNORECASE)
+
+
+def _scale_once(main: str) -> str:
+    """``main`` with each range of :data:`_RANGE_SCALED_TWICE` whose two scales mean the same
+    (``5m - 10 million``) written with its scale once, after the upper end; other text as
+    is."""
+    def once(m: re.Match) -> str:
+        if SCALES[m["s1"].lower()] != SCALES[m["s2"].lower()]:
+            return m[0]
+        return f"{m['lo']} {m['sep']} {m['hi']} {m['s2']}"
+    return _RANGE_SCALED_TWICE.sub(once, main)
+
+
 def parse_money(value: object) -> Money | None:
     """Parse a value cell into :class:`Money`; ``None`` when missing (never 0).
 
@@ -749,6 +872,7 @@ def parse_money(value: object) -> Money | None:
             raise ParseError("absurd value", text, "not a finite number")
         return parse_money(float(text))
 
+    _no_amount_in_parentheses(text)
     # parenthetical parts: the whole amount restated in USD, or a remark kept in the note
     usd_stated: float | None = None
     restated: tuple[str, float] | None = None
@@ -766,13 +890,14 @@ def parse_money(value: object) -> Money | None:
             restated = (par.strip(), amts[0][0])
         else:
             remarks.append(par.strip())
-    main = re.sub(r"\s+", " ", main).strip()
+    main = _scale_once(re.sub(r"\s+", " ", main).strip())
 
     amounts = _amounts(main)
     if len({a for a, _, _ in amounts}) > 1:
         # "$30 million by 2025": a bare year next to a real amount is not an amount
         amounts = [t for t in amounts if not _year_like(t[2], main)] or amounts
     if not amounts:
+        _no_count_in_words(main, text)
         raise ParseError("unparseable value", text)
     _no_unknown_currency(main, text)
     before_things = main  # things are blanked in place: positions hold in both
@@ -788,6 +913,9 @@ def parse_money(value: object) -> Money | None:
     if len(distinct) > 1:
         raise ParseError("ambiguous value", text, "several amounts")
     amount, hi, match = amounts[0]
+    if hi is not None and _year_like(match, main):  # "2020 - 2022": when, not how much
+        raise ParseError("unparseable value", text, "a span of years, not an amount: write "
+                         "the amount here and the years in announced_date or target_year")
     # a minus before the amount ("-$5 million", "USD -5", "- 5" opening the cell; not the dash
     # of a range "1 000 - 2 000" after it, nor a spaced dash after words, "Laptops - USD 5")
     # or right after it, as accounting exports write it ("5,000,000-")
@@ -822,6 +950,10 @@ def parse_money(value: object) -> Money | None:
             qualifier = word
             notes.append(f"'{word}': {meaning}")
             break
+    if any(_INDIAN_GROUPING.fullmatch(n or "") and "," in (n or "")
+           for n in (match.group("num"), match.group("hi"))):
+        notes.append(f"digits grouped in lakhs and crores ({match.group('num')}) read as "
+                     f"{amount:,.0f}")
     if hi is not None:
         notes.append(f"range stated; lower bound {amount:,.0f} taken")
     notes.extend(f"{w!r} counts things, not money: not counted" for w in written)
@@ -934,7 +1066,9 @@ def parse_date(value: object) -> tuple[pd.Timestamp, Precision] | None:
     ``None`` when missing. Raises :class:`ParseError` for impossible dates (``2022-13-40``,
     ``31 February 2023``), dates outside :data:`PLAUSIBLE_YEARS` (``implausible date``), a
     leading minus (``-2024``: ``negative date``), ambiguous numeric day/month order and
-    unparseable text (including text longer than :data:`DATE_MAX_CHARS`).
+    unparseable text (including text longer than :data:`DATE_MAX_CHARS`). A date with points
+    (``01.05.2023``) is read day first, 1 May 2023 (:func:`date_reading_note` says so), while
+    ``01/05/2023`` and ``01-05-2023`` are ambiguous.
     """
     if is_not_stated(value):
         return None
@@ -970,31 +1104,68 @@ def _date_serial_hint(value: object) -> None:
                          "or write YYYY-MM-DD")
 
 
+#: A time of day after a date, as spreadsheets export date cells (`` 10:00``, ``T10:00:00``,
+#: `` 3:05 PM``): it leaves the date's day/month order as it was.
+_TIME_OF_DAY = r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?"
+#: A day, month and year with points between (``01.05.2023``, ``1.5.23``): the German and
+#: wider European writing, day first; a month-first date is not written with points.
+_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?P<time>" + _TIME_OF_DAY + ")?")
+
+
+def dotted_date(text: str) -> bool:
+    """Whether ``text`` (a cell's clean text) is a date written day.month.year with points
+    (:data:`_DOTTED`), which :func:`parse_date` reads day first."""
+    return _DOTTED.fullmatch(text) is not None
+
+
+def date_reading_note(value: object) -> str | None:
+    """The note saying which reading :func:`parse_date` chose for ``value``, or ``None`` when
+    only one reading is possible: ``01.05.2023`` (day and month both 12 or less, and
+    different) is read as 1 May 2023, day.month.year, the order of the dotted form; a slashed
+    or dashed form of it (``01/05/2023``) stays an ``ambiguous date``. ``None`` too for a
+    cell :func:`parse_date` refuses (``01.05.1850``)."""
+    text = clean_text(value) if isinstance(value, str) else None
+    if text is None or not (m := _DOTTED.fullmatch(text)):
+        return None
+    day, month = int(m.group(1)), int(m.group(2))
+    if day == month or day > 12 or month > 12:
+        return None
+    try:
+        when = parse_date(text)[0]  # type: ignore[index]
+    except ParseError:  # 01.05.1850: the reason is the row's, no reading was chosen
+        return None
+    return (f"date {text!r} read as day.month.year, the order of a date with points: "
+            f"{when:%Y-%m-%d}, not {_day(when.year, day, month, text):%Y-%m-%d}")
+
+
 def _parse_date_text(text: str) -> tuple[pd.Timestamp, Precision]:
     """:func:`parse_date` for a short, non-missing text with no minus sign before a year."""
     _date_serial_hint(text)
     if m := re.fullmatch(r"(\d{4})(?:\.0)?", text):
         return _day(int(m.group(1)), 1, 1, text), "year"
-    if m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})", text):
-        year, month = int(m.group(1)), int(m.group(2))
+    if m := (re.fullmatch(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})", text)
+             or re.fullmatch(r"(?P<m>\d{1,2})\.(?P<y>\d{4})", text)):  # 05.2023: MM.YYYY
+        year, month = int(m["y"]), int(m["m"])
         if not 1 <= month <= 12:
             raise ParseError("impossible date", text, f"month {month}")
         return _day(year, month, 1, text), "month"
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?", text):
         y, mo, d = (int(g) for g in m.groups())
         return _day(y, mo, d, text), "day"
-    if m := re.fullmatch(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})", text):
+    dotted = dotted_date(text)
+    if m := re.fullmatch(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?:" + _TIME_OF_DAY + ")?",
+                         text):
         a, _sep, b, _y = m.groups()
         a, b = int(a), int(b)
-        if a != b and a <= 12 and b <= 12:  # 06/09/2022, 06-09-2022, 06/09/22
+        if a != b and a <= 12 and b <= 12 and not dotted:  # 06/09/2022, 06-09-2022, 06/09/22
             raise ParseError("ambiguous date", text, "day/month order: use YYYY-MM-DD")
     # dateutil, twice with different defaults: a component it fills from the default was
     # not stated, which gives the precision.
     d1 = dt.datetime(1901, 1, 1)
     d2 = dt.datetime(1902, 2, 2)
     try:
-        p1 = dateparser.parse(text, default=d1)
-        p2 = dateparser.parse(text, default=d2)
+        p1 = dateparser.parse(text, default=d1, dayfirst=dotted)
+        p2 = dateparser.parse(text, default=d2, dayfirst=dotted)
     except (ValueError, OverflowError, TypeError, IndexError) as err:
         msg = str(err)
         if "out of range" in msg or "must be in" in msg:

@@ -110,6 +110,7 @@ import itertools
 import json
 import math
 import re
+import stat
 import sys
 import tomllib
 import unicodedata
@@ -1084,6 +1085,25 @@ def _xlsx_problem(err: BaseException) -> str:
     return f"not a readable XLSX workbook ({type(chain[-1]).__name__})"
 
 
+_FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+               (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_a_regular_file(path: Path, label: str) -> str | None:
+    """What is wrong with ``path`` (which exists) as a ``label`` (``"pledge file"``) when it
+    is no regular file (a symbolic link is followed), else ``None``: a named pipe with no
+    writer would block the read for ever and a device (``/dev/zero``) is no export, so both
+    are refused by their kind before any byte is read."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as err:
+        return f"cannot read ({err.strerror})"
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+    return f"is {kind}, not a {label}"
+
+
 def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
                 choose: SheetChooser | None = None) -> _Table:
     """The table of a CSV or XLSX file (``sheet``, ``choose``: see :func:`_xlsx_rows`);
@@ -1092,8 +1112,8 @@ def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
     Raises :class:`PledgeFileError` when the file cannot be read as a table."""
     if not path.exists():
         raise PledgeFileError(path, "no such file")
-    if path.is_dir():
-        raise PledgeFileError(path, "is a directory, not a pledge file")
+    if problem := _not_a_regular_file(path, "pledge file"):
+        raise PledgeFileError(path, problem)
     try:
         data = read_limited(path, "file_mb", lim, "pledge file")
     except InputFileError as err:
@@ -1148,10 +1168,10 @@ def read_mapping(path: str | Path, limits: Limits | None = None) -> Mapping:
     Values in ``[constants]`` are parsed row by row like cells: a bad
     one (e.g. a date in the year 3000) quarantines the rows, it does not fail here."""
     p = Path(path)
-    if p.is_dir():
-        raise PledgeFileError(p, "is a directory, not a mapping file")
-    if not p.is_file():
+    if not p.exists():
         raise PledgeFileError(p, "mapping file not found")
+    if problem := _not_a_regular_file(p, "mapping file"):
+        raise PledgeFileError(p, problem)
     try:
         text = read_limited(p, "file_mb", limits or Limits.from_env(), "mapping file") \
             .decode("utf-8-sig")
@@ -1264,6 +1284,7 @@ def _match_columns(header: list[str], mapping: Mapping | None, path: Path,
                     raise _MappedColumnMissing(
                         path, f"mapping names column {c!r} for {name}, not in the file "
                               f"(columns: {_listing(header)})")
+                _no_twin_header(path, c, name, header, named)
                 idx.append(lookup[norm(c)])
             used[name] = idx
         matched = ("is_synthetic",)  # a file marking its rows synthetic is read so, mapped or not
@@ -1285,6 +1306,27 @@ def _match_columns(header: list[str], mapping: Mapping | None, path: Path,
             taken.add(i)
     unused = [h for i, h in enumerate(header) if i not in taken]
     return used, unused
+
+
+def _no_twin_header(path: Path, column: str, fieldname: str, header: list[str],
+                    given: list[str]) -> None:
+    """Raise :class:`PledgeFileError` when the mapping's ``column`` for ``fieldname`` is the
+    header of two columns or more of the file (``given``: the names as written, matched
+    case and spacing ignored): the first was read and the others' values were lost without
+    a word (the file's header made unique, ``header``, names the others ``Entity.1``...,
+    which a mapping may name to read one of them)."""
+    from openpyxl.utils import get_column_letter
+
+    norm = fields.normalise_column
+    twins = [j for j, h in enumerate(given) if norm(h) == norm(column)]
+    if len(twins) < 2:
+        return
+    cols = ", ".join(get_column_letter(j + 1) for j in twins)
+    later = ", ".join(f"{header[j]!r} for column {get_column_letter(j + 1)}" for j in twins[1:])
+    raise PledgeFileError(
+        path, f"mapping names column {column!r} for {fieldname}, a header the file has "
+              f"{len(twins)} times (columns {cols}): rename all but one in the file, or name "
+              f"{later} in the mapping")
 
 
 # --- one row -----------------------------------------------------------------------------------
@@ -1377,9 +1419,33 @@ class _RowParser:
         (:meth:`_note_ambiguous`)."""
         found, bad = parsing.split_resolving(pieces, self._country_named,
                                              parsing.COUNTRY_CODES_LIKE_MISSING, words=True)
+        unread = []
+        for text in bad:
+            if read := self._before_remark(row, fieldname, text):
+                found += read
+            else:
+                unread.append(text)
         for iso3, text in found:
             self._note_ambiguous(row, fieldname, text, iso3)
-        return list(dict.fromkeys(iso3 for iso3, _ in found)), bad
+        return list(dict.fromkeys(iso3 for iso3, _ in found)), unread
+
+    def _before_remark(self, row: _Row, fieldname: str, text: str) -> list[tuple[str, str]]:
+        """The countries named before a remark in parentheses that ends ``text`` (``Ghana
+        (via partners)``, ``Kenya, Uganda (phase 1)``), when all of that part names
+        countries, with a note keeping the remark; ``[]`` otherwise. A name holding
+        parentheses (``Congo (Kinshasa)``) resolves whole before this is tried."""
+        remark = re.search(r"\s*\(([^()]*)\)\s*$", text)
+        base = text[:remark.start()].strip() if remark else ""
+        if not base:
+            return []
+        found, bad = parsing.split_resolving([base], self._country_named,
+                                             parsing.COUNTRY_CODES_LIKE_MISSING, words=True)
+        if bad or not found:
+            return []
+        row.notes.append(f"{fieldname}: {_shown(text, 80)} read as "
+                         f"{', '.join(iso3 for iso3, _ in found)}; the remark in parentheses "
+                         "is kept here, not read")
+        return found
 
     @staticmethod
     def _note_ambiguous(row: _Row, fieldname: str, text: str, iso3: str) -> None:
@@ -1536,6 +1602,9 @@ class _RowParser:
         rec["announced_date"], rec["announced_precision"] = date if date else (pd.NaT, None)
         last = self._try(row, "last_report_date", parsing.parse_date, get("last_report_date"))
         rec["last_report_date"] = last[0] if last else pd.NaT
+        for name in ("announced_date", "last_report_date"):
+            if note := _date_note(row, name, get(name)):
+                row.notes.append(note)
         rec["target_year"] = self._try(row, "target_year", parsing.parse_year,
                                        get("target_year"))
         announced = rec["announced_date"]
@@ -1689,6 +1758,16 @@ def _totals_row(record: dict) -> list[str]:
         return ["unnamed row: no title, pledger or pledge_id (a sum or a note under the "
                 "table, not a pledge)"]
     return []
+
+
+def _date_note(row: _Row, fieldname: str, value: object) -> str | None:
+    """The note on the reading chosen for the date cell ``value`` of ``fieldname``
+    (:func:`parsing.date_reading_note`: ``01.05.2023`` read day first), ``None`` when there
+    was no choice or the cell was set aside (a reason of the row names the field)."""
+    if any(f" in {fieldname}" in r for r in row.reasons):
+        return None
+    note = parsing.date_reading_note(value)
+    return f"{fieldname}: {note}" if note else None
 
 
 def _stated_precision(date: tuple[pd.Timestamp, str], stated: object,
@@ -2107,6 +2186,8 @@ def load_pledges(
     src = Path(path) if path is not None else paths.PUBLIC_PLEDGES
     m, table, used, unused = _open(src, mapping, lim)
     paths.track(src)
+    for rownum, why in _notes_under_table(table).items():
+        table.row_reasons.setdefault(rownum, []).append(why)
     consts = m.constants if m else {}
     has_id = "pledge_id" in used or "pledge_id" in consts
     sorter = _RowSorter(table, used, consts, m.id_prefix if m else DEFAULT_ID_PREFIX,
@@ -2153,6 +2234,33 @@ def load_pledges(
         header_row=table.header_row, preamble=table.preamble,
         hidden_columns=_hidden_columns(table, used), reason_kinds=kinds,
     )
+
+
+def _notes_under_table(table: _Table) -> dict[int, str]:
+    """``{row number: reason}`` of the notes under a table: the rows at its end with one cell
+    filled (``Source: ITU``, ``Values in USD``) from the first blank row after the last row
+    with two cells or more. Read as pledges, they were pledges titled "Source: ITU". A row of
+    one cell among the pledges, or right under them with no blank row between, is read as any
+    other row; a file with no row of two cells has no notes."""
+    trailer: list[tuple[int, str]] = []
+    width = len(table.header)  # a cell beyond the header is set aside as an extra cell
+    for rownum, cells in reversed(table.rows):
+        texts = [t for t in (_cell_text(c).strip() for c in cells[:width]) if t]
+        if not texts:
+            continue
+        if len(texts) > 1:
+            last = rownum
+            break
+        trailer.append((rownum, texts[0]))
+    else:
+        return {}
+    notes: dict[int, str] = {}
+    for rownum, text in reversed(trailer):  # in file order
+        if notes or rownum > last + 1:  # from the first blank row on
+            notes[rownum] = (f"note under the table: {_shown(text, 80)} (one cell alone below "
+                             "a blank row after the last pledge, not a pledge)")
+        last = rownum
+    return notes
 
 
 def _hidden_columns(table: _Table, used: dict[str, list[int]]) -> dict[str, str | None]:

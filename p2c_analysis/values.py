@@ -135,7 +135,7 @@ _IN_KIND_VALUE = re.compile(
 _IN_KIND_TEXT = re.compile(r"\b(?:in[- ]kind|airtime|donat(?:e|es|ed|ing|ion|ions))\b",
                            re.IGNORECASE)
 _DURATION = re.compile(r"\b(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?"
-                       r"(?:[0-9]{1,3}|[a-z]{3,9})\s+years?\b", re.IGNORECASE)
+                       r"(?:[0-9]{1,3}|[a-z]{3,9})\s+(?:years?|yrs?)\b", re.IGNORECASE)
 _PARENTHESES = re.compile(r"\([^()]{0,2000}\)")
 _WORDS_BEFORE = 40  # characters before a matched word kept in a note
 

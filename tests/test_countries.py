@@ -329,3 +329,43 @@ def test_an_ambiguous_name_says_its_reading_in_one_line():
     assert countries.ambiguous_reading("Congo").note("Congo", " in target_countries") == (
         "'Congo' in target_countries read as the Republic of the Congo (COG), not the "
         "Democratic Republic of the Congo (COD): if that was meant, write DR Congo or COD")
+
+
+def test_two_american_regions_named_together_are_the_two_m49_regions():
+    """"Central America and the Caribbean" (and "Central and South America") were unknown
+    regions while each half was read: each is now the two M49 intermediate regions together
+    (custom_regions.csv), in any order or spelling with "&", noted as one reading of several;
+    "Southern and Eastern Africa" is "Eastern and Southern Africa"; the World Bank's own
+    region names without the "WB " prefix are its regions."""
+    def members(text: str) -> set[str]:
+        return set(countries.members(countries.resolve_region(text)))
+
+    cac = members("Central America and the Caribbean")
+    assert cac == members("Central America") | members("Caribbean")
+    assert {"MEX", "PAN", "CUB", "DOM", "JAM", "PRI"} <= cac and not {"GUY", "SUR", "COL"} & cac
+    for text in ("Central America & the Caribbean", "Caribbean and Central America",
+                 "Central America and Caribbean"):
+        assert countries.resolve_region(text) == "Central America and the Caribbean", text
+    csa = members("Central and South America")
+    assert csa == members("Central America") | members("South America")
+    assert {"MEX", "PAN", "BRA", "GUY"} <= csa and not {"CUB", "JAM"} & csa
+    assert countries.resolve_region("South and Central America") == "Central and South America"
+    assert countries.resolve_region("Southern and Eastern Africa") == "Eastern and Southern Africa"
+    for text in ("Central America and the Caribbean", "Central and South America"):
+        entry = countries.ambiguous_region_reading(text)
+        assert entry is not None and entry.if_meant == "name the countries", text
+    assert countries.resolve_region("Europe and Central Asia") == "WB Europe & Central Asia"
+    assert countries.resolve_region("East Asia and the Pacific") == "WB East Asia & Pacific"
+
+
+@pytest.mark.parametrize("text, iso3", [
+    ("Tanzania, United Republic of", "TZA"), ("Korea, Republic of", "KOR"),
+    ("Moldova, Republic of", "MDA"), ("Congo, The Democratic Republic of the", "COD"),
+    ("Palestine, State of", "PSE"), ("Korea, Democratic People's Republic of", "PRK"),
+])
+def test_a_name_in_iso_3166_order_resolves(text: str, iso3: str) -> None:
+    """ISO 3166's names put the qualifier after a comma: ``Tanzania, United Republic of``
+    was an unknown country (a row set aside) while ``United Republic of Tanzania`` resolved.
+    Two countries with a comma between are still no one country."""
+    assert countries.try_resolve(text) == iso3
+    assert countries.try_resolve("Ghana, Kenya") is None

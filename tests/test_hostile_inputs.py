@@ -472,3 +472,33 @@ def test_an_error_line_about_escape_laden_headers_is_plain(tmp_path: Path, capsy
     assert err == (f"p2c check-pledges: error: {bad}: no pledge columns: need at least a title "
                    "('title', 'pledge_title') or a pledger column; columns found: "
                    "\\x1b[2Jcolour, size\\u202e\n")
+
+
+# --- paths that are no regular file: refused by their kind, before a byte is read --------------
+
+def test_a_named_pipe_with_no_writer_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """A FIFO with no writer blocked ``open`` for ever (the run hit the timeout)."""
+    fifo = tmp_path / "pledges.csv"
+    os.mkfifo(fifo)
+    _refused(_p2c("check-pledges", str(fifo)), fifo, "is a named pipe (FIFO), not a pledge file")
+    ok = tmp_path / "ok.csv"
+    ok.write_text("title,pledger\nA,Org\n", encoding="utf-8")
+    _refused(_p2c("check-pledges", str(ok), "--mapping", str(fifo)), fifo,
+             "is a named pipe (FIFO), not a mapping file")
+
+
+@pytest.mark.parametrize("device", ["/dev/null", "/dev/zero"])
+def test_a_device_is_refused_by_its_kind(device: str) -> None:
+    """``/dev/null`` was "empty file (no header row)", ``/dev/zero`` "size more than 100 MB"
+    after reading 100 MB: neither says what the path is."""
+    _refused(_p2c("check-pledges", device), Path(device), "is a device, not a pledge file")
+
+
+def test_a_socket_is_refused_by_its_kind(tmp_path: Path) -> None:
+    import socket
+
+    path = tmp_path / "s.csv"
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))
+        with pytest.raises(PledgeFileError, match=r"s\.csv: is a socket, not a pledge file$"):
+            load_pledges(path)

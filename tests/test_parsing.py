@@ -1002,3 +1002,139 @@ def test_a_non_finite_number_is_quoted_as_written(text):
         parsing.parse_money(text)
     assert err.value.text == text
     assert err.value.kind == ("negative value" if text.startswith("-") else "absurd value")
+
+
+@pytest.mark.parametrize("text", ["(5,000,000)", "USD (5,000,000)", "(USD 5,000,000)",
+                                  "$(1,250.50)", "(EUR 2 Mio.)", "(5m)"])
+def test_an_amount_in_parentheses_is_a_negative_amount_and_says_so(text) -> None:
+    """Accounting exports write a negative amount in parentheses: the cell was set aside as
+    an ``unparseable value`` with no word of why; it is a ``negative value`` saying so, as
+    ``5,000,000-`` is. A remark in parentheses after an amount is still a remark."""
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "negative value"
+    assert "in parentheses is negative in accounts" in str(err.value)
+    m = parsing.parse_money("USD 5m (10%)")
+    assert (m.amount, m.note) == (5e6, "(10%)")
+
+
+@pytest.mark.parametrize("text, low, high", [
+    ("USD 5m - 10m", 5e6, 10e6),
+    ("USD 5m – 10m", 5e6, 10e6),
+    ("USD 5 million to 10 million", 5e6, 10e6),
+    ("EUR 1,5 Mio. - 2 Mio.", 1.5e6, 2e6),
+    ("USD 5m - 10 million", 5e6, 10e6),
+    ("USD 2 bn to 3 bn", 2e9, 3e9),
+])
+def test_a_range_with_its_scale_on_both_ends_is_one_range(text, low, high) -> None:
+    """``USD 5m - 10m`` was set aside as an ``ambiguous value`` (several amounts) while
+    ``USD 5-10 million`` was read as a range: both are a range, its lower bound taken, noted.
+    Ends of different scales (``5m - 1bn``) are still refused."""
+    m = parsing.parse_money(text)
+    assert (m.amount, m.range_high) == (low, high)
+    assert m.note == f"range stated; lower bound {low:,.0f} taken"
+    with pytest.raises(ParseError, match="several amounts"):
+        parsing.parse_money("USD 5m - 1bn")
+
+
+@pytest.mark.parametrize("text, annual, years", [
+    ("EUR 5m p.a.", 5e6, None),
+    ("EUR 5m p. a.", 5e6, None),
+    ("USD 1m p.a. for 3 years", 1e6, 3),
+    ("USD 2 million pa over 4 years", 2e6, 4),
+    ("USD 5m pa", 5e6, None),
+])
+def test_per_annum_written_p_a_is_a_rate_per_year(text, annual, years) -> None:
+    """``EUR 5m p.a.`` was read as EUR 5 million in all, with no note (``USD 1m p.a. for 3
+    years`` as 1 million, not 3): ``p.a.`` is per year, as ``per annum`` is, multiplied by a
+    stated duration and noted; ``PA`` further on (``for PA``) is no rate."""
+    m = parsing.parse_money(text)
+    assert m.per_year and m.years == years
+    assert m.amount == annual * (years or 1)
+    assert not parsing.parse_money("USD 5m for PA").per_year
+
+
+@pytest.mark.parametrize("text, amount, currency", [
+    ("INR 12,34,567", 1_234_567, "INR"),
+    ("₹ 1,00,00,000", 10_000_000, "INR"),
+    ("₹12,34,567.50", 1_234_567.5, "INR"),
+    ("1,23,456", 123_456, None),
+])
+def test_digits_grouped_in_lakhs_and_crores_are_read_and_noted(text, amount, currency) -> None:
+    """``INR 12,34,567`` was set aside as "unparseable value '12,34,567'", quoting the number,
+    not the cell: grouped in lakhs and crores, it has one reading, now taken and noted."""
+    m = parsing.parse_money(text)
+    assert (m.amount, m.currency) == (amount, currency)
+    assert m.note.startswith("digits grouped in lakhs and crores (")
+
+
+def test_a_word_of_things_in_parts_after_money_is_not_read_as_its_first_part() -> None:
+    """``USD 1 sub-region`` was refused as "'sub' after the amount is no known scale or
+    currency" (the property test on currencies before things failed on it now and then): the
+    word is ``sub-region``, a word of places, and the money is read as ``USD 500 laptops``
+    is; an unknown word in parts (``co-ops``) is still refused."""
+    m = parsing.parse_money("USD 1 sub-region")
+    assert (m.amount, m.currency) == (1.0, "USD")
+    assert parsing.parse_money("USD 500 laptops").amount == 500.0
+    with pytest.raises(ParseError, match="'co' after the amount"):
+        parsing.parse_money("USD 100 co-ops")
+
+
+@pytest.mark.parametrize("text, month", [("05.2023", 5), ("5.2023", 5), ("12.2024", 12)])
+def test_a_month_and_year_with_a_point_is_a_month(text, month) -> None:
+    """``05.2023`` (month.year, as German exports write it) was set aside as "unparseable
+    date (no year)", which it has; it is the month, as ``05/2023`` and ``2023.05`` are."""
+    year = int(text[-4:])
+    assert parsing.parse_date(text) == (pd.Timestamp(year, month, 1), "month")
+    with pytest.raises(ParseError, match="impossible date"):
+        parsing.parse_date("13.2023")
+
+
+@pytest.mark.parametrize("text, total, years", [
+    ("USD 5m/year for 3 yrs", 15e6, 3),
+    ("USD 5m p.a. over 3 yrs", 15e6, 3),
+    ("USD 5 m per yr for 2 yrs", 10e6, 2),
+    ("USD 5 m per yr", 5e6, None),
+])
+def test_years_written_yrs_are_a_duration_and_per_yr_a_rate(text, total, years) -> None:
+    """``USD 5m/year for 3 yrs`` was read as 5 million "stated per year with no duration",
+    a duration it states; ``USD 5 m per yr`` as 5 million in all, no rate. ``yrs`` is
+    years and ``per yr`` per year, as ``/yr`` was."""
+    m = parsing.parse_money(text)
+    assert (m.amount, m.per_year, m.years) == (total, True, years)
+    with pytest.raises(ParseError, match="negative number of years"):
+        parsing.parse_money("USD 5m for -3 yrs")
+
+
+def test_a_duration_in_yrs_is_in_the_value_text_for_the_basis() -> None:
+    from p2c_analysis import values
+
+    r = values.read_value_basis("USD 5m per year for 3 yrs", 15e6)
+    assert r.basis == "per_year_times_years" and not r.inferred
+    assert r.note == "a yearly amount times 3 years; the duration is in the value text"
+
+
+def test_a_region_after_an_amount_with_a_scale_is_no_count_of_places() -> None:
+    """``5 LDCs`` counts places, but ``5 million Africa`` is no five million Africas: it stays
+    an unparseable value (a word no currency), not a pledge kept with no value."""
+    with pytest.raises(parsing.NotMoney):
+        parsing.parse_money("5 least developed countries")
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money("5 million Africa")
+    assert not isinstance(err.value, parsing.NotMoney) and err.value.kind == "unparseable value"
+
+
+@pytest.mark.parametrize("text, total, years", [
+    ("USD 5 million annual contribution for 3 years", 15e6, 3),
+    ("5 million USD annual", 5e6, None),
+    ("EUR 5 Mio. pro Jahr", 5e6, None),
+    ("EUR 5m jährlich", 5e6, None),
+    ("EUR 5 M par an", 5e6, None),
+])
+def test_annual_and_german_and_french_rates_are_per_year(text, total, years) -> None:
+    """``USD 5 million annual contribution for 3 years`` was read as 5 million "total over 3
+    years", and ``EUR 5 Mio. pro Jahr`` as 5 million in all: each is a rate per year.
+    ``annual`` further from the amount (``for the annual meeting``) is no rate."""
+    m = parsing.parse_money(text)
+    assert (m.amount, m.per_year, m.years) == (total, True, years)
+    assert not parsing.parse_money("USD 5m for the annual meeting").per_year

@@ -292,7 +292,8 @@ _CURRENCY_WORDS = sorted(t for t in parsing.CURRENCY_TOKENS if t.isalpha() and l
 _KNOWN_WORDS = (set(_THING_WORDS) | set(parsing.CURRENCY_TOKENS) | set(parsing.SCALES)
                 | parsing._MONEY_WORDS_AFTER_A_CODE | parsing._MONEY_NOUNS)
 _UNKNOWN_WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10).filter(
-    lambda w: w not in _KNOWN_WORDS and not parsing.is_not_stated(w))
+    lambda w: w not in _KNOWN_WORDS and not parsing.is_not_stated(w)
+    and countries.resolve_region(w) is None)  # "5 asia" counts places
 
 
 @PROPERTY
@@ -358,3 +359,125 @@ def test_a_currency_before_the_amount_makes_it_money_whatever_follows(amount, co
     assert m2.amount == pytest.approx(n * times)
     assert m2.currency == parsing.parse_money(f"{code} 1 million").currency
     assert f"'{k:,} {thing}' counts things, not money: not counted" in m2.note
+
+
+# --- dates with points: day.month.year ---------------------------------------------------------
+
+_DAYS = st.dates(min_value=pd.Timestamp("2000-01-01").date(),
+                 max_value=pd.Timestamp("2100-12-31").date())
+
+
+@PROPERTY
+@given(day=_DAYS, pad=st.booleans())
+def test_a_date_with_points_is_read_day_first(day, pad):
+    """``D.M.YYYY`` is read as day, month, year, with a note only when the other order was a
+    date too (both parts 12 or less, and different); ``D/M/YYYY`` of such a date stays
+    ambiguous."""
+    d, m = (f"{day.day:02}", f"{day.month:02}") if pad else (str(day.day), str(day.month))
+    text = f"{d}.{m}.{day.year}"
+    assert parsing.parse_date(text) == (pd.Timestamp(day), "day")
+    note = parsing.date_reading_note(text)
+    swappable = day.day <= 12 and day.day != day.month
+    assert (note is not None) == swappable
+    if swappable:
+        other = pd.Timestamp(day.year, day.day, day.month)
+        assert note.endswith(f"{day:%Y-%m-%d}, not {other:%Y-%m-%d}")
+        with pytest.raises(ParseError, match="ambiguous date"):
+            parsing.parse_date(f"{d}/{m}/{day.year}")
+
+
+# --- counts of places: a number (in figures or words) of countries, groups or regions -----------
+
+#: Names of groups of countries as pledges write them after a count (region_aliases.csv).
+_GROUP_NAMES = ["LDCs", "LLDCs", "SIDS", "LDC", "least developed countries",
+                "Least Developed Countries", "small island developing states",
+                "Small Island Developing States", "landlocked developing countries",
+                "Pacific island countries", "countries", "island states"]
+_NUMBER_WORDS = {"three": 3, "five": 5, "ten": 10, "twelve": 12, "twenty": 20, "a dozen": 12}
+
+
+@PROPERTY
+@given(n=st.integers(min_value=1, max_value=200), group=st.sampled_from(_GROUP_NAMES),
+       word=st.sampled_from(sorted(_NUMBER_WORDS)), k=st.integers(min_value=1, max_value=999))
+def test_a_count_of_places_is_no_money_as_5_countries_is(n, group, word, k):
+    """``5 LDCs``, ``10 SIDS``, ``five countries``, ``3 least developed countries`` were set
+    aside as unparseable values while ``5 countries`` was NotMoney: each is NotMoney naming
+    the places; beside money with its currency the count is left out, noted."""
+    for text in (f"{n} {group}", f"{word} {group}"):
+        with pytest.raises(parsing.NotMoney) as err:
+            parsing.parse_money(text)
+        assert err.value.things == group
+    m = parsing.parse_money(f"USD {k} million in {n} {group}")
+    assert m.amount == k * 1e6 and m.currency == "USD"
+    assert f"'{n} {group}' counts things, not money: not counted" in m.note
+
+
+@PROPERTY
+@given(low=st.integers(min_value=1, max_value=999), step=st.integers(min_value=1, max_value=999),
+       scale=st.sampled_from([("m", 1e6), (" million", 1e6), (" bn", 1e9), ("k", 1e3),
+                              (" Mio.", 1e6)]),
+       sep=st.sampled_from(["-", " - ", " – ", " to "]), code=st.sampled_from(["USD", "EUR", "$"]))
+def test_a_range_is_read_alike_with_its_scale_once_or_on_both_ends(low, step, scale, sep, code):
+    """``USD 5m - 10m`` is the range ``USD 5 - 10m``: the lower bound taken, the upper kept."""
+    word, times = scale
+    high = low + step
+    m = parsing.parse_money(f"{code} {low}{word}{sep}{high}{word}")
+    assert m.amount == pytest.approx(low * times)
+    assert m.range_high == pytest.approx(high * times)
+    assert m == parsing.parse_money(f"{code} {low}{sep}{high}{word}")
+
+
+def _indian(n: int) -> str:
+    """``n`` with its digits grouped in lakhs and crores: the last three, then pairs."""
+    digits = str(n)
+    head, tail = digits[:-3], digits[-3:]
+    pairs = []
+    while head:
+        pairs.insert(0, head[-2:])
+        head = head[:-2]
+    return ",".join([*pairs, tail])
+
+
+@PROPERTY
+@given(n=st.integers(min_value=100_000, max_value=10**13))
+def test_an_amount_grouped_in_lakhs_and_crores_is_read_whole(n):
+    assert _indian(123_456_789) == "12,34,56,789"  # the helper, by hand
+    m = parsing.parse_money(f"INR {_indian(n)}")
+    assert (m.amount, m.currency) == (n, "INR")
+    assert f"({_indian(n)}) read as {n:,}" in m.note
+
+
+@PROPERTY
+@given(day=_DAYS, hour=st.integers(0, 23), minute=st.integers(0, 59),
+       form=st.sampled_from([" {h}:{m:02}", " {h:02}:{m:02}:00", "T{h:02}:{m:02}:00"]))
+def test_a_time_of_day_leaves_the_day_month_order_as_it_was(day, hour, minute, form):
+    """``01/05/2023 10:00`` (a date cell exported with its time) was read as 5 January without
+    a word, while ``01/05/2023`` is an ambiguous date; and ``01.05.2023 10:00`` as 5 January
+    while ``01.05.2023`` is 1 May. With a time the reading is the date's own."""
+    time = form.format(h=hour, m=minute)
+    dotted = f"{day.day:02}.{day.month:02}.{day.year}"
+    assert parsing.parse_date(dotted + time) == parsing.parse_date(dotted)
+    slashed = f"{day.day:02}/{day.month:02}/{day.year}"
+    try:
+        alone = parsing.parse_date(slashed)
+    except ParseError as err:
+        with pytest.raises(ParseError, match=err.kind):
+            parsing.parse_date(slashed + time)
+    else:
+        assert parsing.parse_date(slashed + time) == alone
+
+
+@PROPERTY
+@given(start=st.integers(min_value=1900, max_value=2099),
+       span=st.integers(min_value=1, max_value=9),
+       sep=st.sampled_from(["-", " - ", "–", " to "]))
+def test_a_span_of_years_in_a_value_cell_is_no_amount(start, span, sep):
+    """``2020 - 2022`` in a value cell was read as a range of 2,020 to 2,022 (US dollars, no
+    currency stated): it is a span of years, set aside with that reason; with a currency
+    before it (``USD 2020-2022``) it is a range of money as before."""
+    end = start + span
+    with pytest.raises(ParseError, match="a span of years, not an amount") as err:
+        parsing.parse_money(f"{start}{sep}{end}")
+    assert err.value.kind == "unparseable value"
+    m = parsing.parse_money(f"USD {start}{sep}{end}")
+    assert (m.amount, m.range_high) == (start, end)

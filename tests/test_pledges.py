@@ -1350,7 +1350,8 @@ def test_a_number_of_things_in_lower_case_keeps_the_pledge_with_no_usd(tmp_path:
     ("Central Africa", "ECCAS"), ("APAC", "UN ESCAP's Asia and the Pacific"),
     ("North Africa", "without Sudan"), ("Central America", "without Mexico"),
     ("Caribbean", "CARICOM"), ("East and Southern Africa", "World Bank's or UNICEF's"),
-    ("West and Central Africa", "Angola not")])
+    ("West and Central Africa", "Angola not"), ("Central America and the Caribbean", "SICA"),
+    ("Central and South America", "without Mexico, and South America")])
 def test_a_region_others_draw_otherwise_is_noted_in_a_pledge_file(
         tmp_path: Path, text: str, other: str) -> None:
     """"Central Africa" (M49 Middle Africa), "APAC" (ITU-D Asia & Pacific), and "North Africa"
@@ -1360,7 +1361,8 @@ def test_a_region_others_draw_otherwise_is_noted_in_a_pledge_file(
     country cell naming a region, and resolves as before. "East and Southern Africa" and
     "West and Central Africa" were set aside as unknown regions; they are read as the two M49
     regions together, noted so (the World Bank's and UNICEF's regions of those names
-    differ)."""
+    differ); so are "Central America and the Caribbean" and "Central and South America",
+    which were unknown regions while each half was read."""
     entry = countries.ambiguous_region_reading(text)
     csv_text = f"title,pledger,target_countries,target_regions\nA,X,,{text}\nB,X,{text},\n"
     v = load_pledges(_csv(tmp_path, csv_text)).valid.set_index("title")
@@ -1570,3 +1572,105 @@ def test_a_quote_never_closed_in_the_last_row_sets_it_aside(tmp_path: Path) -> N
     r = load_pledges(cut)
     assert r.quarantine.empty
     assert r.valid["title"].tolist() == ["Fibre for all", 'Fibre 5" cable', "Towers"]
+
+
+def test_a_date_with_points_is_read_day_first_and_noted(tmp_path: Path) -> None:
+    """``01.05.2023`` was set aside as an ``ambiguous date``; it is 1 May 2023, noted, while
+    ``01/05/2023`` is still set aside and ``13.05.2023`` (one reading only) has no note."""
+    p = _csv(tmp_path, "title,pledger,announced_date,last_report_date\n"
+                       "A,X,01.05.2023,02.03.2024\nB,Y,01/05/2023,\nC,Z,13.05.2023,\n")
+    r = load_pledges(p)
+    assert r.valid["title"].tolist() == ["A", "C"]
+    a, c = r.valid.iloc[0], r.valid.iloc[1]
+    assert a["announced_date"] == pd.Timestamp(2023, 5, 1)
+    assert a["last_report_date"] == pd.Timestamp(2024, 3, 2)
+    assert "announced_date: date '01.05.2023' read as day.month.year" in a["notes"]
+    assert "2023-05-01, not 2023-01-05" in a["notes"]
+    assert "last_report_date: date '02.03.2024'" in a["notes"]
+    assert c["announced_date"] == pd.Timestamp(2023, 5, 13) and pd.isna(c["notes"])
+    assert r.quarantine["reasons"].iloc[0].startswith("ambiguous date: '01/05/2023'")
+
+
+def test_counts_of_places_are_kept_with_no_usd_value_like_5_countries(tmp_path: Path) -> None:
+    """``5 LDCs``, ``five countries``, ``10 SIDS`` set their rows aside as unparseable values
+    while ``5 countries`` was kept with no USD value and a note: all are kept so now; a
+    number word with an unknown word (``five widgets``) is still set aside."""
+    cells = ["5 LDCs", "five countries", "10 SIDS", "3 island states", "5 countries",
+             "4 least developed countries", "five widgets"]
+    text = "title,pledger,value_as_stated\n" + "".join(
+        f"T{i},Org {i},{c}\n" for i, c in enumerate(cells))
+    r = load_pledges(_csv(tmp_path, text))
+    assert r.valid["title"].tolist() == [f"T{i}" for i in range(6)]
+    assert r.valid["estimated_value_usd"].isna().all()
+    things = ["LDCs", "countries", "SIDS", "island states", "countries",
+              "least developed countries"]
+    for (_, row), cell, what in zip(r.valid.iterrows(), cells, things, strict=False):
+        assert row["notes"] == (f"[loader] value {cell!r} is not an amount of money "
+                                f"({what!r} counts things): no USD value counted")
+    assert r.quarantine["source_row"].tolist() == [8]
+    assert r.quarantine["reasons"].iloc[0].startswith("unparseable value: 'five widgets'")
+
+
+def test_a_mapped_header_the_file_has_twice_is_refused_naming_both_columns(
+        tmp_path: Path) -> None:
+    """A mapping naming ``Entity`` in a file with two ``Entity`` columns read the first
+    (column B) and listed the second as ``Entity.1`` among the columns not read: its
+    pledgers were lost without a word. The file is refused in one line naming the file,
+    the header and both columns (as it is with no mapping); naming ``Entity.1`` reads the
+    second, and a header twice that the mapping does not name is no problem."""
+    src = _csv(tmp_path, "Title,Entity,Entity,Notes,notes\nA,Org1,Org2,x,y\n")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[columns]\ntitle = "Title"\npledger = "entity"\n', encoding="utf-8")
+    with pytest.raises(PledgeFileError) as err:
+        load_pledges(src, mapping=mapping)
+    assert str(err.value) == (
+        f"{src}: mapping names column 'entity' for pledger, a header the file has 2 times "
+        "(columns B, C): rename all but one in the file, or name 'Entity.1' for column C in "
+        "the mapping")
+    mapping.write_text('[columns]\ntitle = "Title"\npledger = "Entity.1"\n', encoding="utf-8")
+    r = load_pledges(src, mapping=mapping)
+    assert r.valid["pledger"].tolist() == ["Org2"]
+    assert r.unused_columns == ["Entity", "Notes", "notes"]
+
+
+def test_a_note_under_the_table_is_set_aside_not_read_as_a_pledge(tmp_path: Path) -> None:
+    """An export's footnote (``Source: ITU`` in the first column, below a blank row) was read
+    as a valid pledge titled "Source: ITU". Each one-cell row below a blank row after the last
+    row of two cells or more is set aside as a note under the table, kept with its reason; a
+    pledge with its title alone among the others, or right under them, is still read."""
+    text = ("title,pledger,value_as_stated\n"
+            "A,Org A,USD 1m\n"
+            "Title only,,\n"
+            "B,Org B,USD 2m\n"
+            "Right under,,\n"
+            ",,\n"
+            "Source: ITU,,\n"
+            ",,\n"
+            ",Values in USD,\n")
+    r = load_pledges(_csv(tmp_path, text))
+    assert r.n_read == 6 and r.conserved
+    assert r.valid["title"].tolist() == ["A", "Title only", "B", "Right under"]
+    assert r.quarantine["source_row"].tolist() == [7, 9]
+    assert r.quarantine["reasons"].tolist() == [
+        f"note under the table: {cell!r} (one cell alone below a blank row after the last "
+        "pledge, not a pledge)" for cell in ("Source: ITU", "Values in USD")]
+    only = load_pledges(_csv(tmp_path, "title\nA\n\nB\n", "titles.csv"))
+    assert only.valid["title"].tolist() == ["A", "B"]  # no row of two cells: no notes
+
+
+def test_a_country_with_a_remark_in_parentheses_is_read_and_the_remark_noted(
+        tmp_path: Path) -> None:
+    """``Ghana (via partners)`` set its row aside as an unknown country: the countries before
+    a closing remark in parentheses are read when all of them are countries, and the note
+    keeps the remark; a remark after an unknown name is still an unknown country."""
+    text = ("title,pledger,entity_country,target_countries\n"
+            "A,X,Ghana (HQ),\"Kenya, Uganda (phase 1)\"\n"
+            "B,Y,,Atlantis (planned)\n")
+    r = load_pledges(_csv(tmp_path, text))
+    a = r.valid.set_index("title").loc["A"]
+    assert a["entity_country"] == "GHA" and a["target_countries"] == ["KEN", "UGA"]
+    assert "entity_country: 'Ghana (HQ)' read as GHA; the remark in parentheses is kept" \
+        in a["notes"]
+    assert "target_countries: 'Kenya, Uganda (phase 1)' read as KEN, UGA" in a["notes"]
+    assert r.quarantine["reasons"].tolist() == [
+        "unknown country: 'Atlantis (planned)' in target_countries"]
