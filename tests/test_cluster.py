@@ -213,20 +213,25 @@ def test_a_stopped_run_ends_the_reports_running_on_the_workers(dask_cluster, tmp
     """Dask cannot stop a task that runs: when the runner stops (here SIGTERM), the reports
     running on the workers end at once (their kernels are killed) instead of running on for
     nobody, and the workers take new reports straight away."""
-    lc, _client = dask_cluster
+    lc, client = dask_cluster
     out = tmp_path / "out"
+    workers = set(client.run(os.getpid).values())  # this cluster's, not another test run's
     proc = subprocess.Popen(
         [sys.executable, "-m", "p2c_analysis.cli", "batch", str(SLOW), "--over",
          "seconds=60.5,61.5", "--scheduler", lc.scheduler_address, "--out", str(out),
          "--no-progress"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=paths.ROOT, env=p2c_env())
 
-    def report_kernels() -> list[psutil.Process]:  # kernels running a slow-6x report
+    def report_kernels() -> list[psutil.Process]:
+        """Kernels running a slow-6x report under this cluster's workers (a test suite run
+        beside this one has kernels of the same name and folders)."""
         found = []
         for p in psutil.process_iter(["name", "cwd"]):
             cwd = p.info.get("cwd") or ""
             if p.info["name"] == "p2c-kernel" and "/slow-6" in cwd and cwd.endswith(".partial"):
-                found.append(p)
+                with contextlib.suppress(psutil.Error):
+                    if any(a.pid in workers for a in p.parents()):
+                        found.append(p)
         return found
 
     running: list[psutil.Process] = []
