@@ -628,6 +628,77 @@ def sensitivity(scores: Scores) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _count_or_none(k: int) -> str:
+    """A count as the subject of a clause: ``"none"`` for 0, else the number ("1,234")."""
+    from p2c_analysis import style
+
+    return "none" if k == 0 else style.fmt_int(k)
+
+
+def categories_text(counts: Mapping[str, int]) -> str:
+    """The index categories that hold pledges, in the order given, with their counts:
+    ``{"High": 0, "Upper-moderate": 2, "Low": 1} -> "2 Upper-moderate and 1 Low"`` (plain
+    text, not escaped; categories holding none are left out, not said "0 High"); ``"none"``
+    when no category holds a pledge."""
+    from p2c_analysis import report, style
+
+    return report.list_text(f"{style.fmt_int(k)} {c}" for c, k in counts.items() if int(k))
+
+
+def overall_text(n: int, counts: Mapping[str, int], trackable: int, trackable_pct: float,
+                 mean: float, median: float) -> Markdown:
+    """The sentence on the scores of all ``n`` pledges: the index categories holding pledges
+    (``counts``, :func:`categories_text`), how many are ``trackable`` and their share, the
+    mean and median score. "Of the 1 pledge, 1 Lower-moderate: **none is trackable**
+    (0.0%) ...", not "Of the 1 pledge, 0 High, 0 Upper-moderate, 1 Lower-moderate and 0 Low: 0
+    are trackable"."""
+    from p2c_analysis import report, style
+
+    if n == 0:
+        return report.say("There is no pledge, so no index category, trackable share or mean "
+                          "score.")
+    return report.say(
+        "Of the {n:~pledge}, {counts}: **{who} {t:#is|are|is} trackable** ({pct}). The mean "
+        "score is {mean}, the median {median}.",
+        n=n, counts=categories_text(counts), who=_count_or_none(trackable), t=trackable,
+        pct=style.fmt_pct(trackable_pct), mean=style.fmt_ratio(mean, 1),
+        median=style.fmt_ratio(median, 1))
+
+
+def sensitivity_text(sens: pd.DataFrame, rubric: Rubric) -> Markdown:
+    """The sentence over a :func:`sensitivity` table ``sens`` (columns as it returns them,
+    ``trackable`` included): how many pledges are trackable with every criterion of ``rubric``
+    and with one left out, and which criterion left out moves the most pledges, with only the
+    directions that hold pledges. "With every criterion, no pledge is trackable. ... (1 up).",
+    not "0 pledges are trackable ... (1 up, 0 down)"."""
+    from IPython.display import Markdown
+
+    from p2c_analysis import report, style
+
+    base, rest = sens.iloc[0], sens.iloc[1:]
+    if int(base[list(rubric.categories)].sum()) == 0:
+        return report.say("There is no pledge to score with a criterion left out.")
+    lo, hi = int(rest["trackable"].min()), int(rest["trackable"].max())
+    spread = (f"between {style.fmt_int(lo)} and {style.fmt_int(hi)}" if lo != hi
+              else f"{_count_or_none(lo)} whichever is left out")
+    most = rest.loc[rest["pledges_changed"].idxmax()]
+    k = int(most["pledges_changed"])
+    if k:
+        moves = report.list_text(f"{style.fmt_int(int(most[c]))} {d}" for c, d in
+                                 (("moved_up", "up"), ("moved_down", "down")) if int(most[c]))
+        labels = {c.name: c.label for c in rubric.criteria}
+        changed = report.say("Leaving out **{most}** changes the category of the most pledges: "
+                             "{k} ({moves}).", most=labels.get(most["dropped"], most["dropped"]),
+                             k=style.fmt_int(k), moves=moves).data
+    else:
+        changed = "No pledge changes category."
+    t = int(base["trackable"])
+    lead = report.say("With every criterion, {t:~pledge|pledges|no pledge} {t:#is|are|is} "
+                      "trackable. Leaving one criterion out gives {spread}. ", t=t,
+                      spread=spread).data
+    return Markdown(lead + changed)
+
+
 CRITERIA_COLUMNS: tuple[str, ...] = (
     "criterion", "criterion_label", "criterion_weight", "pledges_full", "pledges_partial",
     "pledges_none",
