@@ -29,6 +29,7 @@ combination of ingredients, not per pledge.
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -762,13 +763,46 @@ def one_field_away(scores: Scores) -> pd.DataFrame:
     return out
 
 
+def field_label(name: str) -> str:
+    """How a field of the rubric's ``one_more_field`` list reads in prose and tables: a field of
+    the canonical pledge table by its report label (:func:`metrics.label`, the column header
+    :func:`report.show_table` shows) with a lower-case first letter and without a unit in
+    brackets: ``"target_year" -> "target year"``, ``"estimated_value_usd" -> "estimated
+    value"``, ``"last_report_date" -> "last report"``; any other name (already prose: "a
+    quantified deliverable in the description") as it is."""
+    from p2c_analysis import metrics
+    from p2c_analysis.fields import FIELDS_BY_NAME
+
+    if name not in FIELDS_BY_NAME:
+        return name
+    text = re.sub(r"\s*\([^)]*\)$", "", metrics.label(name)).strip()
+    return text[:1].lower() + text[1:]
+
+
+def one_field_away_shown(away: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """The :func:`one_field_away` table ``away`` as a report shows it: ``missing_field`` by
+    :func:`field_label` ("target year", not "target_year") and ``criteria`` by the labels of
+    ``rubric``'s criteria ("Specific, Measurable", not "specific, measurable"); the table
+    written as CSV keeps the names."""
+    labels = {c.name: c.label for c in rubric.criteria}
+
+    def crits(text: object) -> object:
+        if pd.isna(text):
+            return text
+        return ", ".join(labels.get(c.strip(), c.strip()) for c in str(text).split(","))
+
+    return away.assign(missing_field=away["missing_field"].map(field_label, na_action="ignore"),
+                       criteria=away["criteria"].map(crits)).astype(
+        {"missing_field": "string", "criteria": "string"})
+
+
 def one_field_away_text(n_pledges: int, n_trackable: int, away: pd.DataFrame) -> Markdown:
     """The sentence over the :func:`one_field_away` table ``away`` (Markdown from trusted
-    text only: counts, the rubric's field names): how many of the ``n_pledges`` pledges are
-    not trackable, how many of those one more field would make trackable and which fields
-    would do it. When every pledge is trackable, or none is one field away, it says so instead
-    of "0 pledges are not trackable; 0 of them would be with one more field stated. Fields that
-    would do it ...: none"."""
+    text only: counts, the rubric's fields by their labels, :func:`field_label`): how many of
+    the ``n_pledges`` pledges are not trackable, how many of those one more field would make
+    trackable and which fields would do it. When every pledge is trackable, or none is one
+    field away, it says so instead of "0 pledges are not trackable; 0 of them would be with one
+    more field stated. Fields that would do it ...: none"."""
     from IPython.display import Markdown
 
     return Markdown(_one_field_away_sentence(n_pledges, n_trackable, away))
@@ -790,7 +824,7 @@ def _one_field_away_sentence(n_pledges: int, n_trackable: int, away: pd.DataFram
         return (f"{lead}; one more field stated would not make it so." if nt == 1 else
                 f"{lead}; none of them would be with one more field stated.")
     fields = away["missing_field"].value_counts()
-    lifted = report.list_text(f"{f} ({n:,})" for f, n in fields.items())
+    lifted = report.list_text(f"{field_label(f)} ({n:,})" for f, n in fields.items())
     of = "it" if nt == 1 else f"{k:,} of them"
     return (f"{lead}; **{of} would be with one more field stated**. "
             f"{'The field' if len(fields) == 1 else 'Fields'} that would do it, with the number "

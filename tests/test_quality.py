@@ -460,3 +460,38 @@ def test_overall_and_sensitivity_sentences_name_only_categories_holding_pledges(
     assert quality.sensitivity_text(sens(1, [(first.name, 1, 0, 0)]), rubric).data.endswith(
         "gives 1 whichever is left out. No pledge changes category.")
 
+
+def test_one_field_away_names_fields_by_their_labels_not_their_code_names():
+    """pledge_quality read "Fields that would do it, ...: target_year (1), target_countries (1)":
+    code names. Each field of the rubric's list reads as its column header does (the report
+    label), and no rubric field reaches the sentence with an underscore."""
+    from p2c_analysis import metrics
+
+    rubric = quality.load_rubric()
+    names = [f for f, _ in rubric.one_more_field]
+    away = pd.DataFrame({"pledge_id": [f"p{i}" for i in range(len(names))],
+                         "missing_field": names})
+    text = quality.one_field_away_text(len(names) + 1, 1, away).data
+    assert "_" not in text
+    for f in names:
+        label = quality.field_label(f)
+        assert f"{label} (1)" in text
+        if f in fields.FIELDS_BY_NAME:
+            assert metrics.label(f).lower().startswith(label.lower())
+    assert quality.field_label("target_year") == metrics.label("target_year").lower()
+
+
+def test_one_field_away_table_shows_field_and_criterion_labels():
+    """The table under that sentence showed "target_year" and "time_bound": the report shows
+    the fields' and the criteria's labels, the CSV keeps the names."""
+    s = _score()
+    away = quality.one_field_away(s)
+    assert len(away)
+    shown = quality.one_field_away_shown(away, s.rubric)
+    assert list(shown.columns) == list(away.columns) and len(shown) == len(away)
+    assert not shown["missing_field"].str.contains("_").any()
+    labels = {c.label for c in s.rubric.criteria}
+    for text in shown["criteria"]:
+        assert set(text.split(", ")) <= labels
+    assert shown["missing_field"].tolist() == [quality.field_label(f)
+                                               for f in away["missing_field"]]
