@@ -29,6 +29,7 @@ combination of ingredients, not per pledge.
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -628,6 +629,77 @@ def sensitivity(scores: Scores) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _count_or_none(k: int) -> str:
+    """A count as the subject of a clause: ``"none"`` for 0, else the number ("1,234")."""
+    from p2c_analysis import style
+
+    return "none" if k == 0 else style.fmt_int(k)
+
+
+def categories_text(counts: Mapping[str, int]) -> str:
+    """The index categories that hold pledges, in the order given, with their counts:
+    ``{"High": 0, "Upper-moderate": 2, "Low": 1} -> "2 Upper-moderate and 1 Low"`` (plain
+    text, not escaped; categories holding none are left out, not said "0 High"); ``"none"``
+    when no category holds a pledge."""
+    from p2c_analysis import report, style
+
+    return report.list_text(f"{style.fmt_int(k)} {c}" for c, k in counts.items() if int(k))
+
+
+def overall_text(n: int, counts: Mapping[str, int], trackable: int, trackable_pct: float,
+                 mean: float, median: float) -> Markdown:
+    """The sentence on the scores of all ``n`` pledges: the index categories holding pledges
+    (``counts``, :func:`categories_text`), how many are ``trackable`` and their share, the
+    mean and median score. "Of the 1 pledge, 1 Lower-moderate: **none is trackable**
+    (0.0%) ...", not "Of the 1 pledge, 0 High, 0 Upper-moderate, 1 Lower-moderate and 0 Low: 0
+    are trackable"."""
+    from p2c_analysis import report, style
+
+    if n == 0:
+        return report.say("There is no pledge, so no index category, trackable share or mean "
+                          "score.")
+    return report.say(
+        "Of the {n:~pledge}, {counts}: **{who} {t:#is|are|is} trackable** ({pct}). The mean "
+        "score is {mean}, the median {median}.",
+        n=n, counts=categories_text(counts), who=_count_or_none(trackable), t=trackable,
+        pct=style.fmt_pct(trackable_pct), mean=style.fmt_ratio(mean, 1),
+        median=style.fmt_ratio(median, 1))
+
+
+def sensitivity_text(sens: pd.DataFrame, rubric: Rubric) -> Markdown:
+    """The sentence over a :func:`sensitivity` table ``sens`` (columns as it returns them,
+    ``trackable`` included): how many pledges are trackable with every criterion of ``rubric``
+    and with one left out, and which criterion left out moves the most pledges, with only the
+    directions that hold pledges. "With every criterion, no pledge is trackable. ... (1 up).",
+    not "0 pledges are trackable ... (1 up, 0 down)"."""
+    from IPython.display import Markdown
+
+    from p2c_analysis import report, style
+
+    base, rest = sens.iloc[0], sens.iloc[1:]
+    if int(base[list(rubric.categories)].sum()) == 0:
+        return report.say("There is no pledge to score with a criterion left out.")
+    lo, hi = int(rest["trackable"].min()), int(rest["trackable"].max())
+    spread = (f"between {style.fmt_int(lo)} and {style.fmt_int(hi)}" if lo != hi
+              else f"{_count_or_none(lo)} whichever is left out")
+    most = rest.loc[rest["pledges_changed"].idxmax()]
+    k = int(most["pledges_changed"])
+    if k:
+        moves = report.list_text(f"{style.fmt_int(int(most[c]))} {d}" for c, d in
+                                 (("moved_up", "up"), ("moved_down", "down")) if int(most[c]))
+        labels = {c.name: c.label for c in rubric.criteria}
+        changed = report.say("Leaving out **{most}** changes the category of the most pledges: "
+                             "{k} ({moves}).", most=labels.get(most["dropped"], most["dropped"]),
+                             k=style.fmt_int(k), moves=moves).data
+    else:
+        changed = "No pledge changes category."
+    t = int(base["trackable"])
+    lead = report.say("With every criterion, {t:~pledge|pledges|no pledge} {t:#is|are|is} "
+                      "trackable. Leaving one criterion out gives {spread}. ", t=t,
+                      spread=spread).data
+    return Markdown(lead + changed)
+
+
 CRITERIA_COLUMNS: tuple[str, ...] = (
     "criterion", "criterion_label", "criterion_weight", "pledges_full", "pledges_partial",
     "pledges_none",
@@ -691,13 +763,46 @@ def one_field_away(scores: Scores) -> pd.DataFrame:
     return out
 
 
+def field_label(name: str) -> str:
+    """How a field of the rubric's ``one_more_field`` list reads in prose and tables: a field of
+    the canonical pledge table by its report label (:func:`metrics.label`, the column header
+    :func:`report.show_table` shows) with a lower-case first letter and without a unit in
+    brackets: ``"target_year" -> "target year"``, ``"estimated_value_usd" -> "estimated
+    value"``, ``"last_report_date" -> "last report"``; any other name (already prose: "a
+    quantified deliverable in the description") as it is."""
+    from p2c_analysis import metrics
+    from p2c_analysis.fields import FIELDS_BY_NAME
+
+    if name not in FIELDS_BY_NAME:
+        return name
+    text = re.sub(r"\s*\([^)]*\)$", "", metrics.label(name)).strip()
+    return text[:1].lower() + text[1:]
+
+
+def one_field_away_shown(away: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """The :func:`one_field_away` table ``away`` as a report shows it: ``missing_field`` by
+    :func:`field_label` ("target year", not "target_year") and ``criteria`` by the labels of
+    ``rubric``'s criteria ("Specific, Measurable", not "specific, measurable"); the table
+    written as CSV keeps the names."""
+    labels = {c.name: c.label for c in rubric.criteria}
+
+    def crits(text: object) -> object:
+        if pd.isna(text):
+            return text
+        return ", ".join(labels.get(c.strip(), c.strip()) for c in str(text).split(","))
+
+    return away.assign(missing_field=away["missing_field"].map(field_label, na_action="ignore"),
+                       criteria=away["criteria"].map(crits)).astype(
+        {"missing_field": "string", "criteria": "string"})
+
+
 def one_field_away_text(n_pledges: int, n_trackable: int, away: pd.DataFrame) -> Markdown:
     """The sentence over the :func:`one_field_away` table ``away`` (Markdown from trusted
-    text only: counts, the rubric's field names): how many of the ``n_pledges`` pledges are
-    not trackable, how many of those one more field would make trackable and which fields
-    would do it. When every pledge is trackable, or none is one field away, it says so instead
-    of "0 pledges are not trackable; 0 of them would be with one more field stated. Fields that
-    would do it ...: none"."""
+    text only: counts, the rubric's fields by their labels, :func:`field_label`): how many of
+    the ``n_pledges`` pledges are not trackable, how many of those one more field would make
+    trackable and which fields would do it. When every pledge is trackable, or none is one
+    field away, it says so instead of "0 pledges are not trackable; 0 of them would be with one
+    more field stated. Fields that would do it ...: none"."""
     from IPython.display import Markdown
 
     return Markdown(_one_field_away_sentence(n_pledges, n_trackable, away))
@@ -719,7 +824,7 @@ def _one_field_away_sentence(n_pledges: int, n_trackable: int, away: pd.DataFram
         return (f"{lead}; one more field stated would not make it so." if nt == 1 else
                 f"{lead}; none of them would be with one more field stated.")
     fields = away["missing_field"].value_counts()
-    lifted = report.list_text(f"{f} ({n:,})" for f, n in fields.items())
+    lifted = report.list_text(f"{field_label(f)} ({n:,})" for f, n in fields.items())
     of = "it" if nt == 1 else f"{k:,} of them"
     return (f"{lead}; **{of} would be with one more field stated**. "
             f"{'The field' if len(fields) == 1 else 'Fields'} that would do it, with the number "

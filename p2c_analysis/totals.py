@@ -74,6 +74,20 @@ def fmt_value(metric: str, value: float) -> str:
     return f"{value:,.0f}"
 
 
+def latest_total_card(last_value_usd: object, as_of: object) -> str:
+    """The front-page card "Published total, latest": the latest USD total published by the
+    analysis date ``as_of`` (``last_value_usd``, e.g. ``trajectory.mobilisation_summary``'s),
+    ``"USD 30.0 bn"``; when none had been published by then (missing), ``"none yet as of
+    2022-03-01"`` (``"none yet"`` without a date), not "n/a", which reads as a gap in the
+    data."""
+    from p2c_analysis import style
+
+    if last_value_usd is not None and not pd.isna(last_value_usd):
+        return style.fmt_usd(last_value_usd)
+    day = pd.to_datetime(as_of, errors="coerce") if as_of not in (None, "") else pd.NaT
+    return "none yet" if pd.isna(day) else f"none yet as of {day:%Y-%m-%d}"
+
+
 def _host(url: object) -> str:
     if url is None or (isinstance(url, float) and np.isnan(url)) or url is pd.NA:
         return "no source"

@@ -642,13 +642,30 @@ def headline_summary(pledges: pd.DataFrame) -> dict[str, float | int]:
     return out
 
 
-def stated_total_text(summary: Mapping[str, float | int], caveats: Mapping[str, str]
-                      ) -> Markdown:
+#: What the USD under each caveat key of :func:`headline_summary` is, as said after the amount
+#: by :func:`stated_total_text`: an amount of money takes a singular verb ("USD 1.20 M is in
+#: contributions in kind", not "USD 1.20 M are contributions in kind").
+STATED_TOTAL_CAVEATS: dict[str, str] = {
+    "usd_per_year_times_years": "is in yearly amounts multiplied by the years stated",
+    "usd_lower_bound": "is in floors ('over', 'at least': the amount may be higher)",
+    "usd_upper_bound": "is in ceilings ('up to')",
+    "usd_per_year_single": "is in yearly amounts with no duration, counted once (the total "
+                           "understates them)",
+    "usd_in_kind": "is in contributions in kind valued in money",
+    "usd_top_up": "is in top-ups on earlier commitments",
+    "usd_inferred": "rests on a value basis inferred from the text rather than read from the "
+                    "value itself",
+}
+
+
+def stated_total_text(summary: Mapping[str, float | int],
+                      caveats: Mapping[str, str] | None = None) -> Markdown:
     """The sentence on the stated values of a :func:`headline_summary` (``summary``): how many
     pledges state a value, their total as stated and without money counted before, and what
-    the stated total rests on: ``caveats`` maps a summary key (``"usd_lower_bound"``) to what
-    the USD under it is (``"are floors ..."``), named when above 0. Markdown from trusted text
-    only (counts, amounts, the caller's words). One pledge, all pledges stating a value and no
+    the stated total rests on: ``caveats`` (default :data:`STATED_TOTAL_CAVEATS`) maps a summary
+    key (``"usd_lower_bound"``) to what the USD under it is, with a singular verb, since its
+    subject is an amount (``"is in floors ..."``), named when above 0. Markdown from trusted
+    text only (counts, amounts, the caller's words). One pledge, all pledges stating a value and no
     money counted before read as such, not "The 1 pledge stating a value (of 1) adds up to USD
     163 M as stated and USD 163 M without money counted before (0 pledges)"."""
     from IPython.display import Markdown
@@ -674,7 +691,8 @@ def stated_total_text(summary: Mapping[str, float | int], caveats: Mapping[str, 
     else:
         dedup = ("; it repeats no money counted before" if nv == 1 else
                  "; none of them repeats money counted before")
-    named = [f"{style.fmt_usd(summary[key])} {what}" for key, what in caveats.items()
+    named = [f"{style.fmt_usd(summary[key])} {what}" for key, what in
+             (STATED_TOTAL_CAVEATS if caveats is None else caveats).items()
              if summary[key] > 0]
     rests = report.list_text(named, empty=("the amount is one total for the pledge" if nv == 1
                                            else "every amount is one total for its pledge"))

@@ -420,3 +420,78 @@ def test_one_field_away_says_when_every_pledge_is_trackable_or_none_is_one_field
         assert not re.search(r"\b0 |: none\.", text(n, t, a).data)
     assert text(0, 0, away()).data == (
         "There is no pledge, so none is one field away from trackable.")
+
+
+def test_overall_and_sensitivity_sentences_name_only_categories_holding_pledges():
+    """One pledge read "Of the 1 pledge, 0 High, 0 Upper-moderate, 1 Lower-moderate and 0 Low:
+    0 are trackable" and "With every criterion, 0 pledges are trackable ... (1 up, 0 down)".
+    Only the categories and directions holding pledges are named, and a count of 0 is "none"."""
+    rubric = quality.load_rubric()
+    cats = rubric.categories
+    counts = dict.fromkeys(cats, 0) | {cats[2]: 1}
+    one = quality.overall_text(1, counts, 0, 0.0, 40.0, 40.0).data
+    assert one.startswith(f"Of the 1 pledge, 1 {cats[2]}: **none is trackable** (")
+    assert not re.search(r"\b0 ", one.split("(")[0])
+    many = quality.overall_text(5, dict.fromkeys(cats, 0) | {cats[0]: 2, cats[-1]: 3}, 2,
+                                40.0, 50.0, 45.0).data
+    assert many.startswith(f"Of the 5 pledges, 2 {cats[0]} and 3 {cats[-1]}: **2 are trackable")
+    assert quality.overall_text(0, dict.fromkeys(cats, 0), 0, float("nan"), float("nan"),
+                                float("nan")).data.startswith("There is no pledge")
+
+    def sens(base: int, dropped: list[tuple[str, int, int, int]]) -> pd.DataFrame:
+        rows = [{"dropped": "none", **dict.fromkeys(cats, 0), cats[2]: 1, "trackable": base,
+                 "pledges_changed": 0, "moved_up": 0, "moved_down": 0}]
+        rows += [{"dropped": d, **dict.fromkeys(cats, 0), cats[2]: 1, "trackable": t,
+                  "pledges_changed": up + down, "moved_up": up, "moved_down": down}
+                 for d, t, up, down in dropped]
+        return pd.DataFrame(rows)
+
+    first, second = rubric.criteria[0], rubric.criteria[1]
+    text = quality.sensitivity_text(sens(0, [(first.name, 0, 1, 0), (second.name, 0, 0, 0)]),
+                                    rubric).data
+    assert text == ("With every criterion, no pledge is trackable. Leaving one criterion out "
+                    f"gives none whichever is left out. Leaving out **{first.label}** changes "
+                    "the category of the most pledges: 1 (1 up).")
+    text = quality.sensitivity_text(sens(1, [(first.name, 0, 0, 1), (second.name, 1, 0, 0)]),
+                                    rubric).data
+    assert text.startswith("With every criterion, 1 pledge is trackable. Leaving one criterion "
+                           "out gives between 0 and 1. ")
+    assert text.endswith("(1 down).")
+    assert quality.sensitivity_text(sens(1, [(first.name, 1, 0, 0)]), rubric).data.endswith(
+        "gives 1 whichever is left out. No pledge changes category.")
+
+
+def test_one_field_away_names_fields_by_their_labels_not_their_code_names():
+    """pledge_quality read "Fields that would do it, ...: target_year (1), target_countries (1)":
+    code names. Each field of the rubric's list reads as its column header does (the report
+    label), and no rubric field reaches the sentence with an underscore."""
+    from p2c_analysis import metrics
+
+    rubric = quality.load_rubric()
+    names = [f for f, _ in rubric.one_more_field]
+    away = pd.DataFrame({"pledge_id": [f"p{i}" for i in range(len(names))],
+                         "missing_field": names})
+    text = quality.one_field_away_text(len(names) + 1, 1, away).data
+    assert "_" not in text
+    for f in names:
+        label = quality.field_label(f)
+        assert f"{label} (1)" in text
+        if f in fields.FIELDS_BY_NAME:
+            assert metrics.label(f).lower().startswith(label.lower())
+    assert quality.field_label("target_year") == metrics.label("target_year").lower()
+
+
+def test_one_field_away_table_shows_field_and_criterion_labels():
+    """The table under that sentence showed "target_year" and "time_bound": the report shows
+    the fields' and the criteria's labels, the CSV keeps the names."""
+    s = _score()
+    away = quality.one_field_away(s)
+    assert len(away)
+    shown = quality.one_field_away_shown(away, s.rubric)
+    assert list(shown.columns) == list(away.columns) and len(shown) == len(away)
+    assert not shown["missing_field"].str.contains("_").any()
+    labels = {c.label for c in s.rubric.criteria}
+    for text in shown["criteria"]:
+        assert set(text.split(", ")) <= labels
+    assert shown["missing_field"].tolist() == [quality.field_label(f)
+                                               for f in away["missing_field"]]

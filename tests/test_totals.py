@@ -202,3 +202,21 @@ def test_no_rise_is_measured_between_dates_that_cannot_be_ordered(tmp_path):
                          "estimated_value_usd": 3e9}])
     t = totals.published_totals_checks(milestones.load_published(p), pledges)
     assert t.empty
+
+
+def test_latest_total_card_says_none_yet_before_anything_was_published():
+    """pledge_landscape as of 2022-03-01, before any USD total was published, showed the
+    front-page card "Published total, latest: n/a". It now says nothing had been published yet
+    by that date; a published total still reads as its amount."""
+    from p2c_analysis import milestones, style, trajectory
+
+    early = milestones.known_on(milestones.load_milestones(), "2022-03-01")
+    last = trajectory.mobilisation_summary(early, as_of="2022-03-01")["last_value_usd"]
+    card = totals.latest_total_card(last, "2022-03-01")
+    assert card == "none yet as of 2022-03-01" and card != style.NA_TEXT
+    assert totals.latest_total_card(float("nan"), pd.Timestamp("2022-03-01")) == card
+    assert totals.latest_total_card(None, "") == "none yet"
+    later = trajectory.mobilisation_summary(
+        milestones.known_on(milestones.load_milestones(), "2023-06-30"), as_of="2023-06-30")
+    assert totals.latest_total_card(later["last_value_usd"], "2023-06-30") == \
+        style.fmt_usd(later["last_value_usd"])

@@ -7,6 +7,7 @@ small hand-built cases; every number is computed by hand in the comments.
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -510,7 +511,7 @@ def test_the_stated_total_sentence_reads_right_for_one_all_and_some_pledges(bund
     stated and USD 163 M without money counted before (0 pledges)". One pledge, all pledges
     stating a value and no money counted before now read as such; the bundled record keeps its
     total, its de-duplicated total and who repeats money."""
-    caveats = {"usd_lower_bound": "are floors"}
+    caveats = {"usd_lower_bound": "is in floors"}
     one = values.headline_summary(bundled.iloc[:0]) | {
         "pledges": 1, "pledges_with_value": 1, "usd_stated": 163e6, "usd_deduplicated": 163e6,
         "usd_already_counted": 0.0, "pledges_counted_before": 0, "usd_lower_bound": 0.0}
@@ -520,7 +521,7 @@ def test_the_stated_total_sentence_reads_right_for_one_all_and_some_pledges(bund
     three = one | {"pledges": 3, "pledges_with_value": 3, "usd_lower_bound": 50e6}
     assert values.stated_total_text(three, caveats).data == (
         "All 3 pledges state a value, together **USD 163 M** as stated; none of them repeats "
-        "money counted before. Of the stated total, USD 50.0 M are floors.")
+        "money counted before. Of the stated total, USD 50.0 M is in floors.")
     assert values.stated_total_text(one | {"pledges": 4}, caveats).data.startswith(
         "1 of the 4 pledges states a value, **USD 163 M**; it repeats no money")
     assert values.stated_total_text(one | {"pledges_with_value": 0}, caveats).data == (
@@ -536,3 +537,26 @@ def test_the_stated_total_sentence_reads_right_for_one_all_and_some_pledges(bund
             f"{style.fmt_usd(hs['usd_already_counted'])} of "
             f"{report.plural(hs['pledges_counted_before'], 'pledge')} repeating money counted "
             "before.") in text
+
+
+def test_an_amount_of_money_in_the_stated_total_sentence_takes_a_singular_verb(bundled) -> None:
+    """pledge_quality read "Of the stated total, USD 1.20 M are contributions in kind": an
+    amount of money is one thing. Every caveat of the default wording, each with its amount,
+    reads "USD ... is ..." (or "rests on"), never "are"."""
+    from p2c_analysis import style
+
+    keys = list(values.STATED_TOTAL_CAVEATS)
+    summary = values.headline_summary(bundled)
+    assert set(keys) <= set(summary)
+    amounts = {k: (i + 1) * 1.1e6 for i, k in enumerate(keys)}
+    text = values.stated_total_text(summary | amounts).data
+    rests = text.split("Of the stated total, ", 1)[1]
+    assert not re.search(r"\bare\b", rests)
+    for key, usd in amounts.items():
+        said = f"{style.fmt_usd(usd)} {values.STATED_TOTAL_CAVEATS[key]}"
+        assert said in rests
+        assert re.match(r"(is|rests) ", values.STATED_TOTAL_CAVEATS[key])
+    in_kind = values.stated_total_text(summary | dict.fromkeys(keys, 0.0)
+                                       | {"usd_in_kind": 1.2e6}).data
+    assert in_kind.endswith("Of the stated total, USD 1.20 M is in contributions in kind "
+                            "valued in money.")
