@@ -2471,7 +2471,8 @@ def check_pledges_cli(
     """``p2c check-pledges``: load ``file``, print counts (read, valid, quarantined, by
     reason), write the valid pledges (``out``, canonical columns, lists ``"; "``-joined) and
     the quarantine (``quarantine``) when asked, as safe XLSX when the name ends in ``.xlsx``,
-    else as safe CSV (:func:`~p2c_analysis.export.write_table`; another spreadsheet name,
+    tab-separated for ``.tsv`` / ``.tab``, else as safe CSV
+    (:func:`~p2c_analysis.export.write_table`; another spreadsheet name,
     ``.xls``, ``.xlsm``, ``.ods``..., is refused before the file is read).
 
     Returns 0 when the file could be read (even with quarantined rows); otherwise prints one

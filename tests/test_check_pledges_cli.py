@@ -241,3 +241,18 @@ def test_an_output_named_as_another_spreadsheet_format_is_refused(
     assert err == (f"p2c check-pledges: error: {target}: --{option} writes CSV or XLSX, not "
                    f"{target.suffix}: name it .csv or .xlsx")
     assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("option", ["out", "quarantine"])
+def test_a_tsv_output_is_tab_separated(tmp_path: Path, capsys, option: str) -> None:
+    """'--out clean.tsv' (and '--quarantine q.tsv') wrote comma-separated text under a TSV
+    name; now the same table as the CSV output, with tabs between the cells."""
+    tsv, csv_ = tmp_path / "t.tsv", tmp_path / "t.csv"
+    src = str(FIX / "messy_semicolon_cp1252.csv")
+    assert check_pledges_cli(src, **{option: str(tsv)}) == 0
+    assert check_pledges_cli(src, **{option: str(csv_)}) == 0
+    capsys.readouterr()
+    with open(tsv, newline="", encoding="utf-8") as f:
+        tab_rows = list(csv.reader(f, delimiter="\t"))
+    assert tab_rows == _read(csv_)
+    assert len(tab_rows) > 1 and len(tab_rows[0]) > 1
