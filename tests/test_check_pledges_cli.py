@@ -256,3 +256,29 @@ def test_a_tsv_output_is_tab_separated(tmp_path: Path, capsys, option: str) -> N
         tab_rows = list(csv.reader(f, delimiter="\t"))
     assert tab_rows == _read(csv_)
     assert len(tab_rows) > 1 and len(tab_rows[0]) > 1
+
+
+def test_out_dash_writes_the_csv_to_stdout_and_the_summary_to_stderr(tmp_path: Path) -> None:
+    """'--out -' wrote a file literally named '-' in the current folder; now, as Unix tools
+    do, the valid pledges go to standard output (the same CSV '--out f.csv' writes) and the
+    summary lines to stderr, so that they never mix into the data; no file is written."""
+    src = str(FIX / "messy_semicolon_cp1252.csv")
+    proc = subprocess.run(
+        [sys.executable, "-m", "p2c_analysis.cli", "check-pledges", src, "--out", "-"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(paths.ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    assert list(tmp_path.iterdir()) == []  # no file named '-'
+    assert check_pledges_cli(src, out=str(tmp_path / "clean.csv")) == 0
+    assert list(csv.reader(proc.stdout.splitlines())) == _read(tmp_path / "clean.csv")
+    assert "valid:        7" in proc.stderr
+    assert "wrote 7 valid pledges to standard output" in proc.stderr
+
+
+def test_out_and_quarantine_cannot_both_be_stdout(tmp_path: Path, capsys) -> None:
+    """Both tables on standard output would be one unreadable stream: one line, exit 2."""
+    assert check_pledges_cli(str(FIX / "pipe.csv"), out="-", quarantine="-") == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ("p2c check-pledges: error: --out and --quarantine cannot both be "
+                            "'-' (standard output): name a file for one of them\n")
