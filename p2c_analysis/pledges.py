@@ -1386,6 +1386,11 @@ def _parse_reason(err: ParseError, fieldname: str, value: object) -> str:
     return f"{err.kind}: {_shown(text)} in {fieldname}{detail}"
 
 
+#: ``etc.`` (``etc``, ``&c.``) ending a country cell, or standing alone in it: it names no
+#: country (:meth:`_RowParser._before_etc`).
+_ETC = re.compile(r"(?P<base>.*?)[\s,;]*(?<![a-z])(?:etc|&c)\.?\s*", re.IGNORECASE)
+
+
 @dataclass
 class _Row:
     record: dict[str, object]
@@ -1425,6 +1430,8 @@ class _RowParser:
         for text in bad:
             if read := self._before_remark(row, fieldname, text):
                 found += read
+            elif (read_etc := self._before_etc(row, fieldname, text)) is not None:
+                found += read_etc
             else:
                 unread.append(text)
         for iso3, text in found:
@@ -1447,6 +1454,28 @@ class _RowParser:
         row.notes.append(f"{fieldname}: {_shown(text, 80)} read as "
                          f"{', '.join(iso3 for iso3, _ in found)}; the remark in parentheses "
                          "is kept here, not read")
+        return found
+
+    def _before_etc(self, row: _Row, fieldname: str, text: str
+                    ) -> list[tuple[str, str]] | None:
+        """The countries named before an ``etc.`` that ends ``text`` (``Ghana etc.``,
+        :data:`_ETC`), when all of that part names countries, with a note that ``etc.`` names
+        no further country; ``[]`` with such a note for an ``etc.`` standing alone (the piece
+        after the comma of ``Ghana, etc.``); ``None`` when ``text`` is not of that form."""
+        m = _ETC.fullmatch(text)
+        if m is None:
+            return None
+        base = m["base"].strip()
+        found: list[tuple[str, str]] = []
+        if base:
+            found, bad = parsing.split_resolving([base], self._country_named,
+                                                 parsing.COUNTRY_CODES_LIKE_MISSING, words=True)
+            if bad or not found:
+                return None
+        read = (f"read as {', '.join(iso3 for iso3, _ in found)}; 'etc.' names no further "
+                "country" if found else "names no country: not read")
+        row.notes.append(f"{fieldname}: {_shown(text, 80)} {read} (name the countries meant "
+                         "to count them)")
         return found
 
     @staticmethod
