@@ -188,11 +188,11 @@ OTHER_SPREADSHEETS = (".xls", ".xlsb", ".xlsm", ".xltx", ".xltm", ".ods", ".fods
 def check_table_name(path: str | Path, label: str = "output") -> None:
     """Raise :class:`OutputPathError` (one line naming ``path`` and ``label``, e.g.
     ``--out``) when ``path`` ends in a spreadsheet format :func:`write_table` does not write
-    (:data:`OTHER_SPREADSHEETS`); CSV and XLSX names pass."""
+    (:data:`OTHER_SPREADSHEETS`); CSV, TSV and XLSX names pass."""
     suffix = Path(path).suffix
     if suffix.lower() in OTHER_SPREADSHEETS:
-        raise OutputPathError(f"{path}: {label} writes CSV or XLSX, not {suffix}: name it .csv "
-                              "or .xlsx")
+        raise OutputPathError(f"{path}: {label} writes CSV, TSV or XLSX, not {suffix}: name it "
+                              ".csv, .tsv or .xlsx")
 
 
 def write_table(df: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:

@@ -2515,6 +2515,9 @@ def check_pledges_cli(
     one line naming it, its row and column (:class:`~p2c_analysis.export.CellTooLongError`),
     return 2; the other output is still written when it can be. A closed stdout
     (``| head -1``) stops the printing quietly, never the writing (:func:`_printing`).
+
+    ``-`` as ``out`` or ``quarantine`` (not both) writes that table as CSV to standard output
+    (:data:`STDOUT_NAME`); the summary lines then go to stderr, never mixed into the data.
     """
     prog = "p2c check-pledges: error"
     refused: list[str] = []

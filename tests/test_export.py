@@ -231,8 +231,8 @@ def test_write_table_refuses_a_spreadsheet_name_it_does_not_write(tmp_path: Path
     df = pd.DataFrame({"title": ["=cmd", "ok"]})
     with pytest.raises(export.OutputPathError) as err:
         export.write_table(df, tmp_path / name)
-    assert str(err.value) == (f"{tmp_path / name}: output writes CSV or XLSX, not "
-                              f"{Path(name).suffix}: name it .csv or .xlsx")
+    assert str(err.value) == (f"{tmp_path / name}: output writes CSV, TSV or XLSX, "
+                              f"not {Path(name).suffix}: name it .csv, .tsv or .xlsx")
     assert list(tmp_path.iterdir()) == []
     ws = load_workbook(export.write_table(df, tmp_path / "t.xlsx")).active
     assert ws.cell(row=2, column=1).value == "'=cmd"
