@@ -384,11 +384,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="pledge file (CSV or XLSX)")
     p.add_argument("--mapping", help="TOML mapping of source columns to pledge fields")
     p.add_argument("--out", help="write the valid pledges here (canonical columns; XLSX when "
-                                 "the name ends in .xlsx, else CSV; other spreadsheet names, "
-                                 ".xls, .xlsm or .ods, are refused)")
+                                 "the name ends in .xlsx, tab-separated for .tsv or .tab, else "
+                                 "CSV; '-' writes CSV to standard output and the summary to "
+                                 "stderr; other spreadsheet names, .xls, .xlsm or .ods, are "
+                                 "refused)")
     p.add_argument("--quarantine", help="write the set-aside rows and their reasons here "
-                                        "(XLSX when the name ends in .xlsx, else CSV; other "
-                                        "spreadsheet names are refused)")
+                                        "(XLSX when the name ends in .xlsx, tab-separated for "
+                                        ".tsv or .tab, else CSV; other spreadsheet names are "
+                                        "refused)")
     p.set_defaults(func=_check_pledges)
 
     p = sub.add_parser(

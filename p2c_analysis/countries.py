@@ -426,7 +426,22 @@ def resolve_region(text: object) -> str | None:
     one way where another is as likely, has its reading in :func:`ambiguous_region_reading`."""
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return None
-    return _region_index().get(normalise_name(str(text)))
+    return _region_index().get(_region_key(str(text)))
+
+
+#: "All" before a group's name (``All LDCs``, ``all of the SIDS``): the group itself.
+_ALL_OF = re.compile(r"all (?:of )?(?:the )?(?P<group>.+)")
+
+
+def _region_key(text: str) -> str:
+    """The key :func:`resolve_region` looks ``text`` up by: its :func:`normalise_name`, with
+    a leading ``all`` (``all of the``) dropped when the rest names a group and the whole does
+    not (``All LDCs`` is the group LDC: every least developed country)."""
+    key = normalise_name(text)
+    index = _region_index()
+    if key not in index and (m := _ALL_OF.fullmatch(key)) and m["group"] in index:
+        return m["group"]
+    return key
 
 
 @dataclass(frozen=True)
@@ -466,7 +481,7 @@ def ambiguous_region_reading(text: object) -> AmbiguousRegion | None:
     alternative, if_meant``); ``None`` for any other text. Resolution is unchanged."""
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return None
-    entry = _ambiguous_region_index().get(normalise_name(str(text)))
+    entry = _ambiguous_region_index().get(_region_key(str(text)))
     if entry is None or resolve_region(text) != entry.label:
         return None
     return entry

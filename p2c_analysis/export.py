@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
@@ -152,13 +152,30 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+def write_csv(df: pd.DataFrame, path: str | Path, sep: str = ",") -> Path:
     """Write ``df`` as UTF-8 CSV (no index) after :func:`neutralise`; dates as ISO
-    ``YYYY-MM-DD`` (with time only when not midnight); missing values empty.
-    Returns the path."""
+    ``YYYY-MM-DD`` (with time only when not midnight); missing values empty. ``sep="\\t"``
+    writes tab-separated text (a cell holding a tab is quoted). Returns the path."""
     p = check_output_path(path)
-    neutralise(df).to_csv(p, index=False, encoding="utf-8", lineterminator="\n")
+    neutralise(df).to_csv(p, index=False, encoding="utf-8", lineterminator="\n", sep=sep)
     return p
+
+
+def write_csv_stream(df: pd.DataFrame, stream: TextIO, sep: str = ",") -> None:
+    """Write ``df`` to an open text stream (standard output) exactly as :func:`write_csv`
+    writes it to a file: neutralised, no index, ``\\n`` line ends."""
+    neutralise(df).to_csv(stream, index=False, lineterminator="\n", sep=sep)
+
+
+#: File names written as tab-separated text by :func:`write_table` (not CSV under a TSV name).
+TAB_SEPARATED = (".tsv", ".tab")
+
+
+def write_tsv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``df`` as UTF-8 tab-separated text: :func:`write_csv` with a tab between cells,
+    the same neutralising (a cell beginning with a tab or ``=`` gets its leading ``'``).
+    Returns the path."""
+    return write_csv(df, path, sep="\t")
 
 
 #: Spreadsheet file names a table is not written in (:func:`check_table_name`): what
@@ -171,21 +188,25 @@ OTHER_SPREADSHEETS = (".xls", ".xlsb", ".xlsm", ".xltx", ".xltm", ".ods", ".fods
 def check_table_name(path: str | Path, label: str = "output") -> None:
     """Raise :class:`OutputPathError` (one line naming ``path`` and ``label``, e.g.
     ``--out``) when ``path`` ends in a spreadsheet format :func:`write_table` does not write
-    (:data:`OTHER_SPREADSHEETS`); CSV and XLSX names pass."""
+    (:data:`OTHER_SPREADSHEETS`); CSV, TSV and XLSX names pass."""
     suffix = Path(path).suffix
     if suffix.lower() in OTHER_SPREADSHEETS:
-        raise OutputPathError(f"{path}: {label} writes CSV or XLSX, not {suffix}: name it .csv "
-                              "or .xlsx")
+        raise OutputPathError(f"{path}: {label} writes CSV, TSV or XLSX, not {suffix}: name it "
+                              ".csv, .tsv or .xlsx")
 
 
 def write_table(df: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
     """Write ``df`` in the format its file name asks for: XLSX (:func:`write_xlsx`) for
-    ``.xlsx``, CSV (:func:`write_csv`) otherwise; another spreadsheet name (``.xls``,
-    ``.xlsm``, ``.ods``...: :func:`check_table_name`) raises :class:`OutputPathError` and
-    nothing is written. Returns the path."""
+    ``.xlsx``, tab-separated text (:func:`write_tsv`) for ``.tsv`` / ``.tab``, CSV
+    (:func:`write_csv`) otherwise; another spreadsheet name (``.xls``, ``.xlsm``,
+    ``.ods``...: :func:`check_table_name`) raises :class:`OutputPathError` and nothing is
+    written. Returns the path."""
     check_table_name(path)
-    if Path(path).suffix.lower() == ".xlsx":
+    suffix = Path(path).suffix.lower()
+    if suffix == ".xlsx":
         return write_xlsx(df, path, sheet=sheet)
+    if suffix in TAB_SEPARATED:
+        return write_tsv(df, path)
     return write_csv(df, path)
 
 

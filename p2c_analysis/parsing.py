@@ -228,7 +228,8 @@ MONEY_QUALIFIERS = (
     ("approximately", "approximate"), ("approx.", "approximate"), ("approx", "approximate"),
     ("about", "approximate"), ("around", "approximate"), ("roughly", "approximate"),
     ("nearly", "approximate"), ("almost", "approximate"), ("some", "approximate"),
-    ("c.", "approximate"), ("~", "approximate"),
+    ("c.", "approximate"), ("ca.", "approximate"), ("circa", "approximate"),
+    ("~", "approximate"),
 )
 #: Words right after an amount and what they make of it ("USD 5 billion or more", "5 million+").
 MONEY_QUALIFIERS_AFTER = (
@@ -814,6 +815,37 @@ _IN_PARENTHESES = re.compile(
     re.IGNORECASE)
 
 
+def _qualifier_in(word: str, head: str) -> bool:
+    """Whether the qualifier ``word`` (:data:`MONEY_QUALIFIERS`) stands in ``head``, the
+    lower-cased text before an amount, as a word of its own: no letter right before it, and
+    none right after it unless it ends in a sign or a full stop (``~USD 5m``, ``ca.EUR``:
+    ``~`` and ``ca.`` are whole as written; ``over`` is not in ``overall``)."""
+    after = r"(?![a-z])" if word[-1].isalpha() else ""
+    return re.search(rf"(?<![a-z]){re.escape(word)}{after}", head) is not None
+
+
+#: Digits grouped in threes by one separator, then the other separator and exactly three
+#: digits (``1,500.000``, ``1.500,000``): a decimal with three places, or a mistyped group.
+_THREE_DECIMALS_AFTER_GROUPS = re.compile(r"\d{1,3}(?:,\d{3})+\.\d{3}|\d{1,3}(?:\.\d{3})+,\d{3}")
+
+
+def _no_three_decimals_after_grouping(match: re.Match, text: str) -> None:
+    """Raise :class:`ParseError` (``ambiguous value``) for an amount with no scale word whose
+    digits are grouped in threes and end in a decimal separator and three digits
+    (:data:`_THREE_DECIMALS_AFTER_GROUPS`): ``USD 1,500.000`` reads as 1,500 with three
+    decimals (nobody states money to a tenth of a cent) but is most likely 1,500,000 with the
+    last comma mistyped as a point; the reason quotes the number and says both readings."""
+    num = match.group("num")
+    if match.group("scale") or not _THREE_DECIMALS_AFTER_GROUPS.fullmatch(num):
+        return
+    whole = int(re.sub(r"\D", "", num))
+    decimal, grouped = f"{whole / 1000:,.3f}".rstrip("0").rstrip("."), f"{whole:,}"
+    raise ParseError("ambiguous value", text,
+                     f"{num!r} may be {decimal} (the last separator a decimal one, three "
+                     f"decimals) or {grouped} (every separator a thousands one): write "
+                     f"{decimal.replace(',', '')} or {whole}")
+
+
 def _no_amount_in_parentheses(text: str) -> None:
     """Raise :class:`ParseError` (``negative value``) for a cell that is one amount in
     parentheses (:data:`_IN_PARENTHESES`), as accounting exports write a negative amount
@@ -932,6 +964,7 @@ def parse_money(value: object) -> Money | None:
     _no_german_ambiguity(match, text)
     if re.match(r"\s*(?:%|per\s?cent\b)", main[match.end():], re.IGNORECASE):
         raise ParseError("unparseable value", text, "a percentage is not an amount of money")
+    _no_three_decimals_after_grouping(match, text)
     if not match.group("scale") and re.fullmatch(r"\d{1,3}\.\d{3}", match.group("num")):
         num = match.group("num")
         raise ParseError("ambiguous value", text, f"{num!r} may be a decimal or thousands: "
@@ -946,7 +979,7 @@ def parse_money(value: object) -> Money | None:
     qualifier = None
     head = main[: match.start()].lower()
     for word, meaning in MONEY_QUALIFIERS:
-        if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", head):
+        if _qualifier_in(word, head):
             qualifier = word
             notes.append(f"'{word}': {meaning}")
             break

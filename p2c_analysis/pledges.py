@@ -120,6 +120,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import charset_normalizer
 import defusedxml.ElementTree as DefusedET
@@ -133,6 +134,7 @@ from p2c_analysis.export import (
     check_output_path,
     check_table_name,
     needs_neutralising,
+    write_csv_stream,
     write_table,
 )
 from p2c_analysis.limits import (
@@ -1384,6 +1386,11 @@ def _parse_reason(err: ParseError, fieldname: str, value: object) -> str:
     return f"{err.kind}: {_shown(text)} in {fieldname}{detail}"
 
 
+#: ``etc.`` (``etc``, ``&c.``) ending a country cell, or standing alone in it: it names no
+#: country (:meth:`_RowParser._before_etc`).
+_ETC = re.compile(r"(?P<base>.*?)[\s,;]*(?<![a-z])(?:etc|&c)\.?\s*", re.IGNORECASE)
+
+
 @dataclass
 class _Row:
     record: dict[str, object]
@@ -1423,6 +1430,8 @@ class _RowParser:
         for text in bad:
             if read := self._before_remark(row, fieldname, text):
                 found += read
+            elif (read_etc := self._before_etc(row, fieldname, text)) is not None:
+                found += read_etc
             else:
                 unread.append(text)
         for iso3, text in found:
@@ -1445,6 +1454,28 @@ class _RowParser:
         row.notes.append(f"{fieldname}: {_shown(text, 80)} read as "
                          f"{', '.join(iso3 for iso3, _ in found)}; the remark in parentheses "
                          "is kept here, not read")
+        return found
+
+    def _before_etc(self, row: _Row, fieldname: str, text: str
+                    ) -> list[tuple[str, str]] | None:
+        """The countries named before an ``etc.`` that ends ``text`` (``Ghana etc.``,
+        :data:`_ETC`), when all of that part names countries, with a note that ``etc.`` names
+        no further country; ``[]`` with such a note for an ``etc.`` standing alone (the piece
+        after the comma of ``Ghana, etc.``); ``None`` when ``text`` is not of that form."""
+        m = _ETC.fullmatch(text)
+        if m is None:
+            return None
+        base = m["base"].strip()
+        found: list[tuple[str, str]] = []
+        if base:
+            found, bad = parsing.split_resolving([base], self._country_named,
+                                                 parsing.COUNTRY_CODES_LIKE_MISSING, words=True)
+            if bad or not found:
+                return None
+        read = (f"read as {', '.join(iso3 for iso3, _ in found)}; 'etc.' names no further "
+                "country" if found else "names no country: not read")
+        row.notes.append(f"{fieldname}: {_shown(text, 80)} {read} (name the countries meant "
+                         "to count them)")
         return found
 
     @staticmethod
@@ -2471,7 +2502,8 @@ def check_pledges_cli(
     """``p2c check-pledges``: load ``file``, print counts (read, valid, quarantined, by
     reason), write the valid pledges (``out``, canonical columns, lists ``"; "``-joined) and
     the quarantine (``quarantine``) when asked, as safe XLSX when the name ends in ``.xlsx``,
-    else as safe CSV (:func:`~p2c_analysis.export.write_table`; another spreadsheet name,
+    tab-separated for ``.tsv`` / ``.tab``, else as safe CSV
+    (:func:`~p2c_analysis.export.write_table`; another spreadsheet name,
     ``.xls``, ``.xlsm``, ``.ods``..., is refused before the file is read).
 
     Returns 0 when the file could be read (even with quarantined rows); otherwise prints one
@@ -2483,25 +2515,34 @@ def check_pledges_cli(
     one line naming it, its row and column (:class:`~p2c_analysis.export.CellTooLongError`),
     return 2; the other output is still written when it can be. A closed stdout
     (``| head -1``) stops the printing quietly, never the writing (:func:`_printing`).
+
+    ``-`` as ``out`` or ``quarantine`` (not both) writes that table as CSV to standard output
+    (:data:`STDOUT_NAME`); the summary lines then go to stderr, never mixed into the data.
     """
     prog = "p2c check-pledges: error"
     refused: list[str] = []
+    data_out = sys.stdout  # where a table named "-" goes; the summary then goes to stderr
     try:
         targets = _output_targets(file, out, quarantine)
-        result = load_pledges(file, mapping=mapping)
-        _printing(_print_summary, result)
-        for label, given, table, sheet, what in (
-                ("--out", out, result.valid, "pledges", "valid pledges"),  # lists "; "-joined
-                ("--quarantine", quarantine, result.quarantine, "quarantine",
-                 "quarantined rows")):
-            if given is None:
-                continue
-            try:
-                write_table(table, targets[label], sheet=sheet)
-            except CellTooLongError as err:  # this XLSX is not written; the other one can be
-                refused.append(f"{prog}: {err}")
-                continue
-            _printing(_say, f"  wrote {len(table)} {what} to {given}")
+        with _summary_to_stderr(STDOUT_NAME in (str(out), str(quarantine))):
+            result = load_pledges(file, mapping=mapping)
+            _printing(_print_summary, result)
+            for label, given, table, sheet, what in (
+                    ("--out", out, result.valid, "pledges", "valid pledges"),  # "; "-joined
+                    ("--quarantine", quarantine, result.quarantine, "quarantine",
+                     "quarantined rows")):
+                if given is None:
+                    continue
+                if targets[label] is None:  # "-": CSV on standard output
+                    _write_to_stdout(table, data_out)
+                    _say(f"  wrote {len(table)} {what} to standard output")
+                    continue
+                try:
+                    write_table(table, targets[label], sheet=sheet)
+                except CellTooLongError as err:  # this XLSX is not written; the other can be
+                    refused.append(f"{prog}: {err}")
+                    continue
+                _printing(_say, f"  wrote {len(table)} {what} to {given}")
     except (InputFileError, OutputPathError, LimitError) as err:
         _say(f"{prog}: {err}", err=True)
         return 2
@@ -2533,14 +2574,46 @@ def _printing(say: Callable[..., None], *args: object) -> None:
             os.close(devnull)
 
 
+#: The output name that means standard output (the Unix convention): ``--out -``.
+STDOUT_NAME = "-"
+
+
+def _summary_to_stderr(yes: bool) -> contextlib.AbstractContextManager[object]:
+    """While a table is written to standard output (``--out -``), the summary lines go to
+    stderr so that they never mix into the data; otherwise nothing changes."""
+    return contextlib.redirect_stdout(sys.stderr) if yes else contextlib.nullcontext()
+
+
+def _write_to_stdout(table: pd.DataFrame, stream: TextIO) -> None:
+    """Write ``table`` as safe CSV (:func:`~p2c_analysis.export.write_csv_stream`) to
+    ``stream``, the real standard output. A reader that stops early (``| head -3``) ends the
+    writing quietly (:func:`_printing`'s recipe), never with a traceback."""
+    try:
+        write_csv_stream(table, stream)
+        stream.flush()
+    except BrokenPipeError:
+        import os
+
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+
+
 def _output_targets(file: str | Path, out: str | Path | None,
-                    quarantine: str | Path | None) -> dict[str, Path]:
-    """The checked ``--out`` / ``--quarantine`` paths; :class:`OutputPathError` when one
-    would overwrite the input, both are the same file, or one names a spreadsheet format
-    other than XLSX (:func:`~p2c_analysis.export.check_table_name`)."""
-    targets = {}
+                    quarantine: str | Path | None) -> dict[str, Path | None]:
+    """The checked ``--out`` / ``--quarantine`` paths, ``None`` for ``-`` (standard output,
+    :data:`STDOUT_NAME`); :class:`OutputPathError` when one would overwrite the input, both
+    are the same file (or both ``-``), or one names a spreadsheet format other than XLSX
+    (:func:`~p2c_analysis.export.check_table_name`)."""
+    targets: dict[str, Path | None] = {}
+    if str(out) == STDOUT_NAME and str(quarantine) == STDOUT_NAME:
+        raise OutputPathError("--out and --quarantine cannot both be '-' (standard output): "
+                              "name a file for one of them")
     for label, p in (("--out", out), ("--quarantine", quarantine)):
-        if p is not None:
+        if p is not None and str(p) == STDOUT_NAME:
+            targets[label] = None
+        elif p is not None:
             target = check_output_path(p)
             check_table_name(p, label)
             if Path(file).exists() and target.exists() and \

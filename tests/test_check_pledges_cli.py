@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import subprocess
@@ -238,6 +239,59 @@ def test_an_output_named_as_another_spreadsheet_format_is_refused(
     target = tmp_path / name
     assert check_pledges_cli(str(FIX / "pipe.csv"), **{option: str(target)}) == 2
     err = capsys.readouterr().err.strip()
-    assert err == (f"p2c check-pledges: error: {target}: --{option} writes CSV or XLSX, not "
-                   f"{target.suffix}: name it .csv or .xlsx")
+    assert err == (f"p2c check-pledges: error: {target}: --{option} writes CSV, TSV or XLSX, "
+                   f"not {target.suffix}: name it .csv, .tsv or .xlsx")
     assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("option", ["out", "quarantine"])
+def test_a_tsv_output_is_tab_separated(tmp_path: Path, capsys, option: str) -> None:
+    """'--out clean.tsv' (and '--quarantine q.tsv') wrote comma-separated text under a TSV
+    name; now the same table as the CSV output, with tabs between the cells."""
+    tsv, csv_ = tmp_path / "t.tsv", tmp_path / "t.csv"
+    src = str(FIX / "messy_semicolon_cp1252.csv")
+    assert check_pledges_cli(src, **{option: str(tsv)}) == 0
+    assert check_pledges_cli(src, **{option: str(csv_)}) == 0
+    capsys.readouterr()
+    with open(tsv, newline="", encoding="utf-8") as f:
+        tab_rows = list(csv.reader(f, delimiter="\t"))
+    assert tab_rows == _read(csv_)
+    assert len(tab_rows) > 1 and len(tab_rows[0]) > 1
+
+
+def test_out_dash_writes_the_csv_to_stdout_and_the_summary_to_stderr(tmp_path: Path) -> None:
+    """'--out -' wrote a file literally named '-' in the current folder; now, as Unix tools
+    do, the valid pledges go to standard output (the same CSV '--out f.csv' writes) and the
+    summary lines to stderr, so that they never mix into the data; no file is written."""
+    src = str(FIX / "messy_semicolon_cp1252.csv")
+    proc = subprocess.run(
+        [sys.executable, "-m", "p2c_analysis.cli", "check-pledges", src, "--out", "-"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(paths.ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    assert list(tmp_path.iterdir()) == []  # no file named '-'
+    assert check_pledges_cli(src, out=str(tmp_path / "clean.csv")) == 0
+    assert list(csv.reader(io.StringIO(proc.stdout))) == _read(tmp_path / "clean.csv")
+    assert "valid:        7" in proc.stderr
+    assert "wrote 7 valid pledges to standard output" in proc.stderr
+
+
+def test_out_and_quarantine_cannot_both_be_stdout(tmp_path: Path, capsys) -> None:
+    """Both tables on standard output would be one unreadable stream: one line, exit 2."""
+    assert check_pledges_cli(str(FIX / "pipe.csv"), out="-", quarantine="-") == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ("p2c check-pledges: error: --out and --quarantine cannot both be "
+                            "'-' (standard output): name a file for one of them\n")
+
+
+def test_quarantine_dash_writes_the_set_aside_rows_to_stdout(tmp_path: Path, capsys) -> None:
+    """'--quarantine -' too is standard output: the quarantine CSV alone on stdout, the
+    summary (and the line saying where the valid pledges went) on stderr."""
+    src, clean = str(FIX / "messy_semicolon_cp1252.csv"), tmp_path / "clean.csv"
+    assert check_pledges_cli(src, out=str(clean), quarantine="-") == 0
+    captured = capsys.readouterr()
+    assert check_pledges_cli(src, quarantine=str(tmp_path / "q.csv")) == 0
+    assert list(csv.reader(io.StringIO(captured.out))) == _read(tmp_path / "q.csv")
+    assert "quarantined:  6" in captured.err and f"to {clean}" in captured.err
+    assert "wrote 6 quarantined rows to standard output" in captured.err

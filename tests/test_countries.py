@@ -369,3 +369,21 @@ def test_a_name_in_iso_3166_order_resolves(text: str, iso3: str) -> None:
     Two countries with a comma between are still no one country."""
     assert countries.try_resolve(text) == iso3
     assert countries.try_resolve("Ghana, Kenya") is None
+
+
+def test_the_abbreviated_un_spelling_of_micronesia_is_the_country_without_a_note():
+    """'Micronesia (Fed. States of)' (UN M49's name abbreviated, as UN DESA tables write it)
+    was unknown: now FSM, and not the short name 'Micronesia' that may mean the sub-region."""
+    assert countries.try_resolve("Micronesia (Fed. States of)") == "FSM"
+    assert countries.ambiguous_reading("Micronesia (Fed. States of)") is None
+    assert countries.ambiguous_reading("Micronesia") is not None
+
+
+def test_all_before_a_group_is_the_group():
+    """'All LDCs' was no region: 'all' (or 'all of the') before a group's name is the group;
+    a name that is no group stays unknown with 'all' before it too."""
+    assert countries.resolve_region("All LDCs") == "LDC"
+    assert countries.resolve_region("all of the least developed countries") == "LDC"
+    assert countries.resolve_region("All Atlantis") is None
+    assert countries.ambiguous_region_reading("All Africa").label == \
+        countries.resolve_region("Africa")

@@ -231,10 +231,21 @@ def test_write_table_refuses_a_spreadsheet_name_it_does_not_write(tmp_path: Path
     df = pd.DataFrame({"title": ["=cmd", "ok"]})
     with pytest.raises(export.OutputPathError) as err:
         export.write_table(df, tmp_path / name)
-    assert str(err.value) == (f"{tmp_path / name}: output writes CSV or XLSX, not "
-                              f"{Path(name).suffix}: name it .csv or .xlsx")
+    assert str(err.value) == (f"{tmp_path / name}: output writes CSV, TSV or XLSX, "
+                              f"not {Path(name).suffix}: name it .csv, .tsv or .xlsx")
     assert list(tmp_path.iterdir()) == []
     ws = load_workbook(export.write_table(df, tmp_path / "t.xlsx")).active
     assert ws.cell(row=2, column=1).value == "'=cmd"
     assert (tmp_path / "t.csv").exists() is False
     assert export.write_table(df, tmp_path / "t.csv").read_text() == "title\n'=cmd\nok\n"
+
+
+@pytest.mark.parametrize("name", ["t.tsv", "t.TAB"])
+def test_write_table_writes_tab_separated_text_under_a_tsv_name(tmp_path: Path,
+                                                                name: str) -> None:
+    """write_table wrote comma-separated text under a '.tsv' name (a TSV reader saw one
+    column 'a,b'); now tab-separated, neutralised like the CSV: '=1' gets its quote, a cell
+    holding a tab is quoted."""
+    df = pd.DataFrame({"a": ["=1", "x"], "b": ["y", "p\tq"]})
+    assert export.write_table(df, tmp_path / name).read_text() == \
+        "a\tb\n'=1\ty\nx\t\"p\tq\"\n"

@@ -1138,3 +1138,29 @@ def test_annual_and_german_and_french_rates_are_per_year(text, total, years) -> 
     m = parsing.parse_money(text)
     assert (m.amount, m.per_year, m.years) == (total, True, years)
     assert not parsing.parse_money("USD 5m for the annual meeting").per_year
+
+
+@pytest.mark.parametrize(("text", "amount", "word"), [
+    ("~USD 5m", 5e6, "~"),
+    ("ca. EUR 5 Mio.", 5e6, "ca."),
+    ("approx. USD 5 million", 5e6, "approx."),
+])
+def test_an_approximate_sign_or_abbreviation_gives_the_approximate_note(text, amount,
+                                                                        word) -> None:
+    """'~USD 5m' ('~' right against the currency) and 'ca. EUR 5 Mio.' ('ca.' was no
+    qualifier) read the amount with no note that it is approximate."""
+    m = parsing.parse_money(text)
+    assert (m.amount, m.qualifier) == (amount, word)
+    assert m.note == f"'{word}': approximate"
+
+
+def test_grouped_digits_ending_in_three_decimals_are_an_ambiguous_value() -> None:
+    """'USD 1,500.000' was read as USD 1,500: set aside, naming both readings."""
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money("USD 1,500.000")
+    assert str(err.value) == (
+        "ambiguous value 'USD 1,500.000' ('1,500.000' may be 1,500 (the last separator a "
+        "decimal one, three decimals) or 1,500,000 (every separator a thousands one): write "
+        "1500 or 1500000)")
+    assert parsing.parse_money("USD 1,500.00").amount == 1500  # cents: not ambiguous
+    assert parsing.parse_money("USD 1,500,000").amount == 1_500_000

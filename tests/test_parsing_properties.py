@@ -481,3 +481,43 @@ def test_a_span_of_years_in_a_value_cell_is_no_amount(start, span, sep):
     assert err.value.kind == "unparseable value"
     m = parsing.parse_money(f"USD {start}{sep}{end}")
     assert (m.amount, m.range_high) == (start, end)
+
+
+@PROPERTY
+@given(n=st.integers(min_value=1_000, max_value=10**9),
+       last=st.integers(min_value=0, max_value=999),
+       german=st.booleans(), code=st.sampled_from(["", "USD ", "EUR ", "CHF "]))
+def test_groups_then_three_decimals_are_an_ambiguous_value_naming_both_readings(
+        n, last, german, code) -> None:
+    """'USD 1,500.000' was read as 1,500 (a decimal point, three decimals) although it is
+    most likely 1,500,000 with the last comma mistyped: any number grouped by threes with one
+    separator and ending in the other and three digits is set aside, the reason quoting the
+    number and giving both readings."""
+    grouped = f"{n:,}.{last:03d}"
+    if german:
+        grouped = grouped.translate(str.maketrans(",.", ".,"))
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(code + grouped)
+    assert err.value.kind == "ambiguous value"
+    as_decimal = f"{n:,}" + (f".{last:03d}".rstrip("0") if last else "")
+    assert err.value.detail.startswith(f"{grouped!r} may be {as_decimal} (")
+    assert f" or {n * 1000 + last:,} (" in err.value.detail
+
+
+@PROPERTY
+@given(word=st.sampled_from(["~", "ca.", "c.", "approx.", "approx", "approximately", "circa",
+                             "about", "around"]),
+       space=st.booleans(), code=st.sampled_from(["USD ", "EUR ", "$", "€", "US$ "]),
+       n=st.integers(min_value=1, max_value=999),
+       scale=st.sampled_from([("m", 1e6), (" million", 1e6), (" Mio.", 1e6), (" bn", 1e9)]))
+def test_an_approximate_amount_is_read_with_its_approximate_note(word, space, code, n,
+                                                                 scale) -> None:
+    """'~USD 5m' and 'ca. EUR 5 Mio.' read the amount but said nothing of its being
+    approximate, while 'approximately USD 5m' did: every such word or sign before the
+    currency or the number, spaced or not (a word ending in a letter needs its space), is
+    now the qualifier, with an 'approximate' note."""
+    gap = " " if space or word[-1].isalpha() else ""
+    m = parsing.parse_money(f"{word}{gap}{code}{n}{scale[0]}")
+    assert m.amount == pytest.approx(n * scale[1])
+    assert m.qualifier == word
+    assert f"'{word}': approximate" in m.note

@@ -1674,3 +1674,28 @@ def test_a_country_with_a_remark_in_parentheses_is_read_and_the_remark_noted(
     assert "target_countries: 'Kenya, Uganda (phase 1)' read as KEN, UGA" in a["notes"]
     assert r.quarantine["reasons"].tolist() == [
         "unknown country: 'Atlantis (planned)' in target_countries"]
+
+
+def test_etc_after_countries_and_all_before_a_group_are_read_with_a_note(
+        tmp_path: Path) -> None:
+    """'Ghana etc.', 'All LDCs' and 'Micronesia (Fed. States of)' set their rows aside as
+    unknown countries. Now 'Ghana etc.' is Ghana, noting that 'etc.' names no further
+    country; 'All LDCs' is the group LDC (noted as a region in the country cell);
+    Micronesia's abbreviated UN name is FSM with neither a remark nor a sub-region note.
+    'Atlantis etc.' is still an unknown country."""
+    text = ("title,pledger,target_countries\n"
+            "A,X,Ghana etc.\n"
+            "B,X,All LDCs\n"
+            "C,X,Micronesia (Fed. States of)\n"
+            "D,X,Atlantis etc.\n")
+    r = load_pledges(_csv(tmp_path, text))
+    v = r.valid.set_index("title")
+    assert v.loc["A", "target_countries"] == ["GHA"]
+    assert ("target_countries: 'Ghana etc.' read as GHA; 'etc.' names no further country"
+            in v.loc["A", "notes"])
+    assert v.loc["B", "target_countries"] == [] and v.loc["B", "target_regions"] == ["LDC"]
+    assert "target country cell names a region: 'All LDCs' -> LDC" in v.loc["B", "notes"]
+    assert v.loc["C", "target_countries"] == ["FSM"]
+    assert pd.isna(v.loc["C", "notes"])  # no remark kept, no sub-region reading noted
+    assert r.quarantine["reasons"].tolist() == [
+        "unknown country: 'Atlantis etc.' in target_countries"]
