@@ -262,3 +262,29 @@ def lights_by(lights: pd.DataFrame, column: str) -> pd.DataFrame:
     ``column`` listed (0 where none), lights in :data:`LIGHTS` order."""
     counts = lights.groupby(["light", column], observed=False).size().rename("pledges")
     return counts.reset_index().astype({"pledges": "int64"})
+
+
+def reported_trackable_text(lights: pd.DataFrame, categories: list[str] | tuple[str, ...]
+                            ) -> str:
+    """The sentence on how many pledges with a recent report (light ``"reported"``) are in a
+    trackable index category (``index_trackable`` of a :func:`light_table` with the
+    trackability index; ``categories``: the rubric's trackable category names), plain trusted
+    text: "The 1 pledge with a recent report is in a trackable index category (High and
+    Upper-moderate).", "2 of the 5 pledges ... are", "None of the 3 ... is"; "No pledge has a
+    recent report." when none has. A missing ``index_trackable`` counts as not trackable."""
+    from p2c_analysis import report
+
+    reported = lights["light"].eq("reported").to_numpy(dtype=bool)
+    n = int(reported.sum())
+    if n == 0:
+        return "No pledge has a recent report."
+    t = int((reported & lights["index_trackable"].fillna(False).to_numpy(dtype=bool)).sum())
+    cats = report.list_text(categories)
+    if t == 0:
+        who = ("the pledge with a recent report is not" if n == 1 else
+               f"none of the {report.plural(n, 'pledge')} with a recent report is")
+    else:
+        who = (f"{report.of_the(t, n, 'pledge')} with a recent report "
+               f"{'is' if t == 1 else 'are'}")
+    text = f"{who} in a trackable index category ({cats})."
+    return text[:1].upper() + text[1:]

@@ -248,3 +248,28 @@ def test_the_compliance_sentence_says_none_each_and_all_rather_than_0():
         "As of 2026-12-04, there is no pledge whose reporting could be counted.")
     for args in ((3, 0, 0), (3, 0, 3), (1, 0, 1), (3, 3, 0), (2, 1, 1)):
         assert not re.search(r"\b0 (of|have|has)\b", text(row(*args), "2026-12-04")), args
+
+
+def test_the_sentence_on_reported_pledges_in_trackable_categories_reads_as_prose():
+    """It read "Of the 1 pledge with a recent report, 1 is in a trackable index category" and
+    "..., 0 are in ..."; counts are now said as such."""
+    cats = ["High", "Upper-moderate"]
+
+    def lights(reported_trackable: list[bool | None], others: int = 2) -> pd.DataFrame:
+        return pd.DataFrame({
+            "light": ["reported"] * len(reported_trackable) + ["due"] * others,
+            "index_trackable": pd.array(list(reported_trackable) + [True] * others,
+                                        dtype="boolean")})
+
+    text = progress.reported_trackable_text
+    assert text(lights([True]), cats) == ("The 1 pledge with a recent report is in a trackable "
+                                          "index category (High and Upper-moderate).")
+    assert text(lights([False]), cats).startswith("The pledge with a recent report is not in")
+    assert text(lights([True, True]), cats).startswith("Both pledges with a recent report are")
+    assert text(lights([True, False, None]), cats).startswith(
+        "1 of the 3 pledges with a recent report is in")
+    assert text(lights([True, True, False]), cats).startswith(
+        "2 of the 3 pledges with a recent report are in")
+    assert text(lights([False, None]), cats).startswith(
+        "None of the 2 pledges with a recent report is in")
+    assert text(lights([]), cats) == "No pledge has a recent report."
