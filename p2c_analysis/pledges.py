@@ -2620,8 +2620,8 @@ def _output_targets(file: str | Path, out: str | Path | None,
                     target.resolve() == Path(file).resolve():
                 raise OutputPathError(f"{p}: {label} would overwrite the input file")
             targets[label] = target
-    if out is not None and quarantine is not None and \
-            Path(out).resolve() == Path(quarantine).resolve():
+    both = [targets.get("--out"), targets.get("--quarantine")]
+    if None not in both and both[0].resolve() == both[1].resolve():  # "-" is no file
         raise OutputPathError(f"{out}: --out and --quarantine are the same file")
     return targets
 

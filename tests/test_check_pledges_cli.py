@@ -295,3 +295,20 @@ def test_quarantine_dash_writes_the_set_aside_rows_to_stdout(tmp_path: Path, cap
     assert list(csv.reader(io.StringIO(captured.out))) == _read(tmp_path / "q.csv")
     assert "quarantined:  6" in captured.err and f"to {clean}" in captured.err
     assert "wrote 6 quarantined rows to standard output" in captured.err
+
+
+def test_out_on_stdout_and_a_file_named_dash_are_not_the_same_file(tmp_path: Path, capsys,
+                                                                     monkeypatch) -> None:
+    """'--out - --quarantine ./-' was refused as "-: --out and --quarantine are the same
+    file": standard output is no file. The pledges go to stdout, the quarantine to ./-."""
+    monkeypatch.chdir(tmp_path)
+    src = str(FIX / "messy_semicolon_cp1252.csv")
+    assert check_pledges_cli(src, out="-", quarantine="./-") == 0
+    captured = capsys.readouterr()
+    assert (tmp_path / "-").is_file() and "wrote 6 quarantined rows to ./-" in captured.err
+    assert check_pledges_cli(src, out=str(tmp_path / "v.csv")) == 0
+    capsys.readouterr()
+    assert list(csv.reader(io.StringIO(captured.out))) == _read(tmp_path / "v.csv")
+    # the same file twice is still refused
+    assert check_pledges_cli(src, out="x.csv", quarantine="./x.csv") == 2
+    assert "--out and --quarantine are the same file" in capsys.readouterr().err
