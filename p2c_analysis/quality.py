@@ -825,7 +825,8 @@ def _one_field_away_sentence(n_pledges: int, n_trackable: int, away: pd.DataFram
                 f"{lead}; none of them would be with one more field stated.")
     fields = away["missing_field"].value_counts()
     lifted = report.list_text(f"{field_label(f)} ({n:,})" for f, n in fields.items())
-    of = "it" if nt == 1 else f"{k:,} of them"
+    of = "it" if nt == 1 else ("both" if nt == k == 2 else f"all {k:,}" if k == nt else
+                                f"{k:,} of them")
     return (f"{lead}; **{of} would be with one more field stated**. "
             f"{'The field' if len(fields) == 1 else 'Fields'} that would do it, with the number "
             f"of pledges each would lift: {lifted}.")

@@ -412,6 +412,11 @@ def test_one_field_away_says_when_every_pledge_is_trackable_or_none_is_one_field
         "4 pledges are not trackable; **2 of them would be with one more field stated**. Fields "
         "that would do it, with the number of pledges each would lift: target year (2) and "
         "value (1).")
+    # every pledge not trackable would be: "all 3", "both", not "3 of them" (of 3)
+    assert text(4, 1, away(("a", "value"), ("b", "value"), ("c", "target year"))).data.startswith(
+        "3 pledges are not trackable; **all 3 would be with one more field stated**.")
+    assert text(3, 1, away(("a", "value"), ("b", "value"))).data.startswith(
+        "2 pledges are not trackable; **both would be with one more field stated**.")
     one = text(2, 1, away(("a", "value"))).data
     assert one.startswith("1 pledge is not trackable; **it would be with one more field")
     assert one.endswith("The field that would do it, with the number of pledges each would "
