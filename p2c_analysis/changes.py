@@ -910,6 +910,8 @@ def headline_text(summary_row: pd.Series, span: str, review_pairs: int) -> Markd
     what happened to those found on both sides and how many are listed for review. A count
     of 0 is said as "none" where a phrase hangs on it: no "Of the 0 found on both sides, 0
     changed and 0 did not; 0 changed status (0 of them backwards)"."""
+    from IPython.display import Markdown
+
     from p2c_analysis import report, style
 
     s = summary_row
@@ -947,8 +949,6 @@ def headline_text(summary_row: pd.Series, span: str, review_pairs: int) -> Markd
     both += ("; none is listed for review." if review == 0 else
              f"; and {report.plural(review, 'pledge is', 'pledges are')} listed for review "
              f"(in {report.plural(review_pairs, 'candidate pair')}: see below).")
-    from IPython.display import Markdown
-
     return Markdown(" ".join([*parts, both]))
 
 

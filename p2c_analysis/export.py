@@ -157,7 +157,8 @@ def write_csv(df: pd.DataFrame, path: str | Path, sep: str = ",") -> Path:
     ``YYYY-MM-DD`` (with time only when not midnight); missing values empty. ``sep="\\t"``
     writes tab-separated text (a cell holding a tab is quoted). Returns the path."""
     p = check_output_path(path)
-    neutralise(df).to_csv(p, index=False, encoding="utf-8", lineterminator="\n", sep=sep)
+    with p.open("w", encoding="utf-8", newline="") as f:
+        write_csv_stream(df, f, sep=sep)
     return p
 
 

@@ -214,7 +214,10 @@ _NUM = (rf"(?:{_GROUPED}|\d+(?:[.,]\d+)*"
 _SCALE = "(?:" + "|".join(sorted(SCALES, key=len, reverse=True)) + ")"  # longest first
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
 }
 #: Words before an amount and what they make of it (``values`` reads the bounds from here); the
 #: first found before the amount counts: negated forms first.
@@ -677,11 +680,7 @@ def _group_named(main: str, pos: int) -> tuple[str, int] | None:
 
 
 #: Numbers written as words that may open a count of things (``five countries``).
-_COUNT_WORDS = frozenset({
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-    "hundred", "dozen", "several", "multiple", "many"})
+_COUNT_WORDS = frozenset(_WORD_NUMBERS) | {"hundred", "dozen", "several", "multiple", "many"}
 _COUNT_IN_WORDS = re.compile(
     r"\s*(?:(?:over|more\s+than|at\s+least|about|around|some|up\s+to|nearly|almost)\s+)?"
     r"(?:a\s+)?([^\W\d_]+)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?(?=\s)",

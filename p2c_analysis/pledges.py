@@ -1445,16 +1445,20 @@ class _RowParser:
         parentheses (``Congo (Kinshasa)``) resolves whole before this is tried."""
         remark = re.search(r"\s*\(([^()]*)\)\s*$", text)
         base = text[:remark.start()].strip() if remark else ""
-        if not base:
-            return []
-        found, bad = parsing.split_resolving([base], self._country_named,
-                                             parsing.COUNTRY_CODES_LIKE_MISSING, words=True)
-        if bad or not found:
+        found = self._all_countries(base) if base else None
+        if not found:
             return []
         row.notes.append(f"{fieldname}: {_shown(text, 80)} read as "
                          f"{', '.join(iso3 for iso3, _ in found)}; the remark in parentheses "
                          "is kept here, not read")
         return found
+
+    def _all_countries(self, text: str) -> list[tuple[str, str]] | None:
+        """``(iso3, name)`` of the countries ``text`` names when every part of it (split as a
+        list: commas, ``and``, ``/``) names one, else ``None``."""
+        found, bad = parsing.split_resolving([text], self._country_named,
+                                             parsing.COUNTRY_CODES_LIKE_MISSING, words=True)
+        return None if bad or not found else found
 
     def _before_etc(self, row: _Row, fieldname: str, text: str
                     ) -> list[tuple[str, str]] | None:
@@ -1466,12 +1470,9 @@ class _RowParser:
         if m is None:
             return None
         base = m["base"].strip()
-        found: list[tuple[str, str]] = []
-        if base:
-            found, bad = parsing.split_resolving([base], self._country_named,
-                                                 parsing.COUNTRY_CODES_LIKE_MISSING, words=True)
-            if bad or not found:
-                return None
+        found = self._all_countries(base) if base else []
+        if found is None:
+            return None
         read = (f"read as {', '.join(iso3 for iso3, _ in found)}; 'etc.' names no further "
                 "country" if found else "names no country: not read")
         row.notes.append(f"{fieldname}: {_shown(text, 80)} {read} (name the countries meant "

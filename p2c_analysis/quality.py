@@ -113,6 +113,12 @@ class Rubric:
     def total_weight(self) -> float:
         return float(sum(c.weight for c in self.criteria))
 
+    @property
+    def criterion_labels(self) -> dict[str, str]:
+        """Each criterion's name -> its label as reports show it (``"time_bound"`` ->
+        ``"Time-bound"``)."""
+        return {c.name: c.label for c in self.criteria}
+
 
 def load_rubric(path: str | Path | None = None) -> Rubric:
     """The rubric (default ``data/harmonization/quality_rubric.toml``), checked: known
@@ -687,7 +693,7 @@ def sensitivity_text(sens: pd.DataFrame, rubric: Rubric) -> Markdown:
     if k:
         moves = report.list_text(f"{style.fmt_int(int(most[c]))} {d}" for c, d in
                                  (("moved_up", "up"), ("moved_down", "down")) if int(most[c]))
-        labels = {c.name: c.label for c in rubric.criteria}
+        labels = rubric.criterion_labels
         changed = report.say("Leaving out **{most}** changes the category of the most pledges: "
                              "{k} ({moves}).", most=labels.get(most["dropped"], most["dropped"]),
                              k=style.fmt_int(k), moves=moves).data
@@ -784,7 +790,7 @@ def one_field_away_shown(away: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
     :func:`field_label` ("target year", not "target_year") and ``criteria`` by the labels of
     ``rubric``'s criteria ("Specific, Measurable", not "specific, measurable"); the table
     written as CSV keeps the names."""
-    labels = {c.name: c.label for c in rubric.criteria}
+    labels = rubric.criterion_labels
 
     def crits(text: object) -> object:
         if pd.isna(text):

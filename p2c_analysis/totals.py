@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from p2c_analysis import milestones, record
+from p2c_analysis.fields import is_missing
 
 KINDS: tuple[str, ...] = (
     "total goes down", "sources disagree", "increase vs itemised pledges",
@@ -82,7 +83,7 @@ def latest_total_card(last_value_usd: object, as_of: object) -> str:
     data."""
     from p2c_analysis import style
 
-    if last_value_usd is not None and not pd.isna(last_value_usd):
+    if not is_missing(last_value_usd):
         return style.fmt_usd(last_value_usd)
     day = pd.to_datetime(as_of, errors="coerce") if as_of not in (None, "") else pd.NaT
     return "none yet" if pd.isna(day) else f"none yet as of {day:%Y-%m-%d}"

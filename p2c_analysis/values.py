@@ -681,8 +681,8 @@ def stated_total_text(summary: Mapping[str, float | int],
     elif nv == 1:
         lead = f"1 of the {n:,} pledges states a value, {stated}"
     else:
-        lead = (f"{report.of_the(nv, n, 'pledge')[:1].upper()}"
-                f"{report.of_the(nv, n, 'pledge')[1:]} state a value, together {stated} as stated")
+        who = report.of_the(nv, n, "pledge")
+        lead = f"{who[:1].upper()}{who[1:]} state a value, together {stated} as stated"
     k = int(summary["pledges_counted_before"])
     if k:
         dedup = (f", and **{style.fmt_usd(summary['usd_deduplicated'])}** without the "
