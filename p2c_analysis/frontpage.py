@@ -25,15 +25,14 @@ link targets.
 
 from __future__ import annotations
 
-import contextlib
 import html
-import os
 import shlex
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from p2c_analysis import manifest as M
+from p2c_analysis import paths
 
 INDEX = "index.html"
 
@@ -315,13 +314,8 @@ def render_index(run_dir: Path, manifest: dict[str, Any] | None = None) -> str:
 def write_index(run_dir: Path, manifest: dict[str, Any] | None = None) -> Path | None:
     """Write ``<run>/index.html`` atomically; ``None`` when it could not be written."""
     target = run_dir / INDEX
-    tmp = run_dir / f".{INDEX}.{os.getpid()}.tmp"
     try:
-        tmp.write_text(render_index(run_dir, manifest), encoding="utf-8")
-        os.replace(tmp, target)
+        paths.replace_text(target, render_index(run_dir, manifest), sync=False)
     except OSError:
         return None
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
     return target

@@ -11,12 +11,12 @@ accessibility touches — alt text on images, focusable outputs — are applied 
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import os
 import re
 from pathlib import Path
 from typing import Any
+
+from p2c_analysis import paths
 
 # --- HTML: code hidden, opens offline ----------------------------------------------------------
 # nbconvert 7.17's lab template loads require.js, MathJax and Mermaid from cdnjs and (with widget
@@ -136,13 +136,8 @@ def export_html(notebook: Any, html_path: str | Path, title_from: str | Path | N
     resources = {"metadata": {"name": title, "path": str(folder)}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     html_path = Path(html_path)
-    tmp = html_path.with_name(f".{html_path.name}.tmp")
     try:  # never a truncated page (full disk): the page is there whole or not at all
-        tmp.write_text(body, encoding="utf-8")
-        os.replace(tmp, html_path)
+        paths.replace_text(html_path, body, sync=False)
     except OSError as err:
         raise OSError(err.errno, err.strerror, str(html_path)) from None
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
     return html_path

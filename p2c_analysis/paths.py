@@ -5,6 +5,7 @@ All paths are absolute :class:`pathlib.Path` objects. Nothing here reads data.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -141,3 +142,28 @@ def files_read() -> dict[str, str]:
         else:
             out[name] = sha256(p)
     return out
+
+
+def replace_text(target: Path, text: str, sync: bool = True) -> None:
+    """Replace ``target`` by a file holding ``text`` (UTF-8), atomically: written whole as a
+    temporary file beside it (``fsync``-ed first when ``sync``), then renamed over it, so a
+    reader sees the old file or the new one, never part of one (a full disk leaves the old).
+    On any failure the temporary file is removed, ``target`` is as it was and the error is
+    raised."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    data = text.encode("utf-8")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            if sync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise

@@ -224,32 +224,10 @@ def point_latest(out: Path, run_id: str) -> Path:
             print(f"p2c: note: {text} is not a file p2c wrote; left as it is", file=sys.stderr)
             return text
     try:
-        _replace_text(text, run_id + "\n")
+        paths.replace_text(text, run_id + "\n")
     except OSError as err:
         raise LatestNotMoved(err.errno, f"{text}: {err.strerror or err}") from None
     return text
-
-
-def _replace_text(target: Path, text: str) -> None:
-    """Replace ``target`` by a file holding ``text``, atomically: written whole and
-    ``fsync``-ed as a temporary file beside it, then renamed over it. On any failure the
-    temporary file is removed and ``target`` is as it was."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    data = text.encode("utf-8")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 def where_latest(out: Path) -> str:
