@@ -263,7 +263,9 @@ def say_needs(totals: pd.DataFrame, year: int, as_of: object = None) -> list:
     estimate (``totals``: the ``component == "total"`` rows of :func:`needs_vs_pledged`; an
     empty one gives "No estimate had been published by {as_of}."): the study, its need (a
     range when published as one), the USD pledged as stated and de-duplicated and their shares
-    of the need (ranges too), and a note when the study's target year had passed by ``year``.
+    of the need (ranges too; when no pledge with a value reaches the study's scope, a sentence
+    saying so rather than "Pledged USD 0 ... 0.0% of the need"), and a note when the study's
+    target year had passed by ``year``.
     Returns ``IPython.display.Markdown`` objects (:func:`p2c_analysis.report.say`)."""
     from p2c_analysis import report, style
 
@@ -279,6 +281,8 @@ def say_needs(totals: pd.DataFrame, year: int, as_of: object = None) -> list:
             "- **{study}** ({published}; {scope}: {target}): needed {need}. " + (
                 "Pledged {stated} as stated, {dedup} without money counted before: {share} of "
                 "the need ({share_d} de-duplicated)."
+                if not style.is_missing(row["pledged_stated_usd"]) and row["pledged_stated_usd"]
+                else "No pledge in its scope states a value to set against it."
                 if not style.is_missing(row["pledged_stated_usd"])
                 else "No pledge states a value to set against it.")
             + (" Its target year, {due}, had passed by {year}: set beside the pledges for the "

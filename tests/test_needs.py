@@ -166,6 +166,25 @@ def test_the_need_sentences_and_the_subset_note():
            "USD 82.0 bn (2026-03-04)." in note
 
 
+def test_a_need_that_no_valued_pledge_reaches_is_said_in_words():
+    """As of 2022-03-15 the record held one pledge with a value, outside Africa: the page read
+    "Pledged USD 0 as stated, USD 0 without money counted before: 0.0% of the need (0.0%
+    de-duplicated)" under each African estimate."""
+    from p2c_analysis import record
+
+    rec = record.public_record("2022-03-15")
+    assert rec.pledges["estimated_value_usd"].notna().sum() >= 1
+    nvp = needs.needs_vs_pledged(rec.pledges, 2024, needs=needs.known_on(needs.load_needs(),
+                                                                          rec.as_of))
+    totals = nvp[nvp["component"].eq("total")]
+    lines = [str(m.data) for m in needs.say_needs(totals, 2024, rec.as_of)]
+    zero = totals["pledged_stated_usd"].eq(0).to_numpy()
+    assert zero.any() and len(lines) == len(zero)
+    for line, none in zip(lines, zero, strict=True):
+        assert ("USD 0" in line) is False
+        assert ("No pledge in its scope states a value" in line) is bool(none)
+
+
 def test_components_text_names_no_study_published_after_as_of():
     """pledge_quality as of 2023-06-30 said "The Connecting Humanity Action Blueprint splits
     its need into components", a study of 2025-09, with every figure n/a."""
