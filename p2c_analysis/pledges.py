@@ -133,7 +133,7 @@ from p2c_analysis.export import (
     OutputPathError,
     check_output_path,
     check_table_name,
-    needs_neutralising,
+    restore_text,
     write_csv_stream,
     write_table,
 )
@@ -1334,13 +1334,11 @@ def _no_twin_header(path: Path, column: str, fieldname: str, header: list[str],
 # --- one row -----------------------------------------------------------------------------------
 
 def _unneutralised(value: object) -> object:
-    """A text cell that an export neutralised (``'=cmd``: a ``'`` before a character a
-    spreadsheet would run) back to its text (``=cmd``), so an export of this package reads back
-    to the same table; it is neutralised again whenever it is written."""
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and \
-            needs_neutralising(value[1:]):
-        return value[1:]
-    return value
+    """A text cell that an export neutralised (``'=cmd``, ``x;'=cmd``: a ``'`` before a
+    character a spreadsheet would run) back to its text (``=cmd``, ``x;=cmd``:
+    :func:`~p2c_analysis.export.restore_text`), so an export of this package reads back to the
+    same table; it is neutralised again whenever it is written."""
+    return restore_text(value) if isinstance(value, str) else value
 
 
 #: Characters that show nothing and say nothing (zero-width space, word joiner, a byte-order
