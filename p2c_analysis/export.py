@@ -21,6 +21,9 @@ Decisions:
   and every text cell is written explicitly as a string cell (``data_type == "s"``), never
   as a formula.
 - Missing values (``None``, NaN, ``pd.NA``, NaT) are written as empty cells.
+- Date-times with a time zone are written to XLSX as their UTC clock time without the zone
+  (XLSX holds none, and openpyxl refuses them): :func:`_xlsx_datetime`; CSV writes them with
+  their offset (``2026-01-01 10:00:00+02:00``).
 - Semicolon locales (CSV and TSV text only: :func:`neutralise_for_text`): where ``;`` is the
   list separator (French, Swiss, German... Excel), a spreadsheet opening a comma CSV splits
   its lines at ``;``, so the text after a ``;`` inside a cell, ``x;=cmd|' /C calc'!A0``,
@@ -277,11 +280,26 @@ def write_table(df: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path
     return write_csv(df, path)
 
 
+def _xlsx_datetime(value: dt.datetime | np.datetime64) -> dt.datetime:
+    """A date-time as an XLSX cell holds it, without a time zone (openpyxl refuses an aware
+    one): an aware time as its UTC clock time (``10:00+02:00`` -> ``08:00``, the same instant
+    whatever zone each cell had), a naive one as it is; a pandas ``Timestamp`` or numpy
+    ``datetime64`` (whose ``item()`` is an ``int`` of nanoseconds) as a Python ``datetime``,
+    to the microsecond (XLSX holds no finer)."""
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.floor("us").to_pydatetime()
+
+
 def _xlsx_value(value: object) -> object:
+    """One neutralised cell as openpyxl writes it: missing -> ``None`` (empty), date-times
+    through :func:`_xlsx_datetime`, numpy scalars as Python ones, dates, numbers, booleans
+    and text as they are, anything else as its text."""
     if is_missing(value):
         return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime().replace(tzinfo=None)
+    if isinstance(value, (dt.datetime, np.datetime64)):
+        return _xlsx_datetime(value)
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, (dt.datetime, dt.date, int, float, bool, str)):

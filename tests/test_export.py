@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import math
 from pathlib import Path
 
@@ -292,3 +293,24 @@ def test_csv_and_tsv_quote_formulas_after_semicolons_but_xlsx_keeps_the_text(
 @pytest.mark.parametrize(("text", "expected"), SPLIT)
 def test_text_quoted_after_a_semicolon_is_restored_as_it_was(text: str, expected: str) -> None:
     assert export.restore_text(expected) == text
+
+
+def test_xlsx_writes_aware_and_numpy_date_times_as_utc_clock_times(tmp_path: Path) -> None:
+    """openpyxl refused a time-zone-aware datetime in an object column (the XLSX was not
+    written), an aware Timestamp was written as its local clock time (10:00+02:00 as 10:00),
+    and a numpy datetime64 was written as an int of nanoseconds. Aware times are now their
+    UTC clock time (10:00+02:00 -> 08:00), numpy ones Python datetimes."""
+    plus_two = dt.timezone(dt.timedelta(hours=2))
+    df = pd.DataFrame({
+        "when": pd.Series([dt.datetime(2026, 1, 1, 10, 0, tzinfo=plus_two),
+                           np.datetime64("2026-03-04T05:06:07"),
+                           pd.Timestamp("2026-06-30 23:30", tz="America/New_York"),
+                           np.datetime64("NaT")], dtype="object"),
+        "aware": pd.to_datetime(["2026-01-01 10:00"] * 4).tz_localize("Europe/Paris"),
+    })
+    ws = load_workbook(export.write_xlsx(df, tmp_path / "t.xlsx")).active
+    assert [ws.cell(row=i, column=1).value for i in range(2, 6)] == [
+        dt.datetime(2026, 1, 1, 8, 0), dt.datetime(2026, 3, 4, 5, 6, 7),
+        dt.datetime(2026, 7, 1, 3, 30), None]
+    assert ws.cell(row=2, column=1).is_date
+    assert ws.cell(row=2, column=2).value == dt.datetime(2026, 1, 1, 9, 0)  # CET is UTC+1
