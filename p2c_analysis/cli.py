@@ -381,7 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("check-pledges", help="load a pledge export, report what was kept and why")
-    p.add_argument("file", help="pledge file (CSV or XLSX)")
+    p.add_argument("file", help="pledge file (CSV or XLSX); '-' reads it from standard input "
+                                "(whole, within the file size limit; './-' for a file named "
+                                "'-')")
     p.add_argument("--mapping", help="TOML mapping of source columns to pledge fields")
     p.add_argument("--out", help="write the valid pledges here (canonical columns; XLSX when "
                                  "the name ends in .xlsx, tab-separated for .tsv or .tab, else "

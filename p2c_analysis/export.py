@@ -21,6 +21,20 @@ Decisions:
   and every text cell is written explicitly as a string cell (``data_type == "s"``), never
   as a formula.
 - Missing values (``None``, NaN, ``pd.NA``, NaT) are written as empty cells.
+- Date-times with a time zone are written to XLSX as their UTC clock time without the zone
+  (XLSX holds none, and openpyxl refuses them): :func:`_xlsx_datetime`; CSV writes them with
+  their offset (``2026-01-01 10:00:00+02:00``).
+- Semicolon locales (CSV and TSV text only: :func:`neutralise_for_text`): where ``;`` is the
+  list separator (French, Swiss, German... Excel), a spreadsheet opening a comma CSV splits
+  its lines at ``;``, so the text after a ``;`` inside a cell, ``x;=cmd|' /C calc'!A0``,
+  becomes a cell of its own and runs, even inside a quoted cell (the split ignores quotes
+  that do not begin a field). Text after a ``;`` or a tab (the import wizard's default
+  separator) is therefore neutralised as the start of a cell is: a ``'`` goes right after
+  the separator when what follows (after spaces, invisible characters and ``"``) is a formula
+  character (``x;=cmd`` -> ``x;'=cmd``, ``GHA; =1`` -> ``GHA;' =1``); the text stays readable
+  and reads back unchanged but for that quote. A part that is a plain number (``5;-3``)
+  cannot run and is left as it is, as are number cells. XLSX cells are never split, so they
+  keep the text as it was (a sheet Excel saves as CSV quotes a cell holding its separator).
 - Output paths: refuse a path that is a directory or whose parent directory does not exist
   (:class:`OutputPathError`, one clear line).
 - Cell length: an XLSX cell holds at most :data:`XLSX_CELL_CHARS` characters (openpyxl would
@@ -32,6 +46,7 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from pathlib import Path
 from typing import Any, TextIO
@@ -131,6 +146,59 @@ def infinite_text(value: float) -> str:
     return safe_text("inf" if value > 0 else "-inf")
 
 
+#: A separator inside a text cell at which a spreadsheet may split a line into cells (a
+#: semicolon locale's list separator, the import wizard's tab), and the part that follows it.
+_INNER_PART = re.compile(r"([;\t])([^;\t]*)")
+#: A part after a separator that is a plain number (``-3``, ``-1,5``, ``+2.5%``): read as a
+#: number, never run as a formula.
+_PLAIN_NUMBER = re.compile(r" *[+-]?\d+(?:[.,]\d+)*%? *")
+
+
+def _safe_inner_part(part: str) -> str:
+    """``part`` (the text after a ``;`` or tab in a cell) with a leading ``'`` when a
+    spreadsheet that splits there could run it (:func:`needs_neutralising`, looking past
+    ``"``, which a split field may begin with); a plain number is left as it is."""
+    if _PLAIN_NUMBER.fullmatch(part) or not needs_neutralising(part.replace('"', "")):
+        return part
+    return "'" + part
+
+
+def safe_inner_text(text: str) -> str:
+    """``text`` with every part after a ``;`` or tab neutralised (:func:`_safe_inner_part`):
+    ``"x;=cmd"`` -> ``"x;'=cmd"``; the start of the text is :func:`safe_text`'s business."""
+    if ";" not in text and "\t" not in text:
+        return text
+    return _INNER_PART.sub(lambda m: m[1] + _safe_inner_part(m[2]), text)
+
+
+#: A separator inside a text cell followed by a ``'`` and the part after it.
+_QUOTED_INNER_PART = re.compile(r"([;\t])'([^;\t]*)")
+
+
+def restore_text(text: str) -> str:
+    """Text as it was before :func:`safe_text` and :func:`safe_inner_text` neutralised it
+    (``"'=a;'=b"`` -> ``"=a;=b"``): a ``'`` is removed only where those functions add one
+    (before text they would neutralise), so a quote the export did not add stays."""
+    if len(text) > 1 and text[0] == "'" and needs_neutralising(text[1:]):
+        text = text[1:]
+    if "'" not in text:
+        return text
+    return _QUOTED_INNER_PART.sub(
+        lambda m: m[1] + m[2] if _safe_inner_part(m[2]) != m[2] else m[0], text)
+
+
+def neutralise_for_text(df: pd.DataFrame) -> pd.DataFrame:
+    """:func:`neutralise` for CSV/TSV text: every text cell (and header) also gets
+    :func:`safe_inner_text`, for a spreadsheet that splits lines at ``;`` (see the module
+    docstring); numbers, dates and missing values stay as they are."""
+    out = neutralise(df)
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: safe_inner_text(v) if isinstance(v, str) else v)
+    out.columns = [safe_inner_text(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` with every text/list cell passed through :func:`safe_cell`.
     Numeric, boolean and datetime columns are left as they are, but for a float column holding
@@ -153,7 +221,7 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(df: pd.DataFrame, path: str | Path, sep: str = ",") -> Path:
-    """Write ``df`` as UTF-8 CSV (no index) after :func:`neutralise`; dates as ISO
+    """Write ``df`` as UTF-8 CSV (no index) after :func:`neutralise_for_text`; dates as ISO
     ``YYYY-MM-DD`` (with time only when not midnight); missing values empty. ``sep="\\t"``
     writes tab-separated text (a cell holding a tab is quoted). Returns the path."""
     p = check_output_path(path)
@@ -164,8 +232,9 @@ def write_csv(df: pd.DataFrame, path: str | Path, sep: str = ",") -> Path:
 
 def write_csv_stream(df: pd.DataFrame, stream: TextIO, sep: str = ",") -> None:
     """Write ``df`` to an open text stream (standard output) exactly as :func:`write_csv`
-    writes it to a file: neutralised, no index, ``\\n`` line ends."""
-    neutralise(df).to_csv(stream, index=False, lineterminator="\n", sep=sep)
+    writes it to a file: neutralised for text (:func:`neutralise_for_text`), no index,
+    ``\\n`` line ends."""
+    neutralise_for_text(df).to_csv(stream, index=False, lineterminator="\n", sep=sep)
 
 
 #: File names written as tab-separated text by :func:`write_table` (not CSV under a TSV name).
@@ -211,11 +280,26 @@ def write_table(df: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path
     return write_csv(df, path)
 
 
+def _xlsx_datetime(value: dt.datetime | np.datetime64) -> dt.datetime:
+    """A date-time as an XLSX cell holds it, without a time zone (openpyxl refuses an aware
+    one): an aware time as its UTC clock time (``10:00+02:00`` -> ``08:00``, the same instant
+    whatever zone each cell had), a naive one as it is; a pandas ``Timestamp`` or numpy
+    ``datetime64`` (whose ``item()`` is an ``int`` of nanoseconds) as a Python ``datetime``,
+    to the microsecond (XLSX holds no finer)."""
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.floor("us").to_pydatetime()
+
+
 def _xlsx_value(value: object) -> object:
+    """One neutralised cell as openpyxl writes it: missing -> ``None`` (empty), date-times
+    through :func:`_xlsx_datetime`, numpy scalars as Python ones, dates, numbers, booleans
+    and text as they are, anything else as its text."""
     if is_missing(value):
         return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime().replace(tzinfo=None)
+    if isinstance(value, (dt.datetime, np.datetime64)):
+        return _xlsx_datetime(value)
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, (dt.datetime, dt.date, int, float, bool, str)):

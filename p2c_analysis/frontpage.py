@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import html
 import shlex
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
@@ -125,14 +125,35 @@ def _param_text(params: Any) -> str:
                      for k, v in params.items())  # fmt: skip
 
 
+def in_run(run_dir: Path, rel: object) -> str | None:
+    """``rel`` (a ``folder`` or ``html`` path from the manifest) when it names a place inside
+    ``run_dir``: a relative path without ``..``, backslash or drive that, symbolic links
+    followed, stays in the run folder. ``None`` otherwise (absent, absolute, ``../x``, a link
+    out: a manifest edited by hand or tampered with): the front page neither reads nor links
+    such a path, only what its run folder holds."""
+    if not isinstance(rel, str) or not rel.strip():
+        return None
+    pure = PurePosixPath(rel)
+    if pure.is_absolute() or ".." in pure.parts or "\\" in rel or PureWindowsPath(rel).drive:
+        return None
+    root = run_dir.resolve()
+    return rel if (root / pure).resolve().is_relative_to(root) else None
+
+
+#: The line a card shows in place of a link the manifest gives outside the run folder.
+OUTSIDE_NOTE = ('<p class="files">Not linked: manifest.json names a path outside this run '
+                "folder.</p>")
+
+
 def _card(run_dir: Path, e: dict[str, Any]) -> str:
     status = str(e.get("status") or "pending")
     kind = status if status in M.FINAL else "other"
     name = str(e.get("name"))
-    folder = e.get("folder")
+    folder, html_rel = in_run(run_dir, e.get("folder")), in_run(run_dir, e.get("html"))
+    outside = (folder is None and bool(e.get("folder"))) or \
+        (html_rel is None and bool(e.get("html")))
     summary = _summary(e)
     title = _e(_title(e))
-    html_rel = e.get("html")
     if status == "ok" and html_rel and (run_dir / html_rel).is_file():
         title = f'<a href="{_href(html_rel)}">{title}</a>'
     parts = [f'<article class="card {kind}" id="{_e(name)}">', f"<h2>{title}</h2>"]
@@ -169,6 +190,8 @@ def _card(run_dir: Path, e: dict[str, Any]) -> str:
         links.append(f'<a href="{_href(folder + "/")}">folder</a>')
     if links:
         parts.append(f'<p class="files">{" · ".join(links)}</p>')
+    if outside:
+        parts.append(OUTSIDE_NOTE)
     parts.append("</article>")
     return "\n".join(parts)
 

@@ -27,7 +27,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -109,7 +109,7 @@ class Limits:
         limit = getattr(self, key)
         if found <= limit:
             return None
-        meta = {f.name: f.metadata for f in dataclasses.fields(self)}[key]
+        meta = _field_meta(self, key)
         what = what or f"{meta['what']}: {_fmt(found)} {meta['unit']}"
         suggestion = _round_up(max(found, 2 * limit))
         return (f"{what}, over the limit of {_fmt(limit)} {meta['unit']} "
@@ -336,22 +336,34 @@ def read_limited(path: str | Path, key: str, limits: Limits, label: str) -> byte
         raise InputFileError(p, "no such file")
     if p.is_dir():
         raise InputFileError(p, f"is a directory, not a {label}")
-    meta = {f.name: f.metadata for f in dataclasses.fields(limits)}[key]
+    unit = _field_meta(limits, key)["unit"]
     try:
-        unit = _UNIT_BYTES[meta["unit"]]
-        found = p.stat().st_size / unit
-        if msg := limits.exceeded(key, found, f"size {_fmt(found)} {meta['unit']}"):
+        found = p.stat().st_size / _UNIT_BYTES[unit]
+        if msg := limits.exceeded(key, found, f"size {_fmt(found)} {unit}"):
             raise InputFileError(p, msg)
-        most = getattr(limits, key)
         with open(p, "rb") as f:  # the size stat gives is 0 for a pipe or a device
-            data = _read_at_most(f, int(most * unit) + 1, p.stat().st_size) \
-                if math.isfinite(most) else f.read()
-        found = len(data) / unit
-        if msg := limits.exceeded(key, found, f"size more than {_fmt(most)} {meta['unit']}"):
-            raise InputFileError(p, msg)
-        return data
+            return read_stream_limited(f, p, key, limits, p.stat().st_size)
     except OSError as err:
         raise InputFileError(p, f"cannot read ({err.strerror})") from None
+
+
+def read_stream_limited(f: BinaryIO, name: str | Path, key: str, limits: Limits,
+                        size: int = 0) -> bytes:
+    """The bytes of the open binary stream ``f`` (a file of ``size`` bytes, 0 when unknown:
+    standard input, a pipe), read up to the size limit ``key`` and no further; raises
+    :class:`InputFileError` naming ``name`` when there is more."""
+    unit, most = _field_meta(limits, key)["unit"], getattr(limits, key)
+    n = _UNIT_BYTES[unit]
+    data = _read_at_most(f, int(most * n) + 1, size) if math.isfinite(most) else f.read()
+    if msg := limits.exceeded(key, len(data) / n, f"size more than {_fmt(most)} {unit}"):
+        raise InputFileError(name, msg)
+    return data
+
+
+def _field_meta(limits: Limits, key: str) -> Mapping[str, Any]:
+    """The metadata of limit ``key`` (its ``unit``, ``"MB"`` for ``file_mb``, and ``what``
+    it limits)."""
+    return {d.name: d.metadata for d in dataclasses.fields(limits)}[key]
 
 
 _CHUNK = 1 << 20

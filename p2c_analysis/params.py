@@ -134,21 +134,48 @@ def to_bool(name: str, value: Any) -> bool:
     return out
 
 
+#: The texts read as a date: ISO 8601 ``YYYY-MM-DD`` and its basic form ``YYYYMMDD``. Python's
+#: ``date.fromisoformat`` also reads week dates (``2026-W01-1`` is 2025-12-29), which no one
+#: means by a report date: they are refused.
+DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{8}")
+
+
+def _date_from_text(text: str) -> dt.date | None:
+    """The calendar date ``text`` (:data:`DATE_TEXT`, surrounding spaces ignored) names;
+    ``None`` when it is in another form or no such day exists (``2026-02-30``)."""
+    text = text.strip()
+    if not DATE_TEXT.fullmatch(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _number_not_date(name: str, value: int | float) -> ParameterError:
+    """The error for a date given as a number (``as_of: 20260101`` in YAML is an int): it says
+    how to write it, with the date it would name as ``YYYY-MM-DD`` when it names one."""
+    meant = _date_from_text(str(value)) if isinstance(value, int) else None
+    example = f", e.g. {meant.isoformat()}" if meant else ""
+    return ParameterError(name, value, f"is a number, not a date (write YYYY-MM-DD{example})")
+
+
 def to_date(name: str, value: Any) -> dt.date:
-    """A calendar date from ``"YYYY-MM-DD"`` or a date/datetime; ``""``/``None`` = today (UTC).
-    Dates outside :data:`AS_OF_RANGE` are refused: Python can hold them, the analysis cannot."""
+    """A calendar date from the text ``"YYYY-MM-DD"`` or ``"YYYYMMDD"`` (:data:`DATE_TEXT`) or
+    a date/datetime; ``""``/``None`` = today (UTC). A number (``20260101``) is refused, naming
+    the form to write. Dates outside :data:`AS_OF_RANGE` are refused: Python can hold them,
+    the analysis cannot."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return dt.datetime.now(dt.UTC).date()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise _number_not_date(name, value)
     out: dt.date | None = None
     if isinstance(value, dt.datetime):
         out = value.date()
     elif isinstance(value, dt.date):
         out = value
     elif isinstance(value, str):
-        try:
-            out = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            out = None
+        out = _date_from_text(value)
     if out is None:
         raise ParameterError(name, value, "is not a date (use YYYY-MM-DD)")
     lo, hi = AS_OF_RANGE

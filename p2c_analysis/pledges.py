@@ -133,7 +133,7 @@ from p2c_analysis.export import (
     OutputPathError,
     check_output_path,
     check_table_name,
-    needs_neutralising,
+    restore_text,
     write_csv_stream,
     write_table,
 )
@@ -143,6 +143,7 @@ from p2c_analysis.limits import (
     LimitError,
     Limits,
     read_limited,
+    read_stream_limited,
     terminal_safe,
 )
 from p2c_analysis.parsing import ParseError
@@ -1106,6 +1107,10 @@ def _not_a_regular_file(path: Path, label: str) -> str | None:
     return f"is {kind}, not a {label}"
 
 
+#: The first bytes of a zip file, which an XLSX workbook is.
+ZIP_MAGIC = b"PK\x03\x04"
+
+
 def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
                 choose: SheetChooser | None = None) -> _Table:
     """The table of a CSV or XLSX file (``sheet``, ``choose``: see :func:`_xlsx_rows`);
@@ -1123,7 +1128,7 @@ def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
     if not data.strip():
         raise PledgeFileError(path, "empty file (no header row)")
     suffix = path.suffix.lower()
-    if data[:4] == b"PK\x03\x04":
+    if data.startswith(ZIP_MAGIC):
         if suffix in (".xlsx", ".xlsm") or suffix not in (".csv", ".txt", ".tsv"):
             return _read_xlsx(path, sheet, lim, header_at, choose)
         raise PledgeFileError(path, "binary (zip) file, not a CSV table")
@@ -1334,13 +1339,11 @@ def _no_twin_header(path: Path, column: str, fieldname: str, header: list[str],
 # --- one row -----------------------------------------------------------------------------------
 
 def _unneutralised(value: object) -> object:
-    """A text cell that an export neutralised (``'=cmd``: a ``'`` before a character a
-    spreadsheet would run) back to its text (``=cmd``), so an export of this package reads back
-    to the same table; it is neutralised again whenever it is written."""
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and \
-            needs_neutralising(value[1:]):
-        return value[1:]
-    return value
+    """A text cell that an export neutralised (``'=cmd``, ``x;'=cmd``: a ``'`` before a
+    character a spreadsheet would run) back to its text (``=cmd``, ``x;=cmd``:
+    :func:`~p2c_analysis.export.restore_text`), so an export of this package reads back to the
+    same table; it is neutralised again whenever it is written."""
+    return restore_text(value) if isinstance(value, str) else value
 
 
 #: Characters that show nothing and say nothing (zero-width space, word joiner, a byte-order
@@ -2519,15 +2522,73 @@ def check_pledges_cli(
 
     ``-`` as ``out`` or ``quarantine`` (not both) writes that table as CSV to standard output
     (:data:`STDOUT_NAME`); the summary lines then go to stderr, never mixed into the data.
+
+    ``-`` as ``file`` (:data:`STDIN_NAME`) reads standard input (:func:`_stdin_copy`: whole,
+    within the pledge-file size limit), named ``<stdin>`` in every line; a pipe or device
+    named by its path (``/dev/stdin``) is still refused, as it could block for ever.
     """
-    prog = "p2c check-pledges: error"
+    if str(file) != STDIN_NAME:
+        return _check_pledges(file, None, mapping, out, quarantine)
+    try:
+        with _stdin_copy() as copy:
+            return _check_pledges(copy, STDIN_SHOWN, mapping, out, quarantine)
+    except (InputFileError, LimitError) as err:
+        _say(f"{CHECK_ERROR}: {err}", err=True)
+        return 2
+
+
+#: The start of every error line of ``p2c check-pledges``.
+CHECK_ERROR = "p2c check-pledges: error"
+#: The input name that means standard input (``cat f.csv | p2c check-pledges -``), and the
+#: name messages give it.
+STDIN_NAME, STDIN_SHOWN = "-", "<stdin>"
+
+
+@contextlib.contextmanager
+def _stdin_copy() -> Iterator[Path]:
+    """Standard input read whole into memory, at most the pledge-file size limit
+    (``P2C_MAX_FILE_MB``; :class:`PledgeFileError` naming ``<stdin>`` when there is more or
+    it is a terminal), then put in a temporary file, removed afterwards, that is read as any
+    pledge file is (CSV, or XLSX when it is a zip: named ``.xlsx``, which openpyxl asks
+    for)."""
+    import tempfile
+
+    if sys.stdin is None or sys.stdin.isatty():
+        raise PledgeFileError(STDIN_SHOWN, "is a terminal: pipe a pledge file into it "
+                                           "(p2c check-pledges - < pledges.csv)")
+    try:
+        data = read_stream_limited(sys.stdin.buffer, STDIN_SHOWN, "file_mb", Limits.from_env())
+    except OSError as err:
+        raise PledgeFileError(STDIN_SHOWN, f"cannot read ({err.strerror or err})") from None
+    with tempfile.TemporaryDirectory(prefix="p2c-stdin-") as folder:
+        copy = Path(folder) / ("stdin.xlsx" if data.startswith(ZIP_MAGIC) else "stdin")
+        copy.write_bytes(data)
+        yield copy
+
+
+def _named(err: Exception, file: str | Path, shown: str | None) -> str:
+    """``err``'s one line, the input ``file`` named ``shown`` in it (``<stdin>`` for the
+    temporary copy of standard input; ``None``: by its own name)."""
+    if shown is not None and isinstance(err, InputFileError) and err.path == str(file):
+        return f"{shown}: {err.what}"
+    if isinstance(err, OSError):
+        name = err.filename or file
+        return f"{shown or name if str(name) == str(file) else name}: {err.strerror or err}"
+    return str(err)
+
+
+def _check_pledges(file: str | Path, shown: str | None, mapping: str | Path | None,
+                   out: str | Path | None, quarantine: str | Path | None) -> int:
+    """:func:`check_pledges_cli` on ``file``, named ``shown`` in what it prints (``None``:
+    by its own name)."""
+    prog = CHECK_ERROR
     refused: list[str] = []
     data_out = sys.stdout  # where a table named "-" goes; the summary then goes to stderr
     try:
         targets = _output_targets(file, out, quarantine)
         with _summary_to_stderr(STDOUT_NAME in (str(out), str(quarantine))):
             result = load_pledges(file, mapping=mapping)
-            _printing(_print_summary, result)
+            _printing(_print_summary, result, shown or str(result.source))
             for label, given, table, sheet, what in (
                     ("--out", out, result.valid, "pledges", "valid pledges"),  # "; "-joined
                     ("--quarantine", quarantine, result.quarantine, "quarantine",
@@ -2544,14 +2605,12 @@ def check_pledges_cli(
                     refused.append(f"{prog}: {err}")
                     continue
                 _printing(_say, f"  wrote {len(table)} {what} to {given}")
-    except (InputFileError, OutputPathError, LimitError) as err:
-        _say(f"{prog}: {err}", err=True)
-        return 2
-    except OSError as err:
-        _say(f"{prog}: {err.filename or file}: {err.strerror or err}", err=True)
+    except (InputFileError, OutputPathError, LimitError, OSError) as err:
+        _say(f"{prog}: {_named(err, file, shown)}", err=True)
         return 2
     except Exception as err:  # noqa: BLE001 - the CLI never shows a traceback
-        _say(f"{prog}: {file}: unexpected {type(err).__name__}: {_first_line(err)}", err=True)
+        _say(f"{prog}: {shown or file}: unexpected {type(err).__name__}: {_first_line(err)}",
+             err=True)
         return 2
     for line in refused:
         _say(line, err=True)
@@ -2627,11 +2686,12 @@ def _output_targets(file: str | Path, out: str | Path | None,
     return targets
 
 
-def _print_summary(result: LoadResult) -> None:
+def _print_summary(result: LoadResult, shown: str) -> None:
+    """The summary of a checked file (named ``shown``): format, counts, reasons, columns."""
     fmt = result.file_format.upper()
     how = (f"{fmt}, {result.encoding}, delimiter {_describe_delimiter(result.delimiter)}"
            if result.file_format == "csv" else f"{fmt}, sheet {result.sheet!r}")
-    _say(f"{result.source}")
+    _say(shown)
     _say(f"  rows read:    {result.n_read} ({how})")
     if result.preamble:
         above = (f"row {result.preamble[0]}" if len(result.preamble) == 1 else

@@ -312,3 +312,80 @@ def test_out_on_stdout_and_a_file_named_dash_are_not_the_same_file(tmp_path: Pat
     # the same file twice is still refused
     assert check_pledges_cli(src, out="x.csv", quarantine="./x.csv") == 2
     assert "--out and --quarantine are the same file" in capsys.readouterr().err
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    """Standard input holding ``data``, as a pipe gives it."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+def _as_xlsx(csv_path: Path, xlsx_path: Path) -> Path:
+    """The '|'-separated table ``csv_path`` saved as a one-sheet workbook."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        for row in csv.reader(f, delimiter="|"):
+            wb.active.append(row)
+    wb.save(xlsx_path)
+    return xlsx_path
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_dash_reads_the_pledge_file_from_standard_input(
+        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """`cat f | p2c check-pledges /dev/stdin` is refused (a pipe named by its path could
+    block for ever) and there was no other way to read a pipe: '-' now reads standard input
+    whole, CSV or XLSX as a file is read, named <stdin>; the result is the file's own."""
+    src = FIX / "pipe.csv" if kind == "csv" else _as_xlsx(FIX / "pipe.csv", tmp_path / "p.xlsx")
+    assert check_pledges_cli(str(src), out=str(tmp_path / "by_name.csv")) == 0
+    by_name = capsys.readouterr().out.splitlines()
+    _stdin(monkeypatch, src.read_bytes())
+    assert check_pledges_cli("-", out=str(tmp_path / "piped.csv")) == 0
+    piped = capsys.readouterr().out.splitlines()
+    assert by_name[0] == str(src) and piped[0] == "<stdin>"
+    assert piped[1:-1] == by_name[1:-1]  # the last line names the output written
+    assert _read(tmp_path / "piped.csv") == _read(tmp_path / "by_name.csv")
+
+
+def test_standard_input_errors_name_stdin(tmp_path: Path, capsys,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    _stdin(monkeypatch, b"")
+    assert check_pledges_cli("-") == 2
+    assert capsys.readouterr().err == \
+        "p2c check-pledges: error: <stdin>: empty file (no header row)\n"
+    # the same size limit as a file's: 1 KiB here, 2 KiB piped in, never read past it
+    monkeypatch.setenv("P2C_MAX_FILE_MB", str(1 / 1024))
+    _stdin(monkeypatch, b"title\n" + b"x" * 2048)
+    assert check_pledges_cli("-") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("p2c check-pledges: error: <stdin>: size more than 0.000977 MB, "
+                          "over the limit of 0.000977 MB") and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_standard_input_that_is_a_terminal_is_refused(capsys,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    class Terminal(io.TextIOWrapper):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal(io.BytesIO(b"")))
+    assert check_pledges_cli("-") == 2
+    assert capsys.readouterr().err == ("p2c check-pledges: error: <stdin>: is a terminal: "
+                                       "pipe a pledge file into it (p2c check-pledges - < "
+                                       "pledges.csv)\n")
+
+
+def test_dash_reads_a_real_pipe_and_dev_stdin_is_still_refused() -> None:
+    data = (FIX / "pipe.csv").read_bytes()
+    command = [sys.executable, "-m", "p2c_analysis.cli", "check-pledges"]
+    proc = subprocess.run([*command, "-"], input=data, capture_output=True, cwd=paths.ROOT,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.decode().splitlines()[0] == "<stdin>"
+    proc = subprocess.run([*command, "/dev/stdin"], input=data, capture_output=True,
+                          cwd=paths.ROOT, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.decode() == ("p2c check-pledges: error: /dev/stdin: is a named pipe "
+                                    "(FIFO), not a pledge file\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import math
 from pathlib import Path
 
@@ -191,7 +192,9 @@ def test_hidden_formulas_are_quoted_in_csv_and_xlsx_files(tmp_path: Path) -> Non
     with open(export.write_csv(df, tmp_path / "t.csv"), newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     assert rows[0] == ["title", "' =header"]
-    assert [r[0] for r in rows[1:]] == ["'" + t for t in HIDDEN]
+    # in CSV the "=1" after the tab of " \t=1" gets its own quote too (a split at tabs)
+    assert [r[0] for r in rows[1:]] == \
+        ["' \t'=1" if t == " \t=1" else "'" + t for t in HIDDEN]
     ws = load_workbook(export.write_xlsx(df, tmp_path / "t.xlsx")).active
     assert ws.cell(row=1, column=2).value == "' =header"
     assert [ws.cell(row=i, column=1).value for i in range(2, len(HIDDEN) + 2)] == \
@@ -249,3 +252,65 @@ def test_write_table_writes_tab_separated_text_under_a_tsv_name(tmp_path: Path,
     df = pd.DataFrame({"a": ["=1", "x"], "b": ["y", "p\tq"]})
     assert export.write_table(df, tmp_path / name).read_text() == \
         "a\tb\n'=1\ty\nx\t\"p\tq\"\n"
+
+
+# In a semicolon locale (French, Swiss Excel) a spreadsheet opening a comma CSV splits its
+# lines at ';' (and its import wizard at tabs), quotes or not: the text after a ';' inside a
+# cell became a cell of its own and ran.
+SPLIT = [("x;=cmd|' /C calc'!A0", "x;'=cmd|' /C calc'!A0"), ("GHA; =1+1", "GHA;' =1+1"),
+         ("a;\u200b@SUM(A1)", "a;'\u200b@SUM(A1)"), ('a;"=cmd"', "a;'\"=cmd\""),
+         ("a\t+1+1", "a\t'+1+1"), ("a;b;-c", "a;b;'-c"), ("a,b;=c", "a,b;'=c"),
+         ("=a;=b", "'=a;'=b")]
+
+
+@pytest.mark.parametrize(("text", "expected"), SPLIT)
+def test_formula_after_a_semicolon_or_tab_gets_a_quote(text: str, expected: str) -> None:
+    assert export.safe_inner_text(export.safe_text(text)) == expected
+
+
+@pytest.mark.parametrize("text", ["a;b", "5;-3", "x; -1,5", "y;+2.5%", "a;'=done", "a=b;c",
+                                  "a;", "plain"])
+def test_text_after_a_semicolon_that_cannot_run_stays_as_it_is(text: str) -> None:
+    assert export.safe_inner_text(text) == text
+
+
+def test_csv_and_tsv_quote_formulas_after_semicolons_but_xlsx_keeps_the_text(
+        tmp_path: Path) -> None:
+    df = pd.DataFrame({"title": [t for t, _ in SPLIT], "n": [-3.5] * len(SPLIT),
+                       "a;=h": ["x"] * len(SPLIT)})
+    expected = [[e, "-3.5", "x"] for _, e in SPLIT]
+    for name, sep in (("t.csv", ","), ("t.tsv", "\t")):
+        with open(export.write_table(df, tmp_path / name), newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f, delimiter=sep))
+        assert rows == [["title", "n", "a;'=h"], *expected]
+    ws = load_workbook(export.write_xlsx(df, tmp_path / "t.xlsx")).active
+    assert [c.value for c in ws[1]] == ["title", "n", "a;=h"]
+    assert [ws.cell(row=i, column=1).value for i in range(2, len(SPLIT) + 2)] == \
+        [export.safe_text(t) for t, _ in SPLIT]
+    assert ws.cell(row=2, column=2).value == -3.5
+
+
+@pytest.mark.parametrize(("text", "expected"), SPLIT)
+def test_text_quoted_after_a_semicolon_is_restored_as_it_was(text: str, expected: str) -> None:
+    assert export.restore_text(expected) == text
+
+
+def test_xlsx_writes_aware_and_numpy_date_times_as_utc_clock_times(tmp_path: Path) -> None:
+    """openpyxl refused a time-zone-aware datetime in an object column (the XLSX was not
+    written), an aware Timestamp was written as its local clock time (10:00+02:00 as 10:00),
+    and a numpy datetime64 was written as an int of nanoseconds. Aware times are now their
+    UTC clock time (10:00+02:00 -> 08:00), numpy ones Python datetimes."""
+    plus_two = dt.timezone(dt.timedelta(hours=2))
+    df = pd.DataFrame({
+        "when": pd.Series([dt.datetime(2026, 1, 1, 10, 0, tzinfo=plus_two),
+                           np.datetime64("2026-03-04T05:06:07"),
+                           pd.Timestamp("2026-06-30 23:30", tz="America/New_York"),
+                           np.datetime64("NaT")], dtype="object"),
+        "aware": pd.to_datetime(["2026-01-01 10:00"] * 4).tz_localize("Europe/Paris"),
+    })
+    ws = load_workbook(export.write_xlsx(df, tmp_path / "t.xlsx")).active
+    assert [ws.cell(row=i, column=1).value for i in range(2, 6)] == [
+        dt.datetime(2026, 1, 1, 8, 0), dt.datetime(2026, 3, 4, 5, 6, 7),
+        dt.datetime(2026, 7, 1, 3, 30), None]
+    assert ws.cell(row=2, column=1).is_date
+    assert ws.cell(row=2, column=2).value == dt.datetime(2026, 1, 1, 9, 0)  # CET is UTC+1

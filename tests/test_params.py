@@ -44,6 +44,29 @@ def test_as_of_iso_date_and_empty_means_today():
     assert "'2024-13-01'" in _error(as_of="2024-13-01")
 
 
+def test_as_of_in_iso_basic_form_is_read_and_week_dates_and_numbers_are_refused():
+    """'20260101' was read as a date only because Python 3.11's date.fromisoformat reads
+    every ISO 8601 form, week dates too ('2026-W01-1' silently became 2025-12-29); the int
+    20260101 (YAML's reading of as_of: 20260101) said only 'is not a date'. Now the text
+    forms YYYY-MM-DD and YYYYMMDD are read on purpose, others refused, and a number is
+    refused with the form to write."""
+    assert P.validate(as_of="20260131")["as_of"] == dt.date(2026, 1, 31)
+    assert P.validate(as_of=" 20240229 ")["as_of"] == dt.date(2024, 2, 29)
+    assert _error(as_of="20250229") == \
+        "parameter 'as_of': '20250229' is not a date (use YYYY-MM-DD)"
+    assert _error(as_of="2026-W01-1") == \
+        "parameter 'as_of': '2026-W01-1' is not a date (use YYYY-MM-DD)"
+    assert "not a date" in _error(as_of="2026W011")
+    assert "not a date" in _error(as_of="\u0662\u0660\u0662\u0666\u0660\u0661\u0660\u0661")
+    assert _error(as_of=20260131) == \
+        "parameter 'as_of': 20260131 is a number, not a date (write YYYY-MM-DD, e.g. 2026-01-31)"
+    assert _error(as_of=20261399) == \
+        "parameter 'as_of': 20261399 is a number, not a date (write YYYY-MM-DD)"
+    assert _error(as_of=2026.5) == \
+        "parameter 'as_of': 2026.5 is a number, not a date (write YYYY-MM-DD)"
+    assert _error(as_of=True) == "parameter 'as_of': True is not a date (use YYYY-MM-DD)"
+
+
 def test_as_of_that_python_holds_but_the_analysis_cannot():
     # a date before the data or far in the future passes date parsing but not the analysis
     assert _error(as_of="0001-01-01") == (

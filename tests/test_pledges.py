@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from p2c_analysis import countries, fields, parsing, paths
+from p2c_analysis import countries, export, fields, parsing, paths
 from p2c_analysis.limits import Limits
 from p2c_analysis.pledges import (
     LoadResult,
@@ -1699,3 +1699,21 @@ def test_etc_after_countries_and_all_before_a_group_are_read_with_a_note(
     assert pd.isna(v.loc["C", "notes"])  # no remark kept, no sub-region reading noted
     assert r.quarantine["reasons"].tolist() == [
         "unknown country: 'Atlantis etc.' in target_countries"]
+
+
+def test_a_formula_quoted_after_a_semicolon_reads_back_as_its_text(tmp_path: Path) -> None:
+    """A CSV export quotes a formula after a ';' inside a cell (x;=cmd -> x;'=cmd, for
+    semicolon-locale spreadsheets); reading the export back gave x;'=cmd. The quote is taken
+    off where the export adds one, and only there."""
+    from p2c_analysis.pledges import _unneutralised
+
+    assert _unneutralised("x;'=cmd") == "x;=cmd"
+    assert _unneutralised("'=a;' =b\t'+c") == "=a; =b\t+c"
+    assert _unneutralised("a; '=b") == "a; '=b"  # not where the export puts its quote
+    assert _unneutralised("a;'b") == "a;'b"  # a quote the export did not add stays
+    assert _unneutralised("a;'-3") == "a;'-3"  # the export leaves a plain number unquoted
+    table = pd.DataFrame({"title": ["Fibre;=cmd|' /C calc'!A0"], "pledger": ["Orange"],
+                          "entity_country": ["FRA"]})
+    path = export.write_csv(table, tmp_path / "p.csv")
+    assert "Fibre;'=cmd" in path.read_text(encoding="utf-8")
+    assert load_pledges(path).valid["title"].tolist() == ["Fibre;=cmd|' /C calc'!A0"]

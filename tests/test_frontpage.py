@@ -1,0 +1,61 @@
+"""The front page links and reads only what its run folder holds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from p2c_analysis import frontpage
+
+
+def _report(run: Path, name: str) -> dict:
+    """A rendered report inside ``run``: its folder, page and executed notebook."""
+    (run / name).mkdir(parents=True)
+    (run / name / f"{name}.html").write_text("<p>report</p>", encoding="utf-8")
+    (run / name / f"{name}.ipynb").write_text("{}", encoding="utf-8")
+    return {"name": name, "notebook": f"{name}.ipynb", "status": "ok", "folder": name,
+            "html": f"{name}/{name}.html"}
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A report folder outside the run folder, with a page and notebook that must not be
+    linked."""
+    _report(tmp_path / "elsewhere", "secret")
+    return tmp_path / "elsewhere" / "secret"
+
+
+@pytest.mark.parametrize("where", ["absolute", "dotdot", "link"])
+def test_a_tampered_manifest_path_outside_the_run_is_not_linked(
+        tmp_path: Path, outside: Path, where: str) -> None:
+    """A manifest edited to point a card at a folder or page outside the run (an absolute
+    path, ../, a symbolic link out of the run) gave links to it: the card now shows the report
+    without those links and says why in one line; the report inside the run keeps its own."""
+    run = tmp_path / "run"
+    good = _report(run, "good")
+    if where == "absolute":
+        folder, page = str(outside), str(outside / "secret.html")
+    elif where == "dotdot":
+        folder, page = "../elsewhere/secret", "../elsewhere/secret/secret.html"
+    else:
+        os.symlink(outside, run / "secret")
+        folder, page = "secret", "secret/secret.html"
+    bad = {"name": "secret", "notebook": "secret.ipynb", "status": "ok", "folder": folder,
+           "html": page}
+    html = frontpage.render_index(run, {"run_id": "r", "reports": [good, bad]})
+    assert 'href="good/good.html"' in html and 'href="good/good.ipynb"' in html
+    assert 'href="good/"' in html
+    assert "secret.html" not in html and "secret.ipynb" not in html
+    assert "elsewhere" not in html and 'href="secret/"' not in html
+    assert html.count(frontpage.OUTSIDE_NOTE) == 1
+
+
+def test_in_run_accepts_paths_inside_and_refuses_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    assert frontpage.in_run(tmp_path, "a") == "a"
+    assert frontpage.in_run(tmp_path, "a/b/page.html") == "a/b/page.html"
+    assert frontpage.in_run(tmp_path, "a/./b") == "a/./b"
+    for rel in ["/etc", "../a", "a/../../x", "a\\..\\..\\x", "C:x", "", None, 3]:
+        assert frontpage.in_run(tmp_path, rel) is None, rel
