@@ -824,25 +824,32 @@ def _qualifier_in(word: str, head: str) -> bool:
 
 
 #: Digits grouped in threes by one separator, then the other separator and exactly three
-#: digits (``1,500.000``, ``1.500,000``): a decimal with three places, or a mistyped group.
-_THREE_DECIMALS_AFTER_GROUPS = re.compile(r"\d{1,3}(?:,\d{3})+\.\d{3}|\d{1,3}(?:\.\d{3})+,\d{3}")
+#: digits (``1,500.000``, ``1.500,000``), or grouped by spaces or apostrophes (:data:`_GROUPED`)
+#: then either separator and three digits (``1 500.000``, ``1'500,000``): a decimal with three
+#: places, or a mistyped group.
+_THREE_DECIMALS_AFTER_GROUPS = re.compile(r"\d{1,3}(?:,\d{3})+\.\d{3}|\d{1,3}(?:\.\d{3})+,\d{3}"
+                                          r"|\d{1,3}(?:[ '’]\d{3})+[.,]\d{3}")
 
 
 def _no_three_decimals_after_grouping(match: re.Match, text: str) -> None:
-    """Raise :class:`ParseError` (``ambiguous value``) for an amount with no scale word whose
-    digits are grouped in threes and end in a decimal separator and three digits
-    (:data:`_THREE_DECIMALS_AFTER_GROUPS`): ``USD 1,500.000`` reads as 1,500 with three
-    decimals (nobody states money to a tenth of a cent) but is most likely 1,500,000 with the
-    last comma mistyped as a point; the reason quotes the number and says both readings."""
+    """Raise :class:`ParseError` (``ambiguous value``) for an amount whose digits are grouped
+    in threes and end in a decimal separator and three digits
+    (:data:`_THREE_DECIMALS_AFTER_GROUPS`), with or without a scale word after it: ``USD
+    1,500.000`` reads as 1,500 with three decimals (nobody states money to a tenth of a cent)
+    but is most likely 1,500,000 with the last separator mistyped; ``USD 1,500.000 million``
+    is 1,500 million or 1,500,000 million, ``1 500.000`` and ``1'500.000`` 1,500 or
+    1,500,000. The reason quotes the number and says both readings (with the scale word as
+    written)."""
     num = match.group("num")
-    if match.group("scale") or not _THREE_DECIMALS_AFTER_GROUPS.fullmatch(num):
+    if not _THREE_DECIMALS_AFTER_GROUPS.fullmatch(num):
         return
     whole = int(re.sub(r"\D", "", num))
+    scale = f" {match.group('scale')}" if match.group("scale") else ""
     decimal, grouped = f"{whole / 1000:,.3f}".rstrip("0").rstrip("."), f"{whole:,}"
     raise ParseError("ambiguous value", text,
-                     f"{num!r} may be {decimal} (the last separator a decimal one, three "
-                     f"decimals) or {grouped} (every separator a thousands one): write "
-                     f"{decimal.replace(',', '')} or {whole}")
+                     f"{num!r} may be {decimal}{scale} (the last separator a decimal one, three "
+                     f"decimals) or {grouped}{scale} (every separator a thousands one): write "
+                     f"{decimal.replace(',', '')}{scale} or {whole}{scale}")
 
 
 def _no_amount_in_parentheses(text: str) -> None:

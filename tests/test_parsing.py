@@ -1164,3 +1164,31 @@ def test_grouped_digits_ending_in_three_decimals_are_an_ambiguous_value() -> Non
         "1500 or 1500000)")
     assert parsing.parse_money("USD 1,500.00").amount == 1500  # cents: not ambiguous
     assert parsing.parse_money("USD 1,500,000").amount == 1_500_000
+
+
+@pytest.mark.parametrize("text, num, readings", [
+    ("USD 1,500.000 million", "1,500.000",
+     "1,500 million (the last separator a decimal one, three decimals) or 1,500,000 million "
+     "(every separator a thousands one): write 1500 million or 1500000 million"),
+    ("USD 1 500.000", "1 500.000",
+     "1,500 (the last separator a decimal one, three decimals) or 1,500,000 (every separator "
+     "a thousands one): write 1500 or 1500000"),
+    ("CHF 1'500.000", "1'500.000",
+     "1,500 (the last separator a decimal one, three decimals) or 1,500,000 (every separator "
+     "a thousands one): write 1500 or 1500000"),
+    ("EUR 2 500,000 bn", "2 500,000",
+     "2,500 bn (the last separator a decimal one, three decimals) or 2,500,000 bn (every "
+     "separator a thousands one): write 2500 bn or 2500000 bn"),
+])
+def test_grouped_digits_ending_in_three_decimals_are_ambiguous_with_a_scale_or_spaces(
+        text, num, readings) -> None:
+    """'USD 1,500.000 million' was read as USD 1,500 million and 'USD 1 500.000' (or
+    "1'500.000") as USD 1,500, silently taking one of two readings that differ a
+    thousandfold; like 'USD 1,500.000' they are set aside naming both. Two decimals after
+    spaces, and space grouping with no decimals, are read as before."""
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert str(err.value) == f"ambiguous value {text!r} ({num!r} may be {readings})"
+    assert parsing.parse_money("USD 1 500.50").amount == 1500.5
+    assert parsing.parse_money("CHF 1'500'000").amount == 1_500_000
+    assert parsing.parse_money("USD 1,500.5 million").amount == 1_500_500_000
