@@ -1386,9 +1386,11 @@ def _parse_reason(err: ParseError, fieldname: str, value: object) -> str:
     return f"{err.kind}: {_shown(text)} in {fieldname}{detail}"
 
 
-#: ``etc.`` (``etc``, ``&c.``) ending a country cell, or standing alone in it: it names no
-#: country (:meth:`_RowParser._before_etc`).
-_ETC = re.compile(r"(?P<base>.*?)[\s,;]*(?<![a-z])(?:etc|&c)\.?\s*", re.IGNORECASE)
+#: ``etc.`` (``etc``, ``&c.``) or its words (``and others``, ``and other countries``,
+#: ``among others``) ending a country cell, or standing alone in it: it names no country
+#: (:meth:`_RowParser._before_etc`; group ``more``: the words, as written).
+_ETC = re.compile(r"(?P<base>.*?)[\s,;]*(?<![a-z])(?P<more>etc|&c|and\s+others"
+                  r"|and\s+other\s+countries|among(?:st)?\s+others)\.?\s*", re.IGNORECASE)
 
 
 @dataclass
@@ -1462,10 +1464,11 @@ class _RowParser:
 
     def _before_etc(self, row: _Row, fieldname: str, text: str
                     ) -> list[tuple[str, str]] | None:
-        """The countries named before an ``etc.`` that ends ``text`` (``Ghana etc.``,
-        :data:`_ETC`), when all of that part names countries, with a note that ``etc.`` names
-        no further country; ``[]`` with such a note for an ``etc.`` standing alone (the piece
-        after the comma of ``Ghana, etc.``); ``None`` when ``text`` is not of that form."""
+        """The countries named before an ``etc.`` that ends ``text`` (``Ghana etc.``, ``Ghana
+        and others``, ``Ghana, among others``: :data:`_ETC`), when all of that part names
+        countries, with a note that ``etc.`` (or the words written) names no further country;
+        ``[]`` with such a note for an ``etc.`` standing alone (the piece after the comma of
+        ``Ghana, etc.``); ``None`` when ``text`` is not of that form."""
         m = _ETC.fullmatch(text)
         if m is None:
             return None
@@ -1473,7 +1476,8 @@ class _RowParser:
         found = self._all_countries(base) if base else []
         if found is None:
             return None
-        read = (f"read as {', '.join(iso3 for iso3, _ in found)}; 'etc.' names no further "
+        more = "etc." if m["more"].lower() in ("etc", "&c") else " ".join(m["more"].split())
+        read = (f"read as {', '.join(iso3 for iso3, _ in found)}; {more!r} names no further "
                 "country" if found else "names no country: not read")
         row.notes.append(f"{fieldname}: {_shown(text, 80)} {read} (name the countries meant "
                          "to count them)")

@@ -1699,3 +1699,33 @@ def test_etc_after_countries_and_all_before_a_group_are_read_with_a_note(
     assert pd.isna(v.loc["C", "notes"])  # no remark kept, no sub-region reading noted
     assert r.quarantine["reasons"].tolist() == [
         "unknown country: 'Atlantis etc.' in target_countries"]
+
+
+def test_and_others_after_countries_is_read_like_etc_with_a_note(tmp_path: Path) -> None:
+    """'Ghana and others', 'Ghana, Kenya and other countries' and 'Ghana, among others' set
+    their rows aside as unknown countries, while 'Ghana etc.' was Ghana with a note. They are
+    now read like it, the note quoting the words that name no further country; those words
+    alone name no country (noted), and 'Atlantis and others' is still an unknown country."""
+    text = ("title,pledger,target_countries,entity_country\n"
+            "A,X,Ghana and others,\n"
+            'B,X,"Ghana, Kenya and other countries",\n'
+            'C,X,"Ghana, among others",Kenya and others\n'
+            "D,X,Ghana; and others,\n"
+            "E,X,Atlantis and others,\n")
+    r = load_pledges(_csv(tmp_path, text))
+    v = r.valid.set_index("title")
+    assert v.loc["A", "target_countries"] == ["GHA"]
+    assert ("target_countries: 'Ghana and others' read as GHA; 'and others' names no further "
+            "country (name the countries meant to count them)" in v.loc["A", "notes"])
+    assert v.loc["B", "target_countries"] == ["GHA", "KEN"]
+    assert ("target_countries: 'Ghana, Kenya and other countries' read as GHA, KEN; 'and "
+            "other countries' names no further country" in v.loc["B", "notes"])
+    assert v.loc["C", "target_countries"] == ["GHA"] and v.loc["C", "entity_country"] == "KEN"
+    assert "'Ghana, among others' read as GHA; 'among others' names" in v.loc["C", "notes"]
+    assert ("entity_country: 'Kenya and others' read as KEN; 'and others' names no further "
+            "country" in v.loc["C", "notes"])
+    assert v.loc["D", "target_countries"] == ["GHA"]
+    assert ("target_countries: 'and others' names no country: not read"
+            in v.loc["D", "notes"])
+    assert r.quarantine["reasons"].tolist() == [
+        "unknown country: 'Atlantis and others' in target_countries"]
