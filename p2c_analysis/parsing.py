@@ -45,7 +45,9 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
   million and 1,000 laptops``, ``$5 million for 100 schools``) is the money, noted; only
   when that money names its currency (``about 120 million people in 80 countries`` stays
   several amounts) and is no price of one thing (``USD 300 each``, ``USD 50 per laptop``:
-  ``ambiguous value``).
+  ``ambiguous value``). A bare number before a region's name alone (``5 Africa``: five
+  countries of it, or USD 5 million for it?) is :class:`NotMoney` too, of kind ``no clear
+  amount of money``; ``5 LDCs`` and ``5 Caribbean countries`` count places.
 - **Several different amounts** outside parentheses (``$5 million and $3 million``) are
   refused as ambiguous: a person has to say which is the pledge's value.
 - **Negative** amounts are refused (``negative value``), and so are negative durations
@@ -107,12 +109,14 @@ class ParseError(ValueError):
 
 class NotMoney(ParseError):
     """A value cell that states a quantity of things, not an amount of money (``100,000 SIM
-    cards``): kind ``not an amount of money``, ``detail`` naming the things. The loader
-    keeps the pledge with no USD value read from that cell (noted); elsewhere it is a
-    :class:`ParseError` like any other."""
+    cards``): kind ``not an amount of money``, ``detail`` naming the things; or a number
+    before a region's name alone (``5 Africa``: :func:`_unclear_count`), kind ``no clear
+    amount of money``. The loader keeps the pledge with no USD value read from that cell
+    (noted); elsewhere it is a :class:`ParseError` like any other."""
 
-    def __init__(self, text: object, things: str) -> None:
-        super().__init__("not an amount of money", text, f"{things!r} counts things")
+    def __init__(self, text: object, things: str, kind: str = "not an amount of money",
+                 detail: str = "") -> None:
+        super().__init__(kind, text, detail or f"{things!r} counts things")
         self.things = things
 
 
@@ -621,7 +625,9 @@ def _counted_things(main: str, match: re.Match) -> tuple[str, int] | None:
     - the name of a group of countries or a region (:func:`_group_named`; a three-letter
       code only when no currency table knows it), after an amount with no scale: ``5 least
       developed countries``, ``3 Small Island Developing States``, ``4 Caribbean
-      countries``, ``5 LDC`` (``5 million Africa`` is no count).
+      countries``, ``5 LDC`` (``5 million Africa`` is no count; a region's name alone,
+      ``5 Africa``, is no clear count either: :func:`parse_money` raises
+      :func:`_unclear_count` for it).
 
     An unknown word (``2 billion shillings``, ``500 widgets``), a currency word (``5 million
     rupees``), a code alone or followed by words of money (``100,000 XYZ``, ``5m XYZ per
@@ -679,6 +685,31 @@ def _group_named(main: str, pos: int) -> tuple[str, int] | None:
     return None
 
 
+def _region_alone(name: str) -> bool:
+    """Whether ``name``, a group's name after a count (:func:`_group_named`), is a region's
+    name alone, which says nothing of what is counted (``Africa``, ``Asia-Pacific``,
+    ``Caribbean``), not a group named by what its members are (``LDCs``, ``least developed
+    countries``: :data:`~p2c_analysis.vocabulary.UN_GROUPS` and the income groups) or a name
+    ending in a word of places (``Caribbean countries``, ``Arab States``)."""
+    from p2c_analysis import countries  # countries is above parsing: imported when needed
+
+    label = countries.resolve_region(name)
+    last = re.findall(r"[^\W\d_]+", name)[-1].lower()
+    return label not in (None, *vocabulary.UN_GROUPS, *vocabulary.INCOME_GROUPS) \
+        and last not in thing_words()
+
+
+def _unclear_count(text: str, written: str, region: str) -> NotMoney:
+    """The :class:`NotMoney` (kind ``no clear amount of money``) for ``written`` (``5
+    Africa``, ``five Africa``), a number before the name of a region alone
+    (:func:`_region_alone`) with no currency or scale: it may count the region's countries or
+    be an amount for it with its scale left out, so no USD value can be read from it."""
+    return NotMoney(text, region, "no clear amount of money",
+                    f"{written!r} is a number before the region {region!r} with no currency, "
+                    "scale or word of what it counts: write e.g. 5 countries or USD 5 "
+                    "million")
+
+
 #: Numbers written as words that may open a count of things (``five countries``).
 _COUNT_WORDS = frozenset(_WORD_NUMBERS) | {"hundred", "dozen", "several", "multiple", "many"}
 _COUNT_IN_WORDS = re.compile(
@@ -699,10 +730,12 @@ def _no_count_in_words(main: str, text: str) -> None:
     word = _A_WORD.match(main, m.end())
     if word is None:
         return
-    found = _things_named(main, m.end(), whole=False) if {
-        word[1].lower(), word[1].split("-")[0].lower()} & thing_words() \
+    named = {word[1].lower(), word[1].split("-")[0].lower()} & thing_words()
+    found = _things_named(main, m.end(), whole=False) if named \
         else _group_named(main, m.end())
     if found and not main[found[1]:].strip():
+        if not named and _region_alone(found[0]):
+            raise _unclear_count(text, main.strip(), found[0])
         raise NotMoney(text, found[0])
 
 
@@ -942,6 +975,9 @@ def parse_money(value: object) -> Money | None:
     main, amounts, things, written = _set_things_apart(main, amounts, text)
     if not amounts:  # only quantities of things: "500 laptops", "100,000 SIM cards"
         if restated is None:
+            for thing, quantity in zip(things, written, strict=True):
+                if _region_alone(thing):  # "5 Africa": five countries, or USD 5 million?
+                    raise _unclear_count(text, quantity, thing)
             raise NotMoney(text, "; ".join(things))
         # "100,000 SIM cards (USD 2 million)": the USD figure is the value of the things
         return Money(amount=restated[1], currency="USD",

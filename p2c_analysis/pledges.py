@@ -1675,8 +1675,7 @@ class _RowParser:
             usd = "the source's estimated_value_usd is used" \
                 if not parsing.is_not_stated(cells.get("estimated_value_usd")) \
                 else "no USD value counted"
-            row.notes.append(f"value {_shown(err.text)} is not an amount of money "
-                             f"({err.detail}): {usd}")
+            row.notes.append(f"value {_shown(err.text)} is {err.kind} ({err.detail}): {usd}")
             return None
         except ParseError as err:
             row.reasons.append(_parse_reason(err, "value_as_stated",

@@ -1192,3 +1192,28 @@ def test_grouped_digits_ending_in_three_decimals_are_ambiguous_with_a_scale_or_s
     assert parsing.parse_money("USD 1 500.50").amount == 1500.5
     assert parsing.parse_money("CHF 1'500'000").amount == 1_500_000
     assert parsing.parse_money("USD 1,500.5 million").amount == 1_500_500_000
+
+
+@pytest.mark.parametrize("text, written, region", [
+    ("5 Africa", "5 Africa", "Africa"),
+    ("five Africa", "five Africa", "Africa"),
+    ("about 12 Asia-Pacific", "12 Asia-Pacific", "Asia-Pacific"),
+])
+def test_a_bare_number_before_a_region_alone_is_no_clear_amount(text, written,
+                                                                region) -> None:
+    """'5 Africa' was NotMoney "'Africa' counts things", as if it said five countries; it
+    may as well be USD 5 million for Africa with its scale left out. It stays NotMoney (the
+    pledge kept with no USD value) but of kind 'no clear amount of money', saying why. A
+    group named by what its members are, or a region followed by a word of places, still
+    counts places."""
+    with pytest.raises(parsing.NotMoney) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "no clear amount of money"
+    assert err.value.detail == (
+        f"{written!r} is a number before the region {region!r} with no currency, scale or "
+        "word of what it counts: write e.g. 5 countries or USD 5 million")
+    for counted in ("5 LDCs", "5 least developed countries", "5 Caribbean countries",
+                    "5 Arab States", "five SIDS"):
+        with pytest.raises(parsing.NotMoney) as err:
+            parsing.parse_money(counted)
+        assert err.value.kind == "not an amount of money", counted

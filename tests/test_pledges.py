@@ -1729,3 +1729,27 @@ def test_and_others_after_countries_is_read_like_etc_with_a_note(tmp_path: Path)
             in v.loc["D", "notes"])
     assert r.quarantine["reasons"].tolist() == [
         "unknown country: 'Atlantis and others' in target_countries"]
+
+
+def test_a_number_before_a_region_alone_keeps_the_pledge_with_no_value_and_a_note(
+        tmp_path: Path) -> None:
+    """'5 Africa' in value_as_stated was noted as "'Africa' counts things", a count of
+    places it does not state. Like '5 countries' the pledge is kept with no USD value, but
+    the note says the value is unclear and why; the source's estimated_value_usd, when
+    given, is the value."""
+    text = ("title,pledger,value_as_stated,estimated_value_usd\n"
+            "A,X,5 Africa,\n"
+            "B,X,5 Africa,2000000\n"
+            "C,X,5 countries,\n")
+    r = load_pledges(_csv(tmp_path, text))
+    v = r.valid.set_index("title")
+    assert r.quarantine.empty
+    assert pd.isna(v.loc["A", "estimated_value_usd"])
+    assert v.loc["A", "notes"] == (
+        "[loader] value '5 Africa' is no clear amount of money ('5 Africa' is a number before "
+        "the region 'Africa' with no currency, scale or word of what it counts: write e.g. 5 "
+        "countries or USD 5 million): no USD value counted")
+    assert v.loc["B", "estimated_value_usd"] == 2_000_000
+    assert "the source's estimated_value_usd is used" in v.loc["B", "notes"]
+    assert v.loc["C", "notes"] == ("[loader] value '5 countries' is not an amount of money "
+                                   "('countries' counts things): no USD value counted")
