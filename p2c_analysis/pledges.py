@@ -81,9 +81,11 @@ Conventions and decisions:
   what was read from it. A number in an amount column
   is read as its cell's number format shows it (``€5,000,000`` is EUR, ``5%`` a percentage,
   ``0.0 "M"`` millions; noted), not as a bare number taken for US dollars.
-- **Text cells** are read in Unicode's composed form (NFC) without zero-width spaces, word
-  joiners or BOMs (:func:`_clean_text`): what they show, so twins that differ only there are
-  duplicates; the raw rows of the quarantine keep the cells as written.
+- **Text cells** are read in Unicode's composed form (NFC) without invisible format
+  characters (zero-width spaces and joiners, word joiners, soft hyphens, BOMs, direction
+  marks: :func:`_clean_text`, the list column names are matched without): what they show,
+  so twins that differ only there are duplicates; the raw rows of the quarantine keep the
+  cells as written.
 - **Column names** are matched after folding Unicode compatibility forms, dropping invisible
   format characters (zero-width spaces, soft hyphens, BOMs) and case, with every run of
   other characters than letters and digits read as one ``_`` (:func:`fields.normalise_column`);
@@ -1343,19 +1345,16 @@ def _unneutralised(value: object) -> object:
     return value
 
 
-#: Characters that show nothing and say nothing (zero-width space, word joiner, a byte-order
-#: mark inside text): pasted from web pages, they made "Orange" and "Orange\u200b" two
-#: pledgers and kept a row from being seen as a duplicate of its twin.
-_INVISIBLE = str.maketrans("", "", "\u200b\u2060\ufeff")
-
-
 def _clean_text(value: object) -> object:
     """A text cell in Unicode's composed form (NFC: "é" typed as one character or as "e" and
     an accent, as macOS and some PDFs give it, is one text) without invisible characters
-    (:data:`_INVISIBLE`); other cells unchanged."""
+    (:func:`fields.without_invisible`, the list column names are matched without: pasted
+    from web pages, a zero-width space or a soft hyphen made "Orange" and "Orange\u200b" two
+    pledgers and kept a row from being seen as a duplicate of its twin); other cells
+    unchanged."""
     if not isinstance(value, str):
         return value
-    return unicodedata.normalize("NFC", value.translate(_INVISIBLE))
+    return unicodedata.normalize("NFC", fields.without_invisible(value))
 
 
 def _cell_text(value: object) -> str:

@@ -1753,3 +1753,25 @@ def test_a_number_before_a_region_alone_keeps_the_pledge_with_no_value_and_a_not
     assert "the source's estimated_value_usd is used" in v.loc["B", "notes"]
     assert v.loc["C", "notes"] == ("[loader] value '5 countries' is not an amount of money "
                                    "('countries' counts things): no USD value counted")
+
+
+def test_text_cells_drop_the_invisible_characters_column_names_are_matched_without(
+        tmp_path: Path) -> None:
+    """A text cell lost only zero-width spaces, word joiners and BOMs, while a column name
+    lost every invisible format character: a pledger with a soft hyphen or a left-to-right
+    mark pasted in ('MTN\\u00ad Group', 'MTN Group\\u200e') was a second pledger and its row
+    no duplicate of its twin. Cells now drop the same characters as column names
+    (fields.without_invisible), so the twins are exact duplicates; the raw row keeps the
+    cell as written."""
+    header = "title,pledger,entity_country,focus_areas,announced_date,estimated_value_usd\n"
+    row = "Towers,MTN Group,ZAF,ACCESS,2023-05-01,200\n"
+    p = tmp_path / "twins.csv"
+    p.write_text(header + row + row.replace("MTN ", "MTN\u00ad ")
+                 + row.replace("Group", "Group\u200e"), encoding="utf-8")
+    r = load_pledges(p)
+    assert r.valid["pledger"].tolist() == ["MTN Group"]
+    assert r.quarantine["source_row"].tolist() == [3, 4]
+    assert r.quarantine["reasons"].str.startswith("exact duplicate").all()
+    assert json.loads(r.quarantine["raw"].iloc[0])["pledger"] == "MTN\u00ad Group"
+    for name in ("\u00adpledger", "pled\u200dger", "pledger\u200e", "\ufeffpledger"):
+        assert fields.normalise_column(name) == "pledger"
