@@ -81,6 +81,7 @@ import unicodedata
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 from dateutil import parser as dateparser
@@ -1132,6 +1133,16 @@ def _day(year: int, month: int, day: int, text: object) -> pd.Timestamp:
         raise ParseError("impossible date", text, str(err)) from None
 
 
+class DateRead(NamedTuple):
+    """A date cell as :func:`read_date` reads it: the first day of the stated period, its
+    precision (``"year"``, ``"month"`` or ``"day"``) and the note saying which reading was
+    chosen where another was possible (``01.05.2023`` read day first), else ``None``."""
+
+    when: pd.Timestamp
+    precision: Precision
+    note: str | None = None
+
+
 def parse_date(value: object) -> tuple[pd.Timestamp, Precision] | None:
     """A date cell -> (Timestamp of the first day of the stated period, precision).
 
@@ -1142,18 +1153,28 @@ def parse_date(value: object) -> tuple[pd.Timestamp, Precision] | None:
     ``31 February 2023``), dates outside :data:`PLAUSIBLE_YEARS` (``implausible date``), a
     leading minus (``-2024``: ``negative date``), ambiguous numeric day/month order and
     unparseable text (including text longer than :data:`DATE_MAX_CHARS`). A date with points
-    (``01.05.2023``) is read day first, 1 May 2023 (:func:`date_reading_note` says so), while
-    ``01/05/2023`` and ``01-05-2023`` are ambiguous.
+    (``01.05.2023``) is read day first, 1 May 2023 (:func:`read_date` says so in its note),
+    while ``01/05/2023`` and ``01-05-2023`` are ambiguous.
     """
+    read = read_date(value)
+    return None if read is None else (read.when, read.precision)
+
+
+def read_date(value: object) -> DateRead | None:
+    """:func:`parse_date` with the note on the reading chosen, from the same parse: for
+    ``01.05.2023`` (day and month both 12 or less, and different) "date '01.05.2023' read as
+    day.month.year, the order of a date with points: 2023-05-01, not 2023-01-05"; a slashed
+    or dashed form of it (``01/05/2023``) stays an ``ambiguous date``. ``None`` when
+    missing; raises as :func:`parse_date` does."""
     if is_not_stated(value):
         return None
     if isinstance(value, dt.date):  # also datetime and pandas Timestamp (XLSX date cells)
-        return _day(value.year, value.month, value.day, value), "day"
+        return DateRead(_day(value.year, value.month, value.day, value), "day")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if value < 0:
             raise ParseError("negative date", value)
         if float(value).is_integer() and 1000 <= value <= 9999:
-            return _day(int(value), 1, 1, value), "year"
+            return DateRead(_day(int(value), 1, 1, value), "year")
         _date_serial_hint(value)
         raise ParseError("unparseable date", value)
     text = clean_text(value) or ""
@@ -1193,47 +1214,30 @@ def dotted_date(text: str) -> bool:
     return _DOTTED.fullmatch(text) is not None
 
 
-def date_reading_note(value: object) -> str | None:
-    """The note saying which reading :func:`parse_date` chose for ``value``, or ``None`` when
-    only one reading is possible: ``01.05.2023`` (day and month both 12 or less, and
-    different) is read as 1 May 2023, day.month.year, the order of the dotted form; a slashed
-    or dashed form of it (``01/05/2023``) stays an ``ambiguous date``. ``None`` too for a
-    cell :func:`parse_date` refuses (``01.05.1850``)."""
-    text = clean_text(value) if isinstance(value, str) else None
-    if text is None or not (m := _DOTTED.fullmatch(text)):
-        return None
-    day, month = int(m.group(1)), int(m.group(2))
-    if day == month or day > 12 or month > 12:
-        return None
-    try:
-        when = parse_date(text)[0]  # type: ignore[index]
-    except ParseError:  # 01.05.1850: the reason is the row's, no reading was chosen
-        return None
-    return (f"date {text!r} read as day.month.year, the order of a date with points: "
-            f"{when:%Y-%m-%d}, not {_day(when.year, day, month, text):%Y-%m-%d}")
-
-
-def _parse_date_text(text: str) -> tuple[pd.Timestamp, Precision]:
-    """:func:`parse_date` for a short, non-missing text with no minus sign before a year."""
+def _parse_date_text(text: str) -> DateRead:
+    """:func:`read_date` for a short, non-missing text with no minus sign before a year."""
     _date_serial_hint(text)
     if m := re.fullmatch(r"(\d{4})(?:\.0)?", text):
-        return _day(int(m.group(1)), 1, 1, text), "year"
+        return DateRead(_day(int(m.group(1)), 1, 1, text), "year")
     if m := (re.fullmatch(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})", text)
              or re.fullmatch(r"(?P<m>\d{1,2})\.(?P<y>\d{4})", text)):  # 05.2023: MM.YYYY
         year, month = int(m["y"]), int(m["m"])
         if not 1 <= month <= 12:
             raise ParseError("impossible date", text, f"month {month}")
-        return _day(year, month, 1, text), "month"
+        return DateRead(_day(year, month, 1, text), "month")
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?", text):
         y, mo, d = (int(g) for g in m.groups())
-        return _day(y, mo, d, text), "day"
+        return DateRead(_day(y, mo, d, text), "day")
     dotted = dotted_date(text)
+    swappable: tuple[int, int] | None = None  # day and month of a dotted date read day first
     if m := re.fullmatch(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?:" + _TIME_OF_DAY + ")?",
                          text):
         a, _sep, b, _y = m.groups()
         a, b = int(a), int(b)
-        if a != b and a <= 12 and b <= 12 and not dotted:  # 06/09/2022, 06-09-2022, 06/09/22
-            raise ParseError("ambiguous date", text, "day/month order: use YYYY-MM-DD")
+        if a != b and a <= 12 and b <= 12:
+            if not dotted:  # 06/09/2022, 06-09-2022, 06/09/22
+                raise ParseError("ambiguous date", text, "day/month order: use YYYY-MM-DD")
+            swappable = (a, b)
     # dateutil, twice with different defaults: a component it fills from the default was
     # not stated, which gives the precision.
     d1 = dt.datetime(1901, 1, 1)
@@ -1249,10 +1253,15 @@ def _parse_date_text(text: str) -> tuple[pd.Timestamp, Precision]:
     if p1.year != p2.year:
         raise ParseError("unparseable date", text, "no year")
     if p1.month != p2.month:
-        return _day(p1.year, 1, 1, text), "year"
+        return DateRead(_day(p1.year, 1, 1, text), "year")
     if p1.day != p2.day:
-        return _day(p1.year, p1.month, 1, text), "month"
-    return _day(p1.year, p1.month, p1.day, text), "day"
+        return DateRead(_day(p1.year, p1.month, 1, text), "month")
+    when = _day(p1.year, p1.month, p1.day, text)
+    if swappable is None:
+        return DateRead(when, "day")
+    other = _day(when.year, *swappable, text)  # the month.day.year reading
+    return DateRead(when, "day", f"date {text!r} read as day.month.year, the order of a date "
+                                 f"with points: {when:%Y-%m-%d}, not {other:%Y-%m-%d}")
 
 
 def parse_year(value: object) -> int | None:

@@ -1631,15 +1631,17 @@ class _RowParser:
         rec["is_global"] = is_global
 
         # dates
-        date = self._try(row, "announced_date", parsing.parse_date, get("announced_date"))
-        if date:
-            date = (date[0], _stated_precision(date, get("announced_precision"), row.notes))
-        rec["announced_date"], rec["announced_precision"] = date if date else (pd.NaT, None)
-        last = self._try(row, "last_report_date", parsing.parse_date, get("last_report_date"))
-        rec["last_report_date"] = last[0] if last else pd.NaT
-        for name in ("announced_date", "last_report_date"):
-            if note := _date_note(row, name, get(name)):
-                row.notes.append(note)
+        dates: dict[str, parsing.DateRead | None] = {
+            name: self._try(row, name, parsing.read_date, get(name))
+            for name in ("announced_date", "last_report_date")}
+        date, last = dates["announced_date"], dates["last_report_date"]
+        rec["announced_date"], rec["announced_precision"] = (
+            date.when, _stated_precision(date, get("announced_precision"), row.notes)
+        ) if date else (pd.NaT, None)
+        rec["last_report_date"] = last.when if last else pd.NaT
+        # the reading chosen for each date (01.05.2023 read day first), from its parse
+        row.notes += [f"{name}: {read.note}" for name, read in dates.items()
+                      if read and read.note]
         rec["target_year"] = self._try(row, "target_year", parsing.parse_year,
                                        get("target_year"))
         announced = rec["announced_date"]
@@ -1794,24 +1796,13 @@ def _totals_row(record: dict) -> list[str]:
     return []
 
 
-def _date_note(row: _Row, fieldname: str, value: object) -> str | None:
-    """The note on the reading chosen for the date cell ``value`` of ``fieldname``
-    (:func:`parsing.date_reading_note`: ``01.05.2023`` read day first), ``None`` when there
-    was no choice or the cell was set aside (a reason of the row names the field)."""
-    if any(f" in {fieldname}" in r for r in row.reasons):
-        return None
-    note = parsing.date_reading_note(value)
-    return f"{fieldname}: {note}" if note else None
-
-
-def _stated_precision(date: tuple[pd.Timestamp, str], stated: object,
-                      notes: list[str]) -> str:
+def _stated_precision(date: parsing.DateRead, stated: object, notes: list[str]) -> str:
     """The precision of a parsed announcement date: the source's ``announced_precision`` cell
     when it names a precision (``year``, ``month``, ``day``) no finer than the date's text
     gives and the date is the first day of that period (a canonical export read again:
     ``2022-01-01`` with ``year`` stays a year), else the precision of the date's text (noted
     when the cell says something else)."""
-    when, parsed = date
+    when, parsed = date.when, date.precision
     if parsing.is_not_stated(stated):
         return parsed
     text = str(stated).strip().lower()

@@ -1217,3 +1217,19 @@ def test_a_bare_number_before_a_region_alone_is_no_clear_amount(text, written,
         with pytest.raises(parsing.NotMoney) as err:
             parsing.parse_money(counted)
         assert err.value.kind == "not an amount of money", counted
+
+
+def test_read_date_gives_the_reading_note_from_its_own_parse() -> None:
+    """The note on a dotted date read day first came from a second function that matched
+    and parsed the text again; it is now part of the one parse's result (read_date), and
+    parse_date gives the same date and precision without it."""
+    assert parsing.read_date("01.05.2023") == parsing.DateRead(
+        pd.Timestamp(2023, 5, 1), "day", "date '01.05.2023' read as day.month.year, the order "
+        "of a date with points: 2023-05-01, not 2023-01-05")
+    assert parsing.parse_date("01.05.2023") == (pd.Timestamp(2023, 5, 1), "day")
+    assert parsing.read_date("13.05.2023") == (pd.Timestamp(2023, 5, 13), "day", None)
+    assert parsing.read_date("05.05.2023").note is None  # day and month the same
+    assert parsing.read_date("2023-05") == (pd.Timestamp(2023, 5, 1), "month", None)
+    assert parsing.read_date(" ") is None
+    with pytest.raises(ParseError, match="implausible date"):
+        parsing.read_date("01.05.1850")

@@ -376,7 +376,9 @@ def test_a_date_with_points_is_read_day_first(day, pad):
     d, m = (f"{day.day:02}", f"{day.month:02}") if pad else (str(day.day), str(day.month))
     text = f"{d}.{m}.{day.year}"
     assert parsing.parse_date(text) == (pd.Timestamp(day), "day")
-    note = parsing.date_reading_note(text)
+    read = parsing.read_date(text)
+    assert (read.when, read.precision) == (pd.Timestamp(day), "day")
+    note = read.note
     swappable = day.day <= 12 and day.day != day.month
     assert (note is not None) == swappable
     if swappable:

@@ -406,12 +406,13 @@ def test_a_column_that_fails_its_dtype_sets_aside_only_the_rows_that_make_it_fai
         tmp_path: Path, monkeypatch) -> None:
     # a parser letting a year-3000 date through (as before this check existed) must not
     # cost the file: the canonical conversion finds the row and quarantines it
-    real = parsing.parse_date
+    real = parsing.read_date
 
     def lax(value: object):
-        return (pd.Timestamp(3000, 1, 1), "year") if value == "3000" else real(value)
+        return parsing.DateRead(pd.Timestamp(3000, 1, 1), "year") if value == "3000" \
+            else real(value)
 
-    monkeypatch.setattr(parsing, "parse_date", lax)
+    monkeypatch.setattr(parsing, "read_date", lax)
     p = _csv(tmp_path, "title,pledger,announced_date\nA,X,2022\nB,Y,3000\nC,Z,2023\n")
     r = load_pledges(p)
     assert r.n_read == 3 and r.conserved
@@ -1775,3 +1776,25 @@ def test_text_cells_drop_the_invisible_characters_column_names_are_matched_witho
     assert json.loads(r.quarantine["raw"].iloc[0])["pledger"] == "MTN\u00ad Group"
     for name in ("\u00adpledger", "pled\u200dger", "pledger\u200e", "\ufeffpledger"):
         assert fields.normalise_column(name) == "pledger"
+
+
+def test_a_dotted_date_is_parsed_once_for_its_value_and_its_note(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader parsed a dotted date (``01.05.2023``) for its value, then again for the
+    note on its day-first reading, after looking for the field's name in the wording of the
+    row's reasons. The note now comes with the parse: dateutil reads the cell once (twice
+    within that parse, with two defaults, to find the precision), and the note is as
+    before."""
+    calls: list[str] = []
+    real = parsing.dateparser.parse
+
+    def counting(text: str, *args: object, **kwargs: object) -> object:
+        calls.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(parsing.dateparser, "parse", counting)
+    r = load_pledges(_csv(tmp_path, "title,pledger,announced_date\nA,X,01.05.2023\n"))
+    assert calls == ["01.05.2023", "01.05.2023"]
+    assert r.valid["notes"].iloc[0] == (
+        "[loader] announced_date: date '01.05.2023' read as day.month.year, the order of a "
+        "date with points: 2023-05-01, not 2023-01-05")
