@@ -571,20 +571,28 @@ def test_a_lone_na_country_is_never_silent(tmp_path: Path) -> None:
         "ambiguous country: 'NA' in entity_country").tolist() == [True]
 
 
+def _workbook(path: Path, sheets: dict[str, list[list[object]]],
+              hidden: tuple[str, ...] = ()) -> Path:
+    """Save at ``path`` a workbook of ``sheets`` (name -> rows, in order; the first is the
+    active sheet), those named in ``hidden`` hidden; return ``path``."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+        if name in hidden:
+            ws.sheet_state = "hidden"
+    wb.save(path)
+    return path
+
+
 def test_without_a_sheet_named_the_first_visible_sheet_is_read(tmp_path):
     """A hidden first sheet (an old export, a helper sheet) is not what the file shows."""
-    wb = Workbook()
-    old = wb.active
-    old.title = "old_export"
-    old.append(["title", "pledger"])
-    old.append(["Old pledge", "Someone"])
-    old.sheet_state = "hidden"
-    ws = wb.create_sheet("Pledges")
-    ws.append(["title", "pledger"])
-    for i in range(3):
-        ws.append([f"Pledge {i}", "X"])
-    p = tmp_path / "hidden.xlsx"
-    wb.save(p)
+    p = _workbook(tmp_path / "hidden.xlsx", {
+        "old_export": [["title", "pledger"], ["Old pledge", "Someone"]],
+        "Pledges": [["title", "pledger"], *([f"Pledge {i}", "X"] for i in range(3))],
+    }, hidden=("old_export",))
     r = load_pledges(p)
     assert r.sheet == "Pledges" and r.n_read == 3
     named = tmp_path / "m.toml"
@@ -1071,6 +1079,16 @@ def test_countries_listed_with_and_slash_or_ampersand_are_read(tmp_path: Path) -
         "unknown country: 'Ghana and Atlantis' in target_countries"]
 
 
+def _titled_sheet(ws, header: list[str], rows: list[list[object]]) -> None:
+    """Write a title, an export date and a blank row above ``header`` and ``rows``."""
+    ws.append(["Partner2Connect pledges"])
+    ws.append(["Exported 2026-12-01"])
+    ws.append([])
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+
+
 def test_a_header_under_title_rows_is_found(tmp_path: Path, capsys) -> None:
     """An export with a title and a date above its header ("Partner2Connect pledges",
     "Exported 2026-12-01", a blank row) was refused: "no pledge columns; columns found:
@@ -1078,13 +1096,8 @@ def test_a_header_under_title_rows_is_found(tmp_path: Path, capsys) -> None:
     more, one a title or a pledger, is the header; the rows above it are named, not read, and
     rows keep their spreadsheet numbers."""
     wb = Workbook()
-    ws = wb.active
-    ws.append(["Partner2Connect pledges"])
-    ws.append(["Exported 2026-12-01"])
-    ws.append([])
-    ws.append(["Title", "Pledger", "value_as_stated"])
-    ws.append(["Fibre", "Org A", "USD 5 million"])
-    ws.append(["Towers", "Org B", "USD 2 million"])
+    _titled_sheet(wb.active, ["Title", "Pledger", "value_as_stated"],
+                  [["Fibre", "Org A", "USD 5 million"], ["Towers", "Org B", "USD 2 million"]])
     wb.save(tmp_path / "titled.xlsx")
     r = load_pledges(tmp_path / "titled.xlsx")
     assert r.header_row == 4 and r.n_read == 2 and r.quarantine.empty
@@ -1126,16 +1139,6 @@ def test_a_thousands_comma_is_ambiguous_in_a_file_of_decimal_commas(tmp_path: Pa
     assert r.quarantine["reasons"].tolist() == [
         "ambiguous value: '1.250' in estimated_value_usd (the file writes thousands with "
         "points, as in row 2: write 1250 or 1.25)"]
-
-
-def _titled_sheet(ws, header: list[str], rows: list[list[object]]) -> None:
-    """Write a title, an export date and a blank row above ``header`` and ``rows``."""
-    ws.append(["Partner2Connect pledges"])
-    ws.append(["Exported 2026-12-01"])
-    ws.append([])
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
 
 
 def test_title_rows_on_a_sheet_that_is_not_the_first(tmp_path: Path, monkeypatch) -> None:
@@ -1515,21 +1518,11 @@ def test_a_hidden_sheet_with_pledges_is_named_not_read(tmp_path: Path) -> None:
     """A workbook whose older pledges sit on a hidden sheet: the visible sheet is read, and
     the hidden one is named among the sheets with pledge columns not read (it was left out
     without a word); a hidden helper sheet without pledge columns is not named."""
-    wb = Workbook()
-    old = wb.active
-    old.title = "2025"
-    old.append(["title", "pledger", "entity_country"])
-    old.append(["Old fibre", "Orange", "FRA"])
-    old.sheet_state = "hidden"
-    codes = wb.create_sheet("codes")
-    codes.append(["iso3", "name"])
-    codes.append(["FRA", "France"])
-    codes.sheet_state = "hidden"
-    new = wb.create_sheet("2026")
-    new.append(["title", "pledger", "entity_country"])
-    new.append(["New fibre", "MTN", "ZAF"])
-    book = tmp_path / "years.xlsx"
-    wb.save(book)
+    book = _workbook(tmp_path / "years.xlsx", {
+        "2025": [["title", "pledger", "entity_country"], ["Old fibre", "Orange", "FRA"]],
+        "codes": [["iso3", "name"], ["FRA", "France"]],
+        "2026": [["title", "pledger", "entity_country"], ["New fibre", "MTN", "ZAF"]],
+    }, hidden=("2025", "codes"))
     r = load_pledges(book)
     assert r.sheet == "2026" and r.valid["title"].tolist() == ["New fibre"]
     assert r.other_sheets == ["2025 (hidden)"]
