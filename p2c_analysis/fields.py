@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -179,6 +180,22 @@ def column_aliases() -> dict[str, str]:
     return out
 
 
+@functools.cache
+def _invisible_table() -> dict[int, None]:
+    """:meth:`str.translate` table deleting every format character (Unicode category Cf)."""
+    return dict.fromkeys(cp for cp in range(sys.maxunicode + 1)
+                         if unicodedata.category(chr(cp)) == "Cf")
+
+
+def without_invisible(text: str) -> str:
+    """``text`` without the characters that show nothing: Unicode's format characters
+    (category Cf: zero-width spaces and joiners, the word joiner, soft hyphens, byte-order
+    marks, direction marks). The package's one list of them, for column headers
+    (:func:`normalise_column`) and text cells (``pledges._clean_text``); a no-break space is
+    a space, not one of them."""
+    return text.translate(_invisible_table())
+
+
 def normalise_column(name: str) -> str:
     """Normalise a column header for matching: Unicode compatibility forms folded (NFKC:
     full-width letters, no-break spaces), invisible format characters dropped (zero-width
@@ -188,7 +205,7 @@ def normalise_column(name: str) -> str:
     every run of other characters than letters and digits (spaces, dashes, dots, brackets,
     underscores) -> one ``_``, none at the ends."""
     text = unicodedata.normalize("NFKC", str(name))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf").lower()
+    text = without_invisible(text).lower()
     text = re.sub(r"(?<=[a-z])y?\(ies\)", "ies", text)
     text = re.sub(r"(?<=[a-z])\((e?s)\)", r"\1", text)
     return re.sub(r"[\W_]+", "_", text).strip("_")

@@ -45,7 +45,9 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
   million and 1,000 laptops``, ``$5 million for 100 schools``) is the money, noted; only
   when that money names its currency (``about 120 million people in 80 countries`` stays
   several amounts) and is no price of one thing (``USD 300 each``, ``USD 50 per laptop``:
-  ``ambiguous value``).
+  ``ambiguous value``). A bare number before a region's name alone (``5 Africa``: five
+  countries of it, or USD 5 million for it?) is :class:`NotMoney` too, of kind ``no clear
+  amount of money``; ``5 LDCs`` and ``5 Caribbean countries`` count places.
 - **Several different amounts** outside parentheses (``$5 million and $3 million``) are
   refused as ambiguous: a person has to say which is the pledge's value.
 - **Negative** amounts are refused (``negative value``), and so are negative durations
@@ -79,6 +81,7 @@ import unicodedata
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 from dateutil import parser as dateparser
@@ -107,12 +110,14 @@ class ParseError(ValueError):
 
 class NotMoney(ParseError):
     """A value cell that states a quantity of things, not an amount of money (``100,000 SIM
-    cards``): kind ``not an amount of money``, ``detail`` naming the things. The loader
-    keeps the pledge with no USD value read from that cell (noted); elsewhere it is a
-    :class:`ParseError` like any other."""
+    cards``): kind ``not an amount of money``, ``detail`` naming the things; or a number
+    before a region's name alone (``5 Africa``: :func:`_unclear_count`), kind ``no clear
+    amount of money``. The loader keeps the pledge with no USD value read from that cell
+    (noted); elsewhere it is a :class:`ParseError` like any other."""
 
-    def __init__(self, text: object, things: str) -> None:
-        super().__init__("not an amount of money", text, f"{things!r} counts things")
+    def __init__(self, text: object, things: str, kind: str = "not an amount of money",
+                 detail: str = "") -> None:
+        super().__init__(kind, text, detail or f"{things!r} counts things")
         self.things = things
 
 
@@ -621,7 +626,9 @@ def _counted_things(main: str, match: re.Match) -> tuple[str, int] | None:
     - the name of a group of countries or a region (:func:`_group_named`; a three-letter
       code only when no currency table knows it), after an amount with no scale: ``5 least
       developed countries``, ``3 Small Island Developing States``, ``4 Caribbean
-      countries``, ``5 LDC`` (``5 million Africa`` is no count).
+      countries``, ``5 LDC`` (``5 million Africa`` is no count; a region's name alone,
+      ``5 Africa``, is no clear count either: :func:`parse_money` raises
+      :func:`_unclear_count` for it).
 
     An unknown word (``2 billion shillings``, ``500 widgets``), a currency word (``5 million
     rupees``), a code alone or followed by words of money (``100,000 XYZ``, ``5m XYZ per
@@ -679,6 +686,31 @@ def _group_named(main: str, pos: int) -> tuple[str, int] | None:
     return None
 
 
+def _region_alone(name: str) -> bool:
+    """Whether ``name``, a group's name after a count (:func:`_group_named`), is a region's
+    name alone, which says nothing of what is counted (``Africa``, ``Asia-Pacific``,
+    ``Caribbean``), not a group named by what its members are (``LDCs``, ``least developed
+    countries``: :data:`~p2c_analysis.vocabulary.UN_GROUPS` and the income groups) or a name
+    ending in a word of places (``Caribbean countries``, ``Arab States``)."""
+    from p2c_analysis import countries  # countries is above parsing: imported when needed
+
+    label = countries.resolve_region(name)
+    last = re.findall(r"[^\W\d_]+", name)[-1].lower()
+    return label not in (None, *vocabulary.UN_GROUPS, *vocabulary.INCOME_GROUPS) \
+        and last not in thing_words()
+
+
+def _unclear_count(text: str, written: str, region: str) -> NotMoney:
+    """The :class:`NotMoney` (kind ``no clear amount of money``) for ``written`` (``5
+    Africa``, ``five Africa``), a number before the name of a region alone
+    (:func:`_region_alone`) with no currency or scale: it may count the region's countries or
+    be an amount for it with its scale left out, so no USD value can be read from it."""
+    return NotMoney(text, region, "no clear amount of money",
+                    f"{written!r} is a number before the region {region!r} with no currency, "
+                    "scale or word of what it counts: write e.g. 5 countries or USD 5 "
+                    "million")
+
+
 #: Numbers written as words that may open a count of things (``five countries``).
 _COUNT_WORDS = frozenset(_WORD_NUMBERS) | {"hundred", "dozen", "several", "multiple", "many"}
 _COUNT_IN_WORDS = re.compile(
@@ -699,10 +731,12 @@ def _no_count_in_words(main: str, text: str) -> None:
     word = _A_WORD.match(main, m.end())
     if word is None:
         return
-    found = _things_named(main, m.end(), whole=False) if {
-        word[1].lower(), word[1].split("-")[0].lower()} & thing_words() \
+    named = {word[1].lower(), word[1].split("-")[0].lower()} & thing_words()
+    found = _things_named(main, m.end(), whole=False) if named \
         else _group_named(main, m.end())
     if found and not main[found[1]:].strip():
+        if not named and _region_alone(found[0]):
+            raise _unclear_count(text, main.strip(), found[0])
         raise NotMoney(text, found[0])
 
 
@@ -824,25 +858,32 @@ def _qualifier_in(word: str, head: str) -> bool:
 
 
 #: Digits grouped in threes by one separator, then the other separator and exactly three
-#: digits (``1,500.000``, ``1.500,000``): a decimal with three places, or a mistyped group.
-_THREE_DECIMALS_AFTER_GROUPS = re.compile(r"\d{1,3}(?:,\d{3})+\.\d{3}|\d{1,3}(?:\.\d{3})+,\d{3}")
+#: digits (``1,500.000``, ``1.500,000``), or grouped by spaces or apostrophes (:data:`_GROUPED`)
+#: then either separator and three digits (``1 500.000``, ``1'500,000``): a decimal with three
+#: places, or a mistyped group.
+_THREE_DECIMALS_AFTER_GROUPS = re.compile(r"\d{1,3}(?:,\d{3})+\.\d{3}|\d{1,3}(?:\.\d{3})+,\d{3}"
+                                          r"|\d{1,3}(?:[ '’]\d{3})+[.,]\d{3}")
 
 
 def _no_three_decimals_after_grouping(match: re.Match, text: str) -> None:
-    """Raise :class:`ParseError` (``ambiguous value``) for an amount with no scale word whose
-    digits are grouped in threes and end in a decimal separator and three digits
-    (:data:`_THREE_DECIMALS_AFTER_GROUPS`): ``USD 1,500.000`` reads as 1,500 with three
-    decimals (nobody states money to a tenth of a cent) but is most likely 1,500,000 with the
-    last comma mistyped as a point; the reason quotes the number and says both readings."""
+    """Raise :class:`ParseError` (``ambiguous value``) for an amount whose digits are grouped
+    in threes and end in a decimal separator and three digits
+    (:data:`_THREE_DECIMALS_AFTER_GROUPS`), with or without a scale word after it: ``USD
+    1,500.000`` reads as 1,500 with three decimals (nobody states money to a tenth of a cent)
+    but is most likely 1,500,000 with the last separator mistyped; ``USD 1,500.000 million``
+    is 1,500 million or 1,500,000 million, ``1 500.000`` and ``1'500.000`` 1,500 or
+    1,500,000. The reason quotes the number and says both readings (with the scale word as
+    written)."""
     num = match.group("num")
-    if match.group("scale") or not _THREE_DECIMALS_AFTER_GROUPS.fullmatch(num):
+    if not _THREE_DECIMALS_AFTER_GROUPS.fullmatch(num):
         return
     whole = int(re.sub(r"\D", "", num))
+    scale = f" {match.group('scale')}" if match.group("scale") else ""
     decimal, grouped = f"{whole / 1000:,.3f}".rstrip("0").rstrip("."), f"{whole:,}"
     raise ParseError("ambiguous value", text,
-                     f"{num!r} may be {decimal} (the last separator a decimal one, three "
-                     f"decimals) or {grouped} (every separator a thousands one): write "
-                     f"{decimal.replace(',', '')} or {whole}")
+                     f"{num!r} may be {decimal}{scale} (the last separator a decimal one, three "
+                     f"decimals) or {grouped}{scale} (every separator a thousands one): write "
+                     f"{decimal.replace(',', '')}{scale} or {whole}{scale}")
 
 
 def _no_amount_in_parentheses(text: str) -> None:
@@ -935,6 +976,9 @@ def parse_money(value: object) -> Money | None:
     main, amounts, things, written = _set_things_apart(main, amounts, text)
     if not amounts:  # only quantities of things: "500 laptops", "100,000 SIM cards"
         if restated is None:
+            for thing, quantity in zip(things, written, strict=True):
+                if _region_alone(thing):  # "5 Africa": five countries, or USD 5 million?
+                    raise _unclear_count(text, quantity, thing)
             raise NotMoney(text, "; ".join(things))
         # "100,000 SIM cards (USD 2 million)": the USD figure is the value of the things
         return Money(amount=restated[1], currency="USD",
@@ -1089,6 +1133,16 @@ def _day(year: int, month: int, day: int, text: object) -> pd.Timestamp:
         raise ParseError("impossible date", text, str(err)) from None
 
 
+class DateRead(NamedTuple):
+    """A date cell as :func:`read_date` reads it: the first day of the stated period, its
+    precision (``"year"``, ``"month"`` or ``"day"``) and the note saying which reading was
+    chosen where another was possible (``01.05.2023`` read day first), else ``None``."""
+
+    when: pd.Timestamp
+    precision: Precision
+    note: str | None = None
+
+
 def parse_date(value: object) -> tuple[pd.Timestamp, Precision] | None:
     """A date cell -> (Timestamp of the first day of the stated period, precision).
 
@@ -1099,18 +1153,28 @@ def parse_date(value: object) -> tuple[pd.Timestamp, Precision] | None:
     ``31 February 2023``), dates outside :data:`PLAUSIBLE_YEARS` (``implausible date``), a
     leading minus (``-2024``: ``negative date``), ambiguous numeric day/month order and
     unparseable text (including text longer than :data:`DATE_MAX_CHARS`). A date with points
-    (``01.05.2023``) is read day first, 1 May 2023 (:func:`date_reading_note` says so), while
-    ``01/05/2023`` and ``01-05-2023`` are ambiguous.
+    (``01.05.2023``) is read day first, 1 May 2023 (:func:`read_date` says so in its note),
+    while ``01/05/2023`` and ``01-05-2023`` are ambiguous.
     """
+    read = read_date(value)
+    return None if read is None else (read.when, read.precision)
+
+
+def read_date(value: object) -> DateRead | None:
+    """:func:`parse_date` with the note on the reading chosen, from the same parse: for
+    ``01.05.2023`` (day and month both 12 or less, and different) "date '01.05.2023' read as
+    day.month.year, the order of a date with points: 2023-05-01, not 2023-01-05"; a slashed
+    or dashed form of it (``01/05/2023``) stays an ``ambiguous date``. ``None`` when
+    missing; raises as :func:`parse_date` does."""
     if is_not_stated(value):
         return None
     if isinstance(value, dt.date):  # also datetime and pandas Timestamp (XLSX date cells)
-        return _day(value.year, value.month, value.day, value), "day"
+        return DateRead(_day(value.year, value.month, value.day, value), "day")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if value < 0:
             raise ParseError("negative date", value)
         if float(value).is_integer() and 1000 <= value <= 9999:
-            return _day(int(value), 1, 1, value), "year"
+            return DateRead(_day(int(value), 1, 1, value), "year")
         _date_serial_hint(value)
         raise ParseError("unparseable date", value)
     text = clean_text(value) or ""
@@ -1150,47 +1214,30 @@ def dotted_date(text: str) -> bool:
     return _DOTTED.fullmatch(text) is not None
 
 
-def date_reading_note(value: object) -> str | None:
-    """The note saying which reading :func:`parse_date` chose for ``value``, or ``None`` when
-    only one reading is possible: ``01.05.2023`` (day and month both 12 or less, and
-    different) is read as 1 May 2023, day.month.year, the order of the dotted form; a slashed
-    or dashed form of it (``01/05/2023``) stays an ``ambiguous date``. ``None`` too for a
-    cell :func:`parse_date` refuses (``01.05.1850``)."""
-    text = clean_text(value) if isinstance(value, str) else None
-    if text is None or not (m := _DOTTED.fullmatch(text)):
-        return None
-    day, month = int(m.group(1)), int(m.group(2))
-    if day == month or day > 12 or month > 12:
-        return None
-    try:
-        when = parse_date(text)[0]  # type: ignore[index]
-    except ParseError:  # 01.05.1850: the reason is the row's, no reading was chosen
-        return None
-    return (f"date {text!r} read as day.month.year, the order of a date with points: "
-            f"{when:%Y-%m-%d}, not {_day(when.year, day, month, text):%Y-%m-%d}")
-
-
-def _parse_date_text(text: str) -> tuple[pd.Timestamp, Precision]:
-    """:func:`parse_date` for a short, non-missing text with no minus sign before a year."""
+def _parse_date_text(text: str) -> DateRead:
+    """:func:`read_date` for a short, non-missing text with no minus sign before a year."""
     _date_serial_hint(text)
     if m := re.fullmatch(r"(\d{4})(?:\.0)?", text):
-        return _day(int(m.group(1)), 1, 1, text), "year"
+        return DateRead(_day(int(m.group(1)), 1, 1, text), "year")
     if m := (re.fullmatch(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})", text)
              or re.fullmatch(r"(?P<m>\d{1,2})\.(?P<y>\d{4})", text)):  # 05.2023: MM.YYYY
         year, month = int(m["y"]), int(m["m"])
         if not 1 <= month <= 12:
             raise ParseError("impossible date", text, f"month {month}")
-        return _day(year, month, 1, text), "month"
+        return DateRead(_day(year, month, 1, text), "month")
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?", text):
         y, mo, d = (int(g) for g in m.groups())
-        return _day(y, mo, d, text), "day"
+        return DateRead(_day(y, mo, d, text), "day")
     dotted = dotted_date(text)
+    swappable: tuple[int, int] | None = None  # day and month of a dotted date read day first
     if m := re.fullmatch(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?:" + _TIME_OF_DAY + ")?",
                          text):
         a, _sep, b, _y = m.groups()
         a, b = int(a), int(b)
-        if a != b and a <= 12 and b <= 12 and not dotted:  # 06/09/2022, 06-09-2022, 06/09/22
-            raise ParseError("ambiguous date", text, "day/month order: use YYYY-MM-DD")
+        if a != b and a <= 12 and b <= 12:
+            if not dotted:  # 06/09/2022, 06-09-2022, 06/09/22
+                raise ParseError("ambiguous date", text, "day/month order: use YYYY-MM-DD")
+            swappable = (a, b)
     # dateutil, twice with different defaults: a component it fills from the default was
     # not stated, which gives the precision.
     d1 = dt.datetime(1901, 1, 1)
@@ -1206,10 +1253,15 @@ def _parse_date_text(text: str) -> tuple[pd.Timestamp, Precision]:
     if p1.year != p2.year:
         raise ParseError("unparseable date", text, "no year")
     if p1.month != p2.month:
-        return _day(p1.year, 1, 1, text), "year"
+        return DateRead(_day(p1.year, 1, 1, text), "year")
     if p1.day != p2.day:
-        return _day(p1.year, p1.month, 1, text), "month"
-    return _day(p1.year, p1.month, p1.day, text), "day"
+        return DateRead(_day(p1.year, p1.month, 1, text), "month")
+    when = _day(p1.year, p1.month, p1.day, text)
+    if swappable is None:
+        return DateRead(when, "day")
+    other = _day(when.year, *swappable, text)  # the month.day.year reading
+    return DateRead(when, "day", f"date {text!r} read as day.month.year, the order of a date "
+                                 f"with points: {when:%Y-%m-%d}, not {other:%Y-%m-%d}")
 
 
 def parse_year(value: object) -> int | None:

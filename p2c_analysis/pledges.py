@@ -81,9 +81,11 @@ Conventions and decisions:
   what was read from it. A number in an amount column
   is read as its cell's number format shows it (``€5,000,000`` is EUR, ``5%`` a percentage,
   ``0.0 "M"`` millions; noted), not as a bare number taken for US dollars.
-- **Text cells** are read in Unicode's composed form (NFC) without zero-width spaces, word
-  joiners or BOMs (:func:`_clean_text`): what they show, so twins that differ only there are
-  duplicates; the raw rows of the quarantine keep the cells as written.
+- **Text cells** are read in Unicode's composed form (NFC) without invisible format
+  characters (zero-width spaces and joiners, word joiners, soft hyphens, BOMs, direction
+  marks: :func:`_clean_text`, the list column names are matched without): what they show,
+  so twins that differ only there are duplicates; the raw rows of the quarantine keep the
+  cells as written.
 - **Column names** are matched after folding Unicode compatibility forms, dropping invisible
   format characters (zero-width spaces, soft hyphens, BOMs) and case, with every run of
   other characters than letters and digits read as one ``_`` (:func:`fields.normalise_column`);
@@ -1346,19 +1348,16 @@ def _unneutralised(value: object) -> object:
     return restore_text(value) if isinstance(value, str) else value
 
 
-#: Characters that show nothing and say nothing (zero-width space, word joiner, a byte-order
-#: mark inside text): pasted from web pages, they made "Orange" and "Orange\u200b" two
-#: pledgers and kept a row from being seen as a duplicate of its twin.
-_INVISIBLE = str.maketrans("", "", "\u200b\u2060\ufeff")
-
-
 def _clean_text(value: object) -> object:
     """A text cell in Unicode's composed form (NFC: "é" typed as one character or as "e" and
     an accent, as macOS and some PDFs give it, is one text) without invisible characters
-    (:data:`_INVISIBLE`); other cells unchanged."""
+    (:func:`fields.without_invisible`, the list column names are matched without: pasted
+    from web pages, a zero-width space or a soft hyphen made "Orange" and "Orange\u200b" two
+    pledgers and kept a row from being seen as a duplicate of its twin); other cells
+    unchanged."""
     if not isinstance(value, str):
         return value
-    return unicodedata.normalize("NFC", value.translate(_INVISIBLE))
+    return unicodedata.normalize("NFC", fields.without_invisible(value))
 
 
 def _cell_text(value: object) -> str:
@@ -1389,9 +1388,11 @@ def _parse_reason(err: ParseError, fieldname: str, value: object) -> str:
     return f"{err.kind}: {_shown(text)} in {fieldname}{detail}"
 
 
-#: ``etc.`` (``etc``, ``&c.``) ending a country cell, or standing alone in it: it names no
-#: country (:meth:`_RowParser._before_etc`).
-_ETC = re.compile(r"(?P<base>.*?)[\s,;]*(?<![a-z])(?:etc|&c)\.?\s*", re.IGNORECASE)
+#: ``etc.`` (``etc``, ``&c.``) or its words (``and others``, ``and other countries``,
+#: ``among others``) ending a country cell, or standing alone in it: it names no country
+#: (:meth:`_RowParser._before_etc`; group ``more``: the words, as written).
+_ETC = re.compile(r"(?P<base>.*?)[\s,;]*(?<![a-z])(?P<more>etc|&c|and\s+others"
+                  r"|and\s+other\s+countries|among(?:st)?\s+others)\.?\s*", re.IGNORECASE)
 
 
 @dataclass
@@ -1465,10 +1466,11 @@ class _RowParser:
 
     def _before_etc(self, row: _Row, fieldname: str, text: str
                     ) -> list[tuple[str, str]] | None:
-        """The countries named before an ``etc.`` that ends ``text`` (``Ghana etc.``,
-        :data:`_ETC`), when all of that part names countries, with a note that ``etc.`` names
-        no further country; ``[]`` with such a note for an ``etc.`` standing alone (the piece
-        after the comma of ``Ghana, etc.``); ``None`` when ``text`` is not of that form."""
+        """The countries named before an ``etc.`` that ends ``text`` (``Ghana etc.``, ``Ghana
+        and others``, ``Ghana, among others``: :data:`_ETC`), when all of that part names
+        countries, with a note that ``etc.`` (or the words written) names no further country;
+        ``[]`` with such a note for an ``etc.`` standing alone (the piece after the comma of
+        ``Ghana, etc.``); ``None`` when ``text`` is not of that form."""
         m = _ETC.fullmatch(text)
         if m is None:
             return None
@@ -1476,7 +1478,8 @@ class _RowParser:
         found = self._all_countries(base) if base else []
         if found is None:
             return None
-        read = (f"read as {', '.join(iso3 for iso3, _ in found)}; 'etc.' names no further "
+        more = "etc." if m["more"].lower() in ("etc", "&c") else " ".join(m["more"].split())
+        read = (f"read as {', '.join(iso3 for iso3, _ in found)}; {more!r} names no further "
                 "country" if found else "names no country: not read")
         row.notes.append(f"{fieldname}: {_shown(text, 80)} {read} (name the countries meant "
                          "to count them)")
@@ -1631,15 +1634,17 @@ class _RowParser:
         rec["is_global"] = is_global
 
         # dates
-        date = self._try(row, "announced_date", parsing.parse_date, get("announced_date"))
-        if date:
-            date = (date[0], _stated_precision(date, get("announced_precision"), row.notes))
-        rec["announced_date"], rec["announced_precision"] = date if date else (pd.NaT, None)
-        last = self._try(row, "last_report_date", parsing.parse_date, get("last_report_date"))
-        rec["last_report_date"] = last[0] if last else pd.NaT
-        for name in ("announced_date", "last_report_date"):
-            if note := _date_note(row, name, get(name)):
-                row.notes.append(note)
+        dates: dict[str, parsing.DateRead | None] = {
+            name: self._try(row, name, parsing.read_date, get(name))
+            for name in ("announced_date", "last_report_date")}
+        date, last = dates["announced_date"], dates["last_report_date"]
+        rec["announced_date"], rec["announced_precision"] = (
+            date.when, _stated_precision(date, get("announced_precision"), row.notes)
+        ) if date else (pd.NaT, None)
+        rec["last_report_date"] = last.when if last else pd.NaT
+        # the reading chosen for each date (01.05.2023 read day first), from its parse
+        row.notes += [f"{name}: {read.note}" for name, read in dates.items()
+                      if read and read.note]
         rec["target_year"] = self._try(row, "target_year", parsing.parse_year,
                                        get("target_year"))
         announced = rec["announced_date"]
@@ -1674,8 +1679,7 @@ class _RowParser:
             usd = "the source's estimated_value_usd is used" \
                 if not parsing.is_not_stated(cells.get("estimated_value_usd")) \
                 else "no USD value counted"
-            row.notes.append(f"value {_shown(err.text)} is not an amount of money "
-                             f"({err.detail}): {usd}")
+            row.notes.append(f"value {_shown(err.text)} is {err.kind} ({err.detail}): {usd}")
             return None
         except ParseError as err:
             row.reasons.append(_parse_reason(err, "value_as_stated",
@@ -1795,24 +1799,13 @@ def _totals_row(record: dict) -> list[str]:
     return []
 
 
-def _date_note(row: _Row, fieldname: str, value: object) -> str | None:
-    """The note on the reading chosen for the date cell ``value`` of ``fieldname``
-    (:func:`parsing.date_reading_note`: ``01.05.2023`` read day first), ``None`` when there
-    was no choice or the cell was set aside (a reason of the row names the field)."""
-    if any(f" in {fieldname}" in r for r in row.reasons):
-        return None
-    note = parsing.date_reading_note(value)
-    return f"{fieldname}: {note}" if note else None
-
-
-def _stated_precision(date: tuple[pd.Timestamp, str], stated: object,
-                      notes: list[str]) -> str:
+def _stated_precision(date: parsing.DateRead, stated: object, notes: list[str]) -> str:
     """The precision of a parsed announcement date: the source's ``announced_precision`` cell
     when it names a precision (``year``, ``month``, ``day``) no finer than the date's text
     gives and the date is the first day of that period (a canonical export read again:
     ``2022-01-01`` with ``year`` stays a year), else the precision of the date's text (noted
     when the cell says something else)."""
-    when, parsed = date
+    when, parsed = date.when, date.precision
     if parsing.is_not_stated(stated):
         return parsed
     text = str(stated).strip().lower()

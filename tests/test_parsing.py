@@ -1164,3 +1164,72 @@ def test_grouped_digits_ending_in_three_decimals_are_an_ambiguous_value() -> Non
         "1500 or 1500000)")
     assert parsing.parse_money("USD 1,500.00").amount == 1500  # cents: not ambiguous
     assert parsing.parse_money("USD 1,500,000").amount == 1_500_000
+
+
+@pytest.mark.parametrize("text, num, readings", [
+    ("USD 1,500.000 million", "1,500.000",
+     "1,500 million (the last separator a decimal one, three decimals) or 1,500,000 million "
+     "(every separator a thousands one): write 1500 million or 1500000 million"),
+    ("USD 1 500.000", "1 500.000",
+     "1,500 (the last separator a decimal one, three decimals) or 1,500,000 (every separator "
+     "a thousands one): write 1500 or 1500000"),
+    ("CHF 1'500.000", "1'500.000",
+     "1,500 (the last separator a decimal one, three decimals) or 1,500,000 (every separator "
+     "a thousands one): write 1500 or 1500000"),
+    ("EUR 2 500,000 bn", "2 500,000",
+     "2,500 bn (the last separator a decimal one, three decimals) or 2,500,000 bn (every "
+     "separator a thousands one): write 2500 bn or 2500000 bn"),
+])
+def test_grouped_digits_ending_in_three_decimals_are_ambiguous_with_a_scale_or_spaces(
+        text, num, readings) -> None:
+    """'USD 1,500.000 million' was read as USD 1,500 million and 'USD 1 500.000' (or
+    "1'500.000") as USD 1,500, silently taking one of two readings that differ a
+    thousandfold; like 'USD 1,500.000' they are set aside naming both. Two decimals after
+    spaces, and space grouping with no decimals, are read as before."""
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert str(err.value) == f"ambiguous value {text!r} ({num!r} may be {readings})"
+    assert parsing.parse_money("USD 1 500.50").amount == 1500.5
+    assert parsing.parse_money("CHF 1'500'000").amount == 1_500_000
+    assert parsing.parse_money("USD 1,500.5 million").amount == 1_500_500_000
+
+
+@pytest.mark.parametrize("text, written, region", [
+    ("5 Africa", "5 Africa", "Africa"),
+    ("five Africa", "five Africa", "Africa"),
+    ("about 12 Asia-Pacific", "12 Asia-Pacific", "Asia-Pacific"),
+])
+def test_a_bare_number_before_a_region_alone_is_no_clear_amount(text, written,
+                                                                region) -> None:
+    """'5 Africa' was NotMoney "'Africa' counts things", as if it said five countries; it
+    may as well be USD 5 million for Africa with its scale left out. It stays NotMoney (the
+    pledge kept with no USD value) but of kind 'no clear amount of money', saying why. A
+    group named by what its members are, or a region followed by a word of places, still
+    counts places."""
+    with pytest.raises(parsing.NotMoney) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "no clear amount of money"
+    assert err.value.detail == (
+        f"{written!r} is a number before the region {region!r} with no currency, scale or "
+        "word of what it counts: write e.g. 5 countries or USD 5 million")
+    for counted in ("5 LDCs", "5 least developed countries", "5 Caribbean countries",
+                    "5 Arab States", "five SIDS"):
+        with pytest.raises(parsing.NotMoney) as err:
+            parsing.parse_money(counted)
+        assert err.value.kind == "not an amount of money", counted
+
+
+def test_read_date_gives_the_reading_note_from_its_own_parse() -> None:
+    """The note on a dotted date read day first came from a second function that matched
+    and parsed the text again; it is now part of the one parse's result (read_date), and
+    parse_date gives the same date and precision without it."""
+    assert parsing.read_date("01.05.2023") == parsing.DateRead(
+        pd.Timestamp(2023, 5, 1), "day", "date '01.05.2023' read as day.month.year, the order "
+        "of a date with points: 2023-05-01, not 2023-01-05")
+    assert parsing.parse_date("01.05.2023") == (pd.Timestamp(2023, 5, 1), "day")
+    assert parsing.read_date("13.05.2023") == (pd.Timestamp(2023, 5, 13), "day", None)
+    assert parsing.read_date("05.05.2023").note is None  # day and month the same
+    assert parsing.read_date("2023-05") == (pd.Timestamp(2023, 5, 1), "month", None)
+    assert parsing.read_date(" ") is None
+    with pytest.raises(ParseError, match="implausible date"):
+        parsing.read_date("01.05.1850")

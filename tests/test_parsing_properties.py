@@ -376,7 +376,9 @@ def test_a_date_with_points_is_read_day_first(day, pad):
     d, m = (f"{day.day:02}", f"{day.month:02}") if pad else (str(day.day), str(day.month))
     text = f"{d}.{m}.{day.year}"
     assert parsing.parse_date(text) == (pd.Timestamp(day), "day")
-    note = parsing.date_reading_note(text)
+    read = parsing.read_date(text)
+    assert (read.when, read.precision) == (pd.Timestamp(day), "day")
+    note = read.note
     swappable = day.day <= 12 and day.day != day.month
     assert (note is not None) == swappable
     if swappable:
@@ -486,22 +488,29 @@ def test_a_span_of_years_in_a_value_cell_is_no_amount(start, span, sep):
 @PROPERTY
 @given(n=st.integers(min_value=1_000, max_value=10**9),
        last=st.integers(min_value=0, max_value=999),
-       german=st.booleans(), code=st.sampled_from(["", "USD ", "EUR ", "CHF "]))
+       style=st.sampled_from(["english", "german", "space", "apostrophe"]),
+       point=st.sampled_from([".", ","]),
+       code=st.sampled_from(["", "USD ", "EUR ", "CHF "]),
+       scale=st.sampled_from(["", " million", " bn"]))
 def test_groups_then_three_decimals_are_an_ambiguous_value_naming_both_readings(
-        n, last, german, code) -> None:
+        n, last, style, point, code, scale) -> None:
     """'USD 1,500.000' was read as 1,500 (a decimal point, three decimals) although it is
     most likely 1,500,000 with the last comma mistyped: any number grouped by threes with one
     separator and ending in the other and three digits is set aside, the reason quoting the
-    number and giving both readings."""
+    number and giving both readings. So is one grouped by spaces or apostrophes and ending in
+    either separator and three digits ('1 500.000', "1'500,000"), and either with a scale
+    word after it ('USD 1,500.000 million'), which were read silently."""
     grouped = f"{n:,}.{last:03d}"
-    if german:
+    if style == "german":
         grouped = grouped.translate(str.maketrans(",.", ".,"))
+    elif style != "english":
+        grouped = f"{n:,}".replace(",", " " if style == "space" else "'") + f"{point}{last:03d}"
     with pytest.raises(ParseError) as err:
-        parsing.parse_money(code + grouped)
+        parsing.parse_money(code + grouped + scale)
     assert err.value.kind == "ambiguous value"
     as_decimal = f"{n:,}" + (f".{last:03d}".rstrip("0") if last else "")
-    assert err.value.detail.startswith(f"{grouped!r} may be {as_decimal} (")
-    assert f" or {n * 1000 + last:,} (" in err.value.detail
+    assert err.value.detail.startswith(f"{grouped!r} may be {as_decimal}{scale} (")
+    assert f" or {n * 1000 + last:,}{scale} (" in err.value.detail
 
 
 @PROPERTY

@@ -406,12 +406,13 @@ def test_a_column_that_fails_its_dtype_sets_aside_only_the_rows_that_make_it_fai
         tmp_path: Path, monkeypatch) -> None:
     # a parser letting a year-3000 date through (as before this check existed) must not
     # cost the file: the canonical conversion finds the row and quarantines it
-    real = parsing.parse_date
+    real = parsing.read_date
 
     def lax(value: object):
-        return (pd.Timestamp(3000, 1, 1), "year") if value == "3000" else real(value)
+        return parsing.DateRead(pd.Timestamp(3000, 1, 1), "year") if value == "3000" \
+            else real(value)
 
-    monkeypatch.setattr(parsing, "parse_date", lax)
+    monkeypatch.setattr(parsing, "read_date", lax)
     p = _csv(tmp_path, "title,pledger,announced_date\nA,X,2022\nB,Y,3000\nC,Z,2023\n")
     r = load_pledges(p)
     assert r.n_read == 3 and r.conserved
@@ -570,20 +571,28 @@ def test_a_lone_na_country_is_never_silent(tmp_path: Path) -> None:
         "ambiguous country: 'NA' in entity_country").tolist() == [True]
 
 
+def _workbook(path: Path, sheets: dict[str, list[list[object]]],
+              hidden: tuple[str, ...] = ()) -> Path:
+    """Save at ``path`` a workbook of ``sheets`` (name -> rows, in order; the first is the
+    active sheet), those named in ``hidden`` hidden; return ``path``."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+        if name in hidden:
+            ws.sheet_state = "hidden"
+    wb.save(path)
+    return path
+
+
 def test_without_a_sheet_named_the_first_visible_sheet_is_read(tmp_path):
     """A hidden first sheet (an old export, a helper sheet) is not what the file shows."""
-    wb = Workbook()
-    old = wb.active
-    old.title = "old_export"
-    old.append(["title", "pledger"])
-    old.append(["Old pledge", "Someone"])
-    old.sheet_state = "hidden"
-    ws = wb.create_sheet("Pledges")
-    ws.append(["title", "pledger"])
-    for i in range(3):
-        ws.append([f"Pledge {i}", "X"])
-    p = tmp_path / "hidden.xlsx"
-    wb.save(p)
+    p = _workbook(tmp_path / "hidden.xlsx", {
+        "old_export": [["title", "pledger"], ["Old pledge", "Someone"]],
+        "Pledges": [["title", "pledger"], *([f"Pledge {i}", "X"] for i in range(3))],
+    }, hidden=("old_export",))
     r = load_pledges(p)
     assert r.sheet == "Pledges" and r.n_read == 3
     named = tmp_path / "m.toml"
@@ -1070,6 +1079,16 @@ def test_countries_listed_with_and_slash_or_ampersand_are_read(tmp_path: Path) -
         "unknown country: 'Ghana and Atlantis' in target_countries"]
 
 
+def _titled_sheet(ws, header: list[str], rows: list[list[object]]) -> None:
+    """Write a title, an export date and a blank row above ``header`` and ``rows``."""
+    ws.append(["Partner2Connect pledges"])
+    ws.append(["Exported 2026-12-01"])
+    ws.append([])
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+
+
 def test_a_header_under_title_rows_is_found(tmp_path: Path, capsys) -> None:
     """An export with a title and a date above its header ("Partner2Connect pledges",
     "Exported 2026-12-01", a blank row) was refused: "no pledge columns; columns found:
@@ -1077,13 +1096,8 @@ def test_a_header_under_title_rows_is_found(tmp_path: Path, capsys) -> None:
     more, one a title or a pledger, is the header; the rows above it are named, not read, and
     rows keep their spreadsheet numbers."""
     wb = Workbook()
-    ws = wb.active
-    ws.append(["Partner2Connect pledges"])
-    ws.append(["Exported 2026-12-01"])
-    ws.append([])
-    ws.append(["Title", "Pledger", "value_as_stated"])
-    ws.append(["Fibre", "Org A", "USD 5 million"])
-    ws.append(["Towers", "Org B", "USD 2 million"])
+    _titled_sheet(wb.active, ["Title", "Pledger", "value_as_stated"],
+                  [["Fibre", "Org A", "USD 5 million"], ["Towers", "Org B", "USD 2 million"]])
     wb.save(tmp_path / "titled.xlsx")
     r = load_pledges(tmp_path / "titled.xlsx")
     assert r.header_row == 4 and r.n_read == 2 and r.quarantine.empty
@@ -1125,16 +1139,6 @@ def test_a_thousands_comma_is_ambiguous_in_a_file_of_decimal_commas(tmp_path: Pa
     assert r.quarantine["reasons"].tolist() == [
         "ambiguous value: '1.250' in estimated_value_usd (the file writes thousands with "
         "points, as in row 2: write 1250 or 1.25)"]
-
-
-def _titled_sheet(ws, header: list[str], rows: list[list[object]]) -> None:
-    """Write a title, an export date and a blank row above ``header`` and ``rows``."""
-    ws.append(["Partner2Connect pledges"])
-    ws.append(["Exported 2026-12-01"])
-    ws.append([])
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
 
 
 def test_title_rows_on_a_sheet_that_is_not_the_first(tmp_path: Path, monkeypatch) -> None:
@@ -1514,21 +1518,11 @@ def test_a_hidden_sheet_with_pledges_is_named_not_read(tmp_path: Path) -> None:
     """A workbook whose older pledges sit on a hidden sheet: the visible sheet is read, and
     the hidden one is named among the sheets with pledge columns not read (it was left out
     without a word); a hidden helper sheet without pledge columns is not named."""
-    wb = Workbook()
-    old = wb.active
-    old.title = "2025"
-    old.append(["title", "pledger", "entity_country"])
-    old.append(["Old fibre", "Orange", "FRA"])
-    old.sheet_state = "hidden"
-    codes = wb.create_sheet("codes")
-    codes.append(["iso3", "name"])
-    codes.append(["FRA", "France"])
-    codes.sheet_state = "hidden"
-    new = wb.create_sheet("2026")
-    new.append(["title", "pledger", "entity_country"])
-    new.append(["New fibre", "MTN", "ZAF"])
-    book = tmp_path / "years.xlsx"
-    wb.save(book)
+    book = _workbook(tmp_path / "years.xlsx", {
+        "2025": [["title", "pledger", "entity_country"], ["Old fibre", "Orange", "FRA"]],
+        "codes": [["iso3", "name"], ["FRA", "France"]],
+        "2026": [["title", "pledger", "entity_country"], ["New fibre", "MTN", "ZAF"]],
+    }, hidden=("2025", "codes"))
     r = load_pledges(book)
     assert r.sheet == "2026" and r.valid["title"].tolist() == ["New fibre"]
     assert r.other_sheets == ["2025 (hidden)"]
@@ -1717,3 +1711,101 @@ def test_a_formula_quoted_after_a_semicolon_reads_back_as_its_text(tmp_path: Pat
     path = export.write_csv(table, tmp_path / "p.csv")
     assert "Fibre;'=cmd" in path.read_text(encoding="utf-8")
     assert load_pledges(path).valid["title"].tolist() == ["Fibre;=cmd|' /C calc'!A0"]
+
+
+def test_and_others_after_countries_is_read_like_etc_with_a_note(tmp_path: Path) -> None:
+    """'Ghana and others', 'Ghana, Kenya and other countries' and 'Ghana, among others' set
+    their rows aside as unknown countries, while 'Ghana etc.' was Ghana with a note. They are
+    now read like it, the note quoting the words that name no further country; those words
+    alone name no country (noted), and 'Atlantis and others' is still an unknown country."""
+    text = ("title,pledger,target_countries,entity_country\n"
+            "A,X,Ghana and others,\n"
+            'B,X,"Ghana, Kenya and other countries",\n'
+            'C,X,"Ghana, among others",Kenya and others\n'
+            "D,X,Ghana; and others,\n"
+            "E,X,Atlantis and others,\n")
+    r = load_pledges(_csv(tmp_path, text))
+    v = r.valid.set_index("title")
+    assert v.loc["A", "target_countries"] == ["GHA"]
+    assert ("target_countries: 'Ghana and others' read as GHA; 'and others' names no further "
+            "country (name the countries meant to count them)" in v.loc["A", "notes"])
+    assert v.loc["B", "target_countries"] == ["GHA", "KEN"]
+    assert ("target_countries: 'Ghana, Kenya and other countries' read as GHA, KEN; 'and "
+            "other countries' names no further country" in v.loc["B", "notes"])
+    assert v.loc["C", "target_countries"] == ["GHA"] and v.loc["C", "entity_country"] == "KEN"
+    assert "'Ghana, among others' read as GHA; 'among others' names" in v.loc["C", "notes"]
+    assert ("entity_country: 'Kenya and others' read as KEN; 'and others' names no further "
+            "country" in v.loc["C", "notes"])
+    assert v.loc["D", "target_countries"] == ["GHA"]
+    assert ("target_countries: 'and others' names no country: not read"
+            in v.loc["D", "notes"])
+    assert r.quarantine["reasons"].tolist() == [
+        "unknown country: 'Atlantis and others' in target_countries"]
+
+
+def test_a_number_before_a_region_alone_keeps_the_pledge_with_no_value_and_a_note(
+        tmp_path: Path) -> None:
+    """'5 Africa' in value_as_stated was noted as "'Africa' counts things", a count of
+    places it does not state. Like '5 countries' the pledge is kept with no USD value, but
+    the note says the value is unclear and why; the source's estimated_value_usd, when
+    given, is the value."""
+    text = ("title,pledger,value_as_stated,estimated_value_usd\n"
+            "A,X,5 Africa,\n"
+            "B,X,5 Africa,2000000\n"
+            "C,X,5 countries,\n")
+    r = load_pledges(_csv(tmp_path, text))
+    v = r.valid.set_index("title")
+    assert r.quarantine.empty
+    assert pd.isna(v.loc["A", "estimated_value_usd"])
+    assert v.loc["A", "notes"] == (
+        "[loader] value '5 Africa' is no clear amount of money ('5 Africa' is a number before "
+        "the region 'Africa' with no currency, scale or word of what it counts: write e.g. 5 "
+        "countries or USD 5 million): no USD value counted")
+    assert v.loc["B", "estimated_value_usd"] == 2_000_000
+    assert "the source's estimated_value_usd is used" in v.loc["B", "notes"]
+    assert v.loc["C", "notes"] == ("[loader] value '5 countries' is not an amount of money "
+                                   "('countries' counts things): no USD value counted")
+
+
+def test_text_cells_drop_the_invisible_characters_column_names_are_matched_without(
+        tmp_path: Path) -> None:
+    """A text cell lost only zero-width spaces, word joiners and BOMs, while a column name
+    lost every invisible format character: a pledger with a soft hyphen or a left-to-right
+    mark pasted in ('MTN\\u00ad Group', 'MTN Group\\u200e') was a second pledger and its row
+    no duplicate of its twin. Cells now drop the same characters as column names
+    (fields.without_invisible), so the twins are exact duplicates; the raw row keeps the
+    cell as written."""
+    header = "title,pledger,entity_country,focus_areas,announced_date,estimated_value_usd\n"
+    row = "Towers,MTN Group,ZAF,ACCESS,2023-05-01,200\n"
+    p = tmp_path / "twins.csv"
+    p.write_text(header + row + row.replace("MTN ", "MTN\u00ad ")
+                 + row.replace("Group", "Group\u200e"), encoding="utf-8")
+    r = load_pledges(p)
+    assert r.valid["pledger"].tolist() == ["MTN Group"]
+    assert r.quarantine["source_row"].tolist() == [3, 4]
+    assert r.quarantine["reasons"].str.startswith("exact duplicate").all()
+    assert json.loads(r.quarantine["raw"].iloc[0])["pledger"] == "MTN\u00ad Group"
+    for name in ("\u00adpledger", "pled\u200dger", "pledger\u200e", "\ufeffpledger"):
+        assert fields.normalise_column(name) == "pledger"
+
+
+def test_a_dotted_date_is_parsed_once_for_its_value_and_its_note(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader parsed a dotted date (``01.05.2023``) for its value, then again for the
+    note on its day-first reading, after looking for the field's name in the wording of the
+    row's reasons. The note now comes with the parse: dateutil reads the cell once (twice
+    within that parse, with two defaults, to find the precision), and the note is as
+    before."""
+    calls: list[str] = []
+    real = parsing.dateparser.parse
+
+    def counting(text: str, *args: object, **kwargs: object) -> object:
+        calls.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(parsing.dateparser, "parse", counting)
+    r = load_pledges(_csv(tmp_path, "title,pledger,announced_date\nA,X,01.05.2023\n"))
+    assert calls == ["01.05.2023", "01.05.2023"]
+    assert r.valid["notes"].iloc[0] == (
+        "[loader] announced_date: date '01.05.2023' read as day.month.year, the order of a "
+        "date with points: 2023-05-01, not 2023-01-05")
