@@ -1353,11 +1353,11 @@ def _clean_text(value: object) -> object:
     an accent, as macOS and some PDFs give it, is one text) without invisible characters
     (:func:`fields.without_invisible`, the list column names are matched without: pasted
     from web pages, a zero-width space or a soft hyphen made "Orange" and "Orange\u200b" two
-    pledgers and kept a row from being seen as a duplicate of its twin); other cells
-    unchanged."""
+    pledgers and kept a row from being seen as a duplicate of its twin; the joiners that
+    Persian, Indic scripts and emoji need stay); other cells unchanged."""
     if not isinstance(value, str):
         return value
-    return unicodedata.normalize("NFC", fields.without_invisible(value))
+    return unicodedata.normalize("NFC", fields.without_invisible(value, in_text=True))
 
 
 def _cell_text(value: object) -> str:

@@ -1789,6 +1789,26 @@ def test_text_cells_drop_the_invisible_characters_column_names_are_matched_witho
         assert fields.normalise_column(name) == "pledger"
 
 
+
+def test_text_cells_keep_the_joiners_a_script_or_an_emoji_needs(tmp_path: Path) -> None:
+    """Text cells dropped every format character, as column names do: the zero-width
+    non-joiner of Persian spelling (می\u200cخواهم), the joiner of an emoji sequence
+    (a technologist, 👩\u200d💻) and the tag characters of a subdivision's flag were
+    taken out of pledge titles, changing the words. They stay; a soft hyphen or a
+    direction mark still goes."""
+    persian = "می\u200cخواهم"
+    emoji = "👩\u200d💻"
+    flag = "🏴\U000E0067\U000E0062\U000E0077\U000E006C\U000E0073\U000E007F"
+    text = ("title,pledger\n"
+            f"{persian},A\n{emoji} skills,B\n{flag} Wales,C\nSoft\u00adware\u200e,D\n")
+    v = load_pledges(_csv(tmp_path, text)).valid.set_index("pledger")
+    assert v.loc["A", "title"] == persian
+    assert v.loc["B", "title"] == f"{emoji} skills"
+    assert v.loc["C", "title"] == f"{flag} Wales"
+    assert v.loc["D", "title"] == "Software"
+    assert fields.normalise_column("pled\u200cger") == "pledger"  # a header: all of them go
+
+
 def test_a_dotted_date_is_parsed_once_for_its_value_and_its_note(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The loader parsed a dotted date (``01.05.2023``) for its value, then again for the
