@@ -266,6 +266,25 @@ def left_out_text(kind: str, outside: pd.DataFrame, world: float) -> Markdown:
                                for row in outside.itertuples()))
 
 
+def value_sources_text(world: Mapping[str, float], year: int) -> str:
+    """The clause on where the world's ``year`` values come from, from the ``World`` row of
+    :func:`aggregate` (``data_coverage_pct``, ``imputed_pct``, ``no_data_pct``: percent of the
+    world's population): "For 95.7% of the world's population the 2000 value is observed; for
+    0.3% it is imputed; for 4.0% there is none." A share that is exactly 0 is said in words
+    ("no value is imputed"), not as "0.0%"; the part on economies without a value only when
+    there are some (its share rounds above 0). Plain text, ends with a full stop."""
+    from p2c_analysis import style
+
+    text = (f"For {style.fmt_pct(world['data_coverage_pct'])} of the world's population the "
+            f"{year} value is observed; ")
+    imputed = world["imputed_pct"]
+    text += ("no value is imputed" if not style.is_missing(imputed) and float(imputed) == 0
+             else f"for {style.fmt_pct(imputed)} it is imputed")
+    if round(float(world["no_data_pct"]), 1) > 0:
+        text += f"; for {style.fmt_pct(world['no_data_pct'])} there is none"
+    return text + "."
+
+
 def _outside(column: str, year: int, method: str) -> pd.DataFrame:
     """Rows of :func:`offline_by_country` with a value (``offline`` not missing) and no
     ``column`` (a group column, e.g. ``income_group``), most offline first."""
