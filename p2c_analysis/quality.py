@@ -69,6 +69,25 @@ INGREDIENTS: dict[str, str] = {
     "public_evidence": "pledge_id in the caller's set of pledges with public evidence",
 }
 
+#: How each ingredient reads in a report's tables (:func:`rubric_table_shown`); the CSV table
+#: keeps the names.
+INGREDIENT_LABELS: dict[str, str] = {
+    "focus_area": "focus area",
+    "target_geography": "target country or region",
+    "named_deliverable": "named deliverable",
+    "quantity": "quantified deliverable",
+    "value": "money value",
+    "in_kind_resource": "in-kind resource",
+    "target_year": "target year",
+    "stated_period": "stated period",
+    "priority_group": "priority group targeted",
+    "offline_ratio": "offline rate ratio",
+    "source_url": "source",
+    "reporting_record": "progress report",
+    "public_evidence": "public evidence of progress",
+}
+assert tuple(INGREDIENT_LABELS) == tuple(INGREDIENTS)
+
 #: A period in the text: "by 2030", "2024-2026", "over (the next) five years", "within 3 years",
 #: "through 2027", "until 2030", "in the next two years".
 PERIOD_PATTERN = (
@@ -836,6 +855,22 @@ def _one_field_away_sentence(n_pledges: int, n_trackable: int, away: pd.DataFram
     return (f"{lead}; **{of} would be with one more field stated**. "
             f"{'The field' if len(fields) == 1 else 'Fields'} that would do it, with the number "
             f"of pledges each would lift: {lifted}.")
+
+
+def rubric_table_shown(table: pd.DataFrame) -> pd.DataFrame:
+    """The :func:`rubric_table` ``table`` as a report shows it: ``ingredient`` by its label
+    (:data:`INGREDIENT_LABELS`: "target year", not "target_year"); the CSV keeps the names."""
+    return table.assign(ingredient=table["ingredient"].map(
+        lambda i: INGREDIENT_LABELS.get(i, i)).astype("string"))
+
+
+def sensitivity_shown(sens: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """The :func:`sensitivity` table ``sens`` as a report shows it: ``dropped`` by the
+    criteria's labels ("Time-bound", not "time_bound") and its first row, "none", as "none
+    (every criterion)"; the CSV keeps the names."""
+    labels = {"none": "none (every criterion)", **rubric.criterion_labels}
+    return sens.assign(dropped=sens["dropped"].map(lambda c: labels.get(c, c))
+                       .astype("string"))
 
 
 def rubric_table(rubric: Rubric | None = None) -> pd.DataFrame:

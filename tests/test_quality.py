@@ -500,3 +500,30 @@ def test_one_field_away_table_shows_field_and_criterion_labels():
         assert set(text.split(", ")) <= labels
     assert shown["missing_field"].tolist() == [quality.field_label(f)
                                                for f in away["missing_field"]]
+
+
+def test_rubric_table_shows_ingredient_labels():
+    """The rubric table showed ingredient names ("target_year", "in_kind_resource"): the report
+    shows their labels; the CSV table keeps the names."""
+    r = quality.load_rubric()
+    t = quality.rubric_table(r)
+    shown = quality.rubric_table_shown(t)
+    assert list(shown.columns) == list(t.columns) and len(shown) == len(t)
+    assert not shown["ingredient"].str.contains("_").any()
+    assert shown["ingredient"].tolist() == [quality.INGREDIENT_LABELS[i] for i in t["ingredient"]]
+    row = shown[t["ingredient"].eq("target_year")]
+    assert row["ingredient"].tolist() == ["target year"]
+    assert t["ingredient"].eq("target_year").any()  # the table itself is not changed
+
+
+def test_sensitivity_table_shows_criterion_labels():
+    """The sensitivity table's ``dropped`` column showed "none", "resource_based",
+    "time_bound": the report shows "none (every criterion)" and the criteria's labels."""
+    s = _score()
+    sens = quality.sensitivity(s)
+    shown = quality.sensitivity_shown(sens, s.rubric)
+    assert shown["dropped"].tolist() == ["none (every criterion)",
+                                         *(c.label for c in s.rubric.criteria)]
+    assert "Time-bound" in shown["dropped"].tolist()
+    assert sens["dropped"].iloc[0] == "none"  # the CSV keeps the names
+    assert shown.drop(columns="dropped").equals(sens.drop(columns="dropped"))
