@@ -557,7 +557,7 @@ def trackable_spread_text(table: pd.DataFrame, what: str = "stakeholder type") -
     percentage points), that share once, not "from 100.0% (A) to 100.0% (A)". Plain text for
     the caller to escape; ``trackable_pct`` NaN rows (no pledge) are left out."""
     from p2c_analysis import style
-    from p2c_analysis.report import list_text, plural
+    from p2c_analysis.report import list_text, of_the, plural
 
     t = table.dropna(subset=["trackable_pct"])
     if t.empty:
@@ -569,10 +569,17 @@ def trackable_spread_text(table: pd.DataFrame, what: str = "stakeholder type") -
     def named(row: pd.Series) -> str:
         return f"{row['category']} ({plural(int(row['pledges']), 'pledge')})"
 
-    if len(t) == 1:
+    if len(t) == 1:  # "The one pledge (...) is trackable.", "Both pledges are of one ..."
         row = t.iloc[0]
-        return (f"All pledges are of one {what} ({item(row)}): "
-                f"{style.fmt_pct(row['trackable_pct'])} of them are trackable.")
+        n, pct = int(row["pledges"]), float(row["trackable_pct"])
+        if n == 1:
+            return (f"The one pledge ({what}: {row['category']}) "
+                    f"{'is' if pct > 0 else 'is not'} trackable.")
+        share = ("none of them is" if pct == 0 else f"they are {'both' if n == 2 else 'all'}"
+                 if pct == 100 else f"{style.fmt_pct(pct)} of them are")
+        who = of_the(n, n, "pledge")
+        return (f"{who[:1].upper()}{who[1:]} are of one {what} ({row['category']}): "
+                f"{share} trackable.")
     lo, hi = t.loc[t["trackable_pct"].idxmin()], t.loc[t["trackable_pct"].idxmax()]
     if style.fmt_pct(lo["trackable_pct"]) == style.fmt_pct(hi["trackable_pct"]):
         return (f"Every {what} has the same share of trackable pledges, "

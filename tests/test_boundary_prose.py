@@ -57,8 +57,8 @@ def test_one_pledge_without_a_value_reads_well(one_pledge):
     assert "1 pledge is overdue as of" in one_pledge["implementation_progress"]
     assert ("No pledge states a value that could be allocated to Nigeria or its groups, so there "
             "is no USD attention ratio.") in one_pledge["country_profile"]
-    assert "All pledges are of one stakeholder type (unknown, 1 pledge): 0.0% of them are " \
-           "trackable." in one_pledge["pledge_quality"]
+    assert "The one pledge (stakeholder type: unknown) is not trackable." in \
+        one_pledge["pledge_quality"]
     assert "No quantified deliverable in the 1 pledge. No other quantity was left unread." in \
         one_pledge["pledge_quality"]
     assert "No pledge has a recent report." in one_pledge["implementation_progress"]

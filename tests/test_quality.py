@@ -375,8 +375,7 @@ def test_trackable_spread_text_at_a_tie_one_and_many():
         "By stakeholder type, the share of trackable pledges ranges from 50.0% (Private "
         "sector, 1 pledge) to 100.0% (Government, 3 pledges).")
     assert quality.trackable_spread_text(t.iloc[[2]]) == (
-        "All pledges are of one stakeholder type (Academia, 2 pledges): 100.0% of them are "
-        "trackable.")
+        "Both pledges are of one stakeholder type (Academia): they are both trackable.")
     assert quality.trackable_spread_text(t.iloc[:0]) == \
         "There is no pledge to compare by stakeholder type."
 
@@ -527,3 +526,23 @@ def test_sensitivity_table_shows_criterion_labels():
     assert "Time-bound" in shown["dropped"].tolist()
     assert sens["dropped"].iloc[0] == "none"  # the CSV keeps the names
     assert shown.drop(columns="dropped").equals(sens.drop(columns="dropped"))
+
+
+@pytest.mark.parametrize("n, pct, text", [
+    (1, 100.0, "The one pledge (stakeholder type: Government) is trackable."),
+    (1, 0.0, "The one pledge (stakeholder type: Government) is not trackable."),
+    (2, 50.0, "Both pledges are of one stakeholder type (Government): 50.0% of them are "
+              "trackable."),
+    (2, 0.0, "Both pledges are of one stakeholder type (Government): none of them is "
+             "trackable."),
+    (3, 100.0, "All 3 pledges are of one stakeholder type (Government): they are all "
+               "trackable."),
+    (4, 75.0, "All 4 pledges are of one stakeholder type (Government): 75.0% of them are "
+              "trackable."),
+])
+def test_trackable_spread_text_of_one_stakeholder_type(n: int, pct: float, text: str):
+    """One stakeholder type read "All pledges are of one stakeholder type (Government, 1
+    pledge): 100.0% of them are trackable." with one pledge; one, two and more pledges now read
+    as such."""
+    t = pd.DataFrame({"category": ["Government"], "pledges": [n], "trackable_pct": [pct]})
+    assert quality.trackable_spread_text(t) == text
