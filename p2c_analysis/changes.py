@@ -909,7 +909,9 @@ def headline_text(summary_row: pd.Series, span: str, review_pairs: int) -> Markd
     how the number of pledges moved, how many were new, first seen and no longer listed, then
     what happened to those found on both sides and how many are listed for review. A count
     of 0 is said as "none" where a phrase hangs on it: no "Of the 0 found on both sides, 0
-    changed and 0 did not; 0 changed status (0 of them backwards)"."""
+    changed and 0 did not; 0 changed status (0 of them backwards)", no "0 new pledges" or "0
+    pledges no longer listed" ("no new pledge", "none of the earlier pledges missing"; nothing
+    is said missing from an empty previous table)."""
     from IPython.display import Markdown
 
     from p2c_analysis import report, style
@@ -919,15 +921,22 @@ def headline_text(summary_row: pd.Series, span: str, review_pairs: int) -> Markd
                                 "status_changed_undated", "status_moved_backwards",
                                 "needs_review")}
     matched = n["changed"] + n["unchanged"]
+    new, gone = int(s["new"]), int(s["no_longer_listed"])
+    moves = ["**{new}**" if new else "no new pledge"]
+    if n["first_seen"]:
+        moves.append("{first} (no announcement date that lies between the two dates: see below)")
+    if gone:
+        moves.append("**{gone}**")
+    elif int(s["pledges_before"]):  # none could be missing from an empty previous table
+        moves.append("none of the earlier pledges missing")
+    went = "stayed at {n1}" if s["pledges_before"] == s["pledges_after"] else \
+        "went from {n1} to {n2}"
     parts = [report.say(
-        "{Span} the number of pledges went from {n1} to {n2}: **{new}**, "
-        + ("{first} (no announcement date that lies between the two dates: see below) and "
-           if n["first_seen"] else "") + "**{gone}**.",
+        "{Span} the number of pledges " + went + ": " + report.list_text(moves) + ".",
         Span=span[:1].upper() + span[1:], n1=style.fmt_int(s["pledges_before"]),
-        n2=style.fmt_int(s["pledges_after"]), new=report.plural(s["new"], "new pledge"),
+        n2=style.fmt_int(s["pledges_after"]), new=report.plural(new, "new pledge"),
         first=report.plural(n["first_seen"], "pledge first seen", "pledges first seen"),
-        gone=report.plural(s["no_longer_listed"], "pledge no longer listed",
-                           "pledges no longer listed")).data]
+        gone=report.plural(gone, "pledge no longer listed", "pledges no longer listed")).data]
     if matched == 0:
         both = "No pledge is found on both sides"
     else:

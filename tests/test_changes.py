@@ -718,3 +718,29 @@ def test_the_card_says_when_no_new_pledge_states_a_value():
     assert changes.new_value_text(s) == "USD 9.00 M"
     none_new = changes.summary(_pair([{"pledge_id": "A"}], [{"pledge_id": "A"}])).iloc[0]
     assert changes.new_value_text(none_new) == "no new pledge"
+
+
+@pytest.mark.parametrize("before, after, new, first, gone, lead", [
+    (5, 5, 0, 0, 0, "stayed at 5: no new pledge and none of the earlier pledges missing."),
+    (5, 4, 0, 0, 1, "went from 5 to 4: no new pledge and **1 pledge no longer listed**."),
+    (2, 5, 3, 0, 0, "went from 2 to 5: **3 new pledges** and none of the earlier pledges "
+                    "missing."),
+    (0, 1, 1, 0, 0, "went from 0 to 1: **1 new pledge**."),
+    (3, 4, 0, 1, 0, "went from 3 to 4: no new pledge, 1 pledge first seen (no announcement date "
+                    "that lies between the two dates: see below) and none of the earlier "
+                    "pledges missing."),
+    (5, 5, 2, 0, 2, "stayed at 5: **2 new pledges** and **2 pledges no longer listed**."),
+])
+def test_the_headline_names_no_count_of_0(before, after, new, first, gone, lead):
+    """The headline read "... went from 5 to 7: **2 new pledges** and **0 pledges no longer
+    listed**" (and "0 new pledges"): a count of 0 is said as none, nothing is said missing from
+    an empty previous table, and an unchanged count "stayed at"."""
+    row = pd.Series({"pledges_before": before, "pledges_after": after, "new": new,
+                     "first_seen": first, "no_longer_listed": gone, "changed": 0,
+                     "unchanged": min(before, after) - first, "status_changed": 0,
+                     "status_changed_undated": 0, "status_moved_backwards": 0,
+                     "needs_review": 0})
+    span = "between 2021-03-01 and 2022-03-01"
+    text = changes.headline_text(row, span, 0).data
+    assert text.startswith(f"Between 2021-03-01 and 2022-03-01 the number of pledges {lead} ")
+    assert not re.search(r"\b0 (new )?pledges?\b", text)
