@@ -142,9 +142,10 @@ def reach_text(name: str, reaching: pd.DataFrame, reach: dict[str, int]) -> str:
     if n == 1:
         return (f"{text} The pledge targeting it is {'' if k else 'not '}trackable "
                 f"(trackable: index {bands}).")
-    some = ("both" if n == 2 else "all") if k == n else style.fmt_int(k)
-    return (f"{text} Of the {n:,} pledges targeting it, {some} {'is' if k == 1 else 'are'} "
-            f"trackable (index {bands}).")
+    some = (f"none of the {style.fmt_int(n)} pledges targeting it" if k == 0 else
+            of_the(k, n, "pledge targeting it", "pledges targeting it"))
+    return (f"{text} {some[:1].upper()}{some[1:]} {'are' if k > 1 else 'is'} trackable "
+            f"(index {bands}).")
 
 
 def with_scores(table: pd.DataFrame, year: int,
