@@ -206,8 +206,9 @@ def test_the_status_line_names_every_status_held(tmp_path):
     text = _render(tmp_path / "out", ["implementation_progress"],
                    {"pledges": str(src), "as_of": "2026-01-01"})["implementation_progress"]
     assert BAD.search(text) is None
-    assert ("Both pledges have a status as of 2026-01-01: 0 from public evidence of progress "
-            "and 2 self-reported; 2 are withdrawn.") in text
+    assert ("Both pledges have a status as of 2026-01-01 (self-reported): both are withdrawn. "
+            "Pledged value by status is in the table below.") in text
+    assert "0 from public evidence" not in text
     assert "0 are completed" not in text
 
 
