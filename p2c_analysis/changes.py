@@ -911,7 +911,8 @@ def headline_text(summary_row: pd.Series, span: str, review_pairs: int) -> Markd
     of 0 is said as "none" where a phrase hangs on it: no "Of the 0 found on both sides, 0
     changed and 0 did not; 0 changed status (0 of them backwards)", no "0 new pledges" or "0
     pledges no longer listed" ("no new pledge", "none of the earlier pledges missing"; nothing
-    is said missing from an empty previous table)."""
+    is said missing from an empty previous table), no "0 changed and 2 did not" ("none
+    changed"; "both changed"; "The 1 pledge found on both sides did not change")."""
     from IPython.display import Markdown
 
     from p2c_analysis import report, style
@@ -946,9 +947,16 @@ def headline_text(summary_row: pd.Series, span: str, review_pairs: int) -> Markd
                   f"{style.fmt_int(moved)} changed status ("
                   + (f"{style.fmt_int(back)} of them backwards)" if back else
                      "none backwards)"))
-        both = (f"Of the {report.plural(matched, 'pledge')} found on both sides, "
-                f"{style.fmt_int(n['changed'])} changed and {style.fmt_int(n['unchanged'])} "
-                f"did not; {status}")
+        c, u = n["changed"], n["unchanged"]
+        if matched == 1:
+            both = f"The 1 pledge found on both sides {'changed' if c else 'did not change'}"
+        else:
+            both = (f"Of the {report.plural(matched, 'pledge')} found on both sides, "
+                    + ("none changed" if c == 0 else
+                       f"{'both' if matched == 2 else 'all'} changed" if u == 0 else
+                       f"{style.fmt_int(c)} changed and {style.fmt_int(u)} did not"))
+        if c or moved:  # nothing changed: no status either
+            both += f"; {status}"
         undated = n["status_changed_undated"]
         if undated:
             both += (f"; {style.fmt_int(undated)} more {'has' if undated == 1 else 'have'} "
@@ -959,6 +967,36 @@ def headline_text(summary_row: pd.Series, span: str, review_pairs: int) -> Markd
              f"; and {report.plural(review, 'pledge is', 'pledges are')} listed for review "
              f"(in {report.plural(review_pairs, 'candidate pair')}: see below).")
     return Markdown(" ".join([*parts, both]))
+
+
+def value_moves_text(summary_row: pd.Series) -> str:
+    """The sentence on how the stated value of all pledges moved (a :func:`summary` row),
+    plain trusted text: from what to what, then only the parts that move it by an amount
+    shown (new pledges, pledges first seen, pledges no longer listed, changes of stated values,
+    currency conversion), not "USD 0 from new pledges, USD 0 less from pledges no longer
+    listed, a net USD 0 from ..."; a value the same at both dates "stayed at"; no value stated
+    on either side says so."""
+    from p2c_analysis import report, style
+
+    s, fmt = summary_row, style.fmt_usd
+    u1, u2 = float(s["usd_before"]), float(s["usd_after"])
+    if u1 == 0 and u2 == 0:  # a sum of no value (a stated value is never 0)
+        return "No pledge on either side states a value."
+    gone = abs(float(s["usd_no_longer_listed"]))
+    parts = [(s["usd_new"], f"{fmt(s['usd_new'])} from new pledges"),
+             (s["usd_first_seen"], f"{fmt(s['usd_first_seen'])} from pledges first seen"),
+             (gone, f"{fmt(gone)} less from pledges no longer listed"),
+             (s["usd_value_changes"],
+              f"a net {fmt(s['usd_value_changes'])} from changes of stated values"),
+             (s["usd_conversion_effects"],
+              f"a net {fmt(s['usd_conversion_effects'])} from currency conversion alone "
+              "(another exchange rate for the same amounts, not a change of any pledge)")]
+    named = [text for usd, text in parts if fmt(abs(float(usd))) != fmt(0.0)]
+    went = f"stayed at {fmt(u1)}" if fmt(u1) == fmt(u2) else f"went from {fmt(u1)} to {fmt(u2)}"
+    if not named:
+        return (f"The stated value of all pledges {went}: no pledge added or took away any of "
+                "it, and no stated value changed.")
+    return f"The stated value of all pledges {went}: {report.list_text(named)}."
 
 
 def status_moves_text(moved: int, backwards: int, matched: int, span: str) -> str:

@@ -744,3 +744,58 @@ def test_the_headline_names_no_count_of_0(before, after, new, first, gone, lead)
     text = changes.headline_text(row, span, 0).data
     assert text.startswith(f"Between 2021-03-01 and 2022-03-01 the number of pledges {lead} ")
     assert not re.search(r"\b0 (new )?pledges?\b", text)
+
+
+@pytest.mark.parametrize("changed, unchanged, moved, both", [
+    (0, 2, 0, "Of the 2 pledges found on both sides, none changed; none is listed"),
+    (2, 0, 1, "Of the 2 pledges found on both sides, both changed; 1 changed status (none "
+              "backwards); none is listed"),
+    (3, 0, 0, "Of the 3 pledges found on both sides, all changed; none changed status; none is "
+              "listed"),
+    (1, 2, 0, "Of the 3 pledges found on both sides, 1 changed and 2 did not; none changed "
+              "status; none is listed"),
+    (0, 1, 0, "The 1 pledge found on both sides did not change; none is listed"),
+    (1, 0, 1, "The 1 pledge found on both sides changed; 1 changed status (none backwards); "
+              "none is listed"),
+])
+def test_the_headline_says_what_changed_on_both_sides_without_0(changed, unchanged, moved,
+                                                                 both):
+    """Two identical tables read "Of the 2 pledges found on both sides, 0 changed and 2 did
+    not; none changed status"; and one pledge "Of the 1 pledge found on both sides, 1 changed
+    and 0 did not"."""
+    n = changed + unchanged
+    row = pd.Series({"pledges_before": n, "pledges_after": n, "new": 0, "first_seen": 0,
+                     "no_longer_listed": 0, "changed": changed, "unchanged": unchanged,
+                     "status_changed": moved, "status_changed_undated": 0,
+                     "status_moved_backwards": 0, "needs_review": 0})
+    text = changes.headline_text(row, "between 2021-03-01 and 2022-03-01", 0).data
+    assert both in text
+    assert not re.search(r"\b0 (changed|did)", text)
+
+
+def _usd_row(**usd: float) -> pd.Series:
+    return pd.Series({"usd_before": 1e6, "usd_after": 1e6, "usd_new": 0.0, "usd_first_seen": 0.0,
+                      "usd_no_longer_listed": 0.0, "usd_value_changes": 0.0,
+                      "usd_conversion_effects": 0.0} | usd)
+
+
+def test_the_value_sentence_names_only_the_parts_that_move_it():
+    """Two identical tables read "The stated value of all pledges went from USD 1.00 M to USD
+    1.00 M: USD 0 from new pledges, USD 0 less from pledges no longer listed, a net USD 0 from
+    changes of stated values, and a net USD 0 from currency conversion alone"."""
+    text = changes.value_moves_text
+    assert text(_usd_row()) == ("The stated value of all pledges stayed at USD 1.00 M: no pledge "
+                                "added or took away any of it, and no stated value changed.")
+    assert text(_usd_row(usd_after=3e6, usd_new=2e6)) == (
+        "The stated value of all pledges went from USD 1.00 M to USD 3.00 M: USD 2.00 M from new "
+        "pledges.")
+    assert text(_usd_row(usd_after=2e6, usd_new=2e6, usd_no_longer_listed=-1e6)) == (
+        "The stated value of all pledges went from USD 1.00 M to USD 2.00 M: USD 2.00 M from new "
+        "pledges and USD 1.00 M less from pledges no longer listed.")
+    conv = text(_usd_row(usd_after=0.9e6, usd_conversion_effects=-0.1e6))
+    assert conv.endswith(": a net USD -100 k from currency conversion alone (another exchange "
+                         "rate for the same amounts, not a change of any pledge).")
+    assert text(_usd_row(usd_before=0.0, usd_after=0.0)) == \
+        "No pledge on either side states a value."
+    for t in (text(_usd_row()), conv):
+        assert "USD 0 " not in t and "USD 0." not in t

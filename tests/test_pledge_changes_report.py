@@ -211,3 +211,26 @@ def test_new_pledges_with_no_value_are_listed_and_one_is_not_a_largest(tmp_path)
             "them states a value.") in text
     section = text.split("none of them states a value.")[1].split("Pledges no longer listed")[0]
     assert "New pledges" in section and "Towers" in section and "Schools" in section
+
+
+def test_a_table_against_itself_names_no_count_or_amount_of_0(tmp_path):
+    """A file compared with itself read "with 0 rows set aside", "**0 new pledges** and **0
+    pledges no longer listed**", "0 changed and 2 did not" and "USD 0 from new pledges, USD 0
+    less from pledges no longer listed, a net USD 0 ..."."""
+    src = write_rows(tmp_path / "two.csv", [
+        {"title": "Towers", "pledger": "Org X", "target_countries": "KEN",
+         "value": "USD 1 million", "announced_date": "2023-03-01"},
+        {"title": "Schools", "pledger": "Org Y", "target_countries": "NGA",
+         "announced_date": "2023-05-01"}])
+    folder = render_one("pledge_changes", {"previous": str(src), "current": str(src),
+                                           "as_of": "2024-06-30"}, tmp_path / "out")
+    html = (folder / "pledge_changes.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "2 pledges, with no row set aside when the data were read" in text
+    assert "the number of pledges stayed at 2: no new pledge and none of the earlier pledges " \
+           "missing." in text
+    assert "Of the 2 pledges found on both sides, none changed; none is listed for review." \
+        in text
+    assert ("The stated value of all pledges stayed at USD 1.00 M: no pledge added or took away "
+            "any of it, and no stated value changed.") in text
+    assert not re.search(r"\b0 (rows?|new|pledges|changed)\b|USD 0 (from|less)", text)
