@@ -705,9 +705,11 @@ def stated_total_text(summary: Mapping[str, float | int],
     named = [f"{style.fmt_usd(summary[key])} {what}" for key, what in
              (STATED_TOTAL_CAVEATS if caveats is None else caveats).items()
              if summary[key] > 0]
-    rests = report.list_text(named, empty=("the amount is one total for the pledge" if nv == 1
-                                           else "every amount is one total for its pledge"))
-    return Markdown(f"{lead}{dedup}. Of the stated total, {rests}.")
+    if not named:  # not "Of the stated total, the amount is one total for the pledge."
+        return Markdown(f"{lead}{dedup}. " + ("The amount is one total for the whole pledge."
+                                              if nv == 1 else
+                                              "Every amount is one total for its whole pledge."))
+    return Markdown(f"{lead}{dedup}. Of the stated total, {report.list_text(named)}.")
 
 
 CAMPAIGN_COLUMNS: tuple[str, ...] = (

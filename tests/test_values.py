@@ -516,12 +516,15 @@ def test_the_stated_total_sentence_reads_right_for_one_all_and_some_pledges(bund
         "pledges": 1, "pledges_with_value": 1, "usd_stated": 163e6, "usd_deduplicated": 163e6,
         "usd_already_counted": 0.0, "pledges_counted_before": 0, "usd_lower_bound": 0.0}
     assert values.stated_total_text(one, caveats).data == (
-        "The pledge states a value, **USD 163 M**; it repeats no money counted before. Of the "
-        "stated total, the amount is one total for the pledge.")
+        "The pledge states a value, **USD 163 M**; it repeats no money counted before. The "
+        "amount is one total for the whole pledge.")
     three = one | {"pledges": 3, "pledges_with_value": 3, "usd_lower_bound": 50e6}
     assert values.stated_total_text(three, caveats).data == (
         "All 3 pledges state a value, together **USD 163 M** as stated; none of them repeats "
         "money counted before. Of the stated total, USD 50.0 M is in floors.")
+    assert values.stated_total_text(three | {"usd_lower_bound": 0.0}, caveats).data.endswith(
+        "none of them repeats money counted before. Every amount is one total for its whole "
+        "pledge.")
     assert values.stated_total_text(one | {"pledges": 4}, caveats).data.startswith(
         "1 of the 4 pledges states a value, **USD 163 M**; it repeats no money")
     assert values.stated_total_text(one | {"pledges_with_value": 0}, caveats).data == (
