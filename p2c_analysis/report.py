@@ -514,7 +514,7 @@ def header_text(
             if "estimated_value_usd" in pledges else 0
         total_usd = pledges["estimated_value_usd"].sum(min_count=1) \
             if "estimated_value_usd" in pledges else np.nan
-        n_countries = plural(_count_countries(pledges), "country", "countries")
+        k = _count_countries(pledges)
         usd = escape(style.fmt_usd(total_usd)) + _deduplicated_text(pledges)
         if len(pledges) == 1:  # "1 of them" / "none" of one pledge
             valued = f"it states a value, {usd}" if n_value else "it states no value"
@@ -522,8 +522,12 @@ def header_text(
             valued = (f"1 states a value, {usd}" if n_value == 1 else
                       f"{style.fmt_int(n_value)} state a value, together {usd}"
                       ) if n_value else "none states a value"
-        text = (f"- Pledges: {src}: {plural(len(pledges), 'pledge')} "
-                f"targeting {n_countries} by name; {valued}")
+        # not "0 pledges targeting 0 countries by name; none states a value"
+        targets = (f" targeting {plural(k, 'country', 'countries')} by name" if k else
+                   ", not targeting a country by name" if n == 1 else
+                   ", none targeting a country by name")
+        text = (f"- Pledges: {src}: {plural(n, 'pledge')}{targets}; {valued}" if n else
+                f"- Pledges: {src}: no pledge")
         if quarantined:
             text += (f"; {plural(quarantined, 'row')} set aside (quarantined) and not used")
             if parameters and str(parameters.get("output_dir") or ""):

@@ -996,3 +996,22 @@ def test_versus_each_names_the_sources_without_a_figure_once():
     assert one.startswith("0.4 percentage points lower than ITU's estimate (67.6%)")
     none_missing = report.versus_each([(0.0, 60.0, "A"), (1.2, 58.8, "B")], 2024)
     assert none_missing == "the same as A (60.0%) and 1.2 percentage points higher than B (58.8%)"
+
+
+def test_header_names_no_count_of_0(bundled):
+    """A file of no pledge read "Pledges: file zero.csv: 0 pledges targeting 0 countries by
+    name; none states a value." (under the banner saying there is no pledge), and pledges
+    naming no country "2 pledges targeting 0 countries by name"."""
+    none = report.header_text(None, bundled.iloc[:0], "zero.csv")
+    assert "- Pledges: file zero.csv: no pledge." in none
+    assert "0 pledges" not in none and "0 countries" not in none
+    global_only = bundled.head(2).assign(target_countries=[[], []], estimated_value_usd=np.nan)
+    two = report.header_text(None, global_only, "two.csv")
+    assert "- Pledges: file two.csv: 2 pledges, none targeting a country by name; none states " \
+           "a value." in two
+    one = report.header_text(None, global_only.head(1), "one.csv")
+    assert "- Pledges: file one.csv: 1 pledge, not targeting a country by name; it states no " \
+           "value." in one
+    set_aside = report.header_text(None, bundled.iloc[:0], "zero.csv", quarantined=2)
+    assert "- Pledges: file zero.csv: no pledge; 2 rows set aside (quarantined) and not used." \
+        in set_aside
