@@ -948,14 +948,17 @@ def headline_text(summary_row: pd.Series, span: str, review_pairs: int) -> Markd
                   + (f"{style.fmt_int(back)} of them backwards)" if back else
                      "none backwards)"))
         c, u = n["changed"], n["unchanged"]
-        if matched == 1:
-            both = f"The 1 pledge found on both sides {'changed' if c else 'did not change'}"
+        if matched == 1:  # not "changed; 1 changed status (1 of them backwards)"
+            both = ("The 1 pledge found on both sides " +
+                    ("did not change" if not c and not moved else
+                     f"changed status{', backwards' if back else ''}" if moved else
+                     "changed, but not its status"))
         else:
             both = (f"Of the {report.plural(matched, 'pledge')} found on both sides, "
                     + ("none changed" if c == 0 else
                        f"{'both' if matched == 2 else 'all'} changed" if u == 0 else
                        f"{style.fmt_int(c)} changed and {style.fmt_int(u)} did not"))
-        if c or moved:  # nothing changed: no status either
+        if (c or moved) and matched > 1:  # nothing changed: no status either
             both += f"; {status}"
         undated = n["status_changed_undated"]
         if undated:
@@ -1011,9 +1014,10 @@ def status_moves_text(moved: int, backwards: int, matched: int, span: str) -> st
         return f"No pledge listed on both sides changed status {span}."
     back = ("none moved backwards" if backwards == 0 else
             f"{style.fmt_int(backwards)} moved backwards" if backwards < moved else
-            "all of them moved backwards" if moved > 1 else "it moved backwards")
-    return (f"{report.plural(moved, 'pledge', 'pledges')} of the {style.fmt_int(matched)} "
-            f"listed on both sides changed status {span}; {back}.")
+            "both moved backwards" if moved == 2 else "all of them moved backwards"
+            if moved > 1 else "it moved backwards")
+    who = report.of_the(moved, matched, "pledge")  # not "1 pledge of the 1 listed"
+    return f"{who[:1].upper()}{who[1:]} listed on both sides changed status {span}; {back}."
 
 
 def group_moves_text(groups: pd.DataFrame) -> str:

@@ -369,7 +369,12 @@ def test_the_headline_says_none_rather_than_of_the_0():
     assert ("Of the 2 pledges found on both sides, 1 changed and 1 did not; 1 changed status "
             "(none backwards); none is listed for review.") in text
     assert changes.status_moves_text(1, 0, 2, span) == (
-        f"1 pledge of the 2 listed on both sides changed status {span}; none moved backwards.")
+        f"1 of the 2 pledges listed on both sides changed status {span}; none moved backwards.")
+    # not "1 pledge of the 1 listed on both sides changed status ...; it moved backwards."
+    assert changes.status_moves_text(1, 1, 1, span) == (
+        f"The 1 pledge listed on both sides changed status {span}; it moved backwards.")
+    assert changes.status_moves_text(2, 2, 2, span) == (
+        f"Both pledges listed on both sides changed status {span}; both moved backwards.")
     assert changes.status_moves_text(0, 0, 2, span) == (
         f"No pledge listed on both sides changed status {span}.")
     assert changes.status_moves_text(3, 1, 5, span).endswith("; 1 moved backwards.")
@@ -755,14 +760,14 @@ def test_the_headline_names_no_count_of_0(before, after, new, first, gone, lead)
     (1, 2, 0, "Of the 3 pledges found on both sides, 1 changed and 2 did not; none changed "
               "status; none is listed"),
     (0, 1, 0, "The 1 pledge found on both sides did not change; none is listed"),
-    (1, 0, 1, "The 1 pledge found on both sides changed; 1 changed status (none backwards); "
-              "none is listed"),
+    (1, 0, 1, "The 1 pledge found on both sides changed status; none is listed"),
+    (1, 0, 0, "The 1 pledge found on both sides changed, but not its status; none is listed"),
 ])
 def test_the_headline_says_what_changed_on_both_sides_without_0(changed, unchanged, moved,
                                                                  both):
     """Two identical tables read "Of the 2 pledges found on both sides, 0 changed and 2 did
     not; none changed status"; and one pledge "Of the 1 pledge found on both sides, 1 changed
-    and 0 did not"."""
+    and 0 did not; 1 changed status (1 of them backwards)"."""
     n = changed + unchanged
     row = pd.Series({"pledges_before": n, "pledges_after": n, "new": 0, "first_seen": 0,
                      "no_longer_listed": 0, "changed": changed, "unchanged": unchanged,
@@ -799,3 +804,13 @@ def test_the_value_sentence_names_only_the_parts_that_move_it():
         "No pledge on either side states a value."
     for t in (text(_usd_row()), conv):
         assert "USD 0 " not in t and "USD 0." not in t
+
+
+def test_the_headline_of_one_pledge_moving_backwards():
+    row = pd.Series({"pledges_before": 1, "pledges_after": 1, "new": 0, "first_seen": 0,
+                     "no_longer_listed": 0, "changed": 1, "unchanged": 0, "status_changed": 1,
+                     "status_changed_undated": 0, "status_moved_backwards": 1,
+                     "needs_review": 0})
+    text = changes.headline_text(row, "between 2021-03-01 and 2022-03-01", 0).data
+    assert "The 1 pledge found on both sides changed status, backwards; none is listed for " \
+           "review." in text
