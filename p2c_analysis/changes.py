@@ -1118,7 +1118,8 @@ def compliance_text(compliance: pd.DataFrame,
     ``window_months``): at each date, how many of its pledges had a dated report of progress in
     the previous ``window_months`` months, with the share, then how the current rate compares
     with the previous one. A table with no pledge says so, instead of "0 of 0 pledges (n/a)",
-    and then no rates are compared."""
+    and then no rates are compared; one pledge reads "the 1 pledge had no dated report", not
+    "none of 1 pledge had a dated report"."""
     from p2c_analysis import report, style
 
     comp = compliance.set_index("side")
@@ -1130,12 +1131,19 @@ def compliance_text(compliance: pd.DataFrame,
         if int(row["pledges"]) == 0:
             parts.append(f"on {when}, the {label} table has no pledge to report on")
             continue
-        n = (style.fmt_int(row["pledges"]) if said
-             else f"{report.plural(int(row['pledges']), 'pledge')} had a dated report of "
-                  f"progress in the previous {window_months} months")
-        k = int(row["reported_recently"])
-        parts.append(f"on {when}, {style.fmt_int(k) if k else 'none'} of {n} "
-                     f"({style.fmt_pct(row['compliance_pct'])})")
+        n, k = int(row["pledges"]), int(row["reported_recently"])
+        if not said:  # "none of the 2 pledges had a", "the 1 pledge had no", "both pledges had a"
+            who = ("the 1 pledge had no" if n == 1 and k == 0 else
+                   f"none of the {report.plural(n, 'pledge')} had a" if k == 0 else
+                   f"{report.of_the(k, n, 'pledge')} had a")
+            who += f" dated report of progress in the previous {window_months} months"
+        else:  # the rate's definition said: the counts alone
+            who = (("the 1 pledge had none" if n == 1 else f"none of the {style.fmt_int(n)}")
+                   if k == 0 else
+                   ("the 1 pledge had one" if n == 1 else "both" if n == 2 else
+                    f"all {style.fmt_int(n)}") if k == n else
+                   f"{style.fmt_int(k)} of the {style.fmt_int(n)}")
+        parts.append(f"on {when}, {who} ({style.fmt_pct(row['compliance_pct'])})")
         said = True
     text = "; ".join(parts)
     if int(comp["pledges"].min()) > 0:

@@ -419,8 +419,9 @@ def test_value_and_compliance_sentences_say_none_rather_than_0():
         "No pledge listed at both dates changed its stated value; no USD figure moved by "
         "conversion alone.")
     comp = changes.compliance_text(cmp.compliance)
-    assert comp.startswith("On 2030-06-30, none of 2 pledges had a dated report of progress")
-    assert "on 2031-06-30, none of 2 (0.0%)" in comp and not re.search(r"\b0 of\b", comp)
+    assert comp.startswith("On 2030-06-30, none of the 2 pledges had a dated report of "
+                           "progress")
+    assert "on 2031-06-30, none of the 2 (0.0%)" in comp and not re.search(r"\b0 of\b", comp)
     moved = vc.assign(pledges=[0, 1, 0, 0, 0, 0, 2],
                       usd_change=[0.0, 5e6, 0.0, 0.0, 0.0, 0.0, 1e6])
     assert changes.value_changes_text(moved) == (
@@ -698,14 +699,16 @@ def test_compliance_text_says_a_table_has_no_pledge_instead_of_0_of_0():
     comp = cmp.compliance.set_index("side")
     n_after = int(comp.loc["after", "pledges"])
     assert len(a.pledges) == 0 and n_after > 0
+    k_after = int(comp.loc["after", "reported_recently"])
+    assert 0 < k_after < n_after
     assert text.startswith("On 2021-06-30, the previous table has no pledge to report on; on "
-                           f"2026-12-03, {int(comp.loc['after', 'reported_recently'])} of "
-                           f"{n_after} pledges had a dated report of progress")
+                           f"2026-12-03, {k_after} of the {n_after} pledges had a dated report "
+                           "of progress")
     assert "0 of 0" not in text and "n/a" not in text and "not comparable" not in text
     # both sides with pledges: the two rates and how they compare
     c = changes.compare(b.pledges, b.pledges, b.as_of, b.as_of)
     both = changes.compliance_text(c.compliance)
-    assert both.count(f"of {n_after} pledges") == 1 and both.endswith(
+    assert both.count(f"of the {n_after} pledges") == 1 and both.endswith(
         ": the current rate is the same as the previous one.")
 
 
@@ -814,3 +817,29 @@ def test_the_headline_of_one_pledge_moving_backwards():
     text = changes.headline_text(row, "between 2021-03-01 and 2022-03-01", 0).data
     assert "The 1 pledge found on both sides changed status, backwards; none is listed for " \
            "review." in text
+
+
+def _compliance(*sides: tuple[int, int]) -> pd.DataFrame:
+    return pd.DataFrame([{"side": side, "as_of": pd.Timestamp(day), "pledges": n,
+                          "reported_recently": k, "never_reported": 0,
+                          "compliance_pct": 100.0 * k / n, "change_pp": float("nan")}
+                         for (side, day), (n, k) in zip((("before", "2030-06-30"),
+                                                          ("after", "2031-06-30")), sides,
+                                                         strict=True)])
+
+
+def test_the_compliance_sentence_of_one_and_all_pledges():
+    """One pledge read "On 2030-06-30, none of 1 pledge had a dated report of progress ...";
+    all of them "3 of 3"."""
+    one = changes.compliance_text(_compliance((1, 0), (2, 0)))
+    assert one.startswith("On 2030-06-30, the 1 pledge had no dated report of progress in the "
+                          "previous 12 months (0.0%); on 2031-06-30, none of the 2 (0.0%)")
+    every = changes.compliance_text(_compliance((2, 2), (3, 3)))
+    assert every.startswith("On 2030-06-30, both pledges had a dated report of progress in the "
+                            "previous 12 months (100.0%); on 2031-06-30, all 3 (100.0%)")
+    back = changes.compliance_text(_compliance((3, 1), (1, 1)))
+    assert back.startswith("On 2030-06-30, 1 of the 3 pledges had a dated report of progress in "
+                           "the previous 12 months (33.3%); on 2031-06-30, the 1 pledge had one "
+                           "(100.0%)")
+    for t in (one, every, back):
+        assert not re.search(r"\b(of \d|none of 1 )", t)
