@@ -332,3 +332,20 @@ def test_the_trackable_count_of_the_reach_sentence_uses_of_the(trackable, end) -
     text = profiles.reach_text("Nigeria", _reaching(*trackable), _reach(n + 1, direct=n))
     assert text.endswith(f" {end} (index High or Upper-moderate).")
     assert " 0 are" not in text and "Of the" not in text
+
+
+@pytest.mark.parametrize("rows, reason", [
+    ((("k", ["KEN"], [], False, 5e6),), "no pledge reaches it"),
+    ((("k", ["KEN"], [], False, 5e6), ("n", ["NGA"], [], False, float("nan"))),
+     "the pledge reaching it states no value"),
+    ((("k", ["KEN"], [], False, 5e6), ("n", ["NGA"], [], False, float("nan")),
+      ("m", ["NGA"], [], False, float("nan"))), "none of the 2 pledges reaching it states a value"),
+])
+def test_an_economy_receiving_no_usd_says_why(rows, reason) -> None:
+    """A pledge file whose only valued pledge went to Kenya read "Nigeria receives USD 0.00 per
+    offline person; its USD attention ratio is 0.00": no pledged USD, and why."""
+    p = _hand(*rows)
+    text = profiles.attention_text("Nigeria", profiles.coverage_beside_groups(p, "NGA", 2024),
+                                   profiles.reach_counts(p, "NGA", 2024))
+    assert text == (f"Nigeria receives no pledged USD ({reason}); its USD attention ratio is 0.00 "
+                    "(1.0 = in proportion to its share of the world's offline people).")
