@@ -431,10 +431,12 @@ def synthetic_notice(pledges: pd.DataFrame | None = None, of: str = "") -> str:
     n_syn, n = int(marked.sum()), len(pledges)
     where = f" of {of}" if of else ""
     ids = pledges.loc[marked, "pledge_id"].astype("string").fillna("")
-    if ids.str.startswith(ID_PREFIX).all():
-        return f"{SYNTHETIC_NOTICE} ({n_syn:,} of {n:,} pledges{where} are synthetic.)"
+    which = of_the(n_syn, n, "pledge") + where  # not "1 of 1 pledges are", "5 of 5 pledges"
     one = n_syn == 1
-    return (f"SYNTHETIC DATA — {n_syn:,} of {n:,} pledges{where} {'is' if one else 'are'} "
+    if ids.str.startswith(ID_PREFIX).all():
+        return (f"{SYNTHETIC_NOTICE} ({which[:1].upper()}{which[1:]} {'is' if one else 'are'} "
+                "synthetic.)")
+    return (f"SYNTHETIC DATA — {which} {'is' if one else 'are'} "
             "marked synthetic (is_synthetic) in the pledge data: "
             f"{'not a real pledge' if one else 'not real pledges'}. Every number resting on "
             f"{'it' if one else 'them'} is illustrative only.")

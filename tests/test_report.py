@@ -140,7 +140,7 @@ def test_header_synthetic_banner(bundled):
     from p2c_analysis.synthetic import SYNTHETIC_NOTICE
 
     assert report.escape_html(SYNTHETIC_NOTICE) not in text
-    assert f"{len(syn)} of {len(syn)} pledges are marked synthetic (is_synthetic)" in text
+    assert f"all {len(syn)} pledges are marked synthetic (is_synthetic)" in text
     assert "publicly described" not in text  # synthetic pledges are not the public subset
     assert "<script" not in _rendered(text)
 
@@ -153,15 +153,23 @@ def test_synthetic_notice_claims_the_generator_only_for_its_own_pledges(bundled)
 
     made = synthetic.make_pledges(5, seed=1)
     own = report.synthetic_notice(made)
-    assert own.startswith(synthetic.SYNTHETIC_NOTICE) and "(5 of 5 pledges are synthetic.)" in own
+    assert own.startswith(synthetic.SYNTHETIC_NOTICE) and "(All 5 pledges are synthetic.)" in own
     mixed = bundled.head(2).copy()
     mixed["is_synthetic"] = [True, False]
     text = report.synthetic_notice(mixed, "the current side")
     assert "2023 totals" not in text and "generated" not in text
-    assert text.startswith("SYNTHETIC DATA — 1 of 2 pledges of the current side is marked "
-                           "synthetic (is_synthetic) in the pledge data")
+    assert text.startswith("SYNTHETIC DATA — 1 of the 2 pledges of the current side is "
+                           "marked synthetic (is_synthetic) in the pledge data")
     assert "2023 totals" not in report.header_text("Mixed", mixed, "file.csv")
-    assert "1 of 2 pledges is marked synthetic" in report.header_text("Mixed", mixed, "file.csv")
+    assert "1 of the 2 pledges is marked synthetic" in report.header_text("Mixed", mixed,
+                                                                           "file.csv")
+    # one pledge, or all of them: not "1 of 1 pledges are synthetic", "2 of 2 pledges"
+    one = synthetic.make_pledges(1, seed=1)
+    assert "(The 1 pledge is synthetic.)" in report.synthetic_notice(one)
+    assert report.synthetic_notice(mixed.assign(is_synthetic=True)).startswith(
+        "SYNTHETIC DATA — both pledges are marked synthetic")
+    assert report.synthetic_notice(mixed.head(1).assign(is_synthetic=True)).startswith(
+        "SYNTHETIC DATA — the 1 pledge is marked synthetic")
 
 
 def test_header_without_pledges_names_connectivity_sources():
