@@ -1106,7 +1106,7 @@ def new_pledges_text(new: pd.DataFrame, span: str) -> Markdown:
     return report.say(
         "{n:~new pledge} appeared {span}; {nv} state a value, together {usd}. The "
         "largest by stated value is \"{title}\" ({by}, {top}).", n=len(new),
-        nv=("all of them" if len(valued) == len(new) else
+        nv=(("both" if len(new) == 2 else "all of them") if len(valued) == len(new) else
             f"{style.fmt_int(len(valued))} of them"),
         usd=style.fmt_usd(valued["value_usd_after"].sum()),
         **named)

@@ -341,7 +341,10 @@ def test_one_new_pledge_is_named_alone_not_as_the_largest_of_1():
     assert "together" not in some and "largest" not in some
     many = changes.new_pledges_text(new(1e6, 3e6, np.nan), span).data
     assert "2 of them state a value, together USD 4.00 M" in many and '"T1"' in many
-    assert "all of them state" in changes.new_pledges_text(new(1e6, 3e6), span).data
+    assert "; both state a value, together USD 4.00 M" in changes.new_pledges_text(
+        new(1e6, 3e6), span).data  # not "all of them" of two
+    assert "; all of them state a value" in changes.new_pledges_text(new(1e6, 3e6, 2e6),
+                                                                      span).data
     assert changes.new_pledges_text(new(np.nan), span).data.endswith("; it states no value.")
     assert changes.new_pledges_text(new(), span).data == f"No pledge is new {span}."
 
