@@ -213,7 +213,8 @@ def increases_vs_itemised(head: pd.DataFrame, pledges: pd.DataFrame) -> list[dic
             continue
         usd = float(inside["estimated_value_usd"].sum())
         names = ", ".join(dict.fromkeys(inside["pledger"].astype(str)))
-        valued = int(inside["estimated_value_usd"].notna().sum())
+        k = int(inside["estimated_value_usd"].notna().sum())  # not "2 pledges (...; 2 with"
+        valued = ("both" if k == 2 else "all") if k == len(inside) else f"{k:,}"
         out.append(_row(
             "increase vs itemised pledges", VALUE_METRIC, a, b,
             f"The published total rose by {fmt_value(VALUE_METRIC, rise)} between "
