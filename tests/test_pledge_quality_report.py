@@ -152,3 +152,20 @@ def test_the_one_pledge_of_an_early_record_reads_in_the_singular(tmp_path):
     assert "of them have public evidence" not in text
     assert (f"The 1 pledge of the public record as known on {as_of} is scored for 2024; it has "
             "no public evidence of progress dated by then.") in text
+
+
+def test_the_tables_show_labels_not_codes(folder):
+    """The rubric table showed its ingredients as "target_year", the sensitivity table the
+    criteria as "time_bound" and its first row "none", the value-basis tables "re_announcement":
+    the report shows labels; the CSV tables keep the codes."""
+    html = (folder / "pledge_quality.html").read_text(encoding="utf-8")
+    cells = set(re.findall(r"<td>([^<]*)</td>", html))
+    assert {"target year", "in-kind resource", "none (every criterion)", "Time-bound",
+            "yearly × years", "whole amount"} <= cells
+    assert not cells & {"target_year", "in_kind_resource", "none", "time_bound",
+                        "per_year_times_years", "total", "re_announcement"}
+    assert "target_year" in {r["ingredient"] for r in csv_rows(folder / "quality_rubric.csv")}
+    assert csv_rows(folder / "score_sensitivity.csv")[0]["dropped"] == "none"
+    assert "per_year_times_years" in {r["value_basis"] for r in csv_rows(folder /
+                                                                        "value_basis.csv")}
+
