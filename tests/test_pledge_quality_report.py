@@ -169,3 +169,23 @@ def test_the_tables_show_labels_not_codes(folder):
     assert "per_year_times_years" in {r["value_basis"] for r in csv_rows(folder /
                                                                         "value_basis.csv")}
 
+
+def test_a_record_without_evidence_says_none_of_them_has(tmp_path):
+    """As of 2022-06-30 the public record holds 10 pledges and no evidence of progress: the
+    report read "... are scored for 2024; 0 of them have public evidence of progress"."""
+    import html
+
+    from p2c_analysis import evidence
+    from p2c_analysis import record as rec
+
+    as_of = "2022-06-30"
+    known = rec.public_record(as_of)
+    assert len(known.pledges) > 1
+    assert not evidence.evidence_ids(known.events, as_of) & set(known.pledges["pledge_id"])
+    out = render_one("pledge_quality", {"as_of": as_of}, tmp_path / "runs")
+    page = (out / "pledge_quality.html").read_text(encoding="utf-8")
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert (f"The {len(known.pledges)} pledges of the public record as known on {as_of} are "
+            "scored for 2024; none of them has public evidence of progress dated by then.") \
+        in text
+    assert "0 of them" not in text
