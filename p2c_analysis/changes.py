@@ -1112,6 +1112,32 @@ def new_pledges_text(new: pd.DataFrame, span: str) -> Markdown:
         **named)
 
 
+def no_longer_listed_text(gone: pd.DataFrame) -> str:
+    """The sentence over the table of pledges no longer listed (rows of
+    :func:`changes_by_pledge` with ``change == "no longer listed"``), plain trusted text: how
+    many, the USD they last stated and by how many, and that absent is not withdrawn. One pledge
+    reads as one ("1 pledge is no longer listed (it last stated USD 1.00 M) ... this pledge
+    is"), not "(USD 1.00 M as last stated by 1 of them) ... these pledges are"; all of several
+    stating a value, "by both" / "by all of them"."""
+    from p2c_analysis import report, style
+
+    n = len(gone)
+    if n == 0:
+        return "No pledge of the previous table is missing from the current one."
+    usd = gone["value_usd_before"]
+    k = int(usd.notna().sum())
+    total = style.fmt_usd(usd.sum()) if k else ""
+    if n == 1:
+        said = f"it last stated {total}" if k else "it stated no value"
+    else:
+        by = (("both" if n == 2 else "all of them") if k == n else
+              f"{style.fmt_int(k)} of them")
+        said = f"{total} as last stated by {by}" if k else "none of them stated a value"
+    return (f"{report.plural(n, 'pledge is', 'pledges are')} no longer listed ({said}). Absent "
+            f"is not withdrawn: {'this pledge is' if n == 1 else 'these pledges are'} missing "
+            "from the current table, whatever the reason.")
+
+
 def compliance_text(compliance: pd.DataFrame,
                     window_months: int = progress.REPORT_WINDOW_MONTHS) -> str:
     """The sentence under the compliance table (:func:`compliance_change`, made with the same

@@ -846,3 +846,26 @@ def test_the_compliance_sentence_of_one_and_all_pledges():
                            "(100.0%)")
     for t in (one, every, back):
         assert not re.search(r"\b(of \d|none of 1 )", t)
+
+
+def test_the_no_longer_listed_sentence_of_one_two_and_some():
+    """One pledge no longer listed read "1 pledge is no longer listed (USD 1.00 M as last
+    stated by 1 of them). Absent is not withdrawn: these pledges are missing ..."."""
+    def gone(*usd: float) -> pd.DataFrame:
+        return pd.DataFrame({"value_usd_before": list(usd)}, dtype=float)
+
+    text = changes.no_longer_listed_text
+    assert text(gone()) == "No pledge of the previous table is missing from the current one."
+    assert text(gone(1e6)) == (
+        "1 pledge is no longer listed (it last stated USD 1.00 M). Absent is not withdrawn: "
+        "this pledge is missing from the current table, whatever the reason.")
+    assert text(gone(np.nan)).startswith("1 pledge is no longer listed (it stated no value).")
+    assert text(gone(1e6, 2e6)).startswith(
+        "2 pledges are no longer listed (USD 3.00 M as last stated by both). Absent is not "
+        "withdrawn: these pledges are missing")
+    assert text(gone(1e6, np.nan, 2e6)).startswith(
+        "3 pledges are no longer listed (USD 3.00 M as last stated by 2 of them).")
+    assert text(gone(1e6, 1e6, 2e6)).startswith(
+        "3 pledges are no longer listed (USD 4.00 M as last stated by all of them).")
+    assert text(gone(np.nan, np.nan)).startswith(
+        "2 pledges are no longer listed (none of them stated a value).")

@@ -234,3 +234,21 @@ def test_a_table_against_itself_names_no_count_or_amount_of_0(tmp_path):
     assert ("The stated value of all pledges stayed at USD 1.00 M: no pledge added or took away "
             "any of it, and no stated value changed.") in text
     assert not re.search(r"\b0 (rows?|new|pledges|changed)\b|USD 0 (from|less)", text)
+
+
+def test_one_pledge_no_longer_listed_reads_in_the_singular(tmp_path):
+    """It read "1 pledge is no longer listed (USD 1.00 M as last stated by 1 of them). Absent
+    is not withdrawn: these pledges are missing from the current table"."""
+    rows = [{"title": "Towers", "pledger": "Org X", "target_countries": "KEN",
+             "value": "USD 1 million", "announced_date": "2023-03-01"},
+            {"title": "Schools", "pledger": "Org Y", "target_countries": "NGA",
+             "announced_date": "2023-05-01"}]
+    prev = write_rows(tmp_path / "prev.csv", rows)
+    cur = write_rows(tmp_path / "cur.csv", rows[1:])
+    folder = render_one("pledge_changes", {"previous": str(prev), "current": str(cur),
+                                           "as_of": "2024-06-30"}, tmp_path / "out")
+    html = (folder / "pledge_changes.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert ("1 pledge is no longer listed (it last stated USD 1.00 M). Absent is not withdrawn: "
+            "this pledge is missing from the current table, whatever the reason.") in text
+    assert "1 of them" not in text
