@@ -521,8 +521,9 @@ def header_text(
         if len(pledges) == 1:  # "1 of them" / "none" of one pledge
             valued = f"it states a value, {usd}" if n_value else "it states no value"
         else:
+            every = ("both" if n == 2 else "all") if n_value == n else style.fmt_int(n_value)
             valued = (f"1 states a value, {usd}" if n_value == 1 else
-                      f"{style.fmt_int(n_value)} state a value, together {usd}"
+                      f"{every} state a value, together {usd}"  # not "2 state" of two
                       ) if n_value else "none states a value"
         # not "0 pledges targeting 0 countries by name; none states a value"
         targets = (f" targeting {plural(k, 'country', 'countries')} by name" if k else

@@ -226,3 +226,20 @@ def test_one_value_among_several_pledges_is_no_together(tmp_path):
             "USD 5.00 M (estimated") in text
     assert "together USD 5.00 M" not in text
     assert "3 pledges targeting 1 country by name; 1 states a value, USD 5.00 M." in text
+
+
+def test_every_pledge_stating_a_value_reads_both_or_all(tmp_path):
+    """A file of two pledges, both stating a value, read "The data hold 2 pledges ...; 2 of them
+    state a value, together USD 3.00 M" and in the header "2 state a value, together"."""
+    rows = [{"title": t, "pledger": p, "target_countries": "KEN", "value": v,
+             "announced_date": "2023-03-01"} for t, p, v in (("Towers", "Org X", "USD 1 million"),
+                                                             ("Schools", "Org Y", "USD 2 million"))]
+    src = write_rows(tmp_path / "two.csv", rows)
+    text = _render(tmp_path / "out", ["pledge_landscape"], {"pledges": str(src)})[
+        "pledge_landscape"]
+    assert BAD.search(text) is None
+    assert ("2 pledges from 2 pledgers (their countries not stated); both state a value, "
+            "together USD 3.00 M (estimated") in text
+    assert "2 pledges targeting 1 country by name; both state a value, together USD 3.00 M." \
+        in text
+    assert "2 of them" not in text and "2 state a value" not in text
