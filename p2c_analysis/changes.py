@@ -956,7 +956,7 @@ def headline_text(summary_row: pd.Series, span: str, review_pairs: int) -> Markd
         else:
             both = (f"Of the {report.plural(matched, 'pledge')} found on both sides, "
                     + ("none changed" if c == 0 else
-                       f"{'both' if matched == 2 else 'all'} changed" if u == 0 else
+                       f"{report.both_or_all(matched)} changed" if u == 0 else
                        f"{style.fmt_int(c)} changed and {style.fmt_int(u)} did not"))
         if (c or moved) and matched > 1:  # nothing changed: no status either
             both += f"; {status}"
@@ -1014,8 +1014,8 @@ def status_moves_text(moved: int, backwards: int, matched: int, span: str) -> st
         return f"No pledge listed on both sides changed status {span}."
     back = ("none moved backwards" if backwards == 0 else
             f"{style.fmt_int(backwards)} moved backwards" if backwards < moved else
-            "both moved backwards" if moved == 2 else "all of them moved backwards"
-            if moved > 1 else "it moved backwards")
+            f"{report.both_or_all(moved, of_them=True)} moved backwards" if moved > 1 else
+            "it moved backwards")
     who = report.of_the(moved, matched, "pledge")  # not "1 pledge of the 1 listed"
     return f"{who[:1].upper()}{who[1:]} listed on both sides changed status {span}; {back}."
 
@@ -1106,7 +1106,7 @@ def new_pledges_text(new: pd.DataFrame, span: str) -> Markdown:
     return report.say(
         "{n:~new pledge} appeared {span}; {nv} state a value, together {usd}. The "
         "largest by stated value is \"{title}\" ({by}, {top}).", n=len(new),
-        nv=(("both" if len(new) == 2 else "all of them") if len(valued) == len(new) else
+        nv=(report.both_or_all(len(new), of_them=True) if len(valued) == len(new) else
             f"{style.fmt_int(len(valued))} of them"),
         usd=style.fmt_usd(valued["value_usd_after"].sum()),
         **named)
@@ -1130,8 +1130,7 @@ def no_longer_listed_text(gone: pd.DataFrame) -> str:
     if n == 1:
         said = f"it last stated {total}" if k else "it stated no value"
     else:
-        by = (("both" if n == 2 else "all of them") if k == n else
-              f"{style.fmt_int(k)} of them")
+        by = report.both_or_all(n, of_them=True) if k == n else f"{style.fmt_int(k)} of them"
         said = f"{total} as last stated by {by}" if k else "none of them stated a value"
     return (f"{report.plural(n, 'pledge is', 'pledges are')} no longer listed ({said}). Absent "
             f"is not withdrawn: {'this pledge is' if n == 1 else 'these pledges are'} missing "

@@ -324,7 +324,7 @@ def status_text(n: int, held: Mapping[str, int], public: int, own: int, as_of: o
         source = "from public evidence of progress" if public else "self-reported"
     if len(counts) == 1:
         s = counts[0][0]
-        which = f"it is {s}" if known == 1 else f"{'both' if known == 2 else 'all'} are {s}"
+        which = f"it is {s}" if known == 1 else f"{report.both_or_all(known)} are {s}"
     else:
         which = report.list_text(f"{k:,} {'is' if k == 1 else 'are'} {s}" if i == 0 else
                                  f"{k:,} {s}" for i, (s, k) in enumerate(counts))

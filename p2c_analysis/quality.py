@@ -557,7 +557,7 @@ def trackable_spread_text(table: pd.DataFrame, what: str = "stakeholder type") -
     percentage points), that share once, not "from 100.0% (A) to 100.0% (A)". Plain text for
     the caller to escape; ``trackable_pct`` NaN rows (no pledge) are left out."""
     from p2c_analysis import style
-    from p2c_analysis.report import list_text, of_the, plural
+    from p2c_analysis.report import both_or_all, list_text, of_the, plural
 
     t = table.dropna(subset=["trackable_pct"])
     if t.empty:
@@ -575,7 +575,7 @@ def trackable_spread_text(table: pd.DataFrame, what: str = "stakeholder type") -
         if n == 1:
             return (f"The one pledge ({what}: {row['category']}) "
                     f"{'is' if pct > 0 else 'is not'} trackable.")
-        share = ("none of them is" if pct == 0 else f"they are {'both' if n == 2 else 'all'}"
+        share = ("none of them is" if pct == 0 else f"they are {both_or_all(n)}"
                  if pct == 100 else f"{style.fmt_pct(pct)} of them are")
         who = of_the(n, n, "pledge")
         return (f"{who[:1].upper()}{who[1:]} are of one {what} ({row['category']}): "

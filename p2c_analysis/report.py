@@ -172,6 +172,13 @@ def of_the(k: int, n: int, word: str, plural_word: str | None = None) -> str:
     return f"the {things}" if n == 1 else f"all {things}"
 
 
+def both_or_all(n: int, of_them: bool = False) -> str:
+    """All of ``n`` things (two or more) said without their count: ``"both"`` for 2, else
+    ``"all"`` (``"all of them"`` with ``of_them``): "both state a value", "all of them moved
+    backwards", not "2 of them" of two or "3 of 3"."""
+    return "both" if n == 2 else "all of them" if of_them else "all"
+
+
 def rests_on_text(total_usd: float, parts: Sequence[tuple[float, str]],
                   total: str = "the stated total") -> str:
     """The sentence on what part of a USD ``total`` rests on what, plain text (not escaped: pass
@@ -521,7 +528,7 @@ def header_text(
         if len(pledges) == 1:  # "1 of them" / "none" of one pledge
             valued = f"it states a value, {usd}" if n_value else "it states no value"
         else:
-            every = ("both" if n == 2 else "all") if n_value == n else style.fmt_int(n_value)
+            every = both_or_all(n) if n_value == n else style.fmt_int(n_value)
             valued = (f"1 states a value, {usd}" if n_value == 1 else
                       f"{every} state a value, together {usd}"  # not "2 state" of two
                       ) if n_value else "none states a value"

@@ -201,6 +201,8 @@ def _in_window(pledges: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) ->
 
 def increases_vs_itemised(head: pd.DataFrame, pledges: pd.DataFrame) -> list[dict]:
     """Rises of the ITU USD total beside the itemised public pledges announced in between."""
+    from p2c_analysis.report import both_or_all
+
     s = _itu_series(head, VALUE_METRIC)
     out = []
     for i in range(1, len(s)):
@@ -214,7 +216,7 @@ def increases_vs_itemised(head: pd.DataFrame, pledges: pd.DataFrame) -> list[dic
         usd = float(inside["estimated_value_usd"].sum())
         names = ", ".join(dict.fromkeys(inside["pledger"].astype(str)))
         k = int(inside["estimated_value_usd"].notna().sum())  # not "2 pledges (...; 2 with"
-        valued = ("both" if k == 2 else "all") if k == len(inside) else f"{k:,}"
+        valued = both_or_all(k) if k == len(inside) else f"{k:,}"
         out.append(_row(
             "increase vs itemised pledges", VALUE_METRIC, a, b,
             f"The published total rose by {fmt_value(VALUE_METRIC, rise)} between "

@@ -198,6 +198,8 @@ def test_prose_helpers():
     assert report.list_text(["A"]) == "A"
     assert report.list_text([]) == "none"
     assert report.plural(1, "pledge") == "1 pledge"
+    assert (report.both_or_all(2), report.both_or_all(3), report.both_or_all(2, of_them=True),
+            report.both_or_all(5, of_them=True)) == ("both", "all", "both", "all of them")
     assert report.plural(1200, "country", "countries") == "1,200 countries"
     assert report.compare(3.84) == "3.8 percentage points higher than"
     assert report.compare(-0.2) == "0.2 percentage points lower than"
