@@ -245,3 +245,28 @@ def test_every_pledge_stating_a_value_reads_both_or_all(tmp_path):
     assert "2 pledges targeting 1 country by name; both state a value, together USD 3.00 M." \
         in text
     assert "2 of them" not in text and "2 state a value" not in text
+
+
+def test_an_economy_with_no_one_offline_and_no_usd_reads_no_usd(tmp_path):
+    """Pledges to the Arab States reach Bahrain (no one offline) but, by offline allocation,
+    give it nothing: the report read "Bahrain USD 0 (1 pledge reaching it)", and with no USD
+    to any such economy "USD 0 to economies with no one offline"."""
+    region = {"title": "Arab broadband", "pledger": "Org Y", "target_regions": "Arab States",
+              "focus_area": "ACCESS", "announced_date": "2023-03-01",
+              "estimated_value_usd": "2000000"}
+    named = {"title": "Data centre", "pledger": "Org X", "target_countries": "ARE",
+             "target_regions": "", "focus_area": "ACCESS", "announced_date": "2023-03-01",
+             "estimated_value_usd": "5000000"}
+    both = write_rows(tmp_path / "both.csv", [named, region], fieldnames=list(named))
+    text = _render(tmp_path / "both", ["gap_coverage"], {"pledges": str(both)})["gap_coverage"]
+    assert BAD.search(text) is None
+    assert ("USD 5.00 M to economies with no one offline: United Arab Emirates USD 5.00 M (2 "
+            "pledges reaching it), Bahrain no USD (1 pledge reaching it)") in text
+    assert not re.search(r"(Bahrain|Arabia) USD 0\b", text)
+    only = write_rows(tmp_path / "region.csv", [region])
+    text = _render(tmp_path / "only", ["gap_coverage"], {"pledges": str(only)})["gap_coverage"]
+    assert ("Pledges reach economies with no one offline but allocate them no USD (offline "
+            "allocation): United Arab Emirates (1 pledge reaching it), Bahrain (1 pledge "
+            "reaching it)") in text
+    assert "USD 0 to economies with no one offline" not in text
+    assert not re.search(r"(Emirates|Bahrain|Arabia) USD 0\b", text)
