@@ -909,7 +909,10 @@ def headline_text(summary_row: pd.Series, span: str, review_pairs: int) -> Markd
     how the number of pledges moved, how many were new, first seen and no longer listed, then
     what happened to those found on both sides and how many are listed for review. A count
     of 0 is said as "none" where a phrase hangs on it: no "Of the 0 found on both sides, 0
-    changed and 0 did not; 0 changed status (0 of them backwards)"."""
+    changed and 0 did not; 0 changed status (0 of them backwards)", no "0 new pledges" or "0
+    pledges no longer listed" ("no new pledge", "none of the earlier pledges missing"; nothing
+    is said missing from an empty previous table), no "0 changed and 2 did not" ("none
+    changed"; "both changed"; "The 1 pledge found on both sides did not change")."""
     from IPython.display import Markdown
 
     from p2c_analysis import report, style
@@ -919,15 +922,22 @@ def headline_text(summary_row: pd.Series, span: str, review_pairs: int) -> Markd
                                 "status_changed_undated", "status_moved_backwards",
                                 "needs_review")}
     matched = n["changed"] + n["unchanged"]
+    new, gone = int(s["new"]), int(s["no_longer_listed"])
+    moves = ["**{new}**" if new else "no new pledge"]
+    if n["first_seen"]:
+        moves.append("{first} (no announcement date that lies between the two dates: see below)")
+    if gone:
+        moves.append("**{gone}**")
+    elif int(s["pledges_before"]):  # none could be missing from an empty previous table
+        moves.append("none of the earlier pledges missing")
+    went = "stayed at {n1}" if s["pledges_before"] == s["pledges_after"] else \
+        "went from {n1} to {n2}"
     parts = [report.say(
-        "{Span} the number of pledges went from {n1} to {n2}: **{new}**, "
-        + ("{first} (no announcement date that lies between the two dates: see below) and "
-           if n["first_seen"] else "") + "**{gone}**.",
+        "{Span} the number of pledges " + went + ": " + report.list_text(moves) + ".",
         Span=span[:1].upper() + span[1:], n1=style.fmt_int(s["pledges_before"]),
-        n2=style.fmt_int(s["pledges_after"]), new=report.plural(s["new"], "new pledge"),
+        n2=style.fmt_int(s["pledges_after"]), new=report.plural(new, "new pledge"),
         first=report.plural(n["first_seen"], "pledge first seen", "pledges first seen"),
-        gone=report.plural(s["no_longer_listed"], "pledge no longer listed",
-                           "pledges no longer listed")).data]
+        gone=report.plural(gone, "pledge no longer listed", "pledges no longer listed")).data]
     if matched == 0:
         both = "No pledge is found on both sides"
     else:
@@ -937,9 +947,19 @@ def headline_text(summary_row: pd.Series, span: str, review_pairs: int) -> Markd
                   f"{style.fmt_int(moved)} changed status ("
                   + (f"{style.fmt_int(back)} of them backwards)" if back else
                      "none backwards)"))
-        both = (f"Of the {report.plural(matched, 'pledge')} found on both sides, "
-                f"{style.fmt_int(n['changed'])} changed and {style.fmt_int(n['unchanged'])} "
-                f"did not; {status}")
+        c, u = n["changed"], n["unchanged"]
+        if matched == 1:  # not "changed; 1 changed status (1 of them backwards)"
+            both = ("The 1 pledge found on both sides " +
+                    ("did not change" if not c and not moved else
+                     f"changed status{', backwards' if back else ''}" if moved else
+                     "changed, but not its status"))
+        else:
+            both = (f"Of the {report.plural(matched, 'pledge')} found on both sides, "
+                    + ("none changed" if c == 0 else
+                       f"{report.both_or_all(matched)} changed" if u == 0 else
+                       f"{style.fmt_int(c)} changed and {style.fmt_int(u)} did not"))
+        if (c or moved) and matched > 1:  # nothing changed: no status either
+            both += f"; {status}"
         undated = n["status_changed_undated"]
         if undated:
             both += (f"; {style.fmt_int(undated)} more {'has' if undated == 1 else 'have'} "
@@ -950,6 +970,36 @@ def headline_text(summary_row: pd.Series, span: str, review_pairs: int) -> Markd
              f"; and {report.plural(review, 'pledge is', 'pledges are')} listed for review "
              f"(in {report.plural(review_pairs, 'candidate pair')}: see below).")
     return Markdown(" ".join([*parts, both]))
+
+
+def value_moves_text(summary_row: pd.Series) -> str:
+    """The sentence on how the stated value of all pledges moved (a :func:`summary` row),
+    plain trusted text: from what to what, then only the parts that move it by an amount
+    shown (new pledges, pledges first seen, pledges no longer listed, changes of stated values,
+    currency conversion), not "USD 0 from new pledges, USD 0 less from pledges no longer
+    listed, a net USD 0 from ..."; a value the same at both dates "stayed at"; no value stated
+    on either side says so."""
+    from p2c_analysis import report, style
+
+    s, fmt = summary_row, style.fmt_usd
+    u1, u2 = float(s["usd_before"]), float(s["usd_after"])
+    if u1 == 0 and u2 == 0:  # a sum of no value (a stated value is never 0)
+        return "No pledge on either side states a value."
+    gone = abs(float(s["usd_no_longer_listed"]))
+    parts = [(s["usd_new"], f"{fmt(s['usd_new'])} from new pledges"),
+             (s["usd_first_seen"], f"{fmt(s['usd_first_seen'])} from pledges first seen"),
+             (gone, f"{fmt(gone)} less from pledges no longer listed"),
+             (s["usd_value_changes"],
+              f"a net {fmt(s['usd_value_changes'])} from changes of stated values"),
+             (s["usd_conversion_effects"],
+              f"a net {fmt(s['usd_conversion_effects'])} from currency conversion alone "
+              "(another exchange rate for the same amounts, not a change of any pledge)")]
+    named = [text for usd, text in parts if fmt(abs(float(usd))) != fmt(0.0)]
+    went = f"stayed at {fmt(u1)}" if fmt(u1) == fmt(u2) else f"went from {fmt(u1)} to {fmt(u2)}"
+    if not named:
+        return (f"The stated value of all pledges {went}: no pledge added or took away any of "
+                "it, and no stated value changed.")
+    return f"The stated value of all pledges {went}: {report.list_text(named)}."
 
 
 def status_moves_text(moved: int, backwards: int, matched: int, span: str) -> str:
@@ -964,9 +1014,10 @@ def status_moves_text(moved: int, backwards: int, matched: int, span: str) -> st
         return f"No pledge listed on both sides changed status {span}."
     back = ("none moved backwards" if backwards == 0 else
             f"{style.fmt_int(backwards)} moved backwards" if backwards < moved else
-            "all of them moved backwards" if moved > 1 else "it moved backwards")
-    return (f"{report.plural(moved, 'pledge', 'pledges')} of the {style.fmt_int(matched)} "
-            f"listed on both sides changed status {span}; {back}.")
+            f"{report.both_or_all(moved, of_them=True)} moved backwards" if moved > 1 else
+            "it moved backwards")
+    who = report.of_the(moved, matched, "pledge")  # not "1 pledge of the 1 listed"
+    return f"{who[:1].upper()}{who[1:]} listed on both sides changed status {span}; {back}."
 
 
 def group_moves_text(groups: pd.DataFrame) -> str:
@@ -1055,10 +1106,35 @@ def new_pledges_text(new: pd.DataFrame, span: str) -> Markdown:
     return report.say(
         "{n:~new pledge} appeared {span}; {nv} state a value, together {usd}. The "
         "largest by stated value is \"{title}\" ({by}, {top}).", n=len(new),
-        nv=("all of them" if len(valued) == len(new) else
+        nv=(report.both_or_all(len(new), of_them=True) if len(valued) == len(new) else
             f"{style.fmt_int(len(valued))} of them"),
         usd=style.fmt_usd(valued["value_usd_after"].sum()),
         **named)
+
+
+def no_longer_listed_text(gone: pd.DataFrame) -> str:
+    """The sentence over the table of pledges no longer listed (rows of
+    :func:`changes_by_pledge` with ``change == "no longer listed"``), plain trusted text: how
+    many, the USD they last stated and by how many, and that absent is not withdrawn. One pledge
+    reads as one ("1 pledge is no longer listed (it last stated USD 1.00 M) ... this pledge
+    is"), not "(USD 1.00 M as last stated by 1 of them) ... these pledges are"; all of several
+    stating a value, "by both" / "by all of them"."""
+    from p2c_analysis import report, style
+
+    n = len(gone)
+    if n == 0:
+        return "No pledge of the previous table is missing from the current one."
+    usd = gone["value_usd_before"]
+    k = int(usd.notna().sum())
+    total = style.fmt_usd(usd.sum()) if k else ""
+    if n == 1:
+        said = f"it last stated {total}" if k else "it stated no value"
+    else:
+        by = report.both_or_all(n, of_them=True) if k == n else f"{style.fmt_int(k)} of them"
+        said = f"{total} as last stated by {by}" if k else "none of them stated a value"
+    return (f"{report.plural(n, 'pledge is', 'pledges are')} no longer listed ({said}). Absent "
+            f"is not withdrawn: {'this pledge is' if n == 1 else 'these pledges are'} missing "
+            "from the current table, whatever the reason.")
 
 
 def compliance_text(compliance: pd.DataFrame,
@@ -1067,7 +1143,8 @@ def compliance_text(compliance: pd.DataFrame,
     ``window_months``): at each date, how many of its pledges had a dated report of progress in
     the previous ``window_months`` months, with the share, then how the current rate compares
     with the previous one. A table with no pledge says so, instead of "0 of 0 pledges (n/a)",
-    and then no rates are compared."""
+    and then no rates are compared; one pledge reads "the 1 pledge had no dated report", not
+    "none of 1 pledge had a dated report"."""
     from p2c_analysis import report, style
 
     comp = compliance.set_index("side")
@@ -1079,12 +1156,19 @@ def compliance_text(compliance: pd.DataFrame,
         if int(row["pledges"]) == 0:
             parts.append(f"on {when}, the {label} table has no pledge to report on")
             continue
-        n = (style.fmt_int(row["pledges"]) if said
-             else f"{report.plural(int(row['pledges']), 'pledge')} had a dated report of "
-                  f"progress in the previous {window_months} months")
-        k = int(row["reported_recently"])
-        parts.append(f"on {when}, {style.fmt_int(k) if k else 'none'} of {n} "
-                     f"({style.fmt_pct(row['compliance_pct'])})")
+        n, k = int(row["pledges"]), int(row["reported_recently"])
+        if not said:  # "none of the 2 pledges had a", "the 1 pledge had no", "both pledges had a"
+            who = ("the 1 pledge had no" if n == 1 and k == 0 else
+                   f"none of the {report.plural(n, 'pledge')} had a" if k == 0 else
+                   f"{report.of_the(k, n, 'pledge')} had a")
+            who += f" dated report of progress in the previous {window_months} months"
+        else:  # the rate's definition said: the counts alone
+            who = (("the 1 pledge had none" if n == 1 else f"none of the {style.fmt_int(n)}")
+                   if k == 0 else
+                   ("the 1 pledge had one" if n == 1 else "both" if n == 2 else
+                    f"all {style.fmt_int(n)}") if k == n else
+                   f"{style.fmt_int(k)} of the {style.fmt_int(n)}")
+        parts.append(f"on {when}, {who} ({style.fmt_pct(row['compliance_pct'])})")
         said = True
     text = "; ".join(parts)
     if int(comp["pledges"].min()) > 0:

@@ -142,9 +142,10 @@ def reach_text(name: str, reaching: pd.DataFrame, reach: dict[str, int]) -> str:
     if n == 1:
         return (f"{text} The pledge targeting it is {'' if k else 'not '}trackable "
                 f"(trackable: index {bands}).")
-    some = ("both" if n == 2 else "all") if k == n else style.fmt_int(k)
-    return (f"{text} Of the {n:,} pledges targeting it, {some} {'is' if k == 1 else 'are'} "
-            f"trackable (index {bands}).")
+    some = (f"none of the {style.fmt_int(n)} pledges targeting it" if k == 0 else
+            of_the(k, n, "pledge targeting it", "pledges targeting it"))
+    return (f"{text} {some[:1].upper()}{some[1:]} {'are' if k > 1 else 'is'} trackable "
+            f"(index {bands}).")
 
 
 def with_scores(table: pd.DataFrame, year: int,
@@ -228,6 +229,20 @@ def attention_text(name: str, compare: pd.DataFrame, reach: dict[str, int]) -> s
                 f"{style.fmt_usd(world['allocated_usd'].iloc[0])} allocated goes to economies "
                 "whose offline population is unknown), so there is no share to compare and "
                 f"{name} has no USD attention ratio (n/a).")
-    return (f"{name} receives {style.fmt_usd_small(row['usd_per_offline'])} per offline person; "
-            f"its USD attention ratio is {style.fmt_ratio(row['attention_ratio_usd'])} (1.0 = in "
-            "proportion to its share of the world's offline people).")
+    per = (f"{name} receives {style.fmt_usd_small(row['usd_per_offline'])} per offline person"
+           if usd > 0 else  # not "Nigeria receives USD 0.00 per offline person", with no reason
+           f"{name} receives no pledged USD ({_no_usd_reason(row)})")
+    return (f"{per}; its USD attention ratio is {style.fmt_ratio(row['attention_ratio_usd'])} "
+            "(1.0 = in proportion to its share of the world's offline people).")
+
+
+def _no_usd_reason(row: pd.Series) -> str:
+    """Why an economy's row of :func:`coverage_beside_groups` has no USD allocated: no pledge
+    reaches it, or none of those reaching it states a value."""
+    k, valued = int(row["pledges_targeting"]), int(row["pledges_with_value"])
+    if k == 0:
+        return "no pledge reaches it"
+    if valued == 0:
+        return ("the pledge reaching it states no value" if k == 1 else
+                f"none of the {k:,} pledges reaching it states a value")
+    return "none of the pledged USD is allocated to it"

@@ -41,6 +41,8 @@ Definitions:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -288,3 +290,42 @@ def reported_trackable_text(lights: pd.DataFrame, categories: list[str] | tuple[
                f"{'is' if t == 1 else 'are'}")
     text = f"{who} in a trackable index category ({cats})."
     return text[:1].upper() + text[1:]
+
+
+#: The statuses a pledge can hold, up the ladder first, as :func:`status_text` names them.
+HELD_ORDER: tuple[str, ...] = ("completed", "in progress", "announced", "withdrawn")
+
+
+def status_text(n: int, held: Mapping[str, int], public: int, own: int, as_of: object) -> str:
+    """The sentence over the status ladder, plain trusted text: of the ``n`` pledges, how many
+    have a status as of ``as_of`` (``held``: pledges per status; ``"unknown"`` and others not
+    in :data:`HELD_ORDER` are not a status held), where those statuses come from (``public``
+    from public evidence of progress, ``own`` self-reported; a source with none is not named)
+    and every status held, up the ladder first. "Both pledges have a status as of 2026-01-01
+    (self-reported): both are withdrawn.", not "...: 0 from public evidence of progress and 2
+    self-reported; 2 are withdrawn"; "There is no pledge as of ..." and "No pledge has a status
+    reported by ..." when none has one."""
+    from p2c_analysis import report
+
+    counts = [(s, int(held.get(s, 0))) for s in HELD_ORDER if int(held.get(s, 0)) > 0]
+    known = sum(k for _, k in counts)
+    if n == 0:
+        return f"There is no pledge as of {as_of}."
+    if known == 0:
+        if n == 1:
+            return f"The pledge has no status reported by {as_of}: it appears as 'unknown' below."
+        who = "both appear" if n == 2 else f"all {n:,} appear"
+        return f"No pledge has a status reported by {as_of}, so {who} as 'unknown' below."
+    who = "The pledge" if n == 1 else report.of_the(known, n, "pledge")
+    has = "has" if known == 1 else "have"
+    if public and own:
+        source = f"{public:,} from public evidence of progress, {own:,} self-reported"
+    else:
+        source = "from public evidence of progress" if public else "self-reported"
+    if len(counts) == 1:
+        s = counts[0][0]
+        which = f"it is {s}" if known == 1 else f"{report.both_or_all(known)} are {s}"
+    else:
+        which = report.list_text(f"{k:,} {'is' if k == 1 else 'are'} {s}" if i == 0 else
+                                 f"{k:,} {s}" for i, (s, k) in enumerate(counts))
+    return f"{who[:1].upper()}{who[1:]} {has} a status as of {as_of} ({source}): {which}."

@@ -69,6 +69,25 @@ INGREDIENTS: dict[str, str] = {
     "public_evidence": "pledge_id in the caller's set of pledges with public evidence",
 }
 
+#: How each ingredient reads in a report's tables (:func:`rubric_table_shown`); the CSV table
+#: keeps the names.
+INGREDIENT_LABELS: dict[str, str] = {
+    "focus_area": "focus area",
+    "target_geography": "target country or region",
+    "named_deliverable": "named deliverable",
+    "quantity": "quantified deliverable",
+    "value": "money value",
+    "in_kind_resource": "in-kind resource",
+    "target_year": "target year",
+    "stated_period": "stated period",
+    "priority_group": "priority group targeted",
+    "offline_ratio": "offline rate ratio",
+    "source_url": "source",
+    "reporting_record": "progress report",
+    "public_evidence": "public evidence of progress",
+}
+assert tuple(INGREDIENT_LABELS) == tuple(INGREDIENTS)
+
 #: A period in the text: "by 2030", "2024-2026", "over (the next) five years", "within 3 years",
 #: "through 2027", "until 2030", "in the next two years".
 PERIOD_PATTERN = (
@@ -538,7 +557,7 @@ def trackable_spread_text(table: pd.DataFrame, what: str = "stakeholder type") -
     percentage points), that share once, not "from 100.0% (A) to 100.0% (A)". Plain text for
     the caller to escape; ``trackable_pct`` NaN rows (no pledge) are left out."""
     from p2c_analysis import style
-    from p2c_analysis.report import list_text, plural
+    from p2c_analysis.report import both_or_all, list_text, of_the, plural
 
     t = table.dropna(subset=["trackable_pct"])
     if t.empty:
@@ -550,10 +569,17 @@ def trackable_spread_text(table: pd.DataFrame, what: str = "stakeholder type") -
     def named(row: pd.Series) -> str:
         return f"{row['category']} ({plural(int(row['pledges']), 'pledge')})"
 
-    if len(t) == 1:
+    if len(t) == 1:  # "The one pledge (...) is trackable.", "Both pledges are of one ..."
         row = t.iloc[0]
-        return (f"All pledges are of one {what} ({item(row)}): "
-                f"{style.fmt_pct(row['trackable_pct'])} of them are trackable.")
+        n, pct = int(row["pledges"]), float(row["trackable_pct"])
+        if n == 1:
+            return (f"The one pledge ({what}: {row['category']}) "
+                    f"{'is' if pct > 0 else 'is not'} trackable.")
+        share = ("none of them is" if pct == 0 else f"they are {both_or_all(n)}"
+                 if pct == 100 else f"{style.fmt_pct(pct)} of them are")
+        who = of_the(n, n, "pledge")
+        return (f"{who[:1].upper()}{who[1:]} are of one {what} ({row['category']}): "
+                f"{share} trackable.")
     lo, hi = t.loc[t["trackable_pct"].idxmin()], t.loc[t["trackable_pct"].idxmax()]
     if style.fmt_pct(lo["trackable_pct"]) == style.fmt_pct(hi["trackable_pct"]):
         return (f"Every {what} has the same share of trackable pledges, "
@@ -656,20 +682,28 @@ def overall_text(n: int, counts: Mapping[str, int], trackable: int, trackable_pc
                  mean: float, median: float) -> Markdown:
     """The sentence on the scores of all ``n`` pledges: the index categories holding pledges
     (``counts``, :func:`categories_text`), how many are ``trackable`` and their share, the
-    mean and median score. "Of the 1 pledge, 1 Lower-moderate: **none is trackable**
-    (0.0%) ...", not "Of the 1 pledge, 0 High, 0 Upper-moderate, 1 Lower-moderate and 0 Low: 0
-    are trackable"."""
+    mean and median score (said once when they are the same). "Of the 2 pledges, 2
+    Lower-moderate: **none is trackable** (0.0%) ...", not "Of the 2 pledges, 0 High, 0
+    Upper-moderate, 2 Lower-moderate and 0 Low: 0 are trackable"; one pledge reads "The pledge
+    scores 40.0, in index category Lower-moderate: **it is not trackable**.", not "Of the 1
+    pledge, 1 Lower-moderate: none is trackable (0.0%). The mean score is 40.0, the median
+    40.0"."""
     from p2c_analysis import report, style
 
     if n == 0:
         return report.say("There is no pledge, so no index category, trackable share or mean "
                           "score.")
+    mean_text, median_text = style.fmt_ratio(mean, 1), style.fmt_ratio(median, 1)
+    if n == 1:  # not "Of the 1 pledge, 1 High: 1 is trackable (100.0%). The mean score is ..."
+        return report.say("The pledge scores {score}, in index category {cat}: **it is{nt} "
+                          "trackable**.", score=mean_text, nt="" if trackable else " not",
+                          cat=next(c for c, k in counts.items() if int(k)))
     return report.say(
-        "Of the {n:~pledge}, {counts}: **{who} {t:#is|are|is} trackable** ({pct}). The mean "
-        "score is {mean}, the median {median}.",
+        "Of the {n:~pledge}, {counts}: **{who} {t:#is|are|is} trackable** ({pct}). "
+        + ("The mean and the median score are both {mean}." if mean_text == median_text else
+           "The mean score is {mean}, the median {median}."),
         n=n, counts=categories_text(counts), who=_count_or_none(trackable), t=trackable,
-        pct=style.fmt_pct(trackable_pct), mean=style.fmt_ratio(mean, 1),
-        median=style.fmt_ratio(median, 1))
+        pct=style.fmt_pct(trackable_pct), mean=mean_text, median=median_text)
 
 
 def sensitivity_text(sens: pd.DataFrame, rubric: Rubric) -> Markdown:
@@ -677,7 +711,10 @@ def sensitivity_text(sens: pd.DataFrame, rubric: Rubric) -> Markdown:
     ``trackable`` included): how many pledges are trackable with every criterion of ``rubric``
     and with one left out, and which criterion left out moves the most pledges, with only the
     directions that hold pledges. "With every criterion, no pledge is trackable. ... (1 up).",
-    not "0 pledges are trackable ... (1 up, 0 down)"."""
+    not "0 pledges are trackable ... (1 up, 0 down)"; "With every criterion, and whichever one is
+    left out, the pledge is trackable.", not "1 pledge is trackable. Leaving one criterion out
+    gives 1 whichever is left out"; "...; with one left out, from 1 to 3, depending on which",
+    not "gives between 1 and 3"."""
     from IPython.display import Markdown
 
     from p2c_analysis import report, style
@@ -685,9 +722,8 @@ def sensitivity_text(sens: pd.DataFrame, rubric: Rubric) -> Markdown:
     base, rest = sens.iloc[0], sens.iloc[1:]
     if int(base[list(rubric.categories)].sum()) == 0:
         return report.say("There is no pledge to score with a criterion left out.")
+    n = int(base[list(rubric.categories)].sum())
     lo, hi = int(rest["trackable"].min()), int(rest["trackable"].max())
-    spread = (f"between {style.fmt_int(lo)} and {style.fmt_int(hi)}" if lo != hi
-              else f"{_count_or_none(lo)} whichever is left out")
     most = rest.loc[rest["pledges_changed"].idxmax()]
     k = int(most["pledges_changed"])
     if k:
@@ -695,14 +731,25 @@ def sensitivity_text(sens: pd.DataFrame, rubric: Rubric) -> Markdown:
                                  (("moved_up", "up"), ("moved_down", "down")) if int(most[c]))
         labels = rubric.criterion_labels
         changed = report.say("Leaving out **{most}** changes the category of the most pledges: "
-                             "{k} ({moves}).", most=labels.get(most["dropped"], most["dropped"]),
-                             k=style.fmt_int(k), moves=moves).data
+                             "{k} ({moves})." if n > 1 else  # not "1 (1 up)" of the one pledge
+                             "Leaving out **{most}** moves the pledge {way}.",
+                             most=labels.get(most["dropped"], most["dropped"]),
+                             k=style.fmt_int(k), moves=moves,
+                             way="up" if int(most["moved_up"]) else "down").data
     else:
         changed = "No pledge changes category."
     t = int(base["trackable"])
-    lead = report.say("With every criterion, {t:~pledge|pledges|no pledge} {t:#is|are|is} "
-                      "trackable. Leaving one criterion out gives {spread}. ", t=t,
-                      spread=spread).data
+    if n == 1:  # "the pledge is trackable", not "1 pledge is"
+        who, other = f"the pledge is{'' if t else ' not'} trackable", \
+            ("it is" if hi else "it is not") if lo == hi else "it is or is not, depending on which"
+    else:
+        who = report.say("{t:~pledge|pledges|no pledge} {t:#is|are|is} trackable", t=t).data
+        other = (f"from {style.fmt_int(lo)} to {style.fmt_int(hi)}, depending on which"
+                 if lo != hi else f"{_count_or_none(hi)} {'is' if hi == 1 else 'are'}"
+                 if hi else "none is")
+    lead = (f"With every criterion, and whichever one is left out, {who}. " if lo == hi == t
+            else f"With every criterion, {who}; with {'any' if lo == hi else 'one'} left out, "
+                 f"{other}. ")
     return Markdown(lead + changed)
 
 
@@ -836,6 +883,22 @@ def _one_field_away_sentence(n_pledges: int, n_trackable: int, away: pd.DataFram
     return (f"{lead}; **{of} would be with one more field stated**. "
             f"{'The field' if len(fields) == 1 else 'Fields'} that would do it, with the number "
             f"of pledges each would lift: {lifted}.")
+
+
+def rubric_table_shown(table: pd.DataFrame) -> pd.DataFrame:
+    """The :func:`rubric_table` ``table`` as a report shows it: ``ingredient`` by its label
+    (:data:`INGREDIENT_LABELS`: "target year", not "target_year"); the CSV keeps the names."""
+    return table.assign(ingredient=table["ingredient"].map(
+        lambda i: INGREDIENT_LABELS.get(i, i)).astype("string"))
+
+
+def sensitivity_shown(sens: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """The :func:`sensitivity` table ``sens`` as a report shows it: ``dropped`` by the
+    criteria's labels ("Time-bound", not "time_bound") and its first row, "none", as "none
+    (every criterion)"; the CSV keeps the names."""
+    labels = {"none": "none (every criterion)", **rubric.criterion_labels}
+    return sens.assign(dropped=sens["dropped"].map(lambda c: labels.get(c, c))
+                       .astype("string"))
 
 
 def rubric_table(rubric: Rubric | None = None) -> pd.DataFrame:

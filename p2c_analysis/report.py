@@ -172,6 +172,13 @@ def of_the(k: int, n: int, word: str, plural_word: str | None = None) -> str:
     return f"the {things}" if n == 1 else f"all {things}"
 
 
+def both_or_all(n: int, of_them: bool = False) -> str:
+    """All of ``n`` things (two or more) said without their count: ``"both"`` for 2, else
+    ``"all"`` (``"all of them"`` with ``of_them``): "both state a value", "all of them moved
+    backwards", not "2 of them" of two or "3 of 3"."""
+    return "both" if n == 2 else "all of them" if of_them else "all"
+
+
 def rests_on_text(total_usd: float, parts: Sequence[tuple[float, str]],
                   total: str = "the stated total") -> str:
     """The sentence on what part of a USD ``total`` rests on what, plain text (not escaped: pass
@@ -431,10 +438,12 @@ def synthetic_notice(pledges: pd.DataFrame | None = None, of: str = "") -> str:
     n_syn, n = int(marked.sum()), len(pledges)
     where = f" of {of}" if of else ""
     ids = pledges.loc[marked, "pledge_id"].astype("string").fillna("")
-    if ids.str.startswith(ID_PREFIX).all():
-        return f"{SYNTHETIC_NOTICE} ({n_syn:,} of {n:,} pledges{where} are synthetic.)"
+    which = of_the(n_syn, n, "pledge") + where  # not "1 of 1 pledges are", "5 of 5 pledges"
     one = n_syn == 1
-    return (f"SYNTHETIC DATA — {n_syn:,} of {n:,} pledges{where} {'is' if one else 'are'} "
+    if ids.str.startswith(ID_PREFIX).all():
+        return (f"{SYNTHETIC_NOTICE} ({which[:1].upper()}{which[1:]} {'is' if one else 'are'} "
+                "synthetic.)")
+    return (f"SYNTHETIC DATA — {which} {'is' if one else 'are'} "
             "marked synthetic (is_synthetic) in the pledge data: "
             f"{'not a real pledge' if one else 'not real pledges'}. Every number resting on "
             f"{'it' if one else 'them'} is illustrative only.")
@@ -514,16 +523,21 @@ def header_text(
             if "estimated_value_usd" in pledges else 0
         total_usd = pledges["estimated_value_usd"].sum(min_count=1) \
             if "estimated_value_usd" in pledges else np.nan
-        n_countries = plural(_count_countries(pledges), "country", "countries")
+        k = _count_countries(pledges)
         usd = escape(style.fmt_usd(total_usd)) + _deduplicated_text(pledges)
         if len(pledges) == 1:  # "1 of them" / "none" of one pledge
             valued = f"it states a value, {usd}" if n_value else "it states no value"
         else:
+            every = both_or_all(n) if n_value == n else style.fmt_int(n_value)
             valued = (f"1 states a value, {usd}" if n_value == 1 else
-                      f"{style.fmt_int(n_value)} state a value, together {usd}"
+                      f"{every} state a value, together {usd}"  # not "2 state" of two
                       ) if n_value else "none states a value"
-        text = (f"- Pledges: {src}: {plural(len(pledges), 'pledge')} "
-                f"targeting {n_countries} by name; {valued}")
+        # not "0 pledges targeting 0 countries by name; none states a value"
+        targets = (f" targeting {plural(k, 'country', 'countries')} by name" if k else
+                   ", not targeting a country by name" if n == 1 else
+                   ", none targeting a country by name")
+        text = (f"- Pledges: {src}: {plural(n, 'pledge')}{targets}; {valued}" if n else
+                f"- Pledges: {src}: no pledge")
         if quarantined:
             text += (f"; {plural(quarantined, 'row')} set aside (quarantined) and not used")
             if parameters and str(parameters.get("output_dir") or ""):

@@ -201,6 +201,8 @@ def _in_window(pledges: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) ->
 
 def increases_vs_itemised(head: pd.DataFrame, pledges: pd.DataFrame) -> list[dict]:
     """Rises of the ITU USD total beside the itemised public pledges announced in between."""
+    from p2c_analysis.report import both_or_all
+
     s = _itu_series(head, VALUE_METRIC)
     out = []
     for i in range(1, len(s)):
@@ -213,7 +215,8 @@ def increases_vs_itemised(head: pd.DataFrame, pledges: pd.DataFrame) -> list[dic
             continue
         usd = float(inside["estimated_value_usd"].sum())
         names = ", ".join(dict.fromkeys(inside["pledger"].astype(str)))
-        valued = int(inside["estimated_value_usd"].notna().sum())
+        k = int(inside["estimated_value_usd"].notna().sum())  # not "2 pledges (...; 2 with"
+        valued = both_or_all(k) if k == len(inside) else f"{k:,}"
         out.append(_row(
             "increase vs itemised pledges", VALUE_METRIC, a, b,
             f"The published total rose by {fmt_value(VALUE_METRIC, rise)} between "

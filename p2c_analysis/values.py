@@ -558,6 +558,16 @@ def value_basis_table(pledges: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()[list(VALUE_BASIS_TABLE_COLUMNS)]
 
 
+def basis_shown(table: pd.DataFrame) -> pd.DataFrame:
+    """A table with a ``value_basis`` column (:func:`value_basis_table`,
+    :func:`headline_totals`) as a report shows it: each basis by its label
+    (:data:`BASIS_LABELS`: "yearly × years", not "per_year_times_years"); anything else
+    (the ``"all"`` row of :func:`value_basis_table`) as it is, missing stays missing. The CSV
+    keeps the codes."""
+    return table.assign(value_basis=table["value_basis"].map(
+        lambda b: BASIS_LABELS.get(b, b), na_action="ignore").astype("string"))
+
+
 HEADLINE_COLUMNS: tuple[str, ...] = (
     "line", "pledge_id", "title", "pledger", "value_basis", "usd", "running_usd", "explanation",
 )
@@ -598,7 +608,8 @@ def headline_totals(pledges: pd.DataFrame) -> pd.DataFrame:
         rows.append({
             "line": "counted before", "pledge_id": r["pledge_id"], "title": r["title"],
             "pledger": r["pledger"], "value_basis": r["value_basis"], "usd": -counted[i],
-            "explanation": f"{r['value_basis']} ({what})"
+            "explanation": f"{BASIS_LABELS.get(str(r['value_basis']), r['value_basis'])} "
+                           f"({what})"
                            + ("" if pd.isna(reps) else f"; repeats: {reps}")
                            + ("" if pd.isna(r["value_basis_note"])
                               else f"; read from: {r['value_basis_note']}"),
@@ -694,9 +705,11 @@ def stated_total_text(summary: Mapping[str, float | int],
     named = [f"{style.fmt_usd(summary[key])} {what}" for key, what in
              (STATED_TOTAL_CAVEATS if caveats is None else caveats).items()
              if summary[key] > 0]
-    rests = report.list_text(named, empty=("the amount is one total for the pledge" if nv == 1
-                                           else "every amount is one total for its pledge"))
-    return Markdown(f"{lead}{dedup}. Of the stated total, {rests}.")
+    if not named:  # not "Of the stated total, the amount is one total for the pledge."
+        return Markdown(f"{lead}{dedup}. " + ("The amount is one total for the whole pledge."
+                                              if nv == 1 else
+                                              "Every amount is one total for its whole pledge."))
+    return Markdown(f"{lead}{dedup}. Of the stated total, {report.list_text(named)}.")
 
 
 CAMPAIGN_COLUMNS: tuple[str, ...] = (

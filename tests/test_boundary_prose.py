@@ -57,8 +57,8 @@ def test_one_pledge_without_a_value_reads_well(one_pledge):
     assert "1 pledge is overdue as of" in one_pledge["implementation_progress"]
     assert ("No pledge states a value that could be allocated to Nigeria or its groups, so there "
             "is no USD attention ratio.") in one_pledge["country_profile"]
-    assert "All pledges are of one stakeholder type (unknown, 1 pledge): 0.0% of them are " \
-           "trackable." in one_pledge["pledge_quality"]
+    assert "The one pledge (stakeholder type: unknown) is not trackable." in \
+        one_pledge["pledge_quality"]
     assert "No quantified deliverable in the 1 pledge. No other quantity was left unread." in \
         one_pledge["pledge_quality"]
     assert "No pledge has a recent report." in one_pledge["implementation_progress"]
@@ -85,7 +85,9 @@ def test_an_empty_record_and_the_largest_new_pledge_read_well(tmp_path):
     # two empty sides are no subset of the coalition: it read "These are the 0 publicly
     # described pledges bundled with the package, an unknown share of the coalition's pledges"
     assert "the 0 publicly described" not in pages["pledge_changes"]
-    assert "0 pledges, with 0 rows set aside" in pages["pledge_changes"]
+    # "0 pledges, with 0 rows set aside" read as a count: no pledge, no row
+    assert "no pledge, with no row set aside" in pages["pledge_changes"]
+    assert not re.search(r"\b0 (pledges|rows)\b", pages["pledge_changes"])
     cards = sorted(tmp_path.glob("latest/pledge_*/summary.json"))  # nor on front-page cards
     assert len(cards) == 2
     for card in cards:
@@ -206,8 +208,9 @@ def test_the_status_line_names_every_status_held(tmp_path):
     text = _render(tmp_path / "out", ["implementation_progress"],
                    {"pledges": str(src), "as_of": "2026-01-01"})["implementation_progress"]
     assert BAD.search(text) is None
-    assert ("Both pledges have a status as of 2026-01-01: 0 from public evidence of progress "
-            "and 2 self-reported; 2 are withdrawn.") in text
+    assert ("Both pledges have a status as of 2026-01-01 (self-reported): both are withdrawn. "
+            "Pledged value by status is in the table below.") in text
+    assert "0 from public evidence" not in text
     assert "0 are completed" not in text
 
 
@@ -225,3 +228,45 @@ def test_one_value_among_several_pledges_is_no_together(tmp_path):
             "USD 5.00 M (estimated") in text
     assert "together USD 5.00 M" not in text
     assert "3 pledges targeting 1 country by name; 1 states a value, USD 5.00 M." in text
+
+
+def test_every_pledge_stating_a_value_reads_both_or_all(tmp_path):
+    """A file of two pledges, both stating a value, read "The data hold 2 pledges ...; 2 of them
+    state a value, together USD 3.00 M" and in the header "2 state a value, together"."""
+    rows = [{"title": t, "pledger": p, "target_countries": "KEN", "value": v,
+             "announced_date": "2023-03-01"} for t, p, v in (("Towers", "Org X", "USD 1 million"),
+                                                             ("Schools", "Org Y", "USD 2 million"))]
+    src = write_rows(tmp_path / "two.csv", rows)
+    text = _render(tmp_path / "out", ["pledge_landscape"], {"pledges": str(src)})[
+        "pledge_landscape"]
+    assert BAD.search(text) is None
+    assert ("2 pledges from 2 pledgers (their countries not stated); both state a value, "
+            "together USD 3.00 M (estimated") in text
+    assert "2 pledges targeting 1 country by name; both state a value, together USD 3.00 M." \
+        in text
+    assert "2 of them" not in text and "2 state a value" not in text
+
+
+def test_an_economy_with_no_one_offline_and_no_usd_reads_no_usd(tmp_path):
+    """Pledges to the Arab States reach Bahrain (no one offline) but, by offline allocation,
+    give it nothing: the report read "Bahrain USD 0 (1 pledge reaching it)", and with no USD
+    to any such economy "USD 0 to economies with no one offline"."""
+    region = {"title": "Arab broadband", "pledger": "Org Y", "target_regions": "Arab States",
+              "focus_area": "ACCESS", "announced_date": "2023-03-01",
+              "estimated_value_usd": "2000000"}
+    named = {"title": "Data centre", "pledger": "Org X", "target_countries": "ARE",
+             "target_regions": "", "focus_area": "ACCESS", "announced_date": "2023-03-01",
+             "estimated_value_usd": "5000000"}
+    both = write_rows(tmp_path / "both.csv", [named, region], fieldnames=list(named))
+    text = _render(tmp_path / "both", ["gap_coverage"], {"pledges": str(both)})["gap_coverage"]
+    assert BAD.search(text) is None
+    assert ("USD 5.00 M to economies with no one offline: United Arab Emirates USD 5.00 M (2 "
+            "pledges reaching it), Bahrain no USD (1 pledge reaching it)") in text
+    assert not re.search(r"(Bahrain|Arabia) USD 0\b", text)
+    only = write_rows(tmp_path / "region.csv", [region])
+    text = _render(tmp_path / "only", ["gap_coverage"], {"pledges": str(only)})["gap_coverage"]
+    assert ("Pledges reach economies with no one offline but allocate them no USD (offline "
+            "allocation): United Arab Emirates (1 pledge reaching it), Bahrain (1 pledge "
+            "reaching it)") in text
+    assert "USD 0 to economies with no one offline" not in text
+    assert not re.search(r"(Emirates|Bahrain|Arabia) USD 0\b", text)

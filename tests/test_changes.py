@@ -341,7 +341,10 @@ def test_one_new_pledge_is_named_alone_not_as_the_largest_of_1():
     assert "together" not in some and "largest" not in some
     many = changes.new_pledges_text(new(1e6, 3e6, np.nan), span).data
     assert "2 of them state a value, together USD 4.00 M" in many and '"T1"' in many
-    assert "all of them state" in changes.new_pledges_text(new(1e6, 3e6), span).data
+    assert "; both state a value, together USD 4.00 M" in changes.new_pledges_text(
+        new(1e6, 3e6), span).data  # not "all of them" of two
+    assert "; all of them state a value" in changes.new_pledges_text(new(1e6, 3e6, 2e6),
+                                                                      span).data
     assert changes.new_pledges_text(new(np.nan), span).data.endswith("; it states no value.")
     assert changes.new_pledges_text(new(), span).data == f"No pledge is new {span}."
 
@@ -369,7 +372,12 @@ def test_the_headline_says_none_rather_than_of_the_0():
     assert ("Of the 2 pledges found on both sides, 1 changed and 1 did not; 1 changed status "
             "(none backwards); none is listed for review.") in text
     assert changes.status_moves_text(1, 0, 2, span) == (
-        f"1 pledge of the 2 listed on both sides changed status {span}; none moved backwards.")
+        f"1 of the 2 pledges listed on both sides changed status {span}; none moved backwards.")
+    # not "1 pledge of the 1 listed on both sides changed status ...; it moved backwards."
+    assert changes.status_moves_text(1, 1, 1, span) == (
+        f"The 1 pledge listed on both sides changed status {span}; it moved backwards.")
+    assert changes.status_moves_text(2, 2, 2, span) == (
+        f"Both pledges listed on both sides changed status {span}; both moved backwards.")
     assert changes.status_moves_text(0, 0, 2, span) == (
         f"No pledge listed on both sides changed status {span}.")
     assert changes.status_moves_text(3, 1, 5, span).endswith("; 1 moved backwards.")
@@ -414,8 +422,9 @@ def test_value_and_compliance_sentences_say_none_rather_than_0():
         "No pledge listed at both dates changed its stated value; no USD figure moved by "
         "conversion alone.")
     comp = changes.compliance_text(cmp.compliance)
-    assert comp.startswith("On 2030-06-30, none of 2 pledges had a dated report of progress")
-    assert "on 2031-06-30, none of 2 (0.0%)" in comp and not re.search(r"\b0 of\b", comp)
+    assert comp.startswith("On 2030-06-30, none of the 2 pledges had a dated report of "
+                           "progress")
+    assert "on 2031-06-30, none of the 2 (0.0%)" in comp and not re.search(r"\b0 of\b", comp)
     moved = vc.assign(pledges=[0, 1, 0, 0, 0, 0, 2],
                       usd_change=[0.0, 5e6, 0.0, 0.0, 0.0, 0.0, 1e6])
     assert changes.value_changes_text(moved) == (
@@ -693,14 +702,16 @@ def test_compliance_text_says_a_table_has_no_pledge_instead_of_0_of_0():
     comp = cmp.compliance.set_index("side")
     n_after = int(comp.loc["after", "pledges"])
     assert len(a.pledges) == 0 and n_after > 0
+    k_after = int(comp.loc["after", "reported_recently"])
+    assert 0 < k_after < n_after
     assert text.startswith("On 2021-06-30, the previous table has no pledge to report on; on "
-                           f"2026-12-03, {int(comp.loc['after', 'reported_recently'])} of "
-                           f"{n_after} pledges had a dated report of progress")
+                           f"2026-12-03, {k_after} of the {n_after} pledges had a dated report "
+                           "of progress")
     assert "0 of 0" not in text and "n/a" not in text and "not comparable" not in text
     # both sides with pledges: the two rates and how they compare
     c = changes.compare(b.pledges, b.pledges, b.as_of, b.as_of)
     both = changes.compliance_text(c.compliance)
-    assert both.count(f"of {n_after} pledges") == 1 and both.endswith(
+    assert both.count(f"of the {n_after} pledges") == 1 and both.endswith(
         ": the current rate is the same as the previous one.")
 
 
@@ -718,3 +729,143 @@ def test_the_card_says_when_no_new_pledge_states_a_value():
     assert changes.new_value_text(s) == "USD 9.00 M"
     none_new = changes.summary(_pair([{"pledge_id": "A"}], [{"pledge_id": "A"}])).iloc[0]
     assert changes.new_value_text(none_new) == "no new pledge"
+
+
+@pytest.mark.parametrize("before, after, new, first, gone, lead", [
+    (5, 5, 0, 0, 0, "stayed at 5: no new pledge and none of the earlier pledges missing."),
+    (5, 4, 0, 0, 1, "went from 5 to 4: no new pledge and **1 pledge no longer listed**."),
+    (2, 5, 3, 0, 0, "went from 2 to 5: **3 new pledges** and none of the earlier pledges "
+                    "missing."),
+    (0, 1, 1, 0, 0, "went from 0 to 1: **1 new pledge**."),
+    (3, 4, 0, 1, 0, "went from 3 to 4: no new pledge, 1 pledge first seen (no announcement date "
+                    "that lies between the two dates: see below) and none of the earlier "
+                    "pledges missing."),
+    (5, 5, 2, 0, 2, "stayed at 5: **2 new pledges** and **2 pledges no longer listed**."),
+])
+def test_the_headline_names_no_count_of_0(before, after, new, first, gone, lead):
+    """The headline read "... went from 5 to 7: **2 new pledges** and **0 pledges no longer
+    listed**" (and "0 new pledges"): a count of 0 is said as none, nothing is said missing from
+    an empty previous table, and an unchanged count "stayed at"."""
+    row = pd.Series({"pledges_before": before, "pledges_after": after, "new": new,
+                     "first_seen": first, "no_longer_listed": gone, "changed": 0,
+                     "unchanged": min(before, after) - first, "status_changed": 0,
+                     "status_changed_undated": 0, "status_moved_backwards": 0,
+                     "needs_review": 0})
+    span = "between 2021-03-01 and 2022-03-01"
+    text = changes.headline_text(row, span, 0).data
+    assert text.startswith(f"Between 2021-03-01 and 2022-03-01 the number of pledges {lead} ")
+    assert not re.search(r"\b0 (new )?pledges?\b", text)
+
+
+@pytest.mark.parametrize("changed, unchanged, moved, both", [
+    (0, 2, 0, "Of the 2 pledges found on both sides, none changed; none is listed"),
+    (2, 0, 1, "Of the 2 pledges found on both sides, both changed; 1 changed status (none "
+              "backwards); none is listed"),
+    (3, 0, 0, "Of the 3 pledges found on both sides, all changed; none changed status; none is "
+              "listed"),
+    (1, 2, 0, "Of the 3 pledges found on both sides, 1 changed and 2 did not; none changed "
+              "status; none is listed"),
+    (0, 1, 0, "The 1 pledge found on both sides did not change; none is listed"),
+    (1, 0, 1, "The 1 pledge found on both sides changed status; none is listed"),
+    (1, 0, 0, "The 1 pledge found on both sides changed, but not its status; none is listed"),
+])
+def test_the_headline_says_what_changed_on_both_sides_without_0(changed, unchanged, moved,
+                                                                 both):
+    """Two identical tables read "Of the 2 pledges found on both sides, 0 changed and 2 did
+    not; none changed status"; and one pledge "Of the 1 pledge found on both sides, 1 changed
+    and 0 did not; 1 changed status (1 of them backwards)"."""
+    n = changed + unchanged
+    row = pd.Series({"pledges_before": n, "pledges_after": n, "new": 0, "first_seen": 0,
+                     "no_longer_listed": 0, "changed": changed, "unchanged": unchanged,
+                     "status_changed": moved, "status_changed_undated": 0,
+                     "status_moved_backwards": 0, "needs_review": 0})
+    text = changes.headline_text(row, "between 2021-03-01 and 2022-03-01", 0).data
+    assert both in text
+    assert not re.search(r"\b0 (changed|did)", text)
+
+
+def _usd_row(**usd: float) -> pd.Series:
+    return pd.Series({"usd_before": 1e6, "usd_after": 1e6, "usd_new": 0.0, "usd_first_seen": 0.0,
+                      "usd_no_longer_listed": 0.0, "usd_value_changes": 0.0,
+                      "usd_conversion_effects": 0.0} | usd)
+
+
+def test_the_value_sentence_names_only_the_parts_that_move_it():
+    """Two identical tables read "The stated value of all pledges went from USD 1.00 M to USD
+    1.00 M: USD 0 from new pledges, USD 0 less from pledges no longer listed, a net USD 0 from
+    changes of stated values, and a net USD 0 from currency conversion alone"."""
+    text = changes.value_moves_text
+    assert text(_usd_row()) == ("The stated value of all pledges stayed at USD 1.00 M: no pledge "
+                                "added or took away any of it, and no stated value changed.")
+    assert text(_usd_row(usd_after=3e6, usd_new=2e6)) == (
+        "The stated value of all pledges went from USD 1.00 M to USD 3.00 M: USD 2.00 M from new "
+        "pledges.")
+    assert text(_usd_row(usd_after=2e6, usd_new=2e6, usd_no_longer_listed=-1e6)) == (
+        "The stated value of all pledges went from USD 1.00 M to USD 2.00 M: USD 2.00 M from new "
+        "pledges and USD 1.00 M less from pledges no longer listed.")
+    conv = text(_usd_row(usd_after=0.9e6, usd_conversion_effects=-0.1e6))
+    assert conv.endswith(": a net USD -100 k from currency conversion alone (another exchange "
+                         "rate for the same amounts, not a change of any pledge).")
+    assert text(_usd_row(usd_before=0.0, usd_after=0.0)) == \
+        "No pledge on either side states a value."
+    for t in (text(_usd_row()), conv):
+        assert "USD 0 " not in t and "USD 0." not in t
+
+
+def test_the_headline_of_one_pledge_moving_backwards():
+    row = pd.Series({"pledges_before": 1, "pledges_after": 1, "new": 0, "first_seen": 0,
+                     "no_longer_listed": 0, "changed": 1, "unchanged": 0, "status_changed": 1,
+                     "status_changed_undated": 0, "status_moved_backwards": 1,
+                     "needs_review": 0})
+    text = changes.headline_text(row, "between 2021-03-01 and 2022-03-01", 0).data
+    assert "The 1 pledge found on both sides changed status, backwards; none is listed for " \
+           "review." in text
+
+
+def _compliance(*sides: tuple[int, int]) -> pd.DataFrame:
+    return pd.DataFrame([{"side": side, "as_of": pd.Timestamp(day), "pledges": n,
+                          "reported_recently": k, "never_reported": 0,
+                          "compliance_pct": 100.0 * k / n, "change_pp": float("nan")}
+                         for (side, day), (n, k) in zip((("before", "2030-06-30"),
+                                                          ("after", "2031-06-30")), sides,
+                                                         strict=True)])
+
+
+def test_the_compliance_sentence_of_one_and_all_pledges():
+    """One pledge read "On 2030-06-30, none of 1 pledge had a dated report of progress ...";
+    all of them "3 of 3"."""
+    one = changes.compliance_text(_compliance((1, 0), (2, 0)))
+    assert one.startswith("On 2030-06-30, the 1 pledge had no dated report of progress in the "
+                          "previous 12 months (0.0%); on 2031-06-30, none of the 2 (0.0%)")
+    every = changes.compliance_text(_compliance((2, 2), (3, 3)))
+    assert every.startswith("On 2030-06-30, both pledges had a dated report of progress in the "
+                            "previous 12 months (100.0%); on 2031-06-30, all 3 (100.0%)")
+    back = changes.compliance_text(_compliance((3, 1), (1, 1)))
+    assert back.startswith("On 2030-06-30, 1 of the 3 pledges had a dated report of progress in "
+                           "the previous 12 months (33.3%); on 2031-06-30, the 1 pledge had one "
+                           "(100.0%)")
+    for t in (one, every, back):
+        assert not re.search(r"\b(of \d|none of 1 )", t)
+
+
+def test_the_no_longer_listed_sentence_of_one_two_and_some():
+    """One pledge no longer listed read "1 pledge is no longer listed (USD 1.00 M as last
+    stated by 1 of them). Absent is not withdrawn: these pledges are missing ..."."""
+    def gone(*usd: float) -> pd.DataFrame:
+        return pd.DataFrame({"value_usd_before": list(usd)}, dtype=float)
+
+    text = changes.no_longer_listed_text
+    assert text(gone()) == "No pledge of the previous table is missing from the current one."
+    assert text(gone(1e6)) == (
+        "1 pledge is no longer listed (it last stated USD 1.00 M). Absent is not withdrawn: "
+        "this pledge is missing from the current table, whatever the reason.")
+    assert text(gone(np.nan)).startswith("1 pledge is no longer listed (it stated no value).")
+    assert text(gone(1e6, 2e6)).startswith(
+        "2 pledges are no longer listed (USD 3.00 M as last stated by both). Absent is not "
+        "withdrawn: these pledges are missing")
+    assert text(gone(1e6, np.nan, 2e6)).startswith(
+        "3 pledges are no longer listed (USD 3.00 M as last stated by 2 of them).")
+    assert text(gone(1e6, 1e6, 2e6)).startswith(
+        "3 pledges are no longer listed (USD 4.00 M as last stated by all of them).")
+    assert text(gone(np.nan, np.nan)).startswith(
+        "2 pledges are no longer listed (none of them stated a value).")

@@ -31,6 +31,12 @@ def test_reports_before_the_first_pledge_say_there_is_none(tmp_path):
     assert ("As of 2021-06-30, there is no pledge whose reporting could be counted."
             in texts["implementation_progress"])
     assert "There is no pledge to analyse, so none targets Nigeria." in texts["country_profile"]
+    # not "By count, no pledge reaches them (pledge-unit attention ratio n/a: ...)"
+    assert ("By count, no pledge reaches a country, so there is no pledge-unit attention ratio "
+            "either.") in texts["gap_coverage"]
+    assert "ratio n/a" not in texts["gap_coverage"]
+    for name, text in texts.items():  # the header: not "0 pledges targeting 0 countries"
+        assert "0 pledges" not in text and "0 countries" not in text, name
 
 
 def test_pledge_landscape_before_the_first_pledge_reads_no_row(tmp_path):

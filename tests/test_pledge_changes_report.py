@@ -211,3 +211,44 @@ def test_new_pledges_with_no_value_are_listed_and_one_is_not_a_largest(tmp_path)
             "them states a value.") in text
     section = text.split("none of them states a value.")[1].split("Pledges no longer listed")[0]
     assert "New pledges" in section and "Towers" in section and "Schools" in section
+
+
+def test_a_table_against_itself_names_no_count_or_amount_of_0(tmp_path):
+    """A file compared with itself read "with 0 rows set aside", "**0 new pledges** and **0
+    pledges no longer listed**", "0 changed and 2 did not" and "USD 0 from new pledges, USD 0
+    less from pledges no longer listed, a net USD 0 ..."."""
+    src = write_rows(tmp_path / "two.csv", [
+        {"title": "Towers", "pledger": "Org X", "target_countries": "KEN",
+         "value": "USD 1 million", "announced_date": "2023-03-01"},
+        {"title": "Schools", "pledger": "Org Y", "target_countries": "NGA",
+         "announced_date": "2023-05-01"}])
+    folder = render_one("pledge_changes", {"previous": str(src), "current": str(src),
+                                           "as_of": "2024-06-30"}, tmp_path / "out")
+    html = (folder / "pledge_changes.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "2 pledges, with no row set aside when the data were read" in text
+    assert "the number of pledges stayed at 2: no new pledge and none of the earlier pledges " \
+           "missing." in text
+    assert "Of the 2 pledges found on both sides, none changed; none is listed for review." \
+        in text
+    assert ("The stated value of all pledges stayed at USD 1.00 M: no pledge added or took away "
+            "any of it, and no stated value changed.") in text
+    assert not re.search(r"\b0 (rows?|new|pledges|changed)\b|USD 0 (from|less)", text)
+
+
+def test_one_pledge_no_longer_listed_reads_in_the_singular(tmp_path):
+    """It read "1 pledge is no longer listed (USD 1.00 M as last stated by 1 of them). Absent
+    is not withdrawn: these pledges are missing from the current table"."""
+    rows = [{"title": "Towers", "pledger": "Org X", "target_countries": "KEN",
+             "value": "USD 1 million", "announced_date": "2023-03-01"},
+            {"title": "Schools", "pledger": "Org Y", "target_countries": "NGA",
+             "announced_date": "2023-05-01"}]
+    prev = write_rows(tmp_path / "prev.csv", rows)
+    cur = write_rows(tmp_path / "cur.csv", rows[1:])
+    folder = render_one("pledge_changes", {"previous": str(prev), "current": str(cur),
+                                           "as_of": "2024-06-30"}, tmp_path / "out")
+    html = (folder / "pledge_changes.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert ("1 pledge is no longer listed (it last stated USD 1.00 M). Absent is not withdrawn: "
+            "this pledge is missing from the current table, whatever the reason.") in text
+    assert "1 of them" not in text

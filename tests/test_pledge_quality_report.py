@@ -152,3 +152,40 @@ def test_the_one_pledge_of_an_early_record_reads_in_the_singular(tmp_path):
     assert "of them have public evidence" not in text
     assert (f"The 1 pledge of the public record as known on {as_of} is scored for 2024; it has "
             "no public evidence of progress dated by then.") in text
+
+
+def test_the_tables_show_labels_not_codes(folder):
+    """The rubric table showed its ingredients as "target_year", the sensitivity table the
+    criteria as "time_bound" and its first row "none", the value-basis tables "re_announcement":
+    the report shows labels; the CSV tables keep the codes."""
+    html = (folder / "pledge_quality.html").read_text(encoding="utf-8")
+    cells = set(re.findall(r"<td>([^<]*)</td>", html))
+    assert {"target year", "in-kind resource", "none (every criterion)", "Time-bound",
+            "yearly × years", "whole amount"} <= cells
+    assert not cells & {"target_year", "in_kind_resource", "none", "time_bound",
+                        "per_year_times_years", "total", "re_announcement"}
+    assert "target_year" in {r["ingredient"] for r in csv_rows(folder / "quality_rubric.csv")}
+    assert csv_rows(folder / "score_sensitivity.csv")[0]["dropped"] == "none"
+    assert "per_year_times_years" in {r["value_basis"] for r in csv_rows(folder /
+                                                                        "value_basis.csv")}
+
+
+def test_a_record_without_evidence_says_none_of_them_has(tmp_path):
+    """As of 2022-06-30 the public record holds 10 pledges and no evidence of progress: the
+    report read "... are scored for 2024; 0 of them have public evidence of progress"."""
+    import html
+
+    from p2c_analysis import evidence
+    from p2c_analysis import record as rec
+
+    as_of = "2022-06-30"
+    known = rec.public_record(as_of)
+    assert len(known.pledges) > 1
+    assert not evidence.evidence_ids(known.events, as_of) & set(known.pledges["pledge_id"])
+    out = render_one("pledge_quality", {"as_of": as_of}, tmp_path / "runs")
+    page = (out / "pledge_quality.html").read_text(encoding="utf-8")
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert (f"The {len(known.pledges)} pledges of the public record as known on {as_of} are "
+            "scored for 2024; none of them has public evidence of progress dated by then.") \
+        in text
+    assert "0 of them" not in text

@@ -181,14 +181,14 @@ def test_the_reach_sentence_agrees_with_its_counts_at_every_size() -> None:
         "The pledge targeting it is trackable (trackable: index High or Upper-moderate).")
     every = text("Nigeria", _reaching(True, False), _reach(2, direct=2))
     assert every.startswith("Both pledges target Nigeria by name.")
-    assert "Of the 2 pledges targeting it, 1 is trackable (index High or Upper-moderate)." \
-        in every
+    assert every.endswith("1 of the 2 pledges targeting it is trackable (index High or "
+                          "Upper-moderate).")
     some = text("Nigeria", _reaching(False), _reach(5, region=1, glob=1))
     assert some.startswith("1 of the 5 pledges targets Nigeria through a region or group; "
                            "further, 1 pledge is global. The pledge")
     mixed = text("Nigeria", _reaching(True, True, True), _reach(5, direct=2, region=1))
     assert mixed == ("3 of the 5 pledges target Nigeria: 2 by name and 1 through a region or "
-                     "group. Of the 3 pledges targeting it, all are trackable (index High or "
+                     "group. All 3 pledges targeting it are trackable (index High or "
                      "Upper-moderate).")
     for t in (one, every, some, mixed):
         assert " of the 1 pledge" not in t and "None of the 1 " not in t
@@ -316,3 +316,36 @@ def test_money_only_to_economies_without_an_offline_figure_leaves_no_ratio() -> 
         "USD 5.00 M to an economy whose offline population is unknown: Niue USD 5.00 M (1 "
         "pledge reaching it). It stays in the USD of its groups")
     assert gaps.no_offline_figure_text(unknown.iloc[:0]) == ""
+
+
+@pytest.mark.parametrize("trackable, end", [
+    ((True, True), "Both pledges targeting it are trackable"),
+    ((False, False), "None of the 2 pledges targeting it is trackable"),
+    ((False, False, False), "None of the 3 pledges targeting it is trackable"),
+    ((True, False, False), "1 of the 3 pledges targeting it is trackable"),
+    ((True, True, False), "2 of the 3 pledges targeting it are trackable"),
+])
+def test_the_trackable_count_of_the_reach_sentence_uses_of_the(trackable, end) -> None:
+    """The trackable count repeated report.of_the's "both"/"all" by hand and read "Of the 2
+    pledges targeting it, 0 are trackable"; it is now report.of_the's phrase, "none" for 0."""
+    n = len(trackable)
+    text = profiles.reach_text("Nigeria", _reaching(*trackable), _reach(n + 1, direct=n))
+    assert text.endswith(f" {end} (index High or Upper-moderate).")
+    assert " 0 are" not in text and "Of the" not in text
+
+
+@pytest.mark.parametrize("rows, reason", [
+    ((("k", ["KEN"], [], False, 5e6),), "no pledge reaches it"),
+    ((("k", ["KEN"], [], False, 5e6), ("n", ["NGA"], [], False, float("nan"))),
+     "the pledge reaching it states no value"),
+    ((("k", ["KEN"], [], False, 5e6), ("n", ["NGA"], [], False, float("nan")),
+      ("m", ["NGA"], [], False, float("nan"))), "none of the 2 pledges reaching it states a value"),
+])
+def test_an_economy_receiving_no_usd_says_why(rows, reason) -> None:
+    """A pledge file whose only valued pledge went to Kenya read "Nigeria receives USD 0.00 per
+    offline person; its USD attention ratio is 0.00": no pledged USD, and why."""
+    p = _hand(*rows)
+    text = profiles.attention_text("Nigeria", profiles.coverage_beside_groups(p, "NGA", 2024),
+                                   profiles.reach_counts(p, "NGA", 2024))
+    assert text == (f"Nigeria receives no pledged USD ({reason}); its USD attention ratio is 0.00 "
+                    "(1.0 = in proportion to its share of the world's offline people).")

@@ -273,3 +273,30 @@ def test_the_sentence_on_reported_pledges_in_trackable_categories_reads_as_prose
     assert text(lights([False, None]), cats).startswith(
         "None of the 2 pledges with a recent report is in")
     assert text(lights([]), cats) == "No pledge has a recent report."
+
+
+@pytest.mark.parametrize("n, held, public, own, text", [
+    (0, {}, 0, 0, "There is no pledge as of 2026-01-01."),
+    (1, {"unknown": 1}, 0, 0,
+     "The pledge has no status reported by 2026-01-01: it appears as 'unknown' below."),
+    (2, {"unknown": 2}, 0, 0,
+     "No pledge has a status reported by 2026-01-01, so both appear as 'unknown' below."),
+    (1, {"in progress": 1}, 0, 1,
+     "The pledge has a status as of 2026-01-01 (self-reported): it is in progress."),
+    (2, {"withdrawn": 2}, 0, 2,
+     "Both pledges have a status as of 2026-01-01 (self-reported): both are withdrawn."),
+    (2, {"announced": 1, "in progress": 1}, 0, 2,
+     "Both pledges have a status as of 2026-01-01 (self-reported): 1 is in progress and 1 "
+     "announced."),
+    (5, {"completed": 2, "in progress": 1, "unknown": 2}, 1, 2,
+     "3 of the 5 pledges have a status as of 2026-01-01 (1 from public evidence of progress, 2 "
+     "self-reported): 2 are completed and 1 in progress."),
+    (4, {"announced": 1, "unknown": 3}, 1, 0,
+     "1 of the 4 pledges has a status as of 2026-01-01 (from public evidence of progress): it "
+     "is announced."),
+])
+def test_the_status_line_names_only_what_holds(n, held, public, own, text) -> None:
+    """The status line read "Both pledges have a status as of ...: 0 from public evidence of
+    progress and 2 self-reported; 2 are withdrawn" (a source counting none, "2" of both): a
+    source with none is not named, one status held by all is "both are" / "all are"."""
+    assert progress.status_text(n, held, public, own, "2026-01-01") == text

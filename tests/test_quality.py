@@ -375,8 +375,7 @@ def test_trackable_spread_text_at_a_tie_one_and_many():
         "By stakeholder type, the share of trackable pledges ranges from 50.0% (Private "
         "sector, 1 pledge) to 100.0% (Government, 3 pledges).")
     assert quality.trackable_spread_text(t.iloc[[2]]) == (
-        "All pledges are of one stakeholder type (Academia, 2 pledges): 100.0% of them are "
-        "trackable.")
+        "Both pledges are of one stakeholder type (Academia): they are both trackable.")
     assert quality.trackable_spread_text(t.iloc[:0]) == \
         "There is no pledge to compare by stakeholder type."
 
@@ -435,8 +434,10 @@ def test_overall_and_sensitivity_sentences_name_only_categories_holding_pledges(
     cats = rubric.categories
     counts = dict.fromkeys(cats, 0) | {cats[2]: 1}
     one = quality.overall_text(1, counts, 0, 0.0, 40.0, 40.0).data
-    assert one.startswith(f"Of the 1 pledge, 1 {cats[2]}: **none is trackable** (")
-    assert not re.search(r"\b0 ", one.split("(")[0])
+    assert one == f"The pledge scores 40.0, in index category {cats[2]}: **it is not trackable**."
+    two = quality.overall_text(2, counts | {cats[2]: 2}, 0, 0.0, 40.0, 40.0).data
+    assert two == (f"Of the 2 pledges, 2 {cats[2]}: **none is trackable** (0.0%). The mean and "
+                   "the median score are both 40.0.")
     many = quality.overall_text(5, dict.fromkeys(cats, 0) | {cats[0]: 2, cats[-1]: 3}, 2,
                                 40.0, 50.0, 45.0).data
     assert many.startswith(f"Of the 5 pledges, 2 {cats[0]} and 3 {cats[-1]}: **2 are trackable")
@@ -454,16 +455,31 @@ def test_overall_and_sensitivity_sentences_name_only_categories_holding_pledges(
     first, second = rubric.criteria[0], rubric.criteria[1]
     text = quality.sensitivity_text(sens(0, [(first.name, 0, 1, 0), (second.name, 0, 0, 0)]),
                                     rubric).data
-    assert text == ("With every criterion, no pledge is trackable. Leaving one criterion out "
-                    f"gives none whichever is left out. Leaving out **{first.label}** changes "
-                    "the category of the most pledges: 1 (1 up).")
+    assert text == ("With every criterion, and whichever one is left out, the pledge is not "
+                    f"trackable. Leaving out **{first.label}** moves the pledge up.")
     text = quality.sensitivity_text(sens(1, [(first.name, 0, 0, 1), (second.name, 1, 0, 0)]),
                                     rubric).data
-    assert text.startswith("With every criterion, 1 pledge is trackable. Leaving one criterion "
-                           "out gives between 0 and 1. ")
-    assert text.endswith("(1 down).")
-    assert quality.sensitivity_text(sens(1, [(first.name, 1, 0, 0)]), rubric).data.endswith(
-        "gives 1 whichever is left out. No pledge changes category.")
+    assert text == ("With every criterion, the pledge is trackable; with one left out, it is or "
+                    f"is not, depending on which. Leaving out **{first.label}** moves the pledge "
+                    "down.")
+    assert quality.sensitivity_text(sens(1, [(first.name, 1, 0, 0)]), rubric).data == (
+        "With every criterion, and whichever one is left out, the pledge is trackable. No "
+        "pledge changes category.")
+    assert quality.sensitivity_text(sens(0, [(first.name, 1, 1, 0)]), rubric).data.startswith(
+        "With every criterion, the pledge is not trackable; with any left out, it is. ")
+
+    def many(base: int, dropped: list[tuple[str, int, int, int]]) -> pd.DataFrame:
+        return sens(base, dropped).assign(**{cats[2]: 5})
+
+    assert quality.sensitivity_text(many(2, [(first.name, 1, 0, 1), (second.name, 3, 1, 0)]),
+                                    rubric).data == (
+        "With every criterion, 2 pledges are trackable; with one left out, from 1 to 3, depending "
+        f"on which. Leaving out **{first.label}** changes the category of the most pledges: 1 (1 "
+        "down).")
+    assert quality.sensitivity_text(many(2, [(first.name, 0, 0, 2)]), rubric).data.startswith(
+        "With every criterion, 2 pledges are trackable; with any left out, none is. ")
+    assert quality.sensitivity_text(many(0, [(first.name, 0, 0, 0)]), rubric).data.startswith(
+        "With every criterion, and whichever one is left out, no pledge is trackable. ")
 
 
 def test_one_field_away_names_fields_by_their_labels_not_their_code_names():
@@ -500,3 +516,50 @@ def test_one_field_away_table_shows_field_and_criterion_labels():
         assert set(text.split(", ")) <= labels
     assert shown["missing_field"].tolist() == [quality.field_label(f)
                                                for f in away["missing_field"]]
+
+
+def test_rubric_table_shows_ingredient_labels():
+    """The rubric table showed ingredient names ("target_year", "in_kind_resource"): the report
+    shows their labels; the CSV table keeps the names."""
+    r = quality.load_rubric()
+    t = quality.rubric_table(r)
+    shown = quality.rubric_table_shown(t)
+    assert list(shown.columns) == list(t.columns) and len(shown) == len(t)
+    assert not shown["ingredient"].str.contains("_").any()
+    assert shown["ingredient"].tolist() == [quality.INGREDIENT_LABELS[i] for i in t["ingredient"]]
+    row = shown[t["ingredient"].eq("target_year")]
+    assert row["ingredient"].tolist() == ["target year"]
+    assert t["ingredient"].eq("target_year").any()  # the table itself is not changed
+
+
+def test_sensitivity_table_shows_criterion_labels():
+    """The sensitivity table's ``dropped`` column showed "none", "resource_based",
+    "time_bound": the report shows "none (every criterion)" and the criteria's labels."""
+    s = _score()
+    sens = quality.sensitivity(s)
+    shown = quality.sensitivity_shown(sens, s.rubric)
+    assert shown["dropped"].tolist() == ["none (every criterion)",
+                                         *(c.label for c in s.rubric.criteria)]
+    assert "Time-bound" in shown["dropped"].tolist()
+    assert sens["dropped"].iloc[0] == "none"  # the CSV keeps the names
+    assert shown.drop(columns="dropped").equals(sens.drop(columns="dropped"))
+
+
+@pytest.mark.parametrize("n, pct, text", [
+    (1, 100.0, "The one pledge (stakeholder type: Government) is trackable."),
+    (1, 0.0, "The one pledge (stakeholder type: Government) is not trackable."),
+    (2, 50.0, "Both pledges are of one stakeholder type (Government): 50.0% of them are "
+              "trackable."),
+    (2, 0.0, "Both pledges are of one stakeholder type (Government): none of them is "
+             "trackable."),
+    (3, 100.0, "All 3 pledges are of one stakeholder type (Government): they are all "
+               "trackable."),
+    (4, 75.0, "All 4 pledges are of one stakeholder type (Government): 75.0% of them are "
+              "trackable."),
+])
+def test_trackable_spread_text_of_one_stakeholder_type(n: int, pct: float, text: str):
+    """One stakeholder type read "All pledges are of one stakeholder type (Government, 1
+    pledge): 100.0% of them are trackable." with one pledge; one, two and more pledges now read
+    as such."""
+    t = pd.DataFrame({"category": ["Government"], "pledges": [n], "trackable_pct": [pct]})
+    assert quality.trackable_spread_text(t) == text

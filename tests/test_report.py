@@ -140,7 +140,7 @@ def test_header_synthetic_banner(bundled):
     from p2c_analysis.synthetic import SYNTHETIC_NOTICE
 
     assert report.escape_html(SYNTHETIC_NOTICE) not in text
-    assert f"{len(syn)} of {len(syn)} pledges are marked synthetic (is_synthetic)" in text
+    assert f"all {len(syn)} pledges are marked synthetic (is_synthetic)" in text
     assert "publicly described" not in text  # synthetic pledges are not the public subset
     assert "<script" not in _rendered(text)
 
@@ -153,15 +153,23 @@ def test_synthetic_notice_claims_the_generator_only_for_its_own_pledges(bundled)
 
     made = synthetic.make_pledges(5, seed=1)
     own = report.synthetic_notice(made)
-    assert own.startswith(synthetic.SYNTHETIC_NOTICE) and "(5 of 5 pledges are synthetic.)" in own
+    assert own.startswith(synthetic.SYNTHETIC_NOTICE) and "(All 5 pledges are synthetic.)" in own
     mixed = bundled.head(2).copy()
     mixed["is_synthetic"] = [True, False]
     text = report.synthetic_notice(mixed, "the current side")
     assert "2023 totals" not in text and "generated" not in text
-    assert text.startswith("SYNTHETIC DATA — 1 of 2 pledges of the current side is marked "
-                           "synthetic (is_synthetic) in the pledge data")
+    assert text.startswith("SYNTHETIC DATA — 1 of the 2 pledges of the current side is "
+                           "marked synthetic (is_synthetic) in the pledge data")
     assert "2023 totals" not in report.header_text("Mixed", mixed, "file.csv")
-    assert "1 of 2 pledges is marked synthetic" in report.header_text("Mixed", mixed, "file.csv")
+    assert "1 of the 2 pledges is marked synthetic" in report.header_text("Mixed", mixed,
+                                                                           "file.csv")
+    # one pledge, or all of them: not "1 of 1 pledges are synthetic", "2 of 2 pledges"
+    one = synthetic.make_pledges(1, seed=1)
+    assert "(The 1 pledge is synthetic.)" in report.synthetic_notice(one)
+    assert report.synthetic_notice(mixed.assign(is_synthetic=True)).startswith(
+        "SYNTHETIC DATA — both pledges are marked synthetic")
+    assert report.synthetic_notice(mixed.head(1).assign(is_synthetic=True)).startswith(
+        "SYNTHETIC DATA — the 1 pledge is marked synthetic")
 
 
 def test_header_without_pledges_names_connectivity_sources():
@@ -190,6 +198,8 @@ def test_prose_helpers():
     assert report.list_text(["A"]) == "A"
     assert report.list_text([]) == "none"
     assert report.plural(1, "pledge") == "1 pledge"
+    assert (report.both_or_all(2), report.both_or_all(3), report.both_or_all(2, of_them=True),
+            report.both_or_all(5, of_them=True)) == ("both", "all", "both", "all of them")
     assert report.plural(1200, "country", "countries") == "1,200 countries"
     assert report.compare(3.84) == "3.8 percentage points higher than"
     assert report.compare(-0.2) == "0.2 percentage points lower than"
@@ -996,3 +1006,22 @@ def test_versus_each_names_the_sources_without_a_figure_once():
     assert one.startswith("0.4 percentage points lower than ITU's estimate (67.6%)")
     none_missing = report.versus_each([(0.0, 60.0, "A"), (1.2, 58.8, "B")], 2024)
     assert none_missing == "the same as A (60.0%) and 1.2 percentage points higher than B (58.8%)"
+
+
+def test_header_names_no_count_of_0(bundled):
+    """A file of no pledge read "Pledges: file zero.csv: 0 pledges targeting 0 countries by
+    name; none states a value." (under the banner saying there is no pledge), and pledges
+    naming no country "2 pledges targeting 0 countries by name"."""
+    none = report.header_text(None, bundled.iloc[:0], "zero.csv")
+    assert "- Pledges: file zero.csv: no pledge." in none
+    assert "0 pledges" not in none and "0 countries" not in none
+    global_only = bundled.head(2).assign(target_countries=[[], []], estimated_value_usd=np.nan)
+    two = report.header_text(None, global_only, "two.csv")
+    assert "- Pledges: file two.csv: 2 pledges, none targeting a country by name; none states " \
+           "a value." in two
+    one = report.header_text(None, global_only.head(1), "one.csv")
+    assert "- Pledges: file one.csv: 1 pledge, not targeting a country by name; it states no " \
+           "value." in one
+    set_aside = report.header_text(None, bundled.iloc[:0], "zero.csv", quarantined=2)
+    assert "- Pledges: file zero.csv: no pledge; 2 rows set aside (quarantined) and not used." \
+        in set_aside

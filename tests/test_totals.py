@@ -220,3 +220,22 @@ def test_latest_total_card_says_none_yet_before_anything_was_published():
         milestones.known_on(milestones.load_milestones(), "2023-06-30"), as_of="2023-06-30")
     assert totals.latest_total_card(later["last_value_usd"], "2023-06-30") == \
         style.fmt_usd(later["last_value_usd"])
+
+
+@pytest.mark.parametrize("values, said", [
+    ((3e9, 1e9), "the 2 itemised public pledges announced in that window (A, B; both with a "
+                 "value) add up to USD 4"),
+    ((3e9, 1e9, 1e9), "the 3 itemised public pledges announced in that window (A, B, C; all "
+                      "with a value) add up to USD 5"),
+    ((3e9, None, None), "the 3 itemised public pledges announced in that window (A, B, C; 1 with "
+                        "a value) add up to USD 3"),
+])
+def test_the_rise_names_pledges_all_with_a_value_as_such(hand_made, values, said):
+    """Two pledges in the window, both with a value, read "(MTN Group, Globalstar; 2 with a
+    value)"."""
+    pledges = _pledges([{"announced_date": "2024-02-15", "announced_precision": "day",
+                         "estimated_value_usd": v, "pledger": name}
+                        for v, name in zip(values, "ABC", strict=False)])
+    t = totals.published_totals_checks(hand_made, pledges)
+    rise = t[t["finding"].eq("increase vs itemised pledges")].iloc[0]
+    assert said in rise["explanation"]

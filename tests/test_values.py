@@ -516,12 +516,15 @@ def test_the_stated_total_sentence_reads_right_for_one_all_and_some_pledges(bund
         "pledges": 1, "pledges_with_value": 1, "usd_stated": 163e6, "usd_deduplicated": 163e6,
         "usd_already_counted": 0.0, "pledges_counted_before": 0, "usd_lower_bound": 0.0}
     assert values.stated_total_text(one, caveats).data == (
-        "The pledge states a value, **USD 163 M**; it repeats no money counted before. Of the "
-        "stated total, the amount is one total for the pledge.")
+        "The pledge states a value, **USD 163 M**; it repeats no money counted before. The "
+        "amount is one total for the whole pledge.")
     three = one | {"pledges": 3, "pledges_with_value": 3, "usd_lower_bound": 50e6}
     assert values.stated_total_text(three, caveats).data == (
         "All 3 pledges state a value, together **USD 163 M** as stated; none of them repeats "
         "money counted before. Of the stated total, USD 50.0 M is in floors.")
+    assert values.stated_total_text(three | {"usd_lower_bound": 0.0}, caveats).data.endswith(
+        "none of them repeats money counted before. Every amount is one total for its whole "
+        "pledge.")
     assert values.stated_total_text(one | {"pledges": 4}, caveats).data.startswith(
         "1 of the 4 pledges states a value, **USD 163 M**; it repeats no money")
     assert values.stated_total_text(one | {"pledges_with_value": 0}, caveats).data == (
@@ -560,3 +563,23 @@ def test_an_amount_of_money_in_the_stated_total_sentence_takes_a_singular_verb(b
                                        | {"usd_in_kind": 1.2e6}).data
     assert in_kind.endswith("Of the stated total, USD 1.20 M is in contributions in kind "
                             "valued in money.")
+
+
+def test_value_basis_tables_show_labels() -> None:
+    """The value-basis table and the headline lines showed codes ("re_announcement",
+    "per_year_times_years") beside their descriptions: the report shows each basis's label,
+    the "all" row as it is, missing as missing; the CSV keeps the codes."""
+    t = values.value_basis_table(_small())
+    shown = values.basis_shown(t)
+    assert shown["value_basis"].tolist() == [*(values.BASIS_LABELS[b] for b in VALUE_BASES),
+                                             "all"]
+    assert "re-announced" in shown["value_basis"].tolist()
+    assert t["value_basis"].iloc[0] == "total"  # the table itself keeps the code
+    h = values.headline_totals(_small())
+    hs = values.basis_shown(h)
+    assert hs["value_basis"].isna().tolist() == h["value_basis"].isna().tolist()
+    assert hs["value_basis"].dropna().tolist() == [values.BASIS_LABELS[b] for b in
+                                                   h["value_basis"].dropna()]
+    # the explanation of a line names the basis by its label too, not its code
+    for code, text in zip(h["value_basis"].dropna(), h["explanation"].iloc[1:-1], strict=True):
+        assert text.startswith(f"{values.BASIS_LABELS[code]} (") and code not in text
