@@ -120,7 +120,9 @@ def test_a_file_of_one_pledge_reads_in_the_singular(tmp_path):
         assert not re.search(r"\b1 (pledges|pledgers|countries|have|are)\b", text), (
             name, re.search(r".{60}\b1 (pledges|pledgers|countries|have|are)\b.{20}", text))
     assert "from 1 pledger in 1 country" in texts["pledge_landscape"]
-    assert "Of the 1 pledge," in texts["pledge_quality"]
+    assert "Of the 1 pledge," not in texts["pledge_quality"]  # "Of the 1 pledge, 1 High: ..."
+    assert re.search(r"The pledge scores [\d.]+, in index category [\w-]+: it is (not )?"
+                     r"trackable", texts["pledge_quality"])
 
 
 def test_gap_coverage_says_which_ranks_rest_on_old_values(tmp_path):
