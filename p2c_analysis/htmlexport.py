@@ -18,6 +18,26 @@ from typing import Any
 
 from p2c_analysis import paths
 
+#: The page's print style sheet. Lab's own lets an output area scroll (``overflow: auto``) and
+#: sizes it to its content (a table cell): on paper, nothing scrolls, so a wide table (eleven
+#: columns, a cell holding a 200-character link) was cut at the page's right edge. Printed, an
+#: output is a block no wider than the page, a table fits it (a long word or link breaks
+#: anywhere, the text is 8 pt), its header row repeats on each page and a row is not split;
+#: figures shrink to fit.
+PRINT_CSS = """
+@media print {
+  .jp-OutputArea-output, .jp-OutputArea-child, .jp-Cell-outputWrapper {
+    display: block; overflow: visible; max-width: 100%; }
+  .jp-RenderedHTMLCommon table { table-layout: auto; max-width: 100%; font-size: 8pt; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { overflow-wrap: anywhere; }
+  .jp-RenderedHTMLCommon thead { display: table-header-group; }
+  .jp-RenderedHTMLCommon tr { break-inside: avoid; }
+  .jp-OutputArea-output img { max-width: 100%; height: auto; }
+  .jp-RenderedHTMLCommon h1, .jp-RenderedHTMLCommon h2, .jp-RenderedHTMLCommon h3 {
+    break-after: avoid; }
+}
+"""
+
 # --- HTML: code hidden, opens offline ----------------------------------------------------------
 # nbconvert 7.17's lab template loads require.js, MathJax and Mermaid from cdnjs and (with widget
 # state) the widget manager from unpkg; the report template drops all of them.
@@ -34,7 +54,11 @@ _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- else -%}{{ super() | replace('<img ', '<img alt="' ~ (alttext | escape_html) ~ '" ', 1) }}
 {%- endif -%}
 {% endblock data_png %}
+{#- after lab's style sheets, so these rules win: see PRINT_CSS -#}
+{%- block html_head_css -%}<style type="text/css">""" + PRINT_CSS + """</style>
+{%- endblock html_head_css -%}
 """
+
 
 ALT_TEXT = "No description has been provided for this image"
 #: The first-line comment of a cell whose output ``nbval`` compares (``make test``): a small,

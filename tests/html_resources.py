@@ -1,4 +1,5 @@
-"""Test helper: the URLs an HTML page would load from the network (reports must open offline)."""
+"""Test helpers: the URLs an HTML page would load from the network (reports must open offline),
+and the CSS rules its style sheets declare."""
 
 from __future__ import annotations
 
@@ -49,3 +50,64 @@ def external_resources(html: str) -> list[str]:
     finder = _ResourceFinder()
     finder.feed(html)
     return [u for u in finder.urls if re.match(r"^\s*(https?:)?//", u, re.IGNORECASE)]
+
+
+class _StyleText(HTMLParser):
+    """Collects the text of a page's ``<style>`` elements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.css: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.css.append(data)
+
+
+def _css_blocks(css: str, media: str | None) -> list[tuple[str | None, list[str], dict[str, str]]]:
+    """``(media, selectors, declarations)`` of each rule of ``css`` (comments removed; the rules
+    of an ``@media`` block carry its condition, others ``media``)."""
+    rules: list[tuple[str | None, list[str], dict[str, str]]] = []
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
+    i = 0
+    while (open_at := css.find("{", i)) != -1:
+        head = css[i:open_at].strip()
+        depth, j = 1, open_at + 1
+        while depth and j < len(css):
+            depth += {"{": 1, "}": -1}.get(css[j], 0)
+            j += 1
+        body = css[open_at + 1:j - 1]
+        if head.startswith("@media"):
+            rules += _css_blocks(body, head.removeprefix("@media").strip())
+        elif not head.startswith("@"):
+            decls = dict(
+                (k.strip().lower(), v.strip()) for k, _, v in
+                (d.partition(":") for d in body.split(";") if ":" in d))
+            rules.append((media, [s.strip() for s in head.split(",")], decls))
+        i = j
+    return rules
+
+
+def css_rules(html: str, media: str | None = None) -> list[tuple[list[str], dict[str, str]]]:
+    """``(selectors, {property: value})`` of every CSS rule in the page's ``<style>`` elements
+    that applies under ``media`` (``"print"``: the rules of ``@media print`` blocks; ``None``:
+    the rules outside any ``@media`` block)."""
+    finder = _StyleText()
+    finder.feed(html)
+    return [(sels, decls) for where, sels, decls in _css_blocks("\n".join(finder.css), None)
+            if where == media]
+
+
+def declared(html: str, selector: str, prop: str, media: str | None = None) -> list[str]:
+    """The values ``prop`` is given by the rules of ``media`` (:func:`css_rules`) whose
+    selector list holds ``selector`` exactly, in page order (the last one wins)."""
+    return [decls[prop] for sels, decls in css_rules(html, media)
+            if selector in sels and prop in decls]

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 
 from p2c_analysis.htmlexport import CHECK_MARKER, export_html
+from p2c_analysis.report import table_html
+from tests.html_resources import declared
 
 
 def _cell(source: str, *outputs: dict) -> nbformat.NotebookNode:
@@ -30,3 +33,26 @@ def test_the_page_leaves_out_check_cells_stderr_and_code(tmp_path: Path) -> None
     assert "Report title" in page and "People offline: 2.6 bn" in page
     assert "Check figures" not in page and "UserWarning" not in page
     assert "print(" not in page and CHECK_MARKER not in page
+
+
+def test_a_wide_table_fits_the_printed_page(tmp_path: Path) -> None:
+    """Lab's style sheet sizes an output to its content and lets it scroll (``overflow: auto``
+    on the output, ``hidden`` on its frame): printed, a table of eleven columns, or one cell
+    holding a 200-character link (implementation_progress's evidence), was cut at the page's
+    edge. The page's print rules, after lab's, now let it show whole: the output is a block that
+    clips nothing, a cell breaks a long word or link anywhere, the header row repeats."""
+    link = "https://example.org/" + "evidence-" * 22
+    wide = pd.DataFrame({f"column {i}": [1_234_567.5] for i in range(10)} | {"link": [link]})
+    nb = nbformat.v4.new_notebook(cells=[_cell("show_table(wide)", {
+        "output_type": "display_data", "data": {"text/html": table_html(wide)}, "metadata": {}})])
+    page = export_html(nb, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert link in page and 'class="jp-RenderedHTMLCommon jp-RenderedHTML jp-OutputArea-output' \
+        in page  # the table sits in the output the rules below are about
+    for frame in (".jp-OutputArea-output", ".jp-OutputArea-child"):
+        assert declared(page, frame, "overflow")  # on screen it scrolls or hides
+        assert declared(page, frame, "overflow", "print")[-1:] == ["visible"], frame
+        assert declared(page, frame, "display", "print")[-1:] == ["block"], frame
+    for cell in (".jp-RenderedHTMLCommon td", ".jp-RenderedHTMLCommon th"):
+        assert declared(page, cell, "overflow-wrap", "print")[-1:] == ["anywhere"], cell
+    assert declared(page, ".jp-RenderedHTMLCommon thead", "display", "print")[-1:] == \
+        ["table-header-group"]
