@@ -20,7 +20,8 @@ could rewrite this page).
 
 Like the reports, the page is self-contained: inline style only, no script, nothing loaded
 from the network; every text is HTML-escaped; a print style sheet keeps cards whole and prints
-link targets.
+link targets. A long word (a pledge file's path among the parameters, an error naming one)
+breaks anywhere, so a card never grows past its column, on screen or on paper.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ _CSS = """
 :root { --ok: #1b7837; --failed: #b2182b; --other: #8c6d1f; --line: #d0d4da; --muted: #5b6470; }
 * { box-sizing: border-box; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
-  margin: 0 auto; max-width: 72rem; padding: 1.5rem; color: #1f2328; line-height: 1.45; }
+  margin: 0 auto; max-width: 72rem; padding: 1.5rem; color: #1f2328; line-height: 1.45;
+  overflow-wrap: anywhere; }
 header h1 { margin: 0 0 .3rem; font-size: 1.6rem; }
 .meta, .params, .files, .vintage { color: var(--muted); font-size: .9rem; }
 .scope { font-size: .9rem; font-style: italic; }
@@ -51,7 +53,7 @@ header h1 { margin: 0 0 .3rem; font-size: 1.6rem; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr));
   gap: 1rem; margin-top: 1.2rem; padding: 0; list-style: none; }
 .card { border: 1px solid var(--line); border-left: 6px solid var(--other); border-radius: 6px;
-  padding: .8rem 1rem; background: #fff; }
+  padding: .8rem 1rem; background: #fff; min-width: 0; }
 .card.ok { border-left-color: var(--ok); }
 .card.failed { border-left-color: var(--failed); }
 .card h2 { font-size: 1.1rem; margin: 0 0 .2rem; }

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from p2c_analysis import frontpage
+from tests.html_resources import css_rules, declared
 
 
 def _report(run: Path, name: str) -> dict:
@@ -59,3 +60,19 @@ def test_in_run_accepts_paths_inside_and_refuses_the_rest(tmp_path: Path) -> Non
     assert frontpage.in_run(tmp_path, "a/./b") == "a/./b"
     for rel in ["/etc", "../a", "a/../../x", "a\\..\\..\\x", "C:x", "", None, 3]:
         assert frontpage.in_run(tmp_path, rel) is None, rel
+
+
+def test_a_long_path_among_the_parameters_stays_inside_its_card(tmp_path: Path) -> None:
+    """A card showed its parameters as they are: a pledge file's path is one word of 100 and
+    more characters, and a word never broke, so the card grew past its grid column over its
+    neighbour on screen, and past the paper's edge, where it was cut, when printed. Every text
+    of the page now breaks anywhere when it must, and a card may shrink below its longest
+    word (a grid item is otherwise at least as wide as its content)."""
+    path = "/home/analyst/exports/" + "p2c_platform_export_with_progress_reports_" * 3 + ".xlsx"
+    entry = _report(tmp_path / "run", "pledge_quality") | {"parameters": {"pledges": path}}
+    page = frontpage.render_index(tmp_path / "run", {"run_id": "r", "reports": [entry]})
+    assert f"pledges = &#x27;{path}&#x27;" in page
+    assert declared(page, "body", "overflow-wrap")[-1:] == ["anywhere"]
+    assert not declared(page, "body", "overflow-wrap", "print")  # paper inherits it too
+    assert declared(page, ".card", "min-width")[-1:] == ["0"]
+    assert not any(d.get("white-space") == "nowrap" for _, d in css_rules(page))
