@@ -75,7 +75,8 @@ footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; }
   .card { break-inside: avoid; page-break-inside: avoid; margin: 0 0 .6rem;
     border-left-width: 4px; }
   a { color: inherit; text-decoration: none; }
-  .card h2 a[href]::after, .files a[href]::after { content: " (" attr(href) ")";
+  .card h2 a[href]::after, .files a[href]::after, .banner a[href]::after {
+    content: " (" attr(href) ")";
     font-size: 8pt; font-weight: normal; color: var(--muted); }
 }
 """

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -76,3 +79,71 @@ def test_a_long_path_among_the_parameters_stays_inside_its_card(tmp_path: Path) 
     assert not declared(page, "body", "overflow-wrap", "print")  # paper inherits it too
     assert declared(page, ".card", "min-width")[-1:] == ["0"]
     assert not any(d.get("white-space") == "nowrap" for _, d in css_rules(page))
+
+
+class _Links(HTMLParser):
+    """Each ``<a href>`` of a page: its target, its text and its ancestors (tag, classes),
+    outermost first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[tuple[str, set[str]]] = []
+        self.links: list[dict] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "a" and a.get("href"):
+            self.links.append({"href": a["href"], "text": "", "within": list(self.open)})
+        if tag not in ("meta", "br", "img", "link"):
+            self.open.append((tag, set((a.get("class") or "").split())))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.open and self.open.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data: str) -> None:
+        if self.open and self.open[-1][0] == "a":
+            self.links[-1]["text"] += data
+
+
+def _prints_target(selector: str, within: list[tuple[str, set[str]]]) -> bool:
+    """Whether ``selector`` (``[compound ...] a[href]::after``, compounds ``tag``, ``.class``
+    or ``tag.class``) selects a link whose ancestors are ``within``."""
+    *outer, last = selector.split()
+    if last != "a[href]::after":
+        return False
+    i = 0
+    for tag, classes in within:
+        if i == len(outer):
+            break
+        want_tag, *want_classes = outer[i].split(".")
+        if (not want_tag or want_tag == tag) and set(want_classes) <= classes:
+            i += 1
+    return i == len(outer)
+
+
+def test_printed_every_link_shows_where_it_leads(tmp_path: Path) -> None:
+    """Printed, a link is plain text (``a { color: inherit; text-decoration: none }``), so the
+    print style sheet adds its target after it: it did for a card's title and files, not for
+    the banner of a run that rendered nothing, whose link to the newest earlier run with
+    results printed as a bare run id. Every link whose text is not its target now prints it."""
+    earlier, run = tmp_path / "20261201T000000Z-aaaaaa", tmp_path / "20261204T000000Z-bbbbbb"
+    earlier.mkdir()
+    (earlier / "manifest.json").write_text(json.dumps(
+        {"run_id": earlier.name, "reports": [{"name": "x", "status": "ok"}]}), encoding="utf-8")
+    failed = {"name": "pledge_quality", "status": "failed", "error": "ValueError: x"}
+    ok = _report(run, "gap_coverage")
+    for reports in ([failed], [ok]):
+        page = frontpage.render_index(run, {"run_id": run.name, "state": "finished",
+                                            "reports": reports})
+        finder = _Links()
+        finder.feed(page)
+        shown = [s for sels, d in css_rules(page, "print") if "attr(href)" in d.get("content", "")
+                 for s in sels]
+        untold = [a for a in finder.links if a["text"].strip() != a["href"]]
+        assert untold and all(a["text"] for a in untold)
+        for a in untold:
+            assert any(_prints_target(s, a["within"]) for s in shown), a["href"]
+    assert re.search(r'class="banner".*href="\.\./20261201T000000Z-aaaaaa/index\.html"',
+                     frontpage.render_index(run, {"run_id": run.name, "state": "finished",
+                                                  "reports": [failed]}))
