@@ -35,7 +35,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from p2c_analysis import paths, style
-from p2c_analysis.fields import is_missing
+from p2c_analysis.fields import is_missing, without_invisible
 from p2c_analysis.pledges import announced_after  # the rule for pledge files, here for reports
 
 PUBLIC_RECORD_SOURCE = (
@@ -65,18 +65,21 @@ def escape(text: object) -> str:
     """Untrusted text made safe for inline Markdown/HTML output: line breaks become spaces,
     Markdown punctuation (``\\ ` * _ { } [ ] # ! | ~ $``) is backslash-escaped, then the
     text is HTML-escaped (``<``, ``>``, ``&``, quotes), so it shows as typed and never becomes
-    markup, a link or an image. Missing values give ``"n/a"``."""
+    markup, a link or an image; invisible format characters go (:func:`fields.without_invisible`,
+    as from a pledge file's text cells: a right-to-left override in a file's name showed the rest
+    of its line, numbers too, reversed). Missing values give ``"n/a"``."""
     if is_missing(text):
         return style.NA_TEXT
-    flat = re.sub(r"\s+", " ", str(text))
+    flat = re.sub(r"\s+", " ", without_invisible(str(text), in_text=True))
     return html.escape(_MD_SPECIAL.sub(r"\\\1", flat), quote=True)
 
 
 def escape_html(text: object) -> str:
-    """Untrusted text for an HTML context (no Markdown processing). Missing -> ``"n/a"``."""
+    """Untrusted text for an HTML context (no Markdown processing), without invisible format
+    characters (as :func:`escape`). Missing -> ``"n/a"``."""
     if is_missing(text):
         return style.NA_TEXT
-    return html.escape(str(text), quote=True)
+    return html.escape(without_invisible(str(text), in_text=True), quote=True)
 
 
 # --- generated prose -------------------------------------------------------------------------

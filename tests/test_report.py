@@ -130,6 +130,25 @@ def test_header_other_file_has_no_subset_statement_and_escapes_its_name(bundled,
     assert "&lt;script&gt;alert(1)&lt;script&gt;.csv" in html
 
 
+@pytest.mark.parametrize("control", ["\u202e", "\u202b", "\u2067", "\u200f"])
+def test_a_direction_override_in_a_file_name_does_not_reverse_the_header(bundled, tmp_path,
+                                                                          control):
+    """A pledge file named ``pledges_<RLO>vsc.xlsx_export.csv`` (a right-to-left override, as
+    in the classic ``invoice<RLO>fdp.exe``) was named as it is in the report's "Data used" and
+    "Parameters" lines, and the override showed the rest of the line reversed: ``USD 28.7 bn``
+    read ``nb 7.82 DSU``. The file's text cells lose such characters when they are read
+    (``fields.without_invisible``); the text the report shows now loses them too. Its banner
+    text (``escape_html``) likewise."""
+    name = tmp_path / f"pledges_{control}vsc.xlsx_export.csv"
+    text = report.header_text("Pledges", bundled, name, parameters={"pledges": str(name)})
+    assert control not in text and control not in _rendered(text)
+    assert "pledges\\_vsc.xlsx\\_export.csv" in text  # named, Markdown-escaped
+    assert control not in report.banner(f"file {name}: 38 pledges")
+    assert report.escape(f"a{control}b") == report.escape_html(f"a{control}b") == "ab"
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # a zero-width non-joiner
+    assert report.escape(persian) == report.escape_html(persian) == persian  # spelling kept
+
+
 def test_header_synthetic_banner(bundled):
     """Pledges marked synthetic in the data (not the package's own, whose ids begin SYN-) are
     said to be marked so, not "generated to match the coalition's published 2023 totals"."""
