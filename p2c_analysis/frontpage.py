@@ -34,6 +34,7 @@ from urllib.parse import quote
 
 from p2c_analysis import manifest as M
 from p2c_analysis import paths
+from p2c_analysis.fields import without_invisible
 
 INDEX = "index.html"
 
@@ -83,7 +84,11 @@ footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; }
 
 
 def _e(text: Any) -> str:
-    return html.escape("" if text is None else str(text), quote=True)
+    """``text`` HTML-escaped, without invisible format characters (as the reports' text:
+    ``report.escape_html``): a right-to-left override in an error naming a file showed the
+    rest of its card's line reversed."""
+    return html.escape(without_invisible("" if text is None else str(text), in_text=True),
+                       quote=True)
 
 
 def _href(path: str) -> str:

@@ -147,3 +147,20 @@ def test_printed_every_link_shows_where_it_leads(tmp_path: Path) -> None:
     assert re.search(r'class="banner".*href="\.\./20261201T000000Z-aaaaaa/index\.html"',
                      frontpage.render_index(run, {"run_id": run.name, "state": "finished",
                                                   "reports": [failed]}))
+
+
+def test_a_direction_override_does_not_reverse_a_card(tmp_path: Path) -> None:
+    """A failed report's error naming a file ``x<RLO>vsc.xlsx`` was shown as it is, and the
+    right-to-left override showed the rest of the card's line reversed; so did one in the
+    report's title or headline. The front page now drops invisible format characters as the
+    reports do (``fields.without_invisible``)."""
+    rlo = "\u202e"
+    failed = {"name": "pledge_quality", "status": "failed", "title": f"Quality {rlo}1",
+              "error": f"InputFileError: /tmp/x{rlo}vsc.xlsx: not a table, row 12"}
+    ok = _report(tmp_path / "run", "gap_coverage") | {"summary": {
+        "title": f"Data {rlo}2024", "headline": [{"label": f"USD{rlo}", "value": f"{rlo}1.5"}],
+        "is_synthetic": True}}
+    page = frontpage.render_index(tmp_path / "run", {"run_id": "r", "reports": [failed, ok]})
+    assert rlo not in page
+    assert "InputFileError: /tmp/xvsc.xlsx: not a table, row 12" in page
+    assert "Data 2024" in page and "<dd>1.5</dd>" in page
