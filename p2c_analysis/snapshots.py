@@ -66,7 +66,7 @@ import stat
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 import pyarrow as pa
@@ -224,7 +224,27 @@ def _read_index(root: Path) -> list[dict]:
     for i, e in enumerate(entries):
         if not isinstance(e, dict) or not all(k in e for k in (*INDEX_COLUMNS, "files", "key")):
             raise SnapshotError(f"{p}: corrupt snapshot index (entry {i + 1} is incomplete)")
+        if outside := _file_outside_its_folder(e):
+            raise SnapshotError(f"{p}: corrupt snapshot index (entry {i + 1} names the file "
+                                f"{outside!r}, not one of its own folder's)")
     return entries
+
+
+def _file_outside_its_folder(entry: dict) -> str | None:
+    """The first file path of an index entry that is not ``<id>/<file name>`` (a snapshot's
+    files are in its own folder: ``../``, an absolute path or another folder would have it
+    read, and a report list as its data, a file outside the store); ``None`` when all are,
+    and for an id that is no snapshot id or files that are not a mapping of paths."""
+    files = entry.get("files")
+    sid = str(entry.get("id"))
+    if not ID_PATTERN.match(sid) or not isinstance(files, dict):
+        return f"{sid}: {files!r}"[:200]
+    for f in files.values():
+        path = f.get("path") if isinstance(f, dict) else None
+        parts = PurePosixPath(path).parts if isinstance(path, str) else ()
+        if len(parts) != 2 or parts[0] != sid or parts[1] in (".", "..") or "\\" in path:
+            return str(path)[:200]
+    return None
 
 
 def _write_index(root: Path, entries: list[dict]) -> None:

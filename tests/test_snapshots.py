@@ -496,3 +496,29 @@ def test_add_says_its_counts_in_the_singular_for_one(tmp_path):
     done = subprocess.run([sys.executable, "-m", "p2c_analysis.cli", "snapshot", "list",
                            "--store", str(tmp_path)], capture_output=True, text=True)
     assert done.stdout.startswith(f"1 snapshot in {tmp_path}"), done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("where", ["other store", "absolute", "another snapshot"])
+def test_an_index_naming_a_file_outside_its_snapshot_is_corrupt(tmp_path, where):
+    """An index entry's files were read wherever its paths led (``root / path``): edited to
+    name another store's table (``../``), an absolute path or another snapshot's folder, with
+    that file's SHA-256, the snapshot loaded someone else's pledges, and a report's
+    data_files.json listed a file outside the store as what it read. A snapshot's files are
+    now ``<id>/<name>`` or the index is corrupt, one line naming it."""
+    store, other = tmp_path / "store", tmp_path / "other"
+    mine = snapshots.add_file(PUBLIC, as_of="2026-01-15", store=store).entry
+    theirs = snapshots.add_file(PUBLIC, as_of="2023-01-15", store=other).entry
+    if where == "another snapshot":
+        theirs = snapshots.add_file(PUBLIC, as_of="2023-01-15", store=store).entry
+    foreign = (other if where != "another snapshot" else store) / theirs["files"]["pledges"]["path"]
+    assert len(snapshots.load_snapshot(theirs["id"], foreign.parents[1]).pledges) != \
+        len(snapshots.load_snapshot(mine["id"], store).pledges)  # a table of other pledges
+    path = {"other store": f"../other/{theirs['files']['pledges']['path']}",
+            "absolute": str(foreign), "another snapshot": theirs["files"]["pledges"]["path"]}
+    index = json.loads((store / "index.json").read_text(encoding="utf-8"))
+    entry = next(e for e in index["snapshots"] if e["id"] == mine["id"])
+    entry["files"]["pledges"] = {"path": path[where], "sha256": paths.sha256(foreign)}
+    (store / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    with pytest.raises(snapshots.SnapshotError, match=r"index\.json: corrupt snapshot index "
+                       r"\(entry \d names the file .*pledges\.parquet"):
+        snapshots.load_snapshot(mine["id"], store)
