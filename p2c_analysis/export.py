@@ -12,7 +12,8 @@ Decisions:
 - Numbers stay numbers: the float ``-3.5`` is written as ``-3.5``. The *string* ``"-3.5"``
   is text that begins with ``-`` and is prefixed like any other (OWASP's advice: escape every
   text cell starting with those characters; a number that must stay a number should be
-  stored as a number, not as text).
+  stored as a number, not as text). A ``Decimal`` is a number in XLSX as in CSV; a duration
+  (``timedelta``) is text in both, ``'-1 days +00:00:00`` (:func:`safe_cell`).
 - ``inf`` / ``-inf`` are written as the text ``inf`` / ``'-inf`` in CSV and XLSX alike
   (:func:`infinite_text`): XLSX holds no infinite number, and a bare ``-inf`` runs as a
   formula when a spreadsheet opens the CSV.
@@ -46,6 +47,7 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import re
 import unicodedata
 from pathlib import Path
@@ -127,7 +129,8 @@ def safe_cell(value: object) -> object:
     """One cell made safe to write: text a spreadsheet could run (:func:`needs_neutralising`)
     gets a leading ``'``; lists/tuples are joined with ``"; "`` first; ``inf``/``-inf`` become
     the text :func:`infinite_text`; other numbers, booleans, dates and missing values are
-    returned unchanged."""
+    returned unchanged; a duration (a ``timedelta``) is text (:func:`safe_text` of pandas' form,
+    ``'-1 days +00:00:00``), in CSV and XLSX alike, as no spreadsheet reads it as a number."""
     if isinstance(value, (list, tuple, np.ndarray)):
         items = [str(v) for v in value if not is_missing(v)]
         return safe_text(LIST_SEPARATOR.join(items))
@@ -135,6 +138,8 @@ def safe_cell(value: object) -> object:
         return safe_text(value)
     if isinstance(value, (float, np.floating)) and np.isinf(value):
         return infinite_text(float(value))
+    if isinstance(value, (dt.timedelta, np.timedelta64)) and not is_missing(value):
+        return safe_text(str(pd.Timedelta(value)))  # "-1 days +00:00:00": text, no number
     return value
 
 
@@ -302,8 +307,8 @@ def _xlsx_value(value: object) -> object:
         return _xlsx_datetime(value)
     if isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, (dt.datetime, dt.date, int, float, bool, str)):
-        return value
+    if isinstance(value, (dt.datetime, dt.date, int, float, bool, str, decimal.Decimal)):
+        return value  # a Decimal is a number, as in the CSV (openpyxl writes it so)
     return str(value)
 
 

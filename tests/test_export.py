@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import decimal
 import math
 from pathlib import Path
 
@@ -222,6 +223,31 @@ def test_infinite_numbers_are_the_same_safe_text_in_csv_and_xlsx(tmp_path: Path)
         [None, None, "'-inf", 4]]
     assert cells[0][0].data_type == "s" and cells[2][0].data_type == "n"
     assert export.neutralise(df)["finite"].dtype == "float64"  # no inf: left numeric
+
+
+def test_durations_are_the_same_safe_text_and_decimals_numbers_in_csv_and_xlsx(
+        tmp_path: Path) -> None:
+    """A duration went to the CSV bare, in pandas' short form (``-1 days``: a cell beginning
+    with ``-``, which a spreadsheet runs as a formula) and to the XLSX as other text
+    (``'-1 days +00:00:00``); a ``Decimal`` was a number in the CSV and the text ``'-1.5`` in
+    the XLSX. Both files now hold the same safe text for a duration (pandas' full form) and a
+    number for a Decimal."""
+    df = pd.DataFrame({
+        "late": pd.to_timedelta([-1, 2, np.nan], unit="D"),
+        "mixed": pd.Series([dt.timedelta(hours=-3), "a", np.timedelta64(90, "m")],
+                           dtype="object"),
+        "exact": [decimal.Decimal("-1.5"), decimal.Decimal("2"), None],
+    })
+    late = ["'-1 days +00:00:00", "2 days 00:00:00", ""]
+    mixed = ["'-1 days +21:00:00", "a", "0 days 01:30:00"]
+    with open(export.write_csv(df, tmp_path / "t.csv"), newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))[1:]
+    assert [r[0] for r in rows] == late and [r[1] for r in rows] == mixed
+    assert [r[2] for r in rows] == ["-1.5", "2", ""]
+    ws = load_workbook(export.write_xlsx(df, tmp_path / "t.xlsx")).active
+    cells = [[ws.cell(row=i, column=j) for j in range(1, 4)] for i in range(2, 5)]
+    assert [c[0].value or "" for c in cells] == late and [c[1].value for c in cells] == mixed
+    assert [c[2].value for c in cells] == [-1.5, 2, None] and cells[0][2].data_type == "n"
 
 
 @pytest.mark.parametrize("name", ["t.xlsm", "t.XLSM", "t.xls", "t.ods"])
