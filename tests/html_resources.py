@@ -17,6 +17,7 @@ class _ResourceFinder(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.urls: list[str] = []
+        self.css: list[str] = []  # the text of the page's <style> elements
         self._in_style = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -35,6 +36,7 @@ class _ResourceFinder(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._in_style:
             self.urls.extend(_css_urls(data))
+            self.css.append(data)
 
 
 _CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""")
@@ -50,26 +52,6 @@ def external_resources(html: str) -> list[str]:
     finder = _ResourceFinder()
     finder.feed(html)
     return [u for u in finder.urls if re.match(r"^\s*(https?:)?//", u, re.IGNORECASE)]
-
-
-class _StyleText(HTMLParser):
-    """Collects the text of a page's ``<style>`` elements."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.css: list[str] = []
-        self._in_style = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._in_style = tag == "style"
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "style":
-            self._in_style = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_style:
-            self.css.append(data)
 
 
 def _css_blocks(css: str, media: str | None) -> list[tuple[str | None, list[str], dict[str, str]]]:
@@ -100,7 +82,7 @@ def css_rules(html: str, media: str | None = None) -> list[tuple[list[str], dict
     """``(selectors, {property: value})`` of every CSS rule in the page's ``<style>`` elements
     that applies under ``media`` (``"print"``: the rules of ``@media print`` blocks; ``None``:
     the rules outside any ``@media`` block)."""
-    finder = _StyleText()
+    finder = _ResourceFinder()
     finder.feed(html)
     return [(sels, decls) for where, sels, decls in _css_blocks("\n".join(finder.css), None)
             if where == media]
