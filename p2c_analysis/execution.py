@@ -34,6 +34,7 @@ import tempfile
 import threading
 import time
 import traceback
+import unicodedata
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -159,13 +160,23 @@ def now() -> str:
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _terminal_char(ch: str) -> str:
+    """One character of :func:`terminal_text`: kept if printable, a line break or a tab; a
+    space for any other space (no-break...); else nothing (control and format characters:
+    ``\r``, ``\x1b``, a right-to-left override that would reverse the rest of the line)."""
+    if ch.isprintable() or ch in "\n\t":
+        return ch
+    return " " if unicodedata.category(ch) == "Zs" else ""
 
 
 def terminal_text(text: Any) -> str:
-    """``text`` safe to print on a terminal: colour codes and other control characters out
-    (error messages and notebook lines may quote untrusted pledge text)."""
-    return _CONTROL.sub("", _ANSI.sub("", str(text)))
+    """``text`` safe to print on a terminal: colour codes, other control characters and
+    invisible format characters (bidirectional overrides, zero-width spaces) out; error
+    messages and notebook lines may quote untrusted pledge text."""
+    s = _ANSI.sub("", str(text))
+    return s if s.isprintable() else "".join(map(_terminal_char, s))
 
 
 def first_line(text: Any) -> str:

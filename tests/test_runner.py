@@ -1700,3 +1700,16 @@ def test_front_page_of_a_run_that_rendered_nothing_links_the_last_results(tmp_pa
                          f'{good.name}/index.html">{good.name}</a>.')
     assert later.name not in text
     assert not re.search(r'class="banner"', frontpage.render_index(good))  # it rendered one
+
+
+def test_terminal_text_drops_what_would_reorder_or_colour_a_line():
+    """A failed report's error line quoted a pledge title with a right-to-left override,
+    which reversed the rest of the 'FAILED ...' line in the user's terminal: only control
+    characters and colour codes were taken out."""
+    from p2c_analysis.execution import first_line, terminal_text
+
+    assert terminal_text("ValueError: '\u202eevil\u202c' ok") == "ValueError: 'evil' ok"
+    assert terminal_text("\x1b[31mred\x1b[0m\r\nnext") == "red\nnext"
+    assert terminal_text("a\u00a0b\tc\u2066d\u2069") == "a b\tcd"
+    assert terminal_text("naïve — 日本 😀") == "naïve — 日本 😀"
+    assert first_line("\n  \u200bKeyError: 'x'\n") == "KeyError: 'x'"
