@@ -61,7 +61,7 @@ from concurrent.futures import (
 )
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +158,11 @@ def git_changes(root: Path | None = None) -> list[str] | None:
     it beside ``git_commit``: the commit alone does not say what ran."""
     try:
         done = subprocess.run(
-            ["git", "status", "--porcelain", "-z", "--", *SOURCE_PATHS], cwd=root or paths.ROOT,
+            # --no-optional-locks: git status refreshes its index and takes .git/index.lock
+            # to do it, a write outside the output folder that can collide with the user's
+            # own git command
+            ["git", "--no-optional-locks", "status", "--porcelain", "-z", "--", *SOURCE_PATHS],
+            cwd=root or paths.ROOT,
             capture_output=True, text=True, timeout=10, check=False,
         )
     except (OSError, subprocess.SubprocessError):
@@ -174,11 +178,31 @@ def git_changes(root: Path | None = None) -> list[str] | None:
     return sorted(names)
 
 
+#: Distributions whose versions a run records besides the package's own dependencies
+#: (:func:`environment_versions`): the package itself and what executes a notebook.
+RECORDED_DISTRIBUTIONS: tuple[str, ...] = ("p2c-analysis", "nbclient", "jupyter-client")
+
+
+def declared_dependencies(dist: str = "p2c-analysis") -> list[str]:
+    """The distributions ``dist`` requires for every user (its ``dependencies`` in
+    ``pyproject.toml``, as installed; optional extras left out), by name, in their order;
+    ``[]`` when ``dist`` is not installed."""
+    try:
+        wanted = requires(dist) or []
+    except PackageNotFoundError:
+        return []
+    names = [re.match(r"[A-Za-z0-9._-]+", req.strip()) for req in wanted if "extra ==" not in req]
+    return [m[0] for m in names if m]
+
+
 def environment_versions() -> dict[str, str]:
-    """Versions of Python and the packages a report's numbers depend on."""
+    """Versions of Python and of the packages a report's numbers and files depend on: the
+    package, every dependency it declares (pandas, pyarrow, openpyxl, pandera, geopandas...:
+    :func:`declared_dependencies`, so a new dependency is recorded without a second list) and
+    what executes the notebooks (:data:`RECORDED_DISTRIBUTIONS`); ``"not installed"`` for
+    one that is missing."""
     out = {"python": platform.python_version()}
-    for dist in ("p2c-analysis", "pandas", "numpy", "matplotlib", "papermill", "nbconvert",
-                 "nbclient", "ipykernel"):
+    for dist in dict.fromkeys([*RECORDED_DISTRIBUTIONS, *declared_dependencies()]):
         try:
             out[dist] = version(dist)
         except PackageNotFoundError:

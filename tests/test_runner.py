@@ -1042,6 +1042,16 @@ def test_a_run_records_the_uncommitted_changes_of_its_checkout(tmp_path):
     git("mv", "p2c_analysis/b.py", "p2c_analysis/c.py")
     assert runner.git_changes(tmp_path) == ["p2c_analysis/a.py", "p2c_analysis/c.py",
                                             "p2c_analysis/new file.py"]
+    # git status refreshes a stale index and takes .git/index.lock to write it: a run must
+    # write nothing outside its output folder (a file touched but not changed is stale)
+    git("add", ".")
+    git("commit", "-qm", "more")
+    index = tmp_path / ".git" / "index"
+    before = index.stat().st_mtime_ns
+    (tmp_path / "p2c_analysis" / "a.py").write_text("changed")
+    os.utime(tmp_path / "p2c_analysis" / "a.py", ns=(before + 10**9, before + 10**9))
+    assert runner.git_changes(tmp_path) == []
+    assert index.stat().st_mtime_ns == before
     from p2c_analysis import frontpage
 
     assert frontpage._changes_text(["a", "b"]) == " with 2 uncommitted changes"
@@ -1700,6 +1710,20 @@ def test_front_page_of_a_run_that_rendered_nothing_links_the_last_results(tmp_pa
                          f'{good.name}/index.html">{good.name}</a>.')
     assert later.name not in text
     assert not re.search(r'class="banner"', frontpage.render_index(good))  # it rendered one
+
+
+def test_a_run_records_the_versions_of_every_declared_dependency():
+    """The manifest recorded pandas, numpy, matplotlib and the notebook machinery, not
+    pyarrow, openpyxl, pandera, rapidfuzz or charset-normalizer, which shape the tables too.
+    Every dependency the package declares is recorded now; extras (pytest...) are not."""
+    versions = runner.environment_versions()
+    declared = runner.declared_dependencies()
+    assert {"pandas", "pyarrow", "openpyxl", "pandera", "rapidfuzz", "charset-normalizer",
+            "pyyaml"} <= set(declared)
+    assert "pytest" not in declared and "distributed" not in declared
+    for dist in (*declared, "p2c-analysis", "nbclient"):
+        assert versions[dist] == version(dist)
+    assert runner.declared_dependencies("no-such-distribution") == []
 
 
 def test_terminal_text_drops_what_would_reorder_or_colour_a_line():
