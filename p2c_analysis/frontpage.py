@@ -332,6 +332,13 @@ def render_index(run_dir: Path, manifest: dict[str, Any] | None = None) -> str:
         head.append(f'<p class="banner">&#9888; Synthetic data: {len(synthetic)} of '
                     f"{len(reports)} reports rest on synthetic inputs ({names}). Their numbers "
                     "are illustrations, not findings.</p>")
+    changed = m.get("data_files_changed")
+    if isinstance(changed, dict) and changed:
+        head.append(f'<p class="banner">&#9888; Data changed during this run: the reports did '
+                    f"not all read the same version of {_e(_names_text(sorted(map(str, changed))))}"
+                    " (edited while the run went on, or before a resume). Each report's "
+                    "data_files.json names the version it read; reports that read different "
+                    "versions may not agree.</p>")
     vintage = "; ".join(_e(v) for v in vintages) if vintages else \
         "not stated by the reports (see each report's data section and manifest.json)"
     head.append(f'<p class="vintage">Data vintage: {vintage}</p>')

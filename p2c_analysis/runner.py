@@ -1016,7 +1016,11 @@ def _finish(out: Path, run_dir: Path, names: Sequence[str], manifest: dict[str, 
         open_ = any(r.get("status") in ("interrupted", "pending", "running")
                     for r in m.get("reports") or [])
         m["state"] = "interrupted" if open_ else "finished"
-        m["data_files"] = _merged_data_files(m.get("reports") or [])
+        m["data_files"], changed = _merged_data_files(m.get("reports") or [])
+        if changed:  # the front page says so; each report's data_files.json has its own
+            m["data_files_changed"] = changed
+        else:
+            m.pop("data_files_changed", None)
 
     manifest = M.update(run_dir, close)
     M.reconcile(run_dir)
@@ -1040,11 +1044,18 @@ def _point_latest(out: Path, run_dir: Path) -> str | None:
     return move_latest(out, target)
 
 
-def _merged_data_files(entries: Any) -> dict[str, str]:
-    """Union of the reports' ``data_files`` (``{path: sha256}``)."""
+def _merged_data_files(entries: Any) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Union of the reports' ``data_files`` (``{path: sha256}``; a file read in two versions,
+    the later report's), and the files the reports read in more than one version (edited
+    while the run went on, or between a run and its ``--resume``): ``{path: [sha256, ...]}``
+    sorted, empty when every report read the same bytes."""
     merged: dict[str, str] = {}
+    seen: dict[str, set[str]] = {}
     for e in entries:
         files = e.get("data_files")
         if isinstance(files, dict):
-            merged.update({str(k): str(v) for k, v in files.items()})
-    return dict(sorted(merged.items()))
+            for k, v in files.items():
+                merged[str(k)] = str(v)
+                seen.setdefault(str(k), set()).add(str(v))
+    changed = {k: sorted(v) for k, v in sorted(seen.items()) if len(v) > 1}
+    return dict(sorted(merged.items())), changed

@@ -164,3 +164,25 @@ def test_a_direction_override_does_not_reverse_a_card(tmp_path: Path) -> None:
     assert rlo not in page
     assert "InputFileError: /tmp/xvsc.xlsx: not a table, row 12" in page
     assert "Data 2024" in page and "<dd>1.5</dd>" in page
+
+
+def test_a_data_file_read_in_two_versions_is_recorded_and_said(tmp_path: Path) -> None:
+    """The run's data_files kept one checksum per file, the last report's, and said nothing
+    when reports of one run (or a run and its --resume) had read different bytes of it: the
+    manifest now lists those files with every version read, and the front page says so."""
+    from p2c_analysis.runner import _merged_data_files
+
+    a = {"data/x.csv": "aa", "data/y.csv": "yy"}
+    b = {"data/x.csv": "bb", "data/y.csv": "yy", "data/z.csv": "zz"}
+    merged, changed = _merged_data_files([{"data_files": a}, {"data_files": b}, {}])
+    assert merged == {"data/x.csv": "bb", "data/y.csv": "yy", "data/z.csv": "zz"}
+    assert changed == {"data/x.csv": ["aa", "bb"]}
+    assert _merged_data_files([{"data_files": a}, {"data_files": a}])[1] == {}
+    run = tmp_path / "run"
+    reports = [_report(run, "one"), _report(run, "two")]
+    html = frontpage.render_index(run, {"run_id": "r", "reports": reports,
+                                        "data_files_changed": changed})
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert ("Data changed during this run: the reports did not all read the same version of "
+            "data/x.csv") in text
+    assert "Data changed" not in frontpage.render_index(run, {"run_id": "r", "reports": reports})
