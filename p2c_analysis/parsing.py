@@ -340,9 +340,11 @@ SIGN_CURRENCIES: dict[str, frozenset[str]] = {
          "MXN", "ARS", "CLP", "COP", "CUP", "DOP", "UYU"})),  # the peso's sign is $ too
     "¥": frozenset({"JPY", "CNY"}),
 }
-#: A bare ISO 4217-looking code such as "KES" or "XOF" before or after the number.
-_BARE_CODE = re.compile(rf"(?<![A-Za-z])([A-Z]{{3}})(?=\s*\d)|(?<=\d)\s*(?:{_SCALE}\s+)?"
-                        r"([A-Z]{3})(?![A-Za-z])")
+#: A bare ISO 4217-looking code such as "KES" or "XOF" before or after the number, after
+#: its scale too however the scale is written (``5 million KES``, ``5 Mio KES``): a capital
+#: in the scale hid the code.
+_BARE_CODE = re.compile(rf"(?<![A-Za-z])([A-Z]{{3}})(?=\s*\d)|(?<=\d)\s*"
+                        rf"(?:(?i:{_SCALE})\s+)?([A-Z]{{3}})(?![A-Za-z])")
 
 
 def _currency_mentions(text: str) -> list[tuple[int, str, str]]:
@@ -915,6 +917,12 @@ def _scale_once(main: str) -> str:
     return _RANGE_SCALED_TWICE.sub(once, main)
 
 
+#: The full stop of a scale's abbreviation (``5 Mio. KES``, ``2 bn. laptops``): dropped
+#: before the words after the amount are read, which it hid (``5 Mio. KES`` was US dollars,
+#: ``5 Mio. laptops`` money).
+_SCALE_DOT = re.compile(rf"(?<=\d)(\s*(?:{_SCALE}))\.(?=\s|$)", re.IGNORECASE)
+
+
 def parse_money(value: object) -> Money | None:
     """Parse a value cell into :class:`Money`; ``None`` when missing (never 0).
 
@@ -962,7 +970,7 @@ def parse_money(value: object) -> Money | None:
             restated = (par.strip(), amts[0][0])
         else:
             remarks.append(par.strip())
-    main = _scale_once(re.sub(r"\s+", " ", main).strip())
+    main = _scale_once(_SCALE_DOT.sub(r"\1", re.sub(r"\s+", " ", main).strip()))
 
     amounts = _amounts(main)
     if len({a for a, _, _ in amounts}) > 1:

@@ -1233,3 +1233,25 @@ def test_read_date_gives_the_reading_note_from_its_own_parse() -> None:
     assert parsing.read_date(" ") is None
     with pytest.raises(ParseError, match="implausible date"):
         parsing.read_date("01.05.1850")
+
+
+@pytest.mark.parametrize(("text", "amount", "currency"), [
+    ("5 Mio. KES", 5e6, "KES"), ("5 Mio KES", 5e6, "KES"), ("2 Mrd. XOF", 2e9, "XOF"),
+    ("3 bn. NGN", 3e9, "NGN"), ("5 M. KES", 5e6, "KES"), ("5 Mio. €", 5e6, "EUR")])
+def test_a_code_after_a_scale_abbreviated_or_capitalised_is_the_currency(text, amount,
+                                                                         currency) -> None:
+    """A code after a scale written with a capital or a full stop (German ``Mio.``,
+    ``Mrd.``) was not seen: ``5 Mio. KES`` was read as US dollars (140 times too much)."""
+    money = parsing.parse_money(text)
+    assert (money.amount, money.currency) == (amount, currency)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("5 Mio. shillings", "unparseable value"), ("2 bn. Rp", "unparseable value"),
+    ("5 Mio. laptops", "not an amount of money"), ("2 Mio. SIM cards", "not an amount of money")])
+def test_words_after_a_scale_with_a_full_stop_are_read_as_after_any_scale(text, kind) -> None:
+    """``5 million shillings`` is refused and ``5 million laptops`` is no money; with the
+    scale abbreviated, ``5 Mio. shillings`` and ``5 Mio. laptops`` were USD 5 million."""
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == kind
