@@ -215,7 +215,7 @@ _CURRENCY_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
 #: Swiss and ISO style; a no-break space is a space once the cell is cleaned), then a decimal part.
 _GROUPED = r"(?<![\d.,])\d{1,3}(?:[ '’]\d{3}(?!\d))+(?:[.,]\d+)?(?![.,]?\d)"
 _NUM = (rf"(?:{_GROUPED}|\d+(?:[.,]\d+)*"
-        r"|(?<![^\W\d_])\.\d+)")  # ".5 billion" too, not "Rs.5"
+        r"|(?<![^\W\d_])[.,]\d+)")  # ".5 billion", ",5 Mio." too, not "Rs.5"
 _SCALE = "(?:" + "|".join(sorted(SCALES, key=len, reverse=True)) + ")"  # longest first
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -295,11 +295,18 @@ class Money:
 _INDIAN_GROUPING = re.compile(r"\d{1,2}(?:,\d\d)+,\d{3}(?:\.\d+)?")
 
 
+#: A number with no whole part, or 0 (``.5``, ``,5``, ``0,100``): a decimal whichever the
+#: separator, as no group of thousands starts a number or follows a 0.
+_NO_WHOLE_PART = re.compile(r"0?[.,](\d+)")
+
+
 def _to_number(num: str) -> float:
     """``"1,200,000"`` -> 1200000.0, ``"1.5"`` -> 1.5, ``"1.200.000"`` -> 1200000.0,
     ``"12,34,567"`` (Indian grouping, :data:`_INDIAN_GROUPING`) -> 1234567.0; raises
     :class:`ParseError` for separators that fit no convention (``"1.000,000.00"``)."""
     given = num
+    if fraction := _NO_WHOLE_PART.fullmatch(num):  # ",5" was 5 and "0,100" was 100
+        return float(f"0.{fraction[1]}")
     if grouped := re.fullmatch(r"(\d{1,3}(?:[ '’]\d{3})+)(?:[.,](\d+))?", num):
         # grouped by spaces or apostrophes (_GROUPED): a "." or "," after them is decimal
         whole, decimals = re.sub(r"\D", "", grouped.group(1)), grouped.group(2)
@@ -821,7 +828,8 @@ def _no_german_ambiguity(match: re.Match, text: str) -> None:
     million in English (``1,5 Mio.`` is not ambiguous)."""
     scale = (match.group("scale") or "").lower()
     num = match.group("num")
-    if scale in GERMAN_SCALES and re.search(r"[.,]\d{3}(?!\d)", num):
+    if scale in GERMAN_SCALES and re.search(r"[.,]\d{3}(?!\d)", num) and \
+            not _NO_WHOLE_PART.fullmatch(num):
         raise ParseError("ambiguous value", text, f"{num!r} before {match.group('scale')!r} "
                          "may be a decimal or thousands: write e.g. 1500 Mio. or 1,5 Mio.")
 

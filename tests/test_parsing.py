@@ -1255,3 +1255,13 @@ def test_words_after_a_scale_with_a_full_stop_are_read_as_after_any_scale(text, 
     with pytest.raises(ParseError) as err:
         parsing.parse_money(text)
     assert err.value.kind == kind
+
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("EUR ,5 Mio.", 500_000), ("USD ,25 million", 250_000), ("USD 0,100 million", 100_000),
+    ("USD 0,5 Mio.", 500_000), ("0.100 Mio. EUR", 100_000)])
+def test_a_decimal_without_a_whole_part_is_a_decimal(text, amount):
+    """``,5 Mio.`` was 5 million (the comma dropped) and ``0,100 million`` 100 million (the
+    comma read as a thousands separator, which never follows a 0)."""
+    assert parsing.parse_money(text).amount == amount
