@@ -928,7 +928,10 @@ def _scale_once(main: str) -> str:
 #: The full stop of a scale's abbreviation (``5 Mio. KES``, ``2 bn. laptops``): dropped
 #: before the words after the amount are read, which it hid (``5 Mio. KES`` was US dollars,
 #: ``5 Mio. laptops`` money).
-_SCALE_DOT = re.compile(rf"(?<=\d)(\s*(?:{_SCALE}))\.(?=\s|$)", re.IGNORECASE)
+_SCALE_DOT = re.compile(rf"(?<=\d)(\s*(?:{_SCALE}))\.(?=[\s+]|$)", re.IGNORECASE)
+#: A plus between the amount and its scale (``USD 1+ billion``): put after the scale, where
+#: it is read as "or more"; the amount was USD 1, its scale left out.
+_PLUS_BEFORE_SCALE = re.compile(rf"(?<=\d)\s*\+\s*({_SCALE})(?![a-z])", re.IGNORECASE)
 
 
 def parse_money(value: object) -> Money | None:
@@ -978,7 +981,8 @@ def parse_money(value: object) -> Money | None:
             restated = (par.strip(), amts[0][0])
         else:
             remarks.append(par.strip())
-    main = _scale_once(_SCALE_DOT.sub(r"\1", re.sub(r"\s+", " ", main).strip()))
+    main = re.sub(r"\s+", " ", main).strip()
+    main = _scale_once(_PLUS_BEFORE_SCALE.sub(r" \1+", _SCALE_DOT.sub(r"\1", main)))
 
     amounts = _amounts(main)
     if len({a for a, _, _ in amounts}) > 1:

@@ -1265,3 +1265,13 @@ def test_a_decimal_without_a_whole_part_is_a_decimal(text, amount):
     """``,5 Mio.`` was 5 million (the comma dropped) and ``0,100 million`` 100 million (the
     comma read as a thousands separator, which never follows a 0)."""
     assert parsing.parse_money(text).amount == amount
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("USD 1+ billion", 1e9), ("USD 2 + million", 2e6), ("EUR 5 Mio.+", 5e6), ("$3+m", 3e6)])
+def test_a_plus_before_or_after_an_abbreviated_scale_is_a_lower_bound(text, amount):
+    """``USD 1+ billion`` was USD 1 (the scale after the plus left out), and ``EUR 5 Mio.+``
+    was EUR 5 million with no word of its being a lower bound."""
+    money = parsing.parse_money(text)
+    assert (money.amount, money.qualifier) == (amount, "or more")
+    assert "'or more': lower bound" in money.note

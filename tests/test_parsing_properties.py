@@ -546,3 +546,16 @@ def test_a_decimal_with_no_whole_part_is_that_decimal(code, digits, scale, sep):
     m = parsing.parse_money(f"{code}{sep}{digits}{word}")
     assert m.amount == pytest.approx(float(f"0.{digits}") * times)
     assert m == parsing.parse_money(f"{code}0{sep}{digits}{word}")
+
+
+@PROPERTY
+@given(code=st.sampled_from(["USD ", "EUR ", "$", "€", "US$ "]), n=st.integers(1, 999),
+       scale=st.sampled_from(_SCALES), plus=st.sampled_from(["+", " +", "+ ", " + "]))
+def test_a_plus_before_the_scale_is_or_more_of_the_scaled_amount(code, n, scale, plus):
+    """``USD 1+ billion`` reads as ``USD 1 billion+``: the scaled amount, a lower bound; it
+    was USD 1 (the scale after the plus left out)."""
+    word, times = scale
+    m = parsing.parse_money(f"{code}{n}{plus}{word.strip()}")
+    assert m.amount == pytest.approx(n * times)
+    assert m.qualifier == "or more"
+    assert m == parsing.parse_money(f"{code}{n}{word}+")
