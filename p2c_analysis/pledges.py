@@ -702,14 +702,36 @@ def _money_formats(path: Path) -> dict[int, str]:
 
 
 #: One piece of a number format: quoted text, an escaped character, a ``[$..]`` currency (its
-#: text before ``-``), another ``[..]`` (a colour, a condition, a locale), a space as wide as a
-#: character (``_)``), a fill (``*x``), the digits (``0 # ?`` with ``,`` and ``.``; commas
-#: right after them scale the number down by 1000 each; an exponent ``E+00``), ``General``,
-#: or any other character (shown as it is).
+#: text before ``-``, and the locale's number after it), another ``[..]`` (a colour, a
+#: condition, a locale), a space as wide as a character (``_)``), a fill (``*x``), the
+#: digits (``0 # ?`` with ``,`` and ``.``; commas right after them scale the number down by
+#: 1000 each; an exponent ``E+00``), ``General``, or any other character (shown as it is).
 _FORMAT_PIECE = re.compile(
-    r'"(?P<quoted>[^"]*)"?|\\(?P<escaped>.)|\[\$(?P<currency>[^\]-]*)[^\]]*\]|\[[^\]]*\]'
+    r'"(?P<quoted>[^"]*)"?|\\(?P<escaped>.)|\[\$(?P<currency>[^\]-]*)'
+    r"(?:-(?P<lcid>[0-9A-Fa-f]{1,8})(?=\]))?[^\]]*\]|\[[^\]]*\]"
     r"|_(?P<space>.)|\*.|(?P<digits>[0#?](?:[0#?,.]*[0#?])?)(?P<commas>,*)(?:E[+-][0#?]+)?"
     r"|(?P<general>General)|(?P<other>.)", re.IGNORECASE | re.DOTALL)
+
+
+#: The currency of the Windows locale (LCID) of a ``[$sign-LCID]`` number format whose sign
+#: several currencies use (:data:`parsing.SIGN_CURRENCIES`): Excel's "$ English (Canada)" is
+#: ``[$$-1009]``, and its cells, shown as ``$5,000,000``, were read as US dollars.
+_LOCALE_CURRENCIES: dict[int, str] = {
+    0x409: "USD", 0x540A: "USD", 0x500A: "USD", 0x300A: "USD", 0x440A: "USD",  # US, PR, EC, SV
+    0x1009: "CAD", 0xC0C: "CAD", 0xC09: "AUD", 0x1409: "NZD", 0x4809: "SGD", 0x1004: "SGD",
+    0x3C09: "HKD", 0xC04: "HKD", 0x404: "TWD", 0x2009: "JMD", 0x2C09: "TTD", 0x2809: "BZD",
+    0x80A: "MXN", 0x2C0A: "ARS", 0x340A: "CLP", 0x240A: "COP", 0x1C0A: "DOP", 0x380A: "UYU",
+    0x411: "JPY", 0x804: "CNY",
+}
+
+
+def _locale_currency(sign: str, lcid: str | None) -> str:
+    """``sign`` of a ``[$sign-LCID]`` number format, or the ISO code of the locale's currency
+    (:data:`_LOCALE_CURRENCIES`) when ``sign`` is a sign of several currencies that include
+    it (``[$$-1009]``: CAD; ``[$¥-411]``: JPY). Another sign (``[$€-407]``), an unknown
+    locale or one whose currency the sign is not, ``sign`` as written."""
+    code = _LOCALE_CURRENCIES.get(int(lcid, 16)) if lcid else None
+    return code if code in parsing.SIGN_CURRENCIES.get(sign, ()) else sign
 
 
 @dataclass(frozen=True)
@@ -746,7 +768,7 @@ def _format_text(code: str) -> _FormatText | None:
         if m.group("digits") is not None or m.group("general") is not None:
             commas = max(commas, len(m.group("commas") or ""))
         elif m.group("currency") is not None:
-            currencies.append(m.group("currency"))
+            currencies.append(_locale_currency(m.group("currency"), m.group("lcid")))
         else:
             percent = percent or m.group("other") == "%"
             text = m.group("quoted") or m.group("escaped") or m.group("other") or \
