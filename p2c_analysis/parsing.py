@@ -71,6 +71,7 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
@@ -1114,6 +1115,33 @@ def parse_money(value: object) -> Money | None:
         per_year=per_year, years=years, multiplied=multiplied, note="; ".join(notes),
         range_high=None if hi is None else float(hi),
     )
+
+
+def parse_money_beside(value: object, code: str | None) -> Money | None:
+    """:func:`parse_money` of a value cell whose row names its currency in a column of its
+    own (``code``, ISO 4217): a sign of several currencies in the cell (``$``, ``dollars``,
+    ``¥``: :data:`SIGN_CURRENCIES`) is that currency when it is one of them, as the code
+    written in the cell would make it (``$5 million`` beside ``CAD`` is CAD 5 million, as
+    ``$5 million CAD`` is; it was a currency conflict, and ``¥500 million`` beside ``JPY``
+    an ambiguous currency). Otherwise as :func:`parse_money`."""
+    try:
+        money, refused = parse_money(value), None
+    except ParseError as err:
+        if err.kind != "ambiguous currency":
+            raise
+        money, refused = None, err
+    text = clean_text(value) if isinstance(value, str) else None
+    if code and text and (money is None or money.currency != code) and any(
+            code in SIGN_CURRENCIES.get(token, ()) for _, _, token in _currency_mentions(text)):
+        with contextlib.suppress(ParseError):
+            beside = parse_money(f"{text} {code}")
+            if beside is not None and beside.currency == code and (
+                    money is None or (beside.amount, beside.usd_stated, beside.range_high) ==
+                    (money.amount, money.usd_stated, money.range_high)):
+                return beside
+    if refused is not None:
+        raise refused
+    return money
 
 
 def parse_currency(value: object) -> str | None:

@@ -1695,8 +1695,11 @@ class _RowParser:
         or a quantity of things (``100,000 SIM cards``: :class:`parsing.NotMoney`), which
         keeps the pledge with no USD value read from it (noted; the source's
         ``estimated_value_usd``, if any, is then the value)."""
+        code = None
+        with contextlib.suppress(ParseError):  # a bad currency cell is its own reason
+            code = parsing.parse_currency(cells.get("currency"))
         try:
-            return parsing.parse_money(cells.get("value_as_stated"))
+            return parsing.parse_money_beside(cells.get("value_as_stated"), code)
         except parsing.NotMoney as err:
             usd = "the source's estimated_value_usd is used" \
                 if not parsing.is_not_stated(cells.get("estimated_value_usd")) \

@@ -1275,3 +1275,23 @@ def test_a_plus_before_or_after_an_abbreviated_scale_is_a_lower_bound(text, amou
     money = parsing.parse_money(text)
     assert (money.amount, money.qualifier) == (amount, "or more")
     assert "'or more': lower bound" in money.note
+
+
+@pytest.mark.parametrize(("text", "code", "amount", "currency"), [
+    ("$5 million", "CAD", 5e6, "CAD"), ("5 million dollars", "AUD", 5e6, "AUD"),
+    ("¥500 million", "JPY", 5e8, "JPY"), ("$5-10 million", "MXN", 5e6, "MXN"),
+    ("$5 million", "USD", 5e6, "USD"), ("$5 million", None, 5e6, "USD"),
+    ("€5 million", "EUR", 5e6, "EUR"), ("5 million", "CAD", 5e6, None)])
+def test_a_sign_of_several_currencies_is_the_currency_of_the_column_beside(text, code, amount,
+                                                                           currency) -> None:
+    money = parsing.parse_money_beside(text, code)
+    assert (money.amount, money.currency) == (amount, currency)
+
+
+@pytest.mark.parametrize(("text", "code", "kind"), [
+    ("¥500 million", "EUR", "ambiguous currency"), ("¥500 million", None, "ambiguous currency"),
+    ("5 widgets", "CAD", "unparseable value")])
+def test_a_sign_the_column_beside_does_not_fit_is_refused_as_before(text, code, kind) -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money_beside(text, code)
+    assert err.value.kind == kind

@@ -1829,3 +1829,21 @@ def test_a_dotted_date_is_parsed_once_for_its_value_and_its_note(
     assert r.valid["notes"].iloc[0] == (
         "[loader] announced_date: date '01.05.2023' read as day.month.year, the order of a "
         "date with points: 2023-05-01, not 2023-01-05")
+
+
+def test_a_dollar_sign_with_its_currency_in_a_column_of_its_own_is_that_currency(
+        tmp_path: Path) -> None:
+    """``$5 million`` with ``CAD`` in the currency column was a currency conflict (``$`` read
+    as US dollars) and ``¥500 million`` with ``JPY`` an ambiguous currency: both set aside,
+    while ``$5 million CAD`` in one cell was read. A sign that does not fit the column
+    (``$`` beside ``EUR``) still sets the row aside."""
+    p = _csv(tmp_path, "title,pledger,value_as_stated,currency,announced_date\n"
+                       "Canada,Org,$5 million,CAD,2023\nJapan,Org,¥500 million,JPY,2023\n"
+                       "One cell,Org,$5 million CAD,,2023\nEuro,Org,$5 million,EUR,2023\n")
+    r = load_pledges(p)
+    v = r.valid.set_index("title")
+    assert v["currency"].to_dict() == {"Canada": "CAD", "Japan": "JPY", "One cell": "CAD"}
+    assert v.loc["Canada", "estimated_value_usd"] == v.loc["One cell", "estimated_value_usd"]
+    assert v.loc["Canada", "estimated_value_usd"] < 5e6
+    assert r.quarantine["reasons"].tolist() == [
+        "currency conflict: USD in value_as_stated, EUR in currency"]
