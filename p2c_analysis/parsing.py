@@ -1555,17 +1555,40 @@ def parse_focus_area(value: object) -> str | None:
     return _lookup("focus_areas", value, "focus area", strip=("focus area", "pillar"))
 
 
+#: Words that join two focus areas in one piece (``Access & Adoption``, ``Access/Adoption``,
+#: ``Access and Adoption``): no focus area's name holds them.
+_FOCUS_AREA_JOINS = re.compile(r"\s*[/&+|]\s*|\s+and\s+", re.IGNORECASE)
+
+
+def _focus_areas_in(part: str) -> list[str | None]:
+    """The focus areas of ``part`` (a piece between commas): one, or, when it is none, those
+    it joins by :data:`_FOCUS_AREA_JOINS` (``Access & Adoption``: both; they were an unknown
+    focus area). Raises for ``part`` itself when any joined piece is unknown too."""
+    try:
+        return [parse_focus_area(part)]
+    except ParseError:
+        pieces = _FOCUS_AREA_JOINS.split(part)
+        if len(pieces) < 2:
+            raise
+        try:
+            return [parse_focus_area(p) for p in pieces if not is_not_stated(p)]
+        except ParseError:
+            pass
+        raise
+
+
 def parse_focus_areas(value: object) -> list[str]:
     """A focus-area cell (``;``/newline separated; commas too, since no focus area contains
-    one) -> list of :data:`FOCUS_AREAS`, duplicates dropped. Raises on an unknown piece."""
+    one; ``&``, ``/``, ``+`` and ``and`` between two names: :func:`_focus_areas_in`) -> list
+    of :data:`FOCUS_AREAS`, duplicates dropped. Raises on an unknown piece."""
     out: list[str] = []
     for piece in split_cell(value):
         for part in piece.split(","):
             if is_not_stated(part):
                 continue
-            fa = parse_focus_area(part)
-            if fa is not None and fa not in out:
-                out.append(fa)
+            for fa in _focus_areas_in(part):
+                if fa is not None and fa not in out:
+                    out.append(fa)
     return out
 
 

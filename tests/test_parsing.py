@@ -1295,3 +1295,21 @@ def test_a_sign_the_column_beside_does_not_fit_is_refused_as_before(text, code, 
     with pytest.raises(ParseError) as err:
         parsing.parse_money_beside(text, code)
     assert err.value.kind == kind
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Access & Adoption", ["ACCESS", "ADOPTION"]), ("Access/Adoption", ["ACCESS", "ADOPTION"]),
+    ("Access and Adoption", ["ACCESS", "ADOPTION"]), ("access + adoption", ["ACCESS", "ADOPTION"]),
+    ("Value creation and Accelerate investment", ["VALUE CREATION", "ACCELERATE INVESTMENT"]),
+    ("Access, Adoption & Value creation", ["ACCESS", "ADOPTION", "VALUE CREATION"]),
+    ("Access (rural and urban)", ["ACCESS"])])
+def test_two_focus_areas_joined_by_and_or_a_sign_are_both(text, expected) -> None:
+    """``Access & Adoption`` was an unknown focus area, setting the pledge aside, while
+    ``Access, Adoption`` was read; a remark in brackets is not split."""
+    assert parsing.parse_focus_areas(text) == expected
+
+
+def test_a_joined_focus_area_that_is_unknown_names_the_whole_piece() -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_focus_areas("Access & Teleportation")
+    assert (err.value.kind, err.value.text) == ("unknown focus area", "Access & Teleportation")
