@@ -1313,3 +1313,14 @@ def test_a_joined_focus_area_that_is_unknown_names_the_whole_piece() -> None:
     with pytest.raises(ParseError) as err:
         parsing.parse_focus_areas("Access & Teleportation")
     assert (err.value.kind, err.value.text) == ("unknown focus area", "Access & Teleportation")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Accès", ["ACCESS"]), ("Acceso; Adopción", ["ACCESS", "ADOPTION"]),
+    ("Création de valeur", ["VALUE CREATION"]), ("Creación de valor", ["VALUE CREATION"]),
+    ("Accélérer l’investissement", ["ACCELERATE INVESTMENT"]),
+    ("Aceleración de la inversión", ["ACCELERATE INVESTMENT"])])
+def test_the_focus_areas_in_french_and_spanish_are_read(text, expected) -> None:
+    """ITU publishes Partner2Connect in French and Spanish too; an export in either set every
+    pledge aside as an unknown focus area."""
+    assert parsing.parse_focus_areas(text) == expected
