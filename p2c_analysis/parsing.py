@@ -929,6 +929,32 @@ def _scale_once(main: str) -> str:
 #: The full stop of a scale's abbreviation (``5 Mio. KES``, ``2 bn. laptops``): dropped
 #: before the words after the amount are read, which it hid (``5 Mio. KES`` was US dollars,
 #: ``5 Mio. laptops`` money).
+def _known_code_alone(par: str) -> str | None:
+    """The currency code a bracket holds alone (``KES``, ``in XOF``) when a currency table
+    knows it (:func:`fx.currency_map`: not ``IDA`` or ``TBC``), else ``None``."""
+    m = re.fullmatch(r"\s*(?:in\s+)?([A-Z]{3})\s*", par)
+    return m[1] if m and m[1] in fx.currency_map() else None
+
+
+def _with_bracketed_unit(currency: str | None, token: str | None, units: list[str],
+                         text: str) -> str | None:
+    """The currency of an amount (``currency``, named by ``token`` outside brackets) given
+    the currencies named alone in brackets (``units``: ``5 million (EUR)``, ``5,000,000
+    (KES)``), which were a remark, the amount read as US dollars: the bracket's currency
+    when none is named outside, or when the sign outside is one of several currencies
+    including it (``$5 million (CAD)``). Raises ``currency conflict`` for two others."""
+    named = list(dict.fromkeys(units))
+    if not named:
+        return currency
+    if currency is not None and named == [currency]:
+        return currency
+    if len(named) == 1 and (currency is None or named[0] in SIGN_CURRENCIES.get(token, ())):
+        return named[0]
+    both = [c for c in (currency, *named) if c]
+    raise ParseError("currency conflict", text, f"{both[0]} and {both[1]} both named: state "
+                     "one currency")
+
+
 _SCALE_DOT = re.compile(rf"(?<=\d)(\s*(?:{_SCALE}))\.(?=[\s+]|$)", re.IGNORECASE)
 #: A plus between the amount and its scale (``USD 1+ billion``): put after the scale, where
 #: it is read as "or more"; the amount was USD 1, its scale left out.
@@ -970,12 +996,15 @@ def parse_money(value: object) -> Money | None:
     restated: tuple[str, float] | None = None
     remarks: list[str] = []
     main = text
+    units: list[str] = []  # currencies in brackets with no amount: "5 million (EUR)"
     for par in re.findall(r"\(([^()]*)\)", text):
         main = main.replace(f"({par})", " ")
         try:
             cur, _ = _currency_in(par)
         except ParseError:
             cur = None
+        if not _amounts(par) and (unit := cur or _known_code_alone(par)):
+            units.append(unit)
         amts = _amounts(par) if cur == "USD" else []
         if cur == "USD" and len(amts) == 1 and restated is None and \
                 not re.search(_PER_YEAR + "|" + _PART_OF, par.lower()):
@@ -1020,7 +1049,8 @@ def parse_money(value: object) -> Money | None:
         amount = -abs(amount)
     if amount < 0 or (usd_stated is not None and usd_stated < 0):
         raise ParseError("negative value", text)
-    currency, _token = _currency_in(main)
+    currency, token = _currency_in(main)
+    currency = _with_bracketed_unit(currency, token, units, text)
     if currency is None:
         _no_stray_word(main, match, text)
     _no_scale_like_word(main, match, text)

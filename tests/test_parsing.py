@@ -1324,3 +1324,21 @@ def test_the_focus_areas_in_french_and_spanish_are_read(text, expected) -> None:
     """ITU publishes Partner2Connect in French and Spanish too; an export in either set every
     pledge aside as an unknown focus area."""
     assert parsing.parse_focus_areas(text) == expected
+
+
+@pytest.mark.parametrize(("text", "currency"), [
+    ("5 million (EUR)", "EUR"), ("5,000,000 (KES)", "KES"), ("5 000 000 (in XOF)", "XOF"),
+    ("5 million (euros)", "EUR"), ("5 million (€, approx.)", "EUR"), ("$5 million (CAD)", "CAD"),
+    ("USD 5 million (USD)", "USD"), ("USD 5 million (IDA)", "USD"), ("5 million (TBC)", None)])
+def test_a_currency_alone_in_brackets_is_the_amounts_currency(text, currency) -> None:
+    """``5 million (EUR)`` was a remark ``(EUR)`` and the amount read as US dollars; an
+    acronym in brackets that is no currency (``IDA``, ``TBC``) is still a remark."""
+    money = parsing.parse_money(text)
+    assert (money.amount, money.currency) == (5e6, currency)
+
+
+@pytest.mark.parametrize("text", ["USD 5 million (EUR)", "5 million (EUR) (KES)"])
+def test_a_currency_in_brackets_that_another_contradicts_is_a_conflict(text) -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "currency conflict"
