@@ -1847,3 +1847,20 @@ def test_a_dollar_sign_with_its_currency_in_a_column_of_its_own_is_that_currency
     assert v.loc["Canada", "estimated_value_usd"] < 5e6
     assert r.quarantine["reasons"].tolist() == [
         "currency conflict: USD in value_as_stated, EUR in currency"]
+
+
+def test_a_value_column_headed_with_a_currency_sign_is_not_read_as_us_dollars(
+        tmp_path: Path) -> None:
+    """A column ``Value (€)`` was read as ``value_as_stated`` and its 5,000,000 as USD 5
+    million; like ``Value (EUR)`` it is now a column not read (listed in the summary), and a
+    mapping naming it reads it as written."""
+    text = "title,pledger,Value (€),announced_date\nA,Org,5000000,2023\n"
+    r = load_pledges(_csv(tmp_path, text))
+    assert r.unused_columns == ["Value (€)"] and "value_as_stated" not in r.columns_used
+    assert r.valid["estimated_value_usd"].isna().all()
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[columns]\ntitle = "title"\npledger = "pledger"\nannounced_date = '
+                       '"announced_date"\nvalue_as_stated = "Value (€)"\n[constants]\n'
+                       'currency = "EUR"\n', encoding="utf-8")
+    mapped = load_pledges(_csv(tmp_path, text), mapping=mapping)
+    assert mapped.valid["currency"].tolist() == ["EUR"]
