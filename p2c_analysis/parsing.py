@@ -349,10 +349,10 @@ SIGN_CURRENCIES: dict[str, frozenset[str]] = {
     "¥": frozenset({"JPY", "CNY"}),
 }
 #: A bare ISO 4217-looking code such as "KES" or "XOF" before or after the number, after
-#: its scale too however the scale is written (``5 million KES``, ``5 Mio KES``): a capital
-#: in the scale hid the code.
+#: its scale or scales too however written (``5 million KES``, ``5 Mio KES``, ``1 lakh crore
+#: INR``): a capital in the scale hid the code.
 _BARE_CODE = re.compile(rf"(?<![A-Za-z])([A-Z]{{3}})(?=\s*\d)|(?<=\d)\s*"
-                        rf"(?:(?i:{_SCALE})\s+)?([A-Z]{{3}})(?![A-Za-z])")
+                        rf"(?:(?i:{_SCALE})\s+){{0,2}}([A-Z]{{3}})(?![A-Za-z])")
 
 
 def _currency_mentions(text: str) -> list[tuple[int, str, str]]:
@@ -407,9 +407,27 @@ def _currency_in(text: str) -> tuple[str | None, str | None]:
 
 _AMOUNT_RE = re.compile(
     rf"(?P<sign>-\s*)?(?P<num>{_NUM})(?:\s*(?:-|–|to)\s*(?P<hi>{_NUM}))?"
-    rf"(?:(?:\s*|-)(?P<scale>{_SCALE})(?![a-z]))?",
+    rf"(?:(?:\s*|-)(?P<scale>{_SCALE})(?![a-z])"
+    rf"(?:\s+(?P<scale2>(?=[a-z]{{2}}){_SCALE})(?![a-z&-]))?)?",
     re.IGNORECASE,
 )
+
+
+def _scale_of(m: re.Match, text: str) -> float:
+    """The factor of the amount ``m``: its scale, times a larger one right after it (``5 lakh
+    crore``: 5 x 10^5 x 10^7, ``5 thousand million``: 5 billion; they were 500,000 and
+    5,000); 1 without a scale. Raises :class:`ParseError` for a second scale no larger
+    (``5 million thousand``)."""
+    if not m.group("scale"):
+        return 1.0
+    scale = SCALES[m.group("scale").lower()]
+    if not m.group("scale2"):
+        return scale
+    second = SCALES[m.group("scale2").lower()]
+    if second <= scale:
+        raise ParseError("unparseable value", text, f"{m.group('scale2')!r} after "
+                         f"{m.group('scale')!r}: write e.g. 5 billion")
+    return scale * second
 
 
 def _amounts(text: str) -> list[tuple[float, float | None, re.Match]]:
@@ -422,7 +440,7 @@ def _amounts(text: str) -> list[tuple[float, float | None, re.Match]]:
             continue  # "over 5 years"
         if re.search(r"(?:sdg|goal)\s*$", before):
             continue
-        scale = SCALES[m.group("scale").lower()] if m.group("scale") else 1.0
+        scale = _scale_of(m, text)
         value = _to_number(m.group("num")) * scale
         if m.group("sign") and not re.search(r"[a-z0-9]$", before.rstrip()):
             value = -value

@@ -1342,3 +1342,21 @@ def test_a_currency_in_brackets_that_another_contradicts_is_a_conflict(text) -> 
     with pytest.raises(ParseError) as err:
         parsing.parse_money(text)
     assert err.value.kind == "currency conflict"
+
+
+@pytest.mark.parametrize(("text", "amount", "currency"), [
+    ("₹5 lakh crore", 5e12, "INR"), ("INR 1.5 lakh crore", 1.5e12, "INR"),
+    ("Rs 2 thousand crore", 2e10, "INR"), ("USD 5 thousand million", 5e9, "USD"),
+    ("5 lakh cr INR", 5e12, "INR"), ("1 Cr INR", 1e7, "INR")])
+def test_a_scale_of_a_larger_scale_multiplies_it(text, amount, currency) -> None:
+    """Indian budgets are written in lakh crore (₹1.39 lakh crore for BharatNet): ``₹5 lakh
+    crore`` was ₹500,000, the crore left out, and ``USD 5 thousand million`` USD 5,000."""
+    money = parsing.parse_money(text)
+    assert (money.amount, money.currency) == (amount, currency)
+
+
+@pytest.mark.parametrize("text", ["5 million million", "USD 5 million thousand"])
+def test_a_second_scale_no_larger_than_the_first_is_refused(text) -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "unparseable value"
