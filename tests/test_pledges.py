@@ -1864,3 +1864,17 @@ def test_a_value_column_headed_with_a_currency_sign_is_not_read_as_us_dollars(
                        'currency = "EUR"\n', encoding="utf-8")
     mapped = load_pledges(_csv(tmp_path, text), mapping=mapping)
     assert mapped.valid["currency"].tolist() == ["EUR"]
+
+
+def test_an_amount_with_a_zero_before_its_separator_is_a_decimal_in_either_convention(
+        tmp_path: Path) -> None:
+    """In a file that writes decimal commas (``EUR 1,5 Mio.``), ``EUR 0,250 Mio.`` was set
+    aside as "1,250 or 1.25" would be; no thousands group follows a 0, so it is a quarter
+    million, as ``EUR 0.250 Mio.`` is."""
+    p = _csv(tmp_path, 'title,pledger,value_as_stated,announced_date\n'
+                       'A,Org,"EUR 1,5 Mio.",2023\nB,Org,"EUR 0,250 Mio.",2023\n'
+                       'C,Org,"EUR 0.250 Mio.",2023\nD,Org,"EUR 1,250 Mio.",2023\n')
+    r = load_pledges(p)
+    v = r.valid.set_index("title")["estimated_value_usd"]
+    assert v["B"] == pytest.approx(v["C"]) and v["B"] == pytest.approx(v["A"] / 6)
+    assert r.quarantine["source_row"].tolist() == [5]  # 1,250: a decimal or thousands
