@@ -1372,7 +1372,9 @@ def parse_year(value: object) -> int | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if value < 0:
             raise ParseError("negative year", value)
-        if float(value).is_integer() and lo <= value <= hi:
+        if math.isfinite(value) and not float(value).is_integer():  # 2030.5: no year
+            raise ParseError("unparseable year", value, "not a whole year")
+        if lo <= value <= hi:
             return int(value)
         raise ParseError("impossible year", value, f"outside {lo}-{hi}")
     text = clean_text(value) or ""

@@ -1360,3 +1360,11 @@ def test_a_second_scale_no_larger_than_the_first_is_refused(text) -> None:
     with pytest.raises(ParseError) as err:
         parsing.parse_money(text)
     assert err.value.kind == "unparseable value"
+
+
+@pytest.mark.parametrize("value", [2030.5, 2024.25, 1999.5])
+def test_a_year_cell_with_a_fraction_is_no_whole_year_not_out_of_the_window(value) -> None:
+    """A year cell of 2030.5 was refused as "outside 2000-2100", which it is not."""
+    with pytest.raises(ParseError) as err:
+        parsing.parse_year(value)
+    assert (err.value.kind, err.value.detail) == ("unparseable year", "not a whole year")
