@@ -90,7 +90,9 @@ Conventions and decisions:
   format characters (zero-width spaces, soft hyphens, BOMs) and case, with every run of
   other characters than letters and digits read as one ``_`` (:func:`fields.normalise_column`);
   the columns that match no field are listed (``LoadResult.unused_columns``, and in the
-  header of a report on the file).
+  header of a report on the file). A value column whose header names a currency (``Value
+  (EUR)``, ``Amount in KES``, ``Value (€)``) is read in that currency when no currency
+  column or constant gives one (:func:`_currency_of_the_value_header`).
 - **Limits** (:class:`p2c_analysis.limits.Limits`): a file over one (size, rows, columns,
   XLSX unzipped size or compression ratio) is refused with one line naming the limit and
   its ``P2C_MAX_*`` variable; a cell over the cell-length limit quarantines only its row.
@@ -2242,6 +2244,7 @@ def load_pledges(
     for rownum, why in _notes_under_table(table).items():
         table.row_reasons.setdefault(rownum, []).append(why)
     consts = m.constants if m else {}
+    used, unused, consts = _currency_of_the_value_header(table.header, used, unused, consts)
     has_id = "pledge_id" in used or "pledge_id" in consts
     sorter = _RowSorter(table, used, consts, m.id_prefix if m else DEFAULT_ID_PREFIX,
                         has_id, lim)
@@ -2287,6 +2290,42 @@ def load_pledges(
         header_row=table.header_row, preamble=table.preamble,
         hidden_columns=_hidden_columns(table, used), reason_kinds=kinds,
     )
+
+
+#: A header naming the stated value and its currency (normalised: ``value_eur``, ``amount_in
+#: _kes``, ``Value (€)``): :func:`_currency_of_the_value_header`.
+_VALUE_IN_A_CURRENCY = re.compile(r"(?P<base>.+?)_(?:in_)?(?P<code>[a-z]{3})")
+
+
+def _currency_of_the_value_header(header: list[str], used: dict[str, list[int]],
+                                  unused: list[str], consts: dict[str, object]
+                                  ) -> tuple[dict[str, list[int]], list[str], dict[str, object]]:
+    """``(used, unused, consts)`` with the currency a value column's header names
+    (``Value (EUR)``, ``Amount in KES``, ``Pledge value (€)``) as the rows' currency, when
+    no currency column or constant gives one: such a column was not read (``Value (EUR)``)
+    or read as US dollars (a mapping naming it). Unmatched, one such column is read as
+    ``value_as_stated``; a header with a scale too (``Value (EUR m)``) or two such headers
+    stay unread. A cell naming another currency is a currency conflict."""
+    if "currency" in used or "currency" in consts:
+        return used, unused, consts
+    aliases, known = fields.column_aliases(), fx.currency_map()
+
+    def code_of(name: str) -> str | None:
+        m = _VALUE_IN_A_CURRENCY.fullmatch(fields.normalise_column(name))
+        if m and aliases.get(m["base"]) == "value_as_stated" and m["code"].upper() in known:
+            return m["code"].upper()
+        return None
+
+    if "value_as_stated" in used:
+        cols = used["value_as_stated"]
+        code = code_of(header[cols[0]]) if len(cols) == 1 else None
+        return used, unused, {**consts, "currency": code} if code else consts
+    found = [(i, code) for i, h in enumerate(header) if h in unused and (code := code_of(h))]
+    if len(found) != 1:
+        return used, unused, consts
+    (i, code), = found
+    return ({**used, "value_as_stated": [i]}, [h for h in unused if h != header[i]],
+            {**consts, "currency": code})
 
 
 def _notes_under_table(table: _Table) -> dict[int, str]:

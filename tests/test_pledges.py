@@ -1849,21 +1849,41 @@ def test_a_dollar_sign_with_its_currency_in_a_column_of_its_own_is_that_currency
         "currency conflict: USD in value_as_stated, EUR in currency"]
 
 
-def test_a_value_column_headed_with_a_currency_sign_is_not_read_as_us_dollars(
-        tmp_path: Path) -> None:
+def test_a_value_column_headed_with_a_currency_is_in_that_currency(tmp_path: Path) -> None:
     """A column ``Value (€)`` was read as ``value_as_stated`` and its 5,000,000 as USD 5
-    million; like ``Value (EUR)`` it is now a column not read (listed in the summary), and a
-    mapping naming it reads it as written."""
-    text = "title,pledger,Value (€),announced_date\nA,Org,5000000,2023\n"
-    r = load_pledges(_csv(tmp_path, text))
-    assert r.unused_columns == ["Value (€)"] and "value_as_stated" not in r.columns_used
-    assert r.valid["estimated_value_usd"].isna().all()
+    million, and ``Value (EUR)`` or ``Amount in KES`` not read at all (the value lost from
+    every pledge); the currency of the header is now the rows' currency, unless a currency
+    column gives one; a cell naming another currency is a conflict."""
+    for header, code in [("Value (€)", "EUR"), ("Value (EUR)", "EUR"),
+                         ("Amount in KES", "KES"), ("Pledge value (GBP)", "GBP")]:
+        r = load_pledges(_csv(tmp_path, f"title,pledger,{header},announced_date\n"
+                                        "A,Org,5000000,2023\nB,Org,USD 5 million,2023\n"))
+        assert r.columns_used["value_as_stated"] == header and r.unused_columns == []
+        assert r.valid["currency"].tolist() == [code], header
+        assert r.valid["estimated_value_usd"].iloc[0] != pytest.approx(5e6)
+        assert r.quarantine["reasons"].tolist() == [
+            f"currency conflict: USD in value_as_stated, {code} in currency"]
+    # a mapping naming the column reads it in the header's currency too
     mapping = tmp_path / "m.toml"
     mapping.write_text('[columns]\ntitle = "title"\npledger = "pledger"\nannounced_date = '
-                       '"announced_date"\nvalue_as_stated = "Value (€)"\n[constants]\n'
-                       'currency = "EUR"\n', encoding="utf-8")
-    mapped = load_pledges(_csv(tmp_path, text), mapping=mapping)
-    assert mapped.valid["currency"].tolist() == ["EUR"]
+                       '"announced_date"\nvalue_as_stated = "Value (EUR)"\n', encoding="utf-8")
+    text = "title,pledger,Value (EUR),announced_date\nA,Org,5000000,2023\n"
+    assert load_pledges(_csv(tmp_path, text), mapping=mapping).valid["currency"].tolist() == \
+        ["EUR"]
+
+
+@pytest.mark.parametrize("header", ["Value (EUR m)", "Value (USD million)", "Value (TBC)"])
+def test_a_value_header_with_a_scale_or_no_currency_is_not_read(tmp_path, header) -> None:
+    """``Value (EUR m)`` holds millions: reading its 5 as EUR 5 would be wrong; it stays a
+    column not read, listed in the summary, as before."""
+    r = load_pledges(_csv(tmp_path, f"title,pledger,{header}\nA,Org,5\n"))
+    assert r.unused_columns == [header] and r.valid["estimated_value_usd"].isna().all()
+
+
+def test_a_currency_column_wins_over_the_currency_of_the_value_header(tmp_path) -> None:
+    r = load_pledges(_csv(tmp_path, "title,pledger,value_as_stated,currency,Value (EUR),"
+                                    "announced_date\nA,Org,5000000,KES,7,2023\n"))
+    assert r.valid["currency"].tolist() == ["KES"] and r.unused_columns == ["Value (EUR)"]
 
 
 def test_an_amount_with_a_zero_before_its_separator_is_a_decimal_in_either_convention(
