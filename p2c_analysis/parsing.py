@@ -469,6 +469,8 @@ _BARE_AMOUNT_WORDS = frozenset(
     | {"a", "an", "the", "of", "total", "totalling", "totaling", "in", "by", "for", "from", "to",
        "over", "per", "each", "every", "annually", "yearly", "until", "through", "and", "or",
        "combined", "committed", "pledged", "value", "worth", "est", "estimated"}
+    # the first words of the rates per year of _PER_YEAR ("5 Mio. p.a.", "pro Jahr")
+    | {"p", "pa", "annual", "pro", "jährlich", "par"}
 )
 
 

@@ -1368,3 +1368,14 @@ def test_a_year_cell_with_a_fraction_is_no_whole_year_not_out_of_the_window(valu
     with pytest.raises(ParseError) as err:
         parsing.parse_year(value)
     assert (err.value.kind, err.value.detail) == ("unparseable year", "not a whole year")
+
+
+@pytest.mark.parametrize("text", ["5 Mio. p.a.", "5 Mio p.a.", "5 million pro Jahr",
+                                  "5 Mio. jährlich", "5 M par an", "5 million annual"])
+def test_a_rate_per_year_next_to_an_amount_with_no_currency_is_read(text) -> None:
+    """``5 million per year`` was read, ``5 Mio p.a.`` and ``5 million pro Jahr`` refused as
+    an unknown word next to the amount: the rates of ``_PER_YEAR`` are no currency, so the
+    amount is read as any amount with no currency (in a currency column's currency)."""
+    money = parsing.parse_money(text)
+    assert (money.amount, money.currency, money.per_year) == (5e6, None, True)
+    assert parsing.parse_money_beside(text, "EUR").amount == 5e6
