@@ -210,6 +210,21 @@ def without_invisible(text: str, in_text: bool = False) -> str:
     return text.translate(_invisible_table(in_text))
 
 
+@functools.cache
+def _currency_signs() -> tuple[tuple[str, str], ...]:
+    """(sign, what a header holding it is normalised with) of every currency sign the money
+    parser knows (``€`` -> ``eur``, ``c$`` -> ``cad``, ``¥`` -> ``jpy_or_cny``; the US
+    dollar's, ``$`` and ``us$``, -> nothing, as before), longest first (``us$`` is not
+    ``s$``): see :func:`normalise_column`."""
+    from p2c_analysis import parsing  # parsing's tables; it imports no fields
+
+    signs = {t: "" if c == "USD" else c.lower() for t, c in parsing.CURRENCY_TOKENS.items()
+             if not t.replace(" ", "").isalpha()}
+    signs.update({t: "_or_".join(re.findall(r"[A-Z]{3}", c)).lower()
+                  for t, c in parsing.AMBIGUOUS_CURRENCY.items()})
+    return tuple(sorted(signs.items(), key=lambda item: -len(item[0])))
+
+
 def normalise_column(name: str) -> str:
     """Normalise a column header for matching: Unicode compatibility forms folded (NFKC:
     full-width letters, no-break spaces), invisible format characters dropped (zero-width
@@ -217,9 +232,13 @@ def normalise_column(name: str) -> str:
     looks like ``Title`` matches it), lower-cased, a plural written in brackets made plain
     (``Focus area(s)`` -> ``focus areas``, ``Countr(ies)``/``Country(ies)`` -> ``countries``),
     every run of other characters than letters and digits (spaces, dashes, dots, brackets,
-    underscores) -> one ``_``, none at the ends."""
+    underscores) -> one ``_``, none at the ends. A currency sign other than the dollar's is
+    its code (``Value (€)`` -> ``value_eur``, as ``Value (EUR)``): dropped, the header was
+    ``value`` and its euros read as US dollars."""
     text = unicodedata.normalize("NFKC", str(name))
     text = without_invisible(text).lower()
+    for sign, code in _currency_signs():
+        text = text.replace(sign, f" {code} ")
     text = re.sub(r"(?<=[a-z])y?\(ies\)", "ies", text)
     text = re.sub(r"(?<=[a-z])\((e?s)\)", r"\1", text)
     return re.sub(r"[\W_]+", "_", text).strip("_")

@@ -71,6 +71,7 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
@@ -215,7 +216,7 @@ _CURRENCY_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
 #: Swiss and ISO style; a no-break space is a space once the cell is cleaned), then a decimal part.
 _GROUPED = r"(?<![\d.,])\d{1,3}(?:[ '’]\d{3}(?!\d))+(?:[.,]\d+)?(?![.,]?\d)"
 _NUM = (rf"(?:{_GROUPED}|\d+(?:[.,]\d+)*"
-        r"|(?<![^\W\d_])\.\d+)")  # ".5 billion" too, not "Rs.5"
+        r"|(?<![^\W\d_])[.,]\d+)")  # ".5 billion", ",5 Mio." too, not "Rs.5"
 _SCALE = "(?:" + "|".join(sorted(SCALES, key=len, reverse=True)) + ")"  # longest first
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -295,11 +296,18 @@ class Money:
 _INDIAN_GROUPING = re.compile(r"\d{1,2}(?:,\d\d)+,\d{3}(?:\.\d+)?")
 
 
+#: A number with no whole part, or 0 (``.5``, ``,5``, ``0,100``): a decimal whichever the
+#: separator, as no group of thousands starts a number or follows a 0.
+_NO_WHOLE_PART = re.compile(r"0?[.,](\d+)")
+
+
 def _to_number(num: str) -> float:
     """``"1,200,000"`` -> 1200000.0, ``"1.5"`` -> 1.5, ``"1.200.000"`` -> 1200000.0,
     ``"12,34,567"`` (Indian grouping, :data:`_INDIAN_GROUPING`) -> 1234567.0; raises
     :class:`ParseError` for separators that fit no convention (``"1.000,000.00"``)."""
     given = num
+    if fraction := _NO_WHOLE_PART.fullmatch(num):  # ",5" was 5 and "0,100" was 100
+        return float(f"0.{fraction[1]}")
     if grouped := re.fullmatch(r"(\d{1,3}(?:[ '’]\d{3})+)(?:[.,](\d+))?", num):
         # grouped by spaces or apostrophes (_GROUPED): a "." or "," after them is decimal
         whole, decimals = re.sub(r"\D", "", grouped.group(1)), grouped.group(2)
@@ -340,9 +348,11 @@ SIGN_CURRENCIES: dict[str, frozenset[str]] = {
          "MXN", "ARS", "CLP", "COP", "CUP", "DOP", "UYU"})),  # the peso's sign is $ too
     "¥": frozenset({"JPY", "CNY"}),
 }
-#: A bare ISO 4217-looking code such as "KES" or "XOF" before or after the number.
-_BARE_CODE = re.compile(rf"(?<![A-Za-z])([A-Z]{{3}})(?=\s*\d)|(?<=\d)\s*(?:{_SCALE}\s+)?"
-                        r"([A-Z]{3})(?![A-Za-z])")
+#: A bare ISO 4217-looking code such as "KES" or "XOF" before or after the number, after
+#: its scale or scales too however written (``5 million KES``, ``5 Mio KES``, ``1 lakh crore
+#: INR``): a capital in the scale hid the code.
+_BARE_CODE = re.compile(rf"(?<![A-Za-z])([A-Z]{{3}})(?=\s*\d)|(?<=\d)\s*"
+                        rf"(?:(?i:{_SCALE})\s+){{0,2}}([A-Z]{{3}})(?![A-Za-z])")
 
 
 def _currency_mentions(text: str) -> list[tuple[int, str, str]]:
@@ -397,9 +407,27 @@ def _currency_in(text: str) -> tuple[str | None, str | None]:
 
 _AMOUNT_RE = re.compile(
     rf"(?P<sign>-\s*)?(?P<num>{_NUM})(?:\s*(?:-|–|to)\s*(?P<hi>{_NUM}))?"
-    rf"(?:(?:\s*|-)(?P<scale>{_SCALE})(?![a-z]))?",
+    rf"(?:(?:\s*|-)(?P<scale>{_SCALE})(?![a-z])"
+    rf"(?:\s+(?P<scale2>(?=[a-z]{{2}}){_SCALE})(?![a-z&-]))?)?",
     re.IGNORECASE,
 )
+
+
+def _scale_of(m: re.Match, text: str) -> float:
+    """The factor of the amount ``m``: its scale, times a larger one right after it (``5 lakh
+    crore``: 5 x 10^5 x 10^7, ``5 thousand million``: 5 billion; they were 500,000 and
+    5,000); 1 without a scale. Raises :class:`ParseError` for a second scale no larger
+    (``5 million thousand``)."""
+    if not m.group("scale"):
+        return 1.0
+    scale = SCALES[m.group("scale").lower()]
+    if not m.group("scale2"):
+        return scale
+    second = SCALES[m.group("scale2").lower()]
+    if second <= scale:
+        raise ParseError("unparseable value", text, f"{m.group('scale2')!r} after "
+                         f"{m.group('scale')!r}: write e.g. 5 billion")
+    return scale * second
 
 
 def _amounts(text: str) -> list[tuple[float, float | None, re.Match]]:
@@ -412,7 +440,7 @@ def _amounts(text: str) -> list[tuple[float, float | None, re.Match]]:
             continue  # "over 5 years"
         if re.search(r"(?:sdg|goal)\s*$", before):
             continue
-        scale = SCALES[m.group("scale").lower()] if m.group("scale") else 1.0
+        scale = _scale_of(m, text)
         value = _to_number(m.group("num")) * scale
         if m.group("sign") and not re.search(r"[a-z0-9]$", before.rstrip()):
             value = -value
@@ -441,6 +469,8 @@ _BARE_AMOUNT_WORDS = frozenset(
     | {"a", "an", "the", "of", "total", "totalling", "totaling", "in", "by", "for", "from", "to",
        "over", "per", "each", "every", "annually", "yearly", "until", "through", "and", "or",
        "combined", "committed", "pledged", "value", "worth", "est", "estimated"}
+    # the first words of the rates per year of _PER_YEAR ("5 Mio. p.a.", "pro Jahr")
+    | {"p", "pa", "annual", "pro", "jährlich", "par"}
 )
 
 
@@ -819,7 +849,8 @@ def _no_german_ambiguity(match: re.Match, text: str) -> None:
     million in English (``1,5 Mio.`` is not ambiguous)."""
     scale = (match.group("scale") or "").lower()
     num = match.group("num")
-    if scale in GERMAN_SCALES and re.search(r"[.,]\d{3}(?!\d)", num):
+    if scale in GERMAN_SCALES and re.search(r"[.,]\d{3}(?!\d)", num) and \
+            not _NO_WHOLE_PART.fullmatch(num):
         raise ParseError("ambiguous value", text, f"{num!r} before {match.group('scale')!r} "
                          "may be a decimal or thousands: write e.g. 1500 Mio. or 1,5 Mio.")
 
@@ -915,6 +946,41 @@ def _scale_once(main: str) -> str:
     return _RANGE_SCALED_TWICE.sub(once, main)
 
 
+#: The full stop of a scale's abbreviation (``5 Mio. KES``, ``2 bn. laptops``): dropped
+#: before the words after the amount are read, which it hid (``5 Mio. KES`` was US dollars,
+#: ``5 Mio. laptops`` money).
+def _known_code_alone(par: str) -> str | None:
+    """The currency code a bracket holds alone (``KES``, ``in XOF``) when a currency table
+    knows it (:func:`fx.currency_map`: not ``IDA`` or ``TBC``), else ``None``."""
+    m = re.fullmatch(r"\s*(?:in\s+)?([A-Z]{3})\s*", par)
+    return m[1] if m and m[1] in fx.currency_map() else None
+
+
+def _with_bracketed_unit(currency: str | None, token: str | None, units: list[str],
+                         text: str) -> str | None:
+    """The currency of an amount (``currency``, named by ``token`` outside brackets) given
+    the currencies named alone in brackets (``units``: ``5 million (EUR)``, ``5,000,000
+    (KES)``), which were a remark, the amount read as US dollars: the bracket's currency
+    when none is named outside, or when the sign outside is one of several currencies
+    including it (``$5 million (CAD)``). Raises ``currency conflict`` for two others."""
+    named = list(dict.fromkeys(units))
+    if not named:
+        return currency
+    if currency is not None and named == [currency]:
+        return currency
+    if len(named) == 1 and (currency is None or named[0] in SIGN_CURRENCIES.get(token, ())):
+        return named[0]
+    both = [c for c in (currency, *named) if c]
+    raise ParseError("currency conflict", text, f"{both[0]} and {both[1]} both named: state "
+                     "one currency")
+
+
+_SCALE_DOT = re.compile(rf"(?<=\d)(\s*(?:{_SCALE}))\.(?=[\s+]|$)", re.IGNORECASE)
+#: A plus between the amount and its scale (``USD 1+ billion``): put after the scale, where
+#: it is read as "or more"; the amount was USD 1, its scale left out.
+_PLUS_BEFORE_SCALE = re.compile(rf"(?<=\d)\s*\+\s*({_SCALE})(?![a-z])", re.IGNORECASE)
+
+
 def parse_money(value: object) -> Money | None:
     """Parse a value cell into :class:`Money`; ``None`` when missing (never 0).
 
@@ -950,19 +1016,23 @@ def parse_money(value: object) -> Money | None:
     restated: tuple[str, float] | None = None
     remarks: list[str] = []
     main = text
+    units: list[str] = []  # currencies in brackets with no amount: "5 million (EUR)"
     for par in re.findall(r"\(([^()]*)\)", text):
         main = main.replace(f"({par})", " ")
         try:
             cur, _ = _currency_in(par)
         except ParseError:
             cur = None
+        if not _amounts(par) and (unit := cur or _known_code_alone(par)):
+            units.append(unit)
         amts = _amounts(par) if cur == "USD" else []
         if cur == "USD" and len(amts) == 1 and restated is None and \
                 not re.search(_PER_YEAR + "|" + _PART_OF, par.lower()):
             restated = (par.strip(), amts[0][0])
         else:
             remarks.append(par.strip())
-    main = _scale_once(re.sub(r"\s+", " ", main).strip())
+    main = re.sub(r"\s+", " ", main).strip()
+    main = _scale_once(_PLUS_BEFORE_SCALE.sub(r" \1+", _SCALE_DOT.sub(r"\1", main)))
 
     amounts = _amounts(main)
     if len({a for a, _, _ in amounts}) > 1:
@@ -999,7 +1069,8 @@ def parse_money(value: object) -> Money | None:
         amount = -abs(amount)
     if amount < 0 or (usd_stated is not None and usd_stated < 0):
         raise ParseError("negative value", text)
-    currency, _token = _currency_in(main)
+    currency, token = _currency_in(main)
+    currency = _with_bracketed_unit(currency, token, units, text)
     if currency is None:
         _no_stray_word(main, match, text)
     _no_scale_like_word(main, match, text)
@@ -1094,6 +1165,33 @@ def parse_money(value: object) -> Money | None:
         per_year=per_year, years=years, multiplied=multiplied, note="; ".join(notes),
         range_high=None if hi is None else float(hi),
     )
+
+
+def parse_money_beside(value: object, code: str | None) -> Money | None:
+    """:func:`parse_money` of a value cell whose row names its currency in a column of its
+    own (``code``, ISO 4217): a sign of several currencies in the cell (``$``, ``dollars``,
+    ``¥``: :data:`SIGN_CURRENCIES`) is that currency when it is one of them, as the code
+    written in the cell would make it (``$5 million`` beside ``CAD`` is CAD 5 million, as
+    ``$5 million CAD`` is; it was a currency conflict, and ``¥500 million`` beside ``JPY``
+    an ambiguous currency). Otherwise as :func:`parse_money`."""
+    try:
+        money, refused = parse_money(value), None
+    except ParseError as err:
+        if err.kind != "ambiguous currency":
+            raise
+        money, refused = None, err
+    text = clean_text(value) if isinstance(value, str) else None
+    if code and text and (money is None or money.currency != code) and any(
+            code in SIGN_CURRENCIES.get(token, ()) for _, _, token in _currency_mentions(text)):
+        with contextlib.suppress(ParseError):
+            beside = parse_money(f"{text} {code}")
+            if beside is not None and beside.currency == code and (
+                    money is None or (beside.amount, beside.usd_stated, beside.range_high) ==
+                    (money.amount, money.usd_stated, money.range_high)):
+                return beside
+    if refused is not None:
+        raise refused
+    return money
 
 
 def parse_currency(value: object) -> str | None:
@@ -1276,7 +1374,9 @@ def parse_year(value: object) -> int | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if value < 0:
             raise ParseError("negative year", value)
-        if float(value).is_integer() and lo <= value <= hi:
+        if math.isfinite(value) and not float(value).is_integer():  # 2030.5: no year
+            raise ParseError("unparseable year", value, "not a whole year")
+        if lo <= value <= hi:
             return int(value)
         raise ParseError("impossible year", value, f"outside {lo}-{hi}")
     text = clean_text(value) or ""
@@ -1507,17 +1607,40 @@ def parse_focus_area(value: object) -> str | None:
     return _lookup("focus_areas", value, "focus area", strip=("focus area", "pillar"))
 
 
+#: Words that join two focus areas in one piece (``Access & Adoption``, ``Access/Adoption``,
+#: ``Access and Adoption``): no focus area's name holds them.
+_FOCUS_AREA_JOINS = re.compile(r"\s*[/&+|]\s*|\s+and\s+", re.IGNORECASE)
+
+
+def _focus_areas_in(part: str) -> list[str | None]:
+    """The focus areas of ``part`` (a piece between commas): one, or, when it is none, those
+    it joins by :data:`_FOCUS_AREA_JOINS` (``Access & Adoption``: both; they were an unknown
+    focus area). Raises for ``part`` itself when any joined piece is unknown too."""
+    try:
+        return [parse_focus_area(part)]
+    except ParseError:
+        pieces = _FOCUS_AREA_JOINS.split(part)
+        if len(pieces) < 2:
+            raise
+        try:
+            return [parse_focus_area(p) for p in pieces if not is_not_stated(p)]
+        except ParseError:
+            pass
+        raise
+
+
 def parse_focus_areas(value: object) -> list[str]:
     """A focus-area cell (``;``/newline separated; commas too, since no focus area contains
-    one) -> list of :data:`FOCUS_AREAS`, duplicates dropped. Raises on an unknown piece."""
+    one; ``&``, ``/``, ``+`` and ``and`` between two names: :func:`_focus_areas_in`) -> list
+    of :data:`FOCUS_AREAS`, duplicates dropped. Raises on an unknown piece."""
     out: list[str] = []
     for piece in split_cell(value):
         for part in piece.split(","):
             if is_not_stated(part):
                 continue
-            fa = parse_focus_area(part)
-            if fa is not None and fa not in out:
-                out.append(fa)
+            for fa in _focus_areas_in(part):
+                if fa is not None and fa not in out:
+                    out.append(fa)
     return out
 
 

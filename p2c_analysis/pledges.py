@@ -90,7 +90,9 @@ Conventions and decisions:
   format characters (zero-width spaces, soft hyphens, BOMs) and case, with every run of
   other characters than letters and digits read as one ``_`` (:func:`fields.normalise_column`);
   the columns that match no field are listed (``LoadResult.unused_columns``, and in the
-  header of a report on the file).
+  header of a report on the file). A value column whose header names a currency (``Value
+  (EUR)``, ``Amount in KES``, ``Value (€)``) is read in that currency when no currency
+  column or constant gives one (:func:`_currency_of_the_value_header`).
 - **Limits** (:class:`p2c_analysis.limits.Limits`): a file over one (size, rows, columns,
   XLSX unzipped size or compression ratio) is refused with one line naming the limit and
   its ``P2C_MAX_*`` variable; a cell over the cell-length limit quarantines only its row.
@@ -702,14 +704,36 @@ def _money_formats(path: Path) -> dict[int, str]:
 
 
 #: One piece of a number format: quoted text, an escaped character, a ``[$..]`` currency (its
-#: text before ``-``), another ``[..]`` (a colour, a condition, a locale), a space as wide as a
-#: character (``_)``), a fill (``*x``), the digits (``0 # ?`` with ``,`` and ``.``; commas
-#: right after them scale the number down by 1000 each; an exponent ``E+00``), ``General``,
-#: or any other character (shown as it is).
+#: text before ``-``, and the locale's number after it), another ``[..]`` (a colour, a
+#: condition, a locale), a space as wide as a character (``_)``), a fill (``*x``), the
+#: digits (``0 # ?`` with ``,`` and ``.``; commas right after them scale the number down by
+#: 1000 each; an exponent ``E+00``), ``General``, or any other character (shown as it is).
 _FORMAT_PIECE = re.compile(
-    r'"(?P<quoted>[^"]*)"?|\\(?P<escaped>.)|\[\$(?P<currency>[^\]-]*)[^\]]*\]|\[[^\]]*\]'
+    r'"(?P<quoted>[^"]*)"?|\\(?P<escaped>.)|\[\$(?P<currency>[^\]-]*)'
+    r"(?:-(?P<lcid>[0-9A-Fa-f]{1,8})(?=\]))?[^\]]*\]|\[[^\]]*\]"
     r"|_(?P<space>.)|\*.|(?P<digits>[0#?](?:[0#?,.]*[0#?])?)(?P<commas>,*)(?:E[+-][0#?]+)?"
     r"|(?P<general>General)|(?P<other>.)", re.IGNORECASE | re.DOTALL)
+
+
+#: The currency of the Windows locale (LCID) of a ``[$sign-LCID]`` number format whose sign
+#: several currencies use (:data:`parsing.SIGN_CURRENCIES`): Excel's "$ English (Canada)" is
+#: ``[$$-1009]``, and its cells, shown as ``$5,000,000``, were read as US dollars.
+_LOCALE_CURRENCIES: dict[int, str] = {
+    0x409: "USD", 0x540A: "USD", 0x500A: "USD", 0x300A: "USD", 0x440A: "USD",  # US, PR, EC, SV
+    0x1009: "CAD", 0xC0C: "CAD", 0xC09: "AUD", 0x1409: "NZD", 0x4809: "SGD", 0x1004: "SGD",
+    0x3C09: "HKD", 0xC04: "HKD", 0x404: "TWD", 0x2009: "JMD", 0x2C09: "TTD", 0x2809: "BZD",
+    0x80A: "MXN", 0x2C0A: "ARS", 0x340A: "CLP", 0x240A: "COP", 0x1C0A: "DOP", 0x380A: "UYU",
+    0x411: "JPY", 0x804: "CNY",
+}
+
+
+def _locale_currency(sign: str, lcid: str | None) -> str:
+    """``sign`` of a ``[$sign-LCID]`` number format, or the ISO code of the locale's currency
+    (:data:`_LOCALE_CURRENCIES`) when ``sign`` is a sign of several currencies that include
+    it (``[$$-1009]``: CAD; ``[$¥-411]``: JPY). Another sign (``[$€-407]``), an unknown
+    locale or one whose currency the sign is not, ``sign`` as written."""
+    code = _LOCALE_CURRENCIES.get(int(lcid, 16)) if lcid else None
+    return code if code in parsing.SIGN_CURRENCIES.get(sign, ()) else sign
 
 
 @dataclass(frozen=True)
@@ -746,7 +770,7 @@ def _format_text(code: str) -> _FormatText | None:
         if m.group("digits") is not None or m.group("general") is not None:
             commas = max(commas, len(m.group("commas") or ""))
         elif m.group("currency") is not None:
-            currencies.append(m.group("currency"))
+            currencies.append(_locale_currency(m.group("currency"), m.group("lcid")))
         else:
             percent = percent or m.group("other") == "%"
             text = m.group("quoted") or m.group("escaped") or m.group("other") or \
@@ -1673,8 +1697,11 @@ class _RowParser:
         or a quantity of things (``100,000 SIM cards``: :class:`parsing.NotMoney`), which
         keeps the pledge with no USD value read from it (noted; the source's
         ``estimated_value_usd``, if any, is then the value)."""
+        code = None
+        with contextlib.suppress(ParseError):  # a bad currency cell is its own reason
+            code = parsing.parse_currency(cells.get("currency"))
         try:
-            return parsing.parse_money(cells.get("value_as_stated"))
+            return parsing.parse_money_beside(cells.get("value_as_stated"), code)
         except parsing.NotMoney as err:
             usd = "the source's estimated_value_usd is used" \
                 if not parsing.is_not_stated(cells.get("estimated_value_usd")) \
@@ -1832,9 +1859,9 @@ def _absurd(row: _Row, usd: float, fieldname: str) -> bool:
 COUNTRY_FIELDS = ("entity_country", "target_countries")
 
 #: A number with one separator before three digits and no other: ``1,250`` and ``1.250`` are
-#: thousands in one convention, a decimal in the other.
-_ONE_GROUP = {",": re.compile(r"(?<![\d.,])\d{1,3},\d{3}(?![\d.,])"),
-              ".": re.compile(r"(?<![\d.,])\d{1,3}\.\d{3}(?![\d.,])")}
+#: thousands in one convention, a decimal in the other (``0,250`` is a decimal in both).
+_ONE_GROUP = {",": re.compile(r"(?<![\d.,])(?!0,)\d{1,3},\d{3}(?![\d.,])"),
+              ".": re.compile(r"(?<![\d.,])(?!0\.)\d{1,3}\.\d{3}(?![\d.,])")}
 #: What shows the convention that makes them a decimal: a decimal comma (``1,5``,
 #: ``1.000,50``) for ``1,250``; thousands written with points (``1.000.000``, ``1.000,50``)
 #: for ``1.250``.
@@ -2217,6 +2244,7 @@ def load_pledges(
     for rownum, why in _notes_under_table(table).items():
         table.row_reasons.setdefault(rownum, []).append(why)
     consts = m.constants if m else {}
+    used, unused, consts = _currency_of_the_value_header(table.header, used, unused, consts)
     has_id = "pledge_id" in used or "pledge_id" in consts
     sorter = _RowSorter(table, used, consts, m.id_prefix if m else DEFAULT_ID_PREFIX,
                         has_id, lim)
@@ -2262,6 +2290,42 @@ def load_pledges(
         header_row=table.header_row, preamble=table.preamble,
         hidden_columns=_hidden_columns(table, used), reason_kinds=kinds,
     )
+
+
+#: A header naming the stated value and its currency (normalised: ``value_eur``, ``amount_in
+#: _kes``, ``Value (€)``): :func:`_currency_of_the_value_header`.
+_VALUE_IN_A_CURRENCY = re.compile(r"(?P<base>.+?)_(?:in_)?(?P<code>[a-z]{3})")
+
+
+def _currency_of_the_value_header(header: list[str], used: dict[str, list[int]],
+                                  unused: list[str], consts: dict[str, object]
+                                  ) -> tuple[dict[str, list[int]], list[str], dict[str, object]]:
+    """``(used, unused, consts)`` with the currency a value column's header names
+    (``Value (EUR)``, ``Amount in KES``, ``Pledge value (€)``) as the rows' currency, when
+    no currency column or constant gives one: such a column was not read (``Value (EUR)``)
+    or read as US dollars (a mapping naming it). Unmatched, one such column is read as
+    ``value_as_stated``; a header with a scale too (``Value (EUR m)``) or two such headers
+    stay unread. A cell naming another currency is a currency conflict."""
+    if "currency" in used or "currency" in consts:
+        return used, unused, consts
+    aliases, known = fields.column_aliases(), fx.currency_map()
+
+    def code_of(name: str) -> str | None:
+        m = _VALUE_IN_A_CURRENCY.fullmatch(fields.normalise_column(name))
+        if m and aliases.get(m["base"]) == "value_as_stated" and m["code"].upper() in known:
+            return m["code"].upper()
+        return None
+
+    if "value_as_stated" in used:
+        cols = used["value_as_stated"]
+        code = code_of(header[cols[0]]) if len(cols) == 1 else None
+        return used, unused, {**consts, "currency": code} if code else consts
+    found = [(i, code) for i, h in enumerate(header) if h in unused and (code := code_of(h))]
+    if len(found) != 1:
+        return used, unused, consts
+    (i, code), = found
+    return ({**used, "value_as_stated": [i]}, [h for h in unused if h != header[i]],
+            {**consts, "currency": code})
 
 
 def _notes_under_table(table: _Table) -> dict[int, str]:

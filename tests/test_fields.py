@@ -180,3 +180,17 @@ def test_a_plural_in_brackets_matches_the_field():
         assert aliases.get(fields.normalise_column(header)) == field, header
     assert fields.normalise_column("Status (s)") == "status_s"  # a bracket after a space: as is
     assert fields.normalise_column("Value (USD)") == "value_usd"
+
+
+@pytest.mark.parametrize(("header", "normalised"), [
+    ("Value (€)", "value_eur"), ("Amount (£)", "amount_gbp"), ("Value (C$)", "value_cad"),
+    ("Value (¥)", "value_jpy_or_cny"), ("Amount (₹ crore)", "amount_inr_crore"),
+    ("Value (EUR)", "value_eur"), ("Value ($)", "value"), ("Value (US$)", "value")])
+def test_a_currency_sign_in_a_header_is_its_code(header, normalised):
+    """``Value (€)`` was ``value``: its column read as the stated value, plain numbers in it
+    as US dollars; it is now ``value_eur``, as ``Value (EUR)`` is (no field: the column is
+    listed as not read). The US dollar's signs are dropped as before (``us$`` is no ``s$``,
+    the Singapore dollar)."""
+    assert fields.normalise_column(header) == normalised
+    assert (fields.column_aliases().get(normalised) == "value_as_stated") == \
+        (normalised == "value")

@@ -1233,3 +1233,149 @@ def test_read_date_gives_the_reading_note_from_its_own_parse() -> None:
     assert parsing.read_date(" ") is None
     with pytest.raises(ParseError, match="implausible date"):
         parsing.read_date("01.05.1850")
+
+
+@pytest.mark.parametrize(("text", "amount", "currency"), [
+    ("5 Mio. KES", 5e6, "KES"), ("5 Mio KES", 5e6, "KES"), ("2 Mrd. XOF", 2e9, "XOF"),
+    ("3 bn. NGN", 3e9, "NGN"), ("5 M. KES", 5e6, "KES"), ("5 Mio. €", 5e6, "EUR")])
+def test_a_code_after_a_scale_abbreviated_or_capitalised_is_the_currency(text, amount,
+                                                                         currency) -> None:
+    """A code after a scale written with a capital or a full stop (German ``Mio.``,
+    ``Mrd.``) was not seen: ``5 Mio. KES`` was read as US dollars (140 times too much)."""
+    money = parsing.parse_money(text)
+    assert (money.amount, money.currency) == (amount, currency)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("5 Mio. shillings", "unparseable value"), ("2 bn. Rp", "unparseable value"),
+    ("5 Mio. laptops", "not an amount of money"), ("2 Mio. SIM cards", "not an amount of money")])
+def test_words_after_a_scale_with_a_full_stop_are_read_as_after_any_scale(text, kind) -> None:
+    """``5 million shillings`` is refused and ``5 million laptops`` is no money; with the
+    scale abbreviated, ``5 Mio. shillings`` and ``5 Mio. laptops`` were USD 5 million."""
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == kind
+
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("EUR ,5 Mio.", 500_000), ("USD ,25 million", 250_000), ("USD 0,100 million", 100_000),
+    ("USD 0,5 Mio.", 500_000), ("0.100 Mio. EUR", 100_000)])
+def test_a_decimal_without_a_whole_part_is_a_decimal(text, amount):
+    """``,5 Mio.`` was 5 million (the comma dropped) and ``0,100 million`` 100 million (the
+    comma read as a thousands separator, which never follows a 0)."""
+    assert parsing.parse_money(text).amount == amount
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("USD 1+ billion", 1e9), ("USD 2 + million", 2e6), ("EUR 5 Mio.+", 5e6), ("$3+m", 3e6)])
+def test_a_plus_before_or_after_an_abbreviated_scale_is_a_lower_bound(text, amount):
+    """``USD 1+ billion`` was USD 1 (the scale after the plus left out), and ``EUR 5 Mio.+``
+    was EUR 5 million with no word of its being a lower bound."""
+    money = parsing.parse_money(text)
+    assert (money.amount, money.qualifier) == (amount, "or more")
+    assert "'or more': lower bound" in money.note
+
+
+@pytest.mark.parametrize(("text", "code", "amount", "currency"), [
+    ("$5 million", "CAD", 5e6, "CAD"), ("5 million dollars", "AUD", 5e6, "AUD"),
+    ("¥500 million", "JPY", 5e8, "JPY"), ("$5-10 million", "MXN", 5e6, "MXN"),
+    ("$5 million", "USD", 5e6, "USD"), ("$5 million", None, 5e6, "USD"),
+    ("€5 million", "EUR", 5e6, "EUR"), ("5 million", "CAD", 5e6, None)])
+def test_a_sign_of_several_currencies_is_the_currency_of_the_column_beside(text, code, amount,
+                                                                           currency) -> None:
+    money = parsing.parse_money_beside(text, code)
+    assert (money.amount, money.currency) == (amount, currency)
+
+
+@pytest.mark.parametrize(("text", "code", "kind"), [
+    ("¥500 million", "EUR", "ambiguous currency"), ("¥500 million", None, "ambiguous currency"),
+    ("5 widgets", "CAD", "unparseable value")])
+def test_a_sign_the_column_beside_does_not_fit_is_refused_as_before(text, code, kind) -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money_beside(text, code)
+    assert err.value.kind == kind
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Access & Adoption", ["ACCESS", "ADOPTION"]), ("Access/Adoption", ["ACCESS", "ADOPTION"]),
+    ("Access and Adoption", ["ACCESS", "ADOPTION"]), ("access + adoption", ["ACCESS", "ADOPTION"]),
+    ("Value creation and Accelerate investment", ["VALUE CREATION", "ACCELERATE INVESTMENT"]),
+    ("Access, Adoption & Value creation", ["ACCESS", "ADOPTION", "VALUE CREATION"]),
+    ("Access (rural and urban)", ["ACCESS"])])
+def test_two_focus_areas_joined_by_and_or_a_sign_are_both(text, expected) -> None:
+    """``Access & Adoption`` was an unknown focus area, setting the pledge aside, while
+    ``Access, Adoption`` was read; a remark in brackets is not split."""
+    assert parsing.parse_focus_areas(text) == expected
+
+
+def test_a_joined_focus_area_that_is_unknown_names_the_whole_piece() -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_focus_areas("Access & Teleportation")
+    assert (err.value.kind, err.value.text) == ("unknown focus area", "Access & Teleportation")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Accès", ["ACCESS"]), ("Acceso; Adopción", ["ACCESS", "ADOPTION"]),
+    ("Création de valeur", ["VALUE CREATION"]), ("Creación de valor", ["VALUE CREATION"]),
+    ("Accélérer l’investissement", ["ACCELERATE INVESTMENT"]),
+    ("Aceleración de la inversión", ["ACCELERATE INVESTMENT"])])
+def test_the_focus_areas_in_french_and_spanish_are_read(text, expected) -> None:
+    """ITU publishes Partner2Connect in French and Spanish too; an export in either set every
+    pledge aside as an unknown focus area."""
+    assert parsing.parse_focus_areas(text) == expected
+
+
+@pytest.mark.parametrize(("text", "currency"), [
+    ("5 million (EUR)", "EUR"), ("5,000,000 (KES)", "KES"), ("5 000 000 (in XOF)", "XOF"),
+    ("5 million (euros)", "EUR"), ("5 million (€, approx.)", "EUR"), ("$5 million (CAD)", "CAD"),
+    ("USD 5 million (USD)", "USD"), ("USD 5 million (IDA)", "USD"), ("5 million (TBC)", None)])
+def test_a_currency_alone_in_brackets_is_the_amounts_currency(text, currency) -> None:
+    """``5 million (EUR)`` was a remark ``(EUR)`` and the amount read as US dollars; an
+    acronym in brackets that is no currency (``IDA``, ``TBC``) is still a remark."""
+    money = parsing.parse_money(text)
+    assert (money.amount, money.currency) == (5e6, currency)
+
+
+@pytest.mark.parametrize("text", ["USD 5 million (EUR)", "5 million (EUR) (KES)"])
+def test_a_currency_in_brackets_that_another_contradicts_is_a_conflict(text) -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "currency conflict"
+
+
+@pytest.mark.parametrize(("text", "amount", "currency"), [
+    ("₹5 lakh crore", 5e12, "INR"), ("INR 1.5 lakh crore", 1.5e12, "INR"),
+    ("Rs 2 thousand crore", 2e10, "INR"), ("USD 5 thousand million", 5e9, "USD"),
+    ("5 lakh cr INR", 5e12, "INR"), ("1 Cr INR", 1e7, "INR")])
+def test_a_scale_of_a_larger_scale_multiplies_it(text, amount, currency) -> None:
+    """Indian budgets are written in lakh crore (₹1.39 lakh crore for BharatNet): ``₹5 lakh
+    crore`` was ₹500,000, the crore left out, and ``USD 5 thousand million`` USD 5,000."""
+    money = parsing.parse_money(text)
+    assert (money.amount, money.currency) == (amount, currency)
+
+
+@pytest.mark.parametrize("text", ["5 million million", "USD 5 million thousand"])
+def test_a_second_scale_no_larger_than_the_first_is_refused(text) -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "unparseable value"
+
+
+@pytest.mark.parametrize("value", [2030.5, 2024.25, 1999.5])
+def test_a_year_cell_with_a_fraction_is_no_whole_year_not_out_of_the_window(value) -> None:
+    """A year cell of 2030.5 was refused as "outside 2000-2100", which it is not."""
+    with pytest.raises(ParseError) as err:
+        parsing.parse_year(value)
+    assert (err.value.kind, err.value.detail) == ("unparseable year", "not a whole year")
+
+
+@pytest.mark.parametrize("text", ["5 Mio. p.a.", "5 Mio p.a.", "5 million pro Jahr",
+                                  "5 Mio. jährlich", "5 M par an", "5 million annual"])
+def test_a_rate_per_year_next_to_an_amount_with_no_currency_is_read(text) -> None:
+    """``5 million per year`` was read, ``5 Mio p.a.`` and ``5 million pro Jahr`` refused as
+    an unknown word next to the amount: the rates of ``_PER_YEAR`` are no currency, so the
+    amount is read as any amount with no currency (in a currency column's currency)."""
+    money = parsing.parse_money(text)
+    assert (money.amount, money.currency, money.per_year) == (5e6, None, True)
+    assert parsing.parse_money_beside(text, "EUR").amount == 5e6

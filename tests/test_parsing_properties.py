@@ -530,3 +530,32 @@ def test_an_approximate_amount_is_read_with_its_approximate_note(word, space, co
     assert m.amount == pytest.approx(n * scale[1])
     assert m.qualifier == word
     assert f"'{word}': approximate" in m.note
+
+
+_SCALES = [("m", 1e6), (" million", 1e6), (" Mio.", 1e6), (" bn", 1e9), (" Mrd.", 1e9),
+           ("k", 1e3)]
+
+
+@PROPERTY
+@given(code=st.sampled_from(["USD ", "EUR ", "$", "€", ""]), digits=st.integers(1, 999),
+       scale=st.sampled_from(_SCALES), sep=st.sampled_from([".", ","]))
+def test_a_decimal_with_no_whole_part_is_that_decimal(code, digits, scale, sep):
+    """``,5 Mio.`` (German for ``0,5 Mio.``) and ``.5 million`` are a half: ``,5`` was read
+    as 5 (the comma dropped), ten times the amount."""
+    word, times = scale
+    m = parsing.parse_money(f"{code}{sep}{digits}{word}")
+    assert m.amount == pytest.approx(float(f"0.{digits}") * times)
+    assert m == parsing.parse_money(f"{code}0{sep}{digits}{word}")
+
+
+@PROPERTY
+@given(code=st.sampled_from(["USD ", "EUR ", "$", "€", "US$ "]), n=st.integers(1, 999),
+       scale=st.sampled_from(_SCALES), plus=st.sampled_from(["+", " +", "+ ", " + "]))
+def test_a_plus_before_the_scale_is_or_more_of_the_scaled_amount(code, n, scale, plus):
+    """``USD 1+ billion`` reads as ``USD 1 billion+``: the scaled amount, a lower bound; it
+    was USD 1 (the scale after the plus left out)."""
+    word, times = scale
+    m = parsing.parse_money(f"{code}{n}{plus}{word.strip()}")
+    assert m.amount == pytest.approx(n * times)
+    assert m.qualifier == "or more"
+    assert m == parsing.parse_money(f"{code}{n}{word}+")

@@ -1829,3 +1829,72 @@ def test_a_dotted_date_is_parsed_once_for_its_value_and_its_note(
     assert r.valid["notes"].iloc[0] == (
         "[loader] announced_date: date '01.05.2023' read as day.month.year, the order of a "
         "date with points: 2023-05-01, not 2023-01-05")
+
+
+def test_a_dollar_sign_with_its_currency_in_a_column_of_its_own_is_that_currency(
+        tmp_path: Path) -> None:
+    """``$5 million`` with ``CAD`` in the currency column was a currency conflict (``$`` read
+    as US dollars) and ``¥500 million`` with ``JPY`` an ambiguous currency: both set aside,
+    while ``$5 million CAD`` in one cell was read. A sign that does not fit the column
+    (``$`` beside ``EUR``) still sets the row aside."""
+    p = _csv(tmp_path, "title,pledger,value_as_stated,currency,announced_date\n"
+                       "Canada,Org,$5 million,CAD,2023\nJapan,Org,¥500 million,JPY,2023\n"
+                       "One cell,Org,$5 million CAD,,2023\nEuro,Org,$5 million,EUR,2023\n")
+    r = load_pledges(p)
+    v = r.valid.set_index("title")
+    assert v["currency"].to_dict() == {"Canada": "CAD", "Japan": "JPY", "One cell": "CAD"}
+    assert v.loc["Canada", "estimated_value_usd"] == v.loc["One cell", "estimated_value_usd"]
+    assert v.loc["Canada", "estimated_value_usd"] < 5e6
+    assert r.quarantine["reasons"].tolist() == [
+        "currency conflict: USD in value_as_stated, EUR in currency"]
+
+
+def test_a_value_column_headed_with_a_currency_is_in_that_currency(tmp_path: Path) -> None:
+    """A column ``Value (€)`` was read as ``value_as_stated`` and its 5,000,000 as USD 5
+    million, and ``Value (EUR)`` or ``Amount in KES`` not read at all (the value lost from
+    every pledge); the currency of the header is now the rows' currency, unless a currency
+    column gives one; a cell naming another currency is a conflict."""
+    for header, code in [("Value (€)", "EUR"), ("Value (EUR)", "EUR"),
+                         ("Amount in KES", "KES"), ("Pledge value (GBP)", "GBP")]:
+        r = load_pledges(_csv(tmp_path, f"title,pledger,{header},announced_date\n"
+                                        "A,Org,5000000,2023\nB,Org,USD 5 million,2023\n"))
+        assert r.columns_used["value_as_stated"] == header and r.unused_columns == []
+        assert r.valid["currency"].tolist() == [code], header
+        assert r.valid["estimated_value_usd"].iloc[0] != pytest.approx(5e6)
+        assert r.quarantine["reasons"].tolist() == [
+            f"currency conflict: USD in value_as_stated, {code} in currency"]
+    # a mapping naming the column reads it in the header's currency too
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[columns]\ntitle = "title"\npledger = "pledger"\nannounced_date = '
+                       '"announced_date"\nvalue_as_stated = "Value (EUR)"\n', encoding="utf-8")
+    text = "title,pledger,Value (EUR),announced_date\nA,Org,5000000,2023\n"
+    assert load_pledges(_csv(tmp_path, text), mapping=mapping).valid["currency"].tolist() == \
+        ["EUR"]
+
+
+@pytest.mark.parametrize("header", ["Value (EUR m)", "Value (USD million)", "Value (TBC)"])
+def test_a_value_header_with_a_scale_or_no_currency_is_not_read(tmp_path, header) -> None:
+    """``Value (EUR m)`` holds millions: reading its 5 as EUR 5 would be wrong; it stays a
+    column not read, listed in the summary, as before."""
+    r = load_pledges(_csv(tmp_path, f"title,pledger,{header}\nA,Org,5\n"))
+    assert r.unused_columns == [header] and r.valid["estimated_value_usd"].isna().all()
+
+
+def test_a_currency_column_wins_over_the_currency_of_the_value_header(tmp_path) -> None:
+    r = load_pledges(_csv(tmp_path, "title,pledger,value_as_stated,currency,Value (EUR),"
+                                    "announced_date\nA,Org,5000000,KES,7,2023\n"))
+    assert r.valid["currency"].tolist() == ["KES"] and r.unused_columns == ["Value (EUR)"]
+
+
+def test_an_amount_with_a_zero_before_its_separator_is_a_decimal_in_either_convention(
+        tmp_path: Path) -> None:
+    """In a file that writes decimal commas (``EUR 1,5 Mio.``), ``EUR 0,250 Mio.`` was set
+    aside as "1,250 or 1.25" would be; no thousands group follows a 0, so it is a quarter
+    million, as ``EUR 0.250 Mio.`` is."""
+    p = _csv(tmp_path, 'title,pledger,value_as_stated,announced_date\n'
+                       'A,Org,"EUR 1,5 Mio.",2023\nB,Org,"EUR 0,250 Mio.",2023\n'
+                       'C,Org,"EUR 0.250 Mio.",2023\nD,Org,"EUR 1,250 Mio.",2023\n')
+    r = load_pledges(p)
+    v = r.valid.set_index("title")["estimated_value_usd"]
+    assert v["B"] == pytest.approx(v["C"]) and v["B"] == pytest.approx(v["A"] / 6)
+    assert r.quarantine["source_row"].tolist() == [5]  # 1,250: a decimal or thousands

@@ -86,3 +86,29 @@ def test_a_word_in_the_number_format_is_read_like_that_text_in_a_csv(tmp_path: P
     reasons = r.quarantine.set_index("source_row")["reasons"]
     assert "unparseable value: '5 billion shillings'" in reasons[5]
     assert "'shillings' next to the amount" in reasons[5]
+
+
+@pytest.mark.parametrize(("code", "shown"), [
+    ("[$$-1009]#,##0", "CAD 5000000"), ("[$$-C0C]#,##0", "CAD 5000000"),
+    ("[$$-C09]#,##0.00", "AUD 5000000"), ("[$$-80A]#,##0", "MXN 5000000"),
+    ("[$¥-411]#,##0", "JPY 5000000"), ("[$¥-804]#,##0", "CNY 5000000"),
+    ("[$$-409]#,##0", "USD 5000000"),
+    # a sign of one currency, a sign the locale's currency does not use, no locale: as written
+    ("[$€-407] #,##0", "€ 5000000"), ("[$£-809]#,##0", "£ 5000000"),
+    ("[$$-407]#,##0", "$ 5000000"), ("[$$]#,##0", "$ 5000000")])
+def test_a_dollar_or_yen_sign_in_the_format_is_its_locales_currency(code, shown) -> None:
+    assert _as_shown(5_000_000, code) == shown
+
+
+def test_an_amount_formatted_in_canadian_dollars_is_not_read_as_us_dollars(tmp_path) -> None:
+    """Excel's "$ English (Canada)" format is ``[$$-1009]``: its cells show ``$5,000,000``
+    and were read as US dollars; the locale names the currency, as ``[$¥-411]`` names the
+    yen (set aside before as "JPY or CNY")."""
+    r = _load(tmp_path, [("Canada", 5_000_000, "[$$-1009]#,##0"),
+                         ("Japan", 500_000_000, "[$¥-411]#,##0"),
+                         ("United States", 5_000_000, "[$$-409]#,##0")])
+    v = r.valid.set_index("title")
+    assert v["currency"].to_dict() == {"Canada": "CAD", "Japan": "JPY", "United States": "USD"}
+    assert v.loc["Canada", "estimated_value_usd"] < 4_500_000  # fewer US dollars than CAD
+    assert v.loc["United States", "estimated_value_usd"] == 5_000_000
+    assert r.quarantine.empty
