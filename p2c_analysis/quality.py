@@ -682,9 +682,12 @@ def overall_text(n: int, counts: Mapping[str, int], trackable: int, trackable_pc
                  mean: float, median: float) -> Markdown:
     """The sentence on the scores of all ``n`` pledges: the index categories holding pledges
     (``counts``, :func:`categories_text`), how many are ``trackable`` and their share, the
-    mean and median score (said once when they are the same). "Of the 2 pledges, 2
-    Lower-moderate: **none is trackable** (0.0%) ...", not "Of the 2 pledges, 0 High, 0
-    Upper-moderate, 2 Lower-moderate and 0 Low: 0 are trackable"; one pledge reads "The pledge
+    mean and median score (said once when they are the same). "Of the 3 pledges, 1 High and 2
+    Lower-moderate: **1 is trackable** (33.3%) ...", not "Of the 3 pledges, 1 High, 0
+    Upper-moderate, 2 Lower-moderate and 0 Low: 1 are trackable"; one category holding them
+    all: "Both pledges are Lower-moderate: **none is trackable**", "All 4 pledges are
+    Upper-moderate: **all are trackable**", not "Of the 4 pledges, 4 Upper-moderate: 4 are
+    trackable"; one pledge reads "The pledge
     scores 40.0, in index category Lower-moderate: **it is not trackable**.", not "Of the 1
     pledge, 1 Lower-moderate: none is trackable (0.0%). The mean score is 40.0, the median
     40.0"."""
@@ -698,12 +701,19 @@ def overall_text(n: int, counts: Mapping[str, int], trackable: int, trackable_pc
         return report.say("The pledge scores {score}, in index category {cat}: **it is{nt} "
                           "trackable**.", score=mean_text, nt="" if trackable else " not",
                           cat=next(c for c, k in counts.items() if int(k)))
+    held = [c for c, k in counts.items() if int(k)]
+    # one category holding every pledge: "All 4 pledges are Upper-moderate", not "Of the 4
+    # pledges, 4 Upper-moderate"; every pledge trackable: "all are", not "4 are trackable"
+    every = report.of_the(n, n, "pledge")
+    who = report.both_or_all(n) if trackable == n else _count_or_none(trackable)
     return report.say(
-        "Of the {n:~pledge}, {counts}: **{who} {t:#is|are|is} trackable** ({pct}). "
+        ("{every} are {cat}" if len(held) == 1 else "Of the {n:~pledge}, {counts}")
+        + ": **{who} {t:#is|are|is} trackable** ({pct}). "
         + ("The mean and the median score are both {mean}." if mean_text == median_text else
            "The mean score is {mean}, the median {median}."),
-        n=n, counts=categories_text(counts), who=_count_or_none(trackable), t=trackable,
-        pct=style.fmt_pct(trackable_pct), mean=mean_text, median=median_text)
+        n=n, counts=categories_text(counts), who=who, t=trackable, cat=held[0],
+        every=every[:1].upper() + every[1:], pct=style.fmt_pct(trackable_pct), mean=mean_text,
+        median=median_text)
 
 
 def sensitivity_text(sens: pd.DataFrame, rubric: Rubric) -> Markdown:

@@ -436,8 +436,17 @@ def test_overall_and_sensitivity_sentences_name_only_categories_holding_pledges(
     one = quality.overall_text(1, counts, 0, 0.0, 40.0, 40.0).data
     assert one == f"The pledge scores 40.0, in index category {cats[2]}: **it is not trackable**."
     two = quality.overall_text(2, counts | {cats[2]: 2}, 0, 0.0, 40.0, 40.0).data
-    assert two == (f"Of the 2 pledges, 2 {cats[2]}: **none is trackable** (0.0%). The mean and "
+    assert two == (f"Both pledges are {cats[2]}: **none is trackable** (0.0%). The mean and "
                    "the median score are both 40.0.")
+    # one category holding every pledge read "Of the 4 pledges, 4 Upper-moderate: 4 are
+    # trackable (100.0%)"
+    four = quality.overall_text(4, counts | {cats[2]: 4}, 4, 100.0, 70.0, 70.0).data
+    assert four.startswith(f"All 4 pledges are {cats[2]}: **all are trackable** (100.0%).")
+    mixed = quality.overall_text(3, dict.fromkeys(cats, 0) | {cats[0]: 1, cats[1]: 2}, 3,
+                                 100.0, 80.0, 75.0).data
+    assert mixed.startswith(f"Of the 3 pledges, 1 {cats[0]} and 2 {cats[1]}: **all are "
+                            "trackable** (100.0%).")
+    assert not re.search(r"Of the (\d+) pledges?, \1 ", two + four)
     many = quality.overall_text(5, dict.fromkeys(cats, 0) | {cats[0]: 2, cats[-1]: 3}, 2,
                                 40.0, 50.0, 45.0).data
     assert many.startswith(f"Of the 5 pledges, 2 {cats[0]} and 3 {cats[-1]}: **2 are trackable")
