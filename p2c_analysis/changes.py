@@ -1026,8 +1026,9 @@ def group_moves_text(groups: pd.DataFrame) -> str:
     data years the ratios rest on. Plain
     trusted text. A ratio the same at both dates "stayed at"; when no group has a USD ratio at
     either date (no pledge stating a value reaches them) it says so, not "LDC from n/a to n/a
-    ... part of the move comes from the offline population"; the years sentence speaks of a
-    move only when a ratio moved."""
+    ... part of the move comes from the offline population"; one group without a ratio at one
+    date reads "LDC from none to 0.12 (pledges 1 → 3; no pledged USD reached it before)", not
+    "LDC from n/a to 0.12"; the years sentence speaks of a move only when a ratio moved."""
     from p2c_analysis import report, style
 
     before = groups["attention_ratio_usd_before"].map(style.fmt_ratio)
@@ -1041,9 +1042,16 @@ def group_moves_text(groups: pd.DataFrame) -> str:
                 + " at either date, so there is no USD attention ratio to compare ("
                 + report.list_text(f"{g}: {c}" for g, c in zip(names, counts, strict=True))
                 + ").")
-    moves = report.list_text(
-        f"{g} stayed at {b} ({c})" if b == a else f"{g} from {b} to {a} ({c})"
-        for g, b, a, c in zip(names, before, after, counts, strict=True))
+    def move(g: str, b: str, a: str, c: str) -> str:  # no ratio reads "none", not "n/a"
+        if b == a == na:
+            return f"{g} has none at either date ({c}; no pledged USD reaches it)"
+        if b == na:
+            return f"{g} from none to {a} ({c}; no pledged USD reached it before)"
+        if a == na:
+            return f"{g} from {b} to none ({c}; no pledged USD reaches it now)"
+        return f"{g} stayed at {b} ({c})" if b == a else f"{g} from {b} to {a} ({c})"
+
+    moves = report.list_text(move(*row) for row in zip(names, before, after, counts, strict=True))
     years = sorted({int(y) for y in (*groups["year_before"], *groups["year_after"])})
     moved = bool((before.ne(after)).any())
     if len(years) == 1:

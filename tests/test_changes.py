@@ -401,10 +401,17 @@ def test_the_group_sentence_does_not_speak_of_a_move_between_two_n_a():
                     "there is no USD attention ratio to compare (LDC: pledges 0 → 0, LLDC: "
                     "pledges 1 → 1 and SIDS: pledges 2 → 3).")
     some = changes.group_moves_text(groups([nan, 1.111, 0.2], [0.5, 1.112, 0.3], (2021, 2022)))
-    assert some == ("Attention ratio (USD): LDC from n/a to 0.50 (pledges 0 → 0), LLDC stayed at "
-                    "1.11 (pledges 1 → 1) and SIDS from 0.20 to 0.30 (pledges 2 → 3). The dates "
-                    "use the connectivity data and group membership of 2021 and 2022: part of "
-                    "the move comes from the offline population.")
+    # a ratio missing at one date read "LDC from n/a to 0.50", at both "stayed at n/a"
+    assert some == ("Attention ratio (USD): LDC from none to 0.50 (pledges 0 → 0; no pledged USD "
+                    "reached it before), LLDC stayed at 1.11 (pledges 1 → 1) and SIDS from 0.20 "
+                    "to 0.30 (pledges 2 → 3). The dates use the connectivity data and group "
+                    "membership of 2021 and 2022: part of the move comes from the offline "
+                    "population.")
+    gone = changes.group_moves_text(groups([0.4, nan, 0.2], [nan, nan, 0.3], (2021, 2022)))
+    assert gone.startswith("Attention ratio (USD): LDC from 0.40 to none (pledges 0 → 0; no "
+                           "pledged USD reaches it now), LLDC has none at either date (pledges "
+                           "1 → 1; no pledged USD reaches it) and SIDS from 0.20 to 0.30")
+    assert "n/a" not in some + gone
     still = changes.group_moves_text(groups([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], (2024, 2024)))
     assert still.endswith("Both dates use the 2024 connectivity data and group membership.")
 
