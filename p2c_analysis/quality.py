@@ -977,6 +977,56 @@ def reach_vs_offline(
     return out.loc[keep].reset_index(drop=True)
 
 
+def _target_names(text: object) -> object:
+    """A :func:`reach_vs_offline` ``targets`` cell ("GHA, KEN") by the economies' short names
+    ("Ghana, Kenya"); a region or group label, or a code no economy has, as it is."""
+    from p2c_analysis import countries
+
+    def name(code: str) -> str:
+        try:
+            return countries.country_name(code)
+        except countries.UnknownCountryError:
+            return code
+
+    if pd.isna(text) or not str(text):
+        return text
+    return ", ".join(name(t.strip()) for t in str(text).split(","))
+
+
+def reach_shown(reach: pd.DataFrame) -> pd.DataFrame:
+    """The :func:`reach_vs_offline` table ``reach`` as a report shows it: ``targets`` by the
+    economies' names ("Ghana", not "GHA"); the CSV keeps the ISO3 codes."""
+    return reach.assign(targets=reach["targets"].map(_target_names).astype("string"))
+
+
+def reach_text(reach: pd.DataFrame, year: int) -> str:
+    """The sentence over the :func:`reach_vs_offline` table ``reach``: how many pledges state a
+    number of people and name their targets, and the one whose people to connect are the
+    largest share of the people offline in its own targets, its targets by name ("offline in
+    Ghana", not "in GHA"). One such pledge is "The pledge's people to connect are ...", not
+    "The largest share ...: ..." of one. Plain text (not escaped: pass through
+    :func:`report.say`)."""
+    from p2c_analysis import report, style
+
+    k = len(reach)
+    if k == 0:
+        return "No pledge that names its targets states a number of people."
+    lead = (f"{report.plural(k, 'pledge')} {'states' if k == 1 else 'state'} a number of people "
+            f"and {'names its' if k == 1 else 'name their'} targets.")
+    pct = reach["connected_pct_of_offline"]
+    if not pct.notna().any():
+        return lead
+    top = reach.loc[pct.idxmax()]
+    what = (f"{style.fmt_people(top['people_connected'])} people to connect, "
+            f"{style.fmt_pct(top['connected_pct_of_offline'])} of the "
+            f"{style.fmt_people(top['target_offline'])} offline in "
+            f"{_target_names(top['targets'])} ({year})")
+    if k == 1:
+        return f"{lead[:-1]}: {top['pledger']}, {what}."
+    return (f"{lead} The largest share of the people offline in its own targets: "
+            f"{top['pledger']}, {what}.")
+
+
 REACH_GROUP_COLUMNS: tuple[str, ...] = (
     "group", "offline", "pledges_within", "pledges_with_people_within",
     "largest_people_connected", "people_connected_sum_may_overlap", "pledges_partly_within",

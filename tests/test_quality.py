@@ -191,6 +191,31 @@ def test_reach_vs_offline_and_by_group() -> None:
     assert "more than once" in g.loc["R1", "note"]
 
 
+def test_reach_sentence_and_table_name_the_economies():
+    """The sentence read "The largest share of the people offline in its own targets: Gov X,
+    3.00 M people to connect, 31.3% of the 9.58 M offline in GHA (2024)": an ISO3 code where a
+    reviewer reads a name, and "the largest" of one pledge."""
+    row = {"pledge_id": "a", "title": "t", "pledger": "Gov X", "targets": "GHA",
+           "people_connected": 3e6, "people_trained": float("nan"),
+           "people_reached": float("nan"), "target_population": 3e7, "target_offline": 9.58e6,
+           "connected_pct_of_offline": 31.3}
+    one = pd.DataFrame([row])
+    text = quality.reach_text(one, 2024)
+    assert text == ("1 pledge states a number of people and names its targets: Gov X, 3.00 M "
+                    "people to connect, 31.3% of the 9.58 M offline in Ghana (2024).")
+    two = pd.DataFrame([row, row | {"pledger": "Org Y", "targets": "KEN, Africa",
+                                    "connected_pct_of_offline": 40.0}])
+    assert quality.reach_text(two, 2024).endswith(
+        "The largest share of the people offline in its own targets: Org Y, 3.00 M people to "
+        "connect, 40.0% of the 9.58 M offline in Kenya, Africa (2024).")
+    assert quality.reach_shown(two)["targets"].tolist() == ["Ghana", "Kenya, Africa"]
+    assert quality.reach_text(one.iloc[:0], 2024) == (
+        "No pledge that names its targets states a number of people.")
+    trained = one.assign(people_connected=float("nan"), connected_pct_of_offline=float("nan"))
+    assert quality.reach_text(trained, 2024) == (
+        "1 pledge states a number of people and names its targets.")
+
+
 # --- the rubric ----------------------------------------------------------------------------------
 
 def test_rubric_file() -> None:
