@@ -724,7 +724,8 @@ def sensitivity_text(sens: pd.DataFrame, rubric: Rubric) -> Markdown:
     not "0 pledges are trackable ... (1 up, 0 down)"; "With every criterion, and whichever one is
     left out, the pledge is trackable.", not "1 pledge is trackable. Leaving one criterion out
     gives 1 whichever is left out"; "...; with one left out, from 1 to 3, depending on which",
-    not "gives between 1 and 3"."""
+    not "gives between 1 and 3"; every pledge trackable: "all 7 pledges are trackable", not "7
+    pledges are"."""
     from IPython.display import Markdown
 
     from p2c_analysis import report, style
@@ -753,10 +754,12 @@ def sensitivity_text(sens: pd.DataFrame, rubric: Rubric) -> Markdown:
         who, other = f"the pledge is{'' if t else ' not'} trackable", \
             ("it is" if hi else "it is not") if lo == hi else "it is or is not, depending on which"
     else:
-        who = report.say("{t:~pledge|pledges|no pledge} {t:#is|are|is} trackable", t=t).data
+        # every pledge: "all 7 pledges are trackable", "with any left out, both are"
+        who = (f"{report.of_the(n, n, 'pledge')} are trackable" if t == n else
+               report.say("{t:~pledge|pledges|no pledge} {t:#is|are|is} trackable", t=t).data)
         other = (f"from {style.fmt_int(lo)} to {style.fmt_int(hi)}, depending on which"
-                 if lo != hi else f"{_count_or_none(hi)} {'is' if hi == 1 else 'are'}"
-                 if hi else "none is")
+                 if lo != hi else f"{report.both_or_all(n)} are" if hi == n else
+                 f"{_count_or_none(hi)} {'is' if hi == 1 else 'are'}" if hi else "none is")
     lead = (f"With every criterion, and whichever one is left out, {who}. " if lo == hi == t
             else f"With every criterion, {who}; with {'any' if lo == hi else 'one'} left out, "
                  f"{other}. ")

@@ -514,6 +514,14 @@ def test_overall_and_sensitivity_sentences_name_only_categories_holding_pledges(
         "With every criterion, 2 pledges are trackable; with any left out, none is. ")
     assert quality.sensitivity_text(many(0, [(first.name, 0, 0, 0)]), rubric).data.startswith(
         "With every criterion, and whichever one is left out, no pledge is trackable. ")
+    # every pledge trackable read "With every criterion, 7 pledges are trackable"
+    assert quality.sensitivity_text(many(5, [(first.name, 5, 0, 0)]), rubric).data.startswith(
+        "With every criterion, and whichever one is left out, all 5 pledges are trackable. ")
+    assert quality.sensitivity_text(many(5, [(first.name, 3, 0, 2), (second.name, 5, 0, 0)]),
+                                    rubric).data.startswith(
+        "With every criterion, all 5 pledges are trackable; with one left out, from 3 to 5")
+    assert quality.sensitivity_text(many(2, [(first.name, 5, 3, 0)]), rubric).data.startswith(
+        "With every criterion, 2 pledges are trackable; with any left out, all are. ")
 
 
 def test_one_field_away_names_fields_by_their_labels_not_their_code_names():
