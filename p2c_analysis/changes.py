@@ -978,7 +978,8 @@ def value_moves_text(summary_row: pd.Series) -> str:
     shown (new pledges, pledges first seen, pledges no longer listed, changes of stated values,
     currency conversion), not "USD 0 from new pledges, USD 0 less from pledges no longer
     listed, a net USD 0 from ..."; a value the same at both dates "stayed at"; no value stated
-    on either side says so."""
+    on either side says so, on one side "went from none stated to USD 3.00 M", not "from USD
+    0"."""
     from p2c_analysis import report, style
 
     s, fmt = summary_row, style.fmt_usd
@@ -995,7 +996,11 @@ def value_moves_text(summary_row: pd.Series) -> str:
               f"a net {fmt(s['usd_conversion_effects'])} from currency conversion alone "
               "(another exchange rate for the same amounts, not a change of any pledge)")]
     named = [text for usd, text in parts if fmt(abs(float(usd))) != fmt(0.0)]
-    went = f"stayed at {fmt(u1)}" if fmt(u1) == fmt(u2) else f"went from {fmt(u1)} to {fmt(u2)}"
+    def said(usd: float) -> str:  # a sum of no value is "none stated", not "USD 0"
+        return fmt(usd) if usd else "none stated"
+
+    went = (f"stayed at {fmt(u1)}" if fmt(u1) == fmt(u2) else
+            f"went from {said(u1)} to {said(u2)}")
     if not named:
         return (f"The stated value of all pledges {went}: no pledge added or took away any of "
                 "it, and no stated value changed.")

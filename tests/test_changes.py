@@ -815,6 +815,12 @@ def test_the_value_sentence_names_only_the_parts_that_move_it():
                          "rate for the same amounts, not a change of any pledge).")
     assert text(_usd_row(usd_before=0.0, usd_after=0.0)) == \
         "No pledge on either side states a value."
+    # one side stating no value read "went from USD 0 to USD 3.00 M"
+    assert text(_usd_row(usd_before=0.0, usd_after=3e6, usd_new=3e6)) == (
+        "The stated value of all pledges went from none stated to USD 3.00 M: USD 3.00 M from "
+        "new pledges.")
+    assert text(_usd_row(usd_after=0.0, usd_no_longer_listed=-1e6)).startswith(
+        "The stated value of all pledges went from USD 1.00 M to none stated: ")
     for t in (text(_usd_row()), conv):
         assert "USD 0 " not in t and "USD 0." not in t
 
