@@ -1096,7 +1096,11 @@ def new_pledges_text(new: pd.DataFrame, span: str) -> Markdown:
     ``change == "new"``), ``span`` the window (``"between 2025-03-01 and 2026-03-31"``): how
     many appeared, how many state a value and their total, and the largest by stated value.
     One new pledge, or one stating a value, is named alone: not "1 of them ..., together
-    USD 1.20 M. The largest by stated value is ...". Pledge text is escaped (``report.say``)."""
+    USD 1.20 M. The largest by stated value is ...". Values all the same read "USD 1.00 M
+    each", and a largest value stated by several names each of them, not one picked by file
+    order. Pledge text is escaped (``report.say``)."""
+    from IPython.display import Markdown
+
     from p2c_analysis import report, style
 
     if new.empty:
@@ -1116,11 +1120,26 @@ def new_pledges_text(new: pd.DataFrame, span: str) -> Markdown:
     if len(valued) == 1:
         return report.say("{n:~new pledge} appeared {span}; 1 of them states a value, {top}: "
                           "\"{title}\" ({by}).", n=len(new), **named)
+    nv = (report.both_or_all(len(new), of_them=True) if len(valued) == len(new) else
+          f"{style.fmt_int(len(valued))} of them")
+    shown = valued["value_usd_after"].map(style.fmt_usd)
+    tied = valued[shown == named["top"]]
+    if len(tied) == len(valued):  # not "The largest is "A"" of values all the same
+        return report.say("{n:~new pledge} appeared {span}; {nv} state a value, {top} each, "
+                          "together {usd}.", n=len(new), nv=nv,
+                          usd=style.fmt_usd(valued["value_usd_after"].sum()), **named)
+    if len(tied) > 1:  # the largest amount stated by several: each of them named
+        lead = report.say(
+            "{n:~new pledge} appeared {span}; {nv} state a value, together {usd}. The largest "
+            "by stated value, {top} each: ", n=len(new), nv=nv,
+            usd=style.fmt_usd(valued["value_usd_after"].sum()), **named).data
+        return Markdown(lead + report.list_text(
+            report.say("\"{t}\" ({by})", t=t if isinstance(t, str) else "untitled",
+                       by=f"by {p}" if isinstance(p, str) else "pledger not stated").data
+            for t, p in zip(tied["title"], tied["pledger"], strict=True)) + ".")
     return report.say(
         "{n:~new pledge} appeared {span}; {nv} state a value, together {usd}. The "
-        "largest by stated value is \"{title}\" ({by}, {top}).", n=len(new),
-        nv=(report.both_or_all(len(new), of_them=True) if len(valued) == len(new) else
-            f"{style.fmt_int(len(valued))} of them"),
+        "largest by stated value is \"{title}\" ({by}, {top}).", n=len(new), nv=nv,
         usd=style.fmt_usd(valued["value_usd_after"].sum()),
         **named)
 

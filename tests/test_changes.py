@@ -349,6 +349,24 @@ def test_one_new_pledge_is_named_alone_not_as_the_largest_of_1():
     assert changes.new_pledges_text(new(), span).data == f"No pledge is new {span}."
 
 
+def test_new_pledges_of_the_same_value_are_not_ranked_by_file_order():
+    """Three new pledges of USD 1.00 M each read "The largest by stated value is "W2" (by Org
+    2, USD 1.00 M)": one of three equal amounts, picked by file order."""
+    def new(*values: float) -> pd.DataFrame:
+        return pd.DataFrame({"title": [f"T{i}" for i in range(len(values))],
+                             "pledger": [f"Org {i}" for i in range(len(values))],
+                             "value_usd_after": list(values)})
+
+    span = "between 2021-03-01 and 2022-03-01"
+    same = changes.new_pledges_text(new(1e6, 1e6, 1e6), span).data
+    assert same == (f"3 new pledges appeared {span}; all of them state a value, USD 1.00 M "
+                    "each, together USD 3.00 M.")
+    tied = changes.new_pledges_text(new(2e6, np.nan, 1e6, 2e6), span).data
+    assert tied.endswith('3 of them state a value, together USD 5.00 M. The largest by stated '
+                         'value, USD 2.00 M each: "T0" (by Org 0) and "T3" (by Org 3).')
+    assert "largest by stated value is" not in same + tied
+
+
 def test_the_headline_says_none_rather_than_of_the_0():
     """A window whose previous side had no pledge read "Of the 0 found on both sides, 0 changed
     and 0 did not; 0 changed status (0 of them backwards); and 0 pledges are listed for
