@@ -330,6 +330,19 @@ def show_table(
     return HTML(body)
 
 
+def holding_values(df: pd.DataFrame, columns: Iterable[str], optional: Iterable[str]) -> list[str]:
+    """``columns`` without those of ``optional`` that hold nothing in ``df`` (every value
+    missing or 0), for :func:`show_table`: a column "of which to economies with no offline
+    figure (USD)" reading "n/a" and "USD 0" on every row says nothing but that there is none."""
+    skip = set(optional)
+
+    def empty(c: str) -> bool:
+        col = pd.to_numeric(df[c], errors="coerce")
+        return bool(col.fillna(0).eq(0).all())
+
+    return [c for c in columns if c not in skip or not empty(c)]
+
+
 # --- header ------------------------------------------------------------------------------------
 
 

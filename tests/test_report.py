@@ -1025,3 +1025,16 @@ def test_header_names_no_count_of_0(bundled):
     set_aside = report.header_text(None, bundled.iloc[:0], "zero.csv", quarantined=2)
     assert "- Pledges: file zero.csv: no pledge; 2 rows set aside (quarantined) and not used." \
         in set_aside
+
+
+def test_holding_values_leaves_out_an_optional_column_that_holds_nothing():
+    """country_profile's table read "of which to economies with no offline figure (USD)": n/a,
+    USD 0, USD 0, USD 0 on every row of a file whose pledges reach no such economy."""
+    t = pd.DataFrame({"group": ["Nigeria", "World"], "usd": [1.0, 2.0],
+                      "usd_no_offline_figure": [float("nan"), 0.0]})
+    cols = ["group", "usd", "usd_no_offline_figure"]
+    assert report.holding_values(t, cols, ["usd_no_offline_figure"]) == ["group", "usd"]
+    some = t.assign(usd_no_offline_figure=[float("nan"), 5.0])
+    assert report.holding_values(some, cols, ["usd_no_offline_figure"]) == cols
+    assert "no offline figure" not in report.show_table(
+        t, report.holding_values(t, cols, ["usd_no_offline_figure"])).data
