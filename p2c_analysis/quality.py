@@ -898,11 +898,32 @@ def _one_field_away_sentence(n_pledges: int, n_trackable: int, away: pd.DataFram
             f"of pledges each would lift: {lifted}.")
 
 
-def rubric_table_shown(table: pd.DataFrame) -> pd.DataFrame:
+def rule_shown(rule: str, rubric: Rubric) -> str:
+    """An ingredient's ``rule`` (the rubric file's words) as a report shows it: the rubric's
+    relevance threshold by its value ("above 1 × the world's", not "above
+    offline_rate_ratio_above x the world's"), a field of the pledge table by its label
+    (:func:`field_label`: "value years", not "value_years") and a value basis by its label in
+    quotes ("value basis 'in kind'", not "value_basis in_kind"). Only names with an
+    underscore are read as names; other words stay as they are."""
+    def word(m: re.Match) -> str:
+        name = m.group(1)
+        if name == "offline_rate_ratio_above":
+            return f"{rubric.offline_rate_ratio_above:g}{' ×' if m.group(2) else ''}"
+        if name in values.BASIS_LABELS:
+            return f"'{values.BASIS_LABELS[name]}'{m.group(2) or ''}"
+        return f"{field_label(name)}{m.group(2) or ''}"
+
+    return re.sub(r"\b([a-z]+(?:_[a-z]+)+)\b( x\b)?", word, rule)
+
+
+def rubric_table_shown(table: pd.DataFrame, rubric: Rubric | None = None) -> pd.DataFrame:
     """The :func:`rubric_table` ``table`` as a report shows it: ``ingredient`` by its label
-    (:data:`INGREDIENT_LABELS`: "target year", not "target_year"); the CSV keeps the names."""
+    (:data:`INGREDIENT_LABELS`: "target year", not "target_year") and ``rule`` in words
+    (:func:`rule_shown`, ``rubric`` default the bundled one); the CSV keeps the names."""
+    r = load_rubric() if rubric is None else rubric
     return table.assign(ingredient=table["ingredient"].map(
-        lambda i: INGREDIENT_LABELS.get(i, i)).astype("string"))
+        lambda i: INGREDIENT_LABELS.get(i, i)).astype("string"),
+        rule=table["rule"].map(lambda t: rule_shown(str(t), r)).astype("string"))
 
 
 def sensitivity_shown(sens: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:

@@ -22,6 +22,7 @@ s5 no focus, country BBB, "Build 10 sites", USD 5 m, no year, no URL
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -572,6 +573,23 @@ def test_rubric_table_shows_ingredient_labels():
     row = shown[t["ingredient"].eq("target_year")]
     assert row["ingredient"].tolist() == ["target year"]
     assert t["ingredient"].eq("target_year").any()  # the table itself is not changed
+
+
+def test_rubric_rules_show_words_not_code_names():
+    """The rubric table's rules read "offline rate of its target countries above
+    offline_rate_ratio_above x the world's" and "value_basis in_kind or pledge_type In-kind":
+    the threshold is its value, fields and value bases are their labels."""
+    r = quality.load_rubric()
+    shown = quality.rubric_table_shown(quality.rubric_table(r), r)["rule"]
+    assert not shown.str.contains(r"\b[a-z]+_[a-z_]+\b(?!\.csv)", regex=True).any(), \
+        shown[shown.str.contains("_")].tolist()
+    ratio = dataclasses.replace(r, offline_rate_ratio_above=1.5)
+    assert quality.rule_shown("offline rate above offline_rate_ratio_above x the world's",
+                              ratio) == "offline rate above 1.5 × the world's"
+    assert quality.rule_shown("value_basis in_kind or pledge_type In-kind", r) == (
+        "value basis 'in kind' or pledge type In-kind")
+    assert quality.rule_shown("a period: value_years, or 'by 2030'", r) == (
+        "a period: value years, or 'by 2030'")
 
 
 def test_sensitivity_table_shows_criterion_labels():
