@@ -1016,6 +1016,29 @@ def no_offline_figure(coverage: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def kept_apart_text(cov: pd.DataFrame) -> str:
+    """The sentence naming the stated USD that a :func:`coverage_by_group` table ``cov`` keeps
+    apart, unallocated: its rows :data:`GLOBAL_LABEL` and :data:`UNSTATED_LABEL` with their
+    pledges stating a value. Said where no USD reaches a country, so a file of global pledges
+    does not read only "no pledge states a value that could be allocated to countries" while
+    every pledge states one. Plain text; ``""`` when those rows hold no stated value."""
+    from p2c_analysis import report, style
+
+    rows = cov.set_index("group")
+    parts = []
+    for label, kind in ((GLOBAL_LABEL, ("global pledge", "global pledges")),
+                        (UNSTATED_LABEL, ("pledge with no stated targets",
+                                          "pledges with no stated targets"))):
+        if label not in rows.index or not int(rows.at[label, "pledges_with_value"]):
+            continue
+        k, usd = int(rows.at[label, "pledges_with_value"]), rows.at[label, "allocated_usd"]
+        parts.append(f"{report.plural(k, *kind)} ({style.fmt_usd(usd)})")
+    if not parts:
+        return ""
+    return ("The stated USD is in pledges kept apart, not allocated to countries: "
+            f"{report.list_text(parts)}.")
+
+
 def no_offline_figure_text(unknown: pd.DataFrame) -> str:
     """The sentence on :func:`no_offline_figure`, plain text for the caller to escape: the USD
     allocated to economies whose offline population is unknown, each named with its USD and

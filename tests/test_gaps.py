@@ -943,3 +943,22 @@ def test_an_empty_under_served_table_says_why():
         f"{many:,} countries with 1 M people offline or more (the headline says why).")
     assert gaps.under_served_empty_text(rows.assign(offline=0.0)) == (
         "No country has 1 M people offline or more: none is ranked.")
+
+
+def test_kept_apart_text_names_the_unallocated_stated_usd():
+    """A file of three global pledges, each stating a value, read only "no pledge states a
+    value that could be allocated to countries": every pledge states one, kept apart."""
+    def cov(global_k: int, unstated_k: int) -> pd.DataFrame:
+        return pd.DataFrame({"group": ["LDC", gaps.GLOBAL_LABEL, gaps.UNSTATED_LABEL],
+                             "pledges_with_value": [0, global_k, unstated_k],
+                             "allocated_usd": [0.0, 6e6 if global_k else 0.0,
+                                               1e6 if unstated_k else 0.0]})
+
+    assert gaps.kept_apart_text(cov(3, 0)) == (
+        "The stated USD is in pledges kept apart, not allocated to countries: 3 global pledges "
+        "(USD 6.00 M).")
+    assert gaps.kept_apart_text(cov(1, 1)) == (
+        "The stated USD is in pledges kept apart, not allocated to countries: 1 global pledge "
+        "(USD 6.00 M) and 1 pledge with no stated targets (USD 1.00 M).")
+    assert gaps.kept_apart_text(cov(0, 0)) == ""
+    assert gaps.kept_apart_text(cov(0, 0).iloc[:1]) == ""
