@@ -880,9 +880,10 @@ def _one_field_away_sentence(n_pledges: int, n_trackable: int, away: pd.DataFram
 
     if n_pledges == 0:
         return "There is no pledge, so none is one field away from trackable."
-    if n_trackable == n_pledges:
+    if n_trackable == n_pledges:  # "Both pledges are", not "All 2 pledges are"
+        every = report.of_the(n_pledges, n_pledges, "pledge")
         return ("The pledge is trackable: no field is missing to make it so." if n_pledges == 1
-                else f"All {n_pledges:,} pledges are trackable: none is one field away.")
+                else f"{every[:1].upper()}{every[1:]} are trackable: none is one field away.")
     nt = n_pledges - n_trackable
     lead = f"{report.plural(nt, 'pledge is', 'pledges are')} not trackable"
     k = int(away["pledge_id"].nunique())

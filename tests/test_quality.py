@@ -429,6 +429,7 @@ def test_one_field_away_says_when_every_pledge_is_trackable_or_none_is_one_field
     text = quality.one_field_away_text
     assert text(1, 1, away()).data == "The pledge is trackable: no field is missing to make it so."
     assert text(3, 3, away()).data == "All 3 pledges are trackable: none is one field away."
+    assert text(2, 2, away()).data == "Both pledges are trackable: none is one field away."
     assert text(3, 1, away()).data == (
         "2 pledges are not trackable; none of them would be with one more field stated.")
     assert text(3, 2, away()).data == (
