@@ -608,7 +608,7 @@ def no_pledges_text(pledge_source: str | Path | None, parameters: Mapping[str, A
         as_of = str((parameters or {}).get("as_of"))[:10]
         aside = (f" ({plural(quarantined, 'other row')} set aside as invalid)"
                  if quarantined else "")
-        every = "the 1 pledge" if after_as_of == 1 else f"all {plural(after_as_of, 'pledge')}"
+        every = of_the(after_as_of, after_as_of, "pledge")  # "both pledges", not "all 2"
         return (f"No pledge to analyse: {every} of {Path(str(pledge_source)).name}{aside} "
                 f"{'was' if after_as_of == 1 else 'were'} announced after the analysis date, "
                 f"{as_of}.{tail}")

@@ -794,6 +794,10 @@ def test_a_file_whose_every_pledge_is_later_says_so_in_its_banner(tmp_path, caps
     assert ("No pledge to analyse: the 1 pledge of later.csv (1 other row set aside as "
             "invalid) was announced after the analysis date, 2024-06-30.") in \
         capsys.readouterr().out
+    # two later pledges read "all 2 pledges of later.csv were announced after ..."
+    assert report.no_pledges_text(src, {"as_of": "2024-06-30"}, after_as_of=2).startswith(
+        "No pledge to analyse: both pledges of later.csv were announced after the analysis "
+        "date, 2024-06-30.")
 
 
 def test_the_public_record_and_reports_without_pledges_are_not_cut_again(capsys):
