@@ -81,7 +81,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -1419,3 +1419,17 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, as_of_before: object,
         summary=summary(ch), statuses_carried=tuple(carried),
     )
 
+
+
+def comparison_title(before: Any, after: Any) -> str:
+    """The subtitle of a comparison (here and on the front page) of two pledge sources (each
+    with ``label`` and ``as_of``, e.g. :class:`p2c_analysis.snapshots.PledgeSource`): "2025-03-01
+    to 2026-03-31"; two sources of the same date (two pledge files, both judged as of the
+    analysis date) by their names, not "2026-12-01 to 2026-12-01": "File a.csv against file
+    b.csv, both as of 2026-12-01", or "File a.csv compared with itself, as of 2026-12-01"."""
+    if before.as_of != after.as_of:
+        return f"{before.as_of} to {after.as_of}"
+    b, a = (str(x.label).removesuffix(f" as of {after.as_of}") for x in (before, after))
+    text = (f"{b} compared with itself, as of {after.as_of}" if a == b else
+            f"{b} against {a}, both as of {after.as_of}")
+    return text[:1].upper() + text[1:]

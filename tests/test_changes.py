@@ -900,3 +900,21 @@ def test_the_no_longer_listed_sentence_of_one_two_and_some():
         "3 pledges are no longer listed (USD 4.00 M as last stated by all of them).")
     assert text(gone(np.nan, np.nan)).startswith(
         "2 pledges are no longer listed (none of them stated a value).")
+
+
+def test_the_title_of_two_sources_of_one_date_names_them():
+    """Two pledge files, both judged as of the analysis date, were titled "2026-12-01 to
+    2026-12-01", here and on the front page."""
+    from types import SimpleNamespace
+
+    d1, d2 = dt.date(2026, 12, 1), dt.date(2027, 1, 1)
+
+    def side(label: str, when: dt.date) -> SimpleNamespace:
+        return SimpleNamespace(label=f"{label} as of {when}", as_of=when)
+
+    assert changes.comparison_title(side("file a.csv", d1), side("file b.csv", d1)) == (
+        "File a.csv against file b.csv, both as of 2026-12-01")
+    assert changes.comparison_title(side("file a.csv", d1), side("file a.csv", d1)) == (
+        "File a.csv compared with itself, as of 2026-12-01")
+    assert changes.comparison_title(side("public record", d1), side("file b.csv", d2)) == (
+        "2026-12-01 to 2027-01-01")
