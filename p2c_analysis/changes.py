@@ -1176,17 +1176,25 @@ def compliance_text(compliance: pd.DataFrame,
     the previous ``window_months`` months, with the share, then how the current rate compares
     with the previous one. A table with no pledge says so, instead of "0 of 0 pledges (n/a)",
     and then no rates are compared; one pledge reads "the 1 pledge had no dated report", not
-    "none of 1 pledge had a dated report"."""
+    "none of 1 pledge had a dated report". Two tables of the same date are named, not "On
+    2026-12-01, ...; on 2026-12-01, ...": "In the previous table (both tables as of
+    2026-12-01), ...; in the current table, ..."."""
     from p2c_analysis import report, style
 
     comp = compliance.set_index("side")
     parts: list[str] = []
     said = False  # the rate's definition is spelled out once, on the first table with pledges
+    one_date = pd.Timestamp(comp.loc["before", "as_of"]) == pd.Timestamp(comp.loc["after", "as_of"])
     for side, label in (("before", "previous"), ("after", "current")):
         row = comp.loc[side]
-        when = f"{pd.Timestamp(row['as_of']):%Y-%m-%d}"
+        date = f"{pd.Timestamp(row['as_of']):%Y-%m-%d}"
+        when = f"on {date}"
+        if one_date:  # not "On 2026-12-01, ...; on 2026-12-01, ...": the tables by name
+            when = f"in the {label} table" + (f" (both tables as of {date})"
+                                              if side == "before" else "")
         if int(row["pledges"]) == 0:
-            parts.append(f"on {when}, the {label} table has no pledge to report on")
+            parts.append(f"{when}, the {label} table has no pledge to report on" if not one_date
+                         else f"{when}, there is no pledge to report on")
             continue
         n, k = int(row["pledges"]), int(row["reported_recently"])
         if not said:  # "none of the 2 pledges had a", "the 1 pledge had no", "both pledges had a"
@@ -1200,7 +1208,7 @@ def compliance_text(compliance: pd.DataFrame,
                    ("the 1 pledge had one" if n == 1 else "both" if n == 2 else
                     f"all {style.fmt_int(n)}") if k == n else
                    f"{style.fmt_int(k)} of the {style.fmt_int(n)}")
-        parts.append(f"on {when}, {who} ({style.fmt_pct(row['compliance_pct'])})")
+        parts.append(f"{when}, {who} ({style.fmt_pct(row['compliance_pct'])})")
         said = True
     text = "; ".join(parts)
     if int(comp["pledges"].min()) > 0:

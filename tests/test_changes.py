@@ -918,3 +918,17 @@ def test_the_title_of_two_sources_of_one_date_names_them():
         "File a.csv compared with itself, as of 2026-12-01")
     assert changes.comparison_title(side("public record", d1), side("file b.csv", d2)) == (
         "2026-12-01 to 2027-01-01")
+
+
+def test_the_compliance_sentence_of_two_tables_of_one_date_names_the_tables():
+    """Two pledge files judged as of one analysis date read "On 2026-12-01, none of the 4
+    pledges had a dated report ...; on 2026-12-01, none of the 3 (0.0%)"."""
+    same = _compliance((4, 0), (3, 1)).assign(as_of=pd.Timestamp("2026-12-01"))
+    text = changes.compliance_text(same)
+    assert text.startswith("In the previous table (both tables as of 2026-12-01), none of the 4 "
+                           "pledges had a dated report of progress in the previous 12 months "
+                           "(0.0%); in the current table, 1 of the 3 (33.3%)")
+    assert "on 2026-12-01" not in text
+    empty = changes.compliance_text(_compliance((4, 0), (1, 0)).assign(
+        as_of=pd.Timestamp("2026-12-01"), pledges=[4, 0]))
+    assert "; in the current table, there is no pledge to report on." in empty
