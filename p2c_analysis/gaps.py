@@ -1016,6 +1016,22 @@ def no_offline_figure(coverage: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def ldc_cards(cov: pd.DataFrame) -> list[tuple[str, str]]:
+    """The front-page cards of a :func:`coverage_by_group` table ``cov``: the LDC's USD
+    attention ratio, share of allocated USD and share of people offline. A ratio or share that
+    cannot be computed (no pledged USD reaches an economy with an offline figure) reads "none:
+    no USD to compare", not "n/a" beside "n/a"."""
+    from p2c_analysis import style
+
+    ldc = cov.set_index("group").loc["LDC"]
+    none = "none: no USD to compare"
+    return [("LDC attention ratio (USD)", none if pd.isna(ldc["attention_ratio_usd"])
+             else style.fmt_ratio(ldc["attention_ratio_usd"])),
+            ("LDC share of allocated USD", none if pd.isna(ldc["usd_share"])
+             else style.fmt_share(ldc["usd_share"])),
+            ("LDC share of people offline", style.fmt_share(ldc["offline_share"]))]
+
+
 def kept_apart_text(cov: pd.DataFrame) -> str:
     """The sentence naming the stated USD that a :func:`coverage_by_group` table ``cov`` keeps
     apart, unallocated: its rows :data:`GLOBAL_LABEL` and :data:`UNSTATED_LABEL` with their

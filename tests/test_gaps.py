@@ -962,3 +962,18 @@ def test_kept_apart_text_names_the_unallocated_stated_usd():
         "(USD 6.00 M) and 1 pledge with no stated targets (USD 1.00 M).")
     assert gaps.kept_apart_text(cov(0, 0)) == ""
     assert gaps.kept_apart_text(cov(0, 0).iloc[:1]) == ""
+
+
+def test_ldc_cards_say_none_rather_than_n_a():
+    """A file of global pledges put "LDC attention ratio (USD) n/a" and "LDC share of
+    allocated USD n/a" on the front page."""
+    cov = pd.DataFrame({"group": ["World", "LDC"], "attention_ratio_usd": [np.nan, np.nan],
+                        "usd_share": [np.nan, np.nan], "offline_share": [1.0, 0.355]})
+    cards = dict(gaps.ldc_cards(cov))
+    assert cards == {"LDC attention ratio (USD)": "none: no USD to compare",
+                     "LDC share of allocated USD": "none: no USD to compare",
+                     "LDC share of people offline": "35.5%"}
+    some = dict(gaps.ldc_cards(cov.assign(attention_ratio_usd=[1.0, 0.5],
+                                          usd_share=[1.0, 0.1775])))
+    assert some["LDC attention ratio (USD)"] == "0.50"
+    assert some["LDC share of allocated USD"] == "17.8%"
