@@ -1441,3 +1441,14 @@ def comparison_title(before: Any, after: Any) -> str:
     text = (f"{b} compared with itself, as of {after.as_of}" if a == b else
             f"{b} against {a}, both as of {after.as_of}")
     return text[:1].upper() + text[1:]
+
+
+def ratio_move_card(before: object, after: object) -> str:
+    """A front-page card of an attention ratio at two dates: "0.64 → 1.11"; a ratio that
+    cannot be computed at a date (no pledged USD reaches the group) is "none", not "n/a"."""
+    from p2c_analysis import style
+
+    def one(x: object) -> str:
+        return "none" if style.is_missing(x) else style.fmt_ratio(x)
+
+    return f"{one(before)} → {one(after)}"

@@ -932,3 +932,11 @@ def test_the_compliance_sentence_of_two_tables_of_one_date_names_the_tables():
     empty = changes.compliance_text(_compliance((4, 0), (1, 0)).assign(
         as_of=pd.Timestamp("2026-12-01"), pledges=[4, 0]))
     assert "; in the current table, there is no pledge to report on." in empty
+
+
+def test_the_ratio_card_says_none_rather_than_n_a():
+    """The front-page card read "LDC attention ratio (USD) n/a → 0.12" where no pledged USD
+    reached the LDCs at the earlier date."""
+    assert changes.ratio_move_card(float("nan"), 0.123) == "none → 0.12"
+    assert changes.ratio_move_card(0.64, 1.11) == "0.64 → 1.11"
+    assert "n/a" not in changes.ratio_move_card(float("nan"), float("nan"))
