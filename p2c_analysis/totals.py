@@ -345,3 +345,11 @@ def checks_text(heads: pd.DataFrame, checks: pd.DataFrame, as_of: object,
                  + ("." if own_pledges else " (these checks read the public pledges bundled "
                     "with the package, not this report's pledge file)."))
     return text
+
+
+def checks_shown(checks: pd.DataFrame) -> pd.DataFrame:
+    """The :func:`published_totals_checks` table ``checks`` as a report shows it: ``metric``
+    in words ("total value", "pledge count"), not its code name ("total_value_usd"); the CSV
+    keeps the names."""
+    return checks.assign(metric=checks["metric"].map(
+        lambda m: _LABELS.get(m, m) if isinstance(m, str) else m).astype("string"))

@@ -273,3 +273,12 @@ def test_checks_text_names_only_the_kinds_found():
         assert not re.search(r"\(0\)|\b0 (findings|quoted)|\b1 published headline figures", t)
     assert totals.checks_text(heads(), none, "2000-01-01") == (
         "No headline figure had been published by 2000-01-01.")
+
+
+def test_checks_shown_names_metrics_in_words(real):
+    """The findings table showed the code names "total_value_usd" and "total_pledges" in its
+    metric column; the CSV keeps them."""
+    shown = totals.checks_shown(real)
+    assert not shown["metric"].str.contains("_").any()
+    assert set(shown.loc[real["metric"].eq("total_value_usd"), "metric"]) == {"total value"}
+    assert real["metric"].str.contains("_").any()  # the table itself is not changed
