@@ -891,6 +891,11 @@ def _one_field_away_sentence(n_pledges: int, n_trackable: int, away: pd.DataFram
         return (f"{lead}; one more field stated would not make it so." if nt == 1 else
                 f"{lead}; none of them would be with one more field stated.")
     fields = away["missing_field"].value_counts()
+    if k == 1:  # one pledge: "Any one of these fields would do it: ...", not "... lift: x (1)"
+        named = report.list_text((field_label(f) for f in fields.index), conjunction="or")
+        return (f"{lead}; **{'it' if nt == 1 else '1 of them'} would be with one more field "
+                f"stated**. " + (f"The field that would do it: {named}." if len(fields) == 1
+                                 else f"Any one of these fields would do it: {named}."))
     lifted = report.list_text(f"{field_label(f)} ({n:,})" for f, n in fields.items())
     of = "it" if nt == 1 else ("both" if nt == k == 2 else f"all {k:,}" if k == nt else
                                 f"{k:,} of them")

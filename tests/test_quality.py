@@ -445,8 +445,13 @@ def test_one_field_away_says_when_every_pledge_is_trackable_or_none_is_one_field
         "2 pledges are not trackable; **both would be with one more field stated**.")
     one = text(2, 1, away(("a", "value"))).data
     assert one.startswith("1 pledge is not trackable; **it would be with one more field")
-    assert one.endswith("The field that would do it, with the number of pledges each would "
-                        "lift: value (1).")
+    # of one pledge it read "Fields that would do it, with the number of pledges each would
+    # lift: target year (1), source (1) ..."
+    assert one.endswith("stated**. The field that would do it: value.")
+    some = text(3, 1, away(("a", "target year"), ("a", "value"))).data
+    assert some == ("2 pledges are not trackable; **1 of them would be with one more field "
+                    "stated**. Any one of these fields would do it: target year or value.")
+    assert "(1)" not in one + some
     for n, t, a in ((1, 1, away()), (3, 1, away()), (4, 4, away())):
         assert not re.search(r"\b0 |: none\.", text(n, t, a).data)
     assert text(0, 0, away()).data == (
