@@ -788,6 +788,43 @@ def criteria_summary(scores: Scores) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(CRITERIA_COLUMNS))
 
 
+def missed_most_text(crit: pd.DataFrame, n_pledges: int, rubric: Rubric) -> Markdown:
+    """The sentence over a :func:`criteria_summary` table ``crit`` of ``n_pledges`` pledges:
+    the criteria that the most pledges earn no point on, every one of them when several tie
+    (not the first in rubric order alone: "Measurable" named, "Resource-based" and
+    "Trackable", missed by as many, left out), each with what it checks (the labels of its
+    ingredients), so that the criterion "Trackable" is not read as the trackability index."""
+    from IPython.display import Markdown
+
+    from p2c_analysis import report
+
+    if n_pledges == 0:
+        return report.say("There is no pledge to check against the criteria.")
+    most = int(crit["pledges_none"].max()) if len(crit) else 0
+    if most == 0:
+        return report.say("No pledge misses a criterion entirely.")
+    ings = {c.name: c.ingredients for c in rubric.criteria}
+
+    def one(name: str, label: str) -> str:  # "Relevant (where ...; what it checks)"
+        what = report.list_text((INGREDIENT_LABELS.get(i, i) for i in ings.get(name, ())),
+                                conjunction="or")
+        base, _, inner = label.partition(" (")
+        inner = inner[:-1] + "; " if inner.endswith(")") else ""
+        return report.say("**{base}** ({inner}{what})", base=base if inner else label,
+                          inner=inner, what=what).data
+
+    named = report.list_text(one(row.criterion, row.criterion_label)
+                             for row in crit[crit["pledges_none"] == most].itertuples())
+    k = int((crit["pledges_none"] == most).sum())
+    who = report.of_the(most, n_pledges, "pledge")
+    verb = "earns" if most == 1 else "earn"
+    if k == 1:
+        return Markdown(f"The criterion missed most often is {named}: {who} {verb} no point on "
+                        "it.")
+    return Markdown(f"The criteria missed most often are {named}: {who} {verb} no point on "
+                    f"{'either' if k == 2 else 'any'} of them.")
+
+
 ONE_FIELD_COLUMNS: tuple[str, ...] = (
     "pledge_id", "title", "pledger", "score", "index", "missing_field", "criteria",
     "score_if_added", "index_if_added",

@@ -629,3 +629,36 @@ def test_trackable_spread_text_of_one_stakeholder_type(n: int, pct: float, text:
     as such."""
     t = pd.DataFrame({"category": ["Government"], "pledges": [n], "trackable_pct": [pct]})
     assert quality.trackable_spread_text(t) == text
+
+
+def test_missed_most_names_every_criterion_tied_and_what_it_checks():
+    """A file whose pledges all miss Measurable, Resource-based and Trackable read "The
+    criterion missed most often is Measurable: all 4 pledges earn no point on it", the other
+    two left out; and "Trackable" read like the trackability index beside "All 4 pledges are
+    trackable"."""
+    r = quality.load_rubric()
+    names = [c.name for c in r.criteria]
+    crit = pd.DataFrame({"criterion": names, "criterion_label": [c.label for c in r.criteria],
+                         "pledges_none": [0] * len(names)})
+    last = r.criteria[-1]
+    one = crit.assign(pledges_none=[0] * (len(names) - 1) + [4])
+    text = quality.missed_most_text(one, 4, r).data
+    assert text.startswith(f"The criterion missed most often is **{last.label}** (")
+    assert text.endswith("): all 4 pledges earn no point on it.")
+    assert all(quality.INGREDIENT_LABELS[i] in text for i in last.ingredients)
+    tied = crit.assign(pledges_none=[0, 3, 3] + [0] * (len(names) - 4) + [3])
+    text = quality.missed_most_text(tied, 5, r).data
+    labels = [r.criteria[1].label, r.criteria[2].label, last.label]
+    assert text.startswith(f"The criteria missed most often are **{labels[0]}** (")
+    assert all(f"**{label}**" in text for label in labels)
+    assert text.endswith(": 3 of the 5 pledges earn no point on any of them.")
+    assert quality.missed_most_text(crit, 4, r).data == "No pledge misses a criterion entirely."
+    alone = quality.missed_most_text(crit.assign(pledges_none=[1] + [0] * (len(names) - 1)),
+                                     1, r).data
+    assert alone.endswith("): the 1 pledge earns no point on it.")
+    # a label with its own brackets is not followed by a second pair: "Relevant (where
+    # people are offline; ...)", not "Relevant (where people are offline) (...)"
+    paren = crit.assign(criterion_label=["Relevant (where)"] + list(crit["criterion_label"][1:]),
+                        pledges_none=[2] + [0] * (len(names) - 1))
+    assert quality.missed_most_text(paren, 2, r).data.startswith(
+        "The criterion missed most often is **Relevant** (where; ")
