@@ -735,18 +735,34 @@ def sensitivity_text(sens: pd.DataFrame, rubric: Rubric) -> Markdown:
         return report.say("There is no pledge to score with a criterion left out.")
     n = int(base[list(rubric.categories)].sum())
     lo, hi = int(rest["trackable"].min()), int(rest["trackable"].max())
-    most = rest.loc[rest["pledges_changed"].idxmax()]
-    k = int(most["pledges_changed"])
-    if k:
-        moves = report.list_text(f"{style.fmt_int(int(most[c]))} {d}" for c, d in
-                                 (("moved_up", "up"), ("moved_down", "down")) if int(most[c]))
+    k = int(rest["pledges_changed"].max()) if len(rest) else 0
+    if k:  # every criterion tied for the most moves is named, not the first in rubric order
         labels = rubric.criterion_labels
-        changed = report.say("Leaving out **{most}** changes the category of the most pledges: "
-                             "{k} ({moves})." if n > 1 else  # not "1 (1 up)" of the one pledge
-                             "Leaving out **{most}** moves the pledge {way}.",
-                             most=labels.get(most["dropped"], most["dropped"]),
-                             k=style.fmt_int(k), moves=moves,
-                             way="up" if int(most["moved_up"]) else "down").data
+        tops = rest[rest["pledges_changed"] == k]
+
+        def moves(row: pd.Series) -> str:
+            if n == 1:
+                return "up" if int(row["moved_up"]) else "down"
+            return report.list_text(f"{style.fmt_int(int(row[c]))} {d}" for c, d in
+                                    (("moved_up", "up"), ("moved_down", "down")) if int(row[c]))
+
+        each = [(report.say("**{c}**", c=labels.get(r["dropped"], r["dropped"])).data, moves(r))
+                for _, r in tops.iterrows()]
+        same = len({m for _, m in each}) == 1
+        who = report.list_text((c for c, _ in each), conjunction="or")
+        if n == 1:  # not "1 (1 up)" of the one pledge
+            changed = (f"Leaving out {who} moves the pledge {each[0][1]}." if same else
+                       "Leaving out " + "; leaving out ".join(
+                           f"{c} moves the pledge {m}" for c, m in each) + ".")
+        elif len(each) == 1:
+            changed = (f"Leaving out {who} changes the category of the most pledges: "
+                       f"{style.fmt_int(k)} ({each[0][1]}).")
+        else:
+            how = (f"{each[0][1]} each" if same else
+                   "; ".join(f"{c}: {m}" for c, m in each))
+            changed = (f"Leaving out {who} changes the category of the most pledges, "
+                       f"{style.fmt_int(k)} with {'either' if len(each) == 2 else 'any'} "
+                       f"({how}).")
     else:
         changed = "No pledge changes category."
     t = int(base["trackable"])

@@ -515,8 +515,22 @@ def test_overall_and_sensitivity_sentences_name_only_categories_holding_pledges(
     assert quality.sensitivity_text(many(2, [(first.name, 1, 0, 1), (second.name, 3, 1, 0)]),
                                     rubric).data == (
         "With every criterion, 2 pledges are trackable; with one left out, from 1 to 3, depending "
-        f"on which. Leaving out **{first.label}** changes the category of the most pledges: 1 (1 "
+        f"on which. Leaving out **{first.label}** or **{second.label}** changes the category of "
+        f"the most pledges, 1 with either (**{first.label}**: 1 down; **{second.label}**: 1 up).")
+    # a tie named the first criterion in rubric order alone ("Leaving out Specific ...: 4 (4
+    # up)", Trackable moving as many left out); one criterion moving the most is named alone
+    third = rubric.criteria[2]
+    assert quality.sensitivity_text(many(2, [(first.name, 2, 2, 0), (second.name, 2, 0, 0),
+                                             (third.name, 2, 2, 0)]), rubric).data.endswith(
+        f"Leaving out **{first.label}** or **{third.label}** changes the category of the most "
+        "pledges, 2 with either (2 up each).")
+    assert quality.sensitivity_text(many(2, [(first.name, 2, 0, 0), (second.name, 2, 1, 2)]),
+                                    rubric).data.endswith(
+        f"Leaving out **{second.label}** changes the category of the most pledges: 3 (1 up and 2 "
         "down).")
+    assert quality.sensitivity_text(sens(0, [(first.name, 0, 1, 0), (second.name, 0, 1, 0)]),
+                                    rubric).data.endswith(
+        f"Leaving out **{first.label}** or **{second.label}** moves the pledge up.")
     assert quality.sensitivity_text(many(2, [(first.name, 0, 0, 2)]), rubric).data.startswith(
         "With every criterion, 2 pledges are trackable; with any left out, none is. ")
     assert quality.sensitivity_text(many(0, [(first.name, 0, 0, 0)]), rubric).data.startswith(
