@@ -585,9 +585,13 @@ def trackable_spread_text(table: pd.DataFrame, what: str = "stakeholder type") -
         return (f"Every {what} has the same share of trackable pledges, "
                 f"{style.fmt_pct(hi['trackable_pct'])}: "
                 f"{list_text(named(row) for _, row in t.iterrows())}.")
-    return (f"By {what}, the share of trackable pledges ranges from "
-            f"{style.fmt_pct(lo['trackable_pct'])} ({item(lo)}) to "
-            f"{style.fmt_pct(hi['trackable_pct'])} ({item(hi)}).")
+    shown = t["trackable_pct"].map(style.fmt_pct)
+
+    def at(end: pd.Series) -> str:  # every row sharing the lowest (highest) share is named
+        pct = style.fmt_pct(end["trackable_pct"])
+        return f"{pct} ({'; '.join(item(row) for _, row in t[shown == pct].iterrows())})"
+
+    return f"By {what}, the share of trackable pledges ranges from {at(lo)} to {at(hi)}."
 
 
 def distribution(scores: Scores, by: str = "stakeholder_type", year: int = LATEST_YEAR,

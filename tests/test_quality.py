@@ -399,7 +399,9 @@ def test_trackable_spread_text_at_a_tie_one_and_many():
     t.loc[1, "trackable_pct"] = 50.0
     assert quality.trackable_spread_text(t) == (
         "By stakeholder type, the share of trackable pledges ranges from 50.0% (Private "
-        "sector, 1 pledge) to 100.0% (Government, 3 pledges).")
+        "sector, 1 pledge) to 100.0% (Government, 3 pledges; Academia, 2 pledges).")
+    # a tie at the top named its first row alone: "to 100.0% (Government, 3 pledges)", as if
+    # Academia, at 100.0% too, were lower
     assert quality.trackable_spread_text(t.iloc[[2]]) == (
         "Both pledges are of one stakeholder type (Academia): they are both trackable.")
     assert quality.trackable_spread_text(t.iloc[:0]) == \
