@@ -1380,10 +1380,10 @@ def outside_itu_regions_text(outside: pd.DataFrame) -> str:
     """The sentence on :func:`outside_itu_regions`, plain text for the caller to escape: each
     economy with the pledges reaching it, the USD allocated to it (when any) and its offline
     people ("no offline data" when unknown), e.g. "Not in an ITU-D region (not ITU Member
-    States): Anguilla (1 pledge reaching it; no offline data). It counts in World and in its
-    other groups, but in no region row."; economies said alike named together ("Niue and
-    Montserrat (1 pledge reaching each; no offline data)"); one sentence saying so when there
-    is none."""
+    States): Anguilla (1 pledge reaching it; no offline data). It counts in World and in any
+    other group it belongs to, but in no region row."; economies said alike named together
+    ("Niue and Montserrat (1 pledge reaching each; no offline data)"); one sentence saying so
+    when there is none."""
     from p2c_analysis import style
     from p2c_analysis.report import list_text, plural
 
@@ -1409,6 +1409,7 @@ def outside_itu_regions_text(outside: pd.DataFrame) -> str:
     one = len(outside) == 1
     grouped = len(items) < len(outside)  # names joined by "and" inside items: ";" between
     listed = "; ".join(items) if grouped else list_text(items)
+    # not "in its other groups": Taiwan is in none (no income group, no LDC/LLDC/SIDS list)
     return (f"Not in an ITU-D region (not ITU Member States): {listed}. "
-            f"{'It counts' if one else 'They count'} in World and in "
-            f"{'its' if one else 'their'} other groups, but in no region row.")
+            f"{'It counts' if one else 'They count'} in World and in any other group "
+            f"{'it belongs' if one else 'they belong'} to, but in no region row.")

@@ -827,12 +827,13 @@ def test_economies_in_no_itu_region_are_named_beside_the_region_rows():
     text = gaps.outside_itu_regions_text(out)
     assert text == ("Not in an ITU-D region (not ITU Member States): American Samoa (1 "
                     "pledge reaching it; 20 offline) and Anguilla (1 pledge reaching it, USD "
-                    "5 allocated; no offline data). They count in World and in their other "
-                    "groups, but in no region row.")
+                    "5 allocated; no offline data). They count in World and in any other "
+                    "group they belong to, but in no region row.")
     assert gaps.outside_itu_regions_text(out.iloc[:0]).startswith("Every economy that a "
                                                                    "pledge reaches")
+    # Taiwan, in no group but World, read "It counts in World and in its other groups"
     assert gaps.outside_itu_regions_text(out.iloc[:1]).endswith(
-        "It counts in World and in its other groups, but in no region row.")
+        "It counts in World and in any other group it belongs to, but in no region row.")
 
 
 def test_unstated_text_says_how_much_a_tally_cannot_place():
@@ -909,7 +910,7 @@ def test_outside_itu_regions_text_names_economies_said_alike_together():
     assert gaps.outside_itu_regions_text(out) == (
         "Not in an ITU-D region (not ITU Member States): Niue and Montserrat (1 pledge reaching "
         "each; no offline data); Kosovo (2 pledges reaching it; 200 k offline). They count in "
-        "World and in their other groups, but in no region row.")
+        "World and in any other group they belong to, but in no region row.")
 
 
 def test_a_pledger_country_outside_the_itu_regions_is_not_unstated():
