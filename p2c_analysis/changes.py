@@ -81,7 +81,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -978,7 +978,8 @@ def value_moves_text(summary_row: pd.Series) -> str:
     shown (new pledges, pledges first seen, pledges no longer listed, changes of stated values,
     currency conversion), not "USD 0 from new pledges, USD 0 less from pledges no longer
     listed, a net USD 0 from ..."; a value the same at both dates "stayed at"; no value stated
-    on either side says so."""
+    on either side says so, on one side "went from none stated to USD 3.00 M", not "from USD
+    0"."""
     from p2c_analysis import report, style
 
     s, fmt = summary_row, style.fmt_usd
@@ -995,7 +996,11 @@ def value_moves_text(summary_row: pd.Series) -> str:
               f"a net {fmt(s['usd_conversion_effects'])} from currency conversion alone "
               "(another exchange rate for the same amounts, not a change of any pledge)")]
     named = [text for usd, text in parts if fmt(abs(float(usd))) != fmt(0.0)]
-    went = f"stayed at {fmt(u1)}" if fmt(u1) == fmt(u2) else f"went from {fmt(u1)} to {fmt(u2)}"
+    def said(usd: float) -> str:  # a sum of no value is "none stated", not "USD 0"
+        return fmt(usd) if usd else "none stated"
+
+    went = (f"stayed at {fmt(u1)}" if fmt(u1) == fmt(u2) else
+            f"went from {said(u1)} to {said(u2)}")
     if not named:
         return (f"The stated value of all pledges {went}: no pledge added or took away any of "
                 "it, and no stated value changed.")
@@ -1026,8 +1031,9 @@ def group_moves_text(groups: pd.DataFrame) -> str:
     data years the ratios rest on. Plain
     trusted text. A ratio the same at both dates "stayed at"; when no group has a USD ratio at
     either date (no pledge stating a value reaches them) it says so, not "LDC from n/a to n/a
-    ... part of the move comes from the offline population"; the years sentence speaks of a
-    move only when a ratio moved."""
+    ... part of the move comes from the offline population"; one group without a ratio at one
+    date reads "LDC from none to 0.12 (pledges 1 → 3; no pledged USD reached it before)", not
+    "LDC from n/a to 0.12"; the years sentence speaks of a move only when a ratio moved."""
     from p2c_analysis import report, style
 
     before = groups["attention_ratio_usd_before"].map(style.fmt_ratio)
@@ -1041,9 +1047,16 @@ def group_moves_text(groups: pd.DataFrame) -> str:
                 + " at either date, so there is no USD attention ratio to compare ("
                 + report.list_text(f"{g}: {c}" for g, c in zip(names, counts, strict=True))
                 + ").")
-    moves = report.list_text(
-        f"{g} stayed at {b} ({c})" if b == a else f"{g} from {b} to {a} ({c})"
-        for g, b, a, c in zip(names, before, after, counts, strict=True))
+    def move(g: str, b: str, a: str, c: str) -> str:  # no ratio reads "none", not "n/a"
+        if b == a == na:
+            return f"{g} has none at either date ({c}; no pledged USD reaches it)"
+        if b == na:
+            return f"{g} from none to {a} ({c}; no pledged USD reached it before)"
+        if a == na:
+            return f"{g} from {b} to none ({c}; no pledged USD reaches it now)"
+        return f"{g} stayed at {b} ({c})" if b == a else f"{g} from {b} to {a} ({c})"
+
+    moves = report.list_text(move(*row) for row in zip(names, before, after, counts, strict=True))
     years = sorted({int(y) for y in (*groups["year_before"], *groups["year_after"])})
     moved = bool((before.ne(after)).any())
     if len(years) == 1:
@@ -1083,7 +1096,11 @@ def new_pledges_text(new: pd.DataFrame, span: str) -> Markdown:
     ``change == "new"``), ``span`` the window (``"between 2025-03-01 and 2026-03-31"``): how
     many appeared, how many state a value and their total, and the largest by stated value.
     One new pledge, or one stating a value, is named alone: not "1 of them ..., together
-    USD 1.20 M. The largest by stated value is ...". Pledge text is escaped (``report.say``)."""
+    USD 1.20 M. The largest by stated value is ...". Values all the same read "USD 1.00 M
+    each", and a largest value stated by several names each of them, not one picked by file
+    order. Pledge text is escaped (``report.say``)."""
+    from IPython.display import Markdown
+
     from p2c_analysis import report, style
 
     if new.empty:
@@ -1103,11 +1120,26 @@ def new_pledges_text(new: pd.DataFrame, span: str) -> Markdown:
     if len(valued) == 1:
         return report.say("{n:~new pledge} appeared {span}; 1 of them states a value, {top}: "
                           "\"{title}\" ({by}).", n=len(new), **named)
+    nv = (report.both_or_all(len(new), of_them=True) if len(valued) == len(new) else
+          f"{style.fmt_int(len(valued))} of them")
+    shown = valued["value_usd_after"].map(style.fmt_usd)
+    tied = valued[shown == named["top"]]
+    if len(tied) == len(valued):  # not "The largest is "A"" of values all the same
+        return report.say("{n:~new pledge} appeared {span}; {nv} state a value, {top} each, "
+                          "together {usd}.", n=len(new), nv=nv,
+                          usd=style.fmt_usd(valued["value_usd_after"].sum()), **named)
+    if len(tied) > 1:  # the largest amount stated by several: each of them named
+        lead = report.say(
+            "{n:~new pledge} appeared {span}; {nv} state a value, together {usd}. The largest "
+            "by stated value, {top} each: ", n=len(new), nv=nv,
+            usd=style.fmt_usd(valued["value_usd_after"].sum()), **named).data
+        return Markdown(lead + report.list_text(
+            report.say("\"{t}\" ({by})", t=t if isinstance(t, str) else "untitled",
+                       by=f"by {p}" if isinstance(p, str) else "pledger not stated").data
+            for t, p in zip(tied["title"], tied["pledger"], strict=True)) + ".")
     return report.say(
         "{n:~new pledge} appeared {span}; {nv} state a value, together {usd}. The "
-        "largest by stated value is \"{title}\" ({by}, {top}).", n=len(new),
-        nv=(report.both_or_all(len(new), of_them=True) if len(valued) == len(new) else
-            f"{style.fmt_int(len(valued))} of them"),
+        "largest by stated value is \"{title}\" ({by}, {top}).", n=len(new), nv=nv,
         usd=style.fmt_usd(valued["value_usd_after"].sum()),
         **named)
 
@@ -1144,17 +1176,25 @@ def compliance_text(compliance: pd.DataFrame,
     the previous ``window_months`` months, with the share, then how the current rate compares
     with the previous one. A table with no pledge says so, instead of "0 of 0 pledges (n/a)",
     and then no rates are compared; one pledge reads "the 1 pledge had no dated report", not
-    "none of 1 pledge had a dated report"."""
+    "none of 1 pledge had a dated report". Two tables of the same date are named, not "On
+    2026-12-01, ...; on 2026-12-01, ...": "In the previous table (both tables as of
+    2026-12-01), ...; in the current table, ..."."""
     from p2c_analysis import report, style
 
     comp = compliance.set_index("side")
     parts: list[str] = []
     said = False  # the rate's definition is spelled out once, on the first table with pledges
+    one_date = pd.Timestamp(comp.loc["before", "as_of"]) == pd.Timestamp(comp.loc["after", "as_of"])
     for side, label in (("before", "previous"), ("after", "current")):
         row = comp.loc[side]
-        when = f"{pd.Timestamp(row['as_of']):%Y-%m-%d}"
+        date = f"{pd.Timestamp(row['as_of']):%Y-%m-%d}"
+        when = f"on {date}"
+        if one_date:  # not "On 2026-12-01, ...; on 2026-12-01, ...": the tables by name
+            when = f"in the {label} table" + (f" (both tables as of {date})"
+                                              if side == "before" else "")
         if int(row["pledges"]) == 0:
-            parts.append(f"on {when}, the {label} table has no pledge to report on")
+            parts.append(f"{when}, the {label} table has no pledge to report on" if not one_date
+                         else f"{when}, there is no pledge to report on")
             continue
         n, k = int(row["pledges"]), int(row["reported_recently"])
         if not said:  # "none of the 2 pledges had a", "the 1 pledge had no", "both pledges had a"
@@ -1168,7 +1208,7 @@ def compliance_text(compliance: pd.DataFrame,
                    ("the 1 pledge had one" if n == 1 else "both" if n == 2 else
                     f"all {style.fmt_int(n)}") if k == n else
                    f"{style.fmt_int(k)} of the {style.fmt_int(n)}")
-        parts.append(f"on {when}, {who} ({style.fmt_pct(row['compliance_pct'])})")
+        parts.append(f"{when}, {who} ({style.fmt_pct(row['compliance_pct'])})")
         said = True
     text = "; ".join(parts)
     if int(comp["pledges"].min()) > 0:
@@ -1387,3 +1427,28 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, as_of_before: object,
         summary=summary(ch), statuses_carried=tuple(carried),
     )
 
+
+
+def comparison_title(before: Any, after: Any) -> str:
+    """The subtitle of a comparison (here and on the front page) of two pledge sources (each
+    with ``label`` and ``as_of``, e.g. :class:`p2c_analysis.snapshots.PledgeSource`): "2025-03-01
+    to 2026-03-31"; two sources of the same date (two pledge files, both judged as of the
+    analysis date) by their names, not "2026-12-01 to 2026-12-01": "File a.csv against file
+    b.csv, both as of 2026-12-01", or "File a.csv compared with itself, as of 2026-12-01"."""
+    if before.as_of != after.as_of:
+        return f"{before.as_of} to {after.as_of}"
+    b, a = (str(x.label).removesuffix(f" as of {after.as_of}") for x in (before, after))
+    text = (f"{b} compared with itself, as of {after.as_of}" if a == b else
+            f"{b} against {a}, both as of {after.as_of}")
+    return text[:1].upper() + text[1:]
+
+
+def ratio_move_card(before: object, after: object) -> str:
+    """A front-page card of an attention ratio at two dates: "0.64 → 1.11"; a ratio that
+    cannot be computed at a date (no pledged USD reaches the group) is "none", not "n/a"."""
+    from p2c_analysis import style
+
+    def one(x: object) -> str:
+        return "none" if style.is_missing(x) else style.fmt_ratio(x)
+
+    return f"{one(before)} → {one(after)}"

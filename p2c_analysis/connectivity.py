@@ -652,3 +652,40 @@ def itu_headline_by_year(comparison: pd.DataFrame | None = None) -> pd.DataFrame
     out["bottom_up_offline"] = last["bottom_up_offline"].to_numpy(dtype=float)
     return out[["year", "n_editions", "first_edition", "first_offline", "last_edition",
                 "last_offline", "revised", "revision", "bottom_up_offline"]]
+
+
+def headline_vs_bottom_up_text(by_year: pd.DataFrame, method: str = "linear") -> str:
+    """The sentence setting the bottom-up world figure of offline people for the latest year
+    it has beside ITU's printed figures for that year (an :func:`itu_headline_by_year` table):
+    its latest and, when revised since, its first. A figure never revised is said once, not
+    "higher than ITU's latest (2.6 bn, X) and higher than the figure first printed (2.6 bn,
+    X)". ``method`` ``"none"``: the bottom-up sum leaves out the economies without a value that
+    year, and the sentence says how much of the world's population that is, rather than set a
+    partial sum beside a world figure without a word. Plain text (pass through
+    :func:`report.say`); ``""`` when no year has both."""
+    from p2c_analysis import report, style
+
+    have = by_year.dropna(subset=["bottom_up_offline"])
+    if have.empty:
+        return ""
+    ours = have.iloc[-1]
+    year, bu = int(ours["year"]), float(ours["bottom_up_offline"])
+
+    def vs(theirs: float) -> str:
+        return report.compare((bu - theirs) / 1e9, "bn", 2)
+
+    last = (f"{vs(ours['last_offline'])} ITU's latest "
+            f"({style.fmt_people(ours['last_offline'], trim=True)}, {ours['last_edition']})")
+    text = f"Our bottom-up figure for {year}, {style.fmt_people(bu)}, is {last}"
+    if ours["first_edition"] != ours["last_edition"]:
+        text += (f" and {vs(ours['first_offline'])} the figure first printed for that year "
+                 f"({style.fmt_people(ours['first_offline'], trim=True)}, "
+                 f"{ours['first_edition']})")
+    text += "."
+    if method == "none":
+        gap = float(aggregate(["World"], year, method).iloc[0]["no_data_pct"])
+        if round(gap, 1) > 0:
+            text += (f" Without imputation it sums only the economies with a {year} value: the "
+                     f"{style.fmt_pct(gap)} of the world's population living in economies "
+                     "without one are not counted, so it is not a figure for the whole world.")
+    return text

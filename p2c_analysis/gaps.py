@@ -1016,6 +1016,45 @@ def no_offline_figure(coverage: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def ldc_cards(cov: pd.DataFrame) -> list[tuple[str, str]]:
+    """The front-page cards of a :func:`coverage_by_group` table ``cov``: the LDC's USD
+    attention ratio, share of allocated USD and share of people offline. A ratio or share that
+    cannot be computed (no pledged USD reaches an economy with an offline figure) reads "none:
+    no USD to compare", not "n/a" beside "n/a"."""
+    from p2c_analysis import style
+
+    ldc = cov.set_index("group").loc["LDC"]
+    none = "none: no USD to compare"
+    return [("LDC attention ratio (USD)", none if pd.isna(ldc["attention_ratio_usd"])
+             else style.fmt_ratio(ldc["attention_ratio_usd"])),
+            ("LDC share of allocated USD", none if pd.isna(ldc["usd_share"])
+             else style.fmt_share(ldc["usd_share"])),
+            ("LDC share of people offline", style.fmt_share(ldc["offline_share"]))]
+
+
+def kept_apart_text(cov: pd.DataFrame) -> str:
+    """The sentence naming the stated USD that a :func:`coverage_by_group` table ``cov`` keeps
+    apart, unallocated: its rows :data:`GLOBAL_LABEL` and :data:`UNSTATED_LABEL` with their
+    pledges stating a value. Said where no USD reaches a country, so a file of global pledges
+    does not read only "no pledge states a value that could be allocated to countries" while
+    every pledge states one. Plain text; ``""`` when those rows hold no stated value."""
+    from p2c_analysis import report, style
+
+    rows = cov.set_index("group")
+    parts = []
+    for label, kind in ((GLOBAL_LABEL, ("global pledge", "global pledges")),
+                        (UNSTATED_LABEL, ("pledge with no stated targets",
+                                          "pledges with no stated targets"))):
+        if label not in rows.index or not int(rows.at[label, "pledges_with_value"]):
+            continue
+        k, usd = int(rows.at[label, "pledges_with_value"]), rows.at[label, "allocated_usd"]
+        parts.append(f"{report.plural(k, *kind)} ({style.fmt_usd(usd)})")
+    if not parts:
+        return ""
+    return ("The stated USD is in pledges kept apart, not allocated to countries: "
+            f"{report.list_text(parts)}.")
+
+
 def no_offline_figure_text(unknown: pd.DataFrame) -> str:
     """The sentence on :func:`no_offline_figure`, plain text for the caller to escape: the USD
     allocated to economies whose offline population is unknown, each named with its USD and
@@ -1341,10 +1380,10 @@ def outside_itu_regions_text(outside: pd.DataFrame) -> str:
     """The sentence on :func:`outside_itu_regions`, plain text for the caller to escape: each
     economy with the pledges reaching it, the USD allocated to it (when any) and its offline
     people ("no offline data" when unknown), e.g. "Not in an ITU-D region (not ITU Member
-    States): Anguilla (1 pledge reaching it; no offline data). It counts in World and in its
-    other groups, but in no region row."; economies said alike named together ("Niue and
-    Montserrat (1 pledge reaching each; no offline data)"); one sentence saying so when there
-    is none."""
+    States): Anguilla (1 pledge reaching it; no offline data). It counts in World and in any
+    other group it belongs to, but in no region row."; economies said alike named together
+    ("Niue and Montserrat (1 pledge reaching each; no offline data)"); one sentence saying so
+    when there is none."""
     from p2c_analysis import style
     from p2c_analysis.report import list_text, plural
 
@@ -1370,6 +1409,7 @@ def outside_itu_regions_text(outside: pd.DataFrame) -> str:
     one = len(outside) == 1
     grouped = len(items) < len(outside)  # names joined by "and" inside items: ";" between
     listed = "; ".join(items) if grouped else list_text(items)
+    # not "in its other groups": Taiwan is in none (no income group, no LDC/LLDC/SIDS list)
     return (f"Not in an ITU-D region (not ITU Member States): {listed}. "
-            f"{'It counts' if one else 'They count'} in World and in "
-            f"{'its' if one else 'their'} other groups, but in no region row.")
+            f"{'It counts' if one else 'They count'} in World and in any other group "
+            f"{'it belongs' if one else 'they belong'} to, but in no region row.")

@@ -232,11 +232,14 @@ def attention_ratio(df: pd.DataFrame, label: str = "group", ratio: str = "attent
                     xlabel: str = (
                         "Attention ratio (share of pledged USD ÷ share of offline people)"),
                     source: str = style.SOURCES["pledges_wdi"], note: str | None = None,
-                    log: bool = True) -> Figure:
+                    log: bool = True, zero_label: str | None = None) -> Figure:
     """Dot plot of attention ratios with a reference line at 1.0 (attention in proportion to
     the offline population). Below 1 = less pledged attention than the group's share of offline
     people. Rows with a missing ratio are listed in the note, not drawn; a ratio of 0 is drawn
-    at the left edge (log scale) with an open marker.
+    at the left edge (log scale) with an open marker, in the legend as ``zero_label``: by
+    default "no pledge reaching it (ratio 0)" for a ratio of pledge units (a ``ratio`` column
+    ending in ``_count``), else "no pledged USD (ratio 0)" (the pledge-unit chart said "no
+    pledged USD" of a group no pledge reaches).
     """
     _require(df, [label, ratio], "attention_ratio")
     style.apply()
@@ -263,7 +266,9 @@ def attention_ratio(df: pd.DataFrame, label: str = "group", ratio: str = "attent
     ax.scatter(plotted[~zero], y[~zero], c=np.array(colors, dtype=object)[~zero], s=60, zorder=3)
     if zero.any():
         ax.scatter(plotted[zero], y[zero], facecolors="white", edgecolors="#333333", s=60,
-                   zorder=3, label="no pledged USD (ratio 0)")
+                   zorder=3, label=zero_label or ("no pledge reaching it (ratio 0)"
+                                                  if ratio.endswith("_count")
+                                                  else "no pledged USD (ratio 0)"))
         ax.legend(loc="lower right")
     ax.axvline(1.0, color=style.REFERENCE_COLOR, lw=1.2, ls="--", zorder=2)
     ax.annotate("1.0 = in proportion to offline people", (1.0, 1.0),

@@ -199,7 +199,8 @@ def attention_text(name: str, compare: pd.DataFrame, reach: dict[str, int]) -> s
     figure is missing: offline population unknown (then what happens to the USD allocated to
     it and to the pledges reaching it through a region or group), no one offline, no pledged
     USD at all, or USD allocated only to economies whose offline population is unknown (the
-    ratio's denominator is then empty: n/a, not 0)."""
+    ratio's denominator is then empty: n/a, not 0). USD that rounds to no cent per offline
+    person reads "less than USD 0.01 (USD 100 k in all)", not "USD 0.00"."""
     from p2c_analysis import style
 
     row = compare.iloc[0]
@@ -229,7 +230,10 @@ def attention_text(name: str, compare: pd.DataFrame, reach: dict[str, int]) -> s
                 f"{style.fmt_usd(world['allocated_usd'].iloc[0])} allocated goes to economies "
                 "whose offline population is unknown), so there is no share to compare and "
                 f"{name} has no USD attention ratio (n/a).")
-    per = (f"{name} receives {style.fmt_usd_small(row['usd_per_offline'])} per offline person"
+    each = style.fmt_usd_small(row["usd_per_offline"])
+    if usd > 0 and each == style.fmt_usd_small(0.0):  # a few cents per million people
+        each = f"less than {style.fmt_usd_small(0.01)} ({style.fmt_usd(usd)} in all)"
+    per = (f"{name} receives {each} per offline person"
            if usd > 0 else  # not "Nigeria receives USD 0.00 per offline person", with no reason
            f"{name} receives no pledged USD ({_no_usd_reason(row)})")
     return (f"{per}; its USD attention ratio is {style.fmt_ratio(row['attention_ratio_usd'])} "

@@ -585,9 +585,13 @@ def trackable_spread_text(table: pd.DataFrame, what: str = "stakeholder type") -
         return (f"Every {what} has the same share of trackable pledges, "
                 f"{style.fmt_pct(hi['trackable_pct'])}: "
                 f"{list_text(named(row) for _, row in t.iterrows())}.")
-    return (f"By {what}, the share of trackable pledges ranges from "
-            f"{style.fmt_pct(lo['trackable_pct'])} ({item(lo)}) to "
-            f"{style.fmt_pct(hi['trackable_pct'])} ({item(hi)}).")
+    shown = t["trackable_pct"].map(style.fmt_pct)
+
+    def at(end: pd.Series) -> str:  # every row sharing the lowest (highest) share is named
+        pct = style.fmt_pct(end["trackable_pct"])
+        return f"{pct} ({'; '.join(item(row) for _, row in t[shown == pct].iterrows())})"
+
+    return f"By {what}, the share of trackable pledges ranges from {at(lo)} to {at(hi)}."
 
 
 def distribution(scores: Scores, by: str = "stakeholder_type", year: int = LATEST_YEAR,
@@ -682,9 +686,12 @@ def overall_text(n: int, counts: Mapping[str, int], trackable: int, trackable_pc
                  mean: float, median: float) -> Markdown:
     """The sentence on the scores of all ``n`` pledges: the index categories holding pledges
     (``counts``, :func:`categories_text`), how many are ``trackable`` and their share, the
-    mean and median score (said once when they are the same). "Of the 2 pledges, 2
-    Lower-moderate: **none is trackable** (0.0%) ...", not "Of the 2 pledges, 0 High, 0
-    Upper-moderate, 2 Lower-moderate and 0 Low: 0 are trackable"; one pledge reads "The pledge
+    mean and median score (said once when they are the same). "Of the 3 pledges, 1 High and 2
+    Lower-moderate: **1 is trackable** (33.3%) ...", not "Of the 3 pledges, 1 High, 0
+    Upper-moderate, 2 Lower-moderate and 0 Low: 1 are trackable"; one category holding them
+    all: "Both pledges are Lower-moderate: **none is trackable**", "All 4 pledges are
+    Upper-moderate: **all are trackable**", not "Of the 4 pledges, 4 Upper-moderate: 4 are
+    trackable"; one pledge reads "The pledge
     scores 40.0, in index category Lower-moderate: **it is not trackable**.", not "Of the 1
     pledge, 1 Lower-moderate: none is trackable (0.0%). The mean score is 40.0, the median
     40.0"."""
@@ -698,12 +705,19 @@ def overall_text(n: int, counts: Mapping[str, int], trackable: int, trackable_pc
         return report.say("The pledge scores {score}, in index category {cat}: **it is{nt} "
                           "trackable**.", score=mean_text, nt="" if trackable else " not",
                           cat=next(c for c, k in counts.items() if int(k)))
+    held = [c for c, k in counts.items() if int(k)]
+    # one category holding every pledge: "All 4 pledges are Upper-moderate", not "Of the 4
+    # pledges, 4 Upper-moderate"; every pledge trackable: "all are", not "4 are trackable"
+    every = report.of_the(n, n, "pledge")
+    who = report.both_or_all(n) if trackable == n else _count_or_none(trackable)
     return report.say(
-        "Of the {n:~pledge}, {counts}: **{who} {t:#is|are|is} trackable** ({pct}). "
+        ("{every} are {cat}" if len(held) == 1 else "Of the {n:~pledge}, {counts}")
+        + ": **{who} {t:#is|are|is} trackable** ({pct}). "
         + ("The mean and the median score are both {mean}." if mean_text == median_text else
            "The mean score is {mean}, the median {median}."),
-        n=n, counts=categories_text(counts), who=_count_or_none(trackable), t=trackable,
-        pct=style.fmt_pct(trackable_pct), mean=mean_text, median=median_text)
+        n=n, counts=categories_text(counts), who=who, t=trackable, cat=held[0],
+        every=every[:1].upper() + every[1:], pct=style.fmt_pct(trackable_pct), mean=mean_text,
+        median=median_text)
 
 
 def sensitivity_text(sens: pd.DataFrame, rubric: Rubric) -> Markdown:
@@ -714,7 +728,8 @@ def sensitivity_text(sens: pd.DataFrame, rubric: Rubric) -> Markdown:
     not "0 pledges are trackable ... (1 up, 0 down)"; "With every criterion, and whichever one is
     left out, the pledge is trackable.", not "1 pledge is trackable. Leaving one criterion out
     gives 1 whichever is left out"; "...; with one left out, from 1 to 3, depending on which",
-    not "gives between 1 and 3"."""
+    not "gives between 1 and 3"; every pledge trackable: "all 7 pledges are trackable", not "7
+    pledges are"."""
     from IPython.display import Markdown
 
     from p2c_analysis import report, style
@@ -724,18 +739,34 @@ def sensitivity_text(sens: pd.DataFrame, rubric: Rubric) -> Markdown:
         return report.say("There is no pledge to score with a criterion left out.")
     n = int(base[list(rubric.categories)].sum())
     lo, hi = int(rest["trackable"].min()), int(rest["trackable"].max())
-    most = rest.loc[rest["pledges_changed"].idxmax()]
-    k = int(most["pledges_changed"])
-    if k:
-        moves = report.list_text(f"{style.fmt_int(int(most[c]))} {d}" for c, d in
-                                 (("moved_up", "up"), ("moved_down", "down")) if int(most[c]))
+    k = int(rest["pledges_changed"].max()) if len(rest) else 0
+    if k:  # every criterion tied for the most moves is named, not the first in rubric order
         labels = rubric.criterion_labels
-        changed = report.say("Leaving out **{most}** changes the category of the most pledges: "
-                             "{k} ({moves})." if n > 1 else  # not "1 (1 up)" of the one pledge
-                             "Leaving out **{most}** moves the pledge {way}.",
-                             most=labels.get(most["dropped"], most["dropped"]),
-                             k=style.fmt_int(k), moves=moves,
-                             way="up" if int(most["moved_up"]) else "down").data
+        tops = rest[rest["pledges_changed"] == k]
+
+        def moves(row: pd.Series) -> str:
+            if n == 1:
+                return "up" if int(row["moved_up"]) else "down"
+            return report.list_text(f"{style.fmt_int(int(row[c]))} {d}" for c, d in
+                                    (("moved_up", "up"), ("moved_down", "down")) if int(row[c]))
+
+        each = [(report.say("**{c}**", c=labels.get(r["dropped"], r["dropped"])).data, moves(r))
+                for _, r in tops.iterrows()]
+        same = len({m for _, m in each}) == 1
+        who = report.list_text((c for c, _ in each), conjunction="or")
+        if n == 1:  # not "1 (1 up)" of the one pledge
+            changed = (f"Leaving out {who} moves the pledge {each[0][1]}." if same else
+                       "Leaving out " + "; leaving out ".join(
+                           f"{c} moves the pledge {m}" for c, m in each) + ".")
+        elif len(each) == 1:
+            changed = (f"Leaving out {who} changes the category of the most pledges: "
+                       f"{style.fmt_int(k)} ({each[0][1]}).")
+        else:
+            how = (f"{each[0][1]} each" if same else
+                   "; ".join(f"{c}: {m}" for c, m in each))
+            changed = (f"Leaving out {who} changes the category of the most pledges, "
+                       f"{style.fmt_int(k)} with {'either' if len(each) == 2 else 'any'} "
+                       f"({how}).")
     else:
         changed = "No pledge changes category."
     t = int(base["trackable"])
@@ -743,10 +774,12 @@ def sensitivity_text(sens: pd.DataFrame, rubric: Rubric) -> Markdown:
         who, other = f"the pledge is{'' if t else ' not'} trackable", \
             ("it is" if hi else "it is not") if lo == hi else "it is or is not, depending on which"
     else:
-        who = report.say("{t:~pledge|pledges|no pledge} {t:#is|are|is} trackable", t=t).data
+        # every pledge: "all 7 pledges are trackable", "with any left out, both are"
+        who = (f"{report.of_the(n, n, 'pledge')} are trackable" if t == n else
+               report.say("{t:~pledge|pledges|no pledge} {t:#is|are|is} trackable", t=t).data)
         other = (f"from {style.fmt_int(lo)} to {style.fmt_int(hi)}, depending on which"
-                 if lo != hi else f"{_count_or_none(hi)} {'is' if hi == 1 else 'are'}"
-                 if hi else "none is")
+                 if lo != hi else f"{report.both_or_all(n)} are" if hi == n else
+                 f"{_count_or_none(hi)} {'is' if hi == 1 else 'are'}" if hi else "none is")
     lead = (f"With every criterion, and whichever one is left out, {who}. " if lo == hi == t
             else f"With every criterion, {who}; with {'any' if lo == hi else 'one'} left out, "
                  f"{other}. ")
@@ -773,6 +806,43 @@ def criteria_summary(scores: Scores) -> pd.DataFrame:
                      "pledges_full": int(full.sum()), "pledges_partial": int((~full & ~none).sum()),
                      "pledges_none": int(none.sum())})
     return pd.DataFrame(rows, columns=list(CRITERIA_COLUMNS))
+
+
+def missed_most_text(crit: pd.DataFrame, n_pledges: int, rubric: Rubric) -> Markdown:
+    """The sentence over a :func:`criteria_summary` table ``crit`` of ``n_pledges`` pledges:
+    the criteria that the most pledges earn no point on, every one of them when several tie
+    (not the first in rubric order alone: "Measurable" named, "Resource-based" and
+    "Trackable", missed by as many, left out), each with what it checks (the labels of its
+    ingredients), so that the criterion "Trackable" is not read as the trackability index."""
+    from IPython.display import Markdown
+
+    from p2c_analysis import report
+
+    if n_pledges == 0:
+        return report.say("There is no pledge to check against the criteria.")
+    most = int(crit["pledges_none"].max()) if len(crit) else 0
+    if most == 0:
+        return report.say("No pledge misses a criterion entirely.")
+    ings = {c.name: c.ingredients for c in rubric.criteria}
+
+    def one(name: str, label: str) -> str:  # "Relevant (where ...; what it checks)"
+        what = report.list_text((INGREDIENT_LABELS.get(i, i) for i in ings.get(name, ())),
+                                conjunction="or")
+        base, _, inner = label.partition(" (")
+        inner = inner[:-1] + "; " if inner.endswith(")") else ""
+        return report.say("**{base}** ({inner}{what})", base=base if inner else label,
+                          inner=inner, what=what).data
+
+    named = report.list_text(one(row.criterion, row.criterion_label)
+                             for row in crit[crit["pledges_none"] == most].itertuples())
+    k = int((crit["pledges_none"] == most).sum())
+    who = report.of_the(most, n_pledges, "pledge")
+    verb = "earns" if most == 1 else "earn"
+    if k == 1:
+        return Markdown(f"The criterion missed most often is {named}: {who} {verb} no point on "
+                        "it.")
+    return Markdown(f"The criteria missed most often are {named}: {who} {verb} no point on "
+                    f"{'either' if k == 2 else 'any'} of them.")
 
 
 ONE_FIELD_COLUMNS: tuple[str, ...] = (
@@ -867,9 +937,10 @@ def _one_field_away_sentence(n_pledges: int, n_trackable: int, away: pd.DataFram
 
     if n_pledges == 0:
         return "There is no pledge, so none is one field away from trackable."
-    if n_trackable == n_pledges:
+    if n_trackable == n_pledges:  # "Both pledges are", not "All 2 pledges are"
+        every = report.of_the(n_pledges, n_pledges, "pledge")
         return ("The pledge is trackable: no field is missing to make it so." if n_pledges == 1
-                else f"All {n_pledges:,} pledges are trackable: none is one field away.")
+                else f"{every[:1].upper()}{every[1:]} are trackable: none is one field away.")
     nt = n_pledges - n_trackable
     lead = f"{report.plural(nt, 'pledge is', 'pledges are')} not trackable"
     k = int(away["pledge_id"].nunique())
@@ -877,6 +948,11 @@ def _one_field_away_sentence(n_pledges: int, n_trackable: int, away: pd.DataFram
         return (f"{lead}; one more field stated would not make it so." if nt == 1 else
                 f"{lead}; none of them would be with one more field stated.")
     fields = away["missing_field"].value_counts()
+    if k == 1:  # one pledge: "Any one of these fields would do it: ...", not "... lift: x (1)"
+        named = report.list_text((field_label(f) for f in fields.index), conjunction="or")
+        return (f"{lead}; **{'it' if nt == 1 else '1 of them'} would be with one more field "
+                f"stated**. " + (f"The field that would do it: {named}." if len(fields) == 1
+                                 else f"Any one of these fields would do it: {named}."))
     lifted = report.list_text(f"{field_label(f)} ({n:,})" for f, n in fields.items())
     of = "it" if nt == 1 else ("both" if nt == k == 2 else f"all {k:,}" if k == nt else
                                 f"{k:,} of them")
@@ -885,11 +961,32 @@ def _one_field_away_sentence(n_pledges: int, n_trackable: int, away: pd.DataFram
             f"of pledges each would lift: {lifted}.")
 
 
-def rubric_table_shown(table: pd.DataFrame) -> pd.DataFrame:
+def rule_shown(rule: str, rubric: Rubric) -> str:
+    """An ingredient's ``rule`` (the rubric file's words) as a report shows it: the rubric's
+    relevance threshold by its value ("above 1 × the world's", not "above
+    offline_rate_ratio_above x the world's"), a field of the pledge table by its label
+    (:func:`field_label`: "value years", not "value_years") and a value basis by its label in
+    quotes ("value basis 'in kind'", not "value_basis in_kind"). Only names with an
+    underscore are read as names; other words stay as they are."""
+    def word(m: re.Match) -> str:
+        name = m.group(1)
+        if name == "offline_rate_ratio_above":
+            return f"{rubric.offline_rate_ratio_above:g}{' ×' if m.group(2) else ''}"
+        if name in values.BASIS_LABELS:
+            return f"'{values.BASIS_LABELS[name]}'{m.group(2) or ''}"
+        return f"{field_label(name)}{m.group(2) or ''}"
+
+    return re.sub(r"\b([a-z]+(?:_[a-z]+)+)\b( x\b)?", word, rule)
+
+
+def rubric_table_shown(table: pd.DataFrame, rubric: Rubric | None = None) -> pd.DataFrame:
     """The :func:`rubric_table` ``table`` as a report shows it: ``ingredient`` by its label
-    (:data:`INGREDIENT_LABELS`: "target year", not "target_year"); the CSV keeps the names."""
+    (:data:`INGREDIENT_LABELS`: "target year", not "target_year") and ``rule`` in words
+    (:func:`rule_shown`, ``rubric`` default the bundled one); the CSV keeps the names."""
+    r = load_rubric() if rubric is None else rubric
     return table.assign(ingredient=table["ingredient"].map(
-        lambda i: INGREDIENT_LABELS.get(i, i)).astype("string"))
+        lambda i: INGREDIENT_LABELS.get(i, i)).astype("string"),
+        rule=table["rule"].map(lambda t: rule_shown(str(t), r)).astype("string"))
 
 
 def sensitivity_shown(sens: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
@@ -965,6 +1062,56 @@ def reach_vs_offline(
         "target_offline": off, "connected_pct_of_offline": pct,
     })
     return out.loc[keep].reset_index(drop=True)
+
+
+def _target_names(text: object) -> object:
+    """A :func:`reach_vs_offline` ``targets`` cell ("GHA, KEN") by the economies' short names
+    ("Ghana, Kenya"); a region or group label, or a code no economy has, as it is."""
+    from p2c_analysis import countries
+
+    def name(code: str) -> str:
+        try:
+            return countries.country_name(code)
+        except countries.UnknownCountryError:
+            return code
+
+    if pd.isna(text) or not str(text):
+        return text
+    return ", ".join(name(t.strip()) for t in str(text).split(","))
+
+
+def reach_shown(reach: pd.DataFrame) -> pd.DataFrame:
+    """The :func:`reach_vs_offline` table ``reach`` as a report shows it: ``targets`` by the
+    economies' names ("Ghana", not "GHA"); the CSV keeps the ISO3 codes."""
+    return reach.assign(targets=reach["targets"].map(_target_names).astype("string"))
+
+
+def reach_text(reach: pd.DataFrame, year: int) -> str:
+    """The sentence over the :func:`reach_vs_offline` table ``reach``: how many pledges state a
+    number of people and name their targets, and the one whose people to connect are the
+    largest share of the people offline in its own targets, its targets by name ("offline in
+    Ghana", not "in GHA"). One such pledge is "The pledge's people to connect are ...", not
+    "The largest share ...: ..." of one. Plain text (not escaped: pass through
+    :func:`report.say`)."""
+    from p2c_analysis import report, style
+
+    k = len(reach)
+    if k == 0:
+        return "No pledge that names its targets states a number of people."
+    lead = (f"{report.plural(k, 'pledge')} {'states' if k == 1 else 'state'} a number of people "
+            f"and {'names its' if k == 1 else 'name their'} targets.")
+    pct = reach["connected_pct_of_offline"]
+    if not pct.notna().any():
+        return lead
+    top = reach.loc[pct.idxmax()]
+    what = (f"{style.fmt_people(top['people_connected'])} people to connect, "
+            f"{style.fmt_pct(top['connected_pct_of_offline'])} of the "
+            f"{style.fmt_people(top['target_offline'])} offline in "
+            f"{_target_names(top['targets'])} ({year})")
+    if k == 1:
+        return f"{lead[:-1]}: {top['pledger']}, {what}."
+    return (f"{lead} The largest share of the people offline in its own targets: "
+            f"{top['pledger']}, {what}.")
 
 
 REACH_GROUP_COLUMNS: tuple[str, ...] = (

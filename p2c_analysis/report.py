@@ -333,6 +333,19 @@ def show_table(
     return HTML(body)
 
 
+def holding_values(df: pd.DataFrame, columns: Iterable[str], optional: Iterable[str]) -> list[str]:
+    """``columns`` without those of ``optional`` that hold nothing in ``df`` (every value
+    missing or 0), for :func:`show_table`: a column "of which to economies with no offline
+    figure (USD)" reading "n/a" and "USD 0" on every row says nothing but that there is none."""
+    skip = set(optional)
+
+    def empty(c: str) -> bool:
+        col = pd.to_numeric(df[c], errors="coerce")
+        return bool(col.fillna(0).eq(0).all())
+
+    return [c for c in columns if c not in skip or not empty(c)]
+
+
 # --- header ------------------------------------------------------------------------------------
 
 
@@ -598,7 +611,7 @@ def no_pledges_text(pledge_source: str | Path | None, parameters: Mapping[str, A
         as_of = str((parameters or {}).get("as_of"))[:10]
         aside = (f" ({plural(quarantined, 'other row')} set aside as invalid)"
                  if quarantined else "")
-        every = "the 1 pledge" if after_as_of == 1 else f"all {plural(after_as_of, 'pledge')}"
+        every = of_the(after_as_of, after_as_of, "pledge")  # "both pledges", not "all 2"
         return (f"No pledge to analyse: {every} of {Path(str(pledge_source)).name}{aside} "
                 f"{'was' if after_as_of == 1 else 'were'} announced after the analysis date, "
                 f"{as_of}.{tail}")

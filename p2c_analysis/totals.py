@@ -297,3 +297,59 @@ def finding_counts(checks: pd.DataFrame) -> pd.DataFrame:
     counts = checks["finding"].astype("string").value_counts()
     return pd.DataFrame({"finding": pd.array(list(KINDS), dtype="string"),
                          "findings": [int(counts.get(k, 0)) for k in KINDS]})
+
+
+def checks_text(heads: pd.DataFrame, checks: pd.DataFrame, as_of: object,
+                own_pledges: bool = True) -> str:
+    """The sentence over the checks: how many published headline figures (``heads``, a
+    :func:`headline_figures` table) they read, from whom and over which dates, and what they
+    found (``checks``, a :func:`published_totals_checks` table): only the kinds holding a
+    finding, with their counts, and for the rises, the share of each rise the itemised public
+    pledges account for. ``own_pledges`` False: the report reads a pledge file, and the checks
+    read the bundled public pledges, which it says. Plain text (not escaped: pass through
+    :func:`report.say`). Not "make 0 findings: total goes down (0), sources disagree (0) ..."
+    nor "1 published headline figures"."""
+    from p2c_analysis import report, style
+
+    if heads.empty:
+        return f"No headline figure had been published by {as_of}."
+    third = heads["is_third_party"].astype(bool)
+    itu, tp = int((~third).sum()), int(third.sum())
+    who = report.list_text(
+        part for part in (
+            f"{style.fmt_int(itu)} published by ITU or in press copies of its releases"
+            if itu else "", f"{style.fmt_int(tp)} quoted by third parties" if tp else "")
+        if part)
+    if itu == 0 or tp == 0:  # not "(0 quoted by third parties)"
+        who = "all published by ITU or in press copies of its releases" if tp == 0 else \
+            "all quoted by third parties"
+        who = who if len(heads) > 1 else who.replace("all ", "")
+    d0, d1 = f"{heads['date'].min():%Y-%m-%d}", f"{heads['date'].max():%Y-%m-%d}"
+    dates = f"dated {d0}" if d0 == d1 else f"dated {d0} to {d1}"
+    read = (f"The checks read {report.plural(len(heads), 'published headline figure')} "
+            f"{dates} ({who})")
+    counts = finding_counts(checks)
+    counts = counts[counts["findings"] > 0]
+    if counts.empty:
+        return f"{read} and find nothing to flag."
+    total = int(counts["findings"].sum())
+    found = report.list_text(f"{row.finding} ({style.fmt_int(row.findings)})"
+                             for row in counts.itertuples())
+    text = f"{read} and make {report.plural(total, 'finding')}: {found}."
+    rises = checks[checks["finding"] == "increase vs itemised pledges"]
+    if len(rises):
+        share = 100 * rises["itemised_usd"] / (rises["value_2"] - rises["value_1"])
+        lo, hi = style.fmt_pct(share.min(), 0), style.fmt_pct(share.max(), 0)
+        text += (" The itemised public pledges announced between two published totals account "
+                 f"for {lo + ' to ' + hi if lo != hi else lo} of the rise"
+                 + ("." if own_pledges else " (these checks read the public pledges bundled "
+                    "with the package, not this report's pledge file)."))
+    return text
+
+
+def checks_shown(checks: pd.DataFrame) -> pd.DataFrame:
+    """The :func:`published_totals_checks` table ``checks`` as a report shows it: ``metric``
+    in words ("total value", "pledge count"), not its code name ("total_value_usd"); the CSV
+    keeps the names."""
+    return checks.assign(metric=checks["metric"].map(
+        lambda m: _LABELS.get(m, m) if isinstance(m, str) else m).astype("string"))

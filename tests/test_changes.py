@@ -349,6 +349,24 @@ def test_one_new_pledge_is_named_alone_not_as_the_largest_of_1():
     assert changes.new_pledges_text(new(), span).data == f"No pledge is new {span}."
 
 
+def test_new_pledges_of_the_same_value_are_not_ranked_by_file_order():
+    """Three new pledges of USD 1.00 M each read "The largest by stated value is "W2" (by Org
+    2, USD 1.00 M)": one of three equal amounts, picked by file order."""
+    def new(*values: float) -> pd.DataFrame:
+        return pd.DataFrame({"title": [f"T{i}" for i in range(len(values))],
+                             "pledger": [f"Org {i}" for i in range(len(values))],
+                             "value_usd_after": list(values)})
+
+    span = "between 2021-03-01 and 2022-03-01"
+    same = changes.new_pledges_text(new(1e6, 1e6, 1e6), span).data
+    assert same == (f"3 new pledges appeared {span}; all of them state a value, USD 1.00 M "
+                    "each, together USD 3.00 M.")
+    tied = changes.new_pledges_text(new(2e6, np.nan, 1e6, 2e6), span).data
+    assert tied.endswith('3 of them state a value, together USD 5.00 M. The largest by stated '
+                         'value, USD 2.00 M each: "T0" (by Org 0) and "T3" (by Org 3).')
+    assert "largest by stated value is" not in same + tied
+
+
 def test_the_headline_says_none_rather_than_of_the_0():
     """A window whose previous side had no pledge read "Of the 0 found on both sides, 0 changed
     and 0 did not; 0 changed status (0 of them backwards); and 0 pledges are listed for
@@ -401,10 +419,17 @@ def test_the_group_sentence_does_not_speak_of_a_move_between_two_n_a():
                     "there is no USD attention ratio to compare (LDC: pledges 0 → 0, LLDC: "
                     "pledges 1 → 1 and SIDS: pledges 2 → 3).")
     some = changes.group_moves_text(groups([nan, 1.111, 0.2], [0.5, 1.112, 0.3], (2021, 2022)))
-    assert some == ("Attention ratio (USD): LDC from n/a to 0.50 (pledges 0 → 0), LLDC stayed at "
-                    "1.11 (pledges 1 → 1) and SIDS from 0.20 to 0.30 (pledges 2 → 3). The dates "
-                    "use the connectivity data and group membership of 2021 and 2022: part of "
-                    "the move comes from the offline population.")
+    # a ratio missing at one date read "LDC from n/a to 0.50", at both "stayed at n/a"
+    assert some == ("Attention ratio (USD): LDC from none to 0.50 (pledges 0 → 0; no pledged USD "
+                    "reached it before), LLDC stayed at 1.11 (pledges 1 → 1) and SIDS from 0.20 "
+                    "to 0.30 (pledges 2 → 3). The dates use the connectivity data and group "
+                    "membership of 2021 and 2022: part of the move comes from the offline "
+                    "population.")
+    gone = changes.group_moves_text(groups([0.4, nan, 0.2], [nan, nan, 0.3], (2021, 2022)))
+    assert gone.startswith("Attention ratio (USD): LDC from 0.40 to none (pledges 0 → 0; no "
+                           "pledged USD reaches it now), LLDC has none at either date (pledges "
+                           "1 → 1; no pledged USD reaches it) and SIDS from 0.20 to 0.30")
+    assert "n/a" not in some + gone
     still = changes.group_moves_text(groups([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], (2024, 2024)))
     assert still.endswith("Both dates use the 2024 connectivity data and group membership.")
 
@@ -808,6 +833,12 @@ def test_the_value_sentence_names_only_the_parts_that_move_it():
                          "rate for the same amounts, not a change of any pledge).")
     assert text(_usd_row(usd_before=0.0, usd_after=0.0)) == \
         "No pledge on either side states a value."
+    # one side stating no value read "went from USD 0 to USD 3.00 M"
+    assert text(_usd_row(usd_before=0.0, usd_after=3e6, usd_new=3e6)) == (
+        "The stated value of all pledges went from none stated to USD 3.00 M: USD 3.00 M from "
+        "new pledges.")
+    assert text(_usd_row(usd_after=0.0, usd_no_longer_listed=-1e6)).startswith(
+        "The stated value of all pledges went from USD 1.00 M to none stated: ")
     for t in (text(_usd_row()), conv):
         assert "USD 0 " not in t and "USD 0." not in t
 
@@ -869,3 +900,43 @@ def test_the_no_longer_listed_sentence_of_one_two_and_some():
         "3 pledges are no longer listed (USD 4.00 M as last stated by all of them).")
     assert text(gone(np.nan, np.nan)).startswith(
         "2 pledges are no longer listed (none of them stated a value).")
+
+
+def test_the_title_of_two_sources_of_one_date_names_them():
+    """Two pledge files, both judged as of the analysis date, were titled "2026-12-01 to
+    2026-12-01", here and on the front page."""
+    from types import SimpleNamespace
+
+    d1, d2 = dt.date(2026, 12, 1), dt.date(2027, 1, 1)
+
+    def side(label: str, when: dt.date) -> SimpleNamespace:
+        return SimpleNamespace(label=f"{label} as of {when}", as_of=when)
+
+    assert changes.comparison_title(side("file a.csv", d1), side("file b.csv", d1)) == (
+        "File a.csv against file b.csv, both as of 2026-12-01")
+    assert changes.comparison_title(side("file a.csv", d1), side("file a.csv", d1)) == (
+        "File a.csv compared with itself, as of 2026-12-01")
+    assert changes.comparison_title(side("public record", d1), side("file b.csv", d2)) == (
+        "2026-12-01 to 2027-01-01")
+
+
+def test_the_compliance_sentence_of_two_tables_of_one_date_names_the_tables():
+    """Two pledge files judged as of one analysis date read "On 2026-12-01, none of the 4
+    pledges had a dated report ...; on 2026-12-01, none of the 3 (0.0%)"."""
+    same = _compliance((4, 0), (3, 1)).assign(as_of=pd.Timestamp("2026-12-01"))
+    text = changes.compliance_text(same)
+    assert text.startswith("In the previous table (both tables as of 2026-12-01), none of the 4 "
+                           "pledges had a dated report of progress in the previous 12 months "
+                           "(0.0%); in the current table, 1 of the 3 (33.3%)")
+    assert "on 2026-12-01" not in text
+    empty = changes.compliance_text(_compliance((4, 0), (1, 0)).assign(
+        as_of=pd.Timestamp("2026-12-01"), pledges=[4, 0]))
+    assert "; in the current table, there is no pledge to report on." in empty
+
+
+def test_the_ratio_card_says_none_rather_than_n_a():
+    """The front-page card read "LDC attention ratio (USD) n/a → 0.12" where no pledged USD
+    reached the LDCs at the earlier date."""
+    assert changes.ratio_move_card(float("nan"), 0.123) == "none → 0.12"
+    assert changes.ratio_move_card(0.64, 1.11) == "0.64 → 1.11"
+    assert "n/a" not in changes.ratio_move_card(float("nan"), float("nan"))

@@ -241,3 +241,26 @@ def test_aggregate_series_reads_groups_given_once_for_every_year() -> None:
     assert connectivity.aggregate(["LDC"], "2024")["year"].tolist() == [2024]
     with pytest.raises(KeyError, match="1990"):
         connectivity.aggregate_series(["LDC"], [2020, 1990])
+
+
+def test_headline_vs_bottom_up_says_a_sum_without_imputation_is_partial():
+    """With method none the page read "Our bottom-up figure for 2024, 2.15 bn, is 0.15 bn
+    lower than ITU's latest (2.3 bn ...)": a sum over the economies with a 2024 value set
+    beside a world figure without a word; a figure never revised was named twice."""
+    def by_year(first: str, last: str) -> pd.DataFrame:
+        return pd.DataFrame({"year": [2024], "first_edition": [first], "first_offline": [2.6e9],
+                             "last_edition": [last], "last_offline": [2.3e9],
+                             "bottom_up_offline": [2.2e9]})
+
+    revised = connectivity.headline_vs_bottom_up_text(by_year("FF 2024", "FF 2025"))
+    assert revised == ("Our bottom-up figure for 2024, 2.20 bn, is 0.10 bn lower than ITU's "
+                       "latest (2.3 bn, FF 2025) and 0.40 bn lower than the figure first "
+                       "printed for that year (2.6 bn, FF 2024).")
+    once = connectivity.headline_vs_bottom_up_text(by_year("FF 2025", "FF 2025"))
+    assert once.endswith("ITU's latest (2.3 bn, FF 2025).") and "first printed" not in once
+    none = connectivity.headline_vs_bottom_up_text(by_year("FF 2024", "FF 2025"), "none")
+    assert none.startswith(revised + " Without imputation it sums only the economies with a "
+                           "2024 value: the ")
+    assert none.endswith("are not counted, so it is not a figure for the whole world.")
+    assert connectivity.headline_vs_bottom_up_text(
+        by_year("a", "b").assign(bottom_up_offline=float("nan"))) == ""

@@ -827,12 +827,13 @@ def test_economies_in_no_itu_region_are_named_beside_the_region_rows():
     text = gaps.outside_itu_regions_text(out)
     assert text == ("Not in an ITU-D region (not ITU Member States): American Samoa (1 "
                     "pledge reaching it; 20 offline) and Anguilla (1 pledge reaching it, USD "
-                    "5 allocated; no offline data). They count in World and in their other "
-                    "groups, but in no region row.")
+                    "5 allocated; no offline data). They count in World and in any other "
+                    "group they belong to, but in no region row.")
     assert gaps.outside_itu_regions_text(out.iloc[:0]).startswith("Every economy that a "
                                                                    "pledge reaches")
+    # Taiwan, in no group but World, read "It counts in World and in its other groups"
     assert gaps.outside_itu_regions_text(out.iloc[:1]).endswith(
-        "It counts in World and in its other groups, but in no region row.")
+        "It counts in World and in any other group it belongs to, but in no region row.")
 
 
 def test_unstated_text_says_how_much_a_tally_cannot_place():
@@ -909,7 +910,7 @@ def test_outside_itu_regions_text_names_economies_said_alike_together():
     assert gaps.outside_itu_regions_text(out) == (
         "Not in an ITU-D region (not ITU Member States): Niue and Montserrat (1 pledge reaching "
         "each; no offline data); Kosovo (2 pledges reaching it; 200 k offline). They count in "
-        "World and in their other groups, but in no region row.")
+        "World and in any other group they belong to, but in no region row.")
 
 
 def test_a_pledger_country_outside_the_itu_regions_is_not_unstated():
@@ -943,3 +944,37 @@ def test_an_empty_under_served_table_says_why():
         f"{many:,} countries with 1 M people offline or more (the headline says why).")
     assert gaps.under_served_empty_text(rows.assign(offline=0.0)) == (
         "No country has 1 M people offline or more: none is ranked.")
+
+
+def test_kept_apart_text_names_the_unallocated_stated_usd():
+    """A file of three global pledges, each stating a value, read only "no pledge states a
+    value that could be allocated to countries": every pledge states one, kept apart."""
+    def cov(global_k: int, unstated_k: int) -> pd.DataFrame:
+        return pd.DataFrame({"group": ["LDC", gaps.GLOBAL_LABEL, gaps.UNSTATED_LABEL],
+                             "pledges_with_value": [0, global_k, unstated_k],
+                             "allocated_usd": [0.0, 6e6 if global_k else 0.0,
+                                               1e6 if unstated_k else 0.0]})
+
+    assert gaps.kept_apart_text(cov(3, 0)) == (
+        "The stated USD is in pledges kept apart, not allocated to countries: 3 global pledges "
+        "(USD 6.00 M).")
+    assert gaps.kept_apart_text(cov(1, 1)) == (
+        "The stated USD is in pledges kept apart, not allocated to countries: 1 global pledge "
+        "(USD 6.00 M) and 1 pledge with no stated targets (USD 1.00 M).")
+    assert gaps.kept_apart_text(cov(0, 0)) == ""
+    assert gaps.kept_apart_text(cov(0, 0).iloc[:1]) == ""
+
+
+def test_ldc_cards_say_none_rather_than_n_a():
+    """A file of global pledges put "LDC attention ratio (USD) n/a" and "LDC share of
+    allocated USD n/a" on the front page."""
+    cov = pd.DataFrame({"group": ["World", "LDC"], "attention_ratio_usd": [np.nan, np.nan],
+                        "usd_share": [np.nan, np.nan], "offline_share": [1.0, 0.355]})
+    cards = dict(gaps.ldc_cards(cov))
+    assert cards == {"LDC attention ratio (USD)": "none: no USD to compare",
+                     "LDC share of allocated USD": "none: no USD to compare",
+                     "LDC share of people offline": "35.5%"}
+    some = dict(gaps.ldc_cards(cov.assign(attention_ratio_usd=[1.0, 0.5],
+                                          usd_share=[1.0, 0.1775])))
+    assert some["LDC attention ratio (USD)"] == "0.50"
+    assert some["LDC share of allocated USD"] == "17.8%"

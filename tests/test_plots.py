@@ -58,6 +58,11 @@ def test_attention_ratio_reference_line_and_missing_note():
     texts = " | ".join(_texts(fig))
     assert "No ratio (no offline people or no data): Europe" in texts
     assert "no pledged USD (ratio 0)" in texts
+    # the chart of pledge units said "no pledged USD" of a group no pledge reaches
+    units = " | ".join(_texts(plots.attention_ratio(
+        df.rename(columns={"attention_ratio": "attention_ratio_count"}), "group",
+        "attention_ratio_count")))
+    assert "no pledge reaching it (ratio 0)" in units and "USD" not in units
 
 
 def test_offline_by_group_orders_groups_and_labels_values():

@@ -349,3 +349,14 @@ def test_an_economy_receiving_no_usd_says_why(rows, reason) -> None:
                                    profiles.reach_counts(p, "NGA", 2024))
     assert text == (f"Nigeria receives no pledged USD ({reason}); its USD attention ratio is 0.00 "
                     "(1.0 = in proportion to its share of the world's offline people).")
+
+
+def test_usd_below_a_cent_per_offline_person_is_not_usd_0():
+    """Region pledges reaching Nigeria read "Nigeria receives USD 0.00 per offline person; its
+    USD attention ratio is 0.29": money allocated to it, said as none."""
+    p = _hand(("n", ["NGA"], [], False, 1e5), ("k", ["KEN"], [], False, 5e6))
+    text = profiles.attention_text("Nigeria", profiles.coverage_beside_groups(p, "NGA", 2024),
+                                   profiles.reach_counts(p, "NGA", 2024))
+    assert text.startswith("Nigeria receives less than USD 0.01 (USD 100 k in all) per offline "
+                           "person; its USD attention ratio is ")
+    assert "USD 0.00" not in text

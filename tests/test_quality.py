@@ -22,6 +22,7 @@ s5 no focus, country BBB, "Build 10 sites", USD 5 m, no year, no URL
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -189,6 +190,31 @@ def test_reach_vs_offline_and_by_group() -> None:
     assert g.loc["R1", "pledges_within"] == 3  # s1, s3, s5
     assert g.loc["R1", "people_connected_sum_may_overlap"] == 4.0  # s5 only states people
     assert "more than once" in g.loc["R1", "note"]
+
+
+def test_reach_sentence_and_table_name_the_economies():
+    """The sentence read "The largest share of the people offline in its own targets: Gov X,
+    3.00 M people to connect, 31.3% of the 9.58 M offline in GHA (2024)": an ISO3 code where a
+    reviewer reads a name, and "the largest" of one pledge."""
+    row = {"pledge_id": "a", "title": "t", "pledger": "Gov X", "targets": "GHA",
+           "people_connected": 3e6, "people_trained": float("nan"),
+           "people_reached": float("nan"), "target_population": 3e7, "target_offline": 9.58e6,
+           "connected_pct_of_offline": 31.3}
+    one = pd.DataFrame([row])
+    text = quality.reach_text(one, 2024)
+    assert text == ("1 pledge states a number of people and names its targets: Gov X, 3.00 M "
+                    "people to connect, 31.3% of the 9.58 M offline in Ghana (2024).")
+    two = pd.DataFrame([row, row | {"pledger": "Org Y", "targets": "KEN, Africa",
+                                    "connected_pct_of_offline": 40.0}])
+    assert quality.reach_text(two, 2024).endswith(
+        "The largest share of the people offline in its own targets: Org Y, 3.00 M people to "
+        "connect, 40.0% of the 9.58 M offline in Kenya, Africa (2024).")
+    assert quality.reach_shown(two)["targets"].tolist() == ["Ghana", "Kenya, Africa"]
+    assert quality.reach_text(one.iloc[:0], 2024) == (
+        "No pledge that names its targets states a number of people.")
+    trained = one.assign(people_connected=float("nan"), connected_pct_of_offline=float("nan"))
+    assert quality.reach_text(trained, 2024) == (
+        "1 pledge states a number of people and names its targets.")
 
 
 # --- the rubric ----------------------------------------------------------------------------------
@@ -373,7 +399,9 @@ def test_trackable_spread_text_at_a_tie_one_and_many():
     t.loc[1, "trackable_pct"] = 50.0
     assert quality.trackable_spread_text(t) == (
         "By stakeholder type, the share of trackable pledges ranges from 50.0% (Private "
-        "sector, 1 pledge) to 100.0% (Government, 3 pledges).")
+        "sector, 1 pledge) to 100.0% (Government, 3 pledges; Academia, 2 pledges).")
+    # a tie at the top named its first row alone: "to 100.0% (Government, 3 pledges)", as if
+    # Academia, at 100.0% too, were lower
     assert quality.trackable_spread_text(t.iloc[[2]]) == (
         "Both pledges are of one stakeholder type (Academia): they are both trackable.")
     assert quality.trackable_spread_text(t.iloc[:0]) == \
@@ -403,6 +431,7 @@ def test_one_field_away_says_when_every_pledge_is_trackable_or_none_is_one_field
     text = quality.one_field_away_text
     assert text(1, 1, away()).data == "The pledge is trackable: no field is missing to make it so."
     assert text(3, 3, away()).data == "All 3 pledges are trackable: none is one field away."
+    assert text(2, 2, away()).data == "Both pledges are trackable: none is one field away."
     assert text(3, 1, away()).data == (
         "2 pledges are not trackable; none of them would be with one more field stated.")
     assert text(3, 2, away()).data == (
@@ -418,8 +447,13 @@ def test_one_field_away_says_when_every_pledge_is_trackable_or_none_is_one_field
         "2 pledges are not trackable; **both would be with one more field stated**.")
     one = text(2, 1, away(("a", "value"))).data
     assert one.startswith("1 pledge is not trackable; **it would be with one more field")
-    assert one.endswith("The field that would do it, with the number of pledges each would "
-                        "lift: value (1).")
+    # of one pledge it read "Fields that would do it, with the number of pledges each would
+    # lift: target year (1), source (1) ..."
+    assert one.endswith("stated**. The field that would do it: value.")
+    some = text(3, 1, away(("a", "target year"), ("a", "value"))).data
+    assert some == ("2 pledges are not trackable; **1 of them would be with one more field "
+                    "stated**. Any one of these fields would do it: target year or value.")
+    assert "(1)" not in one + some
     for n, t, a in ((1, 1, away()), (3, 1, away()), (4, 4, away())):
         assert not re.search(r"\b0 |: none\.", text(n, t, a).data)
     assert text(0, 0, away()).data == (
@@ -436,8 +470,17 @@ def test_overall_and_sensitivity_sentences_name_only_categories_holding_pledges(
     one = quality.overall_text(1, counts, 0, 0.0, 40.0, 40.0).data
     assert one == f"The pledge scores 40.0, in index category {cats[2]}: **it is not trackable**."
     two = quality.overall_text(2, counts | {cats[2]: 2}, 0, 0.0, 40.0, 40.0).data
-    assert two == (f"Of the 2 pledges, 2 {cats[2]}: **none is trackable** (0.0%). The mean and "
+    assert two == (f"Both pledges are {cats[2]}: **none is trackable** (0.0%). The mean and "
                    "the median score are both 40.0.")
+    # one category holding every pledge read "Of the 4 pledges, 4 Upper-moderate: 4 are
+    # trackable (100.0%)"
+    four = quality.overall_text(4, counts | {cats[2]: 4}, 4, 100.0, 70.0, 70.0).data
+    assert four.startswith(f"All 4 pledges are {cats[2]}: **all are trackable** (100.0%).")
+    mixed = quality.overall_text(3, dict.fromkeys(cats, 0) | {cats[0]: 1, cats[1]: 2}, 3,
+                                 100.0, 80.0, 75.0).data
+    assert mixed.startswith(f"Of the 3 pledges, 1 {cats[0]} and 2 {cats[1]}: **all are "
+                            "trackable** (100.0%).")
+    assert not re.search(r"Of the (\d+) pledges?, \1 ", two + four)
     many = quality.overall_text(5, dict.fromkeys(cats, 0) | {cats[0]: 2, cats[-1]: 3}, 2,
                                 40.0, 50.0, 45.0).data
     assert many.startswith(f"Of the 5 pledges, 2 {cats[0]} and 3 {cats[-1]}: **2 are trackable")
@@ -474,12 +517,34 @@ def test_overall_and_sensitivity_sentences_name_only_categories_holding_pledges(
     assert quality.sensitivity_text(many(2, [(first.name, 1, 0, 1), (second.name, 3, 1, 0)]),
                                     rubric).data == (
         "With every criterion, 2 pledges are trackable; with one left out, from 1 to 3, depending "
-        f"on which. Leaving out **{first.label}** changes the category of the most pledges: 1 (1 "
+        f"on which. Leaving out **{first.label}** or **{second.label}** changes the category of "
+        f"the most pledges, 1 with either (**{first.label}**: 1 down; **{second.label}**: 1 up).")
+    # a tie named the first criterion in rubric order alone ("Leaving out Specific ...: 4 (4
+    # up)", Trackable moving as many left out); one criterion moving the most is named alone
+    third = rubric.criteria[2]
+    assert quality.sensitivity_text(many(2, [(first.name, 2, 2, 0), (second.name, 2, 0, 0),
+                                             (third.name, 2, 2, 0)]), rubric).data.endswith(
+        f"Leaving out **{first.label}** or **{third.label}** changes the category of the most "
+        "pledges, 2 with either (2 up each).")
+    assert quality.sensitivity_text(many(2, [(first.name, 2, 0, 0), (second.name, 2, 1, 2)]),
+                                    rubric).data.endswith(
+        f"Leaving out **{second.label}** changes the category of the most pledges: 3 (1 up and 2 "
         "down).")
+    assert quality.sensitivity_text(sens(0, [(first.name, 0, 1, 0), (second.name, 0, 1, 0)]),
+                                    rubric).data.endswith(
+        f"Leaving out **{first.label}** or **{second.label}** moves the pledge up.")
     assert quality.sensitivity_text(many(2, [(first.name, 0, 0, 2)]), rubric).data.startswith(
         "With every criterion, 2 pledges are trackable; with any left out, none is. ")
     assert quality.sensitivity_text(many(0, [(first.name, 0, 0, 0)]), rubric).data.startswith(
         "With every criterion, and whichever one is left out, no pledge is trackable. ")
+    # every pledge trackable read "With every criterion, 7 pledges are trackable"
+    assert quality.sensitivity_text(many(5, [(first.name, 5, 0, 0)]), rubric).data.startswith(
+        "With every criterion, and whichever one is left out, all 5 pledges are trackable. ")
+    assert quality.sensitivity_text(many(5, [(first.name, 3, 0, 2), (second.name, 5, 0, 0)]),
+                                    rubric).data.startswith(
+        "With every criterion, all 5 pledges are trackable; with one left out, from 3 to 5")
+    assert quality.sensitivity_text(many(2, [(first.name, 5, 3, 0)]), rubric).data.startswith(
+        "With every criterion, 2 pledges are trackable; with any left out, all are. ")
 
 
 def test_one_field_away_names_fields_by_their_labels_not_their_code_names():
@@ -532,6 +597,23 @@ def test_rubric_table_shows_ingredient_labels():
     assert t["ingredient"].eq("target_year").any()  # the table itself is not changed
 
 
+def test_rubric_rules_show_words_not_code_names():
+    """The rubric table's rules read "offline rate of its target countries above
+    offline_rate_ratio_above x the world's" and "value_basis in_kind or pledge_type In-kind":
+    the threshold is its value, fields and value bases are their labels."""
+    r = quality.load_rubric()
+    shown = quality.rubric_table_shown(quality.rubric_table(r), r)["rule"]
+    assert not shown.str.contains(r"\b[a-z]+_[a-z_]+\b(?!\.csv)", regex=True).any(), \
+        shown[shown.str.contains("_")].tolist()
+    ratio = dataclasses.replace(r, offline_rate_ratio_above=1.5)
+    assert quality.rule_shown("offline rate above offline_rate_ratio_above x the world's",
+                              ratio) == "offline rate above 1.5 × the world's"
+    assert quality.rule_shown("value_basis in_kind or pledge_type In-kind", r) == (
+        "value basis 'in kind' or pledge type In-kind")
+    assert quality.rule_shown("a period: value_years, or 'by 2030'", r) == (
+        "a period: value years, or 'by 2030'")
+
+
 def test_sensitivity_table_shows_criterion_labels():
     """The sensitivity table's ``dropped`` column showed "none", "resource_based",
     "time_bound": the report shows "none (every criterion)" and the criteria's labels."""
@@ -563,3 +645,36 @@ def test_trackable_spread_text_of_one_stakeholder_type(n: int, pct: float, text:
     as such."""
     t = pd.DataFrame({"category": ["Government"], "pledges": [n], "trackable_pct": [pct]})
     assert quality.trackable_spread_text(t) == text
+
+
+def test_missed_most_names_every_criterion_tied_and_what_it_checks():
+    """A file whose pledges all miss Measurable, Resource-based and Trackable read "The
+    criterion missed most often is Measurable: all 4 pledges earn no point on it", the other
+    two left out; and "Trackable" read like the trackability index beside "All 4 pledges are
+    trackable"."""
+    r = quality.load_rubric()
+    names = [c.name for c in r.criteria]
+    crit = pd.DataFrame({"criterion": names, "criterion_label": [c.label for c in r.criteria],
+                         "pledges_none": [0] * len(names)})
+    last = r.criteria[-1]
+    one = crit.assign(pledges_none=[0] * (len(names) - 1) + [4])
+    text = quality.missed_most_text(one, 4, r).data
+    assert text.startswith(f"The criterion missed most often is **{last.label}** (")
+    assert text.endswith("): all 4 pledges earn no point on it.")
+    assert all(quality.INGREDIENT_LABELS[i] in text for i in last.ingredients)
+    tied = crit.assign(pledges_none=[0, 3, 3] + [0] * (len(names) - 4) + [3])
+    text = quality.missed_most_text(tied, 5, r).data
+    labels = [r.criteria[1].label, r.criteria[2].label, last.label]
+    assert text.startswith(f"The criteria missed most often are **{labels[0]}** (")
+    assert all(f"**{label}**" in text for label in labels)
+    assert text.endswith(": 3 of the 5 pledges earn no point on any of them.")
+    assert quality.missed_most_text(crit, 4, r).data == "No pledge misses a criterion entirely."
+    alone = quality.missed_most_text(crit.assign(pledges_none=[1] + [0] * (len(names) - 1)),
+                                     1, r).data
+    assert alone.endswith("): the 1 pledge earns no point on it.")
+    # a label with its own brackets is not followed by a second pair: "Relevant (where
+    # people are offline; ...)", not "Relevant (where people are offline) (...)"
+    paren = crit.assign(criterion_label=["Relevant (where)"] + list(crit["criterion_label"][1:]),
+                        pledges_none=[2] + [0] * (len(names) - 1))
+    assert quality.missed_most_text(paren, 2, r).data.startswith(
+        "The criterion missed most often is **Relevant** (where; ")

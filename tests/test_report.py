@@ -813,6 +813,10 @@ def test_a_file_whose_every_pledge_is_later_says_so_in_its_banner(tmp_path, caps
     assert ("No pledge to analyse: the 1 pledge of later.csv (1 other row set aside as "
             "invalid) was announced after the analysis date, 2024-06-30.") in \
         capsys.readouterr().out
+    # two later pledges read "all 2 pledges of later.csv were announced after ..."
+    assert report.no_pledges_text(src, {"as_of": "2024-06-30"}, after_as_of=2).startswith(
+        "No pledge to analyse: both pledges of later.csv were announced after the analysis "
+        "date, 2024-06-30.")
 
 
 def test_the_public_record_and_reports_without_pledges_are_not_cut_again(capsys):
@@ -1044,3 +1048,16 @@ def test_header_names_no_count_of_0(bundled):
     set_aside = report.header_text(None, bundled.iloc[:0], "zero.csv", quarantined=2)
     assert "- Pledges: file zero.csv: no pledge; 2 rows set aside (quarantined) and not used." \
         in set_aside
+
+
+def test_holding_values_leaves_out_an_optional_column_that_holds_nothing():
+    """country_profile's table read "of which to economies with no offline figure (USD)": n/a,
+    USD 0, USD 0, USD 0 on every row of a file whose pledges reach no such economy."""
+    t = pd.DataFrame({"group": ["Nigeria", "World"], "usd": [1.0, 2.0],
+                      "usd_no_offline_figure": [float("nan"), 0.0]})
+    cols = ["group", "usd", "usd_no_offline_figure"]
+    assert report.holding_values(t, cols, ["usd_no_offline_figure"]) == ["group", "usd"]
+    some = t.assign(usd_no_offline_figure=[float("nan"), 5.0])
+    assert report.holding_values(some, cols, ["usd_no_offline_figure"]) == cols
+    assert "no offline figure" not in report.show_table(
+        t, report.holding_values(t, cols, ["usd_no_offline_figure"])).data

@@ -3,6 +3,8 @@ problem, then the bundled files (both published-figures files, the itemised publ
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -239,3 +241,44 @@ def test_the_rise_names_pledges_all_with_a_value_as_such(hand_made, values, said
     t = totals.published_totals_checks(hand_made, pledges)
     rise = t[t["finding"].eq("increase vs itemised pledges")].iloc[0]
     assert said in rise["explanation"]
+
+
+def test_checks_text_names_only_the_kinds_found():
+    """Totals published by mid-2023 hold no finding: the page read "make 0 findings: total goes
+    down (0), sources disagree (0), increase vs itemised pledges (0) and count repeated while
+    value grows (0)"; one figure read "1 published headline figures ... (1 published by ITU
+    ..., 0 quoted by third parties)"."""
+    def heads(*third: bool) -> pd.DataFrame:
+        return pd.DataFrame({"date": pd.to_datetime([f"2023-0{i + 1}-01"
+                                                      for i in range(len(third))]),
+                             "is_third_party": list(third)})
+
+    none = pd.DataFrame(columns=list(totals.CHECK_COLUMNS))
+    text = totals.checks_text(heads(False, False, True), none, "2023-06-30")
+    assert text == ("The checks read 3 published headline figures dated 2023-01-01 to "
+                    "2023-03-01 (2 published by ITU or in press copies of its releases and 1 "
+                    "quoted by third parties) and find nothing to flag.")
+    one = totals.checks_text(heads(False), none, "2023-06-30")
+    assert one == ("The checks read 1 published headline figure dated 2023-01-01 (published by "
+                   "ITU or in press copies of its releases) and find nothing to flag.")
+    rise = pd.DataFrame({"finding": ["increase vs itemised pledges", "sources disagree"],
+                         "value_1": [1e9, 5.0], "value_2": [3e9, 6.0],
+                         "itemised_usd": [1e9, float("nan")]})
+    found = totals.checks_text(heads(False, False), rise, "2023-06-30", own_pledges=False)
+    assert "(all published by ITU or in press copies of its releases)" in found
+    assert ("make 2 findings: sources disagree (1) and increase vs itemised pledges (1). The "
+            "itemised public pledges announced between two published totals account for 50% "
+            "of the rise (these checks read") in found
+    for t in (text, one, found):
+        assert not re.search(r"\(0\)|\b0 (findings|quoted)|\b1 published headline figures", t)
+    assert totals.checks_text(heads(), none, "2000-01-01") == (
+        "No headline figure had been published by 2000-01-01.")
+
+
+def test_checks_shown_names_metrics_in_words(real):
+    """The findings table showed the code names "total_value_usd" and "total_pledges" in its
+    metric column; the CSV keeps them."""
+    shown = totals.checks_shown(real)
+    assert not shown["metric"].str.contains("_").any()
+    assert set(shown.loc[real["metric"].eq("total_value_usd"), "metric"]) == {"total value"}
+    assert real["metric"].str.contains("_").any()  # the table itself is not changed
