@@ -266,7 +266,8 @@ def fmt_usd(x: object, digits: int = 3, trim: bool = False) -> str:
 def fmt_usd_small(x: object, trim: bool = False) -> str:
     """US dollars per person and other small amounts, to the cent below 1,000:
     ``15.438 -> "USD 15.44"``, ``0.01 -> "USD 0.01"`` (``trim=True``: ``"USD 15.44"``,
-    ``5.0 -> "USD 5"``); from 1,000 on as :func:`fmt_usd`. Missing -> ``"n/a"``."""
+    ``5.0 -> "USD 5"``); a positive amount below half a cent ``"<USD 0.01"``, not
+    ``"USD 0.00"``; from 1,000 on as :func:`fmt_usd`. Missing -> ``"n/a"``."""
     if is_missing(x):
         return NA_TEXT
     v = float(x)  # type: ignore[arg-type]
@@ -275,6 +276,8 @@ def fmt_usd_small(x: object, trim: bool = False) -> str:
     if abs(v) >= 1000:
         return fmt_usd(v, trim=trim)
     text = f"{v:,.2f}"
+    if v > 0 and float(text) == 0:  # not "USD 0.00", which reads as none
+        return "<USD 0.01"
     if trim:
         text = text.rstrip("0").rstrip(".")
     return f"USD {text}"
@@ -315,11 +318,18 @@ def fmt_int(x: object) -> str:
 
 
 def fmt_ratio(x: object, decimals: int = 2) -> str:
-    """A ratio such as an attention ratio: ``0.456 -> "0.46"``. Missing -> ``"n/a"``."""
+    """A ratio such as an attention ratio: ``0.456 -> "0.46"``, ``61996.5 -> "61,996.50"``
+    (digits grouped); a positive ratio that rounds to 0 is ``"<0.01"`` (not "0.00", which reads
+    as none), and no "-0.00". Missing -> ``"n/a"``."""
     if is_missing(x):
         return NA_TEXT
     v = float(x)  # type: ignore[arg-type]
-    return f"{v:.{decimals}f}" if math.isfinite(v) else NA_TEXT
+    if not math.isfinite(v):
+        return NA_TEXT
+    text = no_negative_zero(f"{v:,.{decimals}f}")
+    if v > 0 and float(text.replace(",", "")) == 0:
+        return f"<{10.0 ** -decimals:.{decimals}f}"
+    return text
 
 
 #: What a front-page card reads as when the report has no pledge to analyse (the header's banner,

@@ -173,3 +173,17 @@ def test_an_attention_ratio_where_no_one_is_offline_is_not_defined() -> None:
     assert style.fmt_attention_ratio(float("nan"), 0.0) == style.NO_ONE_OFFLINE
     assert style.fmt_attention_ratio(float("nan"), float("nan")) == "n/a"  # no data: missing
     assert style.fmt_attention_ratio(1.364, 36.7e6) == "1.36"
+
+
+def test_small_and_large_ratios_and_amounts_read_as_what_they_are() -> None:
+    """Tuvalu's card read "61996.50" (no grouping of digits), and a profile's table read
+    "USD 0.00" per offline person beside a ratio of 0.29: a positive amount that rounds to
+    nothing is "less than" the smallest figure shown, as percentages already are."""
+    assert style.fmt_ratio(61996.5) == "61,996.50"
+    assert style.fmt_ratio(0.456) == "0.46"
+    assert style.fmt_ratio(0.004) == "<0.01"
+    assert style.fmt_ratio(0.0) == "0.00"
+    assert style.fmt_ratio(-0.001) == "0.00"  # no "-0.00"
+    assert style.fmt_usd_small(0.004) == "<USD 0.01"
+    assert style.fmt_usd_small(0.0) == "USD 0.00"
+    assert style.fmt_usd_small(0.005) == "USD 0.01"
