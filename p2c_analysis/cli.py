@@ -13,11 +13,15 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from p2c_analysis.params import ParameterError
-from p2c_analysis.planning import STANDARD_REPORTS, UsageError
+from p2c_analysis.planning import STANDARD_REPORTS, UsageError, check_outside_package
 
 
 def _check_pledges(args: argparse.Namespace) -> int:
     from p2c_analysis.pledges import check_pledges_cli
+
+    for flag in ("out", "quarantine"):  # '-' is standard output
+        if getattr(args, flag) not in (None, "-"):
+            check_outside_package(getattr(args, flag), f"--{flag}")
 
     return check_pledges_cli(
         args.file, mapping=args.mapping, out=args.out, quarantine=args.quarantine
@@ -62,6 +66,11 @@ def _run(plan: Any, notebooks: list, args: argparse.Namespace) -> int:
     imports and loads while the parameters are checked (and the runner is imported)."""
     from p2c_analysis import kernels
 
+    if args.out is not None:
+        check_outside_package(args.out, "--out")
+    resume = Path(args.resume).expanduser() if args.resume else None
+    if resume is not None and (resume.is_absolute() or len(resume.parts) > 1):
+        check_outside_package(resume, "--resume")  # a run folder by its path: written into
     template = None
     if not (args.cold or args.scheduler):
         template = kernels.template_for(notebooks or list(STANDARD_REPORTS))
@@ -247,6 +256,9 @@ def _snapshot_command(func: Any) -> Any:
 def _snapshot_add(args: argparse.Namespace) -> int:
     from p2c_analysis import snapshots
 
+    check_outside_package(snapshots.store_path(args.store), "--store" if args.store else
+                          f"snapshot store (${snapshots.STORE_ENV})",
+                          allowed=(snapshots.DEFAULT_STORE,))
     if args.public_record == (args.file is not None):
         raise UsageError("snapshot add: give a pledge FILE or --public-record (one of them)")
     if args.as_of is not None:  # a full date within the window (2026 alone used to be 1 July)

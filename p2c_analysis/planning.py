@@ -41,6 +41,33 @@ class UsageError(ValueError):
     """A bad command (unknown notebook, malformed ``--over``...): one line, exit code 2."""
 
 
+# --- where p2c may write ----------------------------------------------------------------------
+def _package_folders() -> tuple[tuple[Path, str], ...]:
+    """The package's own folders, never written by a command: its bundled data (raw data,
+    reference tables, the public record...), its report notebooks and its code."""
+    return ((paths.DATA, "the bundled data"), (paths.NOTEBOOKS, "the report notebooks"),
+            (Path(__file__).resolve().parent, "the package's code"))
+
+
+def check_outside_package(path: str | Path, option: str, allowed: Iterable[Path] = ()) -> None:
+    """Refuse (:class:`UsageError`, one line, before anything is written) a place a command
+    would write (``--out``, ``--quarantine``, a run given to ``--resume``, a snapshot store)
+    when it is, or is inside, one of the package's own folders (:func:`_package_folders`),
+    symbolic links followed: ``--out data/raw/...`` overwrote a raw data file, ``--out data``
+    put runs among the data. ``allowed``: folders inside them that a command does write (the
+    default snapshot store, ``data/snapshots/``)."""
+    def within(target: Path, folder: Path) -> bool:
+        return target == folder or folder in target.parents
+
+    target = Path(path).expanduser().resolve()
+    if any(within(target, Path(folder).resolve()) for folder in allowed):
+        return
+    for folder, what in _package_folders():
+        if within(target, folder.resolve()):
+            raise UsageError(f"{option} {path}: is inside {what} ({folder.resolve()}), which "
+                             "p2c never writes; choose a place outside it")
+
+
 # --- notebooks and their parameters ------------------------------------------------------------
 #: Larger files are not taken for report notebooks (nothing is read from them).
 MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024

@@ -360,6 +360,45 @@ def test_usage_errors_are_one_line(capsys):
         assert f"{flag} must not be empty" in _cli_error(capsys, "render", str(EMPTY), flag, " ")
 
 
+def test_nothing_is_written_inside_the_package_s_own_folders(capsys, tmp_path, monkeypatch):
+    """``check-pledges --out data/raw/<file>`` overwrote a raw data file; ``render --out
+    data`` (or a symbolic link to it, or notebooks/) put runs among the bundled data and the
+    notebooks; ``snapshot add --store data/raw`` wrote its index there. Each is refused in one
+    line before anything is written; the default snapshot store (data/snapshots/) is not."""
+    from p2c_analysis import snapshots
+
+    data, notebooks = tmp_path / "data", tmp_path / "notebooks"
+    (data / "raw").mkdir(parents=True)
+    notebooks.mkdir()
+    raw = data / "raw" / "codes.csv"
+    raw.write_text("iso3\nKEN\n")
+    link = tmp_path / "link"
+    link.symlink_to(data)
+    monkeypatch.setattr(paths, "DATA", data)
+    monkeypatch.setattr(paths, "NOTEBOOKS", notebooks)
+    pledges = str(Path(__file__).parent / "fixtures" / "pledges" / "platform_export.csv")
+    for command, option in (
+            (["render", str(EMPTY), "--out", str(data)], "--out"),
+            (["batch", str(EMPTY), "--over", "year=2020", "--out", str(link / "runs")], "--out"),
+            (["render", str(EMPTY), "--out", str(notebooks / "runs")], "--out"),
+            (["render", str(EMPTY), "--resume", str(data / "run")], "--resume"),
+            (["check-pledges", pledges, "--out", str(raw)], "--out"),
+            (["check-pledges", pledges, "--quarantine", str(data / "q.csv")], "--quarantine"),
+            (["snapshot", "add", "--public-record", "--as-of", "2025-06-01", "--store",
+              str(data / "raw")], "--store")):
+        err = _cli_error(capsys, *command)
+        assert f"{option} " in err and "which p2c never writes" in err, err
+    assert raw.read_text() == "iso3\nKEN\n"
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "data", "data/raw", "data/raw/codes.csv", "link", "notebooks"]
+    monkeypatch.undo()  # the package's own folders again
+    default = snapshots.DEFAULT_STORE
+    planning.check_outside_package(default / "x", "--store", allowed=(default,))
+    with pytest.raises(planning.UsageError, match="inside the bundled data"):
+        planning.check_outside_package(default.parent / "raw" / "x.csv", "--out")
+    planning.check_outside_package(tmp_path / "runs", "--out")
+
+
 def test_parameters_file_and_p_override(tmp_path):
     yml = tmp_path / "p.yaml"
     yml.write_text("year: 2019\nlabel: from-file\nallocation: population\n")
