@@ -78,6 +78,9 @@ def resolve_notebook(ref: str | Path, notebooks_dir: Path | None = None) -> Path
     ``notebooks/country_profile.ipynb``) or a path to an ``.ipynb`` file. A file that is not
     a Jupyter notebook is refused with one line naming it (its content is never shown)."""
     text = str(ref)
+    if not text.strip():  # Path("") is the current folder: "notebook '' is a folder"
+        raise UsageError("notebook name is empty (give a report name, e.g. country_profile, "
+                         "or the path of an .ipynb file)")
     path = Path(text).expanduser()
     if text.endswith(".ipynb") or path.exists():
         if path.is_dir():
@@ -88,6 +91,12 @@ def resolve_notebook(ref: str | Path, notebooks_dir: Path | None = None) -> Path
         path = path.resolve()
         _check_notebook(path)
         return path
+    if len(Path(text.strip()).parts) != 1 or text.strip() in (".", ".."):
+        # a report name is a file name in notebooks/: "../x/report" named a notebook elsewhere
+        raise UsageError(f"notebook {text!r} does not exist (a report name is a notebook of "
+                         "notebooks/ without .ipynb; give a notebook elsewhere by its .ipynb "
+                         "path)")
+    text = text.strip()  # " country_profile", as a shell quote may leave it
     folder = notebooks_dir or paths.NOTEBOOKS
     candidate = folder / f"{text}.ipynb"
     if not candidate.is_file():

@@ -650,6 +650,26 @@ def test_a_file_that_is_not_a_notebook_is_one_line(capsys, tmp_path, content):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.ipynb", "table.csv"]
 
 
+def test_a_report_name_is_a_notebook_of_notebooks_and_nothing_else(capsys, tmp_path,
+                                                                    monkeypatch):
+    """A report name is looked up in notebooks/ as ``<name>.ipynb``: ``../elsewhere/x``
+    rendered ``notebooks/../elsewhere/x.ipynb``, a notebook outside notebooks/ the user never
+    gave by path; ``""`` said "notebook '' is a folder"; ``" name"`` (spaces a shell quote
+    left) was no report."""
+    shelf, other = tmp_path / "notebooks", tmp_path / "elsewhere"
+    shelf.mkdir()
+    other.mkdir()
+    shutil.copy(EMPTY, shelf / "mine.ipynb")
+    shutil.copy(EMPTY, other / "hidden.ipynb")
+    monkeypatch.setattr(paths, "NOTEBOOKS", shelf)
+    monkeypatch.chdir(tmp_path / "elsewhere")  # "../elsewhere/hidden" exists nowhere from here
+    for ref in ("../elsewhere/hidden", "sub/mine"):
+        assert f"notebook {ref!r} does not exist" in _cli_error(capsys, "params", ref)
+    assert "notebook name is empty" in _cli_error(capsys, "params", " ")
+    assert planning.resolve_notebook(" mine ") == (shelf / "mine.ipynb").resolve()
+    assert planning.resolve_notebook(str(other / "hidden.ipynb")) == other / "hidden.ipynb"
+
+
 def test_params_of_a_notebook_without_parameters_cell(capsys, tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
     path = tmp_path / "plain.ipynb"
