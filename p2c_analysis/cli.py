@@ -443,6 +443,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Options (by ``argparse`` dest) whose value may not be empty or blank: ``--mapping ""`` and
+#: ``check-pledges ""`` read the current folder ("'.': is a directory"), ``--store ""`` and
+#: ``--as-of ""`` fell back without a word to the default store and to today, ``-f ""`` was
+#: ignored.
+_NOT_EMPTY = {"out": "--out", "resume": "--resume", "scheduler": "--scheduler",
+              "quarantine": "--quarantine", "mapping": "--mapping", "store": "--store",
+              "as_of": "--as-of", "file": "FILE", "file_params": "--parameters-file"}
+
+
 def main(argv: list[str] | None = None) -> int:
     """The ``p2c`` command. Every outcome ends in at most one line on stderr: exit code 0
     (done), 1 (a report failed, see the summary), 2 (an error, named), 130/143 (Ctrl-C /
@@ -460,9 +469,9 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError("--timeout must be a positive number of seconds")
         if getattr(args, "timeout", None) is not None and args.timeout > MAX_TIMEOUT:
             raise UsageError(f"--timeout must be at most {MAX_TIMEOUT:,} seconds (30 days)")
-        for flag in ("out", "resume", "scheduler"):
-            if getattr(args, flag, None) is not None and not str(getattr(args, flag)).strip():
-                raise UsageError(f"--{flag} must not be empty")
+        for dest, flag in _NOT_EMPTY.items():  # "" read as "." (here) or as no value at all
+            if getattr(args, dest, None) is not None and not str(getattr(args, dest)).strip():
+                raise UsageError(f"{flag} must not be empty")
         return int(args.func(args) or 0)
     except (UsageError, ParameterError) as err:
         from p2c_analysis.limits import terminal_safe

@@ -346,7 +346,8 @@ def test_output_dir_is_the_runners(capsys, tmp_path):
     assert "parameter 'output_dir'" in err and "set by the runner" in err
 
 
-def test_usage_errors_are_one_line(capsys):
+def test_usage_errors_are_one_line(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("P2C_SNAPSHOT_STORE", str(tmp_path))  # whatever is (wrongly) stored
     assert "--over expects NAME=VALUES" in _cli_error(capsys, "batch", str(EMPTY), "--over", "x")
     assert "no report notebook 'nope'" in _cli_error(capsys, "render", "nope")
     assert "--workers must be at least 1" in _cli_error(capsys, "render", "--workers", "0")
@@ -358,6 +359,15 @@ def test_usage_errors_are_one_line(capsys):
                                                      "--timeout", "1e308")
     for flag in ("--out", "--resume", "--scheduler"):  # "" used to mean: here, new, local
         assert f"{flag} must not be empty" in _cli_error(capsys, "render", str(EMPTY), flag, " ")
+    # "" read the current folder ("'.': is a directory"), or fell back to a default or nothing
+    pledges = str(Path(__file__).parent / "fixtures" / "pledges" / "platform_export.csv")
+    for command, flag in ((["check-pledges", ""], "FILE"),
+                          (["check-pledges", pledges, "--mapping", ""], "--mapping"),
+                          (["check-pledges", pledges, "--quarantine", " "], "--quarantine"),
+                          (["render", str(EMPTY), "-f", ""], "--parameters-file"),
+                          (["snapshot", "list", "--store", ""], "--store"),
+                          (["snapshot", "add", "--public-record", "--as-of", ""], "--as-of")):
+        assert _cli_error(capsys, *command) == f"p2c: error: {flag} must not be empty\n"
 
 
 def test_nothing_is_written_inside_the_package_s_own_folders(capsys, tmp_path, monkeypatch):
