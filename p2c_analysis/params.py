@@ -226,6 +226,10 @@ def to_pledge_source(name: str, value: Any) -> str:
     default), a date ``YYYY-MM-DD`` of the bundled public record (within
     :data:`AS_OF_RANGE`), the id of a snapshot in the store (``p2c snapshot list``), or a pledge
     file (absolute path; it must open as a table of pledges). Returned as text."""
+    if isinstance(value, dt.date):  # a YAML date (previous: 2025-01-01), or date and time
+        return to_date(name, value).isoformat()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise _number_not_date(name, value)  # YAML's previous: 20250101, as for as_of
     text = "" if value is None else str(value).strip()
     if not text:
         return ""

@@ -244,6 +244,18 @@ def test_previous_and_current_files_open_with_the_mapping(tmp_path):
     assert "is not a date (YYYY-MM-DD), a snapshot id or a pledge file" in _error(previous="May")
 
 
+def test_previous_and_current_read_yaml_dates_and_numbers_as_as_of_does():
+    """From a YAML file, ``current: 2025-01-01 10:00:00`` is a datetime, which as_of reads and
+    previous/current refused ('is not a date ..., a snapshot id or a pledge file'), and
+    ``current: 20250101`` an int, of which as_of says how to write it and they did not."""
+    when = dt.datetime(2025, 1, 1, 10, 0)
+    assert P.validate(current=when, previous=dt.date(2024, 1, 1)) == {
+        "current": "2025-01-01", "previous": "2024-01-01"}
+    assert _error(current=20250101) == _error(as_of=20250101).replace("as_of", "current")
+    assert _error(previous=2024.5) == _error(as_of=2024.5).replace("as_of", "previous")
+    assert "outside the dates" in _error(previous=dt.date(1999, 12, 31))
+
+
 @pytest.mark.parametrize("text", ["²", "①", "+-5", "-+5", "٣"])
 def test_digits_int_cannot_read_are_refused_naming_the_parameter(text):
     with pytest.raises(P.ParameterError, match="parameter 'year'.*is not a whole number"):
