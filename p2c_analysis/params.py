@@ -152,6 +152,19 @@ def _date_from_text(text: str) -> dt.date | None:
         return None
 
 
+def _no_such_day(text: str) -> str | None:
+    """Why ``text``, written as a date (:data:`DATE_TEXT`), names no calendar day, as Python
+    says it (``2026-02-30``: "day is out of range for month"); ``None`` for other text."""
+    text = text.strip()
+    if not DATE_TEXT.fullmatch(text):
+        return None
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError as err:
+        return str(err)
+    return None
+
+
 def _number_not_date(name: str, value: int | float) -> ParameterError:
     """The error for a date given as a number (``as_of: 20260101`` in YAML is an int): it says
     how to write it, with the date it would name as ``YYYY-MM-DD`` when it names one."""
@@ -176,8 +189,10 @@ def to_date(name: str, value: Any) -> dt.date:
         out = value
     elif isinstance(value, str):
         out = _date_from_text(value)
-    if out is None:
-        raise ParameterError(name, value, "is not a date (use YYYY-MM-DD)")
+    if out is None:  # "2026-02-30" is written as asked: say that no such day exists
+        reason = _no_such_day(value) if isinstance(value, str) else None
+        raise ParameterError(name, value, f"is not a valid date ({reason})" if reason
+                             else "is not a date (use YYYY-MM-DD)")
     lo, hi = AS_OF_RANGE
     if not lo <= out <= hi:
         raise ParameterError(name, str(out),

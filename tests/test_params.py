@@ -44,6 +44,17 @@ def test_as_of_iso_date_and_empty_means_today():
     assert "'2024-13-01'" in _error(as_of="2024-13-01")
 
 
+def test_a_date_written_as_asked_that_names_no_day_says_so():
+    """'2026-02-30' said 'is not a date (use YYYY-MM-DD)', as if written in another form; the
+    reason is the day (a YAML file's 'as_of: 2026-02-30' already said so), for every parameter
+    read as a date."""
+    assert _error(as_of="2026-02-30") == \
+        "parameter 'as_of': '2026-02-30' is not a valid date (day is out of range for month)"
+    assert _error(previous=" 2026-13-01") == \
+        "parameter 'previous': '2026-13-01' is not a valid date (month must be in 1..12)"
+    assert _error(as_of="2026-2-3").endswith("is not a date (use YYYY-MM-DD)")
+
+
 def test_as_of_in_iso_basic_form_is_read_and_week_dates_and_numbers_are_refused():
     """'20260101' was read as a date only because Python 3.11's date.fromisoformat reads
     every ISO 8601 form, week dates too ('2026-W01-1' silently became 2025-12-29); the int
@@ -53,7 +64,7 @@ def test_as_of_in_iso_basic_form_is_read_and_week_dates_and_numbers_are_refused(
     assert P.validate(as_of="20260131")["as_of"] == dt.date(2026, 1, 31)
     assert P.validate(as_of=" 20240229 ")["as_of"] == dt.date(2024, 2, 29)
     assert _error(as_of="20250229") == \
-        "parameter 'as_of': '20250229' is not a date (use YYYY-MM-DD)"
+        "parameter 'as_of': '20250229' is not a valid date (day is out of range for month)"
     assert _error(as_of="2026-W01-1") == \
         "parameter 'as_of': '2026-W01-1' is not a date (use YYYY-MM-DD)"
     assert "not a date" in _error(as_of="2026W011")
