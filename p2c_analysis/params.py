@@ -64,10 +64,25 @@ def _show(value: Any) -> str:
     escaped by ``repr``), cut after :data:`SHOWN_CHARS` characters with its length."""
     if isinstance(value, bool) or value is None:
         return repr(value)
-    text = str(value) if isinstance(value, int | float) else repr(str(value))
+    text = _shown_container(value) if isinstance(value, list | tuple | set | dict) else None
+    if text is None:
+        text = str(value) if isinstance(value, int | float) else repr(str(value))
     if len(text) <= SHOWN_CHARS:
         return text
     return f"{text[:SHOWN_CHARS]}... ({len(str(value)):,} characters)"
+
+
+def _shown_container(value: list | tuple | set | dict) -> str | None:
+    """A list or mapping as JSON (``["KEN", "2025-01-01"]``, not ``"[datetime.date(2025, 1,
+    1)]"``; a set sorted, so that the message is the same in every run); ``None`` when JSON
+    cannot hold it (keys that are not text or numbers)."""
+    import json
+
+    try:
+        return json.dumps(sorted(value, key=str) if isinstance(value, set) else value,
+                          default=str, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 #: The window of dates an analysis can be judged at (``as_of``): the years a pledge's dates may
@@ -354,12 +369,25 @@ def validate_declared(
     out: dict[str, Any] = {}
     for name, value in values.items():
         check = _CHECKS.get(name)
+        if check is not None and isinstance(value, list | tuple | set | dict):
+            raise _not_one_value(name, value)
         out[name] = check(name, value) if check is not None else _to_type(
             name, value, types.get(name))
     for name in PLEDGE_FILE_PARAMETERS:
         _check_pledge_source(out, name)
     _check_mapping_has_a_file(out)
     return out
+
+
+def _not_one_value(name: str, value: list | tuple | set | dict) -> ParameterError:
+    """The error for a list or mapping given to a parameter that takes one value (``country:
+    [KEN, NGA]`` in a YAML file said "'['KEN', 'NGA']' is not a known country", ``as_of:
+    [2025-01-01]`` "'[datetime.date(2025, 1, 1)]' is not a date"): what it is, and for a list
+    the command that renders one report per value."""
+    if isinstance(value, dict):
+        return ParameterError(name, value, "is a mapping (NAME: VALUE), not one value")
+    return ParameterError(name, value, "is a list, not one value (one report per value: p2c "
+                                       f"batch NOTEBOOK --over {name}=V1,V2,...)")
 
 
 def _check_mapping_has_a_file(values: Mapping[str, Any]) -> None:

@@ -612,6 +612,8 @@ def _say_ambiguous_country(text: object) -> None:
     loader notes it."""
     from p2c_analysis import countries
 
+    if not isinstance(text, str):  # a list from a YAML file: refused by params, not read here
+        return
     if (entry := countries.ambiguous_reading(text)) is not None:
         note = entry.note(str(text).strip(), " (parameter country)")
         print(f"p2c: note: {note}", file=sys.stderr)

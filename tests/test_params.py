@@ -267,6 +267,21 @@ def test_previous_and_current_read_yaml_dates_and_numbers_as_as_of_does():
     assert "outside the dates" in _error(previous=dt.date(1999, 12, 31))
 
 
+def test_a_list_or_mapping_for_a_one_value_parameter_is_named_as_such():
+    """From a YAML file, ``as_of: [2025-01-01]`` said "'[datetime.date(2025, 1, 1)]' is not a
+    date" and a set (``!!set``) was shown in another order in each run; a list or mapping
+    given to a parameter of one value is said to be one, as written, sets sorted."""
+    batch = "(one report per value: p2c batch NOTEBOOK --over country=V1,V2,...)"
+    assert _error(country=["KEN", "NGA"]) == \
+        f'parameter \'country\': ["KEN", "NGA"] is a list, not one value {batch}'
+    assert _error(as_of=[dt.date(2025, 1, 1)]).startswith(
+        'parameter \'as_of\': ["2025-01-01"] is a list, not one value')
+    assert _error(year={"b", "a"}).startswith('parameter \'year\': ["a", "b"] is a list')
+    assert _error(allocation={"equal": 1}) == \
+        'parameter \'allocation\': {"equal": 1} is a mapping (NAME: VALUE), not one value'
+    assert P.validate_declared({"x": [1, 2]}, {"x": "list[int]"}) == {"x": [1, 2]}
+
+
 @pytest.mark.parametrize("text", ["²", "①", "+-5", "-+5", "٣"])
 def test_digits_int_cannot_read_are_refused_naming_the_parameter(text):
     with pytest.raises(P.ParameterError, match="parameter 'year'.*is not a whole number"):

@@ -409,6 +409,17 @@ def test_nothing_is_written_inside_the_package_s_own_folders(capsys, tmp_path, m
     planning.check_outside_package(tmp_path / "runs", "--out")
 
 
+def test_a_list_of_countries_in_a_parameter_file_is_one_line_naming_it(capsys, tmp_path):
+    """``country: [KEN, NGA]`` in a -f file stopped with "unexpected ValueError: The truth
+    value of an array ... is ambiguous" (the note on ambiguous country names read the list)."""
+    yml = tmp_path / "p.yaml"
+    yml.write_text("country: [KEN, NGA]\n")
+    for command in (["render", str(EMPTY)], ["batch", str(EMPTY), "--over", "year=2020"]):
+        err = _cli_error(capsys, *command, "-f", str(yml), "--out", str(tmp_path / "runs"))
+        assert err.startswith("p2c: error: parameter 'country': ") and "is a list" in err
+    assert not (tmp_path / "runs").exists()
+
+
 def test_parameters_file_and_p_override(tmp_path):
     yml = tmp_path / "p.yaml"
     yml.write_text("year: 2019\nlabel: from-file\nallocation: population\n")
