@@ -45,6 +45,7 @@ def _given_parameters(args: argparse.Namespace) -> dict[str, Any]:
         read_yaml_parameters,
         terminal_safe,
     )
+    from p2c_analysis.params import cut
 
     given: dict[str, Any] = {}
     if args.file_params:
@@ -52,6 +53,9 @@ def _given_parameters(args: argparse.Namespace) -> dict[str, Any]:
             given.update(read_yaml_parameters(Path(args.file_params)))
         except (InputFileError, LimitError) as err:
             raise UsageError(terminal_safe(f"parameter file {err}")) from None
+        except OSError as err:  # a name the system refuses (too long)
+            raise UsageError(terminal_safe(f"parameter file {cut(args.file_params)}: cannot be "
+                                           f"read ({err.strerror or err})")) from None
     seen: set[str] = set()
     for name, value in args.parameters or []:
         if name in seen:  # the last one silently won, while a YAML file refuses a repeated key
@@ -241,7 +245,9 @@ def _snapshot_command(func: Any) -> Any:
 
         try:
             return int(func(args) or 0)
-        except (SnapshotError, PledgeFileError, ValueError, OSError) as err:
+        except OSError as err:  # a store the system refuses ("File name too long")
+            print(f"{_SNAPSHOT_ERROR}: {_os_error_line(err)}", file=sys.stderr)
+        except (SnapshotError, PledgeFileError, ValueError) as err:
             msg = str(err).splitlines()[0] if str(err) else type(err).__name__
             print(f"{_SNAPSHOT_ERROR}: {_printable(msg)}", file=sys.stderr)
         except Exception as err:  # noqa: BLE001 - the CLI never shows a traceback
@@ -489,8 +495,7 @@ def main(argv: list[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as err:  # a file or folder the command needs: one line, no traceback
-        where = f"{err.filename}: " if err.filename else ""
-        print(f"p2c: error: {where}{err.strerror or err}", file=sys.stderr)
+        print(f"p2c: error: {_os_error_line(err)}", file=sys.stderr)
         return 2
     except Exception as err:  # noqa: BLE001 - a bug: still one line (P2C_DEBUG=1 for more)
         if os.environ.get("P2C_DEBUG"):
@@ -499,6 +504,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"p2c: error: unexpected {type(err).__name__}: {text[:200]} "
               "(run again with P2C_DEBUG=1 for the traceback)", file=sys.stderr)
         return 2
+
+
+def _os_error_line(err: OSError) -> str:
+    """An operating system's error as one line: the file (its start, when the name is too
+    long to show: ``params.cut``), then what the system says."""
+    from p2c_analysis.params import cut
+
+    where = f"{cut(str(err.filename))}: " if err.filename else ""
+    return _printable(f"{where}{err.strerror or err}")
 
 
 def run() -> None:

@@ -67,9 +67,15 @@ def _show(value: Any) -> str:
     text = _shown_container(value) if isinstance(value, list | tuple | set | dict) else None
     if text is None:
         text = str(value) if isinstance(value, int | float) else repr(str(value))
+    return cut(text, len(str(value)))
+
+
+def cut(text: str, length: int | None = None) -> str:
+    """``text`` as a message quotes it: whole up to :data:`SHOWN_CHARS` characters, else its
+    start and its length (``length``, else that of ``text``): ``aaa... (5,000 characters)``."""
     if len(text) <= SHOWN_CHARS:
         return text
-    return f"{text[:SHOWN_CHARS]}... ({len(str(value)):,} characters)"
+    return f"{text[:SHOWN_CHARS]}... ({len(text) if length is None else length:,} characters)"
 
 
 def _shown_container(value: list | tuple | set | dict) -> str | None:
@@ -230,23 +236,27 @@ def to_existing_file(name: str, value: Any) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
     path = Path(str(value).strip()).expanduser()
-    if not path.is_file():
-        problem = ("is a folder, not a file" if path.is_dir()
-                   else "is not a regular file" if path.exists() else "does not exist")
-        raise ParameterError(name, value, problem)
-    try:
+    try:  # a name too long for the system ends here too, naming the parameter
+        if not path.is_file():
+            problem = ("is a folder, not a file" if path.is_dir()
+                       else "is not a regular file" if path.exists() else "does not exist")
+            raise ParameterError(name, value, problem)
         with open(path, "rb") as f:
             f.read(1)
+        return str(path.resolve())
     except OSError as err:
-        raise ParameterError(name, value, f"cannot be read ({err.strerror})") from None
-    return str(path.resolve())
+        raise ParameterError(name, value, f"cannot be read ({err.strerror or err})") from None
 
 
 def to_existing_dir(name: str, value: Any) -> str:
     """Path of an existing folder, as given; ``""`` stays ``""`` (for ``output_dir``: write
     nothing, as when a researcher runs a notebook interactively)."""
     text = "" if value is None else str(value).strip()
-    if text and not Path(text).expanduser().is_dir():
+    try:
+        found = not text or Path(text).expanduser().is_dir()
+    except OSError:  # a name too long for the system
+        found = False
+    if not found:
         raise ParameterError(name, value, "is not an existing folder")
     return text
 
@@ -276,7 +286,11 @@ def to_pledge_source(name: str, value: Any) -> str:
             raise ParameterError(name, value, "is not a snapshot in the store "
                                               "(see: p2c snapshot list)")
         return text
-    if Path(text).expanduser().exists():
+    try:
+        exists = Path(text).expanduser().exists()
+    except OSError:  # a name too long for the system: to_existing_file says so
+        exists = True
+    if exists:
         return to_existing_file(name, text)  # opened as pledges with the mapping: validate_declared
     raise ParameterError(name, value, "is not a date (YYYY-MM-DD), a snapshot id or a pledge file")
 

@@ -55,11 +55,17 @@ def check_outside_package(path: str | Path, option: str, allowed: Iterable[Path]
     when it is, or is inside, one of the package's own folders (:func:`_package_folders`),
     symbolic links followed: ``--out data/raw/...`` overwrote a raw data file, ``--out data``
     put runs among the data. ``allowed``: folders inside them that a command does write (the
-    default snapshot store, ``data/snapshots/``)."""
+    default snapshot store, ``data/snapshots/``). A name the system refuses (too long) is
+    refused here too, naming the option, not with the whole name and no option."""
     def within(target: Path, folder: Path) -> bool:
         return target == folder or folder in target.parents
 
-    target = Path(path).expanduser().resolve()
+    try:
+        target = Path(path).expanduser().resolve()
+        target.exists()
+    except OSError as err:
+        raise UsageError(f"{option} {P.cut(str(path))}: cannot be used "
+                         f"({err.strerror or err})") from None
     if any(within(target, Path(folder).resolve()) for folder in allowed):
         return
     for folder, what in _package_folders():
@@ -82,7 +88,12 @@ def resolve_notebook(ref: str | Path, notebooks_dir: Path | None = None) -> Path
         raise UsageError("notebook name is empty (give a report name, e.g. country_profile, "
                          "or the path of an .ipynb file)")
     path = Path(text).expanduser()
-    if text.endswith(".ipynb") or path.exists():
+    try:
+        exists = path.exists()
+    except OSError as err:  # a name too long for the system
+        raise UsageError(f"notebook {P.cut(repr(text), len(text))}: cannot be read "
+                         f"({err.strerror or err})") from None
+    if text.endswith(".ipynb") or exists:
         if path.is_dir():
             raise UsageError(f"notebook {text!r} is a folder, not a notebook file")
         if not path.is_file():

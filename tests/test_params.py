@@ -282,6 +282,18 @@ def test_a_list_or_mapping_for_a_one_value_parameter_is_named_as_such():
     assert P.validate_declared({"x": [1, 2]}, {"x": "list[int]"}) == {"x": [1, 2]}
 
 
+def test_a_file_name_too_long_for_the_system_names_the_parameter(tmp_path):
+    """A pledges/previous/mapping name longer than the system takes (a file name over 255
+    bytes) ended in the command's catch-all: "p2c: error: <the whole name>: File name too
+    long", without the parameter; now the parameter, the start of the name and its length."""
+    long = str(tmp_path / ("a" * 300))
+    for name in ("pledges", "mapping", "previous", "current"):
+        err = _error(**{name: long})
+        assert err.startswith(f"parameter {name!r}: ") and "cannot be read (" in err, err
+        assert f"({len(long):,} characters)" in err and len(err) < 300
+    assert "is not an existing folder" in _error(output_dir=long)
+
+
 @pytest.mark.parametrize("text", ["²", "①", "+-5", "-+5", "٣"])
 def test_digits_int_cannot_read_are_refused_naming_the_parameter(text):
     with pytest.raises(P.ParameterError, match="parameter 'year'.*is not a whole number"):

@@ -420,6 +420,25 @@ def test_a_list_of_countries_in_a_parameter_file_is_one_line_naming_it(capsys, t
     assert not (tmp_path / "runs").exists()
 
 
+def test_a_name_too_long_for_the_system_is_one_short_line_naming_the_option(capsys, tmp_path):
+    """--out, --resume, -f, --store or a notebook named longer than the system takes ended in
+    "p2c: error: <the whole name, thousands of characters>: File name too long" (or the
+    snapshot command's "[Errno 36] ..."), without the option; now the option, the start of the
+    name and its length."""
+    long = str(tmp_path / ("a" * 300) / "b")
+    for command, start in (
+            (["render", str(EMPTY), "--out", long], "p2c: error: --out "),
+            (["render", str(EMPTY), "--resume", long], "p2c: error: --resume "),
+            (["render", str(EMPTY), "-f", long], "p2c: error: parameter file "),
+            (["params", long], "p2c: error: notebook "),
+            (["check-pledges", str(EMPTY), "--quarantine", long], "p2c: error: --quarantine "),
+            (["snapshot", "list", "--store", long], "p2c snapshot: error: ")):
+        err = _cli_error(capsys, *command)
+        assert err.startswith(start) and f"({len(long):,} characters)" in err, err
+        assert len(err) < 300
+    assert sorted(tmp_path.iterdir()) == []
+
+
 def test_parameters_file_and_p_override(tmp_path):
     yml = tmp_path / "p.yaml"
     yml.write_text("year: 2019\nlabel: from-file\nallocation: population\n")
