@@ -557,10 +557,13 @@ def _declared_text(name: str, declared: Iterable[Mapping[str, Any]]) -> str:
 def _mapping_has_a_file(given: Mapping[str, Any], specs: Sequence[ReportSpec]) -> None:
     """A ``mapping`` given for a run must reach a report that reads a pledge file with it
     (``params.PLEDGE_FILE_PARAMETERS``); otherwise :class:`params.ParameterError`, instead of
-    a mapping ignored without a word."""
-    if given.get("mapping") and not any(
+    a mapping ignored without a word. A mapping given as a value of ``--over mapping=...``
+    counts too (it reached the report, which stopped in its kernel)."""
+    mapping = given.get("mapping") or next(
+        (s.parameters["mapping"] for s in specs if s.parameters.get("mapping")), None)
+    if mapping and not any(
             "mapping" in s.parameters and P.names_a_pledge_file(s.parameters) for s in specs):
-        raise P.ParameterError("mapping", given["mapping"], P.MAPPING_WITHOUT_FILE)
+        raise P.ParameterError("mapping", mapping, P.MAPPING_WITHOUT_FILE)
 
 
 def left_out_for_a_pledge_file(declared: Mapping[str, Any], notebook: Path) -> set[str]:

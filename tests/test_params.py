@@ -330,6 +330,12 @@ def test_a_mapping_without_a_pledge_file_is_refused(tmp_path):
     specs = planning.plan_batch("pledge_landscape", "pledges", str(paths.PUBLIC_PLEDGES),
                                 {"mapping": str(m)})
     assert specs[0].parameters["mapping"] == str(m)
+    # the mapping as the value a batch runs over: it reached the kernel, which stopped there
+    with pytest.raises(P.ParameterError, match="'mapping'.*no pledge file is given"):
+        planning.plan_batch("country_profile", "mapping", str(m), {"country": "KEN"})
+    specs = planning.plan_grid("pledge_landscape", [("mapping", str(m))],
+                               {"pledges": str(paths.PUBLIC_PLEDGES)})
+    assert specs[0].parameters["mapping"] == str(m)
 
 
 def test_a_long_value_is_cut_in_the_message():
