@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import sys
 from pathlib import Path
@@ -81,7 +82,10 @@ def _run(plan: Any, notebooks: list, args: argparse.Namespace) -> int:
     try:
         from p2c_analysis import runner
 
-        specs = plan()
+        notes = io.StringIO()  # how values were read ("'Korea' ... read as"): said when the
+        with contextlib.redirect_stderr(notes):  # run goes ahead, not above a refusal's line
+            specs = plan()
+        sys.stderr.write(notes.getvalue())
         result = runner.render(
             specs, out=args.out, workers=args.workers, progress=not args.no_progress,
             command=["p2c", *sys.argv[1:]], cell_timeout=args.timeout, cold=args.cold,

@@ -439,6 +439,17 @@ def test_a_name_too_long_for_the_system_is_one_short_line_naming_the_option(caps
     assert sorted(tmp_path.iterdir()) == []
 
 
+def test_a_refused_command_says_only_why_not_how_it_read_the_values(capsys, tmp_path):
+    """``-p country Korea -p year 1990`` printed the note on how 'Korea' is read, then the
+    error: two lines for a command that runs nothing. The notes are said when the run goes
+    ahead; a refusal is its one line."""
+    for command in (["render", str(EMPTY), "-p", "country", "Korea"],
+                    ["batch", str(EMPTY), "--over", "country=Africa,Korea"]):
+        err = _cli_error(capsys, *command, "-p", "year", "1990", "--out", str(tmp_path))
+        assert err == "p2c: error: parameter 'year': 1990 is outside the data (2000-2024)\n"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_parameters_file_and_p_override(tmp_path):
     yml = tmp_path / "p.yaml"
     yml.write_text("year: 2019\nlabel: from-file\nallocation: population\n")
