@@ -317,11 +317,15 @@ def _python_translator() -> Any:
 
 def describe_parameters(notebook: str | Path) -> str:
     """Human-readable list of a notebook's parameters (``p2c params``): name, type, default,
-    help; which ones :func:`params.validate` checks and which the runner sets."""
+    help; which ones :func:`params.validate` checks and which the runner sets. One line per
+    parameter, written as it prints (``limits.terminal_safe``): a notebook's name, defaults and
+    comments are its own text, and escape sequences in them reached the terminal."""
+    from p2c_analysis.limits import terminal_safe
+
     nb = resolve_notebook(notebook)
     declared = declared_parameters(nb)
     if not declared:
-        return f"{nb.stem}: no parameters (no cell tagged 'parameters')"
+        return terminal_safe(f"{nb.stem}: no parameters (no cell tagged 'parameters')")
     width = max(len(n) for n in declared)
     lines = [f"Parameters of {nb.stem} ({nb}):"]
     for name, info in declared.items():
@@ -337,7 +341,7 @@ def describe_parameters(notebook: str | Path) -> str:
         if notes:
             text += "  # " + "; ".join(notes)
         lines.append(text)
-    return "\n".join(lines)
+    return "\n".join(terminal_safe(line) for line in lines)
 
 
 def effective_parameters(notebook: str | Path, passed: Mapping[str, Any]) -> dict[str, Any]:

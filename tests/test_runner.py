@@ -721,6 +721,21 @@ def test_a_report_name_is_a_notebook_of_notebooks_and_nothing_else(capsys, tmp_p
     assert planning.resolve_notebook(str(other / "hidden.ipynb")) == other / "hidden.ipynb"
 
 
+def test_params_prints_a_notebook_s_own_text_without_its_escape_sequences(capsys, tmp_path):
+    """``p2c params`` printed a notebook's name, defaults and comments as they are: an escape
+    sequence in them (colours, a window title) reached the terminal. Now shown as visible
+    escapes, one line per parameter."""
+    esc = "\x1b]0;title\x07"
+    cell = nbformat.v4.new_code_cell(f'x = "{esc}red"  # help {esc}\ny: int = 1',
+                                     metadata={"tags": ["parameters"]})
+    for name, cells in ((f"odd{esc}.ipynb", [cell]), (f"none{esc}.ipynb", [])):
+        nbformat.write(nbformat.v4.new_notebook(cells=cells), tmp_path / name)
+        assert cli.main(["params", str(tmp_path / name)]) == 0
+        out = capsys.readouterr().out
+        assert "\x1b" not in out and "\x07" not in out and "\\x1b]0;title\\x07" in out
+        assert len(out.splitlines()) == (3 if cells else 1)
+
+
 def test_params_of_a_notebook_without_parameters_cell(capsys, tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
     path = tmp_path / "plain.ipynb"
