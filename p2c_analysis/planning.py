@@ -66,6 +66,9 @@ def check_outside_package(path: str | Path, option: str, allowed: Iterable[Path]
     except OSError as err:
         raise UsageError(f"{option} {P.cut(str(path))}: cannot be used "
                          f"({err.strerror or err})") from None
+    except RuntimeError:  # Python 3.11's resolve() on links that point to each other
+        raise UsageError(f"{option} {P.cut(str(path))}: cannot be used (symbolic links "
+                         "in a loop)") from None
     if any(within(target, Path(folder).resolve()) for folder in allowed):
         return
     for folder, what in _package_folders():

@@ -450,6 +450,21 @@ def test_a_refused_command_says_only_why_not_how_it_read_the_values(capsys, tmp_
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_out_folder_through_links_in_a_loop_is_one_line_naming_the_option(capsys,
+                                                                              tmp_path):
+    """``--out loop/sub`` where ``loop`` is a link to itself stopped with "unexpected
+    RuntimeError: Symlink loop from ..." (Python 3.11's resolve)."""
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    for command, option in ((["render", str(EMPTY), "--out", str(loop / "sub")], "--out"),
+                            (["render", str(EMPTY), "--resume", str(loop / "run")], "--resume"),
+                            (["snapshot", "add", "--public-record", "--as-of", "2025-01-01",
+                              "--store", str(loop)], "--store")):
+        err = _cli_error(capsys, *command)
+        assert f"{option} {loop}" in err and "cannot be used" in err, err
+    assert [p.name for p in tmp_path.iterdir()] == ["loop"]
+
+
 def test_parameters_file_and_p_override(tmp_path):
     yml = tmp_path / "p.yaml"
     yml.write_text("year: 2019\nlabel: from-file\nallocation: population\n")
