@@ -594,9 +594,13 @@ def expand_values(name: str, text: str) -> list[str]:
     quoted_empty = "\x00"  # a value written "" (a stray comma is refused instead)
     marked = re.sub(r'(?:(?<=^)|(?<=,))\s*""\s*(?=,|$)', quoted_empty, str(text))
     try:
-        cells = next(csv.reader([marked], skipinitialspace=True), [])
+        reader = csv.reader([marked, ""], skipinitialspace=True)
+        cells = next(reader, [])
     except csv.Error as err:
         raise UsageError(f"--over {name}=: {err}") from None
+    if reader.line_num > 1:  # a quote left open read on past the end: 'equal,"population'
+        raise UsageError(f'--over {name}=: a double quote is not closed (a value with commas '
+                         'goes in double quotes: "a, b",c)')
     parts = [v.strip() for v in cells]
     for i, part in enumerate(parts, 1):
         if not part:

@@ -1455,6 +1455,17 @@ def test_values_and_notebook_names_without_ascii_letters_get_a_hashed_label(tmp_
     assert [s.name for s in planning.plan_batch(nb, "label", "KEN", None)] == [f"{stem}-KEN"]
 
 
+def test_over_refuses_a_double_quote_left_open():
+    """``--over allocation=equal,"population`` rendered both variants, and ``--over
+    'country="Congo, Dem. Rep.,KEN'`` looked for one country of that whole name: a quote left
+    open read on to the end without a word. It is refused; quotes that close still read."""
+    for text in ('equal,"population', '"Congo, Dem. Rep.,KEN', 'a,"b"",c'):
+        with pytest.raises(runner.UsageError, match="^--over label=: a double quote is not "
+                                                    "closed"):
+            planning.expand_values("label", text)
+    assert planning.expand_values("label", '"a, b" ,c,d"e') == ["a, b", "c", 'd"e']
+
+
 def test_over_refuses_an_empty_value_unless_written_quoted():
     """``--over as_of=,2024-01-01`` rendered one report: the empty value was dropped without
     a word. A stray comma is refused, naming the value; ``""`` is an empty value on purpose
