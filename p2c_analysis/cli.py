@@ -274,7 +274,10 @@ def _snapshot_add(args: argparse.Namespace) -> int:
     if args.as_of is not None:  # a full date within the window (2026 alone used to be 1 July)
         from p2c_analysis.params import to_date
 
-        args.as_of = to_date("--as-of", args.as_of).isoformat()
+        try:
+            args.as_of = to_date("--as-of", args.as_of).isoformat()
+        except ParameterError as err:  # an option, not "parameter '--as-of': ..."
+            raise UsageError(f"--as-of {str(err).partition(': ')[2]}") from None
     if args.public_record:
         if args.as_of is None:
             raise UsageError("snapshot add --public-record: --as-of YYYY-MM-DD is required")

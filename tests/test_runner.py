@@ -465,6 +465,17 @@ def test_an_out_folder_through_links_in_a_loop_is_one_line_naming_the_option(cap
     assert [p.name for p in tmp_path.iterdir()] == ["loop"]
 
 
+def test_a_bad_snapshot_as_of_is_named_as_the_option_it_is(capsys, tmp_path):
+    """``p2c snapshot add --as-of 2026-02-30`` said "parameter '--as-of': ...", an option
+    called a parameter; now "--as-of '2026-02-30' is not a valid date (...)"."""
+    for as_of, problem in (("2026-02-30", "is not a valid date"),
+                           ("1999-12-31", "is outside the dates an analysis covers")):
+        err = _cli_error(capsys, "snapshot", "add", "--public-record", "--as-of", as_of,
+                         "--store", str(tmp_path))
+        assert err.startswith(f"p2c snapshot: error: --as-of {as_of!r} {problem} ("), err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_parameters_file_and_p_override(tmp_path):
     yml = tmp_path / "p.yaml"
     yml.write_text("year: 2019\nlabel: from-file\nallocation: population\n")
