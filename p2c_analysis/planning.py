@@ -73,8 +73,9 @@ def check_outside_package(path: str | Path, option: str, allowed: Iterable[Path]
         return
     for folder, what in _package_folders():
         if within(target, folder.resolve()):
-            raise UsageError(f"{option} {path}: is inside {what} ({folder.resolve()}), which "
-                             "p2c never writes; choose a place outside it")
+            raise UsageError(f"{option} {P.cut(str(path))}: is inside {what} "
+                             f"({folder.resolve()}), which p2c never writes; choose a place "
+                             "outside it")
 
 
 # --- notebooks and their parameters ------------------------------------------------------------
@@ -107,9 +108,9 @@ def resolve_notebook(ref: str | Path, notebooks_dir: Path | None = None) -> Path
         return path
     if len(Path(text.strip()).parts) != 1 or text.strip() in (".", ".."):
         # a report name is a file name in notebooks/: "../x/report" named a notebook elsewhere
-        raise UsageError(f"notebook {text!r} does not exist (a report name is a notebook of "
-                         "notebooks/ without .ipynb; give a notebook elsewhere by its .ipynb "
-                         "path)")
+        raise UsageError(f"notebook {P.cut(repr(text), len(text))} does not exist (a report "
+                         "name is a notebook of notebooks/ without .ipynb; give a notebook "
+                         "elsewhere by its .ipynb path)")
     text = text.strip()  # " country_profile", as a shell quote may leave it
     folder = notebooks_dir or paths.NOTEBOOKS
     candidate = folder / f"{text}.ipynb"

@@ -743,6 +743,11 @@ def test_a_report_name_is_a_notebook_of_notebooks_and_nothing_else(capsys, tmp_p
     for ref in ("../elsewhere/hidden", "sub/mine"):
         assert f"notebook {ref!r} does not exist" in _cli_error(capsys, "params", ref)
     assert "notebook name is empty" in _cli_error(capsys, "params", " ")
+    deep = "x/" * 1000 + "y"  # under the system's limit on a path, long on a terminal
+    assert len(_cli_error(capsys, "params", deep)) < 400
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    assert len(_cli_error(capsys, "render", str(EMPTY), "--out", str(paths.DATA / deep))) < 400
+    assert not paths.DATA.exists()
     assert planning.resolve_notebook(" mine ") == (shelf / "mine.ipynb").resolve()
     assert planning.resolve_notebook(str(other / "hidden.ipynb")) == other / "hidden.ipynb"
 
