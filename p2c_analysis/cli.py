@@ -7,17 +7,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
 from p2c_analysis.params import ParameterError
-from p2c_analysis.planning import STANDARD_REPORTS, UsageError
+from p2c_analysis.planning import STANDARD_REPORTS, UsageError, check_outside_package
 
 
 def _check_pledges(args: argparse.Namespace) -> int:
     from p2c_analysis.pledges import check_pledges_cli
+
+    for flag in ("out", "quarantine"):  # '-' is standard output
+        if getattr(args, flag) not in (None, "-"):
+            check_outside_package(getattr(args, flag), f"--{flag}")
 
     return check_pledges_cli(
         args.file, mapping=args.mapping, out=args.out, quarantine=args.quarantine
@@ -41,6 +46,7 @@ def _given_parameters(args: argparse.Namespace) -> dict[str, Any]:
         read_yaml_parameters,
         terminal_safe,
     )
+    from p2c_analysis.params import cut
 
     given: dict[str, Any] = {}
     if args.file_params:
@@ -48,6 +54,9 @@ def _given_parameters(args: argparse.Namespace) -> dict[str, Any]:
             given.update(read_yaml_parameters(Path(args.file_params)))
         except (InputFileError, LimitError) as err:
             raise UsageError(terminal_safe(f"parameter file {err}")) from None
+        except OSError as err:  # a name the system refuses (too long)
+            raise UsageError(terminal_safe(f"parameter file {cut(args.file_params)}: cannot be "
+                                           f"read ({err.strerror or err})")) from None
     seen: set[str] = set()
     for name, value in args.parameters or []:
         if name in seen:  # the last one silently won, while a YAML file refuses a repeated key
@@ -62,13 +71,21 @@ def _run(plan: Any, notebooks: list, args: argparse.Namespace) -> int:
     imports and loads while the parameters are checked (and the runner is imported)."""
     from p2c_analysis import kernels
 
+    if args.out is not None:
+        check_outside_package(args.out, "--out")
+    resume = Path(args.resume).expanduser() if args.resume else None
+    if resume is not None and (resume.is_absolute() or len(resume.parts) > 1):
+        check_outside_package(resume, "--resume")  # a run folder by its path: written into
     template = None
     if not (args.cold or args.scheduler):
         template = kernels.template_for(notebooks or list(STANDARD_REPORTS))
     try:
         from p2c_analysis import runner
 
-        specs = plan()
+        notes = io.StringIO()  # how values were read ("'Korea' ... read as"): said when the
+        with contextlib.redirect_stderr(notes):  # run goes ahead, not above a refusal's line
+            specs = plan()
+        sys.stderr.write(notes.getvalue())
         result = runner.render(
             specs, out=args.out, workers=args.workers, progress=not args.no_progress,
             command=["p2c", *sys.argv[1:]], cell_timeout=args.timeout, cold=args.cold,
@@ -232,7 +249,9 @@ def _snapshot_command(func: Any) -> Any:
 
         try:
             return int(func(args) or 0)
-        except (SnapshotError, PledgeFileError, ValueError, OSError) as err:
+        except OSError as err:  # a store the system refuses ("File name too long")
+            print(f"{_SNAPSHOT_ERROR}: {_os_error_line(err)}", file=sys.stderr)
+        except (SnapshotError, PledgeFileError, ValueError) as err:
             msg = str(err).splitlines()[0] if str(err) else type(err).__name__
             print(f"{_SNAPSHOT_ERROR}: {_printable(msg)}", file=sys.stderr)
         except Exception as err:  # noqa: BLE001 - the CLI never shows a traceback
@@ -247,12 +266,18 @@ def _snapshot_command(func: Any) -> Any:
 def _snapshot_add(args: argparse.Namespace) -> int:
     from p2c_analysis import snapshots
 
+    check_outside_package(snapshots.store_path(args.store), "--store" if args.store else
+                          f"snapshot store (${snapshots.STORE_ENV})",
+                          allowed=(snapshots.DEFAULT_STORE,))
     if args.public_record == (args.file is not None):
         raise UsageError("snapshot add: give a pledge FILE or --public-record (one of them)")
     if args.as_of is not None:  # a full date within the window (2026 alone used to be 1 July)
         from p2c_analysis.params import to_date
 
-        args.as_of = to_date("--as-of", args.as_of).isoformat()
+        try:
+            args.as_of = to_date("--as-of", args.as_of).isoformat()
+        except ParameterError as err:  # an option, not "parameter '--as-of': ..."
+            raise UsageError(f"--as-of {str(err).partition(': ')[2]}") from None
     if args.public_record:
         if args.as_of is None:
             raise UsageError("snapshot add --public-record: --as-of YYYY-MM-DD is required")
@@ -431,6 +456,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Options (by ``argparse`` dest) whose value may not be empty or blank: ``--mapping ""`` and
+#: ``check-pledges ""`` read the current folder ("'.': is a directory"), ``--store ""`` and
+#: ``--as-of ""`` fell back without a word to the default store and to today, ``-f ""`` was
+#: ignored.
+_NOT_EMPTY = {"out": "--out", "resume": "--resume", "scheduler": "--scheduler",
+              "quarantine": "--quarantine", "mapping": "--mapping", "store": "--store",
+              "as_of": "--as-of", "file": "FILE", "file_params": "--parameters-file"}
+
+
 def main(argv: list[str] | None = None) -> int:
     """The ``p2c`` command. Every outcome ends in at most one line on stderr: exit code 0
     (done), 1 (a report failed, see the summary), 2 (an error, named), 130/143 (Ctrl-C /
@@ -448,9 +482,9 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError("--timeout must be a positive number of seconds")
         if getattr(args, "timeout", None) is not None and args.timeout > MAX_TIMEOUT:
             raise UsageError(f"--timeout must be at most {MAX_TIMEOUT:,} seconds (30 days)")
-        for flag in ("out", "resume", "scheduler"):
-            if getattr(args, flag, None) is not None and not str(getattr(args, flag)).strip():
-                raise UsageError(f"--{flag} must not be empty")
+        for dest, flag in _NOT_EMPTY.items():  # "" read as "." (here) or as no value at all
+            if getattr(args, dest, None) is not None and not str(getattr(args, dest)).strip():
+                raise UsageError(f"{flag} must not be empty")
         return int(args.func(args) or 0)
     except (UsageError, ParameterError) as err:
         from p2c_analysis.limits import terminal_safe
@@ -468,8 +502,7 @@ def main(argv: list[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as err:  # a file or folder the command needs: one line, no traceback
-        where = f"{err.filename}: " if err.filename else ""
-        print(f"p2c: error: {where}{err.strerror or err}", file=sys.stderr)
+        print(f"p2c: error: {_os_error_line(err)}", file=sys.stderr)
         return 2
     except Exception as err:  # noqa: BLE001 - a bug: still one line (P2C_DEBUG=1 for more)
         if os.environ.get("P2C_DEBUG"):
@@ -478,6 +511,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"p2c: error: unexpected {type(err).__name__}: {text[:200]} "
               "(run again with P2C_DEBUG=1 for the traceback)", file=sys.stderr)
         return 2
+
+
+def _os_error_line(err: OSError) -> str:
+    """An operating system's error as one line: the file (its start, when the name is too
+    long to show: ``params.cut``), then what the system says."""
+    from p2c_analysis.params import cut
+
+    where = f"{cut(str(err.filename))}: " if err.filename else ""
+    return _printable(f"{where}{err.strerror or err}")
 
 
 def run() -> None:

@@ -64,10 +64,31 @@ def _show(value: Any) -> str:
     escaped by ``repr``), cut after :data:`SHOWN_CHARS` characters with its length."""
     if isinstance(value, bool) or value is None:
         return repr(value)
-    text = str(value) if isinstance(value, int | float) else repr(str(value))
+    text = _shown_container(value) if isinstance(value, list | tuple | set | dict) else None
+    if text is None:
+        text = str(value) if isinstance(value, int | float) else repr(str(value))
+    return cut(text, len(str(value)))
+
+
+def cut(text: str, length: int | None = None) -> str:
+    """``text`` as a message quotes it: whole up to :data:`SHOWN_CHARS` characters, else its
+    start and its length (``length``, else that of ``text``): ``aaa... (5,000 characters)``."""
     if len(text) <= SHOWN_CHARS:
         return text
-    return f"{text[:SHOWN_CHARS]}... ({len(str(value)):,} characters)"
+    return f"{text[:SHOWN_CHARS]}... ({len(text) if length is None else length:,} characters)"
+
+
+def _shown_container(value: list | tuple | set | dict) -> str | None:
+    """A list or mapping as JSON (``["KEN", "2025-01-01"]``, not ``"[datetime.date(2025, 1,
+    1)]"``; a set sorted, so that the message is the same in every run); ``None`` when JSON
+    cannot hold it (keys that are not text or numbers)."""
+    import json
+
+    try:
+        return json.dumps(sorted(value, key=str) if isinstance(value, set) else value,
+                          default=str, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 #: The window of dates an analysis can be judged at (``as_of``): the years a pledge's dates may
@@ -152,6 +173,19 @@ def _date_from_text(text: str) -> dt.date | None:
         return None
 
 
+def _no_such_day(text: str) -> str | None:
+    """Why ``text``, written as a date (:data:`DATE_TEXT`), names no calendar day, as Python
+    says it (``2026-02-30``: "day is out of range for month"); ``None`` for other text."""
+    text = text.strip()
+    if not DATE_TEXT.fullmatch(text):
+        return None
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError as err:
+        return str(err)
+    return None
+
+
 def _number_not_date(name: str, value: int | float) -> ParameterError:
     """The error for a date given as a number (``as_of: 20260101`` in YAML is an int): it says
     how to write it, with the date it would name as ``YYYY-MM-DD`` when it names one."""
@@ -176,8 +210,10 @@ def to_date(name: str, value: Any) -> dt.date:
         out = value
     elif isinstance(value, str):
         out = _date_from_text(value)
-    if out is None:
-        raise ParameterError(name, value, "is not a date (use YYYY-MM-DD)")
+    if out is None:  # "2026-02-30" is written as asked: say that no such day exists
+        reason = _no_such_day(value) if isinstance(value, str) else None
+        raise ParameterError(name, value, f"is not a valid date ({reason})" if reason
+                             else "is not a date (use YYYY-MM-DD)")
     lo, hi = AS_OF_RANGE
     if not lo <= out <= hi:
         raise ParameterError(name, str(out),
@@ -200,23 +236,27 @@ def to_existing_file(name: str, value: Any) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
     path = Path(str(value).strip()).expanduser()
-    if not path.is_file():
-        problem = ("is a folder, not a file" if path.is_dir()
-                   else "is not a regular file" if path.exists() else "does not exist")
-        raise ParameterError(name, value, problem)
-    try:
+    try:  # a name too long for the system ends here too, naming the parameter
+        if not path.is_file():
+            problem = ("is a folder, not a file" if path.is_dir()
+                       else "is not a regular file" if path.exists() else "does not exist")
+            raise ParameterError(name, value, problem)
         with open(path, "rb") as f:
             f.read(1)
+        return str(path.resolve())
     except OSError as err:
-        raise ParameterError(name, value, f"cannot be read ({err.strerror})") from None
-    return str(path.resolve())
+        raise ParameterError(name, value, f"cannot be read ({err.strerror or err})") from None
 
 
 def to_existing_dir(name: str, value: Any) -> str:
     """Path of an existing folder, as given; ``""`` stays ``""`` (for ``output_dir``: write
     nothing, as when a researcher runs a notebook interactively)."""
     text = "" if value is None else str(value).strip()
-    if text and not Path(text).expanduser().is_dir():
+    try:
+        found = not text or Path(text).expanduser().is_dir()
+    except OSError:  # a name too long for the system
+        found = False
+    if not found:
         raise ParameterError(name, value, "is not an existing folder")
     return text
 
@@ -226,6 +266,10 @@ def to_pledge_source(name: str, value: Any) -> str:
     default), a date ``YYYY-MM-DD`` of the bundled public record (within
     :data:`AS_OF_RANGE`), the id of a snapshot in the store (``p2c snapshot list``), or a pledge
     file (absolute path; it must open as a table of pledges). Returned as text."""
+    if isinstance(value, dt.date):  # a YAML date (previous: 2025-01-01), or date and time
+        return to_date(name, value).isoformat()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise _number_not_date(name, value)  # YAML's previous: 20250101, as for as_of
     text = "" if value is None else str(value).strip()
     if not text:
         return ""
@@ -242,7 +286,11 @@ def to_pledge_source(name: str, value: Any) -> str:
             raise ParameterError(name, value, "is not a snapshot in the store "
                                               "(see: p2c snapshot list)")
         return text
-    if Path(text).expanduser().exists():
+    try:
+        exists = Path(text).expanduser().exists()
+    except OSError:  # a name too long for the system: to_existing_file says so
+        exists = True
+    if exists:
         return to_existing_file(name, text)  # opened as pledges with the mapping: validate_declared
     raise ParameterError(name, value, "is not a date (YYYY-MM-DD), a snapshot id or a pledge file")
 
@@ -335,12 +383,25 @@ def validate_declared(
     out: dict[str, Any] = {}
     for name, value in values.items():
         check = _CHECKS.get(name)
+        if check is not None and isinstance(value, list | tuple | set | dict):
+            raise _not_one_value(name, value)
         out[name] = check(name, value) if check is not None else _to_type(
             name, value, types.get(name))
     for name in PLEDGE_FILE_PARAMETERS:
         _check_pledge_source(out, name)
     _check_mapping_has_a_file(out)
     return out
+
+
+def _not_one_value(name: str, value: list | tuple | set | dict) -> ParameterError:
+    """The error for a list or mapping given to a parameter that takes one value (``country:
+    [KEN, NGA]`` in a YAML file said "'['KEN', 'NGA']' is not a known country", ``as_of:
+    [2025-01-01]`` "'[datetime.date(2025, 1, 1)]' is not a date"): what it is, and for a list
+    the command that renders one report per value."""
+    if isinstance(value, dict):
+        return ParameterError(name, value, "is a mapping (NAME: VALUE), not one value")
+    return ParameterError(name, value, "is a list, not one value (one report per value: p2c "
+                                       f"batch NOTEBOOK --over {name}=V1,V2,...)")
 
 
 def _check_mapping_has_a_file(values: Mapping[str, Any]) -> None:

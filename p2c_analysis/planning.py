@@ -41,6 +41,43 @@ class UsageError(ValueError):
     """A bad command (unknown notebook, malformed ``--over``...): one line, exit code 2."""
 
 
+# --- where p2c may write ----------------------------------------------------------------------
+def _package_folders() -> tuple[tuple[Path, str], ...]:
+    """The package's own folders, never written by a command: its bundled data (raw data,
+    reference tables, the public record...), its report notebooks and its code."""
+    return ((paths.DATA, "the bundled data"), (paths.NOTEBOOKS, "the report notebooks"),
+            (Path(__file__).resolve().parent, "the package's code"))
+
+
+def check_outside_package(path: str | Path, option: str, allowed: Iterable[Path] = ()) -> None:
+    """Refuse (:class:`UsageError`, one line, before anything is written) a place a command
+    would write (``--out``, ``--quarantine``, a run given to ``--resume``, a snapshot store)
+    when it is, or is inside, one of the package's own folders (:func:`_package_folders`),
+    symbolic links followed: ``--out data/raw/...`` overwrote a raw data file, ``--out data``
+    put runs among the data. ``allowed``: folders inside them that a command does write (the
+    default snapshot store, ``data/snapshots/``). A name the system refuses (too long) is
+    refused here too, naming the option, not with the whole name and no option."""
+    def within(target: Path, folder: Path) -> bool:
+        return target == folder or folder in target.parents
+
+    try:
+        target = Path(path).expanduser().resolve()
+        target.exists()
+    except OSError as err:
+        raise UsageError(f"{option} {P.cut(str(path))}: cannot be used "
+                         f"({err.strerror or err})") from None
+    except RuntimeError:  # Python 3.11's resolve() on links that point to each other
+        raise UsageError(f"{option} {P.cut(str(path))}: cannot be used (symbolic links "
+                         "in a loop)") from None
+    if any(within(target, Path(folder).resolve()) for folder in allowed):
+        return
+    for folder, what in _package_folders():
+        if within(target, folder.resolve()):
+            raise UsageError(f"{option} {P.cut(str(path))}: is inside {what} "
+                             f"({folder.resolve()}), which p2c never writes; choose a place "
+                             "outside it")
+
+
 # --- notebooks and their parameters ------------------------------------------------------------
 #: Larger files are not taken for report notebooks (nothing is read from them).
 MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
@@ -51,8 +88,16 @@ def resolve_notebook(ref: str | Path, notebooks_dir: Path | None = None) -> Path
     ``notebooks/country_profile.ipynb``) or a path to an ``.ipynb`` file. A file that is not
     a Jupyter notebook is refused with one line naming it (its content is never shown)."""
     text = str(ref)
+    if not text.strip():  # Path("") is the current folder: "notebook '' is a folder"
+        raise UsageError("notebook name is empty (give a report name, e.g. country_profile, "
+                         "or the path of an .ipynb file)")
     path = Path(text).expanduser()
-    if text.endswith(".ipynb") or path.exists():
+    try:
+        exists = path.exists()
+    except OSError as err:  # a name too long for the system
+        raise UsageError(f"notebook {P.cut(repr(text), len(text))}: cannot be read "
+                         f"({err.strerror or err})") from None
+    if text.endswith(".ipynb") or exists:
         if path.is_dir():
             raise UsageError(f"notebook {text!r} is a folder, not a notebook file")
         if not path.is_file():
@@ -61,6 +106,12 @@ def resolve_notebook(ref: str | Path, notebooks_dir: Path | None = None) -> Path
         path = path.resolve()
         _check_notebook(path)
         return path
+    if len(Path(text.strip()).parts) != 1 or text.strip() in (".", ".."):
+        # a report name is a file name in notebooks/: "../x/report" named a notebook elsewhere
+        raise UsageError(f"notebook {P.cut(repr(text), len(text))} does not exist (a report "
+                         "name is a notebook of notebooks/ without .ipynb; give a notebook "
+                         "elsewhere by its .ipynb path)")
+    text = text.strip()  # " country_profile", as a shell quote may leave it
     folder = notebooks_dir or paths.NOTEBOOKS
     candidate = folder / f"{text}.ipynb"
     if not candidate.is_file():
@@ -270,11 +321,15 @@ def _python_translator() -> Any:
 
 def describe_parameters(notebook: str | Path) -> str:
     """Human-readable list of a notebook's parameters (``p2c params``): name, type, default,
-    help; which ones :func:`params.validate` checks and which the runner sets."""
+    help; which ones :func:`params.validate` checks and which the runner sets. One line per
+    parameter, written as it prints (``limits.terminal_safe``): a notebook's name, defaults and
+    comments are its own text, and escape sequences in them reached the terminal."""
+    from p2c_analysis.limits import terminal_safe
+
     nb = resolve_notebook(notebook)
     declared = declared_parameters(nb)
     if not declared:
-        return f"{nb.stem}: no parameters (no cell tagged 'parameters')"
+        return terminal_safe(f"{nb.stem}: no parameters (no cell tagged 'parameters')")
     width = max(len(n) for n in declared)
     lines = [f"Parameters of {nb.stem} ({nb}):"]
     for name, info in declared.items():
@@ -290,7 +345,7 @@ def describe_parameters(notebook: str | Path) -> str:
         if notes:
             text += "  # " + "; ".join(notes)
         lines.append(text)
-    return "\n".join(lines)
+    return "\n".join(terminal_safe(line) for line in lines)
 
 
 def effective_parameters(notebook: str | Path, passed: Mapping[str, Any]) -> dict[str, Any]:
@@ -510,10 +565,13 @@ def _declared_text(name: str, declared: Iterable[Mapping[str, Any]]) -> str:
 def _mapping_has_a_file(given: Mapping[str, Any], specs: Sequence[ReportSpec]) -> None:
     """A ``mapping`` given for a run must reach a report that reads a pledge file with it
     (``params.PLEDGE_FILE_PARAMETERS``); otherwise :class:`params.ParameterError`, instead of
-    a mapping ignored without a word."""
-    if given.get("mapping") and not any(
+    a mapping ignored without a word. A mapping given as a value of ``--over mapping=...``
+    counts too (it reached the report, which stopped in its kernel)."""
+    mapping = given.get("mapping") or next(
+        (s.parameters["mapping"] for s in specs if s.parameters.get("mapping")), None)
+    if mapping and not any(
             "mapping" in s.parameters and P.names_a_pledge_file(s.parameters) for s in specs):
-        raise P.ParameterError("mapping", given["mapping"], P.MAPPING_WITHOUT_FILE)
+        raise P.ParameterError("mapping", mapping, P.MAPPING_WITHOUT_FILE)
 
 
 def left_out_for_a_pledge_file(declared: Mapping[str, Any], notebook: Path) -> set[str]:
@@ -537,9 +595,13 @@ def expand_values(name: str, text: str) -> list[str]:
     quoted_empty = "\x00"  # a value written "" (a stray comma is refused instead)
     marked = re.sub(r'(?:(?<=^)|(?<=,))\s*""\s*(?=,|$)', quoted_empty, str(text))
     try:
-        cells = next(csv.reader([marked], skipinitialspace=True), [])
+        reader = csv.reader([marked, ""], skipinitialspace=True)
+        cells = next(reader, [])
     except csv.Error as err:
         raise UsageError(f"--over {name}=: {err}") from None
+    if reader.line_num > 1:  # a quote left open read on past the end: 'equal,"population'
+        raise UsageError(f'--over {name}=: a double quote is not closed (a value with commas '
+                         'goes in double quotes: "a, b",c)')
     parts = [v.strip() for v in cells]
     for i, part in enumerate(parts, 1):
         if not part:
@@ -576,6 +638,8 @@ def _say_ambiguous_country(text: object) -> None:
     loader notes it."""
     from p2c_analysis import countries
 
+    if not isinstance(text, str):  # a list from a YAML file: refused by params, not read here
+        return
     if (entry := countries.ambiguous_reading(text)) is not None:
         note = entry.note(str(text).strip(), " (parameter country)")
         print(f"p2c: note: {note}", file=sys.stderr)

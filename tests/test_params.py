@@ -44,6 +44,17 @@ def test_as_of_iso_date_and_empty_means_today():
     assert "'2024-13-01'" in _error(as_of="2024-13-01")
 
 
+def test_a_date_written_as_asked_that_names_no_day_says_so():
+    """'2026-02-30' said 'is not a date (use YYYY-MM-DD)', as if written in another form; the
+    reason is the day (a YAML file's 'as_of: 2026-02-30' already said so), for every parameter
+    read as a date."""
+    assert _error(as_of="2026-02-30") == \
+        "parameter 'as_of': '2026-02-30' is not a valid date (day is out of range for month)"
+    assert _error(previous=" 2026-13-01") == \
+        "parameter 'previous': '2026-13-01' is not a valid date (month must be in 1..12)"
+    assert _error(as_of="2026-2-3").endswith("is not a date (use YYYY-MM-DD)")
+
+
 def test_as_of_in_iso_basic_form_is_read_and_week_dates_and_numbers_are_refused():
     """'20260101' was read as a date only because Python 3.11's date.fromisoformat reads
     every ISO 8601 form, week dates too ('2026-W01-1' silently became 2025-12-29); the int
@@ -53,7 +64,7 @@ def test_as_of_in_iso_basic_form_is_read_and_week_dates_and_numbers_are_refused(
     assert P.validate(as_of="20260131")["as_of"] == dt.date(2026, 1, 31)
     assert P.validate(as_of=" 20240229 ")["as_of"] == dt.date(2024, 2, 29)
     assert _error(as_of="20250229") == \
-        "parameter 'as_of': '20250229' is not a date (use YYYY-MM-DD)"
+        "parameter 'as_of': '20250229' is not a valid date (day is out of range for month)"
     assert _error(as_of="2026-W01-1") == \
         "parameter 'as_of': '2026-W01-1' is not a date (use YYYY-MM-DD)"
     assert "not a date" in _error(as_of="2026W011")
@@ -244,6 +255,45 @@ def test_previous_and_current_files_open_with_the_mapping(tmp_path):
     assert "is not a date (YYYY-MM-DD), a snapshot id or a pledge file" in _error(previous="May")
 
 
+def test_previous_and_current_read_yaml_dates_and_numbers_as_as_of_does():
+    """From a YAML file, ``current: 2025-01-01 10:00:00`` is a datetime, which as_of reads and
+    previous/current refused ('is not a date ..., a snapshot id or a pledge file'), and
+    ``current: 20250101`` an int, of which as_of says how to write it and they did not."""
+    when = dt.datetime(2025, 1, 1, 10, 0)
+    assert P.validate(current=when, previous=dt.date(2024, 1, 1)) == {
+        "current": "2025-01-01", "previous": "2024-01-01"}
+    assert _error(current=20250101) == _error(as_of=20250101).replace("as_of", "current")
+    assert _error(previous=2024.5) == _error(as_of=2024.5).replace("as_of", "previous")
+    assert "outside the dates" in _error(previous=dt.date(1999, 12, 31))
+
+
+def test_a_list_or_mapping_for_a_one_value_parameter_is_named_as_such():
+    """From a YAML file, ``as_of: [2025-01-01]`` said "'[datetime.date(2025, 1, 1)]' is not a
+    date" and a set (``!!set``) was shown in another order in each run; a list or mapping
+    given to a parameter of one value is said to be one, as written, sets sorted."""
+    batch = "(one report per value: p2c batch NOTEBOOK --over country=V1,V2,...)"
+    assert _error(country=["KEN", "NGA"]) == \
+        f'parameter \'country\': ["KEN", "NGA"] is a list, not one value {batch}'
+    assert _error(as_of=[dt.date(2025, 1, 1)]).startswith(
+        'parameter \'as_of\': ["2025-01-01"] is a list, not one value')
+    assert _error(year={"b", "a"}).startswith('parameter \'year\': ["a", "b"] is a list')
+    assert _error(allocation={"equal": 1}) == \
+        'parameter \'allocation\': {"equal": 1} is a mapping (NAME: VALUE), not one value'
+    assert P.validate_declared({"x": [1, 2]}, {"x": "list[int]"}) == {"x": [1, 2]}
+
+
+def test_a_file_name_too_long_for_the_system_names_the_parameter(tmp_path):
+    """A pledges/previous/mapping name longer than the system takes (a file name over 255
+    bytes) ended in the command's catch-all: "p2c: error: <the whole name>: File name too
+    long", without the parameter; now the parameter, the start of the name and its length."""
+    long = str(tmp_path / ("a" * 300))
+    for name in ("pledges", "mapping", "previous", "current"):
+        err = _error(**{name: long})
+        assert err.startswith(f"parameter {name!r}: ") and "cannot be read (" in err, err
+        assert f"({len(long):,} characters)" in err and len(err) < 300
+    assert "is not an existing folder" in _error(output_dir=long)
+
+
 @pytest.mark.parametrize("text", ["²", "①", "+-5", "-+5", "٣"])
 def test_digits_int_cannot_read_are_refused_naming_the_parameter(text):
     with pytest.raises(P.ParameterError, match="parameter 'year'.*is not a whole number"):
@@ -279,6 +329,12 @@ def test_a_mapping_without_a_pledge_file_is_refused(tmp_path):
         planning.plan_batch("country_profile", "country", "KEN,UGA", {"mapping": str(m)})
     specs = planning.plan_batch("pledge_landscape", "pledges", str(paths.PUBLIC_PLEDGES),
                                 {"mapping": str(m)})
+    assert specs[0].parameters["mapping"] == str(m)
+    # the mapping as the value a batch runs over: it reached the kernel, which stopped there
+    with pytest.raises(P.ParameterError, match="'mapping'.*no pledge file is given"):
+        planning.plan_batch("country_profile", "mapping", str(m), {"country": "KEN"})
+    specs = planning.plan_grid("pledge_landscape", [("mapping", str(m))],
+                               {"pledges": str(paths.PUBLIC_PLEDGES)})
     assert specs[0].parameters["mapping"] == str(m)
 
 

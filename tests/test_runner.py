@@ -346,7 +346,8 @@ def test_output_dir_is_the_runners(capsys, tmp_path):
     assert "parameter 'output_dir'" in err and "set by the runner" in err
 
 
-def test_usage_errors_are_one_line(capsys):
+def test_usage_errors_are_one_line(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("P2C_SNAPSHOT_STORE", str(tmp_path))  # whatever is (wrongly) stored
     assert "--over expects NAME=VALUES" in _cli_error(capsys, "batch", str(EMPTY), "--over", "x")
     assert "no report notebook 'nope'" in _cli_error(capsys, "render", "nope")
     assert "--workers must be at least 1" in _cli_error(capsys, "render", "--workers", "0")
@@ -358,6 +359,121 @@ def test_usage_errors_are_one_line(capsys):
                                                      "--timeout", "1e308")
     for flag in ("--out", "--resume", "--scheduler"):  # "" used to mean: here, new, local
         assert f"{flag} must not be empty" in _cli_error(capsys, "render", str(EMPTY), flag, " ")
+    # "" read the current folder ("'.': is a directory"), or fell back to a default or nothing
+    pledges = str(Path(__file__).parent / "fixtures" / "pledges" / "platform_export.csv")
+    for command, flag in ((["check-pledges", ""], "FILE"),
+                          (["check-pledges", pledges, "--mapping", ""], "--mapping"),
+                          (["check-pledges", pledges, "--quarantine", " "], "--quarantine"),
+                          (["render", str(EMPTY), "-f", ""], "--parameters-file"),
+                          (["snapshot", "list", "--store", ""], "--store"),
+                          (["snapshot", "add", "--public-record", "--as-of", ""], "--as-of")):
+        assert _cli_error(capsys, *command) == f"p2c: error: {flag} must not be empty\n"
+
+
+def test_nothing_is_written_inside_the_package_s_own_folders(capsys, tmp_path, monkeypatch):
+    """``check-pledges --out data/raw/<file>`` overwrote a raw data file; ``render --out
+    data`` (or a symbolic link to it, or notebooks/) put runs among the bundled data and the
+    notebooks; ``snapshot add --store data/raw`` wrote its index there. Each is refused in one
+    line before anything is written; the default snapshot store (data/snapshots/) is not."""
+    from p2c_analysis import snapshots
+
+    data, notebooks = tmp_path / "data", tmp_path / "notebooks"
+    (data / "raw").mkdir(parents=True)
+    notebooks.mkdir()
+    raw = data / "raw" / "codes.csv"
+    raw.write_text("iso3\nKEN\n")
+    link = tmp_path / "link"
+    link.symlink_to(data)
+    monkeypatch.setattr(paths, "DATA", data)
+    monkeypatch.setattr(paths, "NOTEBOOKS", notebooks)
+    pledges = str(Path(__file__).parent / "fixtures" / "pledges" / "platform_export.csv")
+    for command, option in (
+            (["render", str(EMPTY), "--out", str(data)], "--out"),
+            (["batch", str(EMPTY), "--over", "year=2020", "--out", str(link / "runs")], "--out"),
+            (["render", str(EMPTY), "--out", str(notebooks / "runs")], "--out"),
+            (["render", str(EMPTY), "--resume", str(data / "run")], "--resume"),
+            (["check-pledges", pledges, "--out", str(raw)], "--out"),
+            (["check-pledges", pledges, "--quarantine", str(data / "q.csv")], "--quarantine"),
+            (["snapshot", "add", "--public-record", "--as-of", "2025-06-01", "--store",
+              str(data / "raw")], "--store")):
+        err = _cli_error(capsys, *command)
+        assert f"{option} " in err and "which p2c never writes" in err, err
+    assert raw.read_text() == "iso3\nKEN\n"
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "data", "data/raw", "data/raw/codes.csv", "link", "notebooks"]
+    monkeypatch.undo()  # the package's own folders again
+    default = snapshots.DEFAULT_STORE
+    planning.check_outside_package(default / "x", "--store", allowed=(default,))
+    with pytest.raises(planning.UsageError, match="inside the bundled data"):
+        planning.check_outside_package(default.parent / "raw" / "x.csv", "--out")
+    planning.check_outside_package(tmp_path / "runs", "--out")
+
+
+def test_a_list_of_countries_in_a_parameter_file_is_one_line_naming_it(capsys, tmp_path):
+    """``country: [KEN, NGA]`` in a -f file stopped with "unexpected ValueError: The truth
+    value of an array ... is ambiguous" (the note on ambiguous country names read the list)."""
+    yml = tmp_path / "p.yaml"
+    yml.write_text("country: [KEN, NGA]\n")
+    for command in (["render", str(EMPTY)], ["batch", str(EMPTY), "--over", "year=2020"]):
+        err = _cli_error(capsys, *command, "-f", str(yml), "--out", str(tmp_path / "runs"))
+        assert err.startswith("p2c: error: parameter 'country': ") and "is a list" in err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_name_too_long_for_the_system_is_one_short_line_naming_the_option(capsys, tmp_path):
+    """--out, --resume, -f, --store or a notebook named longer than the system takes ended in
+    "p2c: error: <the whole name, thousands of characters>: File name too long" (or the
+    snapshot command's "[Errno 36] ..."), without the option; now the option, the start of the
+    name and its length."""
+    long = str(tmp_path / ("a" * 300) / "b")
+    for command, start in (
+            (["render", str(EMPTY), "--out", long], "p2c: error: --out "),
+            (["render", str(EMPTY), "--resume", long], "p2c: error: --resume "),
+            (["render", str(EMPTY), "-f", long], "p2c: error: parameter file "),
+            (["params", long], "p2c: error: notebook "),
+            (["check-pledges", str(EMPTY), "--quarantine", long], "p2c: error: --quarantine "),
+            (["snapshot", "list", "--store", long], "p2c snapshot: error: ")):
+        err = _cli_error(capsys, *command)
+        assert err.startswith(start) and f"({len(long):,} characters)" in err, err
+        assert len(err) < 300
+    assert sorted(tmp_path.iterdir()) == []
+
+
+def test_a_refused_command_says_only_why_not_how_it_read_the_values(capsys, tmp_path):
+    """``-p country Korea -p year 1990`` printed the note on how 'Korea' is read, then the
+    error: two lines for a command that runs nothing. The notes are said when the run goes
+    ahead; a refusal is its one line."""
+    for command in (["render", str(EMPTY), "-p", "country", "Korea"],
+                    ["batch", str(EMPTY), "--over", "country=Africa,Korea"]):
+        err = _cli_error(capsys, *command, "-p", "year", "1990", "--out", str(tmp_path))
+        assert err == "p2c: error: parameter 'year': 1990 is outside the data (2000-2024)\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_out_folder_through_links_in_a_loop_is_one_line_naming_the_option(capsys,
+                                                                              tmp_path):
+    """``--out loop/sub`` where ``loop`` is a link to itself stopped with "unexpected
+    RuntimeError: Symlink loop from ..." (Python 3.11's resolve)."""
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    for command, option in ((["render", str(EMPTY), "--out", str(loop / "sub")], "--out"),
+                            (["render", str(EMPTY), "--resume", str(loop / "run")], "--resume"),
+                            (["snapshot", "add", "--public-record", "--as-of", "2025-01-01",
+                              "--store", str(loop)], "--store")):
+        err = _cli_error(capsys, *command)
+        assert f"{option} {loop}" in err and "cannot be used" in err, err
+    assert [p.name for p in tmp_path.iterdir()] == ["loop"]
+
+
+def test_a_bad_snapshot_as_of_is_named_as_the_option_it_is(capsys, tmp_path):
+    """``p2c snapshot add --as-of 2026-02-30`` said "parameter '--as-of': ...", an option
+    called a parameter; now "--as-of '2026-02-30' is not a valid date (...)"."""
+    for as_of, problem in (("2026-02-30", "is not a valid date"),
+                           ("1999-12-31", "is outside the dates an analysis covers")):
+        err = _cli_error(capsys, "snapshot", "add", "--public-record", "--as-of", as_of,
+                         "--store", str(tmp_path))
+        assert err.startswith(f"p2c snapshot: error: --as-of {as_of!r} {problem} ("), err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_parameters_file_and_p_override(tmp_path):
@@ -609,6 +725,46 @@ def test_a_file_that_is_not_a_notebook_is_one_line(capsys, tmp_path, content):
     assert "is a folder" in _cli_error(capsys, "params", str(tmp_path))
     assert "'/dev/null' is not a regular file" in _cli_error(capsys, "params", "/dev/null")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.ipynb", "table.csv"]
+
+
+def test_a_report_name_is_a_notebook_of_notebooks_and_nothing_else(capsys, tmp_path,
+                                                                    monkeypatch):
+    """A report name is looked up in notebooks/ as ``<name>.ipynb``: ``../elsewhere/x``
+    rendered ``notebooks/../elsewhere/x.ipynb``, a notebook outside notebooks/ the user never
+    gave by path; ``""`` said "notebook '' is a folder"; ``" name"`` (spaces a shell quote
+    left) was no report."""
+    shelf, other = tmp_path / "notebooks", tmp_path / "elsewhere"
+    shelf.mkdir()
+    other.mkdir()
+    shutil.copy(EMPTY, shelf / "mine.ipynb")
+    shutil.copy(EMPTY, other / "hidden.ipynb")
+    monkeypatch.setattr(paths, "NOTEBOOKS", shelf)
+    monkeypatch.chdir(tmp_path / "elsewhere")  # "../elsewhere/hidden" exists nowhere from here
+    for ref in ("../elsewhere/hidden", "sub/mine"):
+        assert f"notebook {ref!r} does not exist" in _cli_error(capsys, "params", ref)
+    assert "notebook name is empty" in _cli_error(capsys, "params", " ")
+    deep = "x/" * 1000 + "y"  # under the system's limit on a path, long on a terminal
+    assert len(_cli_error(capsys, "params", deep)) < 400
+    monkeypatch.setattr(paths, "DATA", tmp_path / "data")
+    assert len(_cli_error(capsys, "render", str(EMPTY), "--out", str(paths.DATA / deep))) < 400
+    assert not paths.DATA.exists()
+    assert planning.resolve_notebook(" mine ") == (shelf / "mine.ipynb").resolve()
+    assert planning.resolve_notebook(str(other / "hidden.ipynb")) == other / "hidden.ipynb"
+
+
+def test_params_prints_a_notebook_s_own_text_without_its_escape_sequences(capsys, tmp_path):
+    """``p2c params`` printed a notebook's name, defaults and comments as they are: an escape
+    sequence in them (colours, a window title) reached the terminal. Now shown as visible
+    escapes, one line per parameter."""
+    esc = "\x1b]0;title\x07"
+    cell = nbformat.v4.new_code_cell(f'x = "{esc}red"  # help {esc}\ny: int = 1',
+                                     metadata={"tags": ["parameters"]})
+    for name, cells in ((f"odd{esc}.ipynb", [cell]), (f"none{esc}.ipynb", [])):
+        nbformat.write(nbformat.v4.new_notebook(cells=cells), tmp_path / name)
+        assert cli.main(["params", str(tmp_path / name)]) == 0
+        out = capsys.readouterr().out
+        assert "\x1b" not in out and "\x07" not in out and "\\x1b]0;title\\x07" in out
+        assert len(out.splitlines()) == (3 if cells else 1)
 
 
 def test_params_of_a_notebook_without_parameters_cell(capsys, tmp_path):
@@ -1323,6 +1479,17 @@ def test_values_and_notebook_names_without_ascii_letters_get_a_hashed_label(tmp_
     stem = f"notebook-{hashlib.sha256('日本'.encode()).hexdigest()[:8]}"
     assert [s.name for s in planning.plan_render([str(nb), str(EMPTY)], {})] == [stem, "empty"]
     assert [s.name for s in planning.plan_batch(nb, "label", "KEN", None)] == [f"{stem}-KEN"]
+
+
+def test_over_refuses_a_double_quote_left_open():
+    """``--over allocation=equal,"population`` rendered both variants, and ``--over
+    'country="Congo, Dem. Rep.,KEN'`` looked for one country of that whole name: a quote left
+    open read on to the end without a word. It is refused; quotes that close still read."""
+    for text in ('equal,"population', '"Congo, Dem. Rep.,KEN', 'a,"b"",c'):
+        with pytest.raises(runner.UsageError, match="^--over label=: a double quote is not "
+                                                    "closed"):
+            planning.expand_values("label", text)
+    assert planning.expand_values("label", '"a, b" ,c,d"e') == ["a, b", "c", 'd"e']
 
 
 def test_over_refuses_an_empty_value_unless_written_quoted():
