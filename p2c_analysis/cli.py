@@ -385,7 +385,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-f", "--parameters-file", dest="file_params", metavar="PARAMS.yaml",
                    help="YAML file of NAME: VALUE parameters (-p wins over it)")
     p.add_argument("--out", default=None, metavar="DIR",
-                   help="root folder of the runs (default: reports/); nothing else is written")
+                   help="root folder of the runs (default: reports/); nothing else is written "
+                        "but the derived-data cache (none with P2C_CACHE_DIR=off)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="reports rendered at the same time (default: number of CPUs)")
     p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
