@@ -204,9 +204,13 @@ class _GuardedLoader(yaml.SafeLoader):
 
 
     def construct_yaml_int(self, node: yaml.Node) -> int:
-        """An integer with more digits than Python converts (``year: 2024...`` over 4,300
-        digits): a one-line error with its line, not "not readable YAML (ValueError)"."""
+        """An integer in decimal digits, as YAML 1.2 reads it (``02024`` is 2024, not YAML
+        1.1's octal 1044); one with more digits than Python converts (``year: 2024...`` over
+        4,300 digits): a one-line error with its line, not "not readable YAML (ValueError)"."""
         try:
+            text = str(node.value)
+            if re.fullmatch(r"[-+]?[0-9]+", text):
+                return int(text, 10)
             return super().construct_yaml_int(node)
         except ValueError:
             raise yaml.constructor.ConstructorError(
@@ -292,14 +296,27 @@ def load_yaml_text(text: str, limits: Limits | None = None) -> Any:
         raise YamlTextError(f"not readable YAML ({type(err).__name__})") from None
 
 
-# YAML 1.2 booleans: only true/false. YAML 1.1's yes/no/on/off turned a country given by its
-# ISO2 code, "country: NO" (Norway), into False; a yes/no parameter still reads them (params).
+# YAML 1.2 (core schema) booleans and numbers, not YAML 1.1's, which PyYAML follows:
+# - booleans only true/false: YAML 1.1's yes/no/on/off turned a country given by its ISO2 code,
+#   "country: NO" (Norway), into False; a yes/no parameter still reads them (params);
+# - integers only in decimal digits: YAML 1.1 read "year: 02024" as octal (1044), "2_024",
+#   "0x7E8" and the sexagesimal "33:44" as 2024, without a word; they are text now, which the
+#   parameter's check refuses in one line (a leading zero, "02024", is a decimal 2024);
+# - floats likewise without "_" or sexagesimal forms ("1_000.5", "1:30.0").
+_YAML12 = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 _GuardedLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _YAML12]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _GuardedLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_GuardedLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+_GuardedLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+               r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+.0123456789"))
 
 
 def _load_guarded(text: str, max_nodes: int) -> Any:

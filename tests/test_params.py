@@ -365,6 +365,25 @@ def test_yaml_parameter_files_keep_iso2_codes_and_yes_no_still_work(tmp_path):
     assert load_yaml_text("a: true\nb: False\nc: off") == {"a": True, "b": False, "c": "off"}
 
 
+def test_yaml_parameter_files_read_numbers_as_yaml_1_2_does(tmp_path):
+    """YAML 1.1 (PyYAML's) read ``year: 02024`` as octal, 1044, and ``2_024``, ``0x7E8`` and
+    the sexagesimal ``33:44`` as 2024, without a word. Numbers are read as YAML 1.2 reads
+    them: decimal digits only (a leading zero is still decimal); the other forms are text,
+    which the parameter's check refuses in one line naming it."""
+    from p2c_analysis.limits import load_yaml_text, read_yaml_parameters
+
+    assert load_yaml_text("a: 02024\nb: -0012\nc: 1.5\nd: 1e3\ne: 2024") == \
+        {"a": 2024, "b": -12, "c": 1.5, "d": 1000.0, "e": 2024}
+    assert load_yaml_text("a: 2_024\nb: 0x7E8\nc: 33:44\nd: 1_000.5\ne: 0o17") == \
+        {"a": "2_024", "b": "0x7E8", "c": "33:44", "d": "1_000.5", "e": "0o17"}
+    f = tmp_path / "p.yaml"
+    f.write_text("year: 0x7E8\n", encoding="utf-8")
+    with pytest.raises(P.ParameterError, match=r"^parameter 'year': '0x7E8' "):
+        P.validate(**read_yaml_parameters(f))
+    f.write_text("year: 02023\n", encoding="utf-8")
+    assert P.validate(**read_yaml_parameters(f))["year"] == 2023
+
+
 def test_annotated_element_types_are_checked():
     """``list[int]`` took ``[1, x]`` unchecked: the element reached the notebook as text.
     Each element is now converted like a parameter of its type, and a bad one is named."""
