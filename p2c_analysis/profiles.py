@@ -231,7 +231,7 @@ def attention_text(name: str, compare: pd.DataFrame, reach: dict[str, int]) -> s
                 "whose offline population is unknown), so there is no share to compare and "
                 f"{name} has no USD attention ratio (n/a).")
     each = style.fmt_usd_small(row["usd_per_offline"])
-    if usd > 0 and each == style.fmt_usd_small(0.0):  # a few cents per million people
+    if usd > 0 and each.startswith("<"):  # a few cents per million people: "<USD 0.01"
         each = f"less than {style.fmt_usd_small(0.01)} ({style.fmt_usd(usd)} in all)"
     per = (f"{name} receives {each} per offline person"
            if usd > 0 else  # not "Nigeria receives USD 0.00 per offline person", with no reason

@@ -125,7 +125,8 @@ def test_a_file_of_one_pledge_with_deliverables_reads_in_the_singular(tmp_path):
     n = len(csv_rows(out / "deliverables.csv"))
     assert n > 1 and f"{n} quantified deliverables in the 1 pledge:" in text
     assert "of the 1 pledge" not in text
-    assert "1 pledge states a number of people and names its targets." in text
+    # one such pledge is named in the same sentence (quality.reach_text), not "the largest"
+    assert "1 pledge states a number of people and names its targets: " in text
     # the file lacks the two Canada pledges the AI drive counted again (value_overlaps.csv):
     # what the campaigns counted twice is unknown here, not "USD 0 of it (0 pledges)"
     drive = [r for r in csv_rows(out / "campaign_totals.csv")
