@@ -141,11 +141,11 @@ def reach_text(name: str, reaching: pd.DataFrame, reach: dict[str, int]) -> str:
     k = int(reaching["index_trackable"].sum())
     if n == 1:
         return (f"{text} The pledge targeting it is {'' if k else 'not '}trackable "
-                f"(trackable: index {bands}).")
+                f"(index category {bands}).")
     some = (f"none of the {style.fmt_int(n)} pledges targeting it" if k == 0 else
             of_the(k, n, "pledge targeting it", "pledges targeting it"))
     return (f"{text} {some[:1].upper()}{some[1:]} {'are' if k > 1 else 'is'} trackable "
-            f"(index {bands}).")
+            f"(index category {bands}).")
 
 
 def with_scores(table: pd.DataFrame, year: int,

@@ -176,20 +176,21 @@ def test_the_reach_sentence_agrees_with_its_counts_at_every_size() -> None:
         "None of the 3 pledges targets Nigeria; 3 pledges have no stated targets.")
     one = text("Nigeria", _reaching(False), _reach(1, direct=1))
     assert one.startswith("The 1 pledge targets Nigeria by name. The pledge")
-    assert "The pledge targeting it is not trackable (trackable: index " in one
+    assert "The pledge targeting it is not trackable (index category " in one
+    assert one.count("trackable") == 1  # read "is not trackable (trackable: index ...)"
     assert text("Nigeria", _reaching(True), _reach(1, region=1)).endswith(
-        "The pledge targeting it is trackable (trackable: index High or Upper-moderate).")
+        "The pledge targeting it is trackable (index category High or Upper-moderate).")
     every = text("Nigeria", _reaching(True, False), _reach(2, direct=2))
     assert every.startswith("Both pledges target Nigeria by name.")
-    assert every.endswith("1 of the 2 pledges targeting it is trackable (index High or "
-                          "Upper-moderate).")
+    assert every.endswith("1 of the 2 pledges targeting it is trackable (index category High "
+                          "or Upper-moderate).")
     some = text("Nigeria", _reaching(False), _reach(5, region=1, glob=1))
     assert some.startswith("1 of the 5 pledges targets Nigeria through a region or group; "
                            "further, 1 pledge is global. The pledge")
     mixed = text("Nigeria", _reaching(True, True, True), _reach(5, direct=2, region=1))
     assert mixed == ("3 of the 5 pledges target Nigeria: 2 by name and 1 through a region or "
-                     "group. All 3 pledges targeting it are trackable (index High or "
-                     "Upper-moderate).")
+                     "group. All 3 pledges targeting it are trackable (index category High "
+                     "or Upper-moderate).")
     for t in (one, every, some, mixed):
         assert " of the 1 pledge" not in t and "None of the 1 " not in t
         assert not re.search(r"\b0 (by|through|as|pledges)", t), t
@@ -330,7 +331,7 @@ def test_the_trackable_count_of_the_reach_sentence_uses_of_the(trackable, end) -
     pledges targeting it, 0 are trackable"; it is now report.of_the's phrase, "none" for 0."""
     n = len(trackable)
     text = profiles.reach_text("Nigeria", _reaching(*trackable), _reach(n + 1, direct=n))
-    assert text.endswith(f" {end} (index High or Upper-moderate).")
+    assert text.endswith(f" {end} (index category High or Upper-moderate).")
     assert " 0 are" not in text and "Of the" not in text
 
 
