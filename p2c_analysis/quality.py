@@ -66,7 +66,7 @@ INGREDIENTS: dict[str, str] = {
     "offline_ratio": "target offline rate ratio above the rubric's threshold",
     "source_url": "source_url stated",
     "reporting_record": "last_report_date stated",
-    "public_evidence": "pledge_id in the caller's set of pledges with public evidence",
+    "public_evidence": "public evidence of progress on record (a dated status event)",
 }
 
 #: How each ingredient reads in a report's tables (:func:`rubric_table_shown`); the CSV table

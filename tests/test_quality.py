@@ -614,6 +614,23 @@ def test_rubric_rules_show_words_not_code_names():
         "a period: value years, or 'by 2030'")
 
 
+def test_rubric_rules_name_no_module_and_no_caller():
+    """pledge_quality showed "a quantified deliverable extracted (p2c_analysis.deliverables)"
+    and "public evidence of progress (pledge ids given by the caller, ...)": words of the code,
+    not of the pledge. Neither the bundled rules nor the fallback ones (quality.INGREDIENTS,
+    for a rubric file without a rule) name a module or a caller; file names stay."""
+    r = quality.load_rubric()
+    bare = dataclasses.replace(r, ingredient_rules={})
+    for rubric in (r, bare):
+        shown = quality.rubric_table_shown(quality.rubric_table(rubric), rubric)["rule"]
+        code = shown.str.contains(
+            r"p2c_analysis|\bcaller|\b[a-z_]{2,}\.(?!csv\b|toml\b)[a-z_]{2,}\b", regex=True)
+        assert not code.any(), shown[code].tolist()
+    assert shown.str.contains("deliverable", regex=False).any()
+    rules = quality.rubric_table(r).set_index("ingredient")["rule"]
+    assert "status_evidence.csv" in rules["public_evidence"]
+
+
 def test_sensitivity_table_shows_criterion_labels():
     """The sensitivity table's ``dropped`` column showed "none", "resource_based",
     "time_bound": the report shows "none (every criterion)" and the criteria's labels."""
