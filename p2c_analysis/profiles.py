@@ -10,7 +10,7 @@ and deadlines.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
@@ -94,11 +94,39 @@ def reach_counts(pledges: pd.DataFrame, iso3: str, year: int,
             "unstated": distinct(UNSTATED_ISO3)}
 
 
-def reach_text(name: str, reaching: pd.DataFrame, reach: dict[str, int]) -> str:
+def reach_groups(pledges: pd.DataFrame, iso3: str, year: int) -> list[str]:
+    """The regions or groups through which pledges reach the economy (``via = "region"`` of
+    :func:`gaps.reaching`): of each such pledge's ``target_regions``, those that have it as a
+    member as of 1 July of ``year``, in order of first appearance. Taiwan, in none of the
+    groups a profile compares, is reached through "Asia" (a UN M49 region); ``[]`` when no
+    pledge reaches it through a region or group."""
+    from p2c_analysis.fields import as_list
+
+    mine = gaps.reaching(pledges, iso3, year=year)
+    ids = mine.loc[mine["via"].eq("region"), "pledge_id"]
+    labels = [str(x) for cell in pledges.loc[pledges["pledge_id"].isin(ids), "target_regions"]
+              for x in as_list(cell)]
+    members = {x: countries.members(x, as_of=year) for x in set(labels)}
+    return list(dict.fromkeys(x for x in labels if iso3 in members[x]))
+
+
+def _through(through: Sequence[str]) -> str:
+    """"through Asia", "through Africa or LDC" (:func:`reach_groups`); "through a region or
+    group" when not given."""
+    from p2c_analysis.report import list_text
+
+    return (f"through {list_text(through, conjunction='or')}" if through else
+            "through a region or group")
+
+
+def reach_text(name: str, reaching: pd.DataFrame, reach: dict[str, int],
+               through: Sequence[str] = ()) -> str:
     """The sentence on the pledges that target ``name``, plain text for the caller to escape.
     ``reaching``: the pledges that reach it (:func:`pledges_reaching`, with
-    ``index_trackable`` from :func:`with_scores`); ``reach``: :func:`reach_counts`. Counts
-    agree with their words at every size: "There is no pledge to analyse, so none targets
+    ``index_trackable`` from :func:`with_scores`); ``reach``: :func:`reach_counts`;
+    ``through``: :func:`reach_groups`, named for the pledges reaching it through a region or
+    group ("1 of the 47 pledges targets Taiwan through Asia", a group the reader can check).
+    Counts agree with their words at every size: "There is no pledge to analyse, so none targets
     Nigeria." (no pledge at all), "The 1 pledge does not target Nigeria", "None of the 5
     pledges targets Nigeria", "The 1 pledge targets Nigeria by name", "All 5 pledges target
     Nigeria: 3 by name and 2 through a region or group", "2 of the 5 pledges target Nigeria
@@ -118,7 +146,7 @@ def reach_text(name: str, reaching: pd.DataFrame, reach: dict[str, int]) -> str:
     else:
         who = of_the(n, total, "pledge")
         ways = [(k, text) for k, text in ((reach["direct"], "by name"),
-                                          (reach["region"], "through a region or group"),
+                                          (reach["region"], _through(through)),
                                           (g, "as global")) if k]
         reached = " (counted as reaching every economy)"
         if g == n:  # global pledges only
@@ -192,10 +220,12 @@ def coverage_beside_groups(pledges: pd.DataFrame, iso3: str, year: int,
     return pd.concat([row, side], ignore_index=True)
 
 
-def attention_text(name: str, compare: pd.DataFrame, reach: dict[str, int]) -> str:
+def attention_text(name: str, compare: pd.DataFrame, reach: dict[str, int],
+                   through: Sequence[str] = ()) -> str:
     """The sentence on the economy's USD per offline person and attention ratio, plain text
     for the caller to escape. ``compare``: :func:`coverage_beside_groups` (first row the
-    economy's, then "World" and its groups); ``reach``: :func:`reach_counts`. Says why a
+    economy's, then "World" and its groups); ``reach``: :func:`reach_counts`; ``through``:
+    :func:`reach_groups` (named as in :func:`reach_text`). Says why a
     figure is missing: offline population unknown (then what happens to the USD allocated to
     it and to the pledges reaching it through a region or group), no one offline, no pledged
     USD at all, or USD allocated only to economies whose offline population is unknown (the
@@ -211,10 +241,13 @@ def attention_text(name: str, compare: pd.DataFrame, reach: dict[str, int]) -> s
         if usd > 0:
             text += (f" The {style.fmt_usd(usd)} allocated to it stays in its groups' USD but "
                      "is kept out of their USD per offline person and attention ratios.")
-        if reach.get("region", 0) and not bool(row["in_country_table"]):
-            text += (" The pledges reaching it through a region or group count for it but "
-                     "allocate it no USD: with no figure to weigh its share, their USD goes to "
-                     "the members with data.")
+        if (k := reach.get("region", 0)) and not bool(row["in_country_table"]):
+            one = k == 1
+            text += (f" {'The pledge' if one else 'The pledges'} reaching it "
+                     f"{_through(through)} {'counts' if one else 'count'} for it but "
+                     f"{'allocates' if one else 'allocate'} it no USD: with no figure to weigh "
+                     f"its share, {'its' if one else 'their'} USD goes to the members with "
+                     "data.")
         return text
     if row["offline"] == 0:
         return (f"No one in {name} is offline, so pledged USD per offline person and the "

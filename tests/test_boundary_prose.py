@@ -155,11 +155,11 @@ def test_niue_and_global_pledges_read_the_same_in_card_prose_and_table(tmp_path)
     assert not result.failed
     folder = result.run_dir / "country_profile"
     text = _text(folder / "country_profile.html")
-    assert "Both pledges target Niue: 1 by name and 1 through a region or group" in text
+    assert "Both pledges target Niue: 1 by name and 1 through SIDS" in text
     assert (folder / "country_coverage.csv").read_text().splitlines()[1].startswith(
         "NIU,,,,False,2,2,")
-    assert ("The pledges reaching it through a region or group count for it but allocate it no "
-            "USD") in text
+    assert ("The pledge reaching it through SIDS counts for it but allocates it no USD: with no "
+            "figure to weigh its share, its USD goes to the members with data.") in text
     only = write_rows(tmp_path / "only.csv", [
         {"title": "Niue only", "pledger": "Org N", "target_countries": "NIU",
          "focus_area": "ACCESS", "announced_date": "2023-03-01",

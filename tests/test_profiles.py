@@ -247,6 +247,29 @@ def test_niue_reached_by_name_and_through_sids_counts_two_in_every_table() -> No
     assert text.startswith("2 of the 3 pledges target Niue: 1 by name and 1 through a region")
 
 
+def test_a_pledge_reaching_an_economy_through_a_region_names_the_region() -> None:
+    """Taiwan (in no ITU-D region, income group, LDC, LLDC or SIDS) read "1 of the 47 pledges
+    targets Taiwan through a region or group", though it belongs to none of the groups the
+    profile compares: the sentence names the region ("UN Asia"), so the reader can check it."""
+    p = _hand(("e", [], ["UN Asia", "Africa"], False, 6e9), ("b", ["BRA"], [], False, 1e6))
+    assert profiles.reach_groups(p, "TWN", 2024) == ["UN Asia"]  # not Africa: not a member
+    assert profiles.reach_groups(p, "BRA", 2024) == []  # by name only
+    both = _hand(("a", [], ["Africa", "LDC"], False, 1e6), ("l", [], ["LDC"], False, 1e6))
+    assert profiles.reach_groups(both, "NER", 2024) == ["Africa", "LDC"]
+    reaching = profiles.with_scores(profiles.pledges_reaching(p, "TWN", 2024), 2024)
+    reach = profiles.reach_counts(p, "TWN", 2024)
+    through = profiles.reach_groups(p, "TWN", 2024)
+    assert profiles.reach_text("Taiwan", reaching, reach, through).startswith(
+        "1 of the 2 pledges targets Taiwan through UN Asia.")
+    compare = profiles.coverage_beside_groups(p, "TWN", 2024)
+    assert profiles.attention_text("Taiwan", compare, reach, through).endswith(
+        " The pledge reaching it through UN Asia counts for it but allocates it no USD: with no "
+        "figure to weigh its share, its USD goes to the members with data.")
+    several = profiles.reach_text("Niger", _reaching(True, True), _reach(2, region=2),
+                                  ["Africa", "LDC"])
+    assert several.startswith("Both pledges target Niger through Africa or LDC.")
+
+
 def test_with_global_pledges_the_headline_prose_and_table_agree() -> None:
     """With include_global the card and the text said 5 pledges reach Nigeria, its table row 6:
     a global pledge counts as reaching every economy in both, and the text says so."""
