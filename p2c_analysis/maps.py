@@ -257,6 +257,7 @@ def choropleth(
     figsize: tuple[float, float] = style.MAP_FIGSIZE,
     min_marker_pt: float = MIN_MARKER_PT,
     marked: Mapping[str, Iterable[str]] | None = None,
+    zero_reason: str | None = None,
 ) -> Figure:
     """A world map of ``values`` (a numeric Series indexed by ISO3; NaN = no data).
 
@@ -275,6 +276,12 @@ def choropleth(
     value because there is no one offline). Small economies get a circle on the same colour
     scale, or in their marked style (see :func:`placement`). Returns the Figure; the source line
     names the data and the boundaries.
+
+    ``zero_reason``: why the map would say nothing when no economy on the scale has a value
+    above 0 (e.g. ``"no pledged USD is allocated to any country"``: every country in the
+    lowest class, USD 0); the figure is then marked as having nothing to draw
+    (:func:`plots.nothing_drawn`) and ``report.show`` says so in one sentence instead of
+    showing it. ``None``: drawn whatever the values.
     """
     style.apply()
     if not isinstance(values, pd.Series):
@@ -368,4 +375,8 @@ def choropleth(
         caption = f"{note}\n{caption}"
     fig.text(0.01, 0.01, caption, fontsize=style.SOURCE_FONTSIZE, color="#555555",
              ha="left", va="bottom")
+    if zero_reason is not None and not vals.gt(0).any():
+        from p2c_analysis.plots import _nothing_drawn
+
+        return _nothing_drawn(fig, zero_reason)
     return fig

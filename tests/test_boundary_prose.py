@@ -270,3 +270,17 @@ def test_an_economy_with_no_one_offline_and_no_usd_reads_no_usd(tmp_path):
             "reaching it)") in text
     assert "USD 0 to economies with no one offline" not in text
     assert not re.search(r"(Emirates|Bahrain|Arabia) USD 0\b", text)
+
+
+def test_gap_coverage_draws_no_map_when_no_country_is_allocated_usd(tmp_path):
+    """A pledge file of global pledges only (no country or region named) drew the USD per
+    offline person map with every country in the lowest class, USD 0: it said nothing. No map
+    is drawn; one sentence says why."""
+    row = {"title": "Global fund", "pledger": "Org G", "target_countries": "",
+           "target_region": "Global", "focus_area": "ACCESS", "announced_date": "2023-03-01",
+           "estimated_value_usd": "5000000"}
+    src = write_rows(tmp_path / "global.csv", [row, {**row, "title": "Worldwide training",
+                                                     "pledger": "Org H"}])
+    text = _render(tmp_path / "out", ["gap_coverage"], {"pledges": str(src)})["gap_coverage"]
+    assert ("No chart of “Pledged USD per offline person, 2024”: no country with people offline "
+            "is allocated any pledged USD (each would be in the lowest class, USD 0).") in text

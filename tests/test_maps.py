@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import colors as mcolors  # noqa: E402
 from matplotlib.collections import PathCollection  # noqa: E402
 
-from p2c_analysis import connectivity, countries, maps, paths, style  # noqa: E402
+from p2c_analysis import connectivity, countries, maps, paths, plots, style  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -179,5 +179,26 @@ def test_choropleth_marks_economies_apart_from_no_data():
         assert mcolors.to_hex(polys[0].get_facecolor()[0]) != style.NO_DATA_COLOR.lower()
         grey = [c for c in _circles(fig) if c.get_array() is None and not c.get_hatch()]
         assert len(grey) == 1 and len(grey[0].get_offsets()) == 1  # KIR only
+    finally:
+        plt.close(fig)
+
+
+def test_a_map_with_no_value_above_0_says_why_instead_of_drawing_every_country_at_0():
+    """A pledge file of global pledges only drew every country in the lowest class (USD 0): a
+    map that says nothing. With ``zero_reason`` it is marked as having nothing to draw (and
+    report.show says why in one sentence); any value above 0, or no reason given, draws it."""
+    reason = "no country with people offline is allocated any pledged USD"
+    zeros = pd.Series({"BRA": 0.0, "NGA": 0.0, "SAU": np.nan})
+    for values, want in ((zeros, reason), (zeros.fillna(0.0).where(zeros.index != "NGA", 2.0),
+                                            None)):
+        fig = maps.choropleth(values, "USD", "USD per offline person", kind="usd_small",
+                              bins=[0, 0.01, 1], zero_reason=reason)
+        try:
+            assert plots.nothing_drawn(fig) == want
+        finally:
+            plt.close(fig)
+    fig = maps.choropleth(zeros, "USD", "USD per offline person", bins=[0, 0.01, 1])
+    try:
+        assert plots.nothing_drawn(fig) is None  # drawn: no reason given
     finally:
         plt.close(fig)
