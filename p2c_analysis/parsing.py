@@ -870,7 +870,7 @@ _MINUS_BEFORE = re.compile(r"^\s*(?:[^\d\s]{1,4}\s*)?[-−]\s*(?:[^\d\s]{1,4}\s*
                            r"|(?:^|\s)[-−](?:[^\d\s]{1,4}\s*)?\d")
 
 
-_MONEY_SIGN = r"(?:[A-Z]{3}|US\$|[$€£¥₹])"
+_MONEY_SIGN = r"(?:[A-Z]{3}|US[-‐]?\$|[$€£¥₹])"
 #: A whole cell that is an amount in parentheses, perhaps with its currency inside or
 #: outside (``(5,000,000)``, ``USD (5,000,000)``, ``(EUR 2m)``): how accounts show a negative
 #: amount.
@@ -979,6 +979,9 @@ _SCALE_DOT = re.compile(rf"(?<=\d)(\s*(?:{_SCALE}))\.(?=[\s+]|$)", re.IGNORECASE
 #: A plus between the amount and its scale (``USD 1+ billion``): put after the scale, where
 #: it is read as "or more"; the amount was USD 1, its scale left out.
 _PLUS_BEFORE_SCALE = re.compile(rf"(?<=\d)\s*\+\s*({_SCALE})(?![a-z])", re.IGNORECASE)
+#: ``US-$`` (German usage: ``US-$ 5 Mio.``): the US dollar sign, its hyphen no minus; written
+#: ``US$`` before the amount is read (it was a ``negative value``).
+_US_HYPHEN_DOLLAR = re.compile(r"(?<![A-Za-z])(US)\s?[-‐]\s?\$", re.IGNORECASE)
 
 
 def parse_money(value: object) -> Money | None:
@@ -1031,7 +1034,7 @@ def parse_money(value: object) -> Money | None:
             restated = (par.strip(), amts[0][0])
         else:
             remarks.append(par.strip())
-    main = re.sub(r"\s+", " ", main).strip()
+    main = _US_HYPHEN_DOLLAR.sub(r"\1$", re.sub(r"\s+", " ", main).strip())
     main = _scale_once(_PLUS_BEFORE_SCALE.sub(r" \1+", _SCALE_DOT.sub(r"\1", main)))
 
     amounts = _amounts(main)

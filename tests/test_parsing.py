@@ -1379,3 +1379,16 @@ def test_a_rate_per_year_next_to_an_amount_with_no_currency_is_read(text) -> Non
     money = parsing.parse_money(text)
     assert (money.amount, money.currency, money.per_year) == (5e6, None, True)
     assert parsing.parse_money_beside(text, "EUR").amount == 5e6
+
+
+@pytest.mark.parametrize("text", ["US-$ 5 Mio.", "us-$5m", "US-$ 5,000,000"])
+def test_us_hyphen_dollar_is_the_us_dollar_not_a_minus(text: str) -> None:
+    """``US-$`` (German usage) is USD; its hyphen was read as a minus (``negative value``)."""
+    money = parsing.parse_money(text)
+    assert (money.amount, money.currency) == (5_000_000, "USD")
+
+
+def test_us_hyphen_dollar_keeps_a_real_minus_negative() -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money("US-$ -5m")
+    assert err.value.kind == "negative value"
