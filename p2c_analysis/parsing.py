@@ -202,14 +202,30 @@ CURRENCY_TOKENS: dict[str, str] = {
     "₹": "INR", "rs": "INR", "rupees": "INR",
     "₦": "NGN", "naira": "NGN", "₩": "KRW", "won": "KRW",
     "ksh": "KES", "kshs": "KES", "chf": "CHF", "swiss francs": "CHF",
+    "us dollar": "USD", "kenyan shilling": "KES", "kenyan shillings": "KES",
+    "gh¢": "GHS", "gh₵": "GHS", "tsh": "TZS", "tshs": "TZS", "ush": "UGX", "ushs": "UGX",
+    "tanzanian shilling": "TZS", "tanzanian shillings": "TZS",
+    "ugandan shilling": "UGX", "ugandan shillings": "UGX",
     "r$": "BRL", "₽": "RUB", "₺": "TRY", "₱": "PHP", "₫": "VND", "₪": "ILS", "₴": "UAH",
 }
 AMBIGUOUS_CURRENCY = {"¥": "JPY or CNY"}
+#: Words and abbreviations of several currencies (lower case): refused alone as
+#: ``ambiguous currency`` naming them; with one of them named beside (``5 million FCFA (XOF)``)
+#: that one (:data:`SIGN_CURRENCIES`). Kept apart from :data:`AMBIGUOUS_CURRENCY`, whose signs
+#: are also read in column headers.
+_CFA = "XOF (West African CFA franc) or XAF (Central African CFA franc)"
+AMBIGUOUS_CURRENCY_WORDS = {
+    **dict.fromkeys(("cfa", "fcfa", "cfaf", "cfa franc", "cfa francs", "franc cfa",
+                     "francs cfa"), _CFA),
+    "kr": "SEK, NOK, DKK or ISK (krona, krone, króna)",
+    **dict.fromkeys(("dh", "dhs"), "MAD or AED (dirham)"),
+}
+_AMBIGUOUS = {**AMBIGUOUS_CURRENCY, **AMBIGUOUS_CURRENCY_WORDS}
 # (token, ISO code or "?" for ambiguous, compiled pattern): words match whole, symbols anywhere
 _CURRENCY_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     (token, code, re.compile(rf"(?<![a-z]){re.escape(token)}(?![a-z])" if token.isalpha()
                              else re.escape(token)))
-    for token, code in {**CURRENCY_TOKENS, **dict.fromkeys(AMBIGUOUS_CURRENCY, "?")}.items()
+    for token, code in {**CURRENCY_TOKENS, **dict.fromkeys(_AMBIGUOUS, "?")}.items()
 )
 
 #: Digits grouped by threes with a space or an apostrophe (``1 000 000``, ``1'000'000``: French,
@@ -347,6 +363,8 @@ SIGN_CURRENCIES: dict[str, frozenset[str]] = {
          "BMD", "BND", "FJD", "GYD", "LRD", "NAD", "SBD", "SRD", "XCD", "KYD", "ZWL",
          "MXN", "ARS", "CLP", "COP", "CUP", "DOP", "UYU"})),  # the peso's sign is $ too
     "¥": frozenset({"JPY", "CNY"}),
+    **{word: frozenset(re.findall(r"[A-Z]{3}", codes))
+       for word, codes in AMBIGUOUS_CURRENCY_WORDS.items()},
 }
 #: A bare ISO 4217-looking code such as "KES" or "XOF" before or after the number, after
 #: its scale or scales too however written (``5 million KES``, ``5 Mio KES``, ``1 lakh crore
@@ -400,7 +418,7 @@ def _currency_in(text: str) -> tuple[str | None, str | None]:
     _, code, token = mentions[0]
     if code == "?":
         raise ParseError(
-            "ambiguous currency", token, f"{AMBIGUOUS_CURRENCY[token]}: write the ISO code"
+            "ambiguous currency", token, f"{_AMBIGUOUS[token]}: write the ISO code"
         )
     return code, token
 
@@ -821,24 +839,18 @@ def _set_things_apart(main: str, amounts: list[_Amount], text: str
     return blanked, money, things, written
 
 
-#: Currency signs (Unicode category Sc) the parser reads; another one ("GH₵", "฿", "৳") is a
-#: currency it does not know.
-_KNOWN_SIGNS = frozenset(c for token in (*CURRENCY_TOKENS, *AMBIGUOUS_CURRENCY) for c in token
-                         if unicodedata.category(c) == "Sc")
-
-
 def _no_unknown_currency(main: str, text: str) -> None:
     """Raise :class:`ParseError` (``unknown currency``) for a currency sign the parser does not
-    know (``฿ 500m``, ``GH₵ 50m``), or a known sign with letters before it that make another
-    currency (``E£`` is the Egyptian pound, not sterling; ``Mex$``): such amounts were read
-    as US dollars or pounds."""
+    know (``฿ 500m``, ``₵ 50m``: a sign is known alone or with the letters before it as a
+    token of :data:`CURRENCY_TOKENS`, ``GH₵``), or a known sign with letters before it that
+    make another currency (``E£`` is the Egyptian pound, not sterling; ``Mex$``): such
+    amounts were read as US dollars or pounds."""
     for i, sign in enumerate(main):
         if unicodedata.category(sign) != "Sc":
             continue
         letters = re.search(r"[^\W\d_]*$", main[:i]).group()  # type: ignore[union-attr]
         token = (letters + sign).lower()
-        if sign not in _KNOWN_SIGNS or (letters and token not in CURRENCY_TOKENS
-                                         and token not in AMBIGUOUS_CURRENCY):
+        if token not in CURRENCY_TOKENS and token not in AMBIGUOUS_CURRENCY:
             raise ParseError("unknown currency", text, f"{letters + sign!r} is no currency the "
                              "parser knows: write its three-letter ISO code instead")
 
@@ -1206,8 +1218,8 @@ def parse_currency(value: object) -> str | None:
     low = text.lower()
     if low in CURRENCY_TOKENS:
         return CURRENCY_TOKENS[low]
-    if text in AMBIGUOUS_CURRENCY:
-        raise ParseError("ambiguous currency", text, AMBIGUOUS_CURRENCY[text])
+    if low in _AMBIGUOUS:
+        raise ParseError("ambiguous currency", text, _AMBIGUOUS[low])
     if re.fullmatch(r"[A-Za-z]{3}", text):
         return text.upper()
     raise ParseError("unknown currency", text)

@@ -677,7 +677,7 @@ def test_scales_written_otherwise_are_read(text, amount, currency):
     ("5 млн USD", "unparseable value", "'млн' after the amount"),     # was USD 5
     ("USD 2 G", "unparseable value", "'G' after the amount"),
     ("USD 1½ million", "unparseable value", "a fraction sign"),       # was USD 1 million
-    ("GH₵ 50m", "unknown currency", "'GH₵'"),                          # cedi read as USD
+    ("₵ 50m", "unknown currency", "'₵'"),                              # cedi sign without GH
     ("฿ 500m", "unknown currency", "'฿'"),                             # baht read as USD
     ("৳ 100m", "unknown currency", "'৳'"),                             # taka read as USD
     ("E£ 100m", "unknown currency", "'E£'"),                          # Egyptian pound as GBP
@@ -1392,3 +1392,51 @@ def test_us_hyphen_dollar_keeps_a_real_minus_negative() -> None:
     with pytest.raises(ParseError) as err:
         parsing.parse_money("US-$ -5m")
     assert err.value.kind == "negative value"
+
+
+@pytest.mark.parametrize(
+    ("text", "currency"),
+    [
+        ("GH¢ 5 million", "GHS"), ("GH₵ 5 million", "GHS"), ("TSh 5 million", "TZS"),
+        ("Tsh 5 million", "TZS"), ("USh 5 million", "UGX"), ("5 million Kenyan shillings", "KES"),
+        ("Kenyan shilling 5 million", "KES"), ("XAF 5 million FCFA", "XAF"),
+        ("XOF 5 million (CFA franc)", "XOF"), ("5 million SEK kr", "SEK"),
+    ],
+)
+def test_african_currency_signs_and_names_are_read(text: str, currency: str) -> None:
+    """Signs and names of one currency each (they were set aside as unknown); a sign of
+    several with its ISO code beside it is that code's currency."""
+    money = parsing.parse_money(text)
+    assert (money.amount, money.currency) == (5_000_000, currency)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("5 million FCFA", ("XOF", "XAF")), ("CFA 5 million", ("XOF", "XAF")),
+        ("5 million CFAF", ("XOF", "XAF")), ("5 million francs CFA", ("XOF", "XAF")),
+        ("kr 5 million", ("SEK", "NOK", "DKK", "ISK")), ("DH 5 million", ("MAD", "AED")),
+        ("5 million Dhs", ("MAD", "AED")),
+    ],
+)
+def test_signs_of_several_currencies_are_ambiguous(text: str, named: tuple[str, ...]) -> None:
+    """``CFA 5 million`` was read as a currency ``CFA``; ``FCFA``, ``kr``, ``DH`` were no
+    currency: now set aside as ambiguous, the reason naming every candidate."""
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "ambiguous currency"
+    assert all(code in str(err.value) for code in named)
+
+
+@pytest.mark.parametrize("text", ["₵ 5 million", "¢ 50"])
+def test_a_sign_known_only_with_its_letters_is_unknown_alone(text: str) -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "unknown currency"
+
+
+def test_currency_cells_of_several_currencies_are_ambiguous() -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_currency("FCFA")
+    assert err.value.kind == "ambiguous currency"
+    assert parsing.parse_currency("USh") == "UGX"
