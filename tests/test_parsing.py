@@ -231,6 +231,12 @@ def test_split_resolving_uses_commas_only_when_unambiguous() -> None:
     assert parsing.split_resolving("GHA; Ghana", _toy_resolver) == (["GHA"], [])
 
 
+def test_split_resolving_with_words_splits_on_a_plus_sign() -> None:
+    """``Ghana + Kenya`` was one unknown name; a plus separates like ``&`` and ``/``."""
+    for text in ("Ghana + KEN", "GHA+KEN"):
+        assert parsing.split_resolving(text, _toy_resolver, words=True) == (["GHA", "KEN"], [])
+
+
 # --- categories --------------------------------------------------------------------------------
 
 
