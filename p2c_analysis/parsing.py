@@ -250,6 +250,9 @@ MONEY_QUALIFIERS = (
     ("more than", "lower bound"), ("over", "lower bound"), ("at least", "lower bound"),
     ("in excess of", "lower bound"), ("above", "lower bound"), ("exceeding", "lower bound"),
     ("up to", "upper bound"), ("less than", "upper bound"), ("under", "upper bound"),
+    # the signs (">$5 million", "≥ USD 5m"): the amount was taken as stated, bound unsaid
+    ("≥", "lower bound"), (">=", "lower bound"), (">", "lower bound"),
+    ("≤", "upper bound"), ("<=", "upper bound"), ("<", "upper bound"),
     ("approximately", "approximate"), ("approx.", "approximate"), ("approx", "approximate"),
     ("about", "approximate"), ("around", "approximate"), ("roughly", "approximate"),
     ("nearly", "approximate"), ("almost", "approximate"), ("some", "approximate"),

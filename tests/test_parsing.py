@@ -1446,3 +1446,27 @@ def test_currency_cells_of_several_currencies_are_ambiguous() -> None:
         parsing.parse_currency("FCFA")
     assert err.value.kind == "ambiguous currency"
     assert parsing.parse_currency("USh") == "UGX"
+
+
+@pytest.mark.parametrize(
+    ("text", "qualifier", "meaning"),
+    [
+        (">$5 million", ">", "lower bound"), ("> USD 5 million", ">", "lower bound"),
+        ("≥ USD 5m", "≥", "lower bound"), (">= EUR 5m", ">=", "lower bound"),
+        ("<$5 million", "<", "upper bound"), ("≤ USD 5m", "≤", "upper bound"),
+        ("more than USD 5 million", "more than", "lower bound"),
+        ("USD 5 million+", "or more", "lower bound"),
+    ],
+)
+def test_comparison_signs_are_bounds_like_their_words(text: str, qualifier: str,
+                                                      meaning: str) -> None:
+    """``>$5 million`` was a plain USD 5 million (the bound lost), unlike ``more than USD 5
+    million`` and ``USD 5 million+``; the value basis reads the bound from the qualifier."""
+    from p2c_analysis import values
+
+    money = parsing.parse_money(text)
+    assert (money.amount, money.qualifier) == (5_000_000, qualifier)
+    assert f"'{qualifier}': {meaning}" in money.note
+    bounds = values.LOWER_BOUND_WORDS if meaning == "lower bound" else values.UPPER_BOUND_WORDS
+    assert qualifier in bounds
+
