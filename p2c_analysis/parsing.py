@@ -278,6 +278,9 @@ _PER_PERIOD = ((r"(?:per\s+month|a\s+month|each\s+month|every\s+month|monthly|/\
                 12, "month"),
                (r"(?:per\s+quarter|a\s+quarter|each\s+quarter|every\s+quarter|quarterly"
                 r"|/\s*(?:qtr|quarter))", 4, "quarter"))
+#: A bracket that is a rate alone (``(per year)``, ``(annually)``, ``(per month)``): read as
+#: if written without its brackets; it was a remark, the rate lost.
+_A_RATE = re.compile("|".join((_PER_YEAR, *(p for p, _, _ in _PER_PERIOD))))
 #: A span of years after an amount ("over 2024-2028", "from 2024 to 2028"): its length in years.
 _YEAR_SPAN = (r"(?:over|for|during|from|in|between)?\s*((?:19|20)\d\d)\s*(?:-|–|to|and)\s*"
               r"((?:19|20)\d\d)")
@@ -1036,6 +1039,9 @@ def parse_money(value: object) -> Money | None:
     main = text
     units: list[str] = []  # currencies in brackets with no amount: "5 million (EUR)"
     for par in re.findall(r"\(([^()]*)\)", text):
+        if _A_RATE.fullmatch(par.strip().lower()):  # "USD 5 million (per year)": a rate
+            main = main.replace(f"({par})", f" {par} ")
+            continue
         main = main.replace(f"({par})", " ")
         try:
             cur, _ = _currency_in(par)

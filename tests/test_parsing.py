@@ -1470,3 +1470,17 @@ def test_comparison_signs_are_bounds_like_their_words(text: str, qualifier: str,
     bounds = values.LOWER_BOUND_WORDS if meaning == "lower bound" else values.UPPER_BOUND_WORDS
     assert qualifier in bounds
 
+
+@pytest.mark.parametrize(
+    ("text", "amount", "years"),
+    [
+        ("USD 5 million (per year)", 5_000_000, None),
+        ("USD 5 million (annually)", 5_000_000, None),
+        ("USD 5 million (per year) for 3 years", 15_000_000, 3),
+        ("USD 1 million (per month)", 12_000_000, None),
+    ],
+)
+def test_a_rate_in_brackets_is_a_rate(text: str, amount: float, years: int | None) -> None:
+    """``USD 5 million (per year)`` was USD 5 million in all, ``(per year)`` a remark."""
+    money = parsing.parse_money(text)
+    assert (money.amount, money.per_year, money.years) == (amount, True, years)
