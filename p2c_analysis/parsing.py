@@ -1207,12 +1207,13 @@ def parse_money_beside(value: object, code: str | None) -> Money | None:
     text = clean_text(value) if isinstance(value, str) else None
     if code and text and (money is None or money.currency != code) and any(
             code in SIGN_CURRENCIES.get(token, ()) for _, _, token in _currency_mentions(text)):
-        with contextlib.suppress(ParseError):
-            beside = parse_money(f"{text} {code}")
-            if beside is not None and beside.currency == code and (
-                    money is None or (beside.amount, beside.usd_stated, beside.range_high) ==
-                    (money.amount, money.usd_stated, money.range_high)):
-                return beside
+        for written in (f"{text} {code}", f"{code} {text}"):  # "5 million FCFA": before
+            with contextlib.suppress(ParseError):
+                beside = parse_money(written)
+                if beside is not None and beside.currency == code and (
+                        money is None or (beside.amount, beside.usd_stated, beside.range_high)
+                        == (money.amount, money.usd_stated, money.range_high)):
+                    return beside
     if refused is not None:
         raise refused
     return money
