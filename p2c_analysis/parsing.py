@@ -421,11 +421,10 @@ def _currency_in(text: str) -> tuple[str | None, str | None]:
                              f"{sign} is no sign of {known[0]}")
         if fits := [(code, token) for code, token in named if code in family]:
             return fits[0]
-    _, code, token = mentions[0]
-    if code == "?":
-        raise ParseError(
-            "ambiguous currency", token, f"{_AMBIGUOUS[token]}: write the ISO code"
-        )
+    start, code, token = mentions[0]
+    if code == "?":  # quoted as written ("FCFA"), looked up in lower case
+        raise ParseError("ambiguous currency", text[start:start + len(token)],
+                         f"{_AMBIGUOUS[token]}: write the ISO code")
     return code, token
 
 

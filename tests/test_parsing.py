@@ -1484,3 +1484,9 @@ def test_a_rate_in_brackets_is_a_rate(text: str, amount: float, years: int | Non
     """``USD 5 million (per year)`` was USD 5 million in all, ``(per year)`` a remark."""
     money = parsing.parse_money(text)
     assert (money.amount, money.per_year, money.years) == (amount, True, years)
+
+
+def test_an_ambiguous_currency_word_is_quoted_as_written() -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money("5 million FCFA")
+    assert err.value.text == "FCFA"

@@ -1913,11 +1913,11 @@ def test_cfa_francs_are_read_by_the_pledgers_currency_union(tmp_path: Path) -> N
     v = r.valid.set_index("title")
     assert list(v.index) == ["West", "Central"]
     assert (v.loc["West", "currency"], v.loc["Central", "currency"]) == ("XOF", "XAF")
-    assert "value_as_stated: 'fcfa' read as XOF: the entity country SEN is in WAEMU" in \
+    assert "value_as_stated: 'FCFA' read as XOF: the entity country SEN is in WAEMU" in \
         v.loc["West", "notes"]
-    assert "'cfa' read as XAF: the entity country CMR is in CEMAC" in v.loc["Central", "notes"]
+    assert "'CFA' read as XAF: the entity country CMR is in CEMAC" in v.loc["Central", "notes"]
     assert r.quarantine["source_row"].tolist() == [4, 5]  # kept whole, with their reason
-    assert all(x.startswith("ambiguous currency: 'fcfa' in value_as_stated (XOF") and "XAF" in x
+    assert all(x.startswith("ambiguous currency: 'FCFA' in value_as_stated (XOF") and "XAF" in x
                for x in r.quarantine["reasons"])
 
 
