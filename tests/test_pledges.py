@@ -1926,3 +1926,14 @@ def test_a_currency_column_decides_a_cfa_value_written_after_the_amount(tmp_path
             "Col,Org A,Kenya,5 million FCFA,XAF,2023-05-01\n")
     r = load_pledges(_csv(tmp_path, text))
     assert r.valid["currency"].tolist() == ["XAF"]
+
+
+def test_countries_joined_by_a_plus_and_former_names_are_read(tmp_path: Path) -> None:
+    """``Ghana + Kenya`` and ``Zaire; Upper Volta`` set the pledge aside as unknown
+    countries."""
+    text = ("title,pledger,target_countries,announced_date\n"
+            "Plus,Org A,Ghana + Kenya,2023-05-01\n"
+            "Old,Org B,Zaire; Upper Volta,2023-05-01\n")
+    r = load_pledges(_csv(tmp_path, text))
+    assert r.quarantine.empty
+    assert r.valid["target_countries"].tolist() == [["GHA", "KEN"], ["COD", "BFA"]]
