@@ -202,14 +202,30 @@ CURRENCY_TOKENS: dict[str, str] = {
     "₹": "INR", "rs": "INR", "rupees": "INR",
     "₦": "NGN", "naira": "NGN", "₩": "KRW", "won": "KRW",
     "ksh": "KES", "kshs": "KES", "chf": "CHF", "swiss francs": "CHF",
+    "us dollar": "USD", "kenyan shilling": "KES", "kenyan shillings": "KES",
+    "gh¢": "GHS", "gh₵": "GHS", "tsh": "TZS", "tshs": "TZS", "ush": "UGX", "ushs": "UGX",
+    "tanzanian shilling": "TZS", "tanzanian shillings": "TZS",
+    "ugandan shilling": "UGX", "ugandan shillings": "UGX",
     "r$": "BRL", "₽": "RUB", "₺": "TRY", "₱": "PHP", "₫": "VND", "₪": "ILS", "₴": "UAH",
 }
 AMBIGUOUS_CURRENCY = {"¥": "JPY or CNY"}
+#: Words and abbreviations of several currencies (lower case): refused alone as
+#: ``ambiguous currency`` naming them; with one of them named beside (``5 million FCFA (XOF)``)
+#: that one (:data:`SIGN_CURRENCIES`). Kept apart from :data:`AMBIGUOUS_CURRENCY`, whose signs
+#: are also read in column headers.
+_CFA = "XOF (West African CFA franc) or XAF (Central African CFA franc)"
+AMBIGUOUS_CURRENCY_WORDS = {
+    **dict.fromkeys(("cfa", "fcfa", "cfaf", "cfa franc", "cfa francs", "franc cfa",
+                     "francs cfa"), _CFA),
+    "kr": "SEK, NOK, DKK or ISK (krona, krone, króna)",
+    **dict.fromkeys(("dh", "dhs"), "MAD or AED (dirham)"),
+}
+_AMBIGUOUS = {**AMBIGUOUS_CURRENCY, **AMBIGUOUS_CURRENCY_WORDS}
 # (token, ISO code or "?" for ambiguous, compiled pattern): words match whole, symbols anywhere
 _CURRENCY_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     (token, code, re.compile(rf"(?<![a-z]){re.escape(token)}(?![a-z])" if token.isalpha()
                              else re.escape(token)))
-    for token, code in {**CURRENCY_TOKENS, **dict.fromkeys(AMBIGUOUS_CURRENCY, "?")}.items()
+    for token, code in {**CURRENCY_TOKENS, **dict.fromkeys(_AMBIGUOUS, "?")}.items()
 )
 
 #: Digits grouped by threes with a space or an apostrophe (``1 000 000``, ``1'000'000``: French,
@@ -234,6 +250,9 @@ MONEY_QUALIFIERS = (
     ("more than", "lower bound"), ("over", "lower bound"), ("at least", "lower bound"),
     ("in excess of", "lower bound"), ("above", "lower bound"), ("exceeding", "lower bound"),
     ("up to", "upper bound"), ("less than", "upper bound"), ("under", "upper bound"),
+    # the signs (">$5 million", "≥ USD 5m"): the amount was taken as stated, bound unsaid
+    ("≥", "lower bound"), (">=", "lower bound"), (">", "lower bound"),
+    ("≤", "upper bound"), ("<=", "upper bound"), ("<", "upper bound"),
     ("approximately", "approximate"), ("approx.", "approximate"), ("approx", "approximate"),
     ("about", "approximate"), ("around", "approximate"), ("roughly", "approximate"),
     ("nearly", "approximate"), ("almost", "approximate"), ("some", "approximate"),
@@ -259,6 +278,9 @@ _PER_PERIOD = ((r"(?:per\s+month|a\s+month|each\s+month|every\s+month|monthly|/\
                 12, "month"),
                (r"(?:per\s+quarter|a\s+quarter|each\s+quarter|every\s+quarter|quarterly"
                 r"|/\s*(?:qtr|quarter))", 4, "quarter"))
+#: A bracket that is a rate alone (``(per year)``, ``(annually)``, ``(per month)``): read as
+#: if written without its brackets; it was a remark, the rate lost.
+_A_RATE = re.compile("|".join((_PER_YEAR, *(p for p, _, _ in _PER_PERIOD))))
 #: A span of years after an amount ("over 2024-2028", "from 2024 to 2028"): its length in years.
 _YEAR_SPAN = (r"(?:over|for|during|from|in|between)?\s*((?:19|20)\d\d)\s*(?:-|–|to|and)\s*"
               r"((?:19|20)\d\d)")
@@ -347,6 +369,8 @@ SIGN_CURRENCIES: dict[str, frozenset[str]] = {
          "BMD", "BND", "FJD", "GYD", "LRD", "NAD", "SBD", "SRD", "XCD", "KYD", "ZWL",
          "MXN", "ARS", "CLP", "COP", "CUP", "DOP", "UYU"})),  # the peso's sign is $ too
     "¥": frozenset({"JPY", "CNY"}),
+    **{word: frozenset(re.findall(r"[A-Z]{3}", codes))
+       for word, codes in AMBIGUOUS_CURRENCY_WORDS.items()},
 }
 #: A bare ISO 4217-looking code such as "KES" or "XOF" before or after the number, after
 #: its scale or scales too however written (``5 million KES``, ``5 Mio KES``, ``1 lakh crore
@@ -397,11 +421,10 @@ def _currency_in(text: str) -> tuple[str | None, str | None]:
                              f"{sign} is no sign of {known[0]}")
         if fits := [(code, token) for code, token in named if code in family]:
             return fits[0]
-    _, code, token = mentions[0]
-    if code == "?":
-        raise ParseError(
-            "ambiguous currency", token, f"{AMBIGUOUS_CURRENCY[token]}: write the ISO code"
-        )
+    start, code, token = mentions[0]
+    if code == "?":  # quoted as written ("FCFA"), looked up in lower case
+        raise ParseError("ambiguous currency", text[start:start + len(token)],
+                         f"{_AMBIGUOUS[token]}: write the ISO code")
     return code, token
 
 
@@ -821,24 +844,18 @@ def _set_things_apart(main: str, amounts: list[_Amount], text: str
     return blanked, money, things, written
 
 
-#: Currency signs (Unicode category Sc) the parser reads; another one ("GH₵", "฿", "৳") is a
-#: currency it does not know.
-_KNOWN_SIGNS = frozenset(c for token in (*CURRENCY_TOKENS, *AMBIGUOUS_CURRENCY) for c in token
-                         if unicodedata.category(c) == "Sc")
-
-
 def _no_unknown_currency(main: str, text: str) -> None:
     """Raise :class:`ParseError` (``unknown currency``) for a currency sign the parser does not
-    know (``฿ 500m``, ``GH₵ 50m``), or a known sign with letters before it that make another
-    currency (``E£`` is the Egyptian pound, not sterling; ``Mex$``): such amounts were read
-    as US dollars or pounds."""
+    know (``฿ 500m``, ``₵ 50m``: a sign is known alone or with the letters before it as a
+    token of :data:`CURRENCY_TOKENS`, ``GH₵``), or a known sign with letters before it that
+    make another currency (``E£`` is the Egyptian pound, not sterling; ``Mex$``): such
+    amounts were read as US dollars or pounds."""
     for i, sign in enumerate(main):
         if unicodedata.category(sign) != "Sc":
             continue
         letters = re.search(r"[^\W\d_]*$", main[:i]).group()  # type: ignore[union-attr]
         token = (letters + sign).lower()
-        if sign not in _KNOWN_SIGNS or (letters and token not in CURRENCY_TOKENS
-                                         and token not in AMBIGUOUS_CURRENCY):
+        if token not in CURRENCY_TOKENS and token not in AMBIGUOUS_CURRENCY:
             raise ParseError("unknown currency", text, f"{letters + sign!r} is no currency the "
                              "parser knows: write its three-letter ISO code instead")
 
@@ -870,7 +887,7 @@ _MINUS_BEFORE = re.compile(r"^\s*(?:[^\d\s]{1,4}\s*)?[-−]\s*(?:[^\d\s]{1,4}\s*
                            r"|(?:^|\s)[-−](?:[^\d\s]{1,4}\s*)?\d")
 
 
-_MONEY_SIGN = r"(?:[A-Z]{3}|US\$|[$€£¥₹])"
+_MONEY_SIGN = r"(?:[A-Z]{3}|US[-‐]?\$|[$€£¥₹])"
 #: A whole cell that is an amount in parentheses, perhaps with its currency inside or
 #: outside (``(5,000,000)``, ``USD (5,000,000)``, ``(EUR 2m)``): how accounts show a negative
 #: amount.
@@ -979,6 +996,9 @@ _SCALE_DOT = re.compile(rf"(?<=\d)(\s*(?:{_SCALE}))\.(?=[\s+]|$)", re.IGNORECASE
 #: A plus between the amount and its scale (``USD 1+ billion``): put after the scale, where
 #: it is read as "or more"; the amount was USD 1, its scale left out.
 _PLUS_BEFORE_SCALE = re.compile(rf"(?<=\d)\s*\+\s*({_SCALE})(?![a-z])", re.IGNORECASE)
+#: ``US-$`` (German usage: ``US-$ 5 Mio.``): the US dollar sign, its hyphen no minus; written
+#: ``US$`` before the amount is read (it was a ``negative value``).
+_US_HYPHEN_DOLLAR = re.compile(r"(?<![A-Za-z])(US)\s?[-‐]\s?\$", re.IGNORECASE)
 
 
 def parse_money(value: object) -> Money | None:
@@ -1018,6 +1038,9 @@ def parse_money(value: object) -> Money | None:
     main = text
     units: list[str] = []  # currencies in brackets with no amount: "5 million (EUR)"
     for par in re.findall(r"\(([^()]*)\)", text):
+        if _A_RATE.fullmatch(par.strip().lower()):  # "USD 5 million (per year)": a rate
+            main = main.replace(f"({par})", f" {par} ")
+            continue
         main = main.replace(f"({par})", " ")
         try:
             cur, _ = _currency_in(par)
@@ -1031,7 +1054,7 @@ def parse_money(value: object) -> Money | None:
             restated = (par.strip(), amts[0][0])
         else:
             remarks.append(par.strip())
-    main = re.sub(r"\s+", " ", main).strip()
+    main = _US_HYPHEN_DOLLAR.sub(r"\1$", re.sub(r"\s+", " ", main).strip())
     main = _scale_once(_PLUS_BEFORE_SCALE.sub(r" \1+", _SCALE_DOT.sub(r"\1", main)))
 
     amounts = _amounts(main)
@@ -1183,12 +1206,13 @@ def parse_money_beside(value: object, code: str | None) -> Money | None:
     text = clean_text(value) if isinstance(value, str) else None
     if code and text and (money is None or money.currency != code) and any(
             code in SIGN_CURRENCIES.get(token, ()) for _, _, token in _currency_mentions(text)):
-        with contextlib.suppress(ParseError):
-            beside = parse_money(f"{text} {code}")
-            if beside is not None and beside.currency == code and (
-                    money is None or (beside.amount, beside.usd_stated, beside.range_high) ==
-                    (money.amount, money.usd_stated, money.range_high)):
-                return beside
+        for written in (f"{text} {code}", f"{code} {text}"):  # "5 million FCFA": before
+            with contextlib.suppress(ParseError):
+                beside = parse_money(written)
+                if beside is not None and beside.currency == code and (
+                        money is None or (beside.amount, beside.usd_stated, beside.range_high)
+                        == (money.amount, money.usd_stated, money.range_high)):
+                    return beside
     if refused is not None:
         raise refused
     return money
@@ -1203,8 +1227,8 @@ def parse_currency(value: object) -> str | None:
     low = text.lower()
     if low in CURRENCY_TOKENS:
         return CURRENCY_TOKENS[low]
-    if text in AMBIGUOUS_CURRENCY:
-        raise ParseError("ambiguous currency", text, AMBIGUOUS_CURRENCY[text])
+    if low in _AMBIGUOUS:
+        raise ParseError("ambiguous currency", text, _AMBIGUOUS[low])
     if re.fullmatch(r"[A-Za-z]{3}", text):
         return text.upper()
     raise ParseError("unknown currency", text)
@@ -1477,8 +1501,8 @@ MAX_NAME_PARTS = 4  # a country or region name has at most 3 commas ("Congo, Dem
 
 
 #: What separates the names of a list inside one piece: a comma; with ``words``, also a slash,
-#: an ampersand and "and" (``Ghana and Kenya``, ``GHA/KEN``).
-_NAME_SEPARATORS = (r"(\s*,\s*)", r"(\s*,\s*|\s*/\s*|\s+&\s+|\s+and\s+)")
+#: an ampersand, a plus sign and "and" (``Ghana and Kenya``, ``GHA/KEN``, ``Ghana + Kenya``).
+_NAME_SEPARATORS = (r"(\s*,\s*)", r"(\s*,\s*|\s*/\s*|\s+&\s+|\s*\+\s*|\s+and\s+)")
 
 
 def split_resolving(

@@ -1426,6 +1426,25 @@ class _Row:
     notes: list[str]
 
 
+
+#: The currency unions whose members share a currency that a sign of several names
+#: (``CFA``/``FCFA``: XOF or XAF, :data:`parsing.SIGN_CURRENCIES`), by their label in
+#: ``custom_regions.csv``: such a value is read in the union's currency when the pledger's
+#: entity country is a member (noted), else set aside as an ambiguous currency.
+CURRENCY_UNIONS = {"XOF": "WAEMU", "XAF": "CEMAC"}
+
+
+def _currency_zone(err: ParseError, record: dict) -> tuple[str, str] | None:
+    """``(ISO code, union label)`` of :data:`CURRENCY_UNIONS` that decides the ambiguous
+    currency ``err`` names by the record's entity country; ``None`` otherwise."""
+    family = parsing.SIGN_CURRENCIES.get(str(err.text).lower(), frozenset()) \
+        if err.kind == "ambiguous currency" else frozenset()
+    iso3 = record.get("entity_country")
+    zones = [(code, label) for code, label in CURRENCY_UNIONS.items()
+             if code in family and iso3 in countries.members(label)]
+    return zones[0] if len(zones) == 1 else None
+
+
 class _RowParser:
     """Turns one mapped source row into a canonical record plus reasons and notes."""
 
@@ -1701,7 +1720,15 @@ class _RowParser:
         with contextlib.suppress(ParseError):  # a bad currency cell is its own reason
             code = parsing.parse_currency(cells.get("currency"))
         try:
-            return parsing.parse_money_beside(cells.get("value_as_stated"), code)
+            try:
+                return parsing.parse_money_beside(cells.get("value_as_stated"), code)
+            except ParseError as err:
+                if code is not None or (zone := _currency_zone(err, row.record)) is None:
+                    raise
+                money = parsing.parse_money_beside(cells.get("value_as_stated"), zone[0])
+                row.notes.append(f"value_as_stated: {err.text!r} read as {zone[0]}: the entity "
+                                 f"country {row.record['entity_country']} is in {zone[1]}")
+                return money
         except parsing.NotMoney as err:
             usd = "the source's estimated_value_usd is used" \
                 if not parsing.is_not_stated(cells.get("estimated_value_usd")) \

@@ -387,3 +387,20 @@ def test_all_before_a_group_is_the_group():
     assert countries.resolve_region("All Atlantis") is None
     assert countries.ambiguous_region_reading("All Africa").label == \
         countries.resolve_region("Africa")
+
+
+@pytest.mark.parametrize(
+    ("text", "iso3"),
+    [
+        ("Maroc", "MAR"), ("Marruecos", "MAR"), ("Kenia", "KEN"), ("Tchad", "TCD"),
+        ("Cameroun", "CMR"), ("Camerún", "CMR"), ("Etiopía", "ETH"), ("Éthiopie", "ETH"),
+        ("Costa de Marfil", "CIV"), ("Côte d’Ivoire", "CIV"), ("Cote d Ivoire", "CIV"),
+        ("Sénégal", "SEN"), ("Guinée", "GIN"), ("Guinée-Bissau", "GNB"),
+        ("Zaire", "COD"), ("Upper Volta", "BFA"), ("Haute-Volta", "BFA"), ("Ceylon", "LKA"),
+        ("Dahomey", "BEN"), ("Burma", "MMR"), ("Swaziland", "SWZ"),
+    ],
+)
+def test_french_spanish_and_former_names_resolve(text, iso3):
+    """Common French and Spanish names and former names (country_aliases.csv): they were
+    unknown countries (``Maroc``, ``Zaire``, ``Upper Volta``, ``Ceylon``, ``Dahomey``...)."""
+    assert countries.resolve(text) == iso3

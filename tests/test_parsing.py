@@ -231,6 +231,12 @@ def test_split_resolving_uses_commas_only_when_unambiguous() -> None:
     assert parsing.split_resolving("GHA; Ghana", _toy_resolver) == (["GHA"], [])
 
 
+def test_split_resolving_with_words_splits_on_a_plus_sign() -> None:
+    """``Ghana + Kenya`` was one unknown name; a plus separates like ``&`` and ``/``."""
+    for text in ("Ghana + KEN", "GHA+KEN"):
+        assert parsing.split_resolving(text, _toy_resolver, words=True) == (["GHA", "KEN"], [])
+
+
 # --- categories --------------------------------------------------------------------------------
 
 
@@ -677,7 +683,7 @@ def test_scales_written_otherwise_are_read(text, amount, currency):
     ("5 млн USD", "unparseable value", "'млн' after the amount"),     # was USD 5
     ("USD 2 G", "unparseable value", "'G' after the amount"),
     ("USD 1½ million", "unparseable value", "a fraction sign"),       # was USD 1 million
-    ("GH₵ 50m", "unknown currency", "'GH₵'"),                          # cedi read as USD
+    ("₵ 50m", "unknown currency", "'₵'"),                              # cedi sign without GH
     ("฿ 500m", "unknown currency", "'฿'"),                             # baht read as USD
     ("৳ 100m", "unknown currency", "'৳'"),                             # taka read as USD
     ("E£ 100m", "unknown currency", "'E£'"),                          # Egyptian pound as GBP
@@ -1379,3 +1385,108 @@ def test_a_rate_per_year_next_to_an_amount_with_no_currency_is_read(text) -> Non
     money = parsing.parse_money(text)
     assert (money.amount, money.currency, money.per_year) == (5e6, None, True)
     assert parsing.parse_money_beside(text, "EUR").amount == 5e6
+
+
+@pytest.mark.parametrize("text", ["US-$ 5 Mio.", "us-$5m", "US-$ 5,000,000"])
+def test_us_hyphen_dollar_is_the_us_dollar_not_a_minus(text: str) -> None:
+    """``US-$`` (German usage) is USD; its hyphen was read as a minus (``negative value``)."""
+    money = parsing.parse_money(text)
+    assert (money.amount, money.currency) == (5_000_000, "USD")
+
+
+def test_us_hyphen_dollar_keeps_a_real_minus_negative() -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money("US-$ -5m")
+    assert err.value.kind == "negative value"
+
+
+@pytest.mark.parametrize(
+    ("text", "currency"),
+    [
+        ("GH¢ 5 million", "GHS"), ("GH₵ 5 million", "GHS"), ("TSh 5 million", "TZS"),
+        ("Tsh 5 million", "TZS"), ("USh 5 million", "UGX"), ("5 million Kenyan shillings", "KES"),
+        ("Kenyan shilling 5 million", "KES"), ("XAF 5 million FCFA", "XAF"),
+        ("XOF 5 million (CFA franc)", "XOF"), ("5 million SEK kr", "SEK"),
+    ],
+)
+def test_african_currency_signs_and_names_are_read(text: str, currency: str) -> None:
+    """Signs and names of one currency each (they were set aside as unknown); a sign of
+    several with its ISO code beside it is that code's currency."""
+    money = parsing.parse_money(text)
+    assert (money.amount, money.currency) == (5_000_000, currency)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("5 million FCFA", ("XOF", "XAF")), ("CFA 5 million", ("XOF", "XAF")),
+        ("5 million CFAF", ("XOF", "XAF")), ("5 million francs CFA", ("XOF", "XAF")),
+        ("kr 5 million", ("SEK", "NOK", "DKK", "ISK")), ("DH 5 million", ("MAD", "AED")),
+        ("5 million Dhs", ("MAD", "AED")),
+    ],
+)
+def test_signs_of_several_currencies_are_ambiguous(text: str, named: tuple[str, ...]) -> None:
+    """``CFA 5 million`` was read as a currency ``CFA``; ``FCFA``, ``kr``, ``DH`` were no
+    currency: now set aside as ambiguous, the reason naming every candidate."""
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "ambiguous currency"
+    assert all(code in str(err.value) for code in named)
+
+
+@pytest.mark.parametrize("text", ["₵ 5 million", "¢ 50"])
+def test_a_sign_known_only_with_its_letters_is_unknown_alone(text: str) -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "unknown currency"
+
+
+def test_currency_cells_of_several_currencies_are_ambiguous() -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_currency("FCFA")
+    assert err.value.kind == "ambiguous currency"
+    assert parsing.parse_currency("USh") == "UGX"
+
+
+@pytest.mark.parametrize(
+    ("text", "qualifier", "meaning"),
+    [
+        (">$5 million", ">", "lower bound"), ("> USD 5 million", ">", "lower bound"),
+        ("≥ USD 5m", "≥", "lower bound"), (">= EUR 5m", ">=", "lower bound"),
+        ("<$5 million", "<", "upper bound"), ("≤ USD 5m", "≤", "upper bound"),
+        ("more than USD 5 million", "more than", "lower bound"),
+        ("USD 5 million+", "or more", "lower bound"),
+    ],
+)
+def test_comparison_signs_are_bounds_like_their_words(text: str, qualifier: str,
+                                                      meaning: str) -> None:
+    """``>$5 million`` was a plain USD 5 million (the bound lost), unlike ``more than USD 5
+    million`` and ``USD 5 million+``; the value basis reads the bound from the qualifier."""
+    from p2c_analysis import values
+
+    money = parsing.parse_money(text)
+    assert (money.amount, money.qualifier) == (5_000_000, qualifier)
+    assert f"'{qualifier}': {meaning}" in money.note
+    bounds = values.LOWER_BOUND_WORDS if meaning == "lower bound" else values.UPPER_BOUND_WORDS
+    assert qualifier in bounds
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "years"),
+    [
+        ("USD 5 million (per year)", 5_000_000, None),
+        ("USD 5 million (annually)", 5_000_000, None),
+        ("USD 5 million (per year) for 3 years", 15_000_000, 3),
+        ("USD 1 million (per month)", 12_000_000, None),
+    ],
+)
+def test_a_rate_in_brackets_is_a_rate(text: str, amount: float, years: int | None) -> None:
+    """``USD 5 million (per year)`` was USD 5 million in all, ``(per year)`` a remark."""
+    money = parsing.parse_money(text)
+    assert (money.amount, money.per_year, money.years) == (amount, True, years)
+
+
+def test_an_ambiguous_currency_word_is_quoted_as_written() -> None:
+    with pytest.raises(ParseError) as err:
+        parsing.parse_money("5 million FCFA")
+    assert err.value.text == "FCFA"

@@ -1898,3 +1898,42 @@ def test_an_amount_with_a_zero_before_its_separator_is_a_decimal_in_either_conve
     v = r.valid.set_index("title")["estimated_value_usd"]
     assert v["B"] == pytest.approx(v["C"]) and v["B"] == pytest.approx(v["A"] / 6)
     assert r.quarantine["source_row"].tolist() == [5]  # 1,250: a decimal or thousands
+
+
+def test_cfa_francs_are_read_by_the_pledgers_currency_union(tmp_path: Path) -> None:
+    """``FCFA``/``CFA`` is XOF or XAF (it was an unknown currency, ``CFA 5 million`` even a
+    currency ``CFA``): read as XOF for a pledger based in a WAEMU country and XAF in a CEMAC
+    one, noted; elsewhere, or with no entity country, set aside naming both."""
+    text = ("title,pledger,entity_country,value_as_stated,announced_date\n"
+            "West,Org A,Senegal,5 million FCFA,2023-05-01\n"
+            "Central,Org B,Cameroun,CFA 5 million,2023-05-01\n"
+            "Elsewhere,Org C,Kenya,5 million FCFA,2023-05-01\n"
+            "Nowhere,Org D,,5 million FCFA,2023-05-01\n")
+    r = load_pledges(_csv(tmp_path, text))
+    v = r.valid.set_index("title")
+    assert list(v.index) == ["West", "Central"]
+    assert (v.loc["West", "currency"], v.loc["Central", "currency"]) == ("XOF", "XAF")
+    assert "value_as_stated: 'FCFA' read as XOF: the entity country SEN is in WAEMU" in \
+        v.loc["West", "notes"]
+    assert "'CFA' read as XAF: the entity country CMR is in CEMAC" in v.loc["Central", "notes"]
+    assert r.quarantine["source_row"].tolist() == [4, 5]  # kept whole, with their reason
+    assert all(x.startswith("ambiguous currency: 'FCFA' in value_as_stated (XOF") and "XAF" in x
+               for x in r.quarantine["reasons"])
+
+
+def test_a_currency_column_decides_a_cfa_value_written_after_the_amount(tmp_path: Path) -> None:
+    text = ("title,pledger,entity_country,value_as_stated,currency,announced_date\n"
+            "Col,Org A,Kenya,5 million FCFA,XAF,2023-05-01\n")
+    r = load_pledges(_csv(tmp_path, text))
+    assert r.valid["currency"].tolist() == ["XAF"]
+
+
+def test_countries_joined_by_a_plus_and_former_names_are_read(tmp_path: Path) -> None:
+    """``Ghana + Kenya`` and ``Zaire; Upper Volta`` set the pledge aside as unknown
+    countries."""
+    text = ("title,pledger,target_countries,announced_date\n"
+            "Plus,Org A,Ghana + Kenya,2023-05-01\n"
+            "Old,Org B,Zaire; Upper Volta,2023-05-01\n")
+    r = load_pledges(_csv(tmp_path, text))
+    assert r.quarantine.empty
+    assert r.valid["target_countries"].tolist() == [["GHA", "KEN"], ["COD", "BFA"]]
