@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from p2c_analysis.text import MEANINGFUL_FORMAT_CHARACTERS, without_invisible  # noqa: F401
 from p2c_analysis.vocabulary import (
     DATE_PRECISIONS,
     FOCUS_AREAS,
@@ -178,36 +178,6 @@ def column_aliases() -> dict[str, str]:
         for name in (f.name, *f.aliases):
             out.setdefault(normalise_column(name), f.name)
     return out
-
-
-#: Format characters (Unicode category Cf) that carry meaning in text, kept in text cells
-#: (:func:`without_invisible` with ``in_text=True``): the zero-width non-joiner and joiner
-#: (Persian and Indic spelling, emoji sequences such as 👩‍💻), the tag characters of
-#: subdivision flag emoji, and the prepended concatenation marks (the Arabic number sign and
-#: its kin, which join the digits that follow).
-MEANINGFUL_FORMAT_CHARACTERS: frozenset[int] = frozenset(
-    {0x200C, 0x200D, *range(0xE0020, 0xE0080), *range(0x0600, 0x0606), 0x06DD, 0x070F,
-     0x0890, 0x0891, 0x08E2, 0x110BD, 0x110CD})
-
-
-@functools.cache
-def _invisible_table(in_text: bool) -> dict[int, None]:
-    """:meth:`str.translate` table deleting the format characters (Unicode category Cf),
-    all of them or (``in_text``) all but :data:`MEANINGFUL_FORMAT_CHARACTERS`."""
-    keep = MEANINGFUL_FORMAT_CHARACTERS if in_text else frozenset()
-    return dict.fromkeys(cp for cp in range(sys.maxunicode + 1)
-                         if unicodedata.category(chr(cp)) == "Cf" and cp not in keep)
-
-
-def without_invisible(text: str, in_text: bool = False) -> str:
-    """``text`` without the characters that show nothing: Unicode's format characters
-    (category Cf: zero-width spaces, the word joiner, soft hyphens, byte-order marks,
-    direction marks and overrides, and, but for ``in_text``, the zero-width joiners too).
-    The package's one list of them, for column headers (:func:`normalise_column`: all of
-    them) and text cells (``pledges._clean_text``, ``in_text=True``: the ones that carry
-    meaning in a script or an emoji stay, :data:`MEANINGFUL_FORMAT_CHARACTERS`); a no-break
-    space is a space, not one of them."""
-    return text.translate(_invisible_table(in_text))
 
 
 @functools.cache

@@ -34,7 +34,7 @@ from urllib.parse import quote
 
 from p2c_analysis import manifest as M
 from p2c_analysis import paths
-from p2c_analysis.fields import without_invisible
+from p2c_analysis.text import without_invisible
 
 INDEX = "index.html"
 

@@ -186,3 +186,28 @@ def test_a_data_file_read_in_two_versions_is_recorded_and_said(tmp_path: Path) -
     assert ("Data changed during this run: the reports did not all read the same version of "
             "data/x.csv") in text
     assert "Data changed" not in frontpage.render_index(run, {"run_id": "r", "reports": reports})
+
+
+def test_the_front_page_and_the_runner_import_no_pandas() -> None:
+    """The front page's escaping took the invisible-character list from ``fields``, which
+    imports pandas and pandera: every p2c command that imports the runner paid 0.4 s more.
+    The list lives in the small ``text`` module; its table is built from the planes that hold
+    format characters (the same 163 characters as a scan of all of Unicode) and warmed in the
+    kernel template, so report kernels inherit it."""
+    import subprocess
+    import sys
+    import unicodedata
+
+    from p2c_analysis import kernels, text
+
+    code = ("import sys, p2c_analysis.runner, p2c_analysis.frontpage; "
+            "print(sorted(m for m in ('pandas', 'pandera', 'numpy') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
+    full = {cp for cp in range(sys.maxunicode + 1) if unicodedata.category(chr(cp)) == "Cf"}
+    assert set(text._invisible_table(False)) == full
+    assert set(text._invisible_table(True)) == full - text.MEANINGFUL_FORMAT_CHARACTERS
+    text._invisible_table.cache_clear()
+    kernels.warm_lookups()
+    assert text._invisible_table.cache_info().currsize == 2
