@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from p2c_analysis.text import MEANINGFUL_FORMAT_CHARACTERS, without_invisible  # noqa: F401
+from p2c_analysis.text import without_invisible
 from p2c_analysis.vocabulary import (
     DATE_PRECISIONS,
     FOCUS_AREAS,

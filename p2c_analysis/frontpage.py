@@ -26,7 +26,6 @@ breaks anywhere, so a card never grows past its column, on screen or on paper.
 
 from __future__ import annotations
 
-import html
 import shlex
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -34,7 +33,7 @@ from urllib.parse import quote
 
 from p2c_analysis import manifest as M
 from p2c_analysis import paths
-from p2c_analysis.text import without_invisible
+from p2c_analysis.text import html_text
 
 INDEX = "index.html"
 
@@ -84,11 +83,10 @@ footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; }
 
 
 def _e(text: Any) -> str:
-    """``text`` HTML-escaped, without invisible format characters (as the reports' text:
-    ``report.escape_html``): a right-to-left override in an error naming a file showed the
-    rest of its card's line reversed."""
-    return html.escape(without_invisible("" if text is None else str(text), in_text=True),
-                       quote=True)
+    """``text`` HTML-escaped, without invisible format characters, as the reports' text
+    (:func:`p2c_analysis.text.html_text`): a right-to-left override in an error naming a file
+    showed the rest of its card's line reversed."""
+    return html_text("" if text is None else str(text))
 
 
 def _href(path: str) -> str:

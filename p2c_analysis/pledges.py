@@ -151,6 +151,7 @@ from p2c_analysis.limits import (
     terminal_safe,
 )
 from p2c_analysis.parsing import ParseError
+from p2c_analysis.text import without_invisible
 
 DELIMITERS = (",", ";", "\t", "|")
 DEFAULT_ID_PREFIX = "P2C-"
@@ -1375,13 +1376,13 @@ def _unneutralised(value: object) -> object:
 def _clean_text(value: object) -> object:
     """A text cell in Unicode's composed form (NFC: "é" typed as one character or as "e" and
     an accent, as macOS and some PDFs give it, is one text) without invisible characters
-    (:func:`fields.without_invisible`, the list column names are matched without: pasted
+    (:func:`text.without_invisible`, the list column names are matched without: pasted
     from web pages, a zero-width space or a soft hyphen made "Orange" and "Orange\u200b" two
     pledgers and kept a row from being seen as a duplicate of its twin; the joiners that
     Persian, Indic scripts and emoji need stay); other cells unchanged."""
     if not isinstance(value, str):
         return value
-    return unicodedata.normalize("NFC", fields.without_invisible(value, in_text=True))
+    return unicodedata.normalize("NFC", without_invisible(value, in_text=True))
 
 
 def _cell_text(value: object) -> str:

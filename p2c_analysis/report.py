@@ -35,8 +35,9 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from p2c_analysis import paths, style
-from p2c_analysis.fields import is_missing, without_invisible
+from p2c_analysis.fields import is_missing
 from p2c_analysis.pledges import announced_after  # the rule for pledge files, here for reports
+from p2c_analysis.text import html_text, without_invisible
 
 PUBLIC_RECORD_SOURCE = (
     "`data/pledges/public_pledges.csv` and `public_pledges_additions_2026-12.csv`, with the "
@@ -65,7 +66,7 @@ def escape(text: object) -> str:
     """Untrusted text made safe for inline Markdown/HTML output: line breaks become spaces,
     Markdown punctuation (``\\ ` * _ { } [ ] # ! | ~ $``) is backslash-escaped, then the
     text is HTML-escaped (``<``, ``>``, ``&``, quotes), so it shows as typed and never becomes
-    markup, a link or an image; invisible format characters go (:func:`fields.without_invisible`,
+    markup, a link or an image; invisible format characters go (:func:`text.without_invisible`,
     as from a pledge file's text cells: a right-to-left override in a file's name showed the rest
     of its line, numbers too, reversed). Missing values give ``"n/a"``."""
     if is_missing(text):
@@ -79,7 +80,7 @@ def escape_html(text: object) -> str:
     characters (as :func:`escape`). Missing -> ``"n/a"``."""
     if is_missing(text):
         return style.NA_TEXT
-    return html.escape(without_invisible(str(text), in_text=True), quote=True)
+    return html_text(str(text))
 
 
 # --- generated prose -------------------------------------------------------------------------

@@ -263,6 +263,12 @@ def fmt_usd(x: object, digits: int = 3, trim: bool = False) -> str:
     return text if text == NA_TEXT else f"USD {text}"
 
 
+def _rounds_to_nothing(v: float, text: str) -> bool:
+    """Whether ``v``, positive, shows as zero once formatted as ``text`` (``"0.00"``,
+    ``"0.0"``): the formatters then say "less than" their smallest figure instead."""
+    return v > 0 and float(text.replace(",", "")) == 0
+
+
 def fmt_usd_small(x: object, trim: bool = False) -> str:
     """US dollars per person and other small amounts, to the cent below 1,000:
     ``15.438 -> "USD 15.44"``, ``0.01 -> "USD 0.01"`` (``trim=True``: ``"USD 15.44"``,
@@ -276,7 +282,7 @@ def fmt_usd_small(x: object, trim: bool = False) -> str:
     if abs(v) >= 1000:
         return fmt_usd(v, trim=trim)
     text = f"{v:,.2f}"
-    if v > 0 and float(text) == 0:  # not "USD 0.00", which reads as none
+    if _rounds_to_nothing(v, text):  # not "USD 0.00", which reads as none
         return "<USD 0.01"
     if trim:
         text = text.rstrip("0").rstrip(".")
@@ -293,7 +299,7 @@ def fmt_pct(x: object, decimals: int = 1) -> str:
     if not math.isfinite(v):
         return NA_TEXT
     text = no_negative_zero(f"{v:.{decimals}f}")
-    if v > 0 and float(text) == 0:
+    if _rounds_to_nothing(v, text):
         return f"<{10.0 ** -decimals:.{decimals}f}%"
     return text + "%"
 
@@ -327,7 +333,7 @@ def fmt_ratio(x: object, decimals: int = 2) -> str:
     if not math.isfinite(v):
         return NA_TEXT
     text = no_negative_zero(f"{v:,.{decimals}f}")
-    if v > 0 and float(text.replace(",", "")) == 0:
+    if _rounds_to_nothing(v, text):
         return f"<{10.0 ** -decimals:.{decimals}f}"
     return text
 

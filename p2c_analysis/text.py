@@ -8,6 +8,7 @@ imported by every ``p2c`` command.
 from __future__ import annotations
 
 import functools
+import html
 import unicodedata
 
 #: Format characters (Unicode category Cf) that carry meaning in text, kept in text cells
@@ -46,3 +47,11 @@ def without_invisible(text: str, in_text: bool = False) -> str:
     two with ``in_text=True``: the ones that carry meaning in a script or an emoji stay
     (:data:`MEANINGFUL_FORMAT_CHARACTERS`); a no-break space is a space, not one of them."""
     return text.translate(_invisible_table(in_text))
+
+
+def html_text(text: str) -> str:
+    """Untrusted ``text`` for an HTML context: without invisible format characters
+    (:func:`without_invisible`, ``in_text``: a right-to-left override would show the rest of
+    its line reversed), then HTML-escaped, quotes too. The reports' ``report.escape_html`` and
+    the front page both write text through it."""
+    return html.escape(without_invisible(text, in_text=True), quote=True)
