@@ -89,6 +89,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from p2c_analysis import countries, gaps, parsing, progress
+from p2c_analysis.text import capitalised
 from p2c_analysis.vocabulary import (
     FIRST_YEAR,
     FOCUS_AREAS,
@@ -934,7 +935,7 @@ def headline_text(summary_row: pd.Series, span: str, review_pairs: int) -> Markd
         "went from {n1} to {n2}"
     parts = [report.say(
         "{Span} the number of pledges " + went + ": " + report.list_text(moves) + ".",
-        Span=span[:1].upper() + span[1:], n1=style.fmt_int(s["pledges_before"]),
+        Span=capitalised(span), n1=style.fmt_int(s["pledges_before"]),
         n2=style.fmt_int(s["pledges_after"]), new=report.plural(new, "new pledge"),
         first=report.plural(n["first_seen"], "pledge first seen", "pledges first seen"),
         gone=report.plural(gone, "pledge no longer listed", "pledges no longer listed")).data]
@@ -1022,7 +1023,7 @@ def status_moves_text(moved: int, backwards: int, matched: int, span: str) -> st
             f"{report.both_or_all(moved, of_them=True)} moved backwards" if moved > 1 else
             "it moved backwards")
     who = report.of_the(moved, matched, "pledge")  # not "1 pledge of the 1 listed"
-    return f"{who[:1].upper()}{who[1:]} listed on both sides changed status {span}; {back}."
+    return f"{capitalised(who)} listed on both sides changed status {span}; {back}."
 
 
 def group_moves_text(groups: pd.DataFrame) -> str:
@@ -1440,7 +1441,7 @@ def comparison_title(before: Any, after: Any) -> str:
     b, a = (str(x.label).removesuffix(f" as of {after.as_of}") for x in (before, after))
     text = (f"{b} compared with itself, as of {after.as_of}" if a == b else
             f"{b} against {a}, both as of {after.as_of}")
-    return text[:1].upper() + text[1:]
+    return capitalised(text)
 
 
 def ratio_move_card(before: object, after: object) -> str:

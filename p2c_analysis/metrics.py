@@ -23,6 +23,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from p2c_analysis.text import capitalised
 from p2c_analysis.vocabulary import ALLOCATION_METHODS
 
 KINDS: tuple[str | None, ...] = (
@@ -124,7 +125,7 @@ def label(name: str) -> str:
     if m is not None:
         return m.label
     text = str(name).replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
+    return capitalised(text)
 
 
 def kind(name: str) -> str | None:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from p2c_analysis import countries, gaps, progress
 from p2c_analysis.fields import checked
+from p2c_analysis.text import capitalised
 from p2c_analysis.vocabulary import GLOBAL_ISO3, INCOME_GROUPS, UNSTATED_ISO3
 
 
@@ -157,7 +158,7 @@ def reach_text(name: str, reaching: pd.DataFrame, reach: dict[str, int],
             how = (f", including {plural(g, 'global pledge')}{reached}" if g else "") + \
                 ": " + list_text(f"{k:,} {text}" for k, text in ways)
         verb = "targets" if n == 1 else "target"
-        lead = f"{who[:1].upper()}{who[1:]} {verb} {name}{how}"
+        lead = f"{capitalised(who)} {verb} {name}{how}"
     others = [] if g else [plural(reach["global"], "pledge is", "pledges are") + " global"]
     others.append(plural(reach["unstated"], "pledge has", "pledges have") + " no stated targets")
     others = [o for o in others if not o.startswith("0 ")]
@@ -172,7 +173,7 @@ def reach_text(name: str, reaching: pd.DataFrame, reach: dict[str, int],
                 f"(index category {bands}).")
     some = (f"none of the {style.fmt_int(n)} pledges targeting it" if k == 0 else
             of_the(k, n, "pledge targeting it", "pledges targeting it"))
-    return (f"{text} {some[:1].upper()}{some[1:]} {'are' if k > 1 else 'is'} trackable "
+    return (f"{text} {capitalised(some)} {'are' if k > 1 else 'is'} trackable "
             f"(index category {bands}).")
 
 

@@ -48,6 +48,7 @@ import pandas as pd
 
 from p2c_analysis import countries
 from p2c_analysis.fields import STATUS_DTYPE, checked
+from p2c_analysis.text import capitalised
 from p2c_analysis.vocabulary import STATUS_LADDER, UNKNOWN
 
 LIGHTS: tuple[str, ...] = ("reported", "closed", "due", "overdue")
@@ -167,7 +168,7 @@ def compliance_text(overall: pd.Series, as_of: object, undated_last: int = 0,
                  "latest report with no visible date, which gives "
                  f"{'its' if undated_last == 1 else 'their'} status but not when it was "
                  "reported, so it is not counted as recent.")
-    return text[:1].upper() + text[1:]
+    return capitalised(text)
 
 
 @checked(*_PROGRESS)
@@ -289,7 +290,7 @@ def reported_trackable_text(lights: pd.DataFrame, categories: list[str] | tuple[
         who = (f"{report.of_the(t, n, 'pledge')} with a recent report "
                f"{'is' if t == 1 else 'are'}")
     text = f"{who} in a trackable index category ({cats})."
-    return text[:1].upper() + text[1:]
+    return capitalised(text)
 
 
 #: The statuses a pledge can hold, up the ladder first, as :func:`status_text` names them.
@@ -328,4 +329,4 @@ def status_text(n: int, held: Mapping[str, int], public: int, own: int, as_of: o
     else:
         which = report.list_text(f"{k:,} {'is' if k == 1 else 'are'} {s}" if i == 0 else
                                  f"{k:,} {s}" for i, (s, k) in enumerate(counts))
-    return f"{who[:1].upper()}{who[1:]} {has} a status as of {as_of} ({source}): {which}."
+    return f"{capitalised(who)} {has} a status as of {as_of} ({source}): {which}."

@@ -43,6 +43,7 @@ import pyarrow.compute as pc
 
 from p2c_analysis import deliverables, memory, paths, values
 from p2c_analysis import vocabulary as voc
+from p2c_analysis.text import capitalised
 from p2c_analysis.vocabulary import LATEST_YEAR, NOT_STATED, STANDARD_GROUPS, UNKNOWN
 
 if TYPE_CHECKING:
@@ -578,7 +579,7 @@ def trackable_spread_text(table: pd.DataFrame, what: str = "stakeholder type") -
         share = ("none of them is" if pct == 0 else f"they are {both_or_all(n)}"
                  if pct == 100 else f"{style.fmt_pct(pct)} of them are")
         who = of_the(n, n, "pledge")
-        return (f"{who[:1].upper()}{who[1:]} are of one {what} ({row['category']}): "
+        return (f"{capitalised(who)} are of one {what} ({row['category']}): "
                 f"{share} trackable.")
     lo, hi = t.loc[t["trackable_pct"].idxmin()], t.loc[t["trackable_pct"].idxmax()]
     if style.fmt_pct(lo["trackable_pct"]) == style.fmt_pct(hi["trackable_pct"]):
@@ -716,7 +717,7 @@ def overall_text(n: int, counts: Mapping[str, int], trackable: int, trackable_pc
         + ("The mean and the median score are both {mean}." if mean_text == median_text else
            "The mean score is {mean}, the median {median}."),
         n=n, counts=categories_text(counts), who=who, t=trackable, cat=held[0],
-        every=every[:1].upper() + every[1:], pct=style.fmt_pct(trackable_pct), mean=mean_text,
+        every=capitalised(every), pct=style.fmt_pct(trackable_pct), mean=mean_text,
         median=median_text)
 
 
@@ -940,7 +941,7 @@ def _one_field_away_sentence(n_pledges: int, n_trackable: int, away: pd.DataFram
     if n_trackable == n_pledges:  # "Both pledges are", not "All 2 pledges are"
         every = report.of_the(n_pledges, n_pledges, "pledge")
         return ("The pledge is trackable: no field is missing to make it so." if n_pledges == 1
-                else f"{every[:1].upper()}{every[1:]} are trackable: none is one field away.")
+                else f"{capitalised(every)} are trackable: none is one field away.")
     nt = n_pledges - n_trackable
     lead = f"{report.plural(nt, 'pledge is', 'pledges are')} not trackable"
     k = int(away["pledge_id"].nunique())

@@ -37,7 +37,7 @@ from IPython.display import HTML, Markdown
 from p2c_analysis import paths, style
 from p2c_analysis.fields import is_missing
 from p2c_analysis.pledges import announced_after  # the rule for pledge files, here for reports
-from p2c_analysis.text import html_text, without_invisible
+from p2c_analysis.text import capitalised, html_text, without_invisible
 
 PUBLIC_RECORD_SOURCE = (
     "`data/pledges/public_pledges.csv` and `public_pledges_additions_2026-12.csv`, with the "
@@ -458,7 +458,7 @@ def synthetic_notice(pledges: pd.DataFrame | None = None, of: str = "") -> str:
     which = of_the(n_syn, n, "pledge") + where  # not "1 of 1 pledges are", "5 of 5 pledges"
     one = n_syn == 1
     if ids.str.startswith(ID_PREFIX).all():
-        return (f"{SYNTHETIC_NOTICE} ({which[:1].upper()}{which[1:]} {'is' if one else 'are'} "
+        return (f"{SYNTHETIC_NOTICE} ({capitalised(which)} {'is' if one else 'are'} "
                 "synthetic.)")
     return (f"SYNTHETIC DATA — {which} {'is' if one else 'are'} "
             "marked synthetic (is_synthetic) in the pledge data: "

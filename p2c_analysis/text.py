@@ -55,3 +55,10 @@ def html_text(text: str) -> str:
     its line reversed), then HTML-escaped, quotes too. The reports' ``report.escape_html`` and
     the front page both write text through it."""
     return html.escape(without_invisible(text, in_text=True), quote=True)
+
+
+def capitalised(text: str) -> str:
+    """``text`` with its first character in upper case and the rest as it is (``"both
+    pledges"`` -> ``"Both pledges"``, ``"UN Asia"`` unchanged): the start of a sentence built
+    from parts, which ``str.capitalize`` would lower-case."""
+    return text[:1].upper() + text[1:]

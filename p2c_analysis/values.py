@@ -71,6 +71,7 @@ import pandas as pd
 
 from p2c_analysis import parsing, paths
 from p2c_analysis.limits import PLAUSIBLE_YEARS
+from p2c_analysis.text import capitalised
 from p2c_analysis.vocabulary import TEXT_EXAMINED_CHARS, VALUE_BASES, VALUE_NOT_STATED
 
 if TYPE_CHECKING:
@@ -693,7 +694,7 @@ def stated_total_text(summary: Mapping[str, float | int],
         lead = f"1 of the {n:,} pledges states a value, {stated}"
     else:
         who = report.of_the(nv, n, "pledge")
-        lead = f"{who[:1].upper()}{who[1:]} state a value, together {stated} as stated"
+        lead = f"{capitalised(who)} state a value, together {stated} as stated"
     k = int(summary["pledges_counted_before"])
     if k:
         dedup = (f", and **{style.fmt_usd(summary['usd_deduplicated'])}** without the "
