@@ -198,13 +198,14 @@ def _names() -> dict[str, str]:
 
 @functools.cache
 def _name_index() -> dict[str, str]:
-    """Normalised name → ISO3, from every name column of the raw files plus our alias table.
+    """Normalised name → ISO3, from every name column of the raw files (English, and the UN's
+    French and Spanish official names: ``Maroc``, ``Marruecos``) plus our alias table.
     Names that map to two economies in the raw files are left out (ambiguous)."""
     cc = _country_codes()
     cc = cc[cc["ISO3166-1-Alpha-3"] != ""]
     pairs: list[tuple[str, str]] = []
     for col in ("official_name_en", "UNTERM English Short", "UNTERM English Formal",
-                "CLDR display name"):  # fmt: skip
+                "CLDR display name", "official_name_fr", "official_name_es"):  # fmt: skip
         for name, iso3 in zip(cc[col], cc["ISO3166-1-Alpha-3"], strict=True):
             if name:
                 pairs.append((name, iso3))
