@@ -307,7 +307,7 @@ def _xlsx_value(value: object) -> object:
         return _xlsx_datetime(value)
     if isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, (dt.datetime, dt.date, int, float, bool, str, decimal.Decimal)):
+    if isinstance(value, (dt.date, int, float, bool, str, decimal.Decimal)):
         return value  # a Decimal is a number, as in the CSV (openpyxl writes it so)
     return str(value)
 

@@ -164,6 +164,10 @@ def terminal_safe(text: object) -> str:
 
 # --- YAML parameter files -------------------------------------------------------------------------
 
+#: An integer as YAML 1.2 writes it: decimal digits, a sign (see the resolvers below).
+_DECIMAL_INT = re.compile(r"^[-+]?[0-9]+$")
+
+
 class _GuardedLoader(yaml.SafeLoader):
     """PyYAML's safe loader that refuses anchors and aliases (no billion laughs) and counts
     nodes and nesting depth while composing, before anything is built."""
@@ -209,7 +213,7 @@ class _GuardedLoader(yaml.SafeLoader):
         4,300 digits): a one-line error with its line, not "not readable YAML (ValueError)"."""
         try:
             text = str(node.value)
-            if re.fullmatch(r"[-+]?[0-9]+", text):
+            if _DECIMAL_INT.fullmatch(text):
                 return int(text, 10)
             return super().construct_yaml_int(node)
         except ValueError:
@@ -311,7 +315,7 @@ _GuardedLoader.yaml_implicit_resolvers = {
 _GuardedLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 _GuardedLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+    "tag:yaml.org,2002:int", _DECIMAL_INT, list("-+0123456789"))
 _GuardedLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"

@@ -376,7 +376,7 @@ def choropleth(
     fig.text(0.01, 0.01, caption, fontsize=style.SOURCE_FONTSIZE, color="#555555",
              ha="left", va="bottom")
     if zero_reason is not None and not vals.gt(0).any():
-        from p2c_analysis.plots import _nothing_drawn
+        from p2c_analysis.plots import mark_nothing_drawn
 
-        return _nothing_drawn(fig, zero_reason)
+        return mark_nothing_drawn(fig, zero_reason)
     return fig

@@ -1046,9 +1046,10 @@ def parse_money(value: object) -> Money | None:
             cur, _ = _currency_in(par)
         except ParseError:
             cur = None
-        if not _amounts(par) and (unit := cur or _known_code_alone(par)):
+        amts = _amounts(par)
+        if not amts and (unit := cur or _known_code_alone(par)):
             units.append(unit)
-        amts = _amounts(par) if cur == "USD" else []
+        amts = amts if cur == "USD" else []
         if cur == "USD" and len(amts) == 1 and restated is None and \
                 not re.search(_PER_YEAR + "|" + _PART_OF, par.lower()):
             restated = (par.strip(), amts[0][0])
@@ -1120,8 +1121,7 @@ def parse_money(value: object) -> Money | None:
             qualifier = word
             notes.append(f"'{word}': {meaning}")
             break
-    if any(_INDIAN_GROUPING.fullmatch(n or "") and "," in (n or "")
-           for n in (match.group("num"), match.group("hi"))):
+    if any(_INDIAN_GROUPING.fullmatch(n or "") for n in (match.group("num"), match.group("hi"))):
         notes.append(f"digits grouped in lakhs and crores ({match.group('num')}) read as "
                      f"{amount:,.0f}")
     if hi is not None:

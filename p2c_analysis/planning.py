@@ -57,9 +57,6 @@ def check_outside_package(path: str | Path, option: str, allowed: Iterable[Path]
     put runs among the data. ``allowed``: folders inside them that a command does write (the
     default snapshot store, ``data/snapshots/``). A name the system refuses (too long) is
     refused here too, naming the option, not with the whole name and no option."""
-    def within(target: Path, folder: Path) -> bool:
-        return target == folder or folder in target.parents
-
     try:
         target = Path(path).expanduser().resolve()
         target.exists()
@@ -69,10 +66,10 @@ def check_outside_package(path: str | Path, option: str, allowed: Iterable[Path]
     except RuntimeError:  # Python 3.11's resolve() on links that point to each other
         raise UsageError(f"{option} {P.cut(str(path))}: cannot be used (symbolic links "
                          "in a loop)") from None
-    if any(within(target, Path(folder).resolve()) for folder in allowed):
+    if any(target.is_relative_to(Path(folder).resolve()) for folder in allowed):
         return
     for folder, what in _package_folders():
-        if within(target, folder.resolve()):
+        if target.is_relative_to(folder.resolve()):
             raise UsageError(f"{option} {P.cut(str(path))}: is inside {what} "
                              f"({folder.resolve()}), which p2c never writes; choose a place "
                              "outside it")

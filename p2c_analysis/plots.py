@@ -43,7 +43,7 @@ def _finish(fig: Figure, source: str, note: str | None = None) -> Figure:
 NOTHING_DRAWN = "p2c_nothing_drawn"
 
 
-def _nothing_drawn(fig: Figure, reason: str) -> Figure:
+def mark_nothing_drawn(fig: Figure, reason: str) -> Figure:
     """Mark ``fig`` as having nothing to draw, for ``reason`` (a phrase, e.g. ``"no bar has a
     value"``); see :data:`NOTHING_DRAWN`."""
     setattr(fig, NOTHING_DRAWN, reason)
@@ -289,7 +289,7 @@ def attention_ratio(df: pd.DataFrame, label: str = "group", ratio: str = "attent
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     if d.empty:  # no row has a ratio: nothing to draw, whatever the cause
-        return _nothing_drawn(_finish(fig, source, note), "no row has a ratio to draw")
+        return mark_nothing_drawn(_finish(fig, source, note), "no row has a ratio to draw")
     if missing:
         extra = "No ratio (no offline people or no data): " + ", ".join(missing)
         note = f"{note}\n{extra}" if note else extra
@@ -336,7 +336,7 @@ def stacked_shares(table: pd.DataFrame, title: str, xlabel: str = "Share of pled
         extra = "No pledges: " + ", ".join(empty)
         note = f"{note}\n{extra}" if note else extra
     fig = _finish(fig, source, note)
-    return _nothing_drawn(fig, "every row is empty") if len(empty) == len(t) else fig
+    return mark_nothing_drawn(fig, "every row is empty") if len(empty) == len(t) else fig
 
 
 def focus_mix(table: pd.DataFrame, title: str = "Focus-area mix of pledges",
@@ -381,9 +381,9 @@ def bars(values: pd.Series, title: str, xlabel: str, kind: str = "int",
     ax.set_title(title)
     fig = _finish(fig, source, note)
     if not v.notna().any():
-        return _nothing_drawn(fig, "no bar has a value (each would read n/a)")
+        return mark_nothing_drawn(fig, "no bar has a value (each would read n/a)")
     if not v.fillna(0).ne(0).any():
-        return _nothing_drawn(fig, "every bar is 0")
+        return mark_nothing_drawn(fig, "every bar is 0")
     return fig
 
 
@@ -414,7 +414,7 @@ def status_ladder(counts: pd.Series, title: str = "Implementation status of pled
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     fig = _finish(fig, source, note)
-    return fig if total > 0 else _nothing_drawn(fig, "every bar is 0")
+    return fig if total > 0 else mark_nothing_drawn(fig, "every bar is 0")
 
 
 # --- pledge quality ----------------------------------------------------------------------------

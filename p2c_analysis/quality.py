@@ -736,9 +736,9 @@ def sensitivity_text(sens: pd.DataFrame, rubric: Rubric) -> Markdown:
     from p2c_analysis import report, style
 
     base, rest = sens.iloc[0], sens.iloc[1:]
-    if int(base[list(rubric.categories)].sum()) == 0:
-        return report.say("There is no pledge to score with a criterion left out.")
     n = int(base[list(rubric.categories)].sum())
+    if n == 0:
+        return report.say("There is no pledge to score with a criterion left out.")
     lo, hi = int(rest["trackable"].min()), int(rest["trackable"].max())
     k = int(rest["pledges_changed"].max()) if len(rest) else 0
     if k:  # every criterion tied for the most moves is named, not the first in rubric order
