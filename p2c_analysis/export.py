@@ -25,7 +25,7 @@ Decisions:
 - Date-times with a time zone are written to XLSX as their UTC clock time without the zone
   (XLSX holds none, and openpyxl refuses them): :func:`_xlsx_datetime`; CSV writes them with
   their offset (``2026-01-01 10:00:00+02:00``).
-- Semicolon locales (CSV and TSV text only: :func:`neutralise_for_text`): where ``;`` is the
+- Semicolon locales (CSV and TSV text only: :func:`neutralise` with ``inner``): where ``;`` is the
   list separator (French, Swiss, German... Excel), a spreadsheet opening a comma CSV splits
   its lines at ``;``, so the text after a ``;`` inside a cell, ``x;=cmd|' /C calc'!A0``,
   becomes a cell of its own and runs, even inside a quoted cell (the split ignores quotes
@@ -192,43 +192,42 @@ def restore_text(text: str) -> str:
         lambda m: m[1] + m[2] if _safe_inner_part(m[2]) != m[2] else m[0], text)
 
 
-def neutralise_for_text(df: pd.DataFrame) -> pd.DataFrame:
-    """:func:`neutralise` for CSV/TSV text: every text cell (and header) also gets
-    :func:`safe_inner_text`, for a spreadsheet that splits lines at ``;`` (see the module
-    docstring); numbers, dates and missing values stay as they are."""
-    out = neutralise(df)
-    for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = out[col].map(lambda v: safe_inner_text(v) if isinstance(v, str) else v)
-    out.columns = [safe_inner_text(c) if isinstance(c, str) else c for c in out.columns]
-    return out
+def _safe_text_cell(value: object) -> object:
+    """:func:`safe_cell`, then for text :func:`safe_inner_text` (CSV/TSV: a formula after a
+    ``;`` or tab inside the cell)."""
+    value = safe_cell(value)
+    return safe_inner_text(value) if isinstance(value, str) else value
 
 
-def neutralise(df: pd.DataFrame) -> pd.DataFrame:
+def neutralise(df: pd.DataFrame, inner: bool = False) -> pd.DataFrame:
     """A copy of ``df`` with every text/list cell passed through :func:`safe_cell`.
     Numeric, boolean and datetime columns are left as they are, but for a float column holding
     ``inf``/``-inf`` (then an object column, those cells text: :func:`infinite_text`); the
-    header is neutralised too."""
+    header is neutralised too. ``inner`` (CSV and TSV text): text cells and headers also get
+    :func:`safe_inner_text`, for a spreadsheet that splits lines at ``;`` (see the module
+    docstring), in the same pass."""
+    cell = _safe_text_cell if inner else safe_cell
     out = df.copy()
     for col in out.columns:
         s = out[col]
         if not isinstance(s.dtype, pd.CategoricalDtype) and (
                 pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)):
-            if pd.api.types.is_float_dtype(s) and bool(np.isinf(s.to_numpy(
-                    dtype="float64", na_value=np.nan)).any()):  # inf: infinite_text
-                # numpy's scalars, not Python floats: a float32 0.1 stays "0.1" in a CSV
-                out[col] = pd.Series([safe_cell(v) for v in s.to_numpy()], index=s.index,
-                                     dtype="object")
-            continue  # numbers (and bools, dates) stay as they are
-        out[col] = pd.Series([safe_cell(v) for v in s.tolist()], index=s.index, dtype="object")
-    out.columns = [safe_cell(c) if isinstance(c, str) else c for c in out.columns]
+            if not (pd.api.types.is_float_dtype(s) and bool(np.isinf(s.to_numpy(
+                    dtype="float64", na_value=np.nan)).any())):
+                continue  # numbers (and bools, dates) stay as they are; inf: infinite_text
+            values = s.to_numpy()  # numpy's scalars: a float32 0.1 stays "0.1" in a CSV
+        else:
+            values = s.tolist()
+        out[col] = pd.Series([cell(v) for v in values], index=s.index, dtype="object")
+    out.columns = [cell(c) if isinstance(c, str) else c for c in out.columns]
     return out
 
 
 def write_csv(df: pd.DataFrame, path: str | Path, sep: str = ",") -> Path:
-    """Write ``df`` as UTF-8 CSV (no index) after :func:`neutralise_for_text`; dates as ISO
-    ``YYYY-MM-DD`` (with time only when not midnight); missing values empty. ``sep="\\t"``
-    writes tab-separated text (a cell holding a tab is quoted). Returns the path."""
+    """Write ``df`` as UTF-8 CSV (no index) after :func:`neutralise` (``inner``: also after a
+    ``;``); dates as ISO ``YYYY-MM-DD`` (with time only when not midnight); missing values
+    empty. ``sep="\\t"`` writes tab-separated text (a cell holding a tab is quoted). Returns
+    the path."""
     p = check_output_path(path)
     with p.open("w", encoding="utf-8", newline="") as f:
         write_csv_stream(df, f, sep=sep)
@@ -237,9 +236,9 @@ def write_csv(df: pd.DataFrame, path: str | Path, sep: str = ",") -> Path:
 
 def write_csv_stream(df: pd.DataFrame, stream: TextIO, sep: str = ",") -> None:
     """Write ``df`` to an open text stream (standard output) exactly as :func:`write_csv`
-    writes it to a file: neutralised for text (:func:`neutralise_for_text`), no index,
+    writes it to a file: neutralised for text (:func:`neutralise`, ``inner``), no index,
     ``\\n`` line ends."""
-    neutralise_for_text(df).to_csv(stream, index=False, lineterminator="\n", sep=sep)
+    neutralise(df, inner=True).to_csv(stream, index=False, lineterminator="\n", sep=sep)
 
 
 #: File names written as tab-separated text by :func:`write_table` (not CSV under a TSV name).
