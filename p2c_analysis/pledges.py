@@ -2702,21 +2702,28 @@ def _check_pledges(file: str | Path, shown: str | None, mapping: str | Path | No
     return 2 if refused else 0
 
 
-def _printing(say: Callable[..., None], *args: object) -> None:
-    """``say(*args)``, which prints to stdout, flushed at once. When nobody reads stdout any
-    more (``p2c check-pledges f --out c.csv | head -1``), printing stops quietly and the
-    command goes on writing its files: as in Python's recipe (``signal`` docs, "Note on
-    SIGPIPE"), stdout is pointed at devnull so no later write or flush fails again."""
+def _quiet_on_broken_pipe(stream: TextIO, write: Callable[[], None]) -> None:
+    """``write()``, which writes to ``stream`` (standard output), then a flush. When nobody
+    reads it any more (``p2c check-pledges f --out c.csv | head -1``), writing stops quietly
+    and the command goes on writing its files: as in Python's recipe (``signal`` docs, "Note
+    on SIGPIPE"), the stream's descriptor is pointed at devnull so no later write or flush
+    fails again."""
     try:
-        say(*args)
-        sys.stdout.flush()
+        write()
+        stream.flush()
     except BrokenPipeError:
         import os
 
         with contextlib.suppress(OSError, ValueError):
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            os.dup2(devnull, stream.fileno())
             os.close(devnull)
+
+
+def _printing(say: Callable[..., None], *args: object) -> None:
+    """``say(*args)``, which prints to stdout, flushed at once; quiet once the reader has
+    gone (:func:`_quiet_on_broken_pipe`)."""
+    _quiet_on_broken_pipe(sys.stdout, lambda: say(*args))
 
 
 #: The output name that means standard output (the Unix convention): ``--out -``.
@@ -2732,17 +2739,8 @@ def _summary_to_stderr(yes: bool) -> contextlib.AbstractContextManager[object]:
 def _write_to_stdout(table: pd.DataFrame, stream: TextIO) -> None:
     """Write ``table`` as safe CSV (:func:`~p2c_analysis.export.write_csv_stream`) to
     ``stream``, the real standard output. A reader that stops early (``| head -3``) ends the
-    writing quietly (:func:`_printing`'s recipe), never with a traceback."""
-    try:
-        write_csv_stream(table, stream)
-        stream.flush()
-    except BrokenPipeError:
-        import os
-
-        with contextlib.suppress(OSError, ValueError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, stream.fileno())
-            os.close(devnull)
+    writing quietly (:func:`_quiet_on_broken_pipe`), never with a traceback."""
+    _quiet_on_broken_pipe(stream, lambda: write_csv_stream(table, stream))
 
 
 def _output_targets(file: str | Path, out: str | Path | None,
