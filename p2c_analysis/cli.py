@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from p2c_analysis.params import ParameterError
+from p2c_analysis.params import ParameterError, cut
 from p2c_analysis.planning import STANDARD_REPORTS, UsageError, check_outside_package
 
 
@@ -23,10 +23,44 @@ def _check_pledges(args: argparse.Namespace) -> int:
     for flag in ("out", "quarantine"):  # '-' is standard output
         if getattr(args, flag) not in (None, "-"):
             check_outside_package(getattr(args, flag), f"--{flag}")
+    _check_not_the_input(args)
 
     return check_pledges_cli(
         args.file, mapping=args.mapping, out=args.out, quarantine=args.quarantine
     )
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether ``a`` and ``b`` are one existing file (``os.path.samefile``: same device and
+    inode, so a hard link, a symbolic link or another spelling of the name on a
+    case-insensitive file system); ``False`` when either does not exist."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+def _check_not_the_input(args: argparse.Namespace) -> None:
+    """``check-pledges``: refuse, in one line naming the option, an ``--out`` or
+    ``--quarantine`` that is the input file or the ``--mapping`` (writing it would destroy what
+    was read), or two outputs that are one file, whatever names them: the same name, a
+    symbolic link or a hard link (compared as files, not names: a hard link to the input has
+    a name of its own and was overwritten). ``-`` (standard input or output) is no file."""
+    given = [(f"--{flag}", getattr(args, flag)) for flag in ("out", "quarantine")
+             if getattr(args, flag) not in (None, "-")]
+    read = [(what, name) for what, name in (("the input file", args.file),
+                                            ("the --mapping file", args.mapping))
+            if name not in (None, "-")]
+    for i, (option, name) in enumerate(given):
+        for what, source in read:
+            if _same_file(name, source):
+                raise UsageError(f"{option} {cut(str(name))}: is {what} "
+                                 f"{cut(str(source))} (a link to it or its name); writing "
+                                 "it would destroy what is read: choose another file")
+        for other, other_name in given[:i]:
+            if _same_file(name, other_name):
+                raise UsageError(f"{option} {cut(str(name))}: is the same file as {other} "
+                                 f"{cut(str(other_name))}; choose another file")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,7 +80,6 @@ def _given_parameters(args: argparse.Namespace) -> dict[str, Any]:
         read_yaml_parameters,
         terminal_safe,
     )
-    from p2c_analysis.params import cut
 
     given: dict[str, Any] = {}
     if args.file_params:
@@ -517,8 +550,6 @@ def main(argv: list[str] | None = None) -> int:
 def _os_error_line(err: OSError) -> str:
     """An operating system's error as one line: the file (its start, when the name is too
     long to show: ``params.cut``), then what the system says."""
-    from p2c_analysis.params import cut
-
     where = f"{cut(str(err.filename))}: " if err.filename else ""
     return _printable(f"{where}{err.strerror or err}")
 

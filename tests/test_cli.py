@@ -1,0 +1,53 @@
+"""The ``p2c`` command line: options refused in one line before anything is read or written."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from p2c_analysis import cli
+
+FIX = Path(__file__).parent / "fixtures" / "pledges"
+
+
+def _cli_error(capsys, *args: str) -> str:
+    code = cli.main(list(args))
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+def test_check_pledges_never_writes_over_its_input_through_a_link(tmp_path: Path, capsys):
+    """``--out`` a hard link to the input (same inode, another name) overwrote the input: the
+    check compared resolved names. A hard or symbolic link to the input (or the mapping) as
+    ``--out`` or ``--quarantine``, and two outputs that are one file, are refused in one line
+    naming the option; nothing is written."""
+    src = tmp_path / "in.csv"
+    original = (FIX / "pipe.csv").read_bytes()
+    src.write_bytes(original)
+    os.link(src, tmp_path / "hard.csv")
+    (tmp_path / "sym.csv").symlink_to(src)
+    mapping = tmp_path / "m.toml"
+    mapping.write_text("", encoding="utf-8")
+    os.link(mapping, tmp_path / "m-hard.toml")
+    for option, target, what in (("--out", "hard.csv", "the input file"),
+                                 ("--quarantine", "hard.csv", "the input file"),
+                                 ("--quarantine", "sym.csv", "the input file"),
+                                 ("--out", "m-hard.toml", "the --mapping file")):
+        err = _cli_error(capsys, "check-pledges", str(src), "--mapping", str(mapping),
+                         option, str(tmp_path / target))
+        assert err.startswith(f"p2c: error: {option} {tmp_path / target}: is {what} "), err
+    assert src.read_bytes() == original and mapping.read_text(encoding="utf-8") == ""
+    (tmp_path / "q.csv").write_text("keep", encoding="utf-8")
+    os.link(tmp_path / "q.csv", tmp_path / "q2.csv")
+    err = _cli_error(capsys, "check-pledges", str(src), "--out", str(tmp_path / "q.csv"),
+                     "--quarantine", str(tmp_path / "q2.csv"))
+    assert err.startswith(f"p2c: error: --quarantine {tmp_path / 'q2.csv'}: is the same file "
+                          f"as --out {tmp_path / 'q.csv'}"), err
+    assert (tmp_path / "q.csv").read_text(encoding="utf-8") == "keep"
+    # other files are written as before
+    assert cli.main(["check-pledges", str(src), "--out", str(tmp_path / "o.csv"),
+                     "--quarantine", str(tmp_path / "x.csv")]) == 0
+    assert (tmp_path / "o.csv").is_file() and src.read_bytes() == original
+
