@@ -115,6 +115,7 @@ def _run(plan: Any, notebooks: list, args: argparse.Namespace) -> int:
     try:
         from p2c_analysis import runner
 
+        _check_workers(args.workers, runner.available_cpus())
         notes = io.StringIO()  # how values were read ("'Korea' ... read as"): said when the
         with contextlib.redirect_stderr(notes):  # run goes ahead, not above a refusal's line
             specs = plan()
@@ -256,6 +257,26 @@ def _params(args: argparse.Namespace) -> int:
 
     print(planning.describe_parameters(args.notebook))
     return 0
+
+
+#: Most local workers ``--workers`` takes per CPU this process may use: each worker renders
+#: a report in a Python kernel of its own (a few hundred MB), and the reports are CPU-bound, so
+#: more workers than CPUs render no faster and only add memory; well beyond, the machine runs
+#: out of memory or processes (``--workers 100000`` was taken as one per report of the run).
+MAX_WORKERS_PER_CPU = 8
+
+
+def _check_workers(n: int | None, cpus: int) -> None:
+    """``--workers N`` (at least 1: checked with the other options) at most
+    :data:`MAX_WORKERS_PER_CPU` per CPU this process may use (``cpus``: the runner's
+    ``available_cpus``, asked once the kernel template is starting)."""
+    if n is None:
+        return
+    most = MAX_WORKERS_PER_CPU * cpus
+    if n > most:
+        raise UsageError(f"--workers {n:,}: more than {most:,}, the most this machine takes "
+                         f"({MAX_WORKERS_PER_CPU} per CPU, {cpus} CPU{'s' if cpus != 1 else ''}"
+                         "); each worker renders in a kernel of its own")
 
 
 # --- p2c snapshot add | list | show -------------------------------------------------------------
@@ -421,7 +442,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help="root folder of the runs (default: reports/); nothing else is written "
                         "but the derived-data cache (none with P2C_CACHE_DIR=off)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="reports rendered at the same time (default: number of CPUs)")
+                   help="reports rendered at the same time (default: number of CPUs; at "
+                        f"most {MAX_WORKERS_PER_CPU} per CPU)")
     p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                    help="a cell running longer fails its report (whole seconds, a fraction "
                         "is rounded up; default: no limit)")

@@ -51,3 +51,28 @@ def test_check_pledges_never_writes_over_its_input_through_a_link(tmp_path: Path
                      "--quarantine", str(tmp_path / "x.csv")]) == 0
     assert (tmp_path / "o.csv").is_file() and src.read_bytes() == original
 
+
+
+def test_workers_beyond_what_the_machine_takes_are_refused(tmp_path: Path, capsys,
+                                                            monkeypatch):
+    """``--workers 100000`` was taken (one worker, with its own kernel, per report of the
+    run); now at most ``MAX_WORKERS_PER_CPU`` per CPU, the cap named in the one line, before
+    anything is written."""
+    from p2c_analysis import runner
+
+    monkeypatch.setattr(runner, "available_cpus", lambda: 2)
+    most = 2 * cli.MAX_WORKERS_PER_CPU
+    for command in (["render", "country_profile"],
+                    ["batch", "country_profile", "--over", "country=KEN,UGA"]):
+        err = _cli_error(capsys, *command, "--cold", "--out", str(tmp_path / "runs"),
+                         "--workers", "100000")
+        assert err == (f"p2c: error: --workers 100,000: more than {most}, the most this "
+                       f"machine takes ({cli.MAX_WORKERS_PER_CPU} per CPU, 2 CPUs); each "
+                       "worker renders in a kernel of its own\n")
+        assert f"--workers {most + 1}: more than {most}," in _cli_error(
+            capsys, *command, "--cold", "--out", str(tmp_path / "runs"), "--workers",
+            str(most + 1))
+    assert not (tmp_path / "runs").exists()
+    cli._check_workers(most, 2)  # the cap itself is taken
+    cli._check_workers(None, 2)
+    assert "--workers must be at least 1" in _cli_error(capsys, "render", "--workers", "0")
