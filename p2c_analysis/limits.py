@@ -312,15 +312,31 @@ _GuardedLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag not in _YAML12]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_GuardedLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_YAML_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_YAML_FLOAT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_GuardedLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _YAML_BOOL, list("tTfF"))
 _GuardedLoader.add_implicit_resolver(
     "tag:yaml.org,2002:int", _DECIMAL_INT, list("-+0123456789"))
-_GuardedLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-               r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
-    list("-+.0123456789"))
+_GuardedLoader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML_FLOAT,
+                                     list("-+.0123456789"))
+
+
+def yaml_scalar(text: str) -> bool | float | None:
+    """The boolean or the float a YAML parameter file reads from ``text`` written as its
+    value (``2024.0``, ``1e3``, ``.inf``, ``true``: YAML 1.2, see above), surrounding spaces
+    ignored; ``None`` for any other text, an integer in decimal digits included (read by the
+    parameter's own check, whatever its length). So that text from the command line
+    (``-p year 2024.0``) is read as the same text in a parameter file (``year: 2024.0``)."""
+    text = text.strip()
+    if _YAML_BOOL.fullmatch(text):
+        return text.lower() == "true"
+    if _DECIMAL_INT.fullmatch(text) or not _YAML_FLOAT.fullmatch(text):
+        return None
+    low = text.lower()
+    if low.endswith((".inf", ".nan")):  # YAML's spelling; Python's float() reads "inf"
+        return float(low.replace(".", ""))
+    return float(text)
 
 
 def _load_guarded(text: str, max_nodes: int) -> Any:

@@ -8,8 +8,9 @@ value stops with one clear line naming the parameter and the value, e.g.
 ``int`` within the data, ``as_of`` a ``datetime.date``, methods are members of their vocabulary.
 
 Values may arrive as strings (from the command line or a YAML file): ``"2024"`` is read as the
-year 2024, ``"yes"`` as ``True``. Names this module does not know pass through unchanged, or are
-converted to the type the notebook declares (:func:`validate_declared`).
+year 2024, ``"yes"`` as ``True``; a number is read as a YAML file reads it (``-p year 2024.0``
+is ``year: 2024.0``, the year 2024). Names this module does not know pass through unchanged, or
+are converted to the type the notebook declares (:func:`validate_declared`).
 """
 
 from __future__ import annotations
@@ -103,8 +104,31 @@ def year_range() -> tuple[int, int]:
 
 
 # --- one checker per kind of value -----------------------------------------------------------
+#: The largest whole number a float holds exactly (2**53): an integral float beyond it (``1e20``,
+#: ``12345678901234567890.0``) may not be the number written, and is refused.
+EXACT_FLOAT_INT = 2**53
+
+
+def _as_a_file_reads(value: Any) -> Any:
+    """Text that a YAML parameter file reads as a float or a boolean (``"2024.0"``,
+    ``"1e3"``, ``"true"``: :func:`p2c_analysis.limits.yaml_scalar`) as that value, so that
+    ``-p year 2024.0`` and ``year: 2024.0`` in a ``-f`` file give the same answer (the year
+    2024) and ``2024.5`` or ``true`` the same refusal; any other value unchanged."""
+    if isinstance(value, str):
+        from p2c_analysis.limits import yaml_scalar
+
+        read = yaml_scalar(value)
+        if read is not None:
+            return read
+    return value
+
+
 def to_int(name: str, value: Any, lo: int | None = None, hi: int | None = None) -> int:
-    """An integer (``"12"`` accepted); ``lo``/``hi`` inclusive bounds, ``None`` = unbounded."""
+    """An integer (``"12"`` accepted); ``lo``/``hi`` inclusive bounds, ``None`` = unbounded.
+    A whole float, or text a YAML file reads as one (``2024.0``, ``"2.024e3"``), is that
+    integer, up to :data:`EXACT_FLOAT_INT`; text is read as in a parameter file
+    (:func:`_as_a_file_reads`: ``"2024.5"`` is refused as ``2024.5`` is)."""
+    value = _as_a_file_reads(value)
     if isinstance(value, bool):
         raise ParameterError(name, value, "is not a whole number")
     if isinstance(value, int):
@@ -117,11 +141,16 @@ def to_int(name: str, value: Any, lo: int | None = None, hi: int | None = None) 
         raise ParameterError(name, value, "is not a whole number")
     if (lo is not None and out < lo) or (hi is not None and out > hi):
         raise ParameterError(name, out, f"is outside {_bounds(lo, hi)}")
+    if isinstance(value, float) and abs(out) > EXACT_FLOAT_INT:
+        raise ParameterError(name, value, "is too large to be read exactly with a decimal point "
+                                          "or an exponent (write its digits)")
     return out
 
 
 def to_float(name: str, value: Any, lo: float | None = None, hi: float | None = None) -> float:
-    """A finite number (``"0.5"`` accepted); ``lo``/``hi`` inclusive bounds."""
+    """A finite number (``"0.5"`` accepted); ``lo``/``hi`` inclusive bounds. Text is read as
+    in a parameter file (:func:`_as_a_file_reads`: ``"true"`` is refused as ``true`` is)."""
+    value = _as_a_file_reads(value)
     if isinstance(value, bool):
         raise ParameterError(name, value, "is not a number")
     try:

@@ -436,3 +436,57 @@ def test_a_misspelt_parameter_is_named_with_what_the_notebooks_declare():
     # p2c batch checks each report's parameters the same way
     with pytest.raises(P.ParameterError, match=r"'alocation'.*did you mean 'allocation'\?\)$"):
         planning.plan_batch("gap_coverage", "year", "2020", {"alocation": "equal"})
+
+
+@pytest.mark.parametrize("text, year, problem", [
+    ("2024.0", 2024, None), ("2.024e3", 2024, None),
+    ("2024.5", None, "parameter 'year': 2024.5 is not a whole number"),
+    ("1e3", None, "parameter 'year': 1000 is outside the data (2000-2024)"),
+    ("true", None, "parameter 'year': True is not a whole number"),
+])
+def test_a_whole_parameter_reads_the_same_from_the_command_line_and_a_file(tmp_path, text,
+                                                                          year, problem):
+    """``-p year 2024.0`` was refused ("'2024.0' is not a whole number") while ``year:
+    2024.0`` in a ``-f`` file was the year 2024. Text is now read as a parameter file reads
+    it: a whole float is that integer both ways; 2024.5, 1e3 (1000) and true get one answer."""
+    from p2c_analysis import planning
+    from p2c_analysis.limits import read_yaml_parameters
+
+    f = tmp_path / "p.yaml"
+    f.write_text(f"year: {text}\n", encoding="utf-8")
+    for given in ({"year": text}, read_yaml_parameters(f)):
+        if problem is None:
+            (spec,) = planning.plan_render(["country_profile"], given)
+            assert spec.parameters["year"] == year and type(spec.parameters["year"]) is int
+        else:
+            with pytest.raises(P.ParameterError) as err:
+                planning.plan_render(["country_profile"], given)
+            assert str(err.value) == problem
+    # a parameter a notebook declares int: the same outcome both ways
+    outcomes = []
+    for given in (text, read_yaml_parameters(f)["year"]):
+        try:
+            outcomes.append(P.validate_declared({"n": given}, {"n": "int"})["n"])
+        except P.ParameterError as err:
+            outcomes.append(str(err))
+    assert outcomes[0] == outcomes[1]
+    unbounded = 1000 if text == "1e3" else None  # n has no bounds
+    assert outcomes[0] == (year if problem is None else unbounded or
+                           problem.replace("'year'", "'n'"))
+
+
+def test_a_whole_float_too_large_to_be_exact_is_refused():
+    """A float holds whole numbers exactly up to 2**53: ``12345678901234567890.0`` would have
+    been read as 12345678901234567168; it is refused, naming the parameter (digits are read
+    exactly)."""
+    with pytest.raises(P.ParameterError, match=r"^parameter 'n': 1\.2345678901234567e\+19 is "
+                                               "too large to be read exactly"):
+        P.to_int("n", "12345678901234567890.0")
+    assert P.to_int("n", "12345678901234567890") == 12345678901234567890
+    assert P.to_int("n", float(2**53)) == 2**53
+    with pytest.raises(P.ParameterError, match="'year': 100000000000000000000 is outside"):
+        P.validate(year="1e20")
+    with pytest.raises(P.ParameterError, match=r"^parameter 'x': True is not a number$"):
+        P.to_float("x", "true")
+    with pytest.raises(P.ParameterError, match=r"^parameter 'x': inf is not a finite number"):
+        P.to_float("x", ".inf")
