@@ -100,6 +100,14 @@ def track(path: str | Path) -> Path:
     return p
 
 
+def untrack(path: str | Path) -> None:
+    """Forget that ``path`` was read (:func:`track`): a private copy read in place of a file,
+    removed afterwards, is no data file a report used."""
+    key = str(Path(path).resolve())
+    _FILES_READ.pop(key, None)
+    _STATE_AT_READ.pop(key, None)
+
+
 #: ``{absolute path as given: resolved path}``: resolving costs system calls (about 25 µs), and
 #: loaders track the same few files hundreds of times a report.
 _RESOLVED: dict[str, Path] = {}

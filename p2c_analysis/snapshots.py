@@ -74,7 +74,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from p2c_analysis import countries, evidence, fields, paths, record
-from p2c_analysis.pledges import LoadResult, announced_after, load_pledges, read_mapping
+from p2c_analysis.limits import InputFileError, Limits, read_limited
+from p2c_analysis.pledges import (
+    LoadResult,
+    PledgeFileError,
+    announced_after,
+    load_pledges,
+    read_mapping,
+)
 from p2c_analysis.vocabulary import STATUSES, UNKNOWN
 
 STORE_ENV = "P2C_SNAPSHOT_STORE"
@@ -485,18 +492,72 @@ def add_file(file: str | Path, mapping: str | Path | None = None, as_of: object 
     :class:`SnapshotError` for a bad store."""
     root = store_path(store)
     when = countries.as_of_date(as_of)
-    m = read_mapping(mapping) if mapping else None
-    res = load_pledges(file, mapping=m)
+    with _read_once(file, mapping) as ((source, source_sha), (mapping_copy, mapping_sha)):
+        try:
+            m = read_mapping(mapping_copy) if mapping_copy is not None else None
+            res = load_pledges(source, mapping=m)
+        except InputFileError as err:  # named as given, not as the private copy
+            raise _as_given(err, {source: file, mapping_copy: mapping}) from None
+        finally:  # the copies are gone when this block ends: no data a report used
+            for copy, sha in ((source, source_sha), (mapping_copy, mapping_sha)):
+                if copy is not None and sha is not None:
+                    paths.untrack(copy)
+    for given, sha in ((file, source_sha), (mapping, mapping_sha)):
+        if given and sha is None:  # refused by the copy, read by the loader: changed meanwhile
+            raise PledgeFileError(given, "changed while it was read; add it again")
     id_kind = "source" if "pledge_id" in res.columns_used or (
         m is not None and "pledge_id" in m.constants) else "derived"
     kept, later, statuses_later = _file_side(res, when)
-    entry = _entry(KIND_FILE, when, label, Path(file).name, paths.sha256(file),
-                   Path(mapping).name if mapping else None,
-                   paths.sha256(mapping) if mapping else None,
+    entry = _entry(KIND_FILE, when, label, Path(file).name, source_sha,
+                   Path(mapping).name if mapping else None, mapping_sha,
                    res.n_read, len(res.valid), len(res.quarantine), len(kept), id_kind)
     entry["statuses_after_as_of"] = len(statuses_later)
     return _add(root, entry, kept, res.quarantine, after_as_of=later,
                 statuses_after_as_of=statuses_later)
+
+
+@contextlib.contextmanager
+def _read_once(*files: str | Path | None) -> Iterator[list[tuple[Path | None, str | None]]]:
+    """``[(copy, sha256)]``: each of ``files`` (a pledge file, its mapping) read once, within
+    the file size limit, into a private copy of the same name in a temporary folder (removed
+    when the block ends), and the SHA-256 of the bytes copied, so that a snapshot's checksums
+    are those of the bytes it loaded: the file was hashed after it was loaded, so a file
+    written in between got the checksum of bytes never read (and the loader itself may open
+    a file twice). ``None`` stays ``(None, None)``; a file that cannot be read so (missing, a
+    folder, a pipe, over the limit) is given as itself with no checksum, for its loader to
+    say what is wrong with it."""
+    import tempfile
+
+    lim = Limits.from_env()
+    with tempfile.TemporaryDirectory(prefix="p2c-snapshot-") as folder:
+        out: list[tuple[Path | None, str | None]] = []
+        for i, file in enumerate(files):
+            if file is None:
+                out.append((None, None))
+                continue
+            p = Path(file)
+            try:  # a pipe would block: regular files only (symbolic links followed)
+                data = read_limited(p, "file_mb", lim, "pledge file") if p.is_file() else None
+            except (InputFileError, OSError):
+                data = None
+            if data is None:
+                out.append((p, None))
+                continue
+            copy = Path(folder) / str(i) / p.name
+            copy.parent.mkdir()
+            copy.write_bytes(data)
+            out.append((copy, hashlib.sha256(data).hexdigest()))
+        yield out
+
+
+def _as_given(err: InputFileError, names: dict[Path | None, str | Path | None]
+              ) -> InputFileError:
+    """``err`` naming the file given (``names``: ``{private copy: given}``) instead of its
+    private copy (:func:`_read_once`)."""
+    for copy, given in names.items():
+        if copy is not None and given is not None and err.path == str(copy):
+            return type(err)(given, err.what)
+    return err
 
 
 def add_public_record(as_of: object, label: str | None = None, store: str | Path | None = None,

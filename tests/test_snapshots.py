@@ -522,3 +522,36 @@ def test_an_index_naming_a_file_outside_its_snapshot_is_corrupt(tmp_path, where)
     with pytest.raises(snapshots.SnapshotError, match=r"index\.json: corrupt snapshot index "
                        r"\(entry \d names the file .*pledges\.parquet"):
         snapshots.load_snapshot(mine["id"], store)
+
+
+def test_a_snapshot_records_the_checksum_of_the_bytes_it_loaded(tmp_path, monkeypatch):
+    """``add_file`` loaded the file, then hashed it again from disk: a file written in between
+    was stored with the checksum of bytes it never read. The file (and the mapping) is read
+    once; what is loaded and what is hashed are the same bytes."""
+    import hashlib
+
+    src = tmp_path / "export.csv"
+    original = Path(PUBLIC).read_bytes()
+    src.write_bytes(original)
+    mapping = tmp_path / "m.toml"
+    mapping.write_text("", encoding="utf-8")
+    loaded = snapshots.load_pledges
+
+    def load_then_changed(*args, **kwargs):  # another process writes both files meanwhile
+        result = loaded(*args, **kwargs)
+        src.write_bytes(original.replace(b"\n", b"\r\n"))
+        mapping.write_text("# changed\n", encoding="utf-8")
+        return result
+
+    monkeypatch.setattr(snapshots, "load_pledges", load_then_changed)
+    entry = snapshots.add_file(src, mapping=mapping, as_of="2026-01-15", store=tmp_path / "s").entry
+    assert entry["source_sha256"] == hashlib.sha256(original).hexdigest()
+    assert entry["mapping_sha256"] == hashlib.sha256(b"").hexdigest()
+    assert entry["source_file"] == "export.csv" and entry["mapping_file"] == "m.toml"
+    # the private copy is no data file the process read, and an error names the file given
+    assert not any("p2c-snapshot-" in name for name in paths.files_read())
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(pledges.PledgeFileError) as err:
+        snapshots.add_file(bad, as_of="2026-01-15", store=tmp_path / "s")
+    assert str(err.value).startswith(f"{bad}: no pledge columns"), str(err.value)
