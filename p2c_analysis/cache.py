@@ -124,9 +124,8 @@ def _note(name: str, source: str) -> None:
     log = os.environ.get(ENV_LOG)
     if log:
         with contextlib.suppress(OSError):
-            tmp = f"{log}.{os.getpid()}.tmp"
-            Path(tmp).write_text(json.dumps(_USES, indent=1, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, log)
+            paths.replace_text(Path(log), json.dumps(_USES, indent=1, sort_keys=True),
+                               sync=False)
 
 
 # --- storing values -----------------------------------------------------------------------------
@@ -212,7 +211,7 @@ def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    _write_atomic(path, lambda p: p.write_text(json.dumps(data, indent=1), encoding="utf-8"))
+    paths.replace_text(path, json.dumps(data, indent=1), sync=False)
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")

@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,14 +153,25 @@ def files_read() -> dict[str, str]:
     return out
 
 
-def replace_text(target: Path, text: str, sync: bool = True) -> None:
-    """Replace ``target`` by a file holding ``text`` (UTF-8), atomically: written whole as a
-    temporary file beside it (``fsync``-ed first when ``sync``), then renamed over it, so a
-    reader sees the old file or the new one, never part of one (a full disk leaves the old).
-    On any failure the temporary file is removed, ``target`` is as it was and the error is
-    raised."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    data = text.encode("utf-8")
+def replace_text(target: Path, text: str, sync: bool = True, sync_folder: bool = False,
+                 prefix: str = ".") -> None:
+    """:func:`replace_bytes` of ``text`` encoded as UTF-8."""
+    replace_bytes(target, text.encode("utf-8"), sync=sync, sync_folder=sync_folder, prefix=prefix)
+
+
+def replace_bytes(target: Path, data: bytes, sync: bool = True, sync_folder: bool = False,
+                  prefix: str = ".") -> None:
+    """Replace ``target`` by a file holding ``data``, atomically: written whole as a temporary
+    file beside it (mode ``0o644`` less the umask; ``fsync``-ed first when ``sync``), then
+    renamed over it, so a reader sees the old file or the new one, never part of one (a full
+    disk leaves the old); ``sync_folder``: the folder is ``fsync``-ed after the rename too, so
+    the new name survives a crash. On any failure the temporary file is removed, ``target`` is
+    as it was and the error is raised. The temporary file is named ``prefix`` + the target's
+    name + this process's and this thread's ids (two writers never share one; a store that
+    ignores names starting with its own prefix passes it: ``snapshots.TMP_PREFIX``). The one
+    writer of whole files in place: the front page, a report's HTML, the ``latest`` pointer,
+    the snapshot index, the derived-data cache's JSON."""
+    tmp = target.with_name(f"{prefix}{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
@@ -175,3 +187,9 @@ def replace_text(target: Path, text: str, sync: bool = True) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+    if sync_folder:
+        fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -255,16 +255,12 @@ def _file_outside_its_folder(entry: dict) -> str | None:
 
 
 def _write_index(root: Path, entries: list[dict]) -> None:
-    """Replace the index atomically (temporary file, fsync, rename, fsync of the folder)."""
-    tmp = root / f"{TMP_PREFIX}index-{uuid.uuid4().hex}.json"
+    """Replace the index atomically (temporary file, fsync, rename, fsync of the folder:
+    ``paths.replace_text``; the temporary file's name starts with :data:`TMP_PREFIX`, so
+    one left by a killed process is no foreign file)."""
     body = json.dumps({"format": INDEX_FORMAT, "version": INDEX_VERSION, "snapshots": entries},
                       indent=1, ensure_ascii=False) + "\n"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(body)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, root / INDEX_NAME)
-    _fsync_dir(root)
+    paths.replace_text(root / INDEX_NAME, body, sync=True, sync_folder=True, prefix=TMP_PREFIX)
 
 
 def _fsync_dir(path: Path) -> None:
