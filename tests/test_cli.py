@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from p2c_analysis import cli
 
 FIX = Path(__file__).parent / "fixtures" / "pledges"
@@ -76,3 +78,33 @@ def test_workers_beyond_what_the_machine_takes_are_refused(tmp_path: Path, capsy
     cli._check_workers(most, 2)  # the cap itself is taken
     cli._check_workers(None, 2)
     assert "--workers must be at least 1" in _cli_error(capsys, "render", "--workers", "0")
+
+
+def test_a_package_folder_under_another_case_is_still_the_package_folder(tmp_path: Path,
+                                                                         monkeypatch):
+    """The "package folders are never written" check compared names as written: on a
+    case-insensitive file system ``--out Data/raw`` is the package's ``data/raw``. Names are
+    now compared as the system compares them (``os.path.normcase``: Windows) and, where the
+    place exists, as folders of the file system (device and inode: macOS, whose normcase
+    changes nothing and whose ``resolve`` keeps the case given)."""
+    from p2c_analysis import paths, planning
+
+    root = paths.DATA.parent
+    variant = root / "Data" / "raw" / "x.csv"
+    planning.check_outside_package(variant, "--out")  # another folder on this file system
+    monkeypatch.setattr(os.path, "normcase", str.lower)  # as on Windows
+    with pytest.raises(planning.UsageError, match=r"^--out .*: is inside the bundled data"):
+        planning.check_outside_package(variant, "--out")
+    planning.check_outside_package(root / "Data" / "Snapshots" / "s", "--store",
+                                   allowed=(paths.DATA / "snapshots",))
+    monkeypatch.undo()
+    # as on macOS: the name is kept as given (resolve follows no case), the folder is the same
+    alias = tmp_path / "Data"
+    alias.symlink_to(paths.DATA, target_is_directory=True)
+    monkeypatch.setattr(os.path, "realpath", lambda p, strict=False: os.path.abspath(p))
+    for place in (alias, alias / "raw", alias / "raw" / "new" / "x.csv"):
+        with pytest.raises(planning.UsageError, match=r": is inside the bundled data"):
+            planning.check_outside_package(place, "--out")
+    planning.check_outside_package(alias / "raw" / "s", "--store",  # an allowed folder too
+                                   allowed=(paths.RAW,))
+    planning.check_outside_package(tmp_path / "runs", "--out")
