@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from p2c_analysis.limits import PLAUSIBLE_YEARS
+from p2c_analysis.limits import PLAUSIBLE_YEARS, yaml_scalar
 from p2c_analysis.vocabulary import ALLOCATION_METHODS, FIRST_YEAR, IMPUTATION_METHODS, LATEST_YEAR
 
 
@@ -115,8 +115,6 @@ def _as_a_file_reads(value: Any) -> Any:
     ``-p year 2024.0`` and ``year: 2024.0`` in a ``-f`` file give the same answer (the year
     2024) and ``2024.5`` or ``true`` the same refusal; any other value unchanged."""
     if isinstance(value, str):
-        from p2c_analysis.limits import yaml_scalar
-
         read = yaml_scalar(value)
         if read is not None:
             return read
