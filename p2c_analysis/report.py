@@ -825,12 +825,15 @@ def output_file(output_dir: str | Path, name: str) -> Path:
     return path
 
 
-def write_tables(output_dir: str | Path, tables: Mapping[str, pd.DataFrame]) -> list[Path]:
+def write_tables(output_dir: str | Path, tables: Mapping[str, pd.DataFrame],
+                 synthetic: bool = False) -> list[Path]:
     """Write each ``{name: DataFrame}`` as ``<output_dir>/<name>.csv`` through
     :func:`p2c_analysis.export.write_csv` (formula injection neutralised, lists joined,
     missing values empty). Names are plain file names (letters, digits, ``_.-``); ``.csv`` is
-    added when missing. Returns the paths written; ``output_dir=""`` writes nothing (an
-    interactive session or nbval) and returns ``[]``."""
+    added when missing. ``synthetic``: the tables rest on synthetic data, and each carries the
+    mark, an ``is_synthetic`` column (:func:`p2c_analysis.export.mark_synthetic`). Returns the
+    paths written; ``output_dir=""`` writes nothing (an interactive session or nbval) and
+    returns ``[]``."""
     from p2c_analysis.export import write_csv
 
     for name in tables:
@@ -845,7 +848,7 @@ def write_tables(output_dir: str | Path, tables: Mapping[str, pd.DataFrame]) -> 
     written = []
     for name, df in tables.items():
         file = name if name.endswith(".csv") else f"{name}.csv"
-        written.append(write_csv(df, output_file(out_dir, file)))
+        written.append(write_csv(df, output_file(out_dir, file), synthetic=synthetic))
     return written
 
 
@@ -911,6 +914,9 @@ class Report:
         #: states them: their status is left aside (:func:`evidence.split_reported_after`)
         self.statuses_after_as_of: pd.DataFrame | None = None
         self._analysed: pd.DataFrame | None = None  # the valid pledges less those, when any
+        #: whether the report rests on synthetic data, when its pledges are not ``pledges``
+        #: (a comparison of two tables); ``None``: :attr:`rests_on_synthetic` reads them
+        self.synthetic: bool | None = None
         self.written: dict[str, list[str]] = {}
         #: files written by :func:`start` (rows set aside, pledges after ``as_of``...) that no
         #: sentence has named yet: the next :meth:`write` names them with its own
@@ -934,6 +940,16 @@ class Report:
         analysed = self.__dict__.get("_analysed")
         return self.loaded.valid if analysed is None else analysed
 
+    @property
+    def rests_on_synthetic(self) -> bool:
+        """Whether the report rests on synthetic data: :attr:`synthetic` when set, else whether
+        any pledge analysed is synthetic (``is_synthetic``). Every table it writes then carries
+        the mark (:meth:`write`), and its front-page card says so (:meth:`finish`)."""
+        if self.synthetic is not None:
+            return bool(self.synthetic)
+        return bool(self.loaded is not None and "is_synthetic" in self.pledges
+                    and self.pledges["is_synthetic"].astype("boolean").fillna(False).any())
+
     def write(self, **tables: pd.DataFrame) -> Markdown:
         """Write the tables (:func:`write_tables`) into ``output_dir`` and their column docs
         (``columns.csv``, from :mod:`p2c_analysis.metrics`); return the sentence naming every
@@ -952,8 +968,12 @@ class Report:
 
     def _write_quietly(self, **tables: pd.DataFrame) -> list[Path]:
         """:meth:`write` without its sentence: the paths written."""
-        written = write_tables(self.parameters.get("output_dir", ""), tables)
-        self.written.update({name: [str(c) for c in df.columns] for name, df in tables.items()})
+        from p2c_analysis.export import mark_synthetic
+
+        synthetic = self.rests_on_synthetic
+        written = write_tables(self.parameters.get("output_dir", ""), tables, synthetic)
+        self.written.update({name: [str(c) for c in (mark_synthetic(df) if synthetic else df)
+                                    .columns] for name, df in tables.items()})
         if written:
             write_column_docs(self.parameters["output_dir"], self.written)
         return written
@@ -977,8 +997,9 @@ class Report:
         pledge file set aside when there are any, whether any pledge is
         synthetic, the data vintage, and ``pledge_scope`` when the pledges are the bundled
         public subset: :func:`public_subset_scope`) for the run's front page. ``synthetic``:
-        whether the report rests on synthetic pledges (default: any pledge of ``r.pledges``
-        is; a report reading other tables says so itself). ``scope``: the ``pledge_scope``
+        whether the report rests on synthetic pledges (default: :attr:`rests_on_synthetic`;
+        a report reading other tables says so itself, best by setting :attr:`synthetic` before
+        it writes, so that its tables carry the mark too). ``scope``: the ``pledge_scope``
         of a report whose pledges are not ``r.pledges`` (a comparison of two tables).
         Nothing when ``output_dir`` is ``""``."""
         out = self.parameters.get("output_dir", "")
@@ -986,8 +1007,7 @@ class Report:
             return
         write_provenance(out, self.parameters)
         if synthetic is None:
-            synthetic = bool(self.loaded is not None and "is_synthetic" in self.pledges
-                             and self.pledges["is_synthetic"].any())
+            synthetic = self.rests_on_synthetic
         headline = [*headline, *self._set_aside_headline()]
         summary = {
             "title": self.title,
