@@ -466,10 +466,21 @@ def synthetic_notice(pledges: pd.DataFrame | None = None, of: str = "") -> str:
             f"{'it' if one else 'them'} is illustrative only.")
 
 
-def banner(text: str, color: str = "#D55E00") -> str:
-    """A visible boxed banner (HTML inside Markdown); ``text`` is escaped."""
+#: The class of a banner printed at the top of every page (:func:`banner` with
+#: ``every_page``), whose print rule is in ``htmlexport.PRINT_CSS``.
+EVERY_PAGE_CLASS = "p2c-every-page"
+
+
+def banner(text: str, color: str = "#D55E00", every_page: bool = False) -> str:
+    """A visible boxed banner (HTML inside Markdown); ``text`` is escaped. ``every_page``: in
+    print, the banner heads every page, not only the first (the synthetic-data notice, which a
+    page printed alone must carry): it has the class :data:`EVERY_PAGE_CLASS`, which the
+    report page's print style sheet fixes at the top of each page, in a band kept free above
+    the content (``htmlexport.PRINT_CSS``). One such banner per report: a second would print
+    over the first."""
+    cls = f' class="{EVERY_PAGE_CLASS}"' if every_page else ""
     return (
-        f'<div style="border:3px solid {color}; background:#FFF4E5; padding:0.6em 0.9em; '
+        f'<div{cls} style="border:3px solid {color}; background:#FFF4E5; padding:0.6em 0.9em; '
         f'margin:0.5em 0; font-weight:bold; font-size:1.1em">&#9888; {escape_html(text)}</div>'
     )
 
@@ -523,7 +534,7 @@ def header_text(
         n = len(pledges)
         synthetic = bool(pledges["is_synthetic"].any()) if "is_synthetic" in pledges else False
         if synthetic:
-            lines += [banner(synthetic_notice(pledges)), ""]
+            lines += [banner(synthetic_notice(pledges), every_page=True), ""]
         if _is_public_file(pledge_source) and not synthetic and n:
             lines += [f"**{escape(public_subset_statement(n, (parameters or {}).get('as_of')))}**",
                       ""]
