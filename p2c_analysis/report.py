@@ -390,12 +390,15 @@ def _latest_published(column: str, as_of: object = None) -> tuple[float, str] | 
 
 def _public_share(n: int, as_of: object = None) -> str:
     """``n`` pledges as a share of the latest pledge count ITU published by ``as_of``:
-    ``"about 4%"``, ``"about 0.9%"``, or ``"an unknown share"`` when ITU had published no
+    ``"about 4%"``, ``"about 0.9%"``, ``"less than 0.1%"`` for a share that would show as
+    "about 0.0%", or ``"an unknown share"`` when ITU had published no
     pledge count by then (``"about an unknown share"`` read as nonsense)."""
     published = published_pledge_count(as_of)
     if published is None or published[0] <= 0:
         return "an unknown share"
     share = 100.0 * n / published[0]
+    if 0 < share < 0.05:  # not "about 0.0%", which reads as none
+        return "less than 0.1%"
     return f"about {share:.0f}%" if share >= 1 else f"about {share:.1f}%"
 
 

@@ -1119,3 +1119,13 @@ def test_the_export_writer_marks_a_synthetic_table_in_every_format(tmp_path):
     assert list(df.columns) == ["a"]  # the caller's table is not changed
     export.write_table(df, tmp_path / "plain.csv")
     assert pd.read_csv(tmp_path / "plain.csv").columns.tolist() == ["a"]
+
+
+def test_a_public_share_too_small_to_show_is_not_about_0_0_percent(monkeypatch):
+    """Against a published count of 5,000 pledges, one pledge read "about 0.0% of the
+    coalition's pledges by count", which reads as none."""
+    monkeypatch.setattr(report, "published_pledge_count", lambda as_of=None: (5000.0, "2027"))
+    text = report.public_subset_statement(1)
+    assert "less than 0.1% of the coalition's pledges by count" in text and "0.0%" not in text
+    assert "about 0.1% of the coalition's" in report.public_subset_statement(5)
+    assert "less than 0.1% of the coalition's by count" in report.public_subset_scope(2)
