@@ -996,7 +996,14 @@ def value_moves_text(summary_row: pd.Series) -> str:
              (s["usd_conversion_effects"],
               f"a net {fmt(s['usd_conversion_effects'])} from currency conversion alone "
               "(another exchange rate for the same amounts, not a change of any pledge)")]
-    named = [text for usd, text in parts if fmt(abs(float(usd))) != fmt(0.0)]
+    named = [text for usd, text in parts if not _no_net(usd)]
+    # stated values that changed but add up to no net USD are said, not left out: "no stated
+    # value changed" was said of two pledges, one up and one down by the same amount
+    changed = int(s.get("value_changed", 0) or 0)
+    cancel = ("" if not changed or not _no_net(s["usd_value_changes"]) else
+              f"the changes of stated values ({report.plural(changed, 'pledge')}) cancel out"
+              if changed > 1 else "the stated value that changed moves no USD")
+
     def said(usd: float) -> str:  # a sum of no value is "none stated", not "USD 0"
         return fmt(usd) if usd else "none stated"
 
@@ -1004,8 +1011,17 @@ def value_moves_text(summary_row: pd.Series) -> str:
             f"went from {said(u1)} to {said(u2)}")
     if not named:
         return (f"The stated value of all pledges {went}: no pledge added or took away any of "
-                "it, and no stated value changed.")
-    return f"The stated value of all pledges {went}: {report.list_text(named)}."
+                "it, and " + (f"{cancel}." if cancel else "no stated value changed."))
+    return (f"The stated value of all pledges {went}: {report.list_text(named)}"
+            + (f"; {cancel}." if cancel else "."))
+
+
+def _no_net(usd: object) -> bool:
+    """Whether a net USD change shows as none (``style.fmt_usd`` of its size is "USD 0"): said
+    as no net change, not "a net USD 0" (additions and withdrawals that cancel out)."""
+    from p2c_analysis import style
+
+    return style.fmt_usd(abs(float(usd))) == style.fmt_usd(0.0)  # type: ignore[arg-type]
 
 
 def status_moves_text(moved: int, backwards: int, matched: int, span: str) -> str:
@@ -1082,12 +1098,23 @@ def value_changes_text(vc: pd.DataFrame) -> str:
     conv = vc[vc["conversion_effect"]]
     n_own, n_conv = int(own["pledges"].sum()), int(conv["pledges"].sum())
     usd_conv = float(conv["usd_change"].sum())
-    lead = ("No pledge listed at both dates changed its stated value" if n_own == 0 else
-            f"{report.plural(n_own, 'pledge changed its', 'pledges changed their')} stated "
-            f"value (net {style.fmt_usd(own['usd_change'].sum())})")
+    net = float(own["usd_change"].sum())
+    if n_own == 0:
+        lead = "No pledge listed at both dates changed its stated value"
+    else:
+        lead = f"{report.plural(n_own, 'pledge changed its', 'pledges changed their')} stated value"
+        if not _no_net(net):
+            lead += f" (net {style.fmt_usd(net)})"
+        elif (own["usd_change"] > 0).any() and (own["usd_change"] < 0).any():
+            lead += ", with no net change in USD: the rises and falls cancel out"
+        else:  # not "(net USD 0)"
+            lead += ", with no net change in USD"
     if n_conv == 0 and usd_conv == 0:
         return f"{lead}; no USD figure moved by conversion alone."
     same = report.plural(n_conv, "pledge") if n_conv else "none"
+    if _no_net(usd_conv):  # not "by a net USD 0"
+        return (f"{lead}; conversion alone moved USD figures ({same} with the same amount) "
+                "with no net change.")
     return (f"{lead}; conversion alone moved the USD figures by a net "
             f"{style.fmt_usd(usd_conv)} ({same} with the same amount).")
 
@@ -1245,7 +1272,8 @@ def summary(changes: pd.DataFrame) -> pd.DataFrame:
     no_longer_listed, changed, unchanged, needs_review, status_changed`` (matched pledges whose
     status moved in any way, the move dated: not ``status_change_undated``),
     ``status_changed_undated`` (moves resting on undated public evidence: cannot say when),
-    ``status_moved_backwards`` (dated moves down the ladder), ``usd_before, usd_after``
+    ``status_moved_backwards`` (dated moves down the ladder), ``value_changed`` (matched
+    pledges whose stated value changed, not by conversion alone), ``usd_before, usd_after``
     (sums of stated values), ``usd_new`` (0 when no new pledge states a value: see
     ``new_valued``, the new pledges with a value in USD), ``usd_first_seen``,
     ``usd_no_longer_listed``,
@@ -1273,6 +1301,7 @@ def summary(changes: pd.DataFrame) -> pd.DataFrame:
         "status_changed": int((moved & ~undated).sum()),
         "status_changed_undated": int((moved & undated).sum()),
         "status_moved_backwards": int((changes["moved_backwards"] & ~undated).sum()),
+        "value_changed": int((matched & ~vc.isin(["unchanged", "conversion only"])).sum()),
         "usd_before": float(changes["value_usd_before"].sum()),
         "usd_after": float(changes["value_usd_after"].sum()),
         "usd_new": float(changes.loc[ch == NEW, "value_usd_after"].sum()),

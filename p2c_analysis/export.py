@@ -223,14 +223,33 @@ def neutralise(df: pd.DataFrame, inner: bool = False) -> pd.DataFrame:
     return out
 
 
-def write_csv(df: pd.DataFrame, path: str | Path, sep: str = ",") -> Path:
+#: The column that marks a table resting on synthetic data (:func:`mark_synthetic`), the
+#: name of the pledge field that marks a synthetic pledge.
+SYNTHETIC_COLUMN = "is_synthetic"
+
+
+def mark_synthetic(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` marked as resting on synthetic data, for a table that leaves the package: a last
+    column :data:`SYNTHETIC_COLUMN` true on every row, so that the mark travels with the table
+    into any spreadsheet or script (a CSV has no place for a note a reader keeps: a comment
+    line breaks readers, a file name is lost on the first copy). A table that has the column
+    already (pledge rows, each marked as its pledge is) keeps it as it is. A copy; ``df`` is
+    not changed."""
+    if SYNTHETIC_COLUMN in df.columns:
+        return df
+    return df.assign(**{SYNTHETIC_COLUMN: pd.Series(True, index=df.index, dtype="bool")})
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, sep: str = ",",
+              synthetic: bool = False) -> Path:
     """Write ``df`` as UTF-8 CSV (no index) after :func:`neutralise` (``inner``: also after a
     ``;``); dates as ISO ``YYYY-MM-DD`` (with time only when not midnight); missing values
-    empty. ``sep="\\t"`` writes tab-separated text (a cell holding a tab is quoted). Returns
-    the path."""
+    empty. ``sep="\\t"`` writes tab-separated text (a cell holding a tab is quoted).
+    ``synthetic``: the table rests on synthetic data and carries the mark
+    (:func:`mark_synthetic`). Returns the path."""
     p = check_output_path(path)
     with p.open("w", encoding="utf-8", newline="") as f:
-        write_csv_stream(df, f, sep=sep)
+        write_csv_stream(mark_synthetic(df) if synthetic else df, f, sep=sep)
     return p
 
 
@@ -269,13 +288,17 @@ def check_table_name(path: str | Path, label: str = "output") -> None:
                               ".csv, .tsv or .xlsx")
 
 
-def write_table(df: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
+def write_table(df: pd.DataFrame, path: str | Path, sheet: str = "data",
+                synthetic: bool = False) -> Path:
     """Write ``df`` in the format its file name asks for: XLSX (:func:`write_xlsx`) for
     ``.xlsx``, tab-separated text (:func:`write_tsv`) for ``.tsv`` / ``.tab``, CSV
     (:func:`write_csv`) otherwise; another spreadsheet name (``.xls``, ``.xlsm``,
     ``.ods``...: :func:`check_table_name`) raises :class:`OutputPathError` and nothing is
-    written. Returns the path."""
+    written. ``synthetic``: the table rests on synthetic data and carries the mark in every
+    format (:func:`mark_synthetic`). Returns the path."""
     check_table_name(path)
+    if synthetic:
+        df = mark_synthetic(df)
     suffix = Path(path).suffix.lower()
     if suffix == ".xlsx":
         return write_xlsx(df, path, sheet=sheet)
@@ -311,10 +334,12 @@ def _xlsx_value(value: object) -> object:
     return str(value)
 
 
-def write_xlsx(df: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
+def write_xlsx(df: pd.DataFrame, path: str | Path, sheet: str = "data",
+               synthetic: bool = False) -> Path:
     """Write ``df`` to a one-sheet XLSX after :func:`neutralise`. Every text cell is a
     string cell (``data_type "s"``), never a formula; characters XLSX cannot hold
-    (control characters other than tab/newline/CR) are removed. Returns the path.
+    (control characters other than tab/newline/CR) are removed. ``synthetic``: the table rests
+    on synthetic data and carries the mark (:func:`mark_synthetic`). Returns the path.
 
     Raises :class:`CellTooLongError` (row in spreadsheet numbering, header = row 1) before
     anything is written when a text cell, neutralised, is longer than
@@ -323,7 +348,7 @@ def write_xlsx(df: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     p = check_output_path(path)
-    safe = neutralise(df)
+    safe = neutralise(mark_synthetic(df) if synthetic else df)
     wb = Workbook()
     ws = wb.active
     ws.title = sheet[:31]

@@ -23,9 +23,19 @@ from p2c_analysis import paths
 #: columns, a cell holding a 200-character link) was cut at the page's right edge. Printed, an
 #: output is a block no wider than the page, a table fits it (a long word or link breaks
 #: anywhere, the text is 8 pt), its header row repeats on each page and a row is not split;
-#: figures shrink to fit.
+#: figures shrink to fit. The synthetic-data banner (``report.banner`` with ``every_page``, class
+#: ``p2c-every-page``) printed on page 1 only, so a later page printed or copied alone read as
+#: real data: printed, it is fixed at the top of the page, which repeats it on every page, over
+#: a band that each page keeps free (the body's top padding, repeated on each page by
+#: ``box-decoration-break: clone``, only when the page has such a banner), so it covers no
+#: content; its text is small enough for three lines to fit the band.
 PRINT_CSS = """
 @media print {
+  .p2c-every-page { position: fixed; top: 0; left: 0; right: 0; z-index: 10;
+    margin: 0 !important; padding: 0.3em 0.6em !important; font-size: 9pt !important;
+    line-height: 1.25; }
+  body:has(.p2c-every-page) { padding-top: 0.8in; box-decoration-break: clone;
+    -webkit-box-decoration-break: clone; }
   .jp-OutputArea-output, .jp-OutputArea-child, .jp-Cell-outputWrapper {
     display: block; overflow: visible; max-width: 100%; }
   .jp-RenderedHTMLCommon table { table-layout: auto; max-width: 100%; font-size: 8pt; }

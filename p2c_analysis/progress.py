@@ -149,12 +149,15 @@ def compliance_text(overall: pd.Series, as_of: object, undated_last: int = 0,
                                                "never_reported"))
     if n == 0:
         return f"As of {day}, there is no pledge whose reporting could be counted."
-    if rep:
+    share = f" ({style.fmt_pct(overall['compliance_pct'])})"
+    if n == 1 and rep:  # not "the 1 pledge had a ... (100.0%)": a share of one says nothing
+        who, share = "the pledge had a", ""
+    elif rep:
         who = f"{report.of_the(rep, n, 'pledge')} had a"
     else:
         who = "the pledge had no" if n == 1 else f"none of the {report.plural(n, 'pledge')} had a"
     lead = (f"As of {day}, {who} dated report of progress in the previous {window_months} "
-            f"months ({style.fmt_pct(overall['compliance_pct'])})")
+            f"months{share}")
     if never == 0:
         rest = ("" if rep == n else "; it has reported before" if n == 1 else
                 "; each has reported before")

@@ -390,12 +390,15 @@ def _latest_published(column: str, as_of: object = None) -> tuple[float, str] | 
 
 def _public_share(n: int, as_of: object = None) -> str:
     """``n`` pledges as a share of the latest pledge count ITU published by ``as_of``:
-    ``"about 4%"``, ``"about 0.9%"``, or ``"an unknown share"`` when ITU had published no
+    ``"about 4%"``, ``"about 0.9%"``, ``"less than 0.1%"`` for a share that would show as
+    "about 0.0%", or ``"an unknown share"`` when ITU had published no
     pledge count by then (``"about an unknown share"`` read as nonsense)."""
     published = published_pledge_count(as_of)
     if published is None or published[0] <= 0:
         return "an unknown share"
     share = 100.0 * n / published[0]
+    if 0 < share < 0.05:  # not "about 0.0%", which reads as none
+        return "less than 0.1%"
     return f"about {share:.0f}%" if share >= 1 else f"about {share:.1f}%"
 
 
@@ -466,10 +469,21 @@ def synthetic_notice(pledges: pd.DataFrame | None = None, of: str = "") -> str:
             f"{'it' if one else 'them'} is illustrative only.")
 
 
-def banner(text: str, color: str = "#D55E00") -> str:
-    """A visible boxed banner (HTML inside Markdown); ``text`` is escaped."""
+#: The class of a banner printed at the top of every page (:func:`banner` with
+#: ``every_page``), whose print rule is in ``htmlexport.PRINT_CSS``.
+EVERY_PAGE_CLASS = "p2c-every-page"
+
+
+def banner(text: str, color: str = "#D55E00", every_page: bool = False) -> str:
+    """A visible boxed banner (HTML inside Markdown); ``text`` is escaped. ``every_page``: in
+    print, the banner heads every page, not only the first (the synthetic-data notice, which a
+    page printed alone must carry): it has the class :data:`EVERY_PAGE_CLASS`, which the
+    report page's print style sheet fixes at the top of each page, in a band kept free above
+    the content (``htmlexport.PRINT_CSS``). One such banner per report: a second would print
+    over the first."""
+    cls = f' class="{EVERY_PAGE_CLASS}"' if every_page else ""
     return (
-        f'<div style="border:3px solid {color}; background:#FFF4E5; padding:0.6em 0.9em; '
+        f'<div{cls} style="border:3px solid {color}; background:#FFF4E5; padding:0.6em 0.9em; '
         f'margin:0.5em 0; font-weight:bold; font-size:1.1em">&#9888; {escape_html(text)}</div>'
     )
 
@@ -523,7 +537,7 @@ def header_text(
         n = len(pledges)
         synthetic = bool(pledges["is_synthetic"].any()) if "is_synthetic" in pledges else False
         if synthetic:
-            lines += [banner(synthetic_notice(pledges)), ""]
+            lines += [banner(synthetic_notice(pledges), every_page=True), ""]
         if _is_public_file(pledge_source) and not synthetic and n:
             lines += [f"**{escape(public_subset_statement(n, (parameters or {}).get('as_of')))}**",
                       ""]
@@ -825,12 +839,15 @@ def output_file(output_dir: str | Path, name: str) -> Path:
     return path
 
 
-def write_tables(output_dir: str | Path, tables: Mapping[str, pd.DataFrame]) -> list[Path]:
+def write_tables(output_dir: str | Path, tables: Mapping[str, pd.DataFrame],
+                 synthetic: bool = False) -> list[Path]:
     """Write each ``{name: DataFrame}`` as ``<output_dir>/<name>.csv`` through
     :func:`p2c_analysis.export.write_csv` (formula injection neutralised, lists joined,
     missing values empty). Names are plain file names (letters, digits, ``_.-``); ``.csv`` is
-    added when missing. Returns the paths written; ``output_dir=""`` writes nothing (an
-    interactive session or nbval) and returns ``[]``."""
+    added when missing. ``synthetic``: the tables rest on synthetic data, and each carries the
+    mark, an ``is_synthetic`` column (:func:`p2c_analysis.export.mark_synthetic`). Returns the
+    paths written; ``output_dir=""`` writes nothing (an interactive session or nbval) and
+    returns ``[]``."""
     from p2c_analysis.export import write_csv
 
     for name in tables:
@@ -845,7 +862,7 @@ def write_tables(output_dir: str | Path, tables: Mapping[str, pd.DataFrame]) -> 
     written = []
     for name, df in tables.items():
         file = name if name.endswith(".csv") else f"{name}.csv"
-        written.append(write_csv(df, output_file(out_dir, file)))
+        written.append(write_csv(df, output_file(out_dir, file), synthetic=synthetic))
     return written
 
 
@@ -911,6 +928,9 @@ class Report:
         #: states them: their status is left aside (:func:`evidence.split_reported_after`)
         self.statuses_after_as_of: pd.DataFrame | None = None
         self._analysed: pd.DataFrame | None = None  # the valid pledges less those, when any
+        #: whether the report rests on synthetic data, when its pledges are not ``pledges``
+        #: (a comparison of two tables); ``None``: :attr:`rests_on_synthetic` reads them
+        self.synthetic: bool | None = None
         self.written: dict[str, list[str]] = {}
         #: files written by :func:`start` (rows set aside, pledges after ``as_of``...) that no
         #: sentence has named yet: the next :meth:`write` names them with its own
@@ -934,6 +954,16 @@ class Report:
         analysed = self.__dict__.get("_analysed")
         return self.loaded.valid if analysed is None else analysed
 
+    @property
+    def rests_on_synthetic(self) -> bool:
+        """Whether the report rests on synthetic data: :attr:`synthetic` when set, else whether
+        any pledge analysed is synthetic (``is_synthetic``). Every table it writes then carries
+        the mark (:meth:`write`), and its front-page card says so (:meth:`finish`)."""
+        if self.synthetic is not None:
+            return bool(self.synthetic)
+        return bool(self.loaded is not None and "is_synthetic" in self.pledges
+                    and self.pledges["is_synthetic"].astype("boolean").fillna(False).any())
+
     def write(self, **tables: pd.DataFrame) -> Markdown:
         """Write the tables (:func:`write_tables`) into ``output_dir`` and their column docs
         (``columns.csv``, from :mod:`p2c_analysis.metrics`); return the sentence naming every
@@ -952,8 +982,12 @@ class Report:
 
     def _write_quietly(self, **tables: pd.DataFrame) -> list[Path]:
         """:meth:`write` without its sentence: the paths written."""
-        written = write_tables(self.parameters.get("output_dir", ""), tables)
-        self.written.update({name: [str(c) for c in df.columns] for name, df in tables.items()})
+        from p2c_analysis.export import mark_synthetic
+
+        synthetic = self.rests_on_synthetic
+        written = write_tables(self.parameters.get("output_dir", ""), tables, synthetic)
+        self.written.update({name: [str(c) for c in (mark_synthetic(df) if synthetic else df)
+                                    .columns] for name, df in tables.items()})
         if written:
             write_column_docs(self.parameters["output_dir"], self.written)
         return written
@@ -977,8 +1011,9 @@ class Report:
         pledge file set aside when there are any, whether any pledge is
         synthetic, the data vintage, and ``pledge_scope`` when the pledges are the bundled
         public subset: :func:`public_subset_scope`) for the run's front page. ``synthetic``:
-        whether the report rests on synthetic pledges (default: any pledge of ``r.pledges``
-        is; a report reading other tables says so itself). ``scope``: the ``pledge_scope``
+        whether the report rests on synthetic pledges (default: :attr:`rests_on_synthetic`;
+        a report reading other tables says so itself, best by setting :attr:`synthetic` before
+        it writes, so that its tables carry the mark too). ``scope``: the ``pledge_scope``
         of a report whose pledges are not ``r.pledges`` (a comparison of two tables).
         Nothing when ``output_dir`` is ``""``."""
         out = self.parameters.get("output_dir", "")
@@ -986,8 +1021,7 @@ class Report:
             return
         write_provenance(out, self.parameters)
         if synthetic is None:
-            synthetic = bool(self.loaded is not None and "is_synthetic" in self.pledges
-                             and self.pledges["is_synthetic"].any())
+            synthetic = self.rests_on_synthetic
         headline = [*headline, *self._set_aside_headline()]
         summary = {
             "title": self.title,

@@ -230,7 +230,7 @@ def fmt_scaled(x: object, digits: int = 3, trim: bool = False) -> str:
             if trim and "." in text:
                 text = text.rstrip("0").rstrip(".")
             return f"{text} {unit}"
-    return f"{v:,.0f}"
+    return no_negative_zero(f"{v:,.0f}")  # a small negative sum: "0", not "-0"
 
 
 def fmt_people(x: object, digits: int = 3, trim: bool = False) -> str:

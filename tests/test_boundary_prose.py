@@ -284,3 +284,17 @@ def test_gap_coverage_draws_no_map_when_no_country_is_allocated_usd(tmp_path):
     text = _render(tmp_path / "out", ["gap_coverage"], {"pledges": str(src)})["gap_coverage"]
     assert ("No chart of “Pledged USD per offline person, 2024”: no country with people offline "
             "is allocated any pledged USD (each would be in the lowest class, USD 0).") in text
+
+
+@pytest.mark.parametrize("rows, said", [
+    (1, "The row read was set aside."),
+    (2, "Both rows read were set aside."),
+])
+def test_a_file_whose_every_row_is_set_aside_says_so_in_words(tmp_path, rows, said):
+    """A file of one row, set aside, read "1 of the 1 row read was set aside."; of two rows,
+    "2 of the 2 rows read were set aside."."""
+    src = write_rows(tmp_path / "bad.csv", [{"title": "", "pledger": "",
+                                             "estimated_value_usd": "abc"}] * rows)
+    text = _render(tmp_path / "out", ["pledge_landscape"], {"pledges": str(src)})
+    assert said in text["pledge_landscape"]
+    assert not re.search(r"\b\d+ of the \d+ rows? read", text["pledge_landscape"])

@@ -940,3 +940,37 @@ def test_the_ratio_card_says_none_rather_than_n_a():
     assert changes.ratio_move_card(float("nan"), 0.123) == "none → 0.12"
     assert changes.ratio_move_card(0.64, 1.11) == "0.64 → 1.11"
     assert "n/a" not in changes.ratio_move_card(float("nan"), float("nan"))
+
+
+def test_value_changes_that_cancel_out_are_said_as_no_net_change():
+    """One pledge up by USD 5 M and another down by USD 5 M read "2 pledges changed their
+    stated value (net USD 0)", and over all pledges "...: no pledge added or took away any of
+    it, and no stated value changed", which was not so."""
+    before = [BASE | {"pledge_id": "A", "estimated_value_usd": 10e6},
+              BASE | {"pledge_id": "B", "title": "u", "estimated_value_usd": 10e6}]
+    after = [BASE | {"pledge_id": "A", "estimated_value_usd": 15e6},
+             BASE | {"pledge_id": "B", "title": "u", "estimated_value_usd": 5e6}]
+    cmp = changes.compare(_table(before), _table(after), dt.date(2030, 6, 30),
+                          dt.date(2031, 6, 30))
+    s = changes.summary(cmp.changes).iloc[0]
+    assert s["value_changed"] == 2 and s["usd_value_changes"] == 0
+    moves = changes.value_moves_text(s)
+    assert moves == ("The stated value of all pledges stayed at USD 20.0 M: no pledge added or "
+                     "took away any of it, and the changes of stated values (2 pledges) cancel "
+                     "out.")
+    vc = changes.value_changes_text(changes.value_changes(cmp.changes))
+    assert vc.startswith("2 pledges changed their stated value, with no net change in USD: the "
+                         "rises and falls cancel out; ")
+    for t in (moves, vc):
+        assert "USD 0" not in t and "USD -0" not in t and "no stated value changed" not in t
+    # beside a part that moves the total, the cancelling changes are still said
+    row = pd.Series(dict(_usd_row(usd_after=3e6, usd_new=2e6)) | {"value_changed": 2})
+    assert changes.value_moves_text(row) == (
+        "The stated value of all pledges went from USD 1.00 M to USD 3.00 M: USD 2.00 M from new "
+        "pledges; the changes of stated values (2 pledges) cancel out.")
+    # conversion effects that cancel out: not "by a net USD 0"
+    table = changes.value_changes(cmp.changes)
+    conv = table.assign(pledges=[0, 0, 0, 0, 0, 0, 3], usd_change=[0.0] * 6 + [-1e-9])
+    assert changes.value_changes_text(conv) == (
+        "No pledge listed at both dates changed its stated value; conversion alone moved USD "
+        "figures (3 pledges with the same amount) with no net change.")

@@ -56,3 +56,33 @@ def test_a_wide_table_fits_the_printed_page(tmp_path: Path) -> None:
         assert declared(page, cell, "overflow-wrap", "print")[-1:] == ["anywhere"], cell
     assert declared(page, ".jp-RenderedHTMLCommon thead", "display", "print")[-1:] == \
         ["table-header-group"]
+
+
+def test_the_synthetic_data_banner_heads_every_printed_page(tmp_path: Path) -> None:
+    """Printed, the synthetic-data banner was on page 1 only: a later page, printed or copied
+    alone, read as real data. The banner of a report on synthetic pledges now has the class
+    whose print rule fixes it at the top of the page (a fixed box is printed on every page),
+    over a band of the page's top that the body keeps free on each page (its top padding,
+    repeated on every page's fragment), so that it covers no content."""
+    import re
+
+    from p2c_analysis import report, synthetic
+
+    text = report.header_text("T", synthetic.make_pledges(3, seed=1), "syn.csv")
+    nb = nbformat.v4.new_notebook(cells=[_cell("r = report.start(...)", {
+        "output_type": "display_data", "data": {"text/markdown": text}, "metadata": {}})])
+    page = export_html(nb, tmp_path / "report.html").read_text(encoding="utf-8")
+    shown = re.findall(r'<div class="p2c-every-page"[^>]*>([^<]*)</div>', page)
+    assert len(shown) == 1 and "SYNTHETIC DATA" in shown[0]
+    cls = report.EVERY_PAGE_CLASS
+    assert declared(page, f".{cls}", "position", "print")[-1:] == ["fixed"]
+    assert declared(page, f".{cls}", "top", "print")[-1:] == ["0"]
+    assert declared(page, f".{cls}", "position") == []  # on screen, where it stands
+    band = declared(page, f"body:has(.{cls})", "padding-top", "print")
+    assert band and band[-1] != "0"
+    assert declared(page, f"body:has(.{cls})", "box-decoration-break", "print") == ["clone"]
+    # another banner (an analysis date in the future, no pledge) stays where it stands
+    assert cls not in report.banner("as_of is in the future")
+    real = report.header_text("T", synthetic.make_pledges(3, seed=1).assign(is_synthetic=False),
+                              "real.csv")
+    assert cls not in real and "SYNTHETIC" not in real

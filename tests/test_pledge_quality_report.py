@@ -190,3 +190,18 @@ def test_a_record_without_evidence_says_none_of_them_has(tmp_path):
             "scored for 2024; none of them has public evidence of progress dated by then.") \
         in text
     assert "0 of them" not in text
+
+
+def test_the_published_total_beside_one_pledge_reads_in_the_singular(tmp_path):
+    """Beside ITU's published total, a file of one pledge read "the figures here cover the 1
+    pledge of this report only"."""
+    import html
+
+    from p2c_analysis import paths
+
+    one = write_rows(tmp_path / "one.csv", csv_rows(paths.PUBLIC_PLEDGES)[:1])
+    out = render_one("pledge_quality", {"pledges": str(one)}, tmp_path / "runs")
+    page = (out / "pledge_quality.html").read_text(encoding="utf-8")
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "the figures here cover the one pledge of this report only." in text
+    assert "cover the 1 pledge" not in text

@@ -300,3 +300,14 @@ def test_the_status_line_names_only_what_holds(n, held, public, own, text) -> No
     progress and 2 self-reported; 2 are withdrawn" (a source counting none, "2" of both): a
     source with none is not named, one status held by all is "both are" / "all are"."""
     assert progress.status_text(n, held, public, own, "2026-01-01") == text
+
+
+def test_the_compliance_sentence_of_one_reporting_pledge_gives_no_share():
+    """One pledge that had reported read "As of 2026-12-04, the 1 pledge had a dated report of
+    progress in the previous 12 months (100.0%).": a share of a single pledge says nothing
+    the sentence does not."""
+    row = pd.Series({"pledges": 1, "reported_recently": 1, "never_reported": 0,
+                     "compliance_pct": 100.0})
+    assert progress.compliance_text(row, "2026-12-04") == (
+        "As of 2026-12-04, the pledge had a dated report of progress in the previous 12 "
+        "months.")

@@ -1061,3 +1061,71 @@ def test_holding_values_leaves_out_an_optional_column_that_holds_nothing():
     assert report.holding_values(some, cols, ["usd_no_offline_figure"]) == cols
     assert "no offline figure" not in report.show_table(
         t, report.holding_values(t, cols, ["usd_no_offline_figure"])).data
+
+
+def test_every_table_of_a_report_on_synthetic_pledges_carries_the_mark(tmp_path, capsys):
+    """A run on synthetic pledges wrote 45 tables of which two (pledge rows) had an
+    is_synthetic column: a count by focus area or a coverage table, once out of its folder,
+    read as real. Every table written now carries the mark; a table of pledge rows keeps each
+    row's own; a report on real pledges writes no such column."""
+    from p2c_analysis import export, synthetic
+
+    made = synthetic.make_pledges(6, seed=3)
+    made.loc[0, "is_synthetic"] = False  # a file mixing real and synthetic rows
+    source = tmp_path / "syn.csv"
+    export.write_csv(made, source)
+    out = tmp_path / "out"
+    out.mkdir()
+    r = report.start("T", year=2024, pledges=str(source), output_dir=str(out))
+    assert r.rests_on_synthetic
+    r.write(by_area=pd.DataFrame({"focus_area": ["ACCESS", "ADOPTION"], "pledges": [4, 2]}),
+            empty=pd.DataFrame({"pledge_id": pd.Series([], dtype="string")}),
+            rows=r.pledges[["pledge_id", "is_synthetic"]])
+    by_area = pd.read_csv(out / "by_area.csv")
+    assert list(by_area.columns) == ["focus_area", "pledges", "is_synthetic"]
+    assert by_area["is_synthetic"].tolist() == [True, True]
+    assert pd.read_csv(out / "empty.csv").columns.tolist() == ["pledge_id", "is_synthetic"]
+    assert pd.read_csv(out / "rows.csv")["is_synthetic"].tolist() == [False] + [True] * 5
+    docs = pd.read_csv(out / "columns.csv")
+    assert set(docs.loc[docs["column"] == "is_synthetic", "table"]) == {"by_area", "empty",
+                                                                       "rows"}
+    r.finish()
+    assert json.loads((out / "summary.json").read_text())["is_synthetic"] is True
+    # a report reading other tables (a comparison) says so by r.synthetic, before it writes
+    other = tmp_path / "other"
+    other.mkdir()
+    c = report.start(None, year=2024, output_dir=str(other))
+    c.synthetic = True
+    c.write(t=pd.DataFrame({"a": [1]}))
+    assert pd.read_csv(other / "t.csv")["is_synthetic"].tolist() == [True]
+    # real pledges: no mark
+    real = tmp_path / "real"
+    real.mkdir()
+    report.start("T", year=2024, pledges="", output_dir=str(real)).write(
+        t=pd.DataFrame({"a": [1]}))
+    assert "is_synthetic" not in pd.read_csv(real / "t.csv").columns
+    capsys.readouterr()
+
+
+def test_the_export_writer_marks_a_synthetic_table_in_every_format(tmp_path):
+    from p2c_analysis import export
+
+    df = pd.DataFrame({"a": [1, 2]})
+    for name in ("t.csv", "t.tsv", "t.xlsx"):
+        export.write_table(df, tmp_path / name, synthetic=True)
+    assert pd.read_csv(tmp_path / "t.csv")["is_synthetic"].tolist() == [True, True]
+    assert pd.read_csv(tmp_path / "t.tsv", sep="\t").columns.tolist() == ["a", "is_synthetic"]
+    assert pd.read_excel(tmp_path / "t.xlsx")["is_synthetic"].tolist() == [True, True]
+    assert list(df.columns) == ["a"]  # the caller's table is not changed
+    export.write_table(df, tmp_path / "plain.csv")
+    assert pd.read_csv(tmp_path / "plain.csv").columns.tolist() == ["a"]
+
+
+def test_a_public_share_too_small_to_show_is_not_about_0_0_percent(monkeypatch):
+    """Against a published count of 5,000 pledges, one pledge read "about 0.0% of the
+    coalition's pledges by count", which reads as none."""
+    monkeypatch.setattr(report, "published_pledge_count", lambda as_of=None: (5000.0, "2027"))
+    text = report.public_subset_statement(1)
+    assert "less than 0.1% of the coalition's pledges by count" in text and "0.0%" not in text
+    assert "about 0.1% of the coalition's" in report.public_subset_statement(5)
+    assert "less than 0.1% of the coalition's by count" in report.public_subset_scope(2)

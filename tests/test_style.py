@@ -187,3 +187,10 @@ def test_small_and_large_ratios_and_amounts_read_as_what_they_are() -> None:
     assert style.fmt_usd_small(0.004) == "<USD 0.01"
     assert style.fmt_usd_small(0.0) == "USD 0.00"
     assert style.fmt_usd_small(0.005) == "USD 0.01"
+
+
+def test_a_small_negative_amount_is_not_minus_zero():
+    """A sum of USD changes that cancel out, off by a rounding error (-2e-07), read "USD -0"."""
+    assert style.fmt_usd(-2e-7) == "USD 0" and style.fmt_scaled(-0.4) == "0"
+    assert style.fmt_people(-0.001) == "0"
+    assert style.fmt_usd(-3.0) == "USD -3" and style.fmt_usd(-2.5e6) == "USD -2.50 M"
