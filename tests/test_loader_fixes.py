@@ -1,0 +1,58 @@
+"""Loader fixes: readings that were silently wrong (a value's separators, a yearly rate over a
+span of years, a cp1252 file read as Mac Roman, ``No`` read as Norway, the rand's ``R``)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from p2c_analysis.pledges import LoadResult, _detect_fallback, load_pledges
+
+COLUMNS = ("pledge_title,pledger,stakeholder_type,entity_country_iso3,pledge_type,focus_area,"
+           "target_countries_iso3,target_region,estimated_value_usd,value_as_stated,"
+           "announced_date,target_year,beneficiaries,description,source_url,notes").split(",")
+
+
+def _load(tmp_path: Path, *rows: dict[str, str]) -> LoadResult:
+    """Load a CSV of ``rows`` (cells over a plain financial pledge from France to Kenya)."""
+    path = tmp_path / "t.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, COLUMNS)
+        writer.writeheader()
+        for i, row in enumerate(rows):
+            writer.writerow({c: "" for c in COLUMNS} | {
+                "pledge_title": f"Pledge {i}", "pledger": f"Org {i}",
+                "stakeholder_type": "Private sector", "entity_country_iso3": "FRA",
+                "pledge_type": "Financial", "focus_area": "Access",
+                "target_countries_iso3": "KEN", "value_as_stated": "USD 5 million",
+                "announced_date": "2023-05-01"} | row)
+    return load_pledges(path)
+
+
+# --- encodings -------------------------------------------------------------------------------
+
+
+def test_short_cp1252_file_is_not_read_as_mac_roman(tmp_path: Path) -> None:
+    # one row's bytes, which charset-normalizer ranks Mac Roman first: € was read Ä
+    path = tmp_path / "cp1252.csv"
+    lines = [",".join(COLUMNS[:11]) + ",description",
+             "Schools “online”,Org,Private sector,DEU,Financial,Access,KEN,,,€5 million,2023,"
+             "ü é"]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    r = load_pledges(path)
+    assert r.encoding == "cp1252" and len(r.quarantine) == 0
+    row = r.valid.iloc[0]
+    assert (row["title"], row["value_as_stated"], row["currency"]) == (
+        "Schools “online”", "€5 million", "EUR")
+    assert row["description"] == "ü é"
+
+
+@pytest.mark.parametrize("text", ["Org,€5 million\r\n", "A,B,€5 million,x\r\n",
+                                  "Müller,€5 million, “x”\r\n"])
+def test_fallback_prefers_cp1252_to_mac_roman_unless_cp1252_cannot_decode(text: str) -> None:
+    assert _detect_fallback(text.encode("cp1252")) == "cp1252"
+    # ç is 0x8D in Mac Roman, a byte cp1252 leaves undefined: Mac Roman stays
+    mac = "Le garçon a reçu une leçon de français à la façade\r\n".encode("mac_roman")
+    assert b"\x8d" in mac and _detect_fallback(mac) == "mac-roman"
