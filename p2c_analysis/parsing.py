@@ -30,6 +30,15 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
   the duration came from, so a reader can undo it). With no duration
   (``"$5 million a year"``) the annual amount is taken and flagged as such.
 - **Ranges** (``$1-2 million``) take the lower bound, noted.
+- **A separator before three digits** may be a decimal one or a thousands one, a thousand
+  times apart; such a value is set aside naming both readings (``ambiguous value``) where
+  both are likely: ``USD 1.500`` (no scale); ``USD 1,500.000 million`` (a group, then three
+  decimals); ``1.500 Mio.``, ``1.000 millones``, ``2.500 milliards`` (a German, Spanish,
+  Portuguese or French scale word: those languages write thousands with points); and
+  ``USD 1.000 million``, ``USD 2.500 million``, ``$1.250 bn`` (one point, three digits ending
+  in 0, an English scale word: English writers seldom pad decimals with zeros, while ``1.000
+  millones`` is a billion). ``$1.715 billion``, ``USD 0.250 million``, ``USD 1,000 million``
+  and ``1.000.000`` have one reading and are read.
 - **Quantities of things**: an amount that counts things, not money, is :class:`NotMoney` (a
   :class:`ParseError`; the loader keeps the pledge with no USD value, noted), unless a USD
   figure in brackets gives its value. It is an amount with no currency right before it and
@@ -184,6 +193,13 @@ SCALES: dict[str, float] = {
 #: Scale words written in German: with them a separator before three digits may be either
 #: convention ("1.500 Mio." is 1,500 million in German, 1.5 million in English).
 GERMAN_SCALES = frozenset({"mio", "mrd", "tsd", "mia", "millionen", "milliarde", "milliarden"})
+#: Scale words of languages that write thousands with points and decimals with commas
+#: (German, :data:`GERMAN_SCALES`; Spanish, Portuguese, French): with them too a separator
+#: before three digits may be either convention ("1.000 millones" is a billion in Spanish, a
+#: million in English; "1,5 millones" is not ambiguous).
+CONTINENTAL_SCALES = GERMAN_SCALES | frozenset(
+    {"millones", "millón", "millon", "milhões", "milhoes", "milhão", "milhao", "milliard",
+     "milliards", "md", "mds"})
 #: How a word right after an amount starts when it is meant as a scale: one that is not in
 #: :data:`SCALES` sets the row aside ("EUR 10 mil" is not EUR 10).
 SCALE_LIKE = re.compile(r"(?:mil|bil|tril|mill|bill|trill)", re.IGNORECASE)
@@ -860,16 +876,52 @@ def _no_unknown_currency(main: str, text: str) -> None:
                              "parser knows: write its three-letter ISO code instead")
 
 
-def _no_german_ambiguity(match: re.Match, text: str) -> None:
-    """Raise :class:`ParseError` (``ambiguous value``) for a German scale word after a number
-    with a separator before three digits: ``1.500 Mio.`` is 1,500 million in German and 1.5
-    million in English (``1,5 Mio.`` is not ambiguous)."""
+def _no_continental_ambiguity(match: re.Match, text: str) -> None:
+    """Raise :class:`ParseError` (``ambiguous value``) for a German, Spanish, Portuguese or
+    French scale word (:data:`CONTINENTAL_SCALES`) after a number with a separator before
+    three digits: ``1.500 Mio.`` is 1,500 million in German and 1.5 million in English,
+    ``1.000 millones`` a billion in Spanish and a million in English (``1,5 Mio.`` is not
+    ambiguous)."""
     scale = (match.group("scale") or "").lower()
     num = match.group("num")
-    if scale in GERMAN_SCALES and re.search(r"[.,]\d{3}(?!\d)", num) and \
+    if scale in CONTINENTAL_SCALES and re.search(r"[.,]\d{3}(?!\d)", num) and \
             not _NO_WHOLE_PART.fullmatch(num):
+        written = "Mio." if scale in GERMAN_SCALES else match.group("scale")
         raise ParseError("ambiguous value", text, f"{num!r} before {match.group('scale')!r} "
-                         "may be a decimal or thousands: write e.g. 1500 Mio. or 1,5 Mio.")
+                         f"may be a decimal or thousands: write e.g. 1500 {written} or "
+                         f"1,5 {written}")
+
+
+#: A number with one point and three digits after it, the last a 0, and a whole part that is
+#: no 0 (``1.000``, ``2.500``, ``1.250``; not ``1.715``, ``0.250``, ``1.000.000``).
+_POINT_BEFORE_ROUND_THOUSANDS = re.compile(r"[1-9]\d{0,2}\.\d\d0")
+#: Words in the reason of :func:`_no_point_thousands_ambiguity` (the loader yields it to a
+#: file's own sign of its convention).
+POINT_OR_THOUSANDS = "a thousands point, as in much of Europe and Latin America"
+
+
+def _no_point_thousands_ambiguity(match: re.Match, text: str) -> None:
+    """Raise :class:`ParseError` (``ambiguous value``) for an amount with a scale word that is
+    not continental (``million``, ``m``, ``bn``, ``crore``...; the continental ones are
+    :func:`_no_continental_ambiguity`'s) after a number with one point and three digits
+    ending in 0 (:data:`_POINT_BEFORE_ROUND_THOUSANDS`), at either end of a range: ``USD 1.000
+    million`` is USD 1 million with the point a decimal one, as in English, and USD 1,000
+    million with it a thousands one, as in much of Europe and Latin America (``1.000
+    millones``: a billion); English writers seldom pad decimals with zeros, so it was read as
+    1 million a thousand times too small as likely as right. ``$1.715 billion`` (a last digit
+    that is no 0) stays a decimal, as does ``0.250 million``. The reason names both
+    readings with the scale word as written."""
+    scale = match.group("scale")
+    if not scale or scale.lower() in CONTINENTAL_SCALES:
+        return
+    for num in (match.group("num"), match.group("hi")):
+        if num and _POINT_BEFORE_ROUND_THOUSANDS.fullmatch(num):
+            whole = int(num.replace(".", ""))
+            decimal = f"{whole / 1000:g}"
+            raise ParseError("ambiguous value", text,
+                             f"{num!r} before {scale!r} may be {decimal} {scale} (a decimal "
+                             f"point, as in English) or {whole:,} {scale} ({POINT_OR_THOUSANDS}"
+                             f"): write {decimal} {scale} or {whole} {scale}")
 
 
 #: Words in a parenthetical USD figure that make it a part of the amount, not the amount.
@@ -1099,7 +1151,8 @@ def parse_money(value: object) -> Money | None:
         _no_stray_word(main, match, text)
     _no_scale_like_word(main, match, text)
     _no_unknown_word_after(main, match, text)
-    _no_german_ambiguity(match, text)
+    _no_continental_ambiguity(match, text)
+    _no_point_thousands_ambiguity(match, text)
     if re.match(r"\s*(?:%|per\s?cent\b)", main[match.end():], re.IGNORECASE):
         raise ParseError("unparseable value", text, "a percentage is not an amount of money")
     _no_three_decimals_after_grouping(match, text)

@@ -1931,11 +1931,14 @@ def _separator_reasons(cells: dict[str, object], shown: dict[str, int],
     """The reasons to set a row aside for an amount such as ``1,250`` (or ``1.250``) in a file
     that shows the convention in which it is a decimal (``shown``: :func:`_separator_rows`):
     a thousand times apart, the two readings cannot be told. An amount already refused
-    (in ``reasons``) is not named twice."""
+    (in ``reasons``) is not named twice, unless by the parser's reason for ``1.250 million``
+    (:data:`parsing.POINT_OR_THOUSANDS`: a decimal point or a thousands one, said of any
+    cell), which the caller drops for this one, the file's own sign of its convention."""
     out = []
     for name in AMOUNT_FIELDS:
         cell = cells.get(name)
-        if not isinstance(cell, str) or any(f" in {name}" in r for r in reasons):
+        if not isinstance(cell, str) or any(f" in {name}" in r and (
+                parsing.POINT_OR_THOUSANDS not in r) for r in reasons):
             continue
         for sep, row in shown.items():
             if m := _ONE_GROUP[sep].search(cell):
@@ -2051,7 +2054,10 @@ class _RowSorter:
         row = self.parser.parse(mapped, notes)
         reasons += self._spreadsheet_errors(cells, row.reasons)
         if self.separators:
-            reasons += _separator_reasons(mapped, self.separators, row.reasons)
+            extra = _separator_reasons(mapped, self.separators, row.reasons)
+            reasons = [r for r in reasons if parsing.POINT_OR_THOUSANDS not in r or not any(
+                f" in {name}" in r and f" in {name}" in e for e in extra
+                for name in AMOUNT_FIELDS)] + extra  # the file's sign of its convention wins
         reasons += _totals_row(row.record)
         reasons += self._pledge_id(row.record, rownum, exact_dup, cells)
         if not reasons:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from p2c_analysis import parsing
 from p2c_analysis.pledges import LoadResult, _detect_fallback, load_pledges
 
 COLUMNS = ("pledge_title,pledger,stakeholder_type,entity_country_iso3,pledge_type,focus_area,"
@@ -56,3 +57,48 @@ def test_fallback_prefers_cp1252_to_mac_roman_unless_cp1252_cannot_decode(text: 
     # ç is 0x8D in Mac Roman, a byte cp1252 leaves undefined: Mac Roman stays
     mac = "Le garçon a reçu une leçon de français à la façade\r\n".encode("mac_roman")
     assert b"\x8d" in mac and _detect_fallback(mac) == "mac-roman"
+
+
+# --- a point before three digits with a scale --------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "readings"), [
+    ("USD 1.000 million", "may be 1 million (a decimal point, as in English) or 1,000 million "
+                          "(a thousands point, as in much of Europe and Latin America): write "
+                          "1 million or 1000 million"),
+    ("USD 2.500 million", "may be 2.5 million (a decimal point, as in English) or 2,500 million"),
+    ("$1.250 bn", "may be 1.25 bn (a decimal point, as in English) or 1,250 bn"),
+    ("USD 1.000-2.000 million", "'1.000' before 'million' may be 1 million"),
+])
+def test_a_point_before_three_digits_ending_in_0_is_ambiguous(text: str, readings: str) -> None:
+    with pytest.raises(parsing.ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "ambiguous value" and readings in err.value.detail
+    # a point that cannot be a thousands one, or digits no English writer pads, stay decimal
+    for text, amount in (("$1.715 billion", 1.715e9), ("USD 0.250 million", 250_000.0),
+                         ("USD 1,000 million", 1e9), ("USD 1.000.000", 1e6),
+                         ("USD 1.25 billion", 1.25e9)):
+        money = parsing.parse_money(text)
+        assert money is not None and money.amount == amount, text
+
+
+@pytest.mark.parametrize("text", ["1.000 millones USD", "USD 1.500 millones",
+                                  "EUR 2.500 milliards", "BRL 1.000 milhões"])
+def test_a_point_before_three_digits_is_ambiguous_with_a_spanish_or_french_scale(
+        text: str) -> None:
+    """``1.000 millones`` is a billion in Spanish; it was read as one million."""
+    with pytest.raises(parsing.ParseError, match="may be a decimal or thousands") as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "ambiguous value"
+
+
+def test_the_point_reason_names_the_row_field_and_keeps_the_row(tmp_path: Path) -> None:
+    r = _load(tmp_path, {"value_as_stated": "USD 1.000 million"},
+              {"value_as_stated": "$1.715 billion"})
+    assert r.valid["estimated_value_usd"].tolist() == [1.715e9]
+    assert r.quarantine["source_row"].tolist() == [2]
+    assert r.quarantine["reasons"].tolist() == [
+        "ambiguous value: 'USD 1.000 million' in value_as_stated ('1.000' before 'million' may "
+        "be 1 million (a decimal point, as in English) or 1,000 million (a thousands point, as "
+        "in much of Europe and Latin America): write 1 million or 1000 million)"]
+    assert '"USD 1.000 million"' in r.quarantine["raw"].iloc[0]
