@@ -27,8 +27,14 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
   years"`` and ``"2m USD x 4 years"`` -> 8 million, and
   ``"approximately US$2 billion per year (similar over next five years)"`` -> 10 billion
   (``per_year=True, years=5, multiplied=True``; the note gives the annual figure and where
-  the duration came from, so a reader can undo it). With no duration
-  (``"$5 million a year"``) the annual amount is taken and flagged as such.
+  the duration came from, so a reader can undo it). A span of years is a duration, first and
+  last year counted, after the rate or in brackets with it or alone: ``"USD 5 million per
+  year from 2024 to 2026"``, ``"USD 5 million annually 2024–2026"``, ``"USD 5 million (per
+  year, 2024-26)"`` and ``"USD 5 million per year (2024-2026)"`` -> 15 million; a span that
+  runs backwards (``2026-2024``) or is longer than :data:`MAX_SPAN_YEARS` years is refused
+  (``implausible duration``). With no duration (``"$5 million a year"``) the annual amount
+  is taken and flagged as such; a span after a total (``"USD 5 million over 2024-2028"``)
+  changes nothing.
 - **Ranges** (``$1-2 million``) take the lower bound, noted.
 - **A separator before three digits** may be a decimal one or a thousands one, a thousand
   times apart; such a value is set aside naming both readings (``ambiguous value``) where
@@ -297,9 +303,18 @@ _PER_PERIOD = ((r"(?:per\s+month|a\s+month|each\s+month|every\s+month|monthly|/\
 #: A bracket that is a rate alone (``(per year)``, ``(annually)``, ``(per month)``): read as
 #: if written without its brackets; it was a remark, the rate lost.
 _A_RATE = re.compile("|".join((_PER_YEAR, *(p for p, _, _ in _PER_PERIOD))))
-#: A span of years after an amount ("over 2024-2028", "from 2024 to 2028"): its length in years.
+#: A span of years after an amount ("over 2024-2028", "from 2024 to 2028", "2024–2028", and
+#: "2024-26", the last year's century left out): its length in years.
 _YEAR_SPAN = (r"(?:over|for|during|from|in|between)?\s*((?:19|20)\d\d)\s*(?:-|–|to|and)\s*"
-              r"((?:19|20)\d\d)")
+              r"((?:19|20)\d\d|(?<=[-–])\s*\d\d)(?!\d)")
+#: The most years a yearly amount is multiplied by from a span of years ("2024-2099" is no
+#: plausible run of a yearly pledge: set aside rather than read as 76 times the amount).
+MAX_SPAN_YEARS = 50
+#: A bracket that is a rate and a span of years (``(per year, 2024-2026)``, ``(annually
+#: 2024-26)``, ``(2024-2026, per year)``): read as if written without its brackets, like
+#: :data:`_A_RATE`.
+_A_RATE_OVER_YEARS = re.compile(rf"(?:{_A_RATE.pattern})[\s,;:]*{_YEAR_SPAN}"
+                                rf"|{_YEAR_SPAN}[\s,;:]*(?:{_A_RATE.pattern})")
 #: An amount times a number of years right after it ("USD 2.5m x 4 years", "× 4 years"): a
 #: yearly amount and its duration.
 _TIMES_YEARS = r"\s*(?:[x×*]|times)\s*(\d{1,3}|[a-z]+)\s+years?\b"
@@ -1090,7 +1105,8 @@ def parse_money(value: object) -> Money | None:
     main = text
     units: list[str] = []  # currencies in brackets with no amount: "5 million (EUR)"
     for par in re.findall(r"\(([^()]*)\)", text):
-        if _A_RATE.fullmatch(par.strip().lower()):  # "USD 5 million (per year)": a rate
+        if _A_RATE.fullmatch(par.strip().lower()) or \
+                _A_RATE_OVER_YEARS.fullmatch(par.strip().lower()):  # "(per year)": a rate
             main = main.replace(f"({par})", f" {par} ")
             continue
         main = main.replace(f"({par})", " ")
@@ -1212,9 +1228,14 @@ def parse_money(value: object) -> Money | None:
     if dur:
         word = dur.group(1)
         years = int(word) if word.isdigit() else _WORD_NUMBERS.get(word)
-    elif per_year and (span := re.search(_YEAR_SPAN, tail)) and \
-            0 <= int(span.group(2)) - int(span.group(1)) < 100:
-        years = int(span.group(2)) - int(span.group(1)) + 1  # "over 2024-2028": 5 years
+    elif per_year:  # a span of years after the amount, else a remark that is one: "(2024-2026)"
+        span = re.search(_YEAR_SPAN, tail)
+        for r in remarks if span is None else ():
+            if (span := re.fullmatch(rf"\s*{_YEAR_SPAN}\s*", r.lower())) is not None:
+                dur_remark = r
+                break
+        if span is not None:
+            years = _span_years(span, text)  # "over 2024-2028": 5 years
     if per_year and years:
         annual = amount
         amount = amount * years
@@ -1241,6 +1262,25 @@ def parse_money(value: object) -> Money | None:
         per_year=per_year, years=years, multiplied=multiplied, note="; ".join(notes),
         range_high=None if hi is None else float(hi),
     )
+
+
+def _span_years(span: re.Match, text: str) -> int:
+    """The number of years, first and last counted, of the span of years ``span``
+    (:data:`_YEAR_SPAN`) after a yearly amount in the value cell ``text``: ``2024-2026`` and
+    ``2024-26`` are 3. Raises :class:`ParseError` (``implausible duration``) for a span that
+    runs backwards (``2026-2024``) or is longer than :data:`MAX_SPAN_YEARS`: multiplied, the
+    total would be wrong by far; read as one year, it was the yearly amount without a word."""
+    first, last = span.group(1), span.group(2).strip()
+    start = int(first)
+    end = int(last) if len(last) == 4 else start // 100 * 100 + int(last)
+    if end < start:
+        raise ParseError("implausible duration", text, f"the years {first}-{last} run "
+                         f"backwards: write the first year first, e.g. {end}-{start}")
+    if end - start + 1 > MAX_SPAN_YEARS:
+        raise ParseError("implausible duration", text, f"{start}-{end} is {end - start + 1} "
+                         f"years of a yearly amount, more than {MAX_SPAN_YEARS}: state the "
+                         "total or the years meant")
+    return end - start + 1
 
 
 def parse_money_beside(value: object, code: str | None) -> Money | None:

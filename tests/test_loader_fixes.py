@@ -102,3 +102,53 @@ def test_the_point_reason_names_the_row_field_and_keeps_the_row(tmp_path: Path) 
         "be 1 million (a decimal point, as in English) or 1,000 million (a thousands point, as "
         "in much of Europe and Latin America): write 1 million or 1000 million)"]
     assert '"USD 1.000 million"' in r.quarantine["raw"].iloc[0]
+
+
+# --- a yearly amount over a span of years ------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "USD 5 million (per year, 2024-2026)", "USD 5 million (per year, 2024-26)",
+    "USD 5 million (annually 2024–2026)", "USD 5 million (2024-2026, per year)",
+    "USD 5 million per year (2024-2026)", "USD 5 million per year 2024-26",
+])
+def test_a_yearly_amount_over_a_span_of_years_is_multiplied(text: str) -> None:
+    money = parsing.parse_money(text)
+    assert money is not None
+    assert (money.amount, money.per_year, money.years, money.multiplied) == (15e6, True, 3, True)
+    assert "stated per year (5,000,000); multiplied by the 3 years stated" in money.note
+    # the forms read so before, and a total over a span, stay as they were
+    for same, amount in (("USD 5 million per year from 2024 to 2026", 15e6),
+                         ("USD 5 million annually 2024–2026", 15e6),
+                         ("USD 5 million over 2024-2028", 5e6), ("USD 5 million (2024-2026)", 5e6)):
+        assert parsing.parse_money(same).amount == amount, same  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("text", "detail"), [
+    ("USD 5 million per year 2026-2024", "the years 2026-2024 run backwards: write the first "
+                                         "year first, e.g. 2024-2026"),
+    ("USD 5 million (per year, 2026-24)", "the years 2026-24 run backwards"),
+    ("USD 5 million per year 2024-2099", "2024-2099 is 76 years of a yearly amount, more than "
+                                         "50: state the total or the years meant"),
+])
+def test_a_backwards_or_absurd_span_of_a_yearly_amount_is_set_aside(text: str,
+                                                                    detail: str) -> None:
+    with pytest.raises(parsing.ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "implausible duration" and detail in err.value.detail
+
+
+def test_a_yearly_amount_over_a_span_in_a_file(tmp_path: Path) -> None:
+    r = _load(tmp_path, {"value_as_stated": "USD 5 million (per year, 2024-2026)"},
+              {"value_as_stated": "USD 5 million per year 2024-2026"},
+              {"value_as_stated": "USD 5 million per year 2026-2024"})
+    assert r.valid["estimated_value_usd"].tolist() == [15e6, 15e6]
+    assert r.valid["value_basis"].tolist() == ["per_year_times_years"] * 2
+    assert r.valid["value_years"].tolist() == [3, 3]
+    # the span in the value text itself is no remark in brackets
+    assert r.valid["value_basis_inferred"].tolist() == [True, False]
+    assert r.valid["value_basis_note"].iloc[1] == ("a yearly amount times 3 years; the "
+                                                   "duration is in the value text")
+    assert r.quarantine["reasons"].tolist() == [
+        "implausible duration: 'USD 5 million per year 2026-2024' in value_as_stated (the years "
+        "2026-2024 run backwards: write the first year first, e.g. 2024-2026)"]
