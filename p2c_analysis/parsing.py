@@ -8,9 +8,14 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
 
 - **Bare ``$``** means US dollars, unless a dollar (or peso) code stands beside it:
   ``$10 million CAD`` is CAD (:data:`SIGN_CURRENCIES`). A bare ``¥`` is ambiguous (JPY or
-  CNY) and is refused (``¥10 million JPY`` is JPY). A sign and a code, or two codes, that
-  name different currencies (``€10 million CAD``, ``£5m USD``) are refused
-  (``currency conflict``).
+  CNY) and is refused (``¥10 million JPY`` is JPY); so are ``CFA``/``FCFA`` (XOF or XAF),
+  ``kr``, ``dh`` and ``R`` right before an amount (``R 5 million``: ZAR, or a rupee or a
+  rouble; ``R$`` is BRL, ``R&D`` no currency), unless a code of theirs stands beside them,
+  also alone in brackets (``5 million FCFA (XOF)``, ``R 5 million (ZAR)``: noted); the loader
+  reads ``CFA`` and ``R`` by the pledger's entity country (``pledges.CURRENCY_UNIONS``: ``R``
+  is ZAR in the Common Monetary Area, where the rand is legal tender). A sign and a code,
+  or two codes, that name different currencies (``€10 million CAD``, ``£5m USD``) are
+  refused (``currency conflict``).
   A number with no currency at all is returned with ``currency=None``; the caller decides
   (the loader treats it as USD and says so in the pledge's notes).
 - **Explicit USD figure preferred**: ``"CAD 2 billion (USD 1.46 billion)"`` gives
@@ -242,12 +247,22 @@ AMBIGUOUS_CURRENCY_WORDS = {
     "kr": "SEK, NOK, DKK or ISK (krona, krone, króna)",
     **dict.fromkeys(("dh", "dhs"), "MAD or AED (dirham)"),
 }
-_AMBIGUOUS = {**AMBIGUOUS_CURRENCY, **AMBIGUOUS_CURRENCY_WORDS}
+#: ``R`` right before an amount (``R 5 million``, ``R5m``): the South African rand's sign
+#: (ZAR; the rand is legal tender in the whole Common Monetary Area), but also written for
+#: rupees and roubles. A capital letter alone, so read only right before a number (``R&D``
+#: is no currency; ``R$`` is the Brazilian real); refused alone as ``ambiguous currency``
+#: like ``CFA`` (the loader reads it as ZAR for a pledger based in the Common Monetary
+#: Area, noted), with a code of its family beside it that one (``R 5 million ZAR``).
+_RAND_SIGN = re.compile(r"(?<![A-Za-z$])R(?=\s?\d)")
+AMBIGUOUS_CURRENCY_SIGNS = {"r": "ZAR (South African rand), or a rupee (INR...) or a rouble "
+                                 "(RUB)"}
+_AMBIGUOUS = {**AMBIGUOUS_CURRENCY, **AMBIGUOUS_CURRENCY_WORDS, **AMBIGUOUS_CURRENCY_SIGNS}
 # (token, ISO code or "?" for ambiguous, compiled pattern): words match whole, symbols anywhere
 _CURRENCY_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     (token, code, re.compile(rf"(?<![a-z]){re.escape(token)}(?![a-z])" if token.isalpha()
                              else re.escape(token)))
-    for token, code in {**CURRENCY_TOKENS, **dict.fromkeys(_AMBIGUOUS, "?")}.items()
+    for token, code in {**CURRENCY_TOKENS, **dict.fromkeys(AMBIGUOUS_CURRENCY, "?"),
+                        **dict.fromkeys(AMBIGUOUS_CURRENCY_WORDS, "?")}.items()
 )
 
 #: Digits grouped by threes with a space or an apostrophe (``1 000 000``, ``1'000'000``: French,
@@ -401,7 +416,7 @@ SIGN_CURRENCIES: dict[str, frozenset[str]] = {
          "MXN", "ARS", "CLP", "COP", "CUP", "DOP", "UYU"})),  # the peso's sign is $ too
     "¥": frozenset({"JPY", "CNY"}),
     **{word: frozenset(re.findall(r"[A-Z]{3}", codes))
-       for word, codes in AMBIGUOUS_CURRENCY_WORDS.items()},
+       for word, codes in {**AMBIGUOUS_CURRENCY_WORDS, **AMBIGUOUS_CURRENCY_SIGNS}.items()},
 }
 #: A bare ISO 4217-looking code such as "KES" or "XOF" before or after the number, after
 #: its scale or scales too however written (``5 million KES``, ``5 Mio KES``, ``1 lakh crore
@@ -421,6 +436,7 @@ def _currency_mentions(text: str) -> list[tuple[int, str, str]]:
         group = 1 if m.group(1) else 2
         if m.group(group).lower() not in SCALES:
             found.append((m.start(group), -3, 1, m.group(group), m.group(group).lower()))
+    found += [(m.start(), -1, 0, "?", "r") for m in _RAND_SIGN.finditer(text)]
     out: list[tuple[int, str, str]] = []
     end = 0
     for start, neg_len, _bare, code, token in sorted(found):
@@ -448,8 +464,9 @@ def _currency_in(text: str) -> tuple[str | None, str | None]:
     for sign in dict.fromkeys(token for _, _, token in mentions if token in SIGN_CURRENCIES):
         family = SIGN_CURRENCIES[sign]
         if known and known[0] not in family:
-            raise ParseError("currency conflict", text, f"{sign} and {known[0]} both named: "
-                             f"{sign} is no sign of {known[0]}")
+            shown = sign.upper() if sign in AMBIGUOUS_CURRENCY_SIGNS else sign  # "R" as written
+            raise ParseError("currency conflict", text, f"{shown} and {known[0]} both named: "
+                             f"{shown} is no sign of {known[0]}")
         if fits := [(code, token) for code, token in named if code in family]:
             return fits[0]
     start, code, token = mentions[0]
@@ -1161,7 +1178,16 @@ def parse_money(value: object) -> Money | None:
         amount = -abs(amount)
     if amount < 0 or (usd_stated is not None and usd_stated < 0):
         raise ParseError("negative value", text)
-    currency, token = _currency_in(main)
+    read_by_code: str | None = None  # "FCFA read as XOF, the code in brackets"
+    try:
+        currency, token = _currency_in(main)
+    except ParseError as err:  # "5 million FCFA (XOF)": the code in brackets says which
+        family = SIGN_CURRENCIES.get(str(err.text).lower(), frozenset()) \
+            if err.kind == "ambiguous currency" else frozenset()
+        if len(set(units)) != 1 or units[0] not in family:
+            raise
+        currency, token = units[0], str(err.text).lower()
+        read_by_code = f"{err.text!r} read as {currency}, the code in brackets"
     currency = _with_bracketed_unit(currency, token, units, text)
     if currency is None:
         _no_stray_word(main, match, text)
@@ -1182,7 +1208,7 @@ def parse_money(value: object) -> Money | None:
         else:
             usd_stated = restated[1]
 
-    notes: list[str] = []
+    notes: list[str] = [read_by_code] if read_by_code else []
     qualifier = None
     head = main[: match.start()].lower()
     for word, meaning in MONEY_QUALIFIERS:

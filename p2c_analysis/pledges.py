@@ -1436,10 +1436,12 @@ class _Row:
 
 
 #: The currency unions whose members share a currency that a sign of several names
-#: (``CFA``/``FCFA``: XOF or XAF, :data:`parsing.SIGN_CURRENCIES`), by their label in
-#: ``custom_regions.csv``: such a value is read in the union's currency when the pledger's
-#: entity country is a member (noted), else set aside as an ambiguous currency.
-CURRENCY_UNIONS = {"XOF": "WAEMU", "XAF": "CEMAC"}
+#: (``CFA``/``FCFA``: XOF or XAF; ``R``: ZAR, or a rupee or a rouble;
+#: :data:`parsing.SIGN_CURRENCIES`), by their label in ``custom_regions.csv``: such a value
+#: is read in the union's currency when the pledger's entity country is a member (noted;
+#: the Common Monetary Area's members, where the rand is legal tender, for ``R``), else set
+#: aside as an ambiguous currency naming what it could be.
+CURRENCY_UNIONS = {"XOF": "WAEMU", "XAF": "CEMAC", "ZAR": "CMA"}
 
 
 def _currency_zone(err: ParseError, record: dict) -> tuple[str, str] | None:

@@ -152,3 +152,45 @@ def test_a_yearly_amount_over_a_span_in_a_file(tmp_path: Path) -> None:
     assert r.quarantine["reasons"].tolist() == [
         "implausible duration: 'USD 5 million per year 2026-2024' in value_as_stated (the years "
         "2026-2024 run backwards: write the first year first, e.g. 2024-2026)"]
+
+
+# --- the rand's R, and a CFA franc named by its code in brackets -------------------------------
+
+
+def test_r_before_an_amount_is_an_ambiguous_currency_naming_its_readings() -> None:
+    for text in ("R 5 million", "R5m"):
+        with pytest.raises(parsing.ParseError) as err:
+            parsing.parse_money(text)
+        assert (err.value.kind, err.value.text) == ("ambiguous currency", "R")
+        assert err.value.detail == ("ZAR (South African rand), or a rupee (INR...) or a rouble "
+                                    "(RUB): write the ISO code")
+    for text, currency in (("R 5 million ZAR", "ZAR"), ("R 5 million (ZAR)", "ZAR"),
+                           ("R$ 5 million", "BRL"), ("USD 5 million for R&D", "USD")):
+        assert parsing.parse_money(text).currency == currency, text  # type: ignore[union-attr]
+    with pytest.raises(parsing.ParseError, match="R and USD both named"):
+        parsing.parse_money("R 5 million USD")
+
+
+def test_a_cfa_franc_or_r_with_its_code_in_brackets_is_that_currency() -> None:
+    for text, amount, currency in (("5 million FCFA (XOF)", 5e6, "XOF"),
+                                   ("CFA 5 million (XAF)", 5e6, "XAF"),
+                                   ("¥10 million (JPY)", 1e7, "JPY")):
+        money = parsing.parse_money(text)
+        assert money is not None and (money.amount, money.currency) == (amount, currency)
+        assert "read as " + currency + ", the code in brackets" in money.note
+    with pytest.raises(parsing.ParseError, match="ambiguous currency"):
+        parsing.parse_money("5 million FCFA (EUR)")  # EUR is no CFA franc
+
+
+def test_r_is_zar_for_a_pledger_in_the_common_monetary_area(tmp_path: Path) -> None:
+    r = _load(tmp_path, *({"entity_country_iso3": iso3, "value_as_stated": "R 5 million"}
+                          for iso3 in ("ZAF", "LSO", "NAM", "SWZ", "FRA")),
+              {"entity_country_iso3": "FRA", "value_as_stated": "5 million FCFA (XOF)"})
+    assert r.valid["currency"].tolist() == ["ZAR"] * 4 + ["XOF"]
+    assert "value_as_stated: 'R' read as ZAR: the entity country ZAF is in CMA" in \
+        r.valid["notes"].iloc[0]
+    assert "'FCFA' read as XOF, the code in brackets" in r.valid["notes"].iloc[4]
+    assert r.quarantine["reasons"].tolist() == [
+        "ambiguous currency: 'R' in value_as_stated (ZAR (South African rand), or a rupee "
+        "(INR...) or a rouble (RUB): write the ISO code)"]
+    assert '"entity_country_iso3": "FRA"' in r.quarantine["raw"].iloc[0]
