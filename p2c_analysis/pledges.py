@@ -43,6 +43,12 @@ Conventions and decisions:
   is read by the file's other country cells (Namibia where they are alpha-2 codes, not
   stated where they are names or alpha-3 codes; noted either way), and set aside as
   ambiguous where the file mixes both. Among other countries (``ZA; NA``) it is Namibia.
+- **``No`` alone in a country or region cell** is Norway's ISO alpha-2 code or "none named"
+  (it was read as Norway without a word): ``NO`` in capitals in a file of alpha-2 codes is
+  Norway, ``No``/``no`` in a file of names or alpha-3 codes is not stated (as ``none`` and
+  ``N/A`` are), both noted; any other case (``NO`` beside alpha-3 codes, ``no`` beside
+  alpha-2 codes, a file that mixes both) is set aside naming both readings. In a list
+  (``NO; SE; DK``, ``NO, SE, DK``) it is Norway.
 - **Totals rows**: a row whose title or id is ``Total``, ``Grand total``, ``Sum``... is
   quarantined ("totals row"): counted, it would double the rows above it.
 - **Duplicates**: an exact duplicate (all cells equal after trimming; "but for letter case or
@@ -1593,6 +1599,37 @@ class _RowParser:
                 "alpha-3 codes; write Namibia, or leave the cell blank)")
         return None
 
+    def _lone_no(self, row: _Row, fieldname: str, value: object) -> object:
+        """A country (or region) cell as it is to be read: ``value`` itself, unless it holds
+        only ``no`` (any case), which is Norway's ISO alpha-2 code and the word for "none
+        named" (it was read as Norway without a word). Then, by the file's country cells
+        (:attr:`na_reading`, as for ``NA``): ``NO`` in capitals where they are alpha-2 codes
+        is Norway, noted; ``No`` or ``no`` where they are names or alpha-3 codes is not
+        stated, noted (as ``none`` is; Norway would be ``NOR``); any other case (``NO`` beside
+        names or alpha-3 codes, ``no`` beside alpha-2 codes, a file that mixes both) is
+        ``None`` and a reason to set the row aside naming both readings. ``NO`` in a list
+        (``NO; SE; DK``) is Norway."""
+        if not isinstance(value, str) or parsing.text_key(value) != "no":
+            return value
+        text = value.strip()
+        codes = self.na_reading == "namibia"
+        if text == "NO" and codes:
+            row.notes.append(f"{text!r} in {fieldname} read as Norway (the file's countries "
+                             "are ISO alpha-2 codes)")
+            return "NOR"
+        if text != "NO" and self.na_reading == "missing":
+            row.notes.append(f"{text!r} in {fieldname} read as not stated ('no': none named; "
+                             "the file's countries are names or alpha-3 codes, and Norway "
+                             "would be NOR)")
+            return None
+        convention = {"namibia": "ISO alpha-2 codes", "missing": "names or alpha-3 codes"}.get(
+            self.na_reading, "alpha-2 codes mixed with names or alpha-3 codes")
+        row.reasons.append(
+            f"ambiguous country: {text!r} in {fieldname} (Norway's ISO alpha-2 code, or 'no': "
+            f"none named; the file's countries are {convention}: write Norway, or leave the "
+            "cell blank)")
+        return None
+
     @staticmethod
     def _try(row: _Row, fieldname: str, func: Callable[[object], object], value: object):
         try:
@@ -1632,8 +1669,8 @@ class _RowParser:
         is_global = False
         if "is_global" in cells:
             is_global = bool(self._try(row, "is_global", parsing.parse_bool, get("is_global")))
-        ent = parsing.split_cell(self._lone_na(row, "entity_country", get("entity_country")),
-                                 parsing.COUNTRY_CODES_LIKE_MISSING)
+        ent = parsing.split_cell(self._lone_no(row, "entity_country", self._lone_na(
+            row, "entity_country", get("entity_country"))), parsing.COUNTRY_CODES_LIKE_MISSING)
         ent_codes, ent_bad = self._countries(row, "entity_country", ent)
         for bad in ent_bad:
             if parsing.text_key(bad) in _NOT_A_COUNTRY:
@@ -1645,8 +1682,8 @@ class _RowParser:
 
         tc: list[str] = []
         tr: list[str] = []
-        for piece in parsing.split_cell(
-                self._lone_na(row, "target_countries", get("target_countries")),
+        for piece in parsing.split_cell(self._lone_no(row, "target_countries", self._lone_na(
+                row, "target_countries", get("target_countries"))),
                 parsing.COUNTRY_CODES_LIKE_MISSING):
             if parsing.is_global_text(piece):
                 is_global = True
@@ -1661,7 +1698,8 @@ class _RowParser:
                     self._note_region_reading(row, "target_countries", b)
                 else:
                     row.reasons.append(f"unknown country: {b!r} in target_countries")
-        for piece in parsing.split_cell(get("target_regions")):
+        for piece in parsing.split_cell(self._lone_no(row, "target_regions",
+                                                      get("target_regions"))):
             if parsing.is_global_text(piece) or self.region(piece) == "World":
                 is_global = True
                 if parsing.text_key(piece) not in parsing.GLOBAL_TOKENS | {"world"}:
@@ -1958,7 +1996,8 @@ def _na_reading(table: _Table, used: dict[str, list[int]], consts: dict[str, obj
     cells (:data:`COUNTRY_FIELDS`, and a mapping's constants for them): ``"namibia"`` when
     every piece that names a country is two letters (ISO alpha-2 codes: ``NA`` is Namibia),
     ``"missing"`` when none is (names or alpha-3 codes: ``NA`` is "not available"),
-    ``"ambiguous"`` when both occur. Pieces naming no country are not counted."""
+    ``"ambiguous"`` when both occur. Pieces naming no country are not counted, nor ``no``
+    (Norway's alpha-2 code, or "none named": :meth:`_RowParser._lone_no`)."""
     cols = [i for name in COUNTRY_FIELDS for i in used.get(name, [])]
     cells = itertools.chain((consts.get(name) for name in COUNTRY_FIELDS),
                             (cells[i] for _, cells in table.rows for i in cols
@@ -1966,7 +2005,7 @@ def _na_reading(table: _Table, used: dict[str, list[int]], consts: dict[str, obj
     alpha2 = other = False
     for cell in cells:
         for piece in parsing.split_cell(cell):
-            if resolve(piece) is None:
+            if resolve(piece) is None or parsing.text_key(piece) == "no":  # "no" says none
                 continue
             if re.fullmatch(r"[^\W\d_]{2}", piece):
                 alpha2 = True

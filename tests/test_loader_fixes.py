@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from p2c_analysis import parsing
@@ -194,3 +195,40 @@ def test_r_is_zar_for_a_pledger_in_the_common_monetary_area(tmp_path: Path) -> N
         "ambiguous currency: 'R' in value_as_stated (ZAR (South African rand), or a rupee "
         "(INR...) or a rouble (RUB): write the ISO code)"]
     assert '"entity_country_iso3": "FRA"' in r.quarantine["raw"].iloc[0]
+
+
+# --- "No" in a country cell ---------------------------------------------------------------------
+
+
+def test_a_lone_no_in_a_file_of_alpha3_codes_is_not_stated_not_norway(tmp_path: Path) -> None:
+    r = _load(tmp_path, {"target_countries_iso3": "No"}, {"entity_country_iso3": "no"},
+              {"target_region": "No"}, {"target_countries_iso3": "NO"},
+              {"target_countries_iso3": "NOR; SWE"})
+    v = r.valid.set_index("title")
+    assert v.loc["Pledge 0", "target_countries"] == [] and \
+        pd.isna(v.loc["Pledge 1", "entity_country"])
+    assert v.loc["Pledge 2", "target_regions"] == [] and \
+        v.loc["Pledge 2", "target_countries"] == ["KEN"]
+    assert v.loc["Pledge 4", "target_countries"] == ["NOR", "SWE"]
+    assert "'No' in target_countries read as not stated ('no': none named; the file's " \
+           "countries are names or alpha-3 codes, and Norway would be NOR)" in \
+           v.loc["Pledge 0", "notes"]
+    assert "'no' in entity_country read as not stated" in v.loc["Pledge 1", "notes"]
+    assert "'No' in target_regions read as not stated" in v.loc["Pledge 2", "notes"]
+    assert r.quarantine["reasons"].tolist() == [
+        "ambiguous country: 'NO' in target_countries (Norway's ISO alpha-2 code, or 'no': none "
+        "named; the file's countries are names or alpha-3 codes: write Norway, or leave the "
+        "cell blank)"]
+
+
+def test_no_in_capitals_in_a_file_of_alpha2_codes_is_norway(tmp_path: Path) -> None:
+    r = _load(tmp_path, *({"entity_country_iso3": "FR", "target_countries_iso3": cell}
+                          for cell in ("NO", "NO, SE, DK", "NO; SE; DK", "No")))
+    assert r.valid["target_countries"].tolist() == [["NOR"], ["NOR", "SWE", "DNK"],
+                                                     ["NOR", "SWE", "DNK"]]
+    assert "'NO' in target_countries read as Norway (the file's countries are ISO alpha-2 " \
+           "codes)" in r.valid["notes"].iloc[0]
+    assert r.quarantine["reasons"].tolist() == [
+        "ambiguous country: 'No' in target_countries (Norway's ISO alpha-2 code, or 'no': none "
+        "named; the file's countries are ISO alpha-2 codes: write Norway, or leave the cell "
+        "blank)"]
