@@ -48,7 +48,8 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
   Portuguese or French scale word: those languages write thousands with points); and
   ``USD 1.000 million``, ``USD 2.500 million``, ``$1.250 bn`` (one point, three digits ending
   in 0, an English scale word: English writers seldom pad decimals with zeros, while ``1.000
-  millones`` is a billion). ``$1.715 billion``, ``USD 0.250 million``, ``USD 1,000 million``
+  millones`` is a billion); the last two also in a USD figure in brackets (``EUR 900 million
+  (USD 1.000 billion)``). ``$1.715 billion``, ``USD 0.250 million``, ``USD 1,000 million``
   and ``1.000.000`` have one reading and are read.
 - **Quantities of things**: an amount that counts things, not money, is :class:`NotMoney` (a
   :class:`ParseError`; the loader keeps the pledge with no USD value, noted), unless a USD
@@ -1137,6 +1138,8 @@ def parse_money(value: object) -> Money | None:
         amts = amts if cur == "USD" else []
         if cur == "USD" and len(amts) == 1 and restated is None and \
                 not re.search(_PER_YEAR + "|" + _PART_OF, par.lower()):
+            _no_continental_ambiguity(amts[0][2], text)  # "(USD 1.000 million)" too
+            _no_point_thousands_ambiguity(amts[0][2], text)
             restated = (par.strip(), amts[0][0])
         else:
             remarks.append(par.strip())

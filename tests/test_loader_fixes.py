@@ -232,3 +232,24 @@ def test_no_in_capitals_in_a_file_of_alpha2_codes_is_norway(tmp_path: Path) -> N
         "ambiguous country: 'No' in target_countries (Norway's ISO alpha-2 code, or 'no': none "
         "named; the file's countries are ISO alpha-2 codes: write Norway, or leave the cell "
         "blank)"]
+
+
+def test_a_usd_figure_in_brackets_with_a_point_before_round_thousands_is_ambiguous() -> None:
+    """The USD figure a cell restates (``(USD 1.000 billion)``) replaces the conversion: it was
+    read as 1 billion as silently as the amount itself."""
+    with pytest.raises(parsing.ParseError) as err:
+        parsing.parse_money("EUR 900 million (USD 1.000 billion)")
+    assert err.value.kind == "ambiguous value"
+    assert "'1.000' before 'billion' may be 1 billion" in err.value.detail
+    with pytest.raises(parsing.ParseError, match="may be a decimal or thousands"):
+        parsing.parse_money("EUR 900 Mio. (USD 1.000 millones)")
+    money = parsing.parse_money("EUR 900 million (USD 1.715 billion)")
+    assert money is not None and money.usd_stated == 1.715e9
+
+
+def test_years_times_an_amount_in_the_value_text_is_no_remark(tmp_path: Path) -> None:
+    r = _load(tmp_path, {"value_as_stated": "USD 2m x 4 years"})
+    assert r.valid["estimated_value_usd"].tolist() == [8e6]
+    assert r.valid["value_basis_inferred"].tolist() == [False]
+    assert r.valid["value_basis_note"].tolist() == [
+        "a yearly amount times 4 years; the duration is in the value text"]
