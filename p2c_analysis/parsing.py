@@ -8,9 +8,14 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
 
 - **Bare ``$``** means US dollars, unless a dollar (or peso) code stands beside it:
   ``$10 million CAD`` is CAD (:data:`SIGN_CURRENCIES`). A bare ``¥`` is ambiguous (JPY or
-  CNY) and is refused (``¥10 million JPY`` is JPY). A sign and a code, or two codes, that
-  name different currencies (``€10 million CAD``, ``£5m USD``) are refused
-  (``currency conflict``).
+  CNY) and is refused (``¥10 million JPY`` is JPY); so are ``CFA``/``FCFA`` (XOF or XAF),
+  ``kr``, ``dh`` and ``R`` right before an amount (``R 5 million``: ZAR, or a rupee or a
+  rouble; ``R$`` is BRL, ``R&D`` no currency), unless a code of theirs stands beside them,
+  also alone in brackets (``5 million FCFA (XOF)``, ``R 5 million (ZAR)``: noted); the loader
+  reads ``CFA`` and ``R`` by the pledger's entity country (``pledges.CURRENCY_UNIONS``: ``R``
+  is ZAR in the Common Monetary Area, where the rand is legal tender). A sign and a code,
+  or two codes, that name different currencies (``€10 million CAD``, ``£5m USD``) are
+  refused (``currency conflict``).
   A number with no currency at all is returned with ``currency=None``; the caller decides
   (the loader treats it as USD and says so in the pledge's notes).
 - **Explicit USD figure preferred**: ``"CAD 2 billion (USD 1.46 billion)"`` gives
@@ -27,9 +32,25 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
   years"`` and ``"2m USD x 4 years"`` -> 8 million, and
   ``"approximately US$2 billion per year (similar over next five years)"`` -> 10 billion
   (``per_year=True, years=5, multiplied=True``; the note gives the annual figure and where
-  the duration came from, so a reader can undo it). With no duration
-  (``"$5 million a year"``) the annual amount is taken and flagged as such.
+  the duration came from, so a reader can undo it). A span of years is a duration, first and
+  last year counted, after the rate or in brackets with it or alone: ``"USD 5 million per
+  year from 2024 to 2026"``, ``"USD 5 million annually 2024–2026"``, ``"USD 5 million (per
+  year, 2024-26)"`` and ``"USD 5 million per year (2024-2026)"`` -> 15 million; a span that
+  runs backwards (``2026-2024``) or is longer than :data:`MAX_SPAN_YEARS` years is refused
+  (``implausible duration``). With no duration (``"$5 million a year"``) the annual amount
+  is taken and flagged as such; a span after a total (``"USD 5 million over 2024-2028"``)
+  changes nothing.
 - **Ranges** (``$1-2 million``) take the lower bound, noted.
+- **A separator before three digits** may be a decimal one or a thousands one, a thousand
+  times apart; such a value is set aside naming both readings (``ambiguous value``) where
+  both are likely: ``USD 1.500`` (no scale); ``USD 1,500.000 million`` (a group, then three
+  decimals); ``1.500 Mio.``, ``1.000 millones``, ``2.500 milliards`` (a German, Spanish,
+  Portuguese or French scale word: those languages write thousands with points); and
+  ``USD 1.000 million``, ``USD 2.500 million``, ``$1.250 bn`` (one point, three digits ending
+  in 0, an English scale word: English writers seldom pad decimals with zeros, while ``1.000
+  millones`` is a billion); the last two also in a USD figure in brackets (``EUR 900 million
+  (USD 1.000 billion)``). ``$1.715 billion``, ``USD 0.250 million``, ``USD 1,000 million``
+  and ``1.000.000`` have one reading and are read.
 - **Quantities of things**: an amount that counts things, not money, is :class:`NotMoney` (a
   :class:`ParseError`; the loader keeps the pledge with no USD value, noted), unless a USD
   figure in brackets gives its value. It is an amount with no currency right before it and
@@ -184,6 +205,13 @@ SCALES: dict[str, float] = {
 #: Scale words written in German: with them a separator before three digits may be either
 #: convention ("1.500 Mio." is 1,500 million in German, 1.5 million in English).
 GERMAN_SCALES = frozenset({"mio", "mrd", "tsd", "mia", "millionen", "milliarde", "milliarden"})
+#: Scale words of languages that write thousands with points and decimals with commas
+#: (German, :data:`GERMAN_SCALES`; Spanish, Portuguese, French): with them too a separator
+#: before three digits may be either convention ("1.000 millones" is a billion in Spanish, a
+#: million in English; "1,5 millones" is not ambiguous).
+CONTINENTAL_SCALES = GERMAN_SCALES | frozenset(
+    {"millones", "millón", "millon", "milhões", "milhoes", "milhão", "milhao", "milliard",
+     "milliards", "md", "mds"})
 #: How a word right after an amount starts when it is meant as a scale: one that is not in
 #: :data:`SCALES` sets the row aside ("EUR 10 mil" is not EUR 10).
 SCALE_LIKE = re.compile(r"(?:mil|bil|tril|mill|bill|trill)", re.IGNORECASE)
@@ -220,12 +248,22 @@ AMBIGUOUS_CURRENCY_WORDS = {
     "kr": "SEK, NOK, DKK or ISK (krona, krone, króna)",
     **dict.fromkeys(("dh", "dhs"), "MAD or AED (dirham)"),
 }
-_AMBIGUOUS = {**AMBIGUOUS_CURRENCY, **AMBIGUOUS_CURRENCY_WORDS}
+#: ``R`` right before an amount (``R 5 million``, ``R5m``): the South African rand's sign
+#: (ZAR; the rand is legal tender in the whole Common Monetary Area), but also written for
+#: rupees and roubles. A capital letter alone, so read only right before a number (``R&D``
+#: is no currency; ``R$`` is the Brazilian real); refused alone as ``ambiguous currency``
+#: like ``CFA`` (the loader reads it as ZAR for a pledger based in the Common Monetary
+#: Area, noted), with a code of its family beside it that one (``R 5 million ZAR``).
+_RAND_SIGN = re.compile(r"(?<![A-Za-z$])R(?=\s?\d)")
+AMBIGUOUS_CURRENCY_SIGNS = {"r": "ZAR (South African rand), or a rupee (INR...) or a rouble "
+                                 "(RUB)"}
+_AMBIGUOUS = {**AMBIGUOUS_CURRENCY, **AMBIGUOUS_CURRENCY_WORDS, **AMBIGUOUS_CURRENCY_SIGNS}
 # (token, ISO code or "?" for ambiguous, compiled pattern): words match whole, symbols anywhere
 _CURRENCY_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     (token, code, re.compile(rf"(?<![a-z]){re.escape(token)}(?![a-z])" if token.isalpha()
                              else re.escape(token)))
-    for token, code in {**CURRENCY_TOKENS, **dict.fromkeys(_AMBIGUOUS, "?")}.items()
+    for token, code in {**CURRENCY_TOKENS, **dict.fromkeys(AMBIGUOUS_CURRENCY, "?"),
+                        **dict.fromkeys(AMBIGUOUS_CURRENCY_WORDS, "?")}.items()
 )
 
 #: Digits grouped by threes with a space or an apostrophe (``1 000 000``, ``1'000'000``: French,
@@ -281,9 +319,18 @@ _PER_PERIOD = ((r"(?:per\s+month|a\s+month|each\s+month|every\s+month|monthly|/\
 #: A bracket that is a rate alone (``(per year)``, ``(annually)``, ``(per month)``): read as
 #: if written without its brackets; it was a remark, the rate lost.
 _A_RATE = re.compile("|".join((_PER_YEAR, *(p for p, _, _ in _PER_PERIOD))))
-#: A span of years after an amount ("over 2024-2028", "from 2024 to 2028"): its length in years.
+#: A span of years after an amount ("over 2024-2028", "from 2024 to 2028", "2024–2028", and
+#: "2024-26", the last year's century left out): its length in years.
 _YEAR_SPAN = (r"(?:over|for|during|from|in|between)?\s*((?:19|20)\d\d)\s*(?:-|–|to|and)\s*"
-              r"((?:19|20)\d\d)")
+              r"((?:19|20)\d\d|(?<=[-–])\s*\d\d)(?!\d)")
+#: The most years a yearly amount is multiplied by from a span of years ("2024-2099" is no
+#: plausible run of a yearly pledge: set aside rather than read as 76 times the amount).
+MAX_SPAN_YEARS = 50
+#: A bracket that is a rate and a span of years (``(per year, 2024-2026)``, ``(annually
+#: 2024-26)``, ``(2024-2026, per year)``): read as if written without its brackets, like
+#: :data:`_A_RATE`.
+_A_RATE_OVER_YEARS = re.compile(rf"(?:{_A_RATE.pattern})[\s,;:]*{_YEAR_SPAN}"
+                                rf"|{_YEAR_SPAN}[\s,;:]*(?:{_A_RATE.pattern})")
 #: An amount times a number of years right after it ("USD 2.5m x 4 years", "× 4 years"): a
 #: yearly amount and its duration.
 _TIMES_YEARS = r"\s*(?:[x×*]|times)\s*(\d{1,3}|[a-z]+)\s+years?\b"
@@ -370,7 +417,7 @@ SIGN_CURRENCIES: dict[str, frozenset[str]] = {
          "MXN", "ARS", "CLP", "COP", "CUP", "DOP", "UYU"})),  # the peso's sign is $ too
     "¥": frozenset({"JPY", "CNY"}),
     **{word: frozenset(re.findall(r"[A-Z]{3}", codes))
-       for word, codes in AMBIGUOUS_CURRENCY_WORDS.items()},
+       for word, codes in {**AMBIGUOUS_CURRENCY_WORDS, **AMBIGUOUS_CURRENCY_SIGNS}.items()},
 }
 #: A bare ISO 4217-looking code such as "KES" or "XOF" before or after the number, after
 #: its scale or scales too however written (``5 million KES``, ``5 Mio KES``, ``1 lakh crore
@@ -390,6 +437,7 @@ def _currency_mentions(text: str) -> list[tuple[int, str, str]]:
         group = 1 if m.group(1) else 2
         if m.group(group).lower() not in SCALES:
             found.append((m.start(group), -3, 1, m.group(group), m.group(group).lower()))
+    found += [(m.start(), -1, 0, "?", "r") for m in _RAND_SIGN.finditer(text)]
     out: list[tuple[int, str, str]] = []
     end = 0
     for start, neg_len, _bare, code, token in sorted(found):
@@ -417,8 +465,9 @@ def _currency_in(text: str) -> tuple[str | None, str | None]:
     for sign in dict.fromkeys(token for _, _, token in mentions if token in SIGN_CURRENCIES):
         family = SIGN_CURRENCIES[sign]
         if known and known[0] not in family:
-            raise ParseError("currency conflict", text, f"{sign} and {known[0]} both named: "
-                             f"{sign} is no sign of {known[0]}")
+            shown = sign.upper() if sign in AMBIGUOUS_CURRENCY_SIGNS else sign  # "R" as written
+            raise ParseError("currency conflict", text, f"{shown} and {known[0]} both named: "
+                             f"{shown} is no sign of {known[0]}")
         if fits := [(code, token) for code, token in named if code in family]:
             return fits[0]
     start, code, token = mentions[0]
@@ -860,16 +909,52 @@ def _no_unknown_currency(main: str, text: str) -> None:
                              "parser knows: write its three-letter ISO code instead")
 
 
-def _no_german_ambiguity(match: re.Match, text: str) -> None:
-    """Raise :class:`ParseError` (``ambiguous value``) for a German scale word after a number
-    with a separator before three digits: ``1.500 Mio.`` is 1,500 million in German and 1.5
-    million in English (``1,5 Mio.`` is not ambiguous)."""
+def _no_continental_ambiguity(match: re.Match, text: str) -> None:
+    """Raise :class:`ParseError` (``ambiguous value``) for a German, Spanish, Portuguese or
+    French scale word (:data:`CONTINENTAL_SCALES`) after a number with a separator before
+    three digits: ``1.500 Mio.`` is 1,500 million in German and 1.5 million in English,
+    ``1.000 millones`` a billion in Spanish and a million in English (``1,5 Mio.`` is not
+    ambiguous)."""
     scale = (match.group("scale") or "").lower()
     num = match.group("num")
-    if scale in GERMAN_SCALES and re.search(r"[.,]\d{3}(?!\d)", num) and \
+    if scale in CONTINENTAL_SCALES and re.search(r"[.,]\d{3}(?!\d)", num) and \
             not _NO_WHOLE_PART.fullmatch(num):
+        written = "Mio." if scale in GERMAN_SCALES else match.group("scale")
         raise ParseError("ambiguous value", text, f"{num!r} before {match.group('scale')!r} "
-                         "may be a decimal or thousands: write e.g. 1500 Mio. or 1,5 Mio.")
+                         f"may be a decimal or thousands: write e.g. 1500 {written} or "
+                         f"1,5 {written}")
+
+
+#: A number with one point and three digits after it, the last a 0, and a whole part that is
+#: no 0 (``1.000``, ``2.500``, ``1.250``; not ``1.715``, ``0.250``, ``1.000.000``).
+_POINT_BEFORE_ROUND_THOUSANDS = re.compile(r"[1-9]\d{0,2}\.\d\d0")
+#: Words in the reason of :func:`_no_point_thousands_ambiguity` (the loader yields it to a
+#: file's own sign of its convention).
+POINT_OR_THOUSANDS = "a thousands point, as in much of Europe and Latin America"
+
+
+def _no_point_thousands_ambiguity(match: re.Match, text: str) -> None:
+    """Raise :class:`ParseError` (``ambiguous value``) for an amount with a scale word that is
+    not continental (``million``, ``m``, ``bn``, ``crore``...; the continental ones are
+    :func:`_no_continental_ambiguity`'s) after a number with one point and three digits
+    ending in 0 (:data:`_POINT_BEFORE_ROUND_THOUSANDS`), at either end of a range: ``USD 1.000
+    million`` is USD 1 million with the point a decimal one, as in English, and USD 1,000
+    million with it a thousands one, as in much of Europe and Latin America (``1.000
+    millones``: a billion); English writers seldom pad decimals with zeros, so it was read as
+    1 million a thousand times too small as likely as right. ``$1.715 billion`` (a last digit
+    that is no 0) stays a decimal, as does ``0.250 million``. The reason names both
+    readings with the scale word as written."""
+    scale = match.group("scale")
+    if not scale or scale.lower() in CONTINENTAL_SCALES:
+        return
+    for num in (match.group("num"), match.group("hi")):
+        if num and _POINT_BEFORE_ROUND_THOUSANDS.fullmatch(num):
+            whole = int(num.replace(".", ""))
+            decimal = f"{whole / 1000:g}"
+            raise ParseError("ambiguous value", text,
+                             f"{num!r} before {scale!r} may be {decimal} {scale} (a decimal "
+                             f"point, as in English) or {whole:,} {scale} ({POINT_OR_THOUSANDS}"
+                             f"): write {decimal} {scale} or {whole} {scale}")
 
 
 #: Words in a parenthetical USD figure that make it a part of the amount, not the amount.
@@ -1038,7 +1123,8 @@ def parse_money(value: object) -> Money | None:
     main = text
     units: list[str] = []  # currencies in brackets with no amount: "5 million (EUR)"
     for par in re.findall(r"\(([^()]*)\)", text):
-        if _A_RATE.fullmatch(par.strip().lower()):  # "USD 5 million (per year)": a rate
+        if _A_RATE.fullmatch(par.strip().lower()) or \
+                _A_RATE_OVER_YEARS.fullmatch(par.strip().lower()):  # "(per year)": a rate
             main = main.replace(f"({par})", f" {par} ")
             continue
         main = main.replace(f"({par})", " ")
@@ -1052,6 +1138,8 @@ def parse_money(value: object) -> Money | None:
         amts = amts if cur == "USD" else []
         if cur == "USD" and len(amts) == 1 and restated is None and \
                 not re.search(_PER_YEAR + "|" + _PART_OF, par.lower()):
+            _no_continental_ambiguity(amts[0][2], text)  # "(USD 1.000 million)" too
+            _no_point_thousands_ambiguity(amts[0][2], text)
             restated = (par.strip(), amts[0][0])
         else:
             remarks.append(par.strip())
@@ -1093,13 +1181,23 @@ def parse_money(value: object) -> Money | None:
         amount = -abs(amount)
     if amount < 0 or (usd_stated is not None and usd_stated < 0):
         raise ParseError("negative value", text)
-    currency, token = _currency_in(main)
+    read_by_code: str | None = None  # "FCFA read as XOF, the code in brackets"
+    try:
+        currency, token = _currency_in(main)
+    except ParseError as err:  # "5 million FCFA (XOF)": the code in brackets says which
+        family = SIGN_CURRENCIES.get(str(err.text).lower(), frozenset()) \
+            if err.kind == "ambiguous currency" else frozenset()
+        if len(set(units)) != 1 or units[0] not in family:
+            raise
+        currency, token = units[0], str(err.text).lower()
+        read_by_code = f"{err.text!r} read as {currency}, the code in brackets"
     currency = _with_bracketed_unit(currency, token, units, text)
     if currency is None:
         _no_stray_word(main, match, text)
     _no_scale_like_word(main, match, text)
     _no_unknown_word_after(main, match, text)
-    _no_german_ambiguity(match, text)
+    _no_continental_ambiguity(match, text)
+    _no_point_thousands_ambiguity(match, text)
     if re.match(r"\s*(?:%|per\s?cent\b)", main[match.end():], re.IGNORECASE):
         raise ParseError("unparseable value", text, "a percentage is not an amount of money")
     _no_three_decimals_after_grouping(match, text)
@@ -1113,7 +1211,7 @@ def parse_money(value: object) -> Money | None:
         else:
             usd_stated = restated[1]
 
-    notes: list[str] = []
+    notes: list[str] = [read_by_code] if read_by_code else []
     qualifier = None
     head = main[: match.start()].lower()
     for word, meaning in MONEY_QUALIFIERS:
@@ -1159,9 +1257,14 @@ def parse_money(value: object) -> Money | None:
     if dur:
         word = dur.group(1)
         years = int(word) if word.isdigit() else _WORD_NUMBERS.get(word)
-    elif per_year and (span := re.search(_YEAR_SPAN, tail)) and \
-            0 <= int(span.group(2)) - int(span.group(1)) < 100:
-        years = int(span.group(2)) - int(span.group(1)) + 1  # "over 2024-2028": 5 years
+    elif per_year:  # a span of years after the amount, else a remark that is one: "(2024-2026)"
+        span = re.search(_YEAR_SPAN, tail)
+        for r in remarks if span is None else ():
+            if (span := re.fullmatch(rf"\s*{_YEAR_SPAN}\s*", r.lower())) is not None:
+                dur_remark = r
+                break
+        if span is not None:
+            years = _span_years(span, text)  # "over 2024-2028": 5 years
     if per_year and years:
         annual = amount
         amount = amount * years
@@ -1188,6 +1291,25 @@ def parse_money(value: object) -> Money | None:
         per_year=per_year, years=years, multiplied=multiplied, note="; ".join(notes),
         range_high=None if hi is None else float(hi),
     )
+
+
+def _span_years(span: re.Match, text: str) -> int:
+    """The number of years, first and last counted, of the span of years ``span``
+    (:data:`_YEAR_SPAN`) after a yearly amount in the value cell ``text``: ``2024-2026`` and
+    ``2024-26`` are 3. Raises :class:`ParseError` (``implausible duration``) for a span that
+    runs backwards (``2026-2024``) or is longer than :data:`MAX_SPAN_YEARS`: multiplied, the
+    total would be wrong by far; read as one year, it was the yearly amount without a word."""
+    first, last = span.group(1), span.group(2).strip()
+    start = int(first)
+    end = int(last) if len(last) == 4 else start // 100 * 100 + int(last)
+    if end < start:
+        raise ParseError("implausible duration", text, f"the years {first}-{last} run "
+                         f"backwards: write the first year first, e.g. {end}-{start}")
+    if end - start + 1 > MAX_SPAN_YEARS:
+        raise ParseError("implausible duration", text, f"{start}-{end} is {end - start + 1} "
+                         f"years of a yearly amount, more than {MAX_SPAN_YEARS}: state the "
+                         "total or the years meant")
+    return end - start + 1
 
 
 def parse_money_beside(value: object, code: str | None) -> Money | None:

@@ -43,6 +43,12 @@ Conventions and decisions:
   is read by the file's other country cells (Namibia where they are alpha-2 codes, not
   stated where they are names or alpha-3 codes; noted either way), and set aside as
   ambiguous where the file mixes both. Among other countries (``ZA; NA``) it is Namibia.
+- **``No`` alone in a country or region cell** is Norway's ISO alpha-2 code or "none named"
+  (it was read as Norway without a word): ``NO`` in capitals in a file of alpha-2 codes is
+  Norway, ``No``/``no`` in a file of names or alpha-3 codes is not stated (as ``none`` and
+  ``N/A`` are), both noted; any other case (``NO`` beside alpha-3 codes, ``no`` beside
+  alpha-2 codes, a file that mixes both) is set aside naming both readings. In a list
+  (``NO; SE; DK``, ``NO, SE, DK``) it is Norway.
 - **Totals rows**: a row whose title or id is ``Total``, ``Grand total``, ``Sum``... is
   quarantined ("totals row"): counted, it would double the rows above it.
 - **Duplicates**: an exact duplicate (all cells equal after trimming; "but for letter case or
@@ -57,9 +63,10 @@ Conventions and decisions:
   would otherwise be counted twice without a word.
 - **Encodings** (CSV): each line is read as UTF-8 when it is valid UTF-8, else in one
   fallback encoding detected with charset-normalizer from the lines that are not (cp1252 on
-  a tie); a file with no UTF-8 beyond ASCII is simply in that encoding. When both occur, the
-  rows that needed the fallback are listed (``LoadResult.fallback_rows``) and say so in
-  their notes. UTF-16 with a BOM (Excel "Unicode text") is read as a whole.
+  a tie, and rather than Mac Roman whenever the bytes decode as cp1252); a file with no
+  UTF-8 beyond ASCII is simply in that encoding. When both occur, the rows that needed the
+  fallback are listed (``LoadResult.fallback_rows``) and say so in their notes. UTF-16 with
+  a BOM (Excel "Unicode text") is read as a whole.
 - **Sheets** (XLSX): the mapping's ``sheet``; else, of the visible sheets (a hidden one is
   an old or helper sheet), the one whose columns name the most fields, so that a first sheet
   with notes or a summary of the pledges (``Title``, ``Pledger``, ``Value``) is not read as
@@ -394,8 +401,12 @@ def _decode_line(raw: bytes, encoding: str) -> str:
 def _detect_fallback(sample: bytes) -> str:
     """The encoding of ``sample`` (bytes that are not UTF-8) as charset-normalizer ranks it
     among :data:`FALLBACK_ENCODINGS`; among candidates it finds equally likely, cp1252
-    (Excel's Western default) is preferred. cp1252, then latin-1 (which decodes anything)
-    when nothing it proposes decodes the sample."""
+    (Excel's Western default) is preferred. Mac Roman, ranked first, gives way to cp1252
+    whenever the sample decodes as cp1252 (no byte 0x81, 0x8D, 0x8F, 0x90 or 0x9D, which
+    cp1252 leaves undefined): on a short sample the detector ranked a cp1252 ``€5 million``
+    Mac Roman, read ``Ä5 million`` (an unknown currency) with every accent mangled, and Mac
+    Roman files are rare today. cp1252, then latin-1 (which decodes anything) when nothing
+    it proposes decodes the sample."""
     candidates: list[str] = []
     matches = charset_normalizer.from_bytes(sample, cp_isolation=list(FALLBACK_ENCODINGS))
     best = matches.best()
@@ -403,6 +414,8 @@ def _detect_fallback(sample: bytes) -> str:
         tied = [m for m in matches if m.chaos == best.chaos and m.coherence == best.coherence]
         names = {n for m in tied for n in (m.encoding, *m.could_be_from_charset)}
         candidates = ["cp1252"] if "cp1252" in names else [best.encoding]
+        if best.encoding == "mac_roman":  # cp1252 first; Mac Roman when cp1252 cannot be it
+            candidates = ["cp1252", best.encoding]
     for enc in (*candidates, "cp1252", "latin-1"):
         try:
             sample.decode(enc)
@@ -1429,10 +1442,12 @@ class _Row:
 
 
 #: The currency unions whose members share a currency that a sign of several names
-#: (``CFA``/``FCFA``: XOF or XAF, :data:`parsing.SIGN_CURRENCIES`), by their label in
-#: ``custom_regions.csv``: such a value is read in the union's currency when the pledger's
-#: entity country is a member (noted), else set aside as an ambiguous currency.
-CURRENCY_UNIONS = {"XOF": "WAEMU", "XAF": "CEMAC"}
+#: (``CFA``/``FCFA``: XOF or XAF; ``R``: ZAR, or a rupee or a rouble;
+#: :data:`parsing.SIGN_CURRENCIES`), by their label in ``custom_regions.csv``: such a value
+#: is read in the union's currency when the pledger's entity country is a member (noted;
+#: the Common Monetary Area's members, where the rand is legal tender, for ``R``), else set
+#: aside as an ambiguous currency naming what it could be.
+CURRENCY_UNIONS = {"XOF": "WAEMU", "XAF": "CEMAC", "ZAR": "CMA"}
 
 
 def _currency_zone(err: ParseError, record: dict) -> tuple[str, str] | None:
@@ -1584,6 +1599,37 @@ class _RowParser:
                 "alpha-3 codes; write Namibia, or leave the cell blank)")
         return None
 
+    def _lone_no(self, row: _Row, fieldname: str, value: object) -> object:
+        """A country (or region) cell as it is to be read: ``value`` itself, unless it holds
+        only ``no`` (any case), which is Norway's ISO alpha-2 code and the word for "none
+        named" (it was read as Norway without a word). Then, by the file's country cells
+        (:attr:`na_reading`, as for ``NA``): ``NO`` in capitals where they are alpha-2 codes
+        is Norway, noted; ``No`` or ``no`` where they are names or alpha-3 codes is not
+        stated, noted (as ``none`` is; Norway would be ``NOR``); any other case (``NO`` beside
+        names or alpha-3 codes, ``no`` beside alpha-2 codes, a file that mixes both) is
+        ``None`` and a reason to set the row aside naming both readings. ``NO`` in a list
+        (``NO; SE; DK``) is Norway."""
+        if not isinstance(value, str) or parsing.text_key(value) != "no":
+            return value
+        text = value.strip()
+        codes = self.na_reading == "namibia"
+        if text == "NO" and codes:
+            row.notes.append(f"{text!r} in {fieldname} read as Norway (the file's countries "
+                             "are ISO alpha-2 codes)")
+            return "NOR"
+        if text != "NO" and self.na_reading == "missing":
+            row.notes.append(f"{text!r} in {fieldname} read as not stated ('no': none named; "
+                             "the file's countries are names or alpha-3 codes, and Norway "
+                             "would be NOR)")
+            return None
+        convention = {"namibia": "ISO alpha-2 codes", "missing": "names or alpha-3 codes"}.get(
+            self.na_reading, "alpha-2 codes mixed with names or alpha-3 codes")
+        row.reasons.append(
+            f"ambiguous country: {text!r} in {fieldname} (Norway's ISO alpha-2 code, or 'no': "
+            f"none named; the file's countries are {convention}: write Norway, or leave the "
+            "cell blank)")
+        return None
+
     @staticmethod
     def _try(row: _Row, fieldname: str, func: Callable[[object], object], value: object):
         try:
@@ -1623,8 +1669,8 @@ class _RowParser:
         is_global = False
         if "is_global" in cells:
             is_global = bool(self._try(row, "is_global", parsing.parse_bool, get("is_global")))
-        ent = parsing.split_cell(self._lone_na(row, "entity_country", get("entity_country")),
-                                 parsing.COUNTRY_CODES_LIKE_MISSING)
+        ent = parsing.split_cell(self._lone_no(row, "entity_country", self._lone_na(
+            row, "entity_country", get("entity_country"))), parsing.COUNTRY_CODES_LIKE_MISSING)
         ent_codes, ent_bad = self._countries(row, "entity_country", ent)
         for bad in ent_bad:
             if parsing.text_key(bad) in _NOT_A_COUNTRY:
@@ -1636,8 +1682,8 @@ class _RowParser:
 
         tc: list[str] = []
         tr: list[str] = []
-        for piece in parsing.split_cell(
-                self._lone_na(row, "target_countries", get("target_countries")),
+        for piece in parsing.split_cell(self._lone_no(row, "target_countries", self._lone_na(
+                row, "target_countries", get("target_countries"))),
                 parsing.COUNTRY_CODES_LIKE_MISSING):
             if parsing.is_global_text(piece):
                 is_global = True
@@ -1652,7 +1698,8 @@ class _RowParser:
                     self._note_region_reading(row, "target_countries", b)
                 else:
                     row.reasons.append(f"unknown country: {b!r} in target_countries")
-        for piece in parsing.split_cell(get("target_regions")):
+        for piece in parsing.split_cell(self._lone_no(row, "target_regions",
+                                                      get("target_regions"))):
             if parsing.is_global_text(piece) or self.region(piece) == "World":
                 is_global = True
                 if parsing.text_key(piece) not in parsing.GLOBAL_TOKENS | {"world"}:
@@ -1924,11 +1971,14 @@ def _separator_reasons(cells: dict[str, object], shown: dict[str, int],
     """The reasons to set a row aside for an amount such as ``1,250`` (or ``1.250``) in a file
     that shows the convention in which it is a decimal (``shown``: :func:`_separator_rows`):
     a thousand times apart, the two readings cannot be told. An amount already refused
-    (in ``reasons``) is not named twice."""
+    (in ``reasons``) is not named twice, unless by the parser's reason for ``1.250 million``
+    (:data:`parsing.POINT_OR_THOUSANDS`: a decimal point or a thousands one, said of any
+    cell), which the caller drops for this one, the file's own sign of its convention."""
     out = []
     for name in AMOUNT_FIELDS:
         cell = cells.get(name)
-        if not isinstance(cell, str) or any(f" in {name}" in r for r in reasons):
+        if not isinstance(cell, str) or any(f" in {name}" in r and (
+                parsing.POINT_OR_THOUSANDS not in r) for r in reasons):
             continue
         for sep, row in shown.items():
             if m := _ONE_GROUP[sep].search(cell):
@@ -1946,7 +1996,8 @@ def _na_reading(table: _Table, used: dict[str, list[int]], consts: dict[str, obj
     cells (:data:`COUNTRY_FIELDS`, and a mapping's constants for them): ``"namibia"`` when
     every piece that names a country is two letters (ISO alpha-2 codes: ``NA`` is Namibia),
     ``"missing"`` when none is (names or alpha-3 codes: ``NA`` is "not available"),
-    ``"ambiguous"`` when both occur. Pieces naming no country are not counted."""
+    ``"ambiguous"`` when both occur. Pieces naming no country are not counted, nor ``no``
+    (Norway's alpha-2 code, or "none named": :meth:`_RowParser._lone_no`)."""
     cols = [i for name in COUNTRY_FIELDS for i in used.get(name, [])]
     cells = itertools.chain((consts.get(name) for name in COUNTRY_FIELDS),
                             (cells[i] for _, cells in table.rows for i in cols
@@ -1954,7 +2005,7 @@ def _na_reading(table: _Table, used: dict[str, list[int]], consts: dict[str, obj
     alpha2 = other = False
     for cell in cells:
         for piece in parsing.split_cell(cell):
-            if resolve(piece) is None:
+            if resolve(piece) is None or parsing.text_key(piece) == "no":  # "no" says none
                 continue
             if re.fullmatch(r"[^\W\d_]{2}", piece):
                 alpha2 = True
@@ -2044,7 +2095,10 @@ class _RowSorter:
         row = self.parser.parse(mapped, notes)
         reasons += self._spreadsheet_errors(cells, row.reasons)
         if self.separators:
-            reasons += _separator_reasons(mapped, self.separators, row.reasons)
+            extra = _separator_reasons(mapped, self.separators, row.reasons)
+            reasons = [r for r in reasons if parsing.POINT_OR_THOUSANDS not in r or not any(
+                f" in {name}" in r and f" in {name}" in e for e in extra
+                for name in AMOUNT_FIELDS)] + extra  # the file's sign of its convention wins
         reasons += _totals_row(row.record)
         reasons += self._pledge_id(row.record, rownum, exact_dup, cells)
         if not reasons:

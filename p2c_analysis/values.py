@@ -137,6 +137,10 @@ _IN_KIND_TEXT = re.compile(r"\b(?:in[- ]kind|airtime|donat(?:e|es|ed|ing|ion|ion
                            re.IGNORECASE)
 _DURATION = re.compile(r"\b(?:for|over)\s+(?:the\s+)?(?:next\s+|coming\s+)?"
                        r"(?:[0-9]{1,3}|[a-z]{3,9})\s+(?:years?|yrs?)\b", re.IGNORECASE)
+#: A span of years (``2024-2026``, ``2024–26``, ``from 2024 to 2026``) or a number of years
+#: times the amount (``x 4 years``): a duration in the value text too.
+_YEARS_STATED = re.compile(r"\b(?:19|20)\d\d\s*(?:-|–|to|and)\s*(?:(?:19|20)\d\d|\d\d)\b"
+                           r"|(?:[x×*]|\btimes)\s*\d{1,3}\s+years?\b", re.IGNORECASE)
 _PARENTHESES = re.compile(r"\([^()]{0,2000}\)")
 _WORDS_BEFORE = 40  # characters before a matched word kept in a note
 
@@ -379,7 +383,7 @@ def read_value_basis(
         return done("in_kind", True, f"'{m.group(0)}' in {name}: {_quote(text, m)}")
     if money is not None and money.per_year and money.multiplied:
         main = _PARENTHESES.sub(" ", value_text)
-        in_main = _DURATION.search(main) is not None
+        in_main = _DURATION.search(main) is not None or _YEARS_STATED.search(main) is not None
         where = "the value text" if in_main else "a remark in brackets, not the amount itself"
         return done("per_year_times_years", not in_main,
                     f"a yearly amount times {money.years} years; the duration is in {where}")
