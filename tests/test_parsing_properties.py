@@ -290,7 +290,8 @@ _THING_WORDS = sorted(parsing.thing_words())
 _CURRENCY_WORDS = sorted(t for t in parsing.CURRENCY_TOKENS if t.isalpha() and len(t) > 3)
 #: Words the parser knows as neither: any lower-case word but those it reads.
 _KNOWN_WORDS = (set(_THING_WORDS) | set(parsing.CURRENCY_TOKENS) | set(parsing.SCALES)
-                | parsing._MONEY_WORDS_AFTER_A_CODE | parsing._MONEY_NOUNS)
+                | parsing._MONEY_WORDS_AFTER_A_CODE | parsing._MONEY_NOUNS
+                | set(parsing.AMBIGUOUS_CURRENCY_WORDS))  # "5 million cfa": ambiguous, named
 _UNKNOWN_WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10).filter(
     lambda w: w not in _KNOWN_WORDS and not parsing.is_not_stated(w)
     and countries.resolve_region(w) is None)  # "5 asia" counts places
