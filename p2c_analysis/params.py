@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from p2c_analysis import paths
 from p2c_analysis.limits import PLAUSIBLE_YEARS, yaml_scalar
 from p2c_analysis.vocabulary import ALLOCATION_METHODS, FIRST_YEAR, IMPUTATION_METHODS, LATEST_YEAR
 
@@ -277,14 +278,24 @@ def to_existing_file(name: str, value: Any) -> str:
 
 def to_existing_dir(name: str, value: Any) -> str:
     """Path of an existing folder, as given; ``""`` stays ``""`` (for ``output_dir``: write
-    nothing, as when a researcher runs a notebook interactively)."""
+    nothing, as when a researcher runs a notebook interactively). A folder that is, or is
+    inside, one of the package's own folders (its data, notebooks, code, tests:
+    :func:`paths.package_folder_holding`, the check ``p2c --out`` makes) is refused: a report
+    run with papermill and ``-p output_dir data/pledges`` overwrote a bundled data file."""
     text = "" if value is None else str(value).strip()
     try:
         found = not text or Path(text).expanduser().is_dir()
+        holder = paths.package_folder_holding(text) if text and found else None
     except OSError:  # a name too long for the system
-        found = False
+        found, holder = False, None
+    except RuntimeError:  # Python 3.11's resolve() on links that point to each other
+        raise ParameterError(name, value, "cannot be used (symbolic links in a loop)") from None
     if not found:
         raise ParameterError(name, value, "is not an existing folder")
+    if holder is not None:
+        folder, what = holder
+        raise ParameterError(name, value, f"is inside {what} ({folder}), which a report never "
+                                          "writes; choose a folder outside it")
     return text
 
 

@@ -12,7 +12,6 @@ import ast
 import csv
 import difflib
 import functools
-import os
 import re
 import sys
 import unicodedata
@@ -43,70 +42,28 @@ class UsageError(ValueError):
 
 
 # --- where p2c may write ----------------------------------------------------------------------
-def _package_folders() -> tuple[tuple[Path, str], ...]:
-    """The package's own folders, never written by a command: its bundled data (raw data,
-    reference tables, the public record...), its report notebooks and its code."""
-    return ((paths.DATA, "the bundled data"), (paths.NOTEBOOKS, "the report notebooks"),
-            (Path(__file__).resolve().parent, "the package's code"))
-
-
 def check_outside_package(path: str | Path, option: str, allowed: Iterable[Path] = ()) -> None:
     """Refuse (:class:`UsageError`, one line, before anything is written) a place a command
     would write (``--out``, ``--quarantine``, a run given to ``--resume``, a snapshot store)
-    when it is, or is inside, one of the package's own folders (:func:`_package_folders`),
-    symbolic links followed, names compared as the file system does (:func:`_within`:
-    ``--out Data/raw`` is ``data/raw`` on macOS and Windows): ``--out data/raw/...`` overwrote
-    a raw data file, ``--out data`` put runs among the data. ``allowed``: folders inside them
-    that a command does write (the default snapshot store, ``data/snapshots/``). A name the
-    system refuses (too long) is refused here too, naming the option, not with the whole name
-    and no option."""
+    when it is, or is inside, one of the package's own folders (:func:`paths.package_folders`),
+    symbolic links followed, names compared as the file system does
+    (:func:`paths.package_folder_holding`: ``--out Data/raw`` is ``data/raw`` on macOS and
+    Windows): ``--out data/raw/...`` overwrote a raw data file, ``--out data`` put runs among
+    the data. ``allowed``: folders inside them that a command does write (the default snapshot
+    store, ``data/snapshots/``). A name the system refuses (too long) is refused here too,
+    naming the option, not with the whole name and no option."""
     try:
-        target = Path(path).expanduser().resolve()
-        target.exists()
+        found = paths.package_folder_holding(path, tuple(allowed))
     except OSError as err:
         raise UsageError(f"{option} {P.cut(str(path))}: cannot be used "
                          f"({err.strerror or err})") from None
     except RuntimeError:  # Python 3.11's resolve() on links that point to each other
         raise UsageError(f"{option} {P.cut(str(path))}: cannot be used (symbolic links "
                          "in a loop)") from None
-    places = _existing_places(target)
-    if any(_within(target, places, Path(folder).resolve()) for folder in allowed):
-        return
-    for folder, what in _package_folders():
-        if _within(target, places, folder.resolve()):
-            raise UsageError(f"{option} {P.cut(str(path))}: is inside {what} "
-                             f"({folder.resolve()}), which p2c never writes; choose a place "
-                             "outside it")
-
-
-def _existing_places(target: Path) -> set[tuple[int, int]]:
-    """``(device, inode)`` of ``target`` and of each of its folders that exists."""
-    places = set()
-    for p in (target, *target.parents):
-        try:
-            st = p.stat()
-        except OSError:
-            continue
-        places.add((st.st_dev, st.st_ino))
-    return places
-
-
-def _within(target: Path, places: set[tuple[int, int]], folder: Path) -> bool:
-    """Whether resolved ``target`` is ``folder`` or inside it: by name, also as the system
-    compares names (``os.path.normcase``: without case on Windows), or as a folder of the file
-    system (``places``: :func:`_existing_places`): on a case-insensitive file system
-    (macOS's, where ``normcase`` changes nothing) ``Data/raw`` is ``data/raw`` under another
-    name, which ``resolve`` keeps."""
-    if target.is_relative_to(folder):
-        return True
-    normcase = os.path.normcase
-    if Path(normcase(str(target))).is_relative_to(Path(normcase(str(folder)))):
-        return True
-    try:
-        st = folder.stat()
-    except OSError:
-        return False
-    return (st.st_dev, st.st_ino) in places
+    if found is not None:
+        folder, what = found
+        raise UsageError(f"{option} {P.cut(str(path))}: is inside {what} ({folder}), which "
+                         "p2c never writes; choose a place outside it")
 
 
 # --- notebooks and their parameters ------------------------------------------------------------

@@ -181,6 +181,25 @@ def test_output_dir_must_exist(tmp_path):
     assert "not an existing folder" in _error(output_dir=str(tmp_path / "missing"))
 
 
+def test_output_dir_is_never_a_package_folder(tmp_path, monkeypatch):
+    """Run through papermill (``-p output_dir data/pledges``), a report wrote its tables over
+    the bundled data: ``output_dir`` is refused, as ``p2c --out`` is, inside the package's own
+    folders (data, notebooks, code, tests), also by another name (a symbolic link)."""
+    from p2c_analysis import paths
+
+    for folder in (paths.PLEDGES, paths.DATA, paths.NOTEBOOKS, paths.ROOT / "p2c_analysis",
+                   paths.ROOT / "tests"):
+        msg = _error(output_dir=str(folder))
+        assert msg.startswith(f"parameter 'output_dir': {str(folder)!r} is inside ")
+        assert "\n" not in msg and "never writes" in msg
+    monkeypatch.chdir(paths.ROOT)  # as given on papermill's command line: a relative path
+    assert "is inside the bundled data" in _error(output_dir="data/pledges")
+    link = tmp_path / "elsewhere"
+    link.symlink_to(paths.PLEDGES, target_is_directory=True)
+    assert "is inside the bundled data" in _error(output_dir=str(link))
+    assert P.validate(output_dir=str(tmp_path))["output_dir"] == str(tmp_path)
+
+
 # --- declared types, unknown names ----------------------------------------------------------
 def test_names_params_does_not_know_take_the_declared_type():
     types = {"window": "int", "share": "float", "flag": "bool", "label": "str",
