@@ -15,10 +15,13 @@ are converted to the type the notebook declares (:func:`validate_declared`).
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import difflib
 import math
 import re
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -404,9 +407,94 @@ def validate(**params: Any) -> dict[str, Any]:
     - ``output_dir``: an existing folder, or ``""`` = write no files.
     - ``previous`` / ``current``: the pledges a comparison reads (:func:`to_pledge_source`).
 
+    Run in a notebook after the cell papermill injects (``papermill -p NAME VALUE``), a name
+    injected there that is none of the notebook's parameters is refused
+    (:func:`check_injected`: ``-p countr Kenya`` rendered the default country without a word).
+
     Raises :class:`ParameterError` (one line: parameter, value, problem) on the first bad value.
     """
+    check_injected(params)
     return validate_declared(params)
+
+
+#: The first line of the cell papermill injects with the parameters it is given (its
+#: ``injected-parameters`` cell: ``# Parameters`` then one ``name = value`` line each).
+INJECTED_COMMENT = "# Parameters"
+
+
+def check_injected(declared: Iterable[str]) -> None:
+    """In an IPython kernel, when the cell before the one running now is papermill's injected
+    parameters cell, refuse (:class:`UnknownParameterError`, the one line ``p2c`` gives) a name
+    it assigns that is not a parameter: neither in ``declared`` (the names the notebook
+    validates) nor assigned in the cell before it (the notebook's ``parameters`` cell).
+    Papermill only warns ("Passed unknown parameter") and runs the notebook with its default.
+    Nothing is checked outside IPython, in a notebook run cell by cell (no injected cell: the
+    cell before is the ``parameters`` cell) or by ``p2c``, whose parameters are checked before
+    its kernel starts (its injected cell holds them)."""
+    cells = _cells_before()
+    injected = _assignments(cells[-1], injected=True) if cells else None
+    if not injected:
+        return
+    cell = (_assignments(cells[-2]) or {}) if len(cells) > 1 else {}
+    names = list(dict.fromkeys([*cell, *declared]))
+    for name, value in injected.items():
+        if name not in names:
+            raise UnknownParameterError(name, value, "this notebook", declared_text(name, [names]))
+
+
+def _cells_before() -> list[str]:
+    """Sources of the code cells run before the one running now, oldest first (IPython's
+    input history: the running cell is its last entry), or ``[]`` outside IPython (IPython is
+    not imported for this)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)
+    if not isinstance(history, list) or len(history) < 2:
+        return []
+    return [str(c) for c in history[1:-1]]  # entry 0 is IPython's empty placeholder
+
+
+def _assignments(source: str, injected: bool = False) -> dict[str, Any] | None:
+    """``{name: value}`` of the top-level assignments in a cell's ``source`` (values read as
+    literals, else kept as source text), or ``None`` when it does not parse; with
+    ``injected``, also ``None`` unless it is papermill's injected cell: its first line is
+    :data:`INJECTED_COMMENT` and it holds nothing but ``name = value`` lines."""
+    if injected and source.lstrip().split("\n", 1)[0].strip() != INJECTED_COMMENT:
+        return None
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    found: dict[str, Any] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
+            target, value = node.targets[0].id, node.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            target, value = node.target.id, node.value
+        elif injected:
+            return None
+        else:
+            continue
+        try:
+            found[target] = ast.literal_eval(value) if value is not None else None
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            found[target] = ast.get_source_segment(source, value)
+    return found
+
+
+def declared_text(name: str, declared: Iterable[Iterable[str]],
+                  leave_out: Iterable[str] = ()) -> str:
+    """What the notebooks declare, for the error on an undeclared name: ``"; they declare:
+    pledges, mapping, year, as_of; did you mean 'year'?"`` (a close name, if any; names in
+    ``leave_out`` left out), so a misspelt ``-p yaer 2024`` says what to type instead."""
+    declared = [list(d) for d in declared]
+    skip = set(leave_out)
+    names = list(dict.fromkeys(n for d in declared for n in d if n not in skip))
+    close = difflib.get_close_matches(name.lower(), names, n=1, cutoff=0.7)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    who = "it declares" if len(declared) == 1 else "they declare"
+    return f"; {who}: {', '.join(names) or 'none'}{hint}"
 
 
 def validate_declared(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import csv
-import difflib
 import functools
 import re
 import sys
@@ -539,15 +538,9 @@ def plan_render(
 
 
 def _declared_text(name: str, declared: Iterable[Mapping[str, Any]]) -> str:
-    """What the notebooks declare, for the error on an undeclared name: ``"; they declare:
-    pledges, mapping, year, as_of; did you mean 'year'?"`` (a close name, if any; the runner's
-    own parameters left out), so a misspelt ``-p yaer 2024`` says what to type instead."""
-    declared = list(declared)
-    names = list(dict.fromkeys(n for d in declared for n in d if n not in RUNNER_PARAMETERS))
-    close = difflib.get_close_matches(name.lower(), names, n=1, cutoff=0.7)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    who = "it declares" if len(declared) == 1 else "they declare"
-    return f"; {who}: {', '.join(names) or 'none'}{hint}"
+    """What the notebooks declare, for the error on an undeclared name (the runner's own
+    parameters left out): :func:`params.declared_text`."""
+    return P.declared_text(name, declared, leave_out=RUNNER_PARAMETERS)
 
 
 def _mapping_has_a_file(given: Mapping[str, Any], specs: Sequence[ReportSpec]) -> None:

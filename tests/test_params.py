@@ -509,3 +509,74 @@ def test_a_whole_float_too_large_to_be_exact_is_refused():
         P.to_float("x", "true")
     with pytest.raises(P.ParameterError, match=r"^parameter 'x': inf is not a finite number"):
         P.to_float("x", ".inf")
+
+
+# --- names injected by papermill --------------------------------------------------------------
+def _kernel_history(monkeypatch, *cells: str) -> None:
+    """Make ``params`` see an IPython kernel whose input history holds ``cells`` (the last one
+    the cell running now), as papermill runs a notebook."""
+    import sys
+    import types
+
+    shell = types.SimpleNamespace(history_manager=types.SimpleNamespace(
+        input_hist_raw=["", *cells]))
+    fake = types.ModuleType("IPython")
+    fake.get_ipython = lambda: shell
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+
+
+PARAMETERS_CELL = 'country: str = "Nigeria"  # a country\nyear: int = 2024\noutput_dir: str = ""\n'
+SET_UP_CELL = "r = report.start(country=country, year=year, output_dir=output_dir)"
+
+
+def test_a_misspelt_name_injected_by_papermill_is_refused(monkeypatch):
+    """``papermill NOTEBOOK OUT -p countr Kenya`` rendered the default country (papermill only
+    warns): the notebook's validation now refuses a name its injected cell assigns that is
+    not a parameter, with the line ``p2c`` gives."""
+    injected = '# Parameters\ncountr = "Kenya"\nyear = 2020\n'
+    _kernel_history(monkeypatch, PARAMETERS_CELL, injected, SET_UP_CELL)
+    with pytest.raises(P.UnknownParameterError) as info:
+        P.validate(country="Nigeria", year=2024, output_dir="")
+    assert str(info.value) == (
+        "'countr' is not a parameter of this notebook (given 'Kenya'; it declares: country, "
+        "year, output_dir; did you mean 'country'?)")
+    # declared names pass, whether injected by papermill or by p2c's runner
+    _kernel_history(monkeypatch, PARAMETERS_CELL, '# Parameters\ncountry = "Kenya"\n'
+                    'output_dir = "/tmp/x"\n', SET_UP_CELL)
+    P.validate(country="KEN", year=2024, output_dir="")
+    # a name of the parameters cell that the set-up does not validate is a parameter too
+    _kernel_history(monkeypatch, PARAMETERS_CELL + "extra = 1\n", "# Parameters\nextra = 2\n",
+                    SET_UP_CELL)
+    P.validate(country="KEN", year=2024, output_dir="")
+    # cell by cell in JupyterLab (the cell before is the parameters cell, or any other):
+    # nothing is compared
+    _kernel_history(monkeypatch, PARAMETERS_CELL, SET_UP_CELL)
+    P.validate(country="KEN", year=2024, output_dir="")
+    _kernel_history(monkeypatch, "countr = 'Kenya'", SET_UP_CELL)  # not papermill's cell
+    P.validate(country="KEN")
+    _kernel_history(monkeypatch, "# Parameters\ncountr = 'Kenya'\nprint(countr)", SET_UP_CELL)
+    P.validate(country="KEN")  # more than assignments: not papermill's cell
+    _kernel_history(monkeypatch, SET_UP_CELL)
+    P.validate(country="KEN")
+
+
+def test_papermill_run_stops_on_a_misspelt_parameter(tmp_path):
+    """The same, in a real kernel run by papermill (its history, its injected cell)."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('country: str = "Nigeria"', metadata={
+        "tags": ["parameters"]}), nbformat.v4.new_code_cell(
+        "from p2c_analysis import params\nv = params.validate(country=country)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    source = tmp_path / "nb.ipynb"
+    nbformat.write(nb, source)
+    with pytest.raises(PapermillExecutionError, match="'countr' is not a parameter of this "
+                       "notebook .*did you mean 'country'"):
+        papermill.execute_notebook(str(source), str(tmp_path / "out.ipynb"),
+                                   parameters={"countr": "Kenya"}, progress_bar=False)
+    papermill.execute_notebook(str(source), str(tmp_path / "ok.ipynb"),
+                               parameters={"country": "Kenya"}, progress_bar=False)
