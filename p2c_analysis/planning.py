@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import datetime as dt
 import functools
 import re
 import sys
@@ -564,13 +565,15 @@ def left_out_for_a_pledge_file(declared: Mapping[str, Any], notebook: Path) -> s
     return {notebook.stem} if reads_other and "pledges" not in declared else set()
 
 
-def expand_values(name: str, text: str) -> list[str]:
+def expand_values(name: str, text: str, as_of: dt.date | None = None) -> list[str]:
     """The values of ``--over NAME=VALUES``: a comma list (a value holding a comma in double
     quotes: ``"a, b",c``); for ``country``, names with commas also come whole without quotes
     (``Congo, Dem. Rep.,KEN``: the longest run of parts that names a country is taken, as in
     pledge cells), and each group label (such as ``LDC`` or ``SIDS``) stands for its members
-    as of today (``countries.members``), so ``LDC,SIDS,KEN`` is every LDC, then every SIDS,
-    then Kenya (a country in two of them is rendered once: see :func:`plan_batch`)."""
+    as of ``as_of`` (``countries.members``; ``None``: the UTC day, as the run's day), so
+    ``LDC,SIDS,KEN`` is every LDC, then every SIDS, then Kenya (a country in two of them is
+    rendered once: see :func:`plan_batch`). :func:`plan_grid` gives the run's ``as_of``
+    (:func:`run_as_of`)."""
     if not str(text).strip():
         raise UsageError(f"--over {name}=: no values given")
     quoted_empty = "\x00"  # a value written "" (a stray comma is refused instead)
@@ -600,11 +603,12 @@ def expand_values(name: str, text: str) -> list[str]:
             _say_ambiguous_country(part)
             values.append(part)
             continue
-        _say_unconfirmed(part)
+        when = as_of or utc_today()
+        _say_unconfirmed(part, when)
         if (region := countries.ambiguous_region_reading(part)) is not None:  # "Africa"
             print(f"p2c: note: {region.note(part, ' (--over country)')}", file=sys.stderr)
         try:
-            members = list(countries.members(part))  # as of today
+            members = list(countries.members(part, when))
         except (KeyError, ValueError, LookupError):  # UnknownGroupError: not a group
             members = []
         values.extend(members or [part])
@@ -626,13 +630,13 @@ def _say_ambiguous_country(text: object) -> None:
         print(f"p2c: note: {note}", file=sys.stderr)
 
 
-def _say_unconfirmed(group: str) -> None:
-    """On stderr: the members of ``group`` as of today whose scheduled departure date has
-    passed without the data confirming it (:func:`countries.unconfirmed_changes`)."""
+def _say_unconfirmed(group: str, as_of: dt.date) -> None:
+    """On stderr: the members of ``group`` as of ``as_of`` whose scheduled departure date has
+    passed by then without the data confirming it (:func:`countries.unconfirmed_changes`)."""
     from p2c_analysis import countries
 
     try:
-        due = countries.unconfirmed_changes(group)
+        due = countries.unconfirmed_changes(group, as_of)
     except (KeyError, ValueError, LookupError):
         return
     for row in due.itertuples(index=False):
@@ -663,6 +667,48 @@ def _country_names(parts: list[str]) -> list[str]:
             out.append(parts[i])
             i += 1
     return out
+
+
+def utc_today() -> dt.date:
+    """Today in UTC: the day a run starts (``runner``'s ``run_day``), not the local date."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def run_as_of(given: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]]
+              ) -> dt.date:
+    """The date a run's reports are judged at, as the run resolves ``as_of``: given (``-p`` or
+    ``-f``), else the notebook's own default, else (empty, or no ``as_of``) the run's day,
+    UTC (:func:`utc_today`). A bad date raises :class:`params.ParameterError`."""
+    value = given.get("as_of")
+    if (value is None or str(value).strip() == "") and "as_of" in declared:
+        try:
+            value = ast.literal_eval(str(declared["as_of"].get("default")))
+        except (ValueError, SyntaxError):
+            value = None
+    if value is None or str(value).strip() == "":
+        return utc_today()
+    return P.to_date("as_of", value)
+
+
+def _expand_axis(name: str, values: str, over: Sequence[tuple[str, Any]],
+                 given: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]]
+                 ) -> list[str]:
+    """The values of ``--over NAME=VALUES`` (:func:`expand_values`), a group of countries as of
+    the run's ``as_of`` (:func:`run_as_of`): ``--over country=LDC -p as_of 2015-01-01`` is the
+    LDCs of 2015, not today's. When ``as_of`` is itself an ``--over`` axis, each of its values
+    must give the same members, else :class:`UsageError` (one batch per date instead)."""
+    if name != "country":
+        return expand_values(name, values)
+    dates = [v for n, v in over if n == "as_of"]
+    if not dates:
+        return expand_values(name, values, run_as_of(given, declared))
+    days = dates[0] if not isinstance(dates[0], str) else expand_values("as_of", dates[0])
+    expansions = {tuple(expand_values(name, values, run_as_of({"as_of": d}, declared)))
+                  for d in dict.fromkeys(str(d) for d in days)}
+    if len(expansions) > 1:
+        raise UsageError(f"--over country={P.cut(values)}: a group's members differ between "
+                         "the dates of --over as_of=; run one batch per date (-p as_of DATE)")
+    return list(next(iter(expansions)))
 
 
 def parse_over(text: str) -> tuple[str, str]:
@@ -715,8 +761,8 @@ def plan_grid(
     _say_ambiguous_country(given.get("country"))
     nb = resolve_notebook(notebook)
     declared = declared_parameters(nb)
-    axes = [expand_values(name, values) if isinstance(values, str) else list(values)
-            for name, values in over]
+    axes = [_expand_axis(name, values, over, given, declared) if isinstance(values, str)
+            else list(values) for name, values in over]
     chosen: list[tuple[tuple[str, ...], dict[str, Any]]] = []
     seen: set[tuple[str, ...]] = set()
     for combination in itertools.product(*axes):

@@ -108,3 +108,31 @@ def test_a_package_folder_under_another_case_is_still_the_package_folder(tmp_pat
     planning.check_outside_package(alias / "raw" / "s", "--store",  # an allowed folder too
                                    allowed=(paths.RAW,))
     planning.check_outside_package(tmp_path / "runs", "--out")
+
+
+def test_a_group_in_a_batch_is_its_members_on_the_runs_as_of(capsys):
+    """``p2c batch country_profile --over country=LDC -p as_of 2015-01-01`` planned today's
+    LDCs (and noted the 2026 graduations): a group is expanded as of the run's ``as_of``
+    (given with -p or -f, or the notebook's default), else the run's day in UTC."""
+    import datetime as dt
+
+    from p2c_analysis import planning
+
+    then = {"BTN", "GNQ", "STP", "VUT"}  # LDCs in 2015 that have since graduated
+    for as_of in ("2015-01-01", dt.date(2015, 1, 1)):  # -p as_of, or as_of: in a YAML file
+        capsys.readouterr()
+        specs = planning.plan_batch("country_profile", "country", "LDC", {"as_of": as_of})
+        assert then <= {s.name.rsplit("-", 1)[1] for s in specs}
+        assert "scheduled" not in capsys.readouterr().err
+    one = planning.plan_grid("country_profile", [("country", "LDC"), ("as_of", "2015-01-01")],
+                             {})
+    assert then <= {s.parameters["country"] for s in one}
+    with pytest.raises(planning.UsageError, match="members differ between the dates"):
+        planning.plan_grid("country_profile", [("country", "LDC"),
+                                               ("as_of", "2015-01-01,2026-01-01")], {})
+    declared = planning.declared_parameters(planning.resolve_notebook("country_profile"))
+    assert planning.run_as_of({}, declared) == dt.datetime.now(dt.UTC).date()
+    assert planning.run_as_of({"as_of": ""}, declared) == dt.datetime.now(dt.UTC).date()
+    assert planning.run_as_of({}, {"as_of": {"default": "'2016-05-01'"}}) == dt.date(2016, 5, 1)
+    specs = planning.plan_batch("country_profile", "country", "LDC", {})
+    assert not then & {s.name.rsplit("-", 1)[1] for s in specs}
