@@ -227,7 +227,9 @@ def _number_not_date(name: str, value: int | float) -> ParameterError:
 
 def to_date(name: str, value: Any) -> dt.date:
     """A calendar date from the text ``"YYYY-MM-DD"`` or ``"YYYYMMDD"`` (:data:`DATE_TEXT`) or
-    a date/datetime; ``""``/``None`` = today (UTC). A number (``20260101``) is refused, naming
+    a date/datetime (one with a time zone: its date in UTC, as everything is dated here; a
+    YAML ``as_of: 2024-01-01T23:30:00-11:00`` is 2024-01-02); ``""``/``None`` = today (UTC).
+    A number (``20260101``) is refused, naming
     the form to write. Dates outside :data:`AS_OF_RANGE` are refused: Python can hold them,
     the analysis cannot."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -235,8 +237,8 @@ def to_date(name: str, value: Any) -> dt.date:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise _number_not_date(name, value)
     out: dt.date | None = None
-    if isinstance(value, dt.datetime):
-        out = value.date()
+    if isinstance(value, dt.datetime):  # with a time zone: its day in UTC (as_of: ...-11:00)
+        out = (value.astimezone(dt.UTC) if value.utcoffset() is not None else value).date()
     elif isinstance(value, dt.date):
         out = value
     elif isinstance(value, str):
@@ -305,8 +307,9 @@ def to_existing_dir(name: str, value: Any) -> str:
 def to_pledge_source(name: str, value: Any) -> str:
     """The pledges a comparison reads (``previous`` / ``current``): ``""`` (the notebook's
     default), a date ``YYYY-MM-DD`` of the bundled public record (within
-    :data:`AS_OF_RANGE`), the id of a snapshot in the store (``p2c snapshot list``), or a pledge
-    file (absolute path; it must open as a table of pledges). Returned as text."""
+    :data:`AS_OF_RANGE`; also ``YYYYMMDD``, as :func:`to_date` reads ``as_of``), the id of a
+    snapshot in the store (``p2c snapshot list``), or a pledge file (absolute path; it must
+    open as a table of pledges). Returned as text."""
     if isinstance(value, dt.date):  # a YAML date (previous: 2025-01-01), or date and time
         return to_date(name, value).isoformat()
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -316,7 +319,7 @@ def to_pledge_source(name: str, value: Any) -> str:
         return ""
     from p2c_analysis import snapshots
 
-    if snapshots.DATE_PATTERN.match(text):
+    if DATE_TEXT.fullmatch(text):  # the forms as_of takes: 2026-01-01 and 20260101
         return to_date(name, text).isoformat()
     if snapshots.ID_PATTERN.match(text):
         try:

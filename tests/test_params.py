@@ -580,3 +580,20 @@ def test_papermill_run_stops_on_a_misspelt_parameter(tmp_path):
                                    parameters={"countr": "Kenya"}, progress_bar=False)
     papermill.execute_notebook(str(source), str(tmp_path / "ok.ipynb"),
                                parameters={"country": "Kenya"}, progress_bar=False)
+
+
+def test_date_parameters_take_the_same_forms_and_aware_times_are_dated_in_utc():
+    """``-p as_of 20260101`` was taken but ``-p previous 20260101`` refused ("not a date"):
+    a comparison's date takes the forms ``as_of`` takes. A YAML ``as_of:
+    2024-01-01T23:30:00-11:00`` was dated 2024-01-01, its local day; in UTC it is 2024-01-02."""
+    assert P.validate(previous="20260101")["previous"] == "2026-01-01"
+    assert P.validate(current=" 20250615 ")["current"] == "2025-06-15"
+    assert "is not a valid date (day is out of range" in _error(previous="20260230")
+    minus_11 = dt.timezone(dt.timedelta(hours=-11))
+    late = dt.datetime(2024, 1, 1, 23, 30, tzinfo=minus_11)
+    assert P.validate(as_of=late)["as_of"] == dt.date(2024, 1, 2)
+    assert P.validate(previous=late)["previous"] == "2024-01-02"
+    plus_14 = dt.timezone(dt.timedelta(hours=14))
+    assert P.to_date("as_of", dt.datetime(2024, 1, 2, 8, 0, tzinfo=plus_14)) == \
+        dt.date(2024, 1, 1)
+    assert P.to_date("as_of", dt.datetime(2024, 1, 1, 23, 30)) == dt.date(2024, 1, 1)  # naive
