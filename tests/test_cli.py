@@ -136,3 +136,15 @@ def test_a_group_in_a_batch_is_its_members_on_the_runs_as_of(capsys):
     assert planning.run_as_of({}, {"as_of": {"default": "'2016-05-01'"}}) == dt.date(2016, 5, 1)
     specs = planning.plan_batch("country_profile", "country", "LDC", {})
     assert not then & {s.name.rsplit("-", 1)[1] for s in specs}
+
+
+def test_workers_with_a_scheduler_is_refused(capsys, tmp_path: Path):
+    """``--workers 2 --scheduler ADDRESS`` was ignored without a word (the Dask cluster's
+    workers render the reports): refused in one line before anything is contacted."""
+    err = _cli_error(capsys, "batch", "country_profile", "--over", "country=KEN,NGA",
+                     "--workers", "2", "--scheduler", "tcp://127.0.0.1:9", "--out",
+                     str(tmp_path / "runs"))
+    assert err.startswith("p2c: error: --workers does not apply with --scheduler")
+    assert not (tmp_path / "runs").exists()
+    assert "not with --scheduler" in " ".join(cli.build_parser()._subparsers._group_actions[0]
+                                              .choices["render"].format_help().split())
