@@ -440,9 +440,15 @@ def check_injected(declared: Iterable[str]) -> None:
         return
     cell = (_assignments(cells[-2]) or {}) if len(cells) > 1 else {}
     names = list(dict.fromkeys([*cell, *declared]))
+    source = injected.get("PAPERMILL_INPUT_PATH")  # papermill --inject-input-path
+    where = Path(source).stem if isinstance(source, str) and source else "this notebook"
     for name, value in injected.items():
-        if name not in names:
-            raise UnknownParameterError(name, value, "this notebook", declared_text(name, [names]))
+        if name not in names and name not in PAPERMILL_NAMES:
+            raise UnknownParameterError(name, value, where, declared_text(name, [names]))
+
+
+#: Names papermill injects of its own accord (``--inject-paths``): not parameters, not refused.
+PAPERMILL_NAMES: tuple[str, ...] = ("PAPERMILL_INPUT_PATH", "PAPERMILL_OUTPUT_PATH")
 
 
 def _cells_before() -> list[str]:

@@ -544,6 +544,15 @@ def test_a_misspelt_name_injected_by_papermill_is_refused(monkeypatch):
     _kernel_history(monkeypatch, PARAMETERS_CELL, '# Parameters\ncountry = "Kenya"\n'
                     'output_dir = "/tmp/x"\n', SET_UP_CELL)
     P.validate(country="KEN", year=2024, output_dir="")
+    # papermill --inject-paths: its own names pass, and the notebook is named
+    _kernel_history(monkeypatch, PARAMETERS_CELL, "# Parameters\nPAPERMILL_INPUT_PATH = "
+                    "'notebooks/country_profile.ipynb'\nPAPERMILL_OUTPUT_PATH = 'o.ipynb'\n",
+                    SET_UP_CELL)
+    P.validate(country="KEN", year=2024, output_dir="")
+    _kernel_history(monkeypatch, PARAMETERS_CELL, "# Parameters\nyaer = 2020\nPAPERMILL_INPUT"
+                    "_PATH = '/x/country_profile.ipynb'\n", SET_UP_CELL)
+    assert "'yaer' is not a parameter of country_profile (given 2020; it declares: " in \
+        _error(country="KEN", year=2024, output_dir="")
     # a name of the parameters cell that the set-up does not validate is a parameter too
     _kernel_history(monkeypatch, PARAMETERS_CELL + "extra = 1\n", "# Parameters\nextra = 2\n",
                     SET_UP_CELL)
