@@ -565,7 +565,7 @@ def left_out_for_a_pledge_file(declared: Mapping[str, Any], notebook: Path) -> s
     return {notebook.stem} if reads_other and "pledges" not in declared else set()
 
 
-def expand_values(name: str, text: str, as_of: dt.date | None = None) -> list[str]:
+def expand_values(name: str, text: str, as_of: dt.date | int | None = None) -> list[str]:
     """The values of ``--over NAME=VALUES``: a comma list (a value holding a comma in double
     quotes: ``"a, b",c``); for ``country``, names with commas also come whole without quotes
     (``Congo, Dem. Rep.,KEN``: the longest run of parts that names a country is taken, as in
@@ -675,39 +675,57 @@ def utc_today() -> dt.date:
 
 
 def run_as_of(given: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]]
-              ) -> dt.date:
-    """The date a run's reports are judged at, as the run resolves ``as_of``: given (``-p`` or
-    ``-f``), else the notebook's own default, else (empty, or no ``as_of``) the run's day,
-    UTC (:func:`utc_today`). A bad date raises :class:`params.ParameterError`."""
+              ) -> dt.date | int:
+    """The date a run's reports judge group membership at, as the run resolves it: a notebook
+    that declares ``year`` (the analysis year, which sets its countries' groups, as of 1 July:
+    ``profiles.groups``) gives that year (``-p``/``-f``, else its default), so ``--over
+    country=LDC -p year 2015`` is the LDCs a 2015 profile names; other notebooks give ``as_of``
+    (given, else the notebook's own default, else, empty or not declared, the run's day, UTC:
+    :func:`utc_today`). An int is a year, read by ``countries.as_of_date`` as 1 July. A bad
+    value raises :class:`params.ParameterError`."""
+    if "year" in declared:
+        value = given.get("year")
+        if value is None:
+            value = _default_of(declared["year"])
+        if value is not None and str(value).strip() != "":
+            return P.to_int("year", value)
     value = given.get("as_of")
     if (value is None or str(value).strip() == "") and "as_of" in declared:
-        try:
-            value = ast.literal_eval(str(declared["as_of"].get("default")))
-        except (ValueError, SyntaxError):
-            value = None
+        value = _default_of(declared["as_of"])
     if value is None or str(value).strip() == "":
         return utc_today()
     return P.to_date("as_of", value)
+
+
+def _default_of(parameter: Mapping[str, Any]) -> Any:
+    """A declared parameter's default value (papermill's ``default``, the source text of a
+    literal), ``None`` when it is not a literal."""
+    try:
+        return ast.literal_eval(str(parameter.get("default")))
+    except (ValueError, SyntaxError):
+        return None
 
 
 def _expand_axis(name: str, values: str, over: Sequence[tuple[str, Any]],
                  given: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]]
                  ) -> list[str]:
     """The values of ``--over NAME=VALUES`` (:func:`expand_values`), a group of countries as of
-    the run's ``as_of`` (:func:`run_as_of`): ``--over country=LDC -p as_of 2015-01-01`` is the
-    LDCs of 2015, not today's. When ``as_of`` is itself an ``--over`` axis, each of its values
-    must give the same members, else :class:`UsageError` (one batch per date instead)."""
+    the run's membership date (:func:`run_as_of`): ``--over country=LDC -p year 2015`` is the
+    LDCs of 2015, not today's. When the parameter that sets it (``year`` or ``as_of``) is
+    itself an ``--over`` axis, each of its values must give the same members, else
+    :class:`UsageError` (one batch per year or date instead)."""
     if name != "country":
         return expand_values(name, values)
-    dates = [v for n, v in over if n == "as_of"]
-    if not dates:
+    key = "year" if "year" in declared else "as_of"
+    axis = [v for n, v in over if n == key]
+    if not axis:
         return expand_values(name, values, run_as_of(given, declared))
-    days = dates[0] if not isinstance(dates[0], str) else expand_values("as_of", dates[0])
-    expansions = {tuple(expand_values(name, values, run_as_of({"as_of": d}, declared)))
-                  for d in dict.fromkeys(str(d) for d in days)}
+    whens = axis[0] if not isinstance(axis[0], str) else expand_values(key, axis[0])
+    expansions = {tuple(expand_values(name, values, run_as_of({key: w}, declared)))
+                  for w in dict.fromkeys(str(w) for w in whens)}
     if len(expansions) > 1:
         raise UsageError(f"--over country={P.cut(values)}: a group's members differ between "
-                         "the dates of --over as_of=; run one batch per date (-p as_of DATE)")
+                         f"the values of --over {key}=; run one batch per value (-p {key} …)")
     return list(next(iter(expansions)))
 
 

@@ -110,32 +110,42 @@ def test_a_package_folder_under_another_case_is_still_the_package_folder(tmp_pat
     planning.check_outside_package(tmp_path / "runs", "--out")
 
 
-def test_a_group_in_a_batch_is_its_members_on_the_runs_as_of(capsys):
-    """``p2c batch country_profile --over country=LDC -p as_of 2015-01-01`` planned today's
-    LDCs (and noted the 2026 graduations): a group is expanded as of the run's ``as_of``
-    (given with -p or -f, or the notebook's default), else the run's day in UTC."""
+def test_a_group_in_a_batch_is_its_members_when_the_reports_judge_membership(capsys):
+    """``p2c batch country_profile --over country=LDC -p year 2015`` planned today's LDCs (and
+    noted the 2026 graduations): a group is expanded as of the date its reports judge group
+    membership, 1 July of ``year`` for a notebook that declares it (a 2015 profile names the
+    LDCs of 2015), else the run's ``as_of`` (given with -p or -f, or the notebook's default),
+    else the run's day in UTC."""
     import datetime as dt
 
-    from p2c_analysis import planning
+    from p2c_analysis import planning, profiles
 
     then = {"BTN", "GNQ", "STP", "VUT"}  # LDCs in 2015 that have since graduated
-    for as_of in ("2015-01-01", dt.date(2015, 1, 1)):  # -p as_of, or as_of: in a YAML file
+    for year in ("2015", 2015):  # -p year, or year: in a YAML file
         capsys.readouterr()
-        specs = planning.plan_batch("country_profile", "country", "LDC", {"as_of": as_of})
-        assert then <= {s.name.rsplit("-", 1)[1] for s in specs}
+        specs = planning.plan_batch("country_profile", "country", "LDC", {"year": year})
+        planned = {s.name.rsplit("-", 1)[1] for s in specs}
+        assert then <= planned
         assert "scheduled" not in capsys.readouterr().err
-    one = planning.plan_grid("country_profile", [("country", "LDC"), ("as_of", "2015-01-01")],
-                             {})
+        # the same countries the profiles name as LDC members in 2015
+        assert planned == {iso for iso in planned if "LDC" in profiles.groups(iso, 2015)}
+    # as_of sets statuses in a profile, not its groups: the LDCs of the default year, 2024
+    # (São Tomé and Príncipe left in December 2024, the others before)
+    specs = planning.plan_batch("country_profile", "country", "LDC", {"as_of": "2015-01-01"})
+    assert then & {s.name.rsplit("-", 1)[1] for s in specs} == {"STP"}
+    one = planning.plan_grid("country_profile", [("country", "LDC"), ("year", "2015")], {})
     assert then <= {s.parameters["country"] for s in one}
-    with pytest.raises(planning.UsageError, match="members differ between the dates"):
-        planning.plan_grid("country_profile", [("country", "LDC"),
-                                               ("as_of", "2015-01-01,2026-01-01")], {})
+    with pytest.raises(planning.UsageError, match="members differ between the values of "
+                                                  "--over year="):
+        planning.plan_grid("country_profile", [("country", "LDC"), ("year", "2015,2024")], {})
     declared = planning.declared_parameters(planning.resolve_notebook("country_profile"))
-    assert planning.run_as_of({}, declared) == dt.datetime.now(dt.UTC).date()
-    assert planning.run_as_of({"as_of": ""}, declared) == dt.datetime.now(dt.UTC).date()
+    assert planning.run_as_of({}, declared) == 2024  # the notebook's default year
+    assert planning.run_as_of({"year": "2016"}, declared) == 2016
+    no_year = {"as_of": declared["as_of"]}
+    assert planning.run_as_of({}, no_year) == dt.datetime.now(dt.UTC).date()
+    assert planning.run_as_of({"as_of": ""}, no_year) == dt.datetime.now(dt.UTC).date()
+    assert planning.run_as_of({"as_of": "2015-01-01"}, no_year) == dt.date(2015, 1, 1)
     assert planning.run_as_of({}, {"as_of": {"default": "'2016-05-01'"}}) == dt.date(2016, 5, 1)
-    specs = planning.plan_batch("country_profile", "country", "LDC", {})
-    assert not then & {s.name.rsplit("-", 1)[1] for s in specs}
 
 
 def test_workers_with_a_scheduler_is_refused(capsys, tmp_path: Path):
