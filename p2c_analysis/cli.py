@@ -443,7 +443,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                         "but the derived-data cache (none with P2C_CACHE_DIR=off)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="reports rendered at the same time (default: number of CPUs; at "
-                        f"most {MAX_WORKERS_PER_CPU} per CPU)")
+                        f"most {MAX_WORKERS_PER_CPU} per CPU; not with --scheduler, whose "
+                        "cluster brings its own workers)")
     p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                    help="a cell running longer fails its report (whole seconds, a fraction "
                         "is rounded up; default: no limit)")
@@ -490,8 +491,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "batch", help="one report per value of a parameter (e.g. --over country=LDC)",
         description="Render NOTEBOOK once per value: --over NAME=V1,V2,... For country, a "
-        "group label (LDC, LLDC, SIDS, a region...) stands for its members as of today, and "
-        "groups and countries mix (LDC,SIDS,KEN: each economy once); names with commas come "
+        "group label (LDC, LLDC, SIDS, a region...) stands for its members in the reports' year "
+        "(-p year; as_of for a notebook without year; else today), and groups and "
+        "countries mix (LDC,SIDS,KEN: each economy once); names with commas come "
         "whole ('Congo, Dem. Rep.,KEN'); other values with commas go in double quotes. "
         "Several --over: one report per combination (--over country=LDC --over "
         "allocation=equal,population: each LDC's profile in both variants, in one run).",
@@ -534,6 +536,10 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if getattr(args, "workers", None) is not None and args.workers < 1:
             raise UsageError("--workers must be at least 1")
+        if getattr(args, "workers", None) is not None and getattr(args, "scheduler", None):
+            raise UsageError("--workers does not apply with --scheduler: the Dask cluster's "
+                             "workers render the reports, one at a time each; leave "
+                             "--workers out (or start fewer workers)")
         if getattr(args, "timeout", None) is not None and not 0 < args.timeout < float("inf"):
             raise UsageError("--timeout must be a positive number of seconds")
         if getattr(args, "timeout", None) is not None and args.timeout > MAX_TIMEOUT:

@@ -491,9 +491,10 @@ def ambiguous_region_reading(text: object) -> AmbiguousRegion | None:
 def as_of_date(as_of: object = None) -> dt.date:
     """Normalise an ``as_of`` value to a date: an int year (or "YYYY") means 1 July of that year
     (mid-year, like WDI population), "YYYY-MM-DD" or a date/datetime/Timestamp is taken as is,
-    ``None`` or "" means today."""
+    ``None`` or "" means today in UTC, the run's day (as ``params.to_date("")``), not the
+    local date."""
     if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
-        return dt.date.today()
+        return dt.datetime.now(dt.UTC).date()
     if isinstance(as_of, bool):
         raise ValueError(f"as_of: {as_of!r} is not a date or year")
     if isinstance(as_of, int):

@@ -15,13 +15,17 @@ are converted to the type the notebook declares (:func:`validate_declared`).
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import difflib
 import math
 import re
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from p2c_analysis import paths
 from p2c_analysis.limits import PLAUSIBLE_YEARS, yaml_scalar
 from p2c_analysis.vocabulary import ALLOCATION_METHODS, FIRST_YEAR, IMPUTATION_METHODS, LATEST_YEAR
 
@@ -223,7 +227,9 @@ def _number_not_date(name: str, value: int | float) -> ParameterError:
 
 def to_date(name: str, value: Any) -> dt.date:
     """A calendar date from the text ``"YYYY-MM-DD"`` or ``"YYYYMMDD"`` (:data:`DATE_TEXT`) or
-    a date/datetime; ``""``/``None`` = today (UTC). A number (``20260101``) is refused, naming
+    a date/datetime (one with a time zone: its date in UTC, as everything is dated here; a
+    YAML ``as_of: 2024-01-01T23:30:00-11:00`` is 2024-01-02); ``""``/``None`` = today (UTC).
+    A number (``20260101``) is refused, naming
     the form to write. Dates outside :data:`AS_OF_RANGE` are refused: Python can hold them,
     the analysis cannot."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -231,8 +237,8 @@ def to_date(name: str, value: Any) -> dt.date:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise _number_not_date(name, value)
     out: dt.date | None = None
-    if isinstance(value, dt.datetime):
-        out = value.date()
+    if isinstance(value, dt.datetime):  # with a time zone: its day in UTC (as_of: ...-11:00)
+        out = (value.astimezone(dt.UTC) if value.utcoffset() is not None else value).date()
     elif isinstance(value, dt.date):
         out = value
     elif isinstance(value, str):
@@ -277,22 +283,33 @@ def to_existing_file(name: str, value: Any) -> str:
 
 def to_existing_dir(name: str, value: Any) -> str:
     """Path of an existing folder, as given; ``""`` stays ``""`` (for ``output_dir``: write
-    nothing, as when a researcher runs a notebook interactively)."""
+    nothing, as when a researcher runs a notebook interactively). A folder that is, or is
+    inside, one of the package's own folders (its data, notebooks, code, tests:
+    :func:`paths.package_folder_holding`, the check ``p2c --out`` makes) is refused: a report
+    run with papermill and ``-p output_dir data/pledges`` overwrote a bundled data file."""
     text = "" if value is None else str(value).strip()
     try:
         found = not text or Path(text).expanduser().is_dir()
+        holder = paths.package_folder_holding(text) if text and found else None
     except OSError:  # a name too long for the system
-        found = False
+        found, holder = False, None
+    except RuntimeError:  # Python 3.11's resolve() on links that point to each other
+        raise ParameterError(name, value, "cannot be used (symbolic links in a loop)") from None
     if not found:
         raise ParameterError(name, value, "is not an existing folder")
+    if holder is not None:
+        folder, what = holder
+        raise ParameterError(name, value, f"is inside {what} ({folder}), which a report never "
+                                          "writes; choose a folder outside it")
     return text
 
 
 def to_pledge_source(name: str, value: Any) -> str:
     """The pledges a comparison reads (``previous`` / ``current``): ``""`` (the notebook's
     default), a date ``YYYY-MM-DD`` of the bundled public record (within
-    :data:`AS_OF_RANGE`), the id of a snapshot in the store (``p2c snapshot list``), or a pledge
-    file (absolute path; it must open as a table of pledges). Returned as text."""
+    :data:`AS_OF_RANGE`; also ``YYYYMMDD``, as :func:`to_date` reads ``as_of``), the id of a
+    snapshot in the store (``p2c snapshot list``), or a pledge file (absolute path; it must
+    open as a table of pledges). Returned as text."""
     if isinstance(value, dt.date):  # a YAML date (previous: 2025-01-01), or date and time
         return to_date(name, value).isoformat()
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -302,7 +319,7 @@ def to_pledge_source(name: str, value: Any) -> str:
         return ""
     from p2c_analysis import snapshots
 
-    if snapshots.DATE_PATTERN.match(text):
+    if DATE_TEXT.fullmatch(text):  # the forms as_of takes: 2026-01-01 and 20260101
         return to_date(name, text).isoformat()
     if snapshots.ID_PATTERN.match(text):
         try:
@@ -393,9 +410,100 @@ def validate(**params: Any) -> dict[str, Any]:
     - ``output_dir``: an existing folder, or ``""`` = write no files.
     - ``previous`` / ``current``: the pledges a comparison reads (:func:`to_pledge_source`).
 
+    Run in a notebook after the cell papermill injects (``papermill -p NAME VALUE``), a name
+    injected there that is none of the notebook's parameters is refused
+    (:func:`check_injected`: ``-p countr Kenya`` rendered the default country without a word).
+
     Raises :class:`ParameterError` (one line: parameter, value, problem) on the first bad value.
     """
+    check_injected(params)
     return validate_declared(params)
+
+
+#: The first line of the cell papermill injects with the parameters it is given (its
+#: ``injected-parameters`` cell: ``# Parameters`` then one ``name = value`` line each).
+INJECTED_COMMENT = "# Parameters"
+
+
+def check_injected(declared: Iterable[str]) -> None:
+    """In an IPython kernel, when the cell before the one running now is papermill's injected
+    parameters cell, refuse (:class:`UnknownParameterError`, the one line ``p2c`` gives) a name
+    it assigns that is not a parameter: neither in ``declared`` (the names the notebook
+    validates) nor assigned in the cell before it (the notebook's ``parameters`` cell).
+    Papermill only warns ("Passed unknown parameter") and runs the notebook with its default.
+    Nothing is checked outside IPython, in a notebook run cell by cell (no injected cell: the
+    cell before is the ``parameters`` cell) or by ``p2c``, whose parameters are checked before
+    its kernel starts (its injected cell holds them)."""
+    cells = _cells_before()
+    injected = _assignments(cells[-1], injected=True) if cells else None
+    if not injected:
+        return
+    cell = (_assignments(cells[-2]) or {}) if len(cells) > 1 else {}
+    names = list(dict.fromkeys([*cell, *declared]))
+    source = injected.get("PAPERMILL_INPUT_PATH")  # papermill --inject-input-path
+    where = Path(source).stem if isinstance(source, str) and source else "this notebook"
+    for name, value in injected.items():
+        if name not in names and name not in PAPERMILL_NAMES:
+            raise UnknownParameterError(name, value, where, declared_text(name, [names]))
+
+
+#: Names papermill injects of its own accord (``--inject-paths``): not parameters, not refused.
+PAPERMILL_NAMES: tuple[str, ...] = ("PAPERMILL_INPUT_PATH", "PAPERMILL_OUTPUT_PATH")
+
+
+def _cells_before() -> list[str]:
+    """Sources of the code cells run before the one running now, oldest first (IPython's
+    input history: the running cell is its last entry), or ``[]`` outside IPython (IPython is
+    not imported for this)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)
+    if not isinstance(history, list) or len(history) < 2:
+        return []
+    return [str(c) for c in history[1:-1]]  # entry 0 is IPython's empty placeholder
+
+
+def _assignments(source: str, injected: bool = False) -> dict[str, Any] | None:
+    """``{name: value}`` of the top-level assignments in a cell's ``source`` (values read as
+    literals, else kept as source text), or ``None`` when it does not parse; with
+    ``injected``, also ``None`` unless it is papermill's injected cell: its first line is
+    :data:`INJECTED_COMMENT` and it holds nothing but ``name = value`` lines."""
+    if injected and source.lstrip().split("\n", 1)[0].strip() != INJECTED_COMMENT:
+        return None
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    found: dict[str, Any] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
+            target, value = node.targets[0].id, node.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            target, value = node.target.id, node.value
+        elif injected:
+            return None
+        else:
+            continue
+        try:
+            found[target] = ast.literal_eval(value) if value is not None else None
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            found[target] = ast.get_source_segment(source, value)
+    return found
+
+
+def declared_text(name: str, declared: Iterable[Iterable[str]],
+                  leave_out: Iterable[str] = ()) -> str:
+    """What the notebooks declare, for the error on an undeclared name: ``"; they declare:
+    pledges, mapping, year, as_of; did you mean 'year'?"`` (a close name, if any; names in
+    ``leave_out`` left out), so a misspelt ``-p yaer 2024`` says what to type instead."""
+    declared = [list(d) for d in declared]
+    skip = set(leave_out)
+    names = list(dict.fromkeys(n for d in declared for n in d if n not in skip))
+    close = difflib.get_close_matches(name.lower(), names, n=1, cutoff=0.7)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    who = "it declares" if len(declared) == 1 else "they declare"
+    return f"; {who}: {', '.join(names) or 'none'}{hint}"
 
 
 def validate_declared(

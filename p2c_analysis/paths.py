@@ -47,6 +47,66 @@ ITU_HEADLINE_FIGURES = REFERENCE / "itu_headline_figures.csv"
 INVESTMENT_NEEDS = REFERENCE / "investment_needs.csv"
 
 
+# --- the package's own folders, which nothing writes -------------------------------------------
+def package_folders() -> tuple[tuple[Path, str], ...]:
+    """The package's own folders, never written by a command or a report: its bundled data (raw
+    data, reference tables, the public record...), its report notebooks, its code and (in a
+    checkout) its tests."""
+    return ((DATA, "the bundled data"), (NOTEBOOKS, "the report notebooks"),
+            (Path(__file__).resolve().parent, "the package's code"),
+            (ROOT / "tests", "the package's tests"))
+
+
+def package_folder_holding(path: str | Path, allowed: tuple[Path, ...] | list[Path] = ()
+                           ) -> tuple[Path, str] | None:
+    """``(folder, what)`` when ``path`` is, or is inside, one of :func:`package_folders`
+    (resolved, symbolic links followed, names compared as the file system compares them:
+    :func:`_within`), else ``None``; also ``None`` inside one of ``allowed`` (folders in
+    them that are written, such as the default snapshot store). The one check of "package
+    folders are never written": ``p2c --out``/``--store``... (``planning.check_outside_package``)
+    and a report's ``output_dir`` (``params.to_existing_dir``). Raises :class:`OSError` for a
+    name the system refuses, :class:`RuntimeError` for symbolic links in a loop."""
+    target = Path(path).expanduser().resolve()
+    target.exists()  # a name too long for the system: OSError here
+    places = _existing_places(target)
+    if any(_within(target, places, Path(folder).resolve()) for folder in allowed):
+        return None
+    for folder, what in package_folders():
+        if _within(target, places, folder.resolve()):
+            return folder.resolve(), what
+    return None
+
+
+def _existing_places(target: Path) -> set[tuple[int, int]]:
+    """``(device, inode)`` of ``target`` and of each of its folders that exists."""
+    places = set()
+    for p in (target, *target.parents):
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        places.add((st.st_dev, st.st_ino))
+    return places
+
+
+def _within(target: Path, places: set[tuple[int, int]], folder: Path) -> bool:
+    """Whether resolved ``target`` is ``folder`` or inside it: by name, also as the system
+    compares names (``os.path.normcase``: without case on Windows), or as a folder of the file
+    system (``places``: :func:`_existing_places`): on a case-insensitive file system
+    (macOS's, where ``normcase`` changes nothing) ``Data/raw`` is ``data/raw`` under another
+    name, which ``resolve`` keeps."""
+    if target.is_relative_to(folder):
+        return True
+    normcase = os.path.normcase
+    if Path(normcase(str(target))).is_relative_to(Path(normcase(str(folder)))):
+        return True
+    try:
+        st = folder.stat()
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) in places
+
+
 def sha256(path: str | Path, chunk: int = 1 << 20) -> str:
     """Hex SHA-256 of a file's bytes."""
     h = hashlib.sha256()

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import ast
 import csv
-import difflib
+import datetime as dt
 import functools
-import os
 import re
 import sys
 import unicodedata
@@ -43,70 +42,28 @@ class UsageError(ValueError):
 
 
 # --- where p2c may write ----------------------------------------------------------------------
-def _package_folders() -> tuple[tuple[Path, str], ...]:
-    """The package's own folders, never written by a command: its bundled data (raw data,
-    reference tables, the public record...), its report notebooks and its code."""
-    return ((paths.DATA, "the bundled data"), (paths.NOTEBOOKS, "the report notebooks"),
-            (Path(__file__).resolve().parent, "the package's code"))
-
-
 def check_outside_package(path: str | Path, option: str, allowed: Iterable[Path] = ()) -> None:
     """Refuse (:class:`UsageError`, one line, before anything is written) a place a command
     would write (``--out``, ``--quarantine``, a run given to ``--resume``, a snapshot store)
-    when it is, or is inside, one of the package's own folders (:func:`_package_folders`),
-    symbolic links followed, names compared as the file system does (:func:`_within`:
-    ``--out Data/raw`` is ``data/raw`` on macOS and Windows): ``--out data/raw/...`` overwrote
-    a raw data file, ``--out data`` put runs among the data. ``allowed``: folders inside them
-    that a command does write (the default snapshot store, ``data/snapshots/``). A name the
-    system refuses (too long) is refused here too, naming the option, not with the whole name
-    and no option."""
+    when it is, or is inside, one of the package's own folders (:func:`paths.package_folders`),
+    symbolic links followed, names compared as the file system does
+    (:func:`paths.package_folder_holding`: ``--out Data/raw`` is ``data/raw`` on macOS and
+    Windows): ``--out data/raw/...`` overwrote a raw data file, ``--out data`` put runs among
+    the data. ``allowed``: folders inside them that a command does write (the default snapshot
+    store, ``data/snapshots/``). A name the system refuses (too long) is refused here too,
+    naming the option, not with the whole name and no option."""
     try:
-        target = Path(path).expanduser().resolve()
-        target.exists()
+        found = paths.package_folder_holding(path, tuple(allowed))
     except OSError as err:
         raise UsageError(f"{option} {P.cut(str(path))}: cannot be used "
                          f"({err.strerror or err})") from None
     except RuntimeError:  # Python 3.11's resolve() on links that point to each other
         raise UsageError(f"{option} {P.cut(str(path))}: cannot be used (symbolic links "
                          "in a loop)") from None
-    places = _existing_places(target)
-    if any(_within(target, places, Path(folder).resolve()) for folder in allowed):
-        return
-    for folder, what in _package_folders():
-        if _within(target, places, folder.resolve()):
-            raise UsageError(f"{option} {P.cut(str(path))}: is inside {what} "
-                             f"({folder.resolve()}), which p2c never writes; choose a place "
-                             "outside it")
-
-
-def _existing_places(target: Path) -> set[tuple[int, int]]:
-    """``(device, inode)`` of ``target`` and of each of its folders that exists."""
-    places = set()
-    for p in (target, *target.parents):
-        try:
-            st = p.stat()
-        except OSError:
-            continue
-        places.add((st.st_dev, st.st_ino))
-    return places
-
-
-def _within(target: Path, places: set[tuple[int, int]], folder: Path) -> bool:
-    """Whether resolved ``target`` is ``folder`` or inside it: by name, also as the system
-    compares names (``os.path.normcase``: without case on Windows), or as a folder of the file
-    system (``places``: :func:`_existing_places`): on a case-insensitive file system
-    (macOS's, where ``normcase`` changes nothing) ``Data/raw`` is ``data/raw`` under another
-    name, which ``resolve`` keeps."""
-    if target.is_relative_to(folder):
-        return True
-    normcase = os.path.normcase
-    if Path(normcase(str(target))).is_relative_to(Path(normcase(str(folder)))):
-        return True
-    try:
-        st = folder.stat()
-    except OSError:
-        return False
-    return (st.st_dev, st.st_ino) in places
+    if found is not None:
+        folder, what = found
+        raise UsageError(f"{option} {P.cut(str(path))}: is inside {what} ({folder}), which "
+                         "p2c never writes; choose a place outside it")
 
 
 # --- notebooks and their parameters ------------------------------------------------------------
@@ -582,15 +539,9 @@ def plan_render(
 
 
 def _declared_text(name: str, declared: Iterable[Mapping[str, Any]]) -> str:
-    """What the notebooks declare, for the error on an undeclared name: ``"; they declare:
-    pledges, mapping, year, as_of; did you mean 'year'?"`` (a close name, if any; the runner's
-    own parameters left out), so a misspelt ``-p yaer 2024`` says what to type instead."""
-    declared = list(declared)
-    names = list(dict.fromkeys(n for d in declared for n in d if n not in RUNNER_PARAMETERS))
-    close = difflib.get_close_matches(name.lower(), names, n=1, cutoff=0.7)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    who = "it declares" if len(declared) == 1 else "they declare"
-    return f"; {who}: {', '.join(names) or 'none'}{hint}"
+    """What the notebooks declare, for the error on an undeclared name (the runner's own
+    parameters left out): :func:`params.declared_text`."""
+    return P.declared_text(name, declared, leave_out=RUNNER_PARAMETERS)
 
 
 def _mapping_has_a_file(given: Mapping[str, Any], specs: Sequence[ReportSpec]) -> None:
@@ -614,13 +565,15 @@ def left_out_for_a_pledge_file(declared: Mapping[str, Any], notebook: Path) -> s
     return {notebook.stem} if reads_other and "pledges" not in declared else set()
 
 
-def expand_values(name: str, text: str) -> list[str]:
+def expand_values(name: str, text: str, as_of: dt.date | int | None = None) -> list[str]:
     """The values of ``--over NAME=VALUES``: a comma list (a value holding a comma in double
     quotes: ``"a, b",c``); for ``country``, names with commas also come whole without quotes
     (``Congo, Dem. Rep.,KEN``: the longest run of parts that names a country is taken, as in
     pledge cells), and each group label (such as ``LDC`` or ``SIDS``) stands for its members
-    as of today (``countries.members``), so ``LDC,SIDS,KEN`` is every LDC, then every SIDS,
-    then Kenya (a country in two of them is rendered once: see :func:`plan_batch`)."""
+    as of ``as_of`` (``countries.members``; ``None``: the UTC day, as the run's day), so
+    ``LDC,SIDS,KEN`` is every LDC, then every SIDS, then Kenya (a country in two of them is
+    rendered once: see :func:`plan_batch`). :func:`plan_grid` gives the run's ``as_of``
+    (:func:`run_as_of`)."""
     if not str(text).strip():
         raise UsageError(f"--over {name}=: no values given")
     quoted_empty = "\x00"  # a value written "" (a stray comma is refused instead)
@@ -650,11 +603,12 @@ def expand_values(name: str, text: str) -> list[str]:
             _say_ambiguous_country(part)
             values.append(part)
             continue
-        _say_unconfirmed(part)
+        when = as_of or utc_today()
+        _say_unconfirmed(part, when)
         if (region := countries.ambiguous_region_reading(part)) is not None:  # "Africa"
             print(f"p2c: note: {region.note(part, ' (--over country)')}", file=sys.stderr)
         try:
-            members = list(countries.members(part))  # as of today
+            members = list(countries.members(part, when))
         except (KeyError, ValueError, LookupError):  # UnknownGroupError: not a group
             members = []
         values.extend(members or [part])
@@ -676,13 +630,13 @@ def _say_ambiguous_country(text: object) -> None:
         print(f"p2c: note: {note}", file=sys.stderr)
 
 
-def _say_unconfirmed(group: str) -> None:
-    """On stderr: the members of ``group`` as of today whose scheduled departure date has
-    passed without the data confirming it (:func:`countries.unconfirmed_changes`)."""
+def _say_unconfirmed(group: str, as_of: dt.date) -> None:
+    """On stderr: the members of ``group`` as of ``as_of`` whose scheduled departure date has
+    passed by then without the data confirming it (:func:`countries.unconfirmed_changes`)."""
     from p2c_analysis import countries
 
     try:
-        due = countries.unconfirmed_changes(group)
+        due = countries.unconfirmed_changes(group, as_of)
     except (KeyError, ValueError, LookupError):
         return
     for row in due.itertuples(index=False):
@@ -713,6 +667,66 @@ def _country_names(parts: list[str]) -> list[str]:
             out.append(parts[i])
             i += 1
     return out
+
+
+def utc_today() -> dt.date:
+    """Today in UTC: the day a run starts (``runner``'s ``run_day``), not the local date."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def run_as_of(given: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]]
+              ) -> dt.date | int:
+    """The date a run's reports judge group membership at, as the run resolves it: a notebook
+    that declares ``year`` (the analysis year, which sets its countries' groups, as of 1 July:
+    ``profiles.groups``) gives that year (``-p``/``-f``, else its default), so ``--over
+    country=LDC -p year 2015`` is the LDCs a 2015 profile names; other notebooks give ``as_of``
+    (given, else the notebook's own default, else, empty or not declared, the run's day, UTC:
+    :func:`utc_today`). An int is a year, read by ``countries.as_of_date`` as 1 July. A bad
+    value raises :class:`params.ParameterError`."""
+    if "year" in declared:
+        value = given.get("year")
+        if value is None:
+            value = _default_of(declared["year"])
+        if value is not None and str(value).strip() != "":
+            return P.to_int("year", value)
+    value = given.get("as_of")
+    if (value is None or str(value).strip() == "") and "as_of" in declared:
+        value = _default_of(declared["as_of"])
+    if value is None or str(value).strip() == "":
+        return utc_today()
+    return P.to_date("as_of", value)
+
+
+def _default_of(parameter: Mapping[str, Any]) -> Any:
+    """A declared parameter's default value (papermill's ``default``, the source text of a
+    literal), ``None`` when it is not a literal."""
+    try:
+        return ast.literal_eval(str(parameter.get("default")))
+    except (ValueError, SyntaxError):
+        return None
+
+
+def _expand_axis(name: str, values: str, over: Sequence[tuple[str, Any]],
+                 given: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]]
+                 ) -> list[str]:
+    """The values of ``--over NAME=VALUES`` (:func:`expand_values`), a group of countries as of
+    the run's membership date (:func:`run_as_of`): ``--over country=LDC -p year 2015`` is the
+    LDCs of 2015, not today's. When the parameter that sets it (``year`` or ``as_of``) is
+    itself an ``--over`` axis, each of its values must give the same members, else
+    :class:`UsageError` (one batch per year or date instead)."""
+    if name != "country":
+        return expand_values(name, values)
+    key = "year" if "year" in declared else "as_of"
+    axis = [v for n, v in over if n == key]
+    if not axis:
+        return expand_values(name, values, run_as_of(given, declared))
+    whens = axis[0] if not isinstance(axis[0], str) else expand_values(key, axis[0])
+    expansions = {tuple(expand_values(name, values, run_as_of({key: w}, declared)))
+                  for w in dict.fromkeys(str(w) for w in whens)}
+    if len(expansions) > 1:
+        raise UsageError(f"--over country={P.cut(values)}: a group's members differ between "
+                         f"the values of --over {key}=; run one batch per value (-p {key} …)")
+    return list(next(iter(expansions)))
 
 
 def parse_over(text: str) -> tuple[str, str]:
@@ -765,8 +779,8 @@ def plan_grid(
     _say_ambiguous_country(given.get("country"))
     nb = resolve_notebook(notebook)
     declared = declared_parameters(nb)
-    axes = [expand_values(name, values) if isinstance(values, str) else list(values)
-            for name, values in over]
+    axes = [_expand_axis(name, values, over, given, declared) if isinstance(values, str)
+            else list(values) for name, values in over]
     chosen: list[tuple[tuple[str, ...], dict[str, Any]]] = []
     seen: set[tuple[str, ...]] = set()
     for combination in itertools.product(*axes):

@@ -108,3 +108,53 @@ def test_a_package_folder_under_another_case_is_still_the_package_folder(tmp_pat
     planning.check_outside_package(alias / "raw" / "s", "--store",  # an allowed folder too
                                    allowed=(paths.RAW,))
     planning.check_outside_package(tmp_path / "runs", "--out")
+
+
+def test_a_group_in_a_batch_is_its_members_when_the_reports_judge_membership(capsys):
+    """``p2c batch country_profile --over country=LDC -p year 2015`` planned today's LDCs (and
+    noted the 2026 graduations): a group is expanded as of the date its reports judge group
+    membership, 1 July of ``year`` for a notebook that declares it (a 2015 profile names the
+    LDCs of 2015), else the run's ``as_of`` (given with -p or -f, or the notebook's default),
+    else the run's day in UTC."""
+    import datetime as dt
+
+    from p2c_analysis import planning, profiles
+
+    then = {"BTN", "GNQ", "STP", "VUT"}  # LDCs in 2015 that have since graduated
+    for year in ("2015", 2015):  # -p year, or year: in a YAML file
+        capsys.readouterr()
+        specs = planning.plan_batch("country_profile", "country", "LDC", {"year": year})
+        planned = {s.name.rsplit("-", 1)[1] for s in specs}
+        assert then <= planned
+        assert "scheduled" not in capsys.readouterr().err
+        # the same countries the profiles name as LDC members in 2015
+        assert planned == {iso for iso in planned if "LDC" in profiles.groups(iso, 2015)}
+    # as_of sets statuses in a profile, not its groups: the LDCs of the default year, 2024
+    # (São Tomé and Príncipe left in December 2024, the others before)
+    specs = planning.plan_batch("country_profile", "country", "LDC", {"as_of": "2015-01-01"})
+    assert then & {s.name.rsplit("-", 1)[1] for s in specs} == {"STP"}
+    one = planning.plan_grid("country_profile", [("country", "LDC"), ("year", "2015")], {})
+    assert then <= {s.parameters["country"] for s in one}
+    with pytest.raises(planning.UsageError, match="members differ between the values of "
+                                                  "--over year="):
+        planning.plan_grid("country_profile", [("country", "LDC"), ("year", "2015,2024")], {})
+    declared = planning.declared_parameters(planning.resolve_notebook("country_profile"))
+    assert planning.run_as_of({}, declared) == 2024  # the notebook's default year
+    assert planning.run_as_of({"year": "2016"}, declared) == 2016
+    no_year = {"as_of": declared["as_of"]}
+    assert planning.run_as_of({}, no_year) == dt.datetime.now(dt.UTC).date()
+    assert planning.run_as_of({"as_of": ""}, no_year) == dt.datetime.now(dt.UTC).date()
+    assert planning.run_as_of({"as_of": "2015-01-01"}, no_year) == dt.date(2015, 1, 1)
+    assert planning.run_as_of({}, {"as_of": {"default": "'2016-05-01'"}}) == dt.date(2016, 5, 1)
+
+
+def test_workers_with_a_scheduler_is_refused(capsys, tmp_path: Path):
+    """``--workers 2 --scheduler ADDRESS`` was ignored without a word (the Dask cluster's
+    workers render the reports): refused in one line before anything is contacted."""
+    err = _cli_error(capsys, "batch", "country_profile", "--over", "country=KEN,NGA",
+                     "--workers", "2", "--scheduler", "tcp://127.0.0.1:9", "--out",
+                     str(tmp_path / "runs"))
+    assert err.startswith("p2c: error: --workers does not apply with --scheduler")
+    assert not (tmp_path / "runs").exists()
+    assert "not with --scheduler" in " ".join(cli.build_parser()._subparsers._group_actions[0]
+                                              .choices["render"].format_help().split())

@@ -404,3 +404,20 @@ def test_french_spanish_and_former_names_resolve(text, iso3):
     """Common French and Spanish names and former names (country_aliases.csv): they were
     unknown countries (``Maroc``, ``Zaire``, ``Upper Volta``, ``Ceylon``, ``Dahomey``...)."""
     assert countries.resolve(text) == iso3
+
+
+def test_as_of_none_is_todays_date_in_utc_not_the_local_one(monkeypatch):
+    """``as_of_date(None)`` is the run's day in UTC, as the runner and ``params.to_date("")``
+    date everything: in a time zone 14 hours ahead or 12 behind, one of which is on another
+    day than UTC at any hour, it was the local date."""
+    import time
+
+    for zone in ("Etc/GMT-14", "Etc/GMT+12"):
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+        try:
+            assert countries.as_of_date(None) == dt.datetime.now(dt.UTC).date()
+            assert countries.as_of_date("  ") == dt.datetime.now(dt.UTC).date()
+        finally:
+            monkeypatch.delenv("TZ")
+            time.tzset()

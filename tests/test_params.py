@@ -181,6 +181,25 @@ def test_output_dir_must_exist(tmp_path):
     assert "not an existing folder" in _error(output_dir=str(tmp_path / "missing"))
 
 
+def test_output_dir_is_never_a_package_folder(tmp_path, monkeypatch):
+    """Run through papermill (``-p output_dir data/pledges``), a report wrote its tables over
+    the bundled data: ``output_dir`` is refused, as ``p2c --out`` is, inside the package's own
+    folders (data, notebooks, code, tests), also by another name (a symbolic link)."""
+    from p2c_analysis import paths
+
+    for folder in (paths.PLEDGES, paths.DATA, paths.NOTEBOOKS, paths.ROOT / "p2c_analysis",
+                   paths.ROOT / "tests"):
+        msg = _error(output_dir=str(folder))
+        assert msg.startswith(f"parameter 'output_dir': {str(folder)!r} is inside ")
+        assert "\n" not in msg and "never writes" in msg
+    monkeypatch.chdir(paths.ROOT)  # as given on papermill's command line: a relative path
+    assert "is inside the bundled data" in _error(output_dir="data/pledges")
+    link = tmp_path / "elsewhere"
+    link.symlink_to(paths.PLEDGES, target_is_directory=True)
+    assert "is inside the bundled data" in _error(output_dir=str(link))
+    assert P.validate(output_dir=str(tmp_path))["output_dir"] == str(tmp_path)
+
+
 # --- declared types, unknown names ----------------------------------------------------------
 def test_names_params_does_not_know_take_the_declared_type():
     types = {"window": "int", "share": "float", "flag": "bool", "label": "str",
@@ -490,3 +509,100 @@ def test_a_whole_float_too_large_to_be_exact_is_refused():
         P.to_float("x", "true")
     with pytest.raises(P.ParameterError, match=r"^parameter 'x': inf is not a finite number"):
         P.to_float("x", ".inf")
+
+
+# --- names injected by papermill --------------------------------------------------------------
+def _kernel_history(monkeypatch, *cells: str) -> None:
+    """Make ``params`` see an IPython kernel whose input history holds ``cells`` (the last one
+    the cell running now), as papermill runs a notebook."""
+    import sys
+    import types
+
+    shell = types.SimpleNamespace(history_manager=types.SimpleNamespace(
+        input_hist_raw=["", *cells]))
+    fake = types.ModuleType("IPython")
+    fake.get_ipython = lambda: shell
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+
+
+PARAMETERS_CELL = 'country: str = "Nigeria"  # a country\nyear: int = 2024\noutput_dir: str = ""\n'
+SET_UP_CELL = "r = report.start(country=country, year=year, output_dir=output_dir)"
+
+
+def test_a_misspelt_name_injected_by_papermill_is_refused(monkeypatch):
+    """``papermill NOTEBOOK OUT -p countr Kenya`` rendered the default country (papermill only
+    warns): the notebook's validation now refuses a name its injected cell assigns that is
+    not a parameter, with the line ``p2c`` gives."""
+    injected = '# Parameters\ncountr = "Kenya"\nyear = 2020\n'
+    _kernel_history(monkeypatch, PARAMETERS_CELL, injected, SET_UP_CELL)
+    with pytest.raises(P.UnknownParameterError) as info:
+        P.validate(country="Nigeria", year=2024, output_dir="")
+    assert str(info.value) == (
+        "'countr' is not a parameter of this notebook (given 'Kenya'; it declares: country, "
+        "year, output_dir; did you mean 'country'?)")
+    # declared names pass, whether injected by papermill or by p2c's runner
+    _kernel_history(monkeypatch, PARAMETERS_CELL, '# Parameters\ncountry = "Kenya"\n'
+                    'output_dir = "/tmp/x"\n', SET_UP_CELL)
+    P.validate(country="KEN", year=2024, output_dir="")
+    # papermill --inject-paths: its own names pass, and the notebook is named
+    _kernel_history(monkeypatch, PARAMETERS_CELL, "# Parameters\nPAPERMILL_INPUT_PATH = "
+                    "'notebooks/country_profile.ipynb'\nPAPERMILL_OUTPUT_PATH = 'o.ipynb'\n",
+                    SET_UP_CELL)
+    P.validate(country="KEN", year=2024, output_dir="")
+    _kernel_history(monkeypatch, PARAMETERS_CELL, "# Parameters\nyaer = 2020\nPAPERMILL_INPUT"
+                    "_PATH = '/x/country_profile.ipynb'\n", SET_UP_CELL)
+    assert "'yaer' is not a parameter of country_profile (given 2020; it declares: " in \
+        _error(country="KEN", year=2024, output_dir="")
+    # a name of the parameters cell that the set-up does not validate is a parameter too
+    _kernel_history(monkeypatch, PARAMETERS_CELL + "extra = 1\n", "# Parameters\nextra = 2\n",
+                    SET_UP_CELL)
+    P.validate(country="KEN", year=2024, output_dir="")
+    # cell by cell in JupyterLab (the cell before is the parameters cell, or any other):
+    # nothing is compared
+    _kernel_history(monkeypatch, PARAMETERS_CELL, SET_UP_CELL)
+    P.validate(country="KEN", year=2024, output_dir="")
+    _kernel_history(monkeypatch, "countr = 'Kenya'", SET_UP_CELL)  # not papermill's cell
+    P.validate(country="KEN")
+    _kernel_history(monkeypatch, "# Parameters\ncountr = 'Kenya'\nprint(countr)", SET_UP_CELL)
+    P.validate(country="KEN")  # more than assignments: not papermill's cell
+    _kernel_history(monkeypatch, SET_UP_CELL)
+    P.validate(country="KEN")
+
+
+def test_papermill_run_stops_on_a_misspelt_parameter(tmp_path):
+    """The same, in a real kernel run by papermill (its history, its injected cell)."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('country: str = "Nigeria"', metadata={
+        "tags": ["parameters"]}), nbformat.v4.new_code_cell(
+        "from p2c_analysis import params\nv = params.validate(country=country)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    source = tmp_path / "nb.ipynb"
+    nbformat.write(nb, source)
+    with pytest.raises(PapermillExecutionError, match="'countr' is not a parameter of this "
+                       "notebook .*did you mean 'country'"):
+        papermill.execute_notebook(str(source), str(tmp_path / "out.ipynb"),
+                                   parameters={"countr": "Kenya"}, progress_bar=False)
+    papermill.execute_notebook(str(source), str(tmp_path / "ok.ipynb"),
+                               parameters={"country": "Kenya"}, progress_bar=False)
+
+
+def test_date_parameters_take_the_same_forms_and_aware_times_are_dated_in_utc():
+    """``-p as_of 20260101`` was taken but ``-p previous 20260101`` refused ("not a date"):
+    a comparison's date takes the forms ``as_of`` takes. A YAML ``as_of:
+    2024-01-01T23:30:00-11:00`` was dated 2024-01-01, its local day; in UTC it is 2024-01-02."""
+    assert P.validate(previous="20260101")["previous"] == "2026-01-01"
+    assert P.validate(current=" 20250615 ")["current"] == "2025-06-15"
+    assert "is not a valid date (day is out of range" in _error(previous="20260230")
+    minus_11 = dt.timezone(dt.timedelta(hours=-11))
+    late = dt.datetime(2024, 1, 1, 23, 30, tzinfo=minus_11)
+    assert P.validate(as_of=late)["as_of"] == dt.date(2024, 1, 2)
+    assert P.validate(previous=late)["previous"] == "2024-01-02"
+    plus_14 = dt.timezone(dt.timedelta(hours=14))
+    assert P.to_date("as_of", dt.datetime(2024, 1, 2, 8, 0, tzinfo=plus_14)) == \
+        dt.date(2024, 1, 1)
+    assert P.to_date("as_of", dt.datetime(2024, 1, 1, 23, 30)) == dt.date(2024, 1, 1)  # naive
