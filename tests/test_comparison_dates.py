@@ -1,0 +1,33 @@
+"""The dates of a ``pledge_changes`` run, checked before anything runs (planning): an ``as_of``
+that dates nothing is refused."""
+
+import pytest
+
+from p2c_analysis import params as P
+from p2c_analysis import paths, planning
+
+
+def test_as_of_beside_two_dates_is_refused_naming_it():
+    given = {"previous": "2025-03-01", "current": "2026-03-31", "as_of": "2025-01-01"}
+    with pytest.raises(P.ParameterError, match=r"^parameter 'as_of': '2025-01-01' dates only"):
+        planning.plan_render(["pledge_changes"], given)
+    # an empty previous is dated from current, not from as_of: still nothing for as_of
+    with pytest.raises(P.ParameterError, match="'as_of'"):
+        planning.plan_render(["pledge_changes"], {"current": "2026-03-31", "as_of": "2025-01-01"})
+    with pytest.raises(P.ParameterError, match="'as_of'"):
+        planning.plan_batch("pledge_changes", "as_of", "2025-01-01,2025-06-01",
+                            {"previous": "2025-03-01", "current": "2026-03-31"})
+    # as_of that dates something passes
+    cases = [{"as_of": "2026-01-01"},  # the date of an empty current
+             {"previous": "2025-03-01", "as_of": "2026-01-01"},
+             {"previous": "2025-03-01", "current": str(paths.PUBLIC_PLEDGES),
+              "as_of": "2026-01-01"},  # the date of a pledge file
+             {"previous": "2025-03-01", "current": "2026-03-31"}]  # no as_of given
+    for given in cases:
+        (spec,) = planning.plan_render(["pledge_changes"], given)
+        assert spec.parameters.get("as_of") == given.get("as_of")
+    # a run of several reports: the others read it
+    specs = planning.plan_render(["pledge_changes", "pledge_landscape"], {
+        "previous": "2025-03-01", "current": "2026-03-31", "as_of": "2025-01-01"})
+    assert len(specs) == 2
+
