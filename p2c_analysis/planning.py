@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import datetime as dt
 import difflib
 import functools
 import os
@@ -609,11 +610,16 @@ def _mapping_has_a_file(given: Mapping[str, Any], specs: Sequence[ReportSpec]) -
 def _comparison_dates_checked(specs: Sequence[ReportSpec]) -> None:
     """The dates of a comparison (``previous`` / ``current``, as :func:`prepare_parameters`
     gives them: dates as ISO text, an empty ``as_of`` left out for the run's day), checked
-    before anything runs; :class:`params.ParameterError` (one line) when ``as_of`` is given and
-    no report of the run reads it: it dates an empty ``current`` and the pledge files, so
-    beside a date ``current`` and a date (or empty) ``previous`` it was shown in the header and
-    changed nothing (beside a snapshot, which keeps its own date, it is let pass: the
-    snapshot's report says its date)."""
+    before anything runs; :class:`params.ParameterError` (one line) when
+
+    - ``previous`` and ``current`` are two dates of the public record, the previous one later
+      (a comparison backwards in time: its new pledges are the ones that left, and its card
+      and summary would say so with no word); two pledge files carry no date of their own and
+      a snapshot keeps its own (its report says when it runs backwards);
+    - ``as_of`` is given and no report of the run reads it: it dates an empty ``current`` and
+      the pledge files, so beside a date ``current`` and a date (or empty) ``previous`` it was
+      shown in the header and changed nothing (beside a snapshot, which keeps its own date, it
+      is let pass: the snapshot's report says its date)."""
     def is_date(value: Any) -> bool:
         return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value or "")))
 
@@ -625,6 +631,11 @@ def _comparison_dates_checked(specs: Sequence[ReportSpec]) -> None:
             used = used or "as_of" in values  # a report of one date reads it
             continue
         prev, cur = values.get("previous") or "", values.get("current") or ""
+        day = cur or values.get("as_of") or dt.datetime.now(dt.UTC).date().isoformat()
+        if is_date(prev) and is_date(day) and prev > day:
+            raise P.ParameterError("previous", prev, f"is after current ({day}"
+                                   f"{'' if cur else ', the date of an empty current'}): "
+                                   "swap them to compare forwards in time")
         used = used or ("as_of" in values and not (is_date(cur) and (not prev or is_date(prev))))
     if not used:
         raise P.ParameterError("as_of", as_of, AS_OF_UNUSED)

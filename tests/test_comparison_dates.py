@@ -1,5 +1,5 @@
 """The dates of a ``pledge_changes`` run, checked before anything runs (planning): an ``as_of``
-that dates nothing is refused."""
+that dates nothing is refused, as is a comparison of two public-record dates backwards."""
 
 import pytest
 
@@ -31,3 +31,20 @@ def test_as_of_beside_two_dates_is_refused_naming_it():
         "previous": "2025-03-01", "current": "2026-03-31", "as_of": "2025-01-01"})
     assert len(specs) == 2
 
+
+def test_a_backwards_comparison_of_two_dates_is_refused():
+    with pytest.raises(P.ParameterError, match=r"^parameter 'previous': '2026-01-01' is after "
+                                               r"current \(2025-01-01\)"):
+        planning.plan_render(["pledge_changes"], {"previous": "2026-01-01",
+                                                  "current": "2025-01-01"})
+    with pytest.raises(P.ParameterError, match="empty current"):
+        planning.plan_render(["pledge_changes"], {"previous": "2026-01-01",
+                                                  "as_of": "2025-06-01"})
+    with pytest.raises(P.ParameterError, match="'previous'"):
+        planning.plan_batch("pledge_changes", "current", "2026-03-31,2025-01-01",
+                            {"previous": "2025-03-01"})
+    # the same date on both sides, or a pledge file (dated as_of), is not backwards
+    planning.plan_render(["pledge_changes"], {"previous": "2025-01-01", "current": "2025-01-01"})
+    planning.plan_render(["pledge_changes"], {"previous": "2026-01-01",
+                                              "current": str(paths.PUBLIC_PLEDGES),
+                                              "as_of": "2025-06-01"})
