@@ -1476,7 +1476,12 @@ def comparison_title(before: Any, after: Any) -> str:
     with ``label`` and ``as_of``, e.g. :class:`p2c_analysis.snapshots.PledgeSource`): "2025-03-01
     to 2026-03-31"; two sources of the same date (two pledge files, both judged as of the
     analysis date) by their names, not "2026-12-01 to 2026-12-01": "File a.csv against file
-    b.csv, both as of 2026-12-01", or "File a.csv compared with itself, as of 2026-12-01"."""
+    b.csv, both as of 2026-12-01", or "File a.csv compared with itself, as of 2026-12-01". A
+    previous side dated after the current one (two snapshots, say) says so: "2026-01-01 to
+    2025-01-01, backwards in time", on the front-page card and in ``summary.json`` too, whose
+    counts read the other way round (its new pledges are the ones that left)."""
+    if before.as_of > after.as_of:
+        return f"{before.as_of} to {after.as_of}, backwards in time"
     if before.as_of != after.as_of:
         return f"{before.as_of} to {after.as_of}"
     b, a = (str(x.label).removesuffix(f" as of {after.as_of}") for x in (before, after))

@@ -3,8 +3,8 @@ that dates nothing is refused, as is a comparison of two public-record dates bac
 
 import pytest
 
+from p2c_analysis import changes, paths, planning
 from p2c_analysis import params as P
-from p2c_analysis import paths, planning
 
 
 def test_as_of_beside_two_dates_is_refused_naming_it():
@@ -48,3 +48,17 @@ def test_a_backwards_comparison_of_two_dates_is_refused():
     planning.plan_render(["pledge_changes"], {"previous": "2026-01-01",
                                               "current": str(paths.PUBLIC_PLEDGES),
                                               "as_of": "2025-06-01"})
+
+
+def test_the_title_of_a_comparison_backwards_in_time_says_so():
+    """A previous side dated after the current one (two snapshots; two dates of the public
+    record are refused before the run) was titled "2026-01-01 to 2025-01-01" on the card and in
+    summary.json, whose counts then read backwards with no flag."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    later = SimpleNamespace(label="snapshot 2026-01-01-1a2b3c4d", as_of=dt.date(2026, 1, 1))
+    earlier = SimpleNamespace(label="snapshot 2025-01-01-5e6f7a8b", as_of=dt.date(2025, 1, 1))
+    assert changes.comparison_title(later, earlier) == (
+        "2026-01-01 to 2025-01-01, backwards in time")
+    assert changes.comparison_title(earlier, later) == "2025-01-01 to 2026-01-01"
