@@ -1291,7 +1291,7 @@ def summary(changes: pd.DataFrame) -> pd.DataFrame:
     undated = (changes["status_change_undated"].fillna(False).astype(bool)
                if "status_change_undated" in changes else pd.Series(False, index=changes.index))
     moved = matched & (changes["status_change"] != "unchanged")
-    return pd.DataFrame([{
+    return no_negative_zero(pd.DataFrame([{
         "pledges_before": int(changes["pledge_id_before"].notna().sum()),
         "pledges_after": int(changes["pledge_id_after"].notna().sum()),
         "new": int((ch == NEW).sum()), "first_seen": int((ch == FIRST_SEEN).sum()),
@@ -1312,7 +1312,7 @@ def summary(changes: pd.DataFrame) -> pd.DataFrame:
         "usd_value_changes": float((delta - conv)[matched & ~vc.isin(
             ["unchanged", "conversion only"])].sum()),
         "usd_conversion_effects": float(conv[matched & vc.ne("unchanged")].sum()),
-    }])
+    }]))
 
 
 def _usd_delta(changes: pd.DataFrame) -> pd.Series:
@@ -1351,12 +1351,12 @@ def value_changes(changes: pd.DataFrame) -> pd.DataFrame:
     kinds = m["value_change"].astype("string")
     usd = [float((delta - conv)[(kinds == k).to_numpy()].sum()) for k in VALUE_CHANGES]
     usd[VALUE_CHANGES.index("conversion only")] = float(conv[kinds.ne("unchanged")].sum())
-    return pd.DataFrame({
+    return no_negative_zero(pd.DataFrame({
         "value_change": pd.array(list(VALUE_CHANGES), dtype="string"),
         "conversion_effect": [k in CONVERSION_EFFECTS for k in VALUE_CHANGES],
         "pledges": [int((kinds == k).sum()) for k in VALUE_CHANGES],
         "usd_change": usd,
-    })
+    }))
 
 
 #: The status fields a pledge carries from the previous side when its current status is
@@ -1447,15 +1447,27 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, as_of_before: object,
     after, carried = carry_earlier_statuses(before, after, m, statuses_left_aside, b_when,
                                             a_when)
     ch = changes_by_pledge(before, after, m, as_of_before=b_when, as_of_after=a_when)
+    z = no_negative_zero
     return Comparison(
-        as_of_before=b_when, as_of_after=a_when, changes=ch, review=m.review,
-        status_transitions=status_transitions(ch),
-        group_changes=group_changes(before, after, b_when, a_when, groups, method),
-        listing_changes=listing_changes(ch, before, after, b_when, a_when),
-        newly_overdue=newly_overdue(ch, before, after, b_when, a_when),
-        compliance=compliance_change(before, after, b_when, a_when),
+        as_of_before=b_when, as_of_after=a_when, changes=z(ch), review=m.review,
+        status_transitions=z(status_transitions(ch)),
+        group_changes=z(group_changes(before, after, b_when, a_when, groups, method)),
+        listing_changes=z(listing_changes(ch, before, after, b_when, a_when)),
+        newly_overdue=z(newly_overdue(ch, before, after, b_when, a_when)),
+        compliance=z(compliance_change(before, after, b_when, a_when)),
         summary=summary(ch), statuses_carried=tuple(carried),
     )
+
+
+def no_negative_zero(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every ``-0.0`` of its float columns as ``0.0`` (a copy; NaN stays): a sum
+    negated with nothing in it, or a change that rounds to nothing, wrote ``-0.0`` in a table
+    (``usd_no_longer_listed = -0.0`` when no pledge was delisted)."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col].dtype):
+            out[col] = out[col] + 0.0  # -0.0 + 0.0 is 0.0; every other value is unchanged
+    return out
 
 
 
@@ -1464,7 +1476,12 @@ def comparison_title(before: Any, after: Any) -> str:
     with ``label`` and ``as_of``, e.g. :class:`p2c_analysis.snapshots.PledgeSource`): "2025-03-01
     to 2026-03-31"; two sources of the same date (two pledge files, both judged as of the
     analysis date) by their names, not "2026-12-01 to 2026-12-01": "File a.csv against file
-    b.csv, both as of 2026-12-01", or "File a.csv compared with itself, as of 2026-12-01"."""
+    b.csv, both as of 2026-12-01", or "File a.csv compared with itself, as of 2026-12-01". A
+    previous side dated after the current one (two snapshots, say) says so: "2026-01-01 to
+    2025-01-01, backwards in time", on the front-page card and in ``summary.json`` too, whose
+    counts read the other way round (its new pledges are the ones that left)."""
+    if before.as_of > after.as_of:
+        return f"{before.as_of} to {after.as_of}, backwards in time"
     if before.as_of != after.as_of:
         return f"{before.as_of} to {after.as_of}"
     b, a = (str(x.label).removesuffix(f" as of {after.as_of}") for x in (before, after))

@@ -535,6 +535,7 @@ def plan_render(
         specs.append(ReportSpec(_name_or_digest(p.stem, "notebook", p.stem), p,
                                 prepare_parameters(p, mine, declared[p])))
     _mapping_has_a_file(given, specs)
+    _comparison_dates_checked(specs)
     return _unique_names(specs)
 
 
@@ -554,6 +555,45 @@ def _mapping_has_a_file(given: Mapping[str, Any], specs: Sequence[ReportSpec]) -
     if mapping and not any(
             "mapping" in s.parameters and P.names_a_pledge_file(s.parameters) for s in specs):
         raise P.ParameterError("mapping", mapping, P.MAPPING_WITHOUT_FILE)
+
+
+def _comparison_dates_checked(specs: Sequence[ReportSpec]) -> None:
+    """The dates of a comparison (``previous`` / ``current``, as :func:`prepare_parameters`
+    gives them: dates as ISO text, an empty ``as_of`` left out for the run's day), checked
+    before anything runs; :class:`params.ParameterError` (one line) when
+
+    - ``previous`` and ``current`` are two dates of the public record, the previous one later
+      (a comparison backwards in time: its new pledges are the ones that left, and its card
+      and summary would say so with no word); two pledge files carry no date of their own and
+      a snapshot keeps its own (its report says when it runs backwards);
+    - ``as_of`` is given and no report of the run reads it: it dates an empty ``current`` and
+      the pledge files, so beside a date ``current`` and a date (or empty) ``previous`` it was
+      shown in the header and changed nothing (beside a snapshot, which keeps its own date, it
+      is let pass: the snapshot's report says its date)."""
+    def is_date(value: Any) -> bool:
+        return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value or "")))
+
+    as_of = next((s.parameters["as_of"] for s in specs if s.parameters.get("as_of")), None)
+    used = not as_of
+    for spec in specs:
+        values = spec.parameters
+        if not any(n in values for n in ("previous", "current")):
+            used = used or "as_of" in values  # a report of one date reads it
+            continue
+        prev, cur = values.get("previous") or "", values.get("current") or ""
+        day = cur or values.get("as_of") or dt.datetime.now(dt.UTC).date().isoformat()
+        if is_date(prev) and is_date(day) and prev > day:
+            raise P.ParameterError("previous", prev, f"is after current ({day}"
+                                   f"{'' if cur else ', the date of an empty current'}): "
+                                   "swap them to compare forwards in time")
+        used = used or ("as_of" in values and not (is_date(cur) and (not prev or is_date(prev))))
+    if not used:
+        raise P.ParameterError("as_of", as_of, AS_OF_UNUSED)
+
+
+#: Why an ``as_of`` beside two dated sides of a comparison is refused.
+AS_OF_UNUSED = ("dates only an empty current and pledge files, and here both sides are dates "
+                "of the public record (leave as_of out)")
 
 
 def left_out_for_a_pledge_file(declared: Mapping[str, Any], notebook: Path) -> set[str]:
@@ -811,4 +851,5 @@ def plan_grid(
     specs = [ReportSpec("-".join([stem, *(labels[k][ident] for k, ident in enumerate(identity))]),
                         nb, prepared) for identity, prepared in chosen]
     _mapping_has_a_file(given, specs)
+    _comparison_dates_checked(specs)
     return _unique_names(specs)
