@@ -426,29 +426,39 @@ INJECTED_COMMENT = "# Parameters"
 
 
 def check_injected(declared: Iterable[str]) -> None:
-    """In an IPython kernel, when the cell before the one running now is papermill's injected
-    parameters cell, refuse (:class:`UnknownParameterError`, the one line ``p2c`` gives) a name
-    it assigns that is not a parameter: neither in ``declared`` (the names the notebook
-    validates) nor assigned in the cell before it (the notebook's ``parameters`` cell).
-    Papermill only warns ("Passed unknown parameter") and runs the notebook with its default.
-    Nothing is checked outside IPython, in a notebook run cell by cell (no injected cell: the
-    cell before is the ``parameters`` cell) or by ``p2c``, whose parameters are checked before
-    its kernel starts (its injected cell holds them)."""
+    """In an IPython kernel, when the two cells before the one running now are a notebook's
+    ``parameters`` cell (assignments only) and papermill's injected cell after it, refuse
+    (:class:`UnknownParameterError`, the one line ``p2c`` gives) a name the injected cell
+    assigns that is not a parameter: neither in ``declared`` (the names the notebook
+    validates) nor assigned in the ``parameters`` cell. Papermill only warns ("Passed unknown
+    parameter") and runs the notebook with its default. The names papermill (:data:`
+    PAPERMILL_NAMES`) and ``p2c``'s runner (:data:`RUNNER_PARAMETERS`, given to every report,
+    declared or not) inject of their own accord pass. Nothing is checked outside IPython, in a
+    notebook run cell by cell (no injected cell), or when a cell of the notebook's own that
+    looks like papermill's (``# Parameters``, then assignments) follows a cell that is not
+    assignments only; with a cell of its own between its ``parameters`` cell and the one that
+    validates, a notebook run by papermill is not checked either."""
     cells = _cells_before()
     injected = _assignments(cells[-1], injected=True) if cells else None
-    if not injected:
+    if not injected or len(cells) < 2:
         return
-    cell = (_assignments(cells[-2]) or {}) if len(cells) > 1 else {}
+    cell = _assignments(cells[-2], only=True)
+    if cell is None:  # no parameters cell before it: a "# Parameters" cell of the notebook's own
+        return
     names = list(dict.fromkeys([*cell, *declared]))
     source = injected.get("PAPERMILL_INPUT_PATH")  # papermill --inject-input-path
     where = Path(source).stem if isinstance(source, str) and source else "this notebook"
     for name, value in injected.items():
-        if name not in names and name not in PAPERMILL_NAMES:
+        if name not in names and name not in PAPERMILL_NAMES and name not in RUNNER_PARAMETERS:
             raise UnknownParameterError(name, value, where, declared_text(name, [names]))
 
 
 #: Names papermill injects of its own accord (``--inject-paths``): not parameters, not refused.
 PAPERMILL_NAMES: tuple[str, ...] = ("PAPERMILL_INPUT_PATH", "PAPERMILL_OUTPUT_PATH")
+
+#: Parameters ``p2c``'s runner sets itself for every report (users may not pass them):
+#: ``output_dir``, the report's folder, also for a notebook that does not declare it.
+RUNNER_PARAMETERS: tuple[str, ...] = ("output_dir",)
 
 
 def _cells_before() -> list[str]:
@@ -463,9 +473,11 @@ def _cells_before() -> list[str]:
     return [str(c) for c in history[1:-1]]  # entry 0 is IPython's empty placeholder
 
 
-def _assignments(source: str, injected: bool = False) -> dict[str, Any] | None:
+def _assignments(source: str, injected: bool = False, only: bool = False
+                 ) -> dict[str, Any] | None:
     """``{name: value}`` of the top-level assignments in a cell's ``source`` (values read as
-    literals, else kept as source text), or ``None`` when it does not parse; with
+    literals, else kept as source text), or ``None`` when it does not parse; with ``only``,
+    also ``None`` unless it holds nothing but assignments (a ``parameters`` cell); with
     ``injected``, also ``None`` unless it is papermill's injected cell: its first line is
     :data:`INJECTED_COMMENT` and it holds nothing but ``name = value`` lines."""
     if injected and source.lstrip().split("\n", 1)[0].strip() != INJECTED_COMMENT:
@@ -481,7 +493,7 @@ def _assignments(source: str, injected: bool = False) -> dict[str, Any] | None:
             target, value = node.targets[0].id, node.value
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             target, value = node.target.id, node.value
-        elif injected:
+        elif injected or only:
             return None
         else:
             continue

@@ -33,8 +33,8 @@ STANDARD_REPORTS: tuple[str, ...] = (
     "pledge_quality",
 )
 
-#: Parameters the runner sets itself; users may not pass them.
-RUNNER_PARAMETERS: tuple[str, ...] = ("output_dir",)
+#: Parameters the runner sets itself; users may not pass them (``params.RUNNER_PARAMETERS``).
+RUNNER_PARAMETERS: tuple[str, ...] = P.RUNNER_PARAMETERS
 
 
 class UsageError(ValueError):

@@ -606,3 +606,25 @@ def test_date_parameters_take_the_same_forms_and_aware_times_are_dated_in_utc():
     assert P.to_date("as_of", dt.datetime(2024, 1, 2, 8, 0, tzinfo=plus_14)) == \
         dt.date(2024, 1, 1)
     assert P.to_date("as_of", dt.datetime(2024, 1, 1, 23, 30)) == dt.date(2024, 1, 1)  # naive
+
+
+def test_the_runners_own_names_and_a_notebooks_own_parameters_heading_are_not_refused(
+        monkeypatch):
+    """``p2c render mine.ipynb`` failed for a notebook of one's own that does not declare
+    ``output_dir``: the runner injects it into every report, and the injected-name check took it
+    for a misspelt parameter. And a notebook's own cell headed ``# Parameters`` (a common
+    convention), run after a cell that is not a ``parameters`` cell (imports), was taken for
+    papermill's: a helper name in it that the notebook does not validate was refused."""
+    declared = 'country = "Nigeria"\n'
+    validate = "v = params.validate(country=country)"
+    _kernel_history(monkeypatch, declared, '# Parameters\ncountry = "Kenya"\n'
+                    'output_dir = "/tmp/runs/x/mine.partial"\n', validate)
+    P.validate(country="KEN")
+    _kernel_history(monkeypatch, "from p2c_analysis import params",
+                    "# Parameters\ncountry = 'Kenya'\nyear = 2024\nshow_maps = True\n",
+                    "v = params.validate(country=country, year=year)")
+    P.validate(country="KEN", year=2024)
+    # papermill's cell after a parameters cell is still checked
+    _kernel_history(monkeypatch, declared, '# Parameters\ncountr = "Kenya"\n', validate)
+    with pytest.raises(P.UnknownParameterError, match="'countr' is not a parameter"):
+        P.validate(country="KEN")
