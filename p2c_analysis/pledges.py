@@ -2037,6 +2037,8 @@ class _RowSorter:
         self.first_seen: dict[tuple, tuple[int, tuple]] = {}  # normalised row -> first
         self.id_rows: dict[str, int] = {}
         self.derived_count: Counter[str] = Counter()
+        #: ``id(record)`` -> the derived id before numbering (:func:`_number_twins`)
+        self.derived_base: dict[int, str] = {}
         #: (title, pledger) normalised -> (row, record) of the first row counted with them
         self.titled: dict[tuple[str, str], tuple[int, dict]] = {}
         self.fallback = set(table.fallback_rows)
@@ -2217,7 +2219,8 @@ class _RowSorter:
             if not exact_dup:
                 self.derived_count[pid] += 1
             n = self.derived_count[pid]
-            rec["pledge_id"] = pid if n <= 1 else f"{pid}-{n}"
+            self.derived_base[id(rec)] = pid
+            rec["pledge_id"] = pid if n <= 1 else f"{pid}-{n}"  # renumbered: _number_twins
         pid = rec["pledge_id"]
         if pid is not None and not exact_dup:
             if pid in self.id_rows:
@@ -2225,6 +2228,44 @@ class _RowSorter:
             else:
                 self.id_rows[pid] = rownum
         return reasons
+
+
+def _sortable(value: object) -> tuple:
+    """``value`` as a key that sorts any canonical cell: missing first, then booleans,
+    numbers, lists and text."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return (0, 0.0, "")
+    if isinstance(value, bool):
+        return (1, float(value), "")
+    if isinstance(value, int | float):
+        return (2, float(value), "")
+    if isinstance(value, list | tuple):
+        return (3, 0.0, repr(list(value)))
+    return (4, 0.0, str(value))
+
+
+def _content_key(rec: dict) -> tuple:
+    """A record's canonical fields but its id and notes (in :data:`fields.CANONICAL_COLUMNS`
+    order), then the notes written in the file (the loader's notes name row numbers)."""
+    own = str(rec.get("notes") or "").partition("[loader] ")[0]
+    return (*(_sortable(rec.get(name)) for name in fields.CANONICAL_COLUMNS
+              if name not in ("pledge_id", "notes")), own)
+
+
+def _number_twins(records: list[dict], rows: list[int], bases: dict[int, str]) -> None:
+    """Number the derived ids of the records that share one (same title and pledger): the
+    first in the order of their content (:func:`_content_key`; the source row only between
+    rows that are the same but for their loader notes, and so interchangeable) keeps the
+    bare id, the next ``-2``, ``-3``, ...: an id never depends on the order of the file's
+    rows. ``rows``: each record's source row; ``bases``: ``id(record)`` -> derived id."""
+    twins: dict[str, list[int]] = {}
+    for i, rec in enumerate(records):
+        if (base := bases.get(id(rec))) is not None:
+            twins.setdefault(base, []).append(i)
+    for base, idx in twins.items():
+        idx.sort(key=lambda i: (_content_key(records[i]), rows[i]))
+        for n, i in enumerate(idx, 1):
+            records[i]["pledge_id"] = base if n == 1 else f"{base}-{n}"
 
 
 def _value_shown(rec: dict) -> str:
@@ -2352,6 +2393,7 @@ def load_pledges(
         else:
             records.append(rec)  # type: ignore[arg-type]
             kept.append((rownum, given))  # type: ignore[arg-type]
+    _number_twins(records, [row for row, _ in kept], sorter.derived_base)
     valid, bad = _canonical_rows(records)
     for i, reason in sorted(bad.items()):
         if strict:
