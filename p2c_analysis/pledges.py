@@ -2268,6 +2268,25 @@ def _number_twins(records: list[dict], rows: list[int], bases: dict[int, str]) -
             records[i]["pledge_id"] = base if n == 1 else f"{base}-{n}"
 
 
+#: The order of the valid pledges (:func:`in_canonical_order`): announced first, then by
+#: pledger and title (letter case ignored), the pledge id last (unique: a total order).
+CANONICAL_ORDER = ("announced_date", "pledger", "title", "pledge_id")
+
+
+def in_canonical_order(valid: pd.DataFrame) -> pd.DataFrame:
+    """The valid pledges in :data:`CANONICAL_ORDER` (an unknown date last), index 0..n-1:
+    the same rows in any order give the same table, so every table built from it, its ties
+    and its sums (floating-point sums depend on the order of their terms) are the same."""
+    if len(valid) < 2:
+        return valid
+
+    def key(col: pd.Series) -> pd.Series:
+        return col.str.casefold() if col.name in ("pledger", "title") else col
+
+    out = valid.sort_values(list(CANONICAL_ORDER), key=key, na_position="last", kind="stable")
+    return out.reset_index(drop=True)
+
+
 def _value_shown(rec: dict) -> str:
     """A record's value for a note: its value text (quoted, cut to 60 characters), else its
     US-dollar figure, else ``none stated``."""
@@ -2338,6 +2357,7 @@ def load_pledges(
     mapping: str | Path | Mapping | None = None,
     strict: bool = False,
     limits: Limits | None = None,
+    canonical_order: bool = False,
 ) -> LoadResult:
     """Load a pledge file into valid canonical pledges and a quarantine.
 
@@ -2353,6 +2373,9 @@ def load_pledges(
     ``strict``: raise :class:`PledgeDataError` on the first bad row instead of quarantining.
     ``limits``: resource limits (:class:`~p2c_analysis.limits.Limits`); ``None`` = the
     defaults and the ``P2C_MAX_*`` environment variables.
+    ``canonical_order``: the valid pledges in :data:`CANONICAL_ORDER`
+    (:func:`in_canonical_order`), so that the same rows in any order give the same table (the
+    reports load so); ``False`` = in the file's order (the rows as the file lists them).
 
     Raises :class:`PledgeFileError` when the file cannot be read at all (missing, empty,
     binary, not a table, no pledge columns, over a resource limit) and
@@ -2395,6 +2418,8 @@ def load_pledges(
             kept.append((rownum, given))  # type: ignore[arg-type]
     _number_twins(records, [row for row, _ in kept], sorter.derived_base)
     valid, bad = _canonical_rows(records)
+    if canonical_order:
+        valid = in_canonical_order(valid)
     for i, reason in sorted(bad.items()):
         if strict:
             raise PledgeDataError(f"{src}: row {kept[i][0]}: {reason}")
