@@ -120,6 +120,7 @@ import hashlib
 import itertools
 import json
 import math
+import os
 import re
 import stat
 import sys
@@ -2791,7 +2792,7 @@ def _check_pledges(file: str | Path, shown: str | None, mapping: str | Path | No
     refused: list[str] = []
     data_out = sys.stdout  # where a table named "-" goes; the summary then goes to stderr
     try:
-        targets = _output_targets(file, out, quarantine)
+        targets = _output_targets(file, out, quarantine, mapping)
         with _summary_to_stderr(STDOUT_NAME in (str(out), str(quarantine))):
             result = load_pledges(file, mapping=mapping)
             _printing(_print_summary, result, shown or str(result.source))
@@ -2864,28 +2865,43 @@ def _write_to_stdout(table: pd.DataFrame, stream: TextIO) -> None:
     _quiet_on_broken_pipe(stream, lambda: write_csv_stream(table, stream))
 
 
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether ``a`` and ``b`` are one existing file (``os.path.samefile``: same device and
+    inode, so also through a hard or symbolic link); ``False`` when either does not exist."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError, TypeError):
+        return False
+
+
 def _output_targets(file: str | Path, out: str | Path | None,
-                    quarantine: str | Path | None) -> dict[str, Path | None]:
+                    quarantine: str | Path | None,
+                    mapping: str | Path | None = None) -> dict[str, Path | None]:
     """The checked ``--out`` / ``--quarantine`` paths, ``None`` for ``-`` (standard output,
-    :data:`STDOUT_NAME`); :class:`OutputPathError` when one would overwrite the input, both
-    are the same file (or both ``-``), or one names a spreadsheet format other than XLSX
-    (:func:`~p2c_analysis.export.check_table_name`)."""
+    :data:`STDOUT_NAME`); :class:`OutputPathError` when one would overwrite the input or the
+    ``mapping`` (the same file under any name: a hard or symbolic link too,
+    :func:`_same_file`), both are the same file (or both ``-``), or one names a spreadsheet
+    format other than XLSX (:func:`~p2c_analysis.export.check_table_name`)."""
     targets: dict[str, Path | None] = {}
     if str(out) == STDOUT_NAME and str(quarantine) == STDOUT_NAME:
         raise OutputPathError("--out and --quarantine cannot both be '-' (standard output): "
                               "name a file for one of them")
+    read = [(what, name) for what, name in (("the input file", file),
+                                            ("the --mapping file", mapping))
+            if name is not None and str(name) != STDIN_NAME]
     for label, p in (("--out", out), ("--quarantine", quarantine)):
         if p is not None and str(p) == STDOUT_NAME:
             targets[label] = None
         elif p is not None:
             target = check_output_path(p)
             check_table_name(p, label)
-            if Path(file).exists() and target.exists() and \
-                    target.resolve() == Path(file).resolve():
-                raise OutputPathError(f"{p}: {label} would overwrite the input file")
+            for what, source in read:
+                if _same_file(target, source):
+                    raise OutputPathError(f"{p}: {label} would overwrite {what}")
             targets[label] = target
     both = [targets.get("--out"), targets.get("--quarantine")]
-    if None not in both and both[0].resolve() == both[1].resolve():  # "-" is no file
+    if None not in both and (both[0].resolve() == both[1].resolve()  # "-" is no file
+                             or _same_file(both[0], both[1])):
         raise OutputPathError(f"{out}: --out and --quarantine are the same file")
     return targets
 
