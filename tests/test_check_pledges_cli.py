@@ -412,3 +412,18 @@ def test_called_from_python_it_never_writes_over_the_input_through_a_hard_link(
     assert check_pledges_cli(str(src), out=str(other), quarantine=str(twin)) == 2
     assert "are the same file" in capsys.readouterr().err
     assert other.read_text(encoding="utf-8") == "x\n"
+
+
+def test_called_from_python_it_never_writes_over_the_mapping(tmp_path: Path, capsys) -> None:
+    """The --mapping file was not compared with the outputs at all: ``--quarantine`` naming it
+    (or a link to it) wrote the quarantine over it."""
+    mapping = tmp_path / "map.toml"
+    original = (paths.DATA / "mappings" / "p2c_platform_export.toml").read_bytes()
+    mapping.write_bytes(original)
+    link = tmp_path / "map_link.toml"
+    os.link(mapping, link)
+    for out in (mapping, link):
+        assert check_pledges_cli(str(FIX / "platform_export.csv"), mapping=str(mapping),
+                                 quarantine=str(out)) == 2
+        assert "would overwrite the --mapping file" in capsys.readouterr().err
+    assert mapping.read_bytes() == original
