@@ -106,3 +106,19 @@ def test_the_same_rows_in_another_order_give_the_same_tables(tmp_path):
             pd.testing.assert_frame_equal(table, two[name], check_exact=True, obj=name)
         else:
             assert table == two[name], name
+
+
+def test_coverage_sums_do_not_depend_on_the_order_of_the_pledges_given(tmp_path):
+    """A table of pledges in another order (a pledge file named as a side of pledge_changes
+    is read in file order) gave coverage sums, and so group_changes, other last digits."""
+    import pandas as pd
+
+    from p2c_analysis import gaps
+
+    joined, shuffled = _bundled_and_shuffled(tmp_path)
+    one, two = load_pledges(joined).valid, load_pledges(shuffled).valid
+    for build in (gaps.coverage_by_country, gaps.coverage_by_group):
+        pd.testing.assert_frame_equal(build(one), build(two), check_exact=True)
+    kw = {"as_of_before": "2025-06-30", "as_of_after": "2026-06-30"}
+    pd.testing.assert_frame_equal(changes.group_changes(one, one, **kw),
+                                  changes.group_changes(two, two, **kw), check_exact=True)
