@@ -499,6 +499,19 @@ def _region_outside(t: _Targets) -> np.ndarray:
     return (t.via == 1) & (t.c >= t.n_table)
 
 
+def _in_canonical_order(pledges: pd.DataFrame) -> pd.DataFrame:
+    """The pledges in the loader's canonical order
+    (:func:`p2c_analysis.pledges.in_canonical_order`) when they carry its columns, else as
+    given: the totals of a table by country or group are sums of floating-point numbers,
+    whose last digits depend on the order of their terms, so the same pledges in another
+    order gave other digits."""
+    from p2c_analysis.pledges import CANONICAL_ORDER, in_canonical_order
+
+    if len(pledges) < 2 or not set(CANONICAL_ORDER) <= set(pledges.columns):
+        return pledges
+    return in_canonical_order(pledges)
+
+
 def _allocate_core(
     pledges: pd.DataFrame,
     ct: pd.DataFrame,
@@ -761,6 +774,7 @@ def coverage_by_country(pledges: pd.DataFrame, country_table: pd.DataFrame | Non
     pledges when ``include_global=False``, ``iso3="UNSTATED"`` for the pledges whose targets
     are not stated (always, when any). Shares and ratios are over the country rows only.
     """
+    pledges = _in_canonical_order(pledges)  # sums independent of row order
     ct, t = _resolve_inputs(pledges, country_table, year, memberships)
     a = _allocate_core(pledges, ct, method, include_global, t)
     return _coverage_country_from(a, ct)
@@ -916,6 +930,7 @@ def coverage_by_group(pledges: pd.DataFrame, groups: Groups | None = None,
     GLOBAL_LABEL`` for the global pledges when ``include_global=False`` and any exist,
     ``group = UNSTATED_LABEL`` for the pledges whose targets are not stated (always, when any).
     """
+    pledges = _in_canonical_order(pledges)  # sums independent of row order
     ct, t = _resolve_inputs(pledges, country_table, year, memberships)
     gm = group_memberships(groups, year, memberships)
     a = _allocate_core(pledges, ct, method, include_global, t)
@@ -1106,6 +1121,7 @@ def sensitivity(pledges: pd.DataFrame, groups: Groups | None = None,
     """
     if by not in ("group", "country"):
         raise ValueError(f"by={by!r}: expected 'group' or 'country'")
+    pledges = _in_canonical_order(pledges)  # sums independent of row order
     ct, t = _resolve_inputs(pledges, country_table, year, memberships)
     gm = group_memberships(groups, year, memberships) if by == "group" else None
     key = "group" if by == "group" else "iso3"
@@ -1183,6 +1199,7 @@ def mix(pledges: pd.DataFrame, groups: Groups | None = None,
     for d in dimensions:
         if d not in MIX_DIMENSIONS:
             raise ValueError(f"dimension {d!r}: expected one of {MIX_DIMENSIONS}")
+    pledges = _in_canonical_order(pledges)  # sums independent of row order
     ct, t = _resolve_inputs(pledges, country_table, year, memberships)
     gm = group_memberships(groups, year, memberships)
     a = _allocate_core(pledges, ct, method, include_global, t)

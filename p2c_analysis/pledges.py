@@ -120,6 +120,7 @@ import hashlib
 import itertools
 import json
 import math
+import os
 import re
 import stat
 import sys
@@ -2037,6 +2038,8 @@ class _RowSorter:
         self.first_seen: dict[tuple, tuple[int, tuple]] = {}  # normalised row -> first
         self.id_rows: dict[str, int] = {}
         self.derived_count: Counter[str] = Counter()
+        #: ``id(record)`` -> the derived id before numbering (:func:`_number_twins`)
+        self.derived_base: dict[int, str] = {}
         #: (title, pledger) normalised -> (row, record) of the first row counted with them
         self.titled: dict[tuple[str, str], tuple[int, dict]] = {}
         self.fallback = set(table.fallback_rows)
@@ -2217,7 +2220,8 @@ class _RowSorter:
             if not exact_dup:
                 self.derived_count[pid] += 1
             n = self.derived_count[pid]
-            rec["pledge_id"] = pid if n <= 1 else f"{pid}-{n}"
+            self.derived_base[id(rec)] = pid
+            rec["pledge_id"] = pid if n <= 1 else f"{pid}-{n}"  # renumbered: _number_twins
         pid = rec["pledge_id"]
         if pid is not None and not exact_dup:
             if pid in self.id_rows:
@@ -2225,6 +2229,63 @@ class _RowSorter:
             else:
                 self.id_rows[pid] = rownum
         return reasons
+
+
+def _sortable(value: object) -> tuple:
+    """``value`` as a key that sorts any canonical cell: missing first, then booleans,
+    numbers, lists and text."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return (0, 0.0, "")
+    if isinstance(value, bool):
+        return (1, float(value), "")
+    if isinstance(value, int | float):
+        return (2, float(value), "")
+    if isinstance(value, list | tuple):
+        return (3, 0.0, repr(list(value)))
+    return (4, 0.0, str(value))
+
+
+def _content_key(rec: dict) -> tuple:
+    """A record's canonical fields but its id and notes (in :data:`fields.CANONICAL_COLUMNS`
+    order), then the notes written in the file (the loader's notes name row numbers)."""
+    own = str(rec.get("notes") or "").partition("[loader] ")[0]
+    return (*(_sortable(rec.get(name)) for name in fields.CANONICAL_COLUMNS
+              if name not in ("pledge_id", "notes")), own)
+
+
+def _number_twins(records: list[dict], rows: list[int], bases: dict[int, str]) -> None:
+    """Number the derived ids of the records that share one (same title and pledger): the
+    first in the order of their content (:func:`_content_key`; the source row only between
+    rows that are the same but for their loader notes, and so interchangeable) keeps the
+    bare id, the next ``-2``, ``-3``, ...: an id never depends on the order of the file's
+    rows. ``rows``: each record's source row; ``bases``: ``id(record)`` -> derived id."""
+    twins: dict[str, list[int]] = {}
+    for i, rec in enumerate(records):
+        if (base := bases.get(id(rec))) is not None:
+            twins.setdefault(base, []).append(i)
+    for base, idx in twins.items():
+        idx.sort(key=lambda i: (_content_key(records[i]), rows[i]))
+        for n, i in enumerate(idx, 1):
+            records[i]["pledge_id"] = base if n == 1 else f"{base}-{n}"
+
+
+#: The order of the valid pledges (:func:`in_canonical_order`): announced first, then by
+#: pledger and title (letter case ignored), the pledge id last (unique: a total order).
+CANONICAL_ORDER = ("announced_date", "pledger", "title", "pledge_id")
+
+
+def in_canonical_order(valid: pd.DataFrame) -> pd.DataFrame:
+    """The valid pledges in :data:`CANONICAL_ORDER` (an unknown date last), index 0..n-1:
+    the same rows in any order give the same table, so every table built from it, its ties
+    and its sums (floating-point sums depend on the order of their terms) are the same."""
+    if len(valid) < 2:
+        return valid
+
+    def key(col: pd.Series) -> pd.Series:
+        return col.str.casefold() if col.name in ("pledger", "title") else col
+
+    out = valid.sort_values(list(CANONICAL_ORDER), key=key, na_position="last", kind="stable")
+    return out.reset_index(drop=True)
 
 
 def _value_shown(rec: dict) -> str:
@@ -2297,6 +2358,7 @@ def load_pledges(
     mapping: str | Path | Mapping | None = None,
     strict: bool = False,
     limits: Limits | None = None,
+    canonical_order: bool = False,
 ) -> LoadResult:
     """Load a pledge file into valid canonical pledges and a quarantine.
 
@@ -2312,6 +2374,9 @@ def load_pledges(
     ``strict``: raise :class:`PledgeDataError` on the first bad row instead of quarantining.
     ``limits``: resource limits (:class:`~p2c_analysis.limits.Limits`); ``None`` = the
     defaults and the ``P2C_MAX_*`` environment variables.
+    ``canonical_order``: the valid pledges in :data:`CANONICAL_ORDER`
+    (:func:`in_canonical_order`), so that the same rows in any order give the same table (the
+    reports load so); ``False`` = in the file's order (the rows as the file lists them).
 
     Raises :class:`PledgeFileError` when the file cannot be read at all (missing, empty,
     binary, not a table, no pledge columns, over a resource limit) and
@@ -2352,7 +2417,10 @@ def load_pledges(
         else:
             records.append(rec)  # type: ignore[arg-type]
             kept.append((rownum, given))  # type: ignore[arg-type]
+    _number_twins(records, [row for row, _ in kept], sorter.derived_base)
     valid, bad = _canonical_rows(records)
+    if canonical_order:
+        valid = in_canonical_order(valid)
     for i, reason in sorted(bad.items()):
         if strict:
             raise PledgeDataError(f"{src}: row {kept[i][0]}: {reason}")
@@ -2724,7 +2792,7 @@ def _check_pledges(file: str | Path, shown: str | None, mapping: str | Path | No
     refused: list[str] = []
     data_out = sys.stdout  # where a table named "-" goes; the summary then goes to stderr
     try:
-        targets = _output_targets(file, out, quarantine)
+        targets = _output_targets(file, out, quarantine, mapping)
         with _summary_to_stderr(STDOUT_NAME in (str(out), str(quarantine))):
             result = load_pledges(file, mapping=mapping)
             _printing(_print_summary, result, shown or str(result.source))
@@ -2797,28 +2865,43 @@ def _write_to_stdout(table: pd.DataFrame, stream: TextIO) -> None:
     _quiet_on_broken_pipe(stream, lambda: write_csv_stream(table, stream))
 
 
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether ``a`` and ``b`` are one existing file (``os.path.samefile``: same device and
+    inode, so also through a hard or symbolic link); ``False`` when either does not exist."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError, TypeError):
+        return False
+
+
 def _output_targets(file: str | Path, out: str | Path | None,
-                    quarantine: str | Path | None) -> dict[str, Path | None]:
+                    quarantine: str | Path | None,
+                    mapping: str | Path | None = None) -> dict[str, Path | None]:
     """The checked ``--out`` / ``--quarantine`` paths, ``None`` for ``-`` (standard output,
-    :data:`STDOUT_NAME`); :class:`OutputPathError` when one would overwrite the input, both
-    are the same file (or both ``-``), or one names a spreadsheet format other than XLSX
-    (:func:`~p2c_analysis.export.check_table_name`)."""
+    :data:`STDOUT_NAME`); :class:`OutputPathError` when one would overwrite the input or the
+    ``mapping`` (the same file under any name: a hard or symbolic link too,
+    :func:`_same_file`), both are the same file (or both ``-``), or one names a spreadsheet
+    format other than XLSX (:func:`~p2c_analysis.export.check_table_name`)."""
     targets: dict[str, Path | None] = {}
     if str(out) == STDOUT_NAME and str(quarantine) == STDOUT_NAME:
         raise OutputPathError("--out and --quarantine cannot both be '-' (standard output): "
                               "name a file for one of them")
+    read = [(what, name) for what, name in (("the input file", file),
+                                            ("the --mapping file", mapping))
+            if name is not None and str(name) != STDIN_NAME]
     for label, p in (("--out", out), ("--quarantine", quarantine)):
         if p is not None and str(p) == STDOUT_NAME:
             targets[label] = None
         elif p is not None:
             target = check_output_path(p)
             check_table_name(p, label)
-            if Path(file).exists() and target.exists() and \
-                    target.resolve() == Path(file).resolve():
-                raise OutputPathError(f"{p}: {label} would overwrite the input file")
+            for what, source in read:
+                if _same_file(target, source):
+                    raise OutputPathError(f"{p}: {label} would overwrite {what}")
             targets[label] = target
     both = [targets.get("--out"), targets.get("--quarantine")]
-    if None not in both and both[0].resolve() == both[1].resolve():  # "-" is no file
+    if None not in both and (both[0].resolve() == both[1].resolve()  # "-" is no file
+                             or _same_file(both[0], both[1])):
         raise OutputPathError(f"{out}: --out and --quarantine are the same file")
     return targets
 

@@ -1055,7 +1055,8 @@ def _load(values: Mapping[str, Any]) -> tuple[Any, Any]:
     from p2c_analysis.pledges import LoadResult, load_pledges
 
     if values["pledges"]:
-        return load_pledges(values["pledges"], mapping=values.get("mapping") or None), None
+        return load_pledges(values["pledges"], mapping=values.get("mapping") or None,
+                            canonical_order=True), None
     from p2c_analysis import record
 
     rec = record.public_record(values.get("as_of"))

@@ -389,3 +389,41 @@ def test_dash_reads_a_real_pipe_and_dev_stdin_is_still_refused() -> None:
     assert proc.returncode == 2
     assert proc.stderr.decode() == ("p2c check-pledges: error: /dev/stdin: is a named pipe "
                                     "(FIFO), not a pledge file\n")
+
+
+def test_called_from_python_it_never_writes_over_the_input_through_a_hard_link(
+        tmp_path: Path, capsys) -> None:
+    """``_output_targets`` compared resolved names: a hard link to the input (a name of its
+    own) passed, and the valid pledges were written over the input file."""
+    src = tmp_path / "in.csv"
+    original = (FIX / "pipe.csv").read_bytes()
+    src.write_bytes(original)
+    link = tmp_path / "link.csv"
+    os.link(src, link)
+    assert check_pledges_cli(str(src), out=str(link)) == 2
+    assert "would overwrite the input file" in capsys.readouterr().err
+    assert check_pledges_cli(str(src), quarantine=str(link)) == 2
+    assert "would overwrite the input file" in capsys.readouterr().err
+    assert src.read_bytes() == original
+    other = tmp_path / "other.csv"
+    other.write_text("x\n", encoding="utf-8")
+    twin = tmp_path / "twin.csv"
+    os.link(other, twin)
+    assert check_pledges_cli(str(src), out=str(other), quarantine=str(twin)) == 2
+    assert "are the same file" in capsys.readouterr().err
+    assert other.read_text(encoding="utf-8") == "x\n"
+
+
+def test_called_from_python_it_never_writes_over_the_mapping(tmp_path: Path, capsys) -> None:
+    """The --mapping file was not compared with the outputs at all: ``--quarantine`` naming it
+    (or a link to it) wrote the quarantine over it."""
+    mapping = tmp_path / "map.toml"
+    original = (paths.DATA / "mappings" / "p2c_platform_export.toml").read_bytes()
+    mapping.write_bytes(original)
+    link = tmp_path / "map_link.toml"
+    os.link(mapping, link)
+    for out in (mapping, link):
+        assert check_pledges_cli(str(FIX / "platform_export.csv"), mapping=str(mapping),
+                                 quarantine=str(out)) == 2
+        assert "would overwrite the --mapping file" in capsys.readouterr().err
+    assert mapping.read_bytes() == original
