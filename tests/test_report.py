@@ -781,7 +781,9 @@ def test_a_pledge_file_is_analysed_as_of_the_analysis_date(tmp_path, capsys):
     r = report.start(None, pledges=str(src), mapping="", year=2024, as_of="2024-06-30",
                      output_dir=str(out))
     shown = capsys.readouterr().out
-    assert r.pledges["title"].tolist() == ["Early", "Same year", "No date", "June"]
+    # which pledges are kept (a named file's pledges are in canonical order since
+    # tests/test_row_order.py, not the file's)
+    assert sorted(r.pledges["title"]) == sorted(["Early", "Same year", "No date", "June"])
     assert r.after_as_of["title"].tolist() == ["Next year", "July"]
     assert ("- Left out: 2 pledges of the file announced after the analysis date, 2024-06-30 "
             "(one dated by its month or year only when that month or year begins after that "
