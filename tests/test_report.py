@@ -784,14 +784,14 @@ def test_a_pledge_file_is_analysed_as_of_the_analysis_date(tmp_path, capsys):
     # which pledges are kept (a named file's pledges are in canonical order since
     # tests/test_row_order.py, not the file's)
     assert sorted(r.pledges["title"]) == sorted(["Early", "Same year", "No date", "June"])
-    assert r.after_as_of["title"].tolist() == ["Next year", "July"]
+    assert sorted(r.after_as_of["title"]) == sorted(["Next year", "July"])
     assert ("- Left out: 2 pledges of the file announced after the analysis date, 2024-06-30 "
             "(one dated by its month or year only when that month or year begins after that "
             "day), listed in `after_as_of.csv`; 1 pledge with no announcement date is kept."
             ) in shown
     assert "file dated.csv: 4 pledges targeting" in shown
     written = pd.read_csv(out / f"{report.AFTER_AS_OF_TABLE}.csv")
-    assert written["title"].tolist() == ["Next year", "July"]
+    assert sorted(written["title"]) == sorted(["Next year", "July"])
     assert pd.read_csv(out / f"{report.SET_ASIDE_TABLE}.csv")["source_row"].tolist() == [8]
     docs = pd.read_csv(out / "columns.csv")
     assert not docs["definition"].eq("undocumented").any()
