@@ -248,8 +248,16 @@ def replace_bytes(target: Path, data: bytes, sync: bool = True, sync_folder: boo
             tmp.unlink()
         raise
     if sync_folder:
-        fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        sync_folder_entries(target.parent)
+
+
+def sync_folder_entries(folder: Path) -> None:
+    """``fsync`` the folder itself, so a rename into it survives a crash (POSIX; a folder
+    cannot be opened on Windows, where this does nothing)."""
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

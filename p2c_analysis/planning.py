@@ -570,7 +570,7 @@ def _comparison_dates_checked(specs: Sequence[ReportSpec]) -> None:
       the pledge files, so beside a date ``current`` and a date (or empty) ``previous`` it was
       shown in the header and changed nothing (beside a snapshot, which keeps its own date, it
       is let pass: the snapshot's report says its date)."""
-    def is_date(value: Any) -> bool:
+    def is_date(value: Any) -> bool:  # prepare_parameters gives a date as YYYY-MM-DD
         return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value or "")))
 
     as_of = next((s.parameters["as_of"] for s in specs if s.parameters.get("as_of")), None)
@@ -581,7 +581,7 @@ def _comparison_dates_checked(specs: Sequence[ReportSpec]) -> None:
             used = used or "as_of" in values  # a report of one date reads it
             continue
         prev, cur = values.get("previous") or "", values.get("current") or ""
-        day = cur or values.get("as_of") or dt.datetime.now(dt.UTC).date().isoformat()
+        day = cur or values.get("as_of") or utc_today().isoformat()
         if is_date(prev) and is_date(day) and prev > day:
             raise P.ParameterError("previous", prev, f"is after current ({day}"
                                    f"{'' if cur else ', the date of an empty current'}): "

@@ -263,14 +263,6 @@ def _write_index(root: Path, entries: list[dict]) -> None:
     paths.replace_text(root / INDEX_NAME, body, sync=True, sync_folder=True, prefix=TMP_PREFIX)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 @contextlib.contextmanager
 def _locked(root: Path, exclusive: bool = True) -> Iterator[None]:
     """Hold the store's lock for the block: exclusive for a writer (creates the store),
@@ -435,7 +427,7 @@ def _add(root: Path, entry: dict, pledges: pd.DataFrame, quarantine: pd.DataFram
             if same:  # another process added it meanwhile
                 return AddResult(same[0], added=False)
             os.rename(tmp, root / entry["id"])
-            _fsync_dir(root)
+            paths.sync_folder_entries(root)
             _write_index(root, [*entries, entry])
         return AddResult(entry, added=True)
     finally:
