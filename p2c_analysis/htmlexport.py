@@ -23,19 +23,33 @@ from p2c_analysis import paths
 #: columns, a cell holding a 200-character link) was cut at the page's right edge. Printed, an
 #: output is a block no wider than the page, a table fits it (a long word or link breaks
 #: anywhere, the text is 8 pt), its header row repeats on each page and a row is not split;
-#: figures shrink to fit. The synthetic-data banner (``report.banner`` with ``every_page``, class
-#: ``p2c-every-page``) printed on page 1 only, so a later page printed or copied alone read as
-#: real data: printed, it is fixed at the top of the page, which repeats it on every page, over
-#: a band that each page keeps free (the body's top padding, repeated on each page by
-#: ``box-decoration-break: clone``, only when the page has such a banner), so it covers no
-#: content; its text is small enough for three lines to fit the band.
+#: figures shrink to fit.
+#:
+#: The synthetic-data banner (``report.banner`` with ``every_page``, class ``p2c-every-page``)
+#: printed on page 1 only, so a later page printed or copied alone read as real data. Printed,
+#: it is fixed at the top of the page (a fixed box is printed on every page), over a band that
+#: each page keeps free: the body's top padding, repeated on every page only by
+#: ``box-decoration-break: clone`` on a block, which Firefox (32) and Chrome (130) support and
+#: Safari and older Chrome do not (``-webkit-box-decoration-break`` there clones inline boxes
+#: only): there, a fixed banner would cover the first lines of pages 2 and after. So both
+#: rules sit under ``@supports (box-decoration-break: clone) and selector(:has(a))``, which
+#: holds exactly where the band is repeated (the unprefixed property came to Chrome with its
+#: block support; ``:has`` picks the pages that have such a banner): there the banner heads
+#: every page; elsewhere it stays where it stands, at the top of page 1, and covers nothing.
+#: No other way both repeats it and keeps it off the content in every browser: a fixed box is
+#: placed inside the page area, which ``@page { margin-top }`` only moves (and a box placed
+#: outside it is not printed), page-margin boxes (``@top-center``) hold text in Chrome 131
+#: only, ``position: running()`` is in no browser, and a repeated ``thead`` would need the
+#: whole page made a table. The banner is at most 0.7 in high (its text clipped beyond, 9 pt:
+#: three lines fit), below the 0.8 in band.
 PRINT_CSS = """
 @media print {
-  .p2c-every-page { position: fixed; top: 0; left: 0; right: 0; z-index: 10;
-    margin: 0 !important; padding: 0.3em 0.6em !important; font-size: 9pt !important;
-    line-height: 1.25; }
-  body:has(.p2c-every-page) { padding-top: 0.8in; box-decoration-break: clone;
-    -webkit-box-decoration-break: clone; }
+  @supports (box-decoration-break: clone) and selector(:has(a)) {
+    .p2c-every-page { position: fixed; top: 0; left: 0; right: 0; z-index: 10;
+      margin: 0 !important; padding: 0.3em 0.6em !important; font-size: 9pt !important;
+      line-height: 1.25; max-height: 0.7in; overflow: hidden; box-sizing: border-box; }
+    body:has(.p2c-every-page) { padding-top: 0.8in; box-decoration-break: clone; }
+  }
   .jp-OutputArea-output, .jp-OutputArea-child, .jp-Cell-outputWrapper {
     display: block; overflow: visible; max-width: 100%; }
   .jp-RenderedHTMLCommon table { table-layout: auto; max-width: 100%; font-size: 8pt; }

@@ -26,7 +26,7 @@ import html
 import json
 import re
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -840,16 +840,23 @@ def output_file(output_dir: str | Path, name: str) -> Path:
 
 
 def write_tables(output_dir: str | Path, tables: Mapping[str, pd.DataFrame],
-                 synthetic: bool = False) -> list[Path]:
+                 synthetic: bool = False, not_from_pledges: Collection[str] = ()) -> list[Path]:
     """Write each ``{name: DataFrame}`` as ``<output_dir>/<name>.csv`` through
     :func:`p2c_analysis.export.write_csv` (formula injection neutralised, lists joined,
     missing values empty). Names are plain file names (letters, digits, ``_.-``); ``.csv`` is
-    added when missing. ``synthetic``: the tables rest on synthetic data, and each carries the
-    mark, an ``is_synthetic`` column (:func:`p2c_analysis.export.mark_synthetic`). Returns the
-    paths written; ``output_dir=""`` writes nothing (an interactive session or nbval) and
-    returns ``[]``."""
+    added when missing. ``synthetic``: the report rests on synthetic pledges, and each table
+    carries the mark, an ``is_synthetic`` column (:func:`p2c_analysis.export.mark_synthetic`),
+    but those named in ``not_from_pledges``: tables that do not rest on the pledges at all
+    (published totals, a scoring rubric), which a synthetic pledge file does not make
+    synthetic. A name there that is not a table raises ``ValueError`` (a misspelt name would
+    leave a table unmarked). Returns the paths written; ``output_dir=""`` writes nothing (an
+    interactive session or nbval) and returns ``[]``."""
     from p2c_analysis.export import write_csv
 
+    unknown = [n for n in not_from_pledges if n not in tables]
+    if unknown:
+        raise ValueError(f"write_tables: not_from_pledges names no table written: "
+                         f"{', '.join(map(repr, unknown))}")
     for name in tables:
         if not _TABLE_NAME.match(name) or name in {".", ".."}:
             raise ValueError(f"write_tables: table name {name!r} is not a plain file name")
@@ -862,7 +869,8 @@ def write_tables(output_dir: str | Path, tables: Mapping[str, pd.DataFrame],
     written = []
     for name, df in tables.items():
         file = name if name.endswith(".csv") else f"{name}.csv"
-        written.append(write_csv(df, output_file(out_dir, file), synthetic=synthetic))
+        written.append(write_csv(df, output_file(out_dir, file),
+                                 synthetic=synthetic and name not in not_from_pledges))
     return written
 
 
@@ -964,13 +972,21 @@ class Report:
         return bool(self.loaded is not None and "is_synthetic" in self.pledges
                     and self.pledges["is_synthetic"].astype("boolean").fillna(False).any())
 
-    def write(self, **tables: pd.DataFrame) -> Markdown:
+    def write(self, *, not_from_pledges: Collection[str] = (),
+              **tables: pd.DataFrame) -> Markdown:
         """Write the tables (:func:`write_tables`) into ``output_dir`` and their column docs
         (``columns.csv``, from :mod:`p2c_analysis.metrics`); return the sentence naming every
         file written, those :func:`start` wrote before (rows set aside, pledges announced or
         statuses dated after ``as_of``) included. With ``output_dir`` empty (an interactive
-        session) nothing is written, and the sentence says so."""
-        written = self._write_quietly(**tables)
+        session) nothing is written, and the sentence says so.
+
+        A report on synthetic pledges (:attr:`rests_on_synthetic`) marks each table with an
+        ``is_synthetic`` column, but those named in ``not_from_pledges``: tables that do not
+        rest on the pledges at all (ITU's published totals and a pace drawn from them alone,
+        the scoring rubric). A table that sets pledges beside published figures (a need
+        against the USD pledged, a campaign total and the pledges counted in it) rests on the
+        pledges and is marked."""
+        written = self._write_quietly(not_from_pledges, **tables)
         if not str(self.parameters.get("output_dir", "")):
             return say("No file written: `output_dir` is empty (an interactive session); with "
                        "an output folder this cell writes {files} and columns.csv (their "
@@ -980,14 +996,18 @@ class Report:
         return say("Wrote {files}, with {n:#its|their} columns described in columns.csv.",
                    files=list_text(p.name for p in files), n=len(files))
 
-    def _write_quietly(self, **tables: pd.DataFrame) -> list[Path]:
+    def _write_quietly(self, not_from_pledges: Collection[str] = (), /,
+                       **tables: pd.DataFrame) -> list[Path]:
         """:meth:`write` without its sentence: the paths written."""
         from p2c_analysis.export import mark_synthetic
 
         synthetic = self.rests_on_synthetic
-        written = write_tables(self.parameters.get("output_dir", ""), tables, synthetic)
-        self.written.update({name: [str(c) for c in (mark_synthetic(df) if synthetic else df)
-                                    .columns] for name, df in tables.items()})
+        written = write_tables(self.parameters.get("output_dir", ""), tables, synthetic,
+                               not_from_pledges)
+        self.written.update({
+            name: [str(c) for c in (mark_synthetic(df) if synthetic and name not in
+                                    not_from_pledges else df).columns]
+            for name, df in tables.items()})
         if written:
             write_column_docs(self.parameters["output_dir"], self.written)
         return written

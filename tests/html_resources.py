@@ -54,10 +54,12 @@ def external_resources(html: str) -> list[str]:
     return [u for u in finder.urls if re.match(r"^\s*(https?:)?//", u, re.IGNORECASE)]
 
 
-def _css_blocks(css: str, media: str | None) -> list[tuple[str | None, list[str], dict[str, str]]]:
-    """``(media, selectors, declarations)`` of each rule of ``css`` (comments removed; the rules
-    of an ``@media`` block carry its condition, others ``media``)."""
-    rules: list[tuple[str | None, list[str], dict[str, str]]] = []
+def _css_blocks(css: str, media: str | None, supports: str | None = None
+                ) -> list[tuple[str | None, str | None, list[str], dict[str, str]]]:
+    """``(media, supports, selectors, declarations)`` of each rule of ``css`` (comments
+    removed; the rules of an ``@media`` block carry its condition, those of an ``@supports``
+    block its condition as ``supports``, others ``media`` and ``supports``)."""
+    rules: list[tuple[str | None, str | None, list[str], dict[str, str]]] = []
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
     i = 0
     while (open_at := css.find("{", i)) != -1:
@@ -68,28 +70,34 @@ def _css_blocks(css: str, media: str | None) -> list[tuple[str | None, list[str]
             j += 1
         body = css[open_at + 1:j - 1]
         if head.startswith("@media"):
-            rules += _css_blocks(body, head.removeprefix("@media").strip())
+            rules += _css_blocks(body, head.removeprefix("@media").strip(), supports)
+        elif head.startswith("@supports"):
+            rules += _css_blocks(body, media, head.removeprefix("@supports").strip())
         elif not head.startswith("@"):
             decls = dict(
                 (k.strip().lower(), v.strip()) for k, _, v in
                 (d.partition(":") for d in body.split(";") if ":" in d))
-            rules.append((media, [s.strip() for s in head.split(",")], decls))
+            rules.append((media, supports, [s.strip() for s in head.split(",")], decls))
         i = j
     return rules
 
 
-def css_rules(html: str, media: str | None = None) -> list[tuple[list[str], dict[str, str]]]:
+def css_rules(html: str, media: str | None = None, supports: str | None = None
+              ) -> list[tuple[list[str], dict[str, str]]]:
     """``(selectors, {property: value})`` of every CSS rule in the page's ``<style>`` elements
     that applies under ``media`` (``"print"``: the rules of ``@media print`` blocks; ``None``:
-    the rules outside any ``@media`` block)."""
+    the rules outside any ``@media`` block) and ``supports`` (the condition of the
+    ``@supports`` block they are in, as written; ``None``: outside any)."""
     finder = _ResourceFinder()
     finder.feed(html)
-    return [(sels, decls) for where, sels, decls in _css_blocks("\n".join(finder.css), None)
-            if where == media]
+    return [(sels, decls) for where, cond, sels, decls
+            in _css_blocks("\n".join(finder.css), None) if where == media and cond == supports]
 
 
-def declared(html: str, selector: str, prop: str, media: str | None = None) -> list[str]:
-    """The values ``prop`` is given by the rules of ``media`` (:func:`css_rules`) whose
-    selector list holds ``selector`` exactly, in page order (the last one wins)."""
-    return [decls[prop] for sels, decls in css_rules(html, media)
+def declared(html: str, selector: str, prop: str, media: str | None = None,
+             supports: str | None = None) -> list[str]:
+    """The values ``prop`` is given by the rules of ``media`` and ``supports``
+    (:func:`css_rules`) whose selector list holds ``selector`` exactly, in page order (the
+    last one wins)."""
+    return [decls[prop] for sels, decls in css_rules(html, media, supports)
             if selector in sels and prop in decls]

@@ -9,7 +9,11 @@ import pandas as pd
 
 from p2c_analysis.htmlexport import CHECK_MARKER, export_html
 from p2c_analysis.report import table_html
-from tests.html_resources import declared
+from tests.html_resources import css_rules, declared
+
+#: The condition under which the synthetic-data banner is fixed on every printed page
+#: (``htmlexport.PRINT_CSS``).
+SUPPORTS_CLONE = "(box-decoration-break: clone) and selector(:has(a))"
 
 
 def _cell(source: str, *outputs: dict) -> nbformat.NotebookNode:
@@ -75,14 +79,48 @@ def test_the_synthetic_data_banner_heads_every_printed_page(tmp_path: Path) -> N
     shown = re.findall(r'<div class="p2c-every-page"[^>]*>([^<]*)</div>', page)
     assert len(shown) == 1 and "SYNTHETIC DATA" in shown[0]
     cls = report.EVERY_PAGE_CLASS
-    assert declared(page, f".{cls}", "position", "print")[-1:] == ["fixed"]
-    assert declared(page, f".{cls}", "top", "print")[-1:] == ["0"]
+    where = SUPPORTS_CLONE  # only where the band is repeated: see the next test
+    assert declared(page, f".{cls}", "position", "print", where)[-1:] == ["fixed"]
+    assert declared(page, f".{cls}", "top", "print", where)[-1:] == ["0"]
     assert declared(page, f".{cls}", "position") == []  # on screen, where it stands
-    band = declared(page, f"body:has(.{cls})", "padding-top", "print")
+    band = declared(page, f"body:has(.{cls})", "padding-top", "print", where)
     assert band and band[-1] != "0"
-    assert declared(page, f"body:has(.{cls})", "box-decoration-break", "print") == ["clone"]
+    assert declared(page, f"body:has(.{cls})", "box-decoration-break", "print", where) == \
+        ["clone"]
     # another banner (an analysis date in the future, no pledge) stays where it stands
     assert cls not in report.banner("as_of is in the future")
     real = report.header_text("T", synthetic.make_pledges(3, seed=1).assign(is_synthetic=False),
                               "real.csv")
     assert cls not in real and "SYNTHETIC" not in real
+
+
+def test_the_every_page_banner_covers_no_content_where_the_band_is_not_repeated(
+        tmp_path: Path) -> None:
+    """The banner was fixed at the top of every printed page in every browser, but the band
+    kept free for it (the body's top padding) repeats on pages 2 and after only where
+    box-decoration-break: clone applies to a block (Firefox, Chrome 130+): in Safari and older
+    Chrome it covered the first lines of every later page. Both rules now hold only under
+    @supports (box-decoration-break: clone) and :has(); elsewhere the banner stays in flow on
+    page 1, and no print rule fixes, moves or pads it. It never outgrows the band."""
+    from p2c_analysis import report, synthetic
+
+    text = report.header_text("T", synthetic.make_pledges(3, seed=1), "syn.csv")
+    nb = nbformat.v4.new_notebook(cells=[_cell("r = report.start(...)", {
+        "output_type": "display_data", "data": {"text/markdown": text}, "metadata": {}})])
+    page = export_html(nb, tmp_path / "report.html").read_text(encoding="utf-8")
+    cls = report.EVERY_PAGE_CLASS
+    unconditional = [(sels, d) for sels, d in css_rules(page, "print")
+                     if any(cls in s for s in sels)]
+    assert unconditional == []
+    held = css_rules(page, "print", SUPPORTS_CLONE)
+    assert {s for sels, _ in held for s in sels} == {f".{cls}", f"body:has(.{cls})"}
+
+    def inches(value: str) -> float:
+        assert value.endswith("in"), value
+        return float(value.removesuffix("in"))
+
+    banner = declared(page, f".{cls}", "max-height", "print", SUPPORTS_CLONE)[-1]
+    band = declared(page, f"body:has(.{cls})", "padding-top", "print", SUPPORTS_CLONE)[-1]
+    assert inches(banner) < inches(band)
+    assert declared(page, f".{cls}", "overflow", "print", SUPPORTS_CLONE)[-1] == "hidden"
+    assert declared(page, f".{cls}", "box-sizing", "print", SUPPORTS_CLONE)[-1] == "border-box"

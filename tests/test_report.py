@@ -1131,3 +1131,46 @@ def test_a_public_share_too_small_to_show_is_not_about_0_0_percent(monkeypatch):
     assert "less than 0.1% of the coalition's pledges by count" in text and "0.0%" not in text
     assert "about 0.1% of the coalition's" in report.public_subset_statement(5)
     assert "less than 0.1% of the coalition's by count" in report.public_subset_scope(2)
+
+
+def test_a_table_that_does_not_rest_on_the_pledges_is_not_marked_synthetic(tmp_path, capsys):
+    """A run on synthetic pledges marked every table is_synthetic, ITU's published totals
+    (mobilisation_pace: USD 82 bn on 2026-03-04) and the scoring rubric included: real figures
+    flagged as generated. A table named in not_from_pledges is written as it is; the others,
+    those setting pledges beside published figures too, keep the mark; a misspelt name is an
+    error, not a table left unmarked."""
+    from p2c_analysis import export, synthetic
+
+    source = tmp_path / "syn.csv"
+    export.write_csv(synthetic.make_pledges(6, seed=3), source)
+    out = tmp_path / "out"
+    out.mkdir()
+    r = report.start("T", year=2024, pledges=str(source), output_dir=str(out))
+    r.write(published=pd.DataFrame({"date": ["2026-03-04"], "total_value_usd": [82e9]}),
+            rubric=pd.DataFrame({"criterion": ["specific"]}),
+            beside=pd.DataFrame({"need_usd": [428e9], "pledged_usd": [1e6]}),
+            not_from_pledges=["published", "rubric"])
+    assert "is_synthetic" not in pd.read_csv(out / "published.csv").columns
+    assert "is_synthetic" not in pd.read_csv(out / "rubric.csv").columns
+    assert pd.read_csv(out / "beside.csv")["is_synthetic"].tolist() == [True]
+    docs = pd.read_csv(out / "columns.csv")
+    assert set(docs.loc[docs["column"] == "is_synthetic", "table"]) == {"beside"}
+    definition = docs.loc[docs["column"] == "is_synthetic", "definition"].iloc[0]
+    assert definition.startswith("True when the table rests on synthetic (generated) pledges")
+    with pytest.raises(ValueError, match="'rubrik'"):
+        r.write(rubric=pd.DataFrame({"criterion": ["specific"]}), not_from_pledges=["rubrik"])
+    capsys.readouterr()
+
+
+def test_the_published_totals_and_the_rubric_are_not_marked_synthetic():
+    """The reports' own tables: pledge_landscape's pace and published-totals checks rest on
+    ITU's published totals alone, pledge_quality's rubric on no data; the notebooks name them
+    not_from_pledges (their other tables rest on the pledges)."""
+    for name, tables in [("pledge_landscape", ["mobilisation_pace", "mobilisation_pace_points",
+                                               "published_totals_checks"]),
+                         ("pledge_quality", ["quality_rubric"])]:
+        nb = json.loads((paths.ROOT / "notebooks" / f"{name}.ipynb").read_text("utf-8"))
+        code = next("".join(c["source"]) for c in nb["cells"]
+                    if "r.write(" in "".join(c["source"]))
+        given = code[code.index("not_from_pledges="):]
+        assert all(f'"{t}"' in given for t in tables), name
