@@ -50,7 +50,9 @@ Conventions and decisions:
   (it was read as Norway without a word): ``NO`` in capitals in a file of alpha-2 codes is
   Norway, ``No``/``no`` in a file of names or alpha-3 codes is not stated (as ``none`` and
   ``N/A`` are), both noted; any other case (``NO`` beside alpha-3 codes, ``no`` beside
-  alpha-2 codes, a file that mixes both) is set aside naming both readings. In a list
+  alpha-2 codes, a file that mixes both) is set aside naming both readings; a file whose
+  other country cells name no country is read as one of names (``NA``, ``No`` not stated,
+  ``NO`` set aside), its notes and reasons saying it shows no convention. In a list
   (``NO; SE; DK``, ``NO, SE, DK``) it is Norway.
 - **Totals rows**: a row whose title or id is ``Total``, ``Grand total``, ``Sum``... is
   quarantined ("totals row"): counted, it would double the rows above it.
@@ -1593,9 +1595,9 @@ class _RowParser:
             row.notes.append(f"{text!r} in {fieldname} read as Namibia (the file's "
                              "countries are ISO alpha-2 codes)")
             return "NAM"
-        if self.na_reading == "missing":
-            row.notes.append(f"{text!r} in {fieldname} read as not stated (the file's "
-                             "countries are names or alpha-3 codes; Namibia would be NAM)")
+        if self.na_reading in ("missing", "none"):
+            row.notes.append(f"{text!r} in {fieldname} read as not stated ("
+                             f"{self._countries_shown()}; Namibia would be NAM)")
         else:
             row.reasons.append(
                 f"ambiguous country: {text!r} in {fieldname} (Namibia's ISO alpha-2 code, or "
@@ -1621,18 +1623,23 @@ class _RowParser:
             row.notes.append(f"{text!r} in {fieldname} read as Norway (the file's countries "
                              "are ISO alpha-2 codes)")
             return "NOR"
-        if text != "NO" and self.na_reading == "missing":
+        if text != "NO" and self.na_reading in ("missing", "none"):
             row.notes.append(f"{text!r} in {fieldname} read as not stated ('no': none named; "
-                             "the file's countries are names or alpha-3 codes, and Norway "
-                             "would be NOR)")
+                             f"{self._countries_shown()}, and Norway would be NOR)")
             return None
-        convention = {"namibia": "ISO alpha-2 codes", "missing": "names or alpha-3 codes"}.get(
-            self.na_reading, "alpha-2 codes mixed with names or alpha-3 codes")
         row.reasons.append(
             f"ambiguous country: {text!r} in {fieldname} (Norway's ISO alpha-2 code, or 'no': "
-            f"none named; the file's countries are {convention}: write Norway, or leave the "
-            "cell blank)")
+            f"none named; {self._countries_shown()}: write Norway, or leave the cell blank)")
         return None
+
+    def _countries_shown(self) -> str:
+        """Words for how the file writes its countries (:attr:`na_reading`): ``"none"``, a
+        file whose other country cells name no country, shows no convention."""
+        if self.na_reading == "none":
+            return "the file shows no convention for its countries"
+        convention = {"namibia": "ISO alpha-2 codes", "missing": "names or alpha-3 codes"}.get(
+            self.na_reading, "alpha-2 codes mixed with names or alpha-3 codes")
+        return f"the file's countries are {convention}"
 
     @staticmethod
     def _try(row: _Row, fieldname: str, func: Callable[[object], object], value: object):
@@ -2021,7 +2028,8 @@ def _na_reading(table: _Table, used: dict[str, list[int]], consts: dict[str, obj
     cells (:data:`COUNTRY_FIELDS`, and a mapping's constants for them): ``"namibia"`` when
     every piece that names a country is two letters (ISO alpha-2 codes: ``NA`` is Namibia),
     ``"missing"`` when none is (names or alpha-3 codes: ``NA`` is "not available"),
-    ``"ambiguous"`` when both occur. Pieces naming no country are not counted, nor ``no``
+    ``"ambiguous"`` when both occur, ``"none"`` when the file names no country (read as
+    ``"missing"``, said otherwise). Pieces naming no country are not counted, nor ``no``
     (Norway's alpha-2 code, or "none named": :meth:`_RowParser._lone_no`)."""
     cols = [i for name in COUNTRY_FIELDS for i in used.get(name, [])]
     cells = itertools.chain((consts.get(name) for name in COUNTRY_FIELDS),
@@ -2038,7 +2046,7 @@ def _na_reading(table: _Table, used: dict[str, list[int]], consts: dict[str, obj
                 other = True
         if alpha2 and other:
             return "ambiguous"
-    return "namibia" if alpha2 else "missing"
+    return "namibia" if alpha2 else "missing" if other else "none"
 
 
 def _derived_id(prefix: str, title: object, pledger: object, raw: str) -> str:

@@ -286,3 +286,22 @@ def test_a_file_showing_decimal_points_reads_1_000_million_as_1_million(
     assert r.quarantine["reasons"].tolist() == [
         "ambiguous value: '1.000' in value_as_stated (the file writes thousands with points, "
         "as in row 4: write 1000 or 1)"]
+
+
+def test_a_lone_no_in_a_file_naming_no_country_says_the_file_shows_no_convention(
+        tmp_path: Path) -> None:
+    """In a file whose only country cells are ``NO`` (and ``No``, ``NA``), the reasons and notes
+    said "the file's countries are names or alpha-3 codes": the file shows no convention at
+    all. The readings are unchanged."""
+    r = _load(tmp_path, *({"target_countries_iso3": c, "entity_country_iso3": ""}
+                          for c in ("NO", "No", "NA")))
+    assert r.quarantine["reasons"].tolist() == [
+        "ambiguous country: 'NO' in target_countries (Norway's ISO alpha-2 code, or 'no': none "
+        "named; the file shows no convention for its countries: write Norway, or leave the "
+        "cell blank)"]
+    notes = r.valid["notes"].tolist()
+    assert "'No' in target_countries read as not stated ('no': none named; the file shows no " \
+           "convention for its countries, and Norway would be NOR)" in notes[0]
+    assert "'NA' in target_countries read as not stated (the file shows no convention for its " \
+           "countries; Namibia would be NAM)" in notes[1]
+    assert not any("names or alpha-3 codes" in str(n) for n in notes)
