@@ -49,7 +49,10 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
   ``USD 1.000 million``, ``USD 2.500 million``, ``$1.250 mn`` (one point, three digits ending
   in 0, a scale of a million or less that is no continental word: English writers seldom pad
   decimals with zeros, while ``1.000 millones`` is a billion); the last two also in a USD
-  figure in brackets (``EUR 5 million (USD 1.000 million)``). With a scale of a billion or
+  figure in brackets (``EUR 5 million (USD 1.000 million)``), unless one reading is what the
+  amount before it gives at a rate within its currency's WDI yearly rates (25 % either way)
+  and the other is not: ``EUR 900 million (USD 1.000 million)`` is USD 1,000 million, noted
+  (:func:`_restated_by_amount`). With a scale of a billion or
   more (``USD 2.500 billion``, ``$1.250 bn``, ``EUR 900 million (USD 1.000 billion)``) the
   thousands reading is a trillion or more, no pledge's size: the point is read as a decimal
   one, the other reading named in the note. The loader reads ``USD 1.000 million`` as 1
@@ -1001,6 +1004,40 @@ def _point_thousands_reading(match: re.Match, text: str) -> str | None:
     return None
 
 
+#: How far a USD figure in brackets may lie outside the range of a currency's WDI yearly
+#: rates and still be the amount's (annual averages: a day's rate differs).
+RESTATED_RATE_MARGIN = 1.25
+
+
+def _restated_by_amount(unsure: tuple[ParseError, str], restated: tuple[str, float],
+                        amount: float, currency: str | None, match: re.Match,
+                        notes: list[str]) -> tuple[str, float]:
+    """The USD figure in brackets of ``EUR 900 million (USD 1.000 million)``, whose point may
+    be a decimal one (1 million) or a thousands one (1,000 million): the reading that the
+    amount before it (``amount`` in ``currency``, not USD, no range) gives at a rate within the
+    range of the currency's WDI yearly rates (:data:`RESTATED_RATE_MARGIN` either way), noted,
+    when one reading does and the other does not; otherwise ``unsure``'s error is raised."""
+    err, num = unsure
+    low_high: list[float] = []
+    if currency not in (None, "USD") and match.group("hi") is None:
+        with contextlib.suppress(fx.FXError, KeyError):
+            code = fx.currency_map()[currency]
+            if code is not None:
+                low_high = list(fx._series(code).values())
+    if not low_high:
+        raise err
+    lo = amount / max(low_high) / RESTATED_RATE_MARGIN
+    hi = amount / min(low_high) * RESTATED_RATE_MARGIN
+    decimal, thousands = restated[1], restated[1] * 1000
+    fits = [x for x in (decimal, thousands) if lo <= x <= hi]
+    if len(fits) != 1:
+        raise err
+    other = thousands if fits[0] == decimal else decimal
+    notes.append(f"{num!r} in the USD figure ({restated[0]}) read as {fits[0]:,.0f}, which the "
+                 f"amount in {currency} gives at its exchange rates ({other:,.0f} would not)")
+    return restated[0], fits[0]
+
+
 #: Words in a parenthetical USD figure that make it a part of the amount, not the amount.
 _PART_OF = r"\b(?:includ\w*|incl\.?|of\s+which|part|share|portion|grants?|loans?|plus)\b"
 
@@ -1167,6 +1204,7 @@ def parse_money(value: object) -> Money | None:
     main = text
     units: list[str] = []  # currencies in brackets with no amount: "5 million (EUR)"
     point_notes: list[str] = []  # "USD 2.500 billion" read as 2.5 billion
+    unsure: tuple[ParseError, str] | None = None  # "(USD 1.000 million)": 1 or 1,000 million
     for par in re.findall(r"\(([^()]*)\)", text):
         if _A_RATE.fullmatch(par.strip().lower()) or \
                 _A_RATE_OVER_YEARS.fullmatch(par.strip().lower()):  # "(per year)": a rate
@@ -1184,8 +1222,13 @@ def parse_money(value: object) -> Money | None:
         if cur == "USD" and len(amts) == 1 and restated is None and \
                 not re.search(_PER_YEAR + "|" + _PART_OF, par.lower()):
             _no_continental_ambiguity(amts[0][2], text)  # "(USD 1.000 million)" too
-            if point_note := _point_thousands_reading(amts[0][2], text):
-                point_notes.append(point_note)
+            try:
+                if point_note := _point_thousands_reading(amts[0][2], text):
+                    point_notes.append(point_note)
+            except ParseError as err:  # "EUR 900 million (USD 1.000 million)": by the amount
+                if amts[0][1] is not None:
+                    raise
+                unsure = (err, amts[0][2].group("num"))
             restated = (par.strip(), amts[0][0])
         else:
             remarks.append(par.strip())
@@ -1208,6 +1251,8 @@ def parse_money(value: object) -> Money | None:
                 if _region_alone(thing):  # "5 Africa": five countries, or USD 5 million?
                     raise _unclear_count(text, quantity, thing)
             raise NotMoney(text, "; ".join(things))
+        if unsure is not None:  # no amount of money to tell "(USD 1.000 million)" by
+            raise unsure[0]
         # "100,000 SIM cards (USD 2 million)": the USD figure is the value of the things
         return Money(amount=restated[1], currency="USD",
                      note="; ".join([f"{'; '.join(things)!r} counts things, not money; the USD "
@@ -1252,6 +1297,8 @@ def parse_money(value: object) -> Money | None:
         num = match.group("num")
         raise ParseError("ambiguous value", text, f"{num!r} may be a decimal or thousands: "
                          f"write {num.replace('.', '')} or {float(num):g}")
+    if unsure is not None and restated is not None:
+        restated = _restated_by_amount(unsure, restated, amount, currency, match, point_notes)
     if restated is not None:  # the whole amount in another currency, restated in USD
         if currency in (None, "USD"):
             remarks.insert(0, restated[0])  # a USD amount restated in USD is a remark

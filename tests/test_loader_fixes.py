@@ -305,3 +305,20 @@ def test_a_lone_no_in_a_file_naming_no_country_says_the_file_shows_no_convention
     assert "'NA' in target_countries read as not stated (the file shows no convention for its " \
            "countries; Namibia would be NAM)" in notes[1]
     assert not any("names or alpha-3 codes" in str(n) for n in notes)
+
+
+def test_a_usd_figure_in_brackets_1_000_million_is_read_by_the_amount_before_it() -> None:
+    """``EUR 900 million (USD 1.000 million)`` was set aside as ``USD 1.000 million`` is: one
+    of its readings (1,000 million) is what EUR 900 million is worth, the other (1 million) no
+    rate of the euro gives. The reading the amount gives is taken, noted; where both or none
+    fit, or nothing converts, it stays set aside."""
+    for text, usd in (("EUR 900 million (USD 1.000 million)", 1e9),
+                      ("EUR 900 thousand (USD 1.000 million)", 1e6)):
+        money = parsing.parse_money(text)
+        assert money is not None and money.currency == "EUR" and money.usd_stated == usd
+        assert "which the amount in EUR gives at its exchange rates" in money.note
+    for text in ("EUR 5 million (USD 1.000 million)", "USD 900 million (USD 1.000 million)",
+                 "EUR 900 million (USD 1.000-2.000 million)",
+                 "100,000 SIM cards (USD 1.000 million)"):
+        with pytest.raises(parsing.ParseError, match="may be 1 million"):
+            parsing.parse_money(text)
