@@ -13,7 +13,12 @@ Matching (:func:`match_pledges`)
   normalised titles, at or above :data:`FUZZY_THRESHOLD` (90 of 100;
   ``match_rule = "pledger + fuzzy title"``, ``match_score`` the score). A pledge whose pledger
   changed its name is not matched (it shows as one pledge no longer listed and one new).
-- **Ambiguity is never merged**: a key that occurs more than once on a side, a pledge with two
+- **Twins** (a key that occurs more than once on a side: a pledger's pledges sharing a title,
+  whose derived ids the loader numbers by content) are paired by the content a change report
+  compares (:data:`COMPARISON_COLUMNS` but the id; by id among twins of one content), and when
+  that leaves one of the key on each side, those two are paired as well: a file compared with
+  itself or its rows reordered shows no change.
+- **Ambiguity is never merged**: twins left unpaired (two or more on a side), a pledge with two
   or more fuzzy candidates at or above the threshold, a pledge with the same title but another
   pledger, or (with source ids) the same pledger + title under a different id are listed in
   ``review`` and the pledges stay unmatched (``needs_review = True``).
@@ -359,7 +364,10 @@ def _match_ids(p: _Pairing) -> None:
 
 
 def _match_exact(p: _Pairing) -> None:
-    """Exact normalised pledger + title, when the key occurs once on each side."""
+    """Exact normalised pledger + title, when the key occurs once on each side; where it occurs
+    more often ("twins": a pledger's pledges sharing a title), the rows of the key are paired
+    by their content (:func:`_pair_twins`), and only what that leaves is flagged as
+    ambiguous."""
     (bp, bt), (ap, at) = p.b.keys(), p.a.keys()
     bkey, akey = bp + "|" + bt, ap + "|" + at
     nb = pd.Series(bkey).map(pd.Series(bkey).value_counts()).to_numpy()
@@ -370,10 +378,65 @@ def _match_exact(p: _Pairing) -> None:
     ambiguous = np.flatnonzero((na >= 1) & ~((nb == 1) & (na == 1)))
     if len(ambiguous):
         where = _by_key(akey, np.arange(len(akey)))
+        left = _pair_twins(p, _by_key(bkey, ambiguous), where)
         for i in ambiguous:
+            if i not in left:
+                continue
             for j in where[bkey[i]]:
-                p.flag(int(i), j, 100.0, f"ambiguous: pledger + title occurs {int(nb[i])} "
-                                         f"time(s) before, {int(na[i])} after")
+                if j in left[i]:
+                    p.flag(int(i), j, 100.0, f"ambiguous: pledger + title occurs "
+                                             f"{int(nb[i])} time(s) before, {int(na[i])} after")
+
+
+def _content(df: pd.DataFrame, rows: list[int]) -> list[str]:
+    """The content of ``rows`` a change report compares (:data:`COMPARISON_COLUMNS` but the
+    id), one text per row: rows with the same text show as ``"unchanged"`` whichever way
+    they are paired."""
+    cols = [c for c in COMPARISON_COLUMNS if c != "pledge_id" and c in df.columns]
+
+    def cell(v: object) -> object:
+        if isinstance(v, (list, tuple, np.ndarray)):
+            return tuple(cell(x) for x in v)
+        return None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+    sub = df.iloc[rows][cols] if rows else df.iloc[:0][cols]
+    return [repr(tuple(cell(v) for v in rec)) for rec in sub.itertuples(index=False)]
+
+
+def _pair_twins(p: _Pairing, b_by: dict[str, list[int]],
+                a_by: dict[str, list[int]]) -> dict[int, set[int]]:
+    """Pair the rows of each key that occurs more than once on a side ("twins"; derived ids
+    are numbered by content, pledges.py): a row with the same compared content
+    (:func:`_content`) as a row of the other side is paired with it, by id among rows of the
+    same content; when one row is then left on each side they are paired too (as a key
+    occurring once on each side is). Returns, for each before row left, the after rows it may
+    be: the truly ambiguous ones."""
+    left: dict[int, set[int]] = {}
+    b_ids, a_ids = p.b.ids.to_pylist(), p.a.ids.to_pylist()
+    for key in sorted(b_by):
+        bs, as_ = b_by[key], a_by.get(key, [])
+        bc, ac = _content(p.b.df, bs), _content(p.a.df, as_)
+        pairs: list[tuple[int, int]] = []
+        for text in sorted(set(bc) & set(ac)):
+            rb = sorted((i for i, t in zip(bs, bc, strict=True) if t == text),
+                        key=lambda i: (str(b_ids[i]), i))
+            ra = sorted((j for j, t in zip(as_, ac, strict=True) if t == text),
+                        key=lambda j: (str(a_ids[j]), j))
+            if len(rb) == len(ra):
+                pairs += zip(rb, ra, strict=True)
+        done_b, done_a = {i for i, _ in pairs}, {j for _, j in pairs}
+        rest_b = [i for i in bs if i not in done_b]
+        rest_a = [j for j in as_ if j not in done_a]
+        if pairs and len(rest_b) == 1 and len(rest_a) == 1:
+            pairs.append((rest_b[0], rest_a[0]))
+            rest_b, rest_a = [], []
+        if pairs:
+            p.take(np.array([i for i, _ in pairs], dtype=np.int64),
+                   np.array([j for _, j in pairs], dtype=np.int64), RULE_KEY,
+                   np.full(len(pairs), 100.0))
+        for i in rest_b:
+            left[i] = set(rest_a)
+    return left
 
 
 def _match_fuzzy(p: _Pairing, threshold: float) -> None:

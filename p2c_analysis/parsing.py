@@ -46,11 +46,21 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
   both are likely: ``USD 1.500`` (no scale); ``USD 1,500.000 million`` (a group, then three
   decimals); ``1.500 Mio.``, ``1.000 millones``, ``2.500 milliards`` (a German, Spanish,
   Portuguese or French scale word: those languages write thousands with points); and
-  ``USD 1.000 million``, ``USD 2.500 million``, ``$1.250 bn`` (one point, three digits ending
-  in 0, an English scale word: English writers seldom pad decimals with zeros, while ``1.000
-  millones`` is a billion); the last two also in a USD figure in brackets (``EUR 900 million
-  (USD 1.000 billion)``). ``$1.715 billion``, ``USD 0.250 million``, ``USD 1,000 million``
-  and ``1.000.000`` have one reading and are read.
+  ``USD 1.000 million``, ``USD 2.500 million``, ``$1.250 mn`` (one point, three digits ending
+  in 0, a scale of a million or less that is no continental word: English writers seldom pad
+  decimals with zeros, while ``1.000 millones`` is a billion); the last two also in a USD
+  figure in brackets (``EUR 5 million (USD 1.000 million)``), unless one reading is what the
+  amount before it gives at a rate within its currency's WDI yearly rates (25 % either way)
+  and the other is not: ``EUR 900 million (USD 1.000 million)`` is USD 1,000 million, noted
+  (:func:`_restated_by_amount`). With a scale of a billion or
+  more (``USD 2.500 billion``, ``$1.250 bn``, ``EUR 900 million (USD 1.000 billion)``) the
+  thousands reading is a trillion or more, no pledge's size: the point is read as a decimal
+  one, the other reading named in the note. The loader reads ``USD 1.000 million`` as 1
+  million too, noted with the row, in a file whose amounts show decimal points (``USD 1.5
+  million``, ``$1.715 billion``, ``1,000.50``) and no thousands points
+  (:func:`decimal_points_shown`); in one writing thousands with points (``1.000.000,50``) it
+  stays set aside naming that row. ``$1.715 billion``, ``USD 0.250 million``, ``USD 1,000
+  million`` and ``1.000.000`` have one reading and are read.
 - **Quantities of things**: an amount that counts things, not money, is :class:`NotMoney` (a
   :class:`ParseError`; the loader keeps the pledge with no USD value, noted), unless a USD
   figure in brackets gives its value. It is an amount with no currency right before it and
@@ -93,6 +103,7 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import csv
 import datetime as dt
 import functools
@@ -928,14 +939,36 @@ def _no_continental_ambiguity(match: re.Match, text: str) -> None:
 #: A number with one point and three digits after it, the last a 0, and a whole part that is
 #: no 0 (``1.000``, ``2.500``, ``1.250``; not ``1.715``, ``0.250``, ``1.000.000``).
 _POINT_BEFORE_ROUND_THOUSANDS = re.compile(r"[1-9]\d{0,2}\.\d\d0")
-#: Words in the reason of :func:`_no_point_thousands_ambiguity` (the loader yields it to a
+#: Words in the reason of :func:`_point_thousands_reading` (the loader yields it to a
 #: file's own sign of its convention).
 POINT_OR_THOUSANDS = "a thousands point, as in much of Europe and Latin America"
+#: The thousands reading of ``X.XX0`` with a scale at least this large (``billion``, ``bn``,
+#: ``trillion``...) is at least a trillion: no pledge's size (the coalition's whole goal is
+#: USD 100 billion), so the point is read as a decimal one, noted.
+THOUSANDS_READING_CEILING = 1e12
+#: Set by the loader (:func:`decimal_points_shown`) while it reads the rows of a file whose
+#: amounts show decimal points and no thousands points: the words naming the row that shows
+#: them. With it ``USD 1.000 million`` is read as 1 million (noted) instead of set aside.
+_DECIMAL_POINTS_SHOWN: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "decimal_points_shown", default=None)
 
 
-def _no_point_thousands_ambiguity(match: re.Match, text: str) -> None:
+@contextlib.contextmanager
+def decimal_points_shown(where: str | None):
+    """Within the block, :func:`parse_money` reads ``USD 1.000 million`` (one point, three
+    digits ending in 0, an English scale word) with a decimal point, as the file's own
+    amounts do (``where``: e.g. ``"as in row 3"``), and notes the other reading; ``None``
+    changes nothing."""
+    token = _DECIMAL_POINTS_SHOWN.set(where)
+    try:
+        yield
+    finally:
+        _DECIMAL_POINTS_SHOWN.reset(token)
+
+
+def _point_thousands_reading(match: re.Match, text: str) -> str | None:
     """Raise :class:`ParseError` (``ambiguous value``) for an amount with a scale word that is
-    not continental (``million``, ``m``, ``bn``, ``crore``...; the continental ones are
+    not continental (``million``, ``m``, ``crore``...; the continental ones are
     :func:`_no_continental_ambiguity`'s) after a number with one point and three digits
     ending in 0 (:data:`_POINT_BEFORE_ROUND_THOUSANDS`), at either end of a range: ``USD 1.000
     million`` is USD 1 million with the point a decimal one, as in English, and USD 1,000
@@ -943,18 +976,66 @@ def _no_point_thousands_ambiguity(match: re.Match, text: str) -> None:
     millones``: a billion); English writers seldom pad decimals with zeros, so it was read as
     1 million a thousand times too small as likely as right. ``$1.715 billion`` (a last digit
     that is no 0) stays a decimal, as does ``0.250 million``. The reason names both
-    readings with the scale word as written."""
+    readings with the scale word as written.
+
+    Returns a note instead (the point read as a decimal one, the other reading named) where
+    the thousands reading is at least :data:`THOUSANDS_READING_CEILING` (``USD 2.500
+    billion``, ``$1.250 bn``: 2,500 billion is no pledge), and where the file's own amounts
+    show decimal points (:func:`decimal_points_shown`); ``None`` when the number is no such
+    one."""
     scale = match.group("scale")
     if not scale or scale.lower() in CONTINENTAL_SCALES:
-        return
+        return None
     for num in (match.group("num"), match.group("hi")):
         if num and _POINT_BEFORE_ROUND_THOUSANDS.fullmatch(num):
             whole = int(num.replace(".", ""))
             decimal = f"{whole / 1000:g}"
+            other = f"{whole:,} {scale} if it is a thousands point"
+            if whole * SCALES.get(scale.lower(), 0.0) >= THOUSANDS_READING_CEILING:
+                return (f"{num!r} before {scale!r} read as {decimal} {scale}, a decimal point "
+                        f"({other}: a trillion or more, no pledge's size)")
+            if (where := _DECIMAL_POINTS_SHOWN.get()) is not None:
+                return (f"{num!r} before {scale!r} read as {decimal} {scale}, a decimal point "
+                        f"as the file writes them {where} ({other})")
             raise ParseError("ambiguous value", text,
                              f"{num!r} before {scale!r} may be {decimal} {scale} (a decimal "
                              f"point, as in English) or {whole:,} {scale} ({POINT_OR_THOUSANDS}"
                              f"): write {decimal} {scale} or {whole} {scale}")
+    return None
+
+
+#: How far a USD figure in brackets may lie outside the range of a currency's WDI yearly
+#: rates and still be the amount's (annual averages: a day's rate differs).
+RESTATED_RATE_MARGIN = 1.25
+
+
+def _restated_by_amount(unsure: tuple[ParseError, str], restated: tuple[str, float],
+                        amount: float, currency: str | None, match: re.Match,
+                        notes: list[str]) -> tuple[str, float]:
+    """The USD figure in brackets of ``EUR 900 million (USD 1.000 million)``, whose point may
+    be a decimal one (1 million) or a thousands one (1,000 million): the reading that the
+    amount before it (``amount`` in ``currency``, not USD, no range) gives at a rate within the
+    range of the currency's WDI yearly rates (:data:`RESTATED_RATE_MARGIN` either way), noted,
+    when one reading does and the other does not; otherwise ``unsure``'s error is raised."""
+    err, num = unsure
+    low_high: list[float] = []
+    if currency not in (None, "USD") and match.group("hi") is None:
+        with contextlib.suppress(fx.FXError, KeyError):
+            code = fx.currency_map()[currency]
+            if code is not None:
+                low_high = list(fx._series(code).values())
+    if not low_high:
+        raise err
+    lo = amount / max(low_high) / RESTATED_RATE_MARGIN
+    hi = amount / min(low_high) * RESTATED_RATE_MARGIN
+    decimal, thousands = restated[1], restated[1] * 1000
+    fits = [x for x in (decimal, thousands) if lo <= x <= hi]
+    if len(fits) != 1:
+        raise err
+    other = thousands if fits[0] == decimal else decimal
+    notes.append(f"{num!r} in the USD figure ({restated[0]}) read as {fits[0]:,.0f}, which the "
+                 f"amount in {currency} gives at its exchange rates ({other:,.0f} would not)")
+    return restated[0], fits[0]
 
 
 #: Words in a parenthetical USD figure that make it a part of the amount, not the amount.
@@ -1122,6 +1203,8 @@ def parse_money(value: object) -> Money | None:
     remarks: list[str] = []
     main = text
     units: list[str] = []  # currencies in brackets with no amount: "5 million (EUR)"
+    point_notes: list[str] = []  # "USD 2.500 billion" read as 2.5 billion
+    unsure: tuple[ParseError, str] | None = None  # "(USD 1.000 million)": 1 or 1,000 million
     for par in re.findall(r"\(([^()]*)\)", text):
         if _A_RATE.fullmatch(par.strip().lower()) or \
                 _A_RATE_OVER_YEARS.fullmatch(par.strip().lower()):  # "(per year)": a rate
@@ -1139,7 +1222,13 @@ def parse_money(value: object) -> Money | None:
         if cur == "USD" and len(amts) == 1 and restated is None and \
                 not re.search(_PER_YEAR + "|" + _PART_OF, par.lower()):
             _no_continental_ambiguity(amts[0][2], text)  # "(USD 1.000 million)" too
-            _no_point_thousands_ambiguity(amts[0][2], text)
+            try:
+                if point_note := _point_thousands_reading(amts[0][2], text):
+                    point_notes.append(point_note)
+            except ParseError as err:  # "EUR 900 million (USD 1.000 million)": by the amount
+                if amts[0][1] is not None:
+                    raise
+                unsure = (err, amts[0][2].group("num"))
             restated = (par.strip(), amts[0][0])
         else:
             remarks.append(par.strip())
@@ -1162,10 +1251,12 @@ def parse_money(value: object) -> Money | None:
                 if _region_alone(thing):  # "5 Africa": five countries, or USD 5 million?
                     raise _unclear_count(text, quantity, thing)
             raise NotMoney(text, "; ".join(things))
+        if unsure is not None:  # no amount of money to tell "(USD 1.000 million)" by
+            raise unsure[0]
         # "100,000 SIM cards (USD 2 million)": the USD figure is the value of the things
         return Money(amount=restated[1], currency="USD",
-                     note=f"{'; '.join(things)!r} counts things, not money; the USD figure "
-                          f"({restated[0]}) is the value")
+                     note="; ".join([f"{'; '.join(things)!r} counts things, not money; the USD "
+                                     f"figure ({restated[0]}) is the value", *point_notes]))
     distinct = {a for a, _, _ in amounts}
     if len(distinct) > 1:
         raise ParseError("ambiguous value", text, "several amounts")
@@ -1197,7 +1288,8 @@ def parse_money(value: object) -> Money | None:
     _no_scale_like_word(main, match, text)
     _no_unknown_word_after(main, match, text)
     _no_continental_ambiguity(match, text)
-    _no_point_thousands_ambiguity(match, text)
+    if point_note := _point_thousands_reading(match, text):
+        point_notes.insert(0, point_note)
     if re.match(r"\s*(?:%|per\s?cent\b)", main[match.end():], re.IGNORECASE):
         raise ParseError("unparseable value", text, "a percentage is not an amount of money")
     _no_three_decimals_after_grouping(match, text)
@@ -1205,13 +1297,15 @@ def parse_money(value: object) -> Money | None:
         num = match.group("num")
         raise ParseError("ambiguous value", text, f"{num!r} may be a decimal or thousands: "
                          f"write {num.replace('.', '')} or {float(num):g}")
+    if unsure is not None and restated is not None:
+        restated = _restated_by_amount(unsure, restated, amount, currency, match, point_notes)
     if restated is not None:  # the whole amount in another currency, restated in USD
         if currency in (None, "USD"):
             remarks.insert(0, restated[0])  # a USD amount restated in USD is a remark
         else:
             usd_stated = restated[1]
 
-    notes: list[str] = [read_by_code] if read_by_code else []
+    notes: list[str] = ([read_by_code] if read_by_code else []) + point_notes
     qualifier = None
     head = main[: match.start()].lower()
     for word, meaning in MONEY_QUALIFIERS:

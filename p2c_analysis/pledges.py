@@ -34,7 +34,10 @@ Conventions and decisions:
   currency is read as USD (noted). A stated value of 0 is read as "not stated" (NaN). In a
   file whose amounts show decimal commas (``1,5 million``), an amount such as ``1,250``
   is set aside as ambiguous (1,250 or 1.25: a thousand times apart), and so is ``1.250`` in
-  one writing thousands with points (``1.000.000``).
+  one writing thousands with points (``1.000.000``). ``USD 1.000 million``, which the parser
+  sets aside (1 or 1,000 million), is read as 1 million (noted, with the row) in a file whose
+  amounts show decimal points (``USD 1.5 million``, ``$1.715 billion``) and no thousands
+  points.
 - **Several stakeholder / pledge types** in one cell: the first listed is kept, the others
   are written into ``notes`` ("also listed as stakeholder type: Government").
 - **Regions**: "Global", "Worldwide", "World", "All countries" set ``is_global`` instead of a
@@ -47,7 +50,9 @@ Conventions and decisions:
   (it was read as Norway without a word): ``NO`` in capitals in a file of alpha-2 codes is
   Norway, ``No``/``no`` in a file of names or alpha-3 codes is not stated (as ``none`` and
   ``N/A`` are), both noted; any other case (``NO`` beside alpha-3 codes, ``no`` beside
-  alpha-2 codes, a file that mixes both) is set aside naming both readings. In a list
+  alpha-2 codes, a file that mixes both) is set aside naming both readings; a file whose
+  other country cells name no country is read as one of names (``NA``, ``No`` not stated,
+  ``NO`` set aside), its notes and reasons saying it shows no convention. In a list
   (``NO; SE; DK``, ``NO, SE, DK``) it is Norway.
 - **Totals rows**: a row whose title or id is ``Total``, ``Grand total``, ``Sum``... is
   quarantined ("totals row"): counted, it would double the rows above it.
@@ -1590,9 +1595,9 @@ class _RowParser:
             row.notes.append(f"{text!r} in {fieldname} read as Namibia (the file's "
                              "countries are ISO alpha-2 codes)")
             return "NAM"
-        if self.na_reading == "missing":
-            row.notes.append(f"{text!r} in {fieldname} read as not stated (the file's "
-                             "countries are names or alpha-3 codes; Namibia would be NAM)")
+        if self.na_reading in ("missing", "none"):
+            row.notes.append(f"{text!r} in {fieldname} read as not stated ("
+                             f"{self._countries_shown()}; Namibia would be NAM)")
         else:
             row.reasons.append(
                 f"ambiguous country: {text!r} in {fieldname} (Namibia's ISO alpha-2 code, or "
@@ -1618,18 +1623,23 @@ class _RowParser:
             row.notes.append(f"{text!r} in {fieldname} read as Norway (the file's countries "
                              "are ISO alpha-2 codes)")
             return "NOR"
-        if text != "NO" and self.na_reading == "missing":
+        if text != "NO" and self.na_reading in ("missing", "none"):
             row.notes.append(f"{text!r} in {fieldname} read as not stated ('no': none named; "
-                             "the file's countries are names or alpha-3 codes, and Norway "
-                             "would be NOR)")
+                             f"{self._countries_shown()}, and Norway would be NOR)")
             return None
-        convention = {"namibia": "ISO alpha-2 codes", "missing": "names or alpha-3 codes"}.get(
-            self.na_reading, "alpha-2 codes mixed with names or alpha-3 codes")
         row.reasons.append(
             f"ambiguous country: {text!r} in {fieldname} (Norway's ISO alpha-2 code, or 'no': "
-            f"none named; the file's countries are {convention}: write Norway, or leave the "
-            "cell blank)")
+            f"none named; {self._countries_shown()}: write Norway, or leave the cell blank)")
         return None
+
+    def _countries_shown(self) -> str:
+        """Words for how the file writes its countries (:attr:`na_reading`): ``"none"``, a
+        file whose other country cells name no country, shows no convention."""
+        if self.na_reading == "none":
+            return "the file shows no convention for its countries"
+        convention = {"namibia": "ISO alpha-2 codes", "missing": "names or alpha-3 codes"}.get(
+            self.na_reading, "alpha-2 codes mixed with names or alpha-3 codes")
+        return f"the file's countries are {convention}"
 
     @staticmethod
     def _try(row: _Row, fieldname: str, func: Callable[[object], object], value: object):
@@ -1947,6 +1957,27 @@ _OTHER_CONVENTION = {
 }
 
 
+#: What shows decimal points (``1.5 million``, ``1,000.50``, ``USD 1.715 billion``: a point
+#: before one or two digits, after a thousands comma, or before three digits not ending in
+#: 0 and a scale word): with it, and no thousands points, ``USD 1.000 million`` is read as 1
+#: million (:func:`parsing.decimal_points_shown`).
+_DECIMAL_POINTS = re.compile(
+    r"(?<![\d.,])\d+\.\d{1,2}(?![\d.,])|\d,\d{3}\.\d|(?<![\d.,])\d{1,3}\.\d\d[1-9](?![\d.,])"
+    r"\s*(?:billion|bn|million|mn|m|trillion|tn)\b", re.IGNORECASE)
+
+
+def _decimal_point_row(table: _Table, used: dict[str, list[int]]) -> int | None:
+    """The first row whose amount cell (:data:`AMOUNT_FIELDS`, text only) shows decimal
+    points (:data:`_DECIMAL_POINTS`); ``None`` when none does."""
+    cols = [i for name in AMOUNT_FIELDS for i in used.get(name, [])]
+    for rownum, cells in table.rows:
+        for i in cols:
+            cell = cells[i] if i < len(cells) else None
+            if isinstance(cell, str) and _DECIMAL_POINTS.search(cell):
+                return rownum
+    return None
+
+
 def _separator_rows(table: _Table, used: dict[str, list[int]]) -> dict[str, int]:
     """``{separator: row}``: for ``","`` and ``"."``, the first row whose amount cell
     (:data:`AMOUNT_FIELDS`, text only: a number cell has no separators) shows the convention
@@ -1997,7 +2028,8 @@ def _na_reading(table: _Table, used: dict[str, list[int]], consts: dict[str, obj
     cells (:data:`COUNTRY_FIELDS`, and a mapping's constants for them): ``"namibia"`` when
     every piece that names a country is two letters (ISO alpha-2 codes: ``NA`` is Namibia),
     ``"missing"`` when none is (names or alpha-3 codes: ``NA`` is "not available"),
-    ``"ambiguous"`` when both occur. Pieces naming no country are not counted, nor ``no``
+    ``"ambiguous"`` when both occur, ``"none"`` when the file names no country (read as
+    ``"missing"``, said otherwise). Pieces naming no country are not counted, nor ``no``
     (Norway's alpha-2 code, or "none named": :meth:`_RowParser._lone_no`)."""
     cols = [i for name in COUNTRY_FIELDS for i in used.get(name, [])]
     cells = itertools.chain((consts.get(name) for name in COUNTRY_FIELDS),
@@ -2014,7 +2046,7 @@ def _na_reading(table: _Table, used: dict[str, list[int]], consts: dict[str, obj
                 other = True
         if alpha2 and other:
             return "ambiguous"
-    return "namibia" if alpha2 else "missing"
+    return "namibia" if alpha2 else "missing" if other else "none"
 
 
 def _derived_id(prefix: str, title: object, pledger: object, raw: str) -> str:
@@ -2035,6 +2067,8 @@ class _RowSorter:
         self.parser = _RowParser()
         self.parser.na_reading = _na_reading(table, used, consts, self.parser.country)
         self.separators = _separator_rows(table, used)
+        #: the row showing decimal points, in a file showing no thousands points (None else)
+        self.point_row = None if "." in self.separators else _decimal_point_row(table, used)
         self.first_seen: dict[tuple, tuple[int, tuple]] = {}  # normalised row -> first
         self.id_rows: dict[str, int] = {}
         self.derived_count: Counter[str] = Counter()
@@ -2095,7 +2129,9 @@ class _RowSorter:
         if rownum in self.fallback:
             notes.append(f"row decoded as {self.table.fallback_encoding} (not valid UTF-8)")
         mapped = self._mapped(cells)
-        row = self.parser.parse(mapped, notes)
+        with parsing.decimal_points_shown(
+                None if self.point_row is None else f"in row {self.point_row}"):
+            row = self.parser.parse(mapped, notes)
         reasons += self._spreadsheet_errors(cells, row.reasons)
         if self.separators:
             extra = _separator_reasons(mapped, self.separators, row.reasons)

@@ -974,3 +974,40 @@ def test_value_changes_that_cancel_out_are_said_as_no_net_change():
     assert changes.value_changes_text(conv) == (
         "No pledge listed at both dates changed its stated value; conversion alone moved USD "
         "figures (3 pledges with the same amount) with no net change.")
+
+
+# --- twins: pledges sharing pledger and title ----------------------------------------------------
+
+def _twins(tmp_path, name: str, values: tuple[str, ...]) -> pd.DataFrame:
+    """A pledge file of two "Phase 1" pledges of one pledger (values as given, in file
+    order) and one other pledge, loaded: the twins' ids are numbered by content."""
+    rows = [("Phase 1", "Org X", v) for v in values] + [("Other", "Org Y", "USD 5 million")]
+    p = tmp_path / name
+    p.write_text("pledge_title,pledger,value_as_stated\n"
+                 + "".join(f"{t},{who},{v}\n" for t, who, v in rows), encoding="utf-8")
+    return load_pledges(p).valid
+
+
+def test_twins_in_both_tables_are_paired_by_their_content(tmp_path):
+    """Two pledges sharing pledger and title were flagged as ambiguous and never matched: a
+    file compared with itself, or with its rows swapped, showed them as 2 new and 2 no longer
+    listed. Twins with the same content on both sides are paired; only what stays unclear is
+    listed for review."""
+    a = _twins(tmp_path, "a.csv", ("USD 10 million", "USD 90 million"))
+    b = _twins(tmp_path, "b.csv", ("USD 90 million", "USD 10 million"))
+    for before, after in ((a, a), (a, b), (b, a)):
+        m = changes.match_pledges(before, after)
+        assert m.review.empty
+        ch = changes.changes_by_pledge(before, after, m)
+        assert ch["change"].tolist() == ["unchanged"] * 3
+        assert not ch["needs_review"].any()
+        assert (ch["pledge_id_before"] == ch["pledge_id_after"]).all()
+    # one twin restated, the other the same: the one left on each side are paired
+    c = _twins(tmp_path, "c.csv", ("USD 10 million", "USD 20 million"))
+    ch = changes.changes_by_pledge(a, c, changes.match_pledges(a, c))
+    assert sorted(ch["change"]) == ["changed", "unchanged", "unchanged"]
+    assert ch.loc[ch["change"] == "changed", "value_usd_before"].tolist() == [90e6]
+    # both twins restated: which is which cannot be told
+    d = _twins(tmp_path, "d.csv", ("USD 20 million", "USD 30 million"))
+    m = changes.match_pledges(a, d)
+    assert len(m.review) == 4 and m.review["review_reason"].str.startswith("ambiguous").all()

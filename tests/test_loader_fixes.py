@@ -68,7 +68,7 @@ def test_fallback_prefers_cp1252_to_mac_roman_unless_cp1252_cannot_decode(text: 
                           "(a thousands point, as in much of Europe and Latin America): write "
                           "1 million or 1000 million"),
     ("USD 2.500 million", "may be 2.5 million (a decimal point, as in English) or 2,500 million"),
-    ("$1.250 bn", "may be 1.25 bn (a decimal point, as in English) or 1,250 bn"),
+    ("$1.250 mn", "may be 1.25 mn (a decimal point, as in English) or 1,250 mn"),
     ("USD 1.000-2.000 million", "'1.000' before 'million' may be 1 million"),
 ])
 def test_a_point_before_three_digits_ending_in_0_is_ambiguous(text: str, readings: str) -> None:
@@ -95,8 +95,8 @@ def test_a_point_before_three_digits_is_ambiguous_with_a_spanish_or_french_scale
 
 def test_the_point_reason_names_the_row_field_and_keeps_the_row(tmp_path: Path) -> None:
     r = _load(tmp_path, {"value_as_stated": "USD 1.000 million"},
-              {"value_as_stated": "$1.715 billion"})
-    assert r.valid["estimated_value_usd"].tolist() == [1.715e9]
+              {"value_as_stated": "$17 billion"})
+    assert r.valid["estimated_value_usd"].tolist() == [1.7e10]
     assert r.quarantine["source_row"].tolist() == [2]
     assert r.quarantine["reasons"].tolist() == [
         "ambiguous value: 'USD 1.000 million' in value_as_stated ('1.000' before 'million' may "
@@ -238,9 +238,9 @@ def test_a_usd_figure_in_brackets_with_a_point_before_round_thousands_is_ambiguo
     """The USD figure a cell restates (``(USD 1.000 billion)``) replaces the conversion: it was
     read as 1 billion as silently as the amount itself."""
     with pytest.raises(parsing.ParseError) as err:
-        parsing.parse_money("EUR 900 million (USD 1.000 billion)")
+        parsing.parse_money("EUR 5 million (USD 1.000 million)")
     assert err.value.kind == "ambiguous value"
-    assert "'1.000' before 'billion' may be 1 billion" in err.value.detail
+    assert "'1.000' before 'million' may be 1 million" in err.value.detail
     with pytest.raises(parsing.ParseError, match="may be a decimal or thousands"):
         parsing.parse_money("EUR 900 Mio. (USD 1.000 millones)")
     money = parsing.parse_money("EUR 900 million (USD 1.715 billion)")
@@ -253,3 +253,72 @@ def test_years_times_an_amount_in_the_value_text_is_no_remark(tmp_path: Path) ->
     assert r.valid["value_basis_inferred"].tolist() == [False]
     assert r.valid["value_basis_note"].tolist() == [
         "a yearly amount times 4 years; the duration is in the value text"]
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("USD 2.500 billion", 2.5e9), ("$1.250 bn", 1.25e9), ("USD 1.750 billion", 1.75e9),
+    ("USD 1.000 trillion", 1e12), ("USD 1.000-2.000 billion", 1e9)])
+def test_a_point_before_three_digits_ending_in_0_before_billion_is_a_decimal(
+        text: str, amount: float) -> None:
+    """The thousands reading of ``2.500 billion`` is 2,500 billion, a trillion or more: no
+    pledge's size. They were read so before the rule for ``1.000 million`` set them aside;
+    now they are read again, the other reading named in the note."""
+    money = parsing.parse_money(text)
+    assert money is not None and money.amount == amount
+    assert "a decimal point" in money.note and "if it is a thousands point" in money.note
+    money = parsing.parse_money("EUR 900 million (USD 1.000 billion)")
+    assert money is not None and money.usd_stated == 1e9 and "1,000 billion" in money.note
+
+
+def test_a_file_showing_decimal_points_reads_1_000_million_as_1_million(
+        tmp_path: Path) -> None:
+    """A file whose amounts show decimal points (``$1.715 billion``, ``USD 1.5 million``) and
+    no thousands points reads ``USD 1.000 million`` as 1 million, noted with the row that
+    shows them; one that writes thousands with points still sets it aside naming its row."""
+    for other in ("$1.715 billion", "USD 1.5 million", "USD 1,000.50"):
+        r = _load(tmp_path, {"value_as_stated": "USD 1.000 million"}, {"value_as_stated": other})
+        assert r.quarantine.empty, other
+        assert r.valid["estimated_value_usd"].iloc[0] == 1e6
+        assert "as the file writes them in row 3 (1,000 million if it is a thousands point)" \
+            in r.valid["notes"].iloc[0]
+    r = _load(tmp_path, {"value_as_stated": "USD 1.000 million"},
+              {"value_as_stated": "USD 1.5 million"}, {"value_as_stated": "1.000.000,50"})
+    assert r.quarantine["reasons"].tolist() == [
+        "ambiguous value: '1.000' in value_as_stated (the file writes thousands with points, "
+        "as in row 4: write 1000 or 1)"]
+
+
+def test_a_lone_no_in_a_file_naming_no_country_says_the_file_shows_no_convention(
+        tmp_path: Path) -> None:
+    """In a file whose only country cells are ``NO`` (and ``No``, ``NA``), the reasons and notes
+    said "the file's countries are names or alpha-3 codes": the file shows no convention at
+    all. The readings are unchanged."""
+    r = _load(tmp_path, *({"target_countries_iso3": c, "entity_country_iso3": ""}
+                          for c in ("NO", "No", "NA")))
+    assert r.quarantine["reasons"].tolist() == [
+        "ambiguous country: 'NO' in target_countries (Norway's ISO alpha-2 code, or 'no': none "
+        "named; the file shows no convention for its countries: write Norway, or leave the "
+        "cell blank)"]
+    notes = r.valid["notes"].tolist()
+    assert "'No' in target_countries read as not stated ('no': none named; the file shows no " \
+           "convention for its countries, and Norway would be NOR)" in notes[0]
+    assert "'NA' in target_countries read as not stated (the file shows no convention for its " \
+           "countries; Namibia would be NAM)" in notes[1]
+    assert not any("names or alpha-3 codes" in str(n) for n in notes)
+
+
+def test_a_usd_figure_in_brackets_1_000_million_is_read_by_the_amount_before_it() -> None:
+    """``EUR 900 million (USD 1.000 million)`` was set aside as ``USD 1.000 million`` is: one
+    of its readings (1,000 million) is what EUR 900 million is worth, the other (1 million) no
+    rate of the euro gives. The reading the amount gives is taken, noted; where both or none
+    fit, or nothing converts, it stays set aside."""
+    for text, usd in (("EUR 900 million (USD 1.000 million)", 1e9),
+                      ("EUR 900 thousand (USD 1.000 million)", 1e6)):
+        money = parsing.parse_money(text)
+        assert money is not None and money.currency == "EUR" and money.usd_stated == usd
+        assert "which the amount in EUR gives at its exchange rates" in money.note
+    for text in ("EUR 5 million (USD 1.000 million)", "USD 900 million (USD 1.000 million)",
+                 "EUR 900 million (USD 1.000-2.000 million)",
+                 "100,000 SIM cards (USD 1.000 million)"):
+        with pytest.raises(parsing.ParseError, match="may be 1 million"):
+            parsing.parse_money(text)
