@@ -1676,6 +1676,7 @@ def parse_url(value: object) -> str | None:
     links = [link for link in re.split(r"[\s;]+", text) if link]
     if not links:
         raise ParseError("unsupported url", text, "not a link")
+    text = text.strip("; ")  # a separator before the first link or after the last: not kept
     for link in links:
         if not link.isprintable():
             raise ParseError("unsupported url", text, "control characters")

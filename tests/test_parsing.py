@@ -1490,3 +1490,13 @@ def test_an_ambiguous_currency_word_is_quoted_as_written() -> None:
     with pytest.raises(ParseError) as err:
         parsing.parse_money("5 million FCFA")
     assert err.value.text == "FCFA"
+
+
+def test_a_url_cell_loses_separators_before_its_first_link_and_after_its_last():
+    """``;www.example.org`` was kept as written, so the cell's first word, ``;www...``, was no
+    link (found by Hypothesis: ``;WWW.0``); the links and the separators between them stay."""
+    assert parsing.parse_url(";WWW.0") == "WWW.0"
+    assert parsing.parse_url(" ; https://a.org ;") == "https://a.org"
+    assert parsing.parse_url("www.a.org; https://b.org") == "www.a.org; https://b.org"
+    with pytest.raises(parsing.ParseError, match="not a link"):
+        parsing.parse_url("; ;")
