@@ -24,7 +24,9 @@ Conventions and decisions:
 - **pledge_id**: taken from the source when it has an id column (a blank id there is a
   quarantine reason). Otherwise derived: ``<prefix><first 8 hex of SHA-1 of normalised
   title|pledger>`` (default prefix ``P2C-``), stable across runs and row order; a second row
-  with the same title and pledger gets ``-2``, ``-3``... in file order.
+  with the same title and pledger gets ``-2``, ``-3``... in the order of their content (the
+  canonical fields, then the notes, then the source row only for rows otherwise identical),
+  so shuffling the rows gives each pledge the same id.
 - **Values**: ``value_as_stated`` is parsed; an explicit USD figure in the text wins, a USD
   amount is taken as is, another currency is converted with the WDI annual-average rate of the
   announcement year (:mod:`p2c_analysis.fx`; nearest earlier year if missing, noted). A
