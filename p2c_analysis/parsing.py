@@ -52,15 +52,13 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
   figure in brackets (``EUR 5 million (USD 1.000 million)``), unless one reading is what the
   amount before it gives at a rate within its currency's WDI yearly rates (25 % either way)
   and the other is not: ``EUR 900 million (USD 1.000 million)`` is USD 1,000 million, noted
-  (:func:`_restated_by_amount`). With a scale of a billion or
-  more (``USD 2.500 billion``, ``$1.250 bn``, ``EUR 900 million (USD 1.000 billion)``) the
-  thousands reading is a trillion or more, no pledge's size: the point is read as a decimal
-  one, the other reading named in the note. The loader reads ``USD 1.000 million`` as 1
-  million too, noted with the row, in a file whose amounts show decimal points (``USD 1.5
-  million``, ``$1.715 billion``, ``1,000.50``) and no thousands points
-  (:func:`decimal_points_shown`); in one writing thousands with points (``1.000.000,50``) it
-  stays set aside naming that row. ``$1.715 billion``, ``USD 0.250 million``, ``USD 1,000
-  million`` and ``1.000.000`` have one reading and are read.
+  (:func:`_restated_by_amount`). In US dollars with a scale of a billion or more (``USD
+  2.500 billion``, ``$1.250 bn``, ``EUR 900 million (USD 1.000 billion)``) the thousands
+  reading is USD 1 trillion or more, no pledge's size: the point is read as a decimal one,
+  the other reading named in the note; in any other currency (``IDR 1.000 billion``, ``JPY
+  2.500 billion``: both readings plausible pledges) it is set aside. ``$1.715 billion``,
+  ``USD 0.250 million``, ``USD 1,000 million`` and ``1.000.000`` have one reading and are
+  read.
 - **Quantities of things**: an amount that counts things, not money, is :class:`NotMoney` (a
   :class:`ParseError`; the loader keeps the pledge with no USD value, noted), unless a USD
   figure in brackets gives its value. It is an amount with no currency right before it and
@@ -103,7 +101,6 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import csv
 import datetime as dt
 import functools
@@ -946,24 +943,6 @@ POINT_OR_THOUSANDS = "a thousands point, as in much of Europe and Latin America"
 #: ``trillion``...) is at least a trillion: no pledge's size (the coalition's whole goal is
 #: USD 100 billion), so the point is read as a decimal one, noted.
 THOUSANDS_READING_CEILING = 1e12
-#: Set by the loader (:func:`decimal_points_shown`) while it reads the rows of a file whose
-#: amounts show decimal points and no thousands points: the words naming the row that shows
-#: them. With it ``USD 1.000 million`` is read as 1 million (noted) instead of set aside.
-_DECIMAL_POINTS_SHOWN: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "decimal_points_shown", default=None)
-
-
-@contextlib.contextmanager
-def decimal_points_shown(where: str | None):
-    """Within the block, :func:`parse_money` reads ``USD 1.000 million`` (one point, three
-    digits ending in 0, an English scale word) with a decimal point, as the file's own
-    amounts do (``where``: e.g. ``"as in row 3"``), and notes the other reading; ``None``
-    changes nothing."""
-    token = _DECIMAL_POINTS_SHOWN.set(where)
-    try:
-        yield
-    finally:
-        _DECIMAL_POINTS_SHOWN.reset(token)
 
 
 def _point_thousands_reading(match: re.Match, text: str) -> str | None:
@@ -980,9 +959,8 @@ def _point_thousands_reading(match: re.Match, text: str) -> str | None:
 
     Returns a note instead (the point read as a decimal one, the other reading named) where
     the thousands reading is at least :data:`THOUSANDS_READING_CEILING` (``USD 2.500
-    billion``, ``$1.250 bn``: 2,500 billion is no pledge), and where the file's own amounts
-    show decimal points (:func:`decimal_points_shown`); ``None`` when the number is no such
-    one."""
+    billion``, ``$1.250 bn``: 2,500 billion is no pledge); ``None`` when the number is no
+    such one."""
     scale = match.group("scale")
     if not scale or scale.lower() in CONTINENTAL_SCALES:
         return None
@@ -994,9 +972,6 @@ def _point_thousands_reading(match: re.Match, text: str) -> str | None:
             if whole * SCALES.get(scale.lower(), 0.0) >= THOUSANDS_READING_CEILING:
                 return (f"{num!r} before {scale!r} read as {decimal} {scale}, a decimal point "
                         f"({other}: a trillion or more, no pledge's size)")
-            if (where := _DECIMAL_POINTS_SHOWN.get()) is not None:
-                return (f"{num!r} before {scale!r} read as {decimal} {scale}, a decimal point "
-                        f"as the file writes them {where} ({other})")
             raise ParseError("ambiguous value", text,
                              f"{num!r} before {scale!r} may be {decimal} {scale} (a decimal "
                              f"point, as in English) or {whole:,} {scale} ({POINT_OR_THOUSANDS}"

@@ -270,17 +270,26 @@ def test_a_point_before_three_digits_ending_in_0_before_billion_is_a_decimal(
     assert money is not None and money.usd_stated == 1e9 and "1,000 billion" in money.note
 
 
-def test_a_file_showing_decimal_points_reads_1_000_million_as_1_million(
-        tmp_path: Path) -> None:
-    """A file whose amounts show decimal points (``$1.715 billion``, ``USD 1.5 million``) and
-    no thousands points reads ``USD 1.000 million`` as 1 million, noted with the row that
-    shows them; one that writes thousands with points still sets it aside naming its row."""
-    for other in ("$1.715 billion", "USD 1.5 million", "USD 1,000.50"):
-        r = _load(tmp_path, {"value_as_stated": "USD 1.000 million"}, {"value_as_stated": other})
-        assert r.quarantine.empty, other
-        assert r.valid["estimated_value_usd"].iloc[0] == 1e6
-        assert "as the file writes them in row 3 (1,000 million if it is a thousands point)" \
-            in r.valid["notes"].iloc[0]
+def test_1_000_million_is_set_aside_whatever_the_other_rows_show(tmp_path: Path) -> None:
+    """A rule read ``USD 1.000 million`` as 1 million in a file whose amounts showed decimal
+    points: a machine-written ``estimated_value_usd`` of ``1000000000.00`` in the same row
+    counted, a file of decimal commas with one ``USD 2.5 million`` counted, and it overrode
+    the bracket check. The value is set aside again, naming both readings."""
+    reason = ("ambiguous value: 'USD 1.000 million' in value_as_stated ('1.000' before 'million' "
+              "may be 1 million (a decimal point, as in English) or 1,000 million")
+    for rows in (
+            [{"value_as_stated": "USD 1.000 million"}, {"value_as_stated": "$1.715 billion"}],
+            [{"value_as_stated": "USD 1.000 million"}, {"value_as_stated": "USD 1.5 million"}],
+            [{"value_as_stated": "USD 1.000 million", "estimated_value_usd": "1000000000.00"}],
+            [{"value_as_stated": "USD 1.000 million"}, {"value_as_stated": "EUR 1,5 million"},
+             {"value_as_stated": "USD 2.5 million"}]):
+        r = _load(tmp_path, *rows)
+        assert len(r.quarantine) == 1, rows
+        assert r.quarantine["reasons"].iloc[0].startswith(reason), rows
+    r = _load(tmp_path, {"value_as_stated": "EUR 900 million (USD 1.000 million)"},
+              {"value_as_stated": "USD 1.5 million"})
+    assert r.quarantine.empty
+    assert r.valid["estimated_value_usd"].iloc[0] == 1e9
     r = _load(tmp_path, {"value_as_stated": "USD 1.000 million"},
               {"value_as_stated": "USD 1.5 million"}, {"value_as_stated": "1.000.000,50"})
     assert r.quarantine["reasons"].tolist() == [
