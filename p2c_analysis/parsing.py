@@ -939,13 +939,14 @@ _POINT_BEFORE_ROUND_THOUSANDS = re.compile(r"[1-9]\d{0,2}\.\d\d0")
 #: Words in the reason of :func:`_point_thousands_reading` (the loader yields it to a
 #: file's own sign of its convention).
 POINT_OR_THOUSANDS = "a thousands point, as in much of Europe and Latin America"
-#: The thousands reading of ``X.XX0`` with a scale at least this large (``billion``, ``bn``,
-#: ``trillion``...) is at least a trillion: no pledge's size (the coalition's whole goal is
-#: USD 100 billion), so the point is read as a decimal one, noted.
+#: The thousands reading of ``X.XX0`` in US dollars with a scale of a billion or more
+#: (``billion``, ``bn``, ``trillion``...) is at least USD 1 trillion: no pledge's size (the
+#: coalition's whole goal is USD 100 billion), so the point is read as a decimal one, noted.
+#: In another currency it is set aside (``IDR 1.000 billion``: both readings are pledges).
 THOUSANDS_READING_CEILING = 1e12
 
 
-def _point_thousands_reading(match: re.Match, text: str) -> str | None:
+def _point_thousands_reading(match: re.Match, text: str, currency: str | None) -> str | None:
     """Raise :class:`ParseError` (``ambiguous value``) for an amount with a scale word that is
     not continental (``million``, ``m``, ``crore``...; the continental ones are
     :func:`_no_continental_ambiguity`'s) after a number with one point and three digits
@@ -958,9 +959,11 @@ def _point_thousands_reading(match: re.Match, text: str) -> str | None:
     readings with the scale word as written.
 
     Returns a note instead (the point read as a decimal one, the other reading named) where
-    the thousands reading is at least :data:`THOUSANDS_READING_CEILING` (``USD 2.500
-    billion``, ``$1.250 bn``: 2,500 billion is no pledge); ``None`` when the number is no
-    such one."""
+    the amount is in US dollars (``currency``), the scale a billion or more and the thousands
+    reading at least :data:`THOUSANDS_READING_CEILING` (``USD 2.500 billion``, ``$1.250 bn``:
+    USD 2,500 billion is no pledge); in any other currency the ceiling in its own units says
+    nothing (``IDR 1.000 billion`` is USD 65,630 or 65.6 million; ``JPY 2.500 billion``), and
+    it is set aside. ``None`` when the number is no such one."""
     scale = match.group("scale")
     if not scale or scale.lower() in CONTINENTAL_SCALES:
         return None
@@ -969,9 +972,13 @@ def _point_thousands_reading(match: re.Match, text: str) -> str | None:
             whole = int(num.replace(".", ""))
             decimal = f"{whole / 1000:g}"
             other = f"{whole:,} {scale} if it is a thousands point"
-            if whole * SCALES.get(scale.lower(), 0.0) >= THOUSANDS_READING_CEILING:
+            size = SCALES.get(scale.lower(), 0.0)
+            if currency == "USD" and size >= 1e9 and \
+                    whole * size >= THOUSANDS_READING_CEILING:
+                why = ("more than the world's output" if size >= 1e12
+                       else "USD 1 trillion or more, no pledge's size")
                 return (f"{num!r} before {scale!r} read as {decimal} {scale}, a decimal point "
-                        f"({other}: a trillion or more, no pledge's size)")
+                        f"({other}: {why})")
             raise ParseError("ambiguous value", text,
                              f"{num!r} before {scale!r} may be {decimal} {scale} (a decimal "
                              f"point, as in English) or {whole:,} {scale} ({POINT_OR_THOUSANDS}"
@@ -1198,7 +1205,7 @@ def parse_money(value: object) -> Money | None:
                 not re.search(_PER_YEAR + "|" + _PART_OF, par.lower()):
             _no_continental_ambiguity(amts[0][2], text)  # "(USD 1.000 million)" too
             try:
-                if point_note := _point_thousands_reading(amts[0][2], text):
+                if point_note := _point_thousands_reading(amts[0][2], text, "USD"):
                     point_notes.append(point_note)
             except ParseError as err:  # "EUR 900 million (USD 1.000 million)": by the amount
                 if amts[0][1] is not None:
@@ -1263,7 +1270,7 @@ def parse_money(value: object) -> Money | None:
     _no_scale_like_word(main, match, text)
     _no_unknown_word_after(main, match, text)
     _no_continental_ambiguity(match, text)
-    if point_note := _point_thousands_reading(match, text):
+    if point_note := _point_thousands_reading(match, text, currency):
         point_notes.insert(0, point_note)
     if re.match(r"\s*(?:%|per\s?cent\b)", main[match.end():], re.IGNORECASE):
         raise ParseError("unparseable value", text, "a percentage is not an amount of money")

@@ -331,3 +331,24 @@ def test_a_usd_figure_in_brackets_1_000_million_is_read_by_the_amount_before_it(
                  "100,000 SIM cards (USD 1.000 million)"):
         with pytest.raises(parsing.ParseError, match="may be 1 million"):
             parsing.parse_money(text)
+
+
+@pytest.mark.parametrize("text", ["IDR 1.000 billion", "INR 1.000 billion", "JPY 2.500 billion",
+                                  "EUR 1.000 billion", "1.000 billion", "IDR 2.500 trillion"])
+def test_a_point_before_billion_in_another_currency_is_set_aside(text: str) -> None:
+    """The trillion ceiling was measured in the currency's own units: ``IDR 1.000 billion`` was
+    read as IDR 1 billion (USD 65,630), though Indonesian writes thousands with points and
+    IDR 1,000 billion is a plausible pledge. Only US dollars read the point as a decimal."""
+    with pytest.raises(parsing.ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "ambiguous value"
+    assert "(a decimal point, as in English) or" in err.value.detail
+
+
+def test_the_note_for_a_trillion_does_not_contradict_itself() -> None:
+    money = parsing.parse_money("USD 1.000 trillion")
+    assert money is not None and money.amount == 1e12
+    assert "1,000 trillion if it is a thousands point: more than the world's output" in money.note
+    money = parsing.parse_money("US$ 2.500 billion")
+    assert money is not None and money.amount == 2.5e9
+    assert "USD 1 trillion or more, no pledge's size" in money.note
