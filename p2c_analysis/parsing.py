@@ -991,6 +991,15 @@ def _point_thousands_reading(match: re.Match, text: str, currency: str | None) -
 RESTATED_RATE_MARGIN = 1.25
 
 
+def _usd_words(usd: float) -> str:
+    """``USD 1,000 million``, ``USD 1 million``, ``USD 2.5 trillion``: a USD amount in words,
+    in millions below a trillion (the figure in brackets' own scale), for a note."""
+    for word, size in (("trillion", 1e12), ("million", 1e6), ("thousand", 1e3)):
+        if usd >= size:
+            return f"USD {usd / size:,.6g} {word}"
+    return f"USD {usd:,.0f}"
+
+
 def _restated_by_amount(unsure: tuple[ParseError, str], restated: tuple[str, float],
                         amount: float, currency: str | None, match: re.Match,
                         notes: list[str]) -> tuple[str, float]:
@@ -1000,23 +1009,22 @@ def _restated_by_amount(unsure: tuple[ParseError, str], restated: tuple[str, flo
     range of the currency's WDI yearly rates (:data:`RESTATED_RATE_MARGIN` either way), noted,
     when one reading does and the other does not; otherwise ``unsure``'s error is raised."""
     err, num = unsure
-    low_high: list[float] = []
+    span = None
     if currency not in (None, "USD") and match.group("hi") is None:
-        with contextlib.suppress(fx.FXError, KeyError):
-            code = fx.currency_map()[currency]
-            if code is not None:
-                low_high = list(fx._series(code).values())
-    if not low_high:
+        with contextlib.suppress(fx.FXError):
+            span = fx.rate_range(currency)
+    if span is None:
         raise err
-    lo = amount / max(low_high) / RESTATED_RATE_MARGIN
-    hi = amount / min(low_high) * RESTATED_RATE_MARGIN
+    lo = amount / span[1] / RESTATED_RATE_MARGIN
+    hi = amount / span[0] * RESTATED_RATE_MARGIN
     decimal, thousands = restated[1], restated[1] * 1000
     fits = [x for x in (decimal, thousands) if lo <= x <= hi]
     if len(fits) != 1:
         raise err
     other = thousands if fits[0] == decimal else decimal
-    notes.append(f"{num!r} in the USD figure ({restated[0]}) read as {fits[0]:,.0f}, which the "
-                 f"amount in {currency} gives at its exchange rates ({other:,.0f} would not)")
+    notes.append(f"{num!r} in the USD figure ({restated[0]}) read as {_usd_words(fits[0])}, "
+                 f"which the amount in {currency} gives at its exchange rates "
+                 f"({_usd_words(other)} would not)")
     return restated[0], fits[0]
 
 

@@ -326,6 +326,9 @@ def test_a_usd_figure_in_brackets_1_000_million_is_read_by_the_amount_before_it(
         money = parsing.parse_money(text)
         assert money is not None and money.currency == "EUR" and money.usd_stated == usd
         assert "which the amount in EUR gives at its exchange rates" in money.note
+    money = parsing.parse_money("EUR 900 million (USD 1.000 million)")
+    assert money is not None and "read as USD 1,000 million, which" in money.note
+    assert "(USD 1 million would not)" in money.note
     for text in ("EUR 5 million (USD 1.000 million)", "USD 900 million (USD 1.000 million)",
                  "EUR 900 million (USD 1.000-2.000 million)",
                  "100,000 SIM cards (USD 1.000 million)"):
@@ -352,3 +355,10 @@ def test_the_note_for_a_trillion_does_not_contradict_itself() -> None:
     money = parsing.parse_money("US$ 2.500 billion")
     assert money is not None and money.amount == 2.5e9
     assert "USD 1 trillion or more, no pledge's size" in money.note
+
+
+def test_rate_range_is_the_lowest_and_highest_wdi_rate() -> None:
+    from p2c_analysis import fx
+    low, high = fx.rate_range("EUR")
+    assert 0 < low <= high < 2
+    assert fx.rate_range("USD") is None and fx.rate_range("XYZ") is None
