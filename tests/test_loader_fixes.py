@@ -362,3 +362,51 @@ def test_rate_range_is_the_lowest_and_highest_wdi_rate() -> None:
     low, high = fx.rate_range("EUR")
     assert 0 < low <= high < 2
     assert fx.rate_range("USD") is None and fx.rate_range("XYZ") is None
+
+
+# --- twins in a change report ----------------------------------------------------------------
+
+def _twin_file(tmp_path: Path, name: str, *twins: tuple[str, str]) -> pd.DataFrame:
+    """Twins ("Phase 1" of Org X: (value, description) each) and one other pledge, loaded."""
+    rows = [("Phase 1", "Org X", v, d) for v, d in twins] + [
+        ("Other", "Org Y", "USD 5 million", "")]
+    path = tmp_path / name
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["pledge_title", "pledger", "value_as_stated", "description"])
+        w.writerows(rows)
+    return load_pledges(path).valid
+
+
+def test_two_twins_then_one_is_paired_but_flagged_for_review(tmp_path: Path) -> None:
+    """Which twin went cannot be told: the pairing is kept, flagged and listed for review."""
+    from p2c_analysis import changes
+    two = _twin_file(tmp_path, "two.csv", ("USD 10 million", "roads"),
+                     ("USD 90 million", "towers"))
+    one = _twin_file(tmp_path, "one.csv", ("USD 10 million", "roads"))
+    for before, after in ((two, one), (one, two)):
+        m = changes.match_pledges(before, after)
+        ch = changes.changes_by_pledge(before, after, m)
+        twins = ch[ch["title"] == "Phase 1"]
+        assert twins["needs_review"].sum() == 2, ch
+        assert sorted(twins["change"]) in (["no longer listed", "unchanged"],
+                                           ["new", "unchanged"])
+        assert not m.review.empty
+        assert m.review["review_reason"].str.startswith("ambiguous: pledger + title occurs").all()
+
+
+def test_one_twins_value_changed_with_the_same_count_is_a_value_change(tmp_path: Path) -> None:
+    from p2c_analysis import changes
+    before = _twin_file(tmp_path, "b.csv", ("USD 10 million", "roads"),
+                        ("USD 90 million", "towers"))
+    after = _twin_file(tmp_path, "a.csv", ("USD 10 million", "roads"),
+                       ("USD 95 million", "towers"))
+    m = changes.match_pledges(before, after)
+    assert m.review.empty
+    ch = changes.changes_by_pledge(before, after, m)
+    assert sorted(ch["change"]) == ["changed", "unchanged", "unchanged"]
+    assert not ch["needs_review"].any()
+    assert (ch["pledge_id_before"] == ch["pledge_id_after"]).all()
+    changed = ch[ch["change"] == "changed"]
+    assert changed["value_usd_before"].tolist() == [90e6]
+    assert changed["value_usd_after"].tolist() == [95e6]
