@@ -24,9 +24,13 @@ Conventions and decisions:
 - **pledge_id**: taken from the source when it has an id column (a blank id there is a
   quarantine reason). Otherwise derived: ``<prefix><first 8 hex of SHA-1 of normalised
   title|pledger>`` (default prefix ``P2C-``), stable across runs and row order; a second row
-  with the same title and pledger gets ``-2``, ``-3``... in the order of their content (the
-  canonical fields, then the notes, then the source row only for rows otherwise identical),
-  so shuffling the rows gives each pledge the same id.
+  with the same title and pledger (a "twin") gets ``-2``, ``-3``... in the order of their
+  content: first the fields that rarely change (description, source URL, announcement date,
+  targets, focus areas...: ``TWIN_STABLE_FIELDS``), then value and status, then the other
+  fields, then the notes, then the source row only for rows otherwise identical; so
+  shuffling the rows gives each pledge the same id, and a twin whose value or status changes
+  keeps its id where its descriptive fields tell it apart. A twin's id may change when its
+  descriptive fields change (or, where the twins differ in nothing else, its value).
 - **Values**: ``value_as_stated`` is parsed; an explicit USD figure in the text wins, a USD
   amount is taken as is, another currency is converted with the WDI annual-average rate of the
   announcement year (:mod:`p2c_analysis.fx`; nearest earlier year if missing, noted). A
@@ -2255,12 +2259,25 @@ def _sortable(value: object) -> tuple:
     return (4, 0.0, str(value))
 
 
+#: The fields that rarely change, by which twins are numbered first (:func:`_content_key`):
+#: a twin whose value or status changes keeps its id when these tell the twins apart.
+TWIN_STABLE_FIELDS = ("description", "source_url", "announced_date", "announced_precision",
+                      "target_countries", "target_regions", "is_global", "target_year",
+                      "focus_areas", "stakeholder_type", "entity_country", "pledge_type")
+
+
 def _content_key(rec: dict) -> tuple:
-    """A record's canonical fields but its id and notes (in :data:`fields.CANONICAL_COLUMNS`
-    order), then the notes written in the file (the loader's notes name row numbers)."""
+    """A record's fields that rarely change (:data:`TWIN_STABLE_FIELDS`), then its other
+    canonical fields but its id and notes (value and status first, then in
+    :data:`fields.CANONICAL_COLUMNS` order), then the notes written in the file (the loader's
+    notes name row numbers)."""
     own = str(rec.get("notes") or "").partition("[loader] ")[0]
-    return (*(_sortable(rec.get(name)) for name in fields.CANONICAL_COLUMNS
-              if name not in ("pledge_id", "notes")), own)
+    changing = ("estimated_value_usd", "value_as_stated", "currency", "status",
+                "last_report_date")
+    rest = [name for name in fields.CANONICAL_COLUMNS if name not in
+            ("pledge_id", "notes", *TWIN_STABLE_FIELDS, *changing)]
+    return (*(_sortable(rec.get(name)) for name in (*TWIN_STABLE_FIELDS, *changing, *rest)),
+            own)
 
 
 def _number_twins(records: list[dict], rows: list[int], bases: dict[int, str]) -> None:

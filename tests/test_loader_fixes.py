@@ -410,3 +410,24 @@ def test_one_twins_value_changed_with_the_same_count_is_a_value_change(tmp_path:
     changed = ch[ch["change"] == "changed"]
     assert changed["value_usd_before"].tolist() == [90e6]
     assert changed["value_usd_after"].tolist() == [95e6]
+
+
+def test_a_twins_id_stays_when_its_value_changes(tmp_path: Path) -> None:
+    """Twins were numbered by content with the value before the description: the one of
+    USD 10 million ("towers") was the bare id, the other (USD 90 million, "roads") -2; when
+    "towers" rose to USD 95 million the ids swapped. Descriptive fields come first now."""
+    before = _twin_file(tmp_path, "b.csv", ("USD 10 million", "towers"),
+                        ("USD 90 million", "roads"))
+    after = _twin_file(tmp_path, "a.csv", ("USD 95 million", "towers"),
+                       ("USD 90 million", "roads"))
+
+    def ids(df: pd.DataFrame) -> dict[str, str]:
+        twins = df[df["title"] == "Phase 1"]
+        return dict(zip(twins["description"], twins["pledge_id"], strict=True))
+
+    assert ids(before) == ids(after)
+    assert ids(before)["towers"].endswith("-2")
+    from p2c_analysis import changes
+    ch = changes.changes_by_pledge(before, after, changes.match_pledges(before, after))
+    assert not ch["needs_review"].any()
+    assert ch.loc[ch["change"] == "changed", "value_usd_before"].tolist() == [10e6]
