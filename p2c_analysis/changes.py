@@ -17,7 +17,10 @@ Matching (:func:`match_pledges`)
   whose derived ids the loader numbers by content) are paired by the content a change report
   compares (:data:`COMPARISON_COLUMNS` but the id; by id among twins of one content), and when
   that leaves one of the key on each side, those two are paired as well: a file compared with
-  itself or its rows reordered shows no change.
+  itself or its rows reordered shows no change. A pairing is kept but flagged for review
+  (``needs_review``, listed in ``review``) when the two sides hold different numbers of twins
+  for the key (twins left over are flagged too), and when the last one on each side was
+  paired under different ids (twins' ids are numbered by the fields that rarely change).
 - **Ambiguity is never merged**: twins left unpaired (two or more on a side), a pledge with two
   or more fuzzy candidates at or above the threshold, a pledge with the same title but another
   pledger, or (with source ids) the same pledger + title under a different id are listed in
@@ -296,16 +299,23 @@ class _Pairing:
 
     def __init__(self, before: pd.DataFrame, after: pd.DataFrame) -> None:
         self.b, self.a = _Side(before), _Side(after)
-        self.pairs: list[tuple[np.ndarray, np.ndarray, str, np.ndarray]] = []
+        self.pairs: list[tuple[np.ndarray, np.ndarray, str, np.ndarray, np.ndarray]] = []
         self.review: list[dict] = []
 
-    def take(self, b: np.ndarray, a: np.ndarray, rule: str, score: np.ndarray) -> None:
-        self.pairs.append((b, a, rule, score))
+    def take(self, b: np.ndarray, a: np.ndarray, rule: str, score: np.ndarray,
+             review: np.ndarray | None = None) -> None:
+        """Pair ``b`` with ``a``; ``review``: the pairs kept but flagged for review."""
+        self.pairs.append((b, a, rule, score,
+                           np.zeros(len(b), dtype=bool) if review is None else review))
         self.b.free[b] = False
         self.a.free[a] = False
 
     def flag(self, b: int, a: int, score: float, reason: str) -> None:
         self.b.review[b] = self.a.review[a] = True
+        self.note(b, a, score, reason)
+
+    def note(self, b: int, a: int, score: float, reason: str) -> None:
+        """List ``b`` and ``a`` in ``review`` (their pairing, if any, unchanged)."""
         rb, ra = self.b.df.iloc[b], self.a.df.iloc[a]
         self.review.append({
             "pledge_id_before": rb["pledge_id"], "title_before": rb["title"],
@@ -325,6 +335,8 @@ class _Pairing:
         b, a, rule_code = (x.astype(np.int64) for x in (b, a, rule_code))
         unmatched = rule_code < 0
         review = unmatched & (_flag_at(self.b.review, b) | _flag_at(self.a.review, a))
+        review |= np.concatenate([p[4] for p in self.pairs]
+                                 + [np.zeros(len(b_only) + len(a_only), dtype=bool)])
         pairs = pd.DataFrame({"before": b, "after": a,
                               "match_rule": _labels(rule_code, MATCH_RULES),
                               "match_score": score.astype(float), "needs_review": review})
@@ -427,13 +439,33 @@ def _pair_twins(p: _Pairing, b_by: dict[str, list[int]],
         done_b, done_a = {i for i, _ in pairs}, {j for _, j in pairs}
         rest_b = [i for i in bs if i not in done_b]
         rest_a = [j for j in as_ if j not in done_a]
+        unsure = [False] * len(pairs)
         if pairs and len(rest_b) == 1 and len(rest_a) == 1:
+            # the last one on each side: sure only when their ids (numbered by the fields
+            # that rarely change first, pledges.py) agree
+            unsure.append(str(b_ids[rest_b[0]]) != str(a_ids[rest_a[0]]))
             pairs.append((rest_b[0], rest_a[0]))
             rest_b, rest_a = [], []
+        counts = f"pledger + title occurs {len(bs)} time(s) before, {len(as_)} after"
+        if len(bs) != len(as_):  # a twin added or gone: which one cannot be told for sure
+            unsure = [True] * len(pairs)
+            for i in rest_b:
+                p.b.review[i] = True
+                for j in done_a:
+                    p.note(i, j, 100.0, f"ambiguous: {counts}; left unpaired")
+            for j in rest_a:
+                p.a.review[j] = True
+                for i in done_b:
+                    p.note(i, j, 100.0, f"ambiguous: {counts}; left unpaired")
+        for (i, j), flag in zip(pairs, unsure, strict=True):
+            if flag:
+                why = ("paired by content" if len(bs) != len(as_) else
+                       "paired as the last one on each side, under another id")
+                p.note(i, j, 100.0, f"ambiguous: {counts}; {why}: check the pairing")
         if pairs:
             p.take(np.array([i for i, _ in pairs], dtype=np.int64),
                    np.array([j for _, j in pairs], dtype=np.int64), RULE_KEY,
-                   np.full(len(pairs), 100.0))
+                   np.full(len(pairs), 100.0), np.array(unsure, dtype=bool))
         for i in rest_b:
             left[i] = set(rest_a)
     return left

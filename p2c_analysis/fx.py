@@ -99,6 +99,20 @@ def _series(code: str) -> dict[int, float]:
     return dict(zip(sub["year"].tolist(), sub["lcu_per_usd"].tolist(), strict=True))
 
 
+def rate_range(currency: str) -> tuple[float, float] | None:
+    """``(lowest, highest)`` LCU per USD over all of ``currency``'s WDI yearly rates; ``None``
+    for US dollars, an unknown currency, one with no WDI row or no rate."""
+    cur = str(currency).strip().upper()
+    try:
+        code = currency_map().get(cur)
+    except (FXError, OSError):
+        return None
+    if cur == "USD" or code is None:
+        return None
+    values = list(_series(code).values())
+    return (min(values), max(values)) if values else None
+
+
 def rate(currency: str, year: int) -> tuple[float, int, str]:
     """``(LCU per USD, rate year used, WDI code)`` for ``currency`` in ``year``.
 

@@ -52,15 +52,13 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
   figure in brackets (``EUR 5 million (USD 1.000 million)``), unless one reading is what the
   amount before it gives at a rate within its currency's WDI yearly rates (25 % either way)
   and the other is not: ``EUR 900 million (USD 1.000 million)`` is USD 1,000 million, noted
-  (:func:`_restated_by_amount`). With a scale of a billion or
-  more (``USD 2.500 billion``, ``$1.250 bn``, ``EUR 900 million (USD 1.000 billion)``) the
-  thousands reading is a trillion or more, no pledge's size: the point is read as a decimal
-  one, the other reading named in the note. The loader reads ``USD 1.000 million`` as 1
-  million too, noted with the row, in a file whose amounts show decimal points (``USD 1.5
-  million``, ``$1.715 billion``, ``1,000.50``) and no thousands points
-  (:func:`decimal_points_shown`); in one writing thousands with points (``1.000.000,50``) it
-  stays set aside naming that row. ``$1.715 billion``, ``USD 0.250 million``, ``USD 1,000
-  million`` and ``1.000.000`` have one reading and are read.
+  (:func:`_restated_by_amount`). In US dollars with a scale of a billion or more (``USD
+  2.500 billion``, ``$1.250 bn``, ``EUR 900 million (USD 1.000 billion)``) the thousands
+  reading is USD 1 trillion or more, no pledge's size: the point is read as a decimal one,
+  the other reading named in the note; in any other currency (``IDR 1.000 billion``, ``JPY
+  2.500 billion``: both readings plausible pledges) it is set aside. ``$1.715 billion``,
+  ``USD 0.250 million``, ``USD 1,000 million`` and ``1.000.000`` have one reading and are
+  read.
 - **Quantities of things**: an amount that counts things, not money, is :class:`NotMoney` (a
   :class:`ParseError`; the loader keeps the pledge with no USD value, noted), unless a USD
   figure in brackets gives its value. It is an amount with no currency right before it and
@@ -103,7 +101,6 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import csv
 import datetime as dt
 import functools
@@ -942,31 +939,14 @@ _POINT_BEFORE_ROUND_THOUSANDS = re.compile(r"[1-9]\d{0,2}\.\d\d0")
 #: Words in the reason of :func:`_point_thousands_reading` (the loader yields it to a
 #: file's own sign of its convention).
 POINT_OR_THOUSANDS = "a thousands point, as in much of Europe and Latin America"
-#: The thousands reading of ``X.XX0`` with a scale at least this large (``billion``, ``bn``,
-#: ``trillion``...) is at least a trillion: no pledge's size (the coalition's whole goal is
-#: USD 100 billion), so the point is read as a decimal one, noted.
+#: The thousands reading of ``X.XX0`` in US dollars with a scale of a billion or more
+#: (``billion``, ``bn``, ``trillion``...) is at least USD 1 trillion: no pledge's size (the
+#: coalition's whole goal is USD 100 billion), so the point is read as a decimal one, noted.
+#: In another currency it is set aside (``IDR 1.000 billion``: both readings are pledges).
 THOUSANDS_READING_CEILING = 1e12
-#: Set by the loader (:func:`decimal_points_shown`) while it reads the rows of a file whose
-#: amounts show decimal points and no thousands points: the words naming the row that shows
-#: them. With it ``USD 1.000 million`` is read as 1 million (noted) instead of set aside.
-_DECIMAL_POINTS_SHOWN: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "decimal_points_shown", default=None)
 
 
-@contextlib.contextmanager
-def decimal_points_shown(where: str | None):
-    """Within the block, :func:`parse_money` reads ``USD 1.000 million`` (one point, three
-    digits ending in 0, an English scale word) with a decimal point, as the file's own
-    amounts do (``where``: e.g. ``"as in row 3"``), and notes the other reading; ``None``
-    changes nothing."""
-    token = _DECIMAL_POINTS_SHOWN.set(where)
-    try:
-        yield
-    finally:
-        _DECIMAL_POINTS_SHOWN.reset(token)
-
-
-def _point_thousands_reading(match: re.Match, text: str) -> str | None:
+def _point_thousands_reading(match: re.Match, text: str, currency: str | None) -> str | None:
     """Raise :class:`ParseError` (``ambiguous value``) for an amount with a scale word that is
     not continental (``million``, ``m``, ``crore``...; the continental ones are
     :func:`_no_continental_ambiguity`'s) after a number with one point and three digits
@@ -979,10 +959,11 @@ def _point_thousands_reading(match: re.Match, text: str) -> str | None:
     readings with the scale word as written.
 
     Returns a note instead (the point read as a decimal one, the other reading named) where
-    the thousands reading is at least :data:`THOUSANDS_READING_CEILING` (``USD 2.500
-    billion``, ``$1.250 bn``: 2,500 billion is no pledge), and where the file's own amounts
-    show decimal points (:func:`decimal_points_shown`); ``None`` when the number is no such
-    one."""
+    the amount is in US dollars (``currency``), the scale a billion or more and the thousands
+    reading at least :data:`THOUSANDS_READING_CEILING` (``USD 2.500 billion``, ``$1.250 bn``:
+    USD 2,500 billion is no pledge); in any other currency the ceiling in its own units says
+    nothing (``IDR 1.000 billion`` is USD 65,630 or 65.6 million; ``JPY 2.500 billion``), and
+    it is set aside. ``None`` when the number is no such one."""
     scale = match.group("scale")
     if not scale or scale.lower() in CONTINENTAL_SCALES:
         return None
@@ -991,12 +972,13 @@ def _point_thousands_reading(match: re.Match, text: str) -> str | None:
             whole = int(num.replace(".", ""))
             decimal = f"{whole / 1000:g}"
             other = f"{whole:,} {scale} if it is a thousands point"
-            if whole * SCALES.get(scale.lower(), 0.0) >= THOUSANDS_READING_CEILING:
+            size = SCALES.get(scale.lower(), 0.0)
+            if currency == "USD" and size >= 1e9 and \
+                    whole * size >= THOUSANDS_READING_CEILING:
+                why = ("more than the world's output" if size >= 1e12
+                       else "USD 1 trillion or more, no pledge's size")
                 return (f"{num!r} before {scale!r} read as {decimal} {scale}, a decimal point "
-                        f"({other}: a trillion or more, no pledge's size)")
-            if (where := _DECIMAL_POINTS_SHOWN.get()) is not None:
-                return (f"{num!r} before {scale!r} read as {decimal} {scale}, a decimal point "
-                        f"as the file writes them {where} ({other})")
+                        f"({other}: {why})")
             raise ParseError("ambiguous value", text,
                              f"{num!r} before {scale!r} may be {decimal} {scale} (a decimal "
                              f"point, as in English) or {whole:,} {scale} ({POINT_OR_THOUSANDS}"
@@ -1009,6 +991,15 @@ def _point_thousands_reading(match: re.Match, text: str) -> str | None:
 RESTATED_RATE_MARGIN = 1.25
 
 
+def _usd_words(usd: float) -> str:
+    """``USD 1,000 million``, ``USD 1 million``, ``USD 2.5 trillion``: a USD amount in words,
+    in millions below a trillion (the figure in brackets' own scale), for a note."""
+    for word, size in (("trillion", 1e12), ("million", 1e6), ("thousand", 1e3)):
+        if usd >= size:
+            return f"USD {usd / size:,.6g} {word}"
+    return f"USD {usd:,.0f}"
+
+
 def _restated_by_amount(unsure: tuple[ParseError, str], restated: tuple[str, float],
                         amount: float, currency: str | None, match: re.Match,
                         notes: list[str]) -> tuple[str, float]:
@@ -1018,23 +1009,22 @@ def _restated_by_amount(unsure: tuple[ParseError, str], restated: tuple[str, flo
     range of the currency's WDI yearly rates (:data:`RESTATED_RATE_MARGIN` either way), noted,
     when one reading does and the other does not; otherwise ``unsure``'s error is raised."""
     err, num = unsure
-    low_high: list[float] = []
+    span = None
     if currency not in (None, "USD") and match.group("hi") is None:
-        with contextlib.suppress(fx.FXError, KeyError):
-            code = fx.currency_map()[currency]
-            if code is not None:
-                low_high = list(fx._series(code).values())
-    if not low_high:
+        with contextlib.suppress(fx.FXError):
+            span = fx.rate_range(currency)
+    if span is None:
         raise err
-    lo = amount / max(low_high) / RESTATED_RATE_MARGIN
-    hi = amount / min(low_high) * RESTATED_RATE_MARGIN
+    lo = amount / span[1] / RESTATED_RATE_MARGIN
+    hi = amount / span[0] * RESTATED_RATE_MARGIN
     decimal, thousands = restated[1], restated[1] * 1000
     fits = [x for x in (decimal, thousands) if lo <= x <= hi]
     if len(fits) != 1:
         raise err
     other = thousands if fits[0] == decimal else decimal
-    notes.append(f"{num!r} in the USD figure ({restated[0]}) read as {fits[0]:,.0f}, which the "
-                 f"amount in {currency} gives at its exchange rates ({other:,.0f} would not)")
+    notes.append(f"{num!r} in the USD figure ({restated[0]}) read as {_usd_words(fits[0])}, "
+                 f"which the amount in {currency} gives at its exchange rates "
+                 f"({_usd_words(other)} would not)")
     return restated[0], fits[0]
 
 
@@ -1223,7 +1213,7 @@ def parse_money(value: object) -> Money | None:
                 not re.search(_PER_YEAR + "|" + _PART_OF, par.lower()):
             _no_continental_ambiguity(amts[0][2], text)  # "(USD 1.000 million)" too
             try:
-                if point_note := _point_thousands_reading(amts[0][2], text):
+                if point_note := _point_thousands_reading(amts[0][2], text, "USD"):
                     point_notes.append(point_note)
             except ParseError as err:  # "EUR 900 million (USD 1.000 million)": by the amount
                 if amts[0][1] is not None:
@@ -1288,7 +1278,7 @@ def parse_money(value: object) -> Money | None:
     _no_scale_like_word(main, match, text)
     _no_unknown_word_after(main, match, text)
     _no_continental_ambiguity(match, text)
-    if point_note := _point_thousands_reading(match, text):
+    if point_note := _point_thousands_reading(match, text, currency):
         point_notes.insert(0, point_note)
     if re.match(r"\s*(?:%|per\s?cent\b)", main[match.end():], re.IGNORECASE):
         raise ParseError("unparseable value", text, "a percentage is not an amount of money")

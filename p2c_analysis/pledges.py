@@ -24,9 +24,13 @@ Conventions and decisions:
 - **pledge_id**: taken from the source when it has an id column (a blank id there is a
   quarantine reason). Otherwise derived: ``<prefix><first 8 hex of SHA-1 of normalised
   title|pledger>`` (default prefix ``P2C-``), stable across runs and row order; a second row
-  with the same title and pledger gets ``-2``, ``-3``... in the order of their content (the
-  canonical fields, then the notes, then the source row only for rows otherwise identical),
-  so shuffling the rows gives each pledge the same id.
+  with the same title and pledger (a "twin") gets ``-2``, ``-3``... in the order of their
+  content: first the fields that rarely change (description, source URL, announcement date,
+  targets, focus areas...: ``TWIN_STABLE_FIELDS``), then value and status, then the other
+  fields, then the notes, then the source row only for rows otherwise identical; so
+  shuffling the rows gives each pledge the same id, and a twin whose value or status changes
+  keeps its id where its descriptive fields tell it apart. A twin's id may change when its
+  descriptive fields change (or, where the twins differ in nothing else, its value).
 - **Values**: ``value_as_stated`` is parsed; an explicit USD figure in the text wins, a USD
   amount is taken as is, another currency is converted with the WDI annual-average rate of the
   announcement year (:mod:`p2c_analysis.fx`; nearest earlier year if missing, noted). A
@@ -36,10 +40,7 @@ Conventions and decisions:
   currency is read as USD (noted). A stated value of 0 is read as "not stated" (NaN). In a
   file whose amounts show decimal commas (``1,5 million``), an amount such as ``1,250``
   is set aside as ambiguous (1,250 or 1.25: a thousand times apart), and so is ``1.250`` in
-  one writing thousands with points (``1.000.000``). ``USD 1.000 million``, which the parser
-  sets aside (1 or 1,000 million), is read as 1 million (noted, with the row) in a file whose
-  amounts show decimal points (``USD 1.5 million``, ``$1.715 billion``) and no thousands
-  points.
+  one writing thousands with points (``1.000.000``).
 - **Several stakeholder / pledge types** in one cell: the first listed is kept, the others
   are written into ``notes`` ("also listed as stakeholder type: Government").
 - **Regions**: "Global", "Worldwide", "World", "All countries" set ``is_global`` instead of a
@@ -1959,27 +1960,6 @@ _OTHER_CONVENTION = {
 }
 
 
-#: What shows decimal points (``1.5 million``, ``1,000.50``, ``USD 1.715 billion``: a point
-#: before one or two digits, after a thousands comma, or before three digits not ending in
-#: 0 and a scale word): with it, and no thousands points, ``USD 1.000 million`` is read as 1
-#: million (:func:`parsing.decimal_points_shown`).
-_DECIMAL_POINTS = re.compile(
-    r"(?<![\d.,])\d+\.\d{1,2}(?![\d.,])|\d,\d{3}\.\d|(?<![\d.,])\d{1,3}\.\d\d[1-9](?![\d.,])"
-    r"\s*(?:billion|bn|million|mn|m|trillion|tn)\b", re.IGNORECASE)
-
-
-def _decimal_point_row(table: _Table, used: dict[str, list[int]]) -> int | None:
-    """The first row whose amount cell (:data:`AMOUNT_FIELDS`, text only) shows decimal
-    points (:data:`_DECIMAL_POINTS`); ``None`` when none does."""
-    cols = [i for name in AMOUNT_FIELDS for i in used.get(name, [])]
-    for rownum, cells in table.rows:
-        for i in cols:
-            cell = cells[i] if i < len(cells) else None
-            if isinstance(cell, str) and _DECIMAL_POINTS.search(cell):
-                return rownum
-    return None
-
-
 def _separator_rows(table: _Table, used: dict[str, list[int]]) -> dict[str, int]:
     """``{separator: row}``: for ``","`` and ``"."``, the first row whose amount cell
     (:data:`AMOUNT_FIELDS`, text only: a number cell has no separators) shows the convention
@@ -2069,8 +2049,6 @@ class _RowSorter:
         self.parser = _RowParser()
         self.parser.na_reading = _na_reading(table, used, consts, self.parser.country)
         self.separators = _separator_rows(table, used)
-        #: the row showing decimal points, in a file showing no thousands points (None else)
-        self.point_row = None if "." in self.separators else _decimal_point_row(table, used)
         self.first_seen: dict[tuple, tuple[int, tuple]] = {}  # normalised row -> first
         self.id_rows: dict[str, int] = {}
         self.derived_count: Counter[str] = Counter()
@@ -2131,9 +2109,7 @@ class _RowSorter:
         if rownum in self.fallback:
             notes.append(f"row decoded as {self.table.fallback_encoding} (not valid UTF-8)")
         mapped = self._mapped(cells)
-        with parsing.decimal_points_shown(
-                None if self.point_row is None else f"in row {self.point_row}"):
-            row = self.parser.parse(mapped, notes)
+        row = self.parser.parse(mapped, notes)
         reasons += self._spreadsheet_errors(cells, row.reasons)
         if self.separators:
             extra = _separator_reasons(mapped, self.separators, row.reasons)
@@ -2283,12 +2259,25 @@ def _sortable(value: object) -> tuple:
     return (4, 0.0, str(value))
 
 
+#: The fields that rarely change, by which twins are numbered first (:func:`_content_key`):
+#: a twin whose value or status changes keeps its id when these tell the twins apart.
+TWIN_STABLE_FIELDS = ("description", "source_url", "announced_date", "announced_precision",
+                      "target_countries", "target_regions", "is_global", "target_year",
+                      "focus_areas", "stakeholder_type", "entity_country", "pledge_type")
+
+
 def _content_key(rec: dict) -> tuple:
-    """A record's canonical fields but its id and notes (in :data:`fields.CANONICAL_COLUMNS`
-    order), then the notes written in the file (the loader's notes name row numbers)."""
+    """A record's fields that rarely change (:data:`TWIN_STABLE_FIELDS`), then its other
+    canonical fields but its id and notes (value and status first, then in
+    :data:`fields.CANONICAL_COLUMNS` order), then the notes written in the file (the loader's
+    notes name row numbers)."""
     own = str(rec.get("notes") or "").partition("[loader] ")[0]
-    return (*(_sortable(rec.get(name)) for name in fields.CANONICAL_COLUMNS
-              if name not in ("pledge_id", "notes")), own)
+    changing = ("estimated_value_usd", "value_as_stated", "currency", "status",
+                "last_report_date")
+    rest = [name for name in fields.CANONICAL_COLUMNS if name not in
+            ("pledge_id", "notes", *TWIN_STABLE_FIELDS, *changing)]
+    return (*(_sortable(rec.get(name)) for name in (*TWIN_STABLE_FIELDS, *changing, *rest)),
+            own)
 
 
 def _number_twins(records: list[dict], rows: list[int], bases: dict[int, str]) -> None:

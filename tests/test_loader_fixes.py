@@ -270,17 +270,26 @@ def test_a_point_before_three_digits_ending_in_0_before_billion_is_a_decimal(
     assert money is not None and money.usd_stated == 1e9 and "1,000 billion" in money.note
 
 
-def test_a_file_showing_decimal_points_reads_1_000_million_as_1_million(
-        tmp_path: Path) -> None:
-    """A file whose amounts show decimal points (``$1.715 billion``, ``USD 1.5 million``) and
-    no thousands points reads ``USD 1.000 million`` as 1 million, noted with the row that
-    shows them; one that writes thousands with points still sets it aside naming its row."""
-    for other in ("$1.715 billion", "USD 1.5 million", "USD 1,000.50"):
-        r = _load(tmp_path, {"value_as_stated": "USD 1.000 million"}, {"value_as_stated": other})
-        assert r.quarantine.empty, other
-        assert r.valid["estimated_value_usd"].iloc[0] == 1e6
-        assert "as the file writes them in row 3 (1,000 million if it is a thousands point)" \
-            in r.valid["notes"].iloc[0]
+def test_1_000_million_is_set_aside_whatever_the_other_rows_show(tmp_path: Path) -> None:
+    """A rule read ``USD 1.000 million`` as 1 million in a file whose amounts showed decimal
+    points: a machine-written ``estimated_value_usd`` of ``1000000000.00`` in the same row
+    counted, a file of decimal commas with one ``USD 2.5 million`` counted, and it overrode
+    the bracket check. The value is set aside again, naming both readings."""
+    reason = ("ambiguous value: 'USD 1.000 million' in value_as_stated ('1.000' before 'million' "
+              "may be 1 million (a decimal point, as in English) or 1,000 million")
+    for rows in (
+            [{"value_as_stated": "USD 1.000 million"}, {"value_as_stated": "$1.715 billion"}],
+            [{"value_as_stated": "USD 1.000 million"}, {"value_as_stated": "USD 1.5 million"}],
+            [{"value_as_stated": "USD 1.000 million", "estimated_value_usd": "1000000000.00"}],
+            [{"value_as_stated": "USD 1.000 million"}, {"value_as_stated": "EUR 1,5 million"},
+             {"value_as_stated": "USD 2.5 million"}]):
+        r = _load(tmp_path, *rows)
+        assert len(r.quarantine) == 1, rows
+        assert r.quarantine["reasons"].iloc[0].startswith(reason), rows
+    r = _load(tmp_path, {"value_as_stated": "EUR 900 million (USD 1.000 million)"},
+              {"value_as_stated": "USD 1.5 million"})
+    assert r.quarantine.empty
+    assert r.valid["estimated_value_usd"].iloc[0] == 1e9
     r = _load(tmp_path, {"value_as_stated": "USD 1.000 million"},
               {"value_as_stated": "USD 1.5 million"}, {"value_as_stated": "1.000.000,50"})
     assert r.quarantine["reasons"].tolist() == [
@@ -317,8 +326,108 @@ def test_a_usd_figure_in_brackets_1_000_million_is_read_by_the_amount_before_it(
         money = parsing.parse_money(text)
         assert money is not None and money.currency == "EUR" and money.usd_stated == usd
         assert "which the amount in EUR gives at its exchange rates" in money.note
+    money = parsing.parse_money("EUR 900 million (USD 1.000 million)")
+    assert money is not None and "read as USD 1,000 million, which" in money.note
+    assert "(USD 1 million would not)" in money.note
     for text in ("EUR 5 million (USD 1.000 million)", "USD 900 million (USD 1.000 million)",
                  "EUR 900 million (USD 1.000-2.000 million)",
                  "100,000 SIM cards (USD 1.000 million)"):
         with pytest.raises(parsing.ParseError, match="may be 1 million"):
             parsing.parse_money(text)
+
+
+@pytest.mark.parametrize("text", ["IDR 1.000 billion", "INR 1.000 billion", "JPY 2.500 billion",
+                                  "EUR 1.000 billion", "1.000 billion", "IDR 2.500 trillion"])
+def test_a_point_before_billion_in_another_currency_is_set_aside(text: str) -> None:
+    """The trillion ceiling was measured in the currency's own units: ``IDR 1.000 billion`` was
+    read as IDR 1 billion (USD 65,630), though Indonesian writes thousands with points and
+    IDR 1,000 billion is a plausible pledge. Only US dollars read the point as a decimal."""
+    with pytest.raises(parsing.ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "ambiguous value"
+    assert "(a decimal point, as in English) or" in err.value.detail
+
+
+def test_the_note_for_a_trillion_does_not_contradict_itself() -> None:
+    money = parsing.parse_money("USD 1.000 trillion")
+    assert money is not None and money.amount == 1e12
+    assert "1,000 trillion if it is a thousands point: more than the world's output" in money.note
+    money = parsing.parse_money("US$ 2.500 billion")
+    assert money is not None and money.amount == 2.5e9
+    assert "USD 1 trillion or more, no pledge's size" in money.note
+
+
+def test_rate_range_is_the_lowest_and_highest_wdi_rate() -> None:
+    from p2c_analysis import fx
+    low, high = fx.rate_range("EUR")
+    assert 0 < low <= high < 2
+    assert fx.rate_range("USD") is None and fx.rate_range("XYZ") is None
+
+
+# --- twins in a change report ----------------------------------------------------------------
+
+def _twin_file(tmp_path: Path, name: str, *twins: tuple[str, str]) -> pd.DataFrame:
+    """Twins ("Phase 1" of Org X: (value, description) each) and one other pledge, loaded."""
+    rows = [("Phase 1", "Org X", v, d) for v, d in twins] + [
+        ("Other", "Org Y", "USD 5 million", "")]
+    path = tmp_path / name
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["pledge_title", "pledger", "value_as_stated", "description"])
+        w.writerows(rows)
+    return load_pledges(path).valid
+
+
+def test_two_twins_then_one_is_paired_but_flagged_for_review(tmp_path: Path) -> None:
+    """Which twin went cannot be told: the pairing is kept, flagged and listed for review."""
+    from p2c_analysis import changes
+    two = _twin_file(tmp_path, "two.csv", ("USD 10 million", "roads"),
+                     ("USD 90 million", "towers"))
+    one = _twin_file(tmp_path, "one.csv", ("USD 10 million", "roads"))
+    for before, after in ((two, one), (one, two)):
+        m = changes.match_pledges(before, after)
+        ch = changes.changes_by_pledge(before, after, m)
+        twins = ch[ch["title"] == "Phase 1"]
+        assert twins["needs_review"].sum() == 2, ch
+        assert sorted(twins["change"]) in (["no longer listed", "unchanged"],
+                                           ["new", "unchanged"])
+        assert not m.review.empty
+        assert m.review["review_reason"].str.startswith("ambiguous: pledger + title occurs").all()
+
+
+def test_one_twins_value_changed_with_the_same_count_is_a_value_change(tmp_path: Path) -> None:
+    from p2c_analysis import changes
+    before = _twin_file(tmp_path, "b.csv", ("USD 10 million", "roads"),
+                        ("USD 90 million", "towers"))
+    after = _twin_file(tmp_path, "a.csv", ("USD 10 million", "roads"),
+                       ("USD 95 million", "towers"))
+    m = changes.match_pledges(before, after)
+    assert m.review.empty
+    ch = changes.changes_by_pledge(before, after, m)
+    assert sorted(ch["change"]) == ["changed", "unchanged", "unchanged"]
+    assert not ch["needs_review"].any()
+    assert (ch["pledge_id_before"] == ch["pledge_id_after"]).all()
+    changed = ch[ch["change"] == "changed"]
+    assert changed["value_usd_before"].tolist() == [90e6]
+    assert changed["value_usd_after"].tolist() == [95e6]
+
+
+def test_a_twins_id_stays_when_its_value_changes(tmp_path: Path) -> None:
+    """Twins were numbered by content with the value before the description: the one of
+    USD 10 million ("towers") was the bare id, the other (USD 90 million, "roads") -2; when
+    "towers" rose to USD 95 million the ids swapped. Descriptive fields come first now."""
+    before = _twin_file(tmp_path, "b.csv", ("USD 10 million", "towers"),
+                        ("USD 90 million", "roads"))
+    after = _twin_file(tmp_path, "a.csv", ("USD 95 million", "towers"),
+                       ("USD 90 million", "roads"))
+
+    def ids(df: pd.DataFrame) -> dict[str, str]:
+        twins = df[df["title"] == "Phase 1"]
+        return dict(zip(twins["description"], twins["pledge_id"], strict=True))
+
+    assert ids(before) == ids(after)
+    assert ids(before)["towers"].endswith("-2")
+    from p2c_analysis import changes
+    ch = changes.changes_by_pledge(before, after, changes.match_pledges(before, after))
+    assert not ch["needs_review"].any()
+    assert ch.loc[ch["change"] == "changed", "value_usd_before"].tolist() == [10e6]
