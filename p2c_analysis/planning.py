@@ -716,19 +716,17 @@ def utc_today() -> dt.date:
 
 def run_as_of(given: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]]
               ) -> dt.date | int:
-    """The date a run's reports judge group membership at, as the run resolves it: a notebook
-    that declares ``year`` (the analysis year, which sets its countries' groups, as of 1 July:
-    ``profiles.groups``) gives that year (``-p``/``-f``, else its default), so ``--over
-    country=LDC -p year 2015`` is the LDCs a 2015 profile names; other notebooks give ``as_of``
-    (given, else the notebook's own default, else, empty or not declared, the run's day, UTC:
-    :func:`utc_today`). An int is a year, read by ``countries.as_of_date`` as 1 July. A bad
-    value raises :class:`params.ParameterError`."""
-    if "year" in declared:
-        value = given.get("year")
-        if value is None:
-            value = _default_of(declared["year"])
-        if value is not None and str(value).strip() != "":
-            return P.to_int("year", value)
+    """The date a run's groups are taken at (``--over country=LDC``), as the user sets it: a
+    ``year`` given (``-p``/``-f``) to a notebook that declares it (the analysis year, in which
+    a profile names its countries' groups, as of 1 July: ``profiles.groups``), so ``--over
+    country=LDC -p year 2015`` is the LDCs a 2015 profile names; else an ``as_of`` given (or
+    the notebook's own non-empty default); else the run's day, UTC (:func:`utc_today`): with
+    the defaults, ``--over country=LDC`` is today's LDCs, not those of the latest data year. An
+    int is a year, read by ``countries.as_of_date`` as 1 July. A bad value raises
+    :class:`params.ParameterError`."""
+    year = given.get("year")
+    if "year" in declared and year is not None and str(year).strip() != "":
+        return P.to_int("year", year)
     value = given.get("as_of")
     if (value is None or str(value).strip() == "") and "as_of" in declared:
         value = _default_of(declared["as_of"])
@@ -756,9 +754,10 @@ def _expand_axis(name: str, values: str, over: Sequence[tuple[str, Any]],
     :class:`UsageError` (one batch per year or date instead)."""
     if name != "country":
         return expand_values(name, values)
-    key = "year" if "year" in declared else "as_of"
+    key = "year" if "year" in declared and any(n == "year" for n, _ in over) else "as_of"
     axis = [v for n, v in over if n == key]
-    if not axis:
+    year_given = "year" in declared and str(given.get("year") or "").strip() != ""
+    if not axis or (key == "as_of" and year_given):  # a year given decides, not the dates
         return expand_values(name, values, run_as_of(given, declared))
     whens = axis[0] if not isinstance(axis[0], str) else expand_values(key, axis[0])
     expansions = {tuple(expand_values(name, values, run_as_of({key: w}, declared)))

@@ -118,7 +118,7 @@ def test_a_group_in_a_batch_is_its_members_when_the_reports_judge_membership(cap
     else the run's day in UTC."""
     import datetime as dt
 
-    from p2c_analysis import planning, profiles
+    from p2c_analysis import countries, planning, profiles
 
     then = {"BTN", "GNQ", "STP", "VUT"}  # LDCs in 2015 that have since graduated
     for year in ("2015", 2015):  # -p year, or year: in a YAML file
@@ -129,17 +129,25 @@ def test_a_group_in_a_batch_is_its_members_when_the_reports_judge_membership(cap
         assert "scheduled" not in capsys.readouterr().err
         # the same countries the profiles name as LDC members in 2015
         assert planned == {iso for iso in planned if "LDC" in profiles.groups(iso, 2015)}
-    # as_of sets statuses in a profile, not its groups: the LDCs of the default year, 2024
-    # (São Tomé and Príncipe left in December 2024, the others before)
+    # without a year given, an as_of given decides (the LDCs of 2015 here), else the run's day:
+    # today's LDCs with the defaults, not those of the default data year (2024: with São Tomé
+    # and Príncipe, which left in December 2024)
     specs = planning.plan_batch("country_profile", "country", "LDC", {"as_of": "2015-01-01"})
-    assert then & {s.name.rsplit("-", 1)[1] for s in specs} == {"STP"}
+    assert then <= {s.name.rsplit("-", 1)[1] for s in specs}
+    specs = planning.plan_batch("country_profile", "country", "LDC", {})
+    assert [s.parameters["country"] for s in specs] == list(countries.members("LDC"))
+    # a year given beats the dates of an --over as_of axis
+    both = planning.plan_grid("country_profile", [("country", "LDC"),
+                                                  ("as_of", "2015-01-01,2026-01-01")],
+                              {"year": "2020"})
+    assert {s.parameters["country"] for s in both} == set(countries.members("LDC", as_of=2020))
     one = planning.plan_grid("country_profile", [("country", "LDC"), ("year", "2015")], {})
     assert then <= {s.parameters["country"] for s in one}
     with pytest.raises(planning.UsageError, match="members differ between the values of "
                                                   "--over year="):
         planning.plan_grid("country_profile", [("country", "LDC"), ("year", "2015,2024")], {})
     declared = planning.declared_parameters(planning.resolve_notebook("country_profile"))
-    assert planning.run_as_of({}, declared) == 2024  # the notebook's default year
+    assert planning.run_as_of({}, declared) == dt.datetime.now(dt.UTC).date()
     assert planning.run_as_of({"year": "2016"}, declared) == 2016
     no_year = {"as_of": declared["as_of"]}
     assert planning.run_as_of({}, no_year) == dt.datetime.now(dt.UTC).date()
