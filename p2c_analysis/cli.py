@@ -491,8 +491,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "batch", help="one report per value of a parameter (e.g. --over country=LDC)",
         description="Render NOTEBOOK once per value: --over NAME=V1,V2,... For country, a "
-        "group label (LDC, LLDC, SIDS, a region...) stands for its members today, or in the year "
-        "given (-p year, as a profile names its groups), else on the as_of given; groups and "
+        "group label (LDC, LLDC, SIDS, a region...) stands for its members in the year given "
+        "(-p year, as a profile names its groups), else on the as_of given, else today; "
+        "groups and "
         "countries mix (LDC,SIDS,KEN: each economy once); names with commas come "
         "whole ('Congo, Dem. Rep.,KEN'); other values with commas go in double quotes. "
         "Several --over: one report per combination (--over country=LDC --over "
