@@ -37,9 +37,10 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
   year from 2024 to 2026"``, ``"USD 5 million annually 2024–2026"``, ``"USD 5 million (per
   year, 2024-26)"`` and ``"USD 5 million per year (2024-2026)"`` -> 15 million; a span that
   runs backwards (``2026-2024``) or is longer than :data:`MAX_SPAN_YEARS` years is refused
-  (``implausible duration``). With no duration (``"$5 million a year"``) the annual amount
-  is taken and flagged as such; a span after a total (``"USD 5 million over 2024-2028"``)
-  changes nothing.
+  (``implausible duration``), as a yearly amount for 0 or more than that many years is
+  (``"$2 million per year for 500 years"``). With no duration (``"$5 million a year"``) the
+  annual amount is taken and flagged as such; a span after a total (``"USD 5 million over
+  2024-2028"``) changes nothing.
 - **Ranges** (``$1-2 million``) take the lower bound, noted.
 - **A separator before three digits** may be a decimal one or a thousands one, a thousand
   times apart; such a value is set aside naming both readings (``ambiguous value``) where
@@ -1341,6 +1342,10 @@ def parse_money(value: object) -> Money | None:
     if dur:
         word = dur.group(1)
         years = int(word) if word.isdigit() else _WORD_NUMBERS.get(word)
+        if per_year and years is not None and not 0 < years <= MAX_SPAN_YEARS:
+            beyond = f", more than {MAX_SPAN_YEARS}" if years else ""
+            raise ParseError("implausible duration", text, f"{years} years of a yearly amount"
+                             f"{beyond}: state the total or the years meant")
     elif per_year:  # a span of years after the amount, else a remark that is one: "(2024-2026)"
         span = re.search(_YEAR_SPAN, tail)
         for r in remarks if span is None else ():

@@ -1500,3 +1500,23 @@ def test_a_url_cell_loses_separators_before_its_first_link_and_after_its_last():
     assert parsing.parse_url("www.a.org; https://b.org") == "www.a.org; https://b.org"
     with pytest.raises(parsing.ParseError, match="not a link"):
         parsing.parse_url("; ;")
+
+
+@pytest.mark.parametrize("text, years", [
+    ("$2 million per year for 500 years", "500 years of a yearly amount, more than 50"),
+    ("USD 2m x 0 years", "0 years of a yearly amount: state"),
+    ("EUR 1 million p.a. for 51 years", "51 years of a yearly amount, more than 50"),
+])
+def test_a_yearly_amount_for_no_or_too_many_years_is_set_aside_as_a_span_is(text, years):
+    """A span of years after a yearly amount longer than MAX_SPAN_YEARS is refused
+    (``implausible duration``); ``per year for 500 years`` was multiplied by 500 (USD 1
+    billion from USD 2 million a year) and ``x 0 years`` gave a pledge of 0."""
+    with pytest.raises(parsing.ParseError) as err:
+        parsing.parse_money(text)
+    assert err.value.kind == "implausible duration"
+    assert years in str(err.value)
+
+
+def test_a_yearly_amount_for_up_to_fifty_years_and_a_total_over_any_span_are_read():
+    assert parsing.parse_money("$2 million per year for 50 years").amount == 100e6
+    assert parsing.parse_money("$30 million over 500 years").amount == 30e6  # a total
