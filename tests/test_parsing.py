@@ -1510,7 +1510,8 @@ def test_a_url_cell_loses_separators_before_its_first_link_and_after_its_last():
 def test_a_yearly_amount_for_no_or_too_many_years_is_set_aside_as_a_span_is(text, years):
     """A span of years after a yearly amount longer than MAX_SPAN_YEARS is refused
     (``implausible duration``); ``per year for 500 years`` was multiplied by 500 (USD 1
-    billion from USD 2 million a year) and ``x 0 years`` gave a pledge of 0."""
+    billion from USD 2 million a year) and ``x 0 years`` was read as a yearly amount "with no
+    duration"."""
     with pytest.raises(parsing.ParseError) as err:
         parsing.parse_money(text)
     assert err.value.kind == "implausible duration"
