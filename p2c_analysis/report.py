@@ -474,6 +474,43 @@ def synthetic_notice(pledges: pd.DataFrame | None = None, of: str = "") -> str:
 EVERY_PAGE_CLASS = "p2c-every-page"
 
 
+#: The header's banner when no pledge analysed is synthetic but the file's rows are (every row
+#: set aside, or every synthetic pledge announced after the analysis date).
+SYNTHETIC_ROWS_NOTICE = ("SYNTHETIC DATA — rows of this pledge file are marked synthetic "
+                         "(is_synthetic): not real pledges. Nothing here is a finding.")
+
+
+def rows_marked_synthetic(loaded: Any) -> bool:
+    """Whether any row of a loaded pledge file (``pledges.LoadResult``) is marked synthetic: a
+    valid pledge with ``is_synthetic`` true, or a row set aside whose raw cells hold a true
+    ``is_synthetic`` (under any spelling of the column's name that the loader reads as it), so
+    that a report on a synthetic file says so even when no pledge of it is analysed."""
+    from p2c_analysis.fields import normalise_column
+    from p2c_analysis.parsing import parse_bool
+
+    valid = loaded.valid
+    if "is_synthetic" in valid and valid["is_synthetic"].astype("boolean").fillna(False).any():
+        return True
+    for raw in loaded.quarantine.get("raw", ()):
+        try:
+            cells = json.loads(raw)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(cells, dict) and any(
+                normalise_column(str(k)) == "is_synthetic" and _true(parse_bool, v)
+                for k, v in cells.items()):
+            return True
+    return False
+
+
+def _true(parse_bool: Any, value: object) -> bool:
+    """``parse_bool(value)`` is True; a value it cannot read is not."""
+    try:
+        return parse_bool(value) is True
+    except ValueError:
+        return False
+
+
 def banner(text: str, color: str = "#D55E00", every_page: bool = False) -> str:
     """A visible boxed banner (HTML inside Markdown); ``text`` is escaped. ``every_page``: in
     print, the banner heads every page, not only the first (the synthetic-data notice, which a
@@ -512,6 +549,7 @@ def header_text(
     hidden_columns: str | None = None,
     statuses_after_as_of: int = 0,
     notes: Sequence[str] = (),
+    synthetic_rows: bool = False,
 ) -> str:
     """The Markdown text of the report header (:func:`header` displays it): title (if given, as
     a level-2 heading under the notebook's own title); a red-bordered banner with
@@ -528,6 +566,8 @@ def header_text(
     analyse, a banner says why (:func:`no_pledges_text`; ``record``: the public record, for the
     date its first pledges enter it). ``notes``: lines said under the title, each as
     ``**Note:** ...`` (how an ambiguous country name was read: :func:`country_reading`).
+    ``synthetic_rows``: the file's rows are marked synthetic (:func:`rows_marked_synthetic`):
+    the synthetic banner even when no pledge analysed is (:data:`SYNTHETIC_ROWS_NOTICE`).
     All pledge-derived and user-supplied text is escaped (:func:`escape`)."""
     lines: list[str] = [f"## {escape(title)}", ""] if title else []
     lines += [x for note in notes for x in (f"**Note:** {escape(note)}.", "")]
@@ -538,6 +578,9 @@ def header_text(
         synthetic = bool(pledges["is_synthetic"].any()) if "is_synthetic" in pledges else False
         if synthetic:
             lines += [banner(synthetic_notice(pledges), every_page=True), ""]
+        elif synthetic_rows:
+            lines += [banner(SYNTHETIC_ROWS_NOTICE, every_page=True), ""]
+        synthetic = synthetic or synthetic_rows
         if _is_public_file(pledge_source) and not synthetic and n:
             lines += [f"**{escape(public_subset_statement(n, (parameters or {}).get('as_of')))}**",
                       ""]
@@ -965,12 +1008,13 @@ class Report:
     @property
     def rests_on_synthetic(self) -> bool:
         """Whether the report rests on synthetic data: :attr:`synthetic` when set, else whether
-        any pledge analysed is synthetic (``is_synthetic``). Every table it writes then carries
-        the mark (:meth:`write`), and its front-page card says so (:meth:`finish`)."""
+        any row of its pledge file is marked synthetic (:func:`rows_marked_synthetic`: a pledge
+        analysed, one announced after the analysis date, or a row set aside). Every table it
+        writes then carries the mark (:meth:`write`), and its front-page card says so
+        (:meth:`finish`)."""
         if self.synthetic is not None:
             return bool(self.synthetic)
-        return bool(self.loaded is not None and "is_synthetic" in self.pledges
-                    and self.pledges["is_synthetic"].astype("boolean").fillna(False).any())
+        return self.loaded is not None and rows_marked_synthetic(self.loaded)
 
     def write(self, *, not_from_pledges: Collection[str] = (),
               **tables: pd.DataFrame) -> Markdown:
@@ -1175,7 +1219,8 @@ def start(title: str | None = None, **parameters: Any) -> Report:
                    hidden_columns=loaded.hidden_summary(),
                    after_as_of=0 if r.after_as_of is None else len(r.after_as_of),
                    statuses_after_as_of=0 if r.statuses_after_as_of is None
-                   else len(r.statuses_after_as_of), notes=notes) \
+                   else len(r.statuses_after_as_of), notes=notes,
+                   synthetic_rows=r.rests_on_synthetic) \
         if loaded is not None else header(text, parameters=values, notes=notes)
     if get_ipython() is None:  # a plain Python session: the text, not "<...Markdown object>"
         print(shown.data)

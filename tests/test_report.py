@@ -1174,3 +1174,38 @@ def test_the_published_totals_and_the_rubric_are_not_marked_synthetic():
                     if "r.write(" in "".join(c["source"]))
         given = code[code.index("not_from_pledges="):]
         assert all(f'"{t}"' in given for t in tables), name
+
+
+@pytest.mark.parametrize("case", ["all set aside", "all after as_of"])
+def test_a_report_on_a_synthetic_file_says_so_when_no_pledge_of_it_is_analysed(
+        tmp_path, capsys, case):
+    """A synthetic file whose every row was set aside (or whose every pledge was announced
+    after the analysis date) gave a report with no synthetic banner, a card and tables without
+    the mark: the mark followed the pledges analysed only. It follows the file's rows now
+    (``report.rows_marked_synthetic``), and a file of real pledges still gets none."""
+    from p2c_analysis import export, synthetic
+
+    made = synthetic.make_pledges(3, seed=1)
+    if case == "all set aside":
+        made["focus_areas"] = "NOT A FOCUS AREA"
+    source = tmp_path / "syn.csv"
+    export.write_csv(made, source)
+    out = tmp_path / "out"
+    out.mkdir()
+    r = report.start("T", year=2024, pledges=str(source), as_of="2010-01-01"
+                     if case == "all after as_of" else "", output_dir=str(out))
+    shown = capsys.readouterr().out
+    assert len(r.pledges) == 0
+    assert r.rests_on_synthetic
+    assert report.SYNTHETIC_ROWS_NOTICE in shown
+    r.write(by_area=pd.DataFrame({"focus_area": ["ACCESS"], "pledges": [0]}))
+    assert pd.read_csv(out / "by_area.csv")["is_synthetic"].tolist() == [True]
+    r.finish()
+    assert json.loads((out / "summary.json").read_text())["is_synthetic"] is True
+    # real pledges: no banner, no mark
+    real = tmp_path / "real"
+    real.mkdir()
+    r = report.start("T", year=2024, pledges=str(paths.PUBLIC_PLEDGES),
+                     output_dir=str(real))
+    assert report.SYNTHETIC_ROWS_NOTICE not in capsys.readouterr().out
+    assert not r.rests_on_synthetic
