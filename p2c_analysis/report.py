@@ -1014,7 +1014,11 @@ class Report:
         (:meth:`finish`)."""
         if self.synthetic is not None:
             return bool(self.synthetic)
-        return self.loaded is not None and rows_marked_synthetic(self.loaded)
+        if self.loaded is None:
+            return False
+        if "_rows_synthetic" not in self.__dict__:  # the file's rows: read once
+            self.__dict__["_rows_synthetic"] = rows_marked_synthetic(self.loaded)
+        return bool(self.__dict__["_rows_synthetic"])
 
     def write(self, *, not_from_pledges: Collection[str] = (),
               **tables: pd.DataFrame) -> Markdown:
