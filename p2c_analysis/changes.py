@@ -392,12 +392,9 @@ def _match_exact(p: _Pairing) -> None:
         where = _by_key(akey, np.arange(len(akey)))
         left = _pair_twins(p, _by_key(bkey, ambiguous), where)
         for i in ambiguous:
-            if i not in left:
-                continue
-            for j in where[bkey[i]]:
-                if j in left[i]:
-                    p.flag(int(i), j, 100.0, f"ambiguous: pledger + title occurs "
-                                             f"{int(nb[i])} time(s) before, {int(na[i])} after")
+            for j in left.get(i, ()):
+                p.flag(int(i), j, 100.0, f"ambiguous: pledger + title occurs "
+                                         f"{int(nb[i])} time(s) before, {int(na[i])} after")
 
 
 def _content(df: pd.DataFrame, rows: list[int]) -> list[str]:
@@ -416,14 +413,14 @@ def _content(df: pd.DataFrame, rows: list[int]) -> list[str]:
 
 
 def _pair_twins(p: _Pairing, b_by: dict[str, list[int]],
-                a_by: dict[str, list[int]]) -> dict[int, set[int]]:
+                a_by: dict[str, list[int]]) -> dict[int, list[int]]:
     """Pair the rows of each key that occurs more than once on a side ("twins"; derived ids
     are numbered by content, pledges.py): a row with the same compared content
     (:func:`_content`) as a row of the other side is paired with it, by id among rows of the
     same content; when one row is then left on each side they are paired too (as a key
     occurring once on each side is). Returns, for each before row left, the after rows it may
     be: the truly ambiguous ones."""
-    left: dict[int, set[int]] = {}
+    left: dict[int, list[int]] = {}
     b_ids, a_ids = p.b.ids.to_pylist(), p.a.ids.to_pylist()
     for key in sorted(b_by):
         bs, as_ = b_by[key], a_by.get(key, [])
@@ -467,7 +464,7 @@ def _pair_twins(p: _Pairing, b_by: dict[str, list[int]],
                    np.array([j for _, j in pairs], dtype=np.int64), RULE_KEY,
                    np.full(len(pairs), 100.0), np.array(unsure, dtype=bool))
         for i in rest_b:
-            left[i] = set(rest_a)
+            left[i] = rest_a
     return left
 
 

@@ -101,15 +101,14 @@ def _series(code: str) -> dict[int, float]:
 
 def rate_range(currency: str) -> tuple[float, float] | None:
     """``(lowest, highest)`` LCU per USD over all of ``currency``'s WDI yearly rates; ``None``
-    for US dollars, an unknown currency, one with no WDI row or no rate."""
+    for US dollars, an unknown currency, one with no WDI row or no rate, or rates that cannot
+    be read."""
     cur = str(currency).strip().upper()
     try:
-        code = currency_map().get(cur)
+        code = currency_map().get(cur) if cur != "USD" else None
+        values = list(_series(code).values()) if code is not None else []
     except (FXError, OSError):
         return None
-    if cur == "USD" or code is None:
-        return None
-    values = list(_series(code).values())
     return (min(values), max(values)) if values else None
 
 

@@ -507,7 +507,7 @@ def _in_canonical_order(pledges: pd.DataFrame) -> pd.DataFrame:
     order gave other digits."""
     from p2c_analysis.pledges import CANONICAL_ORDER, in_canonical_order
 
-    if len(pledges) < 2 or not set(CANONICAL_ORDER) <= set(pledges.columns):
+    if not set(CANONICAL_ORDER) <= set(pledges.columns):
         return pledges
     return in_canonical_order(pledges)
 

@@ -332,8 +332,9 @@ _A_RATE = re.compile("|".join((_PER_YEAR, *(p for p, _, _ in _PER_PERIOD))))
 #: "2024-26", the last year's century left out): its length in years.
 _YEAR_SPAN = (r"(?:over|for|during|from|in|between)?\s*((?:19|20)\d\d)\s*(?:-|–|to|and)\s*"
               r"((?:19|20)\d\d|(?<=[-–])\s*\d\d)(?!\d)")
-#: The most years a yearly amount is multiplied by from a span of years ("2024-2099" is no
-#: plausible run of a yearly pledge: set aside rather than read as 76 times the amount).
+#: The most years a yearly amount is multiplied by, from a span of years or a count of them
+#: ("2024-2099", "for 500 years" are no plausible run of a yearly pledge: set aside rather
+#: than read as 76 or 500 times the amount).
 MAX_SPAN_YEARS = 50
 #: A bracket that is a rate and a span of years (``(per year, 2024-2026)``, ``(annually
 #: 2024-26)``, ``(2024-2026, per year)``): read as if written without its brackets, like
@@ -940,13 +941,6 @@ _POINT_BEFORE_ROUND_THOUSANDS = re.compile(r"[1-9]\d{0,2}\.\d\d0")
 #: Words in the reason of :func:`_point_thousands_reading` (the loader yields it to a
 #: file's own sign of its convention).
 POINT_OR_THOUSANDS = "a thousands point, as in much of Europe and Latin America"
-#: The thousands reading of ``X.XX0`` in US dollars with a scale of a billion or more
-#: (``billion``, ``bn``, ``trillion``...) is at least USD 1 trillion: no pledge's size (the
-#: coalition's whole goal is USD 100 billion), so the point is read as a decimal one, noted.
-#: In another currency it is set aside (``IDR 1.000 billion``: both readings are pledges).
-THOUSANDS_READING_CEILING = 1e12
-
-
 def _point_thousands_reading(match: re.Match, text: str, currency: str | None) -> str | None:
     """Raise :class:`ParseError` (``ambiguous value``) for an amount with a scale word that is
     not continental (``million``, ``m``, ``crore``...; the continental ones are
@@ -960,9 +954,10 @@ def _point_thousands_reading(match: re.Match, text: str, currency: str | None) -
     readings with the scale word as written.
 
     Returns a note instead (the point read as a decimal one, the other reading named) where
-    the amount is in US dollars (``currency``), the scale a billion or more and the thousands
-    reading at least :data:`THOUSANDS_READING_CEILING` (``USD 2.500 billion``, ``$1.250 bn``:
-    USD 2,500 billion is no pledge); in any other currency the ceiling in its own units says
+    the amount is in US dollars (``currency``) and the scale a billion or more: the thousands
+    reading, at least 1,000 of them, is then USD 1 trillion or more (``USD 2.500 billion``,
+    ``$1.250 bn``: USD 2,500 billion is no pledge; the coalition's whole goal is USD 100
+    billion); in any other currency the ceiling in its own units says
     nothing (``IDR 1.000 billion`` is USD 65,630 or 65.6 million; ``JPY 2.500 billion``), and
     it is set aside. ``None`` when the number is no such one."""
     scale = match.group("scale")
@@ -974,8 +969,7 @@ def _point_thousands_reading(match: re.Match, text: str, currency: str | None) -
             decimal = f"{whole / 1000:g}"
             other = f"{whole:,} {scale} if it is a thousands point"
             size = SCALES.get(scale.lower(), 0.0)
-            if currency == "USD" and size >= 1e9 and \
-                    whole * size >= THOUSANDS_READING_CEILING:
+            if currency == "USD" and size >= 1e9:  # thousands reading >= USD 1 trillion
                 why = ("more than the world's output" if size >= 1e12
                        else "USD 1 trillion or more, no pledge's size")
                 return (f"{num!r} before {scale!r} read as {decimal} {scale}, a decimal point "
@@ -985,6 +979,14 @@ def _point_thousands_reading(match: re.Match, text: str, currency: str | None) -
                              f"point, as in English) or {whole:,} {scale} ({POINT_OR_THOUSANDS}"
                              f"): write {decimal} {scale} or {whole} {scale}")
     return None
+
+
+def currencies_of(err: ParseError) -> frozenset[str]:
+    """The ISO codes an ``ambiguous currency`` error's sign may stand for
+    (:data:`SIGN_CURRENCIES`: ``FCFA`` -> XOF, XAF); empty for any other error."""
+    if err.kind != "ambiguous currency":
+        return frozenset()
+    return SIGN_CURRENCIES.get(str(err.text).lower(), frozenset())
 
 
 #: How far a USD figure in brackets may lie outside the range of a currency's WDI yearly
@@ -1010,10 +1012,7 @@ def _restated_by_amount(unsure: tuple[ParseError, str], restated: tuple[str, flo
     range of the currency's WDI yearly rates (:data:`RESTATED_RATE_MARGIN` either way), noted,
     when one reading does and the other does not; otherwise ``unsure``'s error is raised."""
     err, num = unsure
-    span = None
-    if currency not in (None, "USD") and match.group("hi") is None:
-        with contextlib.suppress(fx.FXError):
-            span = fx.rate_range(currency)
+    span = fx.rate_range(currency or "") if match.group("hi") is None else None
     if span is None:
         raise err
     lo = amount / span[1] / RESTATED_RATE_MARGIN
@@ -1267,9 +1266,7 @@ def parse_money(value: object) -> Money | None:
     try:
         currency, token = _currency_in(main)
     except ParseError as err:  # "5 million FCFA (XOF)": the code in brackets says which
-        family = SIGN_CURRENCIES.get(str(err.text).lower(), frozenset()) \
-            if err.kind == "ambiguous currency" else frozenset()
-        if len(set(units)) != 1 or units[0] not in family:
+        if len(set(units)) != 1 or units[0] not in currencies_of(err):
             raise
         currency, token = units[0], str(err.text).lower()
         read_by_code = f"{err.text!r} read as {currency}, the code in brackets"

@@ -1462,8 +1462,7 @@ CURRENCY_UNIONS = {"XOF": "WAEMU", "XAF": "CEMAC", "ZAR": "CMA"}
 def _currency_zone(err: ParseError, record: dict) -> tuple[str, str] | None:
     """``(ISO code, union label)`` of :data:`CURRENCY_UNIONS` that decides the ambiguous
     currency ``err`` names by the record's entity country; ``None`` otherwise."""
-    family = parsing.SIGN_CURRENCIES.get(str(err.text).lower(), frozenset()) \
-        if err.kind == "ambiguous currency" else frozenset()
+    family = parsing.currencies_of(err)
     iso3 = record.get("entity_country")
     zones = [(code, label) for code, label in CURRENCY_UNIONS.items()
              if code in family and iso3 in countries.members(label)]
