@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+from p2c_analysis import paths
 from p2c_analysis.params import ParameterError, cut
 from p2c_analysis.planning import STANDARD_REPORTS, UsageError, check_outside_package
 
@@ -30,16 +31,6 @@ def _check_pledges(args: argparse.Namespace) -> int:
     )
 
 
-def _same_file(a: str | Path, b: str | Path) -> bool:
-    """Whether ``a`` and ``b`` are one existing file (``os.path.samefile``: same device and
-    inode, so a hard link, a symbolic link or another spelling of the name on a
-    case-insensitive file system); ``False`` when either does not exist."""
-    try:
-        return os.path.samefile(a, b)
-    except (OSError, ValueError):
-        return False
-
-
 def _check_not_the_input(args: argparse.Namespace) -> None:
     """``check-pledges``: refuse, in one line naming the option, an ``--out`` or
     ``--quarantine`` that is the input file or the ``--mapping`` (writing it would destroy what
@@ -53,12 +44,12 @@ def _check_not_the_input(args: argparse.Namespace) -> None:
             if name not in (None, "-")]
     for i, (option, name) in enumerate(given):
         for what, source in read:
-            if _same_file(name, source):
+            if paths.same_file(name, source):
                 raise UsageError(f"{option} {cut(str(name))}: is {what} "
                                  f"{cut(str(source))} (a link to it or its name); writing "
                                  "it would destroy what is read: choose another file")
         for other, other_name in given[:i]:
-            if _same_file(name, other_name):
+            if paths.same_file(name, other_name):
                 raise UsageError(f"{option} {cut(str(name))}: is the same file as {other} "
                                  f"{cut(str(other_name))}; choose another file")
 

@@ -242,9 +242,9 @@ def mark_synthetic(df: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(df: pd.DataFrame, path: str | Path, sep: str = ",",
               synthetic: bool = False) -> Path:
-    """Write ``df`` as UTF-8 CSV (no index) after :func:`neutralise` (``inner``: also after a
-    ``;``); dates as ISO ``YYYY-MM-DD`` (with time only when not midnight); missing values
-    empty. ``sep="\\t"`` writes tab-separated text (a cell holding a tab is quoted).
+    """Write ``df`` as UTF-8 CSV (no index) after :func:`neutralise` with ``inner`` (also
+    after a ``;`` or a tab); dates as ISO ``YYYY-MM-DD`` (with time only when not midnight);
+    missing values empty. ``sep="\\t"`` writes tab-separated text (a cell holding a tab is quoted).
     ``synthetic``: the table rests on synthetic data and carries the mark
     (:func:`mark_synthetic`). Returns the path."""
     p = check_output_path(path)

@@ -251,6 +251,16 @@ def replace_bytes(target: Path, data: bytes, sync: bool = True, sync_folder: boo
         sync_folder_entries(target.parent)
 
 
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether ``a`` and ``b`` are one existing file (``os.path.samefile``: same device and
+    inode, so a hard link, a symbolic link or another spelling of the name on a
+    case-insensitive file system); ``False`` when either does not exist."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError, TypeError):
+        return False
+
+
 def sync_folder_entries(folder: Path) -> None:
     """``fsync`` the folder itself, so a rename into it survives a crash (POSIX; a folder
     cannot be opened on Windows, where this does nothing)."""

@@ -33,8 +33,6 @@ STANDARD_REPORTS: tuple[str, ...] = (
     "pledge_quality",
 )
 
-#: Parameters the runner sets itself; users may not pass them (``params.RUNNER_PARAMETERS``).
-RUNNER_PARAMETERS: tuple[str, ...] = P.RUNNER_PARAMETERS
 
 
 class UsageError(ValueError):
@@ -209,9 +207,8 @@ def _typed(info: dict[str, Any]) -> dict[str, Any]:
     the text ``"no"``, which is true)."""
     if str(info.get("inferred_type_name") or "None") not in ("None", ""):
         return info
-    try:
-        default = ast.literal_eval(str(info.get("default")))
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+    default = _default_of(info, _NOT_A_LITERAL)
+    if default is _NOT_A_LITERAL:
         return info
     kind = _LITERAL_TYPES.get(type(default))
     return {**info, "inferred_type_name": kind} if kind else info
@@ -326,9 +323,9 @@ def describe_parameters(notebook: str | Path) -> str:
         notes = []
         if info.get("help"):
             notes.append(str(info["help"]))
-        if name in RUNNER_PARAMETERS and "runner" not in str(info.get("help")):
+        if name in P.RUNNER_PARAMETERS and "runner" not in str(info.get("help")):
             notes.append("set by the runner")
-        elif name in P.KNOWN_PARAMETERS and name not in RUNNER_PARAMETERS:
+        elif name in P.KNOWN_PARAMETERS and name not in P.RUNNER_PARAMETERS:
             notes.append("checked by params.validate")
         if notes:
             text += "  # " + "; ".join(notes)
@@ -341,15 +338,12 @@ def effective_parameters(notebook: str | Path, passed: Mapping[str, Any]) -> dic
     passed value, else the notebook's default (a Python literal; its source text otherwise)."""
     out: dict[str, Any] = {}
     for name, info in declared_parameters(notebook).items():
-        if name in RUNNER_PARAMETERS:
+        if name in P.RUNNER_PARAMETERS:
             continue
         if name in passed:
             out[name] = passed[name]
             continue
-        try:
-            out[name] = ast.literal_eval(str(info.get("default")))
-        except (ValueError, SyntaxError):
-            out[name] = info.get("default")
+        out[name] = _default_of(info, info.get("default"))
     return out
 
 
@@ -376,7 +370,7 @@ def prepare_parameters(
     given = {name: value for name, value in given.items()
              if not (name in TODAY_PARAMETERS and (value is None or str(value).strip() == ""))}
     for name, value in given.items():
-        if name in RUNNER_PARAMETERS:
+        if name in P.RUNNER_PARAMETERS:
             raise P.ParameterError(name, value, "is set by the runner (use --out for the folder)")
         if name not in declared:
             raise P.UnknownParameterError(name, value, notebook.stem,
@@ -520,7 +514,7 @@ def plan_render(
     if not notebooks and given.get("pledges"):  # the standard set on one's own pledge file
         paths_ = [p for p in paths_ if p.stem not in left_out_for_a_pledge_file(declared[p], p)]
     for name, value in given.items():
-        if name in RUNNER_PARAMETERS:
+        if name in P.RUNNER_PARAMETERS:
             raise P.ParameterError(name, value, "is set by the runner (use --out for the folder)")
         if not any(name in d for d in declared.values()):
             which = paths_[0].stem if len(paths_) == 1 else "any of the selected notebooks"
@@ -542,7 +536,7 @@ def plan_render(
 def _declared_text(name: str, declared: Iterable[Mapping[str, Any]]) -> str:
     """What the notebooks declare, for the error on an undeclared name (the runner's own
     parameters left out): :func:`params.declared_text`."""
-    return P.declared_text(name, declared, leave_out=RUNNER_PARAMETERS)
+    return P.declared_text(name, declared, leave_out=P.RUNNER_PARAMETERS)
 
 
 def _mapping_has_a_file(given: Mapping[str, Any], specs: Sequence[ReportSpec]) -> None:
@@ -610,10 +604,10 @@ def expand_values(name: str, text: str, as_of: dt.date | int | None = None) -> l
     quotes: ``"a, b",c``); for ``country``, names with commas also come whole without quotes
     (``Congo, Dem. Rep.,KEN``: the longest run of parts that names a country is taken, as in
     pledge cells), and each group label (such as ``LDC`` or ``SIDS``) stands for its members
-    as of ``as_of`` (``countries.members``; ``None``: the UTC day, as the run's day), so
-    ``LDC,SIDS,KEN`` is every LDC, then every SIDS, then Kenya (a country in two of them is
-    rendered once: see :func:`plan_batch`). :func:`plan_grid` gives the run's ``as_of``
-    (:func:`run_as_of`)."""
+    as of ``as_of`` (``countries.members``: a date, or an int year for 1 July of it; ``None``:
+    the UTC day, as the run's day), so ``LDC,SIDS,KEN`` is every LDC, then every SIDS, then
+    Kenya (a country in two of them is rendered once: see :func:`plan_grid`).
+    :func:`_expand_axis` gives the run's membership date (:func:`run_as_of`)."""
     if not str(text).strip():
         raise UsageError(f"--over {name}=: no values given")
     quoted_empty = "\x00"  # a value written "" (a stray comma is refused instead)
@@ -724,24 +718,30 @@ def run_as_of(given: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]
     the defaults, ``--over country=LDC`` is today's LDCs, not those of the latest data year. An
     int is a year, read by ``countries.as_of_date`` as 1 July. A bad value raises
     :class:`params.ParameterError`."""
-    year = given.get("year")
-    if "year" in declared and year is not None and str(year).strip() != "":
-        return P.to_int("year", year)
+    if _year_given(given, declared):
+        return P.to_int("year", given["year"])
     value = given.get("as_of")
     if (value is None or str(value).strip() == "") and "as_of" in declared:
         value = _default_of(declared["as_of"])
-    if value is None or str(value).strip() == "":
-        return utc_today()
-    return P.to_date("as_of", value)
+    return P.to_date("as_of", value)  # empty: today, UTC
 
 
-def _default_of(parameter: Mapping[str, Any]) -> Any:
+def _year_given(given: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Whether a ``year`` is given (``-p``/``-f``, not empty) to notebooks that declare it."""
+    return "year" in declared and str(given.get("year") or "").strip() != ""
+
+
+#: :func:`_default_of`'s fallback where "not a literal" must differ from a default ``None``.
+_NOT_A_LITERAL = object()
+
+
+def _default_of(parameter: Mapping[str, Any], fallback: Any = None) -> Any:
     """A declared parameter's default value (papermill's ``default``, the source text of a
-    literal), ``None`` when it is not a literal."""
+    literal), ``fallback`` when it is not a literal."""
     try:
         return ast.literal_eval(str(parameter.get("default")))
-    except (ValueError, SyntaxError):
-        return None
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return fallback
 
 
 def _expand_axis(name: str, values: str, over: Sequence[tuple[str, Any]],
@@ -756,8 +756,7 @@ def _expand_axis(name: str, values: str, over: Sequence[tuple[str, Any]],
         return expand_values(name, values)
     key = "year" if "year" in declared and any(n == "year" for n, _ in over) else "as_of"
     axis = [v for n, v in over if n == key]
-    year_given = "year" in declared and str(given.get("year") or "").strip() != ""
-    if not axis or (key == "as_of" and year_given):  # a year given decides, not the dates
+    if not axis or (key == "as_of" and _year_given(given, declared)):  # a year given decides
         return expand_values(name, values, run_as_of(given, declared))
     whens = axis[0] if not isinstance(axis[0], str) else expand_values(key, axis[0])
     expansions = {tuple(expand_values(name, values, run_as_of({key: w}, declared)))

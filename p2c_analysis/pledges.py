@@ -128,7 +128,6 @@ import hashlib
 import itertools
 import json
 import math
-import os
 import re
 import stat
 import sys
@@ -2891,14 +2890,6 @@ def _write_to_stdout(table: pd.DataFrame, stream: TextIO) -> None:
     _quiet_on_broken_pipe(stream, lambda: write_csv_stream(table, stream))
 
 
-def _same_file(a: str | Path, b: str | Path) -> bool:
-    """Whether ``a`` and ``b`` are one existing file (``os.path.samefile``: same device and
-    inode, so also through a hard or symbolic link); ``False`` when either does not exist."""
-    try:
-        return os.path.samefile(a, b)
-    except (OSError, ValueError, TypeError):
-        return False
-
 
 def _output_targets(file: str | Path, out: str | Path | None,
                     quarantine: str | Path | None,
@@ -2922,12 +2913,12 @@ def _output_targets(file: str | Path, out: str | Path | None,
             target = check_output_path(p)
             check_table_name(p, label)
             for what, source in read:
-                if _same_file(target, source):
+                if paths.same_file(target, source):
                     raise OutputPathError(f"{p}: {label} would overwrite {what}")
             targets[label] = target
     both = [targets.get("--out"), targets.get("--quarantine")]
     if None not in both and (both[0].resolve() == both[1].resolve()  # "-" is no file
-                             or _same_file(both[0], both[1])):
+                             or paths.same_file(both[0], both[1])):
         raise OutputPathError(f"{out}: --out and --quarantine are the same file")
     return targets
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import html
 import json
 import re
@@ -485,11 +486,12 @@ def rows_marked_synthetic(loaded: Any) -> bool:
     valid pledge with ``is_synthetic`` true, or a row set aside whose raw cells hold a true
     ``is_synthetic`` (under any spelling of the column's name that the loader reads as it), so
     that a report on a synthetic file says so even when no pledge of it is analysed."""
+    from p2c_analysis.export import SYNTHETIC_COLUMN
     from p2c_analysis.fields import normalise_column
-    from p2c_analysis.parsing import parse_bool
 
     valid = loaded.valid
-    if "is_synthetic" in valid and valid["is_synthetic"].astype("boolean").fillna(False).any():
+    if SYNTHETIC_COLUMN in valid and \
+            valid[SYNTHETIC_COLUMN].astype("boolean").fillna(False).any():
         return True
     for raw in loaded.quarantine.get("raw", ()):
         try:
@@ -497,14 +499,16 @@ def rows_marked_synthetic(loaded: Any) -> bool:
         except (TypeError, ValueError):
             continue
         if isinstance(cells, dict) and any(
-                normalise_column(str(k)) == "is_synthetic" and _true(parse_bool, v)
+                normalise_column(str(k)) == SYNTHETIC_COLUMN and _true(v)
                 for k, v in cells.items()):
             return True
     return False
 
 
-def _true(parse_bool: Any, value: object) -> bool:
-    """``parse_bool(value)`` is True; a value it cannot read is not."""
+def _true(value: object) -> bool:
+    """``parsing.parse_bool(value)`` is True; a value it cannot read is not."""
+    from p2c_analysis.parsing import parse_bool
+
     try:
         return parse_bool(value) is True
     except ValueError:
@@ -1014,11 +1018,13 @@ class Report:
         (:meth:`finish`)."""
         if self.synthetic is not None:
             return bool(self.synthetic)
-        if self.loaded is None:
-            return False
-        if "_rows_synthetic" not in self.__dict__:  # the file's rows: read once
-            self.__dict__["_rows_synthetic"] = rows_marked_synthetic(self.loaded)
-        return bool(self.__dict__["_rows_synthetic"])
+        return self._rows_synthetic
+
+    @functools.cached_property
+    def _rows_synthetic(self) -> bool:
+        """:func:`rows_marked_synthetic` of the pledge file, read once (the set-aside rows'
+        raw cells are JSON to parse); ``False`` with no pledge file."""
+        return self.loaded is not None and rows_marked_synthetic(self.loaded)
 
     def write(self, *, not_from_pledges: Collection[str] = (),
               **tables: pd.DataFrame) -> Markdown:
@@ -1050,12 +1056,11 @@ class Report:
         from p2c_analysis.export import mark_synthetic
 
         synthetic = self.rests_on_synthetic
-        written = write_tables(self.parameters.get("output_dir", ""), tables, synthetic,
+        marked = {name: mark_synthetic(df) if synthetic and name not in not_from_pledges else df
+                  for name, df in tables.items()}  # once: the writer keeps a mark it finds
+        written = write_tables(self.parameters.get("output_dir", ""), marked, synthetic,
                                not_from_pledges)
-        self.written.update({
-            name: [str(c) for c in (mark_synthetic(df) if synthetic and name not in
-                                    not_from_pledges else df).columns]
-            for name, df in tables.items()})
+        self.written.update({name: [str(c) for c in df.columns] for name, df in marked.items()})
         if written:
             write_column_docs(self.parameters["output_dir"], self.written)
         return written

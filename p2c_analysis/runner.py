@@ -83,6 +83,7 @@ from p2c_analysis.planning import (
     ReportSpec,
     UsageError,
     effective_parameters,
+    utc_today,
 )
 
 #: How often a broken worker pool is replaced before the remaining reports are failed.
@@ -563,7 +564,7 @@ def render(
                 session.close()
             raise
         run_id = run_dir.name
-        run_day = _run_day(run_dir) if resume else dt.datetime.now(dt.UTC).date().isoformat()
+        run_day = _run_day(run_dir) if resume else utc_today().isoformat()
         specs = [_fill_run_day(s, effective[s.name], run_day) for s in specs]
         for s in specs:
             effective[s.name].update(s.filled)
@@ -897,7 +898,7 @@ def _run_day(run_dir: Path) -> str:
     for value in (m.get("run_day"), str(m.get("started") or "")[:10]):
         with contextlib.suppress(TypeError, ValueError):
             return dt.date.fromisoformat(str(value)).isoformat()
-    return dt.datetime.now(dt.UTC).date().isoformat()
+    return utc_today().isoformat()
 
 
 def _check_resumable(run_dir: Path, specs: Sequence[ReportSpec]) -> None:
