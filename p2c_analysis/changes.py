@@ -58,11 +58,12 @@ conversion is never taken for a change of the pledge):
 - ``"up"`` / ``"down"``: the stated amount rose / fell (same currency);
 - ``"unchanged"``: same stated amount, same USD (or no value on either side).
 
-The stated amount is ``parsing.parse_money(value_as_stated).amount``; without a readable text it
-is the USD value (currency USD). ``status_change``: ``"forward"`` / ``"backward"`` on the ladder
-announced < in progress < completed (``moved_backwards`` is True for the latter),
-``"withdrawn"``, ``"reinstated"`` (withdrawn to the ladder), ``"first reported"`` (unknown to a
-status), ``"no longer reported"`` (a status to unknown), ``"unchanged"``.
+The stated amount is ``parsing.parse_money_beside(value_as_stated, currency).amount`` (as the
+loader reads it); without a readable text it is the USD value (currency USD).
+``status_change``: ``"forward"`` / ``"backward"`` on the ladder announced < in progress <
+completed (``moved_backwards`` is True for the latter), ``"withdrawn"``, ``"reinstated"``
+(withdrawn to the ladder), ``"first reported"`` (unknown to a status), ``"no longer reported"``
+(a status to unknown), ``"unchanged"``.
 ``status_change_undated``: the status moved but the current one rests on public evidence with no
 visible date (``status_source_after`` = ``"public evidence"``, ``status_date_basis``
 ``"undated; known by ..."``): the evidence shows the status by the day it was collected, not
@@ -596,14 +597,18 @@ def _status_change(cb: np.ndarray, ca: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return code, on_b & on_a & (ca < cb)
 
 
-def _stated_amounts(text: pa.Array, usd: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Stated amounts (in the stated currency) of ``rows``: the amount ``parse_money`` reads
-    in the text, else the USD value; NaN elsewhere."""
+def _stated_amounts(text: pa.Array, currency: pa.Array, usd: np.ndarray, rows: np.ndarray
+                    ) -> np.ndarray:
+    """Stated amounts (in the stated currency) of ``rows``: the amount the loader reads in the
+    text beside the row's ``currency`` (:func:`parsing.parse_money_beside`: ``¥``, ``R`` or
+    ``$`` read as that currency), else the USD value; NaN elsewhere."""
     out = np.full(len(usd), np.nan)
-    cells = pc.take(text, pa.array(rows, type=pa.int64())).to_pylist() if len(rows) else []
-    for i, t in zip(rows, cells, strict=True):
+    take = pa.array(rows, type=pa.int64())
+    cells = pc.take(text, take).to_pylist() if len(rows) else []
+    codes = pc.take(currency, take).to_pylist() if len(rows) else []
+    for i, t, code in zip(rows, cells, codes, strict=True):
         try:
-            money = parsing.parse_money(t) if t is not None else None
+            money = parsing.parse_money_beside(t, code) if t is not None else None
         except parsing.ParseError:
             money = None
         out[i] = money.amount if money is not None else usd[i]
@@ -629,8 +634,8 @@ def _value_change(b: _Aligned, a: _Aligned, matched: np.ndarray
     same_text = ~_differs(tb, ta) & _bools(pc.is_valid(tb))
     amt_b, amt_a = ub.copy(), ua.copy()
     reparse = np.flatnonzero(matched & hb & ha & same_cur & ~same_text & ~in_usd)
-    amt_b[reparse] = _stated_amounts(tb, ub, reparse)[reparse]
-    amt_a[reparse] = _stated_amounts(ta, ua, reparse)[reparse]
+    amt_b[reparse] = _stated_amounts(tb, cur_b, ub, reparse)[reparse]
+    amt_a[reparse] = _stated_amounts(ta, cur_a, ua, reparse)[reparse]
     same_amount = same_text | np.isclose(amt_b, amt_a, rtol=_TOL, atol=0.0)
     same_usd = np.isclose(ub, ua, rtol=_TOL, atol=0.0)
     v = {k: i for i, k in enumerate(VALUE_CHANGES)}

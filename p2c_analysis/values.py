@@ -25,7 +25,8 @@ Value basis (one per pledge; the first rule that applies wins)
    hardware, licences, vouchers, hours, "in kind", donation), or ``pledge_type`` is In-kind,
    or the title or description says "in kind", "airtime" or "donate(s/d)".
 6. ``per_year_times_years``: a yearly rate multiplied by a stated number of years
-   (:func:`p2c_analysis.parsing.parse_money`: ``per_year`` and ``multiplied``);
+   (:func:`p2c_analysis.parsing.parse_money_beside` the row's currency, as the loader reads
+   it: ``per_year`` and ``multiplied``);
    ``value_years`` = the years.
 7. ``per_year_single``: a yearly rate with no duration: the annual amount is counted once
    (the loader's rule), so the total understates the pledge; flagged here.
@@ -300,9 +301,13 @@ def _first_match(pattern: re.Pattern, cells: Iterable[tuple[str, str]]):
     return None
 
 
-def _money(value_as_stated: object) -> parsing.Money | None:
+def _money(value_as_stated: object, currency: object = None) -> parsing.Money | None:
+    """The value text as the loader reads it: beside the row's currency (ISO code, the
+    loader's ``currency`` field; None/NaN = not known), which settles a sign of several
+    currencies (``¥``, ``R``, ``$``); None when the text is not readable money."""
+    code = currency if isinstance(currency, str) and currency else None
     try:
-        return parsing.parse_money(value_as_stated)
+        return parsing.parse_money_beside(value_as_stated, code)
     except parsing.ParseError:
         return None
 
@@ -317,16 +322,19 @@ def read_value_basis(
     pledge_type: object = None,
     stated_basis: object = None,
     curated: Mapping | None = None,
+    currency: object = None,
 ) -> BasisReading:
     """The value basis of one pledge from its cells (rules: module docstring).
 
     ``usd`` is the pledge's ``estimated_value_usd`` (None/NaN = no value); ``curated`` a row of
     :func:`load_overlaps` naming the pledge; ``stated_basis`` a source cell stating the basis
-    (one of :data:`VALUE_BASES`; raises :class:`parsing.ParseError` for other text).
+    (one of :data:`VALUE_BASES`; raises :class:`parsing.ParseError` for other text);
+    ``currency`` the row's ISO currency as the loader read it (None = not known), beside which
+    the value text is read, as the loader reads it (:func:`parsing.parse_money_beside`).
     """
     has_value = usd is not None and not pd.isna(usd) and float(usd) > 0
     value_text = _cap(value_as_stated)
-    money = _money(value_text) if value_text else None
+    money = _money(value_text, currency) if value_text else None
     years = money.years if money is not None and money.years else None
     repeats = None
     curated_usd = float("nan")
@@ -435,11 +443,13 @@ class BasisReader:
                 title=rec.get("title"), description=rec.get("description"),
                 notes=cells.get("notes"), pledge_type=rec.get("pledge_type"),
                 stated_basis=cells.get("value_basis"),
-                curated=self.curated(rec.get("pledger"), rec.get("title")))
+                curated=self.curated(rec.get("pledger"), rec.get("title")),
+                currency=rec.get("currency"))
         except parsing.ParseError as err:
             if reasons is not None:
                 reasons.append(f"{err.kind}: {err.text!r} in value_basis")
-            reading = read_value_basis(rec.get("value_as_stated"), rec.get("estimated_value_usd"))
+            reading = read_value_basis(rec.get("value_as_stated"), rec.get("estimated_value_usd"),
+                                       currency=rec.get("currency"))
         out = reading.as_fields()
         if reading.note == STATED_BASIS_NOTE:  # a canonical export read again keeps its own
             note = parsing.clean_text(cells.get("value_basis_note"))

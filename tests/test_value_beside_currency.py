@@ -1,0 +1,54 @@
+"""The value basis and pledge_changes read a value text as the loader does: beside the row's
+currency, so a sign of several currencies (``¥``, ``R``) is read as that currency."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from p2c_analysis import changes
+from p2c_analysis.pledges import load_pledges
+from tests.test_changes import BASE, _table
+
+
+def _load(tmp_path: Path, rows: list[list[str]]) -> pd.DataFrame:
+    f = tmp_path / "p.csv"
+    with open(f, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["title", "pledger", "value", "currency", "announced", "entity country"])
+        w.writerows(rows)
+    r = load_pledges(f)
+    assert r.quarantine.empty
+    return r.valid.set_index("title")
+
+
+def test_value_basis_reads_a_sign_beside_its_currency(tmp_path: Path) -> None:
+    v = _load(tmp_path, [
+        ["YEN", "X", "¥500 million per year, 2024-2026", "JPY", "2024-01-01", "Japan"],
+        ["RAND", "Y", "R 5 million per year 2024-2026", "", "2024-01-01", "South Africa"],
+        ["CODE", "Z", "JPY 500 million per year, 2024-2026", "", "2024-01-01", "Japan"]])
+    # the loader counts three years of each; the value basis says so, as for the coded one
+    assert v.loc["YEN", "estimated_value_usd"] == v.loc["CODE", "estimated_value_usd"]
+    for title in ("YEN", "RAND", "CODE"):
+        row = v.loc[title]
+        assert row["value_basis"] == "per_year_times_years", title
+        assert row["value_years"] == 3 and not row["value_basis_inferred"], title
+
+
+def _valued(pid: str, text: str, usd: float) -> dict:
+    return BASE | {"pledge_id": pid, "value_as_stated": text, "currency": "JPY",
+                   "estimated_value_usd": usd}
+
+
+def test_changes_read_a_sign_beside_its_currency() -> None:
+    # the same 500 million yen, written two ways and converted at two rates: a conversion
+    # effect, not a change of the pledge; 600 million yen is a rise whatever the rates
+    ch = changes.changes_by_pledge(
+        _table([_valued("CONV", "¥500 million", 3.8e6), _valued("UP", "¥500 million", 3.8e6)]),
+        _table([_valued("CONV", "¥ 500 million", 3.4e6), _valued("UP", "¥600 million", 3.9e6)]))
+    kind = dict(zip(ch["pledge_id"], ch["value_change"], strict=True))
+    assert kind == {"CONV": "conversion only", "UP": "up"}
+    conv = ch.set_index("pledge_id").loc["CONV"]
+    assert np.isclose(conv["value_usd_delta"], -0.4e6)
