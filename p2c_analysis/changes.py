@@ -652,7 +652,10 @@ def _value_change(b: _Aligned, a: _Aligned, matched: np.ndarray
         at_old_rate = amt_a * (ub / amt_b)  # the current amount at the previous rate
     moved = ((code == v["up"]) | (code == v["down"])) & same_cur & ~in_usd & \
         np.isfinite(at_old_rate) & (amt_b > 0)
-    conv[moved] = (ua - at_old_rate)[moved]
+    # the rate did not move (the same year's rate on both sides): no conversion effect, not
+    # the float rounding of amount x rate (3e-08 USD had made "conversion alone moved USD")
+    same_rate = np.isclose(ua, at_old_rate, rtol=_TOL, atol=0.0)
+    conv[moved] = np.where(same_rate, 0.0, ua - at_old_rate)[moved]
     return code, conv
 
 
@@ -1206,7 +1209,7 @@ def value_changes_text(vc: pd.DataFrame) -> str:
             lead += ", with no net change in USD: the rises and falls cancel out"
         else:  # not "(net USD 0)"
             lead += ", with no net change in USD"
-    if n_conv == 0 and usd_conv == 0:
+    if n_conv == 0 and _no_net(usd_conv):
         return f"{lead}; no USD figure moved by conversion alone."
     same = report.plural(n_conv, "pledge") if n_conv else "none"
     if _no_net(usd_conv):  # not "by a net USD 0"

@@ -52,3 +52,31 @@ def test_changes_read_a_sign_beside_its_currency() -> None:
     assert kind == {"CONV": "conversion only", "UP": "up"}
     conv = ch.set_index("pledge_id").loc["CONV"]
     assert np.isclose(conv["value_usd_delta"], -0.4e6)
+
+
+def test_a_rate_that_did_not_move_is_no_conversion_effect() -> None:
+    # EUR 155 then 160 million, both at 2022's rate (USD 1.05305 a euro), the USD figures the
+    # loader gave the bundled Ghana pledge and an edited copy: the change is 5 million euros at
+    # that rate, and no USD at all moved by conversion (the float rounding of amount x rate
+    # had left 3e-08 USD, and "conversion alone moved USD figures ... with no net change")
+    usd_before, usd_after = 163222538.91050646, 168487782.10116798
+    rate = usd_before / 155e6
+    before = BASE | {"pledge_id": "G", "value_as_stated": "EUR 155 million", "currency": "EUR",
+                     "estimated_value_usd": usd_before}
+    after = before | {"value_as_stated": "EUR 160 million", "estimated_value_usd": usd_after}
+    ch = changes.changes_by_pledge(_table([before]), _table([after]))
+    row = ch.set_index("pledge_id").loc["G"]
+    assert row["value_change"] == "up"
+    assert row["value_usd_conversion"] == 0.0
+    assert np.isclose(row["value_usd_delta"], 5e6 * rate)
+    text = changes.value_changes_text(changes.value_changes(ch))
+    assert text.endswith("no USD figure moved by conversion alone."), text
+
+
+def test_a_conversion_too_small_to_show_is_not_said_to_move_figures() -> None:
+    vc = pd.DataFrame({"value_change": ["up", "conversion only"],
+                       "conversion_effect": [False, True], "pledges": [1, 0],
+                       "usd_change": [5e6, 0.004]})
+    text = changes.value_changes_text(vc)
+    assert text == ("1 pledge changed its stated value (net USD 5.00 M); no USD figure moved by "
+                    "conversion alone."), text
