@@ -1078,7 +1078,8 @@ def value_moves_text(summary_row: pd.Series) -> str:
     plain trusted text: from what to what, then only the parts that move it by an amount
     shown (new pledges, pledges first seen, pledges no longer listed, changes of stated values,
     currency conversion), not "USD 0 from new pledges, USD 0 less from pledges no longer
-    listed, a net USD 0 from ..."; a value the same at both dates "stayed at"; no value stated
+    listed, a net USD 0 from ..."; a value the same at both dates "stayed at" (one that moved
+    less than its rounding "rose by USD 5.27 M to USD 28.7 bn"); no value stated
     on either side says so, on one side "went from none stated to USD 3.00 M", not "from USD
     0"."""
     from p2c_analysis import report, style
@@ -1107,8 +1108,12 @@ def value_moves_text(summary_row: pd.Series) -> str:
     def said(usd: float) -> str:  # a sum of no value is "none stated", not "USD 0"
         return fmt(usd) if usd else "none stated"
 
-    went = (f"stayed at {fmt(u1)}" if fmt(u1) == fmt(u2) else
-            f"went from {said(u1)} to {said(u2)}")
+    if fmt(u1) != fmt(u2):
+        went = f"went from {said(u1)} to {said(u2)}"
+    elif _no_net(u2 - u1):
+        went = f"stayed at {fmt(u1)}"
+    else:  # a move too small to show in the total: not "stayed at USD 28.7 bn: a net USD 5 M"
+        went = f"{'rose' if u2 > u1 else 'fell'} by {fmt(abs(u2 - u1))} to {fmt(u2)}"
     if not named:
         return (f"The stated value of all pledges {went}: no pledge added or took away any of "
                 "it, and " + (f"{cancel}." if cancel else "no stated value changed."))

@@ -80,3 +80,18 @@ def test_a_conversion_too_small_to_show_is_not_said_to_move_figures() -> None:
     text = changes.value_changes_text(vc)
     assert text == ("1 pledge changed its stated value (net USD 5.00 M); no USD figure moved by "
                     "conversion alone."), text
+
+
+def test_a_total_that_moved_less_than_its_rounding_did_not_stay() -> None:
+    # USD 28.7 bn at both dates, rounded, but 5.27 M more: it read "stayed at USD 28.7 bn: a
+    # net USD 5.27 M from changes of stated values"
+    row = pd.Series({"usd_before": 28.70e9, "usd_after": 28.70e9 + 5.27e6, "usd_new": 0.0,
+                     "usd_first_seen": 0.0, "usd_no_longer_listed": 0.0,
+                     "usd_value_changes": 5.27e6, "usd_conversion_effects": 0.0})
+    assert changes.value_moves_text(row) == (
+        "The stated value of all pledges rose by USD 5.27 M to USD 28.7 bn: a net USD 5.27 M "
+        "from changes of stated values.")
+    fell = row.copy()
+    fell["usd_after"], fell["usd_value_changes"] = 28.70e9 - 5.27e6, -5.27e6
+    assert changes.value_moves_text(fell).startswith(
+        "The stated value of all pledges fell by USD 5.27 M to USD 28.7 bn: ")
