@@ -1489,6 +1489,8 @@ def _learn_hot_pages(kernel: ForkedKernel) -> None:
         return  # learned (or tried) for this template and folder
     from array import array
 
+    from p2c_analysis import paths
+
     _HOT_PAGES[0] = (tpl.proc.pid, folder, None)
     target = folder / f"hot-pages-{os.getpid()}.bin"
     try:
@@ -1496,9 +1498,7 @@ def _learn_hot_pages(kernel: ForkedKernel) -> None:
         if not runs:
             return
         flat = array("Q", [x for run in runs for x in run])
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(flat.tobytes())
-        os.replace(tmp, target)
+        paths.replace_bytes(target, flat.tobytes(), sync=False)  # no part-written file left
     except (OSError, ValueError, OverflowError):
         return
     _HOT_PAGES[0] = (tpl.proc.pid, folder, target)
