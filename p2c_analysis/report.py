@@ -58,6 +58,10 @@ GROUPS_SOURCE = (
 )
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#!|~$])")  # "$": no maths in JupyterLab
+#: What a Markdown renderer turns into a link by itself (nbconvert's ``url`` plugin: a bare
+#: ``https://...``; JupyterLab's GFM autolinks: ``www.`` and e-mail addresses too): written
+#: with an HTML character reference, which shows the same character but is not linked.
+_AUTOLINKED = re.compile(r":(?=//)|(?<=www)\.|@", re.IGNORECASE)
 
 
 # --- escaping --------------------------------------------------------------------------------
@@ -67,13 +71,16 @@ def escape(text: object) -> str:
     """Untrusted text made safe for inline Markdown/HTML output: line breaks become spaces,
     Markdown punctuation (``\\ ` * _ { } [ ] # ! | ~ $``) is backslash-escaped, then the
     text is HTML-escaped (``<``, ``>``, ``&``, quotes), so it shows as typed and never becomes
-    markup, a link or an image; invisible format characters go (:func:`text.without_invisible`,
-    as from a pledge file's text cells: a right-to-left override in a file's name showed the rest
-    of its line, numbers too, reversed). Missing values give ``"n/a"``."""
+    markup, a link or an image (not even a bare ``https://...``, ``www.`` or e-mail address,
+    which renderers link by themselves: :data:`_AUTOLINKED`); invisible format characters go
+    (:func:`text.without_invisible`, as from a pledge file's text cells: a right-to-left override
+    in a file's name showed the rest of its line, numbers too, reversed). Missing values give
+    ``"n/a"``."""
     if is_missing(text):
         return style.NA_TEXT
     flat = re.sub(r"\s+", " ", without_invisible(str(text), in_text=True))
-    return html.escape(_MD_SPECIAL.sub(r"\\\1", flat), quote=True)
+    escaped = html.escape(_MD_SPECIAL.sub(r"\\\1", flat), quote=True)
+    return _AUTOLINKED.sub(lambda m: f"&#{ord(m.group(0))};", escaped)
 
 
 def escape_html(text: object) -> str:
