@@ -66,15 +66,35 @@ class CacheWarning(UserWarning):
 
 
 def cache_dir() -> Path | None:
-    """Folder of the derived-data cache, or ``None`` when disabled (``P2C_CACHE_DIR=off``)."""
+    """Folder of the derived-data cache, or ``None`` when disabled (``P2C_CACHE_DIR=off``), or
+    when the folder named would be inside one of the package's own folders (``data/``,
+    ``notebooks/``, the code, ``tests/``: :func:`paths.package_folder_holding`), which nothing
+    writes: then a :class:`CacheWarning` names it and the tables are computed, not stored."""
     text = os.environ.get(ENV_DIR)
     if text is not None:
         text = text.strip()
         if text.lower() in {"", "off", "0", "none", "false"}:
             return None
-        return Path(text).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "p2c-analysis" / "derived"
+        folder = Path(text).expanduser()
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        folder = Path(base) / "p2c-analysis" / "derived"
+    return None if _in_package(str(folder)) else folder
+
+
+@functools.cache
+def _in_package(folder: str) -> bool:
+    """Whether ``folder`` is in one of the package's own folders (warned once per folder)."""
+    try:
+        holder = paths.package_folder_holding(folder)
+    except (OSError, RuntimeError):  # a name the system refuses: writing it fails, suppressed
+        return False
+    if holder is None:
+        return False
+    warnings.warn(f"p2c cache: {folder} is inside {holder[1]} ({holder[0]}), which is never "
+                  f"written: derived tables are computed, not stored (set {ENV_DIR} to a "
+                  "folder outside the package)", CacheWarning, stacklevel=3)
+    return True
 
 
 @functools.cache

@@ -65,3 +65,40 @@ def test_a_cache_file_with_a_flipped_bit_is_rebuilt_not_read_as_other_numbers(ca
         warnings.simplefilter("error")
         table()  # the rebuilt file is trusted again
     assert calls == [1, 1] and cache.uses()["test.bits"] == "cache"
+
+
+def _forget_checked_folders() -> None:
+    """Forget which cache folders this process has checked (and warned about)."""
+    checked = getattr(cache, "_in_package", None)
+    if checked is not None:
+        checked.cache_clear()
+
+
+def test_a_cache_folder_inside_the_bundled_data_is_never_written(monkeypatch, tmp_path):
+    """``P2C_CACHE_DIR=data/cache`` wrote Parquet files into the bundled data folder, which
+    nothing writes (the README: the cache lives "never under data/"). The disk cache is now
+    off for such a folder, with a warning naming it; the table is computed as before."""
+    target = paths.DATA / "s17d-cache-test"
+    assert not target.exists()
+    monkeypatch.setenv("P2C_CACHE_DIR", str(target))
+    _forget_checked_folders()
+    source = tmp_path / "input.csv"
+    source.write_text("n\n1\n2\n")
+
+    @cache.derived("test.inside")
+    def table() -> pd.DataFrame:
+        return pd.read_csv(paths.track(source))
+
+    try:
+        with pytest.warns(cache.CacheWarning, match="inside the bundled data"):
+            assert table()["n"].tolist() == [1, 2]
+        assert cache.uses()["test.inside"] == "computed"
+        assert not target.exists()
+    finally:
+        if target.exists():  # the old code wrote there: leave the checkout clean
+            import shutil
+
+            shutil.rmtree(target)
+        _forget_checked_folders()
+    monkeypatch.setenv("P2C_CACHE_DIR", str(tmp_path / "elsewhere"))
+    assert cache.cache_dir() == tmp_path / "elsewhere"  # a folder outside: used as before
