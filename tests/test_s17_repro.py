@@ -102,3 +102,25 @@ def test_a_cache_folder_inside_the_bundled_data_is_never_written(monkeypatch, tm
         _forget_checked_folders()
     monkeypatch.setenv("P2C_CACHE_DIR", str(tmp_path / "elsewhere"))
     assert cache.cache_dir() == tmp_path / "elsewhere"  # a folder outside: used as before
+
+
+def test_a_chart_of_synthetic_pledges_says_so_in_its_source_line():
+    """A chart of a report on synthetic pledges read "Source: pledge file syn.csv": copied
+    out of its report (the banner stays on the page), nothing on it said the numbers are
+    not real. ``style.set_pledge_source(name, synthetic=True)`` now names them so."""
+    from p2c_analysis import plots, style
+
+    try:
+        style.set_pledge_source("syn.csv", synthetic=True)
+        fig = plots.bars(pd.Series({"ACCESS": 3, "ADOPTION": 1}), "Pledges", "Number")
+        texts = [t.get_text() for t in fig.texts]
+        assert any(t.startswith("Source: SYNTHETIC DATA, not real pledges: pledge file syn.csv")
+                   for t in texts), texts
+        style.set_pledge_source("real.csv")
+        assert style.source_text(style.SOURCES["pledges"]) == "Source: pledge file real.csv"
+        style.set_pledge_source(None, synthetic=True)  # synthetic rows in the bundled record
+        assert style.source_text(style.SOURCES["pledges"]) == (
+            "Source: SYNTHETIC DATA, not real pledges: Partner2Connect pledges (ITU)")
+    finally:
+        style.set_pledge_source(None)
+    assert style.source_text(style.SOURCES["pledges"]) == "Source: Partner2Connect pledges (ITU)"
