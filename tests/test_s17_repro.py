@@ -124,3 +124,20 @@ def test_a_chart_of_synthetic_pledges_says_so_in_its_source_line():
     finally:
         style.set_pledge_source(None)
     assert style.source_text(style.SOURCES["pledges"]) == "Source: Partner2Connect pledges (ITU)"
+
+
+@pytest.mark.parametrize("given", [None, "export.csv", Path("export.csv"), [1, 2]],
+                         ids=["none", "file-name", "path", "list"])
+def test_a_checked_function_given_no_table_names_itself_in_one_line(given):
+    """``gaps.allocate("export.csv")`` (a file name where a table is meant) raised pandera's
+    ``TypeError: expected pd.DataFrame, got <class 'str'>``, naming neither the function nor
+    the parameter; it is now the one-line PledgeTableError the decorator promises."""
+    from p2c_analysis import fields, gaps
+
+    with pytest.raises(fields.PledgeTableError,
+                       match=r"^pledges given to allocate: a pledge table \(pandas DataFrame\) "
+                             r"is needed, not ") as err:
+        gaps.allocate(given)
+    assert "\n" not in str(err.value)
+    if isinstance(given, str):
+        assert "'export.csv'" in str(err.value)
