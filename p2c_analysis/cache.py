@@ -14,8 +14,10 @@ stored as Parquet in :func:`cache_dir`:
   Files inside the project are listed relative to its root and looked up in the project that
   reads the cache, so two clones sharing the user cache each check, and record, their own
   ``data/`` (one clone's edited file never hits the other's entry).
-- **never trusted blindly**: a file that cannot be read, or whose shape or column types differ
-  from its metadata, is rebuilt with a warning. A result is stored only when reading it back
+- **never trusted blindly**: a file that cannot be read, whose SHA-256 is not the one its
+  metadata recorded when it was written (Parquet has no checksum of its own: a flipped bit in
+  a data page is read back as another number, with no error), or whose shape or column types
+  differ from its metadata, is rebuilt with a warning. A result is stored only when reading it back
   gives an identical frame (values, dtypes, index), so a cached table is byte-for-byte the
   table the code computes.
 - **provenance**: a result read from the cache still records its input files with
@@ -64,15 +66,35 @@ class CacheWarning(UserWarning):
 
 
 def cache_dir() -> Path | None:
-    """Folder of the derived-data cache, or ``None`` when disabled (``P2C_CACHE_DIR=off``)."""
+    """Folder of the derived-data cache, or ``None`` when disabled (``P2C_CACHE_DIR=off``), or
+    when the folder named would be inside one of the package's own folders (``data/``,
+    ``notebooks/``, the code, ``tests/``: :func:`paths.package_folder_holding`), which nothing
+    writes: then a :class:`CacheWarning` names it and the tables are computed, not stored."""
     text = os.environ.get(ENV_DIR)
     if text is not None:
         text = text.strip()
         if text.lower() in {"", "off", "0", "none", "false"}:
             return None
-        return Path(text).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "p2c-analysis" / "derived"
+        folder = Path(text).expanduser()
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        folder = Path(base) / "p2c-analysis" / "derived"
+    return None if _in_package(str(folder)) else folder
+
+
+@functools.cache
+def _in_package(folder: str) -> bool:
+    """Whether ``folder`` is in one of the package's own folders (warned once per folder)."""
+    try:
+        holder = paths.package_folder_holding(folder)
+    except (OSError, RuntimeError):  # a name the system refuses: writing it fails, suppressed
+        return False
+    if holder is None:
+        return False
+    warnings.warn(f"p2c cache: {folder} is inside {holder[1]} ({holder[0]}), which is never "
+                  f"written: derived tables are computed, not stored (set {ENV_DIR} to a "
+                  "folder outside the package)", CacheWarning, stacklevel=3)
+    return True
 
 
 @functools.cache
@@ -200,6 +222,23 @@ def _read_parquet(path: Path) -> Any:
     return pd.read_parquet(path, engine="pyarrow", use_threads=False)
 
 
+def _read_checked(path: Path, meta: dict[str, Any]) -> Any:
+    """The frame of the Parquet file ``path`` when its shape and column types are those of
+    ``meta["schema"]`` and its bytes have the hex SHA-256 ``meta["sha256"]`` (recorded when
+    it was written); ``ValueError`` naming the difference otherwise. The bytes hashed are the
+    bytes parsed (read once)."""
+    import io
+
+    blob = path.read_bytes()
+    frame = _read_parquet(io.BytesIO(blob))  # type: ignore[arg-type]
+    if _schema(frame) != meta["schema"]:
+        raise ValueError("columns or types differ from its metadata")
+    recorded = meta.get("sha256")
+    if not isinstance(recorded, str) or hashlib.sha256(blob).hexdigest() != recorded:
+        raise ValueError("its SHA-256 differs from the one recorded when it was written")
+    return frame
+
+
 def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -281,9 +320,7 @@ def _try_read(folder: Path, stem: str, arg_key: str, index: Path
         return None
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        frame = _read_parquet(data)
-        if _schema(frame) != meta["schema"]:
-            raise ValueError("columns or types differ from its metadata")
+        frame = _read_checked(data, meta)
         value = _from_frame(frame, meta["kind"])
     except Exception as err:  # noqa: BLE001 - whatever is wrong, the file is not trusted
         msg = str(err).splitlines()[0] if str(err) else type(err).__name__
@@ -310,15 +347,19 @@ def _store(folder: Path, stem: str, arg_key: str, index: Path, value: Any,
     key = _data_key(arg_key, files)
     data, meta_path = folder / f"{stem}-{key}.parquet", folder / f"{stem}-{key}.meta.json"
 
+    digest: list[str] = []  # the SHA-256 of the bytes checked, before they are renamed
+
     def write(tmp: Path) -> None:
         frame.to_parquet(tmp, engine="pyarrow")
         back = _read_parquet(tmp)
         if not (_same(frame, back) and _same(value, _from_frame(back, kind))):
             raise ValueError("not identical after a round trip")
+        digest.append(paths.sha256(tmp))
 
     _write_atomic(data, write)
-    _write_json(meta_path, {"kind": kind, "schema": _schema(frame), "inputs": {
-        _portable(f): paths.sha256(f) for f in files}, "code": code_digest()})
+    _write_json(meta_path, {"kind": kind, "schema": _schema(frame), "sha256": digest[0],
+                            "inputs": {_portable(f): paths.sha256(f) for f in files},
+                            "code": code_digest()})
     _write_json(index, {"inputs": [_portable(f) for f in files]})
     with contextlib.suppress(OSError):
         prune(folder)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -439,8 +440,9 @@ def _check_statuses(pledges: object) -> None:
 def checked(*columns: str):
     """Decorator of the public functions that take a canonical pledge table as ``pledges``:
     the table is validated against :func:`input_schema` of ``columns`` (pandera) when the
-    function is called, so the function body trusts it; a table that does not fit raises
-    :class:`PledgeTableError` (one line)."""
+    function is called, so the function body trusts it; a table that does not fit, or
+    something else than a table (a file name, ``None``), raises :class:`PledgeTableError`
+    (one line naming the function)."""
     from pandera.errors import SchemaError, SchemaErrors
 
     schema = input_schema(*columns)
@@ -451,6 +453,14 @@ def checked(*columns: str):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             bound = signature.bind(*args, **kwargs)
+            given = bound.arguments["pledges"]
+            if not isinstance(given, pd.DataFrame):  # a file name, None...: say what is meant
+                plain = given is None or isinstance(given, (str, os.PathLike))
+                shown = repr(given) if plain else type(given).__name__
+                raise PledgeTableError(
+                    f"pledges given to {fn.__name__}: a pledge table (pandas DataFrame) is "
+                    f"needed, not {shown[:200]}; read a file with "
+                    "p2c_analysis.pledges.load_pledges(path).valid")
             try:
                 _check_statuses(bound.arguments["pledges"])
                 bound.arguments["pledges"] = schema.validate(bound.arguments["pledges"])

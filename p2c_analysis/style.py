@@ -126,14 +126,22 @@ SOURCES: dict[str, str] = {
 }
 
 
+#: How a figure's source line names pledges marked synthetic (``is_synthetic``), before their
+#: file: a chart copied out of its report (into slides, a paper) keeps the mark, as a table
+#: keeps its ``is_synthetic`` column.
+SYNTHETIC_SOURCE = "SYNTHETIC DATA, not real pledges"
+
 _pledge_source: list[str] = [PLEDGES_SOURCE]
 
 
-def set_pledge_source(file_name: str | None) -> None:
+def set_pledge_source(file_name: str | None, synthetic: bool = False) -> None:
     """Name the pledges of the figures that follow, in this process: ``None`` for the bundled
     public record (:data:`PLEDGES_SOURCE`), else the user's pledge file (``"pledge file
-    export.csv"``): its charts are not ITU's data. Set by ``report.start``."""
-    _pledge_source[0] = PLEDGES_SOURCE if file_name is None else f"pledge file {file_name}"
+    export.csv"``): its charts are not ITU's data. ``synthetic``: the pledges are marked
+    synthetic, named ``"SYNTHETIC DATA, not real pledges: pledge file export.csv"``
+    (:data:`SYNTHETIC_SOURCE`). Set by ``report.start``."""
+    name = PLEDGES_SOURCE if file_name is None else f"pledge file {file_name}"
+    _pledge_source[0] = f"{SYNTHETIC_SOURCE}: {name}" if synthetic else name
 
 
 def source_text(source: str) -> str:
