@@ -488,6 +488,20 @@ SYNTHETIC_ROWS_NOTICE = ("SYNTHETIC DATA — rows of this pledge file are marked
                          "(is_synthetic): not real pledges. Nothing here is a finding.")
 
 
+def compared(r: Report, *sides: Any) -> None:
+    """Set up a report comparing pledge tables (``snapshots.PledgeSource``: a date of the
+    public record, a snapshot, a file): it rests on synthetic data when a pledge of either side
+    is marked so (``r.synthetic``: every table written carries the mark, the card says so), and
+    its figures' source lines name what is compared unless both sides are the bundled public
+    record (not "Partner2Connect pledges (ITU)" under two user files), with the synthetic mark
+    when there is one (:func:`style.set_pledge_source`)."""
+    r.synthetic = any(bool(s.pledges["is_synthetic"].any()) for s in sides
+                      if "is_synthetic" in s.pledges)
+    named = None if all(s.public for s in sides) else \
+        "pledges compared: " + "; ".join(s.label for s in sides)
+    style.set_pledge_source(None, synthetic=r.synthetic, described=named)
+
+
 def rows_marked_synthetic(loaded: Any) -> bool:
     """Whether any row of a loaded pledge file (``pledges.LoadResult``) is marked synthetic: a
     valid pledge with ``is_synthetic`` true, or a row set aside whose raw cells hold a true
@@ -1214,7 +1228,8 @@ def start(title: str | None = None, **parameters: Any) -> Report:
     text = title.format(**fill) if title else None
     loaded, rec = (_load(values) if "pledges" in values else (None, None))
     style.set_pledge_source(None if _is_public_file(values.get("pledges"))
-                            else Path(values["pledges"]).name)
+                            else Path(values["pledges"]).name,
+                            synthetic=loaded is not None and rows_marked_synthetic(loaded))
     r = Report(text, values, loaded)
     r.record = rec
     if loaded is not None and len(loaded.quarantine):

@@ -134,13 +134,15 @@ SYNTHETIC_SOURCE = "SYNTHETIC DATA, not real pledges"
 _pledge_source: list[str] = [PLEDGES_SOURCE]
 
 
-def set_pledge_source(file_name: str | None, synthetic: bool = False) -> None:
+def set_pledge_source(file_name: str | None, synthetic: bool = False,
+                      described: str | None = None) -> None:
     """Name the pledges of the figures that follow, in this process: ``None`` for the bundled
     public record (:data:`PLEDGES_SOURCE`), else the user's pledge file (``"pledge file
-    export.csv"``): its charts are not ITU's data. ``synthetic``: the pledges are marked
+    export.csv"``): its charts are not ITU's data; ``described``: these words instead of either
+    (``"pledges compared: file a.csv ..."``). ``synthetic``: the pledges are marked
     synthetic, named ``"SYNTHETIC DATA, not real pledges: pledge file export.csv"``
-    (:data:`SYNTHETIC_SOURCE`). Set by ``report.start``."""
-    name = PLEDGES_SOURCE if file_name is None else f"pledge file {file_name}"
+    (:data:`SYNTHETIC_SOURCE`). Set by ``report.start`` and ``report.compared``."""
+    name = described or (PLEDGES_SOURCE if file_name is None else f"pledge file {file_name}")
     _pledge_source[0] = f"{SYNTHETIC_SOURCE}: {name}" if synthetic else name
 
 

@@ -1,0 +1,51 @@
+"""A chart of synthetic pledges says so in its source line, whether the report reads one
+pledge file or compares two tables; a comparison of pledge files does not name ITU."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from p2c_analysis import plots, report, snapshots, style, synthetic
+
+
+def _source_lines() -> list[str]:
+    fig = plots.bars(pd.Series({"ACCESS": 3, "ADOPTION": 1}), "Pledges", "Number of pledges")
+    try:
+        return [t.get_text() for t in fig.texts if "Source" in t.get_text()]
+    finally:
+        plt.close(fig)
+
+
+def test_a_report_on_a_synthetic_file_marks_its_charts(tmp_path) -> None:
+    src = tmp_path / "syn.csv"
+    synthetic.make_pledges(20, seed=1).to_csv(src, index=False)
+    try:
+        report.start("t", pledges=str(src), as_of="2026-01-01")
+        assert _source_lines() == [f"Source: {style.SYNTHETIC_SOURCE}: pledge file syn.csv"]
+        report.start("t", pledges="", as_of="2026-01-01")  # the bundled record: real
+        assert _source_lines() == [f"Source: {style.PLEDGES_SOURCE}"]
+    finally:
+        style.set_pledge_source(None)
+
+
+def test_a_comparison_names_what_it_compares_and_marks_synthetic_sides(tmp_path) -> None:
+    real = tmp_path / "real.csv"
+    real.write_text("title,pledger,value_as_stated\nA,Org,USD 5 million\n", encoding="utf-8")
+    syn = tmp_path / "syn.csv"
+    synthetic.make_pledges(20, seed=1).to_csv(syn, index=False)
+    r = report.Report(None, {}, None)
+    try:
+        report.compared(r, *snapshots.comparison_sources(str(real), str(real),
+                                                         as_of="2026-01-01"))
+        assert r.synthetic is False
+        assert _source_lines() == ["Source: pledges compared: file real.csv as of 2026-01-01; "
+                                   "file real.csv as of 2026-01-01"]
+        report.compared(r, *snapshots.comparison_sources(str(real), str(syn),
+                                                         as_of="2026-01-01"))
+        assert r.synthetic is True
+        assert _source_lines() == [f"Source: {style.SYNTHETIC_SOURCE}: pledges compared: file "
+                                   "real.csv as of 2026-01-01; file syn.csv as of 2026-01-01"]
+        report.compared(r, *snapshots.comparison_sources("2024-01-01", "2026-01-01"))
+        assert r.synthetic is False and _source_lines() == [f"Source: {style.PLEDGES_SOURCE}"]
+    finally:
+        style.set_pledge_source(None)
