@@ -265,18 +265,27 @@ def _write_index(root: Path, entries: list[dict]) -> None:
 
 @contextlib.contextmanager
 def _locked(root: Path, exclusive: bool = True) -> Iterator[None]:
-    """Hold the store's lock for the block: exclusive for a writer (creates the store),
-    shared for a reader (no lock needed, and none taken, when the store does not exist)."""
-    if not exclusive and not root.is_dir():
-        yield
-        return
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / LOCK_NAME, "a+b") as f:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        try:
+    """Hold the store's lock for the block: exclusive for a writer (creates the store and its
+    lock file), shared for a reader, which writes nothing: it opens the lock file read-only
+    when there is one, and takes no lock when there is none (no writer has made the store
+    yet). A reader had created the lock file in any folder named as a store (``p2c snapshot
+    list --store data/raw`` wrote ``data/raw/.lock``; ``--store`` naming a snapshot's own
+    folder left a file that made the whole store unreadable) and could not read a store it
+    may not write."""
+    if exclusive:
+        root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+    else:
+        try:  # read-only, and never waiting for a writer: a named pipe there must not block
+            fd = os.open(root / LOCK_NAME, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:  # no store, no lock file yet, or one this reader may not open
             yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+            return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # which releases the lock
 
 
 def _checked_index(root: Path) -> list[dict]:

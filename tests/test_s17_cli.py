@@ -1,0 +1,68 @@
+"""Command line, parameters, run folders and exports: bugs found by staff regenerating reports
+(review stop 17): each test failed before its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from p2c_analysis import cli, paths, snapshots
+
+PUBLIC = str(paths.PUBLIC_PLEDGES)
+
+
+def _snapshot(*args: str) -> int:
+    return cli.main(["snapshot", *args])
+
+
+# --- the snapshot store: a reader writes nothing ------------------------------------------------
+
+def test_snapshot_list_writes_nothing_in_a_folder_that_is_no_store(tmp_path, capsys):
+    """``p2c snapshot list --store FOLDER`` on a folder of someone else's files (``data/raw``
+    named by mistake) is refused and leaves the folder as it was: it had created ``.lock``
+    there (``data/raw/.lock`` in the bundled data)."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    assert _snapshot("list", "--store", str(folder)) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+
+def test_store_given_as_a_snapshot_folder_leaves_the_store_usable(tmp_path, capsys):
+    """``--store`` naming one snapshot's own folder (``store/<id>``, a slip when copying a
+    path) is refused by list, show and add alike, and the real store still works after it: the
+    refused command had left ``store/<id>/.lock``, a foreign file in the snapshot, and every
+    later list, show or add of the store failed on it."""
+    store = tmp_path / "store"
+    sid = snapshots.add_file(PUBLIC, as_of="2026-01-15", store=store).entry["id"]
+    inner = store / sid
+    before = sorted(p.name for p in inner.iterdir())
+    for args in (("list",), ("show", sid), ("add", PUBLIC, "--as-of", "2026-02-01")):
+        assert _snapshot(*args, "--store", str(inner)) == 2, args
+        assert sorted(p.name for p in inner.iterdir()) == before, args
+    capsys.readouterr()
+    assert _snapshot("list", "--store", str(store)) == 0
+    assert sid in capsys.readouterr().out
+    assert len(snapshots.load_snapshot(sid, store).pledges) == 37
+
+
+def test_a_store_without_a_lock_file_is_read(tmp_path):
+    """A reader takes the shared lock when the store has its lock file, and reads a store
+    without one (copied without its hidden files) as it is, creating none."""
+    store = tmp_path / "store"
+    sid = snapshots.add_file(PUBLIC, as_of="2026-01-15", store=store).entry["id"]
+    (store / snapshots.LOCK_NAME).unlink()
+    assert list(snapshots.list_snapshots(store)["id"]) == [sid]
+    assert not (store / snapshots.LOCK_NAME).exists()
+
+
+@pytest.mark.parametrize("name", ["data/raw", "notebooks"])
+def test_snapshot_list_never_writes_a_package_folder(name: str, capsys):
+    """The package's own folders are never written, also by a command that only reads."""
+    folder = paths.ROOT / name
+    before = sorted(p.name for p in folder.iterdir())
+    assert _snapshot("list", "--store", str(folder)) == 2
+    capsys.readouterr()
+    assert sorted(p.name for p in Path(folder).iterdir()) == before
