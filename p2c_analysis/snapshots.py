@@ -309,6 +309,8 @@ def check_store(root: Path, entries: list[dict] | None = None) -> list[dict]:
         if name in (INDEX_NAME, LOCK_NAME) or name.startswith(TMP_PREFIX):
             continue
         if name not in listed or not item.is_dir():
+            if not (root / INDEX_NAME).exists():
+                raise SnapshotError(_not_a_store(root, item))
             raise SnapshotError(f"{item}: not part of the snapshot store (foreign file or "
                                 "folder; move it out of the store)")
         expected = {Path(f["path"]).name for f in listed[name]["files"].values()}
@@ -321,6 +323,19 @@ def check_store(root: Path, entries: list[dict] | None = None) -> list[dict]:
                 raise SnapshotError(f"{root / f['path']}: missing (snapshot {sid} is listed in "
                                     "the index)")
     return entries
+
+
+def _not_a_store(root: Path, item: Path) -> str:
+    """The line for a folder named as a store that is none (no index, and ``item`` in it):
+    it says so, and names the store when ``root`` is a snapshot's own folder in one (a path
+    copied one level too deep). Its files are not the store's to move: "move it out of the
+    store" had been the advice for ``--store data/raw``, about the bundled raw data."""
+    store = root.resolve().parent
+    if ID_PATTERN.match(root.name) and (store / INDEX_NAME).is_file():
+        return (f"{root}: is snapshot {root.name} of the store {store}, not a store: give "
+                f"--store {store}")
+    return (f"{root}: not a snapshot store (no {INDEX_NAME}, and it holds {item.name}); "
+            "choose a new or empty folder for one")
 
 
 # --- writing -----------------------------------------------------------------------------------

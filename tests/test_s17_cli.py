@@ -66,3 +66,24 @@ def test_snapshot_list_never_writes_a_package_folder(name: str, capsys):
     assert _snapshot("list", "--store", str(folder)) == 2
     capsys.readouterr()
     assert sorted(p.name for p in Path(folder).iterdir()) == before
+
+
+def test_a_folder_that_is_no_store_is_named_so(tmp_path, capsys):
+    """A folder named as a store that holds no index is said to be no store, never told to
+    have its files moved "out of the store" (``--store data/raw`` advised moving the bundled
+    ITU workbook out of it); a snapshot's own folder names the store to give instead."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    assert _snapshot("list", "--store", str(folder)) == 2
+    err = capsys.readouterr().err
+    assert "not a snapshot store" in err and "notes.txt" in err
+    assert "move it out" not in err
+    store = tmp_path / "store"
+    sid = snapshots.add_file(PUBLIC, as_of="2026-01-15", store=store).entry["id"]
+    capsys.readouterr()
+    assert _snapshot("show", sid, "--store", str(store / sid)) == 2
+    err = capsys.readouterr().err
+    assert f"is snapshot {sid} of the store {store.resolve()}" in err
+    assert f"--store {store.resolve()}" in err and "move it out" not in err
+    assert len(err.strip().splitlines()) == 1
