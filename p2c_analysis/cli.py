@@ -365,6 +365,8 @@ def _snapshot_show(args: argparse.Namespace) -> int:
     snap = snapshots.load_snapshot(args.id, args.store)
     e = snap.entry
     print(f"snapshot {e['id']} (as of {e['as_of']}, {e['kind']})")
+    if snapshots.rests_on_synthetic(snap):  # its numbers are no findings: said first
+        print(f"  {SYNTHETIC_SNAPSHOT}")
     if e["label"]:
         print(f"  label:    {_printable(e['label'])}")
     print(f"  source:   {_printable(e['source_file'])} (sha256 {e['source_sha256'][:12]}...)")
@@ -383,6 +385,12 @@ def _snapshot_show(args: argparse.Namespace) -> int:
     for r in parts["by_status"].itertuples(index=False):
         print(f"    {str(r.status):<24} {r.pledges:>6}  {_usd(r.usd)}")
     return 0
+
+
+#: What ``p2c snapshot show`` says first about a snapshot whose rows are marked synthetic.
+SYNTHETIC_SNAPSHOT = ("SYNTHETIC DATA: rows of this snapshot are marked synthetic "
+                      "(is_synthetic), not real pledges; its numbers are illustrations, not "
+                      "findings.")
 
 
 def _usd(usd: float) -> str:

@@ -87,3 +87,41 @@ def test_a_folder_that_is_no_store_is_named_so(tmp_path, capsys):
     assert f"is snapshot {sid} of the store {store.resolve()}" in err
     assert f"--store {store.resolve()}" in err and "move it out" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+# --- synthetic data is said to be synthetic -------------------------------------------------------
+
+def test_snapshot_show_says_a_synthetic_snapshot_is_synthetic(tmp_path, capsys):
+    """``p2c snapshot show`` of a snapshot of a synthetic pledge file says so before its counts
+    and USD totals (it printed "total USD ... USD 1.28 bn" with no word of it); a snapshot of
+    the public record does not."""
+    from p2c_analysis import export, synthetic
+
+    file = tmp_path / "synthetic.csv"
+    export.write_csv(synthetic.make_pledges(12, seed=3), file)
+    store = tmp_path / "store"
+    fake = snapshots.add_file(file, as_of="2026-12-01", store=store).entry["id"]
+    real = snapshots.add_public_record("2026-03-31", store=store).entry["id"]
+    capsys.readouterr()
+    assert _snapshot("show", fake, "--store", str(store)) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].strip() == cli.SYNTHETIC_SNAPSHOT
+    assert _snapshot("show", real, "--store", str(store)) == 0
+    assert "SYNTHETIC" not in capsys.readouterr().out
+
+
+def test_a_synthetic_snapshot_whose_rows_are_all_set_aside_is_synthetic(tmp_path):
+    """The mark follows the file's rows, as for a report: every row set aside (here a bad
+    value) still makes the snapshot synthetic."""
+    import pandas as pd
+
+    from p2c_analysis import export, synthetic
+
+    df = synthetic.make_pledges(3, seed=3).assign(estimated_value_usd=pd.NA,
+                                                  value_as_stated="USD 1½ million")
+    file = tmp_path / "synthetic.csv"
+    export.write_csv(df, file)
+    sid = snapshots.add_file(file, as_of="2026-12-01", store=tmp_path / "s").entry["id"]
+    snap = snapshots.load_snapshot(sid, tmp_path / "s")
+    assert snap.pledges.empty and len(snap.quarantine) == 3
+    assert snapshots.rests_on_synthetic(snap)
