@@ -294,6 +294,8 @@ def _snapshot_command(func: Any) -> Any:
 
         try:
             return int(func(args) or 0)
+        except BrokenPipeError:  # `p2c snapshot show ID | head`: main's quiet end, no error
+            raise
         except OSError as err:  # a store the system refuses ("File name too long")
             print(f"{_SNAPSHOT_ERROR}: {_os_error_line(err)}", file=sys.stderr)
         except (SnapshotError, PledgeFileError, ValueError) as err:

@@ -125,3 +125,28 @@ def test_a_synthetic_snapshot_whose_rows_are_all_set_aside_is_synthetic(tmp_path
     snap = snapshots.load_snapshot(sid, tmp_path / "s")
     assert snap.pledges.empty and len(snap.quarantine) == 3
     assert snapshots.rests_on_synthetic(snap)
+
+
+# --- a reader that has gone -------------------------------------------------------------------
+
+def test_snapshot_show_into_a_closed_pipe_ends_quietly(tmp_path):
+    """``p2c snapshot show ID | head -1``: the reader has gone; the command ends with exit code
+    0 and nothing on stderr, as ``check-pledges`` and ``params`` do. It said "p2c snapshot:
+    error: Broken pipe" with exit code 2."""
+    import os
+    import subprocess
+    import sys
+
+    store = tmp_path / "store"
+    sid = snapshots.add_public_record("2026-03-31", store=store).entry["id"]
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody reads what the command prints
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "p2c_analysis.cli", "snapshot", "show", sid, "--store",
+             str(store)], stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=paths.ROOT,
+            timeout=120)
+    finally:
+        os.close(write_end)
+    assert proc.stderr == ""
+    assert proc.returncode == 0
