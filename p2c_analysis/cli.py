@@ -535,6 +535,7 @@ def main(argv: list[str] | None = None) -> int:
     startup.defer_slow_imports()
     lifecycle.handle_sigterm()
     try:
+        _check_parameter_words(sys.argv[1:] if argv is None else argv)
         args = build_parser().parse_args(argv)
         if getattr(args, "workers", None) is not None and args.workers < 1:
             raise UsageError("--workers must be at least 1")
@@ -575,6 +576,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"p2c: error: unexpected {type(err).__name__}: {text[:200]} "
               "(run again with P2C_DEBUG=1 for the traceback)", file=sys.stderr)
         return 2
+
+
+def _check_parameter_words(argv: list[str]) -> None:
+    """Refuse ``-p NAME=VALUE`` (as ``--over`` is written) in one line saying how ``-p`` is
+    written: ``-p country=Kenya`` at the end of the command was "argument -p/--parameter:
+    expected 2 arguments", and before the notebook's name it took the name as the value
+    ("'country=Kenya' is not a parameter ... (given 'country_profile'...)"). No parameter's
+    name holds ``=`` (a notebook's parameters are Python names)."""
+    for flag, word in zip(argv, argv[1:], strict=False):
+        if flag in ("-p", "--parameter") and "=" in word and not word.startswith("-"):
+            name, _, value = word.partition("=")
+            raise UsageError(f"-p {cut(word)}: -p takes the name and the value as two words: "
+                             f"-p {shlex_quote(name)} {shlex_quote(value)} (NAME=VALUES is "
+                             "for --over)")
+
+
+def shlex_quote(text: str) -> str:
+    """``text`` quoted for a shell where it needs it, cut for a message (``params.cut``)."""
+    import shlex
+
+    return shlex.quote(cut(text))
 
 
 def _os_error_line(err: OSError) -> str:

@@ -150,3 +150,31 @@ def test_snapshot_show_into_a_closed_pipe_ends_quietly(tmp_path):
         os.close(write_end)
     assert proc.stderr == ""
     assert proc.returncode == 0
+
+
+# --- -p NAME VALUE ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("argv", "form"), [
+    (["render", "country_profile", "-p", "country=Kenya"], "-p country Kenya"),
+    (["render", "-p", "country=Kenya", "country_profile"], "-p country Kenya"),
+    (["batch", "country_profile", "--over", "country=KEN", "-p", "year=2020", "--out", "x"],
+     "-p year 2020"),
+])
+def test_p_name_equals_value_says_how_p_is_written(argv, form, capsys):
+    """``-p country=Kenya``, written as ``--over`` takes its values, is refused in one line
+    that gives the command's form (``-p country Kenya``); it said "expected 2 arguments", or
+    took the notebook's name for the value ("'country=Kenya' is not a parameter ... (given
+    'country_profile')")."""
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert form in err, err
+    assert "expected 2 arguments" not in err and "is not a parameter" not in err
+
+
+def test_a_value_holding_an_equals_sign_is_still_a_value(tmp_path, capsys):
+    """Only the NAME after ``-p`` is checked: a value may hold ``=`` (here a country that is
+    none, refused as such)."""
+    assert cli.main(["render", "country_profile", "-p", "country", "Kenya=1", "--out",
+                     str(tmp_path)]) == 2
+    assert "parameter 'country': 'Kenya=1' is not a known country" in capsys.readouterr().err
