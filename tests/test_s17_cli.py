@@ -178,3 +178,29 @@ def test_a_value_holding_an_equals_sign_is_still_a_value(tmp_path, capsys):
     assert cli.main(["render", "country_profile", "-p", "country", "Kenya=1", "--out",
                      str(tmp_path)]) == 2
     assert "parameter 'country': 'Kenya=1' is not a known country" in capsys.readouterr().err
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+def test_xlsx_shows_a_date_as_a_day_as_the_csv_does(tmp_path):
+    """A date (a date-time at midnight: a pledge announced "2022" is 2022-01-01) is shown as
+    its day in an XLSX, as the CSV writes it ("2022-01-01"); openpyxl's default format showed
+    "2022-01-01 00:00:00", a time no one stated. A time of day keeps its time."""
+    import datetime as dt
+
+    import openpyxl
+    import pandas as pd
+
+    from p2c_analysis import export
+
+    df = pd.DataFrame({"announced": pd.to_datetime(["2022-01-01", None]),
+                       "at": pd.to_datetime(["2026-01-01 10:30", "2026-01-02 00:00"])})
+    export.write_xlsx(df, tmp_path / "t.xlsx")
+    csv = export.write_csv(df.iloc[:1, :1], tmp_path / "t.csv").read_text(encoding="utf-8")
+    assert csv.splitlines()[1] == "2022-01-01"
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx").active
+    assert ws["A2"].value == dt.datetime(2022, 1, 1)
+    assert ws["A2"].number_format == "yyyy-mm-dd"
+    assert ws["B2"].value == dt.datetime(2026, 1, 1, 10, 30)
+    assert "h" in ws["B2"].number_format  # the time is shown
+    assert ws["B3"].number_format == "yyyy-mm-dd"
