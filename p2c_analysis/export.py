@@ -82,13 +82,28 @@ class OutputPathError(ValueError):
 
 def check_output_path(path: str | Path) -> Path:
     """Return ``path`` as a Path if a file can be written there; raise
-    :class:`OutputPathError` naming the path when it is a directory or its parent folder is
-    missing. Never creates folders."""
+    :class:`OutputPathError` naming the path when it is a directory, a named pipe or a socket
+    (symbolic links followed), or its parent folder is missing. Never creates folders.
+
+    A named pipe is refused as the pledge loader refuses one to read: opening it to write
+    waits for a reader, for ever when there is none (``check-pledges --out fifo`` hung after
+    its summary); a probe that opened it would end the reader's input, and the write would
+    wait all the same. A device (``/dev/null``) is written as a file."""
+    import stat
+
     p = Path(path)
     if str(path).strip() == "":
         raise OutputPathError("output path is empty")
     if p.is_dir():
         raise OutputPathError(f"{p}: is a directory, not a file path")
+    try:
+        mode = p.stat().st_mode
+    except OSError:  # not there yet (or not reachable: the write will say why)
+        mode = 0
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        kind = "a named pipe" if stat.S_ISFIFO(mode) else "a socket"
+        raise OutputPathError(f"{p}: is {kind}, not a file (writing would wait for a reader, "
+                              "for ever without one): name a regular file")
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise OutputPathError(f"{p}: folder {parent} does not exist")

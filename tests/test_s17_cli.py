@@ -204,3 +204,21 @@ def test_xlsx_shows_a_date_as_a_day_as_the_csv_does(tmp_path):
     assert ws["B2"].value == dt.datetime(2026, 1, 1, 10, 30)
     assert "h" in ws["B2"].number_format  # the time is shown
     assert ws["B3"].number_format == "yyyy-mm-dd"
+
+
+def test_check_pledges_refuses_a_named_pipe_as_output(tmp_path, capsys):
+    """``check-pledges --out FIFO`` (or ``--quarantine``) is refused in one line before
+    anything is read or written: it printed its summary, then waited for ever to open the pipe
+    for writing (no process reads it). ``/dev/null`` is still written to."""
+    import os
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for option in ("--out", "--quarantine"):
+        assert cli.main(["check-pledges", PUBLIC, option, str(fifo)]) == 2
+        captured = capsys.readouterr()
+        assert captured.err.strip().splitlines() == [
+            f"p2c check-pledges: error: {fifo}: is a named pipe, not a file (writing would "
+            "wait for a reader, for ever without one): name a regular file"]
+        assert "rows read" not in captured.out
+    assert cli.main(["check-pledges", PUBLIC, "--out", os.devnull]) == 0
