@@ -222,3 +222,20 @@ def test_check_pledges_refuses_a_named_pipe_as_output(tmp_path, capsys):
             "wait for a reader, for ever without one): name a regular file"]
         assert "rows read" not in captured.out
     assert cli.main(["check-pledges", PUBLIC, "--out", os.devnull]) == 0
+
+
+# --- naming a report ---------------------------------------------------------------------------
+
+def test_a_report_named_by_its_file_name_says_what_to_give(tmp_path, monkeypatch, capsys):
+    """``p2c render country_profile.ipynb`` (the file's name, typed where it is not: the file
+    is notebooks/country_profile.ipynb) is refused naming the report's name to give, not only
+    "does not exist"; a file name that is no report's stays as it was."""
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["params", "country_profile.ipynb"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("p2c: error: notebook 'country_profile.ipynb' does not exist here; the report "
+                   f"notebook of that name is {paths.NOTEBOOKS / 'country_profile.ipynb'}: "
+                   "give the report's name, country_profile")
+    assert cli.main(["params", "no_such_report.ipynb"]) == 2
+    assert capsys.readouterr().err.strip() == \
+        "p2c: error: notebook 'no_such_report.ipynb' does not exist"
