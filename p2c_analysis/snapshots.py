@@ -739,9 +739,11 @@ def describe(snapshot: Snapshot) -> dict[str, pd.DataFrame]:
     quarantined, pledges stored (those as of ``as_of``: for the public record, those known on
     it), for a snapshot of a pledge file the valid pledges announced after ``as_of`` and kept
     apart and the self-reported statuses dated after it, left aside, pledges with a value,
-    total USD), ``by_focus_area`` (``gaps.tally`` of ``focus_areas``: ``category, pledges,
-    pledge_share_pct, pledges_with_value, usd, usd_share_pct``; a multi-focus pledge counts in
-    each, its USD split) and ``by_status`` (``status, pledges, usd``, every status listed)."""
+    total USD: NaN when no pledge states a value, which ``p2c snapshot show`` prints as ``-``
+    as its rows by focus area and status do, not "USD 0"), ``by_focus_area`` (``gaps.tally``
+    of ``focus_areas``: ``category, pledges, pledge_share_pct, pledges_with_value, usd,
+    usd_share_pct``; a multi-focus pledge counts in each, its USD split) and ``by_status``
+    (``status, pledges, usd``, every status listed)."""
     from p2c_analysis import gaps, progress
     from p2c_analysis.vocabulary import FOCUS_AREAS, NOT_STATED
 
@@ -754,8 +756,8 @@ def describe(snapshot: Snapshot) -> dict[str, pd.DataFrame]:
     if snapshot.statuses_after_as_of is not None:
         items.append(("self-reported statuses after as of (apart)",
                       len(snapshot.statuses_after_as_of)))
-    items += [("pledges with a value", usd.notna().sum()),
-              ("total USD (stated values)", usd.sum())]
+    items += [("pledges with a value", usd.notna().sum()),  # no value stated: NaN, not 0
+              ("total USD (stated values)", usd.sum() if usd.notna().any() else float("nan"))]
     counts = pd.DataFrame({"item": [k for k, _ in items], "value": [float(v) for _, v in items]})
     by_focus = gaps.tally(p, "focus_areas", categories=[*FOCUS_AREAS, NOT_STATED])
     by_status = progress.status_distribution(p)[["status", "pledges", "usd"]]

@@ -239,3 +239,18 @@ def test_a_report_named_by_its_file_name_says_what_to_give(tmp_path, monkeypatch
     assert cli.main(["params", "no_such_report.ipynb"]) == 2
     assert capsys.readouterr().err.strip() == \
         "p2c: error: notebook 'no_such_report.ipynb' does not exist"
+
+
+def test_snapshot_show_total_with_no_value_stated_is_a_dash(tmp_path, capsys):
+    """A snapshot where no pledge states a value (the public record before any pledge) shows
+    its total as ``-``, as its rows by focus area and status do; it said "USD 0" beside
+    "pledges with a value: 0"."""
+    store = tmp_path / "store"
+    sid = snapshots.add_public_record("2021-01-01", store=store).entry["id"]
+    counts = snapshots.describe(snapshots.load_snapshot(sid, store))["counts"]
+    total = counts.loc[counts["item"].eq("total USD (stated values)"), "value"]
+    assert total.isna().all() and len(total) == 1
+    capsys.readouterr()
+    assert _snapshot("show", sid, "--store", str(store)) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "total USD" in x)
+    assert line.split(":", 1)[1].strip() == "-"
