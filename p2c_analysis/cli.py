@@ -294,6 +294,8 @@ def _snapshot_command(func: Any) -> Any:
 
         try:
             return int(func(args) or 0)
+        except BrokenPipeError:  # `p2c snapshot show ID | head`: main's quiet end, no error
+            raise
         except OSError as err:  # a store the system refuses ("File name too long")
             print(f"{_SNAPSHOT_ERROR}: {_os_error_line(err)}", file=sys.stderr)
         except (SnapshotError, PledgeFileError, ValueError) as err:
@@ -365,6 +367,8 @@ def _snapshot_show(args: argparse.Namespace) -> int:
     snap = snapshots.load_snapshot(args.id, args.store)
     e = snap.entry
     print(f"snapshot {e['id']} (as of {e['as_of']}, {e['kind']})")
+    if snapshots.rests_on_synthetic(snap):  # its numbers are no findings: said first
+        print(f"  {SYNTHETIC_SNAPSHOT}")
     if e["label"]:
         print(f"  label:    {_printable(e['label'])}")
     print(f"  source:   {_printable(e['source_file'])} (sha256 {e['source_sha256'][:12]}...)")
@@ -383,6 +387,12 @@ def _snapshot_show(args: argparse.Namespace) -> int:
     for r in parts["by_status"].itertuples(index=False):
         print(f"    {str(r.status):<24} {r.pledges:>6}  {_usd(r.usd)}")
     return 0
+
+
+#: What ``p2c snapshot show`` says first about a snapshot whose rows are marked synthetic.
+SYNTHETIC_SNAPSHOT = ("SYNTHETIC DATA: rows of this snapshot are marked synthetic "
+                      "(is_synthetic), not real pledges; its numbers are illustrations, not "
+                      "findings.")
 
 
 def _usd(usd: float) -> str:
@@ -525,6 +535,7 @@ def main(argv: list[str] | None = None) -> int:
     startup.defer_slow_imports()
     lifecycle.handle_sigterm()
     try:
+        _check_parameter_words(sys.argv[1:] if argv is None else argv)
         args = build_parser().parse_args(argv)
         if getattr(args, "workers", None) is not None and args.workers < 1:
             raise UsageError("--workers must be at least 1")
@@ -565,6 +576,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"p2c: error: unexpected {type(err).__name__}: {text[:200]} "
               "(run again with P2C_DEBUG=1 for the traceback)", file=sys.stderr)
         return 2
+
+
+def _check_parameter_words(argv: list[str]) -> None:
+    """Refuse ``-p NAME=VALUE`` (as ``--over`` is written) in one line saying how ``-p`` is
+    written: ``-p country=Kenya`` at the end of the command was "argument -p/--parameter:
+    expected 2 arguments", and before the notebook's name it took the name as the value
+    ("'country=Kenya' is not a parameter ... (given 'country_profile'...)"). No parameter's
+    name holds ``=`` (a notebook's parameters are Python names)."""
+    for flag, word in zip(argv, argv[1:], strict=False):
+        if flag in ("-p", "--parameter") and "=" in word and not word.startswith("-"):
+            name, _, value = word.partition("=")
+            raise UsageError(f"-p {cut(word)}: -p takes the name and the value as two words: "
+                             f"-p {shlex_quote(name)} {shlex_quote(value)} (NAME=VALUES is "
+                             "for --over)")
+
+
+def shlex_quote(text: str) -> str:
+    """``text`` quoted for a shell where it needs it, cut for a message (``params.cut``)."""
+    import shlex
+
+    return shlex.quote(cut(text))
 
 
 def _os_error_line(err: OSError) -> str:

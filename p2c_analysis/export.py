@@ -22,7 +22,8 @@ Decisions:
   and every text cell is written explicitly as a string cell (``data_type == "s"``), never
   as a formula.
 - Missing values (``None``, NaN, ``pd.NA``, NaT) are written as empty cells.
-- Date-times with a time zone are written to XLSX as their UTC clock time without the zone
+- Dates (date-times at midnight) are shown in XLSX as days (:data:`XLSX_DATE_FORMAT`), as in
+  CSV; date-times with a time zone are written to XLSX as their UTC clock time without the zone
   (XLSX holds none, and openpyxl refuses them): :func:`_xlsx_datetime`; CSV writes them with
   their offset (``2026-01-01 10:00:00+02:00``).
 - Semicolon locales (CSV and TSV text only: :func:`neutralise` with ``inner``): where ``;`` is the
@@ -69,6 +70,10 @@ XLSX_CELL_CHARS = 32_767
 #: and the checksums a run records would differ for the same table).
 XLSX_TIMESTAMP = dt.datetime(2000, 1, 1)
 """The most characters an XLSX cell holds (Excel's limit; openpyxl cuts longer text)."""
+#: How an XLSX shows a date-time at midnight, a date (an announcement date, a report date):
+#: as its day, as the CSV writes it. openpyxl's default showed "2022-01-01 00:00:00", a time
+#: of day no one stated, for a pledge announced "2022".
+XLSX_DATE_FORMAT = "yyyy-mm-dd"
 
 
 class OutputPathError(ValueError):
@@ -77,13 +82,28 @@ class OutputPathError(ValueError):
 
 def check_output_path(path: str | Path) -> Path:
     """Return ``path`` as a Path if a file can be written there; raise
-    :class:`OutputPathError` naming the path when it is a directory or its parent folder is
-    missing. Never creates folders."""
+    :class:`OutputPathError` naming the path when it is a directory, a named pipe or a socket
+    (symbolic links followed), or its parent folder is missing. Never creates folders.
+
+    A named pipe is refused as the pledge loader refuses one to read: opening it to write
+    waits for a reader, for ever when there is none (``check-pledges --out fifo`` hung after
+    its summary); a probe that opened it would end the reader's input, and the write would
+    wait all the same. A device (``/dev/null``) is written as a file."""
+    import stat
+
     p = Path(path)
     if str(path).strip() == "":
         raise OutputPathError("output path is empty")
     if p.is_dir():
         raise OutputPathError(f"{p}: is a directory, not a file path")
+    try:
+        mode = p.stat().st_mode
+    except OSError:  # not there yet (or not reachable: the write will say why)
+        mode = 0
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        kind = "a named pipe" if stat.S_ISFIFO(mode) else "a socket"
+        raise OutputPathError(f"{p}: is {kind}, not a file (writing would wait for a reader, "
+                              "for ever without one): name a regular file")
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise OutputPathError(f"{p}: folder {parent} does not exist")
@@ -369,7 +389,9 @@ def write_xlsx(df: pd.DataFrame, path: str | Path, sheet: str = "data",
             if isinstance(v, str):
                 text_cell(i, j, v)
             else:
-                ws.cell(row=i, column=j, value=v)
+                cell = ws.cell(row=i, column=j, value=v)
+                if isinstance(v, dt.datetime) and v.time() == dt.time(0):
+                    cell.number_format = XLSX_DATE_FORMAT  # a date, as the CSV writes it
     _save_fixed_time(wb, p)
     return p
 

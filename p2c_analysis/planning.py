@@ -88,7 +88,7 @@ def resolve_notebook(ref: str | Path, notebooks_dir: Path | None = None) -> Path
             raise UsageError(f"notebook {text!r} is a folder, not a notebook file")
         if not path.is_file():
             raise UsageError(f"notebook {text!r} is not a regular file" if path.exists()
-                             else f"notebook {text!r} does not exist")
+                             else f"notebook {text!r} does not exist{_report_hint(text)}")
         path = path.resolve()
         _check_notebook(path)
         return path
@@ -107,6 +107,17 @@ def resolve_notebook(ref: str | Path, notebooks_dir: Path | None = None) -> Path
     candidate = candidate.resolve()
     _check_notebook(candidate)
     return candidate
+
+
+def _report_hint(text: str) -> str:
+    """For a notebook file name that does not exist here but is a report's notebook
+    (``country_profile.ipynb`` typed in the checkout, where the file is
+    ``notebooks/country_profile.ipynb``): the report's name to give instead; else ``""``."""
+    name = Path(text.strip())
+    if len(name.parts) != 1 or not (paths.NOTEBOOKS / name.name).is_file():
+        return ""
+    return (f" here; the report notebook of that name is {paths.NOTEBOOKS / name.name}: give "
+            f"the report's name, {name.stem}")
 
 
 def _stat(path: Path) -> Any:

@@ -265,18 +265,27 @@ def _write_index(root: Path, entries: list[dict]) -> None:
 
 @contextlib.contextmanager
 def _locked(root: Path, exclusive: bool = True) -> Iterator[None]:
-    """Hold the store's lock for the block: exclusive for a writer (creates the store),
-    shared for a reader (no lock needed, and none taken, when the store does not exist)."""
-    if not exclusive and not root.is_dir():
-        yield
-        return
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / LOCK_NAME, "a+b") as f:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        try:
+    """Hold the store's lock for the block: exclusive for a writer (creates the store and its
+    lock file), shared for a reader, which writes nothing: it opens the lock file read-only
+    when there is one, and takes no lock when there is none (no writer has made the store
+    yet). A reader had created the lock file in any folder named as a store (``p2c snapshot
+    list --store data/raw`` wrote ``data/raw/.lock``; ``--store`` naming a snapshot's own
+    folder left a file that made the whole store unreadable) and could not read a store it
+    may not write."""
+    if exclusive:
+        root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+    else:
+        try:  # read-only, and never waiting for a writer: a named pipe there must not block
+            fd = os.open(root / LOCK_NAME, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:  # no store, no lock file yet, or one this reader may not open
             yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+            return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # which releases the lock
 
 
 def _checked_index(root: Path) -> list[dict]:
@@ -300,6 +309,8 @@ def check_store(root: Path, entries: list[dict] | None = None) -> list[dict]:
         if name in (INDEX_NAME, LOCK_NAME) or name.startswith(TMP_PREFIX):
             continue
         if name not in listed or not item.is_dir():
+            if not (root / INDEX_NAME).exists():
+                raise SnapshotError(_not_a_store(root, item))
             raise SnapshotError(f"{item}: not part of the snapshot store (foreign file or "
                                 "folder; move it out of the store)")
         expected = {Path(f["path"]).name for f in listed[name]["files"].values()}
@@ -312,6 +323,19 @@ def check_store(root: Path, entries: list[dict] | None = None) -> list[dict]:
                 raise SnapshotError(f"{root / f['path']}: missing (snapshot {sid} is listed in "
                                     "the index)")
     return entries
+
+
+def _not_a_store(root: Path, item: Path) -> str:
+    """The line for a folder named as a store that is none (no index, and ``item`` in it):
+    it says so, and names the store when ``root`` is a snapshot's own folder in one (a path
+    copied one level too deep). Its files are not the store's to move: "move it out of the
+    store" had been the advice for ``--store data/raw``, about the bundled raw data."""
+    store = root.resolve().parent
+    if ID_PATTERN.match(root.name) and (store / INDEX_NAME).is_file():
+        return (f"{root}: is snapshot {root.name} of the store {store}, not a store: give "
+                f"--store {store}")
+    return (f"{root}: not a snapshot store (no {INDEX_NAME}, and it holds {item.name}); "
+            "choose a new or empty folder for one")
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -715,9 +739,11 @@ def describe(snapshot: Snapshot) -> dict[str, pd.DataFrame]:
     quarantined, pledges stored (those as of ``as_of``: for the public record, those known on
     it), for a snapshot of a pledge file the valid pledges announced after ``as_of`` and kept
     apart and the self-reported statuses dated after it, left aside, pledges with a value,
-    total USD), ``by_focus_area`` (``gaps.tally`` of ``focus_areas``: ``category, pledges,
-    pledge_share_pct, pledges_with_value, usd, usd_share_pct``; a multi-focus pledge counts in
-    each, its USD split) and ``by_status`` (``status, pledges, usd``, every status listed)."""
+    total USD: NaN when no pledge states a value, which ``p2c snapshot show`` prints as ``-``
+    as its rows by focus area and status do, not "USD 0"), ``by_focus_area`` (``gaps.tally``
+    of ``focus_areas``: ``category, pledges, pledge_share_pct, pledges_with_value, usd,
+    usd_share_pct``; a multi-focus pledge counts in each, its USD split) and ``by_status``
+    (``status, pledges, usd``, every status listed)."""
     from p2c_analysis import gaps, progress
     from p2c_analysis.vocabulary import FOCUS_AREAS, NOT_STATED
 
@@ -730,12 +756,27 @@ def describe(snapshot: Snapshot) -> dict[str, pd.DataFrame]:
     if snapshot.statuses_after_as_of is not None:
         items.append(("self-reported statuses after as of (apart)",
                       len(snapshot.statuses_after_as_of)))
-    items += [("pledges with a value", usd.notna().sum()),
-              ("total USD (stated values)", usd.sum())]
+    items += [("pledges with a value", usd.notna().sum()),  # no value stated: NaN, not 0
+              ("total USD (stated values)", usd.sum() if usd.notna().any() else float("nan"))]
     counts = pd.DataFrame({"item": [k for k, _ in items], "value": [float(v) for _, v in items]})
     by_focus = gaps.tally(p, "focus_areas", categories=[*FOCUS_AREAS, NOT_STATED])
     by_status = progress.status_distribution(p)[["status", "pledges", "usd"]]
     return {"counts": counts, "by_focus_area": by_focus, "by_status": by_status}
+
+
+def rests_on_synthetic(snapshot: Snapshot) -> bool:
+    """Whether any row of ``snapshot`` is marked synthetic, by the rule a report applies to a
+    pledge file (``report.rows_marked_synthetic``): a pledge stored, or kept apart (announced
+    or status-dated after ``as_of``), with ``is_synthetic`` true, or a row set aside whose raw
+    cells say so. ``p2c snapshot show`` then says so above its numbers."""
+    from types import SimpleNamespace
+
+    from p2c_analysis.report import rows_marked_synthetic
+
+    frames = [f for f in (snapshot.pledges, snapshot.after_as_of, snapshot.statuses_after_as_of)
+              if f is not None and len(f)]
+    valid = pd.concat(frames, ignore_index=True) if frames else snapshot.pledges
+    return rows_marked_synthetic(SimpleNamespace(valid=valid, quarantine=snapshot.quarantine))
 
 
 def resolve(spec: str | Path, store: str | Path | None = None,
