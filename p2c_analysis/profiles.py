@@ -169,12 +169,24 @@ def reach_text(name: str, reaching: pd.DataFrame, reach: dict[str, int],
     bands = list_text(quality.load_rubric().trackable_categories, conjunction="or")
     k = int(reaching["index_trackable"].sum())
     if n == 1:
-        return (f"{text} The pledge targeting it is {'' if k else 'not '}trackable "
-                f"(index category {bands}).")
+        return f"{text} The pledge targeting it is {_one_trackable(reaching, k == 1, bands)}."
     some = (f"none of the {style.fmt_int(n)} pledges targeting it" if k == 0 else
             of_the(k, n, "pledge targeting it", "pledges targeting it"))
     return (f"{text} {capitalised(some)} {'are' if k > 1 else 'is'} trackable "
             f"(index category {bands}).")
+
+
+def _one_trackable(reaching: pd.DataFrame, trackable: bool, bands: str) -> str:
+    """Whether the one pledge of ``reaching`` is trackable, with its index category:
+    "trackable (index category High or Upper-moderate)", "not trackable (index category
+    Lower-moderate, not High or Upper-moderate)" (its own category from the ``index`` column
+    when there is one; without it "not trackable (index category not High or ...)"), never
+    "not trackable (index category High or Upper-moderate)", which reads as its category."""
+    if trackable:
+        return f"trackable (index category {bands})"
+    own = reaching["index"].iloc[0] if "index" in reaching.columns else None
+    own_text = f"{own}, " if isinstance(own, str) and own else ""
+    return f"not trackable (index category {own_text}not {bands})"
 
 
 def with_scores(table: pd.DataFrame, year: int,
