@@ -40,3 +40,32 @@ def test_a_count_published_unchanged_has_a_pace_of_exactly_zero() -> None:
         pytest.approx(100 / (2026.17 - 2025.33))
     pace = trajectory.mobilisation_pace(as_of="2026-12-04").set_index("window_years")
     assert pace.loc[1.0, "pace_pledges_per_year"] == 0.0
+
+
+def test_an_economy_with_no_one_offline_and_no_usd_is_not_said_to_have_usd_kept_out() -> None:
+    """The United Arab Emirates' profile read "The USD 0 allocated to it is kept out of its
+    groups' USD, shares and attention ratios": nothing is allocated, so nothing is kept out.
+    Two valued pledges reach it through regions (Western Asia, Middle East & North Africa), and
+    by offline people (the default allocation) it has no share of their USD."""
+    from p2c_analysis import record
+
+    p = record.public_record("2026-12-04").pledges
+    compare = profiles.coverage_beside_groups(p, "ARE", 2024, method="offline")
+    row = compare.iloc[0]
+    assert row["offline"] == 0 and row["allocated_usd"] == 0
+    assert (int(row["pledges_targeting"]), int(row["pledges_with_value"])) == (2, 2)
+    text = profiles.attention_text("United Arab Emirates", compare,
+                                   profiles.reach_counts(p, "ARE", 2024))
+    assert text == (
+        "No one in United Arab Emirates is offline, so pledged USD per offline person and the "
+        "attention ratio are not defined for it. No pledged USD is allocated to it (the 2 "
+        "pledges reaching it spread their USD by offline people, of whom it has none).")
+    assert "USD 0" not in text
+    # USD allocated to it is still said to be kept out (Saudi Arabia, named by Mobily's pledge)
+    sau = profiles.coverage_beside_groups(p, "SAU", 2024, method="offline")
+    assert "The USD 1.72 bn allocated to it is kept out of its groups' USD" in \
+        profiles.attention_text("Saudi Arabia", sau, profiles.reach_counts(p, "SAU", 2024))
+    # no pledge at all: the reason says so
+    none = compare.assign(pledges_targeting=0, pledges_with_value=0)
+    assert profiles.attention_text("X", none, {}).endswith(
+        "No pledged USD is allocated to it (no pledge reaches it).")
