@@ -69,3 +69,26 @@ def test_an_economy_with_no_one_offline_and_no_usd_is_not_said_to_have_usd_kept_
     none = compare.assign(pledges_targeting=0, pledges_with_value=0)
     assert profiles.attention_text("X", none, {}).endswith(
         "No pledged USD is allocated to it (no pledge reaches it).")
+
+
+def test_a_number_with_leading_zeros_is_an_identifier_not_a_quantity() -> None:
+    """Every report on synthetic pledges read "No quantified deliverable in the 40 pledges. 40
+    further quantities could not be read ...: no known unit (40)": the number of each title,
+    "Synthetic pledge 000017", was read as a quantity. A number with leading zeros is an
+    identifier; the "000" of "10,000" (or of "1.000") is still part of its number."""
+    from p2c_analysis import deliverables, synthetic
+
+    ex = deliverables.extract(synthetic.make_pledges(40, seed=3))
+    assert ex.unparsed.empty and ex.deliverables.empty
+    t = pd.DataFrame({
+        "pledge_id": list("abcde"),
+        "title": ["Synthetic pledge 000017", "Connect 10,000 people (ref 0042)",
+                  "Train 1.000 teachers", "(007) 500 laptops", "Connect 0.5 million people"],
+        "description": [None] * 5})
+    ex = deliverables.extract(t)
+    got = ex.deliverables[["pledge_id", "quantity", "unit"]].astype(
+        {"pledge_id": str, "unit": str}).values.tolist()
+    assert got == [["b", 10000.0, "people connected"], ["d", 500.0, "devices"],
+                   ["e", 500000.0, "people connected"]]
+    assert ex.unparsed[["pledge_id", "reason"]].astype(str).values.tolist() == \
+        [["c", "malformed number"]]
