@@ -18,7 +18,9 @@ How text is read (the same rules for 40 pledges and for a million)
    and digit groups separated by spaces, dots or dashes (``+1 202 555 0100``, ``202-555-0100``),
    ages (``aged 14-25``), numbers glued to letters or signs (``4G``, ``COVID-19``, ``#7528``,
    ``WSIS+20``, ``19th``, ``70/1``, the exponent of ``10^6`` or ``10**6``, whose base is then a
-   quantity with no known unit) and numbered things (``phase 1``, ``Edition 04``).
+   quantity with no known unit), numbered things (``phase 1``, ``Edition 04``) and numbers
+   written with leading zeros after a space or bracket, which are identifiers (``Synthetic
+   pledge 000017``, ``(007)``).
 3. Every other number is a *quantity*: digits with optional ``,`` thousands separators and a
    ``.`` decimal point, optionally followed by a scale (``thousand``, ``million``, ``billion``,
    ``mn``, ``bn``, or ``m`` / ``k`` written without a space) and ``+``; or a number word *with*
@@ -127,6 +129,11 @@ SKIP_PATTERNS: dict[str, str] = {
     "glued to letters or signs": rf"[a-z#@_/+^*][0-9](?:[0-9]|[.,][0-9])*|[a-z]-[0-9]+\b"
                                  rf"|{_NUM}(?:st|nd|rd|th|g|d|x|gb|mb|tb|gbps|mbps|ghz|mhz|mw"
                                  r"|kw)\b|[0-9]+/[0-9]+",
+    # an identifier, not a count: no quantity is written with leading zeros ("Synthetic pledge
+    # 000017", the title of every synthetic pledge, read as 40 unparsed quantities in 40)
+    # (not the "000" of "10,000" or "1.000": the space or bracket before it is matched too,
+    # as RE2 has no look-behind; one at the start of a text or sentence is not set aside)
+    "leading zeros": r"[ (\[]0[0-9]+\b",
 }
 
 _QUALIFIERS = ("more than|in excess of|upwards of|at least|at most|up to|less than|close to"

@@ -169,12 +169,24 @@ def reach_text(name: str, reaching: pd.DataFrame, reach: dict[str, int],
     bands = list_text(quality.load_rubric().trackable_categories, conjunction="or")
     k = int(reaching["index_trackable"].sum())
     if n == 1:
-        return (f"{text} The pledge targeting it is {'' if k else 'not '}trackable "
-                f"(index category {bands}).")
+        return f"{text} The pledge targeting it is {_one_trackable(reaching, k == 1, bands)}."
     some = (f"none of the {style.fmt_int(n)} pledges targeting it" if k == 0 else
             of_the(k, n, "pledge targeting it", "pledges targeting it"))
     return (f"{text} {capitalised(some)} {'are' if k > 1 else 'is'} trackable "
             f"(index category {bands}).")
+
+
+def _one_trackable(reaching: pd.DataFrame, trackable: bool, bands: str) -> str:
+    """Whether the one pledge of ``reaching`` is trackable, with its index category:
+    "trackable (index category High or Upper-moderate)", "not trackable (index category
+    Lower-moderate, not High or Upper-moderate)" (its own category from the ``index`` column
+    when there is one; without it "not trackable (index category not High or ...)"), never
+    "not trackable (index category High or Upper-moderate)", which reads as its category."""
+    if trackable:
+        return f"trackable (index category {bands})"
+    own = reaching["index"].iloc[0] if "index" in reaching.columns else None
+    own_text = f"{own}, " if isinstance(own, str) and own else ""
+    return f"not trackable (index category {own_text}not {bands})"
 
 
 def with_scores(table: pd.DataFrame, year: int,
@@ -251,10 +263,12 @@ def attention_text(name: str, compare: pd.DataFrame, reach: dict[str, int],
                      "data.")
         return text
     if row["offline"] == 0:
-        return (f"No one in {name} is offline, so pledged USD per offline person and the "
-                "attention ratio are not defined for it. The "
-                f"{style.fmt_usd(usd)} allocated to it is kept out of its groups' USD, shares "
-                "and attention ratios: it cannot close a gap that is not there.")
+        text = (f"No one in {name} is offline, so pledged USD per offline person and the "
+                "attention ratio are not defined for it.")
+        if usd <= 0:  # not "The USD 0 allocated to it is kept out of its groups' USD"
+            return f"{text} No pledged USD is allocated to it ({_no_usd_reason(row)})."
+        return (f"{text} The {style.fmt_usd(usd)} allocated to it is kept out of its groups' "
+                "USD, shares and attention ratios: it cannot close a gap that is not there.")
     world = compare[compare["country_or_group"].eq("World")]
     if compare["allocated_usd"].sum() <= 0:
         return (f"No pledge states a value that could be allocated to {name} or its groups, "
@@ -276,11 +290,18 @@ def attention_text(name: str, compare: pd.DataFrame, reach: dict[str, int],
 
 def _no_usd_reason(row: pd.Series) -> str:
     """Why an economy's row of :func:`coverage_beside_groups` has no USD allocated: no pledge
-    reaches it, or none of those reaching it states a value."""
+    reaches it, none of those reaching it states a value, or (an economy with no one offline)
+    they spread their USD by offline people, of whom it has none."""
     k, valued = int(row["pledges_targeting"]), int(row["pledges_with_value"])
     if k == 0:
         return "no pledge reaches it"
     if valued == 0:
         return ("the pledge reaching it states no value" if k == 1 else
                 f"none of the {k:,} pledges reaching it states a value")
+    if row["offline"] == 0:  # spread by offline people, of whom it has none (else it has USD)
+        who = ("the pledge reaching it spreads its" if k == valued == 1 else
+               "the pledge reaching it that states a value spreads its" if valued == 1 else
+               f"the {valued:,} pledges reaching it spread their" if k == valued else
+               f"the {valued:,} pledges reaching it that state a value spread their")
+        return f"{who} USD by offline people, of whom it has none"
     return "none of the pledged USD is allocated to it"
