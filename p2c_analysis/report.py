@@ -488,17 +488,31 @@ SYNTHETIC_ROWS_NOTICE = ("SYNTHETIC DATA — rows of this pledge file are marked
                          "(is_synthetic): not real pledges. Nothing here is a finding.")
 
 
-def compared(r: Report, *sides: Any) -> None:
-    """Set up a report comparing pledge tables (``snapshots.PledgeSource``: a date of the
-    public record, a snapshot, a file): it rests on synthetic data when a pledge of either side
-    is marked so (``r.synthetic``: every table written carries the mark, the card says so), and
-    its figures' source lines name what is compared unless both sides are the bundled public
-    record (not "Partner2Connect pledges (ITU)" under two user files), with the synthetic mark
-    when there is one (:func:`style.set_pledge_source`)."""
-    r.synthetic = any(bool(s.pledges["is_synthetic"].any()) for s in sides
-                      if "is_synthetic" in s.pledges)
-    named = None if all(s.public for s in sides) else \
-        "pledges compared: " + "; ".join(s.label for s in sides)
+def compared(r: Report, previous: Any, current: Any) -> None:
+    """Set up a report comparing two pledge tables (``snapshots.PledgeSource``: a date of the
+    public record, a snapshot, a file) for synthetic data and figures. A side with a row marked
+    synthetic (``snapshots.rests_on_synthetic``: a pledge compared, one left out as after its
+    date, or a row set aside) gets a banner saying how many of its pledges are synthetic
+    (:func:`synthetic_notice`), or that rows of it are (:data:`SYNTHETIC_ROWS_NOTICE`, when
+    none of its pledges compared is), the first printed on every page; ``r.synthetic`` is then
+    set (every table written carries the mark, the card says so). The figures' source lines
+    name what is compared unless both sides are the bundled public record (not "Partner2Connect
+    pledges (ITU)" under two user files), with the synthetic mark when there is one
+    (:func:`style.set_pledge_source`)."""
+    from IPython.display import Markdown, display
+
+    from p2c_analysis.snapshots import rests_on_synthetic
+
+    marked = [(side, x) for side, x in (("previous", previous), ("current", current))
+              if rests_on_synthetic(x)]
+    for i, (side, x) in enumerate(marked):
+        analysed = x.pledges["is_synthetic"].astype("boolean").fillna(False).any()
+        notice = synthetic_notice(x.pledges, f"the {side} side") if analysed else \
+            SYNTHETIC_ROWS_NOTICE.replace("this pledge file", f"the {side} side")
+        display(Markdown(banner(notice, every_page=i == 0)))  # a second would cover the first
+    r.synthetic = bool(marked)
+    named = None if previous.public and current.public else \
+        f"pledges compared: {previous.label}; {current.label}"
     style.set_pledge_source(None, synthetic=r.synthetic, described=named)
 
 

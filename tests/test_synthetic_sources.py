@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from p2c_analysis import plots, report, snapshots, style, synthetic
+from p2c_analysis import export, plots, report, snapshots, style, synthetic
 
 
 def _source_lines() -> list[str]:
@@ -28,11 +28,14 @@ def test_a_report_on_a_synthetic_file_marks_its_charts(tmp_path) -> None:
         style.set_pledge_source(None)
 
 
-def test_a_comparison_names_what_it_compares_and_marks_synthetic_sides(tmp_path) -> None:
+def test_a_comparison_names_what_it_compares_and_marks_synthetic_sides(tmp_path, monkeypatch
+                                                                       ) -> None:
     real = tmp_path / "real.csv"
     real.write_text("title,pledger,value_as_stated\nA,Org,USD 5 million\n", encoding="utf-8")
-    syn = tmp_path / "syn.csv"
+    syn = tmp_path / "syn.csv"  # rows a loader sets aside (lists written by pandas)
     synthetic.make_pledges(20, seed=1).to_csv(syn, index=False)
+    shown: list[str] = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj.data))
     r = report.Report(None, {}, None)
     try:
         report.compared(r, *snapshots.comparison_sources(str(real), str(real),
@@ -45,6 +48,14 @@ def test_a_comparison_names_what_it_compares_and_marks_synthetic_sides(tmp_path)
         assert r.synthetic is True
         assert _source_lines() == [f"Source: {style.SYNTHETIC_SOURCE}: pledges compared: file "
                                    "real.csv as of 2026-01-01; file syn.csv as of 2026-01-01"]
+        assert len(shown) == 1 and "SYNTHETIC DATA — rows of the current side are marked " \
+            "synthetic" in shown[0] and report.EVERY_PAGE_CLASS in shown[0]
+        shown.clear()
+        export.write_csv(synthetic.make_pledges(20, seed=1), tmp_path / "syn2.csv")
+        report.compared(r, *snapshots.comparison_sources(str(tmp_path / "syn2.csv"), str(real),
+                                                         as_of="2026-12-01"))
+        assert r.synthetic is True and len(shown) == 1
+        assert "of the previous side are synthetic" in shown[0]
         report.compared(r, *snapshots.comparison_sources("2024-01-01", "2026-01-01"))
         assert r.synthetic is False and _source_lines() == [f"Source: {style.PLEDGES_SOURCE}"]
     finally:
