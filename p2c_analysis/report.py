@@ -1091,7 +1091,8 @@ class Report:
         from p2c_analysis.export import mark_synthetic
 
         synthetic = self.rests_on_synthetic
-        marked = {name: mark_synthetic(df) if synthetic and name not in not_from_pledges else df
+        marked = {name: mark_synthetic(self._each_pledge_marked(df))
+                  if synthetic and name not in not_from_pledges else df
                   for name, df in tables.items()}  # once: the writer keeps a mark it finds
         written = write_tables(self.parameters.get("output_dir", ""), marked, synthetic,
                                not_from_pledges)
@@ -1099,6 +1100,25 @@ class Report:
         if written:
             write_column_docs(self.parameters["output_dir"], self.written)
         return written
+
+    def _each_pledge_marked(self, df: pd.DataFrame) -> pd.DataFrame:
+        """A table with a row per pledge of the report (a ``pledge_id`` column, no
+        ``is_synthetic``: scores, traffic lights, deliverables) given each row's own mark, its
+        pledge's ``is_synthetic`` (real pledges of a file that mixes them with synthetic ones
+        are not marked synthetic); a row whose id is not one of the report's pledges is marked
+        (it rests on the file). Other tables as they are (:func:`export.mark_synthetic` marks
+        every row of them)."""
+        from p2c_analysis.export import SYNTHETIC_COLUMN
+
+        if "pledge_id" not in df.columns or SYNTHETIC_COLUMN in df.columns or \
+                self.loaded is None or SYNTHETIC_COLUMN not in self.pledges.columns:
+            return df  # no pledges loaded here (a comparison): every row is marked
+        pledges = self.pledges
+        own = dict(zip(pledges["pledge_id"].astype("string"),
+                       pledges[SYNTHETIC_COLUMN].astype("boolean").fillna(False), strict=True))
+        flags = [bool(own.get(str(i), True)) if not is_missing(i) else True
+                 for i in df["pledge_id"]]
+        return df.assign(**{SYNTHETIC_COLUMN: pd.Series(flags, index=df.index, dtype="bool")})
 
     def _write_aside(self, **tables: pd.DataFrame) -> None:
         """Write side tables at the start (:func:`start`); the next :meth:`write` names them."""

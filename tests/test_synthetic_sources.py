@@ -60,3 +60,25 @@ def test_a_comparison_names_what_it_compares_and_marks_synthetic_sides(tmp_path,
         assert r.synthetic is False and _source_lines() == [f"Source: {style.PLEDGES_SOURCE}"]
     finally:
         style.set_pledge_source(None)
+
+
+def test_a_table_of_pledges_keeps_each_rows_own_mark(tmp_path) -> None:
+    """In a file mixing real and synthetic pledges, a table with a row per pledge (scores,
+    traffic lights, deliverables) marked every row synthetic, the real pledges too."""
+    from p2c_analysis import pledges
+
+    real = pledges.load_pledges().valid.head(3)
+    syn = synthetic.make_pledges(2, seed=1)
+    mixed = tmp_path / "mixed.csv"
+    export.write_csv(pd.concat([real, syn], ignore_index=True), mixed)
+    out = tmp_path / "out"
+    out.mkdir()
+    r = report.start("T", pledges=str(mixed), as_of="2026-12-01", output_dir=str(out))
+    ids = r.pledges["pledge_id"].astype(str).tolist()
+    r.write(scores=pd.DataFrame({"pledge_id": ids, "score": range(len(ids))}),
+            counts=pd.DataFrame({"focus_area": ["ACCESS"], "pledges": [5]}))
+    scores = pd.read_csv(out / "scores.csv")
+    own = dict(zip(r.pledges["pledge_id"].astype(str), r.pledges["is_synthetic"], strict=True))
+    assert sorted(own.values()) == [False, False, False, True, True]
+    assert scores["is_synthetic"].tolist() == [own[i] for i in scores["pledge_id"]]
+    assert pd.read_csv(out / "counts.csv")["is_synthetic"].tolist() == [True]  # rests on both
