@@ -267,10 +267,36 @@ def write_csv(df: pd.DataFrame, path: str | Path, sep: str = ",",
     missing values empty. ``sep="\\t"`` writes tab-separated text (a cell holding a tab is quoted).
     ``synthetic``: the table rests on synthetic data and carries the mark
     (:func:`mark_synthetic`). Returns the path."""
+    import io
+
     p = check_output_path(path)
-    with p.open("w", encoding="utf-8", newline="") as f:
-        write_csv_stream(mark_synthetic(df) if synthetic else df, f, sep=sep)
+    text = io.StringIO(newline="")
+    write_csv_stream(mark_synthetic(df) if synthetic else df, text, sep=sep)
+    write_file(p, text.getvalue().encode("utf-8"))
     return p
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` as the file ``path``: a regular file (or a new one) is replaced whole
+    (:func:`p2c_analysis.paths.replace_bytes`: a new file renamed over it), so a hard link
+    to another file (a copy of a checkout made with ``cp -al``, holding the bundled data) is
+    left as it was instead of written through, and a reader never sees part of a table; a
+    symbolic link is followed (the file it names is replaced); a device (``/dev/null``) is
+    written as it is."""
+    import stat
+
+    from p2c_analysis import paths
+
+    target = path.resolve() if path.is_symlink() else path
+    try:
+        regular = stat.S_ISREG(target.stat().st_mode)
+    except OSError:  # not there yet
+        regular = True
+    if not regular:
+        with open(target, "wb") as f:
+            f.write(data)
+        return
+    paths.replace_bytes(target, data, sync=False)
 
 
 def write_csv_stream(df: pd.DataFrame, stream: TextIO, sep: str = ",") -> None:
@@ -418,9 +444,13 @@ def _save_fixed_time(wb: Any, path: Path) -> None:
             # openpyxl writes each worksheet from a temporary file: dated by its mtime
             self.writestr(str(arcname or Path(filename).name), Path(filename).read_bytes())
 
+    import io
+
     wb.properties.created = wb.properties.modified = XLSX_TIMESTAMP
-    with FixedTimeZip(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+    data = io.BytesIO()
+    with FixedTimeZip(data, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).save()
+    write_file(Path(path), data.getvalue())  # a hard link is not written through
 
 
 def _too_long_for_xlsx(path: Path, row: int, column: object, n: int) -> str:

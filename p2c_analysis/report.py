@@ -36,6 +36,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from p2c_analysis import paths, style
+from p2c_analysis.export import write_file
 from p2c_analysis.fields import is_missing
 from p2c_analysis.pledges import announced_after  # the rule for pledge files, here for reports
 from p2c_analysis.text import capitalised, html_text, without_invisible
@@ -984,13 +985,11 @@ def write_provenance(
     if not out_dir.is_dir():
         raise FileNotFoundError(f"write_provenance: output folder {out_dir} does not exist")
     target = output_file(out_dir, "data_files.json")
-    target.write_text(json.dumps(paths.files_read(), indent=2) + "\n", encoding="utf-8")
+    write_file(target, (json.dumps(paths.files_read(), indent=2) + "\n").encode("utf-8"))
     if parameters is not None:
         recorded = {k: paths.shown(v) if isinstance(v, str) else v for k, v in parameters.items()}
-        output_file(out_dir, "parameters.json").write_text(
-            json.dumps(_jsonable(recorded), indent=2, default=str) + "\n",
-            encoding="utf-8",
-        )
+        write_file(output_file(out_dir, "parameters.json"), (
+            json.dumps(_jsonable(recorded), indent=2, default=str) + "\n").encode("utf-8"))
     return target
 
 
@@ -1162,8 +1161,8 @@ class Report:
             scope = public_subset_scope(len(self.pledges), self.parameters.get("as_of"))
         if scope is not None:  # the bundled public subset: not the coalition's numbers
             summary["pledge_scope"] = str(scope)
-        output_file(out, "summary.json").write_text(
-            json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_file(output_file(out, "summary.json"), (
+            json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def write_column_docs(output_dir: str | Path, tables: Mapping[str, Iterable[str]]) -> Path:
