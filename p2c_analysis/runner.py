@@ -40,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import json
 import multiprocessing
 import os
 import platform
@@ -935,13 +936,40 @@ def _check_resumable(run_dir: Path, specs: Sequence[ReportSpec]) -> None:
             raise UsageError(f"--resume: report {s.name} is not in run {run_dir.name} (a run is "
                              "resumed only with the reports it was started with); start a new "
                              "run without --resume")
-        if e.get("parameters") != dict(s.parameters):
+        differ = _other_parameters(e, s, run_dir)
+        if differ:
             raise UsageError(f"--resume: report {s.name} in run {run_dir.name} has other "
-                             "parameters; render into a new run instead")
+                             f"parameters ({differ}); render into a new run instead")
         if e.get("notebook") is not None and not _same_file(e["notebook"], s.notebook):
             raise UsageError(f"--resume: report {s.name} in run {run_dir.name} was planned "
                              f"with the notebook {e.get('notebook')}, not {rel_path(s.notebook)}; "
                              "render into a new run instead")
+
+
+def _other_parameters(entry: Mapping[str, Any], spec: ReportSpec, run_dir: Path) -> str:
+    """How the parameters ``spec`` would run with differ from those its run's report ran or
+    was planned with (``entry``, its manifest entry): ``"year 2024 in the run, 2023 now"``,
+    ``""`` when they do not. The values a report runs with are compared (a default given
+    explicitly, ``-p year 2024``, is the same report) but for an ``as_of`` left empty on both
+    sides (the run's day, :func:`_fill_run_day`, which a resumed report takes); a manifest
+    without them (older runs) compares the parameters given."""
+    def plain(values: Mapping[str, Any]) -> dict[str, Any]:  # as the manifest keeps them
+        return json.loads(json.dumps(dict(values), default=str))
+
+    before = entry.get("effective_parameters")
+    if isinstance(before, dict):
+        now = effective_parameters(spec.notebook, spec.parameters)
+        given = entry.get("parameters") or {}
+        for name in _fill_run_day(spec, now, _run_day(run_dir)).filled:
+            if name not in given:  # the run's day then and now
+                before = {k: v for k, v in before.items() if k != name}
+                now.pop(name, None)
+    else:
+        before, now = entry.get("parameters") or {}, dict(spec.parameters)
+    before, now = plain(before), plain(now)
+    names = sorted(n for n in {*before, *now} if before.get(n) != now.get(n))
+    return "; ".join(f"{n} {before.get(n, 'not given')!r} in the run, {now.get(n, 'not given')!r} "
+                     "now" for n in names)
 
 
 def _same_file(recorded: object, path: Path) -> bool:
