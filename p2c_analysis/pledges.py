@@ -492,7 +492,10 @@ def _csv_field_limit(n: int) -> Iterator[None]:
         csv.field_size_limit(old)
 
 
-def _read_csv(path: Path, data: bytes, lim: Limits, header_at: int = 0) -> _Table:
+def _read_csv(path: Path, data: bytes, lim: Limits, header_at: int = 0,
+              delimiter: str | None = None) -> _Table:
+    """The table of CSV bytes; ``delimiter``: the one to split on (``None``: sniffed from the
+    first line, :func:`_sniff_delimiter`); an Excel ``sep=`` first line wins over both."""
     dec = _decode(path, data)
     lines = iter(dec)
     first = next(lines, "")
@@ -500,7 +503,7 @@ def _read_csv(path: Path, data: bytes, lim: Limits, header_at: int = 0) -> _Tabl
     sep = re.fullmatch(r"sep=(.)\r?\n?", first)
     if sep:
         first = next(lines, "")
-    delimiter = sep.group(1) if sep else _sniff_delimiter(first.rstrip("\r\n"))
+    delimiter = sep.group(1) if sep else delimiter or _sniff_delimiter(first.rstrip("\r\n"))
     table = _Table([], [], "csv", encoding=dec.encoding, delimiter=delimiter,
                    fallback_encoding=dec.fallback if dec.mixed else None, header_at=header_at)
     read = _LinesRead(itertools.chain([first], lines))
@@ -1160,10 +1163,10 @@ ZIP_MAGIC = b"PK\x03\x04"
 
 
 def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
-                choose: SheetChooser | None = None) -> _Table:
+                choose: SheetChooser | None = None, delimiter: str | None = None) -> _Table:
     """The table of a CSV or XLSX file (``sheet``, ``choose``: see :func:`_xlsx_rows`);
     ``header_at``: the header's row number when it is not the first non-blank row
-    (:func:`_sheet_header`).
+    (:func:`_sheet_header`); ``delimiter``: a CSV's delimiter (``None``: sniffed).
     Raises :class:`PledgeFileError` when the file cannot be read as a table."""
     if not path.exists():
         raise PledgeFileError(path, "no such file")
@@ -1187,7 +1190,7 @@ def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
     unicode_bom = data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == codecs.BOM_UTF32_BE
     if not unicode_bom and b"\x00" in data[:65536]:  # UTF-16/32 text holds NUL bytes
         raise PledgeFileError(path, "binary file, not a CSV table")
-    return _read_csv(path, data, lim, header_at)
+    return _read_csv(path, data, lim, header_at, delimiter)
 
 
 # --- mapping -----------------------------------------------------------------------------------
@@ -2604,11 +2607,11 @@ def _open(src: Path, mapping: str | Path | Mapping | None, lim: Limits
                         choose=None if m and m.sheet else choose)
     # the first non-blank row may be a title above the header (an XLSX whose sheet was chosen
     # has its header found already): read again from the header when it is below
-    firsts = [(table.header_row, table.header_given)] + [
-        (rownum, [_cell_text(c).strip() for c in cells])
-        for rownum, cells in table.rows[:PREAMBLE_ROWS - 1]]
-    if at := (_sheet_header(firsts, m, src, consts) or (0, 0))[0]:
-        table = _read_table(src, table.sheet, lim, header_at=at)
+    found = _sheet_header(_first_rows_of(table), m, src, consts)
+    if found is None and table.file_format == "csv":
+        table, found = _csv_header_by_delimiter(src, lim, table, m, consts)
+    if at := (found or (0, 0))[0]:
+        table = _read_table(src, table.sheet, lim, header_at=at, delimiter=table.delimiter)
     used, unused = _match_columns(table.header, m, src, table.header_given)
     if _pledge_columns(used, consts):
         return m, table, used, unused
@@ -2620,6 +2623,38 @@ def _open(src: Path, mapping: str | Path | Mapping | None, lim: Limits
 
 #: How many of a table's first non-blank rows may be titles above its header.
 PREAMBLE_ROWS = 10
+
+
+def _first_rows_of(table: _Table) -> FirstRows:
+    """The header row and the rows after it, up to :data:`PREAMBLE_ROWS` in all, as text:
+    where :func:`_sheet_header` looks for a header under title rows."""
+    return [(table.header_row, table.header_given)] + [
+        (rownum, [_cell_text(c).strip() for c in cells])
+        for rownum, cells in table.rows[:PREAMBLE_ROWS - 1]]
+
+
+def _csv_header_by_delimiter(src: Path, lim: Limits, table: _Table, m: Mapping | None,
+                             consts: set[str]) -> tuple[_Table, tuple[int, int] | None]:
+    """``(table, (header_at, fields named))`` of a CSV whose delimiter, sniffed from its first
+    line, splits no header out of its first rows: a title line above the header holds none
+    of the header's delimiter (``Partner2Connect pledges`` over ``title;pledger;...``) or
+    another one (``Pledges, December export``). Read again with each other delimiter, the
+    one whose header names the most fields wins (the first in :data:`DELIMITERS` on a tie);
+    ``(table, None)`` when none gives a header."""
+    best: tuple[_Table, tuple[int, int]] | None = None
+    for d in DELIMITERS:
+        if d == table.delimiter:
+            continue
+        other = _read_table(src, None, lim, delimiter=d)
+        if other.delimiter != d:  # an Excel "sep=" line names the delimiter: no other one
+            return table, None
+        try:
+            found = _sheet_header(_first_rows_of(other), m, src, consts)
+        except PledgeFileError:
+            continue
+        if found is not None and (best is None or found[1] > best[1][1]):
+            best = (other, found)
+    return best if best is not None else (table, None)
 
 
 def _fields_named(cells: list[str], m: Mapping | None, src: Path) -> dict[str, list[int]] | None:

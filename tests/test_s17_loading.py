@@ -1,0 +1,47 @@
+"""Loading pledge exports that differ from the bundled files the way real exports do
+(session s17a): each test names what was wrong before its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from p2c_analysis.pledges import PledgeFileError, load_pledges
+
+
+def _write(tmp_path: Path, text: str, name: str = "export.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- a CSV's delimiter, with title lines above the header ------------------------------------
+
+
+@pytest.mark.parametrize(("title", "sep"), [
+    ("Partner2Connect pledges\nExported 2026-12-01\n", ";"),  # titles with no delimiter
+    ("Partner2Connect pledges, December export\n", ";"),  # a title with a comma
+    ("Partner2Connect pledges\n\n", "\t"),
+])
+def test_title_lines_do_not_decide_the_delimiter(tmp_path: Path, title: str, sep: str) -> None:
+    """The delimiter was sniffed from the first line only, a title above the header: a
+    semicolon or tab export under a title line with no trailing separators (or a comma in
+    it) was split on commas and refused ("no pledge columns; columns found: Partner2Connect
+    pledges"). The header's own delimiter is found and the rows are read."""
+    rows = [["title", "pledger", "value_as_stated", "announced_date"],
+            ["Fibre", "Org A", "USD 1,5 million", "2023"],
+            ["Towers", "Org B", "USD 2 million", "2024"]]
+    path = _write(tmp_path, title + "".join(sep.join(r) + "\n" for r in rows))
+    r = load_pledges(path)
+    assert r.delimiter == sep
+    assert r.header_row == title.count("\n") + 1
+    assert r.n_read == 2 and r.quarantine.empty
+    assert r.valid["title"].tolist() == ["Fibre", "Towers"]
+    assert r.valid["estimated_value_usd"].tolist() == [1.5e6, 2e6]
+
+
+def test_a_csv_with_no_header_under_any_delimiter_is_still_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, "Read me\nsome text; more text\nno pledges here\n")
+    with pytest.raises(PledgeFileError, match="no pledge columns"):
+        load_pledges(path)
