@@ -1710,8 +1710,10 @@ MAX_NAME_PARTS = 4  # a country or region name has at most 3 commas ("Congo, Dem
 
 
 #: What separates the names of a list inside one piece: a comma; with ``words``, also a slash,
-#: an ampersand, a plus sign and "and" (``Ghana and Kenya``, ``GHA/KEN``, ``Ghana + Kenya``).
-_NAME_SEPARATORS = (r"(\s*,\s*)", r"(\s*,\s*|\s*/\s*|\s+&\s+|\s*\+\s*|\s+and\s+)")
+#: an ampersand, a plus sign and "and" (``Ghana and Kenya``, ``GHA/KEN``, ``Ghana + Kenya``),
+#: and a comma before "and" or "&" (the serial comma of ``Ghana, Kenya, and Uganda``).
+_NAME_SEPARATORS = (r"(\s*,\s*)",
+                    r"(\s*,\s*(?:and|&)\s+|\s*,\s*|\s*/\s*|\s+&\s+|\s*\+\s*|\s+and\s+)")
 
 
 def split_resolving(

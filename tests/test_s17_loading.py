@@ -45,3 +45,19 @@ def test_a_csv_with_no_header_under_any_delimiter_is_still_refused(tmp_path: Pat
     path = _write(tmp_path, "Read me\nsome text; more text\nno pledges here\n")
     with pytest.raises(PledgeFileError, match="no pledge columns"):
         load_pledges(path)
+
+
+# --- several countries in one cell -----------------------------------------------------------
+
+
+def test_a_serial_comma_list_of_countries_is_read(tmp_path: Path) -> None:
+    """``Kenya, Uganda, and Rwanda`` (a list with the serial comma) was set aside as an
+    unknown country ('and Rwanda'), though ``Kenya, Uganda and Rwanda`` was read."""
+    path = _write(tmp_path, "title,pledger,target_countries\n"
+                            'Fibre,Org A,"Kenya, Uganda, and Rwanda"\n'
+                            'Towers,Org B,"Trinidad and Tobago, & Jamaica"\n'
+                            'Skills,Org C,"Kenya, Uganda and Rwanda"\n')
+    r = load_pledges(path)
+    assert r.quarantine.empty
+    assert r.valid["target_countries"].tolist() == [
+        ["KEN", "UGA", "RWA"], ["TTO", "JAM"], ["KEN", "UGA", "RWA"]]
