@@ -61,3 +61,19 @@ def test_a_serial_comma_list_of_countries_is_read(tmp_path: Path) -> None:
     assert r.quarantine.empty
     assert r.valid["target_countries"].tolist() == [
         ["KEN", "UGA", "RWA"], ["TTO", "JAM"], ["KEN", "UGA", "RWA"]]
+
+
+# --- limits ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["0.5", "2.5"])
+def test_a_fractional_count_limit_is_refused_not_truncated(value: str) -> None:
+    """``P2C_MAX_ROWS=0.5`` passed as "a positive number" and was truncated to a limit of 0
+    rows: every file was then refused ("a row numbered 1, over the limit of 0 rows")."""
+    from p2c_analysis.limits import LimitError, Limits
+
+    with pytest.raises(LimitError) as err:
+        Limits.from_env({"P2C_MAX_ROWS": value})
+    assert str(err.value) == f"P2C_MAX_ROWS={value!r}: not a whole number of rows"
+    assert Limits.from_env({"P2C_MAX_ROWS": "1e6"}).rows == 1_000_000
+    assert Limits.from_env({"P2C_MAX_FILE_MB": "0.5"}).file_mb == 0.5
