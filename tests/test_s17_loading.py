@@ -114,3 +114,29 @@ def test_a_date_with_one_reading_is_read(text: str, day: str) -> None:
     from p2c_analysis import parsing
 
     assert parsing.read_date(text).when == pd.Timestamp(day)
+
+
+# --- exchange rates --------------------------------------------------------------------------
+
+
+def test_a_rate_from_a_series_that_stopped_long_ago_is_not_used(tmp_path: Path) -> None:
+    """``TMT 1 million`` in 2025 was converted at WDI's last Turkmen rate, 2001's 5,200 old
+    manats per dollar (the TMT replaced 5,000 of them in 2009): USD 192, some 1,500 times too
+    little, with only a note that the 2001 rate was used; ``CUP`` took Cuba's 1974 rate. A
+    rate more than MAX_RATE_AGE_YEARS before the announcement is not used: the row is set
+    aside, saying why; the publication lag (LKR: last rate 2023) still converts."""
+    from p2c_analysis import fx
+
+    path = _write(tmp_path, "title,pledger,value_as_stated,announced_date\n"
+                            "Fibre,Org A,TMT 1 million,2025-03-01\n"
+                            "Towers,Org B,CUP 1 million,2023-03-01\n"
+                            "Skills,Org C,LKR 100 million,2025-03-01\n")
+    r = load_pledges(path)
+    assert r.quarantine["source_row"].tolist() == [2, 3]
+    tmt, cup = r.quarantine["reasons"].tolist()
+    assert tmt.startswith("cannot convert to USD: no TMT exchange rate from 2022 to 2025")
+    assert "latest is 2001" in tmt
+    assert cup.startswith("cannot convert to USD: no CUP exchange rate") and "1974" in cup
+    lkr = r.valid.set_index("title").loc["Skills"]
+    assert lkr["estimated_value_usd"] == pytest.approx(100e6 / fx.rate("LKR", 2023)[0])
+    assert "used 2023 WDI annual average" in lkr["notes"]
