@@ -140,3 +140,43 @@ def test_a_rate_from_a_series_that_stopped_long_ago_is_not_used(tmp_path: Path) 
     lkr = r.valid.set_index("title").loc["Skills"]
     assert lkr["estimated_value_usd"] == pytest.approx(100e6 / fx.rate("LKR", 2023)[0])
     assert "used 2023 WDI annual average" in lkr["notes"]
+
+
+# --- country names with their qualifier in brackets ------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "iso3"), [
+    ("Korea (Democratic People's Republic of)", "PRK"),  # was KOR
+    ("Korea (the Democratic People's Republic of)", "PRK"),  # ISO 3166 short name; was KOR
+    ("Congo (the Democratic Republic of the)", "COD"),  # ISO 3166 short name; was COG
+    ("Congo (Dem. Rep. of the)", "COD"),  # was COG
+    ("Sudan (South)", "SSD"),  # was SDN
+    ("Guinea (Equatorial)", "GNQ"),  # was GIN
+    ("Samoa (American)", "ASM"),  # was WSM
+    ("Korea (Rep. of)", "KOR"),
+    ("Congo (Rep. of the)", "COG"),
+    ("Dem. Rep. of the Congo", "COD"),  # was set aside: unknown country
+    ("Central African Rep.", "CAF"),  # was set aside
+    ("Virgin Islands (British)", "VGB"),  # was set aside
+])
+def test_a_qualifier_in_brackets_names_the_country(tmp_path: Path, name: str,
+                                                    iso3: str) -> None:
+    """A name with its qualifier in brackets (ISO 3166's ``Korea (the Democratic People's
+    Republic of)``, ITU's ``Congo (Dem. Rep. of the)``, a sorted list's ``Sudan (South)``)
+    was read as the name before the brackets, the brackets kept as a remark: North Korea
+    became the Republic of Korea, the DR Congo the Republic of the Congo, South Sudan Sudan.
+    The qualifier is read (as the comma form ``Korea, Democratic People's Republic of``
+    was), and so are the abbreviations ``Rep.``/``Dem.`` of ITU's and the UN's names."""
+    path = _write(tmp_path, f'title,pledger,target_countries\nFibre,Org A,"{name}"\n')
+    r = load_pledges(path)
+    assert r.quarantine.empty
+    assert r.valid["target_countries"].tolist() == [[iso3]]
+
+
+def test_a_remark_in_brackets_after_a_country_is_still_a_remark(tmp_path: Path) -> None:
+    path = _write(tmp_path, "title,pledger,target_countries\n"
+                            "Fibre,Org A,Ghana (via partners)\n"
+                            "Towers,Org B,Congo (the)\n")
+    r = load_pledges(path)
+    assert r.valid["target_countries"].tolist() == [["GHA"], ["COG"]]
+    assert "remark in parentheses is kept" in r.valid["notes"].iloc[0]
