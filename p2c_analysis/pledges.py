@@ -1002,7 +1002,8 @@ def _xlsx_rows(path: Path, sheet: str | None, lim: Limits, choose: SheetChooser 
             raise PledgeFileError(path, f"no sheet named {sheet!r} (sheets: "
                                         f"{_listing(names)})")
         if not wb.worksheets:
-            raise PledgeFileError(path, "no worksheet in the workbook")
+            raise PledgeFileError(path, _STRICT_XLSX if _strict_xlsx(path)
+                                  else "no worksheet in the workbook")
         tables = [w.title for w in wb.worksheets]
         if sheet is not None and sheet not in tables:  # a chart sheet: no cells to read
             raise PledgeFileError(path, f"sheet {sheet!r} is a chart, not a table of cells "
@@ -1032,6 +1033,24 @@ def _xlsx_rows(path: Path, sheet: str | None, lim: Limits, choose: SheetChooser 
     except BaseException:
         wb.close()
         raise
+
+
+#: Why a workbook saved as Excel's "Strict Open XML Spreadsheet" is not read: openpyxl knows
+#: only the transitional namespaces, and found no worksheet in it.
+_STRICT_XLSX = ("saved as Strict Open XML Spreadsheet, which cannot be read: save it as "
+                "Excel Workbook (.xlsx) and load it again")
+
+
+def _strict_xlsx(path: Path) -> bool:
+    """Whether the workbook part of the XLSX at ``path`` is in ISO 29500 Strict's namespace
+    (Excel's "Strict Open XML Spreadsheet"), whose sheets openpyxl does not see."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if n.lower().endswith("workbook.xml")]
+            head = zf.open(names[0]).read(4096) if names else b""
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return False
+    return b"purl.oclc.org/ooxml/spreadsheetml/main" in head
 
 
 def _hidden_with_pledges(sheets: list, lim: Limits, choose: SheetChooser) -> list[str]:

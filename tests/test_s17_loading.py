@@ -180,3 +180,36 @@ def test_a_remark_in_brackets_after_a_country_is_still_a_remark(tmp_path: Path) 
     r = load_pledges(path)
     assert r.valid["target_countries"].tolist() == [["GHA"], ["COG"]]
     assert "remark in parentheses is kept" in r.valid["notes"].iloc[0]
+
+
+# --- XLSX saved as Strict Open XML -----------------------------------------------------------
+
+
+def test_a_strict_open_xml_workbook_is_named_as_such(tmp_path: Path) -> None:
+    """A workbook saved as Excel's "Strict Open XML Spreadsheet" (.xlsx too) was refused as
+    having "no worksheet in the workbook", though Excel shows its sheets: openpyxl reads only
+    the transitional namespaces. The one line now says what the file is and what to do."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["title", "pledger"])
+    wb.active.append(["Fibre", "Org A"])
+    wb.save(tmp_path / "plain.xlsx")
+    strict = tmp_path / "strict.xlsx"
+    namespaces = {b"http://schemas.openxmlformats.org/spreadsheetml/2006/main":
+                  b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+                  b"http://schemas.openxmlformats.org/officeDocument/2006/relationships":
+                  b"http://purl.oclc.org/ooxml/officeDocument/relationships"}
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as src, \
+            zipfile.ZipFile(strict, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            for old, new in namespaces.items():
+                data = data.replace(old, new)
+            dst.writestr(item, data)
+    with pytest.raises(PledgeFileError) as err:
+        load_pledges(strict)
+    assert str(err.value) == (f"{strict}: saved as Strict Open XML Spreadsheet, which cannot "
+                              "be read: save it as Excel Workbook (.xlsx) and load it again")
