@@ -1968,9 +1968,11 @@ def _absurd(row: _Row, usd: float, fieldname: str) -> bool:
 COUNTRY_FIELDS = ("entity_country", "target_countries")
 
 #: A number with one separator before three digits and no other: ``1,250`` and ``1.250`` are
-#: thousands in one convention, a decimal in the other (``0,250`` is a decimal in both).
-_ONE_GROUP = {",": re.compile(r"(?<![\d.,])(?!0,)\d{1,3},\d{3}(?![\d.,])"),
-              ".": re.compile(r"(?<![\d.,])(?!0\.)\d{1,3}\.\d{3}(?![\d.,])")}
+#: thousands in one convention, a decimal in the other (``0,250`` is a decimal in both); not
+#: the mantissa of a number in scientific notation (``1.705E+08``, as a spreadsheet writes a
+#: large number: no thousands separator there).
+_ONE_GROUP = {",": re.compile(r"(?<![\d.,])(?!0,)\d{1,3},\d{3}(?![\d.,]|[eE][+-]?\d)"),
+              ".": re.compile(r"(?<![\d.,])(?!0\.)\d{1,3}\.\d{3}(?![\d.,]|[eE][+-]?\d)")}
 #: What shows the convention that makes them a decimal: a decimal comma (``1,5``,
 #: ``1.000,50``) for ``1,250``; thousands written with points (``1.000.000``, ``1.000,50``)
 #: for ``1.250``.

@@ -213,3 +213,21 @@ def test_a_strict_open_xml_workbook_is_named_as_such(tmp_path: Path) -> None:
         load_pledges(strict)
     assert str(err.value) == (f"{strict}: saved as Strict Open XML Spreadsheet, which cannot "
                               "be read: save it as Excel Workbook (.xlsx) and load it again")
+
+
+# --- scientific notation beside thousands written with points --------------------------------
+
+
+def test_scientific_notation_is_no_number_with_a_thousands_point(tmp_path: Path) -> None:
+    """In a file that writes thousands with points (``170.500.000``), a spreadsheet's
+    ``1.705E+08`` was set aside as "ambiguous value: '1.705' ... write 1705 or 1.705": the
+    mantissa of a number in scientific notation was taken for a number with a thousands
+    point. It is 170,500,000, one reading."""
+    path = _write(tmp_path, "title;pledger;estimated_value_usd\n"
+                            "Fibre;Org A;1.705E+08\n"
+                            "Towers;Org B;170.500.000\n"
+                            "Skills;Org C;1.250\n", "semi.csv")
+    r = load_pledges(path)
+    assert r.valid["estimated_value_usd"].tolist() == [170.5e6, 170.5e6]
+    assert r.quarantine["source_row"].tolist() == [4]  # 1.250: 1250 or 1.25
+    assert r.quarantine["reasons"].iloc[0].startswith("ambiguous value: '1.250'")
