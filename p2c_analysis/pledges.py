@@ -74,7 +74,8 @@ Conventions and decisions:
   a tie, and rather than Mac Roman whenever the bytes decode as cp1252); a file with no
   UTF-8 beyond ASCII is simply in that encoding. When both occur, the rows that needed the
   fallback are listed (``LoadResult.fallback_rows``) and say so in their notes. UTF-16 with
-  a BOM (Excel "Unicode text") is read as a whole.
+  a BOM (Excel "Unicode text") is read as a whole, and so is UTF-16 without one whose every
+  other byte is NUL (:func:`_utf16_without_bom`).
 - **Sheets** (XLSX): the mapping's ``sheet``; else, of the visible sheets (a hidden one is
   an old or helper sheet), the one whose columns name the most fields, so that a first sheet
   with notes or a summary of the pledges (``Title``, ``Pledger``, ``Value``) is not read as
@@ -1181,6 +1182,24 @@ def _not_a_regular_file(path: Path, label: str) -> str | None:
 ZIP_MAGIC = b"PK\x03\x04"
 
 
+def _utf16_without_bom(head: bytes) -> bytes | None:
+    """The BOM that ``head``, the start of a file with none, would have as UTF-16 text (a
+    database's or .NET's "Unicode" export): ``BOM_UTF16_LE`` when every other byte, the
+    second of each pair, is NUL and the first of each pair is not, as in ASCII text in
+    UTF-16LE (``BOM_UTF16_BE`` the other way round), and the bytes decode; else ``None``
+    (a binary file)."""
+    pairs = head[: len(head) // 2 * 2]
+    if len(pairs) < 4:
+        return None
+    for bom, text, nul in ((codecs.BOM_UTF16_LE, pairs[0::2], pairs[1::2]),
+                           (codecs.BOM_UTF16_BE, pairs[1::2], pairs[0::2])):
+        if nul.count(0) >= 0.9 * len(nul) and text.count(0) == 0:
+            with contextlib.suppress(UnicodeDecodeError):
+                pairs.decode("utf-16-le" if bom == codecs.BOM_UTF16_LE else "utf-16-be")
+                return bom
+    return None
+
+
 def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
                 choose: SheetChooser | None = None, delimiter: str | None = None) -> _Table:
     """The table of a CSV or XLSX file (``sheet``, ``choose``: see :func:`_xlsx_rows`);
@@ -1207,7 +1226,9 @@ def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
     if suffix in (".xlsx", ".xlsm"):
         raise PledgeFileError(path, "not a readable XLSX workbook (not a zip file)")
     unicode_bom = data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == codecs.BOM_UTF32_BE
-    if not unicode_bom and b"\x00" in data[:65536]:  # UTF-16/32 text holds NUL bytes
+    if not unicode_bom and (bom := _utf16_without_bom(data[:65536])):
+        data = bom + data  # read as UTF-16 text with its BOM is
+    elif not unicode_bom and b"\x00" in data[:65536]:  # UTF-16/32 text holds NUL bytes
         raise PledgeFileError(path, "binary file, not a CSV table")
     return _read_csv(path, data, lim, header_at, delimiter)
 
@@ -2413,7 +2434,8 @@ def load_pledges(
 
     ``path``: CSV (delimiter sniffed among ``, ; TAB |``; quoted newlines fine; each line
     read as UTF-8 when it is valid UTF-8, else in one fallback encoding detected with
-    charset-normalizer, and such rows flagged; UTF-16 with a BOM) or XLSX (the mapping's
+    charset-normalizer, and such rows flagged; UTF-16, with a BOM or of ASCII-range text
+    without one) or XLSX (the mapping's
     ``sheet``, else the visible sheet whose columns name the most fields: not a "Read me" note
     or a summary of the pledges; two such sheets are refused; streamed, formulas without a
     cached value quarantined);

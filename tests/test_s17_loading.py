@@ -231,3 +231,26 @@ def test_scientific_notation_is_no_number_with_a_thousands_point(tmp_path: Path)
     assert r.valid["estimated_value_usd"].tolist() == [170.5e6, 170.5e6]
     assert r.quarantine["source_row"].tolist() == [4]  # 1.250: 1250 or 1.25
     assert r.quarantine["reasons"].iloc[0].startswith("ambiguous value: '1.250'")
+
+
+# --- UTF-16 without a BOM ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_text_without_a_bom_is_read(tmp_path: Path, codec: str) -> None:
+    """A UTF-16 export with no BOM (a database's or .NET's "Unicode" text) was refused as a
+    "binary file, not a CSV table"; it is read as UTF-16, as with a BOM."""
+    path = tmp_path / "export.csv"
+    path.write_bytes("title,pledger,value_as_stated\nFibre,Orange Côte d'Ivoire,USD 5 million\n"
+                     .encode(codec))
+    r = load_pledges(path)
+    assert r.encoding == "utf-16"
+    assert r.valid["pledger"].tolist() == ["Orange Côte d'Ivoire"]
+    assert r.valid["estimated_value_usd"].tolist() == [5e6]
+
+
+def test_a_binary_file_is_still_refused(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(PledgeFileError, match="binary file, not a CSV table"):
+        load_pledges(path)
