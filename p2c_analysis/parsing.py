@@ -1729,11 +1729,14 @@ def split_cell(value: object, keep: frozenset[str] = frozenset()) -> list[str]:
 MAX_NAME_PARTS = 4  # a country or region name has at most 3 commas ("Congo, Dem. Rep." has 1)
 
 
-#: What separates the names of a list inside one piece: a comma; with ``words``, also a slash,
-#: an ampersand, a plus sign and "and" (``Ghana and Kenya``, ``GHA/KEN``, ``Ghana + Kenya``),
-#: and a comma before "and" or "&" (the serial comma of ``Ghana, Kenya, and Uganda``).
-_NAME_SEPARATORS = (r"(\s*,\s*)",
-                    r"(\s*,\s*(?:and|&)\s+|\s*,\s*|\s*/\s*|\s+&\s+|\s*\+\s*|\s+and\s+)")
+#: What separates the names of a list inside one piece: a comma or a vertical bar (the
+#: separator of a multi-valued field in many web platforms' exports: ``Kenya|Uganda``); with
+#: ``words``, also a slash, an ampersand, a plus sign and "and" (``Ghana and Kenya``,
+#: ``GHA/KEN``, ``Ghana + Kenya``), and a comma before "and" or "&" (the serial comma of
+#: ``Ghana, Kenya, and Uganda``).
+_NAME_SEPARATORS = (r"(\s*,\s*|\s*\|\s*)",
+                    r"(\s*,\s*(?:and|&)\s+|\s*,\s*|\s*\|\s*|\s*/\s*|\s+&\s+|\s*\+\s*"
+                    r"|\s+and\s+)")
 
 
 def split_resolving(

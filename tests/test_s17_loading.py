@@ -254,3 +254,18 @@ def test_a_binary_file_is_still_refused(tmp_path: Path) -> None:
     path.write_bytes(bytes(range(256)) * 8)
     with pytest.raises(PledgeFileError, match="binary file, not a CSV table"):
         load_pledges(path)
+
+
+# --- lists with a vertical bar -----------------------------------------------------------------
+
+
+def test_countries_and_regions_separated_by_a_vertical_bar_are_read(tmp_path: Path) -> None:
+    """``Kenya|Uganda`` (how many web platforms export a multi-valued field) was set aside as
+    one unknown country, ``Africa | Arab States`` as one unknown region."""
+    path = _write(tmp_path, "title,pledger,target_countries,target_regions\n"
+                            "Fibre,Org A,Kenya|Uganda|Tanzania,Africa | Arab States\n"
+                            'Towers,Org B,"Congo, Dem. Rep. | KEN",\n')
+    r = load_pledges(path)
+    assert r.quarantine.empty
+    assert r.valid["target_countries"].tolist() == [["KEN", "UGA", "TZA"], ["COD", "KEN"]]
+    assert r.valid["target_regions"].tolist()[0] == ["Africa", "Arab States"]
