@@ -58,7 +58,9 @@ Conventions and decisions:
   ``NO`` set aside), its notes and reasons saying it shows no convention. In a list
   (``NO; SE; DK``, ``NO, SE, DK``) it is Norway.
 - **Totals rows**: a row whose title or id is ``Total``, ``Grand total``, ``Sum``... is
-  quarantined ("totals row"): counted, it would double the rows above it.
+  quarantined ("totals row"): counted, it would double the rows above it; so is a group's
+  sum line ("Subtotal Africa", "Total 2023": a total followed by a region, a country or a
+  year).
 - **Duplicates**: an exact duplicate (all cells equal after trimming; "but for letter case or
   spacing" when they are equal only after folding case and runs of spaces) of an earlier row
   is quarantined ("exact duplicate: of row N"); a later row repeating an earlier row's
@@ -1927,15 +1929,36 @@ TOTAL_LABELS = frozenset({"total", "totals", "grand total", "sum", "subtotal", "
 #: or "Overall total", alone or followed by what it sums ("Total pledges", "Total value USD").
 #: A name that only begins with "Total" ("Total Access Fund") is not one.
 _TOTAL_LINE = re.compile(
-    r"(?:grand |overall |sub-? ?)?totals?(?: (?:of )?(?:all )?"
+    r"(?:grand |overall |sub-? ?)?(?:totals?|sum)(?: (?:of )?(?:all )?"
     r"(?:pledges?|pledged|values?|amounts?|commitments?|usd|us\$|funding|investment))*")
 
 
+#: A label of a group's sum line: "Total", "Subtotal", "Sum" and the like, then a group
+#: (:func:`_names_a_group`: "Subtotal Africa", "Total for Kenya", "Total 2023"), as a sheet
+#: sorted by region or year sums each group: counted, each would double its group's pledges.
+_TOTAL_OF_A_GROUP = re.compile(r"(?:grand |overall |sub-? ?)?(?:totals?|sum)"
+                               r"(?: (?:for|in|of))?[\s:\-\u2013]+(?P<group>.+)")
+
+
+def _names_a_group(text: str) -> bool:
+    """Whether ``text`` names a group a sum line may sum: a year (``2023``), a region
+    (:func:`countries.resolve_region`) or a country by its name (not a code: ``Total AI`` is
+    no total of Anguilla)."""
+    text = text.strip(" :")
+    return bool(re.fullmatch(r"(?:19|20)\d{2}", text)) or \
+        countries.resolve_region(text) is not None or \
+        (len(text) > 3 and countries.try_resolve(text) is not None)
+
+
 def _is_total_label(text: str) -> bool:
-    """Whether a title or id cell labels a sum line (:data:`TOTAL_LABELS`, :data:`_TOTAL_LINE`)."""
+    """Whether a title or id cell labels a sum line (:data:`TOTAL_LABELS`, :data:`_TOTAL_LINE`,
+    :data:`_TOTAL_OF_A_GROUP`)."""
     label = " ".join(text.lower().split()).rstrip(":").strip()
     label = re.sub(r"\s*[(\[][^()\[\]]*[)\]]$", "", label).rstrip(":").strip()  # "(USD)"
-    return label in TOTAL_LABELS or _TOTAL_LINE.fullmatch(label) is not None
+    if label in TOTAL_LABELS or _TOTAL_LINE.fullmatch(label) is not None:
+        return True
+    group = _TOTAL_OF_A_GROUP.fullmatch(label)
+    return group is not None and _names_a_group(group["group"])
 
 
 def _totals_row(record: dict) -> list[str]:

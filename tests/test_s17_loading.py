@@ -269,3 +269,26 @@ def test_countries_and_regions_separated_by_a_vertical_bar_are_read(tmp_path: Pa
     assert r.quarantine.empty
     assert r.valid["target_countries"].tolist() == [["KEN", "UGA", "TZA"], ["COD", "KEN"]]
     assert r.valid["target_regions"].tolist()[0] == ["Africa", "Arab States"]
+
+
+# --- a group's sum line ----------------------------------------------------------------------
+
+
+def test_a_sum_line_of_a_group_is_set_aside(tmp_path: Path) -> None:
+    """A sheet sorted by region with a sum under each group ("Subtotal Africa", "Total
+    2023", "Sum of pledges") had those lines read as pledges: their values, the group's
+    sum, were counted on top of the group's pledges. They are set aside as totals rows;
+    a title that only begins with "Total" stays a pledge."""
+    path = _write(tmp_path, "title,pledger,value_as_stated\n"
+                            "Fibre,Org A,USD 1 million\n"
+                            "Towers,Org B,USD 2 million\n"
+                            "Subtotal Africa,,USD 3 million\n"
+                            "Skills,Org C,USD 4 million\n"
+                            "Total 2023,,USD 7 million\n"
+                            "Sum of pledges,,USD 7 million\n"
+                            "Total Access Fund,Org D,USD 5 million\n")
+    r = load_pledges(path)
+    assert r.quarantine["source_row"].tolist() == [4, 6, 7]
+    assert all(x.startswith("totals row: title") for x in r.quarantine["reasons"])
+    assert r.valid["title"].tolist() == ["Fibre", "Towers", "Skills", "Total Access Fund"]
+    assert r.valid["estimated_value_usd"].sum() == 12e6
