@@ -66,7 +66,10 @@ Conventions and decisions:
   is quarantined ("exact duplicate: of row N"); a later row repeating an earlier row's
   ``pledge_id`` is quarantined ("duplicate pledge_id"); the first occurrence stays valid.
   A row repeating the header (case and spacing ignored: two exports pasted together) is
-  quarantined with that one reason ("repeated header"), not read as a pledge.
+  quarantined with that one reason ("repeated header"), not read as a pledge; when it names
+  the header's columns in another order, the rows below it (until the header repeats in its
+  own order) are quarantined too ("below a reordered header"): read under the first header,
+  their pledgers would be titles.
   Two valid rows with the same title and pledger (case and spacing ignored) but other cells
   that differ are both counted (one pledge a year under one title is common), and both say
   so in their notes, naming the other row and its value: a revised pledge exported twice
@@ -2127,6 +2130,21 @@ class _RowSorter:
         given = [*table.header_given[:width], *[""] * (width - len(table.header_given))]
         #: the header's cells as :meth:`sort` compares rows (case and runs of spaces ignored)
         self.header_key = tuple(" ".join(t.casefold().split()) for t in given)
+        #: the row of a repeated header with its columns in another order (a second export
+        #: pasted under the first): the rows below it, until the header comes again in its
+        #: own order, have their cells under other columns than the header's
+        self.reordered_at: int | None = None
+        #: the header's names as columns are matched (:func:`fields.normalise_column`)
+        self.header_names = [fields.normalise_column(t) for t in given]
+
+    def _header_names(self, texts: tuple[str, ...]) -> list[str]:
+        """``texts`` normalised as column names (:func:`fields.normalise_column`) when its
+        first filled cell names one of the header's columns (the row may repeat the header);
+        ``[]`` otherwise, so that a pledge's cells are not all normalised."""
+        first = next((t for t in texts if t), "")
+        if fields.normalise_column(first) not in self.header_names:
+            return []
+        return [fields.normalise_column(t) for t in texts]
 
     def column(self, rownum: int, j: int) -> str:
         """The name of cell ``j`` (0-based) of row ``rownum``: its header, or
@@ -2165,11 +2183,27 @@ class _RowSorter:
             self.first_seen[key] = (rownum, exact)
         if any(r.startswith("cell too long") for r in reasons):
             return None, reasons
-        if key == self.header_key:
+        names = self._header_names(exact)
+        named = len({n for n in names if n}) >= 2  # a header names two columns or more
+        if key == self.header_key or (named and names == self.header_names):
             # the header again (two exports pasted together, a header left on every page):
             # one reason that says so, not a cell-by-cell list of unknown values
             reasons.append(f"repeated header: the row repeats the header (row "
                            f"{self.table.header_row}): delete it")
+            self.reordered_at = None  # the rows below stand under the header's columns again
+            return None, reasons
+        if named and Counter(names) == Counter(self.header_names):
+            self.reordered_at = rownum
+            reasons.append(f"repeated header: the row repeats the header (row "
+                           f"{self.table.header_row}) with its columns in another order: the "
+                           "rows below it are set aside; load them as a file of their own")
+            return None, reasons
+        if self.reordered_at is not None:
+            # read under the first header, a pledger would be a title, a value a date
+            reasons.append(f"below a reordered header: row {self.reordered_at} repeats the "
+                           "header with its columns in another order, so this row's cells "
+                           "stand under other columns; load the rows from row "
+                           f"{self.reordered_at} on as a file of their own")
             return None, reasons
         notes = self._merged(rownum, cells) + self._formatted(rownum, cells)
         if rownum in self.fallback:

@@ -292,3 +292,28 @@ def test_a_sum_line_of_a_group_is_set_aside(tmp_path: Path) -> None:
     assert all(x.startswith("totals row: title") for x in r.quarantine["reasons"])
     assert r.valid["title"].tolist() == ["Fibre", "Towers", "Skills", "Total Access Fund"]
     assert r.valid["estimated_value_usd"].sum() == 12e6
+
+
+# --- two exports pasted together, their columns in different orders --------------------------
+
+
+def test_rows_below_a_reordered_repeated_header_are_set_aside(tmp_path: Path) -> None:
+    """A second export pasted under the first with its columns in another order
+    ("Pledger,Title,...") was read under the first header: its header row was set aside as
+    an unknown country, and every row below it read with the pledger as the title and the
+    title as the pledger, without a word. The reordered header and the rows below it are set
+    aside, saying so, until the header comes again in its own order (however spelt)."""
+    path = _write(tmp_path, "title,pledger,target_countries\n"
+                            "Fibre,Org A,Kenya\n"
+                            "Pledger,Title,Target countries\n"
+                            "Org B,Towers,Uganda\n"
+                            "Title,Pledger,Target Countries\n"
+                            "Skills,Org C,Ghana\n")
+    r = load_pledges(path)
+    assert r.valid["title"].tolist() == ["Fibre", "Skills"]
+    reasons = dict(zip(r.quarantine["source_row"], r.quarantine["reasons"], strict=True))
+    assert reasons[3].startswith("repeated header: the row repeats the header (row 1) with "
+                                 "its columns in another order")
+    assert reasons[4].startswith("below a reordered header: row 3 repeats the header")
+    assert reasons[5] == "repeated header: the row repeats the header (row 1): delete it"
+    assert r.n_read == len(r.valid) + len(r.quarantine) == 5
