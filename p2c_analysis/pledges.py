@@ -15,7 +15,10 @@ Conventions and decisions:
   rows above the header ("Partner2Connect pledges", "Exported 2026-12-01") are passed over:
   when the first non-blank row names no pledge columns, the first of the next rows that
   names two fields or more, one a title or a pledger, is the header
-  (``LoadResult.header_row``; the rows above it in ``LoadResult.preamble``, not read).
+  (``LoadResult.header_row``; the rows above it in ``LoadResult.preamble``, not read). A first
+  row that names pledge columns is itself a heading over groups of columns when a row among
+  the next ones names more fields ("Pledge" over "Title" and "Pledger"): that row is the
+  header.
 - **Column mapping**: without a mapping file, source headers are matched (case-insensitive,
   spaces/dashes = underscores) against the canonical field names and their aliases in
   :mod:`p2c_analysis.fields` (the bundled ``public_pledges.csv`` layout is covered by those
@@ -2800,8 +2803,22 @@ def _sheet_header(rows: FirstRows, m: Mapping | None, src: Path, consts: set[str
             raise
         return below
     if _pledge_columns(used, consts):
-        return 0, len(used)
+        return _sub_header(rows[1:], m, src, consts, len(used)) or (0, len(used))
     return _header_among(rows[1:], m, src, consts)
+
+
+def _sub_header(rows: FirstRows, m: Mapping | None, src: Path, consts: set[str], named: int
+                ) -> tuple[int, int] | None:
+    """``(row number, fields named)`` of the first of ``rows`` that is a header naming more
+    fields than ``named``, those the first row names: the first row is then a heading over
+    groups of columns ("Pledge" over "Title" and "Pledger", "Value" over "Amount" and
+    "Currency"), whose few names made it the header and every row below one with extra
+    cells. ``None`` when no row below names more (the first row is the header)."""
+    for rownum, cells in rows:
+        used = _fields_named(cells, m, src)
+        if used is not None and len(used) > named and _pledge_columns(used, consts):
+            return rownum, len(used)
+    return None
 
 
 def _choose_sheet(firsts: dict[str, FirstRows], m: Mapping | None, src: Path) -> _SheetChoice:

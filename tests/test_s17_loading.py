@@ -317,3 +317,33 @@ def test_rows_below_a_reordered_repeated_header_are_set_aside(tmp_path: Path) ->
     assert reasons[4].startswith("below a reordered header: row 3 repeats the header")
     assert reasons[5] == "repeated header: the row repeats the header (row 1): delete it"
     assert r.n_read == len(r.valid) + len(r.quarantine) == 5
+
+
+# --- a two-level header ----------------------------------------------------------------------
+
+
+def test_a_heading_over_groups_of_columns_is_not_the_header(tmp_path: Path) -> None:
+    """A sheet with headings over groups of columns ("Pledge" over "Title" and "Pledger",
+    "Value" over "Amount" and "Currency") had its heading row taken for the header (it
+    names two fields, one a title): the real header and every pledge were set aside as rows
+    with "extra cells", none valid. A row below naming more fields is the header."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Pledge", None, "Target", "Value", None])
+    ws.merge_cells("A1:B1")
+    ws.merge_cells("D1:E1")
+    ws.append(["Title", "Pledger", "Countries", "Amount", "Currency"])
+    ws.append(["Fibre", "Org A", "Kenya", 5000000, "USD"])
+    ws.append(["Towers", "Org B", "Uganda", 2000000, "USD"])
+    wb.save(tmp_path / "two_level.xlsx")
+    r = load_pledges(tmp_path / "two_level.xlsx")
+    assert (r.header_row, r.preamble) == (2, [1])
+    assert r.quarantine.empty
+    assert r.valid["pledger"].tolist() == ["Org A", "Org B"]
+    assert r.valid["estimated_value_usd"].tolist() == [5e6, 2e6]
+    # a CSV with the same layout
+    path = _write(tmp_path, "Pledge,,Value\nTitle,Pledger,Amount\nFibre,Org A,USD 5 million\n")
+    r = load_pledges(path)
+    assert r.header_row == 2 and r.valid["estimated_value_usd"].tolist() == [5e6]
