@@ -833,6 +833,17 @@ _COUNT_IN_WORDS = re.compile(
     re.IGNORECASE)
 
 
+#: A value text that says the pledge is given in kind, or is no money, and states no amount
+#: (``In-kind``, ``in kind contribution``, ``Non-financial``; a remark in brackets aside):
+#: :func:`parse_money` raises :class:`NotMoney` (kind ``no amount of money``), a pledge with no
+#: amount kept with no USD value as ``500 laptops`` is (it was set aside as an unparseable
+#: value, though a platform's export writes ``In-kind`` in the value of every such pledge),
+#: unless a USD figure in brackets gives its value (``In kind (USD 2 million)``).
+_IN_KIND_ALONE = re.compile(
+    r"\s*(?:(?:an?|the)\s+)?(?:contribution\s+)?(?:in[\s-]*kind|non[\s-]*(?:financial|monetary|cash))"
+    r"(?:\s+(?:contribution|support|pledge|donation|resources?))?\s*\.?\s*", re.IGNORECASE)
+
+
 def _no_count_in_words(main: str, text: str) -> None:
     """Raise :class:`NotMoney` when ``main`` (a value text holding no figure) is a count of
     things with its number in words (``five countries``, ``twenty-five schools``, ``a dozen
@@ -1233,6 +1244,13 @@ def parse_money(value: object) -> Money | None:
         amounts = [t for t in amounts if not _year_like(t[2], main)] or amounts
     if not amounts:
         _no_count_in_words(main, text)
+        if _IN_KIND_ALONE.fullmatch(main):
+            if restated is not None and unsure is None:  # "in kind (USD 2 million)"
+                return Money(amount=restated[1], currency="USD", note="; ".join([
+                    f"in kind; the USD figure ({restated[0]}) is its value", *point_notes]))
+            if not re.search(r"\d", text):  # "In kind (EUR 2 million)" states one
+                raise NotMoney(text, "in kind", kind="no amount of money",
+                               detail="in kind or not money, no amount stated")
         raise ParseError("unparseable value", text)
     _no_unknown_currency(main, text)
     before_things = main  # things are blanked in place: positions hold in both

@@ -347,3 +347,26 @@ def test_a_heading_over_groups_of_columns_is_not_the_header(tmp_path: Path) -> N
     path = _write(tmp_path, "Pledge,,Value\nTitle,Pledger,Amount\nFibre,Org A,USD 5 million\n")
     r = load_pledges(path)
     assert r.header_row == 2 and r.valid["estimated_value_usd"].tolist() == [5e6]
+
+
+# --- "In-kind" as a value ----------------------------------------------------------------------
+
+
+def test_an_in_kind_value_with_no_amount_keeps_the_pledge(tmp_path: Path) -> None:
+    """``In-kind`` (what a platform's export writes in the value of a pledge of equipment or
+    services) set the whole pledge aside as an "unparseable value", though ``500 laptops``
+    keeps its pledge with no USD value. It is kept, with no USD value, noted; a USD figure
+    in brackets is its value; an amount in another currency in brackets is still refused."""
+    path = _write(tmp_path, "title,pledger,value_as_stated,announced_date\n"
+                            "Fibre,Org A,In-kind,2023\n"
+                            "Towers,Org B,Non-financial,2023\n"
+                            'Skills,Org C,"In kind (USD 2 million equivalent)",2023\n'
+                            'Kiosks,Org D,"In kind (EUR 2 million)",2023\n')
+    r = load_pledges(path)
+    v = r.valid.set_index("title")
+    assert list(v.index) == ["Fibre", "Towers", "Skills"]
+    assert v["estimated_value_usd"].isna().tolist() == [True, True, False]
+    assert v.loc["Skills", "estimated_value_usd"] == 2e6
+    assert "'In-kind' is no amount of money" in v.loc["Fibre", "notes"]
+    assert r.quarantine["source_row"].tolist() == [5]
+    assert r.quarantine["reasons"].iloc[0].startswith("unparseable value: 'In kind (EUR 2")
