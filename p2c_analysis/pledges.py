@@ -2710,7 +2710,14 @@ def _open(src: Path, mapping: str | Path | Mapping | None, lim: Limits
                         choose=None if m and m.sheet else choose)
     # the first non-blank row may be a title above the header (an XLSX whose sheet was chosen
     # has its header found already): read again from the header when it is below
-    found = _sheet_header(_first_rows_of(table), m, src, consts)
+    try:
+        found = _sheet_header(_first_rows_of(table), m, src, consts)
+    except PledgeFileError:  # a mapped column missing: split on the wrong delimiter?
+        if table.file_format != "csv":
+            raise
+        table, found = _csv_header_by_delimiter(src, lim, table, m, consts)
+        if found is None:
+            raise
     if found is None and table.file_format == "csv":
         table, found = _csv_header_by_delimiter(src, lim, table, m, consts)
     if at := (found or (0, 0))[0]:

@@ -370,3 +370,20 @@ def test_an_in_kind_value_with_no_amount_keeps_the_pledge(tmp_path: Path) -> Non
     assert "'In-kind' is no amount of money" in v.loc["Fibre", "notes"]
     assert r.quarantine["source_row"].tolist() == [5]
     assert r.quarantine["reasons"].iloc[0].startswith("unparseable value: 'In kind (EUR 2")
+
+
+def test_title_lines_do_not_decide_the_delimiter_with_a_mapping(tmp_path: Path) -> None:
+    """With a mapping file, a semicolon export under a title line was refused as "mapping
+    names column 'Title' for title, not in the file (columns: Partner2Connect pledges)"."""
+    path = _write(tmp_path, "Partner2Connect pledges\nTitle;Org;Amount;Cur\n"
+                            "Fibre;Org A;5000000;USD\n")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[columns]\ntitle = "Title"\npledger = "Org"\n'
+                       'value_as_stated = "Amount"\ncurrency = "Cur"\n', encoding="utf-8")
+    r = load_pledges(path, mapping=mapping)
+    assert (r.delimiter, r.header_row) == (";", 2)
+    assert r.valid["estimated_value_usd"].tolist() == [5e6]
+    missing = tmp_path / "missing.toml"
+    missing.write_text('[columns]\ntitle = "Nope"\n', encoding="utf-8")
+    with pytest.raises(PledgeFileError, match="mapping names column 'Nope' for title"):
+        load_pledges(path, mapping=missing)
