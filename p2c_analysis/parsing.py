@@ -1955,6 +1955,33 @@ def parse_status(value: object) -> str:
     return _lookup("status", value, "status", remarks=False) or vocabulary.UNKNOWN
 
 
+#: A goal's number with its title after it (``SDG 9: Industry, Innovation and
+#: Infrastructure``, ``Goal 4 - Quality Education``, ``4. Quality Education``, ``SDG 17
+#: Partnerships for the Goals``): a title holds no digit.
+_TITLED_SDG = re.compile(r"\s*(?:sdgs?|goal)?\s*#?\s*(\d+)\s*(?:[:.\-\u2013\u2014]\s*|\s+)"
+                         r"[^\W\d_][^\d]*", re.IGNORECASE)
+#: A goal named with its word before its number, inside a list of titled goals.
+_NAMED_SDG = re.compile(r"\b(?:sdgs?|goal)\s*#?\s*(\d+)", re.IGNORECASE)
+
+
+def _titled_sdgs(part: str) -> list[float] | None:
+    """The goals of ``part`` (a piece between semicolons) when it names them with their
+    titles, which hold commas and "and" (``SDG 9: Industry, Innovation and Infrastructure``:
+    split there, "Innovation" was an unparseable SDG, and the pledge set aside): one titled
+    goal (a trailing remark in brackets aside: ``SDG 4 (Quality Education)``), or several
+    each written ``SDG n`` / ``Goal n`` with every digit of ``part`` in those (``SDG 4 -
+    Quality Education, SDG 9 - Industry, Innovation and Infrastructure``). ``None``
+    otherwise (``9, 17``, ``SDGs 4 and 9``: read as a list)."""
+    text = re.sub(r"\s*\([^()]*\)\s*$", "", part)
+    if m := _TITLED_SDG.fullmatch(text) or (text != part and re.fullmatch(
+            r"\s*(?:sdgs?|goal)?\s*#?\s*(\d+)\s*", text, re.IGNORECASE)):
+        return [float(m.group(1))]  # "SDG 4 (Quality Education)" too
+    named = list(_NAMED_SDG.finditer(text))
+    if len(named) > 1 and len(re.findall(r"\d+", text)) == len(named):
+        return [float(m.group(1)) for m in named]
+    return None
+
+
 def parse_sdgs(value: object) -> list[int]:
     """An SDG cell (``"SDG 9; SDG 17"``, ``"9, 17"``, ``"Goal 4"``, ``9``) -> sorted unique
     ints in 1..17; missing -> ``[]``; raises for numbers outside 1..17 or other text."""
@@ -1963,14 +1990,18 @@ def parse_sdgs(value: object) -> list[int]:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         nums = [value]
     else:
-        text = str(value)
-        pieces = [p for p in re.split(r"[;,\n\r/|]+|\band\b", text) if not is_not_stated(p)]
         nums = []
-        for p in pieces:
-            m = re.fullmatch(r"\s*(?:sdgs?|goal)?\s*#?\s*(-?\d+(?:\.0)?)\s*(?::.*)?", p, re.I)
-            if not m:
-                raise ParseError("unparseable sdg", p.strip())
-            nums.append(float(m.group(1)))
+        for part in re.split(r"[;\n\r|]+", str(value)):
+            if (titled := _titled_sdgs(part)) is not None:
+                nums += titled
+                continue
+            for p in re.split(r"[,/]+|\band\b", part):
+                if is_not_stated(p):
+                    continue
+                m = re.fullmatch(r"\s*(?:sdgs?|goal)?\s*#?\s*(-?\d+(?:\.0)?)\s*(?::.*)?", p, re.I)
+                if not m:
+                    raise ParseError("unparseable sdg", p.strip())
+                nums.append(float(m.group(1)))
     out: set[int] = set()
     lo, hi = vocabulary.SDG_RANGE
     for n in nums:

@@ -387,3 +387,23 @@ def test_title_lines_do_not_decide_the_delimiter_with_a_mapping(tmp_path: Path) 
     missing.write_text('[columns]\ntitle = "Nope"\n', encoding="utf-8")
     with pytest.raises(PledgeFileError, match="mapping names column 'Nope' for title"):
         load_pledges(path, mapping=missing)
+
+
+# --- SDGs written with their titles ----------------------------------------------------------
+
+
+def test_sdgs_written_with_their_titles_are_read(tmp_path: Path) -> None:
+    """``SDG 9: Industry, Innovation and Infrastructure`` (the goal most P2C pledges name,
+    with its official title) was split at its comma and "and", and the pledge set aside as
+    "unparseable sdg: 'Innovation'"; so were ``SDG 4 (Quality Education)`` and a list of
+    titled goals. A goal's title is read as its title."""
+    path = _write(tmp_path, "title,pledger,sdgs\n"
+                            'Fibre,Org A,"SDG 9: Industry, Innovation and Infrastructure"\n'
+                            'Towers,Org B,"SDG 4 - Quality Education, SDG 9 - Industry, '
+                            'Innovation and Infrastructure"\n'
+                            "Skills,Org C,SDG 4 (Quality Education); SDG 17\n"
+                            'Kiosks,Org D,"SDGs 4 and 9"\n'
+                            "Labs,Org E,SDG 4.1\n")
+    r = load_pledges(path)
+    assert r.valid["sdgs"].tolist() == [[9], [4, 9], [4, 17], [4, 9]]
+    assert r.quarantine["source_row"].tolist() == [6]  # 4.1 is a target, not a goal
