@@ -250,7 +250,9 @@ def try_resolve(name: object) -> str | None:
 
     Handles UN, World Bank, ITU and press spellings ("Côte d’Ivoire", "Cote d'Ivoire",
     "Ivory Coast"; "Congo, Dem. Rep." vs "Congo"), ignoring case, accents, punctuation and
-    extra spaces. Missing input (``None``, NaN, blank) gives ``None``.
+    extra spaces; a qualifier after a comma or in brackets is read before the name ("Korea,
+    Republic of", "Congo (the Democratic Republic of the)", "Sudan (South)"). Missing input
+    (``None``, NaN, blank) gives ``None``.
     """
     if name is None or (not isinstance(name, str) and pd.isna(name)):
         return None
@@ -262,7 +264,7 @@ def try_resolve(name: object) -> str | None:
         code = _code_index().get(compact.upper())
         if code:
             return code
-    return _by_name(text) or _by_name(_iso_order(text))
+    return _by_name(text) or _by_name(_iso_order(text)) or _by_name(_qualifier_first(text))
 
 
 #: A name in ISO 3166's order, its qualifier after a comma and ending in "of" (``Tanzania,
@@ -279,11 +281,39 @@ def _iso_order(text: str) -> str:
     return f"{m['qualifier']} {m['name']}" if m else text
 
 
+#: A name with its qualifier in brackets after it, as ISO 3166's short names, ITU's list and
+#: sorted lists write it: ``Korea (the Democratic People's Republic of)``, ``Congo (Dem. Rep.
+#: of the)``, ``Guinea (Equatorial)``, ``Korea (South)``.
+_BRACKETED = re.compile(r"(?P<name>[^()]+?)\s*\(\s*(?:the\s+)?(?P<qualifier>[^()]+?)\s*\)",
+                        re.IGNORECASE)
+
+
+def _qualifier_first(text: str) -> str:
+    """``text`` with a qualifier in brackets put back before the name (:data:`_BRACKETED`:
+    ``Korea (Democratic People's Republic of)`` -> ``Democratic People's Republic of Korea``,
+    ``Sudan (South)`` -> ``South Sudan``); other text as is. Read as "Korea" and "Sudan"
+    with the brackets as a remark, such names were the other country of the name."""
+    m = _BRACKETED.fullmatch(text)
+    return f"{m['qualifier']} {m['name']}" if m else text
+
+
+#: Abbreviations in the names of the UN, the World Bank and ITU (``Dem. Rep. of the Congo``,
+#: ``Central African Rep.``, ``Micronesia, Fed. Sts.``), spelt out when a name is not known
+#: as written (normalised words: :func:`normalise_name`).
+_NAME_ABBREVIATIONS = {"rep": "republic", "dem": "democratic", "fed": "federated",
+                       "sts": "states"}
+
+
 def _by_name(text: str) -> str | None:
     """ISO3 of a country name as the indexes know it (case, accents, punctuation and spaces
-    ignored), else ``None``."""
+    ignored; the abbreviations of :data:`_NAME_ABBREVIATIONS` spelt out when the name is not
+    known as written), else ``None``."""
     key = normalise_name(text)
-    return _name_index().get(key) or _spaceless_index().get(key.replace(" ", ""))
+    found = _name_index().get(key) or _spaceless_index().get(key.replace(" ", ""))
+    if found is None:
+        full = " ".join(_NAME_ABBREVIATIONS.get(w, w) for w in key.split())
+        found = _name_index().get(full) if full != key else None
+    return found
 
 
 @functools.cache

@@ -10,7 +10,12 @@ market rates, e.g. NGN before June 2023).
 
 Rule: the rate year is the pledge's announcement year. When that year has no rate (e.g. the
 latest year is not yet published), the nearest *earlier* year with a rate is used and the
-result says which year was used. A later year is never used. USD converts at 1.
+result says which year was used, at most :data:`MAX_RATE_AGE_YEARS` years earlier: a series
+that stopped long before (WDI's Turkmenistan row ends in 2001, Cuba's in 1974, Venezuela's in
+2017) is no rate of the year asked, and may be of a currency since replaced (Turkmenistan's
+2001 rate is in old manats, 5,000 to today's TMT; Venezuela's 2017 one in bolívares fuertes):
+such a value cannot be converted (:class:`FXError`). A later year is never used. USD converts
+at 1.
 """
 
 from __future__ import annotations
@@ -21,6 +26,11 @@ from functools import cache, lru_cache
 import pandas as pd
 
 from p2c_analysis import paths
+
+#: How many years before the announcement year a rate may be from, when that year has none:
+#: the lag of WDI's publication (this vintage has 2025 for most economies, 2024 or 2023 for
+#: the rest), not a series that stopped years ago.
+MAX_RATE_AGE_YEARS = 3
 
 
 class FXError(ValueError):
@@ -60,7 +70,9 @@ def currency_map() -> dict[str, str | None]:
 def _single_country_currencies() -> dict[str, str]:
     """``{ISO 4217 code: ISO3}`` of the currencies that exactly one independent country uses
     (``data/raw/country-codes.csv``: its current code, as WDI's rates of that country are in
-    its current currency, rebased: Sierra Leone's in new leones, SLE, back to 1960). A code
+    its current currency, rebased: Sierra Leone's in new leones, SLE, back to 1960; a series
+    that stopped before its currency was replaced, Turkmenistan's in 2001, is too old for
+    :func:`rate` to use: :data:`MAX_RATE_AGE_YEARS`). A code
     several countries share (XOF, USD, EUR...) is left to the reference table, and a code
     no longer in use (SLL, ZMK, GHC) is unknown: its amounts are set aside, not misconverted."""
     cc = pd.read_csv(paths.track(paths.COUNTRY_CODES), dtype=str, keep_default_na=False)
@@ -115,9 +127,9 @@ def rate_range(currency: str) -> tuple[float, float] | None:
 def rate(currency: str, year: int) -> tuple[float, int, str]:
     """``(LCU per USD, rate year used, WDI code)`` for ``currency`` in ``year``.
 
-    Uses ``year`` if WDI has a value, otherwise the nearest earlier year. Raises
-    :class:`FXError` for an unknown currency, a currency with no WDI row, or no rate in or
-    before ``year``.
+    Uses ``year`` if WDI has a value, otherwise the nearest earlier year, at most
+    :data:`MAX_RATE_AGE_YEARS` earlier. Raises :class:`FXError` for an unknown currency, a
+    currency with no WDI row, no rate in or before ``year``, or only rates older than that.
     """
     cur = str(currency).strip().upper()
     year = int(year)
@@ -135,6 +147,9 @@ def rate(currency: str, year: int) -> tuple[float, int, str]:
     if not earlier:
         raise FXError(f"no {cur} exchange rate in or before {year} (WDI {code})")
     used = max(earlier)
+    if year - used > MAX_RATE_AGE_YEARS:
+        raise FXError(f"no {cur} exchange rate from {year - MAX_RATE_AGE_YEARS} to {year} (WDI "
+                      f"{code}'s latest is {used}, too old to stand for {year})")
     return series[used], used, code
 
 

@@ -85,7 +85,8 @@ class Limits:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
         """The defaults, each replaced by its environment variable when set (a positive
-        number). Raises :class:`LimitError` (one line) for a value that is not one."""
+        number; a whole one for a count: rows, columns, characters, nodes). Raises
+        :class:`LimitError` (one line) for a value that is not one."""
         env = os.environ if environ is None else environ
         values: dict[str, float] = {}
         for f in dataclasses.fields(cls):
@@ -98,6 +99,9 @@ class Limits:
                 value = float("nan")
             if not value > 0 or value == float("inf"):
                 raise LimitError(f"{env_variable(f.name)}={text!r}: not a positive number")
+            if f.type in ("int", int) and not value.is_integer():  # 0.5 rows was a limit of 0
+                raise LimitError(f"{env_variable(f.name)}={text!r}: not a whole number of "
+                                 f"{f.metadata['unit']}")
             values[f.name] = int(value) if f.type in ("int", int) else value
         return cls(**values)
 

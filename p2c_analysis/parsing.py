@@ -86,7 +86,9 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
   is checked by the loader after conversion, since a cell's currency may be weak.
 - **Dates** give ``(Timestamp of the first day of the stated period, precision)`` with
   precision ``"year"``, ``"month"`` or ``"day"``; impossible calendar dates are refused.
-  Numeric ``dd/mm/yyyy`` vs ``mm/dd/yyyy`` is refused when both readings are valid and differ.
+  Numeric ``dd/mm/yyyy`` vs ``mm/dd/yyyy`` is refused when both readings are valid and differ;
+  so is a two-digit year that may come first or last (``22-12-31``: 2022-12-31 or 2031-12-22;
+  ``23/05/01``), except with points (``13.05.23``: day first, as below).
   Dates and years must fall in :data:`p2c_analysis.limits.PLAUSIBLE_YEARS` (2000-2100;
   ``implausible date`` / ``impossible year``); a leading minus (``-2024``) is refused
   (``negative date`` / ``negative year``), never read as 2024.
@@ -831,6 +833,17 @@ _COUNT_IN_WORDS = re.compile(
     re.IGNORECASE)
 
 
+#: A value text that says the pledge is given in kind, or is no money, and states no amount
+#: (``In-kind``, ``in kind contribution``, ``Non-financial``; a remark in brackets aside):
+#: :func:`parse_money` raises :class:`NotMoney` (kind ``no amount of money``), a pledge with no
+#: amount kept with no USD value as ``500 laptops`` is (it was set aside as an unparseable
+#: value, though a platform's export writes ``In-kind`` in the value of every such pledge),
+#: unless a USD figure in brackets gives its value (``In kind (USD 2 million)``).
+_IN_KIND_ALONE = re.compile(
+    r"\s*(?:(?:an?|the)\s+)?(?:contribution\s+)?(?:in[\s-]*kind|non[\s-]*(?:financial|monetary|cash))"
+    r"(?:\s+(?:contribution|support|pledge|donation|resources?))?\s*\.?\s*", re.IGNORECASE)
+
+
 def _no_count_in_words(main: str, text: str) -> None:
     """Raise :class:`NotMoney` when ``main`` (a value text holding no figure) is a count of
     things with its number in words (``five countries``, ``twenty-five schools``, ``a dozen
@@ -1231,6 +1244,13 @@ def parse_money(value: object) -> Money | None:
         amounts = [t for t in amounts if not _year_like(t[2], main)] or amounts
     if not amounts:
         _no_count_in_words(main, text)
+        if _IN_KIND_ALONE.fullmatch(main):
+            if restated is not None and unsure is None:  # "in kind (USD 2 million)"
+                return Money(amount=restated[1], currency="USD", note="; ".join([
+                    f"in kind; the USD figure ({restated[0]}) is its value", *point_notes]))
+            if not re.search(r"\d", text):  # "In kind (EUR 2 million)" states one
+                raise NotMoney(text, "in kind", kind="no amount of money",
+                               detail="in kind or not money, no amount stated")
         raise ParseError("unparseable value", text)
     _no_unknown_currency(main, text)
     before_things = main  # things are blanked in place: positions hold in both
@@ -1560,14 +1580,16 @@ def _parse_date_text(text: str) -> DateRead:
         return DateRead(_day(y, mo, d, text), "day")
     dotted = dotted_date(text)
     swappable: tuple[int, int] | None = None  # day and month of a dotted date read day first
+    short_year = False  # a two-digit year last, which may be the day of a year written first
     if m := re.fullmatch(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?:" + _TIME_OF_DAY + ")?",
                          text):
-        a, _sep, b, _y = m.groups()
+        a, _sep, b, y = m.groups()
         a, b = int(a), int(b)
         if a != b and a <= 12 and b <= 12:
             if not dotted:  # 06/09/2022, 06-09-2022, 06/09/22
                 raise ParseError("ambiguous date", text, "day/month order: use YYYY-MM-DD")
             swappable = (a, b)
+        short_year = len(y) == 2 and not dotted
     # dateutil, twice with different defaults: a component it fills from the default was
     # not stated, which gives the precision.
     d1 = dt.datetime(1901, 1, 1)
@@ -1582,6 +1604,8 @@ def _parse_date_text(text: str) -> DateRead:
         raise ParseError("unparseable date", text) from None
     if p1.year != p2.year:
         raise ParseError("unparseable date", text, "no year")
+    if short_year:
+        _one_place_for_the_year(text, p1)
     if p1.month != p2.month:
         return DateRead(_day(p1.year, 1, 1, text), "year")
     if p1.day != p2.day:
@@ -1592,6 +1616,20 @@ def _parse_date_text(text: str) -> DateRead:
     other = _day(when.year, *swappable, text)  # the month.day.year reading
     return DateRead(when, "day", f"date {text!r} read as day.month.year, the order of a date "
                                  f"with points: {when:%Y-%m-%d}, not {other:%Y-%m-%d}")
+
+
+def _one_place_for_the_year(text: str, read: dt.datetime) -> None:
+    """Raise :class:`ParseError` (``ambiguous date``) when ``text``, a day, month and
+    two-digit year with dashes or slashes (``22-12-31``), also reads as a valid date with the
+    year first (YY-MM-DD: 2022-12-31) that differs from ``read``, the year-last reading
+    (2031-12-22): both are written, and a year apart or more."""
+    try:
+        year_first = dateparser.parse(text, default=dt.datetime(1901, 1, 1), yearfirst=True)
+    except (ValueError, OverflowError, TypeError, IndexError):
+        return
+    if year_first.date() != read.date():
+        raise ParseError("ambiguous date", text, f"a two-digit year first or last: "
+                         f"{year_first:%Y-%m-%d} or {read:%Y-%m-%d}; use YYYY-MM-DD")
 
 
 def parse_year(value: object) -> int | None:
@@ -1709,9 +1747,14 @@ def split_cell(value: object, keep: frozenset[str] = frozenset()) -> list[str]:
 MAX_NAME_PARTS = 4  # a country or region name has at most 3 commas ("Congo, Dem. Rep." has 1)
 
 
-#: What separates the names of a list inside one piece: a comma; with ``words``, also a slash,
-#: an ampersand, a plus sign and "and" (``Ghana and Kenya``, ``GHA/KEN``, ``Ghana + Kenya``).
-_NAME_SEPARATORS = (r"(\s*,\s*)", r"(\s*,\s*|\s*/\s*|\s+&\s+|\s*\+\s*|\s+and\s+)")
+#: What separates the names of a list inside one piece: a comma or a vertical bar (the
+#: separator of a multi-valued field in many web platforms' exports: ``Kenya|Uganda``); with
+#: ``words``, also a slash, an ampersand, a plus sign and "and" (``Ghana and Kenya``,
+#: ``GHA/KEN``, ``Ghana + Kenya``), and a comma before "and" or "&" (the serial comma of
+#: ``Ghana, Kenya, and Uganda``).
+_NAME_SEPARATORS = (r"(\s*,\s*|\s*\|\s*)",
+                    r"(\s*,\s*(?:and|&)\s+|\s*,\s*|\s*\|\s*|\s*/\s*|\s+&\s+|\s*\+\s*"
+                    r"|\s+and\s+)")
 
 
 def split_resolving(
@@ -1912,6 +1955,33 @@ def parse_status(value: object) -> str:
     return _lookup("status", value, "status", remarks=False) or vocabulary.UNKNOWN
 
 
+#: A goal's number with its title after it (``SDG 9: Industry, Innovation and
+#: Infrastructure``, ``Goal 4 - Quality Education``, ``4. Quality Education``, ``SDG 17
+#: Partnerships for the Goals``): a title holds no digit.
+_TITLED_SDG = re.compile(r"\s*(?:sdgs?|goal)?\s*#?\s*(\d+)\s*(?:[:.\-\u2013\u2014]\s*|\s+)"
+                         r"[^\W\d_][^\d]*", re.IGNORECASE)
+#: A goal named with its word before its number, inside a list of titled goals.
+_NAMED_SDG = re.compile(r"\b(?:sdgs?|goal)\s*#?\s*(\d+)", re.IGNORECASE)
+
+
+def _titled_sdgs(part: str) -> list[float] | None:
+    """The goals of ``part`` (a piece between semicolons) when it names them with their
+    titles, which hold commas and "and" (``SDG 9: Industry, Innovation and Infrastructure``:
+    split there, "Innovation" was an unparseable SDG, and the pledge set aside): one titled
+    goal (a trailing remark in brackets aside: ``SDG 4 (Quality Education)``), or several
+    each written ``SDG n`` / ``Goal n`` with every digit of ``part`` in those (``SDG 4 -
+    Quality Education, SDG 9 - Industry, Innovation and Infrastructure``). ``None``
+    otherwise (``9, 17``, ``SDGs 4 and 9``: read as a list)."""
+    text = re.sub(r"\s*\([^()]*\)\s*$", "", part)
+    if m := _TITLED_SDG.fullmatch(text) or (text != part and re.fullmatch(
+            r"\s*(?:sdgs?|goal)?\s*#?\s*(\d+)\s*", text, re.IGNORECASE)):
+        return [float(m.group(1))]  # "SDG 4 (Quality Education)" too
+    named = list(_NAMED_SDG.finditer(text))
+    if len(named) > 1 and len(re.findall(r"\d+", text)) == len(named):
+        return [float(m.group(1)) for m in named]
+    return None
+
+
 def parse_sdgs(value: object) -> list[int]:
     """An SDG cell (``"SDG 9; SDG 17"``, ``"9, 17"``, ``"Goal 4"``, ``9``) -> sorted unique
     ints in 1..17; missing -> ``[]``; raises for numbers outside 1..17 or other text."""
@@ -1920,14 +1990,18 @@ def parse_sdgs(value: object) -> list[int]:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         nums = [value]
     else:
-        text = str(value)
-        pieces = [p for p in re.split(r"[;,\n\r/|]+|\band\b", text) if not is_not_stated(p)]
         nums = []
-        for p in pieces:
-            m = re.fullmatch(r"\s*(?:sdgs?|goal)?\s*#?\s*(-?\d+(?:\.0)?)\s*(?::.*)?", p, re.I)
-            if not m:
-                raise ParseError("unparseable sdg", p.strip())
-            nums.append(float(m.group(1)))
+        for part in re.split(r"[;\n\r|]+", str(value)):
+            if (titled := _titled_sdgs(part)) is not None:
+                nums += titled
+                continue
+            for p in re.split(r"[,/]+|\band\b", part):
+                if is_not_stated(p):
+                    continue
+                m = re.fullmatch(r"\s*(?:sdgs?|goal)?\s*#?\s*(-?\d+(?:\.0)?)\s*(?::.*)?", p, re.I)
+                if not m:
+                    raise ParseError("unparseable sdg", p.strip())
+                nums.append(float(m.group(1)))
     out: set[int] = set()
     lo, hi = vocabulary.SDG_RANGE
     for n in nums:

@@ -15,7 +15,10 @@ Conventions and decisions:
   rows above the header ("Partner2Connect pledges", "Exported 2026-12-01") are passed over:
   when the first non-blank row names no pledge columns, the first of the next rows that
   names two fields or more, one a title or a pledger, is the header
-  (``LoadResult.header_row``; the rows above it in ``LoadResult.preamble``, not read).
+  (``LoadResult.header_row``; the rows above it in ``LoadResult.preamble``, not read). A first
+  row that names pledge columns is itself a heading over groups of columns when a row among
+  the next ones names more fields ("Pledge" over "Title" and "Pledger"): that row is the
+  header.
 - **Column mapping**: without a mapping file, source headers are matched (case-insensitive,
   spaces/dashes = underscores) against the canonical field names and their aliases in
   :mod:`p2c_analysis.fields` (the bundled ``public_pledges.csv`` layout is covered by those
@@ -58,13 +61,18 @@ Conventions and decisions:
   ``NO`` set aside), its notes and reasons saying it shows no convention. In a list
   (``NO; SE; DK``, ``NO, SE, DK``) it is Norway.
 - **Totals rows**: a row whose title or id is ``Total``, ``Grand total``, ``Sum``... is
-  quarantined ("totals row"): counted, it would double the rows above it.
+  quarantined ("totals row"): counted, it would double the rows above it; so is a group's
+  sum line ("Subtotal Africa", "Total 2023": a total followed by a region, a country or a
+  year).
 - **Duplicates**: an exact duplicate (all cells equal after trimming; "but for letter case or
   spacing" when they are equal only after folding case and runs of spaces) of an earlier row
   is quarantined ("exact duplicate: of row N"); a later row repeating an earlier row's
   ``pledge_id`` is quarantined ("duplicate pledge_id"); the first occurrence stays valid.
   A row repeating the header (case and spacing ignored: two exports pasted together) is
-  quarantined with that one reason ("repeated header"), not read as a pledge.
+  quarantined with that one reason ("repeated header"), not read as a pledge; when it names
+  the header's columns in another order, the rows below it (until the header repeats in its
+  own order) are quarantined too ("below a reordered header"): read under the first header,
+  their pledgers would be titles.
   Two valid rows with the same title and pledger (case and spacing ignored) but other cells
   that differ are both counted (one pledge a year under one title is common), and both say
   so in their notes, naming the other row and its value: a revised pledge exported twice
@@ -74,7 +82,8 @@ Conventions and decisions:
   a tie, and rather than Mac Roman whenever the bytes decode as cp1252); a file with no
   UTF-8 beyond ASCII is simply in that encoding. When both occur, the rows that needed the
   fallback are listed (``LoadResult.fallback_rows``) and say so in their notes. UTF-16 with
-  a BOM (Excel "Unicode text") is read as a whole.
+  a BOM (Excel "Unicode text") is read as a whole, and so is UTF-16 without one whose every
+  other byte is NUL (:func:`_utf16_without_bom`).
 - **Sheets** (XLSX): the mapping's ``sheet``; else, of the visible sheets (a hidden one is
   an old or helper sheet), the one whose columns name the most fields, so that a first sheet
   with notes or a summary of the pledges (``Title``, ``Pledger``, ``Value``) is not read as
@@ -492,7 +501,10 @@ def _csv_field_limit(n: int) -> Iterator[None]:
         csv.field_size_limit(old)
 
 
-def _read_csv(path: Path, data: bytes, lim: Limits, header_at: int = 0) -> _Table:
+def _read_csv(path: Path, data: bytes, lim: Limits, header_at: int = 0,
+              delimiter: str | None = None) -> _Table:
+    """The table of CSV bytes; ``delimiter``: the one to split on (``None``: sniffed from the
+    first line, :func:`_sniff_delimiter`); an Excel ``sep=`` first line wins over both."""
     dec = _decode(path, data)
     lines = iter(dec)
     first = next(lines, "")
@@ -500,7 +512,7 @@ def _read_csv(path: Path, data: bytes, lim: Limits, header_at: int = 0) -> _Tabl
     sep = re.fullmatch(r"sep=(.)\r?\n?", first)
     if sep:
         first = next(lines, "")
-    delimiter = sep.group(1) if sep else _sniff_delimiter(first.rstrip("\r\n"))
+    delimiter = sep.group(1) if sep else delimiter or _sniff_delimiter(first.rstrip("\r\n"))
     table = _Table([], [], "csv", encoding=dec.encoding, delimiter=delimiter,
                    fallback_encoding=dec.fallback if dec.mixed else None, header_at=header_at)
     read = _LinesRead(itertools.chain([first], lines))
@@ -999,7 +1011,8 @@ def _xlsx_rows(path: Path, sheet: str | None, lim: Limits, choose: SheetChooser 
             raise PledgeFileError(path, f"no sheet named {sheet!r} (sheets: "
                                         f"{_listing(names)})")
         if not wb.worksheets:
-            raise PledgeFileError(path, "no worksheet in the workbook")
+            raise PledgeFileError(path, _STRICT_XLSX if _strict_xlsx(path)
+                                  else "no worksheet in the workbook")
         tables = [w.title for w in wb.worksheets]
         if sheet is not None and sheet not in tables:  # a chart sheet: no cells to read
             raise PledgeFileError(path, f"sheet {sheet!r} is a chart, not a table of cells "
@@ -1029,6 +1042,24 @@ def _xlsx_rows(path: Path, sheet: str | None, lim: Limits, choose: SheetChooser 
     except BaseException:
         wb.close()
         raise
+
+
+#: Why a workbook saved as Excel's "Strict Open XML Spreadsheet" is not read: openpyxl knows
+#: only the transitional namespaces, and found no worksheet in it.
+_STRICT_XLSX = ("saved as Strict Open XML Spreadsheet, which cannot be read: save it as "
+                "Excel Workbook (.xlsx) and load it again")
+
+
+def _strict_xlsx(path: Path) -> bool:
+    """Whether the workbook part of the XLSX at ``path`` is in ISO 29500 Strict's namespace
+    (Excel's "Strict Open XML Spreadsheet"), whose sheets openpyxl does not see."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if n.lower().endswith("workbook.xml")]
+            head = zf.open(names[0]).read(4096) if names else b""
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return False
+    return b"purl.oclc.org/ooxml/spreadsheetml/main" in head
 
 
 def _hidden_with_pledges(sheets: list, lim: Limits, choose: SheetChooser) -> list[str]:
@@ -1159,11 +1190,29 @@ def _not_a_regular_file(path: Path, label: str) -> str | None:
 ZIP_MAGIC = b"PK\x03\x04"
 
 
+def _utf16_without_bom(head: bytes) -> bytes | None:
+    """The BOM that ``head``, the start of a file with none, would have as UTF-16 text (a
+    database's or .NET's "Unicode" export): ``BOM_UTF16_LE`` when every other byte, the
+    second of each pair, is NUL and the first of each pair is not, as in ASCII text in
+    UTF-16LE (``BOM_UTF16_BE`` the other way round), and the bytes decode; else ``None``
+    (a binary file)."""
+    pairs = head[: len(head) // 2 * 2]
+    if len(pairs) < 4:
+        return None
+    for bom, text, nul in ((codecs.BOM_UTF16_LE, pairs[0::2], pairs[1::2]),
+                           (codecs.BOM_UTF16_BE, pairs[1::2], pairs[0::2])):
+        if nul.count(0) >= 0.9 * len(nul) and text.count(0) == 0:
+            with contextlib.suppress(UnicodeDecodeError):
+                pairs.decode("utf-16-le" if bom == codecs.BOM_UTF16_LE else "utf-16-be")
+                return bom
+    return None
+
+
 def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
-                choose: SheetChooser | None = None) -> _Table:
+                choose: SheetChooser | None = None, delimiter: str | None = None) -> _Table:
     """The table of a CSV or XLSX file (``sheet``, ``choose``: see :func:`_xlsx_rows`);
     ``header_at``: the header's row number when it is not the first non-blank row
-    (:func:`_sheet_header`).
+    (:func:`_sheet_header`); ``delimiter``: a CSV's delimiter (``None``: sniffed).
     Raises :class:`PledgeFileError` when the file cannot be read as a table."""
     if not path.exists():
         raise PledgeFileError(path, "no such file")
@@ -1185,9 +1234,11 @@ def _read_table(path: Path, sheet: str | None, lim: Limits, header_at: int = 0,
     if suffix in (".xlsx", ".xlsm"):
         raise PledgeFileError(path, "not a readable XLSX workbook (not a zip file)")
     unicode_bom = data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == codecs.BOM_UTF32_BE
-    if not unicode_bom and b"\x00" in data[:65536]:  # UTF-16/32 text holds NUL bytes
+    if not unicode_bom and (bom := _utf16_without_bom(data[:65536])):
+        data = bom + data  # read as UTF-16 text with its BOM is
+    elif not unicode_bom and b"\x00" in data[:65536]:  # UTF-16/32 text holds NUL bytes
         raise PledgeFileError(path, "binary file, not a CSV table")
-    return _read_csv(path, data, lim, header_at)
+    return _read_csv(path, data, lim, header_at, delimiter)
 
 
 # --- mapping -----------------------------------------------------------------------------------
@@ -1884,15 +1935,36 @@ TOTAL_LABELS = frozenset({"total", "totals", "grand total", "sum", "subtotal", "
 #: or "Overall total", alone or followed by what it sums ("Total pledges", "Total value USD").
 #: A name that only begins with "Total" ("Total Access Fund") is not one.
 _TOTAL_LINE = re.compile(
-    r"(?:grand |overall |sub-? ?)?totals?(?: (?:of )?(?:all )?"
+    r"(?:grand |overall |sub-? ?)?(?:totals?|sum)(?: (?:of )?(?:all )?"
     r"(?:pledges?|pledged|values?|amounts?|commitments?|usd|us\$|funding|investment))*")
 
 
+#: A label of a group's sum line: "Total", "Subtotal", "Sum" and the like, then a group
+#: (:func:`_names_a_group`: "Subtotal Africa", "Total for Kenya", "Total 2023"), as a sheet
+#: sorted by region or year sums each group: counted, each would double its group's pledges.
+_TOTAL_OF_A_GROUP = re.compile(r"(?:grand |overall |sub-? ?)?(?:totals?|sum)"
+                               r"(?: (?:for|in|of))?[\s:\-\u2013]+(?P<group>.+)")
+
+
+def _names_a_group(text: str) -> bool:
+    """Whether ``text`` names a group a sum line may sum: a year (``2023``), a region
+    (:func:`countries.resolve_region`) or a country by its name (not a code: ``Total AI`` is
+    no total of Anguilla)."""
+    text = text.strip(" :")
+    return bool(re.fullmatch(r"(?:19|20)\d{2}", text)) or \
+        countries.resolve_region(text) is not None or \
+        (len(text) > 3 and countries.try_resolve(text) is not None)
+
+
 def _is_total_label(text: str) -> bool:
-    """Whether a title or id cell labels a sum line (:data:`TOTAL_LABELS`, :data:`_TOTAL_LINE`)."""
+    """Whether a title or id cell labels a sum line (:data:`TOTAL_LABELS`, :data:`_TOTAL_LINE`,
+    :data:`_TOTAL_OF_A_GROUP`)."""
     label = " ".join(text.lower().split()).rstrip(":").strip()
     label = re.sub(r"\s*[(\[][^()\[\]]*[)\]]$", "", label).rstrip(":").strip()  # "(USD)"
-    return label in TOTAL_LABELS or _TOTAL_LINE.fullmatch(label) is not None
+    if label in TOTAL_LABELS or _TOTAL_LINE.fullmatch(label) is not None:
+        return True
+    group = _TOTAL_OF_A_GROUP.fullmatch(label)
+    return group is not None and _names_a_group(group["group"])
 
 
 def _totals_row(record: dict) -> list[str]:
@@ -1946,9 +2018,11 @@ def _absurd(row: _Row, usd: float, fieldname: str) -> bool:
 COUNTRY_FIELDS = ("entity_country", "target_countries")
 
 #: A number with one separator before three digits and no other: ``1,250`` and ``1.250`` are
-#: thousands in one convention, a decimal in the other (``0,250`` is a decimal in both).
-_ONE_GROUP = {",": re.compile(r"(?<![\d.,])(?!0,)\d{1,3},\d{3}(?![\d.,])"),
-              ".": re.compile(r"(?<![\d.,])(?!0\.)\d{1,3}\.\d{3}(?![\d.,])")}
+#: thousands in one convention, a decimal in the other (``0,250`` is a decimal in both); not
+#: the mantissa of a number in scientific notation (``1.705E+08``, as a spreadsheet writes a
+#: large number: no thousands separator there).
+_ONE_GROUP = {",": re.compile(r"(?<![\d.,])(?!0,)\d{1,3},\d{3}(?![\d.,]|[eE][+-]?\d)"),
+              ".": re.compile(r"(?<![\d.,])(?!0\.)\d{1,3}\.\d{3}(?![\d.,]|[eE][+-]?\d)")}
 #: What shows the convention that makes them a decimal: a decimal comma (``1,5``,
 #: ``1.000,50``) for ``1,250``; thousands written with points (``1.000.000``, ``1.000,50``)
 #: for ``1.250``.
@@ -2059,6 +2133,21 @@ class _RowSorter:
         given = [*table.header_given[:width], *[""] * (width - len(table.header_given))]
         #: the header's cells as :meth:`sort` compares rows (case and runs of spaces ignored)
         self.header_key = tuple(" ".join(t.casefold().split()) for t in given)
+        #: the row of a repeated header with its columns in another order (a second export
+        #: pasted under the first): the rows below it, until the header comes again in its
+        #: own order, have their cells under other columns than the header's
+        self.reordered_at: int | None = None
+        #: the header's names as columns are matched (:func:`fields.normalise_column`)
+        self.header_names = [fields.normalise_column(t) for t in given]
+
+    def _header_names(self, texts: tuple[str, ...]) -> list[str]:
+        """``texts`` normalised as column names (:func:`fields.normalise_column`) when its
+        first filled cell names one of the header's columns (the row may repeat the header);
+        ``[]`` otherwise, so that a pledge's cells are not all normalised."""
+        first = next((t for t in texts if t), "")
+        if fields.normalise_column(first) not in self.header_names:
+            return []
+        return [fields.normalise_column(t) for t in texts]
 
     def column(self, rownum: int, j: int) -> str:
         """The name of cell ``j`` (0-based) of row ``rownum``: its header, or
@@ -2097,11 +2186,27 @@ class _RowSorter:
             self.first_seen[key] = (rownum, exact)
         if any(r.startswith("cell too long") for r in reasons):
             return None, reasons
-        if key == self.header_key:
+        names = self._header_names(exact)
+        named = len({n for n in names if n}) >= 2  # a header names two columns or more
+        if key == self.header_key or (named and names == self.header_names):
             # the header again (two exports pasted together, a header left on every page):
             # one reason that says so, not a cell-by-cell list of unknown values
             reasons.append(f"repeated header: the row repeats the header (row "
                            f"{self.table.header_row}): delete it")
+            self.reordered_at = None  # the rows below stand under the header's columns again
+            return None, reasons
+        if named and Counter(names) == Counter(self.header_names):
+            self.reordered_at = rownum
+            reasons.append(f"repeated header: the row repeats the header (row "
+                           f"{self.table.header_row}) with its columns in another order: the "
+                           "rows below it are set aside; load them as a file of their own")
+            return None, reasons
+        if self.reordered_at is not None:
+            # read under the first header, a pledger would be a title, a value a date
+            reasons.append(f"below a reordered header: row {self.reordered_at} repeats the "
+                           "header with its columns in another order, so this row's cells "
+                           "stand under other columns; load the rows from row "
+                           f"{self.reordered_at} on as a file of their own")
             return None, reasons
         notes = self._merged(rownum, cells) + self._formatted(rownum, cells)
         if rownum in self.fallback:
@@ -2389,7 +2494,8 @@ def load_pledges(
 
     ``path``: CSV (delimiter sniffed among ``, ; TAB |``; quoted newlines fine; each line
     read as UTF-8 when it is valid UTF-8, else in one fallback encoding detected with
-    charset-normalizer, and such rows flagged; UTF-16 with a BOM) or XLSX (the mapping's
+    charset-normalizer, and such rows flagged; UTF-16, with a BOM or of ASCII-range text
+    without one) or XLSX (the mapping's
     ``sheet``, else the visible sheet whose columns name the most fields: not a "Read me" note
     or a summary of the pledges; two such sheets are refused; streamed, formulas without a
     cached value quarantined);
@@ -2604,11 +2710,18 @@ def _open(src: Path, mapping: str | Path | Mapping | None, lim: Limits
                         choose=None if m and m.sheet else choose)
     # the first non-blank row may be a title above the header (an XLSX whose sheet was chosen
     # has its header found already): read again from the header when it is below
-    firsts = [(table.header_row, table.header_given)] + [
-        (rownum, [_cell_text(c).strip() for c in cells])
-        for rownum, cells in table.rows[:PREAMBLE_ROWS - 1]]
-    if at := (_sheet_header(firsts, m, src, consts) or (0, 0))[0]:
-        table = _read_table(src, table.sheet, lim, header_at=at)
+    try:
+        found = _sheet_header(_first_rows_of(table), m, src, consts)
+    except PledgeFileError:  # a mapped column missing: split on the wrong delimiter?
+        if table.file_format != "csv":
+            raise
+        table, found = _csv_header_by_delimiter(src, lim, table, m, consts)
+        if found is None:
+            raise
+    if found is None and table.file_format == "csv":
+        table, found = _csv_header_by_delimiter(src, lim, table, m, consts)
+    if at := (found or (0, 0))[0]:
+        table = _read_table(src, table.sheet, lim, header_at=at, delimiter=table.delimiter)
     used, unused = _match_columns(table.header, m, src, table.header_given)
     if _pledge_columns(used, consts):
         return m, table, used, unused
@@ -2620,6 +2733,38 @@ def _open(src: Path, mapping: str | Path | Mapping | None, lim: Limits
 
 #: How many of a table's first non-blank rows may be titles above its header.
 PREAMBLE_ROWS = 10
+
+
+def _first_rows_of(table: _Table) -> FirstRows:
+    """The header row and the rows after it, up to :data:`PREAMBLE_ROWS` in all, as text:
+    where :func:`_sheet_header` looks for a header under title rows."""
+    return [(table.header_row, table.header_given)] + [
+        (rownum, [_cell_text(c).strip() for c in cells])
+        for rownum, cells in table.rows[:PREAMBLE_ROWS - 1]]
+
+
+def _csv_header_by_delimiter(src: Path, lim: Limits, table: _Table, m: Mapping | None,
+                             consts: set[str]) -> tuple[_Table, tuple[int, int] | None]:
+    """``(table, (header_at, fields named))`` of a CSV whose delimiter, sniffed from its first
+    line, splits no header out of its first rows: a title line above the header holds none
+    of the header's delimiter (``Partner2Connect pledges`` over ``title;pledger;...``) or
+    another one (``Pledges, December export``). Read again with each other delimiter, the
+    one whose header names the most fields wins (the first in :data:`DELIMITERS` on a tie);
+    ``(table, None)`` when none gives a header."""
+    best: tuple[_Table, tuple[int, int]] | None = None
+    for d in DELIMITERS:
+        if d == table.delimiter:
+            continue
+        other = _read_table(src, None, lim, delimiter=d)
+        if other.delimiter != d:  # an Excel "sep=" line names the delimiter: no other one
+            return table, None
+        try:
+            found = _sheet_header(_first_rows_of(other), m, src, consts)
+        except PledgeFileError:
+            continue
+        if found is not None and (best is None or found[1] > best[1][1]):
+            best = (other, found)
+    return best if best is not None else (table, None)
 
 
 def _fields_named(cells: list[str], m: Mapping | None, src: Path) -> dict[str, list[int]] | None:
@@ -2665,8 +2810,22 @@ def _sheet_header(rows: FirstRows, m: Mapping | None, src: Path, consts: set[str
             raise
         return below
     if _pledge_columns(used, consts):
-        return 0, len(used)
+        return _sub_header(rows[1:], m, src, consts, len(used)) or (0, len(used))
     return _header_among(rows[1:], m, src, consts)
+
+
+def _sub_header(rows: FirstRows, m: Mapping | None, src: Path, consts: set[str], named: int
+                ) -> tuple[int, int] | None:
+    """``(row number, fields named)`` of the first of ``rows`` that is a header naming more
+    fields than ``named``, those the first row names: the first row is then a heading over
+    groups of columns ("Pledge" over "Title" and "Pledger", "Value" over "Amount" and
+    "Currency"), whose few names made it the header and every row below one with extra
+    cells. ``None`` when no row below names more (the first row is the header)."""
+    for rownum, cells in rows:
+        used = _fields_named(cells, m, src)
+        if used is not None and len(used) > named and _pledge_columns(used, consts):
+            return rownum, len(used)
+    return None
 
 
 def _choose_sheet(firsts: dict[str, FirstRows], m: Mapping | None, src: Path) -> _SheetChoice:
