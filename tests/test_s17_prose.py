@@ -96,3 +96,81 @@ def test_the_country_profile_trend_sentence_on_the_bundled_data() -> None:
     kir = sentence("KIR", 2024)
     assert "would reach 100% by 2026, leaving no one offline" in kir, kir
     assert "100.0% in 2030" not in kir
+
+
+def _coverage(tmp_path, rows: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``coverage_by_group`` and named ``coverage_by_country`` of a pledge file of ``rows``."""
+    from rendering import write_rows
+
+    from p2c_analysis import pledges
+
+    src = write_rows(tmp_path / "p.csv", rows)
+    valid = pledges.load_pledges(src).valid
+    assert len(valid) == len(rows)
+    kw = {"method": "offline", "include_global": False, "year": 2024}
+    return (gaps.coverage_by_group(valid, **kw),
+            gaps.with_names(gaps.coverage_by_country(valid, **kw)))
+
+
+def _pledge(title: str, targets: str, value: str = "", region: str = "") -> dict:
+    return {"pledge_title": title, "pledger": "Org", "stakeholder_type": "Government",
+            "target_countries_iso3": targets, "target_region": region,
+            "estimated_value_usd": value, "announced_date": "2022", "target_year": "2025"}
+
+
+def test_pledges_reaching_only_economies_with_no_gap_figure_are_said_to_reach_them(tmp_path):
+    # Niue (no offline figure) and Saudi Arabia (no one offline): the headline read "By count,
+    # no pledge reaches a country", while both pledges reach one
+    cov, cov_c = _coverage(tmp_path, [_pledge("Niue towers", "NIU", "1000000"),
+                                      _pledge("Saudi schools", "SAU", "2000000")])
+    text = gaps.by_count_text(cov, cov_c)
+    assert text == ("By count, the 2 pledges reaching countries reach no economy with people "
+                    "offline, only Saudi Arabia (no one offline) and Niue (offline population "
+                    "unknown), so there is no pledge-unit attention ratio either.")
+    one, one_c = _coverage(tmp_path, [_pledge("Niue towers", "NIU")])
+    assert gaps.by_count_text(one, one_c) == (
+        "By count, the pledge reaching a country reaches no economy with people offline, only "
+        "Niue (offline population unknown), so there is no pledge-unit attention ratio either.")
+
+
+def test_the_count_sentence_keeps_its_other_cases(tmp_path):
+    none, none_c = _coverage(tmp_path, [_pledge("Somewhere", "")])  # targets not stated
+    assert gaps.by_count_text(none, none_c) == (
+        "By count, no pledge reaches a country, so there is no pledge-unit attention ratio "
+        "either.")
+    ken, ken_c = _coverage(tmp_path, [_pledge("Towers", "KEN"), _pledge("Masts", "NER")])
+    text = gaps.by_count_text(ken, ken_c)
+    ratio = style.fmt_ratio(ken.set_index("group").at["LDC", "attention_ratio_count"])
+    assert text == (f"By count, 1 pledge reaches them (pledge-unit attention ratio {ratio}: "
+                    "each pledge one unit, split over its countries like its USD).")
+
+
+def test_no_double_space_where_nothing_is_kept_apart(tmp_path):
+    cov, _ = _coverage(tmp_path, [_pledge("Niue towers", "NIU")])
+    assert gaps.kept_apart_text(cov, lead=" ") == ""
+    kept, _ = _coverage(tmp_path, [_pledge("World fund", "", "5000000", "Global"),
+                                   _pledge("Niue towers", "NIU")])
+    assert gaps.kept_apart_text(kept, lead=" ") == (
+        " The stated USD is in pledges kept apart, not allocated to countries: 1 global pledge "
+        "(USD 5.00 M).")
+    assert gaps.kept_apart_text(kept).startswith("The stated USD")
+
+
+def test_gap_coverage_headline_on_niue_and_saudi_arabia(tmp_path):
+    import html
+    import re
+
+    from rendering import render_one, write_rows
+
+    src = write_rows(tmp_path / "p.csv", [_pledge("Niue towers", "NIU"),
+                                         _pledge("Saudi schools", "SAU")])
+    folder = render_one("gap_coverage", {"pledges": str(src)}, tmp_path / "runs")
+    page = (folder / "gap_coverage.html").read_text(encoding="utf-8")
+    start = page.index("The least developed countries hold")
+    para = html.unescape(re.sub(r"<[^>]+>", "", page[start:page.index("</p>", start)]))
+    assert "no pledge reaches a country" not in para
+    assert "  " not in para, para
+    assert para.endswith("so there is no USD attention ratio. By count, the 2 pledges reaching "
+                         "countries reach no economy with people offline, only Saudi Arabia (no "
+                         "one offline) and Niue (offline population unknown), so there is no "
+                         "pledge-unit attention ratio either."), para
