@@ -1047,12 +1047,13 @@ def ldc_cards(cov: pd.DataFrame) -> list[tuple[str, str]]:
             ("LDC share of people offline", style.fmt_share(ldc["offline_share"]))]
 
 
-def kept_apart_text(cov: pd.DataFrame) -> str:
+def kept_apart_text(cov: pd.DataFrame, lead: str = "") -> str:
     """The sentence naming the stated USD that a :func:`coverage_by_group` table ``cov`` keeps
     apart, unallocated: its rows :data:`GLOBAL_LABEL` and :data:`UNSTATED_LABEL` with their
     pledges stating a value. Said where no USD reaches a country, so a file of global pledges
     does not read only "no pledge states a value that could be allocated to countries" while
-    every pledge states one. Plain text; ``""`` when those rows hold no stated value."""
+    every pledge states one. Plain text, after ``lead`` (``" "`` to follow another sentence);
+    ``""`` (no ``lead``: no double space) when those rows hold no stated value."""
     from p2c_analysis import report, style
 
     rows = cov.set_index("group")
@@ -1066,8 +1067,66 @@ def kept_apart_text(cov: pd.DataFrame) -> str:
         parts.append(f"{report.plural(k, *kind)} ({style.fmt_usd(usd)})")
     if not parts:
         return ""
-    return ("The stated USD is in pledges kept apart, not allocated to countries: "
+    return (f"{lead}The stated USD is in pledges kept apart, not allocated to countries: "
             f"{report.list_text(parts)}.")
+
+
+#: How many economies :func:`by_count_text` names before it counts them instead.
+MAX_NAMED = 4
+
+
+def _economies_text(named: Sequence[tuple[str, str]]) -> str:
+    """``[(name, why), ...]`` as "Saudi Arabia (no one offline) and Niue (offline population
+    unknown)", or counted past :data:`MAX_NAMED`: "5 economies with no one offline and 2 whose
+    offline population is unknown"."""
+    from p2c_analysis.report import list_text, plural
+
+    if len(named) <= MAX_NAMED:
+        return list_text(f"{name} ({why})" for name, why in named)
+    n_zero = sum(why == "no one offline" for _, why in named)
+    parts = ([f"{plural(n_zero, 'economy', 'economies')} with no one offline"] if n_zero else [])
+    if (n_unknown := len(named) - n_zero):
+        parts.append(f"{n_unknown:,} whose offline population is unknown" if n_zero else
+                     f"{plural(n_unknown, 'economy', 'economies')} whose offline population is "
+                     "unknown")
+    return list_text(parts)
+
+
+def by_count_text(cov: pd.DataFrame, country_cov: pd.DataFrame) -> str:
+    """The headline's sentence on pledge counts and the LDC's pledge-unit attention ratio, plain
+    text for the caller to escape. ``cov``: :func:`coverage_by_group`; ``country_cov``:
+    :func:`coverage_by_country` of the same pledges (:func:`with_names` for names). With a
+    ratio: "By count, 3 pledges reach them (pledge-unit attention ratio 0.52: ...)". Without
+    one, why: no pledge reaches a country, or the pledges reaching countries reach none with
+    people offline, only economies with no one offline or no offline figure, named (Saudi
+    Arabia, Niue), not "no pledge reaches a country"."""
+    from p2c_analysis import style
+    from p2c_analysis.report import plural
+
+    rows = cov.set_index("group")
+    ldc, world = rows.loc["LDC"], rows.loc["World"]
+    if pd.notna(ldc["attention_ratio_count"]):
+        n = int(ldc["pledges_targeting"])
+        who = "no pledge reaches" if n == 0 else \
+            f"{plural(n, 'pledge')} {'reaches' if n == 1 else 'reach'}"
+        return (f"By count, {who} them (pledge-unit attention ratio "
+                f"{style.fmt_ratio(ldc['attention_ratio_count'])}: each pledge one unit, split "
+                "over its countries like its USD).")
+    k = int(world["pledges_targeting"])
+    if k == 0:
+        return ("By count, no pledge reaches a country, so there is no pledge-unit attention "
+                "ratio either.")
+    name = "name" if "name" in country_cov else "iso3"
+    named = ([(str(v), "no one offline") for v in no_one_offline(country_cov)[name]]
+             + [(str(v), "offline population unknown")
+                for v in no_offline_figure(country_cov)[name]])
+    if int(world["pledges_reaching_offline"]) > 0 or not named:  # no LDC share to compare
+        return "By count, there is no pledge-unit attention ratio for them (n/a)."
+    where = "a country" if len(named) == 1 else "countries"
+    pledges = (f"the pledge reaching {where} reaches" if k == 1 else
+               f"the {k:,} pledges reaching {where} reach")
+    return (f"By count, {pledges} no economy with people offline, only "
+            f"{_economies_text(named)}, so there is no pledge-unit attention ratio either.")
 
 
 def no_offline_figure_text(unknown: pd.DataFrame) -> str:

@@ -10,7 +10,8 @@ and deadlines.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -231,6 +232,55 @@ def coverage_beside_groups(pledges: pd.DataFrame, iso3: str, year: int,
             pledge_units=0.0, allocated_usd=0.0).astype(by_country.dtypes.to_dict())
     row = row.assign(country_or_group=countries.country_name(iso3))
     return pd.concat([row, side], ignore_index=True)
+
+
+def slope_text(slope_pp_per_year: float) -> str:
+    """A yearly change of Internet use (percentage points a year) in words, its sign said as
+    rose/fell: ``2.32 -> "rose by 2.3 percentage points a year"``, ``-0.04 -> "fell by less than
+    0.1 percentage points a year"`` (not "-0.0" beside a visible change), ``0 -> "did not
+    change"``. Missing (NaN) -> ``"changed at an unknown pace"``."""
+    from p2c_analysis.fields import is_missing
+
+    if is_missing(slope_pp_per_year) or not math.isfinite(float(slope_pp_per_year)):
+        return "changed at an unknown pace"
+    v = float(slope_pp_per_year)
+    if v == 0:
+        return "did not change"
+    size = abs(v)
+    amount = "less than 0.1" if round(size, 1) == 0 else f"{size:.1f}"
+    return f"{'rose' if v > 0 else 'fell'} by {amount} percentage points a year"
+
+
+def trend_text(trend: Mapping, year: int, offline_now: float) -> str:
+    """The sentence on where the recent Internet-use trend of a country leads, plain text for
+    the caller to escape. ``trend``: :func:`trajectory.connectivity_trend` of its observed
+    years; ``year``: the analysis year; ``offline_now``: its offline people in ``year``
+    (persons). Says why there is no line (no one
+    offline, last observation too old, one observed year); the pace in words
+    (:func:`slope_text`); and a line capped at 100 % the year it gets there ("would reach 100%
+    by 2026, leaving no one offline"), not "100.0% in 2030, leaving about 0 people"."""
+    from p2c_analysis import style, trajectory
+
+    last, h = int(trend["last_year"]), int(trend["horizon_year"])
+    if offline_now == 0:
+        return "No one is offline: there is no gap for a trend to close."
+    if not trajectory.trend_is_current(last, year):
+        return (f"The last observation is from {last}, {year - last} years before {year}: too "
+                f"long ago to extend its trend to {h}.")
+    if int(trend["n_years"]) < 2:
+        return f"With one observed year up to {last}, there is no trend to extend."
+    pace = (f"Over the {trend['n_years']} observed years up to {last}, Internet use "
+            f"{slope_text(trend['slope_pp_per_year'])}")
+    capped = trajectory.year_capped(trend)
+    if capped is not None and trend["slope_pp_per_year"] > 0:
+        return (f"{pace}; at that pace it would reach 100% by {capped}, leaving no one offline "
+                "(an extrapolation, not a forecast).")
+    when = f"by {capped}" if capped is not None else f"in {h}"
+    verb = "would still be at" if trend["slope_pp_per_year"] == 0 else "would reach"
+    return (f"{pace}; at that pace it {verb} {style.fmt_pct(trend['internet_pct_horizon'])} "
+            f"{when}, leaving about {style.fmt_people(trend['offline_horizon'])} people offline "
+            f"if the population stayed at its {trend['population_year']} level (an "
+            "extrapolation, not a forecast).")
 
 
 def attention_text(name: str, compare: pd.DataFrame, reach: dict[str, int],

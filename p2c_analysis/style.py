@@ -15,7 +15,8 @@ Number formatting (used in tables, generated prose and tick labels):
 
 - :func:`fmt_people` ``2.34e9 -> "2.34 bn"``, ``5.12e8 -> "512 M"``, ``12_300 -> "12.3 k"``;
 - :func:`fmt_usd` ``3e9 -> "USD 3.00 bn"``;
-- :func:`fmt_pct` ``71.234 -> "71.2%"`` (the input is already in percent, 0-100);
+- :func:`fmt_pct` ``71.234 -> "71.2%"`` (the input is already in percent, 0-100; ``0.02 ->
+  "<0.1%"`` and ``99.96 -> ">99.9%"``, so a share neither none nor all never reads as either);
 - every formatter returns ``"n/a"`` (:data:`NA_TEXT`) for a missing value (``None``, NaN,
   ``pd.NA``, ``NaT``), never ``"nan"`` and never ``"0"``.
 """
@@ -299,10 +300,22 @@ def fmt_usd_small(x: object, trim: bool = False) -> str:
     return f"USD {text}"
 
 
+#: How far below 100 a percentage may lie and still be 100 (float noise in a sum of shares,
+#: ``100 * (0.1 + 0.2 + 0.7)``), in percentage points.
+_FULL_TOLERANCE = 1e-9
+
+
+def _rounds_to_all(v: float, text: str) -> bool:
+    """Whether ``v``, a percentage below 100 (beyond float noise), shows as ``"100.0"`` once
+    formatted as ``text``: :func:`fmt_pct` then says "more than" its largest figure below 100."""
+    return v < 100.0 - _FULL_TOLERANCE and float(text.replace(",", "")) >= 100.0
+
+
 def fmt_pct(x: object, decimals: int = 1) -> str:
     """A value already in percent (0-100): ``71.234 -> "71.2%"``; a positive value that rounds
-    to 0 is ``"<0.1%"`` (not "0.0%", which reads as none), and no "-0.0%". Missing ->
-    ``"n/a"``."""
+    to 0 is ``"<0.1%"`` (not "0.0%", which reads as none), a value below 100 that rounds to 100
+    is ``">99.9%"`` (not "100.0%", which reads as all: ``99.96 -> ">99.9%"``, ``99.6`` with
+    ``decimals=0`` -> ``">99%"``), and no "-0.0%". Missing -> ``"n/a"``."""
     if is_missing(x):
         return NA_TEXT
     v = float(x)  # type: ignore[arg-type]
@@ -311,6 +324,8 @@ def fmt_pct(x: object, decimals: int = 1) -> str:
     text = no_negative_zero(f"{v:.{decimals}f}")
     if _rounds_to_nothing(v, text):
         return f"<{10.0 ** -decimals:.{decimals}f}%"
+    if _rounds_to_all(v, text):
+        return f">{100.0 - 10.0 ** -decimals:.{decimals}f}%"
     return text + "%"
 
 

@@ -636,6 +636,21 @@ def connectivity_trend(
     }
 
 
+def year_capped(trend: Mapping) -> int | None:
+    """The first whole year in which the straight line of a :func:`connectivity_trend` result
+    meets its cap, 100 % (rising) or 0 % (falling), when that is by its ``horizon_year``; else
+    ``None`` (no cap reached, or no slope: NaN or 0). The year :func:`connectivity_path` first
+    draws the capped value: Kiribati's 2024 line (89.4 %, +9.4 pp a year) reaches 100 % in 2026,
+    not in 2030."""
+    slope = float(trend["slope_pp_per_year"])
+    if not np.isfinite(slope) or slope == 0:
+        return None
+    cap = 100.0 if slope > 0 else 0.0
+    years = (cap - float(trend["last_internet_pct"])) / slope
+    year = int(trend["last_year"]) + max(0, int(math.ceil(years - 1e-9)))
+    return year if year <= int(trend["horizon_year"]) else None
+
+
 def connectivity_trends(
     panel: pd.DataFrame,
     by: str,
