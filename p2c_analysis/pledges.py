@@ -36,7 +36,8 @@ Conventions and decisions:
   descriptive fields change (or, where the twins differ in nothing else, its value).
 - **Values**: ``value_as_stated`` is parsed; an explicit USD figure in the text wins, a USD
   amount is taken as is, another currency is converted with the WDI annual-average rate of the
-  announcement year (:mod:`p2c_analysis.fx`; nearest earlier year if missing, noted). A
+  announcement year (:mod:`p2c_analysis.fx`; nearest earlier year if missing, at most
+  ``fx.MAX_RATE_AGE_YEARS`` before it, noted; else set aside). A
   source column ``estimated_value_usd`` (in the bundled file: the curator's own USD figure,
   e.g. EUR at 1.10) is used only when no value text is given; when both exist and differ by
   more than 0.5 %, the curator's figure is kept visible in ``notes``. A number with no
@@ -1451,10 +1452,20 @@ def _clean_text(value: object) -> object:
     (:func:`text.without_invisible`, the list column names are matched without: pasted
     from web pages, a zero-width space or a soft hyphen made "Orange" and "Orange\u200b" two
     pledgers and kept a row from being seen as a duplicate of its twin; the joiners that
-    Persian, Indic scripts and emoji need stay); other cells unchanged."""
+    Persian, Indic scripts and emoji need stay) and without control characters but tab and
+    line breaks (:data:`_CONTROL_CHARACTERS`: an escape sequence in a title had travelled into
+    the CSV tables and, through ``check-pledges --out -``, to the terminal, where it can clear
+    the screen or show a link); other cells unchanged."""
     if not isinstance(value, str):
         return value
-    return unicodedata.normalize("NFC", without_invisible(value, in_text=True))
+    return unicodedata.normalize("NFC", without_invisible(value, in_text=True)
+                                 .translate(_CONTROL_CHARACTERS))
+
+
+#: :meth:`str.translate` table deleting the control characters (Unicode category Cc: C0, DEL,
+#: C1) but tab, line feed and carriage return, which a text cell may hold as white space.
+_CONTROL_CHARACTERS: dict[int, None] = dict.fromkeys(
+    c for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (0x09, 0x0A, 0x0D))
 
 
 def _cell_text(value: object) -> str:
