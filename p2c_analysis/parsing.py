@@ -106,6 +106,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import decimal
 import functools
 import math
 import numbers
@@ -525,12 +526,19 @@ def _amounts(text: str) -> list[tuple[float, float | None, re.Match]]:
         if re.search(r"(?:sdg|goal)\s*$", before):
             continue
         scale = _scale_of(m, text)
-        value = _to_number(m.group("num")) * scale
+        value = _scaled(_to_number(m.group("num")), scale)
         if m.group("sign") and not re.search(r"[a-z0-9]$", before.rstrip()):
             value = -value
-        hi = _to_number(m.group("hi")) * scale if m.group("hi") else None
+        hi = _scaled(_to_number(m.group("hi")), scale) if m.group("hi") else None
         out.append((value, hi, m))
     return out
+
+
+def _scaled(number: float, scale: float) -> float:
+    """``number`` x ``scale`` as the decimal numbers they are written as (``4.1`` x 1 million
+    is 4,100,000, not the binary product 4099999.9999999995 that had reached the tables and
+    made "USD 4.1 million" and "USD 4,100,000" differ by 4.66e-10 USD in pledge_changes)."""
+    return float(decimal.Decimal(repr(number)) * decimal.Decimal(repr(scale)))
 
 
 def _year_like(m: re.Match, text: str) -> bool:
