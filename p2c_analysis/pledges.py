@@ -162,6 +162,7 @@ from p2c_analysis.export import (
     OutputPathError,
     check_output_path,
     check_table_name,
+    mark_synthetic,
     restore_text,
     write_csv_stream,
     write_table,
@@ -2991,12 +2992,15 @@ def _check_pledges(file: str | Path, shown: str | None, mapping: str | Path | No
         with _summary_to_stderr(STDOUT_NAME in (str(out), str(quarantine))):
             result = load_pledges(file, mapping=mapping)
             _printing(_print_summary, result, shown or str(result.source))
+            aside = result.quarantine
+            if _marked_synthetic(result):  # the mark travels with the file, as in a report's
+                aside = mark_synthetic(aside)  # set_aside_rows.csv (valid rows carry theirs)
             for label, given, table, sheet, what in (
-                    ("--out", out, result.valid, "pledges", "valid pledges"),  # "; "-joined
-                    ("--quarantine", quarantine, result.quarantine, "quarantine",
-                     "quarantined rows")):
+                    ("--out", out, result.valid, "pledges", "valid pledge"),  # "; "-joined
+                    ("--quarantine", quarantine, aside, "quarantine", "quarantined row")):
                 if given is None:
                     continue
+                what = what if len(table) == 1 else f"{what}s"  # "1 valid pledge", "2 ... rows"
                 if targets[label] is None:  # "-": CSV on standard output
                     _write_to_stdout(table, data_out)
                     _say(f"  wrote {len(table)} {what} to standard output")
@@ -3093,6 +3097,15 @@ def _output_targets(file: str | Path, out: str | Path | None,
     return targets
 
 
+def _marked_synthetic(result: LoadResult) -> bool:
+    """Whether a row of ``result`` is marked synthetic, by the reports' rule
+    (:func:`p2c_analysis.report.rows_marked_synthetic`: a valid pledge, or a row set aside
+    whose raw cells say so)."""
+    from p2c_analysis.report import rows_marked_synthetic
+
+    return rows_marked_synthetic(result)
+
+
 def _print_summary(result: LoadResult, shown: str) -> None:
     """The summary of a checked file (named ``shown``): format, counts, reasons, columns."""
     fmt = result.file_format.upper()
@@ -3110,6 +3123,9 @@ def _print_summary(result: LoadResult, shown: str) -> None:
         _say(f"  encoding:     {enc}")
     _say(f"  valid:        {len(result.valid)}")
     _say(f"  quarantined:  {len(result.quarantine)}")
+    if _marked_synthetic(result):  # as a report says it (report.rows_marked_synthetic)
+        _say("  SYNTHETIC DATA: rows of this file are marked synthetic (is_synthetic), not "
+             "real pledges")
     counts = result.reason_counts()
     if len(counts):
         _say("  quarantined rows by reason:")
