@@ -33,3 +33,4 @@ def test_check_pledges_out_to_the_terminal_writes_no_escape(tmp_path: Path, caps
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "\x08" not in out
     assert "CLICK" in out
+
