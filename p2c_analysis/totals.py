@@ -201,6 +201,7 @@ def _in_window(pledges: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) ->
 
 def increases_vs_itemised(head: pd.DataFrame, pledges: pd.DataFrame) -> list[dict]:
     """Rises of the ITU USD total beside the itemised public pledges announced in between."""
+    from p2c_analysis import style
     from p2c_analysis.report import both_or_all
 
     s = _itu_series(head, VALUE_METRIC)
@@ -225,7 +226,8 @@ def increases_vs_itemised(head: pd.DataFrame, pledges: pd.DataFrame) -> list[dic
             + (f"the {len(inside)} itemised public pledges announced in that window ({names}; "
                f"{valued} with a value) add" if len(inside) > 1 else
                f"the 1 itemised public pledge announced in that window ({names}) adds")
-            + f" up to {fmt_value(VALUE_METRIC, usd)}, {usd / rise:.0%} of the rise.",
+            + f" up to {fmt_value(VALUE_METRIC, usd)}, {style.fmt_pct(100 * usd / rise, 0)} of "
+              "the rise.",
             itemised_pledges=len(inside), itemised_usd=usd,
             total_value_usd_1=float(a["value"]), total_value_usd_2=float(b["value"])))
     return out
