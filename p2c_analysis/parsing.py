@@ -86,9 +86,7 @@ Decisions (documented here once, tested in ``tests/test_parsing.py``):
   is checked by the loader after conversion, since a cell's currency may be weak.
 - **Dates** give ``(Timestamp of the first day of the stated period, precision)`` with
   precision ``"year"``, ``"month"`` or ``"day"``; impossible calendar dates are refused.
-  Numeric ``dd/mm/yyyy`` vs ``mm/dd/yyyy`` is refused when both readings are valid and differ;
-  so is a two-digit year that may come first or last (``22-12-31``: 2022-12-31 or 2031-12-22;
-  ``23/05/01``), except with points (``13.05.23``: day first, as below).
+  Numeric ``dd/mm/yyyy`` vs ``mm/dd/yyyy`` is refused when both readings are valid and differ.
   Dates and years must fall in :data:`p2c_analysis.limits.PLAUSIBLE_YEARS` (2000-2100;
   ``implausible date`` / ``impossible year``); a leading minus (``-2024``) is refused
   (``negative date`` / ``negative year``), never read as 2024.
@@ -1588,16 +1586,14 @@ def _parse_date_text(text: str) -> DateRead:
         return DateRead(_day(y, mo, d, text), "day")
     dotted = dotted_date(text)
     swappable: tuple[int, int] | None = None  # day and month of a dotted date read day first
-    short_year = False  # a two-digit year last, which may be the day of a year written first
     if m := re.fullmatch(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?:" + _TIME_OF_DAY + ")?",
                          text):
-        a, _sep, b, y = m.groups()
+        a, _sep, b, _y = m.groups()
         a, b = int(a), int(b)
         if a != b and a <= 12 and b <= 12:
             if not dotted:  # 06/09/2022, 06-09-2022, 06/09/22
                 raise ParseError("ambiguous date", text, "day/month order: use YYYY-MM-DD")
             swappable = (a, b)
-        short_year = len(y) == 2 and not dotted
     # dateutil, twice with different defaults: a component it fills from the default was
     # not stated, which gives the precision.
     d1 = dt.datetime(1901, 1, 1)
@@ -1612,8 +1608,6 @@ def _parse_date_text(text: str) -> DateRead:
         raise ParseError("unparseable date", text) from None
     if p1.year != p2.year:
         raise ParseError("unparseable date", text, "no year")
-    if short_year:
-        _one_place_for_the_year(text, p1)
     if p1.month != p2.month:
         return DateRead(_day(p1.year, 1, 1, text), "year")
     if p1.day != p2.day:
@@ -1624,20 +1618,6 @@ def _parse_date_text(text: str) -> DateRead:
     other = _day(when.year, *swappable, text)  # the month.day.year reading
     return DateRead(when, "day", f"date {text!r} read as day.month.year, the order of a date "
                                  f"with points: {when:%Y-%m-%d}, not {other:%Y-%m-%d}")
-
-
-def _one_place_for_the_year(text: str, read: dt.datetime) -> None:
-    """Raise :class:`ParseError` (``ambiguous date``) when ``text``, a day, month and
-    two-digit year with dashes or slashes (``22-12-31``), also reads as a valid date with the
-    year first (YY-MM-DD: 2022-12-31) that differs from ``read``, the year-last reading
-    (2031-12-22): both are written, and a year apart or more."""
-    try:
-        year_first = dateparser.parse(text, default=dt.datetime(1901, 1, 1), yearfirst=True)
-    except (ValueError, OverflowError, TypeError, IndexError):
-        return
-    if year_first.date() != read.date():
-        raise ParseError("ambiguous date", text, f"a two-digit year first or last: "
-                         f"{year_first:%Y-%m-%d} or {read:%Y-%m-%d}; use YYYY-MM-DD")
 
 
 def parse_year(value: object) -> int | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from p2c_analysis.pledges import PledgeFileError, load_pledges
@@ -78,42 +77,6 @@ def test_a_fractional_count_limit_is_refused_not_truncated(value: str) -> None:
     assert str(err.value) == f"P2C_MAX_ROWS={value!r}: not a whole number of rows"
     assert Limits.from_env({"P2C_MAX_ROWS": "1e6"}).rows == 1_000_000
     assert Limits.from_env({"P2C_MAX_FILE_MB": "0.5"}).file_mb == 0.5
-
-
-# --- dates with a two-digit year -------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("text", "year_first", "year_last"), [
-    ("22-12-31", "2022-12-31", "2031-12-22"),  # was 2031-12-22: announced in the future
-    ("23-05-01", "2023-05-01", "2001-05-23"),  # was 2001-05-23, two decades off
-    ("23/05/01", "2023-05-01", "2001-05-23"),
-    ("13-05-23", "2013-05-23", "2023-05-13"),
-])
-def test_a_two_digit_year_first_or_last_is_ambiguous(tmp_path: Path, text: str,
-                                                      year_first: str, year_last: str) -> None:
-    """A date of three numbers with a two-digit year (``22-12-31``) was read year last
-    without a word (2031-12-22), though year first (2022-12-31, as a YY-MM-DD export writes
-    it) is as valid a date: the row is set aside naming both readings, as ``01/05/2023``
-    is."""
-    path = _write(tmp_path, f"title,pledger,announced_date\nFibre,Org A,{text}\n")
-    r = load_pledges(path)
-    assert r.valid.empty
-    (reason,) = r.quarantine["reasons"].tolist()
-    assert reason.startswith(f"ambiguous date: {text!r} in announced_date")
-    assert year_first in reason and year_last in reason
-
-
-@pytest.mark.parametrize(("text", "day"), [
-    ("13.05.23", "2023-05-13"),  # points: day first, as documented
-    ("45-05-13", "2045-05-13"),  # 45 is no day: year first is the one reading
-    ("13-05-45", "2045-05-13"),  # 45 is no day: year last
-    ("05/13/23", "2023-05-13"),  # 13 is no month nor day of a 2005 date
-    ("13-05-2023", "2023-05-13"),  # a four-digit year: one reading
-])
-def test_a_date_with_one_reading_is_read(text: str, day: str) -> None:
-    from p2c_analysis import parsing
-
-    assert parsing.read_date(text).when == pd.Timestamp(day)
 
 
 # --- exchange rates --------------------------------------------------------------------------
