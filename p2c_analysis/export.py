@@ -282,21 +282,27 @@ def write_file(path: Path, data: bytes) -> None:
     to another file (a copy of a checkout made with ``cp -al``, holding the bundled data) is
     left as it was instead of written through, and a reader never sees part of a table; a
     symbolic link is followed (the file it names is replaced); a device (``/dev/null``) is
-    written as it is."""
+    written as it is. A file replaced keeps its permissions (a private ``0o600`` table stays
+    private), and one this process may not write is refused as writing it in place would be
+    (``PermissionError``), not replaced."""
+    import os
     import stat
 
     from p2c_analysis import paths
 
     target = path.resolve() if path.is_symlink() else path
     try:
-        regular = stat.S_ISREG(target.stat().st_mode)
+        st = target.stat()
     except OSError:  # not there yet
-        regular = True
-    if not regular:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
         with open(target, "wb") as f:
             f.write(data)
         return
-    paths.replace_bytes(target, data, sync=False)
+    if st is not None and not os.access(target, os.W_OK):
+        raise PermissionError(13, "Permission denied", str(path))
+    paths.replace_bytes(target, data, sync=False,
+                        mode=stat.S_IMODE(st.st_mode) if st is not None else None)
 
 
 def write_csv_stream(df: pd.DataFrame, stream: TextIO, sep: str = ",") -> None:

@@ -112,7 +112,7 @@ import re
 import unicodedata
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import pandas as pd
@@ -1252,8 +1252,11 @@ def parse_money(value: object) -> Money | None:
         _no_count_in_words(main, text)
         if _IN_KIND_ALONE.fullmatch(main):
             if restated is not None and unsure is None:  # "in kind (USD 2 million)"
-                return Money(amount=restated[1], currency="USD", note="; ".join([
-                    f"in kind; the USD figure ({restated[0]}) is its value", *point_notes]))
+                inner = parse_money(restated[0])  # as written: "up to", a range, kept
+                if inner is not None and inner.currency == "USD":
+                    return replace(inner, note="; ".join(
+                        [f"in kind; the USD figure ({restated[0]}) is its value",
+                         *([inner.note] if inner.note else []), *point_notes]))
             if not re.search(r"\d", text):  # "In kind (EUR 2 million)" states one
                 raise NotMoney(text, "in kind", kind="no amount of money",
                                detail="in kind or not money, no amount stated")
@@ -1959,8 +1962,9 @@ def _titled_sdgs(part: str) -> list[float] | None:
     goal (a trailing remark in brackets aside: ``SDG 4 (Quality Education)``), or several
     each written ``SDG n`` / ``Goal n`` with every digit of ``part`` in those (``SDG 4 -
     Quality Education, SDG 9 - Industry, Innovation and Infrastructure``). ``None``
-    otherwise (``9, 17``, ``SDGs 4 and 9``: read as a list)."""
-    text = re.sub(r"\s*\([^()]*\)\s*$", "", part)
+    otherwise (``9, 17``, ``SDGs 4 and 9``: read as a list). A bracket holding a number is
+    no remark (``SDG 9 (and SDG 17)``: another goal, which stripping it lost)."""
+    text = re.sub(r"\s*\([^()\d]*\)\s*$", "", part)
     if m := _TITLED_SDG.fullmatch(text) or (text != part and re.fullmatch(
             r"\s*(?:sdgs?|goal)?\s*#?\s*(\d+)\s*", text, re.IGNORECASE)):
         return [float(m.group(1))]  # "SDG 4 (Quality Education)" too

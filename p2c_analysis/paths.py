@@ -220,7 +220,7 @@ def replace_text(target: Path, text: str, sync: bool = True, sync_folder: bool =
 
 
 def replace_bytes(target: Path, data: bytes, sync: bool = True, sync_folder: bool = False,
-                  prefix: str = ".") -> None:
+                  prefix: str = ".", mode: int | None = None) -> None:
     """Replace ``target`` by a file holding ``data``, atomically: written whole as a temporary
     file beside it (mode ``0o644`` less the umask; ``fsync``-ed first when ``sync``), then
     renamed over it, so a reader sees the old file or the new one, never part of one (a full
@@ -230,11 +230,15 @@ def replace_bytes(target: Path, data: bytes, sync: bool = True, sync_folder: boo
     name + this process's and this thread's ids (two writers never share one; a store that
     ignores names starting with its own prefix passes it: ``snapshots.TMP_PREFIX``). The one
     writer of whole files in place: the front page, a report's HTML, the ``latest`` pointer,
-    the snapshot index, the derived-data cache's JSON."""
+    the snapshot index, the derived-data cache's JSON, the tables (``export.write_file``).
+    ``mode``: the new file's permission bits (those of the file it replaces, say) instead."""
     tmp = target.with_name(f"{prefix}{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if mode is not None
+                     else 0o644)
         try:
+            if mode is not None:
+                os.fchmod(fd, mode)
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]

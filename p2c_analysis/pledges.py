@@ -1453,20 +1453,22 @@ def _clean_text(value: object) -> object:
     (:func:`text.without_invisible`, the list column names are matched without: pasted
     from web pages, a zero-width space or a soft hyphen made "Orange" and "Orange\u200b" two
     pledgers and kept a row from being seen as a duplicate of its twin; the joiners that
-    Persian, Indic scripts and emoji need stay) and without control characters but tab and
-    line breaks (:data:`_CONTROL_CHARACTERS`: an escape sequence in a title had travelled into
-    the CSV tables and, through ``check-pledges --out -``, to the terminal, where it can clear
-    the screen or show a link); other cells unchanged."""
+    Persian, Indic scripts and emoji need stay), its control characters but tab and line
+    breaks written as spaces (:data:`_CONTROL_CHARACTERS`: an escape sequence in a title had
+    travelled into the CSV tables and, through ``check-pledges --out -``, to the terminal,
+    where it can clear the screen or show a link); other cells unchanged."""
     if not isinstance(value, str):
         return value
     return unicodedata.normalize("NFC", without_invisible(value, in_text=True)
                                  .translate(_CONTROL_CHARACTERS))
 
 
-#: :meth:`str.translate` table deleting the control characters (Unicode category Cc: C0, DEL,
-#: C1) but tab, line feed and carriage return, which a text cell may hold as white space.
-_CONTROL_CHARACTERS: dict[int, None] = dict.fromkeys(
-    c for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (0x09, 0x0A, 0x0D))
+#: :meth:`str.translate` table writing the control characters (Unicode category Cc: C0, DEL,
+#: C1) as a space, but tab, line feed and carriage return, which a text cell may hold as white
+#: space: a space, not nothing, as some stand between words (FileMaker writes a line break
+#: in a cell as a vertical tab: "Org B\x0bDigital Unit" is "Org B Digital Unit").
+_CONTROL_CHARACTERS: dict[int, str] = dict.fromkeys(
+    (c for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (0x09, 0x0A, 0x0D)), " ")
 
 
 def _cell_text(value: object) -> str:
@@ -1968,14 +1970,14 @@ def _names_a_group(text: str) -> bool:
         (len(text) > 3 and countries.try_resolve(text) is not None)
 
 
-def _is_total_label(text: str) -> bool:
+def _is_total_label(text: str, groups: bool = True) -> bool:
     """Whether a title or id cell labels a sum line (:data:`TOTAL_LABELS`, :data:`_TOTAL_LINE`,
-    :data:`_TOTAL_OF_A_GROUP`)."""
+    and, with ``groups``, :data:`_TOTAL_OF_A_GROUP`)."""
     label = " ".join(text.lower().split()).rstrip(":").strip()
     label = re.sub(r"\s*[(\[][^()\[\]]*[)\]]$", "", label).rstrip(":").strip()  # "(USD)"
     if label in TOTAL_LABELS or _TOTAL_LINE.fullmatch(label) is not None:
         return True
-    group = _TOTAL_OF_A_GROUP.fullmatch(label)
+    group = _TOTAL_OF_A_GROUP.fullmatch(label) if groups else None
     return group is not None and _names_a_group(group["group"])
 
 
@@ -1983,13 +1985,16 @@ def _totals_row(record: dict) -> list[str]:
     """The reason a row is a totals line ("Total", "Grand total (USD)", "Total pledges" as its
     title or id, or as the pledger of a row with no title), or a line that names neither a
     pledge nor who made it (no title, no pledger, no id in the file: a sum or a note under the
-    table): added up, such a row would count the pledges above it twice."""
+    table): added up, such a row would count the pledges above it twice. A group's sum line
+    ("Subtotal Africa", "Total 2023") names no pledger: with one, "Total Kenya" is a pledge's
+    title (TotalEnergies Kenya's)."""
     untitled = _blank(record.get("title"))
+    groups = _blank(record.get("pledger"))
     for name in ("title", "pledge_id", "pledger"):
         text = record.get(name)
         if name == "pledger" and not untitled:
             break  # a pledger called "Total" with a pledge's title is a pledge
-        if isinstance(text, str) and _is_total_label(text):
+        if isinstance(text, str) and _is_total_label(text, groups=groups or name == "pledger"):
             return [f"totals row: {name} {text!r} (a sum of the rows above, not a pledge)"]
     if all(_blank(record.get(name)) for name in ("title", "pledger", "pledge_id")):
         return ["unnamed row: no title, pledger or pledge_id (a sum or a note under the "
@@ -2832,8 +2837,11 @@ def _sub_header(rows: FirstRows, m: Mapping | None, src: Path, consts: set[str],
     fields than ``named``, those the first row names: the first row is then a heading over
     groups of columns ("Pledge" over "Title" and "Pledger", "Value" over "Amount" and
     "Currency"), whose few names made it the header and every row below one with extra
-    cells. ``None`` when no row below names more (the first row is the header)."""
-    for rownum, cells in rows:
+    cells. Only the row right below is looked at: a heading stands over its header, and a row
+    further down that names more fields is not one (a second export pasted under a short first
+    one: taking it for the header left the first export's pledges unread without a word).
+    ``None`` when that row names no more (the first row is the header)."""
+    for rownum, cells in rows[:1]:
         used = _fields_named(cells, m, src)
         if used is not None and len(used) > named and _pledge_columns(used, consts):
             return rownum, len(used)

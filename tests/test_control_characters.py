@@ -16,13 +16,17 @@ def _file(tmp_path: Path) -> Path:
         w = csv.writer(fh)
         w.writerow(["title", "pledger", "description", "value"])
         w.writerow([TITLE, "Org\x1b[31m A\x08", "line one\nline\ttwo", "USD 5 million"])
+        w.writerow(["Schools", "Org B\x0bDigital Unit", "", "USD 1 million"])
     return f
 
 
 def test_text_cells_lose_their_control_characters(tmp_path: Path) -> None:
-    row = load_pledges(_file(tmp_path)).valid.iloc[0]
-    assert row["title"] == "Connect ]8;;https://evil.exampleCLICK]8;; schools[2J"
-    assert row["pledger"] == "Org[31m A"
+    valid = load_pledges(_file(tmp_path)).valid
+    row = valid.iloc[0]
+    # a line break written as a vertical tab stands between words: a space, not nothing
+    assert valid.iloc[1]["pledger"] == "Org B Digital Unit"
+    assert row["title"] == "Connect ]8;;https://evil.example CLICK ]8;; schools [2J"
+    assert row["pledger"] == "Org [31m A"
     for cell in (row["title"], row["pledger"], row["description"]):
         assert not any(ord(c) < 0x20 and c not in "\t\n\r" or 0x7F <= ord(c) < 0xA0
                        for c in cell)

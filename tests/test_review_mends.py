@@ -1,0 +1,68 @@
+"""Rules of this stop's loader fixes that a review found too wide, mended: each case here
+was misread or lost by the rule as first written."""
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pandas as pd
+
+from p2c_analysis import export, parsing
+from p2c_analysis.pledges import load_pledges
+
+
+def _load(tmp_path: Path, text: str):
+    f = tmp_path / "p.csv"
+    f.write_text(text, encoding="utf-8")
+    return load_pledges(f)
+
+
+def test_a_second_export_below_a_short_first_one_keeps_the_first(tmp_path: Path) -> None:
+    r = _load(tmp_path, "title,pledger,value_as_stated\n"
+                        "Fibre Kenya,Org A,USD 1 million\nSchools Uganda,Org B,USD 2 million\n"
+                        "title,pledger,value_as_stated,announced_date,target_countries\n"
+                        "Towers,Org C,USD 3 million,2023,Kenya\n")
+    assert r.valid["title"].tolist() == ["Fibre Kenya", "Schools Uganda"]
+    assert len(r.valid) + len(r.quarantine) == 4  # nothing lost
+
+
+def test_day_first_two_digit_year_dates_are_read(tmp_path: Path) -> None:
+    for text, day in (("15/06/23", "2023-06-15"), ("31/12/22", "2022-12-31"),
+                      ("28-02-24", "2024-02-28")):
+        assert parsing.read_date(text).when == pd.Timestamp(day), text
+
+
+def test_a_goal_in_brackets_is_not_lost() -> None:
+    assert parsing.parse_sdgs("SDG 9 (and SDG 17)") == [9, 17]
+    assert parsing.parse_sdgs("SDG 4 (Quality Education)") == [4]
+    for text in ("SDG 9 (also 17)", "9 (17)"):  # not read as [9] alone
+        try:
+            got = parsing.parse_sdgs(text)
+        except parsing.ParseError:
+            continue
+        assert 17 in got, text
+
+
+def test_a_pledge_titled_total_and_a_country_is_a_pledge(tmp_path: Path) -> None:
+    r = _load(tmp_path, "title,pledger,value_as_stated\n"
+                        "Total Kenya,TotalEnergies Kenya,USD 2 million\n"
+                        "Total Africa,,USD 2 million\n")
+    assert r.valid["title"].tolist() == ["Total Kenya"]
+    assert r.quarantine["reasons"].str.startswith("totals row").tolist() == [True]
+
+
+def test_in_kind_with_a_bracketed_range_or_bound_keeps_it() -> None:
+    bound = parsing.parse_money("In kind (up to USD 2 million)")
+    assert (bound.amount, bound.qualifier, bound.currency) == (2e6, "up to", "USD")
+    rng = parsing.parse_money("In kind (USD 1-2 million)")
+    assert (rng.amount, rng.range_high) == (1e6, 2e6)
+
+
+def test_a_private_table_stays_private_when_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "private.csv"
+    out.write_text("old\n", encoding="utf-8")
+    os.chmod(out, 0o600)
+    export.write_csv(pd.DataFrame({"a": [1]}), out)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert out.read_text(encoding="utf-8") == "a\n1\n"
