@@ -27,10 +27,12 @@ import pandas as pd
 
 from p2c_analysis import paths
 
-#: How many years before the announcement year a rate may be from, when that year has none:
-#: the lag of WDI's publication (this vintage has 2025 for most economies, 2024 or 2023 for
-#: the rest), not a series that stopped years ago.
-MAX_RATE_AGE_YEARS = 3
+#: How many years a rate may be older than the year it stands for, when that year has none,
+#: counted from the announcement year or, for a year after the vintage's latest, from that
+#: latest year (:func:`latest_year`): WDI's publication lag (this vintage has 2025 for most
+#: economies, 2023 or 2020 for some still in use: Afghanistan, Guinea, Myanmar), not a series
+#: that stopped long ago (Turkmenistan 2001, Venezuela 2017, Cuba 1974).
+MAX_RATE_AGE_YEARS = 5
 
 
 class FXError(ValueError):
@@ -124,12 +126,20 @@ def rate_range(currency: str) -> tuple[float, float] | None:
     return (min(values), max(values)) if values else None
 
 
+@cache
+def latest_year() -> int:
+    """The latest year with a rate in the WDI file (the vintage's newest year)."""
+    return int(rates()["year"].max())
+
+
 def rate(currency: str, year: int) -> tuple[float, int, str]:
     """``(LCU per USD, rate year used, WDI code)`` for ``currency`` in ``year``.
 
     Uses ``year`` if WDI has a value, otherwise the nearest earlier year, at most
-    :data:`MAX_RATE_AGE_YEARS` earlier. Raises :class:`FXError` for an unknown currency, a
-    currency with no WDI row, no rate in or before ``year``, or only rates older than that.
+    :data:`MAX_RATE_AGE_YEARS` before ``year`` or, for a year after the vintage's latest, before
+    that latest year (a pledge of 2027 is not refused for WDI's lag alone). Raises
+    :class:`FXError` for an unknown currency, a currency with no WDI row, no rate in or before
+    ``year``, or only rates older than that.
     """
     cur = str(currency).strip().upper()
     year = int(year)
@@ -147,9 +157,10 @@ def rate(currency: str, year: int) -> tuple[float, int, str]:
     if not earlier:
         raise FXError(f"no {cur} exchange rate in or before {year} (WDI {code})")
     used = max(earlier)
-    if year - used > MAX_RATE_AGE_YEARS:
-        raise FXError(f"no {cur} exchange rate from {year - MAX_RATE_AGE_YEARS} to {year} (WDI "
-                      f"{code}'s latest is {used}, too old to stand for {year})")
+    anchor = min(year, latest_year())
+    if anchor - used > MAX_RATE_AGE_YEARS:
+        raise FXError(f"no {cur} exchange rate from {anchor - MAX_RATE_AGE_YEARS} to {year} "
+                      f"(WDI {code}'s latest is {used}, too old to stand for {year})")
     return series[used], used, code
 
 

@@ -37,7 +37,7 @@ Conventions and decisions:
 - **Values**: ``value_as_stated`` is parsed; an explicit USD figure in the text wins, a USD
   amount is taken as is, another currency is converted with the WDI annual-average rate of the
   announcement year (:mod:`p2c_analysis.fx`; nearest earlier year if missing, at most
-  ``fx.MAX_RATE_AGE_YEARS`` before it, noted; else set aside). A
+  ``fx.MAX_RATE_AGE_YEARS`` old, noted; else set aside). A
   source column ``estimated_value_usd`` (in the bundled file: the curator's own USD figure,
   e.g. EUR at 1.10) is used only when no value text is given; when both exist and differ by
   more than 0.5 %, the curator's figure is kept visible in ``notes``. A number with no

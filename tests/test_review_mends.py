@@ -66,3 +66,22 @@ def test_a_private_table_stays_private_when_replaced(tmp_path: Path) -> None:
     export.write_csv(pd.DataFrame({"a": [1]}), out)
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert out.read_text(encoding="utf-8") == "a\n1\n"
+
+
+def test_a_currency_whose_rates_lag_is_still_converted_after_the_vintage() -> None:
+    """The age limit counted from the announcement year refused AFN, GNF and MMK (WDI's
+    latest: 2020) for any pledge of 2026, LKR and others for 2027: WDI's lag alone. It is
+    counted from the vintage's latest year for a later year; a series that stopped long ago
+    (TMT: 2001) is still refused."""
+    from p2c_analysis import fx
+
+    latest = fx.latest_year()
+    for cur in ("AFN", "GNF", "MMK", "LKR"):
+        _, used, _ = fx.rate(cur, latest + 2)
+        assert latest - used <= fx.MAX_RATE_AGE_YEARS, cur
+    try:
+        fx.rate("TMT", latest)
+    except fx.FXError as err:
+        assert "latest is 2001" in str(err)
+    else:
+        raise AssertionError("TMT converted at its 2001 rate")

@@ -97,7 +97,7 @@ def test_a_rate_from_a_series_that_stopped_long_ago_is_not_used(tmp_path: Path) 
     r = load_pledges(path)
     assert r.quarantine["source_row"].tolist() == [2, 3]
     tmt, cup = r.quarantine["reasons"].tolist()
-    assert tmt.startswith("cannot convert to USD: no TMT exchange rate from 2022 to 2025")
+    assert tmt.startswith("cannot convert to USD: no TMT exchange rate from 2020 to 2025")
     assert "latest is 2001" in tmt
     assert cup.startswith("cannot convert to USD: no CUP exchange rate") and "1974" in cup
     lkr = r.valid.set_index("title").loc["Skills"]
