@@ -273,7 +273,8 @@ def trend_text(trend: Mapping, year: int, offline_now: float) -> str:
             f"{slope_text(trend['slope_pp_per_year'])}")
     capped = trajectory.year_capped(trend)
     if capped is not None and trend["slope_pp_per_year"] > 0:
-        return (f"{pace}; at that pace it would reach 100% by {capped}, leaving no one offline "
+        would = "would have reached" if capped < year else "would reach"  # a past year: past
+        return (f"{pace}; at that pace it {would} 100% by {capped}, leaving no one offline "
                 "(an extrapolation, not a forecast).")
     when = f"by {capped}" if capped is not None else f"in {h}"
     verb = "would still be at" if trend["slope_pp_per_year"] == 0 else "would reach"

@@ -85,3 +85,15 @@ def test_a_currency_whose_rates_lag_is_still_converted_after_the_vintage() -> No
         assert "latest is 2001" in str(err)
     else:
         raise AssertionError("TMT converted at its 2001 rate")
+
+
+def test_a_line_capped_before_the_analysis_year_is_said_in_the_past() -> None:
+    """A 2027 profile whose last observation is 2024 read "would reach 100% by 2026", a year
+    already past."""
+    from p2c_analysis import profiles
+    from tests.test_s17_prose import _trend
+
+    trend = _trend(89.44, 9.39)  # Kiribati: last observed 2024, 100% by 2026
+    text = profiles.trend_text(trend, 2027, 50_000)
+    assert "it would have reached 100% by 2026" in text, text
+    assert "it would reach 100% by 2026" in profiles.trend_text(trend, 2024, 50_000)
