@@ -162,7 +162,6 @@ from p2c_analysis.export import (
     OutputPathError,
     check_output_path,
     check_table_name,
-    mark_synthetic,
     restore_text,
     write_csv_stream,
     write_table,
@@ -3001,8 +3000,10 @@ def _check_pledges(file: str | Path, shown: str | None, mapping: str | Path | No
             result = load_pledges(file, mapping=mapping)
             _printing(_print_summary, result, shown or str(result.source))
             aside = result.quarantine
-            if _marked_synthetic(result):  # the mark travels with the file, as in a report's
-                aside = mark_synthetic(aside)  # set_aside_rows.csv (valid rows carry theirs)
+            if _marked_synthetic(result):  # the mark travels with the file, each row's own,
+                from p2c_analysis.report import marked_set_aside  # as in set_aside_rows.csv
+
+                aside = marked_set_aside(aside)
             for label, given, table, sheet, what in (
                     ("--out", out, result.valid, "pledges", "valid pledge"),  # "; "-joined
                     ("--quarantine", quarantine, aside, "quarantine", "quarantined row")):

@@ -523,22 +523,44 @@ def rows_marked_synthetic(loaded: Any) -> bool:
     ``is_synthetic`` (under any spelling of the column's name that the loader reads as it), so
     that a report on a synthetic file says so even when no pledge of it is analysed."""
     from p2c_analysis.export import SYNTHETIC_COLUMN
-    from p2c_analysis.fields import normalise_column
 
     valid = loaded.valid
     if SYNTHETIC_COLUMN in valid and \
             valid[SYNTHETIC_COLUMN].astype("boolean").fillna(False).any():
         return True
-    for raw in loaded.quarantine.get("raw", ()):
+    return any(mark is True for mark in set_aside_marks(loaded.quarantine))
+
+
+def set_aside_marks(quarantine: pd.DataFrame) -> list[bool | None]:
+    """Each set-aside row's own mark, from its raw cells (``raw``, JSON): True / False as its
+    ``is_synthetic`` cell says (under any spelling of the column's name that the loader reads
+    as it), ``None`` when the row has no such cell or its cells cannot be read."""
+    from p2c_analysis.export import SYNTHETIC_COLUMN
+    from p2c_analysis.fields import normalise_column
+
+    marks: list[bool | None] = []
+    for raw in quarantine.get("raw", ()):
         try:
             cells = json.loads(raw)
         except (TypeError, ValueError):
-            continue
-        if isinstance(cells, dict) and any(
-                normalise_column(str(k)) == SYNTHETIC_COLUMN and _true(v)
-                for k, v in cells.items()):
-            return True
-    return False
+            cells = None
+        said = [v for k, v in cells.items() if normalise_column(str(k)) == SYNTHETIC_COLUMN] \
+            if isinstance(cells, dict) else []
+        marks.append(_true(said[0]) if said else None)
+    return marks
+
+
+def marked_set_aside(quarantine: pd.DataFrame) -> pd.DataFrame:
+    """The set-aside rows of a file with synthetic rows, each with its own ``is_synthetic``
+    (:func:`set_aside_marks`): a row whose cells say false is not synthetic, one whose cells
+    say nothing is marked (it rests on a synthetic file)."""
+    from p2c_analysis.export import SYNTHETIC_COLUMN
+
+    if SYNTHETIC_COLUMN in quarantine.columns:
+        return quarantine
+    flags = [mark is not False for mark in set_aside_marks(quarantine)]
+    return quarantine.assign(**{SYNTHETIC_COLUMN: pd.Series(flags, index=quarantine.index,
+                                                            dtype="bool")})
 
 
 def _true(value: object) -> bool:
@@ -1090,7 +1112,7 @@ class Report:
         from p2c_analysis.export import mark_synthetic
 
         synthetic = self.rests_on_synthetic
-        marked = {name: mark_synthetic(self._each_pledge_marked(df))
+        marked = {name: mark_synthetic(self._each_row_marked(df))
                   if synthetic and name not in not_from_pledges else df
                   for name, df in tables.items()}  # once: the writer keeps a mark it finds
         written = write_tables(self.parameters.get("output_dir", ""), marked, synthetic,
@@ -1099,6 +1121,14 @@ class Report:
         if written:
             write_column_docs(self.parameters["output_dir"], self.written)
         return written
+
+    def _each_row_marked(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with each row's own ``is_synthetic`` when its rows are pledges
+        (:meth:`_each_pledge_marked`) or rows set aside (``raw`` cells:
+        :func:`marked_set_aside`); else as it is (every row is then marked)."""
+        if "raw" in df.columns and "reasons" in df.columns:
+            return marked_set_aside(df)
+        return self._each_pledge_marked(df)
 
     def _each_pledge_marked(self, df: pd.DataFrame) -> pd.DataFrame:
         """A table with a row per pledge of the report (a ``pledge_id`` column, no

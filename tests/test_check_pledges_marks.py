@@ -34,3 +34,22 @@ def test_a_real_file_is_not_said_synthetic(tmp_path: Path, capsys) -> None:
     assert "SYNTHETIC" not in said and "wrote 1 valid pledge to" in said
     assert "wrote 0 quarantined rows to" in said
     assert "is_synthetic" not in aside.read_text(encoding="utf-8").splitlines()[0]
+
+
+def test_each_set_aside_row_keeps_its_own_mark(tmp_path: Path, capsys) -> None:
+    """A file mixing real and synthetic rows: a real row set aside was marked synthetic with
+    the others, in check-pledges' --quarantine and in a report's set_aside_rows.csv."""
+    from p2c_analysis import report
+
+    rows = synthetic.make_pledges(2, seed=2).astype({"announced_date": "object"})
+    rows["is_synthetic"] = [True, False]  # the second stands for a real pledge
+    rows["announced_date"] = "not a date"  # both set aside
+    src = tmp_path / "mixed.csv"
+    export.write_csv(rows, src)
+    aside = tmp_path / "aside.csv"
+    assert check_pledges_cli(str(src), quarantine=str(aside)) == 0
+    assert pd.read_csv(aside)["is_synthetic"].tolist() == [True, False]
+    out = tmp_path / "out"
+    out.mkdir()
+    report.start("T", pledges=str(src), as_of="2026-12-01", output_dir=str(out))
+    assert pd.read_csv(out / "set_aside_rows.csv")["is_synthetic"].tolist() == [True, False]
