@@ -1962,9 +1962,14 @@ def _titled_sdgs(part: str) -> list[float] | None:
     goal (a trailing remark in brackets aside: ``SDG 4 (Quality Education)``), or several
     each written ``SDG n`` / ``Goal n`` with every digit of ``part`` in those (``SDG 4 -
     Quality Education, SDG 9 - Industry, Innovation and Infrastructure``). ``None``
-    otherwise (``9, 17``, ``SDGs 4 and 9``: read as a list). A bracket holding a number is
-    no remark (``SDG 9 (and SDG 17)``: another goal, which stripping it lost)."""
-    text = re.sub(r"\s*\([^()\d]*\)\s*$", "", part)
+    otherwise (``9, 17``, ``SDGs 4 and 9``: read as a list). A bracket naming another goal is
+    no remark (``SDG 9 (and SDG 17)``, ``SDG 9 (17)``: stripping it lost the goal); one naming
+    a target or a year is (``SDG 9 (Target 9.1)``, ``SDG 4 (Agenda 2030)``)."""
+    bracket = re.search(r"\s*\(([^()]*)\)\s*$", part)
+    names_goal = bracket is not None and re.search(
+        r"\b(?:sdgs?|goals?)\b|^\s*(?:(?:and|also|plus|&)\s+)?\d{1,2}"
+        r"(?:\s*(?:,|and|&)\s*\d{1,2})*\s*$", bracket.group(1), re.IGNORECASE)
+    text = part[:bracket.start()] if bracket is not None and not names_goal else part
     if m := _TITLED_SDG.fullmatch(text) or (text != part and re.fullmatch(
             r"\s*(?:sdgs?|goal)?\s*#?\s*(\d+)\s*", text, re.IGNORECASE)):
         return [float(m.group(1))]  # "SDG 4 (Quality Education)" too

@@ -1985,10 +1985,11 @@ def _totals_row(record: dict) -> list[str]:
     title or id, or as the pledger of a row with no title), or a line that names neither a
     pledge nor who made it (no title, no pledger, no id in the file: a sum or a note under the
     table): added up, such a row would count the pledges above it twice. A group's sum line
-    ("Subtotal Africa", "Total 2023") names no pledger: with one, "Total Kenya" is a pledge's
-    title (TotalEnergies Kenya's)."""
+    ("Subtotal Africa", "Total 2023") names no one as its pledger (blank, a group or a filler:
+    :func:`_no_pledger`): with a pledger, "Total Kenya" is a pledge's title (TotalEnergies
+    Kenya's)."""
     untitled = _blank(record.get("title"))
-    groups = _blank(record.get("pledger"))
+    groups = _no_pledger(record.get("pledger"))
     for name in ("title", "pledge_id", "pledger"):
         text = record.get(name)
         if name == "pledger" and not untitled:
@@ -1999,6 +2000,21 @@ def _totals_row(record: dict) -> list[str]:
         return ["unnamed row: no title, pledger or pledge_id (a sum or a note under the "
                 "table, not a pledge)"]
     return []
+
+
+#: Pledger cells that name no one: what a sheet writes beside a group's sum line.
+_FILLER_PLEDGERS = frozenset({"all", "all pledgers", "various", "multiple", "several", "n/a",
+                              "na", "-", "--", "...", "…", "total", "subtotal"})
+
+
+def _no_pledger(value: object) -> bool:
+    """Whether a pledger cell names no one: blank, a filler (:data:`_FILLER_PLEDGERS`:
+    "All pledgers", "Various"), a total's label, or a group a sum line sums ("Africa",
+    "2023")."""
+    if _blank(value):
+        return True
+    text = " ".join(str(value).lower().split()).strip(" :")
+    return text in _FILLER_PLEDGERS or _is_total_label(text) or _names_a_group(text)
 
 
 def _stated_precision(date: parsing.DateRead, stated: object, notes: list[str]) -> str:

@@ -532,45 +532,50 @@ def rows_marked_synthetic(loaded: Any) -> bool:
 
 
 def set_aside_marks(quarantine: pd.DataFrame) -> list[bool | None]:
-    """Each set-aside row's own mark, from its raw cells (``raw``, JSON): True / False as its
-    ``is_synthetic`` cell says (under any spelling of the column's name that the loader reads
-    as it), ``None`` when the row has no such cell or its cells cannot be read."""
+    """Each set-aside row's own mark, from its raw cells (``raw``, JSON, keyed by the file's
+    headers): True / False as its ``is_synthetic`` cell says (a header the loader reads as that
+    field: ``is_synthetic``, ``Is Synthetic``, ``Synthetic``...); False when the row has no such
+    cell (its file has no such column); ``None`` when its cells or that cell cannot be read (a
+    row set aside for an unreadable mark is not taken for a real one)."""
     from p2c_analysis.export import SYNTHETIC_COLUMN
-    from p2c_analysis.fields import normalise_column
+    from p2c_analysis.fields import column_aliases, normalise_column
+    from p2c_analysis.parsing import parse_bool
 
+    aliases = column_aliases()
     marks: list[bool | None] = []
     for raw in quarantine.get("raw", ()):
         try:
             cells = json.loads(raw)
         except (TypeError, ValueError):
             cells = None
-        said = [v for k, v in cells.items() if normalise_column(str(k)) == SYNTHETIC_COLUMN] \
-            if isinstance(cells, dict) else []
-        marks.append(_true(said[0]) if said else None)
+        if not isinstance(cells, dict):
+            marks.append(None)
+            continue
+        said = [v for k, v in cells.items()
+                if aliases.get(normalise_column(str(k))) == SYNTHETIC_COLUMN]
+        try:
+            mark = parse_bool(said[0]) if said else False
+        except ValueError:
+            mark = None
+        marks.append(mark if mark is not None or not said else None)
     return marks
 
 
 def marked_set_aside(quarantine: pd.DataFrame) -> pd.DataFrame:
     """The set-aside rows of a file with synthetic rows, each with its own ``is_synthetic``
-    (:func:`set_aside_marks`): a row whose cells say false is not synthetic, one whose cells
-    say nothing is marked (it rests on a synthetic file)."""
+    (:func:`set_aside_marks`): a row whose cells say false, or whose file has no such column
+    (the real side of a comparison), is not synthetic; one whose mark cannot be read is. A
+    table without ``raw`` cells is marked on every row."""
     from p2c_analysis.export import SYNTHETIC_COLUMN
 
     if SYNTHETIC_COLUMN in quarantine.columns:
         return quarantine
-    flags = [mark is not False for mark in set_aside_marks(quarantine)]
+    if "raw" not in quarantine.columns:
+        flags = [True] * len(quarantine)
+    else:
+        flags = [mark is not False for mark in set_aside_marks(quarantine)]
     return quarantine.assign(**{SYNTHETIC_COLUMN: pd.Series(flags, index=quarantine.index,
                                                             dtype="bool")})
-
-
-def _true(value: object) -> bool:
-    """``parsing.parse_bool(value)`` is True; a value it cannot read is not."""
-    from p2c_analysis.parsing import parse_bool
-
-    try:
-        return parse_bool(value) is True
-    except ValueError:
-        return False
 
 
 def banner(text: str, color: str = "#D55E00", every_page: bool = False) -> str:

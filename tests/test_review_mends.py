@@ -97,3 +97,43 @@ def test_a_line_capped_before_the_analysis_year_is_said_in_the_past() -> None:
     text = profiles.trend_text(trend, 2027, 50_000)
     assert "it would have reached 100% by 2026" in text, text
     assert "it would reach 100% by 2026" in profiles.trend_text(trend, 2024, 50_000)
+
+
+def test_sum_lines_beside_a_filler_pledger_are_set_aside(tmp_path: Path) -> None:
+    r = _load(tmp_path, "pledger,title,value_as_stated\n"
+                        "Org A,Fibre,USD 2 million\n"
+                        "All pledgers,Total Africa,USD 5 million\n"
+                        "Africa,Subtotal Africa,USD 5 million\n"
+                        "Various,Total 2023,USD 5 million\n"
+                        "TotalEnergies Kenya,Total Kenya,USD 1 million\n")
+    assert r.valid["title"].tolist() == ["Fibre", "Total Kenya"]
+    assert r.quarantine["source_row"].tolist() == [3, 4, 5]
+
+
+def test_an_sdg_with_a_target_or_year_in_brackets_is_read() -> None:
+    assert parsing.parse_sdgs("SDG 9 (Target 9.1)") == [9]
+    assert parsing.parse_sdgs("SDG 4 (Agenda 2030)") == [4]
+    assert parsing.parse_sdgs("SDG 9 (9.c)") == [9]
+
+
+def test_each_set_aside_row_is_marked_by_its_own_cell_under_any_header(tmp_path: Path,
+                                                                       capsys) -> None:
+    """The mark of a set-aside row was read only under a header normalised to
+    ``is_synthetic``: a file's ``Synthetic`` column (an alias the loader reads) went unmarked;
+    a mark that cannot be read was taken for a real row; a row of a file with no such column
+    (the real side of a comparison) was marked synthetic."""
+    from p2c_analysis import report
+    from p2c_analysis.pledges import check_pledges_cli
+
+    src = tmp_path / "s.csv"
+    src.write_text("title,pledger,target_countries,Synthetic\n"
+                   "A,Org,Kenya,yes\nB,Org,Atlantis,yes\nC,Org,Atlantis,no\n"
+                   "D,Org,Atlantis,maybe\n", encoding="utf-8")
+    aside = tmp_path / "aside.csv"
+    assert check_pledges_cli(str(src), quarantine=str(aside)) == 0
+    assert "SYNTHETIC DATA" in capsys.readouterr().out
+    assert pd.read_csv(aside)["is_synthetic"].tolist() == [True, False, True]
+    no_column = pd.DataFrame({"source_row": [2], "reasons": ["x"], "raw": ['{"title": "A"}']})
+    assert report.marked_set_aside(no_column)["is_synthetic"].tolist() == [False]
+    unreadable = pd.DataFrame({"source_row": [2], "reasons": ["x"], "raw": ["not json"]})
+    assert report.marked_set_aside(unreadable)["is_synthetic"].tolist() == [True]
