@@ -524,7 +524,9 @@ def as_of_date(as_of: object = None) -> dt.date:
     ``None`` or "" means today in UTC, the run's day (as ``params.to_date("")``), not the
     local date."""
     if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
-        return dt.datetime.now(dt.UTC).date()
+        from p2c_analysis.params import utc_today
+
+        return utc_today()
     if isinstance(as_of, bool):
         raise ValueError(f"as_of: {as_of!r} is not a date or year")
     if isinstance(as_of, int):

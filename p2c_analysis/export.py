@@ -49,7 +49,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import io
+import os
 import re
+import stat
 import unicodedata
 from pathlib import Path
 from typing import Any, TextIO
@@ -57,6 +60,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
+from p2c_analysis import paths
 from p2c_analysis.fields import is_missing
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -89,8 +93,6 @@ def check_output_path(path: str | Path) -> Path:
     waits for a reader, for ever when there is none (``check-pledges --out fifo`` hung after
     its summary); a probe that opened it would end the reader's input, and the write would
     wait all the same. A device (``/dev/null``) is written as a file."""
-    import stat
-
     p = Path(path)
     if str(path).strip() == "":
         raise OutputPathError("output path is empty")
@@ -267,8 +269,6 @@ def write_csv(df: pd.DataFrame, path: str | Path, sep: str = ",",
     missing values empty. ``sep="\\t"`` writes tab-separated text (a cell holding a tab is quoted).
     ``synthetic``: the table rests on synthetic data and carries the mark
     (:func:`mark_synthetic`). Returns the path."""
-    import io
-
     p = check_output_path(path)
     text = io.StringIO(newline="")
     write_csv_stream(mark_synthetic(df) if synthetic else df, text, sep=sep)
@@ -285,11 +285,6 @@ def write_file(path: Path, data: bytes) -> None:
     written as it is. A file replaced keeps its permissions (a private ``0o600`` table stays
     private), and one this process may not write is refused as writing it in place would be
     (``PermissionError``), not replaced."""
-    import os
-    import stat
-
-    from p2c_analysis import paths
-
     target = path.resolve() if path.is_symlink() else path
     try:
         st = target.stat()
@@ -449,8 +444,6 @@ def _save_fixed_time(wb: Any, path: Path) -> None:
         def write(self, filename: Any, arcname: Any = None, *args: Any, **kw: Any) -> None:
             # openpyxl writes each worksheet from a temporary file: dated by its mtime
             self.writestr(str(arcname or Path(filename).name), Path(filename).read_bytes())
-
-    import io
 
     wb.properties.created = wb.properties.modified = XLSX_TIMESTAMP
     data = io.BytesIO()

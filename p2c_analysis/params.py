@@ -225,6 +225,12 @@ def _number_not_date(name: str, value: int | float) -> ParameterError:
     return ParameterError(name, value, f"is a number, not a date (write YYYY-MM-DD{example})")
 
 
+def utc_today() -> dt.date:
+    """Today in UTC: the day a run starts (the runner's ``run_day``) and what an empty date
+    means everywhere (parameters, group memberships, reports), not the local date."""
+    return dt.datetime.now(dt.UTC).date()
+
+
 def to_date(name: str, value: Any) -> dt.date:
     """A calendar date from the text ``"YYYY-MM-DD"`` or ``"YYYYMMDD"`` (:data:`DATE_TEXT`) or
     a date/datetime (one with a time zone: its date in UTC, as everything is dated here; a
@@ -233,7 +239,7 @@ def to_date(name: str, value: Any) -> dt.date:
     the form to write. Dates outside :data:`AS_OF_RANGE` are refused: Python can hold them,
     the analysis cannot."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        return dt.datetime.now(dt.UTC).date()
+        return utc_today()
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise _number_not_date(name, value)
     out: dt.date | None = None

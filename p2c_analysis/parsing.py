@@ -1946,10 +1946,13 @@ def parse_status(value: object) -> str:
     return _lookup("status", value, "status", remarks=False) or vocabulary.UNKNOWN
 
 
+#: A goal's number as a cell writes it: ``SDG 9``, ``SDGs 9``, ``Goal 9``, ``#9``, ``9``.
+_GOAL_NUMBER = r"\s*(?:sdgs?|goal)?\s*#?\s*"
+
 #: A goal's number with its title after it (``SDG 9: Industry, Innovation and
 #: Infrastructure``, ``Goal 4 - Quality Education``, ``4. Quality Education``, ``SDG 17
 #: Partnerships for the Goals``): a title holds no digit.
-_TITLED_SDG = re.compile(r"\s*(?:sdgs?|goal)?\s*#?\s*(\d+)\s*(?:[:.\-\u2013\u2014]\s*|\s+)"
+_TITLED_SDG = re.compile(_GOAL_NUMBER + r"(\d+)\s*(?:[:.\-\u2013\u2014]\s*|\s+)"
                          r"[^\W\d_][^\d]*", re.IGNORECASE)
 #: A goal named with its word before its number, inside a list of titled goals.
 _NAMED_SDG = re.compile(r"\b(?:sdgs?|goal)\s*#?\s*(\d+)", re.IGNORECASE)
@@ -1971,7 +1974,7 @@ def _titled_sdgs(part: str) -> list[float] | None:
         r"(?:\s*(?:,|and|&)\s*\d{1,2})*\s*$", bracket.group(1), re.IGNORECASE)
     text = part[:bracket.start()] if bracket is not None and not names_goal else part
     if m := _TITLED_SDG.fullmatch(text) or (text != part and re.fullmatch(
-            r"\s*(?:sdgs?|goal)?\s*#?\s*(\d+)\s*", text, re.IGNORECASE)):
+            _GOAL_NUMBER + r"(\d+)\s*", text, re.IGNORECASE)):
         return [float(m.group(1))]  # "SDG 4 (Quality Education)" too
     named = list(_NAMED_SDG.finditer(text))
     if len(named) > 1 and len(re.findall(r"\d+", text)) == len(named):
@@ -1995,7 +1998,7 @@ def parse_sdgs(value: object) -> list[int]:
             for p in re.split(r"[,/]+|\band\b", part):
                 if is_not_stated(p):
                     continue
-                m = re.fullmatch(r"\s*(?:sdgs?|goal)?\s*#?\s*(-?\d+(?:\.0)?)\s*(?::.*)?", p, re.I)
+                m = re.fullmatch(_GOAL_NUMBER + r"(-?\d+(?:\.0)?)\s*(?::.*)?", p, re.I)
                 if not m:
                     raise ParseError("unparseable sdg", p.strip())
                 nums.append(float(m.group(1)))

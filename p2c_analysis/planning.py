@@ -22,6 +22,7 @@ from typing import Any
 
 from p2c_analysis import params as P
 from p2c_analysis import paths
+from p2c_analysis.params import utc_today
 
 STANDARD_REPORTS: tuple[str, ...] = (
     "connectivity_gap",
@@ -712,11 +713,6 @@ def _country_names(parts: list[str]) -> list[str]:
             out.append(parts[i])
             i += 1
     return out
-
-
-def utc_today() -> dt.date:
-    """Today in UTC: the day a run starts (``runner``'s ``run_day``), not the local date."""
-    return dt.datetime.now(dt.UTC).date()
 
 
 def run_as_of(given: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]]

@@ -16,9 +16,8 @@ Conventions and decisions:
   when the first non-blank row names no pledge columns, the first of the next rows that
   names two fields or more, one a title or a pledger, is the header
   (``LoadResult.header_row``; the rows above it in ``LoadResult.preamble``, not read). A first
-  row that names pledge columns is itself a heading over groups of columns when a row among
-  the next ones names more fields ("Pledge" over "Title" and "Pledger"): that row is the
-  header.
+  row that names pledge columns is itself a heading over groups of columns when the row right
+  below names more fields ("Pledge" over "Title" and "Pledger"): that row is the header.
 - **Column mapping**: without a mapping file, source headers are matched (case-insensitive,
   spaces/dashes = underscores) against the canonical field names and their aliases in
   :mod:`p2c_analysis.fields` (the bundled ``public_pledges.csv`` layout is covered by those
@@ -158,6 +157,7 @@ from defusedxml import DefusedXmlException
 
 from p2c_analysis import countries, fields, fx, parsing, paths, values, vocabulary
 from p2c_analysis.export import (
+    SYNTHETIC_COLUMN,
     CellTooLongError,
     OutputPathError,
     check_output_path,
@@ -1989,12 +1989,13 @@ def _totals_row(record: dict) -> list[str]:
     :func:`_no_pledger`): with a pledger, "Total Kenya" is a pledge's title (TotalEnergies
     Kenya's)."""
     untitled = _blank(record.get("title"))
-    groups = _no_pledger(record.get("pledger"))
     for name in ("title", "pledge_id", "pledger"):
         text = record.get(name)
         if name == "pledger" and not untitled:
             break  # a pledger called "Total" with a pledge's title is a pledge
-        if isinstance(text, str) and _is_total_label(text, groups=groups or name == "pledger"):
+        if isinstance(text, str) and (_is_total_label(text, groups=False) or (
+                _is_total_label(text) and (name == "pledger"
+                                           or _no_pledger(record.get("pledger"))))):
             return [f"totals row: {name} {text!r} (a sum of the rows above, not a pledge)"]
     if all(_blank(record.get(name)) for name in ("title", "pledger", "pledge_id")):
         return ["unnamed row: no title, pledger or pledge_id (a sum or a note under the "
@@ -3014,12 +3015,10 @@ def _check_pledges(file: str | Path, shown: str | None, mapping: str | Path | No
         targets = _output_targets(file, out, quarantine, mapping)
         with _summary_to_stderr(STDOUT_NAME in (str(out), str(quarantine))):
             result = load_pledges(file, mapping=mapping)
-            _printing(_print_summary, result, shown or str(result.source))
-            aside = result.quarantine
-            if _marked_synthetic(result):  # the mark travels with the file, each row's own,
-                from p2c_analysis.report import marked_set_aside  # as in set_aside_rows.csv
-
-                aside = marked_set_aside(aside)
+            synthetic = rows_marked_synthetic(result)
+            _printing(_print_summary, result, shown or str(result.source), synthetic)
+            # the mark travels with the file, each row's own, as in set_aside_rows.csv
+            aside = marked_set_aside(result.quarantine) if synthetic else result.quarantine
             for label, given, table, sheet, what in (
                     ("--out", out, result.valid, "pledges", "valid pledge"),  # "; "-joined
                     ("--quarantine", quarantine, aside, "quarantine", "quarantined row")):
@@ -3096,7 +3095,7 @@ def _output_targets(file: str | Path, out: str | Path | None,
     """The checked ``--out`` / ``--quarantine`` paths, ``None`` for ``-`` (standard output,
     :data:`STDOUT_NAME`); :class:`OutputPathError` when one would overwrite the input or the
     ``mapping`` (the same file under any name: a hard or symbolic link too,
-    :func:`_same_file`), both are the same file (or both ``-``), or one names a spreadsheet
+    :func:`paths.same_file`), both are the same file (or both ``-``), or one names a spreadsheet
     format other than XLSX (:func:`~p2c_analysis.export.check_table_name`)."""
     targets: dict[str, Path | None] = {}
     if str(out) == STDOUT_NAME and str(quarantine) == STDOUT_NAME:
@@ -3122,17 +3121,66 @@ def _output_targets(file: str | Path, out: str | Path | None,
     return targets
 
 
-def _marked_synthetic(result: LoadResult) -> bool:
-    """Whether a row of ``result`` is marked synthetic, by the reports' rule
-    (:func:`p2c_analysis.report.rows_marked_synthetic`: a valid pledge, or a row set aside
-    whose raw cells say so)."""
-    from p2c_analysis.report import rows_marked_synthetic
+def rows_marked_synthetic(loaded: LoadResult) -> bool:
+    """Whether any row of a loaded pledge file (:class:`LoadResult`, or an object with its
+    ``valid`` and ``quarantine``) is marked synthetic: a valid pledge with ``is_synthetic``
+    true, or a row set aside whose raw cells say so (:func:`set_aside_marks`), so that a report
+    on a synthetic file, and ``check-pledges``, say so even when no pledge of it is valid."""
+    return any_marked_synthetic(loaded.valid) or \
+        any(mark is True for mark in set_aside_marks(loaded.quarantine))
 
-    return rows_marked_synthetic(result)
+
+def any_marked_synthetic(table: pd.DataFrame | None) -> bool:
+    """Whether a row of a pledge table has ``is_synthetic`` true (missing = not marked);
+    ``False`` for ``None`` or a table without the column."""
+    return table is not None and SYNTHETIC_COLUMN in table and \
+        bool(table[SYNTHETIC_COLUMN].astype("boolean").fillna(False).any())
 
 
-def _print_summary(result: LoadResult, shown: str) -> None:
-    """The summary of a checked file (named ``shown``): format, counts, reasons, columns."""
+def set_aside_marks(quarantine: pd.DataFrame) -> list[bool | None]:
+    """Each set-aside row's own mark, from its raw cells (``raw``, JSON, keyed by the file's
+    headers): True / False as its ``is_synthetic`` cell says (a header the loader reads as that
+    field: ``is_synthetic``, ``Is Synthetic``, ``Synthetic``...); False when the row has no such
+    cell (its file has no such column); ``None`` when its cells or that cell cannot be read (a
+    row set aside for an unreadable mark is not taken for a real one)."""
+    aliases = fields.column_aliases()
+    marks: list[bool | None] = []
+    for raw in quarantine.get("raw", ()):
+        try:
+            cells = json.loads(raw)
+        except (TypeError, ValueError):
+            cells = None
+        if not isinstance(cells, dict):
+            marks.append(None)
+            continue
+        said = [v for k, v in cells.items()
+                if aliases.get(fields.normalise_column(str(k))) == SYNTHETIC_COLUMN]
+        try:
+            mark = parsing.parse_bool(said[0]) if said else False
+        except ValueError:
+            mark = None
+        marks.append(mark if mark is not None or not said else None)
+    return marks
+
+
+def marked_set_aside(quarantine: pd.DataFrame) -> pd.DataFrame:
+    """The set-aside rows of a file with synthetic rows, each with its own ``is_synthetic``
+    (:func:`set_aside_marks`): a row whose cells say false, or whose file has no such column
+    (the real side of a comparison), is not synthetic; one whose mark cannot be read is. A
+    table without ``raw`` cells is marked on every row."""
+    if SYNTHETIC_COLUMN in quarantine.columns:
+        return quarantine
+    if "raw" not in quarantine.columns:
+        flags = [True] * len(quarantine)
+    else:
+        flags = [mark is not False for mark in set_aside_marks(quarantine)]
+    return quarantine.assign(**{SYNTHETIC_COLUMN: pd.Series(flags, index=quarantine.index,
+                                                            dtype="bool")})
+
+
+def _print_summary(result: LoadResult, shown: str, synthetic: bool = False) -> None:
+    """The summary of a checked file (named ``shown``): format, counts, reasons, columns;
+    ``synthetic``: rows of it are marked synthetic (:func:`rows_marked_synthetic`)."""
     fmt = result.file_format.upper()
     how = (f"{fmt}, {result.encoding}, delimiter {_describe_delimiter(result.delimiter)}"
            if result.file_format == "csv" else f"{fmt}, sheet {result.sheet!r}")
@@ -3148,7 +3196,7 @@ def _print_summary(result: LoadResult, shown: str) -> None:
         _say(f"  encoding:     {enc}")
     _say(f"  valid:        {len(result.valid)}")
     _say(f"  quarantined:  {len(result.quarantine)}")
-    if _marked_synthetic(result):  # as a report says it (report.rows_marked_synthetic)
+    if synthetic:  # as a report says it
         _say("  SYNTHETIC DATA: rows of this file are marked synthetic (is_synthetic), not "
              "real pledges")
     counts = result.reason_counts()

@@ -38,7 +38,12 @@ from IPython.display import HTML, Markdown
 from p2c_analysis import paths, style
 from p2c_analysis.export import write_file
 from p2c_analysis.fields import is_missing
-from p2c_analysis.pledges import announced_after  # the rule for pledge files, here for reports
+from p2c_analysis.pledges import (  # the rules for pledge files, here for reports
+    announced_after,
+    any_marked_synthetic,
+    marked_set_aside,
+    rows_marked_synthetic,
+)
 from p2c_analysis.text import capitalised, html_text, without_invisible
 
 PUBLIC_RECORD_SOURCE = (
@@ -507,75 +512,14 @@ def compared(r: Report, previous: Any, current: Any) -> None:
     marked = [(side, x) for side, x in (("previous", previous), ("current", current))
               if rests_on_synthetic(x)]
     for i, (side, x) in enumerate(marked):
-        analysed = x.pledges["is_synthetic"].astype("boolean").fillna(False).any()
-        notice = synthetic_notice(x.pledges, f"the {side} side") if analysed else \
+        notice = synthetic_notice(x.pledges, f"the {side} side") \
+            if any_marked_synthetic(x.pledges) else \
             SYNTHETIC_ROWS_NOTICE.replace("this pledge file", f"the {side} side")
         display(Markdown(banner(notice, every_page=i == 0)))  # a second would cover the first
     r.synthetic = bool(marked)
     named = None if previous.public and current.public else \
         f"pledges compared: {previous.label}; {current.label}"
     style.set_pledge_source(None, synthetic=r.synthetic, described=named)
-
-
-def rows_marked_synthetic(loaded: Any) -> bool:
-    """Whether any row of a loaded pledge file (``pledges.LoadResult``) is marked synthetic: a
-    valid pledge with ``is_synthetic`` true, or a row set aside whose raw cells hold a true
-    ``is_synthetic`` (under any spelling of the column's name that the loader reads as it), so
-    that a report on a synthetic file says so even when no pledge of it is analysed."""
-    from p2c_analysis.export import SYNTHETIC_COLUMN
-
-    valid = loaded.valid
-    if SYNTHETIC_COLUMN in valid and \
-            valid[SYNTHETIC_COLUMN].astype("boolean").fillna(False).any():
-        return True
-    return any(mark is True for mark in set_aside_marks(loaded.quarantine))
-
-
-def set_aside_marks(quarantine: pd.DataFrame) -> list[bool | None]:
-    """Each set-aside row's own mark, from its raw cells (``raw``, JSON, keyed by the file's
-    headers): True / False as its ``is_synthetic`` cell says (a header the loader reads as that
-    field: ``is_synthetic``, ``Is Synthetic``, ``Synthetic``...); False when the row has no such
-    cell (its file has no such column); ``None`` when its cells or that cell cannot be read (a
-    row set aside for an unreadable mark is not taken for a real one)."""
-    from p2c_analysis.export import SYNTHETIC_COLUMN
-    from p2c_analysis.fields import column_aliases, normalise_column
-    from p2c_analysis.parsing import parse_bool
-
-    aliases = column_aliases()
-    marks: list[bool | None] = []
-    for raw in quarantine.get("raw", ()):
-        try:
-            cells = json.loads(raw)
-        except (TypeError, ValueError):
-            cells = None
-        if not isinstance(cells, dict):
-            marks.append(None)
-            continue
-        said = [v for k, v in cells.items()
-                if aliases.get(normalise_column(str(k))) == SYNTHETIC_COLUMN]
-        try:
-            mark = parse_bool(said[0]) if said else False
-        except ValueError:
-            mark = None
-        marks.append(mark if mark is not None or not said else None)
-    return marks
-
-
-def marked_set_aside(quarantine: pd.DataFrame) -> pd.DataFrame:
-    """The set-aside rows of a file with synthetic rows, each with its own ``is_synthetic``
-    (:func:`set_aside_marks`): a row whose cells say false, or whose file has no such column
-    (the real side of a comparison), is not synthetic; one whose mark cannot be read is. A
-    table without ``raw`` cells is marked on every row."""
-    from p2c_analysis.export import SYNTHETIC_COLUMN
-
-    if SYNTHETIC_COLUMN in quarantine.columns:
-        return quarantine
-    if "raw" not in quarantine.columns:
-        flags = [True] * len(quarantine)
-    else:
-        flags = [mark is not False for mark in set_aside_marks(quarantine)]
-    return quarantine.assign(**{SYNTHETIC_COLUMN: pd.Series(flags, index=quarantine.index,
-                                                            dtype="bool")})
 
 
 def banner(text: str, color: str = "#D55E00", every_page: bool = False) -> str:
@@ -881,7 +825,9 @@ def _future_as_of(parameters: Mapping[str, Any] | None) -> str | None:
     report says of its pledges on such a day (which are announced, their values, statuses,
     reporting, overdue ones: each report says some of these) rests on what is known today. It
     names none of them, so that it is true of every report."""
-    today = dt.datetime.now(dt.UTC).date()
+    from p2c_analysis.params import utc_today
+
+    today = utc_today()
     later: list[str] = []
     for name, label in FUTURE_DATE_PARAMETERS.items():
         value = str((parameters or {}).get(name) or "").strip()
@@ -1295,10 +1241,9 @@ def start(title: str | None = None, **parameters: Any) -> Report:
         fill["country_name"] = countries.country_name(values["country"])
     text = title.format(**fill) if title else None
     loaded, rec = (_load(values) if "pledges" in values else (None, None))
-    style.set_pledge_source(None if _is_public_file(values.get("pledges"))
-                            else Path(values["pledges"]).name,
-                            synthetic=loaded is not None and rows_marked_synthetic(loaded))
     r = Report(text, values, loaded)
+    style.set_pledge_source(None if _is_public_file(values.get("pledges"))
+                            else Path(values["pledges"]).name, synthetic=r.rests_on_synthetic)
     r.record = rec
     if loaded is not None and len(loaded.quarantine):
         r._write_aside(**{SET_ASIDE_TABLE: loaded.quarantine})

@@ -766,19 +766,16 @@ def describe(snapshot: Snapshot) -> dict[str, pd.DataFrame]:
 
 def rests_on_synthetic(snapshot: Snapshot | PledgeSource) -> bool:
     """Whether any row of ``snapshot`` (or of a report's side, :class:`PledgeSource`) is marked
-    synthetic, by the rule a report applies to a pledge file (``report.rows_marked_synthetic``):
+    synthetic, by the rule a report applies to a pledge file (``pledges.rows_marked_synthetic``):
     a pledge stored, or kept apart (announced or status-dated after ``as_of``), with
     ``is_synthetic`` true, or a row set aside whose raw cells say so. ``p2c snapshot show`` then
     says so above its numbers, and pledge_changes on its pages."""
-    from types import SimpleNamespace
+    from p2c_analysis.pledges import any_marked_synthetic, set_aside_marks
 
-    from p2c_analysis.report import rows_marked_synthetic
-
-    frames = [f for f in (snapshot.pledges, snapshot.after_as_of, snapshot.statuses_after_as_of)
-              if f is not None and len(f)]
-    valid = pd.concat(frames, ignore_index=True) if frames else snapshot.pledges
-    aside = snapshot.quarantine if snapshot.quarantine is not None else pd.DataFrame()
-    return rows_marked_synthetic(SimpleNamespace(valid=valid, quarantine=aside))
+    kept = (snapshot.pledges, snapshot.after_as_of, snapshot.statuses_after_as_of)
+    aside = snapshot.quarantine
+    return any(any_marked_synthetic(f) for f in kept) or \
+        (aside is not None and any(mark is True for mark in set_aside_marks(aside)))
 
 
 def resolve(spec: str | Path, store: str | Path | None = None,
